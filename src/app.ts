@@ -1,0 +1,110 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
+import type { MikroORM } from '@mikro-orm/core';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { type ContextRoot } from './common/context.js';
+import { createEventBus } from './common/pubsub.js';
+import type { Config } from './config.js';
+import { openDatabase } from './db/orm.js';
+import { registerGraphQL } from './graphql/apollo.js';
+import { buildGatewaySchema } from './graphql/schema.js';
+import { allRoutes } from './modules/index.js';
+import { createServices } from './modules/services.js';
+import { installErrorHandlers } from './rest/errors.js';
+import { buildOpenApi } from './rest/openapi.js';
+import { registerRestRoutes } from './rest/router.js';
+import { VERSION } from './version.js';
+
+export interface App {
+  server: FastifyInstance;
+  orm: MikroORM;
+  /** Stops accepting, finishes in-flight requests, closes sockets (1001) and the database. */
+  close(): Promise<void>;
+}
+
+/** A caller's X-Request-Id is kept when it is short and plain; otherwise a new one is made. */
+const genReqId = (req: { headers: Record<string, string | string[] | undefined> }): string => {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+};
+
+/** Builds the whole gateway from a config. No global state: tests build several. */
+export async function buildApp(config: Config): Promise<App> {
+  const server = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'], censor: '[redacted]' },
+    },
+    genReqId,
+    requestIdLogLabel: 'reqId',
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const log = server.log as unknown as Logger;
+
+  const orm = await openDatabase(config.db, log);
+  const events = createEventBus();
+  const root: ContextRoot = { em: orm.em, services: createServices(config, events), config, log };
+
+  server.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  installErrorHandlers(server);
+
+  await server.register(formbody);
+  if (config.corsOrigins.length) {
+    await server.register(cors, { origin: [...config.corsOrigins], exposedHeaders: ['X-Request-Id', 'X-Total-Count', 'Retry-After'] });
+  }
+  await server.register(websocket, {
+    options: { maxPayload: 1024 * 1024 },
+    // Clients are told the server is going away (1001) rather than seeing the socket drop.
+    preClose(done) {
+      for (const client of this.websocketServer.clients) client.close(1001, 'Server shutting down');
+      this.websocketServer.close(() => done());
+    },
+  });
+
+  server.get('/healthz', async () => ({ status: 'ok' }));
+  server.get('/readyz', async (_req, reply) => {
+    try {
+      await orm.em.getConnection().execute('select 1');
+      return { status: 'ready', database: 'ok' };
+    } catch (err) {
+      log.warn({ err }, 'readiness check failed');
+      return reply.code(503).send({ status: 'unavailable', database: 'unreachable' });
+    }
+  });
+
+  registerRestRoutes(server, allRoutes, root);
+  const openapi = buildOpenApi(allRoutes, { version: VERSION });
+  server.get('/openapi.json', async () => openapi);
+  if (config.apiDocs) {
+    await server.register(swagger, { mode: 'static', specification: { document: openapi as never } });
+    await server.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  }
+
+  const schema = await buildGatewaySchema(events);
+  await registerGraphQL(server, schema, root);
+  await server.ready();
+
+  let closing: Promise<void> | null = null;
+  return {
+    server,
+    orm,
+    close: () =>
+      (closing ??= (async () => {
+        await server.close();
+        await orm.close(true);
+      })()),
+  };
+}

@@ -1,0 +1,96 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Services } from '../modules/services.js';
+import { AppError } from './errors.js';
+import { createLoaders, type Loaders } from './loaders.js';
+import type { Credentials, Principal } from './principal.js';
+
+export type Transport = 'graphql' | 'graphql-ws' | 'rest' | 'internal';
+
+/** What every service method receives first, whichever door the call came through. */
+export interface RequestContext {
+  readonly requestId: string;
+  readonly transport: Transport;
+  readonly principal: Principal | null;
+  /** Why the credentials that were sent did not authenticate; raised only where a user is required. */
+  readonly authError: AppError | null;
+  /** A fork of its own: the global EntityManager is never used for requests. */
+  readonly em: EntityManager;
+  readonly loaders: Loaders;
+  readonly log: Logger;
+  readonly services: Services;
+  readonly config: Config;
+  /** Client address and agent, for login sessions and audit. */
+  readonly client: { ip: string | null; userAgent: string | null };
+}
+
+/** What outlives a request: the ORM root, the services, the config. */
+export interface ContextRoot {
+  readonly em: EntityManager;
+  readonly services: Services;
+  readonly config: Config;
+  readonly log: Logger;
+}
+
+export interface ContextInput {
+  requestId: string;
+  transport: Transport;
+  principal?: Principal | null;
+  authError?: AppError | null;
+  log?: Logger;
+  client?: { ip: string | null; userAgent: string | null };
+}
+
+/** Builds a request context with a fresh EntityManager fork and fresh loaders. */
+export function createContext(root: ContextRoot, input: ContextInput): RequestContext {
+  const em = root.em.fork({ clear: true, useContext: false });
+  return {
+    requestId: input.requestId,
+    transport: input.transport,
+    principal: input.principal ?? null,
+    authError: input.authError ?? null,
+    em,
+    loaders: createLoaders(em),
+    log: input.log ?? root.log.child({ reqId: input.requestId }),
+    services: root.services,
+    config: root.config,
+    client: input.client ?? { ip: null, userAgent: null },
+  };
+}
+
+/**
+ * The same caller, a new unit of work: long-lived subscriptions call this per event so
+ * no identity map outlives the event it served.
+ */
+export function forkContext(ctx: RequestContext): RequestContext {
+  const em = ctx.em.fork({ clear: true, useContext: false });
+  return { ...ctx, em, loaders: createLoaders(em) };
+}
+
+/**
+ * Builds a context and authenticates the credentials with its own fork. Bad credentials
+ * do not fail the request here: public operations still work, and anything that needs a
+ * user raises the precise reason (expired, revoked, forged...).
+ */
+export async function createAuthenticatedContext(
+  root: ContextRoot,
+  input: Omit<ContextInput, 'principal' | 'authError'>,
+  credentials: Credentials,
+): Promise<RequestContext> {
+  const ctx = createContext(root, input);
+  try {
+    const principal = await root.services.auth.authenticate(ctx.em, credentials);
+    return { ...ctx, principal };
+  } catch (e) {
+    if (e instanceof AppError) return { ...ctx, authError: e };
+    throw e;
+  }
+}
+
+/** The authenticated user, or the reason there is none. */
+export function requireUser(ctx: RequestContext): Extract<Principal, { kind: 'user' }> {
+  if (ctx.authError) throw ctx.authError;
+  if (!ctx.principal) throw new AppError('not_authenticated', 'Authentication required: send Authorization: Bearer <access_token>');
+  return ctx.principal;
+}

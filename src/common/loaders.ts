@@ -1,0 +1,16 @@
+import type { EntityManager } from '@mikro-orm/core';
+import DataLoader from 'dataloader';
+import { User } from '../modules/users/user.entity.js';
+
+/** Per-request batch loaders: one query per entity type however many rows ask. */
+export function createLoaders(em: EntityManager) {
+  return {
+    userById: new DataLoader<string, User | null>(async (ids) => {
+      const rows = await em.find(User, { id: { $in: [...ids] } });
+      const byId = new Map(rows.map((u) => [u.id, u]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Which database driver a connection string selects. */
+export type DbDriver = 'sqlite' | 'postgresql';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+const seconds = (def: number) => z.coerce.number().int().positive().default(def);
+
+/**
+ * Every environment variable the gateway reads. `.env.example` documents the same list;
+ * a test keeps the two in step.
+ */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  DATA_DIR: z.string().min(1).default('data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must start with postgres://, postgresql:// or sqlite:')
+    .optional(),
+  DB_POOL_MAX: z.coerce.number().int().positive().max(200).default(10),
+  DB_DEBUG: bool.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_ISSUER: z.string().min(1).default('xentree-gateway'),
+  JWT_AUDIENCE: z.string().min(1).default('xentree'),
+  ACCESS_TOKEN_TTL_SECONDS: seconds(900),
+  REFRESH_TOKEN_TTL_SECONDS: seconds(30 * 24 * 3600),
+  ARGON2_MEMORY_KIB: z.coerce.number().int().min(19456, 'must be at least 19456 (OWASP minimum)').default(19456),
+  ARGON2_ITERATIONS: z.coerce.number().int().min(2, 'must be at least 2 (OWASP minimum)').default(2),
+  GRAPHQL_IDE: bool.optional(),
+  GRAPHQL_INTROSPECTION: bool.optional(),
+  API_DOCS: bool.default(true),
+  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  CORS_ORIGINS: z.string().default(''),
+  TRUST_PROXY: bool.default(false),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+});
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly db: {
+    readonly driver: DbDriver;
+    /** SQLite file path (or `:memory:`), or the PostgreSQL connection URL. */
+    readonly url: string;
+    readonly poolMax: number;
+    readonly debug: boolean;
+  };
+  readonly logLevel: string;
+  readonly auth: {
+    readonly jwtSecret: string;
+    readonly issuer: string;
+    readonly audience: string;
+    readonly accessTokenTtlSeconds: number;
+    readonly refreshTokenTtlSeconds: number;
+    readonly argon2MemoryKib: number;
+    readonly argon2Iterations: number;
+  };
+  readonly graphql: { readonly ide: boolean; readonly introspection: boolean };
+  readonly apiDocs: boolean;
+  readonly bodyLimitBytes: number;
+  readonly corsOrigins: readonly string[];
+  readonly trustProxy: boolean;
+  readonly shutdownTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+}
+
+/** Raised when the environment is invalid; the message names every bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Reads and validates the environment. The only place in the code base that looks at
+ * `process.env`. In production every secret must be given; in development a signing key
+ * is generated once under DATA_DIR so tokens survive restarts.
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const dataDir = resolve(e.DATA_DIR);
+
+  let jwtSecret = e.JWT_SECRET;
+  if (!jwtSecret) {
+    if (production) throw new ConfigError('Invalid environment:\n  JWT_SECRET: required when NODE_ENV=production');
+    jwtSecret = persistentSecret(join(dataDir, 'signing-key'));
+  }
+
+  return deepFreeze({
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    dataDir,
+    db: { ...parseDatabaseUrl(e.DATABASE_URL, dataDir), poolMax: e.DB_POOL_MAX, debug: e.DB_DEBUG },
+    logLevel: e.LOG_LEVEL,
+    auth: {
+      jwtSecret,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+      argon2MemoryKib: e.ARGON2_MEMORY_KIB,
+      argon2Iterations: e.ARGON2_ITERATIONS,
+    },
+    graphql: {
+      ide: e.GRAPHQL_IDE ?? !production,
+      introspection: e.GRAPHQL_INTROSPECTION ?? !production,
+    },
+    apiDocs: e.API_DOCS,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    trustProxy: e.TRUST_PROXY,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+  });
+}
+
+function parseDatabaseUrl(url: string | undefined, dataDir: string): { driver: DbDriver; url: string } {
+  if (!url) return { driver: 'sqlite', url: join(dataDir, 'xentree.sqlite3') };
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!path) throw new ConfigError('Invalid environment:\n  DATABASE_URL: sqlite: needs a file path, e.g. sqlite:data/app.db');
+    return { driver: 'sqlite', url: path === ':memory:' ? path : resolve(path) };
+  }
+  return { driver: 'postgresql', url };
+}
+
+/** Reads the secret kept at `file`, creating it (0600) on first use. */
+function persistentSecret(file: string): string {
+  if (existsSync(file)) {
+    const value = readFileSync(file, 'utf8').trim();
+    if (value.length >= 32) return value;
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  const value = randomBytes(48).toString('base64url');
+  writeFileSync(file, value + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,59 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
+import { createAuthenticatedContext, type ContextRoot, type RequestContext } from '../common/context.js';
+import { formatGraphQLError } from './errors.js';
+import { makeGraphQLWsHandler } from './ws.js';
+import { ideHtml, registerIdeAssets } from './ide.js';
+
+/**
+ * Mounts GraphQL at /graphql: queries and mutations over HTTP (Apollo), subscriptions over
+ * graphql-ws on the same path, and the IDE for browsers.
+ */
+export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchema, root: ContextRoot): Promise<ApolloServer<RequestContext>> {
+  const log = root.log;
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    introspection: root.config.graphql.introspection,
+    includeStacktraceInErrorResponses: false,
+    logger: log as unknown as Logger & { warn: Logger['warn'] },
+    formatError: (formatted, error) => formatGraphQLError(formatted, error, log),
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+
+  const httpHandler = fastifyApolloHandler(apollo, {
+    context: (req: FastifyRequest) =>
+      createAuthenticatedContext(
+        root,
+        {
+          requestId: req.id,
+          transport: 'graphql',
+          log: req.log as unknown as Logger,
+          client: { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null },
+        },
+        { authorization: req.headers.authorization },
+      ),
+  });
+
+  const ide = root.config.graphql.ide;
+  if (ide) await registerIdeAssets(app);
+
+  app.route({
+    method: 'GET',
+    url: '/graphql',
+    handler: async function (req: FastifyRequest, reply: FastifyReply) {
+      const query = (req.query ?? {}) as Record<string, unknown>;
+      if (ide && !query.query && (req.headers.accept ?? '').includes('text/html')) {
+        return reply.type('text/html; charset=utf-8').send(ideHtml(req));
+      }
+      return httpHandler.call(this, req as never, reply as never);
+    },
+    wsHandler: makeGraphQLWsHandler(schema, root),
+  });
+  app.route({ method: 'POST', url: '/graphql', handler: httpHandler });
+  return apollo;
+}

@@ -1,0 +1,38 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
+import { AppError, INTERNAL_MESSAGE } from '../common/errors.js';
+
+/** Codes GraphQL itself produces for bad documents; they are safe to show as they are. */
+const GRAPHQL_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+/**
+ * The GraphQL face of an error, shared by Apollo (HTTP) and graphql-ws: AppErrors keep
+ * their code and details, GraphQL's own document errors pass, anything else is logged
+ * and masked as `internal_error`.
+ */
+export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown, log: Logger, requestId?: string): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const base = { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
+  if (original instanceof AppError) {
+    return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
+  }
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && GRAPHQL_CODES.has(code)) {
+    return { ...base, extensions: { code } };
+  }
+  if (original instanceof GraphQLError && !original.originalError && !formatted.path) {
+    // A document error without a code (e.g. from a validation rule): the client's fault.
+    return { ...base, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
+  }
+  log.error({ err: original, reqId: requestId }, 'unhandled error in GraphQL operation');
+  return { ...base, message: INTERNAL_MESSAGE, extensions: { code: 'internal_error', requestId } };
+}

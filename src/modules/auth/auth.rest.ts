@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { defineRoute, type RestRoute } from '../../rest/route-table.js';
+import { toUserProfile, userProfileSchema } from '../users/users.rest.js';
+import {
+  loginSchema,
+  logoutSchema,
+  refreshSchema,
+  registerSchema,
+  type LoginData,
+  type LogoutData,
+  type RefreshData,
+  type RegisterData,
+  type TokenPair,
+} from './auth.types.js';
+
+/** `TokenResponse` of the contract. */
+const tokenResponseSchema = z.object({
+  access_token: z.string(),
+  token_type: z.literal('bearer'),
+  refresh_token: z.string(),
+  expires_in: z.number().int(),
+});
+
+const toTokenResponse = (p: TokenPair): z.infer<typeof tokenResponseSchema> => ({
+  access_token: p.accessToken,
+  token_type: p.tokenType,
+  refresh_token: p.refreshToken,
+  expires_in: p.expiresIn,
+});
+
+const tokenResponse = { status: 200, description: 'TokenResponse', schema: tokenResponseSchema, serialize: toTokenResponse } as const;
+
+export const authRoutes: RestRoute[] = [
+  defineRoute({
+    method: 'POST',
+    path: '/api/auth/register',
+    operationId: 'register',
+    summary: 'Create an account',
+    tag: 'Authentication',
+    auth: 'public',
+    body: { schema: registerSchema, required: true },
+    handler: (ctx, { body }) => ctx.services.auth.register(ctx, body as RegisterData),
+    response: { status: 201, description: 'UserProfile', schema: userProfileSchema, serialize: toUserProfile },
+    errors: ['conflict'],
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/auth/login',
+    operationId: 'login',
+    summary: 'Log in with username (or email) and password',
+    description: 'Form-encoded as documented; JSON is accepted too.',
+    tag: 'Authentication',
+    auth: 'public',
+    body: { schema: loginSchema, required: true, contentTypes: ['application/x-www-form-urlencoded', 'application/json'] },
+    handler: (ctx, { body }) => ctx.services.auth.login(ctx, body as LoginData),
+    response: tokenResponse,
+    errors: ['invalid_credentials'],
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/auth/refresh',
+    operationId: 'refresh',
+    summary: 'Rotate a refresh token',
+    description: 'A refresh token works once. Presenting a used one revokes its whole login session.',
+    tag: 'Authentication',
+    auth: 'public',
+    body: { schema: refreshSchema, required: true },
+    handler: (ctx, { body }) => ctx.services.auth.refresh(ctx, body as RefreshData),
+    response: tokenResponse,
+    errors: ['invalid_token'],
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/auth/logout',
+    operationId: 'logout',
+    summary: 'End a login session',
+    description: 'Ends the session of refresh_token when given, else the session of the bearer access token.',
+    tag: 'Authentication',
+    auth: 'optional',
+    body: { schema: logoutSchema, required: false },
+    handler: (ctx, { body }) => ctx.services.auth.logout(ctx, body as LogoutData),
+    response: { status: 204, description: 'Logged out' },
+    errors: ['not_authenticated'],
+  }),
+];

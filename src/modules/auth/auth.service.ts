@@ -1,0 +1,212 @@
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import type { RequestContext } from '../../common/context.js';
+import { AppError } from '../../common/errors.js';
+import type { Credentials, Principal } from '../../common/principal.js';
+import { parseInput } from '../../common/validation.js';
+import type { Config } from '../../config.js';
+import { User } from '../users/user.entity.js';
+import { normalizeEmail, normalizeUsername } from '../users/users.normalize.js';
+import {
+  loginSchema,
+  logoutSchema,
+  refreshSchema,
+  registerSchema,
+  type LoginData,
+  type LogoutData,
+  type RefreshData,
+  type RegisterData,
+  type TokenPair,
+} from './auth.types.js';
+import { LoginSession } from './login-session.entity.js';
+import { PasswordHasher } from './passwords.js';
+import { RefreshToken } from './refresh-token.entity.js';
+import { AccessTokens, hashToken, newRefreshToken } from './tokens.js';
+
+const INVALID_REFRESH = 'Refresh token is not valid; log in again';
+
+/** Registration, login, token rotation and logout. */
+export class AuthService {
+  readonly passwords: PasswordHasher;
+  readonly accessTokens: AccessTokens;
+
+  constructor(private readonly config: Config) {
+    const a = config.auth;
+    this.passwords = new PasswordHasher(a.argon2MemoryKib, a.argon2Iterations);
+    this.accessTokens = new AccessTokens(a.jwtSecret, a.issuer, a.audience, a.accessTokenTtlSeconds);
+  }
+
+  /**
+   * Creates an account. Anyone may call it.
+   * @throws validation_error, conflict (email or username taken, case-insensitively)
+   */
+  async register(ctx: RequestContext, data: RegisterData): Promise<User> {
+    const input = parseInput(registerSchema, data);
+    const emailNormalized = normalizeEmail(input.email);
+    const usernameNormalized = normalizeUsername(input.username);
+    await this.assertAvailable(ctx.em, { emailNormalized, usernameNormalized });
+    const passwordHash = await this.passwords.hash(input.password);
+    const user = ctx.em.create(User, {
+      email: input.email,
+      emailNormalized,
+      username: input.username,
+      usernameNormalized,
+      passwordHash,
+      fullName: input.fullName ?? null,
+    });
+    try {
+      await ctx.em.flush();
+    } catch (e) {
+      // Two registrations raced past the check above; the unique index decided.
+      if (e instanceof UniqueConstraintViolationException) throw new AppError('conflict', 'Email or username is already registered');
+      throw e;
+    }
+    ctx.log.info({ userId: user.id }, 'user registered');
+    return user;
+  }
+
+  /**
+   * Checks that no other account uses this email or username.
+   * @throws conflict naming the field
+   */
+  async assertAvailable(
+    em: EntityManager,
+    wanted: { emailNormalized?: string; usernameNormalized?: string },
+    exceptUserId?: string,
+  ): Promise<void> {
+    const or = [];
+    if (wanted.emailNormalized) or.push({ emailNormalized: wanted.emailNormalized });
+    if (wanted.usernameNormalized) or.push({ usernameNormalized: wanted.usernameNormalized });
+    if (!or.length) return;
+    const taken = await em.find(User, { $or: or, ...(exceptUserId ? { id: { $ne: exceptUserId } } : {}) });
+    const field = taken.some((u) => u.emailNormalized === wanted.emailNormalized) ? 'email' : 'username';
+    if (taken.length) {
+      throw new AppError('conflict', `This ${field} is already registered`, { field });
+    }
+  }
+
+  /**
+   * Exchanges a username (or email) and password for a token pair, opening a login session.
+   * The failure never says whether the account exists.
+   * @throws validation_error, invalid_credentials
+   */
+  async login(ctx: RequestContext, data: LoginData): Promise<TokenPair> {
+    const input = parseInput(loginSchema, data);
+    const id = input.username;
+    const user = await ctx.em.findOne(
+      User,
+      id.includes('@') ? { emailNormalized: normalizeEmail(id) } : { usernameNormalized: normalizeUsername(id) },
+      { populate: ['passwordHash'] },
+    );
+    const ok = user ? await this.passwords.verify(user.passwordHash, input.password) : await this.passwords.verifyNobody(input.password);
+    if (!user || !ok) {
+      ctx.log.info({ event: 'login_failed' }, 'login failed');
+      throw new AppError('invalid_credentials', 'Incorrect username or password');
+    }
+    if (this.passwords.needsRehash(user.passwordHash)) user.passwordHash = await this.passwords.hash(input.password);
+
+    const session = ctx.em.create(LoginSession, {
+      user,
+      expiresAt: new Date(Date.now() + this.config.auth.refreshTokenTtlSeconds * 1000),
+      userAgent: ctx.client.userAgent?.slice(0, 512) ?? null,
+      ip: ctx.client.ip,
+    });
+    const refreshToken = newRefreshToken();
+    ctx.em.create(RefreshToken, { session, tokenHash: hashToken(refreshToken) });
+    await ctx.em.flush();
+    ctx.log.info({ userId: user.id, sessionId: session.id }, 'login');
+    return this.pair(user, session, refreshToken);
+  }
+
+  /**
+   * Rotates a refresh token: the presented one is spent, a new one is returned. Presenting
+   * a spent token again revokes the whole login session (reuse detection).
+   * @throws validation_error, invalid_token
+   */
+  async refresh(ctx: RequestContext, data: RefreshData): Promise<TokenPair> {
+    const input = parseInput(refreshSchema, data);
+    const now = new Date();
+    const outcome = await ctx.em.transactional(async (em) => {
+      const token = await em.findOne(RefreshToken, { tokenHash: hashToken(input.refreshToken) }, { populate: ['session.user'] });
+      if (!token) return { kind: 'invalid' as const };
+      const session = token.session;
+      if (session.revokedAt || session.expiresAt <= now) return { kind: 'invalid' as const };
+      // The conditional update is the claim: of two racing presentations, exactly one wins.
+      const claimed = token.usedAt ? 0 : await em.nativeUpdate(RefreshToken, { id: token.id, usedAt: null }, { usedAt: now });
+      if (claimed !== 1) return { kind: 'reuse' as const, sessionId: session.id, userId: session.user.id };
+      const value = newRefreshToken();
+      em.create(RefreshToken, { session, tokenHash: hashToken(value) });
+      session.lastUsedAt = now;
+      return { kind: 'ok' as const, user: session.user, session, value };
+    });
+    if (outcome.kind === 'invalid') throw new AppError('invalid_token', INVALID_REFRESH);
+    if (outcome.kind === 'reuse') {
+      await this.revokeSessions(ctx.em, { id: outcome.sessionId }, 'reuse_detected');
+      ctx.log.warn({ userId: outcome.userId, sessionId: outcome.sessionId }, 'refresh token reuse: session revoked');
+      throw new AppError('invalid_token', 'Refresh token was already used; the session has been revoked for safety');
+    }
+    return this.pair(outcome.user, outcome.session, outcome.value);
+  }
+
+  /**
+   * Ends a login session: the one the refresh token belongs to, else the caller's current one.
+   * An unknown or already revoked refresh token is not an error: logout is idempotent.
+   * @throws validation_error, not_authenticated (neither a refresh token nor a bearer token)
+   */
+  async logout(ctx: RequestContext, data: LogoutData = {}): Promise<void> {
+    const input = parseInput(logoutSchema, data ?? {});
+    if (input.refreshToken) {
+      const token = await ctx.em.findOne(RefreshToken, { tokenHash: hashToken(input.refreshToken) });
+      if (!token) return;
+      // A refresh token alone may end its own session; with a bearer it must be the caller's.
+      const sessionId = token.session.id;
+      if (ctx.principal) {
+        const owned = await ctx.em.count(LoginSession, { id: sessionId, user: ctx.principal.userId });
+        if (!owned) return;
+      }
+      await this.revokeSessions(ctx.em, { id: sessionId }, 'logout');
+      return;
+    }
+    if (!ctx.principal) throw new AppError('not_authenticated', 'Send the refresh token, or an access token, to log out');
+    await this.revokeSessions(ctx.em, { id: ctx.principal.sessionId }, 'logout');
+  }
+
+  /** Revokes live sessions matching `where`; revoked ones keep their first reason. */
+  async revokeSessions(
+    em: EntityManager,
+    where: { id?: string; user?: string; idNot?: string },
+    reason: 'logout' | 'reuse_detected' | 'password_changed',
+  ): Promise<number> {
+    const filter = {
+      revokedAt: null,
+      ...(where.id ? { id: where.id } : {}),
+      ...(where.user ? { user: where.user } : {}),
+      ...(where.idNot ? { id: { $ne: where.idNot } } : {}),
+    };
+    return em.nativeUpdate(LoginSession, filter, { revokedAt: new Date(), revokedReason: reason });
+  }
+
+  /**
+   * Resolves credentials to a principal: null when none were sent.
+   * @throws invalid_token for a malformed, expired, forged or revoked token
+   */
+  async authenticate(em: EntityManager, credentials: Credentials): Promise<Principal | null> {
+    const header = credentials.authorization?.trim();
+    if (!header) return null;
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match?.[1]) throw new AppError('invalid_token', 'Authorization header must be "Bearer <access_token>"');
+    const claims = await this.accessTokens.verify(match[1]);
+    const live = await em.count(LoginSession, {
+      id: claims.sessionId,
+      user: claims.userId,
+      revokedAt: null,
+      expiresAt: { $gt: new Date() },
+    });
+    if (!live) throw new AppError('invalid_token', 'Access token belongs to a session that has ended; log in again');
+    return { kind: 'user', userId: claims.userId, sessionId: claims.sessionId };
+  }
+
+  private async pair(user: User, session: LoginSession, refreshToken: string): Promise<TokenPair> {
+    const accessToken = await this.accessTokens.sign({ userId: user.id, sessionId: session.id });
+    return { accessToken, tokenType: 'bearer', refreshToken, expiresIn: this.accessTokens.ttlSeconds, user };
+  }
+}

@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import { DateTimeType, Entity, Index, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { User } from '../users/user.entity.js';
+
+/**
+ * One login: the family of refresh tokens issued from it. Revoking it ends every token
+ * of the family and every access token that names it.
+ */
+@Entity({ tableName: 'login_sessions' })
+@Index({ name: 'login_sessions_user_index', properties: ['user', 'revokedAt'] })
+export class LoginSession {
+  [OptionalProps]?: 'createdAt' | 'lastUsedAt' | 'revokedAt' | 'revokedReason' | 'userAgent' | 'ip';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => User, { deleteRule: 'cascade' })
+  user!: User;
+
+  @Property({ type: DateTimeType })
+  createdAt: Date = new Date();
+
+  @Property({ type: DateTimeType })
+  lastUsedAt: Date = new Date();
+
+  /** The family dies at this instant whatever happens; rotation does not extend it. */
+  @Property({ type: DateTimeType })
+  expiresAt!: Date;
+
+  @Property({ type: DateTimeType, nullable: true })
+  revokedAt: Date | null = null;
+
+  /** `logout`, `reuse_detected`, `password_changed`. */
+  @Property({ type: 'string', length: 32, nullable: true })
+  revokedReason: string | null = null;
+
+  @Property({ type: 'string', length: 512, nullable: true })
+  userAgent: string | null = null;
+
+  @Property({ type: 'string', length: 64, nullable: true })
+  ip: string | null = null;
+}

@@ -1,0 +1,71 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { AppError } from '../../common/errors.js';
+
+const ALGORITHM = 'HS256';
+/** RFC 9068 media type for JWT access tokens; a refresh or ID token cannot pass for one. */
+const ACCESS_TYPE = 'at+jwt';
+
+export interface AccessClaims {
+  userId: string;
+  sessionId: string;
+}
+
+/** Signs and verifies access tokens: algorithm, expiry, issuer, audience and type are all checked. */
+export class AccessTokens {
+  private readonly key: Uint8Array;
+
+  constructor(
+    secret: string,
+    private readonly issuer: string,
+    private readonly audience: string,
+    readonly ttlSeconds: number,
+  ) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  sign(claims: AccessClaims): Promise<string> {
+    return new SignJWT({ sid: claims.sessionId })
+      .setProtectedHeader({ alg: ALGORITHM, typ: ACCESS_TYPE })
+      .setSubject(claims.userId)
+      .setIssuer(this.issuer)
+      .setAudience(this.audience)
+      .setIssuedAt()
+      .setJti(randomBytes(12).toString('base64url'))
+      .setExpirationTime(`${this.ttlSeconds}s`)
+      .sign(this.key);
+  }
+
+  async verify(token: string): Promise<AccessClaims> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: [ALGORITHM],
+        issuer: this.issuer,
+        audience: this.audience,
+        typ: ACCESS_TYPE,
+        requiredClaims: ['sub', 'exp', 'iat'],
+      });
+      if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') {
+        throw new AppError('invalid_token', 'Access token is missing its subject or session');
+      }
+      return { userId: payload.sub, sessionId: payload.sid };
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      throw new AppError('invalid_token', describeJoseError(e));
+    }
+  }
+}
+
+function describeJoseError(e: unknown): string {
+  if (e instanceof joseErrors.JWTExpired) return 'Access token has expired';
+  if (e instanceof joseErrors.JOSEAlgNotAllowed) return 'Access token uses an algorithm that is not accepted';
+  if (e instanceof joseErrors.JWSSignatureVerificationFailed) return 'Access token signature is not valid';
+  if (e instanceof joseErrors.JWTClaimValidationFailed) return `Access token claim "${e.claim}" is not valid`;
+  return 'Access token is malformed';
+}
+
+/** A new opaque refresh token value: 256 bits from the CSPRNG. */
+export const newRefreshToken = (): string => randomBytes(32).toString('base64url');
+
+/** What is stored instead of the value. The value has 256 bits of entropy, so no salt or KDF is needed. */
+export const hashToken = (value: string): string => createHash('sha256').update(value).digest('hex');

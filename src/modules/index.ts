@@ -1,0 +1,10 @@
+import { authModule } from './auth/index.js';
+import type { ModuleManifest } from './manifest.js';
+import { usersModule } from './users/index.js';
+
+/** The one registration point: adding a domain is a folder and a line here. */
+export const modules: readonly ModuleManifest[] = [usersModule, authModule];
+
+export const allEntities = modules.flatMap((m) => m.entities);
+export const allResolvers = modules.flatMap((m) => m.resolvers);
+export const allRoutes = modules.flatMap((m) => m.routes);

@@ -1,0 +1,36 @@
+import { filter, pipe } from '@graphql-yoga/subscription';
+import { Arg, Ctx, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { forkContext, requireUser, type RequestContext } from '../../common/context.js';
+import type { Events } from '../../common/pubsub.js';
+import { User } from './user.entity.js';
+import { UpdateMeInput } from './users.types.js';
+
+type UserUpdated = Events['USER_UPDATED'][0];
+
+@Resolver(() => User)
+export class UsersResolver {
+  @Query(() => User, { description: 'The authenticated user.' })
+  me(@Ctx() ctx: RequestContext): Promise<User> {
+    return ctx.services.users.me(ctx);
+  }
+
+  @Mutation(() => User, { description: 'Changes the authenticated user\'s profile or password.' })
+  updateMe(@Arg('input', () => UpdateMeInput) input: UpdateMeInput, @Ctx() ctx: RequestContext): Promise<User> {
+    return ctx.services.users.updateMe(ctx, input);
+  }
+
+  @Subscription(() => User, {
+    description: 'Fires when the authenticated user\'s profile changes, through either API.',
+    subscribe: ({ context }) => {
+      const ctx = context as RequestContext;
+      const { userId } = requireUser(ctx);
+      return pipe(
+        ctx.services.events.subscribe('USER_UPDATED'),
+        filter((e: UserUpdated) => e.userId === userId),
+      );
+    },
+  })
+  meUpdated(@Root() _event: UserUpdated, @Ctx() ctx: RequestContext): Promise<User> {
+    return ctx.services.users.me(forkContext(ctx));
+  }
+}

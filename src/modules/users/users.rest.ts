@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { defineRoute, type RestRoute } from '../../rest/route-table.js';
+import type { User } from './user.entity.js';
+import { updateMeSchema, type UpdateMeData } from './users.types.js';
+
+/** `UserProfile` of the contract. */
+export const userProfileSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  username: z.string(),
+  full_name: z.string().nullable(),
+  nickname: z.string().nullable(),
+  preferred_language: z.string(),
+  timezone: z.string(),
+  avatar_url: z.string().nullable(),
+  plan: z.string(),
+  created_at: z.iso.datetime(),
+  updated_at: z.iso.datetime(),
+});
+
+export const toUserProfile = (u: User): z.infer<typeof userProfileSchema> => ({
+  id: u.id,
+  email: u.email,
+  username: u.username,
+  full_name: u.fullName,
+  nickname: u.nickname,
+  preferred_language: u.preferredLanguage,
+  timezone: u.timezone,
+  avatar_url: u.avatarUrl,
+  plan: u.plan,
+  created_at: u.createdAt.toISOString(),
+  updated_at: u.updatedAt.toISOString(),
+});
+
+export const usersRoutes: RestRoute[] = [
+  defineRoute({
+    method: 'GET',
+    path: '/api/auth/me',
+    operationId: 'getMe',
+    summary: 'The authenticated user',
+    tag: 'Authentication',
+    auth: 'user',
+    handler: (ctx) => ctx.services.users.me(ctx),
+    response: { status: 200, description: 'UserProfile', schema: userProfileSchema, serialize: toUserProfile },
+  }),
+  defineRoute({
+    method: 'PATCH',
+    path: '/api/auth/me',
+    operationId: 'updateMe',
+    summary: 'Change the profile or the password',
+    description: 'new_password needs current_password and ends every other login session.',
+    tag: 'Authentication',
+    auth: 'user',
+    body: { schema: updateMeSchema, required: true },
+    handler: (ctx, { body }) => ctx.services.users.updateMe(ctx, body as UpdateMeData),
+    response: { status: 200, description: 'UserProfile', schema: userProfileSchema, serialize: toUserProfile },
+    errors: ['invalid_credentials', 'conflict'],
+  }),
+];

@@ -1,0 +1,25 @@
+import { toSnake } from '../common/case.js';
+import { AppError, describeFields, type ErrorDetails } from '../common/errors.js';
+
+export interface Envelope {
+  detail: { error: string; message: string; [key: string]: unknown };
+}
+
+/**
+ * The documented REST error body. Field locations are translated to the REST naming:
+ * prefixed with where the value was (`body`, `query`) and snake_cased.
+ */
+export function toEnvelope(err: AppError, source: 'body' | 'query' = 'body'): Envelope {
+  const { fields, ...rest } = err.details as ErrorDetails;
+  const detail: Envelope['detail'] = { error: err.code, message: err.message, ...rest };
+  if (typeof rest.field === 'string') detail.field = toSnake(rest.field);
+  if (fields) {
+    const restFields = fields.map((f) => ({
+      loc: [source, ...f.loc.map((p) => (typeof p === 'string' ? toSnake(p) : p))],
+      message: f.message,
+    }));
+    detail.fields = restFields;
+    if (err.code === 'validation_error') detail.message = describeFields(restFields.map((f) => ({ ...f, loc: f.loc.slice(1) })));
+  }
+  return { detail };
+}

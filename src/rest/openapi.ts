@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { toSnake } from '../common/case.js';
+import { ERROR_CODES } from '../common/errors.js';
+import { JSON_ONLY, type RestRoute } from './route-table.js';
+
+type JsonSchema = Record<string, unknown>;
+
+/** Renames object property names to snake_case, as REST callers send and receive them. */
+function snakeSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(snakeSchema);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: JsonSchema = {};
+  for (const [k, v] of Object.entries(schema as JsonSchema)) {
+    if (k === 'properties' && v && typeof v === 'object') {
+      out[k] = Object.fromEntries(Object.entries(v as JsonSchema).map(([p, s]) => [toSnake(p), snakeSchema(s)]));
+    } else if (k === 'required' && Array.isArray(v)) {
+      out[k] = v.map((p) => toSnake(String(p)));
+    } else {
+      out[k] = snakeSchema(v);
+    }
+  }
+  return out;
+}
+
+const jsonSchema = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+};
+
+const envelopeSchema: JsonSchema = {
+  type: 'object',
+  required: ['detail'],
+  properties: {
+    detail: {
+      type: 'object',
+      required: ['error', 'message'],
+      properties: {
+        error: { type: 'string', enum: Object.keys(ERROR_CODES) },
+        message: { type: 'string' },
+        fields: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { loc: { type: 'array', items: { type: ['string', 'integer'] } }, message: { type: 'string' } },
+          },
+        },
+      },
+      additionalProperties: true,
+    },
+  },
+};
+
+/** The OpenAPI 3.1 document, generated from the route table so the two cannot drift. */
+export function buildOpenApi(routes: readonly RestRoute[], info: { version: string }): JsonSchema {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const params = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    const query = r.query ? queryParameters(r.query) : [];
+    const errorStatuses = new Set<number>([400, 500]);
+    if (r.auth === 'user') errorStatuses.add(401);
+    for (const code of r.errors ?? []) errorStatuses.add(ERROR_CODES[code as keyof typeof ERROR_CODES] ?? 500);
+    const responses: Record<string, unknown> = {
+      [r.response.status]:
+        r.response.status === 204
+          ? { description: r.response.description }
+          : {
+              description: r.response.description,
+              content: { 'application/json': { schema: snakeSchema(jsonSchema(r.response.schema, 'output')) } },
+            },
+    };
+    for (const s of [...errorStatuses].sort()) {
+      responses[s] = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } } };
+    }
+    const body = r.body
+      ? {
+          required: r.body.required,
+          content: Object.fromEntries(
+            (r.body.contentTypes ?? JSON_ONLY).map((ct) => [ct, { schema: snakeSchema(jsonSchema(r.body!.schema, 'input')) }]),
+          ),
+        }
+      : undefined;
+    paths[r.path] ??= {};
+    paths[r.path]![r.method.toLowerCase()] = {
+      operationId: r.operationId,
+      summary: r.summary,
+      ...(r.description ? { description: r.description } : {}),
+      tags: [r.tag],
+      ...(r.auth === 'public' ? { security: [] } : r.auth === 'optional' ? { security: [{}, { bearer: [] }] } : { security: [{ bearer: [] }] }),
+      ...(params.length || query.length ? { parameters: [...params, ...query] } : {}),
+      ...(body ? { requestBody: body } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Xentree gateway REST compatibility API',
+      version: info.version,
+      description:
+        'The documented /api endpoints, served by the same services as the GraphQL API at /graphql. ' +
+        'Errors use the envelope {"detail": {"error", "message", ...}}.',
+    },
+    servers: [{ url: '/' }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: { ErrorEnvelope: envelopeSchema },
+    },
+    security: [{ bearer: [] }],
+    paths,
+  };
+}
+
+function queryParameters(schema: z.ZodType): unknown[] {
+  const js = snakeSchema(jsonSchema(schema, 'input')) as { properties?: Record<string, unknown>; required?: string[] };
+  return Object.entries(js.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: 'query',
+    required: js.required?.includes(name) ?? false,
+    schema: s,
+  }));
+}
