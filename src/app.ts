@@ -42,7 +42,6 @@ export async function buildApp(config: Config): Promise<App> {
       redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'], censor: '[redacted]' },
     },
     genReqId,
-    requestIdLogLabel: 'reqId',
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     requestTimeout: config.requestTimeoutMs,

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LoginDocument, LogoutDocument, MeDocument, RefreshTokenDocument, RegisterDocument, UpdateMeDocument } from './generated/graphql.js';
+import { PASSWORD } from './helpers/factories.js';
+import { errorCode, gql } from './helpers/graphql.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(() => server.close());
+
+describe('account lifecycle over GraphQL', () => {
+  it('registers, logs in, reads me, refreshes twice, detects reuse, updates and logs out', async () => {
+    const url = server.url;
+    const reg = await gql(url, RegisterDocument, { input: { email: 'gq@Example.com', username: 'graph_user', password: PASSWORD, fullName: 'Graph User' } });
+    expect(reg.errors).toBeUndefined();
+    expect(reg.data?.register).toMatchObject({ email: 'gq@Example.com', username: 'graph_user', fullName: 'Graph User', plan: 'free' });
+
+    const login = await gql(url, LoginDocument, { input: { username: 'GQ@example.com', password: PASSWORD } });
+    expect(login.errors).toBeUndefined();
+    const pair = login.data!.login;
+    expect(pair).toMatchObject({ tokenType: 'bearer', expiresIn: 900, user: { username: 'graph_user' } });
+
+    const me = await gql(url, MeDocument, {}, pair.accessToken);
+    expect(me.data?.me.id).toBe(reg.data?.register.id);
+
+    const r1 = await gql(url, RefreshTokenDocument, { refreshToken: pair.refreshToken });
+    expect(r1.errors).toBeUndefined();
+    const r2 = await gql(url, RefreshTokenDocument, { refreshToken: r1.data!.refreshToken.refreshToken });
+    expect(r2.errors).toBeUndefined();
+
+    const reuse = await gql(url, RefreshTokenDocument, { refreshToken: pair.refreshToken });
+    expect(errorCode(reuse)).toBe('invalid_token');
+    expect(errorCode(await gql(url, MeDocument, {}, r2.data!.refreshToken.accessToken))).toBe('invalid_token');
+
+    const again = await gql(url, LoginDocument, { input: { username: 'graph_user', password: PASSWORD } });
+    const token = again.data!.login.accessToken;
+    const upd = await gql(url, UpdateMeDocument, { input: { fullName: 'Renamed', timezone: 'Asia/Tokyo' } }, token);
+    expect(upd.errors).toBeUndefined();
+    expect(upd.data?.updateMe).toMatchObject({ fullName: 'Renamed', timezone: 'Asia/Tokyo' });
+
+    const out = await gql(url, LogoutDocument, {}, token);
+    expect(out.data?.logout).toBe(true);
+    expect(errorCode(await gql(url, MeDocument, {}, token))).toBe('invalid_token');
+  });
+
+  it('reports validation errors with the field paths', async () => {
+    const res = await gql(server.url, RegisterDocument, { input: { email: 'nope', username: 'ok_name', password: 'short' } });
+    expect(res.data).toBeNull();
+    expect(res.errors?.[0]?.extensions).toEqual({
+      code: 'validation_error',
+      fields: [
+        { loc: ['email'], message: 'must be a valid email address' },
+        { loc: ['password'], message: 'must be at least 8 characters' },
+      ],
+    });
+  });
+
+  it('requires authentication for me', async () => {
+    const res = await gql(server.url, MeDocument, {});
+    expect(errorCode(res)).toBe('not_authenticated');
+  });
+
+  it('answers documents that do not validate against the schema with GraphQL\'s own code', async () => {
+    const res = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ me { passwordHash } }' }),
+    });
+    const body = (await res.json()) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0]!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+});

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp, type App } from '../../src/app.js';
+import { loadConfig, type Config, type DbDriver } from '../../src/config.js';
+import { createScratchDatabase } from '../../src/db/scratch.js';
+
+export const driver: DbDriver = process.env.DB_DRIVER === 'postgresql' ? 'postgresql' : 'sqlite';
+export const PG_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
+
+export interface TestServer {
+  app: App;
+  config: Config;
+  url: string;
+  wsUrl: string;
+  /** Stops the server and drops its database. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * A real gateway on 127.0.0.1, port 0, with a database of its own: an in-memory SQLite,
+ * or a scratch PostgreSQL database when DB_DRIVER=postgresql.
+ */
+export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'xt-test-'));
+  const scratch = driver === 'postgresql' ? await createScratchDatabase(PG_ADMIN_URL, 'xt_test') : null;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATA_DIR: dataDir,
+    DATABASE_URL: scratch ? scratch.url : 'sqlite::memory:',
+    JWT_SECRET: TEST_JWT_SECRET,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...env,
+  });
+  const app = await buildApp(config);
+  await app.server.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.server.address();
+  if (!address || typeof address === 'string') throw new Error('server has no port');
+  const url = `http://127.0.0.1:${address.port}`;
+  let closed = false;
+  return {
+    app,
+    config,
+    url,
+    wsUrl: url.replace(/^http/, 'ws'),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await scratch?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+/** Every test file runs once per database driver (TEST_DRIVERS narrows the list). */
+const drivers = (process.env.TEST_DRIVERS ?? 'sqlite,postgresql').split(',').map((d) => d.trim()).filter(Boolean);
+
+export default defineConfig({
+  // esbuild drops decorator metadata, which type-graphql and MikroORM read.
+  plugins: [
+    swc.vite({
+      jsc: {
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+        target: 'es2022',
+      },
+    }),
+  ],
+  test: {
+    projects: drivers.map((driver) => ({
+      extends: true,
+      test: { name: driver, env: { DB_DRIVER: driver }, include: ['test/**/*.test.ts'] },
+    })),
+    setupFiles: ['test/setup.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    reporters: ['default'],
+  },
+});
