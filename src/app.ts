@@ -58,6 +58,15 @@ export async function buildApp(config: Config): Promise<App> {
   server.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  // While shutting down, responses of in-flight requests close their keep-alive
+  // connection, so the server is not held open by clients that would send more.
+  let draining = false;
+  server.addHook('preClose', async () => {
+    draining = true;
+  });
+  server.addHook('onSend', async (_req, reply) => {
+    if (draining) reply.header('connection', 'close');
+  });
   installErrorHandlers(server);
 
   await server.register(formbody);

@@ -97,6 +97,11 @@ export function subscribe<T>(client: Client, document: TypedDocumentNode<T, any>
         });
       }
     },
+    /** The error code the operation ended with, whether sent as `error` or as a `next` carrying errors. */
+    get errorCode(): unknown {
+      const fromError = Array.isArray(failure) ? (failure as GraphQLFormattedError[])[0]?.extensions?.code : undefined;
+      return fromError ?? received.find((r) => r.errors?.length)?.errors?.[0]?.extensions?.code;
+    },
     /** Resolves once the subscription errored or completed. */
     async settled(timeoutMs = 5000): Promise<void> {
       const deadline = Date.now() + timeoutMs;

@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MeUpdatedDocument, UpdateMeDocument } from './generated/graphql.js';
+import { signUp } from './helpers/factories.js';
+import { gql, subscribe, wsClient } from './helpers/graphql.js';
+import { restClient, type RestClient } from './helpers/http.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+let api: RestClient;
+
+beforeAll(async () => {
+  server = await startServer();
+  api = restClient(server.url);
+});
+afterAll(() => server.close());
+
+const until = async (cond: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('subscriptions over graphql-ws', () => {
+  it('delivers my profile changes, made through either door, to a socket authenticated by connection params', async () => {
+    const me = await signUp(api);
+    const other = await signUp(api);
+    const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${me.accessToken}` });
+    const sub = subscribe(client, MeUpdatedDocument);
+    try {
+      // The subscription is live once the server acknowledged it; give it a moment to register.
+      await new Promise((r) => setTimeout(r, 200));
+      // Somebody else's change is not mine to see.
+      expect((await api.patch('/api/auth/me', { full_name: 'Not Me' }, { token: other.accessToken })).status).toBe(200);
+      expect((await api.patch('/api/auth/me', { full_name: 'Via REST' }, { token: me.accessToken })).status).toBe(200);
+      await sub.waitFor(1);
+      const upd = await gql(server.url, UpdateMeDocument, { input: { timezone: 'America/Sao_Paulo' } }, me.accessToken);
+      expect(upd.errors).toBeUndefined();
+      await sub.waitFor(2);
+      expect(sub.received.map((r) => r.data?.meUpdated)).toEqual([
+        { id: me.user.id, fullName: 'Via REST', timezone: 'UTC' },
+        { id: me.user.id, fullName: 'Via REST', timezone: 'America/Sao_Paulo' },
+      ]);
+    } finally {
+      sub.unsubscribe();
+      await client.dispose();
+    }
+  });
+
+  it('accepts the token under the lower-case key and as a plain token', async () => {
+    const me = await signUp(api);
+    for (const params of [{ authorization: `Bearer ${me.accessToken}` }, { token: me.accessToken }]) {
+      const { client } = wsClient(server.wsUrl, params);
+      const sub = subscribe(client, MeUpdatedDocument);
+      try {
+        await new Promise((r) => setTimeout(r, 150));
+        await api.patch('/api/auth/me', { full_name: `x${Date.now()}` }, { token: me.accessToken });
+        await sub.waitFor(1);
+      } finally {
+        sub.unsubscribe();
+        await client.dispose();
+      }
+    }
+  });
+
+  it('refuses a subscription without credentials with not_authenticated', async () => {
+    const { client } = wsClient(server.wsUrl);
+    const sub = subscribe(client, MeUpdatedDocument);
+    try {
+      await sub.settled();
+      expect(sub.errorCode).toBe('not_authenticated');
+      expect(sub.received.every((r) => !r.data)).toBe(true);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('closes the socket with 4403 and the reason when the token is bad', async () => {
+    const { client, closes } = wsClient(server.wsUrl, { Authorization: 'Bearer not.a.token' });
+    const sub = subscribe(client, MeUpdatedDocument);
+    await sub.settled().catch(() => undefined);
+    await until(() => closes.length > 0);
+    expect(closes[0]!.code).toBe(4403);
+    expect(closes[0]!.reason).toMatch(/^invalid_token: /);
+    await client.dispose();
+  });
+
+  it('stops new subscriptions once the session is logged out', async () => {
+    const me = await signUp(api);
+    const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${me.accessToken}` });
+    const first = subscribe(client, MeUpdatedDocument);
+    await new Promise((r) => setTimeout(r, 150));
+    expect((await api.post('/api/auth/logout', undefined, { token: me.accessToken })).status).toBe(204);
+    const second = subscribe(client, MeUpdatedDocument);
+    await second.settled();
+    expect(second.errorCode).toBe('invalid_token');
+    first.unsubscribe();
+    await client.dispose();
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('closes sockets with 1001, lets in-flight requests finish, then refuses new ones', async () => {
+    const s = await startServer();
+    const client = restClient(s.url);
+    const me = await signUp(client);
+    const { client: ws, closes } = wsClient(s.wsUrl, { Authorization: `Bearer ${me.accessToken}` });
+    const sub = subscribe(ws, MeUpdatedDocument);
+    await new Promise((r) => setTimeout(r, 150));
+    // A login spends ~tens of ms hashing: it is in flight when close starts.
+    const inflight = client.post('/api/auth/login', { username: me.input.username, password: me.input.password });
+    await new Promise((r) => setTimeout(r, 5));
+    const closing = s.close();
+    const res = await inflight;
+    expect(res.status).toBe(200);
+    await closing;
+    await until(() => closes.length > 0);
+    expect(closes[0]!.code).toBe(1001);
+    sub.unsubscribe();
+    await ws.dispose();
+    await expect(fetch(`${s.url}/healthz`)).rejects.toThrow();
+  });
+});
