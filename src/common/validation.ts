@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from './errors.js';
+import { AppError, type FieldError } from './errors.js';
 
 /**
  * Parses `input` with `schema`, or throws one `validation_error` listing every bad field.
@@ -8,12 +8,14 @@ import { AppError } from './errors.js';
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw AppError.validation(
-    result.error.issues.map((issue) => ({
-      loc: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
-      message: issue.message,
-    })),
-  );
+  // One message per field: the first rule it breaks.
+  const byLoc = new Map<string, FieldError>();
+  for (const issue of result.error.issues) {
+    const loc = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    const key = JSON.stringify(loc);
+    if (!byLoc.has(key)) byLoc.set(key, { loc, message: issue.message });
+  }
+  throw AppError.validation([...byLoc.values()]);
 }
 
 /** A string field that says "is required" when absent and "must be a string" when it is something else. */

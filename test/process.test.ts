@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MeUpdatedDocument } from './generated/graphql.js';
+import { createScratchDatabase } from '../src/db/scratch.js';
+import { signUp } from './helpers/factories.js';
+import { subscribe, wsClient } from './helpers/graphql.js';
+import { restClient } from './helpers/http.js';
+import { driver, PG_ADMIN_URL } from './helpers/server.js';
+
+/**
+ * The built server as `npm start` runs it: a real process, configured only by its
+ * environment, stopped by signals. `npm test` builds dist/ first.
+ */
+const MAIN = 'dist/src/main.js';
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m && out.includes('gateway ready')) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1]!, output: () => out, exited });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+let dataDir: string;
+let dbEnv: Record<string, string> = {};
+let drop: (() => Promise<void>) | undefined;
+
+beforeAll(async () => {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run the tests with npm test, which builds first`);
+  dataDir = mkdtempSync(join(tmpdir(), 'xt-proc-'));
+  if (driver === 'postgresql') {
+    const scratch = await createScratchDatabase(PG_ADMIN_URL, 'xt_proc');
+    dbEnv = { DATABASE_URL: scratch.url };
+    drop = scratch.drop;
+  }
+});
+afterAll(async () => {
+  await drop?.();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the server process', () => {
+  it('starts with no settings but a data directory, migrates, and shuts down cleanly on SIGTERM and SIGINT; tokens survive a restart', async () => {
+    const first = await start({ DATA_DIR: dataDir, ...dbEnv });
+    const api = restClient(first.url);
+    expect((await api.get('/readyz')).status).toBe(200);
+    expect(first.output()).toMatch(/migrations applied/);
+    if (driver === 'sqlite') expect(existsSync(join(dataDir, 'xentree.sqlite3'))).toBe(true);
+    expect(existsSync(join(dataDir, 'signing-key'))).toBe(true);
+
+    const u = await signUp(api);
+    const { client, closes } = wsClient(first.url.replace('http', 'ws'), { Authorization: `Bearer ${u.accessToken}` });
+    const sub = subscribe(client, MeUpdatedDocument);
+    await new Promise((r) => setTimeout(r, 200));
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toContain('shut down cleanly');
+    const deadline = Date.now() + 3000;
+    while (!closes.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(closes[0]?.code).toBe(1001);
+    sub.unsubscribe();
+    await client.dispose();
+
+    const second = await start({ DATA_DIR: dataDir, ...dbEnv });
+    try {
+      expect(second.output()).not.toMatch(/migrations applied/);
+      const me = await restClient(second.url).get('/api/auth/me', { token: u.accessToken });
+      expect(me.status).toBe(200);
+      expect(me.body.id).toBe(u.user.id);
+    } finally {
+      second.child.kill('SIGINT');
+      expect(await second.exited).toBe(0);
+    }
+  });
+
+  it('refuses to start on a bad environment, naming the variable', async () => {
+    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: 'abc' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const code = await new Promise((r) => child.on('exit', r));
+    expect(code).toBe(2);
+    expect(err).toContain('PORT');
+  });
+});
