@@ -1,4 +1,5 @@
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import type { Credentials, Principal } from '../../common/principal.js';
@@ -186,7 +187,8 @@ export class AuthService {
   }
 
   /**
-   * Resolves credentials to a principal: null when none were sent.
+   * Resolves credentials to a principal: null when none were sent. Runs on every
+   * authenticated request, so the session check is one narrow query with no hydration.
    * @throws invalid_token for a malformed, expired, forged or revoked token
    */
   async authenticate(em: EntityManager, credentials: Credentials): Promise<Principal | null> {
@@ -195,12 +197,12 @@ export class AuthService {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw new AppError('invalid_token', 'Authorization header must be "Bearer <access_token>"');
     const claims = await this.accessTokens.verify(match[1]);
-    const live = await em.count(LoginSession, {
-      id: claims.sessionId,
-      user: claims.userId,
-      revokedAt: null,
-      expiresAt: { $gt: new Date() },
-    });
+    const live = await (em as SqlEntityManager)
+      .createQueryBuilder(LoginSession)
+      .select('id')
+      .where({ id: claims.sessionId, user: claims.userId, revokedAt: null, expiresAt: { $gt: new Date() } })
+      .limit(1)
+      .execute('get');
     if (!live) throw new AppError('invalid_token', 'Access token belongs to a session that has ended; log in again');
     return { kind: 'user', userId: claims.userId, sessionId: claims.sessionId };
   }
