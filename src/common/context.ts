@@ -87,10 +87,3 @@ export async function createAuthenticatedContext(
     throw e;
   }
 }
-
-/** The authenticated user, or the reason there is none. */
-export function requireUser(ctx: RequestContext): Extract<Principal, { kind: 'user' }> {
-  if (ctx.authError) throw ctx.authError;
-  if (!ctx.principal) throw new AppError('not_authenticated', 'Authentication required: send Authorization: Bearer <access_token>');
-  return ctx.principal;
-}

@@ -1,8 +1,9 @@
 import type { EntityManager } from '@mikro-orm/core';
 import DataLoader from 'dataloader';
+import { organizationLoaders } from '../modules/organizations/organizations.loaders.js';
 import { User } from '../modules/users/user.entity.js';
 
-/** Per-request batch loaders: one query per entity type however many rows ask. */
+/** Per-request batch loaders: one query per kind of thing however many rows ask. */
 export function createLoaders(em: EntityManager) {
   return {
     userById: new DataLoader<string, User | null>(async (ids) => {
@@ -10,6 +11,7 @@ export function createLoaders(em: EntityManager) {
       const byId = new Map(rows.map((u) => [u.id, u]));
       return ids.map((id) => byId.get(id) ?? null);
     }),
+    org: organizationLoaders(em),
   };
 }
 

@@ -1,14 +1,24 @@
-import { AppError } from './errors.js';
-
-/** Who is calling. API keys join this union in the permission model. */
-export type Principal = {
-  kind: 'user';
-  userId: string;
-  /** The login session the access token belongs to. */
-  sessionId: string;
-};
+/** Who is calling: a user with a login session, or an API key acting for its creator in one organization. */
+export type Principal =
+  | {
+      kind: 'user';
+      userId: string;
+      /** The login session the access token belongs to. */
+      sessionId: string;
+    }
+  | {
+      kind: 'apiKey';
+      /** The key's creator: the key acts for them, with their role in the organization. */
+      userId: string;
+      apiKeyId: string;
+      organizationId: string;
+      scopes: readonly string[];
+    };
 
 /** Credentials as they arrived, before anyone checked them. */
 export interface Credentials {
   authorization?: string | undefined;
+  apiKey?: string | undefined;
+  /** The caller's address, for API key allow-lists. */
+  ip?: string | null | undefined;
 }

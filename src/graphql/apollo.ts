@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createAuthenticatedContext, type ContextRoot, type RequestContext } from '../common/context.js';
+import { credentialsOf } from '../rest/router.js';
 import { formatGraphQLError } from './errors.js';
 import { makeGraphQLWsHandler } from './ws.js';
 import { ideHtml, registerIdeAssets } from './ide.js';
@@ -35,7 +36,7 @@ export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchem
           log: req.log as unknown as Logger,
           client: { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null },
         },
-        { authorization: req.headers.authorization },
+        credentialsOf(req),
       ),
   });
 

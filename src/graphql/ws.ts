@@ -4,10 +4,17 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
 import { createAuthenticatedContext, type ContextRoot } from '../common/context.js';
 import { AppError } from '../common/errors.js';
+import type { Credentials } from '../common/principal.js';
 import { formatGraphQLError } from './errors.js';
 
 /** Close code for a connection whose credentials were refused (graphql-ws's Forbidden). */
 export const WS_FORBIDDEN = 4403;
+
+/** Credentials from connection params (`Authorization` or `X-API-Key`, as clients spell them) and the socket's address. */
+function credentialsFrom(params: Readonly<Record<string, unknown>> | undefined, ip: string | undefined): Credentials {
+  const key = params?.['X-API-Key'] ?? params?.['x-api-key'] ?? params?.apiKey;
+  return { authorization: authorizationFrom(params), apiKey: typeof key === 'string' ? key : undefined, ip };
+}
 
 /** `Authorization` from connection params, under the spellings clients use. */
 function authorizationFrom(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
@@ -33,11 +40,11 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
   return makeHandler({
     schema,
     onConnect: async (ctx) => {
-      const authorization = authorizationFrom(ctx.connectionParams);
-      if (!authorization) return true;
+      const credentials = credentialsFrom(ctx.connectionParams, ctx.extra.request.ip);
+      if (!credentials.authorization && !credentials.apiKey) return true;
       const em = root.em.fork();
       try {
-        await root.services.auth.authenticate(em, { authorization });
+        await root.services.auth.authenticate(em, credentials);
         return true;
       } catch (e) {
         if (!(e instanceof AppError)) throw e;
@@ -54,7 +61,7 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
           log,
           client: { ip: ctx.extra.request.ip ?? null, userAgent: ctx.extra.request.headers['user-agent'] ?? null },
         },
-        { authorization: authorizationFrom(ctx.connectionParams) },
+        credentialsFrom(ctx.connectionParams, ctx.extra.request.ip),
       ),
     onError: (_ctx, _id, _payload, errors) => format(errors, 'ws') as unknown as GraphQLError[],
     onNext: (_ctx, _id, _payload, _args, result) => {

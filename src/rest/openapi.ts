@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { toSnake } from '../common/case.js';
 import { ERROR_CODES } from '../common/errors.js';
+import { describeRequirement } from '../common/scopes.js';
 import { JSON_ONLY, type RestRoute } from './route-table.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -62,7 +63,8 @@ export function buildOpenApi(routes: readonly RestRoute[], info: { version: stri
     }));
     const query = r.query ? queryParameters(r.query) : [];
     const errorStatuses = new Set<number>([400, 500]);
-    if (r.auth === 'user') errorStatuses.add(401);
+    const requirement = r.auth === 'public' || r.auth === 'optional' ? null : r.auth;
+    if (requirement) errorStatuses.add(401).add(403);
     for (const code of r.errors ?? []) errorStatuses.add(ERROR_CODES[code as keyof typeof ERROR_CODES] ?? 500);
     const responses: Record<string, unknown> = {
       [r.response.status]:
@@ -70,7 +72,16 @@ export function buildOpenApi(routes: readonly RestRoute[], info: { version: stri
           ? { description: r.response.description }
           : {
               description: r.response.description,
-              content: { 'application/json': { schema: snakeSchema(jsonSchema(r.response.schema, 'output')) } },
+              content: {
+                'application/json': {
+                  schema: r.response.list
+                    ? { type: 'array', items: snakeSchema(jsonSchema(r.response.schema, 'output')) }
+                    : snakeSchema(jsonSchema(r.response.schema, 'output')),
+                },
+              },
+              ...(r.response.list
+                ? { headers: { 'X-Total-Count': { description: 'Size of the whole list', schema: { type: 'integer' } } } }
+                : {}),
             },
     };
     for (const s of [...errorStatuses].sort()) {
@@ -88,9 +99,10 @@ export function buildOpenApi(routes: readonly RestRoute[], info: { version: stri
     paths[r.path]![r.method.toLowerCase()] = {
       operationId: r.operationId,
       summary: r.summary,
-      ...(r.description ? { description: r.description } : {}),
+      description: [r.description, requirement ? describeRequirement(requirement) : null].filter(Boolean).join('\n\n') || undefined,
       tags: [r.tag],
-      ...(r.auth === 'public' ? { security: [] } : r.auth === 'optional' ? { security: [{}, { bearer: [] }] } : { security: [{ bearer: [] }] }),
+      security: securityOf(r.auth),
+      ...(requirement && requirement !== 'bearer' ? { 'x-required-scope': requirement } : {}),
       ...(params.length || query.length ? { parameters: [...params, ...query] } : {}),
       ...(body ? { requestBody: body } : {}),
       responses,
@@ -107,12 +119,23 @@ export function buildOpenApi(routes: readonly RestRoute[], info: { version: stri
     },
     servers: [{ url: '/' }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'xntr- and 86 characters; acts for its creator in one organization, within its scopes.' },
+      },
       schemas: { ErrorEnvelope: envelopeSchema },
     },
     security: [{ bearer: [] }],
     paths,
   };
+}
+
+/** OpenAPI security: an API key entry names the scope it needs. */
+function securityOf(auth: RestRoute['auth']): unknown[] {
+  if (auth === 'public') return [];
+  if (auth === 'optional') return [{}, { bearer: [] }, { apiKey: [] }];
+  if (auth === 'bearer') return [{ bearer: [] }];
+  return [{ bearer: [] }, { apiKey: [auth] }];
 }
 
 function queryParameters(schema: z.ZodType): unknown[] {

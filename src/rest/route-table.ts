@@ -1,13 +1,16 @@
 import type { z } from 'zod';
 import type { RequestContext } from '../common/context.js';
+import type { Page } from '../common/pagination.js';
+import type { Requirement } from '../common/scopes.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
- * Who may call a route. `public`: nobody is authenticated. `optional`: a valid bearer is
- * used when present. `user`: a bearer access token is required (bearer-only).
+ * Who may call a route. `public`: nobody is authenticated. `optional`: valid credentials
+ * are used when present. `bearer`: a user's access token (API keys refused). A scope: a
+ * bearer token, or an API key holding that scope. The service checks the same again.
  */
-export type RouteAuth = 'public' | 'optional' | 'user';
+export type RouteAuth = 'public' | 'optional' | Requirement;
 
 export interface RouteInput {
   /** The request body with snake_case keys renamed to the services' camelCase. */
@@ -31,15 +34,43 @@ export interface RestRoute<R = unknown> {
   query?: z.ZodType;
   /** Calls the service, nothing else. */
   handler: (ctx: RequestContext, input: RouteInput) => Promise<R>;
-  /** The success status, and the documented response shape with its serializer. */
+  /**
+   * The success status, and the documented response shape with its serializer. A `list`
+   * route's handler returns a Page: the body is the array of serialized items and
+   * X-Total-Count carries the total.
+   */
   response:
     | { status: 204; description: string }
-    | { status: 200 | 201; description: string; schema: z.ZodType; serialize: (result: R) => unknown };
+    | {
+        status: 200 | 201;
+        description: string;
+        schema: z.ZodType;
+        list?: false;
+        serialize: (result: R, ctx: RequestContext) => unknown;
+      }
+    | {
+        status: 200;
+        description: string;
+        /** The schema of one item. */
+        schema: z.ZodType;
+        list: true;
+        serialize: (item: never, ctx: RequestContext) => unknown;
+      };
   /** Error codes worth listing in the document besides the ones every route can answer. */
   errors?: readonly string[];
 }
 
+type SingleResponse<R> = Exclude<RestRoute<R>['response'], { list: true }>;
+
 /** Keeps the handler's result and the serializer's argument the same type. */
-export const defineRoute = <R>(route: RestRoute<R>): RestRoute => route as unknown as RestRoute;
+export const defineRoute = <R>(route: Omit<RestRoute<R>, 'response'> & { response: SingleResponse<R> }): RestRoute =>
+  route as unknown as RestRoute;
+
+/** A list route: the handler returns a Page, each item is serialized, X-Total-Count is set. */
+export const defineListRoute = <T>(
+  route: Omit<RestRoute<Page<T>>, 'response'> & {
+    response: { status: 200; description: string; schema: z.ZodType; serialize: (item: T, ctx: RequestContext) => unknown };
+  },
+): RestRoute => ({ ...route, response: { ...route.response, list: true } }) as unknown as RestRoute;
 
 export const JSON_ONLY = ['application/json'] as const;

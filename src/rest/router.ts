@@ -1,6 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { camelizeKeys } from '../common/case.js';
-import { createAuthenticatedContext, createContext, requireUser, type ContextRoot } from '../common/context.js';
+import { authorize } from '../common/access.js';
+import { createAuthenticatedContext, createContext, type ContextRoot } from '../common/context.js';
+import type { Page } from '../common/pagination.js';
+import type { Credentials } from '../common/principal.js';
 import { AppError } from '../common/errors.js';
 import { JSON_ONLY, type RestRoute } from './route-table.js';
 
@@ -15,6 +18,12 @@ declare module 'fastify' {
 export const toFastifyPath = (path: string): string => path.replace(/\{(\w+)\}/g, ':$1');
 
 const mediaType = (req: FastifyRequest): string => (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+
+/** The credentials of an HTTP request: bearer token, API key, and the address it came from. */
+export function credentialsOf(req: FastifyRequest): Credentials {
+  const apiKey = req.headers['x-api-key'];
+  return { authorization: req.headers.authorization, apiKey: typeof apiKey === 'string' ? apiKey : undefined, ip: req.ip };
+}
 
 /** Where the input of a route comes from, for error locations. */
 export const inputSourceOf = (req: FastifyRequest): 'body' | 'query' => req.routeOptions.config?.inputSource ?? 'body';
@@ -45,16 +54,22 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
         const ctx =
           route.auth === 'public'
             ? createContext(root, base)
-            : await createAuthenticatedContext(root, base, { authorization: req.headers.authorization });
-        if (route.auth === 'user') requireUser(ctx);
+            : await createAuthenticatedContext(root, base, credentialsOf(req));
+        if (route.auth !== 'public' && route.auth !== 'optional') authorize(ctx, route.auth);
 
         const result = await route.handler(ctx, {
           body: (camelizeKeys(req.body ?? {}) as Record<string, unknown>) ?? {},
           params: req.params as Record<string, string>,
           query: camelizeKeys(req.query ?? {}) as Record<string, unknown>,
         });
-        if (route.response.status === 204) return reply.code(204).send();
-        return reply.code(route.response.status).send(route.response.serialize(result));
+        const res = route.response;
+        if (res.status === 204) return reply.code(204).send();
+        if (res.list) {
+          const page = result as Page<unknown>;
+          reply.header('x-total-count', String(page.total));
+          return reply.code(200).send(await Promise.all(page.items.map((item) => res.serialize(item as never, ctx))));
+        }
+        return reply.code(res.status).send(await res.serialize(result, ctx));
       },
     });
   }

@@ -5,6 +5,7 @@ import { AppError } from '../../common/errors.js';
 import type { Credentials, Principal } from '../../common/principal.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
+import type { ApiKeysService } from '../api-keys/api-keys.service.js';
 import { User } from '../users/user.entity.js';
 import { normalizeEmail, normalizeUsername } from '../users/users.normalize.js';
 import {
@@ -30,7 +31,10 @@ export class AuthService {
   readonly passwords: PasswordHasher;
   readonly accessTokens: AccessTokens;
 
-  constructor(private readonly config: Config) {
+  constructor(
+    private readonly config: Config,
+    private readonly apiKeys: ApiKeysService,
+  ) {
     const a = config.auth;
     this.passwords = new PasswordHasher(a.argon2MemoryKib, a.argon2Iterations);
     this.accessTokens = new AccessTokens(a.jwtSecret, a.issuer, a.audience, a.accessTokenTtlSeconds);
@@ -160,14 +164,14 @@ export class AuthService {
       if (!token) return;
       // A refresh token alone may end its own session; with a bearer it must be the caller's.
       const sessionId = token.session.id;
-      if (ctx.principal) {
+      if (ctx.principal?.kind === 'user') {
         const owned = await ctx.em.count(LoginSession, { id: sessionId, user: ctx.principal.userId });
         if (!owned) return;
       }
       await this.revokeSessions(ctx.em, { id: sessionId }, 'logout');
       return;
     }
-    if (!ctx.principal) throw new AppError('not_authenticated', 'Send the refresh token, or an access token, to log out');
+    if (ctx.principal?.kind !== 'user') throw new AppError('not_authenticated', 'Send the refresh token, or an access token, to log out');
     await this.revokeSessions(ctx.em, { id: ctx.principal.sessionId }, 'logout');
   }
 
@@ -187,13 +191,18 @@ export class AuthService {
   }
 
   /**
-   * Resolves credentials to a principal: null when none were sent. Runs on every
-   * authenticated request, so the session check is one narrow query with no hydration.
-   * @throws invalid_token for a malformed, expired, forged or revoked token
+   * Resolves credentials to a principal: null when none were sent. A bearer token wins
+   * over an API key. Runs on every authenticated request, so the session check is one
+   * narrow query with no hydration.
+   * @throws invalid_token for a malformed, expired, forged or revoked credential; forbidden
+   *   for an API key used from an address it does not allow
    */
   async authenticate(em: EntityManager, credentials: Credentials): Promise<Principal | null> {
     const header = credentials.authorization?.trim();
-    if (!header) return null;
+    if (!header) {
+      const key = credentials.apiKey?.trim();
+      return key ? this.apiKeys.authenticate(em, key, credentials.ip) : null;
+    }
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw new AppError('invalid_token', 'Authorization header must be "Bearer <access_token>"');
     const claims = await this.accessTokens.verify(match[1]);

@@ -1,6 +1,7 @@
 import { filter, pipe } from '@graphql-yoga/subscription';
 import { Arg, Ctx, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { forkContext, requireUser, type RequestContext } from '../../common/context.js';
+import { requireUser } from '../../common/access.js';
+import { forkContext, type RequestContext } from '../../common/context.js';
 import type { Events } from '../../common/pubsub.js';
 import { User } from './user.entity.js';
 import { UpdateMeInput } from './users.types.js';

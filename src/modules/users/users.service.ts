@@ -1,6 +1,6 @@
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
-import { requireUser } from '../../common/context.js';
+import { requireUser } from '../../common/access.js';
 import type { EventBus } from '../../common/pubsub.js';
 import { parseInput } from '../../common/validation.js';
 import type { AuthService } from '../auth/auth.service.js';

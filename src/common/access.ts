@@ -1,0 +1,51 @@
+import { Membership, OrgRole, ROLE_RANK } from '../modules/organizations/membership.entity.js';
+import { membershipKey } from '../modules/organizations/organizations.loaders.js';
+import type { RequestContext } from './context.js';
+import { isId } from './ids.js';
+import { AppError } from './errors.js';
+import type { Principal } from './principal.js';
+import { grants, type Requirement } from './scopes.js';
+
+/**
+ * The first line of every service method that needs a caller: authenticated, and for an
+ * API key, holding the operation's scope (or refused outright for bearer-only operations).
+ * Organization role checks come after this, in `requireRole`.
+ * @throws the credentials' own error (invalid_token...), not_authenticated, forbidden, INSUFFICIENT_API_KEY_SCOPE
+ */
+export function authorize(ctx: RequestContext, need: Requirement): Principal {
+  if (ctx.authError) throw ctx.authError;
+  const p = ctx.principal;
+  if (!p) throw new AppError('not_authenticated', 'Authentication required: send Authorization: Bearer <access_token> or X-API-Key');
+  if (p.kind === 'apiKey') {
+    if (need === 'bearer') throw new AppError('forbidden', "This operation needs a user's bearer token; API keys are refused");
+    if (!grants(p.scopes, need)) {
+      throw new AppError('INSUFFICIENT_API_KEY_SCOPE', `This API key lacks the scope ${need}`, {
+        required_scope: need,
+        granted_scopes: [...p.scopes],
+      });
+    }
+  }
+  return p;
+}
+
+/** A user's own bearer session: for operations that API keys may not perform. */
+export function requireUser(ctx: RequestContext): Extract<Principal, { kind: 'user' }> {
+  return authorize(ctx, 'bearer') as Extract<Principal, { kind: 'user' }>;
+}
+
+/**
+ * The caller's membership of an organization, after `authorize`. Someone outside the
+ * organization, or an API key of another one, gets not_found (never forbidden), so ids
+ * cannot be probed; a member below `minRole` gets forbidden.
+ * @throws as `authorize`, not_found, forbidden
+ */
+export async function requireMembership(ctx: RequestContext, organizationId: string, need: Requirement, minRole: OrgRole = OrgRole.member): Promise<Membership> {
+  const p = authorize(ctx, need);
+  if (!isId(organizationId) || (p.kind === 'apiKey' && p.organizationId !== organizationId)) throw AppError.notFound('Organization');
+  const membership = await ctx.loaders.org.membership.load(membershipKey(organizationId, p.userId));
+  if (!membership) throw AppError.notFound('Organization');
+  if (ROLE_RANK[membership.role] < ROLE_RANK[minRole]) {
+    throw new AppError('forbidden', `This needs the ${minRole} role in the organization; you are ${membership.role}`);
+  }
+  return membership;
+}

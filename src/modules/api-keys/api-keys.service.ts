@@ -1,0 +1,123 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/core';
+import ipaddr from 'ipaddr.js';
+import { requireMembership, requireUser } from '../../common/access.js';
+import type { RequestContext } from '../../common/context.js';
+import { AppError } from '../../common/errors.js';
+import { isId } from '../../common/ids.js';
+import type { Principal } from '../../common/principal.js';
+import { parseInput } from '../../common/validation.js';
+import { Membership, OrgRole, ROLE_RANK } from '../organizations/membership.entity.js';
+import { User } from '../users/user.entity.js';
+import { ApiKey } from './api-key.entity.js';
+import { createApiKeySchema, listApiKeysSchema, type CreateApiKeyData } from './api-keys.types.js';
+
+const KEY_PATTERN = /^xntr-[A-Za-z0-9_-]{86}$/;
+const PREFIX_LENGTH = 12;
+/** last_used_at is written at most this often per key, not on every request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+
+/** `xntr-` and 86 URL-safe base64 characters: 64 bytes (512 bits) from the CSPRNG. */
+export const newApiKey = (): string => `xntr-${randomBytes(64).toString('base64url')}`;
+
+function ipAllowed(ip: string | null | undefined, allowed: readonly string[]): boolean {
+  if (!allowed.length) return true;
+  if (!ip || !ipaddr.isValid(ip)) return false;
+  const addr = ipaddr.process(ip);
+  return allowed.some((entry) => {
+    if (entry.includes('/')) {
+      const [range, bits] = ipaddr.parseCIDR(entry);
+      return addr.kind() === range.kind() && addr.match(range, bits);
+    }
+    return ipaddr.process(entry).toNormalizedString() === addr.toNormalizedString();
+  });
+}
+
+/** API keys: issued by members for one organization, acting for their creator there. */
+export class ApiKeysService {
+  /**
+   * Issues a key. Any member may issue one for their organization; it can do no more than
+   * they can. Bearer only. The full key is in the result this once; only its hash is kept.
+   * @throws forbidden (API key caller), not_found, validation_error
+   */
+  async create(ctx: RequestContext, data: CreateApiKeyData): Promise<{ apiKey: ApiKey; key: string }> {
+    const { userId } = requireUser(ctx);
+    const input = parseInput(createApiKeySchema, data);
+    const membership = await requireMembership(ctx, input.organizationId, 'bearer');
+    const key = newApiKey();
+    const apiKey = ctx.em.create(ApiKey, {
+      name: input.name,
+      organization: membership.organization,
+      createdBy: ctx.em.getReference(User, userId),
+      scopes: input.scopes,
+      prefix: key.slice(0, PREFIX_LENGTH),
+      keyHash: hashKey(key),
+      expiresAt: input.expiresAt ?? null,
+      allowedIps: input.allowedIps ?? [],
+    });
+    await ctx.em.flush();
+    ctx.log.info({ apiKeyId: apiKey.id, organizationId: input.organizationId }, 'api key created');
+    return { apiKey, key };
+  }
+
+  /**
+   * Live keys the caller may see: their own, and every key of organizations they administer.
+   * Bearer only.
+   * @throws forbidden (API key caller), validation_error, not_found (organization filter)
+   */
+  async list(ctx: RequestContext, data: { organizationId?: string | null } = {}): Promise<ApiKey[]> {
+    const { userId } = requireUser(ctx);
+    const { organizationId } = parseInput(listApiKeysSchema, data ?? {});
+    if (organizationId) await requireMembership(ctx, organizationId, 'bearer');
+    const administered = (
+      await ctx.em.find(Membership, { user: userId, role: { $in: [OrgRole.admin, OrgRole.owner] } }, { fields: ['organization'] })
+    ).map((m) => m.organization.id);
+    return ctx.em.find(
+      ApiKey,
+      {
+        revokedAt: null,
+        ...(organizationId ? { organization: organizationId } : {}),
+        $or: [{ createdBy: userId }, { organization: { $in: administered } }],
+      },
+      { orderBy: { createdAt: 'desc', id: 'asc' } },
+    );
+  }
+
+  /**
+   * Revokes a key, at once. Its creator, or an admin or owner of its organization. Revoking
+   * a revoked key again is not an error.
+   * @throws forbidden (API key caller), not_found
+   */
+  async revoke(ctx: RequestContext, keyId: string): Promise<void> {
+    const { userId } = requireUser(ctx);
+    const key = isId(keyId) ? await ctx.em.findOne(ApiKey, { id: keyId }) : null;
+    if (!key) throw AppError.notFound('API key');
+    if (key.createdBy.id !== userId) {
+      const m = await ctx.loaders.org.membership.load(`${key.organization.id}:${userId}`);
+      if (!m || ROLE_RANK[m.role] < ROLE_RANK[OrgRole.admin]) throw AppError.notFound('API key');
+    }
+    if (key.revokedAt) return;
+    key.revokedAt = new Date();
+    await ctx.em.flush();
+    ctx.log.info({ apiKeyId: key.id }, 'api key revoked');
+  }
+
+  /**
+   * Resolves an X-API-Key value to a principal.
+   * @throws invalid_token (malformed, unknown, revoked, expired), forbidden (address not allowed)
+   */
+  async authenticate(em: EntityManager, value: string, ip: string | null | undefined): Promise<Principal> {
+    if (!KEY_PATTERN.test(value)) throw new AppError('invalid_token', 'API key is malformed: expected xntr- and 86 characters');
+    const key = await em.findOne(ApiKey, { keyHash: hashKey(value) });
+    if (!key || key.revokedAt) throw new AppError('invalid_token', 'API key is not valid');
+    const now = Date.now();
+    if (key.expiresAt && key.expiresAt.getTime() <= now) throw new AppError('invalid_token', 'API key has expired');
+    if (!ipAllowed(ip, key.allowedIps)) throw new AppError('forbidden', 'API key is not allowed from this address');
+    if (!key.lastUsedAt || now - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: new Date(now) });
+    }
+    return { kind: 'apiKey', apiKeyId: key.id, userId: key.createdBy.id, organizationId: key.organization.id, scopes: key.scopes };
+  }
+}

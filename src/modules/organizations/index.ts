@@ -1,0 +1,13 @@
+import type { ModuleManifest } from '../manifest.js';
+import { Membership } from './membership.entity.js';
+import { Organization } from './organization.entity.js';
+import { MemberResolver, OrganizationsResolver, TeamResolver } from './organizations.resolver.js';
+import { organizationsRoutes } from './organizations.rest.js';
+import { Team } from './team.entity.js';
+
+export const organizationsModule: ModuleManifest = {
+  name: 'organizations',
+  entities: [Organization, Membership, Team],
+  resolvers: [OrganizationsResolver, MemberResolver, TeamResolver],
+  routes: organizationsRoutes,
+};

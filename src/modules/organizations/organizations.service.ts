@@ -1,0 +1,345 @@
+import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import { authorize, requireMembership, requireUser } from '../../common/access.js';
+import type { RequestContext } from '../../common/context.js';
+import { AppError } from '../../common/errors.js';
+import { isId } from '../../common/ids.js';
+import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
+import type { EventBus, OrganizationEvent } from '../../common/pubsub.js';
+import { parseInput } from '../../common/validation.js';
+import { ApiKey } from '../api-keys/api-key.entity.js';
+import { User } from '../users/user.entity.js';
+import { normalizeEmail } from '../users/users.normalize.js';
+import { Membership, OrgRole, ROLE_RANK } from './membership.entity.js';
+import { Organization } from './organization.entity.js';
+import {
+  addMemberSchema,
+  createOrganizationSchema,
+  teamSchema,
+  updateMemberSchema,
+  updateOrganizationSchema,
+  type AddMemberData,
+  type CreateOrganizationData,
+  type TeamData,
+  type UpdateMemberData,
+  type UpdateOrganizationData,
+} from './organizations.types.js';
+import { Team } from './team.entity.js';
+
+/** "Acme Learning, Inc." -> "acme-learning-inc" */
+export function slugify(name: string): string {
+  const base = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 56)
+    .replace(/-+$/g, '');
+  return base || 'organization';
+}
+
+const normalizeTeamName = (name: string): string => name.trim().normalize('NFKC').toLowerCase();
+
+/** Organizations, their members and teams. Every method checks the caller's role itself. */
+export class OrganizationsService {
+  constructor(
+    private readonly events: EventBus,
+    private readonly driver: 'sqlite' | 'postgresql',
+  ) {}
+
+  /**
+   * Creates an organization; the caller becomes its owner. Bearer only: an API key lives
+   * inside one organization and cannot make another.
+   * @throws not_authenticated, forbidden, validation_error, conflict (slug taken)
+   */
+  async create(ctx: RequestContext, data: CreateOrganizationData): Promise<Organization> {
+    const { userId } = requireUser(ctx);
+    const input = parseInput(createOrganizationSchema, data);
+    const org = await ctx.em.transactional(async (em) => {
+      const slug = input.slug ?? (await this.freeSlug(em, slugify(input.name)));
+      if (input.slug && (await em.count(Organization, { slug }))) throw new AppError('conflict', 'This slug is already taken', { field: 'slug' });
+      const org = em.create(Organization, { name: input.name, slug, description: input.description ?? null });
+      em.create(Membership, { organization: org, user: em.getReference(User, userId), role: OrgRole.owner });
+      try {
+        await em.flush();
+      } catch (e) {
+        if (e instanceof UniqueConstraintViolationException) throw new AppError('conflict', 'This slug is already taken', { field: 'slug' });
+        throw e;
+      }
+      return org;
+    });
+    ctx.log.info({ organizationId: org.id }, 'organization created');
+    return org;
+  }
+
+  /** The first of `base`, `base-2`, `base-3`... that no organization uses. */
+  private async freeSlug(em: EntityManager, base: string): Promise<string> {
+    const taken = new Set((await em.find(Organization, { slug: { $like: `${base}%` } }, { fields: ['slug'] })).map((o) => o.slug));
+    if (!taken.has(base)) return base;
+    for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+  }
+
+  /**
+   * The caller's organizations, by name. An API key sees its own organization only.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (organizations:read), validation_error
+   */
+  async listMine(ctx: RequestContext, args: PageArgs = {}): Promise<Page<Organization>> {
+    const p = authorize(ctx, 'organizations:read');
+    const { limit, offset } = parseInput(pageSchema, args);
+    const where = { user: p.userId, ...(p.kind === 'apiKey' ? { organization: p.organizationId } : {}) };
+    const [rows, total] = await ctx.em.findAndCount(Membership, where, {
+      populate: ['organization'],
+      orderBy: { organization: { name: 'asc', id: 'asc' } },
+      limit,
+      offset,
+    });
+    for (const m of rows) ctx.loaders.org.membership.prime(`${m.organization.id}:${p.userId}`, m);
+    return { items: rows.map((m) => m.organization), total };
+  }
+
+  /**
+   * One organization the caller belongs to.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE, not_found
+   */
+  async get(ctx: RequestContext, organizationId: string): Promise<Organization> {
+    const m = await requireMembership(ctx, organizationId, 'organizations:read');
+    return ctx.em.findOneOrFail(Organization, { id: m.organization.id });
+  }
+
+  /**
+   * Renames or re-describes an organization. Admins and owners.
+   * @throws not_found, forbidden, validation_error, conflict (slug taken)
+   */
+  async update(ctx: RequestContext, organizationId: string, data: UpdateOrganizationData): Promise<Organization> {
+    const m = await requireMembership(ctx, organizationId, 'organizations:write', OrgRole.admin);
+    const input = parseInput(updateOrganizationSchema, data ?? {});
+    const org = await ctx.em.findOneOrFail(Organization, { id: m.organization.id });
+    if (input.slug !== undefined && input.slug !== org.slug && (await ctx.em.count(Organization, { slug: input.slug }))) {
+      throw new AppError('conflict', 'This slug is already taken', { field: 'slug' });
+    }
+    if (input.name !== undefined) org.name = input.name;
+    if (input.slug !== undefined) org.slug = input.slug;
+    if (input.description !== undefined) org.description = input.description;
+    try {
+      await ctx.em.flush();
+    } catch (e) {
+      if (e instanceof UniqueConstraintViolationException) throw new AppError('conflict', 'This slug is already taken', { field: 'slug' });
+      throw e;
+    }
+    this.publish(ctx, { organizationId: org.id, type: 'organization_updated' });
+    return org;
+  }
+
+  /**
+   * Deletes an organization with its memberships, teams and API keys, in one transaction. Owners only.
+   * @throws not_found, forbidden
+   */
+  async delete(ctx: RequestContext, organizationId: string): Promise<void> {
+    await requireMembership(ctx, organizationId, 'organizations:write', OrgRole.owner);
+    await ctx.em.transactional(async (em) => {
+      await this.lockOrganization(em, organizationId, null);
+      await em.nativeDelete(ApiKey, { organization: organizationId });
+      await em.nativeDelete(Membership, { organization: organizationId });
+      await em.nativeDelete(Team, { organization: organizationId });
+      await em.nativeDelete(Organization, { id: organizationId });
+    });
+    ctx.log.info({ organizationId }, 'organization deleted');
+    this.publish(ctx, { organizationId, type: 'organization_deleted' });
+  }
+
+  /**
+   * Members, oldest first; optionally those of one team.
+   * @throws not_found, INSUFFICIENT_API_KEY_SCOPE, validation_error
+   */
+  async listMembers(ctx: RequestContext, organizationId: string, args: PageArgs & { teamId?: string | null } = {}): Promise<Page<Membership>> {
+    await requireMembership(ctx, organizationId, 'organizations:read');
+    const { limit, offset } = parseInput(pageSchema, args);
+    const teamId = args.teamId ?? null;
+    if (teamId !== null) await this.teamOf(ctx, organizationId, teamId);
+    const [items, total] = await Promise.all([
+      ctx.loaders.org.membersPage.load({ organizationId, teamId, limit, offset }),
+      teamId === null ? ctx.loaders.org.memberCount.load(organizationId) : ctx.loaders.org.teamMemberCount.load(teamId),
+    ]);
+    return { items, total };
+  }
+
+  /**
+   * Adds a user, by email or id, with a role and optionally a team. Admins and owners;
+   * only an owner adds an owner.
+   * @throws not_found (organization, user or team), forbidden, validation_error, conflict (already a member)
+   */
+  async addMember(ctx: RequestContext, organizationId: string, data: AddMemberData): Promise<Membership> {
+    const actor = await requireMembership(ctx, organizationId, 'organizations:write', OrgRole.admin);
+    const input = parseInput(addMemberSchema, data);
+    const role = input.role as OrgRole;
+    if (role === OrgRole.owner && actor.role !== OrgRole.owner) throw new AppError('forbidden', 'Only an owner can make an owner');
+    const user = await ctx.em.findOne(User, input.userId ? { id: input.userId } : { emailNormalized: normalizeEmail(input.email!) });
+    if (!user) throw new AppError('not_found', input.userId ? 'No user with this id' : 'No user with this email', { field: input.userId ? 'userId' : 'email' });
+    const team = input.teamId ? await this.teamOf(ctx, organizationId, input.teamId) : null;
+    const membership = ctx.em.create(Membership, { organization: actor.organization, user, role, team });
+    try {
+      await ctx.em.flush();
+    } catch (e) {
+      if (e instanceof UniqueConstraintViolationException) throw new AppError('conflict', 'This user is already a member');
+      throw e;
+    }
+    this.publish(ctx, { organizationId, type: 'member_added', userId: user.id });
+    return membership;
+  }
+
+  /**
+   * Changes a member's role or team. Admins and owners; only an owner makes or unmakes
+   * owners, and the last owner cannot be demoted (checked under a lock on the organization,
+   * so two owners demoting each other at once cannot both succeed).
+   * @throws not_found, forbidden, validation_error, conflict (last owner)
+   */
+  async updateMember(ctx: RequestContext, organizationId: string, targetUserId: string, data: UpdateMemberData): Promise<Membership> {
+    const actor = await requireMembership(ctx, organizationId, 'organizations:write', OrgRole.admin);
+    const input = parseInput(updateMemberSchema, data ?? {});
+    if (!isId(targetUserId)) throw AppError.notFound('Member');
+    const team = input.teamId === undefined ? undefined : input.teamId === null ? null : await this.teamOf(ctx, organizationId, input.teamId);
+    const updated = await ctx.em.transactional(async (em) => {
+      const actorRole = await this.lockOrganization(em, organizationId, actor.user.id, OrgRole.admin);
+      const target = await em.findOne(Membership, { organization: organizationId, user: targetUserId }, { populate: ['user', 'team'] });
+      if (!target) throw AppError.notFound('Member');
+      const role = input.role as OrgRole | undefined;
+      if (role !== undefined && role !== target.role) {
+        if ((role === OrgRole.owner || target.role === OrgRole.owner) && actorRole !== OrgRole.owner) {
+          throw new AppError('forbidden', 'Only an owner can make or unmake owners');
+        }
+        if (target.role === OrgRole.owner) await this.assertAnotherOwner(em, organizationId, 'demoted');
+        target.role = role;
+      }
+      if (team !== undefined) target.team = team ? em.getReference(Team, team.id) : null;
+      await em.flush();
+      return target;
+    });
+    this.publish(ctx, { organizationId, type: 'member_updated', userId: targetUserId });
+    return ctx.em.findOneOrFail(Membership, { id: updated.id }, { populate: ['user', 'team'], refresh: true });
+  }
+
+  /**
+   * Removes a member, or lets a member leave. Admins and owners remove others; only an
+   * owner removes an owner; the last owner can neither be removed nor leave. The member's
+   * API keys for the organization are revoked with them.
+   * @throws not_found, forbidden, conflict (last owner)
+   */
+  async removeMember(ctx: RequestContext, organizationId: string, targetUserId: string): Promise<void> {
+    const p = authorize(ctx, 'organizations:write');
+    const self = targetUserId === p.userId;
+    const actor = await requireMembership(ctx, organizationId, 'organizations:write', self ? OrgRole.member : OrgRole.admin);
+    if (!isId(targetUserId)) throw AppError.notFound('Member');
+    await ctx.em.transactional(async (em) => {
+      const actorRole = await this.lockOrganization(em, organizationId, actor.user.id, self ? OrgRole.member : OrgRole.admin);
+      const target = await em.findOne(Membership, { organization: organizationId, user: targetUserId });
+      if (!target) throw AppError.notFound('Member');
+      if (target.role === OrgRole.owner) {
+        if (!self && actorRole !== OrgRole.owner) throw new AppError('forbidden', 'Only an owner can remove an owner');
+        await this.assertAnotherOwner(em, organizationId, self ? 'leave' : 'removed');
+      }
+      await em.nativeUpdate(ApiKey, { organization: organizationId, createdBy: targetUserId, revokedAt: null }, { revokedAt: new Date() });
+      await em.nativeDelete(Membership, { id: target.id });
+    });
+    this.publish(ctx, { organizationId, type: 'member_removed', userId: targetUserId });
+  }
+
+  /**
+   * Teams of an organization, by name.
+   * @throws not_found, INSUFFICIENT_API_KEY_SCOPE
+   */
+  async listTeams(ctx: RequestContext, organizationId: string): Promise<Team[]> {
+    await requireMembership(ctx, organizationId, 'organizations:read');
+    return ctx.loaders.org.teams.load(organizationId);
+  }
+
+  /**
+   * Creates a team. Admins and owners. Names are unique in the organization, whatever their case.
+   * @throws not_found, forbidden, validation_error, conflict
+   */
+  async createTeam(ctx: RequestContext, organizationId: string, data: TeamData): Promise<Team> {
+    const actor = await requireMembership(ctx, organizationId, 'organizations:write', OrgRole.admin);
+    const { name } = parseInput(teamSchema, data);
+    const team = ctx.em.create(Team, { organization: actor.organization, name, nameNormalized: normalizeTeamName(name) });
+    await this.flushTeam(ctx.em);
+    this.publish(ctx, { organizationId, type: 'team_created', teamId: team.id });
+    return team;
+  }
+
+  /**
+   * Renames a team. Admins and owners.
+   * @throws not_found, forbidden, validation_error, conflict
+   */
+  async renameTeam(ctx: RequestContext, organizationId: string, teamId: string, data: TeamData): Promise<Team> {
+    await requireMembership(ctx, organizationId, 'organizations:write', OrgRole.admin);
+    const { name } = parseInput(teamSchema, data);
+    const team = await this.teamOf(ctx, organizationId, teamId);
+    team.name = name;
+    team.nameNormalized = normalizeTeamName(name);
+    await this.flushTeam(ctx.em);
+    this.publish(ctx, { organizationId, type: 'team_updated', teamId });
+    return team;
+  }
+
+  /**
+   * Deletes a team; its members stay in the organization, without a team. Admins and owners.
+   * @throws not_found, forbidden
+   */
+  async deleteTeam(ctx: RequestContext, organizationId: string, teamId: string): Promise<void> {
+    await requireMembership(ctx, organizationId, 'organizations:write', OrgRole.admin);
+    const team = await this.teamOf(ctx, organizationId, teamId);
+    await ctx.em.transactional(async (em) => {
+      await em.nativeUpdate(Membership, { team: team.id }, { team: null });
+      await em.nativeDelete(Team, { id: team.id });
+    });
+    this.publish(ctx, { organizationId, type: 'team_deleted', teamId });
+  }
+
+  /** A team of this organization, or not_found. */
+  private async teamOf(ctx: RequestContext, organizationId: string, teamId: string): Promise<Team> {
+    const team = isId(teamId) ? await ctx.em.findOne(Team, { id: teamId, organization: organizationId }) : null;
+    if (!team) throw AppError.notFound('Team');
+    return team;
+  }
+
+  private async flushTeam(em: EntityManager): Promise<void> {
+    try {
+      await em.flush();
+    } catch (e) {
+      if (e instanceof UniqueConstraintViolationException) throw new AppError('conflict', 'A team with this name already exists', { field: 'name' });
+      throw e;
+    }
+  }
+
+  /**
+   * Serialises changes to one organization's memberships. PostgreSQL locks the row; SQLite
+   * runs one transaction at a time on its single connection already. Returns the actor's
+   * role as it is under the lock: a role checked before it may have changed meanwhile.
+   */
+  private async lockOrganization(em: EntityManager, organizationId: string, actorId: string | null, minRole = OrgRole.member): Promise<OrgRole | null> {
+    const org = await em.findOne(Organization, { id: organizationId }, this.driver === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {});
+    if (!org) throw AppError.notFound('Organization');
+    if (actorId === null) return null;
+    const actor = await em.findOne(Membership, { organization: organizationId, user: actorId }, { refresh: true });
+    if (!actor) throw AppError.notFound('Organization');
+    if (ROLE_RANK[actor.role] < ROLE_RANK[minRole]) throw new AppError('forbidden', `This needs the ${minRole} role in the organization; you are ${actor.role}`);
+    return actor.role;
+  }
+
+  private async assertAnotherOwner(em: EntityManager, organizationId: string, what: 'demoted' | 'removed' | 'leave'): Promise<void> {
+    const owners = await em.count(Membership, { organization: organizationId, role: OrgRole.owner });
+    if (owners <= 1) {
+      const verb = what === 'leave' ? 'cannot leave' : `cannot be ${what}`;
+      throw new AppError('conflict', `The last owner ${verb}; make another member owner first`);
+    }
+  }
+
+  private publish(ctx: RequestContext, e: Pick<OrganizationEvent, 'organizationId' | 'type'> & Partial<OrganizationEvent>): void {
+    this.events.publish('ORGANIZATION_EVENT', {
+      userId: null,
+      teamId: null,
+      actorId: ctx.principal?.userId ?? '',
+      at: new Date().toISOString(),
+      ...e,
+    });
+  }
+}
