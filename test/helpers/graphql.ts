@@ -10,15 +10,24 @@ export interface GqlResult<T> {
 }
 
 /** Runs a typed document over HTTP POST /graphql. */
+/** Who calls: a bearer access token, or an API key. */
+export type Caller = string | { token?: string; apiKey?: string } | undefined;
+
+export const authHeaders = (caller: Caller): Record<string, string> => {
+  if (!caller) return {};
+  if (typeof caller === 'string') return { authorization: `Bearer ${caller}` };
+  return { ...(caller.token ? { authorization: `Bearer ${caller.token}` } : {}), ...(caller.apiKey ? { 'x-api-key': caller.apiKey } : {}) };
+};
+
 export async function gql<T, V extends Record<string, unknown>>(
   baseUrl: string,
   document: TypedDocumentNode<T, V>,
   variables?: V,
-  token?: string,
+  caller?: Caller,
 ): Promise<GqlResult<T>> {
   const res = await fetch(`${baseUrl}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { 'content-type': 'application/json', ...authHeaders(caller) },
     body: JSON.stringify({ query: print(document), variables }),
   });
   const body = (await res.json()) as { data?: T | null; errors?: GraphQLFormattedError[] };

@@ -6,6 +6,7 @@ export interface HttpResult<T = any> {
 
 export interface RequestOptions {
   token?: string;
+  apiKey?: string;
   /** Send the body as application/x-www-form-urlencoded. */
   form?: boolean;
   headers?: Record<string, string>;
@@ -18,6 +19,7 @@ export function restClient(baseUrl: string) {
   async function request<T = any>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<HttpResult<T>> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    if (opts.apiKey) headers['x-api-key'] = opts.apiKey;
     let payload: string | undefined;
     if (opts.raw !== undefined) payload = opts.raw;
     else if (body !== undefined && opts.form) {

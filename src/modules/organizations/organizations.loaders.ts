@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/core';
+import { raw, type EntityManager } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import DataLoader from 'dataloader';
 import { Membership } from './membership.entity.js';
@@ -18,7 +18,7 @@ export interface MembersPageKey {
 async function countBy(em: EntityManager, column: 'organization' | 'team', ids: readonly string[]): Promise<Map<string, number>> {
   const rows = (await (em as SqlEntityManager)
     .createQueryBuilder(Membership, 'm')
-    .select([column, 'count(*) as n'])
+    .select([column, raw('count(*) as n')])
     .where({ [column]: { $in: [...ids] } })
     .groupBy(column)
     .execute('all', false)) as Record<string, unknown>[];

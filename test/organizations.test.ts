@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateOrganizationDocument, OrganizationMembersDocument, OrganizationsDocument, UpdateMemberDocument } from './generated/graphql.js';
+import { signUp } from './helpers/factories.js';
+import { errorCode, gql } from './helpers/graphql.js';
+import { restClient, type RestClient } from './helpers/http.js';
+import { makeCast, makeKey, makeOrg, type Cast } from './helpers/orgs.js';
+import { driver, startServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+let api: RestClient;
+let cast: Cast;
+
+beforeAll(async () => {
+  server = await startServer();
+  api = restClient(server.url);
+  cast = await makeCast(api);
+});
+afterAll(() => server.close());
+
+describe('organizations', () => {
+  it('creates with a derived, unique slug; the creator is owner', async () => {
+    const u = await signUp(api);
+    const a = await api.post('/api/organizations', { name: 'Acme Learning', description: 'We teach' }, { token: u.accessToken });
+    expect(a.status).toBe(201);
+    expect(a.body).toMatchObject({ name: 'Acme Learning', description: 'We teach', role: 'owner', member_count: 1 });
+    expect(a.body.slug).toMatch(/^acme-learning(-\d+)?$/);
+    const b = await api.post('/api/organizations', { name: 'Acme   Learning!' }, { token: u.accessToken });
+    expect(b.status).toBe(201);
+    expect(b.body.slug).not.toBe(a.body.slug);
+    expect(b.body.slug.startsWith('acme-learning-')).toBe(true);
+    const accents = await api.post('/api/organizations', { name: 'École Été' }, { token: u.accessToken });
+    expect(accents.body.slug).toMatch(/^ecole-ete/);
+
+    const taken = await api.post('/api/organizations', { name: 'Other', slug: a.body.slug }, { token: u.accessToken });
+    expect(taken.status).toBe(409);
+    expect(taken.body.detail).toMatchObject({ error: 'conflict', field: 'slug' });
+    const bad = await api.post('/api/organizations', { name: '', slug: '-Bad Slug-' }, { token: u.accessToken });
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail.fields.map((f: { loc: string[] }) => f.loc.join('.'))).toEqual(['body.name', 'body.slug']);
+  });
+
+  it('lists mine with X-Total-Count and pagination, and the same through GraphQL', async () => {
+    const u = await signUp(api);
+    for (const name of ['Charlie', 'alpha', 'Bravo']) await api.post('/api/organizations', { name }, { token: u.accessToken });
+    const page = await api.get('/api/organizations?limit=2&offset=0', { token: u.accessToken });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('x-total-count')).toBe('3');
+    expect(page.body.map((o: { name: string }) => o.name)).toHaveLength(2);
+    const rest = await api.get('/api/organizations?limit=2&offset=2', { token: u.accessToken });
+    expect(rest.body).toHaveLength(1);
+    const g = await gql(server.url, OrganizationsDocument, { limit: 10 }, u.accessToken);
+    expect(g.data?.organizations.total).toBe(3);
+    expect(g.data?.organizations.items.map((o) => o.viewerRole)).toEqual(['owner', 'owner', 'owner']);
+    const invalid = await api.get('/api/organizations?limit=500', { token: u.accessToken });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.detail.fields[0].loc).toEqual(['query', 'limit']);
+  });
+
+  it('answers 404, never 403, to people outside and for malformed ids', async () => {
+    const org = await makeOrg(api, cast);
+    for (const path of [`/api/organizations/${org.id}`, `/api/organizations/${org.id}/members`, `/api/organizations/${org.id}/teams`, `/api/organizations/${org.id}/teams/${org.teamId}/members`]) {
+      const res = await api.get(path, { token: cast.stranger.accessToken });
+      expect(res.status, path).toBe(404);
+      expect(res.body.detail.error).toBe('not_found');
+    }
+    expect((await api.get('/api/organizations/not-a-uuid', { token: cast.owner.accessToken })).status).toBe(404);
+    expect((await api.get('/api/organizations/00000000-0000-4000-8000-000000000000', { token: cast.owner.accessToken })).status).toBe(404);
+  });
+
+  it('manages members: add by email or id, change role and team, remove, leave', async () => {
+    const org = await makeOrg(api, cast);
+    const owner = { token: cast.owner.accessToken };
+    const members = await api.get(`/api/organizations/${org.id}/members`, owner);
+    expect(members.headers.get('x-total-count')).toBe('4');
+    expect(members.body[0]).toMatchObject({ user_id: cast.owner.user.id, role: 'owner', team_id: null, team_name: null });
+    expect(members.body[1]).toMatchObject({ user_id: cast.admin.user.id, role: 'admin', team_id: org.teamId, team_name: 'Core', email: cast.admin.user.email });
+
+    const byEmail = await api.post(`/api/organizations/${org.id}/members`, { email: cast.newcomer.input.email.toUpperCase() }, owner);
+    expect(byEmail.status).toBe(201);
+    expect(byEmail.body).toMatchObject({ user_id: cast.newcomer.user.id, role: 'member', team_id: null });
+    expect((await api.post(`/api/organizations/${org.id}/members`, { user_id: cast.newcomer.user.id }, owner)).status).toBe(409);
+    expect((await api.post(`/api/organizations/${org.id}/members`, { email: 'nobody@example.com' }, owner)).status).toBe(404);
+    const neither = await api.post(`/api/organizations/${org.id}/members`, { role: 'member' }, owner);
+    expect(neither.status).toBe(400);
+    const otherTeam = await api.post(`/api/organizations/${org.id}/members`, { user_id: cast.stranger.user.id, team_id: '00000000-0000-4000-8000-000000000000' }, owner);
+    expect(otherTeam.status).toBe(404);
+
+    const upd = await api.patch(`/api/organizations/${org.id}/members/${cast.newcomer.user.id}`, { role: 'admin', team_id: org.teamId }, owner);
+    expect(upd.status).toBe(200);
+    expect(upd.body).toMatchObject({ role: 'admin', team_id: org.teamId, team_name: 'Core' });
+    const out = await api.patch(`/api/organizations/${org.id}/members/${cast.newcomer.user.id}`, { team_id: null }, owner);
+    expect(out.body.team_id).toBeNull();
+
+    // Admins cannot make owners; owners can.
+    const adminTries = await api.patch(`/api/organizations/${org.id}/members/${cast.member.user.id}`, { role: 'owner' }, { token: cast.admin.accessToken });
+    expect(adminTries.status).toBe(403);
+    expect((await api.patch(`/api/organizations/${org.id}/members/${cast.member.user.id}`, { role: 'admin' }, { token: cast.admin.accessToken })).status).toBe(200);
+
+    // A member leaves by removing themselves.
+    expect((await api.delete(`/api/organizations/${org.id}/members/${cast.extra.user.id}`, { token: cast.extra.accessToken })).status).toBe(204);
+    expect((await api.get(`/api/organizations/${org.id}`, { token: cast.extra.accessToken })).status).toBe(404);
+    expect((await api.delete(`/api/organizations/${org.id}/members/${cast.newcomer.user.id}`, owner)).status).toBe(204);
+    expect((await api.delete(`/api/organizations/${org.id}/members/${cast.newcomer.user.id}`, owner)).status).toBe(404);
+  });
+
+  it('keeps at least one owner', async () => {
+    const org = await makeOrg(api, cast);
+    const owner = { token: cast.owner.accessToken };
+    const demote = await api.patch(`/api/organizations/${org.id}/members/${cast.owner.user.id}`, { role: 'admin' }, owner);
+    expect(demote.status).toBe(409);
+    expect(demote.body.detail.message).toMatch(/last owner/);
+    const leave = await api.delete(`/api/organizations/${org.id}/members/${cast.owner.user.id}`, owner);
+    expect(leave.status).toBe(409);
+    // An admin cannot remove an owner at all.
+    expect((await api.delete(`/api/organizations/${org.id}/members/${cast.owner.user.id}`, { token: cast.admin.accessToken })).status).toBe(403);
+    // With a second owner, the first may step down.
+    expect((await api.patch(`/api/organizations/${org.id}/members/${cast.admin.user.id}`, { role: 'owner' }, owner)).status).toBe(200);
+    expect((await api.patch(`/api/organizations/${org.id}/members/${cast.owner.user.id}`, { role: 'member' }, owner)).status).toBe(200);
+    expect((await api.patch(`/api/organizations/${org.id}/members/${cast.admin.user.id}`, { role: 'member' }, { token: cast.admin.accessToken })).status).toBe(409);
+  });
+
+  it(`cannot be left ownerless by two owners demoting each other at once (${driver})`, async () => {
+    for (let round = 0; round < 5; round++) {
+      const org = await makeOrg(api, cast);
+      await api.patch(`/api/organizations/${org.id}/members/${cast.admin.user.id}`, { role: 'owner' }, { token: cast.owner.accessToken });
+      const results = await Promise.all([
+        api.patch(`/api/organizations/${org.id}/members/${cast.admin.user.id}`, { role: 'member' }, { token: cast.owner.accessToken }),
+        api.patch(`/api/organizations/${org.id}/members/${cast.owner.user.id}`, { role: 'member' }, { token: cast.admin.accessToken }),
+      ]);
+      const statuses = results.map((r) => r.status).sort();
+      // Exactly one demotion lands; the other sees the last owner (409) or has lost the right (403).
+      expect(statuses[0]).toBe(200);
+      expect([403, 409]).toContain(statuses[1]);
+      const list = await api.get(`/api/organizations/${org.id}/members`, { token: cast.member.accessToken });
+      expect(list.body.filter((m: { role: string }) => m.role === 'owner')).toHaveLength(1);
+    }
+  });
+
+  it('manages teams: create, rename, list with counts, members per team, delete', async () => {
+    const org = await makeOrg(api, cast);
+    const owner = { token: cast.owner.accessToken };
+    const t = await api.post(`/api/organizations/${org.id}/teams`, { name: 'Research' }, owner);
+    expect(t.status).toBe(201);
+    expect(t.body).toMatchObject({ name: 'Research', member_count: 0 });
+    expect((await api.post(`/api/organizations/${org.id}/teams`, { name: 'research' }, owner)).status).toBe(409);
+    const renamed = await api.patch(`/api/organizations/${org.id}/teams/${t.body.id}`, { name: 'R&D' }, owner);
+    expect(renamed.body.name).toBe('R&D');
+    const teams = await api.get(`/api/organizations/${org.id}/teams`, { token: cast.member.accessToken });
+    expect(teams.body.map((x: { name: string; member_count: number }) => [x.name, x.member_count])).toEqual([
+      ['Core', 3],
+      ['R&D', 0],
+    ]);
+    const core = await api.get(`/api/organizations/${org.id}/teams/${org.teamId}/members`, { token: cast.member.accessToken });
+    expect(core.headers.get('x-total-count')).toBe('3');
+    expect((await api.delete(`/api/organizations/${org.id}/teams/${org.teamId}`, owner)).status).toBe(204);
+    const after = await api.get(`/api/organizations/${org.id}/members`, owner);
+    expect(after.body).toHaveLength(4);
+    expect(after.body.every((m: { team_id: string | null }) => m.team_id === null)).toBe(true);
+  });
+
+  it('deletes an organization with its memberships, teams and keys, in one go', async () => {
+    const org = await makeOrg(api, cast);
+    const key = await makeKey(api, cast.owner, org.id, ['organizations:read']);
+    expect((await api.get(`/api/organizations/${org.id}`, { apiKey: key.key })).status).toBe(200);
+    expect((await api.delete(`/api/organizations/${org.id}`, { token: cast.admin.accessToken })).status).toBe(403);
+    expect((await api.delete(`/api/organizations/${org.id}`, { token: cast.owner.accessToken })).status).toBe(204);
+    expect((await api.get(`/api/organizations/${org.id}`, { token: cast.owner.accessToken })).status).toBe(404);
+    expect((await api.get(`/api/organizations/${org.id}`, { apiKey: key.key })).status).toBe(401);
+    const em = server.app.orm.em.fork();
+    for (const table of ['memberships', 'teams', 'api_keys']) {
+      const rows = await em.getConnection().execute(`select count(*) as n from ${table} where organization_id = ?`, [org.id]);
+      expect(Number((rows[0] as { n: number }).n), table).toBe(0);
+    }
+  });
+
+  it('works the same through GraphQL', async () => {
+    const u = await signUp(api);
+    const created = await gql(server.url, CreateOrganizationDocument, { input: { name: 'Graph Org' } }, u.accessToken);
+    expect(created.data?.createOrganization).toMatchObject({ name: 'Graph Org', viewerRole: 'owner', memberCount: 1 });
+    const id = created.data!.createOrganization.id;
+    const members = await gql(server.url, OrganizationMembersDocument, { id }, u.accessToken);
+    expect(members.data?.organization.members.items[0]?.user.id).toBe(u.user.id);
+    const demote = await gql(server.url, UpdateMemberDocument, { organizationId: id, userId: u.user.id, input: { role: 'member' } }, u.accessToken);
+    expect(errorCode(demote)).toBe('conflict');
+    const stranger = await gql(server.url, OrganizationMembersDocument, { id }, cast.stranger.accessToken);
+    expect(errorCode(stranger)).toBe('not_found');
+  });
+});
