@@ -296,8 +296,8 @@ export class OrganizationsService {
 
   /** A team of this organization, or not_found. */
   private async teamOf(ctx: RequestContext, organizationId: string, teamId: string): Promise<Team> {
-    const team = isId(teamId) ? await ctx.em.findOne(Team, { id: teamId, organization: organizationId }) : null;
-    if (!team) throw AppError.notFound('Team');
+    const team = isId(teamId) ? await ctx.loaders.org.team.load(teamId) : null;
+    if (!team || team.organization.id !== organizationId) throw AppError.notFound('Team');
     return team;
   }
 

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OrganizationsDeepDocument } from './generated/graphql.js';
+import { signUp } from './helpers/factories.js';
+import { gql } from './helpers/graphql.js';
+import { restClient, type RestClient } from './helpers/http.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+let api: RestClient;
+
+beforeAll(async () => {
+  server = await startServer();
+  api = restClient(server.url);
+});
+afterAll(() => server.close());
+
+/** Counts the SQL statements the server runs while `fn` runs. */
+async function countStatements(fn: () => Promise<unknown>): Promise<number> {
+  const knex = (server.app.orm.em as unknown as { getKnex(): { on(e: string, f: (q: { sql: string }) => void): void; off(e: string, f: (q: { sql: string }) => void): void } }).getKnex();
+  let n = 0;
+  const onQuery = (q: { sql: string }) => {
+    n++;
+    if (process.env.SHOW_SQL) console.log(q.sql.slice(0, 160));
+  };
+  knex.on('query', onQuery);
+  try {
+    await fn();
+  } finally {
+    knex.off('query', onQuery);
+  }
+  return n;
+}
+
+/** A user in `count` organizations, each with `perOrg` other members spread over two teams. */
+async function world(count: number, perOrg: number) {
+  const viewer = await signUp(api);
+  const others = await Promise.all(Array.from({ length: perOrg }, () => signUp(api)));
+  for (let i = 0; i < count; i++) {
+    const org = await api.post('/api/organizations', { name: `Org ${i}` }, { token: viewer.accessToken });
+    const teams = await Promise.all(['A', 'B'].map((name) => api.post(`/api/organizations/${org.body.id}/teams`, { name }, { token: viewer.accessToken })));
+    for (const [j, o] of others.entries()) {
+      await api.post(`/api/organizations/${org.body.id}/members`, { user_id: o.user.id, team_id: teams[j % 2]!.body.id }, { token: viewer.accessToken });
+    }
+  }
+  return viewer;
+}
+
+describe('query counts stay flat', () => {
+  it('lists 50 organizations with members and teams in as many statements as 2 organizations', async () => {
+    const small = await world(2, 3);
+    const large = await world(50, 3);
+    const run = (token: string) => gql(server.url, OrganizationsDeepDocument, { limit: 100 }, token);
+
+    const smallCount = await countStatements(async () => {
+      const r = await run(small.accessToken);
+      expect(r.errors).toBeUndefined();
+      expect(r.data?.organizations.items).toHaveLength(2);
+    });
+    let data: Awaited<ReturnType<typeof run>>['data'];
+    const largeCount = await countStatements(async () => {
+      const r = await run(large.accessToken);
+      expect(r.errors).toBeUndefined();
+      data = r.data;
+    });
+    expect(data?.organizations.items).toHaveLength(50);
+    for (const org of data!.organizations.items) {
+      expect(org.memberCount).toBe(4);
+      expect(org.members.items).toHaveLength(4);
+      expect(org.teams.map((t) => t.name)).toEqual(['A', 'B']);
+      expect(org.teams.map((t) => t.memberCount)).toEqual([2, 1]);
+      expect(org.teams[0]!.members.items).toHaveLength(2);
+    }
+    expect(largeCount).toBe(smallCount);
+    // A fixed budget, not just equality: authentication, the page, and one or two per kind.
+    expect(largeCount).toBeLessThanOrEqual(14);
+  });
+
+  it('lists members over REST in a fixed number of statements', async () => {
+    const viewer = await world(1, 12);
+    const orgs = await api.get('/api/organizations', { token: viewer.accessToken });
+    const id = orgs.body[0].id;
+    const few = await countStatements(() => api.get(`/api/organizations/${id}/members?limit=2`, { token: viewer.accessToken }));
+    const many = await countStatements(() => api.get(`/api/organizations/${id}/members?limit=13`, { token: viewer.accessToken }));
+    expect(many).toBe(few);
+  });
+});
