@@ -29,6 +29,17 @@ describe('API documentation', () => {
     expect(me.get.responses['200'].content['application/json'].schema.required).toContain('preferred_language');
     expect(me.get.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/api/auth/register'].post.responses['201']).toBeDefined();
+
+    // Each operation says what it needs: the scope for API keys, or that keys are refused.
+    const orgs = doc.paths['/api/organizations'];
+    expect(orgs.get['x-required-scope']).toBe('organizations:read');
+    expect(orgs.get.security).toEqual([{ bearer: [] }, { apiKey: ['organizations:read'] }]);
+    expect(orgs.get.description).toContain('`organizations:read`');
+    expect(orgs.get.responses['200'].headers['X-Total-Count']).toBeDefined();
+    expect(orgs.get.responses['200'].content['application/json'].schema.type).toBe('array');
+    expect(orgs.post.description).toContain('API keys are refused');
+    expect(doc.paths['/api/organizations/{org_id}/members/{target_user_id}'].patch['x-required-scope']).toBe('organizations:write');
+    expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
     expect(doc.paths['/api/auth/logout'].post.responses['204']).toBeDefined();
   });
 

@@ -1,8 +1,8 @@
 const toCamel = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 export const toSnake = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+/** Parsed JSON and query objects (whatever their prototype: query parsers use prototype-less ones). */
+const isPlainObject = (v: unknown): v is Record<string, unknown> => Object.prototype.toString.call(v) === '[object Object]';
 
 /** Renames snake_case keys of plain objects (deeply) to camelCase; values are left alone. */
 export function camelizeKeys(value: unknown): unknown {

@@ -79,7 +79,7 @@ export class ApiKeysService {
       {
         revokedAt: null,
         ...(organizationId ? { organization: organizationId } : {}),
-        $or: [{ createdBy: userId }, { organization: { $in: administered } }],
+        $or: administered.length ? [{ createdBy: userId }, { organization: { $in: administered } }] : [{ createdBy: userId }],
       },
       { orderBy: { createdAt: 'desc', id: 'asc' } },
     );

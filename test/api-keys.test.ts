@@ -1,0 +1,230 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateApiKeyDocument, OrganizationDocument, OrganizationEventsDocument } from './generated/graphql.js';
+import { errorCode, gql, subscribe, wsClient } from './helpers/graphql.js';
+import { restClient, type RestClient } from './helpers/http.js';
+import { makeCast, makeKey, makeOrg, type Cast } from './helpers/orgs.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+let api: RestClient;
+let cast: Cast;
+
+beforeAll(async () => {
+  server = await startServer();
+  api = restClient(server.url);
+  cast = await makeCast(api);
+});
+afterAll(() => server.close());
+
+const until = async (cond: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('API keys', () => {
+  it('are shown once, in the documented format, and stored only as a hash', async () => {
+    const org = await makeOrg(api, cast);
+    const res = await api.post(
+      '/api/api-keys',
+      { name: 'CI', organization_id: org.id, scopes: ['organizations:read', 'organizations:read'], expires_at: '2999-01-01T00:00:00Z', allowed_ips: ['127.0.0.1', '10.0.0.0/8'] },
+      { token: cast.member.accessToken },
+    );
+    expect(res.status).toBe(201);
+    expect(res.body.key).toMatch(/^xntr-[A-Za-z0-9_-]{86}$/);
+    expect(res.body).toMatchObject({
+      name: 'CI',
+      organization_id: org.id,
+      scopes: ['organizations:read'],
+      created_by: cast.member.user.id,
+      expires_at: '2999-01-01T00:00:00.000Z',
+      last_used_at: null,
+      allowed_ips: ['127.0.0.1', '10.0.0.0/8'],
+    });
+    expect(res.body.key.startsWith(res.body.prefix)).toBe(true);
+    expect(res.body.prefix.length).toBeLessThan(16);
+
+    const listed = await api.get('/api/api-keys', { token: cast.member.accessToken });
+    const mine = listed.body.find((k: { id: string }) => k.id === res.body.id);
+    expect(mine).toBeDefined();
+    expect(mine.key).toBeUndefined();
+    const rows = await server.app.orm.em.fork().getConnection().execute('select * from api_keys where id = ?', [res.body.id]);
+    expect(JSON.stringify(rows)).not.toContain(res.body.key.slice(5));
+
+    // Two keys never collide: 512 bits of randomness each.
+    const other = await makeKey(api, cast.member, org.id, ['organizations:read']);
+    expect(other.key).not.toBe(res.body.key);
+  });
+
+  it('validates scopes, expiry and address lists', async () => {
+    const org = await makeOrg(api, cast);
+    const res = await api.post(
+      '/api/api-keys',
+      { name: 'x', organization_id: org.id, scopes: ['everything'], expires_at: '2001-01-01T00:00:00Z', allowed_ips: ['999.1.1.1'] },
+      { token: cast.owner.accessToken },
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.detail.fields.map((f: { loc: (string | number)[] }) => f.loc.join('.'))).toEqual(['body.scopes.0', 'body.expires_at', 'body.allowed_ips.0']);
+    const empty = await api.post('/api/api-keys', { name: 'x', organization_id: org.id, scopes: [] }, { token: cast.owner.accessToken });
+    expect(empty.body.detail.fields[0]).toEqual({ loc: ['body', 'scopes'], message: 'must name at least one scope' });
+    const outside = await api.post('/api/api-keys', { name: 'x', organization_id: org.id, scopes: ['organizations:read'] }, { token: cast.stranger.accessToken });
+    expect(outside.status).toBe(404);
+  });
+
+  it('authenticate REST and GraphQL over HTTP, acting for their creator in their organization only', async () => {
+    const org = await makeOrg(api, cast);
+    const other = await makeOrg(api, cast);
+    const key = await makeKey(api, cast.member, org.id, ['organizations:read', 'organizations:write']);
+    const got = await api.get(`/api/organizations/${org.id}`, { apiKey: key.key });
+    expect(got.status).toBe(200);
+    expect(got.body.role).toBe('member');
+    // The creator belongs to the other organization too, but the key does not reach it.
+    expect((await api.get(`/api/organizations/${other.id}`, { apiKey: key.key })).status).toBe(404);
+    const list = await api.get('/api/organizations', { apiKey: key.key });
+    expect(list.body.map((o: { id: string }) => o.id)).toEqual([org.id]);
+    // Role checks still apply after the scope check: the member's key cannot do admin work.
+    const denied = await api.patch(`/api/organizations/${org.id}`, { name: 'nope' }, { apiKey: key.key });
+    expect(denied.status).toBe(403);
+    expect(denied.body.detail.error).toBe('forbidden');
+    const g = await gql(server.url, OrganizationDocument, { id: org.id }, { apiKey: key.key });
+    expect(g.data?.organization.viewerRole).toBe('member');
+    // Bearer-only operations refuse it.
+    const me = await api.get('/api/auth/me', { apiKey: key.key });
+    expect(me.status).toBe(403);
+    const mint = await gql(server.url, CreateApiKeyDocument, { input: { name: 'k', organizationId: org.id, scopes: ['organizations:read'] } }, { apiKey: key.key });
+    expect(errorCode(mint)).toBe('forbidden');
+  });
+
+  it('answer a missing scope with the documented error', async () => {
+    const org = await makeOrg(api, cast);
+    const key = await makeKey(api, cast.owner, org.id, ['organizations:read', 'xel:read']);
+    const res = await api.patch(`/api/organizations/${org.id}`, { name: 'x' }, { apiKey: key.key });
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({
+      detail: {
+        error: 'INSUFFICIENT_API_KEY_SCOPE',
+        message: 'This API key lacks the scope organizations:write',
+        required_scope: 'organizations:write',
+        granted_scopes: ['organizations:read', 'xel:read'],
+      },
+    });
+    // api:write covers every change; api:admin covers everything.
+    const writer = await makeKey(api, cast.owner, org.id, ['api:write']);
+    expect((await api.patch(`/api/organizations/${org.id}`, { description: 'w' }, { apiKey: writer.key })).status).toBe(200);
+    expect((await api.get(`/api/organizations/${org.id}`, { apiKey: writer.key })).status).toBe(403);
+    const admin = await makeKey(api, cast.owner, org.id, ['api:admin']);
+    expect((await api.get(`/api/organizations/${org.id}`, { apiKey: admin.key })).status).toBe(200);
+  });
+
+  it('stop working at once when revoked, when their creator leaves, or when malformed', async () => {
+    const org = await makeOrg(api, cast);
+    const key = await makeKey(api, cast.extra, org.id, ['organizations:read']);
+    expect((await api.get(`/api/organizations/${org.id}`, { apiKey: key.key })).status).toBe(200);
+    // A plain member cannot revoke someone else's key: it does not exist for them.
+    expect((await api.delete(`/api/api-keys/${key.id}`, { token: cast.member.accessToken })).status).toBe(404);
+    expect((await api.delete(`/api/api-keys/${key.id}`, { token: cast.admin.accessToken })).status).toBe(204);
+    const revoked = await api.get(`/api/organizations/${org.id}`, { apiKey: key.key });
+    expect(revoked.status).toBe(401);
+    expect(revoked.body.detail.error).toBe('invalid_token');
+    expect((await api.delete(`/api/api-keys/${key.id}`, { token: cast.extra.accessToken })).status).toBe(204);
+
+    const second = await makeKey(api, cast.extra, org.id, ['organizations:read']);
+    expect((await api.delete(`/api/organizations/${org.id}/members/${cast.extra.user.id}`, { token: cast.extra.accessToken })).status).toBe(204);
+    expect((await api.get(`/api/organizations/${org.id}`, { apiKey: second.key })).status).toBe(401);
+
+    for (const bad of ['xntr-short', 'sk-' + 'a'.repeat(86), 'xntr-' + 'a'.repeat(86)]) {
+      const res = await api.get('/api/organizations', { apiKey: bad });
+      expect(res.status).toBe(401);
+      expect(res.body.detail.error).toBe('invalid_token');
+    }
+  });
+
+  it('honour their address allow-list', async () => {
+    const org = await makeOrg(api, cast);
+    const loopback = await makeKey(api, cast.owner, org.id, ['organizations:read'], { allowed_ips: ['127.0.0.0/8'] });
+    expect((await api.get(`/api/organizations/${org.id}`, { apiKey: loopback.key })).status).toBe(200);
+    const exact = await makeKey(api, cast.owner, org.id, ['organizations:read'], { allowed_ips: ['127.0.0.1'] });
+    expect((await api.get(`/api/organizations/${org.id}`, { apiKey: exact.key })).status).toBe(200);
+    const elsewhere = await makeKey(api, cast.owner, org.id, ['organizations:read'], { allowed_ips: ['198.51.100.7', '2001:db8::/32'] });
+    const res = await api.get(`/api/organizations/${org.id}`, { apiKey: elsewhere.key });
+    expect(res.status).toBe(403);
+    expect(res.body.detail.message).toMatch(/address/);
+  });
+
+  it('record when they were last used', async () => {
+    const org = await makeOrg(api, cast);
+    const key = await makeKey(api, cast.owner, org.id, ['organizations:read']);
+    await api.get(`/api/organizations/${org.id}`, { apiKey: key.key });
+    const list = await api.get(`/api/api-keys?organization_id=${org.id}`, { token: cast.owner.accessToken });
+    const row = list.body.find((k: { id: string }) => k.id === key.id);
+    expect(Date.now() - Date.parse(row.last_used_at)).toBeLessThan(60_000);
+  });
+
+  it('list: members see their own keys, admins see all keys of the organization', async () => {
+    const org = await makeOrg(api, cast);
+    const a = await makeKey(api, cast.member, org.id, ['organizations:read']);
+    const b = await makeKey(api, cast.extra, org.id, ['organizations:read']);
+    const ids = async (token: string) => (await api.get(`/api/api-keys?organization_id=${org.id}`, { token })).body.map((k: { id: string }) => k.id).sort();
+    expect(await ids(cast.member.accessToken)).toEqual([a.id]);
+    expect(await ids(cast.admin.accessToken)).toEqual([a.id, b.id].sort());
+    expect((await api.get(`/api/api-keys?organization_id=${org.id}`, { token: cast.stranger.accessToken })).status).toBe(404);
+  });
+
+  it('authenticate GraphQL subscriptions, with the scope and membership checks', async () => {
+    const org = await makeOrg(api, cast);
+    const reader = await makeKey(api, cast.member, org.id, ['organizations:read']);
+    const { client } = wsClient(server.wsUrl, { 'X-API-Key': reader.key });
+    const sub = subscribe(client, OrganizationEventsDocument, { organizationId: org.id });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      await api.post(`/api/organizations/${org.id}/teams`, { name: 'Live' }, { token: cast.owner.accessToken });
+      await sub.waitFor(1);
+      expect(sub.received[0]!.data?.organizationEvents).toMatchObject({ organizationId: org.id, type: 'team_created', actorId: cast.owner.user.id });
+    } finally {
+      sub.unsubscribe();
+      await client.dispose();
+    }
+
+    const wrongScope = await makeKey(api, cast.member, org.id, ['xel:read']);
+    const ws2 = wsClient(server.wsUrl, { 'X-API-Key': wrongScope.key });
+    const denied = subscribe(ws2.client, OrganizationEventsDocument, { organizationId: org.id });
+    await denied.settled();
+    expect(denied.errorCode).toBe('INSUFFICIENT_API_KEY_SCOPE');
+    await ws2.client.dispose();
+
+    const ws3 = wsClient(server.wsUrl, { Authorization: `Bearer ${cast.stranger.accessToken}` });
+    const outsider = subscribe(ws3.client, OrganizationEventsDocument, { organizationId: org.id });
+    await outsider.settled();
+    expect(outsider.errorCode).toBe('not_found');
+    await ws3.client.dispose();
+
+    const ws4 = wsClient(server.wsUrl, { 'X-API-Key': 'xntr-' + 'b'.repeat(86) });
+    const forged = subscribe(ws4.client, OrganizationEventsDocument, { organizationId: org.id });
+    await forged.settled().catch(() => undefined);
+    await until(() => ws4.closes.length > 0);
+    expect(ws4.closes[0]!.code).toBe(4403);
+    await ws4.client.dispose();
+  });
+
+  it('stop delivering organization events to someone removed', async () => {
+    const org = await makeOrg(api, cast);
+    const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${cast.extra.accessToken}` });
+    const sub = subscribe(client, OrganizationEventsDocument, { organizationId: org.id });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      await api.post(`/api/organizations/${org.id}/teams`, { name: 'Before' }, { token: cast.owner.accessToken });
+      await sub.waitFor(1);
+      await api.delete(`/api/organizations/${org.id}/members/${cast.extra.user.id}`, { token: cast.owner.accessToken });
+      await api.post(`/api/organizations/${org.id}/teams`, { name: 'After' }, { token: cast.owner.accessToken });
+      await until(() => sub.received.length >= 3 || sub.error !== null || sub.completed);
+      const after = sub.received.slice(1);
+      expect(after.every((r) => !r.data?.organizationEvents || r.data.organizationEvents.type !== 'team_created')).toBe(true);
+      expect(after.some((r) => r.errors?.[0]?.extensions?.code === 'not_found')).toBe(true);
+    } finally {
+      sub.unsubscribe();
+      await client.dispose();
+    }
+  });
+});
