@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DateTimeType, Entity, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { DateTimeType, Entity, Index, ManyToOne, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { User } from '../users/user.entity.js';
@@ -35,7 +35,7 @@ export class Membership {
   user!: User;
 
   @Field(() => OrgRole)
-  @Enum({ items: () => OrgRole })
+  @Property({ type: 'string', length: 16 })
   role!: OrgRole;
 
   @ManyToOne(() => Team, { nullable: true, deleteRule: 'set null', index: 'memberships_team_index' })

@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261125172710 extends Migration {
+export class Migration20261125173605 extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create table \`organizations\` (\`id\` text not null, \`name\` text not null, \`slug\` text not null, \`description\` text null, \`created_at\` datetime not null, \`updated_at\` datetime not null, primary key (\`id\`));`);
@@ -10,7 +10,7 @@ export class Migration20261125172710 extends Migration {
     this.addSql(`create index \`teams_organization_id_index\` on \`teams\` (\`organization_id\`);`);
     this.addSql(`create unique index \`teams_org_name_unique\` on \`teams\` (\`organization_id\`, \`name_normalized\`);`);
 
-    this.addSql(`create table \`memberships\` (\`id\` text not null, \`organization_id\` text not null, \`user_id\` text not null, \`role\` text check (\`role\` in ('owner', 'admin', 'member')) not null, \`team_id\` text null, \`joined_at\` datetime not null, constraint \`memberships_organization_id_foreign\` foreign key(\`organization_id\`) references \`organizations\`(\`id\`) on delete cascade on update cascade, constraint \`memberships_user_id_foreign\` foreign key(\`user_id\`) references \`users\`(\`id\`) on delete cascade on update cascade, constraint \`memberships_team_id_foreign\` foreign key(\`team_id\`) references \`teams\`(\`id\`) on delete set null on update cascade, primary key (\`id\`));`);
+    this.addSql(`create table \`memberships\` (\`id\` text not null, \`organization_id\` text not null, \`user_id\` text not null, \`role\` text not null, \`team_id\` text null, \`joined_at\` datetime not null, constraint \`memberships_organization_id_foreign\` foreign key(\`organization_id\`) references \`organizations\`(\`id\`) on delete cascade on update cascade, constraint \`memberships_user_id_foreign\` foreign key(\`user_id\`) references \`users\`(\`id\`) on delete cascade on update cascade, constraint \`memberships_team_id_foreign\` foreign key(\`team_id\`) references \`teams\`(\`id\`) on delete set null on update cascade, primary key (\`id\`));`);
     this.addSql(`create index \`memberships_organization_id_index\` on \`memberships\` (\`organization_id\`);`);
     this.addSql(`create index \`memberships_team_index\` on \`memberships\` (\`team_id\`);`);
     this.addSql(`create index \`memberships_user_index\` on \`memberships\` (\`user_id\`);`);

@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261125172710 extends Migration {
+export class Migration20261125173605 extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create table "organizations" ("id" uuid not null, "name" varchar(100) not null, "slug" varchar(64) not null, "description" varchar(1000) null, "created_at" timestamptz not null, "updated_at" timestamptz not null, constraint "organizations_pkey" primary key ("id"));`);
@@ -9,7 +9,7 @@ export class Migration20261125172710 extends Migration {
     this.addSql(`create table "teams" ("id" uuid not null, "organization_id" uuid not null, "name" varchar(100) not null, "name_normalized" varchar(100) not null, "created_at" timestamptz not null, constraint "teams_pkey" primary key ("id"));`);
     this.addSql(`alter table "teams" add constraint "teams_org_name_unique" unique ("organization_id", "name_normalized");`);
 
-    this.addSql(`create table "memberships" ("id" uuid not null, "organization_id" uuid not null, "user_id" uuid not null, "role" text check ("role" in ('owner', 'admin', 'member')) not null, "team_id" uuid null, "joined_at" timestamptz not null, constraint "memberships_pkey" primary key ("id"));`);
+    this.addSql(`create table "memberships" ("id" uuid not null, "organization_id" uuid not null, "user_id" uuid not null, "role" varchar(16) not null, "team_id" uuid null, "joined_at" timestamptz not null, constraint "memberships_pkey" primary key ("id"));`);
     this.addSql(`create index "memberships_team_index" on "memberships" ("team_id");`);
     this.addSql(`create index "memberships_user_index" on "memberships" ("user_id");`);
     this.addSql(`alter table "memberships" add constraint "memberships_org_user_unique" unique ("organization_id", "user_id");`);
