@@ -10,15 +10,31 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/core';
 import type { DbDriver } from '../src/config.js';
-import { MIGRATION_PATHS, ormOptions } from '../src/db/orm.js';
+import { MIGRATION_PATHS, ormOptions, RAW_SCHEMA_OBJECTS } from '../src/db/orm.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
 
 const adminUrl = process.env.MIGRATION_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** The migrator, with diffs that ignore the raw full-text objects (see RAW_SCHEMA_OBJECTS). */
+function ignoreRawObjects(orm: MikroORM): void {
+  type Diff = { up: string[]; down: string[] };
+  const migrator = orm.getMigrator() as unknown as { getSchemaDiff(blank: boolean, initial: boolean): Promise<Diff> };
+  const original = migrator.getSchemaDiff.bind(migrator);
+  const keep = (sql: string[]) => {
+    const kept = sql.filter((s) => !RAW_SCHEMA_OBJECTS.some((re) => re.test(s)));
+    return kept.some((s) => s.trim()) ? kept : [];
+  };
+  migrator.getSchemaDiff = async (blank, initial) => {
+    const diff = await original(blank, initial);
+    return { up: keep(diff.up), down: keep(diff.down) };
+  };
+}
 
 async function withScratch<T>(driver: DbDriver, fn: (orm: MikroORM) => Promise<T>): Promise<T> {
   const scratch = driver === 'postgresql' ? await createScratchDatabase(adminUrl, 'xt_migrate') : null;
   const orm = await MikroORM.init(ormOptions({ driver, url: scratch?.url ?? ':memory:', poolMax: 2, debug: false }));
   try {
+    ignoreRawObjects(orm);
     await orm.getMigrator().up();
     return await fn(orm);
   } finally {

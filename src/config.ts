@@ -43,7 +43,31 @@ export const envSchema = z.object({
   TRUST_PROXY: bool.default(false),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  AI_DEFAULT_PROVIDER: z.enum(['auto', 'local', 'openai', 'anthropic']).default('auto'),
+  OPENAI_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_MODELS: z.string().default(''),
+  OPENAI_DEFAULT_MODEL: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://api.anthropic.com'),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_MODELS: z.string().default(''),
+  ANTHROPIC_DEFAULT_MODEL: z.string().min(1).optional(),
+  ANTHROPIC_MAX_TOKENS: z.coerce.number().int().positive().max(200_000).default(1024),
+  AI_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  AI_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  AI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  AI_RETRY_BASE_MS: z.coerce.number().int().min(0).default(250),
+  AI_MAX_RETRY_AFTER_MS: z.coerce.number().int().min(0).default(10_000),
+  AI_HISTORY_MESSAGES: z.coerce.number().int().min(0).max(200).default(20),
 });
+
+/** One AI provider's operator settings. */
+export interface ProviderConfig {
+  readonly baseUrl: string | null;
+  readonly apiKey: string | null;
+  readonly models: readonly string[];
+  readonly defaultModel: string | null;
+}
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
@@ -74,6 +98,17 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly shutdownTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly ai: {
+    readonly defaultProvider: 'auto' | 'local' | 'openai' | 'anthropic';
+    readonly openai: ProviderConfig;
+    readonly anthropic: ProviderConfig & { readonly maxTokens: number };
+    readonly timeoutMs: number;
+    readonly idleTimeoutMs: number;
+    readonly maxRetries: number;
+    readonly retryBaseMs: number;
+    readonly maxRetryAfterMs: number;
+    readonly historyMessages: number;
+  };
 }
 
 /** Raised when the environment is invalid; the message names every bad variable. */
@@ -128,7 +163,33 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    ai: {
+      defaultProvider: e.AI_DEFAULT_PROVIDER,
+      openai: providerConfig(e.OPENAI_BASE_URL ?? (e.OPENAI_API_KEY ? 'https://api.openai.com/v1' : null), e.OPENAI_API_KEY, e.OPENAI_MODELS, e.OPENAI_DEFAULT_MODEL),
+      anthropic: {
+        ...providerConfig(e.ANTHROPIC_API_KEY ? e.ANTHROPIC_BASE_URL : null, e.ANTHROPIC_API_KEY, e.ANTHROPIC_MODELS, e.ANTHROPIC_DEFAULT_MODEL),
+        maxTokens: e.ANTHROPIC_MAX_TOKENS,
+      },
+      timeoutMs: e.AI_TIMEOUT_MS,
+      idleTimeoutMs: e.AI_IDLE_TIMEOUT_MS,
+      maxRetries: e.AI_MAX_RETRIES,
+      retryBaseMs: e.AI_RETRY_BASE_MS,
+      maxRetryAfterMs: e.AI_MAX_RETRY_AFTER_MS,
+      historyMessages: e.AI_HISTORY_MESSAGES,
+    },
   });
+}
+
+/** A provider is configured when it has somewhere to call: a base URL (OpenAI-compatible) or a key (Anthropic). */
+function providerConfig(baseUrl: string | null, apiKey: string | undefined, models: string, defaultModel: string | undefined): ProviderConfig {
+  const list = models.split(',').map((m) => m.trim()).filter(Boolean);
+  const def = defaultModel ?? list[0] ?? null;
+  return {
+    baseUrl: baseUrl ? baseUrl.replace(/\/+$/, '') : null,
+    apiKey: apiKey ?? null,
+    models: def && !list.includes(def) ? [def, ...list] : list,
+    defaultModel: def,
+  };
 }
 
 function parseDatabaseUrl(url: string | undefined, dataDir: string): { driver: DbDriver; url: string } {

@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/core';
 import DataLoader from 'dataloader';
+import { conversationLoaders } from '../modules/conversations/conversations.loaders.js';
 import { organizationLoaders } from '../modules/organizations/organizations.loaders.js';
 import { User } from '../modules/users/user.entity.js';
 
 /** Per-request batch loaders: one query per kind of thing however many rows ask. */
-export function createLoaders(em: EntityManager) {
+export function createLoaders(em: EntityManager, batch = true) {
   return {
     userById: new DataLoader<string, User | null>(async (ids) => {
       const rows = await em.find(User, { id: { $in: [...ids] } });
@@ -12,6 +13,7 @@ export function createLoaders(em: EntityManager) {
       return ids.map((id) => byId.get(id) ?? null);
     }),
     org: organizationLoaders(em),
+    conversations: conversationLoaders(em, batch),
   };
 }
 

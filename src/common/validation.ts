@@ -41,3 +41,6 @@ export const fields = {
       .max(max, `must be at most ${max} characters`)
       .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters'),
 };
+
+/** Input before validation: the service parses it, so callers may pass anything of that shape. */
+export type Unchecked<S extends z.ZodType> = { [K in keyof z.input<S>]?: unknown };

@@ -15,6 +15,13 @@ export const MIGRATION_PATHS = {
   postgresql: 'migrations/postgresql',
 } as const;
 
+/**
+ * Database objects made by raw SQL in the migrations, which the entity metadata cannot
+ * describe: the full-text index (FTS5 tables and triggers on SQLite, a generated tsvector
+ * column with its GIN index on PostgreSQL). Schema diffs leave statements about them out.
+ */
+export const RAW_SCHEMA_OBJECTS = [/search_fts/, /"tsv"/, /search_entries_tsv_index/];
+
 /** MikroORM options for the configured driver; entities come from the module list. */
 export function ormOptions(db: Config['db'], log?: Logger): Options {
   const common = {
@@ -24,6 +31,7 @@ export function ormOptions(db: Config['db'], log?: Logger): Options {
     forceUtcTimezone: true,
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     extensions: [Migrator],
+    schemaGenerator: { skipTables: [/^search_fts/] },
     debug: db.debug,
     ...(log ? { logger: (msg: string) => log.debug({ orm: true }, msg) } : {}),
   } satisfies Options;

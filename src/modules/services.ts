@@ -1,5 +1,9 @@
 import type { EventBus } from '../common/pubsub.js';
 import type { Config } from '../config.js';
+import { ProviderRegistry } from './ai/providers/registry.js';
+import { ConversationsService } from './conversations/conversations.service.js';
+import { NotesService } from './conversations/notes.service.js';
+import { SearchService } from './search/search.service.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { AuthService } from './auth/auth.service.js';
 import { OrganizationsService } from './organizations/organizations.service.js';
@@ -11,7 +15,11 @@ export function createServices(config: Config, events: EventBus) {
   const auth = new AuthService(config, apiKeys);
   const users = new UsersService(auth, events);
   const organizations = new OrganizationsService(events, config.db.driver);
-  return { events, auth, users, organizations, apiKeys };
+  const ai = new ProviderRegistry(config);
+  const search = new SearchService(config.db.driver);
+  const conversations = new ConversationsService(ai, search, config);
+  const notes = new NotesService(search);
+  return { events, auth, users, organizations, apiKeys, ai, search, conversations, notes };
 }
 
 export type Services = ReturnType<typeof createServices>;

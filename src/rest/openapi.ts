@@ -73,6 +73,7 @@ export function buildOpenApi(routes: readonly RestRoute[], info: { version: stri
           : {
               description: r.response.description,
               content: {
+                ...(r.sse ? { 'text/event-stream': { schema: { type: 'string', description: r.sse.description } } } : {}),
                 'application/json': {
                   schema: r.response.list
                     ? { type: 'array', items: snakeSchema(jsonSchema(r.response.schema, 'output')) }

@@ -56,8 +56,24 @@ export interface RestRoute<R = unknown> {
         list: true;
         serialize: (item: never, ctx: RequestContext) => unknown;
       };
+  /**
+   * Server-sent events, for callers sending `Accept: text/event-stream`: the handler starts
+   * a stream (errors before it starts still answer the JSON envelope); each event is written
+   * as `event: <type>` with the serialized data; a client that leaves cancels it.
+   */
+  sse?: {
+    start: (ctx: RequestContext, input: RouteInput) => Promise<EventStream>;
+    serialize: (event: { type: string }) => unknown;
+    description: string;
+  };
   /** Error codes worth listing in the document besides the ones every route can answer. */
   errors?: readonly string[];
+}
+
+/** A stream of events that the client may cancel. */
+export interface EventStream {
+  events(): AsyncIterable<{ type: string }>;
+  cancel(): void;
 }
 
 type SingleResponse<R> = Exclude<RestRoute<R>['response'], { list: true }>;

@@ -4,8 +4,9 @@ import { authorize } from '../common/access.js';
 import { createAuthenticatedContext, createContext, type ContextRoot } from '../common/context.js';
 import type { Page } from '../common/pagination.js';
 import type { Credentials } from '../common/principal.js';
-import { AppError } from '../common/errors.js';
-import { JSON_ONLY, type RestRoute } from './route-table.js';
+import { AppError, INTERNAL_MESSAGE } from '../common/errors.js';
+import { toEnvelope } from './envelope.js';
+import { JSON_ONLY, type EventStream, type RestRoute } from './route-table.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -23,6 +24,40 @@ const mediaType = (req: FastifyRequest): string => (req.headers['content-type'] 
 export function credentialsOf(req: FastifyRequest): Credentials {
   const apiKey = req.headers['x-api-key'];
   return { authorization: req.headers.authorization, apiKey: typeof apiKey === 'string' ? apiKey : undefined, ip: req.ip };
+}
+
+/**
+ * Writes a stream as server-sent events. A client that disconnects cancels the stream;
+ * an error after the stream started is sent as an `error` event in the envelope's shape.
+ */
+async function streamEvents(reply: FastifyReply, sse: NonNullable<RestRoute['sse']>, stream: EventStream, requestId: string): Promise<void> {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    'x-request-id': requestId,
+  });
+  let open = true;
+  res.on('close', () => {
+    if (open) stream.cancel();
+    open = false;
+  });
+  const write = (type: string, data: unknown) => {
+    if (open) res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  try {
+    for await (const event of stream.events()) write(event.type, sse.serialize(event));
+  } catch (e) {
+    const err = e instanceof AppError ? e : new AppError('internal_error', INTERNAL_MESSAGE, { request_id: requestId });
+    if (!(e instanceof AppError)) reply.log.error({ err: e }, 'stream failed');
+    write('error', toEnvelope(err).detail);
+  } finally {
+    open = false;
+    res.end();
+  }
 }
 
 /** Where the input of a route comes from, for error locations. */
@@ -57,11 +92,15 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
             : await createAuthenticatedContext(root, base, credentialsOf(req));
         if (route.auth !== 'public' && route.auth !== 'optional') authorize(ctx, route.auth);
 
-        const result = await route.handler(ctx, {
+        const input = {
           body: (camelizeKeys(req.body ?? {}) as Record<string, unknown>) ?? {},
           params: req.params as Record<string, string>,
           query: camelizeKeys(req.query ?? {}) as Record<string, unknown>,
-        });
+        };
+        if (route.sse && (req.headers.accept ?? '').includes('text/event-stream')) {
+          return streamEvents(reply, route.sse, await route.sse.start(ctx, input), req.id);
+        }
+        const result = await route.handler(ctx, input);
         const res = route.response;
         if (res.status === 204) return reply.code(204).send();
         if (res.list) {

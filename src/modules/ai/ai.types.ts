@@ -1,0 +1,87 @@
+/** One turn of the prompt sent to a provider. */
+export interface PromptMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+/** A passage of the caller's own content, found for grounding. */
+export interface Passage {
+  type: string;
+  id: string;
+  title: string;
+  snippet: string;
+  /** Plain text of the snippet, without highlight marks. */
+  text: string;
+  conversationId: string | null;
+  createdAt: Date;
+}
+
+export interface Citation {
+  /** The cited item's id: a document, a note, a message or a transcript. */
+  documentId: string;
+  type: string;
+  title: string;
+  snippet: string;
+}
+
+export interface CompletionRequest {
+  model: string;
+  messages: PromptMessage[];
+  /** Finds passages the caller may read; the local provider answers from these. */
+  retrieve: (query: string) => Promise<Passage[]>;
+  signal: AbortSignal;
+}
+
+/** What a provider stream yields: text as it comes, then usage and citations once. */
+export type CompletionEvent =
+  | { type: 'delta'; text: string }
+  | { type: 'usage'; usage: TokenUsage }
+  | { type: 'citations'; citations: Citation[] };
+
+export interface ProviderInfo {
+  id: string;
+  name: string;
+  models: string[];
+  defaultModel: string;
+  /** Configured and, for remote ones, answering. */
+  available: boolean;
+  configured: boolean;
+  capabilities: string[];
+  description: string;
+}
+
+/** Every AI provider: the embedded `local` one and the remote adapters. */
+export interface ChatProvider {
+  readonly id: string;
+  readonly name: string;
+  readonly configured: boolean;
+  readonly models: readonly string[];
+  readonly defaultModel: string;
+  readonly capabilities: readonly string[];
+  readonly description: string;
+  /** Whether the upstream answers now (cached briefly). */
+  reachable(): Promise<boolean>;
+  complete(req: CompletionRequest): AsyncGenerator<CompletionEvent>;
+}
+
+/**
+ * An upstream failure. `retryable` failures (connection, timeout, 429, 5xx) are retried
+ * before the first token; afterwards nothing is retried, since text was already sent.
+ */
+export class UpstreamError extends Error {
+  override name = 'UpstreamError';
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly retryAfterMs: number | null = null,
+    readonly status: number | null = null,
+  ) {
+    super(message);
+  }
+}

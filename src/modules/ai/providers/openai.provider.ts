@@ -1,0 +1,87 @@
+import type { ProviderConfig } from '../../../config.js';
+import { UpstreamError, type ChatProvider, type CompletionEvent, type CompletionRequest, type TokenUsage } from '../ai.types.js';
+import { postForEvents, withRetries, type StreamPolicy } from './http-stream.js';
+import { Reachability } from './reachability.js';
+
+interface Chunk {
+  choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
+  usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number } | null;
+  error?: { message?: string } | string;
+}
+
+/**
+ * Any OpenAI-compatible chat-completions server (OpenAI, Ollama's /v1, vLLM, LM Studio,
+ * LiteLLM), streamed over server-sent events with the usage chunk requested.
+ */
+export class OpenAIProvider implements ChatProvider {
+  readonly id = 'openai';
+  readonly name = 'OpenAI-compatible';
+  readonly capabilities = ['chat', 'streaming', 'usage'];
+  readonly description = 'A chat-completions server speaking the OpenAI API.';
+  private readonly reach: Reachability;
+
+  constructor(
+    private readonly cfg: ProviderConfig,
+    private readonly policy: StreamPolicy,
+  ) {
+    this.reach = new Reachability(() => this.probe());
+  }
+
+  get configured(): boolean {
+    return this.cfg.baseUrl !== null && this.cfg.defaultModel !== null;
+  }
+  get models(): readonly string[] {
+    return this.cfg.models;
+  }
+  get defaultModel(): string {
+    return this.cfg.defaultModel ?? '';
+  }
+
+  reachable(): Promise<boolean> {
+    return this.configured ? this.reach.check() : Promise.resolve(false);
+  }
+
+  private async probe(): Promise<boolean> {
+    const res = await fetch(`${this.cfg.baseUrl}/models`, { headers: this.authHeaders(), signal: AbortSignal.timeout(Math.min(this.policy.timeoutMs, 3000)) });
+    return res.ok;
+  }
+
+  private authHeaders(): Record<string, string> {
+    return this.cfg.apiKey ? { authorization: `Bearer ${this.cfg.apiKey}` } : {};
+  }
+
+  complete(req: CompletionRequest): AsyncGenerator<CompletionEvent> {
+    return withRetries(this.policy, req.signal, () => this.attempt(req));
+  }
+
+  private async *attempt(req: CompletionRequest): AsyncGenerator<CompletionEvent> {
+    const body = { model: req.model, messages: req.messages, stream: true, stream_options: { include_usage: true } };
+    let done = false;
+    let usage: TokenUsage | null = null;
+    for await (const event of postForEvents(this.name, `${this.cfg.baseUrl}/chat/completions`, this.authHeaders(), body, this.policy, req.signal)) {
+      if (event.data === '[DONE]') {
+        done = true;
+        break;
+      }
+      let chunk: Chunk;
+      try {
+        chunk = JSON.parse(event.data) as Chunk;
+      } catch {
+        throw new UpstreamError(`${this.name} sent a malformed stream chunk`, true);
+      }
+      if (chunk.error) {
+        const msg = typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? 'unknown error');
+        throw new UpstreamError(`${this.name} reported an error mid-answer: ${msg}`, true);
+      }
+      const text = chunk.choices?.[0]?.delta?.content;
+      if (text) yield { type: 'delta', text };
+      if (chunk.usage) {
+        const prompt = chunk.usage.prompt_tokens ?? 0;
+        const completion = chunk.usage.completion_tokens ?? 0;
+        usage = { promptTokens: prompt, completionTokens: completion, totalTokens: chunk.usage.total_tokens ?? prompt + completion };
+      }
+    }
+    if (!done) throw new UpstreamError(`${this.name} ended the stream before it was complete`, true);
+    if (usage) yield { type: 'usage', usage };
+  }
+}

@@ -1,0 +1,64 @@
+import { AppError } from '../../../common/errors.js';
+import type { Config } from '../../../config.js';
+import type { ChatProvider, ProviderInfo } from '../ai.types.js';
+import { AnthropicProvider } from './anthropic.provider.js';
+import { LocalProvider } from './local.provider.js';
+import { OpenAIProvider } from './openai.provider.js';
+
+export const PROVIDER_IDS = ['auto', 'local', 'openai', 'anthropic'] as const;
+export type ProviderId = (typeof PROVIDER_IDS)[number];
+
+/** The configured providers; `auto` means the first configured real one, else `local`. */
+export class ProviderRegistry {
+  readonly local = new LocalProvider();
+  private readonly remote: ChatProvider[];
+
+  constructor(private readonly config: Config) {
+    const policy = config.ai;
+    this.remote = [new OpenAIProvider(config.ai.openai, policy), new AnthropicProvider(config.ai.anthropic, policy)];
+  }
+
+  get defaultId(): string {
+    return this.config.ai.defaultProvider;
+  }
+
+  all(): ChatProvider[] {
+    return [this.local, ...this.remote];
+  }
+
+  /**
+   * The provider for `id` (or the default), and the model to use.
+   * @throws validation_error for an unknown or unconfigured provider, or a model it does not offer
+   */
+  resolve(id: string | null | undefined, model: string | null | undefined): { provider: ChatProvider; model: string } {
+    const wanted = id ?? this.config.ai.defaultProvider;
+    let provider: ChatProvider | undefined;
+    if (wanted === 'auto') provider = this.remote.find((p) => p.configured) ?? this.local;
+    else provider = this.all().find((p) => p.id === wanted);
+    if (!provider) {
+      throw AppError.validation([{ loc: ['provider'], message: `must be one of ${PROVIDER_IDS.join(', ')}` }]);
+    }
+    if (!provider.configured) {
+      throw AppError.validation([{ loc: ['provider'], message: `${provider.id} is not configured on this server` }]);
+    }
+    if (model && provider.models.length && !provider.models.includes(model)) {
+      throw AppError.validation([{ loc: ['model'], message: `${provider.id} offers ${provider.models.join(', ')}` }]);
+    }
+    return { provider, model: model ?? provider.defaultModel };
+  }
+
+  async describe(): Promise<ProviderInfo[]> {
+    return Promise.all(
+      this.all().map(async (p) => ({
+        id: p.id,
+        name: p.name,
+        models: [...p.models],
+        defaultModel: p.defaultModel,
+        configured: p.configured,
+        available: p.configured && (await p.reachable()),
+        capabilities: [...p.capabilities],
+        description: p.description,
+      })),
+    );
+  }
+}

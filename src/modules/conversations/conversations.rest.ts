@@ -1,0 +1,344 @@
+import { z } from 'zod';
+import type { Citation, TokenUsage } from '../ai/ai.types.js';
+import { pageSchema } from '../../common/pagination.js';
+import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
+import type { SearchResult } from '../search/search.service.js';
+import { searchSchema } from '../search/search.service.js';
+import type { Conversation } from './conversation.entity.js';
+import {
+  chatSchema,
+  createConversationSchema,
+  messagesSchema,
+  noteSchema,
+  updateConversationSchema,
+  updateNoteSchema,
+  type ChatData,
+  type ChatResult,
+  type ChatStreamEvent,
+  type CreateConversationData,
+  type NoteData,
+  type UpdateConversationData,
+  type UpdateNoteData,
+} from './conversations.types.js';
+import type { Message } from './message.entity.js';
+import type { Note } from './note.entity.js';
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+const usageSchema = z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), total_tokens: z.number().int() }).nullable();
+const toUsage = (u: TokenUsage | null) => (u ? { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.totalTokens } : null);
+
+const citationSchema = z.object({ document_id: z.string(), type: z.string(), title: z.string(), snippet: z.string() });
+const toCitation = (c: Citation) => ({ document_id: c.documentId, type: c.type, title: c.title, snippet: c.snippet });
+
+/** `ChatResponse` of the contract. */
+export const chatResponseSchema = z.object({
+  content: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  usage: usageSchema,
+  conversation_id: z.string(),
+  message_id: z.string(),
+  citations: z.array(citationSchema),
+  status: z.enum(['complete', 'partial']),
+});
+export const toChatResponse = (r: ChatResult): z.infer<typeof chatResponseSchema> => ({
+  content: r.content,
+  provider: r.provider,
+  model: r.model,
+  usage: toUsage(r.usage),
+  conversation_id: r.conversationId,
+  message_id: r.messageId,
+  citations: r.citations.map(toCitation),
+  status: r.status,
+});
+
+/** `ConversationResponse` of the contract. */
+export const conversationSchema = z.object({
+  id: z.string(),
+  title: z.string().nullable(),
+  provider: z.string().nullable(),
+  model: z.string().nullable(),
+  message_count: z.number().int(),
+  last_message_at: z.iso.datetime().nullable(),
+  created_at: z.iso.datetime(),
+  updated_at: z.iso.datetime(),
+});
+export const toConversation = (c: Conversation): z.infer<typeof conversationSchema> => ({
+  id: c.id,
+  title: c.title,
+  provider: c.provider,
+  model: c.model,
+  message_count: c.messageCount,
+  last_message_at: iso(c.lastMessageAt),
+  created_at: c.createdAt.toISOString(),
+  updated_at: c.updatedAt.toISOString(),
+});
+
+/** `MessageResponse` of the contract, plus status and usage. */
+export const messageSchema = z.object({
+  id: z.string(),
+  conversation_id: z.string(),
+  role: z.enum(['user', 'assistant', 'system']),
+  content: z.string(),
+  provider: z.string().nullable(),
+  model: z.string().nullable(),
+  citations: z.array(citationSchema),
+  status: z.enum(['complete', 'partial']),
+  usage: usageSchema,
+  created_at: z.iso.datetime(),
+});
+export const toMessage = (m: Message): z.infer<typeof messageSchema> => ({
+  id: m.id,
+  conversation_id: m.conversation.id,
+  role: m.role,
+  content: m.content,
+  provider: m.provider,
+  model: m.model,
+  citations: m.citations.map(toCitation),
+  status: m.status,
+  usage: m.totalTokens === null ? null : { prompt_tokens: m.promptTokens ?? 0, completion_tokens: m.completionTokens ?? 0, total_tokens: m.totalTokens },
+  created_at: m.createdAt.toISOString(),
+});
+
+/** `NoteResponse` of the contract. */
+export const noteResponseSchema = z.object({ id: z.string(), title: z.string(), content: z.string(), tags: z.array(z.string()), created_at: z.iso.datetime(), updated_at: z.iso.datetime() });
+export const toNote = (n: Note): z.infer<typeof noteResponseSchema> => ({
+  id: n.id,
+  title: n.title,
+  content: n.content,
+  tags: n.tags,
+  created_at: n.createdAt.toISOString(),
+  updated_at: n.updatedAt.toISOString(),
+});
+
+const searchResponseSchema = z.object({
+  query: z.string(),
+  total: z.number().int(),
+  results: z.array(
+    z.object({
+      type: z.string(),
+      id: z.string(),
+      title: z.string(),
+      snippet: z.string(),
+      score: z.number(),
+      conversation_id: z.string().nullable(),
+      created_at: z.iso.datetime(),
+    }),
+  ),
+});
+const toSearch = (r: SearchResult): z.infer<typeof searchResponseSchema> => ({
+  query: r.query,
+  total: r.total,
+  results: r.results.map((h) => ({ type: h.type, id: h.id, title: h.title, snippet: h.snippet, score: h.score, conversation_id: h.conversationId, created_at: h.createdAt.toISOString() })),
+});
+
+const providersSchema = z.object({
+  default: z.string(),
+  providers: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      models: z.array(z.string()),
+      default_model: z.string(),
+      available: z.boolean(),
+      configured: z.boolean(),
+      capabilities: z.array(z.string()),
+      description: z.string(),
+    }),
+  ),
+});
+
+/** SSE events of a chat turn: start, delta (text), done (the ChatResponse); error is added by the router. */
+const streamEvent = (e: { type: string }) => {
+  const ev = e as ChatStreamEvent;
+  if (ev.type === 'start') return { conversation_id: ev.conversationId };
+  if (ev.type === 'delta') return { content: ev.delta };
+  return toChatResponse(ev.response!);
+};
+
+const tag = 'Conversations';
+
+export const conversationsRoutes: RestRoute[] = [
+  defineRoute({
+    method: 'GET',
+    path: '/api/core/providers',
+    operationId: 'listProviders',
+    summary: 'AI providers: which are configured and answering, their models and capabilities',
+    tag,
+    auth: 'public',
+    handler: async (ctx) => ({ default: ctx.services.ai.defaultId, providers: await ctx.services.ai.describe() }),
+    response: {
+      status: 200,
+      description: 'Providers',
+      schema: providersSchema,
+      serialize: (r) => ({
+        default: r.default,
+        providers: r.providers.map((p) => ({ id: p.id, name: p.name, models: p.models, default_model: p.defaultModel, available: p.available, configured: p.configured, capabilities: p.capabilities, description: p.description })),
+      }),
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/core/chat',
+    operationId: 'chat',
+    summary: 'One chat turn',
+    description:
+      'Without conversation_id a new conversation is created. With Accept: text/event-stream the reply streams as server-sent events: ' +
+      'start {conversation_id}, delta {content} per token, done {ChatResponse}, or error {error, message}. A client that disconnects ' +
+      'mid-stream finds the partial reply stored with status "partial". An upstream failure stores nothing and answers upstream_unavailable.',
+    tag,
+    auth: 'conversations:write',
+    body: { schema: chatSchema, required: true },
+    handler: async (ctx, { body }) => (await ctx.services.conversations.startTurn(ctx, body as ChatData)).result,
+    sse: {
+      start: (ctx, { body }) => ctx.services.conversations.startTurn(ctx, body as ChatData),
+      serialize: streamEvent,
+      description: 'event: start | delta | done | error; data: JSON',
+    },
+    response: { status: 200, description: 'ChatResponse', schema: chatResponseSchema, serialize: toChatResponse },
+    errors: ['not_found', 'upstream_unavailable', 'conflict'],
+  }),
+  defineListRoute({
+    method: 'GET',
+    path: '/api/core/conversations',
+    operationId: 'listConversations',
+    summary: 'Your conversations, most recently active first',
+    tag,
+    auth: 'conversations:read',
+    query: pageSchema,
+    handler: (ctx, { query }) => ctx.services.conversations.list(ctx, query),
+    response: { status: 200, description: 'ConversationResponse[]', schema: conversationSchema, serialize: toConversation },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/core/conversations',
+    operationId: 'createConversation',
+    summary: 'Create an empty conversation',
+    tag,
+    auth: 'conversations:write',
+    body: { schema: createConversationSchema, required: false },
+    handler: (ctx, { body }) => ctx.services.conversations.create(ctx, body as CreateConversationData),
+    response: { status: 201, description: 'ConversationResponse', schema: conversationSchema, serialize: toConversation },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/core/conversations/{conversation_id}',
+    operationId: 'getConversation',
+    summary: 'One conversation',
+    tag,
+    auth: 'conversations:read',
+    handler: (ctx, { params }) => ctx.services.conversations.get(ctx, params.conversation_id!),
+    response: { status: 200, description: 'ConversationResponse', schema: conversationSchema, serialize: toConversation },
+    errors: ['not_found'],
+  }),
+  defineRoute({
+    method: 'PATCH',
+    path: '/api/core/conversations/{conversation_id}',
+    operationId: 'updateConversation',
+    summary: 'Rename a conversation or change its system prompt',
+    tag,
+    auth: 'conversations:write',
+    body: { schema: updateConversationSchema, required: true },
+    handler: (ctx, { params, body }) => ctx.services.conversations.update(ctx, params.conversation_id!, body as UpdateConversationData),
+    response: { status: 200, description: 'ConversationResponse', schema: conversationSchema, serialize: toConversation },
+    errors: ['not_found'],
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/api/core/conversations/{conversation_id}',
+    operationId: 'deleteConversation',
+    summary: 'Delete a conversation with its messages',
+    tag,
+    auth: 'conversations:write',
+    handler: (ctx, { params }) => ctx.services.conversations.delete(ctx, params.conversation_id!),
+    response: { status: 204, description: 'Deleted' },
+    errors: ['not_found'],
+  }),
+  defineListRoute({
+    method: 'GET',
+    path: '/api/core/conversations/{conversation_id}/messages',
+    operationId: 'listMessages',
+    summary: 'Messages, oldest first: the latest `limit`, or the `limit` before the message `before`',
+    tag,
+    auth: 'conversations:read',
+    query: messagesSchema,
+    handler: (ctx, { params, query }) => ctx.services.conversations.messages(ctx, params.conversation_id!, query),
+    response: { status: 200, description: 'MessageResponse[] (X-Total-Count: all messages of the conversation)', schema: messageSchema, serialize: toMessage },
+    errors: ['not_found'],
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/core/conversations/{conversation_id}/regenerate',
+    operationId: 'regenerateReply',
+    summary: 'Ask again for the last reply; it replaces the old one when complete',
+    tag,
+    auth: 'conversations:write',
+    body: { schema: chatSchema.pick({ provider: true, model: true }), required: false },
+    handler: async (ctx, { params, body }) => (await ctx.services.conversations.regenerate(ctx, params.conversation_id!, body as { provider?: string; model?: string })).result,
+    sse: {
+      start: (ctx, { params, body }) => ctx.services.conversations.regenerate(ctx, params.conversation_id!, body as { provider?: string; model?: string }),
+      serialize: streamEvent,
+      description: 'as POST /api/core/chat',
+    },
+    response: { status: 200, description: 'ChatResponse', schema: chatResponseSchema, serialize: toChatResponse },
+    errors: ['not_found', 'conflict', 'upstream_unavailable'],
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/core/search',
+    operationId: 'search',
+    summary: 'Full-text search over your messages and notes (transcripts and documents as they arrive)',
+    description: 'q: words to find (all of them; the last may be a prefix). types: comma list of message, note, transcript, document.',
+    tag,
+    auth: 'conversations:read',
+    query: searchSchema,
+    handler: (ctx, { query }) => ctx.services.search.search(ctx, query as never),
+    response: { status: 200, description: 'Ranked results with highlighted snippets', schema: searchResponseSchema, serialize: toSearch },
+  }),
+  defineListRoute({
+    method: 'GET',
+    path: '/api/core/notes',
+    operationId: 'listNotes',
+    summary: 'Your notes, most recently changed first',
+    tag,
+    auth: 'conversations:read',
+    query: pageSchema,
+    handler: (ctx, { query }) => ctx.services.notes.list(ctx, query),
+    response: { status: 200, description: 'NoteResponse[]', schema: noteResponseSchema, serialize: toNote },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/core/notes',
+    operationId: 'createNote',
+    summary: 'Create a note',
+    tag,
+    auth: 'conversations:write',
+    body: { schema: noteSchema, required: true },
+    handler: (ctx, { body }) => ctx.services.notes.create(ctx, body as NoteData),
+    response: { status: 201, description: 'NoteResponse', schema: noteResponseSchema, serialize: toNote },
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: '/api/core/notes/{note_id}',
+    operationId: 'updateNote',
+    summary: 'Change a note',
+    tag,
+    auth: 'conversations:write',
+    body: { schema: updateNoteSchema, required: true },
+    handler: (ctx, { params, body }) => ctx.services.notes.update(ctx, params.note_id!, body as UpdateNoteData),
+    response: { status: 200, description: 'NoteResponse', schema: noteResponseSchema, serialize: toNote },
+    errors: ['not_found'],
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/api/core/notes/{note_id}',
+    operationId: 'deleteNote',
+    summary: 'Delete a note',
+    tag,
+    auth: 'conversations:write',
+    handler: (ctx, { params }) => ctx.services.notes.delete(ctx, params.note_id!),
+    response: { status: 204, description: 'Deleted' },
+    errors: ['not_found'],
+  }),
+];

@@ -1,0 +1,349 @@
+import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import { authorize } from '../../common/access.js';
+import type { RequestContext } from '../../common/context.js';
+import { AppError } from '../../common/errors.js';
+import { isId } from '../../common/ids.js';
+import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
+import { parseInput } from '../../common/validation.js';
+import type { Config } from '../../config.js';
+import { UpstreamError, type Citation, type PromptMessage, type TokenUsage } from '../ai/ai.types.js';
+import type { ProviderRegistry } from '../ai/providers/registry.js';
+import type { SearchService } from '../search/search.service.js';
+import { User } from '../users/user.entity.js';
+import { Conversation } from './conversation.entity.js';
+import {
+  chatSchema,
+  createConversationSchema,
+  messagesSchema,
+  updateConversationSchema,
+  type ChatData,
+  type ChatResult,
+  type ChatStreamEvent,
+  type CreateConversationData,
+  type MessagesData,
+  type UpdateConversationData,
+} from './conversations.types.js';
+import { Message, type MessageStatus } from './message.entity.js';
+import { Turn } from './turn.js';
+
+export type ChatTurn = Turn<ChatStreamEvent, ChatResult>;
+
+/** "What is the capital of France? And..." -> "What is the capital of France? And…" (at most 60 characters, whole words). */
+export function deriveTitle(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  if (line.length <= 60) return line || 'New conversation';
+  const cut = line.slice(0, 60);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > 30 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+interface Prepared {
+  userId: string;
+  conversationId: string;
+  existing: boolean;
+  providerId: string;
+  model: string;
+  prompt: PromptMessage[];
+  message: string;
+  /** Regeneration replaces this assistant message instead of adding a turn. */
+  replaces: Message | null;
+}
+
+/** Conversations, their messages, and chat turns with any provider. */
+export class ConversationsService {
+  constructor(
+    private readonly ai: ProviderRegistry,
+    private readonly search: SearchService,
+    private readonly config: Config,
+  ) {}
+
+  /**
+   * Starts a chat turn: validates, resolves the conversation and the provider, then streams
+   * the reply. On success the user message and the reply are stored together; if the client
+   * cancels, what arrived is stored as a partial reply; if the upstream fails, nothing is
+   * stored and the turn ends with upstream_unavailable.
+   * @throws (before streaming) not_authenticated, INSUFFICIENT_API_KEY_SCOPE (conversations:write), validation_error, not_found
+   */
+  async startTurn(ctx: RequestContext, data: ChatData): Promise<ChatTurn> {
+    const p = authorize(ctx, 'conversations:write');
+    const input = parseInput(chatSchema, data);
+    const conversation = input.conversationId ? await this.owned(ctx, input.conversationId) : null;
+    const { provider, model } = this.ai.resolve(input.provider ?? conversation?.provider ?? null, input.model ?? (input.provider ? null : conversation?.model) ?? null);
+
+    const system: string[] = [];
+    if (conversation?.systemPrompt) system.push(conversation.systemPrompt);
+    if (input.userLanguage) system.push(`Answer in the language with the BCP 47 tag "${input.userLanguage}", whatever language the question is in.`);
+    const history = conversation ? await this.history(ctx.em, conversation.id, null) : (input.conversationHistory ?? []).map((t) => ({ role: t.role, content: t.content }));
+    const prompt: PromptMessage[] = [...system.map((content) => ({ role: 'system' as const, content })), ...history, { role: 'user', content: input.message }];
+
+    return this.run(ctx, {
+      userId: p.userId,
+      conversationId: conversation?.id ?? crypto.randomUUID(),
+      existing: conversation !== null,
+      providerId: provider.id,
+      model,
+      prompt,
+      message: input.message,
+      replaces: null,
+    });
+  }
+
+  /**
+   * Asks again for the last reply of a conversation and replaces it when the new one is complete.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE, not_found, conflict (no reply to regenerate), validation_error
+   */
+  async regenerate(ctx: RequestContext, conversationId: string, data: { provider?: string | null; model?: string | null } = {}): Promise<ChatTurn> {
+    const p = authorize(ctx, 'conversations:write');
+    const conversation = await this.owned(ctx, conversationId);
+    const last = await ctx.em.findOne(Message, { conversation: conversation.id }, { orderBy: { position: 'desc' } });
+    if (!last || last.role !== 'assistant') throw new AppError('conflict', 'The conversation does not end with a reply to regenerate');
+    const question = await ctx.em.findOne(Message, { conversation: conversation.id, position: { $lt: last.position }, role: 'user' }, { orderBy: { position: 'desc' } });
+    if (!question) throw new AppError('conflict', 'There is no question before the last reply');
+    const { provider, model } = this.ai.resolve(data.provider ?? conversation.provider ?? null, data.model ?? (data.provider ? null : conversation.model) ?? null);
+    const history = await this.history(ctx.em, conversation.id, question.position);
+    const system = conversation.systemPrompt ? [{ role: 'system' as const, content: conversation.systemPrompt }] : [];
+    return this.run(ctx, {
+      userId: p.userId,
+      conversationId: conversation.id,
+      existing: true,
+      providerId: provider.id,
+      model,
+      prompt: [...system, ...history, { role: 'user', content: question.content }],
+      message: question.content,
+      replaces: last,
+    });
+  }
+
+  /** The last messages before `beforePosition`, oldest first, as prompt turns. */
+  private async history(em: EntityManager, conversationId: string, beforePosition: number | null): Promise<PromptMessage[]> {
+    const rows = await em.find(
+      Message,
+      { conversation: conversationId, ...(beforePosition !== null ? { position: { $lt: beforePosition } } : {}) },
+      { orderBy: { position: 'desc' }, limit: this.config.ai.historyMessages },
+    );
+    return rows.reverse().map((m) => ({ role: m.role, content: m.content }));
+  }
+
+  private run(ctx: RequestContext, prep: Prepared): ChatTurn {
+    const provider = this.ai.all().find((x) => x.id === prep.providerId)!;
+    // The turn outlives the request that started it (a client may leave): its own unit of work.
+    const em = ctx.em.fork();
+    const retrieveCtx = { ...ctx, em };
+    return new Turn<ChatStreamEvent, ChatResult>(async (turn, signal) => {
+      turn.push({ type: 'start', conversationId: prep.conversationId });
+      let text = '';
+      let usage: TokenUsage | null = null;
+      let citations: Citation[] = [];
+      let status: MessageStatus = 'complete';
+      try {
+        for await (const event of provider.complete({ model: prep.model, messages: prep.prompt, retrieve: (q) => this.search.retrieve(retrieveCtx, q, 5), signal })) {
+          if (event.type === 'delta') {
+            text += event.text;
+            turn.push({ type: 'delta', conversationId: prep.conversationId, delta: event.text });
+          } else if (event.type === 'usage') usage = event.usage;
+          else citations = event.citations;
+        }
+      } catch (e) {
+        if (!turn.cancelled) {
+          ctx.log.warn({ err: e, provider: prep.providerId }, 'chat turn failed upstream');
+          const message = e instanceof UpstreamError ? e.message : 'The AI provider failed';
+          throw new AppError('upstream_unavailable', `${message}. Nothing was stored; try again.`, { provider: prep.providerId });
+        }
+      }
+      if (turn.cancelled) status = 'partial';
+      const reply = await this.store(em, prep, { text, usage, citations, status });
+      const result: ChatResult = {
+        content: reply.content,
+        provider: prep.providerId,
+        model: prep.model,
+        usage,
+        conversationId: prep.conversationId,
+        messageId: reply.id,
+        citations,
+        status,
+      };
+      turn.push({ type: 'done', conversationId: prep.conversationId, response: result });
+      return result;
+    });
+  }
+
+  /** Writes the exchange in one transaction, with its search entries. */
+  private async store(
+    em: EntityManager,
+    prep: Prepared,
+    reply: { text: string; usage: TokenUsage | null; citations: Citation[]; status: MessageStatus },
+  ): Promise<Message> {
+    return em.transactional(async (tx) => {
+      let conversation = prep.existing
+        ? await tx.findOne(Conversation, { id: prep.conversationId, user: prep.userId }, this.config.db.driver === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {})
+        : null;
+      if (prep.existing && !conversation) throw AppError.notFound('Conversation');
+      conversation ??= tx.create(Conversation, { id: prep.conversationId, user: tx.getReference(User, prep.userId), provider: prep.providerId, model: prep.model });
+      const now = new Date();
+      let position: number;
+      if (prep.replaces) {
+        position = prep.replaces.position;
+        await tx.nativeDelete(Message, { id: prep.replaces.id });
+        await this.search.remove(tx, { type: 'message', sourceIds: [prep.replaces.id] });
+      } else {
+        position = conversation.messageCount + 2;
+        const question = tx.create(Message, { conversation, position: position - 1, role: 'user', content: prep.message, createdAt: now });
+        await this.search.index(tx, { userId: prep.userId, type: 'message', sourceId: question.id, conversationId: conversation.id, role: 'user', title: conversation.title ?? deriveTitle(prep.message), body: prep.message, createdAt: now });
+        conversation.messageCount += 2;
+      }
+      conversation.title ??= deriveTitle(prep.message);
+      conversation.lastMessageAt = now;
+      const answer = tx.create(Message, {
+        conversation,
+        position,
+        role: 'assistant',
+        content: reply.text,
+        provider: prep.providerId,
+        model: prep.model,
+        status: reply.status,
+        citations: reply.citations,
+        promptTokens: reply.usage?.promptTokens ?? null,
+        completionTokens: reply.usage?.completionTokens ?? null,
+        totalTokens: reply.usage?.totalTokens ?? null,
+        createdAt: new Date(now.getTime() + 1),
+      });
+      if (reply.text) {
+        await this.search.index(tx, { userId: prep.userId, type: 'message', sourceId: answer.id, conversationId: conversation.id, role: 'assistant', title: conversation.title, body: reply.text, createdAt: answer.createdAt });
+      }
+      try {
+        await tx.flush();
+      } catch (e) {
+        if (e instanceof UniqueConstraintViolationException) throw new AppError('conflict', 'Another turn of this conversation finished first; reload and try again');
+        throw e;
+      }
+      return answer;
+    });
+  }
+
+  /** A conversation of the caller's, or not_found (also for someone else's). */
+  private async owned(ctx: RequestContext, id: string): Promise<Conversation> {
+    const p = authorize(ctx, 'conversations:read');
+    const c = isId(id) ? await ctx.em.findOne(Conversation, { id, user: p.userId }) : null;
+    if (!c) throw AppError.notFound('Conversation');
+    return c;
+  }
+
+  /**
+   * Creates an empty conversation.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (conversations:write), validation_error
+   */
+  async create(ctx: RequestContext, data: CreateConversationData): Promise<Conversation> {
+    const p = authorize(ctx, 'conversations:write');
+    const input = parseInput(createConversationSchema, data ?? {});
+    const { provider, model } = input.provider || input.model ? this.ai.resolve(input.provider ?? null, input.model ?? null) : { provider: null, model: null };
+    const c = ctx.em.create(Conversation, {
+      user: ctx.em.getReference(User, p.userId),
+      title: input.title ?? null,
+      provider: provider?.id ?? null,
+      model: model ?? null,
+      systemPrompt: input.systemPrompt ?? null,
+    });
+    await ctx.em.flush();
+    return c;
+  }
+
+  /**
+   * The caller's conversations, most recently active first.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (conversations:read), validation_error
+   */
+  async list(ctx: RequestContext, args: PageArgs = {}): Promise<Page<Conversation>> {
+    const p = authorize(ctx, 'conversations:read');
+    const { limit, offset } = parseInput(pageSchema, args);
+    const [items, total] = await ctx.em.findAndCount(Conversation, { user: p.userId }, { orderBy: { updatedAt: 'desc', id: 'desc' }, limit, offset });
+    return { items, total };
+  }
+
+  /**
+   * Cursor pagination for GraphQL: `after` is the cursor of the last conversation seen.
+   * @throws as `list`
+   */
+  async listAfter(ctx: RequestContext, first: number, after: string | null): Promise<{ items: Conversation[]; total: number; hasNextPage: boolean }> {
+    const p = authorize(ctx, 'conversations:read');
+    const { limit } = parseInput(pageSchema, { limit: first });
+    const cursor = after ? decodeCursor(after) : null;
+    const where = {
+      user: p.userId,
+      ...(cursor ? { $or: [{ updatedAt: { $lt: cursor.at } }, { updatedAt: cursor.at, id: { $lt: cursor.id } }] } : {}),
+    };
+    const [rows, total] = await Promise.all([
+      ctx.em.find(Conversation, where, { orderBy: { updatedAt: 'desc', id: 'desc' }, limit: limit + 1 }),
+      ctx.em.count(Conversation, { user: p.userId }),
+    ]);
+    return { items: rows.slice(0, limit), total, hasNextPage: rows.length > limit };
+  }
+
+  /**
+   * One conversation of the caller's.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE, not_found
+   */
+  get(ctx: RequestContext, id: string): Promise<Conversation> {
+    return this.owned(ctx, id);
+  }
+
+  /**
+   * Renames a conversation or changes its system prompt.
+   * @throws not_found, validation_error, INSUFFICIENT_API_KEY_SCOPE (conversations:write)
+   */
+  async update(ctx: RequestContext, id: string, data: UpdateConversationData): Promise<Conversation> {
+    authorize(ctx, 'conversations:write');
+    const input = parseInput(updateConversationSchema, data ?? {});
+    const c = await this.owned(ctx, id);
+    await ctx.em.transactional(async (tx) => {
+      const conv = await tx.findOneOrFail(Conversation, { id: c.id });
+      if (input.title !== undefined) conv.title = input.title;
+      if (input.systemPrompt !== undefined) conv.systemPrompt = input.systemPrompt;
+      await tx.flush();
+      if (input.title !== undefined) await tx.getConnection().execute('update search_entries set title = ? where conversation_id = ?', [input.title.slice(0, 300), c.id], 'run', tx.getTransactionContext());
+    });
+    return ctx.em.findOneOrFail(Conversation, { id: c.id }, { refresh: true });
+  }
+
+  /**
+   * Deletes a conversation with its messages and their search entries, in one transaction.
+   * @throws not_found, INSUFFICIENT_API_KEY_SCOPE (conversations:write)
+   */
+  async delete(ctx: RequestContext, id: string): Promise<void> {
+    authorize(ctx, 'conversations:write');
+    const c = await this.owned(ctx, id);
+    await ctx.em.transactional(async (tx) => {
+      await this.search.remove(tx, { conversationId: c.id });
+      await tx.nativeDelete(Message, { conversation: c.id });
+      await tx.nativeDelete(Conversation, { id: c.id });
+    });
+  }
+
+  /**
+   * Messages oldest first: the `limit` latest, or the `limit` before the message `before`.
+   * @throws not_found, validation_error, INSUFFICIENT_API_KEY_SCOPE
+   */
+  async messages(ctx: RequestContext, conversationId: string, data: MessagesData = {}): Promise<Page<Message>> {
+    const c = await this.owned(ctx, conversationId);
+    const input = parseInput(messagesSchema, data ?? {});
+    let beforePosition: number | null = null;
+    if (input.before) {
+      const anchor = await ctx.em.findOne(Message, { id: input.before, conversation: c.id });
+      if (!anchor) throw AppError.validation([{ loc: ['before'], message: 'is not a message of this conversation' }]);
+      beforePosition = anchor.position;
+    }
+    const items = await ctx.loaders.conversations.lastMessages.load({ conversationId: c.id, last: input.limit, beforePosition });
+    return { items, total: c.messageCount };
+  }
+}
+
+/** Cursors are opaque to clients: base64url of the sort key. */
+export const encodeCursor = (at: Date, id: string): string => Buffer.from(JSON.stringify([at.getTime(), id])).toString('base64url');
+
+function decodeCursor(cursor: string): { at: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [number, string];
+    if (typeof at !== 'number' || !isId(id)) throw new Error('bad cursor');
+    return { at: new Date(at), id };
+  } catch {
+    throw AppError.validation([{ loc: ['after'], message: 'is not a cursor this server issued' }]);
+  }
+}

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { DateTimeType, Entity, Index, ManyToOne, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { User } from '../users/user.entity.js';
+
+/**
+ * One searchable item of a user's content (a message, a note; transcripts and documents
+ * later). The full-text index sits beside this table: an FTS5 table kept in step by
+ * triggers on SQLite, a generated tsvector column with a GIN index on PostgreSQL (both
+ * made in the migrations). Services write entries in the same transaction as the content.
+ */
+@Entity({ tableName: 'search_entries' })
+@Unique({ name: 'search_entries_source_unique', properties: ['type', 'sourceId'] })
+@Index({ name: 'search_entries_user_created_index', properties: ['user', 'createdAt'] })
+export class SearchEntry {
+  [OptionalProps]?: 'createdAt' | 'conversationId' | 'role';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => User, { deleteRule: 'cascade', index: false })
+  user!: User;
+
+  /** message | note | transcript | document */
+  @Property({ type: 'string', length: 16 })
+  type!: string;
+
+  @Property({ type: 'uuid' })
+  sourceId!: string;
+
+  /** For messages: user or assistant. The local provider quotes what people wrote, not earlier replies. */
+  @Property({ type: 'string', length: 16, nullable: true })
+  role: string | null = null;
+
+  @Index({ name: 'search_entries_conversation_index' })
+  @Property({ type: 'uuid', nullable: true })
+  conversationId: string | null = null;
+
+  @Property({ type: 'string', length: 300 })
+  title!: string;
+
+  @Property({ type: 'text' })
+  body!: string;
+
+  @Property({ type: DateTimeType })
+  createdAt: Date = new Date();
+}

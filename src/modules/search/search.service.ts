@@ -1,0 +1,258 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { z } from 'zod';
+import { authorize } from '../../common/access.js';
+import type { RequestContext } from '../../common/context.js';
+import { pageSchema } from '../../common/pagination.js';
+import type { Requirement } from '../../common/scopes.js';
+import { parseInput, str } from '../../common/validation.js';
+import type { Passage } from '../ai/ai.types.js';
+import { User } from '../users/user.entity.js';
+import { SearchEntry } from './search-entry.entity.js';
+
+export const SEARCH_TYPES = ['message', 'note', 'transcript', 'document'] as const;
+export type SearchType = (typeof SEARCH_TYPES)[number];
+
+const MARK_START = '\u0002';
+const MARK_END = '\u0003';
+const MAX_TERMS = 32;
+
+/** Words too common to help the local provider find a passage. */
+const STOPWORDS = new Set(
+  'a an and are as at be but by can could did do does for from had has have how i if in into is it its me my no not of on or our so than that the their them then there these they this to was we were what when where which who why will with would you your about tell said say please find show'.split(
+    ' ',
+  ),
+);
+
+export const searchSchema = z.object({
+  q: str().trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters'),
+  types: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : v.split(',')).map((t) => t.trim()).filter(Boolean)))
+    .pipe(z.array(z.enum(SEARCH_TYPES, { error: `must be among ${SEARCH_TYPES.join(', ')}` })).optional()),
+  conversationId: str().uuid('must be an id').optional(),
+  from: z.coerce.date({ error: 'must be an ISO-8601 date-time' }).optional(),
+  to: z.coerce.date({ error: 'must be an ISO-8601 date-time' }).optional(),
+  ...pageSchema.shape,
+});
+export type SearchData = z.input<typeof searchSchema>;
+
+export interface SearchHit {
+  type: string;
+  id: string;
+  title: string;
+  /** HTML-escaped text with the matched terms in <mark>...</mark>. */
+  snippet: string;
+  score: number;
+  conversationId: string | null;
+  createdAt: Date;
+}
+
+export interface SearchResult {
+  query: string;
+  total: number;
+  results: SearchHit[];
+}
+
+/** The words of a query: letters and digits only, so no query syntax ever reaches the engine. */
+export function terms(query: string): string[] {
+  const words = query.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return [...new Set(words)].slice(0, MAX_TERMS);
+}
+
+const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const highlight = (raw: string): string => escapeHtml(raw).replaceAll(MARK_START, '<mark>').replaceAll(MARK_END, '</mark>');
+const plain = (raw: string): string => raw.replaceAll(MARK_START, '').replaceAll(MARK_END, '');
+
+interface Row {
+  id: string;
+  type: string;
+  source_id: string;
+  conversation_id: string | null;
+  title: string;
+  created_at: number | string | Date;
+  score: number | string;
+  snippet: string;
+}
+
+interface Filter {
+  userId: string;
+  /** Leave out assistant replies. */
+  excludeReplies?: boolean;
+  types?: readonly string[] | undefined;
+  conversationId?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
+/**
+ * Full-text search over one user's content, and the index writes the content services make
+ * inside their own transactions. SQLite: FTS5 with bm25 and snippet(); PostgreSQL: tsvector
+ * with ts_rank_cd and ts_headline. The owner filter is part of the matching query itself,
+ * so ranking only ever sees the caller's rows.
+ */
+export class SearchService {
+  constructor(private readonly driver: 'sqlite' | 'postgresql') {}
+
+  /** Adds or replaces the entry of one item, in `em`'s transaction. */
+  async index(
+    em: EntityManager,
+    entry: { userId: string; type: SearchType; sourceId: string; conversationId?: string | null; role?: string | null; title: string; body: string; createdAt?: Date },
+  ): Promise<void> {
+    await em.nativeDelete(SearchEntry, { type: entry.type, sourceId: entry.sourceId });
+    em.create(SearchEntry, {
+      user: em.getReference(User, entry.userId),
+      type: entry.type,
+      sourceId: entry.sourceId,
+      conversationId: entry.conversationId ?? null,
+      role: entry.role ?? null,
+      title: entry.title.slice(0, 300),
+      body: entry.body,
+      createdAt: entry.createdAt ?? new Date(),
+    });
+  }
+
+  /** Removes entries, in `em`'s transaction. */
+  async remove(em: EntityManager, where: { type?: SearchType; sourceIds?: string[]; conversationId?: string }): Promise<void> {
+    await em.nativeDelete(SearchEntry, {
+      ...(where.type ? { type: where.type } : {}),
+      ...(where.sourceIds ? { sourceId: { $in: where.sourceIds } } : {}),
+      ...(where.conversationId ? { conversationId: where.conversationId } : {}),
+    });
+  }
+
+  /**
+   * Searches the caller's own content: ranked, with highlighted snippets, filtered and paginated.
+   * Text without a single word (only punctuation, emoji, query syntax) finds nothing.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE, validation_error
+   */
+  async search(ctx: RequestContext, data: SearchData, need: Requirement = 'conversations:read'): Promise<SearchResult> {
+    const p = authorize(ctx, need);
+    const input = parseInput(searchSchema, data);
+    const words = terms(input.q);
+    if (!words.length) return { query: input.q, total: 0, results: [] };
+    const filter: Filter = { userId: p.userId, types: input.types, conversationId: input.conversationId, from: input.from, to: input.to };
+    const [rows, total] = await Promise.all([
+      this.query(ctx.em, words, 'all', filter, input.limit, input.offset, 16),
+      this.count(ctx.em, words, 'all', filter),
+    ]);
+    return { query: input.q, total, results: rows.map((r) => this.hit(r, highlight)) };
+  }
+
+  /**
+   * The passages of the caller's content that best match a question, any word counting:
+   * what the local provider quotes and what grounds the other providers.
+   */
+  async retrieve(ctx: RequestContext, question: string, limit = 5, types?: readonly SearchType[]): Promise<Passage[]> {
+    if (!ctx.principal) return [];
+    const words = terms(question).filter((w) => !STOPWORDS.has(w) && (w.length > 1 || /\p{N}/u.test(w)));
+    if (!words.length) return [];
+    const rows = await this.query(ctx.em, words, 'any', { userId: ctx.principal.userId, types, excludeReplies: true }, limit, 0, 40);
+    return rows.map((r) => {
+      const hit = this.hit(r, plain);
+      return { type: hit.type, id: hit.id, title: hit.title, snippet: highlight(r.snippet), text: hit.snippet, conversationId: hit.conversationId, createdAt: hit.createdAt };
+    });
+  }
+
+  /** Regenerates the full-text index from the entries table (after a restore, or to compact it). */
+  async rebuildIndex(em: EntityManager): Promise<void> {
+    if (this.driver === 'sqlite') await em.getConnection().execute(`insert into search_fts(search_fts) values ('rebuild')`);
+    else await em.getConnection().execute('reindex index search_entries_tsv_index');
+  }
+
+  private hit(r: Row, render: (s: string) => string): SearchHit {
+    return {
+      type: r.type,
+      id: r.source_id,
+      title: r.title,
+      snippet: render(r.snippet ?? ''),
+      score: Number(Number(r.score).toPrecision(6)),
+      conversationId: r.conversation_id,
+      createdAt: r.created_at instanceof Date ? r.created_at : new Date(typeof r.created_at === 'string' && /^\d+$/.test(r.created_at) ? Number(r.created_at) : r.created_at),
+    };
+  }
+
+  private where(filter: Filter, alias: string): { sql: string; params: unknown[] } {
+    const parts = [`${alias}.user_id = ?`];
+    const params: unknown[] = [filter.userId];
+    if (filter.types?.length) {
+      parts.push(`${alias}.type in (${filter.types.map(() => '?').join(', ')})`);
+      params.push(...filter.types);
+    }
+    if (filter.excludeReplies) parts.push(`(${alias}.role is null or ${alias}.role <> 'assistant')`);
+    if (filter.conversationId) {
+      parts.push(`${alias}.conversation_id = ?`);
+      params.push(filter.conversationId);
+    }
+    const when = (d: Date) => (this.driver === 'sqlite' ? d.getTime() : d);
+    if (filter.from) {
+      parts.push(`${alias}.created_at >= ?`);
+      params.push(when(filter.from));
+    }
+    if (filter.to) {
+      parts.push(`${alias}.created_at < ?`);
+      params.push(when(filter.to));
+    }
+    return { sql: parts.join(' and '), params };
+  }
+
+  /** FTS5: every word quoted (so nothing is syntax); `all` ANDs them with the last as a prefix. */
+  private ftsQuery(words: string[], mode: 'all' | 'any'): string {
+    const quoted = words.map((w) => `"${w.replaceAll('"', '""')}"`);
+    if (mode === 'any') return quoted.join(' OR ');
+    quoted[quoted.length - 1] += '*';
+    return quoted.join(' ');
+  }
+
+  /** tsquery from words that hold only letters and digits: safe to splice into to_tsquery. */
+  private tsQuery(words: string[], mode: 'all' | 'any'): string {
+    if (mode === 'any') return words.join(' | ');
+    return words.map((w, i) => (i === words.length - 1 ? `${w}:*` : w)).join(' & ');
+  }
+
+  private async query(em: EntityManager, words: string[], mode: 'all' | 'any', filter: Filter, limit: number, offset: number, snippetWords: number): Promise<Row[]> {
+    const conn = em.getConnection();
+    const w = this.where(filter, 'e');
+    if (this.driver === 'sqlite') {
+      return conn.execute<Row[]>(
+        `select e.id, e.type, e.source_id, e.conversation_id, e.title, e.created_at,
+                -bm25(search_fts, 4.0, 1.0) as score,
+                snippet(search_fts, 1, char(2), char(3), '…', ?) as snippet
+           from search_fts join search_entries e on e.rowid = search_fts.rowid
+          where search_fts match ? and ${w.sql}
+          order by bm25(search_fts, 4.0, 1.0), e.created_at desc
+          limit ? offset ?`,
+        [snippetWords, this.ftsQuery(words, mode), ...w.params, limit, offset],
+      );
+    }
+    const options = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=${snippetWords}, MinWords=${Math.min(8, snippetWords)}, MaxFragments=2, FragmentDelimiter=" … "`;
+    return conn.execute<Row[]>(
+      `select e.id, e.type, e.source_id, e.conversation_id, e.title, e.created_at, top.score,
+              ts_headline('simple', e.body, to_tsquery('simple', ?), ?) as snippet
+         from (select e.id, ts_rank_cd(e.tsv, to_tsquery('simple', ?)) as score, e.created_at
+                 from search_entries e
+                where e.tsv @@ to_tsquery('simple', ?) and ${w.sql}
+                order by score desc, e.created_at desc
+                limit ? offset ?) top
+         join search_entries e on e.id = top.id
+        order by top.score desc, top.created_at desc`,
+      [this.tsQuery(words, mode), options, this.tsQuery(words, mode), this.tsQuery(words, mode), ...w.params, limit, offset],
+    );
+  }
+
+  private async count(em: EntityManager, words: string[], mode: 'all' | 'any', filter: Filter): Promise<number> {
+    const conn = em.getConnection();
+    const w = this.where(filter, 'e');
+    const rows =
+      this.driver === 'sqlite'
+        ? await conn.execute<{ n: number }[]>(
+            `select count(*) as n from search_fts join search_entries e on e.rowid = search_fts.rowid where search_fts match ? and ${w.sql}`,
+            [this.ftsQuery(words, mode), ...w.params],
+          )
+        : await conn.execute<{ n: string }[]>(`select count(*) as n from search_entries e where e.tsv @@ to_tsquery('simple', ?) and ${w.sql}`, [
+            this.tsQuery(words, mode),
+            ...w.params,
+          ]);
+    return Number(rows[0]?.n ?? 0);
+  }
+}

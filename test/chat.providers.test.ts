@@ -1,0 +1,288 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ChatDocument, ChatStreamDocument, ConversationMessagesDocument, ProvidersDocument } from './generated/graphql.js';
+import { signUp } from './helpers/factories.js';
+import { startFakeAnthropic, startFakeOpenAI, type FakeAi } from './helpers/fake-ai.js';
+import { errorCode, gql, subscribe, wsClient } from './helpers/graphql.js';
+import { restClient, type RestClient } from './helpers/http.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+let openai: FakeAi;
+let anthropic: FakeAi;
+let server: TestServer;
+let api: RestClient;
+let token: string;
+
+beforeAll(async () => {
+  openai = await startFakeOpenAI();
+  anthropic = await startFakeAnthropic();
+  server = await startServer({
+    OPENAI_BASE_URL: openai.url,
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_MODELS: 'gpt-test,gpt-other',
+    ANTHROPIC_BASE_URL: anthropic.url,
+    ANTHROPIC_API_KEY: 'ak-test',
+    ANTHROPIC_MODELS: 'claude-test',
+    AI_TIMEOUT_MS: '1500',
+    AI_IDLE_TIMEOUT_MS: '1000',
+    AI_MAX_RETRIES: '2',
+    AI_RETRY_BASE_MS: '20',
+    AI_MAX_RETRY_AFTER_MS: '2000',
+  });
+  api = restClient(server.url);
+  token = (await signUp(api)).accessToken;
+});
+afterAll(async () => {
+  await server.close();
+  await openai.close();
+  await anthropic.close();
+});
+beforeEach(() => {
+  openai.requests.length = 0;
+  anthropic.requests.length = 0;
+});
+
+const chat = (body: Record<string, unknown>, opts: { sse?: boolean; tok?: string } = {}) =>
+  api.post('/api/core/chat', body, { token: opts.tok ?? token, headers: opts.sse ? { accept: 'text/event-stream' } : {} });
+
+/** Parses a text/event-stream body into events. */
+const sseEvents = (text: string) =>
+  text
+    .split('\n\n')
+    .filter(Boolean)
+    .map((block) => {
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      return { event, data: data ? JSON.parse(data) : null };
+    });
+
+async function messagesOf(conversationId: string, tok = token) {
+  return (await api.get(`/api/core/conversations/${conversationId}/messages?limit=100`, { token: tok })).body as { role: string; content: string; status: string; usage: unknown }[];
+}
+
+describe('providers list', () => {
+  it('says which providers are configured and answering, with their models', async () => {
+    const res = await api.get('/api/core/providers');
+    expect(res.body.default).toBe('auto');
+    const byId = Object.fromEntries(res.body.providers.map((p: { id: string }) => [p.id, p]));
+    expect(byId.local).toMatchObject({ available: true, configured: true, models: ['local-retrieval-v1'] });
+    expect(byId.openai).toMatchObject({ available: true, configured: true, models: ['gpt-test', 'gpt-other'], default_model: 'gpt-test' });
+    expect(byId.anthropic).toMatchObject({ available: true, configured: true, default_model: 'claude-test' });
+    const g = await gql(server.url, ProvidersDocument, {});
+    expect(g.data?.providers.providers.map((p) => p.id)).toEqual(['local', 'openai', 'anthropic']);
+  });
+
+  it('reports a configured provider that does not answer as unavailable', async () => {
+    const s = await startServer({ OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', OPENAI_MODELS: 'm' });
+    try {
+      const res = await restClient(s.url).get('/api/core/providers');
+      const openaiInfo = res.body.providers.find((p: { id: string }) => p.id === 'openai');
+      expect(openaiInfo).toMatchObject({ configured: true, available: false });
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('OpenAI-compatible adapter', () => {
+  it('streams a reply, records usage, and routes auto to the first configured real provider', async () => {
+    openai.enqueue({ kind: 'answer', tokens: ['Bon', 'jour', ' à', ' vous'], split: true, usage: { prompt: 20, completion: 4 } });
+    const res = await chat({ message: 'Say hello', user_language: 'fr' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ content: 'Bonjour à vous', provider: 'openai', model: 'gpt-test', usage: { prompt_tokens: 20, completion_tokens: 4, total_tokens: 24 }, status: 'complete' });
+    const sent = openai.requests.find((r) => r.path === '/v1/chat/completions')!;
+    expect(sent.headers.authorization).toBe('Bearer sk-test');
+    expect(sent.body).toMatchObject({ model: 'gpt-test', stream: true, stream_options: { include_usage: true } });
+    expect(sent.body.messages[0]).toEqual({ role: 'system', content: expect.stringContaining('"fr"') });
+    expect(sent.body.messages.at(-1)).toEqual({ role: 'user', content: 'Say hello' });
+    const stored = await messagesOf(res.body.conversation_id);
+    expect(stored.map((m) => [m.role, m.content])).toEqual([
+      ['user', 'Say hello'],
+      ['assistant', 'Bonjour à vous'],
+    ]);
+    expect(stored[1]!.usage).toEqual({ prompt_tokens: 20, completion_tokens: 4, total_tokens: 24 });
+  });
+
+  it('sends the conversation so far, or the caller\'s history when there is no conversation', async () => {
+    const first = await chat({ message: 'First question' });
+    await chat({ message: 'Second question', conversation_id: first.body.conversation_id });
+    const sent = openai.requests.filter((r) => r.path === '/v1/chat/completions').at(-1)!;
+    expect(sent.body.messages.map((m: { role: string; content: string }) => m.content)).toEqual(['First question', 'Hello there!', 'Second question']);
+
+    await chat({ message: 'And now?', conversation_history: [{ role: 'user', content: 'Earlier' }, { role: 'assistant', content: 'Earlier answer' }] });
+    const stateless = openai.requests.filter((r) => r.path === '/v1/chat/completions').at(-1)!;
+    expect(stateless.body.messages.map((m: { content: string }) => m.content)).toEqual(['Earlier', 'Earlier answer', 'And now?']);
+  });
+
+  it('streams server-sent events token by token', async () => {
+    openai.enqueue({ kind: 'answer', tokens: ['One', ' two', ' three'] });
+    const res = await chat({ message: 'Count', provider: 'openai' }, { sse: true });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const events = sseEvents(res.body as string);
+    expect(events.map((e) => e.event)).toEqual(['start', 'delta', 'delta', 'delta', 'done']);
+    expect(events.filter((e) => e.event === 'delta').map((e) => e.data.content)).toEqual(['One', ' two', ' three']);
+    expect(events.at(-1)!.data).toMatchObject({ content: 'One two three', status: 'complete', conversation_id: events[0]!.data.conversation_id });
+  });
+
+  it('retries 429 (honouring Retry-After), 5xx, dropped connections and timeouts before the first token', async () => {
+    openai.enqueue({ kind: 'status', status: 429, headers: { 'retry-after': '0' } }, { kind: 'status', status: 503 });
+    expect((await chat({ message: 'retry me' })).body.content).toBe('Hello there!');
+    openai.enqueue({ kind: 'drop', afterTokens: [] }, { kind: 'hang' });
+    const res = await chat({ message: 'and me' });
+    expect(res.status).toBe(200);
+    expect(res.body.content).toBe('Hello there!');
+    expect(openai.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(6);
+  });
+
+  it('answers upstream_unavailable, storing nothing, when retries run out or the failure is final', async () => {
+    const before = (await api.get('/api/core/conversations', { token })).headers.get('x-total-count');
+    openai.enqueue({ kind: 'status', status: 500 }, { kind: 'status', status: 502 }, { kind: 'status', status: 503 });
+    const exhausted = await chat({ message: 'doomed' });
+    expect(exhausted.status).toBe(502);
+    expect(exhausted.body.detail).toMatchObject({ error: 'upstream_unavailable', provider: 'openai' });
+    expect(exhausted.body.detail.message).toMatch(/failed with 503.*Nothing was stored/);
+
+    openai.enqueue({ kind: 'status', status: 401, body: { error: { message: 'Incorrect API key provided' } } });
+    const refused = await chat({ message: 'doomed' });
+    expect(refused.status).toBe(502);
+    expect(refused.body.detail.message).toMatch(/refused the configured credentials.*Incorrect API key/);
+
+    openai.enqueue({ kind: 'status', status: 429, headers: { 'retry-after': '120' } });
+    const tooLong = await chat({ message: 'doomed' });
+    expect(tooLong.body.detail.message).toMatch(/rate limiting/);
+
+    // Mid-stream failures cannot be retried without repeating text: the turn fails whole.
+    for (const step of [
+      { kind: 'drop', afterTokens: ['partial'] },
+      { kind: 'cutoff', tokens: ['cut'] },
+      { kind: 'malformed', afterTokens: ['bad'] },
+      { kind: 'midStreamError', afterTokens: ['oops'] },
+    ] as const) {
+      openai.enqueue(step);
+      const res = await chat({ message: 'doomed' });
+      expect(res.status, step.kind).toBe(502);
+      expect(res.body.detail.error).toBe('upstream_unavailable');
+    }
+    expect((await api.get('/api/core/conversations', { token })).headers.get('x-total-count')).toBe(before);
+    const found = await api.get('/api/core/search?q=doomed', { token });
+    expect(found.body.total).toBe(0);
+  });
+
+  it('keeps the partial reply when the client disconnects mid-stream', async () => {
+    openai.enqueue({ kind: 'answer', tokens: ['Slow', ' and', ' steady', ' wins', ' the', ' race'], delayMs: 150 });
+    const controller = new AbortController();
+    const res = await fetch(`${server.url}/api/core/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ message: 'tell me slowly' }),
+      signal: controller.signal,
+    });
+    const reader = res.body!.getReader();
+    let text = '';
+    let conversationId = '';
+    while (!text.includes(' and')) {
+      const { value } = await reader.read();
+      text += new TextDecoder().decode(value);
+      conversationId ||= /"conversation_id":"([^"]+)"/.exec(text)?.[1] ?? '';
+    }
+    controller.abort();
+    let stored: Awaited<ReturnType<typeof messagesOf>> = [];
+    for (let i = 0; i < 50 && stored.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const r = await api.get(`/api/core/conversations/${conversationId}/messages`, { token });
+      stored = r.status === 200 ? r.body : [];
+    }
+    expect(stored.map((m) => m.role)).toEqual(['user', 'assistant']);
+    expect(stored[1]!.status).toBe('partial');
+    expect(stored[1]!.content.startsWith('Slow and')).toBe(true);
+    expect(stored[1]!.content).not.toContain('race');
+  });
+
+  it('never calls a base URL a caller supplies', async () => {
+    const res = await chat({ message: 'hi', base_url: 'http://127.0.0.1:1/evil', provider: 'openai' });
+    expect(res.status).toBe(200);
+    expect(openai.requests.some((r) => r.path === '/v1/chat/completions')).toBe(true);
+  });
+});
+
+describe('Anthropic adapter', () => {
+  it('streams the Messages API events, with the system prompt apart and usage from message_start and message_delta', async () => {
+    anthropic.enqueue({ kind: 'answer', tokens: ['Hi', ' from', ' Claude'], split: true, usage: { prompt: 0, completion: 3 } });
+    const res = await chat({ message: 'Hello Claude', provider: 'anthropic', user_language: 'en' });
+    expect(res.body).toMatchObject({ content: 'Hi from Claude', provider: 'anthropic', model: 'claude-test', usage: { prompt_tokens: 11, completion_tokens: 3, total_tokens: 14 } });
+    const sent = anthropic.requests.find((r) => r.path === '/v1/messages')!;
+    expect(sent.headers['x-api-key']).toBe('ak-test');
+    expect(sent.headers['anthropic-version']).toBe('2023-06-01');
+    expect(sent.body).toMatchObject({ model: 'claude-test', stream: true, max_tokens: 1024, messages: [{ role: 'user', content: 'Hello Claude' }] });
+    expect(sent.body.system).toContain('"en"');
+  });
+
+  it('retries an overloaded error before the first token, and fails whole after it', async () => {
+    anthropic.enqueue({ kind: 'midStreamError', afterTokens: [], errorType: 'overloaded_error' });
+    expect((await chat({ message: 'retry', provider: 'anthropic' })).body.content).toBe('Hello there!');
+    anthropic.enqueue({ kind: 'midStreamError', afterTokens: ['Half'], errorType: 'overloaded_error' });
+    const res = await chat({ message: 'fail', provider: 'anthropic' }, { sse: true });
+    const events = sseEvents(res.body as string);
+    expect(events.map((e) => e.event)).toEqual(['start', 'delta', 'error']);
+    expect(events.at(-1)!.data).toMatchObject({ error: 'upstream_unavailable' });
+    expect(events.at(-1)!.data.message).toMatch(/overloaded_error/);
+  });
+});
+
+describe('GraphQL chat', () => {
+  it('answers the chat mutation and streams through the chatStream subscription', async () => {
+    openai.enqueue({ kind: 'answer', tokens: ['Graph', 'QL'] });
+    const m = await gql(server.url, ChatDocument, { input: { message: 'via graphql' } }, token);
+    expect(m.data?.chat).toMatchObject({ content: 'GraphQL', provider: 'openai', usage: { totalTokens: 14 } });
+
+    openai.enqueue({ kind: 'answer', tokens: ['Sub', 'scribed'], delayMs: 20 });
+    const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${token}` });
+    const sub = subscribe(client, ChatStreamDocument, { input: { message: 'stream it' } });
+    try {
+      await sub.waitFor(4);
+      const types = sub.received.map((r) => r.data?.chatStream.type);
+      expect(types).toEqual(['start', 'delta', 'delta', 'done']);
+      const done = sub.received[3]!.data!.chatStream.response!;
+      expect(done).toMatchObject({ content: 'Subscribed', status: 'complete' });
+      const stored = await gql(server.url, ConversationMessagesDocument, { id: done.conversationId }, token);
+      expect(stored.data?.conversation.messages.edges.map((e) => e.node.content)).toEqual(['stream it', 'Subscribed']);
+    } finally {
+      sub.unsubscribe();
+      await client.dispose();
+    }
+  });
+
+  it('reports upstream failures on the subscription as an error event', async () => {
+    openai.enqueue({ kind: 'status', status: 400, body: { error: { message: 'bad model' } } });
+    const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${token}` });
+    const sub = subscribe(client, ChatStreamDocument, { input: { message: 'fail please' } });
+    try {
+      await sub.waitFor(2);
+      expect(sub.received[1]!.data?.chatStream).toMatchObject({ type: 'error', error: { code: 'upstream_unavailable' } });
+    } finally {
+      sub.unsubscribe();
+      await client.dispose();
+    }
+    const m = await gql(server.url, ChatDocument, { input: { message: 'x', provider: 'nonsense' } }, token);
+    expect(errorCode(m)).toBe('validation_error');
+  });
+
+  it('keeps the partial reply when the subscriber leaves mid-stream', async () => {
+    openai.enqueue({ kind: 'answer', tokens: ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'], delayMs: 100 });
+    const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${token}` });
+    const sub = subscribe(client, ChatStreamDocument, { input: { message: 'leave early' } });
+    await sub.waitFor(3);
+    const conversationId = sub.received[0]!.data!.chatStream.conversationId;
+    sub.unsubscribe();
+    await client.dispose();
+    let stored: Awaited<ReturnType<typeof messagesOf>> = [];
+    for (let i = 0; i < 50 && stored.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const r = await api.get(`/api/core/conversations/${conversationId}/messages`, { token });
+      stored = r.status === 200 ? r.body : [];
+    }
+    expect(stored[1]).toMatchObject({ role: 'assistant', status: 'partial' });
+    expect(stored[1]!.content.length).toBeGreaterThan(0);
+    expect(stored[1]!.content.length).toBeLessThan(8);
+  });
+});
