@@ -64,7 +64,17 @@ const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g,
 const highlight = (raw: string): string => escapeHtml(raw).replaceAll(MARK_START, '<mark>').replaceAll(MARK_END, '</mark>');
 const plain = (raw: string): string => raw.replaceAll(MARK_START, '').replaceAll(MARK_END, '');
 
+/** The first `max` characters of `text`, ended at a word. */
+function excerpt(text: string, max: number): string {
+  const t = text.trim();
+  if (t.length <= max) return t;
+  const cut = t.slice(0, max);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
 interface Row {
+  body: string;
   id: string;
   type: string;
   source_id: string;
@@ -150,7 +160,8 @@ export class SearchService {
     const rows = await this.query(ctx.em, words, 'any', { userId: ctx.principal.userId, types, excludeReplies: true }, limit, 0, 40);
     return rows.map((r) => {
       const hit = this.hit(r, plain);
-      return { type: hit.type, id: hit.id, title: hit.title, snippet: highlight(r.snippet), text: hit.snippet, conversationId: hit.conversationId, createdAt: hit.createdAt };
+      // The quoted text is the item itself (cut at a word), the same on both databases.
+      return { type: hit.type, id: hit.id, title: hit.title, snippet: highlight(r.snippet), text: excerpt(r.body, 400), conversationId: hit.conversationId, createdAt: hit.createdAt };
     });
   }
 
@@ -215,7 +226,7 @@ export class SearchService {
     const w = this.where(filter, 'e');
     if (this.driver === 'sqlite') {
       return conn.execute<Row[]>(
-        `select e.id, e.type, e.source_id, e.conversation_id, e.title, e.created_at,
+        `select e.id, e.type, e.source_id, e.conversation_id, e.title, e.created_at, e.body,
                 -bm25(search_fts, 4.0, 1.0) as score,
                 snippet(search_fts, 1, char(2), char(3), '…', ?) as snippet
            from search_fts join search_entries e on e.rowid = search_fts.rowid
@@ -227,7 +238,7 @@ export class SearchService {
     }
     const options = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=${snippetWords}, MinWords=${Math.min(8, snippetWords)}, MaxFragments=2, FragmentDelimiter=" … "`;
     return conn.execute<Row[]>(
-      `select e.id, e.type, e.source_id, e.conversation_id, e.title, e.created_at, top.score,
+      `select e.id, e.type, e.source_id, e.conversation_id, e.title, e.created_at, e.body, top.score,
               ts_headline('simple', e.body, to_tsquery('simple', ?), ?) as snippet
          from (select e.id, ts_rank_cd(e.tsv, to_tsquery('simple', ?)) as score, e.created_at
                  from search_entries e

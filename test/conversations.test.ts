@@ -1,0 +1,238 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ChatDocument,
+  ConversationMessagesDocument,
+  ConversationsDocument,
+  CreateNoteDocument,
+  DeleteConversationDocument,
+  RegenerateReplyDocument,
+  RenameConversationDocument,
+  SearchDocument,
+} from './generated/graphql.js';
+import { signUp } from './helpers/factories.js';
+import { errorCode, gql } from './helpers/graphql.js';
+import { restClient, type RestClient } from './helpers/http.js';
+import { makeCast, makeKey, makeOrg } from './helpers/orgs.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+let api: RestClient;
+
+beforeAll(async () => {
+  server = await startServer();
+  api = restClient(server.url);
+});
+afterAll(() => server.close());
+
+const INTRO = "I'm Xentree's local retrieval assistant: there is no language model behind me, so I answer by quoting what you have stored.";
+
+describe('the local provider', () => {
+  it('quotes the caller\'s own passages with numbered citations, deterministically', async () => {
+    const u = await signUp(api);
+    const note = await api.post('/api/core/notes', { title: 'Paris trip', content: 'The Eiffel tower opens at 9am. Book the summit tickets early.', tags: ['travel'] }, { token: u.accessToken });
+    await api.post('/api/core/notes', { title: 'Groceries', content: 'Milk, eggs, bread.' }, { token: u.accessToken });
+    const res = await api.post('/api/core/chat', { message: 'When does the Eiffel tower open?' }, { token: u.accessToken });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ provider: 'local', model: 'local-retrieval-v1', usage: null, status: 'complete' });
+    expect(res.body.content).toBe(
+      `${INTRO}\n\nThe most relevant passages I found:\n\n[1] From your note "Paris trip" (${note.body.created_at.slice(0, 10)}): "The Eiffel tower opens at 9am. Book the summit tickets early.\n#travel"`,
+    );
+    expect(res.body.citations).toEqual([{ document_id: note.body.id, type: 'note', title: 'Paris trip', snippet: 'The Eiffel tower opens at 9am. Book the summit tickets early.\n#travel' }]);
+    // Asked again, the same answer: its own earlier reply is not quoted back.
+    const again = await api.post('/api/core/chat', { message: 'When does the Eiffel tower open?', conversation_id: res.body.conversation_id }, { token: u.accessToken });
+    expect(again.body.citations.map((c: { type: string }) => c.type).sort()).toEqual(['message', 'note']);
+    expect(again.body.citations.find((c: { type: string }) => c.type === 'message').snippet).toBe('When does the Eiffel tower open?');
+  });
+
+  it('says plainly when nothing matches, and never quotes someone else\'s content', async () => {
+    const other = await signUp(api);
+    await api.post('/api/core/notes', { title: 'Secret', content: 'The vault combination is 4242 zebra.' }, { token: other.accessToken });
+    const u = await signUp(api);
+    const res = await api.post('/api/core/chat', { message: 'What is the vault combination zebra?' }, { token: u.accessToken });
+    expect(res.body.content).toBe(`${INTRO}\n\nI found nothing in your notes, messages or transcripts that matches "What is the vault combination zebra?".`);
+    expect(res.body.citations).toEqual([]);
+    expect(JSON.stringify(res.body)).not.toContain('4242');
+  });
+});
+
+describe('conversations', () => {
+  it('stores both turns, derives the title, lists and paginates messages oldest first', async () => {
+    const u = await signUp(api);
+    const first = await api.post('/api/core/chat', { message: 'Plan a three day trip to Lisbon with museums, food markets and a day at the beach please' }, { token: u.accessToken });
+    const id = first.body.conversation_id;
+    for (const m of ['second', 'third']) await api.post('/api/core/chat', { message: m, conversation_id: id }, { token: u.accessToken });
+    const conv = await api.get(`/api/core/conversations/${id}`, { token: u.accessToken });
+    expect(conv.body).toMatchObject({ title: 'Plan a three day trip to Lisbon with museums, food markets…', message_count: 6, provider: 'local' });
+    const latest = await api.get(`/api/core/conversations/${id}/messages?limit=4`, { token: u.accessToken });
+    expect(latest.headers.get('x-total-count')).toBe('6');
+    expect(latest.body.map((m: { role: string; content: string }) => `${m.role}:${m.content.slice(0, 6)}`)).toEqual(['user:second', `assistant:${INTRO.slice(0, 6)}`, 'user:third', `assistant:${INTRO.slice(0, 6)}`]);
+    const older = await api.get(`/api/core/conversations/${id}/messages?limit=4&before=${latest.body[0].id}`, { token: u.accessToken });
+    expect(older.body.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant']);
+    expect(older.body[0].content).toMatch(/^Plan a three day/);
+    const bad = await api.get(`/api/core/conversations/${id}/messages?before=00000000-0000-4000-8000-000000000000`, { token: u.accessToken });
+    expect(bad.status).toBe(400);
+
+    const g = await gql(server.url, ConversationMessagesDocument, { id, last: 2 }, u.accessToken);
+    expect(g.data?.conversation.messages.edges.map((e) => e.node.position)).toEqual([5, 6]);
+    expect(g.data?.conversation.messages.pageInfo.hasNextPage).toBe(true);
+  });
+
+  it('creates, renames, lists with cursors and deletes, with everything that belongs to the conversation', async () => {
+    const u = await signUp(api);
+    const created = await api.post('/api/core/conversations', { title: 'Empty one', system_prompt: 'Be brief.' }, { token: u.accessToken });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ title: 'Empty one', message_count: 0, last_message_at: null });
+    const chat = await api.post('/api/core/chat', { message: 'unicorn marmalade recipe' }, { token: u.accessToken });
+    const id = chat.body.conversation_id;
+    const renamed = await gql(server.url, RenameConversationDocument, { id, title: 'Marmalade' }, u.accessToken);
+    expect(renamed.data?.renameConversation.title).toBe('Marmalade');
+
+    const p1 = await gql(server.url, ConversationsDocument, { first: 1 }, u.accessToken);
+    expect(p1.data?.conversations.totalCount).toBe(2);
+    expect(p1.data?.conversations.pageInfo.hasNextPage).toBe(true);
+    const p2 = await gql(server.url, ConversationsDocument, { first: 1, after: p1.data!.conversations.pageInfo.endCursor }, u.accessToken);
+    expect(p2.data?.conversations.pageInfo.hasNextPage).toBe(false);
+    expect(new Set([p1, p2].map((p) => p.data!.conversations.edges[0]!.node.id)).size).toBe(2);
+    expect(errorCode(await gql(server.url, ConversationsDocument, { first: 1, after: 'garbage' }, u.accessToken))).toBe('validation_error');
+
+    expect((await api.get('/api/core/search?q=marmalade', { token: u.accessToken })).body.total).toBeGreaterThan(0);
+    const del = await gql(server.url, DeleteConversationDocument, { id }, u.accessToken);
+    expect(del.data?.deleteConversation).toBe(true);
+    expect((await api.get(`/api/core/conversations/${id}`, { token: u.accessToken })).status).toBe(404);
+    expect((await api.get('/api/core/search?q=unicorn', { token: u.accessToken })).body.total).toBe(0);
+    const rows = await server.app.orm.em.fork().getConnection().execute('select count(*) as n from messages where conversation_id = ?', [id]);
+    expect(Number((rows[0] as { n: number }).n)).toBe(0);
+  });
+
+  it('regenerates the last reply in place', async () => {
+    const u = await signUp(api);
+    const chat = await api.post('/api/core/chat', { message: 'octopus facts' }, { token: u.accessToken });
+    await api.post('/api/core/notes', { title: 'Octopus', content: 'An octopus has three hearts.' }, { token: u.accessToken });
+    const regen = await gql(server.url, RegenerateReplyDocument, { conversationId: chat.body.conversation_id }, u.accessToken);
+    expect(regen.data?.regenerateReply.content).toContain('three hearts');
+    const msgs = await api.get(`/api/core/conversations/${chat.body.conversation_id}/messages`, { token: u.accessToken });
+    expect(msgs.body).toHaveLength(2);
+    expect(msgs.body[1].id).toBe(regen.data?.regenerateReply.messageId);
+    const empty = await api.post('/api/core/conversations', {}, { token: u.accessToken });
+    expect((await api.post(`/api/core/conversations/${empty.body.id}/regenerate`, {}, { token: u.accessToken })).status).toBe(409);
+  });
+
+  it('validates chat input', async () => {
+    const u = await signUp(api);
+    const res = await api.post('/api/core/chat', { message: '', provider: 'skynet', conversation_history: 'nope', user_language: 'english!' }, { token: u.accessToken });
+    expect(res.status).toBe(400);
+    expect(res.body.detail.fields.map((f: { loc: string[] }) => f.loc.join('.'))).toEqual(['body.message', 'body.provider', 'body.conversation_history', 'body.user_language']);
+    const unconfigured = await api.post('/api/core/chat', { message: 'hi', provider: 'anthropic' }, { token: u.accessToken });
+    expect(unconfigured.status).toBe(400);
+    expect(unconfigured.body.detail.message).toMatch(/anthropic is not configured/);
+  });
+
+  it('are private: someone else gets 404 for reading, posting, renaming, deleting, and finds nothing', async () => {
+    const owner = await signUp(api);
+    const intruder = await signUp(api);
+    const chat = await api.post('/api/core/chat', { message: 'private pineapple plans' }, { token: owner.accessToken });
+    const id = chat.body.conversation_id;
+    const t = { token: intruder.accessToken };
+    expect((await api.get(`/api/core/conversations/${id}`, t)).status).toBe(404);
+    expect((await api.get(`/api/core/conversations/${id}/messages`, t)).status).toBe(404);
+    expect((await api.post('/api/core/chat', { message: 'let me in', conversation_id: id }, t)).status).toBe(404);
+    expect((await api.patch(`/api/core/conversations/${id}`, { title: 'mine' }, t)).status).toBe(404);
+    expect((await api.delete(`/api/core/conversations/${id}`, t)).status).toBe(404);
+    expect((await api.post(`/api/core/conversations/${id}/regenerate`, {}, t)).status).toBe(404);
+    expect((await api.get('/api/core/search?q=pineapple', t)).body.total).toBe(0);
+    expect(errorCode(await gql(server.url, ConversationMessagesDocument, { id }, intruder.accessToken))).toBe('not_found');
+    expect(errorCode(await gql(server.url, ChatDocument, { input: { message: 'x', conversationId: id } }, intruder.accessToken))).toBe('not_found');
+    expect((await api.get(`/api/core/conversations/${id}/messages`, { token: owner.accessToken })).body).toHaveLength(2);
+  });
+
+  it('are reachable with an API key of the owner holding the conversation scopes', async () => {
+    const cast = await makeCast(api);
+    const org = await makeOrg(api, cast);
+    await api.post('/api/core/chat', { message: 'key owned chat' }, { token: cast.member.accessToken });
+    const reader = await makeKey(api, cast.member, org.id, ['conversations:read']);
+    const list = await api.get('/api/core/conversations', { apiKey: reader.key });
+    expect(list.status).toBe(200);
+    expect(list.body).toHaveLength(1);
+    const denied = await api.post('/api/core/chat', { message: 'write?' }, { apiKey: reader.key });
+    expect(denied.status).toBe(403);
+    expect(denied.body.detail).toMatchObject({ error: 'INSUFFICIENT_API_KEY_SCOPE', required_scope: 'conversations:write' });
+  });
+});
+
+describe('notes', () => {
+  it('create, list, update, delete, each reflected in search at once', async () => {
+    const u = await signUp(api);
+    const t = { token: u.accessToken };
+    const created = await api.post('/api/core/notes', { title: 'Jazz', content: 'Listen to Coltrane', tags: ['music'] }, t);
+    expect(created.status).toBe(201);
+    expect((await api.get('/api/core/search?q=coltrane', t)).body.results[0]).toMatchObject({ type: 'note', id: created.body.id, title: 'Jazz' });
+    const updated = await api.request('PUT', `/api/core/notes/${created.body.id}`, { content: 'Listen to Mingus' }, t);
+    expect(updated.body).toMatchObject({ title: 'Jazz', content: 'Listen to Mingus', tags: ['music'] });
+    expect((await api.get('/api/core/search?q=coltrane', t)).body.total).toBe(0);
+    expect((await api.get('/api/core/search?q=mingus', t)).body.total).toBe(1);
+    const list = await api.get('/api/core/notes', t);
+    expect(list.headers.get('x-total-count')).toBe('1');
+    expect((await api.delete(`/api/core/notes/${created.body.id}`, t)).status).toBe(204);
+    expect((await api.get('/api/core/search?q=mingus', t)).body.total).toBe(0);
+    expect((await api.delete(`/api/core/notes/${created.body.id}`, t)).status).toBe(404);
+    const other = await signUp(api);
+    const mine = await gql(server.url, CreateNoteDocument, { input: { title: 'Mine', content: 'x' } }, u.accessToken);
+    expect((await api.request('PUT', `/api/core/notes/${mine.data!.createNote.id}`, { title: 'theirs' }, { token: other.accessToken })).status).toBe(404);
+  });
+});
+
+describe('search', () => {
+  it('ranks, highlights safely, filters and paginates', async () => {
+    const u = await signUp(api);
+    const t = { token: u.accessToken };
+    await api.post('/api/core/notes', { title: 'Volcano <b>notes</b>', content: 'Volcano eruptions & lava <script>alert(1)</script> flows.' }, t);
+    await api.post('/api/core/notes', { title: 'Cooking', content: 'A volcano cake recipe.' }, t);
+    const chat = await api.post('/api/core/chat', { message: 'Tell me about volcano lava' }, t);
+
+    const all = await api.get('/api/core/search?q=volcano%20lava', t);
+    expect(all.status).toBe(200);
+    expect(all.body.query).toBe('volcano lava');
+    expect(all.body.total).toBeGreaterThanOrEqual(2);
+    const note = all.body.results.find((r: { type: string }) => r.type === 'note');
+    expect(note.snippet).toContain('<mark>Volcano</mark>');
+    // Markup in content never comes back as markup: escaped (SQLite) or dropped by ts_headline (PostgreSQL).
+    expect(note.snippet).not.toContain('<script>');
+    expect(note.snippet.replace(/<\/?mark>/g, '')).not.toMatch(/<[a-z]/i);
+    expect(all.body.results.map((r: { score: number }) => r.score)).toEqual([...all.body.results.map((r: { score: number }) => r.score)].sort((a, b) => b - a));
+
+    const prefix = await api.get('/api/core/search?q=volc', t);
+    expect(prefix.body.total).toBeGreaterThanOrEqual(3);
+    const notesOnly = await api.get('/api/core/search?q=volcano&types=note', t);
+    expect(notesOnly.body.results.every((r: { type: string }) => r.type === 'note')).toBe(true);
+    const inConv = await api.get(`/api/core/search?q=volcano&conversation_id=${chat.body.conversation_id}`, t);
+    expect(inConv.body.results.every((r: { conversation_id: string }) => r.conversation_id === chat.body.conversation_id)).toBe(true);
+    expect(inConv.body.total).toBeGreaterThan(0);
+    const future = await api.get('/api/core/search?q=volcano&from=2999-01-01T00:00:00Z', t);
+    expect(future.body.total).toBe(0);
+    const page = await api.get('/api/core/search?q=volcano&limit=1&offset=1', t);
+    expect(page.body.results).toHaveLength(1);
+
+    const g = await gql(server.url, SearchDocument, { q: 'volcano', types: ['note'] }, u.accessToken);
+    expect(g.data?.search.results.every((r) => r.type === 'note')).toBe(true);
+  });
+
+  it('turns hostile or odd queries into results or a clear 400, never a 500', async () => {
+    const u = await signUp(api);
+    const t = { token: u.accessToken };
+    await api.post('/api/core/notes', { title: 'Quotes', content: 'He said "hello" and NEAR the AND gate stood O\'Brien.' }, t);
+    const odd = ['"', '""', '*', 'hello*', 'NEAR(hello said)', 'AND OR NOT', "'; drop table users; --", '😀🎉', 'title:hello', '-hello', '(hello', 'hello"said', '\\', '%_%', 'o\'brien'];
+    for (const q of odd) {
+      const res = await api.get(`/api/core/search?q=${encodeURIComponent(q)}`, t);
+      expect(res.status, q).toBe(200);
+      expect(Array.isArray(res.body.results), q).toBe(true);
+    }
+    expect((await api.get(`/api/core/search?q=${encodeURIComponent("o'brien")}`, t)).body.total).toBe(1);
+    const long = await api.get(`/api/core/search?q=${'a'.repeat(10_000)}`, t);
+    expect(long.status).toBe(400);
+    expect(long.body.detail.fields[0]).toEqual({ loc: ['query', 'q'], message: 'must be at most 1000 characters' });
+    expect((await api.get('/api/core/search?q=%20%20', t)).status).toBe(400);
+    expect((await api.get('/api/core/search', t)).status).toBe(400);
+    expect((await api.get('/api/core/search?q=x&types=message,spaceship', t)).status).toBe(400);
+    expect((await api.get('/api/core/search?q=x&from=yesterday', t)).status).toBe(400);
+  });
+});
