@@ -15,7 +15,7 @@ import { openDatabase } from './db/orm.js';
 import { registerGraphQL } from './graphql/apollo.js';
 import { buildGatewaySchema } from './graphql/schema.js';
 import { allRoutes } from './modules/index.js';
-import { createServices } from './modules/services.js';
+import { createServices, type Services } from './modules/services.js';
 import { installErrorHandlers } from './rest/errors.js';
 import { buildOpenApi } from './rest/openapi.js';
 import { registerRestRoutes } from './rest/router.js';
@@ -24,6 +24,8 @@ import { VERSION } from './version.js';
 export interface App {
   server: FastifyInstance;
   orm: MikroORM;
+  /** The domain services, for tools and tests that work below the HTTP doors. */
+  services: Services;
   /** Stops accepting, finishes in-flight requests, closes sockets (1001) and the database. */
   close(): Promise<void>;
 }
@@ -109,6 +111,7 @@ export async function buildApp(config: Config): Promise<App> {
   return {
     server,
     orm,
+    services: root.services,
     close: () =>
       (closing ??= (async () => {
         await server.close();

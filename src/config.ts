@@ -27,6 +27,7 @@ export const envSchema = z.object({
     .optional(),
   DB_POOL_MAX: z.coerce.number().int().positive().max(200).default(10),
   DB_DEBUG: bool.default(false),
+  DATALOADER_BATCHING: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_ISSUER: z.string().min(1).default('xentree-gateway'),
@@ -80,6 +81,8 @@ export interface Config {
     readonly url: string;
     readonly poolMax: number;
     readonly debug: boolean;
+    /** Request-scoped batching (DataLoader and MikroORM's). Off only to measure what it buys. */
+    readonly batching: boolean;
   };
   readonly logLevel: string;
   readonly auth: {
@@ -142,7 +145,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     port: e.PORT,
     dataDir,
-    db: { ...parseDatabaseUrl(e.DATABASE_URL, dataDir), poolMax: e.DB_POOL_MAX, debug: e.DB_DEBUG },
+    db: { ...parseDatabaseUrl(e.DATABASE_URL, dataDir), poolMax: e.DB_POOL_MAX, debug: e.DB_DEBUG, batching: e.DATALOADER_BATCHING },
     logLevel: e.LOG_LEVEL,
     auth: {
       jwtSecret,

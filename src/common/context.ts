@@ -51,7 +51,7 @@ export function createContext(root: ContextRoot, input: ContextInput): RequestCo
     principal: input.principal ?? null,
     authError: input.authError ?? null,
     em,
-    loaders: createLoaders(em),
+    loaders: createLoaders(em, root.config.db.batching),
     log: input.log ?? root.log.child({ reqId: input.requestId }),
     services: root.services,
     config: root.config,
@@ -65,7 +65,7 @@ export function createContext(root: ContextRoot, input: ContextInput): RequestCo
  */
 export function forkContext(ctx: RequestContext): RequestContext {
   const em = ctx.em.fork({ clear: true, useContext: false });
-  return { ...ctx, em, loaders: createLoaders(em) };
+  return { ...ctx, em, loaders: createLoaders(em, ctx.config.db.batching) };
 }
 
 /**

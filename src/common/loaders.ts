@@ -7,11 +7,14 @@ import { User } from '../modules/users/user.entity.js';
 /** Per-request batch loaders: one query per kind of thing however many rows ask. */
 export function createLoaders(em: EntityManager, batch = true) {
   return {
-    userById: new DataLoader<string, User | null>(async (ids) => {
-      const rows = await em.find(User, { id: { $in: [...ids] } });
-      const byId = new Map(rows.map((u) => [u.id, u]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
+    userById: new DataLoader<string, User | null>(
+      async (ids) => {
+        const rows = await em.find(User, { id: { $in: [...ids] } });
+        const byId = new Map(rows.map((u) => [u.id, u]));
+        return ids.map((id) => byId.get(id) ?? null);
+      },
+      { batch },
+    ),
     org: organizationLoaders(em),
     conversations: conversationLoaders(em, batch),
   };

@@ -27,7 +27,7 @@ export function ormOptions(db: Config['db'], log?: Logger): Options {
   const common = {
     entities: allEntities,
     allowGlobalContext: false,
-    dataloader: DataloaderType.ALL,
+    dataloader: db.batching === false ? DataloaderType.NONE : DataloaderType.ALL,
     forceUtcTimezone: true,
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     extensions: [Migrator],
