@@ -26,6 +26,7 @@ export interface App {
   orm: MikroORM;
   /** The domain services, for tools and tests that work below the HTTP doors. */
   services: Services;
+  config: Config;
   /** Stops accepting, finishes in-flight requests, closes sockets (1001) and the database. */
   close(): Promise<void>;
 }
@@ -112,6 +113,7 @@ export async function buildApp(config: Config): Promise<App> {
     server,
     orm,
     services: root.services,
+    config,
     close: () =>
       (closing ??= (async () => {
         await server.close();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ChatDocument, ChatStreamDocument, ConversationMessagesDocument, ProvidersDocument } from './generated/graphql.js';
 import { signUp } from './helpers/factories.js';
-import { startFakeAnthropic, startFakeOpenAI, type FakeAi } from './helpers/fake-ai.js';
+import { startFakeAnthropic, startFakeOpenAI, type FakeAi, type Step } from './helpers/fake-ai.js';
 import { errorCode, gql, subscribe, wsClient } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -152,12 +152,13 @@ describe('OpenAI-compatible adapter', () => {
     expect(tooLong.body.detail.message).toMatch(/rate limiting/);
 
     // Mid-stream failures cannot be retried without repeating text: the turn fails whole.
-    for (const step of [
+    const midStream: Step[] = [
       { kind: 'drop', afterTokens: ['partial'] },
       { kind: 'cutoff', tokens: ['cut'] },
       { kind: 'malformed', afterTokens: ['bad'] },
       { kind: 'midStreamError', afterTokens: ['oops'] },
-    ] as const) {
+    ];
+    for (const step of midStream) {
       openai.enqueue(step);
       const res = await chat({ message: 'doomed' });
       expect(res.status, step.kind).toBe(502);

@@ -158,7 +158,7 @@ export class ConversationsResolver {
     @Arg('last', () => Int, { defaultValue: 20 }) last: number,
     @Arg('before', () => ID, { nullable: true }) before: string | null,
   ): Promise<MessageConnection> {
-    const page = await ctx.services.conversations.messages(ctx, c.id, { limit: last, before });
+    const page = await ctx.services.conversations.messagesOf(ctx, c, { limit: last, before });
     const edges = page.items.map((node) => ({ cursor: node.id, node }));
     const first = page.items[0];
     return { edges, totalCount: page.total, pageInfo: { hasNextPage: first ? first.position > 1 : false, endCursor: first?.id ?? null } };

@@ -322,7 +322,17 @@ export class ConversationsService {
    * @throws not_found, validation_error, INSUFFICIENT_API_KEY_SCOPE
    */
   async messages(ctx: RequestContext, conversationId: string, data: MessagesData = {}): Promise<Page<Message>> {
-    const c = await this.owned(ctx, conversationId);
+    return this.messagesOf(ctx, await this.owned(ctx, conversationId), data);
+  }
+
+  /**
+   * As `messages`, for a conversation already loaded (a GraphQL parent): ownership is
+   * checked in memory, so a page of conversations costs no lookup per conversation.
+   * @throws not_found, validation_error, INSUFFICIENT_API_KEY_SCOPE
+   */
+  async messagesOf(ctx: RequestContext, c: Conversation, data: MessagesData = {}): Promise<Page<Message>> {
+    const p = authorize(ctx, 'conversations:read');
+    if (c.user.id !== p.userId) throw AppError.notFound('Conversation');
     const input = parseInput(messagesSchema, data ?? {});
     let beforePosition: number | null = null;
     if (input.before) {

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
+import { createContext } from '../src/common/context.js';
+import { DB, percentile, printTable, startGateway, userToken } from './lib.js';
+
+const MESSAGES = Number(process.env.BENCH_SEARCH_MESSAGES ?? 100_000);
+const QUERIES = 60;
+
+/** A deterministic pseudo-random generator, so every run searches the same text. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** 4000 made-up words, drawn with a Zipf-like skew as natural text is. */
+function vocabulary(rand: () => number): string[] {
+  const syllables = ['ka', 'lo', 'mi', 'ne', 'ru', 'ta', 'shi', 'vo', 'pe', 'da', 'gri', 'zu', 'fa', 'no', 'che', 'bli', 'str', 'ow', 'ex', 'qua'];
+  const words = new Set<string>();
+  while (words.size < 4000) {
+    const n = 2 + Math.floor(rand() * 3);
+    words.add(Array.from({ length: n }, () => syllables[Math.floor(rand() * syllables.length)]).join(''));
+  }
+  return [...words];
+}
+
+/** Full-text search over MESSAGES stored messages against a LIKE scan of the same rows. */
+export async function searchBench(): Promise<void> {
+  const gw = await startGateway();
+  try {
+    const token = await userToken(gw.url, 'searcher');
+    await userToken(gw.url, 'neighbour');
+    const em = gw.app.orm.em.fork() as unknown as SqlEntityManager;
+    const knex = em.getKnex();
+    const [me, other] = (await knex('users').select('id', 'username').orderBy('username', 'desc')) as { id: string; username: string }[];
+    const rand = rng(42);
+    const words = vocabulary(rand);
+    const pick = () => words[Math.min(words.length - 1, Math.floor(words.length * rand() ** 3))]!;
+    const seeded = performance.now();
+    const rows: Record<string, unknown>[] = [];
+    const now = Date.now();
+    for (let i = 0; i < MESSAGES + MESSAGES / 5; i++) {
+      const body = Array.from({ length: 12 + Math.floor(rand() * 18) }, pick).join(' ');
+      const at = new Date(now - i * 60_000);
+      rows.push({
+        id: randomUUID(),
+        user_id: i < MESSAGES ? me!.id : other!.id,
+        type: 'message',
+        source_id: randomUUID(),
+        conversation_id: null,
+        role: 'user',
+        title: `Conversation ${i % 500}`,
+        body,
+        created_at: DB === 'sqlite' ? at.getTime() : at,
+      });
+    }
+    // SQLite caps the terms of one compound insert; PostgreSQL takes larger batches.
+    const batch = DB === 'sqlite' ? 100 : 1000;
+    for (let i = 0; i < rows.length; i += batch) await knex('search_entries').insert(rows.slice(i, i + batch));
+    if (DB === 'postgresql') await knex.raw('analyze search_entries');
+    const seedMs = performance.now() - seeded;
+
+    // Mid-frequency words: common enough to match many messages, rare enough to mean something.
+    const queries = Array.from({ length: QUERIES }, (_, i) => (i % 3 === 0 ? `${words[150 + i]} ${words[40 + i]}` : words[100 + i * 7]!));
+    const root = { em: gw.app.orm.em, services: gw.app.services, config: gw.app.config, log: gw.app.server.log as never };
+    const ctx = createContext(root, { requestId: 'bench', transport: 'internal', principal: { kind: 'user', userId: me!.id, sessionId: 'bench' } });
+    const fts: number[] = [];
+    const like: number[] = [];
+    const http: number[] = [];
+    let matched = 0;
+    for (const q of [...queries.slice(0, 5), ...queries]) {
+      let t = performance.now();
+      const res = await gw.app.services.search.search({ ...ctx, em: gw.app.orm.em.fork() }, { q, limit: 20 });
+      fts.push(performance.now() - t);
+      matched += res.total;
+      const terms = q.split(' ');
+      t = performance.now();
+      const likeWhere = (b: ReturnType<typeof knex>) => {
+        b.where('user_id', me!.id);
+        for (const term of terms) b.andWhere('body', 'like', `%${term}%`);
+        return b;
+      };
+      await likeWhere(knex('search_entries').select('id', 'title', 'body', 'created_at')).orderBy('created_at', 'desc').limit(20);
+      await likeWhere(knex('search_entries').count({ n: '*' }));
+      like.push(performance.now() - t);
+      t = performance.now();
+      const r = await fetch(`${gw.url}/api/core/search?q=${encodeURIComponent(q)}&limit=20`, { headers: { authorization: `Bearer ${token}` } });
+      if (!r.ok) throw new Error(`search failed: ${r.status}`);
+      await r.json();
+      http.push(performance.now() - t);
+    }
+    // The first five were warm-up.
+    for (const list of [fts, like, http]) list.splice(0, 5);
+    printTable(`Search over ${MESSAGES.toLocaleString('en')} messages of one user (+${(MESSAGES / 5).toLocaleString('en')} of another), ${QUERIES} queries; seeded in ${(seedMs / 1000).toFixed(1)} s; average ${(matched / (QUERIES + 5)).toFixed(0)} matches per query`, [
+      { scenario: 'full-text search, p50 (ms)', figure: percentile(fts, 50).toFixed(2), reference: `LIKE scan ${percentile(like, 50).toFixed(2)}`, ratio: percentile(fts, 50) / percentile(like, 50) },
+      { scenario: 'full-text search, p95 (ms)', figure: percentile(fts, 95).toFixed(2), reference: `LIKE scan ${percentile(like, 95).toFixed(2)}`, ratio: percentile(fts, 95) / percentile(like, 95), target: '<= 20 ms; ratio <= 0.05' },
+      { scenario: 'GET /api/core/search over HTTP, p95 (ms)', figure: percentile(http, 95).toFixed(2), reference: `LIKE scan ${percentile(like, 95).toFixed(2)}`, ratio: percentile(http, 95) / percentile(like, 95) },
+    ]);
+  } finally {
+    await gw.close();
+  }
+}
