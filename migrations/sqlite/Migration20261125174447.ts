@@ -19,7 +19,7 @@ export class Migration20261125174447 extends Migration {
 
     // Full-text index: an FTS5 table over search_entries (external content, keyed by rowid),
     // kept in step by triggers, so every write to search_entries updates it in the same transaction.
-    this.addSql(`create virtual table \`search_fts\` using fts5(title, body, content='search_entries', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');`);
+    this.addSql(`create virtual table \`search_fts\` using fts5(title, body, content='search_entries', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2', prefix='2 3 4');`);
     this.addSql(`create trigger \`search_entries_ai\` after insert on \`search_entries\` begin insert into search_fts(rowid, title, body) values (new.rowid, new.title, new.body); end;`);
     this.addSql(`create trigger \`search_entries_ad\` after delete on \`search_entries\` begin insert into search_fts(search_fts, rowid, title, body) values ('delete', old.rowid, old.title, old.body); end;`);
     this.addSql(`create trigger \`search_entries_au\` after update on \`search_entries\` begin insert into search_fts(search_fts, rowid, title, body) values ('delete', old.rowid, old.title, old.body); insert into search_fts(rowid, title, body) values (new.rowid, new.title, new.body); end;`);

@@ -75,6 +75,7 @@ function excerpt(text: string, max: number): string {
 
 interface Row {
   body: string;
+  total: number | string | null;
   id: string;
   type: string;
   source_id: string;
@@ -142,10 +143,10 @@ export class SearchService {
     const words = terms(input.q);
     if (!words.length) return { query: input.q, total: 0, results: [] };
     const filter: Filter = { userId: p.userId, types: input.types, conversationId: input.conversationId, from: input.from, to: input.to };
-    const [rows, total] = await Promise.all([
-      this.query(ctx.em, words, 'all', filter, input.limit, input.offset, 16),
-      this.count(ctx.em, words, 'all', filter),
-    ]);
+    const rows = await this.query(ctx.em, words, 'all', filter, input.limit, input.offset, 16);
+    const carried = rows[0]?.total;
+    // Past the last page no row carries the total, and SQLite never does: count apart then.
+    const total = carried !== null && carried !== undefined ? Number(carried) : rows.length || input.offset > 0 ? await this.count(ctx.em, words, 'all', filter) : 0;
     return { query: input.q, total, results: rows.map((r) => this.hit(r, highlight)) };
   }
 
@@ -207,47 +208,57 @@ export class SearchService {
     return { sql: parts.join(' and '), params };
   }
 
-  /** FTS5: every word quoted (so nothing is syntax); `all` ANDs them with the last as a prefix. */
+  /**
+   * FTS5: every word quoted (so nothing is syntax); `all` ANDs them, the last as a prefix
+   * (search as you type) once it has three characters: shorter prefixes match too much to help.
+   */
   private ftsQuery(words: string[], mode: 'all' | 'any'): string {
     const quoted = words.map((w) => `"${w.replaceAll('"', '""')}"`);
     if (mode === 'any') return quoted.join(' OR ');
-    quoted[quoted.length - 1] += '*';
+    if (words[words.length - 1]!.length >= 3) quoted[quoted.length - 1] += '*';
     return quoted.join(' ');
   }
 
   /** tsquery from words that hold only letters and digits: safe to splice into to_tsquery. */
   private tsQuery(words: string[], mode: 'all' | 'any'): string {
     if (mode === 'any') return words.join(' | ');
-    return words.map((w, i) => (i === words.length - 1 ? `${w}:*` : w)).join(' & ');
+    return words.map((w, i) => (i === words.length - 1 && w.length >= 3 ? `${w}:*` : w)).join(' & ');
   }
 
+  /**
+   * One page of matches. PostgreSQL makes snippets only for the rows of the page and returns
+   * the total from the same pass (a window count); SQLite's sorter makes snippets only for
+   * the rows it returns, and FTS5 cannot rank inside a window query, so it counts apart.
+   */
   private async query(em: EntityManager, words: string[], mode: 'all' | 'any', filter: Filter, limit: number, offset: number, snippetWords: number): Promise<Row[]> {
     const conn = em.getConnection();
     const w = this.where(filter, 'e');
     if (this.driver === 'sqlite') {
+      const match = this.ftsQuery(words, mode);
       return conn.execute<Row[]>(
-        `select e.id, e.type, e.source_id, e.conversation_id, e.title, e.created_at, e.body,
+        `select e.id, e.type, e.source_id, e.conversation_id, e.title, e.created_at, e.body, null as total,
                 -bm25(search_fts, 4.0, 1.0) as score,
                 snippet(search_fts, 1, char(2), char(3), '…', ?) as snippet
            from search_fts join search_entries e on e.rowid = search_fts.rowid
           where search_fts match ? and ${w.sql}
           order by bm25(search_fts, 4.0, 1.0), e.created_at desc
           limit ? offset ?`,
-        [snippetWords, this.ftsQuery(words, mode), ...w.params, limit, offset],
+        [snippetWords, match, ...w.params, limit, offset],
       );
     }
+    const tsq = this.tsQuery(words, mode);
     const options = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=${snippetWords}, MinWords=${Math.min(8, snippetWords)}, MaxFragments=2, FragmentDelimiter=" … "`;
     return conn.execute<Row[]>(
-      `select e.id, e.type, e.source_id, e.conversation_id, e.title, e.created_at, e.body, top.score,
+      `select e.id, e.type, e.source_id, e.conversation_id, e.title, e.created_at, e.body, top.score, top.total,
               ts_headline('simple', e.body, to_tsquery('simple', ?), ?) as snippet
-         from (select e.id, ts_rank_cd(e.tsv, to_tsquery('simple', ?)) as score, e.created_at
+         from (select e.id, ts_rank_cd(e.tsv, to_tsquery('simple', ?)) as score, e.created_at, count(*) over () as total
                  from search_entries e
                 where e.tsv @@ to_tsquery('simple', ?) and ${w.sql}
                 order by score desc, e.created_at desc
                 limit ? offset ?) top
          join search_entries e on e.id = top.id
         order by top.score desc, top.created_at desc`,
-      [this.tsQuery(words, mode), options, this.tsQuery(words, mode), this.tsQuery(words, mode), ...w.params, limit, offset],
+      [tsq, options, tsq, tsq, ...w.params, limit, offset],
     );
   }
 
