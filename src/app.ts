@@ -117,6 +117,8 @@ export async function buildApp(config: Config): Promise<App> {
     close: () =>
       (closing ??= (async () => {
         await server.close();
+        // A turn whose listener left is still writing its partial reply: let it finish.
+        await root.services.conversations.drain();
         await orm.close(true);
       })()),
   };

@@ -287,3 +287,37 @@ describe('GraphQL chat', () => {
     expect(stored[1]!.content.length).toBeLessThan(8);
   });
 });
+
+describe('shutdown with a turn in flight', () => {
+  it('stores the partial reply of a subscriber cut off by the shutdown before closing the database', async () => {
+    const fake = await startFakeOpenAI();
+    const s = await startServer({ OPENAI_BASE_URL: fake.url, OPENAI_MODELS: 'gpt-test', AI_IDLE_TIMEOUT_MS: '5000' });
+    try {
+      const u = await signUp(restClient(s.url));
+      fake.enqueue({ kind: 'answer', tokens: ['one', ' two', ' three', ' four', ' five', ' six'], delayMs: 150 });
+      const { client } = wsClient(s.wsUrl, { Authorization: `Bearer ${u.accessToken}` });
+      const sub = subscribe(client, ChatStreamDocument, { input: { message: 'going down' } });
+      await sub.waitFor(3);
+      const conversationId = sub.received[0]!.data!.chatStream.conversationId;
+      await s.app.close();
+      const rows = await s.app.orm.em.fork().getConnection().execute('select 1').catch(() => 'closed');
+      expect(rows).toBe('closed');
+      await client.dispose();
+      // Reopen the same database to look: only possible on PostgreSQL (the SQLite one was in memory).
+      if (s.config.db.driver === 'postgresql') {
+        const { MikroORM } = await import('@mikro-orm/core');
+        const { ormOptions } = await import('../src/db/orm.js');
+        const orm = await MikroORM.init(ormOptions(s.config.db));
+        try {
+          const msgs = await orm.em.fork().getConnection().execute<{ role: string; status: string }[]>('select role, status from messages where conversation_id = ? order by position', [conversationId]);
+          expect(msgs.map((m) => `${m.role}:${m.status}`)).toEqual(['user:complete', 'assistant:partial']);
+        } finally {
+          await orm.close(true);
+        }
+      }
+    } finally {
+      await s.close();
+      await fake.close();
+    }
+  });
+});

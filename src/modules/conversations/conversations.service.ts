@@ -51,6 +51,9 @@ interface Prepared {
 
 /** Conversations, their messages, and chat turns with any provider. */
 export class ConversationsService {
+  /** Turns still streaming or writing; shutdown waits for them before closing the database. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+
   constructor(
     private readonly ai: ProviderRegistry,
     private readonly search: SearchService,
@@ -129,7 +132,7 @@ export class ConversationsService {
     // The turn outlives the request that started it (a client may leave): its own unit of work.
     const em = ctx.em.fork();
     const retrieveCtx = { ...ctx, em };
-    return new Turn<ChatStreamEvent, ChatResult>(async (turn, signal) => {
+    const turn = new Turn<ChatStreamEvent, ChatResult>(async (turn, signal) => {
       turn.push({ type: 'start', conversationId: prep.conversationId });
       let text = '';
       let usage: TokenUsage | null = null;
@@ -165,6 +168,14 @@ export class ConversationsService {
       turn.push({ type: 'done', conversationId: prep.conversationId, response: result });
       return result;
     });
+    const settled = turn.result.catch(() => undefined).finally(() => this.inFlight.delete(settled));
+    this.inFlight.add(settled);
+    return turn;
+  }
+
+  /** For shutdown, once no client is left: waits until the turns in flight are written. */
+  async drain(): Promise<void> {
+    await Promise.all([...this.inFlight]);
   }
 
   /** Writes the exchange in one transaction, with its search entries. */
