@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
+import { countStatements as countSql } from '../src/db/statements.js';
 
 export const DB = process.env.BENCH_DB === 'postgresql' ? 'postgresql' : 'sqlite';
 const PG_ADMIN = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -76,15 +77,4 @@ export function printTable(title: string, rows: Row[]): void {
 }
 
 /** Counts the SQL statements the gateway runs while `fn` runs. */
-export async function countStatements(app: App, fn: () => Promise<unknown>): Promise<number> {
-  const knex = (app.orm.em as unknown as { getKnex(): { on(e: string, f: () => void): void; off(e: string, f: () => void): void } }).getKnex();
-  let n = 0;
-  const onQuery = () => n++;
-  knex.on('query', onQuery);
-  try {
-    await fn();
-  } finally {
-    knex.off('query', onQuery);
-  }
-  return n;
-}
+export const countStatements = (app: App, fn: () => Promise<unknown>): Promise<number> => countSql(app.orm, fn);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateApiKeyDocument, OrganizationDocument, OrganizationEventsDocument } from './generated/graphql.js';
-import { errorCode, gql, subscribe, wsClient } from './helpers/graphql.js';
+import { errorCode, gql, subscribe, until, wsClient } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { makeCast, makeKey, makeOrg, type Cast } from './helpers/orgs.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -16,13 +16,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const until = async (cond: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('API keys', () => {
   it('are shown once, in the documented format, and stored only as a hash', async () => {

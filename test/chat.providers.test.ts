@@ -310,7 +310,7 @@ describe('shutdown with a turn in flight', () => {
         const orm = await MikroORM.init(ormOptions(s.config.db));
         try {
           const msgs = await orm.em.fork().getConnection().execute<{ role: string; status: string }[]>('select role, status from messages where conversation_id = ? order by position', [conversationId]);
-          expect(msgs.map((m) => `${m.role}:${m.status}`)).toEqual(['user:complete', 'assistant:partial']);
+          expect(msgs.map((m: { role: string; status: string }) => `${m.role}:${m.status}`)).toEqual(['user:complete', 'assistant:partial']);
         } finally {
           await orm.close(true);
         }

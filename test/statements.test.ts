@@ -4,6 +4,7 @@ import { signUp } from './helpers/factories.js';
 import { gql } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
+import { countStatements as countSql } from '../src/db/statements.js';
 
 let server: TestServer;
 let api: RestClient;
@@ -14,22 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-/** Counts the SQL statements the server runs while `fn` runs. */
-async function countStatements(fn: () => Promise<unknown>): Promise<number> {
-  const knex = (server.app.orm.em as unknown as { getKnex(): { on(e: string, f: (q: { sql: string }) => void): void; off(e: string, f: (q: { sql: string }) => void): void } }).getKnex();
-  let n = 0;
-  const onQuery = (q: { sql: string }) => {
-    n++;
-    if (process.env.SHOW_SQL) console.log(q.sql.slice(0, 160));
-  };
-  knex.on('query', onQuery);
-  try {
-    await fn();
-  } finally {
-    knex.off('query', onQuery);
-  }
-  return n;
-}
+const countStatements = (fn: () => Promise<unknown>) => countSql(server.app.orm, fn);
 
 /** A user in `count` organizations, each with `perOrg` other members spread over two teams. */
 async function world(count: number, perOrg: number) {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeUpdatedDocument, UpdateMeDocument } from './generated/graphql.js';
 import { signUp } from './helpers/factories.js';
-import { gql, subscribe, wsClient } from './helpers/graphql.js';
+import { gql, subscribe, until, wsClient } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
@@ -14,13 +14,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const until = async (cond: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('subscriptions over graphql-ws', () => {
   it('delivers my profile changes, made through either door, to a socket authenticated by connection params', async () => {

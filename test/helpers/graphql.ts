@@ -121,3 +121,12 @@ export function subscribe<T>(client: Client, document: TypedDocumentNode<T, any>
     },
   };
 }
+
+/** Waits until `cond` holds, polling; fails after `ms`. */
+export async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

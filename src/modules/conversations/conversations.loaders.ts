@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import DataLoader from 'dataloader';
+import { toDate } from '../../common/time.js';
 import type { Citation } from '../ai/ai.types.js';
 import type { Message } from './message.entity.js';
 
@@ -27,7 +28,6 @@ interface MessageRow {
   created_at: number | string | Date;
 }
 
-const toDate = (v: number | string | Date): Date => (v instanceof Date ? v : new Date(typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v));
 
 /**
  * A read-only view of a message row. Listing messages is the hottest read path, and

@@ -4,6 +4,7 @@ import { authorize } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
 import { pageSchema } from '../../common/pagination.js';
 import type { Requirement } from '../../common/scopes.js';
+import { toDate } from '../../common/time.js';
 import { parseInput, str } from '../../common/validation.js';
 import type { Passage } from '../ai/ai.types.js';
 import { User } from '../users/user.entity.js';
@@ -180,7 +181,7 @@ export class SearchService {
       snippet: render(r.snippet ?? ''),
       score: Number(Number(r.score).toPrecision(6)),
       conversationId: r.conversation_id,
-      createdAt: r.created_at instanceof Date ? r.created_at : new Date(typeof r.created_at === 'string' && /^\d+$/.test(r.created_at) ? Number(r.created_at) : r.created_at),
+      createdAt: toDate(r.created_at),
     };
   }
 

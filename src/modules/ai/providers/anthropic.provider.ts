@@ -1,7 +1,7 @@
 import type { ProviderConfig } from '../../../config.js';
-import { UpstreamError, type ChatProvider, type CompletionEvent, type CompletionRequest, type PromptMessage } from '../ai.types.js';
-import { postForEvents, withRetries, type StreamPolicy } from './http-stream.js';
-import { Reachability } from './reachability.js';
+import { UpstreamError, type CompletionEvent, type CompletionRequest, type PromptMessage } from '../ai.types.js';
+import { postForEvents } from './http-stream.js';
+import { RemoteProvider } from './remote.provider.js';
 
 const API_VERSION = '2023-06-01';
 
@@ -20,48 +20,25 @@ export function toAnthropicMessages(messages: PromptMessage[]): { system: string
 }
 
 /** The Anthropic Messages API, streamed: message_start, content_block_delta, message_delta, message_stop, error. */
-export class AnthropicProvider implements ChatProvider {
+export class AnthropicProvider extends RemoteProvider<ProviderConfig & { maxTokens: number }> {
   readonly id = 'anthropic';
   readonly name = 'Anthropic';
   readonly capabilities = ['chat', 'streaming', 'usage'];
   readonly description = 'Claude models through the Anthropic Messages API.';
-  private readonly reach: Reachability;
 
-  constructor(
-    private readonly cfg: ProviderConfig & { maxTokens: number },
-    private readonly policy: StreamPolicy,
-  ) {
-    this.reach = new Reachability(() => this.probe());
+  override get configured(): boolean {
+    return super.configured && this.cfg.apiKey !== null;
   }
 
-  get configured(): boolean {
-    return this.cfg.baseUrl !== null && this.cfg.apiKey !== null && this.cfg.defaultModel !== null;
-  }
-  get models(): readonly string[] {
-    return this.cfg.models;
-  }
-  get defaultModel(): string {
-    return this.cfg.defaultModel ?? '';
-  }
-
-  reachable(): Promise<boolean> {
-    return this.configured ? this.reach.check() : Promise.resolve(false);
-  }
-
-  private headers(): Record<string, string> {
+  protected headers(): Record<string, string> {
     return { 'x-api-key': this.cfg.apiKey ?? '', 'anthropic-version': API_VERSION };
   }
 
-  private async probe(): Promise<boolean> {
-    const res = await fetch(`${this.cfg.baseUrl}/v1/models`, { headers: this.headers(), signal: AbortSignal.timeout(Math.min(this.policy.timeoutMs, 3000)) });
-    return res.ok;
+  protected modelsUrl(): string {
+    return `${this.cfg.baseUrl}/v1/models`;
   }
 
-  complete(req: CompletionRequest): AsyncGenerator<CompletionEvent> {
-    return withRetries(this.policy, req.signal, () => this.attempt(req));
-  }
-
-  private async *attempt(req: CompletionRequest): AsyncGenerator<CompletionEvent> {
+  protected async *attempt(req: CompletionRequest): AsyncGenerator<CompletionEvent> {
     const { system, messages } = toAnthropicMessages(req.messages);
     const body = { model: req.model, max_tokens: this.cfg.maxTokens, stream: true, messages, ...(system ? { system } : {}) };
     let input = 0;

@@ -1,7 +1,6 @@
-import type { ProviderConfig } from '../../../config.js';
-import { UpstreamError, type ChatProvider, type CompletionEvent, type CompletionRequest, type TokenUsage } from '../ai.types.js';
-import { postForEvents, withRetries, type StreamPolicy } from './http-stream.js';
-import { Reachability } from './reachability.js';
+import { UpstreamError, type CompletionEvent, type CompletionRequest, type TokenUsage } from '../ai.types.js';
+import { postForEvents } from './http-stream.js';
+import { RemoteProvider } from './remote.provider.js';
 
 interface Chunk {
   choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
@@ -13,52 +12,25 @@ interface Chunk {
  * Any OpenAI-compatible chat-completions server (OpenAI, Ollama's /v1, vLLM, LM Studio,
  * LiteLLM), streamed over server-sent events with the usage chunk requested.
  */
-export class OpenAIProvider implements ChatProvider {
+export class OpenAIProvider extends RemoteProvider {
   readonly id = 'openai';
   readonly name = 'OpenAI-compatible';
   readonly capabilities = ['chat', 'streaming', 'usage'];
   readonly description = 'A chat-completions server speaking the OpenAI API.';
-  private readonly reach: Reachability;
 
-  constructor(
-    private readonly cfg: ProviderConfig,
-    private readonly policy: StreamPolicy,
-  ) {
-    this.reach = new Reachability(() => this.probe());
-  }
-
-  get configured(): boolean {
-    return this.cfg.baseUrl !== null && this.cfg.defaultModel !== null;
-  }
-  get models(): readonly string[] {
-    return this.cfg.models;
-  }
-  get defaultModel(): string {
-    return this.cfg.defaultModel ?? '';
-  }
-
-  reachable(): Promise<boolean> {
-    return this.configured ? this.reach.check() : Promise.resolve(false);
-  }
-
-  private async probe(): Promise<boolean> {
-    const res = await fetch(`${this.cfg.baseUrl}/models`, { headers: this.authHeaders(), signal: AbortSignal.timeout(Math.min(this.policy.timeoutMs, 3000)) });
-    return res.ok;
-  }
-
-  private authHeaders(): Record<string, string> {
+  protected headers(): Record<string, string> {
     return this.cfg.apiKey ? { authorization: `Bearer ${this.cfg.apiKey}` } : {};
   }
 
-  complete(req: CompletionRequest): AsyncGenerator<CompletionEvent> {
-    return withRetries(this.policy, req.signal, () => this.attempt(req));
+  protected modelsUrl(): string {
+    return `${this.cfg.baseUrl}/models`;
   }
 
-  private async *attempt(req: CompletionRequest): AsyncGenerator<CompletionEvent> {
+  protected async *attempt(req: CompletionRequest): AsyncGenerator<CompletionEvent> {
     const body = { model: req.model, messages: req.messages, stream: true, stream_options: { include_usage: true } };
     let done = false;
     let usage: TokenUsage | null = null;
-    for await (const event of postForEvents(this.name, `${this.cfg.baseUrl}/chat/completions`, this.authHeaders(), body, this.policy, req.signal)) {
+    for await (const event of postForEvents(this.name, `${this.cfg.baseUrl}/chat/completions`, this.headers(), body, this.policy, req.signal)) {
       if (event.data === '[DONE]') {
         done = true;
         break;
