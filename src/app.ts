@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
@@ -57,6 +58,8 @@ export async function buildApp(config: Config): Promise<App> {
   const orm = await openDatabase(config.db, log);
   const events = createEventBus();
   const root: ContextRoot = { em: orm.em, services: createServices(config, events), config, log };
+  const interrupted = await root.services.knowledge.failInterrupted(orm.em.fork());
+  if (interrupted) log.warn({ documents: interrupted }, 'documents left processing by a restart marked failed');
 
   server.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
@@ -73,6 +76,7 @@ export async function buildApp(config: Config): Promise<App> {
   installErrorHandlers(server);
 
   await server.register(formbody);
+  await server.register(multipart, { limits: { fileSize: config.knowledge.maxBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
   if (config.corsOrigins.length) {
     await server.register(cors, { origin: [...config.corsOrigins], exposedHeaders: ['X-Request-Id', 'X-Total-Count', 'Retry-After'] });
   }
@@ -119,6 +123,7 @@ export async function buildApp(config: Config): Promise<App> {
         await server.close();
         // A turn whose listener left is still writing its partial reply: let it finish.
         await root.services.conversations.drain();
+        await root.services.knowledge.drain();
         await orm.close(true);
       })()),
   };

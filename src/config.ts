@@ -60,6 +60,7 @@ export const envSchema = z.object({
   AI_RETRY_BASE_MS: z.coerce.number().int().min(0).default(250),
   AI_MAX_RETRY_AFTER_MS: z.coerce.number().int().min(0).default(10_000),
   AI_HISTORY_MESSAGES: z.coerce.number().int().min(0).max(200).default(20),
+  KNOWLEDGE_MAX_BYTES: z.coerce.number().int().positive().max(200 * 1024 * 1024).default(10 * 1024 * 1024),
 });
 
 /** One AI provider's operator settings. */
@@ -101,6 +102,7 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly shutdownTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly knowledge: { readonly maxBytes: number };
   readonly ai: {
     readonly defaultProvider: 'auto' | 'local' | 'openai' | 'anthropic';
     readonly openai: ProviderConfig;
@@ -166,6 +168,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    knowledge: { maxBytes: e.KNOWLEDGE_MAX_BYTES },
     ai: {
       defaultProvider: e.AI_DEFAULT_PROVIDER,
       openai: providerConfig(e.OPENAI_BASE_URL ?? (e.OPENAI_API_KEY ? 'https://api.openai.com/v1' : null), e.OPENAI_API_KEY, e.OPENAI_MODELS, e.OPENAI_DEFAULT_MODEL),

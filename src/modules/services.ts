@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { ProviderRegistry } from './ai/providers/registry.js';
 import { ConversationsService } from './conversations/conversations.service.js';
 import { NotesService } from './conversations/notes.service.js';
+import { KnowledgeService } from './knowledge/knowledge.service.js';
 import { SearchService } from './search/search.service.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { AuthService } from './auth/auth.service.js';
@@ -17,9 +18,10 @@ export function createServices(config: Config, events: EventBus) {
   const organizations = new OrganizationsService(events, config.db.driver);
   const ai = new ProviderRegistry(config);
   const search = new SearchService(config.db.driver);
-  const conversations = new ConversationsService(ai, search, config);
   const notes = new NotesService(search);
-  return { events, auth, users, organizations, apiKeys, ai, search, conversations, notes };
+  const knowledge = new KnowledgeService(search, ai, config);
+  const conversations = new ConversationsService(ai, search, knowledge, config);
+  return { events, auth, users, organizations, apiKeys, ai, search, conversations, notes, knowledge };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -8,6 +8,8 @@ function fromFastifyError(err: FastifyError): AppError | null {
   const status = err.statusCode ?? 500;
   if (status >= 500 || status < 400) return null;
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('payload_too_large', 'Request body is larger than the limit');
+  if (err.code === 'FST_REQ_FILE_TOO_LARGE') return new AppError('payload_too_large', 'The file is larger than the upload limit');
+  if (err.code === 'FST_FILES_LIMIT' || err.code === 'FST_PARTS_LIMIT' || err.code === 'FST_FIELDS_LIMIT') return new AppError('bad_request', 'Send one file, with at most a few form fields');
   if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === 415) {
     return new AppError('unsupported_media_type', 'Unsupported Content-Type: send application/json');
   }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { RequestContext } from '../common/context.js';
+import type { Config } from '../config.js';
 import type { Page } from '../common/pagination.js';
 import type { Requirement } from '../common/scopes.js';
 
@@ -30,7 +31,18 @@ export interface RestRoute<R = unknown> {
   tag: string;
   auth: RouteAuth;
   /** The service's input schema; the OpenAPI document shows it with snake_case names. */
-  body?: { schema: z.ZodType; required: boolean; contentTypes?: readonly string[] };
+  body?: {
+    schema: z.ZodType;
+    required: boolean;
+    contentTypes?: readonly string[];
+    /** A larger body limit than the server's default (uploads). */
+    maxBytes?: (config: Config) => number;
+    /**
+     * multipart/form-data is read into the body: the `file` part as `data` (a Buffer),
+     * `filename` and `mimeType`; other parts as strings.
+     */
+    multipart?: boolean;
+  };
   query?: z.ZodType;
   /** Calls the service, nothing else. */
   handler: (ctx: RequestContext, input: RouteInput) => Promise<R>;

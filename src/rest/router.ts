@@ -60,6 +60,25 @@ async function streamEvents(reply: FastifyReply, sse: NonNullable<RestRoute['sse
   }
 }
 
+/** A multipart body as the services take it: `file` as data, filename and type; fields camelCased. */
+async function readMultipart(req: FastifyRequest): Promise<Record<string, unknown>> {
+  const body: Record<string, unknown> = {};
+  for await (const part of req.parts()) {
+    if (part.type === 'file') {
+      if (part.fieldname !== 'file') {
+        part.file.resume();
+        throw AppError.validation([{ loc: [part.fieldname], message: 'unexpected file; send it as "file"' }]);
+      }
+      body.data = await part.toBuffer();
+      body.filename = part.filename;
+      body.mimeType = part.mimetype;
+    } else {
+      body[part.fieldname.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())] = part.value;
+    }
+  }
+  return body;
+}
+
 /** Where the input of a route comes from, for error locations. */
 export const inputSourceOf = (req: FastifyRequest): 'body' | 'query' => req.routeOptions.config?.inputSource ?? 'body';
 
@@ -73,6 +92,7 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
       method: route.method,
       url: toFastifyPath(route.path),
       config: { inputSource: route.query && !route.body ? 'query' : 'body' },
+      ...(route.body?.maxBytes ? { bodyLimit: route.body.maxBytes(root.config) } : {}),
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         if (route.body && req.body !== undefined) {
           const accepted = route.body.contentTypes ?? JSON_ONLY;
@@ -93,7 +113,7 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
         if (route.auth !== 'public' && route.auth !== 'optional') authorize(ctx, route.auth);
 
         const input = {
-          body: (camelizeKeys(req.body ?? {}) as Record<string, unknown>) ?? {},
+          body: route.body?.multipart && req.isMultipart() ? await readMultipart(req) : ((camelizeKeys(req.body ?? {}) as Record<string, unknown>) ?? {}),
           params: req.params as Record<string, string>,
           query: camelizeKeys(req.query ?? {}) as Record<string, unknown>,
         };

@@ -6,7 +6,9 @@ import { isId } from '../../common/ids.js';
 import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
-import { UpstreamError, type Citation, type PromptMessage, type TokenUsage } from '../ai/ai.types.js';
+import { grants } from '../../common/scopes.js';
+import { UpstreamError, type Citation, type Passage, type PromptMessage, type TokenUsage } from '../ai/ai.types.js';
+import type { KnowledgeService } from '../knowledge/knowledge.service.js';
 import type { ProviderRegistry } from '../ai/providers/registry.js';
 import type { SearchService } from '../search/search.service.js';
 import { User } from '../users/user.entity.js';
@@ -38,6 +40,8 @@ export function deriveTitle(text: string): string {
 }
 
 interface Prepared {
+  /** Knowledge-base passages found for the question: the local provider quotes them, the others were given them. */
+  knowledge?: Passage[];
   userId: string;
   conversationId: string;
   existing: boolean;
@@ -57,6 +61,7 @@ export class ConversationsService {
   constructor(
     private readonly ai: ProviderRegistry,
     private readonly search: SearchService,
+    private readonly knowledge: KnowledgeService,
     private readonly config: Config,
   ) {}
 
@@ -77,9 +82,14 @@ export class ConversationsService {
     if (conversation?.systemPrompt) system.push(conversation.systemPrompt);
     if (input.userLanguage) system.push(`Answer in the language with the BCP 47 tag "${input.userLanguage}", whatever language the question is in.`);
     const history = conversation ? await this.history(ctx.em, conversation.id, null) : (input.conversationHistory ?? []).map((t) => ({ role: t.role, content: t.content }));
-    const prompt: PromptMessage[] = [...system.map((content) => ({ role: 'system' as const, content })), ...history, { role: 'user', content: input.message }];
+    // Grounding in the knowledge base, when asked (the default) and the caller may read it.
+    const kb =
+      input.useKnowledgeBase !== false && (p.kind === 'user' || grants(p.scopes, 'rag:read')) ? await this.knowledge.retrieve(ctx, input.message, 5) : [];
+    const grounding = kb.length && provider.id !== 'local' ? [this.knowledge.groundingMessage(kb)] : [];
+    const prompt: PromptMessage[] = [...system.map((content) => ({ role: 'system' as const, content })), ...grounding, ...history, { role: 'user', content: input.message }];
 
     return this.run(ctx, {
+      knowledge: this.knowledge.toPassages(kb),
       userId: p.userId,
       conversationId: conversation?.id ?? crypto.randomUUID(),
       existing: conversation !== null,
@@ -139,7 +149,12 @@ export class ConversationsService {
       let citations: Citation[] = [];
       let status: MessageStatus = 'complete';
       try {
-        for await (const event of provider.complete({ model: prep.model, messages: prep.prompt, retrieve: (q) => this.search.retrieve(retrieveCtx, q, 5), signal })) {
+        const kb = prep.knowledge ?? [];
+        // Citations of the documents the answer was grounded in; the local provider sends its own.
+        if (kb.length && provider.id !== 'local') citations = kb.map((k) => ({ documentId: k.id, type: 'document', title: k.title, snippet: k.text }));
+        // The caller's own notes, messages and transcripts; documents come only through the knowledge base.
+        const retrieve = async (q: string) => [...kb, ...(await this.search.retrieve(retrieveCtx, q, 5, ['message', 'note', 'transcript']))].slice(0, 5);
+        for await (const event of provider.complete({ model: prep.model, messages: prep.prompt, retrieve, signal })) {
           if (event.type === 'delta') {
             text += event.text;
             turn.push({ type: 'delta', conversationId: prep.conversationId, delta: event.text });

@@ -12,7 +12,7 @@ import { User } from '../users/user.entity.js';
 @Unique({ name: 'search_entries_source_unique', properties: ['type', 'sourceId'] })
 @Index({ name: 'search_entries_user_created_index', properties: ['user', 'createdAt'] })
 export class SearchEntry {
-  [OptionalProps]?: 'createdAt' | 'conversationId' | 'role';
+  [OptionalProps]?: 'createdAt' | 'conversationId' | 'role' | 'documentId' | 'organizationId';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -30,6 +30,15 @@ export class SearchEntry {
   /** For messages: user or assistant. The local provider quotes what people wrote, not earlier replies. */
   @Property({ type: 'string', length: 16, nullable: true })
   role: string | null = null;
+
+  /** For document chunks: the document, and the organization it is shared with. */
+  @Index({ name: 'search_entries_document_index' })
+  @Property({ type: 'uuid', nullable: true })
+  documentId: string | null = null;
+
+  @Index({ name: 'search_entries_organization_index' })
+  @Property({ type: 'uuid', nullable: true })
+  organizationId: string | null = null;
 
   @Index({ name: 'search_entries_conversation_index' })
   @Property({ type: 'uuid', nullable: true })

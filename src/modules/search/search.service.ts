@@ -41,6 +41,9 @@ export type SearchData = z.input<typeof searchSchema>;
 export interface SearchHit {
   type: string;
   id: string;
+  /** For document chunks: the document, and the organization it is shared with (null: private). */
+  documentId: string | null;
+  organizationId: string | null;
   title: string;
   /** HTML-escaped text with the matched terms in <mark>...</mark>. */
   snippet: string;
@@ -54,6 +57,9 @@ export interface SearchResult {
   total: number;
   results: SearchHit[];
 }
+
+/** The words of a question worth searching for: no stopwords, no single letters. */
+export const keywords = (question: string): string[] => terms(question).filter((w) => !STOPWORDS.has(w) && (w.length > 1 || /\p{N}/u.test(w)));
 
 /** The words of a query: letters and digits only, so no query syntax ever reaches the engine. */
 export function terms(query: string): string[] {
@@ -75,6 +81,8 @@ function excerpt(text: string, max: number): string {
 }
 
 interface Row {
+  document_id: string | null;
+  organization_id: string | null;
   body: string;
   total: number | string | null;
   id: string;
@@ -87,8 +95,12 @@ interface Row {
   snippet: string;
 }
 
-interface Filter {
+export interface Filter {
   userId: string;
+  /** Also what is shared with these organizations (documents). */
+  orgIds?: readonly string[] | undefined;
+  documentIds?: readonly string[] | undefined;
+  organizationId?: string | undefined;
   /** Leave out assistant replies. */
   excludeReplies?: boolean;
   types?: readonly string[] | undefined;
@@ -109,7 +121,18 @@ export class SearchService {
   /** Adds or replaces the entry of one item, in `em`'s transaction. */
   async index(
     em: EntityManager,
-    entry: { userId: string; type: SearchType; sourceId: string; conversationId?: string | null; role?: string | null; title: string; body: string; createdAt?: Date },
+    entry: {
+      userId: string;
+      type: SearchType;
+      sourceId: string;
+      conversationId?: string | null;
+      documentId?: string | null;
+      organizationId?: string | null;
+      role?: string | null;
+      title: string;
+      body: string;
+      createdAt?: Date;
+    },
   ): Promise<void> {
     await em.nativeDelete(SearchEntry, { type: entry.type, sourceId: entry.sourceId });
     em.create(SearchEntry, {
@@ -118,6 +141,8 @@ export class SearchService {
       sourceId: entry.sourceId,
       conversationId: entry.conversationId ?? null,
       role: entry.role ?? null,
+      documentId: entry.documentId ?? null,
+      organizationId: entry.organizationId ?? null,
       title: entry.title.slice(0, 300),
       body: entry.body,
       createdAt: entry.createdAt ?? new Date(),
@@ -155,16 +180,31 @@ export class SearchService {
    * The passages of the caller's content that best match a question, any word counting:
    * what the local provider quotes and what grounds the other providers.
    */
-  async retrieve(ctx: RequestContext, question: string, limit = 5, types?: readonly SearchType[]): Promise<Passage[]> {
+  async retrieve(ctx: RequestContext, question: string, limit = 5, types?: readonly SearchType[], orgIds?: readonly string[]): Promise<Passage[]> {
     if (!ctx.principal) return [];
-    const words = terms(question).filter((w) => !STOPWORDS.has(w) && (w.length > 1 || /\p{N}/u.test(w)));
+    const words = keywords(question);
     if (!words.length) return [];
-    const rows = await this.query(ctx.em, words, 'any', { userId: ctx.principal.userId, types, excludeReplies: true }, limit, 0, 40);
+    const rows = await this.query(ctx.em, words, 'any', { userId: ctx.principal.userId, orgIds, types, excludeReplies: true }, limit, 0, 40);
     return rows.map((r) => {
       const hit = this.hit(r, plain);
       // The quoted text is the item itself (cut at a word), the same on both databases.
       return { type: hit.type, id: hit.id, title: hit.title, snippet: highlight(r.snippet), text: excerpt(r.body, 400), conversationId: hit.conversationId, createdAt: hit.createdAt };
     });
+  }
+
+  /**
+   * Ranked matches for `words` under `filter`, for other services (the knowledge base):
+   * `all` needs every word, `any` one of them.
+   */
+  async find(em: EntityManager, words: string[], mode: 'all' | 'any', filter: Filter, limit: number, offset = 0): Promise<{ hit: SearchHit; text: string }[]> {
+    if (!words.length) return [];
+    const rows = await this.query(em, words, mode, filter, limit, offset, 24);
+    return rows.map((r) => ({ hit: this.hit(r, highlight), text: r.body }));
+  }
+
+  /** How many entries match, for other services. */
+  total(em: EntityManager, words: string[], mode: 'all' | 'any', filter: Filter): Promise<number> {
+    return words.length ? this.count(em, words, mode, filter) : Promise.resolve(0);
   }
 
   /** Regenerates the full-text index from the entries table (after a restore, or to compact it). */
@@ -177,6 +217,8 @@ export class SearchService {
     return {
       type: r.type,
       id: r.source_id,
+      documentId: r.document_id ?? null,
+      organizationId: r.organization_id ?? null,
       title: r.title,
       snippet: render(r.snippet ?? ''),
       score: Number(Number(r.score).toPrecision(6)),
@@ -186,8 +228,23 @@ export class SearchService {
   }
 
   private where(filter: Filter, alias: string): { sql: string; params: unknown[] } {
-    const parts = [`${alias}.user_id = ?`];
-    const params: unknown[] = [filter.userId];
+    const parts: string[] = [];
+    const params: unknown[] = [];
+    if (filter.orgIds?.length) {
+      parts.push(`(${alias}.user_id = ? or (${alias}.type = 'document' and ${alias}.organization_id in (${filter.orgIds.map(() => '?').join(', ')})))`);
+      params.push(filter.userId, ...filter.orgIds);
+    } else {
+      parts.push(`${alias}.user_id = ?`);
+      params.push(filter.userId);
+    }
+    if (filter.documentIds?.length) {
+      parts.push(`${alias}.document_id in (${filter.documentIds.map(() => '?').join(', ')})`);
+      params.push(...filter.documentIds);
+    }
+    if (filter.organizationId) {
+      parts.push(`${alias}.organization_id = ?`);
+      params.push(filter.organizationId);
+    }
     if (filter.types?.length) {
       parts.push(`${alias}.type in (${filter.types.map(() => '?').join(', ')})`);
       params.push(...filter.types);
@@ -237,7 +294,7 @@ export class SearchService {
     if (this.driver === 'sqlite') {
       const match = this.ftsQuery(words, mode);
       return conn.execute<Row[]>(
-        `select e.id, e.type, e.source_id, e.conversation_id, e.title, e.created_at, e.body, null as total,
+        `select e.id, e.type, e.source_id, e.conversation_id, e.document_id, e.organization_id, e.title, e.created_at, e.body, null as total,
                 -bm25(search_fts, 4.0, 1.0) as score,
                 snippet(search_fts, 1, char(2), char(3), '…', ?) as snippet
            from search_fts join search_entries e on e.rowid = search_fts.rowid
@@ -250,7 +307,7 @@ export class SearchService {
     const tsq = this.tsQuery(words, mode);
     const options = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=${snippetWords}, MinWords=${Math.min(8, snippetWords)}, MaxFragments=2, FragmentDelimiter=" … "`;
     return conn.execute<Row[]>(
-      `select e.id, e.type, e.source_id, e.conversation_id, e.title, e.created_at, e.body, top.score, top.total,
+      `select e.id, e.type, e.source_id, e.conversation_id, e.document_id, e.organization_id, e.title, e.created_at, e.body, top.score, top.total,
               ts_headline('simple', e.body, to_tsquery('simple', ?), ?) as snippet
          from (select e.id, ts_rank_cd(e.tsv, to_tsquery('simple', ?)) as score, e.created_at, count(*) over () as total
                  from search_entries e

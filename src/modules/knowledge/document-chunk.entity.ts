@@ -1,0 +1,24 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { KnowledgeDocument } from './document.entity.js';
+
+/** One passage of a document, in reading order; its search entry carries the same id. */
+@Entity({ tableName: 'document_chunks' })
+@Unique({ name: 'document_chunks_position_unique', properties: ['document', 'position'] })
+export class DocumentChunk {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => KnowledgeDocument, { deleteRule: 'cascade', index: false })
+  document!: KnowledgeDocument;
+
+  @Property({ type: 'integer' })
+  position!: number;
+
+  /** The nearest heading above the passage, if any. */
+  @Property({ type: 'string', length: 300, nullable: true })
+  heading: string | null = null;
+
+  @Property({ type: 'text' })
+  text!: string;
+}

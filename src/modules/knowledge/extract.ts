@@ -1,0 +1,109 @@
+import { convert } from 'html-to-text';
+import { AppError } from '../../common/errors.js';
+
+export type DocumentKind = 'text' | 'markdown' | 'html' | 'pdf';
+
+const BY_EXTENSION: Record<string, DocumentKind> = { txt: 'text', text: 'text', md: 'markdown', markdown: 'markdown', html: 'html', htm: 'html', pdf: 'pdf' };
+const BY_MIME: Record<string, DocumentKind> = {
+  'text/plain': 'text',
+  'text/markdown': 'markdown',
+  'text/x-markdown': 'markdown',
+  'text/html': 'html',
+  'application/pdf': 'pdf',
+};
+export const MIME_OF: Record<DocumentKind, string> = { text: 'text/plain', markdown: 'text/markdown', html: 'text/html', pdf: 'application/pdf' };
+
+const bad = (message: string) => AppError.validation([{ loc: ['file'], message }], `Invalid file: ${message}`);
+
+/** What the file is, from its name and declared type, checked against its first bytes. */
+export function detectKind(filename: string | null, mimeType: string | null, data: Buffer): DocumentKind {
+  const ext = filename?.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1];
+  const declared = (mimeType && BY_MIME[mimeType.split(';')[0]!.trim().toLowerCase()]) || (ext ? BY_EXTENSION[ext] : undefined);
+  const looksPdf = data.subarray(0, 5).toString('latin1') === '%PDF-';
+  if (declared === 'pdf' || (!declared && looksPdf)) return 'pdf';
+  if (!declared) {
+    if (mimeType && mimeType !== 'application/octet-stream') throw bad(`type ${mimeType} is not supported: send text, Markdown, HTML or PDF`);
+    return 'text';
+  }
+  return declared;
+}
+
+/**
+ * Checks what can be checked at once, so a bad file is refused before anything is stored:
+ * empty files, a PDF without its header or end marker (truncated), text that is not UTF-8
+ * or carries binary bytes.
+ * @throws validation_error
+ */
+export function validateFile(kind: DocumentKind, data: Buffer): void {
+  if (data.length === 0) throw bad('is empty');
+  if (kind === 'pdf') {
+    if (data.subarray(0, 5).toString('latin1') !== '%PDF-') throw bad('is not a PDF (no %PDF- header)');
+    if (!data.subarray(Math.max(0, data.length - 1024)).toString('latin1').includes('%%EOF')) throw bad('is a truncated PDF (no %%EOF marker)');
+    return;
+  }
+  if (data.includes(0)) throw bad('contains binary data, not text');
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(data);
+  if (text.includes('\uFFFD')) throw bad('is not valid UTF-8 text');
+  if (!text.trim()) throw bad('has no text');
+}
+
+/** Plain text of a file, with Markdown headings kept as `#` lines for the chunker. */
+export async function extractText(kind: DocumentKind, data: Buffer): Promise<string> {
+  if (kind === 'pdf') return extractPdf(data);
+  const text = data.toString('utf8').replace(/^\uFEFF/, '');
+  if (kind === 'html') {
+    return convert(text, {
+      wordwrap: false,
+      selectors: [
+        { selector: 'a', options: { ignoreHref: true } },
+        { selector: 'img', format: 'skip' },
+        ...[1, 2, 3, 4, 5, 6].map((n) => ({ selector: `h${n}`, format: 'heading', options: { uppercase: false, leadingLineBreaks: 2, trailingLineBreaks: 1, prefix: `${'#'.repeat(n)} ` } })),
+      ],
+      formatters: {
+        // Headings as Markdown lines, so HTML and Markdown are chunked the same way.
+        heading: (elem, walk, builder, options) => {
+          builder.openBlock({ leadingLineBreaks: options.leadingLineBreaks ?? 2 });
+          builder.addInline(String((options as { prefix?: string }).prefix ?? ''));
+          walk(elem.children, builder);
+          builder.closeBlock({ trailingLineBreaks: options.trailingLineBreaks ?? 1 });
+        },
+      },
+    });
+  }
+  return text;
+}
+
+async function extractPdf(data: Buffer): Promise<string> {
+  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  let doc;
+  try {
+    doc = await pdfjs.getDocument({ data: new Uint8Array(data), useSystemFonts: false, isEvalSupported: false, disableFontFace: true, verbosity: 0 }).promise;
+  } catch (e) {
+    throw new Error(`the PDF could not be read: ${(e as Error).message}`);
+  }
+  try {
+    const pages: string[] = [];
+    for (let i = 1; i <= doc.numPages; i++) {
+      const page = await doc.getPage(i);
+      const content = await page.getTextContent();
+      let line = '';
+      const lines: string[] = [];
+      for (const item of content.items) {
+        if (!('str' in item)) continue;
+        line += item.str;
+        if (item.hasEOL) {
+          lines.push(line);
+          line = '';
+        }
+      }
+      if (line) lines.push(line);
+      pages.push(lines.join('\n'));
+      page.cleanup();
+    }
+    const text = pages.join('\n\n').trim();
+    if (!text) throw new Error('the PDF has no extractable text (scanned images need OCR, which is not available)');
+    return text;
+  } finally {
+    await doc.destroy();
+  }
+}

@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import { pageSchema } from '../../common/pagination.js';
+import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
+import type { KnowledgeDocument } from './document.entity.js';
+import {
+  knowledgeSearchSchema,
+  ragSchema,
+  updateDocumentSchema,
+  uploadSchema,
+  type KnowledgeSearchData,
+  type RagData,
+  type UpdateDocumentData,
+  type UploadData,
+} from './knowledge.types.js';
+
+/** `DocumentResponse` of the contract. */
+export const documentSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  mime_type: z.string(),
+  size_bytes: z.number().int(),
+  visibility: z.enum(['private', 'organization']),
+  organization_id: z.string().nullable(),
+  status: z.enum(['processing', 'ready', 'failed']),
+  error: z.string().nullable(),
+  chunk_count: z.number().int(),
+  created_at: z.iso.datetime(),
+});
+export const toDocument = (d: KnowledgeDocument): z.infer<typeof documentSchema> => ({
+  id: d.id,
+  title: d.title,
+  mime_type: d.mimeType,
+  size_bytes: d.sizeBytes,
+  visibility: d.visibility,
+  organization_id: d.organization?.id ?? null,
+  status: d.status,
+  error: d.error,
+  chunk_count: d.chunkCount,
+  created_at: d.createdAt.toISOString(),
+});
+
+const searchResponseSchema = z.object({
+  query: z.string(),
+  mode: z.string(),
+  results: z.array(z.object({ document_id: z.string(), chunk_id: z.string(), title: z.string(), snippet: z.string(), score: z.number(), visibility: z.string() })),
+});
+
+const ragResponseSchema = z.object({
+  answer: z.string(),
+  citations: z.array(z.object({ document_id: z.string(), title: z.string(), snippet: z.string() })),
+  provider: z.string(),
+  model: z.string(),
+});
+
+const tag = 'Knowledge base';
+
+export const knowledgeRoutes: RestRoute[] = [
+  defineRoute({
+    method: 'POST',
+    path: '/api/knowledge/search',
+    operationId: 'knowledgeSearch',
+    summary: 'Ranked chunks of the documents you may read',
+    tag,
+    auth: 'rag:read',
+    body: { schema: knowledgeSearchSchema, required: true },
+    handler: (ctx, { body }) => ctx.services.knowledge.searchChunks(ctx, body as KnowledgeSearchData),
+    response: {
+      status: 200,
+      description: 'Results',
+      schema: searchResponseSchema,
+      serialize: (r) => ({
+        query: r.query,
+        mode: r.mode,
+        results: r.results.map((h) => ({ document_id: h.documentId, chunk_id: h.chunkId, title: h.title, snippet: h.snippet, score: h.score, visibility: h.visibility })),
+      }),
+    },
+  }),
+  defineListRoute({
+    method: 'GET',
+    path: '/api/knowledge/documents',
+    operationId: 'listDocuments',
+    summary: 'Documents you may read: yours and those shared with your organizations',
+    tag,
+    auth: 'rag:read',
+    query: pageSchema.extend({ organizationId: z.string().optional() }),
+    handler: (ctx, { query }) => ctx.services.knowledge.list(ctx, query),
+    response: { status: 200, description: 'DocumentResponse[]', schema: documentSchema, serialize: toDocument },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/knowledge/documents',
+    operationId: 'uploadDocument',
+    summary: 'Upload a document (text, Markdown, HTML, PDF)',
+    description:
+      'multipart/form-data with a `file` part (and title, visibility, organization_id fields), or JSON {title, content}. ' +
+      'Answers 201 with status "processing"; extraction and indexing follow in the background (poll the document). ' +
+      'Empty, truncated or mislabelled files answer 400 and nothing is stored; too large ones 413.',
+    tag,
+    auth: 'rag:write',
+    body: { schema: uploadSchema, required: true, contentTypes: ['multipart/form-data', 'application/json'], multipart: true, maxBytes: (c) => c.knowledge.maxBytes * 2 + 64 * 1024 },
+    handler: (ctx, { body }) => ctx.services.knowledge.upload(ctx, body as UploadData),
+    response: { status: 201, description: 'DocumentResponse', schema: documentSchema, serialize: toDocument },
+    errors: ['payload_too_large', 'not_found'],
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/knowledge/documents/{document_id}',
+    operationId: 'getDocument',
+    summary: 'One document, with its processing status',
+    tag,
+    auth: 'rag:read',
+    handler: (ctx, { params }) => ctx.services.knowledge.get(ctx, params.document_id!),
+    response: { status: 200, description: 'DocumentResponse', schema: documentSchema, serialize: toDocument },
+    errors: ['not_found'],
+  }),
+  defineRoute({
+    method: 'PATCH',
+    path: '/api/knowledge/documents/{document_id}',
+    operationId: 'updateDocument',
+    summary: 'Rename, share with an organization, or make private again',
+    description: 'The uploader, or an admin of the organization it is shared with. Search follows at once.',
+    tag,
+    auth: 'rag:write',
+    body: { schema: updateDocumentSchema, required: true },
+    handler: (ctx, { params, body }) => ctx.services.knowledge.update(ctx, params.document_id!, body as UpdateDocumentData),
+    response: { status: 200, description: 'DocumentResponse', schema: documentSchema, serialize: toDocument },
+    errors: ['not_found', 'forbidden'],
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/api/knowledge/documents/{document_id}',
+    operationId: 'deleteDocument',
+    summary: 'Delete a document with its chunks',
+    tag,
+    auth: 'rag:write',
+    handler: (ctx, { params }) => ctx.services.knowledge.delete(ctx, params.document_id!),
+    response: { status: 204, description: 'Deleted' },
+    errors: ['not_found', 'forbidden'],
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/rag/query',
+    operationId: 'ragQuery',
+    summary: 'A grounded answer from the knowledge base, with citations',
+    description: 'When nothing relevant is found the answer says so instead of inventing one.',
+    tag,
+    auth: 'rag:read',
+    body: { schema: ragSchema, required: true },
+    handler: (ctx, { body }) => ctx.services.knowledge.ask(ctx, body as RagData),
+    response: {
+      status: 200,
+      description: 'Answer',
+      schema: ragResponseSchema,
+      serialize: (r) => ({ answer: r.answer, citations: r.citations.map((c) => ({ document_id: c.documentId, title: c.title, snippet: c.snippet })), provider: r.provider, model: r.model }),
+    },
+    errors: ['upstream_unavailable'],
+  }),
+];

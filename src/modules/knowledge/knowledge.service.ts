@@ -1,0 +1,328 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { authorize, requireMembership } from '../../common/access.js';
+import type { RequestContext } from '../../common/context.js';
+import { AppError } from '../../common/errors.js';
+import { isId } from '../../common/ids.js';
+import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
+import type { Requirement } from '../../common/scopes.js';
+import { parseInput } from '../../common/validation.js';
+import type { Config } from '../../config.js';
+import type { Passage, PromptMessage } from '../ai/ai.types.js';
+import type { ProviderRegistry } from '../ai/providers/registry.js';
+import { Membership, OrgRole, ROLE_RANK } from '../organizations/membership.entity.js';
+import { Organization } from '../organizations/organization.entity.js';
+import { SearchEntry } from '../search/search-entry.entity.js';
+import { keywords, terms, type SearchService } from '../search/search.service.js';
+import { User } from '../users/user.entity.js';
+import { chunkText } from './chunk.js';
+import { DocumentChunk } from './document-chunk.entity.js';
+import { KnowledgeDocument } from './document.entity.js';
+import { detectKind, extractText, MIME_OF, validateFile, type DocumentKind } from './extract.js';
+import {
+  knowledgeSearchSchema,
+  ragSchema,
+  updateDocumentSchema,
+  uploadSchema,
+  type KnowledgeHit,
+  type KnowledgeSearchData,
+  type RagData,
+  type UpdateDocumentData,
+  type UploadData,
+} from './knowledge.types.js';
+
+/** Part of the question's words a passage must contain to count as relevant at all. */
+const RELEVANCE_FLOOR = 0.5;
+const NOTHING_FOUND = 'I found nothing in the knowledge base that answers this.';
+
+/**
+ * The knowledge base: documents in (extracted, chunked and indexed in the background),
+ * ranked chunks and grounded answers out, always within what the caller may read.
+ */
+export class KnowledgeService {
+  /** Ingestions in progress; shutdown waits for them. */
+  private readonly inFlight = new Set<Promise<void>>();
+  /** One ingestion at a time: extraction is CPU work, and requests must keep flowing. */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly search: SearchService,
+    private readonly ai: ProviderRegistry,
+    private readonly config: Config,
+  ) {}
+
+  /**
+   * Accepts a document and returns it at once with status `processing`; extraction,
+   * chunking and indexing follow in the background. Files that are empty, truncated or not
+   * what they claim are refused here and nothing is stored.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (rag:write), validation_error, payload_too_large, not_found (organization)
+   */
+  async upload(ctx: RequestContext, data: UploadData): Promise<KnowledgeDocument> {
+    const p = authorize(ctx, 'rag:write');
+    const input = parseInput(uploadSchema, data);
+    const bytes = input.data ?? Buffer.from(input.content ?? '', 'utf8');
+    if (bytes.length > this.config.knowledge.maxBytes) {
+      throw new AppError('payload_too_large', `The document is ${bytes.length} bytes; the limit is ${this.config.knowledge.maxBytes}`);
+    }
+    const kind: DocumentKind = input.data ? detectKind(input.filename ?? null, input.mimeType ?? null, bytes) : detectKind(input.filename ?? null, input.mimeType ?? 'text/plain', bytes);
+    validateFile(kind, bytes);
+    if (input.organizationId) await requireMembership(ctx, input.organizationId, 'rag:write');
+    const doc = ctx.em.create(KnowledgeDocument, {
+      owner: ctx.em.getReference(User, p.userId),
+      organization: input.organizationId ? ctx.em.getReference(Organization, input.organizationId) : null,
+      visibility: input.visibility,
+      title: (input.title || input.filename || 'Untitled').slice(0, 300),
+      mimeType: MIME_OF[kind],
+      sizeBytes: bytes.length,
+    });
+    await ctx.em.flush();
+    this.enqueue(ctx, doc.id, kind, bytes);
+    return doc;
+  }
+
+  private enqueue(ctx: RequestContext, documentId: string, kind: DocumentKind, bytes: Buffer): void {
+    const em = ctx.em.fork();
+    const job = this.queue.then(() => this.ingest(em, ctx, documentId, kind, bytes));
+    this.queue = job.catch(() => undefined);
+    const tracked = job.catch(() => undefined).finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  /** Extracts, chunks and indexes in one transaction: a failure leaves the document `failed` and nothing indexed. */
+  private async ingest(em: EntityManager, ctx: RequestContext, documentId: string, kind: DocumentKind, bytes: Buffer): Promise<void> {
+    try {
+      const text = await extractText(kind, bytes);
+      const chunks = chunkText(text);
+      if (!chunks.length) throw new Error('no text was found in the document');
+      await em.transactional(async (tx) => {
+        const doc = await tx.findOne(KnowledgeDocument, { id: documentId });
+        if (!doc) return; // deleted while it waited
+        for (const [i, c] of chunks.entries()) {
+          const chunk = tx.create(DocumentChunk, { document: doc, position: i + 1, heading: c.heading, text: c.text });
+          await this.search.index(tx, {
+            userId: doc.owner.id,
+            type: 'document',
+            sourceId: chunk.id,
+            documentId: doc.id,
+            organizationId: doc.visibility === 'organization' ? (doc.organization?.id ?? null) : null,
+            title: c.heading ? `${doc.title} — ${c.heading}` : doc.title,
+            body: c.text,
+            createdAt: doc.createdAt,
+          });
+          if (i % 200 === 199) await tx.flush();
+        }
+        doc.status = 'ready';
+        doc.chunkCount = chunks.length;
+        doc.text = text;
+        doc.error = null;
+      });
+      ctx.log.info({ documentId, chunks: chunks.length }, 'document indexed');
+    } catch (e) {
+      const reason = (e instanceof Error ? e.message : String(e)).slice(0, 480);
+      ctx.log.warn({ documentId, reason }, 'document ingestion failed');
+      await em.fork().nativeUpdate(KnowledgeDocument, { id: documentId }, { status: 'failed', error: reason, chunkCount: 0 });
+    }
+  }
+
+  /** For shutdown and tests: waits until every accepted document is processed. */
+  async drain(): Promise<void> {
+    while (this.inFlight.size) await Promise.all([...this.inFlight]);
+  }
+
+  /**
+   * Documents left `processing` by a crash or restart can never finish: say so. Only those
+   * untouched for 10 minutes, so another gateway process's ingestion is not taken for dead.
+   */
+  async failInterrupted(em: EntityManager): Promise<number> {
+    const stale = new Date(Date.now() - 10 * 60_000);
+    return em.nativeUpdate(KnowledgeDocument, { status: 'processing', updatedAt: { $lt: stale } }, { status: 'failed', error: 'Processing was interrupted by a restart; upload the document again' });
+  }
+
+  /** The organizations whose shared documents the caller may read (an API key: only its own). */
+  private async readableOrgs(ctx: RequestContext, need: Requirement): Promise<{ userId: string; orgIds: string[] }> {
+    const p = authorize(ctx, need);
+    if (p.kind === 'apiKey') return { userId: p.userId, orgIds: [p.organizationId] };
+    const memberships = await ctx.em.find(Membership, { user: p.userId }, { fields: ['organization'] });
+    return { userId: p.userId, orgIds: memberships.map((m) => m.organization.id) };
+  }
+
+  /** A document the caller may read, or not_found. */
+  private async readable(ctx: RequestContext, id: string, need: Requirement): Promise<KnowledgeDocument> {
+    const { userId, orgIds } = await this.readableOrgs(ctx, need);
+    const doc = isId(id) ? await ctx.em.findOne(KnowledgeDocument, { id }) : null;
+    const visible = doc && (doc.owner.id === userId || (doc.visibility === 'organization' && doc.organization && orgIds.includes(doc.organization.id)));
+    if (!doc || !visible) throw AppError.notFound('Document');
+    return doc;
+  }
+
+  /** A document the caller may change: its uploader, or an admin of the organization it is shared with. */
+  private async writable(ctx: RequestContext, id: string): Promise<KnowledgeDocument> {
+    const doc = await this.readable(ctx, id, 'rag:write');
+    const p = ctx.principal!;
+    if (doc.owner.id === p.userId) return doc;
+    const m = await ctx.loaders.org.membership.load(`${doc.organization!.id}:${p.userId}`);
+    if (!m || ROLE_RANK[m.role] < ROLE_RANK[OrgRole.admin]) throw new AppError('forbidden', 'Only the uploader or an admin of the organization may change this document');
+    return doc;
+  }
+
+  /**
+   * Documents the caller may read: their own and those shared with their organizations.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (rag:read), validation_error
+   */
+  async list(ctx: RequestContext, args: PageArgs & { organizationId?: string | null } = {}): Promise<Page<KnowledgeDocument>> {
+    const { userId, orgIds } = await this.readableOrgs(ctx, 'rag:read');
+    const { limit, offset } = parseInput(pageSchema, args);
+    const where = {
+      $or: [{ owner: userId }, ...(orgIds.length ? [{ visibility: 'organization', organization: { $in: orgIds } }] : [])],
+      ...(args.organizationId ? { organization: args.organizationId } : {}),
+    };
+    const [items, total] = await ctx.em.findAndCount(KnowledgeDocument, where as never, { orderBy: { createdAt: 'desc', id: 'desc' }, limit, offset });
+    return { items, total };
+  }
+
+  /**
+   * @throws not_found, INSUFFICIENT_API_KEY_SCOPE (rag:read)
+   */
+  get(ctx: RequestContext, id: string): Promise<KnowledgeDocument> {
+    return this.readable(ctx, id, 'rag:read');
+  }
+
+  /**
+   * Renames, shares or unshares a document; the search index follows in the same transaction.
+   * @throws not_found, forbidden, validation_error, INSUFFICIENT_API_KEY_SCOPE (rag:write)
+   */
+  async update(ctx: RequestContext, id: string, data: UpdateDocumentData): Promise<KnowledgeDocument> {
+    const doc = await this.writable(ctx, id);
+    const input = parseInput(updateDocumentSchema, data ?? {});
+    if (input.visibility === 'organization') await requireMembership(ctx, input.organizationId!, 'rag:write');
+    await ctx.em.transactional(async (tx) => {
+      const d = await tx.findOneOrFail(KnowledgeDocument, { id: doc.id });
+      if (input.title !== undefined) d.title = input.title;
+      if (input.visibility === 'private') {
+        d.visibility = 'private';
+        d.organization = null;
+      } else if (input.visibility === 'organization') {
+        d.visibility = 'organization';
+        d.organization = tx.getReference(Organization, input.organizationId!);
+      }
+      await tx.flush();
+      const orgId = d.visibility === 'organization' ? (d.organization?.id ?? null) : null;
+      await tx.nativeUpdate(SearchEntry, { documentId: d.id }, { organizationId: orgId });
+      if (input.title !== undefined) {
+        for (const c of await tx.find(DocumentChunk, { document: d.id })) {
+          await tx.nativeUpdate(SearchEntry, { type: 'document', sourceId: c.id }, { title: c.heading ? `${d.title} — ${c.heading}` : d.title });
+        }
+      }
+    });
+    return ctx.em.findOneOrFail(KnowledgeDocument, { id: doc.id }, { refresh: true });
+  }
+
+  /**
+   * Deletes a document with its chunks and index entries, in one transaction.
+   * @throws not_found, forbidden, INSUFFICIENT_API_KEY_SCOPE (rag:write)
+   */
+  async delete(ctx: RequestContext, id: string): Promise<void> {
+    const doc = await this.writable(ctx, id);
+    await ctx.em.transactional(async (tx) => {
+      await tx.nativeDelete(SearchEntry, { documentId: doc.id });
+      await tx.nativeDelete(DocumentChunk, { document: doc.id });
+      await tx.nativeDelete(KnowledgeDocument, { id: doc.id });
+    });
+  }
+
+  /**
+   * Ranked chunks of the documents the caller may read; the permission filter is part of
+   * the matching query, so ranking never sees anything else.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (rag:read), validation_error
+   */
+  async searchChunks(ctx: RequestContext, data: KnowledgeSearchData): Promise<{ query: string; mode: 'lexical'; results: KnowledgeHit[] }> {
+    const input = parseInput(knowledgeSearchSchema, data);
+    const results = await this.chunks(ctx, input.query, 'all', input.limit, input.organizationId ?? undefined, input.documentIds ?? undefined, 'rag:read');
+    return { query: input.query, mode: 'lexical', results };
+  }
+
+  private async chunks(
+    ctx: RequestContext,
+    query: string,
+    mode: 'all' | 'any',
+    limit: number,
+    organizationId: string | undefined,
+    documentIds: readonly string[] | undefined,
+    need: Requirement,
+  ): Promise<KnowledgeHit[]> {
+    const { userId, orgIds } = await this.readableOrgs(ctx, need);
+    const words = mode === 'all' ? terms(query) : keywords(query);
+    const found = await this.search.find(ctx.em, words, mode, { userId, orgIds, types: ['document'], organizationId, documentIds }, limit);
+    return found.map(({ hit, text }) => ({
+      documentId: hit.documentId!,
+      chunkId: hit.id,
+      title: hit.title,
+      snippet: hit.snippet,
+      score: hit.score,
+      visibility: hit.organizationId ? 'organization' : 'private',
+      organizationId: hit.organizationId,
+      text,
+    }));
+  }
+
+  /**
+   * The chunks that ground an answer: any of the question's words counts for ranking, and
+   * a chunk must contain at least half of them to be kept (the relevance floor).
+   */
+  async retrieve(ctx: RequestContext, question: string, limit: number, scope?: { organizationId?: string; documentIds?: readonly string[] }, need: Requirement = 'rag:read'): Promise<KnowledgeHit[]> {
+    const words = keywords(question);
+    if (!words.length) return [];
+    const candidates = await this.chunks(ctx, question, 'any', limit * 4, scope?.organizationId, scope?.documentIds, need);
+    return candidates
+      .filter((c) => {
+        const have = new Set(terms(`${c.title} ${c.text}`));
+        return words.filter((w) => have.has(w)).length / words.length >= RELEVANCE_FLOOR;
+      })
+      .slice(0, limit);
+  }
+
+  /** Chunks as passages, for the local provider and for chat grounding. */
+  toPassages(hits: KnowledgeHit[]): Passage[] {
+    return hits.map((h) => ({ type: 'document', id: h.documentId, title: h.title, snippet: h.snippet, text: h.text.length > 400 ? `${h.text.slice(0, 400).replace(/\s+\S*$/, '')}…` : h.text, conversationId: null, createdAt: new Date(0) }));
+  }
+
+  /** The system message that hands retrieved chunks to a model, numbered for citation. */
+  groundingMessage(hits: KnowledgeHit[]): PromptMessage {
+    const excerpts = hits.map((h, i) => `[${i + 1}] ${h.title}\n${h.text}`).join('\n\n');
+    return {
+      role: 'system',
+      content:
+        'Answer from the numbered excerpts of the knowledge base below and cite them like [1]. ' +
+        'If they do not contain the answer, say that the knowledge base does not cover it; do not invent one.\n\n' +
+        excerpts,
+    };
+  }
+
+  /**
+   * A grounded answer to a question, with citations. With nothing relevant found the answer
+   * says so and no provider is called.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (rag:read), validation_error, upstream_unavailable
+   */
+  async ask(ctx: RequestContext, data: RagData): Promise<{ answer: string; citations: { documentId: string; title: string; snippet: string }[]; provider: string; model: string }> {
+    authorize(ctx, 'rag:read');
+    const input = parseInput(ragSchema, data);
+    const { provider, model } = this.ai.resolve(input.provider ?? null, null);
+    const hits = await this.retrieve(ctx, input.question, input.limit, { organizationId: input.organizationId ?? undefined, documentIds: input.documentIds ?? undefined });
+    const citations = hits.map((h) => ({ documentId: h.documentId, title: h.title, snippet: h.text.length > 300 ? `${h.text.slice(0, 300).replace(/\s+\S*$/, '')}…` : h.text }));
+    if (!hits.length) return { answer: NOTHING_FOUND, citations: [], provider: provider.id, model };
+    const passages = this.toPassages(hits);
+    let answer = '';
+    try {
+      for await (const e of provider.complete({
+        model,
+        messages: [this.groundingMessage(hits), { role: 'user', content: input.question }],
+        retrieve: async () => passages,
+        signal: AbortSignal.timeout(this.config.ai.timeoutMs * (this.config.ai.maxRetries + 2)),
+      })) {
+        if (e.type === 'delta') answer += e.text;
+      }
+    } catch (e) {
+      throw new AppError('upstream_unavailable', `${(e as Error).message}. Try again.`, { provider: provider.id });
+    }
+    return { answer, citations, provider: provider.id, model };
+  }
+}

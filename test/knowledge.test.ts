@@ -1,0 +1,224 @@
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KnowledgeSearchDocument, RagQueryDocument, UploadDocumentDocument } from './generated/graphql.js';
+import { signUp } from './helpers/factories.js';
+import { startFakeOpenAI, type FakeAi } from './helpers/fake-ai.js';
+import { errorCode, gql } from './helpers/graphql.js';
+import { restClient, type RestClient } from './helpers/http.js';
+import { makeCast, makeKey, makeOrg, type Cast } from './helpers/orgs.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+let api: RestClient;
+let cast: Cast;
+
+beforeAll(async () => {
+  server = await startServer({ KNOWLEDGE_MAX_BYTES: String(200 * 1024) });
+  api = restClient(server.url);
+  cast = await makeCast(api);
+});
+afterAll(() => server.close());
+
+const GUIDE = `# Volcano field guide
+
+Volcanoes form where magma reaches the surface. This guide covers safety in the field.
+
+## Safety
+
+Always carry a gas mask near fumaroles: sulfur dioxide is heavier than air and pools in hollows.
+Keep two kilometres from an active vent during an eruption.
+
+## Sampling
+
+Collect basalt samples with a rock hammer and label each bag with GPS coordinates.
+`;
+
+/** Uploads through multipart, as a browser form would. */
+async function uploadFile(token: string, name: string, type: string, data: Buffer | string, fields: Record<string, string> = {}) {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  form.append('file', new Blob([data], { type }), name);
+  const res = await fetch(`${server.url}/api/knowledge/documents`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+/** Waits for the background ingestion, then reads the document. */
+async function settled(token: string, id: string) {
+  await server.app.services.knowledge.drain();
+  return (await api.get(`/api/knowledge/documents/${id}`, { token })).body;
+}
+
+async function makePdf(lines: string[]): Promise<Buffer> {
+  const pdf = await PDFDocument.create();
+  const font = await pdf.embedFont(StandardFonts.Helvetica);
+  const page = pdf.addPage([595, 842]);
+  lines.forEach((line, i) => page.drawText(line, { x: 50, y: 780 - i * 20, size: 12, font }));
+  return Buffer.from(await pdf.save());
+}
+
+describe('documents', () => {
+  it('ingests Markdown in the background, chunked along headings, and finds its passages', async () => {
+    const u = await signUp(api);
+    const up = await uploadFile(u.accessToken, 'volcanoes.md', 'text/markdown', GUIDE);
+    expect(up.status).toBe(201);
+    expect(up.body).toMatchObject({ title: 'volcanoes.md', mime_type: 'text/markdown', visibility: 'private', organization_id: null, status: 'processing', size_bytes: Buffer.byteLength(GUIDE) });
+    const doc = await settled(u.accessToken, up.body.id);
+    expect(doc).toMatchObject({ status: 'ready', error: null, chunk_count: 3 });
+
+    const found = await api.post('/api/knowledge/search', { query: 'sulfur dioxide' }, { token: u.accessToken });
+    expect(found.status).toBe(200);
+    expect(found.body.mode).toBe('lexical');
+    expect(found.body.results[0]).toMatchObject({ document_id: up.body.id, title: 'volcanoes.md — Safety', visibility: 'private' });
+    expect(found.body.results[0].snippet).toContain('<mark>sulfur</mark> <mark>dioxide</mark>');
+    const g = await gql(server.url, KnowledgeSearchDocument, { query: 'basalt hammer' }, u.accessToken);
+    expect(g.data?.knowledgeSearch.results[0]?.title).toBe('volcanoes.md — Sampling');
+  });
+
+  it('takes JSON text, HTML (without its markup) and a PDF', async () => {
+    const u = await signUp(api);
+    const json = await api.post('/api/knowledge/documents', { title: 'Tea notes', content: 'Oolong is partially oxidised tea.' }, { token: u.accessToken });
+    expect(json.status).toBe(201);
+    const html = await uploadFile(u.accessToken, 'page.html', 'text/html', '<html><body><h1>Orchids</h1><p>Orchids need <b>indirect</b> light.</p><script>var x = "hidden";</script></body></html>');
+    const pdf = await uploadFile(u.accessToken, 'report.pdf', 'application/pdf', await makePdf(['Quarterly report', 'Revenue grew by eleven percent in the northern region.']));
+    for (const id of [json.body.id, html.body.id, pdf.body.id]) expect((await settled(u.accessToken, id)).status).toBe('ready');
+    const t = { token: u.accessToken };
+    expect((await api.post('/api/knowledge/search', { query: 'oolong' }, t)).body.results).toHaveLength(1);
+    const orchid = await api.post('/api/knowledge/search', { query: 'indirect light' }, t);
+    expect(orchid.body.results[0].title).toBe('page.html — Orchids');
+    expect((await api.post('/api/knowledge/search', { query: 'hidden' }, t)).body.results).toHaveLength(0);
+    const revenue = await api.post('/api/knowledge/search', { query: 'revenue northern' }, t);
+    expect(revenue.body.results[0].document_id).toBe(pdf.body.id);
+  });
+
+  it('refuses empty, truncated, mislabelled and oversized files, storing nothing', async () => {
+    const u = await signUp(api);
+    const before = (await api.get('/api/knowledge/documents', { token: u.accessToken })).headers.get('x-total-count');
+    const pdf = await makePdf(['A complete document']);
+    const cases: [string, string, Buffer | string, number, RegExp][] = [
+      ['empty.txt', 'text/plain', '', 400, /empty/],
+      ['truncated.pdf', 'application/pdf', pdf.subarray(0, Math.floor(pdf.length / 2)), 400, /truncated/],
+      ['binary.txt', 'text/plain', Buffer.from([0x00, 0xff, 0x10, 0x00, 0x7f]), 400, /binary/],
+      ['fake.pdf', 'application/pdf', 'just text pretending', 400, /not a PDF/],
+      ['big.txt', 'text/plain', 'x'.repeat(300 * 1024), 413, /larger|limit/],
+    ];
+    for (const [name, type, data, status, message] of cases) {
+      const res = await uploadFile(u.accessToken, name, type, data);
+      expect(res.status, name).toBe(status);
+      expect(res.body.detail.message, name).toMatch(message);
+    }
+    const bigJson = await api.post('/api/knowledge/documents', { title: 'big', content: 'y'.repeat(250 * 1024) }, { token: u.accessToken });
+    expect(bigJson.status).toBe(413);
+    expect((await api.get('/api/knowledge/documents', { token: u.accessToken })).headers.get('x-total-count')).toBe(before);
+    const gqlBad = await gql(server.url, UploadDocumentDocument, { input: { filename: 'x.pdf', contentBase64: Buffer.from('%PDF-1.7 no end').toString('base64') } }, u.accessToken);
+    expect(errorCode(gqlBad)).toBe('validation_error');
+  });
+
+  it('marks a PDF that cannot be parsed as failed with the reason, indexing nothing', async () => {
+    const u = await signUp(api);
+    const corrupt = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.from('garbage '.repeat(50)), Buffer.from('\n%%EOF\n')]);
+    const up = await uploadFile(u.accessToken, 'corrupt.pdf', 'application/pdf', corrupt);
+    expect(up.status).toBe(201);
+    const doc = await settled(u.accessToken, up.body.id);
+    expect(doc.status).toBe('failed');
+    expect(doc.error).toMatch(/PDF/);
+    expect(doc.chunk_count).toBe(0);
+    const rows = await server.app.orm.em.fork().getConnection().execute('select count(*) as n from search_entries where document_id = ?', [up.body.id]);
+    expect(Number((rows[0] as { n: number }).n)).toBe(0);
+  });
+});
+
+describe('who may read what', () => {
+  it('keeps private documents private and shares organization documents with members only, through both doors', async () => {
+    const org = await makeOrg(api, cast);
+    const priv = await api.post('/api/knowledge/documents', { title: 'Diary', content: 'My secret pangolin sanctuary plan.' }, { token: cast.member.accessToken });
+    const shared = await api.post('/api/knowledge/documents', { title: 'Handbook', content: 'The pangolin enclosure opens at dawn.', visibility: 'organization', organization_id: org.id }, { token: cast.member.accessToken });
+    await server.app.services.knowledge.drain();
+    const titles = async (token: string) => (await api.post('/api/knowledge/search', { query: 'pangolin' }, { token })).body.results.map((r: { title: string }) => r.title).sort();
+    expect(await titles(cast.member.accessToken)).toEqual(['Diary', 'Handbook']);
+    expect(await titles(cast.admin.accessToken)).toEqual(['Handbook']);
+    expect(await titles(cast.stranger.accessToken)).toEqual([]);
+    const g = await gql(server.url, KnowledgeSearchDocument, { query: 'pangolin' }, cast.stranger.accessToken);
+    expect(g.data?.knowledgeSearch.results).toEqual([]);
+    const rag = await gql(server.url, RagQueryDocument, { question: 'pangolin sanctuary plan' }, cast.stranger.accessToken);
+    expect(rag.data?.ragQuery.citations).toEqual([]);
+    expect((await api.get(`/api/knowledge/documents/${priv.body.id}`, { token: cast.admin.accessToken })).status).toBe(404);
+    expect((await api.get(`/api/knowledge/documents/${shared.body.id}`, { token: cast.stranger.accessToken })).status).toBe(404);
+
+    // A key reads in its own organization only.
+    const otherOrg = await makeOrg(api, cast);
+    const key = await makeKey(api, cast.admin, otherOrg.id, ['rag:read']);
+    expect((await api.post('/api/knowledge/search', { query: 'pangolin' }, { apiKey: key.key })).body.results).toEqual([]);
+    const inOrg = await makeKey(api, cast.admin, org.id, ['rag:read']);
+    expect((await api.post('/api/knowledge/search', { query: 'pangolin' }, { apiKey: inOrg.key })).body.results.map((r: { title: string }) => r.title)).toEqual(['Handbook']);
+    const noScope = await makeKey(api, cast.admin, org.id, ['conversations:read']);
+    expect((await api.post('/api/knowledge/search', { query: 'pangolin' }, { apiKey: noScope.key })).body.detail.error).toBe('INSUFFICIENT_API_KEY_SCOPE');
+  });
+
+  it('removes a document from search and answers at once when unshared or deleted; only uploader or admins may', async () => {
+    const org = await makeOrg(api, cast);
+    const doc = await api.post('/api/knowledge/documents', { title: 'Recipes', content: 'The saffron risotto needs twenty minutes of stirring.', visibility: 'organization', organization_id: org.id }, { token: cast.extra.accessToken });
+    await server.app.services.knowledge.drain();
+    const ask = (token: string) => api.post('/api/rag/query', { question: 'How long to stir the saffron risotto?' }, { token });
+    expect((await ask(cast.member.accessToken)).body.citations).toHaveLength(1);
+    expect((await api.delete(`/api/knowledge/documents/${doc.body.id}`, { token: cast.member.accessToken })).status).toBe(403);
+
+    const unshared = await api.patch(`/api/knowledge/documents/${doc.body.id}`, { visibility: 'private' }, { token: cast.extra.accessToken });
+    expect(unshared.body).toMatchObject({ visibility: 'private', organization_id: null });
+    expect((await ask(cast.member.accessToken)).body.citations).toHaveLength(0);
+    expect((await ask(cast.extra.accessToken)).body.citations).toHaveLength(1);
+
+    await api.patch(`/api/knowledge/documents/${doc.body.id}`, { visibility: 'organization', organization_id: org.id }, { token: cast.extra.accessToken });
+    expect((await ask(cast.member.accessToken)).body.citations).toHaveLength(1);
+    expect((await api.delete(`/api/knowledge/documents/${doc.body.id}`, { token: cast.admin.accessToken })).status).toBe(204);
+    expect((await ask(cast.extra.accessToken)).body.citations).toHaveLength(0);
+    expect((await api.post('/api/knowledge/search', { query: 'saffron' }, { token: cast.extra.accessToken })).body.results).toEqual([]);
+  });
+});
+
+describe('grounded answers', () => {
+  it('answer extractively with the local provider, and say so when nothing is relevant', async () => {
+    const u = await signUp(api);
+    await api.post('/api/knowledge/documents', { title: 'Volcanoes', content: GUIDE }, { token: u.accessToken });
+    await server.app.services.knowledge.drain();
+    const res = await api.post('/api/rag/query', { question: 'What protects me from sulfur dioxide near fumaroles?' }, { token: u.accessToken });
+    expect(res.status).toBe(200);
+    expect(res.body.provider).toBe('local');
+    expect(res.body.answer).toContain('[1] From the document "Volcanoes — Safety"');
+    expect(res.body.answer).toContain('gas mask');
+    expect(res.body.citations[0]).toMatchObject({ title: 'Volcanoes — Safety' });
+    const none = await api.post('/api/rag/query', { question: 'What is the price of gold in Lisbon?' }, { token: u.accessToken });
+    expect(none.body).toMatchObject({ answer: 'I found nothing in the knowledge base that answers this.', citations: [] });
+
+    const chat = await api.post('/api/core/chat', { message: 'sulfur dioxide fumaroles safety' }, { token: u.accessToken });
+    expect(chat.body.citations[0]).toMatchObject({ type: 'document', title: 'Volcanoes — Safety' });
+    const without = await api.post('/api/core/chat', { message: 'sulfur dioxide fumaroles safety', use_knowledge_base: false }, { token: u.accessToken });
+    expect(without.body.citations.every((c: { type: string }) => c.type !== 'document')).toBe(true);
+  });
+
+  it('give the chunks to a model as numbered context and return its answer with citations', async () => {
+    const fake: FakeAi = await startFakeOpenAI();
+    const s = await startServer({ OPENAI_BASE_URL: fake.url, OPENAI_MODELS: 'gpt-test' });
+    try {
+      const c = restClient(s.url);
+      const u = await signUp(c);
+      await c.post('/api/knowledge/documents', { title: 'Volcanoes', content: GUIDE }, { token: u.accessToken });
+      await s.app.services.knowledge.drain();
+      fake.enqueue({ kind: 'answer', tokens: ['Carry a gas mask [1].'] });
+      const res = await c.post('/api/rag/query', { question: 'How do I stay safe from sulfur dioxide?' }, { token: u.accessToken });
+      expect(res.body).toMatchObject({ answer: 'Carry a gas mask [1].', provider: 'openai', model: 'gpt-test' });
+      expect(res.body.citations[0].title).toBe('Volcanoes — Safety');
+      const sent = fake.requests.find((r) => r.path === '/v1/chat/completions')!;
+      expect(sent.body.messages[0].role).toBe('system');
+      expect(sent.body.messages[0].content).toContain('[1] Volcanoes — Safety');
+      expect(sent.body.messages[0].content).toContain('do not invent');
+      // Nothing relevant: the model is not asked at all.
+      const before = fake.requests.length;
+      const none = await c.post('/api/rag/query', { question: 'Best pizza in Naples?' }, { token: u.accessToken });
+      expect(none.body.answer).toBe('I found nothing in the knowledge base that answers this.');
+      expect(fake.requests.length).toBe(before);
+    } finally {
+      await s.close();
+      await fake.close();
+    }
+  });
+});
