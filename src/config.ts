@@ -60,6 +60,9 @@ export const envSchema = z.object({
   AI_RETRY_BASE_MS: z.coerce.number().int().min(0).default(250),
   AI_MAX_RETRY_AFTER_MS: z.coerce.number().int().min(0).default(10_000),
   AI_HISTORY_MESSAGES: z.coerce.number().int().min(0).max(200).default(20),
+  EMBEDDINGS_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  EMBEDDINGS_API_KEY: z.string().min(1).optional(),
+  EMBEDDINGS_MODEL: z.string().min(1).default('text-embedding-3-small'),
   KNOWLEDGE_MAX_BYTES: z.coerce.number().int().positive().max(200 * 1024 * 1024).default(10 * 1024 * 1024),
 });
 
@@ -102,7 +105,11 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly shutdownTimeoutMs: number;
   readonly requestTimeoutMs: number;
-  readonly knowledge: { readonly maxBytes: number };
+  readonly knowledge: {
+    readonly maxBytes: number;
+    /** An OpenAI-compatible /embeddings endpoint: chunks get vectors and search fuses both rankings. */
+    readonly embeddings: { readonly baseUrl: string; readonly apiKey: string | null; readonly model: string } | null;
+  };
   readonly ai: {
     readonly defaultProvider: 'auto' | 'local' | 'openai' | 'anthropic';
     readonly openai: ProviderConfig;
@@ -168,7 +175,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
-    knowledge: { maxBytes: e.KNOWLEDGE_MAX_BYTES },
+    knowledge: {
+      maxBytes: e.KNOWLEDGE_MAX_BYTES,
+      embeddings: e.EMBEDDINGS_BASE_URL ? { baseUrl: e.EMBEDDINGS_BASE_URL.replace(/\/+$/, ''), apiKey: e.EMBEDDINGS_API_KEY ?? null, model: e.EMBEDDINGS_MODEL } : null,
+    },
     ai: {
       defaultProvider: e.AI_DEFAULT_PROVIDER,
       openai: providerConfig(e.OPENAI_BASE_URL ?? (e.OPENAI_API_KEY ? 'https://api.openai.com/v1' : null), e.OPENAI_API_KEY, e.OPENAI_MODELS, e.OPENAI_DEFAULT_MODEL),

@@ -222,3 +222,49 @@ describe('grounded answers', () => {
     }
   });
 });
+
+describe('semantic lane', () => {
+  it('says search is lexical when no embeddings endpoint is configured', async () => {
+    const u = await signUp(api);
+    const res = await api.post('/api/knowledge/search', { query: 'anything' }, { token: u.accessToken });
+    expect(res.body.mode).toBe('lexical');
+  });
+
+  it('embeds chunks and fuses vector and full-text rankings, finding what the words alone miss', async () => {
+    const { startFakeEmbeddings } = await import('./helpers/fake-embeddings.js');
+    const emb = await startFakeEmbeddings();
+    const s = await startServer({ EMBEDDINGS_BASE_URL: emb.url, EMBEDDINGS_MODEL: 'fake-embed' });
+    try {
+      const c = restClient(s.url);
+      const u = await signUp(c);
+      const t = { token: u.accessToken };
+      await c.post('/api/knowledge/documents', { title: 'Garage', content: 'Change the oil of the car every ten thousand kilometres.' }, t);
+      await c.post('/api/knowledge/documents', { title: 'Garden', content: 'Water the tomatoes every morning in summer.' }, t);
+      await s.app.services.knowledge.drain();
+      expect(emb.requests.every((r) => r.model === 'fake-embed')).toBe(true);
+
+      const res = await c.post('/api/knowledge/search', { query: 'automobile' }, t);
+      expect(res.body.mode).toBe('hybrid');
+      expect(res.body.results[0]).toMatchObject({ title: 'Garage' });
+      // Full-text alone finds nothing for that word.
+      expect((await c.get('/api/core/search?q=automobile&types=document', t)).body.total).toBe(0);
+      const rag = await c.post('/api/rag/query', { question: 'automobile' }, t);
+      expect(rag.body.citations[0]).toMatchObject({ title: 'Garage' });
+
+      emb.failNext(10);
+      const degraded = await c.post('/api/knowledge/search', { query: 'tomatoes' }, t);
+      expect(degraded.body.mode).toBe('lexical (embeddings unavailable)');
+      expect(degraded.body.results[0].title).toBe('Garden');
+      // An upload whose chunks cannot be embedded fails whole, indexing nothing.
+      const up = await c.post('/api/knowledge/documents', { title: 'Later', content: 'Some text that needs vectors.' }, t);
+      await s.app.services.knowledge.drain();
+      const doc = (await c.get(`/api/knowledge/documents/${up.body.id}`, t)).body;
+      expect(doc.status).toBe('failed');
+      expect(doc.error).toMatch(/embeddings endpoint answered 503/);
+      expect((await c.post('/api/knowledge/search', { query: 'vectors' }, t)).body.results).toEqual([]);
+    } finally {
+      await s.close();
+      await emb.close();
+    }
+  });
+});

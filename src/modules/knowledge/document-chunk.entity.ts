@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Entity, JsonType, ManyToOne, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { KnowledgeDocument } from './document.entity.js';
 
 /** One passage of a document, in reading order; its search entry carries the same id. */
 @Entity({ tableName: 'document_chunks' })
 @Unique({ name: 'document_chunks_position_unique', properties: ['document', 'position'] })
 export class DocumentChunk {
+  [OptionalProps]?: 'embedding' | 'heading';
+
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
@@ -21,4 +23,8 @@ export class DocumentChunk {
 
   @Property({ type: 'text' })
   text!: string;
+
+  /** Unit vector from the embeddings endpoint, when one is configured. */
+  @Property({ type: JsonType, nullable: true, lazy: true })
+  embedding: number[] | null = null;
 }

@@ -18,6 +18,7 @@ import { chunkText } from './chunk.js';
 import { DocumentChunk } from './document-chunk.entity.js';
 import { KnowledgeDocument } from './document.entity.js';
 import { detectKind, extractText, MIME_OF, validateFile, type DocumentKind } from './extract.js';
+import { dot, Embedder } from './embeddings.js';
 import {
   knowledgeSearchSchema,
   ragSchema,
@@ -32,6 +33,16 @@ import {
 
 /** Part of the question's words a passage must contain to count as relevant at all. */
 const RELEVANCE_FLOOR = 0.5;
+/** Cosine similarity above which a passage counts as relevant by meaning alone. */
+const SEMANTIC_FLOOR = 0.25;
+/** How deep each lane ranks before fusion, and the reciprocal-rank constant. */
+const FUSION_DEPTH = 50;
+const RRF_K = 60;
+
+export type SearchMode = 'lexical' | 'hybrid' | 'lexical (embeddings unavailable)';
+
+const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const excerpt = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max).replace(/\s+\S*$/, '')}…`);
 const NOTHING_FOUND = 'I found nothing in the knowledge base that answers this.';
 
 /**
@@ -44,11 +55,15 @@ export class KnowledgeService {
   /** One ingestion at a time: extraction is CPU work, and requests must keep flowing. */
   private queue: Promise<void> = Promise.resolve();
 
+  private readonly embedder: Embedder | null;
+
   constructor(
     private readonly search: SearchService,
     private readonly ai: ProviderRegistry,
     private readonly config: Config,
-  ) {}
+  ) {
+    this.embedder = config.knowledge.embeddings ? new Embedder(config.knowledge.embeddings, config.ai.timeoutMs) : null;
+  }
 
   /**
    * Accepts a document and returns it at once with status `processing`; extraction,
@@ -93,11 +108,13 @@ export class KnowledgeService {
       const text = await extractText(kind, bytes);
       const chunks = chunkText(text);
       if (!chunks.length) throw new Error('no text was found in the document');
+      // Vectors first: if the endpoint fails, the document fails whole and nothing is indexed.
+      const vectors = this.embedder ? await this.embedder.embed(chunks.map((c) => (c.heading ? `${c.heading}\n${c.text}` : c.text))) : null;
       await em.transactional(async (tx) => {
         const doc = await tx.findOne(KnowledgeDocument, { id: documentId });
         if (!doc) return; // deleted while it waited
         for (const [i, c] of chunks.entries()) {
-          const chunk = tx.create(DocumentChunk, { document: doc, position: i + 1, heading: c.heading, text: c.text });
+          const chunk = tx.create(DocumentChunk, { document: doc, position: i + 1, heading: c.heading, text: c.text, embedding: vectors?.[i] ?? null });
           await this.search.index(tx, {
             userId: doc.owner.id,
             type: 'document',
@@ -234,10 +251,82 @@ export class KnowledgeService {
    * the matching query, so ranking never sees anything else.
    * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (rag:read), validation_error
    */
-  async searchChunks(ctx: RequestContext, data: KnowledgeSearchData): Promise<{ query: string; mode: 'lexical'; results: KnowledgeHit[] }> {
+  async searchChunks(ctx: RequestContext, data: KnowledgeSearchData): Promise<{ query: string; mode: SearchMode; results: KnowledgeHit[] }> {
     const input = parseInput(knowledgeSearchSchema, data);
-    const results = await this.chunks(ctx, input.query, 'all', input.limit, input.organizationId ?? undefined, input.documentIds ?? undefined, 'rag:read');
-    return { query: input.query, mode: 'lexical', results };
+    const scope = { organizationId: input.organizationId ?? undefined, documentIds: input.documentIds ?? undefined };
+    const lexical = await this.chunks(ctx, input.query, 'all', this.embedder ? Math.max(input.limit, FUSION_DEPTH) : input.limit, scope.organizationId, scope.documentIds, 'rag:read');
+    const { mode, results } = await this.fuse(ctx, input.query, lexical, scope, 'rag:read');
+    return { query: input.query, mode, results: results.slice(0, input.limit) };
+  }
+
+  /**
+   * With an embeddings endpoint: ranks the readable chunks by cosine similarity to the
+   * query too, and fuses both rankings by reciprocal rank (1 / (60 + rank), summed).
+   * Without one, or when it fails, the lexical ranking stands and the mode says so.
+   */
+  private async fuse(
+    ctx: RequestContext,
+    query: string,
+    lexical: KnowledgeHit[],
+    scope: { organizationId?: string | undefined; documentIds?: readonly string[] | undefined },
+    need: Requirement,
+  ): Promise<{ mode: SearchMode; results: KnowledgeHit[] }> {
+    if (!this.embedder) return { mode: 'lexical', results: lexical };
+    let semantic: KnowledgeHit[];
+    try {
+      semantic = await this.semantic(ctx, query, scope, need);
+    } catch (e) {
+      ctx.log.warn({ err: e }, 'embeddings unavailable; lexical search only');
+      return { mode: 'lexical (embeddings unavailable)', results: lexical };
+    }
+    const fused = new Map<string, { hit: KnowledgeHit; score: number }>();
+    for (const list of [lexical, semantic]) {
+      list.forEach((hit, rank) => {
+        const entry = fused.get(hit.chunkId) ?? { hit: { ...hit, similarity: hit.similarity ?? null }, score: 0 };
+        entry.score += 1 / (RRF_K + rank + 1);
+        // Keep the lexical snippet (with marks) when both lanes found the chunk, and the similarity from the semantic one.
+        if (hit.similarity !== null && hit.similarity !== undefined) entry.hit.similarity = hit.similarity;
+        fused.set(hit.chunkId, entry);
+      });
+    }
+    const results = [...fused.values()]
+      .sort((a, b) => b.score - a.score)
+      .map(({ hit, score }) => ({ ...hit, score: Number(score.toPrecision(6)) }));
+    return { mode: 'hybrid', results };
+  }
+
+  /** The readable chunks closest to the query's vector (brute force over their stored vectors). */
+  private async semantic(ctx: RequestContext, query: string, scope: { organizationId?: string | undefined; documentIds?: readonly string[] | undefined }, need: Requirement): Promise<KnowledgeHit[]> {
+    const { userId, orgIds } = await this.readableOrgs(ctx, need);
+    const [vector] = await this.embedder!.embed([query]);
+    const knex = (ctx.em as unknown as { getKnex(): any }).getKnex();
+    const q = knex('document_chunks as c')
+      .join('documents as d', 'd.id', 'c.document_id')
+      .select('c.id', 'c.document_id', 'c.heading', 'c.text', 'c.embedding', 'd.title', 'd.visibility', 'd.organization_id')
+      .where('d.status', 'ready')
+      .whereNotNull('c.embedding')
+      .andWhere((b: any) => {
+        b.where('d.owner_id', userId);
+        if (orgIds.length) b.orWhere((o: any) => o.where('d.visibility', 'organization').whereIn('d.organization_id', orgIds));
+      });
+    if (scope.organizationId) q.andWhere('d.organization_id', scope.organizationId);
+    if (scope.documentIds?.length) q.whereIn('d.id', [...scope.documentIds]);
+    const rows = (await q) as { id: string; document_id: string; heading: string | null; text: string; embedding: string | number[]; title: string; visibility: string; organization_id: string | null }[];
+    return rows
+      .map((r) => ({ r, similarity: dot(vector!, typeof r.embedding === 'string' ? (JSON.parse(r.embedding) as number[]) : r.embedding) }))
+      .sort((a, b) => b.similarity - a.similarity)
+      .slice(0, FUSION_DEPTH)
+      .map(({ r, similarity }) => ({
+        documentId: r.document_id,
+        chunkId: r.id,
+        title: r.heading ? `${r.title} — ${r.heading}` : r.title,
+        snippet: escapeHtml(excerpt(r.text, 200)),
+        score: similarity,
+        similarity,
+        visibility: r.visibility === 'organization' && r.organization_id ? 'organization' : 'private',
+        organizationId: r.visibility === 'organization' ? r.organization_id : null,
+        text: r.text,
+      }));
   }
 
   private async chunks(
@@ -253,6 +342,7 @@ export class KnowledgeService {
     const words = mode === 'all' ? terms(query) : keywords(query);
     const found = await this.search.find(ctx.em, words, mode, { userId, orgIds, types: ['document'], organizationId, documentIds }, limit);
     return found.map(({ hit, text }) => ({
+      similarity: null,
       documentId: hit.documentId!,
       chunkId: hit.id,
       title: hit.title,
@@ -271,9 +361,12 @@ export class KnowledgeService {
   async retrieve(ctx: RequestContext, question: string, limit: number, scope?: { organizationId?: string; documentIds?: readonly string[] }, need: Requirement = 'rag:read'): Promise<KnowledgeHit[]> {
     const words = keywords(question);
     if (!words.length) return [];
-    const candidates = await this.chunks(ctx, question, 'any', limit * 4, scope?.organizationId, scope?.documentIds, need);
-    return candidates
+    const lexical = await this.chunks(ctx, question, 'any', this.embedder ? Math.max(limit * 4, FUSION_DEPTH) : limit * 4, scope?.organizationId, scope?.documentIds, need);
+    const { results } = await this.fuse(ctx, question, lexical, scope ?? {}, need);
+    // Relevant: at least half of the question's words, or (semantic lane) close in meaning.
+    return results
       .filter((c) => {
+        if ((c.similarity ?? 0) >= SEMANTIC_FLOOR) return true;
         const have = new Set(terms(`${c.title} ${c.text}`));
         return words.filter((w) => have.has(w)).length / words.length >= RELEVANCE_FLOOR;
       })

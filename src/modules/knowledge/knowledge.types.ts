@@ -63,6 +63,8 @@ export interface KnowledgeHit {
   organizationId: string | null;
   /** The chunk's whole text, for grounding. */
   text: string;
+  /** Cosine similarity to the query, when the semantic lane ranked it. */
+  similarity?: number | null;
 }
 
 @InputType()
@@ -127,7 +129,7 @@ export class KnowledgeSearchResultType {
   @Field(() => String)
   query!: string;
 
-  @Field(() => String, { description: 'lexical (full-text only).' })
+  @Field(() => String, { description: 'lexical (full-text only), or hybrid (full-text and vectors fused).' })
   mode!: string;
 
   @Field(() => [KnowledgeHitType])
