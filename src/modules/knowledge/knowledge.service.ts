@@ -254,7 +254,7 @@ export class KnowledgeService {
   async searchChunks(ctx: RequestContext, data: KnowledgeSearchData): Promise<{ query: string; mode: SearchMode; results: KnowledgeHit[] }> {
     const input = parseInput(knowledgeSearchSchema, data);
     const scope = { organizationId: input.organizationId ?? undefined, documentIds: input.documentIds ?? undefined };
-    const lexical = await this.chunks(ctx, input.query, 'all', this.embedder ? Math.max(input.limit, FUSION_DEPTH) : input.limit, scope.organizationId, scope.documentIds, 'rag:read');
+    const lexical = await this.chunks(ctx, input.query, 'exact', this.embedder ? Math.max(input.limit, FUSION_DEPTH) : input.limit, scope.organizationId, scope.documentIds, 'rag:read');
     const { mode, results } = await this.fuse(ctx, input.query, lexical, scope, 'rag:read');
     return { query: input.query, mode, results: results.slice(0, input.limit) };
   }
@@ -332,14 +332,14 @@ export class KnowledgeService {
   private async chunks(
     ctx: RequestContext,
     query: string,
-    mode: 'all' | 'any',
+    mode: 'exact' | 'any',
     limit: number,
     organizationId: string | undefined,
     documentIds: readonly string[] | undefined,
     need: Requirement,
   ): Promise<KnowledgeHit[]> {
     const { userId, orgIds } = await this.readableOrgs(ctx, need);
-    const words = mode === 'all' ? terms(query) : keywords(query);
+    const words = mode === 'exact' ? terms(query) : keywords(query);
     const found = await this.search.find(ctx.em, words, mode, { userId, orgIds, types: ['document'], organizationId, documentIds }, limit);
     return found.map(({ hit, text }) => ({
       similarity: null,

@@ -80,6 +80,9 @@ function excerpt(text: string, max: number): string {
   return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
+/** all: every word, the last as a prefix (search as you type); exact: every word as is; any: one of them. */
+type Mode = 'all' | 'exact' | 'any';
+
 interface Row {
   document_id: string | null;
   organization_id: string | null;
@@ -194,16 +197,16 @@ export class SearchService {
 
   /**
    * Ranked matches for `words` under `filter`, for other services (the knowledge base):
-   * `all` needs every word, `any` one of them.
+   * `all` and `exact` need every word (`all` takes the last as a prefix), `any` one of them.
    */
-  async find(em: EntityManager, words: string[], mode: 'all' | 'any', filter: Filter, limit: number, offset = 0): Promise<{ hit: SearchHit; text: string }[]> {
+  async find(em: EntityManager, words: string[], mode: Mode, filter: Filter, limit: number, offset = 0): Promise<{ hit: SearchHit; text: string }[]> {
     if (!words.length) return [];
     const rows = await this.query(em, words, mode, filter, limit, offset, 24);
     return rows.map((r) => ({ hit: this.hit(r, highlight), text: r.body }));
   }
 
   /** How many entries match, for other services. */
-  total(em: EntityManager, words: string[], mode: 'all' | 'any', filter: Filter): Promise<number> {
+  total(em: EntityManager, words: string[], mode: Mode, filter: Filter): Promise<number> {
     return words.length ? this.count(em, words, mode, filter) : Promise.resolve(0);
   }
 
@@ -270,17 +273,17 @@ export class SearchService {
    * FTS5: every word quoted (so nothing is syntax); `all` ANDs them, the last as a prefix
    * (search as you type) once it has three characters: shorter prefixes match too much to help.
    */
-  private ftsQuery(words: string[], mode: 'all' | 'any'): string {
+  private ftsQuery(words: string[], mode: Mode): string {
     const quoted = words.map((w) => `"${w.replaceAll('"', '""')}"`);
     if (mode === 'any') return quoted.join(' OR ');
-    if (words[words.length - 1]!.length >= 3) quoted[quoted.length - 1] += '*';
+    if (mode === 'all' && words[words.length - 1]!.length >= 3) quoted[quoted.length - 1] += '*';
     return quoted.join(' ');
   }
 
   /** tsquery from words that hold only letters and digits: safe to splice into to_tsquery. */
-  private tsQuery(words: string[], mode: 'all' | 'any'): string {
+  private tsQuery(words: string[], mode: Mode): string {
     if (mode === 'any') return words.join(' | ');
-    return words.map((w, i) => (i === words.length - 1 && w.length >= 3 ? `${w}:*` : w)).join(' & ');
+    return words.map((w, i) => (mode === 'all' && i === words.length - 1 && w.length >= 3 ? `${w}:*` : w)).join(' & ');
   }
 
   /**
@@ -288,7 +291,7 @@ export class SearchService {
    * the total from the same pass (a window count); SQLite's sorter makes snippets only for
    * the rows it returns, and FTS5 cannot rank inside a window query, so it counts apart.
    */
-  private async query(em: EntityManager, words: string[], mode: 'all' | 'any', filter: Filter, limit: number, offset: number, snippetWords: number): Promise<Row[]> {
+  private async query(em: EntityManager, words: string[], mode: Mode, filter: Filter, limit: number, offset: number, snippetWords: number): Promise<Row[]> {
     const conn = em.getConnection();
     const w = this.where(filter, 'e');
     if (this.driver === 'sqlite') {
@@ -320,7 +323,7 @@ export class SearchService {
     );
   }
 
-  private async count(em: EntityManager, words: string[], mode: 'all' | 'any', filter: Filter): Promise<number> {
+  private async count(em: EntityManager, words: string[], mode: Mode, filter: Filter): Promise<number> {
     const conn = em.getConnection();
     const w = this.where(filter, 'e');
     const rows =
