@@ -268,3 +268,22 @@ describe('semantic lane', () => {
     }
   });
 });
+
+describe('knowledge search filters', () => {
+  it('narrow to one organization or to named documents', async () => {
+    const org = await makeOrg(api, cast);
+    const t = { token: cast.member.accessToken };
+    const mine = await api.post('/api/knowledge/documents', { title: 'Mine', content: 'Kiwi birds cannot fly.' }, t);
+    const shared = await api.post('/api/knowledge/documents', { title: 'Shared', content: 'Kiwi fruit is rich in vitamin C.', visibility: 'organization', organization_id: org.id }, t);
+    await server.app.services.knowledge.drain();
+    const all = await api.post('/api/knowledge/search', { query: 'kiwi' }, t);
+    expect(all.body.results.map((r: { title: string }) => r.title).sort()).toEqual(['Mine', 'Shared']);
+    const inOrg = await api.post('/api/knowledge/search', { query: 'kiwi', organization_id: org.id }, t);
+    expect(inOrg.body.results.map((r: { document_id: string }) => r.document_id)).toEqual([shared.body.id]);
+    const named = await api.post('/api/knowledge/search', { query: 'kiwi', document_ids: [mine.body.id] }, t);
+    expect(named.body.results.map((r: { document_id: string }) => r.document_id)).toEqual([mine.body.id]);
+    const invalid = await api.post('/api/knowledge/search', { query: 'kiwi', document_ids: ['nope'] }, t);
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.detail.fields[0].loc).toEqual(['body', 'document_ids', 0]);
+  });
+});
