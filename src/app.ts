@@ -60,6 +60,10 @@ export async function buildApp(config: Config): Promise<App> {
   const root: ContextRoot = { em: orm.em, services: createServices(config, events), config, log };
   const interrupted = await root.services.knowledge.failInterrupted(orm.em.fork());
   if (interrupted) log.warn({ documents: interrupted }, 'documents left processing by a restart marked failed');
+  // Sessions that went silent while the server was down are settled at their last sign of life.
+  const settled = await root.services.live.sweep(orm.em.fork());
+  if (settled) log.info({ sessions: settled }, 'live sessions settled on start');
+  root.services.live.startSweeper(orm.em, log);
 
   server.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
@@ -120,6 +124,7 @@ export async function buildApp(config: Config): Promise<App> {
     config,
     close: () =>
       (closing ??= (async () => {
+        root.services.live.stopSweeper();
         await server.close();
         // A turn whose listener left is still writing its partial reply: let it finish.
         await root.services.conversations.drain();

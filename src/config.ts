@@ -63,6 +63,15 @@ export const envSchema = z.object({
   EMBEDDINGS_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   EMBEDDINGS_API_KEY: z.string().min(1).optional(),
   EMBEDDINGS_MODEL: z.string().min(1).default('text-embedding-3-small'),
+  LIVE_PLANS: z
+    .string()
+    .regex(/^\s*[a-z][a-z0-9_-]*:\d+\s*(,\s*[a-z][a-z0-9_-]*:\d+\s*)*$/, 'must be plan:seconds pairs, e.g. free:1800,pro:72000')
+    .default('free:1800,pro:72000'),
+  LIVE_MIN_START_SECONDS: z.coerce.number().int().min(0).default(10),
+  LIVE_HEARTBEAT_INTERVAL_SECONDS: z.coerce.number().int().positive().default(15),
+  LIVE_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(45),
+  LIVE_MAX_SESSION_SECONDS: z.coerce.number().int().positive().default(3600),
+  LIVE_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
   KNOWLEDGE_MAX_BYTES: z.coerce.number().int().positive().max(200 * 1024 * 1024).default(10 * 1024 * 1024),
 });
 
@@ -105,6 +114,15 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly shutdownTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly live: {
+    /** Monthly live entitlement in seconds, by plan. */
+    readonly plans: Readonly<Record<string, number>>;
+    readonly minStartSeconds: number;
+    readonly heartbeatIntervalSeconds: number;
+    readonly idleTimeoutSeconds: number;
+    readonly maxSessionSeconds: number;
+    readonly sweepIntervalMs: number;
+  };
   readonly knowledge: {
     readonly maxBytes: number;
     /** An OpenAI-compatible /embeddings endpoint: chunks get vectors and search fuses both rankings. */
@@ -175,6 +193,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    live: {
+      plans: Object.fromEntries(e.LIVE_PLANS.split(',').map((pair) => {
+        const [plan, seconds] = pair.trim().split(':');
+        return [plan!, Number(seconds)];
+      })),
+      minStartSeconds: e.LIVE_MIN_START_SECONDS,
+      heartbeatIntervalSeconds: e.LIVE_HEARTBEAT_INTERVAL_SECONDS,
+      idleTimeoutSeconds: e.LIVE_IDLE_TIMEOUT_SECONDS,
+      maxSessionSeconds: e.LIVE_MAX_SESSION_SECONDS,
+      sweepIntervalMs: e.LIVE_SWEEP_INTERVAL_MS,
+    },
     knowledge: {
       maxBytes: e.KNOWLEDGE_MAX_BYTES,
       embeddings: e.EMBEDDINGS_BASE_URL ? { baseUrl: e.EMBEDDINGS_BASE_URL.replace(/\/+$/, ''), apiKey: e.EMBEDDINGS_API_KEY ?? null, model: e.EMBEDDINGS_MODEL } : null,

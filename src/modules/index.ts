@@ -2,12 +2,13 @@ import { apiKeysModule } from './api-keys/index.js';
 import { authModule } from './auth/index.js';
 import { conversationsModule } from './conversations/index.js';
 import { knowledgeModule } from './knowledge/index.js';
+import { liveModule } from './live/index.js';
 import type { ModuleManifest } from './manifest.js';
 import { organizationsModule } from './organizations/index.js';
 import { usersModule } from './users/index.js';
 
 /** The one registration point: adding a domain is a folder and a line here. */
-export const modules: readonly ModuleManifest[] = [usersModule, authModule, organizationsModule, apiKeysModule, conversationsModule, knowledgeModule];
+export const modules: readonly ModuleManifest[] = [usersModule, authModule, organizationsModule, apiKeysModule, conversationsModule, knowledgeModule, liveModule];
 
 export const allEntities = modules.flatMap((m) => m.entities);
 export const allResolvers = modules.flatMap((m) => m.resolvers);

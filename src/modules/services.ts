@@ -4,6 +4,7 @@ import { ProviderRegistry } from './ai/providers/registry.js';
 import { ConversationsService } from './conversations/conversations.service.js';
 import { NotesService } from './conversations/notes.service.js';
 import { KnowledgeService } from './knowledge/knowledge.service.js';
+import { LiveService } from './live/live.service.js';
 import { SearchService } from './search/search.service.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { AuthService } from './auth/auth.service.js';
@@ -21,7 +22,8 @@ export function createServices(config: Config, events: EventBus) {
   const notes = new NotesService(search);
   const knowledge = new KnowledgeService(search, ai, config);
   const conversations = new ConversationsService(ai, search, knowledge, config);
-  return { events, auth, users, organizations, apiKeys, ai, search, conversations, notes, knowledge };
+  const live = new LiveService(config, search);
+  return { events, auth, users, organizations, apiKeys, ai, search, conversations, notes, knowledge, live };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,13 @@
+import type { ModuleManifest } from '../manifest.js';
+import { LiveSession } from './live-session.entity.js';
+import { LiveUsage } from './live-usage.entity.js';
+import { LiveResolver } from './live.resolver.js';
+import { liveRoutes } from './live.rest.js';
+import { LiveTranscript } from './transcript.entity.js';
+
+export const liveModule: ModuleManifest = {
+  name: 'live',
+  entities: [LiveSession, LiveUsage, LiveTranscript],
+  resolvers: [LiveResolver],
+  routes: liveRoutes,
+};

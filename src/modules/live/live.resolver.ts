@@ -1,0 +1,171 @@
+import { GraphQLDateTime } from 'graphql-scalars';
+import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import type { RequestContext } from '../../common/context.js';
+import { describeRequirement as need } from '../../common/scopes.js';
+import { LiveSession } from './live-session.entity.js';
+import type { SessionView } from './live.service.js';
+import type { LiveTranscript } from './transcript.entity.js';
+
+@ObjectType('LiveQuota')
+class LiveQuotaType {
+  @Field(() => String)
+  plan!: string;
+
+  @Field(() => GraphQLDateTime)
+  periodStart!: Date;
+
+  @Field(() => GraphQLDateTime)
+  periodEnd!: Date;
+
+  @Field(() => Int)
+  limitSeconds!: number;
+
+  @Field(() => Int)
+  usedSeconds!: number;
+
+  @Field(() => Int)
+  remainingSeconds!: number;
+
+  @Field(() => LiveSession, { nullable: true })
+  activeSession!: LiveSession | null;
+}
+
+@ObjectType('LiveSessionState')
+class LiveSessionState {
+  @Field(() => LiveSession)
+  session!: LiveSession;
+
+  @Field(() => Int, { description: 'Seconds of this session so far, or metered once ended.' })
+  usedSeconds!: number;
+
+  @Field(() => Int, { description: 'Seconds left in the monthly quota.' })
+  remainingSeconds!: number;
+
+  @Field(() => Int)
+  heartbeatIntervalSeconds!: number;
+
+  @Field(() => String, { nullable: true })
+  warning!: string | null;
+}
+
+@ObjectType('TranscriptTurn')
+class TranscriptTurnType {
+  @Field(() => String, { description: 'user or ai' })
+  role!: string;
+
+  @Field(() => String)
+  text!: string;
+
+  @Field(() => GraphQLDateTime)
+  timestamp!: string;
+}
+
+@ObjectType('LiveTranscript')
+class LiveTranscriptType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID, { nullable: true })
+  sessionId!: string | null;
+
+  @Field(() => GraphQLDateTime)
+  sessionStartedAt!: Date;
+
+  @Field(() => GraphQLDateTime)
+  sessionEndedAt!: Date;
+
+  @Field(() => [TranscriptTurnType])
+  transcripts!: TranscriptTurnType[];
+}
+
+@ObjectType('LiveTranscriptPage')
+class LiveTranscriptPage {
+  @Field(() => Int)
+  total!: number;
+
+  @Field(() => [LiveTranscriptType])
+  items!: LiveTranscriptType[];
+}
+
+@InputType()
+class TranscriptTurnInput {
+  @Field(() => String)
+  role!: string;
+
+  @Field(() => String)
+  text!: string;
+
+  @Field(() => String)
+  timestamp!: string;
+}
+
+@InputType()
+class SaveTranscriptInput {
+  @Field(() => String)
+  sessionStartedAt!: string;
+
+  @Field(() => String)
+  sessionEndedAt!: string;
+
+  @Field(() => [TranscriptTurnInput])
+  transcripts!: TranscriptTurnInput[];
+
+  @Field(() => ID, { nullable: true })
+  sessionId?: string | null;
+}
+
+const state = (v: SessionView, ctx: RequestContext): LiveSessionState => ({ ...v, heartbeatIntervalSeconds: ctx.config.live.heartbeatIntervalSeconds });
+const transcript = (t: LiveTranscript): LiveTranscriptType => ({ id: t.id, sessionId: t.sessionId, sessionStartedAt: t.sessionStartedAt, sessionEndedAt: t.sessionEndedAt, transcripts: t.turns });
+
+@Resolver()
+export class LiveResolver {
+  @Query(() => LiveQuotaType, { description: `This month's live entitlement, use and active session. ${need('live:read')}` })
+  liveQuota(@Ctx() ctx: RequestContext): Promise<LiveQuotaType> {
+    return ctx.services.live.quota(ctx);
+  }
+
+  @Mutation(() => LiveSessionState, { description: `Starts a voice or avatar session: one at a time, within the quota. ${need('live:write')}` })
+  async startLiveSession(
+    @Arg('sessionType', () => String) sessionType: string,
+    @Arg('language', () => String, { nullable: true }) language: string | null,
+    @Arg('avatarId', () => String, { nullable: true }) avatarId: string | null,
+    @Ctx() ctx: RequestContext,
+  ): Promise<LiveSessionState> {
+    return state(await ctx.services.live.start(ctx, { sessionType, language, avatarId }), ctx);
+  }
+
+  @Mutation(() => LiveSessionState, { description: `A sign of life; live_quota_exceeded once the quota is used up. ${need('live:write')}` })
+  async liveHeartbeat(@Arg('sessionId', () => ID) sessionId: string, @Ctx() ctx: RequestContext): Promise<LiveSessionState> {
+    return state(await ctx.services.live.heartbeat(ctx, { sessionId }), ctx);
+  }
+
+  @Mutation(() => LiveSessionState, { description: `Ends a session (idempotent). ${need('live:write')}` })
+  async endLiveSession(@Arg('sessionId', () => ID) sessionId: string, @Arg('reason', () => String, { nullable: true }) reason: string | null, @Ctx() ctx: RequestContext): Promise<LiveSessionState> {
+    return state(await ctx.services.live.end(ctx, { sessionId, reason }), ctx);
+  }
+
+  @Mutation(() => String, { description: `The name the AI calls you by. ${need('live:write')}` })
+  setLiveNickname(@Arg('nickname', () => String) nickname: string, @Ctx() ctx: RequestContext): Promise<string> {
+    return ctx.services.live.setNickname(ctx, { nickname });
+  }
+
+  @Mutation(() => LiveTranscriptType, { description: `Saves a live transcript. ${need('bearer')}` })
+  async saveLiveTranscript(@Arg('input', () => SaveTranscriptInput) input: SaveTranscriptInput, @Ctx() ctx: RequestContext): Promise<LiveTranscriptType> {
+    return transcript(await ctx.services.live.saveTranscript(ctx, input));
+  }
+
+  @Query(() => LiveTranscriptPage, { description: `Your transcripts, newest first. ${need('live:read')}` })
+  async liveTranscripts(
+    @Ctx() ctx: RequestContext,
+    @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
+    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+  ): Promise<LiveTranscriptPage> {
+    const page = await ctx.services.live.transcripts(ctx, { limit, offset });
+    return { total: page.total, items: page.items.map(transcript) };
+  }
+
+  @Query(() => LiveTranscriptType, { description: need('live:read') })
+  async liveTranscript(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<LiveTranscriptType> {
+    return transcript(await ctx.services.live.transcript(ctx, id));
+  }
+}

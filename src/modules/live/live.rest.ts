@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import type { RequestContext } from '../../common/context.js';
+import { pageSchema } from '../../common/pagination.js';
+import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
+import type { LiveTranscript } from './transcript.entity.js';
+import { nicknameSchema, sessionRefSchema, startSchema, transcriptSchema, type Quota, type SessionView, type StartData, type TranscriptData } from './live.service.js';
+
+/** `LiveSessionResponse` of the contract, plus a quota warning. */
+export const liveSessionSchema = z.object({
+  session_id: z.string(),
+  session_type: z.enum(['voice', 'avatar']),
+  status: z.enum(['active', 'ended']),
+  started_at: z.iso.datetime(),
+  last_heartbeat_at: z.iso.datetime(),
+  ended_at: z.iso.datetime().nullable(),
+  used_seconds: z.number().int(),
+  remaining_seconds: z.number().int(),
+  heartbeat_interval_seconds: z.number().int(),
+  end_reason: z.string().nullable(),
+  realtime_url: z.string().nullable(),
+  realtime_token: z.string().nullable(),
+  warning: z.string().nullable(),
+});
+
+const toSession = (v: SessionView, ctx: RequestContext): z.infer<typeof liveSessionSchema> => ({
+  session_id: v.session.id,
+  session_type: v.session.sessionType,
+  status: v.session.status,
+  started_at: v.session.startedAt.toISOString(),
+  last_heartbeat_at: v.session.lastSeenAt.toISOString(),
+  ended_at: v.session.endedAt?.toISOString() ?? null,
+  used_seconds: v.usedSeconds,
+  remaining_seconds: v.remainingSeconds,
+  heartbeat_interval_seconds: ctx.config.live.heartbeatIntervalSeconds,
+  end_reason: v.session.endReason,
+  // The realtime socket is not served yet: nothing to connect to.
+  realtime_url: null,
+  realtime_token: null,
+  warning: v.warning,
+});
+
+const quotaSchema = z.object({
+  plan: z.string(),
+  period_start: z.iso.datetime(),
+  period_end: z.iso.datetime(),
+  limit_seconds: z.number().int(),
+  used_seconds: z.number().int(),
+  remaining_seconds: z.number().int(),
+  active_session_id: z.string().nullable(),
+});
+const toQuota = (q: Quota): z.infer<typeof quotaSchema> => ({
+  plan: q.plan,
+  period_start: q.periodStart.toISOString(),
+  period_end: q.periodEnd.toISOString(),
+  limit_seconds: q.limitSeconds,
+  used_seconds: q.usedSeconds,
+  remaining_seconds: q.remainingSeconds,
+  active_session_id: q.activeSession?.id ?? null,
+});
+
+const turnSchema = z.object({ role: z.enum(['user', 'ai']), text: z.string(), timestamp: z.iso.datetime() });
+const summarySchema = z.object({
+  id: z.string(),
+  session_id: z.string().nullable(),
+  session_started_at: z.iso.datetime(),
+  session_ended_at: z.iso.datetime(),
+  duration_seconds: z.number().int(),
+  turn_count: z.number().int(),
+  preview: z.string(),
+});
+const transcriptResponseSchema = summarySchema.extend({ transcripts: z.array(turnSchema) });
+const toSummary = (t: LiveTranscript): z.infer<typeof summarySchema> => ({
+  id: t.id,
+  session_id: t.sessionId,
+  session_started_at: t.sessionStartedAt.toISOString(),
+  session_ended_at: t.sessionEndedAt.toISOString(),
+  duration_seconds: Math.round((t.sessionEndedAt.getTime() - t.sessionStartedAt.getTime()) / 1000),
+  turn_count: t.turns.length,
+  preview: (t.turns[0]?.text ?? '').slice(0, 120),
+});
+const toTranscript = (t: LiveTranscript) => ({ ...toSummary(t), transcripts: t.turns });
+
+const tag = 'Xentree Live';
+
+export const liveRoutes: RestRoute[] = [
+  defineRoute({
+    method: 'GET',
+    path: '/api/live/quota',
+    operationId: 'liveQuota',
+    summary: "This month's live entitlement, use and active session",
+    tag,
+    auth: 'live:read',
+    handler: (ctx) => ctx.services.live.quota(ctx),
+    response: { status: 200, description: 'LiveQuotaResponse', schema: quotaSchema, serialize: toQuota },
+  }),
+  defineRoute({
+    method: 'PATCH',
+    path: '/api/live/nickname',
+    operationId: 'setLiveNickname',
+    summary: 'The name the AI calls you by',
+    tag,
+    auth: 'live:write',
+    body: { schema: nicknameSchema, required: true },
+    handler: (ctx, { body }) => ctx.services.live.setNickname(ctx, body),
+    response: { status: 200, description: '{nickname}', schema: z.object({ nickname: z.string() }), serialize: (nickname) => ({ nickname }) },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/live/session/start',
+    operationId: 'startLiveSession',
+    summary: 'Start a voice or avatar session',
+    description: 'One active session per user (409 with active_session_id). Too little quota left: 429 live_quota_exceeded with Retry-After (seconds to the next month).',
+    tag,
+    auth: 'live:write',
+    body: { schema: startSchema, required: true },
+    handler: (ctx, { body }) => ctx.services.live.start(ctx, body as StartData),
+    response: { status: 201, description: 'LiveSessionResponse', schema: liveSessionSchema, serialize: toSession },
+    errors: ['live_quota_exceeded', 'conflict'],
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/live/session/heartbeat',
+    operationId: 'liveHeartbeat',
+    summary: 'A sign of life; answers the meter',
+    description: 'When the quota runs out the server ends the session (end_reason quota_exceeded) and answers 429 live_quota_exceeded.',
+    tag,
+    auth: 'live:write',
+    body: { schema: sessionRefSchema.pick({ sessionId: true }), required: true },
+    handler: (ctx, { body }) => ctx.services.live.heartbeat(ctx, body),
+    response: { status: 200, description: 'LiveSessionResponse', schema: liveSessionSchema, serialize: toSession },
+    errors: ['not_found', 'conflict', 'live_quota_exceeded'],
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/live/session/end',
+    operationId: 'endLiveSession',
+    summary: 'End a session (idempotent); answers the final summary',
+    tag,
+    auth: 'live:write',
+    body: { schema: sessionRefSchema, required: true },
+    handler: (ctx, { body }) => ctx.services.live.end(ctx, body),
+    response: { status: 200, description: 'LiveSessionResponse', schema: liveSessionSchema, serialize: toSession },
+    errors: ['not_found'],
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/live/transcripts',
+    operationId: 'saveLiveTranscript',
+    summary: 'Save the transcript of a live session',
+    description: 'Turns are sorted by time and must fall inside the session window. Bearer only.',
+    tag,
+    auth: 'bearer',
+    body: { schema: transcriptSchema, required: true, maxBytes: () => 8 * 1024 * 1024 },
+    handler: (ctx, { body }) => ctx.services.live.saveTranscript(ctx, body as TranscriptData),
+    response: { status: 201, description: 'LiveTranscriptResponse', schema: transcriptResponseSchema, serialize: toTranscript },
+    errors: ['not_found'],
+  }),
+  defineListRoute({
+    method: 'GET',
+    path: '/api/live/transcripts',
+    operationId: 'listLiveTranscripts',
+    summary: 'Your transcripts, newest first',
+    tag,
+    auth: 'live:read',
+    query: pageSchema,
+    handler: (ctx, { query }) => ctx.services.live.transcripts(ctx, query),
+    response: { status: 200, description: 'LiveTranscriptSummary[]', schema: summarySchema, serialize: toSummary },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/live/transcripts/{transcript_id}',
+    operationId: 'getLiveTranscript',
+    summary: 'One transcript',
+    tag,
+    auth: 'live:read',
+    handler: (ctx, { params }) => ctx.services.live.transcript(ctx, params.transcript_id!),
+    response: { status: 200, description: 'LiveTranscriptResponse', schema: transcriptResponseSchema, serialize: toTranscript },
+    errors: ['not_found'],
+  }),
+];

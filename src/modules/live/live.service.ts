@@ -1,0 +1,339 @@
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import { z } from 'zod';
+import { authorize, requireUser } from '../../common/access.js';
+import type { RequestContext } from '../../common/context.js';
+import { AppError } from '../../common/errors.js';
+import { isId } from '../../common/ids.js';
+import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
+import { parseInput, str, type Unchecked } from '../../common/validation.js';
+import type { Config } from '../../config.js';
+import type { SearchService } from '../search/search.service.js';
+import { User } from '../users/user.entity.js';
+import { LiveSession } from './live-session.entity.js';
+import { LiveUsage } from './live-usage.entity.js';
+import { LiveTranscript, type TranscriptTurn } from './transcript.entity.js';
+
+export const startSchema = z.object({
+  sessionType: z.enum(['voice', 'avatar'], { error: 'must be voice or avatar' }),
+  language: str().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en"').nullish(),
+  avatarId: str().max(64).regex(/^[A-Za-z0-9_-]+$/, 'may contain letters, digits, _ and -').nullish(),
+});
+export const sessionRefSchema = z.object({ sessionId: str().uuid('must be an id'), reason: str().max(32).regex(/^[a-z_]+$/, 'must be lower_snake_case').nullish() });
+export const nicknameSchema = z.object({
+  nickname: str()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(50, 'must be at most 50 characters')
+    .regex(/^[\p{L}\p{N}][\p{L}\p{N} .'_-]*$/u, 'may contain letters, digits, spaces and . \' _ -'),
+});
+export const MAX_TURNS = 2000;
+export const transcriptSchema = z
+  .object({
+    sessionStartedAt: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }).transform((s) => new Date(s)),
+    sessionEndedAt: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }).transform((s) => new Date(s)),
+    transcripts: z
+      .array(
+        z.object({
+          role: z.enum(['user', 'ai'], { error: 'must be user or ai' }),
+          text: str().max(10_000, 'must be at most 10000 characters').refine((t) => !t.includes('\u0000'), 'must not contain NUL characters'),
+          timestamp: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }),
+        }),
+        { error: 'must be a list of {role, text, timestamp}' },
+      )
+      .max(MAX_TURNS, `at most ${MAX_TURNS} turns`),
+    sessionId: str().uuid('must be an id').nullish(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.sessionEndedAt < v.sessionStartedAt) ctx.addIssue({ code: 'custom', path: ['sessionEndedAt'], message: 'must not be before session_started_at' });
+    if (v.sessionEndedAt.getTime() - v.sessionStartedAt.getTime() > 24 * 3600_000) ctx.addIssue({ code: 'custom', path: ['sessionEndedAt'], message: 'a session lasts at most 24 hours' });
+    // A little clock skew between client and server is tolerated at both ends.
+    const from = v.sessionStartedAt.getTime() - 5000;
+    const to = v.sessionEndedAt.getTime() + 5000;
+    v.transcripts.forEach((t, i) => {
+      const at = Date.parse(t.timestamp);
+      if (at < from || at > to) ctx.addIssue({ code: 'custom', path: ['transcripts', i, 'timestamp'], message: 'is outside the session window' });
+    });
+  });
+
+export type StartData = Unchecked<typeof startSchema>;
+export type TranscriptData = Unchecked<typeof transcriptSchema>;
+
+/** The first instant of the UTC calendar month of `d`. */
+export const periodOf = (d: Date): Date => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
+export const nextPeriod = (d: Date): Date => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1));
+
+export interface Quota {
+  plan: string;
+  periodStart: Date;
+  periodEnd: Date;
+  limitSeconds: number;
+  usedSeconds: number;
+  remainingSeconds: number;
+  activeSession: LiveSession | null;
+}
+
+export interface SessionView {
+  session: LiveSession;
+  /** Seconds of this session so far (or metered, once ended). */
+  usedSeconds: number;
+  /** Seconds left in the whole monthly quota. */
+  remainingSeconds: number;
+  warning: string | null;
+}
+
+/**
+ * Live sessions metered by the server's clock. Heartbeats only record a sign of life;
+ * seconds are counted once, when a session ends (by the client, the sweeper, the quota or
+ * the length limit), by a conditional update that exactly one of any racing enders wins.
+ */
+export class LiveService {
+  private sweeper: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly config: Config,
+    private readonly search: SearchService,
+  ) {}
+
+  private limitFor(plan: string): number {
+    const plans = this.config.live.plans;
+    return plans[plan] ?? plans.free ?? 0;
+  }
+
+  private async settledUsage(em: EntityManager, userId: string, period: Date): Promise<number> {
+    const row = await em.findOne(LiveUsage, { user: userId, periodStart: period });
+    return row?.usedSeconds ?? 0;
+  }
+
+  private quotaExceeded(now: Date): AppError {
+    const retry = Math.max(1, Math.ceil((nextPeriod(now).getTime() - now.getTime()) / 1000));
+    return new AppError('live_quota_exceeded', 'Your live minutes for this month are used up', { retry_after_seconds: retry }, { 'retry-after': String(retry) });
+  }
+
+  /**
+   * The caller's plan, this month's entitlement and use, and the active session.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (live:read)
+   */
+  async quota(ctx: RequestContext): Promise<Quota> {
+    const p = authorize(ctx, 'live:read');
+    return this.quotaOf(ctx.em, p.userId, new Date());
+  }
+
+  private async quotaOf(em: EntityManager, userId: string, now: Date): Promise<Quota> {
+    const user = await em.findOneOrFail(User, { id: userId });
+    const period = periodOf(now);
+    const limit = this.limitFor(user.plan);
+    const settled = await this.settledUsage(em, userId, period);
+    const active = await em.findOne(LiveSession, { activeUserId: userId });
+    const running = active && active.periodStart.getTime() === period.getTime() ? Math.floor((now.getTime() - active.startedAt.getTime()) / 1000) : 0;
+    const used = Math.min(limit, settled + Math.max(0, running));
+    return { plan: user.plan, periodStart: period, periodEnd: nextPeriod(now), limitSeconds: limit, usedSeconds: used, remainingSeconds: Math.max(0, limit - used), activeSession: active };
+  }
+
+  /**
+   * Starts a session. One active session per user; too little quota left answers 429.
+   * @throws live_quota_exceeded (429, Retry-After), conflict (409, active_session_id), validation_error
+   */
+  async start(ctx: RequestContext, data: StartData): Promise<SessionView> {
+    const p = authorize(ctx, 'live:write');
+    const input = parseInput(startSchema, data);
+    const now = new Date();
+    await this.sweep(ctx.em.fork(), { userId: p.userId });
+    const q = await this.quotaOf(ctx.em, p.userId, now);
+    if (q.activeSession) throw new AppError('conflict', 'You already have an active live session', { active_session_id: q.activeSession.id });
+    if (q.remainingSeconds < Math.max(1, this.config.live.minStartSeconds)) throw this.quotaExceeded(now);
+    const session = ctx.em.create(LiveSession, {
+      user: ctx.em.getReference(User, p.userId),
+      activeUserId: p.userId,
+      sessionType: input.sessionType,
+      language: input.language ?? null,
+      avatarId: input.avatarId ?? null,
+      startedAt: now,
+      lastSeenAt: now,
+      periodStart: periodOf(now),
+    });
+    try {
+      await ctx.em.flush();
+    } catch (e) {
+      if (!(e instanceof UniqueConstraintViolationException)) throw e;
+      const active = await ctx.em.fork().findOne(LiveSession, { activeUserId: p.userId });
+      throw new AppError('conflict', 'You already have an active live session', { active_session_id: active?.id ?? null });
+    }
+    return { session, usedSeconds: 0, remainingSeconds: q.remainingSeconds, warning: null };
+  }
+
+  private async owned(ctx: RequestContext, id: string, need: 'live:read' | 'live:write'): Promise<LiveSession> {
+    const p = authorize(ctx, need);
+    const s = isId(id) ? await ctx.em.findOne(LiveSession, { id, user: p.userId }) : null;
+    if (!s) throw AppError.notFound('Live session');
+    return s;
+  }
+
+  /**
+   * Records a sign of life and reports the meter. When the quota is used up the server ends
+   * the session itself and answers live_quota_exceeded.
+   * @throws not_found, conflict (already ended), live_quota_exceeded
+   */
+  async heartbeat(ctx: RequestContext, data: Unchecked<typeof sessionRefSchema>): Promise<SessionView> {
+    const { sessionId } = parseInput(sessionRefSchema, data);
+    const s = await this.owned(ctx, sessionId, 'live:write');
+    const now = new Date();
+    if (s.status === 'ended') throw new AppError('conflict', `This session has ended (${s.endReason})`, { end_reason: s.endReason });
+    await ctx.em.nativeUpdate(LiveSession, { id: s.id, status: 'active' }, { lastSeenAt: now });
+    const q = await this.quotaOf(ctx.em, s.user.id, now);
+    const elapsed = Math.floor((now.getTime() - s.startedAt.getTime()) / 1000);
+    if (q.remainingSeconds <= 0) {
+      await this.settle(ctx.em, s.id, 'quota_exceeded', now);
+      throw this.quotaExceeded(now);
+    }
+    if (elapsed >= this.config.live.maxSessionSeconds) {
+      const ended = await this.settle(ctx.em, s.id, 'max_duration', now);
+      return this.view(ctx.em, ended, now);
+    }
+    const fresh = await ctx.em.findOneOrFail(LiveSession, { id: s.id }, { refresh: true });
+    return { session: fresh, usedSeconds: elapsed, remainingSeconds: q.remainingSeconds, warning: q.remainingSeconds < 60 ? `Less than a minute of live time left (${q.remainingSeconds} s)` : null };
+  }
+
+  /**
+   * Ends a session; ending an ended session answers its summary again.
+   * @throws not_found, validation_error
+   */
+  async end(ctx: RequestContext, data: Unchecked<typeof sessionRefSchema>): Promise<SessionView> {
+    const { sessionId, reason } = parseInput(sessionRefSchema, data);
+    const s = await this.owned(ctx, sessionId, 'live:write');
+    const now = new Date();
+    const ended = s.status === 'ended' ? s : await this.settle(ctx.em, s.id, reason ?? 'client', now);
+    return this.view(ctx.em, ended, now);
+  }
+
+  private async view(em: EntityManager, s: LiveSession, now: Date): Promise<SessionView> {
+    const q = await this.quotaOf(em, s.user.id, now);
+    const used = s.usedSeconds ?? Math.floor((now.getTime() - s.startedAt.getTime()) / 1000);
+    return { session: s, usedSeconds: used, remainingSeconds: q.remainingSeconds, warning: null };
+  }
+
+  /**
+   * Ends a session once: metered in whole seconds from its start to `endAt`, within what is
+   * left of the quota and the longest session allowed. Of racing enders exactly one writes;
+   * the others get the session as that one left it.
+   */
+  async settle(em: EntityManager, sessionId: string, reason: string, endAt: Date): Promise<LiveSession> {
+    return em.fork().transactional(async (tx) => {
+      const s = await tx.findOneOrFail(LiveSession, { id: sessionId });
+      if (s.status === 'ended') return s;
+      const user = await tx.findOneOrFail(User, { id: s.user.id });
+      const left = Math.max(0, this.limitFor(user.plan) - (await this.settledUsage(tx, s.user.id, s.periodStart)));
+      const raw = Math.max(0, Math.floor((endAt.getTime() - s.startedAt.getTime()) / 1000));
+      const metered = Math.min(raw, left, this.config.live.maxSessionSeconds);
+      const won = await tx.nativeUpdate(
+        LiveSession,
+        { id: s.id, status: 'active' },
+        // Cut short by the quota or the length limit, the session ends where the meter stopped.
+        { status: 'ended', endedAt: metered < raw ? new Date(s.startedAt.getTime() + metered * 1000) : endAt, endReason: reason, usedSeconds: metered, activeUserId: null },
+      );
+      if (won !== 1) return tx.findOneOrFail(LiveSession, { id: s.id }, { refresh: true });
+      const conn = tx.getConnection();
+      const updated = await conn.execute('update live_usage set used_seconds = used_seconds + ? where user_id = ? and period_start = ?', [metered, s.user.id, this.config.db.driver === 'sqlite' ? s.periodStart.getTime() : s.periodStart], 'run', tx.getTransactionContext());
+      const changed = (updated as { affectedRows?: number; changes?: number }).affectedRows ?? (updated as { changes?: number }).changes ?? 0;
+      if (!changed) {
+        tx.create(LiveUsage, { user: tx.getReference(User, s.user.id), periodStart: s.periodStart, usedSeconds: metered });
+        await tx.flush();
+      }
+      return tx.findOneOrFail(LiveSession, { id: s.id }, { refresh: true });
+    });
+  }
+
+  /**
+   * Ends what must end: sessions silent past the idle timeout (metered to their last sign of
+   * life), past the longest session, or past the quota. Safe to run from several places at once.
+   */
+  async sweep(em: EntityManager, only: { userId?: string } = {}): Promise<number> {
+    const now = Date.now();
+    const active = await em.find(LiveSession, { status: 'active', ...(only.userId ? { user: only.userId } : {}) });
+    let ended = 0;
+    for (const s of active) {
+      const idleSince = now - s.lastSeenAt.getTime();
+      const age = now - s.startedAt.getTime();
+      if (idleSince > this.config.live.idleTimeoutSeconds * 1000) {
+        await this.settle(em, s.id, 'idle', s.lastSeenAt);
+        ended++;
+      } else if (age >= this.config.live.maxSessionSeconds * 1000) {
+        await this.settle(em, s.id, 'max_duration', new Date(s.startedAt.getTime() + this.config.live.maxSessionSeconds * 1000));
+        ended++;
+      } else {
+        const q = await this.quotaOf(em, s.user.id, new Date(now));
+        if (q.remainingSeconds <= 0) {
+          await this.settle(em, s.id, 'quota_exceeded', new Date(now));
+          ended++;
+        }
+      }
+    }
+    return ended;
+  }
+
+  /** Runs the sweep on a timer; every process may run one (settlement is race-safe). */
+  startSweeper(em: EntityManager, log: { error(o: object, m: string): void }): void {
+    this.sweeper = setInterval(() => {
+      this.sweep(em.fork()).catch((err: unknown) => log.error({ err }, 'live sweep failed'));
+    }, this.config.live.sweepIntervalMs);
+    this.sweeper.unref();
+  }
+
+  stopSweeper(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+  }
+
+  /**
+   * Sets the name the AI calls the user by.
+   * @throws validation_error, INSUFFICIENT_API_KEY_SCOPE (live:write)
+   */
+  async setNickname(ctx: RequestContext, data: Unchecked<typeof nicknameSchema>): Promise<string> {
+    const p = authorize(ctx, 'live:write');
+    const { nickname } = parseInput(nicknameSchema, data);
+    const user = await ctx.em.findOneOrFail(User, { id: p.userId });
+    user.nickname = nickname;
+    await ctx.em.flush();
+    return nickname;
+  }
+
+  /**
+   * Stores a transcript (bearer only, as documented): turns sorted by time, inside the
+   * session window, and indexed for search in the same transaction.
+   * @throws forbidden (API key), validation_error, not_found (session of someone else)
+   */
+  async saveTranscript(ctx: RequestContext, data: TranscriptData): Promise<LiveTranscript> {
+    const { userId } = requireUser(ctx);
+    const input = parseInput(transcriptSchema, data);
+    if (input.sessionId) await this.owned(ctx, input.sessionId, 'live:write');
+    const turns: TranscriptTurn[] = [...input.transcripts]
+      .map((t) => ({ role: t.role, text: t.text, timestamp: new Date(t.timestamp).toISOString() }))
+      .sort((a, b) => a.timestamp.localeCompare(b.timestamp));
+    return ctx.em.transactional(async (tx) => {
+      const t = tx.create(LiveTranscript, { user: tx.getReference(User, userId), sessionId: input.sessionId ?? null, sessionStartedAt: input.sessionStartedAt, sessionEndedAt: input.sessionEndedAt, turns });
+      const body = turns.map((x) => `${x.role === 'ai' ? 'AI' : 'You'}: ${x.text}`).join('\n');
+      if (body) await this.search.index(tx, { userId, type: 'transcript', sourceId: t.id, title: `Live session ${input.sessionStartedAt.toISOString().slice(0, 16).replace('T', ' ')}`, body, createdAt: input.sessionStartedAt });
+      return t;
+    });
+  }
+
+  /**
+   * The caller's transcripts, newest first.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (live:read), validation_error
+   */
+  async transcripts(ctx: RequestContext, args: PageArgs = {}): Promise<Page<LiveTranscript>> {
+    const p = authorize(ctx, 'live:read');
+    const { limit, offset } = parseInput(pageSchema, args);
+    const [items, total] = await ctx.em.findAndCount(LiveTranscript, { user: p.userId }, { orderBy: { sessionStartedAt: 'desc', id: 'desc' }, limit, offset });
+    return { items, total };
+  }
+
+  /**
+   * @throws not_found (also someone else's), INSUFFICIENT_API_KEY_SCOPE (live:read)
+   */
+  async transcript(ctx: RequestContext, id: string): Promise<LiveTranscript> {
+    const p = authorize(ctx, 'live:read');
+    const t = isId(id) ? await ctx.em.findOne(LiveTranscript, { id, user: p.userId }) : null;
+    if (!t) throw AppError.notFound('Transcript');
+    return t;
+  }
+}

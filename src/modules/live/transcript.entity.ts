@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import { DateTimeType, Entity, Index, JsonType, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { User } from '../users/user.entity.js';
+
+export interface TranscriptTurn {
+  role: 'user' | 'ai';
+  text: string;
+  timestamp: string;
+}
+
+/** The turns of a live conversation, as the documented payload describes them. */
+@Entity({ tableName: 'live_transcripts' })
+@Index({ name: 'live_transcripts_user_started_index', properties: ['user', 'sessionStartedAt'] })
+export class LiveTranscript {
+  [OptionalProps]?: 'createdAt' | 'sessionId';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => User, { deleteRule: 'cascade', index: false })
+  user!: User;
+
+  @Property({ type: 'uuid', nullable: true })
+  sessionId: string | null = null;
+
+  @Property({ type: DateTimeType })
+  sessionStartedAt!: Date;
+
+  @Property({ type: DateTimeType })
+  sessionEndedAt!: Date;
+
+  @Property({ type: JsonType })
+  turns!: TranscriptTurn[];
+
+  @Property({ type: DateTimeType })
+  createdAt: Date = new Date();
+}

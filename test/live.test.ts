@@ -1,0 +1,201 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUp } from './helpers/factories.js';
+import { restClient, type RestClient } from './helpers/http.js';
+import { makeCast, makeKey, makeOrg } from './helpers/orgs.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+let api: RestClient;
+
+beforeAll(async () => {
+  server = await startServer();
+  api = restClient(server.url);
+});
+afterAll(() => server.close());
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const usageRows = async (s: TestServer, userId: string) =>
+  Number(((await s.app.orm.em.fork().getConnection().execute('select coalesce(sum(used_seconds), 0) as n from live_usage where user_id = ?', [userId]))[0] as { n: number }).n);
+
+describe('live sessions', () => {
+  it('start, heartbeat and end, one active session at a time, metered by the server', async () => {
+    const u = await signUp(api);
+    const t = { token: u.accessToken };
+    const quota = await api.get('/api/live/quota', t);
+    expect(quota.body).toMatchObject({ plan: 'free', limit_seconds: 1800, used_seconds: 0, remaining_seconds: 1800, active_session_id: null });
+    expect(quota.body.period_start).toMatch(/^\d{4}-\d\d-01T00:00:00.000Z$/);
+
+    const start = await api.post('/api/live/session/start', { session_type: 'voice', language: 'en' }, t);
+    expect(start.status).toBe(201);
+    expect(start.body).toMatchObject({ session_type: 'voice', status: 'active', used_seconds: 0, remaining_seconds: 1800, heartbeat_interval_seconds: 15, end_reason: null, ended_at: null });
+    const id = start.body.session_id;
+    const again = await api.post('/api/live/session/start', { session_type: 'avatar' }, t);
+    expect(again.status).toBe(409);
+    expect(again.body.detail).toMatchObject({ error: 'conflict', active_session_id: id });
+    expect((await api.get('/api/live/quota', t)).body.active_session_id).toBe(id);
+
+    await sleep(1100);
+    const beat = await api.post('/api/live/session/heartbeat', { session_id: id }, t);
+    expect(beat.status).toBe(200);
+    expect(beat.body.used_seconds).toBe(1);
+    expect(beat.body.remaining_seconds).toBe(1799);
+    expect(beat.body.warning).toBeNull();
+
+    const end = await api.post('/api/live/session/end', { session_id: id }, t);
+    expect(end.body).toMatchObject({ status: 'ended', end_reason: 'client', used_seconds: 1 });
+    const twice = await api.post('/api/live/session/end', { session_id: id, reason: 'other' }, t);
+    expect(twice.body).toMatchObject({ status: 'ended', end_reason: 'client', used_seconds: 1 });
+    expect((await api.post('/api/live/session/heartbeat', { session_id: id }, t)).status).toBe(409);
+    expect((await api.get('/api/live/quota', t)).body).toMatchObject({ used_seconds: 1, remaining_seconds: 1799, active_session_id: null });
+    expect(await usageRows(server, u.user.id)).toBe(1);
+  });
+
+  it('validates input and hides other people\'s sessions', async () => {
+    const u = await signUp(api);
+    const other = await signUp(api);
+    const bad = await api.post('/api/live/session/start', { session_type: 'hologram' }, { token: u.accessToken });
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail.fields[0]).toEqual({ loc: ['body', 'session_type'], message: 'must be voice or avatar' });
+    const s = await api.post('/api/live/session/start', { session_type: 'avatar' }, { token: u.accessToken });
+    for (const path of ['/api/live/session/heartbeat', '/api/live/session/end']) {
+      const res = await api.post(path, { session_id: s.body.session_id }, { token: other.accessToken });
+      expect(res.status, path).toBe(404);
+    }
+    expect((await api.post('/api/live/session/end', { session_id: s.body.session_id }, { token: u.accessToken })).status).toBe(200);
+  });
+
+  it('refuses to start, and ends a running session, when the quota is used up', async () => {
+    const s = await startServer({ LIVE_PLANS: 'free:2', LIVE_MIN_START_SECONDS: '1', LIVE_SWEEP_INTERVAL_MS: '60000' });
+    try {
+      const c = restClient(s.url);
+      const u = await signUp(c);
+      const t = { token: u.accessToken };
+      const start = await c.post('/api/live/session/start', { session_type: 'voice' }, t);
+      expect(start.body.remaining_seconds).toBe(2);
+      await sleep(1100);
+      const warn = await c.post('/api/live/session/heartbeat', { session_id: start.body.session_id }, t);
+      expect(warn.body.warning).toMatch(/Less than a minute/);
+      await sleep(1200);
+      const over = await c.post('/api/live/session/heartbeat', { session_id: start.body.session_id }, t);
+      expect(over.status).toBe(429);
+      expect(over.body.detail.error).toBe('live_quota_exceeded');
+      expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+      const ended = await c.post('/api/live/session/end', { session_id: start.body.session_id }, t);
+      expect(ended.body).toMatchObject({ status: 'ended', end_reason: 'quota_exceeded', used_seconds: 2 });
+      const refused = await c.post('/api/live/session/start', { session_type: 'voice' }, t);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toBeTruthy();
+      expect(await usageRows(s, u.user.id)).toBe(2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('sweeps a silent session, metered only to its last sign of life', async () => {
+    const s = await startServer({ LIVE_IDLE_TIMEOUT_SECONDS: '2', LIVE_SWEEP_INTERVAL_MS: '150' });
+    try {
+      const c = restClient(s.url);
+      const u = await signUp(c);
+      const t = { token: u.accessToken };
+      const start = await c.post('/api/live/session/start', { session_type: 'voice' }, t);
+      await sleep(1100);
+      expect((await c.post('/api/live/session/heartbeat', { session_id: start.body.session_id }, t)).status).toBe(200);
+      await sleep(2600);
+      const q = await c.get('/api/live/quota', t);
+      expect(q.body.active_session_id).toBeNull();
+      const ended = await c.post('/api/live/session/end', { session_id: start.body.session_id }, t);
+      expect(ended.body).toMatchObject({ end_reason: 'idle', used_seconds: 1 });
+      expect(await usageRows(s, u.user.id)).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('meters exactly under 50 parallel heartbeats and an end racing a sweep', async () => {
+    const s = await startServer({ LIVE_IDLE_TIMEOUT_SECONDS: '1', LIVE_SWEEP_INTERVAL_MS: '60000' });
+    try {
+      const c = restClient(s.url);
+      const u = await signUp(c);
+      const t = { token: u.accessToken };
+      const start = await c.post('/api/live/session/start', { session_type: 'voice' }, t);
+      const id = start.body.session_id;
+      await sleep(1100);
+      const beats = await Promise.all(Array.from({ length: 50 }, () => c.post('/api/live/session/heartbeat', { session_id: id }, t)));
+      expect(beats.every((b) => b.status === 200)).toBe(true);
+      await sleep(1300);
+      // Silent past the idle timeout: the client's end and the sweeper race to settle it.
+      const [end] = await Promise.all([c.post('/api/live/session/end', { session_id: id }, t), s.app.services.live.sweep(s.app.orm.em.fork()), s.app.services.live.sweep(s.app.orm.em.fork())]);
+      expect(end.status).toBe(200);
+      const final = await c.post('/api/live/session/end', { session_id: id }, t);
+      expect(await usageRows(s, u.user.id)).toBe(final.body.used_seconds);
+      expect(final.body.used_seconds).toBeGreaterThanOrEqual(1);
+      expect(final.body.used_seconds).toBeLessThanOrEqual(3);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('nickname', () => {
+  it('is validated and kept on the profile', async () => {
+    const u = await signUp(api);
+    const ok = await api.patch('/api/live/nickname', { nickname: '  Zoë M.  ' }, { token: u.accessToken });
+    expect(ok.body).toEqual({ nickname: 'Zoë M.' });
+    expect((await api.get('/api/auth/me', { token: u.accessToken })).body.nickname).toBe('Zoë M.');
+    for (const bad of ['', '<script>', 'x'.repeat(51)]) {
+      expect((await api.patch('/api/live/nickname', { nickname: bad }, { token: u.accessToken })).status, bad).toBe(400);
+    }
+  });
+});
+
+describe('transcripts', () => {
+  const payload = (started: Date) => ({
+    session_started_at: started.toISOString(),
+    session_ended_at: new Date(started.getTime() + 60_000).toISOString(),
+    transcripts: [
+      { role: 'ai', text: 'Hello! Which volcano shall we talk about?', timestamp: new Date(started.getTime() + 2000).toISOString() },
+      { role: 'user', text: 'Tell me about Stromboli.', timestamp: new Date(started.getTime() + 5000).toISOString() },
+    ].reverse(),
+  });
+
+  it('are saved sorted, listed newest first, read back, and found by search', async () => {
+    const u = await signUp(api);
+    const t = { token: u.accessToken };
+    const older = await api.post('/api/live/transcripts', payload(new Date(Date.now() - 3_600_000)), t);
+    expect(older.status).toBe(201);
+    expect(older.body.transcripts.map((x: { role: string }) => x.role)).toEqual(['ai', 'user']);
+    expect(older.body).toMatchObject({ duration_seconds: 60, turn_count: 2, preview: 'Hello! Which volcano shall we talk about?' });
+    const newer = await api.post('/api/live/transcripts', payload(new Date(Date.now() - 120_000)), t);
+    const list = await api.get('/api/live/transcripts', t);
+    expect(list.headers.get('x-total-count')).toBe('2');
+    expect(list.body.map((x: { id: string }) => x.id)).toEqual([newer.body.id, older.body.id]);
+    expect(list.body[0].transcripts).toBeUndefined();
+    expect((await api.get(`/api/live/transcripts/${older.body.id}`, t)).body.transcripts).toHaveLength(2);
+    const found = await api.get('/api/core/search?q=stromboli&types=transcript', t);
+    expect(found.body.total).toBe(2);
+    const other = await signUp(api);
+    expect((await api.get(`/api/live/transcripts/${older.body.id}`, { token: other.accessToken })).status).toBe(404);
+  });
+
+  it('refuse turns outside the session window, unknown roles, and API keys', async () => {
+    const u = await signUp(api);
+    const started = new Date(Date.now() - 600_000);
+    const late = payload(started);
+    late.transcripts[0]!.timestamp = new Date(started.getTime() + 3_600_000).toISOString();
+    const res = await api.post('/api/live/transcripts', late, { token: u.accessToken });
+    expect(res.status).toBe(400);
+    expect(res.body.detail.fields).toEqual([{ loc: ['body', 'transcripts', 0, 'timestamp'], message: 'is outside the session window' }]);
+    const role = payload(started);
+    (role.transcripts[1] as { role: string }).role = 'narrator';
+    const bad = await api.post('/api/live/transcripts', role, { token: u.accessToken });
+    expect(bad.body.detail.fields).toEqual([{ loc: ['body', 'transcripts', 1, 'role'], message: 'must be user or ai' }]);
+    const list = await api.get('/api/live/transcripts', { token: u.accessToken });
+    expect(list.body).toEqual([]);
+    const cast = await makeCast(api);
+    const org = await makeOrg(api, cast);
+    const key = await makeKey(api, cast.member, org.id, ['live:write', 'live:read']);
+    const viaKey = await api.post('/api/live/transcripts', payload(started), { apiKey: key.key });
+    expect(viaKey.status).toBe(403);
+    expect((await api.get('/api/live/transcripts', { apiKey: key.key })).status).toBe(200);
+  });
+});
