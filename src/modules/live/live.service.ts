@@ -5,6 +5,7 @@ import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
 import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
+import { toDate } from '../../common/time.js';
 import { parseInput, str, type Unchecked } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import type { SearchService } from '../search/search.service.js';
@@ -248,24 +249,29 @@ export class LiveService {
    */
   async sweep(em: EntityManager, only: { userId?: string } = {}): Promise<number> {
     const now = Date.now();
-    const active = await em.find(LiveSession, { status: 'active', ...(only.userId ? { user: only.userId } : {}) });
+    const knex = (em as unknown as { getKnex(): any }).getKnex();
+    // One statement reads every active session with what the decision needs; only those that
+    // must end are touched, so a sweep over thousands of live sessions stays cheap.
+    const q = knex('live_sessions as s')
+      .join('users as u', 'u.id', 's.user_id')
+      .leftJoin('live_usage as lu', (j: any) => j.on('lu.user_id', 's.user_id').andOn('lu.period_start', 's.period_start'))
+      .select('s.id', 's.started_at', 's.last_seen_at', 'u.plan', 'lu.used_seconds')
+      .where('s.status', 'active');
+    if (only.userId) q.andWhere('s.user_id', only.userId);
+    const rows = (await q) as { id: string; started_at: number | string | Date; last_seen_at: number | string | Date; plan: string; used_seconds: number | null }[];
     let ended = 0;
-    for (const s of active) {
-      const idleSince = now - s.lastSeenAt.getTime();
-      const age = now - s.startedAt.getTime();
-      if (idleSince > this.config.live.idleTimeoutSeconds * 1000) {
-        await this.settle(em, s.id, 'idle', s.lastSeenAt);
-        ended++;
-      } else if (age >= this.config.live.maxSessionSeconds * 1000) {
-        await this.settle(em, s.id, 'max_duration', new Date(s.startedAt.getTime() + this.config.live.maxSessionSeconds * 1000));
-        ended++;
-      } else {
-        const q = await this.quotaOf(em, s.user.id, new Date(now));
-        if (q.remainingSeconds <= 0) {
-          await this.settle(em, s.id, 'quota_exceeded', new Date(now));
-          ended++;
-        }
-      }
+    for (const r of rows) {
+      const startedAt = toDate(r.started_at);
+      const lastSeenAt = toDate(r.last_seen_at);
+      const elapsed = Math.floor((now - startedAt.getTime()) / 1000);
+      if (now - lastSeenAt.getTime() > this.config.live.idleTimeoutSeconds * 1000) {
+        await this.settle(em, r.id, 'idle', lastSeenAt);
+      } else if (elapsed >= this.config.live.maxSessionSeconds) {
+        await this.settle(em, r.id, 'max_duration', new Date(startedAt.getTime() + this.config.live.maxSessionSeconds * 1000));
+      } else if (Number(r.used_seconds ?? 0) + elapsed >= this.limitFor(r.plan)) {
+        await this.settle(em, r.id, 'quota_exceeded', new Date(now));
+      } else continue;
+      ended++;
     }
     return ended;
   }
