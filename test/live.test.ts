@@ -199,3 +199,48 @@ describe('transcripts', () => {
     expect((await api.get('/api/live/transcripts', { apiKey: key.key })).status).toBe(200);
   });
 });
+
+describe('live over GraphQL', () => {
+  it('starts and ends a session, and streams its events to the owner only', async () => {
+    const { EndLiveSessionDocument, LiveQuotaDocument, LiveSessionEventsDocument, StartLiveSessionDocument } = await import('./generated/graphql.js');
+    const { errorCode, gql, subscribe, wsClient } = await import('./helpers/graphql.js');
+    const s = await startServer({ LIVE_PLANS: 'free:50', LIVE_MIN_START_SECONDS: '1' });
+    try {
+      const c = restClient(s.url);
+      const u = await signUp(c);
+      const other = await signUp(c);
+      const started = await gql(s.url, StartLiveSessionDocument, { sessionType: 'avatar' }, u.accessToken);
+      expect(started.data?.startLiveSession).toMatchObject({ usedSeconds: 0, remainingSeconds: 50, heartbeatIntervalSeconds: 15, session: { status: 'active', sessionType: 'avatar' } });
+      const id = started.data!.startLiveSession.session.id;
+      expect((await gql(s.url, LiveQuotaDocument, {}, u.accessToken)).data?.liveQuota.activeSession?.id).toBe(id);
+
+      const { client } = wsClient(s.wsUrl, { Authorization: `Bearer ${u.accessToken}` });
+      const sub = subscribe(client, LiveSessionEventsDocument, { sessionId: id });
+      const intruder = wsClient(s.wsUrl, { Authorization: `Bearer ${other.accessToken}` });
+      const denied = subscribe(intruder.client, LiveSessionEventsDocument, { sessionId: id });
+      try {
+        await denied.settled();
+        expect(denied.errorCode).toBe('not_found');
+        await new Promise((r) => setTimeout(r, 200));
+        // Under a minute left: the heartbeat warns, and so does the subscription.
+        await c.post('/api/live/session/heartbeat', { session_id: id }, { token: u.accessToken });
+        const ended = await gql(s.url, EndLiveSessionDocument, { sessionId: id }, u.accessToken);
+        expect(ended.data?.endLiveSession.session).toMatchObject({ status: 'ended', endReason: 'client' });
+        await sub.waitFor(2);
+        expect(sub.received.map((r) => r.data?.liveSessionEvents.__typename)).toEqual(['LiveQuotaWarning', 'LiveSessionEnded']);
+        expect(sub.received[1]!.data?.liveSessionEvents).toMatchObject({ sessionId: id, endReason: 'client' });
+        // Ending again announces nothing: only the ender that settled it publishes.
+        await gql(s.url, EndLiveSessionDocument, { sessionId: id }, u.accessToken);
+        await new Promise((r) => setTimeout(r, 200));
+        expect(sub.received).toHaveLength(2);
+        expect(errorCode(await gql(s.url, EndLiveSessionDocument, { sessionId: id }, other.accessToken))).toBe('not_found');
+      } finally {
+        sub.unsubscribe();
+        await client.dispose();
+        await intruder.client.dispose();
+      }
+    } finally {
+      await s.close();
+    }
+  });
+});

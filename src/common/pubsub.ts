@@ -7,7 +7,14 @@ import { createPubSub } from '@graphql-yoga/subscription';
 export type Events = {
   USER_UPDATED: [{ userId: string }];
   ORGANIZATION_EVENT: [OrganizationEvent];
+  LIVE_EVENT: [LiveEvent];
 };
+
+/** Something happened in a live session (more kinds arrive with the realtime pipeline). */
+export type LiveEvent =
+  | { type: 'session_started'; sessionId: string; userId: string; remainingSeconds: number; at: string }
+  | { type: 'quota_warning'; sessionId: string; userId: string; remainingSeconds: number; message: string; at: string }
+  | { type: 'session_ended'; sessionId: string; userId: string; usedSeconds: number; endReason: string; at: string };
 
 /** Something changed in an organization; `userId` is the member concerned, when one is. */
 export interface OrganizationEvent {

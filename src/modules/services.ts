@@ -22,7 +22,7 @@ export function createServices(config: Config, events: EventBus) {
   const notes = new NotesService(search);
   const knowledge = new KnowledgeService(search, ai, config);
   const conversations = new ConversationsService(ai, search, knowledge, config);
-  const live = new LiveService(config, search);
+  const live = new LiveService(config, search, events);
   return { events, auth, users, organizations, apiKeys, ai, search, conversations, notes, knowledge, live };
 }
 

@@ -1,5 +1,7 @@
 import { GraphQLDateTime } from 'graphql-scalars';
-import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { filter, pipe } from '@graphql-yoga/subscription';
+import { Arg, createUnionType, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { LiveEvent } from '../../common/pubsub.js';
 import type { RequestContext } from '../../common/context.js';
 import { describeRequirement as need } from '../../common/scopes.js';
 import { LiveSession } from './live-session.entity.js';
@@ -117,8 +119,74 @@ class SaveTranscriptInput {
 const state = (v: SessionView, ctx: RequestContext): LiveSessionState => ({ ...v, heartbeatIntervalSeconds: ctx.config.live.heartbeatIntervalSeconds });
 const transcript = (t: LiveTranscript): LiveTranscriptType => ({ id: t.id, sessionId: t.sessionId, sessionStartedAt: t.sessionStartedAt, sessionEndedAt: t.sessionEndedAt, transcripts: t.turns });
 
+@ObjectType('LiveSessionStarted', { description: 'The session began.' })
+class LiveSessionStarted {
+  @Field(() => ID)
+  sessionId!: string;
+
+  @Field(() => Int)
+  remainingSeconds!: number;
+
+  @Field(() => GraphQLDateTime)
+  at!: string;
+}
+
+@ObjectType('LiveQuotaWarning', { description: 'Less than a minute of live time is left.' })
+class LiveQuotaWarning {
+  @Field(() => ID)
+  sessionId!: string;
+
+  @Field(() => Int)
+  remainingSeconds!: number;
+
+  @Field(() => String)
+  message!: string;
+
+  @Field(() => GraphQLDateTime)
+  at!: string;
+}
+
+@ObjectType('LiveSessionEnded', { description: 'The session ended: by the client, the sweeper, the quota or the length limit.' })
+class LiveSessionEnded {
+  @Field(() => ID)
+  sessionId!: string;
+
+  @Field(() => Int)
+  usedSeconds!: number;
+
+  @Field(() => String)
+  endReason!: string;
+
+  @Field(() => GraphQLDateTime)
+  at!: string;
+}
+
+const LIVE_EVENT_TYPES = { session_started: LiveSessionStarted, quota_warning: LiveQuotaWarning, session_ended: LiveSessionEnded } as const;
+
+export const LiveSessionEvent = createUnionType({
+  name: 'LiveSessionEvent',
+  description: 'What happens in a live session. Transcript turns, audio and avatar events join with the realtime pipeline.',
+  types: () => [LiveSessionStarted, LiveQuotaWarning, LiveSessionEnded] as const,
+  resolveType: (value) => LIVE_EVENT_TYPES[(value as LiveEvent).type],
+});
+
 @Resolver()
 export class LiveResolver {
+  @Subscription(() => LiveSessionEvent, {
+    description: `Events of one of your live sessions, until it ends. ${need('live:read')}`,
+    subscribe: async ({ args, context }) => {
+      const ctx = context as RequestContext;
+      const session = await ctx.services.live.watch(ctx, String(args.sessionId));
+      return pipe(
+        ctx.services.events.subscribe('LIVE_EVENT'),
+        filter((e: LiveEvent) => e.sessionId === session.id),
+      );
+    },
+  })
+  liveSessionEvents(@Root() event: LiveEvent, @Arg('sessionId', () => ID) _sessionId: string): LiveEvent {
+    return event;
+  }
+
   @Query(() => LiveQuotaType, { description: `This month's live entitlement, use and active session. ${need('live:read')}` })
   liveQuota(@Ctx() ctx: RequestContext): Promise<LiveQuotaType> {
     return ctx.services.live.quota(ctx);

@@ -8,6 +8,7 @@ import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js
 import { toDate } from '../../common/time.js';
 import { parseInput, str, type Unchecked } from '../../common/validation.js';
 import type { Config } from '../../config.js';
+import type { EventBus } from '../../common/pubsub.js';
 import type { SearchService } from '../search/search.service.js';
 import { User } from '../users/user.entity.js';
 import { LiveSession } from './live-session.entity.js';
@@ -93,6 +94,7 @@ export class LiveService {
   constructor(
     private readonly config: Config,
     private readonly search: SearchService,
+    private readonly events: EventBus,
   ) {}
 
   private limitFor(plan: string): number {
@@ -159,6 +161,7 @@ export class LiveService {
       const active = await ctx.em.fork().findOne(LiveSession, { activeUserId: p.userId });
       throw new AppError('conflict', 'You already have an active live session', { active_session_id: active?.id ?? null });
     }
+    this.events.publish('LIVE_EVENT', { type: 'session_started', sessionId: session.id, userId: p.userId, remainingSeconds: q.remainingSeconds, at: now.toISOString() });
     return { session, usedSeconds: 0, remainingSeconds: q.remainingSeconds, warning: null };
   }
 
@@ -191,7 +194,9 @@ export class LiveService {
       return this.view(ctx.em, ended, now);
     }
     const fresh = await ctx.em.findOneOrFail(LiveSession, { id: s.id }, { refresh: true });
-    return { session: fresh, usedSeconds: elapsed, remainingSeconds: q.remainingSeconds, warning: q.remainingSeconds < 60 ? `Less than a minute of live time left (${q.remainingSeconds} s)` : null };
+    const warning = q.remainingSeconds < 60 ? `Less than a minute of live time left (${q.remainingSeconds} s)` : null;
+    if (warning) this.events.publish('LIVE_EVENT', { type: 'quota_warning', sessionId: s.id, userId: s.user.id, remainingSeconds: q.remainingSeconds, message: warning, at: now.toISOString() });
+    return { session: fresh, usedSeconds: elapsed, remainingSeconds: q.remainingSeconds, warning };
   }
 
   /**
@@ -218,29 +223,44 @@ export class LiveService {
    * the others get the session as that one left it.
    */
   async settle(em: EntityManager, sessionId: string, reason: string, endAt: Date): Promise<LiveSession> {
-    return em.fork().transactional(async (tx) => {
+    let won = false;
+    const session = await em.fork().transactional(async (tx) => {
       const s = await tx.findOneOrFail(LiveSession, { id: sessionId });
       if (s.status === 'ended') return s;
       const user = await tx.findOneOrFail(User, { id: s.user.id });
       const left = Math.max(0, this.limitFor(user.plan) - (await this.settledUsage(tx, s.user.id, s.periodStart)));
       const raw = Math.max(0, Math.floor((endAt.getTime() - s.startedAt.getTime()) / 1000));
       const metered = Math.min(raw, left, this.config.live.maxSessionSeconds);
-      const won = await tx.nativeUpdate(
+      const claimed = await tx.nativeUpdate(
         LiveSession,
         { id: s.id, status: 'active' },
         // Cut short by the quota or the length limit, the session ends where the meter stopped.
         { status: 'ended', endedAt: metered < raw ? new Date(s.startedAt.getTime() + metered * 1000) : endAt, endReason: reason, usedSeconds: metered, activeUserId: null },
       );
-      if (won !== 1) return tx.findOneOrFail(LiveSession, { id: s.id }, { refresh: true });
+      if (claimed !== 1) return tx.findOneOrFail(LiveSession, { id: s.id }, { refresh: true });
+      won = true;
       const conn = tx.getConnection();
-      const updated = await conn.execute('update live_usage set used_seconds = used_seconds + ? where user_id = ? and period_start = ?', [metered, s.user.id, this.config.db.driver === 'sqlite' ? s.periodStart.getTime() : s.periodStart], 'run', tx.getTransactionContext());
-      const changed = (updated as { affectedRows?: number; changes?: number }).affectedRows ?? (updated as { changes?: number }).changes ?? 0;
+      const added = await conn.execute('update live_usage set used_seconds = used_seconds + ? where user_id = ? and period_start = ?', [metered, s.user.id, this.config.db.driver === 'sqlite' ? s.periodStart.getTime() : s.periodStart], 'run', tx.getTransactionContext());
+      const changed = (added as { affectedRows?: number; changes?: number }).affectedRows ?? (added as { changes?: number }).changes ?? 0;
       if (!changed) {
         tx.create(LiveUsage, { user: tx.getReference(User, s.user.id), periodStart: s.periodStart, usedSeconds: metered });
         await tx.flush();
       }
       return tx.findOneOrFail(LiveSession, { id: s.id }, { refresh: true });
     });
+    // Announced after commit, by the one ender that wrote.
+    if (won) {
+      this.events.publish('LIVE_EVENT', { type: 'session_ended', sessionId: session.id, userId: session.user.id, usedSeconds: session.usedSeconds ?? 0, endReason: session.endReason ?? reason, at: new Date().toISOString() });
+    }
+    return session;
+  }
+
+  /**
+   * For the session-events subscription: the caller's own session, or not_found.
+   * @throws not_found, INSUFFICIENT_API_KEY_SCOPE (live:read)
+   */
+  async watch(ctx: RequestContext, sessionId: string): Promise<LiveSession> {
+    return this.owned(ctx, sessionId, 'live:read');
   }
 
   /**
