@@ -5,6 +5,7 @@ import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
 import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
 import type { Requirement } from '../../common/scopes.js';
+import { escapeHtml, excerpt } from '../../common/text.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import type { Passage, PromptMessage } from '../ai/ai.types.js';
@@ -41,8 +42,7 @@ const RRF_K = 60;
 
 export type SearchMode = 'lexical' | 'hybrid' | 'lexical (embeddings unavailable)';
 
-const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const excerpt = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max).replace(/\s+\S*$/, '')}…`);
+
 const NOTHING_FOUND = 'I found nothing in the knowledge base that answers this.';
 
 /**
@@ -375,7 +375,7 @@ export class KnowledgeService {
 
   /** Chunks as passages, for the local provider and for chat grounding. */
   toPassages(hits: KnowledgeHit[]): Passage[] {
-    return hits.map((h) => ({ type: 'document', id: h.documentId, title: h.title, snippet: h.snippet, text: h.text.length > 400 ? `${h.text.slice(0, 400).replace(/\s+\S*$/, '')}…` : h.text, conversationId: null, createdAt: new Date(0) }));
+    return hits.map((h) => ({ type: 'document', id: h.documentId, title: h.title, snippet: h.snippet, text: excerpt(h.text, 400), conversationId: null, createdAt: new Date(0) }));
   }
 
   /** The system message that hands retrieved chunks to a model, numbered for citation. */
@@ -400,7 +400,7 @@ export class KnowledgeService {
     const input = parseInput(ragSchema, data);
     const { provider, model } = this.ai.resolve(input.provider ?? null, null);
     const hits = await this.retrieve(ctx, input.question, input.limit, { organizationId: input.organizationId ?? undefined, documentIds: input.documentIds ?? undefined });
-    const citations = hits.map((h) => ({ documentId: h.documentId, title: h.title, snippet: h.text.length > 300 ? `${h.text.slice(0, 300).replace(/\s+\S*$/, '')}…` : h.text }));
+    const citations = hits.map((h) => ({ documentId: h.documentId, title: h.title, snippet: excerpt(h.text, 300) }));
     if (!hits.length) return { answer: NOTHING_FOUND, citations: [], provider: provider.id, model };
     const passages = this.toPassages(hits);
     let answer = '';

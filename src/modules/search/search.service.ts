@@ -4,6 +4,7 @@ import { authorize } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
 import { pageSchema } from '../../common/pagination.js';
 import type { Requirement } from '../../common/scopes.js';
+import { escapeHtml, excerpt } from '../../common/text.js';
 import { toDate } from '../../common/time.js';
 import { parseInput, str } from '../../common/validation.js';
 import type { Passage } from '../ai/ai.types.js';
@@ -67,18 +68,8 @@ export function terms(query: string): string[] {
   return [...new Set(words)].slice(0, MAX_TERMS);
 }
 
-const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const highlight = (raw: string): string => escapeHtml(raw).replaceAll(MARK_START, '<mark>').replaceAll(MARK_END, '</mark>');
 const plain = (raw: string): string => raw.replaceAll(MARK_START, '').replaceAll(MARK_END, '');
-
-/** The first `max` characters of `text`, ended at a word. */
-function excerpt(text: string, max: number): string {
-  const t = text.trim();
-  if (t.length <= max) return t;
-  const cut = t.slice(0, max);
-  const space = cut.lastIndexOf(' ');
-  return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
-}
 
 /** all: every word, the last as a prefix (search as you type); exact: every word as is; any: one of them. */
 type Mode = 'all' | 'exact' | 'any';
