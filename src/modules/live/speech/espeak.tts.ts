@@ -1,0 +1,66 @@
+import { resample, SAMPLE_RATE, toBytes } from './pcm.js';
+import type { Synthesis, TextToSpeech, WordTiming } from './speech.types.js';
+
+interface EspeakEvent {
+  type: string;
+  audio_position: number;
+  text_position: number;
+  word_length: number;
+}
+
+interface EspeakWorker {
+  samplerate: number;
+  set_voice(voice: string): void;
+  synthesize(text: string, callback: (samples: Int16Array | null, events: EspeakEvent[] | null) => number): void;
+}
+
+let worker: Promise<EspeakWorker> | null = null;
+
+/** One eSpeak-NG instance per process, loaded on first use (about 100 ms). */
+function espeak(): Promise<EspeakWorker> {
+  worker ??= (async () => {
+    const { default: init } = (await import('@echogarden/espeak-ng-emscripten')) as unknown as { default: () => Promise<{ eSpeakNGWorker: new () => EspeakWorker }> };
+    const m = await init();
+    return new m.eSpeakNGWorker();
+  })();
+  return worker;
+}
+
+const VOICES: Record<string, string> = { en: 'en-us', 'en-us': 'en-us', 'en-gb': 'en', es: 'es', fr: 'fr', de: 'de', it: 'it', pt: 'pt', 'pt-br': 'pt-br', nl: 'nl', pl: 'pl', ru: 'ru', tr: 'tr', ja: 'ja', zh: 'cmn', ko: 'ko', vi: 'vi' };
+
+/**
+ * The embedded voice: eSpeak-NG compiled to WebAssembly (an npm package, no native build,
+ * works offline). Robotic but real speech, resampled to the contract's 24 kHz, with word
+ * timings for lip sync. eSpeak-NG is GPL-3.0: running it in a service is fine; shipping the
+ * gateway to others would have to honour that licence.
+ */
+export class EspeakTts implements TextToSpeech {
+  readonly id = 'espeak-ng';
+
+  async synthesize(text: string, options: { language?: string | null } = {}): Promise<Synthesis> {
+    const w = await espeak();
+    const lang = (options.language ?? 'en').toLowerCase();
+    w.set_voice(VOICES[lang] ?? VOICES[lang.split('-')[0]!] ?? 'en-us');
+    const chunks: Int16Array[] = [];
+    const words: WordTiming[] = [];
+    w.synthesize(text, (samples, events) => {
+      if (samples) chunks.push(new Int16Array(samples));
+      for (const e of events ?? []) {
+        if (e.type === 'word') {
+          const start = Math.max(0, e.text_position - 1);
+          words.push({ word: text.slice(start, start + e.word_length), offsetMs: e.audio_position });
+        }
+      }
+      return 0;
+    });
+    const total = chunks.reduce((s, c) => s + c.length, 0);
+    const joined = new Int16Array(total);
+    let at = 0;
+    for (const c of chunks) {
+      joined.set(c, at);
+      at += c.length;
+    }
+    const pcm = resample(joined, w.samplerate, SAMPLE_RATE);
+    return { pcm: toBytes(pcm), durationMs: Math.round((pcm.length / SAMPLE_RATE) * 1000), words };
+  }
+}

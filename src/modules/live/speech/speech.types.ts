@@ -1,0 +1,18 @@
+/** A word of synthesized speech and where it falls in the audio, for lip sync. */
+export interface WordTiming {
+  word: string;
+  offsetMs: number;
+}
+
+export interface Synthesis {
+  /** 16-bit PCM, mono, at SAMPLE_RATE (24 kHz). */
+  pcm: Buffer;
+  durationMs: number;
+  words: WordTiming[];
+}
+
+/** Text to speech: the embedded engine or a remote one, same shape. */
+export interface TextToSpeech {
+  readonly id: string;
+  synthesize(text: string, options?: { language?: string | null }): Promise<Synthesis>;
+}
