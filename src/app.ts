@@ -16,6 +16,7 @@ import { openDatabase } from './db/orm.js';
 import { registerGraphQL } from './graphql/apollo.js';
 import { buildGatewaySchema } from './graphql/schema.js';
 import { allRoutes } from './modules/index.js';
+import { registerLiveSocket } from './modules/live/live.socket.js';
 import { createServices, type Services } from './modules/services.js';
 import { installErrorHandlers } from './rest/errors.js';
 import { buildOpenApi } from './rest/openapi.js';
@@ -105,6 +106,7 @@ export async function buildApp(config: Config): Promise<App> {
   });
 
   registerRestRoutes(server, allRoutes, root);
+  const liveSockets = registerLiveSocket(server, root);
   const openapi = buildOpenApi(allRoutes, { version: VERSION });
   server.get('/openapi.json', async () => openapi);
   if (config.apiDocs) {
@@ -129,6 +131,7 @@ export async function buildApp(config: Config): Promise<App> {
         // A turn whose listener left is still writing its partial reply: let it finish.
         await root.services.conversations.drain();
         await root.services.knowledge.drain();
+        await liveSockets.drain();
         await orm.close(true);
       })()),
   };

@@ -27,7 +27,7 @@ describe('live sessions', () => {
 
     const start = await api.post('/api/live/session/start', { session_type: 'voice', language: 'en' }, t);
     expect(start.status).toBe(201);
-    expect(start.body).toMatchObject({ session_type: 'voice', status: 'active', used_seconds: 0, remaining_seconds: 1800, heartbeat_interval_seconds: 15, end_reason: null, ended_at: null });
+    expect(start.body).toMatchObject({ session_type: 'voice', status: 'active', used_seconds: 0, remaining_seconds: 1800, heartbeat_interval_seconds: 15, end_reason: null, ended_at: null, realtime_url: '/api/live/ws' });
     const id = start.body.session_id;
     const again = await api.post('/api/live/session/start', { session_type: 'avatar' }, t);
     expect(again.status).toBe(409);

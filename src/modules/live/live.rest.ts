@@ -33,8 +33,8 @@ const toSession = (v: SessionView, ctx: RequestContext): z.infer<typeof liveSess
   remaining_seconds: v.remainingSeconds,
   heartbeat_interval_seconds: ctx.config.live.heartbeatIntervalSeconds,
   end_reason: v.session.endReason,
-  // The realtime socket is not served yet: nothing to connect to.
-  realtime_url: null,
+  // The socket takes the caller's own credentials (Authorization, ?token=, or X-API-Key): no extra token is minted.
+  realtime_url: v.session.status === 'active' ? '/api/live/ws' : null,
   realtime_token: null,
   warning: v.warning,
 });

@@ -211,6 +211,44 @@ export class LiveService {
     return this.view(ctx.em, ended, now);
   }
 
+  /**
+   * An active session of the caller's, for the realtime socket to bind to.
+   * @throws not_found, conflict (ended)
+   */
+  async bind(ctx: RequestContext, sessionId: string): Promise<LiveSession> {
+    const s = await this.owned(ctx, sessionId, 'live:write');
+    if (s.status !== 'active') throw new AppError('conflict', `This session has ended (${s.endReason})`, { end_reason: s.endReason });
+    return s;
+  }
+
+  /** A sign of life from the socket. */
+  async touch(em: EntityManager, sessionId: string): Promise<void> {
+    await em.fork().nativeUpdate(LiveSession, { id: sessionId, status: 'active' }, { lastSeenAt: new Date() });
+  }
+
+  /** The state of a session now, as heartbeats and ends report it. */
+  summary(em: EntityManager, s: LiveSession): Promise<SessionView> {
+    return this.view(em, s, new Date());
+  }
+
+  /**
+   * Appends a turn to the session's transcript as it happens (one transcript per socket
+   * session), re-indexed for search, so a dropped connection loses nothing said.
+   */
+  async appendTurn(em: EntityManager, session: LiveSession, turn: TranscriptTurn): Promise<void> {
+    await em.fork().transactional(async (tx) => {
+      let t = await tx.findOne(LiveTranscript, { sessionId: session.id });
+      const now = new Date(turn.timestamp);
+      if (!t) {
+        t = tx.create(LiveTranscript, { user: tx.getReference(User, session.user.id), sessionId: session.id, sessionStartedAt: session.startedAt, sessionEndedAt: now, turns: [] });
+      }
+      t.turns = [...t.turns, turn].slice(-MAX_TURNS);
+      t.sessionEndedAt = now;
+      const body = t.turns.map((x) => `${x.role === 'ai' ? 'AI' : 'You'}: ${x.text}`).join('\n');
+      await this.search.index(tx, { userId: session.user.id, type: 'transcript', sourceId: t.id, title: `Live session ${session.startedAt.toISOString().slice(0, 16).replace('T', ' ')}`, body, createdAt: session.startedAt });
+    });
+  }
+
   private async view(em: EntityManager, s: LiveSession, now: Date): Promise<SessionView> {
     const q = await this.quotaOf(em, s.user.id, now);
     const used = s.usedSeconds ?? Math.floor((now.getTime() - s.startedAt.getTime()) / 1000);

@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto';
+import type { WebSocket } from '@fastify/websocket';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { createAuthenticatedContext, type ContextRoot, type RequestContext } from '../../common/context.js';
+import { AppError, INTERNAL_MESSAGE } from '../../common/errors.js';
+import { authorize } from '../../common/access.js';
+import { parseInput, str } from '../../common/validation.js';
+import { toEnvelope } from '../../rest/envelope.js';
+import { credentialsOf } from '../../rest/router.js';
+import type { PromptMessage } from '../ai/ai.types.js';
+import { User } from '../users/user.entity.js';
+import type { LiveSession } from './live-session.entity.js';
+import type { SessionView } from './live.service.js';
+import { EspeakTts } from './speech/espeak.tts.js';
+import { SAMPLE_RATE } from './speech/pcm.js';
+import type { TextToSpeech, WordTiming } from './speech/speech.types.js';
+
+/** Largest base64 audio chunk a client may send: 2 s of 24 kHz 16-bit mono. */
+const MAX_AUDIO_BYTES = SAMPLE_RATE * 2 * 2;
+/** Audio goes out in chunks of 200 ms. */
+const CHUNK_BYTES = (SAMPLE_RATE * 2 * 200) / 1000;
+
+const frameSchema = z.object({ type: str().max(32), data: z.record(z.string(), z.unknown()).optional() });
+const startFrame = z.union([z.object({ session_id: str().uuid('must be an id') }), z.object({ session_type: z.enum(['voice', 'avatar']), language: str().max(16).optional() })]);
+const audioFrame = z.object({
+  audio: str().max(Math.ceil((MAX_AUDIO_BYTES * 4) / 3) + 4, `must be at most ${MAX_AUDIO_BYTES} bytes of audio`).optional(),
+  text: str().max(4000, 'must be at most 4000 characters').optional(),
+  final: z.boolean().optional(),
+});
+
+/** A viseme per word from its first sounding letter: coarse, but aligned to the audio. */
+function visemes(words: WordTiming[], durationMs: number): { offset_ms: number; viseme: string }[] {
+  const of = (w: string): string => {
+    const c = w.toLowerCase().match(/[a-z]/)?.[0] ?? '';
+    if ('pbm'.includes(c)) return 'PP';
+    if ('fv'.includes(c)) return 'FF';
+    const v = w.toLowerCase().match(/[aeiou]/)?.[0];
+    return v ? { a: 'aa', e: 'E', i: 'I', o: 'O', u: 'U' }[v]! : 'DD';
+  };
+  return [...words.map((w) => ({ offset_ms: w.offsetMs, viseme: of(w.word) })), { offset_ms: durationMs, viseme: 'sil' }];
+}
+
+const expressionOf = (text: string): { expression: string; intensity: number } =>
+  /\?\s*$/.test(text) ? { expression: 'curious', intensity: 0.6 } : /!/.test(text) ? { expression: 'excited', intensity: 0.7 } : /\b(nothing|sorry|cannot|can't)\b/i.test(text) ? { expression: 'concerned', intensity: 0.5 } : { expression: 'happy', intensity: 0.5 };
+
+const sentences = (text: string): string[] => text.match(/[^.!?\n]+[.!?]*\s*/g)?.map((s) => s.trim()).filter(Boolean) ?? [];
+
+/**
+ * The documented realtime socket at /api/live/ws: JSON frames {type, data}. One session per
+ * socket, started here or over REST and bound with its id. Each final `audio-input` with
+ * text is a user turn: the reply comes from the conversation providers, spoken by the
+ * text-to-speech engine in 200 ms `audio-response` chunks (and `avatar-expression` events
+ * for avatar sessions); both turns are stored in the session's transcript as they happen.
+ * Any frame is a sign of life; the quota and the length limit are enforced on the socket
+ * itself; a closed socket ends its session, metered to the last activity.
+ */
+export function registerLiveSocket(app: FastifyInstance, root: ContextRoot, tts: TextToSpeech = new EspeakTts()): { drain(): Promise<void> } {
+  const open = new Set<LiveConnection>();
+  app.get('/api/live/ws', { websocket: true }, (socket: WebSocket, req: FastifyRequest) => {
+    const conn = new LiveConnection(socket, req, root, tts);
+    open.add(conn);
+    socket.on('close', () => void conn.settled.finally(() => open.delete(conn)));
+    void conn.open();
+  });
+  // For shutdown: sockets are closed first; their sessions are then settled before the database closes.
+  return { drain: async () => void (await Promise.all([...open].map((c) => c.settled))) };
+}
+
+class LiveConnection {
+  private ctx: RequestContext | null = null;
+  private session: LiveSession | null = null;
+  private lastActivity = new Date();
+  private deadline: NodeJS.Timeout | null = null;
+  private turns: Promise<void> = Promise.resolve();
+  private closed = false;
+  private markSettled!: () => void;
+  /** Resolves once the socket closed and its session was settled. */
+  readonly settled = new Promise<void>((resolve) => (this.markSettled = resolve));
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly req: FastifyRequest,
+    private readonly root: ContextRoot,
+    private readonly tts: TextToSpeech,
+  ) {}
+
+  async open(): Promise<void> {
+    // Frames that arrive while authentication runs wait in line behind it.
+    const ready = this.authenticate();
+    this.socket.on('message', (raw: Buffer) => {
+      this.turns = this.turns.then(() => ready).then(() => this.onFrame(raw)).catch((e: unknown) => this.fail(e));
+    });
+    this.socket.on('close', () => {
+      this.closed = true;
+      void this.turns
+        .catch(() => undefined)
+        .then(() => this.finish('disconnected', this.lastActivity))
+        .catch((err: unknown) => this.root.log.error({ err }, 'settling a live session after its socket closed failed'))
+        .finally(() => this.markSettled());
+    });
+    await ready.catch(() => undefined);
+  }
+
+  private async authenticate(): Promise<void> {
+    const creds = credentialsOf(this.req);
+    const token = (this.req.query as { token?: string } | undefined)?.token;
+    if (!creds.authorization && token) creds.authorization = `Bearer ${token}`;
+    const ctx = await createAuthenticatedContext(this.root, { requestId: randomUUID(), transport: 'internal', log: this.root.log, client: { ip: this.req.ip, userAgent: this.req.headers['user-agent'] ?? null } }, creds);
+    try {
+      authorize(ctx, 'live:write');
+    } catch (e) {
+      this.send('error', toEnvelope(e as AppError).detail);
+      this.socket.close(4403, (e as AppError).code);
+      throw e;
+    }
+    this.ctx = ctx;
+  }
+
+  private send(type: string, data: unknown): void {
+    if (!this.closed && this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify({ type, data }));
+  }
+
+  private fail(e: unknown): void {
+    const err = e instanceof AppError ? e : new AppError('internal_error', INTERNAL_MESSAGE);
+    if (!(e instanceof AppError)) this.root.log.error({ err: e }, 'live socket frame failed');
+    this.send('error', toEnvelope(err).detail);
+  }
+
+  private async onFrame(raw: Buffer): Promise<void> {
+    if (!this.ctx || this.closed) return;
+    this.lastActivity = new Date();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new AppError('bad_request', 'Frames are JSON: {"type": ..., "data": {...}}');
+    }
+    const frame = parseInput(frameSchema, parsed);
+    if (this.session) await this.root.services.live.touch(this.root.em, this.session.id);
+    switch (frame.type) {
+      case 'start-session':
+        return this.start(frame.data ?? {});
+      case 'audio-input':
+        return this.audio(frame.data ?? {});
+      case 'end-session':
+        await this.finish(typeof frame.data?.reason === 'string' ? frame.data.reason.slice(0, 32) : 'client', new Date());
+        this.socket.close(1000, 'session ended');
+        return;
+      default:
+        throw AppError.validation([{ loc: ['type'], message: 'must be start-session, audio-input or end-session' }]);
+    }
+  }
+
+  private async start(data: Record<string, unknown>): Promise<void> {
+    if (this.session) throw new AppError('conflict', 'This socket already carries a session', { active_session_id: this.session.id });
+    const input = parseInput(startFrame, data);
+    const live = this.root.services.live;
+    const view: SessionView =
+      'session_id' in input
+        ? await live.summary(this.ctx!.em, await live.bind(this.ctx!, input.session_id))
+        : await live.start(this.ctx!, { sessionType: input.session_type, language: input.language ?? null });
+    this.session = view.session;
+    this.send('session-started', {
+      session_id: view.session.id,
+      session_type: view.session.sessionType,
+      status: view.session.status,
+      started_at: view.session.startedAt.toISOString(),
+      used_seconds: view.usedSeconds,
+      remaining_seconds: view.remainingSeconds,
+      heartbeat_interval_seconds: this.root.config.live.heartbeatIntervalSeconds,
+    });
+    // The meter runs on the server: end the session the moment the quota or the length limit is reached.
+    const untilLimit = Math.min(view.remainingSeconds, this.root.config.live.maxSessionSeconds - view.usedSeconds) * 1000;
+    this.deadline = setTimeout(() => {
+      this.turns = this.turns.then(async () => {
+        const reason = view.remainingSeconds <= this.root.config.live.maxSessionSeconds - view.usedSeconds ? 'quota_exceeded' : 'max_duration';
+        await this.finish(reason, new Date());
+        this.socket.close(1000, reason);
+      });
+    }, Math.max(0, untilLimit));
+    this.deadline.unref();
+  }
+
+  private async audio(data: Record<string, unknown>): Promise<void> {
+    if (!this.session) throw new AppError('conflict', 'Start a session first: send start-session');
+    const input = parseInput(audioFrame, data);
+    if (input.audio && Buffer.from(input.audio, 'base64').length > MAX_AUDIO_BYTES) {
+      throw AppError.validation([{ loc: ['data', 'audio'], message: `must be at most ${MAX_AUDIO_BYTES} bytes of audio` }]);
+    }
+    if (!input.final) return;
+    const text = input.text?.trim();
+    if (!text) {
+      throw new AppError('validation_error', 'No speech-to-text provider is configured: send your transcript as data.text with the final audio-input', {
+        fields: [{ loc: ['data', 'text'], message: 'is required while speech-to-text is not configured' }],
+      });
+    }
+    await this.turn(text);
+  }
+
+  private async turn(text: string): Promise<void> {
+    const session = this.session!;
+    const live = this.root.services.live;
+    const turnId = randomUUID();
+    const userTurn = { role: 'user' as const, text, timestamp: new Date().toISOString() };
+    await live.appendTurn(this.root.em, session, userTurn);
+    this.send('transcript', userTurn);
+
+    const user = await this.ctx!.em.fork().findOneOrFail(User, { id: session.user.id });
+    const { provider, model } = this.root.services.ai.resolve(null, null);
+    const system: PromptMessage = {
+      role: 'system',
+      content:
+        'You are Xentree Live, a spoken conversation partner. Answer in one to three short sentences.' +
+        (user.nickname ? ` The user's name is ${user.nickname}; address them by it.` : '') +
+        (session.language ? ` Speak the language with the tag "${session.language}".` : ''),
+    };
+    let reply = '';
+    for await (const e of provider.complete({
+      model,
+      messages: [system, { role: 'user', content: text }],
+      retrieve: (q) => this.root.services.search.retrieve(this.ctx!, q, 3, ['message', 'note', 'transcript']),
+      signal: AbortSignal.timeout(this.root.config.ai.timeoutMs),
+    })) {
+      if (e.type === 'delta') reply += e.text;
+    }
+    reply = reply.trim() || '…';
+
+    // Spoken sentence by sentence, so the first audio leaves before the whole reply is synthesized.
+    const parts = sentences(reply);
+    let seq = 0;
+    let offset = 0;
+    for (const [i, sentence] of parts.entries()) {
+      if (this.closed) break;
+      const speech = await this.tts.synthesize(sentence, { language: session.language });
+      if (session.sessionType === 'avatar') {
+        this.send('avatar-expression', { turn_id: turnId, ...expressionOf(sentence), visemes: visemes(speech.words, speech.durationMs).map((v) => ({ ...v, offset_ms: v.offset_ms + offset })) });
+      }
+      for (let at = 0; at < speech.pcm.length; at += CHUNK_BYTES) {
+        const last = i === parts.length - 1 && at + CHUNK_BYTES >= speech.pcm.length;
+        this.send('audio-response', { turn_id: turnId, seq: seq++, audio: speech.pcm.subarray(at, at + CHUNK_BYTES).toString('base64'), text: last ? reply : '', final: last });
+      }
+      offset += speech.durationMs;
+    }
+    const aiTurn = { role: 'ai' as const, text: reply, timestamp: new Date().toISOString() };
+    await live.appendTurn(this.root.em, session, aiTurn);
+    this.send('transcript', aiTurn);
+  }
+
+  private async finish(reason: string, at: Date): Promise<void> {
+    if (this.deadline) clearTimeout(this.deadline);
+    const session = this.session;
+    if (!session) return;
+    this.session = null;
+    const ended = await this.root.services.live.settle(this.root.em, session.id, reason, at);
+    const view = await this.root.services.live.summary(this.root.em.fork(), ended);
+    this.send('session-ended', { reason: ended.endReason, used_seconds: ended.usedSeconds ?? 0, remaining_seconds: view.remainingSeconds });
+  }
+}

@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { signUp } from './helpers/factories.js';
+import { restClient, type RestClient } from './helpers/http.js';
+import { makeCast, makeKey, makeOrg } from './helpers/orgs.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+let api: RestClient;
+
+beforeAll(async () => {
+  server = await startServer();
+  api = restClient(server.url);
+});
+afterAll(() => server.close());
+
+interface Frame {
+  type: string;
+  data: any;
+}
+
+/** A raw `ws` client that records frames and lets a test wait for one. */
+async function connect(query: string, headers: Record<string, string> = {}) {
+  const ws = new WebSocket(`${server.wsUrl}/api/live/ws${query}`, { headers });
+  const frames: Frame[] = [];
+  let closeCode: number | null = null;
+  ws.on('message', (d) => frames.push(JSON.parse(d.toString()) as Frame));
+  ws.on('close', (code) => (closeCode = code));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const waitFor = async (pred: (f: Frame) => boolean, ms = 10_000): Promise<Frame> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const f = frames.find(pred);
+      if (f) return f;
+      if (Date.now() > end) throw new Error(`no matching frame; got ${frames.map((x) => x.type).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return { ws, frames, waitFor, send: (type: string, data: unknown) => ws.send(JSON.stringify({ type, data })), closeCode: () => closeCode };
+}
+
+const pcmOf = (frames: Frame[], turnId: string) => Buffer.concat(frames.filter((f) => f.type === 'audio-response' && f.data.turn_id === turnId).map((f) => Buffer.from(f.data.audio, 'base64')));
+
+describe('the realtime socket', () => {
+  it('runs a voice session: a typed turn gets a spoken reply, stored in the transcript; closing ends the session', async () => {
+    const u = await signUp(api);
+    await api.post('/api/core/notes', { title: 'Plants', content: 'Basil likes warm sunny windowsills.' }, { token: u.accessToken });
+    const c = await connect(`?token=${u.accessToken}`);
+    c.send('start-session', { session_type: 'voice', language: 'en' });
+    const started = await c.waitFor((f) => f.type === 'session-started');
+    expect(started.data).toMatchObject({ session_type: 'voice', status: 'active', remaining_seconds: 1800 });
+    c.send('audio-input', { text: 'Where does basil like to grow?', final: true });
+    const final = await c.waitFor((f) => f.type === 'audio-response' && f.data.final === true);
+    const chunks = c.frames.filter((f) => f.type === 'audio-response');
+    expect(chunks.map((f) => f.data.seq)).toEqual(chunks.map((_, i) => i));
+    expect(final.data.text).toContain('Basil likes warm sunny windowsills');
+    const pcm = pcmOf(c.frames, final.data.turn_id);
+    const samples = pcm.length / 2;
+    expect(samples / 24_000).toBeGreaterThan(1);
+    let energy = 0;
+    for (let i = 0; i < samples; i++) energy += Math.abs(pcm.readInt16LE(i * 2));
+    expect(energy / samples).toBeGreaterThan(200);
+    await c.waitFor((f) => f.type === 'transcript' && f.data.role === 'ai');
+    expect(c.frames.some((f) => f.type === 'avatar-expression')).toBe(false);
+
+    c.ws.close();
+    let ended = false;
+    for (let i = 0; i < 100 && !ended; i++) {
+      await new Promise((r) => setTimeout(r, 30));
+      ended = (await api.get('/api/live/quota', { token: u.accessToken })).body.active_session_id === null;
+    }
+    expect(ended).toBe(true);
+    const transcripts = await api.get('/api/live/transcripts', { token: u.accessToken });
+    expect(transcripts.body).toHaveLength(1);
+    const full = await api.get(`/api/live/transcripts/${transcripts.body[0].id}`, { token: u.accessToken });
+    expect(full.body.transcripts.map((t: { role: string }) => t.role)).toEqual(['user', 'ai']);
+    expect(full.body.session_id).toBe(started.data.session_id);
+  });
+
+  it('binds to a session started over REST and sends avatar expressions with visemes in order', async () => {
+    const u = await signUp(api);
+    const rest = await api.post('/api/live/session/start', { session_type: 'avatar' }, { token: u.accessToken });
+    const c = await connect('', { authorization: `Bearer ${u.accessToken}` });
+    c.send('start-session', { session_id: rest.body.session_id });
+    await c.waitFor((f) => f.type === 'session-started');
+    c.send('audio-input', { text: 'Hello there!', final: true });
+    await c.waitFor((f) => f.type === 'audio-response' && f.data.final === true);
+    const expressions = c.frames.filter((f) => f.type === 'avatar-expression');
+    expect(expressions.length).toBeGreaterThan(0);
+    for (const e of expressions) {
+      expect(typeof e.data.expression).toBe('string');
+      const offsets = e.data.visemes.map((v: { offset_ms: number }) => v.offset_ms);
+      expect(offsets).toEqual([...offsets].sort((a: number, b: number) => a - b));
+      expect(e.data.visemes.at(-1).viseme).toBe('sil');
+    }
+    c.send('end-session', {});
+    const ended = await c.waitFor((f) => f.type === 'session-ended');
+    expect(ended.data).toMatchObject({ reason: 'client' });
+    expect((await api.get('/api/live/quota', { token: u.accessToken })).body.active_session_id).toBeNull();
+  });
+
+  it('answers bad frames with error frames and keeps the socket open', async () => {
+    const u = await signUp(api);
+    const other = await signUp(api);
+    const foreign = await api.post('/api/live/session/start', { session_type: 'voice' }, { token: other.accessToken });
+    const c = await connect(`?token=${u.accessToken}`);
+    c.ws.send('not json');
+    c.send('dance', {});
+    c.send('audio-input', { text: 'too early', final: true });
+    c.send('start-session', { session_id: foreign.body.session_id });
+    c.send('start-session', { session_type: 'voice' });
+    await c.waitFor((f) => f.type === 'session-started');
+    c.send('audio-input', { audio: Buffer.alloc(10).toString('base64'), final: true });
+    c.send('audio-input', { audio: Buffer.alloc(200_000).toString('base64') });
+    await new Promise((r) => setTimeout(r, 300));
+    const errors = c.frames.filter((f) => f.type === 'error').map((f) => f.data.error);
+    expect(errors).toEqual(['bad_request', 'validation_error', 'conflict', 'not_found', 'validation_error', 'validation_error']);
+    expect(c.frames.find((f) => f.type === 'error' && /speech-to-text/.test(f.data.message))).toBeDefined();
+    expect(c.ws.readyState).toBe(WebSocket.OPEN);
+    c.ws.close();
+    await api.post('/api/live/session/end', { session_id: foreign.body.session_id }, { token: other.accessToken });
+  });
+
+  it('refuses sockets without credentials, and API keys without live:write', async () => {
+    const anon = await connect('');
+    await anon.waitFor((f) => f.type === 'error');
+    expect(anon.frames[0]!.data.error).toBe('not_authenticated');
+    const cast = await makeCast(api);
+    const org = await makeOrg(api, cast);
+    const key = await makeKey(api, cast.member, org.id, ['live:read']);
+    const reader = await connect('', { 'x-api-key': key.key });
+    await reader.waitFor((f) => f.type === 'error');
+    expect(reader.frames[0]!.data.error).toBe('INSUFFICIENT_API_KEY_SCOPE');
+    const writer = await makeKey(api, cast.member, org.id, ['live:write']);
+    const ok = await connect('', { 'x-api-key': writer.key });
+    ok.send('start-session', { session_type: 'voice' });
+    await ok.waitFor((f) => f.type === 'session-started');
+    ok.send('end-session', {});
+    await ok.waitFor((f) => f.type === 'session-ended');
+  });
+
+  it('ends the session on the socket when the quota runs out', async () => {
+    const s = await startServer({ LIVE_PLANS: 'free:2', LIVE_MIN_START_SECONDS: '1' });
+    try {
+      const c2 = restClient(s.url);
+      const u = await signUp(c2);
+      const ws = new WebSocket(`${s.wsUrl}/api/live/ws?token=${u.accessToken}`);
+      const frames: Frame[] = [];
+      ws.on('message', (d) => frames.push(JSON.parse(d.toString()) as Frame));
+      const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+      await new Promise((r) => ws.once('open', r));
+      ws.send(JSON.stringify({ type: 'start-session', data: { session_type: 'voice' } }));
+      expect(await closed).toBe(1000);
+      const ended = frames.find((f) => f.type === 'session-ended');
+      expect(ended?.data).toMatchObject({ reason: 'quota_exceeded', used_seconds: 2, remaining_seconds: 0 });
+    } finally {
+      await s.close();
+    }
+  });
+});
