@@ -5,16 +5,17 @@
  *
  *   npm run bench                        all scenarios on embedded SQLite
  *   BENCH_DB=postgresql npm run bench    on a scratch PostgreSQL database
- *   npm run bench -- search              one scenario: http, conversations, search, knowledge, live
+ *   npm run bench -- search              one scenario: http, conversations, search, knowledge, live, live-audio
  */
 import { conversationsBench } from './conversations.js';
 import { httpBench } from './http.js';
 import { knowledgeBench } from './knowledge.js';
 import { liveBench } from './live.js';
+import { liveAudioBench } from './live-audio.js';
 import { machine } from './lib.js';
 import { searchBench } from './search.js';
 
-const scenarios: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, search: searchBench, knowledge: knowledgeBench, live: liveBench };
+const scenarios: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((a) => a in scenarios);

@@ -241,6 +241,8 @@ class LiveConnection {
         this.send('audio-response', { turn_id: turnId, seq: seq++, audio: speech.pcm.subarray(at, at + CHUNK_BYTES).toString('base64'), text: last ? reply : '', final: last });
       }
       offset += speech.durationMs;
+      // Let the chunks leave before the next sentence is synthesized (synthesis holds the thread).
+      await new Promise((resolve) => setImmediate(resolve));
     }
     const aiTurn = { role: 'ai' as const, text: reply, timestamp: new Date().toISOString() };
     await live.appendTurn(this.root.em, session, aiTurn);
