@@ -72,6 +72,13 @@ export const envSchema = z.object({
   LIVE_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(45),
   LIVE_MAX_SESSION_SECONDS: z.coerce.number().int().positive().default(3600),
   LIVE_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
+  STT_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  STT_API_KEY: z.string().min(1).optional(),
+  STT_MODEL: z.string().min(1).default('whisper-1'),
+  TTS_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  TTS_API_KEY: z.string().min(1).optional(),
+  TTS_MODEL: z.string().min(1).default('tts-1'),
+  TTS_VOICE: z.string().min(1).default('alloy'),
   KNOWLEDGE_MAX_BYTES: z.coerce.number().int().positive().max(200 * 1024 * 1024).default(10 * 1024 * 1024),
 });
 
@@ -122,6 +129,9 @@ export interface Config {
     readonly idleTimeoutSeconds: number;
     readonly maxSessionSeconds: number;
     readonly sweepIntervalMs: number;
+    /** OpenAI-compatible speech endpoints; null: the embedded voice, and no speech-to-text. */
+    readonly stt: { readonly baseUrl: string; readonly apiKey: string | null; readonly model: string } | null;
+    readonly tts: { readonly baseUrl: string; readonly apiKey: string | null; readonly model: string; readonly voice: string } | null;
   };
   readonly knowledge: {
     readonly maxBytes: number;
@@ -203,6 +213,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       idleTimeoutSeconds: e.LIVE_IDLE_TIMEOUT_SECONDS,
       maxSessionSeconds: e.LIVE_MAX_SESSION_SECONDS,
       sweepIntervalMs: e.LIVE_SWEEP_INTERVAL_MS,
+      stt: e.STT_BASE_URL ? { baseUrl: e.STT_BASE_URL.replace(/\/+$/, ''), apiKey: e.STT_API_KEY ?? null, model: e.STT_MODEL } : null,
+      tts: e.TTS_BASE_URL ? { baseUrl: e.TTS_BASE_URL.replace(/\/+$/, ''), apiKey: e.TTS_API_KEY ?? null, model: e.TTS_MODEL, voice: e.TTS_VOICE } : null,
     },
     knowledge: {
       maxBytes: e.KNOWLEDGE_MAX_BYTES,

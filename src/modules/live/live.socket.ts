@@ -13,11 +13,14 @@ import { User } from '../users/user.entity.js';
 import type { LiveSession } from './live-session.entity.js';
 import type { SessionView } from './live.service.js';
 import { EspeakTts } from './speech/espeak.tts.js';
+import { OpenAISpeechToText, OpenAITextToSpeech } from './speech/openai.speech.js';
 import { SAMPLE_RATE } from './speech/pcm.js';
 import type { TextToSpeech, WordTiming } from './speech/speech.types.js';
 
 /** Largest base64 audio chunk a client may send: 2 s of 24 kHz 16-bit mono. */
 const MAX_AUDIO_BYTES = SAMPLE_RATE * 2 * 2;
+/** The audio of one turn: 60 s at most. */
+const MAX_TURN_AUDIO_BYTES = SAMPLE_RATE * 2 * 60;
 /** Audio goes out in chunks of 200 ms. */
 const CHUNK_BYTES = (SAMPLE_RATE * 2 * 200) / 1000;
 
@@ -55,10 +58,13 @@ const sentences = (text: string): string[] => text.match(/[^.!?\n]+[.!?]*\s*/g)?
  * Any frame is a sign of life; the quota and the length limit are enforced on the socket
  * itself; a closed socket ends its session, metered to the last activity.
  */
-export function registerLiveSocket(app: FastifyInstance, root: ContextRoot, tts: TextToSpeech = new EspeakTts()): { drain(): Promise<void> } {
+export function registerLiveSocket(app: FastifyInstance, root: ContextRoot): { drain(): Promise<void> } {
+  const { stt: sttCfg, tts: ttsCfg } = root.config.live;
+  const tts: TextToSpeech = ttsCfg ? new OpenAITextToSpeech(ttsCfg, root.config.ai.timeoutMs) : new EspeakTts();
+  const stt = sttCfg ? new OpenAISpeechToText(sttCfg, root.config.ai.timeoutMs) : null;
   const open = new Set<LiveConnection>();
   app.get('/api/live/ws', { websocket: true }, (socket: WebSocket, req: FastifyRequest) => {
-    const conn = new LiveConnection(socket, req, root, tts);
+    const conn = new LiveConnection(socket, req, root, tts, stt);
     open.add(conn);
     socket.on('close', () => void conn.settled.finally(() => open.delete(conn)));
     void conn.open();
@@ -83,7 +89,12 @@ class LiveConnection {
     private readonly req: FastifyRequest,
     private readonly root: ContextRoot,
     private readonly tts: TextToSpeech,
+    private readonly stt: OpenAISpeechToText | null,
   ) {}
+
+  /** Audio of the turn in progress, until its final chunk. */
+  private audioBuffer: Buffer[] = [];
+  private audioBytes = 0;
 
   async open(): Promise<void> {
     // Frames that arrive while authentication runs wait in line behind it.
@@ -185,11 +196,31 @@ class LiveConnection {
   private async audio(data: Record<string, unknown>): Promise<void> {
     if (!this.session) throw new AppError('conflict', 'Start a session first: send start-session');
     const input = parseInput(audioFrame, data);
-    if (input.audio && Buffer.from(input.audio, 'base64').length > MAX_AUDIO_BYTES) {
-      throw AppError.validation([{ loc: ['data', 'audio'], message: `must be at most ${MAX_AUDIO_BYTES} bytes of audio` }]);
+    if (input.audio) {
+      const chunk = Buffer.from(input.audio, 'base64');
+      if (chunk.length > MAX_AUDIO_BYTES) throw AppError.validation([{ loc: ['data', 'audio'], message: `must be at most ${MAX_AUDIO_BYTES} bytes of audio` }]);
+      if (this.audioBytes + chunk.length > MAX_TURN_AUDIO_BYTES) {
+        this.audioBuffer = [];
+        this.audioBytes = 0;
+        throw AppError.validation([{ loc: ['data', 'audio'], message: 'a turn holds at most 60 s of audio; send final sooner' }]);
+      }
+      this.audioBuffer.push(chunk);
+      this.audioBytes += chunk.length;
     }
     if (!input.final) return;
-    const text = input.text?.trim();
+    const audio = Buffer.concat(this.audioBuffer);
+    this.audioBuffer = [];
+    this.audioBytes = 0;
+    // The client's own transcript wins; otherwise speech-to-text, when configured.
+    let text = input.text?.trim();
+    if (!text && audio.length && this.stt) {
+      try {
+        text = (await this.stt.transcribe(audio, this.session.language)).trim();
+      } catch (e) {
+        throw new AppError('upstream_unavailable', `Speech to text failed: ${(e as Error).message}`);
+      }
+      if (!text) throw new AppError('validation_error', 'No speech was recognised in the audio', { fields: [{ loc: ['data', 'audio'], message: 'holds no recognisable speech' }] });
+    }
     if (!text) {
       throw new AppError('validation_error', 'No speech-to-text provider is configured: send your transcript as data.text with the final audio-input', {
         fields: [{ loc: ['data', 'text'], message: 'is required while speech-to-text is not configured' }],
