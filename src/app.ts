@@ -45,6 +45,16 @@ export async function buildApp(config: Config): Promise<App> {
     logger: {
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'], censor: '[redacted]' },
+      serializers: {
+        // Browsers put the access token in the live socket's URL (?token=): it never reaches the logs.
+        req: (req: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+          method: req.method,
+          url: req.url.replace(/([?&](?:token|access_token|api_key)=)[^&]*/gi, '$1[redacted]'),
+          host: req.host,
+          remoteAddress: req.ip,
+          remotePort: req.socket?.remotePort,
+        }),
+      },
     },
     genReqId,
     bodyLimit: config.bodyLimitBytes,

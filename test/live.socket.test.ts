@@ -161,3 +161,32 @@ describe('the realtime socket', () => {
     }
   });
 });
+
+describe('logs', () => {
+  it('never record the token a browser puts in the socket URL', async () => {
+    const { Writable } = await import('node:stream');
+    const lines: string[] = [];
+    const s = await startServer({ LOG_LEVEL: 'info' });
+    // Capture what the server logs by swapping the stream under pino.
+    const logger = s.app.server.log as unknown as { [k: symbol]: unknown };
+    const streamSym = Object.getOwnPropertySymbols(logger).find((k) => String(k) === 'Symbol(pino.stream)')!;
+    logger[streamSym] = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(chunk.toString());
+        cb();
+      },
+    });
+    try {
+      const u = await signUp(restClient(s.url));
+      const ws = new WebSocket(`${s.wsUrl}/api/live/ws?token=${u.accessToken}`);
+      await new Promise((r) => ws.once('open', r));
+      ws.close();
+      await new Promise((r) => setTimeout(r, 200));
+      const all = lines.join('');
+      expect(all).toContain('/api/live/ws?token=[redacted]');
+      expect(all).not.toContain(u.accessToken);
+    } finally {
+      await s.close();
+    }
+  });
+});
