@@ -14,7 +14,19 @@ export type Events = {
 export type LiveEvent =
   | { type: 'session_started'; sessionId: string; userId: string; remainingSeconds: number; at: string }
   | { type: 'quota_warning'; sessionId: string; userId: string; remainingSeconds: number; message: string; at: string }
-  | { type: 'session_ended'; sessionId: string; userId: string; usedSeconds: number; endReason: string; at: string };
+  | { type: 'session_ended'; sessionId: string; userId: string; usedSeconds: number; endReason: string; at: string }
+  | { type: 'transcript'; sessionId: string; userId: string; role: string; text: string; timestamp: string; at: string }
+  | { type: 'audio_response'; sessionId: string; userId: string; turnId: string; seq: number; audio: string; text: string; final: boolean; at: string }
+  | {
+      type: 'avatar_expression';
+      sessionId: string;
+      userId: string;
+      turnId: string;
+      expression: string;
+      intensity: number;
+      visemes: { offsetMs: number; viseme: string }[];
+      at: string;
+    };
 
 /** Something changed in an organization; `userId` is the member concerned, when one is. */
 export interface OrganizationEvent {

@@ -4,6 +4,7 @@ import { ProviderRegistry } from './ai/providers/registry.js';
 import { ConversationsService } from './conversations/conversations.service.js';
 import { NotesService } from './conversations/notes.service.js';
 import { KnowledgeService } from './knowledge/knowledge.service.js';
+import { LiveEngine } from './live/live.engine.js';
 import { LiveService } from './live/live.service.js';
 import { SearchService } from './search/search.service.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
@@ -23,7 +24,8 @@ export function createServices(config: Config, events: EventBus) {
   const knowledge = new KnowledgeService(search, ai, config);
   const conversations = new ConversationsService(ai, search, knowledge, config);
   const live = new LiveService(config, search, events);
-  return { events, auth, users, organizations, apiKeys, ai, search, conversations, notes, knowledge, live };
+  const liveEngine = new LiveEngine(config, ai, search, live, events);
+  return { events, auth, users, organizations, apiKeys, ai, search, conversations, notes, knowledge, live, liveEngine };
 }
 
 export type Services = ReturnType<typeof createServices>;

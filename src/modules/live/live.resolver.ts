@@ -2,6 +2,8 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import { filter, pipe } from '@graphql-yoga/subscription';
 import { Arg, createUnionType, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { LiveEvent } from '../../common/pubsub.js';
+import { parseInput, str } from '../../common/validation.js';
+import { z } from 'zod';
 import type { RequestContext } from '../../common/context.js';
 import { describeRequirement as need } from '../../common/scopes.js';
 import { LiveSession } from './live-session.entity.js';
@@ -161,12 +163,82 @@ class LiveSessionEnded {
   at!: string;
 }
 
-const LIVE_EVENT_TYPES = { session_started: LiveSessionStarted, quota_warning: LiveQuotaWarning, session_ended: LiveSessionEnded } as const;
+@ObjectType('LiveTranscriptTurn', { description: 'A turn, stored in the transcript as it happened.' })
+class LiveTranscriptTurnEvent {
+  @Field(() => ID)
+  sessionId!: string;
+
+  @Field(() => String, { description: 'user or ai' })
+  role!: string;
+
+  @Field(() => String)
+  text!: string;
+
+  @Field(() => GraphQLDateTime)
+  timestamp!: string;
+}
+
+@ObjectType('LiveAudioResponse', { description: 'A 200 ms chunk of the spoken reply: base64 16-bit PCM, mono, 24 kHz.' })
+class LiveAudioResponse {
+  @Field(() => ID)
+  sessionId!: string;
+
+  @Field(() => ID)
+  turnId!: string;
+
+  @Field(() => Int)
+  seq!: number;
+
+  @Field(() => String)
+  audio!: string;
+
+  @Field(() => String, { description: 'The reply text, on the final chunk.' })
+  text!: string;
+
+  @Field(() => Boolean)
+  final!: boolean;
+}
+
+@ObjectType('Viseme')
+class VisemeType {
+  @Field(() => Int)
+  offsetMs!: number;
+
+  @Field(() => String)
+  viseme!: string;
+}
+
+@ObjectType('LiveAvatarExpression', { description: 'For avatar sessions: an expression and the visemes of a sentence, aligned to its audio.' })
+class LiveAvatarExpression {
+  @Field(() => ID)
+  sessionId!: string;
+
+  @Field(() => ID)
+  turnId!: string;
+
+  @Field(() => String)
+  expression!: string;
+
+  @Field(() => Number)
+  intensity!: number;
+
+  @Field(() => [VisemeType])
+  visemes!: VisemeType[];
+}
+
+const LIVE_EVENT_TYPES = {
+  session_started: LiveSessionStarted,
+  quota_warning: LiveQuotaWarning,
+  session_ended: LiveSessionEnded,
+  transcript: LiveTranscriptTurnEvent,
+  audio_response: LiveAudioResponse,
+  avatar_expression: LiveAvatarExpression,
+} as const;
 
 export const LiveSessionEvent = createUnionType({
   name: 'LiveSessionEvent',
-  description: 'What happens in a live session. Transcript turns, audio and avatar events join with the realtime pipeline.',
-  types: () => [LiveSessionStarted, LiveQuotaWarning, LiveSessionEnded] as const,
+  description: 'What happens in a live session, through either door (the socket or GraphQL).',
+  types: () => [LiveSessionStarted, LiveQuotaWarning, LiveSessionEnded, LiveTranscriptTurnEvent, LiveAudioResponse, LiveAvatarExpression] as const,
   resolveType: (value) => LIVE_EVENT_TYPES[(value as LiveEvent).type],
 });
 
@@ -210,6 +282,17 @@ export class LiveResolver {
   @Mutation(() => LiveSessionState, { description: `Ends a session (idempotent). ${need('live:write')}` })
   async endLiveSession(@Arg('sessionId', () => ID) sessionId: string, @Arg('reason', () => String, { nullable: true }) reason: string | null, @Ctx() ctx: RequestContext): Promise<LiveSessionState> {
     return state(await ctx.services.live.end(ctx, { sessionId, reason }), ctx);
+  }
+
+  @Mutation(() => Boolean, {
+    description: `Says something in an active session: the reply arrives as events on liveSessionEvents (transcript, audio, expressions). Answers when the turn is done. ${need('live:write')}`,
+  })
+  async sendLiveText(@Arg('sessionId', () => ID) sessionId: string, @Arg('text', () => String) text: string, @Ctx() ctx: RequestContext): Promise<boolean> {
+    const session = await ctx.services.live.bind(ctx, sessionId);
+    const input = parseInput(z.object({ text: str().trim().min(1, 'must not be empty').max(4000, 'must be at most 4000 characters') }), { text });
+    await ctx.services.live.touch(ctx.em, session.id);
+    await ctx.services.liveEngine.turn(ctx, session, input.text, () => undefined);
+    return true;
   }
 
   @Mutation(() => String, { description: `The name the AI calls you by. ${need('live:write')}` })

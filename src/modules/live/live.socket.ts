@@ -8,21 +8,15 @@ import { authorize } from '../../common/access.js';
 import { parseInput, str } from '../../common/validation.js';
 import { toEnvelope } from '../../rest/envelope.js';
 import { credentialsOf } from '../../rest/router.js';
-import type { PromptMessage } from '../ai/ai.types.js';
-import { User } from '../users/user.entity.js';
 import type { LiveSession } from './live-session.entity.js';
 import type { SessionView } from './live.service.js';
-import { EspeakTts } from './speech/espeak.tts.js';
-import { OpenAISpeechToText, OpenAITextToSpeech } from './speech/openai.speech.js';
+import type { OpenAISpeechToText } from './speech/openai.speech.js';
 import { SAMPLE_RATE } from './speech/pcm.js';
-import type { TextToSpeech, WordTiming } from './speech/speech.types.js';
 
 /** Largest base64 audio chunk a client may send: 2 s of 24 kHz 16-bit mono. */
 const MAX_AUDIO_BYTES = SAMPLE_RATE * 2 * 2;
 /** The audio of one turn: 60 s at most. */
 const MAX_TURN_AUDIO_BYTES = SAMPLE_RATE * 2 * 60;
-/** Audio goes out in chunks of 200 ms. */
-const CHUNK_BYTES = (SAMPLE_RATE * 2 * 200) / 1000;
 
 const frameSchema = z.object({ type: str().max(32), data: z.record(z.string(), z.unknown()).optional() });
 const startFrame = z.union([z.object({ session_id: str().uuid('must be an id') }), z.object({ session_type: z.enum(['voice', 'avatar']), language: str().max(16).optional() })]);
@@ -32,39 +26,18 @@ const audioFrame = z.object({
   final: z.boolean().optional(),
 });
 
-/** A viseme per word from its first sounding letter: coarse, but aligned to the audio. */
-function visemes(words: WordTiming[], durationMs: number): { offset_ms: number; viseme: string }[] {
-  const of = (w: string): string => {
-    const c = w.toLowerCase().match(/[a-z]/)?.[0] ?? '';
-    if ('pbm'.includes(c)) return 'PP';
-    if ('fv'.includes(c)) return 'FF';
-    const v = w.toLowerCase().match(/[aeiou]/)?.[0];
-    return v ? { a: 'aa', e: 'E', i: 'I', o: 'O', u: 'U' }[v]! : 'DD';
-  };
-  return [...words.map((w) => ({ offset_ms: w.offsetMs, viseme: of(w.word) })), { offset_ms: durationMs, viseme: 'sil' }];
-}
-
-const expressionOf = (text: string): { expression: string; intensity: number } =>
-  /\?\s*$/.test(text) ? { expression: 'curious', intensity: 0.6 } : /!/.test(text) ? { expression: 'excited', intensity: 0.7 } : /\b(nothing|sorry|cannot|can't)\b/i.test(text) ? { expression: 'concerned', intensity: 0.5 } : { expression: 'happy', intensity: 0.5 };
-
-const sentences = (text: string): string[] => text.match(/[^.!?\n]+[.!?]*\s*/g)?.map((s) => s.trim()).filter(Boolean) ?? [];
-
 /**
  * The documented realtime socket at /api/live/ws: JSON frames {type, data}. One session per
- * socket, started here or over REST and bound with its id. Each final `audio-input` with
- * text is a user turn: the reply comes from the conversation providers, spoken by the
- * text-to-speech engine in 200 ms `audio-response` chunks (and `avatar-expression` events
- * for avatar sessions); both turns are stored in the session's transcript as they happen.
- * Any frame is a sign of life; the quota and the length limit are enforced on the socket
+ * socket, started here or over REST and bound with its id. Each final `audio-input` is a
+ * user turn (its text, or its audio through speech-to-text), run by the LiveEngine that the
+ * GraphQL door shares: transcript, spoken reply in `audio-response` chunks, avatar
+ * expressions. Any frame is a sign of life; the quota and the length limit are enforced on the socket
  * itself; a closed socket ends its session, metered to the last activity.
  */
 export function registerLiveSocket(app: FastifyInstance, root: ContextRoot): { drain(): Promise<void> } {
-  const { stt: sttCfg, tts: ttsCfg } = root.config.live;
-  const tts: TextToSpeech = ttsCfg ? new OpenAITextToSpeech(ttsCfg, root.config.ai.timeoutMs) : new EspeakTts();
-  const stt = sttCfg ? new OpenAISpeechToText(sttCfg, root.config.ai.timeoutMs) : null;
   const open = new Set<LiveConnection>();
   app.get('/api/live/ws', { websocket: true }, (socket: WebSocket, req: FastifyRequest) => {
-    const conn = new LiveConnection(socket, req, root, tts, stt);
+    const conn = new LiveConnection(socket, req, root, root.services.liveEngine.stt);
     open.add(conn);
     socket.on('close', () => void conn.settled.finally(() => open.delete(conn)));
     void conn.open();
@@ -88,7 +61,6 @@ class LiveConnection {
     private readonly socket: WebSocket,
     private readonly req: FastifyRequest,
     private readonly root: ContextRoot,
-    private readonly tts: TextToSpeech,
     private readonly stt: OpenAISpeechToText | null,
   ) {}
 
@@ -229,55 +201,8 @@ class LiveConnection {
     await this.turn(text);
   }
 
-  private async turn(text: string): Promise<void> {
-    const session = this.session!;
-    const live = this.root.services.live;
-    const turnId = randomUUID();
-    const userTurn = { role: 'user' as const, text, timestamp: new Date().toISOString() };
-    await live.appendTurn(this.root.em, session, userTurn);
-    this.send('transcript', userTurn);
-
-    const user = await this.ctx!.em.fork().findOneOrFail(User, { id: session.user.id });
-    const { provider, model } = this.root.services.ai.resolve(null, null);
-    const system: PromptMessage = {
-      role: 'system',
-      content:
-        'You are Xentree Live, a spoken conversation partner. Answer in one to three short sentences.' +
-        (user.nickname ? ` The user's name is ${user.nickname}; address them by it.` : '') +
-        (session.language ? ` Speak the language with the tag "${session.language}".` : ''),
-    };
-    let reply = '';
-    for await (const e of provider.complete({
-      model,
-      messages: [system, { role: 'user', content: text }],
-      retrieve: (q) => this.root.services.search.retrieve(this.ctx!, q, 3, ['message', 'note', 'transcript']),
-      signal: AbortSignal.timeout(this.root.config.ai.timeoutMs),
-    })) {
-      if (e.type === 'delta') reply += e.text;
-    }
-    reply = reply.trim() || '…';
-
-    // Spoken sentence by sentence, so the first audio leaves before the whole reply is synthesized.
-    const parts = sentences(reply);
-    let seq = 0;
-    let offset = 0;
-    for (const [i, sentence] of parts.entries()) {
-      if (this.closed) break;
-      const speech = await this.tts.synthesize(sentence, { language: session.language });
-      if (session.sessionType === 'avatar') {
-        this.send('avatar-expression', { turn_id: turnId, ...expressionOf(sentence), visemes: visemes(speech.words, speech.durationMs).map((v) => ({ ...v, offset_ms: v.offset_ms + offset })) });
-      }
-      for (let at = 0; at < speech.pcm.length; at += CHUNK_BYTES) {
-        const last = i === parts.length - 1 && at + CHUNK_BYTES >= speech.pcm.length;
-        this.send('audio-response', { turn_id: turnId, seq: seq++, audio: speech.pcm.subarray(at, at + CHUNK_BYTES).toString('base64'), text: last ? reply : '', final: last });
-      }
-      offset += speech.durationMs;
-      // Let the chunks leave before the next sentence is synthesized (synthesis holds the thread).
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    const aiTurn = { role: 'ai' as const, text: reply, timestamp: new Date().toISOString() };
-    await live.appendTurn(this.root.em, session, aiTurn);
-    this.send('transcript', aiTurn);
+  private turn(text: string): Promise<void> {
+    return this.root.services.liveEngine.turn(this.ctx!, this.session!, text, (type, data) => this.send(type, data), () => this.closed);
   }
 
   private async finish(reason: string, at: Date): Promise<void> {

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestContext } from '../../common/context.js';
+import type { EventBus } from '../../common/pubsub.js';
+import type { Config } from '../../config.js';
+import type { PromptMessage } from '../ai/ai.types.js';
+import type { ProviderRegistry } from '../ai/providers/registry.js';
+import type { SearchService } from '../search/search.service.js';
+import { User } from '../users/user.entity.js';
+import type { LiveSession } from './live-session.entity.js';
+import type { LiveService } from './live.service.js';
+import { EspeakTts } from './speech/espeak.tts.js';
+import { OpenAISpeechToText, OpenAITextToSpeech } from './speech/openai.speech.js';
+import { SAMPLE_RATE } from './speech/pcm.js';
+import type { TextToSpeech, WordTiming } from './speech/speech.types.js';
+
+/** Audio goes out in chunks of 200 ms. */
+const CHUNK_BYTES = (SAMPLE_RATE * 2 * 200) / 1000;
+
+/** A viseme per word from its first sounding letter: coarse, but aligned to the audio. */
+function visemes(words: WordTiming[], durationMs: number): { offset_ms: number; viseme: string }[] {
+  const of = (w: string): string => {
+    const c = w.toLowerCase().match(/[a-z]/)?.[0] ?? '';
+    if ('pbm'.includes(c)) return 'PP';
+    if ('fv'.includes(c)) return 'FF';
+    const v = w.toLowerCase().match(/[aeiou]/)?.[0];
+    return v ? { a: 'aa', e: 'E', i: 'I', o: 'O', u: 'U' }[v]! : 'DD';
+  };
+  return [...words.map((w) => ({ offset_ms: w.offsetMs, viseme: of(w.word) })), { offset_ms: durationMs, viseme: 'sil' }];
+}
+
+const expressionOf = (text: string): { expression: string; intensity: number } =>
+  /\?\s*$/.test(text) ? { expression: 'curious', intensity: 0.6 } : /!/.test(text) ? { expression: 'excited', intensity: 0.7 } : /\b(nothing|sorry|cannot|can't)\b/i.test(text) ? { expression: 'concerned', intensity: 0.5 } : { expression: 'happy', intensity: 0.5 };
+
+const sentences = (text: string): string[] => text.match(/[^.!?\n]+[.!?]*\s*/g)?.map((s) => s.trim()).filter(Boolean) ?? [];
+
+/** What a turn emits, in the socket's documented shapes. */
+export type TurnEmit = (type: 'transcript' | 'audio-response' | 'avatar-expression', data: Record<string, unknown>) => void;
+
+/**
+ * One live turn, whichever door it came through (the socket or GraphQL): the user's words
+ * are stored in the transcript, the reply comes from the conversation providers and is
+ * spoken sentence by sentence in 200 ms chunks (with avatar expressions for avatar
+ * sessions), and the reply joins the transcript. Every event also goes to the event bus,
+ * so GraphQL subscribers of the session hear turns from either door.
+ */
+export class LiveEngine {
+  readonly tts: TextToSpeech;
+  readonly stt: OpenAISpeechToText | null;
+
+  constructor(
+    private readonly config: Config,
+    private readonly ai: ProviderRegistry,
+    private readonly search: SearchService,
+    private readonly live: LiveService,
+    private readonly events: EventBus,
+  ) {
+    const { stt, tts } = config.live;
+    this.tts = tts ? new OpenAITextToSpeech(tts, config.ai.timeoutMs) : new EspeakTts();
+    this.stt = stt ? new OpenAISpeechToText(stt, config.ai.timeoutMs) : null;
+  }
+
+  async turn(ctx: RequestContext, session: LiveSession, text: string, emit: TurnEmit, stopped: () => boolean = () => false): Promise<void> {
+    const out: TurnEmit = (type, data) => {
+      emit(type, data);
+      this.publish(session, type, data);
+    };
+    const turnId = randomUUID();
+    const userTurn = { role: 'user' as const, text, timestamp: new Date().toISOString() };
+    await this.live.appendTurn(ctx.em, session, userTurn);
+    out('transcript', userTurn);
+
+    const user = await ctx.em.fork().findOneOrFail(User, { id: session.user.id });
+    const { provider, model } = this.ai.resolve(null, null);
+    const system: PromptMessage = {
+      role: 'system',
+      content:
+        'You are Xentree Live, a spoken conversation partner. Answer in one to three short sentences.' +
+        (user.nickname ? ` The user's name is ${user.nickname}; address them by it.` : '') +
+        (session.language ? ` Speak the language with the tag "${session.language}".` : ''),
+    };
+    let reply = '';
+    for await (const e of provider.complete({
+      model,
+      messages: [system, { role: 'user', content: text }],
+      retrieve: (q) => this.search.retrieve(ctx, q, 3, ['message', 'note', 'transcript']),
+      signal: AbortSignal.timeout(this.config.ai.timeoutMs),
+    })) {
+      if (e.type === 'delta') reply += e.text;
+    }
+    reply = reply.trim() || '…';
+
+    // Spoken sentence by sentence, so the first audio leaves before the whole reply is synthesized.
+    const parts = sentences(reply);
+    let seq = 0;
+    let offset = 0;
+    for (const [i, sentence] of parts.entries()) {
+      if (stopped()) break;
+      const speech = await this.tts.synthesize(sentence, { language: session.language });
+      if (session.sessionType === 'avatar') {
+        out('avatar-expression', { turn_id: turnId, ...expressionOf(sentence), visemes: visemes(speech.words, speech.durationMs).map((v) => ({ ...v, offset_ms: v.offset_ms + offset })) });
+      }
+      for (let at = 0; at < speech.pcm.length; at += CHUNK_BYTES) {
+        const last = i === parts.length - 1 && at + CHUNK_BYTES >= speech.pcm.length;
+        out('audio-response', { turn_id: turnId, seq: seq++, audio: speech.pcm.subarray(at, at + CHUNK_BYTES).toString('base64'), text: last ? reply : '', final: last });
+      }
+      offset += speech.durationMs;
+      // Let the chunks leave before the next sentence is synthesized (synthesis holds the thread).
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const aiTurn = { role: 'ai' as const, text: reply, timestamp: new Date().toISOString() };
+    await this.live.appendTurn(ctx.em, session, aiTurn);
+    out('transcript', aiTurn);
+  }
+
+  private publish(session: LiveSession, type: Parameters<TurnEmit>[0], d: Record<string, unknown>): void {
+    const base = { sessionId: session.id, userId: session.user.id, at: new Date().toISOString() };
+    if (type === 'transcript') this.events.publish('LIVE_EVENT', { ...base, type: 'transcript', role: d.role as string, text: d.text as string, timestamp: d.timestamp as string });
+    else if (type === 'audio-response') {
+      this.events.publish('LIVE_EVENT', { ...base, type: 'audio_response', turnId: d.turn_id as string, seq: d.seq as number, audio: d.audio as string, text: d.text as string, final: d.final as boolean });
+    } else {
+      const v = d.visemes as { offset_ms: number; viseme: string }[];
+      this.events.publish('LIVE_EVENT', { ...base, type: 'avatar_expression', turnId: d.turn_id as string, expression: d.expression as string, intensity: d.intensity as number, visemes: v.map((x) => ({ offsetMs: x.offset_ms, viseme: x.viseme })) });
+    }
+  }
+}
