@@ -66,3 +66,24 @@ describe('live sessions through GraphQL (graphql-ws)', () => {
     expect(errorCode(await gql(server.url, SendLiveTextDocument, { sessionId: id, text: 'hi' }, u.accessToken))).toBe('conflict');
   });
 });
+
+describe('audio through GraphQL', () => {
+  it('buffers chunks until final and needs words without speech-to-text', async () => {
+    const { SendLiveAudioDocument } = await import('./generated/graphql.js');
+    const u = await signUp(api);
+    const started = await gql(server.url, StartLiveSessionDocument, { sessionType: 'voice' }, u.accessToken);
+    const id = started.data!.startLiveSession.session.id;
+    const chunk = Buffer.alloc(9600, 3).toString('base64');
+    expect((await gql(server.url, SendLiveAudioDocument, { sessionId: id, audio: chunk }, u.accessToken)).data?.sendLiveAudio).toBe(true);
+    const noStt = await gql(server.url, SendLiveAudioDocument, { sessionId: id, audio: chunk, final: true }, u.accessToken);
+    expect(errorCode(noStt)).toBe('validation_error');
+    expect(noStt.errors?.[0]?.message).toMatch(/speech-to-text/);
+    const tooBig = await gql(server.url, SendLiveAudioDocument, { sessionId: id, audio: Buffer.alloc(200_000).toString('base64') }, u.accessToken);
+    expect(errorCode(tooBig)).toBe('validation_error');
+    const withText = await gql(server.url, SendLiveAudioDocument, { sessionId: id, audio: chunk, final: true, text: 'hello' }, u.accessToken);
+    expect(withText.data?.sendLiveAudio).toBe(true);
+    const transcripts = await api.get('/api/live/transcripts', { token: u.accessToken });
+    expect(transcripts.body[0]).toMatchObject({ session_id: id, turn_count: 2, preview: 'hello' });
+    await gql(server.url, EndLiveSessionDocument, { sessionId: id }, u.accessToken);
+  });
+});

@@ -190,3 +190,29 @@ describe('logs', () => {
     }
   });
 });
+
+describe('a dropped connection', () => {
+  it('mid-turn loses nothing said, and ends the session', async () => {
+    const u = await signUp(api);
+    const c = await connect(`?token=${u.accessToken}`);
+    c.send('start-session', { session_type: 'voice' });
+    const started = await c.waitFor((f) => f.type === 'session-started');
+    c.send('audio-input', { text: 'Remember that the meeting moved to Thursday.', final: true });
+    await c.waitFor((f) => f.type === 'transcript' && f.data.role === 'user');
+    c.ws.terminate();
+    let transcript: { transcripts: { role: string }[] } | null = null;
+    for (let i = 0; i < 150; i++) {
+      await new Promise((r) => setTimeout(r, 30));
+      const list = await api.get('/api/live/transcripts', { token: u.accessToken });
+      if (list.body[0]?.turn_count === 2) {
+        transcript = (await api.get(`/api/live/transcripts/${list.body[0].id}`, { token: u.accessToken })).body;
+        break;
+      }
+    }
+    expect(transcript?.transcripts.map((t) => t.role)).toEqual(['user', 'ai']);
+    const q = await api.get('/api/live/quota', { token: u.accessToken });
+    expect(q.body.active_session_id).toBeNull();
+    const ended = await api.post('/api/live/session/end', { session_id: started.data.session_id }, { token: u.accessToken });
+    expect(ended.body.end_reason).toBe('disconnected');
+  });
+});

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../../common/context.js';
+import { AppError } from '../../common/errors.js';
 import type { EventBus } from '../../common/pubsub.js';
 import type { Config } from '../../config.js';
 import type { PromptMessage } from '../ai/ai.types.js';
@@ -12,6 +13,11 @@ import { EspeakTts } from './speech/espeak.tts.js';
 import { OpenAISpeechToText, OpenAITextToSpeech } from './speech/openai.speech.js';
 import { SAMPLE_RATE } from './speech/pcm.js';
 import type { TextToSpeech, WordTiming } from './speech/speech.types.js';
+
+/** Largest audio chunk a client may send: 2 s of 24 kHz 16-bit mono. */
+export const MAX_AUDIO_BYTES = SAMPLE_RATE * 2 * 2;
+/** The audio of one turn: 60 s at most. */
+const MAX_TURN_AUDIO_BYTES = SAMPLE_RATE * 2 * 60;
 
 /** Audio goes out in chunks of 200 ms. */
 const CHUNK_BYTES = (SAMPLE_RATE * 2 * 200) / 1000;
@@ -57,6 +63,48 @@ export class LiveEngine {
     const { stt, tts } = config.live;
     this.tts = tts ? new OpenAITextToSpeech(tts, config.ai.timeoutMs) : new EspeakTts();
     this.stt = stt ? new OpenAISpeechToText(stt, config.ai.timeoutMs) : null;
+  }
+
+  /** Audio of each session's turn in progress, until its final chunk. */
+  private readonly pending = new Map<string, { chunks: Buffer[]; bytes: number }>();
+
+  /**
+   * Takes a chunk of a turn's audio (base64 PCM) and, on the final one, the turn's words: the
+   * caller's own text, else the audio through speech-to-text. Null until the turn is final.
+   * @throws validation_error (oversized, no speech, no speech-to-text configured), upstream_unavailable
+   */
+  async acceptAudio(session: LiveSession, input: { audio?: string | undefined; text?: string | undefined; final: boolean }): Promise<string | null> {
+    const buf = this.pending.get(session.id) ?? { chunks: [], bytes: 0 };
+    if (input.audio) {
+      const chunk = Buffer.from(input.audio, 'base64');
+      if (chunk.length > MAX_AUDIO_BYTES) throw AppError.validation([{ loc: ['data', 'audio'], message: `must be at most ${MAX_AUDIO_BYTES} bytes of audio` }]);
+      if (buf.bytes + chunk.length > MAX_TURN_AUDIO_BYTES) {
+        this.pending.delete(session.id);
+        throw AppError.validation([{ loc: ['data', 'audio'], message: 'a turn holds at most 60 s of audio; send final sooner' }]);
+      }
+      buf.chunks.push(chunk);
+      buf.bytes += chunk.length;
+      this.pending.set(session.id, buf);
+    }
+    if (!input.final) return null;
+    this.pending.delete(session.id);
+    const audio = Buffer.concat(buf.chunks);
+    // The client's own transcript wins; otherwise speech-to-text, when configured.
+    let text = input.text?.trim();
+    if (!text && audio.length && this.stt) {
+      try {
+        text = (await this.stt.transcribe(audio, session.language)).trim();
+      } catch (e) {
+        throw new AppError('upstream_unavailable', `Speech to text failed: ${(e as Error).message}`);
+      }
+      if (!text) throw new AppError('validation_error', 'No speech was recognised in the audio', { fields: [{ loc: ['data', 'audio'], message: 'holds no recognisable speech' }] });
+    }
+    if (!text) {
+      throw new AppError('validation_error', 'No speech-to-text provider is configured: send your transcript as data.text with the final audio-input', {
+        fields: [{ loc: ['data', 'text'], message: 'is required while speech-to-text is not configured' }],
+      });
+    }
+    return text;
   }
 
   async turn(ctx: RequestContext, session: LiveSession, text: string, emit: TurnEmit, stopped: () => boolean = () => false): Promise<void> {

@@ -295,6 +295,23 @@ export class LiveResolver {
     return true;
   }
 
+  @Mutation(() => Boolean, {
+    description: `Sends a chunk of the turn's audio (base64 16-bit PCM, mono, 24 kHz, at most 2 s); with final, the turn is answered as events on liveSessionEvents. The caller's own text, when given, is used instead of speech-to-text. ${need('live:write')}`,
+  })
+  async sendLiveAudio(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Arg('audio', () => String, { nullable: true }) audio: string | null,
+    @Arg('final', () => Boolean, { defaultValue: false }) final: boolean,
+    @Arg('text', () => String, { nullable: true }) text: string | null,
+    @Ctx() ctx: RequestContext,
+  ): Promise<boolean> {
+    const session = await ctx.services.live.bind(ctx, sessionId);
+    await ctx.services.live.touch(ctx.em, session.id);
+    const words = await ctx.services.liveEngine.acceptAudio(session, { audio: audio ?? undefined, text: text ?? undefined, final });
+    if (words) await ctx.services.liveEngine.turn(ctx, session, words, () => undefined);
+    return true;
+  }
+
   @Mutation(() => String, { description: `The name the AI calls you by. ${need('live:write')}` })
   setLiveNickname(@Arg('nickname', () => String) nickname: string, @Ctx() ctx: RequestContext): Promise<string> {
     return ctx.services.live.setNickname(ctx, { nickname });

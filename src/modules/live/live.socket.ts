@@ -10,13 +10,8 @@ import { toEnvelope } from '../../rest/envelope.js';
 import { credentialsOf } from '../../rest/router.js';
 import type { LiveSession } from './live-session.entity.js';
 import type { SessionView } from './live.service.js';
-import type { OpenAISpeechToText } from './speech/openai.speech.js';
-import { SAMPLE_RATE } from './speech/pcm.js';
+import { MAX_AUDIO_BYTES } from './live.engine.js';
 
-/** Largest base64 audio chunk a client may send: 2 s of 24 kHz 16-bit mono. */
-const MAX_AUDIO_BYTES = SAMPLE_RATE * 2 * 2;
-/** The audio of one turn: 60 s at most. */
-const MAX_TURN_AUDIO_BYTES = SAMPLE_RATE * 2 * 60;
 
 const frameSchema = z.object({ type: str().max(32), data: z.record(z.string(), z.unknown()).optional() });
 const startFrame = z.union([z.object({ session_id: str().uuid('must be an id') }), z.object({ session_type: z.enum(['voice', 'avatar']), language: str().max(16).optional() })]);
@@ -37,7 +32,7 @@ const audioFrame = z.object({
 export function registerLiveSocket(app: FastifyInstance, root: ContextRoot): { drain(): Promise<void> } {
   const open = new Set<LiveConnection>();
   app.get('/api/live/ws', { websocket: true }, (socket: WebSocket, req: FastifyRequest) => {
-    const conn = new LiveConnection(socket, req, root, root.services.liveEngine.stt);
+    const conn = new LiveConnection(socket, req, root);
     open.add(conn);
     socket.on('close', () => void conn.settled.finally(() => open.delete(conn)));
     void conn.open();
@@ -61,12 +56,9 @@ class LiveConnection {
     private readonly socket: WebSocket,
     private readonly req: FastifyRequest,
     private readonly root: ContextRoot,
-    private readonly stt: OpenAISpeechToText | null,
   ) {}
 
-  /** Audio of the turn in progress, until its final chunk. */
-  private audioBuffer: Buffer[] = [];
-  private audioBytes = 0;
+
 
   async open(): Promise<void> {
     // Frames that arrive while authentication runs wait in line behind it.
@@ -168,37 +160,8 @@ class LiveConnection {
   private async audio(data: Record<string, unknown>): Promise<void> {
     if (!this.session) throw new AppError('conflict', 'Start a session first: send start-session');
     const input = parseInput(audioFrame, data);
-    if (input.audio) {
-      const chunk = Buffer.from(input.audio, 'base64');
-      if (chunk.length > MAX_AUDIO_BYTES) throw AppError.validation([{ loc: ['data', 'audio'], message: `must be at most ${MAX_AUDIO_BYTES} bytes of audio` }]);
-      if (this.audioBytes + chunk.length > MAX_TURN_AUDIO_BYTES) {
-        this.audioBuffer = [];
-        this.audioBytes = 0;
-        throw AppError.validation([{ loc: ['data', 'audio'], message: 'a turn holds at most 60 s of audio; send final sooner' }]);
-      }
-      this.audioBuffer.push(chunk);
-      this.audioBytes += chunk.length;
-    }
-    if (!input.final) return;
-    const audio = Buffer.concat(this.audioBuffer);
-    this.audioBuffer = [];
-    this.audioBytes = 0;
-    // The client's own transcript wins; otherwise speech-to-text, when configured.
-    let text = input.text?.trim();
-    if (!text && audio.length && this.stt) {
-      try {
-        text = (await this.stt.transcribe(audio, this.session.language)).trim();
-      } catch (e) {
-        throw new AppError('upstream_unavailable', `Speech to text failed: ${(e as Error).message}`);
-      }
-      if (!text) throw new AppError('validation_error', 'No speech was recognised in the audio', { fields: [{ loc: ['data', 'audio'], message: 'holds no recognisable speech' }] });
-    }
-    if (!text) {
-      throw new AppError('validation_error', 'No speech-to-text provider is configured: send your transcript as data.text with the final audio-input', {
-        fields: [{ loc: ['data', 'text'], message: 'is required while speech-to-text is not configured' }],
-      });
-    }
-    await this.turn(text);
+    const text = await this.root.services.liveEngine.acceptAudio(this.session, { audio: input.audio, text: input.text, final: input.final ?? false });
+    if (text) await this.turn(text);
   }
 
   private turn(text: string): Promise<void> {
