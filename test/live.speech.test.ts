@@ -101,3 +101,33 @@ describe('speech adapters on the realtime socket', () => {
     ws.close();
   });
 });
+
+describe('the live reply', () => {
+  it('addresses the user by their nickname and speaks their language, through the configured model', async () => {
+    const { startFakeOpenAI } = await import('./helpers/fake-ai.js');
+    const ai = await startFakeOpenAI();
+    const s = await startServer({ OPENAI_BASE_URL: ai.url, OPENAI_MODELS: 'gpt-live' });
+    try {
+      const c = restClient(s.url);
+      const u = await signUp(c);
+      await c.patch('/api/live/nickname', { nickname: 'Ana' }, { token: u.accessToken });
+      ai.enqueue({ kind: 'answer', tokens: ['Olá Ana', ', tudo bem?'] });
+      const ws = new WebSocket(`${s.wsUrl}/api/live/ws?token=${u.accessToken}`);
+      const frames: { type: string; data: any }[] = [];
+      ws.on('message', (d) => frames.push(JSON.parse(d.toString())));
+      await new Promise((r) => ws.once('open', r));
+      ws.send(JSON.stringify({ type: 'start-session', data: { session_type: 'voice', language: 'pt' } }));
+      ws.send(JSON.stringify({ type: 'audio-input', data: { text: 'Oi!', final: true } }));
+      for (let i = 0; i < 300 && !frames.some((f) => f.type === 'audio-response' && f.data.final); i++) await new Promise((r) => setTimeout(r, 20));
+      const final = frames.find((f) => f.type === 'audio-response' && f.data.final);
+      expect(final?.data.text).toBe('Olá Ana, tudo bem?');
+      const sent = ai.requests.find((r) => r.path === '/v1/chat/completions')!;
+      expect(sent.body.messages[0].content).toContain("The user's name is Ana");
+      expect(sent.body.messages[0].content).toContain('"pt"');
+      ws.close();
+    } finally {
+      await s.close();
+      await ai.close();
+    }
+  });
+});
