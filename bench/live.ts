@@ -12,7 +12,7 @@ const DURATION_S = Number(process.env.BENCH_LIVE_SECONDS ?? 30);
  * seconds of their session.
  */
 export async function liveBench(): Promise<void> {
-  const gw = await startGateway({ LIVE_PLANS: 'free:100000', LIVE_IDLE_TIMEOUT_SECONDS: '60' });
+  const gw = await startGateway({ LIVE_PLANS: 'free:100000', LIVE_IDLE_TIMEOUT_SECONDS: '60', LIVE_SWEEP_INTERVAL_MS: '5000' });
   try {
     const em = gw.app.orm.em.fork() as unknown as { getKnex(): any };
     const knex = em.getKnex();
