@@ -9,7 +9,8 @@ import { User } from '../users/user.entity.js';
 import { noteSchema, updateNoteSchema, type NoteData, type UpdateNoteData } from './conversations.types.js';
 import { Note } from './note.entity.js';
 
-const searchable = (n: Note) => `${n.content}${n.tags.length ? `\n${n.tags.map((t) => `#${t}`).join(' ')}` : ''}`;
+/** What search indexes of a note: its text and its tags as #tags. */
+export const noteSearchText = (n: Note): string => `${n.content}${n.tags.length ? `\n${n.tags.map((t) => `#${t}`).join(' ')}` : ''}`;
 
 /** A user's notes, indexed for search in the same transaction as each change. */
 export class NotesService {
@@ -23,7 +24,7 @@ export class NotesService {
     const input = parseInput(noteSchema, data);
     return ctx.em.transactional(async (tx) => {
       const note = tx.create(Note, { user: tx.getReference(User, p.userId), title: input.title, content: input.content, tags: input.tags ?? [] });
-      await this.search.index(tx, { userId: p.userId, type: 'note', sourceId: note.id, title: note.title, body: searchable(note), createdAt: note.createdAt });
+      await this.search.index(tx, { userId: p.userId, type: 'note', sourceId: note.id, title: note.title, body: noteSearchText(note), createdAt: note.createdAt });
       return note;
     });
   }
@@ -52,7 +53,7 @@ export class NotesService {
       if (input.content !== undefined) note.content = input.content;
       if (input.tags !== undefined) note.tags = input.tags;
       note.updatedAt = new Date();
-      await this.search.index(tx, { userId: p.userId, type: 'note', sourceId: note.id, title: note.title, body: searchable(note), createdAt: note.createdAt });
+      await this.search.index(tx, { userId: p.userId, type: 'note', sourceId: note.id, title: note.title, body: noteSearchText(note), createdAt: note.createdAt });
       return note;
     });
   }

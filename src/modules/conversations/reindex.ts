@@ -4,6 +4,7 @@ import type { SearchService } from '../search/search.service.js';
 import { Conversation } from './conversation.entity.js';
 import { Message } from './message.entity.js';
 import { Note } from './note.entity.js';
+import { noteSearchText } from './notes.service.js';
 
 /**
  * Writes the search entries of every message and note again, in one transaction, then
@@ -22,8 +23,7 @@ export async function reindexConversations(em: EntityManager, search: SearchServ
       await tx.flush();
     }
     for (const n of await tx.find(Note, {})) {
-      const body = `${n.content}${n.tags.length ? `\n${n.tags.map((t) => `#${t}`).join(' ')}` : ''}`;
-      await search.index(tx, { userId: n.user.id, type: 'note', sourceId: n.id, title: n.title, body, createdAt: n.createdAt });
+      await search.index(tx, { userId: n.user.id, type: 'note', sourceId: n.id, title: n.title, body: noteSearchText(n), createdAt: n.createdAt });
       count++;
     }
     await tx.flush();

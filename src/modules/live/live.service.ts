@@ -244,9 +244,16 @@ export class LiveService {
       }
       t.turns = [...t.turns, turn].slice(-MAX_TURNS);
       t.sessionEndedAt = now;
-      const body = t.turns.map((x) => `${x.role === 'ai' ? 'AI' : 'You'}: ${x.text}`).join('\n');
-      await this.search.index(tx, { userId: session.user.id, type: 'transcript', sourceId: t.id, title: `Live session ${session.startedAt.toISOString().slice(0, 16).replace('T', ' ')}`, body, createdAt: session.startedAt });
+      await this.indexTranscript(tx, session.user.id, t);
     });
+  }
+
+  /** A transcript's search entry: its turns as "You: …" / "AI: …" lines (nothing to index for no turns). */
+  private async indexTranscript(tx: EntityManager, userId: string, t: LiveTranscript): Promise<void> {
+    const body = t.turns.map((x) => `${x.role === 'ai' ? 'AI' : 'You'}: ${x.text}`).join('\n');
+    if (!body) return;
+    const title = `Live session ${t.sessionStartedAt.toISOString().slice(0, 16).replace('T', ' ')}`;
+    await this.search.index(tx, { userId, type: 'transcript', sourceId: t.id, title, body, createdAt: t.sessionStartedAt });
   }
 
   private async view(em: EntityManager, s: LiveSession, now: Date): Promise<SessionView> {
@@ -374,8 +381,7 @@ export class LiveService {
       .sort((a, b) => a.timestamp.localeCompare(b.timestamp));
     return ctx.em.transactional(async (tx) => {
       const t = tx.create(LiveTranscript, { user: tx.getReference(User, userId), sessionId: input.sessionId ?? null, sessionStartedAt: input.sessionStartedAt, sessionEndedAt: input.sessionEndedAt, turns });
-      const body = turns.map((x) => `${x.role === 'ai' ? 'AI' : 'You'}: ${x.text}`).join('\n');
-      if (body) await this.search.index(tx, { userId, type: 'transcript', sourceId: t.id, title: `Live session ${input.sessionStartedAt.toISOString().slice(0, 16).replace('T', ' ')}`, body, createdAt: input.sessionStartedAt });
+      await this.indexTranscript(tx, userId, t);
       return t;
     });
   }

@@ -196,11 +196,6 @@ export class SearchService {
     return rows.map((r) => ({ hit: this.hit(r, highlight), text: r.body }));
   }
 
-  /** How many entries match, for other services. */
-  total(em: EntityManager, words: string[], mode: Mode, filter: Filter): Promise<number> {
-    return words.length ? this.count(em, words, mode, filter) : Promise.resolve(0);
-  }
-
   /** Regenerates the full-text index from the entries table (after a restore, or to compact it). */
   async rebuildIndex(em: EntityManager): Promise<void> {
     if (this.driver === 'sqlite') await em.getConnection().execute(`insert into search_fts(search_fts) values ('rebuild')`);
