@@ -16,8 +16,12 @@ async function main(): Promise<void> {
   const orm = await MikroORM.init(ormOptions(config.db));
   try {
     await orm.getMigrator().up();
-    const { rows, droppedFlows } = await new IntegrationsService(config).reencryptAll(orm.em.fork());
+    const { rows, droppedFlows, unreadable } = await new IntegrationsService(config).reencryptAll(orm.em.fork());
     console.log(`integration tokens re-encrypted with key ${primary}: ${rows} connections, ${droppedFlows} started flows dropped`);
+    if (unreadable) {
+      console.error(`${unreadable} connections are sealed with a key that is not listed: add it back to INTEGRATIONS_ENCRYPTION_KEYS and run again`);
+      process.exitCode = 1;
+    }
   } finally {
     await orm.close(true);
   }

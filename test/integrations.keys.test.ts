@@ -126,11 +126,11 @@ describe('key rotation', () => {
     const newKey = encryptionKey('new');
     const base = { DATA_DIR: tmp(), NODE_ENV: 'test', JWT_SECRET: 'y'.repeat(40), ...fake.env(server.config.integrations.google!.redirectUri) };
     const both = new IntegrationsService(loadConfig({ ...base, INTEGRATIONS_ENCRYPTION_KEYS: `${newKey},${oldKey}` }));
-    expect(await both.reencryptAll(em())).toEqual({ rows: 1, droppedFlows: 0 });
+    expect(await both.reencryptAll(em())).toEqual({ rows: 1, droppedFlows: 0, unreadable: 0 });
     const after = await read();
     expect(after.key_id).toBe('new');
     expect(after.token_ciphertext).not.toBe(before.token_ciphertext);
-    expect(await both.reencryptAll(em())).toEqual({ rows: 0, droppedFlows: 0 });
+    expect(await both.reencryptAll(em())).toEqual({ rows: 0, droppedFlows: 0, unreadable: 0 });
 
     // A service holding only the new key still uses the connection: the old key is no longer needed.
     const onlyNew = new IntegrationsService(loadConfig({ ...base, INTEGRATIONS_ENCRYPTION_KEYS: newKey }));
@@ -141,5 +141,11 @@ describe('key rotation', () => {
     });
     const events = await onlyNew.listEvents(ctx, {});
     expect(events.total).toBe(0);
+
+    // A key dropped too early: the connection cannot be used (nor re-encrypted), and is left as it is for when the key comes back.
+    const wrong = new IntegrationsService(loadConfig({ ...base, INTEGRATIONS_ENCRYPTION_KEYS: encryptionKey('other') }));
+    await expect(wrong.listEvents(ctx, {})).rejects.toMatchObject({ code: 'conflict', details: { reason: 'needs_reconnection' } });
+    expect(await wrong.reencryptAll(em())).toEqual({ rows: 0, droppedFlows: 0, unreadable: 1 });
+    expect((await read()).key_id).toBe('new');
   });
 });

@@ -151,7 +151,12 @@ describe('connecting Google Calendar through GraphQL', () => {
     expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
     const callback = await consentAtGoogle(authorizationUrl);
     const done = keep(
-      await gql(server.url, CompleteGoogleCalendarConnectionDocument, { state: callback.searchParams.get('state'), code: callback.searchParams.get('code') }, u.accessToken),
+      await gql(
+        server.url,
+        CompleteGoogleCalendarConnectionDocument,
+        { state: callback.searchParams.get('state'), code: callback.searchParams.get('code'), iss: callback.searchParams.get('iss') },
+        u.accessToken,
+      ),
     );
     expect(done.errors).toBeUndefined();
     expect(done.data!.completeGoogleCalendarConnection).toMatchObject({ provider: 'google_calendar', status: 'connected' });
@@ -249,6 +254,24 @@ describe('using the calendar', () => {
     const g2 = await gql(server.url, ScheduleStudySessionDocument, { input: { ...both, durationMinutes: 30 } }, u.accessToken);
     expect(restFields(r2)).toEqual(['durationMinutes: give either end or a duration, not both']);
     expect(gqlFields(g2)).toEqual(restFields(r2));
+  });
+
+  it("answers Google's outages and rate limits as upstream_unavailable and rate_limited, keeping the connection", async () => {
+    const u = await signUp(api);
+    await connectThroughRest(api, { token: u.accessToken });
+    fake.failCalendar(503);
+    const down = await api.get('/api/integrations/google-calendar/events', { token: u.accessToken });
+    expect(down.status).toBe(502);
+    expect(down.body.detail).toMatchObject({ error: 'upstream_unavailable', reason: 'google_unavailable' });
+    fake.failCalendar(429);
+    const limited = await gql(server.url, CalendarEventsDocument, {}, u.accessToken);
+    expect(errorCode(limited)).toBe('rate_limited');
+    fake.failCalendar(429);
+    const limitedRest = await api.post('/api/integrations/google-calendar/study-sessions', { title: 'x', start: '2030-01-01T10:00:00Z', duration_minutes: 30 }, { token: u.accessToken });
+    expect(limitedRest.status).toBe(429);
+    expect(limitedRest.headers.get('retry-after')).toBe('30');
+    expect((await api.get('/api/integrations', { token: u.accessToken })).body[0].status).toBe('connected');
+    expect((await api.get('/api/integrations/google-calendar/events', { token: u.accessToken })).status).toBe(200);
   });
 
   it('says so when nothing is connected', async () => {

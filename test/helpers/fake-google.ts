@@ -91,6 +91,8 @@ export interface FakeGoogle {
   /** The user removes the app's access in their Google account: every token of theirs stops working. */
   revokeUserAccess(email: string): void;
   grantsOf(email: string): { scopes: string[]; revoked: boolean }[];
+  /** The next Calendar API calls answer this status (503 backendError, 429 rateLimitExceeded...) in Google's shape. */
+  failCalendar(status: 429 | 500 | 503, times?: number): void;
   events(email: string): FakeEvent[];
   addEvent(email: string, event: Partial<FakeEvent> & Pick<FakeEvent, 'start' | 'end'>): FakeEvent;
   close(): Promise<void>;
@@ -136,6 +138,7 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
   const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
 
   const queue: Consent[] = [];
+  const calendarFailures: number[] = [];
   const requests: Recorded[] = [];
   const codes = new Map<string, Code>();
   const grants = new Map<string, Grant>();
@@ -273,6 +276,9 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
         'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="insufficient_scope"',
       });
     }
+    const failure = calendarFailures.shift();
+    if (failure === 429) return apiError(res, 429, 'Rate Limit Exceeded', 'rateLimitExceeded', 'RESOURCE_EXHAUSTED');
+    if (failure) return apiError(res, failure, 'The service is currently unavailable.', 'backendError', 'UNAVAILABLE');
     const list = events.get(grant.account.email) ?? [];
     events.set(grant.account.email, list);
     if (write) {
@@ -377,6 +383,7 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
     revokeUserAccess(email) {
       for (const g of grants.values()) if (g.account.email === email) g.revoked = true;
     },
+    failCalendar: (status, times = 1) => void calendarFailures.push(...Array.from({ length: times }, () => status)),
     grantsOf: (email) => [...grants.values()].filter((g) => g.account.email === email).map((g) => ({ scopes: g.scopes, revoked: g.revoked })),
     events: (email) => events.get(email) ?? [],
     addEvent(email, partial) {

@@ -26,9 +26,10 @@ export class IntegrationsResolver {
     @Arg('state', () => String, { nullable: true }) state: string | null,
     @Arg('code', () => String, { nullable: true }) code: string | null,
     @Arg('error', () => String, { nullable: true }) error: string | null,
+    @Arg('iss', () => String, { nullable: true, description: 'The issuer Google names in its redirect, when it does.' }) iss: string | null,
     @Ctx() ctx: RequestContext,
   ): Promise<IntegrationView> {
-    return ctx.services.integrations.finishGoogleCalendar(ctx, { state, code, error });
+    return ctx.services.integrations.finishGoogleCalendar(ctx, { state, code, error, iss });
   }
 
   @Mutation(() => Boolean, { description: `Disconnects Google Calendar: revokes the grant at Google and deletes the tokens. ${need('integrations:write')}` })

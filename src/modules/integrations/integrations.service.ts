@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import type { Logger } from 'pino';
 import { authorize } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
@@ -207,7 +208,7 @@ export class IntegrationsService {
   private async store(ctx: RequestContext, userId: string, tokens: GoogleTokens, account: { subject: string; email: string | null }): Promise<Integration> {
     const write = async (em: EntityManager): Promise<{ row: Integration; replaced: StoredTokens | null }> => {
       const existing = await em.findOne(Integration, { user: userId, provider: GOOGLE });
-      const replaced = existing && existing.accountSubject !== account.subject ? this.openTokens(existing) : null;
+      const replaced = existing && existing.accountSubject !== account.subject ? this.openTokens(existing, ctx.log) : null;
       const row = existing ?? em.create(Integration, { user: em.getReference(User, userId), provider: GOOGLE });
       const sealed = this.cipher.seal(JSON.stringify({ access_token: tokens.accessToken, refresh_token: tokens.refreshToken }), tokensAad(userId, GOOGLE));
       Object.assign(row, {
@@ -247,7 +248,7 @@ export class IntegrationsService {
     const { userId } = authorize(ctx, 'integrations:write');
     const row = await ctx.em.findOne(Integration, { user: userId, provider: GOOGLE });
     if (!row) throw notConnected();
-    const tokens = this.openTokens(row);
+    const tokens = this.openTokens(row, ctx.log);
     if (tokens && this.google) await this.revokeQuietly(ctx, this.google, tokens.refreshToken ?? tokens.accessToken);
     else if (tokens) ctx.log.warn({ provider: GOOGLE }, 'Google is not configured: tokens deleted without revocation');
     await ctx.em.nativeDelete(OAuthState, { user: userId, provider: GOOGLE });
@@ -308,7 +309,7 @@ export class IntegrationsService {
     const google = this.requireGoogle();
     const row = await ctx.em.findOne(Integration, { user: userId, provider: GOOGLE });
     if (!row) throw notConnected();
-    const stored = this.openTokens(row);
+    const stored = this.openTokens(row, ctx.log);
     if (row.status !== 'connected' || !stored) throw needsReconnection();
 
     const marginMs = this.config.integrations.refreshMarginSeconds * 1000;
@@ -385,13 +386,23 @@ export class IntegrationsService {
     );
   }
 
-  private openTokens(row: Integration): StoredTokens | null {
+  /**
+   * The stored tokens, or null when there are none or they cannot be opened (their key was
+   * removed from INTEGRATIONS_ENCRYPTION_KEYS before re-encryption: the row is left as it
+   * is, so putting the key back recovers it).
+   */
+  private openTokens(row: Integration, log?: Logger): StoredTokens | null {
     if (!row.tokenCiphertext || !row.keyId) return null;
-    const json = JSON.parse(this.cipher.open({ keyId: row.keyId, ciphertext: row.tokenCiphertext }, tokensAad(row.user.id, row.provider))) as {
-      access_token: string;
-      refresh_token: string | null;
-    };
-    return { accessToken: json.access_token, refreshToken: json.refresh_token };
+    try {
+      const json = JSON.parse(this.cipher.open({ keyId: row.keyId, ciphertext: row.tokenCiphertext }, tokensAad(row.user.id, row.provider))) as {
+        access_token: string;
+        refresh_token: string | null;
+      };
+      return { accessToken: json.access_token, refreshToken: json.refresh_token };
+    } catch (e) {
+      log?.error({ integrationId: row.id, keyId: row.keyId, reason: e instanceof Error ? e.message : 'unknown' }, 'integration tokens cannot be decrypted');
+      return null;
+    }
   }
 
   /** Revocation that must not stop what the user asked for; a token Google no longer knows is already revoked. */
@@ -418,12 +429,17 @@ export class IntegrationsService {
    * Re-seals every stored secret with the current (first) key, so an old key can be
    * dropped from INTEGRATIONS_ENCRYPTION_KEYS (`npm run integrations:reencrypt`).
    */
-  async reencryptAll(em: EntityManager): Promise<{ rows: number; droppedFlows: number }> {
+  async reencryptAll(em: EntityManager): Promise<{ rows: number; droppedFlows: number; unreadable: number }> {
     let count = 0;
+    let unreadable = 0;
     const rows = await em.find(Integration, { keyId: { $ne: null } });
     for (const row of rows) {
       if (!row.keyId || !this.cipher.isStale(row.keyId)) continue;
-      const tokens = this.openTokens(row)!;
+      const tokens = this.openTokens(row);
+      if (!tokens) {
+        unreadable++;
+        continue;
+      }
       const sealed = this.cipher.seal(JSON.stringify({ access_token: tokens.accessToken, refresh_token: tokens.refreshToken }), tokensAad(row.user.id, row.provider));
       row.keyId = sealed.keyId;
       row.tokenCiphertext = sealed.ciphertext;
@@ -432,7 +448,7 @@ export class IntegrationsService {
     // Started flows live minutes; the ones under an old key are simply dropped.
     const dropped = await em.nativeDelete(OAuthState, { keyId: { $ne: this.cipher.primaryKeyId } });
     await em.flush();
-    return { rows: count, droppedFlows: dropped };
+    return { rows: count, droppedFlows: dropped, unreadable };
   }
 }
 
