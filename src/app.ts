@@ -46,10 +46,11 @@ export async function buildApp(config: Config): Promise<App> {
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'], censor: '[redacted]' },
       serializers: {
-        // Browsers put the access token in the live socket's URL (?token=): it never reaches the logs.
+        // Browsers put the access token in the live socket's URL (?token=), and Google's redirect
+        // puts the authorization code and state in the integration callback's: they never reach the logs.
         req: (req: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
           method: req.method,
-          url: req.url.replace(/([?&](?:token|access_token|api_key)=)[^&]*/gi, '$1[redacted]'),
+          url: req.url.replace(/([?&](?:token|access_token|refresh_token|api_key|code|state)=)[^&]*/gi, '$1[redacted]'),
           host: req.host,
           remoteAddress: req.ip,
           remotePort: req.socket?.remotePort,

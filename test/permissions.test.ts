@@ -5,10 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../src/common/errors.js';
 import { SCOPES, type Requirement } from '../src/common/scopes.js';
 import { apiKeysRoutes } from '../src/modules/api-keys/api-keys.rest.js';
+import { integrationsRoutes } from '../src/modules/integrations/integrations.rest.js';
 import { organizationsRoutes } from '../src/modules/organizations/organizations.rest.js';
+import type { RouteAuth } from '../src/rest/route-table.js';
 import {
   AddMemberDocument,
   ApiKeysDocument,
+  CalendarEventsDocument,
+  CompleteGoogleCalendarConnectionDocument,
+  ConnectGoogleCalendarDocument,
+  DisconnectGoogleCalendarDocument,
+  IntegrationsDocument,
+  ScheduleStudySessionDocument,
   CreateApiKeyDocument,
   CreateOrganizationDocument,
   CreateTeamDocument,
@@ -25,15 +33,18 @@ import {
   UpdateMemberDocument,
   UpdateOrganizationDocument,
 } from './generated/graphql.js';
+import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.js';
 import { gql, type Caller } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
+import { consentAtGoogle, startGoogleGateway } from './helpers/integrations.js';
 import { makeCast, makeKey, makeOrg, type Cast } from './helpers/orgs.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import type { TestServer } from './helpers/server.js';
 
 /**
- * Every organization, member, team and API-key operation, through both doors, for every
- * kind of caller. Each cell runs on a fresh organization, so destructive operations do
- * not disturb the next cell.
+ * Every organization, member, team, API-key and integration operation, through both doors,
+ * for every kind of caller. Each cell runs on a fresh organization, so destructive
+ * operations do not disturb the next cell. Integrations are the caller's own (an API key's:
+ * its creator's), so anyone signed in may use them; the gateway talks to a fake Google.
  */
 
 type Who = 'anonymous' | 'stranger' | 'member' | 'admin' | 'owner' | 'keyWithScope' | 'keyWithoutScope' | 'expiredKey' | 'revokedKey' | 'keyFromDisallowedIp';
@@ -45,6 +56,8 @@ interface Fixture {
   cast: Cast;
   /** A key of the owner's that the operation may revoke. */
   ownersKeyId: string;
+  /** Google's redirect back to the callback, for a flow the acting user started. */
+  callback?: URL;
 }
 
 interface Operation {
@@ -56,6 +69,12 @@ interface Operation {
   requires: Requirement;
   /** The least role that may do it; 'stranger' when anyone signed in may. */
   minRole: 'stranger' | 'member' | 'admin' | 'owner';
+  /** The route's declared auth, when it is not `requires` (the OAuth callback: optional). */
+  routeAuth?: RouteAuth;
+  /** Outcomes that differ from the rule, per door. */
+  exceptions?: { rest?: Partial<Record<Who, Outcome>>; graphql?: Partial<Record<Who, Outcome>> };
+  /** Readies what the operation acts on, for the user acting (an API key's creator). */
+  prepare?: (f: Fixture, actorToken: string) => Promise<void>;
   /** What a stranger gets when minRole is not 'stranger' (almost always not_found). */
   call: {
     rest: (api: RestClient, f: Fixture, auth: { token?: string; apiKey?: string }) => Promise<{ status: number; body: any }>;
@@ -64,6 +83,25 @@ interface Operation {
 }
 
 const doc = <T, V>(d: TypedDocumentNode<T, V>) => d as TypedDocumentNode<T, any>;
+
+let server: TestServer;
+let api: RestClient;
+let cast: Cast;
+let fake: FakeGoogle;
+
+/** Starts a Google Calendar flow as the actor and consents at the fake Google: the redirect back, not yet followed. */
+async function startFlow(f: Fixture, actorToken: string): Promise<void> {
+  const start = await api.get('/api/integrations/google-calendar/connect', { token: actorToken });
+  if (start.status !== 200) throw new Error(`connect: ${start.status} ${JSON.stringify(start.body)}`);
+  f.callback = await consentAtGoogle(start.body.authorization_url);
+}
+
+/** Connects the actor's Google Calendar (the browser's callback carries no credentials). */
+async function connectCalendar(f: Fixture, actorToken: string): Promise<void> {
+  await startFlow(f, actorToken);
+  const done = await api.get(f.callback!.pathname + f.callback!.search);
+  if (done.status !== 200) throw new Error(`callback: ${done.status} ${JSON.stringify(done.body)}`);
+}
 
 const operations: Operation[] = [
   {
@@ -253,12 +291,91 @@ const operations: Operation[] = [
       graphql: (url, f, c) => gql(url, doc(RevokeApiKeyDocument), { id: f.ownersKeyId }, c),
     },
   },
+  {
+    name: 'list integrations',
+    rest: 'GET /api/integrations',
+    graphql: 'integrations',
+    requires: 'integrations:read',
+    minRole: 'stranger',
+    call: {
+      rest: (api, _f, a) => api.get('/api/integrations', a),
+      graphql: (url, _f, c) => gql(url, doc(IntegrationsDocument), {}, c),
+    },
+  },
+  {
+    name: 'start connecting Google Calendar',
+    rest: 'GET /api/integrations/google-calendar/connect',
+    graphql: 'connectGoogleCalendar',
+    requires: 'integrations:write',
+    minRole: 'stranger',
+    call: {
+      rest: (api, _f, a) => api.get('/api/integrations/google-calendar/connect', a),
+      graphql: (url, _f, c) => gql(url, doc(ConnectGoogleCalendarDocument), {}, c),
+    },
+  },
+  {
+    // The browser arrives by redirect without credentials: the state names the user. Sent
+    // credentials are checked like any others. GraphQL has no such door: it needs a caller.
+    name: 'finish connecting Google Calendar',
+    rest: 'GET /api/integrations/google-calendar/callback',
+    graphql: 'completeGoogleCalendarConnection',
+    requires: 'integrations:write',
+    routeAuth: 'optional',
+    minRole: 'stranger',
+    exceptions: { rest: { anonymous: 'ok' } },
+    prepare: startFlow,
+    call: {
+      rest: (api, f, a) => api.get(f.callback!.pathname + f.callback!.search, a),
+      graphql: (url, f, c) =>
+        gql(url, doc(CompleteGoogleCalendarConnectionDocument), { state: f.callback!.searchParams.get('state'), code: f.callback!.searchParams.get('code') }, c),
+    },
+  },
+  {
+    name: 'disconnect Google Calendar',
+    rest: 'DELETE /api/integrations/google-calendar',
+    graphql: 'disconnectGoogleCalendar',
+    requires: 'integrations:write',
+    minRole: 'stranger',
+    prepare: connectCalendar,
+    call: {
+      rest: (api, _f, a) => api.delete('/api/integrations/google-calendar', a),
+      graphql: (url, _f, c) => gql(url, doc(DisconnectGoogleCalendarDocument), {}, c),
+    },
+  },
+  {
+    name: 'list calendar events',
+    rest: 'GET /api/integrations/google-calendar/events',
+    graphql: 'calendarEvents',
+    requires: 'integrations:read',
+    minRole: 'stranger',
+    prepare: connectCalendar,
+    call: {
+      rest: (api, _f, a) => api.get('/api/integrations/google-calendar/events', a),
+      graphql: (url, _f, c) => gql(url, doc(CalendarEventsDocument), {}, c),
+    },
+  },
+  {
+    name: 'schedule a study session',
+    rest: 'POST /api/integrations/google-calendar/study-sessions',
+    graphql: 'scheduleStudySession',
+    requires: 'integrations:write',
+    minRole: 'stranger',
+    prepare: connectCalendar,
+    call: {
+      rest: (api, _f, a) => api.post('/api/integrations/google-calendar/study-sessions', { title: 'Matrix study', start: '2030-01-01T10:00:00Z', duration_minutes: 30 }, a),
+      graphql: (url, _f, c) => gql(url, doc(ScheduleStudySessionDocument), { input: { title: 'Matrix study', start: '2030-01-01T10:00:00Z', durationMinutes: 30 } }, c),
+    },
+  },
 ];
+
+const allTableRoutes = [...organizationsRoutes, ...apiKeysRoutes, ...integrationsRoutes];
 
 const RANK = { stranger: 0, member: 1, admin: 2, owner: 3 } as const;
 
 /** The rule, written once: what each caller must get. */
-function expected(op: Operation, who: Who): Outcome {
+function expected(op: Operation, who: Who, door: 'rest' | 'graphql'): Outcome {
+  const exception = op.exceptions?.[door]?.[who];
+  if (exception) return exception;
   if (who === 'anonymous') return 'not_authenticated';
   if (who === 'expiredKey' || who === 'revokedKey') return 'invalid_token';
   if (who === 'keyFromDisallowedIp') return 'forbidden';
@@ -274,16 +391,17 @@ function expected(op: Operation, who: Who): Outcome {
   return who === 'stranger' || op.name === 'revoke API key' ? 'not_found' : 'forbidden';
 }
 
-let server: TestServer;
-let api: RestClient;
-let cast: Cast;
-
 beforeAll(async () => {
-  server = await startServer();
+  fake = await startFakeGoogle();
+  // No return URL: the callback answers JSON, so its outcomes read like every other route's.
+  server = await startGoogleGateway(fake, { INTEGRATIONS_RETURN_URL: '' });
   api = restClient(server.url);
   cast = await makeCast(api);
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  await server?.close();
+  await fake?.close();
+});
 
 async function setUp(op: Operation, who: Who): Promise<{ f: Fixture; auth: { token?: string; apiKey?: string } }> {
   const org = await makeOrg(api, cast);
@@ -291,6 +409,7 @@ async function setUp(op: Operation, who: Who): Promise<{ f: Fixture; auth: { tok
   const f: Fixture = { org, cast, ownersKeyId: ownersKey.id };
   const scope = op.requires === 'bearer' ? 'organizations:write' : op.requires;
   const without = SCOPES.filter((s) => s !== scope && !s.startsWith('api:'));
+  await op.prepare?.(f, who === 'stranger' || who === 'member' || who === 'admin' || who === 'owner' ? cast[who].accessToken : cast.owner.accessToken);
   switch (who) {
     case 'anonymous':
       return { f, auth: {} };
@@ -326,15 +445,15 @@ const gqlOutcome = (res: { errors?: readonly { extensions?: Record<string, unkno
   res.errors?.length ? (res.errors[0]!.extensions?.code as Outcome) : 'ok';
 
 describe('permission matrix', () => {
-  it('covers every organization and API key route of the REST table and every such GraphQL field', () => {
-    const routes = [...organizationsRoutes, ...apiKeysRoutes].map((r) => `${r.method} ${r.path}`).sort();
+  it('covers every organization, API key and integration route of the REST table and every such GraphQL field', () => {
+    const routes = allTableRoutes.map((r) => `${r.method} ${r.path}`).sort();
     expect(operations.map((o) => o.rest).sort()).toEqual(routes);
     const schema = parseSdl(readFileSync('schema/schema.graphql', 'utf8'));
     const fields = [
       ...Object.values(schema.getQueryType()!.getFields()),
       ...Object.values(schema.getMutationType()!.getFields()),
     ]
-      .filter((f) => /organization|member|team|apikey/i.test(f.name) && !['register'].includes(f.name))
+      .filter((f) => /organization|member|team|apikey|integration|calendar|studysession/i.test(f.name) && !['register'].includes(f.name))
       .map((f) => f.name);
     for (const f of fields) expect(operations.map((o) => o.graphql), `GraphQL field ${f} has no matrix entry`).toContain(f);
   });
@@ -343,8 +462,8 @@ describe('permission matrix', () => {
     const schema = parseSdl(readFileSync('schema/schema.graphql', 'utf8'));
     const all = { ...schema.getQueryType()!.getFields(), ...schema.getMutationType()!.getFields() };
     for (const op of operations) {
-      const route = [...organizationsRoutes, ...apiKeysRoutes].find((r) => `${r.method} ${r.path}` === op.rest)!;
-      expect(route.auth, op.name).toBe(op.requires);
+      const route = allTableRoutes.find((r) => `${r.method} ${r.path}` === op.rest)!;
+      expect(route.auth, op.name).toBe(op.routeAuth ?? op.requires);
       const field = all[op.graphql];
       if (field) expect(field.description, op.graphql).toContain(op.requires === 'bearer' ? 'Bearer token only' : `\`${op.requires}\``);
     }
@@ -353,8 +472,9 @@ describe('permission matrix', () => {
   for (const op of operations) {
     describe(op.name, () => {
       for (const who of WHO) {
-        const want = expected(op, who);
-        it(`${who} → ${want}, through REST and GraphQL`, async () => {
+        const want = expected(op, who, 'rest');
+        const wantGraphql = expected(op, who, 'graphql');
+        it(`${who} → ${want === wantGraphql ? want : `${want} (REST), ${wantGraphql} (GraphQL)`}, through REST and GraphQL`, async () => {
           const r = await setUp(op, who);
           const rest = await op.call.rest(api, r.f, r.auth);
           expect(restOutcome(rest), `REST ${op.rest} as ${who}: ${JSON.stringify(rest.body)}`).toBe(want);
@@ -366,8 +486,8 @@ describe('permission matrix', () => {
           const again = await setUp(op, who);
           const caller: Caller = again.auth.token ? again.auth.token : again.auth.apiKey ? { apiKey: again.auth.apiKey } : undefined;
           const g = await op.call.graphql(server.url, again.f, caller);
-          expect(gqlOutcome(g), `GraphQL ${op.graphql} as ${who}: ${JSON.stringify(g.errors)}`).toBe(want);
-          if (want === 'INSUFFICIENT_API_KEY_SCOPE') expect(g.errors![0]!.extensions!.required_scope).toBe(op.requires);
+          expect(gqlOutcome(g), `GraphQL ${op.graphql} as ${who}: ${JSON.stringify(g.errors)}`).toBe(wantGraphql);
+          if (wantGraphql === 'INSUFFICIENT_API_KEY_SCOPE') expect(g.errors![0]!.extensions!.required_scope).toBe(op.requires);
         });
       }
     });

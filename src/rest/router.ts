@@ -121,6 +121,10 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
           return streamEvents(reply, route.sse, await route.sse.start(ctx, input), req.id);
         }
         const result = await route.handler(ctx, input);
+        const location = route.redirect?.location(result, input, ctx);
+        if (location) {
+          return reply.code(302).header('location', location).header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send();
+        }
         const res = route.response;
         if (res.status === 204) return reply.code(204).send();
         if (res.list) {
