@@ -228,6 +228,25 @@ describe('using the calendar', () => {
     expect(g.data!.calendarEvents.map((e) => e.title)).toEqual(['XEL: past tenses', 'Dentist']);
   });
 
+  it('schedules a study session for an XEL module: its title and description by default, its id kept on the event', async () => {
+    const u = await signUp(api);
+    await connectThroughRest(api, { token: u.accessToken });
+    const email = (await api.get('/api/integrations', { token: u.accessToken })).body[0].account_email as string;
+    const mod = (await api.get('/api/xel/modules?level=B1&skill=writing', { token: u.accessToken })).body[0];
+    const r = await api.post('/api/integrations/google-calendar/study-sessions', { xel_module_id: mod.slug, start: '2030-02-01T18:00:00Z', duration_minutes: 30 }, { token: u.accessToken });
+    expect(r.status).toBe(201);
+    expect(r.body.title).toBe(`Xentree English: ${mod.title}`);
+    expect(r.body.description).toContain(mod.description);
+    const inserted = fake.events(email).find((e) => e.summary === `Xentree English: ${mod.title}`)!;
+    expect(inserted.extendedProperties?.private).toMatchObject({ xentreeKind: 'study_session', xelModuleId: mod.id });
+    const unknown = await api.post('/api/integrations/google-calendar/study-sessions', { xel_module_id: 'no-such-module', start: '2030-02-01T18:00:00Z', duration_minutes: 30 }, { token: u.accessToken });
+    expect(unknown.status).toBe(404);
+    const neither = await api.post('/api/integrations/google-calendar/study-sessions', { start: '2030-02-01T18:00:00Z', duration_minutes: 30 }, { token: u.accessToken });
+    expect(neither.status).toBe(400);
+    expect(JSON.stringify(neither.body.detail.fields)).toContain('title');
+    expect(fake.events(email).filter((e) => e.start.dateTime === '2030-02-01T18:00:00.000Z')).toHaveLength(1);
+  });
+
   it('validates the time range and the session the same way through both doors', async () => {
     const u = await signUp(api);
     await connectThroughRest(api, { token: u.accessToken });

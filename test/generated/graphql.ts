@@ -102,7 +102,10 @@ export type ScheduleStudySessionInput = {
   start: string;
   /** IANA time zone for the event; default: the user's profile time zone. */
   timezone?: string | null | undefined;
-  title: string;
+  /** Required unless xelModuleId is given (then: "Xentree English: <module title>"). */
+  title?: string | null | undefined;
+  /** An XEL module (id or slug) to study: gives the default title and description, and is kept on the event. */
+  xelModuleId?: string | number | null | undefined;
 };
 
 export type SubmitXelTaskInput = {
@@ -165,7 +168,7 @@ export type UploadDocumentInput = {
 
 export type XelPreferencesInput = {
   dailyGoalXp?: number | null | undefined;
-  /** IANA time zone your days (streaks, daily goal) are counted in. */
+  /** IANA time zone your days (streaks, daily goal) are counted in: your profile’s time zone. */
   timezone?: string | null | undefined;
 };
 

@@ -286,14 +286,17 @@ export class IntegrationsService {
   async scheduleStudySession(ctx: RequestContext, data: ScheduleStudySessionData): Promise<CalendarEventView> {
     const { userId } = authorize(ctx, 'integrations:write');
     const input = parseInput(scheduleStudySessionSchema, data ?? {});
+    const studied = input.xelModuleId ? ctx.services.xel.course.module(input.xelModuleId) : null;
+    if (input.xelModuleId && !studied) throw AppError.notFound('XEL module');
     const timeZone = input.timezone ?? (await ctx.em.findOne(User, { id: userId }, { fields: ['timezone'] }))?.timezone ?? 'UTC';
+    const description = input.description ?? (studied ? `${studied.description}\n\nXentree English · ${studied.level} · ${studied.skill} · about ${studied.estimatedMinutes} minutes` : null);
     const event = {
-      summary: input.title,
-      ...(input.description ? { description: input.description } : {}),
+      summary: input.title ?? `Xentree English: ${studied?.title ?? ''}`,
+      ...(description ? { description } : {}),
       start: { dateTime: input.start.toISOString(), timeZone },
       end: { dateTime: input.end.toISOString(), timeZone },
       reminders: { useDefault: true },
-      extendedProperties: { private: { [KIND_PROPERTY]: STUDY_SESSION } },
+      extendedProperties: { private: { [KIND_PROPERTY]: STUDY_SESSION, ...(studied ? { xelModuleId: studied.id } : {}) } },
     };
     const created = await this.withAccessToken(ctx, userId, (google, token) => google.calendar<GoogleEvent>(token, 'POST', '/calendars/primary/events', {}, event));
     ctx.log.info({ provider: GOOGLE }, 'study session scheduled');

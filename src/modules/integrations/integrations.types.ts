@@ -123,12 +123,13 @@ export type ListEventsData = Partial<Record<'from' | 'to' | 'limit' | 'offset', 
 const MAX_SESSION_MINUTES = 12 * 60;
 
 /**
- * A study session to put in the user's calendar. Designed to grow a reference to what is
- * studied (an XEL module, later: `xelModuleId`), which would supply a default title and
- * description and be kept in the event's private extended properties.
+ * A study session to put in the user's calendar, optionally for an XEL module (id or slug),
+ * which supplies the default title and description and is kept in the event's private
+ * extended properties.
  */
 export const scheduleStudySessionFields = z.object({
-    title: fields.text(200).pipe(z.string().min(1, 'must not be empty')),
+    title: fields.text(200).pipe(z.string().min(1, 'must not be empty')).optional(),
+    xelModuleId: str().min(1, 'must not be empty').max(80, 'must be at most 80 characters').optional(),
     start: dateTime('start'),
     end: dateTime('end').optional(),
     durationMinutes: z.coerce
@@ -149,15 +150,19 @@ export const scheduleStudySessionSchema = z.preprocess(
     const end = v.end ?? new Date(v.start.getTime() + (v.durationMinutes ?? 0) * 60_000);
     if (v.end && end <= v.start) ctx.addIssue({ code: 'custom', path: ['end'], message: 'must be after start' });
     else if (v.end && end.getTime() - v.start.getTime() > MAX_SESSION_MINUTES * 60_000) ctx.addIssue({ code: 'custom', path: ['end'], message: `must be at most ${MAX_SESSION_MINUTES / 60} hours after start` });
-    return { title: v.title, start: v.start, end, description: v.description ?? null, timezone: v.timezone ?? null };
+    if (!v.title && !v.xelModuleId) ctx.addIssue({ code: 'custom', path: ['title'], message: 'is required unless xel_module_id is given' });
+    return { title: v.title ?? null, xelModuleId: v.xelModuleId ?? null, start: v.start, end, description: v.description ?? null, timezone: v.timezone ?? null };
   }),
 );
-export type ScheduleStudySessionData = Partial<Record<'title' | 'start' | 'end' | 'durationMinutes' | 'description' | 'timezone', unknown>>;
+export type ScheduleStudySessionData = Partial<Record<'title' | 'xelModuleId' | 'start' | 'end' | 'durationMinutes' | 'description' | 'timezone', unknown>>;
 
 @InputType()
 export class ScheduleStudySessionInput {
-  @Field(() => String)
-  title!: string;
+  @Field(() => String, { nullable: true, description: 'Required unless xelModuleId is given (then: "Xentree English: <module title>").' })
+  title?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'An XEL module (id or slug) to study: gives the default title and description, and is kept on the event.' })
+  xelModuleId?: string | null;
 
   @Field(() => String, { description: 'ISO-8601 date-time with a time zone.' })
   start!: string;
