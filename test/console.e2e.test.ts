@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -23,11 +24,12 @@ const WAIT = 15_000;
 
 let server: TestServer;
 let fake: FakeAi;
+let stt: Awaited<ReturnType<typeof startFakeSpeechToText>>;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let username = '';
-/** Errors the page reported (script errors, CSP violations, failed loads). */
+/** Errors the page reported (script errors, CSP violations), and server errors it met. */
 const pageErrors: string[] = [];
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -48,6 +50,24 @@ async function accessible(): Promise<void> {
   expect(violations).toEqual([]);
 }
 
+/** A local OpenAI-compatible /audio/transcriptions endpoint: keeps the WAV it was sent, answers fixed words. */
+async function startFakeSpeechToText() {
+  const wavs: Buffer[] = [];
+  const server: Server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks);
+    const riff = body.indexOf('RIFF');
+    if (req.url !== '/v1/audio/transcriptions' || riff < 0) return void res.writeHead(404).end();
+    const data = body.indexOf('data', riff + 12);
+    wavs.push(body.subarray(data + 8, data + 8 + body.readUInt32LE(data + 4)));
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ text: 'what grows on sunny windowsills' }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`, wavs, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
 async function go(section: string, heading: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: section }).click();
   await page.getByRole('heading', { level: 1, name: heading }).waitFor();
@@ -58,11 +78,14 @@ describe.skipIf(!haveChromium)('web console in a browser', () => {
     if (!existsSync(join(consoleBuildDir(), 'index.html'))) throw new Error('dist/console is missing: npm test builds it (npm run build)');
     mkdirSync(SHOTS, { recursive: true });
     fake = await startFakeOpenAI();
+    stt = await startFakeSpeechToText();
     server = await startServer({
+      // Speech to text for the microphone turn; replies are spoken by the embedded voice.
+      STT_BASE_URL: stt.url,
       OPENAI_BASE_URL: fake.url,
       OPENAI_MODELS: 'fake-model',
-      // Live and knowledge answers come from the deterministic local provider; chat picks the fake one.
-      AI_DEFAULT_PROVIDER: 'local',
+      // Every answer comes from the scripted fake: short replies keep the live voice's synthesis quick.
+      AI_DEFAULT_PROVIDER: 'openai',
       // Short-lived access tokens: the console must refresh them while the test runs.
       ACCESS_TOKEN_TTL_SECONDS: '8',
       // 50 s a month, a session needs all 50 to start, heartbeats each second: the first session
@@ -74,14 +97,20 @@ describe.skipIf(!haveChromium)('web console in a browser', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       // playwright-core gives each launch a fresh temporary profile (--user-data-dir).
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
+        // A fake microphone (a beeping tone), allowed without a prompt.
+        '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
     });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.setDefaultTimeout(WAIT);
     page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
+      // A 4xx answer is logged by the browser too; the console shows those to the user. 5xx are caught below.
+      if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
+    });
+    page.on('response', (r) => {
+      if (r.status() >= 500) pageErrors.push(`${r.status()} from ${r.url()}`);
     });
   });
 
@@ -89,6 +118,7 @@ describe.skipIf(!haveChromium)('web console in a browser', () => {
     await browser?.close();
     await server?.close();
     await fake?.close();
+    await stt?.close();
   });
 
   it('is served from the build at /console/ under a strict CSP, with no inline script', async () => {
@@ -180,17 +210,20 @@ describe.skipIf(!haveChromium)('web console in a browser', () => {
     expect(await text(hits)).toContain('tides.md');
     expect((await hits.locator('mark').allTextContents()).map((m) => m.toLowerCase())).toEqual(expect.arrayContaining(['moon', 'gravity']));
 
+    fake.enqueue({ kind: 'answer', tokens: ['Ocean tides come from ', 'the gravity of the moon [1].'] });
     await page.getByLabel('Question', { exact: true }).fill('What causes ocean tides?');
     await page.getByRole('button', { name: 'Ask' }).click();
     const citations = page.getByRole('region', { name: 'Citations' });
     await citations.waitFor();
     expect(await text(citations)).toContain('tides.md');
-    expect(await text(page.locator('.answer .content'))).toMatch(/gravity of the moon/);
+    expect(await text(page.locator('.answer .content'))).toBe('Ocean tides come from the gravity of the moon [1].');
+    // The provider was handed the document's passage as a numbered excerpt.
+    expect(JSON.stringify(fake.requests.at(-1)!.body.messages)).toContain('caused by the gravity of the moon');
     await accessible();
     await shot('05-knowledge');
   });
 
-  it('runs a typed avatar session over the live socket: warning, transcript, audio, expressions, end; then the quota refusal', async () => {
+  it('runs an avatar session over the live socket, typed and spoken: warning, transcript, audio, expressions, end; then the quota refusal', async () => {
     await go('Live', 'Xentree Live');
     const quota = page.getByTestId('quota');
     await eventually(() => text(quota)).toMatch(/^0 s of 50 s used this month \(free plan\); 50 s left\./);
@@ -200,22 +233,39 @@ describe.skipIf(!haveChromium)('web console in a browser', () => {
     // The first heartbeat (after a second) carries the under-a-minute warning.
     await eventually(() => text(page.getByTestId('live-warning'))).toContain('Less than a minute of live time left');
 
+    fake.enqueue({ kind: 'answer', tokens: ['Tides rise and fall ', 'twice a day.'] }, { kind: 'answer', tokens: ['Basil and mint love ', 'sunny windowsills!'] });
     await page.getByLabel('Type what you say').fill('Tell me about the tides');
     await page.getByLabel('Type what you say').press('Enter');
     const transcript = page.getByTestId('transcript');
     await transcript.locator('li[data-role="user"]').filter({ hasText: 'Tell me about the tides' }).waitFor();
     await transcript.locator('li[data-role="ai"]').first().waitFor();
-    expect(await text(transcript.locator('li[data-role="ai"]'))).not.toBe('');
+    expect(await text(transcript.locator('li[data-role="ai"]'))).toBe('Xentree: Tides rise and fall twice a day.');
     expect(await text(page.getByTestId('audio-info'))).toMatch(/^Heard \d+ audio chunks? \(\d+\.\d s of speech\)\.$/);
     expect(Number((await text(page.getByTestId('audio-info'))).match(/Heard (\d+)/)?.[1])).toBeGreaterThan(0);
-    expect(await text(page.getByTestId('avatar-expression'))).toMatch(/^Expression: (happy|curious|excited|concerned) \(\d+%\)$/);
+    expect(await text(page.getByTestId('avatar-expression'))).toBe('Expression: happy (50%)');
     await accessible();
     await shot('06-live-session');
+
+    // Speaking: Chromium's fake microphone, captured and resampled by the console, streamed in
+    // audio-input frames, transcribed by the gateway's speech-to-text, answered like a typed turn.
+    await page.getByRole('button', { name: 'Start talking' }).click();
+    await eventually(async () => Number((await text(page.getByTestId('mic-hint'))).match(/^Recording: ([\d.]+) s sent\.$/)?.[1] ?? 0)).toBeGreaterThanOrEqual(1);
+    await page.getByRole('button', { name: 'Stop talking' }).click();
+    await transcript.locator('li[data-role="user"]').filter({ hasText: 'what grows on sunny windowsills' }).waitFor();
+    await transcript.locator('li[data-role="ai"]').filter({ hasText: 'Basil and mint love sunny windowsills!' }).waitFor();
+    expect(await text(page.getByTestId('avatar-expression'))).toBe('Expression: excited (70%)');
+    expect(stt.wavs).toHaveLength(1);
+    const pcm = stt.wavs[0]!;
+    expect(pcm.length / 48_000).toBeGreaterThanOrEqual(1); // seconds of 24 kHz 16-bit mono
+    let peak = 0;
+    for (let i = 0; i + 1 < pcm.length; i += 2) peak = Math.max(peak, Math.abs(pcm.readInt16LE(i)));
+    expect(peak).toBeGreaterThan(1000); // the tone, not silence
+    expect(await text(page.getByTestId('mic-hint'))).toMatch(/^Sent \d+\.\d s of audio\.$/);
 
     await page.getByRole('button', { name: 'End session' }).click();
     await eventually(() => text(page.getByTestId('live-status'))).toMatch(/^Session ended: you ended it\. \d+ s used; \d+ s left this month\.$/);
     // The transcript stays on screen after the end, and the quota meter moved.
-    expect(await transcript.locator('li').count()).toBe(2);
+    expect(await transcript.locator('li').count()).toBe(4);
     await eventually(async () => Number((await text(quota)).match(/^(\d+) s of 50 s used/)?.[1] ?? 0)).toBeGreaterThan(0);
     await shot('07-live-ended');
 
@@ -273,8 +323,9 @@ describe.skipIf(!haveChromium)('web console in a browser', () => {
 
   it('is readable on a phone: no sideways scrolling, navigation wraps', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    for (const [section, heading] of [['Chat', 'Chat'], ['Knowledge', 'Knowledge base'], ['Live', 'Xentree Live'], ['Organizations', 'Organizations']] as const) {
+    for (const [section, heading] of [['Chat', 'Chat'], ['Knowledge', 'Knowledge base'], ['Live', 'Xentree Live'], ['English', 'Xentree English'], ['Organizations', 'Organizations']] as const) {
       await go(section, heading);
+      await accessible();
       expect(await page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     }
     await go('Chat', 'Chat');
@@ -295,7 +346,7 @@ describe.skipIf(!haveChromium)('web console in a browser', () => {
     await eventually(() => text(page.getByRole('list', { name: 'Conversations' }))).toContain('Where do volcanoes come from?');
   });
 
-  it('reported no script error or CSP violation along the way', () => {
+  it('met no script error, CSP violation or server error along the way', () => {
     expect(pageErrors).toEqual([]);
   });
 });

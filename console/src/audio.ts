@@ -72,6 +72,8 @@ export class MicCapture {
   private stream: MediaStream | null = null;
   private pending: number[] = [];
   private carry = 0;
+  /** Seconds of audio handed over so far. */
+  seconds = 0;
 
   constructor(
     private readonly onChunk: (b64: string) => void,
@@ -113,6 +115,7 @@ export class MicCapture {
     if (!this.pending.length) return;
     const pcm = Int16Array.from(this.pending, (v) => Math.round(v * 32767));
     this.pending = [];
+    this.seconds += pcm.length / SAMPLE_RATE;
     this.onChunk(base64FromPcm(pcm));
   }
 

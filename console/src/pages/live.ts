@@ -64,6 +64,8 @@ export function renderLive(main: HTMLElement): () => void {
   let clock: ReturnType<typeof setInterval> | null = null;
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let ended = false;
+  let startedAt = 0;
+  let sessionLabel = '';
 
   // The monthly quota.
   const meter = h('meter', { id: 'quota-meter', min: 0, max: 1, value: 0, 'aria-describedby': 'quota-text' });
@@ -142,9 +144,9 @@ export function renderLive(main: HTMLElement): () => void {
   const say = h('input', { name: 'say', autocomplete: 'off', maxlength: 4000 });
   const sayButton = h('button', { type: 'submit' }, 'Send');
   const sayForm = h('form', { class: 'inline', 'aria-label': 'Say something' }, field('Type what you say', say, 'Or use the microphone; typed words are sent with your recording as its transcript.'), sayButton);
-  const micButton = h('button', { type: 'button', class: 'secondary', 'aria-pressed': 'false' }, 'Start talking');
+  const micButton = h('button', { type: 'button', class: 'secondary' }, 'Start talking');
   const micLevel = h('meter', { id: 'mic-level', min: 0, max: 1, value: 0 });
-  const micHint = h('small', { class: 'hint' });
+  const micHint = h('small', { class: 'hint', 'data-testid': 'mic-hint' });
   const endButton = h('button', { type: 'button', class: 'danger' }, 'End session');
   const panel = h(
     'section',
@@ -173,9 +175,9 @@ export function renderLive(main: HTMLElement): () => void {
 
   function finish(message: string, kind: 'info' | 'warning' | 'error' = 'info'): void {
     stopTimers();
+    if (sessionId && startedAt) sessionInfo.textContent = `${sessionLabel} session, ended after ${formatSeconds(Math.floor((Date.now() - startedAt) / 1000))}.`;
     void mic?.stop();
     mic = null;
-    micButton.setAttribute('aria-pressed', 'false');
     micButton.textContent = 'Start talking';
     player?.close();
     player = null;
@@ -204,9 +206,10 @@ export function renderLive(main: HTMLElement): () => void {
         avatar.el.hidden = d.session_type !== 'avatar';
         for (const el of [say, sayButton, endButton]) el.disabled = false;
         micButton.disabled = !MicCapture.available();
-        const started = Date.now();
+        startedAt = Date.now();
+        sessionLabel = d.session_type === 'avatar' ? 'Avatar' : 'Voice';
         const tick = (): void => {
-          sessionInfo.textContent = `${d.session_type === 'avatar' ? 'Avatar' : 'Voice'} session, ${formatSeconds(Math.floor((Date.now() - started) / 1000))} so far; ${formatSeconds(d.remaining_seconds)} of live time were left at the start.`;
+          sessionInfo.textContent = `${sessionLabel} session, ${formatSeconds(Math.floor((Date.now() - startedAt) / 1000))} so far; ${formatSeconds(d.remaining_seconds)} of live time were left at the start.`;
         };
         tick();
         clock = setInterval(tick, 1000);
@@ -332,28 +335,33 @@ export function renderLive(main: HTMLElement): () => void {
     if (!sessionId) return;
     if (!mic) {
       const capture = new MicCapture(
-        (audio) => send('audio-input', { audio, final: false }),
+        (audio) => {
+          send('audio-input', { audio, final: false });
+          micHint.textContent = `Recording: ${capture.seconds.toFixed(1)} s sent.`;
+        },
         (rms) => (micLevel.value = Math.min(1, rms * 4)),
       );
       mic = capture;
+      micButton.disabled = true;
       capture.start().then(
         () => {
-          micButton.setAttribute('aria-pressed', 'true');
+          micButton.disabled = false;
           micButton.textContent = 'Stop talking';
           setStatus(status, 'Listening… press Stop talking when you are done.');
         },
         (err: unknown) => {
           mic = null;
+          micButton.disabled = false;
           setStatus(status, `The microphone is not available (${explain(err)}): type instead.`, 'warning');
         },
       );
     } else {
       const capture = mic;
       mic = null;
-      micButton.setAttribute('aria-pressed', 'false');
       micButton.textContent = 'Start talking';
       micLevel.value = 0;
       void capture.stop().then(() => {
+        micHint.textContent = `Sent ${capture.seconds.toFixed(1)} s of audio.`;
         const text = say.value.trim();
         send('audio-input', { final: true, ...(text ? { text } : {}) });
         say.value = '';
