@@ -94,3 +94,8 @@ export const formatSeconds = (s: number): string => {
 };
 
 export const formatDate = (iso: string): string => new Date(iso).toLocaleString();
+
+/** A table that may scroll sideways on a narrow screen: the scrolling region is focusable, so keys scroll it. */
+export function scrollable(table: HTMLTableElement, label: string): HTMLElement {
+  return h('div', { class: 'table-wrap', role: 'region', 'aria-label': label, tabindex: 0 }, table);
+}

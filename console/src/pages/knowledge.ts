@@ -1,5 +1,5 @@
 import { ApiError, explain, request } from '../api.js';
-import { busy, field, h, highlighted, replace, setStatus, statusLine } from '../dom.js';
+import { busy, field, scrollable, h, highlighted, replace, setStatus, statusLine } from '../dom.js';
 import {
   ConsoleDeleteDocumentDocument,
   ConsoleDocumentsDocument,
@@ -168,7 +168,7 @@ export function renderKnowledge(main: HTMLElement): () => void {
 
   main.append(
     h('h1', null, 'Knowledge base'),
-    h('div', { class: 'columns' }, h('section', { class: 'card' }, upload), h('section', { class: 'card' }, h('div', { class: 'table-wrap' }, table), docsStatus)),
+    h('div', { class: 'columns' }, h('section', { class: 'card' }, upload), h('section', { class: 'card' }, scrollable(table, 'Your documents'), docsStatus)),
     h('section', { class: 'card', 'aria-labelledby': 'ksearch-h' }, h('h2', { id: 'ksearch-h' }, 'Search'), search, searchStatus, hits),
     h('section', { class: 'card', 'aria-labelledby': 'ask-h' }, h('h2', { id: 'ask-h' }, 'Ask a question'), ask, askStatus, answer),
   );

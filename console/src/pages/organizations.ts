@@ -1,5 +1,5 @@
 import { explain, request } from '../api.js';
-import { busy, field, formatDate, h, replace, setStatus, statusLine } from '../dom.js';
+import { busy, field, scrollable, formatDate, h, replace, setStatus, statusLine } from '../dom.js';
 import {
   ConsoleAddMemberDocument,
   ConsoleApiKeysDocument,
@@ -191,7 +191,7 @@ export function renderOrganizations(main: HTMLElement): void {
       detail,
       h('h2', null, org.name),
       h('p', null, `${org.slug} · you are ${org.viewerRole}`, org.description ? ` · ${org.description}` : ''),
-      h('div', { class: 'table-wrap' }, members),
+      scrollable(members, 'Members'),
       admin ? addForm : h('p', { class: 'hint' }, 'Admins and owners add members.'),
       keyForm,
       h('h4', null, 'Keys'),
