@@ -11,12 +11,6 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
-
-  /** The invalid fields of a validation_error, as "field: message". */
-  get fieldMessages(): string[] {
-    const fields = this.details.fields;
-    return Array.isArray(fields) ? fields.map((f: { loc?: unknown[]; message?: string }) => `${(f.loc ?? []).join('.')}: ${f.message ?? ''}`) : [];
-  }
 }
 
 /** A typed document from codegen (documentMode: string): the text and its result and variable types. */
@@ -85,6 +79,7 @@ export async function request<R, V>(doc: Doc<R, V>, variables?: V, opts: { anony
 }
 
 let ws: Client | null = null;
+/** The URL of a WebSocket on this gateway. */
 const wsUrl = (path: string): string => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`;
 
 /** The graphql-ws client; each connection presents the access token current at the time. */
@@ -92,7 +87,8 @@ function wsClient(): Client {
   ws ??= createClient({
     url: wsUrl('/graphql'),
     lazy: true,
-    retryAttempts: 2,
+    // No silent retry: re-subscribing would start a chat turn again.
+    retryAttempts: 0,
     connectionParams: () => {
       const token = tokens.token();
       return token ? { Authorization: `Bearer ${token}` } : {};
@@ -141,14 +137,9 @@ export function subscribe<R, V>(doc: Doc<R, V>, variables: V, sink: Sink<R>): ()
   );
 }
 
-/** The URL of a WebSocket on this gateway. */
 export { wsUrl };
 
-/** A message for people: the gateway's message, and the invalid fields of a validation error. */
+/** A message for people: the gateway's own (a validation error's message already names the fields). */
 export function explain(e: unknown): string {
-  if (e instanceof ApiError) {
-    const fields = e.fieldMessages;
-    return fields.length && !e.message.includes(fields[0]!.split(':')[0]!) ? `${e.message} (${fields.join('; ')})` : e.message;
-  }
   return e instanceof Error ? e.message : String(e);
 }
