@@ -69,6 +69,16 @@ export type RegisterInput = {
   username: string;
 };
 
+export type SubmitXelTaskInput = {
+  durationSeconds?: number | null | undefined;
+  /** Optional check: the module (id or slug) the task must belong to. */
+  moduleId?: string | number | null | undefined;
+  /** The option id (multiple_choice), the sentence or option ids in order (ordering), or the text. */
+  response: string;
+  taskId: string | number;
+  words?: Array<XelWordTimingInput> | null | undefined;
+};
+
 export type UploadDocumentInput = {
   /** The text itself (text, Markdown, HTML). */
   content?: string | null | undefined;
@@ -82,6 +92,18 @@ export type UploadDocumentInput = {
   title?: string | null | undefined;
   /** private or organization. */
   visibility?: string | null | undefined;
+};
+
+export type XelPreferencesInput = {
+  dailyGoalXp?: number | null | undefined;
+  /** IANA time zone your days (streaks, daily goal) are counted in. */
+  timezone?: string | null | undefined;
+};
+
+export type XelWordTimingInput = {
+  end: number;
+  start: number;
+  word: string;
 };
 
 export type ConsoleSessionFragment = { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, username: string, email: string, fullName: string | null, plan: string } };
@@ -271,6 +293,44 @@ export type ConsoleRevokeApiKeyMutationVariables = Exact<{
 
 export type ConsoleRevokeApiKeyMutation = { revokeApiKey: boolean };
 
+export type ConsoleXelModuleFragment = { id: string, slug: string, title: string, description: string, level: string, skill: string, taskCount: number, completedTasks: number, progressPercent: number, status: string, xpEarned: number, estimatedMinutes: number };
+
+export type ConsoleXelEvaluationFragment = { overallScore: number, cefrEstimate: string, cefrCaveat: string, evaluator: string, notAssessed: Array<string>, criteria: Array<{ name: string, score: number | null, assessed: boolean, feedback: string }>, corrections: Array<{ start: number, end: number, text: string, message: string, suggestions: Array<string>, kind: string }> };
+
+export type ConsoleXelModulesQueryVariables = Exact<{
+  level?: string | null | undefined;
+  skill?: string | null | undefined;
+}>;
+
+
+export type ConsoleXelModulesQuery = { xelModules: Array<{ id: string, slug: string, title: string, description: string, level: string, skill: string, taskCount: number, completedTasks: number, progressPercent: number, status: string, xpEarned: number, estimatedMinutes: number }> };
+
+export type ConsoleXelModuleQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ConsoleXelModuleQuery = { xelModule: { id: string, slug: string, title: string, description: string, level: string, skill: string, taskCount: number, completedTasks: number, progressPercent: number, status: string, xpEarned: number, estimatedMinutes: number, tasks: Array<{ id: string, key: string, type: string, prompt: string, passage: string | null, maxScore: number, attempts: number, completed: boolean, bestScore: number | null, minWords: number | null, maxWords: number | null, targetSeconds: number | null, options: Array<{ id: string, text: string }> | null }> } };
+
+export type ConsoleXelDashboardQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ConsoleXelDashboardQuery = { xelDashboard: { xpTotal: number, level: number, xpIntoLevel: number, xpForNextLevel: number, currentStreak: number, longestStreak: number, timezone: string, dailyGoalXp: number, todayXp: number, dailyGoalMet: boolean, modulesCompleted: number, modulesInProgress: number, tasksCompleted: number, averageScore: number | null, skillScores: Array<{ skill: string, score: number | null, samples: number }>, weeklyActivity: Array<{ date: string, xp: number, tasks: number }>, recommendedModule: { id: string, title: string, level: string, skill: string } | null } };
+
+export type ConsoleSubmitXelTaskMutationVariables = Exact<{
+  input: SubmitXelTaskInput;
+}>;
+
+
+export type ConsoleSubmitXelTaskMutation = { submitXelTask: { submissionId: string, score: number, maxScore: number, passed: boolean, feedback: string, xpAwarded: number, moduleProgress: { id: string, slug: string, title: string, description: string, level: string, skill: string, taskCount: number, completedTasks: number, progressPercent: number, status: string, xpEarned: number, estimatedMinutes: number }, evaluation: { overallScore: number, cefrEstimate: string, cefrCaveat: string, evaluator: string, notAssessed: Array<string>, criteria: Array<{ name: string, score: number | null, assessed: boolean, feedback: string }>, corrections: Array<{ start: number, end: number, text: string, message: string, suggestions: Array<string>, kind: string }> } | null } };
+
+export type ConsoleUpdateXelPreferencesMutationVariables = Exact<{
+  input: XelPreferencesInput;
+}>;
+
+
+export type ConsoleUpdateXelPreferencesMutation = { updateXelPreferences: { timezone: string, dailyGoalXp: number } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -326,6 +386,45 @@ export const ConsoleOrganizationFragmentDoc = new TypedDocumentString(`
   memberCount
 }
     `, {"fragmentName":"ConsoleOrganization"}) as unknown as TypedDocumentString<ConsoleOrganizationFragment, unknown>;
+export const ConsoleXelModuleFragmentDoc = new TypedDocumentString(`
+    fragment ConsoleXelModule on XelModule {
+  id
+  slug
+  title
+  description
+  level
+  skill
+  taskCount
+  completedTasks
+  progressPercent
+  status
+  xpEarned
+  estimatedMinutes
+}
+    `, {"fragmentName":"ConsoleXelModule"}) as unknown as TypedDocumentString<ConsoleXelModuleFragment, unknown>;
+export const ConsoleXelEvaluationFragmentDoc = new TypedDocumentString(`
+    fragment ConsoleXelEvaluation on XelEvaluation {
+  overallScore
+  cefrEstimate
+  cefrCaveat
+  evaluator
+  notAssessed
+  criteria {
+    name
+    score
+    assessed
+    feedback
+  }
+  corrections {
+    start
+    end
+    text
+    message
+    suggestions
+    kind
+  }
+}
+    `, {"fragmentName":"ConsoleXelEvaluation"}) as unknown as TypedDocumentString<ConsoleXelEvaluationFragment, unknown>;
 export const ConsoleRegisterDocument = new TypedDocumentString(`
     mutation ConsoleRegister($input: RegisterInput!) {
   register(input: $input) {
@@ -709,3 +808,157 @@ export const ConsoleRevokeApiKeyDocument = new TypedDocumentString(`
   revokeApiKey(id: $id)
 }
     `) as unknown as TypedDocumentString<ConsoleRevokeApiKeyMutation, ConsoleRevokeApiKeyMutationVariables>;
+export const ConsoleXelModulesDocument = new TypedDocumentString(`
+    query ConsoleXelModules($level: String, $skill: String) {
+  xelModules(level: $level, skill: $skill) {
+    ...ConsoleXelModule
+  }
+}
+    fragment ConsoleXelModule on XelModule {
+  id
+  slug
+  title
+  description
+  level
+  skill
+  taskCount
+  completedTasks
+  progressPercent
+  status
+  xpEarned
+  estimatedMinutes
+}`) as unknown as TypedDocumentString<ConsoleXelModulesQuery, ConsoleXelModulesQueryVariables>;
+export const ConsoleXelModuleDocument = new TypedDocumentString(`
+    query ConsoleXelModule($id: ID!) {
+  xelModule(id: $id) {
+    ...ConsoleXelModule
+    tasks {
+      id
+      key
+      type
+      prompt
+      passage
+      maxScore
+      attempts
+      completed
+      bestScore
+      minWords
+      maxWords
+      targetSeconds
+      options {
+        id
+        text
+      }
+    }
+  }
+}
+    fragment ConsoleXelModule on XelModule {
+  id
+  slug
+  title
+  description
+  level
+  skill
+  taskCount
+  completedTasks
+  progressPercent
+  status
+  xpEarned
+  estimatedMinutes
+}`) as unknown as TypedDocumentString<ConsoleXelModuleQuery, ConsoleXelModuleQueryVariables>;
+export const ConsoleXelDashboardDocument = new TypedDocumentString(`
+    query ConsoleXelDashboard {
+  xelDashboard {
+    xpTotal
+    level
+    xpIntoLevel
+    xpForNextLevel
+    currentStreak
+    longestStreak
+    timezone
+    dailyGoalXp
+    todayXp
+    dailyGoalMet
+    modulesCompleted
+    modulesInProgress
+    tasksCompleted
+    averageScore
+    skillScores {
+      skill
+      score
+      samples
+    }
+    weeklyActivity {
+      date
+      xp
+      tasks
+    }
+    recommendedModule {
+      id
+      title
+      level
+      skill
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ConsoleXelDashboardQuery, ConsoleXelDashboardQueryVariables>;
+export const ConsoleSubmitXelTaskDocument = new TypedDocumentString(`
+    mutation ConsoleSubmitXelTask($input: SubmitXelTaskInput!) {
+  submitXelTask(input: $input) {
+    submissionId
+    score
+    maxScore
+    passed
+    feedback
+    xpAwarded
+    moduleProgress {
+      ...ConsoleXelModule
+    }
+    evaluation {
+      ...ConsoleXelEvaluation
+    }
+  }
+}
+    fragment ConsoleXelModule on XelModule {
+  id
+  slug
+  title
+  description
+  level
+  skill
+  taskCount
+  completedTasks
+  progressPercent
+  status
+  xpEarned
+  estimatedMinutes
+}
+fragment ConsoleXelEvaluation on XelEvaluation {
+  overallScore
+  cefrEstimate
+  cefrCaveat
+  evaluator
+  notAssessed
+  criteria {
+    name
+    score
+    assessed
+    feedback
+  }
+  corrections {
+    start
+    end
+    text
+    message
+    suggestions
+    kind
+  }
+}`) as unknown as TypedDocumentString<ConsoleSubmitXelTaskMutation, ConsoleSubmitXelTaskMutationVariables>;
+export const ConsoleUpdateXelPreferencesDocument = new TypedDocumentString(`
+    mutation ConsoleUpdateXelPreferences($input: XelPreferencesInput!) {
+  updateXelPreferences(input: $input) {
+    timezone
+    dailyGoalXp
+  }
+}
+    `) as unknown as TypedDocumentString<ConsoleUpdateXelPreferencesMutation, ConsoleUpdateXelPreferencesMutationVariables>;

@@ -3,18 +3,23 @@ import { barChart } from '../chart.js';
 import { busy, field, h, replace, setStatus, statusLine } from '../dom.js';
 import {
   ConsoleSubmitXelTaskDocument,
+  ConsoleUpdateXelPreferencesDocument,
   ConsoleXelDashboardDocument,
   ConsoleXelModuleDocument,
   ConsoleXelModulesDocument,
-  type XelEvaluation,
-  type XelModule,
-  type XelTask,
-} from './xel-api.js';
+  type ConsoleXelEvaluationFragment as XelEvaluation,
+  type ConsoleXelModuleFragment as XelModule,
+  type ConsoleXelModuleQuery,
+} from '../generated/graphql.js';
+
+type XelTask = ConsoleXelModuleQuery['xelModule']['tasks'][number];
 
 const LEVELS = ['A1', 'A2', 'B1', 'B2', 'C1', 'C2'];
 const SKILLS = ['reading', 'listening', 'writing', 'speaking', 'vocabulary', 'grammar'];
 
+/** An older gateway without XEL answers that the fields do not exist. */
 const notAvailable = (e: unknown): boolean => e instanceof ApiError && e.code === 'GRAPHQL_VALIDATION_FAILED';
+const browserZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
 const weekday = (date: string): string => new Date(`${date}T12:00:00Z`).toLocaleDateString(undefined, { weekday: 'short', timeZone: 'UTC' });
 const words = (s: string): number => s.trim().split(/\s+/).filter(Boolean).length;
 
@@ -60,7 +65,7 @@ export function renderXel(main: HTMLElement): void {
           h('li', null, h('strong', null, String(d.xpTotal)), `XP · level ${d.level}`),
           h('li', null, h('strong', null, `${d.todayXp} / ${d.dailyGoalXp}`), d.dailyGoalMet ? 'daily goal met' : 'XP toward today’s goal'),
           h('li', null, h('strong', null, String(d.tasksCompleted)), `tasks · ${d.modulesCompleted} modules done`),
-          d.averageScore !== null ? h('li', null, h('strong', null, `${Math.round(d.averageScore)}%`), 'average score') : null,
+          d.averageScore !== null ? h('li', null, h('strong', null, `${d.averageScore}%`), 'average score') : null,
         ),
         h('label', { for: 'xel-level' }, `Level ${d.level}: ${d.xpIntoLevel} of ${d.xpForNextLevel} XP to the next`),
         h('progress', { id: 'xel-level', max: d.xpForNextLevel || 1, value: d.xpIntoLevel }),
@@ -76,7 +81,8 @@ export function renderXel(main: HTMLElement): void {
             h('table', null, h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Day'), h('th', { scope: 'col' }, 'XP'), h('th', { scope: 'col' }, 'Tasks'))), h('tbody', null, d.weeklyActivity.map((day) => h('tr', null, h('th', { scope: 'row' }, day.date), h('td', null, String(day.xp)), h('td', null, String(day.tasks)))))),
           ),
         ),
-        d.skillScores.length ? h('p', null, 'Skills: ', d.skillScores.map((s) => `${s.skill} ${Math.round(s.score)}%`).join(' · ')) : null,
+        d.skillScores.some((s) => s.score !== null) ? h('p', null, 'Skills: ', d.skillScores.filter((s) => s.score !== null).map((s) => `${s.skill} ${s.score}%`).join(' · ')) : null,
+        preferences(d.timezone, d.dailyGoalXp),
         d.recommendedModule ? h('p', null, 'Next up: ', h('button', { type: 'button', class: 'link', onclick: () => void openModule(d.recommendedModule!.id) }, `${d.recommendedModule.title} (${d.recommendedModule.level})`)) : null,
       );
     } catch (e) {
@@ -84,16 +90,48 @@ export function renderXel(main: HTMLElement): void {
     }
   }
 
+  /** Days (streaks, the daily goal) are counted in the learner's time zone; the browser knows it. */
+  function preferences(timezone: string, goal: number): HTMLElement {
+    const zone = h('input', { name: 'timezone', value: timezone, autocomplete: 'off', list: 'xel-zones' });
+    const zones = h('datalist', { id: 'xel-zones' }, [...new Set([browserZone(), 'UTC'])].map((z) => h('option', { value: z })));
+    const dailyGoal = h('input', { name: 'daily-goal', type: 'number', min: 1, max: 1000, value: String(goal) });
+    const save = h('button', { type: 'submit', class: 'secondary' }, 'Save');
+    const status = statusLine();
+    const form = h(
+      'form',
+      { class: 'inline', 'aria-labelledby': 'xel-prefs-h' },
+      h('h3', { id: 'xel-prefs-h' }, 'Your days'),
+      field('Time zone', zone, timezone === browserZone() ? undefined : `This browser is in ${browserZone()}.`),
+      zones,
+      field('Daily goal (XP)', dailyGoal),
+      save,
+      status,
+    );
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void busy(save, async () => {
+        try {
+          const { updateXelPreferences: p } = await request(ConsoleUpdateXelPreferencesDocument, { input: { timezone: zone.value.trim(), dailyGoalXp: Number(dailyGoal.value) } });
+          setStatus(status, `Saved: days in ${p.timezone}, ${p.dailyGoalXp} XP a day.`);
+          void loadDashboard();
+        } catch (err) {
+          setStatus(status, explain(err), 'error');
+        }
+      });
+    });
+    return form;
+  }
+
   const moduleCard = (m: XelModule): HTMLElement =>
     h(
       'li',
       { 'data-module': m.slug },
       h('h3', null, m.title),
-      h('p', { class: 'hint' }, `${m.level} · ${m.skill}${m.estimatedMinutes ? ` · about ${m.estimatedMinutes} min` : ''}`),
+      h('p', { class: 'hint' }, `${m.level} · ${m.skill}${` · about ${m.estimatedMinutes} min`}`),
       h('p', null, m.description),
       h('label', { for: `prog-${m.id}` }, `${m.completedTasks} of ${m.taskCount} tasks · ${m.status.replace('_', ' ')}`),
       h('progress', { id: `prog-${m.id}`, max: 100, value: m.progressPercent }),
-      h('button', { type: 'button', class: 'secondary small', 'aria-label': `Open ${m.title}`, onclick: () => void openModule(m.id) }, m.status === 'not_started' ? 'Start' : 'Continue'),
+      h('button', { type: 'button', class: 'secondary small', onclick: () => void openModule(m.id) }, m.status === 'not_started' ? 'Start' : m.status === 'completed' ? 'Review' : 'Continue', h('span', { class: 'sr-only' }, ` ${m.title}`)),
     );
 
   const level = h('select', { name: 'level' }, h('option', { value: '' }, 'All levels'), LEVELS.map((l) => h('option', { value: l }, l)));
@@ -116,7 +154,9 @@ export function renderXel(main: HTMLElement): void {
     const status = statusLine();
     let response: () => string;
     let controls: HTMLElement;
-    const started = Date.now();
+    // Writing: the time spent on the answer. Speaking: how long the learner says they spoke.
+    const opened = Date.now();
+    let duration = (): number | null => Math.round((Date.now() - opened) / 1000);
     if (task.type === 'multiple_choice' && task.options) {
       const radios = task.options.map((o) => h('input', { type: 'radio', name: `t-${task.id}`, value: o.id, id: `t-${task.id}-${o.id}`, required: true }));
       controls = h('fieldset', { class: 'options' }, h('legend', null, 'Choose one'), radios.map((r, i) => h('label', { for: r.id }, r, ` ${task.options![i]!.text}`)));
@@ -127,6 +167,11 @@ export function renderXel(main: HTMLElement): void {
       area.addEventListener('input', () => (count.textContent = `${words(area.value)} words${task.minWords ? ` (aim for ${task.minWords}–${task.maxWords ?? '…'})` : ''}`));
       controls = h('div', null, field(task.type === 'speaking' ? 'What you said (transcript)' : 'Your answer', area), count);
       response = () => area.value;
+      if (task.type === 'speaking') {
+        const spoke = h('input', { name: 'seconds', type: 'number', min: 1, max: 600, step: 1 });
+        controls.append(field('How long you spoke (seconds, optional)', spoke, task.targetSeconds ? `A good answer speaks for about ${task.targetSeconds} s; the pace is judged from it.` : undefined));
+        duration = () => (spoke.value ? Number(spoke.value) : null);
+      }
     } else {
       const input = h('input', { name: 'response', required: true, autocomplete: 'off' });
       const hint = task.type === 'ordering' && task.options ? `Put these in order: ${task.options.map((o) => o.text).join(' / ')}` : undefined;
@@ -138,7 +183,7 @@ export function renderXel(main: HTMLElement): void {
       e.preventDefault();
       void busy(submit, async () => {
         try {
-          const { submitXelTask: r } = await request(ConsoleSubmitXelTaskDocument, { input: { taskId: task.id, response: response(), durationSeconds: Math.round((Date.now() - started) / 1000) } });
+          const { submitXelTask: r } = await request(ConsoleSubmitXelTaskDocument, { input: { taskId: task.id, response: response(), durationSeconds: duration() } });
           setStatus(status, `${r.passed ? 'Passed' : 'Not yet'}: ${r.score} / ${r.maxScore}${r.xpAwarded ? `, +${r.xpAwarded} XP` : ''}.`, r.passed ? 'info' : 'warning');
           replace(out, h('p', null, r.feedback), r.evaluation ? evaluationView(r.evaluation) : null);
           const card = modules.querySelector(`[data-module="${r.moduleProgress.slug}"]`);
