@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -91,6 +91,7 @@ async function go(section: string, heading: string): Promise<void> {
 describe.skipIf(!haveChromium)('web console in a browser', () => {
   beforeAll(async () => {
     if (!existsSync(join(consoleBuildDir(), 'index.html'))) throw new Error('dist/console is missing: npm test builds it (npm run build)');
+    rmSync(SHOTS, { recursive: true, force: true });
     mkdirSync(SHOTS, { recursive: true });
     fake = await startFakeOpenAI();
     stt = await startFakeSpeechToText();

@@ -38,7 +38,8 @@ class Auth {
 
   /** The access token, renewed first when less than `minLifeMs` of it is left (the live socket checks it once, at connect). */
   async accessToken(minLifeMs = 60_000): Promise<string | null> {
-    if (this.session && Date.now() > this.expiresAt - minLifeMs) await this.refresh();
+    const need = Math.min(minLifeMs, (this.expiresAt - this.issuedAt) / 2);
+    if (this.session && Date.now() > this.expiresAt - need) await this.refresh();
     return this.session?.accessToken ?? null;
   }
 
