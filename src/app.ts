@@ -10,6 +10,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type ContextRoot } from './common/context.js';
+import { registerConsole } from './console.js';
 import { createEventBus } from './common/pubsub.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/orm.js';
@@ -128,6 +129,7 @@ export async function buildApp(config: Config): Promise<App> {
 
   const schema = await buildGatewaySchema(events);
   await registerGraphQL(server, schema, root);
+  if (config.webConsole) await registerConsole(server);
   await server.ready();
 
   let closing: Promise<void> | null = null;

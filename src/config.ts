@@ -45,6 +45,7 @@ export const envSchema = z.object({
   GRAPHQL_IDE: bool.optional(),
   GRAPHQL_INTROSPECTION: bool.optional(),
   API_DOCS: bool.default(true),
+  WEB_CONSOLE: bool.default(true),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
   CORS_ORIGINS: z.string().default(''),
   TRUST_PROXY: bool.default(false),
@@ -150,6 +151,8 @@ export interface Config {
   };
   readonly graphql: { readonly ide: boolean; readonly introspection: boolean };
   readonly apiDocs: boolean;
+  /** Serve the web console at /console/. */
+  readonly webConsole: boolean;
   readonly bodyLimitBytes: number;
   readonly corsOrigins: readonly string[];
   readonly trustProxy: boolean;
@@ -275,6 +278,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       introspection: e.GRAPHQL_INTROSPECTION ?? !production,
     },
     apiDocs: e.API_DOCS,
+    webConsole: e.WEB_CONSOLE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     trustProxy: e.TRUST_PROXY,
