@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
@@ -93,6 +94,8 @@ export async function buildApp(config: Config): Promise<App> {
   });
   installErrorHandlers(server);
 
+  // Cookies are read and set only where a browser flow needs them (the integrations' binding cookie).
+  await server.register(cookie);
   await server.register(formbody);
   await server.register(multipart, { limits: { fileSize: config.knowledge.maxBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
   if (config.corsOrigins.length) {

@@ -12,7 +12,8 @@ import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.js';
 import { signUp } from './helpers/factories.js';
 import { errorCode, gql } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
-import { browse, CALLBACK_PATH, connectThroughRest, consentAtGoogle, RETURN_URL, startGoogleGateway } from './helpers/integrations.js';
+import { createHash } from 'node:crypto';
+import { browse, CALLBACK_PATH, connectThroughRest, consentAtGoogle, CookieJar, RETURN_URL, startGoogleGateway, startInBrowser } from './helpers/integrations.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 const CALENDAR_SCOPE = 'https://www.googleapis.com/auth/calendar.events.owned';
@@ -65,6 +66,8 @@ describe('connecting Google Calendar through REST', () => {
     const u = await signUp(api);
     const start = keep(await api.get('/api/integrations/google-calendar/connect', { token: u.accessToken }));
     expect(start.status).toBe(200);
+    const browser = new CookieJar();
+    browser.take(start.headers);
     expect(Object.keys(start.body).sort()).toEqual(['authorization_url', 'state']);
     const auth = new URL(start.body.authorization_url);
     expect(auth.origin + auth.pathname).toBe(`${fake.url}/o/oauth2/v2/auth`);
@@ -88,7 +91,7 @@ describe('connecting Google Calendar through REST', () => {
 
     const callback = await consentAtGoogle(start.body.authorization_url);
     expect(callback.pathname).toBe(CALLBACK_PATH);
-    const back = keep(await browse(callback.toString()));
+    const back = keep(await browse(callback.toString(), {}, browser));
     expect(back.status).toBe(302);
     expect(back.location!.origin + back.location!.pathname).toBe(RETURN_URL);
     expect(Object.fromEntries(back.location!.searchParams)).toEqual({ integration: 'google_calendar', status: 'connected' });
@@ -403,14 +406,17 @@ describe('disconnecting', () => {
 });
 
 describe('a bad callback stores nothing', () => {
-  /** Starts a flow and returns Google's redirect back (not yet followed). */
+  /** The browser of the latest `started` flow, holding its binding cookie. */
+  let browser = new CookieJar();
+
+  /** Starts a flow in a fresh browser and returns Google's redirect back (not yet followed). */
   async function started(token: string): Promise<URL> {
-    const start = await api.get('/api/integrations/google-calendar/connect', { token });
-    return consentAtGoogle(start.body.authorization_url);
+    browser = new CookieJar();
+    return (await startInBrowser(api, { token }, browser)).callback;
   }
 
-  async function expectError(url: string, reason: string, headers: Record<string, string> = {}): Promise<void> {
-    const r = await browse(url, headers);
+  async function expectError(url: string, reason: string, headers: Record<string, string> = {}, jar: CookieJar | undefined = browser): Promise<void> {
+    const r = await browse(url, headers, jar);
     expect(r.status, r.body).toBe(302);
     const q = Object.fromEntries(r.location!.searchParams);
     expect(r.location!.origin + r.location!.pathname).toBe(RETURN_URL);
@@ -527,20 +533,184 @@ describe('a bad callback stores nothing', () => {
   });
 });
 
+describe('the callback must come from the browser that started the flow (RFC 9700 §4.7)', () => {
+  const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
+  const statesOf = (userId: string) => rows(server, 'integration_oauth_states', userId);
+
+  /** Follows Google's redirect back in `jar`'s browser and reads where the gateway sent it. */
+  async function callbackIn(callback: URL, jar: CookieJar | undefined, headers: Record<string, string> = {}) {
+    const r = keep(await browse(callback.toString(), headers, jar));
+    expect(r.status, r.body).toBe(302);
+    expect(r.location!.origin + r.location!.pathname).toBe(RETURN_URL);
+    return { ...r, query: Object.fromEntries(r.location!.searchParams) };
+  }
+
+  it('the binding cookie: one per flow, HttpOnly, SameSite=Lax, Path the callback, Max-Age the state lifetime, only its hash stored; also from ?redirect=true and GraphQL over HTTP', async () => {
+    const u = await signUp(api);
+    const start = await api.get('/api/integrations/google-calendar/connect', { token: u.accessToken });
+    const lines = start.headers.getSetCookie();
+    expect(lines).toHaveLength(1);
+    const jar = new CookieJar();
+    jar.take(start.headers);
+    const [cookie] = jar.received;
+    expect(cookie!.name).toBe(`xentree_oauth_${sha256(start.body.state).slice(0, 16)}`);
+    expect(cookie!.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(cookie!.attributes).toEqual({ path: CALLBACK_PATH, 'max-age': '600', httponly: true, samesite: 'Lax' });
+    expect(lines[0]).not.toContain(start.body.state);
+    const [pending] = await statesOf(u.user.id);
+    expect(pending!.browser_binding_hash).toBe(sha256(cookie!.value));
+    // The browser sends it to the callback only.
+    expect(jar.header(`${server.url}${CALLBACK_PATH}?state=x`)).toBe(`${cookie!.name}=${cookie!.value}`);
+    expect(jar.header(`${server.url}/api/integrations/google-calendar/connect`)).toBeUndefined();
+    expect(jar.header(`${server.url}/graphql`)).toBeUndefined();
+
+    const redirected = await browse(`${server.url}/api/integrations/google-calendar/connect?redirect=true`, { authorization: `Bearer ${u.accessToken}` });
+    expect(redirected.status).toBe(302);
+    expect(redirected.setCookies).toEqual([
+      { name: `xentree_oauth_${sha256(redirected.location!.searchParams.get('state')!).slice(0, 16)}`, value: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), attributes: cookie!.attributes },
+    ]);
+
+    const viaGraphql = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${u.accessToken}` },
+      body: JSON.stringify({ query: 'mutation { connectGoogleCalendar { authorizationUrl state } }' }),
+    });
+    const g = (await viaGraphql.json()) as { data: { connectGoogleCalendar: { authorizationUrl: string; state: string } } };
+    const graphqlJar = new CookieJar();
+    graphqlJar.take(viaGraphql.headers);
+    expect(graphqlJar.received.map((c) => [c.name, c.attributes])).toEqual([[`xentree_oauth_${sha256(g.data.connectGoogleCalendar.state).slice(0, 16)}`, cookie!.attributes]]);
+    // A same-origin app that starts through GraphQL gets the browser back through the REST callback.
+    const back = await callbackIn(await consentAtGoogle(g.data.connectGoogleCalendar.authorizationUrl), graphqlJar);
+    expect(back.query).toEqual({ integration: 'google_calendar', status: 'connected' });
+    expect(graphqlJar.names()).toEqual([]);
+  });
+
+  it('the right cookie works and is cleared by the callback; flows started side by side in one browser each keep theirs', async () => {
+    const u = await signUp(api);
+    const jar = new CookieJar();
+    const first = await startInBrowser(api, { token: u.accessToken }, jar);
+    const second = await startInBrowser(api, { token: u.accessToken }, jar);
+    expect(jar.names()).toHaveLength(2);
+    const done = await callbackIn(second.callback, jar);
+    expect(done.query).toEqual({ integration: 'google_calendar', status: 'connected' });
+    const name = `xentree_oauth_${sha256(second.state).slice(0, 16)}`;
+    const cleared = done.setCookies.find((c) => c.name === name)!;
+    expect(cleared.value).toBe('');
+    expect(cleared.attributes).toMatchObject({ path: CALLBACK_PATH, httponly: true, samesite: 'Lax' });
+    expect(Date.parse(cleared.attributes.expires as string)).toBeLessThanOrEqual(Date.now());
+    expect(jar.names()).toEqual([`xentree_oauth_${sha256(first.state).slice(0, 16)}`]);
+    expect((await callbackIn(first.callback, jar)).query.status).toBe('connected');
+    expect(jar.names()).toEqual([]);
+    expect(await statesOf(u.user.id)).toHaveLength(0);
+  });
+
+  it("the starting user's own credentials stand in for the cookie", async () => {
+    const u = await signUp(api);
+    const { callback } = await startInBrowser(api, { token: u.accessToken }, new CookieJar());
+    const back = await callbackIn(callback, undefined, { authorization: `Bearer ${u.accessToken}` });
+    expect(back.query.status).toBe('connected');
+    expect(await rows(server, 'integrations', u.user.id)).toHaveLength(1);
+  });
+
+  it("the attack: someone else's authorization URL, consented in the victim's browser, attaches nothing to anyone", async () => {
+    const attacker = await signUp(api);
+    const victim = await signUp(api);
+    const victimGoogle = fake.newAccount();
+    const attackerBrowser = new CookieJar();
+    const tokenCalls = () => fake.requests.filter((r) => r.path === '/token').length;
+    const before = tokenCalls();
+
+    // The attacker starts on their own account and sends the authorization URL to the victim.
+    const start = await api.get('/api/integrations/google-calendar/connect', { token: attacker.accessToken });
+    attackerBrowser.take(start.headers);
+    fake.consent({ account: victimGoogle });
+    const callback = await consentAtGoogle(start.body.authorization_url);
+    // The victim's browser comes back: no cookie for this flow, no credentials.
+    const victimBrowser = new CookieJar();
+    const refused = await callbackIn(callback, victimBrowser);
+    expect(refused.query).toMatchObject({ integration: 'google_calendar', status: 'error', error: 'browser_mismatch' });
+    expect(refused.query.error_description).toMatch(/another browser/);
+    expect(await rows(server, 'integrations', attacker.user.id)).toHaveLength(0);
+    expect(await rows(server, 'integrations', victim.user.id)).toHaveLength(0);
+    expect(tokenCalls()).toBe(before); // the code was never exchanged: the gateway holds no token of the victim's
+
+    // The state is burnt: nobody completes it afterwards, not even with the cookie or the attacker's credentials.
+    expect((await callbackIn(callback, attackerBrowser)).query.error).toBe('invalid_state');
+    const g = await gql(
+      server.url,
+      CompleteGoogleCalendarConnectionDocument,
+      { state: callback.searchParams.get('state'), code: callback.searchParams.get('code'), iss: callback.searchParams.get('iss') },
+      attacker.accessToken,
+    );
+    expect(g.errors![0]!.extensions).toMatchObject({ code: 'bad_request', reason: 'invalid_state' });
+    expect(await statesOf(attacker.user.id)).toHaveLength(0);
+
+    // Coming back with the victim's own credentials (an app holding them) is refused as well.
+    const again = await api.get('/api/integrations/google-calendar/connect', { token: attacker.accessToken });
+    fake.consent({ account: victimGoogle });
+    const callback2 = await consentAtGoogle(again.body.authorization_url);
+    expect((await callbackIn(callback2, victimBrowser, { authorization: `Bearer ${victim.accessToken}` })).query.error).toBe('state_user_mismatch');
+    expect((await callbackIn(callback2, attackerBrowser)).query.error).toBe('invalid_state');
+    expect(await rows(server, 'integrations', attacker.user.id)).toHaveLength(0);
+    expect(await rows(server, 'integrations', victim.user.id)).toHaveLength(0);
+    expect(tokenCalls()).toBe(before);
+  });
+
+  it("a wrong cookie (another value, another flow's) is refused, the state burnt and the cookie cleared", async () => {
+    const u = await signUp(api);
+    const jar = new CookieJar();
+    const { callback, state } = await startInBrowser(api, { token: u.accessToken }, jar);
+    const name = `xentree_oauth_${sha256(state).slice(0, 16)}`;
+    const forged = await callbackIn(callback, undefined, { cookie: `${name}=${'A'.repeat(43)}` });
+    expect(forged.query.error).toBe('browser_mismatch');
+    expect(forged.setCookies.map((c) => [c.name, c.value])).toEqual([[name, '']]);
+    expect(await rows(server, 'integrations', u.user.id)).toHaveLength(0);
+    expect((await callbackIn(callback, jar)).query.error).toBe('invalid_state');
+
+    // The cookie of another flow of the same user, under this flow's name.
+    const a = await startInBrowser(api, { token: u.accessToken }, jar);
+    const b = await startInBrowser(api, { token: u.accessToken }, new CookieJar());
+    const aValue = jar.received.at(-1)!.value;
+    const swapped = await callbackIn(b.callback, undefined, { cookie: `xentree_oauth_${sha256(b.state).slice(0, 16)}=${aValue}` });
+    expect(swapped.query.error).toBe('browser_mismatch');
+    expect(await rows(server, 'integrations', u.user.id)).toHaveLength(0);
+    // The flow the cookie belongs to still works in its own browser.
+    expect((await callbackIn(a.callback, jar)).query.status).toBe('connected');
+  });
+});
+
 describe('without a return URL', () => {
   it('the callback answers JSON: the integration, or the error envelope', async () => {
-    const s = await startGoogleGateway(fake, { INTEGRATIONS_RETURN_URL: '' });
+    const s = await startGoogleGateway(fake, { INTEGRATIONS_RETURN_URL: '', TRUST_PROXY: 'true' });
     try {
       const c = restClient(s.url);
       const u = await signUp(c);
-      const start = await c.get('/api/integrations/google-calendar/connect', { token: u.accessToken });
-      const back = await consentAtGoogle(start.body.authorization_url);
-      const ok = keep(await c.get(back.pathname + back.search));
+      const jar = new CookieJar();
+      const { callback: back } = await startInBrowser(c, { token: u.accessToken }, jar);
+      const ok = keep(await c.get(back.pathname + back.search, { headers: { cookie: jar.header(back)! } }));
       expect(ok.status).toBe(200);
       expect(ok.body).toMatchObject({ provider: 'google_calendar', status: 'connected' });
+      jar.take(ok.headers);
+      expect(jar.names()).toEqual([]);
       const replay = await c.get(back.pathname + back.search);
       expect(replay.status).toBe(400);
       expect(replay.body.detail).toMatchObject({ error: 'bad_request', reason: 'invalid_state' });
+
+      // Without the browser's cookie: the error envelope, 403, and the cookie is cleared all the same.
+      const other = await startInBrowser(c, { token: u.accessToken }, jar);
+      const [name] = jar.names();
+      const foreign = await c.get(other.callback.pathname + other.callback.search, { headers: { cookie: `${name}=${'A'.repeat(43)}` } });
+      expect(foreign.status).toBe(403);
+      expect(foreign.body.detail).toMatchObject({ error: 'forbidden', reason: 'browser_mismatch' });
+      jar.take(foreign.headers);
+      expect(jar.names()).toEqual([]);
+
+      // Behind a proxy that says the browser used https, the cookie is Secure.
+      const viaHttps = await c.get('/api/integrations/google-calendar/connect', { token: u.accessToken, headers: { 'x-forwarded-proto': 'https' } });
+      expect(viaHttps.status).toBe(200);
+      expect(viaHttps.headers.getSetCookie()[0]).toMatch(/; Secure(;|$)/);
+      const plain = await c.get('/api/integrations/google-calendar/connect', { token: u.accessToken });
+      expect(plain.headers.getSetCookie()[0]).not.toMatch(/Secure/);
     } finally {
       await s.close();
     }

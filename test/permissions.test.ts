@@ -36,7 +36,7 @@ import {
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.js';
 import { gql, type Caller } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
-import { consentAtGoogle, startGoogleGateway } from './helpers/integrations.js';
+import { CookieJar, startGoogleGateway, startInBrowser } from './helpers/integrations.js';
 import { makeCast, makeKey, makeOrg, type Cast } from './helpers/orgs.js';
 import type { TestServer } from './helpers/server.js';
 
@@ -58,6 +58,8 @@ interface Fixture {
   ownersKeyId: string;
   /** Google's redirect back to the callback, for a flow the acting user started. */
   callback?: URL;
+  /** The browser that started that flow: its binding cookie goes with the callback. */
+  browser?: CookieJar;
 }
 
 interface Operation {
@@ -91,15 +93,18 @@ let fake: FakeGoogle;
 
 /** Starts a Google Calendar flow as the actor and consents at the fake Google: the redirect back, not yet followed. */
 async function startFlow(f: Fixture, actorToken: string): Promise<void> {
-  const start = await api.get('/api/integrations/google-calendar/connect', { token: actorToken });
-  if (start.status !== 200) throw new Error(`connect: ${start.status} ${JSON.stringify(start.body)}`);
-  f.callback = await consentAtGoogle(start.body.authorization_url);
+  f.browser = new CookieJar();
+  f.callback = (await startInBrowser(api, { token: actorToken }, f.browser)).callback;
 }
 
-/** Connects the actor's Google Calendar (the browser's callback carries no credentials). */
+/** The callback as the browser that started the flow follows it: its binding cookie, and `auth` if any. */
+const followCallback = (f: Fixture, auth: { token?: string; apiKey?: string } = {}) =>
+  api.get(f.callback!.pathname + f.callback!.search, { ...auth, headers: { cookie: f.browser!.header(f.callback!) ?? '' } });
+
+/** Connects the actor's Google Calendar (the browser's callback carries no credentials, only its cookie). */
 async function connectCalendar(f: Fixture, actorToken: string): Promise<void> {
   await startFlow(f, actorToken);
-  const done = await api.get(f.callback!.pathname + f.callback!.search);
+  const done = await followCallback(f);
   if (done.status !== 200) throw new Error(`callback: ${done.status} ${JSON.stringify(done.body)}`);
 }
 
@@ -314,8 +319,9 @@ const operations: Operation[] = [
     },
   },
   {
-    // The browser arrives by redirect without credentials: the state names the user. Sent
-    // credentials are checked like any others. GraphQL has no such door: it needs a caller.
+    // The browser arrives by redirect without credentials: the state names the user, the
+    // binding cookie shows it is the browser that started. Sent credentials are checked like
+    // any others. GraphQL has no such door: it needs a caller.
     name: 'finish connecting Google Calendar',
     rest: 'GET /api/integrations/google-calendar/callback',
     graphql: 'completeGoogleCalendarConnection',
@@ -325,7 +331,7 @@ const operations: Operation[] = [
     exceptions: { rest: { anonymous: 'ok' } },
     prepare: startFlow,
     call: {
-      rest: (api, f, a) => api.get(f.callback!.pathname + f.callback!.search, a),
+      rest: (_api, f, a) => followCallback(f, a),
       graphql: (url, f, c) =>
         gql(url, doc(CompleteGoogleCalendarConnectionDocument), { state: f.callback!.searchParams.get('state'), code: f.callback!.searchParams.get('code') }, c),
     },

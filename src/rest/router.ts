@@ -6,6 +6,7 @@ import type { Page } from '../common/pagination.js';
 import type { Credentials } from '../common/principal.js';
 import { AppError, INTERNAL_MESSAGE } from '../common/errors.js';
 import { toEnvelope } from './envelope.js';
+import { httpExchange } from './http-exchange.js';
 import { JSON_ONLY, type EventStream, type RestRoute } from './route-table.js';
 
 declare module 'fastify' {
@@ -105,6 +106,7 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
           transport: 'rest' as const,
           log: req.log as never,
           client: { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null },
+          http: httpExchange(req, reply),
         };
         const ctx =
           route.auth === 'public'

@@ -13,14 +13,14 @@ export class IntegrationsResolver {
   }
 
   @Mutation(() => AuthorizationStart, {
-    description: `Starts connecting Google Calendar: send the browser to authorizationUrl; Google comes back to the REST callback. ${need('integrations:write')}`,
+    description: `Starts connecting Google Calendar: send the browser to authorizationUrl; Google comes back to the REST callback, which takes the flow only from the browser holding the binding cookie this answer sets over HTTP (same-origin web apps), or from a call with your credentials. ${need('integrations:write')}`,
   })
   connectGoogleCalendar(@Ctx() ctx: RequestContext): Promise<AuthorizationStart> {
     return ctx.services.integrations.startGoogleCalendar(ctx);
   }
 
   @Mutation(() => IntegrationView, {
-    description: `Finishes connecting Google Calendar with the parameters of Google's redirect, for apps that receive it themselves; the state must be yours. ${need('integrations:write')}`,
+    description: `Finishes connecting Google Calendar with the parameters of Google's redirect, for apps that receive it themselves (cross-origin or native); the state must be yours: your credentials are what binds the flow to you. ${need('integrations:write')}`,
   })
   completeGoogleCalendarConnection(
     @Arg('state', () => String, { nullable: true }) state: string | null,

@@ -95,7 +95,9 @@ export const integrationsRoutes: RestRoute[] = [
     operationId: 'connectGoogleCalendar',
     summary: 'Start connecting Google Calendar (OAuth 2.0, PKCE)',
     description:
-      "Answers Google's consent page and the state that binds the flow to the caller (single use, short-lived). With `redirect=true`, answers 302 to the consent page instead. 503 with `missing_configuration` when Google is not configured.",
+      "Answers Google's consent page and the state that binds the flow to the caller (single use, short-lived), and sets the flow's browser-binding cookie " +
+      '(`xentree_oauth_<id>`: HttpOnly, SameSite=Lax, Path the callback, Max-Age the state lifetime, Secure over https) that the callback requires from a browser without credentials. ' +
+      'With `redirect=true`, answers 302 to the consent page instead. 503 with `missing_configuration` when Google is not configured.',
     tag,
     auth: 'integrations:write',
     query: z.object({ redirect: z.enum(['true', 'false']).optional().describe('true: answer 302 to the consent page') }),
@@ -118,9 +120,11 @@ export const integrationsRoutes: RestRoute[] = [
     operationId: 'googleCalendarCallback',
     summary: "Google's redirect back: finish connecting Google Calendar",
     description:
-      'Reached by the browser (no credentials needed: the single-use state names the user; credentials, when sent, must be those of the user who started the flow). ' +
+      'Reached by the browser (no credentials needed: the single-use state names the user, and the binding cookie set when the flow started must come with it, ' +
+      'proving this is the browser that started it; credentials, when sent, must be those of the user who started the flow and then stand in for the cookie). ' +
+      'The binding cookie is cleared. ' +
       'With INTEGRATIONS_RETURN_URL set, always answers 302 there with `integration=google_calendar&status=connected`, or `status=error&error=<reason>&error_description=...` ' +
-      '(reasons: missing_state, invalid_state, state_expired, state_user_mismatch, access_denied, missing_code, invalid_grant, insufficient_scope, no_refresh_token, ...). ' +
+      '(reasons: missing_state, invalid_state, state_expired, state_user_mismatch, browser_mismatch, access_denied, missing_code, invalid_grant, insufficient_scope, no_refresh_token, ...). ' +
       'Without it, answers the integration, or the error envelope with `reason`. A failure stores nothing.',
     tag,
     auth: 'optional',

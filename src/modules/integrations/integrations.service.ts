@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import { authorize } from '../../common/access.js';
-import type { RequestContext } from '../../common/context.js';
+import type { CookieOptions, RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import type { Page } from '../../common/pagination.js';
 import type { Principal } from '../../common/principal.js';
@@ -42,6 +42,12 @@ interface StoredTokens {
 const sha256 = (v: string): string => createHash('sha256').update(v).digest('hex');
 const tokensAad = (userId: string, provider: Provider): string => `integration:${userId}:${provider}`;
 const stateAad = (stateHash: string): string => `oauth-state:${stateHash}`;
+/**
+ * The browser-binding cookie of one flow, named after its state's hash so that flows
+ * started side by side (several tabs) each keep their own.
+ */
+export const bindingCookieName = (stateHash: string): string => `xentree_oauth_${stateHash.slice(0, 16)}`;
+const sameHash = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 /** A failed OAuth callback: `reason` is what the redirect to the return URL carries as `error`. */
 const oauthFailure = (reason: string, message: string): AppError => new AppError('bad_request', message, { reason });
@@ -110,7 +116,10 @@ export class IntegrationsService {
 
   /**
    * Starts the Google Calendar OAuth flow for the caller: a fresh PKCE verifier (sealed)
-   * and a 256-bit state (stored as its hash), valid once for INTEGRATIONS_STATE_TTL_SECONDS.
+   * and a 256-bit state (stored as its hash), valid once for INTEGRATIONS_STATE_TTL_SECONDS,
+   * and a 256-bit browser-binding nonce (stored as its hash) sent to the caller's browser as
+   * a cookie (HttpOnly, SameSite=Lax, Path the callback's, Max-Age the state's lifetime)
+   * when the call came over HTTP: the anonymous callback accepts the state only from there.
    * @throws service_unavailable (Google not configured: says what to set), authorization errors (integrations:write)
    */
   async startGoogleCalendar(ctx: RequestContext): Promise<AuthorizationStart> {
@@ -118,6 +127,7 @@ export class IntegrationsService {
     const google = this.requireGoogle();
     const { state, verifier, challenge } = await google.newFlow();
     const stateHash = sha256(state);
+    const binding = randomBytes(32).toString('base64url');
     const sealed = this.cipher.seal(verifier, stateAad(stateHash));
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.config.integrations.stateTtlSeconds * 1000);
@@ -131,24 +141,37 @@ export class IntegrationsService {
       provider: GOOGLE,
       keyId: sealed.keyId,
       verifierCiphertext: sealed.ciphertext,
+      browserBindingHash: sha256(binding),
       expiresAt,
     });
     await ctx.em.flush();
+    ctx.http?.setCookie(bindingCookieName(stateHash), binding, { ...this.bindingCookie(ctx), maxAge: this.config.integrations.stateTtlSeconds });
     ctx.log.info({ provider: GOOGLE }, 'integration flow started');
     return { authorizationUrl: google.authorizationUrl(state, challenge).toString(), state, expiresAt };
   }
 
+  /** Where and how the browser-binding cookie lives: only sent back to the callback. */
+  private bindingCookie(ctx: RequestContext): Omit<CookieOptions, 'maxAge'> {
+    const callback = new URL(this.config.integrations.google!.redirectUri);
+    return { path: callback.pathname, httpOnly: true, sameSite: 'lax', secure: ctx.http?.secure === true || callback.protocol === 'https:' };
+  }
+
   /**
    * Finishes the flow with what Google sent back: consumes the state (single use, unexpired,
-   * and, when the call carries credentials, issued to that caller), exchanges the code with
+   * and issued to the caller when the call carries credentials, else started by this very
+   * browser: its binding cookie must match), exchanges the code with
    * the PKCE verifier, checks that calendar access and a refresh token were granted, reads
    * the account, and stores the tokens sealed. Any failure stores nothing.
    *
    * The browser reaches the REST callback by redirect, without credentials (`anonymous`):
-   * there the state alone names the user. Every other call must be authenticated.
+   * there the state names the user and the binding cookie proves that the browser which
+   * comes back is the one that started the flow (RFC 9700 §4.7: otherwise someone could start
+   * a flow and have a victim consent, attaching the victim's calendar to their own account).
+   * Every other call must be authenticated. The flow's cookie, when the browser brings it,
+   * is cleared whatever the outcome.
    * @throws bad_request with `reason` (missing_state, invalid_state, state_expired, access_denied
    *   or Google's error, missing_code, invalid_grant, insufficient_scope, no_refresh_token),
-   *   forbidden (state_user_mismatch), upstream_unavailable, service_unavailable
+   *   forbidden (state_user_mismatch, browser_mismatch), upstream_unavailable, service_unavailable
    */
   async finishGoogleCalendar(ctx: RequestContext, data: CallbackData, opts: { anonymous?: boolean } = {}): Promise<IntegrationView> {
     const caller: Principal | null = !opts.anonymous || ctx.principal || ctx.authError ? authorize(ctx, 'integrations:write') : null;
@@ -157,6 +180,9 @@ export class IntegrationsService {
     if (!input.state) throw oauthFailure('missing_state', 'The callback carries no state: start the connection again');
 
     const stateHash = sha256(input.state);
+    const cookieName = bindingCookieName(stateHash);
+    const presented = ctx.http?.cookies[cookieName];
+    if (presented !== undefined) ctx.http!.clearCookie(cookieName, this.bindingCookie(ctx));
     const pending = await ctx.em.findOne(OAuthState, { stateHash, provider: GOOGLE });
     // Single use: of concurrent callbacks with the same state, only the one that deletes it goes on.
     const consumed = pending ? await ctx.em.nativeDelete(OAuthState, { id: pending.id }) : 0;
@@ -166,6 +192,14 @@ export class IntegrationsService {
     if (caller && caller.userId !== userId) {
       ctx.log.warn({ provider: GOOGLE }, 'integration callback with a state issued to another user');
       throw new AppError('forbidden', 'This state was issued to another user', { reason: 'state_user_mismatch' });
+    }
+    // Without credentials, only the browser that started the flow may finish it. The state is
+    // burnt all the same: whoever started it cannot have it finished with this code later.
+    if (!caller && !(presented && pending.browserBindingHash && sameHash(sha256(presented), pending.browserBindingHash))) {
+      ctx.log.warn({ provider: GOOGLE, cookie: presented === undefined ? 'absent' : 'wrong' }, 'integration callback from a browser that did not start the flow');
+      throw new AppError('forbidden', 'This connection was started in another browser or by another account: start it again from your Xentree settings', {
+        reason: 'browser_mismatch',
+      });
     }
     if (input.error) {
       const reason = /^[a-z_]{1,64}$/.test(input.error) ? input.error : 'authorization_error';
