@@ -1,13 +1,30 @@
-import { createPubSub } from '@graphql-yoga/subscription';
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { createPubSub, type PubSubEventTarget } from '@graphql-yoga/subscription';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Metrics } from './metrics.js';
+import type { RedisConnections } from './redis.js';
+
+/** What a chat turn streams, for whoever watches its conversation (see conversationEvents). */
+export interface ChatEvent {
+  conversationId: string;
+  userId: string;
+  type: 'start' | 'delta' | 'done' | 'error';
+  delta?: string | null;
+  /** For done: the stored result (a ChatResult). */
+  response?: unknown;
+  error?: { code: string; message: string } | null;
+}
 
 /**
  * Every event the gateway publishes, by topic. Payloads carry ids, never entities:
  * a subscriber reloads what it shows in its own EntityManager fork.
  */
 export type Events = {
-  USER_UPDATED: [{ userId: string }];
-  ORGANIZATION_EVENT: [OrganizationEvent];
-  LIVE_EVENT: [LiveEvent];
+  USER_UPDATED: { userId: string };
+  ORGANIZATION_EVENT: OrganizationEvent;
+  LIVE_EVENT: LiveEvent;
+  CHAT_EVENT: ChatEvent;
 };
 
 /** Something happened in a live session (more kinds arrive with the realtime pipeline). */
@@ -48,8 +65,96 @@ export interface OrganizationEvent {
 
 export type Topic = keyof Events;
 
-export function createEventBus() {
-  return createPubSub<Events>();
+/**
+ * Each topic is scoped by the id its subscribers filter on (a user, an organization, a
+ * session, a conversation): a channel per scope, so a process hears only what its own
+ * subscribers asked for, and a Redis message reaches only the processes that need it.
+ */
+const SCOPE: { [T in Topic]: (e: Events[T]) => string } = {
+  USER_UPDATED: (e) => e.userId,
+  ORGANIZATION_EVENT: (e) => e.organizationId,
+  LIVE_EVENT: (e) => e.sessionId,
+  CHAT_EVENT: (e) => e.conversationId,
+};
+
+type Channels = { [T in Topic]: [string, Events[T]] };
+
+export interface EventBusOptions {
+  /** Events travel through Redis between processes; without it, in this process only. */
+  redis?: RedisConnections | null;
+  /** Prefixes the Redis channels, so several deployments (or test runs) can share one Redis. */
+  prefix?: string;
+  log?: Logger;
+  metrics?: Metrics;
+}
+
+type Listener = ((e: Event) => void) | { handleEvent(e: Event): void };
+
+/**
+ * A listener that throws (a subscriber too far behind overflows its queue) loses that
+ * event; it must not take the dispatch, or the process, down with it.
+ */
+function guarded<T extends PubSubEventTarget<any>>(target: T, log?: Logger): T {
+  const wrapped = new WeakMap<object, (e: Event) => void>();
+  const safe = (listener: Listener) => {
+    let w = wrapped.get(listener);
+    if (!w) {
+      const call = 'handleEvent' in listener ? (e: Event) => listener.handleEvent(e) : listener;
+      w = (e: Event) => {
+        try {
+          call(e);
+        } catch (err) {
+          log?.warn({ err, topic: e.type }, 'an event was dropped for a subscriber that could not take it');
+        }
+      };
+      wrapped.set(listener, w);
+    }
+    return w;
+  };
+  return {
+    addEventListener: (type: string, listener: Listener | null) => listener && target.addEventListener(type, safe(listener) as never),
+    removeEventListener: (type: string, listener: Listener | null) => listener && target.removeEventListener(type, safe(listener) as never),
+    dispatchEvent: (event: Event) => target.dispatchEvent(event as never),
+  } as unknown as T;
+}
+
+/**
+ * @graphql-yoga/redis-event-target over the gateway's connections, with the channel prefix
+ * and errors handled: a publish while Redis is away is logged and dropped (events are
+ * notifications; the state they announce is in the database), never an unhandled rejection.
+ */
+function redisTarget(redis: RedisConnections, prefix: string, log?: Logger): PubSubEventTarget<any> {
+  const failed = (what: string) => (err: Error) => log?.warn({ err: err.message }, `redis ${what} failed`);
+  const publishClient = {
+    publish: (channel: string, message: string) => redis.commands.publish(prefix + channel, message).catch(failed('publish')),
+  };
+  const subscribeClient = {
+    on: (_event: 'message', handler: (channel: string, message: string) => void) =>
+      redis.subscriber.on('message', (channel: string, message: string) => {
+        if (channel.startsWith(prefix)) handler(channel.slice(prefix.length), message);
+      }),
+    subscribe: (channel: string) => redis.subscriber.subscribe(prefix + channel).catch(failed('subscribe')),
+    unsubscribe: (channel: string) => redis.subscriber.unsubscribe(prefix + channel).catch(failed('unsubscribe')),
+  };
+  return createRedisEventTarget({ publishClient: publishClient as unknown as Redis, subscribeClient: subscribeClient as unknown as Redis });
+}
+
+export function createEventBus(options: EventBusOptions = {}) {
+  const target = options.redis ? redisTarget(options.redis, `${options.prefix ?? ''}events:`, options.log) : (new EventTarget() as PubSubEventTarget<any>);
+  const pubsub = createPubSub<Channels>({ eventTarget: guarded(target, options.log) });
+  return {
+    /** For type-graphql's buildSchema; the resolvers subscribe through `subscribe` below. */
+    pubsub,
+    /** Publishes after commit; the topic's scope id is read from the payload. */
+    publish<T extends Topic>(topic: T, payload: Events[T]): void {
+      options.metrics?.eventsPublished.inc({ topic });
+      (pubsub.publish as (t: string, id: string, p: unknown) => void)(topic, SCOPE[topic](payload), payload);
+    },
+    /** The events of one scope of a topic (one user, organization, session or conversation). */
+    subscribe<T extends Topic>(topic: T, scopeId: string): AsyncIterableIterator<Events[T]> {
+      return (pubsub.subscribe as (t: string, id: string) => AsyncIterableIterator<Events[T]>)(topic, scopeId);
+    },
+  };
 }
 
 export type EventBus = ReturnType<typeof createEventBus>;

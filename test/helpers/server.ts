@@ -35,6 +35,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     // The live sweeper's timer would add statements to whatever a test is counting; tests that need it set their own.
     LIVE_SWEEP_INTERVAL_MS: '3600000',
+    // Tests register and log in far more often than a person; the rate-limit tests turn them on.
+    RATE_LIMITS_ENABLED: 'false',
     ...env,
   });
   const app = await buildApp(config);

@@ -1,4 +1,3 @@
-import { filter, pipe } from '@graphql-yoga/subscription';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Arg, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { requireMembership } from '../../common/access.js';
@@ -131,10 +130,7 @@ export class OrganizationsResolver {
       const ctx = context as RequestContext;
       const organizationId = String(args.organizationId);
       await requireMembership(ctx, organizationId, 'organizations:read');
-      return pipe(
-        ctx.services.events.subscribe('ORGANIZATION_EVENT'),
-        filter((e: OrganizationEvent) => e.organizationId === organizationId),
-      );
+      return ctx.services.events.subscribe('ORGANIZATION_EVENT', organizationId);
     },
   })
   async organizationEvents(
