@@ -74,6 +74,7 @@ export async function buildApp(config: Config): Promise<App> {
   const metrics = new Metrics(config.metrics.enabled);
   // With Redis, events reach every gateway process and rate limits count across them.
   const redis = config.redis ? new RedisConnections(config.redis.url, log) : null;
+  if (redis && !(await redis.connected(3000))) log.warn('starting without Redis: events stay in this process and rate limits count in memory until it answers');
   const events = createEventBus({ redis, prefix: config.keyPrefix, log, metrics });
   const rateLimits = new RateLimits(config, redis?.commands ?? null, metrics);
   const root: ContextRoot = { em: orm.em, services: createServices(config, { events, rateLimits, metrics }), config, log };

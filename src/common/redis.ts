@@ -35,6 +35,19 @@ export class RedisConnections {
     }
   }
 
+  /**
+   * Resolves once both connections are ready, or after `timeoutMs` (the gateway starts
+   * without Redis too, and says so on /readyz). Until then counters would fall back to memory.
+   */
+  async connected(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.commands.status !== 'ready' || this.subscriber.status !== 'ready') {
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return true;
+  }
+
   /** Both connections up, and Redis answering. */
   async ready(timeoutMs = 1000): Promise<boolean> {
     if (this.commands.status !== 'ready' || this.subscriber.status !== 'ready') return false;
