@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -36,6 +37,7 @@ export const envSchema = z.object({
   REFRESH_TOKEN_TTL_SECONDS: seconds(30 * 24 * 3600),
   ARGON2_MEMORY_KIB: z.coerce.number().int().min(19456, 'must be at least 19456 (OWASP minimum)').default(19456),
   ARGON2_ITERATIONS: z.coerce.number().int().min(2, 'must be at least 2 (OWASP minimum)').default(2),
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().positive().max(64).optional(),
   GRAPHQL_IDE: bool.optional(),
   GRAPHQL_INTROSPECTION: bool.optional(),
   API_DOCS: bool.default(true),
@@ -152,6 +154,8 @@ export interface Config {
     readonly refreshTokenTtlSeconds: number;
     readonly argon2MemoryKib: number;
     readonly argon2Iterations: number;
+    /** Password hashes computed at once; by default one core is left for everything else. */
+    readonly hashConcurrency: number;
   };
   readonly graphql: {
     readonly ide: boolean;
@@ -256,6 +260,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
       argon2MemoryKib: e.ARGON2_MEMORY_KIB,
       argon2Iterations: e.ARGON2_ITERATIONS,
+      hashConcurrency: e.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, availableParallelism() - 1),
     },
     graphql: {
       ide: e.GRAPHQL_IDE ?? !production,

@@ -7,6 +7,7 @@ import { createAuthenticatedContext, type ContextRoot } from '../common/context.
 import { AppError } from '../common/errors.js';
 import type { Credentials } from '../common/principal.js';
 import { formatGraphQLError } from './errors.js';
+import { fanOutSubscribe } from './fanout.js';
 import { DocumentChecker, operationLabel } from './limits.js';
 
 /** The code an error will be answered with, for metrics (without formatting or logging it). */
@@ -60,6 +61,7 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
 
   return makeHandler({
     schema,
+    subscribe: fanOutSubscribe,
     onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
       const start = performance.now();
       const checked = documents.check(payload.query);

@@ -38,7 +38,7 @@ export class AuthService {
     private readonly rateLimits: RateLimits,
   ) {
     const a = config.auth;
-    this.passwords = new PasswordHasher(a.argon2MemoryKib, a.argon2Iterations);
+    this.passwords = new PasswordHasher(a.argon2MemoryKib, a.argon2Iterations, a.hashConcurrency);
     this.accessTokens = new AccessTokens(a.jwtSecret, a.issuer, a.audience, a.accessTokenTtlSeconds);
   }
 
