@@ -10,6 +10,7 @@ import { AppError } from '../common/errors.js';
 import type { Metrics } from '../common/metrics.js';
 import { credentialsOf } from '../rest/router.js';
 import { formatGraphQLError } from './errors.js';
+import { fastGraphQLHandler } from './http.js';
 import { checkHttpRequest, documentRules, operationLabel } from './limits.js';
 import { errorCode, makeGraphQLWsHandler } from './ws.js';
 import { ideHtml, registerIdeAssets } from './ide.js';
@@ -97,7 +98,7 @@ export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchem
     method: 'POST',
     url: '/graphql',
     preHandler: async (req) => checkHttpRequest(req.body, undefined, limits),
-    handler: httpHandler,
+    handler: fastGraphQLHandler(schema, root, httpHandler as never),
   });
   return apollo;
 }
