@@ -31,6 +31,10 @@ async function countBy(em: EntityManager, column: 'organization' | 'team', ids: 
  * roles, member counts, member pages, teams), each kind costs one or two statements.
  */
 export function organizationLoaders(em: EntityManager) {
+  const team = new DataLoader<string, Team | null>(async (ids) => {
+    const rows = await em.find(Team, { id: { $in: [...ids] } });
+    return ids.map((id) => rows.find((t) => t.id === id) ?? null);
+  });
   return {
     membership: new DataLoader<string, Membership | null>(async (keys) => {
       const pairs = keys.map((k) => k.split(':') as [string, string]);
@@ -54,13 +58,12 @@ export function organizationLoaders(em: EntityManager) {
 
     teams: new DataLoader<string, Team[]>(async (orgIds) => {
       const rows = await em.find(Team, { organization: { $in: [...orgIds] } }, { orderBy: { nameNormalized: 'asc' } });
+      // A team listed here is known by id for the rest of the request (members of a team check it).
+      for (const t of rows) team.prime(t.id, t);
       return orgIds.map((id) => rows.filter((t) => t.organization.id === id));
     }),
 
-    team: new DataLoader<string, Team | null>(async (ids) => {
-      const rows = await em.find(Team, { id: { $in: [...ids] } });
-      return ids.map((id) => rows.find((t) => t.id === id) ?? null);
-    }),
+    team,
 
     /** Pages cut per organization (or team) by a window function, then loaded in one query. */
     membersPage: new DataLoader<MembersPageKey, Membership[], string>(

@@ -1,5 +1,8 @@
 import { GraphQLDateTime } from 'graphql-scalars';
-import { Arg, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { wrap } from '@mikro-orm/core';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, Info, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { selects } from '../../graphql/selection.js';
 import { requireMembership } from '../../common/access.js';
 import { forkContext, type RequestContext } from '../../common/context.js';
 import type { OrganizationEvent } from '../../common/pubsub.js';
@@ -49,8 +52,9 @@ export class OrganizationsResolver {
     @Ctx() ctx: RequestContext,
     @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
     @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<OrganizationPage> {
-    return ctx.services.organizations.listMine(ctx, { limit, offset });
+    return ctx.services.organizations.listMine(ctx, { limit, offset }, { total: selects(info, 'total') });
   }
 
   @Query(() => Organization, { description: `One organization the caller belongs to. ${READ}` })
@@ -160,8 +164,9 @@ export class OrganizationsResolver {
     @Ctx() ctx: RequestContext,
     @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
     @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<MemberPage> {
-    return ctx.services.organizations.listMembers(ctx, org.id, { limit, offset });
+    return ctx.services.organizations.listMembers(ctx, org.id, { limit, offset }, { total: selects(info, 'total') });
   }
 
   @FieldResolver(() => [Team], { description: 'Teams, by name.' })
@@ -174,6 +179,8 @@ export class OrganizationsResolver {
 export class MemberResolver {
   @FieldResolver(() => User)
   async user(@Root() m: Membership, @Ctx() ctx: RequestContext): Promise<User> {
+    // Member pages load their users along (one statement); others go through the loader.
+    if (wrap(m.user).isInitialized()) return m.user;
     return (await ctx.loaders.userById.load(m.user.id))!;
   }
 
@@ -196,7 +203,8 @@ export class TeamResolver {
     @Ctx() ctx: RequestContext,
     @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
     @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<MemberPage> {
-    return ctx.services.organizations.listMembers(ctx, t.organization.id, { limit, offset, teamId: t.id });
+    return ctx.services.organizations.listMembers(ctx, t.organization.id, { limit, offset, teamId: t.id }, { total: selects(info, 'total') });
   }
 }
