@@ -214,7 +214,7 @@ async function nested(): Promise<void> {
 
 const BURST = Number(process.env.BENCH_FANOUT_BURST ?? 50);
 const PACED = Number(process.env.BENCH_FANOUT_PACED ?? 60);
-const PACE_MS = Number(process.env.BENCH_FANOUT_PACE_MS ?? 50);
+const PACE_MS = Number(process.env.BENCH_FANOUT_PACE_MS ?? 100);
 
 interface Delivery {
   perSecond: number;

@@ -139,9 +139,63 @@ function redisTarget(redis: RedisConnections, prefix: string, log?: Logger): Pub
   return createRedisEventTarget({ publishClient: publishClient as unknown as Redis, subscribeClient: subscribeClient as unknown as Redis });
 }
 
+/** Events a subscriber may fall behind by before it loses the oldest. */
+const MAX_BEHIND = 1024;
+
+/**
+ * The events of one channel as an async iterator: a plain queue, no Repeater (fan-out to a
+ * thousand subscribers runs this per event and subscriber). `return()` unsubscribes at once,
+ * even while a `next()` waits.
+ */
+function channel<T>(target: PubSubEventTarget<any>, type: string, log?: Logger): AsyncIterableIterator<T> {
+  const queue: T[] = [];
+  let waiting: ((r: IteratorResult<T>) => void) | null = null;
+  let done = false;
+  let warned = false;
+  const listener = (e: Event) => {
+    const value = (e as CustomEvent<T>).detail;
+    if (waiting) {
+      const w = waiting;
+      waiting = null;
+      w({ value, done: false });
+      return;
+    }
+    if (queue.length >= MAX_BEHIND) {
+      queue.shift();
+      if (!warned) log?.warn({ topic: type }, 'a subscriber fell behind; its oldest events are dropped');
+      warned = true;
+    }
+    queue.push(value);
+  };
+  target.addEventListener(type, listener as never);
+  const finish = () => {
+    if (done) return;
+    done = true;
+    target.removeEventListener(type, listener as never);
+    queue.length = 0;
+    const w = waiting;
+    waiting = null;
+    w?.({ value: undefined, done: true });
+  };
+  const it: AsyncIterableIterator<T> = {
+    next: () =>
+      queue.length ? Promise.resolve({ value: queue.shift()!, done: false }) : done ? Promise.resolve({ value: undefined, done: true }) : new Promise((resolve) => (waiting = resolve)),
+    return: () => {
+      finish();
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    throw: (e: unknown) => {
+      finish();
+      return Promise.reject(e);
+    },
+    [Symbol.asyncIterator]: () => it,
+  };
+  return it;
+}
+
 export function createEventBus(options: EventBusOptions = {}) {
-  const target = options.redis ? redisTarget(options.redis, `${options.prefix ?? ''}events:`, options.log) : (new EventTarget() as PubSubEventTarget<any>);
-  const pubsub = createPubSub<Channels>({ eventTarget: guarded(target, options.log) });
+  const target = guarded(options.redis ? redisTarget(options.redis, `${options.prefix ?? ''}events:`, options.log) : (new EventTarget() as PubSubEventTarget<any>), options.log);
+  const pubsub = createPubSub<Channels>({ eventTarget: target });
   return {
     /** For type-graphql's buildSchema; the resolvers subscribe through `subscribe` below. */
     pubsub,
@@ -152,7 +206,7 @@ export function createEventBus(options: EventBusOptions = {}) {
     },
     /** The events of one scope of a topic (one user, organization, session or conversation). */
     subscribe<T extends Topic>(topic: T, scopeId: string): AsyncIterableIterator<Events[T]> {
-      return (pubsub.subscribe as (t: string, id: string) => AsyncIterableIterator<Events[T]>)(topic, scopeId);
+      return channel<Events[T]>(target, `${topic}:${scopeId}`, options.log);
     },
   };
 }

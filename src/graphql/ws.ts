@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { WebsocketHandler } from '@fastify/websocket';
 import { getOperationAST, GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
-import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
 import { hashedKey } from '../common/rate-limits.js';
 import { createAuthenticatedContext, type ContextRoot } from '../common/context.js';
 import { AppError } from '../common/errors.js';
 import type { Credentials } from '../common/principal.js';
 import { formatGraphQLError } from './errors.js';
 import { fanOutSubscribe } from './fanout.js';
+import { makeWsHandler } from './ws-adapter.js';
 import { DocumentChecker, operationLabel } from './limits.js';
 
 /** The code an error will be answered with, for metrics (without formatting or logging it). */
@@ -59,7 +59,7 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
     return m;
   };
 
-  return makeHandler({
+  return makeWsHandler({
     schema,
     subscribe: fanOutSubscribe,
     onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
