@@ -366,7 +366,7 @@ async function memory(): Promise<void> {
     await new Promise((r) => setTimeout(r, 1000));
     const bareBusy = (await bare.ask<{ rss: number }>({ cmd: 'gc' })).rss;
     const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
-    row({ n: 6, figure: 'resident memory at idle (MB)', value: mb(idle), reference: `${mb(bareIdle)} bare ws server`, ratio: idle / bareIdle, target: 'report', met: null });
+    row({ n: 6, figure: 'resident memory at idle (MB)', value: mb(idle), reference: `${mb(bareIdle)} same modules, no app`, ratio: idle / bareIdle, target: 'report', met: null });
     const per = (busy - idle) / SUBSCRIBERS;
     const perBare = (bareBusy - bareIdle) / SUBSCRIBERS;
     row({ n: 6, figure: `${SUBSCRIBERS} idle subscribers (MB; KB each)`, value: `${mb(busy - idle)} (${(per / 1024).toFixed(1)} KB)`, reference: `${mb(bareBusy - bareIdle)} (${(perBare / 1024).toFixed(1)} KB) raw ws`, ratio: per / perBare, target: '≤ 50 MB', met: (busy - idle) * (1000 / SUBSCRIBERS) <= 50 * 1024 * 1024 });
