@@ -185,8 +185,9 @@ export class MemberResolver {
   }
 
   @FieldResolver(() => Team, { nullable: true })
-  team(@Root() m: Membership, @Ctx() ctx: RequestContext): Promise<Team | null> | null {
-    return m.team ? ctx.loaders.org.team.load(m.team.id) : null;
+  team(@Root() m: Membership, @Ctx() ctx: RequestContext): Promise<Team | null> | Team | null {
+    if (!m.team) return null;
+    return wrap(m.team).isInitialized() ? m.team : ctx.loaders.org.team.load(m.team.id);
   }
 }
 
