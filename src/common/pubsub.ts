@@ -193,8 +193,35 @@ function channel<T>(target: PubSubEventTarget<any>, type: string, log?: Logger):
   return it;
 }
 
+/**
+ * In-process events: listeners by type, called in order. (Node's EventTarget would do, but
+ * it warns past ten listeners of a type, and a thousand watchers of one session is the point.)
+ */
+function memoryTarget(): PubSubEventTarget<any> {
+  const listeners = new Map<string, Set<(e: Event) => void>>();
+  return {
+    addEventListener(type: string, listener: ((e: Event) => void) | null) {
+      if (!listener) return;
+      let set = listeners.get(type);
+      if (!set) listeners.set(type, (set = new Set()));
+      set.add(listener);
+    },
+    removeEventListener(type: string, listener: ((e: Event) => void) | null) {
+      const set = listeners.get(type);
+      if (!set || !listener) return;
+      set.delete(listener);
+      if (!set.size) listeners.delete(type);
+    },
+    dispatchEvent(event: Event) {
+      const set = listeners.get(event.type);
+      if (set) for (const listener of [...set]) listener(event);
+      return true;
+    },
+  } as unknown as PubSubEventTarget<any>;
+}
+
 export function createEventBus(options: EventBusOptions = {}) {
-  const target = guarded(options.redis ? redisTarget(options.redis, `${options.prefix ?? ''}events:`, options.log) : (new EventTarget() as PubSubEventTarget<any>), options.log);
+  const target = guarded(options.redis ? redisTarget(options.redis, `${options.prefix ?? ''}events:`, options.log) : memoryTarget(), options.log);
   const pubsub = createPubSub<Channels>({ eventTarget: target });
   return {
     /** For type-graphql's buildSchema; the resolvers subscribe through `subscribe` below. */
