@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
@@ -5,6 +6,9 @@ import { defineConfig } from 'vitest/config';
 const drivers = (process.env.TEST_DRIVERS ?? 'sqlite,postgresql').split(',').map((d) => d.trim()).filter(Boolean);
 
 export default defineConfig({
+  // One graphql realm, as under Node: Vite would pick graphql's ESM build (its "module" field)
+  // for the sources while type-graphql and graphql-ws require the CommonJS one.
+  resolve: { alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }] },
   // esbuild drops decorator metadata, which type-graphql and MikroORM read.
   plugins: [
     swc.vite({
