@@ -7,14 +7,14 @@ import type { Logger } from 'pino';
 import { createAuthenticatedContext, type ContextRoot, type RequestContext } from '../common/context.js';
 import { credentialsOf } from '../rest/router.js';
 import { formatGraphQLError } from './errors.js';
-import { makeGraphQLWsHandler } from './ws.js';
+import { makeGraphQLWsHandler, type GraphQLWsHandler } from './ws.js';
 import { ideHtml, registerIdeAssets } from './ide.js';
 
 /**
  * Mounts GraphQL at /graphql: queries and mutations over HTTP (Apollo), subscriptions over
  * graphql-ws on the same path, and the IDE for browsers.
  */
-export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchema, root: ContextRoot): Promise<ApolloServer<RequestContext>> {
+export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchema, root: ContextRoot): Promise<{ apollo: ApolloServer<RequestContext>; ws: GraphQLWsHandler }> {
   const log = root.log;
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -41,6 +41,7 @@ export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchem
       ),
   });
 
+  const ws = makeGraphQLWsHandler(schema, root);
   const ide = root.config.graphql.ide;
   if (ide) await registerIdeAssets(app);
 
@@ -54,8 +55,8 @@ export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchem
       }
       return httpHandler.call(this, req as never, reply as never);
     },
-    wsHandler: makeGraphQLWsHandler(schema, root),
+    wsHandler: ws.handler,
   });
   app.route({ method: 'POST', url: '/graphql', handler: httpHandler });
-  return apollo;
+  return { apollo, ws };
 }

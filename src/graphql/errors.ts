@@ -1,7 +1,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
-import { AppError, INTERNAL_MESSAGE } from '../common/errors.js';
+import { AppError, ERROR_CODES, INTERNAL_MESSAGE } from '../common/errors.js';
 
 /** Codes GraphQL itself produces for bad documents; they are safe to show as they are. */
 const GRAPHQL_CODES = new Set([
@@ -27,6 +27,10 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && GRAPHQL_CODES.has(code)) {
+    return { ...base, extensions: { code } };
+  }
+  // The gateway's own refusals made as GraphQL errors (the socket's limits) keep their code.
+  if (original instanceof GraphQLError && !original.originalError && typeof code === 'string' && code in ERROR_CODES && code !== 'internal_error') {
     return { ...base, extensions: { code } };
   }
   if (original instanceof GraphQLError && !original.originalError && !formatted.path) {

@@ -32,14 +32,17 @@ function authorizationFrom(params: Readonly<Record<string, unknown>> | undefined
  * again, so an access token that expired or was revoked stops new subscriptions.
  * Apollo's formatError does not run here, so errors are formatted by the same function.
  */
-export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): WebsocketHandler {
+export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): GraphQLWsHandler {
   const log = root.log.child({ transport: 'graphql-ws' });
   const format = (errors: readonly GraphQLError[], requestId: string) =>
     errors.map((e) => formatGraphQLError(e.toJSON(), e, log, requestId));
+  // Open connections, to count what they run (the soak test watches these return to zero).
+  const open = new Set<{ subscriptions: Record<string, unknown> }>();
 
-  return makeHandler({
+  const handler = makeHandler({
     schema,
     onConnect: async (ctx) => {
+      open.add(ctx);
       const credentials = credentialsFrom(ctx.connectionParams, ctx.extra.request.ip);
       if (!credentials.authorization && !credentials.apiKey) return true;
       const em = root.em.fork();
@@ -63,10 +66,29 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
         },
         credentialsFrom(ctx.connectionParams, ctx.extra.request.ip),
       ),
+    // A connection carries a bounded number of operations: past it, new ones are refused, the others go on.
+    onSubscribe: (ctx) => {
+      const max = root.config.limits.wsMaxSubscriptions;
+      if (Object.keys(ctx.subscriptions).length <= max) return undefined;
+      return [new GraphQLError(`At most ${max} subscriptions run on one connection; complete one first`, { extensions: { code: 'rate_limited' } })];
+    },
     onError: (_ctx, _id, _payload, errors) => format(errors, 'ws') as unknown as GraphQLError[],
     onNext: (_ctx, _id, _payload, _args, result) => {
       if (!('errors' in result) || !result.errors?.length) return result;
       return { ...result, errors: format(result.errors, 'ws') } as unknown as typeof result;
     },
+    onClose: (ctx) => {
+      open.delete(ctx);
+    },
   });
+  return {
+    handler,
+    stats: () => ({ connections: open.size, operations: [...open].reduce((n, c) => n + Object.keys(c.subscriptions).length, 0) }),
+  };
+}
+
+export interface GraphQLWsHandler {
+  handler: WebsocketHandler;
+  /** Open graphql-ws connections and the operations they run. */
+  stats(): { connections: number; operations: number };
 }
