@@ -22,7 +22,7 @@ import { buildGatewaySchema } from './graphql/schema.js';
 import { allRoutes } from './modules/index.js';
 import { registerLiveSocket } from './modules/live/live.socket.js';
 import { createServices, type Services } from './modules/services.js';
-import { installErrorHandlers } from './rest/errors.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandlers } from './rest/errors.js';
 import { buildOpenApi } from './rest/openapi.js';
 import { registerRestRoutes } from './rest/router.js';
 import { VERSION } from './version.js';
@@ -104,6 +104,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: limits.timeoutCheckMs },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Errors met before a route runs (a path parameter past maxParamLength, a malformed URL,
+    // headers too large, a client too slow) answer the envelope too.
+    frameworkErrors,
+    clientErrorHandler,
   });
   const log = server.log as unknown as Logger;
 

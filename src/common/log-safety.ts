@@ -48,11 +48,12 @@ export function safeErrorSerializer(err: Error): SerializedError {
   for (const key of Object.keys(out)) {
     if (STATEMENT_KEYS.has(key)) delete out[key];
   }
-  if (typeof out.message === 'string') out.message = scrubSecrets(withoutSqlValues(out.message));
-  if (typeof out.stack === 'string') {
-    const [first, ...rest] = out.stack.split('\n');
-    out.stack = [scrubSecrets(withoutSqlValues(first ?? '')), ...rest].join('\n');
-  }
+  if (typeof out.message === 'string') {
+    const original = out.message;
+    out.message = scrubSecrets(withoutSqlValues(original));
+    // The stack opens with the message (however many lines the statement took).
+    if (typeof out.stack === 'string') out.stack = scrubSecrets(out.stack.split(original).join(out.message));
+  } else if (typeof out.stack === 'string') out.stack = scrubSecrets(out.stack);
   return out;
 }
 

@@ -36,6 +36,17 @@ export function limitSocket(socket: WebSocket, limits: SocketLimits, log: Logger
 
   const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
   socket.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
+    if (event === 'error') {
+      // A client breaking the protocol (a message over the size limit, invalid UTF-8, a bad
+      // frame): ws closes the socket with the matching code (1009, 1007, 1002) on its own.
+      // It is the client's doing, not the route's: noted here, not raised as the route's error.
+      const err = args[0] as NodeJS.ErrnoException | undefined;
+      if (typeof err?.code === 'string' && err.code.startsWith('WS_ERR_')) {
+        log.info({ code: err.code }, 'websocket client broke the protocol; closed');
+        return true;
+      }
+      return emit(event, ...args);
+    }
     if (event !== 'message') return emit(event, ...args);
     if (refused) return false;
     const now = Date.now();

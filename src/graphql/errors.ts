@@ -15,6 +15,12 @@ const GRAPHQL_CODES = new Set([
 ]);
 
 /**
+ * A GraphQLError of any loaded copy of graphql: an error raised by the copy another package
+ * loaded (graphql-ws executing a subscription, for one) fails `instanceof` against ours.
+ */
+const isGraphQLError = (e: unknown): e is GraphQLError => e instanceof GraphQLError || (e instanceof Error && e.name === 'GraphQLError');
+
+/**
  * The GraphQL face of an error, shared by Apollo (HTTP) and graphql-ws: AppErrors keep
  * their code and details, GraphQL's own document errors pass, anything else is logged
  * and masked as `internal_error`.
@@ -30,10 +36,15 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
     return { ...base, extensions: { code } };
   }
   // The gateway's own refusals made as GraphQL errors (the socket's limits) keep their code.
-  if (original instanceof GraphQLError && !original.originalError && typeof code === 'string' && code in ERROR_CODES && code !== 'internal_error') {
+  if (isGraphQLError(original) && !original.originalError && typeof code === 'string' && code in ERROR_CODES && code !== 'internal_error') {
     return { ...base, extensions: { code } };
   }
-  if (original instanceof GraphQLError && !original.originalError && !formatted.path) {
+  // Variables that do not fit their type: BAD_USER_INPUT, as Apollo says over HTTP. graphql-ws
+  // runs graphql-js without Apollo, and the scalar's own refusal comes as the original error.
+  if (isGraphQLError(original) && !formatted.path && /^Variable "\$/.test(formatted.message)) {
+    return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
+  }
+  if (isGraphQLError(original) && !original.originalError && !formatted.path) {
     // A document error without a code (e.g. from a validation rule): the client's fault.
     return { ...base, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
   }

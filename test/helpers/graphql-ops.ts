@@ -7,7 +7,8 @@ import { authHeaders } from './graphql.js';
 
 // The schema is built by type-graphql, which loads graphql's CommonJS build; its type checks
 // (instanceof) only recognise types of that same copy, so this module uses it too.
-const { getNamedType, isInterfaceType, isLeafType, isNonNullType, isObjectType, isUnionType } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+export const graphqlCjs = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+const { getNamedType, isInterfaceType, isLeafType, isNonNullType, isObjectType, isUnionType } = graphqlCjs;
 
 /**
  * GraphQL operations made from the schema itself: for a root field, a document that asks
