@@ -5,7 +5,7 @@
  *
  *   npm run bench                        all scenarios on embedded SQLite
  *   BENCH_DB=postgresql npm run bench    on a scratch PostgreSQL database
- *   npm run bench -- search              one scenario: http, conversations, search, knowledge, live, live-audio
+ *   npm run bench -- search              one scenario: http, conversations, search, knowledge, live, live-audio, xel
  */
 import { conversationsBench } from './conversations.js';
 import { httpBench } from './http.js';
@@ -14,8 +14,9 @@ import { liveBench } from './live.js';
 import { liveAudioBench } from './live-audio.js';
 import { machine } from './lib.js';
 import { searchBench } from './search.js';
+import { xelBench } from './xel.js';
 
-const scenarios: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench };
+const scenarios: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench, xel: xelBench };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((a) => a in scenarios);

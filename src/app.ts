@@ -120,6 +120,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const settled = await root.services.live.sweep(orm.em.fork());
   if (settled) log.info({ sessions: settled }, 'live sessions settled on start');
   root.services.live.startSweeper(orm.em, log);
+  await root.services.xel.init(orm.em, log);
 
   server.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);

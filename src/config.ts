@@ -95,6 +95,13 @@ export const envSchema = z.object({
   TTS_MODEL: z.string().min(1).default('tts-1'),
   TTS_VOICE: z.string().min(1).default('alloy'),
   KNOWLEDGE_MAX_BYTES: z.coerce.number().int().positive().max(200 * 1024 * 1024).default(10 * 1024 * 1024),
+  XEL_EVALUATOR: z.enum(['embedded', 'ai']).default('embedded'),
+  XEL_AI_PROVIDER: z.enum(['auto', 'openai', 'anthropic']).default('auto'),
+  XEL_AI_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  XEL_DIALECT: z.enum(['american', 'british', 'australian', 'canadian']).default('british'),
+  XEL_GRAMMAR_PRELOAD: bool.default(true),
+  XEL_GRAMMAR_TIMEOUT_MS: z.coerce.number().int().positive().default(90_000),
+  XEL_DEFAULT_DAILY_GOAL_XP: z.coerce.number().int().min(1).max(1000).default(30),
 });
 
 /** One AI provider's operator settings. */
@@ -169,6 +176,17 @@ export interface Config {
     readonly maxBytes: number;
     /** An OpenAI-compatible /embeddings endpoint: chunks get vectors and search fuses both rankings. */
     readonly embeddings: { readonly baseUrl: string; readonly apiKey: string | null; readonly model: string } | null;
+  };
+  readonly xel: {
+    /** `embedded`: the deterministic rubric; `ai`: the chat provider, falling back to the rubric. */
+    readonly evaluator: 'embedded' | 'ai';
+    readonly aiProvider: 'auto' | 'openai' | 'anthropic';
+    readonly aiTimeoutMs: number;
+    readonly dialect: 'american' | 'british' | 'australian' | 'canadian';
+    /** Load the grammar checker at start (it takes seconds) rather than on the first evaluation. */
+    readonly grammarPreload: boolean;
+    readonly grammarTimeoutMs: number;
+    readonly defaultDailyGoalXp: number;
   };
   readonly ai: {
     readonly defaultProvider: 'auto' | 'local' | 'openai' | 'anthropic';
@@ -262,6 +280,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     knowledge: {
       maxBytes: e.KNOWLEDGE_MAX_BYTES,
       embeddings: e.EMBEDDINGS_BASE_URL ? { baseUrl: e.EMBEDDINGS_BASE_URL.replace(/\/+$/, ''), apiKey: e.EMBEDDINGS_API_KEY ?? null, model: e.EMBEDDINGS_MODEL } : null,
+    },
+    xel: {
+      evaluator: e.XEL_EVALUATOR,
+      aiProvider: e.XEL_AI_PROVIDER,
+      aiTimeoutMs: e.XEL_AI_TIMEOUT_MS,
+      dialect: e.XEL_DIALECT,
+      grammarPreload: e.XEL_GRAMMAR_PRELOAD,
+      grammarTimeoutMs: e.XEL_GRAMMAR_TIMEOUT_MS,
+      defaultDailyGoalXp: e.XEL_DEFAULT_DAILY_GOAL_XP,
     },
     ai: {
       defaultProvider: e.AI_DEFAULT_PROVIDER,

@@ -6,9 +6,10 @@ import { liveModule } from './live/index.js';
 import type { ModuleManifest } from './manifest.js';
 import { organizationsModule } from './organizations/index.js';
 import { usersModule } from './users/index.js';
+import { xelModule } from './xel/index.js';
 
 /** The one registration point: adding a domain is a folder and a line here. */
-export const modules: readonly ModuleManifest[] = [usersModule, authModule, organizationsModule, apiKeysModule, conversationsModule, knowledgeModule, liveModule];
+export const modules: readonly ModuleManifest[] = [usersModule, authModule, organizationsModule, apiKeysModule, conversationsModule, knowledgeModule, liveModule, xelModule];
 
 export const allEntities = modules.flatMap((m) => m.entities);
 export const allResolvers = modules.flatMap((m) => m.resolvers);

@@ -11,6 +11,7 @@ import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { AuthService } from './auth/auth.service.js';
 import { OrganizationsService } from './organizations/organizations.service.js';
 import { UsersService } from './users/users.service.js';
+import { XelService } from './xel/xel.service.js';
 
 /** The domain services, built once per app and shared by every request. */
 export function createServices(config: Config, events: EventBus) {
@@ -25,7 +26,8 @@ export function createServices(config: Config, events: EventBus) {
   const conversations = new ConversationsService(ai, search, knowledge, config);
   const live = new LiveService(config, search, events);
   const liveEngine = new LiveEngine(config, ai, search, live, events);
-  return { events, auth, users, organizations, apiKeys, ai, search, conversations, notes, knowledge, live, liveEngine };
+  const xel = new XelService(config, ai);
+  return { events, auth, users, organizations, apiKeys, ai, search, conversations, notes, knowledge, live, liveEngine, xel };
 }
 
 export type Services = ReturnType<typeof createServices>;

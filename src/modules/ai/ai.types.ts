@@ -36,6 +36,10 @@ export interface CompletionRequest {
   /** Finds passages the caller may read; the local provider answers from these. */
   retrieve: (query: string) => Promise<Passage[]>;
   signal: AbortSignal;
+  /** Sampling temperature; the provider's default when absent. */
+  temperature?: number;
+  /** Ask for JSON matching this schema (OpenAI's structured outputs; other providers get it in the prompt). */
+  jsonSchema?: { name: string; schema: Record<string, unknown> };
 }
 
 /** What a provider stream yields: text as it comes, then usage and citations once. */

@@ -40,7 +40,14 @@ export class AnthropicProvider extends RemoteProvider<ProviderConfig & { maxToke
 
   protected async *attempt(req: CompletionRequest): AsyncGenerator<CompletionEvent> {
     const { system, messages } = toAnthropicMessages(req.messages);
-    const body = { model: req.model, max_tokens: this.cfg.maxTokens, stream: true, messages, ...(system ? { system } : {}) };
+    const body = {
+      model: req.model,
+      max_tokens: this.cfg.maxTokens,
+      stream: true,
+      messages,
+      ...(system ? { system } : {}),
+      ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
+    };
     let input = 0;
     let output = 0;
     let stopped = false;

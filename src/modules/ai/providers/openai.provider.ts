@@ -27,7 +27,14 @@ export class OpenAIProvider extends RemoteProvider {
   }
 
   protected async *attempt(req: CompletionRequest): AsyncGenerator<CompletionEvent> {
-    const body = { model: req.model, messages: req.messages, stream: true, stream_options: { include_usage: true } };
+    const body = {
+      model: req.model,
+      messages: req.messages,
+      stream: true,
+      stream_options: { include_usage: true },
+      ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
+      ...(req.jsonSchema ? { response_format: { type: 'json_schema', json_schema: { name: req.jsonSchema.name, strict: true, schema: req.jsonSchema.schema } } } : {}),
+    };
     let done = false;
     let usage: TokenUsage | null = null;
     for await (const event of postForEvents(this.name, `${this.cfg.baseUrl}/chat/completions`, this.headers(), body, this.policy, req.signal)) {

@@ -1,0 +1,105 @@
+import type { ModuleContent } from '../types.js';
+
+export const module: ModuleContent = {
+  slug: 'a1-family-food-time',
+  version: 1,
+  title: 'Family, food and time',
+  description:
+    'You will be able to name family members, common foods and meals, days of the week and simple clock times.',
+  level: 'A1',
+  skill: 'vocabulary',
+  estimatedMinutes: 15,
+  tasks: [
+    {
+      key: 't1',
+      type: 'multiple_choice',
+      prompt: "Your mother's sister is your ___.",
+      options: [
+        { id: 'a', text: 'uncle' },
+        { id: 'b', text: 'aunt' },
+        { id: 'c', text: 'cousin' },
+      ],
+      answer: 'b',
+      explanation: 'Your aunt is the sister of your mother or father. Your uncle is their brother.',
+    },
+    {
+      key: 't2',
+      type: 'multiple_choice',
+      prompt: "Your father's father is your ___.",
+      options: [
+        { id: 'a', text: 'grandfather' },
+        { id: 'b', text: 'grandson' },
+        { id: 'c', text: 'brother' },
+      ],
+      answer: 'a',
+      explanation: 'The parents of your mother or father are your grandparents: your grandfather and your grandmother.',
+    },
+    {
+      key: 't3',
+      type: 'fill_blank',
+      prompt: "Your uncle's daughter is your ___.",
+      answers: ['cousin'],
+      explanation: 'The children of your aunt or uncle are your cousins. The word is the same for a boy and a girl.',
+    },
+    {
+      key: 't4',
+      type: 'multiple_choice',
+      prompt: 'Which one is a drink?',
+      options: [
+        { id: 'a', text: 'bread' },
+        { id: 'b', text: 'juice' },
+        { id: 'c', text: 'rice' },
+        { id: 'd', text: 'cheese' },
+      ],
+      answer: 'b',
+      explanation: 'You drink juice. Bread, rice and cheese are foods: you eat them.',
+    },
+    {
+      key: 't5',
+      type: 'multiple_choice',
+      prompt: 'We usually eat ___ in the evening.',
+      options: [
+        { id: 'a', text: 'breakfast' },
+        { id: 'b', text: 'lunch' },
+        { id: 'c', text: 'dinner' },
+      ],
+      answer: 'c',
+      explanation: 'Breakfast is in the morning, lunch is in the middle of the day and dinner is in the evening.',
+    },
+    {
+      key: 't6',
+      type: 'multiple_choice',
+      prompt: 'The clock says 7:30. What time is it?',
+      options: [
+        { id: 'a', text: "It's half past seven." },
+        { id: 'b', text: "It's half past eight." },
+        { id: 'c', text: "It's quarter past seven." },
+        { id: 'd', text: "It's seven o'clock." },
+      ],
+      answer: 'a',
+      explanation: 'Thirty minutes is half an hour, so 7:30 is half past seven.',
+    },
+    {
+      key: 't7',
+      type: 'fill_blank',
+      prompt: 'There are seven days in a ___.',
+      answers: ['week'],
+      explanation: 'A week has seven days, from Monday to Sunday.',
+    },
+    {
+      key: 't8',
+      type: 'fill_blank',
+      prompt: 'Monday, Tuesday, Wednesday, ___, Friday.',
+      answers: ['Thursday'],
+      explanation: 'Thursday comes after Wednesday and before Friday. Days of the week start with a capital letter in English.',
+    },
+    {
+      key: 't9',
+      type: 'ordering',
+      prompt: 'Put the words in the correct order.',
+      items: ['at', 'have', 'I', 'breakfast', 'eight', "o'clock."],
+      answer: "I have breakfast at eight o'clock.",
+      explanation: "The order is: who (I) + verb (have) + what (breakfast) + when (at eight o'clock).",
+    },
+  ],
+};

@@ -1,0 +1,250 @@
+import { z } from 'zod';
+import { pageSchema } from '../../common/pagination.js';
+import { parseInput } from '../../common/validation.js';
+import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
+import type { Evaluation } from './evaluator/types.js';
+import { evaluateSchema, listModulesSchema, preferencesSchema, submitSchema, type EvaluateData, type PreferencesData, type SubmitData, type XelDashboardType, type XelModuleType, type XelSubmissionResultType } from './xel.types.js';
+
+const tag = 'Xentree English';
+
+/** `XELModuleSummary` of the contract. */
+export const moduleSummarySchema = z.object({
+  id: z.string(),
+  slug: z.string(),
+  title: z.string(),
+  description: z.string(),
+  level: z.string(),
+  skill: z.string(),
+  estimated_minutes: z.number().int(),
+  task_count: z.number().int(),
+  completed_tasks: z.number().int(),
+  progress_percent: z.number().int(),
+  status: z.enum(['not_started', 'in_progress', 'completed']),
+  xp_earned: z.number().int(),
+});
+
+const taskSchema = z.object({
+  id: z.string(),
+  key: z.string(),
+  type: z.enum(['multiple_choice', 'fill_blank', 'ordering', 'writing', 'speaking']),
+  prompt: z.string(),
+  passage: z.string().nullable(),
+  options: z.array(z.object({ id: z.string(), text: z.string() })).nullable(),
+  max_score: z.number().int(),
+  attempts: z.number().int(),
+  completed: z.boolean(),
+  best_score: z.number().int().nullable(),
+  min_words: z.number().int().nullable(),
+  max_words: z.number().int().nullable(),
+  target_seconds: z.number().int().nullable(),
+});
+const moduleDetailSchema = moduleSummarySchema.extend({ tasks: z.array(taskSchema) });
+
+const toSummary = (m: XelModuleType): z.infer<typeof moduleSummarySchema> => ({
+  id: m.id,
+  slug: m.slug,
+  title: m.title,
+  description: m.description,
+  level: m.level,
+  skill: m.skill,
+  estimated_minutes: m.estimatedMinutes,
+  task_count: m.taskCount,
+  completed_tasks: m.completedTasks,
+  progress_percent: m.progressPercent,
+  status: m.status as 'not_started',
+  xp_earned: m.xpEarned,
+});
+
+const toDetail = (m: XelModuleType): z.infer<typeof moduleDetailSchema> => ({
+  ...toSummary(m),
+  tasks: m.tasks.map((t) => ({
+    id: t.id,
+    key: t.key,
+    type: t.type as 'writing',
+    prompt: t.prompt,
+    passage: t.passage,
+    options: t.options,
+    max_score: t.maxScore,
+    attempts: t.attempts,
+    completed: t.completed,
+    best_score: t.bestScore,
+    min_words: t.minWords,
+    max_words: t.maxWords,
+    target_seconds: t.targetSeconds,
+  })),
+});
+
+const span = z.object({ start: z.number().int(), end: z.number().int(), text: z.string(), message: z.string() });
+export const evaluationSchema = z.object({
+  overall_score: z.number(),
+  cefr_estimate: z.string(),
+  cefr_caveat: z.string(),
+  criteria: z.array(
+    z.object({
+      name: z.string(),
+      score: z.number().nullable(),
+      assessed: z.boolean(),
+      feedback: z.string(),
+      measures: z.array(z.object({ name: z.string(), value: z.number().nullable(), unit: z.string().nullable() })),
+      spans: z.array(span),
+    }),
+  ),
+  corrections: z.array(span.extend({ suggestions: z.array(z.string()), kind: z.string() })),
+  not_assessed: z.array(z.string()),
+  evaluator: z.string(),
+});
+
+export const toEvaluation = (e: Evaluation): z.infer<typeof evaluationSchema> => ({
+  overall_score: e.overallScore,
+  cefr_estimate: e.cefrEstimate,
+  cefr_caveat: e.cefrCaveat,
+  criteria: e.criteria.map((c) => ({ name: c.name, score: c.score, assessed: c.assessed, feedback: c.feedback, measures: c.measures, spans: c.spans })),
+  corrections: e.corrections,
+  not_assessed: e.notAssessed,
+  evaluator: e.evaluator,
+});
+
+const submissionResponseSchema = z.object({
+  submission_id: z.string(),
+  score: z.number().int(),
+  max_score: z.number().int(),
+  passed: z.boolean(),
+  feedback: z.string(),
+  xp_awarded: z.number().int(),
+  module_progress: moduleSummarySchema,
+  evaluation: evaluationSchema.nullable(),
+});
+
+const toSubmission = (r: XelSubmissionResultType): z.infer<typeof submissionResponseSchema> => ({
+  submission_id: r.submissionId,
+  score: r.score,
+  max_score: r.maxScore,
+  passed: r.passed,
+  feedback: r.feedback,
+  xp_awarded: r.xpAwarded,
+  module_progress: toSummary(r.moduleProgress),
+  evaluation: r.evaluation ? toEvaluation(r.evaluation) : null,
+});
+
+const day = z.object({ date: z.string(), xp: z.number().int(), tasks: z.number().int() });
+const dashboardSchema = z.object({
+  xp_total: z.number().int(),
+  level: z.number().int(),
+  xp_into_level: z.number().int(),
+  xp_for_next_level: z.number().int(),
+  current_streak: z.number().int(),
+  longest_streak: z.number().int(),
+  timezone: z.string(),
+  daily_goal_xp: z.number().int(),
+  today_xp: z.number().int(),
+  daily_goal_met: z.boolean(),
+  modules_completed: z.number().int(),
+  modules_in_progress: z.number().int(),
+  tasks_completed: z.number().int(),
+  average_score: z.number().int().nullable(),
+  skill_scores: z.array(z.object({ skill: z.string(), score: z.number().int().nullable(), samples: z.number().int() })),
+  weekly_activity: z.array(day),
+  activity_history: z.array(day),
+  recommended_module: moduleSummarySchema.nullable(),
+});
+
+const toDashboard = (d: XelDashboardType): z.infer<typeof dashboardSchema> => ({
+  xp_total: d.xpTotal,
+  level: d.level,
+  xp_into_level: d.xpIntoLevel,
+  xp_for_next_level: d.xpForNextLevel,
+  current_streak: d.currentStreak,
+  longest_streak: d.longestStreak,
+  timezone: d.timezone,
+  daily_goal_xp: d.dailyGoalXp,
+  today_xp: d.todayXp,
+  daily_goal_met: d.dailyGoalMet,
+  modules_completed: d.modulesCompleted,
+  modules_in_progress: d.modulesInProgress,
+  tasks_completed: d.tasksCompleted,
+  average_score: d.averageScore,
+  skill_scores: d.skillScores,
+  weekly_activity: d.weeklyActivity,
+  activity_history: d.activityHistory,
+  recommended_module: d.recommendedModule ? toSummary(d.recommendedModule) : null,
+});
+
+const listQuery = listModulesSchema.extend(pageSchema.shape);
+
+export const xelRoutes: RestRoute[] = [
+  defineListRoute({
+    method: 'GET',
+    path: '/api/xel/modules',
+    operationId: 'listXelModules',
+    summary: 'Course modules with your progress, in course order',
+    description: 'Filter with `level` (A1–C2) and `skill`.',
+    tag,
+    auth: 'xel:read',
+    query: listQuery,
+    handler: async (ctx, { query }) => {
+      const q = parseInput(listQuery, query);
+      const all = await ctx.services.xel.listModules(ctx, q);
+      return { items: all.slice(q.offset, q.offset + q.limit), total: all.length };
+    },
+    response: { status: 200, description: 'XELModuleSummary[]', schema: moduleSummarySchema, serialize: toSummary },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/xel/modules/{module_id}',
+    operationId: 'getXelModule',
+    summary: 'One module (by id or slug) with its tasks and your progress on each',
+    description: 'Answer keys are never sent.',
+    tag,
+    auth: 'xel:read',
+    handler: (ctx, { params }) => ctx.services.xel.getModule(ctx, params.module_id!),
+    response: { status: 200, description: 'Module details', schema: moduleDetailSchema, serialize: toDetail },
+    errors: ['not_found'],
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/xel/submissions',
+    operationId: 'submitXelTask',
+    summary: 'Submit a response to a task: graded, recorded, XP for an improvement only',
+    description:
+      'Objective tasks are graded exactly; writing and speaking go through the evaluator. A bad response (unknown option, empty, too long, negative duration) answers 400 and records nothing.',
+    tag,
+    auth: 'xel:write',
+    body: { schema: submitSchema, required: true },
+    handler: (ctx, { body }) => ctx.services.xel.submit(ctx, body as SubmitData),
+    response: { status: 201, description: 'The grade and your progress', schema: submissionResponseSchema, serialize: toSubmission },
+    errors: ['not_found', 'service_unavailable'],
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/xel/evaluate',
+    operationId: 'evaluateXel',
+    summary: 'Evaluate a piece of speaking (a transcript) or writing against the rubric',
+    tag,
+    auth: 'xel:write',
+    body: { schema: evaluateSchema, required: true },
+    handler: (ctx, { body }) => ctx.services.xel.evaluate(ctx, body as EvaluateData),
+    response: { status: 200, description: 'The evaluation', schema: evaluationSchema, serialize: toEvaluation },
+    errors: ['service_unavailable'],
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/xel/dashboard',
+    operationId: 'getXelDashboard',
+    summary: 'XP, level, streaks, progress, skill scores, activity and the recommended module',
+    tag,
+    auth: 'xel:read',
+    handler: (ctx) => ctx.services.xel.dashboard(ctx),
+    response: { status: 200, description: 'The dashboard', schema: dashboardSchema, serialize: toDashboard },
+  }),
+  defineRoute({
+    method: 'PATCH',
+    path: '/api/xel/preferences',
+    operationId: 'updateXelPreferences',
+    summary: 'Set your time zone (for days and streaks) and daily XP goal',
+    tag,
+    auth: 'xel:write',
+    body: { schema: preferencesSchema, required: true },
+    handler: (ctx, { body }) => ctx.services.xel.updatePreferences(ctx, body as PreferencesData),
+    response: { status: 200, description: 'The dashboard', schema: dashboardSchema, serialize: toDashboard },
+  }),
+];

@@ -1,0 +1,481 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
+import type { Logger } from 'pino';
+import { authorize } from '../../common/access.js';
+import type { RequestContext } from '../../common/context.js';
+import { AppError } from '../../common/errors.js';
+import { parseInput } from '../../common/validation.js';
+import type { Config } from '../../config.js';
+import type { ProviderRegistry } from '../ai/providers/registry.js';
+import { User } from '../users/user.entity.js';
+import { loadCatalog, seedCourse, type Catalog, type CatalogModule, type CatalogTask } from './catalog.js';
+import { CEFR_LEVELS, SKILLS, type CefrLevel, type SpeakingTask, type WritingTask } from './content/types.js';
+import { AiEvaluator } from './evaluator/ai.js';
+import { EmbeddedEvaluator } from './evaluator/embedded.js';
+import { sharedGrammarChecker, type GrammarChecker } from './evaluator/grammar.js';
+import type { Evaluation, EvaluationRequest, Evaluator } from './evaluator/types.js';
+import { gradeFillBlank, gradeMultipleChoice, gradeOrdering, orderingOptions } from './grading.js';
+import { addDays, advanceStreak, levelOf, localDay, MAX_SCORE, PASS_SCORE, scoreFromBand, streakOn, xpAward } from './rules.js';
+import { XelActivityDay, XelEvaluationRecord, XelProfile, XelSubmission, XelTaskProgress } from './xel.entities.js';
+import {
+  evaluateSchema,
+  listModulesSchema,
+  preferencesSchema,
+  submitSchema,
+  type EvaluateData,
+  type ListModulesData,
+  type PreferencesData,
+  type SubmitData,
+  type XelDashboardType,
+  type XelModuleType,
+  type XelSubmissionResultType,
+  type XelTaskType,
+} from './xel.types.js';
+
+interface TaskProgressRow {
+  taskId: string;
+  moduleId: string;
+  attempts: number;
+  bestScore: number;
+  completed: boolean;
+  xpEarned: number;
+  lastAttemptAt: Date | null;
+}
+
+export class XelService {
+  private catalog: Catalog | null = null;
+  readonly grammar: GrammarChecker;
+  private evaluator: Evaluator;
+  /** The clock; tests move it to cross midnights and time zones. */
+  now: () => Date = () => new Date();
+
+  constructor(
+    private readonly config: Config,
+    private readonly ai: ProviderRegistry,
+  ) {
+    this.grammar = sharedGrammarChecker(config.xel.dialect, config.xel.grammarTimeoutMs);
+    this.evaluator = new EmbeddedEvaluator(this.grammar);
+  }
+
+  /** Seeds the shipped course (idempotent, versioned), loads it and picks the evaluator; at start. */
+  async init(em: EntityManager, log: Logger): Promise<void> {
+    const embedded = new EmbeddedEvaluator(this.grammar);
+    const cfg = this.config.xel;
+    this.evaluator = cfg.evaluator === 'ai' ? new AiEvaluator(this.ai, cfg.aiProvider, cfg.aiTimeoutMs, embedded, log.child({ module: 'xel' })) : embedded;
+    const report = await seedCourse(em, log);
+    this.catalog = await loadCatalog(em);
+    log.info({ ...report, modules: this.catalog.modules.length }, 'xel: course ready');
+    if (this.config.xel.grammarPreload) {
+      this.grammar.warm().then(
+        () => log.info('xel: grammar checker ready'),
+        (e: unknown) => log.error({ err: e }, 'xel: grammar checker failed to load'),
+      );
+    }
+  }
+
+  get course(): Catalog {
+    if (!this.catalog) throw new AppError('service_unavailable', 'The course is still loading');
+    return this.catalog;
+  }
+
+  /**
+   * Modules with the caller's progress, in course order, optionally by level and skill.
+   * @throws validation_error, not_authenticated, INSUFFICIENT_API_KEY_SCOPE (xel:read)
+   */
+  async listModules(ctx: RequestContext, data: ListModulesData): Promise<XelModuleType[]> {
+    const p = authorize(ctx, 'xel:read');
+    const { level, skill } = parseInput(listModulesSchema, data);
+    const modules = this.course.modules.filter((m) => (!level || m.level === level) && (!skill || m.skill === skill));
+    const progress = await this.progressOf(ctx.em, p.userId, null);
+    return modules.map((m) => this.view(m, progress));
+  }
+
+  /**
+   * One module (by id or slug) with its tasks and the caller's progress on each.
+   * @throws not_found, not_authenticated, INSUFFICIENT_API_KEY_SCOPE (xel:read)
+   */
+  async getModule(ctx: RequestContext, idOrSlug: string): Promise<XelModuleType> {
+    const p = authorize(ctx, 'xel:read');
+    const m = typeof idOrSlug === 'string' ? this.course.module(idOrSlug) : undefined;
+    if (!m) throw AppError.notFound('Module');
+    return this.view(m, await this.progressOf(ctx.em, p.userId, m.id));
+  }
+
+  /**
+   * Grades a response to a task and records it with the learner's progress, XP and streak, in
+   * one transaction. Only an improvement on the best score earns XP; concurrent submissions of
+   * the same task cannot both claim the same improvement.
+   * @throws validation_error (nothing recorded), not_found, service_unavailable (grammar checker), INSUFFICIENT_API_KEY_SCOPE (xel:write)
+   */
+  async submit(ctx: RequestContext, data: SubmitData): Promise<XelSubmissionResultType> {
+    const p = authorize(ctx, 'xel:write');
+    const input = parseInput(submitSchema, data);
+    const found = this.course.task(input.taskId);
+    if (!found) throw AppError.notFound('Task');
+    const { task, module } = found;
+    if (input.moduleId && this.course.module(input.moduleId)?.id !== module.id) {
+      throw AppError.validation([{ loc: ['moduleId'], message: 'the task does not belong to this module' }]);
+    }
+    let score: number;
+    let passed: boolean;
+    let feedback: string;
+    let evaluation: Evaluation | null = null;
+    const c = task.content;
+    switch (c.type) {
+      case 'multiple_choice':
+        ({ score, passed, feedback } = gradeMultipleChoice(c, input.response));
+        break;
+      case 'fill_blank':
+        ({ score, passed, feedback } = gradeFillBlank(c, input.response));
+        break;
+      case 'ordering':
+        ({ score, passed, feedback } = gradeOrdering(c, input.response));
+        break;
+      case 'writing':
+      case 'speaking': {
+        evaluation = await this.evaluator.evaluate(this.requestFor(c, module.level, input.response, input.durationSeconds ?? null, input.words ?? null));
+        score = Math.min(MAX_SCORE, scoreFromBand(evaluation.overallScore, module.level));
+        passed = score >= PASS_SCORE;
+        feedback = `Band ${evaluation.overallScore} (${evaluation.criteria
+          .filter((x) => x.assessed)
+          .map((x) => `${x.name} ${x.score}`)
+          .join(', ')}). ${passed ? 'Passed' : `Not passed yet: this ${module.level} task needs band ${bandNeeded(module.level)}`}. ${c.explanation}`;
+        break;
+      }
+    }
+
+    const at = this.now();
+    const outcome = await ctx.em.fork().transactional(async (tx) => {
+      const profile = await this.profileFor(tx, p.userId);
+      const day = localDay(at, profile.timezone);
+      const progress = await this.recordAttempt(tx, p.userId, task, module, score, passed, at);
+      const submission = tx.create(XelSubmission, {
+        user: tx.getReference(User, p.userId),
+        task: task.id,
+        module: module.id,
+        skill: module.skill,
+        response: input.response,
+        durationSeconds: input.durationSeconds ?? null,
+        score,
+        maxScore: task.maxScore,
+        passed,
+        feedback,
+        xpAwarded: progress.xpAwarded,
+        evaluation: evaluation as unknown as Record<string, unknown> | null,
+        day,
+        createdAt: at,
+      });
+      await tx.flush();
+      const conn = tx.getConnection();
+      const trx = tx.getTransactionContext();
+      await conn.execute(
+        `insert into xel_activity_days (id, user_id, day, xp, tasks) values (?, ?, ?, ?, 1)
+         on conflict (user_id, day) do update set xp = xel_activity_days.xp + excluded.xp, tasks = xel_activity_days.tasks + 1`,
+        [crypto.randomUUID(), p.userId, day, progress.xpAwarded],
+        'run',
+        trx,
+      );
+      const streak = advanceStreak(profile, day);
+      await conn.execute(
+        'update xel_profiles set xp_total = xp_total + ?, current_streak = ?, longest_streak = ?, last_active_day = ?, updated_at = ? where user_id = ?',
+        [progress.xpAwarded, streak.currentStreak, streak.longestStreak, streak.lastActiveDay, this.dbDate(at), p.userId],
+        'run',
+        trx,
+      );
+      return { submission, xpAwarded: progress.xpAwarded };
+    });
+    const moduleProgress = this.view(module, await this.progressOf(ctx.em.fork(), p.userId, module.id));
+    return { submissionId: outcome.submission.id, score, maxScore: task.maxScore, passed, feedback, xpAwarded: outcome.xpAwarded, moduleProgress, evaluation };
+  }
+
+  /**
+   * A free writing or speaking evaluation (not tied to a task); recorded for the skill scores.
+   * @throws validation_error (nothing recorded), service_unavailable, INSUFFICIENT_API_KEY_SCOPE (xel:write)
+   */
+  async evaluate(ctx: RequestContext, data: EvaluateData): Promise<Evaluation> {
+    const p = authorize(ctx, 'xel:write');
+    const input = parseInput(evaluateSchema, data);
+    const req: EvaluationRequest = {
+      kind: input.kind,
+      text: input.text,
+      prompt: input.prompt ?? null,
+      level: input.level ?? null,
+      durationSeconds: input.durationSeconds ?? null,
+      words: input.words ?? null,
+      minWords: null,
+      maxWords: null,
+      targetSeconds: null,
+      keywords: [],
+    };
+    const evaluation = await this.evaluator.evaluate(req);
+    const em = ctx.em.fork();
+    em.create(XelEvaluationRecord, {
+      user: em.getReference(User, p.userId),
+      kind: input.kind,
+      overallScore: evaluation.overallScore,
+      cefrEstimate: evaluation.cefrEstimate,
+      evaluator: evaluation.evaluator.slice(0, 300),
+      result: evaluation as unknown as Record<string, unknown>,
+      createdAt: this.now(),
+    });
+    await em.flush();
+    return evaluation;
+  }
+
+  /**
+   * Time zone and daily goal. Days already recorded keep the date they had.
+   * @throws validation_error, INSUFFICIENT_API_KEY_SCOPE (xel:write)
+   */
+  async updatePreferences(ctx: RequestContext, data: PreferencesData): Promise<XelDashboardType> {
+    const p = authorize(ctx, 'xel:write');
+    const input = parseInput(preferencesSchema, data);
+    await ctx.em.fork().transactional(async (tx) => {
+      const profile = await this.profileFor(tx, p.userId);
+      if (input.timezone) profile.timezone = input.timezone;
+      if (input.dailyGoalXp) profile.dailyGoalXp = input.dailyGoalXp;
+      profile.updatedAt = this.now();
+    });
+    return this.dashboard(ctx);
+  }
+
+  /**
+   * Everything the learner's home screen shows, in a constant number of statements.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (xel:read)
+   */
+  async dashboard(ctx: RequestContext): Promise<XelDashboardType> {
+    const p = authorize(ctx, 'xel:read');
+    const em = ctx.em;
+    const now = this.now();
+    const profile = await em.findOne(XelProfile, { user: p.userId });
+    const tz = profile?.timezone ?? 'UTC';
+    const today = localDay(now, tz);
+    const from = addDays(today, -364);
+    const [progress, days, recent, evaluations] = await Promise.all([
+      this.progressOf(em, p.userId, null),
+      em.find(XelActivityDay, { user: p.userId, day: { $gte: from } }, { orderBy: { day: 'asc' } }),
+      (em as SqlEntityManager)
+        .createQueryBuilder(XelSubmission, 's')
+        .select(['s.skill', 's.score', 's.maxScore'])
+        .where({ user: p.userId })
+        .orderBy({ createdAt: 'desc' })
+        .limit(200)
+        .execute<{ skill: string; score: number; maxScore: number }[]>('all', true),
+      (em as SqlEntityManager)
+        .createQueryBuilder(XelEvaluationRecord, 'e')
+        .select(['e.kind', 'e.overallScore'])
+        .where({ user: p.userId })
+        .orderBy({ createdAt: 'desc' })
+        .limit(20)
+        .execute<{ kind: string; overallScore: number }[]>('all', true),
+    ]);
+
+    const views = this.course.modules.map((m) => this.view(m, progress, false));
+    const byDay = new Map(days.map((d: XelActivityDay) => [d.day, d] as const));
+    const history = Array.from({ length: 365 }, (_, i) => {
+      const date = addDays(from, i);
+      const d = byDay.get(date);
+      return { date, xp: d?.xp ?? 0, tasks: d?.tasks ?? 0 };
+    });
+
+    const skillScores = SKILLS.map((skill) => {
+      const samples = [
+        ...recent.filter((r) => r.skill === skill).map((r) => (r.score / Math.max(1, r.maxScore)) * 100),
+        ...evaluations.filter((e) => e.kind === skill).map((e) => (Number(e.overallScore) / 9) * 100),
+      ].slice(0, 10);
+      return { skill, score: samples.length ? Math.round(samples.reduce((a, b) => a + b, 0) / samples.length) : null, samples: samples.length };
+    });
+
+    const attempted = [...progress.values()].filter((r) => r.attempts > 0);
+    const xpTotal = profile?.xpTotal ?? 0;
+    const lv = levelOf(xpTotal);
+    const todayXp = byDay.get(today)?.xp ?? 0;
+    const dailyGoalXp = profile?.dailyGoalXp ?? this.config.xel.defaultDailyGoalXp;
+    const streak = profile ? { currentStreak: profile.currentStreak, longestStreak: profile.longestStreak, lastActiveDay: profile.lastActiveDay } : { currentStreak: 0, longestStreak: 0, lastActiveDay: null };
+    return {
+      xpTotal,
+      level: lv.level,
+      xpIntoLevel: lv.xpIntoLevel,
+      xpForNextLevel: lv.xpForNextLevel,
+      currentStreak: streakOn(streak, today),
+      longestStreak: streak.longestStreak,
+      timezone: tz,
+      dailyGoalXp,
+      todayXp,
+      dailyGoalMet: todayXp >= dailyGoalXp,
+      modulesCompleted: views.filter((v) => v.status === 'completed').length,
+      modulesInProgress: views.filter((v) => v.status === 'in_progress').length,
+      tasksCompleted: attempted.filter((r) => r.completed).length,
+      averageScore: attempted.length ? Math.round(attempted.reduce((s, r) => s + r.bestScore, 0) / attempted.length) : null,
+      skillScores,
+      weeklyActivity: history.slice(-7),
+      activityHistory: history,
+      recommendedModule: this.recommend(views, progress),
+    };
+  }
+
+  /**
+   * The module to do next: the one in progress touched most recently; else the first not started
+   * at the learner's level (the highest level with a completed module, or the next one once half
+   * that level is done); else the first not started anywhere.
+   */
+  private recommend(views: XelModuleType[], progress: Map<string, TaskProgressRow>): XelModuleType | null {
+    const lastTouch = new Map<string, number>();
+    for (const r of progress.values()) {
+      const t = r.lastAttemptAt?.getTime() ?? 0;
+      if (t > (lastTouch.get(r.moduleId) ?? 0)) lastTouch.set(r.moduleId, t);
+    }
+    const inProgress = views.filter((v) => v.status === 'in_progress').sort((a, b) => (lastTouch.get(b.id) ?? 0) - (lastTouch.get(a.id) ?? 0));
+    if (inProgress[0]) return inProgress[0];
+    const completed = views.filter((v) => v.status === 'completed');
+    const rank = (l: string) => CEFR_LEVELS.indexOf(l as CefrLevel);
+    let level = completed.reduce((best, v) => Math.max(best, rank(v.level)), 0);
+    const atLevel = views.filter((v) => rank(v.level) === level);
+    if (atLevel.length && atLevel.filter((v) => v.status === 'completed').length * 2 >= atLevel.length && level < CEFR_LEVELS.length - 1) level++;
+    const open = views.filter((v) => v.status === 'not_started');
+    return open.find((v) => rank(v.level) >= level) ?? open[0] ?? null;
+  }
+
+  // ---- internals ----
+
+  private requestFor(c: WritingTask | SpeakingTask, level: CefrLevel, text: string, durationSeconds: number | null, words: { word: string; start: number; end: number }[] | null): EvaluationRequest {
+    return {
+      kind: c.type,
+      text,
+      prompt: c.prompt,
+      level,
+      durationSeconds,
+      words,
+      minWords: c.minWords,
+      maxWords: c.type === 'writing' ? c.maxWords : null,
+      targetSeconds: c.type === 'speaking' ? c.targetSeconds : null,
+      keywords: c.keywords,
+    };
+  }
+
+  /** The learner's profile, created on first use (racing creators: one row). */
+  private async profileFor(tx: EntityManager, userId: string): Promise<XelProfile> {
+    await tx
+      .getConnection()
+      .execute(
+        'insert into xel_profiles (id, user_id, xp_total, timezone, daily_goal_xp, current_streak, longest_streak, created_at, updated_at) values (?, ?, 0, ?, ?, 0, 0, ?, ?) on conflict (user_id) do nothing',
+        [crypto.randomUUID(), userId, 'UTC', this.config.xel.defaultDailyGoalXp, this.dbDate(this.now()), this.dbDate(this.now())],
+        'run',
+        tx.getTransactionContext(),
+      );
+    return tx.findOneOrFail(XelProfile, { user: userId }, { refresh: true });
+  }
+
+  /**
+   * Counts the attempt and, when it beats the best score, claims the XP for the improvement
+   * with a conditional update on the old best: of two racing submissions only one can win a
+   * given improvement; the other re-reads and claims what is left, if anything.
+   */
+  private async recordAttempt(tx: EntityManager, userId: string, task: CatalogTask, module: CatalogModule, score: number, passed: boolean, at: Date): Promise<{ xpAwarded: number }> {
+    const conn = tx.getConnection();
+    const trx = tx.getTransactionContext();
+    await conn.execute(
+      'insert into xel_task_progress (id, user_id, task_id, module_id, attempts, best_score, completed, xp_earned) values (?, ?, ?, ?, 0, 0, ?, 0) on conflict (user_id, task_id) do nothing',
+      [crypto.randomUUID(), userId, task.id, module.id, this.dbBool(false)],
+      'run',
+      trx,
+    );
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const rows = await conn.execute<{ best_score: number; completed: number | boolean }[]>(
+        'select best_score, completed from xel_task_progress where user_id = ? and task_id = ?',
+        [userId, task.id],
+        'all',
+        trx,
+      );
+      const row = rows[0];
+      if (!row) throw new Error('task progress row vanished');
+      const best = Number(row.best_score);
+      const award = score > best ? xpAward(module.level, best, score) : 0;
+      const nowCompleted = Boolean(row.completed) || passed;
+      const res = await conn.execute<{ affectedRows: number }>(
+        score > best
+          ? 'update xel_task_progress set attempts = attempts + 1, best_score = ?, completed = ?, xp_earned = xp_earned + ?, completed_at = coalesce(completed_at, ?), last_attempt_at = ? where user_id = ? and task_id = ? and best_score = ?'
+          : 'update xel_task_progress set attempts = attempts + 1, completed = ?, completed_at = coalesce(completed_at, ?), last_attempt_at = ? where user_id = ? and task_id = ? and best_score >= ?',
+        score > best
+          ? [score, this.dbBool(nowCompleted), award, passed ? this.dbDate(at) : null, this.dbDate(at), userId, task.id, best]
+          : [this.dbBool(nowCompleted), passed ? this.dbDate(at) : null, this.dbDate(at), userId, task.id, score],
+        'run',
+        trx,
+      );
+      if (res.affectedRows === 1) return { xpAwarded: award };
+    }
+    throw new AppError('conflict', 'Too many simultaneous submissions of this task; try again');
+  }
+
+  /** Per-task progress of a user (one module, or all), one statement. */
+  private async progressOf(em: EntityManager, userId: string, moduleId: string | null): Promise<Map<string, TaskProgressRow>> {
+    const qb = (em as SqlEntityManager)
+      .createQueryBuilder(XelTaskProgress, 'p')
+      .select(['p.task', 'p.module', 'p.attempts', 'p.bestScore', 'p.completed', 'p.xpEarned', 'p.lastAttemptAt'])
+      .where({ user: userId, ...(moduleId ? { module: moduleId } : {}) });
+    const rows = await qb.execute<Record<string, unknown>[]>('all', false);
+    const out = new Map<string, TaskProgressRow>();
+    for (const r of rows) {
+      const last = r.last_attempt_at;
+      out.set(String(r.task_id), {
+        taskId: String(r.task_id),
+        moduleId: String(r.module_id),
+        attempts: Number(r.attempts),
+        bestScore: Number(r.best_score),
+        completed: Boolean(r.completed),
+        xpEarned: Number(r.xp_earned),
+        lastAttemptAt: last === null || last === undefined ? null : last instanceof Date ? last : new Date(typeof last === 'number' ? last : String(last)),
+      });
+    }
+    return out;
+  }
+
+  private view(m: CatalogModule, progress: Map<string, TaskProgressRow>, withTasks = true): XelModuleType {
+    const tasks: XelTaskType[] = m.tasks.map((t) => {
+      const pr = progress.get(t.id);
+      const c = t.content;
+      return {
+        id: t.id,
+        key: t.key,
+        type: t.type,
+        prompt: t.prompt,
+        passage: t.passage,
+        options: c.type === 'multiple_choice' ? c.options.map((o) => ({ id: o.id, text: o.text })) : c.type === 'ordering' ? orderingOptions(c) : null,
+        maxScore: t.maxScore,
+        attempts: pr?.attempts ?? 0,
+        completed: pr?.completed ?? false,
+        bestScore: pr && pr.attempts > 0 ? pr.bestScore : null,
+        minWords: c.type === 'writing' || c.type === 'speaking' ? c.minWords : null,
+        maxWords: c.type === 'writing' ? c.maxWords : null,
+        targetSeconds: c.type === 'speaking' ? c.targetSeconds : null,
+      };
+    });
+    const completedTasks = tasks.filter((t) => t.completed).length;
+    const attempted = tasks.some((t) => t.attempts > 0);
+    return {
+      id: m.id,
+      slug: m.slug,
+      title: m.title,
+      description: m.description,
+      level: m.level,
+      skill: m.skill,
+      estimatedMinutes: m.estimatedMinutes,
+      taskCount: tasks.length,
+      completedTasks,
+      progressPercent: tasks.length ? Math.floor((completedTasks * 100) / tasks.length) : 0,
+      status: tasks.length > 0 && completedTasks === tasks.length ? 'completed' : attempted ? 'in_progress' : 'not_started',
+      xpEarned: m.tasks.reduce((s, t) => s + (progress.get(t.id)?.xpEarned ?? 0), 0),
+      tasks: withTasks ? tasks : [],
+    };
+  }
+
+  /** How raw statements write timestamps: what MikroORM's DateTimeType writes on each driver. */
+  private dbDate(d: Date): Date | number {
+    return this.config.db.driver === 'sqlite' ? d.getTime() : d;
+  }
+
+  private dbBool(b: boolean): boolean | number {
+    return this.config.db.driver === 'sqlite' ? Number(b) : b;
+  }
+}
+
+const bandNeeded = (level: CefrLevel): string => String({ A1: 3, A2: 3.5, B1: 4, B2: 5.5, C1: 7, C2: 8.5 }[level]);

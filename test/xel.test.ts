@@ -1,0 +1,570 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COURSE } from '../src/modules/xel/content/modules/index.js';
+import type { ModuleContent, TaskContent } from '../src/modules/xel/content/types.js';
+import { seedCourse, loadCatalog } from '../src/modules/xel/catalog.js';
+import { countStatements } from '../src/db/statements.js';
+import { EvaluateXelDocument, SubmitXelTaskDocument, UpdateXelPreferencesDocument, XelDashboardDocument, XelModuleDocument, XelModulesDocument } from './generated/graphql.js';
+import { signUp } from './helpers/factories.js';
+import { errorCode, gql } from './helpers/graphql.js';
+import { restClient, type RestClient } from './helpers/http.js';
+import { makeCast, makeKey, makeOrg } from './helpers/orgs.js';
+import { startServer, type TestServer } from './helpers/server.js';
+import { startFakeOpenAI } from './helpers/fake-ai.js';
+
+let server: TestServer;
+let api: RestClient;
+
+beforeAll(async () => {
+  server = await startServer();
+  api = restClient(server.url);
+  // The grammar checker loads in seconds: once, before the tests that need it.
+  await server.app.services.xel.grammar.warm();
+}, 120_000);
+afterAll(() => server.close());
+
+const GOOD_ESSAY = `Many people believe that technology has changed the way students learn. In my opinion, this change is mostly positive, although it brings some problems.
+
+Firstly, the internet gives learners access to information that was once difficult to find. For example, a student in a small village can watch lectures from famous universities, which was impossible twenty years ago. Moreover, online exercises give immediate feedback, so learners can correct their mistakes quickly.
+
+On the other hand, technology can also distract students. Because phones are always nearby, many young people find it hard to concentrate on a single task for long. However, teachers can reduce this problem when they set clear rules and design lessons that use devices purposefully.
+
+In conclusion, I believe that technology improves education, provided that schools teach students how to use it responsibly.`;
+
+/** The same essay with errors seeded into it: wrong verb forms and plurals, agreement, articles, spelling. */
+const ERRORS_ESSAY = `Many people believe that technology has changed the way students learn. In my opinion, this change is mostly positive, although it bring some problems.
+
+Firstly, the internet gives learners access to information that was once dificult to find. For example, a student in a small village can watch lectures from famous universitys, which were imposible twenty years ago. Moreover, online exercises give immediate feedback, so learners can correct they're mistakes quickly. Last year my teacher teached us with a app and we was very happy.
+
+On the other hand, technology can also distract students. Because phones are always nearby, many young people finds it hard to concentrate on a single task for long. However, teachers could of reduced this problem if they set clear rules, and the childs did not went online in class.
+
+In conclusion, I believe that technology improves education, provided that schools teach students how to use it responsibly.`;
+
+const SHORT_ESSAY = 'Technology is good for students. It helps them learn.';
+
+/** A correct answer for an objective task, as a learner would send it. */
+function rightAnswer(t: TaskContent, variant: number): string {
+  switch (t.type) {
+    case 'multiple_choice':
+      return t.answer;
+    case 'fill_blank': {
+      const a = t.answers[variant % t.answers.length]!;
+      // Forgiven differences: case, spacing, curly apostrophes.
+      return variant % 2 ? `  ${a.toUpperCase().replace(/'/g, '’')} ` : a;
+    }
+    case 'ordering': {
+      if (variant % 2 === 0) return t.answer;
+      // By option ids, in the order of the answer: match items (which may be phrases) from the left.
+      const used = new Set<number>();
+      const ids: string[] = [];
+      let rest = t.answer;
+      while (rest.length) {
+        const i = t.items.findIndex((item, j) => !used.has(j) && (rest === item || rest.startsWith(`${item} `)));
+        if (i < 0) throw new Error(`cannot rebuild ${t.answer} from ${t.items.join('|')}`);
+        used.add(i);
+        ids.push(`w${i + 1}`);
+        rest = rest.slice(t.items[i]!.length).trimStart();
+      }
+      return ids.join(' ');
+    }
+    default:
+      throw new Error('not objective');
+  }
+}
+
+function wrongAnswer(t: TaskContent): string {
+  switch (t.type) {
+    case 'multiple_choice':
+      return t.options.find((o) => o.id !== t.answer)!.id;
+    case 'fill_blank':
+      return 'zzzz';
+    case 'ordering':
+      return [...t.items].reverse().join(' ') === t.answer ? t.items.join(' ') : [...t.items].reverse().join(' ');
+    default:
+      throw new Error('not objective');
+  }
+}
+
+/** A response on topic for a writing or speaking task: it uses the task's keywords. */
+function openResponse(t: TaskContent & { type: 'writing' | 'speaking' }): string {
+  const words = t.keywords.join(', ');
+  const sentences = [
+    `I would like to talk about ${t.keywords[0]} because it matters to me.`,
+    `In my experience, ${t.keywords.slice(1, 3).join(' and ')} are important, although not everyone agrees.`,
+    `For example, when I think about ${t.keywords[3] ?? t.keywords[0]}, I remember how much I learned.`,
+    `However, there are other things to consider, such as ${words}.`,
+    'In conclusion, I believe that it is worth thinking about these ideas carefully.',
+  ];
+  const text = sentences.join(' ');
+  const min = t.minWords;
+  let out = text;
+  while (out.split(/\s+/).length < min) out += ` ${text}`;
+  return out;
+}
+
+async function moduleBySlug(token: string, slug: string) {
+  const r = await api.get(`/api/xel/modules/${slug}`, { token });
+  expect(r.status).toBe(200);
+  return r.body as { id: string; tasks: { id: string; key: string; type: string; options: { id: string }[] | null; completed: boolean; attempts: number; best_score: number | null }[]; status: string; progress_percent: number };
+}
+
+describe('the shipped course', () => {
+  it('has at least 12 modules from A1 to C1 over every skill, each with at least 6 tasks', async () => {
+    const u = await signUp(api);
+    const r = await api.get('/api/xel/modules?limit=100', { token: u.accessToken });
+    expect(r.status).toBe(200);
+    expect(r.body.length).toBe(COURSE.length);
+    expect(r.headers.get('x-total-count')).toBe(String(COURSE.length));
+    expect(COURSE.length).toBeGreaterThanOrEqual(12);
+    expect(new Set(COURSE.map((m) => m.level))).toEqual(new Set(['A1', 'A2', 'B1', 'B2', 'C1']));
+    expect(new Set(COURSE.map((m) => m.skill))).toEqual(new Set(['grammar', 'vocabulary', 'reading', 'listening', 'writing', 'speaking']));
+    for (const m of r.body) {
+      expect(m.task_count).toBeGreaterThanOrEqual(6);
+      expect(m.status).toBe('not_started');
+    }
+    const filtered = await api.get('/api/xel/modules?level=B1&skill=writing', { token: u.accessToken });
+    expect(filtered.body.map((m: { slug: string }) => m.slug)).toEqual(COURSE.filter((m) => m.level === 'B1' && m.skill === 'writing').map((m) => m.slug));
+    expect((await api.get('/api/xel/modules?level=Z9', { token: u.accessToken })).status).toBe(400);
+  });
+
+  it('never sends answer keys', async () => {
+    const u = await signUp(api);
+    for (const c of COURSE) {
+      const r = await api.get(`/api/xel/modules/${c.slug}`, { token: u.accessToken });
+      for (const task of r.body.tasks as Record<string, unknown>[]) {
+        for (const secret of ['answer', 'answers', 'alternatives', 'explanation', 'keywords', 'items']) expect(task).not.toHaveProperty(secret);
+        const t = c.tasks.find((x) => x.key === task.key)!;
+        // A fill-in answer appears nowhere in its own task (unless the prompt itself lists the choices).
+        if (t.type === 'fill_blank' && !t.prompt.includes(t.answers[0]!)) expect(JSON.stringify(task)).not.toContain(`"${t.answers[0]}"`);
+      }
+    }
+  });
+
+  it('grades every task of the whole course: the key right, a wrong answer wrong, writing and speaking through the evaluator', async () => {
+    const u = await signUp(api);
+    let n = 0;
+    for (const c of COURSE) {
+      const mod = await moduleBySlug(u.accessToken, c.slug);
+      for (const t of c.tasks) {
+        const id = mod.tasks.find((x) => x.key === t.key)!.id;
+        if (t.type === 'writing' || t.type === 'speaking') {
+          const r = await api.post('/api/xel/submissions', { task_id: id, response: openResponse(t), duration_seconds: t.type === 'speaking' ? t.targetSeconds : undefined }, { token: u.accessToken });
+          expect(r.status, `${c.slug}/${t.key}: ${JSON.stringify(r.body)}`).toBe(201);
+          expect(r.body.evaluation.criteria.length).toBeGreaterThanOrEqual(4);
+          expect(r.body.score).toBeGreaterThan(0);
+          if (t.type === 'speaking') expect(r.body.evaluation.not_assessed).toContain('pronunciation');
+          continue;
+        }
+        const wrong = await api.post('/api/xel/submissions', { task_id: id, response: wrongAnswer(t) }, { token: u.accessToken });
+        expect(wrong.status, `${c.slug}/${t.key}`).toBe(201);
+        expect(wrong.body, `${c.slug}/${t.key} wrong`).toMatchObject({ score: 0, passed: false, xp_awarded: 0 });
+        expect(wrong.body.feedback).toContain(t.explanation);
+        const right = await api.post('/api/xel/submissions', { task_id: id, response: rightAnswer(t, n++) }, { token: u.accessToken });
+        expect(right.body, `${c.slug}/${t.key} right`).toMatchObject({ score: 100, max_score: 100, passed: true });
+        expect(right.body.xp_awarded).toBeGreaterThan(0);
+        expect(right.body.feedback).toContain(t.explanation);
+      }
+    }
+    // Every objective module is now complete.
+    const list = await api.get('/api/xel/modules?limit=100', { token: u.accessToken });
+    for (const m of list.body) {
+      const c = COURSE.find((x) => x.slug === m.slug)!;
+      if (c.tasks.every((t) => t.type !== 'writing' && t.type !== 'speaking')) expect(m).toMatchObject({ status: 'completed', progress_percent: 100 });
+      else expect(m.status).not.toBe('not_started');
+    }
+  }, 240_000);
+});
+
+describe('bad input records nothing', () => {
+  it('answers 400 or 404 for each bad submission, and the learner is untouched', async () => {
+    const u = await signUp(api);
+    const [a, b] = [COURSE.find((m) => m.tasks.some((t) => t.type === 'multiple_choice'))!, COURSE.find((m) => m.skill === 'writing')!];
+    const modA = await moduleBySlug(u.accessToken, a.slug);
+    const modB = await moduleBySlug(u.accessToken, b.slug);
+    const mc = a.tasks.find((t) => t.type === 'multiple_choice')!;
+    const mcId = modA.tasks.find((t) => t.key === mc.key)!.id;
+    const writingId = modB.tasks.find((t) => t.type === 'writing')!.id;
+    const cases: [string, Record<string, unknown>, number, string][] = [
+      ['task from another module', { task_id: mcId, module_id: modB.id, response: 'a' }, 400, 'module_id'],
+      ['option that does not exist', { task_id: mcId, response: 'zz' }, 400, 'response'],
+      ['empty response', { task_id: mcId, response: '   ' }, 400, 'response'],
+      ['20,000-character response', { task_id: writingId, response: 'word '.repeat(4000) }, 400, 'response'],
+      ['negative duration', { task_id: writingId, response: 'A short text.', duration_seconds: -5 }, 400, 'duration_seconds'],
+      ['response not a string', { task_id: mcId, response: 42 }, 400, 'response'],
+      ['task id not an id', { task_id: 'nope', response: 'a' }, 400, 'task_id'],
+      ['unknown task', { task_id: '00000000-0000-4000-8000-000000000000', response: 'a' }, 404, ''],
+      ['word timing ending before it starts', { task_id: writingId, response: 'Hello there.', words: [{ word: 'Hello', start: 2, end: 1 }] }, 400, 'words'],
+    ];
+    for (const [name, body, status, field] of cases) {
+      const r = await api.post('/api/xel/submissions', body, { token: u.accessToken });
+      expect(r.status, name).toBe(status);
+      expect(r.body.detail.error, name).toBe(status === 400 ? 'validation_error' : 'not_found');
+      if (field) expect(JSON.stringify(r.body.detail.fields), name).toContain(field);
+    }
+    const ev = await api.post('/api/xel/evaluate', { kind: 'writing', text: '' }, { token: u.accessToken });
+    expect(ev.status).toBe(400);
+    expect((await api.post('/api/xel/evaluate', { kind: 'singing', text: 'la la' }, { token: u.accessToken })).status).toBe(400);
+    expect((await api.post('/api/xel/evaluate', { kind: 'speaking', text: 'Hello.', duration_seconds: -1 }, { token: u.accessToken })).status).toBe(400);
+
+    const after = await moduleBySlug(u.accessToken, a.slug);
+    expect(after.tasks.every((t) => t.attempts === 0)).toBe(true);
+    const dash = await api.get('/api/xel/dashboard', { token: u.accessToken });
+    expect(dash.body).toMatchObject({ xp_total: 0, tasks_completed: 0, current_streak: 0, today_xp: 0 });
+    expect(dash.body.activity_history.every((d: { tasks: number }) => d.tasks === 0)).toBe(true);
+    expect(dash.body.skill_scores.every((s: { samples: number }) => s.samples === 0)).toBe(true);
+  });
+
+  it('needs xel scopes for API keys, and a user', async () => {
+    const cast = await makeCast(api);
+    const org = await makeOrg(api, cast);
+    const reader = (await makeKey(api, cast.owner, org.id, ['xel:read'])).key;
+    const writer = (await makeKey(api, cast.owner, org.id, ['api:write'])).key;
+    expect((await api.get('/api/xel/dashboard')).status).toBe(401);
+    expect((await api.get('/api/xel/dashboard', { apiKey: reader })).status).toBe(200);
+    const denied = await api.post('/api/xel/evaluate', { kind: 'writing', text: 'Hello.' }, { apiKey: reader });
+    expect(denied.status).toBe(403);
+    expect(denied.body.detail).toMatchObject({ error: 'INSUFFICIENT_API_KEY_SCOPE', required_scope: 'xel:write' });
+    expect((await api.post('/api/xel/evaluate', { kind: 'writing', text: 'Hello, this is a short text.' }, { apiKey: writer })).status).toBe(200);
+  });
+});
+
+describe('XP, progress and concurrency', () => {
+  it('earns XP only for an improvement, and completes the module when every task is passed', async () => {
+    const u = await signUp(api);
+    const c = COURSE.find((m) => m.tasks.every((t) => t.type !== 'writing' && t.type !== 'speaking'))!;
+    const mod = await moduleBySlug(u.accessToken, c.slug);
+    const t = c.tasks[0]!;
+    const id = mod.tasks.find((x) => x.key === t.key)!.id;
+    const first = await api.post('/api/xel/submissions', { task_id: id, response: rightAnswer(t, 0) }, { token: u.accessToken });
+    const xp = { A1: 10, A2: 15, B1: 20, B2: 25, C1: 30, C2: 35 }[c.level];
+    expect(first.body.xp_awarded).toBe(xp);
+    const again = await api.post('/api/xel/submissions', { task_id: id, response: rightAnswer(t, 0) }, { token: u.accessToken });
+    expect(again.body.xp_awarded).toBe(0);
+    const worse = await api.post('/api/xel/submissions', { task_id: id, response: wrongAnswer(t) }, { token: u.accessToken });
+    expect(worse.body).toMatchObject({ xp_awarded: 0, score: 0 });
+    const detail = await moduleBySlug(u.accessToken, c.slug);
+    expect(detail.tasks.find((x) => x.id === id)).toMatchObject({ attempts: 3, best_score: 100, completed: true });
+    expect(first.body.module_progress).toMatchObject({ status: 'in_progress', completed_tasks: 1 });
+    for (const [i, task] of c.tasks.slice(1).entries()) {
+      await api.post('/api/xel/submissions', { task_id: detail.tasks.find((x) => x.key === task.key)!.id, response: rightAnswer(task, i) }, { token: u.accessToken });
+    }
+    const done = await moduleBySlug(u.accessToken, c.slug);
+    expect(done).toMatchObject({ status: 'completed', progress_percent: 100 });
+    const dash = await api.get('/api/xel/dashboard', { token: u.accessToken });
+    expect(dash.body.xp_total).toBe(xp * c.tasks.length);
+    expect(dash.body.modules_completed).toBe(1);
+    expect(dash.body.tasks_completed).toBe(c.tasks.length);
+    expect(dash.body.average_score).toBe(100);
+    expect(dash.body.skill_scores.find((s: { skill: string }) => s.skill === c.skill).samples).toBe(10);
+    expect(dash.body.recommended_module.slug).not.toBe(c.slug);
+  });
+
+  it('does not double XP for concurrent submissions of the same task', async () => {
+    const u = await signUp(api);
+    const c = COURSE[1]!;
+    const mod = await moduleBySlug(u.accessToken, c.slug);
+    const t = c.tasks.find((x) => x.type === 'multiple_choice')!;
+    const id = mod.tasks.find((x) => x.key === t.key)!.id;
+    const results = await Promise.all(Array.from({ length: 12 }, () => api.post('/api/xel/submissions', { task_id: id, response: rightAnswer(t, 0) }, { token: u.accessToken })));
+    expect(results.every((r) => r.status === 201)).toBe(true);
+    const awarded = results.reduce((s, r) => s + r.body.xp_awarded, 0);
+    const xp = { A1: 10, A2: 15, B1: 20, B2: 25, C1: 30, C2: 35 }[c.level];
+    expect(awarded).toBe(xp);
+    const dash = await api.get('/api/xel/dashboard', { token: u.accessToken });
+    expect(dash.body.xp_total).toBe(xp);
+    expect(dash.body.today_xp).toBe(xp);
+    expect(dash.body.weekly_activity.at(-1).tasks).toBe(12);
+    expect((await moduleBySlug(u.accessToken, c.slug)).tasks.find((x) => x.id === id)!.attempts).toBe(12);
+  });
+});
+
+describe('streaks and days in the learner’s time zone', () => {
+  const at = (iso: string) => () => new Date(iso);
+
+  async function submitAt(token: string, iso: string) {
+    server.app.services.xel.now = at(iso);
+    const c = COURSE[0]!;
+    const mod = await moduleBySlug(token, c.slug);
+    const t = c.tasks.find((x) => x.type === 'multiple_choice')!;
+    const r = await api.post('/api/xel/submissions', { task_id: mod.tasks.find((x) => x.key === t.key)!.id, response: wrongAnswer(t) }, { token });
+    expect(r.status).toBe(201);
+  }
+
+  async function dashboardAt(token: string, iso: string) {
+    server.app.services.xel.now = at(iso);
+    const r = await api.get('/api/xel/dashboard', { token });
+    return r.body;
+  }
+
+  afterAll(() => {
+    server.app.services.xel.now = () => new Date();
+  });
+
+  it('counts two days across local midnight in Auckland where UTC sees one', async () => {
+    const nz = await signUp(api);
+    const utc = await signUp(api);
+    const set = await api.patch('/api/xel/preferences', { timezone: 'Pacific/Auckland' }, { token: nz.accessToken });
+    expect(set.status).toBe(200);
+    expect(set.body.timezone).toBe('Pacific/Auckland');
+    // 10:30Z is 23:30 on 1 January in Auckland (UTC+13); 11:30Z is 00:30 on 2 January.
+    for (const u of [nz, utc]) {
+      await submitAt(u.accessToken, '2027-01-01T10:30:00Z');
+      await submitAt(u.accessToken, '2027-01-01T11:30:00Z');
+    }
+    const a = await dashboardAt(nz.accessToken, '2027-01-01T12:00:00Z');
+    expect(a).toMatchObject({ current_streak: 2, longest_streak: 2 });
+    expect(a.weekly_activity.slice(-2)).toEqual([
+      { date: '2027-01-01', xp: 0, tasks: 1 },
+      { date: '2027-01-02', xp: 0, tasks: 1 },
+    ]);
+    const b = await dashboardAt(utc.accessToken, '2027-01-01T12:00:00Z');
+    expect(b).toMatchObject({ current_streak: 1, longest_streak: 1 });
+    expect(b.weekly_activity.at(-1)).toEqual({ date: '2027-01-01', xp: 0, tasks: 2 });
+  });
+
+  it('extends the streak across UTC midnight, keeps it through the next day, and breaks it after a missed day', async () => {
+    const u = await signUp(api);
+    await submitAt(u.accessToken, '2027-03-10T23:59:30Z');
+    await submitAt(u.accessToken, '2027-03-11T00:00:30Z');
+    expect(await dashboardAt(u.accessToken, '2027-03-11T08:00:00Z')).toMatchObject({ current_streak: 2, longest_streak: 2 });
+    // The next day, before any activity, the streak is still alive.
+    expect(await dashboardAt(u.accessToken, '2027-03-12T20:00:00Z')).toMatchObject({ current_streak: 2 });
+    // A whole day missed: broken, but the record stays.
+    expect(await dashboardAt(u.accessToken, '2027-03-13T00:00:01Z')).toMatchObject({ current_streak: 0, longest_streak: 2 });
+    await submitAt(u.accessToken, '2027-03-13T09:00:00Z');
+    expect(await dashboardAt(u.accessToken, '2027-03-13T09:00:01Z')).toMatchObject({ current_streak: 1, longest_streak: 2 });
+  });
+
+  it('fixes the day at the time of the activity: a later time zone change does not move it', async () => {
+    const u = await signUp(api);
+    await submitAt(u.accessToken, '2027-05-20T23:30:00Z');
+    await api.patch('/api/xel/preferences', { timezone: 'Asia/Tokyo' }, { token: u.accessToken });
+    const d = await dashboardAt(u.accessToken, '2027-05-21T01:00:00Z');
+    // In Tokyo it is already the 21st (10:00); the activity stays on the 20th, when and where it happened.
+    expect(d.weekly_activity.slice(-2)).toEqual([
+      { date: '2027-05-20', xp: 0, tasks: 1 },
+      { date: '2027-05-21', xp: 0, tasks: 0 },
+    ]);
+    expect(d.current_streak).toBe(1);
+    expect((await api.patch('/api/xel/preferences', { timezone: 'Mars/Olympus' }, { token: u.accessToken })).status).toBe(400);
+  });
+});
+
+describe('the embedded evaluator', () => {
+  async function evaluate(token: string, body: Record<string, unknown>) {
+    const r = await api.post('/api/xel/evaluate', body, { token });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    return r.body as { overall_score: number; cefr_estimate: string; cefr_caveat: string; evaluator: string; not_assessed: string[]; corrections: { text: string }[]; criteria: { name: string; score: number | null; assessed: boolean; feedback: string; measures: { name: string; value: number }[]; spans: { start: number; end: number; text: string }[] }[] };
+  }
+  const score = (e: Awaited<ReturnType<typeof evaluate>>, name: string) => e.criteria.find((c) => c.name === name)!.score!;
+
+  it('is stable for the same input and explains itself', async () => {
+    const u = await signUp(api);
+    const body = { kind: 'writing', text: GOOD_ESSAY, prompt: 'Has technology changed the way students learn? Give your opinion.', level: 'B2' };
+    const a = await evaluate(u.accessToken, body);
+    const b = await evaluate(u.accessToken, body);
+    expect(b).toEqual(a);
+    expect(a.evaluator).toBe('embedded');
+    expect(a.criteria.map((c) => c.name)).toEqual(['Task achievement', 'Coherence and cohesion', 'Lexical resource', 'Grammatical range and accuracy']);
+    for (const c of a.criteria) {
+      expect(c.assessed).toBe(true);
+      expect(c.measures.length).toBeGreaterThan(0);
+      expect(c.feedback.length).toBeGreaterThan(10);
+      for (const s of c.spans) expect(GOOD_ESSAY.slice(s.start, s.end)).toBe(s.text);
+    }
+    expect(a.overall_score).toBeGreaterThanOrEqual(5.5);
+    expect(a.cefr_caveat).toMatch(/estimate/);
+  });
+
+  it('scores seeded grammar errors lower on grammar, and points at them', async () => {
+    const u = await signUp(api);
+    const good = await evaluate(u.accessToken, { kind: 'writing', text: GOOD_ESSAY, level: 'B2' });
+    const bad = await evaluate(u.accessToken, { kind: 'writing', text: ERRORS_ESSAY, level: 'B2' });
+    expect(score(bad, 'Grammatical range and accuracy')).toBeLessThan(score(good, 'Grammatical range and accuracy'));
+    expect(score(bad, 'Lexical resource')).toBeLessThan(score(good, 'Lexical resource'));
+    expect(bad.overall_score).toBeLessThan(good.overall_score);
+    const flagged = bad.corrections.map((c) => c.text.toLowerCase());
+    expect(flagged).toEqual(expect.arrayContaining(['dificult', 'imposible', 'teached', 'childs']));
+    expect(good.corrections).toEqual([]);
+    const grammarSpans = bad.criteria.find((c) => c.name === 'Grammatical range and accuracy')!.spans;
+    expect(grammarSpans.length).toBeGreaterThan(0);
+    for (const s of grammarSpans) expect(ERRORS_ESSAY.slice(s.start, s.end)).toBe(s.text);
+  });
+
+  it('scores a too-short answer lower on task achievement', async () => {
+    const u = await signUp(api);
+    const good = await evaluate(u.accessToken, { kind: 'writing', text: GOOD_ESSAY, level: 'B2' });
+    const short = await evaluate(u.accessToken, { kind: 'writing', text: SHORT_ESSAY, level: 'B2' });
+    expect(score(short, 'Task achievement')).toBeLessThan(score(good, 'Task achievement'));
+    expect(short.criteria.find((c) => c.name === 'Task achievement')!.feedback).toMatch(/at least 150/);
+  });
+
+  it('judges speaking fluency from pace, pauses and fillers, and never invents pronunciation', async () => {
+    const u = await signUp(api);
+    const fluent = 'Well, I usually get up at seven because I start work early. After breakfast I cycle to the office, which takes about twenty minutes. In the evening I often cook with my flatmate, and then we watch a film or go for a walk. At the weekend, however, I sleep late and visit my parents.';
+    const halting = 'Um, I usually, uh, get up at seven, um, because I, er, start work early. Uh, after breakfast I, um, cycle to the office. Um, in the evening I, uh, cook. Er, at the weekend, um, I sleep late.';
+    const words = (text: string, gap: number) =>
+      text
+        .split(/\s+/)
+        .map((w, i) => ({ word: w.replace(/[^\w']/g, '') || w, start: i * (0.35 + gap), end: i * (0.35 + gap) + 0.3 }));
+    const a = await evaluate(u.accessToken, { kind: 'speaking', text: fluent, duration_seconds: 24 });
+    const b = await evaluate(u.accessToken, { kind: 'speaking', text: halting, words: words(halting, 1.8) });
+    expect(score(b, 'Fluency and coherence')).toBeLessThan(score(a, 'Fluency and coherence'));
+    const fa = b.criteria.find((c) => c.name === 'Fluency and coherence')!;
+    expect(fa.measures.find((m) => m.name === 'fillers')!.value).toBeGreaterThanOrEqual(10);
+    expect(fa.measures.find((m) => m.name === 'pauses of 1.5 s or more')!.value).toBeGreaterThan(5);
+    const pron = a.criteria.find((c) => c.name === 'Pronunciation')!;
+    expect(pron).toMatchObject({ score: null, assessed: false });
+    expect(a.not_assessed).toEqual(expect.arrayContaining(['pronunciation', 'pauses (send word timings)']));
+    const noTiming = await evaluate(u.accessToken, { kind: 'speaking', text: fluent });
+    expect(noTiming.not_assessed.join(' ')).toMatch(/speech rate/);
+  });
+});
+
+describe('the GraphQL door', () => {
+  it('lists, shows, submits, evaluates and draws the dashboard like REST', async () => {
+    const u = await signUp(api);
+    const list = await gql(server.url, XelModulesDocument, { level: 'A1' }, u.accessToken);
+    expect(list.errors).toBeUndefined();
+    expect(list.data!.xelModules.map((m) => m.slug)).toEqual(COURSE.filter((m) => m.level === 'A1').map((m) => m.slug));
+    const c = COURSE[0]!;
+    const mod = await gql(server.url, XelModuleDocument, { id: c.slug }, u.accessToken);
+    const t = c.tasks.find((x) => x.type === 'multiple_choice')!;
+    const task = mod.data!.xelModule.tasks.find((x) => x.key === t.key)!;
+    expect(task.options!.map((o) => o.id)).toEqual(t.options.map((o) => o.id));
+    const sub = await gql(server.url, SubmitXelTaskDocument, { input: { taskId: task.id, response: t.answer } }, u.accessToken);
+    expect(sub.errors).toBeUndefined();
+    expect(sub.data!.submitXelTask).toMatchObject({ score: 100, passed: true, xpAwarded: 10, evaluation: null });
+    expect(sub.data!.submitXelTask.moduleProgress).toMatchObject({ status: 'in_progress', completedTasks: 1 });
+    const bad = await gql(server.url, SubmitXelTaskDocument, { input: { taskId: task.id, response: 'nope' } }, u.accessToken);
+    expect(errorCode(bad)).toBe('validation_error');
+    const missing = await gql(server.url, XelModuleDocument, { id: 'no-such-module' }, u.accessToken);
+    expect(errorCode(missing)).toBe('not_found');
+    const ev = await gql(server.url, EvaluateXelDocument, { input: { kind: 'writing', text: GOOD_ESSAY } }, u.accessToken);
+    expect(ev.errors).toBeUndefined();
+    expect(ev.data!.evaluateXel.criteria).toHaveLength(4);
+    const prefs = await gql(server.url, UpdateXelPreferencesDocument, { input: { dailyGoalXp: 10 } }, u.accessToken);
+    expect(prefs.data!.updateXelPreferences).toMatchObject({ dailyGoalXp: 10, todayXp: 10, dailyGoalMet: true, xpTotal: 10, currentStreak: 1 });
+    const rest = await api.get('/api/xel/dashboard', { token: u.accessToken });
+    const dash = await gql(server.url, XelDashboardDocument, {}, u.accessToken);
+    expect(dash.data!.xelDashboard.xpTotal).toBe(rest.body.xp_total);
+    expect(dash.data!.xelDashboard.activityHistory).toHaveLength(365);
+    expect(dash.data!.xelDashboard.weeklyActivity).toEqual(rest.body.weekly_activity);
+    expect(dash.data!.xelDashboard.skillScores.find((s) => s.skill === 'writing')!.samples).toBe(1);
+  });
+
+  it('draws the dashboard in the same number of statements for a busy learner as for a new one', async () => {
+    const fresh = await signUp(api);
+    const busy = await signUp(api);
+    for (const c of COURSE.slice(0, 6)) {
+      const mod = await moduleBySlug(busy.accessToken, c.slug);
+      for (const t of c.tasks.filter((x) => x.type !== 'writing' && x.type !== 'speaking').slice(0, 4)) {
+        await api.post('/api/xel/submissions', { task_id: mod.tasks.find((x) => x.key === t.key)!.id, response: rightAnswer(t, 0) }, { token: busy.accessToken });
+      }
+    }
+    const run = (token: string) => gql(server.url, XelDashboardDocument, {}, token);
+    const count = (token: string) =>
+      countStatements(server.app.orm, async () => {
+        const r = await run(token);
+        expect(r.errors).toBeUndefined();
+      });
+    const a = await count(fresh.accessToken);
+    const b = await count(busy.accessToken);
+    expect(b).toBe(a);
+    // Authentication (1), profile, progress, activity days, recent submissions, recent evaluations.
+    expect(b).toBeLessThanOrEqual(7);
+  });
+});
+
+describe('the seeder', () => {
+  it('applies a content update without losing progress, and is idempotent', async () => {
+    const u = await signUp(api);
+    const c = COURSE[0]!;
+    const mod = await moduleBySlug(u.accessToken, c.slug);
+    const [t1, t2] = [c.tasks[0]!, c.tasks[1]!];
+    const id1 = mod.tasks.find((x) => x.key === t1.key)!.id;
+    await api.post('/api/xel/submissions', { task_id: id1, response: rightAnswer(t1, 0) }, { token: u.accessToken });
+
+    const em = server.app.orm.em.fork();
+    const log = server.app.server.log as never;
+    expect(await seedCourse(em, log)).toMatchObject({ created: 0, updated: 0, retired: 0, unchanged: COURSE.length });
+
+    // Version 2: the first task reworded, the second removed, a new one added.
+    const updated: ModuleContent = {
+      ...c,
+      version: c.version + 1,
+      title: `${c.title} (revised)`,
+      tasks: [{ ...t1, prompt: `${t1.prompt} (revised)` }, ...c.tasks.slice(2), { ...t2, key: 'new1' }],
+    };
+    const course = COURSE.map((m) => (m.slug === c.slug ? updated : m));
+    expect(await seedCourse(em, log, course)).toMatchObject({ updated: 1, created: 0 });
+    const catalog = await loadCatalog(em);
+    const m = catalog.module(c.slug)!;
+    expect(m.title).toBe(`${c.title} (revised)`);
+    expect(m.tasks.map((t) => t.key)).toEqual(updated.tasks.map((t) => t.key));
+    expect(m.tasks[0]!.id).toBe(id1);
+    expect(m.tasks[0]!.prompt).toContain('(revised)');
+    // Back to the shipped course for the other tests; progress on task 1 survived both updates.
+    await seedCourse(em, log, COURSE.map((x) => (x.slug === c.slug ? { ...c, version: c.version + 2 } : x)));
+    await server.app.services.xel.init(server.app.orm.em, log);
+    const after = await moduleBySlug(u.accessToken, c.slug);
+    expect(after.tasks.find((x) => x.id === id1)).toMatchObject({ completed: true, best_score: 100 });
+    expect(after.tasks.map((x) => x.key)).toEqual(c.tasks.map((x) => x.key));
+  });
+});
+
+describe('the AI evaluator', () => {
+  it('asks the provider for strict JSON at temperature 0, validates it, and falls back to the embedded rubric', async () => {
+    const fake = await startFakeOpenAI();
+    const s = await startServer({ XEL_EVALUATOR: 'ai', OPENAI_BASE_URL: fake.url, OPENAI_MODELS: 'gpt-test', AI_MAX_RETRIES: '0', XEL_GRAMMAR_PRELOAD: 'false' });
+    const client = restClient(s.url);
+    try {
+      const u = await signUp(client);
+      const answer = {
+        criteria: [
+          { name: 'Task achievement', score: 6.5, feedback: 'Addresses the question with a clear opinion.' },
+          { name: 'Coherence and cohesion', score: 7, feedback: 'Well organised.' },
+          { name: 'Lexical resource', score: 6, feedback: 'Adequate range.' },
+          { name: 'Grammatical range and accuracy', score: 6, feedback: 'Some errors.' },
+        ],
+        overall_score: 8,
+        cefr_estimate: 'C2',
+        corrections: [
+          { text: 'dificult', message: 'spelling', suggestion: 'difficult' },
+          { text: 'not in the text at all', message: 'invented', suggestion: 'x' },
+        ],
+      };
+      const json = JSON.stringify(answer);
+      fake.enqueue({ kind: 'answer', tokens: [json.slice(0, 40), json.slice(40)] });
+      const ok = await client.post('/api/xel/evaluate', { kind: 'writing', text: ERRORS_ESSAY, level: 'B2' }, { token: u.accessToken });
+      expect(ok.status).toBe(200);
+      expect(ok.body.evaluator).toBe('ai:openai/gpt-test');
+      // The overall band is recomputed from the criteria; a quote that is not in the text is dropped.
+      expect(ok.body.overall_score).toBe(6.5);
+      expect(ok.body.cefr_estimate).toBe('B2');
+      expect(ok.body.corrections).toHaveLength(1);
+      expect(ERRORS_ESSAY.slice(ok.body.corrections[0].start, ok.body.corrections[0].end)).toBe('dificult');
+      const sent = fake.requests.at(-1)!.body;
+      expect(sent.temperature).toBe(0);
+      expect(sent.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'xel_evaluation', strict: true } });
+
+      fake.enqueue({ kind: 'answer', tokens: ['Band 7, well done!'] });
+      const prose = await client.post('/api/xel/evaluate', { kind: 'writing', text: ERRORS_ESSAY, level: 'B2' }, { token: u.accessToken });
+      expect(prose.status).toBe(200);
+      expect(prose.body.evaluator).toMatch(/^embedded \(fallback: the AI answer did not match the schema/);
+      expect(prose.body.criteria).toHaveLength(4);
+
+      fake.enqueue({ kind: 'answer', tokens: [JSON.stringify({ ...answer, criteria: answer.criteria.map((c) => ({ ...c, score: 12 })) })] });
+      const outOfRange = await client.post('/api/xel/evaluate', { kind: 'writing', text: ERRORS_ESSAY }, { token: u.accessToken });
+      expect(outOfRange.body.evaluator).toMatch(/fallback: the AI answer did not match the schema/);
+
+      fake.enqueue({ kind: 'status', status: 500, body: { error: { message: 'boom' } } });
+      const failed = await client.post('/api/xel/evaluate', { kind: 'speaking', text: 'I usually get up at seven because I start work early.' }, { token: u.accessToken });
+      expect(failed.status).toBe(200);
+      expect(failed.body.evaluator).toMatch(/^embedded \(fallback: the AI provider failed/);
+      expect(failed.body.not_assessed).toContain('pronunciation');
+    } finally {
+      await s.close();
+      await fake.close();
+    }
+  });
+});
