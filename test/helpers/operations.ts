@@ -406,6 +406,20 @@ export class Fixture {
     });
   }
 
+  /** A multiple-choice task of the seeded XEL course, with one of its options. */
+  xelTask(): Promise<{ moduleId: string; taskId: string; optionId: string }> {
+    return this.once('xelTask', async () => {
+      const token = await this.token('owner');
+      const modules = await this.ok<{ id: string }[]>(this.env.api.get('/api/xel/modules', { token }), 'xel modules');
+      for (const m of modules) {
+        const detail = await this.ok<{ tasks: { id: string; type: string; options: { id: string }[] | null }[] }>(this.env.api.get(`/api/xel/modules/${m.id}`, { token }), 'xel module');
+        const task = detail.tasks.find((t) => t.type === 'multiple_choice' && t.options?.length);
+        if (task) return { moduleId: m.id, taskId: task.id, optionId: task.options![0]!.id };
+      }
+      throw new Error('fixture: no multiple-choice XEL task');
+    });
+  }
+
   /** Everything, for the fixture that refused calls and leak checks run against. */
   async materialize(): Promise<void> {
     await this.org();
@@ -522,6 +536,14 @@ export const restOperations: Record<string, RestEntry> = {
   },
   listLiveTranscripts: { auth: 'live:read', access: 'user', call: async () => ({}) },
   getLiveTranscript: { auth: 'live:read', access: 'self', call: async (fx) => ({ params: { transcript_id: await fx.transcript() } }) },
+
+  // Xentree English: the course is everyone's; progress, XP and preferences are each learner's own.
+  listXelModules: { auth: 'xel:read', access: 'user', call: async () => ({ query: { level: 'A1' } }) },
+  getXelModule: { auth: 'xel:read', access: 'user', call: async (fx) => ({ params: { module_id: (await fx.xelTask()).moduleId } }) },
+  submitXelTask: { auth: 'xel:write', access: 'user', call: async (fx) => ({ body: { task_id: (await fx.xelTask()).taskId, response: (await fx.xelTask()).optionId } }) },
+  evaluateXel: { auth: 'xel:write', access: 'user', writes: false, call: async () => ({ body: { kind: 'writing', text: 'I has went to the market yesterday and buyed some apples.' } }) },
+  getXelDashboard: { auth: 'xel:read', access: 'user', call: async () => ({}) },
+  updateXelPreferences: { auth: 'xel:write', access: 'user', call: async () => ({ body: { timezone: 'Europe/Paris', daily_goal_xp: 30 } }) },
 };
 
 /** The same rule as a REST operation. */
@@ -609,6 +631,13 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
     ...like('saveLiveTranscript#session'),
     vars: async (fx) => ({ input: { sessionId: await fx.liveSession(), sessionStartedAt: iso(now() - 60_000), sessionEndedAt: iso(now()), transcripts: [] } }),
   },
+
+  'Query.xelModules': { ...like('listXelModules'), vars: async () => ({ level: 'A1' }) },
+  'Query.xelModule': { ...like('getXelModule'), vars: async (fx) => ({ id: (await fx.xelTask()).moduleId }) },
+  'Query.xelDashboard': { ...like('getXelDashboard'), vars: async () => ({}) },
+  'Mutation.submitXelTask': { ...like('submitXelTask'), vars: async (fx) => ({ input: { taskId: (await fx.xelTask()).taskId, response: (await fx.xelTask()).optionId } }) },
+  'Mutation.evaluateXel': { ...like('evaluateXel'), vars: async () => ({ input: { kind: 'writing', text: 'I has went to the market yesterday and buyed some apples.' } }) },
+  'Mutation.updateXelPreferences': { ...like('updateXelPreferences'), vars: async () => ({ input: { timezone: 'Europe/Paris', dailyGoalXp: 30 } }) },
 
   // Subscriptions: refused at subscribe time; an allowed one is proven by its first event.
   'Subscription.meUpdated': { ...like('getMe'), writes: true, vars: async () => ({}), trigger: async (fx, who) => bumpUser(fx, who) },
