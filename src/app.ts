@@ -147,7 +147,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // The IDE is a browser application served by the gateway: it needs scripts, styles and sockets of its own origin.
     server.addHook('onRequest', async (req, reply) => {
       const path = req.url.split('?')[0]!;
-      if (path === '/graphql' || path.startsWith('/graphql/ide/')) reply.header('content-security-policy', IDE_CSP);
+      if ((path === '/graphql' && req.method === 'GET') || path.startsWith('/graphql/ide/')) reply.header('content-security-policy', IDE_CSP);
     });
   }
   await server.register(formbody);
@@ -158,6 +158,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await server.register(cors, {
       origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins],
       credentials: false,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
       allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'Accept', 'X-Request-Id', 'Apollo-Require-Preflight'],
       exposedHeaders: ['X-Request-Id', 'X-Total-Count', 'Retry-After'],
       maxAge: 600,

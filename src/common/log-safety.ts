@@ -9,6 +9,8 @@ const SECRET_SHAPES: [RegExp, string][] = [
   [/\$argon2(?:id|i|d)\$[^\s'",)]+/g, '[password hash]'],
   // API keys: xntr- and 86 URL-safe base64 characters.
   [/xntr-[A-Za-z0-9_-]{20,}/g, '[api key]'],
+  // AI providers' keys (OpenAI sk-..., Anthropic sk-ant-...), as their error messages quote them.
+  [/\bsk-[A-Za-z0-9_-]{12,}/g, '[provider key]'],
   // JWTs (access tokens), and bearer credentials of any shape.
   [/eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, '[token]'],
   [/(bearer\s+)[^\s'",]+/gi, '$1[token]'],
