@@ -8,6 +8,7 @@
  *   npm run bench -- search              one scenario: http, conversations, search, knowledge, live, live-audio, xel
  */
 import { conversationsBench } from './conversations.js';
+import { crashBench } from './hardening-crash.js';
 import { httpBench } from './http.js';
 import { knowledgeBench } from './knowledge.js';
 import { liveBench } from './live.js';
@@ -16,12 +17,13 @@ import { machine } from './lib.js';
 import { searchBench } from './search.js';
 import { xelBench } from './xel.js';
 
-const scenarios: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench, xel: xelBench };
+const scenarios: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench, xel: xelBench, 'hardening-crash': crashBench };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((a) => a in scenarios);
   console.log(`Xentree gateway benchmarks: ${machine()}`);
-  for (const name of wanted.length ? wanted : Object.keys(scenarios)) await scenarios[name]!();
+  // The hardening suites are long and run only when named.
+  for (const name of wanted.length ? wanted : Object.keys(scenarios).filter((n) => !n.startsWith('hardening-'))) await scenarios[name]!();
 }
 
 main().catch((e: unknown) => {
