@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
@@ -15,6 +16,10 @@ export default defineConfig({
       },
     }),
   ],
+  // graphql ships a CommonJS and an ES build; Node (and so the server in production) loads the
+  // CommonJS one everywhere, as type-graphql and graphql-ws do. Vite would give the sources the
+  // ES one: two copies, whose classes fail each other's instanceof checks. One copy, as in production.
+  resolve: { alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }] },
   test: {
     projects: drivers.map((driver) => ({
       extends: true,

@@ -9,6 +9,7 @@
  */
 import { conversationsBench } from './conversations.js';
 import { crashBench } from './hardening-crash.js';
+import { soakBench } from './hardening-soak.js';
 import { httpBench } from './http.js';
 import { knowledgeBench } from './knowledge.js';
 import { liveBench } from './live.js';
@@ -17,7 +18,7 @@ import { machine } from './lib.js';
 import { searchBench } from './search.js';
 import { xelBench } from './xel.js';
 
-const scenarios: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench, xel: xelBench, 'hardening-crash': crashBench };
+const scenarios: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench, xel: xelBench, 'hardening-crash': crashBench, 'hardening-soak': soakBench };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((a) => a in scenarios);

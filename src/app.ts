@@ -13,7 +13,7 @@ import type { DestinationStream, Logger } from 'pino';
 import { type ContextRoot } from './common/context.js';
 import { createEventBus } from './common/pubsub.js';
 import { safeErrorSerializer, safeUrl } from './common/log-safety.js';
-import { limitSocket } from './common/socket-limits.js';
+import { createSocketLimiter } from './common/socket-limits.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/orm.js';
 import { registerGraphQL } from './graphql/apollo.js';
@@ -44,6 +44,8 @@ export interface RuntimeStats {
   webSockets: number;
   graphqlWs: { connections: number; operations: number };
   liveSockets: number;
+  /** What the WebSocket limits did: floods closed, clients that stopped reading dropped. */
+  socketLimits: { floodsClosed: number; slowConsumersDropped: number; tracked: number };
   /** Database connections: in use and idle in the pool. */
   db: { used: number; free: number };
   /** Node's active handles and requests, by kind (sockets, timers...). */
@@ -174,7 +176,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   // Every socket, whichever route takes it, is limited before the route sees its first message.
-  server.websocketServer.on('connection', (socket) => limitSocket(socket, { maxMessagesPerSecond: limits.wsMaxMessagesPerSecond, maxBufferedBytes: limits.wsMaxBufferedBytes }, log));
+  const socketLimiter = createSocketLimiter({ maxMessagesPerSecond: limits.wsMaxMessagesPerSecond, maxBufferedBytes: limits.wsMaxBufferedBytes, sendTimeoutMs: limits.wsSendTimeoutMs }, log);
+  server.websocketServer.on('connection', (socket) => socketLimiter.attach(socket));
 
   server.get('/healthz', async () => ({ status: 'ok' }));
   server.get('/readyz', async (_req, reply) => {
@@ -214,6 +217,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         webSockets: server.websocketServer.clients.size,
         graphqlWs: graphql.ws.stats(),
         liveSockets: liveSockets.size(),
+        socketLimits: socketLimiter.stats(),
         db: { used: pool?.numUsed() ?? 0, free: pool?.numFree() ?? 0 },
         handles,
       };
@@ -221,6 +225,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     close: () =>
       (closing ??= (async () => {
         root.services.live.stopSweeper();
+        socketLimiter.stop();
         await server.close();
         // A turn whose listener left is still writing its partial reply: let it finish.
         await root.services.conversations.drain();

@@ -56,6 +56,7 @@ export const envSchema = z.object({
   WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
   WS_MAX_BUFFERED_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
   WS_MAX_MESSAGES_PER_SECOND: z.coerce.number().int().positive().default(100),
+  WS_SEND_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
   WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(50),
   LIVE_MAX_PENDING_FRAMES: z.coerce.number().int().positive().default(64),
   SECURITY_HEADERS: bool.default(true),
@@ -153,6 +154,8 @@ export interface Config {
     /** A WebSocket client that lets more than this pile up unread is disconnected. */
     readonly wsMaxBufferedBytes: number;
     readonly wsMaxMessagesPerSecond: number;
+    /** A message that waited this long to reach a client means the client stopped reading. */
+    readonly wsSendTimeoutMs: number;
     /** Concurrent GraphQL subscriptions on one graphql-ws connection. */
     readonly wsMaxSubscriptions: number;
     /** Frames of the live socket waiting behind a running turn. */
@@ -260,6 +263,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       wsMaxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
       wsMaxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
       wsMaxMessagesPerSecond: e.WS_MAX_MESSAGES_PER_SECOND,
+      wsSendTimeoutMs: e.WS_SEND_TIMEOUT_MS,
       wsMaxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
       liveMaxPendingFrames: e.LIVE_MAX_PENDING_FRAMES,
     },

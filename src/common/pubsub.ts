@@ -1,4 +1,5 @@
 import { createPubSub } from '@graphql-yoga/subscription';
+import { overflowSafeEventTarget } from './event-target.js';
 
 /**
  * Every event the gateway publishes, by topic. Payloads carry ids, never entities:
@@ -49,7 +50,7 @@ export interface OrganizationEvent {
 export type Topic = keyof Events;
 
 export function createEventBus() {
-  return createPubSub<Events>();
+  return createPubSub<Events>({ eventTarget: overflowSafeEventTarget() as never });
 }
 
 export type EventBus = ReturnType<typeof createEventBus>;
