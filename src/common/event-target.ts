@@ -6,12 +6,16 @@
  * coming, would crash the server. Here that subscriber misses the event instead (and its
  * socket is soon cut off as a slow consumer); every other listener still gets it.
  */
+import { setMaxListeners } from 'node:events';
+
 type Listener = ((e: Event) => void) | { handleEvent(e: Event): void };
 type AddArgs = Parameters<EventTarget['addEventListener']>;
 type RemoveArgs = Parameters<EventTarget['removeEventListener']>;
 
 export function overflowSafeEventTarget(): EventTarget {
   const target = new EventTarget();
+  // Every subscription of a topic is a listener: thousands are normal, not a leak.
+  setMaxListeners(0, target);
   const wrapped = new WeakMap<object, (e: Event) => void>();
   const add = target.addEventListener.bind(target);
   const remove = target.removeEventListener.bind(target);
