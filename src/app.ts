@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
@@ -11,6 +12,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { type ContextRoot } from './common/context.js';
+import { registerConsole } from './console.js';
 import { createEventBus } from './common/pubsub.js';
 import { safeErrorSerializer, safeUrl } from './common/log-safety.js';
 import { createSocketLimiter } from './common/socket-limits.js';
@@ -82,8 +84,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       ...(options.logStream ? { stream: options.logStream } : {}),
       redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'], censor: '[redacted]' },
       serializers: {
-        // Browsers put the access token in the live socket's URL (?token=), and GraphQL GET
-        // requests carry whole documents and variables: neither reaches the logs.
+        // Browsers put the access token in the live socket's URL (?token=), Google's redirect puts
+        // the authorization code and state in the integration callback's, and GraphQL GET requests
+        // carry whole documents and variables: none of it reaches the logs.
         req: (req: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
           method: req.method,
           url: safeUrl(req.url),
@@ -150,12 +153,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     server.addHook('onRequest', async (req, reply) => {
       const path = req.url.split('?')[0]!;
       if ((path === '/graphql' && req.method === 'GET') || path.startsWith('/graphql/ide/')) reply.header('content-security-policy', IDE_CSP);
+      // The web console sets a policy of its own on its files (src/console.ts); the API's would win over it.
+      else if (path === '/console' || path.startsWith('/console/')) reply.removeHeader('content-security-policy');
     });
   }
+  // Cookies are read and set only where a browser flow needs them (the integrations' binding cookie).
+  await server.register(cookie);
   await server.register(formbody);
   await server.register(multipart, { limits: { fileSize: config.knowledge.maxBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
   // No origins configured: no CORS headers at all, so other origins' pages cannot read responses.
-  // Credentials are headers (Authorization, X-API-Key), never cookies, so credentials mode stays off.
+  // API credentials are headers (Authorization, X-API-Key), so credentials mode stays off: the one
+  // cookie, the integrations' flow binding, serves same-origin browser redirects only.
   if (config.corsOrigins.length) {
     await server.register(cors, {
       origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins],
@@ -201,6 +209,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const schema = await buildGatewaySchema(events);
   const graphql = await registerGraphQL(server, schema, root);
+  if (config.webConsole) await registerConsole(server);
   await server.ready();
 
   let closing: Promise<void> | null = null;

@@ -15,6 +15,12 @@ const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:
 
 const seconds = (def: number) => z.coerce.number().int().positive().default(def);
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+/** An OAuth endpoint: https, or plain http to a loopback address (local fakes and development only). */
+const oauthUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .refine((u) => u.startsWith('https:') || LOOPBACK.has(new URL(u).hostname), 'must use https (plain http only on 127.0.0.1, ::1 or localhost)');
+
 /**
  * Every environment variable the gateway reads. `.env.example` documents the same list;
  * a test keeps the two in step.
@@ -42,6 +48,7 @@ export const envSchema = z.object({
   GRAPHQL_IDE: bool.optional(),
   GRAPHQL_INTROSPECTION: bool.optional(),
   API_DOCS: bool.default(true),
+  WEB_CONSOLE: bool.default(true),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
   CORS_ORIGINS: z
     .string()
@@ -103,6 +110,27 @@ export const envSchema = z.object({
   XEL_GRAMMAR_PRELOAD: bool.default(true),
   XEL_GRAMMAR_TIMEOUT_MS: z.coerce.number().int().positive().default(90_000),
   XEL_DEFAULT_DAILY_GOAL_XP: z.coerce.number().int().min(1).max(1000).default(30),
+  GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+  GOOGLE_REDIRECT_URI: oauthUrl.optional(),
+  GOOGLE_ISSUER: z.string().min(1).default('https://accounts.google.com'),
+  GOOGLE_AUTHORIZATION_URL: oauthUrl.default('https://accounts.google.com/o/oauth2/v2/auth'),
+  GOOGLE_TOKEN_URL: oauthUrl.default('https://oauth2.googleapis.com/token'),
+  GOOGLE_REVOCATION_URL: oauthUrl.default('https://oauth2.googleapis.com/revoke'),
+  GOOGLE_USERINFO_URL: oauthUrl.default('https://openidconnect.googleapis.com/v1/userinfo'),
+  GOOGLE_CALENDAR_API_URL: oauthUrl.default('https://www.googleapis.com/calendar/v3'),
+  GOOGLE_CALENDAR_SCOPE: z
+    .string()
+    .regex(/^https:\/\/www\.googleapis\.com\/auth\/calendar[a-z.]*$/, 'must be a Google Calendar scope URL')
+    .default('https://www.googleapis.com/auth/calendar.events.owned'),
+  GOOGLE_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  INTEGRATIONS_RETURN_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  INTEGRATIONS_ENCRYPTION_KEYS: z
+    .string()
+    .regex(/^\s*[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_=-]+\s*(,\s*[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_=-]+\s*)*$/, 'must be kid:base64key pairs, e.g. k2025:BASE64,k2024:BASE64')
+    .optional(),
+  INTEGRATIONS_STATE_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),
+  INTEGRATIONS_REFRESH_MARGIN_SECONDS: z.coerce.number().int().min(0).max(1800).default(300),
 });
 
 /** One AI provider's operator settings. */
@@ -139,6 +167,8 @@ export interface Config {
   };
   readonly graphql: { readonly ide: boolean; readonly introspection: boolean };
   readonly apiDocs: boolean;
+  /** Serve the web console at /console/. */
+  readonly webConsole: boolean;
   readonly bodyLimitBytes: number;
   readonly corsOrigins: readonly string[];
   readonly trustProxy: boolean;
@@ -191,6 +221,7 @@ export interface Config {
     readonly grammarTimeoutMs: number;
     readonly defaultDailyGoalXp: number;
   };
+  readonly integrations: IntegrationsConfig;
   readonly ai: {
     readonly defaultProvider: 'auto' | 'local' | 'openai' | 'anthropic';
     readonly openai: ProviderConfig;
@@ -202,6 +233,35 @@ export interface Config {
     readonly maxRetryAfterMs: number;
     readonly historyMessages: number;
   };
+}
+
+/** Google's OAuth client and endpoints. Every endpoint is configurable, so tests run against a local fake. */
+export interface GoogleConfig {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Exactly as registered at Google; the callback route is its path. */
+  readonly redirectUri: string;
+  readonly issuer: string;
+  readonly authorizationUrl: string;
+  readonly tokenUrl: string;
+  readonly revocationUrl: string;
+  readonly userinfoUrl: string;
+  readonly calendarApiUrl: string;
+  readonly calendarScope: string;
+  readonly timeoutMs: number;
+}
+
+export interface IntegrationsConfig {
+  /** null: not configured; `googleMissing` names what to set. */
+  readonly google: GoogleConfig | null;
+  readonly googleMissing: readonly string[];
+  /** Where the browser lands after the OAuth callback; null: the callback answers JSON. */
+  readonly returnUrl: string | null;
+  /** Token encryption keys, base64 of 32 bytes each; the first encrypts new writes. Empty when Google is not configured. */
+  readonly encryptionKeys: readonly { readonly id: string; readonly key: string }[];
+  readonly stateTtlSeconds: number;
+  /** Access tokens are refreshed when they expire within this many seconds. */
+  readonly refreshMarginSeconds: number;
 }
 
 /** Raised when the environment is invalid; the message names every bad variable. */
@@ -230,6 +290,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     jwtSecret = persistentSecret(join(dataDir, 'signing-key'));
   }
 
+  const integrations = integrationsConfig(e, production, dataDir);
+
   return deepFreeze({
     env: e.NODE_ENV,
     host: e.HOST,
@@ -251,6 +313,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       introspection: e.GRAPHQL_INTROSPECTION ?? !production,
     },
     apiDocs: e.API_DOCS,
+    webConsole: e.WEB_CONSOLE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     trustProxy: e.TRUST_PROXY,
@@ -294,6 +357,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       grammarTimeoutMs: e.XEL_GRAMMAR_TIMEOUT_MS,
       defaultDailyGoalXp: e.XEL_DEFAULT_DAILY_GOAL_XP,
     },
+    integrations,
     ai: {
       defaultProvider: e.AI_DEFAULT_PROVIDER,
       openai: providerConfig(e.OPENAI_BASE_URL ?? (e.OPENAI_API_KEY ? 'https://api.openai.com/v1' : null), e.OPENAI_API_KEY, e.OPENAI_MODELS, e.OPENAI_DEFAULT_MODEL),
@@ -309,6 +373,62 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       historyMessages: e.AI_HISTORY_MESSAGES,
     },
   });
+}
+
+const GOOGLE_REQUIRED = ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'GOOGLE_REDIRECT_URI'] as const;
+
+/**
+ * Google is configured when its client id, secret and redirect URI are all set; a partial
+ * setting is an error. Token encryption keys come from INTEGRATIONS_ENCRYPTION_KEYS; in
+ * development, when unset, one key is generated once into DATA_DIR/integrations-key.
+ */
+function integrationsConfig(e: z.infer<typeof envSchema>, production: boolean, dataDir: string): IntegrationsConfig {
+  const missing = GOOGLE_REQUIRED.filter((k) => !e[k]);
+  if (missing.length && missing.length < GOOGLE_REQUIRED.length) {
+    throw new ConfigError(`Invalid environment:\n${missing.map((k) => `  ${k}: required when ${GOOGLE_REQUIRED.filter((r) => !missing.includes(r)).join(' and ')} is set`).join('\n')}`);
+  }
+  const google: GoogleConfig | null = missing.length
+    ? null
+    : {
+        clientId: e.GOOGLE_CLIENT_ID!,
+        clientSecret: e.GOOGLE_CLIENT_SECRET!,
+        redirectUri: e.GOOGLE_REDIRECT_URI!,
+        issuer: e.GOOGLE_ISSUER,
+        authorizationUrl: e.GOOGLE_AUTHORIZATION_URL,
+        tokenUrl: e.GOOGLE_TOKEN_URL,
+        revocationUrl: e.GOOGLE_REVOCATION_URL,
+        userinfoUrl: e.GOOGLE_USERINFO_URL,
+        calendarApiUrl: e.GOOGLE_CALENDAR_API_URL.replace(/\/+$/, ''),
+        calendarScope: e.GOOGLE_CALENDAR_SCOPE,
+        timeoutMs: e.GOOGLE_TIMEOUT_MS,
+      };
+  let encryptionKeys: { id: string; key: string }[] = [];
+  if (e.INTEGRATIONS_ENCRYPTION_KEYS) {
+    encryptionKeys = parseEncryptionKeys(e.INTEGRATIONS_ENCRYPTION_KEYS);
+  } else if (google) {
+    if (production) throw new ConfigError('Invalid environment:\n  INTEGRATIONS_ENCRYPTION_KEYS: required when NODE_ENV=production and Google is configured');
+    encryptionKeys = parseEncryptionKeys(persistentSecret(join(dataDir, 'integrations-key'), () => `local:${randomBytes(32).toString('base64')}`), 'DATA_DIR/integrations-key');
+  }
+  return {
+    google,
+    googleMissing: missing,
+    returnUrl: e.INTEGRATIONS_RETURN_URL ?? null,
+    encryptionKeys,
+    stateTtlSeconds: e.INTEGRATIONS_STATE_TTL_SECONDS,
+    refreshMarginSeconds: e.INTEGRATIONS_REFRESH_MARGIN_SECONDS,
+  };
+}
+
+/** `kid:base64,kid:base64`: each key exactly 32 bytes (AES-256), ids unique. */
+function parseEncryptionKeys(value: string, name = 'INTEGRATIONS_ENCRYPTION_KEYS'): { id: string; key: string }[] {
+  const keys = value.split(',').map((pair) => {
+    const [id, b64] = pair.trim().split(':') as [string, string];
+    const bytes = Buffer.from(b64.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    if (bytes.length !== 32) throw new ConfigError(`Invalid environment:\n  ${name}: key ${id} must be 32 bytes, base64-encoded (openssl rand -base64 32)`);
+    return { id, key: bytes.toString('base64') };
+  });
+  if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new ConfigError(`Invalid environment:\n  ${name}: key ids must be unique`);
+  return keys;
 }
 
 /** A provider is configured when it has somewhere to call: a base URL (OpenAI-compatible) or a key (Anthropic). */
@@ -334,13 +454,13 @@ function parseDatabaseUrl(url: string | undefined, dataDir: string): { driver: D
 }
 
 /** Reads the secret kept at `file`, creating it (0600) on first use. */
-function persistentSecret(file: string): string {
+function persistentSecret(file: string, generate: () => string = () => randomBytes(48).toString('base64url')): string {
   if (existsSync(file)) {
     const value = readFileSync(file, 'utf8').trim();
     if (value.length >= 32) return value;
   }
   mkdirSync(dirname(file), { recursive: true });
-  const value = randomBytes(48).toString('base64url');
+  const value = generate();
   writeFileSync(file, value + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);
   return value;

@@ -11,8 +11,9 @@ import { authHeaders } from './helpers/graphql.js';
 import { documentFor, graphqlCjs, rootFields, subscribeOnce, type Auth, type FieldKey } from './helpers/graphql-ops.js';
 import { Deep, deepValue, hostileKey, hostileNumber, hostileString, hostileValue, jsonText, rawBody, withProtoKey } from './helpers/hostile.js';
 import { restClient } from './helpers/http.js';
-import { Fixture, graphqlOperations, matrixEnv, restOperations, type Env, type RestCall } from './helpers/operations.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.js';
+import { Fixture, graphqlOperations, matrixEnv, restOperations, startMatrixServer, type Env, type RestCall } from './helpers/operations.js';
+import type { TestServer } from './helpers/server.js';
 
 /**
  * Property-based fuzzing (fast-check) of every REST body, query string and path parameter,
@@ -38,13 +39,15 @@ const GRAPHQL_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILE
 const KNOWN_CODES = new Set([...Object.keys(ERROR_CODES).filter((c) => c !== 'internal_error'), ...GRAPHQL_CODES]);
 
 let server: TestServer;
+let google: FakeGoogle;
 let env: Env;
 let state: DbState;
 const cases = { rest: 0, graphql: 0, documents: 0, subscriptions: 0 };
 
 beforeAll(async () => {
-  server = await startServer({ LIVE_PLANS: 'free:1000000', LIVE_MIN_START_SECONDS: '1' });
-  env = await matrixEnv(server, restClient(server.url));
+  google = await startFakeGoogle();
+  server = await startMatrixServer(google);
+  env = await matrixEnv(server, restClient(server.url), google);
   state = await dbState(server);
 }, 120_000);
 
@@ -55,6 +58,7 @@ afterAll(async () => {
       `${cases.rest} REST, ${cases.graphql} GraphQL arguments, ${cases.documents} GraphQL documents, ${cases.subscriptions} subscriptions; no 5xx, every rejection enveloped, nothing stored by a rejection`,
   );
   await server?.close();
+  await google?.close();
 });
 
 async function settle(): Promise<void> {
@@ -168,7 +172,7 @@ function describeCase(c: RestCase): string {
 }
 
 async function sendRestCase(route: RestRoute, base: RestCall, auth: Auth, c: RestCase): Promise<Sent> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...(base.headers ?? {}) };
   if (auth.token) headers.authorization = `Bearer ${auth.token}`;
   if (auth.apiKey) headers['x-api-key'] = auth.apiKey;
   const paramsOf = { ...(base.params ?? {}) };

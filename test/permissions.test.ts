@@ -15,6 +15,7 @@ import {
   matrixEnv,
   restOperations,
   socketOperations,
+  startMatrixServer,
   WHO,
   writes,
   type Env,
@@ -22,7 +23,8 @@ import {
   type Rule,
   type Who,
 } from './helpers/operations.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.js';
+import type { TestServer } from './helpers/server.js';
 
 /**
  * The permission matrix: every operation of both doors (every route of the REST table,
@@ -41,6 +43,7 @@ import { startServer, type TestServer } from './helpers/server.js';
  */
 
 let server: TestServer;
+let google: FakeGoogle;
 let api: RestClient;
 let env: Env;
 /** The fixture refused calls and reads run against; calls that change things get their own. */
@@ -49,9 +52,10 @@ let state: DbState;
 const tally = { rest: { cells: 0, held: 0 }, graphql: { cells: 0, held: 0 }, socket: { cells: 0, held: 0 } };
 
 beforeAll(async () => {
-  server = await startServer({ LIVE_PLANS: 'free:1000000', LIVE_MIN_START_SECONDS: '1' });
+  google = await startFakeGoogle();
+  server = await startMatrixServer(google);
   api = restClient(server.url);
-  env = await matrixEnv(server, api);
+  env = await matrixEnv(server, api, google);
   shared = new Fixture(env);
   await shared.materialize();
   state = await dbState(server);
@@ -68,6 +72,7 @@ afterAll(async () => {
     ].join('\n'),
   );
   await server?.close();
+  await google?.close();
 });
 
 /** Quiet: nothing left running in the background from an earlier cell (documents, partial replies). */
@@ -166,7 +171,7 @@ async function prepareRest(route: RestRoute, fx: Fixture, who: Who, entry: (type
   const auth = await fx.credentials(who, entry.auth);
   const path = route.path.replace(/\{(\w+)\}/g, (_, p: string) => encodeURIComponent(c.params?.[p] ?? `missing-${p}`)) + (c.query ? `?${new URLSearchParams(c.query)}` : '');
   return async () => {
-    const res = await api.request(route.method, path, c.body, { ...auth, form: c.form });
+    const res = await api.request(route.method, path, c.body, { ...auth, form: c.form, headers: c.headers });
     const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
     const outcome: Outcome = res.status < 300 ? 'ok' : res.body?.detail?.error;
     return { outcome, text, status: res.status };

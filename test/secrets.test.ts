@@ -6,8 +6,10 @@ import { documentFor, graphqlCjs, postGraphQL, rootFields } from './helpers/grap
 
 const { getNamedType, isObjectType } = graphqlCjs;
 import { startFakeOpenAI, type FakeAi } from './helpers/fake-ai.js';
+import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.js';
+import { CookieJar, startGoogleGateway, startInBrowser } from './helpers/integrations.js';
 import { restClient, type RestClient } from './helpers/http.js';
-import { startServer, TEST_JWT_SECRET, type TestServer } from './helpers/server.js';
+import { TEST_JWT_SECRET, type TestServer } from './helpers/server.js';
 
 /**
  * Secrets never leave by the wrong door. The flows that handle them run (sign-up, login
@@ -23,8 +25,9 @@ import { startServer, TEST_JWT_SECRET, type TestServer } from './helpers/server.
  *   its owner;
  * - the schema has no field that could carry a password or a hash.
  *
- * OAuth tokens (Google Calendar integrations) join the list when that domain lands: see
- * `moreSecrets` below.
+ * The Google Calendar integration's secrets are in the list too: every access token,
+ * refresh token, authorization code and PKCE verifier the fake Google issued or saw, and the
+ * OAuth client secret.
  */
 
 const OPENAI_KEY = `sk-live-${randomBytes(16).toString('hex')}`;
@@ -35,18 +38,21 @@ const WRONG_PASSWORD = `Wrong-guess-${randomBytes(6).toString('hex')}`;
 let server: TestServer;
 let api: RestClient;
 let fake: FakeAi;
+let google: FakeGoogle;
 const logLines: string[] = [];
 /** Every response body, with what it was. */
 const responses: { label: string; text: string }[] = [];
 /** Secrets a response may carry, by the label of the one response that issued them. */
 const issued = new Map<string, string>();
-/** Secrets of other domains (OAuth tokens...), added when those domains land. */
+/** Secrets of other domains: the OAuth tokens and codes, read from the fake Google at the end. */
 const moreSecrets: string[] = [];
 
 beforeAll(async () => {
   fake = await startFakeOpenAI();
-  server = await startServer(
-    { LOG_LEVEL: 'trace', OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: OPENAI_KEY, OPENAI_MODELS: 'fake-model', AI_MAX_RETRIES: '0' },
+  google = await startFakeGoogle();
+  server = await startGoogleGateway(
+    google,
+    { INTEGRATIONS_RETURN_URL: '', LOG_LEVEL: 'trace', OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: OPENAI_KEY, OPENAI_MODELS: 'fake-model', AI_MAX_RETRIES: '0' },
     { logStream: { write: (line: string) => void logLines.push(line) } },
   );
   api = restClient(server.url);
@@ -54,6 +60,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await fake?.close();
+  await google?.close();
 });
 
 type Res = { status: number; body: any };
@@ -138,6 +145,19 @@ describe('secrets', () => {
     await keep('chat, provider fails mid-stream', api.post('/api/core/chat', { message: 'and again', provider: 'openai' }, { token: t }));
     await keep('providers', api.get('/api/core/providers'));
     expect(fake.requests.some((r) => r.headers.authorization === `Bearer ${OPENAI_KEY}`), 'the provider got its key').toBe(true);
+
+    // Google Calendar: the OAuth flow (code and state in the callback URL), events, a study session, disconnection.
+    const jar = new CookieJar();
+    const { callback } = await startInBrowser(api, { token: t }, jar);
+    expect((await keep('OAuth callback', api.get(callback.pathname + callback.search, { headers: { cookie: jar.header(callback) ?? '' } }))).status).toBe(200);
+    await keep('OAuth callback replayed', api.get(callback.pathname + callback.search, { headers: { cookie: jar.header(callback) ?? '' } }));
+    await keep('integrations', api.get('/api/integrations', { token: t }));
+    await gql('graphql integrations', 'Query.integrations', {}, { token: t });
+    await keep('calendar events', api.get('/api/integrations/google-calendar/events', { token: t }));
+    await keep('study session', api.post('/api/integrations/google-calendar/study-sessions', { title: 'Study', start: '2030-01-01T10:00:00Z', duration_minutes: 30 }, { token: t }));
+    await keep('disconnect calendar', api.delete('/api/integrations/google-calendar', { token: t }));
+    moreSecrets.push(...google.secrets(), google.clientSecret);
+    expect(moreSecrets.length).toBeGreaterThan(2);
 
     // A database error whose statement carries a password hash: the log keeps the statement, not its values.
     const conn = server.app.orm.em.fork().getConnection();

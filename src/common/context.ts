@@ -8,6 +8,28 @@ import type { Credentials, Principal } from './principal.js';
 
 export type Transport = 'graphql' | 'graphql-ws' | 'rest' | 'internal';
 
+/** Attributes of a cookie the gateway sets (always host-only: no Domain). */
+export interface CookieOptions {
+  path: string;
+  maxAge: number;
+  httpOnly: boolean;
+  sameSite: 'lax' | 'strict';
+  secure: boolean;
+}
+
+/**
+ * The HTTP exchange behind a call, when there is one (REST and GraphQL over HTTP; not
+ * graphql-ws nor internal calls): the cookies the request carried, and cookies for the answer.
+ */
+export interface HttpExchange {
+  readonly cookies: Readonly<Record<string, string | undefined>>;
+  /** The request came over https (X-Forwarded-Proto counts with TRUST_PROXY). */
+  readonly secure: boolean;
+  setCookie(name: string, value: string, options: CookieOptions): void;
+  /** Expires the cookie in the browser (same name and path). */
+  clearCookie(name: string, options: Pick<CookieOptions, 'path' | 'httpOnly' | 'sameSite' | 'secure'>): void;
+}
+
 /** What every service method receives first, whichever door the call came through. */
 export interface RequestContext {
   readonly requestId: string;
@@ -23,6 +45,8 @@ export interface RequestContext {
   readonly config: Config;
   /** Client address and agent, for login sessions and audit. */
   readonly client: { ip: string | null; userAgent: string | null };
+  /** The HTTP request and answer, for the few flows that need cookies (browser redirects). */
+  readonly http: HttpExchange | null;
 }
 
 /** What outlives a request: the ORM root, the services, the config. */
@@ -40,6 +64,7 @@ export interface ContextInput {
   authError?: AppError | null;
   log?: Logger;
   client?: { ip: string | null; userAgent: string | null };
+  http?: HttpExchange | null;
 }
 
 /** Builds a request context with a fresh EntityManager fork and fresh loaders. */
@@ -56,6 +81,7 @@ export function createContext(root: ContextRoot, input: ContextInput): RequestCo
     services: root.services,
     config: root.config,
     client: input.client ?? { ip: null, userAgent: null },
+    http: input.http ?? null,
   };
 }
 

@@ -61,7 +61,7 @@ export function safeErrorSerializer(err: Error): SerializedError {
 
 /**
  * A request URL as the logs may show it: credentials in the query string (the live
- * socket's ?token=) are withheld, and GraphQL's GET query string (a document and its
+ * socket's ?token=, an OAuth callback's code and state) are withheld, and GraphQL's GET query string (a document and its
  * variables, which can hold anything a mutation takes) is withheld whole.
  */
 export function safeUrl(url: string): string {
@@ -69,5 +69,5 @@ export function safeUrl(url: string): string {
   if (q < 0) return url;
   const path = url.slice(0, q);
   if (path === '/graphql' || path.startsWith('/graphql/')) return `${path}?[redacted]`;
-  return path + url.slice(q).replace(/([?&](?:token|access_token|refresh_token|api_key|key|password)=)[^&]*/gi, '$1[redacted]');
+  return path + url.slice(q).replace(/([?&](?:token|access_token|refresh_token|api_key|key|password|code|state)=)[^&]*/gi, '$1[redacted]');
 }

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createAuthenticatedContext, type ContextRoot, type RequestContext } from '../common/context.js';
+import { httpExchange } from '../rest/http-exchange.js';
 import { credentialsOf } from '../rest/router.js';
 import { formatGraphQLError } from './errors.js';
 import { makeGraphQLWsHandler, type GraphQLWsHandler } from './ws.js';
@@ -28,7 +29,7 @@ export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchem
   await apollo.start();
 
   const httpHandler = fastifyApolloHandler(apollo, {
-    context: (req: FastifyRequest) =>
+    context: (req: FastifyRequest, reply: FastifyReply) =>
       createAuthenticatedContext(
         root,
         {
@@ -36,6 +37,7 @@ export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchem
           transport: 'graphql',
           log: req.log as unknown as Logger,
           client: { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null },
+          http: httpExchange(req, reply),
         },
         credentialsOf(req),
       ),

@@ -1,6 +1,7 @@
 import { apiKeysModule } from './api-keys/index.js';
 import { authModule } from './auth/index.js';
 import { conversationsModule } from './conversations/index.js';
+import { integrationsModule } from './integrations/index.js';
 import { knowledgeModule } from './knowledge/index.js';
 import { liveModule } from './live/index.js';
 import type { ModuleManifest } from './manifest.js';
@@ -9,7 +10,7 @@ import { usersModule } from './users/index.js';
 import { xelModule } from './xel/index.js';
 
 /** The one registration point: adding a domain is a folder and a line here. */
-export const modules: readonly ModuleManifest[] = [usersModule, authModule, organizationsModule, apiKeysModule, conversationsModule, knowledgeModule, liveModule, xelModule];
+export const modules: readonly ModuleManifest[] = [usersModule, authModule, organizationsModule, apiKeysModule, conversationsModule, knowledgeModule, liveModule, xelModule, integrationsModule];
 
 export const allEntities = modules.flatMap((m) => m.entities);
 export const allResolvers = modules.flatMap((m) => m.resolvers);

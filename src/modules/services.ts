@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { ProviderRegistry } from './ai/providers/registry.js';
 import { ConversationsService } from './conversations/conversations.service.js';
 import { NotesService } from './conversations/notes.service.js';
+import { IntegrationsService } from './integrations/integrations.service.js';
 import { KnowledgeService } from './knowledge/knowledge.service.js';
 import { LiveEngine } from './live/live.engine.js';
 import { LiveService } from './live/live.service.js';
@@ -27,7 +28,8 @@ export function createServices(config: Config, events: EventBus) {
   const live = new LiveService(config, search, events);
   const liveEngine = new LiveEngine(config, ai, search, live, events);
   const xel = new XelService(config, ai);
-  return { events, auth, users, organizations, apiKeys, ai, search, conversations, notes, knowledge, live, liveEngine, xel };
+  const integrations = new IntegrationsService(config);
+  return { events, auth, users, organizations, apiKeys, ai, search, conversations, notes, knowledge, live, liveEngine, xel, integrations };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -85,6 +85,9 @@ export function buildOpenApi(routes: readonly RestRoute[], info: { version: stri
                 : {}),
             },
     };
+    if (r.redirect) {
+      responses[302] = { description: r.redirect.description, headers: { Location: { description: 'Where to go', schema: { type: 'string' } } } };
+    }
     for (const s of [...errorStatuses].sort()) {
       responses[s] = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } } };
     }

@@ -78,6 +78,14 @@ export interface RestRoute<R = unknown> {
     serialize: (event: { type: string }) => unknown;
     description: string;
   };
+  /**
+   * Browser flows: when `location` gives a URL, the answer is a 302 there (no body, not
+   * cached, no referrer passed on) instead of the JSON response.
+   */
+  redirect?: {
+    description: string;
+    location: (result: R, input: RouteInput, ctx: RequestContext) => string | null;
+  };
   /** Error codes worth listing in the document besides the ones every route can answer. */
   errors?: readonly string[];
 }

@@ -6,6 +6,7 @@ import type { Page } from '../common/pagination.js';
 import type { Credentials } from '../common/principal.js';
 import { AppError, INTERNAL_MESSAGE } from '../common/errors.js';
 import { toEnvelope } from './envelope.js';
+import { httpExchange } from './http-exchange.js';
 import { JSON_ONLY, type EventStream, type RestRoute } from './route-table.js';
 
 declare module 'fastify' {
@@ -105,6 +106,7 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
           transport: 'rest' as const,
           log: req.log as never,
           client: { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null },
+          http: httpExchange(req, reply),
         };
         const ctx =
           route.auth === 'public'
@@ -127,6 +129,10 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
           return streamEvents(reply, route.sse, await route.sse.start(ctx, input), req.id);
         }
         const result = await route.handler(ctx, input);
+        const location = route.redirect?.location(result, input, ctx);
+        if (location) {
+          return reply.code(302).header('location', location).header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send();
+        }
         const res = route.response;
         if (res.status === 204) return reply.code(204).send();
         if (res.list) {

@@ -7,7 +7,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
  */
 
 export type Step =
-  | { kind: 'answer'; tokens: string[]; delayMs?: number; split?: boolean; usage?: { prompt: number; completion: number } }
+  | {
+      kind: 'answer';
+      tokens: string[];
+      delayMs?: number;
+      split?: boolean;
+      usage?: { prompt: number; completion: number };
+      /** Stop after this many tokens until `until` settles (a stream held open mid-reply). */
+      hold?: { afterTokens: number; until: Promise<unknown> };
+    }
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: 'drop'; afterTokens: string[] }
   | { kind: 'cutoff'; tokens: string[] }
@@ -84,7 +92,8 @@ async function start(flavour: 'openai' | 'anthropic'): Promise<FakeAi> {
         return; // never answers; the gateway's timeout must fire
       case 'answer': {
         head(res);
-        for (const t of step.tokens) {
+        for (const [i, t] of step.tokens.entries()) {
+          if (step.hold && i === step.hold.afterTokens) await step.hold.until;
           await frame(res, delta(t), step.split ?? false);
           if (step.delayMs) await sleep(step.delayMs);
         }

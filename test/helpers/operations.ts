@@ -8,8 +8,10 @@ import { hashToken, newRefreshToken } from '../../src/modules/auth/tokens.js';
 import { LiveSession } from '../../src/modules/live/live-session.entity.js';
 import { User } from '../../src/modules/users/user.entity.js';
 import type { RouteAuth } from '../../src/rest/route-table.js';
+import type { FakeGoogle } from './fake-google.js';
 import type { FieldKey } from './graphql-ops.js';
 import type { RestClient } from './http.js';
+import { CookieJar, startGoogleGateway, startInBrowser } from './integrations.js';
 import { makeCast, type Cast } from './orgs.js';
 import { TEST_JWT_SECRET, type TestServer } from './server.js';
 
@@ -74,6 +76,7 @@ export interface RestCall {
   body?: unknown;
   query?: Record<string, string>;
   form?: boolean;
+  headers?: Record<string, string>;
 }
 
 export interface RestEntry extends Rule {
@@ -162,19 +165,28 @@ export interface Marks {
 /** What a test file shares: the server, a cast of users, the markers, the stranger's own organization. */
 export interface Env {
   server: TestServer;
+  /** The fake Google the gateway's integrations talk to. */
+  google: FakeGoogle;
   api: RestClient;
   cast: Cast;
   marks: Marks;
   strangerOrgId: string;
 }
 
-export async function matrixEnv(server: TestServer, api: RestClient): Promise<Env> {
+/**
+ * A gateway for the matrix and the fuzzer: integrations configured against the fake Google
+ * (the OAuth callback answering JSON, so its outcomes read like every other route's).
+ */
+export const startMatrixServer = (google: FakeGoogle, env: Record<string, string> = {}): Promise<TestServer> =>
+  startGoogleGateway(google, { INTEGRATIONS_RETURN_URL: '', LIVE_PLANS: 'free:1000000', LIVE_MIN_START_SECONDS: '1', ...env });
+
+export async function matrixEnv(server: TestServer, api: RestClient, google: FakeGoogle): Promise<Env> {
   const cast = await makeCast(api);
   const word = () => randomBytes(5).toString('hex').replace(/^\d+/, '');
   const marks = { private: `privmark${word()}`, org: `orgmark${word()}`, seek: `seekword${word()}` };
   const res = await api.post('/api/organizations', { name: `Stranger's own ${word()}` }, { token: cast.stranger.accessToken });
   if (res.status !== 201) throw new Error(`stranger's org: ${res.status} ${JSON.stringify(res.body)}`);
-  return { server, api, cast, marks, strangerOrgId: res.body.id as string };
+  return { server, api, google, cast, marks, strangerOrgId: res.body.id as string };
 }
 
 const NON_API_SCOPES = SCOPES.filter((s) => !s.startsWith('api:'));
@@ -406,6 +418,24 @@ export class Fixture {
     });
   }
 
+  /** The cast member whose rights `who` has (the owner's, for callers who have none). */
+  actingRole(who: Who): CastRole {
+    return ACTS_AS[who] ?? 'owner';
+  }
+
+  /** A Google Calendar flow started by `role` in a browser, consented at the fake Google: the redirect back, not yet followed. */
+  async calendarFlow(role: CastRole): Promise<{ callback: URL; cookie: string }> {
+    const jar = new CookieJar();
+    const { callback } = await startInBrowser(this.env.api, { token: await this.token(role) }, jar);
+    return { callback, cookie: jar.header(callback) ?? '' };
+  }
+
+  /** `role`'s Google Calendar, connected now (a connection is the user's, not the fixture's: another cell may have removed it). */
+  async connectCalendar(role: CastRole): Promise<void> {
+    const { callback, cookie } = await this.calendarFlow(role);
+    await this.ok(this.env.api.get(callback.pathname + callback.search, { headers: { cookie } }), 'calendar callback');
+  }
+
   /** A multiple-choice task of the seeded XEL course, with one of its options. */
   xelTask(): Promise<{ moduleId: string; taskId: string; optionId: string }> {
     return this.once('xelTask', async () => {
@@ -544,6 +574,46 @@ export const restOperations: Record<string, RestEntry> = {
   evaluateXel: { auth: 'xel:write', access: 'user', writes: false, call: async () => ({ body: { kind: 'writing', text: 'I has went to the market yesterday and buyed some apples.' } }) },
   getXelDashboard: { auth: 'xel:read', access: 'user', call: async () => ({}) },
   updateXelPreferences: { auth: 'xel:write', access: 'user', call: async () => ({ body: { timezone: 'Europe/Paris', daily_goal_xp: 30 } }) },
+
+  // Integrations are the caller's own (a key's: its creator's); each call works on the acting user's calendar.
+  listIntegrations: { auth: 'integrations:read', access: 'user', call: async () => ({}) },
+  connectGoogleCalendar: { auth: 'integrations:write', access: 'user', writes: true, call: async () => ({}) },
+  // Google's redirect brings the browser back without credentials: the binding cookie shows it is
+  // the browser that started. Credentials sent along are checked like any others.
+  googleCalendarCallback: {
+    auth: 'optional',
+    access: 'user',
+    expect: { anonymous: 'ok' },
+    writes: true,
+    call: async (fx, who) => {
+      const { callback, cookie } = await fx.calendarFlow(fx.actingRole(who));
+      return { query: Object.fromEntries(callback.searchParams), headers: { cookie } };
+    },
+  },
+  disconnectGoogleCalendar: {
+    auth: 'integrations:write',
+    access: 'user',
+    call: async (fx, who) => {
+      await fx.connectCalendar(fx.actingRole(who));
+      return {};
+    },
+  },
+  listCalendarEvents: {
+    auth: 'integrations:read',
+    access: 'user',
+    call: async (fx, who) => {
+      await fx.connectCalendar(fx.actingRole(who));
+      return {};
+    },
+  },
+  scheduleStudySession: {
+    auth: 'integrations:write',
+    access: 'user',
+    call: async (fx, who) => {
+      await fx.connectCalendar(fx.actingRole(who));
+      return { body: { title: 'Matrix study', start: '2030-01-01T10:00:00Z', duration_minutes: 30 } };
+    },
+  },
 };
 
 /** The same rule as a REST operation. */
@@ -638,6 +708,38 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   'Mutation.submitXelTask': { ...like('submitXelTask'), vars: async (fx) => ({ input: { taskId: (await fx.xelTask()).taskId, response: (await fx.xelTask()).optionId } }) },
   'Mutation.evaluateXel': { ...like('evaluateXel'), vars: async () => ({ input: { kind: 'writing', text: 'I has went to the market yesterday and buyed some apples.' } }) },
   'Mutation.updateXelPreferences': { ...like('updateXelPreferences'), vars: async () => ({ input: { timezone: 'Europe/Paris', dailyGoalXp: 30 } }) },
+
+  'Query.integrations': { ...like('listIntegrations'), vars: async () => ({}) },
+  'Mutation.connectGoogleCalendar': { ...like('connectGoogleCalendar'), vars: async () => ({}) },
+  'Mutation.completeGoogleCalendarConnection': {
+    auth: 'integrations:write',
+    access: 'user',
+    vars: async (fx, who) => {
+      const { callback } = await fx.calendarFlow(fx.actingRole(who));
+      return { state: callback.searchParams.get('state'), code: callback.searchParams.get('code') };
+    },
+  },
+  'Mutation.disconnectGoogleCalendar': {
+    ...like('disconnectGoogleCalendar'),
+    vars: async (fx, who) => {
+      await fx.connectCalendar(fx.actingRole(who));
+      return {};
+    },
+  },
+  'Query.calendarEvents': {
+    ...like('listCalendarEvents'),
+    vars: async (fx, who) => {
+      await fx.connectCalendar(fx.actingRole(who));
+      return {};
+    },
+  },
+  'Mutation.scheduleStudySession': {
+    ...like('scheduleStudySession'),
+    vars: async (fx, who) => {
+      await fx.connectCalendar(fx.actingRole(who));
+      return { input: { title: 'Matrix study', start: '2030-01-01T10:00:00Z', durationMinutes: 30 } };
+    },
+  },
 
   // Subscriptions: refused at subscribe time; an allowed one is proven by its first event.
   'Subscription.meUpdated': { ...like('getMe'), writes: true, vars: async () => ({}), trigger: async (fx, who) => bumpUser(fx, who) },

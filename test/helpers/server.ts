@@ -19,7 +19,7 @@ export interface TestServer {
 }
 
 /**
- * A real gateway on 127.0.0.1, port 0, with a database of its own: an in-memory SQLite,
+ * A real gateway on 127.0.0.1, port 0 (or the PORT given), with a database of its own: an in-memory SQLite,
  * or a scratch PostgreSQL database when DB_DRIVER=postgresql.
  */
 export async function startServer(env: Record<string, string> = {}, options: BuildOptions = {}): Promise<TestServer> {
@@ -40,7 +40,7 @@ export async function startServer(env: Record<string, string> = {}, options: Bui
     ...env,
   });
   const app = await buildApp(config, options);
-  await app.server.listen({ host: '127.0.0.1', port: 0 });
+  await app.server.listen({ host: '127.0.0.1', port: config.port });
   const address = app.server.server.address();
   if (!address || typeof address === 'string') throw new Error('server has no port');
   const url = `http://127.0.0.1:${address.port}`;

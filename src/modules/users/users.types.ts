@@ -2,7 +2,7 @@ import { Field, InputType } from 'type-graphql';
 import { z } from 'zod';
 import { fields, str } from '../../common/validation.js';
 
-const isTimeZone = (tz: string): boolean => {
+export const isTimeZone = (tz: string): boolean => {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;

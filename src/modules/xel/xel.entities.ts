@@ -209,10 +209,10 @@ export class XelEvaluationRecord {
   createdAt: Date = new Date();
 }
 
-/** A learner's totals and settings; one row per user, created on first use. */
+/** A learner's totals and settings; one row per user, created on first use. Days are counted in the user's own time zone (`users.timezone`). */
 @Entity({ tableName: 'xel_profiles' })
 export class XelProfile {
-  [OptionalProps]?: 'xpTotal' | 'currentStreak' | 'longestStreak' | 'lastActiveDay' | 'dailyGoalXp' | 'timezone' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'xpTotal' | 'currentStreak' | 'longestStreak' | 'lastActiveDay' | 'dailyGoalXp' | 'createdAt' | 'updatedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -223,10 +223,6 @@ export class XelProfile {
 
   @Property({ type: 'integer' })
   xpTotal: number = 0;
-
-  /** IANA zone the learner's days are counted in. */
-  @Property({ type: 'string', length: 64 })
-  timezone: string = 'UTC';
 
   @Property({ type: 'integer' })
   dailyGoalXp: number = 30;

@@ -147,7 +147,7 @@ export class XelService {
     const at = this.now();
     const outcome = await ctx.em.fork().transactional(async (tx) => {
       const profile = await this.profileFor(tx, p.userId);
-      const day = localDay(at, profile.timezone);
+      const day = localDay(at, profile.user.timezone);
       const progress = await this.recordAttempt(tx, p.userId, task, module, score, passed, at);
       const submission = tx.create(XelSubmission, {
         user: tx.getReference(User, p.userId),
@@ -231,7 +231,8 @@ export class XelService {
     const input = parseInput(preferencesSchema, data);
     await ctx.em.fork().transactional(async (tx) => {
       const profile = await this.profileFor(tx, p.userId);
-      if (input.timezone) profile.timezone = input.timezone;
+      // The time zone is the user's own (the profile's), shared with the rest of the platform.
+      if (input.timezone) profile.user.timezone = input.timezone;
       if (input.dailyGoalXp) profile.dailyGoalXp = input.dailyGoalXp;
       profile.updatedAt = this.now();
     });
@@ -247,8 +248,14 @@ export class XelService {
     const p = authorize(ctx, need);
     const em = ctx.em;
     const now = this.now();
-    const profile = await em.findOne(XelProfile, { user: p.userId });
-    const tz = profile?.timezone ?? 'UTC';
+    const [row] = await em
+      .getConnection()
+      .execute<{ timezone: string; xp_total: number | null; daily_goal_xp: number | null; current_streak: number | null; longest_streak: number | null; last_active_day: string | null }[]>(
+        'select u.timezone, p.xp_total, p.daily_goal_xp, p.current_streak, p.longest_streak, p.last_active_day from users u left join xel_profiles p on p.user_id = u.id where u.id = ?',
+        [p.userId],
+      );
+    const profile = row && row.xp_total !== null ? { xpTotal: Number(row.xp_total), dailyGoalXp: Number(row.daily_goal_xp), currentStreak: Number(row.current_streak), longestStreak: Number(row.longest_streak), lastActiveDay: row.last_active_day } : null;
+    const tz = row?.timezone ?? 'UTC';
     const today = localDay(now, tz);
     const from = addDays(today, -364);
     const [progress, days, recent, evaluations] = await Promise.all([
@@ -353,17 +360,17 @@ export class XelService {
     };
   }
 
-  /** The learner's profile, created on first use (racing creators: one row). */
+  /** The learner's profile with their user (for the time zone), created on first use (racing creators: one row). */
   private async profileFor(tx: EntityManager, userId: string): Promise<XelProfile> {
     await tx
       .getConnection()
       .execute(
-        'insert into xel_profiles (id, user_id, xp_total, timezone, daily_goal_xp, current_streak, longest_streak, created_at, updated_at) values (?, ?, 0, ?, ?, 0, 0, ?, ?) on conflict (user_id) do nothing',
-        [crypto.randomUUID(), userId, 'UTC', this.config.xel.defaultDailyGoalXp, this.dbDate(this.now()), this.dbDate(this.now())],
+        'insert into xel_profiles (id, user_id, xp_total, daily_goal_xp, current_streak, longest_streak, created_at, updated_at) values (?, ?, 0, ?, 0, 0, ?, ?) on conflict (user_id) do nothing',
+        [crypto.randomUUID(), userId, this.config.xel.defaultDailyGoalXp, this.dbDate(this.now()), this.dbDate(this.now())],
         'run',
         tx.getTransactionContext(),
       );
-    return tx.findOneOrFail(XelProfile, { user: userId }, { refresh: true });
+    return tx.findOneOrFail(XelProfile, { user: userId }, { refresh: true, populate: ['user'] });
   }
 
   /**

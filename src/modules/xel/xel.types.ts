@@ -231,6 +231,6 @@ export class EvaluateXelInput {
 
 @InputType()
 export class XelPreferencesInput {
-  @Field(() => String, { nullable: true, description: 'IANA time zone your days (streaks, daily goal) are counted in.' }) timezone?: string | null;
+  @Field(() => String, { nullable: true, description: 'IANA time zone your days (streaks, daily goal) are counted in: your profile’s time zone.' }) timezone?: string | null;
   @Field(() => Int, { nullable: true }) dailyGoalXp?: number | null;
 }

@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261125203302 extends Migration {
+export class Migration20261125210052 extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create table "xel_activity_days" ("id" uuid not null, "user_id" uuid not null, "day" varchar(10) not null, "xp" int not null default 0, "tasks" int not null default 0, constraint "xel_activity_days_pkey" primary key ("id"));`);
@@ -12,7 +12,7 @@ export class Migration20261125203302 extends Migration {
     this.addSql(`create table "xel_modules" ("id" uuid not null, "slug" varchar(80) not null, "version" int not null, "position" int not null, "title" varchar(200) not null, "description" text not null, "level" varchar(2) not null, "skill" varchar(20) not null, "estimated_minutes" int not null, "retired_at" timestamptz null, "created_at" timestamptz not null, "updated_at" timestamptz not null, constraint "xel_modules_pkey" primary key ("id"));`);
     this.addSql(`alter table "xel_modules" add constraint "xel_modules_slug_unique" unique ("slug");`);
 
-    this.addSql(`create table "xel_profiles" ("id" uuid not null, "user_id" uuid not null, "xp_total" int not null default 0, "timezone" varchar(64) not null default 'UTC', "daily_goal_xp" int not null default 30, "current_streak" int not null default 0, "longest_streak" int not null default 0, "last_active_day" varchar(10) null, "created_at" timestamptz not null, "updated_at" timestamptz not null, constraint "xel_profiles_pkey" primary key ("id"));`);
+    this.addSql(`create table "xel_profiles" ("id" uuid not null, "user_id" uuid not null, "xp_total" int not null default 0, "daily_goal_xp" int not null default 30, "current_streak" int not null default 0, "longest_streak" int not null default 0, "last_active_day" varchar(10) null, "created_at" timestamptz not null, "updated_at" timestamptz not null, constraint "xel_profiles_pkey" primary key ("id"));`);
     this.addSql(`alter table "xel_profiles" add constraint "xel_profiles_user_unique" unique ("user_id");`);
 
     this.addSql(`create table "xel_tasks" ("id" uuid not null, "module_id" uuid not null, "key" varchar(20) not null, "position" int not null, "type" varchar(20) not null, "prompt" text not null, "passage" text null, "content" jsonb not null, "max_score" int not null, "retired_at" timestamptz null, constraint "xel_tasks_pkey" primary key ("id"));`);

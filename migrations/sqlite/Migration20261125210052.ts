@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261125203300 extends Migration {
+export class Migration20261125210052 extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create table \`xel_activity_days\` (\`id\` text not null, \`user_id\` text not null, \`day\` text not null, \`xp\` integer not null default 0, \`tasks\` integer not null default 0, constraint \`xel_activity_days_user_id_foreign\` foreign key(\`user_id\`) references \`users\`(\`id\`) on delete cascade on update cascade, primary key (\`id\`));`);
@@ -14,7 +14,7 @@ export class Migration20261125203300 extends Migration {
     this.addSql(`create table \`xel_modules\` (\`id\` text not null, \`slug\` text not null, \`version\` integer not null, \`position\` integer not null, \`title\` text not null, \`description\` text not null, \`level\` text not null, \`skill\` text not null, \`estimated_minutes\` integer not null, \`retired_at\` datetime null, \`created_at\` datetime not null, \`updated_at\` datetime not null, primary key (\`id\`));`);
     this.addSql(`create unique index \`xel_modules_slug_unique\` on \`xel_modules\` (\`slug\`);`);
 
-    this.addSql(`create table \`xel_profiles\` (\`id\` text not null, \`user_id\` text not null, \`xp_total\` integer not null default 0, \`timezone\` text not null default 'UTC', \`daily_goal_xp\` integer not null default 30, \`current_streak\` integer not null default 0, \`longest_streak\` integer not null default 0, \`last_active_day\` text null, \`created_at\` datetime not null, \`updated_at\` datetime not null, constraint \`xel_profiles_user_id_foreign\` foreign key(\`user_id\`) references \`users\`(\`id\`) on delete cascade on update cascade, primary key (\`id\`));`);
+    this.addSql(`create table \`xel_profiles\` (\`id\` text not null, \`user_id\` text not null, \`xp_total\` integer not null default 0, \`daily_goal_xp\` integer not null default 30, \`current_streak\` integer not null default 0, \`longest_streak\` integer not null default 0, \`last_active_day\` text null, \`created_at\` datetime not null, \`updated_at\` datetime not null, constraint \`xel_profiles_user_id_foreign\` foreign key(\`user_id\`) references \`users\`(\`id\`) on delete cascade on update cascade, primary key (\`id\`));`);
     this.addSql(`create index \`xel_profiles_user_id_index\` on \`xel_profiles\` (\`user_id\`);`);
     this.addSql(`create unique index \`xel_profiles_user_unique\` on \`xel_profiles\` (\`user_id\`);`);
 

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { DateTimeType, Entity, JsonType, ManyToOne, OptionalProps, PrimaryKey, Property, TextType, Unique } from '@mikro-orm/core';
+import { User } from '../users/user.entity.js';
+
+export const PROVIDERS = ['google_calendar'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+/** connected: usable. needs_reconnection: Google refused the grant (revoked or expired); the user must connect again. */
+export type ConnectionStatus = 'connected' | 'needs_reconnection';
+
+/**
+ * A user's connection to an outside account. The OAuth tokens are one AES-256-GCM
+ * ciphertext (see TokenCipher) with the id of the key that sealed it; they never leave
+ * the service in a response or a log line.
+ */
+@Entity({ tableName: 'integrations' })
+@Unique({ name: 'integrations_user_provider_unique', properties: ['user', 'provider'] })
+export class Integration {
+  [OptionalProps]?: 'status' | 'accountEmail' | 'accountSubject' | 'scopes' | 'accessTokenExpiresAt' | 'connectedAt' | 'updatedAt' | 'lastRefreshedAt' | 'lastError' | 'keyId' | 'tokenCiphertext';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => User, { deleteRule: 'cascade', index: false })
+  user!: User;
+
+  @Property({ type: 'string', length: 32 })
+  provider!: Provider;
+
+  @Property({ type: 'string', length: 24 })
+  status: ConnectionStatus = 'connected';
+
+  /** The outside account, as its provider names it (Google: email and subject). */
+  @Property({ type: 'string', length: 254, nullable: true })
+  accountEmail: string | null = null;
+
+  @Property({ type: 'string', length: 255, nullable: true })
+  accountSubject: string | null = null;
+
+  /** The scopes the user actually granted (Google lets users untick some). */
+  @Property({ type: JsonType })
+  scopes: string[] = [];
+
+  /** Null once the grant is gone (needs_reconnection): nothing usable is kept. */
+  @Property({ type: 'string', length: 32, nullable: true, hidden: true })
+  keyId: string | null = null;
+
+  /** AES-256-GCM of `{"access_token", "refresh_token"}`, associated data `integration:<user>:<provider>`. */
+  @Property({ type: TextType, nullable: true, hidden: true })
+  tokenCiphertext: string | null = null;
+
+  @Property({ type: DateTimeType, nullable: true })
+  accessTokenExpiresAt: Date | null = null;
+
+  @Property({ type: DateTimeType })
+  connectedAt: Date = new Date();
+
+  @Property({ type: DateTimeType, onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+
+  @Property({ type: DateTimeType, nullable: true })
+  lastRefreshedAt: Date | null = null;
+
+  /** Why the connection needs attention (an OAuth error code such as invalid_grant). */
+  @Property({ type: 'string', length: 64, nullable: true })
+  lastError: string | null = null;
+}

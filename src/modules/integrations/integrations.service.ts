@@ -1,0 +1,508 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import type { Logger } from 'pino';
+import { authorize } from '../../common/access.js';
+import type { CookieOptions, RequestContext } from '../../common/context.js';
+import { AppError } from '../../common/errors.js';
+import type { Page } from '../../common/pagination.js';
+import type { Principal } from '../../common/principal.js';
+import { parseInput } from '../../common/validation.js';
+import type { Config } from '../../config.js';
+import { User } from '../users/user.entity.js';
+import { GoogleClient, GoogleError, type GoogleEvent, type GoogleTokens } from './google.client.js';
+import { Integration, type Provider } from './integration.entity.js';
+import {
+  callbackSchema,
+  listEventsSchema,
+  scheduleStudySessionSchema,
+  type AuthorizationStart,
+  type CalendarEventView,
+  type CallbackData,
+  type IntegrationView,
+  type ListEventsData,
+  type ScheduleStudySessionData,
+} from './integrations.types.js';
+import { OAuthState } from './oauth-state.entity.js';
+import { TokenCipher } from './token-cipher.js';
+
+const GOOGLE: Provider = 'google_calendar';
+/** Started flows kept per user; starting more drops the oldest. */
+const MAX_PENDING_FLOWS = 5;
+/** Google answers at most this many events a page; the event list reads one page. */
+const MAX_EVENTS = 2500;
+/** Marks events this gateway created, in the event's private extended properties. */
+const KIND_PROPERTY = 'xentreeKind';
+const STUDY_SESSION = 'study_session';
+
+interface StoredTokens {
+  accessToken: string;
+  refreshToken: string | null;
+}
+
+const sha256 = (v: string): string => createHash('sha256').update(v).digest('hex');
+const tokensAad = (userId: string, provider: Provider): string => `integration:${userId}:${provider}`;
+const stateAad = (stateHash: string): string => `oauth-state:${stateHash}`;
+/**
+ * The browser-binding cookie of one flow, named after its state's hash so that flows
+ * started side by side (several tabs) each keep their own.
+ */
+export const bindingCookieName = (stateHash: string): string => `xentree_oauth_${stateHash.slice(0, 16)}`;
+const sameHash = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+/** A failed OAuth callback: `reason` is what the redirect to the return URL carries as `error`. */
+const oauthFailure = (reason: string, message: string): AppError => new AppError('bad_request', message, { reason });
+
+const needsReconnection = (): AppError =>
+  new AppError('conflict', 'Google Calendar must be connected again: Google no longer accepts this connection (revoked or expired)', {
+    reason: 'needs_reconnection',
+    provider: GOOGLE,
+  });
+
+const notConnected = (): AppError => AppError.notFound('Google Calendar connection');
+
+/**
+ * Integrations: a user's Google Calendar connected through the OAuth 2.0 authorization
+ * code flow (PKCE S256, a single-use state bound to the user, offline access), its tokens
+ * sealed at rest and refreshed before they expire, and the calendar used for upcoming
+ * events and study sessions.
+ */
+export class IntegrationsService {
+  private readonly google: GoogleClient | null;
+  private readonly cipher: TokenCipher;
+  /** One refresh at a time per connection in this process; concurrent callers share it. */
+  private readonly refreshing = new Map<string, Promise<StoredTokens>>();
+
+  constructor(private readonly config: Config) {
+    this.google = config.integrations.google ? new GoogleClient(config.integrations.google) : null;
+    this.cipher = new TokenCipher(config.integrations.encryptionKeys);
+  }
+
+  /** What to set for Google, when it is not configured. */
+  private requireGoogle(): GoogleClient {
+    if (this.google) return this.google;
+    const missing = this.config.integrations.googleMissing;
+    throw new AppError('service_unavailable', `Google Calendar is not configured on this server: set ${missing.join(', ')}`, {
+      reason: 'not_configured',
+      provider: GOOGLE,
+      missing_configuration: [...missing],
+    });
+  }
+
+  /**
+   * The caller's integrations: their connections (connected, or needing reconnection), and
+   * Google Calendar as `unavailable` when this server has no Google configuration.
+   * @throws the usual authorization errors (scope integrations:read)
+   */
+  async list(ctx: RequestContext): Promise<IntegrationView[]> {
+    const { userId } = authorize(ctx, 'integrations:read');
+    const rows = await ctx.em.find(Integration, { user: userId }, { orderBy: { provider: 'asc' } });
+    const views = rows.map((r) => this.view(r));
+    if (!this.google && !views.some((v) => v.provider === GOOGLE)) {
+      views.push({ provider: GOOGLE, status: 'unavailable', accountEmail: null, scopes: [], connectedAt: null, expiresAt: null });
+    }
+    return views;
+  }
+
+  private view(r: Integration): IntegrationView {
+    return {
+      provider: r.provider,
+      status: this.google ? r.status : 'unavailable',
+      accountEmail: r.accountEmail,
+      scopes: r.scopes,
+      connectedAt: r.connectedAt,
+      expiresAt: r.status === 'connected' ? r.accessTokenExpiresAt : null,
+    };
+  }
+
+  /**
+   * Starts the Google Calendar OAuth flow for the caller: a fresh PKCE verifier (sealed)
+   * and a 256-bit state (stored as its hash), valid once for INTEGRATIONS_STATE_TTL_SECONDS,
+   * and a 256-bit browser-binding nonce (stored as its hash) sent to the caller's browser as
+   * a cookie (HttpOnly, SameSite=Lax, Path the callback's, Max-Age the state's lifetime)
+   * when the call came over HTTP: the anonymous callback accepts the state only from there.
+   * @throws service_unavailable (Google not configured: says what to set), authorization errors (integrations:write)
+   */
+  async startGoogleCalendar(ctx: RequestContext): Promise<AuthorizationStart> {
+    const { userId } = authorize(ctx, 'integrations:write');
+    const google = this.requireGoogle();
+    const { state, verifier, challenge } = await google.newFlow();
+    const stateHash = sha256(state);
+    const binding = randomBytes(32).toString('base64url');
+    const sealed = this.cipher.seal(verifier, stateAad(stateHash));
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + this.config.integrations.stateTtlSeconds * 1000);
+
+    await ctx.em.nativeDelete(OAuthState, { expiresAt: { $lte: now } });
+    const older = await ctx.em.find(OAuthState, { user: userId }, { orderBy: { createdAt: 'desc', id: 'desc' }, offset: MAX_PENDING_FLOWS - 1, fields: ['id'] });
+    if (older.length) await ctx.em.nativeDelete(OAuthState, { id: { $in: older.map((o) => o.id) } });
+    ctx.em.create(OAuthState, {
+      stateHash,
+      user: ctx.em.getReference(User, userId),
+      provider: GOOGLE,
+      keyId: sealed.keyId,
+      verifierCiphertext: sealed.ciphertext,
+      browserBindingHash: sha256(binding),
+      expiresAt,
+    });
+    await ctx.em.flush();
+    ctx.http?.setCookie(bindingCookieName(stateHash), binding, { ...this.bindingCookie(ctx), maxAge: this.config.integrations.stateTtlSeconds });
+    ctx.log.info({ provider: GOOGLE }, 'integration flow started');
+    return { authorizationUrl: google.authorizationUrl(state, challenge).toString(), state, expiresAt };
+  }
+
+  /** Where and how the browser-binding cookie lives: only sent back to the callback. */
+  private bindingCookie(ctx: RequestContext): Omit<CookieOptions, 'maxAge'> {
+    const callback = new URL(this.config.integrations.google!.redirectUri);
+    return { path: callback.pathname, httpOnly: true, sameSite: 'lax', secure: ctx.http?.secure === true || callback.protocol === 'https:' };
+  }
+
+  /**
+   * Finishes the flow with what Google sent back: consumes the state (single use, unexpired,
+   * and issued to the caller when the call carries credentials, else started by this very
+   * browser: its binding cookie must match), exchanges the code with
+   * the PKCE verifier, checks that calendar access and a refresh token were granted, reads
+   * the account, and stores the tokens sealed. Any failure stores nothing.
+   *
+   * The browser reaches the REST callback by redirect, without credentials (`anonymous`):
+   * there the state names the user and the binding cookie proves that the browser which
+   * comes back is the one that started the flow (RFC 9700 §4.7: otherwise someone could start
+   * a flow and have a victim consent, attaching the victim's calendar to their own account).
+   * Every other call must be authenticated. The flow's cookie, when the browser brings it,
+   * is cleared whatever the outcome.
+   * @throws bad_request with `reason` (missing_state, invalid_state, state_expired, access_denied
+   *   or Google's error, missing_code, invalid_grant, insufficient_scope, no_refresh_token),
+   *   forbidden (state_user_mismatch, browser_mismatch), upstream_unavailable, service_unavailable
+   */
+  async finishGoogleCalendar(ctx: RequestContext, data: CallbackData, opts: { anonymous?: boolean } = {}): Promise<IntegrationView> {
+    const caller: Principal | null = !opts.anonymous || ctx.principal || ctx.authError ? authorize(ctx, 'integrations:write') : null;
+    const google = this.requireGoogle();
+    const input = parseInput(callbackSchema, data ?? {});
+    if (!input.state) throw oauthFailure('missing_state', 'The callback carries no state: start the connection again');
+
+    const stateHash = sha256(input.state);
+    const cookieName = bindingCookieName(stateHash);
+    const presented = ctx.http?.cookies[cookieName];
+    if (presented !== undefined) ctx.http!.clearCookie(cookieName, this.bindingCookie(ctx));
+    const pending = await ctx.em.findOne(OAuthState, { stateHash, provider: GOOGLE });
+    // Single use: of concurrent callbacks with the same state, only the one that deletes it goes on.
+    const consumed = pending ? await ctx.em.nativeDelete(OAuthState, { id: pending.id }) : 0;
+    if (!pending || consumed !== 1) throw oauthFailure('invalid_state', 'The state is unknown or was already used: start the connection again');
+    if (pending.expiresAt.getTime() <= Date.now()) throw oauthFailure('state_expired', 'The connection took too long and its state expired: start it again');
+    const userId = pending.user.id;
+    if (caller && caller.userId !== userId) {
+      ctx.log.warn({ provider: GOOGLE }, 'integration callback with a state issued to another user');
+      throw new AppError('forbidden', 'This state was issued to another user', { reason: 'state_user_mismatch' });
+    }
+    // Without credentials, only the browser that started the flow may finish it. The state is
+    // burnt all the same: whoever started it cannot have it finished with this code later.
+    if (!caller && !(presented && pending.browserBindingHash && sameHash(sha256(presented), pending.browserBindingHash))) {
+      ctx.log.warn({ provider: GOOGLE, cookie: presented === undefined ? 'absent' : 'wrong' }, 'integration callback from a browser that did not start the flow');
+      throw new AppError('forbidden', 'This connection was started in another browser or by another account: start it again from your Xentree settings', {
+        reason: 'browser_mismatch',
+      });
+    }
+    if (input.error) {
+      const reason = /^[a-z_]{1,64}$/.test(input.error) ? input.error : 'authorization_error';
+      throw oauthFailure(reason, reason === 'access_denied' ? 'Access to Google Calendar was not granted' : `Google answered the authorization with ${reason}`);
+    }
+    if (!input.code) throw oauthFailure('missing_code', 'The callback carries no authorization code');
+
+    const verifier = this.cipher.open({ keyId: pending.keyId, ciphertext: pending.verifierCiphertext }, stateAad(stateHash));
+    let tokens: GoogleTokens;
+    try {
+      tokens = await google.exchangeCode({ code: input.code, state: input.state, iss: input.iss ?? null }, verifier);
+    } catch (e) {
+      if (e instanceof GoogleError && e.kind === 'invalid_grant') {
+        ctx.log.info({ provider: GOOGLE, google: e.toLog() }, 'authorization code refused');
+        throw oauthFailure('invalid_grant', 'Google did not accept the authorization code (expired, already used, or not from this flow): start the connection again');
+      }
+      throw this.upstream(ctx, e);
+    }
+    const discard = async (reason: string, message: string) => {
+      await this.revokeQuietly(ctx, google, tokens.refreshToken ?? tokens.accessToken);
+      return oauthFailure(reason, message);
+    };
+    if (!tokens.scopes.includes(google.calendarScope)) throw await discard('insufficient_scope', 'Calendar access was not granted: connect again and allow access to your calendar');
+    if (!tokens.refreshToken) throw await discard('no_refresh_token', 'Google issued no refresh token: connect again');
+
+    let account: { subject: string; email: string | null };
+    try {
+      account = await google.userinfo(tokens.accessToken, tokens.subject);
+    } catch (e) {
+      await this.revokeQuietly(ctx, google, tokens.refreshToken);
+      throw this.upstream(ctx, e);
+    }
+
+    const row = await this.store(ctx, userId, tokens, account);
+    ctx.log.info({ provider: GOOGLE, integrationId: row.id }, 'integration connected');
+    return this.view(row);
+  }
+
+  /** Writes the connection, replacing an earlier one; another Google account's grant is revoked. */
+  private async store(ctx: RequestContext, userId: string, tokens: GoogleTokens, account: { subject: string; email: string | null }): Promise<Integration> {
+    const write = async (em: EntityManager): Promise<{ row: Integration; replaced: StoredTokens | null }> => {
+      const existing = await em.findOne(Integration, { user: userId, provider: GOOGLE });
+      const replaced = existing && existing.accountSubject !== account.subject ? this.openTokens(existing, ctx.log) : null;
+      const row = existing ?? em.create(Integration, { user: em.getReference(User, userId), provider: GOOGLE });
+      const sealed = this.cipher.seal(JSON.stringify({ access_token: tokens.accessToken, refresh_token: tokens.refreshToken }), tokensAad(userId, GOOGLE));
+      Object.assign(row, {
+        status: 'connected',
+        accountEmail: account.email,
+        accountSubject: account.subject,
+        scopes: tokens.scopes,
+        keyId: sealed.keyId,
+        tokenCiphertext: sealed.ciphertext,
+        accessTokenExpiresAt: tokens.expiresAt,
+        connectedAt: new Date(),
+        lastRefreshedAt: null,
+        lastError: null,
+      });
+      await em.flush();
+      return { row, replaced };
+    };
+    let result: Awaited<ReturnType<typeof write>>;
+    try {
+      result = await write(ctx.em);
+    } catch (e) {
+      // Two first connections at once: the loser updates the winner's row.
+      if (!(e instanceof UniqueConstraintViolationException)) throw e;
+      result = await write(ctx.em.fork({ clear: true }));
+    }
+    if (result.replaced) await this.revokeQuietly(ctx, this.google!, result.replaced.refreshToken ?? result.replaced.accessToken);
+    return result.row;
+  }
+
+  /**
+   * Disconnects Google Calendar: revokes the grant at Google, then deletes the stored
+   * tokens and any started flows. When Google cannot be reached the tokens are deleted all
+   * the same (the failure is logged): nothing here can use them afterwards.
+   * @throws not_found (nothing connected), authorization errors (integrations:write)
+   */
+  async disconnectGoogleCalendar(ctx: RequestContext): Promise<void> {
+    const { userId } = authorize(ctx, 'integrations:write');
+    const row = await ctx.em.findOne(Integration, { user: userId, provider: GOOGLE });
+    if (!row) throw notConnected();
+    const tokens = this.openTokens(row, ctx.log);
+    if (tokens && this.google) await this.revokeQuietly(ctx, this.google, tokens.refreshToken ?? tokens.accessToken);
+    else if (tokens) ctx.log.warn({ provider: GOOGLE }, 'Google is not configured: tokens deleted without revocation');
+    await ctx.em.nativeDelete(OAuthState, { user: userId, provider: GOOGLE });
+    ctx.em.remove(row);
+    await ctx.em.flush();
+    ctx.log.info({ provider: GOOGLE, integrationId: row.id }, 'integration disconnected');
+  }
+
+  /**
+   * The caller's events in [from, to) on their primary calendar, expanded (recurring events
+   * as their occurrences) and ordered by start; `total` counts the range (up to 2,500 events).
+   * @throws not_found (not connected), conflict reason needs_reconnection, upstream_unavailable, rate_limited, validation_error
+   */
+  async listEvents(ctx: RequestContext, data: ListEventsData = {}): Promise<Page<CalendarEventView>> {
+    const { userId } = authorize(ctx, 'integrations:read');
+    const input = parseInput(listEventsSchema, data ?? {});
+    const page = await this.withAccessToken(ctx, userId, (google, token) =>
+      google.calendar<{ items?: GoogleEvent[] }>(token, 'GET', '/calendars/primary/events', {
+        timeMin: input.from.toISOString(),
+        timeMax: input.to.toISOString(),
+        singleEvents: 'true',
+        orderBy: 'startTime',
+        maxResults: String(MAX_EVENTS),
+      }),
+    );
+    const all = (page.items ?? []).filter((e) => e.status !== 'cancelled').map(toEventView);
+    return { items: all.slice(input.offset, input.offset + input.limit), total: all.length };
+  }
+
+  /**
+   * Puts a study session in the caller's primary calendar, in their time zone (the one
+   * given, else their profile's), marked as a Xentree study session.
+   * @throws not_found (not connected), conflict reason needs_reconnection, upstream_unavailable, rate_limited, validation_error
+   */
+  async scheduleStudySession(ctx: RequestContext, data: ScheduleStudySessionData): Promise<CalendarEventView> {
+    const { userId } = authorize(ctx, 'integrations:write');
+    const input = parseInput(scheduleStudySessionSchema, data ?? {});
+    const studied = input.xelModuleId ? ctx.services.xel.course.module(input.xelModuleId) : null;
+    if (input.xelModuleId && !studied) throw AppError.notFound('XEL module');
+    const timeZone = input.timezone ?? (await ctx.em.findOne(User, { id: userId }, { fields: ['timezone'] }))?.timezone ?? 'UTC';
+    const description = input.description ?? (studied ? `${studied.description}\n\nXentree English · ${studied.level} · ${studied.skill} · about ${studied.estimatedMinutes} minutes` : null);
+    const event = {
+      summary: input.title ?? `Xentree English: ${studied?.title ?? ''}`,
+      ...(description ? { description } : {}),
+      start: { dateTime: input.start.toISOString(), timeZone },
+      end: { dateTime: input.end.toISOString(), timeZone },
+      reminders: { useDefault: true },
+      extendedProperties: { private: { [KIND_PROPERTY]: STUDY_SESSION, ...(studied ? { xelModuleId: studied.id } : {}) } },
+    };
+    const created = await this.withAccessToken(ctx, userId, (google, token) => google.calendar<GoogleEvent>(token, 'POST', '/calendars/primary/events', {}, event));
+    ctx.log.info({ provider: GOOGLE }, 'study session scheduled');
+    return toEventView(created);
+  }
+
+  /**
+   * Runs a Calendar call with a usable access token: refreshed first when it expires within
+   * the margin, and refreshed once more when Google refuses it anyway. A refused refresh
+   * marks the connection as needing reconnection.
+   */
+  private async withAccessToken<T>(ctx: RequestContext, userId: string, call: (google: GoogleClient, accessToken: string) => Promise<T>): Promise<T> {
+    const google = this.requireGoogle();
+    const row = await ctx.em.findOne(Integration, { user: userId, provider: GOOGLE });
+    if (!row) throw notConnected();
+    const stored = this.openTokens(row, ctx.log);
+    if (row.status !== 'connected' || !stored) throw needsReconnection();
+
+    const marginMs = this.config.integrations.refreshMarginSeconds * 1000;
+    const expiring = !row.accessTokenExpiresAt || row.accessTokenExpiresAt.getTime() - Date.now() <= marginMs;
+    let tokens = expiring ? await this.refresh(ctx, google, row, stored) : stored;
+    try {
+      return await call(google, tokens.accessToken);
+    } catch (e) {
+      if (!(e instanceof GoogleError) || e.kind !== 'unauthorized') throw this.upstream(ctx, e);
+    }
+    // Refused before its time: revoked access token, or a clock disagreement. One refresh, one retry.
+    tokens = await this.refresh(ctx, google, row, tokens);
+    try {
+      return await call(google, tokens.accessToken);
+    } catch (e) {
+      if (e instanceof GoogleError && e.kind === 'unauthorized') {
+        await this.markNeedsReconnection(ctx, row.id, 'invalid_token');
+        throw needsReconnection();
+      }
+      throw this.upstream(ctx, e);
+    }
+  }
+
+  private refresh(ctx: RequestContext, google: GoogleClient, row: Integration, stored: StoredTokens): Promise<StoredTokens> {
+    const running = this.refreshing.get(row.id);
+    if (running) return running;
+    const job = this.doRefresh(ctx, google, row, stored).finally(() => this.refreshing.delete(row.id));
+    this.refreshing.set(row.id, job);
+    return job;
+  }
+
+  private async doRefresh(ctx: RequestContext, google: GoogleClient, row: Integration, stored: StoredTokens): Promise<StoredTokens> {
+    if (!stored.refreshToken) {
+      await this.markNeedsReconnection(ctx, row.id, 'no_refresh_token');
+      throw needsReconnection();
+    }
+    let fresh: GoogleTokens;
+    try {
+      fresh = await google.refresh(stored.refreshToken);
+    } catch (e) {
+      if (e instanceof GoogleError && e.kind === 'invalid_grant') {
+        ctx.log.warn({ provider: GOOGLE, integrationId: row.id, google: e.toLog() }, 'refresh refused: integration needs reconnection');
+        await this.markNeedsReconnection(ctx, row.id, 'invalid_grant');
+        throw needsReconnection();
+      }
+      throw this.upstream(ctx, e);
+    }
+    // Google keeps the refresh token unless it sends a new one. Re-sealing also moves the row to the current key.
+    const tokens: StoredTokens = { accessToken: fresh.accessToken, refreshToken: fresh.refreshToken ?? stored.refreshToken };
+    const sealed = this.cipher.seal(JSON.stringify({ access_token: tokens.accessToken, refresh_token: tokens.refreshToken }), tokensAad(row.user.id, row.provider));
+    const now = new Date();
+    await ctx.em.fork().nativeUpdate(
+      Integration,
+      { id: row.id },
+      {
+        keyId: sealed.keyId,
+        tokenCiphertext: sealed.ciphertext,
+        accessTokenExpiresAt: fresh.expiresAt,
+        lastRefreshedAt: now,
+        updatedAt: now,
+        ...(fresh.scopes.length ? { scopes: fresh.scopes } : {}),
+      },
+    );
+    ctx.log.info({ provider: GOOGLE, integrationId: row.id }, 'access token refreshed');
+    return tokens;
+  }
+
+  /** The grant is gone: keep the row (so the user sees why), drop the useless tokens. */
+  private async markNeedsReconnection(ctx: RequestContext, id: string, why: string): Promise<void> {
+    await ctx.em.fork().nativeUpdate(
+      Integration,
+      { id },
+      { status: 'needs_reconnection', lastError: why, keyId: null, tokenCiphertext: null, accessTokenExpiresAt: null, updatedAt: new Date() },
+    );
+  }
+
+  /**
+   * The stored tokens, or null when there are none or they cannot be opened (their key was
+   * removed from INTEGRATIONS_ENCRYPTION_KEYS before re-encryption: the row is left as it
+   * is, so putting the key back recovers it).
+   */
+  private openTokens(row: Integration, log?: Logger): StoredTokens | null {
+    if (!row.tokenCiphertext || !row.keyId) return null;
+    try {
+      const json = JSON.parse(this.cipher.open({ keyId: row.keyId, ciphertext: row.tokenCiphertext }, tokensAad(row.user.id, row.provider))) as {
+        access_token: string;
+        refresh_token: string | null;
+      };
+      return { accessToken: json.access_token, refreshToken: json.refresh_token };
+    } catch (e) {
+      log?.error({ integrationId: row.id, keyId: row.keyId, reason: e instanceof Error ? e.message : 'unknown' }, 'integration tokens cannot be decrypted');
+      return null;
+    }
+  }
+
+  /** Revocation that must not stop what the user asked for; a token Google no longer knows is already revoked. */
+  private async revokeQuietly(ctx: RequestContext, google: GoogleClient, token: string): Promise<void> {
+    try {
+      await google.revoke(token);
+    } catch (e) {
+      const g = e instanceof GoogleError ? e : null;
+      if (g?.kind === 'refused' || g?.kind === 'invalid_grant') return;
+      ctx.log.warn({ provider: GOOGLE, google: g?.toLog() }, 'revocation at Google failed');
+    }
+  }
+
+  /** Google failures other than a refused grant, as the API's codes. Unknown errors pass on. */
+  private upstream(ctx: RequestContext, e: unknown): unknown {
+    if (!(e instanceof GoogleError)) return e;
+    ctx.log.warn({ provider: GOOGLE, google: e.toLog() }, 'Google call failed');
+    if (e.kind === 'rate_limited') return new AppError('rate_limited', 'Google is rate limiting requests; try again shortly', { reason: 'google_rate_limited' }, { 'retry-after': '30' });
+    if (e.kind === 'refused') return new AppError('upstream_unavailable', e.message, { reason: 'google_refused', google_status: e.status });
+    return new AppError('upstream_unavailable', 'Google Calendar is unavailable right now; try again shortly', { reason: 'google_unavailable' });
+  }
+
+  /**
+   * Re-seals every stored secret with the current (first) key, so an old key can be
+   * dropped from INTEGRATIONS_ENCRYPTION_KEYS (`npm run integrations:reencrypt`).
+   */
+  async reencryptAll(em: EntityManager): Promise<{ rows: number; droppedFlows: number; unreadable: number }> {
+    let count = 0;
+    let unreadable = 0;
+    const rows = await em.find(Integration, { keyId: { $ne: null } });
+    for (const row of rows) {
+      if (!row.keyId || !this.cipher.isStale(row.keyId)) continue;
+      const tokens = this.openTokens(row);
+      if (!tokens) {
+        unreadable++;
+        continue;
+      }
+      const sealed = this.cipher.seal(JSON.stringify({ access_token: tokens.accessToken, refresh_token: tokens.refreshToken }), tokensAad(row.user.id, row.provider));
+      row.keyId = sealed.keyId;
+      row.tokenCiphertext = sealed.ciphertext;
+      count++;
+    }
+    // Started flows live minutes; the ones under an old key are simply dropped.
+    const dropped = await em.nativeDelete(OAuthState, { keyId: { $ne: this.cipher.primaryKeyId } });
+    await em.flush();
+    return { rows: count, droppedFlows: dropped, unreadable };
+  }
+}
+
+function toEventView(e: GoogleEvent): CalendarEventView {
+  const allDay = !e.start?.dateTime && !!e.start?.date;
+  const when = (t: GoogleEvent['start']): string => (t?.dateTime ? new Date(t.dateTime).toISOString() : (t?.date ?? ''));
+  return {
+    id: e.id,
+    title: e.summary ?? '(no title)',
+    description: e.description ?? null,
+    location: e.location ?? null,
+    start: when(e.start),
+    end: when(e.end),
+    allDay,
+    timezone: e.start?.timeZone ?? null,
+    status: e.status ?? 'confirmed',
+    htmlLink: e.htmlLink ?? null,
+    studySession: e.extendedProperties?.private?.[KIND_PROPERTY] === STUDY_SESSION,
+  };
+}
