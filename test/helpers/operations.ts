@@ -68,6 +68,11 @@ export interface Rule {
   expect?: Partial<Record<Who, Outcome>>;
   /** Does an allowed call change something? Default: not GET, not a Query. Changing calls run on a fixture of their own. */
   writes?: boolean;
+  /**
+   * Why a rejected call of this operation may still change something (the fuzzer's "nothing
+   * stored" does not apply): e.g. an OAuth state is single-use, so a failed completion burns it.
+   */
+  rejectionConsumes?: string;
 }
 
 /** A REST call: the route's path parameters, body, query string. */
@@ -585,6 +590,7 @@ export const restOperations: Record<string, RestEntry> = {
     access: 'user',
     expect: { anonymous: 'ok' },
     writes: true,
+    rejectionConsumes: 'the OAuth state is single-use: a failed completion burns it, and the flow must start over',
     call: async (fx, who) => {
       const { callback, cookie } = await fx.calendarFlow(fx.actingRole(who));
       return { query: Object.fromEntries(callback.searchParams), headers: { cookie } };
@@ -714,6 +720,7 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   'Mutation.completeGoogleCalendarConnection': {
     auth: 'integrations:write',
     access: 'user',
+    rejectionConsumes: 'the OAuth state is single-use: a failed completion burns it, and the flow must start over',
     vars: async (fx, who) => {
       const { callback } = await fx.calendarFlow(fx.actingRole(who));
       return { state: callback.searchParams.get('state'), code: callback.searchParams.get('code') };
