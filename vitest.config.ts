@@ -6,9 +6,6 @@ import { defineConfig } from 'vitest/config';
 const drivers = (process.env.TEST_DRIVERS ?? 'sqlite,postgresql').split(',').map((d) => d.trim()).filter(Boolean);
 
 export default defineConfig({
-  // One graphql realm, as under Node: Vite would pick graphql's ESM build (its "module" field)
-  // for the sources while type-graphql and graphql-ws require the CommonJS one.
-  resolve: { alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }] },
   // esbuild drops decorator metadata, which type-graphql and MikroORM read.
   plugins: [
     swc.vite({
@@ -19,6 +16,10 @@ export default defineConfig({
       },
     }),
   ],
+  // graphql ships a CommonJS and an ES build; Node (and so the server in production) loads the
+  // CommonJS one everywhere, as type-graphql and graphql-ws do. Vite would give the sources the
+  // ES one: two copies, whose classes fail each other's instanceof checks. One copy, as in production.
+  resolve: { alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }] },
   test: {
     projects: drivers.map((driver) => ({
       extends: true,

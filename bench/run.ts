@@ -6,11 +6,16 @@
  *   npm run bench                        the scale-out suite (issue 9) and its table
  *   npm run bench -- fanout login        some of its scenarios: graphql-overhead, doors, nested, fanout, login, memory
  *   npm run bench -- search              an earlier scenario: http, conversations, search, knowledge, live, live-audio, xel
- *   npm run bench -- all                 everything
+ *   npm run bench -- hardening-soak      the hardening suites (run only when named): hardening-crash,
+ *                                        hardening-soak, hardening-slowloris
+ *   npm run bench -- all                 everything but the hardening suites
  *   BENCH_DB=postgresql npm run bench    the earlier scenarios on a scratch PostgreSQL database (the scale
  *                                        suite uses PostgreSQL whenever it answers, for nested reads and fan-out)
  */
 import { conversationsBench } from './conversations.js';
+import { crashBench } from './hardening-crash.js';
+import { slowlorisBench } from './hardening-slowloris.js';
+import { soakBench } from './hardening-soak.js';
 import { httpBench } from './http.js';
 import { knowledgeBench } from './knowledge.js';
 import { liveBench } from './live.js';
@@ -21,11 +26,16 @@ import { searchBench } from './search.js';
 import { xelBench } from './xel.js';
 
 const earlier: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench, xel: xelBench };
+const hardening: Record<string, () => Promise<void>> = { 'hardening-crash': crashBench, 'hardening-soak': soakBench, 'hardening-slowloris': slowlorisBench };
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   console.log(`Xentree gateway benchmarks: ${machine()}`);
   const all = args.includes('all');
+  // The hardening suites are long and run only when named.
+  for (const name of Object.keys(hardening)) if (args.includes(name)) await hardening[name]!();
+  const hardeningOnly = args.length > 0 && args.every((a) => a in hardening);
+  if (hardeningOnly) return;
   for (const name of Object.keys(earlier)) if (all || args.includes(name)) await earlier[name]!();
   const scale = args.filter((a) => a in scaleScenarios);
   const earlierOnly = !all && args.length > 0 && scale.length === 0;

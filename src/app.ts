@@ -3,13 +3,14 @@ import cookie from '@fastify/cookie';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import type { MikroORM } from '@mikro-orm/core';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { type ContextRoot } from './common/context.js';
 import { registerConsole } from './console.js';
 import { AppError } from './common/errors.js';
@@ -17,14 +18,17 @@ import { Metrics } from './common/metrics.js';
 import { createEventBus } from './common/pubsub.js';
 import { hashedKey, RateLimits } from './common/rate-limits.js';
 import { RedisConnections } from './common/redis.js';
+import { safeErrorSerializer, safeUrl } from './common/log-safety.js';
+import { createSocketLimiter } from './common/socket-limits.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/orm.js';
 import { registerGraphQL } from './graphql/apollo.js';
+import { IDE_CSP } from './graphql/ide.js';
 import { buildGatewaySchema } from './graphql/schema.js';
 import { allRoutes } from './modules/index.js';
 import { registerLiveSocket } from './modules/live/live.socket.js';
 import { createServices, type Services } from './modules/services.js';
-import { installErrorHandlers, sendError } from './rest/errors.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandlers, sendError } from './rest/errors.js';
 import { buildOpenApi } from './rest/openapi.js';
 import { registerRestRoutes } from './rest/router.js';
 import { VERSION } from './version.js';
@@ -35,8 +39,23 @@ export interface App {
   /** The domain services, for tools and tests that work below the HTTP doors. */
   services: Services;
   config: Config;
+  /** What the process holds open now: the soak test checks these return to where they were. */
+  stats(): Promise<RuntimeStats>;
   /** Stops accepting, finishes in-flight requests, closes sockets (1001) and the database. */
   close(): Promise<void>;
+}
+
+export interface RuntimeStats {
+  /** WebSockets open on every route. */
+  webSockets: number;
+  graphqlWs: { connections: number; operations: number };
+  liveSockets: number;
+  /** What the WebSocket limits did: floods closed, clients that stopped reading dropped. */
+  socketLimits: { floodsClosed: number; slowConsumersDropped: number; tracked: number };
+  /** Database connections: in use and idle in the pool. */
+  db: { used: number; free: number };
+  /** Node's active handles and requests, by kind (sockets, timers...). */
+  handles: Record<string, number>;
 }
 
 /** A caller's X-Request-Id is kept when it is short and plain; otherwise a new one is made. */
@@ -45,31 +64,59 @@ const genReqId = (req: { headers: Record<string, string | string[] | undefined> 
   return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
 };
 
+/**
+ * The JSON API's Content-Security-Policy: it serves no documents, so nothing may load,
+ * frame or be framed. The GraphQL IDE and /docs get policies of their own.
+ */
+const API_CSP = { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] };
+
+/** /docs (Swagger UI): its bundle and styles from the gateway, the document from the same origin. */
+const DOCS_CSP =
+  "default-src 'self'; base-uri 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; form-action 'self'";
+
+export interface BuildOptions {
+  /** Where log lines go (stdout when absent): tests capture them to scan for secrets. */
+  logStream?: DestinationStream;
+}
+
 /** Builds the whole gateway from a config. No global state: tests build several. */
-export async function buildApp(config: Config): Promise<App> {
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+  const limits = config.limits;
   const server = Fastify({
     logger: {
       level: config.logLevel,
+      ...(options.logStream ? { stream: options.logStream } : {}),
       redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'], censor: '[redacted]' },
       serializers: {
-        // Browsers put the access token in the live socket's URL (?token=), and Google's redirect
-        // puts the authorization code and state in the integration callback's: they never reach the logs.
+        // Browsers put the access token in the live socket's URL (?token=), Google's redirect puts
+        // the authorization code and state in the integration callback's, and GraphQL GET requests
+        // carry whole documents and variables: none of it reaches the logs.
         req: (req: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
           method: req.method,
-          url: req.url.replace(/([?&](?:token|access_token|refresh_token|api_key|code|state)=)[^&]*/gi, '$1[redacted]'),
+          url: safeUrl(req.url),
           host: req.host,
           remoteAddress: req.ip,
           remotePort: req.socket?.remotePort,
         }),
+        // Database errors quote their statement with its values; those stay out of the logs.
+        err: safeErrorSerializer,
       },
     },
     genReqId,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
+    // Slow clients: all headers within headersTimeout, the whole request within requestTimeout
+    // (both checked every timeoutCheckMs), and no socket idle longer than requestTimeout.
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: limits.timeoutCheckMs },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Errors met before a route runs (a path parameter past maxParamLength, a malformed URL,
+    // headers too large, a client too slow) answer the envelope too.
+    frameworkErrors,
+    clientErrorHandler,
   });
   const log = server.log as unknown as Logger;
 
@@ -108,15 +155,41 @@ export async function buildApp(config: Config): Promise<App> {
     if (typeof key === 'string' && key) await rateLimits.consume('api_key', hashedKey(key));
   });
 
+  if (config.securityHeaders) {
+    await server.register(helmet, {
+      contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
+      // Cross-origin callers are governed by CORS; these would only get in their way.
+      crossOriginResourcePolicy: false,
+      crossOriginOpenerPolicy: false,
+      crossOriginEmbedderPolicy: false,
+    });
+    // The IDE is a browser application served by the gateway: it needs scripts, styles and sockets of its own origin.
+    server.addHook('onRequest', async (req, reply) => {
+      const path = req.url.split('?')[0]!;
+      if ((path === '/graphql' && req.method === 'GET') || path.startsWith('/graphql/ide/')) reply.header('content-security-policy', IDE_CSP);
+      // The web console sets a policy of its own on its files (src/console.ts); the API's would win over it.
+      else if (path === '/console' || path.startsWith('/console/')) reply.removeHeader('content-security-policy');
+    });
+  }
   // Cookies are read and set only where a browser flow needs them (the integrations' binding cookie).
   await server.register(cookie);
   await server.register(formbody);
   await server.register(multipart, { limits: { fileSize: config.knowledge.maxBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
+  // No origins configured: no CORS headers at all, so other origins' pages cannot read responses.
+  // API credentials are headers (Authorization, X-API-Key), so credentials mode stays off: the one
+  // cookie, the integrations' flow binding, serves same-origin browser redirects only.
   if (config.corsOrigins.length) {
-    await server.register(cors, { origin: [...config.corsOrigins], exposedHeaders: ['X-Request-Id', 'X-Total-Count', 'Retry-After'] });
+    await server.register(cors, {
+      origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins],
+      credentials: false,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'Accept', 'X-Request-Id', 'Apollo-Require-Preflight'],
+      exposedHeaders: ['X-Request-Id', 'X-Total-Count', 'Retry-After'],
+      maxAge: 600,
+    });
   }
   await server.register(websocket, {
-    options: { maxPayload: 1024 * 1024 },
+    options: { maxPayload: limits.wsMaxPayloadBytes },
     // Clients are told the server is going away (1001) rather than seeing the socket drop.
     preClose(done) {
       for (const client of this.websocketServer.clients) client.close(1001, 'Server shutting down');
@@ -125,6 +198,10 @@ export async function buildApp(config: Config): Promise<App> {
   });
 
   registerMetrics(server, root, redis);
+  // Every socket, whichever route takes it, is limited before the route sees its first message.
+  const socketLimiter = createSocketLimiter({ maxMessagesPerSecond: limits.wsMaxMessagesPerSecond, maxBufferedBytes: limits.wsMaxBufferedBytes, sendTimeoutMs: limits.wsSendTimeoutMs }, log);
+  server.websocketServer.on('connection', (socket) => socketLimiter.attach(socket));
+
   server.get('/healthz', async () => ({ status: 'ok' }));
   server.get('/readyz', async (_req, reply) => {
     const [database, redisOk] = await Promise.all([
@@ -150,11 +227,11 @@ export async function buildApp(config: Config): Promise<App> {
   server.get('/openapi.json', async () => openapi);
   if (config.apiDocs) {
     await server.register(swagger, { mode: 'static', specification: { document: openapi as never } });
-    await server.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+    await server.register(swaggerUi, { routePrefix: '/docs', staticCSP: config.securityHeaders ? DOCS_CSP : false });
   }
 
   const schema = await buildGatewaySchema(events);
-  await registerGraphQL(server, schema, root);
+  const graphql = await registerGraphQL(server, schema, root);
   if (config.webConsole) await registerConsole(server);
   await server.ready();
 
@@ -164,9 +241,23 @@ export async function buildApp(config: Config): Promise<App> {
     orm,
     services: root.services,
     config,
+    stats: async () => {
+      const pool = (orm.em.getConnection() as unknown as { getKnex(): { client: { pool?: { numUsed(): number; numFree(): number } } } }).getKnex().client.pool;
+      const handles: Record<string, number> = {};
+      for (const kind of process.getActiveResourcesInfo()) handles[kind] = (handles[kind] ?? 0) + 1;
+      return {
+        webSockets: server.websocketServer.clients.size,
+        graphqlWs: graphql.ws.stats(),
+        liveSockets: liveSockets.size(),
+        socketLimits: socketLimiter.stats(),
+        db: { used: pool?.numUsed() ?? 0, free: pool?.numFree() ?? 0 },
+        handles,
+      };
+    },
     close: () =>
       (closing ??= (async () => {
         root.services.live.stopSweeper();
+        socketLimiter.stop();
         await server.close();
         // A turn whose listener left is still writing its partial reply: let it finish.
         await root.services.conversations.drain();

@@ -11,6 +11,9 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
+/** An origin as browsers send it: scheme, host, optional port, nothing else. */
+const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
 const seconds = (def: number) => z.coerce.number().int().positive().default(def);
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -49,10 +52,23 @@ export const envSchema = z.object({
   API_DOCS: bool.default(true),
   WEB_CONSOLE: bool.default(true),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
-  CORS_ORIGINS: z.string().default(''),
+  CORS_ORIGINS: z
+    .string()
+    .refine((v) => v.split(',').map((o) => o.trim()).filter(Boolean).every((o) => o === '*' || ORIGIN.test(o)), 'must be a comma-separated list of origins such as https://app.example.com (scheme, host and port; no path), or *')
+    .default(''),
   TRUST_PROXY: bool.default(false),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(72_000),
+  HTTP_TIMEOUT_CHECK_MS: z.coerce.number().int().positive().max(60_000).default(1000),
+  WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  WS_MAX_BUFFERED_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+  WS_MAX_MESSAGES_PER_SECOND: z.coerce.number().int().positive().default(100),
+  WS_SEND_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
+  WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(50),
+  LIVE_MAX_PENDING_FRAMES: z.coerce.number().int().positive().default(64),
+  SECURITY_HEADERS: bool.default(true),
   AI_DEFAULT_PROVIDER: z.enum(['auto', 'local', 'openai', 'anthropic']).default('auto'),
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
@@ -226,6 +242,25 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly shutdownTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  /** Slow and hostile clients: HTTP timeouts and WebSocket limits. */
+  readonly limits: {
+    readonly headersTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    /** How often Node looks for requests past their header or request timeout. */
+    readonly timeoutCheckMs: number;
+    readonly wsMaxPayloadBytes: number;
+    /** A WebSocket client that lets more than this pile up unread is disconnected. */
+    readonly wsMaxBufferedBytes: number;
+    readonly wsMaxMessagesPerSecond: number;
+    /** A message that waited this long to reach a client means the client stopped reading. */
+    readonly wsSendTimeoutMs: number;
+    /** Concurrent GraphQL subscriptions on one graphql-ws connection. */
+    readonly wsMaxSubscriptions: number;
+    /** Frames of the live socket waiting behind a running turn. */
+    readonly liveMaxPendingFrames: number;
+  };
+  /** Helmet's security headers (CSP, HSTS, nosniff, frame-ancestors...). */
+  readonly securityHeaders: boolean;
   readonly live: {
     /** Monthly live entitlement in seconds, by plan. */
     readonly plans: Readonly<Record<string, number>>;
@@ -366,6 +401,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    limits: {
+      headersTimeoutMs: Math.min(e.HEADERS_TIMEOUT_MS, e.REQUEST_TIMEOUT_MS),
+      keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+      timeoutCheckMs: e.HTTP_TIMEOUT_CHECK_MS,
+      wsMaxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+      wsMaxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+      wsMaxMessagesPerSecond: e.WS_MAX_MESSAGES_PER_SECOND,
+      wsSendTimeoutMs: e.WS_SEND_TIMEOUT_MS,
+      wsMaxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
+      liveMaxPendingFrames: e.LIVE_MAX_PENDING_FRAMES,
+    },
+    securityHeaders: e.SECURITY_HEADERS,
     live: {
       plans: Object.fromEntries(e.LIVE_PLANS.split(',').map((pair) => {
         const [plan, seconds] = pair.trim().split(':');

@@ -6,6 +6,10 @@ import { AppError, type FieldError } from './errors.js';
  * Services call this, so both doors validate identically.
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  // NUL cannot be stored (PostgreSQL refuses it in text) nor bound in every driver (SQLite
+  // cuts the statement at it): refused in any string of any input, before anything runs.
+  const nul = nulFields(input);
+  if (nul.length) throw AppError.validation(nul.map((loc) => ({ loc, message: 'must not contain NUL characters' })));
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   // One message per field: the first rule it breaks.
@@ -16,6 +20,19 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
     if (!byLoc.has(key)) byLoc.set(key, { loc, message: issue.message });
   }
   throw AppError.validation([...byLoc.values()]);
+}
+
+/** The paths of the strings in `value` that contain NUL (a handful at most; binary Buffers are not strings). */
+function nulFields(value: unknown, path: (string | number)[] = [], out: (string | number)[][] = [], depth = 0): (string | number)[][] {
+  if (out.length >= 10 || depth > 32) return out;
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) out.push(path);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => nulFields(v, [...path, i], out, depth + 1));
+  } else if (value && typeof value === 'object' && !Buffer.isBuffer(value) && !(value instanceof Date)) {
+    for (const [k, v] of Object.entries(value)) nulFields(v, [...path, k], out, depth + 1);
+  }
+  return out;
 }
 
 /** A string field that says "is required" when absent and "must be a string" when it is something else. */

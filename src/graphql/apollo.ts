@@ -13,7 +13,7 @@ import { credentialsOf } from '../rest/router.js';
 import { formatGraphQLError } from './errors.js';
 import { fastGraphQLHandler } from './http.js';
 import { checkHttpRequest, documentRules, operationLabel } from './limits.js';
-import { errorCode, makeGraphQLWsHandler } from './ws.js';
+import { errorCode, makeGraphQLWsHandler, type GraphQLWsHandler } from './ws.js';
 import { ideHtml, registerIdeAssets } from './ide.js';
 
 /**
@@ -48,7 +48,7 @@ function httpPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
  * Mounts GraphQL at /graphql: queries and mutations over HTTP (Apollo), subscriptions over
  * graphql-ws on the same path, and the IDE for browsers.
  */
-export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchema, root: ContextRoot): Promise<ApolloServer<RequestContext>> {
+export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchema, root: ContextRoot): Promise<{ apollo: ApolloServer<RequestContext>; ws: GraphQLWsHandler }> {
   const log = root.log;
   const { limits, introspection } = root.config.graphql;
   const apollo = new ApolloServer<RequestContext>({
@@ -80,6 +80,7 @@ export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchem
       ),
   });
 
+  const ws = makeGraphQLWsHandler(schema, root);
   const ide = root.config.graphql.ide;
   if (ide) await registerIdeAssets(app);
 
@@ -94,7 +95,7 @@ export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchem
       checkHttpRequest(undefined, query.query, limits);
       return httpHandler.call(this, req as never, reply as never);
     },
-    wsHandler: makeGraphQLWsHandler(schema, root),
+    wsHandler: ws.handler,
   });
   app.route({
     method: 'POST',
@@ -102,5 +103,5 @@ export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchem
     preHandler: async (req) => checkHttpRequest(req.body, undefined, limits),
     handler: fastGraphQLHandler(schema, root, httpHandler as never),
   });
-  return apollo;
+  return { apollo, ws };
 }

@@ -1,7 +1,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
-import { AppError, INTERNAL_MESSAGE } from '../common/errors.js';
+import { AppError, ERROR_CODES, INTERNAL_MESSAGE } from '../common/errors.js';
 
 /** Codes GraphQL itself produces for bad documents; they are safe to show as they are. */
 const GRAPHQL_CODES = new Set([
@@ -13,6 +13,12 @@ const GRAPHQL_CODES = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
+
+/**
+ * A GraphQLError of any loaded copy of graphql: an error raised by the copy another package
+ * loaded (graphql-ws executing a subscription, for one) fails `instanceof` against ours.
+ */
+const isGraphQLError = (e: unknown): e is GraphQLError => e instanceof GraphQLError || (e instanceof Error && e.name === 'GraphQLError');
 
 /**
  * The GraphQL face of an error, shared by Apollo (HTTP) and graphql-ws: AppErrors keep
@@ -31,7 +37,16 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   if (typeof code === 'string' && GRAPHQL_CODES.has(code)) {
     return { ...base, extensions: { code } };
   }
-  if (original instanceof GraphQLError && !original.originalError && !formatted.path) {
+  // The gateway's own refusals made as GraphQL errors (the socket's limits) keep their code.
+  if (isGraphQLError(original) && !original.originalError && typeof code === 'string' && code in ERROR_CODES && code !== 'internal_error') {
+    return { ...base, extensions: { code } };
+  }
+  // Variables that do not fit their type: BAD_USER_INPUT, as Apollo says over HTTP. graphql-ws
+  // runs graphql-js without Apollo, and the scalar's own refusal comes as the original error.
+  if (isGraphQLError(original) && !formatted.path && /^Variable "\$/.test(formatted.message)) {
+    return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
+  }
+  if (isGraphQLError(original) && !original.originalError && !formatted.path) {
     // A document error without a code (e.g. from a validation rule): the client's fault.
     return { ...base, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
   }

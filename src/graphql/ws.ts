@@ -45,7 +45,7 @@ function authorizationFrom(params: Readonly<Record<string, unknown>> | undefined
  * Documents meet the same limits as over HTTP (size, tokens, depth, aliases, cost,
  * directives, introspection), and an API key's requests count against its rate limit.
  */
-export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): WebsocketHandler {
+export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): GraphQLWsHandler {
   const log = root.log.child({ transport: 'graphql-ws' });
   const format = (errors: readonly GraphQLError[], requestId: string) =>
     errors.map((e) => formatGraphQLError(e.toJSON(), e, log, requestId));
@@ -59,10 +59,18 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
     return m;
   };
 
-  return makeWsHandler({
+  // Open connections, to count what they run (the soak test watches these return to zero).
+  const open = new Set<{ subscriptions: Record<string, unknown> }>();
+
+  const handler = makeWsHandler({
     schema,
     subscribe: fanOutSubscribe,
     onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+      // A connection carries a bounded number of operations: past it, new ones are refused, the others go on.
+      const max = root.config.limits.wsMaxSubscriptions;
+      if (Object.keys(ctx.subscriptions).length > max) {
+        return [new GraphQLError(`At most ${max} subscriptions run on one connection; complete one first`, { extensions: { code: 'rate_limited' } })];
+      }
       const start = performance.now();
       const checked = documents.check(payload.query);
       if (!('kind' in checked)) {
@@ -101,6 +109,7 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
       ops.delete(id);
     },
     onConnect: async (ctx) => {
+      open.add(ctx);
       const credentials = credentialsFrom(ctx.connectionParams, ctx.extra.request.ip);
       if (!credentials.authorization && !credentials.apiKey) return true;
       const em = root.em.fork();
@@ -129,5 +138,18 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
       if (!('errors' in result) || !result.errors?.length) return result;
       return { ...result, errors: format(result.errors, 'ws') } as unknown as typeof result;
     },
+    onClose: (ctx) => {
+      open.delete(ctx);
+    },
   });
+  return {
+    handler,
+    stats: () => ({ connections: open.size, operations: [...open].reduce((n, c) => n + Object.keys(c.subscriptions).length, 0) }),
+  };
+}
+
+export interface GraphQLWsHandler {
+  handler: WebsocketHandler;
+  /** Open graphql-ws connections and the operations they run. */
+  stats(): { connections: number; operations: number };
 }

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, INTERNAL_MESSAGE, type ErrorCode } from '../common/errors.js';
 import { toEnvelope } from './envelope.js';
@@ -45,4 +47,44 @@ export function installErrorHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) =>
     sendError(req, reply, new AppError('not_found', `No route ${req.method} ${req.url.split('?')[0]}`)),
   );
+}
+
+/**
+ * Errors of the router itself, before any route: a path parameter longer than any id
+ * (maxParamLength) names nothing, so not_found; a URL that cannot be decoded is bad_request.
+ * The envelope, as everywhere, and never the offending URL echoed back.
+ */
+export function frameworkErrors(error: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const err =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new AppError('not_found', 'No such resource: the identifier in the path is too long')
+      : new AppError('bad_request', error.code === 'FST_ERR_BAD_URL' ? 'The request URL is malformed' : 'The request could not be routed');
+  reply.header('x-request-id', req.id);
+  void sendError(req, reply, err);
+}
+
+/**
+ * Errors of the HTTP parser, before Fastify sees a request: headers too large (431), a
+ * client too slow to send its headers or its body (408), bytes that are not HTTP (400).
+ * Answered with the envelope when the socket can still take it, then closed.
+ */
+export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const appError =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new AppError('request_timeout', 'The request was not received in time')
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? new AppError('headers_too_large', 'The request headers (or the URL) are larger than the limit')
+        : new AppError('bad_request', 'The request is not valid HTTP');
+  this.log.debug({ code: err.code }, 'client error');
+  if (socket.writable) {
+    const body = JSON.stringify(toEnvelope(appError));
+    // end() lets the answer out; a client that does not read it is dropped a moment later.
+    setTimeout(() => socket.destroy(), 1000).unref();
+    socket.end(
+      `HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    return;
+  }
+  socket.destroy();
 }

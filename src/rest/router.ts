@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { camelizeKeys } from '../common/case.js';
+import { camelizeKeys, TooDeepError } from '../common/case.js';
 import { authorize } from '../common/access.js';
 import { createAuthenticatedContext, createContext, type ContextRoot } from '../common/context.js';
 import type { Page } from '../common/pagination.js';
@@ -114,11 +114,17 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
             : await createAuthenticatedContext(root, base, credentialsOf(req));
         if (route.auth !== 'public' && route.auth !== 'optional') authorize(ctx, route.auth);
 
-        const input = {
-          body: route.body?.multipart && req.isMultipart() ? await readMultipart(req) : ((camelizeKeys(req.body ?? {}) as Record<string, unknown>) ?? {}),
-          params: req.params as Record<string, string>,
-          query: camelizeKeys(req.query ?? {}) as Record<string, unknown>,
-        };
+        let input: { body: Record<string, unknown>; params: Record<string, string>; query: Record<string, unknown> };
+        try {
+          input = {
+            body: route.body?.multipart && req.isMultipart() ? await readMultipart(req) : ((camelizeKeys(req.body ?? {}) as Record<string, unknown>) ?? {}),
+            params: req.params as Record<string, string>,
+            query: camelizeKeys(req.query ?? {}) as Record<string, unknown>,
+          };
+        } catch (e) {
+          if (e instanceof TooDeepError) throw new AppError('bad_request', e.message);
+          throw e;
+        }
         if (route.sse && (req.headers.accept ?? '').includes('text/event-stream')) {
           return streamEvents(reply, route.sse, await route.sse.start(ctx, input), req.id);
         }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { FakeGoogle } from './fake-google.js';
 import type { RestClient } from './http.js';
+import type { BuildOptions } from '../../src/app.js';
 import { startServer, type TestServer } from './server.js';
 
 export const RETURN_URL = 'http://app.example.test/settings/integrations';
@@ -26,11 +27,11 @@ export const encryptionKey = (id: string): string => `${id}:${randomBytes(32).to
  * A gateway configured against the fake Google, its redirect URI registered there, with
  * the encryption key `test1`. An env value of '' removes that variable.
  */
-export async function startGoogleGateway(fake: FakeGoogle, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startGoogleGateway(fake: FakeGoogle, env: Record<string, string> = {}, options: BuildOptions = {}): Promise<TestServer> {
   const port = await freePort();
   const redirectUri = `http://127.0.0.1:${port}${CALLBACK_PATH}`;
   const all = { PORT: String(port), ...fake.env(redirectUri), INTEGRATIONS_RETURN_URL: RETURN_URL, INTEGRATIONS_ENCRYPTION_KEYS: encryptionKey('test1'), ...env };
-  return startServer(Object.fromEntries(Object.entries(all).filter(([, v]) => v !== '')));
+  return startServer(Object.fromEntries(Object.entries(all).filter(([, v]) => v !== '')), options);
 }
 
 /** One Set-Cookie line: its name, value and attributes (names lowercased; flags as `true`). */

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp, type App } from '../../src/app.js';
+import { buildApp, type App, type BuildOptions } from '../../src/app.js';
 import { loadConfig, type Config, type DbDriver } from '../../src/config.js';
 import { createScratchDatabase } from '../../src/db/scratch.js';
 
@@ -22,7 +22,7 @@ export interface TestServer {
  * A real gateway on 127.0.0.1, port 0 (or the PORT given), with a database of its own: an in-memory SQLite,
  * or a scratch PostgreSQL database when DB_DRIVER=postgresql.
  */
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startServer(env: Record<string, string> = {}, options: BuildOptions = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'xt-test-'));
   const scratch = driver === 'postgresql' ? await createScratchDatabase(PG_ADMIN_URL, 'xt_test') : null;
   const config = loadConfig({
@@ -41,7 +41,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     RATE_LIMITS_ENABLED: 'false',
     ...env,
   });
-  const app = await buildApp(config);
+  const app = await buildApp(config, options);
   await app.server.listen({ host: '127.0.0.1', port: config.port });
   const address = app.server.server.address();
   if (!address || typeof address === 'string') throw new Error('server has no port');

@@ -82,7 +82,7 @@ export class ConversationsService {
     const p = authorize(ctx, 'conversations:write');
     await this.rateLimits.consume('chat', p.userId);
     const input = parseInput(chatSchema, data);
-    const conversation = input.conversationId ? await this.owned(ctx, input.conversationId) : null;
+    const conversation = input.conversationId ? await this.owned(ctx, input.conversationId, 'conversations:write') : null;
     const { provider, model } = this.ai.resolve(input.provider ?? conversation?.provider ?? null, input.model ?? (input.provider ? null : conversation?.model) ?? null);
 
     const system: string[] = [];
@@ -115,7 +115,7 @@ export class ConversationsService {
   async regenerate(ctx: RequestContext, conversationId: string, data: { provider?: string | null; model?: string | null } = {}): Promise<ChatTurn> {
     const p = authorize(ctx, 'conversations:write');
     await this.rateLimits.consume('chat', p.userId);
-    const conversation = await this.owned(ctx, conversationId);
+    const conversation = await this.owned(ctx, conversationId, 'conversations:write');
     const last = await ctx.em.findOne(Message, { conversation: conversation.id }, { orderBy: { position: 'desc' } });
     if (!last || last.role !== 'assistant') throw new AppError('conflict', 'The conversation does not end with a reply to regenerate');
     const question = await ctx.em.findOne(Message, { conversation: conversation.id, position: { $lt: last.position }, role: 'user' }, { orderBy: { position: 'desc' } });
@@ -261,7 +261,6 @@ export class ConversationsService {
     });
   }
 
-  /** A conversation of the caller's, or not_found (also for someone else's). */
   /**
    * For the conversationEvents subscription: the caller's own conversation, or not_found.
    * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (conversations:read), not_found
@@ -270,8 +269,12 @@ export class ConversationsService {
     return this.owned(ctx, id);
   }
 
-  private async owned(ctx: RequestContext, id: string): Promise<Conversation> {
-    const p = authorize(ctx, 'conversations:read');
+  /**
+   * A conversation of the caller's, or not_found (also for someone else's). `need` is the
+   * operation's own scope: a key that may write a conversation may do so without reading others.
+   */
+  private async owned(ctx: RequestContext, id: string, need: 'conversations:read' | 'conversations:write' = 'conversations:read'): Promise<Conversation> {
+    const p = authorize(ctx, need);
     const c = isId(id) ? await ctx.em.findOne(Conversation, { id, user: p.userId }) : null;
     if (!c) throw AppError.notFound('Conversation');
     return c;
@@ -341,7 +344,7 @@ export class ConversationsService {
   async update(ctx: RequestContext, id: string, data: UpdateConversationData): Promise<Conversation> {
     authorize(ctx, 'conversations:write');
     const input = parseInput(updateConversationSchema, data ?? {});
-    const c = await this.owned(ctx, id);
+    const c = await this.owned(ctx, id, 'conversations:write');
     await ctx.em.transactional(async (tx) => {
       const conv = await tx.findOneOrFail(Conversation, { id: c.id });
       if (input.title !== undefined) conv.title = input.title;
@@ -358,7 +361,7 @@ export class ConversationsService {
    */
   async delete(ctx: RequestContext, id: string): Promise<void> {
     authorize(ctx, 'conversations:write');
-    const c = await this.owned(ctx, id);
+    const c = await this.owned(ctx, id, 'conversations:write');
     await ctx.em.transactional(async (tx) => {
       await this.search.remove(tx, { conversationId: c.id });
       await tx.nativeDelete(Message, { conversation: c.id });

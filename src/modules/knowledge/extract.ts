@@ -18,7 +18,9 @@ const bad = (message: string) => AppError.validation([{ loc: ['file'], message }
 /** What the file is, from its name and declared type, checked against its first bytes. */
 export function detectKind(filename: string | null, mimeType: string | null, data: Buffer): DocumentKind {
   const ext = filename?.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1];
-  const declared = (mimeType && BY_MIME[mimeType.split(';')[0]!.trim().toLowerCase()]) || (ext ? BY_EXTENSION[ext] : undefined);
+  // Own keys only: a type or extension named "constructor" must not find Object's.
+  const own = <T>(table: Record<string, T>, key: string | undefined): T | undefined => (key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined);
+  const declared = (mimeType ? own(BY_MIME, mimeType.split(';')[0]!.trim().toLowerCase()) : undefined) || own(BY_EXTENSION, ext);
   const looksPdf = data.subarray(0, 5).toString('latin1') === '%PDF-';
   if (declared === 'pdf' || (!declared && looksPdf)) return 'pdf';
   if (!declared) {

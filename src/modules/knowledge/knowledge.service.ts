@@ -6,7 +6,7 @@ import { isId } from '../../common/ids.js';
 import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
 import type { Requirement } from '../../common/scopes.js';
 import { escapeHtml, excerpt } from '../../common/text.js';
-import { parseInput } from '../../common/validation.js';
+import { parseInput, str } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import type { Passage, PromptMessage } from '../ai/ai.types.js';
 import type { ProviderRegistry } from '../ai/providers/registry.js';
@@ -44,6 +44,9 @@ export type SearchMode = 'lexical' | 'hybrid' | 'lexical (embeddings unavailable
 
 
 const NOTHING_FOUND = 'I found nothing in the knowledge base that answers this.';
+
+/** A page of documents, optionally of one organization (its id is checked before it reaches a query). */
+const listDocumentsSchema = pageSchema.extend({ organizationId: str().uuid('must be an id').nullish() });
 
 /**
  * The knowledge base: documents in (extracted, chunked and indexed in the background),
@@ -154,7 +157,7 @@ export class KnowledgeService {
     return em.nativeUpdate(KnowledgeDocument, { status: 'processing', updatedAt: { $lt: stale } }, { status: 'failed', error: 'Processing was interrupted by a restart; upload the document again' });
   }
 
-  /** The organizations whose shared documents the caller may read (an API key: only its own). */
+/** The organizations whose shared documents the caller may read (an API key: only its own). */
   private async readableOrgs(ctx: RequestContext, need: Requirement): Promise<{ userId: string; orgIds: string[] }> {
     const p = authorize(ctx, need);
     if (p.kind === 'apiKey') return { userId: p.userId, orgIds: [p.organizationId] };
@@ -187,10 +190,10 @@ export class KnowledgeService {
    */
   async list(ctx: RequestContext, args: PageArgs & { organizationId?: string | null } = {}): Promise<Page<KnowledgeDocument>> {
     const { userId, orgIds } = await this.readableOrgs(ctx, 'rag:read');
-    const { limit, offset } = parseInput(pageSchema, args);
+    const { limit, offset, organizationId } = parseInput(listDocumentsSchema, args);
     const where = {
       $or: [{ owner: userId }, ...(orgIds.length ? [{ visibility: 'organization', organization: { $in: orgIds } }] : [])],
-      ...(args.organizationId ? { organization: args.organizationId } : {}),
+      ...(organizationId ? { organization: organizationId } : {}),
     };
     const [items, total] = await ctx.em.findAndCount(KnowledgeDocument, where as never, { orderBy: { createdAt: 'desc', id: 'desc' }, limit, offset });
     return { items, total };

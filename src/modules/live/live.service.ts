@@ -47,6 +47,8 @@ export const transcriptSchema = z
     sessionId: str().uuid('must be an id').nullish(),
   })
   .superRefine((v, ctx) => {
+    // Zod runs this even when a field above failed: only whole values are compared.
+    if (!(v.sessionStartedAt instanceof Date) || !(v.sessionEndedAt instanceof Date) || !Array.isArray(v.transcripts)) return;
     if (v.sessionEndedAt < v.sessionStartedAt) ctx.addIssue({ code: 'custom', path: ['sessionEndedAt'], message: 'must not be before session_started_at' });
     if (v.sessionEndedAt.getTime() - v.sessionStartedAt.getTime() > 24 * 3600_000) ctx.addIssue({ code: 'custom', path: ['sessionEndedAt'], message: 'a session lasts at most 24 hours' });
     // A little clock skew between client and server is tolerated at both ends.

@@ -29,7 +29,7 @@ const audioFrame = z.object({
  * expressions. Any frame is a sign of life; the quota and the length limit are enforced on the socket
  * itself; a closed socket ends its session, metered to the last activity.
  */
-export function registerLiveSocket(app: FastifyInstance, root: ContextRoot): { drain(): Promise<void> } {
+export function registerLiveSocket(app: FastifyInstance, root: ContextRoot): { drain(): Promise<void>; size(): number } {
   const open = new Set<LiveConnection>();
   app.get('/api/live/ws', { websocket: true }, (socket: WebSocket, req: FastifyRequest) => {
     const conn = new LiveConnection(socket, req, root);
@@ -38,7 +38,7 @@ export function registerLiveSocket(app: FastifyInstance, root: ContextRoot): { d
     void conn.open();
   });
   // For shutdown: sockets are closed first; their sessions are then settled before the database closes.
-  return { drain: async () => void (await Promise.all([...open].map((c) => c.settled))) };
+  return { drain: async () => void (await Promise.all([...open].map((c) => c.settled))), size: () => open.size };
 }
 
 class LiveConnection {
@@ -47,6 +47,8 @@ class LiveConnection {
   private lastActivity = new Date();
   private deadline: NodeJS.Timeout | null = null;
   private turns: Promise<void> = Promise.resolve();
+  /** Frames received and not yet handled: a turn can take a while, and a flood must not queue without end. */
+  private pending = 0;
   private closed = false;
   private markSettled!: () => void;
   /** Resolves once the socket closed and its session was settled. */
@@ -64,7 +66,16 @@ class LiveConnection {
     // Frames that arrive while authentication runs wait in line behind it.
     const ready = this.authenticate();
     this.socket.on('message', (raw: Buffer) => {
-      this.turns = this.turns.then(() => ready).then(() => this.onFrame(raw)).catch((e: unknown) => this.fail(e));
+      if (this.pending >= this.root.config.limits.liveMaxPendingFrames) {
+        this.fail(new AppError('rate_limited', `Too many frames waiting (${this.pending}); this one was dropped. Send more slowly`));
+        return;
+      }
+      this.pending++;
+      this.turns = this.turns
+        .then(() => ready)
+        .then(() => this.onFrame(raw))
+        .catch((e: unknown) => this.fail(e))
+        .finally(() => this.pending--);
     });
     this.socket.on('close', () => {
       this.closed = true;

@@ -238,15 +238,16 @@ export class XelService {
       if (input.dailyGoalXp) profile.dailyGoalXp = input.dailyGoalXp;
       profile.updatedAt = this.now();
     });
-    return this.dashboard(ctx);
+    // The answer is the caller's own dashboard: a key allowed to change preferences may see what it changed.
+    return this.dashboard(ctx, 'xel:write');
   }
 
   /**
    * Everything the learner's home screen shows, in a constant number of statements.
    * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (xel:read)
    */
-  async dashboard(ctx: RequestContext): Promise<XelDashboardType> {
-    const p = authorize(ctx, 'xel:read');
+  async dashboard(ctx: RequestContext, need: 'xel:read' | 'xel:write' = 'xel:read'): Promise<XelDashboardType> {
+    const p = authorize(ctx, need);
     const em = ctx.em;
     const now = this.now();
     const [row] = await em

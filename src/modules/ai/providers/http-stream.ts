@@ -1,4 +1,5 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { scrubSecrets } from '../../../common/log-safety.js';
 import { UpstreamError, type CompletionEvent } from '../ai.types.js';
 
 export interface StreamPolicy {
@@ -18,8 +19,13 @@ export function parseRetryAfter(value: string | null): number | null {
   return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
 }
 
-/** Maps an HTTP error status to an UpstreamError with the provider's own message when it gave one. */
-export async function errorFromResponse(provider: string, res: Response): Promise<UpstreamError> {
+/**
+ * Maps an HTTP error status to an UpstreamError with the provider's own message when it gave
+ * one. Providers quote the key they were sent ("Incorrect API key provided: sk-..."), and
+ * this message reaches the caller and the logs: the credentials of the call are cut out of
+ * it, and anything shaped like a key or token.
+ */
+export async function errorFromResponse(provider: string, res: Response, credentials: readonly string[] = []): Promise<UpstreamError> {
   let detail = '';
   try {
     const body = (await res.text()).slice(0, 2000);
@@ -28,6 +34,8 @@ export async function errorFromResponse(provider: string, res: Response): Promis
   } catch {
     /* no JSON body */
   }
+  for (const c of credentials) if (c.length >= 8) detail = detail.split(c).join('[redacted]');
+  detail = scrubSecrets(detail);
   const suffix = detail ? `: ${detail.slice(0, 300)}` : '';
   if (res.status === 429) {
     return new UpstreamError(`${provider} is rate limiting requests (429)${suffix}`, true, parseRetryAfter(res.headers.get('retry-after')), 429);
@@ -38,6 +46,12 @@ export async function errorFromResponse(provider: string, res: Response): Promis
   }
   return new UpstreamError(`${provider} rejected the request (${res.status})${suffix}`, false, null, res.status);
 }
+
+/** The secret parts of request headers: the values of Authorization (without its scheme) and of key headers. */
+const credentialsIn = (headers: Record<string, string>): string[] =>
+  Object.entries(headers)
+    .filter(([k]) => /authorization|api-key|x-goog-api-key/i.test(k))
+    .flatMap(([, v]) => [v, v.replace(/^\S+\s+/, '')]);
 
 /**
  * POSTs JSON and yields the server-sent events of the answer. Enforces the time to the
@@ -77,7 +91,7 @@ export async function* postForEvents(
       if (signal.aborted) throw e;
       throw new UpstreamError(timedOut ?? `${provider} could not be reached: ${(e as Error).message}`, true);
     }
-    if (!res.ok) throw await errorFromResponse(provider, res);
+    if (!res.ok) throw await errorFromResponse(provider, res, credentialsIn(headers));
     if (!res.body) throw new UpstreamError(`${provider} sent no body`, true);
 
     const queue: EventSourceMessage[] = [];

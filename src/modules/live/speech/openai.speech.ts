@@ -1,3 +1,4 @@
+import { scrubSecrets } from '../../../common/log-safety.js';
 import { wav } from './pcm.js';
 import type { Synthesis, TextToSpeech, WordTiming } from './speech.types.js';
 
@@ -9,7 +10,8 @@ export interface SpeechEndpoint {
 
 const auth = (e: SpeechEndpoint): Record<string, string> => (e.apiKey ? { authorization: `Bearer ${e.apiKey}` } : {});
 
-async function failure(what: string, res: Response): Promise<Error> {
+/** The endpoint's refusal, with its own message: without the key it was sent, which providers like to quote. */
+async function failure(what: string, res: Response, apiKey: string | null): Promise<Error> {
   let detail = '';
   try {
     const body = (await res.json()) as { error?: { message?: string } };
@@ -17,6 +19,8 @@ async function failure(what: string, res: Response): Promise<Error> {
   } catch {
     /* not JSON */
   }
+  if (apiKey && apiKey.length >= 8) detail = detail.split(apiKey).join('[redacted]');
+  detail = scrubSecrets(detail);
   return new Error(`${what} answered ${res.status}${detail ? `: ${detail.slice(0, 200)}` : ''}`);
 }
 
@@ -36,7 +40,7 @@ export class OpenAISpeechToText {
     form.append('response_format', 'json');
     if (language) form.append('language', language.split('-')[0]!);
     const res = await fetch(`${this.endpoint.baseUrl}/audio/transcriptions`, { method: 'POST', headers: auth(this.endpoint), body: form, signal: AbortSignal.timeout(this.timeoutMs) });
-    if (!res.ok) throw await failure('the speech-to-text endpoint', res);
+    if (!res.ok) throw await failure('the speech-to-text endpoint', res, this.endpoint.apiKey);
     const body = (await res.json()) as { text?: unknown };
     if (typeof body.text !== 'string') throw new Error('the speech-to-text endpoint answered without text');
     return body.text;
@@ -63,7 +67,7 @@ export class OpenAITextToSpeech implements TextToSpeech {
       body: JSON.stringify({ model: this.endpoint.model, input: text, voice: this.endpoint.voice, response_format: 'pcm' }),
       signal: AbortSignal.timeout(this.timeoutMs),
     });
-    if (!res.ok) throw await failure('the text-to-speech endpoint', res);
+    if (!res.ok) throw await failure('the text-to-speech endpoint', res, this.endpoint.apiKey);
     let pcm = Buffer.from(await res.arrayBuffer());
     if (pcm.length % 2) pcm = pcm.subarray(0, pcm.length - 1);
     const durationMs = Math.round((pcm.length / 2 / 24_000) * 1000);

@@ -1,0 +1,122 @@
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+
+export interface SocketLimits {
+  /** Messages a client may send in one second; past it the socket is closed with 1008. */
+  maxMessagesPerSecond: number;
+  /** Bytes that may wait unread by the client; past it the socket is cut off. */
+  maxBufferedBytes: number;
+  /** How long a message sent to the client may wait to be taken; past it the socket is cut off. */
+  sendTimeoutMs: number;
+}
+
+/** Close code for a client that floods the socket (RFC 6455: policy violation). */
+export const WS_POLICY_VIOLATION = 1008;
+
+/** How long a flooding client has to answer the close frame before its connection is dropped. */
+const CLOSE_GRACE_MS = 1000;
+
+interface Tracked {
+  socket: WebSocket;
+  /** When each send still waiting to reach the connection started, oldest first. */
+  pending: number[];
+}
+
+export interface SocketLimiter {
+  /** Puts a socket under the limits, before its route attaches its own listeners. */
+  attach(socket: WebSocket): void;
+  /** What the limits did so far. */
+  stats(): { floodsClosed: number; slowConsumersDropped: number; tracked: number };
+  stop(): void;
+}
+
+/**
+ * Limits every WebSocket, whichever route accepted it (GraphQL subscriptions, the live socket):
+ *
+ * - A client sending more than `maxMessagesPerSecond` is closed (1008) and nothing more it
+ *   sends is handed to the route, so a flood cannot queue unbounded work.
+ * - A client that does not read what it is sent is cut off at once (no close frame: it would
+ *   wait behind the unread data, and holding that data is the memory this protects), when
+ *   its unread bytes pass `maxBufferedBytes` (the live socket sends without waiting), or when
+ *   a message has waited `sendTimeoutMs` to reach it (graphql-ws waits for each send, so the
+ *   backlog is the subscription's queue, not the socket's buffer).
+ * - A client breaking the protocol (a message over the size limit, invalid UTF-8) is closed
+ *   by ws with the matching code; that is logged as the client's doing, not the route's error.
+ *
+ * The limits are per socket: other clients are untouched.
+ */
+export function createSocketLimiter(limits: SocketLimits, log: Logger): SocketLimiter {
+  const tracked = new Set<Tracked>();
+  const counts = { floodsClosed: 0, slowConsumersDropped: 0 };
+
+  const drop = (t: Tracked, why: string, detail: Record<string, unknown>) => {
+    counts.slowConsumersDropped++;
+    log.warn({ ...detail, why }, 'websocket client is not reading; disconnecting');
+    tracked.delete(t);
+    t.socket.terminate();
+  };
+
+  // One timer for every socket: a send stuck behind a client that stopped reading.
+  const timer = setInterval(() => {
+    const now = Date.now();
+    for (const t of tracked) {
+      const oldest = t.pending[0];
+      if (oldest !== undefined && now - oldest > limits.sendTimeoutMs) drop(t, 'send timeout', { waitedMs: now - oldest, limitMs: limits.sendTimeoutMs });
+    }
+  }, Math.min(1000, Math.max(50, Math.floor(limits.sendTimeoutMs / 4))));
+  timer.unref();
+
+  return {
+    stats: () => ({ ...counts, tracked: tracked.size }),
+    stop: () => clearInterval(timer),
+    attach(socket: WebSocket): void {
+      const t: Tracked = { socket, pending: [] };
+      tracked.add(t);
+      socket.once('close', () => tracked.delete(t));
+      let windowStart = Date.now();
+      let count = 0;
+      let refused = false;
+
+      const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
+      socket.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
+        if (event === 'error') {
+          const err = args[0] as NodeJS.ErrnoException | undefined;
+          if (typeof err?.code === 'string' && err.code.startsWith('WS_ERR_')) {
+            log.info({ code: err.code }, 'websocket client broke the protocol; closed');
+            return true;
+          }
+          return emit(event, ...args);
+        }
+        if (event !== 'message') return emit(event, ...args);
+        if (refused) return false;
+        const now = Date.now();
+        if (now - windowStart >= 1000) {
+          windowStart = now;
+          count = 0;
+        }
+        if (++count > limits.maxMessagesPerSecond) {
+          refused = true;
+          counts.floodsClosed++;
+          log.warn({ limit: limits.maxMessagesPerSecond }, 'websocket client sent too many messages; closing');
+          socket.close(WS_POLICY_VIOLATION, 'Too many messages');
+          setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
+          return false;
+        }
+        return emit(event, ...args);
+      }) as typeof socket.emit;
+
+      const send = socket.send.bind(socket) as (data: unknown, options: object, cb?: (err?: Error) => void) => void;
+      socket.send = ((data: unknown, optionsOrCb?: object | ((err?: Error) => void), cb?: (err?: Error) => void): void => {
+        const callback = (typeof optionsOrCb === 'function' ? optionsOrCb : cb) as ((err?: Error) => void) | undefined;
+        const options = typeof optionsOrCb === 'object' && optionsOrCb ? optionsOrCb : {};
+        if (socket.readyState !== socket.OPEN) return send(data, options, callback);
+        t.pending.push(Date.now());
+        send(data, options, (err?: Error) => {
+          t.pending.shift();
+          callback?.(err);
+        });
+        if (socket.bufferedAmount > limits.maxBufferedBytes && tracked.has(t)) drop(t, 'unread bytes', { buffered: socket.bufferedAmount, limit: limits.maxBufferedBytes });
+      }) as typeof socket.send;
+    },
+  };
+}

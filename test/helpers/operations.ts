@@ -1,0 +1,792 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { ERROR_CODES } from '../../src/common/errors.js';
+import { SCOPES, type Requirement } from '../../src/common/scopes.js';
+import { LoginSession } from '../../src/modules/auth/login-session.entity.js';
+import { RefreshToken } from '../../src/modules/auth/refresh-token.entity.js';
+import { hashToken, newRefreshToken } from '../../src/modules/auth/tokens.js';
+import { LiveSession } from '../../src/modules/live/live-session.entity.js';
+import { User } from '../../src/modules/users/user.entity.js';
+import type { RouteAuth } from '../../src/rest/route-table.js';
+import type { FakeGoogle } from './fake-google.js';
+import type { FieldKey } from './graphql-ops.js';
+import type { RestClient } from './http.js';
+import { CookieJar, startGoogleGateway, startInBrowser } from './integrations.js';
+import { makeCast, type Cast } from './orgs.js';
+import { TEST_JWT_SECRET, type TestServer } from './server.js';
+
+/**
+ * Every operation of both doors, as data: how to make a valid call of it for a fixture,
+ * what it declares (the scope, or bearer only, or public), and who may do it. The
+ * permission matrix and the fuzzer are generated from the REST route table and the GraphQL
+ * schema and fail for any operation missing here, so adding an operation means adding its
+ * line: usually three or four lines, e.g.
+ *
+ *   getNote: { auth: 'conversations:read', access: 'self', call: async (fx) => ({ params: { note_id: await fx.note() } }) },
+ *
+ * and for GraphQL, keyed by `Type.field`:
+ *
+ *   'Query.note': { auth: 'conversations:read', access: 'self', vars: async (fx) => ({ id: await fx.note() }) },
+ */
+
+/** Who calls. Keys act for their creator: the owner's, a member's, or a stranger's (of the stranger's own organization). */
+export const WHO = [
+  'anonymous',
+  'stranger',
+  'member',
+  'admin',
+  'owner',
+  'ownerKey',
+  'ownerKeyWithoutScope',
+  'memberKey',
+  'strangerKey',
+  'expiredKey',
+  'revokedKey',
+  'disallowedIpKey',
+  'expiredToken',
+  'revokedToken',
+] as const;
+export type Who = (typeof WHO)[number];
+
+export type Outcome = 'ok' | keyof typeof ERROR_CODES;
+
+/**
+ * Who may do it, among callers whose credentials are good and carry the scope:
+ * - `public`: anyone; credentials are not even looked at.
+ * - `user`: anyone signed in, on their own things (a stranger too).
+ * - `self`: the fixture owner's own thing (their conversation, note, session...): anyone else gets not_found.
+ * - `member` / `admin` / `owner`: the least role in the fixture organization; outsiders get
+ *   not_found (never forbidden), members below the role get forbidden.
+ */
+export type Access = 'public' | 'user' | 'self' | 'member' | 'admin' | 'owner';
+
+export interface Rule {
+  /** What the route table and the schema declare: public, optional, bearer only, or the API key scope. */
+  auth: RouteAuth;
+  access: Access;
+  /** Where an operation departs from the rule, by caller. */
+  expect?: Partial<Record<Who, Outcome>>;
+  /** Does an allowed call change something? Default: not GET, not a Query. Changing calls run on a fixture of their own. */
+  writes?: boolean;
+  /**
+   * Why a rejected call of this operation may still change something (the fuzzer's "nothing
+   * stored" does not apply): e.g. an OAuth state is single-use, so a failed completion burns it.
+   */
+  rejectionConsumes?: string;
+}
+
+/** A REST call: the route's path parameters, body, query string. */
+export interface RestCall {
+  params?: Record<string, string>;
+  body?: unknown;
+  query?: Record<string, string>;
+  form?: boolean;
+  headers?: Record<string, string>;
+}
+
+export interface RestEntry extends Rule {
+  call: (fx: Fixture, who: Who) => Promise<RestCall>;
+}
+
+export interface GraphQLEntry extends Rule {
+  /** The field's arguments; the document asking for every readable field is made from the schema. */
+  vars: (fx: Fixture, who: Who) => Promise<Record<string, unknown>>;
+  /** Subscriptions: makes the first event happen (repeated until it arrives). */
+  trigger?: (fx: Fixture, who: Who) => Promise<void>;
+}
+
+export interface SocketEntry extends Rule {
+  /** The frames sent once the socket opens; the answer to the last one is the outcome. */
+  frames: (fx: Fixture, who: Who) => Promise<{ type: string; data?: unknown }[]>;
+}
+
+type CastRole = 'owner' | 'admin' | 'member' | 'stranger';
+const RANK: Record<CastRole, number> = { stranger: 0, member: 1, admin: 2, owner: 3 };
+
+/** Whose rights a caller has. */
+export const ACTS_AS: Record<Who, CastRole | null> = {
+  anonymous: null,
+  stranger: 'stranger',
+  member: 'member',
+  admin: 'admin',
+  owner: 'owner',
+  ownerKey: 'owner',
+  ownerKeyWithoutScope: 'owner',
+  memberKey: 'member',
+  strangerKey: 'stranger',
+  expiredKey: null,
+  revokedKey: null,
+  disallowedIpKey: null,
+  expiredToken: null,
+  revokedToken: null,
+};
+const KEYS = new Set<Who>(['ownerKey', 'ownerKeyWithoutScope', 'memberKey', 'strangerKey', 'expiredKey', 'revokedKey', 'disallowedIpKey']);
+
+/** The rule, written once: what each caller must get. */
+export function expected(rule: Rule, who: Who): Outcome {
+  const exception = rule.expect?.[who];
+  if (exception) return exception;
+  if (rule.access === 'public') return 'ok';
+  switch (who) {
+    case 'anonymous':
+      return 'not_authenticated';
+    case 'expiredKey':
+    case 'revokedKey':
+    case 'expiredToken':
+    case 'revokedToken':
+      return 'invalid_token';
+    case 'disallowedIpKey':
+      return 'forbidden';
+  }
+  if (KEYS.has(who)) {
+    if (rule.auth === 'bearer') return 'forbidden';
+    if (who === 'ownerKeyWithoutScope') return 'INSUFFICIENT_API_KEY_SCOPE';
+  }
+  const role = ACTS_AS[who]!;
+  switch (rule.access) {
+    case 'user':
+      return 'ok';
+    case 'self':
+      return role === 'owner' ? 'ok' : 'not_found';
+    default:
+      if (RANK[role] >= RANK[rule.access]) return 'ok';
+      return role === 'stranger' ? 'not_found' : 'forbidden';
+  }
+}
+
+/** Whether an allowed call of this rule changes something. */
+export const writes = (rule: Rule, readByDefault: boolean): boolean => rule.writes ?? !readByDefault;
+
+/** Markers planted in the fixture: who must never see them in any response. */
+export interface Marks {
+  /** In the owner's private things: only the owner (and the owner's keys) may read it. */
+  private: string;
+  /** In the organization's things (its name, its team, its shared document): members only. */
+  org: string;
+  /** A word next to both, for searches: searching it must find only what the caller may read. */
+  seek: string;
+}
+
+/** What a test file shares: the server, a cast of users, the markers, the stranger's own organization. */
+export interface Env {
+  server: TestServer;
+  /** The fake Google the gateway's integrations talk to. */
+  google: FakeGoogle;
+  api: RestClient;
+  cast: Cast;
+  marks: Marks;
+  strangerOrgId: string;
+}
+
+/**
+ * A gateway for the matrix and the fuzzer: integrations configured against the fake Google
+ * (the OAuth callback answering JSON, so its outcomes read like every other route's).
+ */
+export const startMatrixServer = (google: FakeGoogle, env: Record<string, string> = {}): Promise<TestServer> =>
+  startGoogleGateway(google, { INTEGRATIONS_RETURN_URL: '', LIVE_PLANS: 'free:1000000', LIVE_MIN_START_SECONDS: '1', ...env });
+
+export async function matrixEnv(server: TestServer, api: RestClient, google: FakeGoogle): Promise<Env> {
+  const cast = await makeCast(api);
+  const word = () => randomBytes(5).toString('hex').replace(/^\d+/, '');
+  const marks = { private: `privmark${word()}`, org: `orgmark${word()}`, seek: `seekword${word()}` };
+  const res = await api.post('/api/organizations', { name: `Stranger's own ${word()}` }, { token: cast.stranger.accessToken });
+  if (res.status !== 201) throw new Error(`stranger's org: ${res.status} ${JSON.stringify(res.body)}`);
+  return { server, api, google, cast, marks, strangerOrgId: res.body.id as string };
+}
+
+const NON_API_SCOPES = SCOPES.filter((s) => !s.startsWith('api:'));
+const scopeOf = (auth: RouteAuth): Requirement | null => (auth === 'public' || auth === 'optional' ? null : auth);
+
+/**
+ * The things an operation acts on, made on first use: an organization (owner, admin, two
+ * members, a team), the owner's conversation, note, documents, live session and transcript,
+ * and credentials of every kind. A call that changes something gets a fixture of its own.
+ */
+export class Fixture {
+  private memo = new Map<string, Promise<unknown>>();
+  private static orgs = 0;
+
+  constructor(readonly env: Env) {}
+
+  private once<T>(key: string, make: () => Promise<T>): Promise<T> {
+    let p = this.memo.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = make();
+      this.memo.set(key, p);
+    }
+    return p;
+  }
+
+  get marks(): Marks {
+    return this.env.marks;
+  }
+
+  private async ok<T = any>(res: Promise<{ status: number; body: any }>, what: string): Promise<T> {
+    const r = await res;
+    if (r.status >= 300) throw new Error(`fixture: ${what}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body as T;
+  }
+
+  /** A user of the cast. */
+  user(role: CastRole | 'extra' | 'newcomer') {
+    return this.env.cast[role];
+  }
+
+  /**
+   * A fresh access token of `role`'s: a login session of its own, so a call that ends it
+   * (logout, a password change) ends nothing else. Made directly, without hashing a password.
+   */
+  token(role: CastRole): Promise<string> {
+    return this.once(`token:${role}`, () => this.mintToken(role));
+  }
+
+  async mintToken(role: CastRole, revoked = false): Promise<string> {
+    const { server } = this.env;
+    const em = server.app.orm.em.fork();
+    const s = em.create(LoginSession, { user: em.getReference(User, this.user(role).user.id), expiresAt: new Date(Date.now() + 3_600_000), revokedAt: revoked ? new Date() : null });
+    await em.flush();
+    return server.app.services.auth.accessTokens.sign({ userId: this.user(role).user.id, sessionId: s.id });
+  }
+
+  /** A refresh token of the member's, fresh, made directly. */
+  async refreshToken(): Promise<string> {
+    const em = this.env.server.app.orm.em.fork();
+    const s = em.create(LoginSession, { user: em.getReference(User, this.user('member').user.id), expiresAt: new Date(Date.now() + 3_600_000) });
+    const value = newRefreshToken();
+    em.create(RefreshToken, { session: s, tokenHash: hashToken(value) });
+    await em.flush();
+    return value;
+  }
+
+  org(): Promise<{ id: string; teamId: string }> {
+    return this.once('org', async () => {
+      const owner = await this.token('owner');
+      const n = ++Fixture.orgs;
+      const org = await this.ok(this.env.api.post('/api/organizations', { name: `${this.marks.org} ${process.pid} ${n}` }, { token: owner }), 'organization');
+      const team = await this.ok(this.env.api.post(`/api/organizations/${org.id}/teams`, { name: `${this.marks.org} team` }, { token: owner }), 'team');
+      for (const [role, as] of [
+        ['admin', 'admin'],
+        ['member', 'member'],
+        ['extra', 'member'],
+      ] as const) {
+        await this.ok(this.env.api.post(`/api/organizations/${org.id}/members`, { user_id: this.user(role).user.id, role: as, team_id: team.id }, { token: owner }), `add ${role}`);
+      }
+      return { id: org.id as string, teamId: team.id as string };
+    });
+  }
+
+  /** An API key of `role`'s for the fixture organization (the stranger's: for their own organization). */
+  private async key(role: CastRole, scopes: readonly string[], extra: Record<string, unknown> = {}): Promise<{ id: string; key: string }> {
+    const orgId = role === 'stranger' ? this.env.strangerOrgId : (await this.org()).id;
+    const token = role === 'stranger' ? this.env.cast.stranger.accessToken : await this.token(role);
+    const body = await this.ok(this.env.api.post('/api/api-keys', { name: 'matrix key', organization_id: orgId, scopes, ...extra }, { token }), 'api key');
+    return { id: body.id as string, key: body.key as string };
+  }
+
+  /** A key of the owner's that an operation may revoke. */
+  ownersKeyId(): Promise<string> {
+    return this.once('ownersKey', async () => (await this.key('owner', ['organizations:read'])).id);
+  }
+
+  /** The credentials `who` calls with, for an operation declaring `auth`. */
+  credentials(who: Who, auth: RouteAuth): Promise<{ token?: string; apiKey?: string }> {
+    const scope = scopeOf(auth);
+    const withScope = scope && scope !== 'bearer' ? [scope] : NON_API_SCOPES;
+    const without = scope && scope !== 'bearer' ? NON_API_SCOPES.filter((s) => s !== scope) : ['organizations:read'];
+    return this.once(`cred:${who}:${auth}`, async () => {
+      switch (who) {
+        case 'anonymous':
+          return {};
+        case 'stranger':
+        case 'member':
+        case 'admin':
+        case 'owner':
+          return { token: await this.token(who) };
+        case 'ownerKey':
+          return { apiKey: (await this.key('owner', withScope)).key };
+        case 'ownerKeyWithoutScope':
+          return { apiKey: (await this.key('owner', without)).key };
+        case 'memberKey':
+          return { apiKey: (await this.key('member', withScope)).key };
+        case 'strangerKey':
+          return { apiKey: (await this.key('stranger', withScope)).key };
+        case 'expiredKey': {
+          const k = await this.key('owner', NON_API_SCOPES, { expires_at: new Date(Date.now() + 3_600_000).toISOString() });
+          const { server } = this.env;
+          await server.app.orm.em.fork().getConnection().execute('update api_keys set expires_at = ? where id = ?', [server.config.db.driver === 'sqlite' ? Date.now() - 1000 : new Date(Date.now() - 1000), k.id]);
+          return { apiKey: k.key };
+        }
+        case 'revokedKey': {
+          const k = await this.key('owner', NON_API_SCOPES);
+          await this.ok(this.env.api.delete(`/api/api-keys/${k.id}`, { token: await this.token('owner') }), 'revoke key');
+          return { apiKey: k.key };
+        }
+        case 'disallowedIpKey':
+          return { apiKey: (await this.key('owner', NON_API_SCOPES, { allowed_ips: ['203.0.113.0/24', '2001:db8::/32'] })).key };
+        case 'expiredToken': {
+          const em = this.env.server.app.orm.em.fork();
+          const s = em.create(LoginSession, { user: em.getReference(User, this.user('owner').user.id), expiresAt: new Date(Date.now() + 3_600_000) });
+          await em.flush();
+          const token = await new SignJWT({ sid: s.id })
+            .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+            .setSubject(this.user('owner').user.id)
+            .setIssuer('xentree-gateway')
+            .setAudience('xentree')
+            .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
+            .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+            .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+          return { token };
+        }
+        case 'revokedToken':
+          return { token: await this.mintToken('owner', true) };
+      }
+    });
+  }
+
+  /** The user `who` acts as, for steps taken on their behalf. */
+  actingUserId(who: Who): string | null {
+    const role = ACTS_AS[who];
+    return role ? this.user(role).user.id : null;
+  }
+
+  /** The owner's conversation: one turn, mentioning the private marker. */
+  conversation(): Promise<string> {
+    return this.once('conversation', async () => {
+      const m = this.marks;
+      const r = await this.ok(this.env.api.post('/api/core/chat', { message: `${m.seek} ${m.private} is what I wrote` }, { token: await this.token('owner') }), 'chat');
+      return r.conversation_id as string;
+    });
+  }
+
+  note(): Promise<string> {
+    return this.once('note', async () => {
+      const m = this.marks;
+      const r = await this.ok(this.env.api.post('/api/core/notes', { title: `${m.private} note`, content: `${m.seek} ${m.private} in a note`, tags: [m.private] }, { token: await this.token('owner') }), 'note');
+      return r.id as string;
+    });
+  }
+
+  private async upload(body: Record<string, unknown>): Promise<string> {
+    const r = await this.ok(this.env.api.post('/api/knowledge/documents', body, { token: await this.token('owner') }), 'document');
+    await this.env.server.app.services.knowledge.drain();
+    return r.id as string;
+  }
+
+  /** The owner's private document, indexed. */
+  document(): Promise<string> {
+    const m = this.marks;
+    return this.once('document', () => this.upload({ title: `${m.private} doc`, content: `# ${m.private}\n\n${m.seek} ${m.private} is a private word.` }));
+  }
+
+  /** The owner's document shared with the organization, indexed. */
+  sharedDocument(): Promise<string> {
+    const m = this.marks;
+    return this.once('sharedDocument', async () =>
+      this.upload({ title: `${m.org} shared doc`, content: `# ${m.org}\n\n${m.seek} ${m.org} is an organization word.`, visibility: 'organization', organization_id: (await this.org()).id }),
+    );
+  }
+
+  /** Ends the active live session of the user `who` acts as, so they can start one. */
+  async endActiveSession(who: Who | CastRole): Promise<void> {
+    const userId = (WHO as readonly string[]).includes(who) ? this.actingUserId(who as Who) : this.user(who as CastRole).user.id;
+    if (!userId) return;
+    const { server } = this.env;
+    const active = await server.app.orm.em.fork().findOne(LiveSession, { activeUserId: userId });
+    if (active) await server.app.services.live.settle(server.app.orm.em, active.id, 'client', new Date());
+  }
+
+  /** The owner's active live session. */
+  liveSession(): Promise<string> {
+    return this.once('liveSession', async () => {
+      await this.endActiveSession('owner');
+      const r = await this.ok(this.env.api.post('/api/live/session/start', { session_type: 'voice' }, { token: await this.token('owner') }), 'live session');
+      return r.session_id as string;
+    });
+  }
+
+  transcript(): Promise<string> {
+    return this.once('transcript', async () => {
+      const now = Date.now();
+      const r = await this.ok(
+        this.env.api.post(
+          '/api/live/transcripts',
+          {
+            session_started_at: new Date(now - 60_000).toISOString(),
+            session_ended_at: new Date(now).toISOString(),
+            transcripts: [{ role: 'user', text: `${this.marks.seek} ${this.marks.private} said aloud`, timestamp: new Date(now - 30_000).toISOString() }],
+          },
+          { token: await this.token('owner') },
+        ),
+        'transcript',
+      );
+      return r.id as string;
+    });
+  }
+
+  /** The cast member whose rights `who` has (the owner's, for callers who have none). */
+  actingRole(who: Who): CastRole {
+    return ACTS_AS[who] ?? 'owner';
+  }
+
+  /** A Google Calendar flow started by `role` in a browser, consented at the fake Google: the redirect back, not yet followed. */
+  async calendarFlow(role: CastRole): Promise<{ callback: URL; cookie: string }> {
+    const jar = new CookieJar();
+    const { callback } = await startInBrowser(this.env.api, { token: await this.token(role) }, jar);
+    return { callback, cookie: jar.header(callback) ?? '' };
+  }
+
+  /** `role`'s Google Calendar, connected now (a connection is the user's, not the fixture's: another cell may have removed it). */
+  async connectCalendar(role: CastRole): Promise<void> {
+    const { callback, cookie } = await this.calendarFlow(role);
+    await this.ok(this.env.api.get(callback.pathname + callback.search, { headers: { cookie } }), 'calendar callback');
+  }
+
+  /** A multiple-choice task of the seeded XEL course, with one of its options. */
+  xelTask(): Promise<{ moduleId: string; taskId: string; optionId: string }> {
+    return this.once('xelTask', async () => {
+      const token = await this.token('owner');
+      const modules = await this.ok<{ id: string }[]>(this.env.api.get('/api/xel/modules', { token }), 'xel modules');
+      for (const m of modules) {
+        const detail = await this.ok<{ tasks: { id: string; type: string; options: { id: string }[] | null }[] }>(this.env.api.get(`/api/xel/modules/${m.id}`, { token }), 'xel module');
+        const task = detail.tasks.find((t) => t.type === 'multiple_choice' && t.options?.length);
+        if (task) return { moduleId: m.id, taskId: task.id, optionId: task.options![0]!.id };
+      }
+      throw new Error('fixture: no multiple-choice XEL task');
+    });
+  }
+
+  /** Everything, for the fixture that refused calls and leak checks run against. */
+  async materialize(): Promise<void> {
+    await this.org();
+    await Promise.all([this.conversation(), this.note(), this.transcript(), this.ownersKeyId()]);
+    await this.document();
+    await this.sharedDocument();
+    await this.liveSession();
+  }
+
+  /** Publishes an event straight on the bus: a subscription's trigger that can repeat. */
+  publish: TestServer['app']['services']['events']['publish'] = (...args) => this.env.server.app.services.events.publish(...args);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The tables.                                                                                  */
+
+const now = () => Date.now();
+const iso = (ms: number) => new Date(ms).toISOString();
+const fresh = () => randomBytes(4).toString('hex');
+
+/** REST operations by operationId; `operationId#variant` adds a case for another kind of target. */
+export const restOperations: Record<string, RestEntry> = {
+  // Accounts: public doors ignore credentials.
+  register: { auth: 'public', access: 'public', call: async () => ({ body: { email: `m${fresh()}@example.com`, username: `m_${fresh()}`, password: 'correct horse battery' } }) },
+  login: { auth: 'public', access: 'public', call: async (fx) => ({ body: { username: fx.user('member').input.username, password: fx.user('member').input.password }, form: true }) },
+  refresh: { auth: 'public', access: 'public', call: async (fx) => ({ body: { refresh_token: await fx.refreshToken() } }) },
+  // Without a refresh token, logout ends the bearer's own session: nothing else can.
+  logout: {
+    auth: 'optional',
+    access: 'user',
+    expect: { ownerKey: 'not_authenticated', ownerKeyWithoutScope: 'not_authenticated', memberKey: 'not_authenticated', strangerKey: 'not_authenticated', expiredKey: 'not_authenticated', revokedKey: 'not_authenticated', disallowedIpKey: 'not_authenticated', expiredToken: 'not_authenticated', revokedToken: 'not_authenticated' },
+    call: async () => ({ body: {} }),
+  },
+  getMe: { auth: 'bearer', access: 'user', call: async () => ({}) },
+  updateMe: { auth: 'bearer', access: 'user', call: async () => ({ body: { full_name: `Matrix ${fresh()}` } }) },
+
+  // Organizations, members, teams.
+  listOrganizations: { auth: 'organizations:read', access: 'user', call: async () => ({}) },
+  createOrganization: { auth: 'bearer', access: 'user', call: async () => ({ body: { name: `Made in the matrix ${fresh()}` } }) },
+  getOrganization: { auth: 'organizations:read', access: 'member', call: async (fx) => ({ params: { org_id: (await fx.org()).id } }) },
+  updateOrganization: { auth: 'organizations:write', access: 'admin', call: async (fx) => ({ params: { org_id: (await fx.org()).id }, body: { description: 'changed' } }) },
+  deleteOrganization: { auth: 'organizations:write', access: 'owner', call: async (fx) => ({ params: { org_id: (await fx.org()).id } }) },
+  listMembers: { auth: 'organizations:read', access: 'member', call: async (fx) => ({ params: { org_id: (await fx.org()).id } }) },
+  addMember: { auth: 'organizations:write', access: 'admin', call: async (fx) => ({ params: { org_id: (await fx.org()).id }, body: { user_id: fx.user('newcomer').user.id, role: 'member' } }) },
+  updateMember: { auth: 'organizations:write', access: 'admin', call: async (fx) => ({ params: { org_id: (await fx.org()).id, target_user_id: fx.user('extra').user.id }, body: { team_id: null } }) },
+  removeMember: { auth: 'organizations:write', access: 'admin', call: async (fx) => ({ params: { org_id: (await fx.org()).id, target_user_id: fx.user('extra').user.id } }) },
+  listTeams: { auth: 'organizations:read', access: 'member', call: async (fx) => ({ params: { org_id: (await fx.org()).id } }) },
+  createTeam: { auth: 'organizations:write', access: 'admin', call: async (fx) => ({ params: { org_id: (await fx.org()).id }, body: { name: `Matrix ${fresh()}` } }) },
+  renameTeam: { auth: 'organizations:write', access: 'admin', call: async (fx) => ({ params: { org_id: (await fx.org()).id, team_id: (await fx.org()).teamId }, body: { name: `Renamed ${fresh()}` } }) },
+  deleteTeam: { auth: 'organizations:write', access: 'admin', call: async (fx) => ({ params: { org_id: (await fx.org()).id, team_id: (await fx.org()).teamId } }) },
+  listTeamMembers: { auth: 'organizations:read', access: 'member', call: async (fx) => ({ params: { org_id: (await fx.org()).id, team_id: (await fx.org()).teamId } }) },
+
+  // API keys: any member issues keys for their organization; a key is revoked by its creator or an admin.
+  createApiKey: { auth: 'bearer', access: 'member', call: async (fx) => ({ body: { name: 'k', organization_id: (await fx.org()).id, scopes: ['organizations:read'] } }) },
+  listApiKeys: { auth: 'bearer', access: 'user', call: async () => ({}) },
+  revokeApiKey: { auth: 'bearer', access: 'admin', expect: { member: 'not_found' }, call: async (fx) => ({ params: { key_id: await fx.ownersKeyId() } }) },
+
+  // Conversations, chat, notes, search.
+  listProviders: { auth: 'public', access: 'public', call: async () => ({}) },
+  chat: { auth: 'conversations:write', access: 'user', call: async (fx) => ({ body: { message: `What about ${fx.marks.seek}?` } }) },
+  'chat#continue': { auth: 'conversations:write', access: 'self', call: async (fx) => ({ body: { message: 'And then?', conversation_id: await fx.conversation() } }) },
+  listConversations: { auth: 'conversations:read', access: 'user', call: async () => ({}) },
+  createConversation: { auth: 'conversations:write', access: 'user', call: async () => ({ body: { title: 'Matrix' } }) },
+  getConversation: { auth: 'conversations:read', access: 'self', call: async (fx) => ({ params: { conversation_id: await fx.conversation() } }) },
+  updateConversation: { auth: 'conversations:write', access: 'self', call: async (fx) => ({ params: { conversation_id: await fx.conversation() }, body: { title: 'Renamed' } }) },
+  deleteConversation: { auth: 'conversations:write', access: 'self', call: async (fx) => ({ params: { conversation_id: await fx.conversation() } }) },
+  listMessages: { auth: 'conversations:read', access: 'self', call: async (fx) => ({ params: { conversation_id: await fx.conversation() } }) },
+  regenerateReply: { auth: 'conversations:write', access: 'self', call: async (fx) => ({ params: { conversation_id: await fx.conversation() }, body: {} }) },
+  search: { auth: 'conversations:read', access: 'user', call: async (fx) => ({ query: { q: fx.marks.seek } }) },
+  listNotes: { auth: 'conversations:read', access: 'user', call: async () => ({}) },
+  createNote: { auth: 'conversations:write', access: 'user', call: async () => ({ body: { title: 'Matrix', content: 'made in the matrix' } }) },
+  updateNote: { auth: 'conversations:write', access: 'self', call: async (fx) => ({ params: { note_id: await fx.note() }, body: { content: 'changed' } }) },
+  deleteNote: { auth: 'conversations:write', access: 'self', call: async (fx) => ({ params: { note_id: await fx.note() } }) },
+
+  // Knowledge base: a private document is its uploader's; a shared one is read by members and changed by admins.
+  knowledgeSearch: { auth: 'rag:read', access: 'user', writes: false, call: async (fx) => ({ body: { query: fx.marks.seek } }) },
+  listDocuments: { auth: 'rag:read', access: 'user', call: async () => ({}) },
+  uploadDocument: { auth: 'rag:write', access: 'user', call: async () => ({ body: { title: 'Matrix', content: 'made in the matrix' } }) },
+  'uploadDocument#organization': {
+    auth: 'rag:write',
+    access: 'member',
+    call: async (fx) => ({ body: { title: 'Matrix', content: 'made in the matrix', visibility: 'organization', organization_id: (await fx.org()).id } }),
+  },
+  getDocument: { auth: 'rag:read', access: 'self', call: async (fx) => ({ params: { document_id: await fx.document() } }) },
+  'getDocument#shared': { auth: 'rag:read', access: 'member', call: async (fx) => ({ params: { document_id: await fx.sharedDocument() } }) },
+  updateDocument: { auth: 'rag:write', access: 'self', call: async (fx) => ({ params: { document_id: await fx.document() }, body: { title: 'Renamed' } }) },
+  'updateDocument#shared': { auth: 'rag:write', access: 'admin', call: async (fx) => ({ params: { document_id: await fx.sharedDocument() }, body: { title: 'Renamed' } }) },
+  deleteDocument: { auth: 'rag:write', access: 'self', call: async (fx) => ({ params: { document_id: await fx.document() } }) },
+  'deleteDocument#shared': { auth: 'rag:write', access: 'admin', call: async (fx) => ({ params: { document_id: await fx.sharedDocument() } }) },
+  ragQuery: { auth: 'rag:read', access: 'user', writes: false, call: async (fx) => ({ body: { question: `What is ${fx.marks.seek}?` } }) },
+
+  // Live.
+  liveQuota: { auth: 'live:read', access: 'user', call: async () => ({}) },
+  setLiveNickname: { auth: 'live:write', access: 'user', call: async () => ({ body: { nickname: 'Matrix' } }) },
+  startLiveSession: {
+    auth: 'live:write',
+    access: 'user',
+    call: async (fx, who) => {
+      await fx.endActiveSession(who);
+      return { body: { session_type: 'voice' } };
+    },
+  },
+  liveHeartbeat: { auth: 'live:write', access: 'self', call: async (fx) => ({ body: { session_id: await fx.liveSession() } }) },
+  endLiveSession: { auth: 'live:write', access: 'self', call: async (fx) => ({ body: { session_id: await fx.liveSession() } }) },
+  saveLiveTranscript: {
+    auth: 'bearer',
+    access: 'user',
+    call: async () => ({ body: { session_started_at: iso(now() - 60_000), session_ended_at: iso(now()), transcripts: [{ role: 'user', text: 'matrix', timestamp: iso(now() - 1000) }] } }),
+  },
+  'saveLiveTranscript#session': {
+    auth: 'bearer',
+    access: 'self',
+    call: async (fx) => ({ body: { session_id: await fx.liveSession(), session_started_at: iso(now() - 60_000), session_ended_at: iso(now()), transcripts: [] } }),
+  },
+  listLiveTranscripts: { auth: 'live:read', access: 'user', call: async () => ({}) },
+  getLiveTranscript: { auth: 'live:read', access: 'self', call: async (fx) => ({ params: { transcript_id: await fx.transcript() } }) },
+
+  // Xentree English: the course is everyone's; progress, XP and preferences are each learner's own.
+  listXelModules: { auth: 'xel:read', access: 'user', call: async () => ({ query: { level: 'A1' } }) },
+  getXelModule: { auth: 'xel:read', access: 'user', call: async (fx) => ({ params: { module_id: (await fx.xelTask()).moduleId } }) },
+  submitXelTask: { auth: 'xel:write', access: 'user', call: async (fx) => ({ body: { task_id: (await fx.xelTask()).taskId, response: (await fx.xelTask()).optionId } }) },
+  evaluateXel: { auth: 'xel:write', access: 'user', writes: false, call: async () => ({ body: { kind: 'writing', text: 'I has went to the market yesterday and buyed some apples.' } }) },
+  getXelDashboard: { auth: 'xel:read', access: 'user', call: async () => ({}) },
+  updateXelPreferences: { auth: 'xel:write', access: 'user', call: async () => ({ body: { timezone: 'Europe/Paris', daily_goal_xp: 30 } }) },
+
+  // Integrations are the caller's own (a key's: its creator's); each call works on the acting user's calendar.
+  listIntegrations: { auth: 'integrations:read', access: 'user', call: async () => ({}) },
+  connectGoogleCalendar: { auth: 'integrations:write', access: 'user', writes: true, call: async () => ({}) },
+  // Google's redirect brings the browser back without credentials: the binding cookie shows it is
+  // the browser that started. Credentials sent along are checked like any others.
+  googleCalendarCallback: {
+    auth: 'optional',
+    access: 'user',
+    expect: { anonymous: 'ok' },
+    writes: true,
+    rejectionConsumes: 'the OAuth state is single-use: a failed completion burns it, and the flow must start over',
+    call: async (fx, who) => {
+      const { callback, cookie } = await fx.calendarFlow(fx.actingRole(who));
+      return { query: Object.fromEntries(callback.searchParams), headers: { cookie } };
+    },
+  },
+  disconnectGoogleCalendar: {
+    auth: 'integrations:write',
+    access: 'user',
+    call: async (fx, who) => {
+      await fx.connectCalendar(fx.actingRole(who));
+      return {};
+    },
+  },
+  listCalendarEvents: {
+    auth: 'integrations:read',
+    access: 'user',
+    call: async (fx, who) => {
+      await fx.connectCalendar(fx.actingRole(who));
+      return {};
+    },
+  },
+  scheduleStudySession: {
+    auth: 'integrations:write',
+    access: 'user',
+    call: async (fx, who) => {
+      await fx.connectCalendar(fx.actingRole(who));
+      return { body: { title: 'Matrix study', start: '2030-01-01T10:00:00Z', duration_minutes: 30 } };
+    },
+  },
+};
+
+/** The same rule as a REST operation. */
+const like = (operationId: string): Rule => {
+  const { call: _call, ...rule } = restOperations[operationId]!;
+  return rule;
+};
+
+const bumpUser = (fx: Fixture, who: Who) => {
+  const userId = fx.actingUserId(who);
+  if (userId) fx.publish('USER_UPDATED', { userId });
+};
+
+/** GraphQL root fields, as `Type.field`; `Type.field#variant` adds a case. */
+export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
+  'Query.me': { ...like('getMe'), vars: async () => ({}) },
+  'Query.providers': { ...like('listProviders'), vars: async () => ({}) },
+  'Query.organizations': { ...like('listOrganizations'), vars: async () => ({}) },
+  'Query.organization': { ...like('getOrganization'), vars: async (fx) => ({ id: (await fx.org()).id }) },
+  'Query.apiKeys': { ...like('listApiKeys'), vars: async () => ({}) },
+  'Query.conversations': { ...like('listConversations'), vars: async () => ({}) },
+  'Query.conversation': { ...like('getConversation'), vars: async (fx) => ({ id: await fx.conversation() }) },
+  'Query.notes': { ...like('listNotes'), vars: async () => ({}) },
+  'Query.search': { ...like('search'), vars: async (fx) => ({ q: fx.marks.seek }) },
+  'Query.documents': { ...like('listDocuments'), vars: async () => ({}) },
+  'Query.document': { ...like('getDocument'), vars: async (fx) => ({ id: await fx.document() }) },
+  'Query.document#shared': { ...like('getDocument#shared'), vars: async (fx) => ({ id: await fx.sharedDocument() }) },
+  'Query.knowledgeSearch': { ...like('knowledgeSearch'), vars: async (fx) => ({ query: fx.marks.seek }) },
+  'Query.ragQuery': { ...like('ragQuery'), vars: async (fx) => ({ question: `What is ${fx.marks.seek}?` }) },
+  'Query.liveQuota': { ...like('liveQuota'), vars: async () => ({}) },
+  'Query.liveTranscripts': { ...like('listLiveTranscripts'), vars: async () => ({}) },
+  'Query.liveTranscript': { ...like('getLiveTranscript'), vars: async (fx) => ({ id: await fx.transcript() }) },
+
+  'Mutation.register': { ...like('register'), vars: async () => ({ input: { email: `g${fresh()}@example.com`, username: `g_${fresh()}`, password: 'correct horse battery' } }) },
+  'Mutation.login': { ...like('login'), vars: async (fx) => ({ input: { username: fx.user('member').input.username, password: fx.user('member').input.password } }) },
+  'Mutation.refreshToken': { ...like('refresh'), vars: async (fx) => ({ refreshToken: await fx.refreshToken() }) },
+  'Mutation.logout': { ...like('logout'), vars: async () => ({}) },
+  'Mutation.updateMe': { ...like('updateMe'), vars: async () => ({ input: { fullName: `Matrix ${fresh()}` } }) },
+  'Mutation.createOrganization': { ...like('createOrganization'), vars: async () => ({ input: { name: `Made in the matrix ${fresh()}` } }) },
+  'Mutation.updateOrganization': { ...like('updateOrganization'), vars: async (fx) => ({ id: (await fx.org()).id, input: { description: 'changed' } }) },
+  'Mutation.deleteOrganization': { ...like('deleteOrganization'), vars: async (fx) => ({ id: (await fx.org()).id }) },
+  'Mutation.addMember': { ...like('addMember'), vars: async (fx) => ({ organizationId: (await fx.org()).id, input: { userId: fx.user('newcomer').user.id } }) },
+  'Mutation.updateMember': { ...like('updateMember'), vars: async (fx) => ({ organizationId: (await fx.org()).id, userId: fx.user('extra').user.id, input: { teamId: null } }) },
+  'Mutation.removeMember': { ...like('removeMember'), vars: async (fx) => ({ organizationId: (await fx.org()).id, userId: fx.user('extra').user.id }) },
+  'Mutation.createTeam': { ...like('createTeam'), vars: async (fx) => ({ organizationId: (await fx.org()).id, name: `Matrix ${fresh()}` }) },
+  'Mutation.renameTeam': { ...like('renameTeam'), vars: async (fx) => ({ organizationId: (await fx.org()).id, teamId: (await fx.org()).teamId, name: `Renamed ${fresh()}` }) },
+  'Mutation.deleteTeam': { ...like('deleteTeam'), vars: async (fx) => ({ organizationId: (await fx.org()).id, teamId: (await fx.org()).teamId }) },
+  'Mutation.createApiKey': { ...like('createApiKey'), vars: async (fx) => ({ input: { name: 'k', organizationId: (await fx.org()).id, scopes: ['organizations:read'] } }) },
+  'Mutation.revokeApiKey': { ...like('revokeApiKey'), vars: async (fx) => ({ id: await fx.ownersKeyId() }) },
+  'Mutation.chat': { ...like('chat'), vars: async (fx) => ({ input: { message: `What about ${fx.marks.seek}?` } }) },
+  'Mutation.chat#continue': { ...like('chat#continue'), vars: async (fx) => ({ input: { message: 'And then?', conversationId: await fx.conversation() } }) },
+  'Mutation.createConversation': { ...like('createConversation'), vars: async () => ({ input: { title: 'Matrix' } }) },
+  'Mutation.renameConversation': { ...like('updateConversation'), vars: async (fx) => ({ id: await fx.conversation(), title: 'Renamed' }) },
+  'Mutation.deleteConversation': { ...like('deleteConversation'), vars: async (fx) => ({ id: await fx.conversation() }) },
+  'Mutation.regenerateReply': { ...like('regenerateReply'), vars: async (fx) => ({ conversationId: await fx.conversation() }) },
+  'Mutation.createNote': { ...like('createNote'), vars: async () => ({ input: { title: 'Matrix', content: 'made in the matrix' } }) },
+  'Mutation.updateNote': { ...like('updateNote'), vars: async (fx) => ({ id: await fx.note(), input: { content: 'changed' } }) },
+  'Mutation.deleteNote': { ...like('deleteNote'), vars: async (fx) => ({ id: await fx.note() }) },
+  'Mutation.uploadDocument': { ...like('uploadDocument'), vars: async () => ({ input: { title: 'Matrix', content: 'made in the matrix' } }) },
+  'Mutation.uploadDocument#organization': {
+    ...like('uploadDocument#organization'),
+    vars: async (fx) => ({ input: { title: 'Matrix', content: 'made in the matrix', visibility: 'organization', organizationId: (await fx.org()).id } }),
+  },
+  'Mutation.updateDocument': { ...like('updateDocument'), vars: async (fx) => ({ id: await fx.document(), input: { title: 'Renamed' } }) },
+  'Mutation.updateDocument#shared': { ...like('updateDocument#shared'), vars: async (fx) => ({ id: await fx.sharedDocument(), input: { title: 'Renamed' } }) },
+  'Mutation.deleteDocument': { ...like('deleteDocument'), vars: async (fx) => ({ id: await fx.document() }) },
+  'Mutation.deleteDocument#shared': { ...like('deleteDocument#shared'), vars: async (fx) => ({ id: await fx.sharedDocument() }) },
+  'Mutation.setLiveNickname': { ...like('setLiveNickname'), vars: async () => ({ nickname: 'Matrix' }) },
+  'Mutation.startLiveSession': {
+    ...like('startLiveSession'),
+    vars: async (fx, who) => {
+      await fx.endActiveSession(who);
+      return { sessionType: 'voice' };
+    },
+  },
+  'Mutation.liveHeartbeat': { ...like('liveHeartbeat'), vars: async (fx) => ({ sessionId: await fx.liveSession() }) },
+  'Mutation.endLiveSession': { ...like('endLiveSession'), vars: async (fx) => ({ sessionId: await fx.liveSession() }) },
+  'Mutation.sendLiveText': { auth: 'live:write', access: 'self', vars: async (fx) => ({ sessionId: await fx.liveSession(), text: 'Hello' }) },
+  'Mutation.sendLiveAudio': { auth: 'live:write', access: 'self', vars: async (fx) => ({ sessionId: await fx.liveSession(), text: 'Hello', final: true }) },
+  'Mutation.saveLiveTranscript': {
+    ...like('saveLiveTranscript'),
+    vars: async () => ({ input: { sessionStartedAt: iso(now() - 60_000), sessionEndedAt: iso(now()), transcripts: [{ role: 'user', text: 'matrix', timestamp: iso(now() - 1000) }] } }),
+  },
+  'Mutation.saveLiveTranscript#session': {
+    ...like('saveLiveTranscript#session'),
+    vars: async (fx) => ({ input: { sessionId: await fx.liveSession(), sessionStartedAt: iso(now() - 60_000), sessionEndedAt: iso(now()), transcripts: [] } }),
+  },
+
+  'Query.xelModules': { ...like('listXelModules'), vars: async () => ({ level: 'A1' }) },
+  'Query.xelModule': { ...like('getXelModule'), vars: async (fx) => ({ id: (await fx.xelTask()).moduleId }) },
+  'Query.xelDashboard': { ...like('getXelDashboard'), vars: async () => ({}) },
+  'Mutation.submitXelTask': { ...like('submitXelTask'), vars: async (fx) => ({ input: { taskId: (await fx.xelTask()).taskId, response: (await fx.xelTask()).optionId } }) },
+  'Mutation.evaluateXel': { ...like('evaluateXel'), vars: async () => ({ input: { kind: 'writing', text: 'I has went to the market yesterday and buyed some apples.' } }) },
+  'Mutation.updateXelPreferences': { ...like('updateXelPreferences'), vars: async () => ({ input: { timezone: 'Europe/Paris', dailyGoalXp: 30 } }) },
+
+  'Query.integrations': { ...like('listIntegrations'), vars: async () => ({}) },
+  'Mutation.connectGoogleCalendar': { ...like('connectGoogleCalendar'), vars: async () => ({}) },
+  'Mutation.completeGoogleCalendarConnection': {
+    auth: 'integrations:write',
+    access: 'user',
+    rejectionConsumes: 'the OAuth state is single-use: a failed completion burns it, and the flow must start over',
+    vars: async (fx, who) => {
+      const { callback } = await fx.calendarFlow(fx.actingRole(who));
+      return { state: callback.searchParams.get('state'), code: callback.searchParams.get('code') };
+    },
+  },
+  'Mutation.disconnectGoogleCalendar': {
+    ...like('disconnectGoogleCalendar'),
+    vars: async (fx, who) => {
+      await fx.connectCalendar(fx.actingRole(who));
+      return {};
+    },
+  },
+  'Query.calendarEvents': {
+    ...like('listCalendarEvents'),
+    vars: async (fx, who) => {
+      await fx.connectCalendar(fx.actingRole(who));
+      return {};
+    },
+  },
+  'Mutation.scheduleStudySession': {
+    ...like('scheduleStudySession'),
+    vars: async (fx, who) => {
+      await fx.connectCalendar(fx.actingRole(who));
+      return { input: { title: 'Matrix study', start: '2030-01-01T10:00:00Z', durationMinutes: 30 } };
+    },
+  },
+
+  // Subscriptions: refused at subscribe time; an allowed one is proven by its first event.
+  'Subscription.meUpdated': { ...like('getMe'), writes: true, vars: async () => ({}), trigger: async (fx, who) => bumpUser(fx, who) },
+  'Subscription.organizationEvents': {
+    ...like('getOrganization'),
+    writes: true,
+    vars: async (fx) => ({ organizationId: (await fx.org()).id }),
+    trigger: async (fx) => {
+      const org = await fx.org();
+      fx.publish('ORGANIZATION_EVENT', { organizationId: org.id, type: 'organization_updated', userId: null, teamId: null, actorId: fx.user('owner').user.id, at: new Date().toISOString() });
+    },
+  },
+  'Subscription.chatStream': { ...like('chat'), vars: async (fx) => ({ input: { message: `What about ${fx.marks.seek}?` } }) },
+  'Subscription.liveSessionEvents': {
+    auth: 'live:read',
+    access: 'self',
+    writes: true,
+    vars: async (fx) => ({ sessionId: await fx.liveSession() }),
+    trigger: async (fx) => {
+      const sessionId = await fx.liveSession();
+      fx.publish('LIVE_EVENT', { type: 'quota_warning', sessionId, userId: fx.user('owner').user.id, remainingSeconds: 59, message: 'matrix', at: new Date().toISOString() });
+    },
+  },
+};
+
+/** The realtime socket (not in the route table: a WebSocket route). */
+export const socketOperations: Record<string, SocketEntry> = {
+  'WS /api/live/ws': {
+    auth: 'live:write',
+    access: 'user',
+    writes: true,
+    frames: async (fx, who) => {
+      await fx.endActiveSession(who);
+      return [{ type: 'start-session', data: { session_type: 'voice' } }];
+    },
+  },
+  'WS /api/live/ws#bind': { auth: 'live:write', access: 'self', writes: true, frames: async (fx) => [{ type: 'start-session', data: { session_id: await fx.liveSession() } }] },
+};
+
+/** The operation an entry key names: `getDocument#shared` covers `getDocument`. */
+export const baseKey = (key: string): string => key.split('#')[0]!;
+
+export const randomId = () => randomUUID();
