@@ -760,6 +760,16 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
     },
   },
   'Subscription.chatStream': { ...like('chat'), vars: async (fx) => ({ input: { message: `What about ${fx.marks.seek}?` } }) },
+  'Subscription.conversationEvents': {
+    auth: 'conversations:read',
+    access: 'self',
+    writes: true,
+    vars: async (fx) => ({ conversationId: await fx.conversation() }),
+    trigger: async (fx) => {
+      const conversationId = await fx.conversation();
+      fx.publish('CHAT_EVENT', { conversationId, userId: fx.user('owner').user.id, type: 'delta', delta: 'matrix' });
+    },
+  },
   'Subscription.liveSessionEvents': {
     auth: 'live:read',
     access: 'self',
