@@ -29,6 +29,8 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ga
     PORT: '0',
     // Background sweeps would add statements to the counted ones; the live benchmark sets its own.
     LIVE_SWEEP_INTERVAL_MS: '3600000',
+    // Load from one address would trip the login and registration limits; the bench measures the work.
+    RATE_LIMITS_ENABLED: 'false',
     ...env,
   });
   const app = await buildApp(config);
@@ -80,3 +82,85 @@ export function printTable(title: string, rows: Row[]): void {
 
 /** Counts the SQL statements the gateway runs while `fn` runs. */
 export const countStatements = (app: App, fn: () => Promise<unknown>): Promise<number> => countSql(app.orm, fn);
+
+export interface Child {
+  url: string;
+  port: number;
+  pid: number;
+  /** Sends an IPC command and resolves with the child's next message. */
+  ask<T = any>(message: Record<string, unknown>): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/** Forks a compiled bench script (dist/bench/NAME.js) and waits for its first message. */
+export async function fork(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<Child & { first: any }> {
+  const { fork: forkProcess } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const child = forkProcess(fileURLToPath(new URL(`./${script}.js`, import.meta.url)), args, {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    // BENCH_PROFILE=dir writes a CPU profile of each child there.
+    execArgv: ['--expose-gc', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = () =>
+    new Promise<any>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`${script} exited with ${code}`));
+      child.once('exit', onExit);
+      child.once('message', (m: any) => {
+        child.off('exit', onExit);
+        if (m && typeof m === 'object' && 'error' in m) reject(new Error(`${script}: ${m.error}`));
+        else resolve(m);
+      });
+    });
+  const first = await next();
+  return {
+    first,
+    url: `http://127.0.0.1:${first.port ?? 0}`,
+    port: first.port ?? 0,
+    pid: first.pid ?? child.pid ?? 0,
+    ask: (message) => {
+      const reply = next();
+      child.send(message);
+      return reply;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.send({ cmd: 'exit' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The environment of a gateway child process (bench/serve.js gateway): production, silent, limits off. */
+export function gatewayEnv(databaseUrl: string, dataDir: string, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256',
+    DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    LIVE_SWEEP_INTERVAL_MS: '3600000',
+    RATE_LIMITS_ENABLED: 'false',
+    ...env,
+  };
+}
+
+/** A scratch database for child gateways: PostgreSQL when BENCH_DB=postgresql, else a SQLite file (shared by the children). */
+export async function scratchDatabase(dataDir: string): Promise<{ url: string; drop(): Promise<void> }> {
+  if (DB === 'postgresql') return createScratchDatabase(PG_ADMIN, 'xt_bench');
+  return { url: `sqlite:${join(dataDir, 'bench.sqlite3')}`, drop: async () => undefined };
+}
+
+export const tempDir = () => mkdtempSync(join(tmpdir(), 'xt-bench-'));
+export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true });
+
+/** Resident memory of a process, from /proc (bytes). */
+export async function rssOf(pid: number): Promise<number> {
+  const { readFileSync } = await import('node:fs');
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}

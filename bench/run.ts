@@ -3,11 +3,14 @@
  * reference measured in the same run, with the ratio: absolute numbers on a shared 2-core
  * machine are noise, ratios are not.
  *
- *   npm run bench                        all scenarios on embedded SQLite
- *   BENCH_DB=postgresql npm run bench    on a scratch PostgreSQL database
- *   npm run bench -- search              one scenario: http, conversations, search, knowledge, live, live-audio, xel
+ *   npm run bench                        the scale-out suite (issue 9) and its table
+ *   npm run bench -- fanout login        some of its scenarios: graphql-overhead, doors, nested, fanout, login, memory
+ *   npm run bench -- search              an earlier scenario: http, conversations, search, knowledge, live, live-audio, xel
  *   npm run bench -- hardening-soak      the hardening suites (run only when named): hardening-crash,
  *                                        hardening-soak, hardening-slowloris
+ *   npm run bench -- all                 everything but the hardening suites
+ *   BENCH_DB=postgresql npm run bench    the earlier scenarios on a scratch PostgreSQL database (the scale
+ *                                        suite uses PostgreSQL whenever it answers, for nested reads and fan-out)
  */
 import { conversationsBench } from './conversations.js';
 import { crashBench } from './hardening-crash.js';
@@ -18,24 +21,33 @@ import { knowledgeBench } from './knowledge.js';
 import { liveBench } from './live.js';
 import { liveAudioBench } from './live-audio.js';
 import { machine } from './lib.js';
+import { scaleBench, scaleScenarios } from './scale.js';
 import { searchBench } from './search.js';
 import { xelBench } from './xel.js';
 
-const scenarios: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench, xel: xelBench, 'hardening-crash': crashBench, 'hardening-soak': soakBench, 'hardening-slowloris': slowlorisBench };
+const earlier: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench, xel: xelBench };
+const hardening: Record<string, () => Promise<void>> = { 'hardening-crash': crashBench, 'hardening-soak': soakBench, 'hardening-slowloris': slowlorisBench };
 
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2).filter((a) => a in scenarios);
+  const args = process.argv.slice(2);
   console.log(`Xentree gateway benchmarks: ${machine()}`);
+  const all = args.includes('all');
   // The hardening suites are long and run only when named.
-  for (const name of wanted.length ? wanted : Object.keys(scenarios).filter((n) => !n.startsWith('hardening-'))) await scenarios[name]!();
+  for (const name of Object.keys(hardening)) if (args.includes(name)) await hardening[name]!();
+  const hardeningOnly = args.length > 0 && args.every((a) => a in hardening);
+  if (hardeningOnly) return;
+  for (const name of Object.keys(earlier)) if (all || args.includes(name)) await earlier[name]!();
+  const scale = args.filter((a) => a in scaleScenarios);
+  const earlierOnly = !all && args.length > 0 && scale.length === 0;
+  if (!earlierOnly) await scaleBench(all ? [] : scale);
 }
 
 main().then(
-  // Some domains keep workers (XEL's grammar checker): the run ends when its scenarios do.
-  () => process.exit(process.exitCode ?? 0),
+  // Child processes and sockets are closed; anything a library left open must not keep the run alive.
+  () => process.exit(0),
   (e: unknown) => {
-  // Database errors quote their SQL, which for bulk inserts is megabytes.
-  console.error(e instanceof Error ? `${e.name}: ${e.message.slice(0, 500)}` : e);
-  process.exit(1);
+    // Database errors quote their SQL, which for bulk inserts is megabytes.
+    console.error(e instanceof Error ? `${e.name}: ${e.message.slice(0, 500)}` : e);
+    process.exit(1);
   },
 );

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
@@ -13,7 +13,11 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { type ContextRoot } from './common/context.js';
 import { registerConsole } from './console.js';
+import { AppError } from './common/errors.js';
+import { Metrics } from './common/metrics.js';
 import { createEventBus } from './common/pubsub.js';
+import { hashedKey, RateLimits } from './common/rate-limits.js';
+import { RedisConnections } from './common/redis.js';
 import { safeErrorSerializer, safeUrl } from './common/log-safety.js';
 import { createSocketLimiter } from './common/socket-limits.js';
 import type { Config } from './config.js';
@@ -24,7 +28,7 @@ import { buildGatewaySchema } from './graphql/schema.js';
 import { allRoutes } from './modules/index.js';
 import { registerLiveSocket } from './modules/live/live.socket.js';
 import { createServices, type Services } from './modules/services.js';
-import { clientErrorHandler, frameworkErrors, installErrorHandlers } from './rest/errors.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandlers, sendError } from './rest/errors.js';
 import { buildOpenApi } from './rest/openapi.js';
 import { registerRestRoutes } from './rest/router.js';
 import { VERSION } from './version.js';
@@ -117,8 +121,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const log = server.log as unknown as Logger;
 
   const orm = await openDatabase(config.db, log);
-  const events = createEventBus();
-  const root: ContextRoot = { em: orm.em, services: createServices(config, events), config, log };
+  const metrics = new Metrics(config.metrics.enabled);
+  // With Redis, events reach every gateway process and rate limits count across them.
+  const redis = config.redis ? new RedisConnections(config.redis.url, log) : null;
+  if (redis && !(await redis.connected(3000))) log.warn('starting without Redis: events stay in this process and rate limits count in memory until it answers');
+  const events = createEventBus({ redis, prefix: config.keyPrefix, log, metrics });
+  const rateLimits = new RateLimits(config, redis?.commands ?? null, metrics);
+  const root: ContextRoot = { em: orm.em, services: createServices(config, { events, rateLimits, metrics }), config, log };
   const interrupted = await root.services.knowledge.failInterrupted(orm.em.fork());
   if (interrupted) log.warn({ documents: interrupted }, 'documents left processing by a restart marked failed');
   // Sessions that went silent while the server was down are settled at their last sign of life.
@@ -140,6 +149,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     if (draining) reply.header('connection', 'close');
   });
   installErrorHandlers(server);
+  // Every request made with an API key counts against the key's limit, whichever door.
+  server.addHook('onRequest', async (req) => {
+    const key = req.headers['x-api-key'];
+    if (typeof key === 'string' && key) await rateLimits.consume('api_key', hashedKey(key));
+  });
 
   if (config.securityHeaders) {
     await server.register(helmet, {
@@ -183,19 +197,28 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   });
 
+  registerMetrics(server, root, redis);
   // Every socket, whichever route takes it, is limited before the route sees its first message.
   const socketLimiter = createSocketLimiter({ maxMessagesPerSecond: limits.wsMaxMessagesPerSecond, maxBufferedBytes: limits.wsMaxBufferedBytes, sendTimeoutMs: limits.wsSendTimeoutMs }, log);
   server.websocketServer.on('connection', (socket) => socketLimiter.attach(socket));
 
   server.get('/healthz', async () => ({ status: 'ok' }));
   server.get('/readyz', async (_req, reply) => {
-    try {
-      await orm.em.getConnection().execute('select 1');
-      return { status: 'ready', database: 'ok' };
-    } catch (err) {
-      log.warn({ err }, 'readiness check failed');
-      return reply.code(503).send({ status: 'unavailable', database: 'unreachable' });
-    }
+    const [database, redisOk] = await Promise.all([
+      orm.em
+        .getConnection()
+        .execute('select 1')
+        .then(
+          () => true,
+          (err: unknown) => {
+            log.warn({ err }, 'readiness check failed: database');
+            return false;
+          },
+        ),
+      redis ? redis.ready() : Promise.resolve(true),
+    ]);
+    const body = { status: database && redisOk ? 'ready' : 'unavailable', database: database ? 'ok' : 'unreachable', ...(redis ? { redis: redisOk ? 'ok' : 'unreachable' } : {}) };
+    return reply.code(database && redisOk ? 200 : 503).send(body);
   });
 
   registerRestRoutes(server, allRoutes, root);
@@ -240,7 +263,59 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await root.services.conversations.drain();
         await root.services.knowledge.drain();
         await liveSockets.drain();
+        await redis?.close();
         await orm.close(true);
       })()),
   };
+}
+
+/**
+ * Prometheus metrics: every HTTP request by route and status (GraphQL operations are
+ * counted by the Apollo and graphql-ws hooks), open WebSockets, and gauges read when
+ * scraped (database pool, active live sessions, Redis). /metrics answers only when
+ * enabled, and asks for `Authorization: Bearer METRICS_TOKEN` when one is set.
+ */
+function registerMetrics(server: FastifyInstance, root: ContextRoot, redis: RedisConnections | null): void {
+  const { metrics } = root.services;
+  server.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url;
+    if (route === '/metrics') return;
+    metrics.observeHttp(req.method, route ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+  server.websocketServer.on('connection', (socket: { once(e: 'close', f: () => void): void }, req: { url?: string }) => {
+    const path = req.url?.split('?')[0] ?? '';
+    const labels = { path: path === '/graphql' || path === '/api/live/ws' ? path : 'other' };
+    metrics.websockets.inc(labels);
+    socket.once('close', () => metrics.websockets.dec(labels));
+  });
+
+  const knex = (root.em as unknown as { getKnex(): { client: { pool?: { numUsed(): number; numFree(): number; numPendingAcquires(): number; max: number } } } }).getKnex();
+  metrics.gauge('xentree_db_pool_connections', 'Database connections of this process by state (used, free, pending acquires, max)', ['state'], (set) => {
+    const pool = knex.client.pool;
+    if (!pool) return;
+    set({ state: 'used' }, pool.numUsed());
+    set({ state: 'free' }, pool.numFree());
+    set({ state: 'pending' }, pool.numPendingAcquires());
+    set({ state: 'max' }, pool.max);
+  });
+  metrics.gauge('xentree_live_sessions_active', 'Live sessions active now (all processes: read from the database)', [], async (set) => {
+    const em = root.em.fork() as unknown as { getKnex(): (table: string) => { where(c: string, v: string): { count(e: string): Promise<{ n: number | string }[]> } } };
+    const [row] = await em.getKnex()('live_sessions').where('status', 'active').count('* as n');
+    set({}, Number(row?.n ?? 0));
+  });
+  if (redis) metrics.gauge('xentree_redis_up', 'Whether Redis answers (1) or not (0)', [], async (set) => set({}, (await redis.ready()) ? 1 : 0));
+
+  const config = root.config.metrics;
+  if (!config.enabled) return;
+  const expected = config.token ? Buffer.from(`Bearer ${config.token}`) : null;
+  server.get('/metrics', async (req, reply) => {
+    if (expected) {
+      const given = Buffer.from(req.headers.authorization ?? '');
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        return sendError(req, reply, new AppError('not_authenticated', 'Metrics need Authorization: Bearer METRICS_TOKEN'));
+      }
+    }
+    const { contentType, body } = await metrics.render();
+    return reply.type(contentType).send(body);
+  });
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -45,6 +46,7 @@ export const envSchema = z.object({
   REFRESH_TOKEN_TTL_SECONDS: seconds(30 * 24 * 3600),
   ARGON2_MEMORY_KIB: z.coerce.number().int().min(19456, 'must be at least 19456 (OWASP minimum)').default(19456),
   ARGON2_ITERATIONS: z.coerce.number().int().min(2, 'must be at least 2 (OWASP minimum)').default(2),
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().positive().max(64).optional(),
   GRAPHQL_IDE: bool.optional(),
   GRAPHQL_INTROSPECTION: bool.optional(),
   API_DOCS: bool.default(true),
@@ -131,7 +133,46 @@ export const envSchema = z.object({
     .optional(),
   INTEGRATIONS_STATE_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),
   INTEGRATIONS_REFRESH_MARGIN_SECONDS: z.coerce.number().int().min(0).max(1800).default(300),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'may contain letters, digits and : _ . -').default('xentree:'),
+  RATE_LIMITS_ENABLED: bool.default(true),
+  RATE_LIMITS: z
+    .string()
+    .regex(/^\s*([a-z_]+=\d+\/\d+\s*(,\s*[a-z_]+=\d+\/\d+\s*)*)?$/, 'must be name=points/seconds pairs, e.g. login_ip=20/60,chat=30/60')
+    .default(''),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(10),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).default(15),
+  GRAPHQL_MAX_COST: z.coerce.number().int().positive().default(5000),
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().positive().default(2000),
+  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(50),
+  GRAPHQL_MAX_BATCH: z.coerce.number().int().min(0).max(100).default(10),
+  GRAPHQL_MAX_QUERY_BYTES: z.coerce.number().int().positive().default(16 * 1024),
+  METRICS_ENABLED: bool.default(true),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
+
+/** The rate limits: who is counted, and what. */
+export const RATE_LIMIT_NAMES = ['login_ip', 'login_account', 'register_ip', 'register_account', 'chat', 'evaluation', 'api_key'] as const;
+export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
+export interface RateLimitRule {
+  readonly points: number;
+  readonly seconds: number;
+}
+
+/**
+ * Defaults, per window: logins per client address, failed logins per account (reset by a
+ * success), registrations per address and per email, chat turns and evaluations per user,
+ * requests per API key.
+ */
+export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitName, RateLimitRule>> = {
+  login_ip: { points: 30, seconds: 60 },
+  login_account: { points: 10, seconds: 900 },
+  register_ip: { points: 10, seconds: 3600 },
+  register_account: { points: 5, seconds: 3600 },
+  chat: { points: 30, seconds: 60 },
+  evaluation: { points: 20, seconds: 60 },
+  api_key: { points: 600, seconds: 60 },
+};
 
 /** One AI provider's operator settings. */
 export interface ProviderConfig {
@@ -164,8 +205,35 @@ export interface Config {
     readonly refreshTokenTtlSeconds: number;
     readonly argon2MemoryKib: number;
     readonly argon2Iterations: number;
+    /** Password hashes computed at once; by default one core is left for everything else. */
+    readonly hashConcurrency: number;
   };
-  readonly graphql: { readonly ide: boolean; readonly introspection: boolean };
+  readonly graphql: {
+    readonly ide: boolean;
+    readonly introspection: boolean;
+    /** Document limits, checked before execution on HTTP and graphql-ws alike. */
+    readonly limits: {
+      readonly maxDepth: number;
+      readonly maxAliases: number;
+      readonly maxCost: number;
+      readonly maxTokens: number;
+      readonly maxDirectives: number;
+      /** Operations in one HTTP request (a JSON array); 0 refuses batches. */
+      readonly maxBatch: number;
+      /** UTF-8 bytes of one document. */
+      readonly maxQueryBytes: number;
+    };
+  };
+  /** Redis for events between processes and shared rate-limit counters; null: in memory, one process. */
+  readonly redis: { readonly url: string } | null;
+  /** The key prefix of rate-limit counters and event channels (also in memory, for symmetry). */
+  readonly keyPrefix: string;
+  readonly rateLimits: {
+    readonly enabled: boolean;
+    /** Points allowed per window, by limit name. */
+    readonly rules: Readonly<Record<RateLimitName, RateLimitRule>>;
+  };
+  readonly metrics: { readonly enabled: boolean; readonly token: string | null };
   readonly apiDocs: boolean;
   /** Serve the web console at /console/. */
   readonly webConsole: boolean;
@@ -307,11 +375,25 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
       argon2MemoryKib: e.ARGON2_MEMORY_KIB,
       argon2Iterations: e.ARGON2_ITERATIONS,
+      hashConcurrency: e.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, availableParallelism() - 1),
     },
     graphql: {
       ide: e.GRAPHQL_IDE ?? !production,
       introspection: e.GRAPHQL_INTROSPECTION ?? !production,
+      limits: {
+        maxDepth: e.GRAPHQL_MAX_DEPTH,
+        maxAliases: e.GRAPHQL_MAX_ALIASES,
+        maxCost: e.GRAPHQL_MAX_COST,
+        maxTokens: e.GRAPHQL_MAX_TOKENS,
+        maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+        maxBatch: e.GRAPHQL_MAX_BATCH,
+        maxQueryBytes: e.GRAPHQL_MAX_QUERY_BYTES,
+      },
     },
+    redis: e.REDIS_URL ? { url: e.REDIS_URL } : null,
+    keyPrefix: e.REDIS_KEY_PREFIX,
+    rateLimits: { enabled: e.RATE_LIMITS_ENABLED, rules: parseRateLimits(e.RATE_LIMITS) },
+    metrics: { enabled: e.METRICS_ENABLED, token: e.METRICS_TOKEN ?? null },
     apiDocs: e.API_DOCS,
     webConsole: e.WEB_CONSOLE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
@@ -441,6 +523,21 @@ function providerConfig(baseUrl: string | null, apiKey: string | undefined, mode
     models: def && !list.includes(def) ? [def, ...list] : list,
     defaultModel: def,
   };
+}
+
+/** `login_ip=20/60,chat=30/60` over the defaults; an unknown name stops the start. */
+function parseRateLimits(spec: string): Record<RateLimitName, RateLimitRule> {
+  const rules: Record<RateLimitName, RateLimitRule> = { ...DEFAULT_RATE_LIMITS };
+  for (const pair of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, value] = pair.split('=') as [string, string];
+    const [points, seconds] = value.split('/').map(Number) as [number, number];
+    if (!(RATE_LIMIT_NAMES as readonly string[]).includes(name)) {
+      throw new ConfigError(`Invalid environment:\n  RATE_LIMITS: unknown limit "${name}"; known: ${RATE_LIMIT_NAMES.join(', ')}`);
+    }
+    if (points < 1 || seconds < 1) throw new ConfigError(`Invalid environment:\n  RATE_LIMITS: ${name} needs at least 1 point per at least 1 second`);
+    rules[name as RateLimitName] = { points, seconds };
+  }
+  return rules;
 }
 
 function parseDatabaseUrl(url: string | undefined, dataDir: string): { driver: DbDriver; url: string } {

@@ -18,7 +18,7 @@ describe('configuration', () => {
     const a = loadConfig({ DATA_DIR: dir });
     expect(a.db).toMatchObject({ driver: 'sqlite', url: join(dir, 'xentree.sqlite3') });
     expect(a.port).toBe(4000);
-    expect(a.graphql).toEqual({ ide: true, introspection: true });
+    expect(a.graphql).toMatchObject({ ide: true, introspection: true });
     const keyFile = join(dir, 'signing-key');
     expect(existsSync(keyFile)).toBe(true);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
@@ -49,7 +49,7 @@ describe('configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: tmp(), JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);
     const dir = tmp();
     const c = loadConfig({ NODE_ENV: 'production', DATA_DIR: dir, JWT_SECRET: 'x'.repeat(40) });
-    expect(c.graphql).toEqual({ ide: false, introspection: false });
+    expect(c.graphql).toMatchObject({ ide: false, introspection: false });
     expect(existsSync(join(dir, 'signing-key'))).toBe(false);
   });
 

@@ -568,3 +568,36 @@ describe('the AI evaluator', () => {
     }
   });
 });
+
+describe('evaluation rate limit', () => {
+  it('limits evaluations per user on both doors, with Retry-After, recording nothing', async () => {
+    const s = await startServer({ RATE_LIMITS_ENABLED: 'true', RATE_LIMITS: 'evaluation=2/60,login_ip=1000/60,register_ip=1000/60,register_account=1000/60' });
+    const client = restClient(s.url);
+    try {
+      const u = await signUp(client);
+      const other = await signUp(client);
+      const body = { kind: 'writing', text: 'A short text about my day at school.' };
+      expect((await client.post('/api/xel/evaluate', body, { token: u.accessToken })).status).toBe(200);
+      const c = COURSE.find((m) => m.skill === 'writing')!;
+      const mod = (await client.get(`/api/xel/modules/${c.slug}`, { token: u.accessToken })).body;
+      const writing = mod.tasks.find((t: { type: string }) => t.type === 'writing');
+      expect((await client.post('/api/xel/submissions', { task_id: writing.id, response: 'My friend and I went to the park.' }, { token: u.accessToken })).status).toBe(201);
+      const limited = await client.post('/api/xel/submissions', { task_id: writing.id, response: 'Another try at the task.' }, { token: u.accessToken });
+      expect(limited.status).toBe(429);
+      expect(limited.body.detail.error).toBe('rate_limited');
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      const g = await gql(s.url, EvaluateXelDocument, { input: body }, u.accessToken);
+      expect(errorCode(g)).toBe('rate_limited');
+      // Objective tasks are not evaluations; another learner has their own allowance.
+      const mc = COURSE[0]!;
+      const mcMod = (await client.get(`/api/xel/modules/${mc.slug}`, { token: u.accessToken })).body;
+      const t = mc.tasks.find((x) => x.type === 'multiple_choice')!;
+      expect((await client.post('/api/xel/submissions', { task_id: mcMod.tasks.find((x: { key: string }) => x.key === t.key).id, response: t.answer }, { token: u.accessToken })).status).toBe(201);
+      expect((await client.post('/api/xel/evaluate', body, { token: other.accessToken })).status).toBe(200);
+      const after = (await client.get(`/api/xel/modules/${c.slug}`, { token: u.accessToken })).body;
+      expect(after.tasks.find((t2: { id: string }) => t2.id === writing.id).attempts).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+});

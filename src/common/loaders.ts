@@ -15,7 +15,7 @@ export function createLoaders(em: EntityManager, batch = true) {
       },
       { batch },
     ),
-    org: organizationLoaders(em),
+    org: organizationLoaders(em, batch),
     conversations: conversationLoaders(em, batch),
   };
 }

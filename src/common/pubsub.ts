@@ -1,14 +1,30 @@
-import { createPubSub } from '@graphql-yoga/subscription';
-import { overflowSafeEventTarget } from './event-target.js';
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { createPubSub, type PubSubEventTarget } from '@graphql-yoga/subscription';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Metrics } from './metrics.js';
+import type { RedisConnections } from './redis.js';
+
+/** What a chat turn streams, for whoever watches its conversation (see conversationEvents). */
+export interface ChatEvent {
+  conversationId: string;
+  userId: string;
+  type: 'start' | 'delta' | 'done' | 'error';
+  delta?: string | null;
+  /** For done: the stored result (a ChatResult). */
+  response?: unknown;
+  error?: { code: string; message: string } | null;
+}
 
 /**
  * Every event the gateway publishes, by topic. Payloads carry ids, never entities:
  * a subscriber reloads what it shows in its own EntityManager fork.
  */
 export type Events = {
-  USER_UPDATED: [{ userId: string }];
-  ORGANIZATION_EVENT: [OrganizationEvent];
-  LIVE_EVENT: [LiveEvent];
+  USER_UPDATED: { userId: string };
+  ORGANIZATION_EVENT: OrganizationEvent;
+  LIVE_EVENT: LiveEvent;
+  CHAT_EVENT: ChatEvent;
 };
 
 /** Something happened in a live session (more kinds arrive with the realtime pipeline). */
@@ -49,8 +65,177 @@ export interface OrganizationEvent {
 
 export type Topic = keyof Events;
 
-export function createEventBus() {
-  return createPubSub<Events>({ eventTarget: overflowSafeEventTarget() as never });
+/**
+ * Each topic is scoped by the id its subscribers filter on (a user, an organization, a
+ * session, a conversation): a channel per scope, so a process hears only what its own
+ * subscribers asked for, and a Redis message reaches only the processes that need it.
+ */
+const SCOPE: { [T in Topic]: (e: Events[T]) => string } = {
+  USER_UPDATED: (e) => e.userId,
+  ORGANIZATION_EVENT: (e) => e.organizationId,
+  LIVE_EVENT: (e) => e.sessionId,
+  CHAT_EVENT: (e) => e.conversationId,
+};
+
+type Channels = { [T in Topic]: [string, Events[T]] };
+
+export interface EventBusOptions {
+  /** Events travel through Redis between processes; without it, in this process only. */
+  redis?: RedisConnections | null;
+  /** Prefixes the Redis channels, so several deployments (or test runs) can share one Redis. */
+  prefix?: string;
+  log?: Logger;
+  metrics?: Metrics;
+}
+
+type Listener = ((e: Event) => void) | { handleEvent(e: Event): void };
+
+/**
+ * A listener that throws (a subscriber too far behind overflows its queue) loses that
+ * event; it must not take the dispatch, or the process, down with it.
+ */
+function guarded<T extends PubSubEventTarget<any>>(target: T, log?: Logger): T {
+  const wrapped = new WeakMap<object, (e: Event) => void>();
+  const safe = (listener: Listener) => {
+    let w = wrapped.get(listener);
+    if (!w) {
+      const call = 'handleEvent' in listener ? (e: Event) => listener.handleEvent(e) : listener;
+      w = (e: Event) => {
+        try {
+          call(e);
+        } catch (err) {
+          log?.warn({ err, topic: e.type }, 'an event was dropped for a subscriber that could not take it');
+        }
+      };
+      wrapped.set(listener, w);
+    }
+    return w;
+  };
+  return {
+    addEventListener: (type: string, listener: Listener | null) => listener && target.addEventListener(type, safe(listener) as never),
+    removeEventListener: (type: string, listener: Listener | null) => listener && target.removeEventListener(type, safe(listener) as never),
+    dispatchEvent: (event: Event) => target.dispatchEvent(event as never),
+  } as unknown as T;
+}
+
+/**
+ * @graphql-yoga/redis-event-target over the gateway's connections, with the channel prefix
+ * and errors handled: a publish while Redis is away is logged and dropped (events are
+ * notifications; the state they announce is in the database), never an unhandled rejection.
+ */
+function redisTarget(redis: RedisConnections, prefix: string, log?: Logger): PubSubEventTarget<any> {
+  const failed = (what: string) => (err: Error) => log?.warn({ err: err.message }, `redis ${what} failed`);
+  const publishClient = {
+    publish: (channel: string, message: string) => redis.commands.publish(prefix + channel, message).catch(failed('publish')),
+  };
+  const subscribeClient = {
+    on: (_event: 'message', handler: (channel: string, message: string) => void) =>
+      redis.subscriber.on('message', (channel: string, message: string) => {
+        if (channel.startsWith(prefix)) handler(channel.slice(prefix.length), message);
+      }),
+    subscribe: (channel: string) => redis.subscriber.subscribe(prefix + channel).catch(failed('subscribe')),
+    unsubscribe: (channel: string) => redis.subscriber.unsubscribe(prefix + channel).catch(failed('unsubscribe')),
+  };
+  return createRedisEventTarget({ publishClient: publishClient as unknown as Redis, subscribeClient: subscribeClient as unknown as Redis });
+}
+
+/** Events a subscriber may fall behind by before it loses the oldest. */
+const MAX_BEHIND = 1024;
+
+/**
+ * The events of one channel as an async iterator: a plain queue, no Repeater (fan-out to a
+ * thousand subscribers runs this per event and subscriber). `return()` unsubscribes at once,
+ * even while a `next()` waits.
+ */
+function channel<T>(target: PubSubEventTarget<any>, type: string, log?: Logger): AsyncIterableIterator<T> {
+  const queue: T[] = [];
+  let waiting: ((r: IteratorResult<T>) => void) | null = null;
+  let done = false;
+  let warned = false;
+  const listener = (e: Event) => {
+    const value = (e as CustomEvent<T>).detail;
+    if (waiting) {
+      const w = waiting;
+      waiting = null;
+      w({ value, done: false });
+      return;
+    }
+    if (queue.length >= MAX_BEHIND) {
+      queue.shift();
+      if (!warned) log?.warn({ topic: type }, 'a subscriber fell behind; its oldest events are dropped');
+      warned = true;
+    }
+    queue.push(value);
+  };
+  target.addEventListener(type, listener as never);
+  const finish = () => {
+    if (done) return;
+    done = true;
+    target.removeEventListener(type, listener as never);
+    queue.length = 0;
+    const w = waiting;
+    waiting = null;
+    w?.({ value: undefined, done: true });
+  };
+  const it: AsyncIterableIterator<T> = {
+    next: () =>
+      queue.length ? Promise.resolve({ value: queue.shift()!, done: false }) : done ? Promise.resolve({ value: undefined, done: true }) : new Promise((resolve) => (waiting = resolve)),
+    return: () => {
+      finish();
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    throw: (e: unknown) => {
+      finish();
+      return Promise.reject(e);
+    },
+    [Symbol.asyncIterator]: () => it,
+  };
+  return it;
+}
+
+/**
+ * In-process events: listeners by type, called in order. (Node's EventTarget would do, but
+ * it warns past ten listeners of a type, and a thousand watchers of one session is the point.)
+ */
+function memoryTarget(): PubSubEventTarget<any> {
+  const listeners = new Map<string, Set<(e: Event) => void>>();
+  return {
+    addEventListener(type: string, listener: ((e: Event) => void) | null) {
+      if (!listener) return;
+      let set = listeners.get(type);
+      if (!set) listeners.set(type, (set = new Set()));
+      set.add(listener);
+    },
+    removeEventListener(type: string, listener: ((e: Event) => void) | null) {
+      const set = listeners.get(type);
+      if (!set || !listener) return;
+      set.delete(listener);
+      if (!set.size) listeners.delete(type);
+    },
+    dispatchEvent(event: Event) {
+      const set = listeners.get(event.type);
+      if (set) for (const listener of [...set]) listener(event);
+      return true;
+    },
+  } as unknown as PubSubEventTarget<any>;
+}
+
+export function createEventBus(options: EventBusOptions = {}) {
+  const target = guarded(options.redis ? redisTarget(options.redis, `${options.prefix ?? ''}events:`, options.log) : memoryTarget(), options.log);
+  const pubsub = createPubSub<Channels>({ eventTarget: target });
+  return {
+    /** For type-graphql's buildSchema; the resolvers subscribe through `subscribe` below. */
+    pubsub,
+    /** Publishes after commit; the topic's scope id is read from the payload. */
+    publish<T extends Topic>(topic: T, payload: Events[T]): void {
+      options.metrics?.eventsPublished.inc({ topic });
+      (pubsub.publish as (t: string, id: string, p: unknown) => void)(topic, SCOPE[topic](payload), payload);
+    },
+    /** The events of one scope of a topic (one user, organization, session or conversation). */
+    subscribe<T extends Topic>(topic: T, scopeId: string): AsyncIterableIterator<Events[T]> {
+      return channel<Events[T]>(target, `${topic}:${scopeId}`, options.log);
+    },
+  };
 }
 
 export type EventBus = ReturnType<typeof createEventBus>;

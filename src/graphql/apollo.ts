@@ -1,4 +1,5 @@
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -6,10 +7,42 @@ import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createAuthenticatedContext, type ContextRoot, type RequestContext } from '../common/context.js';
 import { httpExchange } from '../rest/http-exchange.js';
+import { AppError } from '../common/errors.js';
+import type { Metrics } from '../common/metrics.js';
 import { credentialsOf } from '../rest/router.js';
 import { formatGraphQLError } from './errors.js';
-import { makeGraphQLWsHandler, type GraphQLWsHandler } from './ws.js';
+import { fastGraphQLHandler } from './http.js';
+import { checkHttpRequest, documentRules, operationLabel } from './limits.js';
+import { errorCode, makeGraphQLWsHandler, type GraphQLWsHandler } from './ws.js';
 import { ideHtml, registerIdeAssets } from './ide.js';
+
+/**
+ * Per operation over HTTP: metrics, and an AppError's headers (Retry-After...) on the
+ * response, with 429 for a rate limit, as REST answers it.
+ */
+function httpPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      const start = performance.now();
+      let label = 'invalid';
+      return {
+        async didResolveOperation(rc) {
+          label = operationLabel(rc.operation);
+        },
+        async willSendResponse(rc) {
+          const errors = rc.errors ?? [];
+          for (const e of errors) {
+            const original = unwrapResolverError(e);
+            if (!(original instanceof AppError)) continue;
+            for (const [k, v] of Object.entries(original.headers)) rc.response.http.headers.set(k, v);
+            if (original.code === 'rate_limited') rc.response.http.status = 429;
+          }
+          metrics.observeOperation('http', label, errors.length ? errorCode(errors[0]!) : 'ok', (performance.now() - start) / 1000);
+        },
+      };
+    },
+  };
+}
 
 /**
  * Mounts GraphQL at /graphql: queries and mutations over HTTP (Apollo), subscriptions over
@@ -17,14 +50,18 @@ import { ideHtml, registerIdeAssets } from './ide.js';
  */
 export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchema, root: ContextRoot): Promise<{ apollo: ApolloServer<RequestContext>; ws: GraphQLWsHandler }> {
   const log = root.log;
+  const { limits, introspection } = root.config.graphql;
   const apollo = new ApolloServer<RequestContext>({
     schema,
-    introspection: root.config.graphql.introspection,
+    introspection,
+    validationRules: documentRules(limits, true),
+    parseOptions: { maxTokens: limits.maxTokens },
+    allowBatchedHttpRequests: limits.maxBatch > 0,
     includeStacktraceInErrorResponses: false,
     logger: log as unknown as Logger & { warn: Logger['warn'] },
     formatError: (formatted, error) => formatGraphQLError(formatted, error, log),
     // Cache hints are unused; the plugin's per-field hook costs on every resolved field.
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), httpPlugin(root.services.metrics)],
   });
   await apollo.start();
 
@@ -55,10 +92,16 @@ export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchem
       if (ide && !query.query && (req.headers.accept ?? '').includes('text/html')) {
         return reply.type('text/html; charset=utf-8').send(ideHtml(req));
       }
+      checkHttpRequest(undefined, query.query, limits);
       return httpHandler.call(this, req as never, reply as never);
     },
     wsHandler: ws.handler,
   });
-  app.route({ method: 'POST', url: '/graphql', handler: httpHandler });
+  app.route({
+    method: 'POST',
+    url: '/graphql',
+    preHandler: async (req) => checkHttpRequest(req.body, undefined, limits),
+    handler: fastGraphQLHandler(schema, root, httpHandler as never),
+  });
   return { apollo, ws };
 }

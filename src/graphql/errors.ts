@@ -26,7 +26,9 @@ const isGraphQLError = (e: unknown): e is GraphQLError => e instanceof GraphQLEr
  * and masked as `internal_error`.
  */
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown, log: Logger, requestId?: string): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
+  const unwrapped = unwrapResolverError(error);
+  // An AppError raised before execution (limits, rate limits) arrives wrapped without a path.
+  const original = unwrapped instanceof GraphQLError && unwrapped.originalError instanceof AppError ? unwrapped.originalError : unwrapped;
   const base = { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
   if (original instanceof AppError) {
     return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };

@@ -10,7 +10,7 @@ export function buildGatewaySchema(events: EventBus = createEventBus()): Promise
     resolvers: allResolvers as unknown as NonEmptyArray<Function>,
     // Services validate (zod), so both doors reject the same input the same way.
     validate: false,
-    pubSub: events,
+    pubSub: events.pubsub,
     emitSchemaFile: false,
   });
 }

@@ -1,11 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { WebsocketHandler } from '@fastify/websocket';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
-import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
+import { getOperationAST, GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { hashedKey } from '../common/rate-limits.js';
 import { createAuthenticatedContext, type ContextRoot } from '../common/context.js';
 import { AppError } from '../common/errors.js';
 import type { Credentials } from '../common/principal.js';
 import { formatGraphQLError } from './errors.js';
+import { fanOutSubscribe } from './fanout.js';
+import { makeWsHandler } from './ws-adapter.js';
+import { DocumentChecker, operationLabel } from './limits.js';
+
+/** The code an error will be answered with, for metrics (without formatting or logging it). */
+export function errorCode(e: GraphQLError): string {
+  const original = e.originalError;
+  if (original instanceof AppError) return original.code;
+  const code = e.extensions?.code;
+  return typeof code === 'string' ? code : original ? 'internal_error' : 'GRAPHQL_VALIDATION_FAILED';
+}
 
 /** Close code for a connection whose credentials were refused (graphql-ws's Forbidden). */
 export const WS_FORBIDDEN = 4403;
@@ -31,16 +42,72 @@ function authorizationFrom(params: Readonly<Record<string, unknown>> | undefined
  * socket with 4403 and the reason. Each operation gets its own context, authenticated
  * again, so an access token that expired or was revoked stops new subscriptions.
  * Apollo's formatError does not run here, so errors are formatted by the same function.
+ * Documents meet the same limits as over HTTP (size, tokens, depth, aliases, cost,
+ * directives, introspection), and an API key's requests count against its rate limit.
  */
 export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): GraphQLWsHandler {
   const log = root.log.child({ transport: 'graphql-ws' });
   const format = (errors: readonly GraphQLError[], requestId: string) =>
     errors.map((e) => formatGraphQLError(e.toJSON(), e, log, requestId));
+  const { metrics, rateLimits } = root.services;
+  const documents = new DocumentChecker(schema, root.config.graphql.limits, root.config.graphql.introspection);
+  /** Per socket: operation id -> when it started and what it is, for metrics. */
+  const operations = new WeakMap<object, Map<string, { start: number; label: string; field: string | null }>>();
+  const opsOf = (ctx: object) => {
+    let m = operations.get(ctx);
+    if (!m) operations.set(ctx, (m = new Map()));
+    return m;
+  };
+
   // Open connections, to count what they run (the soak test watches these return to zero).
   const open = new Set<{ subscriptions: Record<string, unknown> }>();
 
-  const handler = makeHandler({
+  const handler = makeWsHandler({
     schema,
+    subscribe: fanOutSubscribe,
+    onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+      // A connection carries a bounded number of operations: past it, new ones are refused, the others go on.
+      const max = root.config.limits.wsMaxSubscriptions;
+      if (Object.keys(ctx.subscriptions).length > max) {
+        return [new GraphQLError(`At most ${max} subscriptions run on one connection; complete one first`, { extensions: { code: 'rate_limited' } })];
+      }
+      const start = performance.now();
+      const checked = documents.check(payload.query);
+      if (!('kind' in checked)) {
+        metrics.observeOperation('ws', 'invalid', 'GRAPHQL_VALIDATION_FAILED', (performance.now() - start) / 1000);
+        return checked;
+      }
+      const op = getOperationAST(checked, payload.operationName);
+      const label = operationLabel(op);
+      const apiKey = credentialsFrom(ctx.connectionParams, undefined).apiKey;
+      if (apiKey) {
+        try {
+          await rateLimits.consume('api_key', hashedKey(apiKey));
+        } catch (e) {
+          if (!(e instanceof AppError)) throw e;
+          metrics.observeOperation('ws', label, e.code, (performance.now() - start) / 1000);
+          return [new GraphQLError(e.message, { originalError: e })];
+        }
+      }
+      const first = op?.selectionSet.selections[0];
+      opsOf(ctx).set(id, { start, label, field: op?.operation === 'subscription' && first?.kind === 'Field' ? first.name.value : null });
+      return { schema, document: checked, operationName: payload.operationName, variableValues: payload.variables };
+    },
+    onOperation: (ctx, id, _payload, _args, result) => {
+      const op = opsOf(ctx).get(id);
+      if (!op) return;
+      const errors = 'errors' in result ? result.errors : undefined;
+      const code = errors?.length ? errorCode(errors[0]!) : 'ok';
+      metrics.observeOperation('ws', op.label, code, (performance.now() - op.start) / 1000);
+      if (op.field && Symbol.asyncIterator in result) metrics.subscriptions.inc({ field: op.field });
+      else op.field = null;
+    },
+    onComplete: (ctx, id) => {
+      const ops = opsOf(ctx);
+      const op = ops.get(id);
+      if (op?.field) metrics.subscriptions.dec({ field: op.field });
+      ops.delete(id);
+    },
     onConnect: async (ctx) => {
       open.add(ctx);
       const credentials = credentialsFrom(ctx.connectionParams, ctx.extra.request.ip);
@@ -66,12 +133,6 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
         },
         credentialsFrom(ctx.connectionParams, ctx.extra.request.ip),
       ),
-    // A connection carries a bounded number of operations: past it, new ones are refused, the others go on.
-    onSubscribe: (ctx) => {
-      const max = root.config.limits.wsMaxSubscriptions;
-      if (Object.keys(ctx.subscriptions).length <= max) return undefined;
-      return [new GraphQLError(`At most ${max} subscriptions run on one connection; complete one first`, { extensions: { code: 'rate_limited' } })];
-    },
     onError: (_ctx, _id, _payload, errors) => format(errors, 'ws') as unknown as GraphQLError[],
     onNext: (_ctx, _id, _payload, _args, result) => {
       if (!('errors' in result) || !result.errors?.length) return result;

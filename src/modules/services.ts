@@ -1,4 +1,6 @@
+import { Metrics } from '../common/metrics.js';
 import type { EventBus } from '../common/pubsub.js';
+import { RateLimits } from '../common/rate-limits.js';
 import type { Config } from '../config.js';
 import { ProviderRegistry } from './ai/providers/registry.js';
 import { ConversationsService } from './conversations/conversations.service.js';
@@ -14,22 +16,32 @@ import { OrganizationsService } from './organizations/organizations.service.js';
 import { UsersService } from './users/users.service.js';
 import { XelService } from './xel/xel.service.js';
 
+/** What the services share beyond the config: the event bus, the rate limits, the metrics. */
+export interface Infrastructure {
+  events: EventBus;
+  rateLimits?: RateLimits;
+  metrics?: Metrics;
+}
+
 /** The domain services, built once per app and shared by every request. */
-export function createServices(config: Config, events: EventBus) {
+export function createServices(config: Config, infra: Infrastructure) {
+  const { events } = infra;
+  const rateLimits = infra.rateLimits ?? new RateLimits(config, null);
+  const metrics = infra.metrics ?? new Metrics(false);
   const apiKeys = new ApiKeysService();
-  const auth = new AuthService(config, apiKeys);
+  const auth = new AuthService(config, apiKeys, rateLimits);
   const users = new UsersService(auth, events);
   const organizations = new OrganizationsService(events, config.db.driver);
-  const ai = new ProviderRegistry(config);
+  const ai = new ProviderRegistry(config, metrics);
   const search = new SearchService(config.db.driver);
   const notes = new NotesService(search);
   const knowledge = new KnowledgeService(search, ai, config);
-  const conversations = new ConversationsService(ai, search, knowledge, config);
-  const live = new LiveService(config, search, events);
+  const conversations = new ConversationsService(ai, search, knowledge, config, events, rateLimits);
+  const live = new LiveService(config, search, events, metrics);
   const liveEngine = new LiveEngine(config, ai, search, live, events);
   const xel = new XelService(config, ai);
   const integrations = new IntegrationsService(config);
-  return { events, auth, users, organizations, apiKeys, ai, search, conversations, notes, knowledge, live, liveEngine, xel, integrations };
+  return { events, rateLimits, metrics, auth, users, organizations, apiKeys, ai, search, conversations, notes, knowledge, live, liveEngine, xel, integrations };
 }
 
 export type Services = ReturnType<typeof createServices>;

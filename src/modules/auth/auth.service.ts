@@ -3,6 +3,7 @@ import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import type { Credentials, Principal } from '../../common/principal.js';
+import { hashedKey, type RateLimits } from '../../common/rate-limits.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import type { ApiKeysService } from '../api-keys/api-keys.service.js';
@@ -34,20 +35,24 @@ export class AuthService {
   constructor(
     private readonly config: Config,
     private readonly apiKeys: ApiKeysService,
+    private readonly rateLimits: RateLimits,
   ) {
     const a = config.auth;
-    this.passwords = new PasswordHasher(a.argon2MemoryKib, a.argon2Iterations);
+    this.passwords = new PasswordHasher(a.argon2MemoryKib, a.argon2Iterations, a.hashConcurrency);
     this.accessTokens = new AccessTokens(a.jwtSecret, a.issuer, a.audience, a.accessTokenTtlSeconds);
   }
 
   /**
-   * Creates an account. Anyone may call it.
-   * @throws validation_error, conflict (email or username taken, case-insensitively)
+   * Creates an account. Anyone may call it, within the registration limits (per client
+   * address, and per email address asked for).
+   * @throws validation_error, conflict (email or username taken, case-insensitively), rate_limited
    */
   async register(ctx: RequestContext, data: RegisterData): Promise<User> {
+    if (ctx.client.ip) await this.rateLimits.consume('register_ip', ctx.client.ip);
     const input = parseInput(registerSchema, data);
     const emailNormalized = normalizeEmail(input.email);
     const usernameNormalized = normalizeUsername(input.username);
+    await this.rateLimits.consume('register_account', hashedKey(emailNormalized));
     await this.assertAvailable(ctx.em, { emailNormalized, usernameNormalized });
     const passwordHash = await this.passwords.hash(input.password);
     const user = ctx.em.create(User, {
@@ -91,10 +96,13 @@ export class AuthService {
 
   /**
    * Exchanges a username (or email) and password for a token pair, opening a login session.
-   * The failure never says whether the account exists.
-   * @throws validation_error, invalid_credentials
+   * The failure never says whether the account exists. Brute force is limited per client
+   * address (every attempt counts) and per account (failures count, a success forgets them),
+   * whether the account exists or not.
+   * @throws validation_error, invalid_credentials, rate_limited
    */
   async login(ctx: RequestContext, data: LoginData): Promise<TokenPair> {
+    if (ctx.client.ip) await this.rateLimits.consume('login_ip', ctx.client.ip);
     const input = parseInput(loginSchema, data);
     const id = input.username;
     const user = await ctx.em.findOne(
@@ -102,11 +110,16 @@ export class AuthService {
       id.includes('@') ? { emailNormalized: normalizeEmail(id) } : { usernameNormalized: normalizeUsername(id) },
       { populate: ['passwordHash'] },
     );
+    // One count per account whether it is named by username or email; an unknown name counts on its own.
+    const account = user ? user.id : hashedKey(id.includes('@') ? normalizeEmail(id) : normalizeUsername(id));
+    await this.rateLimits.check('login_account', account);
     const ok = user ? await this.passwords.verify(user.passwordHash, input.password) : await this.passwords.verifyNobody(input.password);
     if (!user || !ok) {
       ctx.log.info({ event: 'login_failed' }, 'login failed');
+      await this.rateLimits.penalize('login_account', account);
       throw new AppError('invalid_credentials', 'Incorrect username or password');
     }
+    await this.rateLimits.reset('login_account', account);
     if (this.passwords.needsRehash(user.passwordHash)) user.passwordHash = await this.passwords.hash(input.password);
 
     const session = ctx.em.create(LoginSession, {

@@ -2,6 +2,7 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
+import type { ChatEvent } from '../../common/pubsub.js';
 import { describeRequirement as need } from '../../common/scopes.js';
 import { Conversation } from './conversation.entity.js';
 import type { ChatTurn } from './conversations.service.js';
@@ -124,6 +125,18 @@ export class ConversationsResolver {
   })
   chatStream(@Root() event: ChatStreamEvent, @Arg('input', () => ChatInput) _input: ChatInput): ChatStreamEvent {
     return event;
+  }
+
+  @Subscription(() => ChatStreamEvent, {
+    description: `The turns of one of your conversations as they stream (start, delta, done, error), whichever door or gateway process started them. ${READ}`,
+    subscribe: async ({ args, context }) => {
+      const ctx = context as RequestContext;
+      const conversation = await ctx.services.conversations.watch(ctx, String(args.conversationId));
+      return ctx.services.events.subscribe('CHAT_EVENT', conversation.id);
+    },
+  })
+  conversationEvents(@Root() event: ChatEvent, @Arg('conversationId', () => ID) _conversationId: string): ChatStreamEvent {
+    return event as ChatStreamEvent;
   }
 
   @Query(() => NotePage, { description: READ })

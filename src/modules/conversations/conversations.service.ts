@@ -4,6 +4,8 @@ import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
 import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
+import type { EventBus } from '../../common/pubsub.js';
+import type { RateLimits } from '../../common/rate-limits.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import { grants } from '../../common/scopes.js';
@@ -63,6 +65,8 @@ export class ConversationsService {
     private readonly search: SearchService,
     private readonly knowledge: KnowledgeService,
     private readonly config: Config,
+    private readonly events: EventBus,
+    private readonly rateLimits: RateLimits,
   ) {}
 
   /**
@@ -70,10 +74,13 @@ export class ConversationsService {
    * the reply. On success the user message and the reply are stored together; if the client
    * cancels, what arrived is stored as a partial reply; if the upstream fails, nothing is
    * stored and the turn ends with upstream_unavailable.
-   * @throws (before streaming) not_authenticated, INSUFFICIENT_API_KEY_SCOPE (conversations:write), validation_error, not_found
+   * Turns are rate limited per user (`chat`). Every event of the turn is also published on
+   * the conversation's channel, for conversationEvents watchers on any process.
+   * @throws (before streaming) not_authenticated, INSUFFICIENT_API_KEY_SCOPE (conversations:write), validation_error, not_found, rate_limited
    */
   async startTurn(ctx: RequestContext, data: ChatData): Promise<ChatTurn> {
     const p = authorize(ctx, 'conversations:write');
+    await this.rateLimits.consume('chat', p.userId);
     const input = parseInput(chatSchema, data);
     const conversation = input.conversationId ? await this.owned(ctx, input.conversationId, 'conversations:write') : null;
     const { provider, model } = this.ai.resolve(input.provider ?? conversation?.provider ?? null, input.model ?? (input.provider ? null : conversation?.model) ?? null);
@@ -103,10 +110,11 @@ export class ConversationsService {
 
   /**
    * Asks again for the last reply of a conversation and replaces it when the new one is complete.
-   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE, not_found, conflict (no reply to regenerate), validation_error
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE, not_found, conflict (no reply to regenerate), validation_error, rate_limited
    */
   async regenerate(ctx: RequestContext, conversationId: string, data: { provider?: string | null; model?: string | null } = {}): Promise<ChatTurn> {
     const p = authorize(ctx, 'conversations:write');
+    await this.rateLimits.consume('chat', p.userId);
     const conversation = await this.owned(ctx, conversationId, 'conversations:write');
     const last = await ctx.em.findOne(Message, { conversation: conversation.id }, { orderBy: { position: 'desc' } });
     if (!last || last.role !== 'assistant') throw new AppError('conflict', 'The conversation does not end with a reply to regenerate');
@@ -142,8 +150,13 @@ export class ConversationsService {
     // The turn outlives the request that started it (a client may leave): its own unit of work.
     const em = ctx.em.fork();
     const retrieveCtx = { ...ctx, em };
+    // Watchers of the conversation (conversationEvents) hear the turn through the event bus.
+    const emit = (turn: ChatTurn, event: ChatStreamEvent) => {
+      turn.push(event);
+      this.events.publish('CHAT_EVENT', { ...event, userId: prep.userId });
+    };
     const turn = new Turn<ChatStreamEvent, ChatResult>(async (turn, signal) => {
-      turn.push({ type: 'start', conversationId: prep.conversationId });
+      emit(turn, { type: 'start', conversationId: prep.conversationId });
       let text = '';
       let usage: TokenUsage | null = null;
       let citations: Citation[] = [];
@@ -157,7 +170,7 @@ export class ConversationsService {
         for await (const event of provider.complete({ model: prep.model, messages: prep.prompt, retrieve, signal })) {
           if (event.type === 'delta') {
             text += event.text;
-            turn.push({ type: 'delta', conversationId: prep.conversationId, delta: event.text });
+            emit(turn, { type: 'delta', conversationId: prep.conversationId, delta: event.text });
           } else if (event.type === 'usage') usage = event.usage;
           else citations = event.citations;
         }
@@ -165,7 +178,9 @@ export class ConversationsService {
         if (!turn.cancelled) {
           ctx.log.warn({ err: e, provider: prep.providerId }, 'chat turn failed upstream');
           const message = e instanceof UpstreamError ? e.message : 'The AI provider failed';
-          throw new AppError('upstream_unavailable', `${message}. Nothing was stored; try again.`, { provider: prep.providerId });
+          const err = new AppError('upstream_unavailable', `${message}. Nothing was stored; try again.`, { provider: prep.providerId });
+          this.events.publish('CHAT_EVENT', { type: 'error', conversationId: prep.conversationId, userId: prep.userId, error: { code: err.code, message: err.message } });
+          throw err;
         }
       }
       if (turn.cancelled) status = 'partial';
@@ -180,7 +195,7 @@ export class ConversationsService {
         citations,
         status,
       };
-      turn.push({ type: 'done', conversationId: prep.conversationId, response: result });
+      emit(turn, { type: 'done', conversationId: prep.conversationId, response: result });
       return result;
     });
     const settled = turn.result.catch(() => undefined).finally(() => this.inFlight.delete(settled));
@@ -244,6 +259,14 @@ export class ConversationsService {
       }
       return answer;
     });
+  }
+
+  /**
+   * For the conversationEvents subscription: the caller's own conversation, or not_found.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (conversations:read), not_found
+   */
+  async watch(ctx: RequestContext, id: string): Promise<Conversation> {
+    return this.owned(ctx, id);
   }
 
   /**

@@ -1,5 +1,4 @@
 import { GraphQLDateTime } from 'graphql-scalars';
-import { filter, pipe } from '@graphql-yoga/subscription';
 import { Arg, createUnionType, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { LiveEvent } from '../../common/pubsub.js';
 import { parseInput, str } from '../../common/validation.js';
@@ -249,10 +248,7 @@ export class LiveResolver {
     subscribe: async ({ args, context }) => {
       const ctx = context as RequestContext;
       const session = await ctx.services.live.watch(ctx, String(args.sessionId));
-      return pipe(
-        ctx.services.events.subscribe('LIVE_EVENT'),
-        filter((e: LiveEvent) => e.sessionId === session.id),
-      );
+      return ctx.services.events.subscribe('LIVE_EVENT', session.id);
     },
   })
   liveSessionEvents(@Root() event: LiveEvent, @Arg('sessionId', () => ID) _sessionId: string): LiveEvent {

@@ -8,6 +8,7 @@ import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js
 import { toDate } from '../../common/time.js';
 import { parseInput, str, type Unchecked } from '../../common/validation.js';
 import type { Config } from '../../config.js';
+import type { Metrics } from '../../common/metrics.js';
 import type { EventBus } from '../../common/pubsub.js';
 import type { SearchService } from '../search/search.service.js';
 import { User } from '../users/user.entity.js';
@@ -97,6 +98,7 @@ export class LiveService {
     private readonly config: Config,
     private readonly search: SearchService,
     private readonly events: EventBus,
+    private readonly metrics: Metrics,
   ) {}
 
   private limitFor(plan: string): number {
@@ -297,6 +299,8 @@ export class LiveService {
     });
     // Announced after commit, by the one ender that wrote.
     if (won) {
+      this.metrics.liveMeteredSeconds.inc(session.usedSeconds ?? 0);
+      this.metrics.liveSessionsEnded.inc({ reason: session.endReason ?? reason });
       this.events.publish('LIVE_EVENT', { type: 'session_ended', sessionId: session.id, userId: session.user.id, usedSeconds: session.usedSeconds ?? 0, endReason: session.endReason ?? reason, at: new Date().toISOString() });
     }
     return session;

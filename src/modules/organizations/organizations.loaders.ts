@@ -30,7 +30,11 @@ async function countBy(em: EntityManager, column: 'organization' | 'team', ids: 
  * Batch loaders for organizations: whatever a page of organizations asks for (viewer
  * roles, member counts, member pages, teams), each kind costs one or two statements.
  */
-export function organizationLoaders(em: EntityManager) {
+export function organizationLoaders(em: EntityManager, batch = true) {
+  const team = new DataLoader<string, Team | null>(async (ids) => {
+    const rows = await em.find(Team, { id: { $in: [...ids] } });
+    return ids.map((id) => rows.find((t) => t.id === id) ?? null);
+  }, { batch });
   return {
     membership: new DataLoader<string, Membership | null>(async (keys) => {
       const pairs = keys.map((k) => k.split(':') as [string, string]);
@@ -40,27 +44,26 @@ export function organizationLoaders(em: EntityManager) {
       });
       const byKey = new Map(rows.map((m) => [membershipKey(m.organization.id, m.user.id), m]));
       return keys.map((k) => byKey.get(k) ?? null);
-    }),
+    }, { batch }),
 
     memberCount: new DataLoader<string, number>(async (orgIds) => {
       const counts = await countBy(em, 'organization', orgIds);
       return orgIds.map((id) => counts.get(id) ?? 0);
-    }),
+    }, { batch }),
 
     teamMemberCount: new DataLoader<string, number>(async (teamIds) => {
       const counts = await countBy(em, 'team', teamIds);
       return teamIds.map((id) => counts.get(id) ?? 0);
-    }),
+    }, { batch }),
 
     teams: new DataLoader<string, Team[]>(async (orgIds) => {
       const rows = await em.find(Team, { organization: { $in: [...orgIds] } }, { orderBy: { nameNormalized: 'asc' } });
+      // A team listed here is known by id for the rest of the request (members of a team check it).
+      for (const t of rows) team.prime(t.id, t);
       return orgIds.map((id) => rows.filter((t) => t.organization.id === id));
-    }),
+    }, { batch }),
 
-    team: new DataLoader<string, Team | null>(async (ids) => {
-      const rows = await em.find(Team, { id: { $in: [...ids] } });
-      return ids.map((id) => rows.find((t) => t.id === id) ?? null);
-    }),
+    team,
 
     /** Pages cut per organization (or team) by a window function, then loaded in one query. */
     membersPage: new DataLoader<MembersPageKey, Membership[], string>(
@@ -95,7 +98,7 @@ export function organizationLoaders(em: EntityManager) {
         }
         return keys.map((k) => result.get(k) ?? []);
       },
-      { cacheKeyFn: (k) => `${k.organizationId}|${k.teamId}|${k.limit}|${k.offset}` },
+      { batch, cacheKeyFn: (k) => `${k.organizationId}|${k.teamId}|${k.limit}|${k.offset}` },
     ),
   };
 }

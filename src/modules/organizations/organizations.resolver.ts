@@ -1,6 +1,8 @@
-import { filter, pipe } from '@graphql-yoga/subscription';
 import { GraphQLDateTime } from 'graphql-scalars';
-import { Arg, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { wrap } from '@mikro-orm/core';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, Info, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { selects } from '../../graphql/selection.js';
 import { requireMembership } from '../../common/access.js';
 import { forkContext, type RequestContext } from '../../common/context.js';
 import type { OrganizationEvent } from '../../common/pubsub.js';
@@ -50,8 +52,9 @@ export class OrganizationsResolver {
     @Ctx() ctx: RequestContext,
     @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
     @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<OrganizationPage> {
-    return ctx.services.organizations.listMine(ctx, { limit, offset });
+    return ctx.services.organizations.listMine(ctx, { limit, offset }, { total: selects(info, 'total') });
   }
 
   @Query(() => Organization, { description: `One organization the caller belongs to. ${READ}` })
@@ -131,10 +134,7 @@ export class OrganizationsResolver {
       const ctx = context as RequestContext;
       const organizationId = String(args.organizationId);
       await requireMembership(ctx, organizationId, 'organizations:read');
-      return pipe(
-        ctx.services.events.subscribe('ORGANIZATION_EVENT'),
-        filter((e: OrganizationEvent) => e.organizationId === organizationId),
-      );
+      return ctx.services.events.subscribe('ORGANIZATION_EVENT', organizationId);
     },
   })
   async organizationEvents(
@@ -164,8 +164,9 @@ export class OrganizationsResolver {
     @Ctx() ctx: RequestContext,
     @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
     @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<MemberPage> {
-    return ctx.services.organizations.listMembers(ctx, org.id, { limit, offset });
+    return ctx.services.organizations.listMembers(ctx, org.id, { limit, offset }, { total: selects(info, 'total') });
   }
 
   @FieldResolver(() => [Team], { description: 'Teams, by name.' })
@@ -178,12 +179,15 @@ export class OrganizationsResolver {
 export class MemberResolver {
   @FieldResolver(() => User)
   async user(@Root() m: Membership, @Ctx() ctx: RequestContext): Promise<User> {
+    // Member pages load their users along (one statement); others go through the loader.
+    if (wrap(m.user).isInitialized()) return m.user;
     return (await ctx.loaders.userById.load(m.user.id))!;
   }
 
   @FieldResolver(() => Team, { nullable: true })
-  team(@Root() m: Membership, @Ctx() ctx: RequestContext): Promise<Team | null> | null {
-    return m.team ? ctx.loaders.org.team.load(m.team.id) : null;
+  team(@Root() m: Membership, @Ctx() ctx: RequestContext): Promise<Team | null> | Team | null {
+    if (!m.team) return null;
+    return wrap(m.team).isInitialized() ? m.team : ctx.loaders.org.team.load(m.team.id);
   }
 }
 
@@ -200,7 +204,8 @@ export class TeamResolver {
     @Ctx() ctx: RequestContext,
     @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
     @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<MemberPage> {
-    return ctx.services.organizations.listMembers(ctx, t.organization.id, { limit, offset, teamId: t.id });
+    return ctx.services.organizations.listMembers(ctx, t.organization.id, { limit, offset, teamId: t.id }, { total: selects(info, 'total') });
   }
 }

@@ -83,16 +83,13 @@ export class OrganizationsService {
    * The caller's organizations, by name. An API key sees its own organization only.
    * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (organizations:read), validation_error
    */
-  async listMine(ctx: RequestContext, args: PageArgs = {}): Promise<Page<Organization>> {
+  async listMine(ctx: RequestContext, args: PageArgs = {}, opts: { total?: boolean } = {}): Promise<Page<Organization>> {
     const p = authorize(ctx, 'organizations:read');
     const { limit, offset } = parseInput(pageSchema, args);
     const where = { user: p.userId, ...(p.kind === 'apiKey' ? { organization: p.organizationId } : {}) };
-    const [rows, total] = await ctx.em.findAndCount(Membership, where, {
-      populate: ['organization'],
-      orderBy: { organization: { name: 'asc', id: 'asc' } },
-      limit,
-      offset,
-    });
+    const options = { populate: ['organization'] as const, orderBy: { organization: { name: 'asc', id: 'asc' } } as const, limit, offset };
+    // Without a total (GraphQL did not ask for it), no count statement; NaN fails loudly if read.
+    const [rows, total] = opts.total === false ? [await ctx.em.find(Membership, where, options), Number.NaN] : await ctx.em.findAndCount(Membership, where, options);
     for (const m of rows) ctx.loaders.org.membership.prime(`${m.organization.id}:${p.userId}`, m);
     return { items: rows.map((m) => m.organization), total };
   }
@@ -151,14 +148,14 @@ export class OrganizationsService {
    * Members, oldest first; optionally those of one team.
    * @throws not_found, INSUFFICIENT_API_KEY_SCOPE, validation_error
    */
-  async listMembers(ctx: RequestContext, organizationId: string, args: PageArgs & { teamId?: string | null } = {}): Promise<Page<Membership>> {
+  async listMembers(ctx: RequestContext, organizationId: string, args: PageArgs & { teamId?: string | null } = {}, opts: { total?: boolean } = {}): Promise<Page<Membership>> {
     await requireMembership(ctx, organizationId, 'organizations:read');
     const { limit, offset } = parseInput(pageSchema, args);
     const teamId = args.teamId ?? null;
     if (teamId !== null) await this.teamOf(ctx, organizationId, teamId);
     const [items, total] = await Promise.all([
       ctx.loaders.org.membersPage.load({ organizationId, teamId, limit, offset }),
-      teamId === null ? ctx.loaders.org.memberCount.load(organizationId) : ctx.loaders.org.teamMemberCount.load(teamId),
+      opts.total === false ? Number.NaN : teamId === null ? ctx.loaders.org.memberCount.load(organizationId) : ctx.loaders.org.teamMemberCount.load(teamId),
     ]);
     return { items, total };
   }

@@ -1,4 +1,3 @@
-import { filter, pipe } from '@graphql-yoga/subscription';
 import { Arg, Ctx, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { requireUser } from '../../common/access.js';
 import { forkContext, type RequestContext } from '../../common/context.js';
@@ -7,7 +6,7 @@ import type { Events } from '../../common/pubsub.js';
 import { User } from './user.entity.js';
 import { UpdateMeInput } from './users.types.js';
 
-type UserUpdated = Events['USER_UPDATED'][0];
+type UserUpdated = Events['USER_UPDATED'];
 
 @Resolver(() => User)
 export class UsersResolver {
@@ -26,10 +25,7 @@ export class UsersResolver {
     subscribe: ({ context }) => {
       const ctx = context as RequestContext;
       const { userId } = requireUser(ctx);
-      return pipe(
-        ctx.services.events.subscribe('USER_UPDATED'),
-        filter((e: UserUpdated) => e.userId === userId),
-      );
+      return ctx.services.events.subscribe('USER_UPDATED', userId);
     },
   })
   meUpdated(@Root() _event: UserUpdated, @Ctx() ctx: RequestContext): Promise<User> {

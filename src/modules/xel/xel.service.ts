@@ -133,6 +133,7 @@ export class XelService {
         break;
       case 'writing':
       case 'speaking': {
+        await ctx.services.rateLimits.consume('evaluation', p.userId);
         evaluation = await this.evaluator.evaluate(this.requestFor(c, module.level, input.response, input.durationSeconds ?? null, input.words ?? null));
         score = Math.min(MAX_SCORE, scoreFromBand(evaluation.overallScore, module.level));
         passed = score >= PASS_SCORE;
@@ -195,6 +196,7 @@ export class XelService {
   async evaluate(ctx: RequestContext, data: EvaluateData): Promise<Evaluation> {
     const p = authorize(ctx, 'xel:write');
     const input = parseInput(evaluateSchema, data);
+    await ctx.services.rateLimits.consume('evaluation', p.userId);
     const req: EvaluationRequest = {
       kind: input.kind,
       text: input.text,

@@ -1,6 +1,7 @@
 import { AppError } from '../../../common/errors.js';
 import type { Config } from '../../../config.js';
-import type { ChatProvider, ProviderInfo } from '../ai.types.js';
+import type { Metrics } from '../../../common/metrics.js';
+import type { ChatProvider, CompletionRequest, CompletionEvent, ProviderInfo } from '../ai.types.js';
 import { AnthropicProvider } from './anthropic.provider.js';
 import { LocalProvider } from './local.provider.js';
 import { OpenAIProvider } from './openai.provider.js';
@@ -8,14 +9,39 @@ import { OpenAIProvider } from './openai.provider.js';
 export const PROVIDER_IDS = ['auto', 'local', 'openai', 'anthropic'] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
 
+/**
+ * The provider as it was, its calls and failures counted: a call is one completion (with
+ * its retries); a failure is one that threw, unless the caller had cancelled it.
+ */
+function metered(provider: ChatProvider, metrics: Metrics | undefined): ChatProvider {
+  if (!metrics) return provider;
+  const complete = provider.complete.bind(provider);
+  const wrapper = Object.create(provider) as ChatProvider;
+  wrapper.complete = async function* (req: CompletionRequest): AsyncGenerator<CompletionEvent> {
+    const labels = { provider: provider.id, kind: 'chat' };
+    metrics.providerCalls.inc(labels);
+    try {
+      yield* complete(req);
+    } catch (e) {
+      if (!req.signal?.aborted) metrics.providerFailures.inc(labels);
+      throw e;
+    }
+  };
+  return wrapper;
+}
+
 /** The configured providers; `auto` means the first configured real one, else `local`. */
 export class ProviderRegistry {
-  readonly local = new LocalProvider();
+  readonly local: ChatProvider;
   private readonly remote: ChatProvider[];
 
-  constructor(private readonly config: Config) {
+  constructor(
+    private readonly config: Config,
+    readonly metrics?: Metrics,
+  ) {
     const policy = config.ai;
-    this.remote = [new OpenAIProvider(config.ai.openai, policy), new AnthropicProvider(config.ai.anthropic, policy)];
+    this.local = metered(new LocalProvider(), metrics);
+    this.remote = [new OpenAIProvider(config.ai.openai, policy), new AnthropicProvider(config.ai.anthropic, policy)].map((p) => metered(p, metrics));
   }
 
   get defaultId(): string {

@@ -1,0 +1,160 @@
+/**
+ * A server for the scale benchmarks, in a process of its own (so the load generator does
+ * not share its event loop), driven by the parent over IPC. Modes:
+ *
+ *   gateway    the whole gateway (buildApp), configured by the environment
+ *   raw-http   node:http answering every request with the bytes in BENCH_BODY_FILE
+ *   jit-http   node:http executing the posted query with graphql-jit on the gateway's schema
+ *   raw-ws     a `ws` server that broadcasts frames to every client
+ *
+ * IPC commands: publish (events on the gateway's bus, or frames on raw-ws), hash (raw
+ * password-hash capacity), gc (collect, then report resident memory), exit.
+ */
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { parse } from 'graphql';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { buildApp, type App } from '../src/app.js';
+import { createContext } from '../src/common/context.js';
+import { loadConfig } from '../src/config.js';
+import { buildGatewaySchema } from '../src/graphql/schema.js';
+import { frameOf, stampedEvent } from './frames.js';
+
+const mode = process.argv[2] ?? 'gateway';
+const send = (m: unknown) => process.send?.(m);
+
+let app: App | null = null;
+let broadcast: ((frame: string) => void) | null = null;
+let counting = false;
+let hooked = false;
+let statements = 0;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body += c));
+    req.on('end', () => resolve(body));
+  });
+}
+
+async function listen(server: ReturnType<typeof createServer>): Promise<number> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return (server.address() as AddressInfo).port;
+}
+
+async function main(): Promise<void> {
+  let port = 0;
+  if (mode === 'gateway' || mode === 'jit-http') {
+    app = await buildApp(loadConfig(process.env));
+  }
+  if (mode === 'gateway') {
+    await app!.server.listen({ host: '127.0.0.1', port: 0 });
+    port = (app!.server.server.address() as AddressInfo).port;
+  } else if (mode === 'raw-http') {
+    const body = readFileSync(process.env.BENCH_BODY_FILE!);
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
+        res.end(body);
+      });
+    });
+    port = await listen(server);
+  } else if (mode === 'jit-http') {
+    // The same schema and resolvers, executed by graphql-jit with no server framework around them.
+    const schema = await buildGatewaySchema(app!.services.events);
+    const root = { em: app!.orm.em, services: app!.services, config: app!.config, log: app!.server.log as never };
+    const compiled = new Map<string, CompiledQuery>();
+    const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+      const { query, variables } = JSON.parse(await readBody(req)) as { query: string; variables?: Record<string, unknown> };
+      let c = compiled.get(query);
+      if (!c) {
+        const out = compileQuery(schema, parse(query));
+        if (!isCompiledQuery(out)) throw new Error(JSON.stringify(out));
+        compiled.set(query, (c = out));
+      }
+      const ctx = createContext(root, { requestId: 'jit', transport: 'graphql' });
+      const result = await c.query(undefined, ctx, variables ?? {});
+      const body = c.stringify(result);
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+    port = await listen(server);
+  } else if (mode === 'raw-ws') {
+    const http = createServer();
+    const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
+    const clients = new Set<WebSocket>();
+    wss.on('connection', (ws) => {
+      clients.add(ws);
+      ws.on('close', () => clients.delete(ws));
+      ws.on('message', () => undefined);
+    });
+    broadcast = (frame) => {
+      for (const c of clients) c.send(frame);
+    };
+    port = await listen(http);
+  }
+  send({ ready: true, port, pid: process.pid });
+}
+
+process.on('message', async (m: { cmd: string; [k: string]: any }) => {
+  try {
+    if (m.cmd === 'publish') {
+      // count events, `intervalMs` apart (0: as fast as the loop allows, yielding between events).
+      for (let i = 0; i < m.count; i++) {
+        const e = stampedEvent(m.sessionId, m.userId, i);
+        if (broadcast) broadcast(frameOf(e));
+        else app!.services.events.publish('LIVE_EVENT', e);
+        await new Promise((r) => (m.intervalMs ? setTimeout(r, m.intervalMs) : setImmediate(r)));
+      }
+      send({ published: m.count });
+    } else if (m.cmd === 'hash') {
+      // Raw capacity: verifications through the gateway's own hasher (same cost and concurrency bound), or argon2 unbounded.
+      const argon2 = (await import('argon2')).default;
+      const hasher = app!.services.auth.passwords;
+      const hash = await hasher.hash('bench password');
+      const verify = m.unbounded ? () => argon2.verify(hash, 'bench password') : () => hasher.verify(hash, 'bench password');
+      let done = 0;
+      const end = performance.now() + m.seconds * 1000;
+      await Promise.all(
+        Array.from({ length: m.concurrency }, async () => {
+          while (performance.now() < end) {
+            await verify();
+            done++;
+          }
+        }),
+      );
+      send({ perSecond: done / m.seconds });
+    } else if (m.cmd === 'count-start') {
+      const knex = (app!.orm.em as unknown as { getKnex(): { on(e: 'query', f: () => void): void } }).getKnex();
+      statements = 0;
+      if (!hooked) knex.on('query', () => counting && statements++);
+      hooked = true;
+      counting = true;
+      send({ counting: true });
+    } else if (m.cmd === 'count-stop') {
+      counting = false;
+      send({ statements });
+    } else if (m.cmd === 'gc') {
+      for (let i = 0; i < 3; i++) {
+        (globalThis as { gc?: () => void }).gc?.();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      send({ rss: process.memoryUsage().rss });
+    } else if (m.cmd === 'exit') {
+      await app?.close();
+      process.exit(0);
+    }
+  } catch (e) {
+    send({ error: e instanceof Error ? e.message : String(e) });
+  }
+});
+
+main().catch((e: unknown) => {
+  send({ error: e instanceof Error ? e.stack : String(e) });
+  process.exit(1);
+});

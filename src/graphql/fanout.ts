@@ -1,0 +1,74 @@
+import { createSourceEventStream, execute, getOperationAST, Kind, subscribe, type ExecutionArgs, type ExecutionResult } from 'graphql';
+
+/**
+ * Subscription fields whose events are answered from the event alone: what their
+ * resolvers return depends on the event and the document, never on who listens (the
+ * listener's rights were checked once, when it subscribed). For these, an event is
+ * executed once per distinct document and variables, and every subscriber sends the same
+ * result: with a thousand watchers of one live session, an event costs one execution, not
+ * a thousand. Fields that read per viewer (meUpdated reloads the user, organizationEvents
+ * checks membership again per event) are executed per subscriber as usual.
+ */
+export const SHARED_PAYLOAD_FIELDS: ReadonlySet<string> = new Set(['liveSessionEvents', 'conversationEvents']);
+
+type Result = ExecutionResult | Promise<ExecutionResult>;
+
+/** Event payload -> (document and variables -> result). An event object is shared by all its listeners in a process. */
+const results = new WeakMap<object, Map<string, Result>>();
+/** A key per parsed document (graphql-ws's document checker hands out one DocumentNode per query text). */
+const documentIds = new WeakMap<object, number>();
+let nextDocumentId = 0;
+
+function keyOf(args: ExecutionArgs): string {
+  let id = documentIds.get(args.document);
+  if (id === undefined) documentIds.set(args.document, (id = nextDocumentId++));
+  return `${id}|${args.operationName ?? ''}|${JSON.stringify(args.variableValues ?? {})}`;
+}
+
+function executeShared(args: ExecutionArgs, key: string, payload: unknown): Result {
+  if (payload === null || typeof payload !== 'object') return execute({ ...args, rootValue: payload });
+  let byKey = results.get(payload);
+  if (!byKey) results.set(payload, (byKey = new Map()));
+  let result = byKey.get(key);
+  if (!result) byKey.set(key, (result = execute({ ...args, rootValue: payload })));
+  return result;
+}
+
+/**
+ * The source stream mapped through `map`, as an iterator whose `return()` reaches the
+ * source at once (an async generator would queue it behind a pending `next()`, and a
+ * subscriber who leaves would stay subscribed until the next event).
+ */
+function mapped<T, R>(source: AsyncIterator<T> & Partial<AsyncIterable<T>>, map: (value: T) => R | Promise<R>): AsyncGenerator<R> {
+  const it: AsyncGenerator<R> = {
+    async next() {
+      const r = await source.next();
+      return r.done ? { done: true, value: undefined } : { done: false, value: await map(r.value) };
+    },
+    async return() {
+      await source.return?.();
+      return { done: true, value: undefined };
+    },
+    async throw(e: unknown) {
+      if (source.throw) await source.throw(e);
+      throw e;
+    },
+    [Symbol.asyncIterator]() {
+      return it;
+    },
+  } as AsyncGenerator<R>;
+  return it;
+}
+
+/** graphql-ws's `subscribe`: shared execution for the fields above, graphql-js's own otherwise. */
+export async function fanOutSubscribe(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+  const op = getOperationAST(args.document, args.operationName);
+  const first = op?.selectionSet.selections[0];
+  const shared = op?.selectionSet.selections.length === 1 && first?.kind === Kind.FIELD && SHARED_PAYLOAD_FIELDS.has(first.name.value);
+  if (!shared) return subscribe(args);
+  // The field's own subscribe (authorization, the caller's scope) runs per subscriber.
+  const source = await createSourceEventStream(args);
+  if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
+  const key = keyOf(args);
+  return mapped(source as AsyncGenerator<unknown>, (payload) => executeShared(args, key, payload));
+}

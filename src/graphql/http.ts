@@ -1,0 +1,107 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import { getOperationAST, GraphQLError, type GraphQLSchema } from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { Logger } from 'pino';
+import { createAuthenticatedContext, type ContextRoot } from '../common/context.js';
+import { httpExchange } from '../rest/http-exchange.js';
+import { AppError } from '../common/errors.js';
+import { credentialsOf } from '../rest/router.js';
+import { formatGraphQLError } from './errors.js';
+import { DocumentChecker, operationLabel } from './limits.js';
+import { errorCode } from './ws.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Accept headers the fast path answers as Apollo would (plain JSON); others go to Apollo. */
+const acceptsJson = (accept: string | undefined): boolean => !accept || accept.includes('application/json') || accept.includes('*/*');
+
+interface Body {
+  query?: unknown;
+  operationName?: unknown;
+  variables?: unknown;
+  extensions?: unknown;
+}
+
+/**
+ * The common case of POST /graphql (one operation, JSON in and out, a query or a mutation)
+ * executed by graphql-jit on the same schema, resolvers, context, limits and error
+ * formatting as Apollo, without Apollo's request pipeline around it. Documents are parsed,
+ * validated (with the same limits) and compiled once per text. Everything else (batches,
+ * GET, persisted queries, other media types, unknown operation names) is Apollo's.
+ */
+export function fastGraphQLHandler(schema: GraphQLSchema, root: ContextRoot, apollo: RouteHandlerMethod): RouteHandlerMethod {
+  const { limits, introspection } = root.config.graphql;
+  const { metrics } = root.services;
+  const documents = new DocumentChecker(schema, limits, introspection);
+  const compiled = new Map<string, CompiledQuery>();
+  const CAPACITY = 500;
+
+  const send = (reply: FastifyReply, status: number, payload: unknown) => reply.code(status).type(JSON_TYPE).send(`${JSON.stringify(payload)}\n`);
+
+  return async function handler(this: unknown, req: FastifyRequest, reply: FastifyReply) {
+    const body = req.body as Body | undefined;
+    const variables = body?.variables;
+    if (
+      !body ||
+      Array.isArray(body) ||
+      typeof body.query !== 'string' ||
+      body.extensions !== undefined ||
+      (body.operationName !== undefined && body.operationName !== null && typeof body.operationName !== 'string') ||
+      (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) ||
+      !acceptsJson(req.headers.accept) ||
+      // Only JSON bodies: a form post is a "simple" cross-site request, which Apollo's CSRF prevention refuses.
+      (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() !== 'application/json'
+    ) {
+      return apollo.call(this as never, req, reply);
+    }
+    const start = performance.now();
+    const log = req.log as unknown as Logger;
+    const checked = documents.check(body.query);
+    if (!('kind' in checked)) {
+      metrics.observeOperation('http', 'invalid', errorCode(checked[0]!), (performance.now() - start) / 1000);
+      return send(reply, checked[0]?.originalError instanceof AppError ? checked[0].originalError.status : 400, {
+        errors: checked.map((e) => formatGraphQLError(e.toJSON(), e, log, req.id)),
+      });
+    }
+    const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
+    const op = getOperationAST(checked, operationName);
+    if (!op || op.operation === 'subscription') return apollo.call(this as never, req, reply);
+
+    const key = `${operationName ?? ''}\u0000${body.query}`;
+    let query = compiled.get(key);
+    if (!query) {
+      const out = compileQuery(schema, checked, operationName, { disablingCapturingStackErrors: true });
+      if (!isCompiledQuery(out)) return apollo.call(this as never, req, reply);
+      if (compiled.size >= CAPACITY) compiled.delete(compiled.keys().next().value!);
+      compiled.set(key, (query = out));
+    }
+
+    const ctx = await createAuthenticatedContext(
+      root,
+      { requestId: req.id, transport: 'graphql', log, client: { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null }, http: httpExchange(req, reply) },
+      credentialsOf(req),
+    );
+    const result = await query.query(undefined, ctx, (variables ?? {}) as Record<string, unknown>);
+    const label = operationLabel(op);
+    if (!('data' in result) || result.data === undefined) {
+      // Variables that do not fit the operation: a bad request, as Apollo answers it.
+      const errors = (result.errors ?? []).map((e) => ({ message: e.message, ...(e.locations ? { locations: e.locations } : {}), extensions: { code: 'BAD_USER_INPUT' } }));
+      metrics.observeOperation('http', label, 'BAD_USER_INPUT', (performance.now() - start) / 1000);
+      return send(reply, 400, { errors });
+    }
+    if (!result.errors?.length) {
+      metrics.observeOperation('http', label, 'ok', (performance.now() - start) / 1000);
+      return reply.code(200).type(JSON_TYPE).send(`${query.stringify(result)}\n`);
+    }
+    let status = 200;
+    for (const e of result.errors) {
+      const original = unwrapResolverError(e);
+      if (!(original instanceof AppError)) continue;
+      for (const [k, v] of Object.entries(original.headers)) reply.header(k, v);
+      if (original.code === 'rate_limited') status = 429;
+    }
+    metrics.observeOperation('http', label, errorCode(result.errors[0] as GraphQLError), (performance.now() - start) / 1000);
+    return send(reply, status, { errors: result.errors.map((e) => formatGraphQLError((e as GraphQLError).toJSON(), e, log, req.id)), data: result.data });
+  };
+}

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUp } from './helpers/factories.js';
+import { until, wsClient } from './helpers/graphql.js';
+import { restClient } from './helpers/http.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+/**
+ * Subscriptions answered from the event alone are executed once per event and document,
+ * and the result is shared: each subscriber must still get exactly its own document's
+ * shape, and only its own session's events.
+ */
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startServer({ LIVE_MIN_START_SECONDS: '1' });
+});
+afterAll(() => server.close());
+
+type Frame = { data?: { liveSessionEvents?: Record<string, unknown> }; errors?: unknown };
+
+function watch(token: string, query: string, sessionId: string) {
+  const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${token}` });
+  const frames: Frame[] = [];
+  const stop = client.subscribe({ query, variables: { id: sessionId } }, { next: (f) => void frames.push(f as Frame), error: () => undefined, complete: () => undefined });
+  return { frames, stop: async () => (stop(), await client.dispose()) };
+}
+
+describe('shared execution of subscription events', () => {
+  it('gives each subscriber its own document, for its own session only', async () => {
+    const api = restClient(server.url);
+    const [u, v] = [await signUp(api), await signUp(api)];
+    const start = async (token: string) => (await api.post('/api/live/session/start', { session_type: 'voice' }, { token })).body.session_id as string;
+    const [mine, theirs] = [await start(u.accessToken), await start(v.accessToken)];
+
+    const short = 'subscription W($id: ID!) { liveSessionEvents(sessionId: $id) { __typename } }';
+    const long = 'subscription W($id: ID!) { liveSessionEvents(sessionId: $id) { __typename ... on LiveSessionEnded { sessionId endReason usedSeconds } } }';
+    const a = watch(u.accessToken, short, mine);
+    const b = watch(u.accessToken, long, mine);
+    const c = watch(u.accessToken, long, mine);
+    const other = watch(v.accessToken, long, theirs);
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      // One of the three leaves before the event: the others still hear it.
+      await c.stop();
+      await new Promise((r) => setTimeout(r, 100));
+      await api.post('/api/live/session/end', { session_id: mine }, { token: u.accessToken });
+      await until(() => a.frames.length > 0 && b.frames.length > 0);
+      expect(a.frames).toEqual([{ data: { liveSessionEvents: { __typename: 'LiveSessionEnded' } } }]);
+      expect(b.frames).toHaveLength(1);
+      expect(b.frames[0]!.data!.liveSessionEvents).toMatchObject({ __typename: 'LiveSessionEnded', sessionId: mine, endReason: 'client' });
+      expect(c.frames).toEqual([]);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(other.frames).toEqual([]);
+    } finally {
+      await Promise.all([a.stop(), b.stop(), other.stop()]);
+    }
+  });
+});

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUp } from './helpers/factories.js';
+import { restClient } from './helpers/http.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+/**
+ * POST /graphql with one JSON operation runs on the fast path (graphql-jit); GET, batches
+ * and everything unusual run on Apollo. Both must answer alike.
+ */
+let server: TestServer;
+let token: string;
+
+beforeAll(async () => {
+  server = await startServer();
+  token = (await signUp(restClient(server.url))).accessToken;
+});
+afterAll(() => server.close());
+
+async function post(body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as any };
+}
+
+async function get(params: Record<string, string>) {
+  const res = await fetch(`${server.url}/graphql?${new URLSearchParams(params)}`, { headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' } });
+  return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as any };
+}
+
+describe('POST /graphql on the fast path answers as Apollo does on GET', () => {
+  it('data', async () => {
+    const query = 'query Me { me { id username } }';
+    const fast = await post({ query });
+    const apollo = await get({ query });
+    expect(fast.status).toBe(200);
+    expect(fast.type).toBe(apollo.type);
+    expect(fast.body).toEqual(apollo.body);
+  });
+
+  it('variables that do not fit: 400 BAD_USER_INPUT', async () => {
+    const query = 'query C($id: ID!) { conversation(id: $id) { id } }';
+    const fast = await post({ query, variables: { id: { no: 'pe' } } });
+    const apollo = await get({ query, variables: JSON.stringify({ id: { no: 'pe' } }) });
+    expect(fast.status).toBe(400);
+    expect(apollo.status).toBe(400);
+    expect(fast.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(apollo.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('a service error with its code, and a null result', async () => {
+    const query = 'query C($id: ID!) { conversation(id: $id) { id } }';
+    const fast = await post({ query, variables: { id: '00000000-0000-4000-8000-000000000000' } });
+    const apollo = await get({ query, variables: JSON.stringify({ id: '00000000-0000-4000-8000-000000000000' }) });
+    expect(fast.status).toBe(200);
+    expect(fast.body).toEqual(apollo.body);
+    expect(fast.body.errors[0].extensions.code).toBe('not_found');
+    expect(fast.body.errors[0].path).toEqual(['conversation']);
+  });
+
+  it('parse and validation errors: 400 with their codes', async () => {
+    for (const query of ['{ me { id ', '{ me { nope } }']) {
+      const fast = await post({ query });
+      const apollo = await get({ query });
+      expect(fast.status).toBe(400);
+      expect(fast.status).toBe(apollo.status);
+      expect(fast.body.errors[0].extensions.code).toBe(apollo.body.errors[0].extensions.code);
+      expect(fast.body.errors[0].message).toBe(apollo.body.errors[0].message);
+    }
+  });
+
+  it('mutations run on the fast path; an unknown operation name goes to Apollo', async () => {
+    const created = await post({ query: 'mutation { createNote(input: { title: "Fast", content: "path" }) { id title } }' });
+    expect(created.status).toBe(200);
+    expect(created.body.data.createNote.title).toBe('Fast');
+    const unknown = await post({ query: 'query A { me { id } }', operationName: 'B' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors[0].extensions.code).toBe('OPERATION_RESOLUTION_FAILURE');
+  });
+
+  it('refuses a form-encoded post (a cross-site "simple" request), as Apollo\'s CSRF prevention does', async () => {
+    const res = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${token}` },
+      body: new URLSearchParams({ query: 'mutation { createNote(input: { title: "csrf", content: "x" }) { id } }' }).toString(),
+    });
+    expect(res.status).toBe(400);
+    const notes = await post({ query: '{ notes { items { title } } }' });
+    expect(notes.body.data.notes.items.map((n: { title: string }) => n.title)).not.toContain('csrf');
+  });
+});

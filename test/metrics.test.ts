@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MeUpdatedDocument } from './generated/graphql.js';
+import { signUp } from './helpers/factories.js';
+import { subscribe, until, wsClient } from './helpers/graphql.js';
+import { restClient, type RestClient } from './helpers/http.js';
+import { metric } from './helpers/process.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+let api: RestClient;
+
+beforeAll(async () => {
+  server = await startServer({ LIVE_MIN_START_SECONDS: '1' });
+  api = restClient(server.url);
+});
+afterAll(() => server.close());
+
+const scrape = async (s: TestServer = server, headers: Record<string, string> = {}) => {
+  const r = await fetch(`${s.url}/metrics`, { headers });
+  return { status: r.status, type: r.headers.get('content-type') ?? '', text: await r.text() };
+};
+
+describe('/metrics', () => {
+  it('is Prometheus text: requests by route and status, GraphQL operations by name and outcome, with latency histograms', async () => {
+    const u = await signUp(api);
+    const before = (await scrape()).text;
+    await api.get('/api/auth/me', { token: u.accessToken });
+    await api.get('/api/auth/me', { token: u.accessToken });
+    await api.get('/api/auth/me');
+    await api.get('/api/core/conversations/not-an-id', { token: u.accessToken });
+    await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${u.accessToken}` }, body: JSON.stringify({ query: '{ me { id } }' }) });
+    await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { id } }' }) });
+
+    const m = await scrape();
+    expect(m.status).toBe(200);
+    expect(m.type).toContain('text/plain');
+    const delta = (name: string, labels: Record<string, string>) => metric(m.text, name, labels) - metric(before, name, labels);
+    expect(delta('xentree_http_requests_total', { method: 'GET', route: '/api/auth/me', status: '200' })).toBe(2);
+    expect(delta('xentree_http_requests_total', { method: 'GET', route: '/api/auth/me', status: '401' })).toBe(1);
+    expect(delta('xentree_http_requests_total', { method: 'GET', route: '/api/core/conversations/:conversation_id', status: '404' })).toBe(1);
+    expect(delta('xentree_http_request_duration_seconds_count', { method: 'GET', route: '/api/auth/me', status: '200' })).toBe(2);
+    expect(m.text).toMatch(/xentree_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/api\/auth\/me",status="200"\} \d+/);
+    expect(delta('xentree_graphql_operations_total', { transport: 'http', operation: 'query me', status: 'ok' })).toBe(1);
+    expect(delta('xentree_graphql_operations_total', { transport: 'http', operation: 'query me', status: 'not_authenticated' })).toBe(1);
+    expect(delta('xentree_graphql_operation_duration_seconds_count', { transport: 'http', operation: 'query me', status: 'ok' })).toBe(1);
+    // The process and the database pool.
+    expect(metric(m.text, 'process_resident_memory_bytes')).toBeGreaterThan(10_000_000);
+    expect(metric(m.text, 'xentree_db_pool_connections', { state: 'max' })).toBeGreaterThan(0);
+  });
+
+  it('counts open WebSockets and running subscriptions', async () => {
+    const u = await signUp(api);
+    const base = await scrape();
+    const sockets = () => metric(base.text, 'xentree_websockets_active', { path: '/graphql' });
+    const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${u.accessToken}` });
+    const sub = subscribe(client, MeUpdatedDocument);
+    let during = '';
+    for (let i = 0; i < 100; i++) {
+      during = (await scrape()).text;
+      if (metric(during, 'xentree_subscriptions_active', { field: 'meUpdated' }) > metric(base.text, 'xentree_subscriptions_active', { field: 'meUpdated' })) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(metric(during, 'xentree_websockets_active', { path: '/graphql' })).toBe(sockets() + 1);
+    expect(metric(during, 'xentree_subscriptions_active', { field: 'meUpdated' })).toBe(metric(base.text, 'xentree_subscriptions_active', { field: 'meUpdated' }) + 1);
+    expect(metric(during, 'xentree_graphql_operations_total', { transport: 'ws', operation: 'subscription meUpdated', status: 'ok' })).toBeGreaterThanOrEqual(1);
+
+    sub.unsubscribe();
+    await client.dispose();
+    let after = '';
+    for (let i = 0; i < 100; i++) {
+      after = (await scrape()).text;
+      if (metric(after, 'xentree_websockets_active', { path: '/graphql' }) === sockets()) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(metric(after, 'xentree_websockets_active', { path: '/graphql' })).toBe(sockets());
+    expect(metric(after, 'xentree_subscriptions_active', { field: 'meUpdated' })).toBe(metric(base.text, 'xentree_subscriptions_active', { field: 'meUpdated' }));
+  });
+
+  it('counts provider calls, active live sessions and metered seconds', async () => {
+    const u = await signUp(api);
+    const before = (await scrape()).text;
+    expect((await api.post('/api/core/chat', { message: 'Hello' }, { token: u.accessToken })).status).toBe(200);
+    const started = await api.post('/api/live/session/start', { session_type: 'voice' }, { token: u.accessToken });
+    const during = (await scrape()).text;
+    expect(metric(during, 'xentree_provider_calls_total', { provider: 'local', kind: 'chat' }) - metric(before, 'xentree_provider_calls_total', { provider: 'local', kind: 'chat' })).toBe(1);
+    expect(metric(during, 'xentree_provider_failures_total', { provider: 'local', kind: 'chat' })).toBe(0);
+    expect(metric(during, 'xentree_live_sessions_active')).toBe(1);
+
+    await new Promise((r) => setTimeout(r, 1100));
+    const ended = await api.post('/api/live/session/end', { session_id: started.body.session_id }, { token: u.accessToken });
+    const after = (await scrape()).text;
+    expect(ended.body.used_seconds).toBeGreaterThanOrEqual(1);
+    expect(metric(after, 'xentree_live_sessions_active')).toBe(0);
+    expect(metric(after, 'xentree_live_metered_seconds_total') - metric(before, 'xentree_live_metered_seconds_total')).toBe(ended.body.used_seconds);
+    expect(metric(after, 'xentree_live_sessions_ended_total', { reason: 'client' }) - metric(before, 'xentree_live_sessions_ended_total', { reason: 'client' })).toBe(1);
+  });
+
+  it('asks for the token when one is configured, and is absent when turned off', async () => {
+    const token = 'a-metrics-token-of-some-length';
+    const guarded = await startServer({ METRICS_TOKEN: token });
+    const off = await startServer({ METRICS_ENABLED: 'false' });
+    try {
+      const refused = await scrape(guarded);
+      expect(refused.status).toBe(401);
+      expect(JSON.parse(refused.text).detail.error).toBe('not_authenticated');
+      expect((await scrape(guarded, { authorization: 'Bearer wrong' })).status).toBe(401);
+      expect((await scrape(guarded, { authorization: `Bearer ${token}` })).status).toBe(200);
+      expect((await scrape(off)).status).toBe(404);
+    } finally {
+      await Promise.all([guarded.close(), off.close()]);
+    }
+  });
+});

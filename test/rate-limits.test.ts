@@ -1,0 +1,185 @@
+import { print } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChatDocument, ChatStreamDocument, LoginDocument, RegisterDocument } from './generated/graphql.js';
+import { newUserInput, signUp } from './helpers/factories.js';
+import { subscribe, wsClient } from './helpers/graphql.js';
+import { restClient, type RestClient } from './helpers/http.js';
+import { makeCast, makeOrg } from './helpers/orgs.js';
+import { redisPrefix, TEST_REDIS_URL } from './helpers/process.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+/** A 429 as both doors answer it: Retry-After and the RateLimit headers. */
+function expectLimited(headers: Headers, limit: number, window: number): void {
+  const retry = Number(headers.get('retry-after'));
+  expect(retry).toBeGreaterThanOrEqual(1);
+  expect(retry).toBeLessThanOrEqual(window);
+  expect(headers.get('ratelimit-limit')).toBe(String(limit));
+  expect(headers.get('ratelimit-remaining')).toBe('0');
+  expect(Number(headers.get('ratelimit-reset'))).toBe(retry);
+  expect(headers.get('ratelimit-policy')).toBe(`${limit};w=${window}`);
+}
+
+/** POST /graphql, keeping the status and headers. */
+async function graphql(url: string, document: Parameters<typeof print>[0], variables: Record<string, unknown>, headers: Record<string, string> = {}) {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: print(document), variables }) });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] } };
+}
+
+const LIMITS = 'login_ip=10/60,login_account=2/60,register_ip=4/60,register_account=2/60,chat=2/60,api_key=3/60';
+
+describe('rate limits (in memory)', () => {
+  let server: TestServer;
+  let api: RestClient;
+  /** Limits on chat and API keys only, so the accounts and keys these tests need can be made. */
+  let busy: TestServer;
+  let busyApi: RestClient;
+
+  beforeAll(async () => {
+    server = await startServer({ RATE_LIMITS_ENABLED: 'true', RATE_LIMITS: LIMITS });
+    api = restClient(server.url);
+    busy = await startServer({ RATE_LIMITS_ENABLED: 'true', RATE_LIMITS: 'login_ip=1000/60,register_ip=1000/60,chat=2/60,api_key=3/60' });
+    busyApi = restClient(busy.url);
+  });
+  afterAll(async () => {
+    await server.close();
+    await busy.close();
+  });
+
+  it('limits failed logins per account, on both doors, until a success forgets them', async () => {
+    const input = newUserInput();
+    expect((await api.post('/api/auth/register', input)).status).toBe(201);
+    const wrong = { username: input.username, password: 'not the password' };
+
+    expect((await api.post('/api/auth/login', wrong, { form: true })).status).toBe(401);
+    // A success forgets the failure.
+    expect((await api.post('/api/auth/login', { username: input.username, password: input.password }, { form: true })).status).toBe(200);
+    expect((await api.post('/api/auth/login', wrong, { form: true })).status).toBe(401);
+    // Named by email this time: the same account, the same count.
+    const second = await graphql(server.url, LoginDocument, { input: { username: input.email, password: 'still not it' } });
+    expect(second.body.errors?.[0]?.extensions?.code).toBe('invalid_credentials');
+
+    // Used up: even the right password is refused until the window passes.
+    const rest = await api.post('/api/auth/login', { username: input.username, password: input.password }, { form: true });
+    expect(rest.status).toBe(429);
+    expect(rest.body.detail).toMatchObject({ error: 'rate_limited', limit: 'login_account' });
+    expectLimited(rest.headers, 2, 60);
+    const gql = await graphql(server.url, LoginDocument, { input: { username: input.username, password: input.password } });
+    expect(gql.status).toBe(429);
+    expect(gql.body.errors?.[0]?.extensions).toMatchObject({ code: 'rate_limited', limit: 'login_account' });
+    expect(gql.body.data).toBeNull();
+    expectLimited(gql.headers, 2, 60);
+  });
+
+  it('limits registrations per address and per email', async () => {
+    const input = newUserInput();
+    // register_account=2: the same email twice (the second a conflict), then refused.
+    expect((await api.post('/api/auth/register', input)).status).toBe(201);
+    expect((await api.post('/api/auth/register', input)).status).toBe(409);
+    const third = await api.post('/api/auth/register', input);
+    expect(third.status).toBe(429);
+    expect(third.body.detail).toMatchObject({ error: 'rate_limited', limit: 'register_account' });
+    expectLimited(third.headers, 2, 60);
+    // register_ip=4 (one used by the test above, three here): the next registration from this address is refused.
+    const gql = await graphql(server.url, RegisterDocument, { input: { email: `x${input.email}`, username: `x${input.username}`, password: input.password } });
+    expect(gql.status).toBe(429);
+    expect(gql.body.errors?.[0]?.extensions).toMatchObject({ code: 'rate_limited', limit: 'register_ip' });
+    expectLimited(gql.headers, 4, 60);
+  });
+
+  it('limits chat turns per user through REST, the chat mutation and the chatStream subscription', async () => {
+    const u = await signUp(busyApi);
+    const token = { authorization: `Bearer ${u.accessToken}` };
+    expect((await busyApi.post('/api/core/chat', { message: 'one' }, { token: u.accessToken })).status).toBe(200);
+    expect((await graphql(busy.url, ChatDocument, { input: { message: 'two' } }, token)).body.errors).toBeUndefined();
+
+    const rest = await busyApi.post('/api/core/chat', { message: 'three' }, { token: u.accessToken });
+    expect(rest.status).toBe(429);
+    expect(rest.body.detail.error).toBe('rate_limited');
+    expectLimited(rest.headers, 2, 60);
+    const gql = await graphql(busy.url, ChatDocument, { input: { message: 'three' } }, token);
+    expect(gql.status).toBe(429);
+    expectLimited(gql.headers, 2, 60);
+
+    const { client } = wsClient(busy.wsUrl, { Authorization: `Bearer ${u.accessToken}` });
+    const sub = subscribe(client, ChatStreamDocument, { input: { message: 'three' } });
+    try {
+      await sub.settled();
+      expect(sub.errorCode).toBe('rate_limited');
+    } finally {
+      sub.unsubscribe();
+      await client.dispose();
+    }
+
+    // Another user is not affected.
+    const other = await signUp(busyApi);
+    expect((await busyApi.post('/api/core/chat', { message: 'mine' }, { token: other.accessToken })).status).toBe(200);
+  });
+
+  it('limits each API key, on both doors and over graphql-ws', async () => {
+    const cast = await makeCast(busyApi);
+    const org = await makeOrg(busyApi, cast);
+    const created = await busyApi.post('/api/api-keys', { name: 'limited', organization_id: org.id, scopes: ['api:read'] }, { token: cast.member.accessToken });
+    const key = created.body.key as string;
+    const other = (await busyApi.post('/api/api-keys', { name: 'other', organization_id: org.id, scopes: ['api:read'] }, { token: cast.member.accessToken })).body.key as string;
+
+    expect((await busyApi.get('/api/organizations', { apiKey: key })).status).toBe(200);
+    const q = await fetch(`${busy.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query: '{ organizations { total } }' }) });
+    expect(q.status).toBe(200);
+
+    const { client } = wsClient(busy.wsUrl, { 'X-API-Key': key });
+    try {
+      const third = await new Promise<unknown>((resolve) => {
+        let result: unknown = null;
+        client.subscribe({ query: '{ organizations { total } }' }, { next: (v) => (result = v), error: (e) => resolve(e), complete: () => resolve(result) });
+      });
+      expect((third as { data?: unknown }).data).toBeTruthy();
+      // The fourth request of the key, whichever door: refused.
+      const fourth = await new Promise<unknown>((resolve) => {
+        client.subscribe({ query: '{ organizations { total } }' }, { next: () => undefined, error: (e) => resolve(e), complete: () => resolve(null) });
+      });
+      expect((fourth as { extensions?: { code?: string } }[])[0]?.extensions?.code).toBe('rate_limited');
+    } finally {
+      await client.dispose();
+    }
+    const rest = await busyApi.get('/api/organizations', { apiKey: key });
+    expect(rest.status).toBe(429);
+    expect(rest.body.detail).toMatchObject({ error: 'rate_limited', limit: 'api_key' });
+    expectLimited(rest.headers, 3, 60);
+    const gql = await fetch(`${busy.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query: '{ organizations { total } }' }) });
+    expect(gql.status).toBe(429);
+    expect(((await gql.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('rate_limited');
+    expectLimited(gql.headers, 3, 60);
+    // Another key of the same organization is counted apart.
+    expect((await busyApi.get('/api/organizations', { apiKey: other })).status).toBe(200);
+  });
+
+  it('are off when configured off', async () => {
+    const open = await startServer({ RATE_LIMITS_ENABLED: 'false', RATE_LIMITS: LIMITS });
+    try {
+      const openApi = restClient(open.url);
+      const input = newUserInput();
+      await openApi.post('/api/auth/register', input);
+      for (let i = 0; i < 5; i++) expect((await openApi.post('/api/auth/login', { username: input.username, password: 'wrong' }, { form: true })).status).toBe(401);
+    } finally {
+      await open.close();
+    }
+  });
+});
+
+describe('rate limits in Redis', () => {
+  it('are counted together by every gateway sharing the Redis', async () => {
+    const env = { RATE_LIMITS_ENABLED: 'true', RATE_LIMITS: 'login_ip=3/60', REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redisPrefix() };
+    const [one, two] = await Promise.all([startServer(env), startServer(env)]);
+    try {
+      const attempt = (s: TestServer) => restClient(s.url).post('/api/auth/login', { username: 'nobody', password: 'nothing at all' }, { form: true });
+      expect((await attempt(one)).status).toBe(401);
+      expect((await attempt(two)).status).toBe(401);
+      expect((await attempt(one)).status).toBe(401);
+      const fourth = await attempt(two);
+      expect(fourth.status).toBe(429);
+      expectLimited(fourth.headers, 3, 60);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+});

@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MeUpdatedDocument } from './generated/graphql.js';
+import { signUp } from './helpers/factories.js';
+import { subscribe, until, wsClient } from './helpers/graphql.js';
+import { restClient } from './helpers/http.js';
+import { freePort, redisPrefix } from './helpers/process.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+/**
+ * A Redis of this test's own on a random port (the shared one is never touched), stopped
+ * and started again under a running gateway.
+ */
+let port: number;
+let redis: ChildProcess | null = null;
+
+async function startRedis(): Promise<void> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${out}`)), 10_000);
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${code}:\n${out}`));
+    });
+  });
+  redis = child;
+}
+
+async function stopRedis(): Promise<void> {
+  const child = redis;
+  redis = null;
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+let server: TestServer;
+
+beforeAll(async () => {
+  port = await freePort();
+  await startRedis();
+  server = await startServer({ REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_KEY_PREFIX: redisPrefix(), RATE_LIMITS_ENABLED: 'true' });
+});
+afterAll(async () => {
+  await server?.close();
+  await stopRedis();
+});
+
+const ready = async () => restClient(server.url).get('/readyz');
+
+describe('a Redis outage', () => {
+  it('is reported by /readyz, keeps the gateway serving, and heals when Redis returns', async () => {
+    const api = restClient(server.url);
+    expect((await ready()).body).toEqual({ status: 'ready', database: 'ok', redis: 'ok' });
+
+    const u = await signUp(api);
+    const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${u.accessToken}` });
+    const sub = subscribe(client, MeUpdatedDocument);
+    try {
+      // Subscribed through Redis: an update arrives.
+      await new Promise((r) => setTimeout(r, 300));
+      await api.request('PATCH', '/api/auth/me', { full_name: 'Before' }, { token: u.accessToken });
+      await sub.waitFor(1);
+
+      await stopRedis();
+      let down = await ready();
+      for (let i = 0; i < 50 && down.status !== 503; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        down = await ready();
+      }
+      expect(down.status).toBe(503);
+      expect(down.body).toEqual({ status: 'unavailable', database: 'ok', redis: 'unreachable' });
+
+      // Meanwhile: logins (rate limits fall back to memory), reads, and writes that publish.
+      const login = await api.post('/api/auth/login', { username: u.input.username, password: u.input.password }, { form: true });
+      expect(login.status).toBe(200);
+      expect((await api.get('/api/auth/me', { token: u.accessToken })).status).toBe(200);
+      const during = await api.request('PATCH', '/api/auth/me', { full_name: 'During' }, { token: u.accessToken });
+      expect(during.status).toBe(200);
+
+      await startRedis();
+      let up = await ready();
+      for (let i = 0; i < 100 && up.status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        up = await ready();
+      }
+      expect(up.body).toEqual({ status: 'ready', database: 'ok', redis: 'ok' });
+
+      // The subscription made before the outage hears events again (ioredis subscribes anew).
+      const before = sub.received.length;
+      await api.request('PATCH', '/api/auth/me', { full_name: 'After' }, { token: u.accessToken });
+      await until(() => sub.received.slice(before).some((r) => r.data?.meUpdated.fullName === 'After'), 5000);
+      expect(sub.error).toBeNull();
+    } finally {
+      sub.unsubscribe();
+      await client.dispose();
+    }
+  });
+});
