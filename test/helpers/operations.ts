@@ -760,6 +760,14 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
     },
   },
   'Subscription.chatStream': { ...like('chat'), vars: async (fx) => ({ input: { message: `What about ${fx.marks.seek}?` } }) },
+  'Subscription.conversationEvents': {
+    ...like('getConversation'),
+    writes: true,
+    vars: async (fx) => ({ conversationId: await fx.conversation() }),
+    trigger: async (fx) => {
+      fx.publish('CHAT_EVENT', { type: 'delta', conversationId: await fx.conversation(), userId: fx.user('owner').user.id, delta: 'matrix' });
+    },
+  },
   'Subscription.liveSessionEvents': {
     auth: 'live:read',
     access: 'self',
