@@ -37,9 +37,9 @@ export interface SocketLimiter {
  *   sends is handed to the route, so a flood cannot queue unbounded work.
  * - A client that does not read what it is sent is cut off at once (no close frame: it would
  *   wait behind the unread data, and holding that data is the memory this protects), when
- *   its unread bytes pass `maxBufferedBytes` (the live socket sends without waiting), or when
- *   a message has waited `sendTimeoutMs` to reach it (graphql-ws waits for each send, so the
- *   backlog is the subscription's queue, not the socket's buffer).
+ *   its unread bytes pass `maxBufferedBytes`, or when a message has waited `sendTimeoutMs` to
+ *   reach it (a sender that waits for its sends keeps its backlog upstream, in the
+ *   subscription's queue, where the socket's buffer never shows it).
  * - A client breaking the protocol (a message over the size limit, invalid UTF-8) is closed
  *   by ws with the matching code; that is logged as the client's doing, not the route's error.
  *

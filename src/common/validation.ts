@@ -7,9 +7,10 @@ import { AppError, type FieldError } from './errors.js';
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   // NUL cannot be stored (PostgreSQL refuses it in text) nor bound in every driver (SQLite
-  // cuts the statement at it): refused in any string of any input, before anything runs.
-  const nul = nulFields(input);
-  if (nul.length) throw AppError.validation(nul.map((loc) => ({ loc, message: 'must not contain NUL characters' })));
+  // cuts the statement at it), and a lone surrogate is no Unicode (PostgreSQL's JSON refuses
+  // it): refused in any string of any input, before anything runs.
+  const bad = badTextFields(input);
+  if (bad.length) throw AppError.validation(bad);
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   // One message per field: the first rule it breaks.
@@ -22,15 +23,19 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   throw AppError.validation([...byLoc.values()]);
 }
 
-/** The paths of the strings in `value` that contain NUL (a handful at most; binary Buffers are not strings). */
-function nulFields(value: unknown, path: (string | number)[] = [], out: (string | number)[][] = [], depth = 0): (string | number)[][] {
+/** Half of a UTF-16 surrogate pair without its other half (code units, hence no `u` flag). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The strings in `value` that cannot be stored as text: with NUL, or not well-formed UTF-16 (a handful at most; Buffers are not strings). */
+function badTextFields(value: unknown, path: (string | number)[] = [], out: FieldError[] = [], depth = 0): FieldError[] {
   if (out.length >= 10 || depth > 32) return out;
   if (typeof value === 'string') {
-    if (value.includes('\u0000')) out.push(path);
+    if (value.includes('\u0000')) out.push({ loc: path, message: 'must not contain NUL characters' });
+    else if (LONE_SURROGATE.test(value)) out.push({ loc: path, message: 'must be valid Unicode text (a lone surrogate is not)' });
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => nulFields(v, [...path, i], out, depth + 1));
+    value.forEach((v, i) => badTextFields(v, [...path, i], out, depth + 1));
   } else if (value && typeof value === 'object' && !Buffer.isBuffer(value) && !(value instanceof Date)) {
-    for (const [k, v] of Object.entries(value)) nulFields(v, [...path, k], out, depth + 1);
+    for (const [k, v] of Object.entries(value)) badTextFields(v, [...path, k], out, depth + 1);
   }
   return out;
 }

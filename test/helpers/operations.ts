@@ -761,13 +761,11 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   },
   'Subscription.chatStream': { ...like('chat'), vars: async (fx) => ({ input: { message: `What about ${fx.marks.seek}?` } }) },
   'Subscription.conversationEvents': {
-    auth: 'conversations:read',
-    access: 'self',
+    ...like('getConversation'),
     writes: true,
     vars: async (fx) => ({ conversationId: await fx.conversation() }),
     trigger: async (fx) => {
-      const conversationId = await fx.conversation();
-      fx.publish('CHAT_EVENT', { conversationId, userId: fx.user('owner').user.id, type: 'delta', delta: 'matrix' });
+      fx.publish('CHAT_EVENT', { type: 'delta', conversationId: await fx.conversation(), userId: fx.user('owner').user.id, delta: 'matrix' });
     },
   },
   'Subscription.liveSessionEvents': {

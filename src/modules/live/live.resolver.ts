@@ -302,8 +302,10 @@ export class LiveResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<boolean> {
     const session = await ctx.services.live.bind(ctx, sessionId);
+    // As the socket checks its audio-input frames: the text as words, the audio as a string.
+    const input = parseInput(z.object({ text: str().max(4000, 'must be at most 4000 characters').optional(), audio: str().optional() }), { text: text ?? undefined, audio: audio ?? undefined });
     await ctx.services.live.touch(ctx.em, session.id);
-    const words = await ctx.services.liveEngine.acceptAudio(session, { audio: audio ?? undefined, text: text ?? undefined, final });
+    const words = await ctx.services.liveEngine.acceptAudio(session, { audio: input.audio, text: input.text, final });
     if (words) await ctx.services.liveEngine.turn(ctx, session, words, () => undefined);
     return true;
   }
