@@ -213,6 +213,15 @@ describe('bad input records nothing', () => {
     expect(dash.body.skill_scores.every((s: { samples: number }) => s.samples === 0)).toBe(true);
   });
 
+  it('stores a duration to the millisecond, so a denormal such as 3e-323 is not a database error', async () => {
+    const u = await signUp(api);
+    const c = COURSE[0]!;
+    const mod = await moduleBySlug(u.accessToken, c.slug);
+    const t = c.tasks.find((x) => x.type === 'multiple_choice')!;
+    const r = await api.post('/api/xel/submissions', { task_id: mod.tasks.find((x) => x.key === t.key)!.id, response: t.answer, duration_seconds: 3e-323 }, { token: u.accessToken });
+    expect(r.status).toBe(201);
+  });
+
   it('needs xel scopes for API keys, and a user', async () => {
     const cast = await makeCast(api);
     const org = await makeOrg(api, cast);

@@ -17,7 +17,9 @@ const duration = z
   .finite('must be a number of seconds')
   .min(0, 'must not be negative')
   .max(4 * 3600, 'must be at most 4 hours')
-  .nullish();
+  .nullish()
+  // Milliseconds are plenty; a denormal such as 3e-323 would not survive PostgreSQL's float8.
+  .transform((v) => (v === null || v === undefined ? v : Math.round(v * 1000) / 1000));
 
 const wordTimings = z
   .array(
