@@ -15,7 +15,7 @@ import { EmbeddedEvaluator } from './evaluator/embedded.js';
 import { sharedGrammarChecker, type GrammarChecker } from './evaluator/grammar.js';
 import type { Evaluation, EvaluationRequest, Evaluator } from './evaluator/types.js';
 import { gradeFillBlank, gradeMultipleChoice, gradeOrdering, orderingOptions } from './grading.js';
-import { addDays, advanceStreak, levelOf, localDay, MAX_SCORE, PASS_SCORE, scoreFromBand, streakOn, xpAward } from './rules.js';
+import { addDays, advanceStreak, levelOf, localDay, MAX_SCORE, PASS_BAND, PASS_SCORE, scoreFromBand, streakOn, xpAward } from './rules.js';
 import { XelActivityDay, XelEvaluationRecord, XelProfile, XelSubmission, XelTaskProgress } from './xel.entities.js';
 import {
   evaluateSchema,
@@ -140,7 +140,7 @@ export class XelService {
         feedback = `Band ${evaluation.overallScore} (${evaluation.criteria
           .filter((x) => x.assessed)
           .map((x) => `${x.name} ${x.score}`)
-          .join(', ')}). ${passed ? 'Passed' : `Not passed yet: this ${module.level} task needs band ${bandNeeded(module.level)}`}. ${c.explanation}`;
+          .join(', ')}). ${passed ? 'Passed' : `Not passed yet: this ${module.level} task needs band ${PASS_BAND[module.level]}`}. ${c.explanation}`;
         break;
       }
     }
@@ -488,4 +488,3 @@ export class XelService {
   }
 }
 
-const bandNeeded = (level: CefrLevel): string => String({ A1: 3, A2: 3.5, B1: 4, B2: 5.5, C1: 7, C2: 8.5 }[level]);

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { ProviderRegistry } from '../../ai/providers/registry.js';
 import { CEFR_LEVELS } from '../content/types.js';
 import { cefrFromBand } from '../rules.js';
-import { CEFR_CAVEAT } from './embedded.js';
+import { CEFR_CAVEAT, PRONUNCIATION_NOT_ASSESSED } from './embedded.js';
 import { toHalfBand, type Correction, type Criterion, type Evaluation, type EvaluationRequest, type Evaluator } from './types.js';
 
 const band = z.number().min(0).max(9);
@@ -133,7 +133,7 @@ function toEvaluation(req: EvaluationRequest, a: z.infer<typeof aiAnswerSchema>,
   });
   const notAssessed: string[] = [];
   if (req.kind === 'speaking') {
-    criteria.push({ name: 'Pronunciation', score: null, assessed: false, feedback: 'Not assessed: pronunciation needs the audio and an acoustic provider; a transcript cannot show it.', measures: [], spans: [] });
+    criteria.push({ ...PRONUNCIATION_NOT_ASSESSED, measures: [], spans: [] });
     notAssessed.push('pronunciation');
   }
   const corrections: Correction[] = [];

@@ -24,6 +24,16 @@ const asSpan = (s: Span): Span => ({ start: s.start, end: s.end, text: s.text, m
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const m = (name: string, value: number | null, unit: string | null = null): Measure => ({ name, value: value === null ? null : round1(value), unit });
 
+/** What a transcript cannot show: reported, never scored. */
+export const PRONUNCIATION_NOT_ASSESSED: Criterion = {
+  name: 'Pronunciation',
+  score: null,
+  assessed: false,
+  feedback: 'Not assessed: pronunciation needs the audio and an acoustic provider; a transcript cannot show it.',
+  measures: [],
+  spans: [],
+};
+
 export const CEFR_CAVEAT =
   'An automatic estimate from this one sample, aligned with the public IELTS–CEFR mapping; it is not a certified level and can be off by a band or more.';
 
@@ -50,14 +60,7 @@ export class EmbeddedEvaluator implements Evaluator {
     criteria.push(lexical(metrics, spelling, text));
     criteria.push(grammarCriterion(metrics, grammar, text));
     if (req.kind === 'speaking') {
-      criteria.push({
-        name: 'Pronunciation',
-        score: null,
-        assessed: false,
-        feedback: 'Not assessed: pronunciation needs the audio and an acoustic provider; a transcript cannot show it.',
-        measures: [],
-        spans: [],
-      });
+      criteria.push({ ...PRONUNCIATION_NOT_ASSESSED, measures: [], spans: [] });
       notAssessed.push('pronunciation');
     }
 
