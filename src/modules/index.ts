@@ -15,3 +15,4 @@ export const modules: readonly ModuleManifest[] = [usersModule, authModule, orga
 export const allEntities = modules.flatMap((m) => m.entities);
 export const allResolvers = modules.flatMap((m) => m.resolvers);
 export const allRoutes = modules.flatMap((m) => m.routes);
+export const allNodeSources = modules.flatMap((m) => m.nodes ?? []);

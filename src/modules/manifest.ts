@@ -1,3 +1,4 @@
+import type { NodeSource } from '../graphql/node.resolver.js';
 import type { RestRoute } from '../rest/route-table.js';
 
 /** What a domain contributes: the ORM, the schema and the REST router each read this. */
@@ -8,4 +9,6 @@ export interface ModuleManifest {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   resolvers: Function[];
   routes: RestRoute[];
+  /** Where `node(id:)` finds this module's node types (every ObjectType implementing `Node`). */
+  nodes?: NodeSource[];
 }

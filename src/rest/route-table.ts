@@ -13,12 +13,19 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
  */
 export type RouteAuth = 'public' | 'optional' | Requirement;
 
-export interface RouteInput {
-  /** The request body with snake_case keys renamed to the services' camelCase. */
-  body: Record<string, unknown>;
+/**
+ * What a handler receives: the body and the query string with snake_case keys renamed to
+ * the services' camelCase and parsed by the route's schemas (`z.output` of each), and the
+ * path parameters. A route without a schema gets an empty object.
+ */
+export interface RouteInput<B = Record<string, unknown>, Q = Record<string, unknown>> {
+  body: B;
   params: Record<string, string>;
-  query: Record<string, unknown>;
+  query: Q;
 }
+
+/** The parsed type of an optional schema. */
+export type Parsed<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
 
 /** One documented REST endpoint: everything the router and the OpenAPI document need. */
 export interface RestRoute<R = unknown> {
@@ -98,13 +105,26 @@ export interface EventStream {
 
 type SingleResponse<R> = Exclude<RestRoute<R>['response'], { list: true }>;
 
-/** Keeps the handler's result and the serializer's argument the same type. */
-export const defineRoute = <R>(route: Omit<RestRoute<R>, 'response'> & { response: SingleResponse<R> }): RestRoute =>
-  route as unknown as RestRoute;
+/** A route as written in a table: the handler's input typed by the route's own schemas. */
+type TypedRoute<R, B extends z.ZodType | undefined, Q extends z.ZodType | undefined> = Omit<RestRoute<R>, 'response' | 'body' | 'query' | 'handler' | 'sse' | 'redirect'> & {
+  body?: Omit<NonNullable<RestRoute['body']>, 'schema'> & { schema: B & z.ZodType };
+  query?: Q;
+  handler: (ctx: RequestContext, input: RouteInput<Parsed<B>, Parsed<Q>>) => Promise<R>;
+  sse?: Omit<NonNullable<RestRoute['sse']>, 'start'> & { start: (ctx: RequestContext, input: RouteInput<Parsed<B>, Parsed<Q>>) => Promise<EventStream> };
+  redirect?: { description: string; location: (result: R, input: RouteInput<Parsed<B>, Parsed<Q>>, ctx: RequestContext) => string | null };
+};
+
+/**
+ * Keeps the handler's input the parsed output of the route's schemas, and its result the
+ * serializer's argument: no casts between the table and the service.
+ */
+export const defineRoute = <R, B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
+  route: TypedRoute<R, B, Q> & { response: SingleResponse<R> },
+): RestRoute => route as unknown as RestRoute;
 
 /** A list route: the handler returns a Page, each item is serialized, X-Total-Count is set. */
-export const defineListRoute = <T>(
-  route: Omit<RestRoute<Page<T>>, 'response'> & {
+export const defineListRoute = <T, B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
+  route: TypedRoute<Page<T>, B, Q> & {
     response: { status: 200; description: string; schema: z.ZodType; serialize: (item: T, ctx: RequestContext) => unknown };
   },
 ): RestRoute => ({ ...route, response: { ...route.response, list: true } }) as unknown as RestRoute;

@@ -5,6 +5,7 @@ import { createAuthenticatedContext, createContext, type ContextRoot } from '../
 import type { Page } from '../common/pagination.js';
 import type { Credentials } from '../common/principal.js';
 import { AppError, INTERNAL_MESSAGE } from '../common/errors.js';
+import { parseInput } from '../common/validation.js';
 import { toEnvelope } from './envelope.js';
 import { httpExchange } from './http-exchange.js';
 import { JSON_ONLY, type EventStream, type RestRoute } from './route-table.js';
@@ -125,6 +126,10 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
           if (e instanceof TooDeepError) throw new AppError('bad_request', e.message);
           throw e;
         }
+        // The handler gets what the route's schemas make of the input (the services parse
+        // again with the same schemas, so a call from any door is checked the same way).
+        if (route.body) input.body = parseInput(route.body.schema, input.body) as Record<string, unknown>;
+        if (route.query) input.query = parseInput(route.query, input.query) as Record<string, unknown>;
         if (route.sse && (req.headers.accept ?? '').includes('text/event-stream')) {
           return streamEvents(reply, route.sse, await route.sse.start(ctx, input), req.id);
         }

@@ -1,3 +1,5 @@
+import { checkResponse } from './contract.js';
+
 export interface HttpResult<T = any> {
   status: number;
   headers: Headers;
@@ -12,6 +14,11 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** A raw body, sent as is. */
   raw?: string;
+  /**
+   * Skip the check of the answer against the route's declared response schema (only for
+   * tests that send what no route table knows, e.g. hostile bytes checked elsewhere).
+   */
+  unchecked?: boolean;
 }
 
 /** A small REST client over fetch, for real requests against a started gateway. */
@@ -32,7 +39,9 @@ export function restClient(baseUrl: string) {
     const res = await fetch(baseUrl + path, { method, headers, body: payload });
     const text = await res.text();
     let parsed: unknown = text;
-    if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+    const contentType = res.headers.get('content-type') ?? '';
+    if (contentType.includes('json') && text) parsed = JSON.parse(text);
+    if (!opts.unchecked) checkResponse(method, path, res.status, contentType, parsed);
     return { status: res.status, headers: res.headers, body: parsed as T };
   }
   return {

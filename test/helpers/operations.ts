@@ -635,6 +635,14 @@ const bumpUser = (fx: Fixture, who: Who) => {
 
 /** GraphQL root fields, as `Type.field`; `Type.field#variant` adds a case. */
 export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
+  // Object identification: any caller signed in may ask; what they may not read is null (never an error).
+  'Query.node': { auth: 'optional', access: 'user', expect: { ownerKeyWithoutScope: 'ok' }, vars: async (fx) => ({ id: await fx.conversation() }) },
+  'Query.nodes': {
+    auth: 'optional',
+    access: 'user',
+    expect: { ownerKeyWithoutScope: 'ok' },
+    vars: async (fx) => ({ ids: [await fx.conversation(), await fx.note(), await fx.document(), await fx.sharedDocument(), (await fx.org()).id, await fx.transcript()] }),
+  },
   'Query.me': { ...like('getMe'), vars: async () => ({}) },
   'Query.providers': { ...like('listProviders'), vars: async () => ({}) },
   'Query.organizations': { ...like('listOrganizations'), vars: async () => ({}) },

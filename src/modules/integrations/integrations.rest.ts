@@ -114,7 +114,7 @@ export const integrationsRoutes: RestRoute[] = [
     },
     errors: ['service_unavailable'],
   }),
-  defineRoute<CallbackOutcome>({
+  defineRoute({
     method: 'GET',
     path: '/api/integrations/google-calendar/callback',
     operationId: 'googleCalendarCallback',

@@ -6,7 +6,7 @@ import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
 import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
 import { toDate } from '../../common/time.js';
-import { parseInput, str, type Unchecked } from '../../common/validation.js';
+import { fields, parseInput, str, type Unchecked } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import type { Metrics } from '../../common/metrics.js';
 import type { EventBus } from '../../common/pubsub.js';
@@ -32,8 +32,8 @@ export const nicknameSchema = z.object({
 export const MAX_TURNS = 2000;
 export const transcriptSchema = z
   .object({
-    sessionStartedAt: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }).transform((s) => new Date(s)),
-    sessionEndedAt: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }).transform((s) => new Date(s)),
+    sessionStartedAt: fields.instant('must be an ISO-8601 date-time'),
+    sessionEndedAt: fields.instant('must be an ISO-8601 date-time'),
     transcripts: z
       .array(
         z.object({

@@ -1,0 +1,218 @@
+import { Cursor, type EntityManager, type EntityName, type FilterQuery, type FindByCursorOptions, type OrderDefinition } from '@mikro-orm/core';
+import { ArgsType, Field, ID, Int, InterfaceType, ObjectType, type ClassType } from 'type-graphql';
+import { z } from 'zod';
+import { AppError } from '../common/errors.js';
+import { parseInput } from '../common/validation.js';
+import { ValidatedBy } from './inputs.js';
+
+/**
+ * Relay's object identification and cursor connections
+ * (https://relay.dev/graphql/connections.htm), written once for every module.
+ */
+
+@InterfaceType('Node', { description: 'An object with a global id: `node(id:)` and `nodes(ids:)` fetch it again by that id, which is the same id REST uses.' })
+export abstract class Node {
+  @Field(() => ID, { description: 'The id, the same value REST uses.' })
+  id!: string;
+}
+
+@ObjectType('PageInfo', { description: 'Where a page of a connection sits in the whole list (Relay cursor connections).' })
+export class PageInfo {
+  @Field(() => Boolean, { description: 'More edges exist after `endCursor` (always exact when paging forward with `first`).' })
+  hasNextPage!: boolean;
+
+  @Field(() => Boolean, { description: 'More edges exist before `startCursor` (always exact when paging backward with `last`).' })
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'The cursor of the first edge of the page; null for an empty page.' })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The cursor of the last edge of the page; null for an empty page.' })
+  endCursor!: string | null;
+}
+
+/** The most edges one page may hold. */
+export const MAX_PAGE = 100;
+/** A page's size when neither `first` nor `last` is given. */
+export const DEFAULT_PAGE = 20;
+
+const count = (name: string) =>
+  z
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0, 'must be at least 0')
+    .max(MAX_PAGE, `must be at most ${MAX_PAGE}`)
+    .nullish();
+const cursor = z.string({ error: 'must be a cursor' }).max(1024, 'must be a cursor from this connection').nullish();
+
+/** The four connection arguments, checked the same everywhere. */
+export const connectionArgsSchema = z
+  .object({ first: count('first'), after: cursor, last: count('last'), before: cursor })
+  .superRefine((v, ctx) => {
+    if (v.first != null && v.last != null) ctx.addIssue({ code: 'custom', path: ['last'], message: 'give first (forward) or last (backward), not both' });
+    if (v.after != null && v.before != null) ctx.addIssue({ code: 'custom', path: ['before'], message: 'give after (forward) or before (backward), not both' });
+  });
+
+@ValidatedBy(connectionArgsSchema)
+@ArgsType()
+export class ConnectionArgs {
+  @Field(() => Int, { nullable: true, description: `Forward paging: at most this many edges after \`after\` (0 to ${MAX_PAGE}; ${DEFAULT_PAGE} when neither first nor last is given).` })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Forward paging: the edges after this cursor (an `endCursor` or an edge\'s `cursor`).' })
+  after?: string | null;
+
+  @Field(() => Int, { nullable: true, description: `Backward paging: at most this many edges before \`before\` (0 to ${MAX_PAGE}).` })
+  last?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Backward paging: the edges before this cursor (a `startCursor` or an edge\'s `cursor`).' })
+  before?: string | null;
+}
+
+/** Validated connection arguments: exactly one direction and a page size. */
+export interface PageRequest {
+  first?: number;
+  after?: string;
+  last?: number;
+  before?: string;
+}
+
+/** Checks the arguments (validation_error naming first/last/after/before) and settles the direction. */
+export function pageRequest(args: ConnectionArgs | PageRequest | undefined): PageRequest {
+  const v = parseInput(connectionArgsSchema, args ?? {});
+  if (v.last != null || (v.before != null && v.first == null)) return { last: v.last ?? DEFAULT_PAGE, ...(v.before != null ? { before: v.before } : {}) };
+  return { first: v.first ?? DEFAULT_PAGE, ...(v.after != null ? { after: v.after } : {}) };
+}
+
+/** One page of a connection, as its GraphQL type serves it. `totalCount` is computed only when asked for. */
+export interface ConnectionPage<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: PageInfo;
+  readonly totalCount: Promise<number> | number;
+}
+
+/** A connection whose total is counted on first read (a getter: only a query selecting it pays the count). */
+export function connectionPage<T>(edges: { cursor: string; node: T }[], pageInfo: PageInfo, total: () => Promise<number> | number): ConnectionPage<T> {
+  let memo: Promise<number> | number | undefined;
+  return {
+    edges,
+    pageInfo,
+    get totalCount() {
+      return (memo ??= total());
+    },
+  };
+}
+
+/**
+ * Cursors are opaque to clients: base64url of the sort key's values and the id, as MikroORM
+ * writes them, so a cursor stays valid when rows are inserted before or after it.
+ */
+export const encodeCursor = (values: readonly unknown[]): string => Cursor.encode(values.map((v) => (v instanceof Date ? v.toISOString() : v)));
+
+/** The values a cursor holds, or validation_error naming the argument when it is not a cursor of this shape. */
+export function decodeCursor(value: string, arity: number, arg = 'after'): unknown[] {
+  let values: unknown;
+  try {
+    values = Cursor.decode(value);
+  } catch {
+    values = null;
+  }
+  if (!Array.isArray(values) || values.length !== arity) throw AppError.validation([{ loc: [arg], message: 'must be a cursor from this connection' }]);
+  return values;
+}
+
+/**
+ * One page of an entity list, keyset-paginated by MikroORM's `findByCursor`. `orderBy` must
+ * end with a unique column (the id) so every row has its own cursor.
+ */
+export async function findConnection<T extends object>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  where: FilterQuery<T>,
+  request: PageRequest,
+  orderBy: OrderDefinition<T>,
+  options: Omit<FindByCursorOptions<T, never, '*', never, false>, 'orderBy' | 'first' | 'last' | 'before' | 'after' | 'includeCount'> = {},
+): Promise<ConnectionPage<T>> {
+  let page: Cursor<T, never, '*', never, false>;
+  try {
+    page = await em.findByCursor(entity, where, { ...options, ...request, orderBy, includeCount: false } as FindByCursorOptions<T, never, '*', never, false>);
+  } catch (e) {
+    // A cursor MikroORM cannot read (not base64url JSON, or another connection's shape).
+    if (e instanceof Error && /cursor/i.test(e.message)) throw AppError.validation([{ loc: [request.before !== undefined ? 'before' : 'after'], message: 'must be a cursor from this connection' }]);
+    throw e;
+  }
+  const items = page.items as T[];
+  const edges = items.map((node) => ({ cursor: page.from(node), node }));
+  return connectionPage(
+    edges,
+    { hasNextPage: page.hasNextPage, hasPreviousPage: page.hasPrevPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    () => em.count(entity, where),
+  );
+}
+
+/**
+ * One page of a list already in memory (small fixed lists, or results computed elsewhere),
+ * in the list's own order. The cursor is the item's key (its id), so it stays valid when
+ * items are added: the page starts after (or ends before) wherever that item now is.
+ */
+export function arrayConnection<T>(items: readonly T[], request: PageRequest, keyOf: (item: T) => string): ConnectionPage<T> {
+  const keys = items.map(keyOf);
+  const find = (c: string, arg: string): number => {
+    const [key] = decodeCursor(c, 1, arg);
+    const i = keys.indexOf(String(key));
+    // An item gone from the list: its cursor means "from where it was", which no longer exists.
+    if (i < 0) throw AppError.validation([{ loc: [arg], message: 'must be a cursor from this connection (its item is gone)' }]);
+    return i;
+  };
+  let start: number;
+  let end: number;
+  if (request.last !== undefined) {
+    end = request.before !== undefined ? find(request.before, 'before') : items.length;
+    start = Math.max(0, end - request.last);
+  } else {
+    start = request.after !== undefined ? find(request.after, 'after') + 1 : 0;
+    end = Math.min(items.length, start + (request.first ?? DEFAULT_PAGE));
+  }
+  const edges = items.slice(start, end).map((node, i) => ({ cursor: encodeCursor([keys[start + i]]), node }));
+  return connectionPage(edges, { hasNextPage: end < items.length, hasPreviousPage: start > 0, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null }, () => items.length);
+}
+
+/** Types made by `connectionType`, by node name: one Connection and one Edge type per node type. */
+const made = new Map<string, ClassType>();
+
+/**
+ * The `XConnection` and `XEdge` types of a node type:
+ * `XConnection { edges: [XEdge!]! pageInfo: PageInfo! totalCount: Int! }`, `XEdge { cursor: String! node: X! }`.
+ *
+ * @param name the node type's GraphQL name (`Conversation` → `ConversationConnection`)
+ * @param node the node type (an ObjectType, interface or union)
+ * @param order how the list is ordered, for the description ("newest first")
+ */
+export function connectionType<T>(name: string, node: () => unknown, order: string): ClassType<ConnectionPage<T>> {
+  const existing = made.get(name);
+  if (existing) return existing as ClassType<ConnectionPage<T>>;
+
+  @ObjectType(`${name}Edge`, { description: `One ${name} in a connection, with its cursor.` })
+  class Edge {
+    @Field(() => String, { description: 'Opaque; pass it as `after` or `before` to page from this edge.' })
+    cursor!: string;
+
+    @Field(node as () => ClassType, { description: `The ${name}.` })
+    node!: T;
+  }
+
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} items (Relay cursor connection), ${order}.` })
+  class Connection {
+    @Field(() => [Edge], { description: `The ${name} items of this page, ${order}.` })
+    edges!: Edge[];
+
+    @Field(() => PageInfo, { description: 'Where this page sits in the whole list.' })
+    pageInfo!: PageInfo;
+
+    @Field(() => Int, { description: 'How many items the whole list holds (counted only when selected).' })
+    totalCount!: number;
+  }
+
+  made.set(name, Connection);
+  return Connection as unknown as ClassType<ConnectionPage<T>>;
+}

@@ -1,0 +1,51 @@
+/// <reference types="vite/client" />
+import type { GraphQLSchema } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCacheCase, type CacheCase, type CacheEnv } from './helpers/apollo-cache.js';
+import { gatewaySchema, rootFields } from './helpers/graphql-ops.js';
+import { restClient } from './helpers/http.js';
+import { makeCast, makeOrg } from './helpers/orgs.js';
+import { startServer } from './helpers/server.js';
+
+/**
+ * Every mutation against a real Apollo Client InMemoryCache: after it, what the cache holds
+ * for the screens' queries equals a fresh network answer (mutations return what they changed;
+ * test/helpers/apollo-cache.ts). Cases live in test/cache/<module>.cases.ts.
+ */
+const files = import.meta.glob<{ cases: CacheCase<any>[] }>('./cache/*.cases.ts', { eager: true });
+const cases = Object.values(files).flatMap((f) => f.cases);
+
+/**
+ * Mutations with nothing for a cache to keep right, each with its reason. Anything else
+ * must have a case.
+ */
+const EXEMPT: Record<string, string> = {};
+
+let env: CacheEnv;
+let schema: GraphQLSchema;
+beforeAll(async () => {
+  schema = await gatewaySchema();
+  const server = await startServer();
+  const api = restClient(server.url);
+  const cast = await makeCast(api);
+  env = { server, api, cast, org: await makeOrg(api, cast) };
+});
+afterAll(() => env?.server.close());
+
+describe('cache coherence', () => {
+  it('has a case for every mutation (or a stated reason not to)', async () => {
+    const mutations = (await rootFields()).filter((f) => f.kind === 'Mutation').map((f) => f.key);
+    const covered = new Set(cases.map((c) => c.key.split('#')[0]));
+    const missing = mutations.filter((m) => !covered.has(m) && !(m in EXEMPT));
+    expect(missing, 'mutations without a cache case in test/cache/*.cases.ts').toEqual([]);
+    const stale = [...covered, ...Object.keys(EXEMPT)].filter((k) => !mutations.includes(k as never));
+    expect(stale, 'cases for mutations the schema does not have').toEqual([]);
+  });
+
+  for (const c of cases) {
+    it(c.key, async () => {
+      const outcome = await runCacheCase(env, schema, c);
+      expect(outcome.differences, JSON.stringify(outcome.differences, null, 1).slice(0, 3000)).toEqual([]);
+    });
+  }
+});
