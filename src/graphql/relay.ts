@@ -117,7 +117,8 @@ export function decodeCursor(value: string, arity: number, arg = 'after'): unkno
   } catch {
     values = null;
   }
-  if (!Array.isArray(values) || values.length !== arity) throw AppError.validation([{ loc: [arg], message: 'must be a cursor from this connection' }]);
+  const plain = (v: unknown) => v === null || v instanceof Date || ['string', 'number', 'boolean'].includes(typeof v);
+  if (!Array.isArray(values) || values.length !== arity || !values.every(plain)) throw AppError.validation([{ loc: [arg], message: 'must be a cursor from this connection' }]);
   return values;
 }
 
@@ -133,14 +134,11 @@ export async function findConnection<T extends object>(
   orderBy: OrderDefinition<T>,
   options: Omit<FindByCursorOptions<T, never, '*', never, false>, 'orderBy' | 'first' | 'last' | 'before' | 'after' | 'includeCount'> = {},
 ): Promise<ConnectionPage<T>> {
-  let page: Cursor<T, never, '*', never, false>;
-  try {
-    page = await em.findByCursor(entity, where, { ...options, ...request, orderBy, includeCount: false } as FindByCursorOptions<T, never, '*', never, false>);
-  } catch (e) {
-    // A cursor MikroORM cannot read (not base64url JSON, or another connection's shape).
-    if (e instanceof Error && /cursor/i.test(e.message)) throw AppError.validation([{ loc: [request.before !== undefined ? 'before' : 'after'], message: 'must be a cursor from this connection' }]);
-    throw e;
-  }
+  // A cursor is checked before it reaches SQL: base64url JSON holding one plain value per sort key.
+  const arity = (Array.isArray(orderBy) ? (orderBy as object[]) : [orderBy as object]).reduce((n: number, o) => n + Object.keys(o).length, 0);
+  if (request.after !== undefined) decodeCursor(request.after, arity, 'after');
+  if (request.before !== undefined) decodeCursor(request.before, arity, 'before');
+  const page = await em.findByCursor(entity, where, { ...options, ...request, orderBy, includeCount: false } as FindByCursorOptions<T, never, '*', never, false>);
   const items = page.items as T[];
   const edges = items.map((node) => ({ cursor: page.from(node), node }));
   return connectionPage(

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { arrayConnection, decodeCursor, encodeCursor, findConnection, pageRequest } from '../src/graphql/relay.js';
+import { Note } from '../src/modules/conversations/note.entity.js';
+import { User } from '../src/modules/users/user.entity.js';
+import { signUp } from './helpers/factories.js';
+import { restClient } from './helpers/http.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+let userId: string;
+beforeAll(async () => {
+  server = await startServer();
+  const api = restClient(server.url);
+  const u = await signUp(api);
+  userId = u.user.id as string;
+  const em = server.app.orm.em.fork();
+  const base = Date.UTC(2026, 0, 1);
+  for (let i = 0; i < 7; i++) em.create(Note, { user: em.getReference(User, userId), title: `n${i}`, content: 'x', createdAt: new Date(base + i * 1000), updatedAt: new Date(base + i * 1000) } as never);
+  await em.flush();
+});
+afterAll(() => server?.close());
+
+const titles = (page: { edges: { node: Note }[] }) => page.edges.map((e) => e.node.title);
+
+describe('connections over entities (findConnection)', () => {
+  const list = (req: Parameters<typeof pageRequest>[0]) =>
+    findConnection(server.app.orm.em.fork(), Note, { user: userId }, pageRequest(req), { createdAt: 'desc', id: 'desc' });
+
+  it('pages forward with first/after and backward with last/before, in the list order both ways', async () => {
+    const p1 = await list({ first: 3 });
+    expect(titles(p1)).toEqual(['n6', 'n5', 'n4']);
+    expect(p1.pageInfo).toMatchObject({ hasNextPage: true, startCursor: p1.edges[0]!.cursor, endCursor: p1.edges[2]!.cursor });
+    const p2 = await list({ first: 3, after: p1.pageInfo.endCursor });
+    expect(titles(p2)).toEqual(['n3', 'n2', 'n1']);
+    const p3 = await list({ first: 3, after: p2.pageInfo.endCursor });
+    expect(titles(p3)).toEqual(['n0']);
+    expect(p3.pageInfo.hasNextPage).toBe(false);
+    const back = await list({ last: 2, before: p3.pageInfo.startCursor });
+    expect(titles(back)).toEqual(['n2', 'n1']);
+    expect(back.pageInfo.hasPreviousPage).toBe(true);
+    const tail = await list({ last: 2 });
+    expect(titles(tail)).toEqual(['n1', 'n0']);
+    expect(tail.pageInfo.hasPreviousPage).toBe(true);
+    const head = await list({ last: 3, before: p1.edges[2]!.cursor });
+    expect(titles(head)).toEqual(['n6', 'n5']);
+    expect(head.pageInfo.hasPreviousPage).toBe(false);
+    expect(await p1.totalCount).toBe(7);
+  });
+
+  it('keeps a cursor valid when rows are inserted before it', async () => {
+    const p1 = await list({ first: 2 });
+    const em = server.app.orm.em.fork();
+    em.create(Note, { user: em.getReference(User, userId), title: 'newest', content: 'x' } as never);
+    await em.flush();
+    expect(titles(await list({ first: 2, after: p1.pageInfo.endCursor }))).toEqual(['n4', 'n3']);
+  });
+
+  it('refuses a cursor that is not one, and first with last', async () => {
+    await expect(list({ first: 2, after: 'not a cursor' })).rejects.toMatchObject({ code: 'validation_error' });
+    expect(() => pageRequest({ first: 2, last: 2 })).toThrow(/not both/);
+    expect(() => pageRequest({ first: 101 })).toThrow(/at most 100/);
+  });
+});
+
+describe('connections over lists in memory (arrayConnection)', () => {
+  const items = ['a', 'b', 'c', 'd', 'e'];
+  it('pages both ways by item key', () => {
+    const p1 = arrayConnection(items, { first: 2 }, (x) => x);
+    expect(p1.edges.map((e) => e.node)).toEqual(['a', 'b']);
+    const p2 = arrayConnection(items, { first: 2, after: p1.pageInfo.endCursor! }, (x) => x);
+    expect(p2.edges.map((e) => e.node)).toEqual(['c', 'd']);
+    const back = arrayConnection(items, { last: 2, before: p2.pageInfo.startCursor! }, (x) => x);
+    expect(back.edges.map((e) => e.node)).toEqual(['a', 'b']);
+    expect(back.pageInfo).toMatchObject({ hasPreviousPage: false, hasNextPage: true });
+    expect(decodeCursor(encodeCursor(['x']), 1)).toEqual(['x']);
+  });
+});
