@@ -322,8 +322,8 @@ export type UploadDocumentInput = {
   organizationId?: string | number | null | undefined;
   /** The title (at most 300 characters); the file name when absent. */
   title?: string | null | undefined;
-  /** Who may read it: PRIVATE (the default) or ORGANIZATION (with `organizationId`). */
-  visibility?: DocumentVisibility;
+  /** Who may read it: PRIVATE (when absent or null) or ORGANIZATION (with `organizationId`). */
+  visibility?: DocumentVisibility | null | undefined;
 };
 
 export type XelPreferencesInput = {

@@ -63,8 +63,8 @@ export class KnowledgeResolver {
     description: `Adds a document (text, Markdown, HTML, PDF): text in \`content\`, or a file in \`contentBase64\`. Answered at once with status PROCESSING; extraction and indexing follow in the background. ${WRITE}`,
   })
   async uploadDocument(@Arg('input', () => UploadDocumentInput, { description: 'The document.' }) input: UploadDocumentInput, @Ctx() ctx: RequestContext): Promise<UploadDocumentPayload> {
-    const { contentBase64, ...rest } = input;
-    const document = await ctx.services.knowledge.upload(ctx, { ...rest, data: contentBase64 ? Buffer.from(contentBase64, 'base64') : undefined });
+    const { contentBase64, visibility, ...rest } = input;
+    const document = await ctx.services.knowledge.upload(ctx, { ...rest, visibility: visibility ?? 'private', data: contentBase64 ? Buffer.from(contentBase64, 'base64') : undefined });
     return { document, query: queryRoot() };
   }
 

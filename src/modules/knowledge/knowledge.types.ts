@@ -13,11 +13,12 @@ const id = str().uuid('must be an id');
 const ref = str().max(100, 'must be an id');
 const visibility = DocumentVisibility.schema;
 
-type UploadShape = { visibility: string; organizationId?: string | null | undefined; title?: string | null | undefined; filename?: string | null | undefined };
-/** The rules an upload keeps whichever door it came through. */
+type UploadShape = { visibility?: string | null | undefined; organizationId?: string | null | undefined; title?: string | null | undefined; filename?: string | null | undefined };
+/** The rules an upload keeps whichever door it came through (no visibility is private). */
 const uploadRules = (v: UploadShape, ctx: z.RefinementCtx) => {
-  if (v.visibility === 'organization' && !v.organizationId) ctx.addIssue({ code: 'custom', path: ['organizationId'], message: 'is required to share with an organization' });
-  if (v.visibility === 'private' && v.organizationId) ctx.addIssue({ code: 'custom', path: ['visibility'], message: 'must be organization when organization_id is given' });
+  const visibility = v.visibility ?? 'private';
+  if (visibility === 'organization' && !v.organizationId) ctx.addIssue({ code: 'custom', path: ['organizationId'], message: 'is required to share with an organization' });
+  if (visibility === 'private' && v.organizationId) ctx.addIssue({ code: 'custom', path: ['visibility'], message: 'must be organization when organization_id is given' });
   if (!v.title && !v.filename) ctx.addIssue({ code: 'custom', path: ['title'], message: 'is required (or a file name)' });
 };
 
@@ -26,13 +27,12 @@ const uploadFields = {
   filename: fields.text(300).nullish(),
   mimeType: str().max(100).nullish(),
   content: z.string({ error: 'must be a string' }).nullish(),
-  visibility: visibility.default('private'),
   organizationId: id.nullish(),
 };
 
 /** An upload after the door read it: a file (multipart, base64) or text (JSON). */
 export const uploadSchema = z
-  .object({ ...uploadFields, data: z.instanceof(Buffer).nullish() })
+  .object({ ...uploadFields, visibility: visibility.default('private'), data: z.instanceof(Buffer).nullish() })
   .superRefine((v, ctx) => {
     if (!v.data && (v.content === undefined || v.content === null)) ctx.addIssue({ code: 'custom', path: ['file'], message: 'send a file, or content as text' });
     uploadRules(v, ctx);
@@ -41,7 +41,7 @@ export type UploadData = z.input<typeof uploadSchema>;
 
 /** The GraphQL door's upload: the file arrives base64-encoded inside the request. */
 export const uploadDocumentInputSchema = z
-  .object({ ...uploadFields, contentBase64: z.string({ error: 'must be a base64 string' }).nullish() })
+  .object({ ...uploadFields, visibility: visibility.nullish(), contentBase64: z.string({ error: 'must be a base64 string' }).nullish() })
   .superRefine((v, ctx) => {
     if (!v.contentBase64 && (v.content === undefined || v.content === null)) ctx.addIssue({ code: 'custom', path: ['content'], message: 'send content as text, or a file as contentBase64' });
     uploadRules(v, ctx);
@@ -110,8 +110,8 @@ export class UploadDocumentInput {
   @Field(() => String, { nullable: true, description: 'The file, base64-encoded (PDF and the others).' })
   contentBase64?: string | null;
 
-  @Field(() => DocumentVisibility.graphql, { defaultValue: 'private', description: 'Who may read it: PRIVATE (the default) or ORGANIZATION (with `organizationId`).' })
-  visibility!: DocumentVisibilityValue;
+  @Field(() => DocumentVisibility.graphql, { nullable: true, description: 'Who may read it: PRIVATE (when absent or null) or ORGANIZATION (with `organizationId`).' })
+  visibility?: DocumentVisibilityValue | null;
 
   @Field(() => ID, { nullable: true, description: 'The organization to share it with (you must be a member).' })
   organizationId?: string | null;
