@@ -69,6 +69,8 @@ export async function searchBench(): Promise<void> {
     const fts: number[] = [];
     const like: number[] = [];
     const http: number[] = [];
+    const graphql: number[] = [];
+    const SEARCH = 'query Search($q: String!) { search(q: $q, first: 20) { edges { cursor node { sourceId title snippet score } } pageInfo { hasNextPage endCursor } } }';
     let matched = 0;
     for (const q of [...queries.slice(0, 5), ...queries]) {
       let t = performance.now();
@@ -90,13 +92,19 @@ export async function searchBench(): Promise<void> {
       if (!r.ok) throw new Error(`search failed: ${r.status}`);
       await r.json();
       http.push(performance.now() - t);
+      t = performance.now();
+      const g = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: SEARCH, variables: { q } }) });
+      const body = (await g.json()) as { errors?: unknown };
+      if (!g.ok || body.errors) throw new Error(`GraphQL search failed: ${g.status} ${JSON.stringify(body).slice(0, 200)}`);
+      graphql.push(performance.now() - t);
     }
     // The first five were warm-up.
-    for (const list of [fts, like, http]) list.splice(0, 5);
+    for (const list of [fts, like, http, graphql]) list.splice(0, 5);
     printTable(`Search over ${MESSAGES.toLocaleString('en')} messages of one user (+${(MESSAGES / 5).toLocaleString('en')} of another), ${QUERIES} queries; seeded in ${(seedMs / 1000).toFixed(1)} s; average ${(matched / (QUERIES + 5)).toFixed(0)} matches per query`, [
       { scenario: 'full-text search, p50 (ms)', figure: percentile(fts, 50).toFixed(2), reference: `LIKE scan ${percentile(like, 50).toFixed(2)}`, ratio: percentile(fts, 50) / percentile(like, 50) },
       { scenario: 'full-text search, p95 (ms)', figure: percentile(fts, 95).toFixed(2), reference: `LIKE scan ${percentile(like, 95).toFixed(2)}`, ratio: percentile(fts, 95) / percentile(like, 95), target: '<= 20 ms; ratio <= 0.05' },
       { scenario: 'GET /api/core/search over HTTP, p95 (ms)', figure: percentile(http, 95).toFixed(2), reference: `LIKE scan ${percentile(like, 95).toFixed(2)}`, ratio: percentile(http, 95) / percentile(like, 95) },
+      { scenario: 'GraphQL `search` connection (first 20), p95 (ms)', figure: percentile(graphql, 95).toFixed(2), reference: `REST ${percentile(http, 95).toFixed(2)}`, ratio: percentile(graphql, 95) / percentile(http, 95) },
     ]);
   } finally {
     await gw.close();

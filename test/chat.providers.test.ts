@@ -69,6 +69,9 @@ describe('providers list', () => {
     expect(byId.anthropic).toMatchObject({ available: true, configured: true, default_model: 'claude-test' });
     const g = await gql(server.url, ProvidersDocument, {});
     expect(g.data?.providers.providers.map((p) => p.id)).toEqual(['local', 'openai', 'anthropic']);
+    expect(g.data?.providers.default).toBe('AUTO');
+    expect(g.data?.providers.providers.map((p) => p.kind)).toEqual(['LOCAL', 'OPENAI', 'ANTHROPIC']);
+    expect(g.data?.providers.providers[0]!.capabilities).toEqual(['CHAT', 'STREAMING', 'CITATIONS', 'OFFLINE']);
   });
 
   it('reports a configured provider that does not answer as unavailable', async () => {
@@ -234,7 +237,9 @@ describe('GraphQL chat', () => {
   it('answers the chat mutation and streams through the chatStream subscription', async () => {
     openai.enqueue({ kind: 'answer', tokens: ['Graph', 'QL'] });
     const m = await gql(server.url, ChatDocument, { input: { message: 'via graphql' } }, token);
-    expect(m.data?.chat).toMatchObject({ content: 'GraphQL', provider: 'openai', usage: { totalTokens: 14 } });
+    expect(m.data?.chat.assistantMessage).toMatchObject({ role: 'ASSISTANT', content: 'GraphQL', provider: 'OPENAI', model: 'gpt-test', status: 'COMPLETE', position: 2, usage: { totalTokens: 14 } });
+    expect(m.data?.chat.userMessage).toMatchObject({ role: 'USER', content: 'via graphql', position: 1 });
+    expect(m.data?.chat.conversation).toMatchObject({ id: m.data?.chat.assistantMessage.conversationId, messageCount: 2, title: 'via graphql' });
 
     openai.enqueue({ kind: 'answer', tokens: ['Sub', 'scribed'], delayMs: 20 });
     const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${token}` });
@@ -242,11 +247,11 @@ describe('GraphQL chat', () => {
     try {
       await sub.waitFor(4);
       const types = sub.received.map((r) => r.data?.chatStream.type);
-      expect(types).toEqual(['start', 'delta', 'delta', 'done']);
+      expect(types).toEqual(['START', 'DELTA', 'DELTA', 'DONE']);
       const done = sub.received[3]!.data!.chatStream.response!;
-      expect(done).toMatchObject({ content: 'Subscribed', status: 'complete' });
+      expect(done).toMatchObject({ content: 'Subscribed', status: 'COMPLETE' });
       const stored = await gql(server.url, ConversationMessagesDocument, { id: done.conversationId }, token);
-      expect(stored.data?.conversation.messages.edges.map((e) => e.node.content)).toEqual(['stream it', 'Subscribed']);
+      expect(stored.data?.conversation?.messages.edges.map((e) => e.node.content)).toEqual(['stream it', 'Subscribed']);
     } finally {
       sub.unsubscribe();
       await client.dispose();
@@ -259,13 +264,16 @@ describe('GraphQL chat', () => {
     const sub = subscribe(client, ChatStreamDocument, { input: { message: 'fail please' } });
     try {
       await sub.waitFor(2);
-      expect(sub.received[1]!.data?.chatStream).toMatchObject({ type: 'error', error: { code: 'upstream_unavailable' } });
+      expect(sub.received[1]!.data?.chatStream).toMatchObject({ type: 'ERROR', error: { code: 'upstream_unavailable' } });
     } finally {
       sub.unsubscribe();
       await client.dispose();
     }
-    const m = await gql(server.url, ChatDocument, { input: { message: 'x', provider: 'nonsense' } }, token);
-    expect(errorCode(m)).toBe('validation_error');
+    // A provider is an enum: an unknown one never reaches the service.
+    const m = await gql(server.url, ChatDocument, { input: { message: 'x', provider: 'NONSENSE' as never } }, token);
+    expect(errorCode(m)).toBe('BAD_USER_INPUT');
+    const unoffered = await gql(server.url, ChatDocument, { input: { message: 'x', provider: 'OPENAI', model: 'gpt-nonsense' } }, token);
+    expect(errorCode(unoffered)).toBe('validation_error');
   });
 
   it('keeps the partial reply when the subscriber leaves mid-stream', async () => {

@@ -3,11 +3,17 @@ import {
   ChatDocument,
   ConversationMessagesDocument,
   ConversationsDocument,
+  ConversationsNodeDocument,
   CreateNoteDocument,
   DeleteConversationDocument,
+  DeleteNoteDocument,
+  MessageDocument,
+  NoteDocument,
+  NotesDocument,
   RegenerateReplyDocument,
-  RenameConversationDocument,
   SearchDocument,
+  UpdateConversationDocument,
+  UpdateNoteDocument,
 } from './generated/graphql.js';
 import { signUp } from './helpers/factories.js';
 import { errorCode, gql } from './helpers/graphql.js';
@@ -72,9 +78,32 @@ describe('conversations', () => {
     const bad = await api.get(`/api/core/conversations/${id}/messages?before=00000000-0000-4000-8000-000000000000`, { token: u.accessToken });
     expect(bad.status).toBe(400);
 
-    const g = await gql(server.url, ConversationMessagesDocument, { id, last: 2 }, u.accessToken);
-    expect(g.data?.conversation.messages.edges.map((e) => e.node.position)).toEqual([5, 6]);
-    expect(g.data?.conversation.messages.pageInfo.hasNextPage).toBe(true);
+    // GraphQL: a connection in conversation order, paged backward from the newest and forward from the oldest.
+    const messages = async (vars: { first?: number; after?: string; last?: number; before?: string }) => {
+      const r = await gql(server.url, ConversationMessagesDocument, { id, ...vars }, u.accessToken);
+      expect(r.errors).toBeUndefined();
+      return r.data!.conversation!.messages;
+    };
+    const newest = await messages({ last: 2 });
+    expect(newest.edges.map((e) => e.node.position)).toEqual([5, 6]);
+    expect(newest.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: false, startCursor: newest.edges[0]!.cursor, endCursor: newest.edges[1]!.cursor });
+    expect(newest.totalCount).toBe(6);
+    const before = await messages({ last: 3, before: newest.pageInfo.startCursor! });
+    expect(before.edges.map((e) => e.node.position)).toEqual([2, 3, 4]);
+    expect(before.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: true });
+    const oldest = await messages({ first: 4 });
+    expect(oldest.edges.map((e) => `${e.node.role}:${e.node.position}`)).toEqual(['USER:1', 'ASSISTANT:2', 'USER:3', 'ASSISTANT:4']);
+    expect(oldest.pageInfo).toMatchObject({ hasPreviousPage: false, hasNextPage: true });
+    const rest = await messages({ first: 4, after: oldest.pageInfo.endCursor! });
+    expect(rest.edges.map((e) => e.node.position)).toEqual([5, 6]);
+    expect(rest.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: false });
+    // A cursor of this connection survives new turns: the next page after it holds them.
+    await api.post('/api/core/chat', { message: 'fourth', conversation_id: id }, { token: u.accessToken });
+    expect((await messages({ first: 10, after: rest.pageInfo.endCursor! })).edges.map((e) => e.node.content.slice(0, 6))).toEqual(['fourth', INTRO.slice(0, 6)]);
+    expect(errorCode(await gql(server.url, ConversationMessagesDocument, { id, first: 2, after: 'garbage' }, u.accessToken))).toBe('validation_error');
+    // One message by id, with its conversation.
+    const one = await gql(server.url, MessageDocument, { id: oldest.edges[0]!.node.id }, u.accessToken);
+    expect(one.data?.message).toMatchObject({ role: 'USER', position: 1, conversation: { id } });
   });
 
   it('creates, renames, lists with cursors and deletes, with everything that belongs to the conversation', async () => {
@@ -84,20 +113,26 @@ describe('conversations', () => {
     expect(created.body).toMatchObject({ title: 'Empty one', message_count: 0, last_message_at: null });
     const chat = await api.post('/api/core/chat', { message: 'unicorn marmalade recipe' }, { token: u.accessToken });
     const id = chat.body.conversation_id;
-    const renamed = await gql(server.url, RenameConversationDocument, { id, title: 'Marmalade' }, u.accessToken);
-    expect(renamed.data?.renameConversation.title).toBe('Marmalade');
+    const renamed = await gql(server.url, UpdateConversationDocument, { input: { id, title: 'Marmalade', systemPrompt: 'Be kind.' } }, u.accessToken);
+    expect(renamed.data?.updateConversation.conversation).toMatchObject({ title: 'Marmalade', systemPrompt: 'Be kind.' });
+    // Null keeps a title (it cannot be removed) and removes a system prompt.
+    const kept = await gql(server.url, UpdateConversationDocument, { input: { id, title: null, systemPrompt: null } }, u.accessToken);
+    expect(kept.data?.updateConversation.conversation).toMatchObject({ title: 'Marmalade', systemPrompt: null });
 
     const p1 = await gql(server.url, ConversationsDocument, { first: 1 }, u.accessToken);
     expect(p1.data?.conversations.totalCount).toBe(2);
-    expect(p1.data?.conversations.pageInfo.hasNextPage).toBe(true);
+    expect(p1.data?.conversations.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
     const p2 = await gql(server.url, ConversationsDocument, { first: 1, after: p1.data!.conversations.pageInfo.endCursor }, u.accessToken);
-    expect(p2.data?.conversations.pageInfo.hasNextPage).toBe(false);
+    expect(p2.data?.conversations.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
     expect(new Set([p1, p2].map((p) => p.data!.conversations.edges[0]!.node.id)).size).toBe(2);
+    const back = await gql(server.url, ConversationsDocument, { last: 1, before: p2.data!.conversations.pageInfo.startCursor }, u.accessToken);
+    expect(back.data?.conversations.edges.map((e) => e.node.id)).toEqual(p1.data?.conversations.edges.map((e) => e.node.id));
     expect(errorCode(await gql(server.url, ConversationsDocument, { first: 1, after: 'garbage' }, u.accessToken))).toBe('validation_error');
+    expect(errorCode(await gql(server.url, ConversationsDocument, { first: 1, last: 1 }, u.accessToken))).toBe('validation_error');
 
     expect((await api.get('/api/core/search?q=marmalade', { token: u.accessToken })).body.total).toBeGreaterThan(0);
-    const del = await gql(server.url, DeleteConversationDocument, { id }, u.accessToken);
-    expect(del.data?.deleteConversation).toBe(true);
+    const del = await gql(server.url, DeleteConversationDocument, { input: { id } }, u.accessToken);
+    expect(del.data?.deleteConversation).toEqual({ deletedId: id, query: { conversations: { totalCount: 1 } } });
     expect((await api.get(`/api/core/conversations/${id}`, { token: u.accessToken })).status).toBe(404);
     expect((await api.get('/api/core/search?q=unicorn', { token: u.accessToken })).body.total).toBe(0);
     const rows = await server.app.orm.em.fork().getConnection().execute('select count(*) as n from messages where conversation_id = ?', [id]);
@@ -108,11 +143,19 @@ describe('conversations', () => {
     const u = await signUp(api);
     const chat = await api.post('/api/core/chat', { message: 'octopus facts' }, { token: u.accessToken });
     await api.post('/api/core/notes', { title: 'Octopus', content: 'An octopus has three hearts.' }, { token: u.accessToken });
-    const regen = await gql(server.url, RegenerateReplyDocument, { conversationId: chat.body.conversation_id }, u.accessToken);
-    expect(regen.data?.regenerateReply.content).toContain('three hearts');
+    const regen = await gql(server.url, RegenerateReplyDocument, { input: { conversationId: chat.body.conversation_id, provider: 'LOCAL', model: 'local-retrieval-v1' } }, u.accessToken);
+    expect(regen.data?.regenerateReply.assistantMessage).toMatchObject({ status: 'COMPLETE', provider: 'LOCAL', model: 'local-retrieval-v1', position: 2 });
+    expect(regen.data?.regenerateReply.assistantMessage.content).toContain('three hearts');
+    expect(regen.data?.regenerateReply.deletedMessageId).toBe(chat.body.message_id);
+    expect(regen.data?.regenerateReply.conversation.messageCount).toBe(2);
     const msgs = await api.get(`/api/core/conversations/${chat.body.conversation_id}/messages`, { token: u.accessToken });
     expect(msgs.body).toHaveLength(2);
-    expect(msgs.body[1].id).toBe(regen.data?.regenerateReply.messageId);
+    expect(msgs.body[1].id).toBe(regen.data?.regenerateReply.assistantMessage.id);
+    // REST and GraphQL take the same choice of model: one the provider does not offer is refused by both.
+    const restBad = await api.post(`/api/core/conversations/${chat.body.conversation_id}/regenerate`, { provider: 'local', model: 'gpt-4' }, { token: u.accessToken });
+    expect(restBad.body.detail).toMatchObject({ error: 'validation_error', fields: [{ loc: ['body', 'model'], message: 'local offers local-retrieval-v1' }] });
+    const gqlBad = await gql(server.url, RegenerateReplyDocument, { input: { conversationId: chat.body.conversation_id, provider: 'LOCAL', model: 'gpt-4' } }, u.accessToken);
+    expect(gqlBad.errors?.[0]?.extensions).toMatchObject({ code: 'validation_error', fields: [{ loc: ['model'], message: 'local offers local-retrieval-v1' }] });
     const empty = await api.post('/api/core/conversations', {}, { token: u.accessToken });
     expect((await api.post(`/api/core/conversations/${empty.body.id}/regenerate`, {}, { token: u.accessToken })).status).toBe(409);
   });
@@ -140,7 +183,17 @@ describe('conversations', () => {
     expect((await api.delete(`/api/core/conversations/${id}`, t)).status).toBe(404);
     expect((await api.post(`/api/core/conversations/${id}/regenerate`, {}, t)).status).toBe(404);
     expect((await api.get('/api/core/search?q=pineapple', t)).body.total).toBe(0);
-    expect(errorCode(await gql(server.url, ConversationMessagesDocument, { id }, intruder.accessToken))).toBe('not_found');
+    // By id, someone else's conversation is null, as an unknown one, never an error that tells it exists.
+    const seen = await gql(server.url, ConversationMessagesDocument, { id }, intruder.accessToken);
+    expect(seen.errors).toBeUndefined();
+    expect(seen.data?.conversation).toBeNull();
+    const owned = await gql(server.url, ConversationMessagesDocument, { id, last: 1 }, owner.accessToken);
+    const messageId = owned.data!.conversation!.messages.edges[0]!.node.id;
+    expect((await gql(server.url, MessageDocument, { id: messageId }, intruder.accessToken)).data).toEqual({ message: null });
+    expect((await gql(server.url, ConversationsNodeDocument, { id }, intruder.accessToken)).data).toEqual({ node: null });
+    expect((await gql(server.url, ConversationsNodeDocument, { id: messageId }, intruder.accessToken)).data).toEqual({ node: null });
+    expect((await gql(server.url, ConversationsNodeDocument, { id }, owner.accessToken)).data?.node).toMatchObject({ __typename: 'Conversation', id });
+    expect((await gql(server.url, ConversationsNodeDocument, { id: messageId }, owner.accessToken)).data?.node).toMatchObject({ __typename: 'Message', id: messageId });
     expect(errorCode(await gql(server.url, ChatDocument, { input: { message: 'x', conversationId: id } }, intruder.accessToken))).toBe('not_found');
     expect((await api.get(`/api/core/conversations/${id}/messages`, { token: owner.accessToken })).body).toHaveLength(2);
   });
@@ -176,8 +229,20 @@ describe('notes', () => {
     expect((await api.get('/api/core/search?q=mingus', t)).body.total).toBe(0);
     expect((await api.delete(`/api/core/notes/${created.body.id}`, t)).status).toBe(404);
     const other = await signUp(api);
-    const mine = await gql(server.url, CreateNoteDocument, { input: { title: 'Mine', content: 'x' } }, u.accessToken);
-    expect((await api.request('PUT', `/api/core/notes/${mine.data!.createNote.id}`, { title: 'theirs' }, { token: other.accessToken })).status).toBe(404);
+    const mine = await gql(server.url, CreateNoteDocument, { input: { title: 'Mine', content: 'x', tags: ['a'] } }, u.accessToken);
+    expect(mine.data?.createNote).toMatchObject({ note: { title: 'Mine', tags: ['a'] }, query: { notes: { totalCount: 1 } } });
+    const noteId = mine.data!.createNote.note.id;
+    expect((await api.request('PUT', `/api/core/notes/${noteId}`, { title: 'theirs' }, { token: other.accessToken })).status).toBe(404);
+    expect((await gql(server.url, UpdateNoteDocument, { input: { id: noteId, title: 'theirs' } }, other.accessToken)).errors?.[0]?.extensions?.code).toBe('not_found');
+    expect((await gql(server.url, NoteDocument, { id: noteId }, other.accessToken)).data).toEqual({ note: null });
+    expect((await gql(server.url, ConversationsNodeDocument, { id: noteId }, other.accessToken)).data).toEqual({ node: null });
+    // Null or absent fields stay as they are.
+    const changed = await gql(server.url, UpdateNoteDocument, { input: { id: noteId, content: 'changed', title: null } }, u.accessToken);
+    expect(changed.data?.updateNote.note).toEqual({ id: noteId, title: 'Mine', content: 'changed', tags: ['a'] });
+    expect((await gql(server.url, NotesDocument, { first: 5 }, u.accessToken)).data?.notes).toMatchObject({ totalCount: 1, edges: [{ node: { id: noteId } }] });
+    const gone = await gql(server.url, DeleteNoteDocument, { input: { id: noteId } }, u.accessToken);
+    expect(gone.data?.deleteNote).toEqual({ deletedId: noteId, query: { notes: { totalCount: 0 } } });
+    expect((await gql(server.url, NoteDocument, { id: noteId }, u.accessToken)).data).toEqual({ note: null });
   });
 });
 
@@ -212,8 +277,28 @@ describe('search', () => {
     const page = await api.get('/api/core/search?q=volcano&limit=1&offset=1', t);
     expect(page.body.results).toHaveLength(1);
 
-    const g = await gql(server.url, SearchDocument, { q: 'volcano', types: ['note'] }, u.accessToken);
-    expect(g.data?.search.results.every((r) => r.type === 'note')).toBe(true);
+    const g = await gql(server.url, SearchDocument, { q: 'volcano', types: ['NOTE'] }, u.accessToken);
+    expect(g.data?.search.edges.map((e) => e.node.type)).toEqual(['NOTE', 'NOTE']);
+    expect(g.data?.search.totalCount).toBe(2);
+    const inConversation = await gql(server.url, SearchDocument, { q: 'lava', types: ['MESSAGE'] }, u.accessToken);
+    expect(inConversation.data?.search.edges[0]!.node).toMatchObject({ type: 'MESSAGE', conversationId: chat.body.conversation_id, conversation: { id: chat.body.conversation_id } });
+
+    // Paged with opaque cursors, in the ranking's order both ways.
+    const ranking = (await gql(server.url, SearchDocument, { q: 'volcano', first: 10 }, u.accessToken)).data!.search;
+    const order = ranking.edges.map((e) => e.node.sourceId);
+    expect(order).toHaveLength(ranking.totalCount);
+    expect(order.length).toBeGreaterThanOrEqual(3);
+    const first = (await gql(server.url, SearchDocument, { q: 'volcano', first: 2 }, u.accessToken)).data!.search;
+    expect(first.edges.map((e) => e.node.sourceId)).toEqual(order.slice(0, 2));
+    expect(first.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+    const next = (await gql(server.url, SearchDocument, { q: 'volcano', first: 2, after: first.pageInfo.endCursor }, u.accessToken)).data!.search;
+    expect(next.edges.map((e) => e.node.sourceId)).toEqual(order.slice(2, 4));
+    const last = (await gql(server.url, SearchDocument, { q: 'volcano', last: 2 }, u.accessToken)).data!.search;
+    expect(last.edges.map((e) => e.node.sourceId)).toEqual(order.slice(-2));
+    expect(last.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: order.length > 2 });
+    const previous = (await gql(server.url, SearchDocument, { q: 'volcano', last: 1, before: next.pageInfo.startCursor }, u.accessToken)).data!.search;
+    expect(previous.edges.map((e) => e.node.sourceId)).toEqual(order.slice(1, 2));
+    expect(errorCode(await gql(server.url, SearchDocument, { q: 'volcano', first: 2, after: 'garbage' }, u.accessToken))).toBe('validation_error');
   });
 
   it('turns hostile or odd queries into results or a clear 400, never a 500', async () => {

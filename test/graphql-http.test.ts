@@ -47,13 +47,23 @@ describe('POST /graphql on the fast path answers as Apollo does on GET', () => {
   });
 
   it('a service error with its code, and a null result', async () => {
+    const query = 'query S($q: String!) { search(q: $q) { totalCount } }';
+    const fast = await post({ query, variables: { q: ' ' } });
+    const apollo = await get({ query, variables: JSON.stringify({ q: ' ' }) });
+    expect(fast.status).toBe(200);
+    expect(fast.body).toEqual(apollo.body);
+    expect(fast.body.data).toBeNull();
+    expect(fast.body.errors[0].extensions.code).toBe('validation_error');
+    expect(fast.body.errors[0].path).toEqual(['search']);
+  });
+
+  it('a lookup of something unknown: null, without an error', async () => {
     const query = 'query C($id: ID!) { conversation(id: $id) { id } }';
     const fast = await post({ query, variables: { id: '00000000-0000-4000-8000-000000000000' } });
     const apollo = await get({ query, variables: JSON.stringify({ id: '00000000-0000-4000-8000-000000000000' }) });
     expect(fast.status).toBe(200);
     expect(fast.body).toEqual(apollo.body);
-    expect(fast.body.errors[0].extensions.code).toBe('not_found');
-    expect(fast.body.errors[0].path).toEqual(['conversation']);
+    expect(fast.body).toEqual({ data: { conversation: null } });
   });
 
   it('parse and validation errors: 400 with their codes', async () => {
@@ -68,9 +78,9 @@ describe('POST /graphql on the fast path answers as Apollo does on GET', () => {
   });
 
   it('mutations run on the fast path; an unknown operation name goes to Apollo', async () => {
-    const created = await post({ query: 'mutation { createNote(input: { title: "Fast", content: "path" }) { id title } }' });
+    const created = await post({ query: 'mutation { createNote(input: { title: "Fast", content: "path" }) { note { id title } } }' });
     expect(created.status).toBe(200);
-    expect(created.body.data.createNote.title).toBe('Fast');
+    expect(created.body.data.createNote.note.title).toBe('Fast');
     const unknown = await post({ query: 'query A { me { id } }', operationName: 'B' });
     expect(unknown.status).toBe(400);
     expect(unknown.body.errors[0].extensions.code).toBe('OPERATION_RESOLUTION_FAILURE');
@@ -80,10 +90,10 @@ describe('POST /graphql on the fast path answers as Apollo does on GET', () => {
     const res = await fetch(`${server.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${token}` },
-      body: new URLSearchParams({ query: 'mutation { createNote(input: { title: "csrf", content: "x" }) { id } }' }).toString(),
+      body: new URLSearchParams({ query: 'mutation { createNote(input: { title: "csrf", content: "x" }) { note { id } } }' }).toString(),
     });
     expect(res.status).toBe(400);
-    const notes = await post({ query: '{ notes { items { title } } }' });
-    expect(notes.body.data.notes.items.map((n: { title: string }) => n.title)).not.toContain('csrf');
+    const notes = await post({ query: '{ notes { edges { node { title } } } }' });
+    expect(notes.body.data.notes.edges.map((e: { node: { title: string } }) => e.node.title)).not.toContain('csrf');
   });
 });

@@ -1,6 +1,14 @@
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KnowledgeSearchDocument, RagQueryDocument, UploadDocumentDocument } from './generated/graphql.js';
+import {
+  DeleteDocumentDocument,
+  DocumentDocument,
+  DocumentsDocument,
+  KnowledgeSearchDocument,
+  RagQueryDocument,
+  UpdateDocumentDocument,
+  UploadDocumentDocument,
+} from './generated/graphql.js';
 import { signUp } from './helpers/factories.js';
 import { startFakeOpenAI, type FakeAi } from './helpers/fake-ai.js';
 import { errorCode, gql } from './helpers/graphql.js';
@@ -71,7 +79,19 @@ describe('documents', () => {
     expect(found.body.results[0]).toMatchObject({ document_id: up.body.id, title: 'volcanoes.md — Safety', visibility: 'private' });
     expect(found.body.results[0].snippet).toContain('<mark>sulfur</mark> <mark>dioxide</mark>');
     const g = await gql(server.url, KnowledgeSearchDocument, { query: 'basalt hammer' }, u.accessToken);
-    expect(g.data?.knowledgeSearch.results[0]?.title).toBe('volcanoes.md — Sampling');
+    expect(g.data?.knowledgeSearch).toMatchObject({ mode: 'LEXICAL', results: [{ title: 'volcanoes.md — Sampling', visibility: 'PRIVATE', documentId: up.body.id }] });
+  });
+
+  it('uploads through GraphQL: the payload carries the document and the list\'s new total', async () => {
+    const u = await signUp(api);
+    const up = await gql(server.url, UploadDocumentDocument, { input: { title: 'Ferns', content: 'Ferns reproduce with spores.', filename: 'ferns.md' } }, u.accessToken);
+    expect(up.errors).toBeUndefined();
+    expect(up.data?.uploadDocument).toMatchObject({ document: { title: 'Ferns', status: 'PROCESSING', visibility: 'PRIVATE', organizationId: null, mimeType: 'text/plain' }, query: { documents: { totalCount: 1 } } });
+    await server.app.services.knowledge.drain();
+    const doc = await gql(server.url, DocumentDocument, { id: up.data!.uploadDocument.document.id }, u.accessToken);
+    expect(doc.data?.document).toMatchObject({ status: 'READY', error: null, chunkCount: 1 });
+    const neither = await gql(server.url, UploadDocumentDocument, { input: { title: 'Nothing' } }, u.accessToken);
+    expect(neither.errors?.[0]?.extensions).toMatchObject({ code: 'validation_error', fields: [{ loc: ['content'], message: 'send content as text, or a file as contentBase64' }] });
   });
 
   it('takes JSON text, HTML (without its markup) and a PDF', async () => {
@@ -139,6 +159,17 @@ describe('who may read what', () => {
     expect(await titles(cast.stranger.accessToken)).toEqual([]);
     const g = await gql(server.url, KnowledgeSearchDocument, { query: 'pangolin' }, cast.stranger.accessToken);
     expect(g.data?.knowledgeSearch.results).toEqual([]);
+    // The document list, by id and through node: what each may read, and null (not an error) for the rest.
+    const listed = async (token: string, organizationId?: string) =>
+      (await gql(server.url, DocumentsDocument, { first: 100, ...(organizationId ? { organizationId } : {}) }, token)).data!.documents.edges.map((e) => e.node.id);
+    expect(await listed(cast.member.accessToken)).toEqual(expect.arrayContaining([priv.body.id, shared.body.id]));
+    expect(await listed(cast.member.accessToken, org.id)).toEqual([shared.body.id]);
+    expect(await listed(cast.admin.accessToken)).toContain(shared.body.id);
+    expect(await listed(cast.admin.accessToken)).not.toContain(priv.body.id);
+    expect(await listed(cast.stranger.accessToken)).not.toContain(shared.body.id);
+    expect((await gql(server.url, DocumentDocument, { id: shared.body.id }, cast.admin.accessToken)).data?.document?.id).toBe(shared.body.id);
+    expect((await gql(server.url, DocumentDocument, { id: priv.body.id }, cast.admin.accessToken)).data).toEqual({ document: null });
+    expect((await gql(server.url, DocumentDocument, { id: shared.body.id }, cast.stranger.accessToken)).data).toEqual({ document: null });
     const rag = await gql(server.url, RagQueryDocument, { question: 'pangolin sanctuary plan' }, cast.stranger.accessToken);
     expect(rag.data?.ragQuery.citations).toEqual([]);
     expect((await api.get(`/api/knowledge/documents/${priv.body.id}`, { token: cast.admin.accessToken })).status).toBe(404);
@@ -169,7 +200,14 @@ describe('who may read what', () => {
 
     await api.patch(`/api/knowledge/documents/${doc.body.id}`, { visibility: 'organization', organization_id: org.id }, { token: cast.extra.accessToken });
     expect((await ask(cast.member.accessToken)).body.citations).toHaveLength(1);
-    expect((await api.delete(`/api/knowledge/documents/${doc.body.id}`, { token: cast.admin.accessToken })).status).toBe(204);
+    // GraphQL: a member may not rename it; the uploader may, and null keeps what it is.
+    expect(errorCode(await gql(server.url, UpdateDocumentDocument, { input: { id: doc.body.id, title: 'Mine' } }, cast.member.accessToken))).toBe('forbidden');
+    const renamed = await gql(server.url, UpdateDocumentDocument, { input: { id: doc.body.id, title: 'Risotto', visibility: null } }, cast.extra.accessToken);
+    expect(renamed.data?.updateDocument.document).toEqual({ id: doc.body.id, title: 'Risotto', visibility: 'ORGANIZATION', organizationId: org.id });
+    expect(errorCode(await gql(server.url, DeleteDocumentDocument, { input: { id: doc.body.id } }, cast.member.accessToken))).toBe('forbidden');
+    const deleted = await gql(server.url, DeleteDocumentDocument, { input: { id: doc.body.id } }, cast.admin.accessToken);
+    expect(deleted.data?.deleteDocument.deletedId).toBe(doc.body.id);
+    expect((await gql(server.url, DocumentDocument, { id: doc.body.id }, cast.extra.accessToken)).data).toEqual({ document: null });
     expect((await ask(cast.extra.accessToken)).body.citations).toHaveLength(0);
     expect((await api.post('/api/knowledge/search', { query: 'saffron' }, { token: cast.extra.accessToken })).body.results).toEqual([]);
   });

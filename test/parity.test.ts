@@ -1,5 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LoginDocument, LogoutDocument, MeDocument, RefreshTokenDocument, RegisterDocument, UpdateMeDocument } from './generated/graphql.js';
+import {
+  ChatDocument,
+  CreateNoteDocument,
+  DeleteDocumentDocument,
+  LoginDocument,
+  LogoutDocument,
+  MeDocument,
+  RefreshTokenDocument,
+  RegenerateReplyDocument,
+  RegisterDocument,
+  UpdateConversationDocument,
+  UpdateMeDocument,
+  UpdateNoteDocument,
+  UploadDocumentDocument,
+} from './generated/graphql.js';
 import { PASSWORD, newUserInput, signUp } from './helpers/factories.js';
 import { errorCode, gql } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
@@ -111,6 +125,71 @@ const scenarios: { name: string; expected: Outcome; rest: () => Promise<Outcome>
       fromRest(await api.patch('/api/auth/me', { new_password: 'a new password', current_password: PASSWORD }, { token: (await signUp(api)).accessToken })),
     gql: async () =>
       fromGql(await gql(server.url, UpdateMeDocument, { input: { newPassword: 'a new password', currentPassword: PASSWORD } }, (await signUp(api)).accessToken)),
+  },
+  {
+    name: 'chat with an empty message and a bad language tag',
+    expected: { code: 'validation_error', fields: ['message', 'userLanguage'] },
+    rest: async () => fromRest(await api.post('/api/core/chat', { message: '', user_language: 'english!' }, { token: (await signUp(api)).accessToken })),
+    gql: async () => fromGql(await gql(server.url, ChatDocument, { input: { message: '', userLanguage: 'english!' } }, (await signUp(api)).accessToken)),
+  },
+  {
+    // The doors used to drift here: GraphQL's regenerateReply took no model.
+    name: 'regenerate a reply with a model the provider does not offer',
+    expected: { code: 'validation_error', fields: ['model'] },
+    rest: async () => {
+      const u = await signUp(api);
+      const c = await api.post('/api/core/chat', { message: 'hello' }, { token: u.accessToken });
+      return fromRest(await api.post(`/api/core/conversations/${c.body.conversation_id}/regenerate`, { provider: 'local', model: 'gpt-4' }, { token: u.accessToken }));
+    },
+    gql: async () => {
+      const u = await signUp(api);
+      const c = await api.post('/api/core/chat', { message: 'hello' }, { token: u.accessToken });
+      return fromGql(await gql(server.url, RegenerateReplyDocument, { input: { conversationId: c.body.conversation_id, provider: 'LOCAL', model: 'gpt-4' } }, u.accessToken));
+    },
+  },
+  {
+    name: 'rename a conversation to nothing',
+    expected: { code: 'validation_error', fields: ['title'] },
+    rest: async () => {
+      const u = await signUp(api);
+      const c = await api.post('/api/core/conversations', {}, { token: u.accessToken });
+      return fromRest(await api.patch(`/api/core/conversations/${c.body.id}`, { title: '   ' }, { token: u.accessToken }));
+    },
+    gql: async () => {
+      const u = await signUp(api);
+      const c = await api.post('/api/core/conversations', {}, { token: u.accessToken });
+      return fromGql(await gql(server.url, UpdateConversationDocument, { input: { id: c.body.id, title: '   ' } }, u.accessToken));
+    },
+  },
+  {
+    name: "change someone else's note",
+    expected: { code: 'not_found' },
+    rest: async () => {
+      const note = await api.post('/api/core/notes', { title: 'Mine', content: 'x' }, { token: (await signUp(api)).accessToken });
+      return fromRest(await api.request('PUT', `/api/core/notes/${note.body.id}`, { title: 'theirs' }, { token: (await signUp(api)).accessToken }));
+    },
+    gql: async () => {
+      const note = await gql(server.url, CreateNoteDocument, { input: { title: 'Mine', content: 'x' } }, (await signUp(api)).accessToken);
+      return fromGql(await gql(server.url, UpdateNoteDocument, { input: { id: note.data!.createNote.note.id, title: 'theirs' } }, (await signUp(api)).accessToken));
+    },
+  },
+  {
+    name: 'share a document without naming the organization',
+    expected: { code: 'validation_error', fields: ['organizationId'] },
+    rest: async () => fromRest(await api.post('/api/knowledge/documents', { title: 'Doc', content: 'x', visibility: 'organization' }, { token: (await signUp(api)).accessToken })),
+    gql: async () => fromGql(await gql(server.url, UploadDocumentDocument, { input: { title: 'Doc', content: 'x', visibility: 'ORGANIZATION' } }, (await signUp(api)).accessToken)),
+  },
+  {
+    name: "delete someone else's document",
+    expected: { code: 'not_found' },
+    rest: async () => {
+      const doc = await api.post('/api/knowledge/documents', { title: 'Doc', content: 'x' }, { token: (await signUp(api)).accessToken });
+      return fromRest(await api.delete(`/api/knowledge/documents/${doc.body.id}`, { token: (await signUp(api)).accessToken }));
+    },
+    gql: async () => {
+      const doc = await api.post('/api/knowledge/documents', { title: 'Doc', content: 'x' }, { token: (await signUp(api)).accessToken });
+      return fromGql(await gql(server.url, DeleteDocumentDocument, { input: { id: doc.body.id } }, (await signUp(api)).accessToken));
+    },
   },
   {
     name: 'log out without credentials',

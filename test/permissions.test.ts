@@ -159,6 +159,9 @@ function cells(title: string, rule: Rule, readByDefault: boolean, prepare: Prepa
 function gqlOutcome(errors: readonly { path?: readonly (string | number)[]; extensions?: Record<string, unknown> }[] | undefined, data: unknown): Outcome {
   const root = errors?.find((e) => !e.path || e.path.length <= 1);
   if (root) return root.extensions?.code as Outcome;
+  // A lookup by id answers null, without an error, for what the caller may not see (`node`, `note(id:)`...).
+  const fields = data && typeof data === 'object' ? Object.values(data) : [];
+  if (fields.length === 1 && fields[0] === null) return 'not_found';
   const other = errors?.find((e) => e.extensions?.code !== 'INSUFFICIENT_API_KEY_SCOPE');
   if (other) return `${String(other.extensions?.code)} at ${other.path?.join('.')}` as Outcome;
   return errors?.length || data ? 'ok' : ('no data' as Outcome);

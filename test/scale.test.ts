@@ -76,18 +76,18 @@ describe.runIf(scaleOut)('two gateway processes on one PostgreSQL database and R
     try {
       // The watcher is subscribed once a turn on B itself reaches it.
       await restClient(b.url).post('/api/core/chat', { message: 'Warm up', conversation_id: conversationId }, { token: u.accessToken });
-      await until(() => sub.received.some((r) => r.data?.conversationEvents.type === 'done'), 10_000);
+      await until(() => sub.received.some((r) => r.data?.conversationEvents.type === 'DONE'), 10_000);
       sub.received.length = 0;
 
       const turn = await restClient(a.url).post('/api/core/chat', { message: 'What did I say first?', conversation_id: conversationId }, { token: u.accessToken });
       expect(turn.status).toBe(200);
-      await until(() => sub.received.some((r) => r.data?.conversationEvents.type === 'done'), 10_000);
+      await until(() => sub.received.some((r) => r.data?.conversationEvents.type === 'DONE'), 10_000);
       const events = sub.received.map((r) => r.data!.conversationEvents);
-      expect(events[0]!.type).toBe('start');
+      expect(events[0]!.type).toBe('START');
       expect(events.every((e) => e.conversationId === conversationId)).toBe(true);
-      const deltas = events.filter((e) => e.type === 'delta').map((e) => e.delta).join('');
+      const deltas = events.filter((e) => e.type === 'DELTA').map((e) => e.delta).join('');
       const done = events.at(-1)!;
-      expect(done.type).toBe('done');
+      expect(done.type).toBe('DONE');
       expect(done.response!.messageId).toBe(turn.body.message_id);
       expect(done.response!.content).toBe(turn.body.content);
       expect(deltas).toBe(turn.body.content);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrganizationsDeepDocument } from './generated/graphql.js';
+import { ConversationsWithMessagesDocument, DocumentsDocument, OrganizationsDeepDocument, SearchDocument } from './generated/graphql.js';
 import { signUp } from './helpers/factories.js';
 import { gql } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
@@ -59,6 +59,57 @@ describe('query counts stay flat', () => {
     expect(largeCount).toBe(smallCount);
     // A fixed budget, not just equality: authentication, the page, and one or two per kind.
     expect(largeCount).toBeLessThanOrEqual(14);
+  });
+
+  it('lists 20 conversations with their latest messages, and search hits with their conversations, in as many statements as 2', async () => {
+    const talker = async (conversations: number) => {
+      const u = await signUp(api);
+      for (let i = 0; i < conversations; i++) {
+        const first = await api.post('/api/core/chat', { message: `kumquat question ${i}` }, { token: u.accessToken });
+        await api.post('/api/core/chat', { message: `kumquat follow-up ${i}`, conversation_id: first.body.conversation_id }, { token: u.accessToken });
+      }
+      return u;
+    };
+    const small = await talker(2);
+    const large = await talker(20);
+    const page = (token: string) => gql(server.url, ConversationsWithMessagesDocument, { first: 50, last: 3 }, token);
+    const hits = (token: string) => gql(server.url, SearchDocument, { q: 'kumquat', types: ['MESSAGE'], first: 50 }, token);
+    const counts: Record<string, number[]> = { page: [], hits: [] };
+    for (const u of [small, large]) {
+      counts.page!.push(
+        await countStatements(async () => {
+          const r = await page(u.accessToken);
+          expect(r.errors).toBeUndefined();
+          const conversations = r.data!.conversations.edges;
+          expect(conversations).toHaveLength(u === small ? 2 : 20);
+          for (const { node } of conversations) {
+            expect(node.messages.totalCount).toBe(4);
+            expect(node.messages.edges.map((e) => e.node.position)).toEqual([2, 3, 4]);
+          }
+        }),
+      );
+      counts.hits!.push(
+        await countStatements(async () => {
+          const r = await hits(u.accessToken);
+          expect(r.errors).toBeUndefined();
+          expect(r.data!.search.edges.length).toBeGreaterThanOrEqual(u === small ? 4 : 40);
+          expect(r.data!.search.edges.every((e) => e.node.conversation?.id === e.node.conversationId)).toBe(true);
+        }),
+      );
+    }
+    expect(counts.page![1]).toBe(counts.page![0]);
+    expect(counts.hits![1]).toBe(counts.hits![0]);
+    // Authentication, the page of conversations, one statement for all their messages.
+    expect(counts.page![1]).toBeLessThanOrEqual(4);
+  });
+
+  it('lists documents in a fixed number of statements', async () => {
+    const u = await signUp(api);
+    for (let i = 0; i < 12; i++) await api.post('/api/knowledge/documents', { title: `Doc ${i}`, content: `Passage ${i}.` }, { token: u.accessToken });
+    await server.app.services.knowledge.drain();
+    const few = await countStatements(() => gql(server.url, DocumentsDocument, { first: 2 }, u.accessToken));
+    const many = await countStatements(() => gql(server.url, DocumentsDocument, { first: 12 }, u.accessToken));
+    expect(many).toBe(few);
   });
 
   it('lists members over REST in a fixed number of statements', async () => {

@@ -358,6 +358,15 @@ export class Fixture {
     });
   }
 
+  /** The owner's question in their conversation. */
+  message(): Promise<string> {
+    return this.once('message', async () => {
+      const conversationId = await this.conversation();
+      const r = await this.ok(this.env.api.get(`/api/core/conversations/${conversationId}/messages`, { token: await this.token('owner') }), 'messages');
+      return r[0].id as string;
+    });
+  }
+
   note(): Promise<string> {
     return this.once('note', async () => {
       const m = this.marks;
@@ -635,8 +644,15 @@ const bumpUser = (fx: Fixture, who: Who) => {
 
 /** GraphQL root fields, as `Type.field`; `Type.field#variant` adds a case. */
 export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
-  // Object identification: any caller signed in may ask; what they may not read is null (never an error).
-  'Query.node': { auth: 'optional', access: 'user', expect: { ownerKeyWithoutScope: 'ok' }, vars: async (fx) => ({ id: await fx.conversation() }) },
+  // Object identification: any caller signed in may ask; what they may not read is null, never an error
+  // (the matrix reads a null root field as not_found). Keys here hold every scope, or only organizations:read.
+  'Query.node': { auth: 'optional', access: 'self', expect: { ownerKeyWithoutScope: 'not_found' }, vars: async (fx) => ({ id: await fx.conversation() }) },
+  'Query.node#message': { auth: 'optional', access: 'self', expect: { ownerKeyWithoutScope: 'not_found' }, vars: async (fx) => ({ id: await fx.message() }) },
+  'Query.node#note': { auth: 'optional', access: 'self', expect: { ownerKeyWithoutScope: 'not_found' }, vars: async (fx) => ({ id: await fx.note() }) },
+  'Query.node#document': { auth: 'optional', access: 'self', expect: { ownerKeyWithoutScope: 'not_found' }, vars: async (fx) => ({ id: await fx.document() }) },
+  'Query.node#sharedDocument': { auth: 'optional', access: 'member', expect: { ownerKeyWithoutScope: 'not_found' }, vars: async (fx) => ({ id: await fx.sharedDocument() }) },
+  // Providers are public, but node() needs a caller.
+  'Query.node#provider': { auth: 'optional', access: 'user', expect: { ownerKeyWithoutScope: 'ok' }, vars: async () => ({ id: 'local' }) },
   'Query.nodes': {
     auth: 'optional',
     access: 'user',
@@ -650,7 +666,9 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   'Query.apiKeys': { ...like('listApiKeys'), vars: async () => ({}) },
   'Query.conversations': { ...like('listConversations'), vars: async () => ({}) },
   'Query.conversation': { ...like('getConversation'), vars: async (fx) => ({ id: await fx.conversation() }) },
+  'Query.message': { ...like('listMessages'), vars: async (fx) => ({ id: await fx.message() }) },
   'Query.notes': { ...like('listNotes'), vars: async () => ({}) },
+  'Query.note': { auth: 'conversations:read', access: 'self', vars: async (fx) => ({ id: await fx.note() }) },
   'Query.search': { ...like('search'), vars: async (fx) => ({ q: fx.marks.seek }) },
   'Query.documents': { ...like('listDocuments'), vars: async () => ({}) },
   'Query.document': { ...like('getDocument'), vars: async (fx) => ({ id: await fx.document() }) },
@@ -680,21 +698,21 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   'Mutation.chat': { ...like('chat'), vars: async (fx) => ({ input: { message: `What about ${fx.marks.seek}?` } }) },
   'Mutation.chat#continue': { ...like('chat#continue'), vars: async (fx) => ({ input: { message: 'And then?', conversationId: await fx.conversation() } }) },
   'Mutation.createConversation': { ...like('createConversation'), vars: async () => ({ input: { title: 'Matrix' } }) },
-  'Mutation.renameConversation': { ...like('updateConversation'), vars: async (fx) => ({ id: await fx.conversation(), title: 'Renamed' }) },
-  'Mutation.deleteConversation': { ...like('deleteConversation'), vars: async (fx) => ({ id: await fx.conversation() }) },
-  'Mutation.regenerateReply': { ...like('regenerateReply'), vars: async (fx) => ({ conversationId: await fx.conversation() }) },
+  'Mutation.updateConversation': { ...like('updateConversation'), vars: async (fx) => ({ input: { id: await fx.conversation(), title: 'Renamed' } }) },
+  'Mutation.deleteConversation': { ...like('deleteConversation'), vars: async (fx) => ({ input: { id: await fx.conversation() } }) },
+  'Mutation.regenerateReply': { ...like('regenerateReply'), vars: async (fx) => ({ input: { conversationId: await fx.conversation() } }) },
   'Mutation.createNote': { ...like('createNote'), vars: async () => ({ input: { title: 'Matrix', content: 'made in the matrix' } }) },
-  'Mutation.updateNote': { ...like('updateNote'), vars: async (fx) => ({ id: await fx.note(), input: { content: 'changed' } }) },
-  'Mutation.deleteNote': { ...like('deleteNote'), vars: async (fx) => ({ id: await fx.note() }) },
+  'Mutation.updateNote': { ...like('updateNote'), vars: async (fx) => ({ input: { id: await fx.note(), content: 'changed' } }) },
+  'Mutation.deleteNote': { ...like('deleteNote'), vars: async (fx) => ({ input: { id: await fx.note() } }) },
   'Mutation.uploadDocument': { ...like('uploadDocument'), vars: async () => ({ input: { title: 'Matrix', content: 'made in the matrix' } }) },
   'Mutation.uploadDocument#organization': {
     ...like('uploadDocument#organization'),
-    vars: async (fx) => ({ input: { title: 'Matrix', content: 'made in the matrix', visibility: 'organization', organizationId: (await fx.org()).id } }),
+    vars: async (fx) => ({ input: { title: 'Matrix', content: 'made in the matrix', visibility: 'ORGANIZATION', organizationId: (await fx.org()).id } }),
   },
-  'Mutation.updateDocument': { ...like('updateDocument'), vars: async (fx) => ({ id: await fx.document(), input: { title: 'Renamed' } }) },
-  'Mutation.updateDocument#shared': { ...like('updateDocument#shared'), vars: async (fx) => ({ id: await fx.sharedDocument(), input: { title: 'Renamed' } }) },
-  'Mutation.deleteDocument': { ...like('deleteDocument'), vars: async (fx) => ({ id: await fx.document() }) },
-  'Mutation.deleteDocument#shared': { ...like('deleteDocument#shared'), vars: async (fx) => ({ id: await fx.sharedDocument() }) },
+  'Mutation.updateDocument': { ...like('updateDocument'), vars: async (fx) => ({ input: { id: await fx.document(), title: 'Renamed' } }) },
+  'Mutation.updateDocument#shared': { ...like('updateDocument#shared'), vars: async (fx) => ({ input: { id: await fx.sharedDocument(), title: 'Renamed' } }) },
+  'Mutation.deleteDocument': { ...like('deleteDocument'), vars: async (fx) => ({ input: { id: await fx.document() } }) },
+  'Mutation.deleteDocument#shared': { ...like('deleteDocument#shared'), vars: async (fx) => ({ input: { id: await fx.sharedDocument() } }) },
   'Mutation.setLiveNickname': { ...like('setLiveNickname'), vars: async () => ({ nickname: 'Matrix' }) },
   'Mutation.startLiveSession': {
     ...like('startLiveSession'),

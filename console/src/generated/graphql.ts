@@ -11,20 +11,56 @@ export type AddMemberInput = {
   userId?: string | null | undefined;
 };
 
+/** An AI provider. `auto` is a choice, not a provider: it means the server's default (`Providers.default`), so an answer never names it. */
+export type AiProvider =
+  /** The Anthropic Messages API (Claude models). */
+  | 'ANTHROPIC'
+  /** The server's default: the first configured real provider, else `local`. Only as a choice; answers name the provider that answered. */
+  | 'AUTO'
+  /** The embedded provider: not a language model; it quotes the caller's own passages with numbered citations. Works offline. */
+  | 'LOCAL'
+  /** An OpenAI-compatible chat-completions server (OpenAI, Ollama, vLLM, LM Studio, LiteLLM), as the operator configured it. */
+  | 'OPENAI';
+
+/** One chat turn: the question, and where and how to answer it. */
 export type ChatInput = {
-  /** Earlier turns, for callers that keep no conversation. */
+  /** Earlier turns (at most 100), for callers that keep no conversation; ignored when `conversationId` is given. */
   conversationHistory?: Array<HistoryTurnInput> | null | undefined;
   /** Continue this conversation; without it a new one is created. */
   conversationId?: string | number | null | undefined;
+  /** The question (1 to 32,000 characters). */
   message: string;
+  /** A model the provider offers (`Provider.models`); the conversation's, else the provider's default. */
   model?: string | null | undefined;
-  /** auto (default), local, openai or anthropic. */
-  provider?: string | null | undefined;
-  /** Ground the answer in the knowledge base (default true). */
+  /** Who answers: the conversation's provider, else the server's default (AUTO). */
+  provider?: AiProvider | null | undefined;
+  /** Ground the answer in the knowledge base documents you may read (default true; needs `rag:read` for an API key). */
   useKnowledgeBase?: boolean | null | undefined;
-  /** Answer in this language, e.g. "en". */
+  /** Answer in this language (a BCP 47 tag such as "en" or "pt-BR"), whatever language the question is in. */
   userLanguage?: string | null | undefined;
 };
+
+/** What an event of a streamed chat turn says: `start`, then `delta` events, then `done` or `error`. */
+export type ChatStreamEventType =
+  /** The next piece of the reply, in `delta`. */
+  | 'DELTA'
+  /** The reply is complete and stored; `response` carries it. */
+  | 'DONE'
+  /** The turn failed (`error` says why); nothing was stored. */
+  | 'ERROR'
+  /** The turn started; `conversationId` says in which conversation (a new one when the turn named none). */
+  | 'START';
+
+/** The kind of an item of a user's content: what `search` finds and what a citation points at. */
+export type ContentKind =
+  /** A passage (chunk) of a knowledge base document. */
+  | 'DOCUMENT'
+  /** A message of one of your conversations (yours or a reply). */
+  | 'MESSAGE'
+  /** One of your notes. */
+  | 'NOTE'
+  /** A transcript of one of your live sessions. */
+  | 'TRANSCRIPT';
 
 export type CreateApiKeyInput = {
   /** IP addresses or CIDR ranges; empty or absent: anywhere. */
@@ -44,17 +80,72 @@ export type CreateOrganizationInput = {
   slug?: string | null | undefined;
 };
 
-export type HistoryTurnInput = {
-  content: string;
-  /** user, assistant or system */
-  role: string;
+/** The conversation to delete. */
+export type DeleteConversationInput = {
+  /** The conversation: it goes with its messages. */
+  id: string | number;
 };
+
+/** The document to delete. */
+export type DeleteDocumentInput = {
+  /** The document (yours, or shared with an organization you administer): it goes with its passages. */
+  id: string | number;
+};
+
+/** Where a document is in its ingestion (text extraction, chunking, indexing), which runs in the background after the upload. */
+export type DocumentStatus =
+  /** Ingestion failed; `error` says why and nothing was indexed. Upload it again. */
+  | 'FAILED'
+  /** Uploaded; extraction and indexing are under way. Ask for the document again to see it change. */
+  | 'PROCESSING'
+  /** Indexed: searchable, and citable in grounded answers. */
+  | 'READY';
+
+/** Who may read a document. */
+export type DocumentVisibility =
+  /** Every member of the organization it is shared with (`organizationId`); its admins may change or delete it. */
+  | 'ORGANIZATION'
+  /** Only the uploader. */
+  | 'PRIVATE';
+
+/** An earlier turn, for callers that keep the conversation themselves. */
+export type HistoryTurnInput = {
+  /** What was written (at most 32,000 characters). */
+  content: string;
+  /** Who wrote it. */
+  role: MessageRole;
+};
+
+/** How a knowledge search ranked its results. */
+export type KnowledgeSearchMode =
+  /** Full-text and vector similarity, fused by reciprocal rank. */
+  | 'HYBRID'
+  /** Full-text ranking only (no embeddings endpoint is configured). */
+  | 'LEXICAL'
+  /** Full-text ranking only, because the configured embeddings endpoint failed for this query. */
+  | 'LEXICAL_EMBEDDINGS_UNAVAILABLE';
 
 export type LoginInput = {
   password: string;
   /** The username or the email address. */
   username: string;
 };
+
+/** Who wrote a message. */
+export type MessageRole =
+  /** The AI provider: a reply. */
+  | 'ASSISTANT'
+  /** Instructions for the provider (only in a caller-kept history; a conversation keeps its own as `systemPrompt`). */
+  | 'SYSTEM'
+  /** The person: a question or an instruction. */
+  | 'USER';
+
+/** Whether a message arrived whole. */
+export type MessageStatus =
+  /** The whole message (every question, and every reply that finished). */
+  | 'COMPLETE'
+  /** A reply cut short because the client left mid-stream: what had arrived is kept. */
+  | 'PARTIAL';
 
 /** owner > admin > member. */
 export type OrgRole =
@@ -79,19 +170,22 @@ export type SubmitXelTaskInput = {
   words?: Array<XelWordTimingInput> | null | undefined;
 };
 
+/** A document to add: text in `content`, or a file in `contentBase64`. */
 export type UploadDocumentInput = {
-  /** The text itself (text, Markdown, HTML). */
+  /** The text itself (plain text, Markdown or HTML). */
   content?: string | null | undefined;
-  /** The file, base64-encoded (PDF and others). */
+  /** The file, base64-encoded (PDF and the others). */
   contentBase64?: string | null | undefined;
-  /** e.g. notes.md, report.pdf: tells the type. */
+  /** The file name, e.g. notes.md or report.pdf: with the content, it tells the type. */
   filename?: string | null | undefined;
+  /** The media type the sender claims (text/plain, text/markdown, text/html, application/pdf); checked against the content. */
   mimeType?: string | null | undefined;
+  /** The organization to share it with (you must be a member). */
   organizationId?: string | number | null | undefined;
-  /** Defaults to the file name. */
+  /** The title (at most 300 characters); the file name when absent. */
   title?: string | null | undefined;
-  /** private or organization. */
-  visibility?: string | null | undefined;
+  /** Who may read it: PRIVATE (when absent or null) or ORGANIZATION (with `organizationId`). */
+  visibility?: DocumentVisibility | null | undefined;
 };
 
 export type XelPreferencesInput = {
@@ -139,14 +233,14 @@ export type ConsoleLogoutMutation = { logout: boolean };
 export type ConsoleProvidersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ConsoleProvidersQuery = { providers: { default: string, providers: Array<{ id: string, name: string, description: string, available: boolean, configured: boolean, models: Array<string>, defaultModel: string }> } };
+export type ConsoleProvidersQuery = { providers: { default: AiProvider, providers: Array<{ id: string, kind: AiProvider, name: string, description: string, available: boolean, configured: boolean, models: Array<string>, defaultModel: string }> } };
 
 export type ConsoleConversationsQueryVariables = Exact<{
   first?: number | null | undefined;
 }>;
 
 
-export type ConsoleConversationsQuery = { conversations: { totalCount: number, edges: Array<{ node: { id: string, title: string | null, provider: string | null, messageCount: number, lastMessageAt: string | null } }> } };
+export type ConsoleConversationsQuery = { conversations: { totalCount: number, edges: Array<{ node: { id: string, title: string | null, provider: AiProvider | null, messageCount: number, lastMessageAt: string | null } }> } };
 
 export type ConsoleConversationQueryVariables = Exact<{
   id: string | number;
@@ -154,52 +248,52 @@ export type ConsoleConversationQueryVariables = Exact<{
 }>;
 
 
-export type ConsoleConversationQuery = { conversation: { id: string, title: string | null, provider: string | null, messages: { edges: Array<{ node: { id: string, role: string, content: string, provider: string | null, model: string | null, status: string, createdAt: string, citations: Array<{ documentId: string, type: string, title: string, snippet: string }> } }> } } };
+export type ConsoleConversationQuery = { conversation: { id: string, title: string | null, provider: AiProvider | null, messages: { edges: Array<{ node: { id: string, role: MessageRole, content: string, provider: AiProvider | null, model: string | null, status: MessageStatus, createdAt: string, citations: Array<{ documentId: string, type: ContentKind, title: string, snippet: string }> } }> } } | null };
 
 export type ConsoleChatStreamSubscriptionVariables = Exact<{
   input: ChatInput;
 }>;
 
 
-export type ConsoleChatStreamSubscription = { chatStream: { type: string, conversationId: string, delta: string | null, error: { code: string, message: string } | null, response: { content: string, status: string, provider: string, model: string, messageId: string, conversationId: string, citations: Array<{ documentId: string, type: string, title: string, snippet: string }> } | null } };
+export type ConsoleChatStreamSubscription = { chatStream: { type: ChatStreamEventType, conversationId: string, delta: string | null, error: { code: string, message: string } | null, response: { content: string, status: MessageStatus, provider: AiProvider, model: string, messageId: string, conversationId: string, citations: Array<{ documentId: string, type: ContentKind, title: string, snippet: string }> } | null } };
 
 export type ConsoleDeleteConversationMutationVariables = Exact<{
-  id: string | number;
+  input: DeleteConversationInput;
 }>;
 
 
-export type ConsoleDeleteConversationMutation = { deleteConversation: boolean };
+export type ConsoleDeleteConversationMutation = { deleteConversation: { deletedId: string } };
 
 export type ConsoleSearchQueryVariables = Exact<{
   q: string;
-  limit?: number | null | undefined;
+  first?: number | null | undefined;
 }>;
 
 
-export type ConsoleSearchQuery = { search: { query: string, total: number, results: Array<{ id: string, type: string, title: string, snippet: string, conversationId: string | null, createdAt: string }> } };
+export type ConsoleSearchQuery = { search: { totalCount: number, edges: Array<{ node: { sourceId: string, type: ContentKind, title: string, snippet: string, conversationId: string | null, createdAt: string } }> } };
 
-export type ConsoleDocumentFragment = { id: string, title: string, status: string, error: string | null, mimeType: string, sizeBytes: number, chunkCount: number, visibility: string, createdAt: string };
+export type ConsoleDocumentFragment = { id: string, title: string, status: DocumentStatus, error: string | null, mimeType: string, sizeBytes: number, chunkCount: number, visibility: DocumentVisibility, createdAt: string };
 
 export type ConsoleDocumentsQueryVariables = Exact<{
-  limit?: number | null | undefined;
+  first?: number | null | undefined;
 }>;
 
 
-export type ConsoleDocumentsQuery = { documents: { total: number, items: Array<{ id: string, title: string, status: string, error: string | null, mimeType: string, sizeBytes: number, chunkCount: number, visibility: string, createdAt: string }> } };
+export type ConsoleDocumentsQuery = { documents: { totalCount: number, edges: Array<{ node: { id: string, title: string, status: DocumentStatus, error: string | null, mimeType: string, sizeBytes: number, chunkCount: number, visibility: DocumentVisibility, createdAt: string } }> } };
 
 export type ConsoleUploadDocumentMutationVariables = Exact<{
   input: UploadDocumentInput;
 }>;
 
 
-export type ConsoleUploadDocumentMutation = { uploadDocument: { id: string, title: string, status: string, error: string | null, mimeType: string, sizeBytes: number, chunkCount: number, visibility: string, createdAt: string } };
+export type ConsoleUploadDocumentMutation = { uploadDocument: { document: { id: string, title: string, status: DocumentStatus, error: string | null, mimeType: string, sizeBytes: number, chunkCount: number, visibility: DocumentVisibility, createdAt: string } } };
 
 export type ConsoleDeleteDocumentMutationVariables = Exact<{
-  id: string | number;
+  input: DeleteDocumentInput;
 }>;
 
 
-export type ConsoleDeleteDocumentMutation = { deleteDocument: boolean };
+export type ConsoleDeleteDocumentMutation = { deleteDocument: { deletedId: string } };
 
 export type ConsoleKnowledgeSearchQueryVariables = Exact<{
   query: string;
@@ -207,15 +301,15 @@ export type ConsoleKnowledgeSearchQueryVariables = Exact<{
 }>;
 
 
-export type ConsoleKnowledgeSearchQuery = { knowledgeSearch: { mode: string, results: Array<{ chunkId: string, documentId: string, title: string, snippet: string, score: number }> } };
+export type ConsoleKnowledgeSearchQuery = { knowledgeSearch: { mode: KnowledgeSearchMode, results: Array<{ chunkId: string, documentId: string, title: string, snippet: string, score: number }> } };
 
 export type ConsoleRagQueryQueryVariables = Exact<{
   question: string;
-  provider?: string | null | undefined;
+  provider?: AiProvider | null | undefined;
 }>;
 
 
-export type ConsoleRagQueryQuery = { ragQuery: { answer: string, provider: string, model: string, citations: Array<{ documentId: string, title: string, snippet: string }> } };
+export type ConsoleRagQueryQuery = { ragQuery: { answer: string, provider: AiProvider, model: string, citations: Array<{ documentId: string, title: string, snippet: string }> } };
 
 export type ConsoleLiveQuotaQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -480,6 +574,7 @@ export const ConsoleProvidersDocument = new TypedDocumentString(`
     default
     providers {
       id
+      kind
       name
       description
       available
@@ -562,32 +657,37 @@ export const ConsoleChatStreamDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<ConsoleChatStreamSubscription, ConsoleChatStreamSubscriptionVariables>;
 export const ConsoleDeleteConversationDocument = new TypedDocumentString(`
-    mutation ConsoleDeleteConversation($id: ID!) {
-  deleteConversation(id: $id)
+    mutation ConsoleDeleteConversation($input: DeleteConversationInput!) {
+  deleteConversation(input: $input) {
+    deletedId
+  }
 }
     `) as unknown as TypedDocumentString<ConsoleDeleteConversationMutation, ConsoleDeleteConversationMutationVariables>;
 export const ConsoleSearchDocument = new TypedDocumentString(`
-    query ConsoleSearch($q: String!, $limit: Int) {
-  search(q: $q, limit: $limit) {
-    query
-    total
-    results {
-      id
-      type
-      title
-      snippet
-      conversationId
-      createdAt
+    query ConsoleSearch($q: String!, $first: Int) {
+  search(q: $q, first: $first) {
+    totalCount
+    edges {
+      node {
+        sourceId
+        type
+        title
+        snippet
+        conversationId
+        createdAt
+      }
     }
   }
 }
     `) as unknown as TypedDocumentString<ConsoleSearchQuery, ConsoleSearchQueryVariables>;
 export const ConsoleDocumentsDocument = new TypedDocumentString(`
-    query ConsoleDocuments($limit: Int) {
-  documents(limit: $limit) {
-    total
-    items {
-      ...ConsoleDocument
+    query ConsoleDocuments($first: Int) {
+  documents(first: $first) {
+    totalCount
+    edges {
+      node {
+        ...ConsoleDocument
+      }
     }
   }
 }
@@ -605,7 +705,9 @@ export const ConsoleDocumentsDocument = new TypedDocumentString(`
 export const ConsoleUploadDocumentDocument = new TypedDocumentString(`
     mutation ConsoleUploadDocument($input: UploadDocumentInput!) {
   uploadDocument(input: $input) {
-    ...ConsoleDocument
+    document {
+      ...ConsoleDocument
+    }
   }
 }
     fragment ConsoleDocument on Document {
@@ -620,8 +722,10 @@ export const ConsoleUploadDocumentDocument = new TypedDocumentString(`
   createdAt
 }`) as unknown as TypedDocumentString<ConsoleUploadDocumentMutation, ConsoleUploadDocumentMutationVariables>;
 export const ConsoleDeleteDocumentDocument = new TypedDocumentString(`
-    mutation ConsoleDeleteDocument($id: ID!) {
-  deleteDocument(id: $id)
+    mutation ConsoleDeleteDocument($input: DeleteDocumentInput!) {
+  deleteDocument(input: $input) {
+    deletedId
+  }
 }
     `) as unknown as TypedDocumentString<ConsoleDeleteDocumentMutation, ConsoleDeleteDocumentMutationVariables>;
 export const ConsoleKnowledgeSearchDocument = new TypedDocumentString(`
@@ -639,7 +743,7 @@ export const ConsoleKnowledgeSearchDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<ConsoleKnowledgeSearchQuery, ConsoleKnowledgeSearchQueryVariables>;
 export const ConsoleRagQueryDocument = new TypedDocumentString(`
-    query ConsoleRagQuery($question: String!, $provider: String) {
+    query ConsoleRagQuery($question: String!, $provider: AiProvider) {
   ragQuery(question: $question, provider: $provider) {
     answer
     provider

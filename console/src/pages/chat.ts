@@ -6,10 +6,14 @@ import {
   ConsoleConversationsDocument,
   ConsoleProvidersDocument,
   ConsoleSearchDocument,
+  type AiProvider,
   type ConsoleChatStreamSubscription,
 } from '../generated/graphql.js';
 
 type Citation = { documentId: string; type?: string; title: string; snippet: string };
+
+/** An enum value as the page shows it and styles it: `ASSISTANT` → `assistant`. */
+const word = (value: string): string => value.toLowerCase();
 
 function citationList(citations: Citation[]): HTMLElement | null {
   if (!citations.length) return null;
@@ -17,11 +21,12 @@ function citationList(citations: Citation[]): HTMLElement | null {
     'details',
     { class: 'citations' },
     h('summary', null, `${citations.length} source${citations.length > 1 ? 's' : ''}`),
-    h('ol', null, citations.map((c) => h('li', null, h('strong', null, c.title), c.type ? ` (${c.type})` : '', ' — ', highlighted(c.snippet)))),
+    h('ol', null, citations.map((c) => h('li', null, h('strong', null, c.title), c.type ? ` (${word(c.type)})` : '', ' — ', highlighted(c.snippet)))),
   );
 }
 
-function bubble(role: string, content: string, meta?: string, citations: Citation[] = []): HTMLElement {
+function bubble(kind: string, content: string, meta?: string, citations: Citation[] = []): HTMLElement {
+  const role = word(kind);
   const who = role === 'user' ? 'You' : role === 'assistant' ? 'Assistant' : role;
   return h(
     'article',
@@ -51,14 +56,14 @@ export function renderChat(main: HTMLElement): () => void {
   void request(ConsoleProvidersDocument).then(
     ({ providers }) => {
       // "auto" means the first configured real provider, else the local one.
-      const auto = providers.default === 'auto' ? (providers.providers.find((p) => p.id !== 'local' && p.configured) ?? providers.providers.find((p) => p.id === 'local')) : providers.providers.find((p) => p.id === providers.default);
+      const auto = providers.default === 'AUTO' ? (providers.providers.find((p) => p.kind !== 'LOCAL' && p.configured) ?? providers.providers.find((p) => p.kind === 'LOCAL')) : providers.providers.find((p) => p.kind === providers.default);
       replace(
         provider,
         h('option', { value: '' }, `Default${auto ? ` (${auto.name})` : ''}`),
-        providers.providers.map((p) => h('option', { value: p.id, disabled: !p.available }, `${p.name}${p.available ? '' : p.configured ? ' — not answering' : ' — not configured'}`)),
+        providers.providers.map((p) => h('option', { value: p.kind, disabled: !p.available }, `${p.name}${p.available ? '' : p.configured ? ' — not answering' : ' — not configured'}`)),
       );
       const describe = (): void => {
-        const p = provider.value ? providers.providers.find((x) => x.id === provider.value) : auto;
+        const p = provider.value ? providers.providers.find((x) => x.kind === provider.value) : auto;
         providerHint.textContent = p ? `${p.description}${p.defaultModel ? ` Model: ${p.defaultModel}.` : ''}` : '';
       };
       provider.addEventListener('change', describe);
@@ -98,8 +103,15 @@ export function renderChat(main: HTMLElement): () => void {
     conversationId = id;
     try {
       const { conversation } = await request(ConsoleConversationDocument, { id, last: 50 });
+      if (!conversation) {
+        // Deleted meanwhile (from another tab or door): start afresh.
+        newConversation();
+        setStatus(chatStatus, 'That conversation no longer exists.', 'error');
+        void loadList();
+        return;
+      }
       heading.textContent = conversation.title ?? 'Untitled';
-      replace(log, conversation.messages.edges.map(({ node: m }) => bubble(m.role, m.content, m.provider ? `${m.provider}${m.status === 'partial' ? ', partial' : ''}` : formatDate(m.createdAt), m.citations)));
+      replace(log, conversation.messages.edges.map(({ node: m }) => bubble(m.role, m.content, m.provider ? `${word(m.provider)}${m.status === 'PARTIAL' ? ', partial' : ''}` : formatDate(m.createdAt), m.citations)));
       for (const b of list.querySelectorAll('button')) b.toggleAttribute('aria-current', b.dataset.id === id);
       message.focus();
     } catch (e) {
@@ -147,26 +159,26 @@ export function renderChat(main: HTMLElement): () => void {
           };
           stop = subscribe(
             ConsoleChatStreamDocument,
-            { input: { message: text, ...(provider.value ? { provider: provider.value } : {}), ...(conversationId ? { conversationId } : {}) } },
+            { input: { message: text, ...(provider.value ? { provider: provider.value as AiProvider } : {}), ...(conversationId ? { conversationId } : {}) } },
             {
               next: ({ chatStream: ev }: ConsoleChatStreamSubscription) => {
-                if (ev.type === 'start' && !conversationId) conversationId = ev.conversationId;
-                if (ev.type === 'delta' && ev.delta) {
+                if (ev.type === 'START' && !conversationId) conversationId = ev.conversationId;
+                if (ev.type === 'DELTA' && ev.delta) {
                   content.textContent += ev.delta;
                   reply.dataset.deltas = String(++deltas);
                   reply.scrollIntoView({ block: 'end' });
                 }
-                if (ev.type === 'done' && ev.response) {
+                if (ev.type === 'DONE' && ev.response) {
                   const r = ev.response;
                   conversationId = r.conversationId;
-                  const done = bubble('assistant', r.content, `${r.provider} · ${r.model}${r.status === 'partial' ? ', partial' : ''}`, r.citations);
+                  const done = bubble('assistant', r.content, `${word(r.provider)} · ${r.model}${r.status === 'PARTIAL' ? ', partial' : ''}`, r.citations);
                   // How many pieces the reply streamed in (the end-to-end test reads it).
                   done.dataset.deltas = String(deltas);
                   reply.replaceWith(done);
                   setStatus(chatStatus, 'Reply complete.');
                   void loadList();
                 }
-                if (ev.type === 'error') {
+                if (ev.type === 'ERROR') {
                   reply.remove();
                   setStatus(chatStatus, `The reply failed: ${ev.error?.message ?? 'unknown error'} (nothing was stored).`, 'error');
                 }
@@ -193,15 +205,16 @@ export function renderChat(main: HTMLElement): () => void {
     e.preventDefault();
     void busy(searchButton, async () => {
       try {
-        const { search } = await request(ConsoleSearchDocument, { q: q.value, limit: 20 });
-        setStatus(searchStatus, `${search.total} result${search.total === 1 ? '' : 's'} for “${search.query}”.`);
+        const asked = q.value.trim();
+        const { search } = await request(ConsoleSearchDocument, { q: q.value, first: 20 });
+        setStatus(searchStatus, `${search.totalCount} result${search.totalCount === 1 ? '' : 's'} for “${asked}”.`);
         replace(
           results,
-          search.results.map((r) =>
+          search.edges.map(({ node: r }) =>
             h(
               'li',
               null,
-              h('span', { class: 'tag' }, r.type),
+              h('span', { class: 'tag' }, word(r.type)),
               ' ',
               r.conversationId ? h('button', { type: 'button', class: 'link', onclick: () => void open(r.conversationId!) }, r.title || 'Untitled') : h('strong', null, r.title || 'Untitled'),
               h('div', null, highlighted(r.snippet)),

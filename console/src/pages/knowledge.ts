@@ -37,9 +37,9 @@ export function renderKnowledge(main: HTMLElement): () => void {
   const row = (d: ConsoleDocumentFragment): HTMLElement =>
     h(
       'tr',
-      { 'data-status': d.status },
+      { 'data-status': d.status.toLowerCase() },
       h('th', { scope: 'row' }, d.title),
-      h('td', null, h('span', { class: `tag ${d.status}` }, d.status), d.error ? h('small', null, ` ${d.error}`) : null),
+      h('td', null, h('span', { class: `tag ${d.status.toLowerCase()}` }, d.status.toLowerCase()), d.error ? h('small', null, ` ${d.error}`) : null),
       h('td', null, String(d.chunkCount)),
       h('td', null, size(d.sizeBytes)),
       h(
@@ -52,7 +52,7 @@ export function renderKnowledge(main: HTMLElement): () => void {
           onclick: async () => {
             if (!confirm(`Delete “${d.title}”?`)) return;
             try {
-              await request(ConsoleDeleteDocumentDocument, { id: d.id });
+              await request(ConsoleDeleteDocumentDocument, { input: { id: d.id } });
               setStatus(docsStatus, `Deleted “${d.title}”.`);
               void load();
             } catch (e) {
@@ -66,17 +66,18 @@ export function renderKnowledge(main: HTMLElement): () => void {
   async function load(): Promise<void> {
     if (poll) clearTimeout(poll);
     try {
-      const { documents } = await request(ConsoleDocumentsDocument, { limit: 100 });
+      const { documents } = await request(ConsoleDocumentsDocument, { first: 100 });
       if (left) return;
-      replace(tbody, documents.items.length ? documents.items.map(row) : h('tr', null, h('td', { colspan: 5, class: 'empty' }, 'No documents yet.')));
-      const watched = documents.items.find((d) => d.id === watching);
-      if (watched && watched.status !== 'processing') {
+      const items = documents.edges.map((e) => e.node);
+      replace(tbody, items.length ? items.map(row) : h('tr', null, h('td', { colspan: 5, class: 'empty' }, 'No documents yet.')));
+      const watched = items.find((d) => d.id === watching);
+      if (watched && watched.status !== 'PROCESSING') {
         watching = null;
-        if (watched.status === 'ready') setStatus(uploadStatus, `“${watched.title}” is ready: ${watched.chunkCount} passage${watched.chunkCount === 1 ? '' : 's'} indexed.`);
+        if (watched.status === 'READY') setStatus(uploadStatus, `“${watched.title}” is ready: ${watched.chunkCount} passage${watched.chunkCount === 1 ? '' : 's'} indexed.`);
         else setStatus(uploadStatus, `“${watched.title}” could not be processed: ${watched.error ?? 'unknown reason'}.`, 'error');
       }
       // Documents are processed in the background: look again while any is still processing.
-      if (documents.items.some((d) => d.status === 'processing')) poll = setTimeout(() => void load(), 750);
+      if (items.some((d) => d.status === 'PROCESSING')) poll = setTimeout(() => void load(), 750);
     } catch (e) {
       setStatus(docsStatus, explain(e), 'error');
     }
@@ -109,7 +110,9 @@ export function renderKnowledge(main: HTMLElement): () => void {
         const input = f
           ? { filename: f.name, ...(f.type ? { mimeType: f.type } : {}), contentBase64: base64(new Uint8Array(await f.arrayBuffer())), ...(title.value.trim() ? { title: title.value.trim() } : {}) }
           : { title: title.value.trim(), content: text.value, filename: `${title.value.trim()}.txt` };
-        const { uploadDocument: d } = await request(ConsoleUploadDocumentDocument, { input });
+        const {
+          uploadDocument: { document: d },
+        } = await request(ConsoleUploadDocumentDocument, { input });
         watching = d.id;
         setStatus(uploadStatus, `Uploaded “${d.title}”; processing…`);
         upload.reset();
@@ -152,7 +155,7 @@ export function renderKnowledge(main: HTMLElement): () => void {
       setStatus(askStatus, 'Looking through your documents…');
       try {
         const { ragQuery: r } = await request(ConsoleRagQueryDocument, { question: question.value });
-        setStatus(askStatus, `Answered by ${r.provider} (${r.model}).`);
+        setStatus(askStatus, `Answered by ${r.provider.toLowerCase()} (${r.model}).`);
         replace(
           answer,
           h('p', { class: 'content' }, r.answer),

@@ -1,3 +1,6 @@
+import type { ContentKindValue } from '../search/search.enums.js';
+import type { AiProviderId, ProviderCapabilityValue } from './ai.enums.js';
+
 /** One turn of the prompt sent to a provider. */
 export interface PromptMessage {
   role: 'system' | 'user' | 'assistant';
@@ -12,7 +15,7 @@ export interface TokenUsage {
 
 /** A passage of the caller's own content, found for grounding. */
 export interface Passage {
-  type: string;
+  type: ContentKindValue;
   id: string;
   title: string;
   snippet: string;
@@ -25,7 +28,7 @@ export interface Passage {
 export interface Citation {
   /** The cited item's id: a document, a note, a message or a transcript. */
   documentId: string;
-  type: string;
+  type: ContentKindValue;
   title: string;
   snippet: string;
 }
@@ -49,25 +52,25 @@ export type CompletionEvent =
   | { type: 'citations'; citations: Citation[] };
 
 export interface ProviderInfo {
-  id: string;
+  id: AiProviderId;
   name: string;
   models: string[];
   defaultModel: string;
   /** Configured and, for remote ones, answering. */
   available: boolean;
   configured: boolean;
-  capabilities: string[];
+  capabilities: ProviderCapabilityValue[];
   description: string;
 }
 
 /** Every AI provider: the embedded `local` one and the remote adapters. */
 export interface ChatProvider {
-  readonly id: string;
+  readonly id: AiProviderId;
   readonly name: string;
   readonly configured: boolean;
   readonly models: readonly string[];
   readonly defaultModel: string;
-  readonly capabilities: readonly string[];
+  readonly capabilities: readonly ProviderCapabilityValue[];
   readonly description: string;
   /** Whether the upstream answers now (cached briefly). */
   reachable(): Promise<boolean>;

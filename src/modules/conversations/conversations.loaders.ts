@@ -3,13 +3,23 @@ import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import DataLoader from 'dataloader';
 import { toDate } from '../../common/time.js';
 import type { Citation } from '../ai/ai.types.js';
-import type { Message } from './message.entity.js';
+import { Conversation } from './conversation.entity.js';
+import { Message } from './message.entity.js';
 
-export interface LastMessagesKey {
+/** One page of one conversation's messages, in conversation order. */
+export interface MessagePageKey {
   conversationId: string;
-  last: number;
-  /** Only messages before this position; null: up to the newest. */
-  beforePosition: number | null;
+  /** `first`: the oldest messages after `position`; `last`: the newest before it. */
+  direction: 'first' | 'last';
+  size: number;
+  /** The cursor's position; null: from the start (`first`) or the end (`last`). */
+  position: number | null;
+}
+
+/** A page, oldest first, and whether more messages lie beyond it in its direction. */
+export interface MessagePage {
+  items: Message[];
+  hasMore: boolean;
 }
 
 interface MessageRow {
@@ -35,7 +45,8 @@ interface MessageRow {
  * queries themselves; nothing here is ever changed through these objects.
  */
 function toMessage(r: MessageRow): Message {
-  return {
+  // Plain data on Message's prototype: still a Message to `instanceof` (the Node interface's type resolution).
+  return Object.assign(Object.create(Message.prototype) as Message, {
     id: r.id,
     conversation: { id: r.conversation_id },
     position: Number(r.position),
@@ -49,47 +60,64 @@ function toMessage(r: MessageRow): Message {
     completionTokens: r.completion_tokens,
     totalTokens: r.total_tokens,
     createdAt: toDate(r.created_at),
-  } as unknown as Message;
+  });
 }
 
 /**
- * The last N messages of many conversations in one statement: a window function ranks
- * each conversation's messages and the outer query keeps the last N. `batch: false` turns
- * batching off (for the benchmark that measures what batching buys).
+ * Pages of messages of many conversations in one statement: a window function numbers each
+ * conversation's messages from the cursor in the page's direction, and the outer query keeps
+ * one more than the page (which says whether there are more). Keys with the same direction,
+ * size and cursor share a statement: a page of conversations asking for `messages(last: 10)`
+ * costs one. `batch: false` turns batching off (for the benchmark that measures what it buys).
  */
 export function conversationLoaders(em: EntityManager, batch = true) {
   return {
-    lastMessages: new DataLoader<LastMessagesKey, Message[], string>(
+    messagePage: new DataLoader<MessagePageKey, MessagePage, string>(
       async (keys) => {
-        const groups = new Map<string, LastMessagesKey[]>();
+        const groups = new Map<string, MessagePageKey[]>();
         for (const k of keys) {
-          const g = `${k.last}|${k.beforePosition ?? ''}`;
+          const g = `${k.direction}|${k.size}|${k.position ?? ''}`;
           groups.set(g, [...(groups.get(g) ?? []), k]);
         }
-        const out = new Map<LastMessagesKey, Message[]>();
+        const out = new Map<MessagePageKey, MessagePage>();
         const knex = (em as SqlEntityManager).getKnex();
         for (const group of groups.values()) {
-          const { last, beforePosition } = group[0]!;
+          const { direction, size, position } = group[0]!;
+          const forward = direction === 'first';
           const ranked = knex('messages')
             .select('*')
-            .select(knex.raw('row_number() over (partition by conversation_id order by position desc) as rn'))
+            .select(knex.raw(`row_number() over (partition by conversation_id order by position ${forward ? 'asc' : 'desc'}) as rn`))
             .whereIn(
               'conversation_id',
               group.map((k) => k.conversationId),
             );
-          if (beforePosition !== null) ranked.andWhere('position', '<', beforePosition);
-          const rows = (await knex.select('*').from(ranked.as('ranked')).where('rn', '<=', last).orderBy([{ column: 'conversation_id' }, { column: 'position' }])) as MessageRow[];
+          if (position !== null) ranked.andWhere('position', forward ? '>' : '<', position);
+          const rows = (await knex.select('*').from(ranked.as('ranked')).where('rn', '<=', size + 1).orderBy([{ column: 'conversation_id' }, { column: 'position' }])) as MessageRow[];
           const byConversation = new Map<string, Message[]>();
           for (const r of rows) {
             const list = byConversation.get(r.conversation_id) ?? [];
             list.push(toMessage(r));
             byConversation.set(r.conversation_id, list);
           }
-          for (const k of group) out.set(k, byConversation.get(k.conversationId) ?? []);
+          for (const k of group) {
+            const list = byConversation.get(k.conversationId) ?? [];
+            const hasMore = list.length > size;
+            // The extra row lies beyond the page: after it going forward, before it going backward.
+            out.set(k, { items: hasMore ? (forward ? list.slice(0, size) : list.slice(1)) : list, hasMore });
+          }
         }
-        return keys.map((k) => out.get(k) ?? []);
+        return keys.map((k) => out.get(k) ?? { items: [], hasMore: false });
       },
-      { batch, cacheKeyFn: (k) => `${k.conversationId}|${k.last}|${k.beforePosition ?? ''}` },
+      { batch, cacheKeyFn: (k) => `${k.conversationId}|${k.direction}|${k.size}|${k.position ?? ''}` },
+    ),
+    /** Conversations by id, whoever owns them: for objects already authorized (a message's conversation, a search hit's). */
+    byId: new DataLoader<string, Conversation | null>(
+      async (ids) => {
+        const rows = await em.find(Conversation, { id: { $in: [...ids] } });
+        const found = new Map(rows.map((c) => [c.id, c]));
+        return ids.map((id) => found.get(id) ?? null);
+      },
+      { batch },
     ),
   };
 }

@@ -1,26 +1,35 @@
-import { GraphQLDateTime } from 'graphql-scalars';
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import type { ChatEvent } from '../../common/pubsub.js';
 import { describeRequirement as need } from '../../common/scopes.js';
+import { queryRoot } from '../../graphql/query-root.js';
+import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
 import { Conversation } from './conversation.entity.js';
 import type { ChatTurn } from './conversations.service.js';
-import { encodeCursor } from './conversations.service.js';
 import {
   ChatInput,
-  ChatResult,
+  ChatPayload,
   ChatStreamEvent,
   CitationType,
   ConversationConnection,
   CreateConversationInput,
+  CreateConversationPayload,
+  CreateNoteInput,
+  CreateNotePayload,
+  DeleteConversationInput,
+  DeleteConversationPayload,
+  DeleteNoteInput,
+  DeleteNotePayload,
   MessageConnection,
-  NoteInput,
-  NotePage,
-  ProvidersType,
-  SearchResultType,
+  NoteConnection,
+  RegenerateReplyInput,
+  RegenerateReplyPayload,
   TokenUsageType,
+  UpdateConversationInput,
+  UpdateConversationPayload,
   UpdateNoteInput,
+  UpdateNotePayload,
 } from './conversations.types.js';
 import { Message } from './message.entity.js';
 import { Note } from './note.entity.js';
@@ -54,143 +63,125 @@ function streamOf(turn: ChatTurn): AsyncIterable<ChatStreamEvent> {
 
 @Resolver(() => Conversation)
 export class ConversationsResolver {
-  @Query(() => ProvidersType, { description: 'AI providers: configured and answering, models, capabilities.' })
-  async providers(@Ctx() ctx: RequestContext): Promise<ProvidersType> {
-    return { default: ctx.services.ai.defaultId, providers: await ctx.services.ai.describe() };
-  }
-
   @Query(() => ConversationConnection, { description: `Your conversations, most recently active first. ${READ}` })
-  async conversations(
-    @Ctx() ctx: RequestContext,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
-  ): Promise<ConversationConnection> {
-    const page = await ctx.services.conversations.listAfter(ctx, first, after);
-    const edges = page.items.map((node) => ({ cursor: encodeCursor(node.updatedAt, node.id), node }));
-    return { edges, totalCount: page.total, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges[edges.length - 1]?.cursor ?? null } };
+  conversations(@Ctx() ctx: RequestContext, @Args(() => ConnectionArgs) page: ConnectionArgs): Promise<ConnectionPage<Conversation>> {
+    return ctx.services.conversations.connection(ctx, pageRequest(page));
   }
 
-  @Query(() => Conversation, { description: READ })
-  conversation(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Conversation> {
-    return ctx.services.conversations.get(ctx, id);
+  @Query(() => Conversation, { nullable: true, description: `One of your conversations; null for an unknown id or someone else's. ${READ}` })
+  conversation(@Arg('id', () => ID, { description: 'The conversation\'s id.' }) id: string, @Ctx() ctx: RequestContext): Promise<Conversation | null> {
+    return ctx.services.conversations.find(ctx, id);
   }
 
-  @Query(() => SearchResultType, { description: `Full-text search over your own messages and notes. ${READ}` })
-  search(
-    @Ctx() ctx: RequestContext,
-    @Arg('q', () => String) q: string,
-    @Arg('types', () => [String], { nullable: true }) types: string[] | null,
-    @Arg('conversationId', () => ID, { nullable: true }) conversationId: string | null,
-    @Arg('from', () => GraphQLDateTime, { nullable: true }) from: Date | null,
-    @Arg('to', () => GraphQLDateTime, { nullable: true }) to: Date | null,
-    @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
-    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
-  ): Promise<SearchResultType> {
-    return ctx.services.search.search(ctx, { q, types: types ?? undefined, conversationId: conversationId ?? undefined, from: from ?? undefined, to: to ?? undefined, limit, offset });
+  @Query(() => Message, { nullable: true, description: `One message of one of your conversations; null for an unknown id or someone else's. ${READ}` })
+  async message(@Arg('id', () => ID, { description: 'The message\'s id.' }) id: string, @Ctx() ctx: RequestContext): Promise<Message | null> {
+    return (await ctx.services.conversations.visibleMessages(ctx, [id]))[0] ?? null;
   }
 
-  @Mutation(() => Conversation, { description: WRITE })
-  createConversation(@Arg('input', () => CreateConversationInput) input: CreateConversationInput, @Ctx() ctx: RequestContext): Promise<Conversation> {
-    return ctx.services.conversations.create(ctx, input);
+  @Mutation(() => CreateConversationPayload, { description: `Creates an empty conversation. ${WRITE}` })
+  async createConversation(@Arg('input', () => CreateConversationInput, { description: 'The conversation.' }) input: CreateConversationInput, @Ctx() ctx: RequestContext): Promise<CreateConversationPayload> {
+    return { conversation: await ctx.services.conversations.create(ctx, input), query: queryRoot() };
   }
 
-  @Mutation(() => Conversation, { description: WRITE })
-  renameConversation(@Arg('id', () => ID) id: string, @Arg('title', () => String) title: string, @Ctx() ctx: RequestContext): Promise<Conversation> {
-    return ctx.services.conversations.update(ctx, id, { title });
+  @Mutation(() => UpdateConversationPayload, { description: `Renames a conversation or changes its system prompt. ${WRITE}` })
+  async updateConversation(@Arg('input', () => UpdateConversationInput, { description: 'The change.' }) input: UpdateConversationInput, @Ctx() ctx: RequestContext): Promise<UpdateConversationPayload> {
+    const { id, ...change } = input;
+    return { conversation: await ctx.services.conversations.update(ctx, id, change), query: queryRoot() };
   }
 
-  @Mutation(() => Boolean, { description: `Deletes the conversation with its messages. ${WRITE}` })
-  async deleteConversation(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<boolean> {
-    await ctx.services.conversations.delete(ctx, id);
-    return true;
+  @Mutation(() => DeleteConversationPayload, { description: `Deletes a conversation with its messages. ${WRITE}` })
+  async deleteConversation(@Arg('input', () => DeleteConversationInput, { description: 'The conversation.' }) input: DeleteConversationInput, @Ctx() ctx: RequestContext): Promise<DeleteConversationPayload> {
+    await ctx.services.conversations.delete(ctx, input.id);
+    return { deletedId: input.id, query: queryRoot() };
   }
 
-  @Mutation(() => ChatResult, { description: `One chat turn, answered when complete; chatStream streams it. ${WRITE}` })
-  async chat(@Arg('input', () => ChatInput) input: ChatInput, @Ctx() ctx: RequestContext): Promise<ChatResult> {
-    return (await ctx.services.conversations.startTurn(ctx, input)).result;
+  @Mutation(() => ChatPayload, {
+    description: `One chat turn, answered when the reply is complete and stored (\`chatStream\` streams one instead). Without \`conversationId\` a new conversation is created. ${WRITE}`,
+  })
+  async chat(@Arg('input', () => ChatInput, { description: 'The turn.' }) input: ChatInput, @Ctx() ctx: RequestContext): Promise<ChatPayload> {
+    return { ...(await ctx.services.conversations.chat(ctx, input)), query: queryRoot() };
   }
 
-  @Mutation(() => ChatResult, { description: `Asks again for the last reply; it replaces the old one. ${WRITE}` })
-  async regenerateReply(
-    @Arg('conversationId', () => ID) conversationId: string,
-    @Arg('provider', () => String, { nullable: true }) provider: string | null,
-    @Ctx() ctx: RequestContext,
-  ): Promise<ChatResult> {
-    return (await ctx.services.conversations.regenerate(ctx, conversationId, { provider })).result;
+  @Mutation(() => RegenerateReplyPayload, { description: `Asks again for the last reply of a conversation; the new one replaces it in its place. ${WRITE}` })
+  async regenerateReply(@Arg('input', () => RegenerateReplyInput, { description: 'The conversation, and optionally another provider or model.' }) input: RegenerateReplyInput, @Ctx() ctx: RequestContext): Promise<RegenerateReplyPayload> {
+    const { conversationId, ...choice } = input;
+    const outcome = await ctx.services.conversations.regenerateReply(ctx, conversationId, choice);
+    return { conversation: outcome.conversation, assistantMessage: outcome.assistantMessage, deletedMessageId: outcome.replacedMessageId!, query: queryRoot() };
   }
 
   @Subscription(() => ChatStreamEvent, {
-    description: `One chat turn, streamed token by token. Unsubscribing mid-stream keeps the partial reply. ${WRITE}`,
+    description: `One chat turn, streamed token by token: START, DELTA events, then DONE with the stored reply, or ERROR (nothing stored). Unsubscribing mid-stream keeps the partial reply. ${WRITE}`,
     subscribe: async ({ args, context }) => streamOf(await (context as RequestContext).services.conversations.startTurn(context as RequestContext, args.input as ChatInput)),
   })
-  chatStream(@Root() event: ChatStreamEvent, @Arg('input', () => ChatInput) _input: ChatInput): ChatStreamEvent {
+  chatStream(@Root() event: ChatStreamEvent, @Arg('input', () => ChatInput, { description: 'The turn.' }) _input: ChatInput): ChatStreamEvent {
     return event;
   }
 
   @Subscription(() => ChatStreamEvent, {
-    description: `The turns of one of your conversations as they stream (start, delta, done, error), whichever door or gateway process started them. ${READ}`,
+    description: `The turns of one of your conversations as they stream (START, DELTA, DONE, ERROR), whichever door or gateway process started them. ${READ}`,
     subscribe: async ({ args, context }) => {
       const ctx = context as RequestContext;
       const conversation = await ctx.services.conversations.watch(ctx, String(args.conversationId));
       return ctx.services.events.subscribe('CHAT_EVENT', conversation.id);
     },
   })
-  conversationEvents(@Root() event: ChatEvent, @Arg('conversationId', () => ID) _conversationId: string): ChatStreamEvent {
+  conversationEvents(@Root() event: ChatEvent, @Arg('conversationId', () => ID, { description: 'The conversation to watch.' }) _conversationId: string): ChatStreamEvent {
     return event as ChatStreamEvent;
   }
 
-  @Query(() => NotePage, { description: READ })
-  notes(
-    @Ctx() ctx: RequestContext,
-    @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
-    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
-  ): Promise<NotePage> {
-    return ctx.services.notes.list(ctx, { limit, offset });
+  @Query(() => NoteConnection, { description: `Your notes, most recently changed first. ${READ}` })
+  notes(@Ctx() ctx: RequestContext, @Args(() => ConnectionArgs) page: ConnectionArgs): Promise<ConnectionPage<Note>> {
+    return ctx.services.notes.connection(ctx, pageRequest(page));
   }
 
-  @Mutation(() => Note, { description: WRITE })
-  createNote(@Arg('input', () => NoteInput) input: NoteInput, @Ctx() ctx: RequestContext): Promise<Note> {
-    return ctx.services.notes.create(ctx, input);
+  @Query(() => Note, { nullable: true, description: `One of your notes; null for an unknown id or someone else's. ${READ}` })
+  async note(@Arg('id', () => ID, { description: 'The note\'s id.' }) id: string, @Ctx() ctx: RequestContext): Promise<Note | null> {
+    return (await ctx.services.notes.visible(ctx, [id]))[0] ?? null;
   }
 
-  @Mutation(() => Note, { description: WRITE })
-  updateNote(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateNoteInput) input: UpdateNoteInput, @Ctx() ctx: RequestContext): Promise<Note> {
-    return ctx.services.notes.update(ctx, id, input);
+  @Mutation(() => CreateNotePayload, { description: `Creates a note, searchable at once. ${WRITE}` })
+  async createNote(@Arg('input', () => CreateNoteInput, { description: 'The note.' }) input: CreateNoteInput, @Ctx() ctx: RequestContext): Promise<CreateNotePayload> {
+    return { note: await ctx.services.notes.create(ctx, input), query: queryRoot() };
   }
 
-  @Mutation(() => Boolean, { description: WRITE })
-  async deleteNote(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<boolean> {
-    await ctx.services.notes.delete(ctx, id);
-    return true;
+  @Mutation(() => UpdateNotePayload, { description: `Changes a note; search follows at once. ${WRITE}` })
+  async updateNote(@Arg('input', () => UpdateNoteInput, { description: 'The change.' }) input: UpdateNoteInput, @Ctx() ctx: RequestContext): Promise<UpdateNotePayload> {
+    const { id, ...change } = input;
+    return { note: await ctx.services.notes.update(ctx, id, change), query: queryRoot() };
   }
 
-  @FieldResolver(() => MessageConnection, { description: 'The last messages, oldest first; `before` is a message id.' })
-  async messages(
-    @Root() c: Conversation,
-    @Ctx() ctx: RequestContext,
-    @Arg('last', () => Int, { defaultValue: 20 }) last: number,
-    @Arg('before', () => ID, { nullable: true }) before: string | null,
-  ): Promise<MessageConnection> {
-    const page = await ctx.services.conversations.messagesOf(ctx, c, { limit: last, before });
-    const edges = page.items.map((node) => ({ cursor: node.id, node }));
-    const first = page.items[0];
-    return { edges, totalCount: page.total, pageInfo: { hasNextPage: first ? first.position > 1 : false, endCursor: first?.id ?? null } };
+  @Mutation(() => DeleteNotePayload, { description: `Deletes a note; search forgets it at once. ${WRITE}` })
+  async deleteNote(@Arg('input', () => DeleteNoteInput, { description: 'The note.' }) input: DeleteNoteInput, @Ctx() ctx: RequestContext): Promise<DeleteNotePayload> {
+    await ctx.services.notes.delete(ctx, input.id);
+    return { deletedId: input.id, query: queryRoot() };
+  }
+
+  @FieldResolver(() => MessageConnection, { description: 'The conversation\'s messages, oldest first: `last: n` for the latest, then `before` for older ones.' })
+  messages(@Root() c: Conversation, @Ctx() ctx: RequestContext, @Args(() => ConnectionArgs) page: ConnectionArgs): Promise<ConnectionPage<Message>> {
+    return ctx.services.conversations.messageConnection(ctx, c, pageRequest(page));
   }
 }
 
 @Resolver(() => Message)
 export class MessageResolver {
-  @FieldResolver(() => ID)
+  @FieldResolver(() => ID, { description: 'The id of the conversation it belongs to.' })
   conversationId(@Root() m: Message): string {
     return m.conversation.id;
   }
 
-  @FieldResolver(() => [CitationType])
+  @FieldResolver(() => Conversation, { description: 'The conversation it belongs to.' })
+  async conversation(@Root() m: Message, @Ctx() ctx: RequestContext): Promise<Conversation> {
+    const c = await ctx.loaders.conversations.byId.load(m.conversation.id);
+    if (!c) throw AppError.notFound('Conversation');
+    return c;
+  }
+
+  @FieldResolver(() => [CitationType], { description: 'For a reply: the passages it was grounded in or quotes.' })
   citations(@Root() m: Message): CitationType[] {
     return m.citations;
   }
 
-  @FieldResolver(() => TokenUsageType, { nullable: true })
+  @FieldResolver(() => TokenUsageType, { nullable: true, description: 'For a reply: the tokens it cost, when the provider reports them.' })
   usage(@Root() m: Message): TokenUsageType | null {
     return m.totalTokens === null ? null : { promptTokens: m.promptTokens ?? 0, completionTokens: m.completionTokens ?? 0, totalTokens: m.totalTokens };
   }

@@ -1,24 +1,23 @@
 import { z } from 'zod';
+import { AiProvider, ProviderCapability } from '../ai/ai.enums.js';
 import type { Citation, TokenUsage } from '../ai/ai.types.js';
 import { pageSchema } from '../../common/pagination.js';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
+import { ContentKind } from '../search/search.enums.js';
 import type { SearchResult } from '../search/search.service.js';
 import { searchSchema } from '../search/search.service.js';
 import type { Conversation } from './conversation.entity.js';
+import { MessageRole, MessageStatus } from './conversations.enums.js';
 import {
   chatSchema,
   createConversationSchema,
   messagesSchema,
   noteSchema,
+  regenerateSchema,
   updateConversationSchema,
   updateNoteSchema,
-  type ChatData,
   type ChatResult,
   type ChatStreamEvent,
-  type CreateConversationData,
-  type NoteData,
-  type UpdateConversationData,
-  type UpdateNoteData,
 } from './conversations.types.js';
 import type { Message } from './message.entity.js';
 import type { Note } from './note.entity.js';
@@ -28,19 +27,19 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 const usageSchema = z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), total_tokens: z.number().int() }).nullable();
 const toUsage = (u: TokenUsage | null) => (u ? { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.totalTokens } : null);
 
-const citationSchema = z.object({ document_id: z.string(), type: z.string(), title: z.string(), snippet: z.string() });
+const citationSchema = z.object({ document_id: z.string(), type: ContentKind.schema, title: z.string(), snippet: z.string() });
 const toCitation = (c: Citation) => ({ document_id: c.documentId, type: c.type, title: c.title, snippet: c.snippet });
 
 /** `ChatResponse` of the contract. */
 export const chatResponseSchema = z.object({
   content: z.string(),
-  provider: z.string(),
+  provider: AiProvider.schema,
   model: z.string(),
   usage: usageSchema,
   conversation_id: z.string(),
   message_id: z.string(),
   citations: z.array(citationSchema),
-  status: z.enum(['complete', 'partial']),
+  status: MessageStatus.schema,
 });
 export const toChatResponse = (r: ChatResult): z.infer<typeof chatResponseSchema> => ({
   content: r.content,
@@ -57,7 +56,7 @@ export const toChatResponse = (r: ChatResult): z.infer<typeof chatResponseSchema
 export const conversationSchema = z.object({
   id: z.string(),
   title: z.string().nullable(),
-  provider: z.string().nullable(),
+  provider: AiProvider.schema.nullable(),
   model: z.string().nullable(),
   message_count: z.number().int(),
   last_message_at: z.iso.datetime().nullable(),
@@ -79,12 +78,12 @@ export const toConversation = (c: Conversation): z.infer<typeof conversationSche
 export const messageSchema = z.object({
   id: z.string(),
   conversation_id: z.string(),
-  role: z.enum(['user', 'assistant', 'system']),
+  role: MessageRole.schema,
   content: z.string(),
-  provider: z.string().nullable(),
+  provider: AiProvider.schema.nullable(),
   model: z.string().nullable(),
   citations: z.array(citationSchema),
-  status: z.enum(['complete', 'partial']),
+  status: MessageStatus.schema,
   usage: usageSchema,
   created_at: z.iso.datetime(),
 });
@@ -117,7 +116,7 @@ const searchResponseSchema = z.object({
   total: z.number().int(),
   results: z.array(
     z.object({
-      type: z.string(),
+      type: ContentKind.schema,
       id: z.string(),
       title: z.string(),
       snippet: z.string(),
@@ -134,7 +133,7 @@ const toSearch = (r: SearchResult): z.infer<typeof searchResponseSchema> => ({
 });
 
 const providersSchema = z.object({
-  default: z.string(),
+  default: AiProvider.schema,
   providers: z.array(
     z.object({
       id: z.string(),
@@ -143,7 +142,7 @@ const providersSchema = z.object({
       default_model: z.string(),
       available: z.boolean(),
       configured: z.boolean(),
-      capabilities: z.array(z.string()),
+      capabilities: z.array(ProviderCapability.schema),
       description: z.string(),
     }),
   ),
@@ -151,6 +150,7 @@ const providersSchema = z.object({
 
 /** SSE events of a chat turn: start, delta (text), done (the ChatResponse); error is added by the router. */
 const streamEvent = (e: { type: string }) => {
+  // The router streams the events the turn started by this route's `sse.start` yields.
   const ev = e as ChatStreamEvent;
   if (ev.type === 'start') return { conversation_id: ev.conversationId };
   if (ev.type === 'delta') return { content: ev.delta };
@@ -190,9 +190,9 @@ export const conversationsRoutes: RestRoute[] = [
     tag,
     auth: 'conversations:write',
     body: { schema: chatSchema, required: true },
-    handler: async (ctx, { body }) => (await ctx.services.conversations.startTurn(ctx, body as ChatData)).result,
+    handler: async (ctx, { body }) => (await ctx.services.conversations.startTurn(ctx, body)).result,
     sse: {
-      start: (ctx, { body }) => ctx.services.conversations.startTurn(ctx, body as ChatData),
+      start: (ctx, { body }) => ctx.services.conversations.startTurn(ctx, body),
       serialize: streamEvent,
       description: 'event: start | delta | done | error; data: JSON',
     },
@@ -218,7 +218,7 @@ export const conversationsRoutes: RestRoute[] = [
     tag,
     auth: 'conversations:write',
     body: { schema: createConversationSchema, required: false },
-    handler: (ctx, { body }) => ctx.services.conversations.create(ctx, body as CreateConversationData),
+    handler: (ctx, { body }) => ctx.services.conversations.create(ctx, body),
     response: { status: 201, description: 'ConversationResponse', schema: conversationSchema, serialize: toConversation },
   }),
   defineRoute({
@@ -240,7 +240,7 @@ export const conversationsRoutes: RestRoute[] = [
     tag,
     auth: 'conversations:write',
     body: { schema: updateConversationSchema, required: true },
-    handler: (ctx, { params, body }) => ctx.services.conversations.update(ctx, params.conversation_id!, body as UpdateConversationData),
+    handler: (ctx, { params, body }) => ctx.services.conversations.update(ctx, params.conversation_id!, body),
     response: { status: 200, description: 'ConversationResponse', schema: conversationSchema, serialize: toConversation },
     errors: ['not_found'],
   }),
@@ -274,10 +274,10 @@ export const conversationsRoutes: RestRoute[] = [
     summary: 'Ask again for the last reply; it replaces the old one when complete',
     tag,
     auth: 'conversations:write',
-    body: { schema: chatSchema.pick({ provider: true, model: true }), required: false },
-    handler: async (ctx, { params, body }) => (await ctx.services.conversations.regenerate(ctx, params.conversation_id!, body as { provider?: string; model?: string })).result,
+    body: { schema: regenerateSchema, required: false },
+    handler: async (ctx, { params, body }) => (await ctx.services.conversations.regenerate(ctx, params.conversation_id!, body)).result,
     sse: {
-      start: (ctx, { params, body }) => ctx.services.conversations.regenerate(ctx, params.conversation_id!, body as { provider?: string; model?: string }),
+      start: (ctx, { params, body }) => ctx.services.conversations.regenerate(ctx, params.conversation_id!, body),
       serialize: streamEvent,
       description: 'as POST /api/core/chat',
     },
@@ -293,7 +293,7 @@ export const conversationsRoutes: RestRoute[] = [
     tag,
     auth: 'conversations:read',
     query: searchSchema,
-    handler: (ctx, { query }) => ctx.services.search.search(ctx, query as never),
+    handler: (ctx, { query }) => ctx.services.search.search(ctx, query),
     response: { status: 200, description: 'Ranked results with highlighted snippets', schema: searchResponseSchema, serialize: toSearch },
   }),
   defineListRoute({
@@ -315,7 +315,7 @@ export const conversationsRoutes: RestRoute[] = [
     tag,
     auth: 'conversations:write',
     body: { schema: noteSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.notes.create(ctx, body as NoteData),
+    handler: (ctx, { body }) => ctx.services.notes.create(ctx, body),
     response: { status: 201, description: 'NoteResponse', schema: noteResponseSchema, serialize: toNote },
   }),
   defineRoute({
@@ -326,7 +326,7 @@ export const conversationsRoutes: RestRoute[] = [
     tag,
     auth: 'conversations:write',
     body: { schema: updateNoteSchema, required: true },
-    handler: (ctx, { params, body }) => ctx.services.notes.update(ctx, params.note_id!, body as UpdateNoteData),
+    handler: (ctx, { params, body }) => ctx.services.notes.update(ctx, params.note_id!, body),
     response: { status: 200, description: 'NoteResponse', schema: noteResponseSchema, serialize: toNote },
     errors: ['not_found'],
   }),

@@ -4,11 +4,13 @@ import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
 import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
+import { connectionPage, decodeCursor, encodeCursor, findConnection, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import type { EventBus } from '../../common/pubsub.js';
 import type { RateLimits } from '../../common/rate-limits.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import { grants } from '../../common/scopes.js';
+import type { AiProviderId } from '../ai/ai.enums.js';
 import { UpstreamError, type Citation, type Passage, type PromptMessage, type TokenUsage } from '../ai/ai.types.js';
 import type { KnowledgeService } from '../knowledge/knowledge.service.js';
 import type { ProviderRegistry } from '../ai/providers/registry.js';
@@ -19,18 +21,30 @@ import {
   chatSchema,
   createConversationSchema,
   messagesSchema,
+  regenerateSchema,
   updateConversationSchema,
   type ChatData,
   type ChatResult,
   type ChatStreamEvent,
   type CreateConversationData,
   type MessagesData,
+  type RegenerateData,
+  type TurnResult,
   type UpdateConversationData,
 } from './conversations.types.js';
 import { Message, type MessageStatus } from './message.entity.js';
 import { Turn } from './turn.js';
 
-export type ChatTurn = Turn<ChatStreamEvent, ChatResult>;
+export type ChatTurn = Turn<ChatStreamEvent, TurnResult>;
+
+/** A finished turn, read back for a GraphQL payload: the conversation as it is now and both messages. */
+export interface TurnOutcome {
+  conversation: Conversation;
+  userMessage: Message;
+  assistantMessage: Message;
+  /** A regenerated reply replaced this one. */
+  replacedMessageId: string | null;
+}
 
 /** "What is the capital of France? And..." -> "What is the capital of France? And…" (at most 60 characters, whole words). */
 export function deriveTitle(text: string): string {
@@ -47,12 +61,14 @@ interface Prepared {
   userId: string;
   conversationId: string;
   existing: boolean;
-  providerId: string;
+  providerId: AiProviderId;
   model: string;
   prompt: PromptMessage[];
   message: string;
   /** Regeneration replaces this assistant message instead of adding a turn. */
   replaces: Message | null;
+  /** Regeneration: the question the replaced reply answered. */
+  questionId: string | null;
 }
 
 /** Conversations, their messages, and chat turns with any provider. */
@@ -105,6 +121,7 @@ export class ConversationsService {
       prompt,
       message: input.message,
       replaces: null,
+      questionId: null,
     });
   }
 
@@ -112,9 +129,10 @@ export class ConversationsService {
    * Asks again for the last reply of a conversation and replaces it when the new one is complete.
    * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE, not_found, conflict (no reply to regenerate), validation_error, rate_limited
    */
-  async regenerate(ctx: RequestContext, conversationId: string, data: { provider?: string | null; model?: string | null } = {}): Promise<ChatTurn> {
+  async regenerate(ctx: RequestContext, conversationId: string, data: RegenerateData = {}): Promise<ChatTurn> {
     const p = authorize(ctx, 'conversations:write');
     await this.rateLimits.consume('chat', p.userId);
+    data = parseInput(regenerateSchema, data ?? {});
     const conversation = await this.owned(ctx, conversationId, 'conversations:write');
     const last = await ctx.em.findOne(Message, { conversation: conversation.id }, { orderBy: { position: 'desc' } });
     if (!last || last.role !== 'assistant') throw new AppError('conflict', 'The conversation does not end with a reply to regenerate');
@@ -132,7 +150,35 @@ export class ConversationsService {
       prompt: [...system, ...history, { role: 'user', content: question.content }],
       message: question.content,
       replaces: last,
+      questionId: question.id,
     });
+  }
+
+  /**
+   * A turn answered whole, read back for a GraphQL payload.
+   * @throws as `startTurn`, and upstream_unavailable when the provider fails
+   */
+  async chat(ctx: RequestContext, data: ChatData): Promise<TurnOutcome> {
+    return this.outcome(ctx, await (await this.startTurn(ctx, data)).result);
+  }
+
+  /**
+   * A regenerated reply, read back for a GraphQL payload.
+   * @throws as `regenerate`, and upstream_unavailable when the provider fails
+   */
+  async regenerateReply(ctx: RequestContext, conversationId: string, data: RegenerateData = {}): Promise<TurnOutcome> {
+    return this.outcome(ctx, await (await this.regenerate(ctx, conversationId, data)).result);
+  }
+
+  /** The turn's conversation and messages as stored: the turn wrote them in a unit of work of its own. */
+  private async outcome(ctx: RequestContext, result: TurnResult): Promise<TurnOutcome> {
+    const em = ctx.em.fork();
+    const [conversation, messages] = await Promise.all([
+      em.findOneOrFail(Conversation, { id: result.conversationId }),
+      em.find(Message, { id: { $in: [result.userMessageId, result.messageId] } }),
+    ]);
+    const byId = new Map(messages.map((m) => [m.id, m]));
+    return { conversation, userMessage: byId.get(result.userMessageId)!, assistantMessage: byId.get(result.messageId)!, replacedMessageId: result.replacedMessageId };
   }
 
   /** The last messages before `beforePosition`, oldest first, as prompt turns. */
@@ -155,7 +201,7 @@ export class ConversationsService {
       turn.push(event);
       this.events.publish('CHAT_EVENT', { ...event, userId: prep.userId });
     };
-    const turn = new Turn<ChatStreamEvent, ChatResult>(async (turn, signal) => {
+    const turn = new Turn<ChatStreamEvent, TurnResult>(async (turn, signal) => {
       emit(turn, { type: 'start', conversationId: prep.conversationId });
       let text = '';
       let usage: TokenUsage | null = null;
@@ -184,8 +230,8 @@ export class ConversationsService {
         }
       }
       if (turn.cancelled) status = 'partial';
-      const reply = await this.store(em, prep, { text, usage, citations, status });
-      const result: ChatResult = {
+      const { answer: reply, questionId } = await this.store(em, prep, { text, usage, citations, status });
+      const response: ChatResult = {
         content: reply.content,
         provider: prep.providerId,
         model: prep.model,
@@ -195,8 +241,8 @@ export class ConversationsService {
         citations,
         status,
       };
-      emit(turn, { type: 'done', conversationId: prep.conversationId, response: result });
-      return result;
+      emit(turn, { type: 'done', conversationId: prep.conversationId, response });
+      return { ...response, userMessageId: questionId, replacedMessageId: prep.replaces?.id ?? null };
     });
     const settled = turn.result.catch(() => undefined).finally(() => this.inFlight.delete(settled));
     this.inFlight.add(settled);
@@ -213,7 +259,7 @@ export class ConversationsService {
     em: EntityManager,
     prep: Prepared,
     reply: { text: string; usage: TokenUsage | null; citations: Citation[]; status: MessageStatus },
-  ): Promise<Message> {
+  ): Promise<{ answer: Message; questionId: string }> {
     return em.transactional(async (tx) => {
       let conversation = prep.existing
         ? await tx.findOne(Conversation, { id: prep.conversationId, user: prep.userId }, this.config.db.driver === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {})
@@ -222,6 +268,7 @@ export class ConversationsService {
       conversation ??= tx.create(Conversation, { id: prep.conversationId, user: tx.getReference(User, prep.userId), provider: prep.providerId, model: prep.model });
       const now = new Date();
       let position: number;
+      let questionId = prep.questionId;
       if (prep.replaces) {
         position = prep.replaces.position;
         await tx.nativeDelete(Message, { id: prep.replaces.id });
@@ -229,6 +276,7 @@ export class ConversationsService {
       } else {
         position = conversation.messageCount + 2;
         const question = tx.create(Message, { conversation, position: position - 1, role: 'user', content: prep.message, createdAt: now });
+        questionId = question.id;
         await this.search.index(tx, { userId: prep.userId, type: 'message', sourceId: question.id, conversationId: conversation.id, role: 'user', title: conversation.title ?? deriveTitle(prep.message), body: prep.message, createdAt: now });
         conversation.messageCount += 2;
       }
@@ -257,7 +305,7 @@ export class ConversationsService {
         if (e instanceof UniqueConstraintViolationException) throw new AppError('conflict', 'Another turn of this conversation finished first; reload and try again');
         throw e;
       }
-      return answer;
+      return { answer, questionId: questionId! };
     });
   }
 
@@ -311,22 +359,41 @@ export class ConversationsService {
   }
 
   /**
-   * Cursor pagination for GraphQL: `after` is the cursor of the last conversation seen.
-   * @throws as `list`
+   * The caller's conversations as a connection, most recently active first (keyset on
+   * updatedAt and id, so a cursor stays valid when conversations are added).
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (conversations:read), validation_error
    */
-  async listAfter(ctx: RequestContext, first: number, after: string | null): Promise<{ items: Conversation[]; total: number; hasNextPage: boolean }> {
+  async connection(ctx: RequestContext, request: PageRequest): Promise<ConnectionPage<Conversation>> {
     const p = authorize(ctx, 'conversations:read');
-    const { limit } = parseInput(pageSchema, { limit: first });
-    const cursor = after ? decodeCursor(after) : null;
-    const where = {
-      user: p.userId,
-      ...(cursor ? { $or: [{ updatedAt: { $lt: cursor.at } }, { updatedAt: cursor.at, id: { $lt: cursor.id } }] } : {}),
-    };
-    const [rows, total] = await Promise.all([
-      ctx.em.find(Conversation, where, { orderBy: { updatedAt: 'desc', id: 'desc' }, limit: limit + 1 }),
-      ctx.em.count(Conversation, { user: p.userId }),
-    ]);
-    return { items: rows.slice(0, limit), total, hasNextPage: rows.length > limit };
+    return findConnection(ctx.em, Conversation, { user: p.userId }, request, { updatedAt: 'desc', id: 'desc' });
+  }
+
+  /**
+   * One conversation of the caller's, or null (unknown, or someone else's).
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (conversations:read)
+   */
+  async find(ctx: RequestContext, id: string): Promise<Conversation | null> {
+    return (await this.visible(ctx, [id]))[0] ?? null;
+  }
+
+  /**
+   * The caller's conversations among `ids` (for `node`): one statement.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (conversations:read)
+   */
+  async visible(ctx: RequestContext, ids: readonly string[]): Promise<Conversation[]> {
+    const p = authorize(ctx, 'conversations:read');
+    const wanted = ids.filter(isId);
+    return wanted.length ? ctx.em.find(Conversation, { id: { $in: wanted }, user: p.userId }) : [];
+  }
+
+  /**
+   * The caller's messages among `ids` (for `message` and `node`): one statement.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (conversations:read)
+   */
+  async visibleMessages(ctx: RequestContext, ids: readonly string[]): Promise<Message[]> {
+    const p = authorize(ctx, 'conversations:read');
+    const wanted = ids.filter(isId);
+    return wanted.length ? ctx.em.find(Message, { id: { $in: wanted }, conversation: { user: p.userId } }) : [];
   }
 
   /**
@@ -347,10 +414,10 @@ export class ConversationsService {
     const c = await this.owned(ctx, id, 'conversations:write');
     await ctx.em.transactional(async (tx) => {
       const conv = await tx.findOneOrFail(Conversation, { id: c.id });
-      if (input.title !== undefined) conv.title = input.title;
+      if (input.title != null) conv.title = input.title;
       if (input.systemPrompt !== undefined) conv.systemPrompt = input.systemPrompt;
       await tx.flush();
-      if (input.title !== undefined) await tx.getConnection().execute('update search_entries set title = ? where conversation_id = ?', [input.title.slice(0, 300), c.id], 'run', tx.getTransactionContext());
+      if (input.title != null) await tx.getConnection().execute('update search_entries set title = ? where conversation_id = ?', [input.title.slice(0, 300), c.id], 'run', tx.getTransactionContext());
     });
     return ctx.em.findOneOrFail(Conversation, { id: c.id }, { refresh: true });
   }
@@ -374,17 +441,7 @@ export class ConversationsService {
    * @throws not_found, validation_error, INSUFFICIENT_API_KEY_SCOPE
    */
   async messages(ctx: RequestContext, conversationId: string, data: MessagesData = {}): Promise<Page<Message>> {
-    return this.messagesOf(ctx, await this.owned(ctx, conversationId), data);
-  }
-
-  /**
-   * As `messages`, for a conversation already loaded (a GraphQL parent): ownership is
-   * checked in memory, so a page of conversations costs no lookup per conversation.
-   * @throws not_found, validation_error, INSUFFICIENT_API_KEY_SCOPE
-   */
-  async messagesOf(ctx: RequestContext, c: Conversation, data: MessagesData = {}): Promise<Page<Message>> {
-    const p = authorize(ctx, 'conversations:read');
-    if (c.user.id !== p.userId) throw AppError.notFound('Conversation');
+    const c = await this.owned(ctx, conversationId);
     const input = parseInput(messagesSchema, data ?? {});
     let beforePosition: number | null = null;
     if (input.before) {
@@ -392,20 +449,42 @@ export class ConversationsService {
       if (!anchor) throw AppError.validation([{ loc: ['before'], message: 'is not a message of this conversation' }]);
       beforePosition = anchor.position;
     }
-    const items = await ctx.loaders.conversations.lastMessages.load({ conversationId: c.id, last: input.limit, beforePosition });
-    return { items, total: c.messageCount };
+    const page = await ctx.loaders.conversations.messagePage.load({ conversationId: c.id, direction: 'last', size: input.limit, position: beforePosition });
+    return { items: page.items, total: c.messageCount };
   }
-}
 
-/** Cursors are opaque to clients: base64url of the sort key. */
-export const encodeCursor = (at: Date, id: string): string => Buffer.from(JSON.stringify([at.getTime(), id])).toString('base64url');
-
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [number, string];
-    if (typeof at !== 'number' || !isId(id)) throw new Error('bad cursor');
-    return { at: new Date(at), id };
-  } catch {
-    throw AppError.validation([{ loc: ['after'], message: 'is not a cursor this server issued' }]);
+  /**
+   * A conversation's messages as a connection, oldest first, for a conversation already
+   * loaded (a GraphQL parent): ownership is checked in memory and the page is batched with
+   * the other conversations' pages, so a page of conversations costs one statement for all
+   * their messages. The cursor is the message's position, which never changes (a regenerated
+   * reply takes its predecessor's).
+   * @throws not_found, validation_error, INSUFFICIENT_API_KEY_SCOPE
+   */
+  async messageConnection(ctx: RequestContext, c: Conversation, request: PageRequest): Promise<ConnectionPage<Message>> {
+    const p = authorize(ctx, 'conversations:read');
+    if (c.user.id !== p.userId) throw AppError.notFound('Conversation');
+    const positionOf = (cursor: string, arg: string): number => {
+      const [n] = decodeCursor(cursor, 1, arg);
+      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw AppError.validation([{ loc: [arg], message: 'must be a cursor from this connection' }]);
+      return n;
+    };
+    const forward = request.last === undefined;
+    const cursor = forward ? request.after : request.before;
+    const position = cursor === undefined ? null : positionOf(cursor, forward ? 'after' : 'before');
+    const size = (forward ? request.first : request.last) ?? 20;
+    const page = await ctx.loaders.conversations.messagePage.load({ conversationId: c.id, direction: forward ? 'first' : 'last', size, position });
+    const edges = page.items.map((node) => ({ cursor: encodeCursor([node.position]), node }));
+    return connectionPage(
+      edges,
+      {
+        // As MikroORM's cursors say it: the page's own direction exactly, the other one by the cursor given.
+        hasNextPage: forward ? page.hasMore : position !== null,
+        hasPreviousPage: forward ? position !== null : page.hasMore,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+      () => c.messageCount,
+    );
   }
 }

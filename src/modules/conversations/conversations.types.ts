@@ -1,38 +1,46 @@
-import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { z } from 'zod';
 import { pageSchema } from '../../common/pagination.js';
-import { fields, str, type Unchecked } from '../../common/validation.js';
-import { PROVIDER_IDS } from '../ai/providers/registry.js';
+import { fields, str } from '../../common/validation.js';
+import { ValidatedBy } from '../../graphql/inputs.js';
+import { QUERY_ROOT_DESCRIPTION, QueryRoot } from '../../graphql/query-root.js';
+import { connectionType } from '../../graphql/relay.js';
+import { AiProvider, type AiProviderId } from '../ai/ai.enums.js';
+import type { TokenUsage } from '../ai/ai.types.js';
+import { ContentKind, type ContentKindValue } from '../search/search.enums.js';
 import { Conversation } from './conversation.entity.js';
+import { ChatStreamEventType, MessageRole, MessageStatus, type ChatStreamEventTypeValue, type MessageRoleValue, type MessageStatusValue } from './conversations.enums.js';
 import { Message } from './message.entity.js';
 import { Note } from './note.entity.js';
 
 const id = str().uuid('must be an id');
-const provider = z.enum(PROVIDER_IDS, { error: `must be one of ${PROVIDER_IDS.join(', ')}` });
+/** An id the service looks up: anything that is not one of the caller's answers not_found, as a REST path parameter does. */
+const ref = str().max(100, 'must be an id');
+const provider = AiProvider.schema;
 const model = str().trim().min(1).max(100, 'must be at most 100 characters');
+
+export const historyTurnSchema = z.object({
+  role: MessageRole.schema,
+  content: fields.text(32_000),
+});
 
 export const chatSchema = z.object({
   message: fields.text(32_000).pipe(z.string().min(1, 'must not be empty')),
   provider: provider.nullish(),
   model: model.nullish(),
   conversationId: id.nullish(),
-  conversationHistory: z
-    .array(
-      z.object({
-        role: z.enum(['user', 'assistant', 'system'], { error: 'must be user, assistant or system' }),
-        content: fields.text(32_000),
-      }),
-      { error: 'must be a list of {role, content}' },
-    )
-    .max(100, 'at most 100 turns')
-    .nullish(),
+  conversationHistory: z.array(historyTurnSchema, { error: 'must be a list of {role, content}' }).max(100, 'at most 100 turns').nullish(),
   userLanguage: str()
     .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "pt-BR"')
     .nullish(),
   useKnowledgeBase: z.boolean({ error: 'must be true or false' }).nullish(),
 });
-export type ChatData = Unchecked<typeof chatSchema>;
+export type ChatData = z.input<typeof chatSchema>;
+
+/** Regenerating a reply may name another provider or model, as a turn does. */
+export const regenerateSchema = chatSchema.pick({ provider: true, model: true });
+export type RegenerateData = z.input<typeof regenerateSchema>;
+export const regenerateReplyInputSchema = z.object({ conversationId: ref, ...regenerateSchema.shape });
 
 export const createConversationSchema = z.object({
   title: fields.text(200).nullish(),
@@ -40,13 +48,17 @@ export const createConversationSchema = z.object({
   model: model.nullish(),
   systemPrompt: fields.text(8000).nullish(),
 });
-export type CreateConversationData = Unchecked<typeof createConversationSchema>;
+export type CreateConversationData = z.input<typeof createConversationSchema>;
 
+/** A title given as null is left as it is (a title cannot be removed); a system prompt given as null is removed. */
 export const updateConversationSchema = z.object({
-  title: fields.text(200).pipe(z.string().min(1, 'must not be empty')).optional(),
+  title: fields.text(200).pipe(z.string().min(1, 'must not be empty')).nullish(),
   systemPrompt: fields.text(8000).nullish(),
 });
 export type UpdateConversationData = z.input<typeof updateConversationSchema>;
+export const updateConversationInputSchema = z.object({ id: ref, ...updateConversationSchema.shape });
+
+export const deleteInputSchema = z.object({ id: ref });
 
 export const messagesSchema = z.object({ limit: pageSchema.shape.limit, before: id.nullish() });
 export type MessagesData = z.input<typeof messagesSchema>;
@@ -58,297 +70,318 @@ export const noteSchema = z.object({
   tags: tags.nullish(),
 });
 export type NoteData = z.input<typeof noteSchema>;
+/** A field given as null is left as it is, as an absent one. */
 export const updateNoteSchema = z.object({
-  title: fields.text(200).pipe(z.string().min(1, 'must not be empty')).optional(),
-  content: fields.text(100_000).optional(),
-  tags: tags.optional(),
+  title: fields.text(200).pipe(z.string().min(1, 'must not be empty')).nullish(),
+  content: fields.text(100_000).nullish(),
+  tags: tags.nullish(),
 });
 export type UpdateNoteData = z.input<typeof updateNoteSchema>;
+export const updateNoteInputSchema = z.object({ id: ref, ...updateNoteSchema.shape });
 
-@InputType()
+/* ------------------------------------------------------------------------------------------ */
+/* Inputs.                                                                                      */
+
+@ValidatedBy(historyTurnSchema)
+@InputType('HistoryTurnInput', { description: 'An earlier turn, for callers that keep the conversation themselves.' })
 export class HistoryTurnInput {
-  @Field(() => String, { description: 'user, assistant or system' })
-  role!: 'user' | 'assistant' | 'system';
+  @Field(() => MessageRole.graphql, { description: 'Who wrote it.' })
+  role!: MessageRoleValue;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'What was written (at most 32,000 characters).' })
   content!: string;
 }
 
-@InputType()
+@ValidatedBy(chatSchema)
+@InputType('ChatInput', { description: 'One chat turn: the question, and where and how to answer it.' })
 export class ChatInput {
-  @Field(() => String)
+  @Field(() => String, { description: 'The question (1 to 32,000 characters).' })
   message!: string;
 
-  @Field(() => String, { nullable: true, description: 'auto (default), local, openai or anthropic.' })
-  provider?: string | null;
+  @Field(() => AiProvider.graphql, { nullable: true, description: "Who answers: the conversation's provider, else the server's default (AUTO)." })
+  provider?: AiProviderId | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "A model the provider offers (`Provider.models`); the conversation's, else the provider's default." })
   model?: string | null;
 
   @Field(() => ID, { nullable: true, description: 'Continue this conversation; without it a new one is created.' })
   conversationId?: string | null;
 
-  @Field(() => [HistoryTurnInput], { nullable: true, description: 'Earlier turns, for callers that keep no conversation.' })
+  @Field(() => [HistoryTurnInput], { nullable: true, description: 'Earlier turns (at most 100), for callers that keep no conversation; ignored when `conversationId` is given.' })
   conversationHistory?: HistoryTurnInput[] | null;
 
-  @Field(() => String, { nullable: true, description: 'Answer in this language, e.g. "en".' })
+  @Field(() => String, { nullable: true, description: 'Answer in this language (a BCP 47 tag such as "en" or "pt-BR"), whatever language the question is in.' })
   userLanguage?: string | null;
 
-  @Field(() => Boolean, { nullable: true, description: 'Ground the answer in the knowledge base (default true).' })
+  @Field(() => Boolean, { nullable: true, description: 'Ground the answer in the knowledge base documents you may read (default true; needs `rag:read` for an API key).' })
   useKnowledgeBase?: boolean | null;
 }
 
-@InputType()
+@ValidatedBy(regenerateReplyInputSchema)
+@InputType('RegenerateReplyInput', { description: 'Which conversation\'s last reply to ask for again, and optionally from whom.' })
+export class RegenerateReplyInput {
+  @Field(() => ID, { description: 'The conversation; its last message must be a reply.' })
+  conversationId!: string;
+
+  @Field(() => AiProvider.graphql, { nullable: true, description: "Who answers this time: the conversation's provider unless given." })
+  provider?: AiProviderId | null;
+
+  @Field(() => String, { nullable: true, description: "The model this time: the conversation's (or, with another provider, that provider's default) unless given." })
+  model?: string | null;
+}
+
+@ValidatedBy(createConversationSchema)
+@InputType('CreateConversationInput', { description: 'An empty conversation, with what its turns will use.' })
 export class CreateConversationInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The title (at most 200 characters); without one, the first question gives it.' })
   title?: string | null;
 
-  @Field(() => String, { nullable: true })
-  provider?: string | null;
+  @Field(() => AiProvider.graphql, { nullable: true, description: "The provider its turns use unless a turn names one; the server's default when absent." })
+  provider?: AiProviderId | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The model its turns use unless a turn names one.' })
   model?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Instructions sent to the provider before every turn (at most 8,000 characters).' })
   systemPrompt?: string | null;
 }
 
-@InputType()
-export class NoteInput {
-  @Field(() => String)
+@ValidatedBy(updateConversationInputSchema)
+@InputType('UpdateConversationInput', { description: 'A rename, or a new system prompt. What is absent stays as it is.' })
+export class UpdateConversationInput {
+  @Field(() => ID, { description: 'The conversation.' })
+  id!: string;
+
+  @Field(() => String, { nullable: true, description: 'The new title (1 to 200 characters); null or absent keeps the old one.' })
+  title?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The new system prompt (at most 8,000 characters); null removes it, absent keeps it.' })
+  systemPrompt?: string | null;
+}
+
+@ValidatedBy(deleteInputSchema)
+@InputType('DeleteConversationInput', { description: 'The conversation to delete.' })
+export class DeleteConversationInput {
+  @Field(() => ID, { description: 'The conversation: it goes with its messages.' })
+  id!: string;
+}
+
+@ValidatedBy(noteSchema)
+@InputType('CreateNoteInput', { description: 'A new note.' })
+export class CreateNoteInput {
+  @Field(() => String, { description: 'The title (1 to 200 characters).' })
   title!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The text (at most 100,000 characters).' })
   content!: string;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'Tags (at most 20, each 1 to 40 characters).' })
   tags?: string[] | null;
 }
 
-@InputType()
+@ValidatedBy(updateNoteInputSchema)
+@InputType('UpdateNoteInput', { description: 'A change to a note. What is absent or null stays as it is.' })
 export class UpdateNoteInput {
-  @Field(() => String, { nullable: true })
-  title?: string;
+  @Field(() => ID, { description: 'The note.' })
+  id!: string;
 
-  @Field(() => String, { nullable: true })
-  content?: string;
+  @Field(() => String, { nullable: true, description: 'The new title (1 to 200 characters).' })
+  title?: string | null;
 
-  @Field(() => [String], { nullable: true })
-  tags?: string[];
+  @Field(() => String, { nullable: true, description: 'The new text (at most 100,000 characters).' })
+  content?: string | null;
+
+  @Field(() => [String], { nullable: true, description: 'The new tags, replacing the old ones (an empty list removes them).' })
+  tags?: string[] | null;
 }
 
-@ObjectType('TokenUsage')
+@ValidatedBy(deleteInputSchema)
+@InputType('DeleteNoteInput', { description: 'The note to delete.' })
+export class DeleteNoteInput {
+  @Field(() => ID, { description: 'The note.' })
+  id!: string;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Objects.                                                                                     */
+
+@ObjectType('TokenUsage', { description: 'Tokens a reply cost, as the provider reported them.' })
 export class TokenUsageType {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Tokens of the prompt (history, grounding and question).' })
   promptTokens!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Tokens of the reply.' })
   completionTokens!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Both together.' })
   totalTokens!: number;
 }
 
-@ObjectType('Citation')
+@ObjectType('Citation', { description: 'A passage a reply was grounded in or quotes.' })
 export class CitationType {
-  @Field(() => ID, { description: 'The cited document, note, message or transcript.' })
+  @Field(() => ID, { description: 'The cited item\'s id: a document, a note, a message or a transcript (as `type` says).' })
   documentId!: string;
 
-  @Field(() => String)
-  type!: string;
+  @Field(() => ContentKind.graphql, { description: 'What kind of item is cited.' })
+  type!: ContentKindValue;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The item\'s title.' })
   title!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The cited passage, as plain text.' })
   snippet!: string;
 }
 
-/** The documented ChatResponse. */
-@ObjectType('ChatResponse')
+/** The documented ChatResponse: REST's answer to a turn, and the `done` event's response. */
+@ObjectType('ChatResponse', { description: 'A stored reply, as the `done` event of a streamed turn carries it.' })
 export class ChatResult {
-  @Field(() => String)
+  @Field(() => String, { description: 'The reply\'s text.' })
   content!: string;
 
-  @Field(() => String)
-  provider!: string;
+  @Field(() => AiProvider.graphql, { description: 'The provider that answered (never AUTO).' })
+  provider!: AiProviderId;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The model that answered.' })
   model!: string;
 
-  @Field(() => TokenUsageType, { nullable: true })
-  usage!: TokenUsageType | null;
+  @Field(() => TokenUsageType, { nullable: true, description: 'Tokens the reply cost; null when the provider does not report them.' })
+  usage!: TokenUsage | null;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The conversation the turn was stored in.' })
   conversationId!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The stored reply\'s id.' })
   messageId!: string;
 
-  @Field(() => [CitationType])
+  @Field(() => [CitationType], { description: 'The passages the reply was grounded in or quotes.' })
   citations!: CitationType[];
 
-  @Field(() => String, { description: 'complete, or partial when the stream was cut short by the client.' })
-  status!: 'complete' | 'partial';
+  @Field(() => MessageStatus.graphql, { description: 'COMPLETE, or PARTIAL when the stream was cut short by the client.' })
+  status!: MessageStatusValue;
 }
 
-@ObjectType('ChatStreamError')
+/** A finished turn as the service knows it: the ChatResponse, and the ids a GraphQL payload reads back. */
+export interface TurnResult extends ChatResult {
+  /** The question the reply answers. */
+  userMessageId: string;
+  /** A regenerated reply replaced this one, now deleted. */
+  replacedMessageId: string | null;
+}
+
+@ObjectType('ChatStreamError', { description: 'Why a streamed turn failed.' })
 export class ChatStreamError {
-  @Field(() => String)
+  @Field(() => String, { description: 'The error code, as REST\'s envelope and `extensions.code` carry it (upstream_unavailable, rate_limited…).' })
   code!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'What happened, for people.' })
   message!: string;
 }
 
-@ObjectType('ChatStreamEvent', { description: 'start, then delta events with text, then done with the stored response, or error.' })
+@ObjectType('ChatStreamEvent', { description: 'One event of a streamed chat turn: START, then DELTA events with text, then DONE with the stored reply, or ERROR.' })
 export class ChatStreamEvent {
-  @Field(() => String, { description: 'start, delta, done, error' })
-  type!: 'start' | 'delta' | 'done' | 'error';
+  @Field(() => ChatStreamEventType.graphql, { description: 'What the event says.' })
+  type!: ChatStreamEventTypeValue;
 
-  @Field(() => ChatStreamError, { nullable: true, description: 'For type error: upstream_unavailable and the like. Nothing was stored.' })
+  @Field(() => ChatStreamError, { nullable: true, description: 'For ERROR: why the turn failed (upstream_unavailable and the like). Nothing was stored.' })
   error?: ChatStreamError | null;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The conversation of the turn.' })
   conversationId!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'For DELTA: the next piece of the reply.' })
   delta?: string | null;
 
-  @Field(() => ChatResult, { nullable: true })
+  @Field(() => ChatResult, { nullable: true, description: 'For DONE: the stored reply.' })
   response?: ChatResult | null;
 }
 
-@ObjectType('NotePage')
-export class NotePage {
-  @Field(() => Int)
-  total!: number;
+/* ------------------------------------------------------------------------------------------ */
+/* Connections and payloads.                                                                    */
 
-  @Field(() => [Note])
-  items!: Note[];
+export const ConversationConnection = connectionType<Conversation>('Conversation', () => Conversation, 'most recently active first');
+export const MessageConnection = connectionType<Message>('Message', () => Message, 'oldest first (in conversation order)');
+export const NoteConnection = connectionType<Note>('Note', () => Note, 'most recently changed first');
+
+@ObjectType('ChatPayload', { description: 'A finished chat turn: the conversation with its new count, your question and the reply, both stored.' })
+export class ChatPayload {
+  @Field(() => Conversation, { description: 'The conversation the turn was stored in (new when the turn named none), with its new `messageCount` and `lastMessageAt`.' })
+  conversation!: Conversation;
+
+  @Field(() => Message, { description: 'Your question, as stored.' })
+  userMessage!: Message;
+
+  @Field(() => Message, { description: 'The reply, as stored (PARTIAL only when cut short).' })
+  assistantMessage!: Message;
+
+  @Field(() => QueryRoot, { description: QUERY_ROOT_DESCRIPTION })
+  query!: QueryRoot;
 }
 
-@ObjectType('Provider')
-export class ProviderType {
-  @Field(() => String)
-  id!: string;
+@ObjectType('RegenerateReplyPayload', { description: 'The new reply, which replaced the old one in its place.' })
+export class RegenerateReplyPayload {
+  @Field(() => Conversation, { description: 'The conversation.' })
+  conversation!: Conversation;
 
-  @Field(() => String)
-  name!: string;
+  @Field(() => Message, { description: 'The new reply, at the old one\'s position.' })
+  assistantMessage!: Message;
 
-  @Field(() => [String])
-  models!: string[];
+  @Field(() => ID, { description: 'The id of the reply it replaced, which no longer exists (a cache evicts it).' })
+  deletedMessageId!: string;
 
-  @Field(() => String)
-  defaultModel!: string;
-
-  @Field(() => Boolean, { description: 'Configured and answering now.' })
-  available!: boolean;
-
-  @Field(() => Boolean)
-  configured!: boolean;
-
-  @Field(() => [String])
-  capabilities!: string[];
-
-  @Field(() => String)
-  description!: string;
+  @Field(() => QueryRoot, { description: QUERY_ROOT_DESCRIPTION })
+  query!: QueryRoot;
 }
 
-@ObjectType('Providers')
-export class ProvidersType {
-  @Field(() => String, { description: 'What "auto" or an absent provider means here.' })
-  default!: string;
+@ObjectType('CreateConversationPayload', { description: 'The new conversation.' })
+export class CreateConversationPayload {
+  @Field(() => Conversation, { description: 'The new, empty conversation.' })
+  conversation!: Conversation;
 
-  @Field(() => [ProviderType])
-  providers!: ProviderType[];
+  @Field(() => QueryRoot, { description: QUERY_ROOT_DESCRIPTION })
+  query!: QueryRoot;
 }
 
-@ObjectType()
-export class PageInfo {
-  @Field(() => Boolean)
-  hasNextPage!: boolean;
+@ObjectType('UpdateConversationPayload', { description: 'The changed conversation.' })
+export class UpdateConversationPayload {
+  @Field(() => Conversation, { description: 'The conversation as it is now.' })
+  conversation!: Conversation;
 
-  @Field(() => String, { nullable: true })
-  endCursor!: string | null;
+  @Field(() => QueryRoot, { description: QUERY_ROOT_DESCRIPTION })
+  query!: QueryRoot;
 }
 
-@ObjectType()
-export class ConversationEdge {
-  @Field(() => String)
-  cursor!: string;
+@ObjectType('DeleteConversationPayload', { description: 'What the deletion removed.' })
+export class DeleteConversationPayload {
+  @Field(() => ID, { description: 'The deleted conversation\'s id (its messages went with it).' })
+  deletedId!: string;
 
-  @Field(() => Conversation)
-  node!: Conversation;
+  @Field(() => QueryRoot, { description: QUERY_ROOT_DESCRIPTION })
+  query!: QueryRoot;
 }
 
-@ObjectType()
-export class ConversationConnection {
-  @Field(() => [ConversationEdge])
-  edges!: ConversationEdge[];
+@ObjectType('CreateNotePayload', { description: 'The new note.' })
+export class CreateNotePayload {
+  @Field(() => Note, { description: 'The new note.' })
+  note!: Note;
 
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-
-  @Field(() => Int)
-  totalCount!: number;
+  @Field(() => QueryRoot, { description: QUERY_ROOT_DESCRIPTION })
+  query!: QueryRoot;
 }
 
-@ObjectType()
-export class MessageEdge {
-  @Field(() => String)
-  cursor!: string;
+@ObjectType('UpdateNotePayload', { description: 'The changed note.' })
+export class UpdateNotePayload {
+  @Field(() => Note, { description: 'The note as it is now.' })
+  note!: Note;
 
-  @Field(() => Message)
-  node!: Message;
+  @Field(() => QueryRoot, { description: QUERY_ROOT_DESCRIPTION })
+  query!: QueryRoot;
 }
 
-@ObjectType()
-export class MessageConnection {
-  @Field(() => [MessageEdge], { description: 'Oldest first.' })
-  edges!: MessageEdge[];
+@ObjectType('DeleteNotePayload', { description: 'What the deletion removed.' })
+export class DeleteNotePayload {
+  @Field(() => ID, { description: 'The deleted note\'s id.' })
+  deletedId!: string;
 
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-
-  @Field(() => Int)
-  totalCount!: number;
+  @Field(() => QueryRoot, { description: QUERY_ROOT_DESCRIPTION })
+  query!: QueryRoot;
 }
-
-@ObjectType('SearchHit')
-export class SearchHitType {
-  @Field(() => String)
-  type!: string;
-
-  @Field(() => ID)
-  id!: string;
-
-  @Field(() => String)
-  title!: string;
-
-  @Field(() => String, { description: 'HTML-escaped; matched terms in <mark>.' })
-  snippet!: string;
-
-  @Field(() => Number)
-  score!: number;
-
-  @Field(() => ID, { nullable: true })
-  conversationId!: string | null;
-
-  @Field(() => GraphQLDateTime)
-  createdAt!: Date;
-}
-
-@ObjectType('SearchResult')
-export class SearchResultType {
-  @Field(() => String)
-  query!: string;
-
-  @Field(() => Int)
-  total!: number;
-
-  @Field(() => [SearchHitType])
-  results!: SearchHitType[];
-}
-
-export { Note };

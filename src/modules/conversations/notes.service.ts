@@ -4,6 +4,7 @@ import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
 import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
 import { parseInput } from '../../common/validation.js';
+import { findConnection, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import type { SearchService } from '../search/search.service.js';
 import { User } from '../users/user.entity.js';
 import { noteSchema, updateNoteSchema, type NoteData, type UpdateNoteData } from './conversations.types.js';
@@ -41,6 +42,25 @@ export class NotesService {
   }
 
   /**
+   * The caller's notes as a connection, most recently changed first.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (conversations:read), validation_error
+   */
+  async connection(ctx: RequestContext, request: PageRequest): Promise<ConnectionPage<Note>> {
+    const p = authorize(ctx, 'conversations:read');
+    return findConnection(ctx.em, Note, { user: p.userId }, request, { updatedAt: 'desc', id: 'desc' });
+  }
+
+  /**
+   * The caller's notes among `ids` (for `note` and `node`): one statement.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (conversations:read)
+   */
+  async visible(ctx: RequestContext, ids: readonly string[]): Promise<Note[]> {
+    const p = authorize(ctx, 'conversations:read');
+    const wanted = ids.filter(isId);
+    return wanted.length ? ctx.em.find(Note, { id: { $in: wanted }, user: p.userId }) : [];
+  }
+
+  /**
    * @throws not_found (also for someone else's note), validation_error, INSUFFICIENT_API_KEY_SCOPE (conversations:write)
    */
   async update(ctx: RequestContext, id: string, data: UpdateNoteData): Promise<Note> {
@@ -49,9 +69,9 @@ export class NotesService {
     return ctx.em.transactional(async (tx) => {
       const note = isId(id) ? await tx.findOne(Note, { id, user: p.userId }) : null;
       if (!note) throw AppError.notFound('Note');
-      if (input.title !== undefined) note.title = input.title;
-      if (input.content !== undefined) note.content = input.content;
-      if (input.tags !== undefined) note.tags = input.tags;
+      if (input.title != null) note.title = input.title;
+      if (input.content != null) note.content = input.content;
+      if (input.tags != null) note.tags = input.tags;
       note.updatedAt = new Date();
       await this.search.index(tx, { userId: p.userId, type: 'note', sourceId: note.id, title: note.title, body: noteSearchText(note), createdAt: note.createdAt });
       return note;

@@ -2,21 +2,26 @@ import { randomUUID } from 'node:crypto';
 import { DateTimeType, Entity, Index, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Node } from '../../graphql/relay.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { User } from '../users/user.entity.js';
+import { DocumentStatus as DocumentStatusEnum, DocumentVisibility as DocumentVisibilityEnum, type DocumentStatusValue, type DocumentVisibilityValue } from './knowledge.enums.js';
 
-export type DocumentStatus = 'processing' | 'ready' | 'failed';
-export type DocumentVisibility = 'private' | 'organization';
+export type DocumentStatus = DocumentStatusValue;
+export type DocumentVisibility = DocumentVisibilityValue;
 
 /** A document of the knowledge base: its text is split into chunks and indexed for search. */
-@ObjectType('Document')
+@ObjectType('Document', {
+  implements: Node,
+  description: 'A document of the knowledge base: its text is split into passages (chunks), indexed for search and cited by grounded answers. Yours, or shared with an organization of yours.',
+})
 @Entity({ tableName: 'documents' })
 @Index({ name: 'documents_owner_index', properties: ['owner', 'createdAt'] })
 @Index({ name: 'documents_organization_index', properties: ['organization'] })
 export class KnowledgeDocument {
   [OptionalProps]?: 'createdAt' | 'updatedAt' | 'status' | 'error' | 'chunkCount' | 'organization' | 'visibility' | 'text';
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The document\'s id, the same as REST\'s `document_id`.' })
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
@@ -26,31 +31,31 @@ export class KnowledgeDocument {
   @ManyToOne(() => Organization, { nullable: true, deleteRule: 'cascade', index: false })
   organization: Organization | null = null;
 
-  @Field(() => String, { description: 'private (the uploader only) or organization (its members).' })
+  @Field(() => DocumentVisibilityEnum.graphql, { description: 'Who may read it.' })
   @Property({ type: 'string', length: 16 })
   visibility: DocumentVisibility = 'private';
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The title (the file name unless one was given).' })
   @Property({ type: 'string', length: 300 })
   title!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The media type the upload was recognised as: text/plain, text/markdown, text/html or application/pdf.' })
   @Property({ type: 'string', length: 100 })
   mimeType!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The size of the upload in bytes.' })
   @Property({ type: 'integer' })
   sizeBytes!: number;
 
-  @Field(() => String, { description: 'processing, ready or failed.' })
+  @Field(() => DocumentStatusEnum.graphql, { description: 'Where its ingestion is; it changes in the background after the upload.' })
   @Property({ type: 'string', length: 16 })
   status: DocumentStatus = 'processing';
 
-  @Field(() => String, { nullable: true, description: 'Why ingestion failed.' })
+  @Field(() => String, { nullable: true, description: 'Why ingestion failed (status FAILED); null otherwise.' })
   @Property({ type: 'string', length: 500, nullable: true })
   error: string | null = null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'How many passages were indexed (0 until READY).' })
   @Property({ type: 'integer' })
   chunkCount: number = 0;
 
@@ -58,11 +63,11 @@ export class KnowledgeDocument {
   @Property({ type: 'text', nullable: true, lazy: true })
   text: string | null = null;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: 'When it was uploaded: `documents` lists the newest first.' })
   @Property({ type: DateTimeType })
   createdAt: Date = new Date();
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: 'When it last changed (processing, a rename, sharing).' })
   @Property({ type: DateTimeType, onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

@@ -9,4 +9,6 @@ export const knowledgeModule: ModuleManifest = {
   entities: [KnowledgeDocument, DocumentChunk],
   resolvers: [KnowledgeResolver],
   routes: knowledgeRoutes,
+  // `node(id:)` for documents: those the caller may read, as `document(id:)`.
+  nodes: [{ typename: 'Document', load: (ctx, ids) => ctx.services.knowledge.visible(ctx, ids) }],
 };

@@ -1,68 +1,86 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../common/context.js';
 import { describeRequirement as need } from '../../common/scopes.js';
+import { queryRoot } from '../../graphql/query-root.js';
+import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
+import { AiProvider, type AiProviderId } from '../ai/ai.enums.js';
 import { KnowledgeDocument } from './document.entity.js';
-import { DocumentPage, KnowledgeSearchResultType, RagAnswerType, UpdateDocumentInput, UploadDocumentInput } from './knowledge.types.js';
+import {
+  DeleteDocumentInput,
+  DeleteDocumentPayload,
+  DocumentConnection,
+  KnowledgeSearchResultType,
+  RagAnswerType,
+  UpdateDocumentInput,
+  UpdateDocumentPayload,
+  UploadDocumentInput,
+  UploadDocumentPayload,
+} from './knowledge.types.js';
 
 const READ = need('rag:read');
 const WRITE = need('rag:write');
 
 @Resolver(() => KnowledgeDocument)
 export class KnowledgeResolver {
-  @Query(() => DocumentPage, { description: `Documents you may read. ${READ}` })
+  @Query(() => DocumentConnection, { description: `The documents you may read (yours, and those shared with your organizations), newest first. ${READ}` })
   documents(
     @Ctx() ctx: RequestContext,
-    @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
-    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
-    @Arg('organizationId', () => ID, { nullable: true }) organizationId: string | null,
-  ): Promise<DocumentPage> {
-    return ctx.services.knowledge.list(ctx, { limit, offset, organizationId });
+    @Args(() => ConnectionArgs) page: ConnectionArgs,
+    @Arg('organizationId', () => ID, { nullable: true, description: 'Only the documents shared with this organization.' }) organizationId: string | null,
+  ): Promise<ConnectionPage<KnowledgeDocument>> {
+    return ctx.services.knowledge.connection(ctx, { organizationId }, pageRequest(page));
   }
 
-  @Query(() => KnowledgeDocument, { description: READ })
-  document(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<KnowledgeDocument> {
-    return ctx.services.knowledge.get(ctx, id);
+  @Query(() => KnowledgeDocument, { nullable: true, description: `One document you may read, with its processing status; null for an unknown id or one you may not read. ${READ}` })
+  async document(@Arg('id', () => ID, { description: 'The document\'s id.' }) id: string, @Ctx() ctx: RequestContext): Promise<KnowledgeDocument | null> {
+    return (await ctx.services.knowledge.visible(ctx, [id]))[0] ?? null;
   }
 
-  @Query(() => KnowledgeSearchResultType, { description: `Ranked chunks of the documents you may read. ${READ}` })
+  @Query(() => KnowledgeSearchResultType, { description: `The passages of the documents you may read that best match a query, best first. ${READ}` })
   knowledgeSearch(
     @Ctx() ctx: RequestContext,
-    @Arg('query', () => String) query: string,
-    @Arg('limit', () => Int, { defaultValue: 5 }) limit: number,
-    @Arg('organizationId', () => ID, { nullable: true }) organizationId: string | null,
-    @Arg('documentIds', () => [ID], { nullable: true }) documentIds: string[] | null,
+    @Arg('query', () => String, { description: 'What to look for (at most 1,000 characters): every word must match.' }) query: string,
+    @Arg('limit', () => Int, { defaultValue: 5, description: 'How many passages at most (1 to 50).' }) limit: number,
+    @Arg('organizationId', () => ID, { nullable: true, description: 'Only the documents shared with this organization.' }) organizationId: string | null,
+    @Arg('documentIds', () => [ID], { nullable: true, description: 'Only these documents (at most 100).' }) documentIds: string[] | null,
   ): Promise<KnowledgeSearchResultType> {
     return ctx.services.knowledge.searchChunks(ctx, { query, limit, organizationId, documentIds });
   }
 
-  @Query(() => RagAnswerType, { description: `A grounded answer with citations; says so when nothing relevant is found. ${READ}` })
+  @Query(() => RagAnswerType, { description: `A grounded answer from the documents you may read, with citations; says so when nothing relevant is found (and then asks no provider). ${READ}` })
   ragQuery(
     @Ctx() ctx: RequestContext,
-    @Arg('question', () => String) question: string,
-    @Arg('limit', () => Int, { defaultValue: 5 }) limit: number,
-    @Arg('provider', () => String, { nullable: true }) provider: string | null,
+    @Arg('question', () => String, { description: 'The question (at most 4,000 characters).' }) question: string,
+    @Arg('limit', () => Int, { defaultValue: 5, description: 'How many passages to ground the answer in, at most (1 to 20).' }) limit: number,
+    @Arg('provider', () => AiProvider.graphql, { nullable: true, description: "Who answers: the server's default (AUTO) when absent." }) provider: AiProviderId | null,
+    @Arg('organizationId', () => ID, { nullable: true, description: 'Only the documents shared with this organization.' }) organizationId: string | null,
+    @Arg('documentIds', () => [ID], { nullable: true, description: 'Only these documents (at most 100).' }) documentIds: string[] | null,
   ): Promise<RagAnswerType> {
-    return ctx.services.knowledge.ask(ctx, { question, limit, provider });
+    return ctx.services.knowledge.ask(ctx, { question, limit, provider, organizationId, documentIds });
   }
 
-  @Mutation(() => KnowledgeDocument, { description: `Uploads a document: text in content, or a file in contentBase64. Processed in the background. ${WRITE}` })
-  uploadDocument(@Arg('input', () => UploadDocumentInput) input: UploadDocumentInput, @Ctx() ctx: RequestContext): Promise<KnowledgeDocument> {
-    const { contentBase64, ...rest } = input;
-    return ctx.services.knowledge.upload(ctx, { ...rest, data: contentBase64 ? Buffer.from(contentBase64, 'base64') : undefined, visibility: input.visibility ?? 'private' });
+  @Mutation(() => UploadDocumentPayload, {
+    description: `Adds a document (text, Markdown, HTML, PDF): text in \`content\`, or a file in \`contentBase64\`. Answered at once with status PROCESSING; extraction and indexing follow in the background. ${WRITE}`,
+  })
+  async uploadDocument(@Arg('input', () => UploadDocumentInput, { description: 'The document.' }) input: UploadDocumentInput, @Ctx() ctx: RequestContext): Promise<UploadDocumentPayload> {
+    const { contentBase64, visibility, ...rest } = input;
+    const document = await ctx.services.knowledge.upload(ctx, { ...rest, visibility: visibility ?? 'private', data: contentBase64 ? Buffer.from(contentBase64, 'base64') : undefined });
+    return { document, query: queryRoot() };
   }
 
-  @Mutation(() => KnowledgeDocument, { description: `Renames, shares or unshares. ${WRITE}` })
-  updateDocument(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateDocumentInput) input: UpdateDocumentInput, @Ctx() ctx: RequestContext): Promise<KnowledgeDocument> {
-    return ctx.services.knowledge.update(ctx, id, input);
+  @Mutation(() => UpdateDocumentPayload, { description: `Renames, shares or unshares a document (its uploader, or an admin of the organization it is shared with); search follows at once. ${WRITE}` })
+  async updateDocument(@Arg('input', () => UpdateDocumentInput, { description: 'The change.' }) input: UpdateDocumentInput, @Ctx() ctx: RequestContext): Promise<UpdateDocumentPayload> {
+    const { id, ...change } = input;
+    return { document: await ctx.services.knowledge.update(ctx, id, change), query: queryRoot() };
   }
 
-  @Mutation(() => Boolean, { description: WRITE })
-  async deleteDocument(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<boolean> {
-    await ctx.services.knowledge.delete(ctx, id);
-    return true;
+  @Mutation(() => DeleteDocumentPayload, { description: `Deletes a document with its passages (its uploader, or an admin of the organization it is shared with). ${WRITE}` })
+  async deleteDocument(@Arg('input', () => DeleteDocumentInput, { description: 'The document.' }) input: DeleteDocumentInput, @Ctx() ctx: RequestContext): Promise<DeleteDocumentPayload> {
+    await ctx.services.knowledge.delete(ctx, input.id);
+    return { deletedId: input.id, query: queryRoot() };
   }
 
-  @FieldResolver(() => ID, { nullable: true })
+  @FieldResolver(() => ID, { nullable: true, description: 'The organization it is shared with; null for a private document.' })
   organizationId(@Root() d: KnowledgeDocument): string | null {
     return d.organization?.id ?? null;
   }

@@ -1,17 +1,10 @@
 import { z } from 'zod';
 import { pageSchema } from '../../common/pagination.js';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
+import { AiProvider } from '../ai/ai.enums.js';
 import type { KnowledgeDocument } from './document.entity.js';
-import {
-  knowledgeSearchSchema,
-  ragSchema,
-  updateDocumentSchema,
-  uploadSchema,
-  type KnowledgeSearchData,
-  type RagData,
-  type UpdateDocumentData,
-  type UploadData,
-} from './knowledge.types.js';
+import { DocumentStatus, DocumentVisibility, KnowledgeSearchMode } from './knowledge.enums.js';
+import { knowledgeSearchSchema, ragSchema, updateDocumentSchema, uploadSchema } from './knowledge.types.js';
 
 /** `DocumentResponse` of the contract. */
 export const documentSchema = z.object({
@@ -19,9 +12,9 @@ export const documentSchema = z.object({
   title: z.string(),
   mime_type: z.string(),
   size_bytes: z.number().int(),
-  visibility: z.enum(['private', 'organization']),
+  visibility: DocumentVisibility.schema,
   organization_id: z.string().nullable(),
-  status: z.enum(['processing', 'ready', 'failed']),
+  status: DocumentStatus.schema,
   error: z.string().nullable(),
   chunk_count: z.number().int(),
   created_at: z.iso.datetime(),
@@ -41,14 +34,14 @@ export const toDocument = (d: KnowledgeDocument): z.infer<typeof documentSchema>
 
 const searchResponseSchema = z.object({
   query: z.string(),
-  mode: z.string(),
-  results: z.array(z.object({ document_id: z.string(), chunk_id: z.string(), title: z.string(), snippet: z.string(), score: z.number(), visibility: z.string() })),
+  mode: KnowledgeSearchMode.schema,
+  results: z.array(z.object({ document_id: z.string(), chunk_id: z.string(), title: z.string(), snippet: z.string(), score: z.number(), visibility: DocumentVisibility.schema })),
 });
 
 const ragResponseSchema = z.object({
   answer: z.string(),
   citations: z.array(z.object({ document_id: z.string(), title: z.string(), snippet: z.string() })),
-  provider: z.string(),
+  provider: AiProvider.schema,
   model: z.string(),
 });
 
@@ -63,7 +56,7 @@ export const knowledgeRoutes: RestRoute[] = [
     tag,
     auth: 'rag:read',
     body: { schema: knowledgeSearchSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.knowledge.searchChunks(ctx, body as KnowledgeSearchData),
+    handler: (ctx, { body }) => ctx.services.knowledge.searchChunks(ctx, body),
     response: {
       status: 200,
       description: 'Results',
@@ -98,7 +91,7 @@ export const knowledgeRoutes: RestRoute[] = [
     tag,
     auth: 'rag:write',
     body: { schema: uploadSchema, required: true, contentTypes: ['multipart/form-data', 'application/json'], multipart: true, maxBytes: (c) => c.knowledge.maxBytes * 2 + 64 * 1024 },
-    handler: (ctx, { body }) => ctx.services.knowledge.upload(ctx, body as UploadData),
+    handler: (ctx, { body }) => ctx.services.knowledge.upload(ctx, body),
     response: { status: 201, description: 'DocumentResponse', schema: documentSchema, serialize: toDocument },
     errors: ['payload_too_large', 'not_found'],
   }),
@@ -122,7 +115,7 @@ export const knowledgeRoutes: RestRoute[] = [
     tag,
     auth: 'rag:write',
     body: { schema: updateDocumentSchema, required: true },
-    handler: (ctx, { params, body }) => ctx.services.knowledge.update(ctx, params.document_id!, body as UpdateDocumentData),
+    handler: (ctx, { params, body }) => ctx.services.knowledge.update(ctx, params.document_id!, body),
     response: { status: 200, description: 'DocumentResponse', schema: documentSchema, serialize: toDocument },
     errors: ['not_found', 'forbidden'],
   }),
@@ -146,7 +139,7 @@ export const knowledgeRoutes: RestRoute[] = [
     tag,
     auth: 'rag:read',
     body: { schema: ragSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.knowledge.ask(ctx, body as RagData),
+    handler: (ctx, { body }) => ctx.services.knowledge.ask(ctx, body),
     response: {
       status: 200,
       description: 'Answer',

@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/core';
+import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import { authorize, requireMembership } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
@@ -7,7 +7,9 @@ import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js
 import type { Requirement } from '../../common/scopes.js';
 import { escapeHtml, excerpt } from '../../common/text.js';
 import { parseInput, str } from '../../common/validation.js';
+import { findConnection, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import type { Config } from '../../config.js';
+import type { AiProviderId } from '../ai/ai.enums.js';
 import type { Passage, PromptMessage } from '../ai/ai.types.js';
 import type { ProviderRegistry } from '../ai/providers/registry.js';
 import { Membership, OrgRole, ROLE_RANK } from '../organizations/membership.entity.js';
@@ -20,6 +22,7 @@ import { DocumentChunk } from './document-chunk.entity.js';
 import { KnowledgeDocument } from './document.entity.js';
 import { detectKind, extractText, MIME_OF, validateFile, type DocumentKind } from './extract.js';
 import { dot, Embedder } from './embeddings.js';
+import type { KnowledgeSearchModeValue } from './knowledge.enums.js';
 import {
   knowledgeSearchSchema,
   ragSchema,
@@ -40,7 +43,7 @@ const SEMANTIC_FLOOR = 0.25;
 const FUSION_DEPTH = 50;
 const RRF_K = 60;
 
-export type SearchMode = 'lexical' | 'hybrid' | 'lexical (embeddings unavailable)';
+export type SearchMode = KnowledgeSearchModeValue;
 
 
 const NOTHING_FOUND = 'I found nothing in the knowledge base that answers this.';
@@ -184,6 +187,11 @@ export class KnowledgeService {
     return doc;
   }
 
+  /** What the caller may read: their own documents and those shared with their organizations. */
+  private readableWhere(userId: string, orgIds: readonly string[]): FilterQuery<KnowledgeDocument> {
+    return { $or: [{ owner: userId }, ...(orgIds.length ? [{ visibility: 'organization' as const, organization: { $in: [...orgIds] } }] : [])] };
+  }
+
   /**
    * Documents the caller may read: their own and those shared with their organizations.
    * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (rag:read), validation_error
@@ -191,12 +199,35 @@ export class KnowledgeService {
   async list(ctx: RequestContext, args: PageArgs & { organizationId?: string | null } = {}): Promise<Page<KnowledgeDocument>> {
     const { userId, orgIds } = await this.readableOrgs(ctx, 'rag:read');
     const { limit, offset, organizationId } = parseInput(listDocumentsSchema, args);
-    const where = {
-      $or: [{ owner: userId }, ...(orgIds.length ? [{ visibility: 'organization', organization: { $in: orgIds } }] : [])],
-      ...(organizationId ? { organization: organizationId } : {}),
-    };
-    const [items, total] = await ctx.em.findAndCount(KnowledgeDocument, where as never, { orderBy: { createdAt: 'desc', id: 'desc' }, limit, offset });
+    const where: FilterQuery<KnowledgeDocument> = { $and: [this.readableWhere(userId, orgIds), organizationId ? { organization: organizationId } : {}] };
+    const [items, total] = await ctx.em.findAndCount(KnowledgeDocument, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit, offset });
     return { items, total };
+  }
+
+  /**
+   * The documents the caller may read as a connection, newest first; optionally only those
+   * shared with one organization.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (rag:read), validation_error
+   */
+  async connection(ctx: RequestContext, filter: { organizationId?: string | null }, request: PageRequest): Promise<ConnectionPage<KnowledgeDocument>> {
+    const { userId, orgIds } = await this.readableOrgs(ctx, 'rag:read');
+    const { organizationId } = parseInput(listDocumentsSchema.pick({ organizationId: true }), filter);
+    const where: FilterQuery<KnowledgeDocument> = { $and: [this.readableWhere(userId, orgIds), organizationId ? { organization: organizationId } : {}] };
+    return findConnection(ctx.em, KnowledgeDocument, where, request, { createdAt: 'desc', id: 'desc' });
+  }
+
+  /**
+   * The documents among `ids` the caller may read (for `document` and `node`).
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (rag:read)
+   */
+  async visible(ctx: RequestContext, ids: readonly string[]): Promise<KnowledgeDocument[]> {
+    const wanted = ids.filter(isId);
+    if (!wanted.length) {
+      authorize(ctx, 'rag:read');
+      return [];
+    }
+    const { userId, orgIds } = await this.readableOrgs(ctx, 'rag:read');
+    return ctx.em.find(KnowledgeDocument, { $and: [{ id: { $in: wanted } }, this.readableWhere(userId, orgIds)] });
   }
 
   /**
@@ -216,7 +247,7 @@ export class KnowledgeService {
     if (input.visibility === 'organization') await requireMembership(ctx, input.organizationId!, 'rag:write');
     await ctx.em.transactional(async (tx) => {
       const d = await tx.findOneOrFail(KnowledgeDocument, { id: doc.id });
-      if (input.title !== undefined) d.title = input.title;
+      if (input.title != null) d.title = input.title;
       if (input.visibility === 'private') {
         d.visibility = 'private';
         d.organization = null;
@@ -227,7 +258,7 @@ export class KnowledgeService {
       await tx.flush();
       const orgId = d.visibility === 'organization' ? (d.organization?.id ?? null) : null;
       await tx.nativeUpdate(SearchEntry, { documentId: d.id }, { organizationId: orgId });
-      if (input.title !== undefined) {
+      if (input.title != null) {
         for (const c of await tx.find(DocumentChunk, { document: d.id })) {
           await tx.nativeUpdate(SearchEntry, { type: 'document', sourceId: c.id }, { title: c.heading ? `${d.title} — ${c.heading}` : d.title });
         }
@@ -398,7 +429,7 @@ export class KnowledgeService {
    * says so and no provider is called.
    * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (rag:read), validation_error, upstream_unavailable
    */
-  async ask(ctx: RequestContext, data: RagData): Promise<{ answer: string; citations: { documentId: string; title: string; snippet: string }[]; provider: string; model: string }> {
+  async ask(ctx: RequestContext, data: RagData): Promise<{ answer: string; citations: { documentId: string; title: string; snippet: string }[]; provider: AiProviderId; model: string }> {
     authorize(ctx, 'rag:read');
     const input = parseInput(ragSchema, data);
     const { provider, model } = this.ai.resolve(input.provider ?? null, null);

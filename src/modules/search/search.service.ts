@@ -7,12 +7,15 @@ import type { Requirement } from '../../common/scopes.js';
 import { escapeHtml, excerpt } from '../../common/text.js';
 import { toDate } from '../../common/time.js';
 import { parseInput, str } from '../../common/validation.js';
+import { AppError } from '../../common/errors.js';
+import { connectionPage, decodeCursor, encodeCursor, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import type { Passage } from '../ai/ai.types.js';
 import { User } from '../users/user.entity.js';
 import { SearchEntry } from './search-entry.entity.js';
+import { ContentKind, type ContentKindValue } from './search.enums.js';
 
-export const SEARCH_TYPES = ['message', 'note', 'transcript', 'document'] as const;
-export type SearchType = (typeof SEARCH_TYPES)[number];
+export const SEARCH_TYPES = ContentKind.values;
+export type SearchType = ContentKindValue;
 
 const MARK_START = '\u0002';
 const MARK_END = '\u0003';
@@ -31,16 +34,18 @@ export const searchSchema = z.object({
     .union([z.string(), z.array(z.string())])
     .optional()
     .transform((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : v.split(',')).map((t) => t.trim()).filter(Boolean)))
-    .pipe(z.array(z.enum(SEARCH_TYPES, { error: `must be among ${SEARCH_TYPES.join(', ')}` })).optional()),
+    .pipe(z.array(ContentKind.schema).optional()),
   conversationId: str().uuid('must be an id').optional(),
   from: z.coerce.date({ error: 'must be an ISO-8601 date-time' }).optional(),
   to: z.coerce.date({ error: 'must be an ISO-8601 date-time' }).optional(),
   ...pageSchema.shape,
 });
 export type SearchData = z.input<typeof searchSchema>;
+/** What `search` filters on, without the page (GraphQL pages with cursors). */
+export type SearchFilters = Omit<SearchData, 'limit' | 'offset'>;
 
 export interface SearchHit {
-  type: string;
+  type: SearchType;
   id: string;
   /** For document chunks: the document, and the organization it is shared with (null: private). */
   documentId: string | null;
@@ -80,7 +85,7 @@ interface Row {
   body: string;
   total: number | string | null;
   id: string;
-  type: string;
+  type: SearchType;
   source_id: string;
   conversation_id: string | null;
   title: string;
@@ -168,6 +173,49 @@ export class SearchService {
     // Past the last page no row carries the total, and SQLite never does: count apart then.
     const total = carried !== null && carried !== undefined ? Number(carried) : rows.length || input.offset > 0 ? await this.count(ctx.em, words, 'all', filter) : 0;
     return { query: input.q, total, results: rows.map((r) => this.hit(r, highlight)) };
+  }
+
+  /**
+   * One page of `search` for GraphQL, best match first. The cursor is an opaque offset into
+   * the ranking rather than a keyset on (rank, id): a rank is no stable sort key (bm25 and
+   * ts_rank_cd depend on the statistics of the whole index, so any write moves every score,
+   * and a keyset on a score would skip or repeat matches arbitrarily), while an offset moves
+   * by exactly the better matches written since, and pages backward as easily as forward.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE, validation_error
+   */
+  async searchConnection(ctx: RequestContext, data: SearchFilters, request: PageRequest): Promise<ConnectionPage<SearchHit>> {
+    const p = authorize(ctx, 'conversations:read');
+    const input = parseInput(searchSchema, data);
+    const words = terms(input.q);
+    const filter: Filter = { userId: p.userId, types: input.types, conversationId: input.conversationId, from: input.from, to: input.to };
+    let counted: Promise<number> | undefined;
+    const total = (): Promise<number> => (counted ??= words.length ? this.count(ctx.em, words, 'all', filter) : Promise.resolve(0));
+    const offsetOf = (cursor: string, arg: string): number => {
+      const [n] = decodeCursor(cursor, 1, arg);
+      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw AppError.validation([{ loc: [arg], message: 'must be a cursor from this connection' }]);
+      return n;
+    };
+    let start: number;
+    let size: number;
+    let hasNextPage: boolean | null = null;
+    if (request.last !== undefined) {
+      const end = request.before !== undefined ? offsetOf(request.before, 'before') : await total();
+      start = Math.max(0, end - request.last);
+      size = end - start;
+      // The item at `before` is after this page; without `before` the page ends the list.
+      hasNextPage = request.before !== undefined;
+    } else {
+      start = request.after !== undefined ? offsetOf(request.after, 'after') + 1 : 0;
+      size = request.first ?? 20;
+    }
+    // One row more than the page says whether another page follows.
+    const rows = words.length && (size > 0 || hasNextPage === null) ? await this.query(ctx.em, words, 'all', filter, size + (hasNextPage === null ? 1 : 0), start, 16) : [];
+    if (hasNextPage === null) hasNextPage = rows.length > size;
+    const page = rows.slice(0, size);
+    const carried = rows[0]?.total;
+    if (carried !== null && carried !== undefined) counted ??= Promise.resolve(Number(carried));
+    const edges = page.map((r, i) => ({ cursor: encodeCursor([start + i]), node: this.hit(r, highlight) }));
+    return connectionPage(edges, { hasNextPage, hasPreviousPage: start > 0, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null }, total);
   }
 
   /**
@@ -288,7 +336,7 @@ export class SearchService {
                 snippet(search_fts, 1, char(2), char(3), '…', ?) as snippet
            from search_fts join search_entries e on e.rowid = search_fts.rowid
           where search_fts match ? and ${w.sql}
-          order by bm25(search_fts, 4.0, 1.0), e.created_at desc
+          order by bm25(search_fts, 4.0, 1.0), e.created_at desc, e.id
           limit ? offset ?`,
         [snippetWords, match, ...w.params, limit, offset],
       );
@@ -301,10 +349,10 @@ export class SearchService {
          from (select e.id, ts_rank_cd(e.tsv, to_tsquery('simple', ?)) as score, e.created_at, count(*) over () as total
                  from search_entries e
                 where e.tsv @@ to_tsquery('simple', ?) and ${w.sql}
-                order by score desc, e.created_at desc
+                order by score desc, e.created_at desc, e.id
                 limit ? offset ?) top
          join search_entries e on e.id = top.id
-        order by top.score desc, top.created_at desc`,
+        order by top.score desc, top.created_at desc, top.id`,
       [tsq, options, tsq, tsq, ...w.params, limit, offset],
     );
   }

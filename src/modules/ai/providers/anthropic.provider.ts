@@ -21,9 +21,9 @@ export function toAnthropicMessages(messages: PromptMessage[]): { system: string
 
 /** The Anthropic Messages API, streamed: message_start, content_block_delta, message_delta, message_stop, error. */
 export class AnthropicProvider extends RemoteProvider<ProviderConfig & { maxTokens: number }> {
-  readonly id = 'anthropic';
+  readonly id = 'anthropic' as const;
   readonly name = 'Anthropic';
-  readonly capabilities = ['chat', 'streaming', 'usage'];
+  readonly capabilities = ['chat', 'streaming', 'usage'] as const;
   readonly description = 'Claude models through the Anthropic Messages API.';
 
   override get configured(): boolean {

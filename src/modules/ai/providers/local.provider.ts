@@ -17,12 +17,12 @@ const describe = (p: Passage): string => {
  * that nothing matched. Deterministic: the same content and question give the same answer.
  */
 export class LocalProvider implements ChatProvider {
-  readonly id = 'local';
+  readonly id = 'local' as const;
   readonly name = 'Local retrieval (no language model)';
   readonly configured = true;
   readonly models = [LOCAL_MODEL];
   readonly defaultModel = LOCAL_MODEL;
-  readonly capabilities = ['chat', 'streaming', 'citations', 'offline'];
+  readonly capabilities = ['chat', 'streaming', 'citations', 'offline'] as const;
   readonly description = 'Works offline. Not a language model: quotes the most relevant passages of your own content, with numbered citations.';
 
   reachable(): Promise<boolean> {

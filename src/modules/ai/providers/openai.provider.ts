@@ -13,9 +13,9 @@ interface Chunk {
  * LiteLLM), streamed over server-sent events with the usage chunk requested.
  */
 export class OpenAIProvider extends RemoteProvider {
-  readonly id = 'openai';
+  readonly id = 'openai' as const;
   readonly name = 'OpenAI-compatible';
-  readonly capabilities = ['chat', 'streaming', 'usage'];
+  readonly capabilities = ['chat', 'streaming', 'usage'] as const;
   readonly description = 'A chat-completions server speaking the OpenAI API.';
 
   protected headers(): Record<string, string> {

@@ -6,8 +6,10 @@ import { AnthropicProvider } from './anthropic.provider.js';
 import { LocalProvider } from './local.provider.js';
 import { OpenAIProvider } from './openai.provider.js';
 
-export const PROVIDER_IDS = ['auto', 'local', 'openai', 'anthropic'] as const;
-export type ProviderId = (typeof PROVIDER_IDS)[number];
+import { AiProvider, type AiProviderId } from '../ai.enums.js';
+
+export const PROVIDER_IDS = AiProvider.values;
+export type ProviderId = AiProviderId;
 
 /**
  * The provider as it was, its calls and failures counted: a call is one completion (with
@@ -44,7 +46,7 @@ export class ProviderRegistry {
     this.remote = [new OpenAIProvider(config.ai.openai, policy), new AnthropicProvider(config.ai.anthropic, policy)].map((p) => metered(p, metrics));
   }
 
-  get defaultId(): string {
+  get defaultId(): AiProviderId {
     return this.config.ai.defaultProvider;
   }
 

@@ -1,4 +1,5 @@
 import type { ProviderConfig } from '../../../config.js';
+import type { AiProviderId, ProviderCapabilityValue } from '../ai.enums.js';
 import type { ChatProvider, CompletionEvent, CompletionRequest } from '../ai.types.js';
 import { withRetries, type StreamPolicy } from './http-stream.js';
 import { Reachability } from './reachability.js';
@@ -9,9 +10,9 @@ import { Reachability } from './reachability.js';
  * authenticate, where the models list is, and how one attempt streams.
  */
 export abstract class RemoteProvider<C extends ProviderConfig = ProviderConfig> implements ChatProvider {
-  abstract readonly id: string;
+  abstract readonly id: AiProviderId;
   abstract readonly name: string;
-  abstract readonly capabilities: readonly string[];
+  abstract readonly capabilities: readonly ProviderCapabilityValue[];
   abstract readonly description: string;
   private readonly reach = new Reachability(() => this.probe());
 
