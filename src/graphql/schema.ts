@@ -1,16 +1,21 @@
-import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { createEventBus, type EventBus } from '../common/pubsub.js';
 import { allNodeSources, allResolvers } from '../modules/index.js';
+import { ErrorCodeEnum } from './errors.js';
 import { validateBoundArgument } from './inputs.js';
 import { makeNodeResolver } from './node.resolver.js';
 
 /** `node` and `nodes`, over every module's node sources (made once: type-graphql keeps decorator metadata for good). */
 const NodeResolver = makeNodeResolver(allNodeSources);
 
-/** The one schema, built from every module's resolvers. Pure: no database needed. */
-export function buildGatewaySchema(events: EventBus = createEventBus()): Promise<GraphQLSchema> {
-  return buildSchema({
+/**
+ * The one schema, built from every module's resolvers, with the `ErrorCode` enum (errors are
+ * not fields, so no field brings it in: it is added for clients and codegen to read). Pure:
+ * no database needed.
+ */
+export async function buildGatewaySchema(events: EventBus = createEventBus()): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
     resolvers: [...allResolvers, NodeResolver] as unknown as NonEmptyArray<Function>,
     // No class-validator: a bound InputType is checked with its zod schema at the door, as REST
@@ -20,6 +25,9 @@ export function buildGatewaySchema(events: EventBus = createEventBus()): Promise
     pubSub: events.pubsub,
     emitSchemaFile: false,
   });
+  if (schema.getType(ErrorCodeEnum.name)) return schema;
+  const config = schema.toConfig();
+  return new GraphQLSchema({ ...config, types: [...config.types, ErrorCodeEnum] });
 }
 
 /** The committed SDL: sorted, so the file changes only when the schema does. */
