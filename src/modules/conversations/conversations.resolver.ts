@@ -4,6 +4,7 @@ import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import type { ChatEvent } from '../../common/pubsub.js';
 import { describeRequirement as need } from '../../common/scopes.js';
+import { PublicCache } from '../../graphql/cache-control.js';
 import { Conversation } from './conversation.entity.js';
 import type { ChatTurn } from './conversations.service.js';
 import { encodeCursor } from './conversations.service.js';
@@ -54,6 +55,7 @@ function streamOf(turn: ChatTurn): AsyncIterable<ChatStreamEvent> {
 
 @Resolver(() => Conversation)
 export class ConversationsResolver {
+  @PublicCache(60)
   @Query(() => ProvidersType, { description: 'AI providers: configured and answering, models, capabilities.' })
   async providers(@Ctx() ctx: RequestContext): Promise<ProvidersType> {
     return { default: ctx.services.ai.defaultId, providers: await ctx.services.ai.describe() };
