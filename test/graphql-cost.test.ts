@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { DocumentNode, GraphQLInputType, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { checkCost, LIST_SIZE, MAX_PRICED_NODES, operationCost } from '../src/graphql/cost.js';
+import { checkCost, costKey, costVariables, LIST_SIZE, MAX_PRICED_NODES, operationCost } from '../src/graphql/cost.js';
 import { DocumentChecker } from '../src/graphql/limits.js';
 import { DEFAULT_PAGE, MAX_PAGE } from '../src/graphql/relay.js';
 import { gatewaySchema, graphqlCjs } from './helpers/graphql-ops.js';
@@ -138,6 +138,16 @@ describe('the cost model', () => {
     }
     expect(refusal.code).toBe('query_too_costly');
     expect(refusal.details).toEqual({ cost: 61, max_cost: 60, breakdown: [{ path: 'items', cost: 61, multiplier: 1 }, { path: 'items.edges', cost: 60, multiplier: 30 }] });
+  });
+
+  it('knows which variables the cost depends on, so a door can remember what it admitted', () => {
+    const doc = parse('query Q($f: Int, $ids: [ID!]!, $x: Boolean!, $title: String) { items(first: $f) { edges { node { id @include(if: $x) } } } nodes(ids: $ids) { name(x: $title) } }');
+    expect(costVariables(doc)).toEqual(['f', 'ids', 'x']);
+    const key = (v: Record<string, unknown>) => costKey(costVariables(doc), v);
+    expect(key({ f: 5, ids: ['a', 'b'], x: true, title: 'one' })).toBe(key({ f: 5, ids: ['c', 'd'], x: true, title: 'two' }));
+    expect(key({ f: 5, ids: ['a'], x: true })).not.toBe(key({ f: 6, ids: ['a'], x: true }));
+    expect(key({ f: 5, ids: ['a'], x: true })).not.toBe(key({ f: 5, ids: ['a', 'b'], x: true }));
+    expect(costKey(costVariables(parse('{ items { edges { node { id } } } }')), {})).toBe('');
   });
 
   it('refuses a document whose fragments expand past what is worth pricing', () => {

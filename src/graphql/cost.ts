@@ -6,12 +6,12 @@ import {
   isLeafType,
   isListType,
   isNonNullType,
+  getOperationAST,
   isObjectType,
   Kind,
   TypeInfo,
   ValidationContext,
   visit,
-  visitWithTypeInfo,
   type DocumentNode,
   type FieldNode,
   type GraphQLCompositeType,
@@ -60,6 +60,7 @@ export interface OperationCost {
 }
 
 const PAGE_ARGS = ['first', 'last', 'limit'] as const;
+const PAGE_ARG_NAMES = new Set<string>([...PAGE_ARGS, 'ids']);
 
 /** The list a type is, past a non-null wrapper, or null. */
 const listOf = (type: GraphQLType): boolean => isListType(isNonNullType(type) ? type.ofType : type);
@@ -95,9 +96,8 @@ function pageSize(field: GraphQLField<unknown, unknown>, args: Record<string, un
  * Variables that do not fit the operation make no cost (0): execution refuses them itself.
  */
 export function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined): OperationCost {
-  const typeInfo = new TypeInfo(schema);
   const errors: GraphQLError[] = [];
-  const context = new ValidationContext(schema, document, typeInfo, (e) => errors.push(e));
+  const context = new ValidationContext(schema, document, new TypeInfo(schema), (e) => errors.push(e));
   const frames: Frame[] = [];
   const entries = new Map<string, CostEntry>();
   const pathOf = (node: FieldNode) => [...frames.flatMap((f) => (f.field ? [(f.field.alias ?? f.field.name).value] : [])), (node.alias ?? node.name).value].join('.');
@@ -139,7 +139,7 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
       frame.field = node;
       const parent = frames[frames.length - 1]?.type;
       const def = parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[node.name.value] : undefined;
-      if (def) {
+      if (def?.args.some((a) => PAGE_ARG_NAMES.has(a.name))) {
         try {
           frame.page = pageSize(def, getArgumentValues(def, node, visitor.variableValues));
         } catch {
@@ -155,8 +155,13 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
     }
   };
 
+  // Only the operation asked for is priced, straight from its definition: walking the whole
+  // document with type information, as a validation rule would, costs more than the pricing.
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return { cost: 0, breakdown: [] };
   try {
-    visit(document, visitWithTypeInfo(typeInfo, visitor as never));
+    visitor.onOperationDefinitionEnter(operation);
+    visitor.onOperationDefinitionLeave(operation);
   } catch (e) {
     // Fragments spread within fragments can make a small document huge once expanded.
     if (e instanceof GraphQLError && /maximum allowed number of nodes/.test(e.message)) return { cost: Number.POSITIVE_INFINITY, breakdown: [] };
@@ -165,6 +170,30 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
   if (errors.length) return { cost: 0, breakdown: [] };
   const breakdown = [...entries.values()].sort((a, b) => b.cost - a.cost || a.path.localeCompare(b.path)).slice(0, 20);
   return { cost: visitor.complexity, breakdown };
+}
+
+/**
+ * The variables an operation's cost can depend on: page sizes (`first`, `last`, `limit`),
+ * `ids`, and the conditions of `@skip`/`@include`. Two requests of one document whose values
+ * for these agree cost the same, so a door can remember which it has admitted.
+ */
+export function costVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Argument(node) {
+      if ((PAGE_ARG_NAMES.has(node.name.value) || node.name.value === 'if') && node.value.kind === Kind.VARIABLE) names.add(node.value.name.value);
+    },
+  });
+  return [...names].sort();
+}
+
+/** What of `variables` the cost depends on, as a key (a list counts by its length). */
+export function costKey(names: readonly string[], variables: Record<string, unknown> | null | undefined): string {
+  if (!names.length) return '';
+  return JSON.stringify(names.map((n) => {
+    const v = variables?.[n];
+    return Array.isArray(v) ? { length: v.length } : (v ?? null);
+  }));
 }
 
 /**

@@ -8,7 +8,7 @@ import { httpExchange } from '../rest/http-exchange.js';
 import { AppError } from '../common/errors.js';
 import { credentialsOf } from '../rest/router.js';
 import { cachePolicy, NO_STORE } from './cache-control.js';
-import { checkCost } from './cost.js';
+import { checkCost, costKey, costVariables } from './cost.js';
 import { errorCode, formatGraphQLError } from './errors.js';
 import { DocumentChecker, operationLabel } from './limits.js';
 
@@ -30,8 +30,10 @@ interface Compiled {
   /** Cache-Control of an answer without errors. */
   policy: string;
   label: string;
-  /** The operation takes no variables, so its cost was checked once, at compilation. */
-  costKnown: boolean;
+  /** The variables the cost depends on (page sizes, ids, @skip/@include conditions). */
+  costVariables: string[];
+  /** Their values already admitted under the cost limit (a few: most clients send a few page sizes). */
+  admitted: Set<string>;
 }
 
 /**
@@ -82,8 +84,10 @@ export function fastGraphQLHandler(schema: GraphQLSchema, root: ContextRoot, apo
 
     const key = `${operationName ?? ''}\u0000${body.query}`;
     let entry = compiled.get(key);
-    // Cost depends on the variables; an operation without any was checked when it was compiled.
-    if (!entry?.costKnown) {
+    // The cost is checked with this request's variables, unless the same values were admitted before.
+    const costVars = entry?.costVariables ?? costVariables(checked);
+    const costId = costKey(costVars, variables as Record<string, unknown> | null | undefined);
+    if (!entry?.admitted.has(costId)) {
       try {
         checkCost(schema, checked, operationName, variables as Record<string, unknown> | null | undefined, limits.maxCost);
       } catch (e) {
@@ -96,8 +100,12 @@ export function fastGraphQLHandler(schema: GraphQLSchema, root: ContextRoot, apo
       const out = compileQuery(schema, checked, operationName, { disablingCapturingStackErrors: true });
       if (!isCompiledQuery(out)) return apollo.call(this as never, req, reply);
       if (compiled.size >= CAPACITY) compiled.delete(compiled.keys().next().value!);
-      entry = { query: out, policy: cachePolicy(schema, checked, op), label: operationLabel(op, metrics), costKnown: !op.variableDefinitions?.length };
+      entry = { query: out, policy: cachePolicy(schema, checked, op), label: operationLabel(op, metrics), costVariables: costVars, admitted: new Set() };
       compiled.set(key, entry);
+    }
+    if (!entry.admitted.has(costId)) {
+      if (entry.admitted.size >= 16) entry.admitted.clear();
+      entry.admitted.add(costId);
     }
 
     const ctx = await createAuthenticatedContext(
