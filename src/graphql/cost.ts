@@ -1,12 +1,12 @@
 import {
   getArgumentValues,
   getNamedType,
+  getOperationAST,
   GraphQLError,
   isInterfaceType,
   isLeafType,
   isListType,
   isNonNullType,
-  getOperationAST,
   isObjectType,
   Kind,
   TypeInfo,
@@ -47,7 +47,7 @@ export const LIST_SIZE = 10;
 export interface CostEntry {
   /** Response path, with aliases: `conversations.edges.node.messages`. */
   path: string;
-  /** What one occurrence of the field costs, with everything it selects. */
+  /** What the field costs where it appears (once): all its items and everything they select. */
   cost: number;
   /** The number of items it was counted for (1 for a single object). */
   multiplier: number;
@@ -62,7 +62,7 @@ export interface OperationCost {
 const PAGE_ARGS = ['first', 'last', 'limit'] as const;
 const PAGE_ARG_NAMES = new Set<string>([...PAGE_ARGS, 'ids']);
 
-/** The list a type is, past a non-null wrapper, or null. */
+/** Whether a type is a list, past a non-null wrapper. */
 const listOf = (type: GraphQLType): boolean => isListType(isNonNullType(type) ? type.ofType : type);
 
 interface Frame {
