@@ -53,7 +53,7 @@ export const ErrorCodeEnum = new GraphQLEnumType({
 const isGraphQLError = (e: unknown): e is GraphQLError => e instanceof GraphQLError || (e instanceof Error && e.name === 'GraphQLError');
 
 /** An AppError's extensions: its code and details, with validation fields as `{ path, message }` (graphql-conventions.md). */
-function appErrorExtensions(e: AppError): Record<string, unknown> {
+export function appErrorExtensions(e: AppError): Record<string, unknown> {
   const { fields, ...rest } = e.details;
   return { code: e.code, ...rest, ...(fields ? { fields: fields.map((f: FieldError) => ({ path: f.loc, message: f.message })) } : {}) };
 }
