@@ -8,7 +8,6 @@ import type { Logger } from 'pino';
 import { createAuthenticatedContext, type ContextRoot, type RequestContext } from '../common/context.js';
 import { httpExchange } from '../rest/http-exchange.js';
 import { AppError } from '../common/errors.js';
-import type { Metrics } from '../common/metrics.js';
 import { credentialsOf } from '../rest/router.js';
 import { cachePolicy, combinePolicies, NO_STORE } from './cache-control.js';
 import { checkCost } from './cost.js';
