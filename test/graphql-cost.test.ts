@@ -64,15 +64,17 @@ beforeAll(() => {
 const cost = (query: string, variables?: Record<string, unknown>) => operationCost(small, parse(query), undefined, variables).cost;
 
 describe('the cost model', () => {
-  it('counts 1 per object and nothing for scalars, scalar lists, __typename and introspection', () => {
+  it('counts 1 per object and nothing for scalars, scalar lists, edges, pageInfo, __typename and introspection', () => {
     expect(cost('{ item(id: "1") { id name tags __typename } }')).toBe(1);
     expect(cost('{ __typename __schema { types { name fields { name type { name } } } } }')).toBe(0);
   });
 
   it('multiplies a connection\'s edges by first or last, and by the default page size when neither is given', () => {
-    expect(cost('{ items(first: 5) { totalCount pageInfo { hasNextPage } edges { cursor node { id } } } }')).toBe(1 + 1 + 5 * 2);
-    expect(cost('{ items(last: 3) { edges { node { id } } } }')).toBe(1 + 3 * 2);
-    expect(cost('{ items { edges { node { id } } } }')).toBe(1 + DEFAULT_PAGE * 2);
+    expect(cost('{ items(first: 5) { totalCount pageInfo { hasNextPage } edges { cursor node { id } } } }')).toBe(1 + 5);
+    expect(cost('{ items(last: 3) { edges { node { id } } } }')).toBe(1 + 3);
+    expect(cost('{ items { edges { node { id } } } }')).toBe(1 + DEFAULT_PAGE);
+    // A connection costs what a page of the same items costs.
+    expect(cost('{ items(first: 5) { edges { node { id } } } }')).toBe(cost('{ page(limit: 5) { items { id } } }'));
   });
 
   it('counts a page size given as a variable exactly as the same literal, its default when the variable is absent', () => {
@@ -89,7 +91,7 @@ describe('the cost model', () => {
   });
 
   it('multiplies nested lists', () => {
-    expect(cost('{ items(first: 10) { edges { node { children(first: 5) { edges { node { id } } } } } } }')).toBe(1 + 10 * (1 + 1 + (1 + 5 * 2)));
+    expect(cost('{ items(first: 10) { edges { node { children(first: 5) { edges { node { id } } } } } } }')).toBe(1 + 10 * (1 + (1 + 5)));
   });
 
   it('counts a list that takes no page size as LIST_SIZE items, and nodes(ids) as the ids asked for', () => {
@@ -101,8 +103,8 @@ describe('the cost model', () => {
   it('prices a union at its costliest member, follows fragments and honours @skip and @include', () => {
     expect(cost('{ search { ... on Item { parts { id } } ... on Part { id } } }')).toBe(LIST_SIZE * (1 + LIST_SIZE));
     const q = 'query F($skip: Boolean!) { items(first: 2) { edges { node { ...F } } } } fragment F on Item { children(first: 3) @skip(if: $skip) { edges { node { id } } } }';
-    expect(cost(q, { skip: true })).toBe(1 + 2 * 2);
-    expect(cost(q, { skip: false })).toBe(1 + 2 * (2 + 1 + 3 * 2));
+    expect(cost(q, { skip: true })).toBe(1 + 2);
+    expect(cost(q, { skip: false })).toBe(1 + 2 * (1 + (1 + 3)));
   });
 
   it('takes the cost a field declares in its extensions', () => {
@@ -112,23 +114,23 @@ describe('the cost model', () => {
   it('prices only the operation asked for, and nothing when the variables do not fit (execution refuses them)', () => {
     const doc = parse('query A { item(id: "1") { id } } query B { items(first: 2) { edges { node { id } } } }');
     expect(operationCost(small, doc, 'A', {}).cost).toBe(1);
-    expect(operationCost(small, doc, 'B', {}).cost).toBe(5);
+    expect(operationCost(small, doc, 'B', {}).cost).toBe(3);
     expect(cost('query Q($f: Int) { items(first: $f) { edges { node { id } } } }', { f: 'many' })).toBe(0);
   });
 
   it('breaks the cost down by response path (aliases included), costliest first', () => {
     const r = operationCost(small, parse('{ a: items(first: 2) { edges { node { children(first: 4) { edges { node { id } } } } } } item(id: "1") { id } }'), undefined, {});
-    expect(r.cost).toBe(1 + 2 * (2 + 1 + 4 * 2) + 1);
+    expect(r.cost).toBe(1 + 2 * (1 + (1 + 4)) + 1);
     expect(r.breakdown).toEqual([
-      { path: 'a', cost: 23, multiplier: 1 },
-      { path: 'a.edges', cost: 22, multiplier: 2 },
-      { path: 'a.edges.node.children.edges', cost: 8, multiplier: 4 },
+      { path: 'a', cost: 13, multiplier: 1 },
+      { path: 'a.edges', cost: 12, multiplier: 2 },
+      { path: 'a.edges.node.children.edges', cost: 4, multiplier: 4 },
       { path: 'item', cost: 1, multiplier: 1 },
     ]);
   });
 
   it('refuses over the limit with the cost, the limit and the breakdown', () => {
-    const doc = parse('{ items(first: 30) { edges { node { id } } } }');
+    const doc = parse('{ items(first: 60) { edges { node { id } } } }');
     expect(() => checkCost(small, doc, undefined, {}, 61)).not.toThrow();
     let refusal: any;
     try {
@@ -137,7 +139,7 @@ describe('the cost model', () => {
       refusal = e;
     }
     expect(refusal.code).toBe('query_too_costly');
-    expect(refusal.details).toEqual({ cost: 61, max_cost: 60, breakdown: [{ path: 'items', cost: 61, multiplier: 1 }, { path: 'items.edges', cost: 60, multiplier: 30 }] });
+    expect(refusal.details).toEqual({ cost: 61, max_cost: 60, breakdown: [{ path: 'items', cost: 61, multiplier: 1 }, { path: 'items.edges', cost: 60, multiplier: 60 }] });
   });
 
   it('knows which variables the cost depends on, so a door can remember what it admitted', () => {

@@ -16,6 +16,7 @@ import {
   type FieldNode,
   type GraphQLCompositeType,
   type GraphQLField,
+  type GraphQLNamedType,
   type GraphQLSchema,
   type GraphQLType,
 } from 'graphql';
@@ -29,7 +30,9 @@ import { DEFAULT_PAGE } from './relay.js';
  *
  * The model (graphql-query-complexity walks the document; the estimator below prices each field):
  * - a field returning an object costs 1, plus what it selects; a scalar or enum field costs 0
- *   (it is read from an object already loaded); `__typename` and introspection cost 0;
+ *   (it is read from an object already loaded), and so do a connection's edges and its
+ *   `pageInfo` (wrappers made with the page, so a list costs the same as a connection or as a
+ *   page of items); `__typename` and introspection cost 0;
  * - a list of objects multiplies what one item costs by the number of items it can hold: its
  *   own `first`, `last` or `limit` argument (the default page size, 20, when the argument is
  *   there but not given), the number of `ids` it is asked for, or, for a list directly inside a
@@ -61,6 +64,14 @@ export interface OperationCost {
 
 const PAGE_ARGS = ['first', 'last', 'limit'] as const;
 const PAGE_ARG_NAMES = new Set<string>([...PAGE_ARGS, 'ids']);
+
+/** A connection's edge (`cursor` and `node`) or `PageInfo`: made with the page, loading nothing of its own. */
+function isWrapper(type: GraphQLNamedType): boolean {
+  if (!isObjectType(type)) return false;
+  if (type.name === 'PageInfo') return true;
+  const fields = type.getFields();
+  return 'node' in fields && 'cursor' in fields;
+}
 
 /** Whether a type is a list, past a non-null wrapper. */
 const listOf = (type: GraphQLType): boolean => isListType(isNonNullType(type) ? type.ofType : type);
@@ -106,7 +117,7 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
     if (field.name.startsWith('__')) return 0;
     const named = getNamedType(field.type);
     const declared: unknown = field.extensions?.cost;
-    const own = typeof declared === 'number' ? declared : isLeafType(named) ? 0 : 1;
+    const own = typeof declared === 'number' ? declared : isLeafType(named) || isWrapper(named) ? 0 : 1;
     let multiplier = 1;
     if (listOf(field.type) && !isLeafType(named)) {
       const parent = frames[frames.length - 1];
