@@ -20,7 +20,7 @@ import { hashedKey, RateLimits } from './common/rate-limits.js';
 import { RedisConnections } from './common/redis.js';
 import { safeErrorSerializer, safeUrl } from './common/log-safety.js';
 import { createSocketLimiter } from './common/socket-limits.js';
-import type { Config } from './config.js';
+import { CORS_EXPOSED_HEADERS, type Config } from './config.js';
 import { openDatabase } from './db/orm.js';
 import { registerGraphQL } from './graphql/apollo.js';
 import { IDE_CSP } from './graphql/ide.js';
@@ -121,7 +121,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const log = server.log as unknown as Logger;
 
   const orm = await openDatabase(config.db, log);
-  const metrics = new Metrics(config.metrics.enabled);
+  const metrics = new Metrics(config.metrics.enabled, config.metrics.maxOperationNames);
   // With Redis, events reach every gateway process and rate limits count across them.
   const redis = config.redis ? new RedisConnections(config.redis.url, log) : null;
   if (redis && !(await redis.connected(3000))) log.warn('starting without Redis: events stay in this process and rate limits count in memory until it answers');
@@ -147,6 +147,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   server.addHook('onSend', async (_req, reply) => {
     if (draining) reply.header('connection', 'close');
+    // Answers are not kept by any cache unless they say so: public REST routes, public GraphQL
+    // queries and static files set their own Cache-Control; everything else is per caller.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
   installErrorHandlers(server);
   // Every request made with an API key counts against the key's limit, whichever door.
@@ -183,8 +186,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins],
       credentials: false,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'Accept', 'X-Request-Id', 'Apollo-Require-Preflight'],
-      exposedHeaders: ['X-Request-Id', 'X-Total-Count', 'Retry-After'],
+      allowedHeaders: [...config.corsAllowedHeaders],
+      exposedHeaders: [...CORS_EXPOSED_HEADERS],
       maxAge: 600,
     });
   }

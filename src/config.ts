@@ -56,6 +56,10 @@ export const envSchema = z.object({
     .string()
     .refine((v) => v.split(',').map((o) => o.trim()).filter(Boolean).every((o) => o === '*' || ORIGIN.test(o)), 'must be a comma-separated list of origins such as https://app.example.com (scheme, host and port; no path), or *')
     .default(''),
+  CORS_ALLOWED_HEADERS: z
+    .string()
+    .refine((v) => v.split(',').map((h) => h.trim()).filter(Boolean).every((h) => /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(h)), 'must be a comma-separated list of header names')
+    .optional(),
   TRUST_PROXY: bool.default(false),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
@@ -149,7 +153,40 @@ export const envSchema = z.object({
   GRAPHQL_MAX_QUERY_BYTES: z.coerce.number().int().positive().default(16 * 1024),
   METRICS_ENABLED: bool.default(true),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_MAX_OPERATION_NAMES: z.coerce.number().int().min(0).max(10_000).default(100),
 });
+
+/**
+ * What cross-origin callers may send by default: the API's credentials and content headers,
+ * what Apollo Client and its tooling add (client awareness, operation names, the CSRF
+ * preflight header), and distributed-tracing context (W3C Trace Context and Baggage, Sentry).
+ */
+export const DEFAULT_CORS_ALLOWED_HEADERS: readonly string[] = [
+  'Authorization',
+  'X-API-Key',
+  'Content-Type',
+  'Accept',
+  'X-Request-Id',
+  'Apollo-Require-Preflight',
+  'apollographql-client-name',
+  'apollographql-client-version',
+  'x-apollo-operation-name',
+  'traceparent',
+  'tracestate',
+  'baggage',
+  'sentry-trace',
+];
+
+/** Response headers cross-origin callers may read: request id, list totals, rate limits. */
+export const CORS_EXPOSED_HEADERS: readonly string[] = [
+  'X-Request-Id',
+  'X-Total-Count',
+  'Retry-After',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+  'RateLimit-Policy',
+];
 
 /** The rate limits: who is counted, and what. */
 export const RATE_LIMIT_NAMES = ['login_ip', 'login_account', 'register_ip', 'register_account', 'chat', 'evaluation', 'api_key'] as const;
@@ -233,12 +270,19 @@ export interface Config {
     /** Points allowed per window, by limit name. */
     readonly rules: Readonly<Record<RateLimitName, RateLimitRule>>;
   };
-  readonly metrics: { readonly enabled: boolean; readonly token: string | null };
+  readonly metrics: {
+    readonly enabled: boolean;
+    readonly token: string | null;
+    /** Distinct GraphQL operation names kept as metric labels; later names are labelled `other`. */
+    readonly maxOperationNames: number;
+  };
   readonly apiDocs: boolean;
   /** Serve the web console at /console/. */
   readonly webConsole: boolean;
   readonly bodyLimitBytes: number;
   readonly corsOrigins: readonly string[];
+  /** Request headers cross-origin callers may send (Access-Control-Allow-Headers). */
+  readonly corsAllowedHeaders: readonly string[];
   readonly trustProxy: boolean;
   readonly shutdownTimeoutMs: number;
   readonly requestTimeoutMs: number;
@@ -393,11 +437,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     redis: e.REDIS_URL ? { url: e.REDIS_URL } : null,
     keyPrefix: e.REDIS_KEY_PREFIX,
     rateLimits: { enabled: e.RATE_LIMITS_ENABLED, rules: parseRateLimits(e.RATE_LIMITS) },
-    metrics: { enabled: e.METRICS_ENABLED, token: e.METRICS_TOKEN ?? null },
+    metrics: { enabled: e.METRICS_ENABLED, token: e.METRICS_TOKEN ?? null, maxOperationNames: e.METRICS_MAX_OPERATION_NAMES },
     apiDocs: e.API_DOCS,
     webConsole: e.WEB_CONSOLE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    // Empty (as .env.example leaves it) means the defaults, not "no headers at all".
+    corsAllowedHeaders: e.CORS_ALLOWED_HEADERS?.trim() ? e.CORS_ALLOWED_HEADERS.split(',').map((s) => s.trim()).filter(Boolean) : DEFAULT_CORS_ALLOWED_HEADERS,
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,

@@ -73,7 +73,7 @@ describe('API documentation', () => {
       expect(String(page.body)).not.toContain('/graphql/ide/');
       expect((await c.get('/graphql/ide/index.html')).status).toBe(404);
       const intro = await c.post('/graphql', { query: '{ __schema { types { name } } }' });
-      expect(intro.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(intro.body.errors[0].extensions.code).toBe('graphql_validation_failed');
     } finally {
       await s.close();
     }

@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CATALOGUE, ERROR_CODES } from '../src/common/errors.js';
+import { APOLLO_CODES } from '../src/graphql/errors.js';
 import { signUp } from './helpers/factories.js';
+import { gatewaySchema, graphqlCjs } from './helpers/graphql-ops.js';
 import { restClient } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
@@ -36,14 +40,14 @@ describe('POST /graphql on the fast path answers as Apollo does on GET', () => {
     expect(fast.body).toEqual(apollo.body);
   });
 
-  it('variables that do not fit: 400 BAD_USER_INPUT', async () => {
+  it('variables that do not fit: 400 bad_user_input', async () => {
     const query = 'query C($id: ID!) { conversation(id: $id) { id } }';
     const fast = await post({ query, variables: { id: { no: 'pe' } } });
     const apollo = await get({ query, variables: JSON.stringify({ id: { no: 'pe' } }) });
     expect(fast.status).toBe(400);
     expect(apollo.status).toBe(400);
-    expect(fast.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
-    expect(apollo.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(fast.body.errors[0].extensions.code).toBe('bad_user_input');
+    expect(apollo.body.errors[0].extensions.code).toBe('bad_user_input');
   });
 
   it('a service error with its code, and a null result', async () => {
@@ -83,7 +87,7 @@ describe('POST /graphql on the fast path answers as Apollo does on GET', () => {
     expect(created.body.data.createNote.note.title).toBe('Fast');
     const unknown = await post({ query: 'query A { me { id } }', operationName: 'B' });
     expect(unknown.status).toBe(400);
-    expect(unknown.body.errors[0].extensions.code).toBe('OPERATION_RESOLUTION_FAILURE');
+    expect(unknown.body.errors[0].extensions.code).toBe('operation_resolution_failure');
   });
 
   it('refuses a form-encoded post (a cross-site "simple" request), as Apollo\'s CSRF prevention does', async () => {
@@ -95,5 +99,42 @@ describe('POST /graphql on the fast path answers as Apollo does on GET', () => {
     expect(res.status).toBe(400);
     const notes = await post({ query: '{ notes { edges { node { title } } } }' });
     expect(notes.body.data.notes.edges.map((e: { node: { title: string } }) => e.node.title)).not.toContain('csrf');
+  });
+});
+
+describe('error codes', () => {
+  it('are one described ErrorCode enum in the schema: every code of both doors, in one casing', async () => {
+    const schema = await gatewaySchema();
+    const type = schema.getType('ErrorCode');
+    expect(graphqlCjs.isEnumType(type)).toBe(true);
+    const values = graphqlCjs.isEnumType(type) ? type.getValues() : [];
+    expect(values.map((v) => v.name).sort()).toEqual(Object.keys(ERROR_CODES).sort());
+    for (const v of values) {
+      expect(v.value).toBe(v.name);
+      expect(v.description).toContain(ERROR_CATALOGUE[v.name as keyof typeof ERROR_CATALOGUE].description);
+      // lower snake_case, the documented INSUFFICIENT_API_KEY_SCOPE aside.
+      if (v.name !== 'INSUFFICIENT_API_KEY_SCOPE') expect(v.name).toMatch(/^[a-z][a-z0-9_]*$/);
+    }
+    // Apollo's own codes all have their lower-case counterpart in the list.
+    for (const code of Object.values(APOLLO_CODES)) expect(ERROR_CODES).toHaveProperty(code);
+  });
+
+  it('validation errors carry their fields as { path, message }', async () => {
+    const res = await post({ query: 'mutation { createNote(input: { title: "", content: "x" }) { __typename } }' });
+    expect(res.body.errors[0].extensions.code).toBe('validation_error');
+    expect(res.body.errors[0].extensions.fields).toEqual([{ path: ['title'], message: expect.any(String) }]);
+  });
+
+  it("automatic persisted queries keep working with the lower-case codes (Apollo Client also reads the message)", async () => {
+    const query = '{ me { id } }';
+    const sha256Hash = createHash('sha256').update(query).digest('hex');
+    const persisted = { persistedQuery: { version: 1, sha256Hash } };
+    const miss = await post({ extensions: persisted });
+    expect(miss.status).toBe(200);
+    expect(miss.body.errors[0]).toMatchObject({ message: 'PersistedQueryNotFound', extensions: { code: 'persisted_query_not_found' } });
+    const register = await post({ query, extensions: persisted });
+    expect(register.body.errors).toBeUndefined();
+    const hit = await post({ extensions: persisted });
+    expect(hit.body).toEqual(register.body);
   });
 });

@@ -255,7 +255,7 @@ describe('using the calendar', () => {
     await connectThroughRest(api, { token: u.accessToken });
     const camel = (x: string) => x.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
     const restFields = (r: { body: any }) => r.body.detail.fields.map((f: any) => `${f.loc.slice(1).map(camel).join('.')}: ${f.message}`).sort();
-    const gqlFields = (r: { errors?: readonly any[] }) => r.errors![0].extensions.fields.map((f: any) => `${f.loc.join('.')}: ${f.message}`).sort();
+    const gqlFields = (r: { errors?: readonly any[] }) => r.errors![0].extensions.fields.map((f: any) => `${f.path.join('.')}: ${f.message}`).sort();
 
     const range = { from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' };
     const badRange = await api.get(`/api/integrations/google-calendar/events?from=${range.from}&to=${range.to}`, { token: u.accessToken });

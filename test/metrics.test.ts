@@ -48,6 +48,33 @@ describe('/metrics', () => {
     expect(metric(m.text, 'xentree_db_pool_connections', { state: 'max' })).toBeGreaterThan(0);
   });
 
+  it('labels named operations by name, up to a cap past which they are "other"; anonymous ones by their root fields', async () => {
+    const capped = await startServer({ METRICS_MAX_OPERATION_NAMES: '2' });
+    try {
+      const u = await signUp(restClient(capped.url));
+      const run = (query: string, token?: string) =>
+        fetch(`${capped.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query }) });
+      const get = (query: string) => fetch(`${capped.url}/graphql?${new URLSearchParams({ query })}`, { headers: { authorization: `Bearer ${u.accessToken}`, 'apollo-require-preflight': 'true' } });
+      await run('query First { me { id } }', u.accessToken);
+      await get('query First { me { id } }');
+      await run('query Second { me { id } }', u.accessToken);
+      for (const name of ['Third', 'Fourth', 'Fifth']) await run(`query ${name} { me { id } }`, u.accessToken);
+      await run('query First { me { id } }');
+      await run('{ me { username } }', u.accessToken);
+      const text = (await scrape(capped)).text;
+      const count = (operation: string, status = 'ok') => metric(text, 'xentree_graphql_operations_total', { transport: 'http', operation, status });
+      expect(count('query First')).toBe(2);
+      expect(count('query First', 'not_authenticated')).toBe(1);
+      expect(count('query Second')).toBe(1);
+      expect(count('query other')).toBe(3);
+      expect(count('query Third')).toBe(0);
+      expect(count('query me')).toBe(1);
+      expect(text).not.toContain('Fourth');
+    } finally {
+      await capped.close();
+    }
+  });
+
   it('counts open WebSockets and running subscriptions', async () => {
     const u = await signUp(api);
     const base = await scrape();
@@ -62,7 +89,7 @@ describe('/metrics', () => {
     }
     expect(metric(during, 'xentree_websockets_active', { path: '/graphql' })).toBe(sockets() + 1);
     expect(metric(during, 'xentree_subscriptions_active', { field: 'meUpdated' })).toBe(metric(base.text, 'xentree_subscriptions_active', { field: 'meUpdated' }) + 1);
-    expect(metric(during, 'xentree_graphql_operations_total', { transport: 'ws', operation: 'subscription meUpdated', status: 'ok' })).toBeGreaterThanOrEqual(1);
+    expect(metric(during, 'xentree_graphql_operations_total', { transport: 'ws', operation: 'subscription MeUpdated', status: 'ok' })).toBeGreaterThanOrEqual(1);
 
     sub.unsubscribe();
     await client.dispose();

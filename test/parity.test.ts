@@ -44,8 +44,8 @@ function fromRest(res: { status: number; body: any }): Outcome {
 function fromGql(res: { errors?: readonly { extensions?: Record<string, unknown> }[] }): Outcome {
   if (!res.errors?.length) return { code: 'ok' };
   const ext = res.errors[0]!.extensions ?? {};
-  const fields = ext.fields as { loc: string[] }[] | undefined;
-  return { code: String(ext.code), ...(fields ? { fields: fields.map((f) => f.loc.join('.')) } : {}) };
+  const fields = ext.fields as { path: string[] }[] | undefined;
+  return { code: String(ext.code), ...(fields ? { fields: fields.map((f) => f.path.join('.')) } : {}) };
 }
 
 /**

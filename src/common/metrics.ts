@@ -6,7 +6,9 @@ const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 /**
  * The gateway's Prometheus metrics (prom-client), one registry per app: tests build several
  * apps in one process, and nothing here is global. Label values come from the route table
- * and the schema (never from what a client names), so their number stays bounded.
+ * and the schema, so their number stays bounded; the one exception, GraphQL operation names
+ * (which clients choose), is capped: past the first `maxOperationNames` distinct names, an
+ * operation is labelled `other`.
  */
 export class Metrics {
   readonly registry = new Registry();
@@ -28,7 +30,7 @@ export class Metrics {
 
   readonly graphqlOperations = new Counter({
     name: 'xentree_graphql_operations_total',
-    help: 'GraphQL operations by transport (http, ws), operation ("query me", "mutation login"...) and status (ok, or the first error code)',
+    help: 'GraphQL operations by transport (http, ws), operation ("query ConsoleConversations" by operation name; "query me" by root fields when anonymous; "query other" past the cap on names) and status (ok, or the first error code)',
     labelNames: ['transport', 'operation', 'status'] as const,
     registers: [this.registry],
   });
@@ -96,7 +98,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(readonly enabled: boolean) {
+  /** Operation names labelled so far ("query Name"); at most `maxOperationNames`. */
+  private readonly operationNames = new Set<string>();
+
+  constructor(
+    readonly enabled: boolean,
+    /** Distinct operation names kept as labels; later names are `other`. */
+    readonly maxOperationNames = 100,
+  ) {
     // Process figures (resident memory, CPU, event-loop lag, heap, handles) with their usual names.
     if (enabled) collectDefaultMetrics({ register: this.registry });
   }
@@ -106,6 +115,19 @@ export class Metrics {
     const labels = { method, route, status: String(status) };
     this.httpRequests.inc(labels);
     this.httpDuration.observe(labels, seconds);
+  }
+
+  /**
+   * The label of a named operation: `query Name` for the first `maxOperationNames` distinct
+   * names this process sees, then `query other`, so clients cannot grow the label set.
+   */
+  operationNameLabel(kind: string, name: string): string {
+    const label = `${kind} ${name}`;
+    if (this.operationNames.has(label)) return label;
+    // Names longer than this are not worth a series of their own.
+    if (name.length > 100 || this.operationNames.size >= this.maxOperationNames) return `${kind} other`;
+    this.operationNames.add(label);
+    return label;
   }
 
   /** Records one GraphQL operation. */

@@ -3,31 +3,42 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createAuthenticatedContext, type ContextRoot, type RequestContext } from '../common/context.js';
 import { httpExchange } from '../rest/http-exchange.js';
 import { AppError } from '../common/errors.js';
-import type { Metrics } from '../common/metrics.js';
 import { credentialsOf } from '../rest/router.js';
-import { formatGraphQLError } from './errors.js';
+import { cachePolicy, combinePolicies, NO_STORE } from './cache-control.js';
+import { checkCost } from './cost.js';
+import { errorCode, formatGraphQLError } from './errors.js';
 import { fastGraphQLHandler } from './http.js';
 import { checkHttpRequest, documentRules, operationLabel } from './limits.js';
-import { errorCode, makeGraphQLWsHandler, type GraphQLWsHandler } from './ws.js';
+import { makeGraphQLWsHandler, type GraphQLWsHandler } from './ws.js';
 import { ideHtml, registerIdeAssets } from './ide.js';
 
 /**
- * Per operation over HTTP: metrics, and an AppError's headers (Retry-After...) on the
- * response, with 429 for a rate limit, as REST answers it.
+ * Per operation over HTTP: the cost limit once the variables are known, metrics, an
+ * AppError's headers (Retry-After...) on the response with 429 for a rate limit, as REST
+ * answers it, and Cache-Control (public only for a query of public root fields without
+ * errors; in a batch, only if every answer is).
  */
-function httpPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
+function httpPlugin(schema: GraphQLSchema, root: ContextRoot): ApolloServerPlugin<RequestContext> {
+  const { metrics } = root.services;
+  const { maxCost } = root.config.graphql.limits;
   return {
     async requestDidStart() {
       const start = performance.now();
       let label = 'invalid';
       return {
         async didResolveOperation(rc) {
-          label = operationLabel(rc.operation);
+          label = operationLabel(rc.operation, metrics);
+          try {
+            checkCost(schema, rc.document, rc.request.operationName, rc.request.variables, maxCost);
+          } catch (e) {
+            if (!(e instanceof AppError)) throw e;
+            throw new GraphQLError(e.message, { originalError: e, extensions: { http: { status: e.status } } });
+          }
         },
         async willSendResponse(rc) {
           const errors = rc.errors ?? [];
@@ -37,6 +48,8 @@ function httpPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
             for (const [k, v] of Object.entries(original.headers)) rc.response.http.headers.set(k, v);
             if (original.code === 'rate_limited') rc.response.http.status = 429;
           }
+          const policy = !errors.length && rc.operation ? cachePolicy(schema, rc.document!, rc.operation) : NO_STORE;
+          rc.response.http.headers.set('cache-control', combinePolicies(rc.response.http.headers.get('cache-control'), policy));
           metrics.observeOperation('http', label, errors.length ? errorCode(errors[0]!) : 'ok', (performance.now() - start) / 1000);
         },
       };
@@ -61,7 +74,7 @@ export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchem
     logger: log as unknown as Logger & { warn: Logger['warn'] },
     formatError: (formatted, error) => formatGraphQLError(formatted, error, log),
     // Cache hints are unused; the plugin's per-field hook costs on every resolved field.
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), httpPlugin(root.services.metrics)],
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), httpPlugin(schema, root)],
   });
   await apollo.start();
 

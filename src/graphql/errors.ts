@@ -1,18 +1,50 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLEnumType, GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
-import { AppError, ERROR_CODES, INTERNAL_MESSAGE } from '../common/errors.js';
+import { registerEnumType } from 'type-graphql';
+import { AppError, ERROR_CATALOGUE, ERROR_CODES, INTERNAL_MESSAGE, type ErrorCode, type FieldError } from '../common/errors.js';
 
-/** Codes GraphQL itself produces for bad documents; they are safe to show as they are. */
-const GRAPHQL_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_USER_INPUT',
-  'BAD_REQUEST',
-  'OPERATION_RESOLUTION_FAILURE',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-]);
+/**
+ * The codes Apollo Server and graphql-js give their own errors, and the gateway's code for
+ * each: the same words in the one casing every other code has. Apollo's HTTP statuses stay.
+ * Apollo Client recognizes persisted-query answers by their message as well as their code,
+ * so automatic persisted queries keep working.
+ */
+export const APOLLO_CODES: Readonly<Record<string, ErrorCode>> = {
+  GRAPHQL_PARSE_FAILED: 'graphql_parse_failed',
+  GRAPHQL_VALIDATION_FAILED: 'graphql_validation_failed',
+  BAD_USER_INPUT: 'bad_user_input',
+  BAD_REQUEST: 'bad_request',
+  OPERATION_RESOLUTION_FAILURE: 'operation_resolution_failure',
+  PERSISTED_QUERY_NOT_FOUND: 'persisted_query_not_found',
+  PERSISTED_QUERY_NOT_SUPPORTED: 'persisted_query_not_supported',
+};
+
+const ERROR_CODE_DESCRIPTION =
+  'What went wrong, as `extensions.code` of a GraphQL error (over HTTP and graphql-ws) and `detail.error` of a REST error carry it: the same list for both doors. Values are lower snake_case like the REST codes (`INSUFFICIENT_API_KEY_SCOPE` keeps its documented spelling). Codes marked "GraphQL only" concern documents and are never answered by REST.';
+
+const valueDescription = (code: ErrorCode): string => {
+  const c: { description: string; graphqlOnly?: true } = ERROR_CATALOGUE[code];
+  return c.graphqlOnly ? `GraphQL only. ${c.description}` : c.description;
+};
+
+/**
+ * The codes as a type-graphql enum, for a field that carries a code (`@Field(() => ErrorCodes)`):
+ * enum values keep the codes' own casing, since clients compare them with the code they receive.
+ */
+export const ErrorCodes = Object.fromEntries((Object.keys(ERROR_CATALOGUE) as ErrorCode[]).map((c) => [c, c])) as { readonly [K in ErrorCode]: K };
+registerEnumType(ErrorCodes, {
+  name: 'ErrorCode',
+  description: ERROR_CODE_DESCRIPTION,
+  valuesConfig: Object.fromEntries((Object.keys(ERROR_CATALOGUE) as ErrorCode[]).map((c) => [c, { description: valueDescription(c) }])),
+});
+
+/** The same enum for graphql-js: added to the schema when no field brings it in (src/graphql/schema.ts). */
+export const ErrorCodeEnum = new GraphQLEnumType({
+  name: 'ErrorCode',
+  description: ERROR_CODE_DESCRIPTION,
+  values: Object.fromEntries((Object.keys(ERROR_CATALOGUE) as ErrorCode[]).map((c) => [c, { value: c, description: valueDescription(c) }])),
+});
 
 /**
  * A GraphQLError of any loaded copy of graphql: an error raised by the copy another package
@@ -20,10 +52,16 @@ const GRAPHQL_CODES = new Set([
  */
 const isGraphQLError = (e: unknown): e is GraphQLError => e instanceof GraphQLError || (e instanceof Error && e.name === 'GraphQLError');
 
+/** An AppError's extensions: its code and details, with validation fields as `{ path, message }` (graphql-conventions.md). */
+export function appErrorExtensions(e: AppError): Record<string, unknown> {
+  const { fields, ...rest } = e.details;
+  return { code: e.code, ...rest, ...(fields ? { fields: fields.map((f: FieldError) => ({ path: f.loc, message: f.message })) } : {}) };
+}
+
 /**
- * The GraphQL face of an error, shared by Apollo (HTTP) and graphql-ws: AppErrors keep
- * their code and details, GraphQL's own document errors pass, anything else is logged
- * and masked as `internal_error`.
+ * The GraphQL face of an error, shared by Apollo (HTTP), the fast path and graphql-ws: AppErrors
+ * keep their code and details, GraphQL's own document errors get their lower-case code,
+ * anything else is logged and masked as `internal_error`.
  */
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown, log: Logger, requestId?: string): GraphQLFormattedError {
   const unwrapped = unwrapResolverError(error);
@@ -31,25 +69,34 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   const original = unwrapped instanceof GraphQLError && unwrapped.originalError instanceof AppError ? unwrapped.originalError : unwrapped;
   const base = { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
   if (original instanceof AppError) {
-    return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
+    return { ...base, message: original.message, extensions: appErrorExtensions(original) };
   }
   const code = formatted.extensions?.code;
-  if (typeof code === 'string' && GRAPHQL_CODES.has(code)) {
-    return { ...base, extensions: { code } };
+  if (typeof code === 'string' && code in APOLLO_CODES) {
+    return { ...base, extensions: { code: APOLLO_CODES[code] } };
   }
   // The gateway's own refusals made as GraphQL errors (the socket's limits) keep their code.
   if (isGraphQLError(original) && !original.originalError && typeof code === 'string' && code in ERROR_CODES && code !== 'internal_error') {
     return { ...base, extensions: { code } };
   }
-  // Variables that do not fit their type: BAD_USER_INPUT, as Apollo says over HTTP. graphql-ws
-  // runs graphql-js without Apollo, and the scalar's own refusal comes as the original error.
+  // Variables that do not fit their type: bad_user_input, as over HTTP. graphql-ws runs
+  // graphql-js without Apollo, and the scalar's own refusal comes as the original error.
   if (isGraphQLError(original) && !formatted.path && /^Variable "\$/.test(formatted.message)) {
-    return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
+    return { ...base, extensions: { code: 'bad_user_input' } };
   }
   if (isGraphQLError(original) && !original.originalError && !formatted.path) {
     // A document error without a code (e.g. from a validation rule): the client's fault.
-    return { ...base, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
+    return { ...base, extensions: { code: 'graphql_validation_failed' } };
   }
   log.error({ err: original, reqId: requestId }, 'unhandled error in GraphQL operation');
   return { ...base, message: INTERNAL_MESSAGE, extensions: { code: 'internal_error', requestId } };
+}
+
+/** The code an error will be answered with, for metrics (without formatting or logging it). */
+export function errorCode(e: GraphQLError): string {
+  const original = e.originalError;
+  if (original instanceof AppError) return original.code;
+  const code = e.extensions?.code;
+  if (typeof code === 'string') return APOLLO_CODES[code] ?? code;
+  return original ? 'internal_error' : 'graphql_validation_failed';
 }

@@ -7,9 +7,10 @@ import { createAuthenticatedContext, type ContextRoot } from '../common/context.
 import { httpExchange } from '../rest/http-exchange.js';
 import { AppError } from '../common/errors.js';
 import { credentialsOf } from '../rest/router.js';
-import { formatGraphQLError } from './errors.js';
+import { cachePolicy, NO_STORE } from './cache-control.js';
+import { checkCost, costKey, costVariables } from './cost.js';
+import { errorCode, formatGraphQLError } from './errors.js';
 import { DocumentChecker, operationLabel } from './limits.js';
-import { errorCode } from './ws.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -23,21 +24,34 @@ interface Body {
   extensions?: unknown;
 }
 
+/** A document compiled for one operation, with what depends on the document alone. */
+interface Compiled {
+  query: CompiledQuery;
+  /** Cache-Control of an answer without errors. */
+  policy: string;
+  label: string;
+  /** The variables the cost depends on (page sizes, ids, @skip/@include conditions). */
+  costVariables: string[];
+  /** Their values already admitted under the cost limit (a few: most clients send a few page sizes). */
+  admitted: Set<string>;
+}
+
 /**
  * The common case of POST /graphql (one operation, JSON in and out, a query or a mutation)
- * executed by graphql-jit on the same schema, resolvers, context, limits and error
- * formatting as Apollo, without Apollo's request pipeline around it. Documents are parsed,
- * validated (with the same limits) and compiled once per text. Everything else (batches,
- * GET, persisted queries, other media types, unknown operation names) is Apollo's.
+ * executed by graphql-jit on the same schema, resolvers, context, limits (cost included,
+ * with the request's variables) and error formatting as Apollo, without Apollo's request
+ * pipeline around it. Documents are parsed, validated (with the same limits) and compiled
+ * once per text. Everything else (batches, GET, persisted queries, other media types,
+ * unknown operation names) is Apollo's.
  */
 export function fastGraphQLHandler(schema: GraphQLSchema, root: ContextRoot, apollo: RouteHandlerMethod): RouteHandlerMethod {
   const { limits, introspection } = root.config.graphql;
   const { metrics } = root.services;
   const documents = new DocumentChecker(schema, limits, introspection);
-  const compiled = new Map<string, CompiledQuery>();
+  const compiled = new Map<string, Compiled>();
   const CAPACITY = 500;
 
-  const send = (reply: FastifyReply, status: number, payload: unknown) => reply.code(status).type(JSON_TYPE).send(`${JSON.stringify(payload)}\n`);
+  const send = (reply: FastifyReply, status: number, payload: unknown) => reply.code(status).type(JSON_TYPE).header('cache-control', NO_STORE).send(`${JSON.stringify(payload)}\n`);
 
   return async function handler(this: unknown, req: FastifyRequest, reply: FastifyReply) {
     const body = req.body as Body | undefined;
@@ -69,12 +83,29 @@ export function fastGraphQLHandler(schema: GraphQLSchema, root: ContextRoot, apo
     if (!op || op.operation === 'subscription') return apollo.call(this as never, req, reply);
 
     const key = `${operationName ?? ''}\u0000${body.query}`;
-    let query = compiled.get(key);
-    if (!query) {
+    let entry = compiled.get(key);
+    // The cost is checked with this request's variables, unless the same values were admitted before.
+    const costVars = entry?.costVariables ?? costVariables(checked);
+    const costId = costKey(costVars, variables as Record<string, unknown> | null | undefined);
+    if (!entry?.admitted.has(costId)) {
+      try {
+        checkCost(schema, checked, operationName, variables as Record<string, unknown> | null | undefined, limits.maxCost);
+      } catch (e) {
+        if (!(e instanceof AppError)) throw e;
+        metrics.observeOperation('http', entry?.label ?? operationLabel(op, metrics), e.code, (performance.now() - start) / 1000);
+        return send(reply, e.status, { errors: [formatGraphQLError({ message: e.message }, e, log, req.id)] });
+      }
+    }
+    if (!entry) {
       const out = compileQuery(schema, checked, operationName, { disablingCapturingStackErrors: true });
       if (!isCompiledQuery(out)) return apollo.call(this as never, req, reply);
       if (compiled.size >= CAPACITY) compiled.delete(compiled.keys().next().value!);
-      compiled.set(key, (query = out));
+      entry = { query: out, policy: cachePolicy(schema, checked, op), label: operationLabel(op, metrics), costVariables: costVars, admitted: new Set() };
+      compiled.set(key, entry);
+    }
+    if (!entry.admitted.has(costId)) {
+      if (entry.admitted.size >= 16) entry.admitted.clear();
+      entry.admitted.add(costId);
     }
 
     const ctx = await createAuthenticatedContext(
@@ -82,17 +113,17 @@ export function fastGraphQLHandler(schema: GraphQLSchema, root: ContextRoot, apo
       { requestId: req.id, transport: 'graphql', log, client: { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null }, http: httpExchange(req, reply) },
       credentialsOf(req),
     );
+    const { query, label } = entry;
     const result = await query.query(undefined, ctx, (variables ?? {}) as Record<string, unknown>);
-    const label = operationLabel(op);
     if (!('data' in result) || result.data === undefined) {
       // Variables that do not fit the operation: a bad request, as Apollo answers it.
-      const errors = (result.errors ?? []).map((e) => ({ message: e.message, ...(e.locations ? { locations: e.locations } : {}), extensions: { code: 'BAD_USER_INPUT' } }));
-      metrics.observeOperation('http', label, 'BAD_USER_INPUT', (performance.now() - start) / 1000);
+      const errors = (result.errors ?? []).map((e) => ({ message: e.message, ...(e.locations ? { locations: e.locations } : {}), extensions: { code: 'bad_user_input' } }));
+      metrics.observeOperation('http', label, 'bad_user_input', (performance.now() - start) / 1000);
       return send(reply, 400, { errors });
     }
     if (!result.errors?.length) {
       metrics.observeOperation('http', label, 'ok', (performance.now() - start) / 1000);
-      return reply.code(200).type(JSON_TYPE).send(`${query.stringify(result)}\n`);
+      return reply.code(200).type(JSON_TYPE).header('cache-control', entry.policy).send(`${query.stringify(result)}\n`);
     }
     let status = 200;
     for (const e of result.errors) {

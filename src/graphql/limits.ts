@@ -1,4 +1,3 @@
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
@@ -15,29 +14,39 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
-import { AppError } from '../common/errors.js';
+import { AppError, type ErrorCode } from '../common/errors.js';
+import type { Metrics } from '../common/metrics.js';
 import type { Config } from '../config.js';
 
 type Limits = Config['graphql']['limits'];
 
 /**
- * A rejection as a validation error of the document (GRAPHQL_VALIDATION_FAILED), rather
- * than an exception out of the validator.
+ * A limit's refusal as a validation error of the document carrying its own code, the figure
+ * found and the limit (GraphQL Armor reports them in its message only).
  */
-const report = [(ctx: ValidationContext | null, err: GraphQLError) => ctx?.reportError(new GraphQLError(err.message.replace(/^Syntax Error: /, '')))];
+const refuse =
+  (code: ErrorCode, figure: string, limit: number, say: (found: string) => string) =>
+  (ctx: ValidationContext | null, err: GraphQLError): void => {
+    const found = /found (\d+)/.exec(err.message)?.[1];
+    const message = found ? `${say(found)}; the limit is ${limit}` : err.message.replace(/^Syntax Error: /, '');
+    const appError = new AppError(code, message, { ...(found ? { [figure]: Number(found) } : {}), [`max_${figure}`]: limit });
+    ctx?.reportError(new GraphQLError(message, { originalError: appError }));
+  };
 
 /**
- * The document limits (GraphQL Armor's rules): depth, aliases, cost and directives. The
- * same rules run on HTTP (Apollo) and graphql-ws; introspection is refused by a rule too
- * when it is configured off. Token count is the parser's own `maxTokens`.
+ * The document limits checked at validation (GraphQL Armor's rules): depth, aliases and
+ * directives, each refused with its own code. The same rules run on HTTP (Apollo and the fast
+ * path) and graphql-ws; introspection is refused by a rule too when it is configured off.
+ * Token count is the parser's own `maxTokens`. Cost depends on the variables, so it is
+ * checked once they are known (./cost.ts), not here.
  */
 export function documentRules(limits: Limits, introspection: boolean): ValidationRule[] {
-  const common = { exposeLimits: true, onReject: report, propagateOnRejection: false };
+  const common = { exposeLimits: true, propagateOnRejection: false };
   return [
-    maxDepthRule({ ...common, n: limits.maxDepth, ignoreIntrospection: true }),
-    maxAliasesRule({ ...common, n: limits.maxAliases }),
-    costLimitRule({ ...common, maxCost: limits.maxCost, ignoreIntrospection: true }),
-    maxDirectivesRule({ ...common, n: limits.maxDirectives }),
+    // Fragments add no depth: a document nests as deep as its fields do, however it is factored.
+    maxDepthRule({ ...common, n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, onReject: [refuse('query_too_deep', 'depth', limits.maxDepth, (n) => `The document nests ${n} levels deep`)] }),
+    maxAliasesRule({ ...common, n: limits.maxAliases, onReject: [refuse('too_many_aliases', 'aliases', limits.maxAliases, (n) => `The document uses ${n} aliases`)] }),
+    maxDirectivesRule({ ...common, n: limits.maxDirectives, onReject: [refuse('too_many_directives', 'directives', limits.maxDirectives, (n) => `The document uses ${n} directives`)] }),
     ...(introspection ? [] : [NoSchemaIntrospectionCustomRule]),
   ] as ValidationRule[];
 }
@@ -70,16 +79,21 @@ export function checkHttpRequest(body: unknown, query: unknown, limits: Limits):
   if (err) throw err;
 }
 
-/** "query me", "mutation login", "subscription chatStream": bounded by the schema, for metrics labels. */
-export function operationLabel(op: OperationDefinitionNode | null | undefined): string {
+/**
+ * The metrics label of an operation: `query ConsoleConversations` for a named one (the first
+ * distinct names a process sees; later ones are `query other`, see Metrics), `query me` or
+ * `mutation createNote,deleteNote` for an anonymous one (root fields: bounded by the schema).
+ */
+export function operationLabel(op: OperationDefinitionNode | null | undefined, metrics: Metrics): string {
   if (!op) return 'unknown';
+  if (op.name) return metrics.operationNameLabel(op.operation, op.name.value);
   const names = [...new Set(op.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : [])))].sort();
   return `${op.operation} ${names.slice(0, 3).join(',')}${names.length > 3 ? ',…' : ''}`;
 }
 
 /**
- * Parsing and validation for graphql-ws, with the same limits as HTTP and a small cache:
- * many clients subscribe with the same document, and it is checked once.
+ * Parsing and validation for the fast path and graphql-ws, with the same limits as Apollo
+ * and a small cache: many clients send the same document, and it is checked once.
  */
 export class DocumentChecker {
   private readonly cache = new Map<string, DocumentNode | readonly GraphQLError[]>();
@@ -107,7 +121,7 @@ export class DocumentChecker {
       outcome = errors.length ? errors : doc;
     } catch (e) {
       if (!(e instanceof GraphQLError)) throw e;
-      outcome = [new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+      outcome = [new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, extensions: { code: 'graphql_parse_failed' } })];
     }
     if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(query, outcome);

@@ -1,7 +1,8 @@
-import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { createEventBus, type EventBus } from '../common/pubsub.js';
 import { allNodeSources, allResolvers } from '../modules/index.js';
+import { ErrorCodeEnum } from './errors.js';
 import { validateBoundArgument } from './inputs.js';
 import { makeNodeResolver } from './node.resolver.js';
 import { withQueryRoot } from './query-root.js';
@@ -9,7 +10,11 @@ import { withQueryRoot } from './query-root.js';
 /** `node` and `nodes`, over every module's node sources (made once: type-graphql keeps decorator metadata for good). */
 const NodeResolver = makeNodeResolver(allNodeSources);
 
-/** The one schema, built from every module's resolvers. Pure: no database needed. */
+/**
+ * The one schema, built from every module's resolvers, with the `ErrorCode` enum (errors are
+ * not fields, so no field brings it in: it is added for clients and codegen to read). Pure:
+ * no database needed.
+ */
 export async function buildGatewaySchema(events: EventBus = createEventBus()): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -21,7 +26,10 @@ export async function buildGatewaySchema(events: EventBus = createEventBus()): P
     pubSub: events.pubsub,
     emitSchemaFile: false,
   });
-  return withQueryRoot(schema);
+  const withRoot = withQueryRoot(schema);
+  if (withRoot.getType(ErrorCodeEnum.name)) return withRoot;
+  const config = withRoot.toConfig();
+  return new GraphQLSchema({ ...config, types: [...config.types, ErrorCodeEnum] });
 }
 
 /** The committed SDL: sorted, so the file changes only when the schema does. */

@@ -5,18 +5,11 @@ import { hashedKey } from '../common/rate-limits.js';
 import { createAuthenticatedContext, type ContextRoot } from '../common/context.js';
 import { AppError } from '../common/errors.js';
 import type { Credentials } from '../common/principal.js';
-import { formatGraphQLError } from './errors.js';
+import { checkCost } from './cost.js';
+import { errorCode, formatGraphQLError } from './errors.js';
 import { fanOutSubscribe } from './fanout.js';
 import { makeWsHandler } from './ws-adapter.js';
 import { DocumentChecker, operationLabel } from './limits.js';
-
-/** The code an error will be answered with, for metrics (without formatting or logging it). */
-export function errorCode(e: GraphQLError): string {
-  const original = e.originalError;
-  if (original instanceof AppError) return original.code;
-  const code = e.extensions?.code;
-  return typeof code === 'string' ? code : original ? 'internal_error' : 'GRAPHQL_VALIDATION_FAILED';
-}
 
 /** Close code for a connection whose credentials were refused (graphql-ws's Forbidden). */
 export const WS_FORBIDDEN = 4403;
@@ -42,8 +35,9 @@ function authorizationFrom(params: Readonly<Record<string, unknown>> | undefined
  * socket with 4403 and the reason. Each operation gets its own context, authenticated
  * again, so an access token that expired or was revoked stops new subscriptions.
  * Apollo's formatError does not run here, so errors are formatted by the same function.
- * Documents meet the same limits as over HTTP (size, tokens, depth, aliases, cost,
- * directives, introspection), and an API key's requests count against its rate limit.
+ * Documents meet the same limits as over HTTP (size, tokens, depth, aliases, directives,
+ * introspection, and cost with the operation's variables), and an API key's requests count
+ * against its rate limit.
  */
 export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): GraphQLWsHandler {
   const log = root.log.child({ transport: 'graphql-ws' });
@@ -74,11 +68,18 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
       const start = performance.now();
       const checked = documents.check(payload.query);
       if (!('kind' in checked)) {
-        metrics.observeOperation('ws', 'invalid', 'GRAPHQL_VALIDATION_FAILED', (performance.now() - start) / 1000);
+        metrics.observeOperation('ws', 'invalid', errorCode(checked[0]!), (performance.now() - start) / 1000);
         return checked;
       }
       const op = getOperationAST(checked, payload.operationName);
-      const label = operationLabel(op);
+      const label = operationLabel(op, metrics);
+      try {
+        checkCost(schema, checked, payload.operationName, payload.variables, root.config.graphql.limits.maxCost);
+      } catch (e) {
+        if (!(e instanceof AppError)) throw e;
+        metrics.observeOperation('ws', label, e.code, (performance.now() - start) / 1000);
+        return [new GraphQLError(e.message, { originalError: e })];
+      }
       const apiKey = credentialsFrom(ctx.connectionParams, undefined).apiKey;
       if (apiKey) {
         try {

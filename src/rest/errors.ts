@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, INTERNAL_MESSAGE, type ErrorCode } from '../common/errors.js';
+import { appErrorExtensions } from '../graphql/errors.js';
 import { toEnvelope } from './envelope.js';
 import { inputSourceOf } from './router.js';
 
@@ -27,7 +28,7 @@ export function sendError(req: FastifyRequest, reply: FastifyReply, err: AppErro
   for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
   reply.code(err.status);
   if (isGraphQLPath(req)) {
-    return reply.send({ errors: [{ message: err.message, extensions: { code: err.code, ...err.details } }] });
+    return reply.send({ errors: [{ message: err.message, extensions: appErrorExtensions(err) }] });
   }
   return reply.send(toEnvelope(err, inputSourceOf(req)));
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { toSnake } from '../common/case.js';
-import { ERROR_CODES } from '../common/errors.js';
+import { ERROR_CODES, GRAPHQL_ONLY_CODES } from '../common/errors.js';
 import { describeRequirement } from '../common/scopes.js';
 import { JSON_ONLY, type RestRoute } from './route-table.js';
 
@@ -36,7 +36,7 @@ const envelopeSchema: JsonSchema = {
       type: 'object',
       required: ['error', 'message'],
       properties: {
-        error: { type: 'string', enum: Object.keys(ERROR_CODES) },
+        error: { type: 'string', enum: Object.keys(ERROR_CODES).filter((c) => !GRAPHQL_ONLY_CODES.has(c as never)) },
         message: { type: 'string' },
         fields: {
           type: 'array',
@@ -80,9 +80,12 @@ export function buildOpenApi(routes: readonly RestRoute[], info: { version: stri
                     : snakeSchema(jsonSchema(r.response.schema, 'output')),
                 },
               },
-              ...(r.response.list
-                ? { headers: { 'X-Total-Count': { description: 'Size of the whole list', schema: { type: 'integer' } } } }
-                : {}),
+              headers: {
+                ...(r.response.list ? { 'X-Total-Count': { description: 'Size of the whole list', schema: { type: 'integer' } } } : {}),
+                'Cache-Control': r.publicCacheSeconds
+                  ? { description: 'The same for every caller: caches may keep it', schema: { type: 'string', const: `public, max-age=${r.publicCacheSeconds}` } }
+                  : { description: 'Per caller: not kept by caches', schema: { type: 'string', const: 'no-store' } },
+              },
             },
     };
     if (r.redirect) {

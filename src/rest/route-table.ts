@@ -95,6 +95,12 @@ export interface RestRoute<R = unknown> {
   };
   /** Error codes worth listing in the document besides the ones every route can answer. */
   errors?: readonly string[];
+  /**
+   * A GET whose answer is the same for every caller (no per-user data, no authentication
+   * needed): its successful answers say `Cache-Control: public, max-age=<seconds>`. Every
+   * other answer is `no-store`.
+   */
+  publicCacheSeconds?: number;
 }
 
 /** A stream of events that the client may cancel. */

@@ -140,12 +140,12 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
         }
         const res = route.response;
         if (res.status === 204) return reply.code(204).send();
-        if (res.list) {
-          const page = result as Page<unknown>;
-          reply.header('x-total-count', String(page.total));
-          return reply.code(200).send(await Promise.all(page.items.map((item) => res.serialize(item as never, ctx))));
-        }
-        return reply.code(res.status).send(await res.serialize(result, ctx));
+        const body = res.list
+          ? await Promise.all((result as Page<unknown>).items.map((item) => res.serialize(item as never, ctx)))
+          : await res.serialize(result, ctx);
+        if (res.list) reply.header('x-total-count', String((result as Page<unknown>).total));
+        if (route.publicCacheSeconds && route.method === 'GET') reply.header('cache-control', `public, max-age=${route.publicCacheSeconds}`);
+        return reply.code(res.status).send(body);
       },
     });
   }

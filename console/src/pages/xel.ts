@@ -17,8 +17,8 @@ type XelTask = ConsoleXelModuleQuery['xelModule']['tasks'][number];
 const LEVELS = ['A1', 'A2', 'B1', 'B2', 'C1', 'C2'];
 const SKILLS = ['reading', 'listening', 'writing', 'speaking', 'vocabulary', 'grammar'];
 
-/** An older gateway without XEL answers that the fields do not exist. */
-const notAvailable = (e: unknown): boolean => e instanceof ApiError && e.code === 'GRAPHQL_VALIDATION_FAILED';
+/** An older gateway without XEL answers that the fields do not exist (in the upper case gateways used before the ErrorCode enum). */
+const notAvailable = (e: unknown): boolean => e instanceof ApiError && (e.code === 'graphql_validation_failed' || e.code === 'GRAPHQL_VALIDATION_FAILED');
 const browserZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
 const weekday = (date: string): string => new Date(`${date}T12:00:00Z`).toLocaleDateString(undefined, { weekday: 'short', timeZone: 'UTC' });
 const words = (s: string): number => s.trim().split(/\s+/).filter(Boolean).length;

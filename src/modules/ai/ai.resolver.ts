@@ -1,5 +1,6 @@
 import { Ctx, Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../common/context.js';
+import { PublicCache } from '../../graphql/cache-control.js';
 import type { NodeSource } from '../../graphql/node.resolver.js';
 import { Node } from '../../graphql/relay.js';
 import { AiProvider, ProviderCapability, type AiProviderId, type ProviderCapabilityValue } from './ai.enums.js';
@@ -48,6 +49,7 @@ const toProvider = (p: ProviderInfo): ProviderType => ({ ...p, kind: p.id });
 
 @Resolver()
 export class ProvidersResolver {
+  @PublicCache(60)
   @Query(() => ProvidersType, { description: 'The AI providers: which are configured and answering, their models and capabilities. Public: no credentials needed.' })
   async providers(@Ctx() ctx: RequestContext): Promise<ProvidersType> {
     return { default: ctx.services.ai.defaultId, providers: (await ctx.services.ai.describe()).map(toProvider) };

@@ -167,6 +167,7 @@ export const conversationsRoutes: RestRoute[] = [
     summary: 'AI providers: which are configured and answering, their models and capabilities',
     tag,
     auth: 'public',
+    publicCacheSeconds: 60,
     handler: async (ctx) => ({ default: ctx.services.ai.defaultId, providers: await ctx.services.ai.describe() }),
     response: {
       status: 200,
