@@ -4,13 +4,14 @@ import { createEventBus, type EventBus } from '../common/pubsub.js';
 import { allNodeSources, allResolvers } from '../modules/index.js';
 import { validateBoundArgument } from './inputs.js';
 import { makeNodeResolver } from './node.resolver.js';
+import { withQueryRoot } from './query-root.js';
 
 /** `node` and `nodes`, over every module's node sources (made once: type-graphql keeps decorator metadata for good). */
 const NodeResolver = makeNodeResolver(allNodeSources);
 
 /** The one schema, built from every module's resolvers. Pure: no database needed. */
-export function buildGatewaySchema(events: EventBus = createEventBus()): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function buildGatewaySchema(events: EventBus = createEventBus()): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
     resolvers: [...allResolvers, NodeResolver] as unknown as NonEmptyArray<Function>,
     // No class-validator: a bound InputType is checked with its zod schema at the door, as REST
@@ -20,6 +21,7 @@ export function buildGatewaySchema(events: EventBus = createEventBus()): Promise
     pubSub: events.pubsub,
     emitSchemaFile: false,
   });
+  return withQueryRoot(schema);
 }
 
 /** The committed SDL: sorted, so the file changes only when the schema does. */
