@@ -49,6 +49,8 @@ export function selectionOf(type: GraphQLOutputType, depth = 0): string {
   const parts: string[] = [];
   for (const f of Object.values(named.getFields())) {
     if (f.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined)) continue;
+    // A payload's `query` is the whole query root: its fields are operations with entries of their own.
+    if (getNamedType(f.type).name === 'Query') continue;
     if (isLeafType(getNamedType(f.type))) parts.push(f.name);
     else if (depth < DEPTH) {
       const sub = selectionOf(f.type, depth + 1);
