@@ -44,6 +44,9 @@ export interface TurnResult {
 /** Audio goes out in chunks of 200 ms. */
 const CHUNK_BYTES = (SAMPLE_RATE * 2 * 200) / 1000;
 
+/** The viseme of a word's first vowel. */
+const VOWEL_VISEME: Record<string, LiveViseme> = { a: 'aa', e: 'E', i: 'I', o: 'O', u: 'U' };
+
 /** A viseme per word from its first sounding letter: coarse, but aligned to the audio. */
 function visemes(words: WordTiming[], durationMs: number): { offset_ms: number; viseme: LiveViseme }[] {
   const of = (w: string): LiveViseme => {
@@ -51,7 +54,7 @@ function visemes(words: WordTiming[], durationMs: number): { offset_ms: number; 
     if ('pbm'.includes(c)) return 'PP';
     if ('fv'.includes(c)) return 'FF';
     const v = w.toLowerCase().match(/[aeiou]/)?.[0];
-    return v ? ({ a: 'aa', e: 'E', i: 'I', o: 'O', u: 'U' } as const)[v as 'a']! : 'DD';
+    return (v && VOWEL_VISEME[v]) || 'DD';
   };
   return [...words.map((w) => ({ offset_ms: w.offsetMs, viseme: of(w.word) })), { offset_ms: durationMs, viseme: 'sil' }];
 }
@@ -134,7 +137,8 @@ export class LiveEngine {
    * @throws not_found, conflict (ended), validation_error, upstream_unavailable, INSUFFICIENT_API_KEY_SCOPE (live:write)
    */
   async sendText(ctx: RequestContext, data: z.input<typeof sendTextSchema>): Promise<{ session: LiveSession } & TurnResult> {
-    const session = await this.live.bind(ctx, String(data.sessionId));
+    // The session first, as before: someone else's session is not_found whatever the text.
+    const session = await this.live.bind(ctx, data.sessionId);
     const input = parseInput(sendTextSchema, data);
     await this.live.touch(ctx.em, session.id);
     const result = await this.turn(ctx, session, input.text, () => undefined);
@@ -146,7 +150,7 @@ export class LiveEngine {
    * @throws not_found, conflict (ended), validation_error, upstream_unavailable, INSUFFICIENT_API_KEY_SCOPE (live:write)
    */
   async sendAudio(ctx: RequestContext, data: z.input<typeof sendAudioSchema>): Promise<{ session: LiveSession; turn: TurnResult | null }> {
-    const session = await this.live.bind(ctx, String(data.sessionId));
+    const session = await this.live.bind(ctx, data.sessionId);
     const input = parseInput(sendAudioSchema, data);
     await this.live.touch(ctx.em, session.id);
     const words = await this.acceptAudio(session, { audio: input.audio ?? undefined, text: input.text ?? undefined, final: input.final ?? false });
