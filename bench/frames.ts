@@ -1,4 +1,5 @@
 import type { LiveEvent } from '../src/common/pubsub.js';
+import { graphqlEnumName } from '../src/graphql/enums.js';
 
 /** The subscription every fan-out subscriber runs, and the frame graphql-ws sends for one of its events. */
 export const FANOUT_QUERY = 'subscription Watch($id: ID!) { liveSessionEvents(sessionId: $id) { __typename ... on LiveTranscriptTurn { role text } } }';
@@ -11,4 +12,4 @@ export function stampedEvent(sessionId: string, userId: string, seq: number): Ex
 
 /** The exact frame graphql-ws sends to a subscriber of FANOUT_QUERY (operation id "1") for `e`. */
 export const frameOf = (e: Extract<LiveEvent, { type: 'transcript' }>) =>
-  JSON.stringify({ id: '1', type: 'next', payload: { data: { liveSessionEvents: { __typename: 'LiveTranscriptTurn', role: e.role, text: e.text } } } });
+  JSON.stringify({ id: '1', type: 'next', payload: { data: { liveSessionEvents: { __typename: 'LiveTranscriptTurn', role: graphqlEnumName(e.role), text: e.text } } } });

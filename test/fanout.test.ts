@@ -47,7 +47,7 @@ describe('shared execution of subscription events', () => {
       await until(() => a.frames.length > 0 && b.frames.length > 0);
       expect(a.frames).toEqual([{ data: { liveSessionEvents: { __typename: 'LiveSessionEnded' } } }]);
       expect(b.frames).toHaveLength(1);
-      expect(b.frames[0]!.data!.liveSessionEvents).toMatchObject({ __typename: 'LiveSessionEnded', sessionId: mine, endReason: 'client' });
+      expect(b.frames[0]!.data!.liveSessionEvents).toMatchObject({ __typename: 'LiveSessionEnded', sessionId: mine, endReason: 'CLIENT' });
       expect(c.frames).toEqual([]);
       await new Promise((r) => setTimeout(r, 200));
       expect(other.frames).toEqual([]);

@@ -1,8 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EndLiveSessionDocument, LiveSessionEventsDocument, SendLiveTextDocument, StartLiveSessionDocument } from './generated/graphql.js';
+import {
+  EndLiveSessionDocument,
+  LiveHeartbeatDocument,
+  LiveNodeDocument,
+  LiveQuotaDocument,
+  LiveSessionDocument,
+  LiveSessionEventsDocument,
+  LiveTranscriptDocument,
+  LiveTranscriptsDocument,
+  SaveLiveTranscriptDocument,
+  SendLiveAudioDocument,
+  SendLiveTextDocument,
+  SetLiveNicknameDocument,
+  StartLiveSessionDocument,
+} from './generated/graphql.js';
 import { signUp } from './helpers/factories.js';
-import { errorCode, gql, subscribe, wsClient } from './helpers/graphql.js';
+import { errorCode, gql, subscribe, until, wsClient } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
+import { listening, received } from './helpers/live.js';
+import { makeCast, makeKey, makeOrg } from './helpers/orgs.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 let server: TestServer;
@@ -15,27 +31,35 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe('live sessions through GraphQL (graphql-ws)', () => {
-  for (const sessionType of ['voice', 'avatar'] as const) {
-    it(`runs a ${sessionType} session end to end: text in, transcript, spoken audio${sessionType === 'avatar' ? ' and expressions' : ''} out`, async () => {
+  for (const sessionType of ['VOICE', 'AVATAR'] as const) {
+    it(`runs a ${sessionType.toLowerCase()} session end to end: text in, transcript, spoken audio${sessionType === 'AVATAR' ? ' and expressions' : ''} out`, async () => {
       const u = await signUp(api);
       await api.post('/api/core/notes', { title: 'Tides', content: 'High tide at the harbour is at six.' }, { token: u.accessToken });
-      const started = await gql(server.url, StartLiveSessionDocument, { sessionType }, u.accessToken);
+      const started = await gql(server.url, StartLiveSessionDocument, { input: { sessionType } }, u.accessToken);
+      expect(started.errors).toBeUndefined();
       const id = started.data!.startLiveSession.session.id;
+      expect(started.data!.startLiveSession.quota.activeSession).toEqual({ id, status: 'ACTIVE' });
       const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${u.accessToken}` });
       const sub = subscribe(client, LiveSessionEventsDocument, { sessionId: id });
       try {
-        await new Promise((r) => setTimeout(r, 200));
-        const sent = await gql(server.url, SendLiveTextDocument, { sessionId: id, text: 'When is high tide at the harbour?' }, u.accessToken);
+        await listening(server, sub, id, u.user.id);
+        const sent = await gql(server.url, SendLiveTextDocument, { input: { sessionId: id, text: 'When is high tide at the harbour?' } }, u.accessToken);
         expect(sent.errors).toBeUndefined();
-        const events = () => sub.received.map((r) => r.data!.liveSessionEvents);
-        for (let i = 0; i < 200 && !events().some((e) => e.__typename === 'LiveTranscriptTurn' && e.role === 'ai'); i++) await new Promise((r) => setTimeout(r, 20));
+        // The answer carries what the turn changed: the transcript with both turns, and the reply's id.
+        const turn = sent.data!.sendLiveText;
+        expect(turn.session).toMatchObject({ id, status: 'ACTIVE' });
+        expect(turn.transcript).toMatchObject({ sessionId: id, turnCount: 2, preview: 'When is high tide at the harbour?' });
+        expect(turn.transcript.transcripts.map((t) => t.role)).toEqual(['USER', 'AI']);
+        const events = () => received(sub).map((r) => r.data!.liveSessionEvents);
+        await until(() => events().some((e) => e.__typename === 'LiveTranscriptTurn' && e.role === 'AI'));
         const all = events();
         const kinds = [...new Set(all.map((e) => e.__typename))];
         expect(kinds).toContain('LiveTranscriptTurn');
         expect(kinds).toContain('LiveAudioResponse');
-        expect(kinds.includes('LiveAvatarExpression')).toBe(sessionType === 'avatar');
+        expect(kinds.includes('LiveAvatarExpression')).toBe(sessionType === 'AVATAR');
         const audio = all.filter((e): e is Extract<typeof e, { __typename: 'LiveAudioResponse' }> => e.__typename === 'LiveAudioResponse');
         expect(audio.map((a) => a.seq)).toEqual(audio.map((_, i) => i));
+        expect(new Set(audio.map((a) => a.turnId))).toEqual(new Set([turn.turnId]));
         expect(audio.at(-1)!.final).toBe(true);
         expect(audio.at(-1)!.text).toContain('High tide at the harbour is at six');
         const pcm = Buffer.concat(audio.map((a) => Buffer.from(a.audio, 'base64')));
@@ -44,8 +68,14 @@ describe('live sessions through GraphQL (graphql-ws)', () => {
         for (let i = 0; i < pcm.length / 2; i++) energy += Math.abs(pcm.readInt16LE(i * 2));
         expect(energy / (pcm.length / 2)).toBeGreaterThan(200);
         const turns = all.filter((e) => e.__typename === 'LiveTranscriptTurn').map((e) => (e as { role: string }).role);
-        expect(turns).toEqual(['user', 'ai']);
-        await gql(server.url, EndLiveSessionDocument, { sessionId: id }, u.accessToken);
+        expect(turns).toEqual(['USER', 'AI']);
+        if (sessionType === 'AVATAR') {
+          const faces = all.filter((e): e is Extract<typeof e, { __typename: 'LiveAvatarExpression' }> => e.__typename === 'LiveAvatarExpression');
+          expect(faces.every((f) => f.visemes.at(-1)!.viseme === 'SIL')).toBe(true);
+        }
+        const ended = await gql(server.url, EndLiveSessionDocument, { input: { sessionId: id } }, u.accessToken);
+        expect(ended.data!.endLiveSession.session).toMatchObject({ id, status: 'ENDED', endReason: 'CLIENT' });
+        expect(ended.data!.endLiveSession.quota.activeSession).toBeNull();
         const stored = await api.get('/api/live/transcripts', { token: u.accessToken });
         expect(stored.body[0]).toMatchObject({ session_id: id, turn_count: 2 });
       } finally {
@@ -55,35 +85,121 @@ describe('live sessions through GraphQL (graphql-ws)', () => {
     });
   }
 
-  it('refuses text for someone else\'s session, or an ended one', async () => {
+  it("refuses text for someone else's session, or an ended one", async () => {
     const u = await signUp(api);
     const other = await signUp(api);
-    const started = await gql(server.url, StartLiveSessionDocument, { sessionType: 'voice' }, u.accessToken);
+    const started = await gql(server.url, StartLiveSessionDocument, { input: { sessionType: 'VOICE' } }, u.accessToken);
     const id = started.data!.startLiveSession.session.id;
-    expect(errorCode(await gql(server.url, SendLiveTextDocument, { sessionId: id, text: 'hi' }, other.accessToken))).toBe('not_found');
-    expect(errorCode(await gql(server.url, SendLiveTextDocument, { sessionId: id, text: '  ' }, u.accessToken))).toBe('validation_error');
-    await gql(server.url, EndLiveSessionDocument, { sessionId: id }, u.accessToken);
-    expect(errorCode(await gql(server.url, SendLiveTextDocument, { sessionId: id, text: 'hi' }, u.accessToken))).toBe('conflict');
+    expect(errorCode(await gql(server.url, SendLiveTextDocument, { input: { sessionId: id, text: 'hi' } }, other.accessToken))).toBe('not_found');
+    expect(errorCode(await gql(server.url, SendLiveTextDocument, { input: { sessionId: id, text: '  ' } }, u.accessToken))).toBe('validation_error');
+    await gql(server.url, EndLiveSessionDocument, { input: { sessionId: id } }, u.accessToken);
+    expect(errorCode(await gql(server.url, SendLiveTextDocument, { input: { sessionId: id, text: 'hi' } }, u.accessToken))).toBe('conflict');
   });
 });
 
 describe('audio through GraphQL', () => {
   it('buffers chunks until final and needs words without speech-to-text', async () => {
-    const { SendLiveAudioDocument } = await import('./generated/graphql.js');
     const u = await signUp(api);
-    const started = await gql(server.url, StartLiveSessionDocument, { sessionType: 'voice' }, u.accessToken);
+    const started = await gql(server.url, StartLiveSessionDocument, { input: { sessionType: 'VOICE' } }, u.accessToken);
     const id = started.data!.startLiveSession.session.id;
     const chunk = Buffer.alloc(9600, 3).toString('base64');
-    expect((await gql(server.url, SendLiveAudioDocument, { sessionId: id, audio: chunk }, u.accessToken)).data?.sendLiveAudio).toBe(true);
-    const noStt = await gql(server.url, SendLiveAudioDocument, { sessionId: id, audio: chunk, final: true }, u.accessToken);
+    const first = await gql(server.url, SendLiveAudioDocument, { input: { sessionId: id, audio: chunk } }, u.accessToken);
+    expect(first.data?.sendLiveAudio).toMatchObject({ turnId: null, transcript: null, session: { id, status: 'ACTIVE' } });
+    const noStt = await gql(server.url, SendLiveAudioDocument, { input: { sessionId: id, audio: chunk, final: true } }, u.accessToken);
     expect(errorCode(noStt)).toBe('validation_error');
     expect(noStt.errors?.[0]?.message).toMatch(/speech-to-text/);
-    const tooBig = await gql(server.url, SendLiveAudioDocument, { sessionId: id, audio: Buffer.alloc(200_000).toString('base64') }, u.accessToken);
+    const tooBig = await gql(server.url, SendLiveAudioDocument, { input: { sessionId: id, audio: Buffer.alloc(200_000).toString('base64') } }, u.accessToken);
     expect(errorCode(tooBig)).toBe('validation_error');
-    const withText = await gql(server.url, SendLiveAudioDocument, { sessionId: id, audio: chunk, final: true, text: 'hello' }, u.accessToken);
-    expect(withText.data?.sendLiveAudio).toBe(true);
+    const withText = await gql(server.url, SendLiveAudioDocument, { input: { sessionId: id, audio: chunk, final: true, text: 'hello' } }, u.accessToken);
+    expect(withText.data?.sendLiveAudio.turnId).toEqual(expect.any(String));
+    expect(withText.data?.sendLiveAudio.transcript).toMatchObject({ sessionId: id, turnCount: 2, preview: 'hello' });
     const transcripts = await api.get('/api/live/transcripts', { token: u.accessToken });
     expect(transcripts.body[0]).toMatchObject({ session_id: id, turn_count: 2, preview: 'hello' });
-    await gql(server.url, EndLiveSessionDocument, { sessionId: id }, u.accessToken);
+    await gql(server.url, EndLiveSessionDocument, { input: { sessionId: id } }, u.accessToken);
+  });
+});
+
+describe('the rest of the live schema', () => {
+  it('heartbeats, ends with a reason, and answers the session, the quota and the transcripts by id and as nodes', async () => {
+    const u = await signUp(api);
+    const other = await signUp(api);
+    const started = await gql(server.url, StartLiveSessionDocument, { input: { sessionType: 'VOICE', language: 'en', avatarId: 'fox-1' } }, u.accessToken);
+    const { session, quota } = started.data!.startLiveSession;
+    const beat = await gql(server.url, LiveHeartbeatDocument, { input: { sessionId: session.id } }, u.accessToken);
+    expect(beat.data!.liveHeartbeat.session).toMatchObject({ id: session.id, status: 'ACTIVE', endReason: null, usedSeconds: null });
+    expect(beat.data!.liveHeartbeat.quota).toMatchObject({ id: quota.id, activeSession: { id: session.id } });
+    expect((await gql(server.url, LiveSessionDocument, { id: session.id }, u.accessToken)).data!.liveSession).toMatchObject({ id: session.id, sessionType: 'VOICE' });
+
+    const ended = await gql(server.url, EndLiveSessionDocument, { input: { sessionId: session.id, reason: 'IDLE' } }, u.accessToken);
+    expect(ended.data!.endLiveSession.session).toMatchObject({ status: 'ENDED', endReason: 'IDLE', usedSeconds: ended.data!.endLiveSession.usedSeconds });
+    expect(ended.data!.endLiveSession.quota).toMatchObject({ id: quota.id, activeSession: null, usedSeconds: ended.data!.endLiveSession.usedSeconds });
+    // REST says the same, in its own words.
+    const rest = await api.post('/api/live/session/end', { session_id: session.id }, { token: u.accessToken });
+    expect(rest.body).toMatchObject({ session_id: session.id, status: 'ended', end_reason: 'idle', session_type: 'voice' });
+    const badReason = await api.post('/api/live/session/end', { session_id: session.id, reason: 'bored' }, { token: u.accessToken });
+    expect(badReason.status).toBe(400);
+
+    const now = Date.now();
+    const saved = await gql(
+      server.url,
+      SaveLiveTranscriptDocument,
+      {
+        input: {
+          sessionId: session.id,
+          sessionStartedAt: new Date(now - 60_000).toISOString(),
+          sessionEndedAt: new Date(now).toISOString(),
+          transcripts: [
+            { role: 'AI', text: 'And then?', timestamp: new Date(now - 10_000).toISOString() },
+            { role: 'USER', text: 'Hello there', timestamp: new Date(now - 20_000).toISOString() },
+          ],
+        },
+      },
+      u.accessToken,
+    );
+    expect(saved.errors).toBeUndefined();
+    const t = saved.data!.saveLiveTranscript.transcript;
+    expect(t).toMatchObject({ sessionId: session.id, turnCount: 2, durationSeconds: 60, preview: 'Hello there', session: { id: session.id, status: 'ENDED' } });
+    expect(t.transcripts.map((x) => x.role)).toEqual(['USER', 'AI']);
+    const outside = await gql(
+      server.url,
+      SaveLiveTranscriptDocument,
+      { input: { sessionStartedAt: new Date(now - 60_000).toISOString(), sessionEndedAt: new Date(now).toISOString(), transcripts: [{ role: 'USER', text: 'late', timestamp: new Date(now + 60_000).toISOString() }] } },
+      u.accessToken,
+    );
+    expect(outside.errors?.[0]?.extensions).toMatchObject({ code: 'validation_error', fields: [{ loc: ['transcripts', 0, 'timestamp'], message: 'is outside the session window' }] });
+
+    const one = await gql(server.url, LiveTranscriptDocument, { id: t.id }, u.accessToken);
+    expect(one.data!.liveTranscript).toMatchObject({ id: t.id, session: { id: session.id, endReason: 'IDLE' } });
+    const list = await gql(server.url, LiveTranscriptsDocument, { first: 10 }, u.accessToken);
+    expect(list.data!.liveTranscripts).toMatchObject({ totalCount: 1, edges: [{ node: { id: t.id } }], pageInfo: { hasNextPage: false, hasPreviousPage: false } });
+
+    // Nodes: the owner's objects resolve, with the same rights as their own queries; anyone else's are null.
+    for (const [id, typename] of [
+      [session.id, 'LiveSession'],
+      [t.id, 'LiveTranscript'],
+      [quota.id, 'LiveQuota'],
+    ] as const) {
+      expect((await gql(server.url, LiveNodeDocument, { id }, u.accessToken)).data!.node).toMatchObject({ __typename: typename, id });
+      const foreign = await gql(server.url, LiveNodeDocument, { id }, other.accessToken);
+      expect(foreign.errors).toBeUndefined();
+      expect(foreign.data!.node).toBeNull();
+    }
+    expect(errorCode(await gql(server.url, LiveSessionDocument, { id: session.id }, other.accessToken))).toBe('not_found');
+    expect((await gql(server.url, LiveQuotaDocument, {}, other.accessToken)).data!.liveQuota.id).not.toBe(quota.id);
+  });
+
+  it('sets the nickname and answers the user to a bearer token, the nickname alone to an API key', async () => {
+    const cast = await makeCast(api);
+    const org = await makeOrg(api, cast);
+    const key = await makeKey(api, cast.owner, org.id, ['live:write', 'live:read']);
+    const byUser = await gql(server.url, SetLiveNicknameDocument, { input: { nickname: '  Ann  ' } }, cast.owner.accessToken);
+    expect(byUser.data!.setLiveNickname).toEqual({ nickname: 'Ann', user: { id: cast.owner.user.id, nickname: 'Ann' } });
+    const byKey = await gql(server.url, SetLiveNicknameDocument, { input: { nickname: 'Annie' } }, { apiKey: key.key });
+    expect(byKey.errors).toBeUndefined();
+    expect(byKey.data!.setLiveNickname).toEqual({ nickname: 'Annie', user: null });
+    expect((await api.get('/api/auth/me', { token: cast.owner.accessToken })).body.nickname).toBe('Annie');
+    // A key with live:read only sees its own quota as a node, not someone else's.
+    const quota = await gql(server.url, LiveQuotaDocument, {}, { apiKey: key.key });
+    expect((await gql(server.url, LiveNodeDocument, { id: quota.data!.liveQuota.id }, { apiKey: key.key })).data!.node).toMatchObject({ __typename: 'LiveQuota' });
   });
 });

@@ -43,7 +43,7 @@ describe('live sessions', () => {
 
     const end = await api.post('/api/live/session/end', { session_id: id }, t);
     expect(end.body).toMatchObject({ status: 'ended', end_reason: 'client', used_seconds: 1 });
-    const twice = await api.post('/api/live/session/end', { session_id: id, reason: 'other' }, t);
+    const twice = await api.post('/api/live/session/end', { session_id: id, reason: 'idle' }, t);
     expect(twice.body).toMatchObject({ status: 'ended', end_reason: 'client', used_seconds: 1 });
     expect((await api.post('/api/live/session/heartbeat', { session_id: id }, t)).status).toBe(409);
     expect((await api.get('/api/live/quota', t)).body).toMatchObject({ used_seconds: 1, remaining_seconds: 1799, active_session_id: null });
@@ -203,14 +203,15 @@ describe('transcripts', () => {
 describe('live over GraphQL', () => {
   it('starts and ends a session, and streams its events to the owner only', async () => {
     const { EndLiveSessionDocument, LiveQuotaDocument, LiveSessionEventsDocument, StartLiveSessionDocument } = await import('./generated/graphql.js');
-    const { errorCode, gql, subscribe, wsClient } = await import('./helpers/graphql.js');
+    const { errorCode, gql, subscribe, until, wsClient } = await import('./helpers/graphql.js');
+    const { drained, listening, received } = await import('./helpers/live.js');
     const s = await startServer({ LIVE_PLANS: 'free:50', LIVE_MIN_START_SECONDS: '1' });
     try {
       const c = restClient(s.url);
       const u = await signUp(c);
       const other = await signUp(c);
-      const started = await gql(s.url, StartLiveSessionDocument, { sessionType: 'avatar' }, u.accessToken);
-      expect(started.data?.startLiveSession).toMatchObject({ usedSeconds: 0, remainingSeconds: 50, heartbeatIntervalSeconds: 15, session: { status: 'active', sessionType: 'avatar' } });
+      const started = await gql(s.url, StartLiveSessionDocument, { input: { sessionType: 'AVATAR' } }, u.accessToken);
+      expect(started.data?.startLiveSession).toMatchObject({ usedSeconds: 0, remainingSeconds: 50, heartbeatIntervalSeconds: 15, session: { status: 'ACTIVE', sessionType: 'AVATAR' } });
       const id = started.data!.startLiveSession.session.id;
       expect((await gql(s.url, LiveQuotaDocument, {}, u.accessToken)).data?.liveQuota.activeSession?.id).toBe(id);
 
@@ -221,19 +222,19 @@ describe('live over GraphQL', () => {
       try {
         await denied.settled();
         expect(denied.errorCode).toBe('not_found');
-        await new Promise((r) => setTimeout(r, 200));
+        await listening(s, sub, id, u.user.id);
         // Under a minute left: the heartbeat warns, and so does the subscription.
         await c.post('/api/live/session/heartbeat', { session_id: id }, { token: u.accessToken });
-        const ended = await gql(s.url, EndLiveSessionDocument, { sessionId: id }, u.accessToken);
-        expect(ended.data?.endLiveSession.session).toMatchObject({ status: 'ended', endReason: 'client' });
-        await sub.waitFor(2);
-        expect(sub.received.map((r) => r.data?.liveSessionEvents.__typename)).toEqual(['LiveQuotaWarning', 'LiveSessionEnded']);
-        expect(sub.received[1]!.data?.liveSessionEvents).toMatchObject({ sessionId: id, endReason: 'client' });
+        const ended = await gql(s.url, EndLiveSessionDocument, { input: { sessionId: id } }, u.accessToken);
+        expect(ended.data?.endLiveSession.session).toMatchObject({ status: 'ENDED', endReason: 'CLIENT' });
+        await until(() => received(sub).length >= 2);
+        expect(received(sub).map((r) => r.data?.liveSessionEvents.__typename)).toEqual(['LiveQuotaWarning', 'LiveSessionEnded']);
+        expect(received(sub)[1]!.data?.liveSessionEvents).toMatchObject({ sessionId: id, endReason: 'CLIENT' });
         // Ending again announces nothing: only the ender that settled it publishes.
-        await gql(s.url, EndLiveSessionDocument, { sessionId: id }, u.accessToken);
-        await new Promise((r) => setTimeout(r, 200));
-        expect(sub.received).toHaveLength(2);
-        expect(errorCode(await gql(s.url, EndLiveSessionDocument, { sessionId: id }, other.accessToken))).toBe('not_found');
+        await gql(s.url, EndLiveSessionDocument, { input: { sessionId: id } }, u.accessToken);
+        await drained(s, sub, id, u.user.id);
+        expect(received(sub)).toHaveLength(2);
+        expect(errorCode(await gql(s.url, EndLiveSessionDocument, { input: { sessionId: id } }, other.accessToken))).toBe('not_found');
       } finally {
         sub.unsubscribe();
         await client.dispose();

@@ -3,15 +3,20 @@ import {
   ChatDocument,
   CreateNoteDocument,
   DeleteDocumentDocument,
+  LiveHeartbeatDocument,
   LoginDocument,
   LogoutDocument,
   MeDocument,
   RefreshTokenDocument,
   RegenerateReplyDocument,
   RegisterDocument,
+  SaveLiveTranscriptDocument,
+  SetLiveNicknameDocument,
+  SubmitXelTaskDocument,
   UpdateConversationDocument,
   UpdateMeDocument,
   UpdateNoteDocument,
+  UpdateXelPreferencesDocument,
   UploadDocumentDocument,
 } from './generated/graphql.js';
 import { PASSWORD, newUserInput, signUp } from './helpers/factories.js';
@@ -197,7 +202,60 @@ const scenarios: { name: string; expected: Outcome; rest: () => Promise<Outcome>
     rest: async () => fromRest(await api.post('/api/auth/logout')),
     gql: async () => fromGql(await gql(server.url, LogoutDocument, {})),
   },
+  {
+    name: 'set a live nickname with a character it may not hold',
+    expected: { code: 'validation_error', fields: ['nickname'] },
+    rest: async () => fromRest(await api.patch('/api/live/nickname', { nickname: 'Ann <3' }, { token: (await signUp(api)).accessToken })),
+    gql: async () => fromGql(await gql(server.url, SetLiveNicknameDocument, { input: { nickname: 'Ann <3' } }, (await signUp(api)).accessToken)),
+  },
+  {
+    name: "heartbeat someone else's live session",
+    expected: { code: 'not_found' },
+    rest: async () => {
+      const owner = await signUp(api);
+      const s = await api.post('/api/live/session/start', { session_type: 'voice' }, { token: owner.accessToken });
+      return fromRest(await api.post('/api/live/session/heartbeat', { session_id: s.body.session_id }, { token: (await signUp(api)).accessToken }));
+    },
+    gql: async () => {
+      const owner = await signUp(api);
+      const s = await api.post('/api/live/session/start', { session_type: 'voice' }, { token: owner.accessToken });
+      return fromGql(await gql(server.url, LiveHeartbeatDocument, { input: { sessionId: s.body.session_id } }, (await signUp(api)).accessToken));
+    },
+  },
+  {
+    name: 'save a live transcript that ends before it starts',
+    expected: { code: 'validation_error', fields: ['sessionEndedAt'] },
+    rest: async () =>
+      fromRest(await api.post('/api/live/transcripts', { session_started_at: '2026-03-01T10:00:00Z', session_ended_at: '2026-03-01T09:00:00Z', transcripts: [] }, { token: (await signUp(api)).accessToken })),
+    gql: async () =>
+      fromGql(await gql(server.url, SaveLiveTranscriptDocument, { input: { sessionStartedAt: '2026-03-01T10:00:00Z', sessionEndedAt: '2026-03-01T09:00:00Z', transcripts: [] } }, (await signUp(api)).accessToken)),
+  },
+  {
+    name: 'answer an XEL multiple-choice task with an option it does not have',
+    expected: { code: 'validation_error', fields: ['response'] },
+    rest: async () => {
+      const u = await signUp(api);
+      return fromRest(await api.post('/api/xel/submissions', { task_id: await multipleChoiceTask(u.accessToken), response: 'zz' }, { token: u.accessToken }));
+    },
+    gql: async () => {
+      const u = await signUp(api);
+      return fromGql(await gql(server.url, SubmitXelTaskDocument, { input: { taskId: await multipleChoiceTask(u.accessToken), response: 'zz' } }, u.accessToken));
+    },
+  },
+  {
+    name: 'count XEL days in a time zone that does not exist',
+    expected: { code: 'validation_error', fields: ['timezone'] },
+    rest: async () => fromRest(await api.patch('/api/xel/preferences', { timezone: 'Mars/Olympus_Mons' }, { token: (await signUp(api)).accessToken })),
+    gql: async () => fromGql(await gql(server.url, UpdateXelPreferencesDocument, { input: { timezone: 'Mars/Olympus_Mons' } }, (await signUp(api)).accessToken)),
+  },
 ];
+
+/** The id of a multiple-choice task of the course's first module. */
+async function multipleChoiceTask(token: string): Promise<string> {
+  const [first] = (await api.get('/api/xel/modules?limit=1', { token })).body as { id: string }[];
+  const detail = await api.get(`/api/xel/modules/${first!.id}`, { token });
+  return (detail.body.tasks as { id: string; type: string }[]).find((t) => t.type === 'multiple_choice')!.id;
+}
 
 describe('REST and GraphQL give the same outcome', () => {
   for (const s of scenarios) {

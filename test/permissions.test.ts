@@ -156,7 +156,7 @@ function cells(title: string, rule: Rule, readByDefault: boolean, prepare: Prepa
  * create a team, without organizations:read, may not list the team's members): they do not
  * decide the cell, unless they are anything but a missing scope.
  */
-function gqlOutcome(errors: readonly { path?: readonly (string | number)[]; extensions?: Record<string, unknown> }[] | undefined, data: unknown): Outcome {
+function gqlOutcome(errors: readonly { path?: readonly (string | number)[]; extensions?: Record<string, unknown> }[] | undefined, data: unknown, nullMeans?: Outcome): Outcome {
   const root = errors?.find((e) => !e.path || e.path.length <= 1);
   if (root) return root.extensions?.code as Outcome;
   // A lookup by id answers null, without an error, for what the caller may not see (`node`, `note(id:)`...).
@@ -164,6 +164,8 @@ function gqlOutcome(errors: readonly { path?: readonly (string | number)[]; exte
   if (fields.length === 1 && fields[0] === null) return 'not_found';
   const other = errors?.find((e) => e.extensions?.code !== 'INSUFFICIENT_API_KEY_SCOPE');
   if (other) return `${String(other.extensions?.code)} at ${other.path?.join('.')}` as Outcome;
+  // `node` answers null, never an error, for what the caller may not read: the entry says what that null stands for.
+  if (nullMeans && !errors?.length && data && Object.values(data).every((v) => v === null)) return nullMeans;
   return errors?.length || data ? 'ok' : ('no data' as Outcome);
 }
 
@@ -239,7 +241,7 @@ describe('GraphQL', () => {
         }
         const r = await postGraphQL(server.url, query, vars, auth);
         expect(r.status, `GraphQL ${key} as ${who}: ${r.text.slice(0, 300)}`).toBeLessThan(500);
-        return { outcome: gqlOutcome(r.body?.errors, r.body?.data), text: r.text };
+        return { outcome: gqlOutcome(r.body?.errors, r.body?.data, entry.nullMeans), text: r.text };
         };
       },
       tally.graphql,

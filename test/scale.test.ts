@@ -127,7 +127,7 @@ describe.runIf(scaleOut)('two gateway processes on one PostgreSQL database and R
       await new Promise((r) => setTimeout(r, 500));
       for (const w of watchers) {
         expect(ended(w)).toHaveLength(1);
-        expect(ended(w)[0]!.data!.liveSessionEvents).toMatchObject({ sessionId, endReason: 'idle', usedSeconds: metered });
+        expect(ended(w)[0]!.data!.liveSessionEvents).toMatchObject({ sessionId, endReason: 'IDLE', usedSeconds: metered });
       }
 
       // Metered once: the month's use is the session's seconds, and one process settled it.

@@ -3,7 +3,8 @@ import { COURSE } from '../src/modules/xel/content/modules/index.js';
 import type { ModuleContent, TaskContent } from '../src/modules/xel/content/types.js';
 import { seedCourse, loadCatalog } from '../src/modules/xel/catalog.js';
 import { countStatements } from '../src/db/statements.js';
-import { EvaluateXelDocument, SubmitXelTaskDocument, UpdateXelPreferencesDocument, XelDashboardDocument, XelModuleDocument, XelModulesDocument } from './generated/graphql.js';
+import { EvaluateXelDocument, SubmitXelTaskDocument, UpdateXelPreferencesDocument, XelDashboardDocument, XelModuleDocument, XelModulesDocument, XelNodeDocument } from './generated/graphql.js';
+import { CEFR_LEVELS as CEFR } from '../src/modules/xel/content/types.js';
 import { signUp } from './helpers/factories.js';
 import { errorCode, gql } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
@@ -434,31 +435,73 @@ describe('the GraphQL door', () => {
     const u = await signUp(api);
     const list = await gql(server.url, XelModulesDocument, { level: 'A1' }, u.accessToken);
     expect(list.errors).toBeUndefined();
-    expect(list.data!.xelModules.map((m) => m.slug)).toEqual(COURSE.filter((m) => m.level === 'A1').map((m) => m.slug));
+    expect(list.data!.xelModules.edges.map((e) => e.node.slug)).toEqual(COURSE.filter((m) => m.level === 'A1').map((m) => m.slug));
+    expect(list.data!.xelModules.totalCount).toBe(COURSE.filter((m) => m.level === 'A1').length);
+    const bySkill = await gql(server.url, XelModulesDocument, { skill: 'WRITING' }, u.accessToken);
+    expect(bySkill.data!.xelModules.edges.map((e) => e.node.slug)).toEqual(COURSE.filter((m) => m.skill === 'writing').map((m) => m.slug));
     const c = COURSE[0]!;
     const mod = await gql(server.url, XelModuleDocument, { id: c.slug }, u.accessToken);
+    expect(mod.data!.xelModule).toMatchObject({ level: c.level, skill: c.skill.toUpperCase(), status: 'NOT_STARTED' });
     const t = c.tasks.find((x) => x.type === 'multiple_choice')!;
-    const task = mod.data!.xelModule.tasks.find((x) => x.key === t.key)!;
-    expect(task.options!.map((o) => o.id)).toEqual(t.options.map((o) => o.id));
+    const task = mod.data!.xelModule!.tasks.find((x) => x.key === t.key)!;
+    expect(task.type).toBe('MULTIPLE_CHOICE');
+    expect(task.options.map((o) => o.value)).toEqual(t.options.map((o) => o.id));
+    expect(mod.data!.xelModule!.tasks.filter((x) => x.type === 'FILL_BLANK').every((x) => x.options.length === 0)).toBe(true);
     const sub = await gql(server.url, SubmitXelTaskDocument, { input: { taskId: task.id, response: t.answer } }, u.accessToken);
     expect(sub.errors).toBeUndefined();
+    // The payload carries what the submission changed: the task, its module and the dashboard.
     expect(sub.data!.submitXelTask).toMatchObject({ score: 100, passed: true, xpAwarded: 10, evaluation: null });
-    expect(sub.data!.submitXelTask.moduleProgress).toMatchObject({ status: 'in_progress', completedTasks: 1 });
+    expect(sub.data!.submitXelTask.task).toMatchObject({ id: task.id, attempts: 1, completed: true, bestScore: 100 });
+    expect(sub.data!.submitXelTask.module).toMatchObject({ id: mod.data!.xelModule!.id, status: 'IN_PROGRESS', completedTasks: 1, xpEarned: 10 });
+    expect(sub.data!.submitXelTask.dashboard).toMatchObject({ xpTotal: 10, tasksCompleted: 1, currentStreak: 1, recommendedModule: { id: mod.data!.xelModule!.id, status: 'IN_PROGRESS' } });
     const bad = await gql(server.url, SubmitXelTaskDocument, { input: { taskId: task.id, response: 'nope' } }, u.accessToken);
     expect(errorCode(bad)).toBe('validation_error');
     const missing = await gql(server.url, XelModuleDocument, { id: 'no-such-module' }, u.accessToken);
     expect(errorCode(missing)).toBe('not_found');
-    const ev = await gql(server.url, EvaluateXelDocument, { input: { kind: 'writing', text: GOOD_ESSAY } }, u.accessToken);
+    expect(missing.data).toEqual({ xelModule: null });
+    const ev = await gql(server.url, EvaluateXelDocument, { input: { kind: 'WRITING', text: GOOD_ESSAY, level: 'B2' } }, u.accessToken);
     expect(ev.errors).toBeUndefined();
-    expect(ev.data!.evaluateXel.criteria).toHaveLength(4);
-    const prefs = await gql(server.url, UpdateXelPreferencesDocument, { input: { dailyGoalXp: 10 } }, u.accessToken);
-    expect(prefs.data!.updateXelPreferences).toMatchObject({ dailyGoalXp: 10, todayXp: 10, dailyGoalMet: true, xpTotal: 10, currentStreak: 1 });
+    expect(ev.data!.evaluateXel.evaluation.criteria).toHaveLength(4);
+    expect(CEFR).toContain(ev.data!.evaluateXel.evaluation.cefrEstimate);
+    expect(ev.data!.evaluateXel.dashboard.skillScores.find((x) => x.skill === 'WRITING')!.samples).toBe(1);
+    const prefs = await gql(server.url, UpdateXelPreferencesDocument, { input: { dailyGoalXp: 10, timezone: 'Europe/Lisbon' } }, u.accessToken);
+    expect(prefs.data!.updateXelPreferences.user).toEqual({ id: u.user.id, timezone: 'Europe/Lisbon' });
+    expect(prefs.data!.updateXelPreferences.dashboard).toMatchObject({ dailyGoalXp: 10, todayXp: 10, dailyGoalMet: true, xpTotal: 10, currentStreak: 1, timezone: 'Europe/Lisbon' });
     const rest = await api.get('/api/xel/dashboard', { token: u.accessToken });
     const dash = await gql(server.url, XelDashboardDocument, {}, u.accessToken);
     expect(dash.data!.xelDashboard.xpTotal).toBe(rest.body.xp_total);
     expect(dash.data!.xelDashboard.activityHistory).toHaveLength(365);
     expect(dash.data!.xelDashboard.weeklyActivity).toEqual(rest.body.weekly_activity);
-    expect(dash.data!.xelDashboard.skillScores.find((s) => s.skill === 'writing')!.samples).toBe(1);
+    expect(dash.data!.xelDashboard.skillScores.map((x) => ({ ...x, skill: x.skill.toLowerCase() }))).toEqual(rest.body.skill_scores);
+  });
+
+  it('pages the modules both ways and answers modules, tasks and the dashboard as nodes, to their learner', async () => {
+    const u = await signUp(api);
+    const other = await signUp(api);
+    const firstPage = await gql(server.url, XelModulesDocument, { first: 3 }, u.accessToken);
+    const { edges, pageInfo } = firstPage.data!.xelModules;
+    expect(edges.map((e) => e.node.slug)).toEqual(COURSE.slice(0, 3).map((m) => m.slug));
+    expect(pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+    const next = await gql(server.url, XelModulesDocument, { first: 3, after: pageInfo.endCursor }, u.accessToken);
+    expect(next.data!.xelModules.edges.map((e) => e.node.slug)).toEqual(COURSE.slice(3, 6).map((m) => m.slug));
+    const back = await gql(server.url, XelModulesDocument, { last: 2, before: next.data!.xelModules.pageInfo.startCursor }, u.accessToken);
+    expect(back.data!.xelModules.edges.map((e) => e.node.slug)).toEqual(COURSE.slice(1, 3).map((m) => m.slug));
+    expect(errorCode(await gql(server.url, XelModulesDocument, { first: 3, after: 'not a cursor' }, u.accessToken))).toBe('validation_error');
+
+    const mod = (await gql(server.url, XelModuleDocument, { id: COURSE[0]!.slug }, u.accessToken)).data!.xelModule!;
+    const t = COURSE[0]!.tasks.find((x) => x.type === 'multiple_choice')!;
+    const task = mod.tasks.find((x) => x.key === t.key)!;
+    await gql(server.url, SubmitXelTaskDocument, { input: { taskId: task.id, response: t.answer } }, u.accessToken);
+    const dashboardId = (await gql(server.url, XelDashboardDocument, {}, u.accessToken)).data!.xelDashboard.id;
+    expect(dashboardId).not.toBe(u.user.id);
+    expect((await gql(server.url, XelNodeDocument, { id: mod.id }, u.accessToken)).data!.node).toEqual({ __typename: 'XelModule', id: mod.id, slug: mod.slug, completedTasks: 1 });
+    expect((await gql(server.url, XelNodeDocument, { id: task.id }, u.accessToken)).data!.node).toEqual({ __typename: 'XelTask', id: task.id, key: task.key, attempts: 1 });
+    expect((await gql(server.url, XelNodeDocument, { id: dashboardId }, u.accessToken)).data!.node).toEqual({ __typename: 'XelDashboard', id: dashboardId, xpTotal: 10 });
+    // Another learner sees the course with their own progress, and not someone else's dashboard.
+    expect((await gql(server.url, XelNodeDocument, { id: task.id }, other.accessToken)).data!.node).toMatchObject({ attempts: 0 });
+    const foreign = await gql(server.url, XelNodeDocument, { id: dashboardId }, other.accessToken);
+    expect(foreign.errors).toBeUndefined();
+    expect(foreign.data!.node).toBeNull();
   });
 
   it('draws the dashboard in the same number of statements for a busy learner as for a new one', async () => {
@@ -595,7 +638,7 @@ describe('evaluation rate limit', () => {
       expect(limited.status).toBe(429);
       expect(limited.body.detail.error).toBe('rate_limited');
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      const g = await gql(s.url, EvaluateXelDocument, { input: body }, u.accessToken);
+      const g = await gql(s.url, EvaluateXelDocument, { input: { kind: 'WRITING', text: body.text } }, u.accessToken);
       expect(errorCode(g)).toBe('rate_limited');
       // Objective tasks are not evaluations; another learner has their own allowance.
       const mc = COURSE[0]!;

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import DataLoader from 'dataloader';
 import { conversationLoaders } from '../modules/conversations/conversations.loaders.js';
+import { liveLoaders } from '../modules/live/live.loaders.js';
 import { organizationLoaders } from '../modules/organizations/organizations.loaders.js';
 import { User } from '../modules/users/user.entity.js';
 
@@ -17,6 +18,7 @@ export function createLoaders(em: EntityManager, batch = true) {
     ),
     org: organizationLoaders(em, batch),
     conversations: conversationLoaders(em, batch),
+    live: liveLoaders(em, batch),
   };
 }
 

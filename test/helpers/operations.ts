@@ -6,6 +6,8 @@ import { LoginSession } from '../../src/modules/auth/login-session.entity.js';
 import { RefreshToken } from '../../src/modules/auth/refresh-token.entity.js';
 import { hashToken, newRefreshToken } from '../../src/modules/auth/tokens.js';
 import { LiveSession } from '../../src/modules/live/live-session.entity.js';
+import { quotaIdOf } from '../../src/modules/live/live.types.js';
+import { dashboardIdOf } from '../../src/modules/xel/xel.types.js';
 import { User } from '../../src/modules/users/user.entity.js';
 import type { RouteAuth } from '../../src/rest/route-table.js';
 import type { FakeGoogle } from './fake-google.js';
@@ -91,6 +93,8 @@ export interface RestEntry extends Rule {
 export interface GraphQLEntry extends Rule {
   /** The field's arguments; the document asking for every readable field is made from the schema. */
   vars: (fx: Fixture, who: Who) => Promise<Record<string, unknown>>;
+  /** For `node`, which answers null (no error) for what the caller may not read: the outcome a null answer stands for. */
+  nullMeans?: Outcome;
   /** Subscriptions: makes the first event happen (repeated until it arrives). */
   trigger?: (fx: Fixture, who: Who) => Promise<void>;
 }
@@ -642,6 +646,14 @@ const bumpUser = (fx: Fixture, who: Who) => {
   if (userId) fx.publish('USER_UPDATED', { userId });
 };
 
+/**
+ * `node(id:)` on one type. Asked with any credentials (`optional`: keys hold every scope, the
+ * key "without the scope" only organizations:read), it answers the object to whoever the
+ * type's own query answers (`access`), and null, never an error, to anyone else: a key without
+ * the type's read scope, or someone the object is not for.
+ */
+const nodeOf = (access: Access): Omit<GraphQLEntry, 'vars'> => ({ auth: 'optional', access, nullMeans: 'not_found', expect: { ownerKeyWithoutScope: 'not_found' } });
+
 /** GraphQL root fields, as `Type.field`; `Type.field#variant` adds a case. */
 export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   // Object identification: any caller signed in may ask; what they may not read is null, never an error
@@ -676,8 +688,13 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   'Query.knowledgeSearch': { ...like('knowledgeSearch'), vars: async (fx) => ({ query: fx.marks.seek }) },
   'Query.ragQuery': { ...like('ragQuery'), vars: async (fx) => ({ question: `What is ${fx.marks.seek}?` }) },
   'Query.liveQuota': { ...like('liveQuota'), vars: async () => ({}) },
+  'Query.liveSession': { auth: 'live:read', access: 'self', vars: async (fx) => ({ id: await fx.liveSession() }) },
   'Query.liveTranscripts': { ...like('listLiveTranscripts'), vars: async () => ({}) },
   'Query.liveTranscript': { ...like('getLiveTranscript'), vars: async (fx) => ({ id: await fx.transcript() }) },
+  // The owner's live objects as nodes: theirs only (anyone else, or a key without the scope, reads null).
+  'Query.node#liveSession': { ...nodeOf('self'), vars: async (fx) => ({ id: await fx.liveSession() }) },
+  'Query.node#liveTranscript': { ...nodeOf('self'), vars: async (fx) => ({ id: await fx.transcript() }) },
+  'Query.node#liveQuota': { ...nodeOf('self'), vars: async (fx) => ({ id: quotaIdOf(fx.user('owner').user.id) }) },
 
   'Mutation.register': { ...like('register'), vars: async () => ({ input: { email: `g${fresh()}@example.com`, username: `g_${fresh()}`, password: 'correct horse battery' } }) },
   'Mutation.login': { ...like('login'), vars: async (fx) => ({ input: { username: fx.user('member').input.username, password: fx.user('member').input.password } }) },
@@ -713,21 +730,21 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   'Mutation.updateDocument#shared': { ...like('updateDocument#shared'), vars: async (fx) => ({ input: { id: await fx.sharedDocument(), title: 'Renamed' } }) },
   'Mutation.deleteDocument': { ...like('deleteDocument'), vars: async (fx) => ({ input: { id: await fx.document() } }) },
   'Mutation.deleteDocument#shared': { ...like('deleteDocument#shared'), vars: async (fx) => ({ input: { id: await fx.sharedDocument() } }) },
-  'Mutation.setLiveNickname': { ...like('setLiveNickname'), vars: async () => ({ nickname: 'Matrix' }) },
+  'Mutation.setLiveNickname': { ...like('setLiveNickname'), vars: async () => ({ input: { nickname: 'Matrix' } }) },
   'Mutation.startLiveSession': {
     ...like('startLiveSession'),
     vars: async (fx, who) => {
       await fx.endActiveSession(who);
-      return { sessionType: 'voice' };
+      return { input: { sessionType: 'VOICE' } };
     },
   },
-  'Mutation.liveHeartbeat': { ...like('liveHeartbeat'), vars: async (fx) => ({ sessionId: await fx.liveSession() }) },
-  'Mutation.endLiveSession': { ...like('endLiveSession'), vars: async (fx) => ({ sessionId: await fx.liveSession() }) },
-  'Mutation.sendLiveText': { auth: 'live:write', access: 'self', vars: async (fx) => ({ sessionId: await fx.liveSession(), text: 'Hello' }) },
-  'Mutation.sendLiveAudio': { auth: 'live:write', access: 'self', vars: async (fx) => ({ sessionId: await fx.liveSession(), text: 'Hello', final: true }) },
+  'Mutation.liveHeartbeat': { ...like('liveHeartbeat'), vars: async (fx) => ({ input: { sessionId: await fx.liveSession() } }) },
+  'Mutation.endLiveSession': { ...like('endLiveSession'), vars: async (fx) => ({ input: { sessionId: await fx.liveSession() } }) },
+  'Mutation.sendLiveText': { auth: 'live:write', access: 'self', vars: async (fx) => ({ input: { sessionId: await fx.liveSession(), text: 'Hello' } }) },
+  'Mutation.sendLiveAudio': { auth: 'live:write', access: 'self', vars: async (fx) => ({ input: { sessionId: await fx.liveSession(), text: 'Hello', final: true } }) },
   'Mutation.saveLiveTranscript': {
     ...like('saveLiveTranscript'),
-    vars: async () => ({ input: { sessionStartedAt: iso(now() - 60_000), sessionEndedAt: iso(now()), transcripts: [{ role: 'user', text: 'matrix', timestamp: iso(now() - 1000) }] } }),
+    vars: async () => ({ input: { sessionStartedAt: iso(now() - 60_000), sessionEndedAt: iso(now()), transcripts: [{ role: 'USER', text: 'matrix', timestamp: iso(now() - 1000) }] } }),
   },
   'Mutation.saveLiveTranscript#session': {
     ...like('saveLiveTranscript#session'),
@@ -737,8 +754,12 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   'Query.xelModules': { ...like('listXelModules'), vars: async () => ({ level: 'A1' }) },
   'Query.xelModule': { ...like('getXelModule'), vars: async (fx) => ({ id: (await fx.xelTask()).moduleId }) },
   'Query.xelDashboard': { ...like('getXelDashboard'), vars: async () => ({}) },
+  // The course is everyone's (with their own progress); a dashboard is its learner's only.
+  'Query.node#xelModule': { ...nodeOf('user'), vars: async (fx) => ({ id: (await fx.xelTask()).moduleId }) },
+  'Query.node#xelTask': { ...nodeOf('user'), vars: async (fx) => ({ id: (await fx.xelTask()).taskId }) },
+  'Query.node#xelDashboard': { ...nodeOf('self'), vars: async (fx) => ({ id: dashboardIdOf(fx.user('owner').user.id) }) },
   'Mutation.submitXelTask': { ...like('submitXelTask'), vars: async (fx) => ({ input: { taskId: (await fx.xelTask()).taskId, response: (await fx.xelTask()).optionId } }) },
-  'Mutation.evaluateXel': { ...like('evaluateXel'), vars: async () => ({ input: { kind: 'writing', text: 'I has went to the market yesterday and buyed some apples.' } }) },
+  'Mutation.evaluateXel': { ...like('evaluateXel'), vars: async () => ({ input: { kind: 'WRITING', text: 'I has went to the market yesterday and buyed some apples.' } }) },
   'Mutation.updateXelPreferences': { ...like('updateXelPreferences'), vars: async () => ({ input: { timezone: 'Europe/Paris', dailyGoalXp: 30 } }) },
 
   'Query.integrations': { ...like('listIntegrations'), vars: async () => ({}) },

@@ -22,6 +22,21 @@ export type AiProvider =
   /** An OpenAI-compatible chat-completions server (OpenAI, Ollama, vLLM, LM Studio, LiteLLM), as the operator configured it. */
   | 'OPENAI';
 
+/** A level of the Common European Framework of Reference for Languages (CEFR), from beginner to mastery. */
+export type CefrLevel =
+  /** Breakthrough: everyday expressions and very basic phrases. */
+  | 'A1'
+  /** Waystage: simple, routine exchanges on familiar matters. */
+  | 'A2'
+  /** Threshold: the main points of clear standard input; simple connected text. */
+  | 'B1'
+  /** Vantage: complex text on concrete and abstract topics; fluent, spontaneous interaction. */
+  | 'B2'
+  /** Effective operational proficiency: demanding, longer texts; flexible, well-structured language. */
+  | 'C1'
+  /** Mastery: understands virtually everything; expresses fine shades of meaning. */
+  | 'C2';
+
 /** One chat turn: the question, and where and how to answer it. */
 export type ChatInput = {
   /** Earlier turns (at most 100), for callers that keep no conversation; ignored when `conversationId` is given. */
@@ -108,6 +123,14 @@ export type DocumentVisibility =
   /** Only the uploader. */
   | 'PRIVATE';
 
+/** Which session to end, and why. */
+export type EndLiveSessionInput = {
+  /** Why it ends; CLIENT when not given. Ignored when the session has already ended. */
+  reason?: LiveEndReason | null | undefined;
+  /** The session. */
+  sessionId: string | number;
+};
+
 /** An earlier turn, for callers that keep the conversation themselves. */
 export type HistoryTurnInput = {
   /** What was written (at most 32,000 characters). */
@@ -124,6 +147,46 @@ export type KnowledgeSearchMode =
   | 'LEXICAL'
   /** Full-text ranking only, because the configured embeddings endpoint failed for this query. */
   | 'LEXICAL_EMBEDDINGS_UNAVAILABLE';
+
+/** Why a live session ended. A client ending its session may name any of these (the default is client); the server records the others itself. */
+export type LiveEndReason =
+  /** The client ended it (an end request, or the socket's end-session frame). */
+  | 'CLIENT'
+  /** Its realtime socket closed; metered to the last frame received. */
+  | 'DISCONNECTED'
+  /** No sign of life (heartbeat or frame) within the idle timeout; metered to the last one. */
+  | 'IDLE'
+  /** It reached the longest session allowed. */
+  | 'MAX_DURATION'
+  /** The month's live seconds ran out. */
+  | 'QUOTA_EXCEEDED';
+
+/** Which session is alive. */
+export type LiveHeartbeatInput = {
+  /** The active session. */
+  sessionId: string | number;
+};
+
+/** Whether a live session is still running. */
+export type LiveSessionStatus =
+  /** Running: heartbeats keep it alive and its seconds are counting. */
+  | 'ACTIVE'
+  /** Over: its seconds are metered and settled against the monthly quota. */
+  | 'ENDED';
+
+/** What a live session carries besides the voice. */
+export type LiveSessionType =
+  /** A spoken conversation with an animated face: replies also carry expressions and visemes. */
+  | 'AVATAR'
+  /** A spoken conversation: audio in, spoken replies out. */
+  | 'VOICE';
+
+/** Who said a turn of a live conversation. */
+export type LiveTranscriptRole =
+  /** Xentree, the AI partner. */
+  | 'AI'
+  /** The person in the session. */
+  | 'USER';
 
 export type LoginInput = {
   password: string;
@@ -160,14 +223,26 @@ export type RegisterInput = {
   username: string;
 };
 
+/** A response to a task. */
 export type SubmitXelTaskInput = {
+  /** Seconds spent (writing) or spoken (speaking), 0 to 4 hours: speaking pace is judged from it. */
   durationSeconds?: number | null | undefined;
   /** Optional check: the module (id or slug) the task must belong to. */
   moduleId?: string | number | null | undefined;
-  /** The option id (multiple_choice), the sentence or option ids in order (ordering), or the text. */
+  /** The option value (multiple choice), the sentence or the option values in order (ordering), or the text (at most 10,000 characters). */
   response: string;
+  /** The task. */
   taskId: string | number;
+  /** Speaking: when each word was said (for pace and pauses; at most 5,000). */
   words?: Array<XelWordTimingInput> | null | undefined;
+};
+
+/** What to change; what is left out stays. */
+export type UpdateXelPreferencesInput = {
+  /** XP a day you aim for, 1 to 1,000. */
+  dailyGoalXp?: number | null | undefined;
+  /** IANA time zone your days (streaks, daily goal) are counted in: your profile’s time zone. Days already recorded keep their date. */
+  timezone?: string | null | undefined;
 };
 
 /** A document to add: text in `content`, or a file in `contentBase64`. */
@@ -188,15 +263,50 @@ export type UploadDocumentInput = {
   visibility?: DocumentVisibility | null | undefined;
 };
 
-export type XelPreferencesInput = {
-  dailyGoalXp?: number | null | undefined;
-  /** IANA time zone your days (streaks, daily goal) are counted in: your profile’s time zone. */
-  timezone?: string | null | undefined;
-};
+/** Where you are in a module. */
+export type XelModuleStatus =
+  /** Every task passed. */
+  | 'COMPLETED'
+  /** Some tasks attempted, not every one passed. */
+  | 'IN_PROGRESS'
+  /** No task attempted yet. */
+  | 'NOT_STARTED';
 
+/** The skill a module trains. */
+export type XelSkill =
+  /** Grammar: forms and structures. */
+  | 'GRAMMAR'
+  /** Listening: understanding what is heard (given as a transcript). */
+  | 'LISTENING'
+  /** Reading: understanding a written text. */
+  | 'READING'
+  /** Speaking: a spoken answer as a transcript, graded by the evaluator. */
+  | 'SPEAKING'
+  /** Vocabulary: words and expressions. */
+  | 'VOCABULARY'
+  /** Writing: a text, graded by the evaluator. */
+  | 'WRITING';
+
+/** How a task is answered and graded. */
+export type XelTaskType =
+  /** Fill the one blank (`___`) of the prompt. Graded exactly, forgiving case, spacing, apostrophes and final punctuation. */
+  | 'FILL_BLANK'
+  /** Choose one option: send its `value`. Graded exactly. */
+  | 'MULTIPLE_CHOICE'
+  /** Put the pieces in order: send the sentence, or the option values in order. Graded exactly. */
+  | 'ORDERING'
+  /** Say something and send the transcript (with its duration or word timings, for the pace): graded by the evaluator. */
+  | 'SPEAKING'
+  /** Write a text (see minWords and maxWords): graded by the evaluator. */
+  | 'WRITING';
+
+/** When a word of a speaking transcript was said. */
 export type XelWordTimingInput = {
+  /** Seconds from the start of the recording; not before `start`. */
   end: number;
+  /** Seconds from the start of the recording. */
   start: number;
+  /** The word. */
   word: string;
 };
 
@@ -311,31 +421,34 @@ export type ConsoleRagQueryQueryVariables = Exact<{
 
 export type ConsoleRagQueryQuery = { ragQuery: { answer: string, provider: AiProvider, model: string, citations: Array<{ documentId: string, title: string, snippet: string }> } };
 
+export type ConsoleLiveQuotaFragment = { id: string, plan: string, limitSeconds: number, usedSeconds: number, remainingSeconds: number, periodEnd: string, activeSession: { id: string, sessionType: LiveSessionType, status: LiveSessionStatus, startedAt: string } | null };
+
 export type ConsoleLiveQuotaQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ConsoleLiveQuotaQuery = { liveQuota: { plan: string, limitSeconds: number, usedSeconds: number, remainingSeconds: number, periodEnd: string, activeSession: { id: string, sessionType: string, startedAt: string } | null } };
+export type ConsoleLiveQuotaQuery = { liveQuota: { id: string, plan: string, limitSeconds: number, usedSeconds: number, remainingSeconds: number, periodEnd: string, activeSession: { id: string, sessionType: LiveSessionType, status: LiveSessionStatus, startedAt: string } | null } };
 
 export type ConsoleLiveHeartbeatMutationVariables = Exact<{
-  sessionId: string | number;
+  input: LiveHeartbeatInput;
 }>;
 
 
-export type ConsoleLiveHeartbeatMutation = { liveHeartbeat: { usedSeconds: number, remainingSeconds: number, warning: string | null, session: { id: string, status: string, endReason: string | null } } };
+export type ConsoleLiveHeartbeatMutation = { liveHeartbeat: { usedSeconds: number, remainingSeconds: number, warning: string | null, session: { id: string, status: LiveSessionStatus, endReason: LiveEndReason | null } } };
 
 export type ConsoleEndLiveSessionMutationVariables = Exact<{
-  sessionId: string | number;
+  input: EndLiveSessionInput;
 }>;
 
 
-export type ConsoleEndLiveSessionMutation = { endLiveSession: { usedSeconds: number, remainingSeconds: number } };
+export type ConsoleEndLiveSessionMutation = { endLiveSession: { usedSeconds: number, remainingSeconds: number, session: { id: string, status: LiveSessionStatus, endReason: LiveEndReason | null, endedAt: string | null, usedSeconds: number | null }, quota: { id: string, plan: string, limitSeconds: number, usedSeconds: number, remainingSeconds: number, periodEnd: string, activeSession: { id: string, sessionType: LiveSessionType, status: LiveSessionStatus, startedAt: string } | null } } };
 
 export type ConsoleLiveTranscriptsQueryVariables = Exact<{
-  limit?: number | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
 }>;
 
 
-export type ConsoleLiveTranscriptsQuery = { liveTranscripts: { total: number, items: Array<{ id: string, sessionId: string | null, sessionStartedAt: string, sessionEndedAt: string, transcripts: Array<{ role: string, text: string }> }> } };
+export type ConsoleLiveTranscriptsQuery = { liveTranscripts: { totalCount: number, edges: Array<{ node: { id: string, sessionId: string | null, sessionStartedAt: string, sessionEndedAt: string, turnCount: number, transcripts: Array<{ role: LiveTranscriptRole, text: string }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type ConsoleOrganizationFragment = { id: string, name: string, slug: string, description: string | null, viewerRole: OrgRole, memberCount: number };
 
@@ -387,43 +500,49 @@ export type ConsoleRevokeApiKeyMutationVariables = Exact<{
 
 export type ConsoleRevokeApiKeyMutation = { revokeApiKey: boolean };
 
-export type ConsoleXelModuleFragment = { id: string, slug: string, title: string, description: string, level: string, skill: string, taskCount: number, completedTasks: number, progressPercent: number, status: string, xpEarned: number, estimatedMinutes: number };
+export type ConsoleXelModuleFragment = { id: string, slug: string, title: string, description: string, level: CefrLevel, skill: XelSkill, taskCount: number, completedTasks: number, progressPercent: number, status: XelModuleStatus, xpEarned: number, estimatedMinutes: number };
 
-export type ConsoleXelEvaluationFragment = { overallScore: number, cefrEstimate: string, cefrCaveat: string, evaluator: string, notAssessed: Array<string>, criteria: Array<{ name: string, score: number | null, assessed: boolean, feedback: string }>, corrections: Array<{ start: number, end: number, text: string, message: string, suggestions: Array<string>, kind: string }> };
+export type ConsoleXelTaskFragment = { id: string, key: string, type: XelTaskType, prompt: string, passage: string | null, maxScore: number, attempts: number, completed: boolean, bestScore: number | null, minWords: number | null, maxWords: number | null, targetSeconds: number | null, options: Array<{ value: string, text: string }> };
+
+export type ConsoleXelEvaluationFragment = { overallScore: number, cefrEstimate: CefrLevel, cefrCaveat: string, evaluator: string, notAssessed: Array<string>, criteria: Array<{ name: string, score: number | null, assessed: boolean, feedback: string }>, corrections: Array<{ start: number, end: number, text: string, message: string, suggestions: Array<string>, kind: string }> };
+
+export type ConsoleXelDashboardFragment = { id: string, xpTotal: number, level: number, xpIntoLevel: number, xpForNextLevel: number, currentStreak: number, longestStreak: number, timezone: string, dailyGoalXp: number, todayXp: number, dailyGoalMet: boolean, modulesCompleted: number, modulesInProgress: number, tasksCompleted: number, averageScore: number | null, skillScores: Array<{ skill: XelSkill, score: number | null, samples: number }>, weeklyActivity: Array<{ date: string, xp: number, tasks: number }>, recommendedModule: { id: string, title: string, level: CefrLevel, skill: XelSkill } | null };
 
 export type ConsoleXelModulesQueryVariables = Exact<{
-  level?: string | null | undefined;
-  skill?: string | null | undefined;
+  level?: CefrLevel | null | undefined;
+  skill?: XelSkill | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
 }>;
 
 
-export type ConsoleXelModulesQuery = { xelModules: Array<{ id: string, slug: string, title: string, description: string, level: string, skill: string, taskCount: number, completedTasks: number, progressPercent: number, status: string, xpEarned: number, estimatedMinutes: number }> };
+export type ConsoleXelModulesQuery = { xelModules: { edges: Array<{ node: { id: string, slug: string, title: string, description: string, level: CefrLevel, skill: XelSkill, taskCount: number, completedTasks: number, progressPercent: number, status: XelModuleStatus, xpEarned: number, estimatedMinutes: number } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type ConsoleXelModuleQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ConsoleXelModuleQuery = { xelModule: { id: string, slug: string, title: string, description: string, level: string, skill: string, taskCount: number, completedTasks: number, progressPercent: number, status: string, xpEarned: number, estimatedMinutes: number, tasks: Array<{ id: string, key: string, type: string, prompt: string, passage: string | null, maxScore: number, attempts: number, completed: boolean, bestScore: number | null, minWords: number | null, maxWords: number | null, targetSeconds: number | null, options: Array<{ id: string, text: string }> | null }> } };
+export type ConsoleXelModuleQuery = { xelModule: { id: string, slug: string, title: string, description: string, level: CefrLevel, skill: XelSkill, taskCount: number, completedTasks: number, progressPercent: number, status: XelModuleStatus, xpEarned: number, estimatedMinutes: number, tasks: Array<{ id: string, key: string, type: XelTaskType, prompt: string, passage: string | null, maxScore: number, attempts: number, completed: boolean, bestScore: number | null, minWords: number | null, maxWords: number | null, targetSeconds: number | null, options: Array<{ value: string, text: string }> }> } | null };
 
 export type ConsoleXelDashboardQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ConsoleXelDashboardQuery = { xelDashboard: { xpTotal: number, level: number, xpIntoLevel: number, xpForNextLevel: number, currentStreak: number, longestStreak: number, timezone: string, dailyGoalXp: number, todayXp: number, dailyGoalMet: boolean, modulesCompleted: number, modulesInProgress: number, tasksCompleted: number, averageScore: number | null, skillScores: Array<{ skill: string, score: number | null, samples: number }>, weeklyActivity: Array<{ date: string, xp: number, tasks: number }>, recommendedModule: { id: string, title: string, level: string, skill: string } | null } };
+export type ConsoleXelDashboardQuery = { xelDashboard: { id: string, xpTotal: number, level: number, xpIntoLevel: number, xpForNextLevel: number, currentStreak: number, longestStreak: number, timezone: string, dailyGoalXp: number, todayXp: number, dailyGoalMet: boolean, modulesCompleted: number, modulesInProgress: number, tasksCompleted: number, averageScore: number | null, skillScores: Array<{ skill: XelSkill, score: number | null, samples: number }>, weeklyActivity: Array<{ date: string, xp: number, tasks: number }>, recommendedModule: { id: string, title: string, level: CefrLevel, skill: XelSkill } | null } };
 
 export type ConsoleSubmitXelTaskMutationVariables = Exact<{
   input: SubmitXelTaskInput;
 }>;
 
 
-export type ConsoleSubmitXelTaskMutation = { submitXelTask: { submissionId: string, score: number, maxScore: number, passed: boolean, feedback: string, xpAwarded: number, moduleProgress: { id: string, slug: string, title: string, description: string, level: string, skill: string, taskCount: number, completedTasks: number, progressPercent: number, status: string, xpEarned: number, estimatedMinutes: number }, evaluation: { overallScore: number, cefrEstimate: string, cefrCaveat: string, evaluator: string, notAssessed: Array<string>, criteria: Array<{ name: string, score: number | null, assessed: boolean, feedback: string }>, corrections: Array<{ start: number, end: number, text: string, message: string, suggestions: Array<string>, kind: string }> } | null } };
+export type ConsoleSubmitXelTaskMutation = { submitXelTask: { submissionId: string, score: number, maxScore: number, passed: boolean, feedback: string, xpAwarded: number, task: { id: string, key: string, type: XelTaskType, prompt: string, passage: string | null, maxScore: number, attempts: number, completed: boolean, bestScore: number | null, minWords: number | null, maxWords: number | null, targetSeconds: number | null, options: Array<{ value: string, text: string }> }, module: { id: string, slug: string, title: string, description: string, level: CefrLevel, skill: XelSkill, taskCount: number, completedTasks: number, progressPercent: number, status: XelModuleStatus, xpEarned: number, estimatedMinutes: number }, evaluation: { overallScore: number, cefrEstimate: CefrLevel, cefrCaveat: string, evaluator: string, notAssessed: Array<string>, criteria: Array<{ name: string, score: number | null, assessed: boolean, feedback: string }>, corrections: Array<{ start: number, end: number, text: string, message: string, suggestions: Array<string>, kind: string }> } | null, dashboard: { id: string, xpTotal: number, level: number, xpIntoLevel: number, xpForNextLevel: number, currentStreak: number, longestStreak: number, timezone: string, dailyGoalXp: number, todayXp: number, dailyGoalMet: boolean, modulesCompleted: number, modulesInProgress: number, tasksCompleted: number, averageScore: number | null, skillScores: Array<{ skill: XelSkill, score: number | null, samples: number }>, weeklyActivity: Array<{ date: string, xp: number, tasks: number }>, recommendedModule: { id: string, title: string, level: CefrLevel, skill: XelSkill } | null } } };
 
 export type ConsoleUpdateXelPreferencesMutationVariables = Exact<{
-  input: XelPreferencesInput;
+  input: UpdateXelPreferencesInput;
 }>;
 
 
-export type ConsoleUpdateXelPreferencesMutation = { updateXelPreferences: { timezone: string, dailyGoalXp: number } };
+export type ConsoleUpdateXelPreferencesMutation = { updateXelPreferences: { user: { id: string, timezone: string } | null, dashboard: { id: string, xpTotal: number, level: number, xpIntoLevel: number, xpForNextLevel: number, currentStreak: number, longestStreak: number, timezone: string, dailyGoalXp: number, todayXp: number, dailyGoalMet: boolean, modulesCompleted: number, modulesInProgress: number, tasksCompleted: number, averageScore: number | null, skillScores: Array<{ skill: XelSkill, score: number | null, samples: number }>, weeklyActivity: Array<{ date: string, xp: number, tasks: number }>, recommendedModule: { id: string, title: string, level: CefrLevel, skill: XelSkill } | null } } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -470,6 +589,22 @@ export const ConsoleDocumentFragmentDoc = new TypedDocumentString(`
   createdAt
 }
     `, {"fragmentName":"ConsoleDocument"}) as unknown as TypedDocumentString<ConsoleDocumentFragment, unknown>;
+export const ConsoleLiveQuotaFragmentDoc = new TypedDocumentString(`
+    fragment ConsoleLiveQuota on LiveQuota {
+  id
+  plan
+  limitSeconds
+  usedSeconds
+  remainingSeconds
+  periodEnd
+  activeSession {
+    id
+    sessionType
+    status
+    startedAt
+  }
+}
+    `, {"fragmentName":"ConsoleLiveQuota"}) as unknown as TypedDocumentString<ConsoleLiveQuotaFragment, unknown>;
 export const ConsoleOrganizationFragmentDoc = new TypedDocumentString(`
     fragment ConsoleOrganization on Organization {
   id
@@ -496,6 +631,26 @@ export const ConsoleXelModuleFragmentDoc = new TypedDocumentString(`
   estimatedMinutes
 }
     `, {"fragmentName":"ConsoleXelModule"}) as unknown as TypedDocumentString<ConsoleXelModuleFragment, unknown>;
+export const ConsoleXelTaskFragmentDoc = new TypedDocumentString(`
+    fragment ConsoleXelTask on XelTask {
+  id
+  key
+  type
+  prompt
+  passage
+  maxScore
+  attempts
+  completed
+  bestScore
+  minWords
+  maxWords
+  targetSeconds
+  options {
+    value
+    text
+  }
+}
+    `, {"fragmentName":"ConsoleXelTask"}) as unknown as TypedDocumentString<ConsoleXelTaskFragment, unknown>;
 export const ConsoleXelEvaluationFragmentDoc = new TypedDocumentString(`
     fragment ConsoleXelEvaluation on XelEvaluation {
   overallScore
@@ -519,6 +674,41 @@ export const ConsoleXelEvaluationFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"ConsoleXelEvaluation"}) as unknown as TypedDocumentString<ConsoleXelEvaluationFragment, unknown>;
+export const ConsoleXelDashboardFragmentDoc = new TypedDocumentString(`
+    fragment ConsoleXelDashboard on XelDashboard {
+  id
+  xpTotal
+  level
+  xpIntoLevel
+  xpForNextLevel
+  currentStreak
+  longestStreak
+  timezone
+  dailyGoalXp
+  todayXp
+  dailyGoalMet
+  modulesCompleted
+  modulesInProgress
+  tasksCompleted
+  averageScore
+  skillScores {
+    skill
+    score
+    samples
+  }
+  weeklyActivity {
+    date
+    xp
+    tasks
+  }
+  recommendedModule {
+    id
+    title
+    level
+    skill
+  }
+}
+    `, {"fragmentName":"ConsoleXelDashboard"}) as unknown as TypedDocumentString<ConsoleXelDashboardFragment, unknown>;
 export const ConsoleRegisterDocument = new TypedDocumentString(`
     mutation ConsoleRegister($input: RegisterInput!) {
   register(input: $input) {
@@ -759,22 +949,26 @@ export const ConsoleRagQueryDocument = new TypedDocumentString(`
 export const ConsoleLiveQuotaDocument = new TypedDocumentString(`
     query ConsoleLiveQuota {
   liveQuota {
-    plan
-    limitSeconds
-    usedSeconds
-    remainingSeconds
-    periodEnd
-    activeSession {
-      id
-      sessionType
-      startedAt
-    }
+    ...ConsoleLiveQuota
   }
 }
-    `) as unknown as TypedDocumentString<ConsoleLiveQuotaQuery, ConsoleLiveQuotaQueryVariables>;
+    fragment ConsoleLiveQuota on LiveQuota {
+  id
+  plan
+  limitSeconds
+  usedSeconds
+  remainingSeconds
+  periodEnd
+  activeSession {
+    id
+    sessionType
+    status
+    startedAt
+  }
+}`) as unknown as TypedDocumentString<ConsoleLiveQuotaQuery, ConsoleLiveQuotaQueryVariables>;
 export const ConsoleLiveHeartbeatDocument = new TypedDocumentString(`
-    mutation ConsoleLiveHeartbeat($sessionId: ID!) {
-  liveHeartbeat(sessionId: $sessionId) {
+    mutation ConsoleLiveHeartbeat($input: LiveHeartbeatInput!) {
+  liveHeartbeat(input: $input) {
     usedSeconds
     remainingSeconds
     warning
@@ -787,26 +981,56 @@ export const ConsoleLiveHeartbeatDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<ConsoleLiveHeartbeatMutation, ConsoleLiveHeartbeatMutationVariables>;
 export const ConsoleEndLiveSessionDocument = new TypedDocumentString(`
-    mutation ConsoleEndLiveSession($sessionId: ID!) {
-  endLiveSession(sessionId: $sessionId, reason: "client") {
+    mutation ConsoleEndLiveSession($input: EndLiveSessionInput!) {
+  endLiveSession(input: $input) {
     usedSeconds
     remainingSeconds
+    session {
+      id
+      status
+      endReason
+      endedAt
+      usedSeconds
+    }
+    quota {
+      ...ConsoleLiveQuota
+    }
   }
 }
-    `) as unknown as TypedDocumentString<ConsoleEndLiveSessionMutation, ConsoleEndLiveSessionMutationVariables>;
+    fragment ConsoleLiveQuota on LiveQuota {
+  id
+  plan
+  limitSeconds
+  usedSeconds
+  remainingSeconds
+  periodEnd
+  activeSession {
+    id
+    sessionType
+    status
+    startedAt
+  }
+}`) as unknown as TypedDocumentString<ConsoleEndLiveSessionMutation, ConsoleEndLiveSessionMutationVariables>;
 export const ConsoleLiveTranscriptsDocument = new TypedDocumentString(`
-    query ConsoleLiveTranscripts($limit: Int) {
-  liveTranscripts(limit: $limit) {
-    total
-    items {
-      id
-      sessionId
-      sessionStartedAt
-      sessionEndedAt
-      transcripts {
-        role
-        text
+    query ConsoleLiveTranscripts($first: Int, $after: String) {
+  liveTranscripts(first: $first, after: $after) {
+    totalCount
+    edges {
+      node {
+        id
+        sessionId
+        sessionStartedAt
+        sessionEndedAt
+        turnCount
+        transcripts {
+          role
+          text
+        }
       }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
     }
   }
 }
@@ -913,9 +1137,17 @@ export const ConsoleRevokeApiKeyDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<ConsoleRevokeApiKeyMutation, ConsoleRevokeApiKeyMutationVariables>;
 export const ConsoleXelModulesDocument = new TypedDocumentString(`
-    query ConsoleXelModules($level: String, $skill: String) {
-  xelModules(level: $level, skill: $skill) {
-    ...ConsoleXelModule
+    query ConsoleXelModules($level: CefrLevel, $skill: XelSkill, $first: Int = 100, $after: String) {
+  xelModules(level: $level, skill: $skill, first: $first, after: $after) {
+    edges {
+      node {
+        ...ConsoleXelModule
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
   }
 }
     fragment ConsoleXelModule on XelModule {
@@ -937,22 +1169,7 @@ export const ConsoleXelModuleDocument = new TypedDocumentString(`
   xelModule(id: $id) {
     ...ConsoleXelModule
     tasks {
-      id
-      key
-      type
-      prompt
-      passage
-      maxScore
-      attempts
-      completed
-      bestScore
-      minWords
-      maxWords
-      targetSeconds
-      options {
-        id
-        text
-      }
+      ...ConsoleXelTask
     }
   }
 }
@@ -969,43 +1186,64 @@ export const ConsoleXelModuleDocument = new TypedDocumentString(`
   status
   xpEarned
   estimatedMinutes
+}
+fragment ConsoleXelTask on XelTask {
+  id
+  key
+  type
+  prompt
+  passage
+  maxScore
+  attempts
+  completed
+  bestScore
+  minWords
+  maxWords
+  targetSeconds
+  options {
+    value
+    text
+  }
 }`) as unknown as TypedDocumentString<ConsoleXelModuleQuery, ConsoleXelModuleQueryVariables>;
 export const ConsoleXelDashboardDocument = new TypedDocumentString(`
     query ConsoleXelDashboard {
   xelDashboard {
-    xpTotal
-    level
-    xpIntoLevel
-    xpForNextLevel
-    currentStreak
-    longestStreak
-    timezone
-    dailyGoalXp
-    todayXp
-    dailyGoalMet
-    modulesCompleted
-    modulesInProgress
-    tasksCompleted
-    averageScore
-    skillScores {
-      skill
-      score
-      samples
-    }
-    weeklyActivity {
-      date
-      xp
-      tasks
-    }
-    recommendedModule {
-      id
-      title
-      level
-      skill
-    }
+    ...ConsoleXelDashboard
   }
 }
-    `) as unknown as TypedDocumentString<ConsoleXelDashboardQuery, ConsoleXelDashboardQueryVariables>;
+    fragment ConsoleXelDashboard on XelDashboard {
+  id
+  xpTotal
+  level
+  xpIntoLevel
+  xpForNextLevel
+  currentStreak
+  longestStreak
+  timezone
+  dailyGoalXp
+  todayXp
+  dailyGoalMet
+  modulesCompleted
+  modulesInProgress
+  tasksCompleted
+  averageScore
+  skillScores {
+    skill
+    score
+    samples
+  }
+  weeklyActivity {
+    date
+    xp
+    tasks
+  }
+  recommendedModule {
+    id
+    title
+    level
+    skill
+  }
+}`) as unknown as TypedDocumentString<ConsoleXelDashboardQuery, ConsoleXelDashboardQueryVariables>;
 export const ConsoleSubmitXelTaskDocument = new TypedDocumentString(`
     mutation ConsoleSubmitXelTask($input: SubmitXelTaskInput!) {
   submitXelTask(input: $input) {
@@ -1015,11 +1253,17 @@ export const ConsoleSubmitXelTaskDocument = new TypedDocumentString(`
     passed
     feedback
     xpAwarded
-    moduleProgress {
+    task {
+      ...ConsoleXelTask
+    }
+    module {
       ...ConsoleXelModule
     }
     evaluation {
       ...ConsoleXelEvaluation
+    }
+    dashboard {
+      ...ConsoleXelDashboard
     }
   }
 }
@@ -1036,6 +1280,24 @@ export const ConsoleSubmitXelTaskDocument = new TypedDocumentString(`
   status
   xpEarned
   estimatedMinutes
+}
+fragment ConsoleXelTask on XelTask {
+  id
+  key
+  type
+  prompt
+  passage
+  maxScore
+  attempts
+  completed
+  bestScore
+  minWords
+  maxWords
+  targetSeconds
+  options {
+    value
+    text
+  }
 }
 fragment ConsoleXelEvaluation on XelEvaluation {
   overallScore
@@ -1057,12 +1319,82 @@ fragment ConsoleXelEvaluation on XelEvaluation {
     suggestions
     kind
   }
+}
+fragment ConsoleXelDashboard on XelDashboard {
+  id
+  xpTotal
+  level
+  xpIntoLevel
+  xpForNextLevel
+  currentStreak
+  longestStreak
+  timezone
+  dailyGoalXp
+  todayXp
+  dailyGoalMet
+  modulesCompleted
+  modulesInProgress
+  tasksCompleted
+  averageScore
+  skillScores {
+    skill
+    score
+    samples
+  }
+  weeklyActivity {
+    date
+    xp
+    tasks
+  }
+  recommendedModule {
+    id
+    title
+    level
+    skill
+  }
 }`) as unknown as TypedDocumentString<ConsoleSubmitXelTaskMutation, ConsoleSubmitXelTaskMutationVariables>;
 export const ConsoleUpdateXelPreferencesDocument = new TypedDocumentString(`
-    mutation ConsoleUpdateXelPreferences($input: XelPreferencesInput!) {
+    mutation ConsoleUpdateXelPreferences($input: UpdateXelPreferencesInput!) {
   updateXelPreferences(input: $input) {
-    timezone
-    dailyGoalXp
+    user {
+      id
+      timezone
+    }
+    dashboard {
+      ...ConsoleXelDashboard
+    }
   }
 }
-    `) as unknown as TypedDocumentString<ConsoleUpdateXelPreferencesMutation, ConsoleUpdateXelPreferencesMutationVariables>;
+    fragment ConsoleXelDashboard on XelDashboard {
+  id
+  xpTotal
+  level
+  xpIntoLevel
+  xpForNextLevel
+  currentStreak
+  longestStreak
+  timezone
+  dailyGoalXp
+  todayXp
+  dailyGoalMet
+  modulesCompleted
+  modulesInProgress
+  tasksCompleted
+  averageScore
+  skillScores {
+    skill
+    score
+    samples
+  }
+  weeklyActivity {
+    date
+    xp
+    tasks
+  }
+  recommendedModule {
+    id
+    title
+    level
+    skill
+  }
+}`) as unknown as TypedDocumentString<ConsoleUpdateXelPreferencesMutation, ConsoleUpdateXelPreferencesMutationVariables>;

@@ -2,7 +2,7 @@ import { ApiError, explain, request, wsUrl } from '../api.js';
 import { MicCapture, PcmPlayer } from '../audio.js';
 import { auth } from '../auth.js';
 import { field, formatDate, formatSeconds, h, replace, setStatus, statusLine } from '../dom.js';
-import { ConsoleEndLiveSessionDocument, ConsoleLiveHeartbeatDocument, ConsoleLiveQuotaDocument } from '../generated/graphql.js';
+import { ConsoleEndLiveSessionDocument, ConsoleLiveHeartbeatDocument, ConsoleLiveQuotaDocument, type LiveEndReason } from '../generated/graphql.js';
 
 /** Frames of the realtime socket (/api/live/ws), as documented. */
 type Frame =
@@ -13,13 +13,15 @@ type Frame =
   | { type: 'session-ended'; data: { reason: string; used_seconds: number; remaining_seconds: number } }
   | { type: 'error'; data: { error: string; message: string; retry_after_seconds?: number; active_session_id?: string } };
 
-const REASONS: Record<string, string> = {
-  client: 'you ended it',
-  quota_exceeded: "this month's live minutes are used up",
-  max_duration: 'it reached the longest allowed length',
-  idle: 'it was idle for too long',
-  disconnected: 'the connection closed',
+/** Why a session ended, for people: by the GraphQL enum (the socket's lower-case reasons are the same names). */
+const REASONS: Record<LiveEndReason, string> = {
+  CLIENT: 'you ended it',
+  QUOTA_EXCEEDED: "this month's live minutes are used up",
+  MAX_DURATION: 'it reached the longest allowed length',
+  IDLE: 'it was idle for too long',
+  DISCONNECTED: 'the connection closed',
 };
+const reasonText = (reason: string | null): string => REASONS[(reason ?? '').toUpperCase() as LiveEndReason] ?? reason ?? 'unknown';
 
 const renewal = (retryAfterSeconds?: number): string =>
   retryAfterSeconds ? ` They renew on ${new Date(Date.now() + retryAfterSeconds * 1000).toLocaleDateString(undefined, { day: 'numeric', month: 'long' })}.` : '';
@@ -96,13 +98,13 @@ export function renderLive(main: HTMLElement): () => void {
           ? h(
               'p',
               { class: 'notice' },
-              `A ${other.sessionType} session started at ${formatDate(other.startedAt)} is still active (only one at a time). `,
+              `A ${other.sessionType.toLowerCase()} session started at ${formatDate(other.startedAt)} is still active (only one at a time). `,
               h('button', {
                 type: 'button',
                 class: 'secondary small',
                 onclick: async () => {
                   try {
-                    await request(ConsoleEndLiveSessionDocument, { sessionId: other.id });
+                    await request(ConsoleEndLiveSessionDocument, { input: { sessionId: other.id, reason: 'CLIENT' } });
                     setStatus(status, 'The other session was ended.');
                   } catch (e) {
                     setStatus(status, explain(e), 'error');
@@ -247,7 +249,7 @@ export function renderLive(main: HTMLElement): () => void {
       }
       case 'session-ended': {
         const d = frame.data;
-        const why = REASONS[d.reason] ?? d.reason;
+        const why = reasonText(d.reason);
         const summary = `Session ended: ${why}. ${formatSeconds(d.used_seconds)} used; ${formatSeconds(d.remaining_seconds)} left this month.`;
         if (d.reason === 'quota_exceeded') warning.textContent = "This month's live minutes are used up, so the session was ended.";
         finish(summary, d.reason === 'client' ? 'info' : 'warning');
@@ -276,10 +278,10 @@ export function renderLive(main: HTMLElement): () => void {
   async function beat(): Promise<void> {
     if (!sessionId) return;
     try {
-      const { liveHeartbeat: s } = await request(ConsoleLiveHeartbeatDocument, { sessionId });
+      const { liveHeartbeat: s } = await request(ConsoleLiveHeartbeatDocument, { input: { sessionId } });
       showQuota(Math.max(0, limit - s.remainingSeconds), s.remainingSeconds, true);
       if (s.warning) warning.textContent = s.warning;
-      if (s.session.status === 'ended') finish(`Session ended: ${REASONS[s.session.endReason ?? ''] ?? s.session.endReason}.`, 'warning');
+      if (s.session.status === 'ENDED') finish(`Session ended: ${reasonText(s.session.endReason)}.`, 'warning');
     } catch (e) {
       if (e instanceof ApiError && e.code === 'live_quota_exceeded') {
         warning.textContent = `${e.message}; the session was ended.${renewal(e.details.retry_after_seconds as number | undefined)}`;

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
+import { parseInput, str } from '../../common/validation.js';
 import type { EventBus } from '../../common/pubsub.js';
 import type { Config } from '../../config.js';
 import type { PromptMessage } from '../ai/ai.types.js';
@@ -8,7 +10,9 @@ import type { ProviderRegistry } from '../ai/providers/registry.js';
 import type { SearchService } from '../search/search.service.js';
 import { User } from '../users/user.entity.js';
 import type { LiveSession } from './live-session.entity.js';
+import type { LiveExpression, LiveViseme } from './live.enums.js';
 import type { LiveService } from './live.service.js';
+import type { LiveTranscript } from './transcript.entity.js';
 import { EspeakTts } from './speech/espeak.tts.js';
 import { OpenAISpeechToText, OpenAITextToSpeech } from './speech/openai.speech.js';
 import { SAMPLE_RATE } from './speech/pcm.js';
@@ -19,22 +23,43 @@ export const MAX_AUDIO_BYTES = SAMPLE_RATE * 2 * 2;
 /** The audio of one turn: 60 s at most. */
 const MAX_TURN_AUDIO_BYTES = SAMPLE_RATE * 2 * 60;
 
+/** What a turn's text may be, whichever door it came through. */
+const turnText = () => str().max(4000, 'must be at most 4000 characters');
+/** Base64 of at most MAX_AUDIO_BYTES. */
+const audioChunk = () => str().max(Math.ceil((MAX_AUDIO_BYTES * 4) / 3) + 4, `must be at most ${MAX_AUDIO_BYTES} bytes of audio`);
+
+/** sendLiveText: words said in a session. */
+export const sendTextSchema = z.object({ sessionId: str().uuid('must be an id'), text: turnText().trim().min(1, 'must not be empty') });
+/** sendLiveAudio, as the socket checks its audio-input frames: the text as words, the audio as base64. */
+export const sendAudioSchema = z.object({ sessionId: str().uuid('must be an id'), audio: audioChunk().nullish(), final: z.boolean({ error: 'must be true or false' }).nullish(), text: turnText().nullish() });
+/** The socket's audio-input frame (snake_case door, no session id: the socket carries one). */
+export const audioFrameSchema = z.object({ audio: audioChunk().optional(), text: turnText().optional(), final: z.boolean().optional() });
+
+/** A turn answered: the reply's id (its audio and expression events carry it) and the transcript with both turns. */
+export interface TurnResult {
+  turnId: string;
+  transcript: LiveTranscript;
+}
+
 /** Audio goes out in chunks of 200 ms. */
 const CHUNK_BYTES = (SAMPLE_RATE * 2 * 200) / 1000;
 
+/** The viseme of a word's first vowel. */
+const VOWEL_VISEME: Record<string, LiveViseme> = { a: 'aa', e: 'E', i: 'I', o: 'O', u: 'U' };
+
 /** A viseme per word from its first sounding letter: coarse, but aligned to the audio. */
-function visemes(words: WordTiming[], durationMs: number): { offset_ms: number; viseme: string }[] {
-  const of = (w: string): string => {
+function visemes(words: WordTiming[], durationMs: number): { offset_ms: number; viseme: LiveViseme }[] {
+  const of = (w: string): LiveViseme => {
     const c = w.toLowerCase().match(/[a-z]/)?.[0] ?? '';
     if ('pbm'.includes(c)) return 'PP';
     if ('fv'.includes(c)) return 'FF';
     const v = w.toLowerCase().match(/[aeiou]/)?.[0];
-    return v ? { a: 'aa', e: 'E', i: 'I', o: 'O', u: 'U' }[v]! : 'DD';
+    return (v && VOWEL_VISEME[v]) || 'DD';
   };
   return [...words.map((w) => ({ offset_ms: w.offsetMs, viseme: of(w.word) })), { offset_ms: durationMs, viseme: 'sil' }];
 }
 
-const expressionOf = (text: string): { expression: string; intensity: number } =>
+const expressionOf = (text: string): { expression: LiveExpression; intensity: number } =>
   /\?\s*$/.test(text) ? { expression: 'curious', intensity: 0.6 } : /!/.test(text) ? { expression: 'excited', intensity: 0.7 } : /\b(nothing|sorry|cannot|can't)\b/i.test(text) ? { expression: 'concerned', intensity: 0.5 } : { expression: 'happy', intensity: 0.5 };
 
 const sentences = (text: string): string[] => text.match(/[^.!?\n]+[.!?]*\s*/g)?.map((s) => s.trim()).filter(Boolean) ?? [];
@@ -107,7 +132,33 @@ export class LiveEngine {
     return text;
   }
 
-  async turn(ctx: RequestContext, session: LiveSession, text: string, emit: TurnEmit, stopped: () => boolean = () => false): Promise<void> {
+  /**
+   * sendLiveText: a turn of the caller's active session, answered before this returns.
+   * @throws not_found, conflict (ended), validation_error, upstream_unavailable, INSUFFICIENT_API_KEY_SCOPE (live:write)
+   */
+  async sendText(ctx: RequestContext, data: z.input<typeof sendTextSchema>): Promise<{ session: LiveSession } & TurnResult> {
+    // The session first, as before: someone else's session is not_found whatever the text.
+    const session = await this.live.bind(ctx, data.sessionId);
+    const input = parseInput(sendTextSchema, data);
+    await this.live.touch(ctx.em, session.id);
+    const result = await this.turn(ctx, session, input.text, () => undefined);
+    return { session: await this.live.reload(ctx.em, session), ...result };
+  }
+
+  /**
+   * sendLiveAudio: a chunk of the turn's audio; the final one is answered before this returns.
+   * @throws not_found, conflict (ended), validation_error, upstream_unavailable, INSUFFICIENT_API_KEY_SCOPE (live:write)
+   */
+  async sendAudio(ctx: RequestContext, data: z.input<typeof sendAudioSchema>): Promise<{ session: LiveSession; turn: TurnResult | null }> {
+    const session = await this.live.bind(ctx, data.sessionId);
+    const input = parseInput(sendAudioSchema, data);
+    await this.live.touch(ctx.em, session.id);
+    const words = await this.acceptAudio(session, { audio: input.audio ?? undefined, text: input.text ?? undefined, final: input.final ?? false });
+    const turn = words ? await this.turn(ctx, session, words, () => undefined) : null;
+    return { session: await this.live.reload(ctx.em, session), turn };
+  }
+
+  async turn(ctx: RequestContext, session: LiveSession, text: string, emit: TurnEmit, stopped: () => boolean = () => false): Promise<TurnResult> {
     const out: TurnEmit = (type, data) => {
       emit(type, data);
       this.publish(session, type, data);
@@ -156,8 +207,9 @@ export class LiveEngine {
       await new Promise((resolve) => setImmediate(resolve));
     }
     const aiTurn = { role: 'ai' as const, text: reply, timestamp: new Date().toISOString() };
-    await this.live.appendTurn(ctx.em, session, aiTurn);
+    const transcript = await this.live.appendTurn(ctx.em, session, aiTurn);
     out('transcript', aiTurn);
+    return { turnId, transcript };
   }
 
   private publish(session: LiveSession, type: Parameters<TurnEmit>[0], d: Record<string, unknown>): void {
@@ -166,7 +218,7 @@ export class LiveEngine {
     else if (type === 'audio-response') {
       this.events.publish('LIVE_EVENT', { ...base, type: 'audio_response', turnId: d.turn_id as string, seq: d.seq as number, audio: d.audio as string, text: d.text as string, final: d.final as boolean });
     } else {
-      const v = d.visemes as { offset_ms: number; viseme: string }[];
+      const v = d.visemes as { offset_ms: number; viseme: LiveViseme }[];
       this.events.publish('LIVE_EVENT', { ...base, type: 'avatar_expression', turnId: d.turn_id as string, expression: d.expression as string, intensity: d.intensity as number, visemes: v.map((x) => ({ offsetMs: x.offset_ms, viseme: x.viseme })) });
     }
   }

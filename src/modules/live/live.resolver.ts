@@ -1,337 +1,140 @@
-import { GraphQLDateTime } from 'graphql-scalars';
-import { Arg, createUnionType, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
-import type { LiveEvent } from '../../common/pubsub.js';
-import { parseInput, str } from '../../common/validation.js';
-import { z } from 'zod';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { RequestContext } from '../../common/context.js';
+import type { LiveEvent } from '../../common/pubsub.js';
 import { describeRequirement as need } from '../../common/scopes.js';
+import { ConnectionArgs, connectionPage, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
+import type { NodeSource } from '../../graphql/node.resolver.js';
+import { queryRoot } from '../../graphql/query-root.js';
+import { authorize } from '../../common/access.js';
 import { LiveSession } from './live-session.entity.js';
-import type { SessionView } from './live.service.js';
-import type { LiveTranscript } from './transcript.entity.js';
+import {
+  EndLiveSessionInput,
+  EndLiveSessionPayload,
+  LiveHeartbeatInput,
+  LiveHeartbeatPayload,
+  LiveQuotaType,
+  LiveSessionEvent,
+  LiveTranscriptConnection,
+  LiveTranscriptType,
+  meterOf,
+  quotaIdOf,
+  SaveLiveTranscriptInput,
+  SaveLiveTranscriptPayload,
+  SendLiveAudioInput,
+  SendLiveAudioPayload,
+  SendLiveTextInput,
+  SendLiveTextPayload,
+  SetLiveNicknameInput,
+  SetLiveNicknamePayload,
+  StartLiveSessionInput,
+  StartLiveSessionPayload,
+} from './live.types.js';
 
-@ObjectType('LiveQuota')
-class LiveQuotaType {
-  @Field(() => String)
-  plan!: string;
-
-  @Field(() => GraphQLDateTime)
-  periodStart!: Date;
-
-  @Field(() => GraphQLDateTime)
-  periodEnd!: Date;
-
-  @Field(() => Int)
-  limitSeconds!: number;
-
-  @Field(() => Int)
-  usedSeconds!: number;
-
-  @Field(() => Int)
-  remainingSeconds!: number;
-
-  @Field(() => LiveSession, { nullable: true })
-  activeSession!: LiveSession | null;
-}
-
-@ObjectType('LiveSessionState')
-class LiveSessionState {
-  @Field(() => LiveSession)
-  session!: LiveSession;
-
-  @Field(() => Int, { description: 'Seconds of this session so far, or metered once ended.' })
-  usedSeconds!: number;
-
-  @Field(() => Int, { description: 'Seconds left in the monthly quota.' })
-  remainingSeconds!: number;
-
-  @Field(() => Int)
-  heartbeatIntervalSeconds!: number;
-
-  @Field(() => String, { nullable: true })
-  warning!: string | null;
-}
-
-@ObjectType('TranscriptTurn')
-class TranscriptTurnType {
-  @Field(() => String, { description: 'user or ai' })
-  role!: string;
-
-  @Field(() => String)
-  text!: string;
-
-  @Field(() => GraphQLDateTime)
-  timestamp!: string;
-}
-
-@ObjectType('LiveTranscript')
-class LiveTranscriptType {
-  @Field(() => ID)
-  id!: string;
-
-  @Field(() => ID, { nullable: true })
-  sessionId!: string | null;
-
-  @Field(() => GraphQLDateTime)
-  sessionStartedAt!: Date;
-
-  @Field(() => GraphQLDateTime)
-  sessionEndedAt!: Date;
-
-  @Field(() => [TranscriptTurnType])
-  transcripts!: TranscriptTurnType[];
-}
-
-@ObjectType('LiveTranscriptPage')
-class LiveTranscriptPage {
-  @Field(() => Int)
-  total!: number;
-
-  @Field(() => [LiveTranscriptType])
-  items!: LiveTranscriptType[];
-}
-
-@InputType()
-class TranscriptTurnInput {
-  @Field(() => String)
-  role!: string;
-
-  @Field(() => String)
-  text!: string;
-
-  @Field(() => String)
-  timestamp!: string;
-}
-
-@InputType()
-class SaveTranscriptInput {
-  @Field(() => String)
-  sessionStartedAt!: string;
-
-  @Field(() => String)
-  sessionEndedAt!: string;
-
-  @Field(() => [TranscriptTurnInput])
-  transcripts!: TranscriptTurnInput[];
-
-  @Field(() => ID, { nullable: true })
-  sessionId?: string | null;
-}
-
-const state = (v: SessionView, ctx: RequestContext): LiveSessionState => ({ ...v, heartbeatIntervalSeconds: ctx.config.live.heartbeatIntervalSeconds });
-const transcript = (t: LiveTranscript): LiveTranscriptType => ({ id: t.id, sessionId: t.sessionId, sessionStartedAt: t.sessionStartedAt, sessionEndedAt: t.sessionEndedAt, transcripts: t.turns });
-
-@ObjectType('LiveSessionStarted', { description: 'The session began.' })
-class LiveSessionStarted {
-  @Field(() => ID)
-  sessionId!: string;
-
-  @Field(() => Int)
-  remainingSeconds!: number;
-
-  @Field(() => GraphQLDateTime)
-  at!: string;
-}
-
-@ObjectType('LiveQuotaWarning', { description: 'Less than a minute of live time is left.' })
-class LiveQuotaWarning {
-  @Field(() => ID)
-  sessionId!: string;
-
-  @Field(() => Int)
-  remainingSeconds!: number;
-
-  @Field(() => String)
-  message!: string;
-
-  @Field(() => GraphQLDateTime)
-  at!: string;
-}
-
-@ObjectType('LiveSessionEnded', { description: 'The session ended: by the client, the sweeper, the quota or the length limit.' })
-class LiveSessionEnded {
-  @Field(() => ID)
-  sessionId!: string;
-
-  @Field(() => Int)
-  usedSeconds!: number;
-
-  @Field(() => String)
-  endReason!: string;
-
-  @Field(() => GraphQLDateTime)
-  at!: string;
-}
-
-@ObjectType('LiveTranscriptTurn', { description: 'A turn, stored in the transcript as it happened.' })
-class LiveTranscriptTurnEvent {
-  @Field(() => ID)
-  sessionId!: string;
-
-  @Field(() => String, { description: 'user or ai' })
-  role!: string;
-
-  @Field(() => String)
-  text!: string;
-
-  @Field(() => GraphQLDateTime)
-  timestamp!: string;
-}
-
-@ObjectType('LiveAudioResponse', { description: 'A 200 ms chunk of the spoken reply: base64 16-bit PCM, mono, 24 kHz.' })
-class LiveAudioResponse {
-  @Field(() => ID)
-  sessionId!: string;
-
-  @Field(() => ID)
-  turnId!: string;
-
-  @Field(() => Int)
-  seq!: number;
-
-  @Field(() => String)
-  audio!: string;
-
-  @Field(() => String, { description: 'The reply text, on the final chunk.' })
-  text!: string;
-
-  @Field(() => Boolean)
-  final!: boolean;
-}
-
-@ObjectType('Viseme')
-class VisemeType {
-  @Field(() => Int)
-  offsetMs!: number;
-
-  @Field(() => String)
-  viseme!: string;
-}
-
-@ObjectType('LiveAvatarExpression', { description: 'For avatar sessions: an expression and the visemes of a sentence, aligned to its audio.' })
-class LiveAvatarExpression {
-  @Field(() => ID)
-  sessionId!: string;
-
-  @Field(() => ID)
-  turnId!: string;
-
-  @Field(() => String)
-  expression!: string;
-
-  @Field(() => Number)
-  intensity!: number;
-
-  @Field(() => [VisemeType])
-  visemes!: VisemeType[];
-}
-
-const LIVE_EVENT_TYPES = {
-  session_started: LiveSessionStarted,
-  quota_warning: LiveQuotaWarning,
-  session_ended: LiveSessionEnded,
-  transcript: LiveTranscriptTurnEvent,
-  audio_response: LiveAudioResponse,
-  avatar_expression: LiveAvatarExpression,
-} as const;
-
-export const LiveSessionEvent = createUnionType({
-  name: 'LiveSessionEvent',
-  description: 'What happens in a live session, through either door (the socket or GraphQL).',
-  types: () => [LiveSessionStarted, LiveQuotaWarning, LiveSessionEnded, LiveTranscriptTurnEvent, LiveAudioResponse, LiveAvatarExpression] as const,
-  resolveType: (value) => LIVE_EVENT_TYPES[(value as LiveEvent).type],
-});
+const READ = need('live:read');
+const WRITE = need('live:write');
 
 @Resolver()
 export class LiveResolver {
   @Subscription(() => LiveSessionEvent, {
-    description: `Events of one of your live sessions, until it ends. ${need('live:read')}`,
+    description: `Events of one of your live sessions, until it ends: started, transcript turns, audio chunks, avatar expressions, quota warnings and the end, made through either door (the socket or GraphQL). ${READ}`,
     subscribe: async ({ args, context }) => {
       const ctx = context as RequestContext;
       const session = await ctx.services.live.watch(ctx, String(args.sessionId));
       return ctx.services.events.subscribe('LIVE_EVENT', session.id);
     },
   })
-  liveSessionEvents(@Root() event: LiveEvent, @Arg('sessionId', () => ID) _sessionId: string): LiveEvent {
+  liveSessionEvents(@Root() event: LiveEvent, @Arg('sessionId', () => ID, { description: 'One of your sessions.' }) _sessionId: string): LiveEvent {
     return event;
   }
 
-  @Query(() => LiveQuotaType, { description: `This month's live entitlement, use and active session. ${need('live:read')}` })
-  liveQuota(@Ctx() ctx: RequestContext): Promise<LiveQuotaType> {
-    return ctx.services.live.quota(ctx);
+  @Query(() => LiveQuotaType, { description: `This month's live entitlement, use and active session. ${READ}` })
+  async liveQuota(@Ctx() ctx: RequestContext): Promise<LiveQuotaType> {
+    const q = await ctx.services.live.quota(ctx);
+    return LiveQuotaType.from(ctx.principal!.userId, q);
   }
 
-  @Mutation(() => LiveSessionState, { description: `Starts a voice or avatar session: one at a time, within the quota. ${need('live:write')}` })
-  async startLiveSession(
-    @Arg('sessionType', () => String) sessionType: string,
-    @Arg('language', () => String, { nullable: true }) language: string | null,
-    @Arg('avatarId', () => String, { nullable: true }) avatarId: string | null,
-    @Ctx() ctx: RequestContext,
-  ): Promise<LiveSessionState> {
-    return state(await ctx.services.live.start(ctx, { sessionType, language, avatarId }), ctx);
+  @Query(() => LiveSession, { nullable: true, description: `One of your live sessions (not_found for anyone else's). ${READ}` })
+  liveSession(@Arg('id', () => ID, { description: 'The session id.' }) id: string, @Ctx() ctx: RequestContext): Promise<LiveSession> {
+    return ctx.services.live.session(ctx, id);
   }
 
-  @Mutation(() => LiveSessionState, { description: `A sign of life; live_quota_exceeded once the quota is used up. ${need('live:write')}` })
-  async liveHeartbeat(@Arg('sessionId', () => ID) sessionId: string, @Ctx() ctx: RequestContext): Promise<LiveSessionState> {
-    return state(await ctx.services.live.heartbeat(ctx, { sessionId }), ctx);
+  @Mutation(() => StartLiveSessionPayload, { description: `Starts a voice or avatar session: one at a time (conflict with \`active_session_id\`), within the quota (live_quota_exceeded). ${WRITE}` })
+  async startLiveSession(@Arg('input', () => StartLiveSessionInput, { description: 'What session to start.' }) input: StartLiveSessionInput, @Ctx() ctx: RequestContext): Promise<StartLiveSessionPayload> {
+    const v = await ctx.services.live.start(ctx, input);
+    return meterOf(v, v.quota, ctx.config.live.heartbeatIntervalSeconds);
   }
 
-  @Mutation(() => LiveSessionState, { description: `Ends a session (idempotent). ${need('live:write')}` })
-  async endLiveSession(@Arg('sessionId', () => ID) sessionId: string, @Arg('reason', () => String, { nullable: true }) reason: string | null, @Ctx() ctx: RequestContext): Promise<LiveSessionState> {
-    return state(await ctx.services.live.end(ctx, { sessionId, reason }), ctx);
+  @Mutation(() => LiveHeartbeatPayload, { description: `A sign of life for an active session; live_quota_exceeded (and the session ended) once the quota is used up. ${WRITE}` })
+  async liveHeartbeat(@Arg('input', () => LiveHeartbeatInput, { description: 'Which session.' }) input: LiveHeartbeatInput, @Ctx() ctx: RequestContext): Promise<LiveHeartbeatPayload> {
+    const v = await ctx.services.live.heartbeat(ctx, input);
+    return meterOf(v, v.quota, ctx.config.live.heartbeatIntervalSeconds);
   }
 
-  @Mutation(() => Boolean, {
-    description: `Says something in an active session: the reply arrives as events on liveSessionEvents (transcript, audio, expressions). Answers when the turn is done. ${need('live:write')}`,
+  @Mutation(() => EndLiveSessionPayload, { description: `Ends a session and settles its seconds; ending an ended session answers it again (idempotent). ${WRITE}` })
+  async endLiveSession(@Arg('input', () => EndLiveSessionInput, { description: 'Which session, and why.' }) input: EndLiveSessionInput, @Ctx() ctx: RequestContext): Promise<EndLiveSessionPayload> {
+    const v = await ctx.services.live.end(ctx, input);
+    return meterOf(v, v.quota, ctx.config.live.heartbeatIntervalSeconds);
+  }
+
+  @Mutation(() => SendLiveTextPayload, {
+    description: `Says something in an active session: the reply is spoken as events on liveSessionEvents (transcript, audio, expressions) while this runs; it answers once the turn is done. ${WRITE}`,
   })
-  async sendLiveText(@Arg('sessionId', () => ID) sessionId: string, @Arg('text', () => String) text: string, @Ctx() ctx: RequestContext): Promise<boolean> {
-    const session = await ctx.services.live.bind(ctx, sessionId);
-    const input = parseInput(z.object({ text: str().trim().min(1, 'must not be empty').max(4000, 'must be at most 4000 characters') }), { text });
-    await ctx.services.live.touch(ctx.em, session.id);
-    await ctx.services.liveEngine.turn(ctx, session, input.text, () => undefined);
-    return true;
+  async sendLiveText(@Arg('input', () => SendLiveTextInput, { description: 'The session and the words.' }) input: SendLiveTextInput, @Ctx() ctx: RequestContext): Promise<SendLiveTextPayload> {
+    const r = await ctx.services.liveEngine.sendText(ctx, input);
+    return { session: r.session, transcript: LiveTranscriptType.from(r.transcript), turnId: r.turnId, query: queryRoot() };
   }
 
-  @Mutation(() => Boolean, {
-    description: `Sends a chunk of the turn's audio (base64 16-bit PCM, mono, 24 kHz, at most 2 s); with final, the turn is answered as events on liveSessionEvents. The caller's own text, when given, is used instead of speech-to-text. ${need('live:write')}`,
+  @Mutation(() => SendLiveAudioPayload, {
+    description: `Sends a chunk of the turn's audio (base64 16-bit PCM, mono, 24 kHz, at most 2 s); with final, the turn is answered as events on liveSessionEvents before this answers. The caller's own text, when given, is used instead of speech-to-text. ${WRITE}`,
   })
-  async sendLiveAudio(
-    @Arg('sessionId', () => ID) sessionId: string,
-    @Arg('audio', () => String, { nullable: true }) audio: string | null,
-    @Arg('final', () => Boolean, { defaultValue: false }) final: boolean,
-    @Arg('text', () => String, { nullable: true }) text: string | null,
-    @Ctx() ctx: RequestContext,
-  ): Promise<boolean> {
-    const session = await ctx.services.live.bind(ctx, sessionId);
-    // As the socket checks its audio-input frames: the text as words, the audio as a string.
-    const input = parseInput(z.object({ text: str().max(4000, 'must be at most 4000 characters').optional(), audio: str().optional() }), { text: text ?? undefined, audio: audio ?? undefined });
-    await ctx.services.live.touch(ctx.em, session.id);
-    const words = await ctx.services.liveEngine.acceptAudio(session, { audio: input.audio, text: input.text, final });
-    if (words) await ctx.services.liveEngine.turn(ctx, session, words, () => undefined);
-    return true;
+  async sendLiveAudio(@Arg('input', () => SendLiveAudioInput, { description: 'The session and the chunk.' }) input: SendLiveAudioInput, @Ctx() ctx: RequestContext): Promise<SendLiveAudioPayload> {
+    const r = await ctx.services.liveEngine.sendAudio(ctx, input);
+    return { session: r.session, transcript: r.turn ? LiveTranscriptType.from(r.turn.transcript) : null, turnId: r.turn?.turnId ?? null, query: queryRoot() };
   }
 
-  @Mutation(() => String, { description: `The name the AI calls you by. ${need('live:write')}` })
-  setLiveNickname(@Arg('nickname', () => String) nickname: string, @Ctx() ctx: RequestContext): Promise<string> {
-    return ctx.services.live.setNickname(ctx, { nickname });
+  @Mutation(() => SetLiveNicknamePayload, { description: `Sets the name the AI calls you by. ${WRITE}` })
+  async setLiveNickname(@Arg('input', () => SetLiveNicknameInput, { description: 'The nickname.' }) input: SetLiveNicknameInput, @Ctx() ctx: RequestContext): Promise<SetLiveNicknamePayload> {
+    const user = await ctx.services.live.setNickname(ctx, input);
+    // The profile is bearer-only (as `me`): a key that may set the nickname sees the nickname, not the profile.
+    return { nickname: user.nickname ?? '', user: ctx.principal?.kind === 'user' ? user : null };
   }
 
-  @Mutation(() => LiveTranscriptType, { description: `Saves a live transcript. ${need('bearer')}` })
-  async saveLiveTranscript(@Arg('input', () => SaveTranscriptInput) input: SaveTranscriptInput, @Ctx() ctx: RequestContext): Promise<LiveTranscriptType> {
-    return transcript(await ctx.services.live.saveTranscript(ctx, input));
+  @Mutation(() => SaveLiveTranscriptPayload, { description: `Saves the transcript of a live conversation. ${need('bearer')}` })
+  async saveLiveTranscript(@Arg('input', () => SaveLiveTranscriptInput, { description: 'The conversation.' }) input: SaveLiveTranscriptInput, @Ctx() ctx: RequestContext): Promise<SaveLiveTranscriptPayload> {
+    return { transcript: LiveTranscriptType.from(await ctx.services.live.saveTranscript(ctx, input)), query: queryRoot() };
   }
 
-  @Query(() => LiveTranscriptPage, { description: `Your transcripts, newest first. ${need('live:read')}` })
-  async liveTranscripts(
-    @Ctx() ctx: RequestContext,
-    @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
-    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
-  ): Promise<LiveTranscriptPage> {
-    const page = await ctx.services.live.transcripts(ctx, { limit, offset });
-    return { total: page.total, items: page.items.map(transcript) };
+  @Query(() => LiveTranscriptConnection, { description: `Your transcripts, newest conversation first. ${READ}` })
+  async liveTranscripts(@Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<ConnectionPage<LiveTranscriptType>> {
+    const page = await ctx.services.live.transcriptConnection(ctx, pageRequest(args));
+    return connectionPage(page.edges.map((e) => ({ cursor: e.cursor, node: LiveTranscriptType.from(e.node) })), page.pageInfo, () => page.totalCount);
   }
 
-  @Query(() => LiveTranscriptType, { description: need('live:read') })
-  async liveTranscript(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<LiveTranscriptType> {
-    return transcript(await ctx.services.live.transcript(ctx, id));
+  @Query(() => LiveTranscriptType, { nullable: true, description: `One of your transcripts (not_found for anyone else's). ${READ}` })
+  async liveTranscript(@Arg('id', () => ID, { description: 'The transcript id.' }) id: string, @Ctx() ctx: RequestContext): Promise<LiveTranscriptType> {
+    return LiveTranscriptType.from(await ctx.services.live.transcript(ctx, id));
   }
 }
+
+@Resolver(() => LiveTranscriptType)
+export class LiveTranscriptResolver {
+  @FieldResolver(() => LiveSession, { nullable: true, description: 'The session it belongs to, when it names one of yours.' })
+  async session(@Root() t: LiveTranscriptType, @Ctx() ctx: RequestContext): Promise<LiveSession | null> {
+    if (!t.sessionId) return null;
+    const s = await ctx.loaders.live.sessionById.load(t.sessionId);
+    return s && s.user.id === t.userId ? s : null;
+  }
+}
+
+/** Where `node(id:)` finds live objects: the same rules as `liveSession`, `liveTranscript` and `liveQuota`. */
+export const liveNodes: NodeSource[] = [
+  { typename: 'LiveSession', load: (ctx, ids) => ctx.services.live.sessionsByIds(ctx, ids) },
+  { typename: 'LiveTranscript', load: async (ctx, ids) => (await ctx.services.live.transcriptsByIds(ctx, ids)).map(LiveTranscriptType.from) },
+  {
+    typename: 'LiveQuota',
+    load: async (ctx, ids) => {
+      const p = authorize(ctx, 'live:read');
+      return ids.includes(quotaIdOf(p.userId)) ? [LiveQuotaType.from(p.userId, await ctx.services.live.quota(ctx))] : [];
+    },
+  },
+];

@@ -2,21 +2,23 @@ import { z } from 'zod';
 import type { RequestContext } from '../../common/context.js';
 import { pageSchema } from '../../common/pagination.js';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
+import type { User } from '../users/user.entity.js';
+import { LiveEndReason, LiveSessionStatus, LiveSessionType, LiveTranscriptRole } from './live.enums.js';
+import { heartbeatSchema, nicknameSchema, sessionRefSchema, startSchema, transcriptSchema, type Quota, type SessionView } from './live.service.js';
 import type { LiveTranscript } from './transcript.entity.js';
-import { nicknameSchema, sessionRefSchema, startSchema, transcriptSchema, type Quota, type SessionView, type StartData, type TranscriptData } from './live.service.js';
 
 /** `LiveSessionResponse` of the contract, plus a quota warning. */
 export const liveSessionSchema = z.object({
   session_id: z.string(),
-  session_type: z.enum(['voice', 'avatar']),
-  status: z.enum(['active', 'ended']),
+  session_type: LiveSessionType.schema,
+  status: LiveSessionStatus.schema,
   started_at: z.iso.datetime(),
   last_heartbeat_at: z.iso.datetime(),
   ended_at: z.iso.datetime().nullable(),
   used_seconds: z.number().int(),
   remaining_seconds: z.number().int(),
   heartbeat_interval_seconds: z.number().int(),
-  end_reason: z.string().nullable(),
+  end_reason: LiveEndReason.schema.nullable(),
   realtime_url: z.string().nullable(),
   realtime_token: z.string().nullable(),
   warning: z.string().nullable(),
@@ -58,7 +60,7 @@ const toQuota = (q: Quota): z.infer<typeof quotaSchema> => ({
   active_session_id: q.activeSession?.id ?? null,
 });
 
-const turnSchema = z.object({ role: z.enum(['user', 'ai']), text: z.string(), timestamp: z.iso.datetime() });
+const turnSchema = z.object({ role: LiveTranscriptRole.schema, text: z.string(), timestamp: z.iso.datetime() });
 const summarySchema = z.object({
   id: z.string(),
   session_id: z.string().nullable(),
@@ -102,7 +104,7 @@ export const liveRoutes: RestRoute[] = [
     auth: 'live:write',
     body: { schema: nicknameSchema, required: true },
     handler: (ctx, { body }) => ctx.services.live.setNickname(ctx, body),
-    response: { status: 200, description: '{nickname}', schema: z.object({ nickname: z.string() }), serialize: (nickname) => ({ nickname }) },
+    response: { status: 200, description: '{nickname}', schema: z.object({ nickname: z.string() }), serialize: (user: User) => ({ nickname: user.nickname ?? '' }) },
   }),
   defineRoute({
     method: 'POST',
@@ -113,7 +115,7 @@ export const liveRoutes: RestRoute[] = [
     tag,
     auth: 'live:write',
     body: { schema: startSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.live.start(ctx, body as StartData),
+    handler: (ctx, { body }) => ctx.services.live.start(ctx, body),
     response: { status: 201, description: 'LiveSessionResponse', schema: liveSessionSchema, serialize: toSession },
     errors: ['live_quota_exceeded', 'conflict'],
   }),
@@ -125,7 +127,7 @@ export const liveRoutes: RestRoute[] = [
     description: 'When the quota runs out the server ends the session (end_reason quota_exceeded) and answers 429 live_quota_exceeded.',
     tag,
     auth: 'live:write',
-    body: { schema: sessionRefSchema.pick({ sessionId: true }), required: true },
+    body: { schema: heartbeatSchema, required: true },
     handler: (ctx, { body }) => ctx.services.live.heartbeat(ctx, body),
     response: { status: 200, description: 'LiveSessionResponse', schema: liveSessionSchema, serialize: toSession },
     errors: ['not_found', 'conflict', 'live_quota_exceeded'],
@@ -151,7 +153,7 @@ export const liveRoutes: RestRoute[] = [
     tag,
     auth: 'bearer',
     body: { schema: transcriptSchema, required: true, maxBytes: () => 8 * 1024 * 1024 },
-    handler: (ctx, { body }) => ctx.services.live.saveTranscript(ctx, body as TranscriptData),
+    handler: (ctx, { body }) => ctx.services.live.saveTranscript(ctx, body),
     response: { status: 201, description: 'LiveTranscriptResponse', schema: transcriptResponseSchema, serialize: toTranscript },
     errors: ['not_found'],
   }),

@@ -5,23 +5,26 @@ import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
 import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
+import { findConnection, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import { toDate } from '../../common/time.js';
-import { fields, parseInput, str, type Unchecked } from '../../common/validation.js';
+import { fields, parseInput, str } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import type { Metrics } from '../../common/metrics.js';
 import type { EventBus } from '../../common/pubsub.js';
 import type { SearchService } from '../search/search.service.js';
 import { User } from '../users/user.entity.js';
 import { LiveSession } from './live-session.entity.js';
+import { LiveEndReason, LiveSessionType, LiveTranscriptRole } from './live.enums.js';
 import { LiveUsage } from './live-usage.entity.js';
 import { LiveTranscript, type TranscriptTurn } from './transcript.entity.js';
 
 export const startSchema = z.object({
-  sessionType: z.enum(['voice', 'avatar'], { error: 'must be voice or avatar' }),
+  sessionType: LiveSessionType.schema,
   language: str().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en"').nullish(),
   avatarId: str().max(64).regex(/^[A-Za-z0-9_-]+$/, 'may contain letters, digits, _ and -').nullish(),
 });
-export const sessionRefSchema = z.object({ sessionId: str().uuid('must be an id'), reason: str().max(32).regex(/^[a-z_]+$/, 'must be lower_snake_case').nullish() });
+export const sessionRefSchema = z.object({ sessionId: str().uuid('must be an id'), reason: LiveEndReason.schema.nullish() });
+export const heartbeatSchema = sessionRefSchema.pick({ sessionId: true });
 export const nicknameSchema = z.object({
   nickname: str()
     .trim()
@@ -30,20 +33,16 @@ export const nicknameSchema = z.object({
     .regex(/^[\p{L}\p{N}][\p{L}\p{N} .'_-]*$/u, 'may contain letters, digits, spaces and . \' _ -'),
 });
 export const MAX_TURNS = 2000;
+export const turnSchema = z.object({
+  role: LiveTranscriptRole.schema,
+  text: str().max(10_000, 'must be at most 10000 characters').refine((t) => !t.includes('\u0000'), 'must not contain NUL characters'),
+  timestamp: fields.instant('must be an ISO-8601 date-time'),
+});
 export const transcriptSchema = z
   .object({
     sessionStartedAt: fields.instant('must be an ISO-8601 date-time'),
     sessionEndedAt: fields.instant('must be an ISO-8601 date-time'),
-    transcripts: z
-      .array(
-        z.object({
-          role: z.enum(['user', 'ai'], { error: 'must be user or ai' }),
-          text: str().max(10_000, 'must be at most 10000 characters').refine((t) => !t.includes('\u0000'), 'must not contain NUL characters'),
-          timestamp: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }),
-        }),
-        { error: 'must be a list of {role, text, timestamp}' },
-      )
-      .max(MAX_TURNS, `at most ${MAX_TURNS} turns`),
+    transcripts: z.array(turnSchema, { error: 'must be a list of {role, text, timestamp}' }).max(MAX_TURNS, `at most ${MAX_TURNS} turns`),
     sessionId: str().uuid('must be an id').nullish(),
   })
   .superRefine((v, ctx) => {
@@ -55,13 +54,14 @@ export const transcriptSchema = z
     const from = v.sessionStartedAt.getTime() - 5000;
     const to = v.sessionEndedAt.getTime() + 5000;
     v.transcripts.forEach((t, i) => {
-      const at = Date.parse(t.timestamp);
+      if (!(t?.timestamp instanceof Date)) return;
+      const at = t.timestamp.getTime();
       if (at < from || at > to) ctx.addIssue({ code: 'custom', path: ['transcripts', i, 'timestamp'], message: 'is outside the session window' });
     });
   });
 
-export type StartData = Unchecked<typeof startSchema>;
-export type TranscriptData = Unchecked<typeof transcriptSchema>;
+export type StartData = z.input<typeof startSchema>;
+export type TranscriptData = z.input<typeof transcriptSchema>;
 
 /** The first instant of the UTC calendar month of `d`. */
 export const periodOf = (d: Date): Date => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
@@ -79,6 +79,8 @@ export interface Quota {
 
 export interface SessionView {
   session: LiveSession;
+  /** The caller's quota at the same instant. */
+  quota: Quota;
   /** Seconds of this session so far (or metered, once ended). */
   usedSeconds: number;
   /** Seconds left in the whole monthly quota. */
@@ -166,7 +168,7 @@ export class LiveService {
       throw new AppError('conflict', 'You already have an active live session', { active_session_id: active?.id ?? null });
     }
     this.events.publish('LIVE_EVENT', { type: 'session_started', sessionId: session.id, userId: p.userId, remainingSeconds: q.remainingSeconds, at: now.toISOString() });
-    return { session, usedSeconds: 0, remainingSeconds: q.remainingSeconds, warning: null };
+    return { session, quota: { ...q, activeSession: session }, usedSeconds: 0, remainingSeconds: q.remainingSeconds, warning: null };
   }
 
   private async owned(ctx: RequestContext, id: string, need: 'live:read' | 'live:write'): Promise<LiveSession> {
@@ -181,8 +183,8 @@ export class LiveService {
    * the session itself and answers live_quota_exceeded.
    * @throws not_found, conflict (already ended), live_quota_exceeded
    */
-  async heartbeat(ctx: RequestContext, data: Unchecked<typeof sessionRefSchema>): Promise<SessionView> {
-    const { sessionId } = parseInput(sessionRefSchema, data);
+  async heartbeat(ctx: RequestContext, data: z.input<typeof heartbeatSchema>): Promise<SessionView> {
+    const { sessionId } = parseInput(heartbeatSchema, data);
     const s = await this.owned(ctx, sessionId, 'live:write');
     const now = new Date();
     if (s.status === 'ended') throw new AppError('conflict', `This session has ended (${s.endReason})`, { end_reason: s.endReason });
@@ -200,14 +202,14 @@ export class LiveService {
     const fresh = await ctx.em.findOneOrFail(LiveSession, { id: s.id }, { refresh: true });
     const warning = q.remainingSeconds < 60 ? `Less than a minute of live time left (${q.remainingSeconds} s)` : null;
     if (warning) this.events.publish('LIVE_EVENT', { type: 'quota_warning', sessionId: s.id, userId: s.user.id, remainingSeconds: q.remainingSeconds, message: warning, at: now.toISOString() });
-    return { session: fresh, usedSeconds: elapsed, remainingSeconds: q.remainingSeconds, warning };
+    return { session: fresh, quota: q, usedSeconds: elapsed, remainingSeconds: q.remainingSeconds, warning };
   }
 
   /**
    * Ends a session; ending an ended session answers its summary again.
    * @throws not_found, validation_error
    */
-  async end(ctx: RequestContext, data: Unchecked<typeof sessionRefSchema>): Promise<SessionView> {
+  async end(ctx: RequestContext, data: z.input<typeof sessionRefSchema>): Promise<SessionView> {
     const { sessionId, reason } = parseInput(sessionRefSchema, data);
     const s = await this.owned(ctx, sessionId, 'live:write');
     const now = new Date();
@@ -225,6 +227,11 @@ export class LiveService {
     return s;
   }
 
+  /** The session as stored now (after a sign of life written elsewhere). */
+  reload(em: EntityManager, session: LiveSession): Promise<LiveSession> {
+    return em.findOneOrFail(LiveSession, { id: session.id }, { refresh: true });
+  }
+
   /** A sign of life from the socket. */
   async touch(em: EntityManager, sessionId: string): Promise<void> {
     await em.fork().nativeUpdate(LiveSession, { id: sessionId, status: 'active' }, { lastSeenAt: new Date() });
@@ -239,8 +246,8 @@ export class LiveService {
    * Appends a turn to the session's transcript as it happens (one transcript per socket
    * session), re-indexed for search, so a dropped connection loses nothing said.
    */
-  async appendTurn(em: EntityManager, session: LiveSession, turn: TranscriptTurn): Promise<void> {
-    await em.fork().transactional(async (tx) => {
+  async appendTurn(em: EntityManager, session: LiveSession, turn: TranscriptTurn): Promise<LiveTranscript> {
+    return em.fork().transactional(async (tx) => {
       let t = await tx.findOne(LiveTranscript, { sessionId: session.id });
       const now = new Date(turn.timestamp);
       if (!t) {
@@ -249,6 +256,7 @@ export class LiveService {
       t.turns = [...t.turns, turn].slice(-MAX_TURNS);
       t.sessionEndedAt = now;
       await this.indexTranscript(tx, session.user.id, t);
+      return t;
     });
   }
 
@@ -263,7 +271,7 @@ export class LiveService {
   private async view(em: EntityManager, s: LiveSession, now: Date): Promise<SessionView> {
     const q = await this.quotaOf(em, s.user.id, now);
     const used = s.usedSeconds ?? Math.floor((now.getTime() - s.startedAt.getTime()) / 1000);
-    return { session: s, usedSeconds: used, remainingSeconds: q.remainingSeconds, warning: null };
+    return { session: s, quota: q, usedSeconds: used, remainingSeconds: q.remainingSeconds, warning: null };
   }
 
   /**
@@ -271,7 +279,7 @@ export class LiveService {
    * left of the quota and the longest session allowed. Of racing enders exactly one writes;
    * the others get the session as that one left it.
    */
-  async settle(em: EntityManager, sessionId: string, reason: string, endAt: Date): Promise<LiveSession> {
+  async settle(em: EntityManager, sessionId: string, reason: LiveEndReason, endAt: Date): Promise<LiveSession> {
     let won = false;
     const session = await em.fork().transactional(async (tx) => {
       const s = await tx.findOneOrFail(LiveSession, { id: sessionId });
@@ -364,13 +372,13 @@ export class LiveService {
    * Sets the name the AI calls the user by.
    * @throws validation_error, INSUFFICIENT_API_KEY_SCOPE (live:write)
    */
-  async setNickname(ctx: RequestContext, data: Unchecked<typeof nicknameSchema>): Promise<string> {
+  async setNickname(ctx: RequestContext, data: z.input<typeof nicknameSchema>): Promise<User> {
     const p = authorize(ctx, 'live:write');
     const { nickname } = parseInput(nicknameSchema, data);
     const user = await ctx.em.findOneOrFail(User, { id: p.userId });
     user.nickname = nickname;
     await ctx.em.flush();
-    return nickname;
+    return user;
   }
 
   /**
@@ -383,7 +391,7 @@ export class LiveService {
     const input = parseInput(transcriptSchema, data);
     if (input.sessionId) await this.owned(ctx, input.sessionId, 'live:write');
     const turns: TranscriptTurn[] = [...input.transcripts]
-      .map((t) => ({ role: t.role, text: t.text, timestamp: new Date(t.timestamp).toISOString() }))
+      .map((t) => ({ role: t.role, text: t.text, timestamp: t.timestamp.toISOString() }))
       .sort((a, b) => a.timestamp.localeCompare(b.timestamp));
     return ctx.em.transactional(async (tx) => {
       const t = tx.create(LiveTranscript, { user: tx.getReference(User, userId), sessionId: input.sessionId ?? null, sessionStartedAt: input.sessionStartedAt, sessionEndedAt: input.sessionEndedAt, turns });
@@ -393,7 +401,7 @@ export class LiveService {
   }
 
   /**
-   * The caller's transcripts, newest first.
+   * The caller's transcripts, newest first (REST's offset pages).
    * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (live:read), validation_error
    */
   async transcripts(ctx: RequestContext, args: PageArgs = {}): Promise<Page<LiveTranscript>> {
@@ -404,6 +412,15 @@ export class LiveService {
   }
 
   /**
+   * The caller's transcripts as a cursor connection, in the same order as `transcripts`.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (live:read), validation_error (a cursor)
+   */
+  async transcriptConnection(ctx: RequestContext, request: PageRequest): Promise<ConnectionPage<LiveTranscript>> {
+    const p = authorize(ctx, 'live:read');
+    return findConnection(ctx.em, LiveTranscript, { user: p.userId }, request, { sessionStartedAt: 'desc', id: 'desc' });
+  }
+
+  /**
    * @throws not_found (also someone else's), INSUFFICIENT_API_KEY_SCOPE (live:read)
    */
   async transcript(ctx: RequestContext, id: string): Promise<LiveTranscript> {
@@ -411,5 +428,33 @@ export class LiveService {
     const t = isId(id) ? await ctx.em.findOne(LiveTranscript, { id, user: p.userId }) : null;
     if (!t) throw AppError.notFound('Transcript');
     return t;
+  }
+
+  /**
+   * The caller's transcripts among `ids` (for `node`): one statement, others' simply absent.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (live:read)
+   */
+  async transcriptsByIds(ctx: RequestContext, ids: readonly string[]): Promise<LiveTranscript[]> {
+    const p = authorize(ctx, 'live:read');
+    const wanted = ids.filter(isId);
+    return wanted.length ? ctx.em.find(LiveTranscript, { id: { $in: wanted }, user: p.userId }) : [];
+  }
+
+  /**
+   * One of the caller's sessions.
+   * @throws not_found (also someone else's), INSUFFICIENT_API_KEY_SCOPE (live:read)
+   */
+  session(ctx: RequestContext, id: string): Promise<LiveSession> {
+    return this.owned(ctx, id, 'live:read');
+  }
+
+  /**
+   * The caller's sessions among `ids` (for `node`): one statement, others' simply absent.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (live:read)
+   */
+  async sessionsByIds(ctx: RequestContext, ids: readonly string[]): Promise<LiveSession[]> {
+    const p = authorize(ctx, 'live:read');
+    const wanted = ids.filter(isId);
+    return wanted.length ? ctx.em.find(LiveSession, { id: { $in: wanted }, user: p.userId }) : [];
   }
 }

@@ -10,16 +10,12 @@ import { toEnvelope } from '../../rest/envelope.js';
 import { credentialsOf } from '../../rest/router.js';
 import type { LiveSession } from './live-session.entity.js';
 import type { SessionView } from './live.service.js';
-import { MAX_AUDIO_BYTES } from './live.engine.js';
-
+import { audioFrameSchema } from './live.engine.js';
+import { LiveEndReason, LiveSessionType } from './live.enums.js';
 
 const frameSchema = z.object({ type: str().max(32), data: z.record(z.string(), z.unknown()).optional() });
-const startFrame = z.union([z.object({ session_id: str().uuid('must be an id') }), z.object({ session_type: z.enum(['voice', 'avatar']), language: str().max(16).optional() })]);
-const audioFrame = z.object({
-  audio: str().max(Math.ceil((MAX_AUDIO_BYTES * 4) / 3) + 4, `must be at most ${MAX_AUDIO_BYTES} bytes of audio`).optional(),
-  text: str().max(4000, 'must be at most 4000 characters').optional(),
-  final: z.boolean().optional(),
-});
+const startFrame = z.union([z.object({ session_id: str().uuid('must be an id') }), z.object({ session_type: LiveSessionType.schema, language: str().max(16).optional() })]);
+const endFrame = z.object({ reason: LiveEndReason.schema.optional() });
 
 /**
  * The documented realtime socket at /api/live/ws: JSON frames {type, data}. One session per
@@ -130,7 +126,7 @@ class LiveConnection {
       case 'audio-input':
         return this.audio(frame.data ?? {});
       case 'end-session':
-        await this.finish(typeof frame.data?.reason === 'string' ? frame.data.reason.slice(0, 32) : 'client', new Date());
+        await this.finish(parseInput(endFrame, frame.data ?? {}).reason ?? 'client', new Date());
         this.socket.close(1000, 'session ended');
         return;
       default:
@@ -170,16 +166,16 @@ class LiveConnection {
 
   private async audio(data: Record<string, unknown>): Promise<void> {
     if (!this.session) throw new AppError('conflict', 'Start a session first: send start-session');
-    const input = parseInput(audioFrame, data);
+    const input = parseInput(audioFrameSchema, data);
     const text = await this.root.services.liveEngine.acceptAudio(this.session, { audio: input.audio, text: input.text, final: input.final ?? false });
     if (text) await this.turn(text);
   }
 
-  private turn(text: string): Promise<void> {
-    return this.root.services.liveEngine.turn(this.ctx!, this.session!, text, (type, data) => this.send(type, data), () => this.closed);
+  private async turn(text: string): Promise<void> {
+    await this.root.services.liveEngine.turn(this.ctx!, this.session!, text, (type, data) => this.send(type, data), () => this.closed);
   }
 
-  private async finish(reason: string, at: Date): Promise<void> {
+  private async finish(reason: LiveEndReason, at: Date): Promise<void> {
     if (this.deadline) clearTimeout(this.deadline);
     const session = this.session;
     if (!session) return;

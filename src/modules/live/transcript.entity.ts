@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DateTimeType, Entity, Index, JsonType, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { User } from '../users/user.entity.js';
+import type { LiveTranscriptRole } from './live.enums.js';
 
 export interface TranscriptTurn {
-  role: 'user' | 'ai';
+  role: LiveTranscriptRole;
   text: string;
+  /** ISO 8601, UTC. */
   timestamp: string;
 }
 

@@ -54,6 +54,11 @@ export class Catalog {
     return this.byId.get(idOrSlug) ?? this.bySlug.get(idOrSlug);
   }
 
+  /** By id only (a slug is not an id): for `node(id:)`. */
+  moduleById(id: string): CatalogModule | undefined {
+    return this.byId.get(id);
+  }
+
   task(id: string): { task: CatalogTask; module: CatalogModule } | undefined {
     return this.tasks.get(id);
   }

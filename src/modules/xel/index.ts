@@ -1,6 +1,6 @@
 import type { ModuleManifest } from '../manifest.js';
 import { XEL_ENTITIES } from './xel.entities.js';
-import { XelResolver } from './xel.resolver.js';
+import { XelResolver, xelNodes } from './xel.resolver.js';
 import { xelRoutes } from './xel.rest.js';
 
 export const xelModule: ModuleManifest = {
@@ -8,4 +8,5 @@ export const xelModule: ModuleManifest = {
   entities: XEL_ENTITIES,
   resolvers: [XelResolver],
   routes: xelRoutes,
+  nodes: xelNodes,
 };

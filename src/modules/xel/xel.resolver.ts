@@ -1,25 +1,41 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { authorize } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
-import type { Evaluation } from './evaluator/types.js';
 import { describeRequirement } from '../../common/scopes.js';
-import { EvaluateXelInput, SubmitXelTaskInput, XelDashboardType, XelEvaluationType, XelModuleType, XelPreferencesInput, XelSubmissionResultType } from './xel.types.js';
+import type { NodeSource } from '../../graphql/node.resolver.js';
+import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
+import { User } from '../users/user.entity.js';
+import { CefrLevel, Skill } from './content/types.js';
+import {
+  dashboardIdOf,
+  EvaluateXelInput,
+  EvaluateXelPayload,
+  SubmitXelTaskInput,
+  SubmitXelTaskPayload,
+  UpdateXelPreferencesInput,
+  UpdateXelPreferencesPayload,
+  XelDashboardType,
+  XelModuleConnection,
+  XelModuleType,
+} from './xel.types.js';
 
 const READ = describeRequirement('xel:read');
 const WRITE = describeRequirement('xel:write');
 
 @Resolver()
 export class XelResolver {
-  @Query(() => [XelModuleType], { description: `Course modules with your progress, in course order. ${READ}` })
+  @Query(() => XelModuleConnection, { description: `Course modules with your progress, in course order, optionally of one level and one skill. ${READ}` })
   xelModules(
-    @Arg('level', () => String, { nullable: true, description: 'A1 to C2' }) level: string | null,
-    @Arg('skill', () => String, { nullable: true }) skill: string | null,
+    @Arg('level', () => CefrLevel.graphql, { nullable: true, description: 'Only modules of this CEFR level.' }) level: CefrLevel | null,
+    @Arg('skill', () => Skill.graphql, { nullable: true, description: 'Only modules training this skill.' }) skill: Skill | null,
+    @Args(() => ConnectionArgs) args: ConnectionArgs,
     @Ctx() ctx: RequestContext,
-  ): Promise<XelModuleType[]> {
-    return ctx.services.xel.listModules(ctx, { level, skill });
+  ): Promise<ConnectionPage<XelModuleType>> {
+    return ctx.services.xel.moduleConnection(ctx, { level, skill }, pageRequest(args));
   }
 
-  @Query(() => XelModuleType, { description: `One module (id or slug) with its tasks and your progress. ${READ}` })
-  xelModule(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<XelModuleType> {
+  @Query(() => XelModuleType, { nullable: true, description: `One module (by id or slug) with its tasks and your progress; not_found for an unknown one. ${READ}` })
+  xelModule(@Arg('id', () => ID, { description: 'The module id, or its slug.' }) id: string, @Ctx() ctx: RequestContext): Promise<XelModuleType> {
     return ctx.services.xel.getModule(ctx, id);
   }
 
@@ -28,18 +44,40 @@ export class XelResolver {
     return ctx.services.xel.dashboard(ctx);
   }
 
-  @Mutation(() => XelSubmissionResultType, { description: `Submits a response to a task; only an improvement earns XP. ${WRITE}` })
-  submitXelTask(@Arg('input', () => SubmitXelTaskInput) input: SubmitXelTaskInput, @Ctx() ctx: RequestContext): Promise<XelSubmissionResultType> {
-    return ctx.services.xel.submit(ctx, input);
+  @Mutation(() => SubmitXelTaskPayload, { description: `Submits a response to a task: graded and recorded; only an improvement on your best score earns XP. ${WRITE}` })
+  async submitXelTask(@Arg('input', () => SubmitXelTaskInput, { description: 'The task and the response.' }) input: SubmitXelTaskInput, @Ctx() ctx: RequestContext): Promise<SubmitXelTaskPayload> {
+    const r = await ctx.services.xel.submit(ctx, input);
+    // A key allowed to submit may see the dashboard its submission changed.
+    return SubmitXelTaskPayload.of(r, () => ctx.services.xel.dashboard(ctx, 'xel:write'));
   }
 
-  @Mutation(() => XelEvaluationType, { description: `Evaluates a piece of writing or a speaking transcript against the rubric. ${WRITE}` })
-  evaluateXel(@Arg('input', () => EvaluateXelInput) input: EvaluateXelInput, @Ctx() ctx: RequestContext): Promise<Evaluation> {
-    return ctx.services.xel.evaluate(ctx, input);
+  @Mutation(() => EvaluateXelPayload, { description: `Evaluates a piece of writing or a speaking transcript against the rubric; the result counts in your skill scores. ${WRITE}` })
+  async evaluateXel(@Arg('input', () => EvaluateXelInput, { description: 'What to evaluate.' }) input: EvaluateXelInput, @Ctx() ctx: RequestContext): Promise<EvaluateXelPayload> {
+    const evaluation = await ctx.services.xel.evaluate(ctx, input);
+    return EvaluateXelPayload.of(evaluation, () => ctx.services.xel.dashboard(ctx, 'xel:write'));
   }
 
-  @Mutation(() => XelDashboardType, { description: `Sets your time zone and daily goal. ${WRITE}` })
-  updateXelPreferences(@Arg('input', () => XelPreferencesInput) input: XelPreferencesInput, @Ctx() ctx: RequestContext): Promise<XelDashboardType> {
-    return ctx.services.xel.updatePreferences(ctx, input);
+  @Mutation(() => UpdateXelPreferencesPayload, { description: `Sets your time zone (for days and streaks) and your daily XP goal. ${WRITE}` })
+  async updateXelPreferences(
+    @Arg('input', () => UpdateXelPreferencesInput, { description: 'What to change.' }) input: UpdateXelPreferencesInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<UpdateXelPreferencesPayload> {
+    const dashboard = await ctx.services.xel.updatePreferences(ctx, input);
+    // The profile is bearer-only (as `me`); the time zone was written in a transaction of its own, so it is read afresh.
+    const user = ctx.principal?.kind === 'user' ? await ctx.em.findOneOrFail(User, { id: ctx.principal.userId }, { refresh: true }) : null;
+    return { user, dashboard };
   }
 }
+
+/** Where `node(id:)` finds XEL objects: the same rules as `xelModule` and `xelDashboard`. */
+export const xelNodes: NodeSource[] = [
+  { typename: 'XelModule', load: (ctx, ids) => ctx.services.xel.modulesByIds(ctx, ids) },
+  { typename: 'XelTask', load: (ctx, ids) => ctx.services.xel.tasksByIds(ctx, ids) },
+  {
+    typename: 'XelDashboard',
+    load: async (ctx, ids) => {
+      const p = authorize(ctx, 'xel:read');
+      return ids.includes(dashboardIdOf(p.userId)) ? [await ctx.services.xel.dashboard(ctx)] : [];
+    },
+  },
+];

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { pageSchema } from '../../common/pagination.js';
-import { parseInput } from '../../common/validation.js';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
 import type { Evaluation } from './evaluator/types.js';
-import { evaluateSchema, listModulesSchema, preferencesSchema, submitSchema, type EvaluateData, type PreferencesData, type SubmitData, type XelDashboardType, type XelModuleType, type XelSubmissionResultType } from './xel.types.js';
+import { CefrLevel, Skill, TaskType } from './content/types.js';
+import type { SubmissionResult } from './xel.service.js';
+import { evaluateSchema, listModulesSchema, ModuleStatus, preferencesSchema, submitSchema, type XelDashboardType, type XelModuleType } from './xel.types.js';
 
 const tag = 'Xentree English';
 
@@ -13,20 +14,20 @@ export const moduleSummarySchema = z.object({
   slug: z.string(),
   title: z.string(),
   description: z.string(),
-  level: z.string(),
-  skill: z.string(),
+  level: CefrLevel.schema,
+  skill: Skill.schema,
   estimated_minutes: z.number().int(),
   task_count: z.number().int(),
   completed_tasks: z.number().int(),
   progress_percent: z.number().int(),
-  status: z.enum(['not_started', 'in_progress', 'completed']),
+  status: ModuleStatus.schema,
   xp_earned: z.number().int(),
 });
 
 const taskSchema = z.object({
   id: z.string(),
   key: z.string(),
-  type: z.enum(['multiple_choice', 'fill_blank', 'ordering', 'writing', 'speaking']),
+  type: TaskType.schema,
   prompt: z.string(),
   passage: z.string().nullable(),
   options: z.array(z.object({ id: z.string(), text: z.string() })).nullable(),
@@ -51,7 +52,7 @@ const toSummary = (m: XelModuleType): z.infer<typeof moduleSummarySchema> => ({
   task_count: m.taskCount,
   completed_tasks: m.completedTasks,
   progress_percent: m.progressPercent,
-  status: m.status as 'not_started',
+  status: m.status,
   xp_earned: m.xpEarned,
 });
 
@@ -60,10 +61,11 @@ const toDetail = (m: XelModuleType): z.infer<typeof moduleDetailSchema> => ({
   tasks: m.tasks.map((t) => ({
     id: t.id,
     key: t.key,
-    type: t.type as 'writing',
+    type: t.type,
     prompt: t.prompt,
     passage: t.passage,
-    options: t.options,
+    // REST names an option by `id`, and answers null for a task without options.
+    options: t.type === 'multiple_choice' || t.type === 'ordering' ? t.options.map((o) => ({ id: o.value, text: o.text })) : null,
     max_score: t.maxScore,
     attempts: t.attempts,
     completed: t.completed,
@@ -77,7 +79,7 @@ const toDetail = (m: XelModuleType): z.infer<typeof moduleDetailSchema> => ({
 const span = z.object({ start: z.number().int(), end: z.number().int(), text: z.string(), message: z.string() });
 export const evaluationSchema = z.object({
   overall_score: z.number(),
-  cefr_estimate: z.string(),
+  cefr_estimate: CefrLevel.schema,
   cefr_caveat: z.string(),
   criteria: z.array(
     z.object({
@@ -115,14 +117,14 @@ const submissionResponseSchema = z.object({
   evaluation: evaluationSchema.nullable(),
 });
 
-const toSubmission = (r: XelSubmissionResultType): z.infer<typeof submissionResponseSchema> => ({
+const toSubmission = (r: SubmissionResult): z.infer<typeof submissionResponseSchema> => ({
   submission_id: r.submissionId,
   score: r.score,
   max_score: r.maxScore,
   passed: r.passed,
   feedback: r.feedback,
   xp_awarded: r.xpAwarded,
-  module_progress: toSummary(r.moduleProgress),
+  module_progress: toSummary(r.module),
   evaluation: r.evaluation ? toEvaluation(r.evaluation) : null,
 });
 
@@ -142,7 +144,7 @@ const dashboardSchema = z.object({
   modules_in_progress: z.number().int(),
   tasks_completed: z.number().int(),
   average_score: z.number().int().nullable(),
-  skill_scores: z.array(z.object({ skill: z.string(), score: z.number().int().nullable(), samples: z.number().int() })),
+  skill_scores: z.array(z.object({ skill: Skill.schema, score: z.number().int().nullable(), samples: z.number().int() })),
   weekly_activity: z.array(day),
   activity_history: z.array(day),
   recommended_module: moduleSummarySchema.nullable(),
@@ -182,9 +184,8 @@ export const xelRoutes: RestRoute[] = [
     auth: 'xel:read',
     query: listQuery,
     handler: async (ctx, { query }) => {
-      const q = parseInput(listQuery, query);
-      const all = await ctx.services.xel.listModules(ctx, q);
-      return { items: all.slice(q.offset, q.offset + q.limit), total: all.length };
+      const all = await ctx.services.xel.listModules(ctx, query);
+      return { items: all.slice(query.offset, query.offset + query.limit), total: all.length };
     },
     response: { status: 200, description: 'XELModuleSummary[]', schema: moduleSummarySchema, serialize: toSummary },
   }),
@@ -210,7 +211,7 @@ export const xelRoutes: RestRoute[] = [
     tag,
     auth: 'xel:write',
     body: { schema: submitSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.xel.submit(ctx, body as SubmitData),
+    handler: (ctx, { body }) => ctx.services.xel.submit(ctx, body),
     response: { status: 201, description: 'The grade and your progress', schema: submissionResponseSchema, serialize: toSubmission },
     errors: ['not_found', 'service_unavailable'],
   }),
@@ -222,7 +223,7 @@ export const xelRoutes: RestRoute[] = [
     tag,
     auth: 'xel:write',
     body: { schema: evaluateSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.xel.evaluate(ctx, body as EvaluateData),
+    handler: (ctx, { body }) => ctx.services.xel.evaluate(ctx, body),
     response: { status: 200, description: 'The evaluation', schema: evaluationSchema, serialize: toEvaluation },
     errors: ['service_unavailable'],
   }),
@@ -244,7 +245,7 @@ export const xelRoutes: RestRoute[] = [
     tag,
     auth: 'xel:write',
     body: { schema: preferencesSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.xel.updatePreferences(ctx, body as PreferencesData),
+    handler: (ctx, { body }) => ctx.services.xel.updatePreferences(ctx, body),
     response: { status: 200, description: 'The dashboard', schema: dashboardSchema, serialize: toDashboard },
   }),
 ];

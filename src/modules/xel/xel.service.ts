@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import type { Logger } from 'pino';
 import { authorize } from '../../common/access.js';
+import { arrayConnection, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { parseInput } from '../../common/validation.js';
@@ -18,19 +19,33 @@ import { gradeFillBlank, gradeMultipleChoice, gradeOrdering, orderingOptions } f
 import { addDays, advanceStreak, levelOf, localDay, MAX_SCORE, PASS_BAND, PASS_SCORE, scoreFromBand, streakOn, xpAward } from './rules.js';
 import { XelActivityDay, XelEvaluationRecord, XelProfile, XelSubmission, XelTaskProgress } from './xel.entities.js';
 import {
+  dashboardIdOf,
   evaluateSchema,
   listModulesSchema,
   preferencesSchema,
   submitSchema,
+  XelDashboardType,
+  XelModuleType,
+  XelOptionType,
+  XelTaskType,
   type EvaluateData,
   type ListModulesData,
   type PreferencesData,
   type SubmitData,
-  type XelDashboardType,
-  type XelModuleType,
-  type XelSubmissionResultType,
-  type XelTaskType,
 } from './xel.types.js';
+
+/** A graded submission and what it changed (the task and its module, with the caller's progress now). */
+export interface SubmissionResult {
+  submissionId: string;
+  score: number;
+  maxScore: number;
+  passed: boolean;
+  feedback: string;
+  xpAwarded: number;
+  evaluation: Evaluation | null;
+  task: XelTaskType;
+  module: XelModuleType;
+}
 
 interface TaskProgressRow {
   taskId: string;
@@ -91,6 +106,38 @@ export class XelService {
   }
 
   /**
+   * The same list as a cursor connection (the course is in memory; cursors are module ids).
+   * @throws validation_error (a filter or a cursor), not_authenticated, INSUFFICIENT_API_KEY_SCOPE (xel:read)
+   */
+  async moduleConnection(ctx: RequestContext, data: ListModulesData, request: PageRequest): Promise<ConnectionPage<XelModuleType>> {
+    return arrayConnection(await this.listModules(ctx, data), request, (m) => m.id);
+  }
+
+  /**
+   * The modules among `ids` with the caller's progress (for `node`): unknown ids simply absent.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (xel:read)
+   */
+  async modulesByIds(ctx: RequestContext, ids: readonly string[]): Promise<XelModuleType[]> {
+    const p = authorize(ctx, 'xel:read');
+    const modules = ids.map((id) => this.course.moduleById(id)).filter((m): m is CatalogModule => !!m);
+    if (!modules.length) return [];
+    const progress = await this.progressOf(ctx.em, p.userId, null);
+    return modules.map((m) => this.view(m, progress));
+  }
+
+  /**
+   * The tasks among `ids` with the caller's progress (for `node`): unknown ids simply absent.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (xel:read)
+   */
+  async tasksByIds(ctx: RequestContext, ids: readonly string[]): Promise<XelTaskType[]> {
+    const p = authorize(ctx, 'xel:read');
+    const found = ids.map((id) => this.course.task(id)).filter((t): t is NonNullable<typeof t> => !!t);
+    if (!found.length) return [];
+    const progress = await this.progressOf(ctx.em, p.userId, null);
+    return found.map(({ task }) => this.taskView(task, progress));
+  }
+
+  /**
    * One module (by id or slug) with its tasks and the caller's progress on each.
    * @throws not_found, not_authenticated, INSUFFICIENT_API_KEY_SCOPE (xel:read)
    */
@@ -107,7 +154,7 @@ export class XelService {
    * the same task cannot both claim the same improvement.
    * @throws validation_error (nothing recorded), not_found, service_unavailable (grammar checker), INSUFFICIENT_API_KEY_SCOPE (xel:write)
    */
-  async submit(ctx: RequestContext, data: SubmitData): Promise<XelSubmissionResultType> {
+  async submit(ctx: RequestContext, data: SubmitData): Promise<SubmissionResult> {
     const p = authorize(ctx, 'xel:write');
     const input = parseInput(submitSchema, data);
     const found = this.course.task(input.taskId);
@@ -186,7 +233,8 @@ export class XelService {
       return { submission, xpAwarded: progress.xpAwarded };
     });
     const moduleProgress = this.view(module, await this.progressOf(ctx.em.fork(), p.userId, module.id));
-    return { submissionId: outcome.submission.id, score, maxScore: task.maxScore, passed, feedback, xpAwarded: outcome.xpAwarded, moduleProgress, evaluation };
+    const taskProgress = moduleProgress.tasks.find((t) => t.id === task.id)!;
+    return { submissionId: outcome.submission.id, score, maxScore: task.maxScore, passed, feedback, xpAwarded: outcome.xpAwarded, evaluation, task: taskProgress, module: moduleProgress };
   }
 
   /**
@@ -279,7 +327,7 @@ export class XelService {
         .execute<{ kind: string; overallScore: number }[]>('all', true),
     ]);
 
-    const views = this.course.modules.map((m) => this.view(m, progress, false));
+    const views = this.course.modules.map((m) => this.view(m, progress));
     const byDay = new Map(days.map((d: XelActivityDay) => [d.day, d] as const));
     const history = Array.from({ length: 365 }, (_, i) => {
       const date = addDays(from, i);
@@ -301,7 +349,8 @@ export class XelService {
     const todayXp = byDay.get(today)?.xp ?? 0;
     const dailyGoalXp = profile?.dailyGoalXp ?? this.config.xel.defaultDailyGoalXp;
     const streak = profile ? { currentStreak: profile.currentStreak, longestStreak: profile.longestStreak, lastActiveDay: profile.lastActiveDay } : { currentStreak: 0, longestStreak: 0, lastActiveDay: null };
-    return {
+    return Object.assign(new XelDashboardType(), {
+      id: dashboardIdOf(p.userId),
       xpTotal,
       level: lv.level,
       xpIntoLevel: lv.xpIntoLevel,
@@ -320,7 +369,7 @@ export class XelService {
       weeklyActivity: history.slice(-7),
       activityHistory: history,
       recommendedModule: this.recommend(views, progress),
-    };
+    });
   }
 
   /**
@@ -439,29 +488,33 @@ export class XelService {
     return out;
   }
 
-  private view(m: CatalogModule, progress: Map<string, TaskProgressRow>, withTasks = true): XelModuleType {
-    const tasks: XelTaskType[] = m.tasks.map((t) => {
-      const pr = progress.get(t.id);
-      const c = t.content;
-      return {
-        id: t.id,
-        key: t.key,
-        type: t.type,
-        prompt: t.prompt,
-        passage: t.passage,
-        options: c.type === 'multiple_choice' ? c.options.map((o) => ({ id: o.id, text: o.text })) : c.type === 'ordering' ? orderingOptions(c) : null,
-        maxScore: t.maxScore,
-        attempts: pr?.attempts ?? 0,
-        completed: pr?.completed ?? false,
-        bestScore: pr && pr.attempts > 0 ? pr.bestScore : null,
-        minWords: c.type === 'writing' || c.type === 'speaking' ? c.minWords : null,
-        maxWords: c.type === 'writing' ? c.maxWords : null,
-        targetSeconds: c.type === 'speaking' ? c.targetSeconds : null,
-      };
+  private taskView(t: CatalogTask, progress: Map<string, TaskProgressRow>): XelTaskType {
+    const pr = progress.get(t.id);
+    const c = t.content;
+    const options = c.type === 'multiple_choice' ? c.options : c.type === 'ordering' ? orderingOptions(c) : [];
+    return Object.assign(new XelTaskType(), {
+      id: t.id,
+      key: t.key,
+      type: t.type,
+      prompt: t.prompt,
+      passage: t.passage,
+      options: options.map((o) => Object.assign(new XelOptionType(), { value: o.id, text: o.text })),
+      maxScore: t.maxScore,
+      attempts: pr?.attempts ?? 0,
+      completed: pr?.completed ?? false,
+      bestScore: pr && pr.attempts > 0 ? pr.bestScore : null,
+      minWords: c.type === 'writing' || c.type === 'speaking' ? c.minWords : null,
+      maxWords: c.type === 'writing' ? c.maxWords : null,
+      targetSeconds: c.type === 'speaking' ? c.targetSeconds : null,
     });
+  }
+
+  /** A module with the caller's progress; always with its tasks, so a cached module never loses them. */
+  private view(m: CatalogModule, progress: Map<string, TaskProgressRow>): XelModuleType {
+    const tasks = m.tasks.map((t) => this.taskView(t, progress));
     const completedTasks = tasks.filter((t) => t.completed).length;
     const attempted = tasks.some((t) => t.attempts > 0);
-    return {
+    return Object.assign(new XelModuleType(), {
       id: m.id,
       slug: m.slug,
       title: m.title,
@@ -472,10 +525,10 @@ export class XelService {
       taskCount: tasks.length,
       completedTasks,
       progressPercent: tasks.length ? Math.floor((completedTasks * 100) / tasks.length) : 0,
-      status: tasks.length > 0 && completedTasks === tasks.length ? 'completed' : attempted ? 'in_progress' : 'not_started',
+      status: tasks.length > 0 && completedTasks === tasks.length ? ('completed' as const) : attempted ? ('in_progress' as const) : ('not_started' as const),
       xpEarned: m.tasks.reduce((s, t) => s + (progress.get(t.id)?.xpEarned ?? 0), 0),
-      tasks: withTasks ? tasks : [],
-    };
+      tasks,
+    });
   }
 
   /** How raw statements write timestamps: what MikroORM's DateTimeType writes on each driver. */

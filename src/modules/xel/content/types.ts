@@ -3,11 +3,40 @@
  * Content is data: a module's `version` goes up whenever its text changes, and the seeder
  * applies it at start without touching anyone's progress (tasks are matched by `key`).
  */
-export const CEFR_LEVELS = ['A1', 'A2', 'B1', 'B2', 'C1', 'C2'] as const;
-export type CefrLevel = (typeof CEFR_LEVELS)[number];
+import { defineEnum, type ValueOf } from '../../../graphql/enums.js';
 
-export const SKILLS = ['grammar', 'vocabulary', 'reading', 'listening', 'writing', 'speaking'] as const;
-export type Skill = (typeof SKILLS)[number];
+/** The course's closed sets, declared once: the zod enums (REST, OpenAPI, validation) and the GraphQL enums. */
+export const CefrLevel = defineEnum(
+  'CefrLevel',
+  'A level of the Common European Framework of Reference for Languages (CEFR), from beginner to mastery.',
+  {
+    A1: 'Breakthrough: everyday expressions and very basic phrases.',
+    A2: 'Waystage: simple, routine exchanges on familiar matters.',
+    B1: 'Threshold: the main points of clear standard input; simple connected text.',
+    B2: 'Vantage: complex text on concrete and abstract topics; fluent, spontaneous interaction.',
+    C1: 'Effective operational proficiency: demanding, longer texts; flexible, well-structured language.',
+    C2: 'Mastery: understands virtually everything; expresses fine shades of meaning.',
+  },
+  { message: 'must be one of A1, A2, B1, B2, C1, C2' },
+);
+export type CefrLevel = ValueOf<typeof CefrLevel>;
+export const CEFR_LEVELS = CefrLevel.values;
+
+export const Skill = defineEnum(
+  'XelSkill',
+  'The skill a module trains.',
+  {
+    grammar: 'Grammar: forms and structures.',
+    vocabulary: 'Vocabulary: words and expressions.',
+    reading: 'Reading: understanding a written text.',
+    listening: 'Listening: understanding what is heard (given as a transcript).',
+    writing: 'Writing: a text, graded by the evaluator.',
+    speaking: 'Speaking: a spoken answer as a transcript, graded by the evaluator.',
+  },
+  { message: 'must be one of grammar, vocabulary, reading, listening, writing, speaking' },
+);
+export type Skill = ValueOf<typeof Skill>;
+export const SKILLS = Skill.values;
 
 interface TaskBase {
   /** Stable within the module (`t1`, `t2`, ...); never reuse a key for a different task. */
@@ -61,7 +90,18 @@ export interface SpeakingTask extends TaskBase {
 }
 
 export type TaskContent = MultipleChoiceTask | FillBlankTask | OrderingTask | WritingTask | SpeakingTask;
-export type TaskType = TaskContent['type'];
+export const TaskType = defineEnum('XelTaskType', 'How a task is answered and graded.', {
+  multiple_choice: 'Choose one option: send its `value`. Graded exactly.',
+  fill_blank: 'Fill the one blank (`___`) of the prompt. Graded exactly, forgiving case, spacing, apostrophes and final punctuation.',
+  ordering: 'Put the pieces in order: send the sentence, or the option values in order. Graded exactly.',
+  writing: 'Write a text (see minWords and maxWords): graded by the evaluator.',
+  speaking: 'Say something and send the transcript (with its duration or word timings, for the pace): graded by the evaluator.',
+});
+export type TaskType = ValueOf<typeof TaskType>;
+/** `true` only when A and B are the same union. */
+export type SameSet<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// Every kind of task content has its enum value, and no value lacks a content (a compile-time check).
+true satisfies SameSet<TaskContent['type'], TaskType>;
 
 export interface ModuleContent {
   /** Stable, url-safe, unique across the course, e.g. `a1-present-simple`. */
