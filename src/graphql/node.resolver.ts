@@ -47,7 +47,7 @@ export function makeNodeResolver(sources: readonly NodeSource[]) {
     @Query(() => Node, {
       nullable: true,
       description:
-        'Any object by its id (the same id REST uses), if the caller may read it: an unknown id, or one the caller may not see, is null. Each type keeps its own rule (an API key needs that type\'s read scope; without it the object is null).',
+        'Any object by its id (the same id REST uses), if the caller may read it: an unknown id, or one the caller may not see, is null. Each type keeps its own rule (an API key needs that type\'s read scope; without it the object is null). Any signed-in caller (a bearer token or an API key) may ask.',
     })
     async node(@Arg('id', () => ID, { description: 'The id of the object.' }) id: string, @Ctx() ctx: RequestContext): Promise<object | null> {
       return (await resolveNodes(ctx, sources, [id])).get(id) ?? null;
@@ -55,7 +55,7 @@ export function makeNodeResolver(sources: readonly NodeSource[]) {
 
     @Query(() => [Node], {
       nullable: 'items',
-      description: `Several objects by id, in the order asked, each null when unknown or not visible to the caller (at most ${MAX_IDS}). Each type keeps its own rule, as for \`node\`.`,
+      description: `Several objects by id, in the order asked, each null when unknown or not visible to the caller (at most ${MAX_IDS}). Each type keeps its own rule, as for \`node\`. Any signed-in caller (a bearer token or an API key) may ask.`,
     })
     async nodes(@Arg('ids', () => [ID], { description: `The ids, at most ${MAX_IDS}.` }) ids: string[], @Ctx() ctx: RequestContext): Promise<(object | null)[]> {
       const checked = parseInput(z.object({ ids: idsSchema }), { ids }).ids;

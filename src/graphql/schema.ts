@@ -27,9 +27,20 @@ export async function buildGatewaySchema(events: EventBus = createEventBus()): P
     emitSchemaFile: false,
   });
   const withRoot = withQueryRoot(schema);
+  describeRoots(withRoot);
   if (withRoot.getType(ErrorCodeEnum.name)) return withRoot;
   const config = withRoot.toConfig();
   return new GraphQLSchema({ ...config, types: [...config.types, ErrorCodeEnum] });
+}
+
+/** type-graphql makes the root types from the resolvers and leaves them undescribed. */
+function describeRoots(schema: GraphQLSchema): void {
+  const query = schema.getQueryType();
+  const mutation = schema.getMutationType();
+  const subscription = schema.getSubscriptionType();
+  if (query) query.description = 'Reads: each field says who may call it (the API-key scope, or bearer only, or public).';
+  if (mutation) mutation.description = 'Changes: one `input` argument each, answering a payload with every object the change touched, so a normalized cache keeps itself right.';
+  if (subscription) subscription.description = 'Live events over graphql-ws on /graphql: each field says when it starts, what it sends and when it completes.';
 }
 
 /** The committed SDL: sorted, so the file changes only when the schema does. */
