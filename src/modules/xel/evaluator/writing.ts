@@ -121,7 +121,12 @@ export function writingCriteria(input: WritingInput, cal: Calibration = CALIBRAT
     'Lexical resource',
     [m('lexical diversity (MTLD)', w.mtld), m('lexical variety (MATTR)', t.mattr), m('less common words', w.lessCommonShare, '%'), m('spelling mistakes', sp.length), m('spelling mistakes per 100 words', w.spellingPer100)],
     lexNotes,
-    [...sp.map((s) => ({ start: s.start, end: s.end, text: text.slice(s.start, s.end), message: s.message })), ...t.overusedWords.flatMap((o) => o.spans.slice(0, 5))],
+    [
+      ...sp.map((s) => ({ start: s.start, end: s.end, text: text.slice(s.start, s.end), message: s.message })),
+      // Words that no list has, which the checker did not flag (a misspelling it does not know, or a name).
+      ...a.misspelt.filter((x) => !sp.some((s) => s.start < x.end && s.end > x.start)).slice(0, 10).map(asSpan),
+      ...t.overusedWords.flatMap((o) => o.spans.slice(0, 5)),
+    ],
   );
 
   // Grammatical range and accuracy: errors by kind, sentence and clause structure.
@@ -131,11 +136,14 @@ export function writingCriteria(input: WritingInput, cal: Calibration = CALIBRAT
   grammarNotes.push(g.length === 0 ? 'No grammar errors found.' : `${g.length} grammar error${g.length > 1 ? 's' : ''} (${rate.toFixed(1)} per 100 words): ${g.slice(0, 3).map((e) => `“${e.text}”: ${e.message}`).join('; ')}.`);
   grammarNotes.push(w.subordinationPerSentence >= 0.5 ? 'A good mix of simple and complex sentences.' : 'Mostly simple sentences: join ideas with because, although, which, when.');
   if (w.longSentenceShare >= 25) grammarNotes.push('Long run-on sentences: end each sentence when its idea is complete.');
+  // Slips the checker did not flag itself (a span it already covers is not repeated).
+  const slips = [...a.slips.agreement, ...a.slips.verbForm, ...a.slips.number].filter((x) => !g.some((e) => e.start < x.end && e.end > x.start)).sort(byStart);
+  if (slips.length) grammarNotes.push(`${slips.length} more slip${slips.length > 1 ? 's' : ''}: ${slips.slice(0, 3).map((x) => `“${x.text}”: ${x.message}`).join('; ')}.`);
   const grammar = criterion(
     'Grammatical range and accuracy',
     [m('grammar errors', g.length), m('errors per 100 words', rate), m('subordinate clauses per sentence', w.subordinationPerSentence), m('mean sentence length', w.meanSentenceLength, 'words')],
     grammarNotes,
-    [...g.map((e) => ({ start: e.start, end: e.end, text: text.slice(e.start, e.end), message: e.message })), ...a.longSentences.slice(0, 3).map(asSpan)],
+    [...g.map((e) => ({ start: e.start, end: e.end, text: text.slice(e.start, e.end), message: e.message })), ...slips.map(asSpan), ...a.longSentences.slice(0, 3).map(asSpan)],
   );
 
   const task = criterion('Task achievement', taskMeasures, taskNotes, taskSpans);
