@@ -3,8 +3,9 @@
  * weights (calibration.json, written by `npm run xel:calibrate -- <csv> --fit`) turn them into
  * bands. Each criterion is a ridge regression of its human counterpart in the ELLIPSE corpus on
  * its measures; the overall band is a regression of the human Overall score on the criteria.
- * Predictions are linearly linked to the spread of the human scores, then put on the IELTS band
- * scale with `band = 0.5 + 1.5 × score` (ELLIPSE 1 → band 2, 3 → 5, 5 → 8).
+ * Predictions are linearly linked to the spread of the human scores, kept within the human scale
+ * (1 to 5), then put on the IELTS band scale with `band = 0.5 + 1.5 × score` (ELLIPSE 1 → band 2,
+ * 3 → 5, 5 → 8); caps for short or off-task texts can take a band lower.
  */
 import data from './calibration.json' with { type: 'json' };
 import type { MeasureName, WritingMeasures } from './features.js';
@@ -157,10 +158,13 @@ export function predictCriterion(model: CriterionModel, m: WritingMeasures, scal
   return { raw, contributions };
 }
 
-/** A raw prediction linked to the human scores' spread and put on the 0–9 band scale (not rounded). */
+/** The human scale's ends (ELLIPSE scores 1 to 5): the calibration says nothing beyond them. */
+export const HUMAN_SCALE = { min: 1, max: 5 };
+
+/** A raw prediction linked to the human scores' spread, kept within the human scale, and put on the band scale (not rounded). */
 export function bandOf(raw: number, link: Link, scale: Calibration['bandScale']): number {
   const human = link.humanMean + ((raw - link.predictionMean) * link.humanSd) / link.predictionSd;
-  return Math.min(9, Math.max(0, scale.intercept + scale.slope * human));
+  return scale.intercept + scale.slope * Math.min(HUMAN_SCALE.max, Math.max(HUMAN_SCALE.min, human));
 }
 
 export function predictOverall(cal: Calibration, raws: Record<WritingCriterion, number>): number {

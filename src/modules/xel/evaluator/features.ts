@@ -136,18 +136,23 @@ export function isDialectVariant(issue: GrammarIssue): boolean {
   if (!ISSUE_GROUPS.spelling!.includes(issue.kind)) return false;
   const word = issue.text.toLowerCase();
   if (DIALECT_WORDS.has(word)) return true;
-  const fold = (w: string) =>
-    w
-      .toLowerCase()
-      .replace(/our(s?)$|our(?=ite|hood|able|ed|ing|er)/g, 'or$1')
-      .replace(/is(e|ed|es|ing|ation|ations)$/, 'iz$1')
-      .replace(/ys(e|ed|es|ing)$/, 'yz$1')
-      .replace(/tre(s?)$/, 'ter$1')
-      .replace(/ogue(s?)$/, 'og$1')
-      .replace(/ence(s?)$/, 'ense$1')
-      .replace(/ll(ed|ing|er|ers)$/, 'l$1');
-  return issue.suggestions.some((s) => s.toLowerCase() !== word && fold(s) === fold(word));
+  return issue.suggestions.some((s) => s.toLowerCase() !== word && foldDialect(s) === foldDialect(word));
 }
+
+/** A word in one spelling for both dialects (behaviour → behavior, realise → realize). */
+export const foldDialect = (w: string): string =>
+  w
+    .toLowerCase()
+    .replace(/our(s?)$|our(?=ite|hood|able|ed|ing|er)/g, 'or$1')
+    .replace(/is(e|ed|es|ing|ation|ations)$/, 'iz$1')
+    .replace(/ys(e|ed|es|ing)$/, 'yz$1')
+    .replace(/tre(s?)$/, 'ter$1')
+    .replace(/ogue(s?)$/, 'og$1')
+    .replace(/ence(s?)$/, 'ense$1')
+    .replace(/ll(ed|ing|er|ers)$/, 'l$1');
+
+/** Whether a token is its lemma as written (the tagger's lemmas are American: “realise” is “realize”). */
+const isBase = (t: LinguisticToken): boolean => foldDialect(t.lower) === foldDialect(t.lemma);
 const DIALECT_WORDS = new Set(['mom', 'moms', 'mommy', 'program', 'programs', 'gray', 'tire', 'tires', 'pajamas', 'aluminum']);
 
 /** Every measure of a text, from the text, the topic words it should address and the checker's issues. */
@@ -330,21 +335,21 @@ export function learnerSlips(text: string, sentences: LinguisticSentence[]): Lea
       const verbLike = n.pos === 'VERB' || n.pos === 'AUX';
       // Agreement: only where the pronoun is the subject (not after a verb, as in “let it go”, nor inverted, as in “does he have”).
       if (verbLike && t.pos === 'PRON' && !(prev && (prev.pos === 'VERB' || prev.pos === 'AUX' || prev.pos === 'ADP'))) {
-        const base = n.pos === 'VERB' && n.lower === n.lemma && !/(s|ed|ing)$/.test(n.lower) && !MODALS.has(n.lower) && !SAME_IN_PAST.has(n.lower);
+        const base = n.pos === 'VERB' && isBase(n) && !/(s|ed|ing)$/.test(n.lower) && !MODALS.has(n.lower) && !SAME_IN_PAST.has(n.lower);
         if (SUBJECTS_3SG.has(t.lower) && (['have', 'do', 'are', 'were'].includes(n.lower) || base)) out.agreement.push(span(t, n, `“${n.value}” does not agree with “${t.value}”`));
-        const thirdPerson = n.pos === 'VERB' && n.lower !== n.lemma && (n.lower === `${n.lemma}s` || n.lower === `${n.lemma}es`);
+        const thirdPerson = n.pos === 'VERB' && !isBase(n) && (n.lower === `${n.lemma}s` || n.lower === `${n.lemma}es`);
         const wrongAux = t.lower === 'i' ? ['has', 'does', 'is', 'are'] : ['has', 'does', 'is', 'am', 'was'];
         if (SUBJECTS_OTHER.has(t.lower) && (wrongAux.includes(n.lower) || thirdPerson)) out.agreement.push(span(t, n, `“${n.value}” does not agree with “${t.value}”`));
       }
       if (t.lower === 'people' && ['is', 'was', 'has', 'does'].includes(n.lower) && !(prev && (prev.pos === 'VERB' || prev.pos === 'AUX'))) out.agreement.push(span(t, n, `“people” is plural: “${n.lower === 'is' ? 'are' : n.lower === 'was' ? 'were' : n.lower === 'has' ? 'have' : 'do'}”`));
       // “for find”: purpose is “to” and a verb (or “for” and -ing).
-      if (t.lower === 'for' && n.pos === 'VERB' && n.lower === n.lemma && !n.lower.endsWith('ing')) out.verbForm.push(span(t, n, `purpose: “to ${n.lower}” (or “for ${n.lower}ing”)`));
+      if (t.lower === 'for' && n.pos === 'VERB' && isBase(n) && !n.lower.endsWith('ing')) out.verbForm.push(span(t, n, `purpose: “to ${n.lower}” (or “for ${n.lower}ing”)`));
       // Verb form after a modal or “to”: the base form (“can help”, “to study”).
       if ((t.pos === 'AUX' && MODALS.has(t.lower)) || (t.lower === 'to' && t.pos === 'PART')) {
         let j = i + 1;
         while (j < ts.length && (ts[j]!.lemma === 'not' || ts[j]!.pos === 'ADV')) j++;
         const v = ts[j];
-        if (v && v.pos === 'VERB' && v.lower !== v.lemma && !v.lower.endsWith('ing')) out.verbForm.push(span(t, v, `after “${t.value}” use the base form: “${v.lemma}”`));
+        if (v && v.pos === 'VERB' && !isBase(v) && !v.lower.endsWith('ing')) out.verbForm.push(span(t, v, `after “${t.value}” use the base form: “${v.lemma}”`));
       }
       // Number: a determiner and its noun (adjectives between them skipped).
       if (SINGULAR_DETERMINERS.has(t.lower) || PLURAL_DETERMINERS.has(t.lower)) {
@@ -352,8 +357,8 @@ export function learnerSlips(text: string, sentences: LinguisticSentence[]): Lea
         while (j < ts.length && (ts[j]!.pos === 'ADJ' || ts[j]!.pos === 'ADV')) j++;
         const noun = ts[j];
         if (noun && noun.pos === 'NOUN' && /^\p{L}+$/u.test(noun.value)) {
-          if (SINGULAR_DETERMINERS.has(t.lower) && noun.lower !== noun.lemma && noun.lower.endsWith('s')) out.number.push(span(t, noun, `“${t.value}” goes with a singular noun: “${noun.lemma}”`));
-          if (PLURAL_DETERMINERS.has(t.lower) && noun.lower === noun.lemma && !noun.lower.endsWith('s') && !PLURAL_AS_IS.has(noun.lower)) out.number.push(span(t, noun, `“${t.value}” goes with a plural noun`));
+          if (SINGULAR_DETERMINERS.has(t.lower) && !isBase(noun) && noun.lower.endsWith('s')) out.number.push(span(t, noun, `“${t.value}” goes with a singular noun: “${noun.lemma}”`));
+          if (PLURAL_DETERMINERS.has(t.lower) && isBase(noun) && !noun.lower.endsWith('s') && !PLURAL_AS_IS.has(noun.lower)) out.number.push(span(t, noun, `“${t.value}” goes with a plural noun`));
         }
       }
     }
