@@ -11,6 +11,25 @@ import { restClient, type RestClient } from './helpers/http.js';
 import { makeCast, makeKey, makeOrg } from './helpers/orgs.js';
 import { startServer, type TestServer } from './helpers/server.js';
 import { startFakeOpenAI } from './helpers/fake-ai.js';
+import { CALIBRATION, CRITERION_MEASURES, WRITING_CRITERIA } from '../src/modules/xel/evaluator/calibration.js';
+import { EmbeddedEvaluator } from '../src/modules/xel/evaluator/embedded.js';
+import { learnerSlips } from '../src/modules/xel/evaluator/features.js';
+import { analyse, warmLanguage } from '../src/modules/xel/evaluator/language.js';
+import type { EvaluationRequest } from '../src/modules/xel/evaluator/types.js';
+import {
+  AMERICAN_ESSAY,
+  BRITISH_ESSAY,
+  ERRORS_ESSAY,
+  GOOD_ESSAY,
+  LOWER_CASE_ESSAY,
+  MISSPELT_ESSAY,
+  REPETITIVE_ESSAY,
+  RUN_ON_ESSAY,
+  SHORT_ESSAY,
+  SLIPS_ESSAY,
+  UNLINKED_ESSAY,
+  WEAK_ESSAY,
+} from './helpers/xel-essays.js';
 
 let server: TestServer;
 let api: RestClient;
@@ -18,29 +37,12 @@ let api: RestClient;
 beforeAll(async () => {
   server = await startServer();
   api = restClient(server.url);
-  // The grammar checker loads in seconds: once, before the tests that need it.
+  // The grammar checker loads in seconds, the writing measures' language model in a fraction: once, before the tests that need them.
   await server.app.services.xel.grammar.warm();
+  warmLanguage();
 }, 120_000);
 afterAll(() => server.close());
 
-const GOOD_ESSAY = `Many people believe that technology has changed the way students learn. In my opinion, this change is mostly positive, although it brings some problems.
-
-Firstly, the internet gives learners access to information that was once difficult to find. For example, a student in a small village can watch lectures from famous universities, which was impossible twenty years ago. Moreover, online exercises give immediate feedback, so learners can correct their mistakes quickly.
-
-On the other hand, technology can also distract students. Because phones are always nearby, many young people find it hard to concentrate on a single task for long. However, teachers can reduce this problem when they set clear rules and design lessons that use devices purposefully.
-
-In conclusion, I believe that technology improves education, provided that schools teach students how to use it responsibly.`;
-
-/** The same essay with errors seeded into it: wrong verb forms and plurals, agreement, articles, spelling. */
-const ERRORS_ESSAY = `Many people believe that technology has changed the way students learn. In my opinion, this change is mostly positive, although it bring some problems.
-
-Firstly, the internet gives learners access to information that was once dificult to find. For example, a student in a small village can watch lectures from famous universitys, which were imposible twenty years ago. Moreover, online exercises give immediate feedback, so learners can correct they're mistakes quickly. Last year my teacher teached us with a app and we was very happy.
-
-On the other hand, technology can also distract students. Because phones are always nearby, many young people finds it hard to concentrate on a single task for long. However, teachers could of reduced this problem if they set clear rules, and the childs did not went online in class.
-
-In conclusion, I believe that technology improves education, provided that schools teach students how to use it responsibly.`;
-
-const SHORT_ESSAY = 'Technology is good for students. It helps them learn.';
 
 /** A correct answer for an objective task, as a learner would send it. */
 function rightAnswer(t: TaskContent, variant: number): string {
@@ -390,7 +392,6 @@ describe('the embedded evaluator', () => {
     const good = await evaluate(u.accessToken, { kind: 'writing', text: GOOD_ESSAY, level: 'B2' });
     const bad = await evaluate(u.accessToken, { kind: 'writing', text: ERRORS_ESSAY, level: 'B2' });
     expect(score(bad, 'Grammatical range and accuracy')).toBeLessThan(score(good, 'Grammatical range and accuracy'));
-    expect(score(bad, 'Lexical resource')).toBeLessThan(score(good, 'Lexical resource'));
     expect(bad.overall_score).toBeLessThan(good.overall_score);
     const flagged = bad.corrections.map((c) => c.text.toLowerCase());
     expect(flagged).toEqual(expect.arrayContaining(['dificult', 'imposible', 'teached', 'childs']));
@@ -428,6 +429,129 @@ describe('the embedded evaluator', () => {
     const noTiming = await evaluate(u.accessToken, { kind: 'speaking', text: fluent });
     expect(noTiming.not_assessed.join(' ')).toMatch(/speech rate/);
   });
+});
+
+describe('the calibrated writing rubric', () => {
+  const request = (text: string): EvaluationRequest => ({
+    kind: 'writing',
+    text,
+    prompt: 'Has technology changed the way students learn? Give your opinion.',
+    level: 'B2',
+    durationSeconds: null,
+    words: null,
+    minWords: null,
+    maxWords: null,
+    targetSeconds: null,
+    keywords: [],
+  });
+  const evaluate = (text: string) => new EmbeddedEvaluator(server.app.services.xel.grammar).evaluate(request(text));
+  type Result = Awaited<ReturnType<typeof evaluate>>;
+  const band = (e: Result, name: string) => e.criteria.find((c) => c.name === name)!.score!;
+  const figure = (e: Result, criterion: string, measure: string) => e.criteria.find((c) => c.name === criterion)!.measures.find((m) => m.name === measure)!.value!;
+
+  it('orders a weak, a flawed and a good essay the same way overall and on every range criterion', async () => {
+    const weak = await evaluate(WEAK_ESSAY);
+    const flawed = await evaluate(ERRORS_ESSAY);
+    const good = await evaluate(GOOD_ESSAY);
+    expect(weak.overallScore).toBeLessThan(flawed.overallScore);
+    expect(flawed.overallScore).toBeLessThan(good.overallScore);
+    expect(band(weak, 'Grammatical range and accuracy')).toBeLessThan(band(flawed, 'Grammatical range and accuracy'));
+    expect(band(flawed, 'Grammatical range and accuracy')).toBeLessThan(band(good, 'Grammatical range and accuracy'));
+    for (const c of ['Coherence and cohesion', 'Lexical resource']) expect(band(weak, c), c).toBeLessThan(band(good, c));
+    // The weak essay's slips are found and pointed at.
+    const slips = weak.criteria.find((c) => c.name === 'Grammatical range and accuracy')!.spans.map((s) => s.text.toLowerCase());
+    expect(slips).toEqual(expect.arrayContaining(['he have', 'people is', 'for find']));
+    expect(figure(weak, 'Coherence and cohesion', 'sentences starting in lower case')).toBe(100);
+  }, 120_000);
+
+  it('moves each criterion with its own measures, one change at a time', async () => {
+    const good = await evaluate(GOOD_ESSAY);
+    const lex = 'Lexical resource';
+    const gra = 'Grammatical range and accuracy';
+    const coh = 'Coherence and cohesion';
+
+    const misspelt = await evaluate(MISSPELT_ESSAY);
+    expect(figure(misspelt, lex, 'misspelt words')).toBeGreaterThan(figure(good, lex, 'misspelt words'));
+    expect(band(misspelt, lex)).toBeLessThan(band(good, lex));
+    expect(misspelt.criteria.find((c) => c.name === lex)!.spans.map((s) => s.text)).toEqual(expect.arrayContaining(['peple', 'tecnology', 'dificult']));
+
+    const repetitive = await evaluate(REPETITIVE_ESSAY);
+    expect(figure(repetitive, lex, 'lexical diversity (MTLD)')).toBeLessThan(figure(good, lex, 'lexical diversity (MTLD)'));
+    expect(band(repetitive, lex)).toBeLessThan(band(good, lex));
+
+    const slips = await evaluate(SLIPS_ESSAY);
+    expect(figure(slips, gra, 'subject–verb slips per 100 words')).toBeGreaterThan(0);
+    expect(band(slips, gra)).toBeLessThan(band(good, gra));
+    expect(band(slips, lex)).toBeGreaterThanOrEqual(band(good, lex));
+
+    const runOn = await evaluate(RUN_ON_ESSAY);
+    expect(figure(runOn, gra, 'words in sentences over 35 words')).toBeGreaterThan(50);
+    expect(band(runOn, gra)).toBeLessThan(band(good, gra));
+    expect(runOn.criteria.find((c) => c.name === coh)!.feedback).toMatch(/past 35 words/);
+
+    const lower = await evaluate(LOWER_CASE_ESSAY);
+    expect(figure(lower, coh, 'sentences starting in lower case')).toBe(100);
+    expect(band(lower, coh)).toBeLessThan(band(good, coh));
+    expect(band(lower, lex)).toBe(band(good, lex));
+
+    const unlinked = await evaluate(UNLINKED_ESSAY);
+    expect(figure(unlinked, coh, 'kinds of link')).toBe(0);
+    expect(band(unlinked, coh)).toBeLessThan(band(good, coh));
+
+    for (const e of [good, misspelt, repetitive, slips, runOn, lower, unlinked]) for (const c of e.criteria) for (const sp of c.spans) expect(sp.text.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('does not count the other dialect’s spellings as mistakes', async () => {
+    const british = await evaluate(BRITISH_ESSAY);
+    const american = await evaluate(AMERICAN_ESSAY);
+    // The checker (British by default) still shows them as corrections...
+    expect(american.corrections.map((c) => c.text)).toEqual(expect.arrayContaining(['behavior', 'favorite']));
+    // ...but they are not mistakes: the same figures and bands either way.
+    expect(figure(american, 'Lexical resource', 'spelling mistakes')).toBe(0);
+    expect(figure(american, 'Lexical resource', 'misspelt words')).toBe(figure(british, 'Lexical resource', 'misspelt words'));
+    expect(american.criteria.map((c) => c.score)).toEqual(british.criteria.map((c) => c.score));
+    expect(american.overallScore).toBe(british.overallScore);
+  }, 120_000);
+
+  it('finds learner slips by their pattern, not their look-alikes', () => {
+    const found = (text: string) => {
+      const s = learnerSlips(text, analyse(text));
+      return [...s.agreement, ...s.verbForm, ...s.number].map((x) => x.text.toLowerCase());
+    };
+    expect(found('My brother he have a car. They goes to school. She can helps me.')).toEqual(['he have', 'they goes', 'can helps']);
+    expect(found('I want to studied more. I have a books and many friend.')).toEqual(['to studied', 'a books', 'many friend']);
+    expect(found('Let it go. Does he have a car? Yesterday he put it there. Many people came. These kinds of people can help. I can realise it, and he has to analyse it.')).toEqual([]);
+  });
+
+  it('is deterministic, and the same directly and through the API', async () => {
+    const a = await evaluate(ERRORS_ESSAY);
+    const b = await evaluate(ERRORS_ESSAY);
+    expect(b).toEqual(a);
+    const u = await signUp(api);
+    const r = await api.post('/api/xel/evaluate', { kind: 'writing', text: ERRORS_ESSAY, prompt: request('').prompt, level: 'B2' }, { token: u.accessToken });
+    expect(r.status).toBe(200);
+    expect(r.body.overall_score).toBe(a.overallScore);
+    expect(r.body.criteria.map((c: { name: string; score: number }) => [c.name, c.score])).toEqual(a.criteria.map((c) => [c.name, c.score]));
+  }, 120_000);
+
+  it('reports, for every band, the measures it was computed from, with weights that point the expected way', async () => {
+    const e = await evaluate(GOOD_ESSAY);
+    for (const c of WRITING_CRITERIA) {
+      const model = CALIBRATION.criteria[c];
+      const specs = CRITERION_MEASURES[c].measures;
+      expect(model.measures.length, c).toBeGreaterThan(0);
+      expect(model.link.predictionSd).toBeGreaterThan(0);
+      const shown = e.criteria.find((x) => x.name === c)!.measures.map((m) => m.name);
+      for (const f of model.measures) {
+        const spec = specs.find((x) => x.key === f.key)!;
+        expect(spec, `${c}: ${f.key}`).toBeDefined();
+        if (spec.direction !== 0) expect(Math.sign(f.weight), `${c}: ${f.key}`).toBe(spec.direction);
+        if (f.key !== 'logWords') expect(shown, `${c}: ${f.key}`).toContain(spec.label);
+      }
+      expect(e.criteria.find((x) => x.name === c)!.feedback, c).toMatch(/Compared with a typical learner essay/);
+    }
+    for (const c of WRITING_CRITERIA) expect(CALIBRATION.overall.weights[c].weight).toBeGreaterThanOrEqual(0);
+  }, 120_000);
 });
 
 describe('the GraphQL door', () => {

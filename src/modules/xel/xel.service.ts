@@ -14,6 +14,7 @@ import { CEFR_LEVELS, SKILLS, type CefrLevel, type SpeakingTask, type WritingTas
 import { AiEvaluator } from './evaluator/ai.js';
 import { EmbeddedEvaluator } from './evaluator/embedded.js';
 import { sharedGrammarChecker, type GrammarChecker } from './evaluator/grammar.js';
+import { warmLanguage } from './evaluator/language.js';
 import type { Evaluation, EvaluationRequest, Evaluator } from './evaluator/types.js';
 import { gradeFillBlank, gradeMultipleChoice, gradeOrdering, orderingOptions } from './grading.js';
 import { addDays, advanceStreak, levelOf, localDay, MAX_SCORE, PASS_BAND, PASS_SCORE, scoreFromBand, streakOn, xpAward } from './rules.js';
@@ -82,7 +83,11 @@ export class XelService {
     log.info({ ...report, modules: this.catalog.modules.length }, 'xel: course ready');
     if (this.config.xel.grammarPreload) {
       this.grammar.warm().then(
-        () => log.info('xel: grammar checker ready'),
+        () => {
+          // The writing measures' language model and word frequencies (a quarter of a second), off the first request.
+          warmLanguage();
+          log.info('xel: grammar checker ready');
+        },
         (e: unknown) => log.error({ err: e }, 'xel: grammar checker failed to load'),
       );
     }

@@ -5,8 +5,12 @@
  */
 import type { CefrLevel } from '../content/types.js';
 import { cefrFromBand } from '../rules.js';
-import type { GrammarChecker, GrammarIssue } from './grammar.js';
-import { findPhrases, measureSpeech, measureText, STOPWORDS, tokenize, type TextMetrics } from './metrics.js';
+import type { GrammarIssue } from './grammar.js';
+import { CALIBRATION, lengthCap, type Calibration } from './calibration.js';
+import { isDialectVariant, measureWriting, promptWords } from './features.js';
+import { analyse } from './language.js';
+import { findPhrases, measureSpeech, measureText, type TextMetrics } from './metrics.js';
+import { writingCriteria } from './writing.js';
 import { toHalfBand, type Correction, type Criterion, type Evaluation, type EvaluationRequest, type Evaluator, type Measure, type Span } from './types.js';
 
 const SPELLING_KINDS = new Set(['Spelling', 'Typo']);
@@ -17,8 +21,6 @@ const STYLE_KINDS = new Set(['Style', 'Readability', 'Enhancement', 'Repetition'
 const DEFAULT_MIN_WORDS: Record<CefrLevel, number> = { A1: 25, A2: 40, B1: 80, B2: 150, C1: 200, C2: 250 };
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
-/** Range cannot be shown in a few words: the most a text of that length can score on range criteria. */
-const lengthCap = (words: number): number => (words < 50 ? 5 : words < 100 ? 6.5 : words < 150 ? 7.5 : 9);
 /** Spans as reported: offsets, the text and the message, nothing else. */
 const asSpan = (s: Span): Span => ({ start: s.start, end: s.end, text: s.text, message: s.message });
 const round1 = (x: number) => Math.round(x * 10) / 10;
@@ -37,35 +39,64 @@ export const PRONUNCIATION_NOT_ASSESSED: Criterion = {
 export const CEFR_CAVEAT =
   'An automatic estimate from this one sample, aligned with the public IELTS–CEFR mapping; it is not a certified level and can be off by a band or more.';
 
+/** What the evaluator needs of the grammar checker (the calibration harness passes a cached one). */
+export interface GrammarSource {
+  check(text: string): Promise<GrammarIssue[]>;
+}
+
 export class EmbeddedEvaluator implements Evaluator {
-  constructor(private readonly grammar: GrammarChecker) {}
+  constructor(
+    private readonly grammar: GrammarSource,
+    /** The fitted writing rubric; the harness passes a freshly fitted one. */
+    private readonly calibration: Calibration = CALIBRATION,
+  ) {}
 
   async evaluate(req: EvaluationRequest): Promise<Evaluation> {
     const text = req.text;
+    // The grammar checker runs in its worker while this thread measures the text.
+    const checking = this.grammar.check(text);
+    checking.catch(() => undefined);
     const metrics = measureText(text);
-    const issues = await this.grammar.check(text);
-    const spelling = issues.filter((i) => SPELLING_KINDS.has(i.kind));
-    const grammar = issues.filter((i) => !SPELLING_KINDS.has(i.kind) && !STYLE_KINDS.has(i.kind));
+    const sentences = req.kind === 'writing' ? analyse(text) : null;
+    const issues = await checking;
+    const counted = issues.filter((i) => !isDialectVariant(i));
+    const spelling = counted.filter((i) => SPELLING_KINDS.has(i.kind));
+    const grammar = counted.filter((i) => !SPELLING_KINDS.has(i.kind) && !STYLE_KINDS.has(i.kind));
 
     const criteria: Criterion[] = [];
     const notAssessed: string[] = [];
-    criteria.push(taskResponse(req, metrics));
+    let overall: number;
     if (req.kind === 'writing') {
-      criteria.push(coherence(metrics, 'writing'));
+      const topic = topicWords(req);
+      const written = writingCriteria(
+        {
+          text,
+          metrics,
+          analysis: measureWriting(text, topic, metrics, issues, sentences ?? undefined),
+          spelling,
+          grammar,
+          topic,
+          minWords: req.minWords ?? DEFAULT_MIN_WORDS[req.level ?? 'B1'],
+          maxWords: req.maxWords,
+        },
+        this.calibration,
+      );
+      criteria.push(...written.criteria);
+      overall = toHalfBand(written.overall);
     } else {
+      criteria.push(taskResponse(req, metrics));
       const fluency = fluencyAndCoherence(req, metrics, text);
       criteria.push(fluency.criterion);
       notAssessed.push(...fluency.notAssessed);
-    }
-    criteria.push(lexical(metrics, spelling, text));
-    criteria.push(grammarCriterion(metrics, grammar, text));
-    if (req.kind === 'speaking') {
+      criteria.push(lexical(metrics, spelling, text));
+      criteria.push(grammarCriterion(metrics, grammar, text));
       criteria.push({ ...PRONUNCIATION_NOT_ASSESSED, measures: [], spans: [] });
       notAssessed.push('pronunciation');
+      // Speaking is not calibrated (no scored speech corpus here): the mean of the assessed criteria.
+      const assessed = criteria.filter((c) => c.assessed && c.score !== null);
+      overall = toHalfBand(assessed.reduce((s, c) => s + (c.score ?? 0), 0) / Math.max(1, assessed.length));
     }
 
-    const assessed = criteria.filter((c) => c.assessed && c.score !== null);
-    const overall = toHalfBand(assessed.reduce((s, c) => s + (c.score ?? 0), 0) / Math.max(1, assessed.length));
     const corrections: Correction[] = issues.map((i) => ({ start: i.start, end: i.end, text: i.text, message: i.message, suggestions: i.suggestions.slice(0, 3), kind: i.kind }));
     return {
       overallScore: overall,
@@ -123,8 +154,7 @@ function taskResponse(req: EvaluationRequest, t: TextMetrics): Criterion {
 /** Topic words: the task's keywords, else the content words of the prompt. */
 function topicWords(req: EvaluationRequest): string[] {
   if (req.keywords.length) return [...new Set(req.keywords.map((k) => k.toLowerCase().trim()).filter(Boolean))];
-  if (!req.prompt) return [];
-  return [...new Set(tokenize(req.prompt).map((t) => t.lower).filter((w) => w.length >= 4 && !STOPWORDS.has(w)))].slice(0, 8);
+  return promptWords(req.prompt);
 }
 
 function cohesionParts(t: TextMetrics): { band: number; measures: Measure[]; notes: string[]; spans: Span[] } {
@@ -145,22 +175,6 @@ function cohesionParts(t: TextMetrics): { band: number; measures: Measure[]; not
     notes,
     spans: [...t.linkers.slice(0, 12), ...t.repeatedOpenings].map(asSpan),
   };
-}
-
-function coherence(t: TextMetrics, kind: 'writing'): Criterion {
-  const c = cohesionParts(t);
-  let band = c.band;
-  c.measures.push(m('paragraphs', t.paragraphs));
-  if (kind === 'writing' && t.words >= 120) {
-    band += Math.min(1, (t.paragraphs - 1) / 2);
-    if (t.paragraphs < 3) c.notes.push(`${t.paragraphs === 1 ? 'One paragraph' : 'Two paragraphs'} for ${t.words} words: give the introduction, each main point and the conclusion a paragraph.`);
-  } else band += 1;
-  band = Math.min(band, lengthCap(t.words));
-  if (t.sentences.length < 3) {
-    band = Math.min(band, 3);
-    c.notes.push('Too few sentences to show how ideas are organised.');
-  }
-  return { name: 'Coherence and cohesion', score: toHalfBand(band), assessed: true, feedback: c.notes.join(' '), measures: c.measures, spans: c.spans };
 }
 
 function fluencyAndCoherence(req: EvaluationRequest, t: TextMetrics, text: string): { criterion: Criterion; notAssessed: string[] } {
