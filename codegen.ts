@@ -1,7 +1,7 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const shared = {
-  scalars: { DateTime: 'string' },
+  scalars: { DateTime: 'string', LocalDate: 'string' },
   useTypeImports: true,
   enumsAsTypes: true,
   avoidOptionals: { field: true, inputValue: false },

@@ -264,7 +264,7 @@ export class ProvidersType {
   providers!: ProviderType[];
 }
 
-@ObjectType()
+@ObjectType('ConversationPageInfo')
 export class PageInfo {
   @Field(() => Boolean)
   hasNextPage!: boolean;
