@@ -77,7 +77,8 @@ export class OrganizationsResolver {
 
   @Mutation(() => UpdateOrganizationPayload, { description: `Changes the name, slug or description. Admins and owners. ${WRITE}` })
   async updateOrganization(@Arg('input', () => UpdateOrganizationInput, { description: 'The organization and its changes.' }) input: UpdateOrganizationInput, @Ctx() ctx: RequestContext): Promise<UpdateOrganizationPayload> {
-    return { organization: await ctx.services.organizations.update(ctx, input.id, input) };
+    const organization = await ctx.services.organizations.update(ctx, input.id, input);
+    return { organization, viewer: await viewer(ctx) };
   }
 
   @Mutation(() => DeleteOrganizationPayload, { description: `Deletes the organization with its members, teams and API keys. Owners. ${WRITE}` })
@@ -126,7 +127,8 @@ export class OrganizationsResolver {
 
   @Mutation(() => RenameTeamPayload, { description: `Renames a team. Admins and owners. ${WRITE}` })
   async renameTeam(@Arg('input', () => RenameTeamInput, { description: 'The team and its new name.' }) input: RenameTeamInput, @Ctx() ctx: RequestContext): Promise<RenameTeamPayload> {
-    return { team: await ctx.services.organizations.renameTeam(ctx, input.organizationId, input.teamId, input) };
+    const team = await ctx.services.organizations.renameTeam(ctx, input.organizationId, input.teamId, input);
+    return { team, organization: await ctx.services.organizations.get(ctx, input.organizationId) };
   }
 
   @Mutation(() => DeleteTeamPayload, { description: `Deletes a team; its members stay, without a team. Admins and owners. ${WRITE}` })

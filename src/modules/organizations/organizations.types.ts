@@ -212,6 +212,12 @@ export class CreateOrganizationPayload {
 export class UpdateOrganizationPayload {
   @Field(() => Organization, { description: 'The organization as it is now.' })
   organization!: Organization;
+
+  @Field(() => User, {
+    nullable: true,
+    description: 'You: your `organizations` are ordered by name, so a renamed organization may have moved, and its cursor with it (null for an API key, which has no `me`).',
+  })
+  viewer!: User | null;
 }
 
 @ObjectType({ description: 'What deleteOrganization changed.' })
@@ -278,6 +284,9 @@ export class CreateTeamPayload {
 export class RenameTeamPayload {
   @Field(() => Team, { description: 'The team as it is now.' })
   team!: Team;
+
+  @Field(() => Organization, { description: 'The organization: its `teams` are ordered by name, so the team may have moved (and its cursor with it).' })
+  organization!: Organization;
 }
 
 @ObjectType({ description: 'What deleteTeam changed.' })
