@@ -175,7 +175,7 @@ describe('API keys', () => {
       owner,
     );
     expect(created.errors).toBeUndefined();
-    const { apiKey, secret } = created.data!.createApiKey;
+    const { apiKey, key: secret } = created.data!.createApiKey;
     expect(secret).toMatch(/^xntr-[A-Za-z0-9_-]{86}$/);
     expect(apiKey).toMatchObject({ name: 'graph', organizationId: org.id, scopes: ['ORGANIZATIONS_READ', 'XEL_READ'], createdById: cast.owner.user.id, expiresAt: '2999-01-01T00:00:00.000Z' });
     // REST shows the same key with the documented scope strings.

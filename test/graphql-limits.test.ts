@@ -59,10 +59,10 @@ describe('GraphQL document limits', () => {
     { name: 'aliases', query: '{ a: me { id } b: me { id } c: me { id } d: me { id } }', status: 400, code: 'GRAPHQL_VALIDATION_FAILED', message: /Aliases limit of 3 exceeded, found 4/ },
     {
       name: 'cost',
-      query: '{ organizations { total items { id name slug description createdAt updatedAt memberCount viewerRole teams { id name createdAt memberCount } } } }',
+      query: '{ organizations { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id name slug description createdAt updatedAt memberCount viewerRole } } } }',
       status: 400,
       code: 'GRAPHQL_VALIDATION_FAILED',
-      message: /Cost limit of 40 exceeded, found 42.5/,
+      message: /Cost limit of 40 exceeded, found 47.75/,
     },
     { name: 'directives', query: '{ me @include(if: true) @include(if: true) @skip(if: false) @skip(if: false) { id } }', status: 400, code: 'GRAPHQL_VALIDATION_FAILED', message: /Directives limit of 3 exceeded/ },
     { name: 'tokens', query: `{ me { ${'id '.repeat(250)}} }`, status: 400, code: 'GRAPHQL_PARSE_FAILED', message: /200 tokens/ },

@@ -156,7 +156,9 @@ function cells(title: string, rule: Rule, readByDefault: boolean, prepare: Prepa
  * create a team, without organizations:read, may not list the team's members): they do not
  * decide the cell, unless they are anything but a missing scope.
  */
-function gqlOutcome(errors: readonly { path?: readonly (string | number)[]; extensions?: Record<string, unknown> }[] | undefined, data: unknown): Outcome {
+function gqlOutcome(errors: readonly { path?: readonly (string | number)[]; extensions?: Record<string, unknown> }[] | undefined, data: unknown, nullIs?: Outcome): Outcome {
+  // A root field answering null without an error: what the entry says that means (node lookups: not visible).
+  if (nullIs && !errors?.length && data && typeof data === 'object' && Object.values(data)[0] === null) return nullIs;
   const root = errors?.find((e) => !e.path || e.path.length <= 1);
   if (root) return root.extensions?.code as Outcome;
   const other = errors?.find((e) => e.extensions?.code !== 'INSUFFICIENT_API_KEY_SCOPE');
@@ -232,11 +234,11 @@ describe('GraphQL', () => {
         return async () => {
         if (subscription) {
           const r = await subscribeOnce(server.wsUrl, query, vars, auth, entry.trigger ? () => entry.trigger!(fx, who) : undefined);
-          return { outcome: r.errors || r.first ? gqlOutcome(r.errors ?? undefined, r.first?.data) : (`no result (${JSON.stringify(r.closed)})` as Outcome), text: r.text };
+          return { outcome: r.errors || r.first ? gqlOutcome(r.errors ?? undefined, r.first?.data, entry.nullIs) : (`no result (${JSON.stringify(r.closed)})` as Outcome), text: r.text };
         }
         const r = await postGraphQL(server.url, query, vars, auth);
         expect(r.status, `GraphQL ${key} as ${who}: ${r.text.slice(0, 300)}`).toBeLessThan(500);
-        return { outcome: gqlOutcome(r.body?.errors, r.body?.data), text: r.text };
+        return { outcome: gqlOutcome(r.body?.errors, r.body?.data, entry.nullIs), text: r.text };
         };
       },
       tally.graphql,

@@ -48,7 +48,7 @@ export const cases: CacheCases = [
       mutation: gql`
         mutation CacheCreateApiKey($input: CreateApiKeyInput!, $organizationId: ID) {
           createApiKey(input: $input) {
-            secret
+            key
             apiKey { id name prefix scopes expiresAt lastUsedAt }
             ${VIEWER_KEYS}
           }

@@ -363,7 +363,7 @@ export type ConsoleCreateApiKeyMutationVariables = Exact<{
 }>;
 
 
-export type ConsoleCreateApiKeyMutation = { createApiKey: { secret: string, apiKey: { id: string, name: string, prefix: string, scopes: Array<ApiKeyScope> } } };
+export type ConsoleCreateApiKeyMutation = { createApiKey: { key: string, apiKey: { id: string, name: string, prefix: string, scopes: Array<ApiKeyScope> } } };
 
 export type ConsoleRevokeApiKeyMutationVariables = Exact<{
   input: RevokeApiKeyInput;
@@ -792,7 +792,7 @@ export const ConsoleLiveTranscriptsDocument = new TypedDocumentString(`
     `) as unknown as TypedDocumentString<ConsoleLiveTranscriptsQuery, ConsoleLiveTranscriptsQueryVariables>;
 export const ConsoleOrganizationsDocument = new TypedDocumentString(`
     query ConsoleOrganizations {
-  organizations(first: 100) {
+  organizations(first: 50) {
     edges {
       node {
         ...ConsoleOrganization
@@ -812,7 +812,7 @@ export const ConsoleOrganizationDocument = new TypedDocumentString(`
     query ConsoleOrganization($id: ID!) {
   organization(id: $id) {
     ...ConsoleOrganization
-    members(first: 100) {
+    members(first: 50) {
       totalCount
       edges {
         node {
@@ -891,7 +891,7 @@ export const ConsoleApiKeysDocument = new TypedDocumentString(`
 export const ConsoleCreateApiKeyDocument = new TypedDocumentString(`
     mutation ConsoleCreateApiKey($input: CreateApiKeyInput!) {
   createApiKey(input: $input) {
-    secret
+    key
     apiKey {
       id
       name

@@ -85,6 +85,8 @@ export function renderOrganizations(main: HTMLElement): void {
     } catch (e) {
       return replace(detail, h('p', { class: 'status', 'data-kind': 'error' }, explain(e)));
     }
+    // A lookup by id answers null (with not_found, thrown above) for an organization you are not in.
+    if (!org) return replace(detail, h('p', { class: 'status', 'data-kind': 'error' }, 'This organization is not one of yours.'));
     const admin = org.viewerRole === 'OWNER' || org.viewerRole === 'ADMIN';
     const memberList = org.members.edges.map((e) => e.node);
 
@@ -180,10 +182,10 @@ export function renderOrganizations(main: HTMLElement): void {
           const { createApiKey: k } = await request(ConsoleCreateApiKeyDocument, { input: { name: keyName.value.trim(), organizationId: id, scopes } });
           keyName.value = '';
           setStatus(keyStatus, `Created “${k.apiKey.name}”.`);
-          const value = h('input', { id: 'new-key', readonly: true, value: k.secret, class: 'mono', 'data-testid': 'new-api-key' });
+          const value = h('input', { id: 'new-key', readonly: true, value: k.key, class: 'mono', 'data-testid': 'new-api-key' });
           const copy = h('button', { type: 'button', class: 'secondary small' }, 'Copy');
           copy.addEventListener('click', () => {
-            void navigator.clipboard?.writeText(k.secret).then(
+            void navigator.clipboard?.writeText(k.key).then(
               () => setStatus(keyStatus, 'Copied.'),
               () => {
                 value.select();

@@ -21,11 +21,11 @@ export class ApiKeysResolver {
     return ctx.services.apiKeys.connection(ctx, { organizationId }, args);
   }
 
-  @Mutation(() => CreateApiKeyPayload, { description: `Issues an API key for one organization; its secret is in the answer this once. ${BEARER}` })
+  @Mutation(() => CreateApiKeyPayload, { description: `Issues an API key for one organization; the key itself is in the answer this once. ${BEARER}` })
   async createApiKey(@Arg('input', () => CreateApiKeyInput, { description: 'The key.' }) input: CreateApiKeyInput, @Ctx() ctx: RequestContext): Promise<CreateApiKeyPayload> {
     const { apiKey, key } = await ctx.services.apiKeys.create(ctx, input);
     forgetReads(ctx.em, ctx.loaders);
-    return { apiKey, secret: key, viewer: await ctx.services.users.me(ctx) };
+    return { apiKey, key, viewer: await ctx.services.users.me(ctx) };
   }
 
   @Mutation(() => RevokeApiKeyPayload, { description: `Revokes an API key, effective immediately. Its creator, or an admin or owner of its organization. ${BEARER}` })

@@ -65,13 +65,13 @@ export class RevokeApiKeyInput {
 
 export const ApiKeyConnection = connectionType<ApiKey>('ApiKey', () => ApiKey, 'newest first');
 
-@ObjectType({ description: 'What createApiKey changed: the new key, and its secret, shown this once.' })
+@ObjectType({ description: 'What createApiKey changed: the new key, and the key itself, shown this once.' })
 export class CreateApiKeyPayload {
   @Field(() => ApiKey, { description: 'The new key.' })
   apiKey!: ApiKey;
 
-  @Field(() => String, { description: 'The full key (xntr- and 86 characters), to send as X-API-Key. It is shown this once and cannot be recovered.' })
-  secret!: string;
+  @Field(() => String, { description: 'The full key (xntr- and 86 characters), to send as X-API-Key, as REST answers it as `key`. It is shown this once and cannot be recovered.' })
+  key!: string;
 
   @Field(() => User, { description: 'You: your `apiKeys` now include it.' })
   viewer!: User;

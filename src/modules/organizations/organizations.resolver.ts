@@ -92,7 +92,7 @@ export class OrganizationsResolver {
   async addMember(@Arg('input', () => AddMemberInput, { description: 'The organization, the user and their role.' }) input: AddMemberInput, @Ctx() ctx: RequestContext): Promise<AddMemberPayload> {
     const member = await ctx.services.organizations.addMember(ctx, input.organizationId, input);
     forgetReads(ctx.em, ctx.loaders);
-    return { member, organization: await ctx.services.organizations.get(ctx, input.organizationId), team: await teamOrNull(ctx, member.team?.id ?? null) };
+    return { member, organization: await ctx.services.organizations.afterWrite(ctx, input.organizationId), team: await teamOrNull(ctx, member.team?.id ?? null) };
   }
 
   @Mutation(() => UpdateMemberPayload, { description: `Changes a member's role or team. Admins and owners; only owners make or unmake owners; the last owner stays. ${WRITE}` })
@@ -101,7 +101,7 @@ export class OrganizationsResolver {
     forgetReads(ctx.em, ctx.loaders);
     const teamId = member.team?.id ?? null;
     const teams = teamId === previousTeamId ? [] : (await Promise.all([teamOrNull(ctx, previousTeamId), teamOrNull(ctx, teamId)])).filter((t): t is Team => t !== null);
-    return { member, organization: await ctx.services.organizations.get(ctx, input.organizationId), teams };
+    return { member, organization: await ctx.services.organizations.afterWrite(ctx, input.organizationId), teams };
   }
 
   @Mutation(() => RemoveMemberPayload, { description: `Removes a member; with your own user id, leaves. Admins and owners remove others; the last owner cannot leave. ${WRITE}` })
@@ -112,7 +112,7 @@ export class OrganizationsResolver {
     return {
       deletedId: removed.membershipId,
       removedUserId: input.userId,
-      organization: left ? null : await ctx.services.organizations.get(ctx, input.organizationId),
+      organization: left ? null : await ctx.services.organizations.afterWrite(ctx, input.organizationId),
       team: left ? null : await teamOrNull(ctx, removed.teamId),
       viewer: await viewer(ctx),
     };
@@ -122,20 +122,20 @@ export class OrganizationsResolver {
   async createTeam(@Arg('input', () => CreateTeamInput, { description: 'The organization and the name.' }) input: CreateTeamInput, @Ctx() ctx: RequestContext): Promise<CreateTeamPayload> {
     const team = await ctx.services.organizations.createTeam(ctx, input.organizationId, input);
     forgetReads(ctx.em, ctx.loaders);
-    return { team, organization: await ctx.services.organizations.get(ctx, input.organizationId) };
+    return { team, organization: await ctx.services.organizations.afterWrite(ctx, input.organizationId) };
   }
 
   @Mutation(() => RenameTeamPayload, { description: `Renames a team. Admins and owners. ${WRITE}` })
   async renameTeam(@Arg('input', () => RenameTeamInput, { description: 'The team and its new name.' }) input: RenameTeamInput, @Ctx() ctx: RequestContext): Promise<RenameTeamPayload> {
     const team = await ctx.services.organizations.renameTeam(ctx, input.organizationId, input.teamId, input);
-    return { team, organization: await ctx.services.organizations.get(ctx, input.organizationId) };
+    return { team, organization: await ctx.services.organizations.afterWrite(ctx, input.organizationId) };
   }
 
   @Mutation(() => DeleteTeamPayload, { description: `Deletes a team; its members stay, without a team. Admins and owners. ${WRITE}` })
   async deleteTeam(@Arg('input', () => DeleteTeamInput, { description: 'The organization and the team.' }) input: DeleteTeamInput, @Ctx() ctx: RequestContext): Promise<DeleteTeamPayload> {
     await ctx.services.organizations.deleteTeam(ctx, input.organizationId, input.teamId);
     forgetReads(ctx.em, ctx.loaders);
-    return { deletedId: input.teamId, organization: await ctx.services.organizations.get(ctx, input.organizationId) };
+    return { deletedId: input.teamId, organization: await ctx.services.organizations.afterWrite(ctx, input.organizationId) };
   }
 
   @Subscription(() => OrganizationEventView, {

@@ -177,6 +177,16 @@ export class OrganizationsService {
   }
 
   /**
+   * The organization, for the answer of a change the caller just made in it: that needed
+   * organizations:write there, not organizations:read.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (organizations:write), not_found
+   */
+  async afterWrite(ctx: RequestContext, organizationId: string): Promise<Organization> {
+    const m = await requireMembership(ctx, organizationId, 'organizations:write');
+    return ctx.em.findOneOrFail(Organization, { id: m.organization.id });
+  }
+
+  /**
    * Renames or re-describes an organization. Admins and owners.
    * @throws not_found, forbidden, validation_error, conflict (slug taken)
    */
