@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateApiKeyDocument, OrganizationDocument, OrganizationEventsDocument } from './generated/graphql.js';
+import { ApiKeyNodeDocument, ApiKeysDocument, CreateApiKeyDocument, OrganizationDocument, OrganizationEventsDocument, RevokeApiKeyDocument } from './generated/graphql.js';
 import { errorCode, gql, subscribe, until, wsClient } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { makeCast, makeKey, makeOrg, type Cast } from './helpers/orgs.js';
@@ -82,11 +82,11 @@ describe('API keys', () => {
     expect(denied.status).toBe(403);
     expect(denied.body.detail.error).toBe('forbidden');
     const g = await gql(server.url, OrganizationDocument, { id: org.id }, { apiKey: key.key });
-    expect(g.data?.organization.viewerRole).toBe('member');
+    expect(g.data?.organization?.viewerRole).toBe('MEMBER');
     // Bearer-only operations refuse it.
     const me = await api.get('/api/auth/me', { apiKey: key.key });
     expect(me.status).toBe(403);
-    const mint = await gql(server.url, CreateApiKeyDocument, { input: { name: 'k', organizationId: org.id, scopes: ['organizations:read'] } }, { apiKey: key.key });
+    const mint = await gql(server.url, CreateApiKeyDocument, { input: { name: 'k', organizationId: org.id, scopes: ['ORGANIZATIONS_READ'] } }, { apiKey: key.key });
     expect(errorCode(mint)).toBe('forbidden');
   });
 
@@ -165,6 +165,42 @@ describe('API keys', () => {
     expect((await api.get(`/api/api-keys?organization_id=${org.id}`, { token: cast.stranger.accessToken })).status).toBe(404);
   });
 
+  it('work the same through GraphQL: scopes as enum values, expiry as DateTime, the secret once, pages newest first', async () => {
+    const org = await makeOrg(api, cast);
+    const owner = cast.owner.accessToken;
+    const created = await gql(
+      server.url,
+      CreateApiKeyDocument,
+      { input: { name: 'graph', organizationId: org.id, scopes: ['ORGANIZATIONS_READ', 'XEL_READ', 'XEL_READ'], expiresAt: '2999-01-01T00:00:00Z' } },
+      owner,
+    );
+    expect(created.errors).toBeUndefined();
+    const { apiKey, key: secret } = created.data!.createApiKey;
+    expect(secret).toMatch(/^xntr-[A-Za-z0-9_-]{86}$/);
+    expect(apiKey).toMatchObject({ name: 'graph', organizationId: org.id, scopes: ['ORGANIZATIONS_READ', 'XEL_READ'], createdById: cast.owner.user.id, expiresAt: '2999-01-01T00:00:00.000Z' });
+    // REST shows the same key with the documented scope strings.
+    const rest = (await api.get(`/api/api-keys?organization_id=${org.id}`, { token: owner })).body.find((k: { id: string }) => k.id === apiKey.id);
+    expect(rest.scopes).toEqual(['organizations:read', 'xel:read']);
+    expect((await api.get(`/api/organizations/${org.id}`, { apiKey: secret })).status).toBe(200);
+
+    const past = await gql(server.url, CreateApiKeyDocument, { input: { name: 'old', organizationId: org.id, scopes: ['XEL_READ'], expiresAt: '2001-01-01T00:00:00Z' } }, owner);
+    expect(past.errors?.[0]?.extensions).toMatchObject({ code: 'validation_error', fields: [{ loc: ['expiresAt'], message: 'must be in the future' }] });
+
+    const second = await gql(server.url, CreateApiKeyDocument, { input: { name: 'newer', organizationId: org.id, scopes: ['XEL_READ'] } }, owner);
+    const page = await gql(server.url, ApiKeysDocument, { organizationId: org.id, first: 1 }, owner);
+    expect(page.data?.apiKeys.totalCount).toBe(2);
+    expect(page.data?.apiKeys.edges.map((e) => e.node.id)).toEqual([second.data!.createApiKey.apiKey.id]);
+    const rest2 = await gql(server.url, ApiKeysDocument, { organizationId: org.id, first: 5, after: page.data!.apiKeys.pageInfo.endCursor }, owner);
+    expect(rest2.data?.apiKeys.edges.map((e) => e.node.id)).toEqual([apiKey.id]);
+
+    expect((await gql(server.url, ApiKeyNodeDocument, { id: apiKey.id }, owner)).data?.node).toMatchObject({ __typename: 'ApiKey', id: apiKey.id });
+    expect((await gql(server.url, ApiKeyNodeDocument, { id: apiKey.id }, cast.member.accessToken)).data).toEqual({ node: null });
+    const revoked = await gql(server.url, RevokeApiKeyDocument, { input: { id: apiKey.id } }, owner);
+    expect(revoked.data?.revokeApiKey).toEqual({ deletedId: apiKey.id });
+    expect((await gql(server.url, ApiKeyNodeDocument, { id: apiKey.id }, owner)).data).toEqual({ node: null });
+    expect((await api.get(`/api/organizations/${org.id}`, { apiKey: secret })).status).toBe(401);
+  });
+
   it('authenticate GraphQL subscriptions, with the scope and membership checks', async () => {
     const org = await makeOrg(api, cast);
     const reader = await makeKey(api, cast.member, org.id, ['organizations:read']);
@@ -174,7 +210,7 @@ describe('API keys', () => {
       await new Promise((r) => setTimeout(r, 200));
       await api.post(`/api/organizations/${org.id}/teams`, { name: 'Live' }, { token: cast.owner.accessToken });
       await sub.waitFor(1);
-      expect(sub.received[0]!.data?.organizationEvents).toMatchObject({ organizationId: org.id, type: 'team_created', actorId: cast.owner.user.id });
+      expect(sub.received[0]!.data?.organizationEvents).toMatchObject({ organizationId: org.id, type: 'TEAM_CREATED', actorId: cast.owner.user.id });
     } finally {
       sub.unsubscribe();
       await client.dispose();
@@ -213,7 +249,7 @@ describe('API keys', () => {
       await api.post(`/api/organizations/${org.id}/teams`, { name: 'After' }, { token: cast.owner.accessToken });
       await until(() => sub.received.length >= 3 || sub.error !== null || sub.completed);
       const after = sub.received.slice(1);
-      expect(after.every((r) => !r.data?.organizationEvents || r.data.organizationEvents.type !== 'team_created')).toBe(true);
+      expect(after.every((r) => !r.data?.organizationEvents || r.data.organizationEvents.type !== 'TEAM_CREATED')).toBe(true);
       expect(after.some((r) => r.errors?.[0]?.extensions?.code === 'not_found')).toBe(true);
     } finally {
       sub.unsubscribe();

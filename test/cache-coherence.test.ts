@@ -5,7 +5,8 @@ import { runCacheCase, type CacheCase, type CacheEnv } from './helpers/apollo-ca
 import { gatewaySchema, rootFields } from './helpers/graphql-ops.js';
 import { restClient } from './helpers/http.js';
 import { makeCast, makeOrg } from './helpers/orgs.js';
-import { startServer } from './helpers/server.js';
+import { startFakeGoogle } from './helpers/fake-google.js';
+import { startGoogleGateway } from './helpers/integrations.js';
 
 /**
  * Every mutation against a real Apollo Client InMemoryCache: after it, what the cache holds
@@ -25,12 +26,18 @@ let env: CacheEnv;
 let schema: GraphQLSchema;
 beforeAll(async () => {
   schema = await gatewaySchema();
-  const server = await startServer();
+  // Google Calendar configured against the local fake, for the integrations' cases. The
+  // screens' documents are checked for coherence here; the document limits have tests of their own.
+  const google = await startFakeGoogle();
+  const server = await startGoogleGateway(google, { GRAPHQL_MAX_COST: '1000000', GRAPHQL_MAX_DEPTH: '20' });
   const api = restClient(server.url);
   const cast = await makeCast(api);
-  env = { server, api, cast, org: await makeOrg(api, cast) };
+  env = { server, api, cast, org: await makeOrg(api, cast), google };
 });
-afterAll(() => env?.server.close());
+afterAll(async () => {
+  await env?.server.close();
+  await env?.google.close();
+});
 
 describe('cache coherence', () => {
   it('has a case for every mutation (or a stated reason not to)', async () => {

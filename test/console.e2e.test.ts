@@ -369,9 +369,9 @@ describe.skipIf(!haveChromium)('web console in a browser', () => {
     const res = await fetch(`${server.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': key },
-      body: JSON.stringify({ query: '{ organizations { items { name } } }' }),
+      body: JSON.stringify({ query: '{ organizations { edges { node { name } } } }' }),
     });
-    expect(((await res.json()) as { data: { organizations: { items: { name: string }[] } } }).data.organizations.items.map((o) => o.name)).toEqual(['Acme Learning']);
+    expect(((await res.json()) as { data: { organizations: { edges: { node: { name: string } }[] } } }).data.organizations.edges.map((e) => e.node.name)).toEqual(['Acme Learning']);
     await accessible();
     await shot('11-organizations');
     // Shown once: coming back to the organization shows no key.

@@ -414,8 +414,8 @@ describe('GraphQL: every argument of every query and mutation', () => {
         `query ($a: String = "${'x'.repeat(500_000)}") { __typename }`,
         'query { me(id: "\u0000") { id } }',
         '"\ud800" { me { id } }',
-        '{ organizations(limit: 99999999999999) { total } }',
-        '{ organizations(limit: -1, offset: -1) { total } }',
+        '{ organizations(first: 99999999999999) { totalCount } }',
+        '{ organizations(first: -1, last: -1, after: "\u0000", before: "x") { totalCount } }',
         `{ search(q: ${JSON.stringify("' OR 1=1 -- NEAR(a b) \"x*")}) { totalCount edges { node { snippet } } } }`,
       ),
     );

@@ -5,6 +5,7 @@ import {
   CompleteGoogleCalendarConnectionDocument,
   ConnectGoogleCalendarDocument,
   DisconnectGoogleCalendarDocument,
+  IntegrationNodeDocument,
   IntegrationsDocument,
   ScheduleStudySessionDocument,
 } from './generated/graphql.js';
@@ -157,14 +158,24 @@ describe('connecting Google Calendar through GraphQL', () => {
       await gql(
         server.url,
         CompleteGoogleCalendarConnectionDocument,
-        { state: callback.searchParams.get('state'), code: callback.searchParams.get('code'), iss: callback.searchParams.get('iss') },
+        { input: { state: callback.searchParams.get('state'), code: callback.searchParams.get('code'), iss: callback.searchParams.get('iss') } },
         u.accessToken,
       ),
     );
     expect(done.errors).toBeUndefined();
-    expect(done.data!.completeGoogleCalendarConnection).toMatchObject({ provider: 'google_calendar', status: 'connected' });
+    expect(done.data!.completeGoogleCalendarConnection.integration).toMatchObject({ provider: 'GOOGLE_CALENDAR', status: 'CONNECTED' });
     const list = keep(await gql(server.url, IntegrationsDocument, {}, u.accessToken));
-    expect(list.data!.integrations).toEqual([expect.objectContaining({ provider: 'google_calendar', status: 'connected', accountEmail: expect.stringMatching(/@/) })]);
+    expect(list.data!.integrations).toEqual([expect.objectContaining({ provider: 'GOOGLE_CALENDAR', status: 'CONNECTED', accountEmail: expect.stringMatching(/@/) })]);
+    // One id per user and provider, whether connected or not: the object a client caches changes in place.
+    expect(list.data!.integrations[0]!.id).toBe(done.data!.completeGoogleCalendarConnection.integration.id);
+    const off = keep(await gql(server.url, DisconnectGoogleCalendarDocument, {}, u.accessToken));
+    expect(off.data!.disconnectGoogleCalendar.integration).toMatchObject({ id: list.data!.integrations[0]!.id, status: 'NOT_CONNECTED', accountEmail: null, scopes: [] });
+    expect((keep(await gql(server.url, IntegrationsDocument, {}, u.accessToken))).data!.integrations).toEqual([off.data!.disconnectGoogleCalendar.integration]);
+    expect((await api.get('/api/integrations', { token: u.accessToken })).body).toEqual([]);
+    const node = await gql(server.url, IntegrationNodeDocument, { id: list.data!.integrations[0]!.id }, u.accessToken);
+    expect(node.data?.node).toMatchObject({ __typename: 'Integration', provider: 'GOOGLE_CALENDAR', status: 'NOT_CONNECTED' });
+    const other = await signUp(api);
+    expect((await gql(server.url, IntegrationNodeDocument, { id: list.data!.integrations[0]!.id }, other.accessToken)).data).toEqual({ node: null });
   });
 });
 
@@ -209,7 +220,15 @@ describe('using the calendar', () => {
       ),
     );
     expect(viaGraphql.errors).toBeUndefined();
-    expect(viaGraphql.data!.scheduleStudySession).toMatchObject({ title: 'Listening practice', timezone: 'America/New_York', studySession: true });
+    expect(viaGraphql.data!.scheduleStudySession.event).toMatchObject({
+      title: 'Listening practice',
+      start: new Date(t0 + 4 * hour).toISOString(),
+      startDate: null,
+      timezone: 'America/New_York',
+      status: 'CONFIRMED',
+      studySession: true,
+    });
+    expect(viaGraphql.data!.scheduleStudySession.integration).toMatchObject({ status: 'CONNECTED' });
     // What reached Google: the event in the user's time zone, marked as ours.
     const inserted = fake.events(email).find((e) => e.summary === 'XEL: past tenses')!;
     expect(inserted.start).toEqual({ dateTime: new Date(t0 + hour).toISOString(), timeZone: 'Europe/Paris' });
@@ -226,9 +245,26 @@ describe('using the calendar', () => {
     expect(paged.body.map((e: any) => e.title)).toEqual(['Dentist', 'Listening practice']);
     expect(paged.headers.get('x-total-count')).toBe('4');
 
-    const g = keep(await gql(server.url, CalendarEventsDocument, { from: new Date(t0).toISOString(), limit: 2 }, u.accessToken));
+    const g = keep(await gql(server.url, CalendarEventsDocument, { from: new Date(t0).toISOString(), first: 2 }, u.accessToken));
     expect(g.errors).toBeUndefined();
-    expect(g.data!.calendarEvents.map((e) => e.title)).toEqual(['XEL: past tenses', 'Dentist']);
+    const first = g.data!.calendarEvents!;
+    expect(first.edges.map((e) => e.node.title)).toEqual(['XEL: past tenses', 'Dentist']);
+    expect(first).toMatchObject({ totalCount: 4, pageInfo: { hasNextPage: true, hasPreviousPage: false } });
+    // The next page starts after the cursor's event, even when an event lands before it meanwhile.
+    fake.addEvent(email, { summary: 'Squeezed in', start: { dateTime: new Date(t0 + 10 * 60_000).toISOString() }, end: { dateTime: new Date(t0 + 20 * 60_000).toISOString() } });
+    const next = keep(await gql(server.url, CalendarEventsDocument, { from: new Date(t0).toISOString(), first: 5, after: first.pageInfo.endCursor }, u.accessToken));
+    expect(next.data!.calendarEvents!.edges.map((e) => e.node.title)).toEqual(['Listening practice', 'Holiday']);
+    expect(next.data!.calendarEvents!.edges[1]!.node).toMatchObject({ allDay: true, start: null, startDate: new Date(t0 + 48 * hour).toISOString().slice(0, 10) });
+    const back = keep(await gql(server.url, CalendarEventsDocument, { from: new Date(t0).toISOString(), last: 2, before: first.edges[1]!.cursor }, u.accessToken));
+    expect(back.data!.calendarEvents!.edges.map((e) => e.node.title)).toEqual(['Squeezed in', 'XEL: past tenses']);
+    expect(back.data!.calendarEvents!.pageInfo).toMatchObject({ hasPreviousPage: false, hasNextPage: true });
+    const node = keep(await gql(server.url, IntegrationNodeDocument, { id: first.edges[1]!.node.id }, u.accessToken));
+    expect(node.data?.node).toMatchObject({ __typename: 'CalendarEvent', title: 'Dentist' });
+    const stranger = await signUp(api);
+    expect((await gql(server.url, IntegrationNodeDocument, { id: first.edges[1]!.node.id }, stranger.accessToken)).data).toEqual({ node: null });
+    const badRange = await gql(server.url, CalendarEventsDocument, { from: new Date(t0).toISOString(), to: new Date(t0).toISOString() }, u.accessToken);
+    expect(badRange.data).toEqual({ calendarEvents: null });
+    expect(badRange.errors![0]!.extensions).toMatchObject({ code: 'validation_error', fields: [{ loc: ['to'], message: 'must be after from' }] });
   });
 
   it('schedules a study session for an XEL module: its title and description by default, its id kept on the event', async () => {
@@ -263,13 +299,19 @@ describe('using the calendar', () => {
     expect(restFields(badRange)).toEqual(['to: must be after from']);
     expect(gqlFields(await gql(server.url, CalendarEventsDocument, range, u.accessToken))).toEqual(['to: must be after from']);
 
-    const session = { title: '  ', start: 'tomorrow', timezone: 'Mars/Olympus' };
-    const rest = await api.post('/api/integrations/google-calendar/study-sessions', session, { token: u.accessToken });
+    const session = { title: '  ', start: '2030-01-01T10:00:00Z', timezone: 'Mars/Olympus', durationMinutes: 30 };
+    const rest = await api.post('/api/integrations/google-calendar/study-sessions', { ...session, duration_minutes: 30 }, { token: u.accessToken });
     expect(rest.status).toBe(400);
     const g = await gql(server.url, ScheduleStudySessionDocument, { input: session }, u.accessToken);
     expect(errorCode(g)).toBe('validation_error');
     expect(restFields(rest)).toEqual(gqlFields(g));
-    expect(restFields(rest).map((f: string) => f.split(':')[0])).toEqual(['start', 'timezone', 'title']);
+    expect(restFields(rest).map((f: string) => f.split(':')[0])).toEqual(['timezone', 'title']);
+    // Not an instant: REST names the field; GraphQL's DateTime type refuses the variable before any resolver runs.
+    const notInstant = await api.post('/api/integrations/google-calendar/study-sessions', { title: 'x', start: 'tomorrow', duration_minutes: 30 }, { token: u.accessToken });
+    expect(restFields(notInstant)).toEqual(['start: start must be an ISO-8601 date-time with a time zone, e.g. 2026-03-01T09:00:00Z']);
+    const gNotInstant = await gql(server.url, ScheduleStudySessionDocument, { input: { title: 'x', start: 'tomorrow', durationMinutes: 30 } }, u.accessToken);
+    expect(gNotInstant.data ?? null).toBeNull();
+    expect(gNotInstant.errors).toHaveLength(1);
 
     const both = { title: 'x', start: '2030-01-01T10:00:00Z', end: '2030-01-01T11:00:00Z' };
     const r2 = await api.post('/api/integrations/google-calendar/study-sessions', { ...both, duration_minutes: 30 }, { token: u.accessToken });
@@ -347,7 +389,7 @@ describe('tokens', () => {
     const list = await api.get('/api/integrations', { token: u.accessToken });
     expect(list.body[0]).toMatchObject({ status: 'needs_reconnection', expires_at: null });
     const g = await gql(server.url, IntegrationsDocument, {}, u.accessToken);
-    expect(g.data!.integrations[0]!.status).toBe('needs_reconnection');
+    expect(g.data!.integrations[0]!.status).toBe('NEEDS_RECONNECTION');
     expect(errorCode(await gql(server.url, CalendarEventsDocument, {}, u.accessToken))).toBe('conflict');
     // Nothing usable is kept, and Google is not asked again.
     const [stored] = await rows(server, 'integrations', u.user.id);
@@ -399,7 +441,7 @@ describe('disconnecting', () => {
     fake.revokeUserAccess(email);
     const r = await gql(server.url, DisconnectGoogleCalendarDocument, {}, u.accessToken);
     expect(r.errors).toBeUndefined();
-    expect(r.data!.disconnectGoogleCalendar).toBe(true);
+    expect(r.data!.disconnectGoogleCalendar.integration).toMatchObject({ status: 'NOT_CONNECTED' });
     expect(await rows(server, 'integrations', u.user.id)).toHaveLength(0);
     expect(errorCode(await gql(server.url, DisconnectGoogleCalendarDocument, {}, u.accessToken))).toBe('not_found');
   });
@@ -427,6 +469,22 @@ describe('a bad callback stores nothing', () => {
   async function expectNothingStored(userId: string): Promise<void> {
     expect(await rows(server, 'integrations', userId)).toHaveLength(0);
   }
+
+  it('a query the route refuses (too long, repeated, NUL) still goes back to the app, and burns nothing', async () => {
+    const u = await signUp(api);
+    const back = await started(u.accessToken);
+    const long = new URL(back);
+    long.searchParams.set('code', 'x'.repeat(3000));
+    await expectError(long.toString(), 'validation_error');
+    const twice = new URL(back);
+    twice.searchParams.append('state', 'again');
+    await expectError(twice.toString(), 'validation_error');
+    await expectError(`${back.toString()}&iss=%00`, 'validation_error');
+    await expectNothingStored(u.user.id);
+    // Refused before the service: the state is still good for the real redirect.
+    const done = await browse(back.toString(), {}, browser);
+    expect(Object.fromEntries(done.location!.searchParams)).toMatchObject({ status: 'connected' });
+  });
 
   it('missing state', async () => {
     const u = await signUp(api);
@@ -477,7 +535,7 @@ describe('a bad callback stores nothing', () => {
     await expectError(back.toString(), 'invalid_state');
 
     const back2 = await started(alice.accessToken);
-    const g = await gql(server.url, CompleteGoogleCalendarConnectionDocument, { state: back2.searchParams.get('state'), code: back2.searchParams.get('code') }, mallory.accessToken);
+    const g = await gql(server.url, CompleteGoogleCalendarConnectionDocument, { input: { state: back2.searchParams.get('state'), code: back2.searchParams.get('code') } }, mallory.accessToken);
     expect(errorCode(g)).toBe('forbidden');
     expect(g.errors![0]!.extensions!.reason).toBe('state_user_mismatch');
     await expectNothingStored(alice.user.id);
@@ -521,14 +579,14 @@ describe('a bad callback stores nothing', () => {
 
   it('GraphQL answers the same reasons', async () => {
     const u = await signUp(api);
-    const noState = await gql(server.url, CompleteGoogleCalendarConnectionDocument, { code: 'x' }, u.accessToken);
+    const noState = await gql(server.url, CompleteGoogleCalendarConnectionDocument, { input: { code: 'x' } }, u.accessToken);
     expect(errorCode(noState)).toBe('bad_request');
     expect(noState.errors![0]!.extensions!.reason).toBe('missing_state');
     fake.consent({ decision: 'deny' });
     const denied = await started(u.accessToken);
-    const g = await gql(server.url, CompleteGoogleCalendarConnectionDocument, { state: denied.searchParams.get('state'), error: denied.searchParams.get('error') }, u.accessToken);
+    const g = await gql(server.url, CompleteGoogleCalendarConnectionDocument, { input: { state: denied.searchParams.get('state'), error: denied.searchParams.get('error') } }, u.accessToken);
     expect(g.errors![0]!.extensions).toMatchObject({ code: 'bad_request', reason: 'access_denied' });
-    expect(errorCode(await gql(server.url, CompleteGoogleCalendarConnectionDocument, { state: 'x', code: 'y' }))).toBe('not_authenticated');
+    expect(errorCode(await gql(server.url, CompleteGoogleCalendarConnectionDocument, { input: { state: 'x', code: 'y' } }))).toBe('not_authenticated');
     await expectNothingStored(u.user.id);
   });
 });
@@ -639,7 +697,7 @@ describe('the callback must come from the browser that started the flow (RFC 970
     const g = await gql(
       server.url,
       CompleteGoogleCalendarConnectionDocument,
-      { state: callback.searchParams.get('state'), code: callback.searchParams.get('code'), iss: callback.searchParams.get('iss') },
+      { input: { state: callback.searchParams.get('state'), code: callback.searchParams.get('code'), iss: callback.searchParams.get('iss') } },
       attacker.accessToken,
     );
     expect(g.errors![0]!.extensions).toMatchObject({ code: 'bad_request', reason: 'invalid_state' });
@@ -732,7 +790,7 @@ describe('when Google is not configured', () => {
       expect(start.body.detail.message).toContain('GOOGLE_CLIENT_ID');
       const g = await gql(s.url, ConnectGoogleCalendarDocument, {}, u.accessToken);
       expect(errorCode(g)).toBe('service_unavailable');
-      expect((await gql(s.url, IntegrationsDocument, {}, u.accessToken)).data!.integrations[0]!.status).toBe('unavailable');
+      expect((await gql(s.url, IntegrationsDocument, {}, u.accessToken)).data!.integrations[0]!.status).toBe('UNAVAILABLE');
       expect((await c.get(`${CALLBACK_PATH}?state=abc&code=def`)).status).toBe(503);
     } finally {
       await s.close();

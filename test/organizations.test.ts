@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateOrganizationDocument, OrganizationMembersDocument, OrganizationsDocument, UpdateMemberDocument } from './generated/graphql.js';
+import {
+  AddMemberDocument,
+  CreateOrganizationDocument,
+  DeleteTeamDocument,
+  OrganizationMembersDocument,
+  OrganizationNodeDocument,
+  OrganizationsDocument,
+  RemoveMemberDocument,
+  TeamDocument,
+  UpdateMemberDocument,
+} from './generated/graphql.js';
 import { signUp } from './helpers/factories.js';
 import { errorCode, gql } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
@@ -48,9 +58,17 @@ describe('organizations', () => {
     expect(page.body.map((o: { name: string }) => o.name)).toHaveLength(2);
     const rest = await api.get('/api/organizations?limit=2&offset=2', { token: u.accessToken });
     expect(rest.body).toHaveLength(1);
-    const g = await gql(server.url, OrganizationsDocument, { limit: 10 }, u.accessToken);
-    expect(g.data?.organizations.total).toBe(3);
-    expect(g.data?.organizations.items.map((o) => o.viewerRole)).toEqual(['owner', 'owner', 'owner']);
+    const g = await gql(server.url, OrganizationsDocument, { first: 10 }, u.accessToken);
+    expect(g.data?.organizations.totalCount).toBe(3);
+    // By name, as REST orders them (the database's collation decides where "alpha" goes).
+    const byName = (await api.get('/api/organizations', { token: u.accessToken })).body.map((o: { name: string }) => o.name);
+    expect(g.data?.organizations.edges.map((e) => e.node.name)).toEqual(byName);
+    expect(g.data?.organizations.edges.map((e) => e.node.viewerRole)).toEqual(['OWNER', 'OWNER', 'OWNER']);
+    const next = await gql(server.url, OrganizationsDocument, { first: 2, after: g.data!.organizations.edges[0]!.cursor }, u.accessToken);
+    expect(next.data?.organizations.edges.map((e) => e.node.name)).toEqual(byName.slice(1));
+    expect(next.data?.organizations.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    const forged = await gql(server.url, OrganizationsDocument, { first: 2, after: 'not a cursor' }, u.accessToken);
+    expect(errorCode(forged)).toBe('validation_error');
     const invalid = await api.get('/api/organizations?limit=500', { token: u.accessToken });
     expect(invalid.status).toBe(400);
     expect(invalid.body.detail.fields[0].loc).toEqual(['query', 'limit']);
@@ -176,13 +194,63 @@ describe('organizations', () => {
   it('works the same through GraphQL', async () => {
     const u = await signUp(api);
     const created = await gql(server.url, CreateOrganizationDocument, { input: { name: 'Graph Org' } }, u.accessToken);
-    expect(created.data?.createOrganization).toMatchObject({ name: 'Graph Org', viewerRole: 'owner', memberCount: 1 });
-    const id = created.data!.createOrganization.id;
+    expect(created.data?.createOrganization.organization).toMatchObject({ name: 'Graph Org', viewerRole: 'OWNER', memberCount: 1 });
+    const id = created.data!.createOrganization.organization.id;
     const members = await gql(server.url, OrganizationMembersDocument, { id }, u.accessToken);
-    expect(members.data?.organization.members.items[0]?.user.id).toBe(u.user.id);
-    const demote = await gql(server.url, UpdateMemberDocument, { organizationId: id, userId: u.user.id, input: { role: 'member' } }, u.accessToken);
+    expect(members.data?.organization?.members.edges[0]?.node.user.id).toBe(u.user.id);
+    const demote = await gql(server.url, UpdateMemberDocument, { input: { organizationId: id, userId: u.user.id, role: 'MEMBER' } }, u.accessToken);
     expect(errorCode(demote)).toBe('conflict');
     const stranger = await gql(server.url, OrganizationMembersDocument, { id }, cast.stranger.accessToken);
     expect(errorCode(stranger)).toBe('not_found');
+    expect(stranger.data).toEqual({ organization: null });
+  });
+
+  it('answers mutations with what they changed, counts included', async () => {
+    const org = await makeOrg(api, cast);
+    const owner = cast.owner.accessToken;
+    const added = await gql(server.url, AddMemberDocument, { input: { organizationId: org.id, userId: cast.newcomer.user.id, teamId: org.teamId } }, owner);
+    expect(added.errors).toBeUndefined();
+    expect(added.data?.addMember).toMatchObject({ member: { role: 'MEMBER', user: { id: cast.newcomer.user.id }, team: { id: org.teamId } }, organization: { id: org.id, memberCount: 5 } });
+
+    const moved = await gql(server.url, UpdateMemberDocument, { input: { organizationId: org.id, userId: cast.newcomer.user.id, teamId: null } }, owner);
+    expect(moved.data?.updateMember).toMatchObject({ member: { team: null }, teams: [{ id: org.teamId, memberCount: 3 }] });
+    const unchanged = await gql(server.url, UpdateMemberDocument, { input: { organizationId: org.id, userId: cast.newcomer.user.id, role: 'ADMIN' } }, owner);
+    expect(unchanged.data?.updateMember).toMatchObject({ member: { role: 'ADMIN', team: null }, teams: [] });
+
+    const removed = await gql(server.url, RemoveMemberDocument, { input: { organizationId: org.id, userId: cast.newcomer.user.id } }, owner);
+    expect(removed.data?.removeMember).toMatchObject({ deletedId: added.data!.addMember.member.id, removedUserId: cast.newcomer.user.id, organization: { memberCount: 4 } });
+
+    const team = await gql(server.url, TeamDocument, { id: org.teamId }, cast.member.accessToken);
+    expect(team.data?.team).toMatchObject({ id: org.teamId, memberCount: 3, organization: { id: org.id } });
+    expect(errorCode(await gql(server.url, TeamDocument, { id: org.teamId }, cast.stranger.accessToken))).toBe('not_found');
+
+    const deleted = await gql(server.url, DeleteTeamDocument, { input: { organizationId: org.id, teamId: org.teamId } }, owner);
+    expect(deleted.data?.deleteTeam.deletedId).toBe(org.teamId);
+    const gone = await gql(server.url, TeamDocument, { id: org.teamId }, owner);
+    expect(gone.data).toEqual({ team: null });
+  });
+
+  it('finds organizations, members, teams and users by node id for those who may see them, and null for others', async () => {
+    const org = await makeOrg(api, cast);
+    const members = await gql(server.url, OrganizationMembersDocument, { id: org.id, first: 10 }, cast.owner.accessToken);
+    const memberId = members.data!.organization!.members.edges.find((e) => e.node.user.id === cast.member.user.id)!.node.id;
+    for (const [id, typename] of [
+      [org.id, 'Organization'],
+      [org.teamId, 'Team'],
+      [memberId, 'Member'],
+      [cast.member.user.id, 'User'],
+    ] as const) {
+      const seen = await gql(server.url, OrganizationNodeDocument, { id }, cast.admin.accessToken);
+      expect(seen.errors, typename).toBeUndefined();
+      expect(seen.data?.node, typename).toMatchObject({ __typename: typename, id });
+      const hidden = await gql(server.url, OrganizationNodeDocument, { id }, cast.stranger.accessToken);
+      expect(hidden, typename).toMatchObject({ data: { node: null } });
+      expect(hidden.errors, typename).toBeUndefined();
+    }
+    // An API key sees its own organization's, with organizations:read only.
+    const key = await makeKey(api, cast.owner, org.id, ['organizations:read']);
+    expect((await gql(server.url, OrganizationNodeDocument, { id: memberId }, { apiKey: key.key })).data?.node).toMatchObject({ __typename: 'Member' });
+    const noScope = await makeKey(api, cast.owner, org.id, ['conversations:read']);
+    expect((await gql(server.url, OrganizationNodeDocument, { id: org.id }, { apiKey: noScope.key })).data).toEqual({ node: null });
   });
 });

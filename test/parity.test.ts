@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AddMemberDocument,
   ChatDocument,
   CreateNoteDocument,
   DeleteDocumentDocument,
@@ -7,9 +8,12 @@ import {
   LoginDocument,
   LogoutDocument,
   MeDocument,
+  OrganizationDocument,
   RefreshTokenDocument,
   RegenerateReplyDocument,
   RegisterDocument,
+  RemoveMemberDocument,
+  RevokeApiKeyDocument,
   SaveLiveTranscriptDocument,
   SetLiveNicknameDocument,
   SubmitXelTaskDocument,
@@ -99,8 +103,8 @@ const scenarios: { name: string; expected: Outcome; rest: () => Promise<Outcome>
     },
     gql: async () => {
       const u = await signUp(api);
-      await gql(server.url, RefreshTokenDocument, { refreshToken: u.refreshToken });
-      return fromGql(await gql(server.url, RefreshTokenDocument, { refreshToken: u.refreshToken }));
+      await gql(server.url, RefreshTokenDocument, { input: { refreshToken: u.refreshToken } });
+      return fromGql(await gql(server.url, RefreshTokenDocument, { input: { refreshToken: u.refreshToken } }));
     },
   },
   {
@@ -200,7 +204,47 @@ const scenarios: { name: string; expected: Outcome; rest: () => Promise<Outcome>
     name: 'log out without credentials',
     expected: { code: 'not_authenticated' },
     rest: async () => fromRest(await api.post('/api/auth/logout')),
-    gql: async () => fromGql(await gql(server.url, LogoutDocument, {})),
+    gql: async () => fromGql(await gql(server.url, LogoutDocument, { input: {} })),
+  },
+  {
+    name: 'read an organization by a malformed id',
+    expected: { code: 'not_found' },
+    rest: async () => fromRest(await api.get('/api/organizations/not-an-id', { token: (await signUp(api)).accessToken })),
+    gql: async () => fromGql(await gql(server.url, OrganizationDocument, { id: 'not-an-id' }, (await signUp(api)).accessToken)),
+  },
+  {
+    name: 'add a member with a malformed team id',
+    expected: { code: 'validation_error', fields: ['teamId'] },
+    rest: async () => {
+      const u = await signUp(api);
+      const org = await api.post('/api/organizations', { name: 'Parity' }, { token: u.accessToken });
+      return fromRest(await api.post(`/api/organizations/${org.body.id}/members`, { user_id: (await signUp(api)).user.id, team_id: 'x' }, { token: u.accessToken }));
+    },
+    gql: async () => {
+      const u = await signUp(api);
+      const org = await api.post('/api/organizations', { name: 'Parity' }, { token: u.accessToken });
+      return fromGql(await gql(server.url, AddMemberDocument, { input: { organizationId: org.body.id, userId: (await signUp(api)).user.id, teamId: 'x' } }, u.accessToken));
+    },
+  },
+  {
+    name: 'the last owner leaves',
+    expected: { code: 'conflict' },
+    rest: async () => {
+      const u = await signUp(api);
+      const org = await api.post('/api/organizations', { name: 'Parity' }, { token: u.accessToken });
+      return fromRest(await api.delete(`/api/organizations/${org.body.id}/members/${u.user.id}`, { token: u.accessToken }));
+    },
+    gql: async () => {
+      const u = await signUp(api);
+      const org = await api.post('/api/organizations', { name: 'Parity' }, { token: u.accessToken });
+      return fromGql(await gql(server.url, RemoveMemberDocument, { input: { organizationId: org.body.id, userId: u.user.id } }, u.accessToken));
+    },
+  },
+  {
+    name: 'revoke an API key that does not exist',
+    expected: { code: 'not_found' },
+    rest: async () => fromRest(await api.delete('/api/api-keys/00000000-0000-4000-8000-000000000000', { token: (await signUp(api)).accessToken })),
+    gql: async () => fromGql(await gql(server.url, RevokeApiKeyDocument, { input: { id: '00000000-0000-4000-8000-000000000000' } }, (await signUp(api)).accessToken)),
   },
   {
     name: 'set a live nickname with a character it may not hold',

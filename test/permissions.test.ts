@@ -237,7 +237,7 @@ describe('GraphQL', () => {
         return async () => {
         if (subscription) {
           const r = await subscribeOnce(server.wsUrl, query, vars, auth, entry.trigger ? () => entry.trigger!(fx, who) : undefined);
-          return { outcome: r.errors || r.first ? gqlOutcome(r.errors ?? undefined, r.first?.data) : (`no result (${JSON.stringify(r.closed)})` as Outcome), text: r.text };
+          return { outcome: r.errors || r.first ? gqlOutcome(r.errors ?? undefined, r.first?.data, entry.nullMeans) : (`no result (${JSON.stringify(r.closed)})` as Outcome), text: r.text };
         }
         const r = await postGraphQL(server.url, query, vars, auth);
         expect(r.status, `GraphQL ${key} as ${who}: ${r.text.slice(0, 300)}`).toBeLessThan(500);

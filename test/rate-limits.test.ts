@@ -123,19 +123,19 @@ describe('rate limits (in memory)', () => {
     const other = (await busyApi.post('/api/api-keys', { name: 'other', organization_id: org.id, scopes: ['api:read'] }, { token: cast.member.accessToken })).body.key as string;
 
     expect((await busyApi.get('/api/organizations', { apiKey: key })).status).toBe(200);
-    const q = await fetch(`${busy.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query: '{ organizations { total } }' }) });
+    const q = await fetch(`${busy.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query: '{ organizations { totalCount } }' }) });
     expect(q.status).toBe(200);
 
     const { client } = wsClient(busy.wsUrl, { 'X-API-Key': key });
     try {
       const third = await new Promise<unknown>((resolve) => {
         let result: unknown = null;
-        client.subscribe({ query: '{ organizations { total } }' }, { next: (v) => (result = v), error: (e) => resolve(e), complete: () => resolve(result) });
+        client.subscribe({ query: '{ organizations { totalCount } }' }, { next: (v) => (result = v), error: (e) => resolve(e), complete: () => resolve(result) });
       });
       expect((third as { data?: unknown }).data).toBeTruthy();
       // The fourth request of the key, whichever door: refused.
       const fourth = await new Promise<unknown>((resolve) => {
-        client.subscribe({ query: '{ organizations { total } }' }, { next: () => undefined, error: (e) => resolve(e), complete: () => resolve(null) });
+        client.subscribe({ query: '{ organizations { totalCount } }' }, { next: () => undefined, error: (e) => resolve(e), complete: () => resolve(null) });
       });
       expect((fourth as { extensions?: { code?: string } }[])[0]?.extensions?.code).toBe('rate_limited');
     } finally {
@@ -145,7 +145,7 @@ describe('rate limits (in memory)', () => {
     expect(rest.status).toBe(429);
     expect(rest.body.detail).toMatchObject({ error: 'rate_limited', limit: 'api_key' });
     expectLimited(rest.headers, 3, 60);
-    const gql = await fetch(`${busy.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query: '{ organizations { total } }' }) });
+    const gql = await fetch(`${busy.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query: '{ organizations { totalCount } }' }) });
     expect(gql.status).toBe(429);
     expect(((await gql.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('rate_limited');
     expectLimited(gql.headers, 3, 60);

@@ -99,7 +99,7 @@ describe('secrets', () => {
     const g = await gql('graphql login', 'Mutation.login', { input: { username, password: PASSWORD } }, {}, (b) => [b.data?.login?.accessToken, b.data?.login?.refreshToken]);
     const token = g.body.data.login.accessToken as string;
     await gql('graphql login, wrong password', 'Mutation.login', { input: { username: email, password: WRONG_PASSWORD } });
-    const gRefresh = await gql('graphql refresh', 'Mutation.refreshToken', { refreshToken: g.body.data.login.refreshToken }, {}, (b) => [b.data?.refreshToken?.accessToken, b.data?.refreshToken?.refreshToken]);
+    const gRefresh = await gql('graphql refresh', 'Mutation.refreshToken', { input: { refreshToken: g.body.data.login.refreshToken } }, {}, (b) => [b.data?.refreshToken?.accessToken, b.data?.refreshToken?.refreshToken]);
     await gql('graphql me', 'Query.me', {}, { token });
     await gql('graphql password change, wrong current', 'Mutation.updateMe', { input: { currentPassword: WRONG_PASSWORD, newPassword: NEW_PASSWORD } }, { token });
     await keep('password change, weak new', api.patch('/api/auth/me', { current_password: PASSWORD, new_password: 'short' }, { token }));
@@ -111,7 +111,7 @@ describe('secrets', () => {
     // API keys.
     const org = await keep('create organization', api.post('/api/organizations', { name: `Secrets ${username}` }, { token: t }));
     const key = await keep('create api key', api.post('/api/api-keys', { name: 'k', organization_id: org.body.id, scopes: ['organizations:read', 'conversations:write'] }, { token: t }), (b) => [b.key]);
-    const gKey = await gql('graphql create api key', 'Mutation.createApiKey', { input: { name: 'g', organizationId: org.body.id, scopes: ['organizations:read'] } }, { token: t }, (b) => [b.data?.createApiKey?.key]);
+    const gKey = await gql('graphql create api key', 'Mutation.createApiKey', { input: { name: 'g', organizationId: org.body.id, scopes: ['ORGANIZATIONS_READ'] } }, { token: t }, (b) => [b.data?.createApiKey?.key]);
     await keep('use api key', api.get('/api/organizations', { apiKey: key.body.key }));
     await keep('list api keys', api.get('/api/api-keys', { token: t }));
     await gql('graphql list api keys', 'Query.apiKeys', {}, { token: t });
@@ -215,11 +215,12 @@ describe('secrets', () => {
 
   /** The fields that hand a secret to its owner, and the harmless ones whose names sound like it. */
   const ISSUING_FIELDS = [
-    'AuthPayload.accessToken',
-    'AuthPayload.refreshToken',
-    'CreatedApiKey.key',
-    // "bearer"; a task's name within its module.
-    'AuthPayload.tokenType',
+    'LoginPayload.accessToken',
+    'LoginPayload.refreshToken',
+    'RefreshTokenPayload.accessToken',
+    'RefreshTokenPayload.refreshToken',
+    'CreateApiKeyPayload.key',
+    // A task's name within its module.
     'XelTask.key',
   ];
 

@@ -62,8 +62,10 @@ describe('access token checks', () => {
       expect(rest.body.detail.error).toBe('invalid_token');
       expect(rest.body.detail.message).toMatch(message);
       const g = await gql(server.url, MeDocument, {}, token);
-      expect(g.data).toBeNull();
+      // `me` is nullable: null, with the reason at its path.
+      expect(g.data).toEqual({ me: null });
       expect(errorCode(g)).toBe('invalid_token');
+      expect(g.errors?.[0]?.path).toEqual(['me']);
       expect(g.errors?.[0]?.message).toBe(rest.body.detail.message);
     });
   }

@@ -84,7 +84,7 @@ class Auth {
     if (!current) return Promise.resolve(false);
     this.inFlight ??= (async () => {
       try {
-        const data = await request(ConsoleRefreshDocument, { refreshToken: current.refreshToken }, { anonymous: true });
+        const data = await request(ConsoleRefreshDocument, { input: { refreshToken: current.refreshToken } }, { anonymous: true });
         this.refreshes++;
         this.set(data.refreshToken);
         document.dispatchEvent(new CustomEvent('console:token-refreshed'));
@@ -108,7 +108,7 @@ class Auth {
     const current = this.session;
     if (!current) return;
     try {
-      await request(ConsoleLogoutDocument, { refreshToken: current.refreshToken });
+      await request(ConsoleLogoutDocument, { input: { refreshToken: current.refreshToken } });
     } finally {
       this.set(null, 'Signed out.');
     }

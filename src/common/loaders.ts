@@ -23,3 +23,17 @@ export function createLoaders(em: EntityManager, batch = true) {
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
+
+/**
+ * Forgets everything a request has read so far: its identity map and every loader's cache.
+ * A mutation's payload is read after this, so it shows the state the mutation left (a
+ * native update does not touch entities already loaded, and loaders keep what they served).
+ */
+export function forgetReads(em: EntityManager, loaders: Loaders): void {
+  em.clear();
+  const visit = (value: unknown): void => {
+    if (value instanceof DataLoader) value.clearAll();
+    else if (value && typeof value === 'object') Object.values(value).forEach(visit);
+  };
+  visit(loaders);
+}

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { RequestContext } from '../common/context.js';
+import type { AppError } from '../common/errors.js';
 import type { Config } from '../config.js';
 import type { Page } from '../common/pagination.js';
 import type { Requirement } from '../common/scopes.js';
@@ -87,11 +88,14 @@ export interface RestRoute<R = unknown> {
   };
   /**
    * Browser flows: when `location` gives a URL, the answer is a 302 there (no body, not
-   * cached, no referrer passed on) instead of the JSON response.
+   * cached, no referrer passed on) instead of the JSON response. When `onError` gives a URL
+   * for a failure (any failure once the request is the route's: its input refused by the
+   * route's schemas included), the answer is a 302 there too, instead of the error envelope.
    */
   redirect?: {
     description: string;
     location: (result: R, input: RouteInput, ctx: RequestContext) => string | null;
+    onError?: (error: AppError, config: Config) => string | null;
   };
   /** Error codes worth listing in the document besides the ones every route can answer. */
   errors?: readonly string[];
@@ -117,7 +121,11 @@ type TypedRoute<R, B extends z.ZodType | undefined, Q extends z.ZodType | undefi
   query?: Q;
   handler: (ctx: RequestContext, input: RouteInput<Parsed<B>, Parsed<Q>>) => Promise<R>;
   sse?: Omit<NonNullable<RestRoute['sse']>, 'start'> & { start: (ctx: RequestContext, input: RouteInput<Parsed<B>, Parsed<Q>>) => Promise<EventStream> };
-  redirect?: { description: string; location: (result: R, input: RouteInput<Parsed<B>, Parsed<Q>>, ctx: RequestContext) => string | null };
+  redirect?: {
+    description: string;
+    location: (result: R, input: RouteInput<Parsed<B>, Parsed<Q>>, ctx: RequestContext) => string | null;
+    onError?: (error: AppError, config: Config) => string | null;
+  };
 };
 
 /**

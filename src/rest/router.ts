@@ -62,6 +62,25 @@ async function streamEvents(reply: FastifyReply, sse: NonNullable<RestRoute['sse
   }
 }
 
+/** A browser flow's 302: no body, not cached, no referrer passed on. */
+const redirectTo = (reply: FastifyReply, location: string) =>
+  reply.code(302).header('location', location).header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send();
+
+/**
+ * A browser flow's failures are redirects too (the OAuth callback): whatever fails once the
+ * request is the route's, its input refused by the route's schemas included. Where `onError`
+ * gives no URL, the error goes on to the envelope as anywhere else.
+ */
+function redirectingErrors(onError: NonNullable<NonNullable<RestRoute['redirect']>['onError']>, root: ContextRoot) {
+  return (error: Error, req: FastifyRequest, reply: FastifyReply) => {
+    const appError = error instanceof AppError ? error : new AppError('internal_error', INTERNAL_MESSAGE);
+    const location = onError(appError, root.config);
+    if (!location) throw error;
+    if (!(error instanceof AppError)) req.log.error({ err: error }, 'request failed');
+    return redirectTo(reply, location);
+  };
+}
+
 /** A multipart body as the services take it: `file` as data, filename and type; fields camelCased. */
 async function readMultipart(req: FastifyRequest): Promise<Record<string, unknown>> {
   const body: Record<string, unknown> = {};
@@ -95,6 +114,7 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
       url: toFastifyPath(route.path),
       config: { inputSource: route.query && !route.body ? 'query' : 'body' },
       ...(route.body?.maxBytes ? { bodyLimit: route.body.maxBytes(root.config) } : {}),
+      ...(route.redirect?.onError ? { errorHandler: redirectingErrors(route.redirect.onError, root) } : {}),
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         if (route.body && req.body !== undefined) {
           const accepted = route.body.contentTypes ?? JSON_ONLY;
@@ -136,7 +156,7 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
         const result = await route.handler(ctx, input);
         const location = route.redirect?.location(result, input, ctx);
         if (location) {
-          return reply.code(302).header('location', location).header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send();
+          return redirectTo(reply, location);
         }
         const res = route.response;
         if (res.status === 204) return reply.code(204).send();

@@ -4,6 +4,7 @@ import type { GraphQLSchema } from 'graphql';
 import { authHeaders, type Caller } from './graphql.js';
 import { graphqlCjs } from './graphql-ops.js';
 import type { RestClient } from './http.js';
+import type { FakeGoogle } from './fake-google.js';
 import type { Cast } from './orgs.js';
 import type { TestServer } from './server.js';
 
@@ -47,12 +48,13 @@ export function apolloClient(url: string, schema: GraphQLSchema, caller: Caller,
   });
 }
 
-/** What a case works with: a server, REST, a cast of users, and an organization of theirs. */
+/** What a case works with: a server, REST, a cast of users, an organization of theirs, and the fake Google the server uses. */
 export interface CacheEnv {
   server: TestServer;
   api: RestClient;
   cast: Cast;
   org: { id: string; teamId: string };
+  google: FakeGoogle;
 }
 
 /** A screen's query, as it was open when the mutation ran. */

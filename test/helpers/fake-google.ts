@@ -14,6 +14,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
  * - POST /revoke             revokes the whole grant of an access or refresh token
  * - GET  /v1/userinfo        sub and email for a live access token
  * - GET/POST /calendar/v3/calendars/primary/events   list (time range, expanded, ordered) and insert;
+ *        GET .../events/{id} one event (404 when unknown);
  *        401 in Google's error shape once a token is expired or revoked
  *
  * Consent is scripted: each authorization request takes the next queued decision, or
@@ -307,6 +308,15 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
     });
   };
 
+  /** One event by id, as `events.get` answers it (404 when this calendar has no such event). */
+  const calendarEvent = (req: IncomingMessage, res: ServerResponse, id: string) => {
+    const grant = liveAccess(req);
+    if (!grant) return unauthenticated(res);
+    const ev = (events.get(grant.account.email) ?? []).find((e) => e.id === id);
+    if (!ev) return apiError(res, 404, 'Not Found', 'notFound', 'NOT_FOUND');
+    return send(res, 200, { kind: 'calendar#event', ...ev });
+  };
+
   const makeEvent = (body: any): FakeEvent => {
     const id = randomBytes(13).toString('hex');
     const now = new Date().toISOString();
@@ -341,6 +351,8 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
       }
       if (req.method === 'GET' && url.pathname === '/oauth2/v3/certs') return send(res, 200, { keys: [jwk] });
       if (url.pathname === '/calendar/v3/calendars/primary/events' && (req.method === 'GET' || req.method === 'POST')) return calendar(req, res, query, json);
+      const one = /^\/calendar\/v3\/calendars\/primary\/events\/([^/]+)$/.exec(url.pathname);
+      if (one && req.method === 'GET') return calendarEvent(req, res, decodeURIComponent(one[1]!));
       return apiError(res, 404, 'Not Found', 'notFound', 'NOT_FOUND');
     } catch (e) {
       return apiError(res, 500, String(e), 'backendError', 'INTERNAL');

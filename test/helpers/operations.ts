@@ -5,9 +5,11 @@ import { SCOPES, type Requirement } from '../../src/common/scopes.js';
 import { LoginSession } from '../../src/modules/auth/login-session.entity.js';
 import { RefreshToken } from '../../src/modules/auth/refresh-token.entity.js';
 import { hashToken, newRefreshToken } from '../../src/modules/auth/tokens.js';
+import { integrationId } from '../../src/modules/integrations/integrations.service.js';
 import { LiveSession } from '../../src/modules/live/live-session.entity.js';
 import { quotaIdOf } from '../../src/modules/live/live.types.js';
 import { dashboardIdOf } from '../../src/modules/xel/xel.types.js';
+import { Membership } from '../../src/modules/organizations/membership.entity.js';
 import { User } from '../../src/modules/users/user.entity.js';
 import type { RouteAuth } from '../../src/rest/route-table.js';
 import type { FakeGoogle } from './fake-google.js';
@@ -654,6 +656,16 @@ const bumpUser = (fx: Fixture, who: Who) => {
  */
 const nodeOf = (access: Access): Omit<GraphQLEntry, 'vars'> => ({ auth: 'optional', access, nullMeans: 'not_found', expect: { ownerKeyWithoutScope: 'not_found' } });
 
+/** `node(id:)` for one type: any caller signed in may ask (every key holds the scope asked of it); null, without an error, reads as not_found. */
+const NODE = { auth: 'optional', nullMeans: 'not_found', expect: { ownerKeyWithoutScope: 'ok' } } as const satisfies Partial<GraphQLEntry>;
+
+/** The id of `role`'s membership of the fixture organization (a Member's node id). */
+async function membershipOf(fx: Fixture, role: 'member'): Promise<string> {
+  const org = await fx.org();
+  const m = await fx.env.server.app.orm.em.fork().findOneOrFail(Membership, { organization: org.id, user: fx.user(role).user.id });
+  return m.id;
+}
+
 /** GraphQL root fields, as `Type.field`; `Type.field#variant` adds a case. */
 export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   // Object identification: any caller signed in may ask; what they may not read is null, never an error
@@ -675,7 +687,33 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   'Query.providers': { ...like('listProviders'), vars: async () => ({}) },
   'Query.organizations': { ...like('listOrganizations'), vars: async () => ({}) },
   'Query.organization': { ...like('getOrganization'), vars: async (fx) => ({ id: (await fx.org()).id }) },
+  'Query.team': { ...like('getOrganization'), vars: async (fx) => ({ id: (await fx.org()).teamId }) },
   'Query.apiKeys': { ...like('listApiKeys'), vars: async () => ({}) },
+  // Node lookups of this module's types: whoever may not read the object gets node: null, no error.
+  'Query.node#organization': { ...NODE, access: 'member', vars: async (fx) => ({ id: (await fx.org()).id }) },
+  'Query.node#team': { ...NODE, access: 'member', vars: async (fx) => ({ id: (await fx.org()).teamId }) },
+  'Query.node#member': { ...NODE, access: 'member', vars: async (fx) => ({ id: await membershipOf(fx, 'member') }) },
+  'Query.node#user': { ...NODE, access: 'member', vars: async (fx) => ({ id: fx.user('member').user.id }) },
+  // API keys are read with a bearer token only, by their creator or an admin: keys, and plain members, get null.
+  'Query.node#apiKey': {
+    ...NODE,
+    access: 'admin',
+    expect: { ...NODE.expect, member: 'not_found', ownerKey: 'not_found', ownerKeyWithoutScope: 'not_found', memberKey: 'not_found' },
+    vars: async (fx) => ({ id: await fx.ownersKeyId() }),
+  },
+  // Integrations and calendar events are their user's own (integrations:read; the key without it gets null).
+  'Query.node#integration': { ...NODE, access: 'self', expect: { ownerKeyWithoutScope: 'not_found' }, vars: async (fx) => ({ id: integrationId(fx.user('owner').user.id, 'google_calendar') }) },
+  'Query.node#calendarEvent': {
+    ...NODE,
+    access: 'self',
+    expect: { ownerKeyWithoutScope: 'not_found' },
+    vars: async (fx) => {
+      await fx.connectCalendar('owner');
+      const r = await fx.env.api.post('/api/integrations/google-calendar/study-sessions', { title: `${fx.marks.private} study`, start: '2030-01-01T10:00:00Z', duration_minutes: 30 }, { token: await fx.token('owner') });
+      if (r.status !== 201) throw new Error(`fixture: study session: ${r.status} ${JSON.stringify(r.body)}`);
+      return { id: r.body.id as string };
+    },
+  },
   'Query.conversations': { ...like('listConversations'), vars: async () => ({}) },
   'Query.conversation': { ...like('getConversation'), vars: async (fx) => ({ id: await fx.conversation() }) },
   'Query.message': { ...like('listMessages'), vars: async (fx) => ({ id: await fx.message() }) },
@@ -698,20 +736,20 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
 
   'Mutation.register': { ...like('register'), vars: async () => ({ input: { email: `g${fresh()}@example.com`, username: `g_${fresh()}`, password: 'correct horse battery' } }) },
   'Mutation.login': { ...like('login'), vars: async (fx) => ({ input: { username: fx.user('member').input.username, password: fx.user('member').input.password } }) },
-  'Mutation.refreshToken': { ...like('refresh'), vars: async (fx) => ({ refreshToken: await fx.refreshToken() }) },
-  'Mutation.logout': { ...like('logout'), vars: async () => ({}) },
+  'Mutation.refreshToken': { ...like('refresh'), vars: async (fx) => ({ input: { refreshToken: await fx.refreshToken() } }) },
+  'Mutation.logout': { ...like('logout'), vars: async () => ({ input: {} }) },
   'Mutation.updateMe': { ...like('updateMe'), vars: async () => ({ input: { fullName: `Matrix ${fresh()}` } }) },
   'Mutation.createOrganization': { ...like('createOrganization'), vars: async () => ({ input: { name: `Made in the matrix ${fresh()}` } }) },
-  'Mutation.updateOrganization': { ...like('updateOrganization'), vars: async (fx) => ({ id: (await fx.org()).id, input: { description: 'changed' } }) },
-  'Mutation.deleteOrganization': { ...like('deleteOrganization'), vars: async (fx) => ({ id: (await fx.org()).id }) },
-  'Mutation.addMember': { ...like('addMember'), vars: async (fx) => ({ organizationId: (await fx.org()).id, input: { userId: fx.user('newcomer').user.id } }) },
-  'Mutation.updateMember': { ...like('updateMember'), vars: async (fx) => ({ organizationId: (await fx.org()).id, userId: fx.user('extra').user.id, input: { teamId: null } }) },
-  'Mutation.removeMember': { ...like('removeMember'), vars: async (fx) => ({ organizationId: (await fx.org()).id, userId: fx.user('extra').user.id }) },
-  'Mutation.createTeam': { ...like('createTeam'), vars: async (fx) => ({ organizationId: (await fx.org()).id, name: `Matrix ${fresh()}` }) },
-  'Mutation.renameTeam': { ...like('renameTeam'), vars: async (fx) => ({ organizationId: (await fx.org()).id, teamId: (await fx.org()).teamId, name: `Renamed ${fresh()}` }) },
-  'Mutation.deleteTeam': { ...like('deleteTeam'), vars: async (fx) => ({ organizationId: (await fx.org()).id, teamId: (await fx.org()).teamId }) },
-  'Mutation.createApiKey': { ...like('createApiKey'), vars: async (fx) => ({ input: { name: 'k', organizationId: (await fx.org()).id, scopes: ['organizations:read'] } }) },
-  'Mutation.revokeApiKey': { ...like('revokeApiKey'), vars: async (fx) => ({ id: await fx.ownersKeyId() }) },
+  'Mutation.updateOrganization': { ...like('updateOrganization'), vars: async (fx) => ({ input: { id: (await fx.org()).id, description: 'changed' } }) },
+  'Mutation.deleteOrganization': { ...like('deleteOrganization'), vars: async (fx) => ({ input: { id: (await fx.org()).id } }) },
+  'Mutation.addMember': { ...like('addMember'), vars: async (fx) => ({ input: { organizationId: (await fx.org()).id, userId: fx.user('newcomer').user.id } }) },
+  'Mutation.updateMember': { ...like('updateMember'), vars: async (fx) => ({ input: { organizationId: (await fx.org()).id, userId: fx.user('extra').user.id, teamId: null } }) },
+  'Mutation.removeMember': { ...like('removeMember'), vars: async (fx) => ({ input: { organizationId: (await fx.org()).id, userId: fx.user('extra').user.id } }) },
+  'Mutation.createTeam': { ...like('createTeam'), vars: async (fx) => ({ input: { organizationId: (await fx.org()).id, name: `Matrix ${fresh()}` } }) },
+  'Mutation.renameTeam': { ...like('renameTeam'), vars: async (fx) => ({ input: { organizationId: (await fx.org()).id, teamId: (await fx.org()).teamId, name: `Renamed ${fresh()}` } }) },
+  'Mutation.deleteTeam': { ...like('deleteTeam'), vars: async (fx) => ({ input: { organizationId: (await fx.org()).id, teamId: (await fx.org()).teamId } }) },
+  'Mutation.createApiKey': { ...like('createApiKey'), vars: async (fx) => ({ input: { name: 'k', organizationId: (await fx.org()).id, scopes: ['ORGANIZATIONS_READ'] } }) },
+  'Mutation.revokeApiKey': { ...like('revokeApiKey'), vars: async (fx) => ({ input: { id: await fx.ownersKeyId() } }) },
   'Mutation.chat': { ...like('chat'), vars: async (fx) => ({ input: { message: `What about ${fx.marks.seek}?` } }) },
   'Mutation.chat#continue': { ...like('chat#continue'), vars: async (fx) => ({ input: { message: 'And then?', conversationId: await fx.conversation() } }) },
   'Mutation.createConversation': { ...like('createConversation'), vars: async () => ({ input: { title: 'Matrix' } }) },
@@ -770,7 +808,7 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
     rejectionConsumes: 'the OAuth state is single-use: a failed completion burns it, and the flow must start over',
     vars: async (fx, who) => {
       const { callback } = await fx.calendarFlow(fx.actingRole(who));
-      return { state: callback.searchParams.get('state'), code: callback.searchParams.get('code') };
+      return { input: { state: callback.searchParams.get('state'), code: callback.searchParams.get('code') } };
     },
   },
   'Mutation.disconnectGoogleCalendar': {

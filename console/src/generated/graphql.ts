@@ -3,12 +3,18 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** A user to add to an organization, by email or by id (exactly one). */
 export type AddMemberInput = {
-  /** Give the email or the user id. */
+  /** The email address of the user to add. */
   email?: string | null | undefined;
-  role?: OrgRole | null | undefined;
-  teamId?: string | null | undefined;
-  userId?: string | null | undefined;
+  /** The organization. */
+  organizationId: string | number;
+  /** Their role (MEMBER when absent); only an owner adds an owner. */
+  role?: OrganizationRole | null | undefined;
+  /** A team of the organization to put them in. */
+  teamId?: string | number | null | undefined;
+  /** The id of the user to add. */
+  userId?: string | number | null | undefined;
 };
 
 /** An AI provider. `auto` is a choice, not a provider: it means the server's default (`Providers.default`), so an answer never names it. */
@@ -21,6 +27,39 @@ export type AiProvider =
   | 'LOCAL'
   /** An OpenAI-compatible chat-completions server (OpenAI, Ollama, vLLM, LM Studio, LiteLLM), as the operator configured it. */
   | 'OPENAI';
+
+/** What an API key may do. Reads need a `:read` scope, changes a `:write` one; organization roles still apply after the scope. */
+export type ApiKeyScope =
+  /** Every scope. */
+  | 'API_ADMIN'
+  /** Every read scope. */
+  | 'API_READ'
+  /** Every write scope. */
+  | 'API_WRITE'
+  /** Read conversations, messages and notes, and search them. */
+  | 'CONVERSATIONS_READ'
+  /** Chat, and create, change or delete conversations and notes. */
+  | 'CONVERSATIONS_WRITE'
+  /** Read integrations and calendar events. */
+  | 'INTEGRATIONS_READ'
+  /** Connect and disconnect integrations; schedule study sessions. */
+  | 'INTEGRATIONS_WRITE'
+  /** Read the live quota, transcripts and session events. */
+  | 'LIVE_READ'
+  /** Start, keep alive and end live sessions; the realtime socket. */
+  | 'LIVE_WRITE'
+  /** Read organizations, their members and teams. */
+  | 'ORGANIZATIONS_READ'
+  /** Change organizations, members and teams (as the key creator's role allows). */
+  | 'ORGANIZATIONS_WRITE'
+  /** Read and search the knowledge base, and ask it questions. */
+  | 'RAG_READ'
+  /** Upload, change and delete knowledge base documents. */
+  | 'RAG_WRITE'
+  /** Read the Xentree English course, progress and dashboard. */
+  | 'XEL_READ'
+  /** Submit Xentree English answers, evaluations and preferences. */
+  | 'XEL_WRITE';
 
 /** A level of the Common European Framework of Reference for Languages (CEFR), from beginner to mastery. */
 export type CefrLevel =
@@ -77,21 +116,27 @@ export type ContentKind =
   /** A transcript of one of your live sessions. */
   | 'TRANSCRIPT';
 
+/** A new API key for one organization. */
 export type CreateApiKeyInput = {
-  /** IP addresses or CIDR ranges; empty or absent: anywhere. */
+  /** IP addresses or CIDR ranges it may be used from (at most 50); empty or absent: anywhere. */
   allowedIps?: Array<string> | null | undefined;
-  /** ISO-8601; the key stops working then. */
+  /** When it stops working (in the future); absent or null: never. */
   expiresAt?: string | null | undefined;
+  /** A name to recognise it by, 1 to 100 characters. */
   name: string;
-  organizationId: string;
-  /** Scopes such as organizations:read; see the API documentation. */
-  scopes: Array<string>;
+  /** The organization it acts in; you must be a member. */
+  organizationId: string | number;
+  /** What it may do (at least one); repeated scopes count once. */
+  scopes: Array<ApiKeyScope>;
 };
 
+/** A new organization; the caller becomes its owner. */
 export type CreateOrganizationInput = {
+  /** Up to 1000 characters. */
   description?: string | null | undefined;
+  /** The display name, 1 to 100 characters. */
   name: string;
-  /** Derived from the name when absent. */
+  /** Lower-case letters, digits and hyphens, unique; derived from the name when absent. */
   slug?: string | null | undefined;
 };
 
@@ -188,10 +233,18 @@ export type LiveTranscriptRole =
   /** The person in the session. */
   | 'USER';
 
+/** Credentials to log in with. */
 export type LoginInput = {
+  /** The password. */
   password: string;
   /** The username or the email address. */
   username: string;
+};
+
+/** Which login session to end. */
+export type LogoutInput = {
+  /** The refresh token of the session to end; absent or null: the caller's current session (the bearer token's). */
+  refreshToken?: string | null | undefined;
 };
 
 /** Who wrote a message. */
@@ -210,17 +263,37 @@ export type MessageStatus =
   /** A reply cut short because the client left mid-stream: what had arrived is kept. */
   | 'PARTIAL';
 
-/** owner > admin > member. */
-export type OrgRole =
-  | 'admin'
-  | 'member'
-  | 'owner';
+/** A role in an organization: owner > admin > member. An organization always keeps at least one owner. */
+export type OrganizationRole =
+  /** Everything a member may do, and: changes the organization, adds, changes and removes members (not owners), manages teams. */
+  | 'ADMIN'
+  /** Reads the organization, its members and teams; issues API keys for it; leaves it. */
+  | 'MEMBER'
+  /** Everything an admin may do, and: makes or unmakes owners, deletes the organization. */
+  | 'OWNER';
 
+/** A refresh token to spend. */
+export type RefreshTokenInput = {
+  /** The refresh token of the last login or refresh: single use. */
+  refreshToken: string;
+};
+
+/** A new account. */
 export type RegisterInput = {
+  /** The email address, unique whatever its case. */
   email: string;
+  /** The full name, up to 200 characters. */
   fullName?: string | null | undefined;
+  /** 8 to 256 characters. */
   password: string;
+  /** 3 to 32 letters, digits, underscores, dots or hyphens; unique whatever its case. */
   username: string;
+};
+
+/** The API key to revoke. */
+export type RevokeApiKeyInput = {
+  /** The key. */
+  id: string | number;
 };
 
 /** A response to a task. */
@@ -310,14 +383,21 @@ export type XelWordTimingInput = {
   word: string;
 };
 
-export type ConsoleSessionFragment = { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, username: string, email: string, fullName: string | null, plan: string } };
+type ConsoleSession_LoginPayload_Fragment = { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, username: string, email: string, fullName: string | null, plan: string } };
+
+type ConsoleSession_RefreshTokenPayload_Fragment = { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, username: string, email: string, fullName: string | null, plan: string } };
+
+export type ConsoleSessionFragment =
+  | ConsoleSession_LoginPayload_Fragment
+  | ConsoleSession_RefreshTokenPayload_Fragment
+;
 
 export type ConsoleRegisterMutationVariables = Exact<{
   input: RegisterInput;
 }>;
 
 
-export type ConsoleRegisterMutation = { register: { id: string, username: string } };
+export type ConsoleRegisterMutation = { register: { user: { id: string, username: string } } };
 
 export type ConsoleLoginMutationVariables = Exact<{
   input: LoginInput;
@@ -327,18 +407,18 @@ export type ConsoleLoginMutationVariables = Exact<{
 export type ConsoleLoginMutation = { login: { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, username: string, email: string, fullName: string | null, plan: string } } };
 
 export type ConsoleRefreshMutationVariables = Exact<{
-  refreshToken: string;
+  input: RefreshTokenInput;
 }>;
 
 
 export type ConsoleRefreshMutation = { refreshToken: { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, username: string, email: string, fullName: string | null, plan: string } } };
 
 export type ConsoleLogoutMutationVariables = Exact<{
-  refreshToken?: string | null | undefined;
+  input: LogoutInput;
 }>;
 
 
-export type ConsoleLogoutMutation = { logout: boolean };
+export type ConsoleLogoutMutation = { logout: { loggedOut: boolean } };
 
 export type ConsoleProvidersQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -450,55 +530,54 @@ export type ConsoleLiveTranscriptsQueryVariables = Exact<{
 
 export type ConsoleLiveTranscriptsQuery = { liveTranscripts: { totalCount: number, edges: Array<{ node: { id: string, sessionId: string | null, sessionStartedAt: string, sessionEndedAt: string, turnCount: number, transcripts: Array<{ role: LiveTranscriptRole, text: string }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
-export type ConsoleOrganizationFragment = { id: string, name: string, slug: string, description: string | null, viewerRole: OrgRole, memberCount: number };
+export type ConsoleOrganizationFragment = { id: string, name: string, slug: string, description: string | null, viewerRole: OrganizationRole, memberCount: number };
 
 export type ConsoleOrganizationsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ConsoleOrganizationsQuery = { organizations: { total: number, items: Array<{ id: string, name: string, slug: string, description: string | null, viewerRole: OrgRole, memberCount: number }> } };
+export type ConsoleOrganizationsQuery = { organizations: { edges: Array<{ node: { id: string, name: string, slug: string, description: string | null, viewerRole: OrganizationRole, memberCount: number } }> } };
 
 export type ConsoleOrganizationQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ConsoleOrganizationQuery = { organization: { id: string, name: string, slug: string, description: string | null, viewerRole: OrgRole, memberCount: number, members: { total: number, items: Array<{ id: string, role: OrgRole, joinedAt: string, user: { id: string, username: string, email: string } }> } } };
+export type ConsoleOrganizationQuery = { organization: { id: string, name: string, slug: string, description: string | null, viewerRole: OrganizationRole, memberCount: number, members: { totalCount: number, edges: Array<{ node: { id: string, role: OrganizationRole, joinedAt: string, user: { id: string, username: string, email: string } } }> } } | null };
 
 export type ConsoleCreateOrganizationMutationVariables = Exact<{
   input: CreateOrganizationInput;
 }>;
 
 
-export type ConsoleCreateOrganizationMutation = { createOrganization: { id: string, name: string, slug: string, description: string | null, viewerRole: OrgRole, memberCount: number } };
+export type ConsoleCreateOrganizationMutation = { createOrganization: { organization: { id: string, name: string, slug: string, description: string | null, viewerRole: OrganizationRole, memberCount: number } } };
 
 export type ConsoleAddMemberMutationVariables = Exact<{
-  organizationId: string | number;
   input: AddMemberInput;
 }>;
 
 
-export type ConsoleAddMemberMutation = { addMember: { id: string, role: OrgRole, user: { id: string, username: string, email: string } } };
+export type ConsoleAddMemberMutation = { addMember: { member: { id: string, role: OrganizationRole, user: { id: string, username: string, email: string } }, organization: { id: string, memberCount: number } } };
 
 export type ConsoleApiKeysQueryVariables = Exact<{
   organizationId?: string | number | null | undefined;
 }>;
 
 
-export type ConsoleApiKeysQuery = { apiKeys: Array<{ id: string, name: string, prefix: string, scopes: Array<string>, createdAt: string, lastUsedAt: string | null }> };
+export type ConsoleApiKeysQuery = { apiKeys: { edges: Array<{ node: { id: string, name: string, prefix: string, scopes: Array<ApiKeyScope>, createdAt: string, lastUsedAt: string | null } }> } };
 
 export type ConsoleCreateApiKeyMutationVariables = Exact<{
   input: CreateApiKeyInput;
 }>;
 
 
-export type ConsoleCreateApiKeyMutation = { createApiKey: { key: string, apiKey: { id: string, name: string, prefix: string, scopes: Array<string> } } };
+export type ConsoleCreateApiKeyMutation = { createApiKey: { key: string, apiKey: { id: string, name: string, prefix: string, scopes: Array<ApiKeyScope> } } };
 
 export type ConsoleRevokeApiKeyMutationVariables = Exact<{
-  id: string | number;
+  input: RevokeApiKeyInput;
 }>;
 
 
-export type ConsoleRevokeApiKeyMutation = { revokeApiKey: boolean };
+export type ConsoleRevokeApiKeyMutation = { revokeApiKey: { deletedId: string } };
 
 export type ConsoleXelModuleFragment = { id: string, slug: string, title: string, description: string, level: CefrLevel, skill: XelSkill, taskCount: number, completedTasks: number, progressPercent: number, status: XelModuleStatus, xpEarned: number, estimatedMinutes: number };
 
@@ -712,8 +791,10 @@ export const ConsoleXelDashboardFragmentDoc = new TypedDocumentString(`
 export const ConsoleRegisterDocument = new TypedDocumentString(`
     mutation ConsoleRegister($input: RegisterInput!) {
   register(input: $input) {
-    id
-    username
+    user {
+      id
+      username
+    }
   }
 }
     `) as unknown as TypedDocumentString<ConsoleRegisterMutation, ConsoleRegisterMutationVariables>;
@@ -736,8 +817,8 @@ export const ConsoleLoginDocument = new TypedDocumentString(`
   }
 }`) as unknown as TypedDocumentString<ConsoleLoginMutation, ConsoleLoginMutationVariables>;
 export const ConsoleRefreshDocument = new TypedDocumentString(`
-    mutation ConsoleRefresh($refreshToken: String!) {
-  refreshToken(refreshToken: $refreshToken) {
+    mutation ConsoleRefresh($input: RefreshTokenInput!) {
+  refreshToken(input: $input) {
     ...ConsoleSession
   }
 }
@@ -754,8 +835,10 @@ export const ConsoleRefreshDocument = new TypedDocumentString(`
   }
 }`) as unknown as TypedDocumentString<ConsoleRefreshMutation, ConsoleRefreshMutationVariables>;
 export const ConsoleLogoutDocument = new TypedDocumentString(`
-    mutation ConsoleLogout($refreshToken: String) {
-  logout(refreshToken: $refreshToken)
+    mutation ConsoleLogout($input: LogoutInput!) {
+  logout(input: $input) {
+    loggedOut
+  }
 }
     `) as unknown as TypedDocumentString<ConsoleLogoutMutation, ConsoleLogoutMutationVariables>;
 export const ConsoleProvidersDocument = new TypedDocumentString(`
@@ -1037,10 +1120,11 @@ export const ConsoleLiveTranscriptsDocument = new TypedDocumentString(`
     `) as unknown as TypedDocumentString<ConsoleLiveTranscriptsQuery, ConsoleLiveTranscriptsQueryVariables>;
 export const ConsoleOrganizationsDocument = new TypedDocumentString(`
     query ConsoleOrganizations {
-  organizations(limit: 100) {
-    total
-    items {
-      ...ConsoleOrganization
+  organizations(first: 50) {
+    edges {
+      node {
+        ...ConsoleOrganization
+      }
     }
   }
 }
@@ -1056,16 +1140,18 @@ export const ConsoleOrganizationDocument = new TypedDocumentString(`
     query ConsoleOrganization($id: ID!) {
   organization(id: $id) {
     ...ConsoleOrganization
-    members(limit: 100) {
-      total
-      items {
-        id
-        role
-        joinedAt
-        user {
+    members(first: 50) {
+      totalCount
+      edges {
+        node {
           id
-          username
-          email
+          role
+          joinedAt
+          user {
+            id
+            username
+            email
+          }
         }
       }
     }
@@ -1082,7 +1168,9 @@ export const ConsoleOrganizationDocument = new TypedDocumentString(`
 export const ConsoleCreateOrganizationDocument = new TypedDocumentString(`
     mutation ConsoleCreateOrganization($input: CreateOrganizationInput!) {
   createOrganization(input: $input) {
-    ...ConsoleOrganization
+    organization {
+      ...ConsoleOrganization
+    }
   }
 }
     fragment ConsoleOrganization on Organization {
@@ -1094,27 +1182,37 @@ export const ConsoleCreateOrganizationDocument = new TypedDocumentString(`
   memberCount
 }`) as unknown as TypedDocumentString<ConsoleCreateOrganizationMutation, ConsoleCreateOrganizationMutationVariables>;
 export const ConsoleAddMemberDocument = new TypedDocumentString(`
-    mutation ConsoleAddMember($organizationId: ID!, $input: AddMemberInput!) {
-  addMember(organizationId: $organizationId, input: $input) {
-    id
-    role
-    user {
+    mutation ConsoleAddMember($input: AddMemberInput!) {
+  addMember(input: $input) {
+    member {
       id
-      username
-      email
+      role
+      user {
+        id
+        username
+        email
+      }
+    }
+    organization {
+      id
+      memberCount
     }
   }
 }
     `) as unknown as TypedDocumentString<ConsoleAddMemberMutation, ConsoleAddMemberMutationVariables>;
 export const ConsoleApiKeysDocument = new TypedDocumentString(`
     query ConsoleApiKeys($organizationId: ID) {
-  apiKeys(organizationId: $organizationId) {
-    id
-    name
-    prefix
-    scopes
-    createdAt
-    lastUsedAt
+  apiKeys(organizationId: $organizationId, first: 100) {
+    edges {
+      node {
+        id
+        name
+        prefix
+        scopes
+        createdAt
+        lastUsedAt
+      }
+    }
   }
 }
     `) as unknown as TypedDocumentString<ConsoleApiKeysQuery, ConsoleApiKeysQueryVariables>;
@@ -1132,8 +1230,10 @@ export const ConsoleCreateApiKeyDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<ConsoleCreateApiKeyMutation, ConsoleCreateApiKeyMutationVariables>;
 export const ConsoleRevokeApiKeyDocument = new TypedDocumentString(`
-    mutation ConsoleRevokeApiKey($id: ID!) {
-  revokeApiKey(id: $id)
+    mutation ConsoleRevokeApiKey($input: RevokeApiKeyInput!) {
+  revokeApiKey(input: $input) {
+    deletedId
+  }
 }
     `) as unknown as TypedDocumentString<ConsoleRevokeApiKeyMutation, ConsoleRevokeApiKeyMutationVariables>;
 export const ConsoleXelModulesDocument = new TypedDocumentString(`

@@ -8,15 +8,21 @@ import {
   ConsoleOrganizationDocument,
   ConsoleOrganizationsDocument,
   ConsoleRevokeApiKeyDocument,
-  type OrgRole,
+  type ApiKeyScope,
+  type OrganizationRole,
 } from '../generated/graphql.js';
 
-/** The API key scopes, as documented. */
-const SCOPES = [
-  'conversations:read', 'conversations:write', 'rag:read', 'rag:write', 'live:read', 'live:write',
-  'organizations:read', 'organizations:write', 'integrations:read', 'integrations:write', 'xel:read', 'xel:write',
-  'api:read', 'api:write', 'api:admin',
-] as const;
+/** The API key scopes: the GraphQL enum values, and the documented names people know them by. */
+const SCOPES: readonly [ApiKeyScope, string][] = [
+  ['CONVERSATIONS_READ', 'conversations:read'], ['CONVERSATIONS_WRITE', 'conversations:write'], ['RAG_READ', 'rag:read'], ['RAG_WRITE', 'rag:write'],
+  ['LIVE_READ', 'live:read'], ['LIVE_WRITE', 'live:write'], ['ORGANIZATIONS_READ', 'organizations:read'], ['ORGANIZATIONS_WRITE', 'organizations:write'],
+  ['INTEGRATIONS_READ', 'integrations:read'], ['INTEGRATIONS_WRITE', 'integrations:write'], ['XEL_READ', 'xel:read'], ['XEL_WRITE', 'xel:write'],
+  ['API_READ', 'api:read'], ['API_WRITE', 'api:write'], ['API_ADMIN', 'api:admin'],
+];
+const scopeName = new Map<string, string>(SCOPES);
+
+/** How the page names a role. */
+const ROLE_NAMES: Record<OrganizationRole, string> = { OWNER: 'owner', ADMIN: 'admin', MEMBER: 'member' };
 
 /** Organizations: create one, see and add members, create (and revoke) API keys. */
 export function renderOrganizations(main: HTMLElement): void {
@@ -28,15 +34,16 @@ export function renderOrganizations(main: HTMLElement): void {
   async function loadList(): Promise<void> {
     try {
       const { organizations } = await request(ConsoleOrganizationsDocument);
+      const items = organizations.edges.map((e) => e.node);
       replace(
         list,
-        organizations.items.length
-          ? organizations.items.map((o) =>
+        items.length
+          ? items.map((o) =>
               h(
                 'li',
                 null,
                 h('button', { type: 'button', class: 'link', 'data-id': o.id, ...(o.id === selected ? { 'aria-current': 'true' } : {}), onclick: () => void open(o.id) }, o.name),
-                h('small', null, ` ${o.viewerRole} · ${o.memberCount} member${o.memberCount === 1 ? '' : 's'}`),
+                h('small', null, ` ${ROLE_NAMES[o.viewerRole]} · ${o.memberCount} member${o.memberCount === 1 ? '' : 's'}`),
               ),
             )
           : h('li', { class: 'empty' }, 'You belong to no organization yet.'),
@@ -56,7 +63,9 @@ export function renderOrganizations(main: HTMLElement): void {
     e.preventDefault();
     void busy(createButton, async () => {
       try {
-        const { createOrganization: o } = await request(ConsoleCreateOrganizationDocument, { input: { name: name.value.trim(), ...(slug.value.trim() ? { slug: slug.value.trim() } : {}), ...(description.value.trim() ? { description: description.value.trim() } : {}) } });
+        const {
+          createOrganization: { organization: o },
+        } = await request(ConsoleCreateOrganizationDocument, { input: { name: name.value.trim(), ...(slug.value.trim() ? { slug: slug.value.trim() } : {}), ...(description.value.trim() ? { description: description.value.trim() } : {}) } });
         setStatus(createStatus, `Created “${o.name}” (${o.slug}); you are its owner.`);
         create.reset();
         await loadList();
@@ -76,19 +85,23 @@ export function renderOrganizations(main: HTMLElement): void {
     } catch (e) {
       return replace(detail, h('p', { class: 'status', 'data-kind': 'error' }, explain(e)));
     }
-    const admin = org.viewerRole === 'owner' || org.viewerRole === 'admin';
+    // A lookup by id answers null (with not_found, thrown above) for an organization you are not in.
+    if (!org) return replace(detail, h('p', { class: 'status', 'data-kind': 'error' }, 'This organization is not one of yours.'));
+    const admin = org.viewerRole === 'OWNER' || org.viewerRole === 'ADMIN';
+    const memberList = org.members.edges.map((e) => e.node);
 
     const members = h(
       'table',
       null,
-      h('caption', null, `Members (${org.members.total})`),
+      h('caption', null, `Members (${org.members.totalCount})`),
       h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'User'), h('th', { scope: 'col' }, 'Email'), h('th', { scope: 'col' }, 'Role'), h('th', { scope: 'col' }, 'Joined'))),
-      h('tbody', null, org.members.items.map((m) => h('tr', null, h('th', { scope: 'row' }, m.user.username), h('td', null, m.user.email), h('td', null, m.role), h('td', null, formatDate(m.joinedAt))))),
+      h('tbody', null, memberList.map((m) => h('tr', null, h('th', { scope: 'row' }, m.user.username), h('td', null, m.user.email), h('td', null, ROLE_NAMES[m.role]), h('td', null, formatDate(m.joinedAt))))),
     );
 
     // Adding a member.
     const email = h('input', { name: 'member-email', type: 'email', required: true, autocomplete: 'off' });
-    const role = h('select', { name: 'member-role' }, (['member', 'admin', ...(org.viewerRole === 'owner' ? ['owner'] : [])] as OrgRole[]).map((r) => h('option', { value: r }, r)));
+    const roles: OrganizationRole[] = ['MEMBER', 'ADMIN', ...(org.viewerRole === 'OWNER' ? (['OWNER'] as const) : [])];
+    const role = h('select', { name: 'member-role' }, roles.map((r) => h('option', { value: r }, ROLE_NAMES[r])));
     const addButton = h('button', { type: 'submit' }, 'Add member');
     const addStatus = statusLine();
     const addForm = h('form', { class: 'inline', 'aria-labelledby': 'member-add-h' }, h('h3', { id: 'member-add-h' }, 'Add a member'), field('Their email', email, 'They need an account already.'), field('Role', role), addButton, addStatus);
@@ -96,8 +109,10 @@ export function renderOrganizations(main: HTMLElement): void {
       e.preventDefault();
       void busy(addButton, async () => {
         try {
-          const { addMember: m } = await request(ConsoleAddMemberDocument, { organizationId: id, input: { email: email.value.trim(), role: role.value as OrgRole } });
-          setStatus(addStatus, `${m.user.username} joined as ${m.role}.`);
+          const {
+            addMember: { member: m },
+          } = await request(ConsoleAddMemberDocument, { input: { organizationId: id, email: email.value.trim(), role: role.value as OrganizationRole } });
+          setStatus(addStatus, `${m.user.username} joined as ${ROLE_NAMES[m.role]}.`);
           await open(id);
           await loadList();
         } catch (err) {
@@ -108,7 +123,7 @@ export function renderOrganizations(main: HTMLElement): void {
 
     // API keys: created here, shown once.
     const keyName = h('input', { name: 'key-name', required: true, maxlength: 100 });
-    const scopeBoxes = SCOPES.map((s) => h('input', { type: 'checkbox', name: 'scope', value: s, id: `scope-${s.replace(':', '-')}`, checked: s === 'api:read' }));
+    const scopeBoxes = SCOPES.map(([value, name]) => h('input', { type: 'checkbox', name: 'scope', value, id: `scope-${name.replace(':', '-')}`, checked: value === 'API_READ' }));
     const keyButton = h('button', { type: 'submit' }, 'Create API key');
     const keyStatus = statusLine();
     const shown = h('div', { 'aria-live': 'polite' });
@@ -116,22 +131,23 @@ export function renderOrganizations(main: HTMLElement): void {
     async function loadKeys(): Promise<void> {
       try {
         const { apiKeys } = await request(ConsoleApiKeysDocument, { organizationId: id });
+        const keyList = apiKeys.edges.map((e) => e.node);
         replace(
           keys,
-          apiKeys.length
-            ? apiKeys.map((k) =>
+          keyList.length
+            ? keyList.map((k) =>
                 h(
                   'li',
                   null,
                   h('strong', null, k.name),
-                  ` ${k.prefix}… · ${k.scopes.join(', ')} · ${k.lastUsedAt ? `last used ${formatDate(k.lastUsedAt)}` : 'never used'} `,
+                  ` ${k.prefix}… · ${k.scopes.map((s) => scopeName.get(s) ?? s).join(', ')} · ${k.lastUsedAt ? `last used ${formatDate(k.lastUsedAt)}` : 'never used'} `,
                   h('button', {
                     type: 'button',
                     class: 'secondary small',
                     'aria-label': `Revoke ${k.name}`,
                     onclick: async () => {
                       try {
-                        await request(ConsoleRevokeApiKeyDocument, { id: k.id });
+                        await request(ConsoleRevokeApiKeyDocument, { input: { id: k.id } });
                         setStatus(keyStatus, `Revoked “${k.name}”.`);
                         await loadKeys();
                       } catch (err) {
@@ -152,14 +168,14 @@ export function renderOrganizations(main: HTMLElement): void {
       { 'aria-labelledby': 'key-h' },
       h('h3', { id: 'key-h' }, 'API keys'),
       field('Key name', keyName),
-      h('fieldset', { class: 'scopes' }, h('legend', null, 'Scopes'), scopeBoxes.map((b) => h('label', { for: b.id }, b, ` ${b.value}`))),
+      h('fieldset', { class: 'scopes' }, h('legend', null, 'Scopes'), scopeBoxes.map((b) => h('label', { for: b.id }, b, ` ${scopeName.get(b.value) ?? b.value}`))),
       keyButton,
       keyStatus,
       shown,
     );
     keyForm.addEventListener('submit', (e) => {
       e.preventDefault();
-      const scopes = scopeBoxes.filter((b) => b.checked).map((b) => b.value);
+      const scopes = scopeBoxes.filter((b) => b.checked).map((b) => b.value as ApiKeyScope);
       if (!scopes.length) return setStatus(keyStatus, 'Choose at least one scope.', 'error');
       void busy(keyButton, async () => {
         try {
@@ -190,7 +206,7 @@ export function renderOrganizations(main: HTMLElement): void {
     replace(
       detail,
       h('h2', null, org.name),
-      h('p', null, `${org.slug} · you are ${org.viewerRole}`, org.description ? ` · ${org.description}` : ''),
+      h('p', null, `${org.slug} · you are ${ROLE_NAMES[org.viewerRole]}`, org.description ? ` · ${org.description}` : ''),
       scrollable(members, 'Members'),
       admin ? addForm : h('p', { class: 'hint' }, 'Admins and owners add members.'),
       keyForm,

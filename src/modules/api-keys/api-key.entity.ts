@@ -2,21 +2,26 @@ import { randomUUID } from 'node:crypto';
 import { DateTimeType, Entity, Index, JsonType, ManyToOne, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
+import { ApiKeyScope, type Scope } from '../../common/scopes.js';
+import { Node } from '../../graphql/relay.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { User } from '../users/user.entity.js';
 
 /** A credential for server-to-server callers. Only the SHA-256 of the key is stored. */
-@ObjectType('ApiKey')
+@ObjectType('ApiKey', {
+  implements: Node,
+  description: 'A credential for server-to-server callers (`X-API-Key`), acting for its creator in one organization within its scopes. Only its hash is kept; the key itself is shown once, by createApiKey.',
+})
 @Entity({ tableName: 'api_keys' })
 @Index({ name: 'api_keys_org_index', properties: ['organization', 'createdBy'] })
 export class ApiKey {
   [OptionalProps]?: 'createdAt' | 'expiresAt' | 'lastUsedAt' | 'revokedAt' | 'allowedIps';
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The key id, as REST uses it (`/api/api-keys/{key_id}`).' })
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
-  @Field(() => String)
+  @Field(() => String, { description: 'A name to recognise it by.' })
   @Property({ type: 'string', length: 100 })
   name!: string;
 
@@ -26,9 +31,9 @@ export class ApiKey {
   @ManyToOne(() => User, { deleteRule: 'cascade' })
   createdBy!: User;
 
-  @Field(() => [String])
+  @Field(() => [ApiKeyScope.graphql], { description: 'What it may do.' })
   @Property({ type: JsonType })
-  scopes!: string[];
+  scopes!: Scope[];
 
   @Field(() => String, { description: 'The first characters of the key, to recognise it.' })
   @Property({ type: 'string', length: 16 })
@@ -38,19 +43,19 @@ export class ApiKey {
   @Property({ type: 'string', length: 64, hidden: true })
   keyHash!: string;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: 'When it was issued.' })
   @Property({ type: DateTimeType })
   createdAt: Date = new Date();
 
-  @Field(() => GraphQLDateTime, { nullable: true })
+  @Field(() => GraphQLDateTime, { nullable: true, description: 'When it stops working; null: never.' })
   @Property({ type: DateTimeType, nullable: true })
   expiresAt: Date | null = null;
 
-  @Field(() => GraphQLDateTime, { nullable: true })
+  @Field(() => GraphQLDateTime, { nullable: true, description: 'When it was last used (to the minute); null: never.' })
   @Property({ type: DateTimeType, nullable: true })
   lastUsedAt: Date | null = null;
 
-  @Field(() => GraphQLDateTime, { nullable: true })
+  // Not in the schema: revoked keys are in no list and no lookup.
   @Property({ type: DateTimeType, nullable: true })
   revokedAt: Date | null = null;
 

@@ -1,36 +1,75 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../common/context.js';
+import { forgetReads } from '../../common/loaders.js';
 import { describeRequirement } from '../../common/scopes.js';
+import { ConnectionArgs, type ConnectionPage } from '../../graphql/relay.js';
+import { Organization } from '../organizations/organization.entity.js';
+import { User } from '../users/user.entity.js';
 import { ApiKey } from './api-key.entity.js';
-import { CreateApiKeyInput, CreatedApiKey } from './api-keys.types.js';
+import { ApiKeyConnection, CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyInput, RevokeApiKeyPayload } from './api-keys.types.js';
 
 const BEARER = describeRequirement('bearer');
 
 @Resolver(() => ApiKey)
 export class ApiKeysResolver {
-  @Query(() => [ApiKey], { description: `Live API keys: your own, and all keys of organizations you administer. ${BEARER}` })
-  apiKeys(@Arg('organizationId', () => ID, { nullable: true }) organizationId: string | null, @Ctx() ctx: RequestContext): Promise<ApiKey[]> {
-    return ctx.services.apiKeys.list(ctx, { organizationId });
+  @Query(() => ApiKeyConnection, { description: `Live API keys: your own, and all keys of organizations you administer, newest first. The same list as \`me.apiKeys\`. ${BEARER}` })
+  apiKeys(
+    @Arg('organizationId', () => ID, { nullable: true, description: 'Only the keys of this organization (you must be a member).' }) organizationId: string | null,
+    @Args(() => ConnectionArgs) args: ConnectionArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ConnectionPage<ApiKey>> {
+    return ctx.services.apiKeys.connection(ctx, { organizationId }, args);
   }
 
-  @Mutation(() => CreatedApiKey, { description: `Issues an API key for one organization; the key is shown this once. ${BEARER}` })
-  createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: RequestContext): Promise<CreatedApiKey> {
-    return ctx.services.apiKeys.create(ctx, input);
+  @Mutation(() => CreateApiKeyPayload, { description: `Issues an API key for one organization; the key itself is in the answer this once. ${BEARER}` })
+  async createApiKey(@Arg('input', () => CreateApiKeyInput, { description: 'The key.' }) input: CreateApiKeyInput, @Ctx() ctx: RequestContext): Promise<CreateApiKeyPayload> {
+    const { apiKey, key } = await ctx.services.apiKeys.create(ctx, input);
+    forgetReads(ctx.em, ctx.loaders);
+    return { apiKey, key, viewer: await ctx.services.users.me(ctx) };
   }
 
-  @Mutation(() => Boolean, { description: `Revokes an API key, effective immediately. Its creator, or an admin or owner. ${BEARER}` })
-  async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<boolean> {
-    await ctx.services.apiKeys.revoke(ctx, id);
-    return true;
+  @Mutation(() => RevokeApiKeyPayload, { description: `Revokes an API key, effective immediately. Its creator, or an admin or owner of its organization. ${BEARER}` })
+  async revokeApiKey(@Arg('input', () => RevokeApiKeyInput, { description: 'The key.' }) input: RevokeApiKeyInput, @Ctx() ctx: RequestContext): Promise<RevokeApiKeyPayload> {
+    await ctx.services.apiKeys.revoke(ctx, input.id);
+    forgetReads(ctx.em, ctx.loaders);
+    return { deletedId: input.id, viewer: await ctx.services.users.me(ctx) };
   }
 
-  @FieldResolver(() => ID)
+  @FieldResolver(() => ID, { description: 'The organization it acts in.' })
   organizationId(@Root() k: ApiKey): string {
     return k.organization.id;
   }
 
-  @FieldResolver(() => ID, { description: 'The user the key acts for.' })
-  createdBy(@Root() k: ApiKey): string {
+  @FieldResolver(() => Organization, { description: 'The organization it acts in.' })
+  organization(@Root() k: ApiKey, @Ctx() ctx: RequestContext): Promise<Organization> {
+    return ctx.services.organizations.get(ctx, k.organization.id);
+  }
+
+  @FieldResolver(() => ID, { description: 'The user it acts for: its creator.' })
+  createdById(@Root() k: ApiKey): string {
     return k.createdBy.id;
+  }
+
+  @FieldResolver(() => User, { description: 'The user it acts for: its creator.' })
+  async createdBy(@Root() k: ApiKey, @Ctx() ctx: RequestContext): Promise<User> {
+    return (await ctx.loaders.userById.load(k.createdBy.id))!;
+  }
+}
+
+@Resolver(() => User)
+export class UserApiKeysResolver {
+  @FieldResolver(() => ApiKeyConnection, {
+    nullable: true,
+    description:
+      "The API keys this user sees (their own, and all keys of organizations they administer), newest first: on the caller's own User with a bearer token only (the same list as `Query.apiKeys`); null on anyone else's, and for API keys. Payloads that change the list return it here, under `viewer`.",
+  })
+  apiKeys(
+    @Root() user: User,
+    @Arg('organizationId', () => ID, { nullable: true, description: 'Only the keys of this organization (you must be a member).' }) organizationId: string | null,
+    @Args(() => ConnectionArgs) args: ConnectionArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ConnectionPage<ApiKey>> | null {
+    if (ctx.principal?.kind !== 'user' || ctx.principal.userId !== user.id) return null;
+    return ctx.services.apiKeys.connection(ctx, { organizationId }, args);
   }
 }

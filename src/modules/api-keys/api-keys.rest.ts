@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
 import type { ApiKey } from './api-key.entity.js';
-import { createApiKeySchema, listApiKeysSchema, type CreateApiKeyData } from './api-keys.types.js';
+import { ApiKeyScope } from '../../common/scopes.js';
+import { createApiKeySchema, listApiKeysSchema } from './api-keys.types.js';
 
 /** `APIKeyResponse` of the contract. */
 export const apiKeySchema = z.object({
   id: z.string(),
   name: z.string(),
   organization_id: z.string(),
-  scopes: z.array(z.string()),
+  scopes: z.array(ApiKeyScope.schema),
   prefix: z.string(),
   created_by: z.string(),
   created_at: z.iso.datetime(),
@@ -43,7 +44,7 @@ export const apiKeysRoutes: RestRoute[] = [
     tag,
     auth: 'bearer',
     body: { schema: createApiKeySchema, required: true },
-    handler: (ctx, { body }) => ctx.services.apiKeys.create(ctx, body as CreateApiKeyData),
+    handler: (ctx, { body }) => ctx.services.apiKeys.create(ctx, body),
     response: { status: 201, description: 'APIKeyResponse plus key', schema: createdSchema, serialize: (r) => ({ ...toApiKey(r.apiKey), key: r.key }) },
     errors: ['not_found'],
   }),

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/core';
+import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import ipaddr from 'ipaddr.js';
 import { requireMembership, requireUser } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
@@ -7,10 +7,13 @@ import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
 import type { Principal } from '../../common/principal.js';
 import { parseInput } from '../../common/validation.js';
+import { findConnection, pageRequest, type ConnectionArgs, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import { Membership, OrgRole, ROLE_RANK } from '../organizations/membership.entity.js';
 import { User } from '../users/user.entity.js';
 import { ApiKey } from './api-key.entity.js';
 import { createApiKeySchema, listApiKeysSchema, type CreateApiKeyData } from './api-keys.types.js';
+
+type KeyFilter = FilterQuery<ApiKey>;
 
 const KEY_PATTERN = /^xntr-[A-Za-z0-9_-]{86}$/;
 const PREFIX_LENGTH = 12;
@@ -62,6 +65,18 @@ export class ApiKeysService {
     return { apiKey, key };
   }
 
+  /** The keys a user may see: live, their own or of organizations they administer. */
+  private async visibleWhere(ctx: RequestContext, userId: string, organizationId?: string | null): Promise<KeyFilter> {
+    const administered = (
+      await ctx.em.find(Membership, { user: userId, role: { $in: [OrgRole.admin, OrgRole.owner] } }, { fields: ['organization'] })
+    ).map((m) => m.organization.id);
+    return {
+      revokedAt: null,
+      ...(organizationId ? { organization: organizationId } : {}),
+      $or: administered.length ? [{ createdBy: userId }, { organization: { $in: administered } }] : [{ createdBy: userId }],
+    };
+  }
+
   /**
    * Live keys the caller may see: their own, and every key of organizations they administer.
    * Bearer only.
@@ -71,18 +86,30 @@ export class ApiKeysService {
     const { userId } = requireUser(ctx);
     const { organizationId } = parseInput(listApiKeysSchema, data ?? {});
     if (organizationId) await requireMembership(ctx, organizationId, 'bearer');
-    const administered = (
-      await ctx.em.find(Membership, { user: userId, role: { $in: [OrgRole.admin, OrgRole.owner] } }, { fields: ['organization'] })
-    ).map((m) => m.organization.id);
-    return ctx.em.find(
-      ApiKey,
-      {
-        revokedAt: null,
-        ...(organizationId ? { organization: organizationId } : {}),
-        $or: administered.length ? [{ createdBy: userId }, { organization: { $in: administered } }] : [{ createdBy: userId }],
-      },
-      { orderBy: { createdAt: 'desc', id: 'asc' } },
-    );
+    return ctx.em.find(ApiKey, await this.visibleWhere(ctx, userId, organizationId), { orderBy: { createdAt: 'desc', id: 'asc' } });
+  }
+
+  /**
+   * The same keys as `list`, newest first, as a connection.
+   * @throws forbidden (API key caller), validation_error, not_found (organization filter)
+   */
+  async connection(ctx: RequestContext, data: { organizationId?: string | null } = {}, args?: ConnectionArgs | PageRequest): Promise<ConnectionPage<ApiKey>> {
+    const { userId } = requireUser(ctx);
+    const { organizationId } = parseInput(listApiKeysSchema, data ?? {});
+    const request = pageRequest(args);
+    if (organizationId) await requireMembership(ctx, organizationId, 'bearer');
+    return findConnection(ctx.em, ApiKey, await this.visibleWhere(ctx, userId, organizationId), request, [{ createdAt: 'desc' }, { id: 'desc' }]);
+  }
+
+  /**
+   * The keys among `ids` the caller may see (node lookups: the others are simply absent).
+   * @throws forbidden (API key caller)
+   */
+  async visible(ctx: RequestContext, ids: readonly string[]): Promise<ApiKey[]> {
+    const { userId } = requireUser(ctx);
+    const wanted = ids.filter(isId);
+    if (!wanted.length) return [];
+    return ctx.em.find(ApiKey, { $and: [{ id: { $in: wanted } }, await this.visibleWhere(ctx, userId)] });
   }
 
   /**

@@ -1,8 +1,12 @@
 import ipaddr from 'ipaddr.js';
-import { Field, InputType, ObjectType } from 'type-graphql';
+import { GraphQLDateTime } from 'graphql-scalars';
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { z } from 'zod';
-import { SCOPES } from '../../common/scopes.js';
+import { ApiKeyScope, SCOPES, type Scope } from '../../common/scopes.js';
 import { fields, str } from '../../common/validation.js';
+import { ValidatedBy } from '../../graphql/inputs.js';
+import { connectionType } from '../../graphql/relay.js';
+import { User } from '../users/user.entity.js';
 import { ApiKey } from './api-key.entity.js';
 
 const ipOrCidr = str()
@@ -14,44 +18,70 @@ export const createApiKeySchema = z.object({
   name: fields.text(100).pipe(z.string().min(1, 'must not be empty')),
   organizationId: str().uuid('must be an id'),
   scopes: z
-    .array(z.enum(SCOPES, { error: `must be one of ${SCOPES.join(', ')}` }), { error: 'must be a list of scopes' })
+    .array(ApiKeyScope.schema, { error: 'must be a list of scopes' })
     .min(1, 'must name at least one scope')
     .max(SCOPES.length)
     .transform((s) => [...new Set(s)]),
-  expiresAt: z.coerce
-    .date({ error: 'must be an ISO-8601 date-time' })
+  expiresAt: fields
+    .instant()
     .refine((d) => d.getTime() > Date.now(), 'must be in the future')
+    // refine() makes a new schema: the JSON schema's date-time format is stated again.
+    .meta({ type: 'string', format: 'date-time' })
     .nullish(),
   allowedIps: z.array(ipOrCidr, { error: 'must be a list of IP addresses or CIDR ranges' }).max(50, 'at most 50 entries').nullish(),
 });
-/** Unchecked input: the service validates it. */
-export type CreateApiKeyData = { [K in keyof z.input<typeof createApiKeySchema>]?: unknown };
+export type CreateApiKeyData = z.input<typeof createApiKeySchema>;
 
 export const listApiKeysSchema = z.object({ organizationId: str().uuid('must be an id').nullish() });
 
-@InputType()
+/** The key to revoke: any string, so that an unknown one is not_found, as REST's path answers. */
+const revokeApiKeySchema = z.object({ id: str() });
+
+@ValidatedBy(createApiKeySchema)
+@InputType({ description: 'A new API key for one organization.' })
 export class CreateApiKeyInput {
-  @Field(() => String)
+  @Field(() => String, { description: 'A name to recognise it by, 1 to 100 characters.' })
   name!: string;
 
-  @Field(() => String)
+  @Field(() => ID, { description: 'The organization it acts in; you must be a member.' })
   organizationId!: string;
 
-  @Field(() => [String], { description: 'Scopes such as organizations:read; see the API documentation.' })
-  scopes!: string[];
+  @Field(() => [ApiKeyScope.graphql], { description: 'What it may do (at least one); repeated scopes count once.' })
+  scopes!: Scope[];
 
-  @Field(() => String, { nullable: true, description: 'ISO-8601; the key stops working then.' })
-  expiresAt?: string | null;
+  @Field(() => GraphQLDateTime, { nullable: true, description: 'When it stops working (in the future); absent or null: never.' })
+  expiresAt?: Date | string | null;
 
-  @Field(() => [String], { nullable: true, description: 'IP addresses or CIDR ranges; empty or absent: anywhere.' })
+  @Field(() => [String], { nullable: true, description: 'IP addresses or CIDR ranges it may be used from (at most 50); empty or absent: anywhere.' })
   allowedIps?: string[] | null;
 }
 
-@ObjectType('CreatedApiKey')
-export class CreatedApiKey {
-  @Field(() => ApiKey)
+@ValidatedBy(revokeApiKeySchema)
+@InputType({ description: 'The API key to revoke.' })
+export class RevokeApiKeyInput {
+  @Field(() => ID, { description: 'The key.' })
+  id!: string;
+}
+
+export const ApiKeyConnection = connectionType<ApiKey>('ApiKey', () => ApiKey, 'newest first');
+
+@ObjectType({ description: 'What createApiKey changed: the new key, and the key itself, shown this once.' })
+export class CreateApiKeyPayload {
+  @Field(() => ApiKey, { description: 'The new key.' })
   apiKey!: ApiKey;
 
-  @Field(() => String, { description: 'The full key. It is shown this once and cannot be recovered.' })
+  @Field(() => String, { description: 'The full key (xntr- and 86 characters), to send as X-API-Key, as REST answers it as `key`. It is shown this once and cannot be recovered.' })
   key!: string;
+
+  @Field(() => User, { description: 'You: your `apiKeys` now include it.' })
+  viewer!: User;
+}
+
+@ObjectType({ description: 'What revokeApiKey changed.' })
+export class RevokeApiKeyPayload {
+  @Field(() => ID, { description: 'The id of the revoked key: it is in no list or lookup any more, and stops working at once.' })
+  deletedId!: string;
+
+  @Field(() => User, { description: 'You: your `apiKeys` no longer include it.' })
+  viewer!: User;
 }

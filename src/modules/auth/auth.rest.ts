@@ -1,22 +1,12 @@
 import { z } from 'zod';
 import { defineRoute, type RestRoute } from '../../rest/route-table.js';
 import { toUserProfile, userProfileSchema } from '../users/users.rest.js';
-import {
-  loginSchema,
-  logoutSchema,
-  refreshSchema,
-  registerSchema,
-  type LoginData,
-  type LogoutData,
-  type RefreshData,
-  type RegisterData,
-  type TokenPair,
-} from './auth.types.js';
+import { loginSchema, logoutSchema, refreshSchema, registerSchema, TokenType, type TokenPair } from './auth.types.js';
 
 /** `TokenResponse` of the contract. */
 const tokenResponseSchema = z.object({
   access_token: z.string(),
-  token_type: z.literal('bearer'),
+  token_type: TokenType.schema,
   refresh_token: z.string(),
   expires_in: z.number().int(),
 });
@@ -39,7 +29,7 @@ export const authRoutes: RestRoute[] = [
     tag: 'Authentication',
     auth: 'public',
     body: { schema: registerSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.auth.register(ctx, body as RegisterData),
+    handler: (ctx, { body }) => ctx.services.auth.register(ctx, body),
     response: { status: 201, description: 'UserProfile', schema: userProfileSchema, serialize: toUserProfile },
     errors: ['conflict'],
   }),
@@ -52,7 +42,7 @@ export const authRoutes: RestRoute[] = [
     tag: 'Authentication',
     auth: 'public',
     body: { schema: loginSchema, required: true, contentTypes: ['application/x-www-form-urlencoded', 'application/json'] },
-    handler: (ctx, { body }) => ctx.services.auth.login(ctx, body as LoginData),
+    handler: (ctx, { body }) => ctx.services.auth.login(ctx, body),
     response: tokenResponse,
     errors: ['invalid_credentials'],
   }),
@@ -65,7 +55,7 @@ export const authRoutes: RestRoute[] = [
     tag: 'Authentication',
     auth: 'public',
     body: { schema: refreshSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.auth.refresh(ctx, body as RefreshData),
+    handler: (ctx, { body }) => ctx.services.auth.refresh(ctx, body),
     response: tokenResponse,
     errors: ['invalid_token'],
   }),
@@ -78,7 +68,7 @@ export const authRoutes: RestRoute[] = [
     tag: 'Authentication',
     auth: 'optional',
     body: { schema: logoutSchema, required: false },
-    handler: (ctx, { body }) => ctx.services.auth.logout(ctx, body as LogoutData),
+    handler: (ctx, { body }) => ctx.services.auth.logout(ctx, body),
     response: { status: 204, description: 'Logged out' },
     errors: ['not_authenticated'],
   }),

@@ -9,4 +9,8 @@ export const integrationsModule: ModuleManifest = {
   entities: [Integration, OAuthState],
   resolvers: [IntegrationsResolver],
   routes: integrationsRoutes,
+  nodes: [
+    { typename: 'Integration', load: (ctx, ids) => ctx.services.integrations.visible(ctx, ids) },
+    { typename: 'CalendarEvent', load: (ctx, ids) => ctx.services.integrations.visibleEvents(ctx, ids) },
+  ],
 };

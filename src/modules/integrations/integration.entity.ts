@@ -1,12 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { DateTimeType, Entity, JsonType, ManyToOne, OptionalProps, PrimaryKey, Property, TextType, Unique } from '@mikro-orm/core';
+import { defineEnum, type ValueOf } from '../../graphql/enums.js';
 import { User } from '../users/user.entity.js';
 
-export const PROVIDERS = ['google_calendar'] as const;
-export type Provider = (typeof PROVIDERS)[number];
+/** The outside services a user can connect. */
+export const IntegrationProvider = defineEnum('IntegrationProvider', 'An outside service a user can connect.', {
+  google_calendar: "Google Calendar: upcoming events of the user's primary calendar, and study sessions scheduled in it.",
+});
+export const PROVIDERS = IntegrationProvider.values;
+export type Provider = ValueOf<typeof IntegrationProvider>;
 
-/** connected: usable. needs_reconnection: Google refused the grant (revoked or expired); the user must connect again. */
-export type ConnectionStatus = 'connected' | 'needs_reconnection';
+/** Where a user's integration stands. REST lists the ones that exist (and `unavailable`); GraphQL lists every provider. */
+export const IntegrationStatus = defineEnum('IntegrationStatus', "Where a user's integration stands.", {
+  connected: 'Connected and usable.',
+  needs_reconnection: 'Google refused the grant (revoked or expired): connect again.',
+  not_connected: 'Not connected (GraphQL only: REST lists connections that exist).',
+  unavailable: 'This server has no configuration for the provider: it cannot be connected here.',
+});
+export type IntegrationStatusValue = ValueOf<typeof IntegrationStatus>;
+
+/** What a stored connection can be: connected, or needing reconnection (the user must connect again). */
+export type ConnectionStatus = Extract<IntegrationStatusValue, 'connected' | 'needs_reconnection'>;
 
 /**
  * A user's connection to an outside account. The OAuth tokens are one AES-256-GCM

@@ -1,58 +1,86 @@
-import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { GraphQLDateTime } from 'graphql-scalars';
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../common/context.js';
 import { describeRequirement as need } from '../../common/scopes.js';
-import { AuthorizationStart, CalendarEventView, IntegrationView, ScheduleStudySessionInput } from './integrations.types.js';
+import { ConnectionArgs, type ConnectionPage } from '../../graphql/relay.js';
+import {
+  AuthorizationStart,
+  CalendarEventConnection,
+  CalendarEventView,
+  CompleteGoogleCalendarConnectionInput,
+  CompleteGoogleCalendarConnectionPayload,
+  DisconnectGoogleCalendarPayload,
+  IntegrationView,
+  ScheduleStudySessionInput,
+  ScheduleStudySessionPayload,
+} from './integrations.types.js';
 
-@Resolver()
+const FROM = 'The start of the window (inclusive); default now.';
+const TO = 'The end of the window (exclusive): after from, at most 366 days later; default a week after from.';
+
+@Resolver(() => IntegrationView)
 export class IntegrationsResolver {
+  // One entry per provider (a closed set of one today), each changing in place: a small fixed list, not a connection.
   @Query(() => [IntegrationView], {
-    description: `Your integrations: connected, needing reconnection, or unavailable on this server. ${need('integrations:read')}`,
+    description: `Your integrations, one per provider: connected, needing reconnection, not connected, or unavailable on this server. ${need('integrations:read')}`,
   })
   integrations(@Ctx() ctx: RequestContext): Promise<IntegrationView[]> {
-    return ctx.services.integrations.list(ctx);
+    return ctx.services.integrations.listAll(ctx);
   }
 
   @Mutation(() => AuthorizationStart, {
-    description: `Starts connecting Google Calendar: send the browser to authorizationUrl; Google comes back to the REST callback, which takes the flow only from the browser holding the binding cookie this answer sets over HTTP (same-origin web apps), or from a call with your credentials. ${need('integrations:write')}`,
+    description: `Starts connecting Google Calendar: send the browser to authorizationUrl; Google comes back to the REST callback, which takes the flow only from the browser holding the binding cookie this answer sets over HTTP (same-origin web apps), or from a call with your credentials. Nothing changes until the flow completes. ${need('integrations:write')}`,
   })
   connectGoogleCalendar(@Ctx() ctx: RequestContext): Promise<AuthorizationStart> {
     return ctx.services.integrations.startGoogleCalendar(ctx);
   }
 
-  @Mutation(() => IntegrationView, {
+  @Mutation(() => CompleteGoogleCalendarConnectionPayload, {
     description: `Finishes connecting Google Calendar with the parameters of Google's redirect, for apps that receive it themselves (cross-origin or native); the state must be yours: your credentials are what binds the flow to you. ${need('integrations:write')}`,
   })
-  completeGoogleCalendarConnection(
-    @Arg('state', () => String, { nullable: true }) state: string | null,
-    @Arg('code', () => String, { nullable: true }) code: string | null,
-    @Arg('error', () => String, { nullable: true }) error: string | null,
-    @Arg('iss', () => String, { nullable: true, description: 'The issuer Google names in its redirect, when it does.' }) iss: string | null,
+  async completeGoogleCalendarConnection(
+    @Arg('input', () => CompleteGoogleCalendarConnectionInput, { description: "The redirect's parameters." }) input: CompleteGoogleCalendarConnectionInput,
     @Ctx() ctx: RequestContext,
-  ): Promise<IntegrationView> {
-    return ctx.services.integrations.finishGoogleCalendar(ctx, { state, code, error, iss });
+  ): Promise<CompleteGoogleCalendarConnectionPayload> {
+    return { integration: await ctx.services.integrations.finishGoogleCalendar(ctx, input) };
   }
 
-  @Mutation(() => Boolean, { description: `Disconnects Google Calendar: revokes the grant at Google and deletes the tokens. ${need('integrations:write')}` })
-  async disconnectGoogleCalendar(@Ctx() ctx: RequestContext): Promise<boolean> {
-    await ctx.services.integrations.disconnectGoogleCalendar(ctx);
-    return true;
+  @Mutation(() => DisconnectGoogleCalendarPayload, { description: `Disconnects Google Calendar: revokes the grant at Google and deletes the tokens. ${need('integrations:write')}` })
+  async disconnectGoogleCalendar(@Ctx() ctx: RequestContext): Promise<DisconnectGoogleCalendarPayload> {
+    return { integration: await ctx.services.integrations.disconnectGoogleCalendar(ctx) };
   }
 
-  @Query(() => [CalendarEventView], {
-    description: `Events of your Google Calendar in [from, to) (default: the next 7 days), by start time. ${need('integrations:read')}`,
+  @Query(() => CalendarEventConnection, {
+    nullable: true,
+    description: `Events of your Google Calendar in [from, to), by start time, recurring events expanded (at most 2,500 in a window). Null with an error when the calendar is not connected, needs reconnection, or Google fails. ${need('integrations:read')}`,
   })
-  async calendarEvents(
-    @Arg('from', () => String, { nullable: true, description: 'ISO-8601 date-time; default now.' }) from: string | null,
-    @Arg('to', () => String, { nullable: true, description: 'ISO-8601 date-time; default a week after from.' }) to: string | null,
-    @Arg('limit', () => Int, { nullable: true }) limit: number | null,
-    @Arg('offset', () => Int, { nullable: true }) offset: number | null,
+  calendarEvents(
+    @Arg('from', () => GraphQLDateTime, { nullable: true, description: FROM }) from: Date | null,
+    @Arg('to', () => GraphQLDateTime, { nullable: true, description: TO }) to: Date | null,
+    @Args(() => ConnectionArgs) args: ConnectionArgs,
     @Ctx() ctx: RequestContext,
-  ): Promise<CalendarEventView[]> {
-    return (await ctx.services.integrations.listEvents(ctx, { from, to, limit, offset })).items;
+  ): Promise<ConnectionPage<CalendarEventView>> {
+    return ctx.services.integrations.eventsConnection(ctx, { from, to }, args);
   }
 
-  @Mutation(() => CalendarEventView, { description: `Schedules a study session as an event in your Google Calendar. ${need('integrations:write')}` })
-  scheduleStudySession(@Arg('input', () => ScheduleStudySessionInput) input: ScheduleStudySessionInput, @Ctx() ctx: RequestContext): Promise<CalendarEventView> {
-    return ctx.services.integrations.scheduleStudySession(ctx, input);
+  @Mutation(() => ScheduleStudySessionPayload, { description: `Schedules a study session as an event in your Google Calendar. ${need('integrations:write')}` })
+  async scheduleStudySession(@Arg('input', () => ScheduleStudySessionInput, { description: 'The session.' }) input: ScheduleStudySessionInput, @Ctx() ctx: RequestContext): Promise<ScheduleStudySessionPayload> {
+    const event = await ctx.services.integrations.scheduleStudySession(ctx, input);
+    return { event, integration: await ctx.services.integrations.afterWrite(ctx, 'google_calendar') };
+  }
+
+  @FieldResolver(() => CalendarEventConnection, {
+    nullable: true,
+    description: `The events of this calendar in [from, to), as \`Query.calendarEvents\` (where a payload returns the integration, this refreshes a cached list): null unless it is Google Calendar and connected; null with an error when Google fails. ${need('integrations:read')}`,
+  })
+  events(
+    @Root() integration: IntegrationView,
+    @Arg('from', () => GraphQLDateTime, { nullable: true, description: FROM }) from: Date | null,
+    @Arg('to', () => GraphQLDateTime, { nullable: true, description: TO }) to: Date | null,
+    @Args(() => ConnectionArgs) args: ConnectionArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ConnectionPage<CalendarEventView>> | null {
+    if (integration.provider !== 'google_calendar' || integration.status !== 'connected') return null;
+    return ctx.services.integrations.eventsConnection(ctx, { from, to }, args);
   }
 }

@@ -1,23 +1,30 @@
 import { z } from 'zod';
-import type { RequestContext } from '../../common/context.js';
-import { AppError, INTERNAL_MESSAGE } from '../../common/errors.js';
+import type { AppError } from '../../common/errors.js';
+import type { Config } from '../../config.js';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
+import { IntegrationProvider, IntegrationStatus } from './integration.entity.js';
 import type { CalendarEventView, IntegrationView } from './integrations.types.js';
-import { callbackFields, listEventsFields, scheduleStudySessionFields, type ScheduleStudySessionData } from './integrations.types.js';
+import { CalendarEventStatus, callbackFields, listEventsFields, scheduleStudySessionFields } from './integrations.types.js';
 
-/** One integration, as the contract lists it. */
+/** One integration, as the contract lists it (REST lists the connections that exist: never `not_connected`). */
 export const integrationSchema = z.object({
-  provider: z.literal('google_calendar'),
-  status: z.enum(['connected', 'needs_reconnection', 'unavailable']),
+  provider: IntegrationProvider.schema,
+  status: IntegrationStatus.schema.exclude(['not_connected']),
   account_email: z.string().nullable(),
   scopes: z.array(z.string()),
   connected_at: z.iso.datetime().nullable(),
   expires_at: z.iso.datetime().nullable(),
 });
 
+/** REST lists connections that exist (and `unavailable`): `not_connected` is GraphQL's entry for the others and never reaches here. */
+function restStatus(status: IntegrationView['status']): Exclude<IntegrationView['status'], 'not_connected'> {
+  if (status === 'not_connected') throw new Error('an integration that is not connected has no REST representation');
+  return status;
+}
+
 export const toIntegration = (i: IntegrationView): z.infer<typeof integrationSchema> => ({
   provider: i.provider,
-  status: i.status,
+  status: restStatus(i.status),
   account_email: i.accountEmail,
   scopes: i.scopes,
   connected_at: i.connectedAt?.toISOString() ?? null,
@@ -33,7 +40,7 @@ export const calendarEventSchema = z.object({
   end: z.string(),
   all_day: z.boolean(),
   timezone: z.string().nullable(),
-  status: z.string(),
+  status: CalendarEventStatus.schema,
   html_link: z.string().nullable(),
   study_session: z.boolean(),
 });
@@ -43,8 +50,8 @@ export const toCalendarEvent = (e: CalendarEventView): z.infer<typeof calendarEv
   title: e.title,
   description: e.description,
   location: e.location,
-  start: e.start,
-  end: e.end,
+  start: e.start?.toISOString() ?? e.startDate ?? '',
+  end: e.end?.toISOString() ?? e.endDate ?? '',
   all_day: e.allDay,
   timezone: e.timezone,
   status: e.status,
@@ -55,8 +62,8 @@ export const toCalendarEvent = (e: CalendarEventView): z.infer<typeof calendarEv
 const PROVIDER = 'google_calendar';
 
 /** Where the browser goes after the callback: the configured return URL with the outcome in its query. */
-function returnLocation(ctx: RequestContext, outcome: { error: AppError | null }): string | null {
-  const base = ctx.config.integrations.returnUrl;
+function returnLocation(config: Config, outcome: { error: AppError | null }): string | null {
+  const base = config.integrations.returnUrl;
   if (!base) return null;
   const url = new URL(base);
   url.searchParams.set('integration', PROVIDER);
@@ -69,8 +76,6 @@ function returnLocation(ctx: RequestContext, outcome: { error: AppError | null }
   }
   return url.toString();
 }
-
-type CallbackOutcome = { integration: IntegrationView | null; error: AppError | null };
 
 const tag = 'Integrations';
 
@@ -129,21 +134,14 @@ export const integrationsRoutes: RestRoute[] = [
     tag,
     auth: 'optional',
     query: callbackFields,
-    handler: async (ctx, { query }) => {
-      try {
-        return { integration: await ctx.services.integrations.finishGoogleCalendar(ctx, query, { anonymous: true }), error: null };
-      } catch (e) {
-        if (!ctx.config.integrations.returnUrl) throw e;
-        if (e instanceof AppError) return { integration: null, error: e };
-        ctx.log.error({ err: e }, 'integration callback failed');
-        return { integration: null, error: new AppError('internal_error', INTERNAL_MESSAGE) };
-      }
-    },
+    handler: (ctx, { query }) => ctx.services.integrations.finishGoogleCalendar(ctx, query, { anonymous: true }),
+    // Every failure, a query the route's schema refuses included, goes back to the app as a redirect.
     redirect: {
       description: 'To INTEGRATIONS_RETURN_URL with the outcome',
-      location: (r, _input, ctx) => returnLocation(ctx, r),
+      location: (_integration, _input, ctx) => returnLocation(ctx.config, { error: null }),
+      onError: (error, config) => returnLocation(config, { error }),
     },
-    response: { status: 200, description: 'The integration (when no return URL is configured)', schema: integrationSchema, serialize: (r) => toIntegration(r.integration!) },
+    response: { status: 200, description: 'The integration (when no return URL is configured)', schema: integrationSchema, serialize: toIntegration },
     errors: ['service_unavailable', 'upstream_unavailable'],
   }),
   defineRoute({
@@ -153,7 +151,9 @@ export const integrationsRoutes: RestRoute[] = [
     summary: 'Disconnect Google Calendar: revoke the grant at Google and delete the tokens',
     tag,
     auth: 'integrations:write',
-    handler: (ctx) => ctx.services.integrations.disconnectGoogleCalendar(ctx),
+    handler: async (ctx) => {
+      await ctx.services.integrations.disconnectGoogleCalendar(ctx);
+    },
     response: { status: 204, description: 'Disconnected' },
     errors: ['not_found'],
   }),
@@ -179,7 +179,7 @@ export const integrationsRoutes: RestRoute[] = [
     tag,
     auth: 'integrations:write',
     body: { schema: scheduleStudySessionFields, required: true },
-    handler: (ctx, { body }) => ctx.services.integrations.scheduleStudySession(ctx, body as ScheduleStudySessionData),
+    handler: (ctx, { body }) => ctx.services.integrations.scheduleStudySession(ctx, body),
     response: { status: 201, description: 'CalendarEvent', schema: calendarEventSchema, serialize: toCalendarEvent },
     errors: ['not_found', 'conflict', 'upstream_unavailable', 'rate_limited'],
   }),

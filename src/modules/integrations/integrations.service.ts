@@ -8,17 +8,21 @@ import type { Page } from '../../common/pagination.js';
 import type { Principal } from '../../common/principal.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
+import { connectionPage, decodeCursor, DEFAULT_PAGE, encodeCursor, pageRequest, type ConnectionArgs, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import { User } from '../users/user.entity.js';
 import { GoogleClient, GoogleError, type GoogleEvent, type GoogleTokens } from './google.client.js';
-import { Integration, type Provider } from './integration.entity.js';
+import { Integration, PROVIDERS, type Provider } from './integration.entity.js';
 import {
+  AuthorizationStart,
+  CalendarEventStatus,
+  CalendarEventView,
   callbackSchema,
+  eventsRangeSchema,
+  IntegrationView,
   listEventsSchema,
   scheduleStudySessionSchema,
-  type AuthorizationStart,
-  type CalendarEventView,
   type CallbackData,
-  type IntegrationView,
+  type EventsRangeData,
   type ListEventsData,
   type ScheduleStudySessionData,
 } from './integrations.types.js';
@@ -61,6 +65,30 @@ const needsReconnection = (): AppError =>
 const notConnected = (): AppError => AppError.notFound('Google Calendar connection');
 
 /**
+ * The id of a user's integration with a provider: a name-based UUID (RFC 9562 version 5) of
+ * the user and the provider, so it is the same whether or not a connection row exists, and
+ * across reconnections (a normalized client cache keeps one object per integration).
+ */
+export function integrationId(userId: string, provider: Provider): string {
+  const NAMESPACE = Buffer.from('6f1c1b2e8a9d4f0c9b7e5d3a2c1b0a99', 'hex');
+  const hash = createHash('sha1').update(NAMESPACE).update(`integration:${userId}:${provider}`).digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const h = hash.subarray(0, 16).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * Google's event ids: base32hex (a-v, 0-9), 5 to 1024 characters; a recurring event's
+ * occurrence adds `_` and its start. Node lookups ask Google only for ids of this shape.
+ */
+const GOOGLE_EVENT_ID = /^[a-v0-9]{5,1024}(_[0-9]{8}(T[0-9]{6}Z)?)?$/;
+
+/** Where an event sits in the list's order: its start instant (all-day: the day at 00:00 UTC), then its id. */
+const eventKey = (e: CalendarEventView): [string, string] => [e.start ? e.start.toISOString() : `${e.startDate ?? ''}T00:00:00.000Z`, e.id];
+const compareKeys = (a: [string, string], b: [string, string]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+
+/**
  * Integrations: a user's Google Calendar connected through the OAuth 2.0 authorization
  * code flow (PKCE S256, a single-use state bound to the user, offline access), its tokens
  * sealed at rest and refreshed before they expire, and the calendar used for upcoming
@@ -97,21 +125,69 @@ export class IntegrationsService {
     const { userId } = authorize(ctx, 'integrations:read');
     const rows = await ctx.em.find(Integration, { user: userId }, { orderBy: { provider: 'asc' } });
     const views = rows.map((r) => this.view(r));
-    if (!this.google && !views.some((v) => v.provider === GOOGLE)) {
-      views.push({ provider: GOOGLE, status: 'unavailable', accountEmail: null, scopes: [], connectedAt: null, expiresAt: null });
-    }
+    if (!this.google && !views.some((v) => v.provider === GOOGLE)) views.push(this.absent(userId, GOOGLE));
     return views;
   }
 
+  /**
+   * Every provider, each as the caller's integration with it: connected, needing
+   * reconnection, not connected, or unavailable on this server. One entry per provider, so
+   * the list changes only in place (GraphQL's `integrations`).
+   * @throws the usual authorization errors (scope integrations:read)
+   */
+  async listAll(ctx: RequestContext): Promise<IntegrationView[]> {
+    const { userId } = authorize(ctx, 'integrations:read');
+    const rows = await ctx.em.find(Integration, { user: userId });
+    return PROVIDERS.map((provider) => {
+      const row = rows.find((r) => r.provider === provider);
+      return row ? this.view(row) : this.absent(userId, provider);
+    });
+  }
+
+  /**
+   * The caller's integrations among `ids` (node lookups: the others are simply absent).
+   * @throws the usual authorization errors (scope integrations:read)
+   */
+  async visible(ctx: RequestContext, ids: readonly string[]): Promise<IntegrationView[]> {
+    const { userId } = authorize(ctx, 'integrations:read');
+    if (!PROVIDERS.some((p) => ids.includes(integrationId(userId, p)))) return [];
+    return (await this.listAll(ctx)).filter((v) => ids.includes(v.id));
+  }
+
+  /**
+   * The caller's integration with a provider, for the answer of a change they just made
+   * (which needed integrations:write, not integrations:read).
+   * @throws the usual authorization errors (scope integrations:write)
+   */
+  async afterWrite(ctx: RequestContext, provider: Provider): Promise<IntegrationView> {
+    const { userId } = authorize(ctx, 'integrations:write');
+    const row = await ctx.em.findOne(Integration, { user: userId, provider });
+    return row ? this.view(row) : this.absent(userId, provider);
+  }
+
   private view(r: Integration): IntegrationView {
-    return {
+    return Object.assign(new IntegrationView(), {
+      id: integrationId(r.user.id, r.provider),
       provider: r.provider,
       status: this.google ? r.status : 'unavailable',
       accountEmail: r.accountEmail,
       scopes: r.scopes,
       connectedAt: r.connectedAt,
       expiresAt: r.status === 'connected' ? r.accessTokenExpiresAt : null,
-    };
+    } satisfies IntegrationView);
+  }
+
+  /** A provider the user has no connection with. */
+  private absent(userId: string, provider: Provider): IntegrationView {
+    return Object.assign(new IntegrationView(), {
+      id: integrationId(userId, provider),
+      provider,
+      status: this.google ? 'not_connected' : 'unavailable',
+      accountEmail: null,
+      scopes: [],
+      connectedAt: null,
+      expiresAt: null,
+    } satisfies IntegrationView);
   }
 
   /**
@@ -147,7 +223,7 @@ export class IntegrationsService {
     await ctx.em.flush();
     ctx.http?.setCookie(bindingCookieName(stateHash), binding, { ...this.bindingCookie(ctx), maxAge: this.config.integrations.stateTtlSeconds });
     ctx.log.info({ provider: GOOGLE }, 'integration flow started');
-    return { authorizationUrl: google.authorizationUrl(state, challenge).toString(), state, expiresAt };
+    return Object.assign(new AuthorizationStart(), { authorizationUrl: google.authorizationUrl(state, challenge).toString(), state, expiresAt });
   }
 
   /** Where and how the browser-binding cookie lives: only sent back to the callback. */
@@ -275,10 +351,11 @@ export class IntegrationsService {
   /**
    * Disconnects Google Calendar: revokes the grant at Google, then deletes the stored
    * tokens and any started flows. When Google cannot be reached the tokens are deleted all
-   * the same (the failure is logged): nothing here can use them afterwards.
+   * the same (the failure is logged): nothing here can use them afterwards. Returns the
+   * integration, not connected now.
    * @throws not_found (nothing connected), authorization errors (integrations:write)
    */
-  async disconnectGoogleCalendar(ctx: RequestContext): Promise<void> {
+  async disconnectGoogleCalendar(ctx: RequestContext): Promise<IntegrationView> {
     const { userId } = authorize(ctx, 'integrations:write');
     const row = await ctx.em.findOne(Integration, { user: userId, provider: GOOGLE });
     if (!row) throw notConnected();
@@ -289,27 +366,102 @@ export class IntegrationsService {
     ctx.em.remove(row);
     await ctx.em.flush();
     ctx.log.info({ provider: GOOGLE, integrationId: row.id }, 'integration disconnected');
+    return this.absent(userId, GOOGLE);
   }
 
   /**
    * The caller's events in [from, to) on their primary calendar, expanded (recurring events
-   * as their occurrences) and ordered by start; `total` counts the range (up to 2,500 events).
+   * as their occurrences) and ordered by start, then id; `total` counts the range (up to
+   * 2,500 events).
    * @throws not_found (not connected), conflict reason needs_reconnection, upstream_unavailable, rate_limited, validation_error
    */
   async listEvents(ctx: RequestContext, data: ListEventsData = {}): Promise<Page<CalendarEventView>> {
     const { userId } = authorize(ctx, 'integrations:read');
     const input = parseInput(listEventsSchema, data ?? {});
+    const all = await this.eventsIn(ctx, userId, input.from, input.to);
+    return { items: all.slice(input.offset, input.offset + input.limit), total: all.length };
+  }
+
+  /**
+   * The same events as a connection. Google pages with tokens of its own that are valid for
+   * one listing only; the window holds at most 2,500 events, which Google answers in one
+   * page, so each page here reads the window and cuts it after (or before) the cursor's
+   * position: the event's start and id. Such a cursor stays valid when events are added or
+   * removed, as a keyset cursor does.
+   * @throws not_found (not connected), conflict reason needs_reconnection, upstream_unavailable, rate_limited, validation_error
+   */
+  async eventsConnection(ctx: RequestContext, data: EventsRangeData = {}, args?: ConnectionArgs | PageRequest): Promise<ConnectionPage<CalendarEventView>> {
+    const { userId } = authorize(ctx, 'integrations:read');
+    const range = parseInput(eventsRangeSchema, data ?? {});
+    const request = pageRequest(args);
+    const position = (cursor: string, arg: string): [string, string] => {
+      const [start, id] = decodeCursor(cursor, 2, arg);
+      // Cursors read ISO instants back as Dates.
+      const at = start instanceof Date ? start.toISOString() : start;
+      if (typeof at !== 'string' || typeof id !== 'string') throw AppError.validation([{ loc: [arg], message: 'must be a cursor from this connection' }]);
+      return [at, id];
+    };
+    const after = request.after !== undefined ? position(request.after, 'after') : null;
+    const before = request.before !== undefined ? position(request.before, 'before') : null;
+    const all = await this.eventsIn(ctx, userId, range.from, range.to);
+    const inside = all.filter((e) => (!after || compareKeys(eventKey(e), after) > 0) && (!before || compareKeys(eventKey(e), before) < 0));
+    const backward = request.last !== undefined;
+    const size = (backward ? request.last : request.first) ?? DEFAULT_PAGE;
+    const items = backward ? inside.slice(Math.max(0, inside.length - size)) : inside.slice(0, size);
+    const edges = items.map((node) => ({ cursor: encodeCursor(eventKey(node)), node }));
+    return connectionPage(
+      edges,
+      {
+        hasNextPage: backward ? before !== null : inside.length > size,
+        hasPreviousPage: backward ? inside.length > size : after !== null,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+      () => all.length,
+    );
+  }
+
+  /** Every event of the window, in the lists' order. */
+  private async eventsIn(ctx: RequestContext, userId: string, from: Date, to: Date): Promise<CalendarEventView[]> {
     const page = await this.withAccessToken(ctx, userId, (google, token) =>
       google.calendar<{ items?: GoogleEvent[] }>(token, 'GET', '/calendars/primary/events', {
-        timeMin: input.from.toISOString(),
-        timeMax: input.to.toISOString(),
+        timeMin: from.toISOString(),
+        timeMax: to.toISOString(),
         singleEvents: 'true',
         orderBy: 'startTime',
         maxResults: String(MAX_EVENTS),
       }),
     );
-    const all = (page.items ?? []).filter((e) => e.status !== 'cancelled').map(toEventView);
-    return { items: all.slice(input.offset, input.offset + input.limit), total: all.length };
+    return (page.items ?? [])
+      .filter((e) => e.status !== 'cancelled')
+      .map(toEventView)
+      .sort((a, b) => compareKeys(eventKey(a), eventKey(b)));
+  }
+
+  /**
+   * The caller's events among `ids` (node lookups): only ids shaped like Google's are asked
+   * for, one call each, and only when the caller's calendar is connected.
+   * @throws the usual authorization errors (scope integrations:read)
+   */
+  async visibleEvents(ctx: RequestContext, ids: readonly string[]): Promise<CalendarEventView[]> {
+    const { userId } = authorize(ctx, 'integrations:read');
+    const wanted = ids.filter((id) => GOOGLE_EVENT_ID.test(id));
+    if (!wanted.length || !this.google) return [];
+    const row = await ctx.em.findOne(Integration, { user: userId, provider: GOOGLE, status: 'connected' });
+    if (!row) return [];
+    const found = await Promise.all(
+      wanted.map(async (id) => {
+        try {
+          const e = await this.withAccessToken(ctx, userId, (google, token) => google.calendar<GoogleEvent>(token, 'GET', `/calendars/primary/events/${encodeURIComponent(id)}`));
+          return e.status === 'cancelled' ? null : toEventView(e);
+        } catch (e) {
+          // An id Google does not know in this calendar is simply not one of the caller's events.
+          if (e instanceof AppError && e.details.reason === 'google_refused' && (e.details.google_status === 404 || e.details.google_status === 410)) return null;
+          throw e;
+        }
+      }),
+    );
+    return found.filter((e): e is CalendarEventView => e !== null);
   }
 
   /**
@@ -491,18 +643,22 @@ export class IntegrationsService {
 
 function toEventView(e: GoogleEvent): CalendarEventView {
   const allDay = !e.start?.dateTime && !!e.start?.date;
-  const when = (t: GoogleEvent['start']): string => (t?.dateTime ? new Date(t.dateTime).toISOString() : (t?.date ?? ''));
-  return {
+  const instant = (t: GoogleEvent['start']): Date | null => (t?.dateTime ? new Date(t.dateTime) : null);
+  const day = (t: GoogleEvent['start']): string | null => (t?.dateTime ? null : (t?.date ?? null));
+  return Object.assign(new CalendarEventView(), {
     id: e.id,
     title: e.summary ?? '(no title)',
     description: e.description ?? null,
     location: e.location ?? null,
-    start: when(e.start),
-    end: when(e.end),
+    start: instant(e.start),
+    end: instant(e.end),
+    startDate: day(e.start),
+    endDate: day(e.end),
     allDay,
     timezone: e.start?.timeZone ?? null,
-    status: e.status ?? 'confirmed',
+    // Google documents these three; anything else it may add reads as confirmed.
+    status: CalendarEventStatus.has(e.status) ? e.status : 'confirmed',
     htmlLink: e.htmlLink ?? null,
     studySession: e.extendedProperties?.private?.[KIND_PROPERTY] === STUDY_SESSION,
-  };
+  } satisfies CalendarEventView);
 }

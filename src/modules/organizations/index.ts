@@ -10,4 +10,9 @@ export const organizationsModule: ModuleManifest = {
   entities: [Organization, Membership, Team],
   resolvers: [OrganizationsResolver, MemberResolver, TeamResolver],
   routes: organizationsRoutes,
+  nodes: [
+    { typename: 'Organization', load: (ctx, ids) => ctx.services.organizations.visibleOrganizations(ctx, ids) },
+    { typename: 'Member', load: (ctx, ids) => ctx.services.organizations.visibleMembers(ctx, ids) },
+    { typename: 'Team', load: (ctx, ids) => ctx.services.organizations.visibleTeams(ctx, ids) },
+  ],
 };

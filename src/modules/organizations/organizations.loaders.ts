@@ -1,6 +1,9 @@
 import { raw, type EntityManager } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import DataLoader from 'dataloader';
+import { AppError } from '../../common/errors.js';
+import { isId } from '../../common/ids.js';
+import { connectionPage, decodeCursor, encodeCursor, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import { Membership } from './membership.entity.js';
 import { Team } from './team.entity.js';
 
@@ -14,6 +17,120 @@ export interface MembersPageKey {
   limit: number;
   offset: number;
 }
+
+/** One page of a nested connection: the parent (an organization or a team) and the page asked for. */
+export interface ConnectionKey {
+  parent: string;
+  request: PageRequest;
+}
+
+/**
+ * How a nested connection is cut: the entity, the parent it is partitioned by, and its one
+ * sort key (ties broken by id). Its cursors hold the sort key's value and the id.
+ */
+interface KeysetSpec<T extends { id: string }> {
+  entity: typeof Membership | typeof Team;
+  parent: { property: 'organization' | 'team'; column: string };
+  key: { property: keyof T & string; column: string; kind: 'date' | 'string' };
+  populate?: readonly string[];
+}
+
+/** The sort key and id a cursor holds, or validation_error naming the argument. */
+function keysetValues(spec: KeysetSpec<{ id: string }>, cursor: string, arg: string): [unknown, string] {
+  const [value, id] = decodeCursor(cursor, 2, arg);
+  const bad = () => AppError.validation([{ loc: [arg], message: 'must be a cursor from this connection' }]);
+  if (!isId(id)) throw bad();
+  if (spec.key.kind === 'date') {
+    // Cursors read ISO instants back as Dates.
+    const d = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : null;
+    if (!d || Number.isNaN(d.getTime())) throw bad();
+    return [d, id];
+  }
+  if (typeof value !== 'string') throw bad();
+  return [value, id];
+}
+
+/**
+ * Pages of a nested connection for many parents at once: keys asking for the same page
+ * (same first/after/last/before) are one statement, the rows cut per parent by a window
+ * function over the keyset (sort key, id), then one statement loads the rows. A cursor is a
+ * position in the order, not a row: it stays valid when rows are added or removed.
+ */
+async function keysetPages<T extends { id: string }>(
+  em: EntityManager,
+  spec: KeysetSpec<T>,
+  keys: readonly ConnectionKey[],
+  total: (parent: string) => Promise<number>,
+): Promise<ConnectionPage<T>[]> {
+  const groups = new Map<string, ConnectionKey[]>();
+  for (const k of keys) {
+    const g = JSON.stringify(k.request);
+    groups.set(g, [...(groups.get(g) ?? []), k]);
+  }
+  const result = new Map<ConnectionKey, ConnectionPage<T>>();
+  const sql = em as SqlEntityManager;
+  const { property: key, column } = spec.key;
+  for (const group of groups.values()) {
+    const request = group[0]!.request;
+    const backward = request.last !== undefined;
+    const size = (backward ? request.last : request.first) ?? 0;
+    const cursor = backward ? request.before : request.after;
+    const dir = backward ? 'desc' : 'asc';
+    let where: Record<string, unknown> = { [spec.parent.property]: { $in: [...new Set(group.map((k) => k.parent))] } };
+    if (cursor !== undefined) {
+      const [value, id] = keysetValues(spec as KeysetSpec<{ id: string }>, cursor, backward ? 'before' : 'after');
+      const op = backward ? '$lt' : '$gt';
+      where = { ...where, $or: [{ [key]: { [op]: value } }, { [key]: value, id: { [op]: id } }] };
+    }
+    const ranked = sql
+      .createQueryBuilder(spec.entity, 'e')
+      .select(['e.id', `e.${spec.parent.column}`, raw(`row_number() over (partition by e.${spec.parent.column} order by e.${column} ${dir}, e.id ${dir}) as rn`)])
+      .where(where as never);
+    // One row more than asked tells whether the page has a next (or previous) one.
+    const rows = (await sql.getKnex().select('id', spec.parent.column, 'rn').from(ranked.getKnexQuery().as('ranked')).where('rn', '<=', size + 1)) as Record<string, unknown>[];
+    const loaded = rows.length
+      ? ((await em.find(spec.entity as typeof Membership, { id: { $in: rows.map((r) => String(r.id)) } }, spec.populate ? { populate: spec.populate as never } : {})) as unknown as T[])
+      : [];
+    const byId = new Map(loaded.map((e) => [e.id, e]));
+    for (const k of group) {
+      const mine = rows.filter((r) => String(r[spec.parent.column]) === k.parent).sort((a, b) => Number(a.rn) - Number(b.rn));
+      const more = mine.length > size;
+      const items = mine.slice(0, size).map((r) => byId.get(String(r.id))!).filter(Boolean);
+      if (backward) items.reverse();
+      const edges = items.map((node) => ({ cursor: encodeCursor([node[key], node.id]), node }));
+      result.set(
+        k,
+        connectionPage(
+          edges,
+          {
+            // As MikroORM's cursors answer: exact in the direction of paging, "there was a cursor" in the other.
+            hasNextPage: backward ? request.before !== undefined : more,
+            hasPreviousPage: backward ? more : request.after !== undefined,
+            startCursor: edges[0]?.cursor ?? null,
+            endCursor: edges.at(-1)?.cursor ?? null,
+          },
+          () => total(k.parent),
+        ),
+      );
+    }
+  }
+  return keys.map((k) => result.get(k)!);
+}
+
+const MEMBERS_BY_ORGANIZATION: KeysetSpec<Membership> = {
+  entity: Membership,
+  parent: { property: 'organization', column: 'organization_id' },
+  key: { property: 'joinedAt', column: 'joined_at', kind: 'date' },
+  populate: ['user', 'team'],
+};
+const MEMBERS_BY_TEAM: KeysetSpec<Membership> = { ...MEMBERS_BY_ORGANIZATION, parent: { property: 'team', column: 'team_id' } };
+const TEAMS_BY_ORGANIZATION: KeysetSpec<Team> = {
+  entity: Team,
+  parent: { property: 'organization', column: 'organization_id' },
+  key: { property: 'nameNormalized', column: 'name_normalized', kind: 'string' },
+};
+
+const connectionKey = (k: ConnectionKey): string => `${k.parent}|${JSON.stringify(k.request)}`;
 
 async function countBy(em: EntityManager, column: 'organization' | 'team', ids: readonly string[]): Promise<Map<string, number>> {
   const rows = (await (em as SqlEntityManager)
@@ -35,6 +152,24 @@ export function organizationLoaders(em: EntityManager, batch = true) {
     const rows = await em.find(Team, { id: { $in: [...ids] } });
     return ids.map((id) => rows.find((t) => t.id === id) ?? null);
   }, { batch });
+  const memberCount = new DataLoader<string, number>(async (orgIds) => {
+    const counts = await countBy(em, 'organization', orgIds);
+    return orgIds.map((id) => counts.get(id) ?? 0);
+  }, { batch });
+  const teamMemberCount = new DataLoader<string, number>(async (teamIds) => {
+    const counts = await countBy(em, 'team', teamIds);
+    return teamIds.map((id) => counts.get(id) ?? 0);
+  }, { batch });
+  const teamCount = new DataLoader<string, number>(async (orgIds) => {
+    const rows = (await (em as SqlEntityManager)
+      .createQueryBuilder(Team, 't')
+      .select(['organization', raw('count(*) as n')])
+      .where({ organization: { $in: [...orgIds] } })
+      .groupBy('organization')
+      .execute('all', false)) as Record<string, unknown>[];
+    const counts = new Map(rows.map((r) => [String(r.organization_id), Number(r.n)]));
+    return orgIds.map((id) => counts.get(id) ?? 0);
+  }, { batch });
   return {
     membership: new DataLoader<string, Membership | null>(async (keys) => {
       const pairs = keys.map((k) => k.split(':') as [string, string]);
@@ -46,24 +181,40 @@ export function organizationLoaders(em: EntityManager, batch = true) {
       return keys.map((k) => byKey.get(k) ?? null);
     }, { batch }),
 
-    memberCount: new DataLoader<string, number>(async (orgIds) => {
-      const counts = await countBy(em, 'organization', orgIds);
-      return orgIds.map((id) => counts.get(id) ?? 0);
-    }, { batch }),
-
-    teamMemberCount: new DataLoader<string, number>(async (teamIds) => {
-      const counts = await countBy(em, 'team', teamIds);
-      return teamIds.map((id) => counts.get(id) ?? 0);
-    }, { batch }),
+    memberCount,
+    teamMemberCount,
+    teamCount,
 
     teams: new DataLoader<string, Team[]>(async (orgIds) => {
-      const rows = await em.find(Team, { organization: { $in: [...orgIds] } }, { orderBy: { nameNormalized: 'asc' } });
+      const rows = await em.find(Team, { organization: { $in: [...orgIds] } }, { orderBy: { nameNormalized: 'asc', id: 'asc' } });
       // A team listed here is known by id for the rest of the request (members of a team check it).
       for (const t of rows) team.prime(t.id, t);
       return orgIds.map((id) => rows.filter((t) => t.organization.id === id));
     }, { batch }),
 
     team,
+
+    /** Connection pages of members, per organization. */
+    members: new DataLoader<ConnectionKey, ConnectionPage<Membership>, string>((keys) => keysetPages(em, MEMBERS_BY_ORGANIZATION, keys, (id) => memberCount.load(id)), {
+      batch,
+      cacheKeyFn: connectionKey,
+    }),
+
+    /** Connection pages of members, per team. */
+    teamMembers: new DataLoader<ConnectionKey, ConnectionPage<Membership>, string>((keys) => keysetPages(em, MEMBERS_BY_TEAM, keys, (id) => teamMemberCount.load(id)), {
+      batch,
+      cacheKeyFn: connectionKey,
+    }),
+
+    /** Connection pages of teams, per organization; the teams are then known by id for the request. */
+    teamPages: new DataLoader<ConnectionKey, ConnectionPage<Team>, string>(
+      async (keys) => {
+        const pages = await keysetPages(em, TEAMS_BY_ORGANIZATION, keys, (id) => teamCount.load(id));
+        for (const p of pages) for (const e of p.edges) team.prime(e.node.id, e.node);
+        return pages;
+      },
+      { batch, cacheKeyFn: connectionKey },
+    ),
 
     /** Pages cut per organization (or team) by a window function, then loaded in one query. */
     membersPage: new DataLoader<MembersPageKey, Membership[], string>(

@@ -1,135 +1,146 @@
-import { GraphQLDateTime } from 'graphql-scalars';
 import { wrap } from '@mikro-orm/core';
-import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Ctx, Field, FieldResolver, ID, Info, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { selects } from '../../graphql/selection.js';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { requireMembership } from '../../common/access.js';
 import { forkContext, type RequestContext } from '../../common/context.js';
+import { forgetReads } from '../../common/loaders.js';
 import type { OrganizationEvent } from '../../common/pubsub.js';
 import { describeRequirement as need } from '../../common/scopes.js';
+import { ConnectionArgs, type ConnectionPage } from '../../graphql/relay.js';
 import { User } from '../users/user.entity.js';
-import { Membership, OrgRole } from './membership.entity.js';
+import { Membership, OrganizationRole, type OrgRole } from './membership.entity.js';
 import { Organization } from './organization.entity.js';
 import { membershipKey } from './organizations.loaders.js';
 import {
   AddMemberInput,
+  AddMemberPayload,
   CreateOrganizationInput,
-  MemberPage,
-  OrganizationPage,
+  CreateOrganizationPayload,
+  CreateTeamInput,
+  CreateTeamPayload,
+  DeleteOrganizationInput,
+  DeleteOrganizationPayload,
+  DeleteTeamInput,
+  DeleteTeamPayload,
+  MemberConnection,
+  OrganizationConnection,
+  OrganizationEventView,
+  RemoveMemberInput,
+  RemoveMemberPayload,
+  RenameTeamInput,
+  RenameTeamPayload,
+  TeamConnection,
   UpdateMemberInput,
+  UpdateMemberPayload,
   UpdateOrganizationInput,
+  UpdateOrganizationPayload,
 } from './organizations.types.js';
 import { Team } from './team.entity.js';
 
 const READ = need('organizations:read');
 const WRITE = need('organizations:write');
 
-@ObjectType('OrganizationEvent', { description: 'Something changed in an organization.' })
-class OrganizationEventPayload implements OrganizationEvent {
-  @Field(() => ID)
-  organizationId!: string;
+/** The caller, as the `viewer` of a payload: a user signed in with a bearer token (an API key has none). */
+const viewer = (ctx: RequestContext): Promise<User> | null => (ctx.principal?.kind === 'user' ? ctx.services.users.me(ctx) : null);
 
-  @Field(() => String, { description: 'organization_updated, organization_deleted, member_added, member_updated, member_removed, team_created, team_updated, team_deleted' })
-  type!: OrganizationEvent['type'];
-
-  @Field(() => ID, { nullable: true, description: 'The member concerned, for member events.' })
-  userId!: string | null;
-
-  @Field(() => ID, { nullable: true, description: 'The team concerned, for team events.' })
-  teamId!: string | null;
-
-  @Field(() => ID, { description: 'Who made the change.' })
-  actorId!: string;
-
-  @Field(() => GraphQLDateTime)
-  at!: string;
-}
+/** A team by id after a mutation, or null (gone). */
+const teamOrNull = async (ctx: RequestContext, id: string | null): Promise<Team | null> => (id ? ctx.loaders.org.team.load(id) : null);
 
 @Resolver(() => Organization)
 export class OrganizationsResolver {
-  @Query(() => OrganizationPage, { description: `The caller's organizations, by name. ${READ}` })
-  organizations(
-    @Ctx() ctx: RequestContext,
-    @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
-    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
-    @Info() info: GraphQLResolveInfo,
-  ): Promise<OrganizationPage> {
-    return ctx.services.organizations.listMine(ctx, { limit, offset }, { total: selects(info, 'total') });
+  @Query(() => OrganizationConnection, { description: `The caller's organizations, by name (an API key: its own organization). The same list as \`me.organizations\`. ${READ}` })
+  organizations(@Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<ConnectionPage<Organization>> {
+    return ctx.services.organizations.organizationsConnection(ctx, args);
   }
 
-  @Query(() => Organization, { description: `One organization the caller belongs to. ${READ}` })
-  organization(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Organization> {
+  @Query(() => Organization, {
+    nullable: true,
+    description: `One organization the caller belongs to; null with a not_found error for any other id (an API key: any but its own). ${READ}`,
+  })
+  organization(@Arg('id', () => ID, { description: 'The organization id.' }) id: string, @Ctx() ctx: RequestContext): Promise<Organization> {
     return ctx.services.organizations.get(ctx, id);
   }
 
-  @Mutation(() => Organization, { description: `Creates an organization; the caller becomes its owner. ${need('bearer')}` })
-  createOrganization(@Arg('input', () => CreateOrganizationInput) input: CreateOrganizationInput, @Ctx() ctx: RequestContext): Promise<Organization> {
-    return ctx.services.organizations.create(ctx, input);
+  @Query(() => Team, {
+    nullable: true,
+    description: `One team of an organization the caller belongs to; null with a not_found error for any other id. ${READ}`,
+  })
+  team(@Arg('id', () => ID, { description: 'The team id.' }) id: string, @Ctx() ctx: RequestContext): Promise<Team> {
+    return ctx.services.organizations.getTeam(ctx, id);
   }
 
-  @Mutation(() => Organization, { description: `Admins and owners. ${WRITE}` })
-  updateOrganization(
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => UpdateOrganizationInput) input: UpdateOrganizationInput,
-    @Ctx() ctx: RequestContext,
-  ): Promise<Organization> {
-    return ctx.services.organizations.update(ctx, id, input);
+  @Mutation(() => CreateOrganizationPayload, { description: `Creates an organization; the caller becomes its owner. ${need('bearer')}` })
+  async createOrganization(@Arg('input', () => CreateOrganizationInput, { description: 'The organization.' }) input: CreateOrganizationInput, @Ctx() ctx: RequestContext): Promise<CreateOrganizationPayload> {
+    const organization = await ctx.services.organizations.create(ctx, input);
+    forgetReads(ctx.em, ctx.loaders);
+    return { organization, viewer: (await viewer(ctx))! };
   }
 
-  @Mutation(() => Boolean, { description: `Deletes the organization with its members, teams and API keys. Owners. ${WRITE}` })
-  async deleteOrganization(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<boolean> {
-    await ctx.services.organizations.delete(ctx, id);
-    return true;
+  @Mutation(() => UpdateOrganizationPayload, { description: `Changes the name, slug or description. Admins and owners. ${WRITE}` })
+  async updateOrganization(@Arg('input', () => UpdateOrganizationInput, { description: 'The organization and its changes.' }) input: UpdateOrganizationInput, @Ctx() ctx: RequestContext): Promise<UpdateOrganizationPayload> {
+    const organization = await ctx.services.organizations.update(ctx, input.id, input);
+    return { organization, viewer: await viewer(ctx) };
   }
 
-  @Mutation(() => Membership, { description: `Adds a user by email or id. Admins and owners; owners add owners. ${WRITE}` })
-  addMember(
-    @Arg('organizationId', () => ID) organizationId: string,
-    @Arg('input', () => AddMemberInput) input: AddMemberInput,
-    @Ctx() ctx: RequestContext,
-  ): Promise<Membership> {
-    return ctx.services.organizations.addMember(ctx, organizationId, input);
+  @Mutation(() => DeleteOrganizationPayload, { description: `Deletes the organization with its members, teams and API keys. Owners. ${WRITE}` })
+  async deleteOrganization(@Arg('input', () => DeleteOrganizationInput, { description: 'The organization.' }) input: DeleteOrganizationInput, @Ctx() ctx: RequestContext): Promise<DeleteOrganizationPayload> {
+    await ctx.services.organizations.delete(ctx, input.id);
+    forgetReads(ctx.em, ctx.loaders);
+    return { deletedId: input.id, viewer: await viewer(ctx) };
   }
 
-  @Mutation(() => Membership, { description: `Changes a member's role or team. Only owners make or unmake owners; the last owner stays. ${WRITE}` })
-  updateMember(
-    @Arg('organizationId', () => ID) organizationId: string,
-    @Arg('userId', () => ID) userId: string,
-    @Arg('input', () => UpdateMemberInput) input: UpdateMemberInput,
-    @Ctx() ctx: RequestContext,
-  ): Promise<Membership> {
-    return ctx.services.organizations.updateMember(ctx, organizationId, userId, input);
+  @Mutation(() => AddMemberPayload, { description: `Adds a user by email or id. Admins and owners; owners add owners. ${WRITE}` })
+  async addMember(@Arg('input', () => AddMemberInput, { description: 'The organization, the user and their role.' }) input: AddMemberInput, @Ctx() ctx: RequestContext): Promise<AddMemberPayload> {
+    const member = await ctx.services.organizations.addMember(ctx, input.organizationId, input);
+    forgetReads(ctx.em, ctx.loaders);
+    return { member, organization: await ctx.services.organizations.afterWrite(ctx, input.organizationId), team: await teamOrNull(ctx, member.team?.id ?? null) };
   }
 
-  @Mutation(() => Boolean, { description: `Removes a member; with your own user id, leaves. The last owner cannot leave. ${WRITE}` })
-  async removeMember(@Arg('organizationId', () => ID) organizationId: string, @Arg('userId', () => ID) userId: string, @Ctx() ctx: RequestContext): Promise<boolean> {
-    await ctx.services.organizations.removeMember(ctx, organizationId, userId);
-    return true;
+  @Mutation(() => UpdateMemberPayload, { description: `Changes a member's role or team. Admins and owners; only owners make or unmake owners; the last owner stays. ${WRITE}` })
+  async updateMember(@Arg('input', () => UpdateMemberInput, { description: 'The member and the changes.' }) input: UpdateMemberInput, @Ctx() ctx: RequestContext): Promise<UpdateMemberPayload> {
+    const { member, previousTeamId } = await ctx.services.organizations.updateMember(ctx, input.organizationId, input.userId, input);
+    forgetReads(ctx.em, ctx.loaders);
+    const teamId = member.team?.id ?? null;
+    const teams = teamId === previousTeamId ? [] : (await Promise.all([teamOrNull(ctx, previousTeamId), teamOrNull(ctx, teamId)])).filter((t): t is Team => t !== null);
+    return { member, organization: await ctx.services.organizations.afterWrite(ctx, input.organizationId), teams };
   }
 
-  @Mutation(() => Team, { description: `Admins and owners. ${WRITE}` })
-  createTeam(@Arg('organizationId', () => ID) organizationId: string, @Arg('name', () => String) name: string, @Ctx() ctx: RequestContext): Promise<Team> {
-    return ctx.services.organizations.createTeam(ctx, organizationId, { name });
+  @Mutation(() => RemoveMemberPayload, { description: `Removes a member; with your own user id, leaves. Admins and owners remove others; the last owner cannot leave. ${WRITE}` })
+  async removeMember(@Arg('input', () => RemoveMemberInput, { description: 'The organization and the user.' }) input: RemoveMemberInput, @Ctx() ctx: RequestContext): Promise<RemoveMemberPayload> {
+    const removed = await ctx.services.organizations.removeMember(ctx, input.organizationId, input.userId);
+    forgetReads(ctx.em, ctx.loaders);
+    const left = input.userId === ctx.principal?.userId;
+    return {
+      deletedId: removed.membershipId,
+      removedUserId: input.userId,
+      organization: left ? null : await ctx.services.organizations.afterWrite(ctx, input.organizationId),
+      team: left ? null : await teamOrNull(ctx, removed.teamId),
+      viewer: await viewer(ctx),
+    };
   }
 
-  @Mutation(() => Team, { description: `Admins and owners. ${WRITE}` })
-  renameTeam(
-    @Arg('organizationId', () => ID) organizationId: string,
-    @Arg('teamId', () => ID) teamId: string,
-    @Arg('name', () => String) name: string,
-    @Ctx() ctx: RequestContext,
-  ): Promise<Team> {
-    return ctx.services.organizations.renameTeam(ctx, organizationId, teamId, { name });
+  @Mutation(() => CreateTeamPayload, { description: `Creates a team. Admins and owners. ${WRITE}` })
+  async createTeam(@Arg('input', () => CreateTeamInput, { description: 'The organization and the name.' }) input: CreateTeamInput, @Ctx() ctx: RequestContext): Promise<CreateTeamPayload> {
+    const team = await ctx.services.organizations.createTeam(ctx, input.organizationId, input);
+    forgetReads(ctx.em, ctx.loaders);
+    return { team, organization: await ctx.services.organizations.afterWrite(ctx, input.organizationId) };
   }
 
-  @Mutation(() => Boolean, { description: `Deletes a team; its members stay, without a team. Admins and owners. ${WRITE}` })
-  async deleteTeam(@Arg('organizationId', () => ID) organizationId: string, @Arg('teamId', () => ID) teamId: string, @Ctx() ctx: RequestContext): Promise<boolean> {
-    await ctx.services.organizations.deleteTeam(ctx, organizationId, teamId);
-    return true;
+  @Mutation(() => RenameTeamPayload, { description: `Renames a team. Admins and owners. ${WRITE}` })
+  async renameTeam(@Arg('input', () => RenameTeamInput, { description: 'The team and its new name.' }) input: RenameTeamInput, @Ctx() ctx: RequestContext): Promise<RenameTeamPayload> {
+    const team = await ctx.services.organizations.renameTeam(ctx, input.organizationId, input.teamId, input);
+    return { team, organization: await ctx.services.organizations.afterWrite(ctx, input.organizationId) };
   }
 
-  @Subscription(() => OrganizationEventPayload, {
-    description: `Changes in one organization, as they happen. ${READ}`,
+  @Mutation(() => DeleteTeamPayload, { description: `Deletes a team; its members stay, without a team. Admins and owners. ${WRITE}` })
+  async deleteTeam(@Arg('input', () => DeleteTeamInput, { description: 'The organization and the team.' }) input: DeleteTeamInput, @Ctx() ctx: RequestContext): Promise<DeleteTeamPayload> {
+    await ctx.services.organizations.deleteTeam(ctx, input.organizationId, input.teamId);
+    forgetReads(ctx.em, ctx.loaders);
+    return { deletedId: input.teamId, organization: await ctx.services.organizations.afterWrite(ctx, input.organizationId) };
+  }
+
+  @Subscription(() => OrganizationEventView, {
+    description:
+      `Changes in one organization, as they happen: one event per change, whichever door made it. Starts once the subscription is acknowledged (earlier changes are not replayed: read the organization again after reconnecting), and sends nothing to a caller who is no longer a member. ${READ}`,
     subscribe: async ({ args, context }) => {
       const ctx = context as RequestContext;
       const organizationId = String(args.organizationId);
@@ -139,7 +150,7 @@ export class OrganizationsResolver {
   })
   async organizationEvents(
     @Root() event: OrganizationEvent,
-    @Arg('organizationId', () => ID) organizationId: string,
+    @Arg('organizationId', () => ID, { description: 'The organization to watch.' }) organizationId: string,
     @Ctx() ctx: RequestContext,
   ): Promise<OrganizationEvent> {
     // Membership is checked again per event: someone removed stops hearing at once.
@@ -147,65 +158,65 @@ export class OrganizationsResolver {
     return event;
   }
 
-  @FieldResolver(() => OrgRole, { description: "The caller's role here." })
+  @FieldResolver(() => OrganizationRole.graphql, { description: "The caller's role in this organization." })
   async viewerRole(@Root() org: Organization, @Ctx() ctx: RequestContext): Promise<OrgRole> {
     const m = await ctx.loaders.org.membership.load(membershipKey(org.id, ctx.principal!.userId));
     return m!.role;
   }
 
-  @FieldResolver(() => Int)
+  @FieldResolver(() => Int, { description: 'How many members it has.' })
   memberCount(@Root() org: Organization, @Ctx() ctx: RequestContext): Promise<number> {
     return ctx.loaders.org.memberCount.load(org.id);
   }
 
-  @FieldResolver(() => MemberPage, { description: 'Members, oldest first.' })
-  members(
-    @Root() org: Organization,
-    @Ctx() ctx: RequestContext,
-    @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
-    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
-    @Info() info: GraphQLResolveInfo,
-  ): Promise<MemberPage> {
-    return ctx.services.organizations.listMembers(ctx, org.id, { limit, offset }, { total: selects(info, 'total') });
+  @FieldResolver(() => MemberConnection, { description: `Its members, oldest member first. ${READ}` })
+  members(@Root() org: Organization, @Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<ConnectionPage<Membership>> {
+    return ctx.services.organizations.membersConnection(ctx, org.id, args);
   }
 
-  @FieldResolver(() => [Team], { description: 'Teams, by name.' })
-  teams(@Root() org: Organization, @Ctx() ctx: RequestContext): Promise<Team[]> {
-    return ctx.services.organizations.listTeams(ctx, org.id);
+  @FieldResolver(() => TeamConnection, { description: `Its teams, by name. ${READ}` })
+  teams(@Root() org: Organization, @Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<ConnectionPage<Team>> {
+    return ctx.services.organizations.teamsConnection(ctx, org.id, args);
   }
 }
 
 @Resolver(() => Membership)
 export class MemberResolver {
-  @FieldResolver(() => User)
+  @FieldResolver(() => User, { description: 'The member.' })
   async user(@Root() m: Membership, @Ctx() ctx: RequestContext): Promise<User> {
     // Member pages load their users along (one statement); others go through the loader.
     if (wrap(m.user).isInitialized()) return m.user;
     return (await ctx.loaders.userById.load(m.user.id))!;
   }
 
-  @FieldResolver(() => Team, { nullable: true })
+  @FieldResolver(() => Team, { nullable: true, description: 'Their team in the organization, or null.' })
   team(@Root() m: Membership, @Ctx() ctx: RequestContext): Promise<Team | null> | Team | null {
     if (!m.team) return null;
     return wrap(m.team).isInitialized() ? m.team : ctx.loaders.org.team.load(m.team.id);
+  }
+
+  @FieldResolver(() => Organization, { description: 'The organization.' })
+  async organization(@Root() m: Membership, @Ctx() ctx: RequestContext): Promise<Organization> {
+    if (wrap(m.organization).isInitialized()) return m.organization;
+    return ctx.services.organizations.get(ctx, m.organization.id);
   }
 }
 
 @Resolver(() => Team)
 export class TeamResolver {
-  @FieldResolver(() => Int)
+  @FieldResolver(() => Int, { description: 'How many members are in this team.' })
   memberCount(@Root() t: Team, @Ctx() ctx: RequestContext): Promise<number> {
     return ctx.loaders.org.teamMemberCount.load(t.id);
   }
 
-  @FieldResolver(() => MemberPage, { description: 'Members of this team, oldest first.' })
-  members(
-    @Root() t: Team,
-    @Ctx() ctx: RequestContext,
-    @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
-    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
-    @Info() info: GraphQLResolveInfo,
-  ): Promise<MemberPage> {
-    return ctx.services.organizations.listMembers(ctx, t.organization.id, { limit, offset, teamId: t.id }, { total: selects(info, 'total') });
+  @FieldResolver(() => MemberConnection, { description: `The members of this team, oldest member first. ${READ}` })
+  members(@Root() t: Team, @Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<ConnectionPage<Membership>> {
+    return ctx.services.organizations.membersConnection(ctx, t.organization.id, args, t.id);
+  }
+
+  @FieldResolver(() => Organization, { description: 'The organization the team belongs to.' })
+  async organization(@Root() t: Team, @Ctx() ctx: RequestContext): Promise<Organization> {
+    if (wrap(t.organization).isInitialized()) return t.organization;
+    return ctx.services.organizations.get(ctx, t.organization.id);
   }
 }

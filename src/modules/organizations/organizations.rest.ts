@@ -5,21 +5,11 @@ import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-t
 import type { Membership } from './membership.entity.js';
 import type { Organization } from './organization.entity.js';
 import { membershipKey } from './organizations.loaders.js';
-import {
-  addMemberSchema,
-  createOrganizationSchema,
-  teamSchema,
-  updateMemberSchema,
-  updateOrganizationSchema,
-  type AddMemberData,
-  type CreateOrganizationData,
-  type TeamData,
-  type UpdateMemberData,
-  type UpdateOrganizationData,
-} from './organizations.types.js';
+import { OrganizationRole } from './membership.entity.js';
+import { addMemberSchema, createOrganizationSchema, teamSchema, updateMemberSchema, updateOrganizationSchema } from './organizations.types.js';
 import type { Team } from './team.entity.js';
 
-const role = z.enum(['owner', 'admin', 'member']);
+const role = OrganizationRole.schema;
 
 /** `OrganizationResponse` of the contract; `role` is the caller's. */
 export const organizationSchema = z.object({
@@ -110,7 +100,7 @@ export const organizationsRoutes: RestRoute[] = [
     tag,
     auth: 'bearer',
     body: { schema: createOrganizationSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.organizations.create(ctx, body as CreateOrganizationData),
+    handler: (ctx, { body }) => ctx.services.organizations.create(ctx, body),
     response: { status: 201, description: 'OrganizationResponse', schema: organizationSchema, serialize: toOrganization },
     errors: ['conflict'],
   }),
@@ -133,7 +123,7 @@ export const organizationsRoutes: RestRoute[] = [
     tag,
     auth: 'organizations:write',
     body: { schema: updateOrganizationSchema, required: true },
-    handler: (ctx, { params, body }) => ctx.services.organizations.update(ctx, params.org_id!, body as UpdateOrganizationData),
+    handler: (ctx, { params, body }) => ctx.services.organizations.update(ctx, params.org_id!, body),
     response: { status: 200, description: 'OrganizationResponse', schema: organizationSchema, serialize: toOrganization },
     errors: ['not_found', 'forbidden', 'conflict'],
   }),
@@ -168,7 +158,7 @@ export const organizationsRoutes: RestRoute[] = [
     tag,
     auth: 'organizations:write',
     body: { schema: addMemberSchema, required: true },
-    handler: (ctx, { params, body }) => ctx.services.organizations.addMember(ctx, params.org_id!, body as AddMemberData),
+    handler: (ctx, { params, body }) => ctx.services.organizations.addMember(ctx, params.org_id!, body),
     response: { status: 201, description: 'MemberResponse', schema: memberSchema, serialize: toMember },
     errors: ['not_found', 'forbidden', 'conflict'],
   }),
@@ -181,7 +171,7 @@ export const organizationsRoutes: RestRoute[] = [
     tag,
     auth: 'organizations:write',
     body: { schema: updateMemberSchema, required: true },
-    handler: (ctx, { params, body }) => ctx.services.organizations.updateMember(ctx, params.org_id!, params.target_user_id!, body as UpdateMemberData),
+    handler: async (ctx, { params, body }) => (await ctx.services.organizations.updateMember(ctx, params.org_id!, params.target_user_id!, body)).member,
     response: { status: 200, description: 'MemberResponse', schema: memberSchema, serialize: toMember },
     errors: ['not_found', 'forbidden', 'conflict'],
   }),
@@ -193,7 +183,9 @@ export const organizationsRoutes: RestRoute[] = [
     description: "Admins and owners remove others; only an owner removes an owner; the last owner cannot leave. The member's API keys for the organization are revoked.",
     tag,
     auth: 'organizations:write',
-    handler: (ctx, { params }) => ctx.services.organizations.removeMember(ctx, params.org_id!, params.target_user_id!),
+    handler: async (ctx, { params }) => {
+      await ctx.services.organizations.removeMember(ctx, params.org_id!, params.target_user_id!);
+    },
     response: { status: 204, description: 'Removed' },
     errors: ['not_found', 'forbidden', 'conflict'],
   }),
@@ -216,7 +208,7 @@ export const organizationsRoutes: RestRoute[] = [
     tag,
     auth: 'organizations:write',
     body: { schema: teamSchema, required: true },
-    handler: (ctx, { params, body }) => ctx.services.organizations.createTeam(ctx, params.org_id!, body as TeamData),
+    handler: (ctx, { params, body }) => ctx.services.organizations.createTeam(ctx, params.org_id!, body),
     response: { status: 201, description: 'TeamResponse', schema: teamResponseSchema, serialize: toTeam },
     errors: ['not_found', 'forbidden', 'conflict'],
   }),
@@ -228,7 +220,7 @@ export const organizationsRoutes: RestRoute[] = [
     tag,
     auth: 'organizations:write',
     body: { schema: teamSchema, required: true },
-    handler: (ctx, { params, body }) => ctx.services.organizations.renameTeam(ctx, params.org_id!, params.team_id!, body as TeamData),
+    handler: (ctx, { params, body }) => ctx.services.organizations.renameTeam(ctx, params.org_id!, params.team_id!, body),
     response: { status: 200, description: 'TeamResponse', schema: teamResponseSchema, serialize: toTeam },
     errors: ['not_found', 'forbidden', 'conflict'],
   }),

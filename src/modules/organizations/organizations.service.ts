@@ -6,10 +6,12 @@ import { isId } from '../../common/ids.js';
 import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
 import type { EventBus, OrganizationEvent } from '../../common/pubsub.js';
 import { parseInput } from '../../common/validation.js';
+import { findConnection, pageRequest, type ConnectionArgs, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import { ApiKey } from '../api-keys/api-key.entity.js';
 import { User } from '../users/user.entity.js';
 import { normalizeEmail } from '../users/users.normalize.js';
 import { Membership, OrgRole, ROLE_RANK } from './membership.entity.js';
+import { membershipKey } from './organizations.loaders.js';
 import { Organization } from './organization.entity.js';
 import {
   addMemberSchema,
@@ -95,11 +97,92 @@ export class OrganizationsService {
   }
 
   /**
+   * The caller's organizations, by name, as a connection. An API key sees its own organization only.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (organizations:read), validation_error
+   */
+  async organizationsConnection(ctx: RequestContext, args?: ConnectionArgs | PageRequest): Promise<ConnectionPage<Organization>> {
+    const p = authorize(ctx, 'organizations:read');
+    const request = pageRequest(args);
+    const where = { memberships: { user: p.userId }, ...(p.kind === 'apiKey' ? { id: p.organizationId } : {}) };
+    return findConnection(ctx.em, Organization, where, request, [{ name: 'asc' }, { id: 'asc' }]);
+  }
+
+  /**
+   * The organizations among `ids` the caller belongs to (node lookups: the others are simply absent).
+   * @throws as authorize (organizations:read)
+   */
+  async visibleOrganizations(ctx: RequestContext, ids: readonly string[]): Promise<Organization[]> {
+    const p = authorize(ctx, 'organizations:read');
+    const wanted = ids.filter((id) => isId(id) && (p.kind !== 'apiKey' || id === p.organizationId));
+    if (!wanted.length) return [];
+    return ctx.em.find(Organization, { id: { $in: wanted }, memberships: { user: p.userId } });
+  }
+
+  /**
+   * The memberships among `ids` (Member ids) of organizations the caller belongs to.
+   * @throws as authorize (organizations:read)
+   */
+  async visibleMembers(ctx: RequestContext, ids: readonly string[]): Promise<Membership[]> {
+    const p = authorize(ctx, 'organizations:read');
+    const wanted = ids.filter(isId);
+    if (!wanted.length) return [];
+    const rows = await ctx.em.find(Membership, { id: { $in: wanted }, ...(p.kind === 'apiKey' ? { organization: p.organizationId } : {}) });
+    const mine = await Promise.all(rows.map((m) => ctx.loaders.org.membership.load(membershipKey(m.organization.id, p.userId))));
+    return rows.filter((_, i) => mine[i]);
+  }
+
+  /**
+   * The teams among `ids` of organizations the caller belongs to.
+   * @throws as authorize (organizations:read)
+   */
+  async visibleTeams(ctx: RequestContext, ids: readonly string[]): Promise<Team[]> {
+    const p = authorize(ctx, 'organizations:read');
+    const found = await ctx.loaders.org.team.loadMany(ids.filter(isId));
+    const teams = found.filter((t): t is Team => t instanceof Team && (p.kind !== 'apiKey' || t.organization.id === p.organizationId));
+    const mine = await Promise.all(teams.map((t) => ctx.loaders.org.membership.load(membershipKey(t.organization.id, p.userId))));
+    return teams.filter((_, i) => mine[i]);
+  }
+
+  /**
+   * The users among `ids` the caller may see: themselves (with a bearer token, as `me`), and
+   * anyone sharing an organization with them (organizations:read; an API key: in its organization).
+   * @throws as authorize (organizations:read)
+   */
+  async visibleUsers(ctx: RequestContext, ids: readonly string[]): Promise<User[]> {
+    const p = authorize(ctx, 'organizations:read');
+    const wanted = [...new Set(ids.filter(isId))];
+    if (!wanted.length) return [];
+    const visible = new Set<string>();
+    if (p.kind === 'user' && wanted.includes(p.userId)) visible.add(p.userId);
+    const others = wanted.filter((id) => !visible.has(id));
+    if (others.length) {
+      const orgs =
+        p.kind === 'apiKey' ? [p.organizationId] : (await ctx.em.find(Membership, { user: p.userId }, { fields: ['organization'] })).map((m) => m.organization.id);
+      if (orgs.length) {
+        const shared = await ctx.em.find(Membership, { user: { $in: others }, organization: { $in: orgs } }, { fields: ['user'] });
+        for (const m of shared) visible.add(m.user.id);
+      }
+    }
+    const users = await ctx.loaders.userById.loadMany([...visible]);
+    return users.filter((u): u is User => u instanceof User);
+  }
+
+  /**
    * One organization the caller belongs to.
    * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE, not_found
    */
   async get(ctx: RequestContext, organizationId: string): Promise<Organization> {
     const m = await requireMembership(ctx, organizationId, 'organizations:read');
+    return ctx.em.findOneOrFail(Organization, { id: m.organization.id });
+  }
+
+  /**
+   * The organization, for the answer of a change the caller just made in it: that needed
+   * organizations:write there, not organizations:read.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (organizations:write), not_found
+   */
+  async afterWrite(ctx: RequestContext, organizationId: string): Promise<Organization> {
+    const m = await requireMembership(ctx, organizationId, 'organizations:write');
     return ctx.em.findOneOrFail(Organization, { id: m.organization.id });
   }
 
@@ -111,11 +194,11 @@ export class OrganizationsService {
     const m = await requireMembership(ctx, organizationId, 'organizations:write', OrgRole.admin);
     const input = parseInput(updateOrganizationSchema, data ?? {});
     const org = await ctx.em.findOneOrFail(Organization, { id: m.organization.id });
-    if (input.slug !== undefined && input.slug !== org.slug && (await ctx.em.count(Organization, { slug: input.slug }))) {
+    if (input.slug != null && input.slug !== org.slug && (await ctx.em.count(Organization, { slug: input.slug }))) {
       throw new AppError('conflict', 'This slug is already taken', { field: 'slug' });
     }
-    if (input.name !== undefined) org.name = input.name;
-    if (input.slug !== undefined) org.slug = input.slug;
+    if (input.name != null) org.name = input.name;
+    if (input.slug != null) org.slug = input.slug;
     if (input.description !== undefined) org.description = input.description;
     try {
       await ctx.em.flush();
@@ -161,6 +244,18 @@ export class OrganizationsService {
   }
 
   /**
+   * Members, oldest first, as a connection: of the organization, or of one of its teams.
+   * @throws not_found, INSUFFICIENT_API_KEY_SCOPE, validation_error
+   */
+  async membersConnection(ctx: RequestContext, organizationId: string, args?: ConnectionArgs | PageRequest, teamId: string | null = null): Promise<ConnectionPage<Membership>> {
+    await requireMembership(ctx, organizationId, 'organizations:read');
+    const request = pageRequest(args);
+    if (teamId === null) return ctx.loaders.org.members.load({ parent: organizationId, request });
+    await this.teamOf(ctx, organizationId, teamId);
+    return ctx.loaders.org.teamMembers.load({ parent: teamId, request });
+  }
+
+  /**
    * Adds a user, by email or id, with a role and optionally a team. Admins and owners;
    * only an owner adds an owner.
    * @throws not_found (organization, user or team), forbidden, validation_error, conflict (already a member)
@@ -168,7 +263,7 @@ export class OrganizationsService {
   async addMember(ctx: RequestContext, organizationId: string, data: AddMemberData): Promise<Membership> {
     const actor = await requireMembership(ctx, organizationId, 'organizations:write', OrgRole.admin);
     const input = parseInput(addMemberSchema, data);
-    const role = input.role as OrgRole;
+    const role = input.role ?? OrgRole.member;
     if (role === OrgRole.owner && actor.role !== OrgRole.owner) throw new AppError('forbidden', 'Only an owner can make an owner');
     const user = await ctx.em.findOne(User, input.userId ? { id: input.userId } : { emailNormalized: normalizeEmail(input.email!) });
     if (!user) throw new AppError('not_found', input.userId ? 'No user with this id' : 'No user with this email', { field: input.userId ? 'userId' : 'email' });
@@ -188,18 +283,21 @@ export class OrganizationsService {
    * Changes a member's role or team. Admins and owners; only an owner makes or unmakes
    * owners, and the last owner cannot be demoted (checked under a lock on the organization,
    * so two owners demoting each other at once cannot both succeed).
+   * Returns the membership and the team it was in before.
    * @throws not_found, forbidden, validation_error, conflict (last owner)
    */
-  async updateMember(ctx: RequestContext, organizationId: string, targetUserId: string, data: UpdateMemberData): Promise<Membership> {
+  async updateMember(ctx: RequestContext, organizationId: string, targetUserId: string, data: UpdateMemberData): Promise<{ member: Membership; previousTeamId: string | null }> {
     const actor = await requireMembership(ctx, organizationId, 'organizations:write', OrgRole.admin);
     const input = parseInput(updateMemberSchema, data ?? {});
     if (!isId(targetUserId)) throw AppError.notFound('Member');
     const team = input.teamId === undefined ? undefined : input.teamId === null ? null : await this.teamOf(ctx, organizationId, input.teamId);
+    let previousTeamId: string | null = null;
     const updated = await ctx.em.transactional(async (em) => {
       const actorRole = await this.lockOrganization(em, organizationId, actor.user.id, OrgRole.admin);
       const target = await em.findOne(Membership, { organization: organizationId, user: targetUserId }, { populate: ['user', 'team'] });
       if (!target) throw AppError.notFound('Member');
-      const role = input.role as OrgRole | undefined;
+      previousTeamId = target.team?.id ?? null;
+      const role = input.role ?? undefined;
       if (role !== undefined && role !== target.role) {
         if ((role === OrgRole.owner || target.role === OrgRole.owner) && actorRole !== OrgRole.owner) {
           throw new AppError('forbidden', 'Only an owner can make or unmake owners');
@@ -212,21 +310,23 @@ export class OrganizationsService {
       return target;
     });
     this.publish(ctx, { organizationId, type: 'member_updated', userId: targetUserId });
-    return ctx.em.findOneOrFail(Membership, { id: updated.id }, { populate: ['user', 'team'], refresh: true });
+    const member = await ctx.em.findOneOrFail(Membership, { id: updated.id }, { populate: ['user', 'team'], refresh: true });
+    return { member, previousTeamId };
   }
 
   /**
    * Removes a member, or lets a member leave. Admins and owners remove others; only an
    * owner removes an owner; the last owner can neither be removed nor leave. The member's
-   * API keys for the organization are revoked with them.
+   * API keys for the organization are revoked with them. Returns the removed membership's id
+   * and the team it was in.
    * @throws not_found, forbidden, conflict (last owner)
    */
-  async removeMember(ctx: RequestContext, organizationId: string, targetUserId: string): Promise<void> {
+  async removeMember(ctx: RequestContext, organizationId: string, targetUserId: string): Promise<{ membershipId: string; teamId: string | null }> {
     const p = authorize(ctx, 'organizations:write');
     const self = targetUserId === p.userId;
     const actor = await requireMembership(ctx, organizationId, 'organizations:write', self ? OrgRole.member : OrgRole.admin);
     if (!isId(targetUserId)) throw AppError.notFound('Member');
-    await ctx.em.transactional(async (em) => {
+    const removed = await ctx.em.transactional(async (em) => {
       const actorRole = await this.lockOrganization(em, organizationId, actor.user.id, self ? OrgRole.member : OrgRole.admin);
       const target = await em.findOne(Membership, { organization: organizationId, user: targetUserId });
       if (!target) throw AppError.notFound('Member');
@@ -236,8 +336,12 @@ export class OrganizationsService {
       }
       await em.nativeUpdate(ApiKey, { organization: organizationId, createdBy: targetUserId, revokedAt: null }, { revokedAt: new Date() });
       await em.nativeDelete(Membership, { id: target.id });
+      return { membershipId: target.id, teamId: target.team?.id ?? null };
     });
+    // The caller's own view of this request: the membership is gone.
+    ctx.loaders.org.membership.clear(membershipKey(organizationId, targetUserId));
     this.publish(ctx, { organizationId, type: 'member_removed', userId: targetUserId });
+    return removed;
   }
 
   /**
@@ -247,6 +351,32 @@ export class OrganizationsService {
   async listTeams(ctx: RequestContext, organizationId: string): Promise<Team[]> {
     await requireMembership(ctx, organizationId, 'organizations:read');
     return ctx.loaders.org.teams.load(organizationId);
+  }
+
+  /**
+   * Teams of an organization, by name, as a connection.
+   * @throws not_found, INSUFFICIENT_API_KEY_SCOPE, validation_error
+   */
+  async teamsConnection(ctx: RequestContext, organizationId: string, args?: ConnectionArgs | PageRequest): Promise<ConnectionPage<Team>> {
+    await requireMembership(ctx, organizationId, 'organizations:read');
+    return ctx.loaders.org.teamPages.load({ parent: organizationId, request: pageRequest(args) });
+  }
+
+  /**
+   * One team of an organization the caller belongs to.
+   * @throws not_found, INSUFFICIENT_API_KEY_SCOPE
+   */
+  async getTeam(ctx: RequestContext, teamId: string): Promise<Team> {
+    authorize(ctx, 'organizations:read');
+    const team = isId(teamId) ? await ctx.loaders.org.team.load(teamId) : null;
+    if (!team) throw AppError.notFound('Team');
+    try {
+      await requireMembership(ctx, team.organization.id, 'organizations:read');
+    } catch (e) {
+      if (e instanceof AppError && e.code === 'not_found') throw AppError.notFound('Team');
+      throw e;
+    }
+    return team;
   }
 
   /**
@@ -312,7 +442,7 @@ export class OrganizationsService {
    * runs one transaction at a time on its single connection already. Returns the actor's
    * role as it is under the lock: a role checked before it may have changed meanwhile.
    */
-  private async lockOrganization(em: EntityManager, organizationId: string, actorId: string | null, minRole = OrgRole.member): Promise<OrgRole | null> {
+  private async lockOrganization(em: EntityManager, organizationId: string, actorId: string | null, minRole: OrgRole = OrgRole.member): Promise<OrgRole | null> {
     const org = await em.findOne(Organization, { id: organizationId }, this.driver === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {});
     if (!org) throw AppError.notFound('Organization');
     if (actorId === null) return null;

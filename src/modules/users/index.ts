@@ -8,4 +8,5 @@ export const usersModule: ModuleManifest = {
   entities: [User],
   resolvers: [UsersResolver],
   routes: usersRoutes,
+  nodes: [{ typename: 'User', load: (ctx, ids) => ctx.services.organizations.visibleUsers(ctx, ids) }],
 };

@@ -1,27 +1,35 @@
-import { Arg, Ctx, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { requireUser } from '../../common/access.js';
 import { forkContext, type RequestContext } from '../../common/context.js';
 import { describeRequirement as need } from '../../common/scopes.js';
 import type { Events } from '../../common/pubsub.js';
+import { ConnectionArgs, type ConnectionPage } from '../../graphql/relay.js';
+import type { Organization } from '../organizations/organization.entity.js';
+import { OrganizationConnection } from '../organizations/organizations.types.js';
 import { User } from './user.entity.js';
-import { UpdateMeInput } from './users.types.js';
+import { UpdateMeInput, UpdateMePayload } from './users.types.js';
 
 type UserUpdated = Events['USER_UPDATED'];
 
 @Resolver(() => User)
 export class UsersResolver {
-  @Query(() => User, { description: `The authenticated user. ${need('bearer')}` })
+  @Query(() => User, {
+    nullable: true,
+    description:
+      `The authenticated user. Without credentials it is null with a not_authenticated error at \`me\` (and invalid_token for an expired or revoked token, so a client knows to refresh), while the rest of the answer stands. ${need('bearer')}`,
+  })
   me(@Ctx() ctx: RequestContext): Promise<User> {
     return ctx.services.users.me(ctx);
   }
 
-  @Mutation(() => User, { description: `Changes the authenticated user's profile or password. ${need('bearer')}` })
-  updateMe(@Arg('input', () => UpdateMeInput) input: UpdateMeInput, @Ctx() ctx: RequestContext): Promise<User> {
-    return ctx.services.users.updateMe(ctx, input);
+  @Mutation(() => UpdateMePayload, { description: `Changes the authenticated user's profile or password. ${need('bearer')}` })
+  async updateMe(@Arg('input', () => UpdateMeInput, { description: 'The changes.' }) input: UpdateMeInput, @Ctx() ctx: RequestContext): Promise<UpdateMePayload> {
+    return { user: await ctx.services.users.updateMe(ctx, input) };
   }
 
   @Subscription(() => User, {
-    description: `Fires when the authenticated user's profile changes, through either API. ${need('bearer')}`,
+    description:
+      `Fires when the authenticated user's profile changes, through either API, with the profile as it is then. Starts once acknowledged (no replay: read \`me\` after reconnecting). ${need('bearer')}`,
     subscribe: ({ context }) => {
       const ctx = context as RequestContext;
       const { userId } = requireUser(ctx);
@@ -30,5 +38,15 @@ export class UsersResolver {
   })
   meUpdated(@Root() _event: UserUpdated, @Ctx() ctx: RequestContext): Promise<User> {
     return ctx.services.users.me(forkContext(ctx));
+  }
+
+  @FieldResolver(() => OrganizationConnection, {
+    nullable: true,
+    description:
+      "The organizations this user belongs to, by name: on the caller's own User only (the same list as `Query.organizations`; an API key: its own organization); null on anyone else's. Payloads that change the list return it here, under `viewer`. API keys need the scope `organizations:read`.",
+  })
+  organizations(@Root() user: User, @Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<ConnectionPage<Organization>> | null {
+    if (ctx.principal?.userId !== user.id) return null;
+    return ctx.services.organizations.organizationsConnection(ctx, args);
   }
 }

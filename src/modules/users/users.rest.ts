@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, type RestRoute } from '../../rest/route-table.js';
 import type { User } from './user.entity.js';
-import { updateMeSchema, type UpdateMeData } from './users.types.js';
+import { updateMeSchema } from './users.types.js';
 
 /** `UserProfile` of the contract. */
 export const userProfileSchema = z.object({
@@ -52,7 +52,7 @@ export const usersRoutes: RestRoute[] = [
     tag: 'Authentication',
     auth: 'bearer',
     body: { schema: updateMeSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.users.updateMe(ctx, body as UpdateMeData),
+    handler: (ctx, { body }) => ctx.services.users.updateMe(ctx, body),
     response: { status: 200, description: 'UserProfile', schema: userProfileSchema, serialize: toUserProfile },
     errors: ['invalid_credentials', 'conflict'],
   }),

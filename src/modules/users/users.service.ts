@@ -40,7 +40,7 @@ export class UsersService {
       const user = await em.findOne(User, { id: principal.userId }, { populate: ['passwordHash'] });
       if (!user) throw new AppError('invalid_token', 'The account of this token no longer exists');
 
-      if (input.newPassword !== undefined) {
+      if (input.newPassword != null) {
         const ok = await this.auth.passwords.verify(user.passwordHash, input.currentPassword ?? '');
         if (!ok) {
           throw new AppError('invalid_credentials', 'Current password is incorrect', {
@@ -52,15 +52,15 @@ export class UsersService {
       }
 
       const wanted = {
-        emailNormalized: input.email !== undefined ? normalizeEmail(input.email) : undefined,
-        usernameNormalized: input.username !== undefined ? normalizeUsername(input.username) : undefined,
+        emailNormalized: input.email != null ? normalizeEmail(input.email) : undefined,
+        usernameNormalized: input.username != null ? normalizeUsername(input.username) : undefined,
       };
       await this.auth.assertAvailable(em, wanted, user.id);
-      if (input.email !== undefined) Object.assign(user, { email: input.email, emailNormalized: wanted.emailNormalized });
-      if (input.username !== undefined) Object.assign(user, { username: input.username, usernameNormalized: wanted.usernameNormalized });
+      if (input.email != null) Object.assign(user, { email: input.email, emailNormalized: wanted.emailNormalized });
+      if (input.username != null) Object.assign(user, { username: input.username, usernameNormalized: wanted.usernameNormalized });
       if (input.fullName !== undefined) user.fullName = input.fullName;
-      if (input.preferredLanguage !== undefined) user.preferredLanguage = input.preferredLanguage;
-      if (input.timezone !== undefined) user.timezone = input.timezone;
+      if (input.preferredLanguage != null) user.preferredLanguage = input.preferredLanguage;
+      if (input.timezone != null) user.timezone = input.timezone;
       if (input.avatarUrl !== undefined) user.avatarUrl = input.avatarUrl;
       try {
         await em.flush();

@@ -1,6 +1,8 @@
-import { Field, InputType } from 'type-graphql';
+import { Field, InputType, ObjectType } from 'type-graphql';
 import { z } from 'zod';
 import { fields, str } from '../../common/validation.js';
+import { ValidatedBy } from '../../graphql/inputs.js';
+import { User } from './user.entity.js';
 
 export const isTimeZone = (tz: string): boolean => {
   try {
@@ -11,53 +13,64 @@ export const isTimeZone = (tz: string): boolean => {
   }
 };
 
+/**
+ * A profile change. Absent or null leaves a field as it is, except `fullName` and
+ * `avatarUrl`, which null clears.
+ */
 export const updateMeSchema = z
   .object({
     fullName: fields.text(200).nullish(),
-    username: fields.username.optional(),
-    email: fields.email.optional(),
+    username: fields.username.nullish(),
+    email: fields.email.nullish(),
     preferredLanguage: z
       .string({ error: 'must be a string' })
       .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "pt-BR"')
-      .optional(),
-    timezone: str().max(64).refine(isTimeZone, 'must be an IANA time zone such as "Europe/Paris"').optional(),
+      .nullish(),
+    timezone: str().max(64).refine(isTimeZone, 'must be an IANA time zone such as "Europe/Paris"').nullish(),
     avatarUrl: z
       .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
       .max(2048, 'must be at most 2048 characters')
       .nullish(),
-    currentPassword: str().max(256).optional(),
-    newPassword: fields.password.optional(),
+    currentPassword: str().max(256).nullish(),
+    newPassword: fields.password.nullish(),
   })
   .superRefine((v, issue) => {
-    if (v.newPassword !== undefined && !v.currentPassword) {
+    if (v.newPassword != null && !v.currentPassword) {
       issue.addIssue({ code: 'custom', path: ['currentPassword'], message: 'is required to set a new password' });
     }
   });
 export type UpdateMeData = z.input<typeof updateMeSchema>;
 
-@InputType()
+@ValidatedBy(updateMeSchema)
+@InputType({ description: "Changes to the caller's profile or password: absent or null fields stay as they are, except fullName and avatarUrl, which null clears." })
 export class UpdateMeInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The full name, up to 200 characters; null clears it.' })
   fullName?: string | null;
 
-  @Field(() => String, { nullable: true })
-  username?: string;
+  @Field(() => String, { nullable: true, description: 'A new username: 3 to 32 letters, digits, underscores, dots or hyphens; unique whatever its case.' })
+  username?: string | null;
 
-  @Field(() => String, { nullable: true })
-  email?: string;
+  @Field(() => String, { nullable: true, description: 'A new email address, unique whatever its case.' })
+  email?: string | null;
 
   @Field(() => String, { nullable: true, description: 'BCP 47 language tag, e.g. "en" or "pt-BR".' })
-  preferredLanguage?: string;
+  preferredLanguage?: string | null;
 
   @Field(() => String, { nullable: true, description: 'IANA time zone, e.g. "Europe/Paris".' })
-  timezone?: string;
+  timezone?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'An http(s) URL of a picture; null clears it.' })
   avatarUrl?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Required with newPassword.' })
-  currentPassword?: string;
+  @Field(() => String, { nullable: true, description: 'The current password: required with newPassword.' })
+  currentPassword?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Changing it ends every other login session.' })
-  newPassword?: string;
+  @Field(() => String, { nullable: true, description: 'A new password, 8 to 256 characters. Changing it ends every other login session.' })
+  newPassword?: string | null;
+}
+
+@ObjectType({ description: 'What updateMe changed.' })
+export class UpdateMePayload {
+  @Field(() => User, { description: 'Your profile as it is now.' })
+  user!: User;
 }
