@@ -13,6 +13,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { type ContextRoot } from './common/context.js';
 import { registerConsole } from './console.js';
+import { preloadPasswordList } from './common/password-policy.js';
 import { AppError } from './common/errors.js';
 import { Metrics } from './common/metrics.js';
 import { createEventBus } from './common/pubsub.js';
@@ -120,6 +121,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const log = server.log as unknown as Logger;
 
+  // The list of common passwords, read now rather than on the first sign-up.
+  preloadPasswordList();
   const orm = await openDatabase(config.db, log);
   const metrics = new Metrics(config.metrics.enabled);
   // With Redis, events reach every gateway process and rate limits count across them.

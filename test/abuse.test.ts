@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegisterDocument, UpdateMeDocument } from './generated/graphql.js';
+import { newUserInput, PASSWORD, signUp } from './helpers/factories.js';
+import { errorCode, gql } from './helpers/graphql.js';
+import { restClient, type RestClient } from './helpers/http.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+/**
+ * Abuse round 2 (issue 19): findings of an attacker's pass that need no special server, each
+ * tried as the attacker did. Others have files of their own: log redaction
+ * (log-redaction.test.ts), login throttling and re-authentication (login-throttle.test.ts), a
+ * database outage (db-outage.test.ts), a future `iat` (tokens.test.ts), a slow body
+ * (slow-clients.test.ts).
+ */
+
+let server: TestServer;
+let api: RestClient;
+
+beforeAll(async () => {
+  server = await startServer();
+  api = restClient(server.url);
+});
+afterAll(() => server.close());
+
+describe('password policy (finding 11: NIST SP 800-63B)', () => {
+  /** Accepted before: eight characters of anything. */
+  const weak: [string, RegExp][] = [
+    ['12345678', /sequence/],
+    ['password', /too common/],
+    ['        ', /repeated/],
+    ['Password1', /too common/],
+    ['qwertyuiop', /too common/],
+    ['abcdefgh', /sequence/],
+    ['aaaaaaaaaaaa', /repeated/],
+  ];
+
+  for (const [password, message] of weak) {
+    it(`refuses ${JSON.stringify(password)} at registration and as a new password, on both doors`, async () => {
+      const input = newUserInput({ password });
+      const rest = await api.post('/api/auth/register', input);
+      expect(rest.status).toBe(400);
+      expect(rest.body.detail.error).toBe('validation_error');
+      expect(rest.body.detail.fields).toEqual([{ loc: ['body', 'password'], message: expect.stringMatching(message) }]);
+      expect(rest.body.detail.message).toMatch(/^Invalid input: password /);
+
+      const g = await gql(server.url, RegisterDocument, { input: { email: input.email, username: input.username, password } });
+      expect(g.data).toBeNull();
+      expect(g.errors?.[0]?.extensions).toEqual({ code: 'validation_error', fields: [{ loc: ['password'], message: expect.stringMatching(message) }] });
+
+      const me = await signUp(api);
+      const patch = await api.patch('/api/auth/me', { current_password: PASSWORD, new_password: password }, { token: me.accessToken });
+      expect(patch.status).toBe(400);
+      expect(patch.body.detail.fields).toEqual([{ loc: ['body', 'new_password'], message: expect.stringMatching(message) }]);
+      const update = await gql(server.url, UpdateMeDocument, { input: { currentPassword: PASSWORD, newPassword: password } }, me.accessToken);
+      expect(errorCode(update)).toBe('validation_error');
+      expect(update.errors?.[0]?.extensions?.fields).toEqual([{ loc: ['newPassword'], message: expect.stringMatching(message) }]);
+      // Nothing changed: the old password still signs in.
+      expect((await api.post('/api/auth/login', { username: me.input.username, password: PASSWORD }, { form: true })).status).toBe(200);
+    });
+  }
+
+  it('refuses the account\'s own username or email as its password', async () => {
+    const input = newUserInput();
+    const res = await api.post('/api/auth/register', { ...input, password: input.username });
+    expect(res.status).toBe(400);
+    expect(res.body.detail.fields).toEqual([{ loc: ['body', 'password'], message: 'must not be your username or email address' }]);
+    const byEmail = await api.post('/api/auth/register', { ...input, password: input.email.toUpperCase() });
+    expect(byEmail.status).toBe(400);
+  });
+
+  it('accepts long passphrases of any characters, with no composition rule, up to 256 characters', async () => {
+    for (const password of ['correct horse battery', 'zwölf boxkämpfer jagen', 'ünïcödé ☃ snow man 🙂', 'long passphrase '.repeat(16)]) {
+      const res = await api.post('/api/auth/register', newUserInput({ password }));
+      expect(res.status, password.slice(0, 20)).toBe(201);
+    }
+    const tooLong = await api.post('/api/auth/register', newUserInput({ password: 'abc def '.repeat(33) }));
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.detail.fields[0].message).toBe('must be at most 256 characters');
+  });
+});
