@@ -25,13 +25,9 @@ export const updateMeSchema = z
       .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
       .max(2048, 'must be at most 2048 characters')
       .nullish(),
+    /** Re-authentication: required (by the service) to change the email or the password. */
     currentPassword: str().max(256).optional(),
     newPassword: fields.password.optional(),
-  })
-  .superRefine((v, issue) => {
-    if (v.newPassword !== undefined && !v.currentPassword) {
-      issue.addIssue({ code: 'custom', path: ['currentPassword'], message: 'is required to set a new password' });
-    }
   });
 export type UpdateMeData = z.input<typeof updateMeSchema>;
 
