@@ -78,3 +78,24 @@ describe('password policy (finding 11: NIST SP 800-63B)', () => {
     expect(tooLong.body.detail.fields[0].message).toBe('must be at most 256 characters');
   });
 });
+
+describe('registration answers (finding 12: 409 names the taken email or username)', () => {
+  it('keeps the 409, and bounds probing per username as it does per email and per address', async () => {
+    const limited = await startServer({ RATE_LIMITS_ENABLED: 'true', RATE_LIMITS: 'register_ip=100/3600,register_account=2/3600' });
+    try {
+      const lapi = restClient(limited.url);
+      const taken = newUserInput();
+      expect((await lapi.post('/api/auth/register', taken)).status).toBe(201);
+      // Someone probing whether the username exists, with a fresh email each time.
+      const probe = await lapi.post('/api/auth/register', newUserInput({ username: taken.username }));
+      expect(probe.status).toBe(409);
+      expect(probe.body.detail).toMatchObject({ error: 'conflict', field: 'username' });
+      const again = await lapi.post('/api/auth/register', newUserInput({ username: taken.username }));
+      expect(again.status).toBe(429);
+      expect(again.body.detail).toMatchObject({ error: 'rate_limited', limit: 'register_account' });
+      expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      await limited.close();
+    }
+  });
+});

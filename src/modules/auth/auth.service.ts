@@ -70,7 +70,7 @@ export class AuthService {
 
   /**
    * Creates an account. Anyone may call it, within the registration limits (per client
-   * address, and per email address asked for).
+   * address, and per email address and per username asked for).
    * @throws validation_error, conflict (email or username taken, case-insensitively), rate_limited
    */
   async register(ctx: RequestContext, data: RegisterData): Promise<User> {
@@ -78,7 +78,10 @@ export class AuthService {
     const input = parseInput(registerSchema, data);
     const emailNormalized = normalizeEmail(input.email);
     const usernameNormalized = normalizeUsername(input.username);
+    // A 409 names what is taken: probing for accounts is bounded per address (above) and per
+    // email and per username asked for, whoever asks.
     await this.rateLimits.consume('register_account', hashedKey(emailNormalized));
+    await this.rateLimits.consume('register_account', hashedKey(`username:${usernameNormalized}`));
     await this.assertAvailable(ctx.em, { emailNormalized, usernameNormalized });
     const passwordHash = await this.passwords.hash(input.password);
     const user = ctx.em.create(User, {
