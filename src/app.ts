@@ -19,7 +19,7 @@ import { Metrics } from './common/metrics.js';
 import { createEventBus } from './common/pubsub.js';
 import { hashedKey, RateLimits } from './common/rate-limits.js';
 import { RedisConnections } from './common/redis.js';
-import { safeErrorSerializer, safeUrl } from './common/log-safety.js';
+import { redactLogLine, safeErrorSerializer, safeUrl } from './common/log-safety.js';
 import { createSocketLimiter } from './common/socket-limits.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/orm.js';
@@ -87,7 +87,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logger: {
       level: config.logLevel,
       ...(options.logStream ? { stream: options.logStream } : {}),
-      redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'], censor: '[redacted]' },
+      // Every line of every logger (children of this one: plugins', requests', the ORM's, Apollo's,
+      // graphql-ws's) at every level, credentials withheld by one list (src/common/log-safety.ts).
+      hooks: { streamWrite: redactLogLine },
       serializers: {
         // Browsers put the access token in the live socket's URL (?token=), Google's redirect puts
         // the authorization code and state in the integration callback's, and GraphQL GET requests
