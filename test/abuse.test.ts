@@ -99,3 +99,48 @@ describe('registration answers (finding 12: 409 names the taken email or usernam
     }
   });
 });
+
+describe('malformed multipart bodies (finding 6) and bodies of the wrong type (finding 12)', () => {
+  const BOUNDARY = 'xt-boundary-7MA4YWxkTrZu0gW';
+  const part = (name: string, value: string, filename?: string) =>
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"${filename ? `; filename="${filename}"` : ''}\r\n${filename ? 'Content-Type: text/plain\r\n' : ''}\r\n${value}\r\n`;
+  const upload = (body: string, contentType = `multipart/form-data; boundary=${BOUNDARY}`, path = '/api/knowledge/documents') =>
+    api.request('POST', path, undefined, { token: owner.accessToken, raw: body, headers: { 'content-type': contentType }, unchecked: true });
+  let owner: Awaited<ReturnType<typeof signUp>>;
+  beforeAll(async () => {
+    owner = await signUp(api);
+  });
+
+  const cases: [string, () => string, string?][] = [
+    ['more than 20 fields', () => Array.from({ length: 25 }, (_, i) => part(`field_${i}`, 'x')).join('') + part('file', 'hello', 'a.txt') + `--${BOUNDARY}--\r\n`],
+    ['an unclosed boundary', () => part('title', 'Notes') + `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello, and then nothing`],
+    ['multipart/form-data without a boundary', () => part('file', 'hello', 'a.txt') + `--${BOUNDARY}--\r\n`, 'multipart/form-data'],
+    ['a boundary that never appears', () => 'just some bytes, no parts at all', `multipart/form-data; boundary=${BOUNDARY}`],
+    ['a part without its headers', () => `--${BOUNDARY}\r\n\r\nno disposition\r\n--${BOUNDARY}--\r\n`],
+  ];
+  for (const [name, body, contentType] of cases) {
+    it(`answers ${name} with a 4xx envelope, not 500, and stores nothing`, async () => {
+      const before = await api.get('/api/knowledge/documents', { token: owner.accessToken });
+      const res = await upload(body(), contentType);
+      expect([400, 413]).toContain(res.status);
+      expect(res.body.detail.error).toMatch(/^(bad_request|validation_error|payload_too_large)$/);
+      expect(typeof res.body.detail.message).toBe('string');
+      const after = await api.get('/api/knowledge/documents', { token: owner.accessToken });
+      expect(after.headers.get('x-total-count')).toBe(before.headers.get('x-total-count'));
+      // The server is fine afterwards.
+      expect((await api.get('/api/auth/me', { token: owner.accessToken })).status).toBe(200);
+    });
+  }
+
+  it('answers 415 when a JSON-only route is sent a multipart body', async () => {
+    const body = part('username', 'someone') + part('password', 'not a password') + `--${BOUNDARY}--\r\n`;
+    for (const path of ['/api/auth/login', '/api/auth/register', '/api/core/notes']) {
+      const res = await upload(body, undefined, path);
+      expect(res.status, path).toBe(415);
+      expect(res.body.detail.error).toBe('unsupported_media_type');
+    }
+    // A text body on a JSON route, too.
+    const text = await api.request('POST', '/api/auth/register', undefined, { raw: 'email=a@b.c', headers: { 'content-type': 'text/plain' }, unchecked: true });
+    expect(text.status).toBe(415);
+  });
+});
