@@ -109,9 +109,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     // Slow clients: all headers within headersTimeout, the whole request within requestTimeout
-    // (both checked every timeoutCheckMs), and no socket idle longer than requestTimeout.
+    // (both checked every timeoutCheckMs, and answered 408), and no socket idle much longer. The
+    // idle timeout comes a little after the request timeout: when both were equal, a body that
+    // stopped midway was destroyed by the idle timer, unanswered, before the 408 could be sent.
     requestTimeout: config.requestTimeoutMs,
-    connectionTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs + 2 * limits.timeoutCheckMs + 1000,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: limits.timeoutCheckMs },
     return503OnClosing: true,
