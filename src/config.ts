@@ -37,6 +37,7 @@ export const envSchema = z.object({
     .optional(),
   DB_POOL_MAX: z.coerce.number().int().positive().max(200).default(10),
   DB_DEBUG: bool.default(false),
+  SQLITE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   DATALOADER_BATCHING: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -201,6 +202,8 @@ export interface Config {
     readonly debug: boolean;
     /** Request-scoped batching (DataLoader and MikroORM's). Off only to measure what it buys. */
     readonly batching: boolean;
+    /** How long SQLite waits for another process's write lock before the statement fails. */
+    readonly sqliteBusyTimeoutMs: number;
   };
   readonly logLevel: string;
   readonly auth: {
@@ -375,7 +378,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     port: e.PORT,
     dataDir,
-    db: { ...parseDatabaseUrl(e.DATABASE_URL, dataDir), poolMax: e.DB_POOL_MAX, debug: e.DB_DEBUG, batching: e.DATALOADER_BATCHING },
+    db: { ...parseDatabaseUrl(e.DATABASE_URL, dataDir), poolMax: e.DB_POOL_MAX, debug: e.DB_DEBUG, batching: e.DATALOADER_BATCHING, sqliteBusyTimeoutMs: e.SQLITE_BUSY_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
     auth: {
       jwtSecret,

@@ -1,5 +1,4 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -7,10 +6,9 @@ import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createAuthenticatedContext, type ContextRoot, type RequestContext } from '../common/context.js';
 import { httpExchange } from '../rest/http-exchange.js';
-import { AppError } from '../common/errors.js';
 import type { Metrics } from '../common/metrics.js';
 import { credentialsOf } from '../rest/router.js';
-import { formatGraphQLError } from './errors.js';
+import { formatGraphQLError, httpStatusOf } from './errors.js';
 import { fastGraphQLHandler } from './http.js';
 import { checkHttpRequest, documentRules, operationLabel } from './limits.js';
 import { errorCode, makeGraphQLWsHandler, type GraphQLWsHandler } from './ws.js';
@@ -18,7 +16,7 @@ import { ideHtml, registerIdeAssets } from './ide.js';
 
 /**
  * Per operation over HTTP: metrics, and an AppError's headers (Retry-After...) on the
- * response, with 429 for a rate limit, as REST answers it.
+ * response, with 429 for a rate limit and 503 for a database outage, as REST answers them.
  */
 function httpPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
   return {
@@ -31,12 +29,9 @@ function httpPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
         },
         async willSendResponse(rc) {
           const errors = rc.errors ?? [];
-          for (const e of errors) {
-            const original = unwrapResolverError(e);
-            if (!(original instanceof AppError)) continue;
-            for (const [k, v] of Object.entries(original.headers)) rc.response.http.headers.set(k, v);
-            if (original.code === 'rate_limited') rc.response.http.status = 429;
-          }
+          const { status, headers } = httpStatusOf(errors);
+          for (const [k, v] of Object.entries(headers)) rc.response.http.headers.set(k, v);
+          if (status !== 200) rc.response.http.status = status;
           metrics.observeOperation('http', label, errors.length ? errorCode(errors[0]!) : 'ok', (performance.now() - start) / 1000);
         },
       };

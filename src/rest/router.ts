@@ -5,6 +5,7 @@ import { createAuthenticatedContext, createContext, type ContextRoot } from '../
 import type { Page } from '../common/pagination.js';
 import type { Credentials } from '../common/principal.js';
 import { AppError, INTERNAL_MESSAGE } from '../common/errors.js';
+import { asKnownError } from '../common/unavailable.js';
 import { parseInput } from '../common/validation.js';
 import { toEnvelope } from './envelope.js';
 import { httpExchange } from './http-exchange.js';
@@ -53,8 +54,9 @@ async function streamEvents(reply: FastifyReply, sse: NonNullable<RestRoute['sse
   try {
     for await (const event of stream.events()) write(event.type, sse.serialize(event));
   } catch (e) {
-    const err = e instanceof AppError ? e : new AppError('internal_error', INTERNAL_MESSAGE, { request_id: requestId });
-    if (!(e instanceof AppError)) reply.log.error({ err: e }, 'stream failed');
+    const known = asKnownError(e);
+    const err = known ?? new AppError('internal_error', INTERNAL_MESSAGE, { request_id: requestId });
+    if (!known) reply.log.error({ err: e }, 'stream failed');
     write('error', toEnvelope(err).detail);
   } finally {
     open = false;
