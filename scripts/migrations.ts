@@ -32,7 +32,7 @@ function ignoreRawObjects(orm: MikroORM): void {
 
 async function withScratch<T>(driver: DbDriver, fn: (orm: MikroORM) => Promise<T>): Promise<T> {
   const scratch = driver === 'postgresql' ? await createScratchDatabase(adminUrl, 'xt_migrate') : null;
-  const orm = await MikroORM.init(ormOptions({ driver, url: scratch?.url ?? ':memory:', poolMax: 2, debug: false, batching: true }));
+  const orm = await MikroORM.init(ormOptions({ driver, url: scratch?.url ?? ':memory:', poolMax: 2, debug: false, batching: true, sqliteBusyTimeoutMs: 5000 }));
   try {
     ignoreRawObjects(orm);
     await orm.getMigrator().up();

@@ -13,12 +13,13 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { type ContextRoot } from './common/context.js';
 import { registerConsole } from './console.js';
+import { preloadPasswordList } from './common/password-policy.js';
 import { AppError } from './common/errors.js';
 import { Metrics } from './common/metrics.js';
 import { createEventBus } from './common/pubsub.js';
 import { hashedKey, RateLimits } from './common/rate-limits.js';
 import { RedisConnections } from './common/redis.js';
-import { safeErrorSerializer, safeUrl } from './common/log-safety.js';
+import { redactLogLine, safeErrorSerializer, safeUrl } from './common/log-safety.js';
 import { createSocketLimiter } from './common/socket-limits.js';
 import { CORS_EXPOSED_HEADERS, type Config } from './config.js';
 import { openDatabase } from './db/orm.js';
@@ -86,7 +87,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logger: {
       level: config.logLevel,
       ...(options.logStream ? { stream: options.logStream } : {}),
-      redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'], censor: '[redacted]' },
+      // Every line of every logger (children of this one: plugins', requests', the ORM's, Apollo's,
+      // graphql-ws's) at every level, credentials withheld by one list (src/common/log-safety.ts).
+      hooks: { streamWrite: redactLogLine },
       serializers: {
         // Browsers put the access token in the live socket's URL (?token=), Google's redirect puts
         // the authorization code and state in the integration callback's, and GraphQL GET requests
@@ -106,9 +109,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     // Slow clients: all headers within headersTimeout, the whole request within requestTimeout
-    // (both checked every timeoutCheckMs), and no socket idle longer than requestTimeout.
+    // (both checked every timeoutCheckMs, and answered 408), and no socket idle much longer. The
+    // idle timeout comes a little after the request timeout: when both were equal, a body that
+    // stopped midway was destroyed by the idle timer, unanswered, before the 408 could be sent.
     requestTimeout: config.requestTimeoutMs,
-    connectionTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs + 2 * limits.timeoutCheckMs + 1000,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: limits.timeoutCheckMs },
     return503OnClosing: true,
@@ -120,6 +125,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const log = server.log as unknown as Logger;
 
+  // The list of common passwords, read now rather than on the first sign-up.
+  preloadPasswordList();
   const orm = await openDatabase(config.db, log);
   const metrics = new Metrics(config.metrics.enabled, config.metrics.maxOperationNames);
   // With Redis, events reach every gateway process and rate limits count across them.

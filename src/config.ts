@@ -37,6 +37,7 @@ export const envSchema = z.object({
     .optional(),
   DB_POOL_MAX: z.coerce.number().int().positive().max(200).default(10),
   DB_DEBUG: bool.default(false),
+  SQLITE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   DATALOADER_BATCHING: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -140,6 +141,8 @@ export const envSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'may contain letters, digits and : _ . -').default('xentree:'),
   RATE_LIMITS_ENABLED: bool.default(true),
+  LOGIN_MAX_DELAY_SECONDS: z.coerce.number().int().positive().max(86_400).default(300),
+  LOGIN_KNOWN_ADDRESS_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
   RATE_LIMITS: z
     .string()
     .regex(/^\s*([a-z_]+=\d+\/\d+\s*(,\s*[a-z_]+=\d+\/\d+\s*)*)?$/, 'must be name=points/seconds pairs, e.g. login_ip=20/60,chat=30/60')
@@ -189,7 +192,7 @@ export const CORS_EXPOSED_HEADERS: readonly string[] = [
 ];
 
 /** The rate limits: who is counted, and what. */
-export const RATE_LIMIT_NAMES = ['login_ip', 'login_account', 'register_ip', 'register_account', 'chat', 'evaluation', 'api_key'] as const;
+export const RATE_LIMIT_NAMES = ['login_ip', 'login_account', 'login_account_ip', 'reauth_session', 'register_ip', 'register_account', 'chat', 'evaluation', 'api_key'] as const;
 export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
 export interface RateLimitRule {
   readonly points: number;
@@ -197,13 +200,17 @@ export interface RateLimitRule {
 }
 
 /**
- * Defaults, per window: logins per client address, failed logins per account (reset by a
- * success), registrations per address and per email, chat turns and evaluations per user,
- * requests per API key.
+ * Defaults, per window: logins per client address; failed sign-ins per account from anywhere
+ * before growing delays start for addresses the account never signed in from; failed
+ * sign-ins per account from one address (reset by a success there); wrong current passwords
+ * per login session; registrations per address and per email or username; chat turns and
+ * evaluations per user; requests per API key.
  */
 export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitName, RateLimitRule>> = {
   login_ip: { points: 30, seconds: 60 },
   login_account: { points: 10, seconds: 900 },
+  login_account_ip: { points: 5, seconds: 900 },
+  reauth_session: { points: 5, seconds: 900 },
   register_ip: { points: 10, seconds: 3600 },
   register_account: { points: 5, seconds: 3600 },
   chat: { points: 30, seconds: 60 },
@@ -232,6 +239,8 @@ export interface Config {
     readonly debug: boolean;
     /** Request-scoped batching (DataLoader and MikroORM's). Off only to measure what it buys. */
     readonly batching: boolean;
+    /** How long SQLite waits for another process's write lock before the statement fails. */
+    readonly sqliteBusyTimeoutMs: number;
   };
   readonly logLevel: string;
   readonly auth: {
@@ -269,6 +278,10 @@ export interface Config {
     readonly enabled: boolean;
     /** Points allowed per window, by limit name. */
     readonly rules: Readonly<Record<RateLimitName, RateLimitRule>>;
+    /** The longest delay an account under attack imposes on addresses it never signed in from. */
+    readonly loginMaxDelaySeconds: number;
+    /** An address the account signed in from within this many days is known (0: none is). */
+    readonly loginKnownAddressDays: number;
   };
   readonly metrics: {
     readonly enabled: boolean;
@@ -409,7 +422,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     port: e.PORT,
     dataDir,
-    db: { ...parseDatabaseUrl(e.DATABASE_URL, dataDir), poolMax: e.DB_POOL_MAX, debug: e.DB_DEBUG, batching: e.DATALOADER_BATCHING },
+    db: { ...parseDatabaseUrl(e.DATABASE_URL, dataDir), poolMax: e.DB_POOL_MAX, debug: e.DB_DEBUG, batching: e.DATALOADER_BATCHING, sqliteBusyTimeoutMs: e.SQLITE_BUSY_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
     auth: {
       jwtSecret,
@@ -436,7 +449,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     redis: e.REDIS_URL ? { url: e.REDIS_URL } : null,
     keyPrefix: e.REDIS_KEY_PREFIX,
-    rateLimits: { enabled: e.RATE_LIMITS_ENABLED, rules: parseRateLimits(e.RATE_LIMITS) },
+    rateLimits: {
+      enabled: e.RATE_LIMITS_ENABLED,
+      rules: parseRateLimits(e.RATE_LIMITS),
+      loginMaxDelaySeconds: e.LOGIN_MAX_DELAY_SECONDS,
+      loginKnownAddressDays: e.LOGIN_KNOWN_ADDRESS_DAYS,
+    },
     metrics: { enabled: e.METRICS_ENABLED, token: e.METRICS_TOKEN ?? null, maxOperationNames: e.METRICS_MAX_OPERATION_NAMES },
     apiDocs: e.API_DOCS,
     webConsole: e.WEB_CONSOLE,

@@ -184,7 +184,7 @@ describe('updating the profile', () => {
   it('refuses taking another user\'s email or username', async () => {
     const a = await signUp(api);
     const b = await signUp(api);
-    const res = await api.patch('/api/auth/me', { email: a.input.email.toUpperCase() }, { token: b.accessToken });
+    const res = await api.patch('/api/auth/me', { email: a.input.email.toUpperCase(), current_password: PASSWORD }, { token: b.accessToken });
     expect(res.status).toBe(409);
     expect(res.body.detail.field).toBe('email');
   });

@@ -25,7 +25,7 @@ async function graphql(url: string, document: Parameters<typeof print>[0], varia
   return { status: res.status, headers: res.headers, body: (await res.json()) as { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] } };
 }
 
-const LIMITS = 'login_ip=10/60,login_account=2/60,register_ip=4/60,register_account=2/60,chat=2/60,api_key=3/60';
+const LIMITS = 'login_ip=10/60,login_account=2/60,login_account_ip=2/60,register_ip=4/60,register_account=2/60,chat=2/60,api_key=3/60';
 
 describe('rate limits (in memory)', () => {
   let server: TestServer;
@@ -45,27 +45,28 @@ describe('rate limits (in memory)', () => {
     await busy.close();
   });
 
-  it('limits failed logins per account, on both doors, until a success forgets them', async () => {
+  it('limits failed logins per account and address, on both doors, until a success there forgets them', async () => {
     const input = newUserInput();
     expect((await api.post('/api/auth/register', input)).status).toBe(201);
     const wrong = { username: input.username, password: 'not the password' };
 
     expect((await api.post('/api/auth/login', wrong, { form: true })).status).toBe(401);
-    // A success forgets the failure.
+    // A success forgets this address's failure.
     expect((await api.post('/api/auth/login', { username: input.username, password: input.password }, { form: true })).status).toBe(200);
     expect((await api.post('/api/auth/login', wrong, { form: true })).status).toBe(401);
     // Named by email this time: the same account, the same count.
     const second = await graphql(server.url, LoginDocument, { input: { username: input.email, password: 'still not it' } });
     expect(second.body.errors?.[0]?.extensions?.code).toBe('invalid_credentials');
 
-    // Used up: even the right password is refused until the window passes.
+    // Used up for this account from this address (login_account_ip=2): even the right password
+    // is refused here until the window passes. Other addresses are not (login-throttle.test.ts).
     const rest = await api.post('/api/auth/login', { username: input.username, password: input.password }, { form: true });
     expect(rest.status).toBe(429);
-    expect(rest.body.detail).toMatchObject({ error: 'rate_limited', limit: 'login_account' });
+    expect(rest.body.detail).toMatchObject({ error: 'rate_limited', limit: 'login_account_ip' });
     expectLimited(rest.headers, 2, 60);
     const gql = await graphql(server.url, LoginDocument, { input: { username: input.username, password: input.password } });
     expect(gql.status).toBe(429);
-    expect(gql.body.errors?.[0]?.extensions).toMatchObject({ code: 'rate_limited', limit: 'login_account' });
+    expect(gql.body.errors?.[0]?.extensions).toMatchObject({ code: 'rate_limited', limit: 'login_account_ip' });
     expect(gql.body.data).toBeNull();
     expectLimited(gql.headers, 2, 60);
   });

@@ -38,6 +38,8 @@ beforeAll(async () => {
     REDIS_KEY_PREFIX: redisPrefix(),
     LOG_LEVEL: 'info',
     RATE_LIMITS: 'login_ip=1000/60,register_ip=1000/60',
+    // Clients told apart by X-Forwarded-For, as behind a load balancer.
+    TRUST_PROXY: 'true',
     // Both processes sweep often, so settlement races between them for real.
     LIVE_SWEEP_INTERVAL_MS: '100',
     LIVE_IDLE_TIMEOUT_SECONDS: String(IDLE_SECONDS),
@@ -159,14 +161,19 @@ describe.runIf(scaleOut)('two gateway processes on one PostgreSQL database and R
 
   it('counts rate limits across processes in Redis', async () => {
     const u = await signUp(restClient(a.url));
-    // login_account: failures on either process add up (default 10 per 15 minutes).
+    // login_account: failures on either process, from any address, add up (10 free per 15
+    // minutes, then growing delays for addresses the account never signed in from).
+    const attempt = (i: number) =>
+      restClient((i % 2 ? b : a).url).post('/api/auth/login', { username: u.input.username, password: 'wrong password' }, { form: true, headers: { 'x-forwarded-for': `198.51.100.${i + 1}` } });
     const statuses: number[] = [];
-    for (let i = 0; i < 11; i++) {
-      const p = i % 2 ? b : a;
-      statuses.push((await restClient(p.url).post('/api/auth/login', { username: u.input.username, password: 'wrong password' }, { form: true })).status);
-    }
+    for (let i = 0; i < 16 && !statuses.includes(429); i++) statuses.push((await attempt(i)).status);
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
-    expect(statuses[10]).toBe(429);
+    expect(statuses.at(-1)).toBe(429);
+    // login_account_ip: failures from one address on either process add up (5 per 15 minutes).
+    const u2 = await signUp(restClient(a.url));
+    const pair: number[] = [];
+    for (let i = 0; i < 6; i++) pair.push((await restClient((i % 2 ? b : a).url).post('/api/auth/login', { username: u2.input.username, password: 'wrong password' }, { form: true, headers: { 'x-forwarded-for': '203.0.113.77' } })).status);
+    expect(pair).toEqual([401, 401, 401, 401, 401, 429]);
   });
 
   it('logged no errors on either process (a lost settlement race is not an error)', () => {

@@ -65,6 +65,18 @@ describe('slow HTTP clients', () => {
     await wellBehaved();
   });
 
+  it('answers 408 with the envelope to a body that stops midway (abuse round 2, finding 12)', async () => {
+    // Headers and part of the body, then silence: the socket went idle, and the idle timeout
+    // used to destroy it without a word just before the request timeout could answer.
+    const c = await rawConnection(server.url);
+    c.socket.write(`POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"username": "half`);
+    await wellBehaved();
+    expect(await eventually(() => c.isClosed(), 10_000), 'the server closed the connection').toBe(true);
+    expect(c.received()).toMatch(/^HTTP\/1\.1 408/);
+    expect(envelopeOf(c.received()).detail.error).toBe('request_timeout');
+    await wellBehaved();
+  });
+
   it('closes an idle keep-alive connection', async () => {
     const c = await rawConnection(server.url);
     c.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');

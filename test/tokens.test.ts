@@ -15,13 +15,13 @@ const key = (secret = TEST_JWT_SECRET) => new TextEncoder().encode(secret);
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
 /** A token like the server's, with one thing changed. */
-function forge(opts: { alg?: string; typ?: string; secret?: string; iss?: string; aud?: string; exp?: number | string; sub?: string } = {}) {
+function forge(opts: { alg?: string; typ?: string; secret?: string; iss?: string; aud?: string; exp?: number | string; sub?: string; iat?: number } = {}) {
   return new SignJWT({ sid: claims.sid })
     .setProtectedHeader({ alg: opts.alg ?? 'HS256', typ: opts.typ ?? 'at+jwt' })
     .setSubject(opts.sub ?? claims.sub)
     .setIssuer(opts.iss ?? 'xentree-gateway')
     .setAudience(opts.aud ?? 'xentree')
-    .setIssuedAt(Math.floor(Date.now() / 1000) - 10)
+    .setIssuedAt(opts.iat ?? Math.floor(Date.now() / 1000) - 10)
     .setExpirationTime(opts.exp ?? '5m')
     .sign(key(opts.secret));
 }
@@ -40,6 +40,8 @@ describe('access token checks', () => {
   it('accepts a well-formed token (the control case for the forgeries below)', async () => {
     expect((await api.get('/api/auth/me', { token: valid })).status).toBe(200);
     expect((await api.get('/api/auth/me', { token: await forge() })).status).toBe(200);
+    // Another process's clock a little ahead of this one's: within the allowed skew.
+    expect((await api.get('/api/auth/me', { token: await forge({ iat: Math.floor(Date.now() / 1000) + 30 }) })).status).toBe(200);
   });
 
   const cases: [string, () => Promise<string>, RegExp][] = [
@@ -51,6 +53,8 @@ describe('access token checks', () => {
     ['for another audience', () => forge({ aud: 'other-service' }), /"aud"/],
     ['of another type', () => forge({ typ: 'JWT' }), /"typ"/],
     ['malformed', async () => 'not.a.token', /malformed/],
+    // Abuse round 2 (finding 12): a token "issued" an hour from now, valid for two, was accepted.
+    ['issued in the future', () => forge({ iat: Math.floor(Date.now() / 1000) + 3600, exp: Math.floor(Date.now() / 1000) + 7200 }), /"iat"/],
     ['for a session that does not exist', () => new SignJWT({ sid: '00000000-0000-4000-8000-000000000000' }).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' }).setSubject(claims.sub).setIssuer('xentree-gateway').setAudience('xentree').setIssuedAt().setExpirationTime('5m').sign(key()), /session/],
   ];
 

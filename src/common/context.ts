@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { Services } from '../modules/services.js';
 import { AppError } from './errors.js';
 import { createLoaders, type Loaders } from './loaders.js';
+import { asKnownError } from './unavailable.js';
 import type { Credentials, Principal } from './principal.js';
 
 export type Transport = 'graphql' | 'graphql-ws' | 'rest' | 'internal';
@@ -109,7 +110,10 @@ export async function createAuthenticatedContext(
     const principal = await root.services.auth.authenticate(ctx.em, credentials);
     return { ...ctx, principal };
   } catch (e) {
-    if (e instanceof AppError) return { ...ctx, authError: e };
+    // A database outage while checking the credentials is this request's answer only if it
+    // needs a user (a public operation may not need the database at all).
+    const known = asKnownError(e);
+    if (known) return { ...ctx, authError: known };
     throw e;
   }
 }

@@ -27,6 +27,8 @@ export const hashedKey = (value: string): string => createHash('sha256').update(
  */
 export class RateLimits {
   private readonly limiters = new Map<RateLimitName, RateLimiterAbstract>();
+  /** Growing delays (login throttling): a key is held back until its delay has passed. */
+  private readonly delays: RateLimiterAbstract;
 
   constructor(
     private readonly config: Config,
@@ -42,6 +44,10 @@ export class RateLimits {
           : new RateLimiterMemory(opts),
       );
     }
+    const delayOpts = { keyPrefix: `${config.keyPrefix}rl:delay`, points: 1, duration: 1 };
+    this.delays = redis
+      ? new RateLimiterRedis({ ...delayOpts, storeClient: redis, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory(delayOpts) })
+      : new RateLimiterMemory(delayOpts);
   }
 
   get enabled(): boolean {
@@ -79,10 +85,33 @@ export class RateLimits {
     if (res && res.consumedPoints >= this.rule(name).points) throw this.limited(name, res.msBeforeNext);
   }
 
-  /** Counts a failure without refusing this attempt (it already got its answer). */
-  async penalize(name: RateLimitName, key: string): Promise<void> {
+  /** Counts a failure without refusing this attempt (it already got its answer); returns the count in the window. */
+  async penalize(name: RateLimitName, key: string): Promise<number> {
+    if (!this.enabled) return 0;
+    const res = await this.limiters.get(name)!.penalty(key, 1);
+    return res.consumedPoints;
+  }
+
+  /** Holds `key` back for `seconds` (a growing delay; a longer one already running is kept). */
+  async delay(key: string, seconds: number): Promise<void> {
     if (!this.enabled) return;
-    await this.limiters.get(name)!.penalty(key, 1);
+    const current = await this.delayRemainingMs(key);
+    if (current < seconds * 1000) await this.delays.block(key, seconds);
+  }
+
+  /** Milliseconds until `key`'s delay has passed (0: not held back). */
+  async delayRemainingMs(key: string): Promise<number> {
+    if (!this.enabled) return 0;
+    const res = await this.delays.get(key);
+    return res && res.consumedPoints > 1 ? res.msBeforeNext : 0;
+  }
+
+  /**
+   * The 429 of limit `name`, for a caller held back `ms` longer.
+   * @returns rate_limited with Retry-After and the RateLimit headers
+   */
+  refusal(name: RateLimitName, ms: number): AppError {
+    return this.limited(name, ms);
   }
 
   /** Forgets `key`'s count, e.g. failed logins after a successful one. */

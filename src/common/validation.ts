@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError, type FieldError } from './errors.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblem } from './password-policy.js';
 
 /**
  * Parses `input` with `schema`, or throws one `validation_error` listing every bad field.
@@ -63,9 +64,14 @@ export const fields = {
     .trim()
     .max(254, 'must be at most 254 characters')
     .pipe(z.email({ error: 'must be a valid email address' })),
+  /** A new password (NIST SP 800-63B: length, not common, not a run or a sequence; src/common/password-policy.ts). */
   password: str()
-    .min(8, 'must be at least 8 characters')
-    .max(256, 'must be at most 256 characters'),
+    .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
+    .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`)
+    .check((ctx) => {
+      const problem = passwordProblem(ctx.value);
+      if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+    }),
   username: str()
     .trim()
     .min(3, 'must be at least 3 characters')

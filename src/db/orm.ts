@@ -43,10 +43,11 @@ export function ormOptions(db: Config['db'], log?: Logger): Options {
       driver: BetterSqliteDriver,
       dbName: db.url,
       pool: {
-        // WAL lets readers proceed during a write; the busy timeout waits out a writer instead of failing.
+        // WAL lets readers proceed during a write; the busy timeout waits out another writer (another
+        // process holding the file) before failing, which then answers 503 service_unavailable.
         afterCreate: (conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) => {
           conn.pragma('journal_mode = WAL');
-          conn.pragma('busy_timeout = 5000');
+          conn.pragma(`busy_timeout = ${db.sqliteBusyTimeoutMs}`);
           conn.pragma('foreign_keys = ON');
           done(null, conn);
         },

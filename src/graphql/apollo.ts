@@ -1,5 +1,4 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -11,7 +10,7 @@ import { AppError } from '../common/errors.js';
 import { credentialsOf } from '../rest/router.js';
 import { cachePolicy, combinePolicies, NO_STORE } from './cache-control.js';
 import { checkCost } from './cost.js';
-import { errorCode, formatGraphQLError } from './errors.js';
+import { errorCode, formatGraphQLError, httpStatusOf } from './errors.js';
 import { fastGraphQLHandler } from './http.js';
 import { checkHttpRequest, documentRules, operationLabel } from './limits.js';
 import { makeGraphQLWsHandler, type GraphQLWsHandler } from './ws.js';
@@ -19,9 +18,9 @@ import { ideHtml, registerIdeAssets } from './ide.js';
 
 /**
  * Per operation over HTTP: the cost limit once the variables are known, metrics, an
- * AppError's headers (Retry-After...) on the response with 429 for a rate limit, as REST
- * answers it, and Cache-Control (public only for a query of public root fields without
- * errors; in a batch, only if every answer is).
+ * AppError's headers (Retry-After...) on the response with 429 for a rate limit and 503 for
+ * a database outage, as REST answers them, and Cache-Control (public only for a query of
+ * public root fields without errors; in a batch, only if every answer is).
  */
 function httpPlugin(schema: GraphQLSchema, root: ContextRoot): ApolloServerPlugin<RequestContext> {
   const { metrics } = root.services;
@@ -42,12 +41,9 @@ function httpPlugin(schema: GraphQLSchema, root: ContextRoot): ApolloServerPlugi
         },
         async willSendResponse(rc) {
           const errors = rc.errors ?? [];
-          for (const e of errors) {
-            const original = unwrapResolverError(e);
-            if (!(original instanceof AppError)) continue;
-            for (const [k, v] of Object.entries(original.headers)) rc.response.http.headers.set(k, v);
-            if (original.code === 'rate_limited') rc.response.http.status = 429;
-          }
+          const { status, headers } = httpStatusOf(errors);
+          for (const [k, v] of Object.entries(headers)) rc.response.http.headers.set(k, v);
+          if (status !== 200) rc.response.http.status = status;
           const policy = !errors.length && rc.operation ? cachePolicy(schema, rc.document!, rc.operation) : NO_STORE;
           rc.response.http.headers.set('cache-control', combinePolicies(rc.response.http.headers.get('cache-control'), policy));
           metrics.observeOperation('http', label, errors.length ? errorCode(errors[0]!) : 'ok', (performance.now() - start) / 1000);

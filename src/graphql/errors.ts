@@ -3,6 +3,7 @@ import { GraphQLEnumType, GraphQLError, type GraphQLFormattedError } from 'graph
 import type { Logger } from 'pino';
 import { registerEnumType } from 'type-graphql';
 import { AppError, ERROR_CATALOGUE, ERROR_CODES, INTERNAL_MESSAGE, type ErrorCode, type FieldError } from '../common/errors.js';
+import { asKnownError } from '../common/unavailable.js';
 
 /**
  * The codes Apollo Server and graphql-js give their own errors, and the gateway's code for
@@ -58,18 +59,42 @@ export function appErrorExtensions(e: AppError): Record<string, unknown> {
   return { code: e.code, ...rest, ...(fields ? { fields: fields.map((f: FieldError) => ({ path: f.loc, message: f.message })) } : {}) };
 }
 
+/** The error behind a GraphQL error: an AppError raised before execution (limits, rate limits) arrives wrapped without a path. */
+function originalOf(error: unknown): unknown {
+  const unwrapped = unwrapResolverError(error);
+  return unwrapped instanceof GraphQLError && unwrapped.originalError instanceof AppError ? unwrapped.originalError : unwrapped;
+}
+
+/**
+ * The HTTP status and headers of a GraphQL answer over HTTP with these errors, as REST
+ * answers the same errors: 429 for a rate limit, 503 for a database outage (with their
+ * Retry-After), 200 otherwise (GraphQL's errors travel in the body).
+ */
+export function httpStatusOf(errors: readonly unknown[]): { status: number; headers: Record<string, string> } {
+  let status = 200;
+  const headers: Record<string, string> = {};
+  for (const e of errors) {
+    const known = asKnownError(originalOf(e));
+    if (!known) continue;
+    Object.assign(headers, known.headers);
+    if (known.code === 'rate_limited') status = 429;
+    else if (known.code === 'service_unavailable' && status === 200) status = 503;
+  }
+  return { status, headers };
+}
+
 /**
  * The GraphQL face of an error, shared by Apollo (HTTP), the fast path and graphql-ws: AppErrors
  * keep their code and details, GraphQL's own document errors get their lower-case code,
  * anything else is logged and masked as `internal_error`.
  */
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown, log: Logger, requestId?: string): GraphQLFormattedError {
-  const unwrapped = unwrapResolverError(error);
-  // An AppError raised before execution (limits, rate limits) arrives wrapped without a path.
-  const original = unwrapped instanceof GraphQLError && unwrapped.originalError instanceof AppError ? unwrapped.originalError : unwrapped;
+  const original = originalOf(error);
   const base = { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
-  if (original instanceof AppError) {
-    return { ...base, message: original.message, extensions: appErrorExtensions(original) };
+  const known = asKnownError(original);
+  if (known) {
+    if (known.code === 'service_unavailable' && !(original instanceof AppError)) log.warn({ err: original, reqId: requestId }, known.message);
+    return { ...base, message: known.message, extensions: appErrorExtensions(known) };
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && code in APOLLO_CODES) {

@@ -1,4 +1,3 @@
-import { unwrapResolverError } from '@apollo/server/errors';
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { getOperationAST, GraphQLError, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
@@ -9,7 +8,7 @@ import { AppError } from '../common/errors.js';
 import { credentialsOf } from '../rest/router.js';
 import { cachePolicy, NO_STORE } from './cache-control.js';
 import { checkCost, costKey, costVariables } from './cost.js';
-import { errorCode, formatGraphQLError } from './errors.js';
+import { errorCode, formatGraphQLError, httpStatusOf } from './errors.js';
 import { DocumentChecker, operationLabel } from './limits.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -125,13 +124,8 @@ export function fastGraphQLHandler(schema: GraphQLSchema, root: ContextRoot, apo
       metrics.observeOperation('http', label, 'ok', (performance.now() - start) / 1000);
       return reply.code(200).type(JSON_TYPE).header('cache-control', entry.policy).send(`${query.stringify(result)}\n`);
     }
-    let status = 200;
-    for (const e of result.errors) {
-      const original = unwrapResolverError(e);
-      if (!(original instanceof AppError)) continue;
-      for (const [k, v] of Object.entries(original.headers)) reply.header(k, v);
-      if (original.code === 'rate_limited') status = 429;
-    }
+    const { status, headers } = httpStatusOf(result.errors);
+    for (const [k, v] of Object.entries(headers)) reply.header(k, v);
     metrics.observeOperation('http', label, errorCode(result.errors[0] as GraphQLError), (performance.now() - start) / 1000);
     return send(reply, status, { errors: result.errors.map((e) => formatGraphQLError((e as GraphQLError).toJSON(), e, log, req.id)), data: result.data });
   };

@@ -5,6 +5,7 @@ import { hashedKey } from '../common/rate-limits.js';
 import { createAuthenticatedContext, type ContextRoot } from '../common/context.js';
 import { AppError } from '../common/errors.js';
 import type { Credentials } from '../common/principal.js';
+import { isDatabaseUnavailable } from '../common/unavailable.js';
 import { checkCost } from './cost.js';
 import { errorCode, formatGraphQLError } from './errors.js';
 import { fanOutSubscribe } from './fanout.js';
@@ -118,6 +119,10 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
         await root.services.auth.authenticate(em, credentials);
         return true;
       } catch (e) {
+        // The database is away: credentials cannot be checked now. The connection is kept, and
+        // each operation (authenticated again in its own context) answers service_unavailable
+        // until the database is back.
+        if (isDatabaseUnavailable(e)) return true;
         if (!(e instanceof AppError)) throw e;
         ctx.extra.socket.close(WS_FORBIDDEN, `${e.code}: ${e.message}`.slice(0, 120));
         return false;

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, INTERNAL_MESSAGE, type ErrorCode } from '../common/errors.js';
 import { appErrorExtensions } from '../graphql/errors.js';
+import { asKnownError } from '../common/unavailable.js';
 import { toEnvelope } from './envelope.js';
 import { inputSourceOf } from './router.js';
 
@@ -36,9 +37,10 @@ export function sendError(req: FastifyRequest, reply: FastifyReply, err: AppErro
 /** Every error leaves as the envelope; unknown ones are logged with the request id and masked. */
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, req, reply) => {
-    const known = error instanceof AppError ? error : fromFastifyError(error);
+    const known = asKnownError(error) ?? fromFastifyError(error);
     if (known) {
-      if (known.status >= 500) req.log.error({ err: error }, known.message);
+      if (known.code === 'service_unavailable') req.log.warn({ err: error }, known.message);
+      else if (known.status >= 500) req.log.error({ err: error }, known.message);
       return sendError(req, reply, known);
     }
     req.log.error({ err: error }, 'unhandled error');

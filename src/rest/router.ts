@@ -5,6 +5,7 @@ import { createAuthenticatedContext, createContext, type ContextRoot } from '../
 import type { Page } from '../common/pagination.js';
 import type { Credentials } from '../common/principal.js';
 import { AppError, INTERNAL_MESSAGE } from '../common/errors.js';
+import { asKnownError } from '../common/unavailable.js';
 import { parseInput } from '../common/validation.js';
 import { toEnvelope } from './envelope.js';
 import { httpExchange } from './http-exchange.js';
@@ -53,8 +54,9 @@ async function streamEvents(reply: FastifyReply, sse: NonNullable<RestRoute['sse
   try {
     for await (const event of stream.events()) write(event.type, sse.serialize(event));
   } catch (e) {
-    const err = e instanceof AppError ? e : new AppError('internal_error', INTERNAL_MESSAGE, { request_id: requestId });
-    if (!(e instanceof AppError)) reply.log.error({ err: e }, 'stream failed');
+    const known = asKnownError(e);
+    const err = known ?? new AppError('internal_error', INTERNAL_MESSAGE, { request_id: requestId });
+    if (!known) reply.log.error({ err: e }, 'stream failed');
     write('error', toEnvelope(err).detail);
   } finally {
     open = false;
@@ -84,20 +86,42 @@ function redirectingErrors(onError: NonNullable<NonNullable<RestRoute['redirect'
 /** A multipart body as the services take it: `file` as data, filename and type; fields camelCased. */
 async function readMultipart(req: FastifyRequest): Promise<Record<string, unknown>> {
   const body: Record<string, unknown> = {};
-  for await (const part of req.parts()) {
-    if (part.type === 'file') {
-      if (part.fieldname !== 'file') {
-        part.file.resume();
-        throw AppError.validation([{ loc: [part.fieldname], message: 'unexpected file; send it as "file"' }]);
+  try {
+    for await (const part of req.parts()) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file') {
+          part.file.resume();
+          throw AppError.validation([{ loc: [part.fieldname], message: 'unexpected file; send it as "file"' }]);
+        }
+        body.data = await part.toBuffer();
+        body.filename = part.filename;
+        body.mimeType = part.mimetype;
+      } else {
+        body[part.fieldname.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())] = part.value;
       }
-      body.data = await part.toBuffer();
-      body.filename = part.filename;
-      body.mimeType = part.mimetype;
-    } else {
-      body[part.fieldname.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())] = part.value;
     }
+  } catch (e) {
+    throw malformedMultipart(e);
   }
   return body;
+}
+
+/**
+ * What reading a multipart body can fail with, as the client's error: the plugin's limits
+ * (file size, files, fields: answered by the error handler), and the parser's own errors
+ * (no boundary, a part without headers, a body that stops before its closing boundary,
+ * which ends the file's stream early), which were 500s.
+ */
+function malformedMultipart(e: unknown): unknown {
+  if (e instanceof AppError) return e;
+  const err = e as { code?: string; statusCode?: number; message?: string };
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return e;
+  const message = err.message ?? '';
+  if (/boundary not found/i.test(message)) return new AppError('bad_request', 'The multipart body has no boundary: send Content-Type: multipart/form-data; boundary=…');
+  if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || /unexpected end|malformed|multipart/i.test(message)) {
+    return new AppError('bad_request', 'The multipart body is malformed: it ends before its closing boundary, or breaks a limit (one file, at most 20 other fields)');
+  }
+  return e;
 }
 
 /** Where the input of a route comes from, for error locations. */
@@ -116,7 +140,8 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
       ...(route.body?.maxBytes ? { bodyLimit: route.body.maxBytes(root.config) } : {}),
       ...(route.redirect?.onError ? { errorHandler: redirectingErrors(route.redirect.onError, root) } : {}),
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
-        if (route.body && req.body !== undefined) {
+        // A multipart body is not parsed into req.body (it is streamed below), so it counts as sent too.
+        if (route.body && (req.body !== undefined || req.isMultipart())) {
           const accepted = route.body.contentTypes ?? JSON_ONLY;
           if (!accepted.includes(mediaType(req))) {
             throw new AppError('unsupported_media_type', `Send the body as ${accepted.join(' or ')}`);

@@ -624,13 +624,13 @@ export type UpdateDocumentInput = {
 export type UpdateMeInput = {
   /** An http(s) URL of a picture; null clears it. */
   avatarUrl?: string | null | undefined;
-  /** The current password: required with newPassword. */
+  /** The current password: required to set a new password or change the email (re-authentication, throttled with sign-ins). */
   currentPassword?: string | null | undefined;
   /** A new email address, unique whatever its case. */
   email?: string | null | undefined;
   /** The full name, up to 200 characters; null clears it. */
   fullName?: string | null | undefined;
-  /** A new password, 8 to 256 characters. Changing it ends every other login session. */
+  /** A new password, 8 to 256 characters, not a common or breached one nor the account name. Changing it ends every other login session. */
   newPassword?: string | null | undefined;
   /** BCP 47 language tag, e.g. "en" or "pt-BR". */
   preferredLanguage?: string | null | undefined;

@@ -24,7 +24,8 @@ export interface TestServer {
  */
 export async function startServer(env: Record<string, string> = {}, options: BuildOptions = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'xt-test-'));
-  const scratch = driver === 'postgresql' ? await createScratchDatabase(PG_ADMIN_URL, 'xt_test') : null;
+  // A test that brings its own database (a file, a proxied PostgreSQL) gets no scratch one.
+  const scratch = driver === 'postgresql' && !env.DATABASE_URL ? await createScratchDatabase(PG_ADMIN_URL, 'xt_test') : null;
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',

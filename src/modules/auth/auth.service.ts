@@ -21,6 +21,7 @@ import {
   type TokenPair,
 } from './auth.types.js';
 import { LoginSession } from './login-session.entity.js';
+import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './passwords.js';
 import { RefreshToken } from './refresh-token.entity.js';
 import { AccessTokens, hashToken, newRefreshToken } from './tokens.js';
@@ -31,6 +32,8 @@ const INVALID_REFRESH = 'Refresh token is not valid; log in again';
 export class AuthService {
   readonly passwords: PasswordHasher;
   readonly accessTokens: AccessTokens;
+  /** Password guessing, at sign-in and at re-authentication, throttled without locking anyone out. */
+  readonly throttle: LoginThrottle;
 
   constructor(
     private readonly config: Config,
@@ -40,11 +43,34 @@ export class AuthService {
     const a = config.auth;
     this.passwords = new PasswordHasher(a.argon2MemoryKib, a.argon2Iterations, a.hashConcurrency);
     this.accessTokens = new AccessTokens(a.jwtSecret, a.issuer, a.audience, a.accessTokenTtlSeconds);
+    this.throttle = new LoginThrottle(rateLimits, config.rateLimits);
+  }
+
+  /**
+   * Checks the caller's current password before a sensitive change (email, password), with
+   * the sign-in throttling: per login session, per (account, address) and per account,
+   * counted with failed sign-ins.
+   * @throws validation_error (missing), invalid_credentials (wrong), rate_limited
+   */
+  async reauthenticate(ctx: RequestContext, user: User, sessionId: string, currentPassword: string | undefined, why: string): Promise<void> {
+    if (!currentPassword) {
+      throw AppError.validation([{ loc: ['currentPassword'], message: `is required to ${why}` }]);
+    }
+    const attempt = { account: user.id, userId: user.id, ip: ctx.client.ip, sessionId };
+    await this.throttle.before(ctx.em, attempt);
+    if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
+      ctx.log.info({ event: 'reauthentication_failed', userId: user.id }, 'wrong current password');
+      await this.throttle.failed(attempt);
+      throw new AppError('invalid_credentials', 'Current password is incorrect', {
+        fields: [{ loc: ['currentPassword'], message: 'is incorrect' }],
+      });
+    }
+    await this.throttle.succeeded(attempt);
   }
 
   /**
    * Creates an account. Anyone may call it, within the registration limits (per client
-   * address, and per email address asked for).
+   * address, and per email address and per username asked for).
    * @throws validation_error, conflict (email or username taken, case-insensitively), rate_limited
    */
   async register(ctx: RequestContext, data: RegisterData): Promise<User> {
@@ -52,7 +78,10 @@ export class AuthService {
     const input = parseInput(registerSchema, data);
     const emailNormalized = normalizeEmail(input.email);
     const usernameNormalized = normalizeUsername(input.username);
+    // A 409 names what is taken: probing for accounts is bounded per address (above) and per
+    // email and per username asked for, whoever asks.
     await this.rateLimits.consume('register_account', hashedKey(emailNormalized));
+    await this.rateLimits.consume('register_account', hashedKey(`username:${usernameNormalized}`));
     await this.assertAvailable(ctx.em, { emailNormalized, usernameNormalized });
     const passwordHash = await this.passwords.hash(input.password);
     const user = ctx.em.create(User, {
@@ -96,9 +125,9 @@ export class AuthService {
 
   /**
    * Exchanges a username (or email) and password for a token pair, opening a login session.
-   * The failure never says whether the account exists. Brute force is limited per client
-   * address (every attempt counts) and per account (failures count, a success forgets them),
-   * whether the account exists or not.
+   * The failure never says whether the account exists. Guessing is throttled per address,
+   * per (account, address) and per account with growing delays that spare the addresses the
+   * account signed in from (LoginThrottle), whether the account exists or not.
    * @throws validation_error, invalid_credentials, rate_limited
    */
   async login(ctx: RequestContext, data: LoginData): Promise<TokenPair> {
@@ -111,15 +140,19 @@ export class AuthService {
       { populate: ['passwordHash'] },
     );
     // One count per account whether it is named by username or email; an unknown name counts on its own.
-    const account = user ? user.id : hashedKey(id.includes('@') ? normalizeEmail(id) : normalizeUsername(id));
-    await this.rateLimits.check('login_account', account);
+    const attempt = {
+      account: user ? user.id : hashedKey(id.includes('@') ? normalizeEmail(id) : normalizeUsername(id)),
+      userId: user?.id ?? null,
+      ip: ctx.client.ip,
+    };
+    await this.throttle.before(ctx.em, attempt);
     const ok = user ? await this.passwords.verify(user.passwordHash, input.password) : await this.passwords.verifyNobody(input.password);
     if (!user || !ok) {
       ctx.log.info({ event: 'login_failed' }, 'login failed');
-      await this.rateLimits.penalize('login_account', account);
+      await this.throttle.failed(attempt);
       throw new AppError('invalid_credentials', 'Incorrect username or password');
     }
-    await this.rateLimits.reset('login_account', account);
+    await this.throttle.succeeded(attempt);
     if (this.passwords.needsRehash(user.passwordHash)) user.passwordHash = await this.passwords.hash(input.password);
 
     const session = ctx.em.create(LoginSession, {

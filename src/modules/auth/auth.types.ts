@@ -1,16 +1,21 @@
 import { Field, InputType, Int, InterfaceType, ObjectType } from 'type-graphql';
 import { z } from 'zod';
+import { passwordIsAccountName, SAME_AS_ACCOUNT } from '../../common/password-policy.js';
 import { fields, str } from '../../common/validation.js';
 import { defineEnum, type ValueOf } from '../../graphql/enums.js';
 import { ValidatedBy } from '../../graphql/inputs.js';
 import { User } from '../users/user.entity.js';
 
-export const registerSchema = z.object({
-  email: fields.email,
-  username: fields.username,
-  password: fields.password,
-  fullName: fields.text(200).nullish(),
-});
+export const registerSchema = z
+  .object({
+    email: fields.email,
+    username: fields.username,
+    password: fields.password,
+    fullName: fields.text(200).nullish(),
+  })
+  .superRefine((v, issue) => {
+    if (passwordIsAccountName(v.password, [v.username, v.email])) issue.addIssue({ code: 'custom', path: ['password'], message: SAME_AS_ACCOUNT });
+  });
 export type RegisterData = z.input<typeof registerSchema>;
 
 export const loginSchema = z.object({

@@ -5,6 +5,8 @@ import { AppError } from '../../common/errors.js';
 const ALGORITHM = 'HS256';
 /** RFC 9068 media type for JWT access tokens; a refresh or ID token cannot pass for one. */
 const ACCESS_TYPE = 'at+jwt';
+/** How far ahead of this server's clock an `iat` may be (another gateway process's clock). */
+export const MAX_CLOCK_SKEW_SECONDS = 60;
 
 export interface AccessClaims {
   userId: string;
@@ -47,6 +49,11 @@ export class AccessTokens {
       });
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') {
         throw new AppError('invalid_token', 'Access token is missing its subject or session');
+      }
+      // jose checks iat only against a maximum age; a token "issued" in the future was not issued
+      // by this clock (a forged or mis-signed one would otherwise outlive its stated lifetime).
+      if (typeof payload.iat !== 'number' || payload.iat > Math.floor(Date.now() / 1000) + MAX_CLOCK_SKEW_SECONDS) {
+        throw new AppError('invalid_token', 'Access token claim "iat" is in the future');
       }
       return { userId: payload.sub, sessionId: payload.sid };
     } catch (e) {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { createAuthenticatedContext, type ContextRoot, type RequestContext } from '../../common/context.js';
 import { AppError, INTERNAL_MESSAGE } from '../../common/errors.js';
 import { authorize } from '../../common/access.js';
+import { asKnownError } from '../../common/unavailable.js';
 import { parseInput, str } from '../../common/validation.js';
 import { toEnvelope } from '../../rest/envelope.js';
 import { credentialsOf } from '../../rest/router.js';
@@ -104,8 +105,9 @@ class LiveConnection {
   }
 
   private fail(e: unknown): void {
-    const err = e instanceof AppError ? e : new AppError('internal_error', INTERNAL_MESSAGE);
-    if (!(e instanceof AppError)) this.root.log.error({ err: e }, 'live socket frame failed');
+    const known = asKnownError(e);
+    const err = known ?? new AppError('internal_error', INTERNAL_MESSAGE);
+    if (!known) this.root.log.error({ err: e }, 'live socket frame failed');
     this.send('error', toEnvelope(err).detail);
   }
 

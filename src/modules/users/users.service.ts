@@ -2,6 +2,7 @@ import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { requireUser } from '../../common/access.js';
 import type { EventBus } from '../../common/pubsub.js';
+import { passwordIsAccountName, SAME_AS_ACCOUNT } from '../../common/password-policy.js';
 import { parseInput } from '../../common/validation.js';
 import type { AuthService } from '../auth/auth.service.js';
 import { User } from './user.entity.js';
@@ -29,24 +30,29 @@ export class UsersService {
   }
 
   /**
-   * Changes the caller's profile. A new password needs the current one and ends every
-   * other login session; the caller's own session stays.
-   * @throws not_authenticated, validation_error, invalid_credentials (wrong current password), conflict
+   * Changes the caller's profile. A new password or a new email needs the current password
+   * (re-authentication, throttled with sign-ins: per session, per address, per account); a
+   * new password ends every other login session, the caller's own stays.
+   * @throws not_authenticated, validation_error, invalid_credentials (wrong current password), conflict, rate_limited
    */
   async updateMe(ctx: RequestContext, data: UpdateMeData): Promise<User> {
     const principal = requireUser(ctx);
     const input = parseInput(updateMeSchema, data ?? {});
+    const current = await ctx.em.findOne(User, { id: principal.userId }, { populate: ['passwordHash'] });
+    if (!current) throw new AppError('invalid_token', 'The account of this token no longer exists');
+    const newEmail = input.email != null && normalizeEmail(input.email) !== current.emailNormalized;
+    if (input.newPassword != null && passwordIsAccountName(input.newPassword, [input.username ?? current.username, input.email ?? current.email])) {
+      throw AppError.validation([{ loc: ['newPassword'], message: SAME_AS_ACCOUNT }]);
+    }
+    if (input.newPassword != null || newEmail) {
+      const why = input.newPassword == null ? 'change the email' : newEmail ? 'change the email and the password' : 'set a new password';
+      await this.auth.reauthenticate(ctx, current, principal.sessionId, input.currentPassword ?? undefined, why);
+    }
     const user = await ctx.em.transactional(async (em) => {
       const user = await em.findOne(User, { id: principal.userId }, { populate: ['passwordHash'] });
       if (!user) throw new AppError('invalid_token', 'The account of this token no longer exists');
 
       if (input.newPassword != null) {
-        const ok = await this.auth.passwords.verify(user.passwordHash, input.currentPassword ?? '');
-        if (!ok) {
-          throw new AppError('invalid_credentials', 'Current password is incorrect', {
-            fields: [{ loc: ['currentPassword'], message: 'is incorrect' }],
-          });
-        }
         user.passwordHash = await this.auth.passwords.hash(input.newPassword);
         await this.auth.revokeSessions(em, { user: user.id, idNot: principal.sessionId }, 'password_changed');
       }

@@ -31,13 +31,9 @@ export const updateMeSchema = z
       .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
       .max(2048, 'must be at most 2048 characters')
       .nullish(),
+    /** Re-authentication: required (by the service) to change the email or the password. */
     currentPassword: str().max(256).nullish(),
     newPassword: fields.password.nullish(),
-  })
-  .superRefine((v, issue) => {
-    if (v.newPassword != null && !v.currentPassword) {
-      issue.addIssue({ code: 'custom', path: ['currentPassword'], message: 'is required to set a new password' });
-    }
   });
 export type UpdateMeData = z.input<typeof updateMeSchema>;
 
@@ -62,10 +58,10 @@ export class UpdateMeInput {
   @Field(() => String, { nullable: true, description: 'An http(s) URL of a picture; null clears it.' })
   avatarUrl?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'The current password: required with newPassword.' })
+  @Field(() => String, { nullable: true, description: 'The current password: required to set a new password or change the email (re-authentication, throttled with sign-ins).' })
   currentPassword?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'A new password, 8 to 256 characters. Changing it ends every other login session.' })
+  @Field(() => String, { nullable: true, description: 'A new password, 8 to 256 characters, not a common or breached one nor the account name. Changing it ends every other login session.' })
   newPassword?: string | null;
 }
 
