@@ -45,7 +45,7 @@ describe('password policy (finding 11: NIST SP 800-63B)', () => {
 
       const g = await gql(server.url, RegisterDocument, { input: { email: input.email, username: input.username, password } });
       expect(g.data).toBeNull();
-      expect(g.errors?.[0]?.extensions).toEqual({ code: 'validation_error', fields: [{ loc: ['password'], message: expect.stringMatching(message) }] });
+      expect(g.errors?.[0]?.extensions).toEqual({ code: 'validation_error', fields: [{ path: ['password'], message: expect.stringMatching(message) }] });
 
       const me = await signUp(api);
       const patch = await api.patch('/api/auth/me', { current_password: PASSWORD, new_password: password }, { token: me.accessToken });
@@ -53,7 +53,7 @@ describe('password policy (finding 11: NIST SP 800-63B)', () => {
       expect(patch.body.detail.fields).toEqual([{ loc: ['body', 'new_password'], message: expect.stringMatching(message) }]);
       const update = await gql(server.url, UpdateMeDocument, { input: { currentPassword: PASSWORD, newPassword: password } }, me.accessToken);
       expect(errorCode(update)).toBe('validation_error');
-      expect(update.errors?.[0]?.extensions?.fields).toEqual([{ loc: ['newPassword'], message: expect.stringMatching(message) }]);
+      expect(update.errors?.[0]?.extensions?.fields).toEqual([{ path: ['newPassword'], message: expect.stringMatching(message) }]);
       // Nothing changed: the old password still signs in.
       expect((await api.post('/api/auth/login', { username: me.input.username, password: PASSWORD }, { form: true })).status).toBe(200);
     });

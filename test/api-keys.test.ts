@@ -184,7 +184,7 @@ describe('API keys', () => {
     expect((await api.get(`/api/organizations/${org.id}`, { apiKey: secret })).status).toBe(200);
 
     const past = await gql(server.url, CreateApiKeyDocument, { input: { name: 'old', organizationId: org.id, scopes: ['XEL_READ'], expiresAt: '2001-01-01T00:00:00Z' } }, owner);
-    expect(past.errors?.[0]?.extensions).toMatchObject({ code: 'validation_error', fields: [{ loc: ['expiresAt'], message: 'must be in the future' }] });
+    expect(past.errors?.[0]?.extensions).toMatchObject({ code: 'validation_error', fields: [{ path: ['expiresAt'], message: 'must be in the future' }] });
 
     const second = await gql(server.url, CreateApiKeyDocument, { input: { name: 'newer', organizationId: org.id, scopes: ['XEL_READ'] } }, owner);
     const page = await gql(server.url, ApiKeysDocument, { organizationId: org.id, first: 1 }, owner);

@@ -271,7 +271,7 @@ describe('GraphQL chat', () => {
     }
     // A provider is an enum: an unknown one never reaches the service.
     const m = await gql(server.url, ChatDocument, { input: { message: 'x', provider: 'NONSENSE' as never } }, token);
-    expect(errorCode(m)).toBe('BAD_USER_INPUT');
+    expect(errorCode(m)).toBe('bad_user_input');
     const unoffered = await gql(server.url, ChatDocument, { input: { message: 'x', provider: 'OPENAI', model: 'gpt-nonsense' } }, token);
     expect(errorCode(unoffered)).toBe('validation_error');
   });

@@ -155,7 +155,7 @@ describe('conversations', () => {
     const restBad = await api.post(`/api/core/conversations/${chat.body.conversation_id}/regenerate`, { provider: 'local', model: 'gpt-4' }, { token: u.accessToken });
     expect(restBad.body.detail).toMatchObject({ error: 'validation_error', fields: [{ loc: ['body', 'model'], message: 'local offers local-retrieval-v1' }] });
     const gqlBad = await gql(server.url, RegenerateReplyDocument, { input: { conversationId: chat.body.conversation_id, provider: 'LOCAL', model: 'gpt-4' } }, u.accessToken);
-    expect(gqlBad.errors?.[0]?.extensions).toMatchObject({ code: 'validation_error', fields: [{ loc: ['model'], message: 'local offers local-retrieval-v1' }] });
+    expect(gqlBad.errors?.[0]?.extensions).toMatchObject({ code: 'validation_error', fields: [{ path: ['model'], message: 'local offers local-retrieval-v1' }] });
     const empty = await api.post('/api/core/conversations', {}, { token: u.accessToken });
     expect((await api.post(`/api/core/conversations/${empty.body.id}/regenerate`, {}, { token: u.accessToken })).status).toBe(409);
   });

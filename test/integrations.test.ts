@@ -264,7 +264,7 @@ describe('using the calendar', () => {
     expect((await gql(server.url, IntegrationNodeDocument, { id: first.edges[1]!.node.id }, stranger.accessToken)).data).toEqual({ node: null });
     const badRange = await gql(server.url, CalendarEventsDocument, { from: new Date(t0).toISOString(), to: new Date(t0).toISOString() }, u.accessToken);
     expect(badRange.data).toEqual({ calendarEvents: null });
-    expect(badRange.errors![0]!.extensions).toMatchObject({ code: 'validation_error', fields: [{ loc: ['to'], message: 'must be after from' }] });
+    expect(badRange.errors![0]!.extensions).toMatchObject({ code: 'validation_error', fields: [{ path: ['to'], message: 'must be after from' }] });
   });
 
   it('schedules a study session for an XEL module: its title and description by default, its id kept on the event', async () => {

@@ -91,7 +91,7 @@ describe('documents', () => {
     const doc = await gql(server.url, DocumentDocument, { id: up.data!.uploadDocument.document.id }, u.accessToken);
     expect(doc.data?.document).toMatchObject({ status: 'READY', error: null, chunkCount: 1 });
     const neither = await gql(server.url, UploadDocumentDocument, { input: { title: 'Nothing' } }, u.accessToken);
-    expect(neither.errors?.[0]?.extensions).toMatchObject({ code: 'validation_error', fields: [{ loc: ['content'], message: 'send content as text, or a file as contentBase64' }] });
+    expect(neither.errors?.[0]?.extensions).toMatchObject({ code: 'validation_error', fields: [{ path: ['content'], message: 'send content as text, or a file as contentBase64' }] });
   });
 
   it('takes JSON text, HTML (without its markup) and a PDF', async () => {

@@ -166,7 +166,7 @@ describe('the rest of the live schema', () => {
       { input: { sessionStartedAt: new Date(now - 60_000).toISOString(), sessionEndedAt: new Date(now).toISOString(), transcripts: [{ role: 'USER', text: 'late', timestamp: new Date(now + 60_000).toISOString() }] } },
       u.accessToken,
     );
-    expect(outside.errors?.[0]?.extensions).toMatchObject({ code: 'validation_error', fields: [{ loc: ['transcripts', 0, 'timestamp'], message: 'is outside the session window' }] });
+    expect(outside.errors?.[0]?.extensions).toMatchObject({ code: 'validation_error', fields: [{ path: ['transcripts', 0, 'timestamp'], message: 'is outside the session window' }] });
 
     const one = await gql(server.url, LiveTranscriptDocument, { id: t.id }, u.accessToken);
     expect(one.data!.liveTranscript).toMatchObject({ id: t.id, session: { id: session.id, endReason: 'IDLE' } });

@@ -147,7 +147,7 @@ describe('re-authentication for sensitive changes (finding 5)', () => {
     expect(rest.status).toBe(400);
     expect(rest.body.detail.fields).toEqual([{ loc: ['body', 'current_password'], message: 'is required to change the email' }]);
     const g = await graphql(UpdateMeDocument, { input: { email: newEmail } }, HOME, u.accessToken);
-    expect(g.body.errors?.[0]?.extensions).toEqual({ code: 'validation_error', fields: [{ loc: ['currentPassword'], message: 'is required to change the email' }] });
+    expect(g.body.errors?.[0]?.extensions).toEqual({ code: 'validation_error', fields: [{ path: ['currentPassword'], message: 'is required to change the email' }] });
 
     // The same email (in another case) is no change and needs nothing; the right password moves it.
     expect((await api.patch('/api/auth/me', { email: u.input.email.toUpperCase() }, { token: u.accessToken, ...from(HOME) })).status).toBe(200);
