@@ -344,6 +344,10 @@ async function verify(db: Db, acks: Acks, sessions: string[]): Promise<string[]>
   return v;
 }
 
+function ackCounts(acks: Acks): CrashReport['acknowledged'] {
+  return { chat: acks.chat.length, transcripts: acks.transcripts.length, xel: acks.xel.length, heartbeats: [...acks.heartbeats.values()].reduce((n, h) => n + h.count, 0) };
+}
+
 export async function runCrashCycles(opts: { driver: 'sqlite' | 'postgresql'; cycles: number; loadMs: number; pgAdminUrl?: string }): Promise<CrashReport> {
   const dataDir = mkdtempSync(join(tmpdir(), 'xt-crash-'));
   const scratch = opts.driver === 'postgresql' ? await createScratchDatabase(opts.pgAdminUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres', 'xt_crash') : null;
@@ -368,8 +372,12 @@ export async function runCrashCycles(opts: { driver: 'sqlite' | 'postgresql'; cy
       accounts = prepared.accounts;
       sessions.push(...prepared.users.map((u) => u.sessionId));
       const task = await xelTask(server.url, prepared.users[0]!.token);
+      const before = ackCounts(acks);
       const work = load(server.url, prepared.users, task, acks, cycle, report.violations);
-      // Killed somewhere in the second half of the load, mid-request for most workers.
+      // Killed once every kind of write has been acknowledged in this cycle (on a busy machine
+      // that can take longer than the load time), then somewhere in the second half of the
+      // load, mid-request for most workers.
+      while (Object.entries(ackCounts(acks)).some(([kind, n]) => n <= before[kind as keyof typeof before])) await new Promise((r) => setTimeout(r, 20));
       await new Promise((r) => setTimeout(r, opts.loadMs / 2 + Math.random() * (opts.loadMs / 2)));
       server.child.kill('SIGKILL');
       await server.exited;
@@ -394,7 +402,7 @@ export async function runCrashCycles(opts: { driver: 'sqlite' | 'postgresql'; cy
         await db.close();
       }
     }
-    report.acknowledged = { chat: acks.chat.length, transcripts: acks.transcripts.length, xel: acks.xel.length, heartbeats: [...acks.heartbeats.values()].reduce((n, h) => n + h.count, 0) };
+    report.acknowledged = ackCounts(acks);
     report.sessionsSettled = sessions.length;
     return report;
   } finally {

@@ -117,11 +117,14 @@ describe('live sessions', () => {
       const c = restClient(s.url);
       const u = await signUp(c);
       const t = { token: u.accessToken };
+      const asked = Date.now();
       const start = await c.post('/api/live/session/start', { session_type: 'voice' }, t);
       const id = start.body.session_id;
       await sleep(1100);
       const beats = await Promise.all(Array.from({ length: 50 }, () => c.post('/api/live/session/heartbeat', { session_id: id }, t)));
       expect(beats.every((b) => b.status === 200)).toBe(true);
+      // The last sign of life came at most this long after the start (longer on a busy machine).
+      const lastBeat = Math.ceil((Date.now() - asked) / 1000);
       await sleep(1300);
       // Silent past the idle timeout: the client's end and the sweeper race to settle it.
       const [end] = await Promise.all([c.post('/api/live/session/end', { session_id: id }, t), s.app.services.live.sweep(s.app.orm.em.fork()), s.app.services.live.sweep(s.app.orm.em.fork())]);
@@ -129,7 +132,8 @@ describe('live sessions', () => {
       const final = await c.post('/api/live/session/end', { session_id: id }, t);
       expect(await usageRows(s, u.user.id)).toBe(final.body.used_seconds);
       expect(final.body.used_seconds).toBeGreaterThanOrEqual(1);
-      expect(final.body.used_seconds).toBeLessThanOrEqual(3);
+      // Settled at the last sign of life (plus the second the sweep may round up), not at the end.
+      expect(final.body.used_seconds).toBeLessThanOrEqual(lastBeat + 1);
     } finally {
       await s.close();
     }
