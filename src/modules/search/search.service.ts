@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { authorize } from '../../common/access.js';
@@ -56,6 +57,20 @@ export interface SearchHit {
   score: number;
   conversationId: string | null;
   createdAt: Date;
+}
+
+/** What the index keeps of one item. */
+export interface IndexEntry {
+  userId: string;
+  type: SearchType;
+  sourceId: string;
+  conversationId?: string | null;
+  documentId?: string | null;
+  organizationId?: string | null;
+  role?: string | null;
+  title: string;
+  body: string;
+  createdAt?: Date;
 }
 
 export interface SearchResult {
@@ -118,24 +133,28 @@ export class SearchService {
   constructor(private readonly driver: 'sqlite' | 'postgresql') {}
 
   /** Adds or replaces the entry of one item, in `em`'s transaction. */
-  async index(
-    em: EntityManager,
-    entry: {
-      userId: string;
-      type: SearchType;
-      sourceId: string;
-      conversationId?: string | null;
-      documentId?: string | null;
-      organizationId?: string | null;
-      role?: string | null;
-      title: string;
-      body: string;
-      createdAt?: Date;
-    },
-  ): Promise<void> {
+  async index(em: EntityManager, entry: IndexEntry): Promise<void> {
     await em.nativeDelete(SearchEntry, { type: entry.type, sourceId: entry.sourceId });
-    em.create(SearchEntry, {
-      user: em.getReference(User, entry.userId),
+    this.add(em, entry);
+  }
+
+  /** Adds or replaces the entry of one item, written at `em`'s next flush. */
+  private add(em: EntityManager, entry: IndexEntry): void {
+    em.create(SearchEntry, this.row(entry));
+  }
+
+  /**
+   * Adds the entries of items that have none yet (a document's new passages) in one
+   * statement, in `em`'s transaction: no entity is made for them, which for thousands of
+   * passages is most of the work.
+   */
+  async addMany(em: EntityManager, entries: readonly IndexEntry[]): Promise<void> {
+    if (entries.length) await em.insertMany(SearchEntry, entries.map((e) => ({ id: randomUUID(), ...this.row(e) })));
+  }
+
+  private row(entry: IndexEntry) {
+    return {
+      user: entry.userId,
       type: entry.type,
       sourceId: entry.sourceId,
       conversationId: entry.conversationId ?? null,
@@ -145,7 +164,7 @@ export class SearchService {
       title: entry.title.slice(0, 300),
       body: entry.body,
       createdAt: entry.createdAt ?? new Date(),
-    });
+    };
   }
 
   /** Removes entries, in `em`'s transaction. */
