@@ -1,8 +1,10 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeleteDocumentDocument, RegisterDocument, UpdateDocumentDocument, UpdateMeDocument, UploadDocumentDocument } from './generated/graphql.js';
+import { Message } from '../src/modules/conversations/message.entity.js';
 import { checkResponse } from './helpers/contract.js';
 import { newUserInput, PASSWORD, signUp } from './helpers/factories.js';
+import { startFakeOpenAI, type FakeAi } from './helpers/fake-ai.js';
 import { errorCode, gql } from './helpers/graphql.js';
 import { nestedHtml, pdfBomb, plainPdf, plainText } from './helpers/hostile-documents.js';
 import { restClient, type RestClient } from './helpers/http.js';
@@ -332,5 +334,108 @@ describe('document rights (finding 2)', () => {
     // The uploader still moves it where they are a member.
     const mine = await api.patch(`/api/knowledge/documents/${id}`, { visibility: 'private' }, { token: cast.member.accessToken });
     expect(mine.body).toMatchObject({ title: 'Roadmap 3', visibility: 'private', organization_id: null });
+  });
+});
+
+/** Runs a GraphQL document given as text. */
+async function rawGql(url: string, query: string, variables: Record<string, unknown>, token: string): Promise<any> {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+  return res.json();
+}
+
+/** The snippet rule: HTML whose only element is <mark>, and whose only entities are the escapes. */
+function expectSafeSnippet(where: string, snippet: string): void {
+  const outsideMarks = snippet.replace(/<\/?mark>/g, '');
+  expect(outsideMarks, `${where}: ${snippet}`).not.toMatch(/[<>"]/);
+  expect(outsideMarks, `${where}: ${snippet}`).not.toMatch(/&(?!(amp|lt|gt|quot);)/);
+}
+
+describe('snippets and citations (finding 9)', () => {
+  const SOURCES = {
+    note: 'zebrafish note <script>alert("note")</script> <b onclick="steal()">bold</b> & more',
+    text: 'zebrafish text <script>alert("text")</script> <img src=x onerror="alert(1)">',
+    // An HTML upload whose escaped markup becomes literal markup once its text is extracted.
+    html: '<html><body><p>zebrafish html &lt;b&gt;bold&lt;/b&gt; &lt;script&gt;alert("html")&lt;/script&gt; <a href="javascript:alert(1)">link</a></p></body></html>',
+    message: 'zebrafish message <script>alert("message")</script> <i title="x">it</i>',
+  };
+  /** Each source's hostile markup, as the snippet rule must show it: escaped text. */
+  const ESCAPED = {
+    note: '&lt;script&gt;alert(&quot;note&quot;)&lt;/script&gt;',
+    text: '&lt;script&gt;alert(&quot;text&quot;)&lt;/script&gt;',
+    html: '&lt;b&gt;bold&lt;/b&gt;',
+    message: '&lt;script&gt;alert(&quot;message&quot;)&lt;/script&gt;',
+  };
+
+  async function plant(s: TestServer, c: RestClient, token: string): Promise<void> {
+    expect((await c.post('/api/core/notes', { title: 'Hostile note', content: SOURCES.note }, { token })).status).toBe(201);
+    expect((await uploadFile(s.url, token, 'hostile.txt', 'text/plain', SOURCES.text)).status).toBe(201);
+    expect((await uploadFile(s.url, token, 'hostile.html', 'text/html', SOURCES.html)).status).toBe(201);
+    expect((await c.post('/api/core/chat', { message: SOURCES.message }, { token })).status).toBe(200);
+    await s.app.services.knowledge.drain();
+    await s.app.services.conversations.drain();
+  }
+
+  it('is escaped text with only <mark>, from every source, in every snippet and citation field of both doors', async () => {
+    const u = await signUp(api);
+    const t = { token: u.accessToken };
+    await plant(server, api, u.accessToken);
+    const fields: [string, string][] = [];
+    const collect = (where: string, items: { snippet: string }[] | undefined) => {
+      expect(items?.length, `${where} answered nothing`).toBeGreaterThan(0);
+      for (const i of items!) fields.push([where, i.snippet]);
+    };
+
+    collect('REST search', (await api.get('/api/core/search?q=zebrafish', t)).body.results);
+    collect('GraphQL search', (await rawGql(server.url, 'query ($q: String!) { search(q: $q, first: 20) { edges { node { snippet } } } }', { q: 'zebrafish' }, u.accessToken)).data.search.edges.map((e: any) => e.node));
+    collect('REST knowledge search', (await api.post('/api/knowledge/search', { query: 'zebrafish', limit: 10 }, t)).body.results);
+    collect('GraphQL knowledge search', (await rawGql(server.url, 'query ($q: String!) { knowledgeSearch(query: $q, limit: 10) { results { snippet } } }', { q: 'zebrafish' }, u.accessToken)).data.knowledgeSearch.results);
+    for (const question of ['zebrafish text', 'zebrafish html bold']) {
+      collect(`REST rag (${question})`, (await api.post('/api/rag/query', { question }, t)).body.citations);
+      collect(`GraphQL rag (${question})`, (await rawGql(server.url, 'query ($q: String!) { ragQuery(question: $q) { citations { snippet } } }', { q: question }, u.accessToken)).data.ragQuery.citations);
+    }
+    // Chat with the local provider: it cites notes and messages, and the knowledge base's documents.
+    for (const message of ['zebrafish note bold', 'zebrafish message', 'zebrafish text', 'zebrafish html bold']) {
+      const rest = await api.post('/api/core/chat', { message }, t);
+      collect(`REST chat (${message})`, rest.body.citations);
+      const g = await rawGql(server.url, 'mutation ($input: ChatInput!) { chat(input: $input) { assistantMessage { id citations { snippet } } } }', { input: { message } }, u.accessToken);
+      collect(`GraphQL chat (${message})`, g.data.chat.assistantMessage.citations);
+      // As stored, read again.
+      collect(`REST messages (${message})`, (await api.get(`/api/core/conversations/${rest.body.conversation_id}/messages`, t)).body.flatMap((m: any) => m.citations));
+      collect(`GraphQL message (${message})`, (await rawGql(server.url, 'query ($id: ID!) { message(id: $id) { citations { snippet } } }', { id: g.data.chat.assistantMessage.id }, u.accessToken)).data.message.citations);
+    }
+    for (const [where, snippet] of fields) expectSafeSnippet(where, snippet);
+    // Not vacuous: each source's hostile markup came back, as text.
+    const all = fields.map(([, s]) => s.replace(/<\/?mark>/g, '')).join('\n');
+    for (const [source, escaped] of Object.entries(ESCAPED)) expect(all, `${source}'s markup, escaped`).toContain(escaped);
+  });
+
+  it('holds for citations a model is given (knowledge base) and for citations stored before the rule', async () => {
+    const fake: FakeAi = await startFakeOpenAI();
+    const s = await startServer({ OPENAI_BASE_URL: fake.url, OPENAI_MODELS: 'gpt-test' });
+    try {
+      const c = restClient(s.url);
+      const u = await signUp(c);
+      const t = { token: u.accessToken };
+      expect((await uploadFile(s.url, u.accessToken, 'hostile.txt', 'text/plain', SOURCES.text)).status).toBe(201);
+      await s.app.services.knowledge.drain();
+      fake.enqueue({ kind: 'answer', tokens: ['See [1].'] });
+      const rest = await c.post('/api/core/chat', { message: 'zebrafish text alert' }, t);
+      expect(rest.body.citations).toEqual([expect.objectContaining({ type: 'document', snippet: expect.stringContaining(ESCAPED.text) })]);
+      fake.enqueue({ kind: 'answer', tokens: ['See [1].'] });
+      const g = await rawGql(s.url, 'mutation ($input: ChatInput!) { chat(input: $input) { assistantMessage { id citations { snippet } } } }', { input: { message: 'zebrafish text alert' } }, u.accessToken);
+      expect(g.data.chat.assistantMessage.citations[0].snippet).toContain(ESCAPED.text);
+      for (const cit of [...rest.body.citations, ...g.data.chat.assistantMessage.citations]) expectSafeSnippet('model citation', cit.snippet);
+
+      // A citation stored raw (as every one was before): answered escaped all the same.
+      await s.app.orm.em.fork().nativeUpdate(Message, { id: rest.body.message_id }, { citations: [{ documentId: rest.body.message_id, type: 'note', title: 'old', snippet: '<script>alert("old")</script>' }] });
+      const messages = (await c.get(`/api/core/conversations/${rest.body.conversation_id}/messages`, t)).body;
+      const stored = messages.flatMap((m: any) => m.citations).find((x: any) => x.title === 'old');
+      expect(stored.snippet).toBe('&lt;script&gt;alert(&quot;old&quot;)&lt;/script&gt;');
+      const node = await rawGql(s.url, 'query ($id: ID!) { message(id: $id) { citations { snippet } } }', { id: rest.body.message_id }, u.accessToken);
+      expect(node.data.message.citations[0].snippet).toBe('&lt;script&gt;alert(&quot;old&quot;)&lt;/script&gt;');
+    } finally {
+      await s.close();
+      await fake.close();
+    }
   });
 });

@@ -7,7 +7,7 @@ import { isId } from '../../common/ids.js';
 import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
 import type { Requirement } from '../../common/scopes.js';
 import { Semaphore } from '../../common/semaphore.js';
-import { escapeHtml, excerpt } from '../../common/text.js';
+import { excerpt, snippetHtml } from '../../common/text.js';
 import { yieldToEventLoop } from '../../common/yielding.js';
 import { parseInput, str } from '../../common/validation.js';
 import { findConnection, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
@@ -452,7 +452,7 @@ export class KnowledgeService {
         documentId: r.document_id,
         chunkId: r.id,
         title: r.heading ? `${r.title} — ${r.heading}` : r.title,
-        snippet: escapeHtml(excerpt(r.text, 200)),
+        snippet: snippetHtml(excerpt(r.text, 200)),
         score: similarity,
         similarity,
         visibility: r.visibility === 'organization' && r.organization_id ? 'organization' : 'private',
@@ -532,7 +532,8 @@ export class KnowledgeService {
     const input = parseInput(ragSchema, data);
     const { provider, model } = this.ai.resolve(input.provider ?? null, null);
     const hits = await this.retrieve(ctx, input.question, input.limit, { organizationId: input.organizationId ?? undefined, documentIds: input.documentIds ?? undefined });
-    const citations = hits.map((h) => ({ documentId: h.documentId, title: h.title, snippet: excerpt(h.text, 300) }));
+    // Citations follow the snippet rule (escaped text): an uploaded `<script>` is text, not markup.
+    const citations = hits.map((h) => ({ documentId: h.documentId, title: h.title, snippet: snippetHtml(excerpt(h.text, 300)) }));
     if (!hits.length) return { answer: NOTHING_FOUND, citations: [], provider: provider.id, model };
     const passages = this.toPassages(hits);
     let answer = '';

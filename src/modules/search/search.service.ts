@@ -5,7 +5,7 @@ import { authorize } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
 import { pageSchema } from '../../common/pagination.js';
 import type { Requirement } from '../../common/scopes.js';
-import { escapeHtml, excerpt } from '../../common/text.js';
+import { excerpt, highlightHtml as highlight, MARK_END, MARK_START } from '../../common/text.js';
 import { toDate } from '../../common/time.js';
 import { parseInput, str } from '../../common/validation.js';
 import { AppError } from '../../common/errors.js';
@@ -18,8 +18,6 @@ import { ContentKind, type ContentKindValue } from './search.enums.js';
 export const SEARCH_TYPES = ContentKind.values;
 export type SearchType = ContentKindValue;
 
-const MARK_START = '\u0002';
-const MARK_END = '\u0003';
 const MAX_TERMS = 32;
 
 /** Words too common to help the local provider find a passage. */
@@ -52,7 +50,7 @@ export interface SearchHit {
   documentId: string | null;
   organizationId: string | null;
   title: string;
-  /** HTML-escaped text with the matched terms in <mark>...</mark>. */
+  /** HTML: the text escaped, the matched terms in <mark>...</mark> (`snippetHtml`'s rule). */
   snippet: string;
   score: number;
   conversationId: string | null;
@@ -88,7 +86,6 @@ export function terms(query: string): string[] {
   return [...new Set(words)].slice(0, MAX_TERMS);
 }
 
-const highlight = (raw: string): string => escapeHtml(raw).replaceAll(MARK_START, '<mark>').replaceAll(MARK_END, '</mark>');
 const plain = (raw: string): string => raw.replaceAll(MARK_START, '').replaceAll(MARK_END, '');
 
 /** all: every word, the last as a prefix (search as you type); exact: every word as is; any: one of them. */
