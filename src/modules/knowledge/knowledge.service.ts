@@ -205,7 +205,11 @@ export class KnowledgeService {
         if (!present) return;
       }
       await yieldToEventLoop();
-      await em.fork().nativeUpdate(KnowledgeDocument, { id: documentId }, { status: 'ready', chunkCount: chunks.length, text, error: null, updatedAt: new Date() });
+      // The text (megabytes, perhaps) as a bound parameter: the ORM would write it into the SQL
+      // itself, escaping and copying it on the event loop (600 ms of CPU for 4 MB on PostgreSQL).
+      const knex = (em as unknown as { getKnex(): any }).getKnex();
+      await knex('documents').where('id', documentId).update({ text });
+      await em.fork().nativeUpdate(KnowledgeDocument, { id: documentId }, { status: 'ready', chunkCount: chunks.length, error: null, updatedAt: new Date() });
       ctx.log.info({ documentId, chunks: chunks.length }, 'document indexed');
     } catch (e) {
       const reason = (e instanceof Error ? e.message : String(e)).slice(0, 480);
