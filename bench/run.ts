@@ -7,13 +7,14 @@
  *   npm run bench -- fanout login        some of its scenarios: graphql-overhead, doors, nested, fanout, login, memory
  *   npm run bench -- search              an earlier scenario: http, conversations, search, knowledge, live, live-audio, xel
  *   npm run bench -- hardening-soak      the hardening suites (run only when named): hardening-crash,
- *                                        hardening-soak, hardening-slowloris
+ *                                        hardening-soak, hardening-slowloris, hardening-documents
  *   npm run bench -- all                 everything but the hardening suites
  *   BENCH_DB=postgresql npm run bench    the earlier scenarios on a scratch PostgreSQL database (the scale
  *                                        suite uses PostgreSQL whenever it answers, for nested reads and fan-out)
  */
 import { conversationsBench } from './conversations.js';
 import { crashBench } from './hardening-crash.js';
+import { documentsBench } from './hardening-documents.js';
 import { slowlorisBench } from './hardening-slowloris.js';
 import { soakBench } from './hardening-soak.js';
 import { httpBench } from './http.js';
@@ -26,7 +27,7 @@ import { searchBench } from './search.js';
 import { xelBench } from './xel.js';
 
 const earlier: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench, xel: xelBench };
-const hardening: Record<string, () => Promise<void>> = { 'hardening-crash': crashBench, 'hardening-soak': soakBench, 'hardening-slowloris': slowlorisBench };
+const hardening: Record<string, () => Promise<void>> = { 'hardening-crash': crashBench, 'hardening-soak': soakBench, 'hardening-slowloris': slowlorisBench, 'hardening-documents': documentsBench };
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

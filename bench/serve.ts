@@ -8,12 +8,14 @@
  *   raw-ws     a `ws` server that broadcasts frames to every client
  *
  * IPC commands: publish (events on the gateway's bus, or frames on raw-ws), hash (raw
- * password-hash capacity), gc (collect, then report resident memory), exit.
+ * password-hash capacity), loop-start / loop-stop (the event loop's delay in between),
+ * gc (collect, then report resident memory), exit.
  */
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { parse } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -31,6 +33,7 @@ let broadcast: ((frame: string) => void) | null = null;
 let counting = false;
 let hooked = false;
 let statements = 0;
+let loopDelay: IntervalHistogram | null = null;
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
@@ -139,6 +142,15 @@ process.on('message', async (m: { cmd: string; [k: string]: any }) => {
     } else if (m.cmd === 'count-stop') {
       counting = false;
       send({ statements });
+    } else if (m.cmd === 'loop-start') {
+      // The event loop's delay in this process, sampled every 10 ms.
+      loopDelay?.disable();
+      loopDelay = monitorEventLoopDelay({ resolution: 10 });
+      loopDelay.enable();
+      send({ started: true });
+    } else if (m.cmd === 'loop-stop') {
+      loopDelay?.disable();
+      send({ maxMs: (loopDelay?.max ?? 0) / 1e6, p99Ms: (loopDelay?.percentile(99) ?? 0) / 1e6 });
     } else if (m.cmd === 'gc') {
       for (let i = 0; i < 3; i++) {
         (globalThis as { gc?: () => void }).gc?.();

@@ -110,6 +110,12 @@ export const envSchema = z.object({
   TTS_MODEL: z.string().min(1).default('tts-1'),
   TTS_VOICE: z.string().min(1).default('alloy'),
   KNOWLEDGE_MAX_BYTES: z.coerce.number().int().positive().max(200 * 1024 * 1024).default(10 * 1024 * 1024),
+  KNOWLEDGE_MAX_CHARS: z.coerce.number().int().positive().default(5_000_000),
+  KNOWLEDGE_MAX_PAGES: z.coerce.number().int().positive().default(2000),
+  KNOWLEDGE_MAX_CHUNKS: z.coerce.number().int().positive().default(8000),
+  KNOWLEDGE_MAX_USER_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),
+  KNOWLEDGE_MAX_PDF_EXPANSION: z.coerce.number().positive().default(20),
+  KNOWLEDGE_MAX_HTML_DEPTH: z.coerce.number().int().positive().max(10_000).default(500),
   XEL_EVALUATOR: z.enum(['embedded', 'ai']).default('embedded'),
   XEL_AI_PROVIDER: z.enum(['auto', 'openai', 'anthropic']).default('auto'),
   XEL_AI_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
@@ -332,6 +338,21 @@ export interface Config {
   };
   readonly knowledge: {
     readonly maxBytes: number;
+    /** Caps on what one upload may become, and on what one user may store (413 document_too_large past any). */
+    readonly limits: {
+      /** Characters of extracted text per document. */
+      readonly maxChars: number;
+      /** Pages of a PDF. */
+      readonly maxPages: number;
+      /** Passages (chunks) per document. */
+      readonly maxChunks: number;
+      /** Bytes of uploads one user keeps (documents not failed). */
+      readonly maxUserBytes: number;
+      /** Characters of text a PDF may yield per byte of file (a decompression bomb yields thousands). */
+      readonly maxPdfExpansion: number;
+      /** Nesting of HTML elements. */
+      readonly maxHtmlDepth: number;
+    };
     /** An OpenAI-compatible /embeddings endpoint: chunks get vectors and search fuses both rankings. */
     readonly embeddings: { readonly baseUrl: string; readonly apiKey: string | null; readonly model: string } | null;
   };
@@ -492,6 +513,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     knowledge: {
       maxBytes: e.KNOWLEDGE_MAX_BYTES,
+      limits: {
+        maxChars: e.KNOWLEDGE_MAX_CHARS,
+        maxPages: e.KNOWLEDGE_MAX_PAGES,
+        maxChunks: e.KNOWLEDGE_MAX_CHUNKS,
+        maxUserBytes: e.KNOWLEDGE_MAX_USER_BYTES,
+        maxPdfExpansion: e.KNOWLEDGE_MAX_PDF_EXPANSION,
+        maxHtmlDepth: e.KNOWLEDGE_MAX_HTML_DEPTH,
+      },
       embeddings: e.EMBEDDINGS_BASE_URL ? { baseUrl: e.EMBEDDINGS_BASE_URL.replace(/\/+$/, ''), apiKey: e.EMBEDDINGS_API_KEY ?? null, model: e.EMBEDDINGS_MODEL } : null,
     },
     xel: {

@@ -1,13 +1,19 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegisterDocument, UpdateMeDocument } from './generated/graphql.js';
+import { DeleteDocumentDocument, RegisterDocument, UpdateDocumentDocument, UpdateMeDocument, UploadDocumentDocument } from './generated/graphql.js';
+import { Message } from '../src/modules/conversations/message.entity.js';
+import { checkResponse } from './helpers/contract.js';
 import { newUserInput, PASSWORD, signUp } from './helpers/factories.js';
+import { startFakeOpenAI, type FakeAi } from './helpers/fake-ai.js';
 import { errorCode, gql } from './helpers/graphql.js';
+import { nestedHtml, pdfBomb, plainPdf, plainText } from './helpers/hostile-documents.js';
 import { restClient, type RestClient } from './helpers/http.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { makeCast, makeOrg } from './helpers/orgs.js';
+import { driver, startServer, type TestServer } from './helpers/server.js';
 
 /**
- * Abuse round 2 (issue 19): findings of an attacker's pass that need no special server, each
- * tried as the attacker did. Others have files of their own: log redaction
+ * Abuse round 2 (issue 19): findings of an attacker's pass, each tried as the attacker did.
+ * Others have files of their own: log redaction
  * (log-redaction.test.ts), login throttling and re-authentication (login-throttle.test.ts), a
  * database outage (db-outage.test.ts), a future `iat` (tokens.test.ts), a slow body
  * (slow-clients.test.ts).
@@ -142,5 +148,294 @@ describe('malformed multipart bodies (finding 6) and bodies of the wrong type (f
     // A text body on a JSON route, too.
     const text = await api.request('POST', '/api/auth/register', undefined, { raw: 'email=a@b.c', headers: { 'content-type': 'text/plain' }, unchecked: true });
     expect(text.status).toBe(415);
+  });
+});
+
+/** Uploads a file through multipart, as a browser form would. */
+async function uploadFile(url: string, token: string, name: string, type: string, data: Buffer | string, fields: Record<string, string> = {}) {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  form.append('file', new Blob([data], { type }), name);
+  const res = await fetch(`${url}/api/knowledge/documents`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  const body = (await res.json()) as any;
+  checkResponse('POST', '/api/knowledge/documents', res.status, res.headers.get('content-type') ?? '', body);
+  return { status: res.status, body };
+}
+
+/** Rows a user's documents left anywhere: documents, passages, search entries. */
+async function storedFor(s: TestServer, userId: string): Promise<{ documents: number; chunks: number; entries: number }> {
+  const conn = s.app.orm.em.fork().getConnection();
+  const n = async (sql: string) => Number(((await conn.execute(sql, [userId])) as { n: number | string }[])[0]!.n);
+  return {
+    documents: await n('select count(*) as n from documents where owner_id = ?'),
+    chunks: await n('select count(*) as n from document_chunks c join documents d on d.id = c.document_id where d.owner_id = ?'),
+    entries: await n(`select count(*) as n from search_entries where user_id = ? and type = 'document'`),
+  };
+}
+const NOTHING = { documents: 0, chunks: 0, entries: 0 };
+
+describe('document bombs and event-loop stalls (finding 1)', () => {
+  it('refuses the PDF bomb (50 pages sharing one 2 MB FlateDecode stream) as soon as its text outgrows the file, on both doors, storing nothing', async () => {
+    const u = await signUp(api);
+    const bomb = pdfBomb(50, 2 * 1024 * 1024);
+    expect(bomb.length).toBeLessThan(32 * 1024);
+    const rest = await uploadFile(server.url, u.accessToken, 'bomb.pdf', 'application/pdf', bomb);
+    expect(rest.status).toBe(413);
+    expect(rest.body.detail).toMatchObject({ error: 'document_too_large', limit: 'pdf_expansion', max: 20 });
+    expect(rest.body.detail.message).toMatch(/characters of text per byte/);
+    // It stopped reading right past the limit (about 450,000 characters), not after 77 million.
+    expect(rest.body.detail.found).toBeLessThan(40);
+
+    const g = await gql(server.url, UploadDocumentDocument, { input: { filename: 'bomb.pdf', contentBase64: bomb.toString('base64') } }, u.accessToken);
+    expect(g.data).toBeNull();
+    expect(g.errors?.[0]?.extensions).toMatchObject({ code: 'document_too_large', limit: 'pdf_expansion', max: 20 });
+    expect(await storedFor(server, u.user.id)).toEqual(NOTHING);
+    expect((await api.get('/api/knowledge/documents', { token: u.accessToken })).headers.get('x-total-count')).toBe('0');
+  });
+
+  describe('each limit, configured low, refuses by name and stores nothing', () => {
+    let limited: TestServer;
+    let lapi: RestClient;
+    beforeAll(async () => {
+      limited = await startServer({
+        KNOWLEDGE_MAX_CHARS: '200000',
+        KNOWLEDGE_MAX_PAGES: '5',
+        KNOWLEDGE_MAX_CHUNKS: '40',
+        KNOWLEDGE_MAX_HTML_DEPTH: '100',
+        // Off, so the bomb meets the character limit instead.
+        KNOWLEDGE_MAX_PDF_EXPANSION: '1000000',
+      });
+      lapi = restClient(limited.url);
+    });
+    afterAll(() => limited.close());
+
+    const headings = Array.from({ length: 60 }, (_, i) => `# Part ${i}\n\nShort part number ${i}.`).join('\n\n');
+    const cases: [string, string, string, () => Buffer | string, Record<string, unknown>][] = [
+      ['the bomb, by its characters', 'bomb.pdf', 'application/pdf', () => pdfBomb(4, 2 * 1024 * 1024), { limit: 'characters', max: 200000 }],
+      ['a plain text too long', 'long.txt', 'text/plain', () => plainText(250_000), { limit: 'characters', max: 200000 }],
+      ['a PDF of too many pages', 'pages.pdf', 'application/pdf', () => plainPdf(6), { limit: 'pages', max: 5, found: 6 }],
+      ['Markdown of too many passages', 'parts.md', 'text/markdown', () => headings, { limit: 'chunks', max: 40 }],
+      ['HTML nested too deep', 'deep.html', 'text/html', () => nestedHtml(100_000), { limit: 'html_depth', max: 100, found: 101 }],
+    ];
+    for (const [name, file, type, make, detail] of cases) {
+      it(name, async () => {
+        const u = await signUp(lapi);
+        const res = await uploadFile(limited.url, u.accessToken, file, type, make());
+        expect(res.status).toBe(413);
+        expect(res.body.detail).toMatchObject({ error: 'document_too_large', ...detail });
+        expect(await storedFor(limited, u.user.id)).toEqual(NOTHING);
+      });
+    }
+  });
+
+  it('refuses past the bytes one user keeps, on both doors; a failed document does not count', async () => {
+    const small = await startServer({ KNOWLEDGE_MAX_USER_BYTES: '150000' });
+    try {
+      const sapi = restClient(small.url);
+      const u = await signUp(sapi);
+      const first = await uploadFile(small.url, u.accessToken, 'first.txt', 'text/plain', plainText(100_000));
+      expect(first.status).toBe(201);
+      const corrupt = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.from('garbage '.repeat(1000)), Buffer.from('\n%%EOF\n')]);
+      expect((await uploadFile(small.url, u.accessToken, 'corrupt.pdf', 'application/pdf', corrupt)).status).toBe(201);
+      await small.app.services.knowledge.drain();
+      const second = await uploadFile(small.url, u.accessToken, 'second.txt', 'text/plain', plainText(60_000));
+      expect(second.status).toBe(413);
+      expect(second.body.detail).toMatchObject({ error: 'document_too_large', limit: 'stored_bytes', max: 150000, found: 160_000 });
+      const g = await gql(small.url, UploadDocumentDocument, { input: { title: 'Third', content: plainText(60_000) } }, u.accessToken);
+      expect(g.errors?.[0]?.extensions).toMatchObject({ code: 'document_too_large', limit: 'stored_bytes' });
+      expect((await storedFor(small, u.user.id)).documents).toBe(2);
+      // Deleting makes room again.
+      expect((await sapi.delete(`/api/knowledge/documents/${first.body.id}`, { token: u.accessToken })).status).toBe(204);
+      expect((await uploadFile(small.url, u.accessToken, 'second.txt', 'text/plain', plainText(60_000))).status).toBe(201);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('indexes a long document in batches that give way to the event loop: /healthz answers between them', async () => {
+    const u = await signUp(api);
+    const text = plainText(1_500_000);
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const up = await uploadFile(server.url, u.accessToken, 'long.txt', 'text/plain', text);
+    expect(up.status).toBe(201);
+    expect(up.body.status).toBe('processing');
+    const conn = server.app.orm.em.fork().getConnection();
+    const progress = async () => {
+      const [row] = (await conn.execute('select d.status, d.chunk_count, (select count(*) from document_chunks c where c.document_id = d.id) as indexed from documents d where d.id = ?', [up.body.id])) as {
+        status: string;
+        chunk_count: number;
+        indexed: number | string;
+      }[];
+      return { status: row!.status, indexed: Number(row!.indexed), total: Number(row!.chunk_count) };
+    };
+    // Each /healthz answer, with how far indexing was when it came back.
+    const seen: { status: string; indexed: number }[] = [];
+    for (;;) {
+      const h = await fetch(`${server.url}/healthz`);
+      expect(h.status).toBe(200);
+      const p = await progress();
+      seen.push(p);
+      if (p.status !== 'processing') break;
+    }
+    delay.disable();
+    const done = await progress();
+    expect(done.status).toBe('ready');
+    expect(done.total).toBeGreaterThan(1000);
+    // Answers came back while the document was partly indexed: the batches gave way in between.
+    const between = seen.filter((p) => p.status === 'processing' && p.indexed > 0 && p.indexed < done.total);
+    expect(between.length, JSON.stringify(seen.slice(0, 5))).toBeGreaterThan(1);
+    console.log(
+      `finding 1 (${driver}): ${done.total} passages; /healthz answered ${seen.length} times during indexing, ${between.length} of them between batches; event-loop delay max ${(delay.max / 1e6).toFixed(0)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms`,
+    );
+  });
+});
+
+describe('document rights (finding 2)', () => {
+  it('an admin cannot move someone else\'s document to another organization, and loses every right with the membership, on both doors', async () => {
+    const cast = await makeCast(api);
+    const orgA = await makeOrg(api, cast);
+    // The admin of org A owns an organization of their own, org C.
+    const orgC = await api.post('/api/organizations', { name: `Org C ${Date.now()}` }, { token: cast.admin.accessToken });
+    expect(orgC.status).toBe(201);
+    const doc = await api.post('/api/knowledge/documents', { title: 'Roadmap', content: 'The roadmap of org A.', visibility: 'organization', organization_id: orgA.id }, { token: cast.member.accessToken });
+    expect(doc.status).toBe(201);
+    const id = doc.body.id as string;
+    await server.app.services.knowledge.drain();
+
+    // The attack: carry it into org C, or pull it out of org A.
+    const move = await api.patch(`/api/knowledge/documents/${id}`, { visibility: 'organization', organization_id: orgC.body.id }, { token: cast.admin.accessToken });
+    expect(move.status).toBe(403);
+    expect(move.body.detail).toMatchObject({ error: 'forbidden', message: 'Only the uploader may change who a document is shared with' });
+    expect((await api.patch(`/api/knowledge/documents/${id}`, { visibility: 'private' }, { token: cast.admin.accessToken })).status).toBe(403);
+    const gMove = await gql(server.url, UpdateDocumentDocument, { input: { id, visibility: 'ORGANIZATION', organizationId: orgC.body.id } }, cast.admin.accessToken);
+    expect(errorCode(gMove)).toBe('forbidden');
+    expect((await gql(server.url, UpdateDocumentDocument, { input: { id, visibility: 'PRIVATE' } }, cast.admin.accessToken)).errors?.[0]?.extensions?.code).toBe('forbidden');
+    // The organization owner is no uploader either.
+    expect((await api.patch(`/api/knowledge/documents/${id}`, { visibility: 'private' }, { token: cast.owner.accessToken })).status).toBe(403);
+    const still = await api.get(`/api/knowledge/documents/${id}`, { token: cast.member.accessToken });
+    expect(still.body).toMatchObject({ visibility: 'organization', organization_id: orgA.id });
+
+    // Inside org A the admin may rename it, sending its sharing unchanged too.
+    const renamed = await api.patch(`/api/knowledge/documents/${id}`, { title: 'Roadmap 2', visibility: 'organization', organization_id: orgA.id }, { token: cast.admin.accessToken });
+    expect(renamed.status).toBe(200);
+    expect((await gql(server.url, UpdateDocumentDocument, { input: { id, title: 'Roadmap 3' } }, cast.admin.accessToken)).data?.updateDocument.document.title).toBe('Roadmap 3');
+
+    // Demoted: no more rights. Removed: not even found.
+    expect((await api.request('PATCH', `/api/organizations/${orgA.id}/members/${cast.admin.user.id}`, { role: 'member' }, { token: cast.owner.accessToken })).status).toBe(200);
+    expect((await api.patch(`/api/knowledge/documents/${id}`, { title: 'Mine now' }, { token: cast.admin.accessToken })).status).toBe(403);
+    expect(errorCode(await gql(server.url, DeleteDocumentDocument, { input: { id } }, cast.admin.accessToken))).toBe('forbidden');
+    expect((await api.delete(`/api/organizations/${orgA.id}/members/${cast.admin.user.id}`, { token: cast.owner.accessToken })).status).toBe(204);
+    expect((await api.patch(`/api/knowledge/documents/${id}`, { title: 'Mine now' }, { token: cast.admin.accessToken })).status).toBe(404);
+    expect((await api.delete(`/api/knowledge/documents/${id}`, { token: cast.admin.accessToken })).status).toBe(404);
+    expect(errorCode(await gql(server.url, UpdateDocumentDocument, { input: { id, title: 'Mine now' } }, cast.admin.accessToken))).toBe('not_found');
+    expect(errorCode(await gql(server.url, DeleteDocumentDocument, { input: { id } }, cast.admin.accessToken))).toBe('not_found');
+
+    // The uploader still moves it where they are a member.
+    const mine = await api.patch(`/api/knowledge/documents/${id}`, { visibility: 'private' }, { token: cast.member.accessToken });
+    expect(mine.body).toMatchObject({ title: 'Roadmap 3', visibility: 'private', organization_id: null });
+  });
+});
+
+/** Runs a GraphQL document given as text. */
+async function rawGql(url: string, query: string, variables: Record<string, unknown>, token: string): Promise<any> {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+  return res.json();
+}
+
+/** The snippet rule: HTML whose only element is <mark>, and whose only entities are the escapes. */
+function expectSafeSnippet(where: string, snippet: string): void {
+  const outsideMarks = snippet.replace(/<\/?mark>/g, '');
+  expect(outsideMarks, `${where}: ${snippet}`).not.toMatch(/[<>"]/);
+  expect(outsideMarks, `${where}: ${snippet}`).not.toMatch(/&(?!(amp|lt|gt|quot);)/);
+}
+
+describe('snippets and citations (finding 9)', () => {
+  const SOURCES = {
+    note: 'zebrafish note <script>alert("note")</script> <b onclick="steal()">bold</b> & more',
+    text: 'zebrafish text <script>alert("text")</script> <img src=x onerror="alert(1)">',
+    // An HTML upload whose escaped markup becomes literal markup once its text is extracted.
+    html: '<html><body><p>zebrafish html &lt;b&gt;bold&lt;/b&gt; &lt;script&gt;alert("html")&lt;/script&gt; <a href="javascript:alert(1)">link</a></p></body></html>',
+    message: 'zebrafish message <script>alert("message")</script> <i title="x">it</i>',
+  };
+  /** Each source's hostile markup, as the snippet rule must show it: escaped text. */
+  const ESCAPED = {
+    note: '&lt;script&gt;alert(&quot;note&quot;)&lt;/script&gt;',
+    text: '&lt;script&gt;alert(&quot;text&quot;)&lt;/script&gt;',
+    html: '&lt;b&gt;bold&lt;/b&gt;',
+    message: '&lt;script&gt;alert(&quot;message&quot;)&lt;/script&gt;',
+  };
+
+  async function plant(s: TestServer, c: RestClient, token: string): Promise<void> {
+    expect((await c.post('/api/core/notes', { title: 'Hostile note', content: SOURCES.note }, { token })).status).toBe(201);
+    expect((await uploadFile(s.url, token, 'hostile.txt', 'text/plain', SOURCES.text)).status).toBe(201);
+    expect((await uploadFile(s.url, token, 'hostile.html', 'text/html', SOURCES.html)).status).toBe(201);
+    expect((await c.post('/api/core/chat', { message: SOURCES.message }, { token })).status).toBe(200);
+    await s.app.services.knowledge.drain();
+    await s.app.services.conversations.drain();
+  }
+
+  it('is escaped text with only <mark>, from every source, in every snippet and citation field of both doors', async () => {
+    const u = await signUp(api);
+    const t = { token: u.accessToken };
+    await plant(server, api, u.accessToken);
+    const fields: [string, string][] = [];
+    const collect = (where: string, items: { snippet: string }[] | undefined) => {
+      expect(items?.length, `${where} answered nothing`).toBeGreaterThan(0);
+      for (const i of items!) fields.push([where, i.snippet]);
+    };
+
+    collect('REST search', (await api.get('/api/core/search?q=zebrafish', t)).body.results);
+    collect('GraphQL search', (await rawGql(server.url, 'query ($q: String!) { search(q: $q, first: 20) { edges { node { snippet } } } }', { q: 'zebrafish' }, u.accessToken)).data.search.edges.map((e: any) => e.node));
+    collect('REST knowledge search', (await api.post('/api/knowledge/search', { query: 'zebrafish', limit: 10 }, t)).body.results);
+    collect('GraphQL knowledge search', (await rawGql(server.url, 'query ($q: String!) { knowledgeSearch(query: $q, limit: 10) { results { snippet } } }', { q: 'zebrafish' }, u.accessToken)).data.knowledgeSearch.results);
+    for (const question of ['zebrafish text', 'zebrafish html bold']) {
+      collect(`REST rag (${question})`, (await api.post('/api/rag/query', { question }, t)).body.citations);
+      collect(`GraphQL rag (${question})`, (await rawGql(server.url, 'query ($q: String!) { ragQuery(question: $q) { citations { snippet } } }', { q: question }, u.accessToken)).data.ragQuery.citations);
+    }
+    // Chat with the local provider: it cites notes and messages, and the knowledge base's documents.
+    for (const message of ['zebrafish note bold', 'zebrafish message', 'zebrafish text', 'zebrafish html bold']) {
+      const rest = await api.post('/api/core/chat', { message }, t);
+      collect(`REST chat (${message})`, rest.body.citations);
+      const g = await rawGql(server.url, 'mutation ($input: ChatInput!) { chat(input: $input) { assistantMessage { id citations { snippet } } } }', { input: { message } }, u.accessToken);
+      collect(`GraphQL chat (${message})`, g.data.chat.assistantMessage.citations);
+      // As stored, read again.
+      collect(`REST messages (${message})`, (await api.get(`/api/core/conversations/${rest.body.conversation_id}/messages`, t)).body.flatMap((m: any) => m.citations));
+      collect(`GraphQL message (${message})`, (await rawGql(server.url, 'query ($id: ID!) { message(id: $id) { citations { snippet } } }', { id: g.data.chat.assistantMessage.id }, u.accessToken)).data.message.citations);
+    }
+    for (const [where, snippet] of fields) expectSafeSnippet(where, snippet);
+    // Not vacuous: each source's hostile markup came back, as text.
+    const all = fields.map(([, s]) => s.replace(/<\/?mark>/g, '')).join('\n');
+    for (const [source, escaped] of Object.entries(ESCAPED)) expect(all, `${source}'s markup, escaped`).toContain(escaped);
+  });
+
+  it('holds for citations a model is given (knowledge base) and for citations stored before the rule', async () => {
+    const fake: FakeAi = await startFakeOpenAI();
+    const s = await startServer({ OPENAI_BASE_URL: fake.url, OPENAI_MODELS: 'gpt-test' });
+    try {
+      const c = restClient(s.url);
+      const u = await signUp(c);
+      const t = { token: u.accessToken };
+      expect((await uploadFile(s.url, u.accessToken, 'hostile.txt', 'text/plain', SOURCES.text)).status).toBe(201);
+      await s.app.services.knowledge.drain();
+      fake.enqueue({ kind: 'answer', tokens: ['See [1].'] });
+      const rest = await c.post('/api/core/chat', { message: 'zebrafish text alert' }, t);
+      expect(rest.body.citations).toEqual([expect.objectContaining({ type: 'document', snippet: expect.stringContaining(ESCAPED.text) })]);
+      fake.enqueue({ kind: 'answer', tokens: ['See [1].'] });
+      const g = await rawGql(s.url, 'mutation ($input: ChatInput!) { chat(input: $input) { assistantMessage { id citations { snippet } } } }', { input: { message: 'zebrafish text alert' } }, u.accessToken);
+      expect(g.data.chat.assistantMessage.citations[0].snippet).toContain(ESCAPED.text);
+      for (const cit of [...rest.body.citations, ...g.data.chat.assistantMessage.citations]) expectSafeSnippet('model citation', cit.snippet);
+
+      // A citation stored raw (as every one was before): answered escaped all the same.
+      await s.app.orm.em.fork().nativeUpdate(Message, { id: rest.body.message_id }, { citations: [{ documentId: rest.body.message_id, type: 'note', title: 'old', snippet: '<script>alert("old")</script>' }] });
+      const messages = (await c.get(`/api/core/conversations/${rest.body.conversation_id}/messages`, t)).body;
+      const stored = messages.flatMap((m: any) => m.citations).find((x: any) => x.title === 'old');
+      expect(stored.snippet).toBe('&lt;script&gt;alert(&quot;old&quot;)&lt;/script&gt;');
+      const node = await rawGql(s.url, 'query ($id: ID!) { message(id: $id) { citations { snippet } } }', { id: rest.body.message_id }, u.accessToken);
+      expect(node.data.message.citations[0].snippet).toBe('&lt;script&gt;alert(&quot;old&quot;)&lt;/script&gt;');
+    } finally {
+      await s.close();
+      await fake.close();
+    }
   });
 });

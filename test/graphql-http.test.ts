@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE, ERROR_CODES } from '../src/common/errors.js';
 import { APOLLO_CODES } from '../src/graphql/errors.js';
 import { signUp } from './helpers/factories.js';
+import { wsClient } from './helpers/graphql.js';
 import { gatewaySchema, graphqlCjs } from './helpers/graphql-ops.js';
 import { restClient } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -13,9 +14,11 @@ import { startServer, type TestServer } from './helpers/server.js';
  */
 let server: TestServer;
 let token: string;
+/** The server's log lines, warnings and errors. */
+const logged: string[] = [];
 
 beforeAll(async () => {
-  server = await startServer();
+  server = await startServer({ LOG_LEVEL: 'warn' }, { logStream: { write: (line: string) => void logged.push(line) } });
   token = (await signUp(restClient(server.url))).accessToken;
 });
 afterAll(() => server.close());
@@ -136,5 +139,88 @@ describe('error codes', () => {
     expect(register.body.errors).toBeUndefined();
     const hit = await post({ extensions: persisted });
     expect(hit.body).toEqual(register.body);
+  });
+});
+
+describe('subscriptions over HTTP (issue 19, finding 7)', () => {
+  const subscriptions = [
+    'subscription { meUpdated { id username } }',
+    // Someone else's conversation: refused the same way, not executed into an internal error.
+    'subscription { conversationEvents(conversationId: "00000000-0000-4000-8000-000000000000") { __typename } }',
+  ];
+
+  it('are refused on POST (fast path), GET and in a batch (Apollo) with bad_request, no data, nothing logged', async () => {
+    const before = logged.length;
+    for (const query of subscriptions) {
+      const fast = await post({ query });
+      const apollo = await get({ query });
+      expect(fast.status).toBe(400);
+      expect(fast.body).not.toHaveProperty('data');
+      expect(fast.body.errors).toEqual([{ message: 'Subscriptions are served over WebSocket (the graphql-ws protocol on /graphql), not over HTTP', extensions: { code: 'bad_request' } }]);
+      // GET takes queries only (GraphQL over HTTP: 405 for anything else), as Apollo answers it.
+      expect(apollo.status).toBe(405);
+      expect(apollo.body).not.toHaveProperty('data');
+      expect(apollo.body.errors[0].extensions.code).toBe('bad_request');
+      const batch = await post([{ query }, { query: '{ me { id } }' }]);
+      expect(batch.body[0]).not.toHaveProperty('data');
+      expect(batch.body[0].errors[0].extensions.code).toBe('bad_request');
+      expect(batch.body[1].data.me.id).toEqual(expect.any(String));
+    }
+    // Named among others, too.
+    const named = await post({ query: `query Q { me { id } } ${subscriptions[0]!.replace('subscription', 'subscription S')}`, operationName: 'S' });
+    expect(named.body.errors[0].extensions.code).toBe('bad_request');
+    expect(logged.slice(before), 'log lines at warn level or above').toEqual([]);
+  });
+});
+
+describe('field suggestions (issue 19, finding 10)', () => {
+  const typos: [string, Record<string, unknown> | undefined][] = [
+    ['mutation { creatApiKey { id } }', undefined],
+    ['{ me { usernme } }', undefined],
+    ['{ conversations(firts: 1) { totalCount } }', undefined],
+    ['mutation ($input: CreateNoteInput!) { createNote(input: $input) { note { id } } }', { input: { tilte: 'x', content: 'y' } }],
+    ['mutation ($input: UpdateDocumentInput!) { updateDocument(input: $input) { document { id } } }', { input: { id: 'x', visibility: 'PRIVAT' } }],
+    ['query ($q: Strin!) { search(q: $q) { totalCount } }', { q: 'x' }],
+  ];
+  const suggestionsOf = (body: any): string[] => (Array.isArray(body) ? body : [body]).flatMap((b: any) => (b.errors ?? []).map((e: { message: string }) => e.message)).filter((m: string) => m.includes('Did you mean'));
+
+  it('are made outside production (introspection on), as graphql-js makes them', async () => {
+    const res = await post({ query: typos[0]![0] });
+    expect(suggestionsOf(res.body)).toEqual([expect.stringContaining('Did you mean "createApiKey"')]);
+  });
+
+  it('are never made in production (introspection off): not on POST, GET, batches, variables, nor graphql-ws', async () => {
+    const prod = await startServer({ NODE_ENV: 'production' });
+    try {
+      expect(prod.config.graphql.introspection).toBe(false);
+      const u = await signUp(restClient(prod.url));
+      const headers = { 'content-type': 'application/json', authorization: `Bearer ${u.accessToken}` };
+      const seen: string[] = [];
+      for (const [query, variables] of typos) {
+        const fast = await fetch(`${prod.url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+        const fastBody = (await fast.json()) as { errors?: unknown[] };
+        expect(fastBody.errors?.length, query).toBeGreaterThan(0);
+        seen.push(...suggestionsOf(fastBody));
+        const params = new URLSearchParams({ query, ...(variables ? { variables: JSON.stringify(variables) } : {}) });
+        const apollo = await fetch(`${prod.url}/graphql?${params}`, { headers: { ...headers, 'apollo-require-preflight': 'true' } });
+        seen.push(...suggestionsOf(await apollo.json()));
+        const batch = await fetch(`${prod.url}/graphql`, { method: 'POST', headers, body: JSON.stringify([{ query, variables }]) });
+        seen.push(...suggestionsOf(await batch.json()));
+      }
+      const { client } = wsClient(prod.wsUrl, { Authorization: `Bearer ${u.accessToken}` });
+      try {
+        for (const [query, variables] of typos) {
+          const errors = await new Promise<readonly { message: string }[]>((resolve) => {
+            client.subscribe({ query, variables }, { next: (r) => r.errors && resolve(r.errors), error: (e) => resolve(Array.isArray(e) ? e : [{ message: String((e as Error).message ?? e) }]), complete: () => resolve([]) });
+          });
+          seen.push(...errors.map((e) => e.message).filter((m) => m.includes('Did you mean')));
+        }
+      } finally {
+        await client.dispose();
+      }
+      expect(seen).toEqual([]);
+    } finally {
+      await prod.close();
+    }
   });
 });

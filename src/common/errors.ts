@@ -18,6 +18,7 @@ export const ERROR_CATALOGUE = {
   request_timeout: { status: 408, description: 'The request took longer than the server waits for it.' },
   conflict: { status: 409, description: 'The request conflicts with the current state (a name taken, a session already active...).' },
   payload_too_large: { status: 413, description: 'The body, an upload or a GraphQL document is larger than its limit.' },
+  document_too_large: { status: 413, description: 'A document would become more than the knowledge base takes (extracted characters, pages, passages, HTML nesting, a PDF\'s text per byte), or more than the user may store: `limit` names which, `max` gives it. Nothing was stored.' },
   unsupported_media_type: { status: 415, description: 'The body is sent in a media type this endpoint does not take.' },
   live_quota_exceeded: { status: 429, description: 'The month\'s live entitlement is used up; the message gives the renewal date.' },
   rate_limited: { status: 429, description: 'Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again.' },

@@ -10,14 +10,14 @@ import { AppError } from '../common/errors.js';
 import { credentialsOf } from '../rest/router.js';
 import { cachePolicy, combinePolicies, NO_STORE } from './cache-control.js';
 import { checkCost } from './cost.js';
-import { errorCode, formatGraphQLError, httpStatusOf } from './errors.js';
+import { errorCode, formatGraphQLError, httpStatusOf, withoutSuggestions } from './errors.js';
 import { fastGraphQLHandler } from './http.js';
-import { checkHttpRequest, documentRules, operationLabel } from './limits.js';
+import { checkHttpRequest, documentRules, operationLabel, subscriptionOverHttp } from './limits.js';
 import { makeGraphQLWsHandler, type GraphQLWsHandler } from './ws.js';
 import { ideHtml, registerIdeAssets } from './ide.js';
 
 /**
- * Per operation over HTTP: the cost limit once the variables are known, metrics, an
+ * Per operation over HTTP: subscriptions refused (graphql-ws serves them), the cost limit once the variables are known, metrics, an
  * AppError's headers (Retry-After...) on the response with 429 for a rate limit and 503 for
  * a database outage, as REST answers them, and Cache-Control (public only for a query of
  * public root fields without errors; in a batch, only if every answer is).
@@ -33,6 +33,7 @@ function httpPlugin(schema: GraphQLSchema, root: ContextRoot): ApolloServerPlugi
         async didResolveOperation(rc) {
           label = operationLabel(rc.operation, metrics);
           try {
+            if (rc.operation?.operation === 'subscription') throw subscriptionOverHttp();
             checkCost(schema, rc.document, rc.request.operationName, rc.request.variables, maxCost);
           } catch (e) {
             if (!(e instanceof AppError)) throw e;
@@ -68,7 +69,9 @@ export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchem
     allowBatchedHttpRequests: limits.maxBatch > 0,
     includeStacktraceInErrorResponses: false,
     logger: log as unknown as Logger & { warn: Logger['warn'] },
-    formatError: (formatted, error) => formatGraphQLError(formatted, error, log),
+    // With introspection off (production), no "Did you mean …?" either.
+    hideSchemaDetailsFromClientErrors: !introspection,
+    formatError: introspection ? (formatted, error) => formatGraphQLError(formatted, error, log) : (formatted, error) => withoutSuggestions(formatGraphQLError(formatted, error, log)),
     // Cache hints are unused; the plugin's per-field hook costs on every resolved field.
     plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), httpPlugin(schema, root)],
   });

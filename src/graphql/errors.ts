@@ -117,6 +117,19 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   return { ...base, message: INTERNAL_MESSAGE, extensions: { code: 'internal_error', requestId } };
 }
 
+const SUGGESTION = / ?Did you mean(.+?)\?$/;
+
+/**
+ * An error without graphql-js's suggestions ("Cannot query field "creatApiKey" on type
+ * "Mutation". Did you mean "createApiKey"?"): with introspection off, they would list the
+ * schema one guess at a time (issue 19, finding 10). The same pattern Apollo's
+ * `hideSchemaDetailsFromClientErrors` strips, applied to every error of every door, variable
+ * errors included.
+ */
+export function withoutSuggestions<E extends { message: string }>(e: E): E {
+  return SUGGESTION.test(e.message) ? { ...e, message: e.message.replace(SUGGESTION, '') } : e;
+}
+
 /** The code an error will be answered with, for metrics (without formatting or logging it). */
 export function errorCode(e: GraphQLError): string {
   const original = e.originalError;

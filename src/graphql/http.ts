@@ -8,8 +8,8 @@ import { AppError } from '../common/errors.js';
 import { credentialsOf } from '../rest/router.js';
 import { cachePolicy, NO_STORE } from './cache-control.js';
 import { checkCost, costKey, costVariables } from './cost.js';
-import { errorCode, formatGraphQLError, httpStatusOf } from './errors.js';
-import { DocumentChecker, operationLabel } from './limits.js';
+import { errorCode, formatGraphQLError, httpStatusOf, withoutSuggestions } from './errors.js';
+import { DocumentChecker, operationLabel, subscriptionOverHttp } from './limits.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -50,7 +50,10 @@ export function fastGraphQLHandler(schema: GraphQLSchema, root: ContextRoot, apo
   const compiled = new Map<string, Compiled>();
   const CAPACITY = 500;
 
-  const send = (reply: FastifyReply, status: number, payload: unknown) => reply.code(status).type(JSON_TYPE).header('cache-control', NO_STORE).send(`${JSON.stringify(payload)}\n`);
+  // With introspection off (production), errors carry no "Did you mean …?" either.
+  const hide = (payload: { errors: { message: string }[] }) => (introspection ? payload : { ...payload, errors: payload.errors.map(withoutSuggestions) });
+  const send = (reply: FastifyReply, status: number, payload: { errors: { message: string }[]; data?: unknown }) =>
+    reply.code(status).type(JSON_TYPE).header('cache-control', NO_STORE).send(`${JSON.stringify(hide(payload))}\n`);
 
   return async function handler(this: unknown, req: FastifyRequest, reply: FastifyReply) {
     const body = req.body as Body | undefined;
@@ -79,7 +82,12 @@ export function fastGraphQLHandler(schema: GraphQLSchema, root: ContextRoot, apo
     }
     const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
     const op = getOperationAST(checked, operationName);
-    if (!op || op.operation === 'subscription') return apollo.call(this as never, req, reply);
+    if (!op) return apollo.call(this as never, req, reply);
+    if (op.operation === 'subscription') {
+      const e = subscriptionOverHttp();
+      metrics.observeOperation('http', operationLabel(op, metrics), e.code, (performance.now() - start) / 1000);
+      return send(reply, e.status, { errors: [formatGraphQLError({ message: e.message }, e, log, req.id)] });
+    }
 
     const key = `${operationName ?? ''}\u0000${body.query}`;
     let entry = compiled.get(key);

@@ -80,6 +80,16 @@ export function checkHttpRequest(body: unknown, query: unknown, limits: Limits):
 }
 
 /**
+ * Subscriptions are served by graphql-ws on the same path; over HTTP, graphql-js would run
+ * the subscription's resolver once as if it were a query (issue 19, finding 7: `meUpdated`
+ * answered data, a stranger's `conversationEvents` an internal error with its stack logged).
+ * The GraphQL over HTTP draft leaves the answer open; this one is the envelope's `bad_request`.
+ */
+export function subscriptionOverHttp(): AppError {
+  return new AppError('bad_request', 'Subscriptions are served over WebSocket (the graphql-ws protocol on /graphql), not over HTTP');
+}
+
+/**
  * The metrics label of an operation: `query ConsoleConversations` for a named one (the first
  * distinct names a process sees; later ones are `query other`, see Metrics), `query me` or
  * `mutation createNote,deleteNote` for an anonymous one (root fields: bounded by the schema).

@@ -7,7 +7,7 @@ import { AppError } from '../common/errors.js';
 import type { Credentials } from '../common/principal.js';
 import { isDatabaseUnavailable } from '../common/unavailable.js';
 import { checkCost } from './cost.js';
-import { errorCode, formatGraphQLError } from './errors.js';
+import { errorCode, formatGraphQLError, withoutSuggestions } from './errors.js';
 import { fanOutSubscribe } from './fanout.js';
 import { makeWsHandler } from './ws-adapter.js';
 import { DocumentChecker, operationLabel } from './limits.js';
@@ -42,8 +42,13 @@ function authorizationFrom(params: Readonly<Record<string, unknown>> | undefined
  */
 export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): GraphQLWsHandler {
   const log = root.log.child({ transport: 'graphql-ws' });
+  // With introspection off (production), errors carry no "Did you mean …?" either.
+  const hideSuggestions = !root.config.graphql.introspection;
   const format = (errors: readonly GraphQLError[], requestId: string) =>
-    errors.map((e) => formatGraphQLError(e.toJSON(), e, log, requestId));
+    errors.map((e) => {
+      const formatted = formatGraphQLError(e.toJSON(), e, log, requestId);
+      return hideSuggestions ? withoutSuggestions(formatted) : formatted;
+    });
   const { metrics, rateLimits } = root.services;
   const documents = new DocumentChecker(schema, root.config.graphql.limits, root.config.graphql.introspection);
   /** Per socket: operation id -> when it started and what it is, for metrics. */

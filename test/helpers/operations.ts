@@ -381,8 +381,8 @@ export class Fixture {
     });
   }
 
-  private async upload(body: Record<string, unknown>): Promise<string> {
-    const r = await this.ok(this.env.api.post('/api/knowledge/documents', body, { token: await this.token('owner') }), 'document');
+  private async upload(body: Record<string, unknown>, by: CastRole = 'owner'): Promise<string> {
+    const r = await this.ok(this.env.api.post('/api/knowledge/documents', body, { token: await this.token(by) }), 'document');
     await this.env.server.app.services.knowledge.drain();
     return r.id as string;
   }
@@ -398,6 +398,14 @@ export class Fixture {
     const m = this.marks;
     return this.once('sharedDocument', async () =>
       this.upload({ title: `${m.org} shared doc`, content: `# ${m.org}\n\n${m.seek} ${m.org} is an organization word.`, visibility: 'organization', organization_id: (await this.org()).id }),
+    );
+  }
+
+  /** A member's document shared with the organization: its uploader is neither admin nor owner there. */
+  memberSharedDocument(): Promise<string> {
+    const m = this.marks;
+    return this.once('memberSharedDocument', async () =>
+      this.upload({ title: `${m.org} member's doc`, content: `# ${m.org}\n\n${m.seek} ${m.org} is what a member shared.`, visibility: 'organization', organization_id: (await this.org()).id }, 'member'),
     );
   }
 
@@ -476,6 +484,7 @@ export class Fixture {
     await Promise.all([this.conversation(), this.note(), this.transcript(), this.ownersKeyId()]);
     await this.document();
     await this.sharedDocument();
+    await this.memberSharedDocument();
     await this.liveSession();
   }
 
@@ -559,6 +568,26 @@ export const restOperations: Record<string, RestEntry> = {
   'updateDocument#shared': { auth: 'rag:write', access: 'admin', call: async (fx) => ({ params: { document_id: await fx.sharedDocument() }, body: { title: 'Renamed' } }) },
   deleteDocument: { auth: 'rag:write', access: 'self', call: async (fx) => ({ params: { document_id: await fx.document() } }) },
   'deleteDocument#shared': { auth: 'rag:write', access: 'admin', call: async (fx) => ({ params: { document_id: await fx.sharedDocument() } }) },
+  // A member's shared document (issue 19, finding 2): its uploader and the organization's admins may rename or delete it,
+  // only its uploader may change where it is shared; the organization's owner and admins get forbidden.
+  'updateDocument#memberShared': {
+    auth: 'rag:write',
+    access: 'admin',
+    expect: { member: 'ok', memberKey: 'ok' },
+    call: async (fx) => ({ params: { document_id: await fx.memberSharedDocument() }, body: { title: 'Renamed' } }),
+  },
+  'updateDocument#unshare': {
+    auth: 'rag:write',
+    access: 'member',
+    expect: { admin: 'forbidden', owner: 'forbidden', ownerKey: 'forbidden' },
+    call: async (fx) => ({ params: { document_id: await fx.memberSharedDocument() }, body: { visibility: 'private' } }),
+  },
+  'deleteDocument#memberShared': {
+    auth: 'rag:write',
+    access: 'admin',
+    expect: { member: 'ok', memberKey: 'ok' },
+    call: async (fx) => ({ params: { document_id: await fx.memberSharedDocument() } }),
+  },
   ragQuery: { auth: 'rag:read', access: 'user', writes: false, call: async (fx) => ({ body: { question: `What is ${fx.marks.seek}?` } }) },
 
   // Live.
@@ -768,6 +797,9 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   'Mutation.updateDocument#shared': { ...like('updateDocument#shared'), vars: async (fx) => ({ input: { id: await fx.sharedDocument(), title: 'Renamed' } }) },
   'Mutation.deleteDocument': { ...like('deleteDocument'), vars: async (fx) => ({ input: { id: await fx.document() } }) },
   'Mutation.deleteDocument#shared': { ...like('deleteDocument#shared'), vars: async (fx) => ({ input: { id: await fx.sharedDocument() } }) },
+  'Mutation.updateDocument#memberShared': { ...like('updateDocument#memberShared'), vars: async (fx) => ({ input: { id: await fx.memberSharedDocument(), title: 'Renamed' } }) },
+  'Mutation.updateDocument#unshare': { ...like('updateDocument#unshare'), vars: async (fx) => ({ input: { id: await fx.memberSharedDocument(), visibility: 'PRIVATE' } }) },
+  'Mutation.deleteDocument#memberShared': { ...like('deleteDocument#memberShared'), vars: async (fx) => ({ input: { id: await fx.memberSharedDocument() } }) },
   'Mutation.setLiveNickname': { ...like('setLiveNickname'), vars: async () => ({ input: { nickname: 'Matrix' } }) },
   'Mutation.startLiveSession': {
     ...like('startLiveSession'),

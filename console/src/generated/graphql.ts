@@ -163,7 +163,7 @@ export type DocumentStatus =
 
 /** Who may read a document. */
 export type DocumentVisibility =
-  /** Every member of the organization it is shared with (`organizationId`); its admins may change or delete it. */
+  /** Every member of the organization it is shared with (`organizationId`); its admins may rename or delete it; only the uploader changes where it is shared. */
   | 'ORGANIZATION'
   /** Only the uploader. */
   | 'PRIVATE';

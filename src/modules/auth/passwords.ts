@@ -1,33 +1,12 @@
 import argon2 from 'argon2';
-
-/**
- * At most `size` tasks at once; the others wait in order. Hashing runs on libuv's threads:
- * left unbounded, a login storm takes every core and every other request waits behind it.
- */
-class Semaphore {
-  private active = 0;
-  private readonly queue: (() => void)[] = [];
-
-  constructor(private readonly size: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.size) await new Promise<void>((resolve) => this.queue.push(resolve));
-    else this.active++;
-    try {
-      return await task();
-    } finally {
-      const next = this.queue.shift();
-      if (next) next();
-      else this.active--;
-    }
-  }
-}
+import { Semaphore } from '../../common/semaphore.js';
 
 /** argon2id with at least OWASP's parameters (19 MiB, 2 passes, 1 lane). */
 export class PasswordHasher {
   private readonly options: argon2.HashOptions;
   /** A hash of nothing, checked when the account does not exist so timing tells nothing. */
   private dummy: Promise<string> | null = null;
+  /** Hashing runs on libuv's threads: left unbounded, a login storm takes every core and every other request waits behind it. */
   private readonly slots: Semaphore;
 
   /** `concurrency`: hashes computed at once (the rest queue). */

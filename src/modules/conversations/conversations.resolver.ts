@@ -3,14 +3,17 @@ import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import type { ChatEvent } from '../../common/pubsub.js';
 import { describeRequirement as need } from '../../common/scopes.js';
+import { snippetHtml } from '../../common/text.js';
 import { queryRoot } from '../../graphql/query-root.js';
 import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
+import type { Citation } from '../ai/ai.types.js';
 import { Conversation } from './conversation.entity.js';
 import type { ChatTurn } from './conversations.service.js';
 import {
   ChatInput,
   ChatPayload,
   ChatStreamEvent,
+  CITATION_SNIPPET,
   CitationType,
   ConversationConnection,
   CreateConversationInput,
@@ -184,5 +187,17 @@ export class MessageResolver {
   @FieldResolver(() => TokenUsageType, { nullable: true, description: 'For a reply: the tokens it cost, when the provider reports them.' })
   usage(@Root() m: Message): TokenUsageType | null {
     return m.totalTokens === null ? null : { promptTokens: m.promptTokens ?? 0, completionTokens: m.completionTokens ?? 0, totalTokens: m.totalTokens };
+  }
+}
+
+/**
+ * A stored citation keeps its passage as plain text (as providers quote it); it is answered
+ * by the snippet rule, escaped, so citations stored before the rule are safe too.
+ */
+@Resolver(() => CitationType)
+export class CitationResolver {
+  @FieldResolver(() => String, { description: CITATION_SNIPPET })
+  snippet(@Root() c: Citation): string {
+    return snippetHtml(c.snippet);
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AiProvider, ProviderCapability } from '../ai/ai.enums.js';
 import type { Citation, TokenUsage } from '../ai/ai.types.js';
 import { pageSchema } from '../../common/pagination.js';
+import { snippetHtml } from '../../common/text.js';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
 import { ContentKind } from '../search/search.enums.js';
 import type { SearchResult } from '../search/search.service.js';
@@ -28,7 +29,8 @@ const usageSchema = z.object({ prompt_tokens: z.number().int(), completion_token
 const toUsage = (u: TokenUsage | null) => (u ? { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.totalTokens } : null);
 
 const citationSchema = z.object({ document_id: z.string(), type: ContentKind.schema, title: z.string(), snippet: z.string() });
-const toCitation = (c: Citation) => ({ document_id: c.documentId, type: c.type, title: c.title, snippet: c.snippet });
+/** A stored citation keeps the passage as plain text; it is answered by the snippet rule (escaped), older ones too. */
+const toCitation = (c: Citation) => ({ document_id: c.documentId, type: c.type, title: c.title, snippet: snippetHtml(c.snippet) });
 
 /** `ChatResponse` of the contract. */
 export const chatResponseSchema = z.object({

@@ -217,6 +217,8 @@ export class TokenUsageType {
   totalTokens!: number;
 }
 
+export const CITATION_SNIPPET = 'The cited passage, as HTML: the text escaped, with no markup (the same rule as search snippets).';
+
 @ObjectType('Citation', { description: 'A passage a reply was grounded in or quotes.' })
 export class CitationType {
   @Field(() => ID, { description: 'The cited item\'s id: a document, a note, a message or a transcript (as `type` says).' })
@@ -228,7 +230,7 @@ export class CitationType {
   @Field(() => String, { description: 'The item\'s title.' })
   title!: string;
 
-  @Field(() => String, { description: 'The cited passage, as plain text.' })
+  @Field(() => String, { description: CITATION_SNIPPET })
   snippet!: string;
 }
 

@@ -4,7 +4,7 @@ import type { ModuleManifest } from '../manifest.js';
 import { SearchEntry } from '../search/search-entry.entity.js';
 import { SearchResolver } from '../search/search.resolver.js';
 import { Conversation } from './conversation.entity.js';
-import { ConversationsResolver, MessageResolver } from './conversations.resolver.js';
+import { CitationResolver, ConversationsResolver, MessageResolver } from './conversations.resolver.js';
 import { conversationsRoutes } from './conversations.rest.js';
 import { Message } from './message.entity.js';
 import { Note } from './note.entity.js';
@@ -21,7 +21,7 @@ const nodes: NodeSource[] = [
 export const conversationsModule: ModuleManifest = {
   name: 'conversations',
   entities: [Conversation, Message, Note, SearchEntry],
-  resolvers: [ConversationsResolver, MessageResolver, ProvidersResolver, SearchResolver],
+  resolvers: [ConversationsResolver, MessageResolver, CitationResolver, ProvidersResolver, SearchResolver],
   routes: conversationsRoutes,
   nodes,
 };

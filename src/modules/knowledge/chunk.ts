@@ -1,3 +1,6 @@
+import { TimeSlicer } from '../../common/yielding.js';
+import { documentTooLarge } from './limits.js';
+
 export interface Chunk {
   heading: string | null;
   text: string;
@@ -16,20 +19,74 @@ function tail(text: string): string {
 }
 
 /** Splits a long paragraph at sentence ends (or spaces) into pieces of about TARGET characters. */
-function split(paragraph: string): string[] {
-  if (paragraph.length <= TARGET) return [paragraph];
-  const pieces: string[] = [];
+function* split(paragraph: string): Generator<string> {
+  if (paragraph.length <= TARGET) {
+    yield paragraph;
+    return;
+  }
   let rest = paragraph;
   while (rest.length > TARGET) {
     const window = rest.slice(0, TARGET);
     let cut = Math.max(window.lastIndexOf('. '), window.lastIndexOf('! '), window.lastIndexOf('? '));
     if (cut < TARGET / 2) cut = window.lastIndexOf(' ');
     if (cut < TARGET / 2) cut = TARGET - 1;
-    pieces.push(rest.slice(0, cut + 1).trim());
+    yield rest.slice(0, cut + 1).trim();
     rest = rest.slice(cut + 1).trim();
   }
-  if (rest) pieces.push(rest);
-  return pieces;
+  if (rest) yield rest;
+}
+
+/** The blocks of a text (separated by blank lines), one at a time, without splitting it all up front. */
+function* blocks(text: string): Generator<string> {
+  const separator = /\n\s*\n/g;
+  let from = 0;
+  for (let m = separator.exec(text); m; m = separator.exec(text)) {
+    yield text.slice(from, m.index);
+    from = separator.lastIndex;
+  }
+  yield text.slice(from);
+}
+
+/**
+ * The chunks of a text, in order; `null` marks a point where the work may pause (after each
+ * piece of a paragraph), so a caller can give way to the event loop on a large text.
+ */
+function* chunks(text: string): Generator<Chunk | null> {
+  let heading: string | null = null;
+  let current = '';
+  const flush = (): Chunk | null => {
+    const t = current.trim();
+    current = '';
+    return t ? { heading, text: t } : null;
+  };
+  function* add(paragraph: string): Generator<Chunk | null> {
+    for (const piece of split(paragraph.replace(/\s+/g, ' ').trim())) {
+      if (current && current.length + piece.length + 2 > TARGET) {
+        const carry = tail(current);
+        yield flush();
+        current = carry ? `${carry} ` : '';
+      }
+      current += (current && !current.endsWith(' ') ? '\n\n' : '') + piece;
+      yield null;
+    }
+  }
+  for (const block of blocks(text.replace(/\r\n?/g, '\n'))) {
+    let bodyLines: string[] = [];
+    for (const line of block.split('\n')) {
+      const h = /^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$/.exec(line);
+      if (h) {
+        if (bodyLines.length) {
+          yield* add(bodyLines.join(' '));
+          bodyLines = [];
+        }
+        yield flush();
+        heading = h[2]!.trim().slice(0, 300);
+      } else if (line.trim()) bodyLines.push(line.trim());
+    }
+    if (bodyLines.length) yield* add(bodyLines.join(' '));
+    yield null;
+  }
+  yield flush();
 }
 
 /**
@@ -38,44 +95,25 @@ function split(paragraph: string): string[] {
  * sentence, so a fact cut in two is still found whole in one of them.
  */
 export function chunkText(text: string): Chunk[] {
-  const chunks: Chunk[] = [];
-  let heading: string | null = null;
-  let current = '';
-  const flush = () => {
-    const t = current.trim();
-    if (t) chunks.push({ heading, text: t });
-    current = '';
-  };
-  const blocks = text.replace(/\r\n?/g, '\n').split(/\n\s*\n/);
-  for (const block of blocks) {
-    const lines = block.split('\n');
-    for (const para of [lines]) {
-      let bodyLines: string[] = [];
-      for (const line of para) {
-        const h = /^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$/.exec(line);
-        if (h) {
-          if (bodyLines.length) {
-            add(bodyLines.join(' '));
-            bodyLines = [];
-          }
-          flush();
-          heading = h[2]!.trim().slice(0, 300);
-        } else if (line.trim()) bodyLines.push(line.trim());
-      }
-      if (bodyLines.length) add(bodyLines.join(' '));
-    }
-  }
-  flush();
-  return chunks;
+  const out: Chunk[] = [];
+  for (const c of chunks(text)) if (c) out.push(c);
+  return out;
+}
 
-  function add(paragraph: string): void {
-    for (const piece of split(paragraph.replace(/\s+/g, ' ').trim())) {
-      if (current && current.length + piece.length + 2 > TARGET) {
-        const carry = tail(current);
-        flush();
-        current = carry ? `${carry} ` : '';
-      }
-      current += (current && !current.endsWith(' ') ? '\n\n' : '') + piece;
+/**
+ * `chunkText` for documents: it gives way to the event loop every few milliseconds, so a
+ * text of millions of characters never holds other requests up, and stops as soon as the
+ * chunks pass `maxChunks`.
+ * @throws document_too_large (chunks)
+ */
+export async function chunkTextGently(text: string, maxChunks: number, slicer = new TimeSlicer()): Promise<Chunk[]> {
+  const out: Chunk[] = [];
+  for (const c of chunks(text)) {
+    if (c) {
+      out.push(c);
+      if (out.length > maxChunks) throw documentTooLarge('chunks', maxChunks);
     }
+    await slicer.tick();
   }
+  return out;
 }

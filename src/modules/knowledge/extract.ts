@@ -1,5 +1,6 @@
-import { convert } from 'html-to-text';
 import { AppError } from '../../common/errors.js';
+import { extractInWorker } from './extract-worker.js';
+import { documentTooLarge, type DocumentLimits } from './limits.js';
 
 export type DocumentKind = 'text' | 'markdown' | 'html' | 'pdf';
 
@@ -49,63 +50,17 @@ export function validateFile(kind: DocumentKind, data: Buffer): void {
   if (!text.trim()) throw bad('has no text');
 }
 
-/** Plain text of a file, with Markdown headings kept as `#` lines for the chunker. */
-export async function extractText(kind: DocumentKind, data: Buffer): Promise<string> {
-  if (kind === 'pdf') return extractPdf(data);
+/**
+ * Plain text of a file, with Markdown headings kept as `#` lines for the chunker, within the
+ * limits. PDF and HTML are read in a worker thread (./extract-worker.ts): a PDF's pages are
+ * counted before any is read, and its text stops at the character limit or once it outgrows
+ * the file past `maxPdfExpansion` characters per byte (pages sharing one compressed stream:
+ * a bomb); HTML is refused past the nesting limit.
+ * @throws document_too_large; any other error is the file's fault (the document fails with it)
+ */
+export async function extractText(kind: DocumentKind, data: Buffer, limits: DocumentLimits): Promise<string> {
+  if (kind === 'pdf' || kind === 'html') return extractInWorker(kind, data, limits);
   const text = data.toString('utf8').replace(/^\uFEFF/, '');
-  if (kind === 'html') {
-    return convert(text, {
-      wordwrap: false,
-      selectors: [
-        { selector: 'a', options: { ignoreHref: true } },
-        { selector: 'img', format: 'skip' },
-        ...[1, 2, 3, 4, 5, 6].map((n) => ({ selector: `h${n}`, format: 'heading', options: { uppercase: false, leadingLineBreaks: 2, trailingLineBreaks: 1, prefix: `${'#'.repeat(n)} ` } })),
-      ],
-      formatters: {
-        // Headings as Markdown lines, so HTML and Markdown are chunked the same way.
-        heading: (elem, walk, builder, options) => {
-          builder.openBlock({ leadingLineBreaks: options.leadingLineBreaks ?? 2 });
-          builder.addInline(String((options as { prefix?: string }).prefix ?? ''));
-          walk(elem.children, builder);
-          builder.closeBlock({ trailingLineBreaks: options.trailingLineBreaks ?? 1 });
-        },
-      },
-    });
-  }
+  if (text.length > limits.maxChars) throw documentTooLarge('characters', limits.maxChars);
   return text;
-}
-
-async function extractPdf(data: Buffer): Promise<string> {
-  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  let doc;
-  try {
-    doc = await pdfjs.getDocument({ data: new Uint8Array(data), useSystemFonts: false, isEvalSupported: false, disableFontFace: true, verbosity: 0 }).promise;
-  } catch (e) {
-    throw new Error(`the PDF could not be read: ${(e as Error).message}`);
-  }
-  try {
-    const pages: string[] = [];
-    for (let i = 1; i <= doc.numPages; i++) {
-      const page = await doc.getPage(i);
-      const content = await page.getTextContent();
-      let line = '';
-      const lines: string[] = [];
-      for (const item of content.items) {
-        if (!('str' in item)) continue;
-        line += item.str;
-        if (item.hasEOL) {
-          lines.push(line);
-          line = '';
-        }
-      }
-      if (line) lines.push(line);
-      pages.push(lines.join('\n'));
-      page.cleanup();
-    }
-    const text = pages.join('\n\n').trim();
-    if (!text) throw new Error('the PDF has no extractable text (scanned images need OCR, which is not available)');
-    return text;
-  } finally {
-    await doc.destroy();
-  }
 }

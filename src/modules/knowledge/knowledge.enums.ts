@@ -14,7 +14,7 @@ export const DocumentVisibility = defineEnum(
   'Who may read a document.',
   {
     private: 'Only the uploader.',
-    organization: 'Every member of the organization it is shared with (`organizationId`); its admins may change or delete it.',
+    organization: 'Every member of the organization it is shared with (`organizationId`); its admins may rename or delete it; only the uploader changes where it is shared.',
   },
   { message: 'must be private or organization' },
 );

@@ -60,7 +60,7 @@ export class KnowledgeResolver {
   }
 
   @Mutation(() => UploadDocumentPayload, {
-    description: `Adds a document (text, Markdown, HTML, PDF): text in \`content\`, or a file in \`contentBase64\`. Answered at once with status PROCESSING; extraction and indexing follow in the background. ${WRITE}`,
+    description: `Adds a document (text, Markdown, HTML, PDF): text in \`content\`, or a file in \`contentBase64\`. Answered with status PROCESSING once the file is read; indexing follows in the background. A document past a limit (extracted characters, PDF pages, a PDF's text per byte, HTML nesting, passages, or what you already store) is refused with \`document_too_large\` and nothing is stored. ${WRITE}`,
   })
   async uploadDocument(@Arg('input', () => UploadDocumentInput, { description: 'The document.' }) input: UploadDocumentInput, @Ctx() ctx: RequestContext): Promise<UploadDocumentPayload> {
     const { contentBase64, visibility, ...rest } = input;
@@ -68,7 +68,7 @@ export class KnowledgeResolver {
     return { document, query: queryRoot() };
   }
 
-  @Mutation(() => UpdateDocumentPayload, { description: `Renames, shares or unshares a document (its uploader, or an admin of the organization it is shared with); search follows at once. ${WRITE}` })
+  @Mutation(() => UpdateDocumentPayload, { description: `Renames, shares or unshares a document: its uploader may do all three, an admin of the organization it is shared with may only rename it; search follows at once. ${WRITE}` })
   async updateDocument(@Arg('input', () => UpdateDocumentInput, { description: 'The change.' }) input: UpdateDocumentInput, @Ctx() ctx: RequestContext): Promise<UpdateDocumentPayload> {
     const { id, ...change } = input;
     return { document: await ctx.services.knowledge.update(ctx, id, change), query: queryRoot() };

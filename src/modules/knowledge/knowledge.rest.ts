@@ -87,13 +87,15 @@ export const knowledgeRoutes: RestRoute[] = [
     description:
       'multipart/form-data with a `file` part (and title, visibility, organization_id fields), or JSON {title, content}. ' +
       'Answers 201 with status "processing"; extraction and indexing follow in the background (poll the document). ' +
-      'Empty, truncated or mislabelled files answer 400 and nothing is stored; too large ones 413.',
+      'Empty, truncated or mislabelled files answer 400 and nothing is stored; too large ones 413 (`payload_too_large` for the bytes sent, ' +
+      '`document_too_large` for what it would become: extracted characters, PDF pages, a PDF\'s text per byte, HTML nesting, passages, ' +
+      'or the bytes the user already keeps; `limit` names which).',
     tag,
     auth: 'rag:write',
     body: { schema: uploadSchema, required: true, contentTypes: ['multipart/form-data', 'application/json'], multipart: true, maxBytes: (c) => c.knowledge.maxBytes * 2 + 64 * 1024 },
     handler: (ctx, { body }) => ctx.services.knowledge.upload(ctx, body),
     response: { status: 201, description: 'DocumentResponse', schema: documentSchema, serialize: toDocument },
-    errors: ['payload_too_large', 'not_found'],
+    errors: ['payload_too_large', 'document_too_large', 'not_found'],
   }),
   defineRoute({
     method: 'GET',
@@ -111,7 +113,7 @@ export const knowledgeRoutes: RestRoute[] = [
     path: '/api/knowledge/documents/{document_id}',
     operationId: 'updateDocument',
     summary: 'Rename, share with an organization, or make private again',
-    description: 'The uploader, or an admin of the organization it is shared with. Search follows at once.',
+    description: 'The uploader may rename, share or unshare it; an admin of the organization it is shared with may only rename it. Search follows at once.',
     tag,
     auth: 'rag:write',
     body: { schema: updateDocumentSchema, required: true },

@@ -185,7 +185,7 @@ export class RagCitationType {
   @Field(() => String, { description: 'The document\'s title, with the passage\'s heading when it has one.' })
   title!: string;
 
-  @Field(() => String, { description: 'The passage, as plain text.' })
+  @Field(() => String, { description: 'The passage, as HTML: the text escaped, with no markup (the same rule as search snippets).' })
   snippet!: string;
 }
 

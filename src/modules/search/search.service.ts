@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { authorize } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
 import { pageSchema } from '../../common/pagination.js';
 import type { Requirement } from '../../common/scopes.js';
-import { escapeHtml, excerpt } from '../../common/text.js';
+import { excerpt, highlightHtml as highlight, MARK_END, MARK_START } from '../../common/text.js';
 import { toDate } from '../../common/time.js';
 import { parseInput, str } from '../../common/validation.js';
 import { AppError } from '../../common/errors.js';
@@ -17,8 +18,6 @@ import { ContentKind, type ContentKindValue } from './search.enums.js';
 export const SEARCH_TYPES = ContentKind.values;
 export type SearchType = ContentKindValue;
 
-const MARK_START = '\u0002';
-const MARK_END = '\u0003';
 const MAX_TERMS = 32;
 
 /** Words too common to help the local provider find a passage. */
@@ -51,11 +50,25 @@ export interface SearchHit {
   documentId: string | null;
   organizationId: string | null;
   title: string;
-  /** HTML-escaped text with the matched terms in <mark>...</mark>. */
+  /** HTML: the text escaped, the matched terms in <mark>...</mark> (`snippetHtml`'s rule). */
   snippet: string;
   score: number;
   conversationId: string | null;
   createdAt: Date;
+}
+
+/** What the index keeps of one item. */
+export interface IndexEntry {
+  userId: string;
+  type: SearchType;
+  sourceId: string;
+  conversationId?: string | null;
+  documentId?: string | null;
+  organizationId?: string | null;
+  role?: string | null;
+  title: string;
+  body: string;
+  createdAt?: Date;
 }
 
 export interface SearchResult {
@@ -73,7 +86,6 @@ export function terms(query: string): string[] {
   return [...new Set(words)].slice(0, MAX_TERMS);
 }
 
-const highlight = (raw: string): string => escapeHtml(raw).replaceAll(MARK_START, '<mark>').replaceAll(MARK_END, '</mark>');
 const plain = (raw: string): string => raw.replaceAll(MARK_START, '').replaceAll(MARK_END, '');
 
 /** all: every word, the last as a prefix (search as you type); exact: every word as is; any: one of them. */
@@ -118,24 +130,28 @@ export class SearchService {
   constructor(private readonly driver: 'sqlite' | 'postgresql') {}
 
   /** Adds or replaces the entry of one item, in `em`'s transaction. */
-  async index(
-    em: EntityManager,
-    entry: {
-      userId: string;
-      type: SearchType;
-      sourceId: string;
-      conversationId?: string | null;
-      documentId?: string | null;
-      organizationId?: string | null;
-      role?: string | null;
-      title: string;
-      body: string;
-      createdAt?: Date;
-    },
-  ): Promise<void> {
+  async index(em: EntityManager, entry: IndexEntry): Promise<void> {
     await em.nativeDelete(SearchEntry, { type: entry.type, sourceId: entry.sourceId });
-    em.create(SearchEntry, {
-      user: em.getReference(User, entry.userId),
+    this.add(em, entry);
+  }
+
+  /** Adds or replaces the entry of one item, written at `em`'s next flush. */
+  private add(em: EntityManager, entry: IndexEntry): void {
+    em.create(SearchEntry, this.row(entry));
+  }
+
+  /**
+   * Adds the entries of items that have none yet (a document's new passages) in one
+   * statement, in `em`'s transaction: no entity is made for them, which for thousands of
+   * passages is most of the work.
+   */
+  async addMany(em: EntityManager, entries: readonly IndexEntry[]): Promise<void> {
+    if (entries.length) await em.insertMany(SearchEntry, entries.map((e) => ({ id: randomUUID(), ...this.row(e) })));
+  }
+
+  private row(entry: IndexEntry) {
+    return {
+      user: entry.userId,
       type: entry.type,
       sourceId: entry.sourceId,
       conversationId: entry.conversationId ?? null,
@@ -145,7 +161,7 @@ export class SearchService {
       title: entry.title.slice(0, 300),
       body: entry.body,
       createdAt: entry.createdAt ?? new Date(),
-    });
+    };
   }
 
   /** Removes entries, in `em`'s transaction. */

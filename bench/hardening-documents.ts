@@ -1,0 +1,137 @@
+import { nestedHtml, pdfBomb, plainText } from '../test/helpers/hostile-documents.js';
+import { DB, fork, gatewayEnv, percentile, removeDir, rssOf, scratchDatabase, tempDir, userToken } from './lib.js';
+
+/**
+ * Hostile documents against a gateway in a process of its own, while a client polls
+ * GET /healthz one request after another (issue 19, finding 1: a 14 KB PDF froze the
+ * gateway for two minutes). Uploaded one at a time: the PDF bomb (50 pages sharing one
+ * FlateDecode content stream of 2 MB), a 10 MB text file, HTML nested 100,000 elements deep,
+ * and, to watch indexing itself, texts that are accepted (1 MB, the issue's 1.24 s stall, and
+ * 4 MB, about 5,400 passages) and a 3 MB flat HTML page. For each: the answer to the upload,
+ * what became of the document, and /healthz's latency while it was read and indexed against
+ * the same client at idle (p99 and ratio; target ≤ 2x idle and never above 250 ms). Resident
+ * memory of the gateway is sampled throughout: its growth over idle (target ≤ 100 MB).
+ *
+ *   npm run bench -- hardening-documents          (BENCH_DB=postgresql for PostgreSQL)
+ */
+export async function documentsBench(): Promise<void> {
+  const dataDir = tempDir();
+  const db = await scratchDatabase(dataDir);
+  const gw = await fork('serve', ['gateway'], gatewayEnv(db.url, dataDir, { XEL_GRAMMAR_PRELOAD: 'false' }));
+  try {
+    const token = await userToken(gw.url, 'documents');
+    const auth = { authorization: `Bearer ${token}` };
+
+    /** /healthz, one request after another, until stopped; memory sampled beside it. */
+    const poll = () => {
+      const latencies: number[] = [];
+      let rssPeak = 0;
+      let running = true;
+      const client = (async () => {
+        while (running) {
+          const t = performance.now();
+          const r = await fetch(`${gw.url}/healthz`);
+          await r.arrayBuffer();
+          latencies.push(performance.now() - t);
+        }
+      })();
+      const memory = (async () => {
+        while (running) {
+          rssPeak = Math.max(rssPeak, await rssOf(gw.pid));
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+      return async () => {
+        running = false;
+        await Promise.all([client, memory]);
+        return { latencies, rssPeak };
+      };
+    };
+
+    // Warm-up (JIT, the first pdf.js and worker loads), then idle.
+    await upload(gw.url, auth, 'warm.pdf', 'application/pdf', pdfBomb(2, 64 * 1024)).catch(() => undefined);
+    await upload(gw.url, auth, 'warm.html', 'text/html', '<h1>Warm</h1><p>up</p>');
+    await settle(gw.url, auth);
+    const idleStop = poll();
+    await new Promise((r) => setTimeout(r, 3000));
+    const idle = await idleStop();
+    const rssIdle = (await gw.ask<{ rss: number }>({ cmd: 'gc' })).rss;
+    const idleP99 = percentile(idle.latencies, 99);
+
+    const flatHtml = `<html><body>${plainText(1_000_000)
+      .split('\n\n')
+      .map((p, i) => (i % 20 === 0 ? `<h2>Section ${i / 20}</h2><p>${p}</p>` : `<p>${p}</p>`))
+      .join('')}</body></html>`;
+    const documents: [string, string, string, Buffer | string][] = [
+      ['PDF bomb: 50 pages, one 2 MB FlateDecode stream', 'bomb.pdf', 'application/pdf', pdfBomb(50, 2 * 1024 * 1024)],
+      ['text file, 10 MB', 'ten.txt', 'text/plain', plainText(10_000_000)],
+      ['HTML nested 100,000 deep', 'deep.html', 'text/html', nestedHtml(100_000)],
+      ['text file, 1 MB (accepted)', 'one.txt', 'text/plain', plainText(1_000_000)],
+      ['text file, 4 MB (accepted)', 'four.txt', 'text/plain', plainText(4_000_000)],
+      ['flat HTML page, 1 MB (accepted)', 'flat.html', 'text/html', flatHtml],
+    ];
+    const rows: string[] = [];
+    const during: number[] = [];
+    let rssPeak = 0;
+    let loopMax = 0;
+    for (const [name, file, type, data] of documents) {
+      const stop = poll();
+      await gw.ask({ cmd: 'loop-start' });
+      const t = performance.now();
+      const up = await upload(gw.url, auth, file, type, data);
+      const answered = performance.now() - t;
+      const doc = up.status === 201 ? await settle(gw.url, auth, up.body.id) : null;
+      const settled = performance.now() - t;
+      const { latencies, rssPeak: peak } = await stop();
+      const loop = await gw.ask<{ maxMs: number; p99Ms: number }>({ cmd: 'loop-stop' });
+      loopMax = Math.max(loopMax, loop.maxMs);
+      during.push(...latencies);
+      rssPeak = Math.max(rssPeak, peak);
+      const outcome =
+        up.status === 201
+          ? `201, then ${doc?.status}${doc?.status === 'ready' ? `, ${doc.chunk_count} passages` : ` (${doc?.error})`}`
+          : `${up.status} ${up.body.detail.error}: ${up.body.detail.limit} (max ${up.body.detail.max}${up.body.detail.found !== undefined ? `, found ${up.body.detail.found}` : ''})`;
+      const p99 = percentile(latencies, 99);
+      rows.push(
+        `| ${name} | ${(Buffer.byteLength(data) / 1024).toFixed(0)} KB | ${outcome} | ${answered.toFixed(0)} / ${settled.toFixed(0)} | ${latencies.length} | ${p99.toFixed(1)} | ${Math.max(...latencies).toFixed(1)} | ${(p99 / idleP99).toFixed(2)} | ${loop.maxMs.toFixed(0)} | ${((peak - rssIdle) / 2 ** 20).toFixed(0)} |`,
+      );
+    }
+    const rssAfter = (await gw.ask<{ rss: number }>({ cmd: 'gc' })).rss;
+    const allP99 = percentile(during, 99);
+
+    console.log(`\nHostile documents (${DB}), one at a time, while a client polls GET /healthz; reference: the same client at idle (${idle.latencies.length} requests in 3 s)\n`);
+    console.log('| document | size | outcome | upload answered / settled (ms) | /healthz requests | p99 (ms) | max (ms) | p99 / idle p99 | gateway event-loop delay, max (ms) | RSS peak over idle (MB) |');
+    console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const r of rows) console.log(r);
+    console.log(`\n| figure | value | reference | ratio | target |`);
+    console.log('|---|---:|---:|---:|---|');
+    console.log(`| /healthz p99 during ingestion (ms) | ${allP99.toFixed(1)} | ${idleP99.toFixed(1)} idle | ${(allP99 / idleP99).toFixed(2)} | ≤ 2x idle and ≤ 250 ms |`);
+    console.log(`| /healthz p50 during ingestion (ms) | ${percentile(during, 50).toFixed(1)} | ${percentile(idle.latencies, 50).toFixed(1)} idle | ${(percentile(during, 50) / percentile(idle.latencies, 50)).toFixed(2)} | |`);
+    console.log(`| /healthz slowest answer (ms) | ${Math.max(...during).toFixed(1)} | ${Math.max(...idle.latencies).toFixed(1)} idle | | |`);
+    console.log(`| the gateway's event-loop delay, max (ms) | ${loopMax.toFixed(0)} | | | |`);
+    console.log(`| resident memory, peak over idle (MB) | ${((rssPeak - rssIdle) / 2 ** 20).toFixed(0)} | ${(rssIdle / 2 ** 20).toFixed(0)} idle | | ≤ 100 MB |`);
+    console.log(`| resident memory after, collected, over idle (MB) | ${((rssAfter - rssIdle) / 2 ** 20).toFixed(0)} | | | |`);
+  } finally {
+    await gw.stop();
+    await db.drop();
+    removeDir(dataDir);
+  }
+}
+
+async function upload(url: string, headers: Record<string, string>, name: string, type: string, data: Buffer | string): Promise<{ status: number; body: any }> {
+  const form = new FormData();
+  form.append('file', new Blob([data], { type }), name);
+  const res = await fetch(`${url}/api/knowledge/documents`, { method: 'POST', headers, body: form });
+  return { status: res.status, body: await res.json() };
+}
+
+/** Polls the document (or all documents) until nothing is processing; returns the document. */
+async function settle(url: string, headers: Record<string, string>, id?: string): Promise<any> {
+  for (;;) {
+    const res = await fetch(`${url}/api/knowledge/documents${id ? `/${id}` : '?limit=100'}`, { headers });
+    const body = (await res.json()) as any;
+    const docs = Array.isArray(body) ? body : [body];
+    if (docs.every((d: { status: string }) => d.status !== 'processing')) return body;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
