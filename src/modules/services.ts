@@ -35,7 +35,7 @@ export function createServices(config: Config, infra: Infrastructure) {
   const ai = new ProviderRegistry(config, metrics);
   const search = new SearchService(config.db.driver);
   const notes = new NotesService(search);
-  const knowledge = new KnowledgeService(search, ai, config);
+  const knowledge = new KnowledgeService(search, ai, config, events);
   const conversations = new ConversationsService(ai, search, knowledge, config, events, rateLimits);
   const live = new LiveService(config, search, events, metrics);
   const liveEngine = new LiveEngine(config, ai, search, live, events);

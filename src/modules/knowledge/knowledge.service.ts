@@ -4,6 +4,7 @@ import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
 import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
+import type { EventBus } from '../../common/pubsub.js';
 import type { Requirement } from '../../common/scopes.js';
 import { escapeHtml, excerpt } from '../../common/text.js';
 import { parseInput, str } from '../../common/validation.js';
@@ -46,6 +47,9 @@ const RRF_K = 60;
 export type SearchMode = KnowledgeSearchModeValue;
 
 
+/** Who may read a document besides its uploader: the organization it is shared with. */
+const readersOf = (doc: KnowledgeDocument) => ({ ownerId: doc.owner.id, organizationId: doc.visibility === 'organization' ? (doc.organization?.id ?? null) : null });
+
 const NOTHING_FOUND = 'I found nothing in the knowledge base that answers this.';
 
 /** A page of documents, optionally of one organization (its id is checked before it reaches a query). */
@@ -67,6 +71,7 @@ export class KnowledgeService {
     private readonly search: SearchService,
     private readonly ai: ProviderRegistry,
     private readonly config: Config,
+    private readonly events?: EventBus,
   ) {
     this.embedder = config.knowledge.embeddings ? new Embedder(config.knowledge.embeddings, config.ai.timeoutMs) : null;
   }
@@ -110,6 +115,7 @@ export class KnowledgeService {
 
   /** Extracts, chunks and indexes in one transaction: a failure leaves the document `failed` and nothing indexed. */
   private async ingest(em: EntityManager, ctx: RequestContext, documentId: string, kind: DocumentKind, bytes: Buffer): Promise<void> {
+    let readers: { ownerId: string; organizationId: string | null } | null = null;
     try {
       const text = await extractText(kind, bytes);
       const chunks = chunkText(text);
@@ -137,13 +143,27 @@ export class KnowledgeService {
         doc.chunkCount = chunks.length;
         doc.text = text;
         doc.error = null;
+        readers = readersOf(doc);
       });
       ctx.log.info({ documentId, chunks: chunks.length }, 'document indexed');
+      this.announce(documentId, 'ready', readers);
     } catch (e) {
       const reason = (e instanceof Error ? e.message : String(e)).slice(0, 480);
       ctx.log.warn({ documentId, reason }, 'document ingestion failed');
       await em.fork().nativeUpdate(KnowledgeDocument, { id: documentId }, { status: 'failed', error: reason, chunkCount: 0 });
+      const doc = await em.fork().findOne(KnowledgeDocument, { id: documentId });
+      if (doc) this.announce(documentId, 'failed', readersOf(doc));
     }
+  }
+
+  /**
+   * A document's ingestion ended: its uploader's documentStatusChanged fires, and, when it is
+   * shared, that of the organization's members (each reloads it with their own rights).
+   */
+  private announce(documentId: string, status: 'ready' | 'failed', readers: { ownerId: string; organizationId: string | null } | null): void {
+    if (!this.events || !readers) return;
+    this.events.publish('DOCUMENT_STATUS', { scope: `user:${readers.ownerId}`, documentId, status });
+    if (readers.organizationId) this.events.publish('DOCUMENT_STATUS', { scope: `org:${readers.organizationId}`, documentId, status });
   }
 
   /** For shutdown and tests: waits until every accepted document is processed. */
