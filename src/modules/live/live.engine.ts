@@ -147,7 +147,11 @@ export class LiveEngine {
     return { session: await this.live.reload(ctx.em, session), turn };
   }
 
-  async turn(ctx: RequestContext, session: LiveSession, text: string, emit: TurnEmit, stopped: () => boolean = () => false): Promise<TurnResult> {
+  /**
+   * One turn. `stopped`: nobody listens any more (the reply is still stored); `cancelled`:
+   * the turn's credentials were revoked, so nothing more is spoken or stored.
+   */
+  async turn(ctx: RequestContext, session: LiveSession, text: string, emit: TurnEmit, stopped: () => boolean = () => false, cancelled: () => boolean = () => false): Promise<TurnResult> {
     const out: TurnEmit = (type, data) => {
       emit(type, data);
       this.publish(session, type, data);
@@ -195,6 +199,7 @@ export class LiveEngine {
       // Let the chunks leave before the next sentence is synthesized (synthesis holds the thread).
       await new Promise((resolve) => setImmediate(resolve));
     }
+    if (cancelled()) throw new AppError('invalid_token', 'The credentials of this turn were revoked; its reply was not stored');
     const aiTurn = { role: 'ai' as const, text: reply, timestamp: new Date().toISOString() };
     const transcript = await this.live.appendTurn(ctx.em, session, aiTurn);
     out('transcript', aiTurn);

@@ -8,6 +8,7 @@ import type { EventBus, OrganizationEvent } from '../../common/pubsub.js';
 import { parseInput } from '../../common/validation.js';
 import { findConnection, pageRequest, type ConnectionArgs, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import { ApiKey } from '../api-keys/api-key.entity.js';
+import type { ApiKeysService } from '../api-keys/api-keys.service.js';
 import { User } from '../users/user.entity.js';
 import { normalizeEmail } from '../users/users.normalize.js';
 import { Membership, OrgRole, ROLE_RANK } from './membership.entity.js';
@@ -47,6 +48,7 @@ export class OrganizationsService {
   constructor(
     private readonly events: EventBus,
     private readonly driver: 'sqlite' | 'postgresql',
+    private readonly apiKeys: ApiKeysService,
   ) {}
 
   /**
@@ -216,14 +218,17 @@ export class OrganizationsService {
    */
   async delete(ctx: RequestContext, organizationId: string): Promise<void> {
     await requireMembership(ctx, organizationId, 'organizations:write', OrgRole.owner);
-    await ctx.em.transactional(async (em) => {
+    const keys = await ctx.em.transactional(async (em) => {
       await this.lockOrganization(em, organizationId, null);
+      const keys = await em.find(ApiKey, { organization: organizationId, revokedAt: null }, { fields: ['id', 'createdBy'] });
       await em.nativeDelete(ApiKey, { organization: organizationId });
       await em.nativeDelete(Membership, { organization: organizationId });
       await em.nativeDelete(Team, { organization: organizationId });
       await em.nativeDelete(Organization, { id: organizationId });
+      return keys;
     });
     ctx.log.info({ organizationId }, 'organization deleted');
+    this.apiKeys.announceRevoked(keys);
     this.publish(ctx, { organizationId, type: 'organization_deleted' });
   }
 
@@ -334,14 +339,16 @@ export class OrganizationsService {
         if (!self && actorRole !== OrgRole.owner) throw new AppError('forbidden', 'Only an owner can remove an owner');
         await this.assertAnotherOwner(em, organizationId, self ? 'leave' : 'removed');
       }
-      await em.nativeUpdate(ApiKey, { organization: organizationId, createdBy: targetUserId, revokedAt: null }, { revokedAt: new Date() });
+      const keys = await em.find(ApiKey, { organization: organizationId, createdBy: targetUserId, revokedAt: null }, { fields: ['id', 'createdBy'] });
+      if (keys.length) await em.nativeUpdate(ApiKey, { id: { $in: keys.map((k) => k.id) }, revokedAt: null }, { revokedAt: new Date() });
       await em.nativeDelete(Membership, { id: target.id });
-      return { membershipId: target.id, teamId: target.team?.id ?? null };
+      return { membershipId: target.id, teamId: target.team?.id ?? null, keys };
     });
+    this.apiKeys.announceRevoked(removed.keys);
     // The caller's own view of this request: the membership is gone.
     ctx.loaders.org.membership.clear(membershipKey(organizationId, targetUserId));
     this.publish(ctx, { organizationId, type: 'member_removed', userId: targetUserId });
-    return removed;
+    return { membershipId: removed.membershipId, teamId: removed.teamId };
   }
 
   /**
