@@ -43,7 +43,7 @@ export function createServices(config: Config, infra: Infrastructure) {
   const conversations = new ConversationsService(ai, search, knowledge, config, events, rateLimits);
   const live = new LiveService(config, search, events, metrics);
   const liveEngine = new LiveEngine(config, ai, search, live, events);
-  const xel = new XelService(config, ai);
+  const xel = new XelService(config, ai, events);
   const integrations = new IntegrationsService(config);
   return { events, clock, rateLimits, metrics, auth, users, organizations, apiKeys, ai, search, conversations, notes, knowledge, live, liveEngine, xel, integrations };
 }

@@ -12,6 +12,7 @@ import { findConnection, pageRequest, type ConnectionArgs, type ConnectionPage, 
 import { Membership, OrgRole, ROLE_RANK } from '../organizations/membership.entity.js';
 import { User } from '../users/user.entity.js';
 import { ApiKey } from './api-key.entity.js';
+import { usersChanged } from '../users/user-events.js';
 import { createApiKeySchema, listApiKeysSchema, type CreateApiKeyData } from './api-keys.types.js';
 
 type KeyFilter = FilterQuery<ApiKey>;
@@ -43,6 +44,15 @@ function ipAllowed(ip: string | null | undefined, allowed: readonly string[]): b
 export class ApiKeysService {
   constructor(private readonly events: EventBus) {}
 
+  /**
+   * Who sees a key of this organization in their `User.apiKeys`: its creator and the
+   * organization's admins and owners. After a key appears or goes, their meUpdated fires.
+   */
+  async keyListChanged(em: EntityManager, organizationId: string, creatorIds: readonly string[]): Promise<void> {
+    const admins = await em.find(Membership, { organization: organizationId, role: { $in: [OrgRole.admin, OrgRole.owner] } }, { fields: ['user'] });
+    usersChanged(this.events, [...creatorIds, ...admins.map((m) => m.user.id)]);
+  }
+
   /** After commit: sockets authenticated by these keys close, on every process. */
   announceRevoked(keys: readonly { id: string; createdBy: { id: string } }[]): void {
     const byCreator = new Map<string, string[]>();
@@ -72,6 +82,7 @@ export class ApiKeysService {
     });
     await ctx.em.flush();
     ctx.log.info({ apiKeyId: apiKey.id, organizationId: input.organizationId }, 'api key created');
+    await this.keyListChanged(ctx.em.fork(), input.organizationId, [userId]);
     return { apiKey, key };
   }
 
@@ -140,6 +151,7 @@ export class ApiKeysService {
     await ctx.em.flush();
     ctx.log.info({ apiKeyId: key.id }, 'api key revoked');
     this.announceRevoked([key]);
+    await this.keyListChanged(ctx.em.fork(), key.organization.id, [key.createdBy.id]);
   }
 
   /**

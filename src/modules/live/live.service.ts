@@ -12,6 +12,7 @@ import type { Config } from '../../config.js';
 import type { Metrics } from '../../common/metrics.js';
 import type { EventBus, LiveEvent } from '../../common/pubsub.js';
 import type { SearchService } from '../search/search.service.js';
+import { usersChanged } from '../users/user-events.js';
 import { User } from '../users/user.entity.js';
 import { LiveSession } from './live-session.entity.js';
 import { LiveEndReason, LiveSessionType, LiveTranscriptRole } from './live.enums.js';
@@ -390,6 +391,7 @@ export class LiveService {
     const user = await ctx.em.findOneOrFail(User, { id: p.userId });
     user.nickname = nickname;
     await ctx.em.flush();
+    usersChanged(this.events, [user.id]);
     return user;
   }
 

@@ -5,6 +5,7 @@ import type { CredentialsRevoked, EventBus } from '../../common/pubsub.js';
 import { passwordIsAccountName, SAME_AS_ACCOUNT } from '../../common/password-policy.js';
 import { parseInput } from '../../common/validation.js';
 import type { AuthService } from '../auth/auth.service.js';
+import { usersChanged } from './user-events.js';
 import { User } from './user.entity.js';
 import { normalizeEmail, normalizeUsername } from './users.normalize.js';
 import { updateMeSchema, type UpdateMeData } from './users.types.js';
@@ -79,7 +80,7 @@ export class UsersService {
     });
     // After commit: the other sessions' sockets close, and the profile's watchers hear of it.
     this.auth.announce(revoked);
-    this.events.publish('USER_UPDATED', { userId: user.id });
+    usersChanged(this.events, [user.id]);
     return user;
   }
 }
