@@ -84,7 +84,8 @@ export async function fanOutSubscribe(args: ExecutionArgs): Promise<AsyncGenerat
   if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
   const key = shared ? keyOf(args) : null;
   const responseKey = field ? (field.alias?.value ?? field.name.value) : '';
-  return mapped(source as AsyncGenerator<unknown>, (payload) => {
+  // A source may be an iterable that is not its own iterator (chatStream's turn): take its iterator.
+  return mapped((source as AsyncIterable<unknown>)[Symbol.asyncIterator](), (payload) => {
     if (payload instanceof SubscriptionRefusal) return refusal(payload, responseKey);
     return key !== null ? executeShared(args, key, payload) : execute({ ...args, rootValue: payload });
   });
