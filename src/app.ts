@@ -11,6 +11,7 @@ import websocket from '@fastify/websocket';
 import type { MikroORM } from '@mikro-orm/core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
+import type { Clock } from './common/clock.js';
 import { type ContextRoot } from './common/context.js';
 import { registerConsole } from './console.js';
 import { preloadPasswordList } from './common/password-policy.js';
@@ -78,6 +79,8 @@ const DOCS_CSP =
 export interface BuildOptions {
   /** Where log lines go (stdout when absent): tests capture them to scan for secrets. */
   logStream?: DestinationStream;
+  /** The clock open sockets keep credential expiry by (the system's when absent): tests move their own. */
+  clock?: Clock;
 }
 
 /** Builds the whole gateway from a config. No global state: tests build several. */
@@ -134,7 +137,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (redis && !(await redis.connected(3000))) log.warn('starting without Redis: events stay in this process and rate limits count in memory until it answers');
   const events = createEventBus({ redis, prefix: config.keyPrefix, log, metrics });
   const rateLimits = new RateLimits(config, redis?.commands ?? null, metrics);
-  const root: ContextRoot = { em: orm.em, services: createServices(config, { events, rateLimits, metrics }), config, log };
+  const root: ContextRoot = { em: orm.em, services: createServices(config, { events, rateLimits, metrics, clock: options.clock }), config, log };
   const interrupted = await root.services.knowledge.failInterrupted(orm.em.fork());
   if (interrupted) log.warn({ documents: interrupted }, 'documents left processing by a restart marked failed');
   // Sessions that went silent while the server was down are settled at their last sign of life.

@@ -208,7 +208,7 @@ describe('live over GraphQL', () => {
   it('starts and ends a session, and streams its events to the owner only', async () => {
     const { EndLiveSessionDocument, LiveQuotaDocument, LiveSessionEventsDocument, StartLiveSessionDocument } = await import('./generated/graphql.js');
     const { errorCode, gql, subscribe, until, wsClient } = await import('./helpers/graphql.js');
-    const { drained, listening, received } = await import('./helpers/live.js');
+    const { listening, PROBE, received } = await import('./helpers/live.js');
     const s = await startServer({ LIVE_PLANS: 'free:50', LIVE_MIN_START_SECONDS: '1' });
     try {
       const c = restClient(s.url);
@@ -234,10 +234,15 @@ describe('live over GraphQL', () => {
         await until(() => received(sub).length >= 2);
         expect(received(sub).map((r) => r.data?.liveSessionEvents.__typename)).toEqual(['LiveQuotaWarning', 'LiveSessionEnded']);
         expect(received(sub)[1]!.data?.liveSessionEvents).toMatchObject({ sessionId: id, endReason: 'CLIENT' });
-        // Ending again announces nothing: only the ender that settled it publishes.
-        await gql(s.url, EndLiveSessionDocument, { input: { sessionId: id } }, u.accessToken);
-        await drained(s, sub, id, u.user.id);
+        // The subscription completes after the end.
+        await until(() => sub.completed);
         expect(received(sub)).toHaveLength(2);
+        // Ending again announces nothing: only the ender that settled it publishes (the next thing on the bus is a probe).
+        const bus = s.app.services.events.subscribe('LIVE_EVENT', id);
+        await gql(s.url, EndLiveSessionDocument, { input: { sessionId: id } }, u.accessToken);
+        s.app.services.events.publish('LIVE_EVENT', { type: 'quota_warning', sessionId: id, userId: u.user.id, remainingSeconds: 0, message: PROBE, at: new Date().toISOString() });
+        expect((await bus.next()).value).toMatchObject({ message: PROBE });
+        await bus.return?.();
         expect(errorCode(await gql(s.url, EndLiveSessionDocument, { input: { sessionId: id } }, other.accessToken))).toBe('not_found');
       } finally {
         sub.unsubscribe();

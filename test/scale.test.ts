@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { createScratchDatabase } from '../src/db/scratch.js';
-import { ConversationEventsDocument, LiveSessionEventsDocument } from './generated/graphql.js';
+import { ConversationEventsDocument, LiveSessionEventsDocument, MeUpdatedDocument } from './generated/graphql.js';
 import { signUp } from './helpers/factories.js';
 import { subscribe, until, wsClient } from './helpers/graphql.js';
 import { restClient } from './helpers/http.js';
@@ -21,6 +23,7 @@ let a: GatewayProcess;
 let b: GatewayProcess;
 let dataDir: string;
 let drop: (() => Promise<void>) | undefined;
+let prefix: string;
 
 const IDLE_SECONDS = 2;
 
@@ -35,7 +38,7 @@ beforeAll(async () => {
     DATABASE_URL: databaseUrl,
     JWT_SECRET: TEST_JWT_SECRET,
     REDIS_URL: TEST_REDIS_URL,
-    REDIS_KEY_PREFIX: redisPrefix(),
+    REDIS_KEY_PREFIX: (prefix = redisPrefix()),
     LOG_LEVEL: 'info',
     RATE_LIMITS: 'login_ip=1000/60,register_ip=1000/60',
     // Clients told apart by X-Forwarded-For, as behind a load balancer.
@@ -157,6 +160,50 @@ describe.runIf(scaleOut)('two gateway processes on one PostgreSQL database and R
     expect(used.size).toBe(1);
     const quota = await restClient(a.url).get('/api/live/quota', { token: u.accessToken });
     expect(quota.body.used_seconds).toBe([...used][0]);
+  });
+
+  it('closes the sockets a session authenticates on the other process when it is logged out, and settles its live session there', async () => {
+    const u = await signUp(restClient(a.url));
+    const { client, closes } = wsClient(b.wsUrl, { Authorization: `Bearer ${u.accessToken}` });
+    const sub = subscribe(client, MeUpdatedDocument);
+    const live = new WebSocket(`${b.wsUrl}/api/live/ws?token=${u.accessToken}`);
+    const frames: { type: string; data: any }[] = [];
+    let liveClose: { code: number; reason: string } | null = null;
+    live.on('message', (d) => frames.push(JSON.parse(d.toString())));
+    live.on('close', (code, reason) => (liveClose = { code, reason: reason.toString() }));
+    await new Promise((r) => live.once('open', r));
+    live.send(JSON.stringify({ type: 'start-session', data: { session_type: 'voice' } }));
+    await until(() => frames.some((f) => f.type === 'session-started'), 10_000);
+    const sessionId = frames.find((f) => f.type === 'session-started')!.data.session_id as string;
+    // B listens for this user's revocations in Redis, and its graphql-ws socket is acknowledged and subscribed.
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      for (let i = 0; ; i++) {
+        const [, listeners] = (await redis.pubsub('NUMSUB', `${prefix}events:CREDENTIALS_REVOKED:${u.user.id}`)) as [string, number];
+        const subscribed = metric((await restClient(b.url).get('/metrics')).body, 'xentree_subscriptions_active', { field: 'meUpdated' }) > 0;
+        if (Number(listeners) >= 1 && subscribed) break;
+        if (i > 500) throw new Error('process B never subscribed');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      redis.disconnect();
+    }
+
+    const t0 = performance.now();
+    expect((await restClient(a.url).post('/api/auth/logout', undefined, { token: u.accessToken })).status).toBe(204);
+    await until(() => closes.length > 0 && liveClose !== null, 10_000);
+    const ms = performance.now() - t0;
+    console.log(`logout on A to both sockets on B closed: ${ms.toFixed(0)} ms`);
+    expect(closes[0]).toEqual({ code: 4401, reason: 'invalid_token: logout' });
+    expect(liveClose).toEqual({ code: 4401, reason: 'invalid_token: logout' });
+    expect(frames.find((f) => f.type === 'session-ended')!.data).toMatchObject({ reason: 'revoked' });
+    await until(() => sub.error !== null);
+    await client.dispose();
+
+    // Settled on B at that moment, as A reads it from the database.
+    const again = await restClient(a.url).post('/api/auth/login', { username: u.input.username, password: u.input.password }, { form: true, headers: { 'x-forwarded-for': '198.51.100.200' } });
+    const ended = await restClient(a.url).post('/api/live/session/end', { session_id: sessionId }, { token: again.body.access_token });
+    expect(ended.body).toMatchObject({ status: 'ended', end_reason: 'revoked' });
   });
 
   it('counts rate limits across processes in Redis', async () => {

@@ -22,8 +22,8 @@ describe('subscriptions over graphql-ws', () => {
     const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${me.accessToken}` });
     const sub = subscribe(client, MeUpdatedDocument);
     try {
-      // The subscription is live once the server acknowledged it; give it a moment to register.
-      await new Promise((r) => setTimeout(r, 200));
+      // Acknowledged is not yet listening: wait until the server listens for it.
+      await until(() => server.app.services.events.listeners('USER_UPDATED', me.user.id) > 0);
       // Somebody else's change is not mine to see.
       expect((await api.patch('/api/auth/me', { full_name: 'Not Me' }, { token: other.accessToken })).status).toBe(200);
       expect((await api.patch('/api/auth/me', { full_name: 'Via REST' }, { token: me.accessToken })).status).toBe(200);
@@ -47,13 +47,14 @@ describe('subscriptions over graphql-ws', () => {
       const { client } = wsClient(server.wsUrl, params);
       const sub = subscribe(client, MeUpdatedDocument);
       try {
-        await new Promise((r) => setTimeout(r, 150));
+        await until(() => server.app.services.events.listeners('USER_UPDATED', me.user.id) > 0);
         await api.patch('/api/auth/me', { full_name: `x${Date.now()}` }, { token: me.accessToken });
         await sub.waitFor(1);
       } finally {
         sub.unsubscribe();
         await client.dispose();
       }
+      await until(() => server.app.services.events.listeners('USER_UPDATED', me.user.id) === 0);
     }
   });
 
@@ -79,16 +80,21 @@ describe('subscriptions over graphql-ws', () => {
     await client.dispose();
   });
 
-  it('stops new subscriptions once the session is logged out', async () => {
+  it('closes the socket with 4401 once its session is logged out, and refuses it again with 4403', async () => {
     const me = await signUp(api);
-    const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${me.accessToken}` });
+    const { client, closes } = wsClient(server.wsUrl, { Authorization: `Bearer ${me.accessToken}` });
     const first = subscribe(client, MeUpdatedDocument);
-    await new Promise((r) => setTimeout(r, 150));
+    await until(() => server.app.services.events.listeners('USER_UPDATED', me.user.id) > 0);
     expect((await api.post('/api/auth/logout', undefined, { token: me.accessToken })).status).toBe(204);
+    await until(() => closes.length > 0);
+    expect(closes[0]).toEqual({ code: 4401, reason: 'invalid_token: logout' });
+    await until(() => first.error !== null);
+    // The client does not retry 4401 by itself; connecting again with the same token is refused.
     const second = subscribe(client, MeUpdatedDocument);
-    await second.settled();
-    expect(second.errorCode).toBe('invalid_token');
-    first.unsubscribe();
+    await second.settled().catch(() => undefined);
+    await until(() => closes.length > 1);
+    expect(closes[1]!.code).toBe(4403);
+    expect(closes[1]!.reason).toMatch(/^invalid_token: /);
     await client.dispose();
   });
 });

@@ -5,6 +5,8 @@ export type Principal =
       userId: string;
       /** The login session the access token belongs to. */
       sessionId: string;
+      /** When these credentials stop working by themselves: the access token's expiry, or its login session's if sooner. */
+      expiresAt?: Date | null;
     }
   | {
       kind: 'apiKey';
@@ -13,6 +15,8 @@ export type Principal =
       apiKeyId: string;
       organizationId: string;
       scopes: readonly string[];
+      /** The key's expiry; null when it has none. */
+      expiresAt?: Date | null;
     };
 
 /** Credentials as they arrived, before anyone checked them. */

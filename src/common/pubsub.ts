@@ -9,7 +9,8 @@ import type { RedisConnections } from './redis.js';
 export interface ChatEvent {
   conversationId: string;
   userId: string;
-  type: 'start' | 'delta' | 'done' | 'error';
+  /** `deleted`: the conversation is gone; its watchers complete (never sent to clients as an event). */
+  type: 'start' | 'delta' | 'done' | 'error' | 'deleted';
   delta?: string | null;
   /** For done: the stored result (a ChatResult). */
   response?: unknown;
@@ -25,7 +26,35 @@ export type Events = {
   ORGANIZATION_EVENT: OrganizationEvent;
   LIVE_EVENT: LiveEvent;
   CHAT_EVENT: ChatEvent;
+  CREDENTIALS_REVOKED: CredentialsRevoked;
+  DOCUMENT_STATUS: DocumentStatusEvent;
 };
+
+/** Why credentials stopped working while sockets may hold them open. */
+export type RevocationReason = 'logout' | 'reuse_detected' | 'password_changed' | 'api_key_revoked';
+
+/**
+ * Credentials of one user were revoked: every socket they authenticate closes, on every
+ * process. Which ones: login sessions by id, every session of the user but one (a password
+ * change keeps the caller's), or API keys by id.
+ */
+export interface CredentialsRevoked {
+  userId: string;
+  reason: RevocationReason;
+  sessionIds?: string[];
+  exceptSessionId?: string;
+  apiKeyIds?: string[];
+}
+
+/**
+ * A document's ingestion finished (ready or failed). Published once for its uploader
+ * (`scope` = `user:<id>`) and, when shared, once for its organization (`org:<id>`).
+ */
+export interface DocumentStatusEvent {
+  scope: string;
+  documentId: string;
+  status: 'ready' | 'failed';
+}
 
 /** Something happened in a live session (more kinds arrive with the realtime pipeline). */
 export type LiveEvent =
@@ -75,6 +104,8 @@ const SCOPE: { [T in Topic]: (e: Events[T]) => string } = {
   ORGANIZATION_EVENT: (e) => e.organizationId,
   LIVE_EVENT: (e) => e.sessionId,
   CHAT_EVENT: (e) => e.conversationId,
+  CREDENTIALS_REVOKED: (e) => e.userId,
+  DOCUMENT_STATUS: (e) => e.scope,
 };
 
 type Channels = { [T in Topic]: [string, Events[T]] };
@@ -147,7 +178,7 @@ const MAX_BEHIND = 1024;
  * thousand subscribers runs this per event and subscriber). `return()` unsubscribes at once,
  * even while a `next()` waits.
  */
-function channel<T>(target: PubSubEventTarget<any>, type: string, log?: Logger): AsyncIterableIterator<T> {
+function channel<T>(target: PubSubEventTarget<any>, type: string, log?: Logger, onFinish?: () => void): AsyncIterableIterator<T> {
   const queue: T[] = [];
   let waiting: ((r: IteratorResult<T>) => void) | null = null;
   let done = false;
@@ -172,6 +203,7 @@ function channel<T>(target: PubSubEventTarget<any>, type: string, log?: Logger):
     if (done) return;
     done = true;
     target.removeEventListener(type, listener as never);
+    onFinish?.();
     queue.length = 0;
     const w = waiting;
     waiting = null;
@@ -223,6 +255,8 @@ function memoryTarget(): PubSubEventTarget<any> {
 export function createEventBus(options: EventBusOptions = {}) {
   const target = guarded(options.redis ? redisTarget(options.redis, `${options.prefix ?? ''}events:`, options.log) : memoryTarget(), options.log);
   const pubsub = createPubSub<Channels>({ eventTarget: target });
+  /** Open iterators per channel in this process (for tests and stats: "is anyone listening yet?"). */
+  const listening = new Map<string, number>();
   return {
     /** For type-graphql's buildSchema; the resolvers subscribe through `subscribe` below. */
     pubsub,
@@ -233,7 +267,17 @@ export function createEventBus(options: EventBusOptions = {}) {
     },
     /** The events of one scope of a topic (one user, organization, session or conversation). */
     subscribe<T extends Topic>(topic: T, scopeId: string): AsyncIterableIterator<Events[T]> {
-      return channel<Events[T]>(target, `${topic}:${scopeId}`, options.log);
+      const name = `${topic}:${scopeId}`;
+      listening.set(name, (listening.get(name) ?? 0) + 1);
+      return channel<Events[T]>(target, name, options.log, () => {
+        const n = (listening.get(name) ?? 1) - 1;
+        if (n > 0) listening.set(name, n);
+        else listening.delete(name);
+      });
+    },
+    /** How many subscribers of this process listen to one scope of a topic now. */
+    listeners(topic: Topic, scopeId: string): number {
+      return listening.get(`${topic}:${scopeId}`) ?? 0;
     },
   };
 }

@@ -1,4 +1,5 @@
-import { createSourceEventStream, execute, getOperationAST, Kind, subscribe, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { createSourceEventStream, execute, getOperationAST, GraphQLError, Kind, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { SubscriptionRefusal } from './subscription-stream.js';
 
 /**
  * Subscription fields whose events are answered from the event alone: what their
@@ -60,15 +61,32 @@ function mapped<T, R>(source: AsyncIterator<T> & Partial<AsyncIterable<T>>, map:
   return it;
 }
 
-/** graphql-ws's `subscribe`: shared execution for the fields above, graphql-js's own otherwise. */
+/**
+ * A lost right to watch: one result carrying the error at the field's path (the shape
+ * graphql-js gives an error raised when subscribing), after which the source completes.
+ */
+function refusal(r: SubscriptionRefusal, responseKey: string): ExecutionResult {
+  return { data: null, errors: [new GraphQLError(r.error.message, { path: [responseKey], originalError: r.error })] };
+}
+
+/**
+ * graphql-ws's `subscribe`: graphql-js's own (the source stream, each event executed as the
+ * root value), with shared execution for the fields above, and a `SubscriptionRefusal`
+ * from a source answered as its error.
+ */
 export async function fanOutSubscribe(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
   const op = getOperationAST(args.document, args.operationName);
   const first = op?.selectionSet.selections[0];
-  const shared = op?.selectionSet.selections.length === 1 && first?.kind === Kind.FIELD && SHARED_PAYLOAD_FIELDS.has(first.name.value);
-  if (!shared) return subscribe(args);
+  const field = first?.kind === Kind.FIELD ? first : null;
+  const shared = op?.selectionSet.selections.length === 1 && field !== null && SHARED_PAYLOAD_FIELDS.has(field.name.value);
   // The field's own subscribe (authorization, the caller's scope) runs per subscriber.
   const source = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
-  const key = keyOf(args);
-  return mapped(source as AsyncGenerator<unknown>, (payload) => executeShared(args, key, payload));
+  const key = shared ? keyOf(args) : null;
+  const responseKey = field ? (field.alias?.value ?? field.name.value) : '';
+  // A source may be an iterable that is not its own iterator (chatStream's turn): take its iterator.
+  return mapped((source as AsyncIterable<unknown>)[Symbol.asyncIterator](), (payload) => {
+    if (payload instanceof SubscriptionRefusal) return refusal(payload, responseKey);
+    return key !== null ? executeShared(args, key, payload) : execute({ ...args, rootValue: payload });
+  });
 }

@@ -4,6 +4,7 @@ import { getOperationAST, GraphQLError, type ExecutionArgs, type GraphQLSchema }
 import { hashedKey } from '../common/rate-limits.js';
 import { createAuthenticatedContext, type ContextRoot } from '../common/context.js';
 import { AppError } from '../common/errors.js';
+import { closeReasonOf, CREDENTIALS_ENDED, watchCredentials } from '../common/credential-watch.js';
 import type { Credentials } from '../common/principal.js';
 import { isDatabaseUnavailable } from '../common/unavailable.js';
 import { checkCost } from './cost.js';
@@ -33,8 +34,9 @@ function authorizationFrom(params: Readonly<Record<string, unknown>> | undefined
 
 /**
  * graphql-ws on /graphql. Credentials come in the connection params; bad ones close the
- * socket with 4403 and the reason. Each operation gets its own context, authenticated
- * again, so an access token that expired or was revoked stops new subscriptions.
+ * socket with 4403 and the reason. Credentials that expire or are revoked while the socket
+ * is open close it with 4401 (`invalid_token: <reason>`), on every process. Each operation
+ * gets its own context, authenticated again.
  * Apollo's formatError does not run here, so errors are formatted by the same function.
  * Documents meet the same limits as over HTTP (size, tokens, depth, aliases, directives,
  * introspection, and cost with the operation's variables), and an API key's requests count
@@ -61,6 +63,8 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
 
   // Open connections, to count what they run (the soak test watches these return to zero).
   const open = new Set<{ subscriptions: Record<string, unknown> }>();
+  /** Per connection: what stops watching its credentials. */
+  const watches = new WeakMap<object, () => void>();
 
   const handler = makeWsHandler({
     schema,
@@ -121,7 +125,19 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
       if (!credentials.authorization && !credentials.apiKey) return true;
       const em = root.em.fork();
       try {
-        await root.services.auth.authenticate(em, credentials);
+        const principal = await root.services.auth.authenticate(em, credentials);
+        // Expiry or revocation of these credentials closes the socket (with its subscriptions) at once.
+        const socket = ctx.extra.socket;
+        // (A socket that closed while its credentials were checked has had its onClose already.)
+        if (principal && socket.readyState === socket.OPEN) {
+          watches.set(
+            ctx,
+            watchCredentials(root.services.events, root.services.clock, principal, (end) => {
+              log.info({ userId: principal.userId, reason: end.reason }, 'graphql-ws connection closed: its credentials ended');
+              socket.close(CREDENTIALS_ENDED, closeReasonOf(end));
+            }),
+          );
+        }
         return true;
       } catch (e) {
         // The database is away: credentials cannot be checked now. The connection is kept, and
@@ -151,6 +167,8 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
     },
     onClose: (ctx) => {
       open.delete(ctx);
+      watches.get(ctx)?.();
+      watches.delete(ctx);
     },
   });
   return {

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../common/clock.js';
 import { Metrics } from '../common/metrics.js';
 import type { EventBus } from '../common/pubsub.js';
 import { RateLimits } from '../common/rate-limits.js';
@@ -21,27 +22,30 @@ export interface Infrastructure {
   events: EventBus;
   rateLimits?: RateLimits;
   metrics?: Metrics;
+  /** Deadlines of open sockets (credentials expiring); the system clock unless a test brings its own. */
+  clock?: Clock;
 }
 
 /** The domain services, built once per app and shared by every request. */
 export function createServices(config: Config, infra: Infrastructure) {
   const { events } = infra;
+  const clock = infra.clock ?? systemClock;
   const rateLimits = infra.rateLimits ?? new RateLimits(config, null);
   const metrics = infra.metrics ?? new Metrics(false);
-  const apiKeys = new ApiKeysService();
-  const auth = new AuthService(config, apiKeys, rateLimits);
+  const apiKeys = new ApiKeysService(events);
+  const auth = new AuthService(config, apiKeys, rateLimits, events);
   const users = new UsersService(auth, events);
-  const organizations = new OrganizationsService(events, config.db.driver);
+  const organizations = new OrganizationsService(events, config.db.driver, apiKeys);
   const ai = new ProviderRegistry(config, metrics);
   const search = new SearchService(config.db.driver);
   const notes = new NotesService(search);
-  const knowledge = new KnowledgeService(search, ai, config);
+  const knowledge = new KnowledgeService(search, ai, config, events);
   const conversations = new ConversationsService(ai, search, knowledge, config, events, rateLimits);
   const live = new LiveService(config, search, events, metrics);
   const liveEngine = new LiveEngine(config, ai, search, live, events);
-  const xel = new XelService(config, ai);
+  const xel = new XelService(config, ai, events);
   const integrations = new IntegrationsService(config);
-  return { events, rateLimits, metrics, auth, users, organizations, apiKeys, ai, search, conversations, notes, knowledge, live, liveEngine, xel, integrations };
+  return { events, clock, rateLimits, metrics, auth, users, organizations, apiKeys, ai, search, conversations, notes, knowledge, live, liveEngine, xel, integrations };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -307,7 +307,9 @@ export type LiveEndReason =
   /** It reached the longest session allowed. */
   | 'MAX_DURATION'
   /** The month's live seconds ran out. */
-  | 'QUOTA_EXCEEDED';
+  | 'QUOTA_EXCEEDED'
+  /** The credentials of its realtime socket were revoked (logout, a password change, a refresh token used twice, an API key revoked); metered to that moment. */
+  | 'REVOKED';
 
 /** The avatar's facial expression while it speaks a sentence. */
 export type LiveExpression =

@@ -22,17 +22,3 @@ export async function listening(server: TestServer, sub: Sub, sessionId: string,
     await sub.waitFor(sub.received.length + 1, 20).catch(() => undefined);
   }
 }
-
-/**
- * Resolves once every event published before the call has been delivered: a probe published
- * now arrives after them (one topic's events arrive in order), so "nothing more came" is
- * observed rather than waited for.
- */
-export async function drained(server: TestServer, sub: Sub, sessionId: string, userId: string): Promise<void> {
-  const before = sub.received.filter(isProbe).length;
-  server.app.services.events.publish('LIVE_EVENT', { type: 'quota_warning', sessionId, userId, remainingSeconds: 0, message: PROBE, at: new Date().toISOString() });
-  for (let i = 0; sub.received.filter(isProbe).length <= before; i++) {
-    if (i > 250) throw new Error('the probe never arrived');
-    await sub.waitFor(sub.received.length + 1, 20).catch(() => undefined);
-  }
-}

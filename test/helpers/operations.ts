@@ -409,6 +409,15 @@ export class Fixture {
     );
   }
 
+  /** A private document of `role`'s own (for events only its uploader hears), indexed. */
+  ownDocument(role: CastRole): Promise<string> {
+    return this.once(`ownDocument:${role}`, async () => {
+      const r = await this.ok(this.env.api.post('/api/knowledge/documents', { title: `${role}'s own`, content: 'Nothing to see here.' }, { token: await this.token(role) }), 'document');
+      await this.env.server.app.services.knowledge.drain();
+      return r.id as string;
+    });
+  }
+
   /** Ends the active live session of the user `who` acts as, so they can start one. */
   async endActiveSession(who: Who | CastRole): Promise<void> {
     const userId = (WHO as readonly string[]).includes(who) ? this.actingUserId(who as Who) : this.user(who as CastRole).user.id;
@@ -874,6 +883,23 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
     trigger: async (fx) => {
       const org = await fx.org();
       fx.publish('ORGANIZATION_EVENT', { organizationId: org.id, type: 'organization_updated', userId: null, teamId: null, actorId: fx.user('owner').user.id, at: new Date().toISOString() });
+    },
+  },
+  'Subscription.documentStatusChanged': {
+    ...like('listDocuments'),
+    writes: true,
+    vars: async () => ({}),
+    trigger: async (fx, who) => {
+      const userId = fx.actingUserId(who);
+      if (userId) fx.publish('DOCUMENT_STATUS', { scope: `user:${userId}`, documentId: await fx.ownDocument(fx.actingRole(who)), status: 'ready' });
+    },
+  },
+  'Subscription.documentStatusChanged#shared': {
+    ...like('getDocument#shared'),
+    writes: true,
+    vars: async (fx) => ({ organizationId: (await fx.org()).id }),
+    trigger: async (fx) => {
+      fx.publish('DOCUMENT_STATUS', { scope: `org:${(await fx.org()).id}`, documentId: await fx.sharedDocument(), status: 'ready' });
     },
   },
   'Subscription.chatStream': { ...like('chat'), vars: async (fx) => ({ input: { message: `What about ${fx.marks.seek}?` } }) },

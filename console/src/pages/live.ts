@@ -11,7 +11,7 @@ type Frame =
   | { type: 'avatar-expression'; data: { turn_id: string; expression: string; intensity: number; visemes: { offset_ms: number; viseme: string }[] } }
   | { type: 'transcript'; data: { role: 'user' | 'ai'; text: string; timestamp: string } }
   | { type: 'session-ended'; data: { reason: string; used_seconds: number; remaining_seconds: number } }
-  | { type: 'error'; data: { error: string; message: string; retry_after_seconds?: number; active_session_id?: string } };
+  | { type: 'error'; data: { error: string; message: string; reason?: string; retry_after_seconds?: number; active_session_id?: string } };
 
 /** Why a session ended, for people: by the GraphQL enum (the socket's lower-case reasons are the same names). */
 const REASONS: Record<LiveEndReason, string> = {
@@ -20,6 +20,7 @@ const REASONS: Record<LiveEndReason, string> = {
   MAX_DURATION: 'it reached the longest allowed length',
   IDLE: 'it was idle for too long',
   DISCONNECTED: 'the connection closed',
+  REVOKED: 'you were signed out',
 };
 const reasonText = (reason: string | null): string => REASONS[(reason ?? '').toUpperCase() as LiveEndReason] ?? reason ?? 'unknown';
 
@@ -198,6 +199,8 @@ export function renderLive(main: HTMLElement): () => void {
     switch (frame.type) {
       case 'session-started': {
         const d = frame.data;
+        // The same session again, on a new socket (after the access token expired): carry on.
+        if (sessionId === d.session_id) return setStatus(status, 'Reconnected. Say something.');
         sessionId = d.session_id;
         transcript.replaceChildren();
         audioInfo.textContent = 'No audio yet.';
@@ -257,6 +260,8 @@ export function renderLive(main: HTMLElement): () => void {
       }
       case 'error': {
         const d = frame.data;
+        // The access token expired: the socket closes next, and a fresh one binds to the session again.
+        if (d.error === 'invalid_token' && d.reason === 'token_expired') return;
         if (d.error === 'live_quota_exceeded') {
           warning.textContent = `${d.message}.${renewal(d.retry_after_seconds)}`;
           finish('No session was started.', 'warning');
@@ -306,24 +311,39 @@ export function renderLive(main: HTMLElement): () => void {
     void auth.accessToken().then((token) => {
       if (!token) return finish('Sign in again to start a session.', 'error');
       const sessionType = avatarMode.checked ? 'avatar' : 'voice';
-      const ws = new WebSocket(wsUrl(`/api/live/ws?token=${encodeURIComponent(token)}`));
-      socket = ws;
-      ws.onopen = () => send('start-session', { session_type: sessionType, ...(language.value.trim() ? { language: language.value.trim() } : {}) });
-      ws.onmessage = (m: MessageEvent<string>) => {
-        let frame: Frame;
-        try {
-          frame = JSON.parse(m.data) as Frame;
-        } catch {
-          return setStatus(status, 'The gateway sent a frame that is not JSON.', 'error');
-        }
-        onFrame(frame);
-      };
-      ws.onclose = (ev) => {
-        if (socket !== ws || ended) return;
-        finish(sessionId ? `The connection closed (${ev.code}${ev.reason ? `: ${ev.reason}` : ''}); the session ends with it.` : 'The live socket could not be opened.', 'error');
-      };
+      connect(token, { session_type: sessionType, ...(language.value.trim() ? { language: language.value.trim() } : {}) });
     });
   });
+
+  /**
+   * Opens the live socket and sends `start-session` with `start`: a new session, or the
+   * session_id of the one under way when the socket closed because the access token expired
+   * (4401 `invalid_token: token_expired`: the session stays active for a fresh token to bind to).
+   */
+  function connect(token: string, start: Record<string, unknown>): void {
+    const ws = new WebSocket(wsUrl(`/api/live/ws?token=${encodeURIComponent(token)}`));
+    socket = ws;
+    ws.onopen = () => send('start-session', start);
+    ws.onmessage = (m: MessageEvent<string>) => {
+      let frame: Frame;
+      try {
+        frame = JSON.parse(m.data) as Frame;
+      } catch {
+        return setStatus(status, 'The gateway sent a frame that is not JSON.', 'error');
+      }
+      onFrame(frame);
+    };
+    ws.onclose = (ev) => {
+      if (socket !== ws || ended) return;
+      if (ev.code === 4401 && ev.reason.endsWith('token_expired') && sessionId) {
+        const id = sessionId;
+        setStatus(status, 'Reconnecting with a fresh token…');
+        void auth.accessToken().then((fresh) => (fresh ? connect(fresh, { session_id: id }) : finish('Sign in again: the session could not go on.', 'error')));
+        return;
+      }
+      finish(sessionId ? `The connection closed (${ev.code}${ev.reason ? `: ${ev.reason}` : ''}); the session ends with it.` : 'The live socket could not be opened.', 'error');
+    };
+  }
 
   sayForm.addEventListener('submit', (e) => {
     e.preventDefault();

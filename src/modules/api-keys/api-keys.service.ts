@@ -6,11 +6,13 @@ import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
 import type { Principal } from '../../common/principal.js';
+import type { EventBus } from '../../common/pubsub.js';
 import { parseInput } from '../../common/validation.js';
 import { findConnection, pageRequest, type ConnectionArgs, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import { Membership, OrgRole, ROLE_RANK } from '../organizations/membership.entity.js';
 import { User } from '../users/user.entity.js';
 import { ApiKey } from './api-key.entity.js';
+import { usersChanged } from '../users/user-events.js';
 import { createApiKeySchema, listApiKeysSchema, type CreateApiKeyData } from './api-keys.types.js';
 
 type KeyFilter = FilterQuery<ApiKey>;
@@ -40,6 +42,24 @@ function ipAllowed(ip: string | null | undefined, allowed: readonly string[]): b
 
 /** API keys: issued by members for one organization, acting for their creator there. */
 export class ApiKeysService {
+  constructor(private readonly events: EventBus) {}
+
+  /**
+   * Who sees a key of this organization in their `User.apiKeys`: its creator and the
+   * organization's admins and owners. After a key appears or goes, their meUpdated fires.
+   */
+  async keyListChanged(em: EntityManager, organizationId: string, creatorIds: readonly string[]): Promise<void> {
+    const admins = await em.find(Membership, { organization: organizationId, role: { $in: [OrgRole.admin, OrgRole.owner] } }, { fields: ['user'] });
+    usersChanged(this.events, [...creatorIds, ...admins.map((m) => m.user.id)]);
+  }
+
+  /** After commit: sockets authenticated by these keys close, on every process. */
+  announceRevoked(keys: readonly { id: string; createdBy: { id: string } }[]): void {
+    const byCreator = new Map<string, string[]>();
+    for (const k of keys) byCreator.set(k.createdBy.id, [...(byCreator.get(k.createdBy.id) ?? []), k.id]);
+    for (const [userId, apiKeyIds] of byCreator) this.events.publish('CREDENTIALS_REVOKED', { userId, reason: 'api_key_revoked', apiKeyIds });
+  }
+
   /**
    * Issues a key. Any member may issue one for their organization; it can do no more than
    * they can. Bearer only. The full key is in the result this once; only its hash is kept.
@@ -62,6 +82,7 @@ export class ApiKeysService {
     });
     await ctx.em.flush();
     ctx.log.info({ apiKeyId: apiKey.id, organizationId: input.organizationId }, 'api key created');
+    await this.keyListChanged(ctx.em.fork(), input.organizationId, [userId]);
     return { apiKey, key };
   }
 
@@ -129,6 +150,8 @@ export class ApiKeysService {
     key.revokedAt = new Date();
     await ctx.em.flush();
     ctx.log.info({ apiKeyId: key.id }, 'api key revoked');
+    this.announceRevoked([key]);
+    await this.keyListChanged(ctx.em.fork(), key.organization.id, [key.createdBy.id]);
   }
 
   /**
@@ -145,6 +168,6 @@ export class ApiKeysService {
     if (!key.lastUsedAt || now - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: new Date(now) });
     }
-    return { kind: 'apiKey', apiKeyId: key.id, userId: key.createdBy.id, organizationId: key.organization.id, scopes: key.scopes };
+    return { kind: 'apiKey', apiKeyId: key.id, userId: key.createdBy.id, organizationId: key.organization.id, scopes: key.scopes, expiresAt: key.expiresAt };
   }
 }

@@ -3,7 +3,9 @@ import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import type { Credentials, Principal } from '../../common/principal.js';
+import type { CredentialsRevoked, EventBus } from '../../common/pubsub.js';
 import { hashedKey, type RateLimits } from '../../common/rate-limits.js';
+import { toDate } from '../../common/time.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import type { ApiKeysService } from '../api-keys/api-keys.service.js';
@@ -39,6 +41,7 @@ export class AuthService {
     private readonly config: Config,
     private readonly apiKeys: ApiKeysService,
     private readonly rateLimits: RateLimits,
+    private readonly events: EventBus,
   ) {
     const a = config.auth;
     this.passwords = new PasswordHasher(a.argon2MemoryKib, a.argon2Iterations, a.hashConcurrency);
@@ -191,7 +194,7 @@ export class AuthService {
     });
     if (outcome.kind === 'invalid') throw new AppError('invalid_token', INVALID_REFRESH);
     if (outcome.kind === 'reuse') {
-      await this.revokeSessions(ctx.em, { id: outcome.sessionId }, 'reuse_detected');
+      this.announce(await this.revokeSessions(ctx.em, { id: outcome.sessionId }, 'reuse_detected'));
       ctx.log.warn({ userId: outcome.userId, sessionId: outcome.sessionId }, 'refresh token reuse: session revoked');
       throw new AppError('invalid_token', 'Refresh token was already used; the session has been revoked for safety');
     }
@@ -214,26 +217,39 @@ export class AuthService {
         const owned = await ctx.em.count(LoginSession, { id: sessionId, user: ctx.principal.userId });
         if (!owned) return;
       }
-      await this.revokeSessions(ctx.em, { id: sessionId }, 'logout');
+      this.announce(await this.revokeSessions(ctx.em, { id: sessionId }, 'logout'));
       return;
     }
     if (ctx.principal?.kind !== 'user') throw new AppError('not_authenticated', 'Send the refresh token, or an access token, to log out');
-    await this.revokeSessions(ctx.em, { id: ctx.principal.sessionId }, 'logout');
+    this.announce(await this.revokeSessions(ctx.em, { id: ctx.principal.sessionId }, 'logout'));
   }
 
-  /** Revokes live sessions matching `where`; revoked ones keep their first reason. */
+  /**
+   * Revokes live sessions: one by id, or every session of a user but one. Revoked ones keep
+   * their first reason. Answers what was revoked, for `announce` once the change is committed
+   * (null when nothing was).
+   */
   async revokeSessions(
     em: EntityManager,
-    where: { id?: string; user?: string; idNot?: string },
+    where: { id: string } | { user: string; idNot: string },
     reason: 'logout' | 'reuse_detected' | 'password_changed',
-  ): Promise<number> {
-    const filter = {
-      revokedAt: null,
-      ...(where.id ? { id: where.id } : {}),
-      ...(where.user ? { user: where.user } : {}),
-      ...(where.idNot ? { id: { $ne: where.idNot } } : {}),
-    };
-    return em.nativeUpdate(LoginSession, filter, { revokedAt: new Date(), revokedReason: reason });
+  ): Promise<CredentialsRevoked | null> {
+    if ('id' in where) {
+      const session = await em.findOne(LoginSession, { id: where.id, revokedAt: null }, { fields: ['id', 'user'] });
+      if (!session) return null;
+      const n = await em.nativeUpdate(LoginSession, { id: where.id, revokedAt: null }, { revokedAt: new Date(), revokedReason: reason });
+      return n ? { userId: session.user.id, reason, sessionIds: [where.id] } : null;
+    }
+    const n = await em.nativeUpdate(LoginSession, { user: where.user, id: { $ne: where.idNot }, revokedAt: null }, { revokedAt: new Date(), revokedReason: reason });
+    return n ? { userId: where.user, reason, exceptSessionId: where.idNot } : null;
+  }
+
+  /**
+   * Tells every gateway process that credentials were revoked, after the change is committed:
+   * the sockets they authenticate close (graphql-ws and the live socket, see CredentialWatch).
+   */
+  announce(revoked: CredentialsRevoked | null): void {
+    if (revoked) this.events.publish('CREDENTIALS_REVOKED', revoked);
   }
 
   /**
@@ -254,12 +270,14 @@ export class AuthService {
     const claims = await this.accessTokens.verify(match[1]);
     const live = await (em as SqlEntityManager)
       .createQueryBuilder(LoginSession)
-      .select('id')
+      .select(['id', 'expiresAt'])
       .where({ id: claims.sessionId, user: claims.userId, revokedAt: null, expiresAt: { $gt: new Date() } })
       .limit(1)
-      .execute('get');
+      .execute<{ id: string; expiresAt: Date | number | string } | undefined>('get');
     if (!live) throw new AppError('invalid_token', 'Access token belongs to a session that has ended; log in again');
-    return { kind: 'user', userId: claims.userId, sessionId: claims.sessionId };
+    const sessionEnds = toDate(live.expiresAt);
+    const expiresAt = sessionEnds < claims.expiresAt ? sessionEnds : claims.expiresAt;
+    return { kind: 'user', userId: claims.userId, sessionId: claims.sessionId, expiresAt };
   }
 
   private async pair(user: User, session: LoginSession, refreshToken: string): Promise<TokenPair> {

@@ -13,6 +13,11 @@ export interface AccessClaims {
   sessionId: string;
 }
 
+/** What a verified token says, with its expiry. */
+export interface VerifiedClaims extends AccessClaims {
+  expiresAt: Date;
+}
+
 /** Signs and verifies access tokens: algorithm, expiry, issuer, audience and type are all checked. */
 export class AccessTokens {
   private readonly key: Uint8Array;
@@ -38,7 +43,7 @@ export class AccessTokens {
       .sign(this.key);
   }
 
-  async verify(token: string): Promise<AccessClaims> {
+  async verify(token: string): Promise<VerifiedClaims> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: [ALGORITHM],
@@ -55,7 +60,7 @@ export class AccessTokens {
       if (typeof payload.iat !== 'number' || payload.iat > Math.floor(Date.now() / 1000) + MAX_CLOCK_SKEW_SECONDS) {
         throw new AppError('invalid_token', 'Access token claim "iat" is in the future');
       }
-      return { userId: payload.sub, sessionId: payload.sid };
+      return { userId: payload.sub, sessionId: payload.sid, expiresAt: new Date(payload.exp! * 1000) };
     } catch (e) {
       if (e instanceof AppError) throw e;
       throw new AppError('invalid_token', describeJoseError(e));

@@ -5,6 +5,7 @@ import type { ChatEvent } from '../../common/pubsub.js';
 import { describeRequirement as need } from '../../common/scopes.js';
 import { snippetHtml } from '../../common/text.js';
 import { queryRoot } from '../../graphql/query-root.js';
+import { lifecycle } from '../../graphql/subscription-stream.js';
 import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
 import type { Citation } from '../ai/ai.types.js';
 import { Conversation } from './conversation.entity.js';
@@ -121,11 +122,22 @@ export class ConversationsResolver {
   }
 
   @Subscription(() => ChatStreamEvent, {
-    description: `The turns of one of your conversations as they stream (START, DELTA, DONE, ERROR), whichever door or gateway process started them. ${READ}`,
+    description:
+      'The turns of one of your conversations as they stream (START, DELTA, DONE, ERROR), whichever door or gateway process started them. ' +
+      'Starts once acknowledged (a turn already under way is heard from the next token; nothing is replayed: read the messages after reconnecting). ' +
+      'Completes when the conversation is deleted; an unknown conversation, or someone else\'s, answers one not_found error. ' +
+      `${READ}`,
     subscribe: async ({ args, context }) => {
       const ctx = context as RequestContext;
-      const conversation = await ctx.services.conversations.watch(ctx, String(args.conversationId));
-      return ctx.services.events.subscribe('CHAT_EVENT', conversation.id);
+      // Listening first, then the check: a deletion in between is not missed.
+      const events = ctx.services.events.subscribe('CHAT_EVENT', String(args.conversationId));
+      try {
+        await ctx.services.conversations.watch(ctx, String(args.conversationId));
+      } catch (e) {
+        await events.return?.();
+        throw e;
+      }
+      return lifecycle<ChatEvent, ChatEvent>(events, (e) => (e.type === 'deleted' ? { end: true } : { send: e }));
     },
   })
   conversationEvents(@Root() event: ChatEvent, @Arg('conversationId', () => ID, { description: 'The conversation to watch.' }) _conversationId: string): ChatStreamEvent {

@@ -434,6 +434,8 @@ export class ConversationsService {
       await tx.nativeDelete(Message, { conversation: c.id });
       await tx.nativeDelete(Conversation, { id: c.id });
     });
+    // Its watchers complete (conversationEvents), on every process.
+    this.events.publish('CHAT_EVENT', { type: 'deleted', conversationId: c.id, userId: c.user.id });
   }
 
   /**

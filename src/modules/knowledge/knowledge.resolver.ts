@@ -1,5 +1,9 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { RequestContext } from '../../common/context.js';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { authorize, requireMembership } from '../../common/access.js';
+import { forkContext, type RequestContext } from '../../common/context.js';
+import { AppError } from '../../common/errors.js';
+import type { DocumentStatusEvent, OrganizationEvent } from '../../common/pubsub.js';
+import { lifecycle, merge, type Step } from '../../graphql/subscription-stream.js';
 import { describeRequirement as need } from '../../common/scopes.js';
 import { queryRoot } from '../../graphql/query-root.js';
 import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
@@ -78,6 +82,53 @@ export class KnowledgeResolver {
   async deleteDocument(@Arg('input', () => DeleteDocumentInput, { description: 'The document.' }) input: DeleteDocumentInput, @Ctx() ctx: RequestContext): Promise<DeleteDocumentPayload> {
     await ctx.services.knowledge.delete(ctx, input.id);
     return { deletedId: input.id, query: queryRoot() };
+  }
+
+  @Subscription(() => KnowledgeDocument, {
+    description:
+      'Fires when a document finishes processing (PROCESSING to READY or FAILED), with the document as it is then, so a normalized cache updates it in place. ' +
+      'Without `organizationId`: the documents you uploaded; with it: the documents shared with that organization, for each of its members. ' +
+      'Starts once acknowledged; a status reached earlier is not replayed (subscribe before uploading, or read `document(id)` once subscribed, and after reconnecting). ' +
+      'With `organizationId`, it completes when the organization is deleted, and a caller who stops being a member gets one not_found error, then completion; ' +
+      'an organization you are not in answers one not_found error. ' +
+      `${READ}`,
+    subscribe: async ({ args, context }) => {
+      const ctx = context as RequestContext;
+      const organizationId = args.organizationId ? String(args.organizationId) : null;
+      // Each subscriber reloads the document with its own rights: one unshared or deleted meanwhile is skipped.
+      const documentStep = async (e: DocumentStatusEvent): Promise<Step<KnowledgeDocument>> => {
+        const c = forkContext(ctx);
+        if (organizationId) await requireMembership(c, organizationId, 'rag:read');
+        const [doc] = await ctx.services.knowledge.visible(c, [e.documentId]);
+        return doc && (!organizationId || doc.organization?.id === organizationId) ? { send: doc } : { skip: true };
+      };
+      if (!organizationId) {
+        const p = authorize(ctx, 'rag:read');
+        return lifecycle(ctx.services.events.subscribe('DOCUMENT_STATUS', `user:${p.userId}`), documentStep);
+      }
+      // Listening first, then the check: a removal or deletion in between is not missed.
+      const documents = ctx.services.events.subscribe('DOCUMENT_STATUS', `org:${organizationId}`);
+      const organization = ctx.services.events.subscribe('ORGANIZATION_EVENT', organizationId);
+      try {
+        await requireMembership(ctx, organizationId, 'rag:read');
+      } catch (e) {
+        await Promise.all([documents.return?.(), organization.return?.()]);
+        throw e;
+      }
+      const me = ctx.principal!.userId;
+      return lifecycle(merge<DocumentStatusEvent | OrganizationEvent>(documents, organization), async (e): Promise<Step<KnowledgeDocument>> => {
+        if ('documentId' in e) return documentStep(e);
+        if (e.type === 'organization_deleted') return { end: true };
+        if (e.type === 'member_removed' && e.userId === me) return { refuse: AppError.notFound('Organization') };
+        return { skip: true };
+      });
+    },
+  })
+  documentStatusChanged(
+    @Root() document: KnowledgeDocument,
+    @Arg('organizationId', () => ID, { nullable: true, description: 'Only the documents shared with this organization (you must be a member); absent: the documents you uploaded.' }) _organizationId: string | null,
+  ): KnowledgeDocument {
+    return document;
   }
 
   @FieldResolver(() => ID, { nullable: true, description: 'The organization it is shared with; null for a private document.' })

@@ -16,7 +16,8 @@ import type { LiveTranscript } from './transcript.entity.js';
 import { EspeakTts } from './speech/espeak.tts.js';
 import { OpenAISpeechToText, OpenAITextToSpeech } from './speech/openai.speech.js';
 import { SAMPLE_RATE } from './speech/pcm.js';
-import type { TextToSpeech, WordTiming } from './speech/speech.types.js';
+import type { Synthesis, TextToSpeech } from './speech/speech.types.js';
+import { visemesFromPhonemes, visemesFromWords } from './speech/visemes.js';
 
 /** Largest audio chunk a client may send: 2 s of 24 kHz 16-bit mono. */
 export const MAX_AUDIO_BYTES = SAMPLE_RATE * 2 * 2;
@@ -44,20 +45,8 @@ export interface TurnResult {
 /** Audio goes out in chunks of 200 ms. */
 const CHUNK_BYTES = (SAMPLE_RATE * 2 * 200) / 1000;
 
-/** The viseme of a word's first vowel. */
-const VOWEL_VISEME: Record<string, LiveViseme> = { a: 'aa', e: 'E', i: 'I', o: 'O', u: 'U' };
-
-/** A viseme per word from its first sounding letter: coarse, but aligned to the audio. */
-function visemes(words: WordTiming[], durationMs: number): { offset_ms: number; viseme: LiveViseme }[] {
-  const of = (w: string): LiveViseme => {
-    const c = w.toLowerCase().match(/[a-z]/)?.[0] ?? '';
-    if ('pbm'.includes(c)) return 'PP';
-    if ('fv'.includes(c)) return 'FF';
-    const v = w.toLowerCase().match(/[aeiou]/)?.[0];
-    return (v && VOWEL_VISEME[v]) || 'DD';
-  };
-  return [...words.map((w) => ({ offset_ms: w.offsetMs, viseme: of(w.word) })), { offset_ms: durationMs, viseme: 'sil' }];
-}
+/** Visemes of a sentence: from its phonemes and their timings when the voice gives them, else the per-word approximation. */
+const visemes = (speech: Synthesis) => (speech.phonemes?.length ? visemesFromPhonemes(speech.phonemes, speech.durationMs) : visemesFromWords(speech.words, speech.durationMs));
 
 const expressionOf = (text: string): { expression: LiveExpression; intensity: number } =>
   /\?\s*$/.test(text) ? { expression: 'curious', intensity: 0.6 } : /!/.test(text) ? { expression: 'excited', intensity: 0.7 } : /\b(nothing|sorry|cannot|can't)\b/i.test(text) ? { expression: 'concerned', intensity: 0.5 } : { expression: 'happy', intensity: 0.5 };
@@ -158,7 +147,11 @@ export class LiveEngine {
     return { session: await this.live.reload(ctx.em, session), turn };
   }
 
-  async turn(ctx: RequestContext, session: LiveSession, text: string, emit: TurnEmit, stopped: () => boolean = () => false): Promise<TurnResult> {
+  /**
+   * One turn. `stopped`: nobody listens any more (the reply is still stored); `cancelled`:
+   * the turn's credentials were revoked, so nothing more is spoken or stored.
+   */
+  async turn(ctx: RequestContext, session: LiveSession, text: string, emit: TurnEmit, stopped: () => boolean = () => false, cancelled: () => boolean = () => false): Promise<TurnResult> {
     const out: TurnEmit = (type, data) => {
       emit(type, data);
       this.publish(session, type, data);
@@ -196,7 +189,7 @@ export class LiveEngine {
       if (stopped()) break;
       const speech = await this.tts.synthesize(sentence, { language: session.language });
       if (session.sessionType === 'avatar') {
-        out('avatar-expression', { turn_id: turnId, ...expressionOf(sentence), visemes: visemes(speech.words, speech.durationMs).map((v) => ({ ...v, offset_ms: v.offset_ms + offset })) });
+        out('avatar-expression', { turn_id: turnId, ...expressionOf(sentence), visemes: visemes(speech).map((v) => ({ ...v, offset_ms: v.offset_ms + offset })) });
       }
       for (let at = 0; at < speech.pcm.length; at += CHUNK_BYTES) {
         const last = i === parts.length - 1 && at + CHUNK_BYTES >= speech.pcm.length;
@@ -206,6 +199,7 @@ export class LiveEngine {
       // Let the chunks leave before the next sentence is synthesized (synthesis holds the thread).
       await new Promise((resolve) => setImmediate(resolve));
     }
+    if (cancelled()) throw new AppError('invalid_token', 'The credentials of this turn were revoked; its reply was not stored');
     const aiTurn = { role: 'ai' as const, text: reply, timestamp: new Date().toISOString() };
     const transcript = await this.live.appendTurn(ctx.em, session, aiTurn);
     out('transcript', aiTurn);

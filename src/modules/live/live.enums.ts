@@ -32,6 +32,7 @@ export const LiveEndReason = defineEnum(
     idle: 'No sign of life (heartbeat or frame) within the idle timeout; metered to the last one.',
     max_duration: 'It reached the longest session allowed.',
     quota_exceeded: "The month's live seconds ran out.",
+    revoked: 'The credentials of its realtime socket were revoked (logout, a password change, a refresh token used twice, an API key revoked); metered to that moment.',
   },
 );
 export type LiveEndReason = ValueOf<typeof LiveEndReason>;

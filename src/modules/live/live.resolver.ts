@@ -6,7 +6,9 @@ import { ConnectionArgs, connectionPage, pageRequest, type ConnectionPage } from
 import type { NodeSource } from '../../graphql/node.resolver.js';
 import { queryRoot } from '../../graphql/query-root.js';
 import { authorize } from '../../common/access.js';
+import { empty, lifecycle } from '../../graphql/subscription-stream.js';
 import { LiveSession } from './live-session.entity.js';
+import { endedEvent } from './live.service.js';
 import {
   EndLiveSessionInput,
   EndLiveSessionPayload,
@@ -36,11 +38,28 @@ const WRITE = need('live:write');
 @Resolver()
 export class LiveResolver {
   @Subscription(() => LiveSessionEvent, {
-    description: `Events of one of your live sessions, until it ends: started, transcript turns, audio chunks, avatar expressions, quota warnings and the end, made through either door (the socket or GraphQL). ${READ}`,
+    description:
+      'Events of one of your live sessions as they happen, made through either door (the socket or GraphQL): transcript turns, audio chunks, avatar expressions, quota warnings and the end. ' +
+      'Starts once acknowledged (earlier events are not replayed: read `liveSession` and its transcript after reconnecting). ' +
+      'Completes after `LiveSessionEnded`, whoever ended the session (the client, the sweeper, the quota, the length limit, revoked credentials). ' +
+      'Subscribing to a session that has already ended answers its `LiveSessionEnded` at once, then completes; an unknown session, or someone else\'s, answers one not_found error. ' +
+      `${READ}`,
     subscribe: async ({ args, context }) => {
       const ctx = context as RequestContext;
-      const session = await ctx.services.live.watch(ctx, String(args.sessionId));
-      return ctx.services.events.subscribe('LIVE_EVENT', session.id);
+      // Listening first, then reading the state: a session that ends in between is not missed.
+      const events = ctx.services.events.subscribe('LIVE_EVENT', String(args.sessionId));
+      let session: LiveSession;
+      try {
+        session = await ctx.services.live.watch(ctx, String(args.sessionId));
+      } catch (e) {
+        await events.return?.();
+        throw e;
+      }
+      if (session.status === 'ended') {
+        await events.return?.();
+        return lifecycle<LiveEvent, LiveEvent>(empty(), (e) => ({ send: e }), [{ last: endedEvent(session) }]);
+      }
+      return lifecycle<LiveEvent, LiveEvent>(events, (e) => (e.type === 'session_ended' ? { last: e } : { send: e }));
     },
   })
   liveSessionEvents(@Root() event: LiveEvent, @Arg('sessionId', () => ID, { description: 'One of your sessions.' }) _sessionId: string): LiveEvent {

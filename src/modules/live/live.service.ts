@@ -10,8 +10,9 @@ import { toDate } from '../../common/time.js';
 import { fields, parseInput, str } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import type { Metrics } from '../../common/metrics.js';
-import type { EventBus } from '../../common/pubsub.js';
+import type { EventBus, LiveEvent } from '../../common/pubsub.js';
 import type { SearchService } from '../search/search.service.js';
+import { usersChanged } from '../users/user-events.js';
 import { User } from '../users/user.entity.js';
 import { LiveSession } from './live-session.entity.js';
 import { LiveEndReason, LiveSessionType, LiveTranscriptRole } from './live.enums.js';
@@ -61,6 +62,18 @@ export const transcriptSchema = z
   });
 
 export type StartData = z.input<typeof startSchema>;
+
+/** The event that says a session ended, from the session as it was settled. */
+export function endedEvent(s: LiveSession): Extract<LiveEvent, { type: 'session_ended' }> {
+  return {
+    type: 'session_ended',
+    sessionId: s.id,
+    userId: s.user.id,
+    usedSeconds: s.usedSeconds ?? 0,
+    endReason: s.endReason ?? 'client',
+    at: (s.endedAt ?? new Date()).toISOString(),
+  };
+}
 export type TranscriptData = z.input<typeof transcriptSchema>;
 
 /** The first instant of the UTC calendar month of `d`. */
@@ -309,7 +322,7 @@ export class LiveService {
     if (won) {
       this.metrics.liveMeteredSeconds.inc(session.usedSeconds ?? 0);
       this.metrics.liveSessionsEnded.inc({ reason: session.endReason ?? reason });
-      this.events.publish('LIVE_EVENT', { type: 'session_ended', sessionId: session.id, userId: session.user.id, usedSeconds: session.usedSeconds ?? 0, endReason: session.endReason ?? reason, at: new Date().toISOString() });
+      this.events.publish('LIVE_EVENT', { ...endedEvent(session), endReason: session.endReason ?? reason, at: new Date().toISOString() });
     }
     return session;
   }
@@ -378,6 +391,7 @@ export class LiveService {
     const user = await ctx.em.findOneOrFail(User, { id: p.userId });
     user.nickname = nickname;
     await ctx.em.flush();
+    usersChanged(this.events, [user.id]);
     return user;
   }
 

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { createAuthenticatedContext, type ContextRoot, type RequestContext } from '../../common/context.js';
 import { AppError, INTERNAL_MESSAGE } from '../../common/errors.js';
 import { authorize } from '../../common/access.js';
+import { closeReasonOf, CREDENTIALS_ENDED, watchCredentials, type CredentialsEnd } from '../../common/credential-watch.js';
 import { asKnownError } from '../../common/unavailable.js';
 import { parseInput, str } from '../../common/validation.js';
 import { toEnvelope } from '../../rest/envelope.js';
@@ -47,6 +48,10 @@ class LiveConnection {
   /** Frames received and not yet handled: a turn can take a while, and a flood must not queue without end. */
   private pending = 0;
   private closed = false;
+  /** The socket's credentials ended: no frame is taken any more, and a turn under way stops. */
+  private ending = false;
+  /** Stops watching the socket's credentials (expiry, revocation). */
+  private stopWatch: (() => void) | null = null;
   private markSettled!: () => void;
   /** Resolves once the socket closed and its session was settled. */
   readonly settled = new Promise<void>((resolve) => (this.markSettled = resolve));
@@ -76,6 +81,7 @@ class LiveConnection {
     });
     this.socket.on('close', () => {
       this.closed = true;
+      this.stopWatch?.();
       void this.turns
         .catch(() => undefined)
         .then(() => this.finish('disconnected', this.lastActivity))
@@ -98,6 +104,32 @@ class LiveConnection {
       throw e;
     }
     this.ctx = ctx;
+    if (ctx.principal && !this.closed) {
+      this.stopWatch = watchCredentials(this.root.services.events, this.root.services.clock, ctx.principal, (end) => void this.credentialsEnded(end));
+    }
+  }
+
+  /**
+   * The socket's credentials ended while it was open. Revoked: the session is settled now
+   * (reason `revoked`), then the socket closes. Expired: the socket closes and the session
+   * stays active, so the client reconnects with a fresh token and binds to it again
+   * (`start-session` with its `session_id`) before the idle timeout ends it. Either way an
+   * `error` frame (`invalid_token`, with the reason) comes first, then close code 4401.
+   */
+  private async credentialsEnded(end: CredentialsEnd): Promise<void> {
+    this.ending = true;
+    this.root.log.info({ userId: this.ctx?.principal?.userId, reason: end.reason }, 'live socket closed: its credentials ended');
+    try {
+      if (end.kind === 'revoked') await this.finish('revoked', new Date());
+      else {
+        if (this.deadline) clearTimeout(this.deadline);
+        this.session = null;
+      }
+    } catch (err) {
+      this.root.log.error({ err }, 'settling a live session on revoked credentials failed');
+    }
+    this.send('error', toEnvelope(new AppError('invalid_token', end.message, { reason: end.reason })).detail);
+    this.socket.close(CREDENTIALS_ENDED, closeReasonOf(end));
   }
 
   private send(type: string, data: unknown): void {
@@ -105,6 +137,8 @@ class LiveConnection {
   }
 
   private fail(e: unknown): void {
+    // Once the credentials ended, the error frame that says so is the last word.
+    if (this.ending) return;
     const known = asKnownError(e);
     const err = known ?? new AppError('internal_error', INTERNAL_MESSAGE);
     if (!known) this.root.log.error({ err: e }, 'live socket frame failed');
@@ -112,7 +146,7 @@ class LiveConnection {
   }
 
   private async onFrame(raw: Buffer): Promise<void> {
-    if (!this.ctx || this.closed) return;
+    if (!this.ctx || this.closed || this.ending) return;
     this.lastActivity = new Date();
     let parsed: unknown;
     try {
@@ -174,7 +208,14 @@ class LiveConnection {
   }
 
   private async turn(text: string): Promise<void> {
-    await this.root.services.liveEngine.turn(this.ctx!, this.session!, text, (type, data) => this.send(type, data), () => this.closed);
+    await this.root.services.liveEngine.turn(
+      this.ctx!,
+      this.session!,
+      text,
+      (type, data) => this.send(type, data),
+      () => this.closed || this.ending,
+      () => this.ending,
+    );
   }
 
   private async finish(reason: LiveEndReason, at: Date): Promise<void> {

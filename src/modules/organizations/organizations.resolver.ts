@@ -5,7 +5,9 @@ import { forkContext, type RequestContext } from '../../common/context.js';
 import { forgetReads } from '../../common/loaders.js';
 import type { OrganizationEvent } from '../../common/pubsub.js';
 import { describeRequirement as need } from '../../common/scopes.js';
+import { AppError } from '../../common/errors.js';
 import { ConnectionArgs, type ConnectionPage } from '../../graphql/relay.js';
+import { lifecycle } from '../../graphql/subscription-stream.js';
 import { User } from '../users/user.entity.js';
 import { Membership, OrganizationRole, type OrgRole } from './membership.entity.js';
 import { Organization } from './organization.entity.js';
@@ -140,21 +142,36 @@ export class OrganizationsResolver {
 
   @Subscription(() => OrganizationEventView, {
     description:
-      `Changes in one organization, as they happen: one event per change, whichever door made it. Starts once the subscription is acknowledged (earlier changes are not replayed: read the organization again after reconnecting), and sends nothing to a caller who is no longer a member. ${READ}`,
+      'Changes in one organization, as they happen: one event per change, whichever door made it. ' +
+      'Starts once the subscription is acknowledged (earlier changes are not replayed: read the organization again after reconnecting). ' +
+      'Completes after ORGANIZATION_DELETED. A caller who stops being a member (removed, or left) gets one not_found error, then completion; ' +
+      'an unknown organization, or one you are not in, answers one not_found error. ' +
+      `${READ}`,
     subscribe: async ({ args, context }) => {
       const ctx = context as RequestContext;
       const organizationId = String(args.organizationId);
-      await requireMembership(ctx, organizationId, 'organizations:read');
-      return ctx.services.events.subscribe('ORGANIZATION_EVENT', organizationId);
+      // Listening first, then the check: a removal or deletion in between is not missed.
+      const events = ctx.services.events.subscribe('ORGANIZATION_EVENT', organizationId);
+      try {
+        await requireMembership(ctx, organizationId, 'organizations:read');
+      } catch (e) {
+        await events.return?.();
+        throw e;
+      }
+      const me = ctx.principal!.userId;
+      return lifecycle<OrganizationEvent, OrganizationEvent>(events, async (e) => {
+        if (e.type === 'organization_deleted') return { last: e };
+        if (e.type === 'member_removed' && e.userId === me) return { refuse: AppError.notFound('Organization') };
+        // Membership is checked again per event (a role or key lost another way); a refusal ends the subscription.
+        await requireMembership(forkContext(ctx), organizationId, 'organizations:read');
+        return { send: e };
+      });
     },
   })
-  async organizationEvents(
+  organizationEvents(
     @Root() event: OrganizationEvent,
-    @Arg('organizationId', () => ID, { description: 'The organization to watch.' }) organizationId: string,
-    @Ctx() ctx: RequestContext,
-  ): Promise<OrganizationEvent> {
-    // Membership is checked again per event: someone removed stops hearing at once.
-    if (event.type !== 'organization_deleted') await requireMembership(forkContext(ctx), organizationId, 'organizations:read');
+    @Arg('organizationId', () => ID, { description: 'The organization to watch.' }) _organizationId: string,
+  ): OrganizationEvent {
     return event;
   }
 

@@ -8,6 +8,8 @@ import type { EventBus, OrganizationEvent } from '../../common/pubsub.js';
 import { parseInput } from '../../common/validation.js';
 import { findConnection, pageRequest, type ConnectionArgs, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import { ApiKey } from '../api-keys/api-key.entity.js';
+import type { ApiKeysService } from '../api-keys/api-keys.service.js';
+import { usersChanged } from '../users/user-events.js';
 import { User } from '../users/user.entity.js';
 import { normalizeEmail } from '../users/users.normalize.js';
 import { Membership, OrgRole, ROLE_RANK } from './membership.entity.js';
@@ -47,6 +49,7 @@ export class OrganizationsService {
   constructor(
     private readonly events: EventBus,
     private readonly driver: 'sqlite' | 'postgresql',
+    private readonly apiKeys: ApiKeysService,
   ) {}
 
   /**
@@ -71,6 +74,7 @@ export class OrganizationsService {
       return org;
     });
     ctx.log.info({ organizationId: org.id }, 'organization created');
+    usersChanged(this.events, [userId]);
     return org;
   }
 
@@ -207,6 +211,8 @@ export class OrganizationsService {
       throw e;
     }
     this.publish(ctx, { organizationId: org.id, type: 'organization_updated' });
+    // Every member's `organizations` shows its name (and is ordered by it).
+    usersChanged(this.events, await this.memberIds(ctx.em.fork(), org.id));
     return org;
   }
 
@@ -216,15 +222,21 @@ export class OrganizationsService {
    */
   async delete(ctx: RequestContext, organizationId: string): Promise<void> {
     await requireMembership(ctx, organizationId, 'organizations:write', OrgRole.owner);
-    await ctx.em.transactional(async (em) => {
+    let members: string[] = [];
+    const keys = await ctx.em.transactional(async (em) => {
       await this.lockOrganization(em, organizationId, null);
+      const keys = await em.find(ApiKey, { organization: organizationId, revokedAt: null }, { fields: ['id', 'createdBy'] });
+      members = await this.memberIds(em, organizationId);
       await em.nativeDelete(ApiKey, { organization: organizationId });
       await em.nativeDelete(Membership, { organization: organizationId });
       await em.nativeDelete(Team, { organization: organizationId });
       await em.nativeDelete(Organization, { id: organizationId });
+      return keys;
     });
     ctx.log.info({ organizationId }, 'organization deleted');
+    this.apiKeys.announceRevoked(keys);
     this.publish(ctx, { organizationId, type: 'organization_deleted' });
+    usersChanged(this.events, members);
   }
 
   /**
@@ -276,6 +288,7 @@ export class OrganizationsService {
       throw e;
     }
     this.publish(ctx, { organizationId, type: 'member_added', userId: user.id });
+    usersChanged(this.events, [user.id]);
     return membership;
   }
 
@@ -292,6 +305,7 @@ export class OrganizationsService {
     if (!isId(targetUserId)) throw AppError.notFound('Member');
     const team = input.teamId === undefined ? undefined : input.teamId === null ? null : await this.teamOf(ctx, organizationId, input.teamId);
     let previousTeamId: string | null = null;
+    let roleChanged = false;
     const updated = await ctx.em.transactional(async (em) => {
       const actorRole = await this.lockOrganization(em, organizationId, actor.user.id, OrgRole.admin);
       const target = await em.findOne(Membership, { organization: organizationId, user: targetUserId }, { populate: ['user', 'team'] });
@@ -304,12 +318,15 @@ export class OrganizationsService {
         }
         if (target.role === OrgRole.owner) await this.assertAnotherOwner(em, organizationId, 'demoted');
         target.role = role;
+        roleChanged = true;
       }
       if (team !== undefined) target.team = team ? em.getReference(Team, team.id) : null;
       await em.flush();
       return target;
     });
     this.publish(ctx, { organizationId, type: 'member_updated', userId: targetUserId });
+    // Their role shows in their `organizations` (viewerRole), and decides which API keys they see.
+    if (roleChanged) usersChanged(this.events, [targetUserId]);
     const member = await ctx.em.findOneOrFail(Membership, { id: updated.id }, { populate: ['user', 'team'], refresh: true });
     return { member, previousTeamId };
   }
@@ -334,14 +351,19 @@ export class OrganizationsService {
         if (!self && actorRole !== OrgRole.owner) throw new AppError('forbidden', 'Only an owner can remove an owner');
         await this.assertAnotherOwner(em, organizationId, self ? 'leave' : 'removed');
       }
-      await em.nativeUpdate(ApiKey, { organization: organizationId, createdBy: targetUserId, revokedAt: null }, { revokedAt: new Date() });
+      const keys = await em.find(ApiKey, { organization: organizationId, createdBy: targetUserId, revokedAt: null }, { fields: ['id', 'createdBy'] });
+      if (keys.length) await em.nativeUpdate(ApiKey, { id: { $in: keys.map((k) => k.id) }, revokedAt: null }, { revokedAt: new Date() });
       await em.nativeDelete(Membership, { id: target.id });
-      return { membershipId: target.id, teamId: target.team?.id ?? null };
+      return { membershipId: target.id, teamId: target.team?.id ?? null, keys };
     });
+    this.apiKeys.announceRevoked(removed.keys);
+    usersChanged(this.events, [targetUserId]);
+    // Their keys were revoked with them: the admins who saw them see them no more.
+    if (removed.keys.length) await this.apiKeys.keyListChanged(ctx.em.fork(), organizationId, []);
     // The caller's own view of this request: the membership is gone.
     ctx.loaders.org.membership.clear(membershipKey(organizationId, targetUserId));
     this.publish(ctx, { organizationId, type: 'member_removed', userId: targetUserId });
-    return removed;
+    return { membershipId: removed.membershipId, teamId: removed.teamId };
   }
 
   /**
@@ -419,6 +441,11 @@ export class OrganizationsService {
       await em.nativeDelete(Team, { id: team.id });
     });
     this.publish(ctx, { organizationId, type: 'team_deleted', teamId });
+  }
+
+  /** The ids of an organization's members. */
+  private async memberIds(em: EntityManager, organizationId: string): Promise<string[]> {
+    return (await em.find(Membership, { organization: organizationId }, { fields: ['user'] })).map((m) => m.user.id);
   }
 
   /** A team of this organization, or not_found. */

@@ -29,7 +29,11 @@ export class UsersResolver {
 
   @Subscription(() => User, {
     description:
-      `Fires when the authenticated user's profile changes, through either API, with the profile as it is then. Starts once acknowledged (no replay: read \`me\` after reconnecting). ${need('bearer')}`,
+      'Fires once for every change to what `User` shows you, whichever door or operation made it, with your `User` as it is then: ' +
+      'your profile (updateMe: names, email, password, language, time zone, picture; setLiveNickname; the time zone of updateXelPreferences), ' +
+      'your `organizations` (one created, renamed or deleted, you added or removed, your role changed) and your `apiKeys` (one created or revoked that you see). ' +
+      'Starts once acknowledged (no replay: read `me` after reconnecting). Never completes by itself; when the credentials of the socket expire or are revoked the socket closes (4401). ' +
+      need('bearer'),
     subscribe: ({ context }) => {
       const ctx = context as RequestContext;
       const { userId } = requireUser(ctx);

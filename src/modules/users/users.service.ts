@@ -1,10 +1,11 @@
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { requireUser } from '../../common/access.js';
-import type { EventBus } from '../../common/pubsub.js';
+import type { CredentialsRevoked, EventBus } from '../../common/pubsub.js';
 import { passwordIsAccountName, SAME_AS_ACCOUNT } from '../../common/password-policy.js';
 import { parseInput } from '../../common/validation.js';
 import type { AuthService } from '../auth/auth.service.js';
+import { usersChanged } from './user-events.js';
 import { User } from './user.entity.js';
 import { normalizeEmail, normalizeUsername } from './users.normalize.js';
 import { updateMeSchema, type UpdateMeData } from './users.types.js';
@@ -48,13 +49,14 @@ export class UsersService {
       const why = input.newPassword == null ? 'change the email' : newEmail ? 'change the email and the password' : 'set a new password';
       await this.auth.reauthenticate(ctx, current, principal.sessionId, input.currentPassword ?? undefined, why);
     }
+    let revoked: CredentialsRevoked | null = null;
     const user = await ctx.em.transactional(async (em) => {
       const user = await em.findOne(User, { id: principal.userId }, { populate: ['passwordHash'] });
       if (!user) throw new AppError('invalid_token', 'The account of this token no longer exists');
 
       if (input.newPassword != null) {
         user.passwordHash = await this.auth.passwords.hash(input.newPassword);
-        await this.auth.revokeSessions(em, { user: user.id, idNot: principal.sessionId }, 'password_changed');
+        revoked = await this.auth.revokeSessions(em, { user: user.id, idNot: principal.sessionId }, 'password_changed');
       }
 
       const wanted = {
@@ -76,7 +78,9 @@ export class UsersService {
       }
       return user;
     });
-    this.events.publish('USER_UPDATED', { userId: user.id });
+    // After commit: the other sessions' sockets close, and the profile's watchers hear of it.
+    this.auth.announce(revoked);
+    usersChanged(this.events, [user.id]);
     return user;
   }
 }

@@ -8,6 +8,8 @@ import { AppError } from '../../common/errors.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import type { ProviderRegistry } from '../ai/providers/registry.js';
+import type { EventBus } from '../../common/pubsub.js';
+import { usersChanged } from '../users/user-events.js';
 import { User } from '../users/user.entity.js';
 import { loadCatalog, seedCourse, type Catalog, type CatalogModule, type CatalogTask } from './catalog.js';
 import { CEFR_LEVELS, SKILLS, type CefrLevel, type SpeakingTask, type WritingTask } from './content/types.js';
@@ -68,6 +70,7 @@ export class XelService {
   constructor(
     private readonly config: Config,
     private readonly ai: ProviderRegistry,
+    private readonly events?: EventBus,
   ) {
     this.grammar = sharedGrammarChecker(config.xel.dialect, config.xel.grammarTimeoutMs);
     this.evaluator = new EmbeddedEvaluator(this.grammar);
@@ -291,6 +294,8 @@ export class XelService {
       if (input.dailyGoalXp) profile.dailyGoalXp = input.dailyGoalXp;
       profile.updatedAt = this.now();
     });
+    // The time zone is shown on User: its watchers hear of it (the daily goal is not on User).
+    if (input.timezone && this.events) usersChanged(this.events, [p.userId]);
     // The answer is the caller's own dashboard: a key allowed to change preferences may see what it changed.
     return this.dashboard(ctx, 'xel:write');
   }

@@ -1,11 +1,13 @@
 import { resample, SAMPLE_RATE, toBytes } from './pcm.js';
-import type { Synthesis, TextToSpeech, WordTiming } from './speech.types.js';
+import type { PhonemeTiming, Synthesis, TextToSpeech, WordTiming } from './speech.types.js';
 
 interface EspeakEvent {
   type: string;
   audio_position: number;
   text_position: number;
   word_length: number;
+  /** For phoneme events: the phoneme's name in IPA ('' for a pause). */
+  id?: string | number;
 }
 
 interface EspeakWorker {
@@ -26,12 +28,13 @@ function espeak(): Promise<EspeakWorker> {
   return worker;
 }
 
-const VOICES: Record<string, string> = { en: 'en-us', 'en-us': 'en-us', 'en-gb': 'en', es: 'es', fr: 'fr', de: 'de', it: 'it', pt: 'pt', 'pt-br': 'pt-br', nl: 'nl', pl: 'pl', ru: 'ru', tr: 'tr', ja: 'ja', zh: 'cmn', ko: 'ko', vi: 'vi' };
+/** The languages the embedded voice speaks (a session's language tag, lower-cased) and eSpeak-NG's voice for each. */
+export const VOICES: Record<string, string> = { en: 'en-us', 'en-us': 'en-us', 'en-gb': 'en', es: 'es', fr: 'fr', de: 'de', it: 'it', pt: 'pt', 'pt-br': 'pt-br', nl: 'nl', pl: 'pl', ru: 'ru', tr: 'tr', ja: 'ja', zh: 'cmn', ko: 'ko', vi: 'vi' };
 
 /**
  * The embedded voice: eSpeak-NG compiled to WebAssembly (an npm package, no native build,
  * works offline). Robotic but real speech, resampled to the contract's 24 kHz, with word
- * timings for lip sync. eSpeak-NG is GPL-3.0: running it in a service is fine; shipping the
+ * and phoneme timings for lip sync (its phoneme events, in IPA, give the visemes). eSpeak-NG is GPL-3.0: running it in a service is fine; shipping the
  * gateway to others would have to honour that licence.
  */
 export class EspeakTts implements TextToSpeech {
@@ -43,12 +46,16 @@ export class EspeakTts implements TextToSpeech {
     w.set_voice(VOICES[lang] ?? VOICES[lang.split('-')[0]!] ?? 'en-us');
     const chunks: Int16Array[] = [];
     const words: WordTiming[] = [];
+    const phonemes: PhonemeTiming[] = [];
     w.synthesize(text, (samples, events) => {
       if (samples) chunks.push(new Int16Array(samples));
       for (const e of events ?? []) {
         if (e.type === 'word') {
           const start = Math.max(0, e.text_position - 1);
           words.push({ word: text.slice(start, start + e.word_length), offsetMs: e.audio_position });
+        } else if (e.type === 'phoneme') {
+          // The name sits in a fixed-size field of the event: what follows a control character is not part of it.
+          phonemes.push({ phoneme: typeof e.id === 'string' ? e.id.replace(/[\u0000-\u001f][\s\S]*$/, '') : '', offsetMs: e.audio_position });
         }
       }
       return 0;
@@ -61,6 +68,6 @@ export class EspeakTts implements TextToSpeech {
       at += c.length;
     }
     const pcm = resample(joined, w.samplerate, SAMPLE_RATE);
-    return { pcm: toBytes(pcm), durationMs: Math.round((pcm.length / SAMPLE_RATE) * 1000), words };
+    return { pcm: toBytes(pcm), durationMs: Math.round((pcm.length / SAMPLE_RATE) * 1000), words, phonemes };
   }
 }

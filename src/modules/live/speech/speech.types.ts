@@ -4,11 +4,19 @@ export interface WordTiming {
   offsetMs: number;
 }
 
+/** A phoneme of synthesized speech (its IPA name, as eSpeak-NG gives it; '' for a pause) and where it starts. */
+export interface PhonemeTiming {
+  phoneme: string;
+  offsetMs: number;
+}
+
 export interface Synthesis {
   /** 16-bit PCM, mono, at SAMPLE_RATE (24 kHz). */
   pcm: Buffer;
   durationMs: number;
   words: WordTiming[];
+  /** The phonemes with their timings, when the engine reports them (eSpeak-NG does; remote endpoints do not). */
+  phonemes?: PhonemeTiming[];
 }
 
 /** Text to speech: the embedded engine or a remote one, same shape. */
