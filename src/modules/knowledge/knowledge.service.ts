@@ -52,7 +52,7 @@ export type SearchMode = KnowledgeSearchModeValue;
 
 
 /** Who may read a document besides its uploader: the organization it is shared with. */
-const readersOf = (doc: KnowledgeDocument) => ({ ownerId: doc.owner.id, organizationId: doc.visibility === 'organization' ? (doc.organization?.id ?? null) : null });
+const readersOf = (doc: Pick<KnowledgeDocument, 'owner' | 'organization' | 'visibility'>) => ({ ownerId: doc.owner.id, organizationId: doc.visibility === 'organization' ? (doc.organization?.id ?? null) : null });
 
 const NOTHING_FOUND = 'I found nothing in the knowledge base that answers this.';
 
@@ -162,7 +162,6 @@ export class KnowledgeService {
     this.inFlight.add(tracked);
   }
 
-<<<<<<< HEAD
   /**
    * Indexes the passages in batches of INDEX_BATCH, each in a short transaction of its own
    * that gives way to the event loop before the next: a long document neither stalls other
@@ -173,17 +172,11 @@ export class KnowledgeService {
    * was indexed and leaves the document `failed` with the reason.
    */
   private async ingest(em: EntityManager, ctx: RequestContext, documentId: string, read: Read): Promise<void> {
-=======
-  /** Extracts, chunks and indexes in one transaction: a failure leaves the document `failed` and nothing indexed. */
-  private async ingest(em: EntityManager, ctx: RequestContext, documentId: string, kind: DocumentKind, bytes: Buffer): Promise<void> {
-    let readers: { ownerId: string; organizationId: string | null } | null = null;
->>>>>>> subs
     try {
       if ('failure' in read) throw new Error(read.failure);
       const { text, chunks } = read;
       // Vectors first: if the endpoint fails, the document fails whole and nothing is indexed.
       const vectors = this.embedder ? await this.embedder.embed(chunks.map((c) => (c.heading ? `${c.heading}\n${c.text}` : c.text))) : null;
-<<<<<<< HEAD
       const lock = this.config.db.driver === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {};
       let alive = Date.now();
       for (let start = 0; start < chunks.length; start += INDEX_BATCH) {
@@ -222,39 +215,16 @@ export class KnowledgeService {
       const knex = (em as unknown as { getKnex(): any }).getKnex();
       await knex('documents').where('id', documentId).update({ text });
       await em.fork().nativeUpdate(KnowledgeDocument, { id: documentId }, { status: 'ready', chunkCount: chunks.length, error: null, updatedAt: new Date() });
-=======
-      await em.transactional(async (tx) => {
-        const doc = await tx.findOne(KnowledgeDocument, { id: documentId });
-        if (!doc) return; // deleted while it waited
-        for (const [i, c] of chunks.entries()) {
-          const chunk = tx.create(DocumentChunk, { document: doc, position: i + 1, heading: c.heading, text: c.text, embedding: vectors?.[i] ?? null });
-          await this.search.index(tx, {
-            userId: doc.owner.id,
-            type: 'document',
-            sourceId: chunk.id,
-            documentId: doc.id,
-            organizationId: doc.visibility === 'organization' ? (doc.organization?.id ?? null) : null,
-            title: c.heading ? `${doc.title} — ${c.heading}` : doc.title,
-            body: c.text,
-            createdAt: doc.createdAt,
-          });
-          if (i % 200 === 199) await tx.flush();
-        }
-        doc.status = 'ready';
-        doc.chunkCount = chunks.length;
-        doc.text = text;
-        doc.error = null;
-        readers = readersOf(doc);
-      });
->>>>>>> subs
+      const indexed = await em.fork().findOne(KnowledgeDocument, { id: documentId }, { fields: ['owner', 'organization', 'visibility'] });
       ctx.log.info({ documentId, chunks: chunks.length }, 'document indexed');
-      this.announce(documentId, 'ready', readers);
+      if (indexed) this.announce(documentId, 'ready', readersOf(indexed));
     } catch (e) {
       const reason = (e instanceof Error ? e.message : String(e)).slice(0, 480);
       ctx.log.warn({ documentId, reason }, 'document ingestion failed');
-<<<<<<< HEAD
       await this.unindex(em.fork(), [documentId]);
       await em.fork().nativeUpdate(KnowledgeDocument, { id: documentId }, { status: 'failed', error: reason, chunkCount: 0, updatedAt: new Date() });
+      const doc = await em.fork().findOne(KnowledgeDocument, { id: documentId }, { fields: ['owner', 'organization', 'visibility'] });
+      if (doc) this.announce(documentId, 'failed', readersOf(doc));
     }
   }
 
@@ -265,11 +235,6 @@ export class KnowledgeService {
       await tx.nativeDelete(SearchEntry, { documentId: { $in: documentIds } });
       await tx.nativeDelete(DocumentChunk, { document: { $in: documentIds } });
     });
-=======
-      await em.fork().nativeUpdate(KnowledgeDocument, { id: documentId }, { status: 'failed', error: reason, chunkCount: 0 });
-      const doc = await em.fork().findOne(KnowledgeDocument, { id: documentId });
-      if (doc) this.announce(documentId, 'failed', readersOf(doc));
-    }
   }
 
   /**
@@ -280,7 +245,6 @@ export class KnowledgeService {
     if (!this.events || !readers) return;
     this.events.publish('DOCUMENT_STATUS', { scope: `user:${readers.ownerId}`, documentId, status });
     if (readers.organizationId) this.events.publish('DOCUMENT_STATUS', { scope: `org:${readers.organizationId}`, documentId, status });
->>>>>>> subs
   }
 
   /** For shutdown and tests: waits until every accepted document is processed. */
@@ -302,7 +266,7 @@ export class KnowledgeService {
     return em.nativeUpdate(KnowledgeDocument, { id: { $in: ids }, status: 'processing' }, { status: 'failed', error: 'Processing was interrupted by a restart; upload the document again' });
   }
 
-/** The organizations whose shared documents the caller may read (an API key: only its own). */
+  /** The organizations whose shared documents the caller may read (an API key: only its own). */
   private async readableOrgs(ctx: RequestContext, need: Requirement): Promise<{ userId: string; orgIds: string[] }> {
     const p = authorize(ctx, need);
     if (p.kind === 'apiKey') return { userId: p.userId, orgIds: [p.organizationId] };
