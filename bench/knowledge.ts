@@ -1,3 +1,5 @@
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
+import { sql, type ExpressionBuilder } from 'kysely';
 import { DB, percentile, printTable, startGateway, userToken } from './lib.js';
 
 const DOCS = Number(process.env.BENCH_KNOWLEDGE_DOCS ?? 1000);
@@ -56,12 +58,13 @@ export async function knowledgeBench(): Promise<void> {
     const accepted = performance.now() - t;
     await gw.app.services.knowledge.drain();
     const ingestSec = (performance.now() - t) / 1000;
-    const knex = (gw.app.orm.em.fork() as unknown as { getKnex(): any }).getKnex();
-    const [{ n: chunks }] = await knex('document_chunks').count({ n: '*' });
-    const [{ n: failed }] = await knex('documents').whereNot('status', 'ready').count({ n: '*' });
+    // Checks and the LIKE reference go straight to the database through Kysely (MikroORM's SQL layer).
+    const db = (gw.app.orm.em.fork() as unknown as SqlEntityManager).getKysely<any>();
+    const { n: chunks } = await db.selectFrom('document_chunks').select((e) => e.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const { n: failed } = await db.selectFrom('documents').select((e) => e.fn.countAll().as('n')).where('status', '!=', 'ready').executeTakeFirstOrThrow();
     if (Number(failed)) throw new Error(`${failed} documents did not become ready`);
     // As autovacuum would soon after a bulk load: planner statistics for the new rows.
-    if (DB === 'postgresql') await knex.raw('analyze search_entries; analyze document_chunks; analyze documents');
+    if (DB === 'postgresql') for (const table of ['search_entries', 'document_chunks', 'documents']) await sql`analyze ${sql.table(table)}`.execute(db);
 
     const queries = Array.from({ length: QUERIES }, (_, i) => (i % 3 === 0 ? `${vocab[150 + i]} ${vocab[60 + i]}` : vocab[120 + i * 5]!));
     const fts: number[] = [];
@@ -74,12 +77,9 @@ export async function knowledgeBench(): Promise<void> {
       fts.push(performance.now() - s);
       s = performance.now();
       // The same question by scanning: every chunk read, matches counted, a page returned.
-      const where = (b: any) => {
-        for (const term of q.split(' ')) b.andWhere('text', 'like', `%${term}%`);
-        return b;
-      };
-      await where(knex('document_chunks').select('id', 'text')).orderBy('position').limit(10);
-      await where(knex('document_chunks').count({ n: '*' }));
+      const matches = (e: ExpressionBuilder<any, 'document_chunks'>) => e.and(q.split(' ').map((term) => e('text', 'like', `%${term}%`)));
+      await db.selectFrom('document_chunks').select(['id', 'text']).where(matches).orderBy('position').limit(10).execute();
+      await db.selectFrom('document_chunks').select((e) => e.fn.countAll().as('n')).where(matches).execute();
       like.push(performance.now() - s);
     }
     fts.splice(0, 5);

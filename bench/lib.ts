@@ -124,9 +124,11 @@ export async function fork(script: string, args: string[] = [], env: Record<stri
       return reply;
     },
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
-      child.send({ cmd: 'exit' });
+      // A child that is already going away has closed its IPC channel before its exit event:
+      // sending would throw (ERR_IPC_CHANNEL_CLOSED) and end the run, so wait for the exit instead.
+      if (child.connected) child.send({ cmd: 'exit' }, (err) => err && child.kill('SIGKILL'));
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import { DB, percentile, printTable, startGateway } from './lib.js';
 
 const SESSIONS = Number(process.env.BENCH_LIVE_SESSIONS ?? 1000);
@@ -14,18 +15,22 @@ const DURATION_S = Number(process.env.BENCH_LIVE_SECONDS ?? 30);
 export async function liveBench(): Promise<void> {
   const gw = await startGateway({ LIVE_PLANS: 'free:100000', LIVE_IDLE_TIMEOUT_SECONDS: '60', LIVE_SWEEP_INTERVAL_MS: '5000' });
   try {
-    const em = gw.app.orm.em.fork() as unknown as { getKnex(): any };
-    const knex = em.getKnex();
+    // Seeding and the meter check go straight to the database through Kysely (MikroORM's SQL layer).
+    const db = (gw.app.orm.em.fork() as unknown as SqlEntityManager).getKysely<any>();
     // Users and login sessions written directly: hashing 1,000 passwords would measure argon2, not live.
     const now = new Date();
     const ts = (d: Date) => (DB === 'sqlite' ? d.getTime() : d);
     const users = Array.from({ length: SESSIONS }, (_, i) => ({ id: randomUUID(), sid: randomUUID(), i }));
     for (let i = 0; i < users.length; i += 100) {
       const batch = users.slice(i, i + 100);
-      await knex('users').insert(
-        batch.map((u) => ({ id: u.id, email: `live${u.i}@example.com`, email_normalized: `live${u.i}@example.com`, username: `live${u.i}`, username_normalized: `live${u.i}`, password_hash: 'x', preferred_language: 'en', timezone: 'UTC', plan: 'free', created_at: ts(now), updated_at: ts(now) })),
-      );
-      await knex('login_sessions').insert(batch.map((u) => ({ id: u.sid, user_id: u.id, created_at: ts(now), last_used_at: ts(now), expires_at: ts(new Date(now.getTime() + 86_400_000)) })));
+      await db
+        .insertInto('users')
+        .values(batch.map((u) => ({ id: u.id, email: `live${u.i}@example.com`, email_normalized: `live${u.i}@example.com`, username: `live${u.i}`, username_normalized: `live${u.i}`, password_hash: 'x', preferred_language: 'en', timezone: 'UTC', plan: 'free', created_at: ts(now), updated_at: ts(now) })))
+        .execute();
+      await db
+        .insertInto('login_sessions')
+        .values(batch.map((u) => ({ id: u.sid, user_id: u.id, created_at: ts(now), last_used_at: ts(now), expires_at: ts(new Date(now.getTime() + 86_400_000)) })))
+        .execute();
     }
     const tokens = await Promise.all(users.map((u) => gw.app.services.auth.accessTokens.sign({ userId: u.id, sessionId: u.sid })));
     const sessions: string[] = [];
@@ -76,7 +81,7 @@ export async function liveBench(): Promise<void> {
         sessions.slice(i, i + 50).map(async (id, j) => {
           const r = await fetch(`${gw.url}/api/live/session/end`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i + j]}` }, body: JSON.stringify({ session_id: id }) });
           const body = (await r.json()) as { used_seconds: number };
-          const [{ n: settled }] = await knex('live_usage').where('user_id', users[i + j]!.id).sum({ n: 'used_seconds' });
+          const { n: settled } = await db.selectFrom('live_usage').select((e) => e.fn.sum('used_seconds').as('n')).where('user_id', '=', users[i + j]!.id).executeTakeFirstOrThrow();
           if (Number(settled) !== body.used_seconds) mismatches++;
         }),
       );

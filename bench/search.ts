@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
+import { sql, type ExpressionBuilder } from 'kysely';
 import { createContext } from '../src/common/context.js';
 import { DB, percentile, printTable, startGateway, userToken } from './lib.js';
 
@@ -33,8 +34,9 @@ export async function searchBench(): Promise<void> {
     const token = await userToken(gw.url, 'searcher');
     await userToken(gw.url, 'neighbour');
     const em = gw.app.orm.em.fork() as unknown as SqlEntityManager;
-    const knex = em.getKnex();
-    const [me, other] = (await knex('users').select('id', 'username').orderBy('username', 'desc')) as { id: string; username: string }[];
+    // Seeding and the LIKE reference go straight to the database through Kysely (MikroORM's SQL layer).
+    const db = em.getKysely<any>();
+    const [me, other] = (await db.selectFrom('users').select(['id', 'username']).orderBy('username', 'desc').execute()) as { id: string; username: string }[];
     const rand = rng(42);
     const words = vocabulary(rand);
     const pick = () => words[Math.min(words.length - 1, Math.floor(words.length * rand() ** 3))]!;
@@ -58,8 +60,8 @@ export async function searchBench(): Promise<void> {
     }
     // SQLite caps the terms of one compound insert; PostgreSQL takes larger batches.
     const batch = DB === 'sqlite' ? 100 : 1000;
-    for (let i = 0; i < rows.length; i += batch) await knex('search_entries').insert(rows.slice(i, i + batch));
-    if (DB === 'postgresql') await knex.raw('analyze search_entries');
+    for (let i = 0; i < rows.length; i += batch) await db.insertInto('search_entries').values(rows.slice(i, i + batch)).execute();
+    if (DB === 'postgresql') await sql`analyze search_entries`.execute(db);
     const seedMs = performance.now() - seeded;
 
     // Mid-frequency words: common enough to match many messages, rare enough to mean something.
@@ -79,13 +81,9 @@ export async function searchBench(): Promise<void> {
       matched += res.total;
       const terms = q.split(' ');
       t = performance.now();
-      const likeWhere = (b: ReturnType<typeof knex>) => {
-        b.where('user_id', me!.id);
-        for (const term of terms) b.andWhere('body', 'like', `%${term}%`);
-        return b;
-      };
-      await likeWhere(knex('search_entries').select('id', 'title', 'body', 'created_at')).orderBy('created_at', 'desc').limit(20);
-      await likeWhere(knex('search_entries').count({ n: '*' }));
+      const matches = (e: ExpressionBuilder<any, 'search_entries'>) => e.and([e('user_id', '=', me!.id), ...terms.map((term) => e('body', 'like', `%${term}%`))]);
+      await db.selectFrom('search_entries').select(['id', 'title', 'body', 'created_at']).where(matches).orderBy('created_at', 'desc').limit(20).execute();
+      await db.selectFrom('search_entries').select((e) => e.fn.countAll().as('n')).where(matches).execute();
       like.push(performance.now() - t);
       t = performance.now();
       const r = await fetch(`${gw.url}/api/core/search?q=${encodeURIComponent(q)}&limit=20`, { headers: { authorization: `Bearer ${token}` } });

@@ -15,13 +15,14 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { parse } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { buildApp, type App } from '../src/app.js';
 import { createContext } from '../src/common/context.js';
 import { loadConfig } from '../src/config.js';
+import { StatementLogger } from '../src/db/statements.js';
 import { buildGatewaySchema } from '../src/graphql/schema.js';
 import { frameOf, stampedEvent } from './frames.js';
 
@@ -33,7 +34,7 @@ let broadcast: ((frame: string) => void) | null = null;
 let counting = false;
 let hooked = false;
 let statements = 0;
-let loopDelay: IntervalHistogram | null = null;
+let loopDelay: ReturnType<typeof monitorEventLoopDelay> | null = null;
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
@@ -117,7 +118,7 @@ process.on('message', async (m: { cmd: string; [k: string]: any }) => {
       send({ published: m.count });
     } else if (m.cmd === 'hash') {
       // Raw capacity: verifications through the gateway's own hasher (same cost and concurrency bound), or argon2 unbounded.
-      const argon2 = (await import('argon2')).default;
+      const argon2 = await import('@node-rs/argon2');
       const hasher = app!.services.auth.passwords;
       const hash = await hasher.hash('bench password');
       const verify = m.unbounded ? () => argon2.verify(hash, 'bench password') : () => hasher.verify(hash, 'bench password');
@@ -133,9 +134,10 @@ process.on('message', async (m: { cmd: string; [k: string]: any }) => {
       );
       send({ perSecond: done / m.seconds });
     } else if (m.cmd === 'count-start') {
-      const knex = (app!.orm.em as unknown as { getKnex(): { on(e: 'query', f: () => void): void } }).getKnex();
+      const logger = app!.orm.config.getLogger();
+      if (!(logger instanceof StatementLogger)) throw new Error('the gateway ORM has no StatementLogger');
       statements = 0;
-      if (!hooked) knex.on('query', () => counting && statements++);
+      if (!hooked) logger.onStatement(() => counting && statements++);
       hooked = true;
       counting = true;
       send({ counting: true });

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   if (!primary) throw new Error('No encryption key: set INTEGRATIONS_ENCRYPTION_KEYS (new key first)');
   const orm = await MikroORM.init(ormOptions(config.db));
   try {
-    await orm.getMigrator().up();
+    await orm.migrator.up();
     const { rows, droppedFlows, unreadable } = await new IntegrationsService(config).reencryptAll(orm.em.fork());
     console.log(`integration tokens re-encrypted with key ${primary}: ${rows} connections, ${droppedFlows} started flows dropped`);
     if (unreadable) {

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const orm = await MikroORM.init(ormOptions(config.db));
   const started = Date.now();
   try {
-    await orm.getMigrator().up();
+    await orm.migrator.up();
     const count = await reindexConversations(orm.em.fork(), new SearchService(config.db.driver));
     console.log(`search index rebuilt: ${count} entries in ${Date.now() - started} ms (${config.db.driver})`);
   } finally {

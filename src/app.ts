@@ -23,11 +23,12 @@ import { RedisConnections } from './common/redis.js';
 import { redactLogLine, safeErrorSerializer, safeUrl } from './common/log-safety.js';
 import { createSocketLimiter } from './common/socket-limits.js';
 import { CORS_EXPOSED_HEADERS, type Config } from './config.js';
-import { openDatabase } from './db/orm.js';
+import { openDatabase, poolStats } from './db/orm.js';
 import { registerGraphQL } from './graphql/apollo.js';
 import { IDE_CSP } from './graphql/ide.js';
 import { buildGatewaySchema } from './graphql/schema.js';
 import { allRoutes } from './modules/index.js';
+import { LiveSession } from './modules/live/live-session.entity.js';
 import { registerLiveSocket } from './modules/live/live.socket.js';
 import { createServices, type Services } from './modules/services.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandlers, sendError } from './rest/errors.js';
@@ -210,7 +211,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   });
 
-  registerMetrics(server, root, redis);
+  registerMetrics(server, root, orm, redis);
   // Every socket, whichever route takes it, is limited before the route sees its first message.
   const socketLimiter = createSocketLimiter({ maxMessagesPerSecond: limits.wsMaxMessagesPerSecond, maxBufferedBytes: limits.wsMaxBufferedBytes, sendTimeoutMs: limits.wsSendTimeoutMs }, log);
   server.websocketServer.on('connection', (socket) => socketLimiter.attach(socket));
@@ -255,7 +256,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     services: root.services,
     config,
     stats: async () => {
-      const pool = (orm.em.getConnection() as unknown as { getKnex(): { client: { pool?: { numUsed(): number; numFree(): number } } } }).getKnex().client.pool;
+      const pool = await poolStats(orm);
       const handles: Record<string, number> = {};
       for (const kind of process.getActiveResourcesInfo()) handles[kind] = (handles[kind] ?? 0) + 1;
       return {
@@ -263,7 +264,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         graphqlWs: graphql.ws.stats(),
         liveSockets: liveSockets.size(),
         socketLimits: socketLimiter.stats(),
-        db: { used: pool?.numUsed() ?? 0, free: pool?.numFree() ?? 0 },
+        db: { used: 'used' in pool ? pool.used : 0, free: 'free' in pool ? pool.free : 0 },
         handles,
       };
     },
@@ -288,7 +289,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
  * scraped (database pool, active live sessions, Redis). /metrics answers only when
  * enabled, and asks for `Authorization: Bearer METRICS_TOKEN` when one is set.
  */
-function registerMetrics(server: FastifyInstance, root: ContextRoot, redis: RedisConnections | null): void {
+function registerMetrics(server: FastifyInstance, root: ContextRoot, orm: MikroORM, redis: RedisConnections | null): void {
   const { metrics } = root.services;
   server.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url;
@@ -302,19 +303,12 @@ function registerMetrics(server: FastifyInstance, root: ContextRoot, redis: Redi
     socket.once('close', () => metrics.websockets.dec(labels));
   });
 
-  const knex = (root.em as unknown as { getKnex(): { client: { pool?: { numUsed(): number; numFree(): number; numPendingAcquires(): number; max: number } } } }).getKnex();
-  metrics.gauge('xentree_db_pool_connections', 'Database connections of this process by state (used, free, pending acquires, max)', ['state'], (set) => {
-    const pool = knex.client.pool;
-    if (!pool) return;
-    set({ state: 'used' }, pool.numUsed());
-    set({ state: 'free' }, pool.numFree());
-    set({ state: 'pending' }, pool.numPendingAcquires());
-    set({ state: 'max' }, pool.max);
+  metrics.gauge('xentree_db_pool_connections', 'Database connections of this process by state (used, free, pending acquires, max; SQLite: its one connection, max only)', ['state'], async (set) => {
+    const pool = await poolStats(orm);
+    for (const [state, n] of Object.entries(pool)) set({ state }, n);
   });
   metrics.gauge('xentree_live_sessions_active', 'Live sessions active now (all processes: read from the database)', [], async (set) => {
-    const em = root.em.fork() as unknown as { getKnex(): (table: string) => { where(c: string, v: string): { count(e: string): Promise<{ n: number | string }[]> } } };
-    const [row] = await em.getKnex()('live_sessions').where('status', 'active').count('* as n');
-    set({}, Number(row?.n ?? 0));
+    set({}, await root.em.fork().count(LiveSession, { status: 'active' }));
   });
   if (redis) metrics.gauge('xentree_redis_up', 'Whether Redis answers (1) or not (0)', [], async (set) => set({}, (await redis.ready()) ? 1 : 0));
 

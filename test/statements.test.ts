@@ -34,6 +34,18 @@ async function world(count: number, perOrg: number) {
   return viewer;
 }
 
+describe('the statement counter', () => {
+  it('counts each statement sent to the database, transaction statements included, and only while it counts', async () => {
+    const em = server.app.orm.em.fork();
+    expect(await countStatements(() => em.getConnection().execute('select 1'))).toBe(1);
+    // begin, the update, commit.
+    expect(await countStatements(() => em.transactional((tx) => tx.getConnection().execute("update users set full_name = full_name where id = 'nobody'", [], 'run', tx.getTransactionContext())))).toBe(3);
+    const outside = countStatements(async () => undefined);
+    await em.getConnection().execute('select 1');
+    expect(await outside).toBe(0);
+  });
+});
+
 describe('query counts stay flat', () => {
   it('lists 50 organizations with members and teams in as many statements as 2 organizations', async () => {
     const small = await world(2, 3);

@@ -1,14 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataloaderType, MikroORM, type Options } from '@mikro-orm/core';
-import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
-import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
+import { PostgreSqlDriver, type PostgreSqlConnection } from '@mikro-orm/postgresql';
+import { CompiledQuery, type DatabaseConnection } from 'kysely';
+import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { Logger } from 'pino';
 import { postgresqlMigrations } from '../../migrations/postgresql/index.js';
 import { sqliteMigrations } from '../../migrations/sqlite/index.js';
 import type { Config } from '../config.js';
 import { allEntities } from '../modules/index.js';
+import { StatementLogger } from './statements.js';
 
 export const MIGRATION_PATHS = {
   sqlite: 'migrations/sqlite',
@@ -17,71 +20,77 @@ export const MIGRATION_PATHS = {
 
 /**
  * Database objects made by raw SQL in the migrations, which the entity metadata cannot
- * describe: the full-text index (FTS5 tables and triggers on SQLite, a generated tsvector
- * column with its GIN index on PostgreSQL). Schema diffs leave statements about them out.
+ * describe: the full-text index (FTS5 tables and the triggers that feed them on SQLite, a
+ * generated tsvector column with its GIN index on PostgreSQL). Schema diffs leave statements
+ * about them out.
  */
-export const RAW_SCHEMA_OBJECTS = [/search_fts/, /"tsv"/, /search_entries_tsv_index/];
+export const RAW_SCHEMA_OBJECTS = [/search_fts/, /`search_entries_a[iud]`/, /"tsv"/, /search_entries_tsv_index/];
 
 /** MikroORM options for the configured driver; entities come from the module list. */
-export function ormOptions(db: Config['db'], log?: Logger): Options {
+export function ormOptions(db: Config['db'], log?: Logger): Partial<Options> {
   const common = {
     entities: allEntities,
+    // The entities are decorated classes (legacy decorators) whose property types come from
+    // `emitDecoratorMetadata` where a decorator does not name them.
+    metadataProvider: ReflectMetadataProvider,
     allowGlobalContext: false,
     dataloader: db.batching === false ? DataloaderType.NONE : DataloaderType.ALL,
     forceUtcTimezone: true,
-    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     extensions: [Migrator],
-    schemaGenerator: { skipTables: [/^search_fts/] },
+    // Foreign keys cascade key updates, as MikroORM 6 made them (7 no longer infers it from
+    // `cascade: [persist]`): the schema stays what the migrations built.
+    schemaGenerator: { skipTables: [/^search_fts/], defaultUpdateRule: 'cascade' },
     debug: db.debug,
+    // Writes what `debug` asks for (to pino when given) and counts statements (src/db/statements.ts).
+    loggerFactory: (options) => new StatementLogger(options),
     ...(log ? { logger: (msg: string) => log.debug({ orm: true }, msg) } : {}),
-  } satisfies Options;
+  } satisfies Partial<Options>;
+
+  const migrations = {
+    // openDatabase() logs what it applied.
+    silent: true,
+    snapshot: false,
+    transactional: true,
+    allOrNothing: true,
+    emit: 'ts',
+  } as const;
 
   if (db.driver === 'sqlite') {
     if (db.url !== ':memory:') mkdirSync(dirname(db.url), { recursive: true });
     return {
       ...common,
-      driver: BetterSqliteDriver,
+      driver: SqliteDriver,
       dbName: db.url,
-      pool: {
-        // WAL lets readers proceed during a write; the busy timeout waits out another writer (another
-        // process holding the file) before failing, which then answers 503 service_unavailable.
-        afterCreate: (conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) => {
-          conn.pragma('journal_mode = WAL');
-          conn.pragma(`busy_timeout = ${db.sqliteBusyTimeoutMs}`);
-          conn.pragma('foreign_keys = ON');
-          done(null, conn);
-        },
+      // better-sqlite3's own options: `timeout` is SQLite's busy timeout, which waits out another
+      // writer (another process holding the file) before failing, which then answers 503 service_unavailable.
+      driverOptions: { timeout: db.sqliteBusyTimeoutMs },
+      // WAL lets readers proceed during a write. (MikroORM turns foreign keys on itself.)
+      onCreateConnection: async (connection) => {
+        await (connection as DatabaseConnection).executeQuery(CompiledQuery.raw('pragma journal_mode = WAL'));
       },
-      migrations: {
-        path: MIGRATION_PATHS.sqlite,
-        migrationsList: sqliteMigrations,
-        snapshot: false,
-        transactional: true,
-        allOrNothing: true,
-        emit: 'ts',
-      },
-    } as Options;
+      migrations: { ...migrations, path: MIGRATION_PATHS.sqlite, migrationsList: sqliteMigrations },
+    };
   }
   return {
     ...common,
     driver: PostgreSqlDriver,
     clientUrl: db.url,
     pool: { min: 0, max: db.poolMax },
-    migrations: {
-      path: MIGRATION_PATHS.postgresql,
-      migrationsList: postgresqlMigrations,
-      snapshot: false,
-      transactional: true,
-      allOrNothing: true,
-      emit: 'ts',
-    },
-  } as Options;
+    migrations: { ...migrations, path: MIGRATION_PATHS.postgresql, migrationsList: postgresqlMigrations },
+  };
 }
 
 /** Connects and applies pending migrations. */
 export async function openDatabase(db: Config['db'], log?: Logger): Promise<MikroORM> {
   const orm = await MikroORM.init(ormOptions(db, log));
-  const applied = await orm.getMigrator().up();
+  const applied = await orm.migrator.up();
   if (applied.length && log) log.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
   return orm;
+}
+
+/** The connection pool's state: PostgreSQL's `pg` pool; SQLite has one connection, and reports only that. */
+export async function poolStats(orm: MikroORM): Promise<{ used: number; free: number; pending: number; max: number } | { max: number }> {
+  if (!(orm.driver instanceof PostgreSqlDriver)) return { max: 1 };
+  const pool = await (orm.em.getConnection() as PostgreSqlConnection).getNativeClient();
+  return { used: pool.totalCount - pool.idleCount, free: pool.idleCount, pending: pool.waitingCount, max: pool.options.max ?? 10 };
 }

@@ -54,10 +54,13 @@ function mapped<T, R>(source: AsyncIterator<T> & Partial<AsyncIterable<T>>, map:
       if (source.throw) await source.throw(e);
       throw e;
     },
+    async [Symbol.asyncDispose]() {
+      await source.return?.();
+    },
     [Symbol.asyncIterator]() {
       return it;
     },
-  } as AsyncGenerator<R>;
+  };
   return it;
 }
 

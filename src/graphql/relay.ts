@@ -132,19 +132,19 @@ export async function findConnection<T extends object>(
   where: FilterQuery<T>,
   request: PageRequest,
   orderBy: OrderDefinition<T>,
-  options: Omit<FindByCursorOptions<T, never, '*', never, false>, 'orderBy' | 'first' | 'last' | 'before' | 'after' | 'includeCount'> = {},
+  options: Omit<FindByCursorOptions<T, never, '*', never, false>, 'where' | 'orderBy' | 'first' | 'last' | 'before' | 'after' | 'includeCount'> = {},
 ): Promise<ConnectionPage<T>> {
   // A cursor is checked before it reaches SQL: base64url JSON holding one plain value per sort key.
   const arity = (Array.isArray(orderBy) ? (orderBy as object[]) : [orderBy as object]).reduce((n: number, o) => n + Object.keys(o).length, 0);
   if (request.after !== undefined) decodeCursor(request.after, arity, 'after');
   if (request.before !== undefined) decodeCursor(request.before, arity, 'before');
-  const page = await em.findByCursor(entity, where, { ...options, ...request, orderBy, includeCount: false } as FindByCursorOptions<T, never, '*', never, false>);
+  const page = await em.findByCursor(entity, { ...options, ...request, where, orderBy, includeCount: false } as never);
   const items = page.items as T[];
   const edges = items.map((node) => ({ cursor: page.from(node), node }));
   return connectionPage(
     edges,
     { hasNextPage: page.hasNextPage, hasPreviousPage: page.hasPrevPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
-    () => em.count(entity, where),
+    () => em.count(entity, where as FilterQuery<NoInfer<T>>),
   );
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DateTimeType, Entity, ManyToOne, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { DateTimeType, OptionalProps } from '@mikro-orm/core';
+import { Entity, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { LoginSession } from './login-session.entity.js';
 
 /** One refresh token of a family. Only the SHA-256 of the value is stored. */

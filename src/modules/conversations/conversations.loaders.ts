@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import DataLoader from 'dataloader';
 import { toDate } from '../../common/time.js';
 import type { Citation } from '../ai/ai.types.js';
@@ -80,19 +80,17 @@ export function conversationLoaders(em: EntityManager, batch = true) {
           groups.set(g, [...(groups.get(g) ?? []), k]);
         }
         const out = new Map<MessagePageKey, MessagePage>();
-        const knex = (em as SqlEntityManager).getKnex();
         for (const group of groups.values()) {
           const { direction, size, position } = group[0]!;
           const forward = direction === 'first';
-          const ranked = knex('messages')
-            .select('*')
-            .select(knex.raw(`row_number() over (partition by conversation_id order by position ${forward ? 'asc' : 'desc'}) as rn`))
-            .whereIn(
-              'conversation_id',
-              group.map((k) => k.conversationId),
-            );
-          if (position !== null) ranked.andWhere('position', forward ? '>' : '<', position);
-          const rows = (await knex.select('*').from(ranked.as('ranked')).where('rn', '<=', size + 1).orderBy([{ column: 'conversation_id' }, { column: 'position' }])) as MessageRow[];
+          const ids = group.map((k) => k.conversationId);
+          const after = position === null ? '' : ` and position ${forward ? '>' : '<'} ?`;
+          const rows = await (em as SqlEntityManager).execute<MessageRow[]>(
+            `select * from (select *, row_number() over (partition by conversation_id order by position ${forward ? 'asc' : 'desc'}) as rn` +
+              ` from messages where conversation_id in (${ids.map(() => '?').join(', ')})${after}) as ranked` +
+              ' where rn <= ? order by conversation_id, position',
+            [...ids, ...(position === null ? [] : [position]), size + 1],
+          );
           const byConversation = new Map<string, Message[]>();
           for (const r of rows) {
             const list = byConversation.get(r.conversation_id) ?? [];

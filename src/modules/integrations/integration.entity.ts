@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DateTimeType, Entity, JsonType, ManyToOne, OptionalProps, PrimaryKey, Property, TextType, Unique } from '@mikro-orm/core';
+import { DateTimeType, JsonType, OptionalProps, TextType } from '@mikro-orm/core';
+import { Entity, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { defineEnum, type ValueOf } from '../../graphql/enums.js';
 import { User } from '../users/user.entity.js';
 

@@ -209,7 +209,10 @@ export class IntegrationsService {
     const expiresAt = new Date(now.getTime() + this.config.integrations.stateTtlSeconds * 1000);
 
     await ctx.em.nativeDelete(OAuthState, { expiresAt: { $lte: now } });
-    const older = await ctx.em.find(OAuthState, { user: userId }, { orderBy: { createdAt: 'desc', id: 'desc' }, offset: MAX_PENDING_FLOWS - 1, fields: ['id'] });
+    // Every start trims to the cap, so this reads at most MAX_PENDING_FLOWS rows. (No `offset`
+    // alone: MikroORM 7 writes OFFSET without LIMIT, which SQLite refuses.)
+    const pending = await ctx.em.find(OAuthState, { user: userId }, { orderBy: { createdAt: 'desc', id: 'desc' }, fields: ['id'] });
+    const older = pending.slice(MAX_PENDING_FLOWS - 1);
     if (older.length) await ctx.em.nativeDelete(OAuthState, { id: { $in: older.map((o) => o.id) } });
     ctx.em.create(OAuthState, {
       stateHash,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, JsonType, ManyToOne, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { JsonType, OptionalProps } from '@mikro-orm/core';
+import { Entity, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { KnowledgeDocument } from './document.entity.js';
 
 /** One passage of a document, in reading order; its search entry carries the same id. */

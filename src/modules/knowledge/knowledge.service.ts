@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode, type EntityManager, type FilterQuery } from '@mikro-orm/core';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import { authorize, requireMembership } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
 import { AppError, isAppError } from '../../common/errors.js';
@@ -130,8 +131,7 @@ export class KnowledgeService {
   /** The user's documents (all but failed ones) and this upload must fit in `maxUserBytes`. */
   private async checkStorage(ctx: RequestContext, userId: string, adding: number): Promise<void> {
     const max = this.config.knowledge.limits.maxUserBytes;
-    const knex = (ctx.em as unknown as { getKnex(): any }).getKnex();
-    const [row] = (await knex('documents').where('owner_id', userId).whereNot('status', 'failed').sum({ total: 'size_bytes' })) as { total: number | string | null }[];
+    const [row] = await (ctx.em as SqlEntityManager).execute<{ total: number | string | null }[]>("select sum(size_bytes) as total from documents where owner_id = ? and status <> 'failed'", [userId]);
     const kept = Number(row?.total ?? 0);
     if (kept + adding > max) throw documentTooLarge('stored_bytes', max, kept + adding);
   }
@@ -212,8 +212,7 @@ export class KnowledgeService {
       await yieldToEventLoop();
       // The text (megabytes, perhaps) as a bound parameter: the ORM would write it into the SQL
       // itself, escaping and copying it on the event loop (600 ms of CPU for 4 MB on PostgreSQL).
-      const knex = (em as unknown as { getKnex(): any }).getKnex();
-      await knex('documents').where('id', documentId).update({ text });
+      await (em as SqlEntityManager).execute('update documents set text = ? where id = ?', [text, documentId]);
       await em.fork().nativeUpdate(KnowledgeDocument, { id: documentId }, { status: 'ready', chunkCount: chunks.length, error: null, updatedAt: new Date() });
       const indexed = await em.fork().findOne(KnowledgeDocument, { id: documentId }, { fields: ['owner', 'organization', 'visibility'] });
       ctx.log.info({ documentId, chunks: chunks.length }, 'document indexed');
@@ -454,19 +453,24 @@ export class KnowledgeService {
   private async semantic(ctx: RequestContext, query: string, scope: { organizationId?: string | undefined; documentIds?: readonly string[] | undefined }, need: Requirement): Promise<KnowledgeHit[]> {
     const { userId, orgIds } = await this.readableOrgs(ctx, need);
     const [vector] = await this.embedder!.embed([query]);
-    const knex = (ctx.em as unknown as { getKnex(): any }).getKnex();
-    const q = knex('document_chunks as c')
-      .join('documents as d', 'd.id', 'c.document_id')
-      .select('c.id', 'c.document_id', 'c.heading', 'c.text', 'c.embedding', 'd.title', 'd.visibility', 'd.organization_id')
-      .where('d.status', 'ready')
-      .whereNotNull('c.embedding')
-      .andWhere((b: any) => {
-        b.where('d.owner_id', userId);
-        if (orgIds.length) b.orWhere((o: any) => o.where('d.visibility', 'organization').whereIn('d.organization_id', orgIds));
-      });
-    if (scope.organizationId) q.andWhere('d.organization_id', scope.organizationId);
-    if (scope.documentIds?.length) q.whereIn('d.id', [...scope.documentIds]);
-    const rows = (await q) as { id: string; document_id: string; heading: string | null; text: string; embedding: string | number[]; title: string; visibility: string; organization_id: string | null }[];
+    const params: unknown[] = [userId];
+    let readable = 'd.owner_id = ?';
+    if (orgIds.length) {
+      readable += ` or (d.visibility = 'organization' and d.organization_id in (${orgIds.map(() => '?').join(', ')}))`;
+      params.push(...orgIds);
+    }
+    let sql =
+      'select c.id, c.document_id, c.heading, c.text, c.embedding, d.title, d.visibility, d.organization_id' +
+      ` from document_chunks as c inner join documents as d on d.id = c.document_id where d.status = 'ready' and c.embedding is not null and (${readable})`;
+    if (scope.organizationId) {
+      sql += ' and d.organization_id = ?';
+      params.push(scope.organizationId);
+    }
+    if (scope.documentIds?.length) {
+      sql += ` and d.id in (${scope.documentIds.map(() => '?').join(', ')})`;
+      params.push(...scope.documentIds);
+    }
+    const rows = await (ctx.em as SqlEntityManager).execute<{ id: string; document_id: string; heading: string | null; text: string; embedding: string | number[]; title: string; visibility: string; organization_id: string | null }[]>(sql, params);
     return rows
       .map((r) => ({ r, similarity: dot(vector!, typeof r.embedding === 'string' ? (JSON.parse(r.embedding) as number[]) : r.embedding) }))
       .sort((a, b) => b.similarity - a.similarity)

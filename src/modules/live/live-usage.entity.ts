@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DateTimeType, Entity, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { DateTimeType } from '@mikro-orm/core';
+import { Entity, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { User } from '../users/user.entity.js';
 
 /** Settled live seconds of one user in one UTC calendar month. */

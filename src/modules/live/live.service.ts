@@ -1,4 +1,5 @@
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import { z } from 'zod';
 import { authorize, requireUser } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
@@ -341,16 +342,15 @@ export class LiveService {
    */
   async sweep(em: EntityManager, only: { userId?: string } = {}): Promise<number> {
     const now = Date.now();
-    const knex = (em as unknown as { getKnex(): any }).getKnex();
     // One statement reads every active session with what the decision needs; only those that
     // must end are touched, so a sweep over thousands of live sessions stays cheap.
-    const q = knex('live_sessions as s')
-      .join('users as u', 'u.id', 's.user_id')
-      .leftJoin('live_usage as lu', (j: any) => j.on('lu.user_id', 's.user_id').andOn('lu.period_start', 's.period_start'))
-      .select('s.id', 's.started_at', 's.last_seen_at', 'u.plan', 'lu.used_seconds')
-      .where('s.status', 'active');
-    if (only.userId) q.andWhere('s.user_id', only.userId);
-    const rows = (await q) as { id: string; started_at: number | string | Date; last_seen_at: number | string | Date; plan: string; used_seconds: number | null }[];
+    const rows = await (em as SqlEntityManager).execute<{ id: string; started_at: number | string | Date; last_seen_at: number | string | Date; plan: string; used_seconds: number | null }[]>(
+      'select s.id, s.started_at, s.last_seen_at, u.plan, lu.used_seconds from live_sessions as s' +
+        ' inner join users as u on u.id = s.user_id' +
+        ' left join live_usage as lu on lu.user_id = s.user_id and lu.period_start = s.period_start' +
+        ` where s.status = 'active'${only.userId ? ' and s.user_id = ?' : ''}`,
+      only.userId ? [only.userId] : [],
+    );
     let ended = 0;
     for (const r of rows) {
       const startedAt = toDate(r.started_at);

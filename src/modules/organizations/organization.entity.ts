@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Collection, DateTimeType, Entity, OneToMany, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Collection, DateTimeType, OptionalProps } from '@mikro-orm/core';
+import { Entity, OneToMany, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Node } from '../../graphql/relay.js';

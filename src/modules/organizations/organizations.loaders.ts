@@ -1,5 +1,5 @@
 import { raw, type EntityManager } from '@mikro-orm/core';
-import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
+import type { QueryBuilder, EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import DataLoader from 'dataloader';
 import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
@@ -83,11 +83,15 @@ async function keysetPages<T extends { id: string }>(
       where = { ...where, $or: [{ [key]: { [op]: value } }, { [key]: value, id: { [op]: id } }] };
     }
     const ranked = sql
-      .createQueryBuilder(spec.entity, 'e')
-      .select(['e.id', `e.${spec.parent.column}`, raw(`row_number() over (partition by e.${spec.parent.column} order by e.${column} ${dir}, e.id ${dir}) as rn`)])
+      .createQueryBuilder(spec.entity as typeof Membership, 'e')
+      .select(['e.id', raw(`e.${spec.parent.column}`), raw(`row_number() over (partition by e.${spec.parent.column} order by e.${column} ${dir}, e.id ${dir})`).as('rn')])
       .where(where as never);
     // One row more than asked tells whether the page has a next (or previous) one.
-    const rows = (await sql.getKnex().select('id', spec.parent.column, 'rn').from(ranked.getKnexQuery().as('ranked')).where('rn', '<=', size + 1)) as Record<string, unknown>[];
+    const rows = await sql
+      .createQueryBuilder(ranked, 'ranked')
+      .select(raw('ranked.*'))
+      .where(raw('ranked.rn <= ?', [size + 1]))
+      .execute<Record<string, unknown>[]>('all', false);
     const loaded = rows.length
       ? ((await em.find(spec.entity as typeof Membership, { id: { $in: rows.map((r) => String(r.id)) } }, spec.populate ? { populate: spec.populate as never } : {})) as unknown as T[])
       : [];
@@ -230,16 +234,15 @@ export function organizationLoaders(em: EntityManager, batch = true) {
           const byTeam = group[0]!.teamId !== null;
           const partition = byTeam ? 'team_id' : 'organization_id';
           const ids = byTeam ? group.map((k) => k.teamId!) : group.map((k) => k.organizationId);
-          const knex = (em as SqlEntityManager).getKnex();
-          const ranked = knex('memberships')
-            .select('id', partition)
-            .select(knex.raw('row_number() over (partition by ?? order by joined_at, id) as rn', [partition]))
-            .whereIn(partition, ids);
-          const rows = (await knex
-            .select('id')
-            .from(ranked.as('ranked'))
-            .where('rn', '>', offset)
-            .andWhere('rn', '<=', offset + limit)) as { id: string }[];
+          const ranked = (em as SqlEntityManager)
+            .createQueryBuilder(Membership, 'm')
+            .select(['m.id', raw(`row_number() over (partition by m.${partition} order by m.joined_at, m.id)`).as('rn')])
+            .where({ [byTeam ? 'team' : 'organization']: { $in: ids } });
+          const rows = await (em as SqlEntityManager)
+            .createQueryBuilder(ranked as unknown as QueryBuilder<Membership>, 'ranked')
+            .select(raw('ranked.id'))
+            .where(raw('ranked.rn > ? and ranked.rn <= ?', [offset, offset + limit]))
+            .execute<{ id: string }[]>('all', false);
           const members = rows.length
             ? await em.find(Membership, { id: { $in: rows.map((r) => r.id) } }, { populate: ['user', 'team'], orderBy: { joinedAt: 'asc', id: 'asc' } })
             : [];

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import type { Logger } from 'pino';
 import { authorize } from '../../common/access.js';
 import { arrayConnection, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
