@@ -172,7 +172,11 @@ describe('secrets', () => {
     expect(broken.status).toBe(500);
     await conn.execute(sqlite ? 'drop trigger break_insert' : 'drop trigger break_insert on users');
     if (!sqlite) await conn.execute('drop function break_insert()');
-    expect(logLines.some((l) => l.includes('values withheld')), 'the failed statement was logged, without its values').toBe(true);
+    // MikroORM 7's errors carry the driver's reason, not the statement; should one quote it, the
+    // serializer withholds the values (src/common/log-safety.ts). Either way: logged, no hash in it.
+    const failure = logLines.filter((l) => l.includes('broken for the test'));
+    expect(failure.length, 'the failed statement was logged').toBeGreaterThan(0);
+    expect(failure.join(''), 'without its values').not.toMatch(/\$argon2/);
   });
 
   it('never appear in a log line, a response they were not issued by, or an error message', async () => {
