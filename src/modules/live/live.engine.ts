@@ -79,6 +79,12 @@ export class LiveEngine {
     this.stt = stt ? new OpenAISpeechToText(stt, config.ai.timeoutMs) : null;
   }
 
+  /** Releases the voice (with the app). */
+  close(): void {
+    this.tts.close?.();
+    this.pending.clear();
+  }
+
   /** Audio of each session's turn in progress, until its final chunk. */
   private readonly pending = new Map<string, { chunks: Buffer[]; bytes: number }>();
 
