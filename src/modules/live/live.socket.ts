@@ -12,8 +12,7 @@ import { toEnvelope } from '../../rest/envelope.js';
 import { credentialsOf } from '../../rest/router.js';
 import type { LiveSession } from './live-session.entity.js';
 import type { SessionView } from './live.service.js';
-import type { LiveEndReason } from './live.enums.js';
-import { LiveSessionType } from './live.enums.js';
+import { LiveSessionType, type LiveEndReason } from './live.enums.js';
 
 /** The frame types; anything else is refused (and never used as a label). */
 const FRAME_TYPES = ['start-session', 'audio-input', 'end-session'] as const;
