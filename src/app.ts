@@ -277,6 +277,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await root.services.conversations.drain();
         await root.services.knowledge.drain();
         await liveSockets.drain();
+        // The app's own grammar checker and voice go with it (nothing of them is shared by the process).
+        root.services.live.close();
+        await root.services.xel.close();
         await redis?.close();
         await orm.close(true);
       })()),

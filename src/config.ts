@@ -4,17 +4,84 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 
-/** Which database driver a connection string selects. */
-export type DbDriver = 'sqlite' | 'postgresql';
+/**
+ * The gateway's configuration, declared once. Each environment variable is one zod schema
+ * here, with its description (`.describe()`) and its name (`v()`); its place in the tree is
+ * its place in `Config`, whose type is inferred. `.env.example` and the README's
+ * configuration table are generated from this file (`npm run config:docs`; a test fails
+ * when either drifts). Sections that belong to one module (`db`, `auth`, `graphql`,
+ * `rateLimits`, `metrics`, `live`, `knowledge`, `xel`, `integrations`, `ai`) are nested, so a
+ * module can be handed its own slice (`Config['live']`...).
+ */
+
+/** What the docs need of a variable besides its schema. */
+export interface EnvMeta {
+  /** The environment variable. */
+  readonly env: string;
+  /** The heading of the group it is documented under. */
+  group?: string;
+  /** The group's introduction (on its first variable). */
+  groupIntro?: string;
+  /** For the README when the default is computed (the example file then leaves the value empty). */
+  readonly defaultText?: string;
+}
+
+/** Each variable's schema -> its name and documentation. */
+export const envRegistry = z.registry<EnvMeta>();
+
+/** Declares one environment variable: its schema and what it means. */
+function v<T extends z.ZodType>(env: string, schema: T, description: string, extra: { defaultText?: string } = {}): T {
+  const s = schema.describe(description) as T;
+  envRegistry.add(s, { env, ...extra });
+  return s;
+}
+
+/** Documents the variables of `shape` (and of its nested sections) under one heading. */
+function group<S extends z.ZodRawShape>(title: string, intro: string, shape: S): S {
+  let first = true;
+  forEachVariable(z.object(shape), (_path, schema, meta) => {
+    envRegistry.add(schema, { ...meta, group: title, ...(first ? { groupIntro: intro } : {}) });
+    first = false;
+  });
+  return shape;
+}
+
+/** The object inside a section (a section may be a transformed object). */
+function objectOf(s: z.ZodType): z.ZodObject | null {
+  if (s instanceof z.ZodObject) return s;
+  if (s instanceof z.ZodPipe) return objectOf(s.in as z.ZodType);
+  return null;
+}
+
+/** Every declared variable under `root`, in declaration order, with its path in the configuration tree. */
+export function forEachVariable(root: z.ZodType, visit: (path: string[], schema: z.ZodType, meta: EnvMeta) => void, path: string[] = []): void {
+  const meta = envRegistry.get(root);
+  if (meta) return visit(path, root, meta);
+  const obj = objectOf(root);
+  if (!obj) throw new Error(`config: ${path.join('.')} is neither a variable nor a section`);
+  for (const [key, child] of Object.entries(obj.shape)) forEachVariable(child as z.ZodType, visit, [...path, key]);
+}
+
+/** The default a variable's schema applies when it is unset (undefined: none). */
+export function defaultOf(s: z.ZodType): unknown {
+  if (s instanceof z.ZodDefault) return s.def.defaultValue;
+  if (s instanceof z.ZodPipe) return defaultOf(s.in as z.ZodType);
+  return undefined;
+}
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
-  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+  .transform((x) => ['true', '1', 'yes', 'on'].includes(x));
 
 /** An origin as browsers send it: scheme, host, optional port, nothing else. */
 const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 
 const seconds = (def: number) => z.coerce.number().int().positive().default(def);
+const positive = (def: number) => z.coerce.number().int().positive().default(def);
+const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+/** A base URL without its trailing slashes. */
+const baseUrl = () => httpUrl().transform((u) => u.replace(/\/+$/, ''));
+const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /** An OAuth endpoint: https, or plain http to a loopback address (local fakes and development only). */
@@ -22,148 +89,8 @@ const oauthUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .refine((u) => u.startsWith('https:') || LOOPBACK.has(new URL(u).hostname), 'must use https (plain http only on 127.0.0.1, ::1 or localhost)');
 
-/**
- * Every environment variable the gateway reads. `.env.example` documents the same list;
- * a test keeps the two in step.
- */
-export const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  DATA_DIR: z.string().min(1).default('data'),
-  DATABASE_URL: z
-    .string()
-    .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must start with postgres://, postgresql:// or sqlite:')
-    .optional(),
-  DB_POOL_MAX: z.coerce.number().int().positive().max(200).default(10),
-  DB_DEBUG: bool.default(false),
-  SQLITE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
-  DATALOADER_BATCHING: bool.default(true),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  JWT_ISSUER: z.string().min(1).default('xentree-gateway'),
-  JWT_AUDIENCE: z.string().min(1).default('xentree'),
-  ACCESS_TOKEN_TTL_SECONDS: seconds(900),
-  REFRESH_TOKEN_TTL_SECONDS: seconds(30 * 24 * 3600),
-  ARGON2_MEMORY_KIB: z.coerce.number().int().min(19456, 'must be at least 19456 (OWASP minimum)').default(19456),
-  ARGON2_ITERATIONS: z.coerce.number().int().min(2, 'must be at least 2 (OWASP minimum)').default(2),
-  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().positive().max(64).optional(),
-  GRAPHQL_IDE: bool.optional(),
-  GRAPHQL_INTROSPECTION: bool.optional(),
-  API_DOCS: bool.default(true),
-  WEB_CONSOLE: bool.default(true),
-  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
-  CORS_ORIGINS: z
-    .string()
-    .refine((v) => v.split(',').map((o) => o.trim()).filter(Boolean).every((o) => o === '*' || ORIGIN.test(o)), 'must be a comma-separated list of origins such as https://app.example.com (scheme, host and port; no path), or *')
-    .default(''),
-  CORS_ALLOWED_HEADERS: z
-    .string()
-    .refine((v) => v.split(',').map((h) => h.trim()).filter(Boolean).every((h) => /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(h)), 'must be a comma-separated list of header names')
-    .optional(),
-  TRUST_PROXY: bool.default(false),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
-  REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
-  HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
-  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(72_000),
-  HTTP_TIMEOUT_CHECK_MS: z.coerce.number().int().positive().max(60_000).default(1000),
-  WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
-  WS_MAX_BUFFERED_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
-  WS_MAX_MESSAGES_PER_SECOND: z.coerce.number().int().positive().default(100),
-  WS_SEND_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
-  WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(50),
-  LIVE_MAX_PENDING_FRAMES: z.coerce.number().int().positive().default(64),
-  SECURITY_HEADERS: bool.default(true),
-  AI_DEFAULT_PROVIDER: z.enum(['auto', 'local', 'openai', 'anthropic']).default('auto'),
-  OPENAI_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  OPENAI_API_KEY: z.string().min(1).optional(),
-  OPENAI_MODELS: z.string().default(''),
-  OPENAI_DEFAULT_MODEL: z.string().min(1).optional(),
-  ANTHROPIC_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://api.anthropic.com'),
-  ANTHROPIC_API_KEY: z.string().min(1).optional(),
-  ANTHROPIC_MODELS: z.string().default(''),
-  ANTHROPIC_DEFAULT_MODEL: z.string().min(1).optional(),
-  ANTHROPIC_MAX_TOKENS: z.coerce.number().int().positive().max(200_000).default(1024),
-  AI_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
-  AI_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
-  AI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
-  AI_RETRY_BASE_MS: z.coerce.number().int().min(0).default(250),
-  AI_MAX_RETRY_AFTER_MS: z.coerce.number().int().min(0).default(10_000),
-  AI_HISTORY_MESSAGES: z.coerce.number().int().min(0).max(200).default(20),
-  EMBEDDINGS_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  EMBEDDINGS_API_KEY: z.string().min(1).optional(),
-  EMBEDDINGS_MODEL: z.string().min(1).default('text-embedding-3-small'),
-  LIVE_PLANS: z
-    .string()
-    .regex(/^\s*[a-z][a-z0-9_-]*:\d+\s*(,\s*[a-z][a-z0-9_-]*:\d+\s*)*$/, 'must be plan:seconds pairs, e.g. free:1800,pro:72000')
-    .default('free:1800,pro:72000'),
-  LIVE_MIN_START_SECONDS: z.coerce.number().int().min(0).default(10),
-  LIVE_HEARTBEAT_INTERVAL_SECONDS: z.coerce.number().int().positive().default(15),
-  LIVE_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(45),
-  LIVE_MAX_SESSION_SECONDS: z.coerce.number().int().positive().default(3600),
-  LIVE_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
-  STT_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  STT_API_KEY: z.string().min(1).optional(),
-  STT_MODEL: z.string().min(1).default('whisper-1'),
-  TTS_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  TTS_API_KEY: z.string().min(1).optional(),
-  TTS_MODEL: z.string().min(1).default('tts-1'),
-  TTS_VOICE: z.string().min(1).default('alloy'),
-  KNOWLEDGE_MAX_BYTES: z.coerce.number().int().positive().max(200 * 1024 * 1024).default(10 * 1024 * 1024),
-  KNOWLEDGE_MAX_CHARS: z.coerce.number().int().positive().default(5_000_000),
-  KNOWLEDGE_MAX_PAGES: z.coerce.number().int().positive().default(2000),
-  KNOWLEDGE_MAX_CHUNKS: z.coerce.number().int().positive().default(8000),
-  KNOWLEDGE_MAX_USER_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),
-  KNOWLEDGE_MAX_PDF_EXPANSION: z.coerce.number().positive().default(20),
-  KNOWLEDGE_MAX_HTML_DEPTH: z.coerce.number().int().positive().max(10_000).default(500),
-  XEL_EVALUATOR: z.enum(['embedded', 'ai']).default('embedded'),
-  XEL_AI_PROVIDER: z.enum(['auto', 'openai', 'anthropic']).default('auto'),
-  XEL_AI_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
-  XEL_DIALECT: z.enum(['american', 'british', 'australian', 'canadian']).default('british'),
-  XEL_GRAMMAR_PRELOAD: bool.default(true),
-  XEL_GRAMMAR_TIMEOUT_MS: z.coerce.number().int().positive().default(90_000),
-  XEL_DEFAULT_DAILY_GOAL_XP: z.coerce.number().int().min(1).max(1000).default(30),
-  GOOGLE_CLIENT_ID: z.string().min(1).optional(),
-  GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
-  GOOGLE_REDIRECT_URI: oauthUrl.optional(),
-  GOOGLE_ISSUER: z.string().min(1).default('https://accounts.google.com'),
-  GOOGLE_AUTHORIZATION_URL: oauthUrl.default('https://accounts.google.com/o/oauth2/v2/auth'),
-  GOOGLE_TOKEN_URL: oauthUrl.default('https://oauth2.googleapis.com/token'),
-  GOOGLE_REVOCATION_URL: oauthUrl.default('https://oauth2.googleapis.com/revoke'),
-  GOOGLE_USERINFO_URL: oauthUrl.default('https://openidconnect.googleapis.com/v1/userinfo'),
-  GOOGLE_CALENDAR_API_URL: oauthUrl.default('https://www.googleapis.com/calendar/v3'),
-  GOOGLE_CALENDAR_SCOPE: z
-    .string()
-    .regex(/^https:\/\/www\.googleapis\.com\/auth\/calendar[a-z.]*$/, 'must be a Google Calendar scope URL')
-    .default('https://www.googleapis.com/auth/calendar.events.owned'),
-  GOOGLE_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
-  INTEGRATIONS_RETURN_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  INTEGRATIONS_ENCRYPTION_KEYS: z
-    .string()
-    .regex(/^\s*[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_=-]+\s*(,\s*[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_=-]+\s*)*$/, 'must be kid:base64key pairs, e.g. k2025:BASE64,k2024:BASE64')
-    .optional(),
-  INTEGRATIONS_STATE_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),
-  INTEGRATIONS_REFRESH_MARGIN_SECONDS: z.coerce.number().int().min(0).max(1800).default(300),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
-  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'may contain letters, digits and : _ . -').default('xentree:'),
-  RATE_LIMITS_ENABLED: bool.default(true),
-  LOGIN_MAX_DELAY_SECONDS: z.coerce.number().int().positive().max(86_400).default(300),
-  LOGIN_KNOWN_ADDRESS_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
-  RATE_LIMITS: z
-    .string()
-    .regex(/^\s*([a-z_]+=\d+\/\d+\s*(,\s*[a-z_]+=\d+\/\d+\s*)*)?$/, 'must be name=points/seconds pairs, e.g. login_ip=20/60,chat=30/60')
-    .default(''),
-  GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(10),
-  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).default(15),
-  GRAPHQL_MAX_COST: z.coerce.number().int().positive().default(5000),
-  GRAPHQL_MAX_TOKENS: z.coerce.number().int().positive().default(2000),
-  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(50),
-  GRAPHQL_MAX_BATCH: z.coerce.number().int().min(0).max(100).default(10),
-  GRAPHQL_MAX_QUERY_BYTES: z.coerce.number().int().positive().default(16 * 1024),
-  METRICS_ENABLED: bool.default(true),
-  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  METRICS_MAX_OPERATION_NAMES: z.coerce.number().int().min(0).max(10_000).default(100),
-});
+/** Which database driver a connection string selects. */
+export type DbDriver = 'sqlite' | 'postgresql';
 
 /**
  * What cross-origin callers may send by default: the API's credentials and content headers,
@@ -224,191 +151,435 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitName, RateLimitRule>>
   api_key: { points: 600, seconds: 60 },
 };
 
+/** Every environment variable the gateway reads, in the shape of `Config` (before the cross-section rules of `loadConfig`). */
+export const configSchema = z.object({
+  ...group('Server', 'Every variable is optional in development: with none set, `npm start` runs on an embedded SQLite file under DATA_DIR.', {
+    env: v('NODE_ENV', z.enum(['development', 'production', 'test']).default('development'), 'development, production or test. Production requires JWT_SECRET and turns the IDE, introspection and field suggestions off by default.'),
+    host: v('HOST', z.string().min(1).default('127.0.0.1'), 'Address to listen on; 0.0.0.0 accepts connections from other hosts.'),
+    port: v('PORT', z.coerce.number().int().min(0).max(65535).default(4000), 'Port to listen on.'),
+    dataDir: v('DATA_DIR', z.string().min(1).default('data').transform((d) => resolve(d)), 'Where the embedded database and the generated signing key live.'),
+    logLevel: v('LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'fatal, error, warn, info, debug, trace or silent. Logs are JSON lines (pino), each with the request id.'),
+  }),
+  db: z
+    .object(
+      group('Database', 'SQLite by default; PostgreSQL with a postgres:// URL.', {
+        url: v(
+          'DATABASE_URL',
+          z
+            .string()
+            .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must start with postgres://, postgresql:// or sqlite:')
+            .optional(),
+          'postgres://user@host:5432/db for PostgreSQL, sqlite:path/to/file.db for another SQLite file. Unset: SQLite at DATA_DIR/xentree.sqlite3.',
+          { defaultText: 'SQLite at `DATA_DIR/xentree.sqlite3`' },
+        ),
+        poolMax: v('DB_POOL_MAX', z.coerce.number().int().positive().max(200).default(10), 'Largest PostgreSQL connection pool per process.'),
+        debug: v('DB_DEBUG', bool.default(false), 'Log every SQL statement (at debug level).'),
+        sqliteBusyTimeoutMs: v(
+          'SQLITE_BUSY_TIMEOUT_MS',
+          z.coerce.number().int().min(0).max(600_000).default(5000),
+          "SQLite: how long a statement waits for another process's write lock before it fails (the request then answers 503 service_unavailable with Retry-After, as during any database outage).",
+        ),
+        batching: v('DATALOADER_BATCHING', bool.default(true), 'Request-scoped query batching (DataLoader, MikroORM). Only turned off to measure what it buys.'),
+      }),
+    )
+    .describe('The database.'),
+  auth: z
+    .object(
+      group('Authentication', 'Access tokens (HS256 JWT), refresh tokens and password hashing.', {
+        jwtSecret: v(
+          'JWT_SECRET',
+          z.string().min(32, 'must be at least 32 characters').optional(),
+          'HS256 key for access tokens, at least 32 characters. Required in production. In development, when unset, one is generated once and kept in DATA_DIR/signing-key so tokens survive restarts.',
+          { defaultText: 'generated once into `DATA_DIR/signing-key` (not in production)' },
+        ),
+        issuer: v('JWT_ISSUER', z.string().min(1).default('xentree-gateway'), 'The iss claim of access tokens (checked on the way in).'),
+        audience: v('JWT_AUDIENCE', z.string().min(1).default('xentree'), 'The aud claim of access tokens (checked on the way in).'),
+        accessTokenTtlSeconds: v('ACCESS_TOKEN_TTL_SECONDS', seconds(900), 'Access tokens live this many seconds.'),
+        refreshTokenTtlSeconds: v('REFRESH_TOKEN_TTL_SECONDS', seconds(30 * 24 * 3600), 'A refresh-token family (a login) lives this many seconds.'),
+        argon2MemoryKib: v('ARGON2_MEMORY_KIB', z.coerce.number().int().min(19456, 'must be at least 19456 (OWASP minimum)').default(19456), 'argon2id memory cost in KiB (the OWASP minimum, 19456, is enforced).'),
+        argon2Iterations: v('ARGON2_ITERATIONS', z.coerce.number().int().min(2, 'must be at least 2 (OWASP minimum)').default(2), 'argon2id iterations (the OWASP minimum, 2, is enforced).'),
+        hashConcurrency: v(
+          'PASSWORD_HASH_CONCURRENCY',
+          z.coerce
+            .number()
+            .int()
+            .positive()
+            .max(64)
+            .optional()
+            .transform((n) => n ?? Math.max(1, availableParallelism() - 1)),
+          'Password hashes computed at once (the rest queue); default: the number of cores less one (at least 1), so a login storm leaves a core for every other request.',
+          { defaultText: 'cores − 1 (at least 1)' },
+        ),
+      }),
+    )
+    .describe('Authentication.'),
+  graphql: z
+    .object({
+      ...group('GraphQL', 'The IDE, introspection, and the limits every document is checked against before execution, on HTTP and graphql-ws alike.', {
+        ide: v('GRAPHQL_IDE', bool.optional(), 'The GraphQL IDE (Altair, served locally) at GET /graphql for browsers. Default: on, except in production.', { defaultText: 'on outside production' }),
+        introspection: v('GRAPHQL_INTROSPECTION', bool.optional(), 'Schema introspection. Default: on, except in production.', { defaultText: 'on outside production' }),
+        limits: z.object({
+          maxDepth: v('GRAPHQL_MAX_DEPTH', positive(10), 'Deepest selection nesting of a document.'),
+          maxAliases: v('GRAPHQL_MAX_ALIASES', z.coerce.number().int().min(0).default(15), 'Aliases in a document.'),
+          maxCost: v(
+            'GRAPHQL_MAX_COST',
+            positive(5000),
+            "An operation's cost, computed with its variables: 1 per object, lists multiplied by their first/last/limit (20 when not given), other lists of objects by 10 (see GraphQL API).",
+          ),
+          maxTokens: v('GRAPHQL_MAX_TOKENS', positive(2000), 'Lexical tokens of a document.'),
+          maxDirectives: v('GRAPHQL_MAX_DIRECTIVES', z.coerce.number().int().min(0).default(50), 'Directives in a document.'),
+          maxBatch: v('GRAPHQL_MAX_BATCH', z.coerce.number().int().min(0).max(100).default(10), 'Operations in one HTTP request sent as a JSON array; 0 refuses batches.'),
+          maxQueryBytes: v('GRAPHQL_MAX_QUERY_BYTES', positive(16 * 1024), 'UTF-8 bytes of one document.'),
+        }),
+      }),
+    })
+    .describe('GraphQL.'),
+  ...group('HTTP', 'What the server accepts, and from whom.', {
+    apiDocs: v('API_DOCS', bool.default(true), 'The OpenAPI reference page at /docs (the document at /openapi.json is always served).'),
+    webConsole: v('WEB_CONSOLE', bool.default(true), 'The web console (a page to try the platform in a browser, built by npm run build) at /console/.'),
+    bodyLimitBytes: v('BODY_LIMIT_BYTES', positive(1024 * 1024), 'Largest request body in bytes; larger bodies answer 413.'),
+    corsOrigins: v(
+      'CORS_ORIGINS',
+      z
+        .string()
+        .refine((x) => list(x).every((o) => o === '*' || ORIGIN.test(o)), 'must be a comma-separated list of origins such as https://app.example.com (scheme, host and port; no path), or *')
+        .default('')
+        .transform(list),
+      'Comma-separated origins allowed by CORS, e.g. https://app.example.com (scheme, host, port; no path). Empty: CORS off, so browsers on other origins cannot read responses. * allows any origin (no cookies are used: credentials travel in the Authorization and X-API-Key headers).',
+      { defaultText: 'empty (off)' },
+    ),
+    corsAllowedHeaders: v(
+      'CORS_ALLOWED_HEADERS',
+      z
+        .string()
+        .refine((x) => list(x).every((h) => /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(h)), 'must be a comma-separated list of header names')
+        .optional()
+        // Empty (as .env.example leaves it) means the defaults, not "no headers at all".
+        .transform((x): readonly string[] => (x?.trim() ? list(x) : DEFAULT_CORS_ALLOWED_HEADERS)),
+      'Request headers those origins may send (Access-Control-Allow-Headers), comma-separated; setting it replaces the default list, which is: Authorization, X-API-Key, Content-Type, Accept, X-Request-Id, Apollo-Require-Preflight, apollographql-client-name, apollographql-client-version, x-apollo-operation-name, traceparent, tracestate, baggage, sentry-trace. (They may always read X-Request-Id, X-Total-Count, Retry-After and the RateLimit-* headers.)',
+      { defaultText: 'the list in the meaning' },
+    ),
+    securityHeaders: v(
+      'SECURITY_HEADERS',
+      bool.default(true),
+      "Security headers (helmet): Content-Security-Policy, Strict-Transport-Security, X-Content-Type-Options, frame-ancestors 'none'... The GraphQL IDE and /docs get a policy that lets them run from the gateway (see Hardening).",
+    ),
+    trustProxy: v('TRUST_PROXY', bool.default(false), 'Trust X-Forwarded-* headers (behind a load balancer).'),
+    shutdownTimeoutMs: v('SHUTDOWN_TIMEOUT_MS', positive(10_000), 'How long shutdown may take before the process exits anyway.'),
+    requestTimeoutMs: v('REQUEST_TIMEOUT_MS', positive(30_000), 'A request (or a connection sending headers) slower than this is cut off.'),
+  }),
+  limits: z
+    .object(
+      group('Slow and hostile clients', 'HTTP timeouts and WebSocket limits (GraphQL subscriptions and the live socket).', {
+        headersTimeoutMs: v('HEADERS_TIMEOUT_MS', positive(10_000), 'All request headers must arrive within this (slow-header clients are cut off; at most REQUEST_TIMEOUT_MS).'),
+        keepAliveTimeoutMs: v('KEEP_ALIVE_TIMEOUT_MS', positive(72_000), "An idle keep-alive connection is closed after this. Keep it above a load balancer's idle timeout."),
+        timeoutCheckMs: v('HTTP_TIMEOUT_CHECK_MS', z.coerce.number().int().positive().max(60_000).default(1000), 'How often the server looks for requests past their header or request timeout.'),
+        wsMaxPayloadBytes: v('WS_MAX_PAYLOAD_BYTES', positive(1024 * 1024), 'Largest WebSocket message accepted.'),
+        wsMaxBufferedBytes: v('WS_MAX_BUFFERED_BYTES', positive(4 * 1024 * 1024), 'A WebSocket client that leaves more than this unread is disconnected.'),
+        wsSendTimeoutMs: v('WS_SEND_TIMEOUT_MS', positive(20_000), 'A WebSocket client that lets a message wait this long (it stopped reading) is disconnected.'),
+        wsMaxMessagesPerSecond: v('WS_MAX_MESSAGES_PER_SECOND', positive(100), 'A WebSocket client sending more messages a second is closed (1008).'),
+        wsMaxSubscriptions: v('WS_MAX_SUBSCRIPTIONS', positive(50), 'Concurrent GraphQL subscriptions on one graphql-ws connection.'),
+        liveMaxPendingFrames: v('LIVE_MAX_PENDING_FRAMES', positive(64), 'Frames of the live socket that may wait behind a running turn; more are answered rate_limited and dropped.'),
+      }),
+    )
+    .describe('Slow and hostile clients.'),
+  ai: z
+    .object(
+      group('AI providers', 'With none configured, chat uses `local`: no language model, it answers by quoting the caller\'s own notes, messages and transcripts, with numbered citations. Base URLs are operator configuration only; no request can name one.', {
+        defaultProvider: v('AI_DEFAULT_PROVIDER', z.enum(['auto', 'local', 'openai', 'anthropic']).default('auto'), 'auto, local, openai or anthropic. auto picks the first configured real provider, else local.'),
+        openai: z
+          .object({
+            baseUrl: v(
+              'OPENAI_BASE_URL',
+              httpUrl().optional(),
+              'Any OpenAI-compatible chat-completions server: OpenAI, Ollama (http://127.0.0.1:11434/v1), vLLM, LM Studio, LiteLLM. Setting only OPENAI_API_KEY means https://api.openai.com/v1.',
+            ),
+            apiKey: v('OPENAI_API_KEY', z.string().min(1).optional(), 'The key sent to that server.'),
+            models: v('OPENAI_MODELS', z.string().default(''), 'Comma-separated model ids offered to clients; the default is the first unless OPENAI_DEFAULT_MODEL is set.'),
+            defaultModel: v('OPENAI_DEFAULT_MODEL', z.string().min(1).optional(), 'The model used when a request names none.'),
+          })
+          .transform((o) => providerConfig(o.baseUrl ?? (o.apiKey ? 'https://api.openai.com/v1' : null), o.apiKey, o.models, o.defaultModel)),
+        anthropic: z
+          .object({
+            baseUrl: v('ANTHROPIC_BASE_URL', httpUrl().default('https://api.anthropic.com'), 'The Anthropic Messages API; configured when ANTHROPIC_API_KEY is set.'),
+            apiKey: v('ANTHROPIC_API_KEY', z.string().min(1).optional(), 'The Anthropic API key.'),
+            models: v('ANTHROPIC_MODELS', z.string().default(''), 'Comma-separated model ids offered to clients; the default is the first unless ANTHROPIC_DEFAULT_MODEL is set.'),
+            defaultModel: v('ANTHROPIC_DEFAULT_MODEL', z.string().min(1).optional(), 'The model used when a request names none.'),
+            maxTokens: v('ANTHROPIC_MAX_TOKENS', z.coerce.number().int().positive().max(200_000).default(1024), 'Longest reply asked of Anthropic, in tokens.'),
+          })
+          .transform((a) => ({ ...providerConfig(a.apiKey ? a.baseUrl : null, a.apiKey, a.models, a.defaultModel), maxTokens: a.maxTokens })),
+        timeoutMs: v('AI_TIMEOUT_MS', positive(30_000), 'Time to the first byte of an upstream reply.'),
+        idleTimeoutMs: v('AI_IDLE_TIMEOUT_MS', positive(30_000), 'The longest silence inside a streamed reply.'),
+        maxRetries: v('AI_MAX_RETRIES', z.coerce.number().int().min(0).max(10).default(2), 'Retries before the first token (connection errors, timeouts, 429, 5xx), with exponential backoff.'),
+        retryBaseMs: v('AI_RETRY_BASE_MS', z.coerce.number().int().min(0).default(250), 'The first backoff of those retries.'),
+        maxRetryAfterMs: v('AI_MAX_RETRY_AFTER_MS', z.coerce.number().int().min(0).default(10_000), 'A Retry-After longer than this is not waited for.'),
+        historyMessages: v('AI_HISTORY_MESSAGES', z.coerce.number().int().min(0).max(200).default(20), 'How many earlier messages of a conversation go to the model with each turn.'),
+      }),
+    )
+    .describe('AI providers.'),
+  knowledge: z
+    .object(
+      group('Knowledge base', 'What one document may become once read, and what one user may keep. Past any of these limits the upload answers 413 document_too_large naming the limit, and nothing is stored.', {
+        maxBytes: v('KNOWLEDGE_MAX_BYTES', z.coerce.number().int().positive().max(200 * 1024 * 1024).default(10 * 1024 * 1024), 'Largest document accepted (bytes), as a file upload or as JSON text.'),
+        limits: z.object({
+          maxChars: v('KNOWLEDGE_MAX_CHARS', positive(5_000_000), 'Characters of extracted text per document (about 2,500 pages of prose).'),
+          maxChunks: v('KNOWLEDGE_MAX_CHUNKS', positive(8000), 'Passages (chunks) a document is split into.'),
+          maxPages: v('KNOWLEDGE_MAX_PAGES', positive(2000), 'Pages of a PDF.'),
+          maxHtmlDepth: v('KNOWLEDGE_MAX_HTML_DEPTH', z.coerce.number().int().positive().max(10_000).default(500), 'Nesting depth of HTML elements.'),
+          maxPdfExpansion: v(
+            'KNOWLEDGE_MAX_PDF_EXPANSION',
+            z.coerce.number().positive().default(20),
+            'Characters a PDF may yield per byte of file. Ordinary PDFs yield a few; a decompression bomb (pages sharing one huge compressed content stream) yields thousands, and is refused as soon as it passes this ratio (checked once the text is over 100,000 characters).',
+          ),
+          maxUserBytes: v('KNOWLEDGE_MAX_USER_BYTES', positive(100 * 1024 * 1024), 'Bytes of uploads one user keeps (all their documents that did not fail), 100 MiB by default.'),
+        }),
+        embeddings: z
+          .object({
+            baseUrl: v(
+              'EMBEDDINGS_BASE_URL',
+              baseUrl().optional(),
+              'Optional semantic lane: an OpenAI-compatible /embeddings endpoint (OpenAI, Ollama\'s /v1, vLLM...). When set, chunks also get vectors and knowledge search fuses full-text and vector rankings (reciprocal rank fusion); when unset, search is full-text only and says so (mode "lexical").',
+            ),
+            apiKey: v('EMBEDDINGS_API_KEY', z.string().min(1).optional(), 'The key sent to the embeddings endpoint.'),
+            model: v('EMBEDDINGS_MODEL', z.string().min(1).default('text-embedding-3-small'), 'The embeddings model.'),
+          })
+          .transform((e) => (e.baseUrl ? { baseUrl: e.baseUrl, apiKey: e.apiKey ?? null, model: e.model } : null)),
+      }),
+    )
+    .describe('Knowledge base.'),
+  live: z
+    .object(
+      group('Xentree Live', 'Live entitlements, session timing, and speech for the realtime socket.', {
+        plans: v(
+          'LIVE_PLANS',
+          z
+            .string()
+            .regex(/^\s*[a-z][a-z0-9_-]*:\d+\s*(,\s*[a-z][a-z0-9_-]*:\d+\s*)*$/, 'must be plan:seconds pairs, e.g. free:1800,pro:72000')
+            .default('free:1800,pro:72000')
+            .transform((x): Readonly<Record<string, number>> =>
+              Object.fromEntries(
+                x.split(',').map((pair) => {
+                  const [plan, secs] = pair.trim().split(':');
+                  return [plan!, Number(secs)];
+                }),
+              ),
+            ),
+          "Monthly live entitlement in seconds per plan (a user's plan is on their profile).",
+        ),
+        minStartSeconds: v('LIVE_MIN_START_SECONDS', z.coerce.number().int().min(0).default(10), 'Starting needs at least this much quota left.'),
+        heartbeatIntervalSeconds: v('LIVE_HEARTBEAT_INTERVAL_SECONDS', positive(15), 'Clients heartbeat this often.'),
+        idleTimeoutSeconds: v('LIVE_IDLE_TIMEOUT_SECONDS', positive(45), 'A session silent this long is ended by the sweeper, metered to its last sign of life.'),
+        sweepIntervalMs: v('LIVE_SWEEP_INTERVAL_MS', positive(5000), 'How often the sweeper runs.'),
+        maxSessionSeconds: v('LIVE_MAX_SESSION_SECONDS', positive(3600), 'No session runs longer than this, whatever the quota.'),
+        stt: z
+          .object({
+            baseUrl: v(
+              'STT_BASE_URL',
+              baseUrl().optional(),
+              'Speech to text: an OpenAI-compatible endpoint, {base}/audio/transcriptions. Unset: clients send their own transcript as text (audio alone is refused with a clear error).',
+            ),
+            apiKey: v('STT_API_KEY', z.string().min(1).optional(), 'The key sent to the speech-to-text endpoint.'),
+            model: v('STT_MODEL', z.string().min(1).default('whisper-1'), 'The speech-to-text model.'),
+          })
+          .transform((s) => (s.baseUrl ? { baseUrl: s.baseUrl, apiKey: s.apiKey ?? null, model: s.model } : null)),
+        tts: z
+          .object({
+            baseUrl: v(
+              'TTS_BASE_URL',
+              baseUrl().optional(),
+              'Text to speech: an OpenAI-compatible endpoint, {base}/audio/speech (24 kHz PCM). Unset: the embedded voice (eSpeak-NG) speaks.',
+            ),
+            apiKey: v('TTS_API_KEY', z.string().min(1).optional(), 'The key sent to the text-to-speech endpoint.'),
+            model: v('TTS_MODEL', z.string().min(1).default('tts-1'), 'The text-to-speech model.'),
+            voice: v('TTS_VOICE', z.string().min(1).default('alloy'), 'The voice asked of the text-to-speech endpoint.'),
+          })
+          .transform((t) => (t.baseUrl ? { baseUrl: t.baseUrl, apiKey: t.apiKey ?? null, model: t.model, voice: t.voice } : null)),
+      }),
+    )
+    .describe('Xentree Live.'),
+  xel: z
+    .object(
+      group('Xentree English (XEL)', 'How writing and speaking are evaluated.', {
+        evaluator: v(
+          'XEL_EVALUATOR',
+          z.enum(['embedded', 'ai']).default('embedded'),
+          'Evaluator for writing and speaking: embedded (deterministic rubric with the offline Harper grammar checker) or ai (the chat provider of XEL_AI_PROVIDER, asked for strict JSON at temperature 0; invalid output or a failure falls back to the embedded rubric and the result says so).',
+        ),
+        aiProvider: v('XEL_AI_PROVIDER', z.enum(['auto', 'openai', 'anthropic']).default('auto'), 'The chat provider of the ai evaluator: auto, openai or anthropic.'),
+        aiTimeoutMs: v('XEL_AI_TIMEOUT_MS', positive(30_000), 'How long the ai evaluator waits before falling back to the rubric.'),
+        dialect: v('XEL_DIALECT', z.enum(['american', 'british', 'australian', 'canadian']).default('british'), 'Spelling dialect of the grammar checker (the course is written in British English): american, british, australian or canadian.'),
+        grammarPreload: v('XEL_GRAMMAR_PRELOAD', bool.default(true), 'The grammar checker takes several seconds to load: at start (true) or on first use (false).'),
+        grammarTimeoutMs: v('XEL_GRAMMAR_TIMEOUT_MS', positive(90_000), 'How long an evaluation waits for the grammar checker (loading included) before answering service_unavailable.'),
+        defaultDailyGoalXp: v('XEL_DEFAULT_DAILY_GOAL_XP', z.coerce.number().int().min(1).max(1000).default(30), "A learner's daily goal until they set their own."),
+      }),
+    )
+    .describe('Xentree English.'),
+  integrations: z
+    .object(
+      group('Integrations', 'Google Calendar through OAuth 2.0 (authorization code + PKCE, offline access). Unset: the integration is listed as unavailable. GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_REDIRECT_URI: all three, or none (a partial setting stops the start).', {
+        google: z.object({
+          clientId: v('GOOGLE_CLIENT_ID', z.string().min(1).optional(), 'The OAuth client id from the Google Cloud console.'),
+          clientSecret: v('GOOGLE_CLIENT_SECRET', z.string().min(1).optional(), 'The OAuth client secret.'),
+          redirectUri: v(
+            'GOOGLE_REDIRECT_URI',
+            oauthUrl.optional(),
+            "Exactly as registered in the Google Cloud console, pointing at this gateway's callback: https://gateway.example.com/api/integrations/google-calendar/callback",
+          ),
+          issuer: v('GOOGLE_ISSUER', z.string().min(1).default('https://accounts.google.com'), "The ID token's issuer. Google's endpoints are only changed to point at a local fake (plain http is accepted for loopback hosts only)."),
+          authorizationUrl: v('GOOGLE_AUTHORIZATION_URL', oauthUrl.default('https://accounts.google.com/o/oauth2/v2/auth'), "Google's authorization endpoint."),
+          tokenUrl: v('GOOGLE_TOKEN_URL', oauthUrl.default('https://oauth2.googleapis.com/token'), "Google's token endpoint."),
+          revocationUrl: v('GOOGLE_REVOCATION_URL', oauthUrl.default('https://oauth2.googleapis.com/revoke'), "Google's revocation endpoint."),
+          userinfoUrl: v('GOOGLE_USERINFO_URL', oauthUrl.default('https://openidconnect.googleapis.com/v1/userinfo'), "Google's userinfo endpoint."),
+          calendarApiUrl: v('GOOGLE_CALENDAR_API_URL', oauthUrl.default('https://www.googleapis.com/calendar/v3').transform((u) => u.replace(/\/+$/, '')), 'The Google Calendar API.'),
+          calendarScope: v(
+            'GOOGLE_CALENDAR_SCOPE',
+            z
+              .string()
+              .regex(/^https:\/\/www\.googleapis\.com\/auth\/calendar[a-z.]*$/, 'must be a Google Calendar scope URL')
+              .default('https://www.googleapis.com/auth/calendar.events.owned'),
+            'The one calendar scope asked for (besides openid and email): events on calendars the user owns.',
+          ),
+          timeoutMs: v('GOOGLE_TIMEOUT_MS', positive(10_000), 'Each call to Google gives up after this long.'),
+        }),
+        returnUrl: v(
+          'INTEGRATIONS_RETURN_URL',
+          httpUrl()
+            .optional()
+            .transform((u) => u ?? null),
+          'Where the browser is sent after the callback, with ?integration=google_calendar&status=connected or &status=error&error=<code>. Unset: the callback answers JSON (the integration, or the error envelope).',
+        ),
+        encryptionKeys: v(
+          'INTEGRATIONS_ENCRYPTION_KEYS',
+          z
+            .string()
+            .regex(/^\s*[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_=-]+\s*(,\s*[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_=-]+\s*)*$/, 'must be kid:base64key pairs, e.g. k2025:BASE64,k2024:BASE64')
+            .optional(),
+          'AES-256-GCM keys for the stored Google tokens: kid:base64 pairs (32 bytes each, openssl rand -base64 32). The first encrypts new writes; the others still decrypt older rows (rotation: put the new key first, run npm run integrations:reencrypt, then drop the old one). Required in production when Google is configured; in development, when unset, one is generated once into DATA_DIR/integrations-key.',
+        ),
+        stateTtlSeconds: v('INTEGRATIONS_STATE_TTL_SECONDS', z.coerce.number().int().min(60).max(3600).default(600), 'A started OAuth flow must come back within this many seconds (its state is single use).'),
+        refreshMarginSeconds: v('INTEGRATIONS_REFRESH_MARGIN_SECONDS', z.coerce.number().int().min(0).max(1800).default(300), 'Access tokens that expire within this many seconds are refreshed before a calendar call.'),
+      }),
+    )
+    .describe('Integrations.'),
+  ...group('Scale-out', 'With Redis, subscriptions and live events travel between gateway processes (run several behind a load balancer) and rate-limit counters are shared; without it, both stay in this process. /readyz answers 503 while Redis is configured but unreachable.', {
+    redis: z
+      .object({
+        url: v('REDIS_URL', z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(), 'redis:// or rediss:// URL. Unset: events and counters in memory, one process.'),
+      })
+      .transform((r) => (r.url ? { url: r.url } : null)),
+    keyPrefix: v('REDIS_KEY_PREFIX', z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'may contain letters, digits and : _ . -').default('xentree:'), 'Prefix of every Redis key and channel, so deployments (or test runs) can share one Redis.'),
+  }),
+  rateLimits: z
+    .object(
+      group('Rate limits', '429 rate_limited with Retry-After and RateLimit-* headers, on both doors.', {
+        enabled: v('RATE_LIMITS_ENABLED', bool.default(true), 'Rate limits on or off.'),
+        rules: v(
+          'RATE_LIMITS',
+          z
+            .string()
+            .regex(/^\s*([a-z_]+=\d+\/\d+\s*(,\s*[a-z_]+=\d+\/\d+\s*)*)?$/, 'must be name=points/seconds pairs, e.g. login_ip=20/60,chat=30/60')
+            .default('')
+            .transform((spec, ctx) => {
+              const r = parseRateLimits(spec);
+              if (typeof r === 'string') {
+                ctx.addIssue({ code: 'custom', message: r });
+                return z.NEVER;
+              }
+              return r;
+            }),
+          'Overrides of the defaults, name=points/seconds: login_ip=30/60 (attempts per address), login_account=10/900 (failed sign-ins per account from anywhere before growing delays start for addresses the account never signed in from), login_account_ip=5/900 (failed sign-ins per account from one address, reset by a success there), reauth_session=5/900 (wrong current passwords per login session), register_ip=10/3600, register_account=5/3600 (per email and per username asked for), chat=30/60 and evaluation=20/60 (per user), api_key=600/60 (per API key).',
+          { defaultText: 'the defaults in the meaning' },
+        ),
+        loginMaxDelaySeconds: v(
+          'LOGIN_MAX_DELAY_SECONDS',
+          z.coerce.number().int().positive().max(86_400).default(300),
+          'Past login_account, each further failure doubles the wait (1 s, 2 s, 4 s...) imposed on addresses the account never signed in from, up to this many seconds. Never a lock.',
+        ),
+        loginKnownAddressDays: v('LOGIN_KNOWN_ADDRESS_DAYS', z.coerce.number().int().min(0).max(3650).default(90), 'Addresses the account signed in from within this many days are known and not held back (0: none is).'),
+      }),
+    )
+    .describe('Rate limits.'),
+  metrics: z
+    .object(
+      group('Metrics', 'Prometheus metrics at /metrics. Set METRICS_TOKEN, or keep /metrics off the public load balancer.', {
+        enabled: v('METRICS_ENABLED', bool.default(true), 'Serve /metrics.'),
+        token: v(
+          'METRICS_TOKEN',
+          z
+            .string()
+            .min(16, 'must be at least 16 characters')
+            .optional()
+            .transform((t) => t ?? null),
+          'When set, /metrics requires Authorization: Bearer <token>.',
+        ),
+        maxOperationNames: v(
+          'METRICS_MAX_OPERATION_NAMES',
+          z.coerce.number().int().min(0).max(10_000).default(100),
+          'GraphQL operations are labelled by operation name (anonymous ones by their root fields); past this many distinct names a process labels further names "other", so clients cannot grow the series.',
+        ),
+      }),
+    )
+    .describe('Metrics.'),
+});
+
+/** The environment variable at each path of the configuration tree ("db.url" -> DATABASE_URL). */
+const ENV_AT = new Map<string, string>();
+forEachVariable(configSchema, (path, _s, meta) => ENV_AT.set(path.join('.'), meta.env));
+
+/** Every variable the gateway reads, in declaration order. */
+export const ENV_NAMES: readonly string[] = [...ENV_AT.values()];
+
+/** The schema's input: each variable's value put at its place in the tree. */
+function inputOf(source: NodeJS.ProcessEnv): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  const place = (root: z.ZodType, at: Record<string, unknown>): void => {
+    const obj = objectOf(root)!;
+    for (const [key, child] of Object.entries(obj.shape) as [string, z.ZodType][]) {
+      const meta = envRegistry.get(child);
+      if (meta) at[key] = source[meta.env];
+      else place(child, (at[key] = {}) as Record<string, unknown>);
+    }
+  };
+  place(configSchema, input);
+  return input;
+}
+
+type DeepReadonly<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends readonly (infer U)[]
+    ? readonly DeepReadonly<U>[]
+    : T extends object
+      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+      : T;
+
+/** The configuration as the schema parses it, before the rules that join sections. */
+type Parsed = z.output<typeof configSchema>;
+
+/** The rules that need more than one variable: defaults that depend on NODE_ENV or DATA_DIR, generated secrets. */
+function resolveConfig(e: Parsed) {
+  const production = e.env === 'production';
+  let jwtSecret = e.auth.jwtSecret;
+  if (!jwtSecret) {
+    if (production) throw new ConfigError('Invalid environment:\n  JWT_SECRET: required when NODE_ENV=production');
+    jwtSecret = persistentSecret(join(e.dataDir, 'signing-key'));
+  }
+  return {
+    ...e,
+    db: { ...e.db, ...parseDatabaseUrl(e.db.url, e.dataDir) },
+    auth: { ...e.auth, jwtSecret },
+    graphql: { ...e.graphql, ide: e.graphql.ide ?? !production, introspection: e.graphql.introspection ?? !production },
+    limits: { ...e.limits, headersTimeoutMs: Math.min(e.limits.headersTimeoutMs, e.requestTimeoutMs) },
+    integrations: integrationsConfig(e.integrations, production, e.dataDir),
+  };
+}
+
+/** The gateway's configuration, frozen. Modules take their section (`Config['live']`, `Config['xel']`...). */
+export type Config = DeepReadonly<ReturnType<typeof resolveConfig>>;
 /** One AI provider's operator settings. */
-export interface ProviderConfig {
-  readonly baseUrl: string | null;
-  readonly apiKey: string | null;
-  readonly models: readonly string[];
-  readonly defaultModel: string | null;
-}
-
-export interface Config {
-  readonly env: 'development' | 'production' | 'test';
-  readonly host: string;
-  readonly port: number;
-  readonly dataDir: string;
-  readonly db: {
-    readonly driver: DbDriver;
-    /** SQLite file path (or `:memory:`), or the PostgreSQL connection URL. */
-    readonly url: string;
-    readonly poolMax: number;
-    readonly debug: boolean;
-    /** Request-scoped batching (DataLoader and MikroORM's). Off only to measure what it buys. */
-    readonly batching: boolean;
-    /** How long SQLite waits for another process's write lock before the statement fails. */
-    readonly sqliteBusyTimeoutMs: number;
-  };
-  readonly logLevel: string;
-  readonly auth: {
-    readonly jwtSecret: string;
-    readonly issuer: string;
-    readonly audience: string;
-    readonly accessTokenTtlSeconds: number;
-    readonly refreshTokenTtlSeconds: number;
-    readonly argon2MemoryKib: number;
-    readonly argon2Iterations: number;
-    /** Password hashes computed at once; by default one core is left for everything else. */
-    readonly hashConcurrency: number;
-  };
-  readonly graphql: {
-    readonly ide: boolean;
-    readonly introspection: boolean;
-    /** Document limits, checked before execution on HTTP and graphql-ws alike. */
-    readonly limits: {
-      readonly maxDepth: number;
-      readonly maxAliases: number;
-      readonly maxCost: number;
-      readonly maxTokens: number;
-      readonly maxDirectives: number;
-      /** Operations in one HTTP request (a JSON array); 0 refuses batches. */
-      readonly maxBatch: number;
-      /** UTF-8 bytes of one document. */
-      readonly maxQueryBytes: number;
-    };
-  };
-  /** Redis for events between processes and shared rate-limit counters; null: in memory, one process. */
-  readonly redis: { readonly url: string } | null;
-  /** The key prefix of rate-limit counters and event channels (also in memory, for symmetry). */
-  readonly keyPrefix: string;
-  readonly rateLimits: {
-    readonly enabled: boolean;
-    /** Points allowed per window, by limit name. */
-    readonly rules: Readonly<Record<RateLimitName, RateLimitRule>>;
-    /** The longest delay an account under attack imposes on addresses it never signed in from. */
-    readonly loginMaxDelaySeconds: number;
-    /** An address the account signed in from within this many days is known (0: none is). */
-    readonly loginKnownAddressDays: number;
-  };
-  readonly metrics: {
-    readonly enabled: boolean;
-    readonly token: string | null;
-    /** Distinct GraphQL operation names kept as metric labels; later names are labelled `other`. */
-    readonly maxOperationNames: number;
-  };
-  readonly apiDocs: boolean;
-  /** Serve the web console at /console/. */
-  readonly webConsole: boolean;
-  readonly bodyLimitBytes: number;
-  readonly corsOrigins: readonly string[];
-  /** Request headers cross-origin callers may send (Access-Control-Allow-Headers). */
-  readonly corsAllowedHeaders: readonly string[];
-  readonly trustProxy: boolean;
-  readonly shutdownTimeoutMs: number;
-  readonly requestTimeoutMs: number;
-  /** Slow and hostile clients: HTTP timeouts and WebSocket limits. */
-  readonly limits: {
-    readonly headersTimeoutMs: number;
-    readonly keepAliveTimeoutMs: number;
-    /** How often Node looks for requests past their header or request timeout. */
-    readonly timeoutCheckMs: number;
-    readonly wsMaxPayloadBytes: number;
-    /** A WebSocket client that lets more than this pile up unread is disconnected. */
-    readonly wsMaxBufferedBytes: number;
-    readonly wsMaxMessagesPerSecond: number;
-    /** A message that waited this long to reach a client means the client stopped reading. */
-    readonly wsSendTimeoutMs: number;
-    /** Concurrent GraphQL subscriptions on one graphql-ws connection. */
-    readonly wsMaxSubscriptions: number;
-    /** Frames of the live socket waiting behind a running turn. */
-    readonly liveMaxPendingFrames: number;
-  };
-  /** Helmet's security headers (CSP, HSTS, nosniff, frame-ancestors...). */
-  readonly securityHeaders: boolean;
-  readonly live: {
-    /** Monthly live entitlement in seconds, by plan. */
-    readonly plans: Readonly<Record<string, number>>;
-    readonly minStartSeconds: number;
-    readonly heartbeatIntervalSeconds: number;
-    readonly idleTimeoutSeconds: number;
-    readonly maxSessionSeconds: number;
-    readonly sweepIntervalMs: number;
-    /** OpenAI-compatible speech endpoints; null: the embedded voice, and no speech-to-text. */
-    readonly stt: { readonly baseUrl: string; readonly apiKey: string | null; readonly model: string } | null;
-    readonly tts: { readonly baseUrl: string; readonly apiKey: string | null; readonly model: string; readonly voice: string } | null;
-  };
-  readonly knowledge: {
-    readonly maxBytes: number;
-    /** Caps on what one upload may become, and on what one user may store (413 document_too_large past any). */
-    readonly limits: {
-      /** Characters of extracted text per document. */
-      readonly maxChars: number;
-      /** Pages of a PDF. */
-      readonly maxPages: number;
-      /** Passages (chunks) per document. */
-      readonly maxChunks: number;
-      /** Bytes of uploads one user keeps (documents not failed). */
-      readonly maxUserBytes: number;
-      /** Characters of text a PDF may yield per byte of file (a decompression bomb yields thousands). */
-      readonly maxPdfExpansion: number;
-      /** Nesting of HTML elements. */
-      readonly maxHtmlDepth: number;
-    };
-    /** An OpenAI-compatible /embeddings endpoint: chunks get vectors and search fuses both rankings. */
-    readonly embeddings: { readonly baseUrl: string; readonly apiKey: string | null; readonly model: string } | null;
-  };
-  readonly xel: {
-    /** `embedded`: the deterministic rubric; `ai`: the chat provider, falling back to the rubric. */
-    readonly evaluator: 'embedded' | 'ai';
-    readonly aiProvider: 'auto' | 'openai' | 'anthropic';
-    readonly aiTimeoutMs: number;
-    readonly dialect: 'american' | 'british' | 'australian' | 'canadian';
-    /** Load the grammar checker at start (it takes seconds) rather than on the first evaluation. */
-    readonly grammarPreload: boolean;
-    readonly grammarTimeoutMs: number;
-    readonly defaultDailyGoalXp: number;
-  };
-  readonly integrations: IntegrationsConfig;
-  readonly ai: {
-    readonly defaultProvider: 'auto' | 'local' | 'openai' | 'anthropic';
-    readonly openai: ProviderConfig;
-    readonly anthropic: ProviderConfig & { readonly maxTokens: number };
-    readonly timeoutMs: number;
-    readonly idleTimeoutMs: number;
-    readonly maxRetries: number;
-    readonly retryBaseMs: number;
-    readonly maxRetryAfterMs: number;
-    readonly historyMessages: number;
-  };
-}
-
+export type ProviderConfig = Config['ai']['openai'];
+export type IntegrationsConfig = Config['integrations'];
 /** Google's OAuth client and endpoints. Every endpoint is configurable, so tests run against a local fake. */
-export interface GoogleConfig {
-  readonly clientId: string;
-  readonly clientSecret: string;
-  /** Exactly as registered at Google; the callback route is its path. */
-  readonly redirectUri: string;
-  readonly issuer: string;
-  readonly authorizationUrl: string;
-  readonly tokenUrl: string;
-  readonly revocationUrl: string;
-  readonly userinfoUrl: string;
-  readonly calendarApiUrl: string;
-  readonly calendarScope: string;
-  readonly timeoutMs: number;
-}
-
-export interface IntegrationsConfig {
-  /** null: not configured; `googleMissing` names what to set. */
-  readonly google: GoogleConfig | null;
-  readonly googleMissing: readonly string[];
-  /** Where the browser lands after the OAuth callback; null: the callback answers JSON. */
-  readonly returnUrl: string | null;
-  /** Token encryption keys, base64 of 32 bytes each; the first encrypts new writes. Empty when Google is not configured. */
-  readonly encryptionKeys: readonly { readonly id: string; readonly key: string }[];
-  readonly stateTtlSeconds: number;
-  /** Access tokens are refreshed when they expire within this many seconds. */
-  readonly refreshMarginSeconds: number;
-}
+export type GoogleConfig = NonNullable<IntegrationsConfig['google']>;
 
 /** Raised when the environment is invalid; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -421,176 +592,50 @@ export class ConfigError extends Error {
  * is generated once under DATA_DIR so tokens survive restarts.
  */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(source);
+  const parsed = configSchema.safeParse(inputOf(source));
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    const lines = parsed.error.issues.map((i) => `  ${ENV_AT.get(i.path.join('.')) ?? i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
-  const e = parsed.data;
-  const production = e.NODE_ENV === 'production';
-  const dataDir = resolve(e.DATA_DIR);
-
-  let jwtSecret = e.JWT_SECRET;
-  if (!jwtSecret) {
-    if (production) throw new ConfigError('Invalid environment:\n  JWT_SECRET: required when NODE_ENV=production');
-    jwtSecret = persistentSecret(join(dataDir, 'signing-key'));
-  }
-
-  const integrations = integrationsConfig(e, production, dataDir);
-
-  return deepFreeze({
-    env: e.NODE_ENV,
-    host: e.HOST,
-    port: e.PORT,
-    dataDir,
-    db: { ...parseDatabaseUrl(e.DATABASE_URL, dataDir), poolMax: e.DB_POOL_MAX, debug: e.DB_DEBUG, batching: e.DATALOADER_BATCHING, sqliteBusyTimeoutMs: e.SQLITE_BUSY_TIMEOUT_MS },
-    logLevel: e.LOG_LEVEL,
-    auth: {
-      jwtSecret,
-      issuer: e.JWT_ISSUER,
-      audience: e.JWT_AUDIENCE,
-      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
-      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
-      argon2MemoryKib: e.ARGON2_MEMORY_KIB,
-      argon2Iterations: e.ARGON2_ITERATIONS,
-      hashConcurrency: e.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, availableParallelism() - 1),
-    },
-    graphql: {
-      ide: e.GRAPHQL_IDE ?? !production,
-      introspection: e.GRAPHQL_INTROSPECTION ?? !production,
-      limits: {
-        maxDepth: e.GRAPHQL_MAX_DEPTH,
-        maxAliases: e.GRAPHQL_MAX_ALIASES,
-        maxCost: e.GRAPHQL_MAX_COST,
-        maxTokens: e.GRAPHQL_MAX_TOKENS,
-        maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
-        maxBatch: e.GRAPHQL_MAX_BATCH,
-        maxQueryBytes: e.GRAPHQL_MAX_QUERY_BYTES,
-      },
-    },
-    redis: e.REDIS_URL ? { url: e.REDIS_URL } : null,
-    keyPrefix: e.REDIS_KEY_PREFIX,
-    rateLimits: {
-      enabled: e.RATE_LIMITS_ENABLED,
-      rules: parseRateLimits(e.RATE_LIMITS),
-      loginMaxDelaySeconds: e.LOGIN_MAX_DELAY_SECONDS,
-      loginKnownAddressDays: e.LOGIN_KNOWN_ADDRESS_DAYS,
-    },
-    metrics: { enabled: e.METRICS_ENABLED, token: e.METRICS_TOKEN ?? null, maxOperationNames: e.METRICS_MAX_OPERATION_NAMES },
-    apiDocs: e.API_DOCS,
-    webConsole: e.WEB_CONSOLE,
-    bodyLimitBytes: e.BODY_LIMIT_BYTES,
-    corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
-    // Empty (as .env.example leaves it) means the defaults, not "no headers at all".
-    corsAllowedHeaders: e.CORS_ALLOWED_HEADERS?.trim() ? e.CORS_ALLOWED_HEADERS.split(',').map((s) => s.trim()).filter(Boolean) : DEFAULT_CORS_ALLOWED_HEADERS,
-    trustProxy: e.TRUST_PROXY,
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
-    limits: {
-      headersTimeoutMs: Math.min(e.HEADERS_TIMEOUT_MS, e.REQUEST_TIMEOUT_MS),
-      keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
-      timeoutCheckMs: e.HTTP_TIMEOUT_CHECK_MS,
-      wsMaxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
-      wsMaxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
-      wsMaxMessagesPerSecond: e.WS_MAX_MESSAGES_PER_SECOND,
-      wsSendTimeoutMs: e.WS_SEND_TIMEOUT_MS,
-      wsMaxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
-      liveMaxPendingFrames: e.LIVE_MAX_PENDING_FRAMES,
-    },
-    securityHeaders: e.SECURITY_HEADERS,
-    live: {
-      plans: Object.fromEntries(e.LIVE_PLANS.split(',').map((pair) => {
-        const [plan, seconds] = pair.trim().split(':');
-        return [plan!, Number(seconds)];
-      })),
-      minStartSeconds: e.LIVE_MIN_START_SECONDS,
-      heartbeatIntervalSeconds: e.LIVE_HEARTBEAT_INTERVAL_SECONDS,
-      idleTimeoutSeconds: e.LIVE_IDLE_TIMEOUT_SECONDS,
-      maxSessionSeconds: e.LIVE_MAX_SESSION_SECONDS,
-      sweepIntervalMs: e.LIVE_SWEEP_INTERVAL_MS,
-      stt: e.STT_BASE_URL ? { baseUrl: e.STT_BASE_URL.replace(/\/+$/, ''), apiKey: e.STT_API_KEY ?? null, model: e.STT_MODEL } : null,
-      tts: e.TTS_BASE_URL ? { baseUrl: e.TTS_BASE_URL.replace(/\/+$/, ''), apiKey: e.TTS_API_KEY ?? null, model: e.TTS_MODEL, voice: e.TTS_VOICE } : null,
-    },
-    knowledge: {
-      maxBytes: e.KNOWLEDGE_MAX_BYTES,
-      limits: {
-        maxChars: e.KNOWLEDGE_MAX_CHARS,
-        maxPages: e.KNOWLEDGE_MAX_PAGES,
-        maxChunks: e.KNOWLEDGE_MAX_CHUNKS,
-        maxUserBytes: e.KNOWLEDGE_MAX_USER_BYTES,
-        maxPdfExpansion: e.KNOWLEDGE_MAX_PDF_EXPANSION,
-        maxHtmlDepth: e.KNOWLEDGE_MAX_HTML_DEPTH,
-      },
-      embeddings: e.EMBEDDINGS_BASE_URL ? { baseUrl: e.EMBEDDINGS_BASE_URL.replace(/\/+$/, ''), apiKey: e.EMBEDDINGS_API_KEY ?? null, model: e.EMBEDDINGS_MODEL } : null,
-    },
-    xel: {
-      evaluator: e.XEL_EVALUATOR,
-      aiProvider: e.XEL_AI_PROVIDER,
-      aiTimeoutMs: e.XEL_AI_TIMEOUT_MS,
-      dialect: e.XEL_DIALECT,
-      grammarPreload: e.XEL_GRAMMAR_PRELOAD,
-      grammarTimeoutMs: e.XEL_GRAMMAR_TIMEOUT_MS,
-      defaultDailyGoalXp: e.XEL_DEFAULT_DAILY_GOAL_XP,
-    },
-    integrations,
-    ai: {
-      defaultProvider: e.AI_DEFAULT_PROVIDER,
-      openai: providerConfig(e.OPENAI_BASE_URL ?? (e.OPENAI_API_KEY ? 'https://api.openai.com/v1' : null), e.OPENAI_API_KEY, e.OPENAI_MODELS, e.OPENAI_DEFAULT_MODEL),
-      anthropic: {
-        ...providerConfig(e.ANTHROPIC_API_KEY ? e.ANTHROPIC_BASE_URL : null, e.ANTHROPIC_API_KEY, e.ANTHROPIC_MODELS, e.ANTHROPIC_DEFAULT_MODEL),
-        maxTokens: e.ANTHROPIC_MAX_TOKENS,
-      },
-      timeoutMs: e.AI_TIMEOUT_MS,
-      idleTimeoutMs: e.AI_IDLE_TIMEOUT_MS,
-      maxRetries: e.AI_MAX_RETRIES,
-      retryBaseMs: e.AI_RETRY_BASE_MS,
-      maxRetryAfterMs: e.AI_MAX_RETRY_AFTER_MS,
-      historyMessages: e.AI_HISTORY_MESSAGES,
-    },
-  });
+  return deepFreeze(resolveConfig(parsed.data)) as Config;
 }
 
-const GOOGLE_REQUIRED = ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'GOOGLE_REDIRECT_URI'] as const;
+const GOOGLE_REQUIRED = [
+  ['clientId', 'GOOGLE_CLIENT_ID'],
+  ['clientSecret', 'GOOGLE_CLIENT_SECRET'],
+  ['redirectUri', 'GOOGLE_REDIRECT_URI'],
+] as const;
 
 /**
  * Google is configured when its client id, secret and redirect URI are all set; a partial
  * setting is an error. Token encryption keys come from INTEGRATIONS_ENCRYPTION_KEYS; in
  * development, when unset, one key is generated once into DATA_DIR/integrations-key.
  */
-function integrationsConfig(e: z.infer<typeof envSchema>, production: boolean, dataDir: string): IntegrationsConfig {
-  const missing = GOOGLE_REQUIRED.filter((k) => !e[k]);
+function integrationsConfig(e: Parsed['integrations'], production: boolean, dataDir: string) {
+  const missing = GOOGLE_REQUIRED.filter(([k]) => !e.google[k]).map(([, name]) => name);
   if (missing.length && missing.length < GOOGLE_REQUIRED.length) {
-    throw new ConfigError(`Invalid environment:\n${missing.map((k) => `  ${k}: required when ${GOOGLE_REQUIRED.filter((r) => !missing.includes(r)).join(' and ')} is set`).join('\n')}`);
+    const given = GOOGLE_REQUIRED.map(([, name]) => name).filter((r) => !missing.includes(r));
+    throw new ConfigError(`Invalid environment:\n${missing.map((k) => `  ${k}: required when ${given.join(' and ')} is set`).join('\n')}`);
   }
-  const google: GoogleConfig | null = missing.length
-    ? null
-    : {
-        clientId: e.GOOGLE_CLIENT_ID!,
-        clientSecret: e.GOOGLE_CLIENT_SECRET!,
-        redirectUri: e.GOOGLE_REDIRECT_URI!,
-        issuer: e.GOOGLE_ISSUER,
-        authorizationUrl: e.GOOGLE_AUTHORIZATION_URL,
-        tokenUrl: e.GOOGLE_TOKEN_URL,
-        revocationUrl: e.GOOGLE_REVOCATION_URL,
-        userinfoUrl: e.GOOGLE_USERINFO_URL,
-        calendarApiUrl: e.GOOGLE_CALENDAR_API_URL.replace(/\/+$/, ''),
-        calendarScope: e.GOOGLE_CALENDAR_SCOPE,
-        timeoutMs: e.GOOGLE_TIMEOUT_MS,
-      };
+  const google = missing.length ? null : { ...e.google, clientId: e.google.clientId!, clientSecret: e.google.clientSecret!, redirectUri: e.google.redirectUri! };
   let encryptionKeys: { id: string; key: string }[] = [];
-  if (e.INTEGRATIONS_ENCRYPTION_KEYS) {
-    encryptionKeys = parseEncryptionKeys(e.INTEGRATIONS_ENCRYPTION_KEYS);
+  if (e.encryptionKeys) {
+    encryptionKeys = parseEncryptionKeys(e.encryptionKeys);
   } else if (google) {
     if (production) throw new ConfigError('Invalid environment:\n  INTEGRATIONS_ENCRYPTION_KEYS: required when NODE_ENV=production and Google is configured');
     encryptionKeys = parseEncryptionKeys(persistentSecret(join(dataDir, 'integrations-key'), () => `local:${randomBytes(32).toString('base64')}`), 'DATA_DIR/integrations-key');
   }
   return {
+    /** null: not configured; `googleMissing` names what to set. */
     google,
-    googleMissing: missing,
-    returnUrl: e.INTEGRATIONS_RETURN_URL ?? null,
+    googleMissing: missing as readonly string[],
+    /** Where the browser lands after the OAuth callback; null: the callback answers JSON. */
+    returnUrl: e.returnUrl,
+    /** Token encryption keys, base64 of 32 bytes each; the first encrypts new writes. Empty when Google is not configured. */
     encryptionKeys,
-    stateTtlSeconds: e.INTEGRATIONS_STATE_TTL_SECONDS,
-    refreshMarginSeconds: e.INTEGRATIONS_REFRESH_MARGIN_SECONDS,
+    stateTtlSeconds: e.stateTtlSeconds,
+    /** Access tokens are refreshed when they expire within this many seconds. */
+    refreshMarginSeconds: e.refreshMarginSeconds,
   };
 }
 
@@ -607,28 +652,26 @@ function parseEncryptionKeys(value: string, name = 'INTEGRATIONS_ENCRYPTION_KEYS
 }
 
 /** A provider is configured when it has somewhere to call: a base URL (OpenAI-compatible) or a key (Anthropic). */
-function providerConfig(baseUrl: string | null, apiKey: string | undefined, models: string, defaultModel: string | undefined): ProviderConfig {
-  const list = models.split(',').map((m) => m.trim()).filter(Boolean);
-  const def = defaultModel ?? list[0] ?? null;
+function providerConfig(baseUrl: string | null, apiKey: string | undefined, models: string, defaultModel: string | undefined) {
+  const ids = list(models);
+  const def = defaultModel ?? ids[0] ?? null;
   return {
     baseUrl: baseUrl ? baseUrl.replace(/\/+$/, '') : null,
     apiKey: apiKey ?? null,
-    models: def && !list.includes(def) ? [def, ...list] : list,
+    models: def && !ids.includes(def) ? [def, ...ids] : ids,
     defaultModel: def,
   };
 }
 
-/** `login_ip=20/60,chat=30/60` over the defaults; an unknown name stops the start. */
-function parseRateLimits(spec: string): Record<RateLimitName, RateLimitRule> {
+/** `login_ip=20/60,chat=30/60` over the defaults; an unknown name stops the start (the message is returned). */
+function parseRateLimits(spec: string): Record<RateLimitName, RateLimitRule> | string {
   const rules: Record<RateLimitName, RateLimitRule> = { ...DEFAULT_RATE_LIMITS };
-  for (const pair of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of list(spec)) {
     const [name, value] = pair.split('=') as [string, string];
-    const [points, seconds] = value.split('/').map(Number) as [number, number];
-    if (!(RATE_LIMIT_NAMES as readonly string[]).includes(name)) {
-      throw new ConfigError(`Invalid environment:\n  RATE_LIMITS: unknown limit "${name}"; known: ${RATE_LIMIT_NAMES.join(', ')}`);
-    }
-    if (points < 1 || seconds < 1) throw new ConfigError(`Invalid environment:\n  RATE_LIMITS: ${name} needs at least 1 point per at least 1 second`);
-    rules[name as RateLimitName] = { points, seconds };
+    const [points, secs] = value.split('/').map(Number) as [number, number];
+    if (!(RATE_LIMIT_NAMES as readonly string[]).includes(name)) return `unknown limit "${name}"; known: ${RATE_LIMIT_NAMES.join(', ')}`;
+    if (points < 1 || secs < 1) return `${name} needs at least 1 point per at least 1 second`;
+    rules[name as RateLimitName] = { points, seconds: secs };
   }
   return rules;
 }

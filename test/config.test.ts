@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, envSchema, loadConfig } from '../src/config.js';
+import { renderEnvExample, withConfigTable } from '../src/config-docs.js';
+import { ConfigError, configSchema, ENV_NAMES, envRegistry, forEachVariable, loadConfig } from '../src/config.js';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -61,11 +62,48 @@ describe('configuration', () => {
     }).toThrow();
   });
 
-  it('is documented variable by variable in .env.example', () => {
-    const documented = readFileSync('.env.example', 'utf8')
+  it('declares each variable once, with a description, a unique name and a place in Config', () => {
+    const seen = new Set<string>();
+    const config = loadConfig({ DATA_DIR: tmp() });
+    forEachVariable(configSchema, (path, schema, meta) => {
+      expect(seen.has(meta.env), meta.env).toBe(false);
+      seen.add(meta.env);
+      expect(schema.description?.length ?? 0, `${meta.env} has no description`).toBeGreaterThan(10);
+      expect(envRegistry.get(schema)?.group, `${meta.env} has no group`).toBeTruthy();
+      // Its place in the tree is a place in the loaded configuration (a section may fold it into a derived value).
+      let at: unknown = config;
+      for (const key of path.slice(0, -1)) at = at === null ? null : (at as Record<string, unknown>)[key];
+      expect(at === null || (typeof at === 'object' && path.at(-1)! in at), `${meta.env} at ${path.join('.')}`).toBe(true);
+    });
+    expect(seen.size).toBe(ENV_NAMES.length);
+    expect(ENV_NAMES.length).toBeGreaterThanOrEqual(100);
+  });
+
+  it('keeps .env.example generated from the schema (npm run config:docs)', () => {
+    const file = readFileSync('.env.example', 'utf8');
+    expect(file, '.env.example drifted from src/config.ts: run npm run config:docs').toBe(renderEnvExample());
+    const documented = file
       .split('\n')
       .filter((l) => /^[A-Z0-9_]+=/.test(l))
       .map((l) => l.split('=')[0]);
-    expect(documented.sort()).toEqual(Object.keys(envSchema.shape).sort());
+    expect(documented).toEqual([...ENV_NAMES]);
+  });
+
+  it("keeps the README's configuration table generated from the schema (npm run config:docs)", () => {
+    const readme = readFileSync('README.md', 'utf8');
+    expect(readme, "README.md's configuration table drifted from src/config.ts: run npm run config:docs").toBe(withConfigTable(readme));
+    for (const name of ENV_NAMES) expect(readme).toContain(`| \`${name}\` |`);
+  });
+
+  it('loads the example file as written: its values are the defaults', () => {
+    const dir = tmp();
+    const example = Object.fromEntries(
+      readFileSync('.env.example', 'utf8')
+        .split('\n')
+        .filter((l) => /^[A-Z0-9_]+=./.test(l))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    const fromExample = loadConfig({ ...example, DATA_DIR: dir });
+    expect(fromExample).toEqual(loadConfig({ DATA_DIR: dir }));
   });
 });

@@ -14,25 +14,31 @@ export const SHARED_PAYLOAD_FIELDS: ReadonlySet<string> = new Set(['liveSessionE
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
-/** Event payload -> (document and variables -> result). An event object is shared by all its listeners in a process. */
-const results = new WeakMap<object, Map<string, Result>>();
-/** A key per parsed document (graphql-ws's document checker hands out one DocumentNode per query text). */
-const documentIds = new WeakMap<object, number>();
-let nextDocumentId = 0;
+/**
+ * What one app's fan-out remembers: results by event and document. Each app has its own
+ * (its schema and its listeners), so two apps in one process never answer from each other's results.
+ */
+class SharedResults {
+  /** Event payload -> (document and variables -> result). An event object is shared by all its listeners in the app. */
+  private readonly results = new WeakMap<object, Map<string, Result>>();
+  /** A key per parsed document (graphql-ws's document checker hands out one DocumentNode per query text). */
+  private readonly documentIds = new WeakMap<object, number>();
+  private nextDocumentId = 0;
 
-function keyOf(args: ExecutionArgs): string {
-  let id = documentIds.get(args.document);
-  if (id === undefined) documentIds.set(args.document, (id = nextDocumentId++));
-  return `${id}|${args.operationName ?? ''}|${JSON.stringify(args.variableValues ?? {})}`;
-}
+  keyOf(args: ExecutionArgs): string {
+    let id = this.documentIds.get(args.document);
+    if (id === undefined) this.documentIds.set(args.document, (id = this.nextDocumentId++));
+    return `${id}|${args.operationName ?? ''}|${JSON.stringify(args.variableValues ?? {})}`;
+  }
 
-function executeShared(args: ExecutionArgs, key: string, payload: unknown): Result {
-  if (payload === null || typeof payload !== 'object') return execute({ ...args, rootValue: payload });
-  let byKey = results.get(payload);
-  if (!byKey) results.set(payload, (byKey = new Map()));
-  let result = byKey.get(key);
-  if (!result) byKey.set(key, (result = execute({ ...args, rootValue: payload })));
-  return result;
+  execute(args: ExecutionArgs, key: string, payload: unknown): Result {
+    if (payload === null || typeof payload !== 'object') return execute({ ...args, rootValue: payload });
+    let byKey = this.results.get(payload);
+    if (!byKey) this.results.set(payload, (byKey = new Map()));
+    let result = byKey.get(key);
+    if (!result) byKey.set(key, (result = execute({ ...args, rootValue: payload })));
+    return result;
+  }
 }
 
 /**
@@ -73,11 +79,16 @@ function refusal(r: SubscriptionRefusal, responseKey: string): ExecutionResult {
 }
 
 /**
- * graphql-ws's `subscribe`: graphql-js's own (the source stream, each event executed as the
- * root value), with shared execution for the fields above, and a `SubscriptionRefusal`
- * from a source answered as its error.
+ * graphql-ws's `subscribe` for one app: graphql-js's own (the source stream, each event
+ * executed as the root value), with shared execution for the fields above, and a
+ * `SubscriptionRefusal` from a source answered as its error.
  */
-export async function fanOutSubscribe(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+export function createFanOut(): (args: ExecutionArgs) => Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+  const shared = new SharedResults();
+  return (args) => fanOutSubscribe(shared, args);
+}
+
+async function fanOutSubscribe(results: SharedResults, args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
   const op = getOperationAST(args.document, args.operationName);
   const first = op?.selectionSet.selections[0];
   const field = first?.kind === Kind.FIELD ? first : null;
@@ -85,11 +96,11 @@ export async function fanOutSubscribe(args: ExecutionArgs): Promise<AsyncGenerat
   // The field's own subscribe (authorization, the caller's scope) runs per subscriber.
   const source = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
-  const key = shared ? keyOf(args) : null;
+  const key = shared ? results.keyOf(args) : null;
   const responseKey = field ? (field.alias?.value ?? field.name.value) : '';
   // A source may be an iterable that is not its own iterator (chatStream's turn): take its iterator.
   return mapped((source as AsyncIterable<unknown>)[Symbol.asyncIterator](), (payload) => {
     if (payload instanceof SubscriptionRefusal) return refusal(payload, responseKey);
-    return key !== null ? executeShared(args, key, payload) : execute({ ...args, rootValue: payload });
+    return key !== null ? results.execute(args, key, payload) : execute({ ...args, rootValue: payload });
   });
 }

@@ -9,7 +9,7 @@ import type { Credentials } from '../common/principal.js';
 import { isDatabaseUnavailable } from '../common/unavailable.js';
 import { checkCost } from './cost.js';
 import { errorCode, formatGraphQLError, withoutSuggestions } from './errors.js';
-import { fanOutSubscribe } from './fanout.js';
+import { createFanOut } from './fanout.js';
 import { makeWsHandler } from './ws-adapter.js';
 import { DocumentChecker, operationLabel } from './limits.js';
 
@@ -68,7 +68,8 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
 
   const handler = makeWsHandler({
     schema,
-    subscribe: fanOutSubscribe,
+    // This app's fan-out: its shared results are its own.
+    subscribe: createFanOut(),
     onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
       // A connection carries a bounded number of operations: past it, new ones are refused, the others go on.
       const max = root.config.limits.wsMaxSubscriptions;

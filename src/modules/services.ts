@@ -8,7 +8,6 @@ import { ConversationsService } from './conversations/conversations.service.js';
 import { NotesService } from './conversations/notes.service.js';
 import { IntegrationsService } from './integrations/integrations.service.js';
 import { KnowledgeService } from './knowledge/knowledge.service.js';
-import { LiveEngine } from './live/live.engine.js';
 import { LiveService } from './live/live.service.js';
 import { SearchService } from './search/search.service.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
@@ -41,11 +40,10 @@ export function createServices(config: Config, infra: Infrastructure) {
   const notes = new NotesService(search);
   const knowledge = new KnowledgeService(search, ai, config, events);
   const conversations = new ConversationsService(ai, search, knowledge, config, events, rateLimits);
-  const live = new LiveService(config, search, events, metrics);
-  const liveEngine = new LiveEngine(config, ai, search, live, events);
+  const live = new LiveService(config, search, events, metrics, ai);
   const xel = new XelService(config, ai, events);
   const integrations = new IntegrationsService(config);
-  return { events, clock, rateLimits, metrics, auth, users, organizations, apiKeys, ai, search, conversations, notes, knowledge, live, liveEngine, xel, integrations };
+  return { events, clock, rateLimits, metrics, auth, users, organizations, apiKeys, ai, search, conversations, notes, knowledge, live, xel, integrations };
 }
 
 export type Services = ReturnType<typeof createServices>;

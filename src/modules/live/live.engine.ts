@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
-import { parseInput, str } from '../../common/validation.js';
+import { str } from '../../common/validation.js';
 import type { EventBus } from '../../common/pubsub.js';
 import type { Config } from '../../config.js';
 import type { PromptMessage } from '../ai/ai.types.js';
@@ -24,17 +24,24 @@ export const MAX_AUDIO_BYTES = SAMPLE_RATE * 2 * 2;
 /** The audio of one turn: 60 s at most. */
 const MAX_TURN_AUDIO_BYTES = SAMPLE_RATE * 2 * 60;
 
-/** What a turn's text may be, whichever door it came through. */
-const turnText = () => str().max(4000, 'must be at most 4000 characters');
+/**
+ * What a turn's text may be, whichever door it came through (sendLiveText, sendLiveAudio, the
+ * socket's audio-input): 1 to 4000 characters once trimmed, without NUL characters (which a
+ * stored transcript refuses too).
+ */
+export const turnText = () =>
+  str()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(4000, 'must be at most 4000 characters')
+    .refine((t) => !t.includes('\u0000'), 'must not contain NUL characters');
 /** Base64 of at most MAX_AUDIO_BYTES. */
 const audioChunk = () => str().max(Math.ceil((MAX_AUDIO_BYTES * 4) / 3) + 4, `must be at most ${MAX_AUDIO_BYTES} bytes of audio`);
 
 /** sendLiveText: words said in a session. */
-export const sendTextSchema = z.object({ sessionId: str().uuid('must be an id'), text: turnText().trim().min(1, 'must not be empty') });
-/** sendLiveAudio, as the socket checks its audio-input frames: the text as words, the audio as base64. */
+export const sendTextSchema = z.object({ sessionId: str().uuid('must be an id'), text: turnText() });
+/** sendLiveAudio, and the socket's audio-input frames (with the socket's session): the text as words, the audio as base64. */
 export const sendAudioSchema = z.object({ sessionId: str().uuid('must be an id'), audio: audioChunk().nullish(), final: z.boolean({ error: 'must be true or false' }).nullish(), text: turnText().nullish() });
-/** The socket's audio-input frame (snake_case door, no session id: the socket carries one). */
-export const audioFrameSchema = z.object({ audio: audioChunk().optional(), text: turnText().optional(), final: z.boolean().optional() });
 
 /** A turn answered: the reply's id (its audio and expression events carry it) and the transcript with both turns. */
 export interface TurnResult {
@@ -56,8 +63,17 @@ const sentences = (text: string): string[] => text.match(/[^.!?\n]+[.!?]*\s*/g)?
 /** What a turn emits, in the socket's documented shapes. */
 export type TurnEmit = (type: 'transcript' | 'audio-response' | 'avatar-expression', data: Record<string, unknown>) => void;
 
+/** Who hears a turn as it happens (the socket): its frames, and whether it still listens or was cancelled. */
+export interface TurnListener {
+  emit: TurnEmit;
+  /** Nobody listens any more: nothing more is spoken (the reply is still stored). */
+  stopped?: () => boolean;
+  /** The turn's credentials were revoked: nothing more is spoken or stored. */
+  cancelled?: () => boolean;
+}
+
 /**
- * One live turn, whichever door it came through (the socket or GraphQL): the user's words
+ * One live turn, for LiveService (the API both doors use): the user's words
  * are stored in the transcript, the reply comes from the conversation providers and is
  * spoken sentence by sentence in 200 ms chunks (with avatar expressions for avatar
  * sessions), and the reply joins the transcript. Every event also goes to the event bus,
@@ -77,6 +93,12 @@ export class LiveEngine {
     const { stt, tts } = config.live;
     this.tts = tts ? new OpenAITextToSpeech(tts, config.ai.timeoutMs) : new EspeakTts();
     this.stt = stt ? new OpenAISpeechToText(stt, config.ai.timeoutMs) : null;
+  }
+
+  /** Releases the voice (with the app). */
+  close(): void {
+    this.tts.close?.();
+    this.pending.clear();
   }
 
   /** Audio of each session's turn in progress, until its final chunk. */
@@ -119,32 +141,6 @@ export class LiveEngine {
       });
     }
     return text;
-  }
-
-  /**
-   * sendLiveText: a turn of the caller's active session, answered before this returns.
-   * @throws not_found, conflict (ended), validation_error, upstream_unavailable, INSUFFICIENT_API_KEY_SCOPE (live:write)
-   */
-  async sendText(ctx: RequestContext, data: z.input<typeof sendTextSchema>): Promise<{ session: LiveSession } & TurnResult> {
-    // The session first, as before: someone else's session is not_found whatever the text.
-    const session = await this.live.bind(ctx, data.sessionId);
-    const input = parseInput(sendTextSchema, data);
-    await this.live.touch(ctx.em, session.id);
-    const result = await this.turn(ctx, session, input.text, () => undefined);
-    return { session: await this.live.reload(ctx.em, session), ...result };
-  }
-
-  /**
-   * sendLiveAudio: a chunk of the turn's audio; the final one is answered before this returns.
-   * @throws not_found, conflict (ended), validation_error, upstream_unavailable, INSUFFICIENT_API_KEY_SCOPE (live:write)
-   */
-  async sendAudio(ctx: RequestContext, data: z.input<typeof sendAudioSchema>): Promise<{ session: LiveSession; turn: TurnResult | null }> {
-    const session = await this.live.bind(ctx, data.sessionId);
-    const input = parseInput(sendAudioSchema, data);
-    await this.live.touch(ctx.em, session.id);
-    const words = await this.acceptAudio(session, { audio: input.audio ?? undefined, text: input.text ?? undefined, final: input.final ?? false });
-    const turn = words ? await this.turn(ctx, session, words, () => undefined) : null;
-    return { session: await this.live.reload(ctx.em, session), turn };
   }
 
   /**

@@ -99,7 +99,7 @@ export class LiveResolver {
     description: `Says something in an active session: the reply is spoken as events on liveSessionEvents (transcript, audio, expressions) while this runs; it answers once the turn is done. ${WRITE}`,
   })
   async sendLiveText(@Arg('input', () => SendLiveTextInput, { description: 'The session and the words.' }) input: SendLiveTextInput, @Ctx() ctx: RequestContext): Promise<SendLiveTextPayload> {
-    const r = await ctx.services.liveEngine.sendText(ctx, input);
+    const r = await ctx.services.live.sendText(ctx, input);
     return { session: r.session, transcript: LiveTranscriptType.from(r.transcript), turnId: r.turnId, query: queryRoot() };
   }
 
@@ -107,7 +107,7 @@ export class LiveResolver {
     description: `Sends a chunk of the turn's audio (base64 16-bit PCM, mono, 24 kHz, at most 2 s); with final, the turn is answered as events on liveSessionEvents before this answers. The caller's own text, when given, is used instead of speech-to-text. ${WRITE}`,
   })
   async sendLiveAudio(@Arg('input', () => SendLiveAudioInput, { description: 'The session and the chunk.' }) input: SendLiveAudioInput, @Ctx() ctx: RequestContext): Promise<SendLiveAudioPayload> {
-    const r = await ctx.services.liveEngine.sendAudio(ctx, input);
+    const r = await ctx.services.live.sendAudio(ctx, input);
     return { session: r.session, transcript: r.turn ? LiveTranscriptType.from(r.turn.transcript) : null, turnId: r.turn?.turnId ?? null, query: queryRoot() };
   }
 

@@ -12,10 +12,12 @@ import { fields, parseInput, str } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import type { Metrics } from '../../common/metrics.js';
 import type { EventBus, LiveEvent } from '../../common/pubsub.js';
+import type { ProviderRegistry } from '../ai/providers/registry.js';
 import type { SearchService } from '../search/search.service.js';
 import { usersChanged } from '../users/user-events.js';
 import { User } from '../users/user.entity.js';
 import { LiveSession } from './live-session.entity.js';
+import { LiveEngine, sendAudioSchema, sendTextSchema, type TurnListener, type TurnResult } from './live.engine.js';
 import { LiveEndReason, LiveSessionType, LiveTranscriptRole } from './live.enums.js';
 import { LiveUsage } from './live-usage.entity.js';
 import { LiveTranscript, type TranscriptTurn } from './transcript.entity.js';
@@ -106,16 +108,62 @@ export interface SessionView {
  * Live sessions metered by the server's clock. Heartbeats only record a sign of life;
  * seconds are counted once, when a session ends (by the client, the sweeper, the quota or
  * the length limit), by a conditional update that exactly one of any racing enders wins.
+ *
+ * The one API of both doors, GraphQL and the realtime socket: `sendText`, `sendAudio` and
+ * `end` (with a reason from the closed set LiveEndReason), each validating its input the
+ * same way whichever door it came through. Turns are run by the LiveEngine it owns.
  */
 export class LiveService {
   private sweeper: NodeJS.Timeout | null = null;
+  /** Runs turns: the reply, its speech, the transcript. */
+  private readonly engine: LiveEngine;
 
   constructor(
     private readonly config: Config,
     private readonly search: SearchService,
     private readonly events: EventBus,
     private readonly metrics: Metrics,
-  ) {}
+    ai: ProviderRegistry,
+  ) {
+    this.engine = new LiveEngine(config, ai, search, this, events);
+  }
+
+  /**
+   * sendLiveText: a turn of the caller's active session, answered before this returns.
+   * @throws not_found, conflict (ended), validation_error, upstream_unavailable, INSUFFICIENT_API_KEY_SCOPE (live:write)
+   */
+  async sendText(ctx: RequestContext, data: z.input<typeof sendTextSchema>, listener?: TurnListener): Promise<{ session: LiveSession } & TurnResult> {
+    // The session first: someone else's session is not_found whatever the text.
+    const session = await this.bind(ctx, data.sessionId);
+    const input = parseInput(sendTextSchema, data);
+    await this.touch(ctx.em, session.id);
+    const result = await this.runTurn(ctx, session, input.text, listener);
+    return { session: await this.reload(ctx.em, session), ...result };
+  }
+
+  /**
+   * sendLiveAudio and the socket's audio-input: a chunk of the turn's audio (or its text); the
+   * final one is answered before this returns.
+   * @throws not_found, conflict (ended), validation_error, upstream_unavailable, INSUFFICIENT_API_KEY_SCOPE (live:write)
+   */
+  async sendAudio(ctx: RequestContext, data: z.input<typeof sendAudioSchema>, listener?: TurnListener): Promise<{ session: LiveSession; turn: TurnResult | null }> {
+    const session = await this.bind(ctx, data.sessionId);
+    const input = parseInput(sendAudioSchema, data);
+    await this.touch(ctx.em, session.id);
+    const words = await this.engine.acceptAudio(session, { audio: input.audio ?? undefined, text: input.text ?? undefined, final: input.final ?? false });
+    const turn = words ? await this.runTurn(ctx, session, words, listener) : null;
+    return { session: await this.reload(ctx.em, session), turn };
+  }
+
+  private runTurn(ctx: RequestContext, session: LiveSession, text: string, listener?: TurnListener): Promise<TurnResult> {
+    return this.engine.turn(ctx, session, text, listener?.emit ?? (() => undefined), listener?.stopped, listener?.cancelled);
+  }
+
+  /** Releases the voice (with the app). */
+  close(): void {
+    this.stopSweeper();
+    this.engine.close();
+  }
 
   private limitFor(plan: string): number {
     const plans = this.config.live.plans;
@@ -322,7 +370,9 @@ export class LiveService {
     // Announced after commit, by the one ender that wrote.
     if (won) {
       this.metrics.liveMeteredSeconds.inc(session.usedSeconds ?? 0);
-      this.metrics.liveSessionsEnded.inc({ reason: session.endReason ?? reason });
+      // The label comes from the closed set only, whatever the row holds.
+      const label = LiveEndReason.has(session.endReason) ? session.endReason : reason;
+      this.metrics.liveSessionsEnded.inc({ reason: label });
       this.events.publish('LIVE_EVENT', { ...endedEvent(session), endReason: session.endReason ?? reason, at: new Date().toISOString() });
     }
     return session;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WebSocket } from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { createAuthenticatedContext, type ContextRoot, type RequestContext } from '../../common/context.js';
+import { createAuthenticatedContext, forkContext, type ContextRoot, type RequestContext } from '../../common/context.js';
 import { AppError, INTERNAL_MESSAGE } from '../../common/errors.js';
 import { authorize } from '../../common/access.js';
 import { closeReasonOf, CREDENTIALS_ENDED, watchCredentials, type CredentialsEnd } from '../../common/credential-watch.js';
@@ -12,12 +12,12 @@ import { toEnvelope } from '../../rest/envelope.js';
 import { credentialsOf } from '../../rest/router.js';
 import type { LiveSession } from './live-session.entity.js';
 import type { SessionView } from './live.service.js';
-import { audioFrameSchema } from './live.engine.js';
-import { LiveEndReason, LiveSessionType } from './live.enums.js';
+import { LiveSessionType, type LiveEndReason } from './live.enums.js';
 
-const frameSchema = z.object({ type: str().max(32), data: z.record(z.string(), z.unknown()).optional() });
+/** The frame types; anything else is refused (and never used as a label). */
+const FRAME_TYPES = ['start-session', 'audio-input', 'end-session'] as const;
+const frameSchema = z.object({ type: z.enum(FRAME_TYPES, { error: 'must be start-session, audio-input or end-session' }), data: z.record(z.string(), z.unknown()).optional() });
 const startFrame = z.union([z.object({ session_id: str().uuid('must be an id') }), z.object({ session_type: LiveSessionType.schema, language: str().max(16).optional() })]);
-const endFrame = z.object({ reason: LiveEndReason.schema.optional() });
 
 /**
  * The documented realtime socket at /api/live/ws: JSON frames {type, data}. One session per
@@ -155,19 +155,40 @@ class LiveConnection {
       throw new AppError('bad_request', 'Frames are JSON: {"type": ..., "data": {...}}');
     }
     const frame = parseInput(frameSchema, parsed);
-    if (this.session) await this.root.services.live.touch(this.root.em, this.session.id);
+    // A sign of life (audio-input records its own, through the service).
+    if (this.session && frame.type !== 'audio-input') await this.root.services.live.touch(this.root.em, this.session.id);
     switch (frame.type) {
       case 'start-session':
         return this.start(frame.data ?? {});
       case 'audio-input':
         return this.audio(frame.data ?? {});
       case 'end-session':
-        await this.finish(parseInput(endFrame, frame.data ?? {}).reason ?? 'client', new Date());
-        this.socket.close(1000, 'session ended');
-        return;
-      default:
-        throw AppError.validation([{ loc: ['type'], message: 'must be start-session, audio-input or end-session' }]);
+        return this.end(frame.data ?? {});
     }
+  }
+
+  /** This frame's context: the socket's caller, with a fresh unit of work (sessions change under a long-lived socket). */
+  private frameContext(): RequestContext {
+    return forkContext(this.ctx!);
+  }
+
+  /**
+   * end-session: through LiveService.end, as the REST and GraphQL doors, so the reason is one
+   * of LiveEndReason (default client). Any other reason is refused (validation_error) and the
+   * session goes on.
+   */
+  private async end(data: Record<string, unknown>): Promise<void> {
+    const session = this.session;
+    if (!session) {
+      this.socket.close(1000, 'session ended');
+      return;
+    }
+    const view = await this.root.services.live.end(this.frameContext(), { sessionId: session.id, reason: data.reason as LiveEndReason | undefined });
+    if (this.deadline) clearTimeout(this.deadline);
+    this.session = null;
+    const ended = view.session;
+    this.send('session-ended', { reason: ended.endReason, used_seconds: ended.usedSeconds ?? 0, remaining_seconds: view.remainingSeconds });
+    this.socket.close(1000, 'session ended');
   }
 
   private async start(data: Record<string, unknown>): Promise<void> {
@@ -200,21 +221,14 @@ class LiveConnection {
     this.deadline.unref();
   }
 
+  /** audio-input: LiveService.sendAudio, as sendLiveAudio (same validation, same errors), its turn spoken on this socket. */
   private async audio(data: Record<string, unknown>): Promise<void> {
     if (!this.session) throw new AppError('conflict', 'Start a session first: send start-session');
-    const input = parseInput(audioFrameSchema, data);
-    const text = await this.root.services.liveEngine.acceptAudio(this.session, { audio: input.audio, text: input.text, final: input.final ?? false });
-    if (text) await this.turn(text);
-  }
-
-  private async turn(text: string): Promise<void> {
-    await this.root.services.liveEngine.turn(
-      this.ctx!,
-      this.session!,
-      text,
-      (type, data) => this.send(type, data),
-      () => this.closed || this.ending,
-      () => this.ending,
+    const { audio, text, final } = data as { audio?: string; text?: string; final?: boolean };
+    await this.root.services.live.sendAudio(
+      this.frameContext(),
+      { sessionId: this.session.id, audio, text, final },
+      { emit: (type, d) => this.send(type, d), stopped: () => this.closed || this.ending, cancelled: () => this.ending },
     );
   }
 

@@ -15,7 +15,7 @@ import { loadCatalog, seedCourse, type Catalog, type CatalogModule, type Catalog
 import { CEFR_LEVELS, SKILLS, type CefrLevel, type SpeakingTask, type WritingTask } from './content/types.js';
 import { AiEvaluator } from './evaluator/ai.js';
 import { EmbeddedEvaluator } from './evaluator/embedded.js';
-import { sharedGrammarChecker, type GrammarChecker } from './evaluator/grammar.js';
+import { GrammarChecker } from './evaluator/grammar.js';
 import { warmLanguage } from './evaluator/language.js';
 import type { Evaluation, EvaluationRequest, Evaluator } from './evaluator/types.js';
 import { gradeFillBlank, gradeMultipleChoice, gradeOrdering, orderingOptions } from './grading.js';
@@ -72,7 +72,8 @@ export class XelService {
     private readonly ai: ProviderRegistry,
     private readonly events?: EventBus,
   ) {
-    this.grammar = sharedGrammarChecker(config.xel.dialect, config.xel.grammarTimeoutMs);
+    // The app's own checker, in its dialect: two apps in one process check with their own settings.
+    this.grammar = new GrammarChecker(config.xel.dialect, config.xel.grammarTimeoutMs);
     this.evaluator = new EmbeddedEvaluator(this.grammar);
   }
 
@@ -94,6 +95,11 @@ export class XelService {
         (e: unknown) => log.error({ err: e }, 'xel: grammar checker failed to load'),
       );
     }
+  }
+
+  /** Stops the grammar checker's worker (with the app). */
+  async close(): Promise<void> {
+    await this.grammar.close();
   }
 
   get course(): Catalog {

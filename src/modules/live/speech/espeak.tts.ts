@@ -16,16 +16,11 @@ interface EspeakWorker {
   synthesize(text: string, callback: (samples: Int16Array | null, events: EspeakEvent[] | null) => number): void;
 }
 
-let worker: Promise<EspeakWorker> | null = null;
-
-/** One eSpeak-NG instance per process, loaded on first use (about 100 ms). */
-function espeak(): Promise<EspeakWorker> {
-  worker ??= (async () => {
-    const { default: init } = (await import('@echogarden/espeak-ng-emscripten')) as unknown as { default: () => Promise<{ eSpeakNGWorker: new () => EspeakWorker }> };
-    const m = await init();
-    return new m.eSpeakNGWorker();
-  })();
-  return worker;
+/** An eSpeak-NG instance of its own (a WebAssembly module), loaded on first use (about 100 ms). */
+async function loadEspeak(): Promise<EspeakWorker> {
+  const { default: init } = (await import('@echogarden/espeak-ng-emscripten')) as unknown as { default: () => Promise<{ eSpeakNGWorker: new () => EspeakWorker }> };
+  const m = await init();
+  return new m.eSpeakNGWorker();
 }
 
 /** The languages the embedded voice speaks (a session's language tag, lower-cased) and eSpeak-NG's voice for each. */
@@ -39,9 +34,11 @@ export const VOICES: Record<string, string> = { en: 'en-us', 'en-us': 'en-us', '
  */
 export class EspeakTts implements TextToSpeech {
   readonly id = 'espeak-ng';
+  /** This voice's own eSpeak-NG (one per app, not per process), loaded on first use. */
+  private worker: Promise<EspeakWorker> | null = null;
 
   async synthesize(text: string, options: { language?: string | null } = {}): Promise<Synthesis> {
-    const w = await espeak();
+    const w = await (this.worker ??= loadEspeak());
     const lang = (options.language ?? 'en').toLowerCase();
     w.set_voice(VOICES[lang] ?? VOICES[lang.split('-')[0]!] ?? 'en-us');
     const chunks: Int16Array[] = [];
@@ -69,5 +66,10 @@ export class EspeakTts implements TextToSpeech {
     }
     const pcm = resample(joined, w.samplerate, SAMPLE_RATE);
     return { pcm: toBytes(pcm), durationMs: Math.round((pcm.length / SAMPLE_RATE) * 1000), words, phonemes };
+  }
+
+  /** Lets the instance go (with the app); a later synthesis loads a new one. */
+  close(): void {
+    this.worker = null;
   }
 }

@@ -23,4 +23,6 @@ export interface Synthesis {
 export interface TextToSpeech {
   readonly id: string;
   synthesize(text: string, options?: { language?: string | null }): Promise<Synthesis>;
+  /** Releases what the engine holds (with its app). */
+  close?(): void;
 }

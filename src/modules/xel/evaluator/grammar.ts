@@ -1,7 +1,8 @@
 /**
  * Grammar and spelling from Harper (harper.js, Apache-2.0), an offline checker compiled to
  * WebAssembly. It runs in a worker thread: loading takes seconds and a long text takes
- * hundreds of milliseconds, which must not stall the event loop. One checker per process.
+ * hundreds of milliseconds, which must not stall the event loop. One checker per app (its
+ * dialect is the app's XEL_DIALECT), closed with the app.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -168,11 +169,4 @@ function toUtf16(text: string, issue: GrammarIssue): GrammarIssue {
   const cps = Array.from(text);
   const offset = (n: number) => cps.slice(0, n).join('').length;
   return { ...issue, start: offset(issue.start), end: offset(issue.end) };
-}
-
-let shared: GrammarChecker | null = null;
-/** The process's checker (workers are expensive: every app in the process shares one). */
-export function sharedGrammarChecker(dialect: Dialect, timeoutMs: number): GrammarChecker {
-  shared ??= new GrammarChecker(dialect, timeoutMs);
-  return shared;
 }
