@@ -16,8 +16,18 @@ import { Note } from './note.entity.js';
 const id = str().uuid('must be an id');
 /** An id the service looks up: anything that is not one of the caller's answers not_found, as a REST path parameter does. */
 const ref = str().max(100, 'must be an id');
-const provider = AiProvider.schema;
 const model = str().trim().min(1).max(100, 'must be at most 100 characters');
+/**
+ * ChatRequest `provider`, as documented: "a model or routing mode": `auto`, a provider id, or
+ * the name of a model a configured provider serves (the registry resolves it, see
+ * ProviderRegistry.resolve). GraphQL's `AiProvider` enum sends only the first two; models go
+ * in its `model` argument.
+ */
+const provider = str()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(100, 'must be at most 100 characters')
+  .describe(`\`auto\`, a provider id (${AiProvider.values.filter((p) => p !== 'auto').join(', ')}), or the name of a model a configured provider serves.`);
 
 export const historyTurnSchema = z.object({
   role: MessageRole.schema,

@@ -70,11 +70,11 @@ export class OrganizationsResolver {
     return ctx.services.organizations.getTeam(ctx, id);
   }
 
-  @Mutation(() => CreateOrganizationPayload, { description: `Creates an organization; the caller becomes its owner. ${need('bearer')}` })
+  @Mutation(() => CreateOrganizationPayload, { description: `Creates an organization; the caller (through an API key, the key's creator) becomes its owner. ${need('organizations:write')}` })
   async createOrganization(@Arg('input', () => CreateOrganizationInput, { description: 'The organization.' }) input: CreateOrganizationInput, @Ctx() ctx: RequestContext): Promise<CreateOrganizationPayload> {
     const organization = await ctx.services.organizations.create(ctx, input);
     forgetReads(ctx.em, ctx.loaders);
-    return { organization, viewer: (await viewer(ctx))! };
+    return { organization, viewer: await viewer(ctx) };
   }
 
   @Mutation(() => UpdateOrganizationPayload, { description: `Changes the name, slug or description. Admins and owners. ${WRITE}` })

@@ -1,5 +1,5 @@
 import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
-import { authorize, requireMembership, requireUser } from '../../common/access.js';
+import { authorize, requireMembership } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
@@ -53,12 +53,13 @@ export class OrganizationsService {
   ) {}
 
   /**
-   * Creates an organization; the caller becomes its owner. Bearer only: an API key lives
-   * inside one organization and cannot make another.
-   * @throws not_authenticated, forbidden, validation_error, conflict (slug taken)
+   * Creates an organization; the caller becomes its owner. Through an API key holding
+   * `organizations:write` (as documented), the key's creator owns it: the key itself stays
+   * bound to its own organization.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE, validation_error, conflict (slug taken)
    */
   async create(ctx: RequestContext, data: CreateOrganizationData): Promise<Organization> {
-    const { userId } = requireUser(ctx);
+    const { userId } = authorize(ctx, 'organizations:write');
     const input = parseInput(createOrganizationSchema, data);
     const org = await ctx.em.transactional(async (em) => {
       const slug = input.slug ?? (await this.freeSlug(em, slugify(input.name)));

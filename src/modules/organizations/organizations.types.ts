@@ -204,8 +204,8 @@ export class CreateOrganizationPayload {
   @Field(() => Organization, { description: 'The new organization; you are its owner.' })
   organization!: Organization;
 
-  @Field(() => User, { description: 'You: your `organizations` now include it.' })
-  viewer!: User;
+  @Field(() => User, { nullable: true, description: "You: your `organizations` now include it (null for an API key, which has no `me`: its creator owns the organization)." })
+  viewer!: User | null;
 }
 
 @ObjectType({ description: 'What updateOrganization changed.' })
