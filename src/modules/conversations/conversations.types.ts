@@ -50,7 +50,10 @@ export type ChatData = z.input<typeof chatSchema>;
 /** Regenerating a reply may name another provider or model, as a turn does. */
 export const regenerateSchema = chatSchema.pick({ provider: true, model: true });
 export type RegenerateData = z.input<typeof regenerateSchema>;
-export const regenerateReplyInputSchema = z.object({ conversationId: ref, ...regenerateSchema.shape });
+/** GraphQL's inputs name the provider with the `AiProvider` enum (models go in `model`). */
+const graphqlProvider = { provider: AiProvider.schema.nullish() };
+export const chatInputSchema = chatSchema.extend(graphqlProvider);
+export const regenerateReplyInputSchema = z.object({ conversationId: ref, ...regenerateSchema.shape, ...graphqlProvider });
 
 export const createConversationSchema = z.object({
   title: fields.text(200).nullish(),
@@ -58,6 +61,7 @@ export const createConversationSchema = z.object({
   model: model.nullish(),
   systemPrompt: fields.text(8000).nullish(),
 });
+export const createConversationInputSchema = createConversationSchema.extend(graphqlProvider);
 export type CreateConversationData = z.input<typeof createConversationSchema>;
 
 /** A title given as null is left as it is (a title cannot be removed); a system prompt given as null is removed. */
@@ -102,7 +106,7 @@ export class HistoryTurnInput {
   content!: string;
 }
 
-@ValidatedBy(chatSchema)
+@ValidatedBy(chatInputSchema)
 @InputType('ChatInput', { description: 'One chat turn: the question, and where and how to answer it.' })
 export class ChatInput {
   @Field(() => String, { description: 'The question (1 to 32,000 characters).' })
@@ -140,7 +144,7 @@ export class RegenerateReplyInput {
   model?: string | null;
 }
 
-@ValidatedBy(createConversationSchema)
+@ValidatedBy(createConversationInputSchema)
 @InputType('CreateConversationInput', { description: 'An empty conversation, with what its turns will use.' })
 export class CreateConversationInput {
   @Field(() => String, { nullable: true, description: 'The title (at most 200 characters); without one, the first question gives it.' })

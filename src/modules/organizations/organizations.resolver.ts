@@ -28,6 +28,8 @@ import {
   OrganizationEventView,
   RemoveMemberInput,
   RemoveMemberPayload,
+  SetMemberInput,
+  SetMemberPayload,
   RenameTeamInput,
   RenameTeamPayload,
   TeamConnection,
@@ -104,6 +106,27 @@ export class OrganizationsResolver {
     const teamId = member.team?.id ?? null;
     const teams = teamId === previousTeamId ? [] : (await Promise.all([teamOrNull(ctx, previousTeamId), teamOrNull(ctx, teamId)])).filter((t): t is Team => t !== null);
     return { member, organization: await ctx.services.organizations.afterWrite(ctx, input.organizationId), teams };
+  }
+
+  @Mutation(() => SetMemberPayload, {
+    description: `Sets a member as they should be: role and team at once, and with \`toOrganizationId\` a move to another organization (admin rights in both). ${WRITE}`,
+  })
+  async setMember(@Arg('input', () => SetMemberInput, { description: 'The member, their role and team, and where they move.' }) input: SetMemberInput, @Ctx() ctx: RequestContext): Promise<SetMemberPayload> {
+    const { member, previousTeamId, moved } = await ctx.services.organizations.replaceMember(ctx, input.organizationId, input.userId, {
+      role: input.role,
+      teamId: input.teamId ?? null,
+      organizationId: input.toOrganizationId ?? null,
+    });
+    forgetReads(ctx.em, ctx.loaders);
+    const teamId = member.team?.id ?? null;
+    const teams = teamId === previousTeamId ? [] : (await Promise.all([teamOrNull(ctx, previousTeamId), teamOrNull(ctx, teamId)])).filter((t): t is Team => t !== null);
+    return {
+      member,
+      organization: await ctx.services.organizations.afterWrite(ctx, member.organization.id),
+      previousOrganization: moved ? await ctx.services.organizations.afterWrite(ctx, moved.from) : null,
+      deletedMemberId: moved?.membershipId ?? null,
+      teams,
+    };
   }
 
   @Mutation(() => RemoveMemberPayload, { description: `Removes a member; with your own user id, leaves. Admins and owners remove others; the last owner cannot leave. ${WRITE}` })
