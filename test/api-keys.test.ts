@@ -103,12 +103,58 @@ describe('API keys', () => {
         granted_scopes: ['organizations:read', 'xel:read'],
       },
     });
-    // api:write covers every change; api:admin covers everything.
-    const writer = await makeKey(api, cast.owner, org.id, ['api:write']);
-    expect((await api.patch(`/api/organizations/${org.id}`, { description: 'w' }, { apiKey: writer.key })).status).toBe(200);
-    expect((await api.get(`/api/organizations/${org.id}`, { apiKey: writer.key })).status).toBe(403);
-    const admin = await makeKey(api, cast.owner, org.id, ['api:admin']);
-    expect((await api.get(`/api/organizations/${org.id}`, { apiKey: admin.key })).status).toBe(200);
+    // api:read, api:write and api:admin are API metadata and administration, as documented:
+    // none of them grants another domain's scope.
+    for (const scopes of [['api:read'], ['api:write'], ['api:admin'], ['api:read', 'api:write', 'api:admin']]) {
+      const apiKey = (await makeKey(api, cast.owner, org.id, scopes)).key;
+      const write = await api.patch(`/api/organizations/${org.id}`, { description: 'w' }, { apiKey });
+      expect(write.status, scopes.join()).toBe(403);
+      expect(write.body.detail).toMatchObject({ error: 'INSUFFICIENT_API_KEY_SCOPE', required_scope: 'organizations:write' });
+      expect((await api.get(`/api/organizations/${org.id}`, { apiKey })).status, scopes.join()).toBe(403);
+    }
+  });
+
+  it('accept the whole documented catalogue: quiz:read reads XEL modules, quiz:write submits, xel:* include them', async () => {
+    const org = await makeOrg(api, cast);
+    const created = await api.post('/api/api-keys', { name: 'quiz', organization_id: org.id, scopes: ['quiz:read', 'quiz:write'] }, { token: cast.owner.accessToken });
+    expect(created.status).toBe(201);
+    expect(created.body.scopes).toEqual(['quiz:read', 'quiz:write']);
+    const quiz = created.body.key as string;
+    const modules = await api.get('/api/xel/modules?level=A1', { apiKey: quiz });
+    expect(modules.status).toBe(200);
+    const moduleId = modules.body[0].id as string;
+    const module = await api.get(`/api/xel/modules/${moduleId}`, { apiKey: quiz });
+    expect(module.status).toBe(200);
+    const task = module.body.tasks.find((t: { options: unknown }) => t.options) ?? module.body.tasks[0];
+    const submitted = await api.post('/api/xel/submissions', { task_id: task.id, response: task.options?.[0]?.id ?? 'an answer' }, { apiKey: quiz });
+    expect(submitted.status).toBe(201);
+    // The rest of XEL stays behind xel:*: the dashboard, evaluations.
+    const dashboard = await api.get('/api/xel/dashboard', { apiKey: quiz });
+    expect(dashboard.status).toBe(403);
+    expect(dashboard.body.detail).toMatchObject({ error: 'INSUFFICIENT_API_KEY_SCOPE', required_scope: 'xel:read' });
+    expect((await api.post('/api/xel/evaluate', { kind: 'writing', text: 'Hello, this is a short text.' }, { apiKey: quiz })).status).toBe(403);
+    // xel:read includes quiz:read; quiz:read alone does not submit.
+    const reader = (await makeKey(api, cast.owner, org.id, ['xel:read'])).key;
+    expect((await api.get(`/api/xel/modules/${moduleId}`, { apiKey: reader })).status).toBe(200);
+    const quizReader = (await makeKey(api, cast.owner, org.id, ['quiz:read'])).key;
+    const refused = await api.post('/api/xel/submissions', { task_id: task.id, response: 'x' }, { apiKey: quizReader });
+    expect(refused.status).toBe(403);
+    expect(refused.body.detail).toMatchObject({ error: 'INSUFFICIENT_API_KEY_SCOPE', required_scope: 'quiz:write' });
+  });
+
+  it('with organizations:write create an organization, owned by the key creator', async () => {
+    const org = await makeOrg(api, cast);
+    const key = (await makeKey(api, cast.owner, org.id, ['organizations:write'])).key;
+    const res = await api.post('/api/organizations', { name: `Made by a key ${Date.now()}` }, { apiKey: key });
+    expect(res.status).toBe(201);
+    const mine = await api.get(`/api/organizations/${res.body.id}`, { token: cast.owner.accessToken });
+    expect(mine.status).toBe(200);
+    expect(mine.body.role).toBe('owner');
+    expect(res.body.role).toBe('owner');
+    const reader = (await makeKey(api, cast.owner, org.id, ['organizations:read'])).key;
+    const refused = await api.post('/api/organizations', { name: 'Not by a reader' }, { apiKey: reader });
+    expect(refused.status).toBe(403);
+    expect(refused.body.detail).toMatchObject({ error: 'INSUFFICIENT_API_KEY_SCOPE', required_scope: 'organizations:write' });
   });
 
   it('stop working at once when revoked, when their creator leaves, or when malformed', async () => {

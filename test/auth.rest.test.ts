@@ -46,8 +46,10 @@ describe('account lifecycle over REST', () => {
     const first = await api.post('/api/auth/refresh', { refresh_token: login.body.refresh_token });
     expect(first.status).toBe(200);
     expect(first.body.refresh_token).not.toBe(login.body.refresh_token);
-    const second = await api.post('/api/auth/refresh', { refresh_token: first.body.refresh_token });
+    // A form body, as login takes (OAuth 2.0 clients send one).
+    const second = await api.post('/api/auth/refresh', { refresh_token: first.body.refresh_token }, { form: true });
     expect(second.status).toBe(200);
+    expect(Object.keys(second.body).sort()).toEqual(['access_token', 'expires_in', 'refresh_token', 'token_type']);
     expect((await api.get('/api/auth/me', { token: second.body.access_token })).status).toBe(200);
 
     // The first refresh token again: reuse. The family dies, including the newest tokens.

@@ -105,6 +105,27 @@ describe('OpenAI-compatible adapter', () => {
     expect(stored[1]!.usage).toEqual({ prompt_tokens: 20, completion_tokens: 4, total_tokens: 24 });
   });
 
+  it('takes provider as "a model or routing mode": a model name routes to the provider serving it', async () => {
+    anthropic.enqueue({ kind: 'answer', tokens: ['Hi'] });
+    const byModel = await chat({ message: 'Hello', provider: 'claude-test' });
+    expect(byModel.status).toBe(200);
+    expect(byModel.body).toMatchObject({ provider: 'anthropic', model: 'claude-test', content: 'Hi' });
+    expect(anthropic.requests.find((r) => r.path === '/v1/messages')!.body).toMatchObject({ model: 'claude-test' });
+    openai.enqueue({ kind: 'answer', tokens: ['Yo'] });
+    const other = await chat({ message: 'Hello', provider: 'gpt-other', model: 'gpt-other' });
+    expect(other.body).toMatchObject({ provider: 'openai', model: 'gpt-other' });
+    // A name nobody serves, or a model contradicting the one named: refused, nothing stored.
+    const before = (await api.get('/api/core/conversations?limit=100', { token })).body.length;
+    const unknown = await chat({ message: 'Hello', provider: 'gpt-9000' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.detail).toMatchObject({ error: 'validation_error', fields: [{ loc: ['body', 'provider'], message: expect.stringContaining('claude-test') }] });
+    const contradicting = await chat({ message: 'Hello', provider: 'claude-test', model: 'gpt-test' });
+    expect(contradicting.status).toBe(400);
+    expect(contradicting.body.detail.fields[0].loc).toEqual(['body', 'model']);
+    expect((await api.get('/api/core/conversations?limit=100', { token })).body.length).toBe(before);
+    expect(openai.requests.length + anthropic.requests.length).toBe(2);
+  });
+
   it('sends the conversation so far, or the caller\'s history when there is no conversation', async () => {
     const first = await chat({ message: 'First question' });
     await chat({ message: 'Second question', conversation_id: first.body.conversation_id });

@@ -37,7 +37,8 @@ describe('API documentation', () => {
     expect(orgs.get.description).toContain('`organizations:read`');
     expect(orgs.get.responses['200'].headers['X-Total-Count']).toBeDefined();
     expect(orgs.get.responses['200'].content['application/json'].schema.type).toBe('array');
-    expect(orgs.post.description).toContain('API keys are refused');
+    expect(orgs.post['x-required-scope']).toBe('organizations:write');
+    expect(orgs.post.description).toContain("the key's creator becomes the owner");
     expect(doc.paths['/api/organizations/{org_id}/members/{target_user_id}'].patch['x-required-scope']).toBe('organizations:write');
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
     expect(doc.paths['/api/auth/logout'].post.responses['204']).toBeDefined();

@@ -386,7 +386,9 @@ describe('tokens', () => {
       'GET /calendar/v3/calendars/primary/events',
       'POST /token refresh_token',
     ]);
-    const list = await api.get('/api/integrations', { token: u.accessToken });
+    // Not active any more: out of the default list, listed with include=available.
+    expect((await api.get('/api/integrations', { token: u.accessToken })).body).toEqual([]);
+    const list = await api.get('/api/integrations?include=available', { token: u.accessToken });
     expect(list.body[0]).toMatchObject({ status: 'needs_reconnection', expires_at: null });
     const g = await gql(server.url, IntegrationsDocument, {}, u.accessToken);
     expect(g.data!.integrations[0]!.status).toBe('NEEDS_RECONNECTION');
@@ -781,9 +783,13 @@ describe('when Google is not configured', () => {
     try {
       const c = restClient(s.url);
       const u = await signUp(c);
-      const list = await c.get('/api/integrations', { token: u.accessToken });
+      expect((await c.get('/api/integrations', { token: u.accessToken })).body).toEqual([]);
+      const list = await c.get('/api/integrations?include=available', { token: u.accessToken });
       expect(list.status).toBe(200);
       expect(list.body).toEqual([{ provider: 'google_calendar', status: 'unavailable', account_email: null, scopes: [], connected_at: null, expires_at: null }]);
+      const refused = await c.get('/api/integrations?include=everything', { token: u.accessToken });
+      expect(refused.status).toBe(400);
+      expect(refused.body.detail.error).toBe('validation_error');
       const start = await c.get('/api/integrations/google-calendar/connect', { token: u.accessToken });
       expect(start.status).toBe(503);
       expect(start.body.detail).toMatchObject({ error: 'service_unavailable', missing_configuration: ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'GOOGLE_REDIRECT_URI'] });

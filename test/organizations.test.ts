@@ -7,6 +7,7 @@ import {
   OrganizationNodeDocument,
   OrganizationsDocument,
   RemoveMemberDocument,
+  SetMemberDocument,
   TeamDocument,
   UpdateMemberDocument,
 } from './generated/graphql.js';
@@ -119,6 +120,50 @@ describe('organizations', () => {
     expect((await api.get(`/api/organizations/${org.id}`, { token: cast.extra.accessToken })).status).toBe(404);
     expect((await api.delete(`/api/organizations/${org.id}/members/${cast.newcomer.user.id}`, owner)).status).toBe(204);
     expect((await api.delete(`/api/organizations/${org.id}/members/${cast.newcomer.user.id}`, owner)).status).toBe(404);
+  });
+
+  it('sets a member with PUT: role and team at once, or a move to another organization, admin in both', async () => {
+    const owner = { token: cast.owner.accessToken };
+    const a = await makeOrg(api, cast);
+    const b = await makeOrg(api, cast);
+    const url = (org: string, user: string) => `/api/organizations/${org}/members/${user}`;
+    // In place: the whole member; no team_id means no team.
+    const put = await api.request('PUT', url(a.id, cast.admin.user.id), { role: 'member' }, owner);
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ user_id: cast.admin.user.id, role: 'member', team_id: null });
+    expect((await api.request('PUT', url(a.id, cast.admin.user.id), { team_id: a.teamId }, owner)).status).toBe(400);
+
+    // A move: out of b into a new organization c, where b's admin is not an admin (not_found, nothing changed).
+    const c = (await api.post('/api/organizations', { name: `Dest ${Date.now()}` }, { token: cast.newcomer.accessToken })).body.id as string;
+    const notThere = await api.request('PUT', url(b.id, cast.extra.user.id), { role: 'member', organization_id: c }, owner);
+    expect(notThere.status).toBe(404);
+    expect(notThere.body.detail.field).toBe('organization_id');
+    // The owner of both moves extra from a to b's Core team; extra's API key for a dies with the move.
+    const key = await makeKey(api, cast.extra, a.id, ['organizations:read']);
+    expect((await api.get(`/api/organizations/${a.id}`, { apiKey: key.key })).status).toBe(200);
+    expect((await api.request('PUT', url(a.id, cast.extra.user.id), { role: 'member', organization_id: b.id }, owner)).status).toBe(409);
+    await api.delete(url(b.id, cast.extra.user.id), owner);
+    const moved = await api.request('PUT', url(a.id, cast.extra.user.id), { role: 'admin', team_id: b.teamId, organization_id: b.id }, owner);
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ user_id: cast.extra.user.id, role: 'admin', team_id: b.teamId, team_name: 'Core' });
+    expect((await api.get(`/api/organizations/${a.id}`, { token: cast.extra.accessToken })).status).toBe(404);
+    expect((await api.get(`/api/organizations/${b.id}`, { token: cast.extra.accessToken })).body.role).toBe('admin');
+    expect((await api.get(`/api/organizations/${a.id}`, { apiKey: key.key })).status).toBe(401);
+    // A team of another organization is not found; the last owner cannot be moved out; a non-member of the source finds nothing.
+    expect((await api.request('PUT', url(b.id, cast.extra.user.id), { role: 'member', team_id: b.teamId, organization_id: a.id }, owner)).status).toBe(404);
+    expect((await api.request('PUT', url(a.id, cast.owner.user.id), { role: 'owner', organization_id: b.id }, owner)).status).toBe(409);
+    expect((await api.request('PUT', url(a.id, cast.member.user.id), { role: 'owner', organization_id: c }, { token: cast.newcomer.accessToken })).status).toBe(404);
+
+    // GraphQL: the same, with both organizations' counts for the caches.
+    const countOf = async (org: string) => Number((await api.get(`/api/organizations/${org}`, owner)).body.member_count);
+    await api.delete(url(b.id, cast.member.user.id), owner);
+    const [beforeA, beforeB] = [await countOf(a.id), await countOf(b.id)];
+    const g = await gql(server.url, SetMemberDocument, { input: { organizationId: a.id, userId: cast.member.user.id, role: 'MEMBER', toOrganizationId: b.id } }, cast.owner.accessToken);
+    expect(g.errors, JSON.stringify(g.errors)).toBeUndefined();
+    expect(g.data!.setMember.organization).toEqual({ id: b.id, memberCount: beforeB + 1 });
+    expect(g.data!.setMember.previousOrganization).toEqual({ id: a.id, memberCount: beforeA - 1 });
+    expect(g.data!.setMember.deletedMemberId).toBeTruthy();
+    expect(g.data!.setMember.member.role).toBe('MEMBER');
   });
 
   it('keeps at least one owner', async () => {

@@ -229,7 +229,7 @@ describe('bad input records nothing', () => {
     const cast = await makeCast(api);
     const org = await makeOrg(api, cast);
     const reader = (await makeKey(api, cast.owner, org.id, ['xel:read'])).key;
-    const writer = (await makeKey(api, cast.owner, org.id, ['api:write'])).key;
+    const writer = (await makeKey(api, cast.owner, org.id, ['xel:write'])).key;
     expect((await api.get('/api/xel/dashboard')).status).toBe(401);
     expect((await api.get('/api/xel/dashboard', { apiKey: reader })).status).toBe(200);
     const denied = await api.post('/api/xel/evaluate', { kind: 'writing', text: 'Hello.' }, { apiKey: reader });

@@ -17,9 +17,11 @@ export const ApiKeyScope = defineEnum('ApiKeyScope', 'What an API key may do. Re
   'integrations:write': 'Connect and disconnect integrations; schedule study sessions.',
   'xel:read': 'Read the Xentree English course, progress and dashboard.',
   'xel:write': 'Submit Xentree English answers, evaluations and preferences.',
-  'api:read': 'Every read scope.',
-  'api:write': 'Every write scope.',
-  'api:admin': 'Every scope.',
+  'quiz:read': 'Read Xentree English modules, their tasks and your results (a part of `xel:read`).',
+  'quiz:write': 'Submit answers to Xentree English tasks (a part of `xel:write`).',
+  'api:read': 'Read API metadata. Grants no other scope.',
+  'api:write': 'Change API metadata. Grants no other scope.',
+  'api:admin': 'Administer the API: `api:read` and `api:write`. Grants no other scope.',
 });
 
 export const SCOPES = ApiKeyScope.values;
@@ -30,17 +32,26 @@ export type Scope = ValueOf<typeof ApiKeyScope>;
 export type Requirement = Scope | 'bearer';
 
 /**
- * Whether `granted` covers `need`. Besides the exact scope, `api:read` covers every read,
- * `api:write` every change, and `api:admin` everything.
+ * Scopes that hold a narrower one, as the documented catalogue defines them: `xel:read`
+ * includes `quiz:read` (modules, tasks and results), `xel:write` includes `quiz:write`
+ * (submitting answers), `api:admin` includes `api:read` and `api:write`. No scope grants
+ * scopes of other domains (`api:*` are API metadata and administration, nothing else).
  */
+const INCLUDED_IN: Partial<Record<Scope, readonly Scope[]>> = {
+  'quiz:read': ['xel:read'],
+  'quiz:write': ['xel:write'],
+  'api:read': ['api:admin'],
+  'api:write': ['api:admin'],
+};
+
+/** Whether `granted` covers `need`: the scope itself, or a scope that includes it. */
 export function grants(granted: readonly string[], need: Scope): boolean {
-  if (granted.includes(need) || granted.includes('api:admin')) return true;
-  if (need.endsWith(':read') && granted.includes('api:read')) return true;
-  if (need.endsWith(':write') && granted.includes('api:write')) return true;
-  return false;
+  return granted.includes(need) || (INCLUDED_IN[need]?.some((wider) => granted.includes(wider)) ?? false);
 }
 
 /** The sentence the GraphQL schema and the OpenAPI document carry for an operation. */
 export function describeRequirement(req: Requirement): string {
-  return req === 'bearer' ? 'Bearer token only: API keys are refused.' : `API keys need the scope \`${req}\`.`;
+  if (req === 'bearer') return 'Bearer token only: API keys are refused.';
+  const wider = INCLUDED_IN[req];
+  return wider ? `API keys need the scope \`${req}\` (or ${wider.map((w) => `\`${w}\``).join(', ')}).` : `API keys need the scope \`${req}\`.`;
 }

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { ERROR_CODES } from '../../src/common/errors.js';
-import { SCOPES, type Requirement } from '../../src/common/scopes.js';
+import { grants, SCOPES, type Requirement } from '../../src/common/scopes.js';
 import { LoginSession } from '../../src/modules/auth/login-session.entity.js';
 import { RefreshToken } from '../../src/modules/auth/refresh-token.entity.js';
 import { hashToken, newRefreshToken } from '../../src/modules/auth/tokens.js';
@@ -298,7 +298,8 @@ export class Fixture {
   credentials(who: Who, auth: RouteAuth): Promise<{ token?: string; apiKey?: string }> {
     const scope = scopeOf(auth);
     const withScope = scope && scope !== 'bearer' ? [scope] : NON_API_SCOPES;
-    const without = scope && scope !== 'bearer' ? NON_API_SCOPES.filter((s) => s !== scope) : ['organizations:read'];
+    // Every scope but those that grant it (xel:read grants quiz:read).
+    const without = scope && scope !== 'bearer' ? NON_API_SCOPES.filter((s) => !grants([s], scope)) : ['organizations:read'];
     return this.once(`cred:${who}:${auth}`, async () => {
       switch (who) {
         case 'anonymous':
@@ -526,13 +527,14 @@ export const restOperations: Record<string, RestEntry> = {
 
   // Organizations, members, teams.
   listOrganizations: { auth: 'organizations:read', access: 'user', call: async () => ({}) },
-  createOrganization: { auth: 'bearer', access: 'user', call: async () => ({ body: { name: `Made in the matrix ${fresh()}` } }) },
+  createOrganization: { auth: 'organizations:write', access: 'user', call: async () => ({ body: { name: `Made in the matrix ${fresh()}` } }) },
   getOrganization: { auth: 'organizations:read', access: 'member', call: async (fx) => ({ params: { org_id: (await fx.org()).id } }) },
   updateOrganization: { auth: 'organizations:write', access: 'admin', call: async (fx) => ({ params: { org_id: (await fx.org()).id }, body: { description: 'changed' } }) },
   deleteOrganization: { auth: 'organizations:write', access: 'owner', call: async (fx) => ({ params: { org_id: (await fx.org()).id } }) },
   listMembers: { auth: 'organizations:read', access: 'member', call: async (fx) => ({ params: { org_id: (await fx.org()).id } }) },
   addMember: { auth: 'organizations:write', access: 'admin', call: async (fx) => ({ params: { org_id: (await fx.org()).id }, body: { user_id: fx.user('newcomer').user.id, role: 'member' } }) },
   updateMember: { auth: 'organizations:write', access: 'admin', call: async (fx) => ({ params: { org_id: (await fx.org()).id, target_user_id: fx.user('extra').user.id }, body: { team_id: null } }) },
+  replaceMember: { auth: 'organizations:write', access: 'admin', call: async (fx) => ({ params: { org_id: (await fx.org()).id, target_user_id: fx.user('extra').user.id }, body: { role: 'member', team_id: null } }) },
   removeMember: { auth: 'organizations:write', access: 'admin', call: async (fx) => ({ params: { org_id: (await fx.org()).id, target_user_id: fx.user('extra').user.id } }) },
   listTeams: { auth: 'organizations:read', access: 'member', call: async (fx) => ({ params: { org_id: (await fx.org()).id } }) },
   createTeam: { auth: 'organizations:write', access: 'admin', call: async (fx) => ({ params: { org_id: (await fx.org()).id }, body: { name: `Matrix ${fresh()}` } }) },
@@ -626,9 +628,9 @@ export const restOperations: Record<string, RestEntry> = {
   getLiveTranscript: { auth: 'live:read', access: 'self', call: async (fx) => ({ params: { transcript_id: await fx.transcript() } }) },
 
   // Xentree English: the course is everyone's; progress, XP and preferences are each learner's own.
-  listXelModules: { auth: 'xel:read', access: 'user', call: async () => ({ query: { level: 'A1' } }) },
-  getXelModule: { auth: 'xel:read', access: 'user', call: async (fx) => ({ params: { module_id: (await fx.xelTask()).moduleId } }) },
-  submitXelTask: { auth: 'xel:write', access: 'user', call: async (fx) => ({ body: { task_id: (await fx.xelTask()).taskId, response: (await fx.xelTask()).optionId } }) },
+  listXelModules: { auth: 'quiz:read', access: 'user', call: async () => ({ query: { level: 'A1' } }) },
+  getXelModule: { auth: 'quiz:read', access: 'user', call: async (fx) => ({ params: { module_id: (await fx.xelTask()).moduleId } }) },
+  submitXelTask: { auth: 'quiz:write', access: 'user', call: async (fx) => ({ body: { task_id: (await fx.xelTask()).taskId, response: (await fx.xelTask()).optionId } }) },
   evaluateXel: { auth: 'xel:write', access: 'user', writes: false, call: async () => ({ body: { kind: 'writing', text: 'I has went to the market yesterday and buyed some apples.' } }) },
   getXelDashboard: { auth: 'xel:read', access: 'user', call: async () => ({}) },
   updateXelPreferences: { auth: 'xel:write', access: 'user', call: async () => ({ body: { timezone: 'Europe/Paris', daily_goal_xp: 30 } }) },
@@ -782,6 +784,7 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   'Mutation.deleteOrganization': { ...like('deleteOrganization'), vars: async (fx) => ({ input: { id: (await fx.org()).id } }) },
   'Mutation.addMember': { ...like('addMember'), vars: async (fx) => ({ input: { organizationId: (await fx.org()).id, userId: fx.user('newcomer').user.id } }) },
   'Mutation.updateMember': { ...like('updateMember'), vars: async (fx) => ({ input: { organizationId: (await fx.org()).id, userId: fx.user('extra').user.id, teamId: null } }) },
+  'Mutation.setMember': { ...like('replaceMember'), vars: async (fx) => ({ input: { organizationId: (await fx.org()).id, userId: fx.user('extra').user.id, role: 'MEMBER', teamId: null } }) },
   'Mutation.removeMember': { ...like('removeMember'), vars: async (fx) => ({ input: { organizationId: (await fx.org()).id, userId: fx.user('extra').user.id } }) },
   'Mutation.createTeam': { ...like('createTeam'), vars: async (fx) => ({ input: { organizationId: (await fx.org()).id, name: `Matrix ${fresh()}` } }) },
   'Mutation.renameTeam': { ...like('renameTeam'), vars: async (fx) => ({ input: { organizationId: (await fx.org()).id, teamId: (await fx.org()).teamId, name: `Renamed ${fresh()}` } }) },

@@ -30,11 +30,11 @@ export type AiProvider =
 
 /** What an API key may do. Reads need a `:read` scope, changes a `:write` one; organization roles still apply after the scope. */
 export type ApiKeyScope =
-  /** Every scope. */
+  /** Administer the API: `api:read` and `api:write`. Grants no other scope. */
   | 'API_ADMIN'
-  /** Every read scope. */
+  /** Read API metadata. Grants no other scope. */
   | 'API_READ'
-  /** Every write scope. */
+  /** Change API metadata. Grants no other scope. */
   | 'API_WRITE'
   /** Read conversations, messages and notes, and search them. */
   | 'CONVERSATIONS_READ'
@@ -52,6 +52,10 @@ export type ApiKeyScope =
   | 'ORGANIZATIONS_READ'
   /** Change organizations, members and teams (as the key creator's role allows). */
   | 'ORGANIZATIONS_WRITE'
+  /** Read Xentree English modules, their tasks and your results (a part of `xel:read`). */
+  | 'QUIZ_READ'
+  /** Submit answers to Xentree English tasks (a part of `xel:write`). */
+  | 'QUIZ_WRITE'
   /** Read and search the knowledge base, and ask it questions. */
   | 'RAG_READ'
   /** Upload, change and delete knowledge base documents. */

@@ -54,7 +54,7 @@ export const authRoutes: RestRoute[] = [
     description: 'A refresh token works once. Presenting a used one revokes its whole login session.',
     tag: 'Authentication',
     auth: 'public',
-    body: { schema: refreshSchema, required: true },
+    body: { schema: refreshSchema, required: true, contentTypes: ['application/json', 'application/x-www-form-urlencoded'] },
     handler: (ctx, { body }) => ctx.services.auth.refresh(ctx, body),
     response: tokenResponse,
     errors: ['invalid_token'],

@@ -16,8 +16,18 @@ import { Note } from './note.entity.js';
 const id = str().uuid('must be an id');
 /** An id the service looks up: anything that is not one of the caller's answers not_found, as a REST path parameter does. */
 const ref = str().max(100, 'must be an id');
-const provider = AiProvider.schema;
 const model = str().trim().min(1).max(100, 'must be at most 100 characters');
+/**
+ * ChatRequest `provider`, as documented: "a model or routing mode": `auto`, a provider id, or
+ * the name of a model a configured provider serves (the registry resolves it, see
+ * ProviderRegistry.resolve). GraphQL's `AiProvider` enum sends only the first two; models go
+ * in its `model` argument.
+ */
+const provider = str()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(100, 'must be at most 100 characters')
+  .describe(`\`auto\`, a provider id (${AiProvider.values.filter((p) => p !== 'auto').join(', ')}), or the name of a model a configured provider serves.`);
 
 export const historyTurnSchema = z.object({
   role: MessageRole.schema,
@@ -40,7 +50,10 @@ export type ChatData = z.input<typeof chatSchema>;
 /** Regenerating a reply may name another provider or model, as a turn does. */
 export const regenerateSchema = chatSchema.pick({ provider: true, model: true });
 export type RegenerateData = z.input<typeof regenerateSchema>;
-export const regenerateReplyInputSchema = z.object({ conversationId: ref, ...regenerateSchema.shape });
+/** GraphQL's inputs name the provider with the `AiProvider` enum (models go in `model`). */
+const graphqlProvider = { provider: AiProvider.schema.nullish() };
+export const chatInputSchema = chatSchema.extend(graphqlProvider);
+export const regenerateReplyInputSchema = z.object({ conversationId: ref, ...regenerateSchema.shape, ...graphqlProvider });
 
 export const createConversationSchema = z.object({
   title: fields.text(200).nullish(),
@@ -48,6 +61,7 @@ export const createConversationSchema = z.object({
   model: model.nullish(),
   systemPrompt: fields.text(8000).nullish(),
 });
+export const createConversationInputSchema = createConversationSchema.extend(graphqlProvider);
 export type CreateConversationData = z.input<typeof createConversationSchema>;
 
 /** A title given as null is left as it is (a title cannot be removed); a system prompt given as null is removed. */
@@ -92,7 +106,7 @@ export class HistoryTurnInput {
   content!: string;
 }
 
-@ValidatedBy(chatSchema)
+@ValidatedBy(chatInputSchema)
 @InputType('ChatInput', { description: 'One chat turn: the question, and where and how to answer it.' })
 export class ChatInput {
   @Field(() => String, { description: 'The question (1 to 32,000 characters).' })
@@ -130,7 +144,7 @@ export class RegenerateReplyInput {
   model?: string | null;
 }
 
-@ValidatedBy(createConversationSchema)
+@ValidatedBy(createConversationInputSchema)
 @InputType('CreateConversationInput', { description: 'An empty conversation, with what its turns will use.' })
 export class CreateConversationInput {
   @Field(() => String, { nullable: true, description: 'The title (at most 200 characters); without one, the first question gives it.' })

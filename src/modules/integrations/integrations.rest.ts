@@ -9,7 +9,7 @@ import { CalendarEventStatus, callbackFields, listEventsFields, scheduleStudySes
 /** One integration, as the contract lists it (REST lists the connections that exist: never `not_connected`). */
 export const integrationSchema = z.object({
   provider: IntegrationProvider.schema,
-  status: IntegrationStatus.schema.exclude(['not_connected']),
+  status: IntegrationStatus.schema,
   account_email: z.string().nullable(),
   scopes: z.array(z.string()),
   connected_at: z.iso.datetime().nullable(),
@@ -79,17 +79,24 @@ function returnLocation(config: Config, outcome: { error: AppError | null }): st
 
 const tag = 'Integrations';
 
+/** `GET /api/integrations`: the active ones, or with `include=available` every one this gateway offers. */
+const listIntegrationsQuery = z.object({
+  include: z.enum(['available'], { error: 'must be available' }).optional().describe('`available`: also the integrations that are not connected (not_connected, needs_reconnection, unavailable).'),
+});
+
 export const integrationsRoutes: RestRoute[] = [
   defineListRoute({
     method: 'GET',
     path: '/api/integrations',
     operationId: 'listIntegrations',
-    summary: "The caller's integrations",
-    description: 'Connected ones and those needing reconnection; Google Calendar is listed as unavailable when the server has no Google configuration. Tokens are never shown.',
+    summary: "The caller's active integrations",
+    description:
+      'The connected ones. With `include=available`, every integration this gateway offers, each with its status: connected, needs_reconnection (Google refused the grant: connect again), not_connected, or unavailable (no configuration on this server). Tokens are never shown.',
     tag,
     auth: 'integrations:read',
-    handler: async (ctx) => {
-      const items = await ctx.services.integrations.list(ctx);
+    query: listIntegrationsQuery,
+    handler: async (ctx, { query }) => {
+      const items = query.include === 'available' ? await ctx.services.integrations.listAll(ctx) : await ctx.services.integrations.list(ctx);
       return { items, total: items.length };
     },
     response: { status: 200, description: 'Integration[]', schema: integrationSchema, serialize: toIntegration },

@@ -117,16 +117,14 @@ export class IntegrationsService {
   }
 
   /**
-   * The caller's integrations: their connections (connected, or needing reconnection), and
-   * Google Calendar as `unavailable` when this server has no Google configuration.
+   * The caller's active integrations, as documented: the connected ones (REST's default list;
+   * `listAll` gives every provider with its status).
    * @throws the usual authorization errors (scope integrations:read)
    */
   async list(ctx: RequestContext): Promise<IntegrationView[]> {
     const { userId } = authorize(ctx, 'integrations:read');
-    const rows = await ctx.em.find(Integration, { user: userId }, { orderBy: { provider: 'asc' } });
-    const views = rows.map((r) => this.view(r));
-    if (!this.google && !views.some((v) => v.provider === GOOGLE)) views.push(this.absent(userId, GOOGLE));
-    return views;
+    const rows = await ctx.em.find(Integration, { user: userId, status: 'connected' }, { orderBy: { provider: 'asc' } });
+    return rows.map((r) => this.view(r));
   }
 
   /**

@@ -28,6 +28,8 @@ import {
   OrganizationEventView,
   RemoveMemberInput,
   RemoveMemberPayload,
+  SetMemberInput,
+  SetMemberPayload,
   RenameTeamInput,
   RenameTeamPayload,
   TeamConnection,
@@ -70,11 +72,11 @@ export class OrganizationsResolver {
     return ctx.services.organizations.getTeam(ctx, id);
   }
 
-  @Mutation(() => CreateOrganizationPayload, { description: `Creates an organization; the caller becomes its owner. ${need('bearer')}` })
+  @Mutation(() => CreateOrganizationPayload, { description: `Creates an organization; the caller (through an API key, the key's creator) becomes its owner. ${need('organizations:write')}` })
   async createOrganization(@Arg('input', () => CreateOrganizationInput, { description: 'The organization.' }) input: CreateOrganizationInput, @Ctx() ctx: RequestContext): Promise<CreateOrganizationPayload> {
     const organization = await ctx.services.organizations.create(ctx, input);
     forgetReads(ctx.em, ctx.loaders);
-    return { organization, viewer: (await viewer(ctx))! };
+    return { organization, viewer: await viewer(ctx) };
   }
 
   @Mutation(() => UpdateOrganizationPayload, { description: `Changes the name, slug or description. Admins and owners. ${WRITE}` })
@@ -104,6 +106,27 @@ export class OrganizationsResolver {
     const teamId = member.team?.id ?? null;
     const teams = teamId === previousTeamId ? [] : (await Promise.all([teamOrNull(ctx, previousTeamId), teamOrNull(ctx, teamId)])).filter((t): t is Team => t !== null);
     return { member, organization: await ctx.services.organizations.afterWrite(ctx, input.organizationId), teams };
+  }
+
+  @Mutation(() => SetMemberPayload, {
+    description: `Sets a member as they should be: role and team at once, and with \`toOrganizationId\` a move to another organization (admin rights in both). ${WRITE}`,
+  })
+  async setMember(@Arg('input', () => SetMemberInput, { description: 'The member, their role and team, and where they move.' }) input: SetMemberInput, @Ctx() ctx: RequestContext): Promise<SetMemberPayload> {
+    const { member, previousTeamId, moved } = await ctx.services.organizations.replaceMember(ctx, input.organizationId, input.userId, {
+      role: input.role,
+      teamId: input.teamId ?? null,
+      organizationId: input.toOrganizationId ?? null,
+    });
+    forgetReads(ctx.em, ctx.loaders);
+    const teamId = member.team?.id ?? null;
+    const teams = teamId === previousTeamId ? [] : (await Promise.all([teamOrNull(ctx, previousTeamId), teamOrNull(ctx, teamId)])).filter((t): t is Team => t !== null);
+    return {
+      member,
+      organization: await ctx.services.organizations.afterWrite(ctx, member.organization.id),
+      previousOrganization: moved ? await ctx.services.organizations.afterWrite(ctx, moved.from) : null,
+      deletedMemberId: moved?.membershipId ?? null,
+      teams,
+    };
   }
 
   @Mutation(() => RemoveMemberPayload, { description: `Removes a member; with your own user id, leaves. Admins and owners remove others; the last owner cannot leave. ${WRITE}` })

@@ -6,7 +6,7 @@ import type { Membership } from './membership.entity.js';
 import type { Organization } from './organization.entity.js';
 import { membershipKey } from './organizations.loaders.js';
 import { OrganizationRole } from './membership.entity.js';
-import { addMemberSchema, createOrganizationSchema, teamSchema, updateMemberSchema, updateOrganizationSchema } from './organizations.types.js';
+import { addMemberSchema, createOrganizationSchema, replaceMemberSchema, teamSchema, updateMemberSchema, updateOrganizationSchema } from './organizations.types.js';
 import type { Team } from './team.entity.js';
 
 const role = OrganizationRole.schema;
@@ -96,9 +96,9 @@ export const organizationsRoutes: RestRoute[] = [
     path: '/api/organizations',
     operationId: 'createOrganization',
     summary: 'Create an organization; the caller becomes its owner',
-    description: 'slug is derived from name when absent.',
+    description: "slug is derived from name when absent. Through an API key holding organizations:write, the key's creator becomes the owner.",
     tag,
-    auth: 'bearer',
+    auth: 'organizations:write',
     body: { schema: createOrganizationSchema, required: true },
     handler: (ctx, { body }) => ctx.services.organizations.create(ctx, body),
     response: { status: 201, description: 'OrganizationResponse', schema: organizationSchema, serialize: toOrganization },
@@ -172,6 +172,20 @@ export const organizationsRoutes: RestRoute[] = [
     auth: 'organizations:write',
     body: { schema: updateMemberSchema, required: true },
     handler: async (ctx, { params, body }) => (await ctx.services.organizations.updateMember(ctx, params.org_id!, params.target_user_id!, body)).member,
+    response: { status: 200, description: 'MemberResponse', schema: memberSchema, serialize: toMember },
+    errors: ['not_found', 'forbidden', 'conflict'],
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: '/api/organizations/{org_id}/members/{target_user_id}',
+    operationId: 'replaceMember',
+    summary: 'Set a member: role, team and organization at once',
+    description:
+      'The comprehensive update: role is required; team_id absent or null takes them out of any team. organization_id naming another organization moves them there: you need admin rights in both, they leave this one (their API keys for it are revoked) and join that one with the role and team given (a team of the destination). Only an owner makes, unmakes or moves an owner; the last owner stays.',
+    tag,
+    auth: 'organizations:write',
+    body: { schema: replaceMemberSchema, required: true },
+    handler: async (ctx, { params, body }) => (await ctx.services.organizations.replaceMember(ctx, params.org_id!, params.target_user_id!, body)).member,
     response: { status: 200, description: 'MemberResponse', schema: memberSchema, serialize: toMember },
     errors: ['not_found', 'forbidden', 'conflict'],
   }),

@@ -1,5 +1,5 @@
 import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
-import { authorize, requireMembership, requireUser } from '../../common/access.js';
+import { authorize, requireMembership } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
@@ -18,11 +18,13 @@ import { Organization } from './organization.entity.js';
 import {
   addMemberSchema,
   createOrganizationSchema,
+  replaceMemberSchema,
   teamSchema,
   updateMemberSchema,
   updateOrganizationSchema,
   type AddMemberData,
   type CreateOrganizationData,
+  type ReplaceMemberData,
   type TeamData,
   type UpdateMemberData,
   type UpdateOrganizationData,
@@ -53,12 +55,13 @@ export class OrganizationsService {
   ) {}
 
   /**
-   * Creates an organization; the caller becomes its owner. Bearer only: an API key lives
-   * inside one organization and cannot make another.
-   * @throws not_authenticated, forbidden, validation_error, conflict (slug taken)
+   * Creates an organization; the caller becomes its owner. Through an API key holding
+   * `organizations:write` (as documented), the key's creator owns it: the key itself stays
+   * bound to its own organization.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE, validation_error, conflict (slug taken)
    */
   async create(ctx: RequestContext, data: CreateOrganizationData): Promise<Organization> {
-    const { userId } = requireUser(ctx);
+    const { userId } = authorize(ctx, 'organizations:write');
     const input = parseInput(createOrganizationSchema, data);
     const org = await ctx.em.transactional(async (em) => {
       const slug = input.slug ?? (await this.freeSlug(em, slugify(input.name)));
@@ -329,6 +332,61 @@ export class OrganizationsService {
     if (roleChanged) usersChanged(this.events, [targetUserId]);
     const member = await ctx.em.findOneOrFail(Membership, { id: updated.id }, { populate: ['user', 'team'], refresh: true });
     return { member, previousTeamId };
+  }
+
+  /**
+   * The comprehensive update (PUT): the member as they should be, role and team at once (no
+   * team when `teamId` is absent), and with `organizationId` naming another organization, a
+   * move: the caller needs admin rights in both, only an owner moves an owner or makes one,
+   * the last owner stays, someone already in the destination is a conflict. A move is one
+   * transaction: the membership ends where it was (its API keys revoked, as on removal) and
+   * begins in the destination. Both organizations are locked, in id order.
+   * @throws not_found, forbidden, validation_error, conflict (last owner, already a member)
+   */
+  async replaceMember(
+    ctx: RequestContext,
+    organizationId: string,
+    targetUserId: string,
+    data: ReplaceMemberData,
+  ): Promise<{ member: Membership; previousTeamId: string | null; moved: { from: string; membershipId: string } | null }> {
+    const input = parseInput(replaceMemberSchema, data ?? {});
+    const to = input.organizationId ?? organizationId;
+    if (to === organizationId) {
+      const { member, previousTeamId } = await this.updateMember(ctx, organizationId, targetUserId, { role: input.role, teamId: input.teamId ?? null });
+      return { member, previousTeamId, moved: null };
+    }
+    const actor = await requireMembership(ctx, organizationId, 'organizations:write', OrgRole.admin);
+    const destination = await requireMembership(ctx, to, 'organizations:write', OrgRole.admin).catch((e: unknown) => {
+      throw e instanceof AppError && e.code === 'not_found' ? new AppError('not_found', 'No organization with this id where you are an admin', { field: 'organization_id' }) : e;
+    });
+    if (!isId(targetUserId)) throw AppError.notFound('Member');
+    if (input.role === OrgRole.owner && destination.role !== OrgRole.owner) throw new AppError('forbidden', 'Only an owner of the destination can make an owner there');
+    const team = input.teamId ? await this.teamOf(ctx, to, input.teamId) : null;
+    const moved = await ctx.em.transactional(async (em) => {
+      const roles = new Map<string, OrgRole | null>();
+      for (const id of [organizationId, to].sort()) roles.set(id, await this.lockOrganization(em, id, actor.user.id, OrgRole.admin));
+      const source = await em.findOne(Membership, { organization: organizationId, user: targetUserId }, { populate: ['team'] });
+      if (!source) throw AppError.notFound('Member');
+      if (source.role === OrgRole.owner) {
+        if (roles.get(organizationId) !== OrgRole.owner) throw new AppError('forbidden', 'Only an owner can move an owner');
+        await this.assertAnotherOwner(em, organizationId, 'removed');
+      }
+      if (await em.count(Membership, { organization: to, user: targetUserId })) throw new AppError('conflict', 'This user is already a member of the destination organization');
+      const keys = await em.find(ApiKey, { organization: organizationId, createdBy: targetUserId, revokedAt: null }, { fields: ['id', 'createdBy'] });
+      if (keys.length) await em.nativeUpdate(ApiKey, { id: { $in: keys.map((k) => k.id) }, revokedAt: null }, { revokedAt: new Date() });
+      await em.nativeDelete(Membership, { id: source.id });
+      const member = em.create(Membership, { organization: em.getReference(Organization, to), user: em.getReference(User, targetUserId), role: input.role, team: team ? em.getReference(Team, team.id) : null });
+      await em.flush();
+      return { member, keys, membershipId: source.id, previousTeamId: source.team?.id ?? null };
+    });
+    this.apiKeys.announceRevoked(moved.keys);
+    if (moved.keys.length) await this.apiKeys.keyListChanged(ctx.em.fork(), organizationId, []);
+    ctx.loaders.org.membership.clear(membershipKey(organizationId, targetUserId));
+    this.publish(ctx, { organizationId, type: 'member_removed', userId: targetUserId });
+    this.publish(ctx, { organizationId: to, type: 'member_added', userId: targetUserId });
+    usersChanged(this.events, [targetUserId]);
+    const member = await ctx.em.findOneOrFail(Membership, { id: moved.member.id }, { populate: ['user', 'team'], refresh: true });
+    return { member, previousTeamId: moved.previousTeamId, moved: { from: organizationId, membershipId: moved.membershipId } };
   }
 
   /**

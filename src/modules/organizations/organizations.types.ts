@@ -66,6 +66,15 @@ export const updateMemberSchema = z.object(updateMemberFields);
 export type UpdateMemberData = z.input<typeof updateMemberSchema>;
 const updateMemberInputSchema = z.object({ organizationId: pathId, userId: pathId, ...updateMemberFields });
 
+/**
+ * PUT: the comprehensive update, the member as they should be. `role` is required; `teamId`
+ * absent or null: no team; `organizationId` another organization: they move there.
+ */
+const replaceMemberFields = { role, teamId: uuid.nullish(), organizationId: uuid.nullish() };
+export const replaceMemberSchema = z.object(replaceMemberFields);
+export type ReplaceMemberData = z.input<typeof replaceMemberSchema>;
+const setMemberInputSchema = z.object({ organizationId: pathId, userId: pathId, role, teamId: uuid.nullish(), toOrganizationId: uuid.nullish() });
+
 export const teamSchema = z.object({ name });
 export type TeamData = z.input<typeof teamSchema>;
 
@@ -149,6 +158,25 @@ export class UpdateMemberInput {
   teamId?: string | null;
 }
 
+@ValidatedBy(setMemberInputSchema)
+@InputType({ description: 'A member as they should be: role, team and organization at once (REST PUT /api/organizations/{org_id}/members/{target_user_id}).' })
+export class SetMemberInput {
+  @Field(() => ID, { description: 'The organization they are in now.' })
+  organizationId!: string;
+
+  @Field(() => ID, { description: 'The user whose membership is set.' })
+  userId!: string;
+
+  @Field(() => OrganizationRole.graphql, { description: 'Their role (in the destination, when they move); only owners make, unmake or move owners, and the last owner stays.' })
+  role!: OrgRole;
+
+  @Field(() => ID, { nullable: true, description: 'Their team, a team of the (destination) organization; absent or null: no team.' })
+  teamId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'Another organization to move them to: you need admin rights in both; they leave this one (their API keys for it are revoked). Absent: they stay.' })
+  toOrganizationId?: string | null;
+}
+
 @ValidatedBy(removeMemberInputSchema)
 @InputType({ description: 'A member to remove; your own user id to leave.' })
 export class RemoveMemberInput {
@@ -204,8 +232,8 @@ export class CreateOrganizationPayload {
   @Field(() => Organization, { description: 'The new organization; you are its owner.' })
   organization!: Organization;
 
-  @Field(() => User, { description: 'You: your `organizations` now include it.' })
-  viewer!: User;
+  @Field(() => User, { nullable: true, description: "You: your `organizations` now include it (null for an API key, which has no `me`: its creator owns the organization)." })
+  viewer!: User | null;
 }
 
 @ObjectType({ description: 'What updateOrganization changed.' })
@@ -250,6 +278,24 @@ export class UpdateMemberPayload {
   organization!: Organization;
 
   @Field(() => [Team], { description: 'The teams whose members changed (the one left, the one joined), with their new `memberCount`; empty when the team stayed the same.' })
+  teams!: Team[];
+}
+
+@ObjectType({ description: 'What setMember changed.' })
+export class SetMemberPayload {
+  @Field(() => Membership, { description: 'The membership as it is now (a new one, in the destination, after a move).' })
+  member!: Membership;
+
+  @Field(() => Organization, { description: 'The organization they are in now, with its `memberCount`.' })
+  organization!: Organization;
+
+  @Field(() => Organization, { nullable: true, description: 'After a move, the organization they left, with its new `memberCount`; null otherwise.' })
+  previousOrganization!: Organization | null;
+
+  @Field(() => ID, { nullable: true, description: 'After a move, the id of the membership that ended (`Member.id`), to drop from caches; null otherwise.' })
+  deletedMemberId!: string | null;
+
+  @Field(() => [Team], { description: 'The teams whose members changed (the one left, the one joined), with their new `memberCount`.' })
   teams!: Team[];
 }
 

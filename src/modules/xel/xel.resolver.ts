@@ -21,10 +21,12 @@ import {
 
 const READ = describeRequirement('xel:read');
 const WRITE = describeRequirement('xel:write');
+const QUIZ_READ = describeRequirement('quiz:read');
+const QUIZ_WRITE = describeRequirement('quiz:write');
 
 @Resolver()
 export class XelResolver {
-  @Query(() => XelModuleConnection, { description: `Course modules with your progress, in course order, optionally of one level and one skill. ${READ}` })
+  @Query(() => XelModuleConnection, { description: `Course modules with your progress, in course order, optionally of one level and one skill. ${QUIZ_READ}` })
   xelModules(
     @Arg('level', () => CefrLevel.graphql, { nullable: true, description: 'Only modules of this CEFR level.' }) level: CefrLevel | null,
     @Arg('skill', () => Skill.graphql, { nullable: true, description: 'Only modules training this skill.' }) skill: Skill | null,
@@ -34,7 +36,7 @@ export class XelResolver {
     return ctx.services.xel.moduleConnection(ctx, { level, skill }, pageRequest(args));
   }
 
-  @Query(() => XelModuleType, { nullable: true, description: `One module (by id or slug) with its tasks and your progress; not_found for an unknown one. ${READ}` })
+  @Query(() => XelModuleType, { nullable: true, description: `One module (by id or slug) with its tasks and your progress; not_found for an unknown one. ${QUIZ_READ}` })
   xelModule(@Arg('id', () => ID, { description: 'The module id, or its slug.' }) id: string, @Ctx() ctx: RequestContext): Promise<XelModuleType> {
     return ctx.services.xel.getModule(ctx, id);
   }
@@ -44,7 +46,7 @@ export class XelResolver {
     return ctx.services.xel.dashboard(ctx);
   }
 
-  @Mutation(() => SubmitXelTaskPayload, { description: `Submits a response to a task: graded and recorded; only an improvement on your best score earns XP. ${WRITE}` })
+  @Mutation(() => SubmitXelTaskPayload, { description: `Submits a response to a task: graded and recorded; only an improvement on your best score earns XP. ${QUIZ_WRITE}` })
   async submitXelTask(@Arg('input', () => SubmitXelTaskInput, { description: 'The task and the response.' }) input: SubmitXelTaskInput, @Ctx() ctx: RequestContext): Promise<SubmitXelTaskPayload> {
     const r = await ctx.services.xel.submit(ctx, input);
     // A key allowed to submit may see the dashboard its submission changed.

@@ -181,7 +181,7 @@ export const xelRoutes: RestRoute[] = [
     summary: 'Course modules with your progress, in course order',
     description: 'Filter with `level` (A1–C2) and `skill`.',
     tag,
-    auth: 'xel:read',
+    auth: 'quiz:read',
     query: listQuery,
     handler: async (ctx, { query }) => {
       const all = await ctx.services.xel.listModules(ctx, query);
@@ -196,7 +196,7 @@ export const xelRoutes: RestRoute[] = [
     summary: 'One module (by id or slug) with its tasks and your progress on each',
     description: 'Answer keys are never sent.',
     tag,
-    auth: 'xel:read',
+    auth: 'quiz:read',
     handler: (ctx, { params }) => ctx.services.xel.getModule(ctx, params.module_id!),
     response: { status: 200, description: 'Module details', schema: moduleDetailSchema, serialize: toDetail },
     errors: ['not_found'],
@@ -209,7 +209,7 @@ export const xelRoutes: RestRoute[] = [
     description:
       'Objective tasks are graded exactly; writing and speaking go through the evaluator. A bad response (unknown option, empty, too long, negative duration) answers 400 and records nothing.',
     tag,
-    auth: 'xel:write',
+    auth: 'quiz:write',
     body: { schema: submitSchema, required: true },
     handler: (ctx, { body }) => ctx.services.xel.submit(ctx, body),
     response: { status: 201, description: 'The grade and your progress', schema: submissionResponseSchema, serialize: toSubmission },

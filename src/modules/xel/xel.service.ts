@@ -112,7 +112,7 @@ export class XelService {
    * @throws validation_error, not_authenticated, INSUFFICIENT_API_KEY_SCOPE (xel:read)
    */
   async listModules(ctx: RequestContext, data: ListModulesData): Promise<XelModuleType[]> {
-    const p = authorize(ctx, 'xel:read');
+    const p = authorize(ctx, 'quiz:read');
     const { level, skill } = parseInput(listModulesSchema, data);
     const modules = this.course.modules.filter((m) => (!level || m.level === level) && (!skill || m.skill === skill));
     const progress = await this.progressOf(ctx.em, p.userId, null);
@@ -132,7 +132,7 @@ export class XelService {
    * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (xel:read)
    */
   async modulesByIds(ctx: RequestContext, ids: readonly string[]): Promise<XelModuleType[]> {
-    const p = authorize(ctx, 'xel:read');
+    const p = authorize(ctx, 'quiz:read');
     const modules = ids.map((id) => this.course.moduleById(id)).filter((m): m is CatalogModule => !!m);
     if (!modules.length) return [];
     const progress = await this.progressOf(ctx.em, p.userId, null);
@@ -144,7 +144,7 @@ export class XelService {
    * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (xel:read)
    */
   async tasksByIds(ctx: RequestContext, ids: readonly string[]): Promise<XelTaskType[]> {
-    const p = authorize(ctx, 'xel:read');
+    const p = authorize(ctx, 'quiz:read');
     const found = ids.map((id) => this.course.task(id)).filter((t): t is NonNullable<typeof t> => !!t);
     if (!found.length) return [];
     const progress = await this.progressOf(ctx.em, p.userId, null);
@@ -156,7 +156,7 @@ export class XelService {
    * @throws not_found, not_authenticated, INSUFFICIENT_API_KEY_SCOPE (xel:read)
    */
   async getModule(ctx: RequestContext, idOrSlug: string): Promise<XelModuleType> {
-    const p = authorize(ctx, 'xel:read');
+    const p = authorize(ctx, 'quiz:read');
     const m = typeof idOrSlug === 'string' ? this.course.module(idOrSlug) : undefined;
     if (!m) throw AppError.notFound('Module');
     return this.view(m, await this.progressOf(ctx.em, p.userId, m.id));
@@ -169,7 +169,7 @@ export class XelService {
    * @throws validation_error (nothing recorded), not_found, service_unavailable (grammar checker), INSUFFICIENT_API_KEY_SCOPE (xel:write)
    */
   async submit(ctx: RequestContext, data: SubmitData): Promise<SubmissionResult> {
-    const p = authorize(ctx, 'xel:write');
+    const p = authorize(ctx, 'quiz:write');
     const input = parseInput(submitSchema, data);
     const found = this.course.task(input.taskId);
     if (!found) throw AppError.notFound('Task');

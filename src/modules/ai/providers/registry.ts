@@ -64,7 +64,16 @@ export class ProviderRegistry {
     if (wanted === 'auto') provider = this.remote.find((p) => p.configured) ?? this.local;
     else provider = this.all().find((p) => p.id === wanted);
     if (!provider) {
-      throw AppError.validation([{ loc: ['provider'], message: `must be one of ${PROVIDER_IDS.join(', ')}` }]);
+      // "A model or routing mode": a model name stands for the configured provider serving it.
+      const serving = this.all().find((p) => p.configured && p.models.includes(wanted));
+      if (serving) {
+        if (model && model !== wanted) throw AppError.validation([{ loc: ['model'], message: `must be ${wanted}, the model named by provider, or absent` }]);
+        return { provider: serving, model: wanted };
+      }
+      const models = this.all().flatMap((p) => (p.configured ? p.models : []));
+      throw AppError.validation([
+        { loc: ['provider'], message: `must be one of ${PROVIDER_IDS.join(', ')}${models.length ? `, or a model a configured provider serves (${models.join(', ')})` : ''}` },
+      ]);
     }
     if (!provider.configured) {
       throw AppError.validation([{ loc: ['provider'], message: `${provider.id} is not configured on this server` }]);
