@@ -33,6 +33,7 @@ import { registerLiveSocket } from './modules/live/live.socket.js';
 import { createServices, type Services } from './modules/services.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandlers, sendError } from './rest/errors.js';
 import { buildOpenApi } from './rest/openapi.js';
+import { buildAsyncApi } from './modules/live/live.asyncapi.js';
 import { registerRestRoutes } from './rest/router.js';
 import { VERSION } from './version.js';
 
@@ -239,6 +240,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const liveSockets = registerLiveSocket(server, root);
   const openapi = buildOpenApi(allRoutes, { version: VERSION });
   server.get('/openapi.json', async () => openapi);
+  // The live socket, which OpenAPI cannot describe, as an AsyncAPI 3 document.
+  const asyncapi = buildAsyncApi({ version: VERSION });
+  server.get('/asyncapi.json', async () => asyncapi);
   if (config.apiDocs) {
     await server.register(swagger, { mode: 'static', specification: { document: openapi as never } });
     await server.register(swaggerUi, { routePrefix: '/docs', staticCSP: config.securityHeaders ? DOCS_CSP : false });
