@@ -13,6 +13,7 @@ import { startServer, type TestServer } from './helpers/server.js';
 import { startFakeOpenAI } from './helpers/fake-ai.js';
 import { CALIBRATION, CRITERION_MEASURES, WRITING_CRITERIA } from '../src/modules/xel/evaluator/calibration.js';
 import { EmbeddedEvaluator } from '../src/modules/xel/evaluator/embedded.js';
+import { GrammarChecker, LEARNER_RULES_OFF } from '../src/modules/xel/evaluator/grammar.js';
 import { learnerSlips } from '../src/modules/xel/evaluator/features.js';
 import { analyse, warmLanguage } from '../src/modules/xel/evaluator/language.js';
 import type { EvaluationRequest } from '../src/modules/xel/evaluator/types.js';
@@ -551,6 +552,32 @@ describe('the calibrated writing rubric', () => {
       expect(e.criteria.find((x) => x.name === c)!.feedback, c).toMatch(/Compared with a typical learner essay/);
     }
     for (const c of WRITING_CRITERIA) expect(CALIBRATION.overall.weights[c].weight).toBeGreaterThanOrEqual(0);
+  }, 120_000);
+
+  it('runs the learner rule set: the rules learner errors need, not the long tail of idioms, names and jargon', async () => {
+    const { LocalLinter, Dialect } = await import('harper.js');
+    const { binary } = await import('harper.js/binary');
+    const linter = new LocalLinter({ binary, dialect: Dialect.British });
+    const defaults = await linter.getDefaultLintConfig();
+    await linter.dispose();
+    // Every rule turned off is one of this harper.js's default rules (an upgrade that renames them shows here)...
+    expect(LEARNER_RULES_OFF.length).toBeGreaterThan(300);
+    for (const r of LEARNER_RULES_OFF) expect(defaults[r], r).toBe(true);
+    // ...and none of the rules behind the measures is among them.
+    for (const r of ['SpellCheck', 'PronounVerbAgreement', 'SentenceCapitalization', 'CapitalizePersonalPronouns', 'CommaFixes', 'AnA', 'ThereToTheir', 'MassNouns', 'LongSentences', 'Regionalisms']) expect(LEARNER_RULES_OFF, r).not.toContain(r);
+    // The shipped checker flags exactly what all of Harper's rules flag in the test essays, and leaves a rule that is off alone.
+    const full = new GrammarChecker('british', 120_000, 'full');
+    try {
+      const shipped = server.app.services.xel.grammar;
+      expect(shipped.rules).toBe('learner');
+      for (const text of [ERRORS_ESSAY, WEAK_ESSAY, MISSPELT_ESSAY, SLIPS_ESSAY, AMERICAN_ESSAY, GOOD_ESSAY]) expect(await shipped.check(text)).toEqual(await full.check(text));
+      const idiom = 'Money is only a mean to an end for most people.';
+      expect((await full.check(idiom)).map((i) => i.text)).toContain('a mean to an end');
+      expect(LEARNER_RULES_OFF).toContain('AMeansToAnEnd');
+      expect((await shipped.check(idiom)).map((i) => i.text)).not.toContain('a mean to an end');
+    } finally {
+      await full.close();
+    }
   }, 120_000);
 });
 

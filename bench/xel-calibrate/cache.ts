@@ -1,13 +1,13 @@
 /**
  * Grammar-checker results cached per essay in a file outside the repository, so that refitting
  * and re-measuring do not re-run Harper over thousands of essays. Keyed by the text's hash, the
- * harper.js version and the dialect.
+ * harper.js version, the dialect and the rule set (its fingerprint).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { GrammarIssue } from '../../src/modules/xel/evaluator/grammar.js';
+import { ruleSetKey, type GrammarIssue, type RuleSet } from '../../src/modules/xel/evaluator/grammar.js';
 
 function harperVersion(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
@@ -26,9 +26,10 @@ export class CachedGrammar {
     private readonly checker: { check(text: string): Promise<GrammarIssue[]> },
     dir: string,
     dialect = 'british',
+    rules: RuleSet = 'learner',
   ) {
     mkdirSync(dir, { recursive: true });
-    this.file = join(dir, `harper-${harperVersion()}-${dialect}.json`);
+    this.file = join(dir, `harper-${harperVersion()}-${dialect}-${ruleSetKey(rules)}.json`);
     this.entries = new Map(existsSync(this.file) ? (Object.entries(JSON.parse(readFileSync(this.file, 'utf8'))) as [string, GrammarIssue[]][]) : []);
   }
 

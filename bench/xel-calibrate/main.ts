@@ -13,6 +13,10 @@
  *   --explore      print each measure's rank correlation with each human score on the calibration half
  *   --fit          refit the rubric on the calibration half (after a 5-fold cross-validation on
  *                  it) and write src/modules/xel/evaluator/calibration.json, then measure with it
+ *   --rules R      the grammar checker's rules: learner (the shipped set, default) or full (all of
+ *                  Harper's default rules, as before the learner set)
+ *   --select-rules choose the learner rule set on the calibration half, write
+ *                  src/modules/xel/evaluator/harper-rules.json and stop (rebuild, then measure)
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -23,11 +27,12 @@ import { EmbeddedEvaluator } from '../../src/modules/xel/evaluator/embedded.js';
 import { cefrFromBand } from '../../src/modules/xel/rules.js';
 import { measureWriting, promptWords } from '../../src/modules/xel/evaluator/features.js';
 import { measureText } from '../../src/modules/xel/evaluator/metrics.js';
-import { GrammarChecker } from '../../src/modules/xel/evaluator/grammar.js';
+import { GrammarChecker, type RuleSet } from '../../src/modules/xel/evaluator/grammar.js';
 import type { Evaluation, EvaluationRequest } from '../../src/modules/xel/evaluator/types.js';
 import { CachedGrammar } from './cache.js';
 import { HUMAN_SCORES, readEllipse, type Essay, type HumanScore } from './ellipse.js';
 import { crossValidate, fitAll, type Row, type Scored } from './fit.js';
+import { selectRules } from './rules.js';
 import { mean, pearson, spearman } from './stats.js';
 
 interface Options {
@@ -38,10 +43,12 @@ interface Options {
   limit: number;
   fit: boolean;
   explore: boolean;
+  rules: RuleSet;
+  selectRules: boolean;
 }
 
 function options(argv: string[]): Options {
-  const o: Options = { csv: '', timing: 60, cache: process.env.XEL_CACHE ?? join(tmpdir(), 'xel-calibrate'), sets: ['heldout', 'calibration', 'other'], limit: Infinity, fit: false, explore: false };
+  const o: Options = { csv: '', timing: 60, cache: process.env.XEL_CACHE ?? join(tmpdir(), 'xel-calibrate'), sets: ['heldout', 'calibration', 'other'], limit: Infinity, fit: false, explore: false, rules: 'learner', selectRules: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = () => {
@@ -55,10 +62,15 @@ function options(argv: string[]): Options {
     else if (a === '--limit') o.limit = Number(next());
     else if (a === '--fit') o.fit = true;
     else if (a === '--explore') o.explore = true;
+    else if (a === '--rules') {
+      const r = next();
+      if (r !== 'learner' && r !== 'full') throw new Error('--rules is learner or full');
+      o.rules = r;
+    } else if (a === '--select-rules') o.selectRules = true;
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else o.csv = a;
   }
-  if (!o.csv) throw new Error('usage: npm run xel:calibrate -- /path/to/ELLIPSE.csv [--timing N] [--cache DIR] [--sets heldout,calibration,other] [--limit N] [--fit]');
+  if (!o.csv) throw new Error('usage: npm run xel:calibrate -- /path/to/ELLIPSE.csv [--timing N] [--cache DIR] [--sets heldout,calibration,other] [--limit N] [--fit] [--rules learner|full] [--select-rules]');
   return o;
 }
 
@@ -124,9 +136,14 @@ async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
   const essays = readEllipse(o.csv);
   console.log(`XEL calibration: ${o.csv}, ${essays.length} essays; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on this machine`);
-  const checker = new GrammarChecker('british', 120_000);
+  if (o.selectRules) {
+    await selectRules(essays.filter((e) => e.split === 'calibration'));
+    return;
+  }
+  console.log(`Grammar checker rules: ${o.rules === 'full' ? "all of Harper's default rules" : 'the learner rule set (harper-rules.json)'}`);
+  const checker = new GrammarChecker('british', 120_000, o.rules);
   await checker.warm();
-  const cached = new CachedGrammar(checker, o.cache);
+  const cached = new CachedGrammar(checker, o.cache, 'british', o.rules);
   try {
     let calibration: Calibration | undefined;
     if (o.fit) calibration = await fit(essays.filter((e) => e.split === 'calibration').slice(0, o.limit), cached, o.csv, o.explore);
@@ -142,7 +159,7 @@ async function main(): Promise<void> {
       cached.save();
       report(SET_NAMES[set], inSet, evaluations.map(scoredOf));
     }
-    if (o.timing > 0) await timing(essays.filter((e) => e.split === 'heldout').slice(0, o.timing), essays.filter((e) => e.split === 'calibration').slice(0, o.timing), calibration, cached);
+    if (o.timing > 0) await timing(essays.filter((e) => e.split === 'heldout').slice(0, o.timing), essays.filter((e) => e.split === 'calibration').slice(0, o.timing), calibration, cached, o.rules);
   } finally {
     cached.save();
     await checker.close();
@@ -204,48 +221,57 @@ async function sample<T>(into: Sample[], fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Time per essay, one at a time, three ways on the same essays under the same load (the machine is
- * shared): end to end with a grammar checker that has not seen the text; the grammar check alone
- * on a second checker that has not seen it either; and the evaluator's own work, with the grammar
- * issues already at hand. Harper keeps what it has worked out about words it has met, so a fresh
- * checker is much slower than one in service: both checkers first check other essays (the
- * calibration half's), as a running server has, and a text they have seen is never timed.
+ * Time per essay, one at a time, on the same essays under the same load (the machine is shared):
+ * end to end with a grammar checker that has not seen the text; the grammar check alone on a
+ * second checker that has not seen it either; the evaluator's own work, with the grammar issues
+ * already at hand; and, as the reference, end to end with a checker running all of Harper's
+ * default rules (the evaluator before the learner rule set). Harper keeps what it has worked out
+ * about words it has met, so a fresh checker is much slower than one in service: every checker
+ * first checks other essays (the calibration half's), as a running server has, and a text a
+ * checker has seen is never timed. The four alternate essay by essay.
  */
-async function timing(essays: Essay[], warmup: Essay[], calibration: Calibration | undefined, cached: CachedGrammar): Promise<void> {
-  const a = new GrammarChecker('british', 120_000);
-  const b = new GrammarChecker('british', 120_000);
+async function timing(essays: Essay[], warmup: Essay[], calibration: Calibration | undefined, cached: CachedGrammar, rules: RuleSet): Promise<void> {
+  const a = new GrammarChecker('british', 120_000, rules);
+  const b = new GrammarChecker('british', 120_000, rules);
+  const r = new GrammarChecker('british', 120_000, 'full');
   try {
-    await Promise.all([a.warm(), b.warm()]);
+    await Promise.all([a.warm(), b.warm(), r.warm()]);
     const fresh = new EmbeddedEvaluator(a, calibration);
     const known = new EmbeddedEvaluator(cached, calibration);
-    for (const e of warmup) await Promise.all([fresh.evaluate(requestFor(e)), b.check(e.text)]);
+    const reference = new EmbeddedEvaluator(r, calibration);
+    for (const e of warmup) await Promise.all([fresh.evaluate(requestFor(e)), b.check(e.text), reference.evaluate(requestFor(e))]);
     const before = loadavg()[0]!;
     // Wall time depends on what else the machine runs; CPU time (all the process's threads) much less so.
-    const runs = { evaluation: [] as Sample[], grammar: [] as Sample[], own: [] as Sample[] };
+    const runs = { evaluation: [] as Sample[], grammar: [] as Sample[], own: [] as Sample[], reference: [] as Sample[] };
     const words: number[] = [];
     for (const e of essays) {
-      const r = await sample(runs.evaluation, () => fresh.evaluate(requestFor(e)));
+      const res = await sample(runs.evaluation, () => fresh.evaluate(requestFor(e)));
       await sample(runs.grammar, () => b.check(e.text));
       await cached.check(e.text);
       await sample(runs.own, () => known.evaluate(requestFor(e)));
-      words.push(Number(/Based on (\d+) words/.exec(r.cefrCaveat)?.[1] ?? 0));
+      await sample(runs.reference, () => reference.evaluate(requestFor(e)));
+      words.push(Number(/Based on (\d+) words/.exec(res.cefrCaveat)?.[1] ?? 0));
     }
     const sorted = (xs: number[]) => [...xs].sort((x, y) => x - y);
     const per430 = (xs: number[]) => (mean(xs) / mean(words)) * 430;
+    const cpuOf = (xs: Sample[]) => per430(xs.map((x) => x.cpu));
+    const wallOf = (xs: Sample[]) => per430(xs.map((x) => x.wall));
     const row = (name: string, xs: Sample[]) => {
       const wall = xs.map((x) => x.wall);
-      const cpu = xs.map((x) => x.cpu);
-      console.log(`| ${name} | ${mean(wall).toFixed(1)} | ${sorted(wall)[Math.floor(wall.length / 2)]!.toFixed(1)} | ${sorted(wall)[Math.ceil(wall.length * 0.95) - 1]!.toFixed(1)} | ${per430(wall).toFixed(1)} | ${per430(cpu).toFixed(1)} |`);
+      console.log(`| ${name} | ${mean(wall).toFixed(1)} | ${sorted(wall)[Math.floor(wall.length / 2)]!.toFixed(1)} | ${sorted(wall)[Math.ceil(wall.length * 0.95) - 1]!.toFixed(1)} | ${wallOf(xs).toFixed(1)} | ${cpuOf(xs).toFixed(1)} | ${(cpuOf(xs) / cpuOf(runs.reference)).toFixed(2)} |`);
     };
-    console.log(`\n### Time per essay (${essays.length} held-out essays, mean ${mean(words).toFixed(0)} words, one at a time, after ${warmup.length} other essays)\n`);
-    console.log('| | mean ms | median ms | p95 ms | ms per 430 words | CPU ms per 430 words |');
-    console.log('|---|---:|---:|---:|---:|---:|');
+    const set = rules === 'full' ? "all of Harper's default rules" : 'the learner rule set';
+    console.log(`\n### Time per essay (${essays.length} held-out essays, mean ${mean(words).toFixed(0)} words, one at a time, after ${warmup.length} other essays; grammar checker: ${set})\n`);
+    console.log('| | mean ms | median ms | p95 ms | ms per 430 words | CPU ms per 430 words | CPU ratio to the reference |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
     row('evaluation, text new to the grammar checker', runs.evaluation);
     row('grammar check alone, text new to it', runs.grammar);
     row('evaluation, grammar issues at hand (the evaluator’s own work)', runs.own);
+    row("reference: evaluation with all of Harper's default rules, text new to it", runs.reference);
     console.log(`\nLoad average (1 min) ${before.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after, on ${cpus().length} cores.`);
+    console.log(`Budget: 150 ms per 430-word essay; evaluation ${cpuOf(runs.evaluation).toFixed(0)} ms CPU (${wallOf(runs.evaluation).toFixed(0)} ms wall on this loaded machine).`);
   } finally {
-    await Promise.all([a.close(), b.close()]);
+    await Promise.all([a.close(), b.close(), r.close()]);
   }
 }
 

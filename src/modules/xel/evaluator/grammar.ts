@@ -3,12 +3,18 @@
  * WebAssembly. It runs in a worker thread: loading takes seconds and a long text takes
  * hundreds of milliseconds, which must not stall the event loop. One checker per app (its
  * dialect is the app's XEL_DIALECT), closed with the app.
+ *
+ * Harper runs its learner rule set (harper-rules.json): its default rules less the idiom, name,
+ * jargon and style rules that found nothing in the calibration essays. Every rule costs time on
+ * every text; these 409 cost about a quarter of the check and almost never fire on learner writing.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../../../common/errors.js';
+import learnerRules from './harper-rules.json' with { type: 'json' };
 
 export interface GrammarIssue {
   kind: string;
@@ -22,6 +28,15 @@ export interface GrammarIssue {
 
 export type Dialect = 'american' | 'british' | 'australian' | 'canadian';
 
+/** Which of Harper's rules run: the learner rule set (the default), or all of Harper's default rules. */
+export type RuleSet = 'learner' | 'full';
+
+/** The Harper rules that the learner rule set turns off (see harper-rules.json). */
+export const LEARNER_RULES_OFF: readonly string[] = learnerRules.off;
+
+/** A short fingerprint of a rule set, for caches of the checker's results. */
+export const ruleSetKey = (rules: RuleSet): string => (rules === 'full' ? 'full' : `learner-${createHash('sha256').update(LEARNER_RULES_OFF.join(',')).digest('hex').slice(0, 8)}`);
+
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 (async () => {
@@ -30,6 +45,12 @@ const { parentPort, workerData } = require('node:worker_threads');
   const dialects = { american: Dialect.American, british: Dialect.British, australian: Dialect.Australian, canadian: Dialect.Canadian };
   const linter = new LocalLinter({ binary, dialect: dialects[workerData.dialect] });
   await linter.setup();
+  if (workerData.off.length) {
+    // A rule this harper.js does not have is skipped (the tests check that the list matches it).
+    const config = await linter.getDefaultLintConfig();
+    for (const r of workerData.off) if (r in config) config[r] = false;
+    await linter.setLintConfig(config);
+  }
   await linter.lint('This sentence warms the checker up.', { language: 'plaintext' });
   parentPort.on('message', async ({ id, text }) => {
     try {
@@ -74,6 +95,7 @@ export class GrammarChecker {
   constructor(
     private readonly dialect: Dialect,
     private readonly timeoutMs: number,
+    readonly rules: RuleSet = 'learner',
   ) {}
 
   /** Starts loading in the background (idempotent). */
@@ -82,7 +104,7 @@ export class GrammarChecker {
     const dir = harperDir();
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { index: pathToFileURL(join(dir, 'index.js')).href, binary: pathToFileURL(join(dir, 'binary.js')).href, dialect: this.dialect },
+      workerData: { index: pathToFileURL(join(dir, 'index.js')).href, binary: pathToFileURL(join(dir, 'binary.js')).href, dialect: this.dialect, off: this.rules === 'full' ? [] : LEARNER_RULES_OFF },
     });
     worker.unref();
     this.worker = worker;
