@@ -7,12 +7,13 @@ import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/core';
 import { loadConfig } from '../src/config.js';
 import { ormOptions } from '../src/db/orm.js';
+import { allEntities } from '../src/modules/index.js';
 import { reindexConversations } from '../src/modules/conversations/reindex.js';
 import { SearchService } from '../src/modules/search/search.service.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const orm = await MikroORM.init(ormOptions(config.db));
+  const orm = await MikroORM.init(ormOptions(config.db, allEntities));
   const started = Date.now();
   try {
     await orm.migrator.up();

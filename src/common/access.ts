@@ -1,5 +1,3 @@
-import { Membership, OrgRole, ROLE_RANK } from '../modules/organizations/membership.entity.js';
-import { membershipKey } from '../modules/organizations/organizations.loaders.js';
 import type { RequestContext } from './context.js';
 import { isId } from './ids.js';
 import { AppError } from './errors.js';
@@ -33,18 +31,35 @@ export function requireUser(ctx: RequestContext): Extract<Principal, { kind: 'us
   return authorize(ctx, 'bearer') as Extract<Principal, { kind: 'user' }>;
 }
 
+/** What access checks need of a membership: its role. */
+export interface MembershipRecord {
+  readonly role: string;
+}
+
+/**
+ * Membership lookups, behind which the organizations module keeps its tables: the request's
+ * loaders carry one (`ctx.loaders.memberships`), so lookups are batched per request.
+ */
+export interface MembershipLookup {
+  /** The user's membership of the organization, or null. */
+  find(organizationId: string, userId: string): Promise<MembershipRecord | null>;
+  /** A role's rank: a higher rank may do all a lower one may. */
+  rank(role: string): number;
+}
+
 /**
  * The caller's membership of an organization, after `authorize`. Someone outside the
  * organization, or an API key of another one, gets not_found (never forbidden), so ids
  * cannot be probed; a member below `minRole` gets forbidden.
  * @throws as `authorize`, not_found, forbidden
  */
-export async function requireMembership(ctx: RequestContext, organizationId: string, need: Requirement, minRole: OrgRole = OrgRole.member): Promise<Membership> {
+export async function requireMembership(ctx: RequestContext, organizationId: string, need: Requirement, minRole = 'member'): Promise<MembershipRecord> {
   const p = authorize(ctx, need);
   if (!isId(organizationId) || (p.kind === 'apiKey' && p.organizationId !== organizationId)) throw AppError.notFound('Organization');
-  const membership = await ctx.loaders.org.membership.load(membershipKey(organizationId, p.userId));
+  const lookup = ctx.loaders.memberships;
+  const membership = await lookup.find(organizationId, p.userId);
   if (!membership) throw AppError.notFound('Organization');
-  if (ROLE_RANK[membership.role] < ROLE_RANK[minRole]) {
+  if (lookup.rank(membership.role) < lookup.rank(minRole)) {
     throw new AppError('forbidden', `This needs the ${minRole} role in the organization; you are ${membership.role}`);
   }
   return membership;

@@ -1,28 +1,24 @@
 import type { EntityManager } from '@mikro-orm/core';
 import DataLoader from 'dataloader';
-import { conversationLoaders } from '../modules/conversations/conversations.loaders.js';
-import { liveLoaders } from '../modules/live/live.loaders.js';
-import { organizationLoaders } from '../modules/organizations/organizations.loaders.js';
-import { User } from '../modules/users/user.entity.js';
+import type { MembershipLookup } from './access.js';
 
-/** Per-request batch loaders: one query per kind of thing however many rows ask. */
-export function createLoaders(em: EntityManager, batch = true) {
-  return {
-    userById: new DataLoader<string, User | null>(
-      async (ids) => {
-        const rows = await em.find(User, { id: { $in: [...ids] } });
-        const byId = new Map(rows.map((u) => [u.id, u]));
-        return ids.map((id) => byId.get(id) ?? null);
-      },
-      { batch },
-    ),
-    org: organizationLoaders(em, batch),
-    conversations: conversationLoaders(em, batch),
-    live: liveLoaders(em, batch),
-  };
+/**
+ * Per-request batch loaders: one query per kind of thing however many rows ask. Each module
+ * adds its own here by declaration merging (in its index.ts) and makes them in its manifest's
+ * `loaders`; the composition root merges them into one factory. `memberships` is the one that
+ * common code reads (src/common/access.ts): the organizations module provides it.
+ */
+export interface Loaders {
+  memberships: MembershipLookup;
 }
 
-export type Loaders = ReturnType<typeof createLoaders>;
+/** Makes one request's loaders over its EntityManager fork. */
+export type LoaderFactory = (em: EntityManager, batch: boolean) => Loaders;
+
+/** One factory from the modules' partial ones; every loader a module declares must be made by one. */
+export function composeLoaders(factories: readonly ((em: EntityManager, batch: boolean) => Partial<Loaders>)[]): LoaderFactory {
+  return (em, batch) => Object.assign({}, ...factories.map((f) => f(em, batch))) as Loaders;
+}
 
 /**
  * Forgets everything a request has read so far: its identity map and every loader's cache.

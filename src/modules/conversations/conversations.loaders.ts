@@ -119,3 +119,5 @@ export function conversationLoaders(em: EntityManager, batch = true) {
     ),
   };
 }
+
+export type ConversationLoaders = ReturnType<typeof conversationLoaders>;

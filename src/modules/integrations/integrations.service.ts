@@ -94,13 +94,21 @@ const compareKeys = (a: [string, string], b: [string, string]): number => (a[0] 
  * sealed at rest and refreshed before they expire, and the calendar used for upcoming
  * events and study sessions.
  */
+/** Where a study session's module is described: the XEL course, given by the composition root. */
+export interface StudyCatalog {
+  module(id: string): { id: string; title: string; description: string; level: string; skill: string; estimatedMinutes: number } | null | undefined;
+}
+
 export class IntegrationsService {
   private readonly google: GoogleClient | null;
   private readonly cipher: TokenCipher;
   /** One refresh at a time per connection in this process; concurrent callers share it. */
   private readonly refreshing = new Map<string, Promise<StoredTokens>>();
 
-  constructor(private readonly config: Config) {
+  constructor(
+    private readonly config: Config,
+    private readonly course: StudyCatalog | null = null,
+  ) {
     this.google = config.integrations.google ? new GoogleClient(config.integrations.google) : null;
     this.cipher = new TokenCipher(config.integrations.encryptionKeys);
   }
@@ -475,7 +483,7 @@ export class IntegrationsService {
   async scheduleStudySession(ctx: RequestContext, data: ScheduleStudySessionData): Promise<CalendarEventView> {
     const { userId } = authorize(ctx, 'integrations:write');
     const input = parseInput(scheduleStudySessionSchema, data ?? {});
-    const studied = input.xelModuleId ? ctx.services.xel.course.module(input.xelModuleId) : null;
+    const studied = input.xelModuleId ? (this.course?.module(input.xelModuleId) ?? null) : null;
     if (input.xelModuleId && !studied) throw AppError.notFound('XEL module');
     const timeZone = input.timezone ?? (await ctx.em.findOne(User, { id: userId }, { fields: ['timezone'] }))?.timezone ?? 'UTC';
     const description = input.description ?? (studied ? `${studied.description}\n\nXentree English · ${studied.level} · ${studied.skill} · about ${studied.estimatedMinutes} minutes` : null);

@@ -1,14 +1,41 @@
-import type { ModuleManifest } from '../manifest.js';
+import { resolver, service, type ModuleManifest } from '../manifest.js';
 import { LiveSession } from './live-session.entity.js';
 import { LiveUsage } from './live-usage.entity.js';
+import { LiveEngine } from './live.engine.js';
+import { liveLoaders, type LiveLoaders } from './live.loaders.js';
 import { liveNodes, LiveResolver, LiveTranscriptResolver } from './live.resolver.js';
 import { liveRoutes } from './live.rest.js';
+import { LiveService } from './live.service.js';
 import { LiveTranscript } from './transcript.entity.js';
+
+export { registerLiveSocket } from './live.socket.js';
+export { LiveEngine, LiveService, LiveSession };
+
+declare module '../manifest.js' {
+  interface ServiceMap {
+    live: LiveService;
+    liveEngine: LiveEngine;
+  }
+}
+
+declare module '../../common/loaders.js' {
+  interface Loaders {
+    live: LiveLoaders;
+  }
+}
 
 export const liveModule: ModuleManifest = {
   name: 'live',
   entities: [LiveSession, LiveUsage, LiveTranscript],
-  resolvers: [LiveResolver, LiveTranscriptResolver],
+  services: [
+    service('live', ['config', 'search', 'events', 'metrics'], ({ config, search, events, metrics }) => new LiveService(config, search, events, metrics)),
+    service('liveEngine', ['config', 'ai', 'search', 'live', 'events'], ({ config, ai, search, live, events }) => new LiveEngine(config, ai, search, live, events)),
+  ],
+  resolvers: [
+    resolver(LiveResolver, (s) => new LiveResolver(s.events, s.live, s.liveEngine)),
+    resolver(LiveTranscriptResolver, () => new LiveTranscriptResolver()),
+  ],
   routes: liveRoutes,
+  loaders: (em, batch) => ({ live: liveLoaders(em, batch) }),
   nodes: liveNodes,
 };

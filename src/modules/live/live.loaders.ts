@@ -15,3 +15,5 @@ export function liveLoaders(em: EntityManager, batch = true) {
     ),
   };
 }
+
+export type LiveLoaders = ReturnType<typeof liveLoaders>;

@@ -14,6 +14,7 @@ import type { LiveSession } from './live-session.entity.js';
 import type { SessionView } from './live.service.js';
 import { audioFrameSchema } from './live.engine.js';
 import { LiveEndReason, LiveSessionType } from './live.enums.js';
+import type { ServiceMap } from '../manifest.js';
 
 const frameSchema = z.object({ type: str().max(32), data: z.record(z.string(), z.unknown()).optional() });
 const startFrame = z.union([z.object({ session_id: str().uuid('must be an id') }), z.object({ session_type: LiveSessionType.schema, language: str().max(16).optional() })]);
@@ -27,10 +28,10 @@ const endFrame = z.object({ reason: LiveEndReason.schema.optional() });
  * expressions. Any frame is a sign of life; the quota and the length limit are enforced on the socket
  * itself; a closed socket ends its session, metered to the last activity.
  */
-export function registerLiveSocket(app: FastifyInstance, root: ContextRoot): { drain(): Promise<void>; size(): number } {
+export function registerLiveSocket(app: FastifyInstance, root: ContextRoot, services: Pick<ServiceMap, 'live' | 'liveEngine'>): { drain(): Promise<void>; size(): number } {
   const open = new Set<LiveConnection>();
   app.get('/api/live/ws', { websocket: true }, (socket: WebSocket, req: FastifyRequest) => {
-    const conn = new LiveConnection(socket, req, root);
+    const conn = new LiveConnection(socket, req, root, services);
     open.add(conn);
     socket.on('close', () => void conn.settled.finally(() => open.delete(conn)));
     void conn.open();
@@ -60,6 +61,7 @@ class LiveConnection {
     private readonly socket: WebSocket,
     private readonly req: FastifyRequest,
     private readonly root: ContextRoot,
+    private readonly services: Pick<ServiceMap, 'live' | 'liveEngine'>,
   ) {}
 
 
@@ -105,7 +107,7 @@ class LiveConnection {
     }
     this.ctx = ctx;
     if (ctx.principal && !this.closed) {
-      this.stopWatch = watchCredentials(this.root.services.events, this.root.services.clock, ctx.principal, (end) => void this.credentialsEnded(end));
+      this.stopWatch = watchCredentials(this.root.events, this.root.clock, ctx.principal, (end) => void this.credentialsEnded(end));
     }
   }
 
@@ -155,7 +157,7 @@ class LiveConnection {
       throw new AppError('bad_request', 'Frames are JSON: {"type": ..., "data": {...}}');
     }
     const frame = parseInput(frameSchema, parsed);
-    if (this.session) await this.root.services.live.touch(this.root.em, this.session.id);
+    if (this.session) await this.services.live.touch(this.root.em, this.session.id);
     switch (frame.type) {
       case 'start-session':
         return this.start(frame.data ?? {});
@@ -173,7 +175,7 @@ class LiveConnection {
   private async start(data: Record<string, unknown>): Promise<void> {
     if (this.session) throw new AppError('conflict', 'This socket already carries a session', { active_session_id: this.session.id });
     const input = parseInput(startFrame, data);
-    const live = this.root.services.live;
+    const live = this.services.live;
     const view: SessionView =
       'session_id' in input
         ? await live.summary(this.ctx!.em, await live.bind(this.ctx!, input.session_id))
@@ -203,12 +205,12 @@ class LiveConnection {
   private async audio(data: Record<string, unknown>): Promise<void> {
     if (!this.session) throw new AppError('conflict', 'Start a session first: send start-session');
     const input = parseInput(audioFrameSchema, data);
-    const text = await this.root.services.liveEngine.acceptAudio(this.session, { audio: input.audio, text: input.text, final: input.final ?? false });
+    const text = await this.services.liveEngine.acceptAudio(this.session, { audio: input.audio, text: input.text, final: input.final ?? false });
     if (text) await this.turn(text);
   }
 
   private async turn(text: string): Promise<void> {
-    await this.root.services.liveEngine.turn(
+    await this.services.liveEngine.turn(
       this.ctx!,
       this.session!,
       text,
@@ -223,8 +225,8 @@ class LiveConnection {
     const session = this.session;
     if (!session) return;
     this.session = null;
-    const ended = await this.root.services.live.settle(this.root.em, session.id, reason, at);
-    const view = await this.root.services.live.summary(this.root.em.fork(), ended);
+    const ended = await this.services.live.settle(this.root.em, session.id, reason, at);
+    const view = await this.services.live.summary(this.root.em.fork(), ended);
     this.send('session-ended', { reason: ended.endReason, used_seconds: ended.usedSeconds ?? 0, remaining_seconds: view.remainingSeconds });
   }
 }

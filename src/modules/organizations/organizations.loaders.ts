@@ -256,3 +256,5 @@ export function organizationLoaders(em: EntityManager, batch = true) {
     ),
   };
 }
+
+export type OrganizationLoaders = ReturnType<typeof organizationLoaders>;

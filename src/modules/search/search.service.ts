@@ -10,7 +10,7 @@ import { toDate } from '../../common/time.js';
 import { parseInput, str } from '../../common/validation.js';
 import { AppError } from '../../common/errors.js';
 import { connectionPage, decodeCursor, encodeCursor, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
-import type { Passage } from '../ai/ai.types.js';
+import type { Passage } from './search.types.js';
 import { User } from '../users/user.entity.js';
 import { SearchEntry } from './search-entry.entity.js';
 import { ContentKind, type ContentKindValue } from './search.enums.js';

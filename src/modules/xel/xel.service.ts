@@ -8,6 +8,7 @@ import { AppError } from '../../common/errors.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import type { ProviderRegistry } from '../ai/providers/registry.js';
+import type { RateLimits } from '../../common/rate-limits.js';
 import type { EventBus } from '../../common/pubsub.js';
 import { usersChanged } from '../users/user-events.js';
 import { User } from '../users/user.entity.js';
@@ -70,7 +71,8 @@ export class XelService {
   constructor(
     private readonly config: Config,
     private readonly ai: ProviderRegistry,
-    private readonly events?: EventBus,
+    private readonly events: EventBus,
+    private readonly rateLimits: RateLimits,
   ) {
     this.grammar = sharedGrammarChecker(config.xel.dialect, config.xel.grammarTimeoutMs);
     this.evaluator = new EmbeddedEvaluator(this.grammar);
@@ -188,7 +190,7 @@ export class XelService {
         break;
       case 'writing':
       case 'speaking': {
-        await ctx.services.rateLimits.consume('evaluation', p.userId);
+        await this.rateLimits.consume('evaluation', p.userId);
         evaluation = await this.evaluator.evaluate(this.requestFor(c, module.level, input.response, input.durationSeconds ?? null, input.words ?? null));
         score = Math.min(MAX_SCORE, scoreFromBand(evaluation.overallScore, module.level));
         passed = score >= PASS_SCORE;
@@ -252,7 +254,7 @@ export class XelService {
   async evaluate(ctx: RequestContext, data: EvaluateData): Promise<Evaluation> {
     const p = authorize(ctx, 'xel:write');
     const input = parseInput(evaluateSchema, data);
-    await ctx.services.rateLimits.consume('evaluation', p.userId);
+    await this.rateLimits.consume('evaluation', p.userId);
     const req: EvaluationRequest = {
       kind: input.kind,
       text: input.text,
