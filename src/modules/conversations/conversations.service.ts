@@ -417,7 +417,7 @@ export class ConversationsService {
       if (input.title != null) conv.title = input.title;
       if (input.systemPrompt !== undefined) conv.systemPrompt = input.systemPrompt;
       await tx.flush();
-      if (input.title != null) await tx.getConnection().execute('update search_entries set title = ? where conversation_id = ?', [input.title.slice(0, 300), c.id], 'run', tx.getTransactionContext());
+      if (input.title != null) await this.search.retitleConversation(tx, c.id, input.title);
     });
     return ctx.em.findOneOrFail(Conversation, { id: c.id }, { refresh: true });
   }

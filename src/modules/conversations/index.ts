@@ -3,6 +3,7 @@ import { Conversation } from './conversation.entity.js';
 import { conversationLoaders, type ConversationLoaders } from './conversations.loaders.js';
 import { CitationResolver, ConversationsResolver, MessageResolver, SearchHitConversationResolver } from './conversations.resolver.js';
 import { conversationsRoutes } from './conversations.rest.js';
+import { conversationsSearchSource } from './conversations.search.js';
 import { ConversationsService } from './conversations.service.js';
 import { Message } from './message.entity.js';
 import { Note } from './note.entity.js';
@@ -29,11 +30,11 @@ export const conversationsModule: ModuleManifest = {
   entities: [Conversation, Message, Note],
   services: [
     service('notes', ['search'], ({ search }) => new NotesService(search)),
-    service(
-      'conversations',
-      ['ai', 'search', 'knowledge', 'config', 'events', 'rateLimits'],
-      ({ ai, search, knowledge, config, events, rateLimits }) => new ConversationsService(ai, search, knowledge, config, events, rateLimits),
-    ),
+    service('conversations', ['ai', 'search', 'knowledge', 'config', 'events', 'rateLimits'], ({ ai, search, knowledge, config, events, rateLimits }) => {
+      // Messages and notes are indexed by these services; a rebuild reads them from here.
+      search.registerSource(conversationsSearchSource);
+      return new ConversationsService(ai, search, knowledge, config, events, rateLimits);
+    }),
   ],
   resolvers: [
     resolver(ConversationsResolver, (s) => new ConversationsResolver(s.conversations, s.events, s.notes)),

@@ -3,6 +3,7 @@ import { DocumentChunk } from './document-chunk.entity.js';
 import { KnowledgeDocument } from './document.entity.js';
 import { KnowledgeResolver } from './knowledge.resolver.js';
 import { knowledgeRoutes } from './knowledge.rest.js';
+import { knowledgeSearchSource } from './knowledge.search.js';
 import { KnowledgeService } from './knowledge.service.js';
 
 export { KnowledgeService };
@@ -16,7 +17,12 @@ declare module '../manifest.js' {
 export const knowledgeModule: ModuleManifest = {
   name: 'knowledge',
   entities: [KnowledgeDocument, DocumentChunk],
-  services: [service('knowledge', ['search', 'ai', 'config', 'events'], ({ search, ai, config, events }) => new KnowledgeService(search, ai, config, events))],
+  services: [
+    service('knowledge', ['search', 'ai', 'config', 'events'], ({ search, ai, config, events }) => {
+      search.registerSource(knowledgeSearchSource);
+      return new KnowledgeService(search, ai, config, events);
+    }),
+  ],
   resolvers: [resolver(KnowledgeResolver, (s) => new KnowledgeResolver(s.events, s.knowledge))],
   routes: knowledgeRoutes,
   // `node(id:)` for documents: those the caller may read, as `document(id:)`.

@@ -5,6 +5,7 @@ import { LiveEngine } from './live.engine.js';
 import { liveLoaders, type LiveLoaders } from './live.loaders.js';
 import { liveNodes, LiveResolver, LiveTranscriptResolver } from './live.resolver.js';
 import { liveRoutes } from './live.rest.js';
+import { liveSearchSource } from './live.search.js';
 import { LiveService } from './live.service.js';
 import { LiveTranscript } from './transcript.entity.js';
 
@@ -28,7 +29,10 @@ export const liveModule: ModuleManifest = {
   name: 'live',
   entities: [LiveSession, LiveUsage, LiveTranscript],
   services: [
-    service('live', ['config', 'search', 'events', 'metrics'], ({ config, search, events, metrics }) => new LiveService(config, search, events, metrics)),
+    service('live', ['config', 'search', 'events', 'metrics'], ({ config, search, events, metrics }) => {
+      search.registerSource(liveSearchSource);
+      return new LiveService(config, search, events, metrics);
+    }),
     service('liveEngine', ['config', 'ai', 'search', 'live', 'events'], ({ config, ai, search, live, events }) => new LiveEngine(config, ai, search, live, events)),
   ],
   resolvers: [

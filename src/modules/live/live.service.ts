@@ -19,6 +19,7 @@ import { LiveSession } from './live-session.entity.js';
 import { LiveEndReason, LiveSessionType, LiveTranscriptRole } from './live.enums.js';
 import { LiveUsage } from './live-usage.entity.js';
 import { LiveTranscript, type TranscriptTurn } from './transcript.entity.js';
+import { transcriptEntry } from './live.search.js';
 
 export const startSchema = z.object({
   sessionType: LiveSessionType.schema,
@@ -276,10 +277,8 @@ export class LiveService {
 
   /** A transcript's search entry: its turns as "You: …" / "AI: …" lines (nothing to index for no turns). */
   private async indexTranscript(tx: EntityManager, userId: string, t: LiveTranscript): Promise<void> {
-    const body = t.turns.map((x) => `${x.role === 'ai' ? 'AI' : 'You'}: ${x.text}`).join('\n');
-    if (!body) return;
-    const title = `Live session ${t.sessionStartedAt.toISOString().slice(0, 16).replace('T', ' ')}`;
-    await this.search.index(tx, { userId, type: 'transcript', sourceId: t.id, title, body, createdAt: t.sessionStartedAt });
+    const entry = transcriptEntry(userId, t);
+    if (entry) await this.search.index(tx, entry);
   }
 
   private async view(em: EntityManager, s: LiveSession, now: Date): Promise<SessionView> {

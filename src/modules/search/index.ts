@@ -5,7 +5,7 @@ import { searchRoutes } from './search.rest.js';
 import { SearchService } from './search.service.js';
 
 export { ContentKind, type ContentKindValue } from './search.enums.js';
-export { keywords, terms, type IndexEntry, type SearchHit } from './search.service.js';
+export { keywords, terms, type IndexEntry, type SearchHit, type SearchSource } from './search.service.js';
 export { SearchHitType, type Passage } from './search.types.js';
 export { SearchService };
 
