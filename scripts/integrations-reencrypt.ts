@@ -8,7 +8,7 @@ import { MikroORM } from '@mikro-orm/core';
 import { loadConfig } from '../src/config.js';
 import { ormOptions } from '../src/db/orm.js';
 import { allEntities } from '../src/modules/index.js';
-import { IntegrationsService } from '../src/modules/integrations/integrations.service.js';
+import { IntegrationsService } from '../src/modules/integrations/index.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -1,4 +1,5 @@
 import type { RequestContext } from './context.js';
+import type { MembershipRecord } from './loaders.js';
 import { isId } from './ids.js';
 import { AppError } from './errors.js';
 import type { Principal } from './principal.js';
@@ -29,22 +30,6 @@ export function authorize(ctx: RequestContext, need: Requirement): Principal {
 /** A user's own bearer session: for operations that API keys may not perform. */
 export function requireUser(ctx: RequestContext): Extract<Principal, { kind: 'user' }> {
   return authorize(ctx, 'bearer') as Extract<Principal, { kind: 'user' }>;
-}
-
-/** What access checks need of a membership: its role. */
-export interface MembershipRecord {
-  readonly role: string;
-}
-
-/**
- * Membership lookups, behind which the organizations module keeps its tables: the request's
- * loaders carry one (`ctx.loaders.memberships`), so lookups are batched per request.
- */
-export interface MembershipLookup {
-  /** The user's membership of the organization, or null. */
-  find(organizationId: string, userId: string): Promise<MembershipRecord | null>;
-  /** A role's rank: a higher rank may do all a lower one may. */
-  rank(role: string): number;
 }
 
 /**

@@ -1,12 +1,31 @@
 import type { EntityManager } from '@mikro-orm/core';
 import DataLoader from 'dataloader';
-import type { MembershipLookup } from './access.js';
+
+/** What access checks need of a membership: its role. */
+export interface MembershipRecord {
+  readonly role: string;
+}
+
+/**
+ * Membership lookups, behind which the organizations module keeps its tables: the request's
+ * loaders carry one (`ctx.loaders.memberships`), so lookups are batched per request.
+ */
+export interface MembershipLookup {
+  /** The user's membership of the organization, or null. */
+  find(organizationId: string, userId: string): Promise<MembershipRecord | null>;
+  /** A role's rank: a higher rank may do all a lower one may. */
+  rank(role: string): number;
+  /** The organizations the user belongs to, with at least `minRole` when given. */
+  organizationIds(userId: string, minRole?: string): Promise<string[]>;
+  /** The organization's members, with at least `minRole` when given. */
+  memberIds(organizationId: string, minRole?: string): Promise<string[]>;
+}
 
 /**
  * Per-request batch loaders: one query per kind of thing however many rows ask. Each module
  * adds its own here by declaration merging (in its index.ts) and makes them in its manifest's
  * `loaders`; the composition root merges them into one factory. `memberships` is the one that
- * common code reads (src/common/access.ts): the organizations module provides it.
+ * common code reads (`requireMembership` in src/common/access.ts): the organizations module provides it.
  */
 export interface Loaders {
   memberships: MembershipLookup;

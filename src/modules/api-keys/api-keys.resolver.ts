@@ -3,9 +3,9 @@ import type { RequestContext } from '../../common/context.js';
 import { forgetReads } from '../../common/loaders.js';
 import { describeRequirement } from '../../common/scopes.js';
 import { ConnectionArgs, type ConnectionPage } from '../../graphql/relay.js';
-import { Organization } from '../organizations/organization.entity.js';
-import { User } from '../users/user.entity.js';
-import { ApiKey } from './api-key.entity.js';
+import { Organization } from '../organizations/index.js';
+import { User } from '../users/index.js';
+import { ApiKey } from './api-keys.entities.js';
 import { ApiKeyConnection, CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyInput, RevokeApiKeyPayload } from './api-keys.types.js';
 import type { ServiceMap } from '../manifest.js';
 

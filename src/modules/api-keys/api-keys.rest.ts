@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
-import type { ApiKey } from './api-key.entity.js';
+import type { ApiKey } from './api-keys.entities.js';
 import { ApiKeyScope } from '../../common/scopes.js';
 import { createApiKeySchema, listApiKeysSchema } from './api-keys.types.js';
 import type { ServiceMap } from '../manifest.js';

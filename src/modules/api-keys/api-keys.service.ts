@@ -9,11 +9,11 @@ import type { Principal } from '../../common/principal.js';
 import type { EventBus } from '../../common/pubsub.js';
 import { parseInput } from '../../common/validation.js';
 import { findConnection, pageRequest, type ConnectionArgs, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
-import { Membership, OrgRole, ROLE_RANK } from '../organizations/membership.entity.js';
-import { User } from '../users/user.entity.js';
+import { membershipLookup, OrgRole } from '../organizations/index.js';
+import { User } from '../users/index.js';
 import { Organization } from '../organizations/index.js';
-import { ApiKey } from './api-key.entity.js';
-import { usersChanged } from '../users/user-events.js';
+import { ApiKey } from './api-keys.entities.js';
+import { usersChanged } from '../users/index.js';
 import { createApiKeySchema, listApiKeysSchema, type CreateApiKeyData } from './api-keys.types.js';
 
 type KeyFilter = FilterQuery<ApiKey>;
@@ -53,8 +53,8 @@ export class ApiKeysService {
    * organization's admins and owners. After a key appears or goes, their meUpdated fires.
    */
   async keyListChanged(em: EntityManager, organizationId: string, creatorIds: readonly string[]): Promise<void> {
-    const admins = await em.find(Membership, { organization: organizationId, role: { $in: [OrgRole.admin, OrgRole.owner] } }, { fields: ['user'] });
-    usersChanged(this.events, [...creatorIds, ...admins.map((m) => m.user.id)]);
+    const admins = await membershipLookup(em).memberIds(organizationId, OrgRole.admin);
+    usersChanged(this.events, [...creatorIds, ...admins]);
   }
 
   /** Deletes every key of an organization (being deleted), in the caller's transaction; answers those that were live. */
@@ -106,9 +106,7 @@ export class ApiKeysService {
 
   /** The keys a user may see: live, their own or of organizations they administer. */
   private async visibleWhere(ctx: RequestContext, userId: string, organizationId?: string | null): Promise<KeyFilter> {
-    const administered = (
-      await ctx.em.find(Membership, { user: userId, role: { $in: [OrgRole.admin, OrgRole.owner] } }, { fields: ['organization'] })
-    ).map((m) => m.organization.id);
+    const administered = await ctx.loaders.memberships.organizationIds(userId, OrgRole.admin);
     return {
       revokedAt: null,
       ...(organizationId ? { organization: organizationId } : {}),
@@ -161,8 +159,9 @@ export class ApiKeysService {
     const key = isId(keyId) ? await ctx.em.findOne(ApiKey, { id: keyId }) : null;
     if (!key) throw AppError.notFound('API key');
     if (key.createdBy.id !== userId) {
-      const m = await ctx.loaders.org.membership.load(`${key.organization.id}:${userId}`);
-      if (!m || ROLE_RANK[m.role] < ROLE_RANK[OrgRole.admin]) throw AppError.notFound('API key');
+      const memberships = ctx.loaders.memberships;
+      const m = await memberships.find(key.organization.id, userId);
+      if (!m || memberships.rank(m.role) < memberships.rank(OrgRole.admin)) throw AppError.notFound('API key');
     }
     if (key.revokedAt) return;
     key.revokedAt = new Date();

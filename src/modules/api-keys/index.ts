@@ -1,5 +1,5 @@
 import { resolver, service, type ModuleManifest } from '../manifest.js';
-import { ApiKey } from './api-key.entity.js';
+import { ApiKey } from './api-keys.entities.js';
 import { ApiKeysResolver, UserApiKeysResolver } from './api-keys.resolver.js';
 import { apiKeysRoutes } from './api-keys.rest.js';
 import { ApiKeysService } from './api-keys.service.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRoute, type RestRoute } from '../../rest/route-table.js';
-import { toUserProfile, userProfileSchema } from '../users/users.rest.js';
+import { toUserProfile, userProfileSchema } from '../users/index.js';
 import { loginSchema, logoutSchema, refreshSchema, registerSchema, TokenType, type TokenPair } from './auth.types.js';
 import type { ServiceMap } from '../manifest.js';
 

@@ -2,8 +2,8 @@ import { resolver, service, type ModuleManifest } from '../manifest.js';
 import { AuthResolver } from './auth.resolver.js';
 import { authRoutes } from './auth.rest.js';
 import { AuthService } from './auth.service.js';
-import { LoginSession } from './login-session.entity.js';
-import { RefreshToken } from './refresh-token.entity.js';
+import { LoginSession } from './auth.entities.js';
+import { RefreshToken } from './auth.entities.js';
 
 export { AuthService };
 

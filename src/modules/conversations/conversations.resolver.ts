@@ -7,8 +7,8 @@ import { snippetHtml } from '../../common/text.js';
 import { queryRoot } from '../../graphql/query-root.js';
 import { lifecycle } from '../../graphql/subscription-stream.js';
 import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
-import type { Citation } from '../ai/ai.types.js';
-import { Conversation } from './conversation.entity.js';
+import type { Citation } from '../ai/index.js';
+import { Conversation } from './conversations.entities.js';
 import type { ChatTurn } from './conversations.service.js';
 import {
   ChatInput,
@@ -35,8 +35,8 @@ import {
   UpdateNoteInput,
   UpdateNotePayload,
 } from './conversations.types.js';
-import { Message } from './message.entity.js';
-import { Note } from './note.entity.js';
+import { Message } from './conversations.entities.js';
+import { Note } from './conversations.entities.js';
 import type { ServiceMap } from '../manifest.js';
 import { SearchHitType, type SearchHit } from '../search/index.js';
 import { resolverOf } from '../../graphql/container.js';

@@ -3,8 +3,8 @@ import { AiProvider, type Citation, type TokenUsage } from '../ai/index.js';
 import { pageSchema } from '../../common/pagination.js';
 import { snippetHtml } from '../../common/text.js';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
-import { ContentKind } from '../search/search.enums.js';
-import type { Conversation } from './conversation.entity.js';
+import { ContentKind } from '../search/index.js';
+import type { Conversation } from './conversations.entities.js';
 import { MessageRole, MessageStatus } from './conversations.enums.js';
 import {
   chatSchema,
@@ -17,8 +17,8 @@ import {
   type ChatResult,
   type ChatStreamEvent,
 } from './conversations.types.js';
-import type { Message } from './message.entity.js';
-import type { Note } from './note.entity.js';
+import type { Message } from './conversations.entities.js';
+import type { Note } from './conversations.entities.js';
 import type { ServiceMap } from '../manifest.js';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { IndexEntry, SearchSource } from '../search/index.js';
-import { Conversation } from './conversation.entity.js';
-import { Message } from './message.entity.js';
-import { Note } from './note.entity.js';
+import { Conversation } from './conversations.entities.js';
+import { Message } from './conversations.entities.js';
+import { Note } from './conversations.entities.js';
 import { noteSearchText } from './notes.service.js';
 
 /** Messages (under their conversation's title) and notes, for the search index's rebuild. */

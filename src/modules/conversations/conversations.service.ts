@@ -10,13 +10,13 @@ import type { RateLimits } from '../../common/rate-limits.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import { grants } from '../../common/scopes.js';
-import type { AiProviderId } from '../ai/ai.enums.js';
-import { UpstreamError, type Citation, type Passage, type PromptMessage, type TokenUsage } from '../ai/ai.types.js';
-import type { KnowledgeService } from '../knowledge/knowledge.service.js';
-import type { ProviderRegistry } from '../ai/providers/registry.js';
-import type { SearchService } from '../search/search.service.js';
-import { User } from '../users/user.entity.js';
-import { Conversation } from './conversation.entity.js';
+import type { AiProviderId } from '../ai/index.js';
+import { UpstreamError, type Citation, type Passage, type PromptMessage, type TokenUsage } from '../ai/index.js';
+import type { KnowledgeService } from '../knowledge/index.js';
+import type { ProviderRegistry } from '../ai/index.js';
+import type { SearchService } from '../search/index.js';
+import { User } from '../users/index.js';
+import { Conversation } from './conversations.entities.js';
 import {
   chatSchema,
   createConversationSchema,
@@ -32,7 +32,7 @@ import {
   type TurnResult,
   type UpdateConversationData,
 } from './conversations.types.js';
-import { Message, type MessageStatus } from './message.entity.js';
+import { Message, type MessageStatus } from './conversations.entities.js';
 import { Turn } from './turn.js';
 
 export type ChatTurn = Turn<ChatStreamEvent, TurnResult>;

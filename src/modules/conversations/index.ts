@@ -1,12 +1,12 @@
 import { resolver, service, type ModuleManifest } from '../manifest.js';
-import { Conversation } from './conversation.entity.js';
+import { Conversation } from './conversations.entities.js';
 import { conversationLoaders, type ConversationLoaders } from './conversations.loaders.js';
 import { CitationResolver, ConversationsResolver, MessageResolver, SearchHitConversationResolver } from './conversations.resolver.js';
 import { conversationsRoutes } from './conversations.rest.js';
 import { conversationsSearchSource } from './conversations.search.js';
 import { ConversationsService } from './conversations.service.js';
-import { Message } from './message.entity.js';
-import { Note } from './note.entity.js';
+import { Message } from './conversations.entities.js';
+import { Note } from './conversations.entities.js';
 import { NotesService } from './notes.service.js';
 
 export { Conversation, ConversationsService, Message, Note, NotesService };

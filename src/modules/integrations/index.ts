@@ -1,9 +1,9 @@
 import { resolver, service, type ModuleManifest } from '../manifest.js';
-import { Integration } from './integration.entity.js';
+import { Integration } from './integrations.entities.js';
 import { IntegrationsResolver } from './integrations.resolver.js';
 import { integrationsRoutes } from './integrations.rest.js';
 import { IntegrationsService } from './integrations.service.js';
-import { OAuthState } from './oauth-state.entity.js';
+import { OAuthState } from './integrations.entities.js';
 
 export { IntegrationsService };
 

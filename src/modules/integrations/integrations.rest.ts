@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AppError } from '../../common/errors.js';
 import type { Config } from '../../config.js';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
-import { IntegrationProvider, IntegrationStatus } from './integration.entity.js';
+import { IntegrationProvider, IntegrationStatus } from './integrations.entities.js';
 import type { CalendarEventView, IntegrationView } from './integrations.types.js';
 import { CalendarEventStatus, callbackFields, listEventsFields, scheduleStudySessionFields } from './integrations.types.js';
 import type { ServiceMap } from '../manifest.js';

@@ -9,9 +9,9 @@ import type { Principal } from '../../common/principal.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import { connectionPage, decodeCursor, DEFAULT_PAGE, encodeCursor, pageRequest, type ConnectionArgs, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
-import { User } from '../users/user.entity.js';
+import { User } from '../users/index.js';
 import { GoogleClient, GoogleError, type GoogleEvent, type GoogleTokens } from './google.client.js';
-import { Integration, PROVIDERS, type Provider } from './integration.entity.js';
+import { Integration, PROVIDERS, type Provider } from './integrations.entities.js';
 import {
   AuthorizationStart,
   CalendarEventStatus,
@@ -26,7 +26,7 @@ import {
   type ListEventsData,
   type ScheduleStudySessionData,
 } from './integrations.types.js';
-import { OAuthState } from './oauth-state.entity.js';
+import { OAuthState } from './integrations.entities.js';
 import { TokenCipher } from './token-cipher.js';
 
 const GOOGLE: Provider = 'google_calendar';

@@ -1,6 +1,6 @@
 import { resolver, service, type ModuleManifest } from '../manifest.js';
-import { DocumentChunk } from './document-chunk.entity.js';
-import { KnowledgeDocument } from './document.entity.js';
+import { DocumentChunk } from './knowledge.entities.js';
+import { KnowledgeDocument } from './knowledge.entities.js';
 import { KnowledgeResolver } from './knowledge.resolver.js';
 import { knowledgeRoutes } from './knowledge.rest.js';
 import { knowledgeSearchSource } from './knowledge.search.js';

@@ -7,8 +7,8 @@ import { lifecycle, merge, type Step } from '../../graphql/subscription-stream.j
 import { describeRequirement as need } from '../../common/scopes.js';
 import { queryRoot } from '../../graphql/query-root.js';
 import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
-import { AiProvider, type AiProviderId } from '../ai/ai.enums.js';
-import { KnowledgeDocument } from './document.entity.js';
+import { AiProvider, type AiProviderId } from '../ai/index.js';
+import { KnowledgeDocument } from './knowledge.entities.js';
 import {
   DeleteDocumentInput,
   DeleteDocumentPayload,

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { pageSchema } from '../../common/pagination.js';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
-import { AiProvider } from '../ai/ai.enums.js';
-import type { KnowledgeDocument } from './document.entity.js';
+import { AiProvider } from '../ai/index.js';
+import type { KnowledgeDocument } from './knowledge.entities.js';
 import { DocumentStatus, DocumentVisibility, KnowledgeSearchMode } from './knowledge.enums.js';
 import { knowledgeSearchSchema, ragSchema, updateDocumentSchema, uploadSchema } from './knowledge.types.js';
 import type { ServiceMap } from '../manifest.js';

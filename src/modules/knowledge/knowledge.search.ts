@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { IndexEntry, SearchSource } from '../search/index.js';
-import { DocumentChunk } from './document-chunk.entity.js';
-import { KnowledgeDocument } from './document.entity.js';
+import { DocumentChunk } from './knowledge.entities.js';
+import { KnowledgeDocument } from './knowledge.entities.js';
 
 /** A passage's title: its document's, and its heading when it has one. */
 export const passageTitle = (documentTitle: string, heading: string | null): string => (heading ? `${documentTitle} — ${heading}` : documentTitle);

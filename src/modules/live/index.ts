@@ -1,13 +1,13 @@
 import { resolver, service, type ModuleManifest } from '../manifest.js';
-import { LiveSession } from './live-session.entity.js';
-import { LiveUsage } from './live-usage.entity.js';
+import { LiveSession } from './live.entities.js';
+import { LiveUsage } from './live.entities.js';
 import { LiveEngine } from './live.engine.js';
 import { liveLoaders, type LiveLoaders } from './live.loaders.js';
 import { liveNodes, LiveResolver, LiveTranscriptResolver } from './live.resolver.js';
 import { liveRoutes } from './live.rest.js';
 import { liveSearchSource } from './live.search.js';
 import { LiveService } from './live.service.js';
-import { LiveTranscript } from './transcript.entity.js';
+import { LiveTranscript } from './live.entities.js';
 
 export { registerLiveSocket } from './live.socket.js';
 export { LiveEngine, LiveService, LiveSession };

@@ -7,7 +7,7 @@ import type { NodeSource } from '../../graphql/node.resolver.js';
 import { queryRoot } from '../../graphql/query-root.js';
 import { authorize } from '../../common/access.js';
 import { empty, lifecycle } from '../../graphql/subscription-stream.js';
-import { LiveSession } from './live-session.entity.js';
+import { LiveSession } from './live.entities.js';
 import { endedEvent } from './live.service.js';
 import {
   EndLiveSessionInput,

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import type { RequestContext } from '../../common/context.js';
 import { pageSchema } from '../../common/pagination.js';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
-import type { User } from '../users/user.entity.js';
+import type { User } from '../users/index.js';
 import { LiveEndReason, LiveSessionStatus, LiveSessionType, LiveTranscriptRole } from './live.enums.js';
 import { heartbeatSchema, nicknameSchema, sessionRefSchema, startSchema, transcriptSchema, type Quota, type SessionView } from './live.service.js';
-import type { LiveTranscript } from './transcript.entity.js';
+import type { LiveTranscript } from './live.entities.js';
 import type { ServiceMap } from '../manifest.js';
 
 /** `LiveSessionResponse` of the contract, plus a quota warning. */

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { IndexEntry, SearchSource } from '../search/index.js';
-import { LiveTranscript } from './transcript.entity.js';
+import { LiveTranscript } from './live.entities.js';
 
 /** A transcript's search entry: its turns as "You: …" / "AI: …" lines; null for no turns. */
 export function transcriptEntry(userId: string, t: LiveTranscript): IndexEntry | null {

@@ -12,13 +12,13 @@ import { fields, parseInput, str } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import type { Metrics } from '../../common/metrics.js';
 import type { EventBus, LiveEvent } from '../../common/pubsub.js';
-import type { SearchService } from '../search/search.service.js';
-import { usersChanged } from '../users/user-events.js';
-import { User } from '../users/user.entity.js';
-import { LiveSession } from './live-session.entity.js';
+import type { SearchService } from '../search/index.js';
+import { usersChanged } from '../users/index.js';
+import { User } from '../users/index.js';
+import { LiveSession } from './live.entities.js';
 import { LiveEndReason, LiveSessionType, LiveTranscriptRole } from './live.enums.js';
-import { LiveUsage } from './live-usage.entity.js';
-import { LiveTranscript, type TranscriptTurn } from './transcript.entity.js';
+import { LiveUsage } from './live.entities.js';
+import { LiveTranscript, type TranscriptTurn } from './live.entities.js';
 import { transcriptEntry } from './live.search.js';
 
 export const startSchema = z.object({

@@ -10,7 +10,7 @@ import { asKnownError } from '../../common/unavailable.js';
 import { parseInput, str } from '../../common/validation.js';
 import { toEnvelope } from '../../rest/envelope.js';
 import { credentialsOf } from '../../rest/router.js';
-import type { LiveSession } from './live-session.entity.js';
+import type { LiveSession } from './live.entities.js';
 import type { SessionView } from './live.service.js';
 import { audioFrameSchema } from './live.engine.js';
 import { LiveEndReason, LiveSessionType } from './live.enums.js';

@@ -1,13 +1,14 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { resolver, service, type ModuleManifest } from '../manifest.js';
-import { Membership, OrgRole, ROLE_RANK } from './membership.entity.js';
-import { Organization } from './organization.entity.js';
-import { membershipKey, organizationLoaders, type OrganizationLoaders } from './organizations.loaders.js';
+import { Membership, OrgRole, ROLE_RANK } from './organizations.entities.js';
+import { Organization } from './organizations.entities.js';
+import { membershipLookup, organizationLoaders, type OrganizationLoaders } from './organizations.loaders.js';
 import { MemberResolver, OrganizationsResolver, TeamResolver, UserOrganizationsResolver } from './organizations.resolver.js';
 import { organizationsRoutes } from './organizations.rest.js';
 import { OrganizationsService } from './organizations.service.js';
-import { Team } from './team.entity.js';
+import { Team } from './organizations.entities.js';
 
+export { membershipLookup } from './organizations.loaders.js';
 export { Membership, Organization, OrganizationsService, OrgRole, ROLE_RANK, Team };
 
 declare module '../manifest.js' {
@@ -25,17 +26,7 @@ declare module '../../common/loaders.js' {
 /** The organizations' loaders, and the membership lookup that common/access.ts checks roles with. */
 function loaders(em: EntityManager, batch: boolean) {
   const org = organizationLoaders(em, batch);
-  return {
-    org,
-    memberships: {
-      find: (organizationId: string, userId: string) => org.membership.load(membershipKey(organizationId, userId)),
-      rank: (role: string) => {
-        const rank = ROLE_RANK[role as OrgRole] as number | undefined;
-        if (rank === undefined) throw new Error(`unknown organization role: ${role}`);
-        return rank;
-      },
-    },
-  };
+  return { org, memberships: membershipLookup(em, org.membership) };
 }
 
 export const organizationsModule: ModuleManifest = {

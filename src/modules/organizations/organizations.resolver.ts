@@ -8,9 +8,9 @@ import { describeRequirement as need } from '../../common/scopes.js';
 import { AppError } from '../../common/errors.js';
 import { ConnectionArgs, type ConnectionPage } from '../../graphql/relay.js';
 import { lifecycle } from '../../graphql/subscription-stream.js';
-import { User } from '../users/user.entity.js';
-import { Membership, OrganizationRole, type OrgRole } from './membership.entity.js';
-import { Organization } from './organization.entity.js';
+import { User } from '../users/index.js';
+import { Membership, OrganizationRole, type OrgRole } from './organizations.entities.js';
+import { Organization } from './organizations.entities.js';
 import { membershipKey } from './organizations.loaders.js';
 import {
   AddMemberInput,
@@ -36,7 +36,7 @@ import {
   UpdateOrganizationInput,
   UpdateOrganizationPayload,
 } from './organizations.types.js';
-import { Team } from './team.entity.js';
+import { Team } from './organizations.entities.js';
 import type { ServiceMap } from '../manifest.js';
 import { resolverOf } from '../../graphql/container.js';
 

@@ -2,12 +2,12 @@ import { z } from 'zod';
 import type { RequestContext } from '../../common/context.js';
 import { pageSchema, type Page } from '../../common/pagination.js';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
-import type { Membership } from './membership.entity.js';
-import type { Organization } from './organization.entity.js';
+import type { Membership } from './organizations.entities.js';
+import type { Organization } from './organizations.entities.js';
 import { membershipKey } from './organizations.loaders.js';
-import { OrganizationRole } from './membership.entity.js';
+import { OrganizationRole } from './organizations.entities.js';
 import { addMemberSchema, createOrganizationSchema, teamSchema, updateMemberSchema, updateOrganizationSchema } from './organizations.types.js';
-import type { Team } from './team.entity.js';
+import type { Team } from './organizations.entities.js';
 import type { ServiceMap } from '../manifest.js';
 
 const role = OrganizationRole.schema;

@@ -8,12 +8,12 @@ import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js
 import type { EventBus, OrganizationEvent } from '../../common/pubsub.js';
 import { parseInput } from '../../common/validation.js';
 import { findConnection, pageRequest, type ConnectionArgs, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
-import { usersChanged } from '../users/user-events.js';
-import { User } from '../users/user.entity.js';
-import { normalizeEmail } from '../users/users.normalize.js';
-import { Membership, OrgRole, ROLE_RANK } from './membership.entity.js';
+import { usersChanged } from '../users/index.js';
+import { User } from '../users/index.js';
+import { normalizeEmail } from '../users/index.js';
+import { Membership, OrgRole, ROLE_RANK } from './organizations.entities.js';
 import { membershipKey } from './organizations.loaders.js';
-import { Organization } from './organization.entity.js';
+import { Organization } from './organizations.entities.js';
 import {
   addMemberSchema,
   createOrganizationSchema,
@@ -26,7 +26,7 @@ import {
   type UpdateMemberData,
   type UpdateOrganizationData,
 } from './organizations.types.js';
-import { Team } from './team.entity.js';
+import { Team } from './organizations.entities.js';
 
 /** "Acme Learning, Inc." -> "acme-learning-inc" */
 export function slugify(name: string): string {

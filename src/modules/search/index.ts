@@ -1,12 +1,12 @@
 import { resolver, service, type ModuleManifest } from '../manifest.js';
-import { SearchEntry } from './search-entry.entity.js';
+import { SearchEntry } from './search.entities.js';
 import { SearchResolver } from './search.resolver.js';
 import { searchRoutes } from './search.rest.js';
 import { SearchService } from './search.service.js';
 
 export { ContentKind, type ContentKindValue } from './search.enums.js';
-export { keywords, terms, type IndexEntry, type SearchHit, type SearchSource } from './search.service.js';
-export { SearchHitType, type Passage } from './search.types.js';
+export { keywords, terms, type IndexEntry, type SearchSource } from './search.service.js';
+export { SearchHitType, type Passage, type SearchHit } from './search.types.js';
 export { SearchService };
 
 declare module '../manifest.js' {

@@ -5,7 +5,7 @@ import { describeRequirement as need } from '../../common/scopes.js';
 import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
 import { ContentKind, type ContentKindValue } from './search.enums.js';
 import type { ServiceMap } from '../manifest.js';
-import type { SearchHit } from './search.service.js';
+import type { SearchHit } from './search.types.js';
 import { SearchHitConnection, SearchHitType } from './search.types.js';
 
 const READ = need('conversations:read');

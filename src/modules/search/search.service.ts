@@ -10,9 +10,9 @@ import { toDate } from '../../common/time.js';
 import { parseInput, str } from '../../common/validation.js';
 import { AppError } from '../../common/errors.js';
 import { connectionPage, decodeCursor, encodeCursor, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
-import type { Passage } from './search.types.js';
-import { User } from '../users/user.entity.js';
-import { SearchEntry } from './search-entry.entity.js';
+import type { Passage, SearchHit } from './search.types.js';
+import { User } from '../users/index.js';
+import { SearchEntry } from './search.entities.js';
 import { ContentKind, type ContentKindValue } from './search.enums.js';
 
 export const SEARCH_TYPES = ContentKind.values;
@@ -42,20 +42,6 @@ export const searchSchema = z.object({
 export type SearchData = z.input<typeof searchSchema>;
 /** What `search` filters on, without the page (GraphQL pages with cursors). */
 export type SearchFilters = Omit<SearchData, 'limit' | 'offset'>;
-
-export interface SearchHit {
-  type: SearchType;
-  id: string;
-  /** For document chunks: the document, and the organization it is shared with (null: private). */
-  documentId: string | null;
-  organizationId: string | null;
-  title: string;
-  /** HTML: the text escaped, the matched terms in <mark>...</mark> (`snippetHtml`'s rule). */
-  snippet: string;
-  score: number;
-  conversationId: string | null;
-  createdAt: Date;
-}
 
 /** What the index keeps of one item. */
 export interface IndexEntry {

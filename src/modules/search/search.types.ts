@@ -2,7 +2,21 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, Float, ID, ObjectType } from 'type-graphql';
 import { connectionType } from '../../graphql/relay.js';
 import { ContentKind, type ContentKindValue } from './search.enums.js';
-import type { SearchHit } from './search.service.js';
+
+/** One item matching a search. */
+export interface SearchHit {
+  type: ContentKindValue;
+  id: string;
+  /** For document chunks: the document, and the organization it is shared with (null: private). */
+  documentId: string | null;
+  organizationId: string | null;
+  title: string;
+  /** HTML: the text escaped, the matched terms in <mark>...</mark> (`snippetHtml`'s rule). */
+  snippet: string;
+  score: number;
+  conversationId: string | null;
+  createdAt: Date;
+}
 
 /** A passage of the caller's own content, found for grounding. */
 export interface Passage {

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import DataLoader from 'dataloader';
 import { resolver, service, type ModuleManifest } from '../manifest.js';
-import { User } from './user.entity.js';
+import { User } from './users.entities.js';
 import { UsersResolver } from './users.resolver.js';
 import { usersRoutes } from './users.rest.js';
 import { UsersService } from './users.service.js';
@@ -10,6 +10,7 @@ export { usersChanged } from './user-events.js';
 export { normalizeEmail, normalizeUsername } from './users.normalize.js';
 export { toUserProfile, userProfileSchema } from './users.rest.js';
 export { User, UsersService };
+export { isTimeZone } from './users.types.js';
 
 declare module '../manifest.js' {
   interface ServiceMap {

@@ -3,7 +3,7 @@ import { requireUser } from '../../common/access.js';
 import { forkContext, type RequestContext } from '../../common/context.js';
 import { describeRequirement as need } from '../../common/scopes.js';
 import type { Events } from '../../common/pubsub.js';
-import { User } from './user.entity.js';
+import { User } from './users.entities.js';
 import { UpdateMeInput, UpdateMePayload } from './users.types.js';
 import type { ServiceMap } from '../manifest.js';
 import { resolverOf } from '../../graphql/container.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRoute, type RestRoute } from '../../rest/route-table.js';
-import type { User } from './user.entity.js';
+import type { User } from './users.entities.js';
 import { updateMeSchema } from './users.types.js';
 import type { ServiceMap } from '../manifest.js';
 

@@ -5,7 +5,7 @@ import type { CredentialsRevoked, EventBus } from '../../common/pubsub.js';
 import { passwordIsAccountName, SAME_AS_ACCOUNT } from '../../common/password-policy.js';
 import { parseInput } from '../../common/validation.js';
 import { usersChanged } from './user-events.js';
-import { User } from './user.entity.js';
+import { User } from './users.entities.js';
 import { normalizeEmail, normalizeUsername } from './users.normalize.js';
 import { updateMeSchema, type UpdateMeData } from './users.types.js';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';

@@ -4,7 +4,7 @@ import type { RequestContext } from '../../common/context.js';
 import { describeRequirement } from '../../common/scopes.js';
 import type { NodeSource } from '../../graphql/node.resolver.js';
 import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
-import { User } from '../users/user.entity.js';
+import { User } from '../users/index.js';
 import { CefrLevel, Skill } from './content/types.js';
 import {
   dashboardIdOf,
