@@ -22,7 +22,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { buildApp, type App } from '../src/app.js';
 import { createContext } from '../src/common/context.js';
 import { loadConfig } from '../src/config.js';
-import { StatementLogger } from '../src/db/statements.js';
+import { onStatement } from '../test/helpers/statements.js';
 import { frameOf, stampedEvent } from './frames.js';
 
 const mode = process.argv[2] ?? 'gateway';
@@ -132,10 +132,8 @@ process.on('message', async (m: { cmd: string; [k: string]: any }) => {
       );
       send({ perSecond: done / m.seconds });
     } else if (m.cmd === 'count-start') {
-      const logger = app!.orm.config.getLogger();
-      if (!(logger instanceof StatementLogger)) throw new Error('the gateway ORM has no StatementLogger');
       statements = 0;
-      if (!hooked) logger.onStatement(() => counting && statements++);
+      if (!hooked) onStatement(app!.orm, () => counting && statements++);
       hooked = true;
       counting = true;
       send({ counting: true });

@@ -10,7 +10,6 @@ import type { Logger } from 'pino';
 import { postgresqlMigrations } from '../../migrations/postgresql/index.js';
 import { sqliteMigrations } from '../../migrations/sqlite/index.js';
 import type { Config } from '../config.js';
-import { StatementLogger } from './statements.js';
 
 export const MIGRATION_PATHS = {
   sqlite: 'migrations/sqlite',
@@ -40,8 +39,6 @@ export function ormOptions(db: Config['db'], entities: Options['entities'], log?
     // `cascade: [persist]`): the schema stays what the migrations built.
     schemaGenerator: { skipTables: [/^search_fts/], defaultUpdateRule: 'cascade' },
     debug: db.debug,
-    // Writes what `debug` asks for (to pino when given) and counts statements (src/db/statements.ts).
-    loggerFactory: (options) => new StatementLogger(options),
     ...(log ? { logger: (msg: string) => log.debug({ orm: true }, msg) } : {}),
   } satisfies Partial<Options>;
 

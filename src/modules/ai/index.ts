@@ -1,7 +1,7 @@
 import { resolver, service, type ModuleManifest } from '../manifest.js';
 import { providerNodes, ProvidersResolver } from './ai.resolver.js';
 import { aiRoutes } from './ai.rest.js';
-import { ProviderRegistry } from './providers/registry.js';
+import { ProviderRegistry } from './ai.service.js';
 
 export { AiProvider, ProviderCapability, type AiProviderId, type ProviderCapabilityValue } from './ai.enums.js';
 export { UpstreamError, type Citation, type Passage, type PromptMessage, type TokenUsage } from './ai.types.js';
