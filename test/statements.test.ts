@@ -39,7 +39,7 @@ describe('the statement counter', () => {
     const em = server.app.orm.em.fork();
     expect(await countStatements(() => em.getConnection().execute('select 1'))).toBe(1);
     // begin, the update, commit.
-    expect(await countStatements(() => em.transactional((tx) => tx.getConnection().execute("update users set full_name = full_name where id = 'nobody'", [], 'run', tx.getTransactionContext())))).toBe(3);
+    expect(await countStatements(() => em.transactional((tx) => tx.getConnection().execute("update users set full_name = full_name where id = '00000000-0000-4000-8000-000000000000'", [], 'run', tx.getTransactionContext())))).toBe(3);
     const outside = countStatements(async () => undefined);
     await em.getConnection().execute('select 1');
     expect(await outside).toBe(0);
