@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
-import { countStatements as countSql } from '../src/db/statements.js';
+import { countStatements as countSql } from '../test/helpers/statements.js';
 
 export const DB = process.env.BENCH_DB === 'postgresql' ? 'postgresql' : 'sqlite';
 const PG_ADMIN = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -66,7 +66,7 @@ export async function searchBench(): Promise<void> {
 
     // Mid-frequency words: common enough to match many messages, rare enough to mean something.
     const queries = Array.from({ length: QUERIES }, (_, i) => (i % 3 === 0 ? `${words[150 + i]} ${words[40 + i]}` : words[100 + i * 7]!));
-    const root = { em: gw.app.orm.em, services: gw.app.services, config: gw.app.config, log: gw.app.server.log as never };
+    const root = gw.app.root;
     const ctx = createContext(root, { requestId: 'bench', transport: 'internal', principal: { kind: 'user', userId: me!.id, sessionId: 'bench' } });
     const fts: number[] = [];
     const like: number[] = [];

@@ -22,8 +22,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { buildApp, type App } from '../src/app.js';
 import { createContext } from '../src/common/context.js';
 import { loadConfig } from '../src/config.js';
-import { StatementLogger } from '../src/db/statements.js';
-import { buildGatewaySchema } from '../src/graphql/schema.js';
+import { onStatement } from '../test/helpers/statements.js';
 import { frameOf, stampedEvent } from './frames.js';
 
 const mode = process.argv[2] ?? 'gateway';
@@ -70,8 +69,7 @@ async function main(): Promise<void> {
     port = await listen(server);
   } else if (mode === 'jit-http') {
     // The same schema and resolvers, executed by graphql-jit with no server framework around them.
-    const schema = await buildGatewaySchema(app!.services.events);
-    const root = { em: app!.orm.em, services: app!.services, config: app!.config, log: app!.server.log as never };
+    const { schema, root } = app!;
     const compiled = new Map<string, CompiledQuery>();
     const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
       const { query, variables } = JSON.parse(await readBody(req)) as { query: string; variables?: Record<string, unknown> };
@@ -134,10 +132,8 @@ process.on('message', async (m: { cmd: string; [k: string]: any }) => {
       );
       send({ perSecond: done / m.seconds });
     } else if (m.cmd === 'count-start') {
-      const logger = app!.orm.config.getLogger();
-      if (!(logger instanceof StatementLogger)) throw new Error('the gateway ORM has no StatementLogger');
       statements = 0;
-      if (!hooked) logger.onStatement(() => counting && statements++);
+      if (!hooked) onStatement(app!.orm, () => counting && statements++);
       hooked = true;
       counting = true;
       send({ counting: true });

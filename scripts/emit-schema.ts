@@ -5,11 +5,12 @@
 import 'reflect-metadata';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { buildGatewaySchema, printGatewaySchema } from '../src/graphql/schema.js';
+import { allResolvers } from '../src/modules/index.js';
 
 const FILE = 'schema/schema.graphql';
 
 async function main(): Promise<void> {
-  const sdl = printGatewaySchema(await buildGatewaySchema());
+  const sdl = printGatewaySchema(await buildGatewaySchema({ resolvers: allResolvers }));
   if (process.argv.includes('--check')) {
     const committed = existsSync(FILE) ? readFileSync(FILE, 'utf8') : '';
     if (committed !== sdl) {

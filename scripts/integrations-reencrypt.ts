@@ -7,13 +7,14 @@ import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/core';
 import { loadConfig } from '../src/config.js';
 import { ormOptions } from '../src/db/orm.js';
-import { IntegrationsService } from '../src/modules/integrations/integrations.service.js';
+import { allEntities } from '../src/modules/index.js';
+import { IntegrationsService } from '../src/modules/integrations/index.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const primary = config.integrations.encryptionKeys[0]?.id;
   if (!primary) throw new Error('No encryption key: set INTEGRATIONS_ENCRYPTION_KEYS (new key first)');
-  const orm = await MikroORM.init(ormOptions(config.db));
+  const orm = await MikroORM.init(ormOptions(config.db, allEntities));
   try {
     await orm.migrator.up();
     const { rows, droppedFlows, unreadable } = await new IntegrationsService(config).reencryptAll(orm.em.fork());

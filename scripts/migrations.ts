@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/core';
 import type { DbDriver } from '../src/config.js';
 import { MIGRATION_PATHS, ormOptions, RAW_SCHEMA_OBJECTS } from '../src/db/orm.js';
+import { allEntities } from '../src/modules/index.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
 
 const adminUrl = process.env.MIGRATION_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -35,7 +36,7 @@ function ignoreRawObjects(orm: MikroORM): void {
 
 async function withScratch<T>(driver: DbDriver, fn: (orm: MikroORM) => Promise<T>): Promise<T> {
   const scratch = driver === 'postgresql' ? await createScratchDatabase(adminUrl, 'xt_migrate') : null;
-  const orm = await MikroORM.init(ormOptions({ driver, url: scratch?.url ?? ':memory:', poolMax: 2, debug: false, batching: true, sqliteBusyTimeoutMs: 5000 }));
+  const orm = await MikroORM.init(ormOptions({ driver, url: scratch?.url ?? ':memory:', poolMax: 2, debug: false, batching: true, sqliteBusyTimeoutMs: 5000 }, allEntities));
   try {
     ignoreRawObjects(orm);
     await orm.migrator.up();

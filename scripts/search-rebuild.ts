@@ -1,22 +1,28 @@
 /**
- * Rebuilds the search index of the configured database from the content itself, then
+ * Rebuilds the search index of the configured database from the content itself (messages,
+ * notes, transcripts and document passages, each from the module that owns it), then
  * regenerates the full-text index. Use it after a restore, or an import that wrote content
  * without entries.   npm run search:rebuild   (reads the same environment as the server)
  */
 import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/core';
+import { systemClock } from '../src/common/clock.js';
+import { Metrics } from '../src/common/metrics.js';
+import { createEventBus } from '../src/common/pubsub.js';
+import { RateLimits } from '../src/common/rate-limits.js';
 import { loadConfig } from '../src/config.js';
 import { ormOptions } from '../src/db/orm.js';
-import { reindexConversations } from '../src/modules/conversations/reindex.js';
-import { SearchService } from '../src/modules/search/search.service.js';
+import { composeServices } from '../src/modules/composition.js';
+import { allEntities, modules } from '../src/modules/index.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const orm = await MikroORM.init(ormOptions(config.db));
+  const orm = await MikroORM.init(ormOptions(config.db, allEntities));
   const started = Date.now();
   try {
     await orm.migrator.up();
-    const count = await reindexConversations(orm.em.fork(), new SearchService(config.db.driver));
+    const { search } = composeServices(modules, { config, events: createEventBus(), clock: systemClock, rateLimits: new RateLimits(config, null), metrics: new Metrics(false) });
+    const count = await search.rebuild(orm.em.fork());
     console.log(`search index rebuilt: ${count} entries in ${Date.now() - started} ms (${config.db.driver})`);
   } finally {
     await orm.close(true);

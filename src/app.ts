@@ -9,9 +9,10 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import type { MikroORM } from '@mikro-orm/core';
+import type { GraphQLSchema } from 'graphql';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
-import type { Clock } from './common/clock.js';
+import { systemClock, type Clock } from './common/clock.js';
 import { type ContextRoot } from './common/context.js';
 import { registerConsole } from './console.js';
 import { preloadPasswordList } from './common/password-policy.js';
@@ -27,13 +28,12 @@ import { openDatabase, poolStats } from './db/orm.js';
 import { registerGraphQL } from './graphql/apollo.js';
 import { IDE_CSP } from './graphql/ide.js';
 import { buildGatewaySchema } from './graphql/schema.js';
-import { allRoutes } from './modules/index.js';
-import { LiveSession } from './modules/live/live-session.entity.js';
-import { registerLiveSocket } from './modules/live/live.socket.js';
-import { createServices, type Services } from './modules/services.js';
+import { compose, ResolverContainer } from './modules/composition.js';
+import { allEntities, allResolvers, modules } from './modules/index.js';
+import { buildAsyncApi, LiveSession, registerLiveSocket } from './modules/live/index.js';
+import type { ServiceMap } from './modules/manifest.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandlers, sendError } from './rest/errors.js';
 import { buildOpenApi } from './rest/openapi.js';
-import { buildAsyncApi } from './modules/live/live.asyncapi.js';
 import { registerRestRoutes } from './rest/router.js';
 import { VERSION } from './version.js';
 
@@ -41,7 +41,11 @@ export interface App {
   server: FastifyInstance;
   orm: MikroORM;
   /** The domain services, for tools and tests that work below the HTTP doors. */
-  services: Services;
+  services: ServiceMap;
+  /** What request contexts are made from, for tools and tests that call services directly (createContext). */
+  root: ContextRoot;
+  /** The GraphQL schema, its resolvers bound to this app's services. */
+  schema: GraphQLSchema;
   config: Config;
   /** What the process holds open now: the soak test checks these return to where they were. */
   stats(): Promise<RuntimeStats>;
@@ -132,21 +136,34 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   // The list of common passwords, read now rather than on the first sign-up.
   preloadPasswordList();
-  const orm = await openDatabase(config.db, log);
+  const orm = await openDatabase(config.db, allEntities, log);
   const metrics = new Metrics(config.metrics.enabled, config.metrics.maxOperationNames);
   // With Redis, events reach every gateway process and rate limits count across them.
   const redis = config.redis ? new RedisConnections(config.redis.url, log) : null;
   if (redis && !(await redis.connected(3000))) log.warn('starting without Redis: events stay in this process and rate limits count in memory until it answers');
   const events = createEventBus({ redis, prefix: config.keyPrefix, log, metrics });
   const rateLimits = new RateLimits(config, redis?.commands ?? null, metrics);
-  const root: ContextRoot = { em: orm.em, services: createServices(config, { events, rateLimits, metrics, clock: options.clock }), config, log };
-  const interrupted = await root.services.knowledge.failInterrupted(orm.em.fork());
+  // The composition root: every module's services in dependency order, then what the doors need of them.
+  const composition = compose(modules, { config, events, rateLimits, metrics, clock: options.clock ?? systemClock });
+  const { services } = composition;
+  const root: ContextRoot = {
+    em: orm.em,
+    config,
+    log,
+    loaders: composition.loaders,
+    authenticate: (em, credentials) => services.auth.authenticate(em, credentials),
+    events,
+    clock: services.clock,
+    metrics,
+    rateLimits,
+  };
+  const interrupted = await services.knowledge.failInterrupted(orm.em.fork());
   if (interrupted) log.warn({ documents: interrupted }, 'documents left processing by a restart marked failed');
   // Sessions that went silent while the server was down are settled at their last sign of life.
-  const settled = await root.services.live.sweep(orm.em.fork());
+  const settled = await services.live.sweep(orm.em.fork());
   if (settled) log.info({ sessions: settled }, 'live sessions settled on start');
-  root.services.live.startSweeper(orm.em, log);
-  await root.services.xel.init(orm.em, log);
+  services.live.startSweeper(orm.em, log);
+  await services.xel.init(orm.em, log);
 
   server.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
@@ -236,9 +253,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return reply.code(database && redisOk ? 200 : 503).send(body);
   });
 
-  registerRestRoutes(server, allRoutes, root);
-  const liveSockets = registerLiveSocket(server, root);
-  const openapi = buildOpenApi(allRoutes, { version: VERSION });
+  registerRestRoutes(server, composition.routes, root);
+  const liveSockets = registerLiveSocket(server, root, services);
+  const openapi = buildOpenApi(composition.routes, { version: VERSION });
   server.get('/openapi.json', async () => openapi);
   // The live socket, which OpenAPI cannot describe, as an AsyncAPI 3 document.
   const asyncapi = buildAsyncApi({ version: VERSION });
@@ -248,7 +265,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await server.register(swaggerUi, { routePrefix: '/docs', staticCSP: config.securityHeaders ? DOCS_CSP : false });
   }
 
-  const schema = await buildGatewaySchema(events);
+  const schema = await buildGatewaySchema({ events, resolvers: allResolvers, nodes: composition.nodes, container: new ResolverContainer(services, allResolvers) });
   const graphql = await registerGraphQL(server, schema, root);
   if (config.webConsole) await registerConsole(server);
   await server.ready();
@@ -257,7 +274,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   return {
     server,
     orm,
-    services: root.services,
+    services,
+    root,
+    schema,
     config,
     stats: async () => {
       const pool = await poolStats(orm);
@@ -274,16 +293,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     close: () =>
       (closing ??= (async () => {
-        root.services.live.stopSweeper();
+        services.live.stopSweeper();
         socketLimiter.stop();
         await server.close();
         // A turn whose listener left is still writing its partial reply: let it finish.
-        await root.services.conversations.drain();
-        await root.services.knowledge.drain();
+        await services.conversations.drain();
+        await services.knowledge.drain();
         await liveSockets.drain();
         // The app's own grammar checker and voice go with it (nothing of them is shared by the process).
-        root.services.live.close();
-        await root.services.xel.close();
+        services.live.close();
+        await services.xel.close();
         await redis?.close();
         await orm.close(true);
       })()),
@@ -297,7 +316,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
  * enabled, and asks for `Authorization: Bearer METRICS_TOKEN` when one is set.
  */
 function registerMetrics(server: FastifyInstance, root: ContextRoot, orm: MikroORM, redis: RedisConnections | null): void {
-  const { metrics } = root.services;
+  const { metrics } = root;
   server.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url;
     if (route === '/metrics') return;

@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeleteDocumentDocument, RegisterDocument, UpdateDocumentDocument, UpdateMeDocument, UploadDocumentDocument } from './generated/graphql.js';
-import { Message } from '../src/modules/conversations/message.entity.js';
+import { Message } from '../src/modules/conversations/conversations.entities.js';
 import { checkResponse } from './helpers/contract.js';
 import { newUserInput, PASSWORD, signUp } from './helpers/factories.js';
 import { startFakeOpenAI, type FakeAi } from './helpers/fake-ai.js';

@@ -336,7 +336,7 @@ describe('shutdown with a turn in flight', () => {
       if (s.config.db.driver === 'postgresql') {
         const { MikroORM } = await import('@mikro-orm/core');
         const { ormOptions } = await import('../src/db/orm.js');
-        const orm = await MikroORM.init(ormOptions(s.config.db));
+        const orm = await MikroORM.init(ormOptions(s.config.db, (await import('../src/modules/index.js')).allEntities));
         try {
           const msgs = await orm.em.fork().getConnection().execute<{ role: string; status: string }[]>('select role, status from messages where conversation_id = ? order by position', [conversationId]);
           expect(msgs.map((m: { role: string; status: string }) => `${m.role}:${m.status}`)).toEqual(['user:complete', 'assistant:partial']);

@@ -324,14 +324,13 @@ describe('search', () => {
 
 describe('search index rebuild', () => {
   it('restores entries lost from the index', async () => {
-    const { reindexConversations } = await import('../src/modules/conversations/reindex.js');
     const u = await signUp(api);
     const t = { token: u.accessToken };
     await api.post('/api/core/notes', { title: 'Ferns', content: 'Ferns reproduce with spores.' }, t);
     await api.post('/api/core/chat', { message: 'tell me about spores' }, t);
     await server.app.orm.em.fork().getConnection().execute('delete from search_entries');
     expect((await api.get('/api/core/search?q=spores', t)).body.total).toBe(0);
-    const n = await reindexConversations(server.app.orm.em.fork(), server.app.services.search);
+    const n = await server.app.services.search.rebuild(server.app.orm.em.fork());
     expect(n).toBeGreaterThanOrEqual(3);
     expect((await api.get('/api/core/search?q=spores', t)).body.total).toBe(3);
   });

@@ -134,7 +134,7 @@ describe('key rotation', () => {
 
     // A service holding only the new key still uses the connection: the old key is no longer needed.
     const onlyNew = new IntegrationsService(loadConfig({ ...base, INTEGRATIONS_ENCRYPTION_KEYS: newKey }));
-    const ctx = createContext({ em: server.app.orm.em, services: server.app.services, config: server.config, log: server.app.server.log as never }, {
+    const ctx = createContext(server.app.root, {
       requestId: `rotation-${randomBytes(4).toString('hex')}`,
       transport: 'internal',
       principal: { kind: 'user', userId: u.user.id, sessionId: 'n/a' },

@@ -213,6 +213,23 @@ describe('who may read what', () => {
   });
 });
 
+describe('search index rebuild', () => {
+  it('writes documents\' passages again, with their organization and titles, from the knowledge module\'s own tables', async () => {
+    const org = await makeOrg(api, cast);
+    const doc = await api.post('/api/knowledge/documents', { title: 'Glaze notes', content: 'The celadon glaze crazes when fired above cone ten.' }, { token: cast.extra.accessToken });
+    await server.app.services.knowledge.drain();
+    await api.patch(`/api/knowledge/documents/${doc.body.id}`, { visibility: 'organization', organization_id: org.id, title: 'Celadon' }, { token: cast.extra.accessToken });
+    const ask = (token: string) => api.post('/api/rag/query', { question: 'When does the celadon glaze craze?' }, { token });
+    expect((await ask(cast.member.accessToken)).body.citations).toMatchObject([{ title: 'Celadon' }]);
+
+    await server.app.orm.em.fork().getConnection().execute('delete from search_entries');
+    expect((await ask(cast.member.accessToken)).body.citations).toHaveLength(0);
+    expect(await server.app.services.search.rebuild(server.app.orm.em.fork())).toBeGreaterThanOrEqual(1);
+    // Shared with the organization again (a member finds it), under the document's new title.
+    expect((await ask(cast.member.accessToken)).body.citations).toMatchObject([{ title: 'Celadon' }]);
+  });
+});
+
 describe('grounded answers', () => {
   it('answer extractively with the local provider, and say so when nothing is relevant', async () => {
     const u = await signUp(api);

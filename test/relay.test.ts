@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arrayConnection, decodeCursor, encodeCursor, findConnection, pageRequest } from '../src/graphql/relay.js';
-import { Note } from '../src/modules/conversations/note.entity.js';
-import { User } from '../src/modules/users/user.entity.js';
+import { Note } from '../src/modules/conversations/conversations.entities.js';
+import { User } from '../src/modules/users/users.entities.js';
 import { signUp } from './helpers/factories.js';
 import { restClient } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';

@@ -4,7 +4,7 @@ import { signUp } from './helpers/factories.js';
 import { gql } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
-import { countStatements as countSql } from '../src/db/statements.js';
+import { countStatements as countSql } from './helpers/statements.js';
 
 let server: TestServer;
 let api: RestClient;

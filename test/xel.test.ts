@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COURSE } from '../src/modules/xel/content/modules/index.js';
 import type { ModuleContent, TaskContent } from '../src/modules/xel/content/types.js';
 import { seedCourse, loadCatalog } from '../src/modules/xel/catalog.js';
-import { countStatements } from '../src/db/statements.js';
+import { countStatements } from './helpers/statements.js';
 import { EvaluateXelDocument, SubmitXelTaskDocument, UpdateXelPreferencesDocument, XelDashboardDocument, XelModuleDocument, XelModulesDocument, XelNodeDocument } from './generated/graphql.js';
 import { CEFR_LEVELS as CEFR } from '../src/modules/xel/content/types.js';
 import { signUp } from './helpers/factories.js';

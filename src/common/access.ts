@@ -1,6 +1,5 @@
-import { Membership, OrgRole, ROLE_RANK } from '../modules/organizations/membership.entity.js';
-import { membershipKey } from '../modules/organizations/organizations.loaders.js';
 import type { RequestContext } from './context.js';
+import type { MembershipRecord } from './loaders.js';
 import { isId } from './ids.js';
 import { AppError } from './errors.js';
 import type { Principal } from './principal.js';
@@ -39,12 +38,13 @@ export function requireUser(ctx: RequestContext): Extract<Principal, { kind: 'us
  * cannot be probed; a member below `minRole` gets forbidden.
  * @throws as `authorize`, not_found, forbidden
  */
-export async function requireMembership(ctx: RequestContext, organizationId: string, need: Requirement, minRole: OrgRole = OrgRole.member): Promise<Membership> {
+export async function requireMembership(ctx: RequestContext, organizationId: string, need: Requirement, minRole = 'member'): Promise<MembershipRecord> {
   const p = authorize(ctx, need);
   if (!isId(organizationId) || (p.kind === 'apiKey' && p.organizationId !== organizationId)) throw AppError.notFound('Organization');
-  const membership = await ctx.loaders.org.membership.load(membershipKey(organizationId, p.userId));
+  const lookup = ctx.loaders.memberships;
+  const membership = await lookup.find(organizationId, p.userId);
   if (!membership) throw AppError.notFound('Organization');
-  if (ROLE_RANK[membership.role] < ROLE_RANK[minRole]) {
+  if (lookup.rank(membership.role) < lookup.rank(minRole)) {
     throw new AppError('forbidden', `This needs the ${minRole} role in the organization; you are ${membership.role}`);
   }
   return membership;

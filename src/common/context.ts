@@ -1,9 +1,12 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { Services } from '../modules/services.js';
+import type { Clock } from './clock.js';
 import { AppError } from './errors.js';
-import { createLoaders, type Loaders } from './loaders.js';
+import type { LoaderFactory, Loaders } from './loaders.js';
+import type { Metrics } from './metrics.js';
+import type { EventBus } from './pubsub.js';
+import type { RateLimits } from './rate-limits.js';
 import { asKnownError } from './unavailable.js';
 import type { Credentials, Principal } from './principal.js';
 
@@ -42,20 +45,32 @@ export interface RequestContext {
   readonly em: EntityManager;
   readonly loaders: Loaders;
   readonly log: Logger;
-  readonly services: Services;
   readonly config: Config;
+  /** The loader factory, for forks of this context (subscriptions fork per event). */
+  readonly makeLoaders: LoaderFactory;
   /** Client address and agent, for login sessions and audit. */
   readonly client: { ip: string | null; userAgent: string | null };
   /** The HTTP request and answer, for the few flows that need cookies (browser redirects). */
   readonly http: HttpExchange | null;
 }
 
-/** What outlives a request: the ORM root, the services, the config. */
+/**
+ * What outlives a request, as the doors (REST, GraphQL, sockets) need it: the ORM root, the
+ * config, the loaders every module contributes, how credentials authenticate, and the shared
+ * infrastructure. Never the domain services: a door gets the few it calls from the
+ * composition root (route tables by their factory, resolvers through the container).
+ */
 export interface ContextRoot {
   readonly em: EntityManager;
-  readonly services: Services;
   readonly config: Config;
   readonly log: Logger;
+  readonly loaders: LoaderFactory;
+  /** The principal the credentials name (the auth service's), or null when none were sent. */
+  readonly authenticate: (em: EntityManager, credentials: Credentials) => Promise<Principal | null>;
+  readonly events: EventBus;
+  readonly clock: Clock;
+  readonly metrics: Metrics;
+  readonly rateLimits: RateLimits;
 }
 
 export interface ContextInput {
@@ -77,10 +92,10 @@ export function createContext(root: ContextRoot, input: ContextInput): RequestCo
     principal: input.principal ?? null,
     authError: input.authError ?? null,
     em,
-    loaders: createLoaders(em, root.config.db.batching),
+    loaders: root.loaders(em, root.config.db.batching),
     log: input.log ?? root.log.child({ reqId: input.requestId }),
-    services: root.services,
     config: root.config,
+    makeLoaders: root.loaders,
     client: input.client ?? { ip: null, userAgent: null },
     http: input.http ?? null,
   };
@@ -92,7 +107,7 @@ export function createContext(root: ContextRoot, input: ContextInput): RequestCo
  */
 export function forkContext(ctx: RequestContext): RequestContext {
   const em = ctx.em.fork({ clear: true, useContext: false });
-  return { ...ctx, em, loaders: createLoaders(em, ctx.config.db.batching) };
+  return { ...ctx, em, loaders: ctx.makeLoaders(em, ctx.config.db.batching) };
 }
 
 /**
@@ -107,7 +122,7 @@ export async function createAuthenticatedContext(
 ): Promise<RequestContext> {
   const ctx = createContext(root, input);
   try {
-    const principal = await root.services.auth.authenticate(ctx.em, credentials);
+    const principal = await root.authenticate(ctx.em, credentials);
     return { ...ctx, principal };
   } catch (e) {
     // A database outage while checking the credentials is this request's answer only if it

@@ -22,8 +22,8 @@ export const hashedKey = (value: string): string => createHash('sha256').update(
  * unreachable each process falls back to its own in-memory counters (the insurance
  * limiter): limits keep holding per process and nothing fails.
  *
- * Services call it with a limit name and whom to count:
- * `await ctx.services.rateLimits.consume('evaluation', userId)`.
+ * Services take it in their constructor and call it with a limit name and whom to count:
+ * `await this.rateLimits.consume('evaluation', userId)`.
  */
 export class RateLimits {
   private readonly limiters = new Map<RateLimitName, RateLimiterAbstract>();

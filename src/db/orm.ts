@@ -10,8 +10,6 @@ import type { Logger } from 'pino';
 import { postgresqlMigrations } from '../../migrations/postgresql/index.js';
 import { sqliteMigrations } from '../../migrations/sqlite/index.js';
 import type { Config } from '../config.js';
-import { allEntities } from '../modules/index.js';
-import { StatementLogger } from './statements.js';
 
 export const MIGRATION_PATHS = {
   sqlite: 'migrations/sqlite',
@@ -26,10 +24,10 @@ export const MIGRATION_PATHS = {
  */
 export const RAW_SCHEMA_OBJECTS = [/search_fts/, /`search_entries_a[iud]`/, /"tsv"/, /search_entries_tsv_index/];
 
-/** MikroORM options for the configured driver; entities come from the module list. */
-export function ormOptions(db: Config['db'], log?: Logger): Partial<Options> {
+/** MikroORM options for the configured driver and the entities of the modules (src/modules/index.ts: allEntities). */
+export function ormOptions(db: Config['db'], entities: Options['entities'], log?: Logger): Partial<Options> {
   const common = {
-    entities: allEntities,
+    entities,
     // The entities are decorated classes (legacy decorators) whose property types come from
     // `emitDecoratorMetadata` where a decorator does not name them.
     metadataProvider: ReflectMetadataProvider,
@@ -41,8 +39,6 @@ export function ormOptions(db: Config['db'], log?: Logger): Partial<Options> {
     // `cascade: [persist]`): the schema stays what the migrations built.
     schemaGenerator: { skipTables: [/^search_fts/], defaultUpdateRule: 'cascade' },
     debug: db.debug,
-    // Writes what `debug` asks for (to pino when given) and counts statements (src/db/statements.ts).
-    loggerFactory: (options) => new StatementLogger(options),
     ...(log ? { logger: (msg: string) => log.debug({ orm: true }, msg) } : {}),
   } satisfies Partial<Options>;
 
@@ -81,8 +77,8 @@ export function ormOptions(db: Config['db'], log?: Logger): Partial<Options> {
 }
 
 /** Connects and applies pending migrations. */
-export async function openDatabase(db: Config['db'], log?: Logger): Promise<MikroORM> {
-  const orm = await MikroORM.init(ormOptions(db, log));
+export async function openDatabase(db: Config['db'], entities: Options['entities'], log?: Logger): Promise<MikroORM> {
+  const orm = await MikroORM.init(ormOptions(db, entities, log));
   const applied = await orm.migrator.up();
   if (applied.length && log) log.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
   return orm;

@@ -23,7 +23,7 @@ import { ideHtml, registerIdeAssets } from './ide.js';
  * public root fields without errors; in a batch, only if every answer is).
  */
 function httpPlugin(schema: GraphQLSchema, root: ContextRoot): ApolloServerPlugin<RequestContext> {
-  const { metrics } = root.services;
+  const { metrics } = root;
   const { maxCost } = root.config.graphql.limits;
   return {
     async requestDidStart() {

@@ -45,7 +45,7 @@ interface Compiled {
  */
 export function fastGraphQLHandler(schema: GraphQLSchema, root: ContextRoot, apollo: RouteHandlerMethod): RouteHandlerMethod {
   const { limits, introspection } = root.config.graphql;
-  const { metrics } = root.services;
+  const { metrics } = root;
   const documents = new DocumentChecker(schema, limits, introspection);
   const compiled = new Map<string, Compiled>();
   const CAPACITY = 500;

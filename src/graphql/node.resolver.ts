@@ -40,28 +40,27 @@ async function resolveNodes(ctx: RequestContext, sources: readonly NodeSource[],
   return found;
 }
 
-/** `node` and `nodes`: Relay's object identification over every module's node sources. */
-export function makeNodeResolver(sources: readonly NodeSource[]) {
-  @Resolver()
-  class NodeResolver {
-    @Query(() => Node, {
-      nullable: true,
-      description:
-        'Any object by its id (the same id REST uses), if the caller may read it: an unknown id, or one the caller may not see, is null. Each type keeps its own rule (an API key needs that type\'s read scope; without it the object is null). Any signed-in caller (a bearer token or an API key) may ask.',
-    })
-    async node(@Arg('id', () => ID, { description: 'The id of the object.' }) id: string, @Ctx() ctx: RequestContext): Promise<object | null> {
-      return (await resolveNodes(ctx, sources, [id])).get(id) ?? null;
-    }
+/** `node` and `nodes`: Relay's object identification over every module's node sources (given by the composition root). */
+@Resolver()
+export class NodeResolver {
+  constructor(private readonly sources: readonly NodeSource[]) {}
 
-    @Query(() => [Node], {
-      nullable: 'items',
-      description: `Several objects by id, in the order asked, each null when unknown or not visible to the caller (at most ${MAX_IDS}). Each type keeps its own rule, as for \`node\`. Any signed-in caller (a bearer token or an API key) may ask.`,
-    })
-    async nodes(@Arg('ids', () => [ID], { description: `The ids, at most ${MAX_IDS}.` }) ids: string[], @Ctx() ctx: RequestContext): Promise<(object | null)[]> {
-      const checked = parseInput(z.object({ ids: idsSchema }), { ids }).ids;
-      const found = await resolveNodes(ctx, sources, checked);
-      return checked.map((id) => found.get(id) ?? null);
-    }
+  @Query(() => Node, {
+    nullable: true,
+    description:
+      'Any object by its id (the same id REST uses), if the caller may read it: an unknown id, or one the caller may not see, is null. Each type keeps its own rule (an API key needs that type\'s read scope; without it the object is null). Any signed-in caller (a bearer token or an API key) may ask.',
+  })
+  async node(@Arg('id', () => ID, { description: 'The id of the object.' }) id: string, @Ctx() ctx: RequestContext): Promise<object | null> {
+    return (await resolveNodes(ctx, this.sources, [id])).get(id) ?? null;
   }
-  return NodeResolver;
+
+  @Query(() => [Node], {
+    nullable: 'items',
+    description: `Several objects by id, in the order asked, each null when unknown or not visible to the caller (at most ${MAX_IDS}). Each type keeps its own rule, as for \`node\`. Any signed-in caller (a bearer token or an API key) may ask.`,
+  })
+  async nodes(@Arg('ids', () => [ID], { description: `The ids, at most ${MAX_IDS}.` }) ids: string[], @Ctx() ctx: RequestContext): Promise<(object | null)[]> {
+    const checked = parseInput(z.object({ ids: idsSchema }), { ids }).ids;
+    const found = await resolveNodes(ctx, this.sources, checked);
+    return checked.map((id) => found.get(id) ?? null);
+  }
 }

@@ -1,24 +1,45 @@
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
-import { buildSchema, type NonEmptyArray } from 'type-graphql';
+import { buildSchema, type ContainerType, type NonEmptyArray } from 'type-graphql';
 import { createEventBus, type EventBus } from '../common/pubsub.js';
-import { allNodeSources, allResolvers } from '../modules/index.js';
+import { withContainer } from './container.js';
 import { ErrorCodeEnum } from './errors.js';
 import { validateBoundArgument } from './inputs.js';
-import { makeNodeResolver } from './node.resolver.js';
+import { NodeResolver, type NodeSource } from './node.resolver.js';
 import { withQueryRoot } from './query-root.js';
 
-/** `node` and `nodes`, over every module's node sources (made once: type-graphql keeps decorator metadata for good). */
-const NodeResolver = makeNodeResolver(allNodeSources);
+export interface SchemaParts {
+  /** Every module's resolver classes (src/modules/index.ts: allResolvers). */
+  resolvers: readonly { type: abstract new (...args: never[]) => object }[];
+  events?: EventBus;
+  /** Where `node(id:)` looks; none when the schema is only printed. */
+  nodes?: readonly NodeSource[];
+  /** Makes each resolver with its services (src/modules/composition.ts); absent when the schema is only printed. */
+  container?: ContainerType;
+}
+
+/** Answers NodeResolver with the app's node sources, and every other class as `container` does. */
+const withNodes = (container: ContainerType | undefined, nodes: readonly NodeSource[]): ContainerType => {
+  const node = new NodeResolver(nodes);
+  return {
+    get: (someClass, data) => {
+      if (someClass === NodeResolver) return node;
+      if (!container) throw new Error('this schema was built to be printed: it has no resolver container');
+      return container.get(someClass, data);
+    },
+  };
+};
 
 /**
  * The one schema, built from every module's resolvers, with the `ErrorCode` enum (errors are
  * not fields, so no field brings it in: it is added for clients and codegen to read). Pure:
  * no database needed.
  */
-export async function buildGatewaySchema(events: EventBus = createEventBus()): Promise<GraphQLSchema> {
+export async function buildGatewaySchema({ resolvers, events = createEventBus(), nodes = [], container }: SchemaParts): Promise<GraphQLSchema> {
+  const resolved = withNodes(container, nodes);
   const schema = await buildSchema({
-    // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-    resolvers: [...allResolvers, NodeResolver] as unknown as NonEmptyArray<Function>,
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql takes resolver classes
+    resolvers: [...resolvers.map((r) => r.type), NodeResolver] as unknown as NonEmptyArray<Function>,
+    container: resolved,
     // No class-validator: a bound InputType is checked with its zod schema at the door, as REST
     // checks a body with the route's schema, and the service checks it again with the same one.
     validate: false,
@@ -28,9 +49,9 @@ export async function buildGatewaySchema(events: EventBus = createEventBus()): P
   });
   const withRoot = withQueryRoot(schema);
   describeRoots(withRoot);
-  if (withRoot.getType(ErrorCodeEnum.name)) return withRoot;
+  if (withRoot.getType(ErrorCodeEnum.name)) return withContainer(withRoot, resolved);
   const config = withRoot.toConfig();
-  return new GraphQLSchema({ ...config, types: [...config.types, ErrorCodeEnum] });
+  return withContainer(new GraphQLSchema({ ...config, types: [...config.types, ErrorCodeEnum] }), resolved);
 }
 
 /** type-graphql makes the root types from the resolvers and leaves them undescribed. */

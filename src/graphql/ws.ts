@@ -51,7 +51,7 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
       const formatted = formatGraphQLError(e.toJSON(), e, log, requestId);
       return hideSuggestions ? withoutSuggestions(formatted) : formatted;
     });
-  const { metrics, rateLimits } = root.services;
+  const { metrics, rateLimits } = root;
   const documents = new DocumentChecker(schema, root.config.graphql.limits, root.config.graphql.introspection);
   /** Per socket: operation id -> when it started and what it is, for metrics. */
   const operations = new WeakMap<object, Map<string, { start: number; label: string; field: string | null }>>();
@@ -126,14 +126,14 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
       if (!credentials.authorization && !credentials.apiKey) return true;
       const em = root.em.fork();
       try {
-        const principal = await root.services.auth.authenticate(em, credentials);
+        const principal = await root.authenticate(em, credentials);
         // Expiry or revocation of these credentials closes the socket (with its subscriptions) at once.
         const socket = ctx.extra.socket;
         // (A socket that closed while its credentials were checked has had its onClose already.)
         if (principal && socket.readyState === socket.OPEN) {
           watches.set(
             ctx,
-            watchCredentials(root.services.events, root.services.clock, principal, (end) => {
+            watchCredentials(root.events, root.clock, principal, (end) => {
               log.info({ userId: principal.userId, reason: end.reason }, 'graphql-ws connection closed: its credentials ended');
               socket.close(CREDENTIALS_ENDED, closeReasonOf(end));
             }),

@@ -1,5 +1,5 @@
 import { gql } from '@apollo/client/core';
-import { LiveSession } from '../../src/modules/live/live-session.entity.js';
+import { LiveSession } from '../../src/modules/live/live.entities.js';
 import type { CacheCases, CacheEnv } from '../helpers/apollo-cache.js';
 import { gql as post } from '../helpers/graphql.js';
 

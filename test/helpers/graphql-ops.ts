@@ -3,6 +3,7 @@ import type { GraphQLField, GraphQLFormattedError, GraphQLOutputType, GraphQLSch
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { buildGatewaySchema } from '../../src/graphql/schema.js';
+import { allResolvers } from '../../src/modules/index.js';
 import { authHeaders } from './graphql.js';
 
 // The schema is built by type-graphql, which loads graphql's CommonJS build; its type checks
@@ -22,7 +23,7 @@ export type FieldKey = `${RootKind}.${string}`;
 
 let schemaPromise: Promise<GraphQLSchema> | null = null;
 /** The gateway's schema, built from the resolvers (src/graphql/schema.ts), once per test file. */
-export const gatewaySchema = (): Promise<GraphQLSchema> => (schemaPromise ??= buildGatewaySchema());
+export const gatewaySchema = (): Promise<GraphQLSchema> => (schemaPromise ??= buildGatewaySchema({ resolvers: allResolvers }));
 
 /** Every root field of the schema. */
 export async function rootFields(): Promise<{ key: FieldKey; kind: RootKind; field: GraphQLField<unknown, unknown> }[]> {

@@ -5,6 +5,7 @@ import type { NodeSource } from '../../graphql/node.resolver.js';
 import { Node } from '../../graphql/relay.js';
 import { AiProvider, ProviderCapability, type AiProviderId, type ProviderCapabilityValue } from './ai.enums.js';
 import type { ProviderInfo } from './ai.types.js';
+import type { ServiceMap } from '../manifest.js';
 
 @ObjectType('Provider', { implements: Node, description: 'An AI provider of this server: whether it is configured and answering, its models and what it can do.' })
 export class ProviderType {
@@ -49,18 +50,22 @@ const toProvider = (p: ProviderInfo): ProviderType => ({ ...p, kind: p.id });
 
 @Resolver()
 export class ProvidersResolver {
+  constructor(
+    readonly ai: ServiceMap['ai'],
+  ) {}
+
   @PublicCache(60)
   @Query(() => ProvidersType, { description: 'The AI providers: which are configured and answering, their models and capabilities. Public: no credentials needed.' })
   async providers(@Ctx() ctx: RequestContext): Promise<ProvidersType> {
-    return { default: ctx.services.ai.defaultId, providers: (await ctx.services.ai.describe()).map(toProvider) };
+    return { default: this.ai.defaultId, providers: (await this.ai.describe()).map(toProvider) };
   }
 }
 
 /** `node(id: "local")`: providers are public, so any caller `node` serves may read them. */
-export const providerNodes: NodeSource = {
+export const providerNodes = (s: Pick<ServiceMap, 'ai'>): NodeSource => ({
   typename: 'Provider',
   async load(ctx, ids) {
     if (!ids.some((id) => AiProvider.has(id))) return [];
-    return (await ctx.services.ai.describe()).filter((p) => ids.includes(p.id)).map((p) => Object.assign(new ProviderType(), toProvider(p)));
+    return (await s.ai.describe()).filter((p) => ids.includes(p.id)).map((p) => Object.assign(new ProviderType(), toProvider(p)));
   },
-};
+});

@@ -1,4 +1,6 @@
-import type { ContentKindValue } from '../search/search.enums.js';
+import type { ContentKindValue, Passage } from '../search/index.js';
+
+export type { Passage };
 import type { AiProviderId, ProviderCapabilityValue } from './ai.enums.js';
 
 /** One turn of the prompt sent to a provider. */
@@ -13,17 +15,6 @@ export interface TokenUsage {
   totalTokens: number;
 }
 
-/** A passage of the caller's own content, found for grounding. */
-export interface Passage {
-  type: ContentKindValue;
-  id: string;
-  title: string;
-  snippet: string;
-  /** Plain text of the snippet, without highlight marks. */
-  text: string;
-  conversationId: string | null;
-  createdAt: Date;
-}
 
 export interface Citation {
   /** The cited item's id: a document, a note, a message or a transcript. */

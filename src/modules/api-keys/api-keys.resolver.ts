@@ -3,36 +3,43 @@ import type { RequestContext } from '../../common/context.js';
 import { forgetReads } from '../../common/loaders.js';
 import { describeRequirement } from '../../common/scopes.js';
 import { ConnectionArgs, type ConnectionPage } from '../../graphql/relay.js';
-import { Organization } from '../organizations/organization.entity.js';
-import { User } from '../users/user.entity.js';
-import { ApiKey } from './api-key.entity.js';
+import { Organization } from '../organizations/index.js';
+import { User } from '../users/index.js';
+import { ApiKey } from './api-keys.entities.js';
 import { ApiKeyConnection, CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyInput, RevokeApiKeyPayload } from './api-keys.types.js';
+import type { ServiceMap } from '../manifest.js';
 
 const BEARER = describeRequirement('bearer');
 
 @Resolver(() => ApiKey)
 export class ApiKeysResolver {
+  constructor(
+    readonly apiKeysService: ServiceMap['apiKeys'],
+    readonly organizationsService: ServiceMap['organizations'],
+    readonly users: ServiceMap['users'],
+  ) {}
+
   @Query(() => ApiKeyConnection, { description: `Live API keys: your own, and all keys of organizations you administer, newest first. The same list as \`me.apiKeys\`. ${BEARER}` })
   apiKeys(
     @Arg('organizationId', () => ID, { nullable: true, description: 'Only the keys of this organization (you must be a member).' }) organizationId: string | null,
     @Args(() => ConnectionArgs) args: ConnectionArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<ConnectionPage<ApiKey>> {
-    return ctx.services.apiKeys.connection(ctx, { organizationId }, args);
+    return this.apiKeysService.connection(ctx, { organizationId }, args);
   }
 
   @Mutation(() => CreateApiKeyPayload, { description: `Issues an API key for one organization; the key itself is in the answer this once. ${BEARER}` })
   async createApiKey(@Arg('input', () => CreateApiKeyInput, { description: 'The key.' }) input: CreateApiKeyInput, @Ctx() ctx: RequestContext): Promise<CreateApiKeyPayload> {
-    const { apiKey, key } = await ctx.services.apiKeys.create(ctx, input);
+    const { apiKey, key } = await this.apiKeysService.create(ctx, input);
     forgetReads(ctx.em, ctx.loaders);
-    return { apiKey, key, viewer: await ctx.services.users.me(ctx) };
+    return { apiKey, key, viewer: await this.users.me(ctx) };
   }
 
   @Mutation(() => RevokeApiKeyPayload, { description: `Revokes an API key, effective immediately. Its creator, or an admin or owner of its organization. ${BEARER}` })
   async revokeApiKey(@Arg('input', () => RevokeApiKeyInput, { description: 'The key.' }) input: RevokeApiKeyInput, @Ctx() ctx: RequestContext): Promise<RevokeApiKeyPayload> {
-    await ctx.services.apiKeys.revoke(ctx, input.id);
+    await this.apiKeysService.revoke(ctx, input.id);
     forgetReads(ctx.em, ctx.loaders);
-    return { deletedId: input.id, viewer: await ctx.services.users.me(ctx) };
+    return { deletedId: input.id, viewer: await this.users.me(ctx) };
   }
 
   @FieldResolver(() => ID, { description: 'The organization it acts in.' })
@@ -42,7 +49,7 @@ export class ApiKeysResolver {
 
   @FieldResolver(() => Organization, { description: 'The organization it acts in.' })
   organization(@Root() k: ApiKey, @Ctx() ctx: RequestContext): Promise<Organization> {
-    return ctx.services.organizations.get(ctx, k.organization.id);
+    return this.organizationsService.get(ctx, k.organization.id);
   }
 
   @FieldResolver(() => ID, { description: 'The user it acts for: its creator.' })
@@ -58,6 +65,10 @@ export class ApiKeysResolver {
 
 @Resolver(() => User)
 export class UserApiKeysResolver {
+  constructor(
+    readonly apiKeysService: ServiceMap['apiKeys'],
+  ) {}
+
   @FieldResolver(() => ApiKeyConnection, {
     nullable: true,
     description:
@@ -70,6 +81,6 @@ export class UserApiKeysResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<ConnectionPage<ApiKey>> | null {
     if (ctx.principal?.kind !== 'user' || ctx.principal.userId !== user.id) return null;
-    return ctx.services.apiKeys.connection(ctx, { organizationId }, args);
+    return this.apiKeysService.connection(ctx, { organizationId }, args);
   }
 }

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
-import type { ApiKey } from './api-key.entity.js';
+import type { ApiKey } from './api-keys.entities.js';
 import { ApiKeyScope } from '../../common/scopes.js';
 import { createApiKeySchema, listApiKeysSchema } from './api-keys.types.js';
+import type { ServiceMap } from '../manifest.js';
 
 /** `APIKeyResponse` of the contract. */
 export const apiKeySchema = z.object({
@@ -34,7 +35,7 @@ export const toApiKey = (k: ApiKey): z.infer<typeof apiKeySchema> => ({
 const createdSchema = apiKeySchema.extend({ key: z.string().describe('The full key, shown this once.') });
 const tag = 'API keys';
 
-export const apiKeysRoutes: RestRoute[] = [
+export const apiKeysRoutes = (s: Pick<ServiceMap, 'apiKeys'>): RestRoute[] => [
   defineRoute({
     method: 'POST',
     path: '/api/api-keys',
@@ -44,7 +45,7 @@ export const apiKeysRoutes: RestRoute[] = [
     tag,
     auth: 'bearer',
     body: { schema: createApiKeySchema, required: true },
-    handler: (ctx, { body }) => ctx.services.apiKeys.create(ctx, body),
+    handler: (ctx, { body }) => s.apiKeys.create(ctx, body),
     response: { status: 201, description: 'APIKeyResponse plus key', schema: createdSchema, serialize: (r) => ({ ...toApiKey(r.apiKey), key: r.key }) },
     errors: ['not_found'],
   }),
@@ -57,7 +58,7 @@ export const apiKeysRoutes: RestRoute[] = [
     auth: 'bearer',
     query: listApiKeysSchema,
     handler: async (ctx, { query }) => {
-      const items = await ctx.services.apiKeys.list(ctx, query);
+      const items = await s.apiKeys.list(ctx, query);
       return { items, total: items.length };
     },
     response: { status: 200, description: 'APIKeyResponse[]', schema: apiKeySchema, serialize: toApiKey },
@@ -69,7 +70,7 @@ export const apiKeysRoutes: RestRoute[] = [
     summary: 'Revoke an API key, effective immediately',
     tag,
     auth: 'bearer',
-    handler: (ctx, { params }) => ctx.services.apiKeys.revoke(ctx, params.key_id!),
+    handler: (ctx, { params }) => s.apiKeys.revoke(ctx, params.key_id!),
     response: { status: 204, description: 'Revoked' },
     errors: ['not_found'],
   }),

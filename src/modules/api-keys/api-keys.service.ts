@@ -9,10 +9,11 @@ import type { Principal } from '../../common/principal.js';
 import type { EventBus } from '../../common/pubsub.js';
 import { parseInput } from '../../common/validation.js';
 import { findConnection, pageRequest, type ConnectionArgs, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
-import { Membership, OrgRole, ROLE_RANK } from '../organizations/membership.entity.js';
-import { User } from '../users/user.entity.js';
-import { ApiKey } from './api-key.entity.js';
-import { usersChanged } from '../users/user-events.js';
+import { membershipLookup, OrgRole } from '../organizations/index.js';
+import { User } from '../users/index.js';
+import { Organization } from '../organizations/index.js';
+import { ApiKey } from './api-keys.entities.js';
+import { usersChanged } from '../users/index.js';
 import { createApiKeySchema, listApiKeysSchema, type CreateApiKeyData } from './api-keys.types.js';
 
 type KeyFilter = FilterQuery<ApiKey>;
@@ -41,6 +42,9 @@ function ipAllowed(ip: string | null | undefined, allowed: readonly string[]): b
 }
 
 /** API keys: issued by members for one organization, acting for their creator there. */
+/** A key just revoked: enough to announce it. */
+type RevokedKey = { id: string; createdBy: { id: string } };
+
 export class ApiKeysService {
   constructor(private readonly events: EventBus) {}
 
@@ -49,8 +53,22 @@ export class ApiKeysService {
    * organization's admins and owners. After a key appears or goes, their meUpdated fires.
    */
   async keyListChanged(em: EntityManager, organizationId: string, creatorIds: readonly string[]): Promise<void> {
-    const admins = await em.find(Membership, { organization: organizationId, role: { $in: [OrgRole.admin, OrgRole.owner] } }, { fields: ['user'] });
-    usersChanged(this.events, [...creatorIds, ...admins.map((m) => m.user.id)]);
+    const admins = await membershipLookup(em).memberIds(organizationId, OrgRole.admin);
+    usersChanged(this.events, [...creatorIds, ...admins]);
+  }
+
+  /** Deletes every key of an organization (being deleted), in the caller's transaction; answers those that were live. */
+  async deleteForOrganization(em: EntityManager, organizationId: string): Promise<RevokedKey[]> {
+    const keys = await em.find(ApiKey, { organization: organizationId, revokedAt: null }, { fields: ['id', 'createdBy'] });
+    await em.nativeDelete(ApiKey, { organization: organizationId });
+    return keys;
+  }
+
+  /** Revokes a member's keys of an organization (they leave it), in the caller's transaction. */
+  async revokeForMember(em: EntityManager, organizationId: string, userId: string): Promise<RevokedKey[]> {
+    const keys = await em.find(ApiKey, { organization: organizationId, createdBy: userId, revokedAt: null }, { fields: ['id', 'createdBy'] });
+    if (keys.length) await em.nativeUpdate(ApiKey, { id: { $in: keys.map((k) => k.id) }, revokedAt: null }, { revokedAt: new Date() });
+    return keys;
   }
 
   /** After commit: sockets authenticated by these keys close, on every process. */
@@ -68,11 +86,11 @@ export class ApiKeysService {
   async create(ctx: RequestContext, data: CreateApiKeyData): Promise<{ apiKey: ApiKey; key: string }> {
     const { userId } = requireUser(ctx);
     const input = parseInput(createApiKeySchema, data);
-    const membership = await requireMembership(ctx, input.organizationId, 'bearer');
+    await requireMembership(ctx, input.organizationId, 'bearer');
     const key = newApiKey();
     const apiKey = ctx.em.create(ApiKey, {
       name: input.name,
-      organization: membership.organization,
+      organization: ctx.em.getReference(Organization, input.organizationId),
       createdBy: ctx.em.getReference(User, userId),
       scopes: input.scopes,
       prefix: key.slice(0, PREFIX_LENGTH),
@@ -88,9 +106,7 @@ export class ApiKeysService {
 
   /** The keys a user may see: live, their own or of organizations they administer. */
   private async visibleWhere(ctx: RequestContext, userId: string, organizationId?: string | null): Promise<KeyFilter> {
-    const administered = (
-      await ctx.em.find(Membership, { user: userId, role: { $in: [OrgRole.admin, OrgRole.owner] } }, { fields: ['organization'] })
-    ).map((m) => m.organization.id);
+    const administered = await ctx.loaders.memberships.organizationIds(userId, OrgRole.admin);
     return {
       revokedAt: null,
       ...(organizationId ? { organization: organizationId } : {}),
@@ -143,8 +159,9 @@ export class ApiKeysService {
     const key = isId(keyId) ? await ctx.em.findOne(ApiKey, { id: keyId }) : null;
     if (!key) throw AppError.notFound('API key');
     if (key.createdBy.id !== userId) {
-      const m = await ctx.loaders.org.membership.load(`${key.organization.id}:${userId}`);
-      if (!m || ROLE_RANK[m.role] < ROLE_RANK[OrgRole.admin]) throw AppError.notFound('API key');
+      const memberships = ctx.loaders.memberships;
+      const m = await memberships.find(key.organization.id, userId);
+      if (!m || memberships.rank(m.role) < memberships.rank(OrgRole.admin)) throw AppError.notFound('API key');
     }
     if (key.revokedAt) return;
     key.revokedAt = new Date();

@@ -6,8 +6,8 @@ import { ApiKeyScope, SCOPES, type Scope } from '../../common/scopes.js';
 import { fields, str } from '../../common/validation.js';
 import { ValidatedBy } from '../../graphql/inputs.js';
 import { connectionType } from '../../graphql/relay.js';
-import { User } from '../users/user.entity.js';
-import { ApiKey } from './api-key.entity.js';
+import { User } from '../users/index.js';
+import { ApiKey } from './api-keys.entities.js';
 
 const ipOrCidr = str()
   .trim()

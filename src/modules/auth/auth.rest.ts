@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineRoute, type RestRoute } from '../../rest/route-table.js';
-import { toUserProfile, userProfileSchema } from '../users/users.rest.js';
+import { toUserProfile, userProfileSchema } from '../users/index.js';
 import { loginSchema, logoutSchema, refreshSchema, registerSchema, TokenType, type TokenPair } from './auth.types.js';
+import type { ServiceMap } from '../manifest.js';
 
 /** `TokenResponse` of the contract. */
 const tokenResponseSchema = z.object({
@@ -20,7 +21,7 @@ const toTokenResponse = (p: TokenPair): z.infer<typeof tokenResponseSchema> => (
 
 const tokenResponse = { status: 200, description: 'TokenResponse', schema: tokenResponseSchema, serialize: toTokenResponse } as const;
 
-export const authRoutes: RestRoute[] = [
+export const authRoutes = (s: Pick<ServiceMap, 'auth'>): RestRoute[] => [
   defineRoute({
     method: 'POST',
     path: '/api/auth/register',
@@ -29,7 +30,7 @@ export const authRoutes: RestRoute[] = [
     tag: 'Authentication',
     auth: 'public',
     body: { schema: registerSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.auth.register(ctx, body),
+    handler: (ctx, { body }) => s.auth.register(ctx, body),
     response: { status: 201, description: 'UserProfile', schema: userProfileSchema, serialize: toUserProfile },
     errors: ['conflict'],
   }),
@@ -42,7 +43,7 @@ export const authRoutes: RestRoute[] = [
     tag: 'Authentication',
     auth: 'public',
     body: { schema: loginSchema, required: true, contentTypes: ['application/x-www-form-urlencoded', 'application/json'] },
-    handler: (ctx, { body }) => ctx.services.auth.login(ctx, body),
+    handler: (ctx, { body }) => s.auth.login(ctx, body),
     response: tokenResponse,
     errors: ['invalid_credentials'],
   }),
@@ -55,7 +56,7 @@ export const authRoutes: RestRoute[] = [
     tag: 'Authentication',
     auth: 'public',
     body: { schema: refreshSchema, required: true, contentTypes: ['application/json', 'application/x-www-form-urlencoded'] },
-    handler: (ctx, { body }) => ctx.services.auth.refresh(ctx, body),
+    handler: (ctx, { body }) => s.auth.refresh(ctx, body),
     response: tokenResponse,
     errors: ['invalid_token'],
   }),
@@ -68,7 +69,7 @@ export const authRoutes: RestRoute[] = [
     tag: 'Authentication',
     auth: 'optional',
     body: { schema: logoutSchema, required: false },
-    handler: (ctx, { body }) => ctx.services.auth.logout(ctx, body),
+    handler: (ctx, { body }) => s.auth.logout(ctx, body),
     response: { status: 204, description: 'Logged out' },
     errors: ['not_authenticated'],
   }),

@@ -8,9 +8,9 @@ import { hashedKey, type RateLimits } from '../../common/rate-limits.js';
 import { toDate } from '../../common/time.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
-import type { ApiKeysService } from '../api-keys/api-keys.service.js';
-import { User } from '../users/user.entity.js';
-import { normalizeEmail, normalizeUsername } from '../users/users.normalize.js';
+import type { ApiKeysService } from '../api-keys/index.js';
+import { User } from '../users/index.js';
+import { normalizeEmail, normalizeUsername } from '../users/index.js';
 import {
   loginSchema,
   logoutSchema,
@@ -22,10 +22,10 @@ import {
   type RegisterData,
   type TokenPair,
 } from './auth.types.js';
-import { LoginSession } from './login-session.entity.js';
+import { LoginSession } from './auth.entities.js';
 import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './passwords.js';
-import { RefreshToken } from './refresh-token.entity.js';
+import { RefreshToken } from './auth.entities.js';
 import { AccessTokens, hashToken, newRefreshToken } from './tokens.js';
 
 const INVALID_REFRESH = 'Refresh token is not valid; log in again';

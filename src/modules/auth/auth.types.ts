@@ -4,7 +4,7 @@ import { passwordIsAccountName, SAME_AS_ACCOUNT } from '../../common/password-po
 import { fields, str } from '../../common/validation.js';
 import { defineEnum, type ValueOf } from '../../graphql/enums.js';
 import { ValidatedBy } from '../../graphql/inputs.js';
-import { User } from '../users/user.entity.js';
+import { User } from '../users/index.js';
 
 export const registerSchema = z
   .object({

@@ -1,12 +1,22 @@
-import type { ModuleManifest } from '../manifest.js';
-import { authRoutes } from './auth.rest.js';
+import { resolver, service, type ModuleManifest } from '../manifest.js';
 import { AuthResolver } from './auth.resolver.js';
-import { LoginSession } from './login-session.entity.js';
-import { RefreshToken } from './refresh-token.entity.js';
+import { authRoutes } from './auth.rest.js';
+import { AuthService } from './auth.service.js';
+import { LoginSession } from './auth.entities.js';
+import { RefreshToken } from './auth.entities.js';
+
+export { AuthService };
+
+declare module '../manifest.js' {
+  interface ServiceMap {
+    auth: AuthService;
+  }
+}
 
 export const authModule: ModuleManifest = {
   name: 'auth',
   entities: [LoginSession, RefreshToken],
-  resolvers: [AuthResolver],
+  services: [service('auth', ['config', 'apiKeys', 'rateLimits', 'events'], ({ config, apiKeys, rateLimits, events }) => new AuthService(config, apiKeys, rateLimits, events))],
+  resolvers: [resolver(AuthResolver, (s) => new AuthResolver(s.auth))],
   routes: authRoutes,
 };

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { hashedKey, type RateLimits } from '../../common/rate-limits.js';
 import type { Config } from '../../config.js';
-import { LoginSession } from './login-session.entity.js';
+import { LoginSession } from './auth.entities.js';
 
 /** Who is trying a password, and for which account. */
 export interface PasswordAttempt {

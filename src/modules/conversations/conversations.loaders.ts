@@ -2,9 +2,9 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import DataLoader from 'dataloader';
 import { toDate } from '../../common/time.js';
-import type { Citation } from '../ai/ai.types.js';
-import { Conversation } from './conversation.entity.js';
-import { Message } from './message.entity.js';
+import type { Citation } from '../ai/index.js';
+import { Conversation } from './conversations.entities.js';
+import { Message } from './conversations.entities.js';
 
 /** One page of one conversation's messages, in conversation order. */
 export interface MessagePageKey {
@@ -119,3 +119,5 @@ export function conversationLoaders(em: EntityManager, batch = true) {
     ),
   };
 }
+
+export type ConversationLoaders = ReturnType<typeof conversationLoaders>;

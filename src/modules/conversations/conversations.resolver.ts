@@ -7,8 +7,8 @@ import { snippetHtml } from '../../common/text.js';
 import { queryRoot } from '../../graphql/query-root.js';
 import { lifecycle } from '../../graphql/subscription-stream.js';
 import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
-import type { Citation } from '../ai/ai.types.js';
-import { Conversation } from './conversation.entity.js';
+import type { Citation } from '../ai/index.js';
+import { Conversation } from './conversations.entities.js';
 import type { ChatTurn } from './conversations.service.js';
 import {
   ChatInput,
@@ -35,8 +35,11 @@ import {
   UpdateNoteInput,
   UpdateNotePayload,
 } from './conversations.types.js';
-import { Message } from './message.entity.js';
-import { Note } from './note.entity.js';
+import { Message } from './conversations.entities.js';
+import { Note } from './conversations.entities.js';
+import type { ServiceMap } from '../manifest.js';
+import { SearchHitType, type SearchHit } from '../search/index.js';
+import { resolverOf } from '../../graphql/container.js';
 
 const READ = need('conversations:read');
 const WRITE = need('conversations:write');
@@ -67,35 +70,41 @@ function streamOf(turn: ChatTurn): AsyncIterable<ChatStreamEvent> {
 
 @Resolver(() => Conversation)
 export class ConversationsResolver {
+  constructor(
+    readonly conversationsService: ServiceMap['conversations'],
+    readonly events: ServiceMap['events'],
+    readonly notesService: ServiceMap['notes'],
+  ) {}
+
   @Query(() => ConversationConnection, { description: `Your conversations, most recently active first. ${READ}` })
   conversations(@Ctx() ctx: RequestContext, @Args(() => ConnectionArgs) page: ConnectionArgs): Promise<ConnectionPage<Conversation>> {
-    return ctx.services.conversations.connection(ctx, pageRequest(page));
+    return this.conversationsService.connection(ctx, pageRequest(page));
   }
 
   @Query(() => Conversation, { nullable: true, description: `One of your conversations; null for an unknown id or someone else's. ${READ}` })
   conversation(@Arg('id', () => ID, { description: 'The conversation\'s id.' }) id: string, @Ctx() ctx: RequestContext): Promise<Conversation | null> {
-    return ctx.services.conversations.find(ctx, id);
+    return this.conversationsService.find(ctx, id);
   }
 
   @Query(() => Message, { nullable: true, description: `One message of one of your conversations; null for an unknown id or someone else's. ${READ}` })
   async message(@Arg('id', () => ID, { description: 'The message\'s id.' }) id: string, @Ctx() ctx: RequestContext): Promise<Message | null> {
-    return (await ctx.services.conversations.visibleMessages(ctx, [id]))[0] ?? null;
+    return (await this.conversationsService.visibleMessages(ctx, [id]))[0] ?? null;
   }
 
   @Mutation(() => CreateConversationPayload, { description: `Creates an empty conversation. ${WRITE}` })
   async createConversation(@Arg('input', () => CreateConversationInput, { description: 'The conversation.' }) input: CreateConversationInput, @Ctx() ctx: RequestContext): Promise<CreateConversationPayload> {
-    return { conversation: await ctx.services.conversations.create(ctx, input), query: queryRoot() };
+    return { conversation: await this.conversationsService.create(ctx, input), query: queryRoot() };
   }
 
   @Mutation(() => UpdateConversationPayload, { description: `Renames a conversation or changes its system prompt. ${WRITE}` })
   async updateConversation(@Arg('input', () => UpdateConversationInput, { description: 'The change.' }) input: UpdateConversationInput, @Ctx() ctx: RequestContext): Promise<UpdateConversationPayload> {
     const { id, ...change } = input;
-    return { conversation: await ctx.services.conversations.update(ctx, id, change), query: queryRoot() };
+    return { conversation: await this.conversationsService.update(ctx, id, change), query: queryRoot() };
   }
 
   @Mutation(() => DeleteConversationPayload, { description: `Deletes a conversation with its messages. ${WRITE}` })
   async deleteConversation(@Arg('input', () => DeleteConversationInput, { description: 'The conversation.' }) input: DeleteConversationInput, @Ctx() ctx: RequestContext): Promise<DeleteConversationPayload> {
-    await ctx.services.conversations.delete(ctx, input.id);
+    await this.conversationsService.delete(ctx, input.id);
     return { deletedId: input.id, query: queryRoot() };
   }
 
@@ -103,19 +112,19 @@ export class ConversationsResolver {
     description: `One chat turn, answered when the reply is complete and stored (\`chatStream\` streams one instead). Without \`conversationId\` a new conversation is created. ${WRITE}`,
   })
   async chat(@Arg('input', () => ChatInput, { description: 'The turn.' }) input: ChatInput, @Ctx() ctx: RequestContext): Promise<ChatPayload> {
-    return { ...(await ctx.services.conversations.chat(ctx, input)), query: queryRoot() };
+    return { ...(await this.conversationsService.chat(ctx, input)), query: queryRoot() };
   }
 
   @Mutation(() => RegenerateReplyPayload, { description: `Asks again for the last reply of a conversation; the new one replaces it in its place. ${WRITE}` })
   async regenerateReply(@Arg('input', () => RegenerateReplyInput, { description: 'The conversation, and optionally another provider or model.' }) input: RegenerateReplyInput, @Ctx() ctx: RequestContext): Promise<RegenerateReplyPayload> {
     const { conversationId, ...choice } = input;
-    const outcome = await ctx.services.conversations.regenerateReply(ctx, conversationId, choice);
+    const outcome = await this.conversationsService.regenerateReply(ctx, conversationId, choice);
     return { conversation: outcome.conversation, assistantMessage: outcome.assistantMessage, deletedMessageId: outcome.replacedMessageId!, query: queryRoot() };
   }
 
   @Subscription(() => ChatStreamEvent, {
     description: `One chat turn, streamed token by token: START, DELTA events, then DONE with the stored reply, or ERROR (nothing stored). Unsubscribing mid-stream keeps the partial reply. ${WRITE}`,
-    subscribe: async ({ args, context }) => streamOf(await (context as RequestContext).services.conversations.startTurn(context as RequestContext, args.input as ChatInput)),
+    subscribe: async ({ args, context, info }) => streamOf(await resolverOf(info, ConversationsResolver).conversationsService.startTurn(context as RequestContext, args.input as ChatInput)),
   })
   chatStream(@Root() event: ChatStreamEvent, @Arg('input', () => ChatInput, { description: 'The turn.' }) _input: ChatInput): ChatStreamEvent {
     return event;
@@ -127,12 +136,12 @@ export class ConversationsResolver {
       'Starts once acknowledged (a turn already under way is heard from the next token; nothing is replayed: read the messages after reconnecting). ' +
       'Completes when the conversation is deleted; an unknown conversation, or someone else\'s, answers one not_found error. ' +
       `${READ}`,
-    subscribe: async ({ args, context }) => {
+    subscribe: async ({ args, context, info }) => {
       const ctx = context as RequestContext;
       // Listening first, then the check: a deletion in between is not missed.
-      const events = ctx.services.events.subscribe('CHAT_EVENT', String(args.conversationId));
+      const events = resolverOf(info, ConversationsResolver).events.subscribe('CHAT_EVENT', String(args.conversationId));
       try {
-        await ctx.services.conversations.watch(ctx, String(args.conversationId));
+        await resolverOf(info, ConversationsResolver).conversationsService.watch(ctx, String(args.conversationId));
       } catch (e) {
         await events.return?.();
         throw e;
@@ -146,34 +155,34 @@ export class ConversationsResolver {
 
   @Query(() => NoteConnection, { description: `Your notes, most recently changed first. ${READ}` })
   notes(@Ctx() ctx: RequestContext, @Args(() => ConnectionArgs) page: ConnectionArgs): Promise<ConnectionPage<Note>> {
-    return ctx.services.notes.connection(ctx, pageRequest(page));
+    return this.notesService.connection(ctx, pageRequest(page));
   }
 
   @Query(() => Note, { nullable: true, description: `One of your notes; null for an unknown id or someone else's. ${READ}` })
   async note(@Arg('id', () => ID, { description: 'The note\'s id.' }) id: string, @Ctx() ctx: RequestContext): Promise<Note | null> {
-    return (await ctx.services.notes.visible(ctx, [id]))[0] ?? null;
+    return (await this.notesService.visible(ctx, [id]))[0] ?? null;
   }
 
   @Mutation(() => CreateNotePayload, { description: `Creates a note, searchable at once. ${WRITE}` })
   async createNote(@Arg('input', () => CreateNoteInput, { description: 'The note.' }) input: CreateNoteInput, @Ctx() ctx: RequestContext): Promise<CreateNotePayload> {
-    return { note: await ctx.services.notes.create(ctx, input), query: queryRoot() };
+    return { note: await this.notesService.create(ctx, input), query: queryRoot() };
   }
 
   @Mutation(() => UpdateNotePayload, { description: `Changes a note; search follows at once. ${WRITE}` })
   async updateNote(@Arg('input', () => UpdateNoteInput, { description: 'The change.' }) input: UpdateNoteInput, @Ctx() ctx: RequestContext): Promise<UpdateNotePayload> {
     const { id, ...change } = input;
-    return { note: await ctx.services.notes.update(ctx, id, change), query: queryRoot() };
+    return { note: await this.notesService.update(ctx, id, change), query: queryRoot() };
   }
 
   @Mutation(() => DeleteNotePayload, { description: `Deletes a note; search forgets it at once. ${WRITE}` })
   async deleteNote(@Arg('input', () => DeleteNoteInput, { description: 'The note.' }) input: DeleteNoteInput, @Ctx() ctx: RequestContext): Promise<DeleteNotePayload> {
-    await ctx.services.notes.delete(ctx, input.id);
+    await this.notesService.delete(ctx, input.id);
     return { deletedId: input.id, query: queryRoot() };
   }
 
   @FieldResolver(() => MessageConnection, { description: 'The conversation\'s messages, oldest first: `last: n` for the latest, then `before` for older ones.' })
   messages(@Root() c: Conversation, @Ctx() ctx: RequestContext, @Args(() => ConnectionArgs) page: ConnectionArgs): Promise<ConnectionPage<Message>> {
-    return ctx.services.conversations.messageConnection(ctx, c, pageRequest(page));
+    return this.conversationsService.messageConnection(ctx, c, pageRequest(page));
   }
 }
 
@@ -213,3 +222,11 @@ export class CitationResolver {
     return snippetHtml(c.snippet);
   }
 }
+
+/** `SearchHit.conversation`: the conversations module adds the field to the search module's hit. */
+@Resolver(() => SearchHitType)
+export class SearchHitConversationResolver {
+  @FieldResolver(() => Conversation, { nullable: true, description: 'For a MESSAGE: its conversation.' })
+  conversation(@Root() hit: SearchHit, @Ctx() ctx: RequestContext): Promise<Conversation | null> | null {
+    return hit.conversationId ? ctx.loaders.conversations.byId.load(hit.conversationId) : null;
+  }}

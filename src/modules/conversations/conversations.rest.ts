@@ -1,13 +1,10 @@
 import { z } from 'zod';
-import { AiProvider, ProviderCapability } from '../ai/ai.enums.js';
-import type { Citation, TokenUsage } from '../ai/ai.types.js';
+import { AiProvider, type Citation, type TokenUsage } from '../ai/index.js';
 import { pageSchema } from '../../common/pagination.js';
 import { snippetHtml } from '../../common/text.js';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
-import { ContentKind } from '../search/search.enums.js';
-import type { SearchResult } from '../search/search.service.js';
-import { searchSchema } from '../search/search.service.js';
-import type { Conversation } from './conversation.entity.js';
+import { ContentKind } from '../search/index.js';
+import type { Conversation } from './conversations.entities.js';
 import { MessageRole, MessageStatus } from './conversations.enums.js';
 import {
   chatSchema,
@@ -20,8 +17,9 @@ import {
   type ChatResult,
   type ChatStreamEvent,
 } from './conversations.types.js';
-import type { Message } from './message.entity.js';
-import type { Note } from './note.entity.js';
+import type { Message } from './conversations.entities.js';
+import type { Note } from './conversations.entities.js';
+import type { ServiceMap } from '../manifest.js';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -113,42 +111,7 @@ export const toNote = (n: Note): z.infer<typeof noteResponseSchema> => ({
   updated_at: n.updatedAt.toISOString(),
 });
 
-const searchResponseSchema = z.object({
-  query: z.string(),
-  total: z.number().int(),
-  results: z.array(
-    z.object({
-      type: ContentKind.schema,
-      id: z.string(),
-      title: z.string(),
-      snippet: z.string(),
-      score: z.number(),
-      conversation_id: z.string().nullable(),
-      created_at: z.iso.datetime(),
-    }),
-  ),
-});
-const toSearch = (r: SearchResult): z.infer<typeof searchResponseSchema> => ({
-  query: r.query,
-  total: r.total,
-  results: r.results.map((h) => ({ type: h.type, id: h.id, title: h.title, snippet: h.snippet, score: h.score, conversation_id: h.conversationId, created_at: h.createdAt.toISOString() })),
-});
 
-const providersSchema = z.object({
-  default: AiProvider.schema,
-  providers: z.array(
-    z.object({
-      id: z.string(),
-      name: z.string(),
-      models: z.array(z.string()),
-      default_model: z.string(),
-      available: z.boolean(),
-      configured: z.boolean(),
-      capabilities: z.array(ProviderCapability.schema),
-      description: z.string(),
-    }),
-  ),
-});
 
 /** SSE events of a chat turn: start, delta (text), done (the ChatResponse); error is added by the router. */
 const streamEvent = (e: { type: string }) => {
@@ -161,26 +124,7 @@ const streamEvent = (e: { type: string }) => {
 
 const tag = 'Conversations';
 
-export const conversationsRoutes: RestRoute[] = [
-  defineRoute({
-    method: 'GET',
-    path: '/api/core/providers',
-    operationId: 'listProviders',
-    summary: 'AI providers: which are configured and answering, their models and capabilities',
-    tag,
-    auth: 'public',
-    publicCacheSeconds: 60,
-    handler: async (ctx) => ({ default: ctx.services.ai.defaultId, providers: await ctx.services.ai.describe() }),
-    response: {
-      status: 200,
-      description: 'Providers',
-      schema: providersSchema,
-      serialize: (r) => ({
-        default: r.default,
-        providers: r.providers.map((p) => ({ id: p.id, name: p.name, models: p.models, default_model: p.defaultModel, available: p.available, configured: p.configured, capabilities: p.capabilities, description: p.description })),
-      }),
-    },
-  }),
+export const conversationsRoutes = (s: Pick<ServiceMap, 'conversations' | 'notes'>): RestRoute[] => [
   defineRoute({
     method: 'POST',
     path: '/api/core/chat',
@@ -193,9 +137,9 @@ export const conversationsRoutes: RestRoute[] = [
     tag,
     auth: 'conversations:write',
     body: { schema: chatSchema, required: true },
-    handler: async (ctx, { body }) => (await ctx.services.conversations.startTurn(ctx, body)).result,
+    handler: async (ctx, { body }) => (await s.conversations.startTurn(ctx, body)).result,
     sse: {
-      start: (ctx, { body }) => ctx.services.conversations.startTurn(ctx, body),
+      start: (ctx, { body }) => s.conversations.startTurn(ctx, body),
       serialize: streamEvent,
       description: 'event: start | delta | done | error; data: JSON',
     },
@@ -210,7 +154,7 @@ export const conversationsRoutes: RestRoute[] = [
     tag,
     auth: 'conversations:read',
     query: pageSchema,
-    handler: (ctx, { query }) => ctx.services.conversations.list(ctx, query),
+    handler: (ctx, { query }) => s.conversations.list(ctx, query),
     response: { status: 200, description: 'ConversationResponse[]', schema: conversationSchema, serialize: toConversation },
   }),
   defineRoute({
@@ -221,7 +165,7 @@ export const conversationsRoutes: RestRoute[] = [
     tag,
     auth: 'conversations:write',
     body: { schema: createConversationSchema, required: false },
-    handler: (ctx, { body }) => ctx.services.conversations.create(ctx, body),
+    handler: (ctx, { body }) => s.conversations.create(ctx, body),
     response: { status: 201, description: 'ConversationResponse', schema: conversationSchema, serialize: toConversation },
   }),
   defineRoute({
@@ -231,7 +175,7 @@ export const conversationsRoutes: RestRoute[] = [
     summary: 'One conversation',
     tag,
     auth: 'conversations:read',
-    handler: (ctx, { params }) => ctx.services.conversations.get(ctx, params.conversation_id!),
+    handler: (ctx, { params }) => s.conversations.get(ctx, params.conversation_id!),
     response: { status: 200, description: 'ConversationResponse', schema: conversationSchema, serialize: toConversation },
     errors: ['not_found'],
   }),
@@ -243,7 +187,7 @@ export const conversationsRoutes: RestRoute[] = [
     tag,
     auth: 'conversations:write',
     body: { schema: updateConversationSchema, required: true },
-    handler: (ctx, { params, body }) => ctx.services.conversations.update(ctx, params.conversation_id!, body),
+    handler: (ctx, { params, body }) => s.conversations.update(ctx, params.conversation_id!, body),
     response: { status: 200, description: 'ConversationResponse', schema: conversationSchema, serialize: toConversation },
     errors: ['not_found'],
   }),
@@ -254,7 +198,7 @@ export const conversationsRoutes: RestRoute[] = [
     summary: 'Delete a conversation with its messages',
     tag,
     auth: 'conversations:write',
-    handler: (ctx, { params }) => ctx.services.conversations.delete(ctx, params.conversation_id!),
+    handler: (ctx, { params }) => s.conversations.delete(ctx, params.conversation_id!),
     response: { status: 204, description: 'Deleted' },
     errors: ['not_found'],
   }),
@@ -266,7 +210,7 @@ export const conversationsRoutes: RestRoute[] = [
     tag,
     auth: 'conversations:read',
     query: messagesSchema,
-    handler: (ctx, { params, query }) => ctx.services.conversations.messages(ctx, params.conversation_id!, query),
+    handler: (ctx, { params, query }) => s.conversations.messages(ctx, params.conversation_id!, query),
     response: { status: 200, description: 'MessageResponse[] (X-Total-Count: all messages of the conversation)', schema: messageSchema, serialize: toMessage },
     errors: ['not_found'],
   }),
@@ -278,26 +222,14 @@ export const conversationsRoutes: RestRoute[] = [
     tag,
     auth: 'conversations:write',
     body: { schema: regenerateSchema, required: false },
-    handler: async (ctx, { params, body }) => (await ctx.services.conversations.regenerate(ctx, params.conversation_id!, body)).result,
+    handler: async (ctx, { params, body }) => (await s.conversations.regenerate(ctx, params.conversation_id!, body)).result,
     sse: {
-      start: (ctx, { params, body }) => ctx.services.conversations.regenerate(ctx, params.conversation_id!, body),
+      start: (ctx, { params, body }) => s.conversations.regenerate(ctx, params.conversation_id!, body),
       serialize: streamEvent,
       description: 'as POST /api/core/chat',
     },
     response: { status: 200, description: 'ChatResponse', schema: chatResponseSchema, serialize: toChatResponse },
     errors: ['not_found', 'conflict', 'upstream_unavailable'],
-  }),
-  defineRoute({
-    method: 'GET',
-    path: '/api/core/search',
-    operationId: 'search',
-    summary: 'Full-text search over your messages and notes (transcripts and documents as they arrive)',
-    description: 'q: words to find (all of them; the last may be a prefix). types: comma list of message, note, transcript, document.',
-    tag,
-    auth: 'conversations:read',
-    query: searchSchema,
-    handler: (ctx, { query }) => ctx.services.search.search(ctx, query),
-    response: { status: 200, description: 'Ranked results with highlighted snippets', schema: searchResponseSchema, serialize: toSearch },
   }),
   defineListRoute({
     method: 'GET',
@@ -307,7 +239,7 @@ export const conversationsRoutes: RestRoute[] = [
     tag,
     auth: 'conversations:read',
     query: pageSchema,
-    handler: (ctx, { query }) => ctx.services.notes.list(ctx, query),
+    handler: (ctx, { query }) => s.notes.list(ctx, query),
     response: { status: 200, description: 'NoteResponse[]', schema: noteResponseSchema, serialize: toNote },
   }),
   defineRoute({
@@ -318,7 +250,7 @@ export const conversationsRoutes: RestRoute[] = [
     tag,
     auth: 'conversations:write',
     body: { schema: noteSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.notes.create(ctx, body),
+    handler: (ctx, { body }) => s.notes.create(ctx, body),
     response: { status: 201, description: 'NoteResponse', schema: noteResponseSchema, serialize: toNote },
   }),
   defineRoute({
@@ -329,7 +261,7 @@ export const conversationsRoutes: RestRoute[] = [
     tag,
     auth: 'conversations:write',
     body: { schema: updateNoteSchema, required: true },
-    handler: (ctx, { params, body }) => ctx.services.notes.update(ctx, params.note_id!, body),
+    handler: (ctx, { params, body }) => s.notes.update(ctx, params.note_id!, body),
     response: { status: 200, description: 'NoteResponse', schema: noteResponseSchema, serialize: toNote },
     errors: ['not_found'],
   }),
@@ -340,7 +272,7 @@ export const conversationsRoutes: RestRoute[] = [
     summary: 'Delete a note',
     tag,
     auth: 'conversations:write',
-    handler: (ctx, { params }) => ctx.services.notes.delete(ctx, params.note_id!),
+    handler: (ctx, { params }) => s.notes.delete(ctx, params.note_id!),
     response: { status: 204, description: 'Deleted' },
     errors: ['not_found'],
   }),

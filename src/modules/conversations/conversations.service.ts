@@ -10,13 +10,13 @@ import type { RateLimits } from '../../common/rate-limits.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import { grants } from '../../common/scopes.js';
-import type { AiProviderId } from '../ai/ai.enums.js';
-import { UpstreamError, type Citation, type Passage, type PromptMessage, type TokenUsage } from '../ai/ai.types.js';
-import type { KnowledgeService } from '../knowledge/knowledge.service.js';
-import type { ProviderRegistry } from '../ai/providers/registry.js';
-import type { SearchService } from '../search/search.service.js';
-import { User } from '../users/user.entity.js';
-import { Conversation } from './conversation.entity.js';
+import type { AiProviderId } from '../ai/index.js';
+import { UpstreamError, type Citation, type Passage, type PromptMessage, type TokenUsage } from '../ai/index.js';
+import type { KnowledgeService } from '../knowledge/index.js';
+import type { ProviderRegistry } from '../ai/index.js';
+import type { SearchService } from '../search/index.js';
+import { User } from '../users/index.js';
+import { Conversation } from './conversations.entities.js';
 import {
   chatSchema,
   createConversationSchema,
@@ -32,7 +32,7 @@ import {
   type TurnResult,
   type UpdateConversationData,
 } from './conversations.types.js';
-import { Message, type MessageStatus } from './message.entity.js';
+import { Message, type MessageStatus } from './conversations.entities.js';
 import { Turn } from './turn.js';
 
 export type ChatTurn = Turn<ChatStreamEvent, TurnResult>;
@@ -417,7 +417,7 @@ export class ConversationsService {
       if (input.title != null) conv.title = input.title;
       if (input.systemPrompt !== undefined) conv.systemPrompt = input.systemPrompt;
       await tx.flush();
-      if (input.title != null) await tx.getConnection().execute('update search_entries set title = ? where conversation_id = ?', [input.title.slice(0, 300), c.id], 'run', tx.getTransactionContext());
+      if (input.title != null) await this.search.retitleConversation(tx, c.id, input.title);
     });
     return ctx.em.findOneOrFail(Conversation, { id: c.id }, { refresh: true });
   }

@@ -5,13 +5,13 @@ import { fields, str } from '../../common/validation.js';
 import { ValidatedBy } from '../../graphql/inputs.js';
 import { QUERY_ROOT_DESCRIPTION, QueryRoot } from '../../graphql/query-root.js';
 import { connectionType } from '../../graphql/relay.js';
-import { AiProvider, type AiProviderId } from '../ai/ai.enums.js';
-import type { TokenUsage } from '../ai/ai.types.js';
-import { ContentKind, type ContentKindValue } from '../search/search.enums.js';
-import { Conversation } from './conversation.entity.js';
+import { AiProvider, type AiProviderId } from '../ai/index.js';
+import type { TokenUsage } from '../ai/index.js';
+import { ContentKind, type ContentKindValue } from '../search/index.js';
+import { Conversation } from './conversations.entities.js';
 import { ChatStreamEventType, MessageRole, MessageStatus, type ChatStreamEventTypeValue, type MessageRoleValue, type MessageStatusValue } from './conversations.enums.js';
-import { Message } from './message.entity.js';
-import { Note } from './note.entity.js';
+import { Message } from './conversations.entities.js';
+import { Note } from './conversations.entities.js';
 
 const id = str().uuid('must be an id');
 /** An id the service looks up: anything that is not one of the caller's answers not_found, as a REST path parameter does. */

@@ -1,27 +1,53 @@
-import type { NodeSource } from '../../graphql/node.resolver.js';
-import { providerNodes, ProvidersResolver } from '../ai/ai.resolver.js';
-import type { ModuleManifest } from '../manifest.js';
-import { SearchEntry } from '../search/search-entry.entity.js';
-import { SearchResolver } from '../search/search.resolver.js';
-import { Conversation } from './conversation.entity.js';
-import { CitationResolver, ConversationsResolver, MessageResolver } from './conversations.resolver.js';
+import { resolver, service, type ModuleManifest } from '../manifest.js';
+import { Conversation } from './conversations.entities.js';
+import { conversationLoaders, type ConversationLoaders } from './conversations.loaders.js';
+import { CitationResolver, ConversationsResolver, MessageResolver, SearchHitConversationResolver } from './conversations.resolver.js';
 import { conversationsRoutes } from './conversations.rest.js';
-import { Message } from './message.entity.js';
-import { Note } from './note.entity.js';
+import { conversationsSearchSource } from './conversations.search.js';
+import { ConversationsService } from './conversations.service.js';
+import { Message } from './conversations.entities.js';
+import { Note } from './conversations.entities.js';
+import { NotesService } from './notes.service.js';
 
-/** `node(id:)` for conversations, messages and notes: the caller's own, as their own queries. */
-const nodes: NodeSource[] = [
-  { typename: 'Conversation', load: (ctx, ids) => ctx.services.conversations.visible(ctx, ids) },
-  { typename: 'Message', load: (ctx, ids) => ctx.services.conversations.visibleMessages(ctx, ids) },
-  { typename: 'Note', load: (ctx, ids) => ctx.services.notes.visible(ctx, ids) },
-  providerNodes,
-];
+export { Conversation, ConversationsService, Message, Note, NotesService };
 
-/** Conversations, chat and notes; with them the providers (the `ai` module has no tables) and search over everything a user wrote. */
+declare module '../manifest.js' {
+  interface ServiceMap {
+    conversations: ConversationsService;
+    notes: NotesService;
+  }
+}
+
+declare module '../../common/loaders.js' {
+  interface Loaders {
+    conversations: ConversationLoaders;
+  }
+}
+
+/** Conversations, chat and notes. */
 export const conversationsModule: ModuleManifest = {
   name: 'conversations',
-  entities: [Conversation, Message, Note, SearchEntry],
-  resolvers: [ConversationsResolver, MessageResolver, CitationResolver, ProvidersResolver, SearchResolver],
+  entities: [Conversation, Message, Note],
+  services: [
+    service('notes', ['search'], ({ search }) => new NotesService(search)),
+    service('conversations', ['ai', 'search', 'knowledge', 'config', 'events', 'rateLimits'], ({ ai, search, knowledge, config, events, rateLimits }) => {
+      // Messages and notes are indexed by these services; a rebuild reads them from here.
+      search.registerSource(conversationsSearchSource);
+      return new ConversationsService(ai, search, knowledge, config, events, rateLimits);
+    }),
+  ],
+  resolvers: [
+    resolver(ConversationsResolver, (s) => new ConversationsResolver(s.conversations, s.events, s.notes)),
+    resolver(MessageResolver, () => new MessageResolver()),
+    resolver(CitationResolver, () => new CitationResolver()),
+    resolver(SearchHitConversationResolver, () => new SearchHitConversationResolver()),
+  ],
   routes: conversationsRoutes,
-  nodes,
+  loaders: (em, batch) => ({ conversations: conversationLoaders(em, batch) }),
+  // `node(id:)` for conversations, messages and notes: the caller's own, as their own queries.
+  nodes: ({ conversations, notes }) => [
+    { typename: 'Conversation', load: (ctx, ids) => conversations.visible(ctx, ids) },
+    { typename: 'Message', load: (ctx, ids) => conversations.visibleMessages(ctx, ids) },
+    { typename: 'Note', load: (ctx, ids) => notes.visible(ctx, ids) },
+  ],
 };

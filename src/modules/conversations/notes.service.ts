@@ -5,10 +5,10 @@ import { isId } from '../../common/ids.js';
 import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
 import { parseInput } from '../../common/validation.js';
 import { findConnection, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
-import type { SearchService } from '../search/search.service.js';
-import { User } from '../users/user.entity.js';
+import type { SearchService } from '../search/index.js';
+import { User } from '../users/index.js';
 import { noteSchema, updateNoteSchema, type NoteData, type UpdateNoteData } from './conversations.types.js';
-import { Note } from './note.entity.js';
+import { Note } from './conversations.entities.js';
 
 /** What search indexes of a note: its text and its tags as #tags. */
 export const noteSearchText = (n: Note): string => `${n.content}${n.tags.length ? `\n${n.tags.map((t) => `#${t}`).join(' ')}` : ''}`;

@@ -1,16 +1,27 @@
-import type { ModuleManifest } from '../manifest.js';
-import { Integration } from './integration.entity.js';
+import { resolver, service, type ModuleManifest } from '../manifest.js';
+import { Integration } from './integrations.entities.js';
 import { IntegrationsResolver } from './integrations.resolver.js';
 import { integrationsRoutes } from './integrations.rest.js';
-import { OAuthState } from './oauth-state.entity.js';
+import { IntegrationsService } from './integrations.service.js';
+import { OAuthState } from './integrations.entities.js';
+
+export { IntegrationsService };
+
+declare module '../manifest.js' {
+  interface ServiceMap {
+    integrations: IntegrationsService;
+  }
+}
 
 export const integrationsModule: ModuleManifest = {
   name: 'integrations',
   entities: [Integration, OAuthState],
-  resolvers: [IntegrationsResolver],
+  // Study sessions name XEL modules: the course comes from the XEL service.
+  services: [service('integrations', ['config', 'xel'], ({ config, xel }) => new IntegrationsService(config, { module: (id) => xel.course.module(id) }))],
+  resolvers: [resolver(IntegrationsResolver, (s) => new IntegrationsResolver(s.integrations))],
   routes: integrationsRoutes,
-  nodes: [
-    { typename: 'Integration', load: (ctx, ids) => ctx.services.integrations.visible(ctx, ids) },
-    { typename: 'CalendarEvent', load: (ctx, ids) => ctx.services.integrations.visibleEvents(ctx, ids) },
+  nodes: ({ integrations }) => [
+    { typename: 'Integration', load: (ctx, ids) => integrations.visible(ctx, ids) },
+    { typename: 'CalendarEvent', load: (ctx, ids) => integrations.visibleEvents(ctx, ids) },
   ],
 };

@@ -14,25 +14,30 @@ import {
   ScheduleStudySessionInput,
   ScheduleStudySessionPayload,
 } from './integrations.types.js';
+import type { ServiceMap } from '../manifest.js';
 
 const FROM = 'The start of the window (inclusive); default now.';
 const TO = 'The end of the window (exclusive): after from, at most 366 days later; default a week after from.';
 
 @Resolver(() => IntegrationView)
 export class IntegrationsResolver {
+  constructor(
+    readonly integrationsService: ServiceMap['integrations'],
+  ) {}
+
   // One entry per provider (a closed set of one today), each changing in place: a small fixed list, not a connection.
   @Query(() => [IntegrationView], {
     description: `Your integrations, one per provider: connected, needing reconnection, not connected, or unavailable on this server. ${need('integrations:read')}`,
   })
   integrations(@Ctx() ctx: RequestContext): Promise<IntegrationView[]> {
-    return ctx.services.integrations.listAll(ctx);
+    return this.integrationsService.listAll(ctx);
   }
 
   @Mutation(() => AuthorizationStart, {
     description: `Starts connecting Google Calendar: send the browser to authorizationUrl; Google comes back to the REST callback, which takes the flow only from the browser holding the binding cookie this answer sets over HTTP (same-origin web apps), or from a call with your credentials. Nothing changes until the flow completes. ${need('integrations:write')}`,
   })
   connectGoogleCalendar(@Ctx() ctx: RequestContext): Promise<AuthorizationStart> {
-    return ctx.services.integrations.startGoogleCalendar(ctx);
+    return this.integrationsService.startGoogleCalendar(ctx);
   }
 
   @Mutation(() => CompleteGoogleCalendarConnectionPayload, {
@@ -42,12 +47,12 @@ export class IntegrationsResolver {
     @Arg('input', () => CompleteGoogleCalendarConnectionInput, { description: "The redirect's parameters." }) input: CompleteGoogleCalendarConnectionInput,
     @Ctx() ctx: RequestContext,
   ): Promise<CompleteGoogleCalendarConnectionPayload> {
-    return { integration: await ctx.services.integrations.finishGoogleCalendar(ctx, input) };
+    return { integration: await this.integrationsService.finishGoogleCalendar(ctx, input) };
   }
 
   @Mutation(() => DisconnectGoogleCalendarPayload, { description: `Disconnects Google Calendar: revokes the grant at Google and deletes the tokens. ${need('integrations:write')}` })
   async disconnectGoogleCalendar(@Ctx() ctx: RequestContext): Promise<DisconnectGoogleCalendarPayload> {
-    return { integration: await ctx.services.integrations.disconnectGoogleCalendar(ctx) };
+    return { integration: await this.integrationsService.disconnectGoogleCalendar(ctx) };
   }
 
   @Query(() => CalendarEventConnection, {
@@ -60,13 +65,13 @@ export class IntegrationsResolver {
     @Args(() => ConnectionArgs) args: ConnectionArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<ConnectionPage<CalendarEventView>> {
-    return ctx.services.integrations.eventsConnection(ctx, { from, to }, args);
+    return this.integrationsService.eventsConnection(ctx, { from, to }, args);
   }
 
   @Mutation(() => ScheduleStudySessionPayload, { description: `Schedules a study session as an event in your Google Calendar. ${need('integrations:write')}` })
   async scheduleStudySession(@Arg('input', () => ScheduleStudySessionInput, { description: 'The session.' }) input: ScheduleStudySessionInput, @Ctx() ctx: RequestContext): Promise<ScheduleStudySessionPayload> {
-    const event = await ctx.services.integrations.scheduleStudySession(ctx, input);
-    return { event, integration: await ctx.services.integrations.afterWrite(ctx, 'google_calendar') };
+    const event = await this.integrationsService.scheduleStudySession(ctx, input);
+    return { event, integration: await this.integrationsService.afterWrite(ctx, 'google_calendar') };
   }
 
   @FieldResolver(() => CalendarEventConnection, {
@@ -81,6 +86,6 @@ export class IntegrationsResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<ConnectionPage<CalendarEventView>> | null {
     if (integration.provider !== 'google_calendar' || integration.status !== 'connected') return null;
-    return ctx.services.integrations.eventsConnection(ctx, { from, to }, args);
+    return this.integrationsService.eventsConnection(ctx, { from, to }, args);
   }
 }

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import type { AppError } from '../../common/errors.js';
 import type { Config } from '../../config.js';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
-import { IntegrationProvider, IntegrationStatus } from './integration.entity.js';
+import { IntegrationProvider, IntegrationStatus } from './integrations.entities.js';
 import type { CalendarEventView, IntegrationView } from './integrations.types.js';
 import { CalendarEventStatus, callbackFields, listEventsFields, scheduleStudySessionFields } from './integrations.types.js';
+import type { ServiceMap } from '../manifest.js';
 
 /** One integration, as the contract lists it (REST lists the connections that exist: never `not_connected`). */
 export const integrationSchema = z.object({
@@ -84,7 +85,7 @@ const listIntegrationsQuery = z.object({
   include: z.enum(['available'], { error: 'must be available' }).optional().describe('`available`: also the integrations that are not connected (not_connected, needs_reconnection, unavailable).'),
 });
 
-export const integrationsRoutes: RestRoute[] = [
+export const integrationsRoutes = (s: Pick<ServiceMap, 'integrations'>): RestRoute[] => [
   defineListRoute({
     method: 'GET',
     path: '/api/integrations',
@@ -96,7 +97,7 @@ export const integrationsRoutes: RestRoute[] = [
     auth: 'integrations:read',
     query: listIntegrationsQuery,
     handler: async (ctx, { query }) => {
-      const items = query.include === 'available' ? await ctx.services.integrations.listAll(ctx) : await ctx.services.integrations.list(ctx);
+      const items = query.include === 'available' ? await s.integrations.listAll(ctx) : await s.integrations.list(ctx);
       return { items, total: items.length };
     },
     response: { status: 200, description: 'Integration[]', schema: integrationSchema, serialize: toIntegration },
@@ -113,7 +114,7 @@ export const integrationsRoutes: RestRoute[] = [
     tag,
     auth: 'integrations:write',
     query: z.object({ redirect: z.enum(['true', 'false']).optional().describe('true: answer 302 to the consent page') }),
-    handler: (ctx) => ctx.services.integrations.startGoogleCalendar(ctx),
+    handler: (ctx) => s.integrations.startGoogleCalendar(ctx),
     redirect: {
       description: "Google's consent page (with redirect=true)",
       location: (r, input) => (input.query.redirect === 'true' ? r.authorizationUrl : null),
@@ -141,7 +142,7 @@ export const integrationsRoutes: RestRoute[] = [
     tag,
     auth: 'optional',
     query: callbackFields,
-    handler: (ctx, { query }) => ctx.services.integrations.finishGoogleCalendar(ctx, query, { anonymous: true }),
+    handler: (ctx, { query }) => s.integrations.finishGoogleCalendar(ctx, query, { anonymous: true }),
     // Every failure, a query the route's schema refuses included, goes back to the app as a redirect.
     redirect: {
       description: 'To INTEGRATIONS_RETURN_URL with the outcome',
@@ -159,7 +160,7 @@ export const integrationsRoutes: RestRoute[] = [
     tag,
     auth: 'integrations:write',
     handler: async (ctx) => {
-      await ctx.services.integrations.disconnectGoogleCalendar(ctx);
+      await s.integrations.disconnectGoogleCalendar(ctx);
     },
     response: { status: 204, description: 'Disconnected' },
     errors: ['not_found'],
@@ -173,7 +174,7 @@ export const integrationsRoutes: RestRoute[] = [
     tag,
     auth: 'integrations:read',
     query: listEventsFields,
-    handler: (ctx, { query }) => ctx.services.integrations.listEvents(ctx, query),
+    handler: (ctx, { query }) => s.integrations.listEvents(ctx, query),
     response: { status: 200, description: 'CalendarEvent[]', schema: calendarEventSchema, serialize: toCalendarEvent },
     errors: ['not_found', 'conflict', 'upstream_unavailable', 'rate_limited'],
   }),
@@ -186,7 +187,7 @@ export const integrationsRoutes: RestRoute[] = [
     tag,
     auth: 'integrations:write',
     body: { schema: scheduleStudySessionFields, required: true },
-    handler: (ctx, { body }) => ctx.services.integrations.scheduleStudySession(ctx, body),
+    handler: (ctx, { body }) => s.integrations.scheduleStudySession(ctx, body),
     response: { status: 201, description: 'CalendarEvent', schema: calendarEventSchema, serialize: toCalendarEvent },
     errors: ['not_found', 'conflict', 'upstream_unavailable', 'rate_limited'],
   }),

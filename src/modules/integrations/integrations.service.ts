@@ -9,9 +9,9 @@ import type { Principal } from '../../common/principal.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import { connectionPage, decodeCursor, DEFAULT_PAGE, encodeCursor, pageRequest, type ConnectionArgs, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
-import { User } from '../users/user.entity.js';
+import { User } from '../users/index.js';
 import { GoogleClient, GoogleError, type GoogleEvent, type GoogleTokens } from './google.client.js';
-import { Integration, PROVIDERS, type Provider } from './integration.entity.js';
+import { Integration, PROVIDERS, type Provider } from './integrations.entities.js';
 import {
   AuthorizationStart,
   CalendarEventStatus,
@@ -26,7 +26,7 @@ import {
   type ListEventsData,
   type ScheduleStudySessionData,
 } from './integrations.types.js';
-import { OAuthState } from './oauth-state.entity.js';
+import { OAuthState } from './integrations.entities.js';
 import { TokenCipher } from './token-cipher.js';
 
 const GOOGLE: Provider = 'google_calendar';
@@ -94,13 +94,21 @@ const compareKeys = (a: [string, string], b: [string, string]): number => (a[0] 
  * sealed at rest and refreshed before they expire, and the calendar used for upcoming
  * events and study sessions.
  */
+/** Where a study session's module is described: the XEL course, given by the composition root. */
+export interface StudyCatalog {
+  module(id: string): { id: string; title: string; description: string; level: string; skill: string; estimatedMinutes: number } | null | undefined;
+}
+
 export class IntegrationsService {
   private readonly google: GoogleClient | null;
   private readonly cipher: TokenCipher;
   /** One refresh at a time per connection in this process; concurrent callers share it. */
   private readonly refreshing = new Map<string, Promise<StoredTokens>>();
 
-  constructor(private readonly config: Config) {
+  constructor(
+    private readonly config: Config,
+    private readonly course: StudyCatalog | null = null,
+  ) {
     this.google = config.integrations.google ? new GoogleClient(config.integrations.google) : null;
     this.cipher = new TokenCipher(config.integrations.encryptionKeys);
   }
@@ -473,7 +481,7 @@ export class IntegrationsService {
   async scheduleStudySession(ctx: RequestContext, data: ScheduleStudySessionData): Promise<CalendarEventView> {
     const { userId } = authorize(ctx, 'integrations:write');
     const input = parseInput(scheduleStudySessionSchema, data ?? {});
-    const studied = input.xelModuleId ? ctx.services.xel.course.module(input.xelModuleId) : null;
+    const studied = input.xelModuleId ? (this.course?.module(input.xelModuleId) ?? null) : null;
     if (input.xelModuleId && !studied) throw AppError.notFound('XEL module');
     const timeZone = input.timezone ?? (await ctx.em.findOne(User, { id: userId }, { fields: ['timezone'] }))?.timezone ?? 'UTC';
     const description = input.description ?? (studied ? `${studied.description}\n\nXentree English · ${studied.level} · ${studied.skill} · about ${studied.estimatedMinutes} minutes` : null);

@@ -5,8 +5,8 @@ import { fields, str } from '../../common/validation.js';
 import { defineEnum, type ValueOf } from '../../graphql/enums.js';
 import { ValidatedBy } from '../../graphql/inputs.js';
 import { connectionType, Node } from '../../graphql/relay.js';
-import { isTimeZone } from '../users/users.types.js';
-import { IntegrationProvider, IntegrationStatus, type IntegrationStatusValue, type Provider } from './integration.entity.js';
+import { isTimeZone } from '../users/index.js';
+import { IntegrationProvider, IntegrationStatus, type IntegrationStatusValue, type Provider } from './integrations.entities.js';
 
 /** The status of a calendar event, as Google Calendar has them. */
 export const CalendarEventStatus = defineEnum('CalendarEventStatus', 'Whether a calendar event takes place, as Google Calendar says.', {

@@ -1,4 +1,4 @@
-import { parseRetryAfter } from '../ai/providers/http-stream.js';
+import { parseRetryAfter } from '../ai/index.js';
 
 export interface EmbeddingsConfig {
   baseUrl: string;

@@ -7,8 +7,8 @@ import { lifecycle, merge, type Step } from '../../graphql/subscription-stream.j
 import { describeRequirement as need } from '../../common/scopes.js';
 import { queryRoot } from '../../graphql/query-root.js';
 import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
-import { AiProvider, type AiProviderId } from '../ai/ai.enums.js';
-import { KnowledgeDocument } from './document.entity.js';
+import { AiProvider, type AiProviderId } from '../ai/index.js';
+import { KnowledgeDocument } from './knowledge.entities.js';
 import {
   DeleteDocumentInput,
   DeleteDocumentPayload,
@@ -20,24 +20,31 @@ import {
   UploadDocumentInput,
   UploadDocumentPayload,
 } from './knowledge.types.js';
+import type { ServiceMap } from '../manifest.js';
+import { resolverOf } from '../../graphql/container.js';
 
 const READ = need('rag:read');
 const WRITE = need('rag:write');
 
 @Resolver(() => KnowledgeDocument)
 export class KnowledgeResolver {
+  constructor(
+    readonly events: ServiceMap['events'],
+    readonly knowledge: ServiceMap['knowledge'],
+  ) {}
+
   @Query(() => DocumentConnection, { description: `The documents you may read (yours, and those shared with your organizations), newest first. ${READ}` })
   documents(
     @Ctx() ctx: RequestContext,
     @Args(() => ConnectionArgs) page: ConnectionArgs,
     @Arg('organizationId', () => ID, { nullable: true, description: 'Only the documents shared with this organization.' }) organizationId: string | null,
   ): Promise<ConnectionPage<KnowledgeDocument>> {
-    return ctx.services.knowledge.connection(ctx, { organizationId }, pageRequest(page));
+    return this.knowledge.connection(ctx, { organizationId }, pageRequest(page));
   }
 
   @Query(() => KnowledgeDocument, { nullable: true, description: `One document you may read, with its processing status; null for an unknown id or one you may not read. ${READ}` })
   async document(@Arg('id', () => ID, { description: 'The document\'s id.' }) id: string, @Ctx() ctx: RequestContext): Promise<KnowledgeDocument | null> {
-    return (await ctx.services.knowledge.visible(ctx, [id]))[0] ?? null;
+    return (await this.knowledge.visible(ctx, [id]))[0] ?? null;
   }
 
   @Query(() => KnowledgeSearchResultType, { description: `The passages of the documents you may read that best match a query, best first. ${READ}` })
@@ -48,7 +55,7 @@ export class KnowledgeResolver {
     @Arg('organizationId', () => ID, { nullable: true, description: 'Only the documents shared with this organization.' }) organizationId: string | null,
     @Arg('documentIds', () => [ID], { nullable: true, description: 'Only these documents (at most 100).' }) documentIds: string[] | null,
   ): Promise<KnowledgeSearchResultType> {
-    return ctx.services.knowledge.searchChunks(ctx, { query, limit, organizationId, documentIds });
+    return this.knowledge.searchChunks(ctx, { query, limit, organizationId, documentIds });
   }
 
   @Query(() => RagAnswerType, { description: `A grounded answer from the documents you may read, with citations; says so when nothing relevant is found (and then asks no provider). ${READ}` })
@@ -60,7 +67,7 @@ export class KnowledgeResolver {
     @Arg('organizationId', () => ID, { nullable: true, description: 'Only the documents shared with this organization.' }) organizationId: string | null,
     @Arg('documentIds', () => [ID], { nullable: true, description: 'Only these documents (at most 100).' }) documentIds: string[] | null,
   ): Promise<RagAnswerType> {
-    return ctx.services.knowledge.ask(ctx, { question, limit, provider, organizationId, documentIds });
+    return this.knowledge.ask(ctx, { question, limit, provider, organizationId, documentIds });
   }
 
   @Mutation(() => UploadDocumentPayload, {
@@ -68,19 +75,19 @@ export class KnowledgeResolver {
   })
   async uploadDocument(@Arg('input', () => UploadDocumentInput, { description: 'The document.' }) input: UploadDocumentInput, @Ctx() ctx: RequestContext): Promise<UploadDocumentPayload> {
     const { contentBase64, visibility, ...rest } = input;
-    const document = await ctx.services.knowledge.upload(ctx, { ...rest, visibility: visibility ?? 'private', data: contentBase64 ? Buffer.from(contentBase64, 'base64') : undefined });
+    const document = await this.knowledge.upload(ctx, { ...rest, visibility: visibility ?? 'private', data: contentBase64 ? Buffer.from(contentBase64, 'base64') : undefined });
     return { document, query: queryRoot() };
   }
 
   @Mutation(() => UpdateDocumentPayload, { description: `Renames, shares or unshares a document: its uploader may do all three, an admin of the organization it is shared with may only rename it; search follows at once. ${WRITE}` })
   async updateDocument(@Arg('input', () => UpdateDocumentInput, { description: 'The change.' }) input: UpdateDocumentInput, @Ctx() ctx: RequestContext): Promise<UpdateDocumentPayload> {
     const { id, ...change } = input;
-    return { document: await ctx.services.knowledge.update(ctx, id, change), query: queryRoot() };
+    return { document: await this.knowledge.update(ctx, id, change), query: queryRoot() };
   }
 
   @Mutation(() => DeleteDocumentPayload, { description: `Deletes a document with its passages (its uploader, or an admin of the organization it is shared with). ${WRITE}` })
   async deleteDocument(@Arg('input', () => DeleteDocumentInput, { description: 'The document.' }) input: DeleteDocumentInput, @Ctx() ctx: RequestContext): Promise<DeleteDocumentPayload> {
-    await ctx.services.knowledge.delete(ctx, input.id);
+    await this.knowledge.delete(ctx, input.id);
     return { deletedId: input.id, query: queryRoot() };
   }
 
@@ -92,23 +99,23 @@ export class KnowledgeResolver {
       'With `organizationId`, it completes when the organization is deleted, and a caller who stops being a member gets one not_found error, then completion; ' +
       'an organization you are not in answers one not_found error. ' +
       `${READ}`,
-    subscribe: async ({ args, context }) => {
+    subscribe: async ({ args, context, info }) => {
       const ctx = context as RequestContext;
       const organizationId = args.organizationId ? String(args.organizationId) : null;
       // Each subscriber reloads the document with its own rights: one unshared or deleted meanwhile is skipped.
       const documentStep = async (e: DocumentStatusEvent): Promise<Step<KnowledgeDocument>> => {
         const c = forkContext(ctx);
         if (organizationId) await requireMembership(c, organizationId, 'rag:read');
-        const [doc] = await ctx.services.knowledge.visible(c, [e.documentId]);
+        const [doc] = await resolverOf(info, KnowledgeResolver).knowledge.visible(c, [e.documentId]);
         return doc && (!organizationId || doc.organization?.id === organizationId) ? { send: doc } : { skip: true };
       };
       if (!organizationId) {
         const p = authorize(ctx, 'rag:read');
-        return lifecycle(ctx.services.events.subscribe('DOCUMENT_STATUS', `user:${p.userId}`), documentStep);
+        return lifecycle(resolverOf(info, KnowledgeResolver).events.subscribe('DOCUMENT_STATUS', `user:${p.userId}`), documentStep);
       }
       // Listening first, then the check: a removal or deletion in between is not missed.
-      const documents = ctx.services.events.subscribe('DOCUMENT_STATUS', `org:${organizationId}`);
-      const organization = ctx.services.events.subscribe('ORGANIZATION_EVENT', organizationId);
+      const documents = resolverOf(info, KnowledgeResolver).events.subscribe('DOCUMENT_STATUS', `org:${organizationId}`);
+      const organization = resolverOf(info, KnowledgeResolver).events.subscribe('ORGANIZATION_EVENT', organizationId);
       try {
         await requireMembership(ctx, organizationId, 'rag:read');
       } catch (e) {

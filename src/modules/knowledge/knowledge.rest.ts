@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { pageSchema } from '../../common/pagination.js';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
-import { AiProvider } from '../ai/ai.enums.js';
-import type { KnowledgeDocument } from './document.entity.js';
+import { AiProvider } from '../ai/index.js';
+import type { KnowledgeDocument } from './knowledge.entities.js';
 import { DocumentStatus, DocumentVisibility, KnowledgeSearchMode } from './knowledge.enums.js';
 import { knowledgeSearchSchema, ragSchema, updateDocumentSchema, uploadSchema } from './knowledge.types.js';
+import type { ServiceMap } from '../manifest.js';
 
 /** `DocumentResponse` of the contract. */
 export const documentSchema = z.object({
@@ -47,7 +48,7 @@ const ragResponseSchema = z.object({
 
 const tag = 'Knowledge base';
 
-export const knowledgeRoutes: RestRoute[] = [
+export const knowledgeRoutes = (s: Pick<ServiceMap, 'knowledge'>): RestRoute[] => [
   defineRoute({
     method: 'POST',
     path: '/api/knowledge/search',
@@ -56,7 +57,7 @@ export const knowledgeRoutes: RestRoute[] = [
     tag,
     auth: 'rag:read',
     body: { schema: knowledgeSearchSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.knowledge.searchChunks(ctx, body),
+    handler: (ctx, { body }) => s.knowledge.searchChunks(ctx, body),
     response: {
       status: 200,
       description: 'Results',
@@ -76,7 +77,7 @@ export const knowledgeRoutes: RestRoute[] = [
     tag,
     auth: 'rag:read',
     query: pageSchema.extend({ organizationId: z.string().optional() }),
-    handler: (ctx, { query }) => ctx.services.knowledge.list(ctx, query),
+    handler: (ctx, { query }) => s.knowledge.list(ctx, query),
     response: { status: 200, description: 'DocumentResponse[]', schema: documentSchema, serialize: toDocument },
   }),
   defineRoute({
@@ -93,7 +94,7 @@ export const knowledgeRoutes: RestRoute[] = [
     tag,
     auth: 'rag:write',
     body: { schema: uploadSchema, required: true, contentTypes: ['multipart/form-data', 'application/json'], multipart: true, maxBytes: (c) => c.knowledge.maxBytes * 2 + 64 * 1024 },
-    handler: (ctx, { body }) => ctx.services.knowledge.upload(ctx, body),
+    handler: (ctx, { body }) => s.knowledge.upload(ctx, body),
     response: { status: 201, description: 'DocumentResponse', schema: documentSchema, serialize: toDocument },
     errors: ['payload_too_large', 'document_too_large', 'not_found'],
   }),
@@ -104,7 +105,7 @@ export const knowledgeRoutes: RestRoute[] = [
     summary: 'One document, with its processing status',
     tag,
     auth: 'rag:read',
-    handler: (ctx, { params }) => ctx.services.knowledge.get(ctx, params.document_id!),
+    handler: (ctx, { params }) => s.knowledge.get(ctx, params.document_id!),
     response: { status: 200, description: 'DocumentResponse', schema: documentSchema, serialize: toDocument },
     errors: ['not_found'],
   }),
@@ -117,7 +118,7 @@ export const knowledgeRoutes: RestRoute[] = [
     tag,
     auth: 'rag:write',
     body: { schema: updateDocumentSchema, required: true },
-    handler: (ctx, { params, body }) => ctx.services.knowledge.update(ctx, params.document_id!, body),
+    handler: (ctx, { params, body }) => s.knowledge.update(ctx, params.document_id!, body),
     response: { status: 200, description: 'DocumentResponse', schema: documentSchema, serialize: toDocument },
     errors: ['not_found', 'forbidden'],
   }),
@@ -128,7 +129,7 @@ export const knowledgeRoutes: RestRoute[] = [
     summary: 'Delete a document with its chunks',
     tag,
     auth: 'rag:write',
-    handler: (ctx, { params }) => ctx.services.knowledge.delete(ctx, params.document_id!),
+    handler: (ctx, { params }) => s.knowledge.delete(ctx, params.document_id!),
     response: { status: 204, description: 'Deleted' },
     errors: ['not_found', 'forbidden'],
   }),
@@ -141,7 +142,7 @@ export const knowledgeRoutes: RestRoute[] = [
     tag,
     auth: 'rag:read',
     body: { schema: ragSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.knowledge.ask(ctx, body),
+    handler: (ctx, { body }) => s.knowledge.ask(ctx, body),
     response: {
       status: 200,
       description: 'Answer',

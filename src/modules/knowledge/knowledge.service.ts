@@ -14,17 +14,16 @@ import { yieldToEventLoop } from '../../common/yielding.js';
 import { parseInput, str } from '../../common/validation.js';
 import { findConnection, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import type { Config } from '../../config.js';
-import type { AiProviderId } from '../ai/ai.enums.js';
-import type { Passage, PromptMessage } from '../ai/ai.types.js';
-import type { ProviderRegistry } from '../ai/providers/registry.js';
-import { Membership, OrgRole, ROLE_RANK } from '../organizations/membership.entity.js';
-import { Organization } from '../organizations/organization.entity.js';
-import { SearchEntry } from '../search/search-entry.entity.js';
-import { keywords, terms, type SearchService } from '../search/search.service.js';
-import { User } from '../users/user.entity.js';
+import type { AiProviderId } from '../ai/index.js';
+import type { Passage, PromptMessage } from '../ai/index.js';
+import type { ProviderRegistry } from '../ai/index.js';
+import { OrgRole } from '../organizations/index.js';
+import { Organization } from '../organizations/index.js';
+import { keywords, terms, type SearchService } from '../search/index.js';
+import { User } from '../users/index.js';
 import { chunkTextGently, type Chunk } from './chunk.js';
-import { DocumentChunk } from './document-chunk.entity.js';
-import { KnowledgeDocument } from './document.entity.js';
+import { DocumentChunk } from './knowledge.entities.js';
+import { KnowledgeDocument } from './knowledge.entities.js';
 import { detectKind, extractText, MIME_OF, validateFile, type DocumentKind } from './extract.js';
 import { dot, Embedder } from './embeddings.js';
 import { documentTooLarge } from './limits.js';
@@ -40,6 +39,7 @@ import {
   type UpdateDocumentData,
   type UploadData,
 } from './knowledge.types.js';
+import { passageTitle } from './knowledge.search.js';
 
 /** Part of the question's words a passage must contain to count as relevant at all. */
 const RELEVANCE_FLOOR = 0.5;
@@ -200,7 +200,7 @@ export class KnowledgeService {
               sourceId: c.id,
               documentId: doc.id,
               organizationId,
-              title: c.heading ? `${doc.title} — ${c.heading}` : doc.title,
+              title: passageTitle(doc.title, c.heading),
               body: c.text,
               createdAt: doc.createdAt,
             })),
@@ -231,7 +231,7 @@ export class KnowledgeService {
   private async unindex(em: EntityManager, documentIds: string[]): Promise<void> {
     if (!documentIds.length) return;
     await em.transactional(async (tx) => {
-      await tx.nativeDelete(SearchEntry, { documentId: { $in: documentIds } });
+      await this.search.remove(tx, { documentIds });
       await tx.nativeDelete(DocumentChunk, { document: { $in: documentIds } });
     });
   }
@@ -269,8 +269,7 @@ export class KnowledgeService {
   private async readableOrgs(ctx: RequestContext, need: Requirement): Promise<{ userId: string; orgIds: string[] }> {
     const p = authorize(ctx, need);
     if (p.kind === 'apiKey') return { userId: p.userId, orgIds: [p.organizationId] };
-    const memberships = await ctx.em.find(Membership, { user: p.userId }, { fields: ['organization'] });
-    return { userId: p.userId, orgIds: memberships.map((m) => m.organization.id) };
+    return { userId: p.userId, orgIds: await ctx.loaders.memberships.organizationIds(p.userId) };
   }
 
   /** A document the caller may read, or not_found. */
@@ -292,8 +291,9 @@ export class KnowledgeService {
     const doc = await this.readable(ctx, id, 'rag:write');
     const p = ctx.principal!;
     if (doc.owner.id === p.userId) return { doc, uploader: true };
-    const m = await ctx.loaders.org.membership.load(`${doc.organization!.id}:${p.userId}`);
-    if (!m || ROLE_RANK[m.role] < ROLE_RANK[OrgRole.admin]) throw new AppError('forbidden', 'Only the uploader or an admin of the organization may change this document');
+    const memberships = ctx.loaders.memberships;
+    const m = await memberships.find(doc.organization!.id, p.userId);
+    if (!m || memberships.rank(m.role) < memberships.rank(OrgRole.admin)) throw new AppError('forbidden', 'Only the uploader or an admin of the organization may change this document');
     return { doc, uploader: false };
   }
 
@@ -375,11 +375,10 @@ export class KnowledgeService {
       }
       await tx.flush();
       const orgId = d.visibility === 'organization' ? (d.organization?.id ?? null) : null;
-      await tx.nativeUpdate(SearchEntry, { documentId: d.id }, { organizationId: orgId });
+      await this.search.share(tx, d.id, orgId);
       if (input.title != null) {
-        for (const c of await tx.find(DocumentChunk, { document: d.id })) {
-          await tx.nativeUpdate(SearchEntry, { type: 'document', sourceId: c.id }, { title: c.heading ? `${d.title} — ${c.heading}` : d.title });
-        }
+        const chunks = await tx.find(DocumentChunk, { document: d.id });
+        await this.search.retitle(tx, chunks.map((c) => ({ type: 'document', sourceId: c.id, title: passageTitle(d.title, c.heading) })));
       }
     });
     return ctx.em.findOneOrFail(KnowledgeDocument, { id: doc.id }, { refresh: true });
@@ -394,7 +393,7 @@ export class KnowledgeService {
     await ctx.em.transactional(async (tx) => {
       // After a batch of indexing in progress (which locks the row too), so its passages go as well.
       if (this.config.db.driver === 'postgresql') await tx.findOne(KnowledgeDocument, { id: doc.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      await tx.nativeDelete(SearchEntry, { documentId: doc.id });
+      await this.search.remove(tx, { documentIds: [doc.id] });
       await tx.nativeDelete(DocumentChunk, { document: doc.id });
       await tx.nativeDelete(KnowledgeDocument, { id: doc.id });
     });

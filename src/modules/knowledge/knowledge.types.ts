@@ -4,8 +4,8 @@ import { fields, str } from '../../common/validation.js';
 import { ValidatedBy } from '../../graphql/inputs.js';
 import { QUERY_ROOT_DESCRIPTION, QueryRoot } from '../../graphql/query-root.js';
 import { connectionType } from '../../graphql/relay.js';
-import { AiProvider, type AiProviderId } from '../ai/ai.enums.js';
-import { KnowledgeDocument } from './document.entity.js';
+import { AiProvider, type AiProviderId } from '../ai/index.js';
+import { KnowledgeDocument } from './knowledge.entities.js';
 import { DocumentVisibility, KnowledgeSearchMode, type DocumentVisibilityValue, type KnowledgeSearchModeValue } from './knowledge.enums.js';
 
 const id = str().uuid('must be an id');

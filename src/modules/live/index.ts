@@ -1,14 +1,45 @@
-import type { ModuleManifest } from '../manifest.js';
-import { LiveSession } from './live-session.entity.js';
-import { LiveUsage } from './live-usage.entity.js';
+import { resolver, service, type ModuleManifest } from '../manifest.js';
+import { LiveSession } from './live.entities.js';
+import { LiveUsage } from './live.entities.js';
+import { LiveEngine } from './live.engine.js';
+import { liveLoaders, type LiveLoaders } from './live.loaders.js';
 import { liveNodes, LiveResolver, LiveTranscriptResolver } from './live.resolver.js';
 import { liveRoutes } from './live.rest.js';
-import { LiveTranscript } from './transcript.entity.js';
+import { liveSearchSource } from './live.search.js';
+import { LiveService } from './live.service.js';
+import { LiveTranscript } from './live.entities.js';
+
+export { registerLiveSocket } from './live.socket.js';
+export { buildAsyncApi } from './live.asyncapi.js';
+export { LiveEngine, LiveService, LiveSession };
+
+declare module '../manifest.js' {
+  interface ServiceMap {
+    live: LiveService;
+  }
+}
+
+declare module '../../common/loaders.js' {
+  interface Loaders {
+    live: LiveLoaders;
+  }
+}
 
 export const liveModule: ModuleManifest = {
   name: 'live',
   entities: [LiveSession, LiveUsage, LiveTranscript],
-  resolvers: [LiveResolver, LiveTranscriptResolver],
+  services: [
+    // The service runs turns through its own LiveEngine: one API (send text, send audio, end) for every door.
+    service('live', ['config', 'search', 'events', 'metrics', 'ai'], ({ config, search, events, metrics, ai }) => {
+      search.registerSource(liveSearchSource);
+      return new LiveService(config, search, events, metrics, ai);
+    }),
+  ],
+  resolvers: [
+    resolver(LiveResolver, (s) => new LiveResolver(s.events, s.live)),
+    resolver(LiveTranscriptResolver, () => new LiveTranscriptResolver()),
+  ],
   routes: liveRoutes,
+  loaders: (em, batch) => ({ live: liveLoaders(em, batch) }),
   nodes: liveNodes,
 };

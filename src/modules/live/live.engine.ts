@@ -5,14 +5,13 @@ import { AppError } from '../../common/errors.js';
 import { str } from '../../common/validation.js';
 import type { EventBus } from '../../common/pubsub.js';
 import type { Config } from '../../config.js';
-import type { PromptMessage } from '../ai/ai.types.js';
-import type { ProviderRegistry } from '../ai/providers/registry.js';
-import type { SearchService } from '../search/search.service.js';
-import { User } from '../users/user.entity.js';
-import type { LiveSession } from './live-session.entity.js';
+import type { PromptMessage } from '../ai/index.js';
+import type { ProviderRegistry } from '../ai/index.js';
+import type { SearchService } from '../search/index.js';
+import { User } from '../users/index.js';
+import type { LiveSession } from './live.entities.js';
 import type { LiveExpression, LiveViseme } from './live.enums.js';
-import type { LiveService } from './live.service.js';
-import type { LiveTranscript } from './transcript.entity.js';
+import type { LiveTranscript } from './live.entities.js';
 import { EspeakTts } from './speech/espeak.tts.js';
 import { OpenAISpeechToText, OpenAITextToSpeech } from './speech/openai.speech.js';
 import { SAMPLE_RATE } from './speech/pcm.js';
@@ -72,6 +71,11 @@ export interface TurnListener {
   cancelled?: () => boolean;
 }
 
+/** What a turn needs of LiveService (which owns the engine): appending a turn to the session's transcript. */
+export interface TranscriptWriter {
+  appendTurn(em: RequestContext['em'], session: LiveSession, turn: { role: 'user' | 'ai'; text: string; timestamp: string }): Promise<LiveTranscript>;
+}
+
 /**
  * One live turn, for LiveService (the API both doors use): the user's words
  * are stored in the transcript, the reply comes from the conversation providers and is
@@ -87,7 +91,7 @@ export class LiveEngine {
     private readonly config: Config,
     private readonly ai: ProviderRegistry,
     private readonly search: SearchService,
-    private readonly live: LiveService,
+    private readonly live: TranscriptWriter,
     private readonly events: EventBus,
   ) {
     const { stt, tts } = config.live;

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import DataLoader from 'dataloader';
-import { LiveSession } from './live-session.entity.js';
+import { LiveSession } from './live.entities.js';
 
 /** Per-request batch loaders of the live module: one statement however many transcripts ask. */
 export function liveLoaders(em: EntityManager, batch = true) {
@@ -15,3 +15,5 @@ export function liveLoaders(em: EntityManager, batch = true) {
     ),
   };
 }
+
+export type LiveLoaders = ReturnType<typeof liveLoaders>;

@@ -7,7 +7,7 @@ import type { NodeSource } from '../../graphql/node.resolver.js';
 import { queryRoot } from '../../graphql/query-root.js';
 import { authorize } from '../../common/access.js';
 import { empty, lifecycle } from '../../graphql/subscription-stream.js';
-import { LiveSession } from './live-session.entity.js';
+import { LiveSession } from './live.entities.js';
 import { endedEvent } from './live.service.js';
 import {
   EndLiveSessionInput,
@@ -31,12 +31,19 @@ import {
   StartLiveSessionInput,
   StartLiveSessionPayload,
 } from './live.types.js';
+import type { ServiceMap } from '../manifest.js';
+import { resolverOf } from '../../graphql/container.js';
 
 const READ = need('live:read');
 const WRITE = need('live:write');
 
 @Resolver()
 export class LiveResolver {
+  constructor(
+    readonly events: ServiceMap['events'],
+    readonly live: ServiceMap['live'],
+  ) {}
+
   @Subscription(() => LiveSessionEvent, {
     description:
       'Events of one of your live sessions as they happen, made through either door (the socket or GraphQL): transcript turns, audio chunks, avatar expressions, quota warnings and the end. ' +
@@ -44,13 +51,13 @@ export class LiveResolver {
       'Completes after `LiveSessionEnded`, whoever ended the session (the client, the sweeper, the quota, the length limit, revoked credentials). ' +
       'Subscribing to a session that has already ended answers its `LiveSessionEnded` at once, then completes; an unknown session, or someone else\'s, answers one not_found error. ' +
       `${READ}`,
-    subscribe: async ({ args, context }) => {
+    subscribe: async ({ args, context, info }) => {
       const ctx = context as RequestContext;
       // Listening first, then reading the state: a session that ends in between is not missed.
-      const events = ctx.services.events.subscribe('LIVE_EVENT', String(args.sessionId));
+      const events = resolverOf(info, LiveResolver).events.subscribe('LIVE_EVENT', String(args.sessionId));
       let session: LiveSession;
       try {
-        session = await ctx.services.live.watch(ctx, String(args.sessionId));
+        session = await resolverOf(info, LiveResolver).live.watch(ctx, String(args.sessionId));
       } catch (e) {
         await events.return?.();
         throw e;
@@ -68,30 +75,30 @@ export class LiveResolver {
 
   @Query(() => LiveQuotaType, { description: `This month's live entitlement, use and active session. ${READ}` })
   async liveQuota(@Ctx() ctx: RequestContext): Promise<LiveQuotaType> {
-    const q = await ctx.services.live.quota(ctx);
+    const q = await this.live.quota(ctx);
     return LiveQuotaType.from(ctx.principal!.userId, q);
   }
 
   @Query(() => LiveSession, { nullable: true, description: `One of your live sessions (not_found for anyone else's). ${READ}` })
   liveSession(@Arg('id', () => ID, { description: 'The session id.' }) id: string, @Ctx() ctx: RequestContext): Promise<LiveSession> {
-    return ctx.services.live.session(ctx, id);
+    return this.live.session(ctx, id);
   }
 
   @Mutation(() => StartLiveSessionPayload, { description: `Starts a voice or avatar session: one at a time (conflict with \`active_session_id\`), within the quota (live_quota_exceeded). ${WRITE}` })
   async startLiveSession(@Arg('input', () => StartLiveSessionInput, { description: 'What session to start.' }) input: StartLiveSessionInput, @Ctx() ctx: RequestContext): Promise<StartLiveSessionPayload> {
-    const v = await ctx.services.live.start(ctx, input);
+    const v = await this.live.start(ctx, input);
     return meterOf(v, v.quota, ctx.config.live.heartbeatIntervalSeconds);
   }
 
   @Mutation(() => LiveHeartbeatPayload, { description: `A sign of life for an active session; live_quota_exceeded (and the session ended) once the quota is used up. ${WRITE}` })
   async liveHeartbeat(@Arg('input', () => LiveHeartbeatInput, { description: 'Which session.' }) input: LiveHeartbeatInput, @Ctx() ctx: RequestContext): Promise<LiveHeartbeatPayload> {
-    const v = await ctx.services.live.heartbeat(ctx, input);
+    const v = await this.live.heartbeat(ctx, input);
     return meterOf(v, v.quota, ctx.config.live.heartbeatIntervalSeconds);
   }
 
   @Mutation(() => EndLiveSessionPayload, { description: `Ends a session and settles its seconds; ending an ended session answers it again (idempotent). ${WRITE}` })
   async endLiveSession(@Arg('input', () => EndLiveSessionInput, { description: 'Which session, and why.' }) input: EndLiveSessionInput, @Ctx() ctx: RequestContext): Promise<EndLiveSessionPayload> {
-    const v = await ctx.services.live.end(ctx, input);
+    const v = await this.live.end(ctx, input);
     return meterOf(v, v.quota, ctx.config.live.heartbeatIntervalSeconds);
   }
 
@@ -99,7 +106,7 @@ export class LiveResolver {
     description: `Says something in an active session: the reply is spoken as events on liveSessionEvents (transcript, audio, expressions) while this runs; it answers once the turn is done. ${WRITE}`,
   })
   async sendLiveText(@Arg('input', () => SendLiveTextInput, { description: 'The session and the words.' }) input: SendLiveTextInput, @Ctx() ctx: RequestContext): Promise<SendLiveTextPayload> {
-    const r = await ctx.services.live.sendText(ctx, input);
+    const r = await this.live.sendText(ctx, input);
     return { session: r.session, transcript: LiveTranscriptType.from(r.transcript), turnId: r.turnId, query: queryRoot() };
   }
 
@@ -107,31 +114,31 @@ export class LiveResolver {
     description: `Sends a chunk of the turn's audio (base64 16-bit PCM, mono, 24 kHz, at most 2 s); with final, the turn is answered as events on liveSessionEvents before this answers. The caller's own text, when given, is used instead of speech-to-text. ${WRITE}`,
   })
   async sendLiveAudio(@Arg('input', () => SendLiveAudioInput, { description: 'The session and the chunk.' }) input: SendLiveAudioInput, @Ctx() ctx: RequestContext): Promise<SendLiveAudioPayload> {
-    const r = await ctx.services.live.sendAudio(ctx, input);
+    const r = await this.live.sendAudio(ctx, input);
     return { session: r.session, transcript: r.turn ? LiveTranscriptType.from(r.turn.transcript) : null, turnId: r.turn?.turnId ?? null, query: queryRoot() };
   }
 
   @Mutation(() => SetLiveNicknamePayload, { description: `Sets the name the AI calls you by. ${WRITE}` })
   async setLiveNickname(@Arg('input', () => SetLiveNicknameInput, { description: 'The nickname.' }) input: SetLiveNicknameInput, @Ctx() ctx: RequestContext): Promise<SetLiveNicknamePayload> {
-    const user = await ctx.services.live.setNickname(ctx, input);
+    const user = await this.live.setNickname(ctx, input);
     // The profile is bearer-only (as `me`): a key that may set the nickname sees the nickname, not the profile.
     return { nickname: user.nickname ?? '', user: ctx.principal?.kind === 'user' ? user : null };
   }
 
   @Mutation(() => SaveLiveTranscriptPayload, { description: `Saves the transcript of a live conversation. ${need('bearer')}` })
   async saveLiveTranscript(@Arg('input', () => SaveLiveTranscriptInput, { description: 'The conversation.' }) input: SaveLiveTranscriptInput, @Ctx() ctx: RequestContext): Promise<SaveLiveTranscriptPayload> {
-    return { transcript: LiveTranscriptType.from(await ctx.services.live.saveTranscript(ctx, input)), query: queryRoot() };
+    return { transcript: LiveTranscriptType.from(await this.live.saveTranscript(ctx, input)), query: queryRoot() };
   }
 
   @Query(() => LiveTranscriptConnection, { description: `Your transcripts, newest conversation first. ${READ}` })
   async liveTranscripts(@Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<ConnectionPage<LiveTranscriptType>> {
-    const page = await ctx.services.live.transcriptConnection(ctx, pageRequest(args));
+    const page = await this.live.transcriptConnection(ctx, pageRequest(args));
     return connectionPage(page.edges.map((e) => ({ cursor: e.cursor, node: LiveTranscriptType.from(e.node) })), page.pageInfo, () => page.totalCount);
   }
 
   @Query(() => LiveTranscriptType, { nullable: true, description: `One of your transcripts (not_found for anyone else's). ${READ}` })
   async liveTranscript(@Arg('id', () => ID, { description: 'The transcript id.' }) id: string, @Ctx() ctx: RequestContext): Promise<LiveTranscriptType> {
-    return LiveTranscriptType.from(await ctx.services.live.transcript(ctx, id));
+    return LiveTranscriptType.from(await this.live.transcript(ctx, id));
   }
 }
 
@@ -146,14 +153,14 @@ export class LiveTranscriptResolver {
 }
 
 /** Where `node(id:)` finds live objects: the same rules as `liveSession`, `liveTranscript` and `liveQuota`. */
-export const liveNodes: NodeSource[] = [
-  { typename: 'LiveSession', load: (ctx, ids) => ctx.services.live.sessionsByIds(ctx, ids) },
-  { typename: 'LiveTranscript', load: async (ctx, ids) => (await ctx.services.live.transcriptsByIds(ctx, ids)).map(LiveTranscriptType.from) },
+export const liveNodes = (s: Pick<ServiceMap, 'live'>): NodeSource[] => [
+  { typename: 'LiveSession', load: (ctx, ids) => s.live.sessionsByIds(ctx, ids) },
+  { typename: 'LiveTranscript', load: async (ctx, ids) => (await s.live.transcriptsByIds(ctx, ids)).map(LiveTranscriptType.from) },
   {
     typename: 'LiveQuota',
     load: async (ctx, ids) => {
       const p = authorize(ctx, 'live:read');
-      return ids.includes(quotaIdOf(p.userId)) ? [LiveQuotaType.from(p.userId, await ctx.services.live.quota(ctx))] : [];
+      return ids.includes(quotaIdOf(p.userId)) ? [LiveQuotaType.from(p.userId, await s.live.quota(ctx))] : [];
     },
   },
 ];

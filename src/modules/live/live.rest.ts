@@ -2,10 +2,11 @@ import { z } from 'zod';
 import type { RequestContext } from '../../common/context.js';
 import { pageSchema } from '../../common/pagination.js';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
-import type { User } from '../users/user.entity.js';
+import type { User } from '../users/index.js';
 import { LiveEndReason, LiveSessionStatus, LiveSessionType, LiveTranscriptRole } from './live.enums.js';
 import { heartbeatSchema, nicknameSchema, sessionRefSchema, startSchema, transcriptSchema, type Quota, type SessionView } from './live.service.js';
-import type { LiveTranscript } from './transcript.entity.js';
+import type { LiveTranscript } from './live.entities.js';
+import type { ServiceMap } from '../manifest.js';
 
 /** `LiveSessionResponse` of the contract, plus a quota warning. */
 export const liveSessionSchema = z.object({
@@ -84,7 +85,7 @@ const toTranscript = (t: LiveTranscript) => ({ ...toSummary(t), transcripts: t.t
 
 const tag = 'Xentree Live';
 
-export const liveRoutes: RestRoute[] = [
+export const liveRoutes = (s: Pick<ServiceMap, 'live'>): RestRoute[] => [
   defineRoute({
     method: 'GET',
     path: '/api/live/quota',
@@ -92,7 +93,7 @@ export const liveRoutes: RestRoute[] = [
     summary: "This month's live entitlement, use and active session",
     tag,
     auth: 'live:read',
-    handler: (ctx) => ctx.services.live.quota(ctx),
+    handler: (ctx) => s.live.quota(ctx),
     response: { status: 200, description: 'LiveQuotaResponse', schema: quotaSchema, serialize: toQuota },
   }),
   defineRoute({
@@ -103,7 +104,7 @@ export const liveRoutes: RestRoute[] = [
     tag,
     auth: 'live:write',
     body: { schema: nicknameSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.live.setNickname(ctx, body),
+    handler: (ctx, { body }) => s.live.setNickname(ctx, body),
     response: { status: 200, description: '{nickname}', schema: z.object({ nickname: z.string() }), serialize: (user: User) => ({ nickname: user.nickname ?? '' }) },
   }),
   defineRoute({
@@ -115,7 +116,7 @@ export const liveRoutes: RestRoute[] = [
     tag,
     auth: 'live:write',
     body: { schema: startSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.live.start(ctx, body),
+    handler: (ctx, { body }) => s.live.start(ctx, body),
     response: { status: 201, description: 'LiveSessionResponse', schema: liveSessionSchema, serialize: toSession },
     errors: ['live_quota_exceeded', 'conflict'],
   }),
@@ -128,7 +129,7 @@ export const liveRoutes: RestRoute[] = [
     tag,
     auth: 'live:write',
     body: { schema: heartbeatSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.live.heartbeat(ctx, body),
+    handler: (ctx, { body }) => s.live.heartbeat(ctx, body),
     response: { status: 200, description: 'LiveSessionResponse', schema: liveSessionSchema, serialize: toSession },
     errors: ['not_found', 'conflict', 'live_quota_exceeded'],
   }),
@@ -140,7 +141,7 @@ export const liveRoutes: RestRoute[] = [
     tag,
     auth: 'live:write',
     body: { schema: sessionRefSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.live.end(ctx, body),
+    handler: (ctx, { body }) => s.live.end(ctx, body),
     response: { status: 200, description: 'LiveSessionResponse', schema: liveSessionSchema, serialize: toSession },
     errors: ['not_found'],
   }),
@@ -153,7 +154,7 @@ export const liveRoutes: RestRoute[] = [
     tag,
     auth: 'bearer',
     body: { schema: transcriptSchema, required: true, maxBytes: () => 8 * 1024 * 1024 },
-    handler: (ctx, { body }) => ctx.services.live.saveTranscript(ctx, body),
+    handler: (ctx, { body }) => s.live.saveTranscript(ctx, body),
     response: { status: 201, description: 'LiveTranscriptResponse', schema: transcriptResponseSchema, serialize: toTranscript },
     errors: ['not_found'],
   }),
@@ -165,7 +166,7 @@ export const liveRoutes: RestRoute[] = [
     tag,
     auth: 'live:read',
     query: pageSchema,
-    handler: (ctx, { query }) => ctx.services.live.transcripts(ctx, query),
+    handler: (ctx, { query }) => s.live.transcripts(ctx, query),
     response: { status: 200, description: 'LiveTranscriptSummary[]', schema: summarySchema, serialize: toSummary },
   }),
   defineRoute({
@@ -175,7 +176,7 @@ export const liveRoutes: RestRoute[] = [
     summary: 'One transcript',
     tag,
     auth: 'live:read',
-    handler: (ctx, { params }) => ctx.services.live.transcript(ctx, params.transcript_id!),
+    handler: (ctx, { params }) => s.live.transcript(ctx, params.transcript_id!),
     response: { status: 200, description: 'LiveTranscriptResponse', schema: transcriptResponseSchema, serialize: toTranscript },
     errors: ['not_found'],
   }),

@@ -12,15 +12,16 @@ import { fields, parseInput, str } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import type { Metrics } from '../../common/metrics.js';
 import type { EventBus, LiveEvent } from '../../common/pubsub.js';
-import type { ProviderRegistry } from '../ai/providers/registry.js';
-import type { SearchService } from '../search/search.service.js';
-import { usersChanged } from '../users/user-events.js';
-import { User } from '../users/user.entity.js';
-import { LiveSession } from './live-session.entity.js';
+import type { ProviderRegistry } from '../ai/index.js';
+import type { SearchService } from '../search/index.js';
+import { usersChanged } from '../users/index.js';
+import { User } from '../users/index.js';
+import { LiveSession } from './live.entities.js';
 import { LiveEngine, sendAudioSchema, sendTextSchema, type TurnListener, type TurnResult } from './live.engine.js';
 import { LiveEndReason, LiveSessionType, LiveTranscriptRole } from './live.enums.js';
-import { LiveUsage } from './live-usage.entity.js';
-import { LiveTranscript, type TranscriptTurn } from './transcript.entity.js';
+import { LiveUsage } from './live.entities.js';
+import { LiveTranscript, type TranscriptTurn } from './live.entities.js';
+import { transcriptEntry } from './live.search.js';
 
 export const startSchema = z.object({
   sessionType: LiveSessionType.schema,
@@ -324,10 +325,8 @@ export class LiveService {
 
   /** A transcript's search entry: its turns as "You: …" / "AI: …" lines (nothing to index for no turns). */
   private async indexTranscript(tx: EntityManager, userId: string, t: LiveTranscript): Promise<void> {
-    const body = t.turns.map((x) => `${x.role === 'ai' ? 'AI' : 'You'}: ${x.text}`).join('\n');
-    if (!body) return;
-    const title = `Live session ${t.sessionStartedAt.toISOString().slice(0, 16).replace('T', ' ')}`;
-    await this.search.index(tx, { userId, type: 'transcript', sourceId: t.id, title, body, createdAt: t.sessionStartedAt });
+    const entry = transcriptEntry(userId, t);
+    if (entry) await this.search.index(tx, entry);
   }
 
   private async view(em: EntityManager, s: LiveSession, now: Date): Promise<SessionView> {

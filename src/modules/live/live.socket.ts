@@ -10,9 +10,10 @@ import { asKnownError } from '../../common/unavailable.js';
 import { parseInput, str } from '../../common/validation.js';
 import { toEnvelope } from '../../rest/envelope.js';
 import { credentialsOf } from '../../rest/router.js';
-import type { LiveSession } from './live-session.entity.js';
+import type { LiveSession } from './live.entities.js';
 import type { SessionView } from './live.service.js';
 import { LiveSessionType, type LiveEndReason } from './live.enums.js';
+import type { ServiceMap } from '../manifest.js';
 
 /** The frame types; anything else is refused (and never used as a label). */
 const FRAME_TYPES = ['start-session', 'audio-input', 'end-session'] as const;
@@ -27,10 +28,10 @@ const startFrame = z.union([z.object({ session_id: str().uuid('must be an id') }
  * expressions. Any frame is a sign of life; the quota and the length limit are enforced on the socket
  * itself; a closed socket ends its session, metered to the last activity.
  */
-export function registerLiveSocket(app: FastifyInstance, root: ContextRoot): { drain(): Promise<void>; size(): number } {
+export function registerLiveSocket(app: FastifyInstance, root: ContextRoot, services: Pick<ServiceMap, 'live'>): { drain(): Promise<void>; size(): number } {
   const open = new Set<LiveConnection>();
   app.get('/api/live/ws', { websocket: true }, (socket: WebSocket, req: FastifyRequest) => {
-    const conn = new LiveConnection(socket, req, root);
+    const conn = new LiveConnection(socket, req, root, services);
     open.add(conn);
     socket.on('close', () => void conn.settled.finally(() => open.delete(conn)));
     void conn.open();
@@ -60,6 +61,7 @@ class LiveConnection {
     private readonly socket: WebSocket,
     private readonly req: FastifyRequest,
     private readonly root: ContextRoot,
+    private readonly services: Pick<ServiceMap, 'live'>,
   ) {}
 
 
@@ -105,7 +107,7 @@ class LiveConnection {
     }
     this.ctx = ctx;
     if (ctx.principal && !this.closed) {
-      this.stopWatch = watchCredentials(this.root.services.events, this.root.services.clock, ctx.principal, (end) => void this.credentialsEnded(end));
+      this.stopWatch = watchCredentials(this.root.events, this.root.clock, ctx.principal, (end) => void this.credentialsEnded(end));
     }
   }
 
@@ -156,7 +158,7 @@ class LiveConnection {
     }
     const frame = parseInput(frameSchema, parsed);
     // A sign of life (audio-input records its own, through the service).
-    if (this.session && frame.type !== 'audio-input') await this.root.services.live.touch(this.root.em, this.session.id);
+    if (this.session && frame.type !== 'audio-input') await this.services.live.touch(this.root.em, this.session.id);
     switch (frame.type) {
       case 'start-session':
         return this.start(frame.data ?? {});
@@ -183,7 +185,7 @@ class LiveConnection {
       this.socket.close(1000, 'session ended');
       return;
     }
-    const view = await this.root.services.live.end(this.frameContext(), { sessionId: session.id, reason: data.reason as LiveEndReason | undefined });
+    const view = await this.services.live.end(this.frameContext(), { sessionId: session.id, reason: data.reason as LiveEndReason | undefined });
     if (this.deadline) clearTimeout(this.deadline);
     this.session = null;
     const ended = view.session;
@@ -194,7 +196,7 @@ class LiveConnection {
   private async start(data: Record<string, unknown>): Promise<void> {
     if (this.session) throw new AppError('conflict', 'This socket already carries a session', { active_session_id: this.session.id });
     const input = parseInput(startFrame, data);
-    const live = this.root.services.live;
+    const live = this.services.live;
     const view: SessionView =
       'session_id' in input
         ? await live.summary(this.ctx!.em, await live.bind(this.ctx!, input.session_id))
@@ -225,7 +227,7 @@ class LiveConnection {
   private async audio(data: Record<string, unknown>): Promise<void> {
     if (!this.session) throw new AppError('conflict', 'Start a session first: send start-session');
     const { audio, text, final } = data as { audio?: string; text?: string; final?: boolean };
-    await this.root.services.live.sendAudio(
+    await this.services.live.sendAudio(
       this.frameContext(),
       { sessionId: this.session.id, audio, text, final },
       { emit: (type, d) => this.send(type, d), stopped: () => this.closed || this.ending, cancelled: () => this.ending },
@@ -237,8 +239,8 @@ class LiveConnection {
     const session = this.session;
     if (!session) return;
     this.session = null;
-    const ended = await this.root.services.live.settle(this.root.em, session.id, reason, at);
-    const view = await this.root.services.live.summary(this.root.em.fork(), ended);
+    const ended = await this.services.live.settle(this.root.em, session.id, reason, at);
+    const view = await this.services.live.summary(this.root.em.fork(), ended);
     this.send('session-ended', { reason: ended.endReason, used_seconds: ended.usedSeconds ?? 0, remaining_seconds: view.remainingSeconds });
   }
 }

@@ -5,12 +5,12 @@ import { derivedId } from '../../common/ids.js';
 import { ValidatedBy } from '../../graphql/inputs.js';
 import { QUERY_ROOT_DESCRIPTION, QueryRoot } from '../../graphql/query-root.js';
 import { connectionType, Node } from '../../graphql/relay.js';
-import { User } from '../users/user.entity.js';
-import { LiveSession } from './live-session.entity.js';
+import { User } from '../users/index.js';
+import { LiveSession } from './live.entities.js';
 import { sendAudioSchema, sendTextSchema } from './live.engine.js';
 import { LiveEndReason, LiveExpression, LiveSessionType, LiveTranscriptRole, LiveViseme } from './live.enums.js';
 import { heartbeatSchema, MAX_TURNS, nicknameSchema, sessionRefSchema, startSchema, transcriptSchema, turnSchema, type Quota, type SessionView } from './live.service.js';
-import type { LiveTranscript, TranscriptTurn } from './transcript.entity.js';
+import type { LiveTranscript, TranscriptTurn } from './live.entities.js';
 
 /* ---------------------------------------------------------------------------------------- */
 /* Objects.                                                                                  */

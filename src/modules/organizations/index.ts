@@ -1,18 +1,50 @@
-import type { ModuleManifest } from '../manifest.js';
-import { Membership } from './membership.entity.js';
-import { Organization } from './organization.entity.js';
-import { MemberResolver, OrganizationsResolver, TeamResolver } from './organizations.resolver.js';
+import type { EntityManager } from '@mikro-orm/core';
+import { resolver, service, type ModuleManifest } from '../manifest.js';
+import { Membership, OrgRole, ROLE_RANK } from './organizations.entities.js';
+import { Organization } from './organizations.entities.js';
+import { membershipLookup, organizationLoaders, type OrganizationLoaders } from './organizations.loaders.js';
+import { MemberResolver, OrganizationsResolver, TeamResolver, UserOrganizationsResolver } from './organizations.resolver.js';
 import { organizationsRoutes } from './organizations.rest.js';
-import { Team } from './team.entity.js';
+import { OrganizationsService } from './organizations.service.js';
+import { Team } from './organizations.entities.js';
+
+export { membershipLookup } from './organizations.loaders.js';
+export { Membership, Organization, OrganizationsService, OrgRole, ROLE_RANK, Team };
+
+declare module '../manifest.js' {
+  interface ServiceMap {
+    organizations: OrganizationsService;
+  }
+}
+
+declare module '../../common/loaders.js' {
+  interface Loaders {
+    org: OrganizationLoaders;
+  }
+}
+
+/** The organizations' loaders, and the membership lookup that common/access.ts checks roles with. */
+function loaders(em: EntityManager, batch: boolean) {
+  const org = organizationLoaders(em, batch);
+  return { org, memberships: membershipLookup(em, org.membership) };
+}
 
 export const organizationsModule: ModuleManifest = {
   name: 'organizations',
   entities: [Organization, Membership, Team],
-  resolvers: [OrganizationsResolver, MemberResolver, TeamResolver],
+  services: [service('organizations', ['events', 'config', 'apiKeys'], ({ events, config, apiKeys }) => new OrganizationsService(events, config.db.driver, apiKeys))],
+  resolvers: [
+    resolver(OrganizationsResolver, (s) => new OrganizationsResolver(s.events, s.organizations, s.users)),
+    resolver(MemberResolver, (s) => new MemberResolver(s.organizations)),
+    resolver(TeamResolver, (s) => new TeamResolver(s.organizations)),
+    resolver(UserOrganizationsResolver, (s) => new UserOrganizationsResolver(s.organizations)),
+  ],
   routes: organizationsRoutes,
-  nodes: [
-    { typename: 'Organization', load: (ctx, ids) => ctx.services.organizations.visibleOrganizations(ctx, ids) },
-    { typename: 'Member', load: (ctx, ids) => ctx.services.organizations.visibleMembers(ctx, ids) },
-    { typename: 'Team', load: (ctx, ids) => ctx.services.organizations.visibleTeams(ctx, ids) },
+  loaders,
+  nodes: ({ organizations }) => [
+    { typename: 'Organization', load: (ctx, ids) => organizations.visibleOrganizations(ctx, ids) },
+    { typename: 'Member', load: (ctx, ids) => organizations.visibleMembers(ctx, ids) },
+    { typename: 'Team', load: (ctx, ids) => organizations.visibleTeams(ctx, ids) },
+    { typename: 'User', load: (ctx, ids) => organizations.visibleUsers(ctx, ids) },
   ],
 };

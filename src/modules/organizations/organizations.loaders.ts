@@ -4,8 +4,8 @@ import DataLoader from 'dataloader';
 import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
 import { connectionPage, decodeCursor, encodeCursor, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
-import { Membership } from './membership.entity.js';
-import { Team } from './team.entity.js';
+import type { MembershipLookup } from '../../common/loaders.js';
+import { Membership, OrganizationRole, ROLE_RANK, Team, type OrgRole } from './organizations.entities.js';
 
 /** `${organizationId}:${userId}` */
 export const membershipKey = (organizationId: string, userId: string): string => `${organizationId}:${userId}`;
@@ -254,5 +254,33 @@ export function organizationLoaders(em: EntityManager, batch = true) {
       },
       { batch, cacheKeyFn: (k) => `${k.organizationId}|${k.teamId}|${k.limit}|${k.offset}` },
     ),
+  };
+}
+
+export type OrganizationLoaders = ReturnType<typeof organizationLoaders>;
+
+/** A role's rank; an unknown role is a programming error. */
+function rankOf(role: string): number {
+  const rank = ROLE_RANK[role as OrgRole] as number | undefined;
+  if (rank === undefined) throw new Error(`unknown organization role: ${role}`);
+  return rank;
+}
+
+/** The roles at least as high as `minRole` (every role without one). */
+const rolesFrom = (minRole?: string): OrgRole[] => OrganizationRole.values.filter((r) => minRole === undefined || rankOf(r) >= rankOf(minRole));
+
+/**
+ * Membership lookups for common/access.ts and the other modules, which never query memberships
+ * themselves: through the request's loaders (`ctx.loaders.memberships`, batched), or over an
+ * EntityManager outside a request.
+ */
+export function membershipLookup(em: EntityManager, membership?: DataLoader<string, Membership | null>): MembershipLookup {
+  return {
+    find: (organizationId, userId) => (membership ? membership.load(membershipKey(organizationId, userId)) : em.findOne(Membership, { organization: organizationId, user: userId })),
+    rank: rankOf,
+    organizationIds: async (userId, minRole) =>
+      (await em.find(Membership, { user: userId, ...(minRole ? { role: { $in: rolesFrom(minRole) } } : {}) }, { fields: ['organization'] })).map((m) => m.organization.id),
+    memberIds: async (organizationId, minRole) =>
+      (await em.find(Membership, { organization: organizationId, ...(minRole ? { role: { $in: rolesFrom(minRole) } } : {}) }, { fields: ['user'] })).map((m) => m.user.id),
   };
 }

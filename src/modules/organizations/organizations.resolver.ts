@@ -8,9 +8,9 @@ import { describeRequirement as need } from '../../common/scopes.js';
 import { AppError } from '../../common/errors.js';
 import { ConnectionArgs, type ConnectionPage } from '../../graphql/relay.js';
 import { lifecycle } from '../../graphql/subscription-stream.js';
-import { User } from '../users/user.entity.js';
-import { Membership, OrganizationRole, type OrgRole } from './membership.entity.js';
-import { Organization } from './organization.entity.js';
+import { User } from '../users/index.js';
+import { Membership, OrganizationRole, type OrgRole } from './organizations.entities.js';
+import { Organization } from './organizations.entities.js';
 import { membershipKey } from './organizations.loaders.js';
 import {
   AddMemberInput,
@@ -38,22 +38,30 @@ import {
   UpdateOrganizationInput,
   UpdateOrganizationPayload,
 } from './organizations.types.js';
-import { Team } from './team.entity.js';
+import { Team } from './organizations.entities.js';
+import type { ServiceMap } from '../manifest.js';
+import { resolverOf } from '../../graphql/container.js';
 
 const READ = need('organizations:read');
 const WRITE = need('organizations:write');
 
 /** The caller, as the `viewer` of a payload: a user signed in with a bearer token (an API key has none). */
-const viewer = (ctx: RequestContext): Promise<User> | null => (ctx.principal?.kind === 'user' ? ctx.services.users.me(ctx) : null);
+const viewer = (ctx: RequestContext, users: ServiceMap['users']): Promise<User> | null => (ctx.principal?.kind === 'user' ? users.me(ctx) : null);
 
 /** A team by id after a mutation, or null (gone). */
 const teamOrNull = async (ctx: RequestContext, id: string | null): Promise<Team | null> => (id ? ctx.loaders.org.team.load(id) : null);
 
 @Resolver(() => Organization)
 export class OrganizationsResolver {
+  constructor(
+    readonly events: ServiceMap['events'],
+    readonly organizationsService: ServiceMap['organizations'],
+    readonly users: ServiceMap['users'],
+  ) {}
+
   @Query(() => OrganizationConnection, { description: `The caller's organizations, by name (an API key: its own organization). The same list as \`me.organizations\`. ${READ}` })
   organizations(@Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<ConnectionPage<Organization>> {
-    return ctx.services.organizations.organizationsConnection(ctx, args);
+    return this.organizationsService.organizationsConnection(ctx, args);
   }
 
   @Query(() => Organization, {
@@ -61,7 +69,7 @@ export class OrganizationsResolver {
     description: `One organization the caller belongs to; null with a not_found error for any other id (an API key: any but its own). ${READ}`,
   })
   organization(@Arg('id', () => ID, { description: 'The organization id.' }) id: string, @Ctx() ctx: RequestContext): Promise<Organization> {
-    return ctx.services.organizations.get(ctx, id);
+    return this.organizationsService.get(ctx, id);
   }
 
   @Query(() => Team, {
@@ -69,50 +77,50 @@ export class OrganizationsResolver {
     description: `One team of an organization the caller belongs to; null with a not_found error for any other id. ${READ}`,
   })
   team(@Arg('id', () => ID, { description: 'The team id.' }) id: string, @Ctx() ctx: RequestContext): Promise<Team> {
-    return ctx.services.organizations.getTeam(ctx, id);
+    return this.organizationsService.getTeam(ctx, id);
   }
 
   @Mutation(() => CreateOrganizationPayload, { description: `Creates an organization; the caller (through an API key, the key's creator) becomes its owner. ${need('organizations:write')}` })
   async createOrganization(@Arg('input', () => CreateOrganizationInput, { description: 'The organization.' }) input: CreateOrganizationInput, @Ctx() ctx: RequestContext): Promise<CreateOrganizationPayload> {
-    const organization = await ctx.services.organizations.create(ctx, input);
+    const organization = await this.organizationsService.create(ctx, input);
     forgetReads(ctx.em, ctx.loaders);
-    return { organization, viewer: await viewer(ctx) };
+    return { organization, viewer: await viewer(ctx, this.users) };
   }
 
   @Mutation(() => UpdateOrganizationPayload, { description: `Changes the name, slug or description. Admins and owners. ${WRITE}` })
   async updateOrganization(@Arg('input', () => UpdateOrganizationInput, { description: 'The organization and its changes.' }) input: UpdateOrganizationInput, @Ctx() ctx: RequestContext): Promise<UpdateOrganizationPayload> {
-    const organization = await ctx.services.organizations.update(ctx, input.id, input);
-    return { organization, viewer: await viewer(ctx) };
+    const organization = await this.organizationsService.update(ctx, input.id, input);
+    return { organization, viewer: await viewer(ctx, this.users) };
   }
 
   @Mutation(() => DeleteOrganizationPayload, { description: `Deletes the organization with its members, teams and API keys. Owners. ${WRITE}` })
   async deleteOrganization(@Arg('input', () => DeleteOrganizationInput, { description: 'The organization.' }) input: DeleteOrganizationInput, @Ctx() ctx: RequestContext): Promise<DeleteOrganizationPayload> {
-    await ctx.services.organizations.delete(ctx, input.id);
+    await this.organizationsService.delete(ctx, input.id);
     forgetReads(ctx.em, ctx.loaders);
-    return { deletedId: input.id, viewer: await viewer(ctx) };
+    return { deletedId: input.id, viewer: await viewer(ctx, this.users) };
   }
 
   @Mutation(() => AddMemberPayload, { description: `Adds a user by email or id. Admins and owners; owners add owners. ${WRITE}` })
   async addMember(@Arg('input', () => AddMemberInput, { description: 'The organization, the user and their role.' }) input: AddMemberInput, @Ctx() ctx: RequestContext): Promise<AddMemberPayload> {
-    const member = await ctx.services.organizations.addMember(ctx, input.organizationId, input);
+    const member = await this.organizationsService.addMember(ctx, input.organizationId, input);
     forgetReads(ctx.em, ctx.loaders);
-    return { member, organization: await ctx.services.organizations.afterWrite(ctx, input.organizationId), team: await teamOrNull(ctx, member.team?.id ?? null) };
+    return { member, organization: await this.organizationsService.afterWrite(ctx, input.organizationId), team: await teamOrNull(ctx, member.team?.id ?? null) };
   }
 
   @Mutation(() => UpdateMemberPayload, { description: `Changes a member's role or team. Admins and owners; only owners make or unmake owners; the last owner stays. ${WRITE}` })
   async updateMember(@Arg('input', () => UpdateMemberInput, { description: 'The member and the changes.' }) input: UpdateMemberInput, @Ctx() ctx: RequestContext): Promise<UpdateMemberPayload> {
-    const { member, previousTeamId } = await ctx.services.organizations.updateMember(ctx, input.organizationId, input.userId, input);
+    const { member, previousTeamId } = await this.organizationsService.updateMember(ctx, input.organizationId, input.userId, input);
     forgetReads(ctx.em, ctx.loaders);
     const teamId = member.team?.id ?? null;
     const teams = teamId === previousTeamId ? [] : (await Promise.all([teamOrNull(ctx, previousTeamId), teamOrNull(ctx, teamId)])).filter((t): t is Team => t !== null);
-    return { member, organization: await ctx.services.organizations.afterWrite(ctx, input.organizationId), teams };
+    return { member, organization: await this.organizationsService.afterWrite(ctx, input.organizationId), teams };
   }
 
   @Mutation(() => SetMemberPayload, {
     description: `Sets a member as they should be: role and team at once, and with \`toOrganizationId\` a move to another organization (admin rights in both). ${WRITE}`,
   })
   async setMember(@Arg('input', () => SetMemberInput, { description: 'The member, their role and team, and where they move.' }) input: SetMemberInput, @Ctx() ctx: RequestContext): Promise<SetMemberPayload> {
-    const { member, previousTeamId, moved } = await ctx.services.organizations.replaceMember(ctx, input.organizationId, input.userId, {
+    const { member, previousTeamId, moved } = await this.organizationsService.replaceMember(ctx, input.organizationId, input.userId, {
       role: input.role,
       teamId: input.teamId ?? null,
       organizationId: input.toOrganizationId ?? null,
@@ -122,8 +130,8 @@ export class OrganizationsResolver {
     const teams = teamId === previousTeamId ? [] : (await Promise.all([teamOrNull(ctx, previousTeamId), teamOrNull(ctx, teamId)])).filter((t): t is Team => t !== null);
     return {
       member,
-      organization: await ctx.services.organizations.afterWrite(ctx, member.organization.id),
-      previousOrganization: moved ? await ctx.services.organizations.afterWrite(ctx, moved.from) : null,
+      organization: await this.organizationsService.afterWrite(ctx, member.organization.id),
+      previousOrganization: moved ? await this.organizationsService.afterWrite(ctx, moved.from) : null,
       deletedMemberId: moved?.membershipId ?? null,
       teams,
     };
@@ -131,36 +139,36 @@ export class OrganizationsResolver {
 
   @Mutation(() => RemoveMemberPayload, { description: `Removes a member; with your own user id, leaves. Admins and owners remove others; the last owner cannot leave. ${WRITE}` })
   async removeMember(@Arg('input', () => RemoveMemberInput, { description: 'The organization and the user.' }) input: RemoveMemberInput, @Ctx() ctx: RequestContext): Promise<RemoveMemberPayload> {
-    const removed = await ctx.services.organizations.removeMember(ctx, input.organizationId, input.userId);
+    const removed = await this.organizationsService.removeMember(ctx, input.organizationId, input.userId);
     forgetReads(ctx.em, ctx.loaders);
     const left = input.userId === ctx.principal?.userId;
     return {
       deletedId: removed.membershipId,
       removedUserId: input.userId,
-      organization: left ? null : await ctx.services.organizations.afterWrite(ctx, input.organizationId),
+      organization: left ? null : await this.organizationsService.afterWrite(ctx, input.organizationId),
       team: left ? null : await teamOrNull(ctx, removed.teamId),
-      viewer: await viewer(ctx),
+      viewer: await viewer(ctx, this.users),
     };
   }
 
   @Mutation(() => CreateTeamPayload, { description: `Creates a team. Admins and owners. ${WRITE}` })
   async createTeam(@Arg('input', () => CreateTeamInput, { description: 'The organization and the name.' }) input: CreateTeamInput, @Ctx() ctx: RequestContext): Promise<CreateTeamPayload> {
-    const team = await ctx.services.organizations.createTeam(ctx, input.organizationId, input);
+    const team = await this.organizationsService.createTeam(ctx, input.organizationId, input);
     forgetReads(ctx.em, ctx.loaders);
-    return { team, organization: await ctx.services.organizations.afterWrite(ctx, input.organizationId) };
+    return { team, organization: await this.organizationsService.afterWrite(ctx, input.organizationId) };
   }
 
   @Mutation(() => RenameTeamPayload, { description: `Renames a team. Admins and owners. ${WRITE}` })
   async renameTeam(@Arg('input', () => RenameTeamInput, { description: 'The team and its new name.' }) input: RenameTeamInput, @Ctx() ctx: RequestContext): Promise<RenameTeamPayload> {
-    const team = await ctx.services.organizations.renameTeam(ctx, input.organizationId, input.teamId, input);
-    return { team, organization: await ctx.services.organizations.afterWrite(ctx, input.organizationId) };
+    const team = await this.organizationsService.renameTeam(ctx, input.organizationId, input.teamId, input);
+    return { team, organization: await this.organizationsService.afterWrite(ctx, input.organizationId) };
   }
 
   @Mutation(() => DeleteTeamPayload, { description: `Deletes a team; its members stay, without a team. Admins and owners. ${WRITE}` })
   async deleteTeam(@Arg('input', () => DeleteTeamInput, { description: 'The organization and the team.' }) input: DeleteTeamInput, @Ctx() ctx: RequestContext): Promise<DeleteTeamPayload> {
-    await ctx.services.organizations.deleteTeam(ctx, input.organizationId, input.teamId);
+    await this.organizationsService.deleteTeam(ctx, input.organizationId, input.teamId);
     forgetReads(ctx.em, ctx.loaders);
-    return { deletedId: input.teamId, organization: await ctx.services.organizations.afterWrite(ctx, input.organizationId) };
+    return { deletedId: input.teamId, organization: await this.organizationsService.afterWrite(ctx, input.organizationId) };
   }
 
   @Subscription(() => OrganizationEventView, {
@@ -170,11 +178,11 @@ export class OrganizationsResolver {
       'Completes after ORGANIZATION_DELETED. A caller who stops being a member (removed, or left) gets one not_found error, then completion; ' +
       'an unknown organization, or one you are not in, answers one not_found error. ' +
       `${READ}`,
-    subscribe: async ({ args, context }) => {
+    subscribe: async ({ args, context, info }) => {
       const ctx = context as RequestContext;
       const organizationId = String(args.organizationId);
       // Listening first, then the check: a removal or deletion in between is not missed.
-      const events = ctx.services.events.subscribe('ORGANIZATION_EVENT', organizationId);
+      const events = resolverOf(info, OrganizationsResolver).events.subscribe('ORGANIZATION_EVENT', organizationId);
       try {
         await requireMembership(ctx, organizationId, 'organizations:read');
       } catch (e) {
@@ -211,17 +219,21 @@ export class OrganizationsResolver {
 
   @FieldResolver(() => MemberConnection, { description: `Its members, oldest member first. ${READ}` })
   members(@Root() org: Organization, @Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<ConnectionPage<Membership>> {
-    return ctx.services.organizations.membersConnection(ctx, org.id, args);
+    return this.organizationsService.membersConnection(ctx, org.id, args);
   }
 
   @FieldResolver(() => TeamConnection, { description: `Its teams, by name. ${READ}` })
   teams(@Root() org: Organization, @Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<ConnectionPage<Team>> {
-    return ctx.services.organizations.teamsConnection(ctx, org.id, args);
+    return this.organizationsService.teamsConnection(ctx, org.id, args);
   }
 }
 
 @Resolver(() => Membership)
 export class MemberResolver {
+  constructor(
+    readonly organizationsService: ServiceMap['organizations'],
+  ) {}
+
   @FieldResolver(() => User, { description: 'The member.' })
   async user(@Root() m: Membership, @Ctx() ctx: RequestContext): Promise<User> {
     // Member pages load their users along (one statement); others go through the loader.
@@ -238,12 +250,16 @@ export class MemberResolver {
   @FieldResolver(() => Organization, { description: 'The organization.' })
   async organization(@Root() m: Membership, @Ctx() ctx: RequestContext): Promise<Organization> {
     if (wrap(m.organization).isInitialized()) return m.organization;
-    return ctx.services.organizations.get(ctx, m.organization.id);
+    return this.organizationsService.get(ctx, m.organization.id);
   }
 }
 
 @Resolver(() => Team)
 export class TeamResolver {
+  constructor(
+    readonly organizationsService: ServiceMap['organizations'],
+  ) {}
+
   @FieldResolver(() => Int, { description: 'How many members are in this team.' })
   memberCount(@Root() t: Team, @Ctx() ctx: RequestContext): Promise<number> {
     return ctx.loaders.org.teamMemberCount.load(t.id);
@@ -251,12 +267,27 @@ export class TeamResolver {
 
   @FieldResolver(() => MemberConnection, { description: `The members of this team, oldest member first. ${READ}` })
   members(@Root() t: Team, @Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<ConnectionPage<Membership>> {
-    return ctx.services.organizations.membersConnection(ctx, t.organization.id, args, t.id);
+    return this.organizationsService.membersConnection(ctx, t.organization.id, args, t.id);
   }
 
   @FieldResolver(() => Organization, { description: 'The organization the team belongs to.' })
   async organization(@Root() t: Team, @Ctx() ctx: RequestContext): Promise<Organization> {
     if (wrap(t.organization).isInitialized()) return t.organization;
-    return ctx.services.organizations.get(ctx, t.organization.id);
+    return this.organizationsService.get(ctx, t.organization.id);
   }
 }
+
+/** `User.organizations`: the organizations module adds the field to the users module's type. */
+@Resolver(() => User)
+export class UserOrganizationsResolver {
+  constructor(readonly organizationsService: ServiceMap['organizations']) {}
+
+  @FieldResolver(() => OrganizationConnection, {
+    nullable: true,
+    description:
+      "The organizations this user belongs to, by name: on the caller's own User only (the same list as `Query.organizations`; an API key: its own organization); null on anyone else's. Payloads that change the list return it here, under `viewer`. API keys need the scope `organizations:read`.",
+  })
+  organizations(@Root() user: User, @Args(() => ConnectionArgs) args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<ConnectionPage<Organization>> | null {
+    if (ctx.principal?.userId !== user.id) return null;
+    return this.organizationsService.organizationsConnection(ctx, args);
+  }}

@@ -2,12 +2,13 @@ import { z } from 'zod';
 import type { RequestContext } from '../../common/context.js';
 import { pageSchema, type Page } from '../../common/pagination.js';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
-import type { Membership } from './membership.entity.js';
-import type { Organization } from './organization.entity.js';
+import type { Membership } from './organizations.entities.js';
+import type { Organization } from './organizations.entities.js';
 import { membershipKey } from './organizations.loaders.js';
-import { OrganizationRole } from './membership.entity.js';
+import { OrganizationRole } from './organizations.entities.js';
 import { addMemberSchema, createOrganizationSchema, replaceMemberSchema, teamSchema, updateMemberSchema, updateOrganizationSchema } from './organizations.types.js';
-import type { Team } from './team.entity.js';
+import type { Team } from './organizations.entities.js';
+import type { ServiceMap } from '../manifest.js';
 
 const role = OrganizationRole.schema;
 
@@ -79,7 +80,7 @@ export const toTeam = async (t: Team, ctx: RequestContext): Promise<z.infer<type
 const listOf = <T>(items: T[]): Page<T> => ({ items, total: items.length });
 const tag = 'Organizations';
 
-export const organizationsRoutes: RestRoute[] = [
+export const organizationsRoutes = (s: Pick<ServiceMap, 'organizations'>): RestRoute[] => [
   defineListRoute({
     method: 'GET',
     path: '/api/organizations',
@@ -88,7 +89,7 @@ export const organizationsRoutes: RestRoute[] = [
     tag,
     auth: 'organizations:read',
     query: pageSchema,
-    handler: (ctx, { query }) => ctx.services.organizations.listMine(ctx, query),
+    handler: (ctx, { query }) => s.organizations.listMine(ctx, query),
     response: { status: 200, description: 'OrganizationResponse[]', schema: organizationSchema, serialize: toOrganization },
   }),
   defineRoute({
@@ -100,7 +101,7 @@ export const organizationsRoutes: RestRoute[] = [
     tag,
     auth: 'organizations:write',
     body: { schema: createOrganizationSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.organizations.create(ctx, body),
+    handler: (ctx, { body }) => s.organizations.create(ctx, body),
     response: { status: 201, description: 'OrganizationResponse', schema: organizationSchema, serialize: toOrganization },
     errors: ['conflict'],
   }),
@@ -111,7 +112,7 @@ export const organizationsRoutes: RestRoute[] = [
     summary: 'One organization',
     tag,
     auth: 'organizations:read',
-    handler: (ctx, { params }) => ctx.services.organizations.get(ctx, params.org_id!),
+    handler: (ctx, { params }) => s.organizations.get(ctx, params.org_id!),
     response: { status: 200, description: 'OrganizationResponse', schema: organizationSchema, serialize: toOrganization },
     errors: ['not_found'],
   }),
@@ -123,7 +124,7 @@ export const organizationsRoutes: RestRoute[] = [
     tag,
     auth: 'organizations:write',
     body: { schema: updateOrganizationSchema, required: true },
-    handler: (ctx, { params, body }) => ctx.services.organizations.update(ctx, params.org_id!, body),
+    handler: (ctx, { params, body }) => s.organizations.update(ctx, params.org_id!, body),
     response: { status: 200, description: 'OrganizationResponse', schema: organizationSchema, serialize: toOrganization },
     errors: ['not_found', 'forbidden', 'conflict'],
   }),
@@ -134,7 +135,7 @@ export const organizationsRoutes: RestRoute[] = [
     summary: 'Delete an organization with its members, teams and API keys (owners)',
     tag,
     auth: 'organizations:write',
-    handler: (ctx, { params }) => ctx.services.organizations.delete(ctx, params.org_id!),
+    handler: (ctx, { params }) => s.organizations.delete(ctx, params.org_id!),
     response: { status: 204, description: 'Deleted' },
     errors: ['not_found', 'forbidden'],
   }),
@@ -146,7 +147,7 @@ export const organizationsRoutes: RestRoute[] = [
     tag,
     auth: 'organizations:read',
     query: pageSchema.extend({ teamId: z.string().optional() }),
-    handler: (ctx, { params, query }) => ctx.services.organizations.listMembers(ctx, params.org_id!, query),
+    handler: (ctx, { params, query }) => s.organizations.listMembers(ctx, params.org_id!, query),
     response: { status: 200, description: 'MemberResponse[]', schema: memberSchema, serialize: toMember },
     errors: ['not_found'],
   }),
@@ -158,7 +159,7 @@ export const organizationsRoutes: RestRoute[] = [
     tag,
     auth: 'organizations:write',
     body: { schema: addMemberSchema, required: true },
-    handler: (ctx, { params, body }) => ctx.services.organizations.addMember(ctx, params.org_id!, body),
+    handler: (ctx, { params, body }) => s.organizations.addMember(ctx, params.org_id!, body),
     response: { status: 201, description: 'MemberResponse', schema: memberSchema, serialize: toMember },
     errors: ['not_found', 'forbidden', 'conflict'],
   }),
@@ -171,7 +172,7 @@ export const organizationsRoutes: RestRoute[] = [
     tag,
     auth: 'organizations:write',
     body: { schema: updateMemberSchema, required: true },
-    handler: async (ctx, { params, body }) => (await ctx.services.organizations.updateMember(ctx, params.org_id!, params.target_user_id!, body)).member,
+    handler: async (ctx, { params, body }) => (await s.organizations.updateMember(ctx, params.org_id!, params.target_user_id!, body)).member,
     response: { status: 200, description: 'MemberResponse', schema: memberSchema, serialize: toMember },
     errors: ['not_found', 'forbidden', 'conflict'],
   }),
@@ -185,7 +186,7 @@ export const organizationsRoutes: RestRoute[] = [
     tag,
     auth: 'organizations:write',
     body: { schema: replaceMemberSchema, required: true },
-    handler: async (ctx, { params, body }) => (await ctx.services.organizations.replaceMember(ctx, params.org_id!, params.target_user_id!, body)).member,
+    handler: async (ctx, { params, body }) => (await s.organizations.replaceMember(ctx, params.org_id!, params.target_user_id!, body)).member,
     response: { status: 200, description: 'MemberResponse', schema: memberSchema, serialize: toMember },
     errors: ['not_found', 'forbidden', 'conflict'],
   }),
@@ -198,7 +199,7 @@ export const organizationsRoutes: RestRoute[] = [
     tag,
     auth: 'organizations:write',
     handler: async (ctx, { params }) => {
-      await ctx.services.organizations.removeMember(ctx, params.org_id!, params.target_user_id!);
+      await s.organizations.removeMember(ctx, params.org_id!, params.target_user_id!);
     },
     response: { status: 204, description: 'Removed' },
     errors: ['not_found', 'forbidden', 'conflict'],
@@ -210,7 +211,7 @@ export const organizationsRoutes: RestRoute[] = [
     summary: 'Teams, by name',
     tag,
     auth: 'organizations:read',
-    handler: async (ctx, { params }) => listOf(await ctx.services.organizations.listTeams(ctx, params.org_id!)),
+    handler: async (ctx, { params }) => listOf(await s.organizations.listTeams(ctx, params.org_id!)),
     response: { status: 200, description: 'TeamResponse[]', schema: teamResponseSchema, serialize: toTeam },
     errors: ['not_found'],
   }),
@@ -222,7 +223,7 @@ export const organizationsRoutes: RestRoute[] = [
     tag,
     auth: 'organizations:write',
     body: { schema: teamSchema, required: true },
-    handler: (ctx, { params, body }) => ctx.services.organizations.createTeam(ctx, params.org_id!, body),
+    handler: (ctx, { params, body }) => s.organizations.createTeam(ctx, params.org_id!, body),
     response: { status: 201, description: 'TeamResponse', schema: teamResponseSchema, serialize: toTeam },
     errors: ['not_found', 'forbidden', 'conflict'],
   }),
@@ -234,7 +235,7 @@ export const organizationsRoutes: RestRoute[] = [
     tag,
     auth: 'organizations:write',
     body: { schema: teamSchema, required: true },
-    handler: (ctx, { params, body }) => ctx.services.organizations.renameTeam(ctx, params.org_id!, params.team_id!, body),
+    handler: (ctx, { params, body }) => s.organizations.renameTeam(ctx, params.org_id!, params.team_id!, body),
     response: { status: 200, description: 'TeamResponse', schema: teamResponseSchema, serialize: toTeam },
     errors: ['not_found', 'forbidden', 'conflict'],
   }),
@@ -245,7 +246,7 @@ export const organizationsRoutes: RestRoute[] = [
     summary: 'Delete a team; its members stay, without a team (admins and owners)',
     tag,
     auth: 'organizations:write',
-    handler: (ctx, { params }) => ctx.services.organizations.deleteTeam(ctx, params.org_id!, params.team_id!),
+    handler: (ctx, { params }) => s.organizations.deleteTeam(ctx, params.org_id!, params.team_id!),
     response: { status: 204, description: 'Deleted' },
     errors: ['not_found', 'forbidden'],
   }),
@@ -257,7 +258,7 @@ export const organizationsRoutes: RestRoute[] = [
     tag,
     auth: 'organizations:read',
     query: pageSchema,
-    handler: (ctx, { params, query }) => ctx.services.organizations.listMembers(ctx, params.org_id!, { ...query, teamId: params.team_id! }),
+    handler: (ctx, { params, query }) => s.organizations.listMembers(ctx, params.org_id!, { ...query, teamId: params.team_id! }),
     response: { status: 200, description: 'MemberResponse[]', schema: memberSchema, serialize: toMember },
     errors: ['not_found'],
   }),

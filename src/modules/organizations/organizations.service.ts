@@ -1,5 +1,6 @@
 import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
-import { authorize, requireMembership } from '../../common/access.js';
+import { authorize, requireMembership as requireAccess } from '../../common/access.js';
+import type { Requirement } from '../../common/scopes.js';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
@@ -7,14 +8,12 @@ import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js
 import type { EventBus, OrganizationEvent } from '../../common/pubsub.js';
 import { parseInput } from '../../common/validation.js';
 import { findConnection, pageRequest, type ConnectionArgs, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
-import { ApiKey } from '../api-keys/api-key.entity.js';
-import type { ApiKeysService } from '../api-keys/api-keys.service.js';
-import { usersChanged } from '../users/user-events.js';
-import { User } from '../users/user.entity.js';
-import { normalizeEmail } from '../users/users.normalize.js';
-import { Membership, OrgRole, ROLE_RANK } from './membership.entity.js';
+import { usersChanged } from '../users/index.js';
+import { User } from '../users/index.js';
+import { normalizeEmail } from '../users/index.js';
+import { Membership, OrgRole, ROLE_RANK } from './organizations.entities.js';
 import { membershipKey } from './organizations.loaders.js';
-import { Organization } from './organization.entity.js';
+import { Organization } from './organizations.entities.js';
 import {
   addMemberSchema,
   createOrganizationSchema,
@@ -29,7 +28,7 @@ import {
   type UpdateMemberData,
   type UpdateOrganizationData,
 } from './organizations.types.js';
-import { Team } from './team.entity.js';
+import { Team } from './organizations.entities.js';
 
 /** "Acme Learning, Inc." -> "acme-learning-inc" */
 export function slugify(name: string): string {
@@ -47,11 +46,33 @@ export function slugify(name: string): string {
 const normalizeTeamName = (name: string): string => name.trim().normalize('NFKC').toLowerCase();
 
 /** Organizations, their members and teams. Every method checks the caller's role itself. */
+/** API keys that were revoked, to announce once the transaction commits. */
+export type RevokedKeys = readonly { id: string; createdBy: { id: string } }[];
+
+/**
+ * What this module needs of an organization's API keys when it is deleted or loses a member:
+ * the api-keys module's service provides it (its tables are written only by it).
+ */
+export interface OrganizationKeys {
+  /** Deletes every key of the organization, in the caller's transaction; answers those that were live. */
+  deleteForOrganization(em: EntityManager, organizationId: string): Promise<RevokedKeys>;
+  /** Revokes a member's keys of the organization, in the caller's transaction. */
+  revokeForMember(em: EntityManager, organizationId: string, userId: string): Promise<RevokedKeys>;
+  /** After commit: sockets authenticated by these keys close. */
+  announceRevoked(keys: RevokedKeys): void;
+  /** After commit: those who see the organization's key list hear that it changed. */
+  keyListChanged(em: EntityManager, organizationId: string, creatorIds: readonly string[]): Promise<void>;
+}
+
+/** common/access.ts's check, answering the Membership this module's lookup loaded (src/modules/organizations/index.ts). */
+const requireMembership = (ctx: RequestContext, organizationId: string, need: Requirement, minRole?: OrgRole): Promise<Membership> =>
+  requireAccess(ctx, organizationId, need, minRole) as Promise<Membership>;
+
 export class OrganizationsService {
   constructor(
     private readonly events: EventBus,
     private readonly driver: 'sqlite' | 'postgresql',
-    private readonly apiKeys: ApiKeysService,
+    private readonly apiKeys: OrganizationKeys,
   ) {}
 
   /**
@@ -228,9 +249,8 @@ export class OrganizationsService {
     let members: string[] = [];
     const keys = await ctx.em.transactional(async (em) => {
       await this.lockOrganization(em, organizationId, null);
-      const keys = await em.find(ApiKey, { organization: organizationId, revokedAt: null }, { fields: ['id', 'createdBy'] });
       members = await this.memberIds(em, organizationId);
-      await em.nativeDelete(ApiKey, { organization: organizationId });
+      const keys = await this.apiKeys.deleteForOrganization(em, organizationId);
       await em.nativeDelete(Membership, { organization: organizationId });
       await em.nativeDelete(Team, { organization: organizationId });
       await em.nativeDelete(Organization, { id: organizationId });
@@ -372,8 +392,7 @@ export class OrganizationsService {
         await this.assertAnotherOwner(em, organizationId, 'removed');
       }
       if (await em.count(Membership, { organization: to, user: targetUserId })) throw new AppError('conflict', 'This user is already a member of the destination organization');
-      const keys = await em.find(ApiKey, { organization: organizationId, createdBy: targetUserId, revokedAt: null }, { fields: ['id', 'createdBy'] });
-      if (keys.length) await em.nativeUpdate(ApiKey, { id: { $in: keys.map((k) => k.id) }, revokedAt: null }, { revokedAt: new Date() });
+      const keys = await this.apiKeys.revokeForMember(em, organizationId, targetUserId);
       await em.nativeDelete(Membership, { id: source.id });
       const member = em.create(Membership, { organization: em.getReference(Organization, to), user: em.getReference(User, targetUserId), role: input.role, team: team ? em.getReference(Team, team.id) : null });
       await em.flush();
@@ -409,8 +428,7 @@ export class OrganizationsService {
         if (!self && actorRole !== OrgRole.owner) throw new AppError('forbidden', 'Only an owner can remove an owner');
         await this.assertAnotherOwner(em, organizationId, self ? 'leave' : 'removed');
       }
-      const keys = await em.find(ApiKey, { organization: organizationId, createdBy: targetUserId, revokedAt: null }, { fields: ['id', 'createdBy'] });
-      if (keys.length) await em.nativeUpdate(ApiKey, { id: { $in: keys.map((k) => k.id) }, revokedAt: null }, { revokedAt: new Date() });
+      const keys = await this.apiKeys.revokeForMember(em, organizationId, targetUserId);
       await em.nativeDelete(Membership, { id: target.id });
       return { membershipId: target.id, teamId: target.team?.id ?? null, keys };
     });

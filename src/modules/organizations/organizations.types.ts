@@ -6,10 +6,10 @@ import { fields, str } from '../../common/validation.js';
 import { defineEnum, type ValueOf } from '../../graphql/enums.js';
 import { ValidatedBy } from '../../graphql/inputs.js';
 import { connectionType } from '../../graphql/relay.js';
-import { User } from '../users/user.entity.js';
-import { Membership, OrganizationRole, type OrgRole } from './membership.entity.js';
-import { Organization } from './organization.entity.js';
-import { Team } from './team.entity.js';
+import { User } from '../users/index.js';
+import { Membership, OrganizationRole, type OrgRole } from './organizations.entities.js';
+import { Organization } from './organizations.entities.js';
+import { Team } from './organizations.entities.js';
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const slug = str().trim().toLowerCase().regex(SLUG_PATTERN, 'must be 1-64 lower-case letters, digits or hyphens, not starting or ending with a hyphen');

@@ -10,9 +10,9 @@ import { toDate } from '../../common/time.js';
 import { parseInput, str } from '../../common/validation.js';
 import { AppError } from '../../common/errors.js';
 import { connectionPage, decodeCursor, encodeCursor, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
-import type { Passage } from '../ai/ai.types.js';
-import { User } from '../users/user.entity.js';
-import { SearchEntry } from './search-entry.entity.js';
+import type { Passage, SearchHit } from './search.types.js';
+import { User } from '../users/index.js';
+import { SearchEntry } from './search.entities.js';
 import { ContentKind, type ContentKindValue } from './search.enums.js';
 
 export const SEARCH_TYPES = ContentKind.values;
@@ -43,20 +43,6 @@ export type SearchData = z.input<typeof searchSchema>;
 /** What `search` filters on, without the page (GraphQL pages with cursors). */
 export type SearchFilters = Omit<SearchData, 'limit' | 'offset'>;
 
-export interface SearchHit {
-  type: SearchType;
-  id: string;
-  /** For document chunks: the document, and the organization it is shared with (null: private). */
-  documentId: string | null;
-  organizationId: string | null;
-  title: string;
-  /** HTML: the text escaped, the matched terms in <mark>...</mark> (`snippetHtml`'s rule). */
-  snippet: string;
-  score: number;
-  conversationId: string | null;
-  createdAt: Date;
-}
-
 /** What the index keeps of one item. */
 export interface IndexEntry {
   userId: string;
@@ -69,6 +55,15 @@ export interface IndexEntry {
   title: string;
   body: string;
   createdAt?: Date;
+}
+
+/**
+ * A module whose content is searchable: the kinds it indexes, and every entry it has now, in
+ * batches, for a rebuild. Modules register theirs with the search service when composed.
+ */
+export interface SearchSource {
+  readonly types: readonly SearchType[];
+  entries(em: EntityManager): AsyncIterable<readonly IndexEntry[]>;
 }
 
 export interface SearchResult {
@@ -127,7 +122,14 @@ export interface Filter {
  * so ranking only ever sees the caller's rows.
  */
 export class SearchService {
+  private readonly sources: SearchSource[] = [];
+
   constructor(private readonly driver: 'sqlite' | 'postgresql') {}
+
+  /** Adds a module's content to what `rebuild` writes again. */
+  registerSource(source: SearchSource): void {
+    this.sources.push(source);
+  }
 
   /** Adds or replaces the entry of one item, in `em`'s transaction. */
   async index(em: EntityManager, entry: IndexEntry): Promise<void> {
@@ -164,13 +166,52 @@ export class SearchService {
     };
   }
 
-  /** Removes entries, in `em`'s transaction. */
-  async remove(em: EntityManager, where: { type?: SearchType; sourceIds?: string[]; conversationId?: string }): Promise<void> {
+  /** Removes entries: of items, of a conversation's messages, or of documents' passages; in `em`'s transaction. */
+  async remove(em: EntityManager, where: { type?: SearchType; sourceIds?: string[]; conversationId?: string; documentIds?: string[] }): Promise<void> {
+    if (!where.type && !where.sourceIds && !where.conversationId && !where.documentIds) throw new Error('search.remove needs a filter');
     await em.nativeDelete(SearchEntry, {
       ...(where.type ? { type: where.type } : {}),
       ...(where.sourceIds ? { sourceId: { $in: where.sourceIds } } : {}),
       ...(where.conversationId ? { conversationId: where.conversationId } : {}),
+      ...(where.documentIds ? { documentId: { $in: where.documentIds } } : {}),
     });
+  }
+
+  /** A conversation was renamed: its messages' entries take the new title, in `em`'s transaction. */
+  async retitleConversation(em: EntityManager, conversationId: string, title: string): Promise<void> {
+    await em.nativeUpdate(SearchEntry, { conversationId }, { title: title.slice(0, 300) });
+  }
+
+  /** Items were renamed: their entries take the new titles, in `em`'s transaction. */
+  async retitle(em: EntityManager, items: readonly { type: SearchType; sourceId: string; title: string }[]): Promise<void> {
+    for (const item of items) await em.nativeUpdate(SearchEntry, { type: item.type, sourceId: item.sourceId }, { title: item.title.slice(0, 300) });
+  }
+
+  /** A document's passages are shared with an organization (null: private again), in `em`'s transaction. */
+  async share(em: EntityManager, documentId: string, organizationId: string | null): Promise<void> {
+    await em.nativeUpdate(SearchEntry, { documentId }, { organizationId });
+  }
+
+  /**
+   * Writes every entry again from the content itself, every kind from the module that owns it,
+   * in one transaction, then regenerates the full-text index. Answers how many were written.
+   * @throws when a kind of content has no registered source (its entries would be lost)
+   */
+  async rebuild(em: EntityManager): Promise<number> {
+    const missing = SEARCH_TYPES.filter((t) => !this.sources.some((s) => s.types.includes(t)));
+    if (missing.length) throw new Error(`no search source registered for ${missing.join(', ')}`);
+    let count = 0;
+    await em.transactional(async (tx) => {
+      await tx.nativeDelete(SearchEntry, {});
+      for (const source of this.sources) {
+        for await (const batch of source.entries(tx)) {
+          await this.addMany(tx, batch);
+          count += batch.length;
+        }
+      }
+    });
+    await this.rebuildIndex(em);
+    return count;
   }
 
   /**

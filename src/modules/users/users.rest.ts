@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineRoute, type RestRoute } from '../../rest/route-table.js';
-import type { User } from './user.entity.js';
+import type { User } from './users.entities.js';
 import { updateMeSchema } from './users.types.js';
+import type { ServiceMap } from '../manifest.js';
 
 /** `UserProfile` of the contract. */
 export const userProfileSchema = z.object({
@@ -32,7 +33,7 @@ export const toUserProfile = (u: User): z.infer<typeof userProfileSchema> => ({
   updated_at: u.updatedAt.toISOString(),
 });
 
-export const usersRoutes: RestRoute[] = [
+export const usersRoutes = (s: Pick<ServiceMap, 'users'>): RestRoute[] => [
   defineRoute({
     method: 'GET',
     path: '/api/auth/me',
@@ -40,7 +41,7 @@ export const usersRoutes: RestRoute[] = [
     summary: 'The authenticated user',
     tag: 'Authentication',
     auth: 'bearer',
-    handler: (ctx) => ctx.services.users.me(ctx),
+    handler: (ctx) => s.users.me(ctx),
     response: { status: 200, description: 'UserProfile', schema: userProfileSchema, serialize: toUserProfile },
   }),
   defineRoute({
@@ -52,7 +53,7 @@ export const usersRoutes: RestRoute[] = [
     tag: 'Authentication',
     auth: 'bearer',
     body: { schema: updateMeSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.users.updateMe(ctx, body),
+    handler: (ctx, { body }) => s.users.updateMe(ctx, body),
     response: { status: 200, description: 'UserProfile', schema: userProfileSchema, serialize: toUserProfile },
     errors: ['invalid_credentials', 'conflict', 'rate_limited'],
   }),

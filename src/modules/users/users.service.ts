@@ -4,17 +4,28 @@ import { requireUser } from '../../common/access.js';
 import type { CredentialsRevoked, EventBus } from '../../common/pubsub.js';
 import { passwordIsAccountName, SAME_AS_ACCOUNT } from '../../common/password-policy.js';
 import { parseInput } from '../../common/validation.js';
-import type { AuthService } from '../auth/auth.service.js';
 import { usersChanged } from './user-events.js';
-import { User } from './user.entity.js';
+import { User } from './users.entities.js';
 import { normalizeEmail, normalizeUsername } from './users.normalize.js';
 import { updateMeSchema, type UpdateMeData } from './users.types.js';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+
+/**
+ * What changing a profile needs of the auth module, whose service provides it (the composition
+ * root passes it in): re-authentication, password hashing, ending sessions, unique names.
+ */
+export interface AccountSecurity {
+  reauthenticate(ctx: RequestContext, user: User, sessionId: string, currentPassword: string | undefined, why: string): Promise<void>;
+  readonly passwords: { hash(password: string): Promise<string> };
+  revokeSessions(em: EntityManager, where: { user: string; idNot: string }, reason: 'password_changed'): Promise<CredentialsRevoked | null>;
+  assertAvailable(em: EntityManager, wanted: { emailNormalized?: string; usernameNormalized?: string }, exceptUserId?: string): Promise<void>;
+  announce(revoked: CredentialsRevoked | null): void;
+}
 
 /** Profiles: reading and changing one's own. */
 export class UsersService {
   constructor(
-    private readonly auth: AuthService,
+    private readonly auth: AccountSecurity,
     private readonly events: EventBus,
   ) {}
 

@@ -2,7 +2,7 @@ import { Field, InputType, ObjectType } from 'type-graphql';
 import { z } from 'zod';
 import { fields, str } from '../../common/validation.js';
 import { ValidatedBy } from '../../graphql/inputs.js';
-import { User } from './user.entity.js';
+import { User } from './users.entities.js';
 
 export const isTimeZone = (tz: string): boolean => {
   try {

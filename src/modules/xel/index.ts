@@ -1,12 +1,22 @@
-import type { ModuleManifest } from '../manifest.js';
+import { resolver, service, type ModuleManifest } from '../manifest.js';
 import { XEL_ENTITIES } from './xel.entities.js';
 import { XelResolver, xelNodes } from './xel.resolver.js';
 import { xelRoutes } from './xel.rest.js';
+import { XelService } from './xel.service.js';
+
+export { XelService };
+
+declare module '../manifest.js' {
+  interface ServiceMap {
+    xel: XelService;
+  }
+}
 
 export const xelModule: ModuleManifest = {
   name: 'xel',
   entities: XEL_ENTITIES,
-  resolvers: [XelResolver],
+  services: [service('xel', ['config', 'ai', 'events', 'rateLimits'], ({ config, ai, events, rateLimits }) => new XelService(config, ai, events, rateLimits))],
+  resolvers: [resolver(XelResolver, (s) => new XelResolver(s.xel))],
   routes: xelRoutes,
   nodes: xelNodes,
 };

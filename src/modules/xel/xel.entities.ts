@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DateTimeType, JsonType, OptionalProps } from '@mikro-orm/core';
 import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
-import { User } from '../users/user.entity.js';
+import { User } from '../users/index.js';
 
 /**
  * The XEL tables. Course content (modules, tasks) is written only by the seeder from

@@ -5,6 +5,7 @@ import type { Evaluation } from './evaluator/types.js';
 import { CefrLevel, Skill, TaskType } from './content/types.js';
 import type { SubmissionResult } from './xel.service.js';
 import { evaluateSchema, listModulesSchema, ModuleStatus, preferencesSchema, submitSchema, type XelDashboardType, type XelModuleType } from './xel.types.js';
+import type { ServiceMap } from '../manifest.js';
 
 const tag = 'Xentree English';
 
@@ -173,7 +174,7 @@ const toDashboard = (d: XelDashboardType): z.infer<typeof dashboardSchema> => ({
 
 const listQuery = listModulesSchema.extend(pageSchema.shape);
 
-export const xelRoutes: RestRoute[] = [
+export const xelRoutes = (s: Pick<ServiceMap, 'xel'>): RestRoute[] => [
   defineListRoute({
     method: 'GET',
     path: '/api/xel/modules',
@@ -184,7 +185,7 @@ export const xelRoutes: RestRoute[] = [
     auth: 'quiz:read',
     query: listQuery,
     handler: async (ctx, { query }) => {
-      const all = await ctx.services.xel.listModules(ctx, query);
+      const all = await s.xel.listModules(ctx, query);
       return { items: all.slice(query.offset, query.offset + query.limit), total: all.length };
     },
     response: { status: 200, description: 'XELModuleSummary[]', schema: moduleSummarySchema, serialize: toSummary },
@@ -197,7 +198,7 @@ export const xelRoutes: RestRoute[] = [
     description: 'Answer keys are never sent.',
     tag,
     auth: 'quiz:read',
-    handler: (ctx, { params }) => ctx.services.xel.getModule(ctx, params.module_id!),
+    handler: (ctx, { params }) => s.xel.getModule(ctx, params.module_id!),
     response: { status: 200, description: 'Module details', schema: moduleDetailSchema, serialize: toDetail },
     errors: ['not_found'],
   }),
@@ -211,7 +212,7 @@ export const xelRoutes: RestRoute[] = [
     tag,
     auth: 'quiz:write',
     body: { schema: submitSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.xel.submit(ctx, body),
+    handler: (ctx, { body }) => s.xel.submit(ctx, body),
     response: { status: 201, description: 'The grade and your progress', schema: submissionResponseSchema, serialize: toSubmission },
     errors: ['not_found', 'service_unavailable'],
   }),
@@ -223,7 +224,7 @@ export const xelRoutes: RestRoute[] = [
     tag,
     auth: 'xel:write',
     body: { schema: evaluateSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.xel.evaluate(ctx, body),
+    handler: (ctx, { body }) => s.xel.evaluate(ctx, body),
     response: { status: 200, description: 'The evaluation', schema: evaluationSchema, serialize: toEvaluation },
     errors: ['service_unavailable'],
   }),
@@ -234,7 +235,7 @@ export const xelRoutes: RestRoute[] = [
     summary: 'XP, level, streaks, progress, skill scores, activity and the recommended module',
     tag,
     auth: 'xel:read',
-    handler: (ctx) => ctx.services.xel.dashboard(ctx),
+    handler: (ctx) => s.xel.dashboard(ctx),
     response: { status: 200, description: 'The dashboard', schema: dashboardSchema, serialize: toDashboard },
   }),
   defineRoute({
@@ -245,7 +246,7 @@ export const xelRoutes: RestRoute[] = [
     tag,
     auth: 'xel:write',
     body: { schema: preferencesSchema, required: true },
-    handler: (ctx, { body }) => ctx.services.xel.updatePreferences(ctx, body),
+    handler: (ctx, { body }) => s.xel.updatePreferences(ctx, body),
     response: { status: 200, description: 'The dashboard', schema: dashboardSchema, serialize: toDashboard },
   }),
 ];

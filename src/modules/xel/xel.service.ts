@@ -7,10 +7,11 @@ import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
-import type { ProviderRegistry } from '../ai/providers/registry.js';
+import type { ProviderRegistry } from '../ai/index.js';
+import type { RateLimits } from '../../common/rate-limits.js';
 import type { EventBus } from '../../common/pubsub.js';
-import { usersChanged } from '../users/user-events.js';
-import { User } from '../users/user.entity.js';
+import { usersChanged } from '../users/index.js';
+import { User } from '../users/index.js';
 import { loadCatalog, seedCourse, type Catalog, type CatalogModule, type CatalogTask } from './catalog.js';
 import { CEFR_LEVELS, SKILLS, type CefrLevel, type SpeakingTask, type WritingTask } from './content/types.js';
 import { AiEvaluator } from './evaluator/ai.js';
@@ -70,7 +71,8 @@ export class XelService {
   constructor(
     private readonly config: Config,
     private readonly ai: ProviderRegistry,
-    private readonly events?: EventBus,
+    private readonly events: EventBus,
+    private readonly rateLimits: RateLimits,
   ) {
     // The app's own checker, in its dialect: two apps in one process check with their own settings.
     this.grammar = new GrammarChecker(config.xel.dialect, config.xel.grammarTimeoutMs);
@@ -194,7 +196,7 @@ export class XelService {
         break;
       case 'writing':
       case 'speaking': {
-        await ctx.services.rateLimits.consume('evaluation', p.userId);
+        await this.rateLimits.consume('evaluation', p.userId);
         evaluation = await this.evaluator.evaluate(this.requestFor(c, module.level, input.response, input.durationSeconds ?? null, input.words ?? null));
         score = Math.min(MAX_SCORE, scoreFromBand(evaluation.overallScore, module.level));
         passed = score >= PASS_SCORE;
@@ -258,7 +260,7 @@ export class XelService {
   async evaluate(ctx: RequestContext, data: EvaluateData): Promise<Evaluation> {
     const p = authorize(ctx, 'xel:write');
     const input = parseInput(evaluateSchema, data);
-    await ctx.services.rateLimits.consume('evaluation', p.userId);
+    await this.rateLimits.consume('evaluation', p.userId);
     const req: EvaluationRequest = {
       kind: input.kind,
       text: input.text,

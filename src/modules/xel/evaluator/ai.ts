@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import type { ProviderRegistry } from '../../ai/providers/registry.js';
+import type { ProviderRegistry } from '../../ai/index.js';
 import { CEFR_LEVELS } from '../content/types.js';
 import { cefrFromBand } from '../rules.js';
 import { CEFR_CAVEAT, PRONUNCIATION_NOT_ASSESSED } from './embedded.js';

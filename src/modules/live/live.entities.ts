@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { DateTimeType, OptionalProps } from '@mikro-orm/core';
+import { DateTimeType, OptionalProps, JsonType } from '@mikro-orm/core';
 import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Node } from '../../graphql/relay.js';
-import { User } from '../users/user.entity.js';
-import { LiveEndReason, LiveSessionStatus, LiveSessionType } from './live.enums.js';
+import { User } from '../users/index.js';
+import { LiveEndReason, LiveSessionStatus, LiveSessionType, type LiveTranscriptRole } from './live.enums.js';
 
 /**
  * A metered real-time session. While active, `activeUserId` holds the user's id: its
@@ -70,4 +70,56 @@ export class LiveSession {
   /** The UTC month the session is billed to (the month it started in). */
   @Property({ type: DateTimeType })
   periodStart!: Date;
+}
+
+/** Settled live seconds of one user in one UTC calendar month. */
+@Entity({ tableName: 'live_usage' })
+@Unique({ name: 'live_usage_user_period_unique', properties: ['user', 'periodStart'] })
+export class LiveUsage {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => User, { deleteRule: 'cascade', index: false })
+  user!: User;
+
+  @Property({ type: DateTimeType })
+  periodStart!: Date;
+
+  @Property({ type: 'integer' })
+  usedSeconds: number = 0;
+}
+
+export interface TranscriptTurn {
+  role: LiveTranscriptRole;
+  text: string;
+  /** ISO 8601, UTC. */
+  timestamp: string;
+}
+
+/** The turns of a live conversation, as the documented payload describes them. */
+@Entity({ tableName: 'live_transcripts' })
+@Index({ name: 'live_transcripts_user_started_index', properties: ['user', 'sessionStartedAt'] })
+export class LiveTranscript {
+  [OptionalProps]?: 'createdAt' | 'sessionId';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => User, { deleteRule: 'cascade', index: false })
+  user!: User;
+
+  @Property({ type: 'uuid', nullable: true })
+  sessionId: string | null = null;
+
+  @Property({ type: DateTimeType })
+  sessionStartedAt!: Date;
+
+  @Property({ type: DateTimeType })
+  sessionEndedAt!: Date;
+
+  @Property({ type: JsonType })
+  turns!: TranscriptTurn[];
+
+  @Property({ type: DateTimeType })
+  createdAt: Date = new Date();
 }

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { DateTimeType, OptionalProps } from '@mikro-orm/core';
-import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { DateTimeType, OptionalProps, JsonType } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Node } from '../../graphql/relay.js';
-import { Organization } from '../organizations/organization.entity.js';
-import { User } from '../users/user.entity.js';
+import { Organization } from '../organizations/index.js';
+import { User } from '../users/index.js';
 import { DocumentStatus as DocumentStatusEnum, DocumentVisibility as DocumentVisibilityEnum, type DocumentStatusValue, type DocumentVisibilityValue } from './knowledge.enums.js';
 
 export type DocumentStatus = DocumentStatusValue;
@@ -71,4 +71,31 @@ export class KnowledgeDocument {
   @Field(() => GraphQLDateTime, { description: 'When it last changed (processing, a rename, sharing).' })
   @Property({ type: DateTimeType, onUpdate: () => new Date() })
   updatedAt: Date = new Date();
+}
+
+/** One passage of a document, in reading order; its search entry carries the same id. */
+@Entity({ tableName: 'document_chunks' })
+@Unique({ name: 'document_chunks_position_unique', properties: ['document', 'position'] })
+export class DocumentChunk {
+  [OptionalProps]?: 'embedding' | 'heading';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => KnowledgeDocument, { deleteRule: 'cascade', index: false })
+  document!: KnowledgeDocument;
+
+  @Property({ type: 'integer' })
+  position!: number;
+
+  /** The nearest heading above the passage, if any. */
+  @Property({ type: 'string', length: 300, nullable: true })
+  heading: string | null = null;
+
+  @Property({ type: 'text' })
+  text!: string;
+
+  /** Unit vector from the embeddings endpoint, when one is configured. */
+  @Property({ type: JsonType, nullable: true, lazy: true })
+  embedding: number[] | null = null;
 }

@@ -5,8 +5,8 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { ApiKeyScope, type Scope } from '../../common/scopes.js';
 import { Node } from '../../graphql/relay.js';
-import { Organization } from '../organizations/organization.entity.js';
-import { User } from '../users/user.entity.js';
+import { Organization } from '../organizations/index.js';
+import { User } from '../users/index.js';
 
 /** A credential for server-to-server callers. Only the SHA-256 of the key is stored. */
 @ObjectType('ApiKey', {

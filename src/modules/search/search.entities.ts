@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DateTimeType, OptionalProps } from '@mikro-orm/core';
 import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
-import { User } from '../users/user.entity.js';
+import { User } from '../users/index.js';
 
 /**
  * One searchable item of a user's content (a message, a note; transcripts and documents

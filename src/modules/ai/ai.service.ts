@@ -1,12 +1,12 @@
-import { AppError } from '../../../common/errors.js';
-import type { Config } from '../../../config.js';
-import type { Metrics } from '../../../common/metrics.js';
-import type { ChatProvider, CompletionRequest, CompletionEvent, ProviderInfo } from '../ai.types.js';
-import { AnthropicProvider } from './anthropic.provider.js';
-import { LocalProvider } from './local.provider.js';
-import { OpenAIProvider } from './openai.provider.js';
+import { AppError } from '../../common/errors.js';
+import type { Config } from '../../config.js';
+import type { Metrics } from '../../common/metrics.js';
+import type { ChatProvider, CompletionRequest, CompletionEvent, ProviderInfo } from './ai.types.js';
+import { AnthropicProvider } from './providers/anthropic.provider.js';
+import { LocalProvider } from './providers/local.provider.js';
+import { OpenAIProvider } from './providers/openai.provider.js';
 
-import { AiProvider, type AiProviderId } from '../ai.enums.js';
+import { AiProvider, type AiProviderId } from './ai.enums.js';
 
 export const PROVIDER_IDS = AiProvider.values;
 export type ProviderId = AiProviderId;

@@ -1,0 +1,25 @@
+import { resolver, service, type ModuleManifest } from '../manifest.js';
+import { SearchEntry } from './search.entities.js';
+import { SearchResolver } from './search.resolver.js';
+import { searchRoutes } from './search.rest.js';
+import { SearchService } from './search.service.js';
+
+export { ContentKind, type ContentKindValue } from './search.enums.js';
+export { keywords, terms, type IndexEntry, type SearchSource } from './search.service.js';
+export { SearchHitType, type Passage, type SearchHit } from './search.types.js';
+export { SearchService };
+
+declare module '../manifest.js' {
+  interface ServiceMap {
+    search: SearchService;
+  }
+}
+
+/** The full-text index over everything a user wrote: only `SearchService` writes `search_entries`. */
+export const searchModule: ModuleManifest = {
+  name: 'search',
+  entities: [SearchEntry],
+  services: [service('search', ['config'], ({ config }) => new SearchService(config.db.driver))],
+  resolvers: [resolver(SearchResolver, (s) => new SearchResolver(s.search))],
+  routes: searchRoutes,
+};
