@@ -24,7 +24,7 @@ describe('composition root', () => {
     const order = serviceOrder(modules.flatMap((m) => m.services ?? []), INFRA);
     const position = new Map(order.map((d, i) => [d.name, i]));
     for (const d of order) for (const need of d.needs) if (!INFRA.includes(need)) expect(position.get(need)!).toBeLessThan(position.get(d.name)!);
-    expect(order.map((d) => d.name)).toEqual(expect.arrayContaining(['users', 'auth', 'apiKeys', 'organizations', 'ai', 'search', 'notes', 'conversations', 'knowledge', 'live', 'liveEngine', 'xel', 'integrations']));
+    expect(order.map((d) => d.name)).toEqual(expect.arrayContaining(['users', 'auth', 'apiKeys', 'organizations', 'ai', 'search', 'notes', 'conversations', 'knowledge', 'live', 'xel', 'integrations']));
   });
 
   it('lets the search index be rebuilt only when every kind of content has a source', async () => {
