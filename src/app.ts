@@ -138,7 +138,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (redis && !(await redis.connected(3000))) log.warn('starting without Redis: events stay in this process and rate limits count in memory until it answers');
   const events = createEventBus({ redis, prefix: config.keyPrefix, log, metrics });
   const rateLimits = new RateLimits(config, redis?.commands ?? null, metrics);
-  const root: ContextRoot = { em: orm.em, services: createServices(config, { events, rateLimits, metrics, clock: options.clock }), config, log };
+  const root: ContextRoot = { em: orm.em, services: createServices(config, { events, rateLimits, metrics, clock: options.clock, redis: redis?.commands ?? null, log }), config, log };
   const interrupted = await root.services.knowledge.failInterrupted(orm.em.fork());
   if (interrupted) log.warn({ documents: interrupted }, 'documents left processing by a restart marked failed');
   // Sessions that went silent while the server was down are settled at their last sign of life.

@@ -90,6 +90,8 @@ export const envSchema = z.object({
   AI_RETRY_BASE_MS: z.coerce.number().int().min(0).default(250),
   AI_MAX_RETRY_AFTER_MS: z.coerce.number().int().min(0).default(10_000),
   AI_HISTORY_MESSAGES: z.coerce.number().int().min(0).max(200).default(20),
+  CHAT_TURN_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
+  CHAT_TURN_BUFFER_MAX_TURNS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   EMBEDDINGS_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   EMBEDDINGS_API_KEY: z.string().min(1).optional(),
   EMBEDDINGS_MODEL: z.string().min(1).default('text-embedding-3-small'),
@@ -378,6 +380,9 @@ export interface Config {
     readonly retryBaseMs: number;
     readonly maxRetryAfterMs: number;
     readonly historyMessages: number;
+    /** Resumable chat turns: how long a turn's events are kept after its last one, and (in memory) how many turns at most. */
+    readonly turnTtlSeconds: number;
+    readonly turnBufferMaxTurns: number;
   };
 }
 
@@ -546,6 +551,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       retryBaseMs: e.AI_RETRY_BASE_MS,
       maxRetryAfterMs: e.AI_MAX_RETRY_AFTER_MS,
       historyMessages: e.AI_HISTORY_MESSAGES,
+      turnTtlSeconds: e.CHAT_TURN_TTL_SECONDS,
+      turnBufferMaxTurns: e.CHAT_TURN_BUFFER_MAX_TURNS,
     },
   });
 }

@@ -1,3 +1,5 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../common/clock.js';
 import { Metrics } from '../common/metrics.js';
 import type { EventBus } from '../common/pubsub.js';
@@ -5,6 +7,7 @@ import { RateLimits } from '../common/rate-limits.js';
 import type { Config } from '../config.js';
 import { ProviderRegistry } from './ai/providers/registry.js';
 import { ConversationsService } from './conversations/conversations.service.js';
+import { ChatTurnLog, MemoryTurnStore, RedisTurnStore } from './conversations/turn-log.js';
 import { NotesService } from './conversations/notes.service.js';
 import { IntegrationsService } from './integrations/integrations.service.js';
 import { KnowledgeService } from './knowledge/knowledge.service.js';
@@ -24,6 +27,9 @@ export interface Infrastructure {
   metrics?: Metrics;
   /** Deadlines of open sockets (credentials expiring); the system clock unless a test brings its own. */
   clock?: Clock;
+  /** Redis commands, when REDIS_URL is set: resumable chat turns keep their events there. */
+  redis?: Redis | null;
+  log?: Logger;
 }
 
 /** The domain services, built once per app and shared by every request. */
@@ -40,7 +46,9 @@ export function createServices(config: Config, infra: Infrastructure) {
   const search = new SearchService(config.db.driver);
   const notes = new NotesService(search);
   const knowledge = new KnowledgeService(search, ai, config, events);
-  const conversations = new ConversationsService(ai, search, knowledge, config, events, rateLimits);
+  const turnTtlMs = config.ai.turnTtlSeconds * 1000;
+  const turnStore = infra.redis ? new RedisTurnStore(infra.redis, config.keyPrefix, turnTtlMs) : new MemoryTurnStore(clock, turnTtlMs, config.ai.turnBufferMaxTurns);
+  const conversations = new ConversationsService(ai, search, knowledge, config, events, rateLimits, new ChatTurnLog(turnStore, events, infra.log));
   const live = new LiveService(config, search, events, metrics);
   const liveEngine = new LiveEngine(config, ai, search, live, events);
   const xel = new XelService(config, ai, events);
