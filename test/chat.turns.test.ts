@@ -138,7 +138,7 @@ describe.each(['memory', 'redis'] as const)('resumable chat turns, one process (
     const turnId = randomUUID();
     const started = await gql(server.url, StartChatTurnDocument, { input: { message: 'Spell the Greek letters', provider: 'OPENAI', turnId } }, owner.accessToken);
     expect(started.errors).toBeUndefined();
-    expect(started.data!.startChatTurn.turn).toMatchObject({ id: turnId, started: true });
+    expect(started.data!.startChatTurn.turn).toMatchObject({ turnId, started: true });
     const conversationId = started.data!.startChatTurn.turn.conversationId;
 
     // Watch until three pieces arrived, then the connection drops.

@@ -125,7 +125,7 @@ export class ConversationsResolver {
   })
   async startChatTurn(@Arg('input', () => StartChatTurnInput, { description: 'The turn.' }) input: StartChatTurnInput, @Ctx() ctx: RequestContext): Promise<StartChatTurnPayload> {
     const t = await ctx.services.conversations.beginTurn(ctx, input);
-    return { turn: { id: t.turnId, conversationId: t.conversationId, started: t.started }, query: queryRoot() };
+    return { turn: { turnId: t.turnId, conversationId: t.conversationId, started: t.started }, query: queryRoot() };
   }
 
   @Subscription(() => ChatTurnEvent, {

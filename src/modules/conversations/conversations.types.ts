@@ -342,8 +342,8 @@ export class ChatTurnEvent {
 
 @ObjectType('ChatTurn', { description: 'A resumable chat turn under way or finished: watch it with `chatTurnEvents(turnId)`.' })
 export class ChatTurn {
-  @Field(() => ID, { description: 'The turn\'s id (yours when you gave one).' })
-  id!: string;
+  @Field(() => ID, { description: 'The turn\'s id (yours when you gave one). A turn is not a `Node`: it lives only as long as its replay buffer keeps it.' })
+  turnId!: string;
 
   @Field(() => ID, { description: 'The conversation it is stored in: the one named, or the id of the new one (it exists once the reply is stored).' })
   conversationId!: string;
