@@ -1,6 +1,7 @@
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createEventBus, type ChatTurnEntry } from '../src/common/pubsub.js';
-import { ChatTurnLog, MAX_TURN_EVENTS, MemoryTurnStore } from '../src/modules/conversations/turn-log.js';
+import { ChatTurnLog, MAX_TURN_EVENTS, MemoryTurnStore, RedisTurnStore } from '../src/modules/conversations/turn-log.js';
 import { ManualClock } from './helpers/clock.js';
 
 /**
@@ -106,5 +107,18 @@ describe('MemoryTurnStore', () => {
     expect(await store.meta('b')).toBeNull();
     expect(await store.meta('c')).toEqual(meta);
     expect(await store.meta('d')).toEqual(meta);
+  });
+});
+
+describe('RedisTurnStore', () => {
+  it('answers service_unavailable at once while Redis is unreachable (a turn is then refused before it starts)', async () => {
+    const redis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      const store = new RedisTurnStore(redis, 'xt-unreachable:', TTL);
+      await expect(store.reserve('t', meta)).rejects.toMatchObject({ code: 'service_unavailable' });
+      await expect(store.range('t', 0)).rejects.toMatchObject({ code: 'service_unavailable' });
+    } finally {
+      redis.disconnect();
+    }
   });
 });

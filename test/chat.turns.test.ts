@@ -323,6 +323,28 @@ describe.each(['memory', 'redis'] as const)('resumable chat turns, one process (
     expect(completions()).toBe(before);
   });
 
+  it('ends a turn whose provider fails with ERROR as its last event, stores nothing, and replays that ERROR to a late subscriber', async () => {
+    openai.enqueue({ kind: 'status', status: 400, body: { error: { message: 'bad model' } } });
+    const start = await gql(server.url, StartChatTurnDocument, { input: { message: 'Fail please', provider: 'OPENAI' } }, owner.accessToken);
+    const { turnId, conversationId } = start.data!.startChatTurn.turn;
+    const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${owner.accessToken}` });
+    try {
+      const sub = subscribe(client, ChatTurnEventsDocument, { turnId });
+      await until(() => sub.completed, 10_000);
+      expect(sub.received.map((r) => [r.data!.chatTurnEvents.seq, r.data!.chatTurnEvents.type])).toEqual([
+        [1, 'START'],
+        [2, 'ERROR'],
+      ]);
+      expect(sub.received[1]!.data!.chatTurnEvents.error).toMatchObject({ code: 'upstream_unavailable' });
+      const late = subscribe(client, ChatTurnEventsDocument, { turnId, after: 1 });
+      await until(() => late.completed);
+      expect(late.received.map((r) => r.data!.chatTurnEvents.type)).toEqual(['ERROR']);
+    } finally {
+      await client.dispose();
+    }
+    expect((await api.get(`/api/core/conversations/${conversationId}`, { token: owner.accessToken })).status).toBe(404);
+  });
+
   it('ends an open event stream when its credentials are revoked; the turn itself goes on and is stored', async () => {
     const u = await signUp(api);
     const held = gate();
