@@ -351,10 +351,17 @@ describe.each(['memory', 'redis'] as const)('resumable chat turns, one process (
     openai.enqueue({ kind: 'answer', tokens: reply, hold: { afterTokens: 2, until: held.promise } });
     const start = await api.post('/api/core/chat/turns', { message: 'Then I log out', provider: 'openai' }, { token: u.accessToken });
     const stream = await openSse(`${server.url}/api/core/chat/turns/${start.body.turn_id}/events`, u.accessToken);
+    const ws = wsClient(server.wsUrl, { Authorization: `Bearer ${u.accessToken}` });
+    const sub = subscribe(ws.client, ChatTurnEventsDocument, { turnId: start.body.turn_id });
     await stream.waitFor(3);
+    await sub.waitFor(3);
     expect((await api.post('/api/auth/logout', {}, { token: u.accessToken })).status).toBe(204);
     await stream.finished();
     expect(stream.events.at(-1)).toMatchObject({ event: 'error', data: { error: 'invalid_token', reason: 'logout' } });
+    // The graphql-ws socket closes as every socket of a revoked session does.
+    await until(() => ws.closes.length > 0);
+    expect(ws.closes[0]).toEqual({ code: 4401, reason: 'invalid_token: logout' });
+    expect(sub.received).toHaveLength(3);
     // Leaving cancelled nothing: signed in again, the owner finds the whole reply.
     held.open();
     const login = await api.post('/api/auth/login', { username: u.input.username, password: u.input.password }, { form: true });
