@@ -5,13 +5,14 @@
  *
  *   npm run bench                        the scale-out suite (issue 9) and its table
  *   npm run bench -- fanout login        some of its scenarios: graphql-overhead, doors, nested, fanout, login, memory
- *   npm run bench -- search              an earlier scenario: http, conversations, search, knowledge, live, live-audio, xel
+ *   npm run bench -- search              an earlier scenario: http, conversations, chat-resume, search, knowledge, live, live-audio, xel
  *   npm run bench -- hardening-soak      the hardening suites (run only when named): hardening-crash,
  *                                        hardening-soak, hardening-slowloris, hardening-documents
  *   npm run bench -- all                 everything but the hardening suites
  *   BENCH_DB=postgresql npm run bench    the earlier scenarios on a scratch PostgreSQL database (the scale
  *                                        suite uses PostgreSQL whenever it answers, for nested reads and fan-out)
  */
+import { chatResumeBench } from './chat-resume.js';
 import { conversationsBench } from './conversations.js';
 import { crashBench } from './hardening-crash.js';
 import { documentsBench } from './hardening-documents.js';
@@ -26,7 +27,7 @@ import { scaleBench, scaleScenarios } from './scale.js';
 import { searchBench } from './search.js';
 import { xelBench } from './xel.js';
 
-const earlier: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench, xel: xelBench };
+const earlier: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, 'chat-resume': chatResumeBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench, xel: xelBench };
 const hardening: Record<string, () => Promise<void>> = { 'hardening-crash': crashBench, 'hardening-soak': soakBench, 'hardening-slowloris': slowlorisBench, 'hardening-documents': documentsBench };
 
 async function main(): Promise<void> {

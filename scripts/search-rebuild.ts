@@ -5,6 +5,7 @@
  * without entries.   npm run search:rebuild   (reads the same environment as the server)
  */
 import 'reflect-metadata';
+import { pino } from 'pino';
 import { MikroORM } from '@mikro-orm/core';
 import { systemClock } from '../src/common/clock.js';
 import { Metrics } from '../src/common/metrics.js';
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   try {
     await orm.migrator.up();
-    const { search } = composeServices(modules, { config, events: createEventBus(), clock: systemClock, rateLimits: new RateLimits(config, null), metrics: new Metrics(false) });
+    const { search } = composeServices(modules, { config, events: createEventBus(), clock: systemClock, rateLimits: new RateLimits(config, null), metrics: new Metrics(false), redis: null, log: pino({ level: 'warn' }) });
     const count = await search.rebuild(orm.em.fork());
     console.log(`search index rebuilt: ${count} entries in ${Date.now() - started} ms (${config.db.driver})`);
   } finally {

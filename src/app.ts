@@ -144,7 +144,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const events = createEventBus({ redis, prefix: config.keyPrefix, log, metrics });
   const rateLimits = new RateLimits(config, redis?.commands ?? null, metrics);
   // The composition root: every module's services in dependency order, then what the doors need of them.
-  const composition = compose(modules, { config, events, rateLimits, metrics, clock: options.clock ?? systemClock });
+  const composition = compose(modules, { config, events, rateLimits, metrics, clock: options.clock ?? systemClock, redis: redis?.commands ?? null, log });
   const { services } = composition;
   const root: ContextRoot = {
     em: orm.em,

@@ -314,6 +314,12 @@ export const configSchema = z.object({
         retryBaseMs: v('AI_RETRY_BASE_MS', z.coerce.number().int().min(0).default(250), 'The first backoff of those retries.'),
         maxRetryAfterMs: v('AI_MAX_RETRY_AFTER_MS', z.coerce.number().int().min(0).default(10_000), 'A Retry-After longer than this is not waited for.'),
         historyMessages: v('AI_HISTORY_MESSAGES', z.coerce.number().int().min(0).max(200).default(20), 'How many earlier messages of a conversation go to the model with each turn.'),
+        turnTtlSeconds: v('CHAT_TURN_TTL_SECONDS', z.coerce.number().int().min(10).max(86_400).default(600), "Resumable chat turns (startChatTurn, POST /api/core/chat/turns): seconds a turn's events are kept after its last one, for clients that reconnect."),
+        turnBufferMaxTurns: v(
+          'CHAT_TURN_BUFFER_MAX_TURNS',
+          z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+          'How many turns the in-memory buffer of resumable chat turns holds at most (the oldest go first; with REDIS_URL the events are in Redis and only the TTL applies).',
+        ),
       }),
     )
     .describe('AI providers.'),

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatDocument, ChatStreamDocument, LoginDocument, RegisterDocument } from './generated/graphql.js';
+import { ChatDocument, ChatStreamDocument, LoginDocument, RegisterDocument, StartChatTurnDocument } from './generated/graphql.js';
 import { newUserInput, signUp } from './helpers/factories.js';
 import { subscribe, wsClient } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
@@ -114,6 +115,28 @@ describe('rate limits (in memory)', () => {
     // Another user is not affected.
     const other = await signUp(busyApi);
     expect((await busyApi.post('/api/core/chat', { message: 'mine' }, { token: other.accessToken })).status).toBe(200);
+  });
+
+  it('counts a resumable chat turn once: a retry with the same turn id is free, and a refused start keeps nothing', async () => {
+    const u = await signUp(busyApi);
+    const turnId = randomUUID();
+    const first = await busyApi.post('/api/core/chat/turns', { message: 'one', turn_id: turnId }, { token: u.accessToken });
+    expect(first.body).toMatchObject({ turn_id: turnId, started: true });
+    for (let i = 0; i < 3; i++) {
+      const retry = await busyApi.post('/api/core/chat/turns', { message: 'one', turn_id: turnId }, { token: u.accessToken });
+      expect(retry.status).toBe(202);
+      expect(retry.body.started).toBe(false);
+    }
+    const second = await graphql(busy.url, StartChatTurnDocument, { input: { message: 'two' } }, { authorization: `Bearer ${u.accessToken}` });
+    expect(second.body.errors).toBeUndefined();
+    const refusedId = randomUUID();
+    const third = await busyApi.post('/api/core/chat/turns', { message: 'three', turn_id: refusedId }, { token: u.accessToken });
+    expect(third.status).toBe(429);
+    expect(third.body.detail.error).toBe('rate_limited');
+    expectLimited(third.headers, 2, 60);
+    // The refused turn id was not kept: it is unknown, and still refused (not answered as started).
+    expect((await busyApi.get(`/api/core/chat/turns/${refusedId}/events`, { token: u.accessToken })).status).toBe(404);
+    expect((await busyApi.post('/api/core/chat/turns', { message: 'three', turn_id: refusedId }, { token: u.accessToken })).status).toBe(429);
   });
 
   it('limits each API key, on both doors and over graphql-ws', async () => {

@@ -18,6 +18,20 @@ export interface ChatEvent {
 }
 
 /**
+ * One event of a resumable chat turn (see ChatTurnLog), as stored in its replay buffer and
+ * published on the turn's channel: `seq` counts from 1 without gaps; `done` or `error` is last.
+ */
+export interface ChatTurnEntry {
+  turnId: string;
+  seq: number;
+  type: 'start' | 'delta' | 'done' | 'error';
+  conversationId: string;
+  delta?: string | null;
+  response?: unknown;
+  error?: { code: string; message: string } | null;
+}
+
+/**
  * Every event the gateway publishes, by topic. Payloads carry ids, never entities:
  * a subscriber reloads what it shows in its own EntityManager fork.
  */
@@ -25,7 +39,10 @@ export type Events = {
   USER_UPDATED: { userId: string };
   ORGANIZATION_EVENT: OrganizationEvent;
   LIVE_EVENT: LiveEvent;
+  /** The lifecycle events of a user's live sessions (started, quota warning, ended), on the user's channel. */
+  USER_LIVE_EVENT: LiveEvent;
   CHAT_EVENT: ChatEvent;
+  CHAT_TURN: ChatTurnEntry;
   CREDENTIALS_REVOKED: CredentialsRevoked;
   DOCUMENT_STATUS: DocumentStatusEvent;
 };
@@ -103,7 +120,9 @@ const SCOPE: { [T in Topic]: (e: Events[T]) => string } = {
   USER_UPDATED: (e) => e.userId,
   ORGANIZATION_EVENT: (e) => e.organizationId,
   LIVE_EVENT: (e) => e.sessionId,
+  USER_LIVE_EVENT: (e) => e.userId,
   CHAT_EVENT: (e) => e.conversationId,
+  CHAT_TURN: (e) => e.turnId,
   CREDENTIALS_REVOKED: (e) => e.userId,
   DOCUMENT_STATUS: (e) => e.scope,
 };
@@ -274,6 +293,27 @@ export function createEventBus(options: EventBusOptions = {}) {
         if (n > 0) listening.set(name, n);
         else listening.delete(name);
       });
+    },
+    /**
+     * Resolves once events of this scope published from now on reach this process's
+     * subscribers (with Redis: once Redis confirmed the channel's subscription; in memory at
+     * once). At most `timeoutMs`: while Redis is away the subscription waits for it.
+     */
+    async ready(topic: Topic, scopeId: string, timeoutMs = 2000): Promise<boolean> {
+      const redis = options.redis;
+      if (!redis) return true;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        // Redis answers a connection's commands in order: this SUBSCRIBE's confirmation comes after the first one's.
+        return await Promise.race([
+          redis.subscriber.subscribe(`${options.prefix ?? ''}events:${topic}:${scopeId}`).then(() => true),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+        ]);
+      } catch {
+        return false;
+      } finally {
+        clearTimeout(timer);
+      }
     },
     /** How many subscribers of this process listen to one scope of a topic now. */
     listeners(topic: Topic, scopeId: string): number {

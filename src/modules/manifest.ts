@@ -1,4 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 import type { Loaders } from '../common/loaders.js';
 import type { Metrics } from '../common/metrics.js';
@@ -20,6 +22,9 @@ export interface ServiceMap {
   clock: Clock;
   rateLimits: RateLimits;
   metrics: Metrics;
+  /** Redis commands when REDIS_URL is set (resumable chat turns keep their events there), else null. */
+  redis: Redis | null;
+  log: Logger;
 }
 
 export type ServiceName = keyof ServiceMap;

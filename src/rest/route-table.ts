@@ -23,6 +23,8 @@ export interface RouteInput<B = Record<string, unknown>, Q = Record<string, unkn
   body: B;
   params: Record<string, string>;
   query: Q;
+  /** The `Last-Event-ID` header, for a stream that resumes (a browser's EventSource sends it when it reconnects). */
+  lastEventId?: string;
 }
 
 /** The parsed type of an optional schema. */
@@ -62,7 +64,7 @@ export interface RestRoute<R = unknown> {
   response:
     | { status: 204; description: string }
     | {
-        status: 200 | 201;
+        status: 200 | 201 | 202;
         description: string;
         schema: z.ZodType;
         list?: false;
@@ -84,6 +86,8 @@ export interface RestRoute<R = unknown> {
   sse?: {
     start: (ctx: RequestContext, input: RouteInput) => Promise<EventStream>;
     serialize: (event: { type: string }) => unknown;
+    /** The event's `id:` field (a resumable stream: a client reconnects with it as Last-Event-ID). */
+    id?: (event: { type: string }) => string;
     description: string;
   };
   /**

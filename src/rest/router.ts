@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { camelizeKeys, TooDeepError } from '../common/case.js';
 import { authorize } from '../common/access.js';
-import { createAuthenticatedContext, createContext, type ContextRoot } from '../common/context.js';
+import { createAuthenticatedContext, createContext, type ContextRoot, type RequestContext } from '../common/context.js';
+import { watchCredentials } from '../common/credential-watch.js';
 import type { Page } from '../common/pagination.js';
 import type { Credentials } from '../common/principal.js';
 import { AppError, INTERNAL_MESSAGE } from '../common/errors.js';
@@ -33,7 +34,8 @@ export function credentialsOf(req: FastifyRequest): Credentials {
  * Writes a stream as server-sent events. A client that disconnects cancels the stream;
  * an error after the stream started is sent as an `error` event in the envelope's shape.
  */
-async function streamEvents(reply: FastifyReply, sse: NonNullable<RestRoute['sse']>, stream: EventStream, requestId: string): Promise<void> {
+async function streamEvents(reply: FastifyReply, sse: NonNullable<RestRoute['sse']>, stream: EventStream, ctx: RequestContext, root: Pick<ContextRoot, 'events' | 'clock'>): Promise<void> {
+  const requestId = ctx.requestId;
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -44,21 +46,35 @@ async function streamEvents(reply: FastifyReply, sse: NonNullable<RestRoute['sse
     'x-request-id': requestId,
   });
   let open = true;
+  const write = (type: string, data: unknown, id?: string) => {
+    if (open) res.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  // Credentials that end while the stream is open (logout, revocation, expiry) end it, as they close sockets.
+  const stopWatching = ctx.principal
+    ? watchCredentials(root.events, root.clock, ctx.principal, (end) => {
+        if (!open) return;
+        write('error', { error: 'invalid_token', message: end.message, reason: end.reason });
+        open = false;
+        stream.cancel();
+        res.end();
+      })
+    : () => undefined;
   res.on('close', () => {
     if (open) stream.cancel();
     open = false;
   });
-  const write = (type: string, data: unknown) => {
-    if (open) res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
-  };
   try {
-    for await (const event of stream.events()) write(event.type, sse.serialize(event));
+    for await (const event of stream.events()) {
+      if (!open) break;
+      write(event.type, sse.serialize(event), sse.id?.(event));
+    }
   } catch (e) {
     const known = asKnownError(e);
     const err = known ?? new AppError('internal_error', INTERNAL_MESSAGE, { request_id: requestId });
     if (!known) reply.log.error({ err: e }, 'stream failed');
     write('error', toEnvelope(err).detail);
   } finally {
+    stopWatching();
     open = false;
     res.end();
   }
@@ -160,12 +176,13 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
             : await createAuthenticatedContext(root, base, credentialsOf(req));
         if (route.auth !== 'public' && route.auth !== 'optional') authorize(ctx, route.auth);
 
-        let input: { body: Record<string, unknown>; params: Record<string, string>; query: Record<string, unknown> };
+        let input: { body: Record<string, unknown>; params: Record<string, string>; query: Record<string, unknown>; lastEventId?: string };
         try {
           input = {
             body: route.body?.multipart && req.isMultipart() ? await readMultipart(req) : ((camelizeKeys(req.body ?? {}) as Record<string, unknown>) ?? {}),
             params: req.params as Record<string, string>,
             query: camelizeKeys(req.query ?? {}) as Record<string, unknown>,
+            ...(typeof req.headers['last-event-id'] === 'string' ? { lastEventId: req.headers['last-event-id'] } : {}),
           };
         } catch (e) {
           if (e instanceof TooDeepError) throw new AppError('bad_request', e.message);
@@ -176,7 +193,7 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
         if (route.body) input.body = parseInput(route.body.schema, input.body) as Record<string, unknown>;
         if (route.query) input.query = parseInput(route.query, input.query) as Record<string, unknown>;
         if (route.sse && (req.headers.accept ?? '').includes('text/event-stream')) {
-          return streamEvents(reply, route.sse, await route.sse.start(ctx, input), req.id);
+          return streamEvents(reply, route.sse, await route.sse.start(ctx, input), ctx, root);
         }
         const result = await route.handler(ctx, input);
         const location = route.redirect?.location(result, input, ctx);

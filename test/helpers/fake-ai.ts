@@ -15,6 +15,8 @@ export type Step =
       usage?: { prompt: number; completion: number };
       /** Stop after this many tokens until `until` settles (a stream held open mid-reply). */
       hold?: { afterTokens: number; until: Promise<unknown> };
+      /** Several holds (a reply paused twice). */
+      holds?: { afterTokens: number; until: Promise<unknown> }[];
     }
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: 'drop'; afterTokens: string[] }
@@ -93,7 +95,7 @@ async function start(flavour: 'openai' | 'anthropic'): Promise<FakeAi> {
       case 'answer': {
         head(res);
         for (const [i, t] of step.tokens.entries()) {
-          if (step.hold && i === step.hold.afterTokens) await step.hold.until;
+          for (const h of [...(step.hold ? [step.hold] : []), ...(step.holds ?? [])]) if (i === h.afterTokens) await h.until;
           await frame(res, delta(t), step.split ?? false);
           if (step.delayMs) await sleep(step.delayMs);
         }

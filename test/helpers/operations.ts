@@ -365,6 +365,14 @@ export class Fixture {
     });
   }
 
+  /** The owner's resumable chat turn (finished or not: its events replay). */
+  chatTurn(): Promise<string> {
+    return this.once('chatTurn', async () => {
+      const r = await this.ok(this.env.api.post('/api/core/chat/turns', { message: `${this.marks.seek} turn` }, { token: await this.token('owner') }), 'chat turn');
+      return r.turn_id as string;
+    });
+  }
+
   /** The owner's question in their conversation. */
   message(): Promise<string> {
     return this.once('message', async () => {
@@ -553,6 +561,8 @@ export const restOperations: Record<string, RestEntry> = {
   'chat#continue': { auth: 'conversations:write', access: 'self', call: async (fx) => ({ body: { message: 'And then?', conversation_id: await fx.conversation() } }) },
   listConversations: { auth: 'conversations:read', access: 'user', call: async () => ({}) },
   createConversation: { auth: 'conversations:write', access: 'user', call: async () => ({ body: { title: 'Matrix' } }) },
+  startChatTurn: { auth: 'conversations:write', access: 'user', call: async (fx) => ({ body: { message: `What about ${fx.marks.seek}?` } }) },
+  chatTurnEvents: { auth: 'conversations:read', access: 'self', call: async (fx) => ({ params: { turn_id: await fx.chatTurn() } }) },
   getConversation: { auth: 'conversations:read', access: 'self', call: async (fx) => ({ params: { conversation_id: await fx.conversation() } }) },
   updateConversation: { auth: 'conversations:write', access: 'self', call: async (fx) => ({ params: { conversation_id: await fx.conversation() }, body: { title: 'Renamed' } }) },
   deleteConversation: { auth: 'conversations:write', access: 'self', call: async (fx) => ({ params: { conversation_id: await fx.conversation() } }) },
@@ -793,6 +803,7 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   'Mutation.revokeApiKey': { ...like('revokeApiKey'), vars: async (fx) => ({ input: { id: await fx.ownersKeyId() } }) },
   'Mutation.chat': { ...like('chat'), vars: async (fx) => ({ input: { message: `What about ${fx.marks.seek}?` } }) },
   'Mutation.chat#continue': { ...like('chat#continue'), vars: async (fx) => ({ input: { message: 'And then?', conversationId: await fx.conversation() } }) },
+  'Mutation.startChatTurn': { ...like('startChatTurn'), vars: async (fx) => ({ input: { message: `What about ${fx.marks.seek}?` } }) },
   'Mutation.createConversation': { ...like('createConversation'), vars: async () => ({ input: { title: 'Matrix' } }) },
   'Mutation.updateConversation': { ...like('updateConversation'), vars: async (fx) => ({ input: { id: await fx.conversation(), title: 'Renamed' } }) },
   'Mutation.deleteConversation': { ...like('deleteConversation'), vars: async (fx) => ({ input: { id: await fx.conversation() } }) },
@@ -912,6 +923,22 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
     vars: async (fx) => ({ conversationId: await fx.conversation() }),
     trigger: async (fx) => {
       fx.publish('CHAT_EVENT', { type: 'delta', conversationId: await fx.conversation(), userId: fx.user('owner').user.id, delta: 'matrix' });
+    },
+  },
+  'Subscription.chatTurnEvents': {
+    ...like('chatTurnEvents'),
+    vars: async (fx) => ({ turnId: await fx.chatTurn() }),
+    // Its events replay from the start: the first one comes without anything happening.
+    trigger: async () => undefined,
+  },
+  'Subscription.myLiveSessionEvents': {
+    auth: 'live:read',
+    access: 'user',
+    writes: true,
+    vars: async () => ({}),
+    trigger: async (fx, who) => {
+      const userId = fx.actingUserId(who) ?? fx.user('owner').user.id;
+      fx.publish('USER_LIVE_EVENT', { type: 'quota_warning', sessionId: randomUUID(), userId, remainingSeconds: 59, message: 'matrix', at: new Date().toISOString() });
     },
   },
   'Subscription.liveSessionEvents': {

@@ -1,7 +1,7 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
-import type { ChatEvent } from '../../common/pubsub.js';
+import type { ChatEvent, ChatTurnEntry } from '../../common/pubsub.js';
 import { describeRequirement as need } from '../../common/scopes.js';
 import { snippetHtml } from '../../common/text.js';
 import { queryRoot } from '../../graphql/query-root.js';
@@ -14,6 +14,7 @@ import {
   ChatInput,
   ChatPayload,
   ChatStreamEvent,
+  ChatTurnEvent,
   CITATION_SNIPPET,
   CitationType,
   ConversationConnection,
@@ -29,6 +30,8 @@ import {
   NoteConnection,
   RegenerateReplyInput,
   RegenerateReplyPayload,
+  StartChatTurnInput,
+  StartChatTurnPayload,
   TokenUsageType,
   UpdateConversationInput,
   UpdateConversationPayload,
@@ -109,7 +112,7 @@ export class ConversationsResolver {
   }
 
   @Mutation(() => ChatPayload, {
-    description: `One chat turn, answered when the reply is complete and stored (\`chatStream\` streams one instead). Without \`conversationId\` a new conversation is created. ${WRITE}`,
+    description: `One chat turn, answered when the reply is complete and stored (\`startChatTurn\` streams one instead). Without \`conversationId\` a new conversation is created. ${WRITE}`,
   })
   async chat(@Arg('input', () => ChatInput, { description: 'The turn.' }) input: ChatInput, @Ctx() ctx: RequestContext): Promise<ChatPayload> {
     return { ...(await this.conversationsService.chat(ctx, input)), query: queryRoot() };
@@ -122,8 +125,41 @@ export class ConversationsResolver {
     return { conversation: outcome.conversation, assistantMessage: outcome.assistantMessage, deletedMessageId: outcome.replacedMessageId!, query: queryRoot() };
   }
 
+  @Mutation(() => StartChatTurnPayload, {
+    description:
+      'Starts a chat turn and answers at once with its id; the reply streams on `chatTurnEvents(turnId)` (numbered, resumable) and on `conversationEvents`, ' +
+      'and is stored with the question when it ends. The turn runs to its end whoever listens. With your own `turnId`, calling again (a retry, a double mount) ' +
+      'starts nothing and answers the same turn (`started: false`); a turn id someone else took answers conflict. Without `conversationId` a new conversation is created. ' +
+      `${WRITE}`,
+  })
+  async startChatTurn(@Arg('input', () => StartChatTurnInput, { description: 'The turn.' }) input: StartChatTurnInput, @Ctx() ctx: RequestContext): Promise<StartChatTurnPayload> {
+    const t = await this.conversationsService.beginTurn(ctx, input);
+    return { turn: { turnId: t.turnId, conversationId: t.conversationId, started: t.started }, query: queryRoot() };
+  }
+
+  @Subscription(() => ChatTurnEvent, {
+    description:
+      'The events of one of your chat turns (`startChatTurn`), numbered from 1: START, DELTA events, then DONE with the stored reply or ERROR. ' +
+      'Sends the events after `after` (all of them without it) at once, then the rest as they come, from whichever gateway process runs the turn; completes after DONE or ERROR ' +
+      '(a finished turn replays and completes at once). After a dropped connection, subscribe again with `after` = the last `seq` received: nothing is missed or repeated. ' +
+      'Subscribing never starts or cancels anything. A turn is kept for `CHAT_TURN_TTL_SECONDS` (10 minutes by default) after its last event; an unknown, expired or someone ' +
+      `else's turn answers one not_found error at once. ${READ}`,
+    subscribe: async ({ args, context, info }) => {
+      const ctx = context as RequestContext;
+      return resolverOf(info, ConversationsResolver).conversationsService.followTurn(ctx, String(args.turnId), args.after as number | null | undefined);
+    },
+  })
+  chatTurnEvents(
+    @Root() event: ChatTurnEntry,
+    @Arg('turnId', () => ID, { description: 'The turn, as `startChatTurn` answered it.' }) _turnId: string,
+    @Arg('after', () => Int, { nullable: true, description: 'The last sequence number you received: only later events are sent (0 or absent: all).' }) _after?: number | null,
+  ): ChatTurnEvent {
+    return event as ChatTurnEvent;
+  }
+
   @Subscription(() => ChatStreamEvent, {
-    description: `One chat turn, streamed token by token: START, DELTA events, then DONE with the stored reply, or ERROR (nothing stored). Unsubscribing mid-stream keeps the partial reply. ${WRITE}`,
+    deprecationReason: 'Subscribing starts a turn, so a resubscription starts another and a dropped connection loses the rest: use startChatTurn, then chatTurnEvents.',
+    description: `One chat turn, started by subscribing and streamed token by token: START, DELTA events, then DONE with the stored reply, or ERROR (nothing stored). Unsubscribing mid-stream cancels the turn and keeps the partial reply; subscribing again starts another turn. ${WRITE}`,
     subscribe: async ({ args, context, info }) => streamOf(await resolverOf(info, ConversationsResolver).conversationsService.startTurn(context as RequestContext, args.input as ChatInput)),
   })
   chatStream(@Root() event: ChatStreamEvent, @Arg('input', () => ChatInput, { description: 'The turn.' }) _input: ChatInput): ChatStreamEvent {

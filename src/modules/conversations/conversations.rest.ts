@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { AiProvider, type Citation, type TokenUsage } from '../ai/index.js';
+import { AppError } from '../../common/errors.js';
 import { pageSchema } from '../../common/pagination.js';
+import type { ChatTurnEntry } from '../../common/pubsub.js';
 import { snippetHtml } from '../../common/text.js';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
 import { ContentKind } from '../search/index.js';
@@ -9,6 +11,8 @@ import { MessageRole, MessageStatus } from './conversations.enums.js';
 import {
   chatSchema,
   createConversationSchema,
+  startChatTurnSchema,
+  turnEventsSchema,
   messagesSchema,
   noteSchema,
   regenerateSchema,
@@ -122,6 +126,33 @@ const streamEvent = (e: { type: string }) => {
   return toChatResponse(ev.response!);
 };
 
+/** A resumable turn's SSE events carry their sequence number as the event id, and the turn in each payload. */
+const turnEvent = (e: { type: string }) => {
+  const t = e as ChatTurnEntry;
+  const base = { turn_id: t.turnId, seq: t.seq };
+  if (t.type === 'start') return { ...base, conversation_id: t.conversationId };
+  if (t.type === 'delta') return { ...base, content: t.delta ?? '' };
+  if (t.type === 'error') return { ...base, error: t.error?.code ?? 'internal_error', message: t.error?.message ?? '' };
+  return { ...base, ...toChatResponse(t.response as ChatResult) };
+};
+
+const turnSchema = z.object({ turn_id: z.string(), conversation_id: z.string(), started: z.boolean() });
+const turnEventSchema = z.object({
+  turn_id: z.string(),
+  seq: z.number().int(),
+  type: z.enum(['start', 'delta', 'done', 'error']),
+  data: z.record(z.string(), z.unknown()),
+});
+const turnSnapshotSchema = z.object({ turn_id: z.string(), conversation_id: z.string(), finished: z.boolean(), events: z.array(turnEventSchema) });
+
+/** `Last-Event-ID` (the last event a client saw) wins over `?after=`: an EventSource reconnecting sends it on the same URL. */
+const afterOf = (input: { query: { after?: number | null }; lastEventId?: string }): number | null | undefined => {
+  if (input.lastEventId === undefined) return input.query.after;
+  const n = /^\d{1,15}$/.test(input.lastEventId.trim()) ? Number(input.lastEventId.trim()) : NaN;
+  if (!Number.isSafeInteger(n)) throw AppError.validation([{ loc: ['header', 'Last-Event-ID'], message: 'must be the id of an event of this stream (a sequence number)' }]);
+  return n;
+};
+
 const tag = 'Conversations';
 
 export const conversationsRoutes = (s: Pick<ServiceMap, 'conversations' | 'notes'>): RestRoute[] => [
@@ -145,6 +176,66 @@ export const conversationsRoutes = (s: Pick<ServiceMap, 'conversations' | 'notes
     },
     response: { status: 200, description: 'ChatResponse', schema: chatResponseSchema, serialize: toChatResponse },
     errors: ['not_found', 'upstream_unavailable', 'conflict'],
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/core/chat/turns',
+    operationId: 'startChatTurn',
+    summary: 'Start a resumable chat turn; its reply streams from GET /api/core/chat/turns/{turn_id}/events',
+    description:
+      'The body of POST /api/core/chat, plus turn_id (optional, a UUID you generate). Answers 202 at once with the turn\'s id and its conversation ' +
+      '(a new one is created when the reply is stored, under that id). The turn runs to its end whoever listens. Sending the same turn_id again ' +
+      '(a retry, a double mount) starts nothing and answers the same turn with started: false; a turn_id someone else took answers conflict.',
+    tag,
+    auth: 'conversations:write',
+    body: { schema: startChatTurnSchema, required: true },
+    handler: (ctx, { body }) => s.conversations.beginTurn(ctx, body),
+    response: {
+      status: 202,
+      description: 'The turn: {turn_id, conversation_id, started}',
+      schema: turnSchema,
+      serialize: (t) => ({ turn_id: t.turnId, conversation_id: t.conversationId, started: t.started }),
+    },
+    errors: ['not_found', 'conflict', 'service_unavailable'],
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/core/chat/turns/{turn_id}/events',
+    operationId: 'chatTurnEvents',
+    summary: 'The events of one of your chat turns: server-sent events that resume with Last-Event-ID',
+    description:
+      'With Accept: text/event-stream: the events after Last-Event-ID (else after ?after=, else all of them) at once, then the rest as they come, ' +
+      'each with `id: <seq>`; the stream ends after done or error. A client that reconnects with Last-Event-ID (as EventSource does) gets the rest, ' +
+      'nothing missed or repeated. Leaving does not cancel the turn. Without it: the events stored so far, as JSON. An unknown, expired ' +
+      '(CHAT_TURN_TTL_SECONDS after its last event) or someone else\'s turn answers 404 not_found.',
+    tag,
+    auth: 'conversations:read',
+    query: turnEventsSchema,
+    handler: async (ctx, input) => {
+      const after = afterOf(input);
+      return s.conversations.turnSnapshot(ctx, input.params.turn_id!, after);
+    },
+    sse: {
+      start: async (ctx, input) => {
+        const events = await s.conversations.followTurn(ctx, input.params.turn_id!, afterOf(input));
+        return { events: () => events, cancel: () => void events.return?.() };
+      },
+      serialize: turnEvent,
+      id: (e) => String((e as ChatTurnEntry).seq),
+      description: 'id: seq; event: start | delta | done | error; data: JSON with turn_id and seq (start {conversation_id}, delta {content}, done {ChatResponse}, error {error, message})',
+    },
+    response: {
+      status: 200,
+      description: 'The events stored so far: {turn_id, conversation_id, finished, events: [{turn_id, seq, type, data}]}',
+      schema: turnSnapshotSchema,
+      serialize: (r) => ({
+        turn_id: r.turnId,
+        conversation_id: r.conversationId,
+        finished: r.events.some((e) => e.type === 'done' || e.type === 'error'),
+        events: r.events.map((e) => ({ turn_id: e.turnId, seq: e.seq, type: e.type, data: turnEvent(e) })),
+      }),
+    },
+    errors: ['not_found'],
   }),
   defineListRoute({
     method: 'GET',

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import { authorize } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
@@ -5,7 +6,7 @@ import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
 import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
 import { connectionPage, decodeCursor, encodeCursor, findConnection, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
-import type { EventBus } from '../../common/pubsub.js';
+import type { ChatTurnEntry, EventBus } from '../../common/pubsub.js';
 import type { RateLimits } from '../../common/rate-limits.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
@@ -20,6 +21,8 @@ import { Conversation } from './conversations.entities.js';
 import {
   chatSchema,
   createConversationSchema,
+  startChatTurnSchema,
+  type StartChatTurnData,
   messagesSchema,
   regenerateSchema,
   updateConversationSchema,
@@ -34,8 +37,18 @@ import {
 } from './conversations.types.js';
 import { Message, type MessageStatus } from './conversations.entities.js';
 import { Turn } from './turn.js';
+import type { ChatTurnLog, TurnMeta } from './turn-log.js';
 
 export type ChatTurn = Turn<ChatStreamEvent, TurnResult>;
+
+/** A resumable turn as `beginTurn` answers it. */
+export interface TurnHandle {
+  turnId: string;
+  /** Where it is stored (a new conversation's id, chosen before it exists). */
+  conversationId: string;
+  /** False when a turn with this id had already been started (by an earlier call): nothing new was started. */
+  started: boolean;
+}
 
 /** A finished turn, read back for a GraphQL payload: the conversation as it is now and both messages. */
 export interface TurnOutcome {
@@ -83,6 +96,7 @@ export class ConversationsService {
     private readonly config: Config,
     private readonly events: EventBus,
     private readonly rateLimits: RateLimits,
+    private readonly turns: ChatTurnLog,
   ) {}
 
   /**
@@ -99,6 +113,75 @@ export class ConversationsService {
     await this.rateLimits.consume('chat', p.userId);
     const input = parseInput(chatSchema, data);
     const conversation = input.conversationId ? await this.owned(ctx, input.conversationId, 'conversations:write') : null;
+    return this.run(ctx, await this.prepare(ctx, input, conversation, conversation?.id ?? crypto.randomUUID()));
+  }
+
+  /**
+   * Starts a resumable chat turn (`startChatTurn`, POST /api/core/chat/turns) and answers at
+   * once with its id: the reply streams into the turn's replay buffer, read by `followTurn`.
+   * The turn runs to its end whoever listens (nothing cancels it). With a `turnId` the caller
+   * chose, a second call (a retry, a double mount) starts nothing and answers the same turn.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (conversations:write), validation_error, not_found, rate_limited, conflict (a turn id someone else took), service_unavailable (the Redis buffer unreachable)
+   */
+  async beginTurn(ctx: RequestContext, data: StartChatTurnData): Promise<TurnHandle> {
+    const p = authorize(ctx, 'conversations:write');
+    const { turnId: given, ...input } = parseInput(startChatTurnSchema, data);
+    const turnId = given ?? crypto.randomUUID();
+    const joined = (m: TurnMeta): TurnHandle => {
+      if (m.userId !== p.userId) throw new AppError('conflict', 'This turn id is already taken; generate another one');
+      return { turnId, conversationId: m.conversationId, started: false };
+    };
+    if (given) {
+      const known = await this.turns.meta(turnId);
+      if (known) return joined(known);
+    }
+    const conversation = input.conversationId ? await this.owned(ctx, input.conversationId, 'conversations:write') : null;
+    const conversationId = conversation?.id ?? crypto.randomUUID();
+    const first = await this.turns.reserve(turnId, { userId: p.userId, conversationId });
+    if (first) return joined(first);
+    let prep: Prepared;
+    try {
+      await this.rateLimits.consume('chat', p.userId);
+      prep = await this.prepare(ctx, input, conversation, conversationId);
+    } catch (e) {
+      await this.turns.release(turnId).catch(() => undefined);
+      throw e;
+    }
+    this.run(ctx, prep, turnId);
+    return { turnId, conversationId, started: true };
+  }
+
+  /**
+   * The events of one of the caller's resumable turns after sequence number `after` (0: from
+   * the start), then the live rest, completing after DONE or ERROR.
+   * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (conversations:read), validation_error (after), not_found (unknown, expired or someone else's turn)
+   */
+  async followTurn(ctx: RequestContext, turnId: string, after: number | null | undefined): Promise<AsyncIterableIterator<ChatTurnEntry>> {
+    await this.ownedTurn(ctx, turnId, after);
+    return this.turns.follow(turnId, after ?? 0);
+  }
+
+  /**
+   * The events of one of the caller's turns stored so far after `after` (REST without
+   * `Accept: text/event-stream`).
+   * @throws as `followTurn`
+   */
+  async turnSnapshot(ctx: RequestContext, turnId: string, after: number | null | undefined): Promise<{ turnId: string; conversationId: string; events: ChatTurnEntry[] }> {
+    const meta = await this.ownedTurn(ctx, turnId, after);
+    return { turnId, conversationId: meta.conversationId, events: await this.turns.range(turnId, after ?? 0) };
+  }
+
+  private async ownedTurn(ctx: RequestContext, turnId: string, after: number | null | undefined): Promise<TurnMeta> {
+    const p = authorize(ctx, 'conversations:read');
+    if (after != null && (!Number.isSafeInteger(after) || after < 0)) throw AppError.validation([{ loc: ['after'], message: 'must be a sequence number (0 or more)' }]);
+    const meta = isId(turnId) ? await this.turns.meta(turnId) : null;
+    if (!meta || meta.userId !== p.userId) throw AppError.notFound('Chat turn');
+    return meta;
+  }
+
+  /** Everything a turn needs before it streams: the provider, the prompt, the grounding. */
+  private async prepare(ctx: RequestContext, input: z.output<typeof chatSchema>, conversation: Conversation | null, conversationId: string): Promise<Prepared> {
+    const p = ctx.principal!;
     const { provider, model } = this.ai.resolve(input.provider ?? conversation?.provider ?? null, input.model ?? (input.provider ? null : conversation?.model) ?? null);
 
     const system: string[] = [];
@@ -111,10 +194,10 @@ export class ConversationsService {
     const grounding = kb.length && provider.id !== 'local' ? [this.knowledge.groundingMessage(kb)] : [];
     const prompt: PromptMessage[] = [...system.map((content) => ({ role: 'system' as const, content })), ...grounding, ...history, { role: 'user', content: input.message }];
 
-    return this.run(ctx, {
+    return {
       knowledge: this.knowledge.toPassages(kb),
       userId: p.userId,
-      conversationId: conversation?.id ?? crypto.randomUUID(),
+      conversationId,
       existing: conversation !== null,
       providerId: provider.id,
       model,
@@ -122,7 +205,7 @@ export class ConversationsService {
       message: input.message,
       replaces: null,
       questionId: null,
-    });
+    };
   }
 
   /**
@@ -191,14 +274,17 @@ export class ConversationsService {
     return rows.reverse().map((m) => ({ role: m.role, content: m.content }));
   }
 
-  private run(ctx: RequestContext, prep: Prepared): ChatTurn {
+  private run(ctx: RequestContext, prep: Prepared, turnId?: string): ChatTurn {
     const provider = this.ai.all().find((x) => x.id === prep.providerId)!;
     // The turn outlives the request that started it (a client may leave): its own unit of work.
     const em = ctx.em.fork();
     const retrieveCtx = { ...ctx, em };
+    // A resumable turn's events also go to its replay buffer, numbered.
+    const writer = turnId ? this.turns.writer(turnId) : null;
     // Watchers of the conversation (conversationEvents) hear the turn through the event bus.
     const emit = (turn: ChatTurn, event: ChatStreamEvent) => {
       turn.push(event);
+      writer?.emit({ type: event.type, conversationId: event.conversationId, delta: event.delta ?? null, response: event.response ?? null, error: null });
       this.events.publish('CHAT_EVENT', { ...event, userId: prep.userId });
     };
     const turn = new Turn<ChatStreamEvent, TurnResult>(async (turn, signal) => {
@@ -244,7 +330,15 @@ export class ConversationsService {
       emit(turn, { type: 'done', conversationId: prep.conversationId, response });
       return { ...response, userMessageId: questionId, replacedMessageId: prep.replaces?.id ?? null };
     });
-    const settled = turn.result.catch(() => undefined).finally(() => this.inFlight.delete(settled));
+    // A failed turn ends its buffer with ERROR (nothing was stored).
+    const ended = turn.result.then(
+      () => undefined,
+      (e: unknown) => {
+        const err = e instanceof AppError ? e : new AppError('internal_error', 'The turn failed');
+        writer?.emit({ type: 'error', conversationId: prep.conversationId, error: { code: err.code, message: err.message } });
+      },
+    );
+    const settled: Promise<unknown> = ended.then(() => writer?.flushed()).finally(() => this.inFlight.delete(settled));
     this.inFlight.add(settled);
     return turn;
   }

@@ -47,6 +47,13 @@ export const chatSchema = z.object({
 });
 export type ChatData = z.input<typeof chatSchema>;
 
+/** A resumable turn: a chat turn, and the id the client chose for it (retries with the same id start nothing new). */
+export const startChatTurnSchema = chatSchema.extend({ turnId: id.nullish() });
+export type StartChatTurnData = z.input<typeof startChatTurnSchema>;
+
+/** Reading a turn's events: after which sequence number. */
+export const turnEventsSchema = z.object({ after: z.coerce.number({ error: 'must be a sequence number' }).int('must be a whole number').min(0, 'must be 0 or more').max(Number.MAX_SAFE_INTEGER).nullish() });
+
 /** Regenerating a reply may name another provider or model, as a turn does. */
 export const regenerateSchema = chatSchema.pick({ provider: true, model: true });
 export type RegenerateData = z.input<typeof regenerateSchema>;
@@ -129,6 +136,16 @@ export class ChatInput {
 
   @Field(() => Boolean, { nullable: true, description: 'Ground the answer in the knowledge base documents you may read (default true; needs `rag:read` for an API key).' })
   useKnowledgeBase?: boolean | null;
+}
+
+@ValidatedBy(startChatTurnSchema)
+@InputType('StartChatTurnInput', { description: 'One resumable chat turn: the question, where and how to answer it, and optionally the id you chose for the turn.' })
+export class StartChatTurnInput extends ChatInput {
+  @Field(() => ID, {
+    nullable: true,
+    description: 'An id you generate for the turn (a UUID): calling again with it (a retry, a double mount) starts nothing new and answers the same turn. Without it the server chooses one.',
+  })
+  turnId?: string | null;
 }
 
 @ValidatedBy(regenerateReplyInputSchema)
@@ -311,6 +328,44 @@ export class ChatStreamEvent {
   response?: ChatResult | null;
 }
 
+@ObjectType('ChatTurnEvent', {
+  description: 'One event of a resumable chat turn, numbered: START (`seq` 1), DELTA events with text, then DONE with the stored reply, or ERROR (nothing stored).',
+})
+export class ChatTurnEvent {
+  @Field(() => ID, { description: 'The turn.' })
+  turnId!: string;
+
+  @Field(() => Int, { description: 'Its place in the turn, from 1 without gaps: resubscribe with `after` set to the last one you received to get the rest.' })
+  seq!: number;
+
+  @Field(() => ChatStreamEventType.graphql, { description: 'What the event says.' })
+  type!: ChatStreamEventTypeValue;
+
+  @Field(() => ID, { description: 'The conversation of the turn.' })
+  conversationId!: string;
+
+  @Field(() => String, { nullable: true, description: 'For DELTA: the next piece of the reply.' })
+  delta?: string | null;
+
+  @Field(() => ChatResult, { nullable: true, description: 'For DONE: the stored reply.' })
+  response?: ChatResult | null;
+
+  @Field(() => ChatStreamError, { nullable: true, description: 'For ERROR: why the turn failed (upstream_unavailable and the like). Nothing was stored.' })
+  error?: ChatStreamError | null;
+}
+
+@ObjectType('ChatTurn', { description: 'A resumable chat turn under way or finished: watch it with `chatTurnEvents(turnId)`.' })
+export class ChatTurn {
+  @Field(() => ID, { description: 'The turn\'s id (yours when you gave one). A turn is not a `Node`: it lives only as long as its replay buffer keeps it.' })
+  turnId!: string;
+
+  @Field(() => ID, { description: 'The conversation it is stored in: the one named, or the id of the new one (it exists once the reply is stored).' })
+  conversationId!: string;
+
+  @Field(() => Boolean, { description: 'True when this call started the turn; false when a turn with this id had already been started (nothing new was started).' })
+  started!: boolean;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Connections and payloads.                                                                    */
 
@@ -328,6 +383,15 @@ export class ChatPayload {
 
   @Field(() => Message, { description: 'The reply, as stored (PARTIAL only when cut short).' })
   assistantMessage!: Message;
+
+  @Field(() => QueryRoot, { description: QUERY_ROOT_DESCRIPTION })
+  query!: QueryRoot;
+}
+
+@ObjectType('StartChatTurnPayload', { description: 'A chat turn started (or already started with this id): its reply streams on `chatTurnEvents`; the conversation and both messages are stored when it ends.' })
+export class StartChatTurnPayload {
+  @Field(() => ChatTurn, { description: 'The turn.' })
+  turn!: ChatTurn;
 
   @Field(() => QueryRoot, { description: QUERY_ROOT_DESCRIPTION })
   query!: QueryRoot;

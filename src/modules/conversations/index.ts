@@ -8,6 +8,7 @@ import { ConversationsService } from './conversations.service.js';
 import { Message } from './conversations.entities.js';
 import { Note } from './conversations.entities.js';
 import { NotesService } from './notes.service.js';
+import { ChatTurnLog, MemoryTurnStore, RedisTurnStore } from './turn-log.js';
 
 export { Conversation, ConversationsService, Message, Note, NotesService };
 
@@ -30,10 +31,13 @@ export const conversationsModule: ModuleManifest = {
   entities: [Conversation, Message, Note],
   services: [
     service('notes', ['search'], ({ search }) => new NotesService(search)),
-    service('conversations', ['ai', 'search', 'knowledge', 'config', 'events', 'rateLimits'], ({ ai, search, knowledge, config, events, rateLimits }) => {
+    service('conversations', ['ai', 'search', 'knowledge', 'config', 'events', 'rateLimits', 'clock', 'redis', 'log'], ({ ai, search, knowledge, config, events, rateLimits, clock, redis, log }) => {
       // Messages and notes are indexed by these services; a rebuild reads them from here.
       search.registerSource(conversationsSearchSource);
-      return new ConversationsService(ai, search, knowledge, config, events, rateLimits);
+      // Resumable chat turns keep their events in Redis when there is one (any process can resume them), else in memory.
+      const turnTtlMs = config.ai.turnTtlSeconds * 1000;
+      const turnStore = redis ? new RedisTurnStore(redis, config.keyPrefix, turnTtlMs) : new MemoryTurnStore(clock, turnTtlMs, config.ai.turnBufferMaxTurns);
+      return new ConversationsService(ai, search, knowledge, config, events, rateLimits, new ChatTurnLog(turnStore, events, log));
     }),
   ],
   resolvers: [

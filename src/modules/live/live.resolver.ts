@@ -73,6 +73,22 @@ export class LiveResolver {
     return event;
   }
 
+  @Subscription(() => LiveSessionEvent, {
+    description:
+      'The lifecycle of all your live sessions, whichever door or process started or ended them: `LiveSessionStarted`, `LiveQuotaWarning` and `LiveSessionEnded`. ' +
+      'Subscribe before `startLiveSession` to receive its `LiveSessionStarted` (then watch the session\'s own events with `liveSessionEvents(sessionId)`). ' +
+      'Starts once acknowledged (nothing earlier is replayed: read `liveQuota { activeSession }` after reconnecting); never completes by itself (the socket closes when its credentials end). ' +
+      `${READ}`,
+    subscribe: async ({ context, info }) => {
+      const ctx = context as RequestContext;
+      const p = authorize(ctx, 'live:read');
+      return resolverOf(info, LiveResolver).events.subscribe('USER_LIVE_EVENT', p.userId);
+    },
+  })
+  myLiveSessionEvents(@Root() event: LiveEvent): LiveEvent {
+    return event;
+  }
+
   @Query(() => LiveQuotaType, { description: `This month's live entitlement, use and active session. ${READ}` })
   async liveQuota(@Ctx() ctx: RequestContext): Promise<LiveQuotaType> {
     const q = await this.live.quota(ctx);

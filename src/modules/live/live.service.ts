@@ -166,6 +166,16 @@ export class LiveService {
     this.engine.close();
   }
 
+  /**
+   * A session's lifecycle event (started, quota warning, ended): on the session's channel
+   * (liveSessionEvents) and on its user's (myLiveSessionEvents, which a client opens before
+   * it starts a session, so LiveSessionStarted reaches it too).
+   */
+  private lifecycle(e: LiveEvent): void {
+    this.events.publish('LIVE_EVENT', e);
+    this.events.publish('USER_LIVE_EVENT', e);
+  }
+
   private limitFor(plan: string): number {
     const plans = this.config.live.plans;
     return plans[plan] ?? plans.free ?? 0;
@@ -230,7 +240,7 @@ export class LiveService {
       const active = await ctx.em.fork().findOne(LiveSession, { activeUserId: p.userId });
       throw new AppError('conflict', 'You already have an active live session', { active_session_id: active?.id ?? null });
     }
-    this.events.publish('LIVE_EVENT', { type: 'session_started', sessionId: session.id, userId: p.userId, remainingSeconds: q.remainingSeconds, at: now.toISOString() });
+    this.lifecycle({ type: 'session_started', sessionId: session.id, userId: p.userId, remainingSeconds: q.remainingSeconds, at: now.toISOString() });
     return { session, quota: { ...q, activeSession: session }, usedSeconds: 0, remainingSeconds: q.remainingSeconds, warning: null };
   }
 
@@ -264,7 +274,7 @@ export class LiveService {
     }
     const fresh = await ctx.em.findOneOrFail(LiveSession, { id: s.id }, { refresh: true });
     const warning = q.remainingSeconds < 60 ? `Less than a minute of live time left (${q.remainingSeconds} s)` : null;
-    if (warning) this.events.publish('LIVE_EVENT', { type: 'quota_warning', sessionId: s.id, userId: s.user.id, remainingSeconds: q.remainingSeconds, message: warning, at: now.toISOString() });
+    if (warning) this.lifecycle({ type: 'quota_warning', sessionId: s.id, userId: s.user.id, remainingSeconds: q.remainingSeconds, message: warning, at: now.toISOString() });
     return { session: fresh, quota: q, usedSeconds: elapsed, remainingSeconds: q.remainingSeconds, warning };
   }
 
@@ -372,7 +382,7 @@ export class LiveService {
       // The label comes from the closed set only, whatever the row holds.
       const label = LiveEndReason.has(session.endReason) ? session.endReason : reason;
       this.metrics.liveSessionsEnded.inc({ reason: label });
-      this.events.publish('LIVE_EVENT', { ...endedEvent(session), endReason: session.endReason ?? reason, at: new Date().toISOString() });
+      this.lifecycle({ ...endedEvent(session), endReason: session.endReason ?? reason, at: new Date().toISOString() });
     }
     return session;
   }
