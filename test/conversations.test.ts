@@ -162,9 +162,13 @@ describe('conversations', () => {
 
   it('validates chat input', async () => {
     const u = await signUp(api);
-    const res = await api.post('/api/core/chat', { message: '', provider: 'skynet', conversation_history: 'nope', user_language: 'english!' }, { token: u.accessToken });
+    const res = await api.post('/api/core/chat', { message: '', provider: '', conversation_history: 'nope', user_language: 'english!' }, { token: u.accessToken });
     expect(res.status).toBe(400);
     expect(res.body.detail.fields.map((f: { loc: string[] }) => f.loc.join('.'))).toEqual(['body.message', 'body.provider', 'body.conversation_history', 'body.user_language']);
+    // provider is "a model or routing mode": a name no configured provider serves is refused by name.
+    const unknown = await api.post('/api/core/chat', { message: 'hi', provider: 'skynet' }, { token: u.accessToken });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.detail.fields).toEqual([{ loc: ['body', 'provider'], message: expect.stringMatching(/^must be one of auto, local, openai, anthropic, or a model a configured provider serves/) }]);
     const unconfigured = await api.post('/api/core/chat', { message: 'hi', provider: 'anthropic' }, { token: u.accessToken });
     expect(unconfigured.status).toBe(400);
     expect(unconfigured.body.detail.message).toMatch(/anthropic is not configured/);

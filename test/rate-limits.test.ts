@@ -142,9 +142,9 @@ describe('rate limits (in memory)', () => {
   it('limits each API key, on both doors and over graphql-ws', async () => {
     const cast = await makeCast(busyApi);
     const org = await makeOrg(busyApi, cast);
-    const created = await busyApi.post('/api/api-keys', { name: 'limited', organization_id: org.id, scopes: ['api:read'] }, { token: cast.member.accessToken });
+    const created = await busyApi.post('/api/api-keys', { name: 'limited', organization_id: org.id, scopes: ['organizations:read'] }, { token: cast.member.accessToken });
     const key = created.body.key as string;
-    const other = (await busyApi.post('/api/api-keys', { name: 'other', organization_id: org.id, scopes: ['api:read'] }, { token: cast.member.accessToken })).body.key as string;
+    const other = (await busyApi.post('/api/api-keys', { name: 'other', organization_id: org.id, scopes: ['organizations:read'] }, { token: cast.member.accessToken })).body.key as string;
 
     expect((await busyApi.get('/api/organizations', { apiKey: key })).status).toBe(200);
     const q = await fetch(`${busy.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query: '{ organizations { totalCount } }' }) });

@@ -60,6 +60,7 @@ export type RegenerateData = z.input<typeof regenerateSchema>;
 /** GraphQL's inputs name the provider with the `AiProvider` enum (models go in `model`). */
 const graphqlProvider = { provider: AiProvider.schema.nullish() };
 export const chatInputSchema = chatSchema.extend(graphqlProvider);
+export const startChatTurnInputSchema = startChatTurnSchema.extend(graphqlProvider);
 export const regenerateReplyInputSchema = z.object({ conversationId: ref, ...regenerateSchema.shape, ...graphqlProvider });
 
 export const createConversationSchema = z.object({
@@ -138,7 +139,7 @@ export class ChatInput {
   useKnowledgeBase?: boolean | null;
 }
 
-@ValidatedBy(startChatTurnSchema)
+@ValidatedBy(startChatTurnInputSchema)
 @InputType('StartChatTurnInput', { description: 'One resumable chat turn: the question, where and how to answer it, and optionally the id you chose for the turn.' })
 export class StartChatTurnInput extends ChatInput {
   @Field(() => ID, {
