@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
+import { connect, createServer as createTcpServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +53,8 @@ const text = async (l: Locator) => (await l.textContent()) ?? '';
 const eventually = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: WAIT, interval: 100 });
 
 /** Accessibility check with axe-core: no serious or critical violation on the page as it is. */
-async function accessible(): Promise<void> {
+async function accessible(page_: Page = page): Promise<void> {
+  const page = page_;
   const require = createRequire(import.meta.url);
   const source = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
   // Evaluated through the DevTools protocol, which the page's CSP does not govern.
@@ -81,6 +83,72 @@ async function startFakeSpeechToText() {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`, wavs, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** A promise the test settles: the fake provider holds the reply there. */
+function gate() {
+  let open!: () => void;
+  const promise = new Promise<void>((r) => (open = r));
+  return { promise, open };
+}
+
+/**
+ * A TCP proxy in front of the gateway for the browser to load the console through, to lose
+ * its graphql-ws connections as a network does: `drop()` cuts every open one (both ends go
+ * at once, no close frame: the browser sees 1006), and while `blocked` new ones are cut at
+ * their upgrade request. Everything else passes through untouched.
+ */
+async function startSocketCutter(target: string) {
+  const { hostname, port } = new URL(target);
+  const open = new Set<() => void>();
+  let blocked = false;
+  let refused = 0;
+  const proxy = createTcpServer((client: Socket) => {
+    const upstream = connect(Number(port), hostname);
+    let graphqlWs = false;
+    const cut = () => {
+      open.delete(cut);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('data', (chunk: Buffer) => {
+      if (!graphqlWs && /^GET \/graphql[ ?][^]*?\r\nupgrade:\s*websocket/i.test(chunk.toString('latin1'))) {
+        graphqlWs = true;
+        if (blocked) {
+          refused++;
+          return cut();
+        }
+        open.add(cut);
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    for (const s of [client, upstream]) {
+      s.on('close', cut);
+      s.on('error', cut);
+    }
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as { port: number }).port}`,
+    /** Cuts the open graphql-ws connections; answers how many there were. */
+    drop: () => {
+      const n = open.size;
+      for (const cut of [...open]) cut();
+      return n;
+    },
+    set blocked(on: boolean) {
+      blocked = on;
+    },
+    get refused() {
+      return refused;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const cut of [...open]) cut();
+        proxy.close(() => r());
+      }),
+  };
 }
 
 async function go(section: string, heading: string): Promise<void> {
@@ -207,6 +275,107 @@ describe.skipIf(!haveChromium)('web console in a browser', () => {
     expect((await results.locator('mark').allTextContents()).map((m) => m.toLowerCase())).toContain('volcanoes');
     await accessible();
     await shot('04-chat-done-and-search');
+  });
+
+  it('resumes a reply whose socket dropped mid-reply: the missed pieces, then the rest, shown once and stored once', async () => {
+    const cutter = await startSocketCutter(server.url);
+    const api = restClient(server.url);
+    const other = await signUp(api);
+    // A fresh token for each REST look (they last 8 seconds here).
+    const token = async () => (await api.post('/api/auth/login', { username: other.input.username, password: other.input.password }, { form: true })).body.access_token as string;
+    const [first, second] = [gate(), gate()];
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const p = await ctx.newPage();
+    p.setDefaultTimeout(WAIT);
+    const errors: string[] = [];
+    p.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    // Chromium reports the lost and the refused sockets on the console: those are this test's doing.
+    p.on('console', (m) => {
+      if (m.type() === 'error' && !/^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/graphql' failed/.test(m.text())) errors.push(`console: ${m.text()}`);
+    });
+    // What the page asks: the turn's starts, and each subscription to its events with its `after`.
+    const starts: unknown[] = [];
+    p.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/graphql') && (r.postData() ?? '').includes('startChatTurn')) starts.push(r.postDataJSON());
+    });
+    const subscriptions: { turnId: string; after: number }[] = [];
+    p.on('websocket', (ws) =>
+      ws.on('framesent', (f) => {
+        const m = JSON.parse(String(f.payload)) as { type: string; payload?: { query: string; variables: { turnId: string; after: number } } };
+        if (m.type === 'subscribe' && m.payload!.query.includes('chatTurnEvents')) subscriptions.push(m.payload!.variables);
+      }),
+    );
+    const completions = () => fake.requests.filter((r) => r.path.endsWith('/chat/completions')).length;
+    const before = completions();
+    const pieces = ['Rivers ', 'carve ', 'valleys ', 'over ', 'thousands ', 'of ', 'years.'];
+    try {
+      await p.goto(`${cutter.url}/console/`);
+      const form = p.getByRole('form', { name: 'Sign in' });
+      await form.getByLabel('Username or email').fill(other.input.username);
+      await form.getByLabel('Password').fill(other.input.password);
+      await form.getByLabel('Password').press('Enter');
+      await p.getByRole('heading', { level: 1, name: 'Chat' }).waitFor();
+
+      fake.enqueue({ kind: 'answer', tokens: pieces, holds: [{ afterTokens: 2, until: first.promise }, { afterTokens: 4, until: second.promise }] });
+      await p.getByLabel('Provider').selectOption({ label: 'OpenAI-compatible' });
+      const message = p.getByRole('textbox', { name: 'Message' });
+      await message.fill('How are valleys made?');
+      await message.press('Enter');
+      const streaming = p.locator('article.msg[aria-busy="true"] .content');
+      await eventually(() => text(streaming)).toBe('Rivers carve ');
+      const turnId = subscriptions[0]!.turnId;
+      expect(turnId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(subscriptions[0]).toEqual({ turnId, after: 0 });
+
+      // The network goes: the browser's socket is cut mid-reply, and reconnecting fails for now.
+      cutter.blocked = true;
+      const resubscribed = subscriptions.length;
+      expect(cutter.drop()).toBe(1);
+      await eventually(async () => server.app.services.events.listeners('CHAT_TURN', turnId)).toBe(0);
+      const status = p.locator('form.composer [role="status"]');
+      await eventually(() => text(status)).toBe('The connection dropped; resuming the reply…');
+      // The reply goes on meanwhile: two more pieces are kept for the browser.
+      first.open();
+      const events = async () => ((await api.get(`/api/core/chat/turns/${turnId}/events`, { token: await token() })).body.events as unknown[]).length;
+      await eventually(events).toBe(5);
+      expect(await text(streaming)).toBe('Rivers carve ');
+      await p.screenshot({ path: join(SHOTS, '04b-chat-socket-dropped.png'), fullPage: true });
+
+      // The network is back: the page resumes after what it had (START and two pieces), the
+      // missed pieces come at once while the provider still holds the rest.
+      cutter.blocked = false;
+      await eventually(() => text(streaming)).toBe('Rivers carve valleys over ');
+      expect(subscriptions[resubscribed]).toEqual({ turnId, after: 3 });
+      await eventually(() => text(status)).toBe('The assistant is answering…');
+      second.open();
+      const reply = p.locator('article.msg.assistant:not([aria-busy])');
+      await eventually(() => text(reply.locator('.content'))).toBe(pieces.join(''));
+      expect(Number(await reply.getAttribute('data-deltas'))).toBe(pieces.length);
+      expect(await p.locator('article.msg').count()).toBe(2);
+      expect(await text(status)).toBe('Reply complete.');
+      // Every resubscription asked only for what it had not shown.
+      expect(subscriptions.every((s) => s.turnId === turnId)).toBe(true);
+      expect(subscriptions.map((s) => s.after)).toEqual([...subscriptions.map((s) => s.after)].sort((a, b) => a - b));
+      await accessible(p);
+      await p.screenshot({ path: join(SHOTS, '04c-chat-resumed.png'), fullPage: true });
+
+      // Started once, answered once, stored once.
+      expect(starts).toHaveLength(1);
+      expect(completions() - before).toBe(1);
+      const { conversation_id: conversationId } = (await api.get(`/api/core/chat/turns/${turnId}/events`, { token: await token() })).body as { conversation_id: string };
+      const stored = (await api.get(`/api/core/conversations/${conversationId}/messages`, { token: await token() })).body as { role: string; content: string; status: string }[];
+      expect(stored.map((m) => [m.role, m.content, m.status])).toEqual([
+        ['user', 'How are valleys made?', 'complete'],
+        ['assistant', pieces.join(''), 'complete'],
+      ]);
+      expect((await api.get('/api/core/conversations', { token: await token() })).body).toHaveLength(1);
+      expect(errors).toEqual([]);
+    } finally {
+      first.open();
+      second.open();
+      await ctx.close();
+      await cutter.close();
+    }
   });
 
   it('uploads a document, searches it and gets a grounded answer with citations', async () => {

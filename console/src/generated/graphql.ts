@@ -80,24 +80,6 @@ export type CefrLevel =
   /** Mastery: understands virtually everything; expresses fine shades of meaning. */
   | 'C2';
 
-/** One chat turn: the question, and where and how to answer it. */
-export type ChatInput = {
-  /** Earlier turns (at most 100), for callers that keep no conversation; ignored when `conversationId` is given. */
-  conversationHistory?: Array<HistoryTurnInput> | null | undefined;
-  /** Continue this conversation; without it a new one is created. */
-  conversationId?: string | number | null | undefined;
-  /** The question (1 to 32,000 characters). */
-  message: string;
-  /** A model the provider offers (`Provider.models`); the conversation's, else the provider's default. */
-  model?: string | null | undefined;
-  /** Who answers: the conversation's provider, else the server's default (AUTO). */
-  provider?: AiProvider | null | undefined;
-  /** Ground the answer in the knowledge base documents you may read (default true; needs `rag:read` for an API key). */
-  useKnowledgeBase?: boolean | null | undefined;
-  /** Answer in this language (a BCP 47 tag such as "en" or "pt-BR"), whatever language the question is in. */
-  userLanguage?: string | null | undefined;
-};
-
 /** What an event of a streamed chat turn says: `start`, then `delta` events, then `done` or `error`. */
 export type ChatStreamEventType =
   /** The next piece of the reply, in `delta`. */
@@ -302,6 +284,26 @@ export type RevokeApiKeyInput = {
   id: string | number;
 };
 
+/** One resumable chat turn: the question, where and how to answer it, and optionally the id you chose for the turn. */
+export type StartChatTurnInput = {
+  /** Earlier turns (at most 100), for callers that keep no conversation; ignored when `conversationId` is given. */
+  conversationHistory?: Array<HistoryTurnInput> | null | undefined;
+  /** Continue this conversation; without it a new one is created. */
+  conversationId?: string | number | null | undefined;
+  /** The question (1 to 32,000 characters). */
+  message: string;
+  /** A model the provider offers (`Provider.models`); the conversation's, else the provider's default. */
+  model?: string | null | undefined;
+  /** Who answers: the conversation's provider, else the server's default (AUTO). */
+  provider?: AiProvider | null | undefined;
+  /** An id you generate for the turn (a UUID): calling again with it (a retry, a double mount) starts nothing new and answers the same turn. Without it the server chooses one. */
+  turnId?: string | number | null | undefined;
+  /** Ground the answer in the knowledge base documents you may read (default true; needs `rag:read` for an API key). */
+  useKnowledgeBase?: boolean | null | undefined;
+  /** Answer in this language (a BCP 47 tag such as "en" or "pt-BR"), whatever language the question is in. */
+  userLanguage?: string | null | undefined;
+};
+
 /** A response to a task. */
 export type SubmitXelTaskInput = {
   /** Seconds spent (writing) or spoken (speaking), 0 to 4 hours: speaking pace is judged from it. */
@@ -446,12 +448,20 @@ export type ConsoleConversationQueryVariables = Exact<{
 
 export type ConsoleConversationQuery = { conversation: { id: string, title: string | null, provider: AiProvider | null, messages: { edges: Array<{ node: { id: string, role: MessageRole, content: string, provider: AiProvider | null, model: string | null, status: MessageStatus, createdAt: string, citations: Array<{ documentId: string, type: ContentKind, title: string, snippet: string }> } }> } } | null };
 
-export type ConsoleChatStreamSubscriptionVariables = Exact<{
-  input: ChatInput;
+export type ConsoleStartChatTurnMutationVariables = Exact<{
+  input: StartChatTurnInput;
 }>;
 
 
-export type ConsoleChatStreamSubscription = { chatStream: { type: ChatStreamEventType, conversationId: string, delta: string | null, error: { code: string, message: string } | null, response: { content: string, status: MessageStatus, provider: AiProvider, model: string, messageId: string, conversationId: string, citations: Array<{ documentId: string, type: ContentKind, title: string, snippet: string }> } | null } };
+export type ConsoleStartChatTurnMutation = { startChatTurn: { turn: { turnId: string, conversationId: string, started: boolean } } };
+
+export type ConsoleChatTurnEventsSubscriptionVariables = Exact<{
+  turnId: string | number;
+  after?: number | null | undefined;
+}>;
+
+
+export type ConsoleChatTurnEventsSubscription = { chatTurnEvents: { seq: number, type: ChatStreamEventType, conversationId: string, delta: string | null, error: { code: string, message: string } | null, response: { content: string, status: MessageStatus, provider: AiProvider, model: string, messageId: string, conversationId: string, citations: Array<{ documentId: string, type: ContentKind, title: string, snippet: string }> } | null } };
 
 export type ConsoleDeleteConversationMutationVariables = Exact<{
   input: DeleteConversationInput;
@@ -908,9 +918,21 @@ export const ConsoleConversationDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ConsoleConversationQuery, ConsoleConversationQueryVariables>;
-export const ConsoleChatStreamDocument = new TypedDocumentString(`
-    subscription ConsoleChatStream($input: ChatInput!) {
-  chatStream(input: $input) {
+export const ConsoleStartChatTurnDocument = new TypedDocumentString(`
+    mutation ConsoleStartChatTurn($input: StartChatTurnInput!) {
+  startChatTurn(input: $input) {
+    turn {
+      turnId
+      conversationId
+      started
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ConsoleStartChatTurnMutation, ConsoleStartChatTurnMutationVariables>;
+export const ConsoleChatTurnEventsDocument = new TypedDocumentString(`
+    subscription ConsoleChatTurnEvents($turnId: ID!, $after: Int) {
+  chatTurnEvents(turnId: $turnId, after: $after) {
+    seq
     type
     conversationId
     delta
@@ -934,7 +956,7 @@ export const ConsoleChatStreamDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<ConsoleChatStreamSubscription, ConsoleChatStreamSubscriptionVariables>;
+    `) as unknown as TypedDocumentString<ConsoleChatTurnEventsSubscription, ConsoleChatTurnEventsSubscriptionVariables>;
 export const ConsoleDeleteConversationDocument = new TypedDocumentString(`
     mutation ConsoleDeleteConversation($input: DeleteConversationInput!) {
   deleteConversation(input: $input) {

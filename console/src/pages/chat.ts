@@ -1,13 +1,14 @@
 import { explain, request, subscribe } from '../api.js';
 import { busy, field, formatDate, h, highlighted, replace, setStatus, statusLine } from '../dom.js';
 import {
-  ConsoleChatStreamDocument,
+  ConsoleChatTurnEventsDocument,
   ConsoleConversationDocument,
   ConsoleConversationsDocument,
   ConsoleProvidersDocument,
   ConsoleSearchDocument,
+  ConsoleStartChatTurnDocument,
   type AiProvider,
-  type ConsoleChatStreamSubscription,
+  type ConsoleChatTurnEventsSubscription,
 } from '../generated/graphql.js';
 
 type Citation = { documentId: string; type?: string; title: string; snippet: string };
@@ -35,6 +36,16 @@ function bubble(kind: string, content: string, meta?: string, citations: Citatio
     h('div', { class: 'content' }, content),
     citationList(citations),
   );
+}
+
+/** A random UUID (v4) for a turn id: crypto.randomUUID, which only secure contexts have, else from getRandomValues. */
+function newTurnId(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** Chat with streamed replies, the provider picker, the conversation list, and search over my content. */
@@ -146,53 +157,86 @@ export function renderChat(main: HTMLElement): () => void {
     reply.setAttribute('aria-busy', 'true');
     log.append(reply);
     reply.scrollIntoView({ block: 'end' });
-    void busy(
-      send,
-      () =>
-        new Promise<void>((resolve) => {
-          setStatus(chatStatus, 'The assistant is answering…');
-          let deltas = 0;
-          const finish = (): void => {
-            stop = null;
-            reply.removeAttribute('aria-busy');
-            resolve();
-          };
-          stop = subscribe(
-            ConsoleChatStreamDocument,
-            { input: { message: text, ...(provider.value ? { provider: provider.value as AiProvider } : {}), ...(conversationId ? { conversationId } : {}) } },
-            {
-              next: ({ chatStream: ev }: ConsoleChatStreamSubscription) => {
-                if (ev.type === 'START' && !conversationId) conversationId = ev.conversationId;
-                if (ev.type === 'DELTA' && ev.delta) {
-                  content.textContent += ev.delta;
-                  reply.dataset.deltas = String(++deltas);
-                  reply.scrollIntoView({ block: 'end' });
-                }
-                if (ev.type === 'DONE' && ev.response) {
-                  const r = ev.response;
-                  conversationId = r.conversationId;
-                  const done = bubble('assistant', r.content, `${word(r.provider)} · ${r.model}${r.status === 'PARTIAL' ? ', partial' : ''}`, r.citations);
-                  // How many pieces the reply streamed in (the end-to-end test reads it).
-                  done.dataset.deltas = String(deltas);
-                  reply.replaceWith(done);
-                  setStatus(chatStatus, 'Reply complete.');
-                  void loadList();
-                }
-                if (ev.type === 'ERROR') {
-                  reply.remove();
-                  setStatus(chatStatus, `The reply failed: ${ev.error?.message ?? 'unknown error'} (nothing was stored).`, 'error');
-                }
-              },
-              error: (err) => {
+    void busy(send, async () => {
+      setStatus(chatStatus, 'The assistant is answering…');
+      // The turn's id is ours: starting it again (a retry) starts nothing new, and its events can be resumed.
+      const turnId = newTurnId();
+      const before = conversationId;
+      // Leaving (another conversation, another page) while the turn starts: nothing to follow.
+      let left = false;
+      stop = () => {
+        left = true;
+        stop = null;
+      };
+      try {
+        await request(ConsoleStartChatTurnDocument, {
+          input: { turnId, message: text, ...(provider.value ? { provider: provider.value as AiProvider } : {}), ...(conversationId ? { conversationId } : {}) },
+        });
+      } catch (e) {
+        if (left) return;
+        stop = null;
+        reply.remove();
+        setStatus(chatStatus, `The reply could not be started: ${explain(e)}`, 'error');
+        return;
+      }
+      if (left) return;
+      await new Promise<void>((resolve) => {
+        let deltas = 0;
+        /** The last event shown: a resubscription asks only for what came after it. */
+        let lastSeq = 0;
+        const finish = (): void => {
+          stop = null;
+          reply.removeAttribute('aria-busy');
+          resolve();
+        };
+        stop = subscribe(
+          ConsoleChatTurnEventsDocument,
+          { turnId, after: lastSeq },
+          {
+            next: ({ chatTurnEvents: ev }: ConsoleChatTurnEventsSubscription) => {
+              // Each event once, in order, whatever the connection did.
+              if (ev.seq <= lastSeq) return;
+              lastSeq = ev.seq;
+              if (ev.type === 'START' && !conversationId) conversationId = ev.conversationId;
+              if (ev.type === 'DELTA' && ev.delta) {
+                content.textContent += ev.delta;
+                reply.dataset.deltas = String(++deltas);
+                reply.scrollIntoView({ block: 'end' });
+              }
+              if (ev.type === 'DONE' && ev.response) {
+                const r = ev.response;
+                conversationId = r.conversationId;
+                const done = bubble('assistant', r.content, `${word(r.provider)} · ${r.model}${r.status === 'PARTIAL' ? ', partial' : ''}`, r.citations);
+                // How many pieces the reply streamed in (the end-to-end test reads it).
+                done.dataset.deltas = String(deltas);
+                reply.replaceWith(done);
+                setStatus(chatStatus, 'Reply complete.');
+                void loadList();
+              }
+              if (ev.type === 'ERROR') {
+                // Nothing was stored: a new conversation was not created either.
+                conversationId = before;
                 reply.remove();
-                setStatus(chatStatus, explain(err), 'error');
-                finish();
-              },
-              complete: finish,
+                setStatus(chatStatus, `The reply failed: ${ev.error?.message ?? 'unknown error'} (nothing was stored).`, 'error');
+              }
             },
-          );
-        }),
-    );
+            error: (err) => {
+              reply.remove();
+              // The turn goes on without us: its reply is stored with the conversation when it ends.
+              setStatus(chatStatus, `${explain(err)} The reply is still stored when it ends: open the conversation to read it.`, 'error');
+              void loadList();
+              finish();
+            },
+            complete: finish,
+          },
+          {
+            variables: () => ({ turnId, after: lastSeq }),
+            dropped: () => setStatus(chatStatus, 'The connection dropped; resuming the reply…'),
+            resumed: () => setStatus(chatStatus, 'The assistant is answering…'),
+          },
+        );
+      });
+    });
   });
 
   // Search across my messages, notes, transcripts and documents.
