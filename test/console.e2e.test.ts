@@ -347,6 +347,11 @@ describe.skipIf(!haveChromium)('web console in a browser', () => {
       await eventually(() => text(streaming)).toBe('Rivers carve valleys over ');
       expect(subscriptions[resubscribed]).toEqual({ turnId, after: 3 });
       await eventually(() => text(status)).toBe('The assistant is answering…');
+      // The access token that socket presented expires (8 s here): the gateway closes it (4401
+      // token_expired) and the page resumes quietly with a fresh one, after the same last event.
+      await eventually(async () => subscriptions.length).toBeGreaterThanOrEqual(resubscribed + 2);
+      expect(subscriptions[resubscribed + 1]).toEqual({ turnId, after: 5 });
+      expect(await text(status)).toBe('The assistant is answering…');
       second.open();
       const reply = p.locator('article.msg.assistant:not([aria-busy])');
       await eventually(() => text(reply.locator('.content'))).toBe(pieces.join(''));

@@ -173,13 +173,13 @@ export function subscribe<R, V>(doc: Doc<R, V>, variables: V, sink: Sink<R>, res
   let lost = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let current: () => void = () => undefined;
+  let offConnected: () => void = () => undefined;
   const fail = (e: ApiError): void => {
     if (ended) return;
     ended = true;
     sink.error(e);
   };
   const back = (): void => {
-    tries = 0;
     if (!lost) return;
     lost = false;
     resume?.resumed?.();
@@ -188,11 +188,13 @@ export function subscribe<R, V>(doc: Doc<R, V>, variables: V, sink: Sink<R>, res
     const client = wsClient();
     const token = tokens.token();
     // Connected (acknowledged) means resumed, even before the next event comes.
-    const offConnected = lost ? client.on('connected', () => back()) : () => undefined;
+    offConnected = lost ? client.on('connected', () => back()) : () => undefined;
     current = client.subscribe<R>(
       { query: doc.toString(), variables: vars as Record<string, unknown> },
       {
         next: (result) => {
+          // An event came through: the connection works, the tries start again.
+          tries = 0;
           back();
           if (result.errors?.length) fail(toApiError(result.errors[0] as FormattedError));
           else if (result.data) sink.next(result.data);
@@ -203,7 +205,8 @@ export function subscribe<R, V>(doc: Doc<R, V>, variables: V, sink: Sink<R>, res
           const closed = closeOf(err);
           const retry = resume && !Array.isArray(err) && tries < RESUME_TRIES && (closed ? LOST.has(closed.code) || tokenExpired(closed) : err instanceof Error || err instanceof Event);
           if (!retry) return fail(apiErrorOf(err));
-          if (!lost) {
+          // A token that expired is renewed quietly; a lost connection is worth telling.
+          if (!lost && !tokenExpired(closed)) {
             lost = true;
             resume.dropped?.();
           }
@@ -229,6 +232,7 @@ export function subscribe<R, V>(doc: Doc<R, V>, variables: V, sink: Sink<R>, res
   return () => {
     ended = true;
     if (timer) clearTimeout(timer);
+    offConnected();
     current();
   };
 }
