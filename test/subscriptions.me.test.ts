@@ -108,6 +108,11 @@ const graphqlCases: Case[] = [
     events: 1,
     run: async (w) => void (await graphql('mutation ($o: ID!) { createApiKey(input: { organizationId: $o, name: "bob", scopes: [API_READ] }) { apiKey { id } } }', { o: w.bobs }, w.bob.accessToken)),
   },
+  {
+    name: 'setMember',
+    events: 1,
+    run: async (w) => void (await graphql('mutation ($o: ID!, $u: ID!) { setMember(input: { organizationId: $o, userId: $u, role: MEMBER }) { member { id } } }', { o: w.bobs, u: w.alice.user.id }, w.bob.accessToken)),
+  },
   { name: 'removeMember', events: 1, run: async (w) => void (await graphql('mutation ($o: ID!, $u: ID!) { removeMember(input: { organizationId: $o, userId: $u }) { deletedId } }', { o: w.bobs, u: w.alice.user.id }, w.bob.accessToken)) },
 ];
 
@@ -174,7 +179,7 @@ describe('meUpdated', () => {
     expect(changing.length).toBeGreaterThan(5);
     expect(changing.filter((n) => !covered.has(n))).toEqual([]);
     // Membership changes answer the Member, and change the member's User: covered too.
-    expect(['addMember', 'updateMember', 'removeMember'].filter((n) => !covered.has(n))).toEqual([]);
+    expect(['addMember', 'updateMember', 'setMember', 'removeMember'].filter((n) => !covered.has(n))).toEqual([]);
   });
 
   for (const [door, cases] of [

@@ -233,6 +233,51 @@ export const cases: CacheCases = [
     }),
   },
   {
+    key: 'Mutation.setMember',
+    setup: fresh,
+    queries: (org: Org) => [...orgScreens(org), { query: TEAM, variables: { id: org.teamId } }],
+    mutation: (org: Org, env) => ({
+      mutation: gql`
+        mutation CacheSetMember($input: SetMemberInput!) {
+          setMember(input: $input) {
+            member { id role team { id name } }
+            organization { id memberCount }
+            previousOrganization { id }
+            deletedMemberId
+            teams { id memberCount members(first: 20) { totalCount edges { node { id } } } }
+          }
+        }
+      `,
+      variables: { input: { organizationId: org.id, userId: env.cast.admin.user.id, role: 'MEMBER', teamId: null } },
+    }),
+  },
+  {
+    // A move: out of one organization's screen (the membership evicted), into the other's.
+    key: 'Mutation.setMember#move',
+    setup: async (env: CacheEnv) => {
+      const [from, to] = [await fresh(env), await fresh(env)];
+      // The member is in both cast organizations: leave the destination first.
+      const out = await env.api.delete(`/api/organizations/${to.id}/members/${env.cast.extra.user.id}`, { token: env.cast.owner.accessToken });
+      if (out.status !== 204) throw new Error(`leave: ${out.status}`);
+      return { from, to };
+    },
+    queries: ({ from, to }: { from: Org; to: Org }) => [...orgScreens(from), { query: ORGANIZATION, variables: { id: to.id } }],
+    mutation: ({ from, to }: { from: Org; to: Org }, env) => ({
+      mutation: gql`
+        mutation CacheMoveMember($input: SetMemberInput!) {
+          setMember(input: $input) {
+            member { id role user { id username } team { id name } }
+            organization { id memberCount members(first: 20) { totalCount edges { cursor node { id role user { id username } team { id name } } } pageInfo { hasNextPage endCursor } } }
+            previousOrganization { id memberCount members(first: 20) { totalCount pageInfo { hasNextPage endCursor } } }
+            deletedMemberId
+            teams { id memberCount members(first: 20) { totalCount edges { node { id } } } }
+          }
+        }
+      `,
+      variables: { input: { organizationId: from.id, userId: env.cast.extra.user.id, role: 'MEMBER', teamId: null, toOrganizationId: to.id } },
+    }),
+  },
+  {
     key: 'Mutation.removeMember',
     setup: fresh,
     queries: (org: Org) => [...orgScreens(org), { query: TEAM, variables: { id: org.teamId } }],
