@@ -116,6 +116,13 @@ export const envSchema = z.object({
   KNOWLEDGE_MAX_USER_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),
   KNOWLEDGE_MAX_PDF_EXPANSION: z.coerce.number().positive().default(20),
   KNOWLEDGE_MAX_HTML_DEPTH: z.coerce.number().int().positive().max(10_000).default(500),
+  JOBS_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
+  JOBS_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  JOBS_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  JOBS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  JOBS_RETRY_BASE_MS: z.coerce.number().int().min(0).default(2000),
+  JOBS_RETRY_MAX_MS: z.coerce.number().int().min(0).default(10 * 60_000),
+  WORKER_THREADS: z.coerce.number().int().positive().max(64).optional(),
   XEL_EVALUATOR: z.enum(['embedded', 'ai']).default('embedded'),
   XEL_AI_PROVIDER: z.enum(['auto', 'openai', 'anthropic']).default('auto'),
   XEL_AI_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
@@ -336,6 +343,22 @@ export interface Config {
     readonly stt: { readonly baseUrl: string; readonly apiKey: string | null; readonly model: string } | null;
     readonly tts: { readonly baseUrl: string; readonly apiKey: string | null; readonly model: string; readonly voice: string } | null;
   };
+  /** Background jobs (src/jobs/): how many run at once in this process, and how they are retried. */
+  readonly jobs: {
+    /** Jobs this process runs at once (0: it only enqueues; another process runs them). */
+    readonly concurrency: number;
+    readonly pollIntervalMs: number;
+    /** How long a claimed job is held without a heartbeat before another process takes it over. */
+    readonly leaseMs: number;
+    readonly maxAttempts: number;
+    /** Retry n waits min(retryMaxMs, retryBaseMs × 2^(n−1)). */
+    readonly retryBaseMs: number;
+    readonly retryMaxMs: number;
+    /** Worker threads for CPU-heavy steps (extraction, chunking). */
+    readonly workerThreads: number;
+  };
+  /** Where uploads are kept: DATA_DIR/uploads, content-addressed. */
+  readonly storage: { readonly dir: string };
   readonly knowledge: {
     readonly maxBytes: number;
     /** Caps on what one upload may become, and on what one user may store (413 document_too_large past any). */
@@ -511,6 +534,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       stt: e.STT_BASE_URL ? { baseUrl: e.STT_BASE_URL.replace(/\/+$/, ''), apiKey: e.STT_API_KEY ?? null, model: e.STT_MODEL } : null,
       tts: e.TTS_BASE_URL ? { baseUrl: e.TTS_BASE_URL.replace(/\/+$/, ''), apiKey: e.TTS_API_KEY ?? null, model: e.TTS_MODEL, voice: e.TTS_VOICE } : null,
     },
+    jobs: {
+      concurrency: e.JOBS_CONCURRENCY,
+      pollIntervalMs: e.JOBS_POLL_INTERVAL_MS,
+      leaseMs: e.JOBS_LEASE_MS,
+      maxAttempts: e.JOBS_MAX_ATTEMPTS,
+      retryBaseMs: e.JOBS_RETRY_BASE_MS,
+      retryMaxMs: e.JOBS_RETRY_MAX_MS,
+      workerThreads: e.WORKER_THREADS ?? Math.max(1, Math.min(4, availableParallelism() - 1)),
+    },
+    storage: { dir: join(dataDir, 'uploads') },
     knowledge: {
       maxBytes: e.KNOWLEDGE_MAX_BYTES,
       limits: {

@@ -11,6 +11,7 @@ import { postgresqlMigrations } from '../../migrations/postgresql/index.js';
 import { sqliteMigrations } from '../../migrations/sqlite/index.js';
 import type { Config } from '../config.js';
 import { allEntities } from '../modules/index.js';
+import { Job } from './queue/job.entity.js';
 import { StatementLogger } from './statements.js';
 
 export const MIGRATION_PATHS = {
@@ -29,7 +30,7 @@ export const RAW_SCHEMA_OBJECTS = [/search_fts/, /`search_entries_a[iud]`/, /"ts
 /** MikroORM options for the configured driver; entities come from the module list. */
 export function ormOptions(db: Config['db'], log?: Logger): Partial<Options> {
   const common = {
-    entities: allEntities,
+    entities: [...allEntities, Job],
     // The entities are decorated classes (legacy decorators) whose property types come from
     // `emitDecoratorMetadata` where a decorator does not name them.
     metadataProvider: ReflectMetadataProvider,
