@@ -35,6 +35,7 @@ import { clientErrorHandler, frameworkErrors, installErrorHandlers, sendError } 
 import { buildOpenApi } from './rest/openapi.js';
 import { registerRestRoutes } from './rest/router.js';
 import { VERSION } from './version.js';
+import { TableQueue } from './db/queue/table-queue.js';
 
 export interface App {
   server: FastifyInstance;
@@ -138,7 +139,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (redis && !(await redis.connected(3000))) log.warn('starting without Redis: events stay in this process and rate limits count in memory until it answers');
   const events = createEventBus({ redis, prefix: config.keyPrefix, log, metrics });
   const rateLimits = new RateLimits(config, redis?.commands ?? null, metrics);
-  const root: ContextRoot = { em: orm.em, services: createServices(config, { events, rateLimits, metrics, clock: options.clock }), config, log };
+  const jobs = new TableQueue(orm.em, {
+    driver: config.db.driver,
+    ...config.jobs,
+    clock: options.clock,
+    log,
+    observe: (queue, outcome, seconds) => metrics.observeJob(queue, outcome, seconds),
+  });
+  metrics.watchJobs(() => jobs.counts());
+  const root: ContextRoot = { em: orm.em, services: createServices(config, { events, rateLimits, metrics, clock: options.clock, jobs }), config, log };
   const interrupted = await root.services.knowledge.failInterrupted(orm.em.fork());
   if (interrupted) log.warn({ documents: interrupted }, 'documents left processing by a restart marked failed');
   // Sessions that went silent while the server was down are settled at their last sign of life.
@@ -146,6 +155,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (settled) log.info({ sessions: settled }, 'live sessions settled on start');
   root.services.live.startSweeper(orm.em, log);
   await root.services.xel.init(orm.em, log);
+  jobs.start();
 
   server.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
@@ -218,7 +228,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   server.get('/healthz', async () => ({ status: 'ok' }));
   server.get('/readyz', async (_req, reply) => {
-    const [database, redisOk] = await Promise.all([
+    const [database, redisOk, queueOk] = await Promise.all([
       orm.em
         .getConnection()
         .execute('select 1')
@@ -230,9 +240,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           },
         ),
       redis ? redis.ready() : Promise.resolve(true),
+      // The job queue's table answers, and uploads can be stored.
+      Promise.all([jobs.ready(), root.services.store.ready()]).then(([q, s]) => q && s),
     ]);
-    const body = { status: database && redisOk ? 'ready' : 'unavailable', database: database ? 'ok' : 'unreachable', ...(redis ? { redis: redisOk ? 'ok' : 'unreachable' } : {}) };
-    return reply.code(database && redisOk ? 200 : 503).send(body);
+    const ok = database && redisOk && queueOk;
+    const body = {
+      status: ok ? 'ready' : 'unavailable',
+      database: database ? 'ok' : 'unreachable',
+      jobs: queueOk ? 'ok' : 'unavailable',
+      ...(redis ? { redis: redisOk ? 'ok' : 'unreachable' } : {}),
+    };
+    return reply.code(ok ? 200 : 503).send(body);
   });
 
   registerRestRoutes(server, allRoutes, root);
@@ -275,7 +293,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await server.close();
         // A turn whose listener left is still writing its partial reply: let it finish.
         await root.services.conversations.drain();
-        await root.services.knowledge.drain();
+        await jobs.stop();
+        await root.services.readers.close();
         await liveSockets.drain();
         await redis?.close();
         await orm.close(true);
