@@ -181,7 +181,8 @@ export class DocumentReaders {
       filename: file,
       minThreads: 0,
       maxThreads: this.size,
-      idleTimeout: 30_000,
+      // Idle threads go soon: each keeps its heap (pdf.js, the last document) in the process's memory.
+      idleTimeout: 5_000,
       resourceLimits: { maxOldGenerationSizeMb: MAX_HEAP_MB },
       // pdf.js warns about fonts on the console: not the server's log.
       stdout: true,

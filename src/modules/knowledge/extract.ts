@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { AppError } from '../../common/errors.js';
 
 export type DocumentKind = 'text' | 'markdown' | 'html' | 'pdf';
@@ -43,7 +44,19 @@ export function validateFile(kind: DocumentKind, data: Buffer): void {
     return;
   }
   if (data.includes(0)) throw bad('contains binary data, not text');
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(data);
-  if (text.includes('\uFFFD')) throw bad('is not valid UTF-8 text');
-  if (!text.trim()) throw bad('has no text');
+  // Checked natively, without decoding megabytes into a string on the event loop.
+  if (!isUtf8(data)) throw bad('is not valid UTF-8 text');
+  if (!hasText(data)) throw bad('has no text');
+}
+
+/** Whether UTF-8 bytes hold more than whitespace: decided by the first bytes unless they are all blank. */
+function hasText(data: Buffer): boolean {
+  for (let i = 0; i < data.length; i++) {
+    const b = data[i]!;
+    if (b === 0x20 || (b >= 0x09 && b <= 0x0d)) continue;
+    if (b < 0x80) return true;
+    // Non-ASCII: Unicode decides what is a space (rare; only this far into the file).
+    return /\S/u.test(data.subarray(i).toString('utf8').replace(/^\uFEFF/, ''));
+  }
+  return false;
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
+import type { AbstractSqlConnection } from '@mikro-orm/sql';
+import { sql } from 'kysely';
 import { authorize, requireMembership } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
 import { AppError, isAppError } from '../../common/errors.js';
@@ -59,8 +61,15 @@ const readersOf = (doc: Pick<KnowledgeDocument, 'owner' | 'organization' | 'visi
 
 const NOTHING_FOUND = 'I found nothing in the knowledge base that answers this.';
 
-/** Passages written per transaction while a document is indexed. */
-const INDEX_BATCH = 50;
+/**
+ * Passages written per transaction while a document is indexed: the first batch, then as many as
+ * keep the event loop's own work per batch near INDEX_BATCH_MS (SQLite writes synchronously, so a
+ * batch of 50 passages with their full-text entries held the loop 20 to 50 ms on a busy machine).
+ */
+const INDEX_BATCH = 20;
+const INDEX_BATCH_MIN = 4;
+const INDEX_BATCH_MAX = 200;
+const INDEX_BATCH_MS = 6;
 /** How often a document being indexed is marked alive (`updatedAt`), so a restarting process does not take it for dead. */
 const ALIVE_EVERY_MS = 30_000;
 
@@ -69,8 +78,12 @@ type Read = { text: string; chunks: Chunk[] } | { failure: string };
 
 /** The job that ingests a document (src/jobs/). */
 export const INGEST_JOB = 'knowledge.ingest';
-/** Documents read at upload kept for their job in this process, up to this many characters in all. */
-const PREPARED_MAX_CHARS = 50_000_000;
+/**
+ * Documents read at upload kept for their job in this process, up to this many characters in all
+ * and for this long (when another process runs the job, this one never takes its entry).
+ */
+const PREPARED_MAX_CHARS = 20_000_000;
+const PREPARED_MAX_MS = 60_000;
 
 const KIND_OF_MIME: Record<string, DocumentKind> = Object.fromEntries(Object.entries(MIME_OF).map(([k, m]) => [m, k as DocumentKind]));
 
@@ -94,7 +107,7 @@ export class KnowledgeService {
    * What an upload read (in a worker thread, to check the limits before answering), kept for its
    * job when it runs in this process; another process, or a retry, reads the stored bytes again.
    */
-  private readonly prepared = new Map<string, Read>();
+  private readonly prepared = new Map<string, { read: Read; at: number }>();
   private preparedChars = 0;
 
   constructor(
@@ -140,8 +153,10 @@ export class KnowledgeService {
     const read = await this.read(kind, bytes);
     // The original bytes, on disk and synced, before anything refers to them.
     const { key } = await this.background.store.put(bytes);
-    // The document and its job commit together: no document without its job, no job without its document.
-    const doc = await ctx.em.transactional(async (tx) => {
+    // The document and its job commit together: no document without its job, no job without its
+    // document. (In a fork: the answer is the document as accepted, `processing`, even when the
+    // job already finished by the time the request's own reads, such as a payload's list, run.)
+    const doc = await ctx.em.fork().transactional(async (tx) => {
       const created = tx.create(KnowledgeDocument, {
         owner: tx.getReference(User, p.userId),
         organization: input.organizationId ? tx.getReference(Organization, input.organizationId) : null,
@@ -161,19 +176,23 @@ export class KnowledgeService {
   }
 
   private keepPrepared(documentId: string, read: Read): void {
+    const now = Date.now();
+    for (const [id, entry] of this.prepared) {
+      if (now - entry.at <= PREPARED_MAX_MS) break; // in insertion order: the rest are younger
+      this.takePrepared(id);
+    }
     const size = 'text' in read ? read.text.length : 0;
     if (this.preparedChars + size > PREPARED_MAX_CHARS) return;
-    this.prepared.set(documentId, read);
+    this.prepared.set(documentId, { read, at: now });
     this.preparedChars += size;
   }
 
   private takePrepared(documentId: string): Read | undefined {
-    const read = this.prepared.get(documentId);
-    if (read) {
-      this.prepared.delete(documentId);
-      this.preparedChars -= 'text' in read ? read.text.length : 0;
-    }
-    return read;
+    const entry = this.prepared.get(documentId);
+    if (!entry) return undefined;
+    this.prepared.delete(documentId);
+    this.preparedChars -= 'text' in entry.read ? entry.read.text.length : 0;
+    return entry.read;
   }
 
   /** The user's documents (all but failed ones) and this upload must fit in `maxUserBytes`. */
@@ -203,7 +222,7 @@ export class KnowledgeService {
   /**
    * The ingestion job of a document: its text and passages (read at upload when that was in this
    * process, else read again from the stored bytes in a worker thread), vectors when an embeddings
-   * endpoint is configured, then the passages indexed in batches of INDEX_BATCH, each in a short
+   * endpoint is configured, then the passages indexed in batches (sized to hold the event loop about INDEX_BATCH_MS each), each in a short
    * transaction of its own that gives way to the event loop before the next: a long document
    * neither stalls other requests nor holds the database (SQLite's one connection) for its whole
    * length. Each batch locks the document's row and reads its sharing again, so a rename, an
@@ -235,8 +254,11 @@ export class KnowledgeService {
     const vectors = this.embedder ? await this.embedder.embed(chunks.map((c) => (c.heading ? `${c.heading}\n${c.text}` : c.text))) : null;
     const lock = this.config.db.driver === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {};
     let alive = Date.now();
-    for (let start = 0; start < chunks.length; start += INDEX_BATCH) {
+    let size = INDEX_BATCH;
+    for (let start = 0; start < chunks.length; ) {
+      const n = size;
       await yieldToEventLoop();
+      const before = performance.eventLoopUtilization();
       if (job.signal.aborted) throw job.signal.reason instanceof Error ? job.signal.reason : new Error('the job was stopped');
       const present = await em.fork().transactional(async (tx) => {
         const doc = await tx.findOne(KnowledgeDocument, { id: documentId }, { ...lock, fields: ['owner', 'organization', 'visibility', 'title', 'createdAt', 'updatedAt', 'status'] });
@@ -246,7 +268,7 @@ export class KnowledgeService {
           alive = Date.now();
         }
         const organizationId = doc.visibility === 'organization' ? (doc.organization?.id ?? null) : null;
-        const batch = chunks.slice(start, start + INDEX_BATCH).map((c, i) => ({ id: randomUUID(), position: start + i + 1, ...c, embedding: vectors?.[start + i] ?? null }));
+        const batch = chunks.slice(start, start + n).map((c, i) => ({ id: randomUUID(), position: start + i + 1, ...c, embedding: vectors?.[start + i] ?? null }));
         // Plain inserts, no entities: for thousands of passages the entities were most of the work.
         await tx.insertMany(DocumentChunk, batch.map((c) => ({ id: c.id, document: doc.id, position: c.position, heading: c.heading, text: c.text, embedding: c.embedding })));
         await this.search.addMany(
@@ -265,11 +287,16 @@ export class KnowledgeService {
         return true;
       });
       if (!present) return;
+      // The loop's busy time during this batch (its own work, mostly) sets the next batch's size.
+      const busy = Math.max(0.1, performance.eventLoopUtilization(before).active);
+      start += n;
+      size = Math.max(INDEX_BATCH_MIN, Math.min(INDEX_BATCH_MAX, Math.round((n * INDEX_BATCH_MS) / busy), n * 2));
     }
     await yieldToEventLoop();
-    // The text (megabytes, perhaps) as a bound parameter: the ORM would write it into the SQL
-    // itself, escaping and copying it on the event loop (600 ms of CPU for 4 MB on PostgreSQL).
-    await (em as SqlEntityManager).execute('update documents set text = ? where id = ?', [text, documentId]);
+    // The text (megabytes, perhaps) as a parameter bound by the driver itself (through Kysely):
+    // MikroORM 7's `execute` also formats its values into the SQL for the log, escaping and
+    // copying them on the event loop (a 4 MB text held it 250 ms on PostgreSQL, mostly in GC).
+    await sql`update documents set text = ${text} where id = ${documentId}`.execute((em.getConnection() as AbstractSqlConnection).getClient());
     await em.fork().nativeUpdate(KnowledgeDocument, { id: documentId, status: 'processing' }, { status: 'ready', chunkCount: chunks.length, error: null, updatedAt: new Date() });
     const indexed = await em.fork().findOne(KnowledgeDocument, { id: documentId }, { fields: ['owner', 'organization', 'visibility'] });
     if (indexed) this.announce(documentId, 'ready', readersOf(indexed));
