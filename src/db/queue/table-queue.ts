@@ -50,7 +50,8 @@ export class TableQueue implements JobQueue {
   private readonly aborts = new Set<AbortController>();
   private readonly clock: Clock;
   private timer: NodeJS.Timeout | null = null;
-  private pumping = false;
+  /** The pass claiming jobs now, if any. */
+  private pumping: Promise<void> | null = null;
   private again = false;
   private stopped = true;
 
@@ -110,7 +111,7 @@ export class TableQueue implements JobQueue {
           continue;
         }
         const due = await this.sql<{ n: number | string }>(`select count(*) as n from jobs where state = 'pending' and run_at <= ? and queue in (${this.names()})`, [this.clock.now(), ...this.handlers.keys()]);
-        if (!Number(due[0]?.n ?? 0) && !this.active.size) return;
+        if (!Number(due[0]?.n ?? 0) && !this.active.size && !this.pumping) return;
       }
     } finally {
       if (wasStopped) this.stopped = true;
@@ -139,14 +140,20 @@ export class TableQueue implements JobQueue {
     return this.em.getConnection().execute(query, params as never, method) as Promise<T[]>;
   }
 
-  /** Claims and starts jobs while there are free slots and due jobs. */
-  private async pump(): Promise<void> {
-    if (this.stopped) return;
+  /** Claims and starts jobs while there are free slots and due jobs; a call during a pass makes it go round again, and waits for it. */
+  private pump(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     if (this.pumping) {
       this.again = true;
-      return;
+      return this.pumping;
     }
-    this.pumping = true;
+    this.pumping = this.pass().finally(() => {
+      this.pumping = null;
+    });
+    return this.pumping;
+  }
+
+  private async pass(): Promise<void> {
     try {
       do {
         this.again = false;
@@ -162,8 +169,6 @@ export class TableQueue implements JobQueue {
       } while (this.again && !this.stopped);
     } catch (err) {
       this.options.log?.warn({ err }, 'job queue: claiming failed; trying again at the next poll');
-    } finally {
-      this.pumping = false;
     }
   }
 
