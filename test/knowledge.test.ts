@@ -193,6 +193,22 @@ describe('original files', () => {
   });
 });
 
+describe('ingestion jobs in operations', () => {
+  it('counts jobs in /metrics (outcomes, durations, queue depth) and reports the queue in /readyz', async () => {
+    const u = await signUp(api);
+    const up = await api.post('/api/knowledge/documents', { title: 'Metered', content: 'Counted by the job metrics.' }, { token: u.accessToken });
+    expect(up.status).toBe(201);
+    await server.app.services.knowledge.drain();
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const completed = Number(/xentree_jobs_total\{queue="knowledge\.ingest",outcome="completed"\} (\d+)/.exec(text)?.[1] ?? 0);
+    expect(completed).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/xentree_job_duration_seconds_count\{queue="knowledge\.ingest",outcome="completed"\} \d+/);
+    expect(text).toMatch(/# TYPE xentree_jobs gauge/);
+    const ready = await api.get('/readyz');
+    expect(ready.body).toMatchObject({ status: 'ready', jobs: 'ok' });
+  });
+});
+
 describe('who may read what', () => {
   it('keeps private documents private and shares organization documents with members only, through both doors', async () => {
     const org = await makeOrg(api, cast);
