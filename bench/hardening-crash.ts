@@ -50,7 +50,7 @@ interface Server {
   stderr: () => string;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.listen(0, '127.0.0.1', () => {
@@ -61,7 +61,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startProcess(env: Record<string, string>): Promise<Server> {
+export async function startProcess(env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
@@ -96,7 +96,7 @@ interface Db {
   close(): Promise<void>;
 }
 
-async function openDb(driver: 'sqlite' | 'postgresql', where: string): Promise<Db> {
+export async function openDb(driver: 'sqlite' | 'postgresql', where: string): Promise<Db> {
   if (driver === 'sqlite') {
     const db = new Database(where, { readonly: true, fileMustExist: true });
     return { all: async <T>(sql: string, params: unknown[] = []) => db.prepare(sql).all(...params) as T[], close: async () => db.close() };

@@ -6,6 +6,7 @@
  */
 import 'reflect-metadata';
 import { pino } from 'pino';
+import { TableQueue } from '../src/db/queue/table-queue.js';
 import { MikroORM } from '@mikro-orm/core';
 import { systemClock } from '../src/common/clock.js';
 import { Metrics } from '../src/common/metrics.js';
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   try {
     await orm.migrator.up();
-    const { search } = composeServices(modules, { config, events: createEventBus(), clock: systemClock, rateLimits: new RateLimits(config, null), metrics: new Metrics(false), redis: null, log: pino({ level: 'warn' }) });
+    const { search } = composeServices(modules, { config, events: createEventBus(), clock: systemClock, rateLimits: new RateLimits(config, null), metrics: new Metrics(false), redis: null, log: pino({ level: 'warn' }), jobs: new TableQueue(orm.em, { driver: config.db.driver, ...config.jobs, concurrency: 0 }) });
     const count = await search.rebuild(orm.em.fork());
     console.log(`search index rebuilt: ${count} entries in ${Date.now() - started} ms (${config.db.driver})`);
   } finally {

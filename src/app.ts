@@ -36,6 +36,7 @@ import { clientErrorHandler, frameworkErrors, installErrorHandlers, sendError } 
 import { buildOpenApi } from './rest/openapi.js';
 import { registerRestRoutes } from './rest/router.js';
 import { VERSION } from './version.js';
+import { TableQueue } from './db/queue/table-queue.js';
 
 export interface App {
   server: FastifyInstance;
@@ -143,8 +144,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (redis && !(await redis.connected(3000))) log.warn('starting without Redis: events stay in this process and rate limits count in memory until it answers');
   const events = createEventBus({ redis, prefix: config.keyPrefix, log, metrics });
   const rateLimits = new RateLimits(config, redis?.commands ?? null, metrics);
+  const jobs = new TableQueue(orm.em, {
+    driver: config.db.driver,
+    ...config.jobs,
+    clock: options.clock,
+    log,
+    observe: (queue, outcome, seconds) => metrics.observeJob(queue, outcome, seconds),
+  });
+  metrics.watchJobs(() => jobs.counts());
   // The composition root: every module's services in dependency order, then what the doors need of them.
-  const composition = compose(modules, { config, events, rateLimits, metrics, clock: options.clock ?? systemClock, redis: redis?.commands ?? null, log });
+  const composition = compose(modules, { config, events, rateLimits, metrics, clock: options.clock ?? systemClock, redis: redis?.commands ?? null, log, jobs });
   const { services } = composition;
   const root: ContextRoot = {
     em: orm.em,
@@ -164,6 +173,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (settled) log.info({ sessions: settled }, 'live sessions settled on start');
   services.live.startSweeper(orm.em, log);
   await services.xel.init(orm.em, log);
+  jobs.start();
 
   server.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
@@ -236,7 +246,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   server.get('/healthz', async () => ({ status: 'ok' }));
   server.get('/readyz', async (_req, reply) => {
-    const [database, redisOk] = await Promise.all([
+    const [database, redisOk, queueOk] = await Promise.all([
       orm.em
         .getConnection()
         .execute('select 1')
@@ -248,9 +258,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           },
         ),
       redis ? redis.ready() : Promise.resolve(true),
+      // The job queue's table answers, and uploads can be stored.
+      Promise.all([jobs.ready(), services.uploads.ready()]).then(([q, s]) => q && s),
     ]);
-    const body = { status: database && redisOk ? 'ready' : 'unavailable', database: database ? 'ok' : 'unreachable', ...(redis ? { redis: redisOk ? 'ok' : 'unreachable' } : {}) };
-    return reply.code(database && redisOk ? 200 : 503).send(body);
+    const ok = database && redisOk && queueOk;
+    const body = {
+      status: ok ? 'ready' : 'unavailable',
+      database: database ? 'ok' : 'unreachable',
+      jobs: queueOk ? 'ok' : 'unavailable',
+      ...(redis ? { redis: redisOk ? 'ok' : 'unreachable' } : {}),
+    };
+    return reply.code(ok ? 200 : 503).send(body);
   });
 
   registerRestRoutes(server, composition.routes, root);
@@ -298,7 +316,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await server.close();
         // A turn whose listener left is still writing its partial reply: let it finish.
         await services.conversations.drain();
-        await services.knowledge.drain();
+        await jobs.stop();
+        await services.documentReaders.close();
         await liveSockets.drain();
         // The app's own grammar checker and voice go with it (nothing of them is shared by the process).
         services.live.close();

@@ -505,6 +505,30 @@ export const configSchema = z.object({
       }),
     )
     .describe('Rate limits.'),
+  jobs: z
+    .object(
+      group('Background jobs', 'The durable job queue (src/jobs/, a table in the database): document ingestion runs there, retried with backoff, taken over from a killed process after its lease.', {
+        concurrency: v('JOBS_CONCURRENCY', z.coerce.number().int().min(0).max(64).default(2), 'Jobs this process runs at once (0: it only enqueues; another process runs them).'),
+        pollIntervalMs: v('JOBS_POLL_INTERVAL_MS', z.coerce.number().int().min(10).max(60_000).default(1000), 'How often an idle process looks for due jobs (a job enqueued here starts at once).'),
+        leaseMs: v('JOBS_LEASE_MS', z.coerce.number().int().min(1000).max(3_600_000).default(60_000), 'How long a claimed job is held without a heartbeat before another process takes it over.'),
+        maxAttempts: v('JOBS_MAX_ATTEMPTS', z.coerce.number().int().min(1).max(100).default(5), 'Attempts before a job is dead (its last error kept; a document then fails with it).'),
+        retryBaseMs: v('JOBS_RETRY_BASE_MS', z.coerce.number().int().min(0).default(2000), 'Retry n waits min(JOBS_RETRY_MAX_MS, this × 2^(n−1)).'),
+        retryMaxMs: v('JOBS_RETRY_MAX_MS', z.coerce.number().int().min(0).default(10 * 60_000), 'The longest wait between two attempts.'),
+        workerThreads: v(
+          'WORKER_THREADS',
+          z.coerce
+            .number()
+            .int()
+            .positive()
+            .max(64)
+            .optional()
+            .transform((n) => n ?? Math.max(1, Math.min(4, availableParallelism() - 1))),
+          'Worker threads for CPU-heavy steps (PDF and HTML extraction, chunking).',
+          { defaultText: 'cores − 1, between 1 and 4' },
+        ),
+      }),
+    )
+    .describe('Background jobs.'),
   metrics: z
     .object(
       group('Metrics', 'Prometheus metrics at /metrics. Set METRICS_TOKEN, or keep /metrics off the public load balancer.', {
@@ -576,6 +600,8 @@ function resolveConfig(e: Parsed) {
     graphql: { ...e.graphql, ide: e.graphql.ide ?? !production, introspection: e.graphql.introspection ?? !production },
     limits: { ...e.limits, headersTimeoutMs: Math.min(e.limits.headersTimeoutMs, e.requestTimeoutMs) },
     integrations: integrationsConfig(e.integrations, production, e.dataDir),
+    /** Where uploads are kept: DATA_DIR/uploads, content-addressed. */
+    storage: { dir: join(e.dataDir, 'uploads') },
   };
 }
 

@@ -147,6 +147,68 @@ describe('documents', () => {
   });
 });
 
+describe('original files', () => {
+  it('keeps the uploaded bytes before answering (content-addressed, under DATA_DIR) and serves them with the document\'s access rules, on both doors', async () => {
+    const { existsSync, readFileSync } = await import('node:fs');
+    const { createHash } = await import('node:crypto');
+    const { join } = await import('node:path');
+    const org = await makeOrg(api, cast);
+    const pdf = await makePdf(['Original bytes', 'kept as uploaded']);
+    const up = await uploadFile(cast.member.accessToken, 'report é.pdf', 'application/pdf', pdf, { visibility: 'organization', organization_id: org.id });
+    expect(up.status).toBe(201);
+    // On disk before the answer, whatever the job does next.
+    const sha = createHash('sha256').update(pdf).digest('hex');
+    const path = join(server.config.dataDir, 'uploads', 'sha256', sha.slice(0, 2), sha);
+    expect(existsSync(path)).toBe(true);
+    expect(readFileSync(path).equals(pdf)).toBe(true);
+
+    const get = (token: string | null, id = up.body.id) => fetch(`${server.url}/api/knowledge/documents/${id}/file`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    for (const token of [cast.member.accessToken, cast.owner.accessToken]) {
+      const res = await get(token);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/pdf');
+      expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="report _\.pdf"; filename\*=UTF-8''report%20%C3%A9\.pdf$/);
+      expect(Buffer.from(await res.arrayBuffer()).equals(pdf)).toBe(true);
+    }
+    // Outsiders get 404, as for the document itself; no credentials, 401.
+    const stranger = await signUp(api);
+    const refused = await get(stranger.accessToken);
+    expect(refused.status).toBe(404);
+    expect(((await refused.json()) as any).detail.error).toBe('not_found');
+    expect((await get(null)).status).toBe(401);
+    expect((await get(cast.member.accessToken, '00000000-0000-4000-8000-000000000000')).status).toBe(404);
+
+    const g = await gql(server.url, DocumentDocument, { id: up.body.id }, cast.member.accessToken);
+    expect(g.data?.document?.fileUrl).toBe(`/api/knowledge/documents/${up.body.id}/file`);
+    expect((await gql(server.url, DocumentDocument, { id: up.body.id }, stranger.accessToken)).data?.document).toBeNull();
+
+    // Unshared, the members lose the file with the document; the same bytes uploaded twice are stored once and
+    // stay while a document holds them.
+    await api.patch(`/api/knowledge/documents/${up.body.id}`, { visibility: 'private' }, { token: cast.member.accessToken });
+    expect((await get(cast.owner.accessToken)).status).toBe(404);
+    const again = await uploadFile(cast.member.accessToken, 'copy.pdf', 'application/pdf', pdf);
+    await server.app.services.knowledge.drain();
+    expect((await api.delete(`/api/knowledge/documents/${up.body.id}`, { token: cast.member.accessToken })).status).toBe(204);
+    expect(Buffer.from(await (await get(cast.member.accessToken, again.body.id)).arrayBuffer()).equals(pdf)).toBe(true);
+  });
+});
+
+describe('ingestion jobs in operations', () => {
+  it('counts jobs in /metrics (outcomes, durations, queue depth) and reports the queue in /readyz', async () => {
+    const u = await signUp(api);
+    const up = await api.post('/api/knowledge/documents', { title: 'Metered', content: 'Counted by the job metrics.' }, { token: u.accessToken });
+    expect(up.status).toBe(201);
+    await server.app.services.knowledge.drain();
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const completed = Number(/xentree_jobs_total\{queue="knowledge\.ingest",outcome="completed"\} (\d+)/.exec(text)?.[1] ?? 0);
+    expect(completed).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/xentree_job_duration_seconds_count\{queue="knowledge\.ingest",outcome="completed"\} \d+/);
+    expect(text).toMatch(/# TYPE xentree_jobs gauge/);
+    const ready = await api.get('/readyz');
+    expect(ready.body).toMatchObject({ status: 'ready', jobs: 'ok' });
+  });
+});
+
 describe('who may read what', () => {
   it('keeps private documents private and shares organization documents with members only, through both doors', async () => {
     const org = await makeOrg(api, cast);
@@ -288,7 +350,8 @@ describe('semantic lane', () => {
   it('embeds chunks and fuses vector and full-text rankings, finding what the words alone miss', async () => {
     const { startFakeEmbeddings } = await import('./helpers/fake-embeddings.js');
     const emb = await startFakeEmbeddings();
-    const s = await startServer({ EMBEDDINGS_BASE_URL: emb.url, EMBEDDINGS_MODEL: 'fake-embed' });
+    // Retries at once (no backoff), three attempts: a job's retries are seen within drain().
+    const s = await startServer({ EMBEDDINGS_BASE_URL: emb.url, EMBEDDINGS_MODEL: 'fake-embed', JOBS_MAX_ATTEMPTS: '3', JOBS_RETRY_BASE_MS: '0' });
     try {
       const c = restClient(s.url);
       const u = await signUp(c);
@@ -310,13 +373,22 @@ describe('semantic lane', () => {
       const degraded = await c.post('/api/knowledge/search', { query: 'tomatoes' }, t);
       expect(degraded.body.mode).toBe('lexical (embeddings unavailable)');
       expect(degraded.body.results[0].title).toBe('Garden');
-      // An upload whose chunks cannot be embedded fails whole, indexing nothing.
+      // An upload whose chunks cannot be embedded is tried again, and fails whole only after its
+      // attempts are spent, indexing nothing.
+      emb.failNext(1000);
+      const before = emb.requests.length;
       const up = await c.post('/api/knowledge/documents', { title: 'Later', content: 'Some text that needs vectors.' }, t);
       await s.app.services.knowledge.drain();
       const doc = (await c.get(`/api/knowledge/documents/${up.body.id}`, t)).body;
       expect(doc.status).toBe('failed');
+      expect(emb.requests.length - before).toBeGreaterThanOrEqual(3);
       expect(doc.error).toMatch(/embeddings endpoint answered 503/);
       expect((await c.post('/api/knowledge/search', { query: 'vectors' }, t)).body.results).toEqual([]);
+      // One failure only: the retry succeeds and the document ends ready.
+      emb.failNext(1);
+      const flaky = await c.post('/api/knowledge/documents', { title: 'Flaky', content: 'Vectors on the second try.' }, t);
+      await s.app.services.knowledge.drain();
+      expect((await c.get(`/api/knowledge/documents/${flaky.body.id}`, t)).body).toMatchObject({ status: 'ready', error: null });
     } finally {
       await s.close();
       await emb.close();

@@ -82,7 +82,7 @@ describe('health', () => {
     expect((await api.get('/healthz')).body).toEqual({ status: 'ok' });
     const ready = await api.get('/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ready', database: 'ok' });
+    expect(ready.body).toEqual({ status: 'ready', database: 'ok', jobs: 'ok' });
   });
 });
 

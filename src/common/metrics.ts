@@ -98,6 +98,21 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly jobs = new Counter({
+    name: 'xentree_jobs_total',
+    help: 'Background jobs run, by queue (the handler, e.g. knowledge.ingest) and outcome: completed, retried (failed, tried again later), dead (attempts spent or a permanent error)',
+    labelNames: ['queue', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly jobDuration = new Histogram({
+    name: 'xentree_job_duration_seconds',
+    help: 'Time one attempt of a background job took, by queue and outcome',
+    labelNames: ['queue', 'outcome'] as const,
+    buckets: BUCKETS,
+    registers: [this.registry],
+  });
+
   /** Operation names labelled so far ("query Name"); at most `maxOperationNames`. */
   private readonly operationNames = new Set<string>();
 
@@ -128,6 +143,19 @@ export class Metrics {
     if (name.length > 100 || this.operationNames.size >= this.maxOperationNames) return `${kind} other`;
     this.operationNames.add(label);
     return label;
+  }
+
+  /** Records one attempt of a background job. */
+  observeJob(queue: string, outcome: 'completed' | 'retried' | 'dead', seconds: number): void {
+    this.jobs.inc({ queue, outcome });
+    this.jobDuration.observe({ queue, outcome }, seconds);
+  }
+
+  /** Queue depth when scraped: jobs by queue and state (pending, running, dead). */
+  watchJobs(read: () => Promise<{ queue: string; state: string; count: number }[]>): void {
+    this.gauge('xentree_jobs', 'Background jobs in the queue by queue and state: pending (waiting, or waiting to be retried), running, dead (kept with their last error)', ['queue', 'state'], async (set) => {
+      for (const c of await read()) set({ queue: c.queue, state: c.state }, c.count);
+    });
   }
 
   /** Records one GraphQL operation. */

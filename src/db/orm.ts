@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { postgresqlMigrations } from '../../migrations/postgresql/index.js';
 import { sqliteMigrations } from '../../migrations/sqlite/index.js';
 import type { Config } from '../config.js';
+import { Job } from './queue/job.entity.js';
 
 export const MIGRATION_PATHS = {
   sqlite: 'migrations/sqlite',
@@ -27,7 +28,8 @@ export const RAW_SCHEMA_OBJECTS = [/search_fts/, /`search_entries_a[iud]`/, /"ts
 /** MikroORM options for the configured driver and the entities of the modules (src/modules/index.ts: allEntities). */
 export function ormOptions(db: Config['db'], entities: Options['entities'], log?: Logger): Partial<Options> {
   const common = {
-    entities,
+    // The job queue's table is the database layer's own (src/db/queue/), beside every module's entities.
+    entities: [...(entities ?? []), Job],
     // The entities are decorated classes (legacy decorators) whose property types come from
     // `emitDecoratorMetadata` where a decorator does not name them.
     metadataProvider: ReflectMetadataProvider,

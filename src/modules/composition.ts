@@ -5,7 +5,7 @@ import type { RestRoute } from '../rest/route-table.js';
 import type { ModuleManifest, ResolverDefinition, ServiceDefinition, ServiceMap, ServiceName } from './manifest.js';
 
 /** What the composition root is given rather than builds: the config and the infrastructure. */
-export type Infrastructure = Pick<ServiceMap, 'config' | 'events' | 'clock' | 'rateLimits' | 'metrics' | 'redis' | 'log'>;
+export type Infrastructure = Pick<ServiceMap, 'config' | 'events' | 'clock' | 'rateLimits' | 'metrics' | 'redis' | 'log' | 'jobs'>;
 
 /**
  * The order to build services in: each after every service it needs (a topological sort of

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 import type { Loaders } from '../common/loaders.js';
+import type { JobQueue } from '../jobs/queue.js';
 import type { Metrics } from '../common/metrics.js';
 import type { EventBus } from '../common/pubsub.js';
 import type { RateLimits } from '../common/rate-limits.js';
@@ -25,6 +26,8 @@ export interface ServiceMap {
   /** Redis commands when REDIS_URL is set (resumable chat turns keep their events there), else null. */
   redis: Redis | null;
   log: Logger;
+  /** The background job queue (src/jobs/): durable, leased, retried. */
+  jobs: JobQueue;
 }
 
 export type ServiceName = keyof ServiceMap;

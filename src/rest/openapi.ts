@@ -70,7 +70,9 @@ export function buildOpenApi(routes: readonly RestRoute[], info: { version: stri
       [r.response.status]:
         r.response.status === 204
           ? { description: r.response.description }
-          : {
+          : 'file' in r.response
+            ? { description: r.response.description, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }
+            : {
               description: r.response.description,
               content: {
                 ...(r.sse ? { 'text/event-stream': { schema: { type: 'string', description: r.sse.description } } } : {}),

@@ -73,6 +73,13 @@ export interface RestRoute<R = unknown> {
     | {
         status: 200;
         description: string;
+        /** A file, not JSON: sent as an attachment with its own media type (never rendered by a browser as the API's origin). */
+        file: (result: R) => { bytes: Buffer; mimeType: string; filename: string };
+        list?: false;
+      }
+    | {
+        status: 200;
+        description: string;
         /** The schema of one item. */
         schema: z.ZodType;
         list: true;

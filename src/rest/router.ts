@@ -202,6 +202,17 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
         }
         const res = route.response;
         if (res.status === 204) return reply.code(204).send();
+        if ('file' in res) {
+          const f = res.file(result);
+          const ascii = f.filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+          return reply
+            .code(200)
+            .header('content-type', f.mimeType)
+            .header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(f.filename)}`)
+            .header('content-security-policy', "default-src 'none'; sandbox")
+            .header('x-content-type-options', 'nosniff')
+            .send(f.bytes);
+        }
         const body = res.list
           ? await Promise.all((result as Page<unknown>).items.map((item) => res.serialize(item as never, ctx)))
           : await res.serialize(result, ctx);

@@ -585,6 +585,8 @@ export const restOperations: Record<string, RestEntry> = {
   },
   getDocument: { auth: 'rag:read', access: 'self', call: async (fx) => ({ params: { document_id: await fx.document() } }) },
   'getDocument#shared': { auth: 'rag:read', access: 'member', call: async (fx) => ({ params: { document_id: await fx.sharedDocument() } }) },
+  getDocumentFile: { auth: 'rag:read', access: 'self', call: async (fx) => ({ params: { document_id: await fx.document() } }) },
+  'getDocumentFile#shared': { auth: 'rag:read', access: 'member', call: async (fx) => ({ params: { document_id: await fx.sharedDocument() } }) },
   updateDocument: { auth: 'rag:write', access: 'self', call: async (fx) => ({ params: { document_id: await fx.document() }, body: { title: 'Renamed' } }) },
   'updateDocument#shared': { auth: 'rag:write', access: 'admin', call: async (fx) => ({ params: { document_id: await fx.sharedDocument() }, body: { title: 'Renamed' } }) },
   deleteDocument: { auth: 'rag:write', access: 'self', call: async (fx) => ({ params: { document_id: await fx.document() } }) },

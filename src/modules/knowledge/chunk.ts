@@ -117,3 +117,9 @@ export async function chunkTextGently(text: string, maxChunks: number, slicer = 
   }
   return out;
 }
+
+/**
+ * The chunker's own source (`chunks(text)` and what it calls), for the worker threads that read
+ * documents (./extract-worker.ts): the same code splits text there as here.
+ */
+export const CHUNKER_SOURCE = [`const TARGET = ${TARGET};`, `const OVERLAP = ${OVERLAP};`, tail, split, blocks, chunks].map(String).join('\n');

@@ -1,6 +1,12 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { CHUNKER_SOURCE, type Chunk } from './chunk.js';
+import type { DocumentKind } from './extract.js';
 import { documentTooLarge, EXPANSION_FLOOR_CHARS, type DocumentLimit, type DocumentLimits } from './limits.js';
 
 const require = createRequire(import.meta.url);
@@ -14,25 +20,67 @@ const MODULES = {
 
 /** A file that takes longer than this to read is given up (the document fails, nothing is indexed). */
 const TIMEOUT_MS = 60_000;
-/** The worker's heap: an HTML page becomes a DOM many times its size, but not this. */
+/** Each worker's heap: an HTML page becomes a DOM many times its size, but not this. */
 const MAX_HEAP_MB = 512;
 
 /**
- * Runs in a worker thread started for one file, so that reading it never holds the event
- * loop: pdf.js, outside a browser, runs its "worker" on the calling thread and gives way
- * only to promise callbacks (a page of the issue's bomb held the loop 1.4 s), and
- * html-to-text converts a page in one synchronous call. The limits are checked as the text
- * arrives, so reading stops as soon as one is passed, mid-page if need be. HTML is measured
- * first by the parser html-to-text uses: it keeps its open elements in an array it shifts and
- * unshifts, so each element costs as much as the depth it sits at, and 100,000 nested
- * elements take minutes.
+ * The pool's task, a CommonJS module written to a file when the pool starts (the same source
+ * serves the built server and the tests, which run the TypeScript sources): one document, from
+ * its bytes to its passages, off the event loop. pdf.js, outside a browser, runs its "worker" on
+ * the calling thread and gives way only to promise callbacks (a page of the issue's bomb held the
+ * loop 1.4 s); html-to-text converts a page in one synchronous call; chunking millions of
+ * characters is seconds of CPU. The limits are checked as the text arrives, so reading stops as
+ * soon as one is passed, mid-page if need be. HTML is measured first by the parser html-to-text
+ * uses: it keeps its open elements in an array it shifts and unshifts, so each element costs as
+ * much as the depth it sits at, and 100,000 nested elements take minutes. The passages come back
+ * as two NUL-separated strings (texts, headings): a large string crosses threads in one copy,
+ * where thousands of small objects would be rebuilt one by one on the event loop.
  */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { kind, data, limits, modules } = workerData;
-class Limit { constructor(limit, max, found) { this.limit = limit; this.max = max; this.found = found; } }
+const WORKER_SOURCE = `'use strict';
+${CHUNKER_SOURCE}
+/*BODY*/
+async function extract(kind, data, limits, modules) {
+  if (kind === 'pdf') return pdf(data, limits, modules);
+  if (kind === 'html') return html(data, limits, modules);
+  const text = Buffer.from(data).toString('utf8').replace(/^\\uFEFF/, '');
+  if (text.length > limits.maxChars) throw new Limit('characters', limits.maxChars);
+  return text;
+}
 
-async function pdf() {
+module.exports = async function read({ kind, data, limits, modules }) {
+  try {
+    const text = await extract(kind, data, limits, modules);
+    const texts = [];
+    const headings = [];
+    for (const c of chunks(text)) {
+      if (!c) continue;
+      texts.push(c.text);
+      headings.push(c.heading === null ? '\\u0001' : c.heading);
+      if (texts.length > limits.maxChunks) throw new Limit('chunks', limits.maxChunks);
+    }
+    return { text, texts: texts.join('\\u0000'), headings: headings.join('\\u0000'), count: texts.length };
+  } catch (e) {
+    if (e instanceof Limit) return { limit: e.limit, max: e.max, found: e.found };
+    const m = String((e && e.message) || e);
+    return { error: kind === 'html' ? 'the HTML could not be read: ' + m : m };
+  }
+};
+`;
+
+interface Answer {
+  text?: string;
+  texts?: string;
+  headings?: string;
+  count?: number;
+  limit?: DocumentLimit;
+  max?: number;
+  found?: number;
+  error?: string;
+}
+
+const BODY = `class Limit { constructor(limit, max, found) { this.limit = limit; this.max = max; this.found = found; } }
+
+async function pdf(data, limits, modules) {
   const pdfjs = await import(modules.pdfjs);
   let doc;
   try {
@@ -71,7 +119,7 @@ async function pdf() {
   return text;
 }
 
-function html() {
+function html(data, limits, modules) {
   const source = Buffer.from(data).toString('utf8').replace(/^\\uFEFF/, '');
   const { Parser } = require(modules.htmlparser2);
   let depth = 0;
@@ -104,51 +152,75 @@ function html() {
   return text;
 }
 
-(async () => (kind === 'pdf' ? pdf() : html()))().then(
-  (text) => parentPort.postMessage({ text }),
-  (e) => parentPort.postMessage(e instanceof Limit ? { limit: e.limit, max: e.max, found: e.found } : { error: String((e && e.message) || e) }),
-);
 `;
 
-interface Answer {
-  text?: string;
-  limit?: DocumentLimit;
-  max?: number;
-  found?: number;
-  error?: string;
+/** What reading a document gave: its text and passages. */
+export interface DocumentRead {
+  text: string;
+  chunks: Chunk[];
 }
 
 /**
- * The text of a PDF or an HTML page, read in a worker thread of its own within the limits
- * (HTML: markup dropped, headings kept as `#` lines for the chunker).
- * @throws document_too_large (characters, pages, pdf_expansion, html_depth); any other error is the file's fault
+ * A pool of worker threads (piscina) that read documents: extraction and chunking, within the
+ * limits. Its size comes from WORKER_THREADS; documents beyond it wait their turn in the pool's
+ * queue, off the event loop.
  */
-export function extractInWorker(kind: 'pdf' | 'html', data: Buffer, limits: DocumentLimits): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { kind, data, limits: { ...limits, expansionFloor: EXPANSION_FLOOR_CHARS }, modules: MODULES },
+export class DocumentReaders {
+  private pool: Piscina | null = null;
+
+  constructor(private readonly size: number) {}
+
+  private get(): Piscina {
+    if (this.pool) return this.pool;
+    const source = WORKER_SOURCE.replace('/*BODY*/', BODY);
+    const dir = join(tmpdir(), 'xentree-workers');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `document-reader-${createHash('sha256').update(source).digest('hex').slice(0, 16)}.cjs`);
+    writeFileSync(file, source);
+    this.pool = new Piscina({
+      filename: file,
+      minThreads: 0,
+      maxThreads: this.size,
+      // Idle threads go soon: each keeps its heap (pdf.js, the last document) in the process's memory.
+      idleTimeout: 5_000,
       resourceLimits: { maxOldGenerationSizeMb: MAX_HEAP_MB },
       // pdf.js warns about fonts on the console: not the server's log.
       stdout: true,
       stderr: true,
-    });
-    let settled = false;
-    const done = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      fn();
-      void worker.terminate();
-    };
-    const what = kind === 'pdf' ? 'PDF' : 'HTML';
-    const timer = setTimeout(() => done(() => reject(new Error(`the ${what} could not be read within ${TIMEOUT_MS / 1000} s`))), TIMEOUT_MS);
-    worker.on('message', (m: Answer) => {
-      if (m.limit) done(() => reject(documentTooLarge(m.limit!, m.max!, m.found)));
-      else if (m.error !== undefined) done(() => reject(new Error(kind === 'html' ? `the HTML could not be read: ${m.error}` : m.error!)));
-      else done(() => resolve(m.text ?? ''));
-    });
-    worker.on('error', (e) => done(() => reject(new Error(`the ${what} could not be read: ${e.message}`))));
-    worker.on('exit', (code) => done(() => reject(new Error(`the ${what} reader stopped (${code})`))));
-  });
+    } as ConstructorParameters<typeof Piscina>[0]);
+    return this.pool;
+  }
+
+  /**
+   * The text and passages of a file, read in a worker thread within the limits (HTML: markup
+   * dropped, headings kept as `#` lines for the chunker).
+   * @throws document_too_large (characters, pages, pdf_expansion, html_depth, chunks); any other error is the file's fault
+   */
+  async read(kind: DocumentKind, data: Buffer, limits: DocumentLimits): Promise<DocumentRead> {
+    const what = kind === 'pdf' ? 'PDF' : kind === 'html' ? 'HTML' : 'document';
+    let m: Answer;
+    try {
+      m = (await this.get().run(
+        { kind, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), limits: { ...limits, expansionFloor: EXPANSION_FLOOR_CHARS }, modules: MODULES },
+        { signal: AbortSignal.timeout(TIMEOUT_MS) },
+      )) as Answer;
+    } catch (e) {
+      const name = (e as { name?: string }).name;
+      if (name === 'AbortError' || name === 'TimeoutError') throw new Error(`the ${what} could not be read within ${TIMEOUT_MS / 1000} s`);
+      throw new Error(`the ${what} reader stopped: ${(e as Error).message}`);
+    }
+    if (m.limit) throw documentTooLarge(m.limit, m.max!, m.found);
+    if (m.error !== undefined) throw new Error(m.error);
+    const text = m.text ?? '';
+    if (!m.count) return { text, chunks: [] };
+    const texts = m.texts!.split('\u0000');
+    const headings = m.headings!.split('\u0000');
+    return { text, chunks: texts.map((t, i) => ({ text: t, heading: headings[i] === '\u0001' ? null : headings[i]! })) };
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    await pool?.destroy();
+  }
 }

@@ -1,6 +1,5 @@
+import { isUtf8 } from 'node:buffer';
 import { AppError } from '../../common/errors.js';
-import { extractInWorker } from './extract-worker.js';
-import { documentTooLarge, type DocumentLimits } from './limits.js';
 
 export type DocumentKind = 'text' | 'markdown' | 'html' | 'pdf';
 
@@ -45,22 +44,19 @@ export function validateFile(kind: DocumentKind, data: Buffer): void {
     return;
   }
   if (data.includes(0)) throw bad('contains binary data, not text');
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(data);
-  if (text.includes('\uFFFD')) throw bad('is not valid UTF-8 text');
-  if (!text.trim()) throw bad('has no text');
+  // Checked natively, without decoding megabytes into a string on the event loop.
+  if (!isUtf8(data)) throw bad('is not valid UTF-8 text');
+  if (!hasText(data)) throw bad('has no text');
 }
 
-/**
- * Plain text of a file, with Markdown headings kept as `#` lines for the chunker, within the
- * limits. PDF and HTML are read in a worker thread (./extract-worker.ts): a PDF's pages are
- * counted before any is read, and its text stops at the character limit or once it outgrows
- * the file past `maxPdfExpansion` characters per byte (pages sharing one compressed stream:
- * a bomb); HTML is refused past the nesting limit.
- * @throws document_too_large; any other error is the file's fault (the document fails with it)
- */
-export async function extractText(kind: DocumentKind, data: Buffer, limits: DocumentLimits): Promise<string> {
-  if (kind === 'pdf' || kind === 'html') return extractInWorker(kind, data, limits);
-  const text = data.toString('utf8').replace(/^\uFEFF/, '');
-  if (text.length > limits.maxChars) throw documentTooLarge('characters', limits.maxChars);
-  return text;
+/** Whether UTF-8 bytes hold more than whitespace: decided by the first bytes unless they are all blank. */
+function hasText(data: Buffer): boolean {
+  for (let i = 0; i < data.length; i++) {
+    const b = data[i]!;
+    if (b === 0x20 || (b >= 0x09 && b <= 0x0d)) continue;
+    if (b < 0x80) return true;
+    // Non-ASCII: Unicode decides what is a space (rare; only this far into the file).
+    return /\S/u.test(data.subarray(i).toString('utf8').replace(/^\uFEFF/, ''));
+  }
+  return false;
 }

@@ -5,12 +5,18 @@ import { KnowledgeResolver } from './knowledge.resolver.js';
 import { knowledgeRoutes } from './knowledge.rest.js';
 import { knowledgeSearchSource } from './knowledge.search.js';
 import { KnowledgeService } from './knowledge.service.js';
+import { DocumentReaders } from './extract-worker.js';
+import { LocalFileStore, type BlobStore } from '../../storage/file-store.js';
 
 export { KnowledgeService };
 
 declare module '../manifest.js' {
   interface ServiceMap {
     knowledge: KnowledgeService;
+    /** Where uploads are kept (DATA_DIR/uploads, content-addressed). */
+    uploads: BlobStore;
+    /** The worker-thread pool that reads documents (extraction, chunking) off the event loop. */
+    documentReaders: DocumentReaders;
   }
 }
 
@@ -18,9 +24,11 @@ export const knowledgeModule: ModuleManifest = {
   name: 'knowledge',
   entities: [KnowledgeDocument, DocumentChunk],
   services: [
-    service('knowledge', ['search', 'ai', 'config', 'events'], ({ search, ai, config, events }) => {
+    service('uploads', ['config'], ({ config }) => new LocalFileStore(config.storage.dir)),
+    service('documentReaders', ['config'], ({ config }) => new DocumentReaders(config.jobs.workerThreads)),
+    service('knowledge', ['search', 'ai', 'config', 'events', 'jobs', 'uploads', 'documentReaders'], ({ search, ai, config, events, jobs, uploads, documentReaders }) => {
       search.registerSource(knowledgeSearchSource);
-      return new KnowledgeService(search, ai, config, events);
+      return new KnowledgeService(search, ai, config, events, { jobs, store: uploads, readers: documentReaders });
     }),
   ],
   resolvers: [resolver(KnowledgeResolver, (s) => new KnowledgeResolver(s.events, s.knowledge))],

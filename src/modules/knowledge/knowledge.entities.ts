@@ -20,7 +20,7 @@ export type DocumentVisibility = DocumentVisibilityValue;
 @Index({ name: 'documents_owner_index', properties: ['owner', 'createdAt'] })
 @Index({ name: 'documents_organization_index', properties: ['organization'] })
 export class KnowledgeDocument {
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'status' | 'error' | 'chunkCount' | 'organization' | 'visibility' | 'text';
+  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'status' | 'error' | 'chunkCount' | 'organization' | 'visibility' | 'text' | 'fileKey';
 
   @Field(() => ID, { description: 'The document\'s id, the same as REST\'s `document_id`.' })
   @PrimaryKey({ type: 'uuid' })
@@ -59,6 +59,10 @@ export class KnowledgeDocument {
   @Field(() => Int, { description: 'How many passages were indexed (0 until READY).' })
   @Property({ type: 'integer' })
   chunkCount: number = 0;
+
+  /** Where the original bytes are stored (src/storage/): null for documents uploaded before they were kept. */
+  @Property({ type: 'string', length: 100, nullable: true })
+  fileKey: string | null = null;
 
   /** The extracted text, kept so the index can be rebuilt. */
   @Property({ type: 'text', nullable: true, lazy: true })

@@ -70,6 +70,14 @@ export class KnowledgeResolver {
     return this.knowledge.ask(ctx, { question, limit, provider, organizationId, documentIds });
   }
 
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Where to download the original file, as uploaded: a path on this server (GET, with the same credentials; the same rules as reading the document). Null for documents uploaded before files were kept.',
+  })
+  fileUrl(@Root() doc: KnowledgeDocument): string | null {
+    return doc.fileKey ? `/api/knowledge/documents/${doc.id}/file` : null;
+  }
+
   @Mutation(() => UploadDocumentPayload, {
     description: `Adds a document (text, Markdown, HTML, PDF): text in \`content\`, or a file in \`contentBase64\`. Answered with status PROCESSING once the file is read; indexing follows in the background. A document past a limit (extracted characters, PDF pages, a PDF's text per byte, HTML nesting, passages, or what you already store) is refused with \`document_too_large\` and nothing is stored. ${WRITE}`,
   })

@@ -110,6 +110,18 @@ export const knowledgeRoutes = (s: Pick<ServiceMap, 'knowledge'>): RestRoute[] =
     errors: ['not_found'],
   }),
   defineRoute({
+    method: 'GET',
+    path: '/api/knowledge/documents/{document_id}/file',
+    operationId: 'getDocumentFile',
+    summary: 'The original file of a document, as uploaded',
+    description: 'Whoever may read the document may download it (404 otherwise). Sent as an attachment with the media type the upload was recognised as. Documents uploaded before files were kept answer 404.',
+    tag,
+    auth: 'rag:read',
+    handler: (ctx, { params }) => s.knowledge.file(ctx, params.document_id!),
+    response: { status: 200, description: 'The file', file: (f) => ({ bytes: f.bytes, mimeType: f.mimeType, filename: f.title }) },
+    errors: ['not_found'],
+  }),
+  defineRoute({
     method: 'PATCH',
     path: '/api/knowledge/documents/{document_id}',
     operationId: 'updateDocument',

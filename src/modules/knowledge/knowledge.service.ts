@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
+import type { AbstractSqlConnection } from '@mikro-orm/sql';
+import { sql } from 'kysely';
 import { authorize, requireMembership } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
 import { AppError, isAppError } from '../../common/errors.js';
@@ -8,7 +10,6 @@ import { isId } from '../../common/ids.js';
 import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
 import type { EventBus } from '../../common/pubsub.js';
 import type { Requirement } from '../../common/scopes.js';
-import { Semaphore } from '../../common/semaphore.js';
 import { excerpt, snippetHtml } from '../../common/text.js';
 import { yieldToEventLoop } from '../../common/yielding.js';
 import { parseInput, str } from '../../common/validation.js';
@@ -24,7 +25,10 @@ import { User } from '../users/index.js';
 import { chunkTextGently, type Chunk } from './chunk.js';
 import { DocumentChunk } from './knowledge.entities.js';
 import { KnowledgeDocument } from './knowledge.entities.js';
-import { detectKind, extractText, MIME_OF, validateFile, type DocumentKind } from './extract.js';
+import { detectKind, MIME_OF, validateFile, type DocumentKind } from './extract.js';
+import type { BlobStore } from '../../storage/file-store.js';
+import { PermanentJobError, type JobQueue, type JobRun } from '../../jobs/queue.js';
+import { DocumentReaders } from './extract-worker.js';
 import { dot, Embedder } from './embeddings.js';
 import { documentTooLarge } from './limits.js';
 import type { KnowledgeSearchModeValue } from './knowledge.enums.js';
@@ -57,13 +61,38 @@ const readersOf = (doc: Pick<KnowledgeDocument, 'owner' | 'organization' | 'visi
 
 const NOTHING_FOUND = 'I found nothing in the knowledge base that answers this.';
 
-/** Passages written per transaction while a document is indexed. */
-const INDEX_BATCH = 50;
+/**
+ * Passages written per transaction while a document is indexed: the first batch, then as many as
+ * keep the event loop's own work per batch near INDEX_BATCH_MS (SQLite writes synchronously, so a
+ * batch of 50 passages with their full-text entries held the loop 20 to 50 ms on a busy machine).
+ */
+const INDEX_BATCH = 20;
+const INDEX_BATCH_MIN = 4;
+const INDEX_BATCH_MAX = 200;
+const INDEX_BATCH_MS = 6;
 /** How often a document being indexed is marked alive (`updatedAt`), so a restarting process does not take it for dead. */
 const ALIVE_EVERY_MS = 30_000;
 
 /** A document read for indexing: its text and passages, or why it cannot be indexed. */
 type Read = { text: string; chunks: Chunk[] } | { failure: string };
+
+/** The job that ingests a document (src/jobs/). */
+export const INGEST_JOB = 'knowledge.ingest';
+/**
+ * Documents read at upload kept for their job in this process, up to this many characters in all
+ * and for this long (when another process runs the job, this one never takes its entry).
+ */
+const PREPARED_MAX_CHARS = 20_000_000;
+const PREPARED_MAX_MS = 60_000;
+
+const KIND_OF_MIME: Record<string, DocumentKind> = Object.fromEntries(Object.entries(MIME_OF).map(([k, m]) => [m, k as DocumentKind]));
+
+/** What ingestion runs on: the job queue, where uploads are kept, the worker threads that read them. */
+export interface KnowledgeBackground {
+  jobs: JobQueue;
+  store: BlobStore;
+  readers: DocumentReaders;
+}
 
 /** A page of documents, optionally of one organization (its id is checked before it reaches a query). */
 const listDocumentsSchema = pageSchema.extend({ organizationId: str().uuid('must be an id').nullish() });
@@ -73,25 +102,32 @@ const listDocumentsSchema = pageSchema.extend({ organizationId: str().uuid('must
  * ranked chunks and grounded answers out, always within what the caller may read.
  */
 export class KnowledgeService {
-  /** Ingestions in progress; shutdown waits for them. */
-  private readonly inFlight = new Set<Promise<void>>();
-  /** One indexing at a time, in the order documents were accepted. */
-  private queue: Promise<void> = Promise.resolve();
-  /**
-   * Uploads read (extracted and split) at once. Reading is bounded work (the limits stop it)
-   * that gives way to the event loop, but it costs CPU and memory: past two, uploads wait.
-   */
-  private readonly reading = new Semaphore(2);
-
   private readonly embedder: Embedder | null;
+  /**
+   * What an upload read (in a worker thread, to check the limits before answering), kept for its
+   * job when it runs in this process; another process, or a retry, reads the stored bytes again.
+   */
+  private readonly prepared = new Map<string, { read: Read; at: number }>();
+  private preparedChars = 0;
 
   constructor(
     private readonly search: SearchService,
     private readonly ai: ProviderRegistry,
     private readonly config: Config,
-    private readonly events?: EventBus,
+    private readonly events: EventBus | undefined,
+    private readonly background: KnowledgeBackground,
   ) {
     this.embedder = config.knowledge.embeddings ? new Embedder(config.knowledge.embeddings, config.ai.timeoutMs) : null;
+    background.jobs.register<{ documentId: string }>(INGEST_JOB, {
+      run: (payload, job) => this.ingest(payload.documentId, job),
+      // The file's fault (unreadable, past a limit): trying again reads the same bytes.
+      permanent: (e) => isAppError(e),
+      onDead: (em, payload, reason) => this.markFailed(em, payload.documentId, reason),
+      afterDead: async (em, payload) => {
+        const doc = await em.findOne(KnowledgeDocument, { id: payload.documentId }, { fields: ['owner', 'organization', 'visibility'] });
+        if (doc) this.announce(payload.documentId, 'failed', readersOf(doc));
+      },
+    });
   }
 
   /**
@@ -114,18 +150,49 @@ export class KnowledgeService {
     validateFile(kind, bytes);
     if (input.organizationId) await requireMembership(ctx, input.organizationId, 'rag:write');
     await this.checkStorage(ctx, p.userId, bytes.length);
-    const read = await this.reading.run(() => this.read(kind, bytes));
-    const doc = ctx.em.create(KnowledgeDocument, {
-      owner: ctx.em.getReference(User, p.userId),
-      organization: input.organizationId ? ctx.em.getReference(Organization, input.organizationId) : null,
-      visibility: input.visibility,
-      title: (input.title || input.filename || 'Untitled').slice(0, 300),
-      mimeType: MIME_OF[kind],
-      sizeBytes: bytes.length,
+    const read = await this.read(kind, bytes);
+    // The original bytes, on disk and synced, before anything refers to them.
+    const { key } = await this.background.store.put(bytes);
+    // The document and its job commit together: no document without its job, no job without its
+    // document. (In a fork: the answer is the document as accepted, `processing`, even when the
+    // job already finished by the time the request's own reads, such as a payload's list, run.)
+    const doc = await ctx.em.fork().transactional(async (tx) => {
+      const created = tx.create(KnowledgeDocument, {
+        owner: tx.getReference(User, p.userId),
+        organization: input.organizationId ? tx.getReference(Organization, input.organizationId) : null,
+        visibility: input.visibility,
+        title: (input.title || input.filename || 'Untitled').slice(0, 300),
+        mimeType: MIME_OF[kind],
+        sizeBytes: bytes.length,
+        fileKey: key,
+      });
+      await tx.flush();
+      await this.background.jobs.enqueue(tx, INGEST_JOB, { documentId: created.id }, { ref: created.id });
+      return created;
     });
-    await ctx.em.flush();
-    this.enqueue(ctx, doc.id, read);
+    this.keepPrepared(doc.id, read);
+    this.background.jobs.wake();
     return doc;
+  }
+
+  private keepPrepared(documentId: string, read: Read): void {
+    const now = Date.now();
+    for (const [id, entry] of this.prepared) {
+      if (now - entry.at <= PREPARED_MAX_MS) break; // in insertion order: the rest are younger
+      this.takePrepared(id);
+    }
+    const size = 'text' in read ? read.text.length : 0;
+    if (this.preparedChars + size > PREPARED_MAX_CHARS) return;
+    this.prepared.set(documentId, { read, at: now });
+    this.preparedChars += size;
+  }
+
+  private takePrepared(documentId: string): Read | undefined {
+    const entry = this.prepared.get(documentId);
+    if (!entry) return undefined;
+    this.prepared.delete(documentId);
+    this.preparedChars -= 'text' in entry.read ? entry.read.text.length : 0;
+    return entry.read;
   }
 
   /** The user's documents (all but failed ones) and this upload must fit in `maxUserBytes`. */
@@ -142,89 +209,105 @@ export class KnowledgeService {
    * @throws document_too_large
    */
   private async read(kind: DocumentKind, bytes: Buffer): Promise<Read> {
-    const limits = this.config.knowledge.limits;
     try {
-      const text = await extractText(kind, bytes, limits);
-      const chunks = await chunkTextGently(text, limits.maxChunks);
-      if (!chunks.length) return { failure: 'no text was found in the document' };
-      return { text, chunks };
+      const read = await this.background.readers.read(kind, bytes, this.config.knowledge.limits);
+      if (!read.chunks.length) return { failure: 'no text was found in the document' };
+      return read;
     } catch (e) {
       if (isAppError(e)) throw e;
       return { failure: e instanceof Error ? e.message : String(e) };
     }
   }
 
-  private enqueue(ctx: RequestContext, documentId: string, read: Read): void {
-    const em = ctx.em.fork();
-    const job = this.queue.then(() => this.ingest(em, ctx, documentId, read));
-    this.queue = job.catch(() => undefined);
-    const tracked = job.catch(() => undefined).finally(() => this.inFlight.delete(tracked));
-    this.inFlight.add(tracked);
+  /**
+   * The ingestion job of a document: its text and passages (read at upload when that was in this
+   * process, else read again from the stored bytes in a worker thread), vectors when an embeddings
+   * endpoint is configured, then the passages indexed in batches (sized to hold the event loop about INDEX_BATCH_MS each), each in a short
+   * transaction of its own that gives way to the event loop before the next: a long document
+   * neither stalls other requests nor holds the database (SQLite's one connection) for its whole
+   * length. Each batch locks the document's row and reads its sharing again, so a rename, an
+   * unsharing or a deletion made meanwhile is respected. Passages are searchable as their batch
+   * commits; the document says `processing` until the last one is in.
+   *
+   * Idempotent: a document no longer `processing` is left alone, and what an earlier, interrupted
+   * run indexed is removed first. An error is retried by the queue with backoff; a file that cannot
+   * be read fails at once (the same bytes would fail again). The document is `failed`, with the
+   * reason, only when its job is dead (`markFailed`).
+   */
+  private async ingest(documentId: string, job: JobRun): Promise<void> {
+    const em = job.em;
+    const found = await em.fork().findOne(KnowledgeDocument, { id: documentId }, { fields: ['status', 'mimeType', 'fileKey'] });
+    if (!found || found.status !== 'processing') {
+      this.takePrepared(documentId);
+      return;
+    }
+    let read = this.takePrepared(documentId);
+    if (!read) {
+      if (!found.fileKey) throw new PermanentJobError('the original file was not kept; upload the document again');
+      const bytes = await this.background.store.get(found.fileKey);
+      read = await this.read(KIND_OF_MIME[found.mimeType] ?? 'text', bytes);
+    }
+    if ('failure' in read) throw new PermanentJobError(read.failure);
+    const { text, chunks } = read;
+    await this.unindex(em.fork(), [documentId]);
+    // Vectors first: if the endpoint fails, nothing is indexed and the job is tried again.
+    const vectors = this.embedder ? await this.embedder.embed(chunks.map((c) => (c.heading ? `${c.heading}\n${c.text}` : c.text))) : null;
+    const lock = this.config.db.driver === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {};
+    let alive = Date.now();
+    let size = INDEX_BATCH;
+    for (let start = 0; start < chunks.length; ) {
+      const n = size;
+      await yieldToEventLoop();
+      const before = performance.eventLoopUtilization();
+      if (job.signal.aborted) throw job.signal.reason instanceof Error ? job.signal.reason : new Error('the job was stopped');
+      const present = await em.fork().transactional(async (tx) => {
+        const doc = await tx.findOne(KnowledgeDocument, { id: documentId }, { ...lock, fields: ['owner', 'organization', 'visibility', 'title', 'createdAt', 'updatedAt', 'status'] });
+        if (!doc || doc.status !== 'processing') return false; // deleted meanwhile: its deletion took whatever was indexed
+        if (Date.now() - alive > ALIVE_EVERY_MS) {
+          doc.updatedAt = new Date();
+          alive = Date.now();
+        }
+        const organizationId = doc.visibility === 'organization' ? (doc.organization?.id ?? null) : null;
+        const batch = chunks.slice(start, start + n).map((c, i) => ({ id: randomUUID(), position: start + i + 1, ...c, embedding: vectors?.[start + i] ?? null }));
+        // Plain inserts, no entities: for thousands of passages the entities were most of the work.
+        await tx.insertMany(DocumentChunk, batch.map((c) => ({ id: c.id, document: doc.id, position: c.position, heading: c.heading, text: c.text, embedding: c.embedding })));
+        await this.search.addMany(
+          tx,
+          batch.map((c) => ({
+            userId: doc.owner.id,
+            type: 'document',
+            sourceId: c.id,
+            documentId: doc.id,
+            organizationId,
+            title: c.heading ? `${doc.title} — ${c.heading}` : doc.title,
+            body: c.text,
+            createdAt: doc.createdAt,
+          })),
+        );
+        return true;
+      });
+      if (!present) return;
+      // The loop's busy time during this batch (its own work, mostly) sets the next batch's size.
+      const busy = Math.max(0.1, performance.eventLoopUtilization(before).active);
+      start += n;
+      size = Math.max(INDEX_BATCH_MIN, Math.min(INDEX_BATCH_MAX, Math.round((n * INDEX_BATCH_MS) / busy), n * 2));
+    }
+    await yieldToEventLoop();
+    // The text (megabytes, perhaps) as a parameter bound by the driver itself (through Kysely):
+    // MikroORM 7's `execute` also formats its values into the SQL for the log, escaping and
+    // copying them on the event loop (a 4 MB text held it 250 ms on PostgreSQL, mostly in GC).
+    await sql`update documents set text = ${text} where id = ${documentId}`.execute((em.getConnection() as AbstractSqlConnection).getClient());
+    await em.fork().nativeUpdate(KnowledgeDocument, { id: documentId, status: 'processing' }, { status: 'ready', chunkCount: chunks.length, error: null, updatedAt: new Date() });
+    const indexed = await em.fork().findOne(KnowledgeDocument, { id: documentId }, { fields: ['owner', 'organization', 'visibility'] });
+    if (indexed) this.announce(documentId, 'ready', readersOf(indexed));
   }
 
-  /**
-   * Indexes the passages in batches of INDEX_BATCH, each in a short transaction of its own
-   * that gives way to the event loop before the next: a long document neither stalls other
-   * requests nor holds the database (SQLite's one connection) for its whole length. Each
-   * batch locks the document's row and reads its sharing again, so a rename, an unsharing or
-   * a deletion made meanwhile is respected. Passages are searchable as their batch commits;
-   * the document says `processing` until the last one is in. Any failure removes whatever
-   * was indexed and leaves the document `failed` with the reason.
-   */
-  private async ingest(em: EntityManager, ctx: RequestContext, documentId: string, read: Read): Promise<void> {
-    try {
-      if ('failure' in read) throw new Error(read.failure);
-      const { text, chunks } = read;
-      // Vectors first: if the endpoint fails, the document fails whole and nothing is indexed.
-      const vectors = this.embedder ? await this.embedder.embed(chunks.map((c) => (c.heading ? `${c.heading}\n${c.text}` : c.text))) : null;
-      const lock = this.config.db.driver === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {};
-      let alive = Date.now();
-      for (let start = 0; start < chunks.length; start += INDEX_BATCH) {
-        await yieldToEventLoop();
-        const present = await em.fork().transactional(async (tx) => {
-          const doc = await tx.findOne(KnowledgeDocument, { id: documentId }, { ...lock, fields: ['owner', 'organization', 'visibility', 'title', 'createdAt', 'updatedAt'] });
-          if (!doc) return false; // deleted meanwhile: its deletion took whatever was indexed
-          if (Date.now() - alive > ALIVE_EVERY_MS) {
-            doc.updatedAt = new Date();
-            alive = Date.now();
-          }
-          const organizationId = doc.visibility === 'organization' ? (doc.organization?.id ?? null) : null;
-          const batch = chunks.slice(start, start + INDEX_BATCH).map((c, i) => ({ id: randomUUID(), position: start + i + 1, ...c, embedding: vectors?.[start + i] ?? null }));
-          // Plain inserts, no entities: for thousands of passages the entities were most of the work.
-          await tx.insertMany(DocumentChunk, batch.map((c) => ({ id: c.id, document: doc.id, position: c.position, heading: c.heading, text: c.text, embedding: c.embedding })));
-          await this.search.addMany(
-            tx,
-            batch.map((c) => ({
-              userId: doc.owner.id,
-              type: 'document',
-              sourceId: c.id,
-              documentId: doc.id,
-              organizationId,
-              title: passageTitle(doc.title, c.heading),
-              body: c.text,
-              createdAt: doc.createdAt,
-            })),
-          );
-          return true;
-        });
-        if (!present) return;
-      }
-      await yieldToEventLoop();
-      // The text (megabytes, perhaps) as a bound parameter: the ORM would write it into the SQL
-      // itself, escaping and copying it on the event loop (600 ms of CPU for 4 MB on PostgreSQL).
-      await (em as SqlEntityManager).execute('update documents set text = ? where id = ?', [text, documentId]);
-      await em.fork().nativeUpdate(KnowledgeDocument, { id: documentId }, { status: 'ready', chunkCount: chunks.length, error: null, updatedAt: new Date() });
-      const indexed = await em.fork().findOne(KnowledgeDocument, { id: documentId }, { fields: ['owner', 'organization', 'visibility'] });
-      ctx.log.info({ documentId, chunks: chunks.length }, 'document indexed');
-      if (indexed) this.announce(documentId, 'ready', readersOf(indexed));
-    } catch (e) {
-      const reason = (e instanceof Error ? e.message : String(e)).slice(0, 480);
-      ctx.log.warn({ documentId, reason }, 'document ingestion failed');
-      await this.unindex(em.fork(), [documentId]);
-      await em.fork().nativeUpdate(KnowledgeDocument, { id: documentId }, { status: 'failed', error: reason, chunkCount: 0, updatedAt: new Date() });
-      const doc = await em.fork().findOne(KnowledgeDocument, { id: documentId }, { fields: ['owner', 'organization', 'visibility'] });
-      if (doc) this.announce(documentId, 'failed', readersOf(doc));
-    }
+  /** The document's job is dead: it is `failed` with the reason, and nothing of it stays indexed (in the job's transaction). */
+  private async markFailed(em: EntityManager, documentId: string, reason: string): Promise<void> {
+    this.takePrepared(documentId);
+    await this.search.remove(em, { documentIds: [documentId] });
+    await em.nativeDelete(DocumentChunk, { document: documentId });
+    await em.nativeUpdate(KnowledgeDocument, { id: documentId, status: 'processing' }, { status: 'failed', error: reason.slice(0, 480), chunkCount: 0, updatedAt: new Date() });
   }
 
   /** Removes the passages and search entries of these documents, in one transaction. */
@@ -246,23 +329,41 @@ export class KnowledgeService {
     if (readers.organizationId) this.events.publish('DOCUMENT_STATUS', { scope: `org:${readers.organizationId}`, documentId, status });
   }
 
-  /** For shutdown and tests: waits until every accepted document is processed. */
+  /** For tests: runs the queue until no job is due (every accepted document processed, or waiting for a retry). */
   async drain(): Promise<void> {
-    while (this.inFlight.size) await Promise.all([...this.inFlight]);
+    await this.background.jobs.drain();
   }
 
   /**
-   * Documents left `processing` by a crash or restart can never finish: say so, and remove
-   * the passages they had indexed. Only those untouched for 10 minutes, so another gateway
-   * process's ingestion is not taken for dead.
+   * Documents left `processing` without a job: those accepted before ingestion became a job (their
+   * bytes were not kept) can never finish, and fail with the reason; one whose bytes are kept gets
+   * its job again. Normally there is none: the upload commits the document with its job.
    */
   async failInterrupted(em: EntityManager): Promise<number> {
-    const stale = new Date(Date.now() - 10 * 60_000);
-    const interrupted = await em.find(KnowledgeDocument, { status: 'processing', updatedAt: { $lt: stale } }, { fields: ['id'] });
-    if (!interrupted.length) return 0;
-    const ids = interrupted.map((d) => d.id);
-    await this.unindex(em, ids);
-    return em.nativeUpdate(KnowledgeDocument, { id: { $in: ids }, status: 'processing' }, { status: 'failed', error: 'Processing was interrupted by a restart; upload the document again' });
+    const orphans = await (em as SqlEntityManager).execute<{ id: string; file_key: string | null }[]>(
+      `select id, file_key from documents d where status = 'processing' and not exists (select 1 from jobs j where j.ref = cast(d.id as varchar(64)))`,
+    );
+    if (!orphans.length) return 0;
+    const lost = orphans.filter((d) => !d.file_key).map((d) => d.id);
+    const kept = orphans.filter((d) => d.file_key).map((d) => d.id);
+    if (kept.length) {
+      await em.transactional(async (tx) => {
+        for (const id of kept) await this.background.jobs.enqueue(tx, INGEST_JOB, { documentId: id }, { ref: id });
+      });
+    }
+    if (!lost.length) return 0;
+    await this.unindex(em, lost);
+    return em.nativeUpdate(KnowledgeDocument, { id: { $in: lost }, status: 'processing' }, { status: 'failed', error: 'Processing was interrupted by a restart; upload the document again' });
+  }
+
+  /**
+   * The original file of a document the caller may read (the same rules as reading the document).
+   * @throws not_found (also for a document uploaded before files were kept)
+   */
+  async file(ctx: RequestContext, id: string): Promise<{ bytes: Buffer; mimeType: string; title: string }> {
+    const doc = await this.readable(ctx, id, 'rag:read');
+    if (!doc.fileKey) throw AppError.notFound('Document file');
+    return { bytes: await this.background.store.get(doc.fileKey), mimeType: doc.mimeType, title: doc.title };
   }
 
   /** The organizations whose shared documents the caller may read (an API key: only its own). */
@@ -396,7 +497,13 @@ export class KnowledgeService {
       await this.search.remove(tx, { documentIds: [doc.id] });
       await tx.nativeDelete(DocumentChunk, { document: doc.id });
       await tx.nativeDelete(KnowledgeDocument, { id: doc.id });
+      await this.background.jobs.cancel(tx, doc.id);
     });
+    // The bytes go too unless another document holds the same ones.
+    if (doc.fileKey) {
+      const [row] = await (ctx.em as SqlEntityManager).execute<{ n: number | string }[]>('select count(*) as n from documents where file_key = ?', [doc.fileKey]);
+      if (!Number(row?.n ?? 0)) await this.background.store.remove(doc.fileKey).catch((err: unknown) => ctx.log.warn({ err }, 'could not remove a deleted document\'s file'));
+    }
   }
 
   /**

@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/core';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../../common/clock.js';
+import type { DbDriver } from '../../config.js';
+import { PermanentJobError, type EnqueueOptions, type JobHandler, type JobQueue, type JobState, type QueueCount } from '../../jobs/queue.js';
+
+export interface TableQueueOptions {
+  driver: DbDriver;
+  /** Jobs run at once by this process; 0: it only enqueues. */
+  concurrency: number;
+  pollIntervalMs: number;
+  leaseMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  clock?: Clock;
+  log?: Logger;
+  /** Each job's outcome and duration (metrics). */
+  observe?: (queue: string, outcome: 'completed' | 'retried' | 'dead', seconds: number) => void;
+}
+
+interface Claimed {
+  id: string;
+  queue: string;
+  payload: string;
+  attempts: number;
+  max_attempts: number;
+  locked_by: string;
+}
+
+/** Retry n (n ≥ 1) waits min(max, base × 2^(n−1)). */
+export const backoff = (attempt: number, baseMs: number, maxMs: number): number => Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 1000);
+
+/**
+ * A durable job queue in the application's own database (the `jobs` table of the migrations),
+ * on SQLite and PostgreSQL alike. A job is claimed by one conditional UPDATE … RETURNING that
+ * takes a due job (pending and due, or running with a lapsed lease) and stamps it with a token
+ * of this claim and a lease; on PostgreSQL the candidate row is locked with SKIP LOCKED, so
+ * processes claiming at once take different jobs; SQLite's single writer serialises them. A
+ * heartbeat extends the lease while the handler runs; every later write names the claim's token,
+ * so a process whose lease was taken over can no longer complete, retry or kill the job.
+ */
+export class TableQueue implements JobQueue {
+  private readonly handlers = new Map<string, JobHandler<any>>();
+  private readonly active = new Set<Promise<void>>();
+  private readonly aborts = new Set<AbortController>();
+  private readonly clock: Clock;
+  private timer: NodeJS.Timeout | null = null;
+  /** The pass claiming jobs now, if any. */
+  private pumping: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly options: TableQueueOptions,
+  ) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  register<P>(queue: string, handler: JobHandler<P>): void {
+    this.handlers.set(queue, handler as JobHandler<any>);
+  }
+
+  async enqueue(em: EntityManager, queue: string, payload: unknown, options: EnqueueOptions = {}): Promise<string> {
+    const id = randomUUID();
+    const now = this.clock.now();
+    await (em as SqlEntityManager).execute(
+      `insert into jobs (id, queue, payload, ref, state, attempts, max_attempts, run_at, created_at, updated_at) values (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`,
+      [id, queue, JSON.stringify(payload ?? null), options.ref ?? null, options.maxAttempts ?? this.options.maxAttempts, options.runAt ?? now, now, now],
+    );
+    return id;
+  }
+
+  async cancel(em: EntityManager, ref: string): Promise<number> {
+    const r = await (em as SqlEntityManager).execute(`delete from jobs where ref = ? and state <> 'running'`, [ref], 'run');
+    return Number((r as { affectedRows?: number }).affectedRows ?? 0);
+  }
+
+  wake(): void {
+    if (!this.stopped) void this.pump();
+  }
+
+  start(): void {
+    if (!this.stopped || this.options.concurrency === 0) return;
+    this.stopped = false;
+    this.timer = setInterval(() => void this.pump(), this.options.pollIntervalMs);
+    this.timer.unref();
+    void this.pump();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    while (this.active.size) await Promise.allSettled([...this.active]);
+  }
+
+  async drain(): Promise<void> {
+    const wasStopped = this.stopped;
+    if (wasStopped) this.stopped = false;
+    try {
+      for (;;) {
+        await this.pump();
+        if (this.active.size) {
+          await Promise.race([...this.active]);
+          continue;
+        }
+        const due = await this.sql<{ n: number | string }>(`select count(*) as n from jobs where state = 'pending' and run_at <= ? and queue in (${this.names()})`, [this.clock.now(), ...this.handlers.keys()]);
+        if (!Number(due[0]?.n ?? 0) && !this.active.size && !this.pumping) return;
+      }
+    } finally {
+      if (wasStopped) this.stopped = true;
+    }
+  }
+
+  async counts(): Promise<QueueCount[]> {
+    const rows = await this.sql<{ queue: string; state: JobState; n: number | string }>(`select queue, state, count(*) as n from jobs group by queue, state`, []);
+    return rows.map((r) => ({ queue: r.queue, state: r.state, count: Number(r.n) }));
+  }
+
+  async ready(): Promise<boolean> {
+    try {
+      await this.sql(`select count(*) as n from jobs where state = 'dead' and run_at < 0`, []);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private names(): string {
+    return [...this.handlers.keys()].map(() => '?').join(', ') || `''`;
+  }
+
+  private sql<T>(query: string, params: unknown[], method: 'all' | 'run' = 'all'): Promise<T[]> {
+    return this.em.getConnection().execute(query, params as never, method) as Promise<T[]>;
+  }
+
+  /** Claims and starts jobs while there are free slots and due jobs; a call during a pass makes it go round again, and waits for it. */
+  private pump(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.pumping) {
+      this.again = true;
+      return this.pumping;
+    }
+    this.pumping = this.pass().finally(() => {
+      this.pumping = null;
+    });
+    return this.pumping;
+  }
+
+  private async pass(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        while (!this.stopped && this.active.size < this.options.concurrency) {
+          const job = await this.claim();
+          if (!job) break;
+          const running: Promise<void> = this.run(job).finally(() => {
+            this.active.delete(running);
+            void this.pump();
+          });
+          this.active.add(running);
+        }
+      } while (this.again && !this.stopped);
+    } catch (err) {
+      this.options.log?.warn({ err }, 'job queue: claiming failed; trying again at the next poll');
+    }
+  }
+
+  /** One due job, leased to this claim, or null. */
+  private async claim(): Promise<Claimed | null> {
+    if (!this.handlers.size) return null;
+    const now = this.clock.now();
+    const token = randomUUID();
+    const lock = this.options.driver === 'postgresql' ? ' for update skip locked' : '';
+    const due = `((state = 'pending' and run_at <= ?) or (state = 'running' and locked_until < ?))`;
+    const rows = await this.sql<Claimed>(
+      `update jobs set state = 'running', attempts = attempts + 1, locked_by = ?, locked_until = ?, updated_at = ?
+       where id = (select id from jobs where ${due} and queue in (${this.names()}) order by run_at, created_at limit 1${lock}) and ${due}
+       returning id, queue, payload, attempts, max_attempts, locked_by`,
+      [token, now + this.options.leaseMs, now, now, now, ...this.handlers.keys(), now, now],
+    );
+    const row = rows[0];
+    return row ? { ...row, attempts: Number(row.attempts), max_attempts: Number(row.max_attempts) } : null;
+  }
+
+  private async run(job: Claimed): Promise<void> {
+    const handler = this.handlers.get(job.queue)!;
+    const payload: unknown = JSON.parse(job.payload);
+    const started = this.clock.now();
+    const elapsed = () => (this.clock.now() - started) / 1000;
+    if (job.attempts > job.max_attempts) {
+      // Claimed again after its lease lapsed, once too often: the process running it kept dying.
+      await this.kill(job, handler, payload, `stopped ${job.max_attempts} times without finishing (the process running it ended)`, elapsed);
+      return;
+    }
+    const abort = new AbortController();
+    this.aborts.add(abort);
+    const heartbeat = setInterval(() => {
+      this.sql(`update jobs set locked_until = ? where id = ? and locked_by = ?`, [this.clock.now() + this.options.leaseMs, job.id, job.locked_by], 'run').then(
+        (r) => {
+          if (!Number((r as unknown as { affectedRows?: number }).affectedRows ?? 1)) abort.abort(new Error('the job\'s lease was taken over'));
+        },
+        (err: unknown) => this.options.log?.warn({ err, job: job.id }, 'job queue: heartbeat failed'),
+      );
+    }, Math.max(250, Math.floor(this.options.leaseMs / 3)));
+    heartbeat.unref();
+    try {
+      await handler.run(payload, { em: this.em.fork(), id: job.id, attempt: job.attempts, maxAttempts: job.max_attempts, signal: abort.signal });
+      clearInterval(heartbeat);
+      await this.sql(`delete from jobs where id = ? and locked_by = ?`, [job.id, job.locked_by], 'run');
+      this.options.observe?.(job.queue, 'completed', elapsed());
+    } catch (e) {
+      clearInterval(heartbeat);
+      const reason = message(e);
+      const permanent = e instanceof PermanentJobError || (handler.permanent?.(e) ?? false);
+      if (!permanent && job.attempts < job.max_attempts) {
+        const wait = backoff(job.attempts, this.options.retryBaseMs, this.options.retryMaxMs);
+        this.options.log?.warn({ job: job.id, queue: job.queue, attempt: job.attempts, retryInMs: wait, reason }, 'job failed; retrying');
+        await this.sql(
+          `update jobs set state = 'pending', run_at = ?, locked_by = null, locked_until = null, last_error = ?, updated_at = ? where id = ? and locked_by = ?`,
+          [this.clock.now() + wait, reason, this.clock.now(), job.id, job.locked_by],
+          'run',
+        ).catch((err: unknown) => this.options.log?.warn({ err, job: job.id }, 'job queue: could not schedule the retry; the lease will lapse'));
+        this.options.observe?.(job.queue, 'retried', elapsed());
+      } else {
+        await this.kill(job, handler, payload, reason, elapsed);
+      }
+    } finally {
+      clearInterval(heartbeat);
+      this.aborts.delete(abort);
+    }
+  }
+
+  /** Marks the job dead with the reason, and lets its handler record it, in one transaction. */
+  private async kill(job: Claimed, handler: JobHandler<any>, payload: unknown, reason: string, elapsed: () => number): Promise<void> {
+    this.options.log?.warn({ job: job.id, queue: job.queue, attempts: job.attempts, reason }, 'job dead');
+    try {
+      const marked = await this.em.fork().transactional(async (tx) => {
+        const r = await (tx as SqlEntityManager).execute(
+          `update jobs set state = 'dead', locked_by = null, locked_until = null, last_error = ?, updated_at = ? where id = ? and locked_by = ?`,
+          [reason, this.clock.now(), job.id, job.locked_by],
+          'run',
+        );
+        if (!Number((r as { affectedRows?: number }).affectedRows ?? 0)) return false;
+        await handler.onDead?.(tx, payload, reason);
+        return true;
+      });
+      this.options.observe?.(job.queue, 'dead', elapsed());
+      if (marked) await handler.afterDead?.(this.em.fork(), payload, reason);
+    } catch (err) {
+      this.options.log?.error({ err, job: job.id }, 'job queue: could not mark the job dead; the lease will lapse and it is tried again');
+    }
+  }
+}

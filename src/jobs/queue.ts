@@ -1,0 +1,75 @@
+import type { EntityManager } from '@mikro-orm/core';
+
+/** What a handler knows of the job it runs. */
+export interface JobRun {
+  id: string;
+  /** 1 on the first attempt. */
+  attempt: number;
+  maxAttempts: number;
+  /** A fresh entity manager for the job's work. */
+  em: EntityManager;
+  /** Aborted when this process lost the job's lease (another took it over) or is stopping. */
+  signal: AbortSignal;
+}
+
+/**
+ * A kind of job. `run` must be idempotent: a job can run twice (its process killed after the
+ * work but before the job was marked done, or its lease lost), and two runs leave one result.
+ */
+export interface JobHandler<P = unknown> {
+  run(payload: P, job: JobRun): Promise<void>;
+  /** Errors that retrying cannot mend (the job goes straight to `dead`). */
+  permanent?(error: unknown): boolean;
+  /**
+   * The job is dead (attempts spent, or a permanent error): runs in the transaction that marks
+   * it so, to leave the domain row saying why (a document `failed` with the reason).
+   */
+  onDead?(em: EntityManager, payload: P, reason: string): Promise<void>;
+  /** After that transaction committed (notifications). */
+  afterDead?(em: EntityManager, payload: P, reason: string): Promise<void>;
+}
+
+export interface EnqueueOptions {
+  /** The row the job works on: `cancel(em, ref)` deletes its jobs with it. */
+  ref?: string;
+  /** Attempts before the job is dead (the configured default otherwise). */
+  maxAttempts?: number;
+  /** Not before this time (ms since the epoch). */
+  runAt?: number;
+}
+
+export type JobState = 'pending' | 'running' | 'dead';
+
+/** Jobs by queue and state, for /metrics. */
+export interface QueueCount {
+  queue: string;
+  state: JobState;
+  count: number;
+}
+
+/**
+ * The job queue, behind which the backend may change: jobs are added inside the caller's
+ * transaction (the domain write and its job commit or roll back together), run by name,
+ * retried with exponential backoff, held under a lease that a heartbeat extends (a killed
+ * process's jobs are taken over once it lapses), and left `dead` with the last error.
+ */
+export interface JobQueue {
+  register<P>(queue: string, handler: JobHandler<P>): void;
+  /** Adds a job within `em`'s transaction; call `wake()` once it committed. */
+  enqueue(em: EntityManager, queue: string, payload: unknown, options?: EnqueueOptions): Promise<string>;
+  /** Deletes the jobs of a row (not one running now: its handler finds the row gone). */
+  cancel(em: EntityManager, ref: string): Promise<number>;
+  /** Look for work now rather than at the next poll. */
+  wake(): void;
+  start(): void;
+  /** Stops taking jobs and waits for those running (their leases are released). */
+  stop(): Promise<void>;
+  /** For tests and shutdown: runs until no job is due now (retries later in time are not waited for). */
+  drain(): Promise<void>;
+  counts(): Promise<QueueCount[]>;
+  /** The backend answers. */
+  ready(): Promise<boolean>;
+}
+
+/** Thrown by a handler for an error that retrying cannot mend. */
+export class PermanentJobError extends Error {}

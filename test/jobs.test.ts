@@ -1,0 +1,206 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MikroORM } from '@mikro-orm/core';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Clock } from '../src/common/clock.js';
+import { openDatabase } from '../src/db/orm.js';
+import { allEntities } from '../src/modules/index.js';
+import { backoff, TableQueue, type TableQueueOptions } from '../src/db/queue/table-queue.js';
+import { createScratchDatabase } from '../src/db/scratch.js';
+import { PermanentJobError, type JobHandler } from '../src/jobs/queue.js';
+import { driver, PG_ADMIN_URL } from './helpers/server.js';
+
+/** A clock the test moves: retries come due when it says so. */
+const manualClock = (start = 1_800_000_000_000) => {
+  let t = start;
+  const clock: Clock & { advance(ms: number): void } = { now: () => t, at: () => () => undefined, advance: (ms) => (t += ms) };
+  return clock;
+};
+
+/** Two ORMs on one database stand for two gateway processes. */
+let orms: MikroORM[] = [];
+let cleanup: () => Promise<void>;
+beforeAll(async () => {
+  let db: { driver: 'sqlite' | 'postgresql'; url: string };
+  if (driver === 'postgresql') {
+    const scratch = await createScratchDatabase(PG_ADMIN_URL, 'xt_jobs');
+    db = { driver, url: scratch.url };
+    cleanup = () => scratch.drop();
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'xt-jobs-'));
+    db = { driver, url: join(dir, 'jobs.sqlite3') };
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  }
+  const options = { ...db, poolMax: 4, debug: false, batching: true, sqliteBusyTimeoutMs: 5000 };
+  orms = [await openDatabase(options, allEntities), await openDatabase(options, allEntities)];
+});
+afterAll(async () => {
+  for (const orm of orms) await orm.close(true);
+  await cleanup?.();
+});
+beforeEach(async () => {
+  await orms[0]!.em.getConnection().execute('delete from jobs');
+});
+
+const queue = (orm: MikroORM, options: Partial<TableQueueOptions> = {}) =>
+  new TableQueue(orm.em, { driver, concurrency: 2, pollIntervalMs: 60_000, leaseMs: 30_000, maxAttempts: 3, retryBaseMs: 1000, retryMaxMs: 8000, ...options });
+
+const rows = async () =>
+  (await orms[0]!.em.getConnection().execute('select id, queue, state, attempts, last_error, run_at, locked_by from jobs order by created_at')) as {
+    id: string;
+    state: string;
+    attempts: number;
+    last_error: string | null;
+    run_at: number | string;
+    locked_by: string | null;
+  }[];
+
+describe('the table-backed job queue', () => {
+  it('enqueues inside the caller\'s transaction: a rollback leaves no job, a commit one that runs', async () => {
+    const q = queue(orms[0]!);
+    const seen: unknown[] = [];
+    q.register('test.echo', { run: async (p) => void seen.push(p) });
+    await expect(
+      orms[0]!.em.fork().transactional(async (tx) => {
+        await q.enqueue(tx, 'test.echo', { n: 1 });
+        throw new Error('domain write refused');
+      }),
+    ).rejects.toThrow('domain write refused');
+    expect(await rows()).toEqual([]);
+    await orms[0]!.em.fork().transactional((tx) => q.enqueue(tx, 'test.echo', { n: 2 }));
+    await q.drain();
+    expect(seen).toEqual([{ n: 2 }]);
+    // A finished job is gone.
+    expect(await rows()).toEqual([]);
+  });
+
+  it('retries with exponential backoff, then leaves the job dead with the last error, recorded in the same transaction', async () => {
+    const clock = manualClock();
+    const q = queue(orms[0]!, { clock });
+    let calls = 0;
+    const dead: string[] = [];
+    q.register<{ ref: string }>('test.flaky', {
+      run: async () => {
+        calls++;
+        throw new Error(`boom ${calls}`);
+      },
+      onDead: async (em, p, reason) => {
+        // The job's transaction: the domain row says why.
+        await (em as SqlEntityManager).execute('select 1');
+        dead.push(`${p.ref}: ${reason}`);
+      },
+    });
+    const t0 = clock.now();
+    await orms[0]!.em.fork().transactional((tx) => q.enqueue(tx, 'test.flaky', { ref: 'a' }));
+    await q.drain();
+    let [job] = await rows();
+    expect(job).toMatchObject({ state: 'pending', last_error: 'boom 1' });
+    expect(Number(job!.attempts)).toBe(1);
+    expect(Number(job!.run_at)).toBe(t0 + backoff(1, 1000, 8000));
+    // Not due yet: drain does not wait for it.
+    await q.drain();
+    expect(calls).toBe(1);
+    clock.advance(1000);
+    await q.drain();
+    [job] = await rows();
+    expect(Number(job!.run_at)).toBe(t0 + 1000 + 2000);
+    clock.advance(2000);
+    await q.drain();
+    expect(calls).toBe(3);
+    [job] = await rows();
+    expect(job).toMatchObject({ state: 'dead', last_error: 'boom 3', locked_by: null });
+    expect(dead).toEqual(['a: boom 3']);
+    expect(await q.counts()).toEqual([{ queue: 'test.flaky', state: 'dead', count: 1 }]);
+    expect([backoff(1, 1000, 8000), backoff(2, 1000, 8000), backoff(3, 1000, 8000), backoff(5, 1000, 8000)]).toEqual([1000, 2000, 4000, 8000]);
+  });
+
+  it('sends a permanent error straight to dead', async () => {
+    const q = queue(orms[0]!);
+    let calls = 0;
+    q.register('test.permanent', {
+      run: async () => {
+        calls++;
+        throw new PermanentJobError('the file cannot be read');
+      },
+    });
+    await orms[0]!.em.fork().transactional((tx) => q.enqueue(tx, 'test.permanent', {}));
+    await q.drain();
+    expect(calls).toBe(1);
+    expect(await rows()).toMatchObject([{ state: 'dead', last_error: 'the file cannot be read' }]);
+  });
+
+  it('takes over the job of a process that died once its lease lapsed, and not before', async () => {
+    const clock = manualClock();
+    // Process A claims the job and dies mid-way: its handler never ends and no heartbeat is sent
+    // (the lease is far longer than the test; A's heartbeat interval never fires).
+    const a = queue(orms[0]!, { clock, leaseMs: 600_000 });
+    let startedOnA!: () => void;
+    const aStarted = new Promise<void>((r) => (startedOnA = r));
+    a.register('test.work', { run: () => (startedOnA(), new Promise<void>(() => undefined)) });
+    await orms[0]!.em.fork().transactional((tx) => a.enqueue(tx, 'test.work', { doc: 1 }));
+    a.start();
+    await aStarted;
+    expect(await rows()).toMatchObject([{ state: 'running' }]);
+
+    const b = queue(orms[1]!, { clock, leaseMs: 600_000 });
+    const ranOnB: unknown[] = [];
+    b.register('test.work', { run: async (p, job) => void ranOnB.push({ p, attempt: job.attempt }) });
+    await b.drain();
+    expect(ranOnB).toEqual([]);
+    clock.advance(600_001);
+    await b.drain();
+    expect(ranOnB).toEqual([{ p: { doc: 1 }, attempt: 2 }]);
+    expect(await rows()).toEqual([]);
+    // A's late answer cannot touch what B did (its claim's token no longer holds the row).
+    void a.stop();
+  });
+
+  it('kills a job whose process keeps dying, once its attempts are spent', async () => {
+    const clock = manualClock();
+    const now = clock.now();
+    await orms[0]!.em
+      .getConnection()
+      .execute(`insert into jobs (id, queue, payload, ref, state, attempts, max_attempts, run_at, locked_by, locked_until, created_at, updated_at) values ('5b0c1c4e-8d1c-4d1a-9f77-000000000001', 'test.crashy', '{}', null, 'running', 3, 3, ?, 'gone', ?, ?, ?)`, [now, now - 1, now, now]);
+    const q = queue(orms[1]!, { clock });
+    let ran = false;
+    const dead: string[] = [];
+    q.register('test.crashy', { run: async () => void (ran = true), onDead: async (_em, _p, reason) => void dead.push(reason) });
+    await q.drain();
+    expect(ran).toBe(false);
+    expect(dead[0]).toMatch(/stopped 3 times/);
+    expect(await rows()).toMatchObject([{ state: 'dead' }]);
+  });
+
+  it('runs each job exactly once when two processes claim at the same time', async () => {
+    const a = queue(orms[0]!, { concurrency: 4 });
+    const b = queue(orms[1]!, { concurrency: 4 });
+    const runs = new Map<number, number>();
+    const handler: JobHandler<{ n: number }> = {
+      run: async ({ n }) => {
+        runs.set(n, (runs.get(n) ?? 0) + 1);
+        await new Promise((r) => setImmediate(r));
+      },
+    };
+    a.register('test.many', handler);
+    b.register('test.many', handler);
+    const N = 60;
+    await orms[0]!.em.fork().transactional(async (tx) => {
+      for (let n = 0; n < N; n++) await a.enqueue(tx, 'test.many', { n });
+    });
+    await Promise.all([a.drain(), b.drain()]);
+    expect(runs.size).toBe(N);
+    expect([...runs.values()].every((c) => c === 1)).toBe(true);
+    expect(await rows()).toEqual([]);
+  });
+
+  it('cancels the jobs of a row with it, and reports ready', async () => {
+    const q = queue(orms[0]!);
+    q.register('test.ref', { run: async () => undefined });
+    await orms[0]!.em.fork().transactional((tx) => q.enqueue(tx, 'test.ref', {}, { ref: 'doc-1' }));
+    expect(await orms[0]!.em.fork().transactional((tx) => q.cancel(tx, 'doc-1'))).toBe(1);
+    expect(await rows()).toEqual([]);
+    expect(await q.ready()).toBe(true);
+  });
+});
