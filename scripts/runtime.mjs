@@ -59,7 +59,7 @@ if (checkEngine) {
     }
   }
   if (refused.length) problems.push(`packages whose engines refuse Node ${process.version}: ${[...new Set(refused)].join(', ')}`);
-  else say(`engines: all ${checked} installed packages accept Node ${process.version}${npmNode && npmNode !== process.version ? ` (npm itself ran on ${npmNode}: its EBADENGINE warnings, if any, were about that Node)` : ''}`);
+  else say(`engines: all ${checked} installed packages accept Node ${process.version}${npmNode && npmNode !== process.version ? ` (npm itself ran on ${npmNode}: its engine warnings, if any, were about that Node)` : ''}`);
 }
 
 // 3. Native modules, each loaded in a child process of this Node.

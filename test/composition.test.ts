@@ -5,7 +5,7 @@ import type { ServiceDefinition, ServiceName } from '../src/modules/manifest.js'
 import { SearchService } from '../src/modules/search/index.js';
 
 const def = (name: string, needs: string[]): ServiceDefinition => ({ name: name as ServiceName, needs: needs as ServiceName[], create: () => ({}) });
-const INFRA = ['config', 'events', 'clock', 'rateLimits', 'metrics', 'redis', 'log'];
+const INFRA = ['config', 'events', 'clock', 'rateLimits', 'metrics', 'redis', 'log', 'jobs'];
 
 describe('composition root', () => {
   it('builds each service after the services it names', () => {
