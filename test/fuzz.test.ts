@@ -445,7 +445,7 @@ describe('GraphQL: every argument of every query and mutation', () => {
   it('subscriptions: every argument, over graphql-ws', async () => {
     const fields = (await rootFields()).filter((f) => f.kind === 'Subscription');
     for (const { key, field } of fields) {
-      const entry = graphqlOperations[key as FieldKey];
+      const entry = graphqlOperations[key];
       expect(entry, `${key} has no entry in test/helpers/operations.ts`).toBeDefined();
       const fx = new Fixture(env);
       const base = await entry!.vars(fx, 'owner');
@@ -456,7 +456,7 @@ describe('GraphQL: every argument of every query and mutation', () => {
       await fc.assert(
         fc.asyncProperty(variables, async (vars) => {
           cases.subscriptions++;
-          const query = await documentFor(key as FieldKey, Object.fromEntries(field.args.map((a) => [a.name, true])));
+          const query = await documentFor(key, Object.fromEntries(field.args.map((a) => [a.name, true])));
           // An accepted subscription waits for events that do not come: a short wait says it was accepted.
           const r = await subscribeOnce(server.wsUrl, query, vars, auth, undefined, 1500);
           const what = `${key} with ${jsonText(vars).slice(0, 300)}`;

@@ -268,7 +268,7 @@ function memoryTarget(): PubSubEventTarget<any> {
       if (set) for (const listener of [...set]) listener(event);
       return true;
     },
-  } as unknown as PubSubEventTarget<any>;
+  };
 }
 
 export function createEventBus(options: EventBusOptions = {}) {

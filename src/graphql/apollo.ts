@@ -68,7 +68,7 @@ export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchem
     parseOptions: { maxTokens: limits.maxTokens },
     allowBatchedHttpRequests: limits.maxBatch > 0,
     includeStacktraceInErrorResponses: false,
-    logger: log as unknown as Logger & { warn: Logger['warn'] },
+    logger: log,
     // With introspection off (production), no "Did you mean …?" either.
     hideSchemaDetailsFromClientErrors: !introspection,
     formatError: introspection ? (formatted, error) => formatGraphQLError(formatted, error, log) : (formatted, error) => withoutSuggestions(formatGraphQLError(formatted, error, log)),

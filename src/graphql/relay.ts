@@ -212,5 +212,5 @@ export function connectionType<T>(name: string, node: () => unknown, order: stri
   }
 
   made.set(name, Connection);
-  return Connection as unknown as ClassType<ConnectionPage<T>>;
+  return Connection;
 }

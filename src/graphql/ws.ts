@@ -161,10 +161,10 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
         },
         credentialsFrom(ctx.connectionParams, ctx.extra.request.ip),
       ),
-    onError: (_ctx, _id, _payload, errors) => format(errors, 'ws') as unknown as GraphQLError[],
+    onError: (_ctx, _id, _payload, errors) => format(errors, 'ws'),
     onNext: (_ctx, _id, _payload, _args, result) => {
       if (!('errors' in result) || !result.errors?.length) return result;
-      return { ...result, errors: format(result.errors, 'ws') } as unknown as typeof result;
+      return { ...result, errors: format(result.errors, 'ws') };
     },
     onClose: (ctx) => {
       open.delete(ctx);

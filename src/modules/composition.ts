@@ -40,7 +40,7 @@ export function composeServices(modules: readonly ModuleManifest[], infra: Infra
   for (const d of serviceOrder(modules.flatMap((m) => m.services ?? []), Object.keys(infra))) {
     const deps: Record<string, unknown> = {};
     for (const need of d.needs) deps[need] = built[need];
-    built[d.name] = d.create(deps as Partial<ServiceMap>);
+    built[d.name] = d.create(deps);
   }
   return built as unknown as ServiceMap;
 }

@@ -164,7 +164,7 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
       .setSubject(grant.account.sub)
       .setIssuedAt()
       .setExpirationTime('1h')
-      .sign(privateKey as CryptoKey);
+      .sign(privateKey);
 
   /** Google lists the email scope by its long name in token responses. */
   const grantedScopeString = (scopes: string[]) => scopes.map((s) => (s === 'email' ? 'https://www.googleapis.com/auth/userinfo.email' : s)).join(' ');
@@ -399,7 +399,7 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
     grantsOf: (email) => [...grants.values()].filter((g) => g.account.email === email).map((g) => ({ scopes: g.scopes, revoked: g.revoked })),
     events: (email) => events.get(email) ?? [],
     addEvent(email, partial) {
-      const ev = { ...makeEvent(partial), ...partial } as FakeEvent;
+      const ev = { ...makeEvent(partial), ...partial };
       const list = events.get(email) ?? [];
       list.push(ev);
       events.set(email, list);

@@ -149,7 +149,7 @@ export async function subscribeOnce(wsUrl: string, query: string, variables: unk
         {
           next: (value) => {
             unsubscribe();
-            finish({ first: value as never, errors: (value as { errors?: GraphQLFormattedError[] }).errors ?? null });
+            finish({ first: value, errors: (value as { errors?: GraphQLFormattedError[] }).errors ?? null });
           },
           error: (err) => {
             if (Array.isArray(err)) finish({ first: null, errors: err as GraphQLFormattedError[] });

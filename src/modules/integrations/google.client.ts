@@ -112,7 +112,7 @@ export class GoogleClient {
     );
     this.oauth.timeout = Math.max(1, Math.ceil(config.timeoutMs / 1000));
     const endpoints = [config.authorizationUrl, config.tokenUrl, config.revocationUrl, config.userinfoUrl, config.calendarApiUrl];
-    // eslint-disable-next-line @typescript-eslint/no-deprecated -- loopback fakes only; config rejects http elsewhere
+     
     if (endpoints.some((u) => u.startsWith('http:'))) oidc.allowInsecureRequests(this.oauth);
   }
 

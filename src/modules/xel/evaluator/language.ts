@@ -100,7 +100,7 @@ export function analyse(text: string): LinguisticSentence[] {
     if (ts.some((t) => t.isWord)) out.push({ start: ts[0]!.start, end: ts[ts.length - 1]!.end, tokens: ts });
   };
   doc.sentences().each((s: { out(f: unknown): unknown }) => {
-    const [first, last] = s.out(its.span) as unknown as [number, number];
+    const [first, last] = s.out(its.span) as [number, number];
     let from = first;
     for (let i = first; i <= last; i++) {
       if (types[i] === 'tabCRLF' || values[i]!.includes('\n')) {
