@@ -34,7 +34,7 @@ class SharedResults {
   execute(args: ExecutionArgs, key: string, payload: unknown): Result {
     if (payload === null || typeof payload !== 'object') return execute({ ...args, rootValue: payload });
     let byKey = this.results.get(payload);
-    if (!byKey) this.results.set(payload, (byKey = new Map()));
+    if (!byKey) this.results.set(payload, (byKey = new Map<string, Result>()));
     let result = byKey.get(key);
     if (!result) byKey.set(key, (result = execute({ ...args, rootValue: payload })));
     return result;

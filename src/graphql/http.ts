@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
-import { getOperationAST, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { getOperationAST, OperationTypeNode, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Logger } from 'pino';
 import { createAuthenticatedContext, type ContextRoot } from '../common/context.js';
@@ -83,7 +83,7 @@ export function fastGraphQLHandler(schema: GraphQLSchema, root: ContextRoot, apo
     const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
     const op = getOperationAST(checked, operationName);
     if (!op) return apollo.call(this as never, req, reply);
-    if (op.operation === 'subscription') {
+    if (op.operation === OperationTypeNode.SUBSCRIPTION) {
       const e = subscriptionOverHttp();
       metrics.observeOperation('http', operationLabel(op, metrics), e.code, (performance.now() - start) / 1000);
       return send(reply, e.status, { errors: [formatGraphQLError({ message: e.message }, e, log, req.id)] });

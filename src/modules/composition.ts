@@ -2,7 +2,7 @@ import type { ContainerType, ResolverData } from 'type-graphql';
 import { composeLoaders, type LoaderFactory } from '../common/loaders.js';
 import type { NodeSource } from '../graphql/node.resolver.js';
 import type { RestRoute } from '../rest/route-table.js';
-import type { ModuleManifest, ResolverDefinition, ServiceDefinition, ServiceMap, ServiceName } from './manifest.js';
+import type { ModuleManifest, ResolverDefinition, ServiceDefinition, ServiceMap } from './manifest.js';
 
 /** What the composition root is given rather than builds: the config and the infrastructure. */
 export type Infrastructure = Pick<ServiceMap, 'config' | 'events' | 'clock' | 'rateLimits' | 'metrics' | 'redis' | 'log'>;

@@ -1,5 +1,5 @@
 import { toSnake } from '../common/case.js';
-import { type AppError, describeFields, type ErrorDetails } from '../common/errors.js';
+import { type AppError, describeFields } from '../common/errors.js';
 
 export interface Envelope {
   detail: { error: string; message: string; [key: string]: unknown };

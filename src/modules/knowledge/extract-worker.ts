@@ -148,7 +148,7 @@ export function extractInWorker(kind: 'pdf' | 'html', data: Buffer, limits: Docu
       else if (m.error !== undefined) done(() => reject(new Error(kind === 'html' ? `the HTML could not be read: ${m.error}` : m.error!)));
       else done(() => resolve(m.text ?? ''));
     });
-    worker.on('error', (e) => done(() => reject(new Error(`the ${what} could not be read: ${e.message}`))));
+    worker.on('error', (e: Error) => done(() => reject(new Error(`the ${what} could not be read: ${e.message}`))));
     worker.on('exit', (code) => done(() => reject(new Error(`the ${what} reader stopped (${code})`))));
   });
 }
