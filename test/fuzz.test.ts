@@ -8,7 +8,7 @@ import { allRoutes } from '../src/modules/index.js';
 import type { RestRoute } from '../src/rest/route-table.js';
 import { dbState, type DbState } from './helpers/db-state.js';
 import { authHeaders } from './helpers/graphql.js';
-import { documentFor, graphqlCjs, rootFields, subscribeOnce, type Auth, type FieldKey } from './helpers/graphql-ops.js';
+import { documentFor, graphqlCjs, rootFields, subscribeOnce, type Auth } from './helpers/graphql-ops.js';
 import { Deep, deepValue, hostileKey, hostileNumber, hostileString, hostileValue, jsonText, rawBody, withProtoKey } from './helpers/hostile.js';
 import { restClient } from './helpers/http.js';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.js';
@@ -211,7 +211,7 @@ async function sendRestCase(route: RestRoute, base: RestCall, auth: Auth, c: Res
       body = json(jsonText(c.value));
       break;
     case 'raw':
-      body = json('');
+      json('');
       body = c.raw.bytes;
       break;
     case 'contentType':
@@ -330,7 +330,7 @@ function slotsOf(args: readonly { name: string; type: GraphQLInputType }[]): Slo
 }
 
 function setAt(vars: Record<string, unknown>, path: string[], value: unknown): Record<string, unknown> {
-  const copy = structuredClone(vars) as Record<string, unknown>;
+  const copy = structuredClone<Record<string, unknown>>(vars);
   let target = copy;
   for (const p of path.slice(0, -1)) {
     if (typeof target[p] !== 'object' || target[p] === null || Array.isArray(target[p])) target[p] = {};

@@ -20,7 +20,6 @@ const {
   isNonNullType,
   isObjectType,
   isScalarType,
-  isUnionType,
   isIntrospectionType,
   isSpecifiedScalarType,
 } = graphqlCjs;
