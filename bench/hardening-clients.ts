@@ -31,12 +31,12 @@ export function collectGarbage(): void {
 
 export interface GqlWs {
   ws: WebSocket;
-  messages: { id?: string; type: string; payload?: any }[];
+  messages: { id?: string; type: string; payload?: unknown }[];
   closed: Promise<{ code: number; reason: string }>;
   subscribe(id: string, query: string, variables?: Record<string, unknown>): void;
   complete(id: string): void;
   /** Waits for a message of `type` (for `id`); null when the socket closed or `ms` ran out. */
-  next(type: string, id?: string, ms?: number): Promise<{ id?: string; type: string; payload?: any } | null>;
+  next(type: string, id?: string, ms?: number): Promise<{ id?: string; type: string; payload?: unknown } | null>;
 }
 
 /** Opens /graphql with graphql-transport-ws and sends connection_init; resolves once acknowledged (or refused). */
@@ -89,12 +89,15 @@ export async function graphqlWs(wsUrl: string, params: Record<string, unknown>):
   };
 }
 
+/** A live socket frame's data: JSON, read field by field. */
+export type LiveFrameData = Record<string, unknown>;
+
 export interface LiveWs {
   ws: WebSocket;
-  frames: { type: string; data: any }[];
+  frames: { type: string; data: LiveFrameData }[];
   closed: Promise<{ code: number; reason: string }>;
   send(type: string, data?: unknown): void;
-  next(type: string, ms?: number): Promise<{ type: string; data: any } | null>;
+  next(type: string, ms?: number): Promise<{ type: string; data: LiveFrameData } | null>;
 }
 
 /** Opens the live socket with a bearer token in the Authorization header. */

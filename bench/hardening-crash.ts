@@ -65,7 +65,7 @@ export async function startProcess(env: Record<string, string>): Promise<Server>
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  child.stderr!.on('data', (c: Buffer) => {
+  child.stderr.on('data', (c: Buffer) => {
     err = (err + c.toString()).slice(-20_000);
   });
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
@@ -128,10 +128,11 @@ interface Acks {
 
 const json = { 'content-type': 'application/json' };
 
-async function post(url: string, path: string, token: string, body: unknown): Promise<{ status: number; body: any }> {
+/** A JSON answer as this bench reads it: the fields it names, all optional (an error answer has others). */
+async function post<T extends object>(url: string, path: string, token: string, body: unknown): Promise<{ status: number; body: Partial<T> | null }> {
   const res = await fetch(`${url}${path}`, { method: 'POST', headers: { ...json, authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
+  return { status: res.status, body: text ? (JSON.parse(text) as Partial<T>) : null };
 }
 
 /** Signs up USERS users (once) and gives each a fresh token and a live session. */
@@ -148,9 +149,9 @@ async function prepareUsers(url: string, existing: { username: string; id: strin
   const users: User[] = [];
   for (const a of accounts) {
     const login = (await (await fetch(`${url}/api/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: a.username, password: PASSWORD }) })).json()) as { access_token: string };
-    const start = await post(url, '/api/live/session/start', login.access_token, { session_type: 'voice' });
+    const start = await post<{ session_id: string }>(url, '/api/live/session/start', login.access_token, { session_type: 'voice' });
     if (start.status !== 201) throw new Error(`start: ${start.status} ${JSON.stringify(start.body)}`);
-    users.push({ id: a.id, token: login.access_token, sessionId: start.body.session_id });
+    users.push({ id: a.id, token: login.access_token, sessionId: start.body!.session_id! });
   }
   return { users, accounts };
 }
@@ -196,10 +197,11 @@ function load(url: string, users: User[], task: { taskId: string; options: strin
         for (let i = 0; running; i++) {
           await attempt(async () => {
             const question = `crash ${cycle} ${ui} ${i} ${randomBytes(3).toString('hex')}`;
-            const r = await post(url, '/api/core/chat', u.token, { message: question, ...(conversationId ? { conversation_id: conversationId } : {}) });
+            const r = await post<{ conversation_id: string; message_id: string; content: string }>(url, '/api/core/chat', u.token, { message: question, ...(conversationId ? { conversation_id: conversationId } : {}) });
             if (r.status !== 200) throw new StatusError(`chat answered ${r.status}: ${JSON.stringify(r.body)}`);
-            conversationId = r.body.conversation_id;
-            acks.chat.push({ userId: u.id, conversationId: r.body.conversation_id, messageId: r.body.message_id, question, answer: r.body.content });
+            const chat = r.body!;
+            conversationId = chat.conversation_id!;
+            acks.chat.push({ userId: u.id, conversationId: chat.conversation_id!, messageId: chat.message_id!, question, answer: chat.content! });
           });
         }
       })(),
@@ -211,13 +213,13 @@ function load(url: string, users: User[], task: { taskId: string; options: strin
           await attempt(async () => {
             const now = Date.now();
             const texts = Array.from({ length: 5 }, (_, k) => `turn ${cycle} ${ui} ${i} ${k} ${randomBytes(3).toString('hex')}`);
-            const r = await post(url, '/api/live/transcripts', u.token, {
+            const r = await post<{ id: string }>(url, '/api/live/transcripts', u.token, {
               session_started_at: new Date(now - 60_000).toISOString(),
               session_ended_at: new Date(now).toISOString(),
               transcripts: texts.map((text, k) => ({ role: k % 2 ? 'ai' : 'user', text, timestamp: new Date(now - 50_000 + k * 1000).toISOString() })),
             });
             if (r.status !== 201) throw new StatusError(`transcript save answered ${r.status}: ${JSON.stringify(r.body)}`);
-            acks.transcripts.push({ userId: u.id, id: r.body.id, texts });
+            acks.transcripts.push({ userId: u.id, id: r.body!.id!, texts });
           });
         }
       })(),
@@ -228,9 +230,9 @@ function load(url: string, users: User[], task: { taskId: string; options: strin
         for (let i = 0; running; i++) {
           await attempt(async () => {
             const response = task.options[Math.floor(Math.random() * task.options.length)]!;
-            const r = await post(url, '/api/xel/submissions', u.token, { task_id: task.taskId, response });
+            const r = await post<{ submission_id: string; xp_awarded: number }>(url, '/api/xel/submissions', u.token, { task_id: task.taskId, response });
             if (r.status !== 200 && r.status !== 201) throw new StatusError(`XEL submission answered ${r.status}: ${JSON.stringify(r.body)}`);
-            acks.xel.push({ userId: u.id, submissionId: r.body.submission_id, xp: r.body.xp_awarded });
+            acks.xel.push({ userId: u.id, submissionId: r.body!.submission_id!, xp: r.body!.xp_awarded! });
           });
         }
       })(),
@@ -240,10 +242,10 @@ function load(url: string, users: User[], task: { taskId: string; options: strin
       (async () => {
         while (running) {
           await attempt(async () => {
-            const r = await post(url, '/api/live/session/heartbeat', u.token, { session_id: u.sessionId });
+            const r = await post<{ last_heartbeat_at: string }>(url, '/api/live/session/heartbeat', u.token, { session_id: u.sessionId });
             if (r.status !== 200) throw new StatusError(`heartbeat answered ${r.status}: ${JSON.stringify(r.body)}`);
             const seen = acks.heartbeats.get(u.sessionId);
-            acks.heartbeats.set(u.sessionId, { userId: u.id, at: Date.parse(r.body.last_heartbeat_at), count: (seen?.count ?? 0) + 1 });
+            acks.heartbeats.set(u.sessionId, { userId: u.id, at: Date.parse(r.body!.last_heartbeat_at!), count: (seen?.count ?? 0) + 1 });
           });
           await new Promise((r) => setTimeout(r, 100));
         }

@@ -80,7 +80,7 @@ export async function documentsBench(): Promise<void> {
       const t = performance.now();
       const up = await upload(gw.url, auth, file, type, data);
       const answered = performance.now() - t;
-      const doc = up.status === 201 ? await settle(gw.url, auth, up.body.id) : null;
+      const doc = up.status === 201 ? ((await settle(gw.url, auth, up.body.id)) as DocumentAnswer) : null;
       const settled = performance.now() - t;
       const { latencies, rssPeak: peak } = await stop();
       const loop = await gw.ask<{ maxMs: number; p99Ms: number }>({ cmd: 'loop-stop' });
@@ -118,20 +118,29 @@ export async function documentsBench(): Promise<void> {
   }
 }
 
-async function upload(url: string, headers: Record<string, string>, name: string, type: string, data: Buffer | string): Promise<{ status: number; body: any }> {
+/** The fields of a knowledge document (and of an upload's refusal) this bench reads. */
+interface DocumentAnswer {
+  id: string;
+  status: string;
+  chunk_count?: number;
+  error?: string | null;
+  detail: { error: string; limit: string; max: number; found?: number };
+}
+
+async function upload(url: string, headers: Record<string, string>, name: string, type: string, data: Buffer | string): Promise<{ status: number; body: DocumentAnswer }> {
   const form = new FormData();
   form.append('file', new Blob([data], { type }), name);
   const res = await fetch(`${url}/api/knowledge/documents`, { method: 'POST', headers, body: form });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as DocumentAnswer };
 }
 
 /** Polls the document (or all documents) until nothing is processing; returns the document. */
-async function settle(url: string, headers: Record<string, string>, id?: string): Promise<any> {
+async function settle(url: string, headers: Record<string, string>, id?: string): Promise<DocumentAnswer | DocumentAnswer[]> {
   for (;;) {
     const res = await fetch(`${url}/api/knowledge/documents${id ? `/${id}` : '?limit=100'}`, { headers });
-    const body = (await res.json()) as any;
+    const body = (await res.json()) as DocumentAnswer | DocumentAnswer[];
     const docs = Array.isArray(body) ? body : [body];
-    if (docs.every((d: { status: string }) => d.status !== 'processing')) return body;
+    if (docs.every((d) => d.status !== 'processing')) return body;
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -1,6 +1,6 @@
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import { sql, type ExpressionBuilder } from 'kysely';
-import { DB, percentile, printTable, startGateway, userToken } from './lib.js';
+import { DB, percentile, printTable, startGateway, userToken, type RawTables } from './lib.js';
 
 const DOCS = Number(process.env.BENCH_KNOWLEDGE_DOCS ?? 1000);
 const QUERIES = 60;
@@ -59,7 +59,7 @@ export async function knowledgeBench(): Promise<void> {
     await gw.app.services.knowledge.drain();
     const ingestSec = (performance.now() - t) / 1000;
     // Checks and the LIKE reference go straight to the database through Kysely (MikroORM's SQL layer).
-    const db = (gw.app.orm.em.fork() as unknown as SqlEntityManager).getKysely<any>();
+    const db = (gw.app.orm.em.fork() as unknown as SqlEntityManager).getKysely<RawTables>();
     const { n: chunks } = await db.selectFrom('document_chunks').select((e) => e.fn.countAll().as('n')).executeTakeFirstOrThrow();
     const { n: failed } = await db.selectFrom('documents').select((e) => e.fn.countAll().as('n')).where('status', '!=', 'ready').executeTakeFirstOrThrow();
     if (Number(failed)) throw new Error(`${failed} documents did not become ready`);
@@ -77,7 +77,7 @@ export async function knowledgeBench(): Promise<void> {
       fts.push(performance.now() - s);
       s = performance.now();
       // The same question by scanning: every chunk read, matches counted, a page returned.
-      const matches = (e: ExpressionBuilder<any, 'document_chunks'>) => e.and(q.split(' ').map((term) => e('text', 'like', `%${term}%`)));
+      const matches = (e: ExpressionBuilder<RawTables, 'document_chunks'>) => e.and(q.split(' ').map((term) => e('text', 'like', `%${term}%`)));
       await db.selectFrom('document_chunks').select(['id', 'text']).where(matches).orderBy('position').limit(10).execute();
       await db.selectFrom('document_chunks').select((e) => e.fn.countAll().as('n')).where(matches).execute();
       like.push(performance.now() - s);

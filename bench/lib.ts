@@ -88,12 +88,18 @@ export interface Child {
   port: number;
   pid: number;
   /** Sends an IPC command and resolves with the child's next message. */
-  ask<T = any>(message: Record<string, unknown>): Promise<T>;
+  ask<T = unknown>(message: Record<string, unknown>): Promise<T>;
   stop(): Promise<void>;
 }
 
+/** The tables a bench reads or seeds directly through Kysely, column by column as untyped values (the bench has no Kysely schema of its own). */
+export type RawTables = Record<string, Record<string, unknown>>;
+
+/** What a bench child sends over IPC: its readiness (url, port, pid) first, then the answers to `ask`. */
+export type ChildMessage = { port?: number; pid?: number; error?: unknown; [key: string]: unknown };
+
 /** Forks a compiled bench script (dist/bench/NAME.js) and waits for its first message. */
-export async function fork(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<Child & { first: any }> {
+export async function fork(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<Child & { first: ChildMessage }> {
   const { fork: forkProcess } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
   const child = forkProcess(fileURLToPath(new URL(`./${script}.js`, import.meta.url)), args, {
@@ -103,12 +109,12 @@ export async function fork(script: string, args: string[] = [], env: Record<stri
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const next = () =>
-    new Promise<any>((resolve, reject) => {
+    new Promise<ChildMessage>((resolve, reject) => {
       const onExit = (code: number | null) => reject(new Error(`${script} exited with ${code}`));
       child.once('exit', onExit);
-      child.once('message', (m: any) => {
+      child.once('message', (m: ChildMessage) => {
         child.off('exit', onExit);
-        if (m && typeof m === 'object' && 'error' in m) reject(new Error(`${script}: ${m.error}`));
+        if (m && typeof m === 'object' && 'error' in m) reject(new Error(`${script}: ${String(m.error)}`));
         else resolve(m);
       });
     });
@@ -118,8 +124,8 @@ export async function fork(script: string, args: string[] = [], env: Record<stri
     url: `http://127.0.0.1:${first.port ?? 0}`,
     port: first.port ?? 0,
     pid: first.pid ?? child.pid ?? 0,
-    ask: (message) => {
-      const reply = next();
+    ask: <T>(message: Record<string, unknown>) => {
+      const reply = next() as Promise<T>;
       child.send(message);
       return reply;
     },

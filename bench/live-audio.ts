@@ -4,6 +4,9 @@ import { percentile, printTable, startGateway, userToken } from './lib.js';
 
 const TURNS = 20;
 
+/** A live frame's data: JSON, read field by field. */
+type Frame = { text?: string; [key: string]: unknown };
+
 /**
  * Time from a short turn's final `audio-input` to the first `audio-response` chunk, with the
  * embedded providers (local reply, eSpeak-NG voice). Reference: the socket's own round trip
@@ -18,9 +21,9 @@ export async function liveAudioBench(): Promise<void> {
     const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/api/live/ws?token=${token}`);
     await new Promise((r) => ws.once('open', r));
     const next = (type: string) =>
-      new Promise<{ type: string; data: any }>((resolve) => {
+      new Promise<{ type: string; data: Frame }>((resolve) => {
         const on = (d: Buffer) => {
-          const f = JSON.parse(d.toString()) as { type: string; data: any };
+          const f = JSON.parse(d.toString()) as { type: string; data: Frame };
           if (f.type === type) {
             ws.off('message', on);
             resolve(f);
@@ -44,7 +47,7 @@ export async function liveAudioBench(): Promise<void> {
       const f = await next('audio-response');
       firstAudio.push(performance.now() - t);
       await done;
-      replyText ||= f.data.text;
+      replyText ||= f.data.text ?? '';
     }
     ws.close();
     firstAudio.splice(0, 3);

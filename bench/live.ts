@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
-import { DB, percentile, printTable, startGateway } from './lib.js';
+import { DB, percentile, printTable, startGateway, type RawTables } from './lib.js';
 
 const SESSIONS = Number(process.env.BENCH_LIVE_SESSIONS ?? 1000);
 const INTERVAL_S = 15;
@@ -16,7 +16,7 @@ export async function liveBench(): Promise<void> {
   const gw = await startGateway({ LIVE_PLANS: 'free:100000', LIVE_IDLE_TIMEOUT_SECONDS: '60', LIVE_SWEEP_INTERVAL_MS: '5000' });
   try {
     // Seeding and the meter check go straight to the database through Kysely (MikroORM's SQL layer).
-    const db = (gw.app.orm.em.fork() as unknown as SqlEntityManager).getKysely<any>();
+    const db = (gw.app.orm.em.fork() as unknown as SqlEntityManager).getKysely<RawTables>();
     // Users and login sessions written directly: hashing 1,000 passwords would measure argon2, not live.
     const now = new Date();
     const ts = (d: Date) => (DB === 'sqlite' ? d.getTime() : d);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import { sql, type ExpressionBuilder } from 'kysely';
 import { createContext } from '../src/common/context.js';
-import { DB, percentile, printTable, startGateway, userToken } from './lib.js';
+import { DB, percentile, printTable, startGateway, userToken, type RawTables } from './lib.js';
 
 const MESSAGES = Number(process.env.BENCH_SEARCH_MESSAGES ?? 100_000);
 const QUERIES = 60;
@@ -35,7 +35,7 @@ export async function searchBench(): Promise<void> {
     await userToken(gw.url, 'neighbour');
     const em = gw.app.orm.em.fork() as unknown as SqlEntityManager;
     // Seeding and the LIKE reference go straight to the database through Kysely (MikroORM's SQL layer).
-    const db = em.getKysely<any>();
+    const db = em.getKysely<RawTables>();
     const [me, other] = (await db.selectFrom('users').select(['id', 'username']).orderBy('username', 'desc').execute()) as { id: string; username: string }[];
     const rand = rng(42);
     const words = vocabulary(rand);
@@ -81,7 +81,7 @@ export async function searchBench(): Promise<void> {
       matched += res.total;
       const terms = q.split(' ');
       t = performance.now();
-      const matches = (e: ExpressionBuilder<any, 'search_entries'>) => e.and([e('user_id', '=', me!.id), ...terms.map((term) => e('body', 'like', `%${term}%`))]);
+      const matches = (e: ExpressionBuilder<RawTables, 'search_entries'>) => e.and([e('user_id', '=', me!.id), ...terms.map((term) => e('body', 'like', `%${term}%`))]);
       await db.selectFrom('search_entries').select(['id', 'title', 'body', 'created_at']).where(matches).orderBy('created_at', 'desc').limit(20).execute();
       await db.selectFrom('search_entries').select((e) => e.fn.countAll().as('n')).where(matches).execute();
       like.push(performance.now() - t);

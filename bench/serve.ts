@@ -71,19 +71,21 @@ async function main(): Promise<void> {
     // The same schema and resolvers, executed by graphql-jit with no server framework around them.
     const { schema, root } = app!;
     const compiled = new Map<string, CompiledQuery>();
-    const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
-      const { query, variables } = JSON.parse(await readBody(req)) as { query: string; variables?: Record<string, unknown> };
-      let c = compiled.get(query);
-      if (!c) {
-        const out = compileQuery(schema, parse(query));
-        if (!isCompiledQuery(out)) throw new Error(JSON.stringify(out));
-        compiled.set(query, (c = out));
-      }
-      const ctx = createContext(root, { requestId: 'jit', transport: 'graphql' });
-      const result = await c.query(undefined, ctx, variables ?? {});
-      const body = c.stringify(result);
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      void (async () => {
+        const { query, variables } = JSON.parse(await readBody(req)) as { query: string; variables?: Record<string, unknown> };
+        let c = compiled.get(query);
+        if (!c) {
+          const out = compileQuery(schema, parse(query));
+          if (!isCompiledQuery(out)) throw new Error(JSON.stringify(out));
+          compiled.set(query, (c = out));
+        }
+        const ctx = createContext(root, { requestId: 'jit', transport: 'graphql' });
+        const result = await c.query(undefined, ctx, variables ?? {});
+        const body = c.stringify(result);
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      })();
     });
     port = await listen(server);
   } else if (mode === 'raw-ws') {
@@ -103,7 +105,13 @@ async function main(): Promise<void> {
   send({ ready: true, port, pid: process.pid });
 }
 
-process.on('message', async (m: { cmd: string; [k: string]: any }) => {
+/** The commands the bench sends this child (see `Child.ask`). */
+type Command =
+  | { cmd: 'publish'; count: number; sessionId: string; userId: string; intervalMs?: number }
+  | { cmd: 'hash'; seconds: number; concurrency: number; unbounded?: boolean }
+  | { cmd: 'count-start' | 'count-stop' | 'loop-start' | 'loop-stop' | 'gc' | 'exit' };
+
+async function onCommand(m: Command): Promise<void> {
   try {
     if (m.cmd === 'publish') {
       // count events, `intervalMs` apart (0: as fast as the loop allows, yielding between events).
@@ -162,7 +170,9 @@ process.on('message', async (m: { cmd: string; [k: string]: any }) => {
   } catch (e) {
     send({ error: e instanceof Error ? e.message : String(e) });
   }
-});
+}
+
+process.on('message', (m: Command) => void onCommand(m));
 
 main().catch((e: unknown) => {
   send({ error: e instanceof Error ? e.stack : String(e) });

@@ -25,7 +25,7 @@ let last = 0;
 
 function onFrame(data: WebSocket.RawData): void {
   const now = performance.timeOrigin + performance.now();
-  const text = data.toString();
+  const text = (data as Buffer).toString();
   const at = text.indexOf('t=');
   if (at < 0) return;
   received++;
@@ -43,7 +43,7 @@ async function open(url: string, m: Connect): Promise<void> {
   if (m.protocol === 'graphql-ws') {
     ws.send(JSON.stringify({ type: 'connection_init', payload: m.token ? { Authorization: `Bearer ${m.token}` } : {} }));
     await new Promise<void>((resolve, reject) => {
-      ws.once('message', (d) => (JSON.parse(d.toString()).type === 'connection_ack' ? resolve() : reject(new Error(d.toString()))));
+      ws.once('message', (d: Buffer) => ((JSON.parse(d.toString()) as { type?: string }).type === 'connection_ack' ? resolve() : reject(new Error(d.toString()))));
       ws.once('close', (code, reason) => reject(new Error(`closed ${code} ${reason.toString()}`)));
     });
     ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: m.query, variables: m.variables } }));
@@ -52,7 +52,7 @@ async function open(url: string, m: Connect): Promise<void> {
   sockets.push(ws);
 }
 
-process.on('message', async (m: Connect | { cmd: 'reset' | 'report' | 'close' }) => {
+async function onCommand(m: Connect | { cmd: 'reset' | 'report' | 'close' }): Promise<void> {
   try {
     if (m.cmd === 'connect') {
       // A few at a time: a thousand handshakes at once would measure the accept queue.
@@ -76,5 +76,7 @@ process.on('message', async (m: Connect | { cmd: 'reset' | 'report' | 'close' })
   } catch (e) {
     send({ error: e instanceof Error ? e.message : String(e) });
   }
-});
+}
+
+process.on('message', (m: Connect | { cmd: 'reset' | 'report' | 'close' }) => void onCommand(m));
 send({ ready: true });

@@ -32,7 +32,11 @@ function comment(text: string, width = 100): string[] {
   return lines;
 }
 
-const exampleValue = (v: Variable) => (v.default === undefined ? '' : String(v.default));
+/** A default as text: scalars as String() writes them, a list comma-separated, anything else as JSON. */
+const shown = (d: unknown): string =>
+  typeof d === 'string' ? d : typeof d === 'number' || typeof d === 'boolean' || typeof d === 'bigint' ? String(d) : Array.isArray(d) ? d.map(shown).join(',') : JSON.stringify(d);
+
+const exampleValue = (v: Variable) => (v.default === undefined ? '' : shown(v.default));
 
 /** The example environment file: every variable, its description and its default (empty when computed or unset). */
 export function renderEnvExample(): string {
@@ -58,7 +62,7 @@ function defaultCell(v: Variable): string {
   if (v.meta.defaultText) return cell(v.meta.defaultText);
   if (v.default === undefined) return 'unset';
   if (v.default === '') return 'empty';
-  return `\`${String(v.default)}\``;
+  return `\`${shown(v.default)}\``;
 }
 
 export const README_START = '<!-- config:start (generated from src/config.ts by npm run config:docs) -->';

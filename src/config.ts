@@ -31,7 +31,7 @@ export const envRegistry = z.registry<EnvMeta>();
 
 /** Declares one environment variable: its schema and what it means. */
 function v<T extends z.ZodType>(env: string, schema: T, description: string, extra: { defaultText?: string } = {}): T {
-  const s = schema.describe(description) as T;
+  const s = schema.describe(description);
   envRegistry.add(s, { env, ...extra });
   return s;
 }
@@ -567,7 +567,7 @@ function inputOf(source: NodeJS.ProcessEnv): Record<string, unknown> {
     for (const [key, child] of Object.entries(obj.shape) as [string, z.ZodType][]) {
       const meta = envRegistry.get(child);
       if (meta) at[key] = source[meta.env];
-      else place(child, (at[key] = {}) as Record<string, unknown>);
+      else place(child, (at[key] = {}));
     }
   };
   place(configSchema, input);
@@ -629,7 +629,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `  ${ENV_AT.get(i.path.join('.')) ?? i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
-  return deepFreeze(resolveConfig(parsed.data)) as Config;
+  return deepFreeze(resolveConfig(parsed.data));
 }
 
 const GOOGLE_REQUIRED = [

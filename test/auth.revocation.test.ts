@@ -61,7 +61,7 @@ async function liveSocket(query: string, headers: Record<string, string> = {}) {
   const ws = new WebSocket(`${server.wsUrl}/api/live/ws${query}`, { headers });
   const frames: Frame[] = [];
   let close: { code: number; reason: string } | null = null;
-  ws.on('message', (d) => frames.push(JSON.parse(d.toString()) as Frame));
+  ws.on('message', (d) => frames.push(JSON.parse((d as Buffer).toString()) as Frame));
   ws.on('close', (code, reason) => (close = { code, reason: reason.toString() }));
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());

@@ -70,16 +70,18 @@ async function accessible(page_: Page = page): Promise<void> {
 /** A local OpenAI-compatible /audio/transcriptions endpoint: keeps the WAV it was sent, answers fixed words. */
 async function startFakeSpeechToText() {
   const wavs: Buffer[] = [];
-  const server: Server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks);
-    const riff = body.indexOf('RIFF');
-    if (req.url !== '/v1/audio/transcriptions' || riff < 0) return void res.writeHead(404).end();
-    const data = body.indexOf('data', riff + 12);
-    wavs.push(body.subarray(data + 8, data + 8 + body.readUInt32LE(data + 4)));
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ text: 'what grows on sunny windowsills' }));
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const body = Buffer.concat(chunks);
+      const riff = body.indexOf('RIFF');
+      if (req.url !== '/v1/audio/transcriptions' || riff < 0) return void res.writeHead(404).end();
+      const data = body.indexOf('data', riff + 12);
+      wavs.push(body.subarray(data + 8, data + 8 + body.readUInt32LE(data + 4)));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ text: 'what grows on sunny windowsills' }));
+    })();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`, wavs, close: () => new Promise<void>((r) => server.close(() => r())) };

@@ -8,7 +8,7 @@ import { allRoutes } from '../src/modules/index.js';
 import type { RestRoute } from '../src/rest/route-table.js';
 import { dbState, type DbState } from './helpers/db-state.js';
 import { authHeaders } from './helpers/graphql.js';
-import { documentFor, graphqlCjs, rootFields, subscribeOnce, type Auth, type FieldKey } from './helpers/graphql-ops.js';
+import { documentFor, graphqlCjs, rootFields, subscribeOnce, type Auth } from './helpers/graphql-ops.js';
 import { Deep, deepValue, hostileKey, hostileNumber, hostileString, hostileValue, jsonText, rawBody, withProtoKey } from './helpers/hostile.js';
 import { restClient } from './helpers/http.js';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.js';
@@ -211,7 +211,7 @@ async function sendRestCase(route: RestRoute, base: RestCall, auth: Auth, c: Res
       body = json(jsonText(c.value));
       break;
     case 'raw':
-      body = json('');
+      json('');
       body = c.raw.bytes;
       break;
     case 'contentType':
@@ -330,7 +330,7 @@ function slotsOf(args: readonly { name: string; type: GraphQLInputType }[]): Slo
 }
 
 function setAt(vars: Record<string, unknown>, path: string[], value: unknown): Record<string, unknown> {
-  const copy = structuredClone(vars) as Record<string, unknown>;
+  const copy = structuredClone<Record<string, unknown>>(vars);
   let target = copy;
   for (const p of path.slice(0, -1)) {
     if (typeof target[p] !== 'object' || target[p] === null || Array.isArray(target[p])) target[p] = {};
@@ -445,7 +445,7 @@ describe('GraphQL: every argument of every query and mutation', () => {
   it('subscriptions: every argument, over graphql-ws', async () => {
     const fields = (await rootFields()).filter((f) => f.kind === 'Subscription');
     for (const { key, field } of fields) {
-      const entry = graphqlOperations[key as FieldKey];
+      const entry = graphqlOperations[key];
       expect(entry, `${key} has no entry in test/helpers/operations.ts`).toBeDefined();
       const fx = new Fixture(env);
       const base = await entry!.vars(fx, 'owner');
@@ -456,7 +456,7 @@ describe('GraphQL: every argument of every query and mutation', () => {
       await fc.assert(
         fc.asyncProperty(variables, async (vars) => {
           cases.subscriptions++;
-          const query = await documentFor(key as FieldKey, Object.fromEntries(field.args.map((a) => [a.name, true])));
+          const query = await documentFor(key, Object.fromEntries(field.args.map((a) => [a.name, true])));
           // An accepted subscription waits for events that do not come: a short wait says it was accepted.
           const r = await subscribeOnce(server.wsUrl, query, vars, auth, undefined, 1500);
           const what = `${key} with ${jsonText(vars).slice(0, 300)}`;

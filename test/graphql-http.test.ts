@@ -29,7 +29,7 @@ async function post(body: unknown, headers: Record<string, string> = {}) {
 }
 
 async function get(params: Record<string, string>) {
-  const res = await fetch(`${server.url}/graphql?${new URLSearchParams(params)}`, { headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' } });
+  const res = await fetch(`${server.url}/graphql?${new URLSearchParams(params).toString()}`, { headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' } });
   return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as any };
 }
 
@@ -202,7 +202,7 @@ describe('field suggestions (issue 19, finding 10)', () => {
         expect(fastBody.errors?.length, query).toBeGreaterThan(0);
         seen.push(...suggestionsOf(fastBody));
         const params = new URLSearchParams({ query, ...(variables ? { variables: JSON.stringify(variables) } : {}) });
-        const apollo = await fetch(`${prod.url}/graphql?${params}`, { headers: { ...headers, 'apollo-require-preflight': 'true' } });
+        const apollo = await fetch(`${prod.url}/graphql?${params.toString()}`, { headers: { ...headers, 'apollo-require-preflight': 'true' } });
         seen.push(...suggestionsOf(await apollo.json()));
         const batch = await fetch(`${prod.url}/graphql`, { method: 'POST', headers, body: JSON.stringify([{ query, variables }]) });
         seen.push(...suggestionsOf(await batch.json()));

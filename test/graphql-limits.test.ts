@@ -20,7 +20,7 @@ async function post(url: string, body: unknown, token?: string): Promise<{ statu
 /** GET /graphql (Apollo's pipeline). */
 async function get(url: string, query: string, variables: Record<string, unknown>, token: string): Promise<{ status: number; body: any }> {
   const params = new URLSearchParams({ query, variables: JSON.stringify(variables) });
-  const res = await fetch(`${url}/graphql?${params}`, { headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' } });
+  const res = await fetch(`${url}/graphql?${params.toString()}`, { headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' } });
   return { status: res.status, body: await res.json() };
 }
 

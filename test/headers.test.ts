@@ -157,7 +157,7 @@ describe('CORS', () => {
 
 describe('Cache-Control', () => {
   const gql = (body: unknown, headers: Record<string, string> = {}) => api.post('/graphql', body, { headers });
-  const gqlGet = (query: string, headers: Record<string, string> = {}) => api.get(`/graphql?${new URLSearchParams({ query })}`, { headers: { 'apollo-require-preflight': 'true', ...headers } });
+  const gqlGet = (query: string, headers: Record<string, string> = {}) => api.get(`/graphql?${new URLSearchParams({ query }).toString()}`, { headers: { 'apollo-require-preflight': 'true', ...headers } });
 
   it('lets caches keep public REST answers, and nothing else', async () => {
     const providers = await api.get('/api/core/providers');

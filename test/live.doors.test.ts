@@ -28,7 +28,7 @@ interface Frame {
 async function socket(token: string) {
   const ws = new WebSocket(`${server.wsUrl}/api/live/ws?token=${token}`);
   const frames: Frame[] = [];
-  ws.on('message', (d) => frames.push(JSON.parse(d.toString()) as Frame));
+  ws.on('message', (d) => frames.push(JSON.parse((d as Buffer).toString()) as Frame));
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);

@@ -25,7 +25,7 @@ async function connect(query: string, headers: Record<string, string> = {}) {
   const ws = new WebSocket(`${server.wsUrl}/api/live/ws${query}`, { headers });
   const frames: Frame[] = [];
   let closeCode: number | null = null;
-  ws.on('message', (d) => frames.push(JSON.parse(d.toString()) as Frame));
+  ws.on('message', (d) => frames.push(JSON.parse((d as Buffer).toString()) as Frame));
   ws.on('close', (code) => (closeCode = code));
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
@@ -153,7 +153,7 @@ describe('the realtime socket', () => {
       const u = await signUp(c2);
       const ws = new WebSocket(`${s.wsUrl}/api/live/ws?token=${u.accessToken}`);
       const frames: Frame[] = [];
-      ws.on('message', (d) => frames.push(JSON.parse(d.toString()) as Frame));
+      ws.on('message', (d) => frames.push(JSON.parse((d as Buffer).toString()) as Frame));
       const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
       await new Promise((r) => ws.once('open', r));
       ws.send(JSON.stringify({ type: 'start-session', data: { session_type: 'voice' } }));

@@ -11,27 +11,29 @@ async function startFakeSpeech() {
   let failTranscription = false;
   const tone = Buffer.alloc(24_000); // 0.5 s of 24 kHz 16-bit mono
   for (let i = 0; i < tone.length / 2; i++) tone.writeInt16LE(Math.round(Math.sin((i / 24_000) * 2 * Math.PI * 220) * 8000), i * 2);
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks);
-    seen.push({ path: req.url ?? '', contentType: req.headers['content-type'] ?? '', body });
-    if (req.url === '/v1/audio/transcriptions') {
-      if (failTranscription) {
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: 'model crashed' } }));
+  const server = createServer((req, res) => {
+    void (async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const body = Buffer.concat(chunks);
+      seen.push({ path: req.url ?? '', contentType: req.headers['content-type'] ?? '', body });
+      if (req.url === '/v1/audio/transcriptions') {
+        if (failTranscription) {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { message: 'model crashed' } }));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ text: 'what grows on sunny windowsills' }));
         return;
       }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ text: 'what grows on sunny windowsills' }));
-      return;
-    }
-    if (req.url === '/v1/audio/speech') {
-      res.writeHead(200, { 'content-type': 'audio/pcm' });
-      res.end(tone);
-      return;
-    }
-    res.writeHead(404).end();
+      if (req.url === '/v1/audio/speech') {
+        res.writeHead(200, { 'content-type': 'audio/pcm' });
+        res.end(tone);
+        return;
+      }
+      res.writeHead(404).end();
+    })();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
@@ -61,7 +63,7 @@ describe('speech adapters on the realtime socket', () => {
     await api.post('/api/core/notes', { title: 'Herbs', content: 'Basil grows on sunny windowsills.' }, { token: u.accessToken });
     const ws = new WebSocket(`${server.wsUrl}/api/live/ws?token=${u.accessToken}`);
     const frames: { type: string; data: any }[] = [];
-    ws.on('message', (d) => frames.push(JSON.parse(d.toString())));
+    ws.on('message', (d) => frames.push(JSON.parse((d as Buffer).toString())));
     await new Promise((r) => ws.once('open', r));
     const waitFor = async (pred: (f: { type: string; data: any }) => boolean) => {
       for (let i = 0; i < 300; i++) {
@@ -114,7 +116,7 @@ describe('the live reply', () => {
       ai.enqueue({ kind: 'answer', tokens: ['Olá Ana', ', tudo bem?'] });
       const ws = new WebSocket(`${s.wsUrl}/api/live/ws?token=${u.accessToken}`);
       const frames: { type: string; data: any }[] = [];
-      ws.on('message', (d) => frames.push(JSON.parse(d.toString())));
+      ws.on('message', (d) => frames.push(JSON.parse((d as Buffer).toString())));
       await new Promise((r) => ws.once('open', r));
       ws.send(JSON.stringify({ type: 'start-session', data: { session_type: 'voice', language: 'pt' } }));
       ws.send(JSON.stringify({ type: 'audio-input', data: { text: 'Oi!', final: true } }));

@@ -80,7 +80,6 @@ describe('credentials in the logs, at trace level', () => {
     const rotated = await api.post('/api/auth/refresh', { refresh_token: formLogin.body.refresh_token }, { form: true });
     keep('an access token', rotated.body.access_token);
     keep('a refresh token', rotated.body.refresh_token);
-    const token = login.body.access_token as string;
     const jsonRefresh = await api.post('/api/auth/refresh', { refresh_token: login.body.refresh_token });
     keep('an access token', jsonRefresh.body.access_token);
     keep('a refresh token', jsonRefresh.body.refresh_token);

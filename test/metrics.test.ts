@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeUpdatedDocument } from './generated/graphql.js';
 import { signUp } from './helpers/factories.js';
-import { subscribe, until, wsClient } from './helpers/graphql.js';
+import { subscribe, wsClient } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { metric } from './helpers/process.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -54,7 +54,7 @@ describe('/metrics', () => {
       const u = await signUp(restClient(capped.url));
       const run = (query: string, token?: string) =>
         fetch(`${capped.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query }) });
-      const get = (query: string) => fetch(`${capped.url}/graphql?${new URLSearchParams({ query })}`, { headers: { authorization: `Bearer ${u.accessToken}`, 'apollo-require-preflight': 'true' } });
+      const get = (query: string) => fetch(`${capped.url}/graphql?${new URLSearchParams({ query }).toString()}`, { headers: { authorization: `Bearer ${u.accessToken}`, 'apollo-require-preflight': 'true' } });
       await run('query First { me { id } }', u.accessToken);
       await get('query First { me { id } }');
       await run('query Second { me { id } }', u.accessToken);

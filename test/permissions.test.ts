@@ -174,7 +174,7 @@ const routeOf = (operationId: string): RestRoute | undefined => allRoutes.find((
 async function prepareRest(route: RestRoute, fx: Fixture, who: Who, entry: (typeof restOperations)[string]): Promise<() => Promise<Result>> {
   const c = await entry.call(fx, who);
   const auth = await fx.credentials(who, entry.auth);
-  const path = route.path.replace(/\{(\w+)\}/g, (_, p: string) => encodeURIComponent(c.params?.[p] ?? `missing-${p}`)) + (c.query ? `?${new URLSearchParams(c.query)}` : '');
+  const path = route.path.replace(/\{(\w+)\}/g, (_, p: string) => encodeURIComponent(c.params?.[p] ?? `missing-${p}`)) + (c.query ? `?${new URLSearchParams(c.query).toString()}` : '');
   return async () => {
     const res = await api.request(route.method, path, c.body, { ...auth, form: c.form, headers: c.headers });
     const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);

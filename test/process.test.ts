@@ -40,8 +40,8 @@ function start(env: Record<string, string>): Promise<Running> {
         resolve({ child, url: m[1]!, output: () => out, exited });
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code}:\n${out}`));

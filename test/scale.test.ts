@@ -169,7 +169,7 @@ describe.runIf(scaleOut)('two gateway processes on one PostgreSQL database and R
     const live = new WebSocket(`${b.wsUrl}/api/live/ws?token=${u.accessToken}`);
     const frames: { type: string; data: any }[] = [];
     let liveClose: { code: number; reason: string } | null = null;
-    live.on('message', (d) => frames.push(JSON.parse(d.toString())));
+    live.on('message', (d) => frames.push(JSON.parse((d as Buffer).toString())));
     live.on('close', (code, reason) => (liveClose = { code, reason: reason.toString() }));
     await new Promise((r) => live.once('open', r));
     live.send(JSON.stringify({ type: 'start-session', data: { session_type: 'voice' } }));

@@ -20,7 +20,6 @@ const {
   isNonNullType,
   isObjectType,
   isScalarType,
-  isUnionType,
   isIntrospectionType,
   isSpecifiedScalarType,
 } = graphqlCjs;
@@ -151,7 +150,7 @@ describe('names and types', () => {
 
 type Json = Record<string, any>;
 
-const jsonOf = (schema: z.ZodType): Json => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json;
+const jsonOf = (schema: z.ZodType): Json => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 
 /** The JSON schema's alternatives, flattened (`type: [a, null]`, anyOf, oneOf). */
 function alternatives(s: Json): Json[] {

@@ -88,7 +88,6 @@ describe('secrets', () => {
     await keep('login, wrong password', api.post('/api/auth/login', { username, password: WRONG_PASSWORD }, { form: true }));
     await keep('login, unknown user', api.post('/api/auth/login', { username: 'nobody_here', password: WRONG_PASSWORD }, { form: true }));
     const login = await keep('login', api.post('/api/auth/login', { username, password: PASSWORD }, { form: true }), (b) => [b.access_token, b.refresh_token]);
-    const access = login.body.access_token as string;
     const refresh = login.body.refresh_token as string;
     const rotated = await keep('refresh', api.post('/api/auth/refresh', { refresh_token: refresh }), (b) => [b.access_token, b.refresh_token]);
     await keep('refresh reuse (revokes the session)', api.post('/api/auth/refresh', { refresh_token: refresh }));

@@ -166,7 +166,7 @@ describe('hostile WebSocket clients', () => {
     const c = await graphqlWs(server.wsUrl, { Authorization: `Bearer ${user.accessToken}` });
     for (let i = 1; i <= 8; i++) c.subscribe(String(i), 'subscription { meUpdated { id } }');
     expect(await eventually(() => c.messages.filter((m) => m.type === 'error').length === 3, 5000)).toBe(true);
-    for (const e of c.messages.filter((m) => m.type === 'error')) expect(e.payload[0].extensions.code).toBe('rate_limited');
+    for (const e of c.messages.filter((m) => m.type === 'error')) expect((e.payload as { extensions: { code: string } }[])[0]!.extensions.code).toBe('rate_limited');
     const got = await eventually(async () => {
       server.app.services.events.publish('USER_UPDATED', { userId: user.user.id });
       await sleep(50);

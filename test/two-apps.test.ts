@@ -17,13 +17,15 @@ import { SendLiveTextDocument, StartLiveSessionDocument } from './generated/grap
 async function startFakeVoice() {
   const asked: { voice: string; model: string }[] = [];
   const tone = Buffer.alloc(4800); // 0.1 s of 24 kHz 16-bit mono
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    if (req.url !== '/v1/audio/speech') return void res.writeHead(404).end();
-    asked.push(JSON.parse(Buffer.concat(chunks).toString()) as { voice: string; model: string });
-    res.writeHead(200, { 'content-type': 'audio/pcm' });
-    res.end(tone);
+  const server = createServer((req, res) => {
+    void (async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      if (req.url !== '/v1/audio/speech') return void res.writeHead(404).end();
+      asked.push(JSON.parse(Buffer.concat(chunks).toString()) as { voice: string; model: string });
+      res.writeHead(200, { 'content-type': 'audio/pcm' });
+      res.end(tone);
+    })();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`, asked, close: () => new Promise<void>((r) => server.close(() => r())) };

@@ -30,7 +30,7 @@ export class CachedGrammar {
   ) {
     mkdirSync(dir, { recursive: true });
     this.file = join(dir, `harper-${harperVersion()}-${dialect}-${ruleSetKey(rules)}.json`);
-    this.entries = new Map(existsSync(this.file) ? (Object.entries(JSON.parse(readFileSync(this.file, 'utf8'))) as [string, GrammarIssue[]][]) : []);
+    this.entries = new Map(existsSync(this.file) ? Object.entries(JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, GrammarIssue[]>) : []);
   }
 
   async check(text: string): Promise<GrammarIssue[]> {

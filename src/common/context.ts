@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Clock } from './clock.js';
-import { AppError } from './errors.js';
+import { type AppError } from './errors.js';
 import type { LoaderFactory, Loaders } from './loaders.js';
 import type { Metrics } from './metrics.js';
 import type { EventBus } from './pubsub.js';

@@ -144,7 +144,7 @@ type Listener = ((e: Event) => void) | { handleEvent(e: Event): void };
  * A listener that throws (a subscriber too far behind overflows its queue) loses that
  * event; it must not take the dispatch, or the process, down with it.
  */
-function guarded<T extends PubSubEventTarget<any>>(target: T, log?: Logger): T {
+function guarded<T extends PubSubEventTarget<Channels>>(target: T, log?: Logger): T {
   const wrapped = new WeakMap<object, (e: Event) => void>();
   const safe = (listener: Listener) => {
     let w = wrapped.get(listener);
@@ -162,8 +162,8 @@ function guarded<T extends PubSubEventTarget<any>>(target: T, log?: Logger): T {
     return w;
   };
   return {
-    addEventListener: (type: string, listener: Listener | null) => listener && target.addEventListener(type, safe(listener) as never),
-    removeEventListener: (type: string, listener: Listener | null) => listener && target.removeEventListener(type, safe(listener) as never),
+    addEventListener: (type: string, listener: Listener | null) => listener && target.addEventListener(type, safe(listener)),
+    removeEventListener: (type: string, listener: Listener | null) => listener && target.removeEventListener(type, safe(listener)),
     dispatchEvent: (event: Event) => target.dispatchEvent(event as never),
   } as unknown as T;
 }
@@ -173,7 +173,7 @@ function guarded<T extends PubSubEventTarget<any>>(target: T, log?: Logger): T {
  * and errors handled: a publish while Redis is away is logged and dropped (events are
  * notifications; the state they announce is in the database), never an unhandled rejection.
  */
-function redisTarget(redis: RedisConnections, prefix: string, log?: Logger): PubSubEventTarget<any> {
+function redisTarget(redis: RedisConnections, prefix: string, log?: Logger): PubSubEventTarget<Channels> {
   const failed = (what: string) => (err: Error) => log?.warn({ err: err.message }, `redis ${what} failed`);
   const publishClient = {
     publish: (channel: string, message: string) => redis.commands.publish(prefix + channel, message).catch(failed('publish')),
@@ -197,7 +197,7 @@ const MAX_BEHIND = 1024;
  * thousand subscribers runs this per event and subscriber). `return()` unsubscribes at once,
  * even while a `next()` waits.
  */
-function channel<T>(target: PubSubEventTarget<any>, type: string, log?: Logger, onFinish?: () => void): AsyncIterableIterator<T> {
+function channel<T>(target: PubSubEventTarget<Channels>, type: string, log?: Logger, onFinish?: () => void): AsyncIterableIterator<T> {
   const queue: T[] = [];
   let waiting: ((r: IteratorResult<T>) => void) | null = null;
   let done = false;
@@ -217,11 +217,11 @@ function channel<T>(target: PubSubEventTarget<any>, type: string, log?: Logger, 
     }
     queue.push(value);
   };
-  target.addEventListener(type, listener as never);
+  target.addEventListener(type, listener);
   const finish = () => {
     if (done) return;
     done = true;
-    target.removeEventListener(type, listener as never);
+    target.removeEventListener(type, listener);
     onFinish?.();
     queue.length = 0;
     const w = waiting;
@@ -237,6 +237,7 @@ function channel<T>(target: PubSubEventTarget<any>, type: string, log?: Logger, 
     },
     throw: (e: unknown) => {
       finish();
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the iterator protocol: throw(e) answers a rejection with the very value given
       return Promise.reject(e);
     },
     [Symbol.asyncIterator]: () => it,
@@ -248,7 +249,7 @@ function channel<T>(target: PubSubEventTarget<any>, type: string, log?: Logger, 
  * In-process events: listeners by type, called in order. (Node's EventTarget would do, but
  * it warns past ten listeners of a type, and a thousand watchers of one session is the point.)
  */
-function memoryTarget(): PubSubEventTarget<any> {
+function memoryTarget(): PubSubEventTarget<Channels> {
   const listeners = new Map<string, Set<(e: Event) => void>>();
   return {
     addEventListener(type: string, listener: ((e: Event) => void) | null) {
@@ -268,7 +269,7 @@ function memoryTarget(): PubSubEventTarget<any> {
       if (set) for (const listener of [...set]) listener(event);
       return true;
     },
-  } as unknown as PubSubEventTarget<any>;
+  };
 }
 
 export function createEventBus(options: EventBusOptions = {}) {

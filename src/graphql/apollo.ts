@@ -2,7 +2,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, OperationTypeNode, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createAuthenticatedContext, type ContextRoot, type RequestContext } from '../common/context.js';
 import { httpExchange } from '../rest/http-exchange.js';
@@ -33,7 +33,7 @@ function httpPlugin(schema: GraphQLSchema, root: ContextRoot): ApolloServerPlugi
         async didResolveOperation(rc) {
           label = operationLabel(rc.operation, metrics);
           try {
-            if (rc.operation?.operation === 'subscription') throw subscriptionOverHttp();
+            if (rc.operation?.operation === OperationTypeNode.SUBSCRIPTION) throw subscriptionOverHttp();
             checkCost(schema, rc.document, rc.request.operationName, rc.request.variables, maxCost);
           } catch (e) {
             if (!(e instanceof AppError)) throw e;
@@ -68,7 +68,7 @@ export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchem
     parseOptions: { maxTokens: limits.maxTokens },
     allowBatchedHttpRequests: limits.maxBatch > 0,
     includeStacktraceInErrorResponses: false,
-    logger: log as unknown as Logger & { warn: Logger['warn'] },
+    logger: log,
     // With introspection off (production), no "Did you mean …?" either.
     hideSchemaDetailsFromClientErrors: !introspection,
     formatError: introspection ? (formatted, error) => formatGraphQLError(formatted, error, log) : (formatted, error) => withoutSuggestions(formatGraphQLError(formatted, error, log)),

@@ -1,4 +1,4 @@
-import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { Kind, OperationTypeNode, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { Extensions } from 'type-graphql';
 
 /**
@@ -61,7 +61,7 @@ function rootFieldNames(selectionSet: SelectionSetNode, fragments: ReadonlyMap<s
  * on the document, so callers compute it once per document.
  */
 export function cachePolicy(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode | null | undefined): string {
-  if (!operation || operation.operation !== 'query') return NO_STORE;
+  if (!operation || operation.operation !== OperationTypeNode.QUERY) return NO_STORE;
   const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
   const fields = schema.getQueryType()?.getFields() ?? {};
   let maxAge = Number.POSITIVE_INFINITY;

@@ -34,7 +34,7 @@ class SharedResults {
   execute(args: ExecutionArgs, key: string, payload: unknown): Result {
     if (payload === null || typeof payload !== 'object') return execute({ ...args, rootValue: payload });
     let byKey = this.results.get(payload);
-    if (!byKey) this.results.set(payload, (byKey = new Map()));
+    if (!byKey) this.results.set(payload, (byKey = new Map<string, Result>()));
     let result = byKey.get(key);
     if (!result) byKey.set(key, (result = execute({ ...args, rootValue: payload })));
     return result;
@@ -95,11 +95,11 @@ async function fanOutSubscribe(results: SharedResults, args: ExecutionArgs): Pro
   const shared = op?.selectionSet.selections.length === 1 && field !== null && SHARED_PAYLOAD_FIELDS.has(field.name.value);
   // The field's own subscribe (authorization, the caller's scope) runs per subscriber.
   const source = await createSourceEventStream(args);
-  if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
+  if (!(Symbol.asyncIterator in source)) return source;
   const key = shared ? results.keyOf(args) : null;
   const responseKey = field ? (field.alias?.value ?? field.name.value) : '';
   // A source may be an iterable that is not its own iterator (chatStream's turn): take its iterator.
-  return mapped((source as AsyncIterable<unknown>)[Symbol.asyncIterator](), (payload) => {
+  return mapped((source)[Symbol.asyncIterator](), (payload) => {
     if (payload instanceof SubscriptionRefusal) return refusal(payload, responseKey);
     return key !== null ? results.execute(args, key, payload) : execute({ ...args, rootValue: payload });
   });

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
-import { getOperationAST, GraphQLError, type GraphQLSchema } from 'graphql';
+import { getOperationAST, OperationTypeNode, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Logger } from 'pino';
 import { createAuthenticatedContext, type ContextRoot } from '../common/context.js';
@@ -83,7 +83,7 @@ export function fastGraphQLHandler(schema: GraphQLSchema, root: ContextRoot, apo
     const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
     const op = getOperationAST(checked, operationName);
     if (!op) return apollo.call(this as never, req, reply);
-    if (op.operation === 'subscription') {
+    if (op.operation === OperationTypeNode.SUBSCRIPTION) {
       const e = subscriptionOverHttp();
       metrics.observeOperation('http', operationLabel(op, metrics), e.code, (performance.now() - start) / 1000);
       return send(reply, e.status, { errors: [formatGraphQLError({ message: e.message }, e, log, req.id)] });
@@ -121,7 +121,7 @@ export function fastGraphQLHandler(schema: GraphQLSchema, root: ContextRoot, apo
       credentialsOf(req),
     );
     const { query, label } = entry;
-    const result = await query.query(undefined, ctx, (variables ?? {}) as Record<string, unknown>);
+    const result = await query.query(undefined, ctx, (variables ?? {}));
     if (!('data' in result) || result.data === undefined) {
       // Variables that do not fit the operation: a bad request, as Apollo answers it.
       const errors = (result.errors ?? []).map((e) => ({ message: e.message, ...(e.locations ? { locations: e.locations } : {}), extensions: { code: 'bad_user_input' } }));
@@ -135,6 +135,6 @@ export function fastGraphQLHandler(schema: GraphQLSchema, root: ContextRoot, apo
     const { status, headers } = httpStatusOf(result.errors);
     for (const [k, v] of Object.entries(headers)) reply.header(k, v);
     metrics.observeOperation('http', label, errorCode(result.errors[0] as GraphQLError), (performance.now() - start) / 1000);
-    return send(reply, status, { errors: result.errors.map((e) => formatGraphQLError((e as GraphQLError).toJSON(), e, log, req.id)), data: result.data });
+    return send(reply, status, { errors: result.errors.map((e) => formatGraphQLError((e).toJSON(), e, log, req.id)), data: result.data });
   };
 }

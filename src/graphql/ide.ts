@@ -32,7 +32,7 @@ const options = (req: FastifyRequest): RenderOptions => ({
   subscriptionsProtocol: req.protocol === 'https' ? 'wss' : 'ws',
   initialSubscriptionRequestHandlerId: 'graphql-ws',
   initialName: 'Xentree gateway',
-  initialSettings: { theme: 'system' } as never,
+  initialSettings: { theme: 'system' },
   disableAccount: true,
   serveInitialOptionsInSeperateRequest: true,
 });

@@ -22,7 +22,8 @@ export function ValidatedBy(schema: z.ZodType): ClassDecorator {
 export const schemaOf = (target: Function): z.ZodType | undefined => bound.get(target);
 
 /** Every binding, for the drift test. */
-export const boundInputs = (): ReadonlyMap<Function, z.ZodType> => bound; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- keyed by any class, as schemaOf above
+export const boundInputs = (): ReadonlyMap<Function, z.ZodType> => bound;
 
 /**
  * type-graphql's `validateFn`: an argument of a bound type is parsed with its schema; the

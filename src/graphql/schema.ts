@@ -24,7 +24,7 @@ const withNodes = (container: ContainerType | undefined, nodes: readonly NodeSou
     get: (someClass, data) => {
       if (someClass === NodeResolver) return node;
       if (!container) throw new Error('this schema was built to be printed: it has no resolver container');
-      return container.get(someClass, data);
+      return container.get(someClass, data) as unknown;
     },
   };
 };

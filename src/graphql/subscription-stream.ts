@@ -109,7 +109,7 @@ export function merge<T>(...sources: AsyncIterator<T>[]): AsyncIterableIterator<
     async return(): Promise<IteratorResult<T>> {
       finished = true;
       pending.clear();
-      await Promise.all(sources.map((s) => s.return?.()));
+      await Promise.all(sources.flatMap((s) => (s.return ? [s.return()] : [])));
       return DONE;
     },
     async throw(e: unknown): Promise<IteratorResult<T>> {

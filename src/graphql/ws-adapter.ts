@@ -1,7 +1,7 @@
 import type { WebsocketHandler } from '@fastify/websocket';
 import type { FastifyRequest } from 'fastify';
 import { CloseCode, DEPRECATED_GRAPHQL_WS_PROTOCOL, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 
 /** Bytes a socket may have queued before a send waits for them to leave. */
 const HIGH_WATER = 512 * 1024;
@@ -11,6 +11,8 @@ export interface Extra {
   readonly request: FastifyRequest;
 }
 
+/** A message's text: ws hands a Buffer (the default binaryType), the other shapes are for completeness. */
+const textOf = (data: RawData): string => (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString();
 const reasonOf = (err: unknown): string => (err instanceof Error ? err.message : String(err)).slice(0, 120) || 'Internal server error';
 
 /**
@@ -62,13 +64,11 @@ export function makeWsHandler(options: ServerOptions<Record<string, unknown> | u
         },
         close: (code, reason) => socket.close(code, reason),
         onMessage: (cb) =>
-          socket.on('message', async (event) => {
-            try {
-              await cb(String(event));
-            } catch (err) {
+          socket.on('message', (event) => {
+            cb(textOf(event)).catch((err: unknown) => {
               request.log.error({ err }, 'error handling a graphql-ws message');
               socket.close(CloseCode.InternalServerError, reasonOf(err));
-            }
+            });
           }),
       },
       { socket, request },
@@ -76,7 +76,7 @@ export function makeWsHandler(options: ServerOptions<Record<string, unknown> | u
     socket.once('close', (code, reason) => {
       if (pongWait) clearTimeout(pongWait);
       if (pingInterval) clearInterval(pingInterval);
-      if (code === CloseCode.SubprotocolNotAcceptable && socket.protocol === DEPRECATED_GRAPHQL_WS_PROTOCOL) request.log.warn('a client spoke the retired subscriptions-transport-ws protocol');
+      if (code === Number(CloseCode.SubprotocolNotAcceptable) && socket.protocol === DEPRECATED_GRAPHQL_WS_PROTOCOL) request.log.warn('a client spoke the retired subscriptions-transport-ws protocol');
       void closed(code, String(reason));
     });
   } as WebsocketHandler;

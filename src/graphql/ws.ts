@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { WebsocketHandler } from '@fastify/websocket';
-import { getOperationAST, GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, Kind, OperationTypeNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { hashedKey } from '../common/rate-limits.js';
 import { createAuthenticatedContext, type ContextRoot } from '../common/context.js';
 import { AppError } from '../common/errors.js';
@@ -57,7 +57,7 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
   const operations = new WeakMap<object, Map<string, { start: number; label: string; field: string | null }>>();
   const opsOf = (ctx: object) => {
     let m = operations.get(ctx);
-    if (!m) operations.set(ctx, (m = new Map()));
+    if (!m) operations.set(ctx, (m = new Map<string, { start: number; label: string; field: string | null }>()));
     return m;
   };
 
@@ -102,7 +102,7 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
         }
       }
       const first = op?.selectionSet.selections[0];
-      opsOf(ctx).set(id, { start, label, field: op?.operation === 'subscription' && first?.kind === 'Field' ? first.name.value : null });
+      opsOf(ctx).set(id, { start, label, field: op?.operation === OperationTypeNode.SUBSCRIPTION && first?.kind === Kind.FIELD ? first.name.value : null });
       return { schema, document: checked, operationName: payload.operationName, variableValues: payload.variables };
     },
     onOperation: (ctx, id, _payload, _args, result) => {
@@ -161,10 +161,10 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
         },
         credentialsFrom(ctx.connectionParams, ctx.extra.request.ip),
       ),
-    onError: (_ctx, _id, _payload, errors) => format(errors, 'ws') as unknown as GraphQLError[],
+    onError: (_ctx, _id, _payload, errors) => format(errors, 'ws'),
     onNext: (_ctx, _id, _payload, _args, result) => {
       if (!('errors' in result) || !result.errors?.length) return result;
-      return { ...result, errors: format(result.errors, 'ws') } as unknown as typeof result;
+      return { ...result, errors: format(result.errors, 'ws') };
     },
     onClose: (ctx) => {
       open.delete(ctx);

@@ -2,7 +2,7 @@ import type { ContainerType, ResolverData } from 'type-graphql';
 import { composeLoaders, type LoaderFactory } from '../common/loaders.js';
 import type { NodeSource } from '../graphql/node.resolver.js';
 import type { RestRoute } from '../rest/route-table.js';
-import type { ModuleManifest, ResolverDefinition, ServiceDefinition, ServiceMap, ServiceName } from './manifest.js';
+import type { ModuleManifest, ResolverDefinition, ServiceDefinition, ServiceMap } from './manifest.js';
 
 /** What the composition root is given rather than builds: the config and the infrastructure. */
 export type Infrastructure = Pick<ServiceMap, 'config' | 'events' | 'clock' | 'rateLimits' | 'metrics' | 'redis' | 'log' | 'jobs'>;
@@ -40,7 +40,7 @@ export function composeServices(modules: readonly ModuleManifest[], infra: Infra
   for (const d of serviceOrder(modules.flatMap((m) => m.services ?? []), Object.keys(infra))) {
     const deps: Record<string, unknown> = {};
     for (const need of d.needs) deps[need] = built[need];
-    built[d.name] = d.create(deps as Partial<ServiceMap>);
+    built[d.name] = d.create(deps);
   }
   return built as unknown as ServiceMap;
 }

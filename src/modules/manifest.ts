@@ -48,7 +48,7 @@ export function service<N extends ServiceName, const D extends readonly ServiceN
   needs: D,
   create: (deps: Pick<ServiceMap, D[number]>) => ServiceMap[N],
 ): ServiceDefinition {
-  return { name, needs, create: create as (deps: Partial<ServiceMap>) => unknown };
+  return { name, needs, create: create };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a decorated class of any constructor

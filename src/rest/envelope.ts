@@ -1,5 +1,5 @@
 import { toSnake } from '../common/case.js';
-import { AppError, describeFields, type ErrorDetails } from '../common/errors.js';
+import { type AppError, describeFields } from '../common/errors.js';
 
 export interface Envelope {
   detail: { error: string; message: string; [key: string]: unknown };
@@ -10,7 +10,7 @@ export interface Envelope {
  * prefixed with where the value was (`body`, `query`) and snake_cased.
  */
 export function toEnvelope(err: AppError, source: 'body' | 'query' = 'body'): Envelope {
-  const { fields, ...rest } = err.details as ErrorDetails;
+  const { fields, ...rest } = err.details;
   const detail: Envelope['detail'] = { error: err.code, message: err.message, ...rest };
   if (typeof rest.field === 'string') detail.field = toSnake(rest.field);
   if (fields) {

@@ -95,7 +95,8 @@ function redirectingErrors(onError: NonNullable<NonNullable<RestRoute['redirect'
     const location = onError(appError, root.config);
     if (!location) throw error;
     if (!(error instanceof AppError)) req.log.error({ err: error }, 'request failed');
-    return redirectTo(reply, location);
+    // Sent here; an error handler that sends returns nothing (Fastify then leaves the reply alone).
+    void redirectTo(reply, location);
   };
 }
 

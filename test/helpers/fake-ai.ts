@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 /**
  * Local stand-ins for the OpenAI and Anthropic APIs on 127.0.0.1, speaking their real wire
@@ -62,7 +63,7 @@ async function frame(res: ServerResponse, text: string, split: boolean): Promise
 async function start(flavour: 'openai' | 'anthropic'): Promise<FakeAi> {
   const queue: Step[] = [];
   const requests: Recorded[] = [];
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
 
   const openaiChunk = (content: string) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
   const anthropicEvent = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -76,63 +77,65 @@ async function start(flavour: 'openai' | 'anthropic'): Promise<FakeAi> {
     }
   };
 
-  const server: Server = createServer(async (req, res) => {
-    const body = await readBody(req);
-    requests.push({ path: req.url ?? '', headers: req.headers, body });
-    if (req.method === 'GET') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ data: [{ id: 'fake-model' }] }));
-      return;
-    }
-    const step: Step = queue.shift() ?? { kind: 'answer', tokens: ['Hello', ' there', '!'] };
-    switch (step.kind) {
-      case 'status':
-        res.writeHead(step.status, { 'content-type': 'application/json', ...step.headers });
-        res.end(JSON.stringify(step.body ?? { error: { message: `status ${step.status}` } }));
-        return;
-      case 'hang':
-        return; // never answers; the gateway's timeout must fire
-      case 'answer': {
-        head(res);
-        for (const [i, t] of step.tokens.entries()) {
-          for (const h of [...(step.hold ? [step.hold] : []), ...(step.holds ?? [])]) if (i === h.afterTokens) await h.until;
-          await frame(res, delta(t), step.split ?? false);
-          if (step.delayMs) await sleep(step.delayMs);
-        }
-        const usage = step.usage ?? { prompt: 12, completion: step.tokens.length };
-        if (flavour === 'openai') {
-          res.write(`data: ${JSON.stringify({ id: 'c1', choices: [], usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion } })}\n\n`);
-          res.end('data: [DONE]\n\n');
-        } else {
-          res.write(anthropicEvent('content_block_stop', { type: 'content_block_stop', index: 0 }));
-          res.write(anthropicEvent('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: usage.completion } }));
-          res.end(anthropicEvent('message_stop', { type: 'message_stop' }));
-        }
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const body = await readBody(req);
+      requests.push({ path: req.url ?? '', headers: req.headers, body });
+      if (req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ data: [{ id: 'fake-model' }] }));
         return;
       }
-      case 'drop':
-        head(res);
-        for (const t of step.afterTokens) res.write(delta(t));
-        await sleep(10);
-        req.socket.destroy();
-        return;
-      case 'cutoff':
-        head(res);
-        for (const t of step.tokens) res.write(delta(t));
-        res.end();
-        return;
-      case 'malformed':
-        head(res);
-        for (const t of step.afterTokens ?? []) res.write(delta(t));
-        res.end('data: {"choices": [ this is not json\n\n');
-        return;
-      case 'midStreamError':
-        head(res);
-        for (const t of step.afterTokens) res.write(delta(t));
-        if (flavour === 'anthropic') res.end(anthropicEvent('error', { type: 'error', error: { type: step.errorType ?? 'overloaded_error', message: 'Overloaded' } }));
-        else res.end(`data: ${JSON.stringify({ error: { message: 'The server had an error while processing your request' } })}\n\n`);
-        return;
-    }
+      const step: Step = queue.shift() ?? { kind: 'answer', tokens: ['Hello', ' there', '!'] };
+      switch (step.kind) {
+        case 'status':
+          res.writeHead(step.status, { 'content-type': 'application/json', ...step.headers });
+          res.end(JSON.stringify(step.body ?? { error: { message: `status ${step.status}` } }));
+          return;
+        case 'hang':
+          return; // never answers; the gateway's timeout must fire
+        case 'answer': {
+          head(res);
+          for (const [i, t] of step.tokens.entries()) {
+            for (const h of [...(step.hold ? [step.hold] : []), ...(step.holds ?? [])]) if (i === h.afterTokens) await h.until;
+            await frame(res, delta(t), step.split ?? false);
+            if (step.delayMs) await sleep(step.delayMs);
+          }
+          const usage = step.usage ?? { prompt: 12, completion: step.tokens.length };
+          if (flavour === 'openai') {
+            res.write(`data: ${JSON.stringify({ id: 'c1', choices: [], usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion } })}\n\n`);
+            res.end('data: [DONE]\n\n');
+          } else {
+            res.write(anthropicEvent('content_block_stop', { type: 'content_block_stop', index: 0 }));
+            res.write(anthropicEvent('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: usage.completion } }));
+            res.end(anthropicEvent('message_stop', { type: 'message_stop' }));
+          }
+          return;
+        }
+        case 'drop':
+          head(res);
+          for (const t of step.afterTokens) res.write(delta(t));
+          await sleep(10);
+          req.socket.destroy();
+          return;
+        case 'cutoff':
+          head(res);
+          for (const t of step.tokens) res.write(delta(t));
+          res.end();
+          return;
+        case 'malformed':
+          head(res);
+          for (const t of step.afterTokens ?? []) res.write(delta(t));
+          res.end('data: {"choices": [ this is not json\n\n');
+          return;
+        case 'midStreamError':
+          head(res);
+          for (const t of step.afterTokens) res.write(delta(t));
+          if (flavour === 'anthropic') res.end(anthropicEvent('error', { type: 'error', error: { type: step.errorType ?? 'overloaded_error', message: 'Overloaded' } }));
+          else res.end(`data: ${JSON.stringify({ error: { message: 'The server had an error while processing your request' } })}\n\n`);
+          return;
+      }
+    })();
   });
   server.on('connection', (s) => {
     sockets.add(s);

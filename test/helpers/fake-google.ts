@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 
 /**
  * A local stand-in for Google's OAuth 2.0 server, OpenID userinfo and Calendar API v3 on
@@ -164,7 +164,7 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
       .setSubject(grant.account.sub)
       .setIssuedAt()
       .setExpirationTime('1h')
-      .sign(privateKey as CryptoKey);
+      .sign(privateKey);
 
   /** Google lists the email scope by its long name in token responses. */
   const grantedScopeString = (scopes: string[]) => scopes.map((s) => (s === 'email' ? 'https://www.googleapis.com/auth/userinfo.email' : s)).join(' ');
@@ -335,28 +335,30 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
     };
   };
 
-  const server: Server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const query = Object.fromEntries(url.searchParams);
-    const { form, json } = await readForm(req);
-    requests.push({ method: req.method ?? 'GET', path: url.pathname, query, form, headers: req.headers });
-    try {
-      if (req.method === 'GET' && url.pathname === '/o/oauth2/v2/auth') return authorize(res, query);
-      if (req.method === 'POST' && url.pathname === '/token') return await tokenEndpoint(req, res, form);
-      if (req.method === 'POST' && url.pathname === '/revoke') return revoke(res, form);
-      if (req.method === 'GET' && url.pathname === '/v1/userinfo') {
-        const grant = liveAccess(req);
-        if (!grant) return send(res, 401, { error: 'invalid_request', error_description: 'Invalid Credentials' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
-        return send(res, 200, { sub: grant.account.sub, email: grant.account.email, email_verified: true });
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const query = Object.fromEntries(url.searchParams);
+      const { form, json } = await readForm(req);
+      requests.push({ method: req.method ?? 'GET', path: url.pathname, query, form, headers: req.headers });
+      try {
+        if (req.method === 'GET' && url.pathname === '/o/oauth2/v2/auth') return authorize(res, query);
+        if (req.method === 'POST' && url.pathname === '/token') return await tokenEndpoint(req, res, form);
+        if (req.method === 'POST' && url.pathname === '/revoke') return revoke(res, form);
+        if (req.method === 'GET' && url.pathname === '/v1/userinfo') {
+          const grant = liveAccess(req);
+          if (!grant) return send(res, 401, { error: 'invalid_request', error_description: 'Invalid Credentials' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
+          return send(res, 200, { sub: grant.account.sub, email: grant.account.email, email_verified: true });
+        }
+        if (req.method === 'GET' && url.pathname === '/oauth2/v3/certs') return send(res, 200, { keys: [jwk] });
+        if (url.pathname === '/calendar/v3/calendars/primary/events' && (req.method === 'GET' || req.method === 'POST')) return calendar(req, res, query, json);
+        const one = /^\/calendar\/v3\/calendars\/primary\/events\/([^/]+)$/.exec(url.pathname);
+        if (one && req.method === 'GET') return calendarEvent(req, res, decodeURIComponent(one[1]!));
+        return apiError(res, 404, 'Not Found', 'notFound', 'NOT_FOUND');
+      } catch (e) {
+        return apiError(res, 500, String(e), 'backendError', 'INTERNAL');
       }
-      if (req.method === 'GET' && url.pathname === '/oauth2/v3/certs') return send(res, 200, { keys: [jwk] });
-      if (url.pathname === '/calendar/v3/calendars/primary/events' && (req.method === 'GET' || req.method === 'POST')) return calendar(req, res, query, json);
-      const one = /^\/calendar\/v3\/calendars\/primary\/events\/([^/]+)$/.exec(url.pathname);
-      if (one && req.method === 'GET') return calendarEvent(req, res, decodeURIComponent(one[1]!));
-      return apiError(res, 404, 'Not Found', 'notFound', 'NOT_FOUND');
-    } catch (e) {
-      return apiError(res, 500, String(e), 'backendError', 'INTERNAL');
-    }
+    })();
   });
   server.on('connection', (s) => {
     sockets.add(s);
@@ -399,7 +401,7 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
     grantsOf: (email) => [...grants.values()].filter((g) => g.account.email === email).map((g) => ({ scopes: g.scopes, revoked: g.revoked })),
     events: (email) => events.get(email) ?? [],
     addEvent(email, partial) {
-      const ev = { ...makeEvent(partial), ...partial } as FakeEvent;
+      const ev = { ...makeEvent(partial), ...partial };
       const list = events.get(email) ?? [];
       list.push(ev);
       events.set(email, list);

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type * as GraphQL from 'graphql';
 import type { GraphQLField, GraphQLFormattedError, GraphQLOutputType, GraphQLSchema } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -8,7 +9,7 @@ import { authHeaders } from './graphql.js';
 
 // The schema is built by type-graphql, which loads graphql's CommonJS build; its type checks
 // (instanceof) only recognise types of that same copy, so this module uses it too.
-export const graphqlCjs = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+export const graphqlCjs = createRequire(import.meta.url)('graphql') as typeof GraphQL;
 const { getNamedType, isInterfaceType, isLeafType, isNonNullType, isObjectType, isUnionType } = graphqlCjs;
 
 /**
@@ -93,7 +94,7 @@ export async function postGraphQL(url: string, query: string, variables: unknown
     body: JSON.stringify({ query, variables }),
   });
   const text = await res.text();
-  let body: GqlResponse['body'] = null;
+  let body: GqlResponse['body'];
   try {
     body = JSON.parse(text) as GqlResponse['body'];
   } catch {
@@ -149,7 +150,7 @@ export async function subscribeOnce(wsUrl: string, query: string, variables: unk
         {
           next: (value) => {
             unsubscribe();
-            finish({ first: value as never, errors: (value as { errors?: GraphQLFormattedError[] }).errors ?? null });
+            finish({ first: value, errors: (value as { errors?: GraphQLFormattedError[] }).errors ?? null });
           },
           error: (err) => {
             if (Array.isArray(err)) finish({ first: null, errors: err as GraphQLFormattedError[] });

@@ -67,7 +67,7 @@ export function subscribe<T>(client: Client, document: TypedDocumentNode<T, any>
     { query: print(document), variables },
     {
       next: (value) => {
-        received.push(value as never);
+        received.push(value);
         notify();
       },
       error: (err) => {

@@ -429,7 +429,7 @@ export class Fixture {
 
   /** Ends the active live session of the user `who` acts as, so they can start one. */
   async endActiveSession(who: Who | CastRole): Promise<void> {
-    const userId = (WHO as readonly string[]).includes(who) ? this.actingUserId(who as Who) : this.user(who as CastRole).user.id;
+    const userId = (WHO as readonly string[]).includes(who) ? this.actingUserId(who) : this.user(who as CastRole).user.id;
     if (!userId) return;
     const { server } = this.env;
     const active = await server.app.orm.em.fork().findOne(LiveSession, { activeUserId: userId });

@@ -1,5 +1,4 @@
-import { Ctx, Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
-import type { RequestContext } from '../../common/context.js';
+import { Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
 import { PublicCache } from '../../graphql/cache-control.js';
 import type { NodeSource } from '../../graphql/node.resolver.js';
 import { Node } from '../../graphql/relay.js';
@@ -56,7 +55,7 @@ export class ProvidersResolver {
 
   @PublicCache(60)
   @Query(() => ProvidersType, { description: 'The AI providers: which are configured and answering, their models and capabilities. Public: no credentials needed.' })
-  async providers(@Ctx() ctx: RequestContext): Promise<ProvidersType> {
+  async providers(): Promise<ProvidersType> {
     return { default: this.ai.defaultId, providers: (await this.ai.describe()).map(toProvider) };
   }
 }

@@ -29,7 +29,7 @@ export const aiRoutes = (s: Pick<ServiceMap, 'ai'>): RestRoute[] => [
     tag,
     auth: 'public',
     publicCacheSeconds: 60,
-    handler: async (ctx) => ({ default: s.ai.defaultId, providers: await s.ai.describe() }),
+    handler: async () => ({ default: s.ai.defaultId, providers: await s.ai.describe() }),
     response: {
       status: 200,
       description: 'Providers',

@@ -146,7 +146,7 @@ export class ConversationsResolver {
       `else's turn answers one not_found error at once. ${READ}`,
     subscribe: async ({ args, context, info }) => {
       const ctx = context as RequestContext;
-      return resolverOf(info, ConversationsResolver).conversationsService.followTurn(ctx, String(args.turnId), args.after as number | null | undefined);
+      return resolverOf(info, ConversationsResolver).conversationsService.followTurn(ctx, String((args as { turnId: unknown }).turnId), (args as { after?: number | null }).after);
     },
   })
   chatTurnEvents(
@@ -160,7 +160,7 @@ export class ConversationsResolver {
   @Subscription(() => ChatStreamEvent, {
     deprecationReason: 'Subscribing starts a turn, so a resubscription starts another and a dropped connection loses the rest: use startChatTurn, then chatTurnEvents.',
     description: `One chat turn, started by subscribing and streamed token by token: START, DELTA events, then DONE with the stored reply, or ERROR (nothing stored). Unsubscribing mid-stream cancels the turn and keeps the partial reply; subscribing again starts another turn. ${WRITE}`,
-    subscribe: async ({ args, context, info }) => streamOf(await resolverOf(info, ConversationsResolver).conversationsService.startTurn(context as RequestContext, args.input as ChatInput)),
+    subscribe: async ({ args, context, info }) => streamOf(await resolverOf(info, ConversationsResolver).conversationsService.startTurn(context as RequestContext, (args as { input: ChatInput }).input)),
   })
   chatStream(@Root() event: ChatStreamEvent, @Arg('input', () => ChatInput, { description: 'The turn.' }) _input: ChatInput): ChatStreamEvent {
     return event;
@@ -174,10 +174,11 @@ export class ConversationsResolver {
       `${READ}`,
     subscribe: async ({ args, context, info }) => {
       const ctx = context as RequestContext;
+      const conversationId = String((args as { conversationId: unknown }).conversationId);
       // Listening first, then the check: a deletion in between is not missed.
-      const events = resolverOf(info, ConversationsResolver).events.subscribe('CHAT_EVENT', String(args.conversationId));
+      const events = resolverOf(info, ConversationsResolver).events.subscribe('CHAT_EVENT', conversationId);
       try {
-        await resolverOf(info, ConversationsResolver).conversationsService.watch(ctx, String(args.conversationId));
+        await resolverOf(info, ConversationsResolver).conversationsService.watch(ctx, conversationId);
       } catch (e) {
         await events.return?.();
         throw e;

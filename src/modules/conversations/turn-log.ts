@@ -139,8 +139,8 @@ export class RedisTurnStore implements TurnStore {
         .pexpire(key, this.ttlMs)
         .exec()
         .then((replies) => {
-          const failed = replies?.find(([err]) => err);
-          if (failed) throw failed[0];
+          const failed = replies?.find(([err]) => err)?.[0];
+          if (failed) throw failed;
         }),
     );
   }

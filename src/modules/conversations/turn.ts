@@ -45,6 +45,7 @@ export class Turn<E, R> {
     for (;;) {
       while (this.buffer.length) yield this.buffer.shift()!;
       if (this.finished) {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the producer threw, unchanged (the caller maps it to its error envelope)
         if (this.failure) throw this.failure;
         return;
       }

@@ -47,6 +47,11 @@ export class GoogleError extends Error {
 }
 
 const OAUTH_ERROR = /^[\x20-\x7e]{1,64}$/;
+/** What this client reads of a Google answer's error (the success body is the caller's `T`). */
+interface GoogleAnswer {
+  error?: { message?: unknown; status?: unknown; errors?: { reason?: unknown }[] };
+}
+
 const safeText = (v: unknown, max = 300): string | null => (typeof v === 'string' && v ? v.replace(/[^\x20-\x7e]/g, ' ').slice(0, max) : null);
 
 /** Translates anything openid-client or fetch throws into a GoogleError. */
@@ -112,7 +117,7 @@ export class GoogleClient {
     );
     this.oauth.timeout = Math.max(1, Math.ceil(config.timeoutMs / 1000));
     const endpoints = [config.authorizationUrl, config.tokenUrl, config.revocationUrl, config.userinfoUrl, config.calendarApiUrl];
-    // eslint-disable-next-line @typescript-eslint/no-deprecated -- loopback fakes only; config rejects http elsewhere
+     
     if (endpoints.some((u) => u.startsWith('http:'))) oidc.allowInsecureRequests(this.oauth);
   }
 
@@ -202,9 +207,9 @@ export class GoogleClient {
       throw translate(err, 'Calling Google Calendar');
     }
     const text = await res.text().catch(() => '');
-    let json: any = null;
+    let json: GoogleAnswer | null;
     try {
-      json = text ? JSON.parse(text) : null;
+      json = text ? (JSON.parse(text) as GoogleAnswer | null) : null;
     } catch {
       json = null;
     }

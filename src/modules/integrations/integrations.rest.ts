@@ -72,7 +72,8 @@ function returnLocation(config: Config, outcome: { error: AppError | null }): st
     url.searchParams.set('status', 'connected');
   } else {
     url.searchParams.set('status', 'error');
-    url.searchParams.set('error', String(outcome.error.details.reason ?? outcome.error.code));
+    const reason = outcome.error.details.reason;
+    url.searchParams.set('error', typeof reason === 'string' ? reason : outcome.error.code);
     url.searchParams.set('error_description', outcome.error.message);
   }
   return url.toString();

@@ -109,7 +109,7 @@ export class KnowledgeResolver {
       `${READ}`,
     subscribe: async ({ args, context, info }) => {
       const ctx = context as RequestContext;
-      const organizationId = args.organizationId ? String(args.organizationId) : null;
+      const organizationId = (args as { organizationId?: string | null }).organizationId || null;
       // Each subscriber reloads the document with its own rights: one unshared or deleted meanwhile is skipped.
       const documentStep = async (e: DocumentStatusEvent): Promise<Step<KnowledgeDocument>> => {
         const c = forkContext(ctx);

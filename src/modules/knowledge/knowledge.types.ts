@@ -1,4 +1,4 @@
-import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, InputType, ObjectType } from 'type-graphql';
 import { z } from 'zod';
 import { fields, str } from '../../common/validation.js';
 import { ValidatedBy } from '../../graphql/inputs.js';

@@ -53,11 +53,12 @@ export class LiveResolver {
       `${READ}`,
     subscribe: async ({ args, context, info }) => {
       const ctx = context as RequestContext;
+      const sessionId = String((args as { sessionId: unknown }).sessionId);
       // Listening first, then reading the state: a session that ends in between is not missed.
-      const events = resolverOf(info, LiveResolver).events.subscribe('LIVE_EVENT', String(args.sessionId));
+      const events = resolverOf(info, LiveResolver).events.subscribe('LIVE_EVENT', sessionId);
       let session: LiveSession;
       try {
-        session = await resolverOf(info, LiveResolver).live.watch(ctx, String(args.sessionId));
+        session = await resolverOf(info, LiveResolver).live.watch(ctx, sessionId);
       } catch (e) {
         await events.return?.();
         throw e;
@@ -171,7 +172,7 @@ export class LiveTranscriptResolver {
 /** Where `node(id:)` finds live objects: the same rules as `liveSession`, `liveTranscript` and `liveQuota`. */
 export const liveNodes = (s: Pick<ServiceMap, 'live'>): NodeSource[] => [
   { typename: 'LiveSession', load: (ctx, ids) => s.live.sessionsByIds(ctx, ids) },
-  { typename: 'LiveTranscript', load: async (ctx, ids) => (await s.live.transcriptsByIds(ctx, ids)).map(LiveTranscriptType.from) },
+  { typename: 'LiveTranscript', load: async (ctx, ids) => (await s.live.transcriptsByIds(ctx, ids)).map((t) => LiveTranscriptType.from(t)) },
   {
     typename: 'LiveQuota',
     load: async (ctx, ids) => {

@@ -368,7 +368,7 @@ export class LiveService {
       if (claimed !== 1) return tx.findOneOrFail(LiveSession, { id: s.id }, { refresh: true });
       won = true;
       const conn = tx.getConnection();
-      const added = await conn.execute('update live_usage set used_seconds = used_seconds + ? where user_id = ? and period_start = ?', [metered, s.user.id, this.config.db.driver === 'sqlite' ? s.periodStart.getTime() : s.periodStart], 'run', tx.getTransactionContext());
+      const added: unknown = await conn.execute('update live_usage set used_seconds = used_seconds + ? where user_id = ? and period_start = ?', [metered, s.user.id, this.config.db.driver === 'sqlite' ? s.periodStart.getTime() : s.periodStart], 'run', tx.getTransactionContext());
       const changed = (added as { affectedRows?: number; changes?: number }).affectedRows ?? (added as { changes?: number }).changes ?? 0;
       if (!changed) {
         tx.create(LiveUsage, { user: tx.getReference(User, s.user.id), periodStart: s.periodStart, usedSeconds: metered });

@@ -142,7 +142,7 @@ async function countBy(em: EntityManager, column: 'organization' | 'team', ids: 
     .select([column, raw('count(*) as n')])
     .where({ [column]: { $in: [...ids] } })
     .groupBy(column)
-    .execute('all', false)) as Record<string, unknown>[];
+    .execute<Record<string, unknown>[]>('all', false));
   const col = column === 'organization' ? 'organization_id' : 'team_id';
   return new Map(rows.map((r) => [String(r[col]), Number(r.n)]));
 }
@@ -170,7 +170,7 @@ export function organizationLoaders(em: EntityManager, batch = true) {
       .select(['organization', raw('count(*) as n')])
       .where({ organization: { $in: [...orgIds] } })
       .groupBy('organization')
-      .execute('all', false)) as Record<string, unknown>[];
+      .execute<Record<string, unknown>[]>('all', false));
     const counts = new Map(rows.map((r) => [String(r.organization_id), Number(r.n)]));
     return orgIds.map((id) => counts.get(id) ?? 0);
   }, { batch });

@@ -180,7 +180,7 @@ export class OrganizationsResolver {
       `${READ}`,
     subscribe: async ({ args, context, info }) => {
       const ctx = context as RequestContext;
-      const organizationId = String(args.organizationId);
+      const organizationId = String((args as { organizationId: unknown }).organizationId);
       // Listening first, then the check: a removal or deletion in between is not missed.
       const events = resolverOf(info, OrganizationsResolver).events.subscribe('ORGANIZATION_EVENT', organizationId);
       try {

@@ -11,7 +11,6 @@ import { parseInput, str } from '../../common/validation.js';
 import { AppError } from '../../common/errors.js';
 import { connectionPage, decodeCursor, encodeCursor, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import type { Passage, SearchHit } from './search.types.js';
-import { User } from '../users/index.js';
 import { SearchEntry } from './search.entities.js';
 import { ContentKind, type ContentKindValue } from './search.enums.js';
 
@@ -387,7 +386,7 @@ export class SearchService {
     const w = this.where(filter, 'e');
     if (this.driver === 'sqlite') {
       const match = this.ftsQuery(words, mode);
-      return conn.execute<Row[]>(
+      return (await conn.execute(
         `select e.id, e.type, e.source_id, e.conversation_id, e.document_id, e.organization_id, e.title, e.created_at, e.body, null as total,
                 -bm25(search_fts, 4.0, 1.0) as score,
                 snippet(search_fts, 1, char(2), char(3), '…', ?) as snippet
@@ -396,11 +395,11 @@ export class SearchService {
           order by bm25(search_fts, 4.0, 1.0), e.created_at desc, e.id
           limit ? offset ?`,
         [snippetWords, match, ...w.params, limit, offset],
-      );
+      )) as Row[];
     }
     const tsq = this.tsQuery(words, mode);
     const options = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=${snippetWords}, MinWords=${Math.min(8, snippetWords)}, MaxFragments=2, FragmentDelimiter=" … "`;
-    return conn.execute<Row[]>(
+    return (await conn.execute(
       `select e.id, e.type, e.source_id, e.conversation_id, e.document_id, e.organization_id, e.title, e.created_at, e.body, top.score, top.total,
               ts_headline('simple', e.body, to_tsquery('simple', ?), ?) as snippet
          from (select e.id, ts_rank_cd(e.tsv, to_tsquery('simple', ?)) as score, e.created_at, count(*) over () as total
@@ -411,22 +410,23 @@ export class SearchService {
          join search_entries e on e.id = top.id
         order by top.score desc, top.created_at desc, top.id`,
       [tsq, options, tsq, tsq, ...w.params, limit, offset],
-    );
+    )) as Row[];
   }
 
   private async count(em: EntityManager, words: string[], mode: Mode, filter: Filter): Promise<number> {
     const conn = em.getConnection();
     const w = this.where(filter, 'e');
-    const rows =
+    const rows = (
       this.driver === 'sqlite'
-        ? await conn.execute<{ n: number }[]>(
+        ? await conn.execute(
             `select count(*) as n from search_fts join search_entries e on e.rowid = search_fts.rowid where search_fts match ? and ${w.sql}`,
             [this.ftsQuery(words, mode), ...w.params],
           )
-        : await conn.execute<{ n: string }[]>(`select count(*) as n from search_entries e where e.tsv @@ to_tsquery('simple', ?) and ${w.sql}`, [
+        : await conn.execute(`select count(*) as n from search_entries e where e.tsv @@ to_tsquery('simple', ?) and ${w.sql}`, [
             this.tsQuery(words, mode),
             ...w.params,
-          ]);
+          ])
+    ) as { n: number | string }[];
     return Number(rows[0]?.n ?? 0);
   }
 }

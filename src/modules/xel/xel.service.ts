@@ -231,7 +231,7 @@ export class XelService {
       });
       await tx.flush();
       const conn = tx.getConnection();
-      const trx = tx.getTransactionContext();
+      const trx: unknown = tx.getTransactionContext();
       await conn.execute(
         `insert into xel_activity_days (id, user_id, day, xp, tasks) values (?, ?, ?, ?, 1)
          on conflict (user_id, day) do update set xp = xel_activity_days.xp + excluded.xp, tasks = xel_activity_days.tasks + 1`,
@@ -316,12 +316,12 @@ export class XelService {
     const p = authorize(ctx, need);
     const em = ctx.em;
     const now = this.now();
-    const [row] = await em
+    const [row] = (await em
       .getConnection()
-      .execute<{ timezone: string; xp_total: number | null; daily_goal_xp: number | null; current_streak: number | null; longest_streak: number | null; last_active_day: string | null }[]>(
+      .execute(
         'select u.timezone, p.xp_total, p.daily_goal_xp, p.current_streak, p.longest_streak, p.last_active_day from users u left join xel_profiles p on p.user_id = u.id where u.id = ?',
         [p.userId],
-      );
+      )) as { timezone: string; xp_total: number | null; daily_goal_xp: number | null; current_streak: number | null; longest_streak: number | null; last_active_day: string | null }[];
     const profile = row && row.xp_total !== null ? { xpTotal: Number(row.xp_total), dailyGoalXp: Number(row.daily_goal_xp), currentStreak: Number(row.current_streak), longestStreak: Number(row.longest_streak), lastActiveDay: row.last_active_day } : null;
     const tz = row?.timezone ?? 'UTC';
     const today = localDay(now, tz);
@@ -449,7 +449,7 @@ export class XelService {
    */
   private async recordAttempt(tx: EntityManager, userId: string, task: CatalogTask, module: CatalogModule, score: number, passed: boolean, at: Date): Promise<{ xpAwarded: number }> {
     const conn = tx.getConnection();
-    const trx = tx.getTransactionContext();
+    const trx: unknown = tx.getTransactionContext();
     await conn.execute(
       'insert into xel_task_progress (id, user_id, task_id, module_id, attempts, best_score, completed, xp_earned) values (?, ?, ?, ?, 0, 0, ?, 0) on conflict (user_id, task_id) do nothing',
       [crypto.randomUUID(), userId, task.id, module.id, this.dbBool(false)],
@@ -457,18 +457,18 @@ export class XelService {
       trx,
     );
     for (let attempt = 0; attempt < 20; attempt++) {
-      const rows = await conn.execute<{ best_score: number; completed: number | boolean }[]>(
+      const rows = (await conn.execute(
         'select best_score, completed from xel_task_progress where user_id = ? and task_id = ?',
         [userId, task.id],
         'all',
         trx,
-      );
+      )) as { best_score: number; completed: number | boolean }[];
       const row = rows[0];
       if (!row) throw new Error('task progress row vanished');
       const best = Number(row.best_score);
       const award = score > best ? xpAward(module.level, best, score) : 0;
       const nowCompleted = Boolean(row.completed) || passed;
-      const res = await conn.execute<{ affectedRows: number }>(
+      const res = (await conn.execute(
         score > best
           ? 'update xel_task_progress set attempts = attempts + 1, best_score = ?, completed = ?, xp_earned = xp_earned + ?, completed_at = coalesce(completed_at, ?), last_attempt_at = ? where user_id = ? and task_id = ? and best_score = ?'
           : 'update xel_task_progress set attempts = attempts + 1, completed = ?, completed_at = coalesce(completed_at, ?), last_attempt_at = ? where user_id = ? and task_id = ? and best_score >= ?',
@@ -477,7 +477,7 @@ export class XelService {
           : [this.dbBool(nowCompleted), passed ? this.dbDate(at) : null, this.dbDate(at), userId, task.id, score],
         'run',
         trx,
-      );
+      )) as { affectedRows: number };
       if (res.affectedRows === 1) return { xpAwarded: award };
     }
     throw new AppError('conflict', 'Too many simultaneous submissions of this task; try again');
@@ -500,7 +500,7 @@ export class XelService {
         bestScore: Number(r.best_score),
         completed: Boolean(r.completed),
         xpEarned: Number(r.xp_earned),
-        lastAttemptAt: last === null || last === undefined ? null : last instanceof Date ? last : new Date(typeof last === 'number' ? last : String(last)),
+        lastAttemptAt: last === null || last === undefined ? null : last instanceof Date ? last : new Date(last as string | number),
       });
     }
     return out;

@@ -20,6 +20,15 @@ export function toAnthropicMessages(messages: PromptMessage[]): { system: string
 }
 
 /** The Anthropic Messages API, streamed: message_start, content_block_delta, message_delta, message_stop, error. */
+/** The fields of Anthropic's stream events this provider reads (the rest is ignored). */
+interface AnthropicStreamEvent {
+  type?: string;
+  error?: { type?: string; message?: string };
+  message?: { usage?: { input_tokens?: number; output_tokens?: number } };
+  delta?: { type?: string; text?: string };
+  usage?: { input_tokens?: number; output_tokens?: number };
+}
+
 export class AnthropicProvider extends RemoteProvider<ProviderConfig & { maxTokens: number }> {
   readonly id = 'anthropic' as const;
   readonly name = 'Anthropic';
@@ -52,15 +61,15 @@ export class AnthropicProvider extends RemoteProvider<ProviderConfig & { maxToke
     let output = 0;
     let stopped = false;
     for await (const event of postForEvents(this.name, `${this.cfg.baseUrl}/v1/messages`, this.headers(), body, this.policy, req.signal)) {
-      let data: Record<string, any>;
+      let data: AnthropicStreamEvent;
       try {
-        data = JSON.parse(event.data) as Record<string, any>;
+        data = JSON.parse(event.data) as AnthropicStreamEvent;
       } catch {
         throw new UpstreamError(`${this.name} sent a malformed stream event`, true);
       }
       const type = event.event ?? data.type;
       if (type === 'error') {
-        const err = data.error as { type?: string; message?: string } | undefined;
+        const err = data.error;
         // overloaded_error and api_error are transient; others describe the request.
         const transient = err?.type === 'overloaded_error' || err?.type === 'api_error' || err?.type === 'rate_limit_error';
         throw new UpstreamError(`${this.name} reported ${err?.type ?? 'an error'} mid-answer: ${err?.message ?? ''}`.trim(), transient);
@@ -69,7 +78,7 @@ export class AnthropicProvider extends RemoteProvider<ProviderConfig & { maxToke
         input = data.message?.usage?.input_tokens ?? 0;
         output = data.message?.usage?.output_tokens ?? 0;
       } else if (type === 'content_block_delta' && data.delta?.type === 'text_delta' && data.delta.text) {
-        yield { type: 'delta', text: data.delta.text as string };
+        yield { type: 'delta', text: data.delta.text };
       } else if (type === 'message_delta' && data.usage) {
         output = data.usage.output_tokens ?? output;
         if (typeof data.usage.input_tokens === 'number') input = data.usage.input_tokens;

@@ -97,7 +97,7 @@ export async function* postForEvents(
     const queue: EventSourceMessage[] = [];
     const parser = createParser({ onEvent: (e) => queue.push(e) });
     const decoder = new TextDecoder();
-    const reader = res.body.getReader();
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     try {
       for (;;) {
         arm(policy.idleTimeoutMs, `${provider} went silent for ${policy.idleTimeoutMs} ms mid-answer`);
@@ -125,14 +125,15 @@ export async function* postForEvents(
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
+    // An abort's reason is the Error its caller gave (or the DOMException Node makes), passed on as it is.
+    if (signal.aborted) return reject(signal.reason as Error);
     const t = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(t);
-      reject(signal.reason);
+      reject(signal.reason as Error);
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });

@@ -52,6 +52,7 @@ export class EspeakTts implements TextToSpeech {
           words.push({ word: text.slice(start, start + e.word_length), offsetMs: e.audio_position });
         } else if (e.type === 'phoneme') {
           // The name sits in a fixed-size field of the event: what follows a control character is not part of it.
+          // eslint-disable-next-line no-control-regex -- matching the control characters that end the field is the point
           phonemes.push({ phoneme: typeof e.id === 'string' ? e.id.replace(/[\u0000-\u001f][\s\S]*$/, '') : '', offsetMs: e.audio_position });
         }
       }

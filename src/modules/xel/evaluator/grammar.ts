@@ -120,7 +120,7 @@ export class GrammarChecker {
           else p.resolve((m.issues ?? []).map((i) => toUtf16(p.text, i)));
         }
       });
-      worker.on('error', (e) => {
+      worker.on('error', (e: Error) => {
         reject(e);
         this.fail(e);
       });
@@ -187,7 +187,8 @@ const unavailable = () => new AppError('service_unavailable', 'The grammar check
 
 /** Harper counts characters (Unicode scalar values); JavaScript strings count UTF-16 units. */
 function toUtf16(text: string, issue: GrammarIssue): GrammarIssue {
-  if (!/[^\u0000-\uffff]/.test(text)) return issue;
+  // A character past U+FFFF is two UTF-16 units (a surrogate pair); without one the offsets agree.
+  if (!/[\uD800-\uDFFF]/.test(text)) return issue;
   const cps = Array.from(text);
   const offset = (n: number) => cps.slice(0, n).join('').length;
   return { ...issue, start: offset(issue.start), end: offset(issue.end) };

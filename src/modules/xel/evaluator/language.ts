@@ -79,11 +79,14 @@ export function frequencyPerMillion(lower: string, lemma: string): number | null
 /** Sentences (also ended by line breaks) of tagged tokens with their offsets. */
 export function analyse(text: string): LinguisticSentence[] {
   const its = pipeline().its;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- wink-nlp's its.* helpers are plain functions (no `this`) handed to out(), as its documentation does; its typings declare them as methods
+  const { value: itsValue, pos: itsPos, type: itsType, span: itsSpan } = its;
+  const itsLemma = (its as unknown as { lemma: typeof itsValue }).lemma;
   const doc = pipeline().readDoc(text);
-  const values = doc.tokens().out(its.value) as string[];
-  const pos = doc.tokens().out(its.pos) as string[];
-  const lemmas = doc.tokens().out(its.lemma as unknown as typeof its.value) as string[];
-  const types = doc.tokens().out(its.type) as string[];
+  const values: string[] = doc.tokens().out(itsValue);
+  const pos: string[] = doc.tokens().out(itsPos);
+  const lemmas: string[] = doc.tokens().out(itsLemma);
+  const types: string[] = doc.tokens().out(itsType);
   const tokens: LinguisticToken[] = [];
   let cursor = 0;
   for (let i = 0; i < values.length; i++) {
@@ -100,7 +103,7 @@ export function analyse(text: string): LinguisticSentence[] {
     if (ts.some((t) => t.isWord)) out.push({ start: ts[0]!.start, end: ts[ts.length - 1]!.end, tokens: ts });
   };
   doc.sentences().each((s: { out(f: unknown): unknown }) => {
-    const [first, last] = s.out(its.span) as unknown as [number, number];
+    const [first, last] = s.out(itsSpan) as [number, number];
     let from = first;
     for (let i = first; i <= last; i++) {
       if (types[i] === 'tabCRLF' || values[i]!.includes('\n')) {

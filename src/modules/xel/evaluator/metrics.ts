@@ -110,7 +110,7 @@ export function measureText(text: string): TextMetrics {
   }).length;
 
   const window = 50;
-  let mattr = 0;
+  let mattr: number;
   if (lowerWords.length === 0) mattr = 0;
   else if (lowerWords.length <= window) mattr = new Set(lowerWords).size / lowerWords.length;
   else {
