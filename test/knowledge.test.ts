@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -149,9 +152,6 @@ describe('documents', () => {
 
 describe('original files', () => {
   it('keeps the uploaded bytes before answering (content-addressed, under DATA_DIR) and serves them with the document\'s access rules, on both doors', async () => {
-    const { existsSync, readFileSync } = await import('node:fs');
-    const { createHash } = await import('node:crypto');
-    const { join } = await import('node:path');
     const org = await makeOrg(api, cast);
     const pdf = await makePdf(['Original bytes', 'kept as uploaded']);
     const up = await uploadFile(cast.member.accessToken, 'report é.pdf', 'application/pdf', pdf, { visibility: 'organization', organization_id: org.id });

@@ -45,7 +45,7 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).sli
  * so a process whose lease was taken over can no longer complete, retry or kill the job.
  */
 export class TableQueue implements JobQueue {
-  private readonly handlers = new Map<string, JobHandler<any>>();
+  private readonly handlers = new Map<string, JobHandler<unknown>>();
   private readonly active = new Set<Promise<void>>();
   private readonly aborts = new Set<AbortController>();
   private readonly clock: Clock;
@@ -63,7 +63,7 @@ export class TableQueue implements JobQueue {
   }
 
   register<P>(queue: string, handler: JobHandler<P>): void {
-    this.handlers.set(queue, handler as JobHandler<any>);
+    this.handlers.set(queue, handler);
   }
 
   async enqueue(em: EntityManager, queue: string, payload: unknown, options: EnqueueOptions = {}): Promise<string> {
@@ -238,7 +238,7 @@ export class TableQueue implements JobQueue {
   }
 
   /** Marks the job dead with the reason, and lets its handler record it, in one transaction. */
-  private async kill(job: Claimed, handler: JobHandler<any>, payload: unknown, reason: string, elapsed: () => number): Promise<void> {
+  private async kill(job: Claimed, handler: JobHandler<unknown>, payload: unknown, reason: string, elapsed: () => number): Promise<void> {
     this.options.log?.warn({ job: job.id, queue: job.queue, attempts: job.attempts, reason }, 'job dead');
     try {
       const marked = await this.em.fork().transactional(async (tx) => {

@@ -206,8 +206,8 @@ export class DocumentReaders {
       )) as Answer;
     } catch (e) {
       const name = (e as { name?: string }).name;
-      if (name === 'AbortError' || name === 'TimeoutError') throw new Error(`the ${what} could not be read within ${TIMEOUT_MS / 1000} s`);
-      throw new Error(`the ${what} reader stopped: ${(e as Error).message}`);
+      if (name === 'AbortError' || name === 'TimeoutError') throw new Error(`the ${what} could not be read within ${TIMEOUT_MS / 1000} s`, { cause: e });
+      throw new Error(`the ${what} reader stopped: ${(e as Error).message}`, { cause: e });
     }
     if (m.limit) throw documentTooLarge(m.limit, m.max!, m.found);
     if (m.error !== undefined) throw new Error(m.error);
