@@ -7,6 +7,8 @@ import type { LogContext, Logger, MikroORM } from '@mikro-orm/core';
  * method of one ORM's logger once, and tells the listeners.
  */
 const listenersOf = new WeakMap<Logger, Set<() => void>>();
+/** Statements of the job runner (src/db/queue/table-queue.ts) reading or updating the jobs table. */
+const RUNNER = /^\s*(select\b[\s\S]*\bfrom\s+"?jobs"?\b|update\s+"?jobs"?\b|with\b[\s\S]*\bjobs\b)/i;
 
 /** Calls `listener` for each statement `orm` sends from now on; returns the function that stops it. */
 export function onStatement(orm: MikroORM, listener: () => void): () => void {
@@ -18,8 +20,10 @@ export function onStatement(orm: MikroORM, listener: () => void): () => void {
     listenersOf.set(logger, all);
     const logQuery = logger.logQuery.bind(logger);
     logger.logQuery = (context: { query: string } & LogContext) => {
-      // The slow-query log (a namespace of its own) repeats a statement already counted.
-      if ((context.namespace ?? 'query') === 'query') for (const l of all) l();
+      // The slow-query log (a namespace of its own) repeats a statement already counted. The job
+      // runner's own polling (claims, heartbeats, counts on the jobs table) is the process's
+      // background, not any request's: left out. Enqueueing (an insert into jobs) still counts.
+      if ((context.namespace ?? 'query') === 'query' && !RUNNER.test(context.query)) for (const l of all) l();
       logQuery(context);
     };
   }
