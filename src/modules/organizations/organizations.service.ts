@@ -398,12 +398,8 @@ export class OrganizationsService {
       await em.flush();
       return { member, keys, membershipId: source.id, previousTeamId: source.team?.id ?? null };
     });
-    this.apiKeys.announceRevoked(moved.keys);
-    if (moved.keys.length) await this.apiKeys.keyListChanged(ctx.em.fork(), organizationId, []);
-    ctx.loaders.org.membership.clear(membershipKey(organizationId, targetUserId));
-    this.publish(ctx, { organizationId, type: 'member_removed', userId: targetUserId });
+    await this.membershipEnded(ctx, organizationId, targetUserId, moved.keys);
     this.publish(ctx, { organizationId: to, type: 'member_added', userId: targetUserId });
-    usersChanged(this.events, [targetUserId]);
     const member = await ctx.em.findOneOrFail(Membership, { id: moved.member.id }, { populate: ['user', 'team'], refresh: true });
     return { member, previousTeamId: moved.previousTeamId, moved: { from: organizationId, membershipId: moved.membershipId } };
   }
@@ -432,14 +428,19 @@ export class OrganizationsService {
       await em.nativeDelete(Membership, { id: target.id });
       return { membershipId: target.id, teamId: target.team?.id ?? null, keys };
     });
-    this.apiKeys.announceRevoked(removed.keys);
-    usersChanged(this.events, [targetUserId]);
-    // Their keys were revoked with them: the admins who saw them see them no more.
-    if (removed.keys.length) await this.apiKeys.keyListChanged(ctx.em.fork(), organizationId, []);
-    // The caller's own view of this request: the membership is gone.
-    ctx.loaders.org.membership.clear(membershipKey(organizationId, targetUserId));
-    this.publish(ctx, { organizationId, type: 'member_removed', userId: targetUserId });
+    await this.membershipEnded(ctx, organizationId, targetUserId, removed.keys);
     return { membershipId: removed.membershipId, teamId: removed.teamId };
+  }
+
+  /** After the commit that ended a membership (a removal, or a move elsewhere): who must hear of it. */
+  private async membershipEnded(ctx: RequestContext, organizationId: string, userId: string, keys: RevokedKeys): Promise<void> {
+    this.apiKeys.announceRevoked(keys);
+    usersChanged(this.events, [userId]);
+    // Their keys were revoked with them: the admins who saw them see them no more.
+    if (keys.length) await this.apiKeys.keyListChanged(ctx.em.fork(), organizationId, []);
+    // The caller's own view of this request: the membership is gone.
+    ctx.loaders.org.membership.clear(membershipKey(organizationId, userId));
+    this.publish(ctx, { organizationId, type: 'member_removed', userId });
   }
 
   /**
