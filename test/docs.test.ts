@@ -25,8 +25,11 @@ describe('API documentation', () => {
     const login = doc.paths['/api/auth/login'].post;
     expect(Object.keys(login.requestBody.content)).toEqual(['application/x-www-form-urlencoded', 'application/json']);
     const me = doc.paths['/api/auth/me'];
-    expect(Object.keys(me.patch.requestBody.content['application/json'].schema.properties)).toContain('new_password');
-    expect(me.get.responses['200'].content['application/json'].schema.required).toContain('preferred_language');
+    // Shapes are named components: follow the reference.
+    const component = (schema: { $ref: string }) => doc.components.schemas[schema.$ref.split('/').pop()!];
+    expect(Object.keys(component(me.patch.requestBody.content['application/json'].schema).properties)).toContain('new_password');
+    expect(me.get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/UserProfile' });
+    expect(component(me.get.responses['200'].content['application/json'].schema).required).toContain('preferred_language');
     expect(me.get.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/api/auth/register'].post.responses['201']).toBeDefined();
 

@@ -813,7 +813,8 @@ describe('the OpenAPI document', () => {
     expect(doc.paths['/api/integrations/google-calendar/connect'].get.responses['302']).toBeDefined();
     expect(doc.paths['/api/integrations'].get['x-required-scope']).toBe('integrations:read');
     expect(doc.paths['/api/integrations/google-calendar'].delete['x-required-scope']).toBe('integrations:write');
-    expect(Object.keys(doc.paths['/api/integrations/google-calendar/study-sessions'].post.requestBody.content['application/json'].schema.properties)).toEqual(
+    const body = doc.paths['/api/integrations/google-calendar/study-sessions'].post.requestBody.content['application/json'].schema;
+    expect(Object.keys(doc.components.schemas[body.$ref.split('/').pop()].properties)).toEqual(
       expect.arrayContaining(['title', 'start', 'end', 'duration_minutes', 'description', 'timezone']),
     );
   });

@@ -150,7 +150,8 @@ describe('names and types', () => {
 
 type Json = Record<string, any>;
 
-const jsonOf = (schema: z.ZodType): Json => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+/** The schema inline: without the global registry's names (the OpenAPI components), so nothing is a `$ref`. */
+const jsonOf = (schema: z.ZodType): Json => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', metadata: z.registry() });
 
 /** The JSON schema's alternatives, flattened (`type: [a, null]`, anyOf, oneOf). */
 function alternatives(s: Json): Json[] {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { RequestContext } from '../common/context.js';
 import type { AppError } from '../common/errors.js';
-import type { Config } from '../config.js';
+import type { Config, RateLimitName } from '../config.js';
 import type { Page } from '../common/pagination.js';
 import type { Requirement } from '../common/scopes.js';
 
@@ -52,6 +52,13 @@ export interface RestRoute<R = unknown> {
      * `filename` and `mimeType`; other parts as strings.
      */
     multipart?: boolean;
+    /** What the body is, for the OpenAPI document (by default, "The <operationId> input."). */
+    description?: string;
+    /**
+     * The body as a client sends it in one media type, where that differs from what the door
+     * hands the service (a multipart upload: a `file` part, read into `data`): for the document only.
+     */
+    documented?: Readonly<Record<string, z.ZodType>>;
   };
   query?: z.ZodType;
   /** Calls the service, nothing else. */
@@ -108,8 +115,13 @@ export interface RestRoute<R = unknown> {
     location: (result: R, input: RouteInput, ctx: RequestContext) => string | null;
     onError?: (error: AppError, config: Config) => string | null;
   };
-  /** Error codes worth listing in the document besides the ones every route can answer. */
+  /**
+   * Error codes the handler's service can answer besides the ones the route's declaration
+   * implies (auth: 401/403; a body: 400, 413, 415; a path id: 404; API keys or `rateLimits`: 429).
+   */
   errors?: readonly string[];
+  /** The rate limits the service counts this operation against (429 rate_limited with Retry-After and RateLimit-*). */
+  rateLimits?: readonly RateLimitName[];
   /**
    * A GET whose answer is the same for every caller (no per-user data, no authentication
    * needed): its successful answers say `Cache-Control: public, max-age=<seconds>`. Every

@@ -17,7 +17,7 @@ const providersSchema = z.object({
       description: z.string(),
     }),
   ),
-});
+}).meta({ id: 'ProvidersResponse' });
 const tag = 'Conversations';
 
 export const aiRoutes = (s: Pick<ServiceMap, 'ai'>): RestRoute[] => [

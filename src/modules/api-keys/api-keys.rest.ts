@@ -17,7 +17,7 @@ export const apiKeySchema = z.object({
   expires_at: z.iso.datetime().nullable(),
   last_used_at: z.iso.datetime().nullable(),
   allowed_ips: z.array(z.string()),
-});
+}).meta({ id: 'APIKeyResponse' });
 
 export const toApiKey = (k: ApiKey): z.infer<typeof apiKeySchema> => ({
   id: k.id,
@@ -32,7 +32,7 @@ export const toApiKey = (k: ApiKey): z.infer<typeof apiKeySchema> => ({
   allowed_ips: k.allowedIps,
 });
 
-const createdSchema = apiKeySchema.extend({ key: z.string().describe('The full key, shown this once.') });
+const createdSchema = apiKeySchema.extend({ key: z.string().describe('The full key, shown this once.') }).meta({ id: 'APIKeyCreatedResponse' });
 const tag = 'API keys';
 
 export const apiKeysRoutes = (s: Pick<ServiceMap, 'apiKeys'>): RestRoute[] => [

@@ -29,7 +29,7 @@ export const createApiKeySchema = z.object({
     .meta({ type: 'string', format: 'date-time' })
     .nullish(),
   allowedIps: z.array(ipOrCidr, { error: 'must be a list of IP addresses or CIDR ranges' }).max(50, 'at most 50 entries').nullish(),
-});
+}).meta({ id: 'APIKeyCreateRequest' });
 export type CreateApiKeyData = z.input<typeof createApiKeySchema>;
 
 export const listApiKeysSchema = z.object({ organizationId: str().uuid('must be an id').nullish() });

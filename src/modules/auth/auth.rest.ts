@@ -10,7 +10,7 @@ const tokenResponseSchema = z.object({
   token_type: TokenType.schema,
   refresh_token: z.string(),
   expires_in: z.number().int(),
-});
+}).meta({ id: 'TokenResponse', description: 'The tokens of a login: an access token to send as a bearer token, and a refresh token that works once.', examples: [{ access_token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…', token_type: 'bearer', refresh_token: 'rt_7Qm2…', expires_in: 900 }] });
 
 const toTokenResponse = (p: TokenPair): z.infer<typeof tokenResponseSchema> => ({
   access_token: p.accessToken,
@@ -26,6 +26,7 @@ export const authRoutes = (s: Pick<ServiceMap, 'auth'>): RestRoute[] => [
     method: 'POST',
     path: '/api/auth/register',
     operationId: 'register',
+    rateLimits: ['register_ip', 'register_account'],
     summary: 'Create an account',
     tag: 'Authentication',
     auth: 'public',
@@ -38,6 +39,7 @@ export const authRoutes = (s: Pick<ServiceMap, 'auth'>): RestRoute[] => [
     method: 'POST',
     path: '/api/auth/login',
     operationId: 'login',
+    rateLimits: ['login_ip', 'login_account', 'login_account_ip'],
     summary: 'Log in with username (or email) and password',
     description: 'Form-encoded as documented; JSON is accepted too.',
     tag: 'Authentication',

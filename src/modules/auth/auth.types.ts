@@ -15,23 +15,23 @@ export const registerSchema = z
   })
   .superRefine((v, issue) => {
     if (passwordIsAccountName(v.password, [v.username, v.email])) issue.addIssue({ code: 'custom', path: ['password'], message: SAME_AS_ACCOUNT });
-  });
+  }).meta({ id: 'RegisterRequest' });
 export type RegisterData = z.input<typeof registerSchema>;
 
 export const loginSchema = z.object({
   username: str().trim().min(1, 'is required').max(254, 'must be at most 254 characters'),
   password: str().min(1, 'is required').max(256, 'must be at most 256 characters'),
-});
+}).meta({ id: 'LoginRequest' });
 export type LoginData = z.input<typeof loginSchema>;
 
 export const refreshSchema = z.object({
   refreshToken: str().min(1, 'is required').max(512, 'must be at most 512 characters'),
-});
+}).meta({ id: 'RefreshRequest' });
 export type RefreshData = z.input<typeof refreshSchema>;
 
 export const logoutSchema = z.object({
   refreshToken: str().max(512, 'must be at most 512 characters').nullish(),
-});
+}).meta({ id: 'LogoutRequest' });
 export type LogoutData = z.input<typeof logoutSchema>;
 
 /** How an access token is presented: the documented `token_type`. */

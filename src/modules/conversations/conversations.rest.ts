@@ -27,10 +27,10 @@ import type { ServiceMap } from '../manifest.js';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-const usageSchema = z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), total_tokens: z.number().int() }).nullable();
+const usageSchema = z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), total_tokens: z.number().int() }).meta({ id: 'TokenUsage' }).nullable();
 const toUsage = (u: TokenUsage | null) => (u ? { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.totalTokens } : null);
 
-const citationSchema = z.object({ document_id: z.string(), type: ContentKind.schema, title: z.string(), snippet: z.string() });
+const citationSchema = z.object({ document_id: z.string(), type: ContentKind.schema, title: z.string(), snippet: z.string() }).meta({ id: 'Citation' });
 /** A stored citation keeps the passage as plain text; it is answered by the snippet rule (escaped), older ones too. */
 const toCitation = (c: Citation) => ({ document_id: c.documentId, type: c.type, title: c.title, snippet: snippetHtml(c.snippet) });
 
@@ -44,7 +44,7 @@ export const chatResponseSchema = z.object({
   message_id: z.string(),
   citations: z.array(citationSchema),
   status: MessageStatus.schema,
-});
+}).meta({ id: 'ChatResponse', description: 'The assistant\'s answer, stored with the question in the conversation.', examples: [{ content: 'We use the present perfect for…', provider: 'openai', model: 'gpt-4o-mini', usage: { prompt_tokens: 412, completion_tokens: 128, total_tokens: 540 }, conversation_id: '0b7e2c1a-6d4f-4e8a-9b3c-2f1e0d9c8b7a', message_id: '9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f', citations: [], status: 'complete' }] });
 export const toChatResponse = (r: ChatResult): z.infer<typeof chatResponseSchema> => ({
   content: r.content,
   provider: r.provider,
@@ -66,7 +66,7 @@ export const conversationSchema = z.object({
   last_message_at: z.iso.datetime().nullable(),
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
-});
+}).meta({ id: 'ConversationResponse', description: 'A stored conversation.', examples: [{ id: '0b7e2c1a-6d4f-4e8a-9b3c-2f1e0d9c8b7a', title: 'Grammar questions', provider: 'auto', model: null, message_count: 4, last_message_at: '2026-03-02T09:15:00Z', created_at: '2026-03-02T09:15:00Z', updated_at: '2026-03-02T09:15:00Z' }] });
 export const toConversation = (c: Conversation): z.infer<typeof conversationSchema> => ({
   id: c.id,
   title: c.title,
@@ -90,7 +90,7 @@ export const messageSchema = z.object({
   status: MessageStatus.schema,
   usage: usageSchema,
   created_at: z.iso.datetime(),
-});
+}).meta({ id: 'MessageResponse' });
 export const toMessage = (m: Message): z.infer<typeof messageSchema> => ({
   id: m.id,
   conversation_id: m.conversation.id,
@@ -105,7 +105,7 @@ export const toMessage = (m: Message): z.infer<typeof messageSchema> => ({
 });
 
 /** `NoteResponse` of the contract. */
-export const noteResponseSchema = z.object({ id: z.string(), title: z.string(), content: z.string(), tags: z.array(z.string()), created_at: z.iso.datetime(), updated_at: z.iso.datetime() });
+export const noteResponseSchema = z.object({ id: z.string(), title: z.string(), content: z.string(), tags: z.array(z.string()), created_at: z.iso.datetime(), updated_at: z.iso.datetime() }).meta({ id: 'NoteResponse' });
 export const toNote = (n: Note): z.infer<typeof noteResponseSchema> => ({
   id: n.id,
   title: n.title,
@@ -136,14 +136,14 @@ const turnEvent = (e: { type: string }) => {
   return { ...base, ...toChatResponse(t.response as ChatResult) };
 };
 
-const turnSchema = z.object({ turn_id: z.string(), conversation_id: z.string(), started: z.boolean() });
+const turnSchema = z.object({ turn_id: z.string(), conversation_id: z.string(), started: z.boolean() }).meta({ id: 'ChatTurnResponse' });
 const turnEventSchema = z.object({
   turn_id: z.string(),
   seq: z.number().int(),
   type: z.enum(['start', 'delta', 'done', 'error']),
   data: z.record(z.string(), z.unknown()),
 });
-const turnSnapshotSchema = z.object({ turn_id: z.string(), conversation_id: z.string(), finished: z.boolean(), events: z.array(turnEventSchema) });
+const turnSnapshotSchema = z.object({ turn_id: z.string(), conversation_id: z.string(), finished: z.boolean(), events: z.array(turnEventSchema) }).meta({ id: 'ChatTurnSnapshot' });
 
 /** `Last-Event-ID` (the last event a client saw) wins over `?after=`: an EventSource reconnecting sends it on the same URL. */
 const afterOf = (input: { query: { after?: number | null }; lastEventId?: string }): number | null | undefined => {
@@ -160,6 +160,7 @@ export const conversationsRoutes = (s: Pick<ServiceMap, 'conversations' | 'notes
     method: 'POST',
     path: '/api/core/chat',
     operationId: 'chat',
+    rateLimits: ['chat'],
     summary: 'One chat turn',
     description:
       'Without conversation_id a new conversation is created. With Accept: text/event-stream the reply streams as server-sent events: ' +
@@ -181,6 +182,7 @@ export const conversationsRoutes = (s: Pick<ServiceMap, 'conversations' | 'notes
     method: 'POST',
     path: '/api/core/chat/turns',
     operationId: 'startChatTurn',
+    rateLimits: ['chat'],
     summary: 'Start a resumable chat turn; its reply streams from GET /api/core/chat/turns/{turn_id}/events',
     description:
       'The body of POST /api/core/chat, plus turn_id (optional, a UUID you generate). Answers 202 at once with the turn\'s id and its conversation ' +
@@ -309,6 +311,7 @@ export const conversationsRoutes = (s: Pick<ServiceMap, 'conversations' | 'notes
     method: 'POST',
     path: '/api/core/conversations/{conversation_id}/regenerate',
     operationId: 'regenerateReply',
+    rateLimits: ['chat'],
     summary: 'Ask again for the last reply; it replaces the old one when complete',
     tag,
     auth: 'conversations:write',

@@ -32,7 +32,7 @@ const provider = str()
 export const historyTurnSchema = z.object({
   role: MessageRole.schema,
   content: fields.text(32_000),
-});
+}).meta({ id: 'ConversationTurn' });
 
 export const chatSchema = z.object({
   message: fields.text(32_000).pipe(z.string().min(1, 'must not be empty')),
@@ -44,18 +44,18 @@ export const chatSchema = z.object({
     .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "pt-BR"')
     .nullish(),
   useKnowledgeBase: z.boolean({ error: 'must be true or false' }).nullish(),
-});
+}).meta({ id: 'ChatRequest', description: 'A message to the assistant, in a stored conversation or a new one.', examples: [{ message: 'How do I use the present perfect?', provider: 'auto', conversation_history: [{ role: 'user', content: 'Hello!' }, { role: 'assistant', content: 'Hi! How can I help?' }], user_language: 'en' }] });
 export type ChatData = z.input<typeof chatSchema>;
 
 /** A resumable turn: a chat turn, and the id the client chose for it (retries with the same id start nothing new). */
-export const startChatTurnSchema = chatSchema.extend({ turnId: id.nullish() });
+export const startChatTurnSchema = chatSchema.extend({ turnId: id.nullish() }).meta({ id: 'ChatTurnRequest' });
 export type StartChatTurnData = z.input<typeof startChatTurnSchema>;
 
 /** Reading a turn's events: after which sequence number. */
 export const turnEventsSchema = z.object({ after: z.coerce.number({ error: 'must be a sequence number' }).int('must be a whole number').min(0, 'must be 0 or more').max(Number.MAX_SAFE_INTEGER).nullish() });
 
 /** Regenerating a reply may name another provider or model, as a turn does. */
-export const regenerateSchema = chatSchema.pick({ provider: true, model: true });
+export const regenerateSchema = chatSchema.pick({ provider: true, model: true }).meta({ id: 'RegenerateRequest' });
 export type RegenerateData = z.input<typeof regenerateSchema>;
 /** GraphQL's inputs name the provider with the `AiProvider` enum (models go in `model`). */
 const graphqlProvider = { provider: AiProvider.schema.nullish() };
@@ -68,7 +68,7 @@ export const createConversationSchema = z.object({
   provider: provider.nullish(),
   model: model.nullish(),
   systemPrompt: fields.text(8000).nullish(),
-});
+}).meta({ id: 'ConversationCreateRequest', description: 'A new conversation; every field is optional.', examples: [{ title: 'Grammar questions', provider: 'auto', model: null, system_prompt: 'Answer as a patient English teacher.' }] });
 export const createConversationInputSchema = createConversationSchema.extend(graphqlProvider);
 export type CreateConversationData = z.input<typeof createConversationSchema>;
 
@@ -76,7 +76,7 @@ export type CreateConversationData = z.input<typeof createConversationSchema>;
 export const updateConversationSchema = z.object({
   title: fields.text(200).pipe(z.string().min(1, 'must not be empty')).nullish(),
   systemPrompt: fields.text(8000).nullish(),
-});
+}).meta({ id: 'ConversationUpdateRequest' });
 export type UpdateConversationData = z.input<typeof updateConversationSchema>;
 export const updateConversationInputSchema = z.object({ id: ref, ...updateConversationSchema.shape });
 
@@ -90,14 +90,14 @@ export const noteSchema = z.object({
   title: fields.text(200).pipe(z.string().min(1, 'must not be empty')),
   content: fields.text(100_000),
   tags: tags.nullish(),
-});
+}).meta({ id: 'NoteCreateRequest' });
 export type NoteData = z.input<typeof noteSchema>;
 /** A field given as null is left as it is, as an absent one. */
 export const updateNoteSchema = z.object({
   title: fields.text(200).pipe(z.string().min(1, 'must not be empty')).nullish(),
   content: fields.text(100_000).nullish(),
   tags: tags.nullish(),
-});
+}).meta({ id: 'NoteUpdateRequest' });
 export type UpdateNoteData = z.input<typeof updateNoteSchema>;
 export const updateNoteInputSchema = z.object({ id: ref, ...updateNoteSchema.shape });
 

@@ -15,7 +15,7 @@ export const integrationSchema = z.object({
   scopes: z.array(z.string()),
   connected_at: z.iso.datetime().nullable(),
   expires_at: z.iso.datetime().nullable(),
-});
+}).meta({ id: 'IntegrationResponse' });
 
 /** REST lists connections that exist (and `unavailable`): `not_connected` is GraphQL's entry for the others and never reaches here. */
 function restStatus(status: IntegrationView['status']): Exclude<IntegrationView['status'], 'not_connected'> {
@@ -44,7 +44,7 @@ export const calendarEventSchema = z.object({
   status: CalendarEventStatus.schema,
   html_link: z.string().nullable(),
   study_session: z.boolean(),
-});
+}).meta({ id: 'CalendarEventResponse' });
 
 export const toCalendarEvent = (e: CalendarEventView): z.infer<typeof calendarEventSchema> => ({
   id: e.id,

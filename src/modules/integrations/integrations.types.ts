@@ -160,7 +160,7 @@ export const scheduleStudySessionFields = z.object({
     .nullish(),
   description: fields.text(4000).nullish(),
   timezone: str().max(64).refine(isTimeZone, 'must be an IANA time zone such as "Europe/Paris"').nullish(),
-});
+}).meta({ id: 'StudySessionRequest' });
 
 export const scheduleStudySessionSchema = scheduleStudySessionFields.transform((v, ctx) => {
   if (v.end && v.durationMinutes != null) ctx.addIssue({ code: 'custom', path: ['durationMinutes'], message: 'give either end or a duration, not both' });

@@ -19,7 +19,7 @@ export const documentSchema = z.object({
   error: z.string().nullable(),
   chunk_count: z.number().int(),
   created_at: z.iso.datetime(),
-});
+}).meta({ id: 'DocumentResponse' });
 export const toDocument = (d: KnowledgeDocument): z.infer<typeof documentSchema> => ({
   id: d.id,
   title: d.title,
@@ -37,16 +37,29 @@ const searchResponseSchema = z.object({
   query: z.string(),
   mode: KnowledgeSearchMode.schema,
   results: z.array(z.object({ document_id: z.string(), chunk_id: z.string(), title: z.string(), snippet: z.string(), score: z.number(), visibility: DocumentVisibility.schema })),
-});
+}).meta({ id: 'KnowledgeSearchResponse' });
 
 const ragResponseSchema = z.object({
   answer: z.string(),
   citations: z.array(z.object({ document_id: z.string(), title: z.string(), snippet: z.string() })),
   provider: AiProvider.schema,
   model: z.string(),
-});
+}).meta({ id: 'RagQueryResponse' });
 
 const tag = 'Knowledge base';
+
+const sharing = {
+  visibility: DocumentVisibility.schema.optional().describe('private (default: you only) or organization (its members).'),
+  organization_id: z.string().optional().describe('The organization to share it with (visibility organization).'),
+};
+/** The multipart upload as a client sends it (the door reads `file` into the service's `data`, `filename` and `mimeType`). */
+const uploadFormSchema = z
+  .object({ file: z.file().describe('The document: text, Markdown, HTML or PDF.'), title: z.string().max(300).optional().describe('A title (default: the file name).'), ...sharing })
+  .meta({ id: 'DocumentUploadForm', description: 'A document uploaded as a file.' });
+/** A text document sent as JSON. */
+const uploadJsonSchema = z
+  .object({ title: z.string().max(300).describe('The title.'), content: z.string().describe('The text of the document.'), ...sharing })
+  .meta({ id: 'DocumentCreateRequest', description: 'A document sent as text.', examples: [{ title: 'Refund policy', content: 'Refunds are possible within 30 days…', visibility: 'private' }] });
 
 export const knowledgeRoutes = (s: Pick<ServiceMap, 'knowledge'>): RestRoute[] => [
   defineRoute({
@@ -93,7 +106,15 @@ export const knowledgeRoutes = (s: Pick<ServiceMap, 'knowledge'>): RestRoute[] =
       'or the bytes the user already keeps; `limit` names which).',
     tag,
     auth: 'rag:write',
-    body: { schema: uploadSchema, required: true, contentTypes: ['multipart/form-data', 'application/json'], multipart: true, maxBytes: (c) => c.knowledge.maxBytes * 2 + 64 * 1024 },
+    body: {
+      schema: uploadSchema,
+      required: true,
+      contentTypes: ['multipart/form-data', 'application/json'],
+      multipart: true,
+      maxBytes: (c) => c.knowledge.maxBytes * 2 + 64 * 1024,
+      description: 'A file as multipart/form-data, or a text as JSON.',
+      documented: { 'multipart/form-data': uploadFormSchema, 'application/json': uploadJsonSchema },
+    },
     handler: (ctx, { body }) => s.knowledge.upload(ctx, body),
     response: { status: 201, description: 'DocumentResponse', schema: documentSchema, serialize: toDocument },
     errors: ['payload_too_large', 'document_too_large', 'not_found'],

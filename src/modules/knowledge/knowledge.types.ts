@@ -66,7 +66,7 @@ export const knowledgeSearchSchema = z.object({
   limit: z.coerce.number({ error: 'must be a whole number' }).int().min(1, 'must be at least 1').max(50, 'must be at most 50').default(5),
   organizationId: id.nullish(),
   documentIds: z.array(id, { error: 'must be a list of ids' }).max(100).nullish(),
-});
+}).meta({ id: 'KnowledgeSearchRequest', description: 'A semantic search over the documents the caller may read.', examples: [{ query: 'refund policy', limit: 5 }] });
 export type KnowledgeSearchData = z.input<typeof knowledgeSearchSchema>;
 
 export const ragSchema = z.object({
@@ -75,7 +75,7 @@ export const ragSchema = z.object({
   provider: AiProvider.schema.nullish(),
   organizationId: id.nullish(),
   documentIds: z.array(id).max(100).nullish(),
-});
+}).meta({ id: 'RagQueryRequest' });
 export type RagData = z.input<typeof ragSchema>;
 
 export interface KnowledgeHit {

@@ -23,7 +23,7 @@ export const liveSessionSchema = z.object({
   realtime_url: z.string().nullable(),
   realtime_token: z.string().nullable(),
   warning: z.string().nullable(),
-});
+}).meta({ id: 'LiveSessionResponse', description: 'A live session and what is left of the quota.', examples: [{ session_id: '3d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a', session_type: 'voice', status: 'active', started_at: '2026-03-02T09:15:00Z', last_heartbeat_at: '2026-03-02T09:15:00Z', ended_at: null, used_seconds: 0, remaining_seconds: 3600, heartbeat_interval_seconds: 30, end_reason: null, realtime_url: '/api/live/ws', realtime_token: null, warning: null }] });
 
 const toSession = (v: SessionView, ctx: RequestContext): z.infer<typeof liveSessionSchema> => ({
   session_id: v.session.id,
@@ -50,7 +50,7 @@ const quotaSchema = z.object({
   used_seconds: z.number().int(),
   remaining_seconds: z.number().int(),
   active_session_id: z.string().nullable(),
-});
+}).meta({ id: 'LiveQuotaResponse', description: 'The user\'s live quota for the current month.', examples: [{ plan: 'free', period_start: '2026-03-01T00:00:00Z', period_end: '2026-04-01T00:00:00Z', limit_seconds: 3600, used_seconds: 600, remaining_seconds: 3000, active_session_id: null }] });
 const toQuota = (q: Quota): z.infer<typeof quotaSchema> => ({
   plan: q.plan,
   period_start: q.periodStart.toISOString(),
@@ -61,7 +61,8 @@ const toQuota = (q: Quota): z.infer<typeof quotaSchema> => ({
   active_session_id: q.activeSession?.id ?? null,
 });
 
-const turnSchema = z.object({ role: LiveTranscriptRole.schema, text: z.string(), timestamp: z.iso.datetime() });
+/** The same `TranscriptTurn` as the request's (the service's schema reads it into a Date). */
+const turnSchema = z.object({ role: LiveTranscriptRole.schema, text: z.string().max(10_000), timestamp: z.iso.datetime() }).meta({ id: 'TranscriptTurn', description: 'One turn of a live conversation.', examples: [{ role: 'user', text: 'Hello, can we practise ordering food?', timestamp: '2026-03-02T09:15:00Z' }] });
 const summarySchema = z.object({
   id: z.string(),
   session_id: z.string().nullable(),
@@ -70,8 +71,8 @@ const summarySchema = z.object({
   duration_seconds: z.number().int(),
   turn_count: z.number().int(),
   preview: z.string(),
-});
-const transcriptResponseSchema = summarySchema.extend({ transcripts: z.array(turnSchema) });
+}).meta({ id: 'LiveTranscriptSummary' });
+const transcriptResponseSchema = summarySchema.extend({ transcripts: z.array(turnSchema) }).meta({ id: 'LiveTranscriptResponse' });
 const toSummary = (t: LiveTranscript): z.infer<typeof summarySchema> => ({
   id: t.id,
   session_id: t.sessionId,

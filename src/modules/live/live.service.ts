@@ -27,22 +27,22 @@ export const startSchema = z.object({
   sessionType: LiveSessionType.schema,
   language: str().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en"').nullish(),
   avatarId: str().max(64).regex(/^[A-Za-z0-9_-]+$/, 'may contain letters, digits, _ and -').nullish(),
-});
-export const sessionRefSchema = z.object({ sessionId: str().uuid('must be an id'), reason: LiveEndReason.schema.nullish() });
-export const heartbeatSchema = sessionRefSchema.pick({ sessionId: true });
+}).meta({ id: 'LiveStartSessionRequest', description: 'Starts a Xentree Live session.', examples: [{ session_type: 'voice', language: 'en' }] });
+export const sessionRefSchema = z.object({ sessionId: str().uuid('must be an id'), reason: LiveEndReason.schema.nullish() }).meta({ id: 'LiveEndSessionRequest' });
+export const heartbeatSchema = sessionRefSchema.pick({ sessionId: true }).meta({ id: 'LiveHeartbeatRequest' });
 export const nicknameSchema = z.object({
   nickname: str()
     .trim()
     .min(1, 'must not be empty')
     .max(50, 'must be at most 50 characters')
     .regex(/^[\p{L}\p{N}][\p{L}\p{N} .'_-]*$/u, 'may contain letters, digits, spaces and . \' _ -'),
-});
+}).meta({ id: 'LiveNicknameRequest' });
 export const MAX_TURNS = 2000;
 export const turnSchema = z.object({
   role: LiveTranscriptRole.schema,
   text: str().max(10_000, 'must be at most 10000 characters').refine((t) => !t.includes('\u0000'), 'must not contain NUL characters'),
   timestamp: fields.instant('must be an ISO-8601 date-time'),
-});
+}).meta({ id: 'TranscriptTurn', description: 'One turn of a live conversation.', examples: [{ role: 'user', text: 'Hello, can we practise ordering food?', timestamp: '2026-03-02T09:15:00Z' }] });
 export const transcriptSchema = z
   .object({
     sessionStartedAt: fields.instant('must be an ISO-8601 date-time'),
@@ -63,7 +63,7 @@ export const transcriptSchema = z
       const at = t.timestamp.getTime();
       if (at < from || at > to) ctx.addIssue({ code: 'custom', path: ['transcripts', i, 'timestamp'], message: 'is outside the session window' });
     });
-  });
+  }).meta({ id: 'SaveLiveTranscriptsRequest', description: 'A live session\'s transcript, saved once it ended.', examples: [{ session_started_at: '2026-03-02T09:00:00Z', session_ended_at: '2026-03-02T09:15:00Z', transcripts: [{ role: 'user', text: 'Hello, can we practise ordering food?', timestamp: '2026-03-02T09:00:05Z' }, { role: 'ai', text: 'Of course! What would you like to order?', timestamp: '2026-03-02T09:00:08Z' }] }] });
 
 export type StartData = z.input<typeof startSchema>;
 

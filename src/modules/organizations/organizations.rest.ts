@@ -22,7 +22,7 @@ export const organizationSchema = z.object({
   member_count: z.number().int(),
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
-});
+}).meta({ id: 'OrganizationResponse', description: 'An organization, with the caller\'s role in it.', examples: [{ id: '7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d', name: 'Acme Learning', slug: 'acme-learning', description: 'Language training for Acme staff', role: 'owner', member_count: 12, created_at: '2026-03-02T09:15:00Z', updated_at: '2026-03-02T09:15:00Z' }] });
 
 export async function toOrganization(o: Organization, ctx: RequestContext): Promise<z.infer<typeof organizationSchema>> {
   const [membership, memberCount] = await Promise.all([
@@ -51,7 +51,7 @@ export const memberSchema = z.object({
   team_id: z.string().nullable(),
   team_name: z.string().nullable(),
   joined_at: z.iso.datetime(),
-});
+}).meta({ id: 'MemberResponse', description: 'A member of an organization.', examples: [{ user_id: '5f0c8e9a-3b7d-4c1e-9a2f-1d6b7c8e9f01', email: 'ada@example.com', username: 'ada', full_name: 'Ada Lovelace', role: 'admin', team_id: null, team_name: null, joined_at: '2026-03-02T09:15:00Z' }] });
 
 export async function toMember(m: Membership, ctx: RequestContext): Promise<z.infer<typeof memberSchema>> {
   const [user, team] = await Promise.all([ctx.loaders.userById.load(m.user.id), m.team ? ctx.loaders.org.team.load(m.team.id) : null]);
@@ -68,7 +68,7 @@ export async function toMember(m: Membership, ctx: RequestContext): Promise<z.in
 }
 
 /** `TeamResponse` of the contract. */
-export const teamResponseSchema = z.object({ id: z.string(), name: z.string(), member_count: z.number().int(), created_at: z.iso.datetime() });
+export const teamResponseSchema = z.object({ id: z.string(), name: z.string(), member_count: z.number().int(), created_at: z.iso.datetime() }).meta({ id: 'TeamResponse' });
 
 export const toTeam = async (t: Team, ctx: RequestContext): Promise<z.infer<typeof teamResponseSchema>> => ({
   id: t.id,

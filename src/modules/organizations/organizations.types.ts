@@ -37,12 +37,12 @@ export const OrganizationEventType = defineEnum('OrganizationEventType', 'What c
 } satisfies Record<OrganizationEvent['type'], string>);
 export type OrganizationEventTypeValue = ValueOf<typeof OrganizationEventType>;
 
-export const createOrganizationSchema = z.object({ name, slug: slug.nullish(), description });
+export const createOrganizationSchema = z.object({ name, slug: slug.nullish(), description }).meta({ id: 'OrganizationCreateRequest', description: 'A new organization: the caller becomes its owner.', examples: [{ name: 'Acme Learning', slug: 'acme-learning', description: 'Language training for Acme staff' }] });
 export type CreateOrganizationData = z.input<typeof createOrganizationSchema>;
 
 /** Absent or null: unchanged (a description of null clears it). */
 const updateOrganizationFields = { name: name.nullish(), slug: slug.nullish(), description };
-export const updateOrganizationSchema = z.object(updateOrganizationFields);
+export const updateOrganizationSchema = z.object(updateOrganizationFields).meta({ id: 'OrganizationUpdateRequest' });
 export type UpdateOrganizationData = z.input<typeof updateOrganizationSchema>;
 const updateOrganizationInputSchema = z.object({ id: pathId, ...updateOrganizationFields });
 
@@ -56,13 +56,13 @@ const addMemberFields = {
 const oneOfEmailOrUser = (v: { email?: string | null; userId?: string | null }, ctx: z.RefinementCtx) => {
   if (!v.email === !v.userId) ctx.addIssue({ code: 'custom', path: ['email'], message: 'give exactly one of email or user_id' });
 };
-export const addMemberSchema = z.object(addMemberFields).superRefine(oneOfEmailOrUser);
+export const addMemberSchema = z.object(addMemberFields).superRefine(oneOfEmailOrUser).meta({ id: 'MemberAddRequest' });
 export type AddMemberData = z.input<typeof addMemberSchema>;
 const addMemberInputSchema = z.object({ organizationId: pathId, ...addMemberFields }).superRefine(oneOfEmailOrUser);
 
 /** `role` absent or null: unchanged; `teamId` null: out of their team. */
 const updateMemberFields = { role: role.nullish(), teamId: uuid.nullish() };
-export const updateMemberSchema = z.object(updateMemberFields);
+export const updateMemberSchema = z.object(updateMemberFields).meta({ id: 'MemberUpdateRequest' });
 export type UpdateMemberData = z.input<typeof updateMemberSchema>;
 const updateMemberInputSchema = z.object({ organizationId: pathId, userId: pathId, ...updateMemberFields });
 
@@ -71,11 +71,11 @@ const updateMemberInputSchema = z.object({ organizationId: pathId, userId: pathI
  * absent or null: no team; `organizationId` another organization: they move there.
  */
 const replaceMemberFields = { role, teamId: uuid.nullish(), organizationId: uuid.nullish() };
-export const replaceMemberSchema = z.object(replaceMemberFields);
+export const replaceMemberSchema = z.object(replaceMemberFields).meta({ id: 'MemberReplaceRequest' });
 export type ReplaceMemberData = z.input<typeof replaceMemberSchema>;
 const setMemberInputSchema = z.object({ organizationId: pathId, userId: pathId, role, teamId: uuid.nullish(), toOrganizationId: uuid.nullish() });
 
-export const teamSchema = z.object({ name });
+export const teamSchema = z.object({ name }).meta({ id: 'TeamRequest' });
 export type TeamData = z.input<typeof teamSchema>;
 
 const byIdSchema = z.object({ id: pathId });

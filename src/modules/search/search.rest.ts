@@ -18,7 +18,7 @@ const searchResponseSchema = z.object({
       created_at: z.iso.datetime(),
     }),
   ),
-});
+}).meta({ id: 'SearchResponse' });
 const toSearch = (r: SearchResult): z.infer<typeof searchResponseSchema> => ({
   query: r.query,
   total: r.total,

@@ -17,7 +17,7 @@ export const userProfileSchema = z.object({
   plan: z.string(),
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
-});
+}).meta({ id: 'UserProfile', description: 'The signed-in user\'s profile.', examples: [{ id: '5f0c8e9a-3b7d-4c1e-9a2f-1d6b7c8e9f01', email: 'ada@example.com', username: 'ada', full_name: 'Ada Lovelace', nickname: 'Ada', preferred_language: 'en', timezone: 'Europe/London', avatar_url: null, plan: 'free', created_at: '2026-03-02T09:15:00Z', updated_at: '2026-03-02T09:15:00Z' }] });
 
 export const toUserProfile = (u: User): z.infer<typeof userProfileSchema> => ({
   id: u.id,
@@ -48,6 +48,7 @@ export const usersRoutes = (s: Pick<ServiceMap, 'users'>): RestRoute[] => [
     method: 'PATCH',
     path: '/api/auth/me',
     operationId: 'updateMe',
+    rateLimits: ['reauth_session', 'login_account', 'login_account_ip'],
     summary: 'Change the profile or the password',
     description: 'new_password and a new email need current_password (throttled with failed logins: per session, per address, per account); a new password ends every other login session.',
     tag: 'Authentication',

@@ -34,7 +34,7 @@ export const updateMeSchema = z
     /** Re-authentication: required (by the service) to change the email or the password. */
     currentPassword: str().max(256).nullish(),
     newPassword: fields.password.nullish(),
-  });
+  }).meta({ id: 'UserProfileUpdateRequest' });
 export type UpdateMeData = z.input<typeof updateMeSchema>;
 
 @ValidatedBy(updateMeSchema)

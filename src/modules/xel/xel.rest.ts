@@ -23,7 +23,7 @@ export const moduleSummarySchema = z.object({
   progress_percent: z.number().int(),
   status: ModuleStatus.schema,
   xp_earned: z.number().int(),
-});
+}).meta({ id: 'XELModuleSummary', description: 'An XEL module with the caller\'s progress.', examples: [{ id: 'c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f', slug: 'a2-present-perfect', title: 'The present perfect', description: 'Talk about experiences and recent events.', level: 'A2', skill: 'grammar', estimated_minutes: 15, task_count: 6, completed_tasks: 2, progress_percent: 33, status: 'in_progress', xp_earned: 40 }] });
 
 const taskSchema = z.object({
   id: z.string(),
@@ -39,8 +39,8 @@ const taskSchema = z.object({
   min_words: z.number().int().nullable(),
   max_words: z.number().int().nullable(),
   target_seconds: z.number().int().nullable(),
-});
-const moduleDetailSchema = moduleSummarySchema.extend({ tasks: z.array(taskSchema) });
+}).meta({ id: 'XELTask' });
+const moduleDetailSchema = moduleSummarySchema.extend({ tasks: z.array(taskSchema) }).meta({ id: 'XELModuleDetail' });
 
 const toSummary = (m: XelModuleType): z.infer<typeof moduleSummarySchema> => ({
   id: m.id,
@@ -77,7 +77,7 @@ const toDetail = (m: XelModuleType): z.infer<typeof moduleDetailSchema> => ({
   })),
 });
 
-const span = z.object({ start: z.number().int(), end: z.number().int(), text: z.string(), message: z.string() });
+const span = z.object({ start: z.number().int(), end: z.number().int(), text: z.string(), message: z.string() }).meta({ id: 'XELTextSpan' });
 export const evaluationSchema = z.object({
   overall_score: z.number(),
   cefr_estimate: CefrLevel.schema,
@@ -95,7 +95,7 @@ export const evaluationSchema = z.object({
   corrections: z.array(span.extend({ suggestions: z.array(z.string()), kind: z.string() })),
   not_assessed: z.array(z.string()),
   evaluator: z.string(),
-});
+}).meta({ id: 'XELEvaluationResponse' });
 
 export const toEvaluation = (e: Evaluation): z.infer<typeof evaluationSchema> => ({
   overall_score: e.overallScore,
@@ -116,7 +116,7 @@ const submissionResponseSchema = z.object({
   xp_awarded: z.number().int(),
   module_progress: moduleSummarySchema,
   evaluation: evaluationSchema.nullable(),
-});
+}).meta({ id: 'XELSubmissionResponse' });
 
 const toSubmission = (r: SubmissionResult): z.infer<typeof submissionResponseSchema> => ({
   submission_id: r.submissionId,
@@ -129,7 +129,7 @@ const toSubmission = (r: SubmissionResult): z.infer<typeof submissionResponseSch
   evaluation: r.evaluation ? toEvaluation(r.evaluation) : null,
 });
 
-const day = z.object({ date: z.string(), xp: z.number().int(), tasks: z.number().int() });
+const day = z.object({ date: z.string(), xp: z.number().int(), tasks: z.number().int() }).meta({ id: 'XELActivityDay' });
 const dashboardSchema = z.object({
   xp_total: z.number().int(),
   level: z.number().int(),
@@ -149,7 +149,7 @@ const dashboardSchema = z.object({
   weekly_activity: z.array(day),
   activity_history: z.array(day),
   recommended_module: moduleSummarySchema.nullable(),
-});
+}).meta({ id: 'XELDashboard' });
 
 const toDashboard = (d: XelDashboardType): z.infer<typeof dashboardSchema> => ({
   xp_total: d.xpTotal,
@@ -206,6 +206,7 @@ export const xelRoutes = (s: Pick<ServiceMap, 'xel'>): RestRoute[] => [
     method: 'POST',
     path: '/api/xel/submissions',
     operationId: 'submitXelTask',
+    rateLimits: ['evaluation'],
     summary: 'Submit a response to a task: graded, recorded, XP for an improvement only',
     description:
       'Objective tasks are graded exactly; writing and speaking go through the evaluator. A bad response (unknown option, empty, too long, negative duration) answers 400 and records nothing.',
@@ -220,6 +221,7 @@ export const xelRoutes = (s: Pick<ServiceMap, 'xel'>): RestRoute[] => [
     method: 'POST',
     path: '/api/xel/evaluate',
     operationId: 'evaluateXel',
+    rateLimits: ['evaluation'],
     summary: 'Evaluate a piece of speaking (a transcript) or writing against the rubric',
     tag,
     auth: 'xel:write',

@@ -52,7 +52,7 @@ export const wordTimingSchema = z
     start: z.number({ error: 'must be seconds' }).finite().min(0, 'must not be negative'),
     end: z.number({ error: 'must be seconds' }).finite().min(0, 'must not be negative'),
   })
-  .refine((w) => w.end >= w.start, { message: 'end must not be before start', path: ['end'] });
+  .refine((w) => w.end >= w.start, { message: 'end must not be before start', path: ['end'] }).meta({ id: 'WordTiming' });
 
 const wordTimings = z.array(wordTimingSchema, { error: 'must be a list of {word, start, end}' }).max(5000, 'at most 5000 words').nullish();
 
@@ -62,7 +62,7 @@ export const submitSchema = z.object({
   response: responseText,
   durationSeconds: duration,
   words: wordTimings,
-});
+}).meta({ id: 'XELTaskSubmissionRequest', description: 'An answer to one XEL task.', examples: [{ task_id: 'd4e5f6a7-b8c9-4d0e-8f1a-2b3c4d5e6f70', response: 'have been', duration_seconds: 42 }] });
 export type SubmitData = z.input<typeof submitSchema>;
 
 export const evaluateSchema = z.object({
@@ -72,7 +72,7 @@ export const evaluateSchema = z.object({
   level: CefrLevel.schema.nullish(),
   durationSeconds: duration,
   words: wordTimings,
-});
+}).meta({ id: 'XELEvaluateRequest' });
 export type EvaluateData = z.input<typeof evaluateSchema>;
 
 export const listModulesSchema = z.object({
@@ -87,7 +87,7 @@ export const preferencesSchema = z.object({
     .refine((tz) => isTimeZone(tz), 'must be an IANA time zone such as Europe/Paris')
     .nullish(),
   dailyGoalXp: z.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').nullish(),
-});
+}).meta({ id: 'XELPreferencesRequest' });
 export type PreferencesData = z.input<typeof preferencesSchema>;
 
 // ---- GraphQL ----

@@ -1,0 +1,14 @@
+/**
+ * What each tag of the OpenAPI document groups. A route's `tag` must have a line here
+ * (test/openapi.test.ts fails naming the tags without one).
+ */
+export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  Authentication: 'Registration, sign-in with a password, token refresh and logout, and the signed-in user\'s own profile.',
+  Conversations: 'AI chat (answers grounded in the knowledge base, streamed as server-sent events on request), stored conversations and their messages, notes, and search over everything the caller owns.',
+  'Knowledge base': 'Documents the caller uploads or shares with an organization, semantic search over their passages, and answers with citations (RAG).',
+  'Xentree Live': 'Voice and avatar sessions counted against the monthly live quota, and their saved transcripts. The realtime socket is described by the AsyncAPI document at /asyncapi.json.',
+  Organizations: 'Organizations, their members with roles (owner, admin, member), and teams.',
+  'API keys': 'Keys for server-to-server callers: each acts for its creator in one organization, within its scopes.',
+  Integrations: 'Connected third-party accounts (Google Calendar): the OAuth flow, and study sessions written to the calendar.',
+  'Xentree English': 'English learning modules by CEFR level and skill, task submissions with XP, AI evaluation of speaking and writing, and the learner dashboard.',
+};
