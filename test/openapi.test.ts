@@ -137,6 +137,7 @@ describe('the OpenAPI document', () => {
       if (r.auth !== 'public' && r.auth !== 'bearer') expect(responses['429']?.['x-error-codes'], at).toContain('rate_limited');
       if (responses['429']) expect(Object.keys(responses['429'].headers as Json), at).toContain('Retry-After');
       expect(responses['500'], at).toBeDefined();
+      expect(responses['503']?.headers, at).toHaveProperty('Retry-After');
     }
     const chat = (doc.paths as Record<string, Record<string, Json>>)['/api/core/chat']!.post!.responses as Record<string, Json>;
     expect(Object.keys(chat['429']!.headers as Json)).toEqual(['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy']);

@@ -263,7 +263,8 @@ export function errorCodesOf(r: RestRoute): ErrorCode[] {
     if (!(code in ERROR_CATALOGUE)) throw new Error(`${r.operationId}: unknown error code ${code} (see src/common/errors.ts)`);
     codes.add(code as ErrorCode);
   }
-  codes.add('internal_error');
+  // Every operation answers these: a failure of the server, and the database (or another dependency) away for a while.
+  codes.add('internal_error').add('service_unavailable');
   return [...codes];
 }
 
@@ -289,6 +290,7 @@ function errorResponses(r: RestRoute): Record<string, unknown> {
     const limited = codes.includes('rate_limited');
     out[status] = {
       description: `Error codes:\n${lines.join('\n')}`,
+      ...(status === 503 ? { headers: { 'Retry-After': { $ref: '#/components/headers/Retry-After' } } } : {}),
       ...(status === 429
         ? {
             headers: Object.fromEntries(
@@ -404,7 +406,9 @@ function requestBody(components: Components, r: RestRoute, base: string): JsonSc
     const documented = b.documented?.[ct];
     content[ct] = { schema: components.fromZod(documented ?? b.schema, 'input', documented ? `${base}${pascal(ct.split('/')[1]!)}Request` : `${base}Request`) };
   }
-  return { required: b.required, description: b.description ?? `The ${r.operationId} input.`, content };
+  const first = Object.values(content)[0] as { schema: JsonSchema };
+  const named = typeof first.schema.$ref === 'string' ? components.schemas[first.schema.$ref.split('/').pop()!]?.description : undefined;
+  return { required: b.required, description: b.description ?? (named as string | undefined) ?? `What ${r.operationId} takes: ${r.summary}.`, content };
 }
 
 function successResponse(components: Components, r: RestRoute, base: string): JsonSchema {

@@ -1640,7 +1640,7 @@ export interface components {
         };
         /** @description One invalid input field. */
         FieldError: {
-            /** @description The path to the field, in snake_case, e.g. ["transcripts", 0, "text"]. */
+            /** @description Where the field is: `body` or `query`, then its path in snake_case, e.g. ["body", "transcripts", 0, "text"]. */
             loc: (string | number)[];
             /** @description What is wrong with it. */
             message: string;
@@ -2803,6 +2803,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     updateMe: {
@@ -2812,7 +2825,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The updateMe input. */
+        /** @description What updateMe takes: Change the profile or the password. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["UserProfileUpdateRequest"];
@@ -2934,6 +2947,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     register: {
@@ -2943,7 +2969,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The register input. */
+        /** @description What register takes: Create an account. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RegisterRequest"];
@@ -3039,6 +3065,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     login: {
@@ -3048,7 +3087,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The login input. */
+        /** @description What login takes: Log in with username (or email) and password. */
         requestBody: {
             content: {
                 "application/x-www-form-urlencoded": components["schemas"]["LoginRequest"];
@@ -3145,6 +3184,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     refresh: {
@@ -3154,7 +3206,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The refresh input. */
+        /** @description What refresh takes: Rotate a refresh token. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RefreshRequest"];
@@ -3234,6 +3286,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     logout: {
@@ -3243,7 +3308,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The logout input. */
+        /** @description What logout takes: End a login session. */
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["LogoutRequest"];
@@ -3330,6 +3395,19 @@ export interface operations {
              */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3431,6 +3509,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     createOrganization: {
@@ -3440,7 +3531,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The createOrganization input. */
+        /** @description A new organization: the caller becomes its owner. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["OrganizationCreateRequest"];
@@ -3561,6 +3652,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getOrganization: {
@@ -3646,6 +3750,19 @@ export interface operations {
              */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3740,6 +3857,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     updateOrganization: {
@@ -3752,7 +3882,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The updateOrganization input. */
+        /** @description What updateOrganization takes: Change name, slug or description (admins and owners). */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["OrganizationUpdateRequest"];
@@ -3886,6 +4016,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listMembers: {
@@ -3998,6 +4141,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     addMember: {
@@ -4010,7 +4166,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The addMember input. */
+        /** @description What addMember takes: Add a user by email or id (admins and owners; owners add owners). */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["MemberAddRequest"];
@@ -4144,6 +4300,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     replaceMember: {
@@ -4158,7 +4327,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The replaceMember input. */
+        /** @description What replaceMember takes: Set a member: role, team and organization at once. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["MemberReplaceRequest"];
@@ -4292,6 +4461,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     removeMember: {
@@ -4394,6 +4576,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     updateMember: {
@@ -4408,7 +4603,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The updateMember input. */
+        /** @description What updateMember takes: Change a member's role or team. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["MemberUpdateRequest"];
@@ -4542,6 +4737,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listTeams: {
@@ -4635,6 +4843,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     createTeam: {
@@ -4647,7 +4868,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The createTeam input. */
+        /** @description What createTeam takes: Create a team (admins and owners). */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["TeamRequest"];
@@ -4781,6 +5002,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     deleteTeam: {
@@ -4871,6 +5105,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     renameTeam: {
@@ -4885,7 +5132,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The renameTeam input. */
+        /** @description What renameTeam takes: Rename a team (admins and owners). */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["TeamRequest"];
@@ -5013,6 +5260,19 @@ export interface operations {
              */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5131,6 +5391,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listApiKeys: {
@@ -5207,6 +5480,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     createApiKey: {
@@ -5216,7 +5502,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The createApiKey input. */
+        /** @description What createApiKey takes: Issue an API key for one organization. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["APIKeyCreateRequest"];
@@ -5320,6 +5606,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     revokeApiKey: {
@@ -5390,6 +5689,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listProviders: {
@@ -5418,6 +5730,19 @@ export interface operations {
              */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5527,6 +5852,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     chat: {
@@ -5536,7 +5874,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The chat input. */
+        /** @description A message to the assistant, in a stored conversation or a new one. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ChatRequest"];
@@ -5682,6 +6020,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     startChatTurn: {
@@ -5691,7 +6042,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The startChatTurn input. */
+        /** @description What startChatTurn takes: Start a resumable chat turn; its reply streams from GET /api/core/chat/turns/{turn_id}/events. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ChatTurnRequest"];
@@ -5830,6 +6181,7 @@ export interface operations {
              */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5943,6 +6295,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listConversations: {
@@ -6038,6 +6403,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     createConversation: {
@@ -6047,7 +6425,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The createConversation input. */
+        /** @description A new conversation; every field is optional. */
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["ConversationCreateRequest"];
@@ -6156,6 +6534,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getConversation: {
@@ -6241,6 +6632,19 @@ export interface operations {
              */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6334,6 +6738,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     updateConversation: {
@@ -6346,7 +6763,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The updateConversation input. */
+        /** @description What updateConversation takes: Rename a conversation or change its system prompt. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ConversationUpdateRequest"];
@@ -6467,6 +6884,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listMessages: {
@@ -6577,6 +7007,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     regenerateReply: {
@@ -6589,7 +7032,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The regenerateReply input. */
+        /** @description What regenerateReply takes: Ask again for the last reply; it replaces the old one when complete. */
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["RegenerateRequest"];
@@ -6735,6 +7178,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listNotes: {
@@ -6830,6 +7286,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     createNote: {
@@ -6839,7 +7308,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The createNote input. */
+        /** @description What createNote takes: Create a note. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["NoteCreateRequest"];
@@ -6948,6 +7417,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     updateNote: {
@@ -6960,7 +7442,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The updateNote input. */
+        /** @description What updateNote takes: Change a note. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["NoteUpdateRequest"];
@@ -7081,6 +7563,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     deleteNote: {
@@ -7168,6 +7663,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     knowledgeSearch: {
@@ -7177,7 +7685,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The knowledgeSearch input. */
+        /** @description A semantic search over the documents the caller may read. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["KnowledgeSearchRequest"];
@@ -7286,6 +7794,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listDocuments: {
@@ -7377,6 +7898,19 @@ export interface operations {
              */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7515,6 +8049,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getDocument: {
@@ -7600,6 +8147,19 @@ export interface operations {
              */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7694,6 +8254,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     updateDocument: {
@@ -7706,7 +8279,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The updateDocument input. */
+        /** @description What updateDocument takes: Rename, share with an organization, or make private again. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["UpdateDocumentRequest"];
@@ -7828,6 +8401,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getDocumentFile: {
@@ -7917,6 +8503,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     ragQuery: {
@@ -7926,7 +8525,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The ragQuery input. */
+        /** @description What ragQuery takes: A grounded answer from the knowledge base, with citations. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RagQueryRequest"];
@@ -8047,6 +8646,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     liveQuota: {
@@ -8123,6 +8735,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     setLiveNickname: {
@@ -8132,7 +8757,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The setLiveNickname input. */
+        /** @description What setLiveNickname takes: The name the AI calls you by. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["LiveNicknameRequest"];
@@ -8241,6 +8866,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     startLiveSession: {
@@ -8250,7 +8888,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The startLiveSession input. */
+        /** @description Starts a Xentree Live session. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["LiveStartSessionRequest"];
@@ -8372,6 +9010,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     liveHeartbeat: {
@@ -8381,7 +9032,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The liveHeartbeat input. */
+        /** @description What liveHeartbeat takes: A sign of life; answers the meter. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["LiveHeartbeatRequest"];
@@ -8515,6 +9166,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     endLiveSession: {
@@ -8524,7 +9188,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The endLiveSession input. */
+        /** @description What endLiveSession takes: End a session (idempotent); answers the final summary. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["LiveEndSessionRequest"];
@@ -8645,6 +9309,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listLiveTranscripts: {
@@ -8740,6 +9417,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     saveLiveTranscript: {
@@ -8749,7 +9439,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The saveLiveTranscript input. */
+        /** @description A live session's transcript, saved once it ended. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SaveLiveTranscriptsRequest"];
@@ -8853,6 +9543,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getLiveTranscript: {
@@ -8938,6 +9641,19 @@ export interface operations {
              */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9043,6 +9759,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getXelModule: {
@@ -9134,6 +9863,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     submitXelTask: {
@@ -9143,7 +9885,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The submitXelTask input. */
+        /** @description An answer to one XEL task. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["XELTaskSubmissionRequest"];
@@ -9270,6 +10012,7 @@ export interface operations {
              */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9285,7 +10028,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The evaluateXel input. */
+        /** @description What evaluateXel takes: Evaluate a piece of speaking (a transcript) or writing against the rubric. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["XELEvaluateRequest"];
@@ -9400,6 +10143,7 @@ export interface operations {
              */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9482,6 +10226,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     updateXelPreferences: {
@@ -9491,7 +10248,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The updateXelPreferences input. */
+        /** @description What updateXelPreferences takes: Set your time zone (for days and streaks) and daily XP goal. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["XELPreferencesRequest"];
@@ -9600,6 +10357,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listIntegrations: {
@@ -9687,6 +10457,19 @@ export interface operations {
              */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9799,6 +10582,7 @@ export interface operations {
              */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9918,6 +10702,7 @@ export interface operations {
              */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10002,6 +10787,19 @@ export interface operations {
              */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10143,6 +10941,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     scheduleStudySession: {
@@ -10152,7 +10963,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The scheduleStudySession input. */
+        /** @description What scheduleStudySession takes: Schedule a study session as an event in the connected Google Calendar. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["StudySessionRequest"];
@@ -10291,6 +11102,19 @@ export interface operations {
              */
             502: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
