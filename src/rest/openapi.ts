@@ -408,7 +408,7 @@ function requestBody(components: Components, r: RestRoute, base: string): JsonSc
   }
   const first = Object.values(content)[0] as { schema: JsonSchema };
   const named = typeof first.schema.$ref === 'string' ? components.schemas[first.schema.$ref.split('/').pop()!]?.description : undefined;
-  return { required: b.required, description: b.description ?? (named as string | undefined) ?? `What ${r.operationId} takes: ${r.summary}.`, content };
+  return { required: b.required, description: b.description ?? named ?? `What ${r.operationId} takes: ${r.summary}.`, content };
 }
 
 function successResponse(components: Components, r: RestRoute, base: string): JsonSchema {
