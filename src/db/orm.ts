@@ -62,9 +62,14 @@ export function ormOptions(db: Config['db'], entities: Options['entities'], log?
       // better-sqlite3's own options: `timeout` is SQLite's busy timeout, which waits out another
       // writer (another process holding the file) before failing, which then answers 503 service_unavailable.
       driverOptions: { timeout: db.sqliteBusyTimeoutMs },
-      // WAL lets readers proceed during a write. (MikroORM turns foreign keys on itself.)
+      // WAL lets readers proceed during a write (and the worker threads that ingest documents write
+      // on connections of their own, with synchronous = NORMAL: src/modules/knowledge/extract-worker.ts).
+      // This connection's commits stay FULL, synced before they return: an upload is acknowledged only
+      // once it is on disk, and each of them syncs the WAL with whatever was committed before it.
+      // (MikroORM turns foreign keys on itself.)
       onCreateConnection: async (connection) => {
         await (connection as DatabaseConnection).executeQuery(CompiledQuery.raw('pragma journal_mode = WAL'));
+        await (connection as DatabaseConnection).executeQuery(CompiledQuery.raw('pragma synchronous = FULL'));
       },
       migrations: { ...migrations, path: MIGRATION_PATHS.sqlite, migrationsList: sqliteMigrations },
     };

@@ -16,12 +16,17 @@ const MODULES = {
   pdfjs: pathToFileURL(require.resolve('pdfjs-dist/legacy/build/pdf.mjs')).href,
   htmlToText: HTML_TO_TEXT,
   htmlparser2: createRequire(HTML_TO_TEXT).resolve('htmlparser2'),
+  // The drivers the threads write ingested documents with (src/db/orm.ts uses the same two).
+  betterSqlite3: require.resolve('better-sqlite3'),
+  pg: require.resolve('pg'),
 };
 
 /** A file that takes longer than this to read is given up (the document fails, nothing is indexed). */
 const TIMEOUT_MS = 60_000;
 /** Each worker's heap: an HTML page becomes a DOM many times its size, but not this. */
 const MAX_HEAP_MB = 512;
+/** Each worker's young generation (semispaces): V8's default lets a busy thread hold tens of MB of garbage. */
+const MAX_YOUNG_MB = 8;
 
 /**
  * The pool's task, a CommonJS module written to a file when the pool starts (the same source
@@ -47,24 +52,40 @@ async function extract(kind, data, limits, modules) {
   return text;
 }
 
-module.exports = async function read({ kind, data, limits, modules }) {
-  try {
-    const text = await extract(kind, data, limits, modules);
-    const texts = [];
-    const headings = [];
-    for (const c of chunks(text)) {
-      if (!c) continue;
-      texts.push(c.text);
-      headings.push(c.heading === null ? '\\u0001' : c.heading);
-      if (texts.length > limits.maxChunks) throw new Limit('chunks', limits.maxChunks);
-    }
-    return { text, texts: texts.join('\\u0000'), headings: headings.join('\\u0000'), count: texts.length };
-  } catch (e) {
-    if (e instanceof Limit) return { limit: e.limit, max: e.max, found: e.found };
-    const m = String((e && e.message) || e);
-    return { error: kind === 'html' ? 'the HTML could not be read: ' + m : m };
+/** The text and passages of a file, within the limits (throws Limit). */
+async function readAll(kind, data, limits, modules) {
+  const text = await extract(kind, data, limits, modules);
+  const list = [];
+  for (const c of chunks(text)) {
+    if (!c) continue;
+    list.push(c);
+    if (list.length > limits.maxChunks) throw new Limit('chunks', limits.maxChunks);
   }
-};
+  return { text, list };
+}
+
+function failure(kind, e) {
+  if (e instanceof Limit) return { limit: e.limit, max: e.max, found: e.found };
+  const m = String((e && e.message) || e);
+  return { error: kind === 'html' ? 'the HTML could not be read: ' + m : m };
+}
+
+/** Reads a file: its passages as two NUL-separated strings, or (check) only how many there are. */
+async function read({ kind, data, limits, modules, check }) {
+  try {
+    const { text, list } = await readAll(kind, data, limits, modules);
+    if (check) return { count: list.length };
+    const texts = list.map((c) => c.text);
+    const headings = list.map((c) => (c.heading === null ? '\\u0001' : c.heading));
+    return { text, texts: texts.join('\\u0000'), headings: headings.join('\\u0000'), count: list.length };
+  } catch (e) {
+    return failure(kind, e);
+  }
+}
+
+module.exports = read;
+module.exports.ingest = ingest;
+module.exports.settings = settings;
 `;
 
 interface Answer {
@@ -76,6 +97,7 @@ interface Answer {
   max?: number;
   found?: number;
   error?: string;
+  gone?: boolean;
 }
 
 const BODY = `class Limit { constructor(limit, max, found) { this.limit = limit; this.max = max; this.found = found; } }
@@ -119,6 +141,161 @@ async function pdf(data, limits, modules) {
   return text;
 }
 
+/** The worker's own connection to the database, opened on first use and kept for the thread's life. */
+let database = null;
+
+async function open(db, modules) {
+  const key = db.driver + ' ' + db.url;
+  if (database && database.key === key) return database;
+  if (db.driver === 'sqlite') {
+    const Database = require(modules.betterSqlite3);
+    const h = new Database(db.url, { timeout: db.busyTimeoutMs });
+    // WAL: the serving thread reads while this one writes. NORMAL: a commit here is not synced on
+    // its own; it survives a crash of the process, and the next synced commit (the serving
+    // thread's connection stays FULL, and the job is marked done there) makes it durable on disk.
+    h.pragma('journal_mode = WAL');
+    h.pragma('synchronous = NORMAL');
+    h.pragma('foreign_keys = ON');
+    const statements = new Map();
+    const prepare = (q) => {
+      let st = statements.get(q);
+      if (!st) { st = h.prepare(q); statements.set(q, st); }
+      return st;
+    };
+    database = {
+      key,
+      driver: 'sqlite',
+      async query(q, params) { const st = prepare(q); if (st.reader) return st.all(params); st.run(params); return []; },
+      async begin() { h.exec('begin immediate'); },
+      async commit() { h.exec('commit'); },
+      async rollback() { if (h.inTransaction) h.exec('rollback'); },
+      async settings() {
+        return { journalMode: h.pragma('journal_mode', { simple: true }), synchronous: h.pragma('synchronous', { simple: true }), busyTimeoutMs: h.pragma('busy_timeout', { simple: true }) };
+      },
+      now: () => Date.now(),
+    };
+    return database;
+  }
+  const { Client } = require(modules.pg);
+  const client = new Client({ connectionString: db.url });
+  client.on('error', () => { if (database && database.client === client) database = null; });
+  await client.connect();
+  const numbered = new Map();
+  const dollars = (q) => {
+    let t = numbered.get(q);
+    if (t === undefined) { let i = 0; t = q.replace(/\\?/g, () => '$' + ++i); numbered.set(q, t); }
+    return t;
+  };
+  database = {
+    key,
+    client,
+    driver: 'postgresql',
+    async query(q, params) { return (await client.query(dollars(q), params)).rows; },
+    async begin() { await client.query('begin'); },
+    async commit() { await client.query('commit'); },
+    async rollback() { await client.query('rollback'); },
+    async settings() {
+      const r = await client.query('show synchronous_commit');
+      return { synchronousCommit: r.rows[0].synchronous_commit };
+    },
+    now: () => new Date(),
+  };
+  return database;
+}
+
+async function transaction(d, work) {
+  await d.begin();
+  try {
+    const r = await work();
+    await d.commit();
+    return r;
+  } catch (e) {
+    try { await d.rollback(); } catch { /* the connection is gone: so is the transaction */ }
+    throw e;
+  }
+}
+
+const CHUNK_COLUMNS = ['id', 'document_id', 'position', 'heading', 'text', 'embedding'];
+const insert = (table, columns, rows) => 'insert into ' + table + ' (' + columns.join(', ') + ') values ' + new Array(rows).fill('(' + columns.map(() => '?').join(', ') + ')').join(', ');
+/** How often a document being indexed is marked alive (updated_at), so a restarting process does not take it for dead. */
+const ALIVE_EVERY_MS = 30000;
+
+/**
+ * The ingestion of a document, from its bytes to its passages and search entries in the database,
+ * all in this thread on its own connection: the serving thread neither holds the text nor runs a
+ * write of it (SQLite writes synchronously, on the calling thread). What an earlier, interrupted run
+ * indexed goes first; then the passages in short transactions (SQLite's write lock is held only
+ * that long), each of which locks the document's row and reads its sharing again, so a rename, an
+ * unsharing or a deletion made meanwhile is respected; then the text, and 'ready'.
+ */
+async function ingest({ kind, data, limits, modules, db, documentId, vectors, batch, entryColumns }) {
+  let read;
+  try {
+    read = await readAll(kind, data, limits, modules);
+  } catch (e) {
+    return failure(kind, e);
+  }
+  data = null;
+  const { text, list } = read;
+  read = null;
+  if (!list.length) return { error: 'no text was found in the document' };
+  if (vectors && vectors.length !== list.length) throw new Error('the document gave ' + list.length + ' passages for ' + vectors.length + ' vectors');
+  const { randomUUID } = require('node:crypto');
+  const d = await open(db, modules);
+  const lock = d.driver === 'postgresql' ? ' for update' : '';
+  await transaction(d, async () => {
+    await d.query('delete from search_entries where document_id = ?', [documentId]);
+    await d.query('delete from document_chunks where document_id = ?', [documentId]);
+  });
+  let alive = Date.now();
+  for (let start = 0; start < list.length; start += batch) {
+    const present = await transaction(d, async () => {
+      const [doc] = await d.query('select owner_id, organization_id, visibility, title, created_at, status from documents where id = ?' + lock, [documentId]);
+      if (!doc || doc.status !== 'processing') return false; // deleted meanwhile: its deletion took whatever was indexed
+      if (Date.now() - alive > ALIVE_EVERY_MS) {
+        await d.query('update documents set updated_at = ? where id = ?', [d.now(), documentId]);
+        alive = Date.now();
+      }
+      const organizationId = doc.visibility === 'organization' ? doc.organization_id : null;
+      const part = list.slice(start, start + batch);
+      const chunkValues = [];
+      const entryValues = [];
+      part.forEach((c, i) => {
+        const id = randomUUID();
+        const vector = vectors ? vectors[start + i] : null;
+        chunkValues.push(id, documentId, start + i + 1, c.heading, c.text, vector ? JSON.stringify(vector) : null);
+        const entry = {
+          id: randomUUID(),
+          user_id: doc.owner_id,
+          type: 'document',
+          source_id: id,
+          conversation_id: null,
+          role: null,
+          document_id: documentId,
+          organization_id: organizationId,
+          title: (c.heading ? doc.title + ' \u2014 ' + c.heading : doc.title).slice(0, 300),
+          body: c.text,
+          created_at: doc.created_at,
+        };
+        for (const column of entryColumns) entryValues.push(entry[column]);
+      });
+      await d.query(insert('document_chunks', CHUNK_COLUMNS, part.length), chunkValues);
+      await d.query(insert('search_entries', entryColumns, part.length), entryValues);
+      return true;
+    });
+    if (!present) return { gone: true };
+  }
+  const updated = await transaction(d, () =>
+    d.query("update documents set text = ?, status = 'ready', chunk_count = ?, error = null, updated_at = ? where id = ? and status = 'processing'", [text, list.length, d.now(), documentId]),
+  );
+  return { count: list.length, updated: updated.length };
+}
+
+/** The settings of this thread's connection (for tests). */
+async function settings({ db, modules }) {
+  return (await open(db, modules)).settings();
+}
+
 function html(data, limits, modules) {
   const source = Buffer.from(data).toString('utf8').replace(/^\\uFEFF/, '');
   const { Parser } = require(modules.htmlparser2);
@@ -160,19 +337,48 @@ export interface DocumentRead {
   chunks: Chunk[];
 }
 
+/** The database the worker threads write ingested documents to, on connections of their own. */
+export interface IngestDatabase {
+  driver: 'sqlite' | 'postgresql';
+  url: string;
+  /** SQLite: how long a write waits for another writer (the serving thread's) before failing. */
+  busyTimeoutMs: number;
+}
+
+/** What ingesting a document in a worker thread came to. */
+export type Ingested = { count: number } | { gone: true };
+
+/** Passages written per transaction by a worker thread: SQLite's one write lock is held only that long (a few milliseconds). */
+const INGEST_BATCH = 50;
+/** An ingestion (reading included) that takes longer than this is stopped (the thread ends; its transaction rolls back) and retried. */
+const INGEST_TIMEOUT_MS = 10 * 60_000;
+
 /**
  * A pool of worker threads (piscina) that read documents: extraction and chunking, within the
- * limits. Its size comes from WORKER_THREADS; documents beyond it wait their turn in the pool's
- * queue, off the event loop.
+ * limits, and the ingestion of a document into the database on a connection of each thread's own.
+ * Its size comes from WORKER_THREADS; documents beyond it wait their turn in the pool's queue, off
+ * the event loop.
  */
 export class DocumentReaders {
   private pool: Piscina | null = null;
 
-  constructor(private readonly size: number) {}
+  /**
+   * @param db where ingestion writes; null when a worker thread cannot open it (SQLite in memory,
+   * which only its own connection sees): the serving thread writes then (see `writes`).
+   */
+  constructor(
+    private readonly size: number,
+    private readonly db: IngestDatabase | null = null,
+  ) {}
+
+  /** Whether `ingest` can write in a worker thread (the database is not SQLite in memory). */
+  get writes(): boolean {
+    return this.db !== null && this.db.url !== ':memory:';
+  }
 
   private get(): Piscina {
     if (this.pool) return this.pool;
-    const source = WORKER_SOURCE.replace('/*BODY*/', BODY);
+    const source = WORKER_SOURCE.replace('/*BODY*/', () => BODY);
     const dir = join(tmpdir(), 'xentree-workers');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `document-reader-${createHash('sha256').update(source).digest('hex').slice(0, 16)}.cjs`);
@@ -181,14 +387,29 @@ export class DocumentReaders {
       filename: file,
       minThreads: 0,
       maxThreads: this.size,
-      // Idle threads go soon: each keeps its heap (pdf.js, the last document) in the process's memory.
-      idleTimeout: 5_000,
-      resourceLimits: { maxOldGenerationSizeMb: MAX_HEAP_MB },
+      // Idle threads go soon: each keeps its heap (pdf.js, the last document, its connection's page
+      // cache) in the process's resident memory until it ends.
+      idleTimeout: 1_000,
+      // A small young generation: a thread's garbage is collected often rather than held in large semispaces.
+      resourceLimits: { maxOldGenerationSizeMb: MAX_HEAP_MB, maxYoungGenerationSizeMb: MAX_YOUNG_MB },
       // pdf.js warns about fonts on the console: not the server's log.
       stdout: true,
       stderr: true,
     } as ConstructorParameters<typeof Piscina>[0]);
     return this.pool;
+  }
+
+  private async run(what: string, task: Record<string, unknown>, signal: AbortSignal, name?: string, limitMs = TIMEOUT_MS): Promise<Answer> {
+    try {
+      return (await this.get().run({ ...task, modules: MODULES }, { signal, ...(name ? { name } : {}) })) as Answer;
+    } catch (e) {
+      const n = (e as { name?: string }).name;
+      if (n === 'AbortError' || n === 'TimeoutError') {
+        if (signal.reason instanceof Error && signal.reason.name !== 'TimeoutError') throw signal.reason;
+        throw new Error(`the ${what} could not be ${name === 'ingest' ? 'ingested' : 'read'} within ${limitMs / 1000} s`, { cause: e });
+      }
+      throw new Error(`the ${what} reader stopped: ${(e as Error).message}`, { cause: e });
+    }
   }
 
   /**
@@ -197,20 +418,8 @@ export class DocumentReaders {
    * @throws document_too_large (characters, pages, pdf_expansion, html_depth, chunks); any other error is the file's fault
    */
   async read(kind: DocumentKind, data: Buffer, limits: DocumentLimits): Promise<DocumentRead> {
-    const what = kind === 'pdf' ? 'PDF' : kind === 'html' ? 'HTML' : 'document';
-    let m: Answer;
-    try {
-      m = (await this.get().run(
-        { kind, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), limits: { ...limits, expansionFloor: EXPANSION_FLOOR_CHARS }, modules: MODULES },
-        { signal: AbortSignal.timeout(TIMEOUT_MS) },
-      )) as Answer;
-    } catch (e) {
-      const name = (e as { name?: string }).name;
-      if (name === 'AbortError' || name === 'TimeoutError') throw new Error(`the ${what} could not be read within ${TIMEOUT_MS / 1000} s`, { cause: e });
-      throw new Error(`the ${what} reader stopped: ${(e as Error).message}`, { cause: e });
-    }
-    if (m.limit) throw documentTooLarge(m.limit, m.max!, m.found);
-    if (m.error !== undefined) throw new Error(m.error);
+    const m = await this.run(what(kind), task(kind, data, limits), AbortSignal.timeout(TIMEOUT_MS));
+    answered(m);
     const text = m.text ?? '';
     if (!m.count) return { text, chunks: [] };
     const texts = m.texts!.split('\u0000');
@@ -218,9 +427,71 @@ export class DocumentReaders {
     return { text, chunks: texts.map((t, i) => ({ text: t, heading: headings[i] === '\u0001' ? null : headings[i]! })) };
   }
 
+  /**
+   * How many passages a file makes, read in a worker thread within the limits; nothing of its text
+   * crosses to this thread.
+   * @throws document_too_large (as `read`); any other error is the file's fault
+   */
+  async check(kind: DocumentKind, data: Buffer, limits: DocumentLimits): Promise<number> {
+    const m = await this.run(what(kind), { ...task(kind, data, limits), check: true }, AbortSignal.timeout(TIMEOUT_MS));
+    answered(m);
+    return m.count ?? 0;
+  }
+
+  /**
+   * Ingests a document in a worker thread, on that thread's own connection: reads the file within
+   * the limits, removes what an earlier run indexed, writes the passages and their search entries
+   * in short transactions (each locks the document's row and reads its sharing again), then the
+   * text, and `ready`. `{ gone }` when the document was deleted (or no longer processing) meanwhile.
+   * `entryColumns`: the search module's columns of an entry (SEARCH_ENTRY_COLUMNS).
+   * @throws document_too_large, an Error with the file's fault (no text, unreadable), a database error (retry), `signal`'s reason
+   */
+  async ingest(
+    kind: DocumentKind,
+    data: Buffer,
+    limits: DocumentLimits,
+    job: { documentId: string; vectors: number[][] | null; entryColumns: readonly string[]; signal: AbortSignal },
+  ): Promise<Ingested> {
+    if (!this.writes) throw new Error('ingestion in a worker thread needs a database it can open (not SQLite in memory)');
+    const signal = AbortSignal.any([job.signal, AbortSignal.timeout(INGEST_TIMEOUT_MS)]);
+    const m = await this.run(
+      what(kind),
+      { ...task(kind, data, limits), db: this.db, documentId: job.documentId, vectors: job.vectors, batch: INGEST_BATCH, entryColumns: [...job.entryColumns] },
+      signal,
+      'ingest',
+      INGEST_TIMEOUT_MS,
+    );
+    answered(m);
+    if (m.gone) return { gone: true };
+    return { count: m.count ?? 0 };
+  }
+
+  /** The settings of a worker thread's database connection (SQLite: journal_mode, synchronous, busy_timeout). */
+  async settings(): Promise<Record<string, unknown>> {
+    if (!this.writes) throw new Error('no database for the worker threads');
+    return (await this.get().run({ db: this.db, modules: MODULES }, { name: 'settings' })) as Record<string, unknown>;
+  }
+
   async close(): Promise<void> {
     const pool = this.pool;
     this.pool = null;
     await pool?.destroy();
   }
+}
+
+const what = (kind: DocumentKind) => (kind === 'pdf' ? 'PDF' : kind === 'html' ? 'HTML' : 'document');
+
+const task = (kind: DocumentKind, data: Buffer, limits: DocumentLimits) => ({
+  kind,
+  data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  limits: { ...limits, expansionFloor: EXPANSION_FLOOR_CHARS },
+});
+
+/** A file that cannot be read (corrupt, no text): reading it again gives the same. */
+export class UnreadableDocument extends Error {}
+
+/** @throws document_too_large, or UnreadableDocument with the file's fault */
+function answered(m: Answer): void {
+  if (m.limit) throw documentTooLarge(m.limit, m.max!, m.found);
+  if (m.error !== undefined) throw new UnreadableDocument(m.error);
 }

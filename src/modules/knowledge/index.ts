@@ -25,7 +25,7 @@ export const knowledgeModule: ModuleManifest = {
   entities: [KnowledgeDocument, DocumentChunk],
   services: [
     service('uploads', ['config'], ({ config }) => new LocalFileStore(config.storage.dir)),
-    service('documentReaders', ['config'], ({ config }) => new DocumentReaders(config.jobs.workerThreads)),
+    service('documentReaders', ['config'], ({ config }) => new DocumentReaders(config.jobs.workerThreads, { driver: config.db.driver, url: config.db.url, busyTimeoutMs: config.db.sqliteBusyTimeoutMs })),
     service('knowledge', ['search', 'ai', 'config', 'events', 'jobs', 'uploads', 'documentReaders'], ({ search, ai, config, events, jobs, uploads, documentReaders }) => {
       search.registerSource(knowledgeSearchSource);
       return new KnowledgeService(search, ai, config, events, { jobs, store: uploads, readers: documentReaders });

@@ -20,7 +20,7 @@ import type { Passage, PromptMessage } from '../ai/index.js';
 import type { ProviderRegistry } from '../ai/index.js';
 import { OrgRole } from '../organizations/index.js';
 import { Organization } from '../organizations/index.js';
-import { keywords, terms, type SearchService } from '../search/index.js';
+import { keywords, SEARCH_ENTRY_COLUMNS, terms, type SearchService } from '../search/index.js';
 import { User } from '../users/index.js';
 import type { Chunk } from './chunk.js';
 import { DocumentChunk } from './knowledge.entities.js';
@@ -28,7 +28,7 @@ import { KnowledgeDocument } from './knowledge.entities.js';
 import { detectKind, MIME_OF, validateFile, type DocumentKind } from './extract.js';
 import type { BlobStore } from '../../storage/file-store.js';
 import { PermanentJobError, type JobQueue, type JobRun } from '../../jobs/queue.js';
-import type { DocumentReaders } from './extract-worker.js';
+import { UnreadableDocument, type DocumentReaders, type Ingested } from './extract-worker.js';
 import { dot, Embedder } from './embeddings.js';
 import { documentTooLarge } from './limits.js';
 import type { KnowledgeSearchModeValue } from './knowledge.enums.js';
@@ -78,13 +78,6 @@ type Read = { text: string; chunks: Chunk[] } | { failure: string };
 
 /** The job that ingests a document (src/jobs/). */
 export const INGEST_JOB = 'knowledge.ingest';
-/**
- * Documents read at upload kept for their job in this process, up to this many characters in all
- * and for this long (when another process runs the job, this one never takes its entry).
- */
-const PREPARED_MAX_CHARS = 20_000_000;
-const PREPARED_MAX_MS = 60_000;
-
 const KIND_OF_MIME: Record<string, DocumentKind> = Object.fromEntries(Object.entries(MIME_OF).map(([k, m]) => [m, k as DocumentKind]));
 
 /** What ingestion runs on: the job queue, where uploads are kept, the worker threads that read them. */
@@ -103,12 +96,6 @@ const listDocumentsSchema = pageSchema.extend({ organizationId: str().uuid('must
  */
 export class KnowledgeService {
   private readonly embedder: Embedder | null;
-  /**
-   * What an upload read (in a worker thread, to check the limits before answering), kept for its
-   * job when it runs in this process; another process, or a retry, reads the stored bytes again.
-   */
-  private readonly prepared = new Map<string, { read: Read; at: number }>();
-  private preparedChars = 0;
 
   constructor(
     private readonly search: SearchService,
@@ -150,7 +137,8 @@ export class KnowledgeService {
     validateFile(kind, bytes);
     if (input.organizationId) await requireMembership(ctx, input.organizationId, 'rag:write');
     await this.checkStorage(ctx, p.userId, bytes.length);
-    const read = await this.read(kind, bytes);
+    // Read in a worker thread to check the limits before answering; the job reads the stored bytes again.
+    await this.check(kind, bytes);
     // The original bytes, on disk and synced, before anything refers to them.
     const { key } = await this.background.store.put(bytes);
     // The document and its job commit together: no document without its job, no job without its
@@ -170,29 +158,8 @@ export class KnowledgeService {
       await this.background.jobs.enqueue(tx, INGEST_JOB, { documentId: created.id }, { ref: created.id });
       return created;
     });
-    this.keepPrepared(doc.id, read);
     this.background.jobs.wake();
     return doc;
-  }
-
-  private keepPrepared(documentId: string, read: Read): void {
-    const now = Date.now();
-    for (const [id, entry] of this.prepared) {
-      if (now - entry.at <= PREPARED_MAX_MS) break; // in insertion order: the rest are younger
-      this.takePrepared(id);
-    }
-    const size = 'text' in read ? read.text.length : 0;
-    if (this.preparedChars + size > PREPARED_MAX_CHARS) return;
-    this.prepared.set(documentId, { read, at: now });
-    this.preparedChars += size;
-  }
-
-  private takePrepared(documentId: string): Read | undefined {
-    const entry = this.prepared.get(documentId);
-    if (!entry) return undefined;
-    this.prepared.delete(documentId);
-    this.preparedChars -= 'text' in entry.read ? entry.read.text.length : 0;
-    return entry.read;
   }
 
   /** The user's documents (all but failed ones) and this upload must fit in `maxUserBytes`. */
@@ -201,6 +168,19 @@ export class KnowledgeService {
     const [row] = await (ctx.em as SqlEntityManager).execute<{ total: number | string | null }[]>("select sum(size_bytes) as total from documents where owner_id = ? and status <> 'failed'", [userId]);
     const kept = Number(row?.total ?? 0);
     if (kept + adding > max) throw documentTooLarge('stored_bytes', max, kept + adding);
+  }
+
+  /**
+   * Reads the file in a worker thread within the limits, only to refuse it now if it passes one.
+   * A file that cannot be read (a corrupt PDF, no text) is accepted: its job fails with the reason.
+   * @throws document_too_large
+   */
+  private async check(kind: DocumentKind, bytes: Buffer): Promise<void> {
+    try {
+      await this.background.readers.check(kind, bytes, this.config.knowledge.limits);
+    } catch (e) {
+      if (isAppError(e)) throw e;
+    }
   }
 
   /**
@@ -237,16 +217,15 @@ export class KnowledgeService {
   private async ingest(documentId: string, job: JobRun): Promise<void> {
     const em = job.em;
     const found = await em.fork().findOne(KnowledgeDocument, { id: documentId }, { fields: ['status', 'mimeType', 'fileKey'] });
-    if (!found || found.status !== 'processing') {
-      this.takePrepared(documentId);
+    if (!found || found.status !== 'processing') return;
+    if (!found.fileKey) throw new PermanentJobError('the original file was not kept; upload the document again');
+    const kind = KIND_OF_MIME[found.mimeType] ?? 'text';
+    const bytes = await this.background.store.get(found.fileKey);
+    if (this.background.readers.writes) {
+      await this.ingestInWorker(documentId, kind, bytes, job);
       return;
     }
-    let read = this.takePrepared(documentId);
-    if (!read) {
-      if (!found.fileKey) throw new PermanentJobError('the original file was not kept; upload the document again');
-      const bytes = await this.background.store.get(found.fileKey);
-      read = await this.read(KIND_OF_MIME[found.mimeType] ?? 'text', bytes);
-    }
+    const read = await this.read(kind, bytes);
     if ('failure' in read) throw new PermanentJobError(read.failure);
     const { text, chunks } = read;
     await this.unindex(em.fork(), [documentId]);
@@ -302,9 +281,36 @@ export class KnowledgeService {
     if (indexed) this.announce(documentId, 'ready', readersOf(indexed));
   }
 
+  /**
+   * Ingestion where a worker thread can open the database (a SQLite file, PostgreSQL): the thread
+   * reads the file and writes the passages, their search entries, the text and `ready` on its own
+   * connection (extract-worker.ts), so the serving thread runs none of it: with SQLite, whose
+   * writes are synchronous, every statement and commit of them would hold the event loop. With
+   * embeddings, the vectors are fetched here first (the file is read once more for them).
+   */
+  private async ingestInWorker(documentId: string, kind: DocumentKind, bytes: Buffer, job: JobRun): Promise<void> {
+    const limits = this.config.knowledge.limits;
+    let vectors: number[][] | null = null;
+    if (this.embedder) {
+      const read = await this.read(kind, bytes);
+      if ('failure' in read) throw new PermanentJobError(read.failure);
+      vectors = await this.embedder.embed(read.chunks.map((c) => (c.heading ? `${c.heading}\n${c.text}` : c.text)));
+    }
+    let done: Ingested;
+    try {
+      done = await this.background.readers.ingest(kind, bytes, limits, { documentId, vectors, entryColumns: SEARCH_ENTRY_COLUMNS, signal: job.signal });
+    } catch (e) {
+      // The file's fault fails at once; anything else (the database, the thread) is retried.
+      if (e instanceof UnreadableDocument) throw new PermanentJobError(e.message);
+      throw e;
+    }
+    if ('gone' in done) return;
+    const indexed = await job.em.fork().findOne(KnowledgeDocument, { id: documentId }, { fields: ['owner', 'organization', 'visibility', 'status'] });
+    if (indexed?.status === 'ready') this.announce(documentId, 'ready', readersOf(indexed));
+  }
+
   /** The document's job is dead: it is `failed` with the reason, and nothing of it stays indexed (in the job's transaction). */
   private async markFailed(em: EntityManager, documentId: string, reason: string): Promise<void> {
-    this.takePrepared(documentId);
     await this.search.remove(em, { documentIds: [documentId] });
     await em.nativeDelete(DocumentChunk, { document: documentId });
     await em.nativeUpdate(KnowledgeDocument, { id: documentId, status: 'processing' }, { status: 'failed', error: reason.slice(0, 480), chunkCount: 0, updatedAt: new Date() });

@@ -5,7 +5,7 @@ import { searchRoutes } from './search.rest.js';
 import { SearchService } from './search.service.js';
 
 export { ContentKind, type ContentKindValue } from './search.enums.js';
-export { keywords, terms, type IndexEntry, type SearchSource } from './search.service.js';
+export { keywords, SEARCH_ENTRY_COLUMNS, terms, type IndexEntry, type SearchSource } from './search.service.js';
 export { SearchHitType, type Passage, type SearchHit } from './search.types.js';
 export { SearchService };
 

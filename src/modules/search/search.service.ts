@@ -42,6 +42,13 @@ export type SearchData = z.input<typeof searchSchema>;
 /** What `search` filters on, without the page (GraphQL pages with cursors). */
 export type SearchFilters = Omit<SearchData, 'limit' | 'offset'>;
 
+/**
+ * The columns of an entry in `search_entries` as `row` fills them, for a writer that inserts
+ * entries without the ORM: document ingestion in a worker thread, on a connection of its own
+ * (src/modules/knowledge/extract-worker.ts). `created_at`: milliseconds on SQLite, as the ORM stores it.
+ */
+export const SEARCH_ENTRY_COLUMNS = ['id', 'user_id', 'type', 'source_id', 'conversation_id', 'role', 'document_id', 'organization_id', 'title', 'body', 'created_at'] as const;
+
 /** What the index keeps of one item. */
 export interface IndexEntry {
   userId: string;

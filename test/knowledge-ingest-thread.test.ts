@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LogContext } from '@mikro-orm/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUp } from './helpers/factories.js';
+import { plainText } from './helpers/hostile-documents.js';
+import { restClient, type RestClient } from './helpers/http.js';
+import { driver, startServer, type TestServer } from './helpers/server.js';
+
+/**
+ * Ingestion writes in a worker thread (issue 19, finding 1): SQLite writes synchronously on the
+ * calling thread, so a document's thousands of passages, their full-text entries and each commit's
+ * sync held the event loop. Where a worker thread can open the database (a SQLite file, PostgreSQL),
+ * the serving thread's connection runs none of those writes; its own commits stay synced (FULL),
+ * the ingesting connection's do not (NORMAL, durable against a crash of the process; the job is
+ * marked done on the serving connection, whose synced commit makes them durable on disk).
+ */
+let server: TestServer;
+let api: RestClient;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'xt-ingest-'));
+  // A file, not the tests' usual in-memory database, which no other connection can open.
+  server = await startServer(driver === 'sqlite' ? { DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite3')}` } : {});
+  api = restClient(server.url);
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('document ingestion off the serving thread', () => {
+  it('sets the pragmas: the serving connection syncs every commit, the ingesting one waits out the other writer', async () => {
+    const readers = server.app.services.documentReaders;
+    expect(readers.writes).toBe(true);
+    const settings = await readers.settings();
+    if (driver === 'sqlite') {
+      const conn = server.app.orm.em.fork().getConnection();
+      const [sync] = (await conn.execute('pragma synchronous')) as { synchronous: number }[];
+      const [journal] = (await conn.execute('pragma journal_mode')) as { journal_mode: string }[];
+      expect(sync!.synchronous).toBe(2); // FULL
+      expect(journal!.journal_mode).toBe('wal');
+      expect(settings).toEqual({ journalMode: 'wal', synchronous: 1 /* NORMAL */, busyTimeoutMs: server.config.db.sqliteBusyTimeoutMs });
+    } else {
+      expect(settings).toEqual({ synchronousCommit: 'on' });
+    }
+  });
+
+  it('writes no passage, search entry or text on the serving connection; the document ends ready and searchable', async () => {
+    const u = await signUp(api);
+    // Every statement the serving thread's ORM sends while the document is uploaded and ingested.
+    const statements: string[] = [];
+    const logger = server.app.orm.config.getLogger();
+    const original = logger.logQuery.bind(logger);
+    logger.logQuery = (context: { query: string } & LogContext) => {
+      statements.push(context.query);
+      original(context);
+    };
+    try {
+      const form = new FormData();
+      form.append('file', new Blob([`# Basalt\n\nColumnar basalt forms as lava cools.\n\n${plainText(300_000)}`], { type: 'text/plain' }), 'basalt.txt');
+      const res = await fetch(`${server.url}/api/knowledge/documents`, { method: 'POST', headers: { authorization: `Bearer ${u.accessToken}` }, body: form });
+      const up = (await res.json()) as { id: string; status: string };
+      expect(res.status).toBe(201);
+      expect(up.status).toBe('processing');
+      // The upload and its job were committed on the serving connection before the answer.
+      expect(statements.some((q) => /^\s*insert\s+into\s+[`"]?documents[`"]?/i.test(q))).toBe(true);
+      expect(statements.some((q) => /^\s*insert\s+into\s+[`"]?jobs[`"]?/i.test(q))).toBe(true);
+      await server.app.services.knowledge.drain();
+      const doc = await api.get(`/api/knowledge/documents/${up.id}`, { token: u.accessToken });
+      expect(doc.body.status).toBe('ready');
+      expect(doc.body.chunk_count).toBeGreaterThan(300);
+    } finally {
+      logger.logQuery = original;
+    }
+    const written = statements.filter((q) => /^\s*(insert\s+into|delete\s+from)\s+[`"]?(document_chunks|search_entries)[`"]?|^\s*update\s+[`"]?documents[`"]?\s+set\s+[`"]?text[`"]?/i.test(q));
+    expect(written).toEqual([]);
+    const found = await api.post('/api/knowledge/search', { query: 'columnar basalt' }, { token: u.accessToken });
+    expect(found.status).toBe(200);
+    expect(found.body.results[0]?.title).toBe('basalt.txt — Basalt');
+  });
+});
