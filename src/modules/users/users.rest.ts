@@ -15,6 +15,7 @@ export const userProfileSchema = z.object({
   timezone: z.string(),
   avatar_url: z.string().nullable(),
   plan: z.string(),
+  public_profile: z.boolean(),
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
 });
@@ -29,6 +30,7 @@ export const toUserProfile = (u: User): z.infer<typeof userProfileSchema> => ({
   timezone: u.timezone,
   avatar_url: u.avatarUrl,
   plan: u.plan,
+  public_profile: u.publicProfile,
   created_at: u.createdAt.toISOString(),
   updated_at: u.updatedAt.toISOString(),
 });
