@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COURSE } from '../src/modules/xel/content/modules/index.js';
-import type { CefrLevel } from '../src/modules/xel/content/types.js';
 import { TASK_XP } from '../src/modules/xel/rules.js';
 import type { LearningSeconds } from '../src/modules/xp/xp.service.js';
 import { drawQuests, FREEZE_PRICE_TOKENS, QUEST_TEMPLATES, startOfDay, weekStart } from '../src/modules/xp/xp.rules.js';
@@ -30,7 +29,7 @@ beforeAll(async () => {
     const r = await api.get(`/api/xel/modules/${c.slug}`, { token: u.accessToken });
     for (const t of c.tasks) {
       if (t.type !== 'multiple_choice') continue;
-      tasks.push({ id: (r.body.tasks as { id: string; key: string }[]).find((x) => x.key === t.key)!.id, answer: t.answer, xp: TASK_XP[c.level as CefrLevel] });
+      tasks.push({ id: (r.body.tasks as { id: string; key: string }[]).find((x) => x.key === t.key)!.id, answer: t.answer, xp: TASK_XP[c.level] });
     }
   }
 }, 60_000);

@@ -361,7 +361,7 @@ export class Fixture {
   publicXpProfile(): Promise<string> {
     return this.once('publicXpProfile', async () => {
       await this.ok(this.env.api.patch('/api/auth/me', { public_profile: true }, { token: await this.token('owner') }), 'public xp profile');
-      return this.user('owner').user.username as string;
+      return this.user('owner').user.username;
     });
   }
 
