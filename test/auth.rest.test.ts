@@ -28,7 +28,7 @@ describe('account lifecycle over REST', () => {
       plan: 'free',
     });
     expect(Object.keys(reg.body).sort()).toEqual(
-      ['id', 'email', 'username', 'full_name', 'nickname', 'preferred_language', 'timezone', 'avatar_url', 'plan', 'created_at', 'updated_at'].sort(),
+      ['id', 'email', 'username', 'full_name', 'nickname', 'preferred_language', 'timezone', 'avatar_url', 'plan', 'public_profile', 'created_at', 'updated_at'].sort(),
     );
     expect(reg.body.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(JSON.stringify(reg.body)).not.toContain('password');

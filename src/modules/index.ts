@@ -11,6 +11,7 @@ import { organizationsModule } from './organizations/index.js';
 import { searchModule } from './search/index.js';
 import { usersModule } from './users/index.js';
 import { xelModule } from './xel/index.js';
+import { xpModule } from './xp/index.js';
 
 /** The one registration point: adding a domain is a folder, its manifest and a line here. */
 export const modules: readonly ModuleManifest[] = [
@@ -24,6 +25,7 @@ export const modules: readonly ModuleManifest[] = [
   knowledgeModule,
   liveModule,
   xelModule,
+  xpModule,
   integrationsModule,
 ];
 

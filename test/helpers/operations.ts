@@ -9,6 +9,7 @@ import { integrationId } from '../../src/modules/integrations/integrations.servi
 import { LiveSession } from '../../src/modules/live/live.entities.js';
 import { quotaIdOf } from '../../src/modules/live/live.types.js';
 import { dashboardIdOf } from '../../src/modules/xel/xel.types.js';
+import { xpProfileIdOf } from '../../src/modules/xp/xp.types.js';
 import { Membership } from '../../src/modules/organizations/organizations.entities.js';
 import { User } from '../../src/modules/users/users.entities.js';
 import type { RouteAuth } from '../../src/rest/route-table.js';
@@ -356,6 +357,34 @@ export class Fixture {
     return role ? this.user(role).user.id : null;
   }
 
+  /** The owner's username, their XP profile made public. */
+  publicXpProfile(): Promise<string> {
+    return this.once('publicXpProfile', async () => {
+      await this.ok(this.env.api.patch('/api/auth/me', { public_profile: true }, { token: await this.token('owner') }), 'public xp profile');
+      return this.user('owner').user.username;
+    });
+  }
+
+  /** One of the owner's quests of today. */
+  xpQuest(): Promise<string> {
+    return this.once('xpQuest', async () => {
+      const quests = await this.ok<{ id: string }[]>(this.env.api.get('/api/xp/quests', { token: await this.token('owner') }), 'xp quests');
+      return quests[0]!.id;
+    });
+  }
+
+  /** Tokens enough for a streak freeze, and room for one, in the acting user's wallet. */
+  async fundXpWallet(who: Who): Promise<void> {
+    const userId = this.actingUserId(who);
+    if (!userId) return;
+    const conn = this.env.server.app.orm.em.fork().getConnection();
+    const now = this.env.server.config.db.driver === 'sqlite' ? Date.now() : new Date();
+    await conn.execute(
+      'insert into xp_wallets (id, user_id, token_balance, freezes_held, freezes_used, created_at, updated_at) values (?, ?, 100, 0, 0, ?, ?) on conflict (user_id) do update set token_balance = 100, freezes_held = 0',
+      [randomUUID(), userId, now, now],
+    );
+  }
+
   /** The owner's conversation: one turn, mentioning the private marker. */
   conversation(): Promise<string> {
     return this.once('conversation', async () => {
@@ -647,6 +676,21 @@ export const restOperations: Record<string, RestEntry> = {
   getXelDashboard: { auth: 'xel:read', access: 'user', call: async () => ({}) },
   updateXelPreferences: { auth: 'xel:write', access: 'user', call: async () => ({ body: { timezone: 'Europe/Paris', daily_goal_xp: 30 } }) },
 
+  // XP and streaks: each learner's own; a public profile is anyone's to read, once its learner made it public.
+  getXpProfile: { auth: 'xel:read', access: 'user', call: async () => ({}) },
+  getPublicXpProfile: { auth: 'public', access: 'public', call: async (fx) => ({ params: { username: await fx.publicXpProfile() } }) },
+  getXpStreakStatus: { auth: 'xel:read', access: 'user', call: async () => ({}) },
+  getXpWeeklyActivity: { auth: 'xel:read', access: 'user', call: async () => ({}) },
+  listXpQuests: { auth: 'xel:read', access: 'user', call: async () => ({}) },
+  buyStreakFreeze: {
+    auth: 'xel:write',
+    access: 'user',
+    call: async (fx, who) => {
+      await fx.fundXpWallet(who);
+      return {};
+    },
+  },
+
   // Integrations are the caller's own (a key's: its creator's); each call works on the acting user's calendar.
   listIntegrations: { auth: 'integrations:read', access: 'user', call: async () => ({}) },
   connectGoogleCalendar: { auth: 'integrations:write', access: 'user', writes: true, call: async () => ({}) },
@@ -856,6 +900,22 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   'Mutation.submitXelTask': { ...like('submitXelTask'), vars: async (fx) => ({ input: { taskId: (await fx.xelTask()).taskId, response: (await fx.xelTask()).optionId } }) },
   'Mutation.evaluateXel': { ...like('evaluateXel'), vars: async () => ({ input: { kind: 'WRITING', text: 'I has went to the market yesterday and buyed some apples.' } }) },
   'Mutation.updateXelPreferences': { ...like('updateXelPreferences'), vars: async () => ({ input: { timezone: 'Europe/Paris', dailyGoalXp: 30 } }) },
+
+  'Query.xpProfile': { ...like('getXpProfile'), vars: async () => ({}) },
+  'Query.publicXpProfile': { ...like('getPublicXpProfile'), vars: async (fx) => ({ username: await fx.publicXpProfile() }) },
+  'Query.xpStreakStatus': { ...like('getXpStreakStatus'), vars: async () => ({}) },
+  'Query.xpWeeklyActivity': { ...like('getXpWeeklyActivity'), vars: async () => ({}) },
+  'Query.xpQuests': { ...like('listXpQuests'), vars: async () => ({}) },
+  // A profile and a quest are their learner's only.
+  'Query.node#xpProfile': { ...nodeOf('self'), vars: async (fx) => ({ id: xpProfileIdOf(fx.user('owner').user.id) }) },
+  'Query.node#xpQuest': { ...nodeOf('self'), vars: async (fx) => ({ id: await fx.xpQuest() }) },
+  'Mutation.buyStreakFreeze': {
+    ...like('buyStreakFreeze'),
+    vars: async (fx, who) => {
+      await fx.fundXpWallet(who);
+      return {};
+    },
+  },
 
   'Query.integrations': { ...like('listIntegrations'), vars: async () => ({}) },
   'Mutation.connectGoogleCalendar': { ...like('connectGoogleCalendar'), vars: async () => ({}) },

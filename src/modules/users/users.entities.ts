@@ -12,7 +12,7 @@ import { Node } from '../../graphql/relay.js';
 })
 @Entity({ tableName: 'users' })
 export class User {
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'plan' | 'preferredLanguage' | 'timezone';
+  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'plan' | 'preferredLanguage' | 'timezone' | 'publicProfile';
 
   @Field(() => ID, { description: 'The user id, as REST uses it.' })
   @PrimaryKey({ type: 'uuid' })
@@ -52,6 +52,10 @@ export class User {
   @Field(() => String, { description: 'An IANA time zone, e.g. "Europe/Paris".' })
   @Property({ type: 'string', length: 64 })
   timezone: string = 'UTC';
+
+  @Field(() => Boolean, { description: 'Whether the XP profile is public (`/api/xp/public-profile/{username}`, `publicXpProfile`): off unless turned on.' })
+  @Property({ type: 'boolean', default: false })
+  publicProfile: boolean = false;
 
   @Field(() => String, { nullable: true, description: 'An http(s) URL of a picture, if set.' })
   @Property({ type: 'string', length: 2048, nullable: true })

@@ -15,6 +15,7 @@ export const userProfileSchema = z.object({
   timezone: z.string(),
   avatar_url: z.string().nullable(),
   plan: z.string(),
+  public_profile: z.boolean(),
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
 }).meta({ id: 'UserProfile', description: 'The signed-in user\'s profile.', examples: [{ id: '5f0c8e9a-3b7d-4c1e-9a2f-1d6b7c8e9f01', email: 'ada@example.com', username: 'ada', full_name: 'Ada Lovelace', nickname: 'Ada', preferred_language: 'en', timezone: 'Europe/London', avatar_url: null, plan: 'free', created_at: '2026-03-02T09:15:00Z', updated_at: '2026-03-02T09:15:00Z' }] });
@@ -29,6 +30,7 @@ export const toUserProfile = (u: User): z.infer<typeof userProfileSchema> => ({
   timezone: u.timezone,
   avatar_url: u.avatarUrl,
   plan: u.plan,
+  public_profile: u.publicProfile,
   created_at: u.createdAt.toISOString(),
   updated_at: u.updatedAt.toISOString(),
 });

@@ -81,6 +81,7 @@ export class UsersService {
       if (input.preferredLanguage != null) user.preferredLanguage = input.preferredLanguage;
       if (input.timezone != null) user.timezone = input.timezone;
       if (input.avatarUrl !== undefined) user.avatarUrl = input.avatarUrl;
+      if (input.publicProfile != null) user.publicProfile = input.publicProfile;
       try {
         await em.flush();
       } catch (e) {

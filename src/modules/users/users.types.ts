@@ -31,6 +31,7 @@ export const updateMeSchema = z
       .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
       .max(2048, 'must be at most 2048 characters')
       .nullish(),
+    publicProfile: z.boolean({ error: 'must be true or false' }).nullish(),
     /** Re-authentication: required (by the service) to change the email or the password. */
     currentPassword: str().max(256).nullish(),
     newPassword: fields.password.nullish(),
@@ -57,6 +58,9 @@ export class UpdateMeInput {
 
   @Field(() => String, { nullable: true, description: 'An http(s) URL of a picture; null clears it.' })
   avatarUrl?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Show your XP profile (level, XP, streaks, modules completed; never your email or ids) to anyone who knows your username.' })
+  publicProfile?: boolean | null;
 
   @Field(() => String, { nullable: true, description: 'The current password: required to set a new password or change the email (re-authentication, throttled with sign-ins).' })
   currentPassword?: string | null;

@@ -5,6 +5,8 @@ import { xelRoutes } from './xel.rest.js';
 import { XelService } from './xel.service.js';
 
 export { XelService };
+export type { XelStanding, XpAwardHooks } from './xel.service.js';
+export { addDays, levelOf, localDay, streakOn } from './rules.js';
 
 declare module '../manifest.js' {
   interface ServiceMap {
@@ -15,7 +17,14 @@ declare module '../manifest.js' {
 export const xelModule: ModuleManifest = {
   name: 'xel',
   entities: XEL_ENTITIES,
-  services: [service('xel', ['config', 'ai', 'events', 'rateLimits'], ({ config, ai, events, rateLimits }) => new XelService(config, ai, events, rateLimits))],
+  services: [
+    service('xel', ['config', 'ai', 'events', 'rateLimits', 'clock'], ({ config, ai, events, rateLimits, clock }) => {
+      const xel = new XelService(config, ai, events, rateLimits);
+      // Days and streaks follow the app's clock (a test's ManualClock moves them).
+      xel.now = () => new Date(clock.now());
+      return xel;
+    }),
+  ],
   resolvers: [resolver(XelResolver, (s) => new XelResolver(s.xel))],
   routes: xelRoutes,
   nodes: xelNodes,

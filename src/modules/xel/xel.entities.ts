@@ -234,6 +234,7 @@ export class XelProfile {
   @Property({ type: 'integer' })
   longestStreak: number = 0;
 
+  /** The last day the streak reaches: a day with a submission, or a missed day a streak freeze covered (the xp module). */
   @Property({ type: 'string', length: 10, nullable: true })
   lastActiveDay: string | null = null;
 

@@ -9,6 +9,7 @@ import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import type { ProviderRegistry } from '../ai/index.js';
 import type { RateLimits } from '../../common/rate-limits.js';
+import { toDate } from '../../common/time.js';
 import type { EventBus } from '../../common/pubsub.js';
 import { usersChanged } from '../users/index.js';
 import { User } from '../users/index.js';
@@ -51,6 +52,38 @@ export interface SubmissionResult {
   module: XelModuleType;
 }
 
+/**
+ * What the gamification (the xp module, which depends on this one) adds where XP is awarded:
+ * it registers itself with `useAwardHooks` when it is built, so the awarding stays here.
+ */
+export interface XpAwardHooks {
+  /**
+   * Inside the submission's transaction, before the attempt is recorded: takes the learner's
+   * gamification lock, settles the days missed since the streak's last day (streak freezes),
+   * and answers the XP multiplier in force at `at` (a booster).
+   */
+  beforeAward(tx: EntityManager, userId: string, timezone: string, at: Date): Promise<{ multiplier: number }>;
+  /** Inside the same transaction: the XP counted on `day`, the task's own and the booster's extra. */
+  awarded(tx: EntityManager, userId: string, day: string, baseXp: number, bonusXp: number): Promise<void>;
+  /** After the transaction committed: quest progress and rewards. A failure here never fails the submission. */
+  afterCommit(em: EntityManager, userId: string, at: Date): Promise<void>;
+}
+
+/** A learner's totals and streak as stored (the streak as it stands today: `streakOn`). */
+export interface XelStanding {
+  userId: string;
+  username: string;
+  fullName: string | null;
+  timezone: string;
+  memberSince: Date;
+  publicProfile: boolean;
+  xpTotal: number;
+  currentStreak: number;
+  longestStreak: number;
+  /** The last day the streak reaches: a day with a submission, or a missed day a streak freeze covered. */
+  lastActiveDay: string | null;
+}
+
 interface TaskProgressRow {
   taskId: string;
   moduleId: string;
@@ -65,8 +98,10 @@ export class XelService {
   private catalog: Catalog | null = null;
   readonly grammar: GrammarChecker;
   private evaluator: Evaluator;
-  /** The clock; tests move it to cross midnights and time zones. */
+  /** The clock (the app's `clock` service, see index.ts); tests move it to cross midnights and time zones. */
   now: () => Date = () => new Date();
+  private hooks: XpAwardHooks | null = null;
+  private log: Logger | null = null;
 
   constructor(
     private readonly config: Config,
@@ -81,6 +116,7 @@ export class XelService {
 
   /** Seeds the shipped course (idempotent, versioned), loads it and picks the evaluator; at start. */
   async init(em: EntityManager, log: Logger): Promise<void> {
+    this.log = log.child({ module: 'xel' });
     const embedded = new EmbeddedEvaluator(this.grammar);
     const cfg = this.config.xel;
     this.evaluator = cfg.evaluator === 'ai' ? new AiEvaluator(this.ai, cfg.aiProvider, cfg.aiTimeoutMs, embedded, log.child({ module: 'xel' })) : embedded;
@@ -209,10 +245,15 @@ export class XelService {
     }
 
     const at = this.now();
+    const hooks = this.hooks;
     const outcome = await ctx.em.fork().transactional(async (tx) => {
       const profile = await this.profileFor(tx, p.userId);
       const day = localDay(at, profile.user.timezone);
+      // Streak freezes settle the missed days first (the streak's day may move); a booster multiplies the award.
+      const { multiplier } = hooks ? await hooks.beforeAward(tx, p.userId, profile.user.timezone, at) : { multiplier: 1 };
       const progress = await this.recordAttempt(tx, p.userId, task, module, score, passed, at);
+      const bonusXp = progress.xpAwarded * Math.max(0, multiplier - 1);
+      const xpAwarded = progress.xpAwarded + bonusXp;
       const submission = tx.create(XelSubmission, {
         user: tx.getReference(User, p.userId),
         task: task.id,
@@ -224,7 +265,7 @@ export class XelService {
         maxScore: task.maxScore,
         passed,
         feedback,
-        xpAwarded: progress.xpAwarded,
+        xpAwarded,
         evaluation: evaluation as unknown as Record<string, unknown> | null,
         day,
         createdAt: at,
@@ -235,19 +276,30 @@ export class XelService {
       await conn.execute(
         `insert into xel_activity_days (id, user_id, day, xp, tasks) values (?, ?, ?, ?, 1)
          on conflict (user_id, day) do update set xp = xel_activity_days.xp + excluded.xp, tasks = xel_activity_days.tasks + 1`,
-        [crypto.randomUUID(), p.userId, day, progress.xpAwarded],
+        [crypto.randomUUID(), p.userId, day, xpAwarded],
         'run',
         trx,
       );
-      const streak = advanceStreak(profile, day);
+      // Read again: the hooks may have moved the streak's day (a freeze covering a missed day).
+      const state = hooks ? await this.streakRow(tx, p.userId) : profile;
+      const streak = advanceStreak(state, day);
       await conn.execute(
         'update xel_profiles set xp_total = xp_total + ?, current_streak = ?, longest_streak = ?, last_active_day = ?, updated_at = ? where user_id = ?',
-        [progress.xpAwarded, streak.currentStreak, streak.longestStreak, streak.lastActiveDay, this.dbDate(at), p.userId],
+        [xpAwarded, streak.currentStreak, streak.longestStreak, streak.lastActiveDay, this.dbDate(at), p.userId],
         'run',
         trx,
       );
-      return { submission, xpAwarded: progress.xpAwarded };
+      if (hooks) await hooks.awarded(tx, p.userId, day, progress.xpAwarded, bonusXp);
+      return { submission, xpAwarded };
     });
+    if (hooks) {
+      try {
+        await hooks.afterCommit(ctx.em.fork(), p.userId, at);
+      } catch (e) {
+        // Recorded already; quests settle again on the next read.
+        this.log?.error({ err: e }, 'xel: settling quests after a submission failed');
+      }
+    }
     const moduleProgress = this.view(module, await this.progressOf(ctx.em.fork(), p.userId, module.id));
     const taskProgress = moduleProgress.tasks.find((t) => t.id === task.id)!;
     return { submissionId: outcome.submission.id, score, maxScore: task.maxScore, passed, feedback, xpAwarded: outcome.xpAwarded, evaluation, task: taskProgress, module: moduleProgress };
@@ -390,6 +442,87 @@ export class XelService {
     });
   }
 
+  /** Registers the gamification's hooks (the xp module does, when it is built). */
+  useAwardHooks(hooks: XpAwardHooks): void {
+    this.hooks = hooks;
+  }
+
+  /** A learner's account and stored totals (zeros before the first submission); null for no such user. One statement. */
+  async standing(em: EntityManager, where: { userId: string } | { usernameNormalized: string }): Promise<XelStanding | null> {
+    const byId = 'userId' in where;
+    const [row] = (await em
+      .getConnection()
+      .execute(
+        `select u.id, u.username, u.full_name, u.timezone, u.created_at, u.public_profile, p.xp_total, p.current_streak, p.longest_streak, p.last_active_day
+         from users u left join xel_profiles p on p.user_id = u.id where ${byId ? 'u.id' : 'u.username_normalized'} = ?`,
+        [byId ? where.userId : where.usernameNormalized],
+        'all',
+        em.getTransactionContext(),
+      )) as {
+      id: string;
+      username: string;
+      full_name: string | null;
+      timezone: string;
+      created_at: number | string | Date;
+      public_profile: number | boolean;
+      xp_total: number | null;
+      current_streak: number | null;
+      longest_streak: number | null;
+      last_active_day: string | null;
+    }[];
+    if (!row) return null;
+    return {
+      userId: row.id,
+      username: row.username,
+      fullName: row.full_name,
+      timezone: row.timezone,
+      memberSince: toDate(row.created_at),
+      publicProfile: Boolean(row.public_profile),
+      xpTotal: Number(row.xp_total ?? 0),
+      currentStreak: Number(row.current_streak ?? 0),
+      longestStreak: Number(row.longest_streak ?? 0),
+      lastActiveDay: row.last_active_day,
+    };
+  }
+
+  /**
+   * A streak freeze covers the missed days after `from` up to `to`: the streak's day moves to
+   * `to` if it still is `from` (a conditional update: of two racing settlements one moves it).
+   * The count of streak days does not grow: a covered day keeps the streak, it does not extend it.
+   */
+  async coverStreak(tx: EntityManager, userId: string, from: string, to: string): Promise<boolean> {
+    const res = (await tx
+      .getConnection()
+      .execute('update xel_profiles set last_active_day = ? where user_id = ? and last_active_day = ?', [to, userId, from], 'run', tx.getTransactionContext())) as { affectedRows: number };
+    return res.affectedRows === 1;
+  }
+
+  /** XP and task submissions per day from `from` to `to` (inclusive, the learner's days). */
+  async dailyActivity(em: EntityManager, userId: string, from: string, to: string): Promise<Map<string, { xp: number; tasks: number }>> {
+    const days = await em.find(XelActivityDay, { user: userId, day: { $gte: from, $lte: to } });
+    return new Map(days.map((d) => [d.day, { xp: d.xp, tasks: d.tasks }] as const));
+  }
+
+  /** How many different tasks the learner scored at least `minScore` on during `day`. */
+  async tasksScoredOn(em: EntityManager, userId: string, day: string, minScore: number): Promise<number> {
+    const [row] = (await em
+      .getConnection()
+      .execute('select count(distinct task_id) as n from xel_submissions where user_id = ? and day = ? and score >= ?', [userId, day, minScore], 'all', em.getTransactionContext())) as { n: number | string }[];
+    return Number(row?.n ?? 0);
+  }
+
+  /** When the learner last submitted anything, or null. */
+  async lastSubmissionAt(em: EntityManager, userId: string): Promise<Date | null> {
+    const last = await em.findOne(XelSubmission, { user: userId }, { orderBy: { createdAt: 'desc' }, fields: ['createdAt'] });
+    return last ? last.createdAt : null;
+  }
+
+  /** How many modules of the course the learner completed (every task passed). */
+  async modulesCompleted(em: EntityManager, userId: string): Promise<number> {
+    const progress = await this.progressOf(em, userId, null);
+    return this.course.modules.map((m) => this.view(m, progress)).filter((v) => v.status === 'completed').length;
+  }
+
   /**
    * The module to do next: the one in progress touched most recently; else the first not started
    * at the learner's level (the highest level with a completed module, or the next one once half
@@ -427,6 +560,19 @@ export class XelService {
       targetSeconds: c.type === 'speaking' ? c.targetSeconds : null,
       keywords: c.keywords,
     };
+  }
+
+  /** The stored streak of a learner whose profile exists, as this transaction sees it. */
+  private async streakRow(tx: EntityManager, userId: string): Promise<{ currentStreak: number; longestStreak: number; lastActiveDay: string | null }> {
+    const [row] = (await tx
+      .getConnection()
+      .execute('select current_streak, longest_streak, last_active_day from xel_profiles where user_id = ?', [userId], 'all', tx.getTransactionContext())) as {
+      current_streak: number;
+      longest_streak: number;
+      last_active_day: string | null;
+    }[];
+    if (!row) throw new Error('xel profile vanished');
+    return { currentStreak: Number(row.current_streak), longestStreak: Number(row.longest_streak), lastActiveDay: row.last_active_day };
   }
 
   /** The learner's profile with their user (for the time zone), created on first use (racing creators: one row). */
