@@ -4,7 +4,7 @@
  * machine are noise, ratios are not.
  *
  *   npm run bench                        the scale-out suite (issue 9) and its table
- *   npm run bench -- fanout login        some of its scenarios: graphql-overhead, doors, nested, fanout, login, memory
+ *   npm run bench -- fanout login        some of its scenarios: floor, graphql-overhead, doors, nested, fanout, login, memory
  *   npm run bench -- search              an earlier scenario: http, conversations, chat-resume, search, knowledge, live, live-audio, xel
  *   npm run bench -- hardening-soak      the hardening suites (run only when named): hardening-crash, jobs-crash,
  *                                        hardening-soak, hardening-slowloris, hardening-documents
