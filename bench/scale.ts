@@ -142,7 +142,8 @@ async function floor(): Promise<void> {
     const db = await driverDatabase(driver, dir);
     const children: Child[] = [];
     try {
-      const env = gatewayEnv(db.url, dir);
+      // The grammar checker loads on first use: its start-up load (seconds, in the background) would fall on the first rounds.
+      const env = gatewayEnv(db.url, dir, { XEL_GRAMMAR_PRELOAD: 'false' });
       const gw = await fork('serve', ['gateway'], env);
       children.push(gw);
       const { token } = await account(gw.url, 'floor');

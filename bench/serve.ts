@@ -9,13 +9,15 @@
  *
  * IPC commands: publish (events on the gateway's bus, or frames on raw-ws), hash (raw
  * password-hash capacity), loop-start / loop-stop (the event loop's delay in between),
- * cpu-start / cpu-stop (this process's CPU time and HTTP requests in between), gc (collect,
+ * cpu-start / cpu-stop (this process's CPU time and HTTP requests in between), profile-start /
+ * profile-stop (a V8 CPU profile of the window, written to `file`), gc (collect,
  * then report resident memory), exit.
  */
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { parse } from 'graphql';
@@ -39,6 +41,7 @@ let loopDelay: ReturnType<typeof monitorEventLoopDelay> | null = null;
 let requests = 0;
 let cpuFrom = process.cpuUsage();
 let requestsFrom = 0;
+let profiler: Session | null = null;
 const countRequests = (server: ReturnType<typeof createServer>) => server.on('request', () => requests++);
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -117,6 +120,8 @@ async function main(): Promise<void> {
 type Command =
   | { cmd: 'publish'; count: number; sessionId: string; userId: string; intervalMs?: number }
   | { cmd: 'hash'; seconds: number; concurrency: number; unbounded?: boolean }
+  | { cmd: 'profile-start' }
+  | { cmd: 'profile-stop'; file: string }
   | { cmd: 'count-start' | 'count-stop' | 'loop-start' | 'loop-stop' | 'cpu-start' | 'cpu-stop' | 'gc' | 'exit' };
 
 async function onCommand(m: Command): Promise<void> {
@@ -165,6 +170,21 @@ async function onCommand(m: Command): Promise<void> {
     } else if (m.cmd === 'loop-stop') {
       loopDelay?.disable();
       send({ maxMs: (loopDelay?.max ?? 0) / 1e6, p99Ms: (loopDelay?.percentile(99) ?? 0) / 1e6 });
+    } else if (m.cmd === 'profile-start') {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.setSamplingInterval', { interval: 100 });
+      await profiler.post('Profiler.start');
+      cpuFrom = process.cpuUsage();
+      requestsFrom = requests;
+      send({ started: true });
+    } else if (m.cmd === 'profile-stop') {
+      const { profile } = await profiler!.post('Profiler.stop');
+      const d = process.cpuUsage(cpuFrom);
+      profiler!.disconnect();
+      writeFileSync(m.file, JSON.stringify(profile));
+      send({ cpuUs: d.user + d.system, requests: requests - requestsFrom });
     } else if (m.cmd === 'cpu-start') {
       cpuFrom = process.cpuUsage();
       requestsFrom = requests;
