@@ -95,6 +95,91 @@ async function database(dir: string) {
   }
 }
 
+// 0. The floor of an authenticated read (issue 22) -----------------------------------------
+
+interface Measured extends Rates {
+  /** The server's own CPU time per request (µs), round by round, and its median. */
+  cpus: number[];
+  cpu: number;
+}
+
+/**
+ * Like `alternate`, with each server's own CPU time per request over each timed window (its
+ * process.cpuUsage and its request count, reported by the server over IPC).
+ */
+async function alternateCpu(targets: { opts: autocannon.Options; server: Child }[]): Promise<Measured[]> {
+  for (const t of targets) await cannon({ ...t.opts, duration: 1 });
+  const out = targets.map(() => ({ rates: [] as number[], cpus: [] as number[] }));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, t] of targets.entries()) {
+      await t.server.ask({ cmd: 'cpu-start' });
+      const r = await cannon({ ...t.opts, duration: Math.max(2, Math.round(SECONDS / 2)) });
+      const { cpuUs, requests } = await t.server.ask<{ cpuUs: number; requests: number }>({ cmd: 'cpu-stop' });
+      out[i]!.rates.push(r.requests.average);
+      out[i]!.cpus.push(cpuUs / Math.max(1, requests));
+    }
+  }
+  return out.map((o) => ({ ...o, rate: median(o.rates), cpu: median(o.cpus) }));
+}
+
+/** `median [min–max]` of figures taken round by round. */
+export const spread = (xs: number[], digits = 0) => `${median(xs).toFixed(digits)} [${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}]`;
+const perRound = (a: number[], b: number[]) => a.map((x, i) => x / b[i]!);
+
+/** The scratch database of one driver: a SQLite file (shared by the gateway and the anchor), or PostgreSQL. */
+async function driverDatabase(driver: 'sqlite' | 'postgresql', dir: string) {
+  if (driver === 'sqlite') return { url: `sqlite:${join(dir, 'floor.sqlite3')}`, drop: async () => undefined };
+  const { createScratchDatabase } = await import('../src/db/scratch.js');
+  return createScratchDatabase(process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', 'xt_bench');
+}
+
+const FLOOR_DRIVERS = (process.env.BENCH_FLOOR_DRIVERS ?? 'sqlite,postgresql').split(',') as ('sqlite' | 'postgresql')[];
+
+async function floor(): Promise<void> {
+  for (const driver of FLOOR_DRIVERS) {
+    console.log(`\n0. The floor of an authenticated read on ${driver}: GET /api/auth/me and GraphQL { me } vs a minimal server (Fastify + jose + ${driver === 'sqlite' ? 'better-sqlite3' : 'pg'} prepared statements) answering the same bytes from the same database`);
+    const dir = tempDir();
+    const db = await driverDatabase(driver, dir);
+    const children: Child[] = [];
+    try {
+      // The grammar checker loads on first use: its start-up load (seconds, in the background) would fall on the first rounds.
+      const env = gatewayEnv(db.url, dir, { XEL_GRAMMAR_PRELOAD: 'false' });
+      const gw = await fork('serve', ['gateway'], env);
+      children.push(gw);
+      const { token } = await account(gw.url, 'floor');
+      const anchor = await fork('anchor', [driver === 'sqlite' ? 'sqlite' : 'pg'], { DATABASE_URL: db.url, JWT_SECRET: env.JWT_SECRET!, DB_POOL_MAX: '10' });
+      children.push(anchor);
+      const auth = { authorization: `Bearer ${token}` };
+      const bytes = async (url: string) => {
+        const res = await fetch(url, { headers: auth });
+        if (res.status !== 200) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+        return Buffer.from(await res.arrayBuffer());
+      };
+      const [mine, floorBytes] = [await bytes(`${gw.url}/api/auth/me`), await bytes(`${anchor.url}/api/auth/me`)];
+      if (!mine.equals(floorBytes)) throw new Error(`the anchor answered other bytes:\n${floorBytes.toString()}\n${mine.toString()}`);
+      const gql = { url: `${gw.url}/graphql`, method: 'POST' as const, headers: { ...json, ...auth }, body: JSON.stringify({ query: ME_QUERY }) };
+      const answer = (await (await fetch(gql.url, { ...gql })).json()) as { data?: { me?: { id: string } }; errors?: unknown };
+      if (answer.errors || answer.data?.me?.id !== (JSON.parse(mine.toString()) as { id: string }).id) throw new Error(`GraphQL me: ${JSON.stringify(answer)}`);
+
+      const [rest, graph, floorR] = await alternateCpu([
+        { opts: { url: `${gw.url}/api/auth/me`, headers: auth }, server: gw },
+        { opts: gql, server: gw },
+        { opts: { url: `${anchor.url}/api/auth/me`, headers: auth }, server: anchor },
+      ]);
+      const fig = (m: Measured) => `${spread(m.rates)} req/s, ${spread(m.cpus)} µs CPU/req`;
+      for (const [name, m] of [['GET /api/auth/me', rest], ['GraphQL { me } (11 fields)', graph]] as const) {
+        const ratios = perRound(m!.rates, floorR!.rates);
+        row({ n: 0, figure: `${name} vs the floor, ${driver} (req/s; ratio median [range])`, value: fig(m!), reference: fig(floorR!), ratio: median(ratios), target: `≥ 0.5 (stretch 0.7); range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`, met: median(ratios) >= 0.5 });
+        row({ n: 0, figure: `${name} vs the floor, ${driver}: server CPU per request (floor ÷ gateway)`, value: `${m!.cpu.toFixed(0)} µs`, reference: `${floorR!.cpu.toFixed(0)} µs`, ratio: floorR!.cpu / m!.cpu, target: 'report', met: null });
+      }
+    } finally {
+      for (const c of children) await c.stop();
+      await db.drop();
+      removeDir(dir);
+    }
+  }
+}
+
 // 1. GraphQL overhead -----------------------------------------------------------------------
 
 const MEMORY_QUERY = '{ providers { default providers { id name models defaultModel configured available capabilities description } } }';
@@ -390,6 +475,7 @@ async function memory(): Promise<void> {
 }
 
 export const scaleScenarios: Record<string, () => Promise<void>> = {
+  floor,
   'graphql-overhead': overhead,
   doors,
   nested,

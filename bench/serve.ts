@@ -9,12 +9,15 @@
  *
  * IPC commands: publish (events on the gateway's bus, or frames on raw-ws), hash (raw
  * password-hash capacity), loop-start / loop-stop (the event loop's delay in between),
- * gc (collect, then report resident memory), exit.
+ * cpu-start / cpu-stop (this process's CPU time and HTTP requests in between), profile-start /
+ * profile-stop (a V8 CPU profile of the window, written to `file`), gc (collect,
+ * then report resident memory), exit.
  */
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { parse } from 'graphql';
@@ -34,6 +37,12 @@ let counting = false;
 let hooked = false;
 let statements = 0;
 let loopDelay: ReturnType<typeof monitorEventLoopDelay> | null = null;
+/** HTTP requests this process received, and the CPU time and count at cpu-start. */
+let requests = 0;
+let cpuFrom = process.cpuUsage();
+let requestsFrom = 0;
+let profiler: Session | null = null;
+const countRequests = (server: ReturnType<typeof createServer>) => server.on('request', () => requests++);
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
@@ -45,6 +54,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 async function listen(server: ReturnType<typeof createServer>): Promise<number> {
+  countRequests(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return (server.address() as AddressInfo).port;
 }
@@ -55,6 +65,7 @@ async function main(): Promise<void> {
     app = await buildApp(loadConfig(process.env));
   }
   if (mode === 'gateway') {
+    countRequests(app!.server.server);
     await app!.server.listen({ host: '127.0.0.1', port: 0 });
     port = (app!.server.server.address() as AddressInfo).port;
   } else if (mode === 'raw-http') {
@@ -109,7 +120,9 @@ async function main(): Promise<void> {
 type Command =
   | { cmd: 'publish'; count: number; sessionId: string; userId: string; intervalMs?: number }
   | { cmd: 'hash'; seconds: number; concurrency: number; unbounded?: boolean }
-  | { cmd: 'count-start' | 'count-stop' | 'loop-start' | 'loop-stop' | 'gc' | 'exit' };
+  | { cmd: 'profile-start' }
+  | { cmd: 'profile-stop'; file: string }
+  | { cmd: 'count-start' | 'count-stop' | 'loop-start' | 'loop-stop' | 'cpu-start' | 'cpu-stop' | 'gc' | 'exit' };
 
 async function onCommand(m: Command): Promise<void> {
   try {
@@ -157,6 +170,28 @@ async function onCommand(m: Command): Promise<void> {
     } else if (m.cmd === 'loop-stop') {
       loopDelay?.disable();
       send({ maxMs: (loopDelay?.max ?? 0) / 1e6, p99Ms: (loopDelay?.percentile(99) ?? 0) / 1e6 });
+    } else if (m.cmd === 'profile-start') {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.setSamplingInterval', { interval: 100 });
+      await profiler.post('Profiler.start');
+      cpuFrom = process.cpuUsage();
+      requestsFrom = requests;
+      send({ started: true });
+    } else if (m.cmd === 'profile-stop') {
+      const { profile } = await profiler!.post('Profiler.stop');
+      const d = process.cpuUsage(cpuFrom);
+      profiler!.disconnect();
+      writeFileSync(m.file, JSON.stringify(profile));
+      send({ cpuUs: d.user + d.system, requests: requests - requestsFrom });
+    } else if (m.cmd === 'cpu-start') {
+      cpuFrom = process.cpuUsage();
+      requestsFrom = requests;
+      send({ started: true });
+    } else if (m.cmd === 'cpu-stop') {
+      const d = process.cpuUsage(cpuFrom);
+      send({ cpuUs: d.user + d.system, requests: requests - requestsFrom });
     } else if (m.cmd === 'gc') {
       for (let i = 0; i < 3; i++) {
         (globalThis as { gc?: () => void }).gc?.();

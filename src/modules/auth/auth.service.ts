@@ -1,11 +1,11 @@
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
-import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import type { Credentials, Principal } from '../../common/principal.js';
 import type { CredentialsRevoked, EventBus } from '../../common/pubsub.js';
 import { hashedKey, type RateLimits } from '../../common/rate-limits.js';
 import { toDate } from '../../common/time.js';
+import { preparedRead } from '../../db/prepared.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import type { ApiKeysService } from '../api-keys/index.js';
@@ -29,6 +29,15 @@ import { RefreshToken } from './auth.entities.js';
 import { AccessTokens, hashToken, newRefreshToken } from './tokens.js';
 
 const INVALID_REFRESH = 'Refresh token is not valid; log in again';
+
+/**
+ * The session check of every authenticated request: the session named by the token is the
+ * token's user's, not revoked, not expired. A statement prepared once (src/db/prepared.ts),
+ * read from the database every time: a revocation is seen by the next request, on every process.
+ */
+const LIVE_SESSION = preparedRead<{ id: string; expires_at: Date | number | string }>(
+  'select id, expires_at from login_sessions where id = ? and user_id = ? and revoked_at is null and expires_at > ? limit 1',
+);
 
 /** Registration, login, token rotation and logout. */
 export class AuthService {
@@ -268,14 +277,9 @@ export class AuthService {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw new AppError('invalid_token', 'Authorization header must be "Bearer <access_token>"');
     const claims = await this.accessTokens.verify(match[1]);
-    const live = await (em as SqlEntityManager)
-      .createQueryBuilder(LoginSession)
-      .select(['id', 'expiresAt'])
-      .where({ id: claims.sessionId, user: claims.userId, revokedAt: null, expiresAt: { $gt: new Date() } })
-      .limit(1)
-      .execute<{ id: string; expiresAt: Date | number | string } | undefined>('get');
+    const live = await LIVE_SESSION.first(em, [claims.sessionId, claims.userId, new Date()]);
     if (!live) throw new AppError('invalid_token', 'Access token belongs to a session that has ended; log in again');
-    const sessionEnds = toDate(live.expiresAt);
+    const sessionEnds = toDate(live.expires_at);
     const expiresAt = sessionEnds < claims.expiresAt ? sessionEnds : claims.expiresAt;
     return { kind: 'user', userId: claims.userId, sessionId: claims.sessionId, expiresAt };
   }

@@ -18,9 +18,21 @@ export interface VerifiedClaims extends AccessClaims {
   expiresAt: Date;
 }
 
-/** Signs and verifies access tokens: algorithm, expiry, issuer, audience and type are all checked. */
+/** How many verified tokens are remembered (a few hundred bytes each). */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+/**
+ * Signs and verifies access tokens: algorithm, expiry, issuer, audience and type are all checked.
+ *
+ * A token that verified is remembered (by its exact text, until its expiry, the last
+ * VERIFIED_CACHE_SIZE of them): the next request carrying it skips the signature and claim
+ * checks, which cannot answer otherwise for the same text, and its expiry is checked again
+ * against the clock, with the same error. Only successes are remembered. Revocation is not a
+ * property of the token and is checked on every request (AuthService.authenticate).
+ */
 export class AccessTokens {
   private readonly key: Uint8Array;
+  private readonly verified = new Map<string, VerifiedClaims>();
 
   constructor(
     secret: string,
@@ -44,6 +56,22 @@ export class AccessTokens {
   }
 
   async verify(token: string): Promise<VerifiedClaims> {
+    const known = this.verified.get(token);
+    if (known) {
+      // jose's rule: expired when exp <= now (seconds).
+      if (known.expiresAt.getTime() <= Math.floor(Date.now() / 1000) * 1000) {
+        this.verified.delete(token);
+        throw new AppError('invalid_token', 'Access token has expired');
+      }
+      return known;
+    }
+    const claims = await this.verifyFully(token);
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, claims);
+    return claims;
+  }
+
+  private async verifyFully(token: string): Promise<VerifiedClaims> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: [ALGORITHM],

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import DataLoader from 'dataloader';
+import { preparedRead, type PreparedRead } from '../../db/prepared.js';
 import { resolver, service, type ModuleManifest } from '../manifest.js';
 import { User } from './users.entities.js';
 import { UsersResolver } from './users.resolver.js';
@@ -24,11 +25,46 @@ declare module '../../common/loaders.js' {
   }
 }
 
-/** Users by id, one statement however many ask. */
+/** Batches up to this size read with a statement prepared once per size; larger ones through the ORM's query. */
+const PREPARED_BATCH = 32;
+const byIdStatements = new Map<number, PreparedRead<Record<string, unknown>>>();
+
+/**
+ * The statement that reads `n` users by id: every column MikroORM would load (the lazy password
+ * hash left out), from the entity's metadata.
+ */
+function usersByIds(em: EntityManager, n: number): PreparedRead<Record<string, unknown>> {
+  let read = byIdStatements.get(n);
+  if (!read) {
+    const meta = em.getMetadata().get(User);
+    const columns = meta.props.filter((p) => !p.lazy && p.fieldNames?.length).flatMap((p) => p.fieldNames);
+    read = preparedRead(`select ${columns.join(', ')} from users where id in (${Array.from({ length: n }, () => '?').join(', ')})`);
+    byIdStatements.set(n, read);
+  }
+  return read;
+}
+
+/** Rows as em.find makes them entities of the fork: mapped, merged into its identity map (one already loaded is kept), onLoad hooks run. */
+async function hydrate(em: EntityManager, rows: Record<string, unknown>[]): Promise<User[]> {
+  const meta = em.getMetadata().get(User);
+  const factory = em.getEntityFactory();
+  const users = rows.map((row) => factory.create(User, em.getDriver().mapResult(row as never, meta)!, { merge: true, convertCustomTypes: true }));
+  await em.getUnitOfWork().dispatchOnLoadEvent();
+  return users;
+}
+
+/**
+ * Users by id, one statement however many ask. Every request that names its user reads it
+ * (GET /api/auth/me, GraphQL me, members' users): a prepared statement whose rows become managed
+ * entities of the request's fork (as em.find makes them).
+ */
 const userLoaders = (em: EntityManager, batch: boolean) => ({
   userById: new DataLoader<string, User | null>(
     async (ids) => {
-      const rows = await em.find(User, { id: { $in: [...ids] } });
+      const rows =
+        ids.length <= PREPARED_BATCH
+          ? await hydrate(em, await usersByIds(em, ids.length).all(em, ids))
+          : await em.find(User, { id: { $in: [...ids] } });
       const byId = new Map(rows.map((u) => [u.id, u]));
       return ids.map((id) => byId.get(id) ?? null);
     },
