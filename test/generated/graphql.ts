@@ -830,6 +830,7 @@ export type ApiKeyNodeQuery = { node:
     | { __typename: 'ApiKey', id: string, name: string }
     | { __typename: 'CalendarEvent' }
     | { __typename: 'Conversation' }
+    | { __typename: 'ConversationSession' }
     | { __typename: 'Document' }
     | { __typename: 'Integration' }
     | { __typename: 'LiveQuota' }
@@ -1048,6 +1049,7 @@ export type ConversationsNodeQuery = { node:
     | { __typename: 'ApiKey', id: string }
     | { __typename: 'CalendarEvent', id: string }
     | { __typename: 'Conversation', title: string | null, id: string }
+    | { __typename: 'ConversationSession', id: string }
     | { __typename: 'Document', id: string }
     | { __typename: 'Integration', id: string }
     | { __typename: 'LiveQuota', id: string }
@@ -1134,6 +1136,7 @@ export type IntegrationNodeQuery = { node:
     | { __typename: 'ApiKey', id: string }
     | { __typename: 'CalendarEvent', title: string, start: string | null, id: string }
     | { __typename: 'Conversation', id: string }
+    | { __typename: 'ConversationSession', id: string }
     | { __typename: 'Document', id: string }
     | { __typename: 'Integration', provider: IntegrationProvider, status: IntegrationStatus, id: string }
     | { __typename: 'LiveQuota', id: string }
@@ -1313,6 +1316,7 @@ export type LiveNodeQuery = { node:
     | { __typename: 'ApiKey', id: string }
     | { __typename: 'CalendarEvent', id: string }
     | { __typename: 'Conversation', id: string }
+    | { __typename: 'ConversationSession', id: string }
     | { __typename: 'Document', id: string }
     | { __typename: 'Integration', id: string }
     | { __typename: 'LiveQuota', remainingSeconds: number, id: string }
@@ -1404,6 +1408,7 @@ export type OrganizationNodeQuery = { node:
     | { __typename: 'ApiKey', id: string }
     | { __typename: 'CalendarEvent', id: string }
     | { __typename: 'Conversation', id: string }
+    | { __typename: 'ConversationSession', id: string }
     | { __typename: 'Document', id: string }
     | { __typename: 'Integration', id: string }
     | { __typename: 'LiveQuota', id: string }
@@ -1574,6 +1579,7 @@ export type XelNodeQuery = { node:
     | { __typename: 'ApiKey', id: string }
     | { __typename: 'CalendarEvent', id: string }
     | { __typename: 'Conversation', id: string }
+    | { __typename: 'ConversationSession', id: string }
     | { __typename: 'Document', id: string }
     | { __typename: 'Integration', id: string }
     | { __typename: 'LiveQuota', id: string }
