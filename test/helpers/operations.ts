@@ -31,23 +31,6 @@ import { TEST_JWT_SECRET, type TestServer } from './server.js';
  * and for GraphQL, keyed by `Type.field`:
  *
  *   'Query.note': { auth: 'conversations:read', access: 'self', vars: async (fx) => ({ id: await fx.note() }) },
-  'Query.conversationSessionStatus': { ...like('getConversationSessionStatus'), vars: async (fx) => ({ conversationId: await fx.conversation() }) },
-  'Query.node#conversationSession': { ...nodeOf('self'), vars: async (fx) => ({ id: await fx.conversationSession() }) },
-  'Mutation.startConversationSession': { ...like('startConversationSession'), vars: async (fx) => ({ input: { conversationId: await fx.conversation() } }) },
-  'Mutation.recordConversationSessionActivity': {
-    ...like('recordConversationSessionActivity'),
-    vars: async (fx) => {
-      await fx.conversationSession();
-      return { input: { conversationId: await fx.conversation() } };
-    },
-  },
-  'Mutation.endConversationSession': {
-    ...like('endConversationSession'),
-    vars: async (fx) => {
-      await fx.conversationSession();
-      return { input: { conversationId: await fx.conversation() } };
-    },
-  },
  */
 
 /** Who calls. Keys act for their creator: the owner's, a member's, or a stranger's (of the stranger's own organization). */
@@ -816,6 +799,23 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   'Query.message': { ...like('listMessages'), vars: async (fx) => ({ id: await fx.message() }) },
   'Query.notes': { ...like('listNotes'), vars: async () => ({}) },
   'Query.note': { auth: 'conversations:read', access: 'self', vars: async (fx) => ({ id: await fx.note() }) },
+  'Query.conversationSessionStatus': { ...like('getConversationSessionStatus'), vars: async (fx) => ({ conversationId: await fx.conversation() }) },
+  'Query.node#conversationSession': { ...nodeOf('self'), vars: async (fx) => ({ id: await fx.conversationSession() }) },
+  'Mutation.startConversationSession': { ...like('startConversationSession'), vars: async (fx) => ({ input: { conversationId: await fx.conversation() } }) },
+  'Mutation.recordConversationSessionActivity': {
+    ...like('recordConversationSessionActivity'),
+    vars: async (fx) => {
+      await fx.conversationSession();
+      return { input: { conversationId: await fx.conversation() } };
+    },
+  },
+  'Mutation.endConversationSession': {
+    ...like('endConversationSession'),
+    vars: async (fx) => {
+      await fx.conversationSession();
+      return { input: { conversationId: await fx.conversation() } };
+    },
+  },
   'Query.search': { ...like('search'), vars: async (fx) => ({ q: fx.marks.seek }) },
   'Query.documents': { ...like('listDocuments'), vars: async () => ({}) },
   'Query.document': { ...like('getDocument'), vars: async (fx) => ({ id: await fx.document() }) },
