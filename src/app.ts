@@ -172,6 +172,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const settled = await services.live.sweep(orm.em.fork());
   if (settled) log.info({ sessions: settled }, 'live sessions settled on start');
   services.live.startSweeper(orm.em, log);
+  // Conversation learning sessions idle past the timeout end at their last activity (the same rule, on a timer of the app's clock).
+  await services.conversationSessions.sweep(orm.em.fork());
+  services.conversationSessions.startSweeper(orm.em, log);
   await services.xel.init(orm.em, log);
   jobs.start();
 
@@ -312,6 +315,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     close: () =>
       (closing ??= (async () => {
         services.live.stopSweeper();
+        services.conversationSessions.stopSweeper();
         socketLimiter.stop();
         await server.close();
         // A turn whose listener left is still writing its partial reply: let it finish.

@@ -420,6 +420,18 @@ export const configSchema = z.object({
       }),
     )
     .describe('Xentree English.'),
+  learning: z
+    .object(
+      group('Learning sessions', 'Conversation learning sessions: the time a learner spends in a conversation, counted by the server.', {
+        sessionIdleSeconds: v(
+          'CONVERSATION_SESSION_IDLE_SECONDS',
+          positive(300),
+          'A conversation learning session without activity (an activity call, a chat message) this long is over: it ends at its last activity, and the silence is not counted.',
+        ),
+        sweepIntervalMs: v('CONVERSATION_SESSION_SWEEP_INTERVAL_MS', positive(60_000), 'How often the sweeper ends idle conversation learning sessions.'),
+      }),
+    )
+    .describe('Learning sessions.'),
   integrations: z
     .object(
       group('Integrations', 'Google Calendar through OAuth 2.0 (authorization code + PKCE, offline access). Unset: the integration is listed as unavailable. GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_REDIRECT_URI: all three, or none (a partial setting stops the start).', {

@@ -5,6 +5,7 @@ import { describeRoutes } from './composition.js';
 import { conversationsModule } from './conversations/index.js';
 import { integrationsModule } from './integrations/index.js';
 import { knowledgeModule } from './knowledge/index.js';
+import { learningModule } from './learning/index.js';
 import { liveModule } from './live/index.js';
 import type { ModuleManifest } from './manifest.js';
 import { organizationsModule } from './organizations/index.js';
@@ -27,6 +28,7 @@ export const modules: readonly ModuleManifest[] = [
   xelModule,
   xpModule,
   integrationsModule,
+  learningModule,
 ];
 
 export const allEntities = modules.flatMap((m) => m.entities);

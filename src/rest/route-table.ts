@@ -76,6 +76,8 @@ export interface RestRoute<R = unknown> {
         schema: z.ZodType;
         list?: false;
         serialize: (result: R, ctx: RequestContext) => unknown;
+        /** When the status depends on the result (201 created, or 200 for what already existed): the status, else `status`. */
+        statusOf?: (result: R) => 200 | 201 | 202;
       }
     | {
         status: 200;

@@ -219,7 +219,7 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
           : await res.serialize(result, ctx);
         if (res.list) reply.header('x-total-count', String((result as Page<unknown>).total));
         if (route.publicCacheSeconds && route.method === 'GET') reply.header('cache-control', `public, max-age=${route.publicCacheSeconds}`);
-        return reply.code(res.status).send(body);
+        return reply.code(!res.list && 'statusOf' in res && res.statusOf ? res.statusOf(result) : res.status).send(body);
       },
     });
   }

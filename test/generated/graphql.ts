@@ -841,6 +841,7 @@ export type ApiKeyNodeQuery = { node:
     | { __typename: 'ApiKey', id: string, name: string }
     | { __typename: 'CalendarEvent' }
     | { __typename: 'Conversation' }
+    | { __typename: 'ConversationSession' }
     | { __typename: 'Document' }
     | { __typename: 'Integration' }
     | { __typename: 'LiveQuota' }
@@ -1061,6 +1062,7 @@ export type ConversationsNodeQuery = { node:
     | { __typename: 'ApiKey', id: string }
     | { __typename: 'CalendarEvent', id: string }
     | { __typename: 'Conversation', title: string | null, id: string }
+    | { __typename: 'ConversationSession', id: string }
     | { __typename: 'Document', id: string }
     | { __typename: 'Integration', id: string }
     | { __typename: 'LiveQuota', id: string }
@@ -1149,6 +1151,7 @@ export type IntegrationNodeQuery = { node:
     | { __typename: 'ApiKey', id: string }
     | { __typename: 'CalendarEvent', title: string, start: string | null, id: string }
     | { __typename: 'Conversation', id: string }
+    | { __typename: 'ConversationSession', id: string }
     | { __typename: 'Document', id: string }
     | { __typename: 'Integration', provider: IntegrationProvider, status: IntegrationStatus, id: string }
     | { __typename: 'LiveQuota', id: string }
@@ -1330,6 +1333,7 @@ export type LiveNodeQuery = { node:
     | { __typename: 'ApiKey', id: string }
     | { __typename: 'CalendarEvent', id: string }
     | { __typename: 'Conversation', id: string }
+    | { __typename: 'ConversationSession', id: string }
     | { __typename: 'Document', id: string }
     | { __typename: 'Integration', id: string }
     | { __typename: 'LiveQuota', remainingSeconds: number, id: string }
@@ -1423,6 +1427,7 @@ export type OrganizationNodeQuery = { node:
     | { __typename: 'ApiKey', id: string }
     | { __typename: 'CalendarEvent', id: string }
     | { __typename: 'Conversation', id: string }
+    | { __typename: 'ConversationSession', id: string }
     | { __typename: 'Document', id: string }
     | { __typename: 'Integration', id: string }
     | { __typename: 'LiveQuota', id: string }
@@ -1595,6 +1600,7 @@ export type XelNodeQuery = { node:
     | { __typename: 'ApiKey', id: string }
     | { __typename: 'CalendarEvent', id: string }
     | { __typename: 'Conversation', id: string }
+    | { __typename: 'ConversationSession', id: string }
     | { __typename: 'Document', id: string }
     | { __typename: 'Integration', id: string }
     | { __typename: 'LiveQuota', id: string }

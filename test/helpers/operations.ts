@@ -394,6 +394,12 @@ export class Fixture {
     });
   }
 
+  /** A learning session running in the owner's conversation (started again if something ended it). */
+  async conversationSession(): Promise<string> {
+    const r = await this.ok(this.env.api.post(`/api/core/conversations/${await this.conversation()}/session/start`, undefined, { token: await this.token('owner') }), 'conversation session');
+    return r.session_id as string;
+  }
+
   /** The owner's resumable chat turn (finished or not: its events replay). */
   chatTurn(): Promise<string> {
     return this.once('chatTurn', async () => {
@@ -597,6 +603,25 @@ export const restOperations: Record<string, RestEntry> = {
   deleteConversation: { auth: 'conversations:write', access: 'self', call: async (fx) => ({ params: { conversation_id: await fx.conversation() } }) },
   listMessages: { auth: 'conversations:read', access: 'self', call: async (fx) => ({ params: { conversation_id: await fx.conversation() } }) },
   regenerateReply: { auth: 'conversations:write', access: 'self', call: async (fx) => ({ params: { conversation_id: await fx.conversation() }, body: {} }) },
+  // Conversation learning sessions: the owner's conversation only.
+  startConversationSession: { auth: 'conversations:write', access: 'self', call: async (fx) => ({ params: { conversation_id: await fx.conversation() } }) },
+  recordConversationSessionActivity: {
+    auth: 'conversations:write',
+    access: 'self',
+    call: async (fx) => {
+      await fx.conversationSession();
+      return { params: { conversation_id: await fx.conversation() } };
+    },
+  },
+  endConversationSession: {
+    auth: 'conversations:write',
+    access: 'self',
+    call: async (fx) => {
+      await fx.conversationSession();
+      return { params: { conversation_id: await fx.conversation() } };
+    },
+  },
+  getConversationSessionStatus: { auth: 'conversations:read', access: 'self', call: async (fx) => ({ params: { conversation_id: await fx.conversation() } }) },
   search: { auth: 'conversations:read', access: 'user', call: async (fx) => ({ query: { q: fx.marks.seek } }) },
   listNotes: { auth: 'conversations:read', access: 'user', call: async () => ({}) },
   createNote: { auth: 'conversations:write', access: 'user', call: async () => ({ body: { title: 'Matrix', content: 'made in the matrix' } }) },
@@ -674,6 +699,9 @@ export const restOperations: Record<string, RestEntry> = {
   submitXelTask: { auth: 'quiz:write', access: 'user', call: async (fx) => ({ body: { task_id: (await fx.xelTask()).taskId, response: (await fx.xelTask()).optionId } }) },
   evaluateXel: { auth: 'xel:write', access: 'user', writes: false, call: async () => ({ body: { kind: 'writing', text: 'I has went to the market yesterday and buyed some apples.' } }) },
   getXelDashboard: { auth: 'xel:read', access: 'user', call: async () => ({}) },
+  // Learning time: the caller's own figures.
+  getLearningTime: { auth: 'conversations:read', access: 'user', call: async () => ({ query: { start_date: '2026-03-01', end_date: '2026-03-07' } }) },
+  getLearningPulse: { auth: 'xel:read', access: 'user', call: async () => ({}) },
   updateXelPreferences: { auth: 'xel:write', access: 'user', call: async () => ({ body: { timezone: 'Europe/Paris', daily_goal_xp: 30 } }) },
 
   // XP and streaks: each learner's own; a public profile is anyone's to read, once its learner made it public.
@@ -815,6 +843,23 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   'Query.message': { ...like('listMessages'), vars: async (fx) => ({ id: await fx.message() }) },
   'Query.notes': { ...like('listNotes'), vars: async () => ({}) },
   'Query.note': { auth: 'conversations:read', access: 'self', vars: async (fx) => ({ id: await fx.note() }) },
+  'Query.conversationSessionStatus': { ...like('getConversationSessionStatus'), vars: async (fx) => ({ conversationId: await fx.conversation() }) },
+  'Query.node#conversationSession': { ...nodeOf('self'), vars: async (fx) => ({ id: await fx.conversationSession() }) },
+  'Mutation.startConversationSession': { ...like('startConversationSession'), vars: async (fx) => ({ input: { conversationId: await fx.conversation() } }) },
+  'Mutation.recordConversationSessionActivity': {
+    ...like('recordConversationSessionActivity'),
+    vars: async (fx) => {
+      await fx.conversationSession();
+      return { input: { conversationId: await fx.conversation() } };
+    },
+  },
+  'Mutation.endConversationSession': {
+    ...like('endConversationSession'),
+    vars: async (fx) => {
+      await fx.conversationSession();
+      return { input: { conversationId: await fx.conversation() } };
+    },
+  },
   'Query.search': { ...like('search'), vars: async (fx) => ({ q: fx.marks.seek }) },
   'Query.documents': { ...like('listDocuments'), vars: async () => ({}) },
   'Query.document': { ...like('getDocument'), vars: async (fx) => ({ id: await fx.document() }) },
@@ -893,6 +938,8 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   'Query.xelModules': { ...like('listXelModules'), vars: async () => ({ level: 'A1' }) },
   'Query.xelModule': { ...like('getXelModule'), vars: async (fx) => ({ id: (await fx.xelTask()).moduleId }) },
   'Query.xelDashboard': { ...like('getXelDashboard'), vars: async () => ({}) },
+  'Query.learningTime': { ...like('getLearningTime'), vars: async () => ({ startDate: '2026-03-01', endDate: '2026-03-07' }) },
+  'Query.learningPulse': { ...like('getLearningPulse'), vars: async () => ({}) },
   // The course is everyone's (with their own progress); a dashboard is its learner's only.
   'Query.node#xelModule': { ...nodeOf('user'), vars: async (fx) => ({ id: (await fx.xelTask()).moduleId }) },
   'Query.node#xelTask': { ...nodeOf('user'), vars: async (fx) => ({ id: (await fx.xelTask()).taskId }) },

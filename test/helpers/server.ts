@@ -36,6 +36,7 @@ export async function startServer(env: Record<string, string> = {}, options: Bui
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     // The live sweeper's timer would add statements to whatever a test is counting; tests that need it set their own.
     LIVE_SWEEP_INTERVAL_MS: '3600000',
+    CONVERSATION_SESSION_SWEEP_INTERVAL_MS: '3600000',
     // The grammar checker costs seconds of CPU to load: only the tests that evaluate load it.
     XEL_GRAMMAR_PRELOAD: 'false',
     // Tests register and log in far more often than a person; the rate-limit tests turn them on.

@@ -6,7 +6,14 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Node } from '../../graphql/relay.js';
 import { AiProvider, type AiProviderId, type Citation } from '../ai/index.js';
 import { User } from '../users/index.js';
-import { MessageRole, MessageStatus as MessageStatusEnum, type MessageRoleValue, type MessageStatusValue } from './conversations.enums.js';
+import {
+  ConversationSessionStatus,
+  MessageRole,
+  MessageStatus as MessageStatusEnum,
+  type ConversationSessionStatusValue,
+  type MessageRoleValue,
+  type MessageStatusValue,
+} from './conversations.enums.js';
 
 /** A thread of messages between a user and an AI provider. */
 @ObjectType('Conversation', { implements: Node, description: 'A thread of messages between you and an AI provider. Only its owner ever sees it.' })
@@ -146,4 +153,55 @@ export class Note {
   @Field(() => GraphQLDateTime, { description: 'When the note last changed: `notes` lists the most recent first.' })
   @Property({ type: DateTimeType, onUpdate: () => new Date() })
   updatedAt: Date = new Date();
+}
+
+/**
+ * A learning session in a conversation: the time its learner spends there, by the server's
+ * clock. Every gap between two activities is at most the idle timeout (a longer one ends the
+ * session at its last activity), so the time counted is `lastActivityAt - startedAt`. While
+ * active, `activeKey` holds `userId:conversationId`: its unique index makes "one active session
+ * per learner and conversation" hold under races (both drivers; NULLs never collide).
+ */
+@ObjectType('ConversationSession', { implements: Node, description: 'A learning session of yours in one of your conversations: started and ended by you, kept going by activity, timed by the server.' })
+@Entity({ tableName: 'conversation_sessions' })
+@Index({ name: 'conversation_sessions_user_started_index', properties: ['user', 'startedAt'] })
+@Index({ name: 'conversation_sessions_conversation_index', properties: ['conversation'] })
+@Index({ name: 'conversation_sessions_status_activity_index', properties: ['status', 'lastActivityAt'] })
+export class ConversationSession {
+  [OptionalProps]?: 'status' | 'endedAt' | 'activeSeconds' | 'activeKey' | 'conversation';
+
+  @Field(() => ID, { description: 'The session\'s id, the same as REST\'s `session_id`.' })
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => User, { deleteRule: 'cascade', index: false })
+  user!: User;
+
+  /** Null once the conversation was deleted: the time spent stays in the learner's figures. */
+  @ManyToOne(() => Conversation, { deleteRule: 'set null', nullable: true, index: false })
+  conversation: Conversation | null = null;
+
+  @Unique({ name: 'conversation_sessions_active_key_unique' })
+  @Property({ type: 'string', length: 80, nullable: true })
+  activeKey: string | null = null;
+
+  @Field(() => ConversationSessionStatus.graphql, { description: 'Running or over.' })
+  @Property({ type: 'string', length: 16 })
+  status: ConversationSessionStatusValue = 'active';
+
+  @Field(() => GraphQLDateTime, { description: 'When the server started it.' })
+  @Property({ type: DateTimeType })
+  startedAt!: Date;
+
+  @Field(() => GraphQLDateTime, { description: 'Its last activity (the start, an activity call, a chat message, the end): an idle session ends at this instant.' })
+  @Property({ type: DateTimeType })
+  lastActivityAt!: Date;
+
+  @Field(() => GraphQLDateTime, { nullable: true, description: 'When it ended (null while active): its last activity when the sweeper ended it.' })
+  @Property({ type: DateTimeType, nullable: true })
+  endedAt: Date | null = null;
+
+  @Field(() => Int, { description: 'Whole seconds of learning counted so far: from the start to the last activity (gaps longer than the idle timeout are never counted).' })
+  @Property({ type: 'integer' })
+  activeSeconds: number = 0;
 }

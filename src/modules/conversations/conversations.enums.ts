@@ -31,3 +31,10 @@ export const ChatStreamEventType = defineEnum('ChatStreamEventType', 'What an ev
   error: 'The turn failed (`error` says why); nothing was stored.',
 });
 export type ChatStreamEventTypeValue = ValueOf<typeof ChatStreamEventType>;
+
+/** Whether a conversation learning session is still running. */
+export const ConversationSessionStatus = defineEnum('ConversationSessionStatus', 'Whether a conversation learning session is still running.', {
+  active: 'Running: activity (an activity call, a chat message in the conversation) keeps it going and adds the time since the previous one.',
+  ended: 'Over: ended by its learner, or by the sweeper at its last activity once it was idle longer than the idle timeout.',
+});
+export type ConversationSessionStatusValue = ValueOf<typeof ConversationSessionStatus>;

@@ -7,7 +7,9 @@ import { snippetHtml } from '../../common/text.js';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
 import { ContentKind } from '../search/index.js';
 import type { Conversation } from './conversations.entities.js';
-import { MessageRole, MessageStatus } from './conversations.enums.js';
+import { ConversationSessionStatus, MessageRole, MessageStatus } from './conversations.enums.js';
+import type { ConversationSession } from './conversations.entities.js';
+import type { ConversationSessionStatusResult } from './sessions.service.js';
 import {
   chatSchema,
   createConversationSchema,
@@ -155,7 +157,90 @@ const afterOf = (input: { query: { after?: number | null }; lastEventId?: string
 
 const tag = 'Conversations';
 
-export const conversationsRoutes = (s: Pick<ServiceMap, 'conversations' | 'notes'>): RestRoute[] => [
+/** `ConversationSessionResponse` of the contract. */
+export const conversationSessionSchema = z.object({
+  session_id: z.string(),
+  conversation_id: z.string().nullable(),
+  status: ConversationSessionStatus.schema,
+  started_at: z.iso.datetime(),
+  last_activity_at: z.iso.datetime(),
+  ended_at: z.iso.datetime().nullable(),
+  active_seconds: z.number().int(),
+});
+export const toConversationSession = (s: ConversationSession): z.infer<typeof conversationSessionSchema> => ({
+  session_id: s.id,
+  conversation_id: s.conversation?.id ?? null,
+  status: s.status,
+  started_at: s.startedAt.toISOString(),
+  last_activity_at: s.lastActivityAt.toISOString(),
+  ended_at: iso(s.endedAt),
+  active_seconds: s.activeSeconds,
+});
+const sessionStatusSchema = z.object({ active: z.boolean(), session: conversationSessionSchema.nullable(), total_active_seconds: z.number().int() });
+const toSessionStatus = (r: ConversationSessionStatusResult): z.infer<typeof sessionStatusSchema> => ({
+  active: r.active,
+  session: r.session ? toConversationSession(r.session) : null,
+  total_active_seconds: r.totalActiveSeconds,
+});
+const IDLE_RULE =
+  'Timed by the server\'s clock: each activity (this route, a chat message in the conversation, the end) counts the time since the previous one; ' +
+  'a session without activity for longer than CONVERSATION_SESSION_IDLE_SECONDS is over, ended at its last activity (the silence is not counted).';
+
+export const conversationsRoutes = (s: Pick<ServiceMap, 'conversations' | 'notes' | 'conversationSessions'>): RestRoute[] => [
+  defineRoute({
+    method: 'POST',
+    path: '/api/core/conversations/{conversation_id}/session/start',
+    operationId: 'startConversationSession',
+    summary: 'Start a learning session in a conversation',
+    description: `Answers 201 with the new session, or 200 with the one already running (one per conversation). ${IDLE_RULE}`,
+    tag,
+    auth: 'conversations:write',
+    handler: (ctx, { params }) => s.conversationSessions.start(ctx, params.conversation_id!),
+    response: {
+      status: 201,
+      description: 'ConversationSessionResponse (200: the session already running)',
+      schema: conversationSessionSchema,
+      serialize: (r) => toConversationSession(r.session),
+      statusOf: (r) => (r.created ? 201 : 200),
+    },
+    errors: ['not_found', 'conflict'],
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/core/conversations/{conversation_id}/session/activity',
+    operationId: 'recordConversationSessionActivity',
+    summary: 'Record activity in the running learning session',
+    description: `${IDLE_RULE} Without a running session (none started, or it ended idle) answers 409 conflict: start another.`,
+    tag,
+    auth: 'conversations:write',
+    handler: (ctx, { params }) => s.conversationSessions.activity(ctx, params.conversation_id!),
+    response: { status: 200, description: 'ConversationSessionResponse', schema: conversationSessionSchema, serialize: toConversationSession },
+    errors: ['not_found', 'conflict'],
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/core/conversations/{conversation_id}/session/end',
+    operationId: 'endConversationSession',
+    summary: 'End the running learning session (idempotent)',
+    description: 'Counts the time since the last activity when within the idle timeout. Ending again changes nothing. Answers the status after the end.',
+    tag,
+    auth: 'conversations:write',
+    handler: (ctx, { params }) => s.conversationSessions.end(ctx, params.conversation_id!),
+    response: { status: 200, description: '{active, session, total_active_seconds}', schema: sessionStatusSchema, serialize: toSessionStatus },
+    errors: ['not_found'],
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/core/conversations/{conversation_id}/session/status',
+    operationId: 'getConversationSessionStatus',
+    summary: 'The learning session of a conversation',
+    description: 'Whether a session runs, the running one (else the latest; null when none), and the seconds of all your sessions in the conversation.',
+    tag,
+    auth: 'conversations:read',
+    handler: (ctx, { params }) => s.conversationSessions.status(ctx, params.conversation_id!),
+    response: { status: 200, description: '{active, session: ConversationSessionResponse | null, total_active_seconds}', schema: sessionStatusSchema, serialize: toSessionStatus },
+    errors: ['not_found'],
+  }),
   defineRoute({
     method: 'POST',
     path: '/api/core/chat',

@@ -38,6 +38,7 @@ import {
 import { Message, type MessageStatus } from './conversations.entities.js';
 import { Turn } from './turn.js';
 import type { ChatTurnLog, TurnMeta } from './turn-log.js';
+import type { ConversationSessionsService } from './sessions.service.js';
 
 export type ChatTurn = Turn<ChatStreamEvent, TurnResult>;
 
@@ -97,7 +98,13 @@ export class ConversationsService {
     private readonly events: EventBus,
     private readonly rateLimits: RateLimits,
     private readonly turns: ChatTurnLog,
+    private readonly sessions: ConversationSessionsService,
   ) {}
+
+  /** A message sent in a conversation is activity of its running learning session, if any. */
+  private async activity(ctx: RequestContext, userId: string, conversation: Conversation | null): Promise<void> {
+    if (conversation) await this.sessions.touch(ctx.em.fork(), userId, conversation.id);
+  }
 
   /**
    * Starts a chat turn: validates, resolves the conversation and the provider, then streams
@@ -113,7 +120,9 @@ export class ConversationsService {
     await this.rateLimits.consume('chat', p.userId);
     const input = parseInput(chatSchema, data);
     const conversation = input.conversationId ? await this.owned(ctx, input.conversationId, 'conversations:write') : null;
-    return this.run(ctx, await this.prepare(ctx, input, conversation, conversation?.id ?? crypto.randomUUID()));
+    const prep = await this.prepare(ctx, input, conversation, conversation?.id ?? crypto.randomUUID());
+    await this.activity(ctx, p.userId, conversation);
+    return this.run(ctx, prep);
   }
 
   /**
@@ -143,6 +152,7 @@ export class ConversationsService {
     try {
       await this.rateLimits.consume('chat', p.userId);
       prep = await this.prepare(ctx, input, conversation, conversationId);
+      await this.activity(ctx, p.userId, conversation);
     } catch (e) {
       await this.turns.release(turnId).catch(() => undefined);
       throw e;
@@ -224,6 +234,7 @@ export class ConversationsService {
     const { provider, model } = this.ai.resolve(data.provider ?? conversation.provider ?? null, data.model ?? (data.provider ? null : conversation.model) ?? null);
     const history = await this.history(ctx.em, conversation.id, question.position);
     const system = conversation.systemPrompt ? [{ role: 'system' as const, content: conversation.systemPrompt }] : [];
+    await this.activity(ctx, p.userId, conversation);
     return this.run(ctx, {
       userId: p.userId,
       conversationId: conversation.id,
@@ -524,6 +535,8 @@ export class ConversationsService {
     authorize(ctx, 'conversations:write');
     const c = await this.owned(ctx, id, 'conversations:write');
     await ctx.em.transactional(async (tx) => {
+      // Its running learning sessions end; their time stays the learner's (the sessions outlive the conversation).
+      await this.sessions.endAllIn(tx, c.id);
       await this.search.remove(tx, { conversationId: c.id });
       await tx.nativeDelete(Message, { conversation: c.id });
       await tx.nativeDelete(Conversation, { id: c.id });

@@ -6,12 +6,12 @@ import { liveLoaders, type LiveLoaders } from './live.loaders.js';
 import { liveNodes, LiveResolver, LiveTranscriptResolver } from './live.resolver.js';
 import { liveRoutes } from './live.rest.js';
 import { liveSearchSource } from './live.search.js';
-import { LiveService } from './live.service.js';
+import { LiveService, liveSessionIntervalsSql } from './live.service.js';
 import { LiveTranscript } from './live.entities.js';
 
 export { registerLiveSocket } from './live.socket.js';
 export { buildAsyncApi } from './live.asyncapi.js';
-export { LiveEngine, LiveService, LiveSession };
+export { LiveEngine, LiveService, LiveSession, liveSessionIntervalsSql };
 
 declare module '../manifest.js' {
   interface ServiceMap {

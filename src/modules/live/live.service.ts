@@ -9,7 +9,8 @@ import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js
 import { findConnection, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import { toDate } from '../../common/time.js';
 import { fields, parseInput, str } from '../../common/validation.js';
-import type { Config } from '../../config.js';
+import { epochMs } from '../../common/sql-time.js';
+import type { Config, DbDriver } from '../../config.js';
 import type { Metrics } from '../../common/metrics.js';
 import type { EventBus, LiveEvent } from '../../common/pubsub.js';
 import type { ProviderRegistry } from '../ai/index.js';
@@ -531,3 +532,12 @@ export class LiveService {
     return wanted.length ? ctx.em.find(LiveSession, { id: { $in: wanted }, user: p.userId }) : [];
   }
 }
+
+/**
+ * For the learning-time figures (src/modules/learning/): a select of `(user_id, start_ms, end_ms)`,
+ * one row per live session of the users in `learning_users(user_id)` overlapping
+ * `learning_bounds(lo_at, hi_at)`: from its start to its end (to its last sign of life while active).
+ */
+export const liveSessionIntervalsSql = (driver: DbDriver): string =>
+  `select user_id, ${epochMs(driver, 'started_at')} as start_ms, ${epochMs(driver, 'coalesce(ended_at, last_seen_at)')} as end_ms from live_sessions` +
+  ' where user_id in (select user_id from learning_users) and started_at < (select hi_at from learning_bounds) and coalesce(ended_at, last_seen_at) > (select lo_at from learning_bounds)';

@@ -6,7 +6,8 @@ import { arrayConnection, type ConnectionPage, type PageRequest } from '../../gr
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { parseInput } from '../../common/validation.js';
-import type { Config } from '../../config.js';
+import { epochMs } from '../../common/sql-time.js';
+import type { Config, DbDriver } from '../../config.js';
 import type { ProviderRegistry } from '../ai/index.js';
 import type { RateLimits } from '../../common/rate-limits.js';
 import { toDate } from '../../common/time.js';
@@ -695,6 +696,15 @@ export class XelService {
     });
   }
 
+  /**
+   * A learner's XP per local day (their days as recorded, in their time zone at the time) from
+   * `fromDay` to `toDay` (YYYY-MM-DD, both included): one statement. Days without XP are absent.
+   */
+  async xpByDay(em: EntityManager, userId: string, fromDay: string, toDay: string): Promise<Map<string, number>> {
+    const rows = await em.find(XelActivityDay, { user: userId, day: { $gte: fromDay, $lte: toDay } }, { fields: ['day', 'xp'] });
+    return new Map(rows.map((r) => [r.day, r.xp]));
+  }
+
   /** How raw statements write timestamps: what MikroORM's DateTimeType writes on each driver. */
   private dbDate(d: Date): Date | number {
     return this.config.db.driver === 'sqlite' ? d.getTime() : d;
@@ -705,3 +715,22 @@ export class XelService {
   }
 }
 
+
+/**
+ * For the learning-time figures (src/modules/learning/): a select of `(user_id, start_ms, end_ms)`,
+ * one row per timed XEL practice (a graded submission with its `duration_seconds`) of the users in
+ * `learning_users(user_id)` ending after `learning_bounds.lo_at`: the practice is the time before
+ * its submission.
+ */
+export const xelPracticeIntervalsSql = (driver: DbDriver): string =>
+  `select user_id, ${epochMs(driver, 'created_at')} - cast(duration_seconds * 1000 as bigint) as start_ms, ${epochMs(driver, 'created_at')} as end_ms from xel_submissions` +
+  ' where user_id in (select user_id from learning_users) and duration_seconds > 0 and created_at > (select lo_at from learning_bounds)';
+
+/**
+ * For the admin statistics (src/modules/learning/): a select of `(user_id, xp, tasks_completed)`
+ * per user of `learning_users(user_id)` over the submissions made within `learning_bounds`
+ * (XP awarded, distinct tasks passed).
+ */
+export const xelProgressSql = (): string =>
+  'select user_id, sum(xp_awarded) as xp, count(distinct case when passed then task_id end) as tasks_completed from xel_submissions' +
+  ' where user_id in (select user_id from learning_users) and created_at >= (select lo_at from learning_bounds) and created_at < (select hi_at from learning_bounds) group by user_id';

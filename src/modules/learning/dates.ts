@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/**
+ * The documented date rules of the statistics: `YYYY-MM-DD`, UTC day boundaries, the start
+ * day included from 00:00:00Z, the end day included up to 00:00:00Z of the day after it
+ * (exclusive). Calendar days of a time zone are made here too (for the learning pulse).
+ */
+
+export const DAY_MS = 86_400_000;
+/** The longest range a query may ask for, in days. */
+export const MAX_RANGE_DAYS = 366;
+
+/** A calendar date as the date rules write it. */
+export const dateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
+  .refine((d) => {
+    const t = Date.parse(`${d}T00:00:00Z`);
+    return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === d;
+  }, 'must be a real calendar date (YYYY-MM-DD)');
+
+/** `YYYY-MM-DD` of an instant, in UTC. */
+export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/** The UTC instant a date starts (00:00:00Z). */
+export const dayStartUtc = (day: string): number => Date.parse(`${day}T00:00:00Z`);
+
+/** `day` moved by `delta` calendar days. */
+export const addDays = (day: string, delta: number): string => utcDay(dayStartUtc(day) + delta * DAY_MS);
+
+/** A range by the date rules: [start 00:00Z, the day after end 00:00Z). */
+export interface DateRange {
+  startDate: string;
+  endDate: string;
+  start: Date;
+  end: Date;
+}
+
+/**
+ * The range of `startDate`..`endDate` by the date rules; `endDate` defaults to today (UTC, by
+ * `nowMs`) and `startDate` to 6 days before `endDate`.
+ * @throws nothing: the caller's schema checked the dates; the order and the span are checked by `rangeIssues`
+ */
+export function dateRange(nowMs: number, startDate?: string | null, endDate?: string | null): DateRange {
+  const end = endDate ?? utcDay(nowMs);
+  const start = startDate ?? addDays(end, -6);
+  return { startDate: start, endDate: end, start: new Date(dayStartUtc(start)), end: new Date(dayStartUtc(end) + DAY_MS) };
+}
+
+/** What is wrong with a range's order or span, as validation fields (empty: nothing). */
+export function rangeIssues(r: DateRange): { loc: string[]; message: string }[] {
+  if (r.end.getTime() <= r.start.getTime()) return [{ loc: ['end_date'], message: 'must be on or after start_date' }];
+  if ((r.end.getTime() - r.start.getTime()) / DAY_MS > MAX_RANGE_DAYS) return [{ loc: ['end_date'], message: `must be at most ${MAX_RANGE_DAYS} days after start_date` }];
+  return [];
+}
+
+/** The days of a range, each with its UTC boundaries (ms since the epoch). */
+export interface DayWindow {
+  date: string;
+  lo: number;
+  hi: number;
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+function formatOf(timeZone: string): Intl.DateTimeFormat {
+  let f = formats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    formats.set(timeZone, f);
+  }
+  return f;
+}
+
+/** How far ahead of UTC the zone's wall clock is at `ms`. */
+function offsetMs(timeZone: string, ms: number): number {
+  const parts = Object.fromEntries(formatOf(timeZone).formatToParts(ms).map((p) => [p.type, p.value]));
+  const wall = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  return wall - (ms - (((ms % 1000) + 1000) % 1000));
+}
+
+/** The instant a calendar date starts in a time zone (its first existing instant when midnight is skipped). */
+export function zonedDayStart(day: string, timeZone: string): number {
+  if (timeZone === 'UTC') return dayStartUtc(day);
+  const wall = dayStartUtc(day);
+  let t = wall - offsetMs(timeZone, wall);
+  t = wall - offsetMs(timeZone, t);
+  return t;
+}
+
+/** `YYYY-MM-DD` of an instant in a time zone. */
+export const zonedDay = (ms: number, timeZone: string): string => {
+  const parts = Object.fromEntries(formatOf(timeZone).formatToParts(ms).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day}`;
+};
+
+/**
+ * The calendar days (of `timeZone`, UTC by default) that [start, end) touches, each with its
+ * boundaries clipped to the range: a day across a DST change is 23 or 25 hours long.
+ */
+export function dayWindows(start: Date, end: Date, timeZone = 'UTC'): DayWindow[] {
+  const out: DayWindow[] = [];
+  const lo = start.getTime();
+  const hi = end.getTime();
+  if (hi <= lo) return out;
+  let day = timeZone === 'UTC' ? utcDay(lo) : zonedDay(lo, timeZone);
+  for (;;) {
+    const dayLo = Math.max(lo, zonedDayStart(day, timeZone));
+    if (dayLo >= hi) break;
+    const next = addDays(day, 1);
+    out.push({ date: day, lo: dayLo, hi: Math.min(hi, zonedDayStart(next, timeZone)) });
+    day = next;
+  }
+  return out;
+}

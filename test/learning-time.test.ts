@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConversationSession } from '../src/modules/conversations/conversations.entities.js';
+import { dayWindows, zonedDay } from '../src/modules/learning/dates.js';
+import { LiveSession } from '../src/modules/live/live.entities.js';
+import { User } from '../src/modules/users/users.entities.js';
+import { XelActivityDay, XelSubmission, XelTask } from '../src/modules/xel/xel.entities.js';
+import { ManualClock } from './helpers/clock.js';
+import { signUp } from './helpers/factories.js';
+import { restClient, type RestClient } from './helpers/http.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+/**
+ * Learning-time analytics (issue 21, item 3): conversation learning sessions, live sessions
+ * and timed XEL practice, split at day boundaries by the documented date rules, and the
+ * 365-day learning pulse in the learner's time zone.
+ */
+const clock = new ManualClock();
+let server: TestServer;
+let api: RestClient;
+
+beforeAll(async () => {
+  server = await startServer({}, { clock });
+  api = restClient(server.url);
+});
+afterAll(() => server.close());
+
+const at = (iso: string) => new Date(iso);
+
+/** Rows of each source for a user, written directly (the clock of the past). */
+async function seed(userId: string, rows: { conversation?: [string, string][]; live?: [string, string][]; xel?: [string, number][]; xp?: [string, number][] }) {
+  const em = server.app.orm.em.fork();
+  const user = em.getReference(User, userId);
+  for (const [s, e] of rows.conversation ?? []) {
+    em.create(ConversationSession, { user, status: 'ended', startedAt: at(s), lastActivityAt: at(e), endedAt: at(e), activeSeconds: Math.floor((at(e).getTime() - at(s).getTime()) / 1000) });
+  }
+  for (const [s, e] of rows.live ?? []) {
+    const started = at(s);
+    em.create(LiveSession, {
+      user,
+      sessionType: 'voice',
+      status: 'ended',
+      startedAt: started,
+      lastSeenAt: at(e),
+      endedAt: at(e),
+      usedSeconds: Math.floor((at(e).getTime() - started.getTime()) / 1000),
+      periodStart: new Date(Date.UTC(started.getUTCFullYear(), started.getUTCMonth(), 1)),
+      endReason: 'client',
+    });
+  }
+  if (rows.xel?.length) {
+    const task = (await em.find(XelTask, { id: { $ne: null } }, { populate: ['module'], orderBy: { id: 'asc' }, limit: 1 }))[0]!;
+    for (const [createdAt, duration] of rows.xel) {
+      em.create(XelSubmission, {
+        user,
+        task,
+        module: task.module,
+        skill: 'reading',
+        response: 'x',
+        durationSeconds: duration,
+        score: 100,
+        maxScore: 100,
+        passed: true,
+        feedback: 'ok',
+        xpAwarded: 10,
+        day: createdAt.slice(0, 10),
+        createdAt: at(createdAt),
+      });
+    }
+  }
+  for (const [day, xp] of rows.xp ?? []) em.create(XelActivityDay, { user, day, xp, tasks: 1 });
+  await em.flush();
+}
+
+describe('learning time', () => {
+  it('splits every source at UTC day boundaries: start day from 00:00Z, end day up to 00:00Z of the next', async () => {
+    const u = await signUp(api);
+    await seed(u.user.id, {
+      // 30 minutes before the range (not counted), 30 minutes inside it.
+      conversation: [['2026-02-28T23:30:00Z', '2026-03-01T00:30:00Z']],
+      // One minute on the last day, one minute after the range (not counted).
+      live: [['2026-03-02T23:59:00Z', '2026-03-03T00:01:00Z']],
+      // 90 seconds of practice before a submission on the last day; one after the range.
+      xel: [
+        ['2026-03-02T12:00:00Z', 90],
+        ['2026-03-03T00:00:30Z', 20],
+      ],
+    });
+    const t = { token: u.accessToken };
+    const r = await api.get('/api/xp/learning-time?start_date=2026-03-01&end_date=2026-03-02', t);
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({
+      total_seconds: 1800 + 60 + 90,
+      by_source: { conversation_sessions: 1800, live: 60, xel: 90 },
+      by_day: [
+        { date: '2026-03-01', seconds: 1800 },
+        { date: '2026-03-02', seconds: 150 },
+      ],
+    });
+    // One day: the same day as start and end.
+    expect((await api.get('/api/xp/learning-time?start_date=2026-03-03&end_date=2026-03-03', t)).body).toMatchObject({ total_seconds: 60 + 20, by_source: { conversation_sessions: 0, live: 60, xel: 20 } });
+    // The service's interface for other modules: [start, end) exactly.
+    const svc = server.app.services.learningTime;
+    const em = server.app.orm.em.fork();
+    expect(await svc.secondsBetween(em, u.user.id, at('2026-03-01T00:00:00Z'), at('2026-03-01T00:10:00Z'))).toBe(600);
+    expect(await svc.secondsBetween(em, u.user.id, at('2026-02-01T00:00:00Z'), at('2026-04-01T00:00:00Z'))).toBe(3600 + 120 + 110);
+    expect(await svc.secondsBetween(em, u.user.id, at('2026-03-05T00:00:00Z'), at('2026-03-06T00:00:00Z'))).toBe(0);
+    const byDay = await svc.secondsByDay(em, [u.user.id], at('2026-02-28T00:00:00Z'), at('2026-03-04T00:00:00Z'));
+    expect(byDay.map((d) => [d.date, d.seconds])).toEqual([
+      ['2026-02-28', 1800],
+      ['2026-03-01', 1800],
+      ['2026-03-02', 150],
+      ['2026-03-03', 80],
+    ]);
+    // In a time zone, days are its own: 2026-03-01T00:30Z is still 2026-02-28 in New York.
+    const ny = await svc.secondsByDay(em, [u.user.id], at('2026-02-28T00:00:00Z'), at('2026-03-04T00:00:00Z'), 'America/New_York');
+    expect(ny.find((d) => d.date === '2026-02-28')?.bySource.conversation_sessions).toBe(3600);
+  });
+
+  it('UTC rules whatever the learner\'s time zone: a day across a DST change is still 24 hours', async () => {
+    const u = await signUp(api);
+    expect((await api.patch('/api/auth/me', { timezone: 'Europe/Paris' }, { token: u.accessToken })).status).toBe(200);
+    // Europe moves its clocks on 2026-03-29: the UTC day is still 86,400 seconds.
+    await seed(u.user.id, { conversation: [['2026-03-29T00:00:00Z', '2026-03-30T00:00:00Z']] });
+    const r = await api.get('/api/xp/learning-time?start_date=2026-03-29&end_date=2026-03-29', { token: u.accessToken });
+    expect(r.body.by_day).toEqual([{ date: '2026-03-29', seconds: 86_400 }]);
+    // By the learner's own days, 2026-03-29 is 23 hours long (23:00Z to 22:00Z): the session covers 22 of them, the rest is on the 30th.
+    expect(dayWindows(at('2026-03-29T00:00:00Z'), at('2026-03-31T00:00:00Z'), 'Europe/Paris').map((w) => [w.date, (w.hi - w.lo) / 3_600_000])).toEqual([
+      ['2026-03-29', 22],
+      ['2026-03-30', 24],
+      ['2026-03-31', 2],
+    ]);
+    expect(dayWindows(at('2026-03-28T23:00:00Z'), at('2026-03-29T22:00:00Z'), 'Europe/Paris').map((w) => [w.date, (w.hi - w.lo) / 3_600_000])).toEqual([['2026-03-29', 23]]);
+    const paris = await server.app.services.learningTime.secondsByDay(server.app.orm.em.fork(), [u.user.id], at('2026-03-28T23:00:00Z'), at('2026-03-31T00:00:00Z'), 'Europe/Paris');
+    expect(paris.map((d) => [d.date, d.seconds])).toEqual([
+      ['2026-03-29', 22 * 3600],
+      ['2026-03-30', 2 * 3600],
+    ]);
+  });
+
+  it('validates the dates', async () => {
+    const u = await signUp(api);
+    const t = { token: u.accessToken };
+    const bad = await api.get('/api/xp/learning-time?start_date=2026-02-30&end_date=2026-03-02', t);
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail.fields[0].loc).toEqual(['query', 'start_date']);
+    expect((await api.get('/api/xp/learning-time?start_date=03/01/2026', t)).status).toBe(400);
+    const reversed = await api.get('/api/xp/learning-time?start_date=2026-03-02&end_date=2026-03-01', t);
+    expect(reversed.status).toBe(400);
+    expect(reversed.body.detail.fields).toEqual([{ loc: ['query', 'end_date'], message: 'must be on or after start_date' }]);
+    expect((await api.get('/api/xp/learning-time?start_date=2025-01-01&end_date=2026-03-01', t)).status).toBe(400);
+    // Without dates: the last 7 UTC days, today included.
+    const def = await api.get('/api/xp/learning-time', t);
+    expect(def.body.by_day).toHaveLength(7);
+    expect(def.body.by_day.at(-1).date).toBe(new Date(clock.now()).toISOString().slice(0, 10));
+  });
+
+  it('the learning pulse: 365 days oldest first, ending today in the learner\'s time zone (across the date line)', async () => {
+    const u = await signUp(api);
+    const t = { token: u.accessToken };
+    const tz = 'Pacific/Kiritimati'; // UTC+14
+    expect((await api.patch('/api/auth/me', { timezone: tz }, t)).status).toBe(200);
+    const today = zonedDay(clock.now(), tz);
+    const now = new Date(clock.now());
+    // 45 minutes ending now (on today's local date), and XP today and 10 days ago.
+    await seed(u.user.id, { conversation: [[new Date(now.getTime() - 45 * 60_000).toISOString(), now.toISOString()]], xp: [[today, 12]] });
+    const tenAgo = new Date(Date.parse(`${today}T00:00:00Z`) - 10 * 86_400_000).toISOString().slice(0, 10);
+    await seed(u.user.id, { xp: [[tenAgo, 5]] });
+    const r = await api.get('/api/xp/learning-pulse', t);
+    expect(r.status).toBe(200);
+    expect(r.body).toHaveLength(365);
+    const last = r.body.at(-1);
+    expect(last.date).toBe(today);
+    // 45 minutes may straddle local midnight; the day's seconds are those on today's date.
+    expect(last.xp).toBe(12);
+    expect(last.active_seconds).toBeGreaterThan(0);
+    expect(last.intensity).toBeGreaterThanOrEqual(2);
+    const ten = r.body.find((d: { date: string }) => d.date === tenAgo);
+    expect(ten).toEqual({ date: tenAgo, xp: 5, active_seconds: 0, intensity: 1 });
+    expect(r.body[0].date < r.body[1].date).toBe(true);
+    expect(r.body.filter((d: { intensity: number }) => d.intensity === 0)).toHaveLength(r.body.filter((d: { xp: number; active_seconds: number }) => !d.xp && !d.active_seconds).length);
+  });
+
+  it('GraphQL: learningTime and learningPulse', async () => {
+    const u = await signUp(api);
+    await seed(u.user.id, { live: [['2026-05-10T10:00:00Z', '2026-05-10T10:05:00Z']] });
+    const res = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${u.accessToken}` },
+      body: JSON.stringify({
+        query: 'query { learningTime(startDate: "2026-05-10", endDate: "2026-05-11") { startDate endDate totalSeconds bySource { conversationSessions live xel } byDay { date seconds } } learningPulse { date intensity } }',
+      }),
+    });
+    const body = (await res.json()) as { data: any };
+    expect(body.data.learningTime).toEqual({
+      startDate: '2026-05-10',
+      endDate: '2026-05-11',
+      totalSeconds: 300,
+      bySource: { conversationSessions: 0, live: 300, xel: 0 },
+      byDay: [
+        { date: '2026-05-10', seconds: 300 },
+        { date: '2026-05-11', seconds: 0 },
+      ],
+    });
+    expect(body.data.learningPulse).toHaveLength(365);
+  });
+});
