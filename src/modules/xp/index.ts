@@ -16,9 +16,10 @@ declare module '../manifest.js' {
 export const xpModule: ModuleManifest = {
   name: 'xp',
   entities: XP_ENTITIES,
-  // Learning seconds (the learning-time quest) come from the learning module's `learningTime`
-  // service once it exists: pass it as the fourth argument. Without it that quest is not drawn.
-  services: [service('xp', ['xel', 'clock', 'config'], ({ xel, clock, config }) => new XpService(xel, clock, config))],
+  // Learning seconds (the learning-time quest) come from the learning module's `learningTime` service.
+  services: [
+    service('xp', ['xel', 'clock', 'config', 'learningTime'], ({ xel, clock, config, learningTime }) => new XpService(xel, clock, config, learningTime)),
+  ],
   resolvers: [resolver(XpResolver, (s) => new XpResolver(s.xp))],
   routes: xpRoutes,
   nodes: xpNodes,
