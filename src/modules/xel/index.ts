@@ -15,7 +15,7 @@ declare module '../manifest.js' {
 export const xelModule: ModuleManifest = {
   name: 'xel',
   entities: XEL_ENTITIES,
-  services: [service('xel', ['config', 'ai', 'events', 'rateLimits'], ({ config, ai, events, rateLimits }) => new XelService(config, ai, events, rateLimits))],
+  services: [service('xel', ['config', 'ai', 'events', 'rateLimits', 'clock'], ({ config, ai, events, rateLimits, clock }) => new XelService(config, ai, events, rateLimits, clock))],
   resolvers: [resolver(XelResolver, (s) => new XelResolver(s.xel))],
   routes: xelRoutes,
   nodes: xelNodes,
