@@ -256,7 +256,7 @@ describe('API keys', () => {
     const { client } = wsClient(server.wsUrl, { 'X-API-Key': reader.key });
     const sub = subscribe(client, OrganizationEventsDocument, { organizationId: org.id });
     try {
-      await new Promise((r) => setTimeout(r, 200));
+      await until(() => server.app.services.events.listeners('ORGANIZATION_EVENT', org.id) > 0);
       await api.post(`/api/organizations/${org.id}/teams`, { name: 'Live' }, { token: cast.owner.accessToken });
       await sub.waitFor(1);
       expect(sub.received[0]!.data?.organizationEvents).toMatchObject({ organizationId: org.id, type: 'TEAM_CREATED', actorId: cast.owner.user.id });
@@ -291,7 +291,7 @@ describe('API keys', () => {
     const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${cast.extra.accessToken}` });
     const sub = subscribe(client, OrganizationEventsDocument, { organizationId: org.id });
     try {
-      await new Promise((r) => setTimeout(r, 200));
+      await until(() => server.app.services.events.listeners('ORGANIZATION_EVENT', org.id) > 0);
       await api.post(`/api/organizations/${org.id}/teams`, { name: 'Before' }, { token: cast.owner.accessToken });
       await sub.waitFor(1);
       await api.delete(`/api/organizations/${org.id}/members/${cast.extra.user.id}`, { token: cast.owner.accessToken });

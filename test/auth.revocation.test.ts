@@ -68,7 +68,7 @@ async function liveSocket(query: string, headers: Record<string, string> = {}) {
     ws.once('error', reject);
   });
   const frame = async (type: string) => {
-    await until(() => frames.some((f) => f.type === type), 10_000);
+    await until(() => frames.some((f) => f.type === type));
     return frames.find((f) => f.type === type)!;
   };
   return { ws, frames, frame, send: (type: string, data: unknown) => ws.send(JSON.stringify({ type, data })), closed: () => close };
