@@ -203,12 +203,14 @@ describe('REST and its GraphQL twin, generated from the route table', () => {
       const vars = await graph.vars(fxGql, who);
       const gqlAuth = await fxGql.credentials(who, graph.auth);
 
-      const b0 = await rowsNow();
+      // Background work (document ingestion) finishes before each snapshot: what a call stores includes what it started.
+      const settled = async () => (await server.app.services.knowledge.drain(), await rowsNow());
+      const b0 = await settled();
       const r = await viaRest(route, call, restAuth);
-      const restChange = changeBetween(b0, await rowsNow());
-      const g0 = await rowsNow();
+      const restChange = changeBetween(b0, await settled());
+      const g0 = await settled();
       const g = await viaGraphQL(field, vars, gqlAuth);
-      const gqlChange = changeBetween(g0, await rowsNow());
+      const gqlChange = changeBetween(g0, await settled());
       counted.valid++;
       expect(r, `REST ${op}`).toEqual({ code: 'ok' });
       expect(g, `GraphQL ${field}`).toEqual({ code: 'ok' });
