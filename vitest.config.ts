@@ -27,8 +27,12 @@ export default defineConfig({
     })),
     setupFiles: ['test/setup.ts'],
     pool: 'forks',
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Generous on purpose: no test races a clock (time-based behaviour runs on a ManualClock, and
+    // tests wait on observable state with helpers/wait.ts's WAIT_MS), so these only bound a test
+    // that hangs. The machine may be busy with other work (both cores loaded, see README
+    // "Testing"): a 30 s limit was hit there once in 5,340 runs by a test that passes at leisure.
+    testTimeout: 180_000,
+    hookTimeout: 300_000,
     reporters: ['default'],
   },
 });

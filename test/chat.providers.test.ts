@@ -3,6 +3,7 @@ import { ChatDocument, ChatStreamDocument, ConversationMessagesDocument, Provide
 import { signUp } from './helpers/factories.js';
 import { startFakeAnthropic, startFakeOpenAI, type FakeAi, type Step } from './helpers/fake-ai.js';
 import { errorCode, gql, subscribe, wsClient } from './helpers/graphql.js';
+import { eventually } from './helpers/wait.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
@@ -211,12 +212,11 @@ describe('OpenAI-compatible adapter', () => {
       conversationId ||= /"conversation_id":"([^"]+)"/.exec(text)?.[1] ?? '';
     }
     controller.abort();
-    let stored: Awaited<ReturnType<typeof messagesOf>> = [];
-    for (let i = 0; i < 50 && stored.length < 2; i++) {
-      await new Promise((r) => setTimeout(r, 50));
+    // The partial reply is stored once the server notices the listener left: wait for it to appear.
+    const stored: Awaited<ReturnType<typeof messagesOf>> = await eventually(async () => {
       const r = await api.get(`/api/core/conversations/${conversationId}/messages`, { token });
-      stored = r.status === 200 ? r.body : [];
-    }
+      return r.status === 200 && r.body.length >= 2 && r.body;
+    });
     expect(stored.map((m) => m.role)).toEqual(['user', 'assistant']);
     expect(stored[1]!.status).toBe('partial');
     expect(stored[1]!.content.startsWith('Slow and')).toBe(true);
@@ -305,12 +305,11 @@ describe('GraphQL chat', () => {
     const conversationId = sub.received[0]!.data!.chatStream.conversationId;
     sub.unsubscribe();
     await client.dispose();
-    let stored: Awaited<ReturnType<typeof messagesOf>> = [];
-    for (let i = 0; i < 50 && stored.length < 2; i++) {
-      await new Promise((r) => setTimeout(r, 50));
+    // The partial reply is stored once the server notices the listener left: wait for it to appear.
+    const stored: Awaited<ReturnType<typeof messagesOf>> = await eventually(async () => {
       const r = await api.get(`/api/core/conversations/${conversationId}/messages`, { token });
-      stored = r.status === 200 ? r.body : [];
-    }
+      return r.status === 200 && r.body.length >= 2 && r.body;
+    });
     expect(stored[1]).toMatchObject({ role: 'assistant', status: 'partial' });
     expect(stored[1]!.content.length).toBeGreaterThan(0);
     expect(stored[1]!.content.length).toBeLessThan(8);

@@ -8,6 +8,7 @@ import { ChatTurnEventsDocument, StartChatTurnDocument } from './generated/graph
 import { signUp } from './helpers/factories.js';
 import { startFakeOpenAI, type FakeAi } from './helpers/fake-ai.js';
 import { errorCode, gql, subscribe, until, wsClient } from './helpers/graphql.js';
+import { WAIT_MS } from './helpers/wait.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { redisPrefix, TEST_REDIS_URL } from './helpers/process.js';
 import { driver, PG_ADMIN_URL, startServer, type TestServer } from './helpers/server.js';
@@ -157,7 +158,7 @@ describe.each(['memory', 'redis'] as const)('resumable chat turns, one process (
 
     // While nobody listens the reply goes on (leaving cancels nothing).
     first.open();
-    await expect.poll(async () => (await stored(turnId)).length, { timeout: 10_000 }).toBe(7);
+    await expect.poll(async () => (await stored(turnId)).length, { timeout: WAIT_MS }).toBe(7);
 
     // Resubscribe from the last one seen: the three missed at once, then the live rest.
     const b = wsClient(server.wsUrl, { Authorization: `Bearer ${owner.accessToken}` });
@@ -166,7 +167,7 @@ describe.each(['memory', 'redis'] as const)('resumable chat turns, one process (
       await after.waitFor(3);
       expect(after.received.map((r) => r.data!.chatTurnEvents.seq)).toEqual([5, 6, 7]);
       second.open();
-      await until(() => after.completed, 10_000);
+      await until(() => after.completed);
       const rest = after.received.map((r) => r.data!.chatTurnEvents);
       const all = [...seen, ...rest];
       expect(all.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -208,7 +209,7 @@ describe.each(['memory', 'redis'] as const)('resumable chat turns, one process (
     expect(one.events[0]!.data).toEqual({ turn_id: turnId, seq: 1, conversation_id: start.body.conversation_id });
 
     first.open();
-    await expect.poll(async () => (await stored(turnId)).length, { timeout: 10_000 }).toBe(7);
+    await expect.poll(async () => (await stored(turnId)).length, { timeout: WAIT_MS }).toBe(7);
 
     // The browser's EventSource reconnects to the same URL with Last-Event-ID.
     const two = await openSse(url, owner.accessToken, { 'last-event-id': one.events.at(-1)!.id! });
@@ -259,7 +260,7 @@ describe.each(['memory', 'redis'] as const)('resumable chat turns, one process (
       mount1.unsubscribe();
       await mount2.waitFor(3);
       held.open();
-      await until(() => mount2.completed, 10_000);
+      await until(() => mount2.completed);
       const events = mount2.received.map((r) => r.data!.chatTurnEvents);
       expect(events.map((e) => e.seq)).toEqual(reply.map((_, i) => i + 1).concat([reply.length + 1, reply.length + 2]));
       expect(events.at(-1)!.response!.content).toBe(reply.join(''));
@@ -274,7 +275,7 @@ describe.each(['memory', 'redis'] as const)('resumable chat turns, one process (
   it('answers an unknown, malformed or foreign turn at once with not_found, a bad sequence number with validation_error, and starts nothing for bad input', async () => {
     const start = await api.post('/api/core/chat/turns', { message: 'Mine only' }, { token: owner.accessToken });
     const mine = start.body.turn_id as string;
-    await expect.poll(async () => (await stored(mine)).at(-1)?.type, { timeout: 10_000 }).toBe('done');
+    await expect.poll(async () => (await stored(mine)).at(-1)?.type, { timeout: WAIT_MS }).toBe('done');
 
     const s = wsClient(server.wsUrl, { Authorization: `Bearer ${stranger.accessToken}` });
     const o = wsClient(server.wsUrl, { Authorization: `Bearer ${owner.accessToken}` });
@@ -330,7 +331,7 @@ describe.each(['memory', 'redis'] as const)('resumable chat turns, one process (
     const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${owner.accessToken}` });
     try {
       const sub = subscribe(client, ChatTurnEventsDocument, { turnId });
-      await until(() => sub.completed, 10_000);
+      await until(() => sub.completed);
       expect(sub.received.map((r) => [r.data!.chatTurnEvents.seq, r.data!.chatTurnEvents.type])).toEqual([
         [1, 'START'],
         [2, 'ERROR'],
@@ -365,7 +366,7 @@ describe.each(['memory', 'redis'] as const)('resumable chat turns, one process (
     // Leaving cancelled nothing: signed in again, the owner finds the whole reply.
     held.open();
     const login = await api.post('/api/auth/login', { username: u.input.username, password: u.input.password }, { form: true });
-    await expect.poll(async () => (await stored(start.body.turn_id, login.body.access_token)).at(-1)?.type, { timeout: 10_000 }).toBe('done');
+    await expect.poll(async () => (await stored(start.body.turn_id, login.body.access_token)).at(-1)?.type, { timeout: WAIT_MS }).toBe('done');
     const last = (await stored(start.body.turn_id, login.body.access_token)).at(-1)!;
     expect(last.data).toMatchObject({ content: reply.join(''), status: 'complete' });
   });
@@ -420,7 +421,7 @@ describe('resumable chat turns across two processes sharing Redis', () => {
     const seen = before.received.map((r) => r.data!.chatTurnEvents);
 
     first.open();
-    await expect.poll(async () => ((await restClient(b.url).get(`/api/core/chat/turns/${turnId}/events`, { token: u.accessToken })).body.events as unknown[]).length, { timeout: 10_000 }).toBe(7);
+    await expect.poll(async () => ((await restClient(b.url).get(`/api/core/chat/turns/${turnId}/events`, { token: u.accessToken })).body.events as unknown[]).length, { timeout: WAIT_MS }).toBe(7);
 
     const onB = wsClient(b.wsUrl, { Authorization: `Bearer ${u.accessToken}` });
     const sse = await openSse(`${b.url}/api/core/chat/turns/${turnId}/events`, u.accessToken, { 'last-event-id': '2' });
@@ -431,7 +432,7 @@ describe('resumable chat turns across two processes sharing Redis', () => {
       // B listens for the live rest, from A, through Redis.
       await until(() => b.app.services.events.listeners('CHAT_TURN', turnId) >= 2);
       second.open();
-      await until(() => after.completed, 10_000);
+      await until(() => after.completed);
       await sse.finished();
       const all = [...seen, ...after.received.map((r) => r.data!.chatTurnEvents)];
       expect(all.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);

@@ -39,18 +39,22 @@ describe('shared execution of subscription events', () => {
     const c = watch(u.accessToken, long, mine);
     const other = watch(v.accessToken, long, theirs);
     try {
-      await new Promise((r) => setTimeout(r, 300));
+      const listening = (id: string) => server.app.services.events.listeners('LIVE_EVENT', id);
+      await until(() => listening(mine) === 3 && listening(theirs) === 1);
       // One of the three leaves before the event: the others still hear it.
       await c.stop();
-      await new Promise((r) => setTimeout(r, 100));
+      await until(() => listening(mine) === 2);
       await api.post('/api/live/session/end', { session_id: mine }, { token: u.accessToken });
       await until(() => a.frames.length > 0 && b.frames.length > 0);
       expect(a.frames).toEqual([{ data: { liveSessionEvents: { __typename: 'LiveSessionEnded' } } }]);
       expect(b.frames).toHaveLength(1);
       expect(b.frames[0]!.data!.liveSessionEvents).toMatchObject({ __typename: 'LiveSessionEnded', sessionId: mine, endReason: 'CLIENT' });
       expect(c.frames).toEqual([]);
-      await new Promise((r) => setTimeout(r, 200));
-      expect(other.frames).toEqual([]);
+      // The other session's watcher hears its own session end, and nothing of mine before it.
+      await api.post('/api/live/session/end', { session_id: theirs }, { token: v.accessToken });
+      await until(() => other.frames.length > 0);
+      expect(other.frames).toHaveLength(1);
+      expect(other.frames[0]!.data!.liveSessionEvents).toMatchObject({ __typename: 'LiveSessionEnded', sessionId: theirs });
     } finally {
       await Promise.all([a.stop(), b.stop(), other.stop()]);
     }

@@ -47,7 +47,8 @@ let server: TestServer;
 let google: FakeGoogle;
 let env: Env;
 let state: DbState;
-const cases = { rest: 0, graphql: 0, documents: 0, subscriptions: 0 };
+/** Cases run, by kind; `nested` counts those (REST and GraphQL) that put the hostile value below the root: a nested field or a list item. */
+const cases = { rest: 0, graphql: 0, documents: 0, subscriptions: 0, nested: 0 };
 
 beforeAll(async () => {
   google = await startFakeGoogle();
@@ -60,7 +61,7 @@ afterAll(async () => {
   const total = cases.rest + cases.graphql + cases.documents + cases.subscriptions;
   console.log(
     `fuzz (${server.config.db.driver}, ${RUNS} per operation${SEED !== undefined ? `, seed ${SEED}` : ''}): ${total} cases: ` +
-      `${cases.rest} REST, ${cases.graphql} GraphQL arguments, ${cases.documents} GraphQL documents, ${cases.subscriptions} subscriptions; no 5xx, every rejection enveloped, nothing stored by a rejection`,
+      `${cases.rest} REST, ${cases.graphql} GraphQL arguments, ${cases.documents} GraphQL documents, ${cases.subscriptions} subscriptions (${cases.nested} of them below the root: nested fields, list items); no 5xx, every rejection enveloped, nothing stored by a rejection`,
   );
   await server?.close();
   await google?.close();
@@ -109,8 +110,38 @@ function keysOf(schema: unknown): string[] {
   return keysOf(def?.in ?? def?.innerType ?? def?.schema);
 }
 
+/**
+ * Where a value can go below a body's root, from the valid call's own shape: each field of a
+ * nested object and the first item of each list (and that item's fields), at any depth.
+ */
+function nestedPaths(v: unknown, path: string[] = []): string[][] {
+  const out: string[][] = [];
+  const children: [string, unknown][] = Array.isArray(v) ? (v.length ? [['0', v[0]]] : []) : v && typeof v === 'object' ? Object.entries(v) : [];
+  for (const [k, x] of children) {
+    const p = [...path, k];
+    if (p.length >= 2) out.push(p);
+    if (p.length < 6) out.push(...nestedPaths(x, p));
+  }
+  return out;
+}
+
+/** A copy of `v` with `value` at `path` (numeric keys index lists), made on the way where missing. */
+function setDeep(v: unknown, path: readonly string[], value: unknown): unknown {
+  if (!path.length) return value;
+  const [head, ...rest] = path as [string, ...string[]];
+  if (Array.isArray(v)) {
+    const copy = [...(v as unknown[])];
+    copy[Number(head)] = setDeep(copy[Number(head)], rest, value);
+    return copy;
+  }
+  const copy: Record<string, unknown> = v && typeof v === 'object' ? { ...(v as Record<string, unknown>) } : {};
+  Object.defineProperty(copy, head, { value: setDeep(copy[head], rest, value), enumerable: true, configurable: true, writable: true });
+  return copy;
+}
+
 type RestCase =
   | { kind: 'field'; key: string; value: unknown }
+  | { kind: 'nested'; path: string[]; value: unknown }
   | { kind: 'extra'; key: string; value: unknown }
   | { kind: 'proto'; value: unknown }
   | { kind: 'body'; value: unknown }
@@ -127,6 +158,9 @@ function restCases(route: RestRoute, base: RestCall): fc.Arbitrary<RestCase> {
   const options: fc.Arbitrary<RestCase>[] = [];
   if (route.body) {
     if (bodyKeys.length) options.push(fc.record({ kind: fc.constant('field' as const), key: fc.constantFrom(...bodyKeys), value: hostileValue }));
+    const nested = nestedPaths(base.body);
+    // As likely as a root field: a list item's text or a nested object's field is where a door forgets to look.
+    if (nested.length) options.push(fc.record({ kind: fc.constant('nested' as const), path: fc.constantFrom(...nested), value: fc.oneof(hostileValue, deepValue, fc.constant(null)) }));
     options.push(
       fc.record({ kind: fc.constant('extra' as const), key: hostileKey, value: hostileValue }),
       fc.record({ kind: fc.constant('proto' as const), value: fc.oneof(fc.constant({ polluted: true }), hostileValue) }),
@@ -161,6 +195,8 @@ function describeCase(c: RestCase): string {
     case 'field':
     case 'extra':
       return `${c.kind} ${v(c.key)} = ${v(c.value)}`;
+    case 'nested':
+      return `nested ${c.path.join('.')} = ${v(c.value)}`;
     case 'proto':
     case 'body':
       return `${c.kind} = ${v(c.value)}`;
@@ -195,6 +231,9 @@ async function sendRestCase(route: RestRoute, base: RestCall, auth: Auth, c: Res
   };
   let body: Buffer | undefined;
   switch (c.kind) {
+    case 'nested':
+      body = json(jsonText(setDeep(baseBody, c.path, c.value)));
+      break;
     case 'field':
       body = json(jsonText({ ...baseBody, [c.key]: c.value }));
       break;
@@ -267,6 +306,7 @@ describe('REST: every route, hostile bodies, query strings and path parameters',
       await fc.assert(
         fc.asyncProperty(restCases(route, base), async (c) => {
           cases.rest++;
+          if (c.kind === 'nested') cases.nested++;
           await settle();
           const before = await state.quick();
           const res = await sendRestCase(route, base, auth, c);
@@ -321,23 +361,38 @@ interface Slot {
 }
 function slotsOf(args: readonly { name: string; type: GraphQLInputType }[]): Slot[] {
   const out: Slot[] = [];
-  for (const a of args) {
-    out.push({ path: [a.name], type: a.type });
-    const named = getNamedType(a.type);
-    if (isInputObjectType(named)) for (const f of Object.values(named.getFields())) out.push({ path: [a.name, f.name], type: f.type });
-  }
+  // Every argument, every field of an input object at any depth, and the first item of every
+  // list (and its fields): nested inputs get the hostile values the root arguments get.
+  const visit = (path: string[], type: GraphQLInputType, seen: ReadonlySet<string>): void => {
+    out.push({ path, type });
+    if (path.length >= 6) return;
+    const inner = isNonNullType(type) ? type.ofType : type;
+    if (isListType(inner)) return visit([...path, '0'], inner.ofType, seen);
+    const named = getNamedType(type);
+    if (!isInputObjectType(named) || seen.has(named.name)) return;
+    for (const f of Object.values(named.getFields())) visit([...path, f.name], f.type, new Set([...seen, named.name]));
+  };
+  for (const a of args) visit([a.name], a.type, new Set());
   return out;
 }
 
 function setAt(vars: Record<string, unknown>, path: string[], value: unknown): Record<string, unknown> {
-  const copy = structuredClone<Record<string, unknown>>(vars);
-  let target = copy;
-  for (const p of path.slice(0, -1)) {
-    if (typeof target[p] !== 'object' || target[p] === null || Array.isArray(target[p])) target[p] = {};
-    target = target[p] as Record<string, unknown>;
-  }
-  Object.defineProperty(target, path[path.length - 1]!, { value, enumerable: true, configurable: true, writable: true });
-  return copy;
+  return setDeep(structuredClone<Record<string, unknown>>(vars), path, value) as Record<string, unknown>;
+}
+
+/** Did the case change something below the root (a nested field or a list item)? */
+function nestedIn(base: Record<string, unknown>, vars: Record<string, unknown>): boolean {
+  const changedRoot = Object.keys({ ...base, ...vars }).filter((k) => jsonText(base[k]) !== jsonText(vars[k]));
+  return changedRoot.some((k) => {
+    const [b, v] = [base[k], vars[k]];
+    if (!b || !v || typeof b !== 'object' || typeof v !== 'object') return false;
+    // An input object argument with one of its fields changed: one level is a root field of the input; deeper counts as nested.
+    const inner = Object.keys({ ...(b), ...(v) }).filter((f) => jsonText((b as Record<string, unknown>)[f]) !== jsonText((v as Record<string, unknown>)[f]));
+    return inner.some((f) => {
+      const [bf, vf] = [(b as Record<string, unknown>)[f], (v as Record<string, unknown>)[f]];
+      return bf !== null && vf !== null && typeof bf === 'object' && typeof vf === 'object';
+    });
+  });
 }
 
 /** POST /graphql with variables that may hold Deep values. */
@@ -381,6 +436,7 @@ describe('GraphQL: every argument of every query and mutation', () => {
       await fc.assert(
         fc.asyncProperty(variables, async (vars) => {
           cases.graphql++;
+          if (nestedIn(base, vars)) cases.nested++;
           await settle();
           const before = await state.quick();
           const query = await documentFor(key, Object.fromEntries(field.args.filter((a) => a.name in vars).map((a) => [a.name, true])));

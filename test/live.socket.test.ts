@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { signUp } from './helpers/factories.js';
 import { until } from './helpers/graphql.js';
+import { eventually, WAIT_MS } from './helpers/wait.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { makeCast, makeKey, makeOrg } from './helpers/orgs.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -31,7 +32,7 @@ async function connect(query: string, headers: Record<string, string> = {}) {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
-  const waitFor = async (pred: (f: Frame) => boolean, ms = 10_000): Promise<Frame> => {
+  const waitFor = async (pred: (f: Frame) => boolean, ms = WAIT_MS): Promise<Frame> => {
     const end = Date.now() + ms;
     for (;;) {
       const f = frames.find(pred);
@@ -68,12 +69,7 @@ describe('the realtime socket', () => {
     expect(c.frames.some((f) => f.type === 'avatar-expression')).toBe(false);
 
     c.ws.close();
-    let ended = false;
-    for (let i = 0; i < 100 && !ended; i++) {
-      await new Promise((r) => setTimeout(r, 30));
-      ended = (await api.get('/api/live/quota', { token: u.accessToken })).body.active_session_id === null;
-    }
-    expect(ended).toBe(true);
+    await until(async () => (await api.get('/api/live/quota', { token: u.accessToken })).body.active_session_id === null);
     const transcripts = await api.get('/api/live/transcripts', { token: u.accessToken });
     expect(transcripts.body).toHaveLength(1);
     const full = await api.get(`/api/live/transcripts/${transcripts.body[0].id}`, { token: u.accessToken });
@@ -185,7 +181,8 @@ describe('logs', () => {
       const ws = new WebSocket(`${s.wsUrl}/api/live/ws?token=${u.accessToken}`);
       await new Promise((r) => ws.once('open', r));
       ws.close();
-      await new Promise((r) => setTimeout(r, 200));
+      // The request's log line names the socket URL: wait for it rather than for a guessed time.
+      await until(() => lines.join('').includes('/api/live/ws?token=[redacted]'));
       const all = lines.join('');
       expect(all).toContain('/api/live/ws?token=[redacted]');
       expect(all).not.toContain(u.accessToken);
@@ -204,15 +201,10 @@ describe('a dropped connection', () => {
     c.send('audio-input', { text: 'Remember that the meeting moved to Thursday.', final: true });
     await c.waitFor((f) => f.type === 'transcript' && f.data.role === 'user');
     c.ws.terminate();
-    let transcript: { transcripts: { role: string }[] } | null = null;
-    for (let i = 0; i < 150; i++) {
-      await new Promise((r) => setTimeout(r, 30));
+    const transcript = await eventually(async () => {
       const list = await api.get('/api/live/transcripts', { token: u.accessToken });
-      if (list.body[0]?.turn_count === 2) {
-        transcript = (await api.get(`/api/live/transcripts/${list.body[0].id}`, { token: u.accessToken })).body;
-        break;
-      }
-    }
+      return list.body[0]?.turn_count === 2 && ((await api.get(`/api/live/transcripts/${list.body[0].id}`, { token: u.accessToken })).body as { transcripts: { role: string }[] });
+    });
     expect(transcript?.transcripts.map((t) => t.role)).toEqual(['user', 'ai']);
     const q = await api.get('/api/live/quota', { token: u.accessToken });
     expect(q.body.active_session_id).toBeNull();

@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { signUp } from './helpers/factories.js';
 import { restClient } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
+import { eventually, WAIT_MS } from './helpers/wait.js';
 
 /** A local OpenAI-compatible speech server: /audio/transcriptions (multipart WAV) and /audio/speech (raw PCM). */
 async function startFakeSpeech() {
@@ -65,14 +66,7 @@ describe('speech adapters on the realtime socket', () => {
     const frames: { type: string; data: any }[] = [];
     ws.on('message', (d) => frames.push(JSON.parse((d as Buffer).toString())));
     await new Promise((r) => ws.once('open', r));
-    const waitFor = async (pred: (f: { type: string; data: any }) => boolean) => {
-      for (let i = 0; i < 300; i++) {
-        const f = frames.find(pred);
-        if (f) return f;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      throw new Error(`no frame; got ${frames.map((f) => f.type).join(', ')}`);
-    };
+    const waitFor = (pred: (f: { type: string; data: any }) => boolean) => eventually(() => frames.find(pred), WAIT_MS, `a frame (got ${frames.map((f) => f.type).join(', ')})`);
     ws.send(JSON.stringify({ type: 'start-session', data: { session_type: 'voice', language: 'en' } }));
     await waitFor((f) => f.type === 'session-started');
     const speech = Buffer.alloc(48_000, 1);
@@ -120,8 +114,7 @@ describe('the live reply', () => {
       await new Promise((r) => ws.once('open', r));
       ws.send(JSON.stringify({ type: 'start-session', data: { session_type: 'voice', language: 'pt' } }));
       ws.send(JSON.stringify({ type: 'audio-input', data: { text: 'Oi!', final: true } }));
-      for (let i = 0; i < 300 && !frames.some((f) => f.type === 'audio-response' && f.data.final); i++) await new Promise((r) => setTimeout(r, 20));
-      const final = frames.find((f) => f.type === 'audio-response' && f.data.final);
+      const final = await eventually(() => frames.find((f) => f.type === 'audio-response' && f.data.final));
       expect(final?.data.text).toBe('Olá Ana, tudo bem?');
       const sent = ai.requests.find((r) => r.path === '/v1/chat/completions')!;
       expect(sent.body.messages[0].content).toContain("The user's name is Ana");

@@ -5,12 +5,16 @@ import { subscribe, wsClient } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { metric } from './helpers/process.js';
 import { startServer, type TestServer } from './helpers/server.js';
+import { ManualClock } from './helpers/clock.js';
+import { eventually } from './helpers/wait.js';
 
 let server: TestServer;
+/** Live sessions are metered by it: the test moves it a second on instead of sleeping one. */
+const clock = new ManualClock();
 let api: RestClient;
 
 beforeAll(async () => {
-  server = await startServer({ LIVE_MIN_START_SECONDS: '1' });
+  server = await startServer({ LIVE_MIN_START_SECONDS: '1' }, { clock });
   api = restClient(server.url);
 });
 afterAll(() => server.close());
@@ -81,24 +85,20 @@ describe('/metrics', () => {
     const sockets = () => metric(base.text, 'xentree_websockets_active', { path: '/graphql' });
     const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${u.accessToken}` });
     const sub = subscribe(client, MeUpdatedDocument);
-    let during = '';
-    for (let i = 0; i < 100; i++) {
-      during = (await scrape()).text;
-      if (metric(during, 'xentree_subscriptions_active', { field: 'meUpdated' }) > metric(base.text, 'xentree_subscriptions_active', { field: 'meUpdated' })) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const during = await eventually(async () => {
+      const text = (await scrape()).text;
+      return metric(text, 'xentree_subscriptions_active', { field: 'meUpdated' }) > metric(base.text, 'xentree_subscriptions_active', { field: 'meUpdated' }) && text;
+    });
     expect(metric(during, 'xentree_websockets_active', { path: '/graphql' })).toBe(sockets() + 1);
     expect(metric(during, 'xentree_subscriptions_active', { field: 'meUpdated' })).toBe(metric(base.text, 'xentree_subscriptions_active', { field: 'meUpdated' }) + 1);
     expect(metric(during, 'xentree_graphql_operations_total', { transport: 'ws', operation: 'subscription MeUpdated', status: 'ok' })).toBeGreaterThanOrEqual(1);
 
     sub.unsubscribe();
     await client.dispose();
-    let after = '';
-    for (let i = 0; i < 100; i++) {
-      after = (await scrape()).text;
-      if (metric(after, 'xentree_websockets_active', { path: '/graphql' }) === sockets()) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const after = await eventually(async () => {
+      const text = (await scrape()).text;
+      return metric(text, 'xentree_websockets_active', { path: '/graphql' }) === sockets() && text;
+    });
     expect(metric(after, 'xentree_websockets_active', { path: '/graphql' })).toBe(sockets());
     expect(metric(after, 'xentree_subscriptions_active', { field: 'meUpdated' })).toBe(metric(base.text, 'xentree_subscriptions_active', { field: 'meUpdated' }));
   });
@@ -113,10 +113,10 @@ describe('/metrics', () => {
     expect(metric(during, 'xentree_provider_failures_total', { provider: 'local', kind: 'chat' })).toBe(0);
     expect(metric(during, 'xentree_live_sessions_active')).toBe(1);
 
-    await new Promise((r) => setTimeout(r, 1100));
+    clock.advance(1100);
     const ended = await api.post('/api/live/session/end', { session_id: started.body.session_id }, { token: u.accessToken });
     const after = (await scrape()).text;
-    expect(ended.body.used_seconds).toBeGreaterThanOrEqual(1);
+    expect(ended.body.used_seconds).toBe(1);
     expect(metric(after, 'xentree_live_sessions_active')).toBe(0);
     expect(metric(after, 'xentree_live_metered_seconds_total') - metric(before, 'xentree_live_metered_seconds_total')).toBe(ended.body.used_seconds);
     expect(metric(after, 'xentree_live_sessions_ended_total', { reason: 'client' }) - metric(before, 'xentree_live_sessions_ended_total', { reason: 'client' })).toBe(1);

@@ -6,6 +6,7 @@ import type { RestRoute } from '../src/rest/route-table.js';
 import { changedTables, dbState, type DbState } from './helpers/db-state.js';
 import { documentFor, postGraphQL, rootFields, subscribeOnce, type Auth, type FieldKey } from './helpers/graphql-ops.js';
 import { restClient, type RestClient } from './helpers/http.js';
+import { WAIT_MS } from './helpers/wait.js';
 import {
   ACTS_AS,
   baseKey,
@@ -271,7 +272,7 @@ describe('the live socket', () => {
           ws.on('error', j);
         });
         for (const f of frames) ws.send(JSON.stringify(f));
-        const deadline = Date.now() + 10_000;
+        const deadline = Date.now() + WAIT_MS;
         while (!received.length && Date.now() < deadline && ws.readyState === ws.OPEN) await new Promise((r) => setTimeout(r, 20));
         const first = received[0];
         if (first?.type === 'session-started') {

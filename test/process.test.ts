@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeUpdatedDocument } from './generated/graphql.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import { signUp } from './helpers/factories.js';
-import { subscribe, wsClient } from './helpers/graphql.js';
+import { subscribe, until, wsClient } from './helpers/graphql.js';
 import { restClient } from './helpers/http.js';
+import { metric } from './helpers/process.js';
 import { driver, PG_ADMIN_URL } from './helpers/server.js';
 
 /**
@@ -31,7 +32,7 @@ function start(env: Record<string, string>): Promise<Running> {
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 90_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
@@ -79,13 +80,13 @@ describe('the server process', () => {
     const u = await signUp(api);
     const { client, closes } = wsClient(first.url.replace('http', 'ws'), { Authorization: `Bearer ${u.accessToken}` });
     const sub = subscribe(client, MeUpdatedDocument);
-    await new Promise((r) => setTimeout(r, 200));
+    // The child process's /metrics says when the subscription is registered.
+    await until(async () => metric(await (await fetch(`${first.url}/metrics`)).text(), 'xentree_subscriptions_active', { field: 'meUpdated' }) > 0);
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     expect(first.output()).toContain('shut down cleanly');
-    const deadline = Date.now() + 3000;
-    while (!closes.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await until(() => closes.length > 0);
     expect(closes[0]?.code).toBe(1001);
     sub.unsubscribe();
     await client.dispose();

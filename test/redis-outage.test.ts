@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeUpdatedDocument } from './generated/graphql.js';
 import { signUp } from './helpers/factories.js';
 import { subscribe, until, wsClient } from './helpers/graphql.js';
+import { eventually } from './helpers/wait.js';
 import { restClient } from './helpers/http.js';
 import { freePort, redisPrefix } from './helpers/process.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -67,16 +68,16 @@ describe('a Redis outage', () => {
     const sub = subscribe(client, MeUpdatedDocument);
     try {
       // Subscribed through Redis: an update arrives.
-      await new Promise((r) => setTimeout(r, 300));
+      await until(() => server.app.services.events.listeners('USER_UPDATED', u.user.id) > 0);
+      expect(await server.app.services.events.ready('USER_UPDATED', u.user.id, 10_000)).toBe(true);
       await api.request('PATCH', '/api/auth/me', { full_name: 'Before' }, { token: u.accessToken });
       await sub.waitFor(1);
 
       await stopRedis();
-      let down = await ready();
-      for (let i = 0; i < 50 && down.status !== 503; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        down = await ready();
-      }
+      const down = await eventually(async () => {
+        const r = await ready();
+        return r.status === 503 && r;
+      });
       expect(down.status).toBe(503);
       expect(down.body).toEqual({ status: 'unavailable', database: 'ok', jobs: 'ok', redis: 'unreachable' });
 
@@ -88,17 +89,16 @@ describe('a Redis outage', () => {
       expect(during.status).toBe(200);
 
       await startRedis();
-      let up = await ready();
-      for (let i = 0; i < 100 && up.status !== 200; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        up = await ready();
-      }
+      const up = await eventually(async () => {
+        const r = await ready();
+        return r.status === 200 && r;
+      });
       expect(up.body).toEqual({ status: 'ready', database: 'ok', jobs: 'ok', redis: 'ok' });
 
       // The subscription made before the outage hears events again (ioredis subscribes anew).
       const before = sub.received.length;
       await api.request('PATCH', '/api/auth/me', { full_name: 'After' }, { token: u.accessToken });
-      await until(() => sub.received.slice(before).some((r) => r.data?.meUpdated.fullName === 'After'), 5000);
+      await until(() => sub.received.slice(before).some((r) => r.data?.meUpdated.fullName === 'After'));
       expect(sub.error).toBeNull();
     } finally {
       sub.unsubscribe();

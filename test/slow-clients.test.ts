@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dribble, eventually, graphqlWs, liveWs, rawConnection, sleep } from '../bench/hardening-clients.js';
+import { WAIT_MS } from './helpers/wait.js';
 import { signUp } from './helpers/factories.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -71,7 +72,7 @@ describe('slow HTTP clients', () => {
     const c = await rawConnection(server.url);
     c.socket.write(`POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"username": "half`);
     await wellBehaved();
-    expect(await eventually(() => c.isClosed(), 10_000), 'the server closed the connection').toBe(true);
+    expect(await eventually(() => c.isClosed(), WAIT_MS), 'the server closed the connection').toBe(true);
     expect(c.received()).toMatch(/^HTTP\/1\.1 408/);
     expect(envelopeOf(c.received()).detail.error).toBe('request_timeout');
     await wellBehaved();
@@ -80,14 +81,14 @@ describe('slow HTTP clients', () => {
   it('closes an idle keep-alive connection', async () => {
     const c = await rawConnection(server.url);
     c.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
-    expect(await eventually(() => c.received().includes('"ok"'), 5000)).toBe(true);
-    expect(await eventually(() => c.isClosed(), 10_000), 'the idle connection was closed').toBe(true);
+    expect(await eventually(() => c.received().includes('"ok"'), WAIT_MS)).toBe(true);
+    expect(await eventually(() => c.isClosed(), WAIT_MS), 'the idle connection was closed').toBe(true);
   });
 
   it('answers headers larger than the limit with 431 and the envelope', async () => {
     const c = await rawConnection(server.url);
     c.socket.write(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`);
-    expect(await eventually(() => c.isClosed(), 10_000)).toBe(true);
+    expect(await eventually(() => c.isClosed(), WAIT_MS)).toBe(true);
     expect(c.received()).toMatch(/^HTTP\/1\.1 431/);
     expect(envelopeOf(c.received()).detail.error).toBe('headers_too_large');
   });
@@ -106,7 +107,7 @@ describe('hostile WebSocket clients', () => {
     // The subscription is live once its first event arrives; then the client stops reading.
     const publishAudio = () =>
       server.app.services.events.publish('LIVE_EVENT', { type: 'audio_response', sessionId, userId: user.user.id, turnId: 't', seq: 0, audio: 'A'.repeat(16_384), text: '', final: false, at: new Date().toISOString() });
-    expect(await eventually(async () => (publishAudio(), (await sink.next('next', 's', 50)) !== null), 5000)).toBe(true);
+    expect(await eventually(async () => (publishAudio(), (await sink.next('next', 's', 50)) !== null), WAIT_MS)).toBe(true);
     (sink.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     const open = (await server.app.stats()).webSockets;
     // Far more than any socket buffers, and more than a subscription queues (1,024 events, past
@@ -116,7 +117,7 @@ describe('hostile WebSocket clients', () => {
       publishAudio();
       if (i % 50 === 0) await sleep(5);
     }
-    expect(await eventually(async () => (await server.app.stats()).webSockets < open, 10_000), 'the server dropped the client that does not read').toBe(true);
+    expect(await eventually(async () => (await server.app.stats()).webSockets < open, WAIT_MS), 'the server dropped the client that does not read').toBe(true);
     expect((await server.app.stats()).socketLimits.slowConsumersDropped).toBeGreaterThan(0);
     // The reading client still works.
     let got = null;
@@ -133,7 +134,7 @@ describe('hostile WebSocket clients', () => {
     const other = await signUp(api);
     const calm = await liveWs(server.wsUrl, other.accessToken);
     calm.send('start-session', { session_type: 'voice' });
-    expect(await calm.next('session-started')).not.toBeNull();
+    expect(await calm.next('session-started', WAIT_MS)).not.toBeNull();
 
     const flooder = await liveWs(server.wsUrl, user.accessToken);
     for (let i = 0; i < 500; i++) flooder.send('ping', { i });
@@ -142,7 +143,7 @@ describe('hostile WebSocket clients', () => {
     expect(closed.reason).toMatch(/too many/i);
 
     calm.send('audio-input', { text: 'Hello there', final: true });
-    expect(await calm.next('audio-response'), 'the calm client got its spoken reply').not.toBeNull();
+    expect(await calm.next('audio-response', WAIT_MS), 'the calm client got its spoken reply').not.toBeNull();
     calm.send('end-session');
     await calm.closed;
   });
@@ -154,10 +155,10 @@ describe('hostile WebSocket clients', () => {
     // A turn takes a while (a reply is synthesized); frames sent meanwhile wait behind it.
     l.send('audio-input', { text: 'Tell me something long enough to take a moment', final: true });
     for (let i = 0; i < 10; i++) l.send('audio-input', { text: 'more', final: false });
-    expect(await eventually(() => l.frames.some((f) => f.type === 'error' && f.data.error === 'rate_limited'), 10_000)).toBe(true);
+    expect(await eventually(() => l.frames.some((f) => f.type === 'error' && f.data.error === 'rate_limited'), WAIT_MS)).toBe(true);
     expect(l.ws.readyState).toBe(l.ws.OPEN);
     // The turn itself is still answered.
-    expect(await eventually(() => l.frames.some((f) => f.type === 'audio-response' && f.data.final), 10_000)).toBe(true);
+    expect(await eventually(() => l.frames.some((f) => f.type === 'audio-response' && f.data.final), WAIT_MS)).toBe(true);
     l.ws.close();
     await l.closed;
   });
@@ -165,13 +166,13 @@ describe('hostile WebSocket clients', () => {
   it('refuses subscriptions past the limit on one connection, and keeps the others', async () => {
     const c = await graphqlWs(server.wsUrl, { Authorization: `Bearer ${user.accessToken}` });
     for (let i = 1; i <= 8; i++) c.subscribe(String(i), 'subscription { meUpdated { id } }');
-    expect(await eventually(() => c.messages.filter((m) => m.type === 'error').length === 3, 5000)).toBe(true);
+    expect(await eventually(() => c.messages.filter((m) => m.type === 'error').length === 3, WAIT_MS)).toBe(true);
     for (const e of c.messages.filter((m) => m.type === 'error')) expect((e.payload as { extensions: { code: string } }[])[0]!.extensions.code).toBe('rate_limited');
     const got = await eventually(async () => {
       server.app.services.events.publish('USER_UPDATED', { userId: user.user.id });
       await sleep(50);
       return new Set(c.messages.filter((m) => m.type === 'next').map((m) => m.id)).size === 5;
-    }, 5000);
+    }, WAIT_MS);
     expect(got, 'the five subscriptions within the limit get events').toBe(true);
     c.ws.close();
     await c.closed;

@@ -217,7 +217,7 @@ describe('meUpdated', () => {
         expect(counts).toEqual(Object.fromEntries(cases.map((c) => [c.name, c.events])));
         // The graphql-ws client got every one of them (and the fences), the last showing Alice as she is now.
         const total = cases.reduce((s, c) => s + c.events, 0) + fences;
-        await sub.waitFor(total, 15_000);
+        await sub.waitFor(total);
         expect(sub.received).toHaveLength(total);
         expect(sub.received.every((r) => r.data?.meUpdated.id === alice.user.id)).toBe(true);
         const now = sub.received.at(-1)!.data!.meUpdated;

@@ -106,10 +106,11 @@ describe('graceful shutdown', () => {
     const me = await signUp(client);
     const { client: ws, closes } = wsClient(s.wsUrl, { Authorization: `Bearer ${me.accessToken}` });
     const sub = subscribe(ws, MeUpdatedDocument);
-    await new Promise((r) => setTimeout(r, 150));
-    // A login spends ~tens of ms hashing: it is in flight when close starts.
+    await until(() => s.app.services.events.listeners('USER_UPDATED', me.user.id) > 0);
+    // A login spends ~tens of ms hashing: it is in flight (the server has taken it) when close starts.
+    const taken = new Promise<void>((resolve) => s.app.server.server.on('request', (req: { url?: string }) => req.url?.startsWith('/api/auth/login') && resolve()));
     const inflight = client.post('/api/auth/login', { username: me.input.username, password: me.input.password });
-    await new Promise((r) => setTimeout(r, 5));
+    await taken;
     const closing = s.close();
     const res = await inflight;
     expect(res.status).toBe(200);

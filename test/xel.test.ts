@@ -10,6 +10,7 @@ import { errorCode, gql } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { makeCast, makeKey, makeOrg } from './helpers/orgs.js';
 import { startServer, type TestServer } from './helpers/server.js';
+import { ManualClock } from './helpers/clock.js';
 import { startFakeOpenAI } from './helpers/fake-ai.js';
 import { CALIBRATION, CRITERION_MEASURES, WRITING_CRITERIA } from '../src/modules/xel/evaluator/calibration.js';
 import { EmbeddedEvaluator } from '../src/modules/xel/evaluator/embedded.js';
@@ -34,9 +35,11 @@ import {
 
 let server: TestServer;
 let api: RestClient;
+/** The app's clock: the streak tests move it across midnights (credentials live a week, so they outlast a move). */
+const clock = new ManualClock();
 
 beforeAll(async () => {
-  server = await startServer();
+  server = await startServer({ ACCESS_TOKEN_TTL_SECONDS: String(7 * 86_400) }, { clock });
   api = restClient(server.url);
   // The grammar checker loads in seconds, the writing measures' language model in a fraction: once, before the tests that need them.
   await server.app.services.xel.grammar.warm();
@@ -295,10 +298,8 @@ describe('XP, progress and concurrency', () => {
 });
 
 describe('streaks and days in the learner’s time zone', () => {
-  const at = (iso: string) => () => new Date(iso);
-
   async function submitAt(token: string, iso: string) {
-    server.app.services.xel.now = at(iso);
+    clock.set(iso);
     const c = COURSE[0]!;
     const mod = await moduleBySlug(token, c.slug);
     const t = c.tasks.find((x) => x.type === 'multiple_choice')!;
@@ -307,16 +308,13 @@ describe('streaks and days in the learner’s time zone', () => {
   }
 
   async function dashboardAt(token: string, iso: string) {
-    server.app.services.xel.now = at(iso);
+    clock.set(iso);
     const r = await api.get('/api/xel/dashboard', { token });
     return r.body;
   }
 
-  afterAll(() => {
-    server.app.services.xel.now = () => new Date();
-  });
-
   it('counts two days across local midnight in Auckland where UTC sees one', async () => {
+    clock.set('2027-01-01T10:00:00Z');
     const nz = await signUp(api);
     const utc = await signUp(api);
     const set = await api.patch('/api/xel/preferences', { timezone: 'Pacific/Auckland' }, { token: nz.accessToken });
@@ -339,6 +337,7 @@ describe('streaks and days in the learner’s time zone', () => {
   });
 
   it('extends the streak across UTC midnight, keeps it through the next day, and breaks it after a missed day', async () => {
+    clock.set('2027-03-10T23:00:00Z');
     const u = await signUp(api);
     await submitAt(u.accessToken, '2027-03-10T23:59:30Z');
     await submitAt(u.accessToken, '2027-03-11T00:00:30Z');
@@ -352,6 +351,7 @@ describe('streaks and days in the learner’s time zone', () => {
   });
 
   it('fixes the day at the time of the activity: a later time zone change does not move it', async () => {
+    clock.set('2027-05-20T23:00:00Z');
     const u = await signUp(api);
     await submitAt(u.accessToken, '2027-05-20T23:30:00Z');
     await api.patch('/api/xel/preferences', { timezone: 'Asia/Tokyo' }, { token: u.accessToken });

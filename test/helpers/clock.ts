@@ -5,8 +5,14 @@ import type { Clock } from '../../src/common/clock.js';
  * them, never on their own, so a test of a 15-minute expiry takes no time and cannot race.
  */
 export class ManualClock implements Clock {
-  private current = Date.now();
+  private current: number;
   private readonly timers = new Set<{ when: number; fn: () => void }>();
+
+  /** Starts at `start` (an ISO instant or ms since the epoch), else at the system's now. */
+  constructor(start: number | string = Date.now()) {
+    this.current = typeof start === 'string' ? Date.parse(start) : start;
+    if (Number.isNaN(this.current)) throw new Error(`not an instant: ${String(start)}`);
+  }
 
   now(): number {
     return this.current;
@@ -31,5 +37,17 @@ export class ManualClock implements Clock {
       this.timers.delete(t);
       t.fn();
     }
+  }
+
+  /**
+   * Puts the clock at `when` (an ISO instant or ms since the epoch). Forward, it runs the
+   * deadlines it passes as `advance` does; back (a test replaying activity at chosen
+   * instants), it runs none.
+   */
+  set(when: number | string): void {
+    const to = typeof when === 'string' ? Date.parse(when) : when;
+    if (Number.isNaN(to)) throw new Error(`not an instant: ${String(when)}`);
+    if (to >= this.current) this.advance(to - this.current);
+    else this.current = to;
   }
 }

@@ -3,19 +3,25 @@ import type { TestServer } from './server.js';
 
 /**
  * What is stored, as a value to compare before and after something that must change
- * nothing (a refused call, a rejected body). Two grains:
+ * nothing (a refused call, a rejected body): the content of every row of every table, in
+ * one statement. Each table's rows are rendered column by column, each row hashed, the
+ * hashes put in order (so no primary key is needed to order by) and hashed again: an
+ * insert, delete or update of any column of any table changes the state, whether the table
+ * keeps an update time or not.
  *
- * - `quick()`: one statement, every table's row count and latest `updated_at`; catches
- *   inserts, deletes and updates of anything that keeps an update time.
- * - `full()`: every row of every table, hashed per table; names the tables that differ.
+ * - `quick()`: the whole database as one value (one statement; on SQLite the rows' text is
+ *   hashed here, as SQLite has no hash function).
+ * - `full()`: the same per table, to name the tables that differ.
  *
  * Left out: the migrations table, SQLite's FTS shadow tables (derived from search_entries),
- * and columns a refused call may legitimately touch: an API key's `last_used_at` is written
- * when the key authenticates, before the operation refuses.
+ * PostgreSQL's generated `tsv` column, and columns a refused call may legitimately touch: an
+ * API key's `last_used_at` is written when the key authenticates, before the operation refuses.
  */
 export interface DbState {
   quick(): Promise<string>;
   full(): Promise<Record<string, string>>;
+  /** Every row of every table (the same columns), for a test that compares what was stored. */
+  rows(): Promise<Record<string, Record<string, unknown>[]>>;
 }
 
 const VOLATILE_COLUMNS: Record<string, string[]> = { api_keys: ['last_used_at'] };
@@ -41,28 +47,28 @@ export async function dbState(server: TestServer): Promise<DbState> {
     // PostgreSQL's generated full-text column is derived from the others.
     columns[t] = cols.filter((c) => c !== 'tsv' && !(VOLATILE_COLUMNS[t] ?? []).includes(c)).sort();
   }
-  const quickSql =
-    'select ' +
-    tables
-      .map((t, i) => {
-        const parts = [`(select count(*) from ${q(t)}) as c${i}`];
-        if (columns[t]!.includes('updated_at')) parts.push(`(select max(updated_at) from ${q(t)}) as u${i}`);
-        return parts.join(', ');
-      })
-      .join(', ');
+  // One subquery per table: its content as one value (PostgreSQL: an md5 of the ordered row
+  // md5s; SQLite: the ordered rows' text, hashed below).
+  const contentOf = (t: string): string => {
+    const cols = columns[t]!.map(q);
+    return sqlite
+      ? `(select coalesce(group_concat(r, char(10)), '') from (select ${cols.map((c) => `quote(${c})`).join(` || ',' || `)} as r from ${q(t)} order by r))`
+      : `(select md5(coalesce(string_agg(h, '' order by h), '')) from (select md5(row(${cols.join(', ')})::text) as h from ${q(t)}) as x)`;
+  };
+  const stateSql = 'select ' + tables.map((t, i) => `${contentOf(t)} as t${i}`).join(', ');
+  const perTable = async (): Promise<Record<string, string>> => {
+    const [row] = await run(stateSql);
+    return Object.fromEntries(tables.map((t, i) => [t, sqlite ? createHash('sha1').update(String(row![`t${i}`])).digest('hex') : String(row![`t${i}`])]));
+  };
 
   return {
     async quick() {
-      const [row] = await run(quickSql);
-      return JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+      return createHash('sha1').update(JSON.stringify(await perTable())).digest('hex');
     },
-    async full() {
-      const out: Record<string, string> = {};
-      for (const t of tables) {
-        const rows = await run(`select ${columns[t]!.map(q).join(', ')} from ${q(t)}`);
-        const lines = rows.map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v instanceof Date ? v.toISOString() : v))).sort();
-        out[t] = createHash('sha1').update(lines.join('\n')).digest('hex');
-      }
+    full: perTable,
+    async rows() {
+      const out: Record<string, Record<string, unknown>[]> = {};
+      for (const t of tables) out[t] = await run(`select ${columns[t]!.map(q).join(', ')} from ${q(t)}`);
       return out;
     },
   };

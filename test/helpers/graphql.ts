@@ -2,6 +2,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type GraphQLFormattedError } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { WAIT_MS } from './wait.js';
 
 export interface GqlResult<T> {
   status: number;
@@ -90,7 +91,7 @@ export function subscribe<T>(client: Client, document: TypedDocumentNode<T, any>
       return completed;
     },
     /** Resolves when `count` results arrived, or rejects on error or timeout. */
-    async waitFor(count: number, timeoutMs = 5000): Promise<void> {
+    async waitFor(count: number, timeoutMs = WAIT_MS): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (received.length < count) {
         if (failure) throw failure instanceof Error ? failure : new Error(JSON.stringify(failure));
@@ -112,7 +113,7 @@ export function subscribe<T>(client: Client, document: TypedDocumentNode<T, any>
       return fromError ?? received.find((r) => r.errors?.length)?.errors?.[0]?.extensions?.code;
     },
     /** Resolves once the subscription errored or completed. */
-    async settled(timeoutMs = 5000): Promise<void> {
+    async settled(timeoutMs = WAIT_MS): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (!failure && !completed) {
         if (Date.now() > deadline) throw new Error('subscription did not settle');
@@ -122,11 +123,4 @@ export function subscribe<T>(client: Client, document: TypedDocumentNode<T, any>
   };
 }
 
-/** Waits until `cond` holds, polling; fails after `ms`. */
-export async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { until } from './wait.js';

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import ipaddr from 'ipaddr.js';
 import { requireMembership, requireUser } from '../../common/access.js';
+import type { Clock } from '../../common/clock.js';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
@@ -46,7 +47,10 @@ function ipAllowed(ip: string | null | undefined, allowed: readonly string[]): b
 type RevokedKey = { id: string; createdBy: { id: string } };
 
 export class ApiKeysService {
-  constructor(private readonly events: EventBus) {}
+  constructor(
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * Who sees a key of this organization in their `User.apiKeys`: its creator and the
@@ -67,7 +71,7 @@ export class ApiKeysService {
   /** Revokes a member's keys of an organization (they leave it), in the caller's transaction. */
   async revokeForMember(em: EntityManager, organizationId: string, userId: string): Promise<RevokedKey[]> {
     const keys = await em.find(ApiKey, { organization: organizationId, createdBy: userId, revokedAt: null }, { fields: ['id', 'createdBy'] });
-    if (keys.length) await em.nativeUpdate(ApiKey, { id: { $in: keys.map((k) => k.id) }, revokedAt: null }, { revokedAt: new Date() });
+    if (keys.length) await em.nativeUpdate(ApiKey, { id: { $in: keys.map((k) => k.id) }, revokedAt: null }, { revokedAt: new Date(this.clock.now()) });
     return keys;
   }
 
@@ -86,6 +90,7 @@ export class ApiKeysService {
   async create(ctx: RequestContext, data: CreateApiKeyData): Promise<{ apiKey: ApiKey; key: string }> {
     const { userId } = requireUser(ctx);
     const input = parseInput(createApiKeySchema, data);
+    if (input.expiresAt && input.expiresAt.getTime() <= this.clock.now()) throw AppError.validation([{ loc: ['expiresAt'], message: 'must be in the future' }]);
     await requireMembership(ctx, input.organizationId, 'bearer');
     const key = newApiKey();
     const apiKey = ctx.em.create(ApiKey, {
@@ -164,7 +169,7 @@ export class ApiKeysService {
       if (!m || memberships.rank(m.role) < memberships.rank(OrgRole.admin)) throw AppError.notFound('API key');
     }
     if (key.revokedAt) return;
-    key.revokedAt = new Date();
+    key.revokedAt = new Date(this.clock.now());
     await ctx.em.flush();
     ctx.log.info({ apiKeyId: key.id }, 'api key revoked');
     this.announceRevoked([key]);
@@ -179,7 +184,7 @@ export class ApiKeysService {
     if (!KEY_PATTERN.test(value)) throw new AppError('invalid_token', 'API key is malformed: expected xntr- and 86 characters');
     const key = await em.findOne(ApiKey, { keyHash: hashKey(value) });
     if (!key || key.revokedAt) throw new AppError('invalid_token', 'API key is not valid');
-    const now = Date.now();
+    const now = this.clock.now();
     if (key.expiresAt && key.expiresAt.getTime() <= now) throw new AppError('invalid_token', 'API key has expired');
     if (!ipAllowed(ip, key.allowedIps)) throw new AppError('forbidden', 'API key is not allowed from this address');
     if (!key.lastUsedAt || now - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {

@@ -15,7 +15,7 @@ declare module '../manifest.js' {
 export const apiKeysModule: ModuleManifest = {
   name: 'api-keys',
   entities: [ApiKey],
-  services: [service('apiKeys', ['events'], ({ events }) => new ApiKeysService(events))],
+  services: [service('apiKeys', ['events', 'clock'], ({ events, clock }) => new ApiKeysService(events, clock))],
   resolvers: [
     resolver(ApiKeysResolver, (s) => new ApiKeysResolver(s.apiKeys, s.organizations, s.users)),
     resolver(UserApiKeysResolver, (s) => new UserApiKeysResolver(s.apiKeys)),

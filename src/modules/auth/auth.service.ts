@@ -1,4 +1,5 @@
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import type { Clock } from '../../common/clock.js';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import type { Credentials, Principal } from '../../common/principal.js';
@@ -51,11 +52,12 @@ export class AuthService {
     private readonly apiKeys: ApiKeysService,
     private readonly rateLimits: RateLimits,
     private readonly events: EventBus,
+    private readonly clock: Clock,
   ) {
     const a = config.auth;
     this.passwords = new PasswordHasher(a.argon2MemoryKib, a.argon2Iterations, a.hashConcurrency);
-    this.accessTokens = new AccessTokens(a.jwtSecret, a.issuer, a.audience, a.accessTokenTtlSeconds);
-    this.throttle = new LoginThrottle(rateLimits, config.rateLimits);
+    this.accessTokens = new AccessTokens(a.jwtSecret, a.issuer, a.audience, a.accessTokenTtlSeconds, clock);
+    this.throttle = new LoginThrottle(rateLimits, config.rateLimits, clock);
   }
 
   /**
@@ -169,7 +171,7 @@ export class AuthService {
 
     const session = ctx.em.create(LoginSession, {
       user,
-      expiresAt: new Date(Date.now() + this.config.auth.refreshTokenTtlSeconds * 1000),
+      expiresAt: new Date(this.clock.now() + this.config.auth.refreshTokenTtlSeconds * 1000),
       userAgent: ctx.client.userAgent?.slice(0, 512) ?? null,
       ip: ctx.client.ip,
     });
@@ -187,7 +189,7 @@ export class AuthService {
    */
   async refresh(ctx: RequestContext, data: RefreshData): Promise<TokenPair> {
     const input = parseInput(refreshSchema, data);
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const outcome = await ctx.em.transactional(async (em) => {
       const token = await em.findOne(RefreshToken, { tokenHash: hashToken(input.refreshToken) }, { populate: ['session.user'] });
       if (!token) return { kind: 'invalid' as const };
@@ -246,10 +248,10 @@ export class AuthService {
     if ('id' in where) {
       const session = await em.findOne(LoginSession, { id: where.id, revokedAt: null }, { fields: ['id', 'user'] });
       if (!session) return null;
-      const n = await em.nativeUpdate(LoginSession, { id: where.id, revokedAt: null }, { revokedAt: new Date(), revokedReason: reason });
+      const n = await em.nativeUpdate(LoginSession, { id: where.id, revokedAt: null }, { revokedAt: new Date(this.clock.now()), revokedReason: reason });
       return n ? { userId: session.user.id, reason, sessionIds: [where.id] } : null;
     }
-    const n = await em.nativeUpdate(LoginSession, { user: where.user, id: { $ne: where.idNot }, revokedAt: null }, { revokedAt: new Date(), revokedReason: reason });
+    const n = await em.nativeUpdate(LoginSession, { user: where.user, id: { $ne: where.idNot }, revokedAt: null }, { revokedAt: new Date(this.clock.now()), revokedReason: reason });
     return n ? { userId: where.user, reason, exceptSessionId: where.idNot } : null;
   }
 
@@ -277,7 +279,7 @@ export class AuthService {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw new AppError('invalid_token', 'Authorization header must be "Bearer <access_token>"');
     const claims = await this.accessTokens.verify(match[1]);
-    const live = await LIVE_SESSION.first(em, [claims.sessionId, claims.userId, new Date()]);
+    const live = await LIVE_SESSION.first(em, [claims.sessionId, claims.userId, new Date(this.clock.now())]);
     if (!live) throw new AppError('invalid_token', 'Access token belongs to a session that has ended; log in again');
     const sessionEnds = toDate(live.expires_at);
     const expiresAt = sessionEnds < claims.expiresAt ? sessionEnds : claims.expiresAt;

@@ -16,7 +16,7 @@ declare module '../manifest.js' {
 export const authModule: ModuleManifest = {
   name: 'auth',
   entities: [LoginSession, RefreshToken],
-  services: [service('auth', ['config', 'apiKeys', 'rateLimits', 'events'], ({ config, apiKeys, rateLimits, events }) => new AuthService(config, apiKeys, rateLimits, events))],
+  services: [service('auth', ['config', 'apiKeys', 'rateLimits', 'events', 'clock'], ({ config, apiKeys, rateLimits, events, clock }) => new AuthService(config, apiKeys, rateLimits, events, clock))],
   resolvers: [resolver(AuthResolver, (s) => new AuthResolver(s.auth))],
   routes: authRoutes,
 };

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
+import type { Clock } from '../../common/clock.js';
 import { hashedKey, type RateLimits } from '../../common/rate-limits.js';
 import type { Config } from '../../config.js';
 import { LoginSession } from './auth.entities.js';
@@ -36,6 +37,7 @@ export class LoginThrottle {
   constructor(
     private readonly rateLimits: RateLimits,
     private readonly config: Config['rateLimits'],
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -75,7 +77,7 @@ export class LoginThrottle {
   private async isKnownAddress(em: EntityManager, attempt: PasswordAttempt): Promise<boolean> {
     const days = this.config.loginKnownAddressDays;
     if (!attempt.userId || !attempt.ip || days <= 0) return false;
-    const since = new Date(Date.now() - days * 86_400_000);
+    const since = new Date(this.clock.now() - days * 86_400_000);
     return (await em.count(LoginSession, { user: attempt.userId, ip: attempt.ip, createdAt: { $gte: since } })) > 0;
   }
 

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { systemClock, type Clock } from '../../common/clock.js';
 import { AppError } from '../../common/errors.js';
 
 const ALGORITHM = 'HS256';
@@ -39,19 +40,22 @@ export class AccessTokens {
     private readonly issuer: string,
     private readonly audience: string,
     readonly ttlSeconds: number,
+    /** Issues and checks `iat`/`exp` by this clock (tests move a ManualClock past an expiry). */
+    private readonly clock: Clock = systemClock,
   ) {
     this.key = new TextEncoder().encode(secret);
   }
 
   sign(claims: AccessClaims): Promise<string> {
+    const now = Math.floor(this.clock.now() / 1000);
     return new SignJWT({ sid: claims.sessionId })
       .setProtectedHeader({ alg: ALGORITHM, typ: ACCESS_TYPE })
       .setSubject(claims.userId)
       .setIssuer(this.issuer)
       .setAudience(this.audience)
-      .setIssuedAt()
+      .setIssuedAt(now)
       .setJti(randomBytes(12).toString('base64url'))
-      .setExpirationTime(`${this.ttlSeconds}s`)
+      .setExpirationTime(now + this.ttlSeconds)
       .sign(this.key);
   }
 
@@ -59,7 +63,7 @@ export class AccessTokens {
     const known = this.verified.get(token);
     if (known) {
       // jose's rule: expired when exp <= now (seconds).
-      if (known.expiresAt.getTime() <= Math.floor(Date.now() / 1000) * 1000) {
+      if (known.expiresAt.getTime() <= Math.floor(this.clock.now() / 1000) * 1000) {
         this.verified.delete(token);
         throw new AppError('invalid_token', 'Access token has expired');
       }
@@ -79,13 +83,14 @@ export class AccessTokens {
         audience: this.audience,
         typ: ACCESS_TYPE,
         requiredClaims: ['sub', 'exp', 'iat'],
+        currentDate: new Date(this.clock.now()),
       });
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') {
         throw new AppError('invalid_token', 'Access token is missing its subject or session');
       }
       // jose checks iat only against a maximum age; a token "issued" in the future was not issued
       // by this clock (a forged or mis-signed one would otherwise outlive its stated lifetime).
-      if (typeof payload.iat !== 'number' || payload.iat > Math.floor(Date.now() / 1000) + MAX_CLOCK_SKEW_SECONDS) {
+      if (typeof payload.iat !== 'number' || payload.iat > Math.floor(this.clock.now() / 1000) + MAX_CLOCK_SKEW_SECONDS) {
         throw new AppError('invalid_token', 'Access token claim "iat" is in the future');
       }
       return { userId: payload.sub, sessionId: payload.sid, expiresAt: new Date(payload.exp! * 1000) };

@@ -1,5 +1,6 @@
 import * as oidc from 'openid-client';
 import type { GoogleConfig } from '../../config.js';
+import { systemClock, type Clock } from '../../common/clock.js';
 
 /** What a token endpoint answer leaves us with. */
 export interface GoogleTokens {
@@ -101,7 +102,11 @@ export interface GoogleEvent {
 export class GoogleClient {
   private readonly oauth: oidc.Configuration;
 
-  constructor(private readonly config: GoogleConfig) {
+  constructor(
+    private readonly config: GoogleConfig,
+    /** Token expiry is reckoned on it. */
+    private readonly clock: Clock = systemClock,
+  ) {
     this.oauth = new oidc.Configuration(
       {
         issuer: config.issuer,
@@ -162,7 +167,7 @@ export class GoogleClient {
     if (params.iss) callback.searchParams.set('iss', params.iss);
     try {
       const res = await oidc.authorizationCodeGrant(this.oauth, callback, { pkceCodeVerifier: verifier, expectedState: params.state });
-      return toTokens(res);
+      return toTokens(res, this.clock.now());
     } catch (err) {
       throw translate(err, 'Exchanging the authorization code');
     }
@@ -170,7 +175,7 @@ export class GoogleClient {
 
   async refresh(refreshToken: string): Promise<GoogleTokens> {
     try {
-      return toTokens(await oidc.refreshTokenGrant(this.oauth, refreshToken));
+      return toTokens(await oidc.refreshTokenGrant(this.oauth, refreshToken), this.clock.now());
     } catch (err) {
       throw translate(err, 'Refreshing the access token');
     }
@@ -226,12 +231,12 @@ export class GoogleClient {
   }
 }
 
-function toTokens(res: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers): GoogleTokens {
+function toTokens(res: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, now: number): GoogleTokens {
   const expiresIn = res.expiresIn();
   return {
     accessToken: res.access_token,
     refreshToken: res.refresh_token ?? null,
-    expiresAt: expiresIn === undefined ? null : new Date(Date.now() + expiresIn * 1000),
+    expiresAt: expiresIn === undefined ? null : new Date(now + expiresIn * 1000),
     scopes: typeof res.scope === 'string' ? res.scope.split(' ').filter(Boolean) : [],
     subject: res.claims()?.sub ?? null,
   };

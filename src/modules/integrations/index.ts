@@ -17,7 +17,7 @@ export const integrationsModule: ModuleManifest = {
   name: 'integrations',
   entities: [Integration, OAuthState],
   // Study sessions name XEL modules: the course comes from the XEL service.
-  services: [service('integrations', ['config', 'xel'], ({ config, xel }) => new IntegrationsService(config, { module: (id) => xel.course.module(id) }))],
+  services: [service('integrations', ['config', 'xel', 'clock'], ({ config, xel, clock }) => new IntegrationsService(config, { module: (id) => xel.course.module(id) }, clock))],
   resolvers: [resolver(IntegrationsResolver, (s) => new IntegrationsResolver(s.integrations))],
   routes: integrationsRoutes,
   nodes: ({ integrations }) => [

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import { authorize } from '../../common/access.js';
+import { systemClock, type Clock } from '../../common/clock.js';
 import type { CookieOptions, RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import type { Page } from '../../common/pagination.js';
@@ -108,8 +109,10 @@ export class IntegrationsService {
   constructor(
     private readonly config: Config,
     private readonly course: StudyCatalog | null = null,
+    /** OAuth state and token expiry are reckoned on it. */
+    private readonly clock: Clock = systemClock,
   ) {
-    this.google = config.integrations.google ? new GoogleClient(config.integrations.google) : null;
+    this.google = config.integrations.google ? new GoogleClient(config.integrations.google, clock) : null;
     this.cipher = new TokenCipher(config.integrations.encryptionKeys);
   }
 
@@ -211,7 +214,7 @@ export class IntegrationsService {
     const stateHash = sha256(state);
     const binding = randomBytes(32).toString('base64url');
     const sealed = this.cipher.seal(verifier, stateAad(stateHash));
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const expiresAt = new Date(now.getTime() + this.config.integrations.stateTtlSeconds * 1000);
 
     await ctx.em.nativeDelete(OAuthState, { expiresAt: { $lte: now } });
@@ -272,7 +275,7 @@ export class IntegrationsService {
     // Single use: of concurrent callbacks with the same state, only the one that deletes it goes on.
     const consumed = pending ? await ctx.em.nativeDelete(OAuthState, { id: pending.id }) : 0;
     if (!pending || consumed !== 1) throw oauthFailure('invalid_state', 'The state is unknown or was already used: start the connection again');
-    if (pending.expiresAt.getTime() <= Date.now()) throw oauthFailure('state_expired', 'The connection took too long and its state expired: start it again');
+    if (pending.expiresAt.getTime() <= this.clock.now()) throw oauthFailure('state_expired', 'The connection took too long and its state expired: start it again');
     const userId = pending.user.id;
     if (caller && caller.userId !== userId) {
       ctx.log.warn({ provider: GOOGLE }, 'integration callback with a state issued to another user');
@@ -338,7 +341,7 @@ export class IntegrationsService {
         keyId: sealed.keyId,
         tokenCiphertext: sealed.ciphertext,
         accessTokenExpiresAt: tokens.expiresAt,
-        connectedAt: new Date(),
+        connectedAt: new Date(this.clock.now()),
         lastRefreshedAt: null,
         lastError: null,
       });
@@ -511,7 +514,7 @@ export class IntegrationsService {
     if (row.status !== 'connected' || !stored) throw needsReconnection();
 
     const marginMs = this.config.integrations.refreshMarginSeconds * 1000;
-    const expiring = !row.accessTokenExpiresAt || row.accessTokenExpiresAt.getTime() - Date.now() <= marginMs;
+    const expiring = !row.accessTokenExpiresAt || row.accessTokenExpiresAt.getTime() - this.clock.now() <= marginMs;
     let tokens = expiring ? await this.refresh(ctx, google, row, stored) : stored;
     try {
       return await call(google, tokens.accessToken);
@@ -558,7 +561,7 @@ export class IntegrationsService {
     // Google keeps the refresh token unless it sends a new one. Re-sealing also moves the row to the current key.
     const tokens: StoredTokens = { accessToken: fresh.accessToken, refreshToken: fresh.refreshToken ?? stored.refreshToken };
     const sealed = this.cipher.seal(JSON.stringify({ access_token: tokens.accessToken, refresh_token: tokens.refreshToken }), tokensAad(row.user.id, row.provider));
-    const now = new Date();
+    const now = new Date(this.clock.now());
     await ctx.em.fork().nativeUpdate(
       Integration,
       { id: row.id },
@@ -580,7 +583,7 @@ export class IntegrationsService {
     await ctx.em.fork().nativeUpdate(
       Integration,
       { id },
-      { status: 'needs_reconnection', lastError: why, keyId: null, tokenCiphertext: null, accessTokenExpiresAt: null, updatedAt: new Date() },
+      { status: 'needs_reconnection', lastError: why, keyId: null, tokenCiphertext: null, accessTokenExpiresAt: null, updatedAt: new Date(this.clock.now()) },
     );
   }
 

@@ -30,9 +30,9 @@ export const liveModule: ModuleManifest = {
   entities: [LiveSession, LiveUsage, LiveTranscript],
   services: [
     // The service runs turns through its own LiveEngine: one API (send text, send audio, end) for every door.
-    service('live', ['config', 'search', 'events', 'metrics', 'ai'], ({ config, search, events, metrics, ai }) => {
+    service('live', ['config', 'search', 'events', 'metrics', 'ai', 'clock'], ({ config, search, events, metrics, ai, clock }) => {
       search.registerSource(liveSearchSource);
-      return new LiveService(config, search, events, metrics, ai);
+      return new LiveService(config, search, events, metrics, ai, clock);
     }),
   ],
   resolvers: [

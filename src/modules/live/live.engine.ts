@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { Clock } from '../../common/clock.js';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { str } from '../../common/validation.js';
@@ -93,6 +94,7 @@ export class LiveEngine {
     private readonly search: SearchService,
     private readonly live: TranscriptWriter,
     private readonly events: EventBus,
+    private readonly clock: Clock,
   ) {
     const { stt, tts } = config.live;
     this.tts = tts ? new OpenAITextToSpeech(tts, config.ai.timeoutMs) : new EspeakTts();
@@ -157,7 +159,7 @@ export class LiveEngine {
       this.publish(session, type, data);
     };
     const turnId = randomUUID();
-    const userTurn = { role: 'user' as const, text, timestamp: new Date().toISOString() };
+    const userTurn = { role: 'user' as const, text, timestamp: new Date(this.clock.now()).toISOString() };
     await this.live.appendTurn(ctx.em, session, userTurn);
     out('transcript', userTurn);
 
@@ -200,14 +202,14 @@ export class LiveEngine {
       await new Promise((resolve) => setImmediate(resolve));
     }
     if (cancelled()) throw new AppError('invalid_token', 'The credentials of this turn were revoked; its reply was not stored');
-    const aiTurn = { role: 'ai' as const, text: reply, timestamp: new Date().toISOString() };
+    const aiTurn = { role: 'ai' as const, text: reply, timestamp: new Date(this.clock.now()).toISOString() };
     const transcript = await this.live.appendTurn(ctx.em, session, aiTurn);
     out('transcript', aiTurn);
     return { turnId, transcript };
   }
 
   private publish(session: LiveSession, type: Parameters<TurnEmit>[0], d: Record<string, unknown>): void {
-    const base = { sessionId: session.id, userId: session.user.id, at: new Date().toISOString() };
+    const base = { sessionId: session.id, userId: session.user.id, at: new Date(this.clock.now()).toISOString() };
     if (type === 'transcript') this.events.publish('LIVE_EVENT', { ...base, type: 'transcript', role: d.role as string, text: d.text as string, timestamp: d.timestamp as string });
     else if (type === 'audio-response') {
       this.events.publish('LIVE_EVENT', { ...base, type: 'audio_response', turnId: d.turn_id as string, seq: d.seq as number, audio: d.audio as string, text: d.text as string, final: d.final as boolean });

@@ -2,6 +2,7 @@ import { UniqueConstraintViolationException, type EntityManager } from '@mikro-o
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import { z } from 'zod';
 import { authorize, requireUser } from '../../common/access.js';
+import type { Clock } from '../../common/clock.js';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
@@ -76,7 +77,8 @@ export function endedEvent(s: LiveSession): Extract<LiveEvent, { type: 'session_
     userId: s.user.id,
     usedSeconds: s.usedSeconds ?? 0,
     endReason: s.endReason ?? 'client',
-    at: (s.endedAt ?? new Date()).toISOString(),
+    // An ended session always has endedAt; its last sign of life stands in otherwise.
+    at: (s.endedAt ?? s.lastSeenAt).toISOString(),
   };
 }
 export type TranscriptData = z.input<typeof transcriptSchema>;
@@ -126,8 +128,9 @@ export class LiveService {
     private readonly events: EventBus,
     private readonly metrics: Metrics,
     ai: ProviderRegistry,
+    private readonly clock: Clock,
   ) {
-    this.engine = new LiveEngine(config, ai, search, this, events);
+    this.engine = new LiveEngine(config, ai, search, this, events, clock);
   }
 
   /**
@@ -198,7 +201,7 @@ export class LiveService {
    */
   async quota(ctx: RequestContext): Promise<Quota> {
     const p = authorize(ctx, 'live:read');
-    return this.quotaOf(ctx.em, p.userId, new Date());
+    return this.quotaOf(ctx.em, p.userId, new Date(this.clock.now()));
   }
 
   private async quotaOf(em: EntityManager, userId: string, now: Date): Promise<Quota> {
@@ -219,7 +222,7 @@ export class LiveService {
   async start(ctx: RequestContext, data: StartData): Promise<SessionView> {
     const p = authorize(ctx, 'live:write');
     const input = parseInput(startSchema, data);
-    const now = new Date();
+    const now = new Date(this.clock.now());
     await this.sweep(ctx.em.fork(), { userId: p.userId });
     const q = await this.quotaOf(ctx.em, p.userId, now);
     if (q.activeSession) throw new AppError('conflict', 'You already have an active live session', { active_session_id: q.activeSession.id });
@@ -260,7 +263,7 @@ export class LiveService {
   async heartbeat(ctx: RequestContext, data: z.input<typeof heartbeatSchema>): Promise<SessionView> {
     const { sessionId } = parseInput(heartbeatSchema, data);
     const s = await this.owned(ctx, sessionId, 'live:write');
-    const now = new Date();
+    const now = new Date(this.clock.now());
     if (s.status === 'ended') throw new AppError('conflict', `This session has ended (${s.endReason})`, { end_reason: s.endReason });
     await ctx.em.nativeUpdate(LiveSession, { id: s.id, status: 'active' }, { lastSeenAt: now });
     const q = await this.quotaOf(ctx.em, s.user.id, now);
@@ -286,7 +289,7 @@ export class LiveService {
   async end(ctx: RequestContext, data: z.input<typeof sessionRefSchema>): Promise<SessionView> {
     const { sessionId, reason } = parseInput(sessionRefSchema, data);
     const s = await this.owned(ctx, sessionId, 'live:write');
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const ended = s.status === 'ended' ? s : await this.settle(ctx.em, s.id, reason ?? 'client', now);
     return this.view(ctx.em, ended, now);
   }
@@ -308,12 +311,12 @@ export class LiveService {
 
   /** A sign of life from the socket. */
   async touch(em: EntityManager, sessionId: string): Promise<void> {
-    await em.fork().nativeUpdate(LiveSession, { id: sessionId, status: 'active' }, { lastSeenAt: new Date() });
+    await em.fork().nativeUpdate(LiveSession, { id: sessionId, status: 'active' }, { lastSeenAt: new Date(this.clock.now()) });
   }
 
   /** The state of a session now, as heartbeats and ends report it. */
   summary(em: EntityManager, s: LiveSession): Promise<SessionView> {
-    return this.view(em, s, new Date());
+    return this.view(em, s, new Date(this.clock.now()));
   }
 
   /**
@@ -383,7 +386,7 @@ export class LiveService {
       // The label comes from the closed set only, whatever the row holds.
       const label = LiveEndReason.has(session.endReason) ? session.endReason : reason;
       this.metrics.liveSessionsEnded.inc({ reason: label });
-      this.lifecycle({ ...endedEvent(session), endReason: session.endReason ?? reason, at: new Date().toISOString() });
+      this.lifecycle({ ...endedEvent(session), endReason: session.endReason ?? reason, at: new Date(this.clock.now()).toISOString() });
     }
     return session;
   }
@@ -401,7 +404,7 @@ export class LiveService {
    * life), past the longest session, or past the quota. Safe to run from several places at once.
    */
   async sweep(em: EntityManager, only: { userId?: string } = {}): Promise<number> {
-    const now = Date.now();
+    const now = this.clock.now();
     // One statement reads every active session with what the decision needs; only those that
     // must end are touched, so a sweep over thousands of live sessions stays cheap.
     const rows = await (em as SqlEntityManager).execute<{ id: string; started_at: number | string | Date; last_seen_at: number | string | Date; plan: string; used_seconds: number | null }[]>(

@@ -43,8 +43,9 @@ export function registerLiveSocket(app: FastifyInstance, root: ContextRoot, serv
 class LiveConnection {
   private ctx: RequestContext | null = null;
   private session: LiveSession | null = null;
-  private lastActivity = new Date();
-  private deadline: NodeJS.Timeout | null = null;
+  private lastActivity: Date;
+  /** Cancels the quota/length deadline (armed on the app's clock). */
+  private deadline: (() => void) | null = null;
   private turns: Promise<void> = Promise.resolve();
   /** Frames received and not yet handled: a turn can take a while, and a flood must not queue without end. */
   private pending = 0;
@@ -62,7 +63,9 @@ class LiveConnection {
     private readonly req: FastifyRequest,
     private readonly root: ContextRoot,
     private readonly services: Pick<ServiceMap, 'live'>,
-  ) {}
+  ) {
+    this.lastActivity = new Date(root.clock.now());
+  }
 
 
 
@@ -122,9 +125,9 @@ class LiveConnection {
     this.ending = true;
     this.root.log.info({ userId: this.ctx?.principal?.userId, reason: end.reason }, 'live socket closed: its credentials ended');
     try {
-      if (end.kind === 'revoked') await this.finish('revoked', new Date());
+      if (end.kind === 'revoked') await this.finish('revoked', new Date(this.root.clock.now()));
       else {
-        if (this.deadline) clearTimeout(this.deadline);
+        this.deadline?.();
         this.session = null;
       }
     } catch (err) {
@@ -149,7 +152,7 @@ class LiveConnection {
 
   private async onFrame(raw: Buffer): Promise<void> {
     if (!this.ctx || this.closed || this.ending) return;
-    this.lastActivity = new Date();
+    this.lastActivity = new Date(this.root.clock.now());
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw.toString('utf8'));
@@ -186,7 +189,7 @@ class LiveConnection {
       return;
     }
     const view = await this.services.live.end(this.frameContext(), { sessionId: session.id, reason: data.reason as LiveEndReason | undefined });
-    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline?.();
     this.session = null;
     const ended = view.session;
     this.send('session-ended', { reason: ended.endReason, used_seconds: ended.usedSeconds ?? 0, remaining_seconds: view.remainingSeconds });
@@ -213,14 +216,13 @@ class LiveConnection {
     });
     // The meter runs on the server: end the session the moment the quota or the length limit is reached.
     const untilLimit = Math.min(view.remainingSeconds, this.root.config.live.maxSessionSeconds - view.usedSeconds) * 1000;
-    this.deadline = setTimeout(() => {
+    this.deadline = this.root.clock.at(this.root.clock.now() + Math.max(0, untilLimit), () => {
       this.turns = this.turns.then(async () => {
         const reason = view.remainingSeconds <= this.root.config.live.maxSessionSeconds - view.usedSeconds ? 'quota_exceeded' : 'max_duration';
-        await this.finish(reason, new Date());
+        await this.finish(reason, new Date(this.root.clock.now()));
         this.socket.close(1000, reason);
       });
-    }, Math.max(0, untilLimit));
-    this.deadline.unref();
+    });
   }
 
   /** audio-input: LiveService.sendAudio, as sendLiveAudio (same validation, same errors), its turn spoken on this socket. */
@@ -235,7 +237,7 @@ class LiveConnection {
   }
 
   private async finish(reason: LiveEndReason, at: Date): Promise<void> {
-    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline?.();
     const session = this.session;
     if (!session) return;
     this.session = null;

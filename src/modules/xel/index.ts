@@ -17,14 +17,7 @@ declare module '../manifest.js' {
 export const xelModule: ModuleManifest = {
   name: 'xel',
   entities: XEL_ENTITIES,
-  services: [
-    service('xel', ['config', 'ai', 'events', 'rateLimits', 'clock'], ({ config, ai, events, rateLimits, clock }) => {
-      const xel = new XelService(config, ai, events, rateLimits);
-      // Days and streaks follow the app's clock (a test's ManualClock moves them).
-      xel.now = () => new Date(clock.now());
-      return xel;
-    }),
-  ],
+  services: [service('xel', ['config', 'ai', 'events', 'rateLimits', 'clock'], ({ config, ai, events, rateLimits, clock }) => new XelService(config, ai, events, rateLimits, clock))],
   resolvers: [resolver(XelResolver, (s) => new XelResolver(s.xel))],
   routes: xelRoutes,
   nodes: xelNodes,

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import type { Logger } from 'pino';
 import { authorize } from '../../common/access.js';
+import type { Clock } from '../../common/clock.js';
 import { arrayConnection, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
@@ -99,8 +100,6 @@ export class XelService {
   private catalog: Catalog | null = null;
   readonly grammar: GrammarChecker;
   private evaluator: Evaluator;
-  /** The clock (the app's `clock` service, see index.ts); tests move it to cross midnights and time zones. */
-  now: () => Date = () => new Date();
   private hooks: XpAwardHooks | null = null;
   private log: Logger | null = null;
 
@@ -109,10 +108,16 @@ export class XelService {
     private readonly ai: ProviderRegistry,
     private readonly events: EventBus,
     private readonly rateLimits: RateLimits,
+    /** Days, streaks and timestamps follow it; tests move a ManualClock across midnights and time zones. */
+    private readonly clock: Clock,
   ) {
     // The app's own checker, in its dialect: two apps in one process check with their own settings.
     this.grammar = new GrammarChecker(config.xel.dialect, config.xel.grammarTimeoutMs);
     this.evaluator = new EmbeddedEvaluator(this.grammar);
+  }
+
+  private now(): Date {
+    return new Date(this.clock.now());
   }
 
   /** Seeds the shipped course (idempotent, versioned), loads it and picks the evaluator; at start. */
