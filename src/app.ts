@@ -171,8 +171,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Sessions that went silent while the server was down are settled at their last sign of life.
   const settled = await services.live.sweep(orm.em.fork());
   if (settled) log.info({ sessions: settled }, 'live sessions settled on start');
-  services.live.startSweeper(orm.em, log);
   await services.xel.init(orm.em, log);
+  await jobs.prepare();
   jobs.start();
 
   server.addHook('onRequest', async (req, reply) => {
@@ -311,7 +311,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     close: () =>
       (closing ??= (async () => {
-        services.live.stopSweeper();
         socketLimiter.stop();
         await server.close();
         // A turn whose listener left is still writing its partial reply: let it finish.

@@ -464,6 +464,11 @@ export const configSchema = z.object({
         ),
         stateTtlSeconds: v('INTEGRATIONS_STATE_TTL_SECONDS', z.coerce.number().int().min(60).max(3600).default(600), 'A started OAuth flow must come back within this many seconds (its state is single use).'),
         refreshMarginSeconds: v('INTEGRATIONS_REFRESH_MARGIN_SECONDS', z.coerce.number().int().min(0).max(1800).default(300), 'Access tokens that expire within this many seconds are refreshed before a calendar call.'),
+        refreshScanSeconds: v(
+          'INTEGRATIONS_REFRESH_SCAN_SECONDS',
+          z.coerce.number().int().min(10).max(3600).default(120),
+          'How often a background job looks for access tokens expiring within the margin plus this period and refreshes them ahead (one process at a time).',
+        ),
       }),
     )
     .describe('Integrations.'),
@@ -668,6 +673,8 @@ function integrationsConfig(e: Parsed['integrations'], production: boolean, data
     stateTtlSeconds: e.stateTtlSeconds,
     /** Access tokens are refreshed when they expire within this many seconds. */
     refreshMarginSeconds: e.refreshMarginSeconds,
+    /** The background refresh's period (src/jobs/): tokens expiring within margin + this are refreshed ahead. */
+    refreshScanSeconds: e.refreshScanSeconds,
   };
 }
 

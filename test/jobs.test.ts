@@ -215,15 +215,21 @@ describe('the table-backed job queue', () => {
     };
     const a = make(orms[0]!, 'a');
     const b = make(orms[1]!, 'b');
-    await Promise.all([a.drain(), b.drain()]);
-    expect(runs).toHaveLength(1);
-    let all = await orms[0]!.em.getConnection().execute<{ key: string; state: string; run_at: number | string; every_ms: number | string }[]>('select key, state, run_at, every_ms from jobs');
+    await Promise.all([a.prepare(), b.prepare()]);
+    const schedule = () => orms[0]!.em.getConnection().execute<{ key: string; state: string; run_at: number | string; every_ms: number | string }[]>('select key, state, run_at, every_ms from jobs');
+    let all = await schedule();
+    // One row for both processes, first due one period after the first start.
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject({ key: 'every:test.tick', state: 'pending' });
     expect(Number(all[0]!.run_at)).toBe(t0 + 60_000);
-    // Not due: neither runs it.
+    await Promise.all([a.drain(), b.drain()]);
+    expect(runs).toHaveLength(0);
+    clock.advance(60_000);
     await Promise.all([a.drain(), b.drain()]);
     expect(runs).toHaveLength(1);
+    all = await schedule();
+    expect(all).toMatchObject([{ state: 'pending' }]);
+    expect(Number(all[0]!.run_at)).toBe(t0 + 120_000);
     clock.advance(60_000);
     await Promise.all([a.drain(), b.drain()]);
     expect(runs).toHaveLength(2);
@@ -232,9 +238,9 @@ describe('the table-backed job queue', () => {
     const c = make(orms[0]!, 'c');
     await c.drain();
     expect(runs).toHaveLength(2);
-    all = await orms[0]!.em.getConnection().execute('select key, state, run_at, every_ms from jobs');
+    all = await schedule();
     expect(all).toHaveLength(1);
-    expect(Number(all[0]!.run_at)).toBe(t0 + 120_000);
+    expect(Number(all[0]!.run_at)).toBe(t0 + 180_000);
   });
 
   it('retries a failing recurring job with backoff, then counts it dead and keeps its schedule with the last error', async () => {
@@ -248,6 +254,8 @@ describe('the table-backed job queue', () => {
         throw new Error(`sweep ${calls} failed`);
       },
     });
+    await q.prepare();
+    clock.advance(30_000);
     await q.drain();
     clock.advance(1000);
     await q.drain();

@@ -81,6 +81,8 @@ export interface JobQueue {
   cancel(em: EntityManager, ref: string): Promise<number>;
   /** Look for work now rather than at the next poll. */
   wake(): void;
+  /** Writes the recurring jobs' schedules (once; before `start`, so a request never waits behind it). */
+  prepare(): Promise<void>;
   start(): void;
   /** Stops taking jobs and waits for those running (their leases are released). */
   stop(): Promise<void>;

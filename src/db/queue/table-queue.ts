@@ -54,6 +54,7 @@ export class TableQueue implements JobQueue {
   private readonly aborts = new Set<AbortController>();
   private readonly clock: Clock;
   private timer: NodeJS.Timeout | null = null;
+  private readonly timers = new Set<NodeJS.Timeout>();
   /** The pass claiming jobs now, if any. */
   private pumping: Promise<void> | null = null;
   private again = false;
@@ -98,17 +99,17 @@ export class TableQueue implements JobQueue {
   }
 
   /**
-   * Writes the recurring jobs' rows (due now) unless they exist; an existing one takes the
-   * current period, and one left dead by a version that killed recurring jobs comes back.
+   * Writes the recurring jobs' rows unless they exist (the first run one period from now); an
+   * existing one keeps its time and takes the current period, and one left dead comes back.
    */
-  private ensureSchedules(): Promise<void> {
+  prepare(): Promise<void> {
     return (this.scheduled ??= (async () => {
       const now = this.clock.now();
       for (const [queue, { everyMs }] of this.schedules) {
         await this.sql(
           `insert into jobs (id, queue, payload, key, every_ms, state, attempts, max_attempts, run_at, created_at, updated_at) values (?, ?, 'null', ?, ?, 'pending', 0, ?, ?, ?, ?)
            on conflict (key) do update set every_ms = excluded.every_ms, state = case when jobs.state = 'dead' then 'pending' else jobs.state end, attempts = case when jobs.state = 'dead' then 0 else jobs.attempts end`,
-          [randomUUID(), queue, `every:${queue}`, everyMs, this.options.maxAttempts, now, now, now],
+          [randomUUID(), queue, `every:${queue}`, everyMs, this.options.maxAttempts, now + everyMs, now, now],
           'run',
         );
       }
@@ -132,13 +133,27 @@ export class TableQueue implements JobQueue {
     this.stopped = false;
     this.timer = setInterval(() => void this.pump(), this.options.pollIntervalMs);
     this.timer.unref();
+    for (const { everyMs } of this.schedules.values()) this.later(everyMs);
     void this.pump();
+  }
+
+  /** Looks for work in `ms` (a recurring job due then), sooner than the poll would. */
+  private later(ms: number): void {
+    if (this.stopped || ms >= this.options.pollIntervalMs) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      void this.pump();
+    }, ms);
+    t.unref();
+    this.timers.add(t);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     while (this.active.size) await Promise.allSettled([...this.active]);
   }
 
@@ -197,7 +212,7 @@ export class TableQueue implements JobQueue {
 
   private async pass(): Promise<void> {
     try {
-      if (this.schedules.size) await this.ensureSchedules();
+      if (this.schedules.size) await this.prepare();
       do {
         this.again = false;
         while (!this.stopped && this.active.size < this.options.concurrency) {
@@ -257,7 +272,10 @@ export class TableQueue implements JobQueue {
       await handler.run(payload, { em: this.em.fork(), id: job.id, attempt: job.attempts, maxAttempts: job.max_attempts, signal: abort.signal });
       clearInterval(heartbeat);
       if (job.every_ms === null) await this.sql(`delete from jobs where id = ? and locked_by = ?`, [job.id, job.locked_by], 'run');
-      else await this.reschedule(job, null);
+      else {
+        await this.reschedule(job, null);
+        this.later(job.every_ms);
+      }
       this.options.observe?.(job.queue, 'completed', elapsed());
     } catch (e) {
       clearInterval(heartbeat);

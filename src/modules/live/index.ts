@@ -30,9 +30,10 @@ export const liveModule: ModuleManifest = {
   entities: [LiveSession, LiveUsage, LiveTranscript],
   services: [
     // The service runs turns through its own LiveEngine: one API (send text, send audio, end) for every door.
-    service('live', ['config', 'search', 'events', 'metrics', 'ai'], ({ config, search, events, metrics, ai }) => {
+    // The sweeper and transcript indexing are jobs (src/jobs/): one process sweeps at a time.
+    service('live', ['config', 'search', 'events', 'metrics', 'ai', 'jobs'], ({ config, search, events, metrics, ai, jobs }) => {
       search.registerSource(liveSearchSource);
-      return new LiveService(config, search, events, metrics, ai);
+      return new LiveService(config, search, events, metrics, ai, jobs);
     }),
   ],
   resolvers: [
