@@ -351,5 +351,10 @@ describe('search index rebuild', () => {
     await jobs.drain();
     expect((await api.get('/api/core/search?q=sponges', t)).body.total).toBe(1);
     expect(await server.app.orm.em.fork().getConnection().execute(`select id from jobs where queue = 'search.rebuild'`)).toEqual([]);
+    // Counted per queue in /metrics, as the recurring sweeper's row is in the depth gauge.
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toMatch(/xentree_jobs_total\{queue="search\.rebuild",outcome="completed"\} [1-9]/);
+    expect(text).toMatch(/xentree_job_duration_seconds_count\{queue="search\.rebuild",outcome="completed"\} [1-9]/);
+    expect(text).toMatch(/xentree_jobs\{queue="live\.sweep",state="pending"\} 1/);
   });
 });
