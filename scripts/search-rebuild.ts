@@ -3,6 +3,7 @@
  * notes, transcripts and document passages, each from the module that owns it), then
  * regenerates the full-text index. Use it after a restore, or an import that wrote content
  * without entries.   npm run search:rebuild   (reads the same environment as the server)
+ * With --enqueue, only a rebuild job is added to the queue (src/jobs/): a running server takes it.
  */
 import 'reflect-metadata';
 import { pino } from 'pino';
@@ -24,6 +25,11 @@ async function main(): Promise<void> {
   try {
     await orm.migrator.up();
     const { search } = composeServices(modules, { config, events: createEventBus(), clock: systemClock, rateLimits: new RateLimits(config, null), metrics: new Metrics(false), redis: null, log: pino({ level: 'warn' }), jobs: new TableQueue(orm.em, { driver: config.db.driver, ...config.jobs, concurrency: 0 }) });
+    if (process.argv.includes('--enqueue')) {
+      const id = await search.requestRebuild(orm.em.fork());
+      console.log(`search rebuild enqueued as job ${id} (${config.db.driver}): a running server with JOBS_CONCURRENCY > 0 runs it`);
+      return;
+    }
     const count = await search.rebuild(orm.em.fork());
     console.log(`search index rebuilt: ${count} entries in ${Date.now() - started} ms (${config.db.driver})`);
   } finally {

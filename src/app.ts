@@ -171,11 +171,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Sessions that went silent while the server was down are settled at their last sign of life.
   const settled = await services.live.sweep(orm.em.fork());
   if (settled) log.info({ sessions: settled }, 'live sessions settled on start');
-  services.live.startSweeper(orm.em, log);
   // Conversation learning sessions idle past the timeout end at their last activity (the same rule, on a timer of the app's clock).
   await services.conversationSessions.sweep(orm.em.fork());
   services.conversationSessions.startSweeper(orm.em, log);
   await services.xel.init(orm.em, log);
+  await jobs.prepare();
   jobs.start();
 
   server.addHook('onRequest', async (req, reply) => {
@@ -314,7 +314,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     close: () =>
       (closing ??= (async () => {
-        services.live.stopSweeper();
         services.conversationSessions.stopSweeper();
         socketLimiter.stop();
         await server.close();

@@ -348,8 +348,13 @@ export const configSchema = z.object({
             ),
             apiKey: v('EMBEDDINGS_API_KEY', z.string().min(1).optional(), 'The key sent to the embeddings endpoint.'),
             model: v('EMBEDDINGS_MODEL', z.string().min(1).default('text-embedding-3-small'), 'The embeddings model.'),
+            backfillIntervalSeconds: v(
+              'EMBEDDINGS_BACKFILL_INTERVAL_SECONDS',
+              z.coerce.number().int().min(10).max(86_400).default(600),
+              'With an embeddings endpoint, how often a background job gives vectors to the passages of ready documents that have none (indexed before the endpoint was set, or while it was away); one process at a time.',
+            ),
           })
-          .transform((e) => (e.baseUrl ? { baseUrl: e.baseUrl, apiKey: e.apiKey ?? null, model: e.model } : null)),
+          .transform((e) => (e.baseUrl ? { baseUrl: e.baseUrl, apiKey: e.apiKey ?? null, model: e.model, backfillIntervalSeconds: e.backfillIntervalSeconds } : null)),
       }),
     )
     .describe('Knowledge base.'),
@@ -476,6 +481,11 @@ export const configSchema = z.object({
         ),
         stateTtlSeconds: v('INTEGRATIONS_STATE_TTL_SECONDS', z.coerce.number().int().min(60).max(3600).default(600), 'A started OAuth flow must come back within this many seconds (its state is single use).'),
         refreshMarginSeconds: v('INTEGRATIONS_REFRESH_MARGIN_SECONDS', z.coerce.number().int().min(0).max(1800).default(300), 'Access tokens that expire within this many seconds are refreshed before a calendar call.'),
+        refreshScanSeconds: v(
+          'INTEGRATIONS_REFRESH_SCAN_SECONDS',
+          z.coerce.number().int().min(10).max(3600).default(120),
+          'How often a background job looks for access tokens expiring within the margin plus this period and refreshes them ahead (one process at a time).',
+        ),
       }),
     )
     .describe('Integrations.'),
@@ -541,6 +551,19 @@ export const configSchema = z.object({
       }),
     )
     .describe('Background jobs.'),
+  s3: z
+    .object(
+      group('Object storage', 'Uploads kept in an S3-compatible bucket (AWS S3, MinIO, Ceph, R2...) instead of DATA_DIR/uploads, so every gateway process reads the same originals. Unset S3_BUCKET: DATA_DIR.', {
+        bucket: v('S3_BUCKET', z.string().min(3).max(63).optional(), 'The bucket for uploads (it must exist). Set: uploads go to S3; unset: under DATA_DIR/uploads.'),
+        endpoint: v('S3_ENDPOINT', httpUrl().optional(), 'An S3-compatible endpoint (MinIO: http://minio:9000). Unset: AWS S3 of S3_REGION.'),
+        region: v('S3_REGION', z.string().min(1).default('us-east-1'), 'The region signed for (most S3-compatible servers accept us-east-1).'),
+        accessKeyId: v('S3_ACCESS_KEY_ID', z.string().min(1).optional(), 'Access key. Unset: the AWS SDK\'s default credentials (environment, profile, instance role).'),
+        secretAccessKey: v('S3_SECRET_ACCESS_KEY', z.string().min(1).optional(), 'Secret key, with S3_ACCESS_KEY_ID.'),
+        forcePathStyle: v('S3_FORCE_PATH_STYLE', bool.default(false), 'Address the bucket in the path (http://host/bucket/key) rather than the host name: MinIO and most self-hosted servers need it.'),
+        prefix: v('S3_PREFIX', z.string().max(200).regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or end with /, e.g. xentree/').default(''), 'Prefix of every object key, e.g. xentree/ (ends with /).'),
+      }),
+    )
+    .describe('Object storage.'),
   metrics: z
     .object(
       group('Metrics', 'Prometheus metrics at /metrics. Set METRICS_TOKEN, or keep /metrics off the public load balancer.', {
@@ -612,8 +635,8 @@ function resolveConfig(e: Parsed) {
     graphql: { ...e.graphql, ide: e.graphql.ide ?? !production, introspection: e.graphql.introspection ?? !production },
     limits: { ...e.limits, headersTimeoutMs: Math.min(e.limits.headersTimeoutMs, e.requestTimeoutMs) },
     integrations: integrationsConfig(e.integrations, production, e.dataDir),
-    /** Where uploads are kept: DATA_DIR/uploads, content-addressed. */
-    storage: { dir: join(e.dataDir, 'uploads') },
+    /** Where uploads are kept, content-addressed: an S3-compatible bucket when S3_BUCKET is set, else DATA_DIR/uploads. */
+    storage: { dir: join(e.dataDir, 'uploads'), s3: s3Config(e.s3) },
   };
 }
 
@@ -680,6 +703,22 @@ function integrationsConfig(e: Parsed['integrations'], production: boolean, data
     stateTtlSeconds: e.stateTtlSeconds,
     /** Access tokens are refreshed when they expire within this many seconds. */
     refreshMarginSeconds: e.refreshMarginSeconds,
+    /** The background refresh's period (src/jobs/): tokens expiring within margin + this are refreshed ahead. */
+    refreshScanSeconds: e.refreshScanSeconds,
+  };
+}
+
+/** The bucket's settings when S3_BUCKET is set; keys both or neither. */
+function s3Config(e: Parsed['s3']) {
+  if (!e.bucket) return null;
+  if (!e.accessKeyId !== !e.secretAccessKey) throw new ConfigError('Invalid environment:\n  S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set both, or neither (the AWS SDK\'s default credentials)');
+  return {
+    bucket: e.bucket,
+    endpoint: e.endpoint ?? null,
+    region: e.region,
+    credentials: e.accessKeyId && e.secretAccessKey ? { accessKeyId: e.accessKeyId, secretAccessKey: e.secretAccessKey } : null,
+    forcePathStyle: e.forcePathStyle,
+    prefix: e.prefix,
   };
 }
 

@@ -338,4 +338,23 @@ describe('search index rebuild', () => {
     expect(n).toBeGreaterThanOrEqual(3);
     expect((await api.get('/api/core/search?q=spores', t)).body.total).toBe(3);
   });
+
+  it('runs as a job: asked twice while it waits it is one job, and a run restores the entries', async () => {
+    const u = await signUp(api);
+    const t = { token: u.accessToken };
+    await api.post('/api/core/notes', { title: 'Mosses', content: 'Mosses hold water like sponges.' }, t);
+    await server.app.orm.em.fork().getConnection().execute('delete from search_entries');
+    const { search, jobs } = server.app.services;
+    // Enqueued in the table while the queue runs: whichever claims it first runs it.
+    const [a, b] = await Promise.all([search.requestRebuild(server.app.orm.em.fork()), search.requestRebuild(server.app.orm.em.fork())]);
+    expect(b).toBe(a);
+    await jobs.drain();
+    expect((await api.get('/api/core/search?q=sponges', t)).body.total).toBe(1);
+    expect(await server.app.orm.em.fork().getConnection().execute(`select id from jobs where queue = 'search.rebuild'`)).toEqual([]);
+    // Counted per queue in /metrics, as the recurring sweeper's row is in the depth gauge.
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toMatch(/xentree_jobs_total\{queue="search\.rebuild",outcome="completed"\} [1-9]/);
+    expect(text).toMatch(/xentree_job_duration_seconds_count\{queue="search\.rebuild",outcome="completed"\} [1-9]/);
+    expect(text).toMatch(/xentree_jobs\{queue="live\.sweep",state="pending"\} 1/);
+  });
 });

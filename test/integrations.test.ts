@@ -372,6 +372,52 @@ describe('tokens', () => {
     expect(fake.requests.slice(again).map((c) => c.path)).toEqual(['/calendar/v3/calendars/primary/events']);
   });
 
+  it('are refreshed ahead of expiry by a background job, once however often the scan runs, and a revoked grant there needs reconnection', async () => {
+    const u = await signUp(api);
+    fake.accessTokenTtlSeconds = 400; // past the 300 s margin (no call refreshes it) but within margin + scan period
+    try {
+      await connectThroughRest(api, { token: u.accessToken });
+    } finally {
+      fake.accessTokenTtlSeconds = 3599;
+    }
+    const { integrations, jobs } = server.app.services;
+    const before = fake.requests.length;
+    // The scan (the recurring job's body) finds it; twice in a row still makes one job.
+    expect(await integrations.enqueueDueRefreshes(server.app.orm.em.fork())).toBeGreaterThanOrEqual(1);
+    await integrations.enqueueDueRefreshes(server.app.orm.em.fork());
+    const queued = await server.app.orm.em.fork().getConnection().execute<{ n: number | string }[]>(`select count(*) as n from jobs where queue = 'integrations.refresh'`);
+    expect(Number(queued[0]!.n)).toBeGreaterThanOrEqual(1);
+    await jobs.drain();
+    const refreshes = () => fake.requests.slice(before).filter((c) => c.path === '/token' && c.form.grant_type === 'refresh_token');
+    expect(refreshes()).toHaveLength(1);
+    const [stored] = await rows(server, 'integrations', u.user.id);
+    expect(stored!.last_refreshed_at).not.toBeNull();
+    expect(Date.parse(String((await api.get('/api/integrations', { token: u.accessToken })).body[0].expires_at))).toBeGreaterThan(Date.now() + 3000 * 1000);
+    // Fresh now: another scan enqueues nothing for it, and a calendar call needs no refresh.
+    await integrations.enqueueDueRefreshes(server.app.orm.em.fork());
+    await jobs.drain();
+    expect(refreshes()).toHaveLength(1);
+    expect((await api.get('/api/integrations/google-calendar/events', { token: u.accessToken })).status).toBe(200);
+    expect(refreshes()).toHaveLength(1);
+
+    // A grant revoked at Google: the job's refresh is refused, the connection needs reconnection, the job is done (not retried).
+    const v = await signUp(api);
+    fake.accessTokenTtlSeconds = 400;
+    try {
+      await connectThroughRest(api, { token: v.accessToken });
+    } finally {
+      fake.accessTokenTtlSeconds = 3599;
+    }
+    const [row] = await rows(server, 'integrations', v.user.id);
+    fake.revokeUserAccess(row!.account_email);
+    await integrations.enqueueDueRefreshes(server.app.orm.em.fork());
+    await jobs.drain();
+    const [after] = await rows(server, 'integrations', v.user.id);
+    expect(after).toMatchObject({ status: 'needs_reconnection', last_error: 'invalid_grant' });
+    const left = await server.app.orm.em.fork().getConnection().execute<unknown[]>(`select id from jobs where queue = 'integrations.refresh'`);
+    expect(left).toEqual([]);
+  });
+
   it('a revoked grant (401 from the calendar, invalid_grant on refresh) marks the integration as needing reconnection, and reconnecting mends it', async () => {
     const u = await signUp(api);
     await connectThroughRest(api, { token: u.accessToken });

@@ -203,4 +203,92 @@ describe('the table-backed job queue', () => {
     expect(await rows()).toEqual([]);
     expect(await q.ready()).toBe(true);
   });
+
+  it('runs a recurring job on exactly one of two processes, again after its period, with one row that survives a restart', async () => {
+    const clock = manualClock();
+    const t0 = clock.now();
+    const runs: string[] = [];
+    const make = (orm: MikroORM, name: string) => {
+      const q = queue(orm, { clock });
+      q.recurring('test.tick', { everyMs: 60_000 }, { run: async (p, job) => void runs.push(`${name}:${String(p)}:${job.attempt}`) });
+      return q;
+    };
+    const a = make(orms[0]!, 'a');
+    const b = make(orms[1]!, 'b');
+    await Promise.all([a.prepare(), b.prepare()]);
+    const schedule = () => orms[0]!.em.getConnection().execute<{ key: string; state: string; run_at: number | string; every_ms: number | string }[]>('select key, state, run_at, every_ms from jobs');
+    let all = await schedule();
+    // One row for both processes, first due one period after the first start.
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatchObject({ key: 'every:test.tick', state: 'pending' });
+    expect(Number(all[0]!.run_at)).toBe(t0 + 60_000);
+    await Promise.all([a.drain(), b.drain()]);
+    expect(runs).toHaveLength(0);
+    clock.advance(60_000);
+    await Promise.all([a.drain(), b.drain()]);
+    expect(runs).toHaveLength(1);
+    all = await schedule();
+    expect(all).toMatchObject([{ state: 'pending' }]);
+    expect(Number(all[0]!.run_at)).toBe(t0 + 120_000);
+    clock.advance(60_000);
+    await Promise.all([a.drain(), b.drain()]);
+    expect(runs).toHaveLength(2);
+    expect(runs.every((r) => r.endsWith(':null:1'))).toBe(true);
+    // A restart (a new queue on the same table) keeps the one row and its time.
+    const c = make(orms[0]!, 'c');
+    await c.drain();
+    expect(runs).toHaveLength(2);
+    all = await schedule();
+    expect(all).toHaveLength(1);
+    expect(Number(all[0]!.run_at)).toBe(t0 + 180_000);
+  });
+
+  it('retries a failing recurring job with backoff, then counts it dead and keeps its schedule with the last error', async () => {
+    const clock = manualClock();
+    const outcomes: string[] = [];
+    const q = queue(orms[0]!, { clock, observe: (_q, outcome) => void outcomes.push(outcome) });
+    let calls = 0;
+    q.recurring('test.sweep', { everyMs: 30_000 }, {
+      run: async () => {
+        calls++;
+        throw new Error(`sweep ${calls} failed`);
+      },
+    });
+    await q.prepare();
+    clock.advance(30_000);
+    await q.drain();
+    clock.advance(1000);
+    await q.drain();
+    clock.advance(2000);
+    await q.drain();
+    expect(calls).toBe(3);
+    expect(outcomes).toEqual(['retried', 'retried', 'dead']);
+    const [row] = await orms[0]!.em.getConnection().execute<{ state: string; attempts: number; last_error: string; run_at: number | string }[]>('select state, attempts, last_error, run_at from jobs');
+    expect(row).toMatchObject({ state: 'pending', last_error: 'sweep 3 failed' });
+    expect(Number(row!.attempts)).toBe(0);
+    expect(Number(row!.run_at)).toBe(clock.now() + 30_000);
+  });
+
+  it('keeps one job per key: a second enqueue adds nothing while it waits, a dead one comes back', async () => {
+    const q = queue(orms[0]!);
+    let calls = 0;
+    q.register('test.keyed', {
+      run: async () => {
+        calls++;
+        throw new PermanentJobError('no');
+      },
+    });
+    const first = await orms[0]!.em.fork().transactional((tx) => q.enqueue(tx, 'test.keyed', { v: 1 }, { key: 'k1' }));
+    const again = await orms[0]!.em.fork().transactional((tx) => q.enqueue(tx, 'test.keyed', { v: 2 }, { key: 'k1' }));
+    expect(again).toBe(first);
+    expect(await rows()).toHaveLength(1);
+    await q.drain();
+    expect(calls).toBe(1);
+    expect(await rows()).toMatchObject([{ state: 'dead' }]);
+    const revived = await orms[0]!.em.fork().transactional((tx) => q.enqueue(tx, 'test.keyed', { v: 3 }, { key: 'k1' }));
+    expect(revived).toBe(first);
+    expect(await rows()).toMatchObject([{ state: 'pending', attempts: 0, last_error: null }]);
+    await q.drain();
+    expect(calls).toBe(2);
+  });
 });

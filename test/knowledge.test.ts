@@ -369,6 +369,19 @@ describe('semantic lane', () => {
       const rag = await c.post('/api/rag/query', { question: 'automobile' }, t);
       expect(rag.body.citations[0]).toMatchObject({ title: 'Garage' });
 
+      // The backfill job: passages without vectors (indexed before the endpoint was set) get one, once.
+      await s.app.orm.em.fork().getConnection().execute('update document_chunks set embedding = null');
+      const asked = emb.requests.length;
+      expect(await s.app.services.knowledge.backfillEmbeddings(s.app.orm.em.fork())).toBe(2);
+      expect(emb.requests.length - asked).toBe(1);
+      expect(await s.app.services.knowledge.backfillEmbeddings(s.app.orm.em.fork())).toBe(0);
+      expect(emb.requests.length - asked).toBe(1);
+      expect((await c.post('/api/knowledge/search', { query: 'automobile' }, t)).body.results[0]).toMatchObject({ title: 'Garage' });
+      // It is a recurring job, on the queue's schedule.
+      const schedule = await s.app.orm.em.fork().getConnection().execute<{ key: string; every_ms: number | string }[]>(`select key, every_ms from jobs where queue = 'knowledge.embeddings-backfill'`);
+      expect(schedule).toMatchObject([{ key: 'every:knowledge.embeddings-backfill' }]);
+      expect(Number(schedule[0]!.every_ms)).toBe(600_000);
+
       emb.failNext(10);
       const degraded = await c.post('/api/knowledge/search', { query: 'tomatoes' }, t);
       expect(degraded.body.mode).toBe('lexical (embeddings unavailable)');

@@ -3,6 +3,7 @@ import { signUp } from './helpers/factories.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { makeCast, makeKey, makeOrg } from './helpers/orgs.js';
 import { startServer, type TestServer } from './helpers/server.js';
+import { LiveSession } from '../src/modules/live/index.js';
 import { ManualClock } from './helpers/clock.js';
 
 let server: TestServer;
@@ -204,6 +205,38 @@ describe('transcripts', () => {
     const viaKey = await api.post('/api/live/transcripts', payload(started), { apiKey: key.key });
     expect(viaKey.status).toBe(403);
     expect((await api.get('/api/live/transcripts', { apiKey: key.key })).status).toBe(200);
+  });
+});
+
+describe('transcript indexing', () => {
+  it('indexes a live turn\'s transcript for search off the turn, one job per transcript while it waits', async () => {
+    const u = await signUp(api);
+    const t = { token: u.accessToken };
+    const start = await api.post('/api/live/session/start', { session_type: 'voice' }, t);
+    const { live, jobs } = server.app.services;
+    await jobs.stop();
+    try {
+      const em = server.app.orm.em.fork();
+      const session = await em.findOneOrFail(LiveSession, { id: start.body.session_id });
+      const at = Date.now();
+      await live.appendTurn(em, session, { role: 'user', text: 'Tell me about Krakatoa.', timestamp: new Date(at).toISOString() });
+      await live.appendTurn(em, session, { role: 'ai', text: 'Krakatoa erupted in 1883.', timestamp: new Date(at + 1000).toISOString() });
+      const queued = await em.getConnection().execute<{ key: string }[]>(`select key from jobs where queue = 'live.index-transcript'`);
+      expect(queued).toHaveLength(1);
+      // Not yet indexed: the turns did not wait for it.
+      expect((await api.get('/api/core/search?q=krakatoa&types=transcript', t)).body.total).toBe(0);
+      await jobs.drain();
+      const found = await api.get('/api/core/search?q=krakatoa&types=transcript', t);
+      expect(found.body.total).toBe(1);
+      expect(found.body.results[0].snippet ?? JSON.stringify(found.body.results[0])).toMatch(/1883|Krakatoa/i);
+      // Run again (a retry after a crash): still one entry.
+      const [{ id: transcriptId }] = await em.getConnection().execute<{ id: string }[]>('select id from live_transcripts where session_id = ?', [session.id]);
+      await server.app.orm.em.fork().transactional((tx) => jobs.enqueue(tx, 'live.index-transcript', { transcriptId }));
+      await jobs.drain();
+      expect((await api.get('/api/core/search?q=krakatoa&types=transcript', t)).body.total).toBe(1);
+    } finally {
+      jobs.start();
+    }
   });
 });
 

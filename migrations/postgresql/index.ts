@@ -11,6 +11,7 @@ import { Migration20261125210052 } from './Migration20261125210052.js';
 import { Migration20261125210844 } from './Migration20261125210844.js';
 import { Migration20261201090000 } from './Migration20261201090000.js';
 import { Migration20261202133357 } from './Migration20261202133357.js';
+import { Migration20261202190922 } from './Migration20261202190922.js';
 import { Migration20261202191240 } from './Migration20261202191240.js';
 import { Migration20261202191811 } from './Migration20261202191811.js';
 
@@ -28,6 +29,7 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125210844', class: Migration20261125210844 },
   { name: 'Migration20261201090000', class: Migration20261201090000 },
   { name: 'Migration20261202133357', class: Migration20261202133357 },
+  { name: 'Migration20261202190922', class: Migration20261202190922 },
   { name: 'Migration20261202191240', class: Migration20261202191240 },
   { name: 'Migration20261202191811', class: Migration20261202191811 },
 ];

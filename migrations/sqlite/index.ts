@@ -11,6 +11,7 @@ import { Migration20261125210052 } from './Migration20261125210052.js';
 import { Migration20261125210843 } from './Migration20261125210843.js';
 import { Migration20261201090000 } from './Migration20261201090000.js';
 import { Migration20261202133355 } from './Migration20261202133355.js';
+import { Migration20261202190920 } from './Migration20261202190920.js';
 import { Migration20261202191236 } from './Migration20261202191236.js';
 import { Migration20261202191808 } from './Migration20261202191808.js';
 
@@ -28,6 +29,7 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125210843', class: Migration20261125210843 },
   { name: 'Migration20261201090000', class: Migration20261201090000 },
   { name: 'Migration20261202133355', class: Migration20261202133355 },
+  { name: 'Migration20261202190920', class: Migration20261202190920 },
   { name: 'Migration20261202191236', class: Migration20261202191236 },
   { name: 'Migration20261202191808', class: Migration20261202191808 },
 ];

@@ -36,6 +36,18 @@ export interface EnqueueOptions {
   maxAttempts?: number;
   /** Not before this time (ms since the epoch). */
   runAt?: number;
+  /**
+   * At most one job per key: while one with this key waits or runs, enqueuing it again adds
+   * nothing (a burst of "reindex this transcript" is one job); one left dead is revived with
+   * this payload and fresh attempts.
+   */
+  key?: string;
+}
+
+/** A job that comes back by itself (see `JobQueue.recurring`). */
+export interface RecurringJob {
+  /** The time between the end of one run and the start of the next. */
+  everyMs: number;
 }
 
 export type JobState = 'pending' | 'running' | 'dead';
@@ -55,12 +67,22 @@ export interface QueueCount {
  */
 export interface JobQueue {
   register<P>(queue: string, handler: JobHandler<P>): void;
+  /**
+   * A job run every `everyMs` by exactly one of the processes sharing the database: one row
+   * (key `every:<queue>`, created once by whichever process starts first) that is claimed,
+   * leased and retried like any job, and when done, or dead after its retries (counted and
+   * logged as dead, its last error kept), is due again `everyMs` later instead of deleted. The
+   * schedule is the row, so it survives restarts; changing `everyMs` takes effect at the next start.
+   */
+  recurring(queue: string, schedule: RecurringJob, handler: JobHandler<null>): void;
   /** Adds a job within `em`'s transaction; call `wake()` once it committed. */
   enqueue(em: EntityManager, queue: string, payload: unknown, options?: EnqueueOptions): Promise<string>;
   /** Deletes the jobs of a row (not one running now: its handler finds the row gone). */
   cancel(em: EntityManager, ref: string): Promise<number>;
   /** Look for work now rather than at the next poll. */
   wake(): void;
+  /** Writes the recurring jobs' schedules (once; before `start`, so a request never waits behind it). */
+  prepare(): Promise<void>;
   start(): void;
   /** Stops taking jobs and waits for those running (their leases are released). */
   stop(): Promise<void>;

@@ -1,4 +1,4 @@
-import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 
 /**
  * A background job (src/db/queue/table-queue.ts): waiting (`pending`, due at `run_at`),
@@ -10,6 +10,7 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legac
 @Entity({ tableName: 'jobs' })
 @Index({ name: 'jobs_due_index', properties: ['state', 'runAt'] })
 @Index({ name: 'jobs_ref_index', properties: ['ref'] })
+@Unique({ name: 'jobs_key_unique', properties: ['key'] })
 export class Job {
   @PrimaryKey({ type: 'uuid' })
   id!: string;
@@ -25,6 +26,17 @@ export class Job {
   /** The row the job works on (a document id), so deleting it deletes its jobs. */
   @Property({ type: 'string', length: 64, nullable: true })
   ref: string | null = null;
+
+  /**
+   * At most one job per key (null: no such limit): enqueuing a key already waiting or running
+   * adds nothing, one left dead is revived. A recurring job's key is `every:<queue>`.
+   */
+  @Property({ type: 'string', length: 200, nullable: true })
+  key: string | null = null;
+
+  /** A recurring job: once done (or dead) it is due again this many milliseconds later instead of deleted. */
+  @Property({ type: 'bigint', nullable: true })
+  everyMs: number | null = null;
 
   @Property({ type: 'string', length: 16 })
   state!: string;

@@ -4,7 +4,7 @@ import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../common/clock.js';
 import type { DbDriver } from '../../config.js';
-import { PermanentJobError, type EnqueueOptions, type JobHandler, type JobQueue, type JobState, type QueueCount } from '../../jobs/queue.js';
+import { PermanentJobError, type EnqueueOptions, type JobHandler, type JobQueue, type JobState, type QueueCount, type RecurringJob } from '../../jobs/queue.js';
 
 export interface TableQueueOptions {
   driver: DbDriver;
@@ -28,6 +28,7 @@ interface Claimed {
   attempts: number;
   max_attempts: number;
   locked_by: string;
+  every_ms: number | null;
 }
 
 /** Retry n (n ≥ 1) waits min(max, base × 2^(n−1)). */
@@ -46,10 +47,14 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).sli
  */
 export class TableQueue implements JobQueue {
   private readonly handlers = new Map<string, JobHandler<unknown>>();
+  private readonly schedules = new Map<string, RecurringJob>();
+  /** The recurring jobs' rows, written once per start. */
+  private scheduled: Promise<void> | null = null;
   private readonly active = new Set<Promise<void>>();
   private readonly aborts = new Set<AbortController>();
   private readonly clock: Clock;
   private timer: NodeJS.Timeout | null = null;
+  private readonly timers = new Set<NodeJS.Timeout>();
   /** The pass claiming jobs now, if any. */
   private pumping: Promise<void> | null = null;
   private again = false;
@@ -66,14 +71,52 @@ export class TableQueue implements JobQueue {
     this.handlers.set(queue, handler);
   }
 
+  recurring(queue: string, schedule: RecurringJob, handler: JobHandler<null>): void {
+    if (!(schedule.everyMs > 0)) throw new Error(`recurring job ${queue}: everyMs must be positive`);
+    this.register(queue, handler);
+    this.schedules.set(queue, schedule);
+    this.scheduled = null;
+  }
+
   async enqueue(em: EntityManager, queue: string, payload: unknown, options: EnqueueOptions = {}): Promise<string> {
     const id = randomUUID();
     const now = this.clock.now();
-    await (em as SqlEntityManager).execute(
-      `insert into jobs (id, queue, payload, ref, state, attempts, max_attempts, run_at, created_at, updated_at) values (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`,
-      [id, queue, JSON.stringify(payload ?? null), options.ref ?? null, options.maxAttempts ?? this.options.maxAttempts, options.runAt ?? now, now, now],
+    const params = [id, queue, JSON.stringify(payload ?? null), options.ref ?? null, options.key ?? null, options.maxAttempts ?? this.options.maxAttempts, options.runAt ?? now, now, now];
+    const insert = `insert into jobs (id, queue, payload, ref, key, state, attempts, max_attempts, run_at, created_at, updated_at) values (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`;
+    if (!options.key) {
+      await (em as SqlEntityManager).execute(insert, params, 'run');
+      return id;
+    }
+    // One job per key: a dead one comes back with fresh attempts, a waiting or running one stays as it is.
+    const rows = await (em as SqlEntityManager).execute<{ id: string }[]>(
+      `${insert} on conflict (key) do update set state = 'pending', attempts = 0, payload = excluded.payload, max_attempts = excluded.max_attempts, run_at = excluded.run_at, last_error = null, updated_at = excluded.updated_at
+       where jobs.state = 'dead' returning id`,
+      params,
     );
-    return id;
+    if (rows[0]) return rows[0].id;
+    const existing = await (em as SqlEntityManager).execute<{ id: string }[]>(`select id from jobs where key = ?`, [options.key]);
+    return existing[0]?.id ?? id;
+  }
+
+  /**
+   * Writes the recurring jobs' rows unless they exist (the first run one period from now); an
+   * existing one keeps its time and takes the current period, and one left dead comes back.
+   */
+  prepare(): Promise<void> {
+    return (this.scheduled ??= (async () => {
+      const now = this.clock.now();
+      for (const [queue, { everyMs }] of this.schedules) {
+        await this.sql(
+          `insert into jobs (id, queue, payload, key, every_ms, state, attempts, max_attempts, run_at, created_at, updated_at) values (?, ?, 'null', ?, ?, 'pending', 0, ?, ?, ?, ?)
+           on conflict (key) do update set every_ms = excluded.every_ms, state = case when jobs.state = 'dead' then 'pending' else jobs.state end, attempts = case when jobs.state = 'dead' then 0 else jobs.attempts end`,
+          [randomUUID(), queue, `every:${queue}`, everyMs, this.options.maxAttempts, now + everyMs, now, now],
+          'run',
+        );
+      }
+    })().catch((e: unknown) => {
+      this.scheduled = null;
+      throw e;
+    }));
   }
 
   async cancel(em: EntityManager, ref: string): Promise<number> {
@@ -90,13 +133,27 @@ export class TableQueue implements JobQueue {
     this.stopped = false;
     this.timer = setInterval(() => void this.pump(), this.options.pollIntervalMs);
     this.timer.unref();
+    for (const { everyMs } of this.schedules.values()) this.later(everyMs);
     void this.pump();
+  }
+
+  /** Looks for work in `ms` (a recurring job due then), sooner than the poll would. */
+  private later(ms: number): void {
+    if (this.stopped || ms >= this.options.pollIntervalMs) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      void this.pump();
+    }, ms);
+    t.unref();
+    this.timers.add(t);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     while (this.active.size) await Promise.allSettled([...this.active]);
   }
 
@@ -155,6 +212,7 @@ export class TableQueue implements JobQueue {
 
   private async pass(): Promise<void> {
     try {
+      if (this.schedules.size) await this.prepare();
       do {
         this.again = false;
         while (!this.stopped && this.active.size < this.options.concurrency) {
@@ -182,11 +240,11 @@ export class TableQueue implements JobQueue {
     const rows = await this.sql<Claimed>(
       `update jobs set state = 'running', attempts = attempts + 1, locked_by = ?, locked_until = ?, updated_at = ?
        where id = (select id from jobs where ${due} and queue in (${this.names()}) order by run_at, created_at limit 1${lock}) and ${due}
-       returning id, queue, payload, attempts, max_attempts, locked_by`,
+       returning id, queue, payload, attempts, max_attempts, locked_by, every_ms`,
       [token, now + this.options.leaseMs, now, now, now, ...this.handlers.keys(), now, now],
     );
     const row = rows[0];
-    return row ? { ...row, attempts: Number(row.attempts), max_attempts: Number(row.max_attempts) } : null;
+    return row ? { ...row, attempts: Number(row.attempts), max_attempts: Number(row.max_attempts), every_ms: row.every_ms === null ? null : Number(row.every_ms) } : null;
   }
 
   private async run(job: Claimed): Promise<void> {
@@ -213,7 +271,11 @@ export class TableQueue implements JobQueue {
     try {
       await handler.run(payload, { em: this.em.fork(), id: job.id, attempt: job.attempts, maxAttempts: job.max_attempts, signal: abort.signal });
       clearInterval(heartbeat);
-      await this.sql(`delete from jobs where id = ? and locked_by = ?`, [job.id, job.locked_by], 'run');
+      if (job.every_ms === null) await this.sql(`delete from jobs where id = ? and locked_by = ?`, [job.id, job.locked_by], 'run');
+      else {
+        await this.reschedule(job, null);
+        this.later(job.every_ms);
+      }
       this.options.observe?.(job.queue, 'completed', elapsed());
     } catch (e) {
       clearInterval(heartbeat);
@@ -237,16 +299,32 @@ export class TableQueue implements JobQueue {
     }
   }
 
+  /** A recurring job's next run, `every_ms` from now, with fresh attempts (and the last error, when it died). */
+  private async reschedule(job: Claimed, lastError: string | null, sql: (q: string, p: unknown[]) => Promise<unknown> = (q, p) => this.sql(q, p, 'run')): Promise<unknown> {
+    const now = this.clock.now();
+    return sql(`update jobs set state = 'pending', attempts = 0, run_at = ?, locked_by = null, locked_until = null, last_error = ?, updated_at = ? where id = ? and locked_by = ?`, [
+      now + job.every_ms!,
+      lastError,
+      now,
+      job.id,
+      job.locked_by,
+    ]);
+  }
+
   /** Marks the job dead with the reason, and lets its handler record it, in one transaction. */
   private async kill(job: Claimed, handler: JobHandler<unknown>, payload: unknown, reason: string, elapsed: () => number): Promise<void> {
     this.options.log?.warn({ job: job.id, queue: job.queue, attempts: job.attempts, reason }, 'job dead');
     try {
       const marked = await this.em.fork().transactional(async (tx) => {
-        const r = await (tx as SqlEntityManager).execute(
-          `update jobs set state = 'dead', locked_by = null, locked_until = null, last_error = ?, updated_at = ? where id = ? and locked_by = ?`,
-          [reason, this.clock.now(), job.id, job.locked_by],
-          'run',
-        );
+        // A recurring job is not left dead: its schedule goes on, the failure counted and its reason kept.
+        const r =
+          job.every_ms !== null
+            ? await this.reschedule(job, reason, (q, p) => (tx as SqlEntityManager).execute(q, p as never, 'run'))
+            : await (tx as SqlEntityManager).execute(
+                `update jobs set state = 'dead', locked_by = null, locked_until = null, last_error = ?, updated_at = ? where id = ? and locked_by = ?`,
+                [reason, this.clock.now(), job.id, job.locked_by],
+                'run',
+              );
         if (!Number((r as { affectedRows?: number }).affectedRows ?? 0)) return false;
         await handler.onDead?.(tx, payload, reason);
         return true;

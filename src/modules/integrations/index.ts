@@ -17,7 +17,10 @@ export const integrationsModule: ModuleManifest = {
   name: 'integrations',
   entities: [Integration, OAuthState],
   // Study sessions name XEL modules: the course comes from the XEL service.
-  services: [service('integrations', ['config', 'xel', 'clock'], ({ config, xel, clock }) => new IntegrationsService(config, { module: (id) => xel.course.module(id) }, clock))],
+  // Access tokens are refreshed ahead of expiry by jobs (src/jobs/), besides before a calendar call.
+  services: [
+    service('integrations', ['config', 'xel', 'jobs', 'log', 'clock'], ({ config, xel, jobs, log, clock }) => new IntegrationsService(config, { module: (id) => xel.course.module(id) }, clock, { jobs, log, clock })),
+  ],
   resolvers: [resolver(IntegrationsResolver, (s) => new IntegrationsResolver(s.integrations))],
   routes: integrationsRoutes,
   nodes: ({ integrations }) => [

@@ -29,6 +29,8 @@ import {
 } from './integrations.types.js';
 import { OAuthState } from './integrations.entities.js';
 import { TokenCipher } from './token-cipher.js';
+import type { Clock } from '../../common/clock.js';
+import type { JobQueue } from '../../jobs/queue.js';
 
 const GOOGLE: Provider = 'google_calendar';
 /** Started flows kept per user; starting more drops the oldest. */
@@ -100,6 +102,21 @@ export interface StudyCatalog {
   module(id: string): { id: string; title: string; description: string; level: string; skill: string; estimatedMinutes: number } | null | undefined;
 }
 
+/** What the background refresh runs on (src/jobs/); absent in scripts that only re-encrypt. */
+export interface IntegrationsBackground {
+  jobs: JobQueue;
+  log: Logger;
+  clock: Clock;
+}
+
+/** Looks for access tokens about to expire and enqueues their refresh: a recurring job, one process at a time. */
+export const REFRESH_SCAN_JOB = 'integrations.refresh-scan';
+/** Refreshes one connection's access token ahead of its expiry (one job per connection while it waits). */
+export const REFRESH_JOB = 'integrations.refresh';
+
+/** Where the background work of a job logs and writes: what the refresh needs of a request context. */
+type Worker = Pick<RequestContext, 'em' | 'log'>;
+
 export class IntegrationsService {
   private readonly google: GoogleClient | null;
   private readonly cipher: TokenCipher;
@@ -111,9 +128,62 @@ export class IntegrationsService {
     private readonly course: StudyCatalog | null = null,
     /** OAuth state and token expiry are reckoned on it. */
     private readonly clock: Clock = systemClock,
+    private readonly background: IntegrationsBackground | null = null,
   ) {
     this.google = config.integrations.google ? new GoogleClient(config.integrations.google, clock) : null;
     this.cipher = new TokenCipher(config.integrations.encryptionKeys);
+    if (background && this.google) {
+      const everyMs = config.integrations.refreshScanSeconds * 1000;
+      background.jobs.recurring(REFRESH_SCAN_JOB, { everyMs }, { run: async (_p, job) => void (await this.enqueueDueRefreshes(job.em)) });
+      background.jobs.register<{ integrationId: string }>(REFRESH_JOB, { run: (p, job) => this.refreshAhead({ em: job.em, log: background.log }, p.integrationId) });
+    }
+  }
+
+  /**
+   * How far ahead the background refresh looks: the margin a calendar call refreshes within,
+   * plus one scan period, so a token is refreshed by a job before any request would have to.
+   */
+  private aheadMs(): number {
+    return (this.config.integrations.refreshMarginSeconds + this.config.integrations.refreshScanSeconds) * 1000;
+  }
+
+  /**
+   * The scan: a refresh job for every connection whose access token expires within `aheadMs`
+   * (one per connection: a refresh already waiting is not added twice), and the expired
+   * authorization states swept. Answers how many refreshes were enqueued.
+   */
+  async enqueueDueRefreshes(em: EntityManager): Promise<number> {
+    const { jobs, clock } = this.background!;
+    const now = clock.now();
+    const due = await em.find(Integration, { provider: GOOGLE, status: 'connected', accessTokenExpiresAt: { $lte: new Date(now + this.aheadMs()) } }, { fields: ['id'] });
+    await em.transactional(async (tx) => {
+      for (const row of due) await jobs.enqueue(tx, REFRESH_JOB, { integrationId: row.id }, { key: `${REFRESH_JOB}:${row.id}`, ref: row.id });
+      await tx.nativeDelete(OAuthState, { expiresAt: { $lte: new Date(now) } });
+    });
+    if (due.length) jobs.wake();
+    return due.length;
+  }
+
+  /**
+   * One connection's refresh ahead of expiry. Idempotent: a connection refreshed meanwhile (by a
+   * calendar call or an earlier run), disconnected or needing reconnection is left as it is. A
+   * refused grant marks it as needing reconnection (done, nothing to retry); Google unreachable
+   * or failing throws, and the queue retries with backoff.
+   */
+  private async refreshAhead(worker: Worker, integrationId: string): Promise<void> {
+    const google = this.google!;
+    const row = await worker.em.findOne(Integration, { id: integrationId });
+    if (!row || row.status !== 'connected') return;
+    if (row.accessTokenExpiresAt && row.accessTokenExpiresAt.getTime() - this.background!.clock.now() > this.aheadMs()) return;
+    const stored = this.openTokens(row, worker.log);
+    if (!stored) return;
+    try {
+      await this.refresh(worker, google, row, stored);
+    } catch (e) {
+      const now = await worker.em.fork().findOne(Integration, { id: integrationId });
+      if (now?.status === 'needs_reconnection') return;
+      throw e;
+    }
   }
 
   /** What to set for Google, when it is not configured. */
@@ -534,7 +604,7 @@ export class IntegrationsService {
     }
   }
 
-  private refresh(ctx: RequestContext, google: GoogleClient, row: Integration, stored: StoredTokens): Promise<StoredTokens> {
+  private refresh(ctx: Worker, google: GoogleClient, row: Integration, stored: StoredTokens): Promise<StoredTokens> {
     const running = this.refreshing.get(row.id);
     if (running) return running;
     const job = this.doRefresh(ctx, google, row, stored).finally(() => this.refreshing.delete(row.id));
@@ -542,7 +612,7 @@ export class IntegrationsService {
     return job;
   }
 
-  private async doRefresh(ctx: RequestContext, google: GoogleClient, row: Integration, stored: StoredTokens): Promise<StoredTokens> {
+  private async doRefresh(ctx: Worker, google: GoogleClient, row: Integration, stored: StoredTokens): Promise<StoredTokens> {
     if (!stored.refreshToken) {
       await this.markNeedsReconnection(ctx, row.id, 'no_refresh_token');
       throw needsReconnection();
@@ -579,7 +649,7 @@ export class IntegrationsService {
   }
 
   /** The grant is gone: keep the row (so the user sees why), drop the useless tokens. */
-  private async markNeedsReconnection(ctx: RequestContext, id: string, why: string): Promise<void> {
+  private async markNeedsReconnection(ctx: Worker, id: string, why: string): Promise<void> {
     await ctx.em.fork().nativeUpdate(
       Integration,
       { id },
@@ -618,7 +688,7 @@ export class IntegrationsService {
   }
 
   /** Google failures other than a refused grant, as the API's codes. Unknown errors pass on. */
-  private upstream(ctx: RequestContext, e: unknown): unknown {
+  private upstream(ctx: Worker, e: unknown): unknown {
     if (!(e instanceof GoogleError)) return e;
     ctx.log.warn({ provider: GOOGLE, google: e.toLog() }, 'Google call failed');
     if (e.kind === 'rate_limited') return new AppError('rate_limited', 'Google is rate limiting requests; try again shortly', { reason: 'google_rate_limited' }, { 'retry-after': '30' });

@@ -7,13 +7,14 @@ import { knowledgeSearchSource } from './knowledge.search.js';
 import { KnowledgeService } from './knowledge.service.js';
 import { DocumentReaders } from './extract-worker.js';
 import { LocalFileStore, type BlobStore } from '../../storage/file-store.js';
+import { S3FileStore } from '../../storage/s3-store.js';
 
 export { KnowledgeService };
 
 declare module '../manifest.js' {
   interface ServiceMap {
     knowledge: KnowledgeService;
-    /** Where uploads are kept (DATA_DIR/uploads, content-addressed). */
+    /** Where uploads are kept, content-addressed (DATA_DIR/uploads, or an S3-compatible bucket). */
     uploads: BlobStore;
     /** The worker-thread pool that reads documents (extraction, chunking) off the event loop. */
     documentReaders: DocumentReaders;
@@ -24,7 +25,8 @@ export const knowledgeModule: ModuleManifest = {
   name: 'knowledge',
   entities: [KnowledgeDocument, DocumentChunk],
   services: [
-    service('uploads', ['config'], ({ config }) => new LocalFileStore(config.storage.dir)),
+    // An S3-compatible bucket when S3_BUCKET is set, else DATA_DIR/uploads.
+    service('uploads', ['config', 'clock'], ({ config, clock }) => (config.storage.s3 ? new S3FileStore(config.storage.s3, { clock }) : new LocalFileStore(config.storage.dir))),
     service('documentReaders', ['config'], ({ config }) => new DocumentReaders(config.jobs.workerThreads, { driver: config.db.driver, url: config.db.url, busyTimeoutMs: config.db.sqliteBusyTimeoutMs })),
     service('knowledge', ['search', 'ai', 'config', 'events', 'jobs', 'uploads', 'documentReaders'], ({ search, ai, config, events, jobs, uploads, documentReaders }) => {
       search.registerSource(knowledgeSearchSource);

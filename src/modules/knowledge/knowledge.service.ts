@@ -76,6 +76,11 @@ const ALIVE_EVERY_MS = 30_000;
 /** A document read for indexing: its text and passages, or why it cannot be indexed. */
 type Read = { text: string; chunks: Chunk[] } | { failure: string };
 
+/** Gives vectors to passages without them: a recurring job, with an embeddings endpoint only. */
+export const EMBEDDINGS_BACKFILL_JOB = 'knowledge.embeddings-backfill';
+/** Passages embedded per request and transaction by the backfill. */
+const BACKFILL_BATCH = 64;
+
 /** The job that ingests a document (src/jobs/). */
 export const INGEST_JOB = 'knowledge.ingest';
 const KIND_OF_MIME: Record<string, DocumentKind> = Object.fromEntries(Object.entries(MIME_OF).map(([k, m]) => [m, k as DocumentKind]));
@@ -115,6 +120,39 @@ export class KnowledgeService {
         if (doc) this.announce(payload.documentId, 'failed', readersOf(doc));
       },
     });
+    if (this.embedder && config.knowledge.embeddings) {
+      background.jobs.recurring(
+        EMBEDDINGS_BACKFILL_JOB,
+        { everyMs: config.knowledge.embeddings.backfillIntervalSeconds * 1000 },
+        { run: async (_p, job) => void (await this.backfillEmbeddings(job.em, job.signal)) },
+      );
+    }
+  }
+
+  /**
+   * Vectors for the passages of ready documents that have none (indexed before an embeddings
+   * endpoint was configured), a batch at a time until none is left. Idempotent: a passage given
+   * one meanwhile keeps it (each write is conditional on `embedding is null`). An endpoint that
+   * fails throws, and the job is retried with backoff. Answers how many passages got one.
+   */
+  async backfillEmbeddings(em: EntityManager, signal?: AbortSignal): Promise<number> {
+    if (!this.embedder) return 0;
+    let done = 0;
+    // Each batch leaves the passages it read with a vector, so the next query finds the next ones.
+    for (;;) {
+      signal?.throwIfAborted();
+      const rows = await (em as SqlEntityManager).execute<{ id: string; heading: string | null; text: string }[]>(
+        `select c.id, c.heading, c.text from document_chunks as c inner join documents as d on d.id = c.document_id
+         where c.embedding is null and d.status = 'ready' order by c.id limit ?`,
+        [BACKFILL_BATCH],
+      );
+      if (!rows.length) return done;
+      const vectors = await this.embedder.embed(rows.map((c) => (c.heading ? `${c.heading}\n${c.text}` : c.text)));
+      await em.fork().transactional(async (tx) => {
+        for (let i = 0; i < rows.length; i++) done += await tx.nativeUpdate(DocumentChunk, { id: rows[i]!.id, embedding: null }, { embedding: vectors[i]! });
+      });
+      await yieldToEventLoop();
+    }
   }
 
   /**

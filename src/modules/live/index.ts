@@ -30,9 +30,10 @@ export const liveModule: ModuleManifest = {
   entities: [LiveSession, LiveUsage, LiveTranscript],
   services: [
     // The service runs turns through its own LiveEngine: one API (send text, send audio, end) for every door.
-    service('live', ['config', 'search', 'events', 'metrics', 'ai', 'clock'], ({ config, search, events, metrics, ai, clock }) => {
+    // The sweeper and transcript indexing are jobs (src/jobs/): one process sweeps at a time.
+    service('live', ['config', 'search', 'events', 'metrics', 'ai', 'clock', 'jobs'], ({ config, search, events, metrics, ai, clock, jobs }) => {
       search.registerSource(liveSearchSource);
-      return new LiveService(config, search, events, metrics, ai, clock);
+      return new LiveService(config, search, events, metrics, ai, clock, jobs);
     }),
   ],
   resolvers: [

@@ -24,6 +24,7 @@ import { LiveEndReason, LiveSessionType, LiveTranscriptRole } from './live.enums
 import { LiveUsage } from './live.entities.js';
 import { LiveTranscript, type TranscriptTurn } from './live.entities.js';
 import { transcriptEntry } from './live.search.js';
+import type { JobQueue } from '../../jobs/queue.js';
 
 export const startSchema = z.object({
   sessionType: LiveSessionType.schema,
@@ -117,8 +118,12 @@ export interface SessionView {
  * `end` (with a reason from the closed set LiveEndReason), each validating its input the
  * same way whichever door it came through. Turns are run by the LiveEngine it owns.
  */
+/** The sweeper: a recurring job (src/jobs/), run by one process at a time. */
+export const LIVE_SWEEP_JOB = 'live.sweep';
+/** Indexes a live session's transcript for search, off the turn (one job per transcript while it waits). */
+export const TRANSCRIPT_INDEX_JOB = 'live.index-transcript';
+
 export class LiveService {
-  private sweeper: NodeJS.Timeout | null = null;
   /** Runs turns: the reply, its speech, the transcript. */
   private readonly engine: LiveEngine;
 
@@ -129,8 +134,11 @@ export class LiveService {
     private readonly metrics: Metrics,
     ai: ProviderRegistry,
     private readonly clock: Clock,
+    private readonly jobs: JobQueue,
   ) {
     this.engine = new LiveEngine(config, ai, search, this, events, clock);
+    jobs.recurring(LIVE_SWEEP_JOB, { everyMs: config.live.sweepIntervalMs }, { run: async (_p, job) => void (await this.sweep(job.em)) });
+    jobs.register<{ transcriptId: string }>(TRANSCRIPT_INDEX_JOB, { run: (p, job) => this.indexTranscriptJob(job.em, p.transcriptId) });
   }
 
   /**
@@ -166,7 +174,6 @@ export class LiveService {
 
   /** Releases the voice (with the app). */
   close(): void {
-    this.stopSweeper();
     this.engine.close();
   }
 
@@ -321,10 +328,11 @@ export class LiveService {
 
   /**
    * Appends a turn to the session's transcript as it happens (one transcript per socket
-   * session), re-indexed for search, so a dropped connection loses nothing said.
+   * session), so a dropped connection loses nothing said. Its search entry is rewritten by a
+   * job enqueued in the same transaction, off the turn: turns in a row while it waits make one job.
    */
   async appendTurn(em: EntityManager, session: LiveSession, turn: TranscriptTurn): Promise<LiveTranscript> {
-    return em.fork().transactional(async (tx) => {
+    const saved = await em.fork().transactional(async (tx) => {
       let t = await tx.findOne(LiveTranscript, { sessionId: session.id });
       const now = new Date(turn.timestamp);
       if (!t) {
@@ -332,8 +340,18 @@ export class LiveService {
       }
       t.turns = [...t.turns, turn].slice(-MAX_TURNS);
       t.sessionEndedAt = now;
-      await this.indexTranscript(tx, session.user.id, t);
+      await this.jobs.enqueue(tx, TRANSCRIPT_INDEX_JOB, { transcriptId: t.id }, { key: `${TRANSCRIPT_INDEX_JOB}:${t.id}`, ref: t.id });
       return t;
+    });
+    this.jobs.wake();
+    return saved;
+  }
+
+  /** The transcript's entry as it is now (idempotent: the entry is replaced; a transcript gone meanwhile has none). */
+  private async indexTranscriptJob(em: EntityManager, transcriptId: string): Promise<void> {
+    await em.transactional(async (tx) => {
+      const t = await tx.findOne(LiveTranscript, { id: transcriptId });
+      if (t) await this.indexTranscript(tx, t.user.id, t);
     });
   }
 
@@ -429,19 +447,6 @@ export class LiveService {
       ended++;
     }
     return ended;
-  }
-
-  /** Runs the sweep on a timer; every process may run one (settlement is race-safe). */
-  startSweeper(em: EntityManager, log: { error(o: object, m: string): void }): void {
-    this.sweeper = setInterval(() => {
-      this.sweep(em.fork()).catch((err: unknown) => log.error({ err }, 'live sweep failed'));
-    }, this.config.live.sweepIntervalMs);
-    this.sweeper.unref();
-  }
-
-  stopSweeper(): void {
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.sweeper = null;
   }
 
   /**

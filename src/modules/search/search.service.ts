@@ -12,6 +12,7 @@ import { AppError } from '../../common/errors.js';
 import { connectionPage, decodeCursor, encodeCursor, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import type { Passage, SearchHit } from './search.types.js';
 import { SearchEntry } from './search.entities.js';
+import type { JobQueue } from '../../jobs/queue.js';
 import { ContentKind, type ContentKindValue } from './search.enums.js';
 
 export const SEARCH_TYPES = ContentKind.values;
@@ -127,10 +128,35 @@ export interface Filter {
  * with ts_rank_cd and ts_headline. The owner filter is part of the matching query itself,
  * so ranking only ever sees the caller's rows.
  */
+/** Rebuilds the whole index (`npm run search:rebuild -- --enqueue` asks the running servers for one). */
+export const REBUILD_JOB = 'search.rebuild';
+
 export class SearchService {
   private readonly sources: SearchSource[] = [];
+  private jobs: JobQueue | null = null;
 
   constructor(private readonly driver: 'sqlite' | 'postgresql') {}
+
+  /**
+   * Runs rebuilds as jobs (src/jobs/): `requestRebuild` enqueues one, whichever process is free
+   * runs it, retried with backoff. Idempotent: a rebuild writes every entry again from the content.
+   */
+  useJobs(jobs: JobQueue): void {
+    this.jobs = jobs;
+    jobs.register(REBUILD_JOB, { run: async (_p, job) => void (await this.rebuild(job.em)) });
+  }
+
+  /**
+   * Enqueues a rebuild (one waiting at a time: asking again while one waits adds nothing). Answers the job's id.
+   * @throws when the service runs without a job queue
+   */
+  async requestRebuild(em: EntityManager): Promise<string> {
+    if (!this.jobs) throw new Error('search rebuild jobs need the job queue');
+    const jobs = this.jobs;
+    const id = await em.transactional((tx) => jobs.enqueue(tx, REBUILD_JOB, null, { key: REBUILD_JOB }));
+    jobs.wake();
+    return id;
+  }
 
   /** Adds a module's content to what `rebuild` writes again. */
   registerSource(source: SearchSource): void {
