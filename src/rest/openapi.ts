@@ -61,7 +61,7 @@ export function buildOpenApi(routes: readonly RestRoute[], info: { version: stri
       required: true,
       schema: { type: 'string' },
     }));
-    const query = r.query ? queryParameters(r.query) : [];
+    const query = r.query ? queryParameters(r.query, r.camelCase) : [];
     const errorStatuses = new Set<number>([400, 500]);
     const requirement = r.auth === 'public' || r.auth === 'optional' ? null : r.auth;
     if (requirement) errorStatuses.add(401).add(403);
@@ -100,7 +100,7 @@ export function buildOpenApi(routes: readonly RestRoute[], info: { version: stri
       ? {
           required: r.body.required,
           content: Object.fromEntries(
-            (r.body.contentTypes ?? JSON_ONLY).map((ct) => [ct, { schema: snakeSchema(jsonSchema(r.body!.schema, 'input')) }]),
+            (r.body.contentTypes ?? JSON_ONLY).map((ct) => [ct, { schema: r.camelCase ? jsonSchema(r.body!.schema, 'input') : snakeSchema(jsonSchema(r.body!.schema, 'input')) }]),
           ),
         }
       : undefined;
@@ -147,8 +147,8 @@ function securityOf(auth: RestRoute['auth']): unknown[] {
   return [{ bearer: [] }, { apiKey: [auth] }];
 }
 
-function queryParameters(schema: z.ZodType): unknown[] {
-  const js = snakeSchema(jsonSchema(schema, 'input')) as { properties?: Record<string, unknown>; required?: string[] };
+function queryParameters(schema: z.ZodType, camelCase?: true): unknown[] {
+  const js = (camelCase ? jsonSchema(schema, 'input') : snakeSchema(jsonSchema(schema, 'input'))) as { properties?: Record<string, unknown>; required?: string[] };
   return Object.entries(js.properties ?? {}).map(([name, s]) => ({
     name,
     in: 'query',

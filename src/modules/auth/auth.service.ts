@@ -30,6 +30,18 @@ import { AccessTokens, hashToken, newRefreshToken } from './tokens.js';
 
 const INVALID_REFRESH = 'Refresh token is not valid; log in again';
 
+/**
+ * Integration tokens (RS256 JWTs a user granted for a tenant, src/modules/integration-tokens)
+ * as bearer credentials: the auth service hands them over by their JWT type, and gets the
+ * principal, or the reason they are refused.
+ */
+export interface BearerGrants {
+  /** Whether this bearer token is an integration token (by its header's `typ`; nothing verified yet). */
+  claims(token: string): boolean;
+  /** @throws invalid_token (forged, expired, revoked, unknown), forbidden (from another origin) */
+  authenticate(em: EntityManager, token: string, origin: string | undefined): Promise<Principal>;
+}
+
 /** Registration, login, token rotation and logout. */
 export class AuthService {
   readonly passwords: PasswordHasher;
@@ -42,6 +54,7 @@ export class AuthService {
     private readonly apiKeys: ApiKeysService,
     private readonly rateLimits: RateLimits,
     private readonly events: EventBus,
+    private readonly grants: BearerGrants | null = null,
   ) {
     const a = config.auth;
     this.passwords = new PasswordHasher(a.argon2MemoryKib, a.argon2Iterations, a.hashConcurrency);
@@ -254,7 +267,7 @@ export class AuthService {
 
   /**
    * Resolves credentials to a principal: null when none were sent. A bearer token wins
-   * over an API key. Runs on every authenticated request, so the session check is one
+   * over an API key; an integration token is checked by the integration-token service. Runs on every authenticated request, so the session check is one
    * narrow query with no hydration.
    * @throws invalid_token for a malformed, expired, forged or revoked credential; forbidden
    *   for an API key used from an address it does not allow
@@ -267,6 +280,7 @@ export class AuthService {
     }
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw new AppError('invalid_token', 'Authorization header must be "Bearer <access_token>"');
+    if (this.grants?.claims(match[1])) return this.grants.authenticate(em, match[1], credentials.origin);
     const claims = await this.accessTokens.verify(match[1]);
     const live = await (em as SqlEntityManager)
       .createQueryBuilder(LoginSession)
