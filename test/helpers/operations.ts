@@ -496,6 +496,15 @@ export class Fixture {
     });
   }
 
+  /** An integration token the owner granted for the fixture organization (its first grant makes the tenant's key). */
+  integrationToken(): Promise<{ token: string; jti: string; tenantId: string }> {
+    return this.once('integrationToken', async () => {
+      const tenantId = (await this.org()).id;
+      const r = await this.ok(this.env.api.post('/api/integration/grant', { mode: 'server', scopes: ['profile:read'], tenantId }, { token: await this.token('owner') }), 'integration token');
+      return { token: r.token as string, jti: r.jti as string, tenantId };
+    });
+  }
+
   /** Everything, for the fixture that refused calls and leak checks run against. */
   async materialize(): Promise<void> {
     await this.org();
@@ -687,6 +696,28 @@ export const restOperations: Record<string, RestEntry> = {
       return { body: { title: 'Matrix study', start: '2030-01-01T10:00:00Z', duration_minutes: 30 } };
     },
   },
+
+  // Integration tokens: any member grants for their tenant (camelCase bodies, as documented); a token is
+  // revoked by its grantor or an admin, rotated by its grantor; the JWKS and the fingerprint are public.
+  grantIntegrationToken: { auth: 'integrations:write', access: 'member', call: async (fx) => ({ body: { mode: 'server', scopes: ['profile:read'], ttlSeconds: 120, tenantId: (await fx.org()).id } }) },
+  verifyIntegrationToken: { auth: 'integrations:read', access: 'member', writes: false, call: async (fx) => ({ body: { token: (await fx.integrationToken()).token, tenantId: (await fx.org()).id } }) },
+  revokeIntegrationToken: {
+    auth: 'integrations:write',
+    access: 'admin',
+    expect: { member: 'not_found', memberKey: 'not_found' },
+    call: async (fx) => ({ body: { tenantId: (await fx.integrationToken()).tenantId, jti: (await fx.integrationToken()).jti, reason: 'matrix' } }),
+  },
+  'revokeIntegrationToken#token': {
+    auth: 'integrations:write',
+    access: 'admin',
+    expect: { member: 'not_found', memberKey: 'not_found' },
+    call: async (fx) => ({ body: { integrationToken: (await fx.integrationToken()).token, reason: 'matrix' } }),
+  },
+  rotateIntegrationToken: { auth: 'integrations:write', access: 'self', call: async (fx) => ({ body: { mode: 'server', scopes: ['profile:read'], ttlSeconds: 120, integrationToken: (await fx.integrationToken()).token } }) },
+  integrationJwks: { auth: 'public', access: 'public', call: async (fx) => ({ query: { tenantId: (await fx.integrationToken()).tenantId } }) },
+  integrationKeyFingerprint: { auth: 'public', access: 'public', call: async (fx) => ({ query: { tenantId: (await fx.integrationToken()).tenantId } }) },
+  integrationProfile: { auth: 'bearer', access: 'user', call: async () => ({}) },
+  listIntegrationTokenRevocations: { auth: 'bearer', access: 'admin', call: async (fx) => ({ query: { tenantId: (await fx.org()).id } }) },
 };
 
 /** The same rule as a REST operation. */
@@ -858,6 +889,14 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   'Mutation.updateXelPreferences': { ...like('updateXelPreferences'), vars: async () => ({ input: { timezone: 'Europe/Paris', dailyGoalXp: 30 } }) },
 
   'Query.integrations': { ...like('listIntegrations'), vars: async () => ({}) },
+  'Query.integrationJwks': { ...like('integrationJwks'), vars: async (fx) => ({ tenantId: (await fx.integrationToken()).tenantId }) },
+  'Query.integrationKeyFingerprint': { ...like('integrationKeyFingerprint'), vars: async (fx) => ({ tenantId: (await fx.integrationToken()).tenantId }) },
+  'Query.integrationTokenVerification': { ...like('verifyIntegrationToken'), vars: async (fx) => ({ token: (await fx.integrationToken()).token, tenantId: (await fx.org()).id }) },
+  'Query.integrationTokenRevocations': { ...like('listIntegrationTokenRevocations'), vars: async (fx) => ({ tenantId: (await fx.org()).id }) },
+  'Query.integrationProfile': { ...like('integrationProfile'), vars: async () => ({}) },
+  'Mutation.grantIntegrationToken': { ...like('grantIntegrationToken'), vars: async (fx) => ({ input: { mode: 'SERVER', scopes: ['PROFILE_READ'], ttlSeconds: 120, tenantId: (await fx.org()).id } }) },
+  'Mutation.revokeIntegrationToken': { ...like('revokeIntegrationToken'), vars: async (fx) => ({ input: { tenantId: (await fx.integrationToken()).tenantId, jti: (await fx.integrationToken()).jti, reason: 'matrix' } }) },
+  'Mutation.rotateIntegrationToken': { ...like('rotateIntegrationToken'), vars: async (fx) => ({ input: { mode: 'SERVER', scopes: ['PROFILE_READ'], ttlSeconds: 120, integrationToken: (await fx.integrationToken()).token } }) },
   'Mutation.connectGoogleCalendar': { ...like('connectGoogleCalendar'), vars: async () => ({}) },
   'Mutation.completeGoogleCalendarConnection': {
     auth: 'integrations:write',
