@@ -1,6 +1,7 @@
 import { resolver, service, type ModuleManifest } from '../manifest.js';
-import { SearchEntry } from './search.entities.js';
-import { SearchResolver } from './search.resolver.js';
+import { SearchEntry, SearchReindex } from './search.entities.js';
+import { SearchMaintenance } from './search-maintenance.service.js';
+import { SearchMaintenanceResolver, SearchResolver } from './search.resolver.js';
 import { searchRoutes } from './search.rest.js';
 import { SearchService } from './search.service.js';
 
@@ -12,14 +13,18 @@ export { SearchService };
 declare module '../manifest.js' {
   interface ServiceMap {
     search: SearchService;
+    searchMaintenance: SearchMaintenance;
   }
 }
 
 /** The full-text index over everything a user wrote: only `SearchService` writes `search_entries`. */
 export const searchModule: ModuleManifest = {
   name: 'search',
-  entities: [SearchEntry],
-  services: [service('search', ['config'], ({ config }) => new SearchService(config.db.driver))],
-  resolvers: [resolver(SearchResolver, (s) => new SearchResolver(s.search))],
+  entities: [SearchEntry, SearchReindex],
+  services: [
+    service('search', ['config', 'clock'], ({ config, clock }) => new SearchService(config.db.driver, clock)),
+    service('searchMaintenance', ['search', 'jobs', 'clock', 'config'], ({ search, jobs, clock, config }) => new SearchMaintenance(search, jobs, clock, config)),
+  ],
+  resolvers: [resolver(SearchResolver, (s) => new SearchResolver(s.search)), resolver(SearchMaintenanceResolver, (s) => new SearchMaintenanceResolver(s.searchMaintenance))],
   routes: searchRoutes,
 };
