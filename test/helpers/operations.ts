@@ -526,6 +526,11 @@ const now = () => Date.now();
 const iso = (ms: number) => new Date(ms).toISOString();
 const fresh = () => randomBytes(4).toString('hex');
 
+/** Platform administrators are made by the operator only: no caller of the matrix is one. */
+const PLATFORM_ADMINS_ONLY: Partial<Record<Who, Outcome>> = Object.fromEntries(
+  WHO.map((w) => [w, ['expiredKey', 'revokedKey', 'expiredToken', 'revokedToken'].includes(w) ? 'invalid_token' : w === 'disallowedIpKey' ? 'forbidden' : 'not_found']),
+);
+
 /** REST operations by operationId; `operationId#variant` adds a case for another kind of target. */
 export const restOperations: Record<string, RestEntry> = {
   // Accounts: public doors ignore credentials.
@@ -696,6 +701,10 @@ export const restOperations: Record<string, RestEntry> = {
       return { body: { title: 'Matrix study', start: '2030-01-01T10:00:00Z', duration_minutes: 30 } };
     },
   },
+
+  // Search maintenance: platform administrators only (none in the cast): not_found for everyone else, whatever their credentials.
+  searchStatus: { auth: 'optional', access: 'user', expect: PLATFORM_ADMINS_ONLY, call: async () => ({}) },
+  reindexSearch: { auth: 'optional', access: 'user', expect: PLATFORM_ADMINS_ONLY, call: async () => ({}) },
 
   // Integration tokens: any member grants for their tenant (camelCase bodies, as documented); a token is
   // revoked by its grantor or an admin, rotated by its grantor; the JWKS and the fingerprint are public.
@@ -889,6 +898,8 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   'Mutation.updateXelPreferences': { ...like('updateXelPreferences'), vars: async () => ({ input: { timezone: 'Europe/Paris', dailyGoalXp: 30 } }) },
 
   'Query.integrations': { ...like('listIntegrations'), vars: async () => ({}) },
+  'Query.searchStatus': { ...like('searchStatus'), vars: async () => ({}) },
+  'Mutation.reindexSearch': { ...like('reindexSearch'), vars: async () => ({}) },
   'Query.integrationJwks': { ...like('integrationJwks'), vars: async (fx) => ({ tenantId: (await fx.integrationToken()).tenantId }) },
   'Query.integrationKeyFingerprint': { ...like('integrationKeyFingerprint'), vars: async (fx) => ({ tenantId: (await fx.integrationToken()).tenantId }) },
   'Query.integrationTokenVerification': { ...like('verifyIntegrationToken'), vars: async (fx) => ({ token: (await fx.integrationToken()).token, tenantId: (await fx.org()).id }) },

@@ -39,7 +39,7 @@ export class IntegrationTokensResolver {
     @Arg('tenantId', () => ID, { description: 'The tenant it should be valid for.' }) tenantId: string,
     @Ctx() ctx: RequestContext,
   ): Promise<IntegrationTokenVerification> {
-    return this.integrationTokens.verify(ctx, { token, tenantId }) as Promise<IntegrationTokenVerification>;
+    return this.integrationTokens.verify(ctx, { token, tenantId });
   }
 
   @Query(() => IntegrationTokenRevocationConnection, { description: `Revoked integration tokens of the tenants you administer (or of one), newest first. ${need('bearer')}` })

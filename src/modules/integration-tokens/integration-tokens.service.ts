@@ -341,10 +341,12 @@ export class IntegrationTokensService {
   /** The grant's row, with whether its user still belongs to its tenant: one query. */
   private async grantState(em: EntityManager, jti: string): Promise<{ revokedAt: Date | null; revokedReason: string | null; member: boolean } | null> {
     if (!isId(jti)) return null;
-    const rows = await em.getConnection().execute<{ revoked_at: Date | string | number | null; revoked_reason: string | null; member: string | null }[]>(
-      'select t.revoked_at, t.revoked_reason, m.user_id as member from integration_tokens t left join memberships m on m.organization_id = t.organization_id and m.user_id = t.user_id where t.id = ?',
-      [jti],
-    );
+    const rows = (await em
+      .getConnection()
+      .execute(
+        'select t.revoked_at, t.revoked_reason, m.user_id as member from integration_tokens t left join memberships m on m.organization_id = t.organization_id and m.user_id = t.user_id where t.id = ?',
+        [jti],
+      )) as { revoked_at: Date | string | number | null; revoked_reason: string | null; member: string | null }[];
     const row = rows[0];
     if (!row) return null;
     return { revokedAt: row.revoked_at === null ? null : toDate(row.revoked_at), revokedReason: row.revoked_reason, member: row.member !== null };

@@ -255,7 +255,7 @@ export class SearchService {
 
   /** Entries by kind of content. */
   async counts(em: EntityManager): Promise<Record<SearchType, number>> {
-    const rows = await em.getConnection().execute<{ type: string; n: number | string }[]>('select type, count(*) as n from search_entries group by type');
+    const rows = (await em.getConnection().execute('select type, count(*) as n from search_entries group by type')) as { type: string; n: number | string }[];
     const out = Object.fromEntries(SEARCH_TYPES.map((t) => [t, 0])) as Record<SearchType, number>;
     for (const r of rows) if ((SEARCH_TYPES as readonly string[]).includes(r.type)) out[r.type as SearchType] = Number(r.n);
     return out;
