@@ -477,7 +477,7 @@ export const configSchema = z.object({
             .string()
             .regex(/^\s*[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_=-]+\s*(,\s*[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_=-]+\s*)*$/, 'must be kid:base64key pairs, e.g. k2025:BASE64,k2024:BASE64')
             .optional(),
-          'AES-256-GCM keys for the stored Google tokens: kid:base64 pairs (32 bytes each, openssl rand -base64 32). The first encrypts new writes; the others still decrypt older rows (rotation: put the new key first, run npm run integrations:reencrypt, then drop the old one). Required in production when Google is configured; in development, when unset, one is generated once into DATA_DIR/integrations-key.',
+          'AES-256-GCM keys for the stored Google tokens: kid:base64 pairs (32 bytes each, openssl rand -base64 32). The first encrypts new writes; the others still decrypt older rows (rotation: put the new key first, run npm run integrations:reencrypt, then drop the old one). They also seal the integration-token signing keys. Required in production when Google is configured (integration tokens need them too); in development, when unset, one is generated once into DATA_DIR/integrations-key.',
         ),
         stateTtlSeconds: v('INTEGRATIONS_STATE_TTL_SECONDS', z.coerce.number().int().min(60).max(3600).default(600), 'A started OAuth flow must come back within this many seconds (its state is single use).'),
         refreshMarginSeconds: v('INTEGRATIONS_REFRESH_MARGIN_SECONDS', z.coerce.number().int().min(0).max(1800).default(300), 'Access tokens that expire within this many seconds are refreshed before a calendar call.'),
@@ -489,6 +489,15 @@ export const configSchema = z.object({
       }),
     )
     .describe('Integrations.'),
+  integrationTokens: z
+    .object(
+      group('Integration tokens', 'Short-lived RS256 tokens a user grants for a tenant (an organization), signed by the tenant\'s own key (sealed at rest with INTEGRATIONS_ENCRYPTION_KEYS) and published at /api/integration/jwks.', {
+        defaultTtlSeconds: v('INTEGRATION_TOKEN_DEFAULT_TTL_SECONDS', z.coerce.number().int().min(30).max(86_400).default(900), 'A grant without ttlSeconds lives this long.'),
+        maxTtlSeconds: v('INTEGRATION_TOKEN_MAX_TTL_SECONDS', z.coerce.number().int().min(30).max(86_400).default(3600), 'The longest ttlSeconds a grant may ask for; a retired key stays in the JWKS this long after it stops signing.'),
+        keyRotationSeconds: v('INTEGRATION_TOKEN_KEY_ROTATION_SECONDS', z.coerce.number().int().min(60).default(30 * 86_400), "A tenant's signing key is replaced by a new one at the first grant after it is this old (the old one keeps verifying for INTEGRATION_TOKEN_MAX_TTL_SECONDS)."),
+      }),
+    )
+    .describe('Integration tokens.'),
   ...group('Scale-out', 'With Redis, subscriptions and live events travel between gateway processes (run several behind a load balancer) and rate-limit counters are shared; without it, both stay in this process. /readyz answers 503 while Redis is configured but unreachable.', {
     redis: z
       .object({
@@ -676,7 +685,8 @@ const GOOGLE_REQUIRED = [
 /**
  * Google is configured when its client id, secret and redirect URI are all set; a partial
  * setting is an error. Token encryption keys come from INTEGRATIONS_ENCRYPTION_KEYS; in
- * development, when unset, one key is generated once into DATA_DIR/integrations-key.
+ * development, when unset, one key is generated once into DATA_DIR/integrations-key (integration
+ * tokens seal their signing keys with it, Google or not).
  */
 function integrationsConfig(e: Parsed['integrations'], production: boolean, dataDir: string) {
   const missing = GOOGLE_REQUIRED.filter(([k]) => !e.google[k]).map(([, name]) => name);
@@ -688,7 +698,7 @@ function integrationsConfig(e: Parsed['integrations'], production: boolean, data
   let encryptionKeys: { id: string; key: string }[] = [];
   if (e.encryptionKeys) {
     encryptionKeys = parseEncryptionKeys(e.encryptionKeys);
-  } else if (google) {
+  } else if (google || !production) {
     if (production) throw new ConfigError('Invalid environment:\n  INTEGRATIONS_ENCRYPTION_KEYS: required when NODE_ENV=production and Google is configured');
     encryptionKeys = parseEncryptionKeys(persistentSecret(join(dataDir, 'integrations-key'), () => `local:${randomBytes(32).toString('base64')}`), 'DATA_DIR/integrations-key');
   }
@@ -698,7 +708,7 @@ function integrationsConfig(e: Parsed['integrations'], production: boolean, data
     googleMissing: missing as readonly string[],
     /** Where the browser lands after the OAuth callback; null: the callback answers JSON. */
     returnUrl: e.returnUrl,
-    /** Token encryption keys, base64 of 32 bytes each; the first encrypts new writes. Empty when Google is not configured. */
+    /** Token encryption keys, base64 of 32 bytes each; the first encrypts new writes. Empty only in production when none are set (then Google is off too, and integration tokens answer service_unavailable). */
     encryptionKeys,
     stateTtlSeconds: e.stateTtlSeconds,
     /** Access tokens are refreshed when they expire within this many seconds. */

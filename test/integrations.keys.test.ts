@@ -29,7 +29,9 @@ describe('integration configuration', () => {
     const c = loadConfig({ DATA_DIR: tmp() });
     expect(c.integrations.google).toBeNull();
     expect(c.integrations.googleMissing).toEqual(['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'GOOGLE_REDIRECT_URI']);
-    expect(c.integrations.encryptionKeys).toEqual([]);
+    // Integration tokens seal their signing keys with it: one is generated in development, Google or not.
+    expect(c.integrations.encryptionKeys.map((k) => k.id)).toEqual(['local']);
+    expect(loadConfig({ DATA_DIR: tmp(), NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }).integrations.encryptionKeys).toEqual([]);
     expect(() => loadConfig({ DATA_DIR: tmp(), GOOGLE_CLIENT_ID: 'x' })).toThrow(/GOOGLE_CLIENT_SECRET: required[\s\S]*GOOGLE_REDIRECT_URI: required/);
   });
 

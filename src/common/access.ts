@@ -3,18 +3,28 @@ import type { MembershipRecord } from './loaders.js';
 import { isId } from './ids.js';
 import { AppError } from './errors.js';
 import type { Principal } from './principal.js';
+import { API_SCOPE_LIKE, type IntegrationScope } from './integration-scopes.js';
 import { grants, type Requirement } from './scopes.js';
 
 /**
  * The first line of every service method that needs a caller: authenticated, and for an
  * API key, holding the operation's scope (or refused outright for bearer-only operations).
- * Organization role checks come after this, in `requireRole`.
+ * Organization role checks come after this, in `requireRole`. An integration token passes only
+ * where its scopes reach: `xel:read` and `live:read` where an API key with that scope would,
+ * and `integration` for the operation that names it (the live quota for `quota:read`...);
+ * anything else is forbidden.
  * @throws the credentials' own error (invalid_token...), not_authenticated, forbidden, INSUFFICIENT_API_KEY_SCOPE
  */
-export function authorize(ctx: RequestContext, need: Requirement): Principal {
+export function authorize(ctx: RequestContext, need: Requirement, integration?: IntegrationScope): Principal {
   if (ctx.authError) throw ctx.authError;
   const p = ctx.principal;
   if (!p) throw new AppError('not_authenticated', 'Authentication required: send Authorization: Bearer <access_token> or X-API-Key');
+  if (p.kind === 'integration') {
+    const named = integration !== undefined && p.scopes.includes(integration);
+    const likeKey = need !== 'bearer' && p.scopes.some((s) => API_SCOPE_LIKE.has(s as IntegrationScope) && grants([s], need));
+    if (!named && !likeKey) throw new AppError('forbidden', `This integration token does not cover this operation (its scopes: ${p.scopes.join(', ')})`);
+    return p;
+  }
   if (p.kind === 'apiKey') {
     if (need === 'bearer') throw new AppError('forbidden', "This operation needs a user's bearer token; API keys are refused");
     if (!grants(p.scopes, need)) {
@@ -40,7 +50,7 @@ export function requireUser(ctx: RequestContext): Extract<Principal, { kind: 'us
  */
 export async function requireMembership(ctx: RequestContext, organizationId: string, need: Requirement, minRole = 'member'): Promise<MembershipRecord> {
   const p = authorize(ctx, need);
-  if (!isId(organizationId) || (p.kind === 'apiKey' && p.organizationId !== organizationId)) throw AppError.notFound('Organization');
+  if (!isId(organizationId) || (p.kind !== 'user' && p.organizationId !== organizationId)) throw AppError.notFound('Organization');
   const lookup = ctx.loaders.memberships;
   const membership = await lookup.find(organizationId, p.userId);
   if (!membership) throw AppError.notFound('Organization');

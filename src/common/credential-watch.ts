@@ -27,6 +27,7 @@ const MESSAGES: Record<CredentialsEndReason, string> = {
   password_changed: 'The password was changed; sign in again',
   reuse_detected: 'The login session was revoked: one of its refresh tokens was used twice',
   api_key_revoked: 'The API key was revoked',
+  integration_token_revoked: 'The integration token was revoked',
 };
 
 /** The close reason sent with CREDENTIALS_ENDED: `invalid_token: <reason>`. */
@@ -36,6 +37,7 @@ export const closeReasonOf = (end: CredentialsEnd): string => `invalid_token: ${
 export function concerns(p: Principal, e: CredentialsRevoked): boolean {
   if (p.userId !== e.userId) return false;
   if (p.kind === 'apiKey') return e.apiKeyIds?.includes(p.apiKeyId) ?? false;
+  if (p.kind === 'integration') return e.integrationTokenIds?.includes(p.tokenId) ?? false;
   return (e.sessionIds?.includes(p.sessionId) ?? false) || (e.exceptSessionId !== undefined && e.exceptSessionId !== p.sessionId);
 }
 

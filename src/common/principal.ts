@@ -1,4 +1,7 @@
-/** Who is calling: a user with a login session, or an API key acting for its creator in one organization. */
+/**
+ * Who is calling: a user with a login session, an API key acting for its creator in one
+ * organization, or an integration token a user granted (a few reads, see IntegrationTokenScope).
+ */
 export type Principal =
   | {
       kind: 'user';
@@ -17,6 +20,18 @@ export type Principal =
       scopes: readonly string[];
       /** The key's expiry; null when it has none. */
       expiresAt?: Date | null;
+    }
+  | {
+      kind: 'integration';
+      /** The user who granted the token: it reads what they may, within its scopes. */
+      userId: string;
+      /** The token's jti. */
+      tokenId: string;
+      /** The tenant (organization) whose key signed it. */
+      organizationId: string;
+      /** Integration token scopes (profile:read, quota:read, xel:read, live:read). */
+      scopes: readonly string[];
+      expiresAt: Date;
     };
 
 /** Credentials as they arrived, before anyone checked them. */
@@ -25,4 +40,6 @@ export interface Credentials {
   apiKey?: string | undefined;
   /** The caller's address, for API key allow-lists. */
   ip?: string | null | undefined;
+  /** The request's Origin header, for integration tokens bound to an origin. */
+  origin?: string | undefined;
 }

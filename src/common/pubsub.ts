@@ -48,12 +48,12 @@ export type Events = {
 };
 
 /** Why credentials stopped working while sockets may hold them open. */
-export type RevocationReason = 'logout' | 'reuse_detected' | 'password_changed' | 'api_key_revoked';
+export type RevocationReason = 'logout' | 'reuse_detected' | 'password_changed' | 'api_key_revoked' | 'integration_token_revoked';
 
 /**
  * Credentials of one user were revoked: every socket they authenticate closes, on every
  * process. Which ones: login sessions by id, every session of the user but one (a password
- * change keeps the caller's), or API keys by id.
+ * change keeps the caller's), API keys by id, or integration tokens by jti.
  */
 export interface CredentialsRevoked {
   userId: string;
@@ -61,6 +61,7 @@ export interface CredentialsRevoked {
   sessionIds?: string[];
   exceptSessionId?: string;
   apiKeyIds?: string[];
+  integrationTokenIds?: string[];
 }
 
 /**

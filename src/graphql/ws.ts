@@ -16,10 +16,10 @@ import { DocumentChecker, operationLabel } from './limits.js';
 /** Close code for a connection whose credentials were refused (graphql-ws's Forbidden). */
 export const WS_FORBIDDEN = 4403;
 
-/** Credentials from connection params (`Authorization` or `X-API-Key`, as clients spell them) and the socket's address. */
-function credentialsFrom(params: Readonly<Record<string, unknown>> | undefined, ip: string | undefined): Credentials {
+/** Credentials from connection params (`Authorization` or `X-API-Key`, as clients spell them), the socket's address and the upgrade's Origin. */
+function credentialsFrom(params: Readonly<Record<string, unknown>> | undefined, ip: string | undefined, origin?: string): Credentials {
   const key = params?.['X-API-Key'] ?? params?.['x-api-key'] ?? params?.apiKey;
-  return { authorization: authorizationFrom(params), apiKey: typeof key === 'string' ? key : undefined, ip };
+  return { authorization: authorizationFrom(params), apiKey: typeof key === 'string' ? key : undefined, ip, origin };
 }
 
 /** `Authorization` from connection params, under the spellings clients use. */
@@ -122,7 +122,7 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
     },
     onConnect: async (ctx) => {
       open.add(ctx);
-      const credentials = credentialsFrom(ctx.connectionParams, ctx.extra.request.ip);
+      const credentials = credentialsFrom(ctx.connectionParams, ctx.extra.request.ip, ctx.extra.request.headers.origin);
       if (!credentials.authorization && !credentials.apiKey) return true;
       const em = root.em.fork();
       try {
@@ -159,7 +159,7 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
           log,
           client: { ip: ctx.extra.request.ip ?? null, userAgent: ctx.extra.request.headers['user-agent'] ?? null },
         },
-        credentialsFrom(ctx.connectionParams, ctx.extra.request.ip),
+        credentialsFrom(ctx.connectionParams, ctx.extra.request.ip, ctx.extra.request.headers.origin),
       ),
     onError: (_ctx, _id, _payload, errors) => format(errors, 'ws'),
     onNext: (_ctx, _id, _payload, _args, result) => {

@@ -3,6 +3,7 @@ import { apiKeysModule } from './api-keys/index.js';
 import { authModule } from './auth/index.js';
 import { describeRoutes } from './composition.js';
 import { conversationsModule } from './conversations/index.js';
+import { integrationTokensModule } from './integration-tokens/index.js';
 import { integrationsModule } from './integrations/index.js';
 import { knowledgeModule } from './knowledge/index.js';
 import { learningModule } from './learning/index.js';
@@ -29,6 +30,7 @@ export const modules: readonly ModuleManifest[] = [
   xpModule,
   integrationsModule,
   learningModule,
+  integrationTokensModule,
 ];
 
 export const allEntities = modules.flatMap((m) => m.entities);

@@ -173,9 +173,9 @@ class Components {
    * A zod schema as the document shows it (snake_case, no generator noise), its named parts
    * components; an object at the root is a component too, `fallback` naming it when zod does not.
    */
-  fromZod(schema: z.ZodType, io: 'input' | 'output', fallback: string): JsonSchema {
+  fromZod(schema: z.ZodType, io: 'input' | 'output', fallback: string, camelCase = false): JsonSchema {
     const raw = z.toJSONSchema(schema, { io, unrepresentable: 'any', override: keepExamples }) as JsonSchema;
-    const { $schema: _drop, $defs, ...root } = denoise(snakeSchema(raw), io) as JsonSchema;
+    const { $schema: _drop, $defs, ...root } = denoise(camelCase ? raw : snakeSchema(raw), io) as JsonSchema;
     const defs = (isObject($defs) ? $defs : {}) as Record<string, JsonSchema>;
     const names = new Map<string, string>();
     // Definitions first (under the names they will have), then what refers to them.
@@ -345,7 +345,7 @@ export function describeApi(routes: readonly RestRoute[], info: { version: strin
       description: glossaryDescription(m[1]!) ?? '',
       schema: { type: 'string' },
     }));
-    const query = r.query ? queryParameters(components, r.query, base) : [];
+    const query = r.query ? queryParameters(components, r.query, base, r.camelCase === true) : [];
     const requirement = r.auth === 'public' || r.auth === 'optional' ? null : r.auth;
     // The request first: a shape read both ways keeps its plain name for the request (the documented TranscriptTurn).
     const body = r.body ? requestBody(components, r, base) : undefined;
@@ -404,7 +404,7 @@ function requestBody(components: Components, r: RestRoute, base: string): JsonSc
   const content: Record<string, unknown> = {};
   for (const ct of b.contentTypes ?? JSON_ONLY) {
     const documented = b.documented?.[ct];
-    content[ct] = { schema: components.fromZod(documented ?? b.schema, 'input', documented ? `${base}${pascal(ct.split('/')[1]!)}Request` : `${base}Request`) };
+    content[ct] = { schema: components.fromZod(documented ?? b.schema, 'input', documented ? `${base}${pascal(ct.split('/')[1]!)}Request` : `${base}Request`, r.camelCase === true) };
   }
   const first = Object.values(content)[0] as { schema: JsonSchema };
   const named = typeof first.schema.$ref === 'string' ? components.schemas[first.schema.$ref.split('/').pop()!]?.description : undefined;
@@ -439,9 +439,9 @@ function securityOf(auth: RestRoute['auth']): unknown[] {
   return [{ bearer: [] }, { apiKey: [auth] }];
 }
 
-function queryParameters(components: Components, schema: z.ZodType, base: string): unknown[] {
+function queryParameters(components: Components, schema: z.ZodType, base: string, camelCase: boolean): unknown[] {
   const raw = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', override: keepExamples }) as JsonSchema;
-  const js = denoise(snakeSchema(raw), 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+  const js = denoise(camelCase ? raw : snakeSchema(raw), 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
   return Object.entries(js.properties ?? {}).map(([name, s]) => {
     const { description, ...rest } = s;
     return {

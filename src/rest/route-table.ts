@@ -3,6 +3,7 @@ import type { RequestContext } from '../common/context.js';
 import type { AppError } from '../common/errors.js';
 import type { Config, RateLimitName } from '../config.js';
 import type { Page } from '../common/pagination.js';
+import type { IntegrationScope } from '../common/integration-scopes.js';
 import type { Requirement } from '../common/scopes.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -40,6 +41,10 @@ export interface RestRoute<R = unknown> {
   description?: string;
   tag: string;
   auth: RouteAuth;
+  /** The integration token scope that also admits this route (besides `xel:read` and `live:read`, which admit what the API key scope does). */
+  integration?: IntegrationScope;
+  /** The body's and the query's names are documented in camelCase (as the published integration-token bodies are), not snake_case. */
+  camelCase?: true;
   /** The service's input schema; the OpenAPI document shows it with snake_case names. */
   body?: {
     schema: z.ZodType;

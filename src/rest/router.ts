@@ -24,10 +24,10 @@ export const toFastifyPath = (path: string): string => path.replace(/\{(\w+)\}/g
 
 const mediaType = (req: FastifyRequest): string => (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 
-/** The credentials of an HTTP request: bearer token, API key, and the address it came from. */
+/** The credentials of an HTTP request: bearer token, API key, the address it came from, and its Origin. */
 export function credentialsOf(req: FastifyRequest): Credentials {
   const apiKey = req.headers['x-api-key'];
-  return { authorization: req.headers.authorization, apiKey: typeof apiKey === 'string' ? apiKey : undefined, ip: req.ip };
+  return { authorization: req.headers.authorization, apiKey: typeof apiKey === 'string' ? apiKey : undefined, ip: req.ip, origin: req.headers.origin };
 }
 
 /**
@@ -175,7 +175,7 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
           route.auth === 'public'
             ? createContext(root, base)
             : await createAuthenticatedContext(root, base, credentialsOf(req));
-        if (route.auth !== 'public' && route.auth !== 'optional') authorize(ctx, route.auth);
+        if (route.auth !== 'public' && route.auth !== 'optional') authorize(ctx, route.auth, route.integration);
 
         let input: { body: Record<string, unknown>; params: Record<string, string>; query: Record<string, unknown>; lastEventId?: string };
         try {

@@ -531,6 +531,15 @@ export class Fixture {
     });
   }
 
+  /** An integration token the owner granted for the fixture organization (its first grant makes the tenant's key). */
+  integrationToken(): Promise<{ token: string; jti: string; tenantId: string }> {
+    return this.once('integrationToken', async () => {
+      const tenantId = (await this.org()).id;
+      const r = await this.ok(this.env.api.post('/api/integration/grant', { mode: 'server', scopes: ['profile:read'], tenantId }, { token: await this.token('owner') }), 'integration token');
+      return { token: r.token as string, jti: r.jti as string, tenantId };
+    });
+  }
+
   /** Everything, for the fixture that refused calls and leak checks run against. */
   async materialize(): Promise<void> {
     await this.org();
@@ -551,6 +560,11 @@ export class Fixture {
 const now = () => Date.now();
 const iso = (ms: number) => new Date(ms).toISOString();
 const fresh = () => randomBytes(4).toString('hex');
+
+/** Platform administrators are made by the operator only: no caller of the matrix is one. */
+const PLATFORM_ADMINS_ONLY: Partial<Record<Who, Outcome>> = Object.fromEntries(
+  WHO.map((w) => [w, ['expiredKey', 'revokedKey', 'expiredToken', 'revokedToken'].includes(w) ? 'invalid_token' : w === 'disallowedIpKey' ? 'forbidden' : 'not_found']),
+);
 
 /** REST operations by operationId; `operationId#variant` adds a case for another kind of target. */
 export const restOperations: Record<string, RestEntry> = {
@@ -759,6 +773,32 @@ export const restOperations: Record<string, RestEntry> = {
       return { body: { title: 'Matrix study', start: '2030-01-01T10:00:00Z', duration_minutes: 30 } };
     },
   },
+
+  // Search maintenance: platform administrators only (none in the cast): not_found for everyone else, whatever their credentials.
+  searchStatus: { auth: 'optional', access: 'user', expect: PLATFORM_ADMINS_ONLY, call: async () => ({}) },
+  reindexSearch: { auth: 'optional', access: 'user', expect: PLATFORM_ADMINS_ONLY, call: async () => ({}) },
+
+  // Integration tokens: any member grants for their tenant (camelCase bodies, as documented); a token is
+  // revoked by its grantor or an admin, rotated by its grantor; the JWKS and the fingerprint are public.
+  grantIntegrationToken: { auth: 'integrations:write', access: 'member', call: async (fx) => ({ body: { mode: 'server', scopes: ['profile:read'], ttlSeconds: 120, tenantId: (await fx.org()).id } }) },
+  verifyIntegrationToken: { auth: 'integrations:read', access: 'member', writes: false, call: async (fx) => ({ body: { token: (await fx.integrationToken()).token, tenantId: (await fx.org()).id } }) },
+  revokeIntegrationToken: {
+    auth: 'integrations:write',
+    access: 'admin',
+    expect: { member: 'not_found', memberKey: 'not_found' },
+    call: async (fx) => ({ body: { tenantId: (await fx.integrationToken()).tenantId, jti: (await fx.integrationToken()).jti, reason: 'matrix' } }),
+  },
+  'revokeIntegrationToken#token': {
+    auth: 'integrations:write',
+    access: 'admin',
+    expect: { member: 'not_found', memberKey: 'not_found' },
+    call: async (fx) => ({ body: { integrationToken: (await fx.integrationToken()).token, reason: 'matrix' } }),
+  },
+  rotateIntegrationToken: { auth: 'integrations:write', access: 'self', call: async (fx) => ({ body: { mode: 'server', scopes: ['profile:read'], ttlSeconds: 120, integrationToken: (await fx.integrationToken()).token } }) },
+  integrationJwks: { auth: 'public', access: 'public', call: async (fx) => ({ query: { tenantId: (await fx.integrationToken()).tenantId } }) },
+  integrationKeyFingerprint: { auth: 'public', access: 'public', call: async (fx) => ({ query: { tenantId: (await fx.integrationToken()).tenantId } }) },
+  integrationProfile: { auth: 'bearer', access: 'user', call: async () => ({}) },
+  listIntegrationTokenRevocations: { auth: 'bearer', access: 'admin', call: async (fx) => ({ query: { tenantId: (await fx.org()).id } }) },
 };
 
 /** The same rule as a REST operation. */
@@ -965,6 +1005,16 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   },
 
   'Query.integrations': { ...like('listIntegrations'), vars: async () => ({}) },
+  'Query.searchStatus': { ...like('searchStatus'), vars: async () => ({}) },
+  'Mutation.reindexSearch': { ...like('reindexSearch'), vars: async () => ({}) },
+  'Query.integrationJwks': { ...like('integrationJwks'), vars: async (fx) => ({ tenantId: (await fx.integrationToken()).tenantId }) },
+  'Query.integrationKeyFingerprint': { ...like('integrationKeyFingerprint'), vars: async (fx) => ({ tenantId: (await fx.integrationToken()).tenantId }) },
+  'Query.integrationTokenVerification': { ...like('verifyIntegrationToken'), vars: async (fx) => ({ token: (await fx.integrationToken()).token, tenantId: (await fx.org()).id }) },
+  'Query.integrationTokenRevocations': { ...like('listIntegrationTokenRevocations'), vars: async (fx) => ({ tenantId: (await fx.org()).id }) },
+  'Query.integrationProfile': { ...like('integrationProfile'), vars: async () => ({}) },
+  'Mutation.grantIntegrationToken': { ...like('grantIntegrationToken'), vars: async (fx) => ({ input: { mode: 'SERVER', scopes: ['PROFILE_READ'], ttlSeconds: 120, tenantId: (await fx.org()).id } }) },
+  'Mutation.revokeIntegrationToken': { ...like('revokeIntegrationToken'), vars: async (fx) => ({ input: { tenantId: (await fx.integrationToken()).tenantId, jti: (await fx.integrationToken()).jti, reason: 'matrix' } }) },
+  'Mutation.rotateIntegrationToken': { ...like('rotateIntegrationToken'), vars: async (fx) => ({ input: { mode: 'SERVER', scopes: ['PROFILE_READ'], ttlSeconds: 120, integrationToken: (await fx.integrationToken()).token } }) },
   'Mutation.connectGoogleCalendar': { ...like('connectGoogleCalendar'), vars: async () => ({}) },
   'Mutation.completeGoogleCalendarConnection': {
     auth: 'integrations:write',

@@ -40,6 +40,18 @@ const LIVE_SESSION = preparedRead<{ id: string; expires_at: Date | number | stri
   'select id, expires_at from login_sessions where id = ? and user_id = ? and revoked_at is null and expires_at > ? limit 1',
 );
 
+/**
+ * Integration tokens (RS256 JWTs a user granted for a tenant, src/modules/integration-tokens)
+ * as bearer credentials: the auth service hands them over by their JWT type, and gets the
+ * principal, or the reason they are refused.
+ */
+export interface BearerGrants {
+  /** Whether this bearer token is an integration token (by its header's `typ`; nothing verified yet). */
+  claims(token: string): boolean;
+  /** @throws invalid_token (forged, expired, revoked, unknown), forbidden (from another origin) */
+  authenticate(em: EntityManager, token: string, origin: string | undefined): Promise<Principal>;
+}
+
 /** Registration, login, token rotation and logout. */
 export class AuthService {
   readonly passwords: PasswordHasher;
@@ -53,6 +65,7 @@ export class AuthService {
     private readonly rateLimits: RateLimits,
     private readonly events: EventBus,
     private readonly clock: Clock,
+    private readonly grants: BearerGrants | null = null,
   ) {
     const a = config.auth;
     this.passwords = new PasswordHasher(a.argon2MemoryKib, a.argon2Iterations, a.hashConcurrency);
@@ -265,7 +278,7 @@ export class AuthService {
 
   /**
    * Resolves credentials to a principal: null when none were sent. A bearer token wins
-   * over an API key. Runs on every authenticated request, so the session check is one
+   * over an API key; an integration token is checked by the integration-token service. Runs on every authenticated request, so the session check is one
    * narrow query with no hydration.
    * @throws invalid_token for a malformed, expired, forged or revoked credential; forbidden
    *   for an API key used from an address it does not allow
@@ -278,6 +291,7 @@ export class AuthService {
     }
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw new AppError('invalid_token', 'Authorization header must be "Bearer <access_token>"');
+    if (this.grants?.claims(match[1])) return this.grants.authenticate(em, match[1], credentials.origin);
     const claims = await this.accessTokens.verify(match[1]);
     const live = await LIVE_SESSION.first(em, [claims.sessionId, claims.userId, new Date(this.clock.now())]);
     if (!live) throw new AppError('invalid_token', 'Access token belongs to a session that has ended; log in again');

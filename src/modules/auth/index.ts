@@ -6,6 +6,7 @@ import { LoginSession } from './auth.entities.js';
 import { RefreshToken } from './auth.entities.js';
 
 export { AuthService };
+export type { BearerGrants } from './auth.service.js';
 
 declare module '../manifest.js' {
   interface ServiceMap {
@@ -16,7 +17,9 @@ declare module '../manifest.js' {
 export const authModule: ModuleManifest = {
   name: 'auth',
   entities: [LoginSession, RefreshToken],
-  services: [service('auth', ['config', 'apiKeys', 'rateLimits', 'events', 'clock'], ({ config, apiKeys, rateLimits, events, clock }) => new AuthService(config, apiKeys, rateLimits, events, clock))],
+  services: [
+    service('auth', ['config', 'apiKeys', 'rateLimits', 'events', 'clock', 'integrationTokens'], ({ config, apiKeys, rateLimits, events, clock, integrationTokens }) => new AuthService(config, apiKeys, rateLimits, events, clock, integrationTokens)),
+  ],
   resolvers: [resolver(AuthResolver, (s) => new AuthResolver(s.auth))],
   routes: authRoutes,
 };

@@ -28,3 +28,6 @@ export const integrationsModule: ModuleManifest = {
     { typename: 'CalendarEvent', load: (ctx, ids) => integrations.visibleEvents(ctx, ids) },
   ],
 };
+
+/** The AES-256-GCM cipher for secrets at rest (INTEGRATIONS_ENCRYPTION_KEYS): integration tokens seal their signing keys with it. */
+export { TokenCipher } from './token-cipher.js';

@@ -94,6 +94,7 @@ export const liveRoutes = (s: Pick<ServiceMap, 'live'>): RestRoute[] => [
     summary: "This month's live entitlement, use and active session",
     tag,
     auth: 'live:read',
+    integration: 'quota:read',
     handler: (ctx) => s.live.quota(ctx),
     response: { status: 200, description: 'LiveQuotaResponse', schema: quotaSchema, serialize: toQuota },
   }),

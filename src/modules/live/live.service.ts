@@ -207,7 +207,7 @@ export class LiveService {
    * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (live:read)
    */
   async quota(ctx: RequestContext): Promise<Quota> {
-    const p = authorize(ctx, 'live:read');
+    const p = authorize(ctx, 'live:read', 'quota:read');
     return this.quotaOf(ctx.em, p.userId, new Date(this.clock.now()));
   }
 

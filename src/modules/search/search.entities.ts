@@ -13,7 +13,7 @@ import { User } from '../users/index.js';
 @Unique({ name: 'search_entries_source_unique', properties: ['type', 'sourceId'] })
 @Index({ name: 'search_entries_user_created_index', properties: ['user', 'createdAt'] })
 export class SearchEntry {
-  [OptionalProps]?: 'createdAt' | 'conversationId' | 'role' | 'documentId' | 'organizationId';
+  [OptionalProps]?: 'createdAt' | 'conversationId' | 'role' | 'documentId' | 'organizationId' | 'indexedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -53,4 +53,50 @@ export class SearchEntry {
 
   @Property({ type: DateTimeType })
   createdAt: Date = new Date();
+
+  /** When this entry was written; a reindex removes the entries it did not write again (null: before reindexing existed). */
+  @Property({ type: DateTimeType, nullable: true })
+  indexedAt: Date | null = null;
+}
+
+/** Where a rebuild of the index stands. */
+export type ReindexStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+/**
+ * One rebuild of the search index (POST /api/core/search/reindex), run as a background job
+ * (`search.reindex`). The newest row is the status's `last_reindex`.
+ */
+@Entity({ tableName: 'search_reindexes' })
+@Index({ name: 'search_reindexes_requested_index', properties: ['requestedAt'] })
+export class SearchReindex {
+  [OptionalProps]?: 'status' | 'startedAt' | 'finishedAt' | 'entries' | 'error' | 'requestedBy';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  /** The queue's job id (what REST answers as `job_id`). */
+  @Property({ type: 'uuid' })
+  jobId!: string;
+
+  @Property({ type: 'string', length: 16 })
+  status: ReindexStatus = 'queued';
+
+  @ManyToOne(() => User, { deleteRule: 'set null', nullable: true, index: false })
+  requestedBy: User | null = null;
+
+  @Property({ type: DateTimeType })
+  requestedAt!: Date;
+
+  @Property({ type: DateTimeType, nullable: true })
+  startedAt: Date | null = null;
+
+  @Property({ type: DateTimeType, nullable: true })
+  finishedAt: Date | null = null;
+
+  /** Entries written. */
+  @Property({ type: 'integer', nullable: true })
+  entries: number | null = null;
+
+  @Property({ type: 'string', length: 1000, nullable: true })
+  error: string | null = null;
 }

@@ -1,12 +1,14 @@
 import { GraphQLDateTime } from 'graphql-scalars';
-import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { queryRoot } from '../../graphql/query-root.js';
 import type { RequestContext } from '../../common/context.js';
 import { describeRequirement as need } from '../../common/scopes.js';
 import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
 import { ContentKind, type ContentKindValue } from './search.enums.js';
 import type { ServiceMap } from '../manifest.js';
 import type { SearchHit } from './search.types.js';
-import { SearchHitConnection, SearchHitType } from './search.types.js';
+import { ReindexSearchPayload, SearchHitConnection, SearchHitType, SearchStatusType } from './search.types.js';
+import type { SearchStatus } from './search-maintenance.service.js';
 
 const READ = need('conversations:read');
 
@@ -33,5 +35,22 @@ export class SearchResolver {
       { q, ...(types ? { types } : {}), ...(conversationId ? { conversationId } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}) },
       pageRequest(page),
     );
+  }
+}
+
+const ADMINS = 'Platform administrators only (granted by the operator with `npm run admin -- grant EMAIL`); anyone else, whatever their credentials, gets not_found. Bearer token only: API keys are refused (as not_found).';
+
+@Resolver()
+export class SearchMaintenanceResolver {
+  constructor(readonly maintenance: ServiceMap['searchMaintenance']) {}
+
+  @Query(() => SearchStatusType, { description: `The search index: entries by kind, the vector lane, pending jobs, the last reindex. ${ADMINS}` })
+  searchStatus(@Ctx() ctx: RequestContext): Promise<SearchStatus> {
+    return this.maintenance.status(ctx);
+  }
+
+  @Mutation(() => ReindexSearchPayload, { description: `Rebuilds the search index in the background; it stays searchable throughout. A reindex already queued or running is answered instead of a second one. ${ADMINS}` })
+  async reindexSearch(@Ctx() ctx: RequestContext): Promise<ReindexSearchPayload> {
+    return { ...(await this.maintenance.reindex(ctx)), query: queryRoot() };
   }
 }

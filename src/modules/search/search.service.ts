@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { authorize } from '../../common/access.js';
+import { systemClock, type Clock } from '../../common/clock.js';
 import type { RequestContext } from '../../common/context.js';
 import { pageSchema } from '../../common/pagination.js';
 import type { Requirement } from '../../common/scopes.js';
@@ -135,7 +136,15 @@ export class SearchService {
   private readonly sources: SearchSource[] = [];
   private jobs: JobQueue | null = null;
 
-  constructor(private readonly driver: 'sqlite' | 'postgresql') {}
+  constructor(
+    private readonly driver: 'sqlite' | 'postgresql',
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /** The full-text engine this database gives. */
+  get engine(): 'sqlite-fts5' | 'postgresql-tsvector' {
+    return this.driver === 'sqlite' ? 'sqlite-fts5' : 'postgresql-tsvector';
+  }
 
   /**
    * Runs rebuilds as jobs (src/jobs/): `requestRebuild` enqueues one, whichever process is free
@@ -194,7 +203,8 @@ export class SearchService {
       organizationId: entry.organizationId ?? null,
       title: entry.title.slice(0, 300),
       body: entry.body,
-      createdAt: entry.createdAt ?? new Date(),
+      createdAt: entry.createdAt ?? new Date(this.clock.now()),
+      indexedAt: new Date(this.clock.now()),
     };
   }
 
@@ -244,6 +254,44 @@ export class SearchService {
     });
     await this.rebuildIndex(em);
     return count;
+  }
+
+  /**
+   * Rebuilds the index while it stays searchable (a background reindex): every item's entry is
+   * replaced by a fresh one in a short transaction of its batch (an item is never without its
+   * entry), then entries written before `since` and not again (their item is gone) are removed,
+   * then the full-text index is compacted. Writes by the content services meanwhile stand (they
+   * are newer than `since`). Answers how many entries were written.
+   * @throws when a kind of content has no registered source, or when `signal` aborts
+   */
+  async rebuildLive(em: EntityManager, since: Date, signal?: AbortSignal): Promise<number> {
+    const missing = SEARCH_TYPES.filter((t) => !this.sources.some((s) => s.types.includes(t)));
+    if (missing.length) throw new Error(`no search source registered for ${missing.join(', ')}`);
+    let count = 0;
+    for (const source of this.sources) {
+      for await (const batch of source.entries(em)) {
+        signal?.throwIfAborted();
+        if (!batch.length) continue;
+        await em.transactional(async (tx) => {
+          const byType = new Map<SearchType, string[]>();
+          for (const e of batch) byType.set(e.type, [...(byType.get(e.type) ?? []), e.sourceId]);
+          for (const [type, ids] of byType) await tx.nativeDelete(SearchEntry, { type, sourceId: { $in: ids } });
+          await this.addMany(tx, batch);
+        });
+        count += batch.length;
+      }
+    }
+    await em.nativeDelete(SearchEntry, { $or: [{ indexedAt: null }, { indexedAt: { $lt: since } }] });
+    if (this.driver === 'sqlite') await em.getConnection().execute(`insert into search_fts(search_fts) values ('optimize')`);
+    return count;
+  }
+
+  /** Entries by kind of content. */
+  async counts(em: EntityManager): Promise<Record<SearchType, number>> {
+    const rows = (await em.getConnection().execute('select type, count(*) as n from search_entries group by type')) as { type: string; n: number | string }[];
+    const out = Object.fromEntries(SEARCH_TYPES.map((t) => [t, 0])) as Record<SearchType, number>;
+    for (const r of rows) if ((SEARCH_TYPES as readonly string[]).includes(r.type)) out[r.type as SearchType] = Number(r.n);
+    return out;
   }
 
   /**

@@ -1,5 +1,7 @@
 import { GraphQLDateTime } from 'graphql-scalars';
-import { Field, Float, ID, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { defineEnum } from '../../graphql/enums.js';
+import { QUERY_ROOT_DESCRIPTION, QueryRoot } from '../../graphql/query-root.js';
 import { connectionType } from '../../graphql/relay.js';
 import { ContentKind, type ContentKindValue } from './search.enums.js';
 
@@ -59,3 +61,76 @@ export class SearchHitType {
 }
 
 export const SearchHitConnection = connectionType<SearchHit>('SearchHit', () => SearchHitType, 'best match first');
+
+export const SearchReindexStatus = defineEnum('SearchReindexStatus', 'Where a rebuild of the search index stands.', {
+  queued: 'Waiting for the job queue.',
+  running: 'Rebuilding; the index stays searchable.',
+  succeeded: 'Done.',
+  failed: 'Failed after its attempts (the index is as the last successful writes left it, still searchable).',
+});
+
+@ObjectType('SearchEntryCounts', { description: 'Index entries by kind of content.' })
+export class SearchEntryCounts {
+  @Field(() => Int, { description: 'Chat messages.' })
+  message!: number;
+
+  @Field(() => Int, { description: 'Notes.' })
+  note!: number;
+
+  @Field(() => Int, { description: 'Live transcripts.' })
+  transcript!: number;
+
+  @Field(() => Int, { description: 'Knowledge document passages.' })
+  document!: number;
+}
+
+@ObjectType('SearchVectorLane', { description: 'The semantic lane of knowledge search.' })
+export class SearchVectorLane {
+  @Field(() => Boolean, { description: 'Passages also get embeddings (EMBEDDINGS_BASE_URL is set).' })
+  enabled!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'The embeddings model; null when off.' })
+  model!: string | null;
+}
+
+@ObjectType('SearchReindexRun', { description: 'A rebuild of the search index.' })
+export class SearchReindexRun {
+  @Field(() => GraphQLDateTime, { nullable: true, description: 'When its job started; null while queued.' })
+  startedAt!: Date | null;
+
+  @Field(() => GraphQLDateTime, { nullable: true, description: 'When it finished; null before.' })
+  finishedAt!: Date | null;
+
+  @Field(() => SearchReindexStatus.graphql, { description: 'Where it stands.' })
+  status!: string;
+}
+
+@ObjectType('SearchStatus', { description: 'The search index, for platform administrators.' })
+export class SearchStatusType {
+  @Field(() => String, { description: 'sqlite-fts5 or postgresql-tsvector.' })
+  engine!: string;
+
+  @Field(() => SearchEntryCounts, { description: 'Entries by kind.' })
+  entries!: SearchEntryCounts;
+
+  @Field(() => SearchVectorLane, { description: 'The semantic lane.' })
+  vectorLane!: SearchVectorLane;
+
+  @Field(() => Int, { description: 'Background jobs still to run (pending or running), which may write to the index.' })
+  pendingJobs!: number;
+
+  @Field(() => SearchReindexRun, { nullable: true, description: 'The newest reindex; null when none ever ran.' })
+  lastReindex!: SearchReindexRun | null;
+}
+
+@ObjectType('ReindexSearchPayload', { description: 'What reindexSearch started (or the reindex already under way).' })
+export class ReindexSearchPayload {
+  @Field(() => ID, { description: "The background job's id." })
+  jobId!: string;
+
+  @Field(() => SearchReindexStatus.graphql, { description: 'Where it stands.' })
+  status!: string;
+
+  @Field(() => QueryRoot, { description: QUERY_ROOT_DESCRIPTION })
+  query!: QueryRoot;
+}

@@ -12,7 +12,7 @@ import { Node } from '../../graphql/relay.js';
 })
 @Entity({ tableName: 'users' })
 export class User {
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'plan' | 'preferredLanguage' | 'timezone' | 'publicProfile';
+  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'plan' | 'preferredLanguage' | 'timezone' | 'publicProfile' | 'platformRole';
 
   @Field(() => ID, { description: 'The user id, as REST uses it.' })
   @PrimaryKey({ type: 'uuid' })
@@ -74,4 +74,9 @@ export class User {
   @Field(() => GraphQLDateTime, { description: 'When the profile last changed.' })
   @Property({ type: DateTimeType, onUpdate: () => new Date() })
   updatedAt: Date = new Date();
+
+  // Not in the schema, never set over the API: `npm run admin -- grant EMAIL` (scripts/admin.ts).
+  /** `admin`: a platform administrator (search maintenance); null for everyone else. */
+  @Property({ type: 'string', length: 16, nullable: true, hidden: true })
+  platformRole: 'admin' | null = null;
 }

@@ -1,0 +1,23 @@
+import { resolver, service, type ModuleManifest } from '../manifest.js';
+import { IntegrationSigningKey, IntegrationToken } from './integration-tokens.entities.js';
+import { IntegrationTokensResolver } from './integration-tokens.resolver.js';
+import { integrationTokensRoutes } from './integration-tokens.rest.js';
+import { IntegrationTokensService } from './integration-tokens.service.js';
+
+export { IntegrationTokensService };
+export { INTEGRATION_AUDIENCE, INTEGRATION_TOKEN_TYPE } from './integration-tokens.service.js';
+
+declare module '../manifest.js' {
+  interface ServiceMap {
+    integrationTokens: IntegrationTokensService;
+  }
+}
+
+/** Integration tokens: per-tenant RS256 keys, grants that act as bearer credentials, their JWKS and revocations. */
+export const integrationTokensModule: ModuleManifest = {
+  name: 'integration-tokens',
+  entities: [IntegrationSigningKey, IntegrationToken],
+  services: [service('integrationTokens', ['config', 'clock', 'events'], ({ config, clock, events }) => new IntegrationTokensService(config, clock, events))],
+  resolvers: [resolver(IntegrationTokensResolver, (s) => new IntegrationTokensResolver(s.integrationTokens))],
+  routes: integrationTokensRoutes,
+};

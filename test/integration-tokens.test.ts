@@ -1,0 +1,214 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createScratchDatabase } from '../src/db/scratch.js';
+import { ManualClock } from './helpers/clock.js';
+import { restClient, type RestClient } from './helpers/http.js';
+import { makeCast, makeKey, makeOrg, type Cast } from './helpers/orgs.js';
+import { driver, PG_ADMIN_URL, startServer, type TestServer } from './helpers/server.js';
+
+const KEYS = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
+const ORIGIN = 'https://app.example.com';
+
+let server: TestServer;
+let api: RestClient;
+let cast: Cast;
+let org: { id: string };
+const clock = new ManualClock();
+
+beforeAll(async () => {
+  server = await startServer({ INTEGRATIONS_ENCRYPTION_KEYS: KEYS, LIVE_PLANS: 'free:600', INTEGRATION_TOKEN_KEY_ROTATION_SECONDS: '600' }, { clock });
+  api = restClient(server.url);
+  cast = await makeCast(api);
+  org = await makeOrg(api, cast);
+}, 60_000);
+afterAll(() => server?.close());
+
+/** A GraphQL call with the document as text. */
+async function gql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<{ data?: T; errors?: { extensions?: { code?: string } }[] }> {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query, variables }) });
+  return (await res.json()) as never;
+}
+
+const grant = async (by: { accessToken: string }, body: Record<string, unknown>) => {
+  const r = await api.post('/api/integration/grant', { tenantId: org.id, mode: 'server', ttlSeconds: 600, ...body }, { token: by.accessToken });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body as { token: string; token_type: string; expires_in: number; jti: string; tenant_id: string };
+};
+
+describe('integration tokens', () => {
+  it('grants an RS256 token that a third party verifies against the gateway\'s remote JWKS', async () => {
+    const g = await grant(cast.member, { scopes: ['quota:read', 'profile:read'], ttlSeconds: 300 });
+    expect(g).toMatchObject({ token_type: 'Bearer', expires_in: 300, tenant_id: org.id });
+    const header = decodeProtectedHeader(g.token);
+    expect(header.alg).toBe('RS256');
+    // A third party: only the public JWKS URL, as jose fetches and caches it.
+    const jwks = createRemoteJWKSet(new URL(`${server.url}/api/integration/jwks?tenantId=${org.id}`));
+    const { payload } = await jwtVerify(g.token, jwks, { issuer: server.config.auth.issuer, audience: 'xentree-integration', algorithms: ['RS256'], currentDate: new Date(clock.now()) });
+    expect(payload).toMatchObject({ sub: cast.member.user.id, jti: g.jti, tenant_id: org.id, scope: 'quota:read profile:read' });
+    // Another tenant's JWKS does not verify it.
+    const other = await makeOrg(api, cast);
+    await grant(cast.owner, { tenantId: other.id, scopes: ['xel:read'] });
+    const otherJwks = createRemoteJWKSet(new URL(`${server.url}/api/integration/jwks?tenantId=${other.id}`));
+    await expect(jwtVerify(g.token, otherJwks)).rejects.toThrow();
+    // The fingerprint names the signing key.
+    const fp = await api.get(`/api/integration/fingerprint?tenantId=${org.id}`);
+    expect(fp.body).toEqual({ tenant_id: org.id, kid: header.kid, algorithm: 'sha256', fingerprint: header.kid });
+  });
+
+  it('keeps the private key sealed at rest', async () => {
+    const rows = await server.app.orm.em.fork().getConnection().execute<{ private_key_ciphertext: string; cipher_key_id: string }[]>('select private_key_ciphertext, cipher_key_id from integration_signing_keys');
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      expect(r.cipher_key_id).toBe('k1');
+      expect(r.private_key_ciphertext).toMatch(/^v1\./);
+      expect(r.private_key_ciphertext).not.toMatch(/PRIVATE KEY/);
+    }
+  });
+
+  it('is a bearer credential for its scopes only, from its origin', async () => {
+    const g = await grant(cast.member, { scopes: ['quota:read', 'profile:read'], mode: 'browser', origin: ORIGIN });
+    const quota = await api.get('/api/live/quota', { token: g.token });
+    expect(quota.status).toBe(200);
+    const profile = await api.get('/api/integration/profile', { token: g.token, headers: { origin: ORIGIN } });
+    expect(profile.status).toBe(200);
+    expect(profile.body.username).toBe(cast.member.user.username);
+    expect(JSON.stringify(profile.body)).not.toContain(cast.member.user.email);
+    // Outside its scopes: 403, through both doors.
+    for (const path of ['/api/auth/me', '/api/xel/modules', '/api/core/conversations', '/api/organizations']) {
+      const r = await api.get(path, { token: g.token });
+      expect(r.status, path).toBe(403);
+    }
+    expect((await api.post('/api/integration/grant', { mode: 'server', scopes: ['xel:read'], tenantId: org.id }, { token: g.token })).status).toBe(403);
+    const me = await gql(server.url, '{ me { id } }', {}, g.token);
+    expect(me.errors?.[0]?.extensions?.code).toBe('forbidden');
+    const q = await gql(server.url, '{ liveQuota { remainingSeconds } }', {}, g.token);
+    expect(q.errors).toBeUndefined();
+    // From another origin: 403.
+    expect((await api.get('/api/live/quota', { token: g.token, headers: { origin: 'https://evil.example.com' } })).status).toBe(403);
+    // xel:read reads what an API key with xel:read reads.
+    const x = await grant(cast.member, { scopes: ['xel:read'] });
+    expect((await api.get('/api/xel/modules', { token: x.token })).status).toBe(200);
+    expect((await api.get('/api/live/quota', { token: x.token })).status).toBe(403);
+    // A server token with no origin is refused from a browser page.
+    expect((await api.get('/api/xel/modules', { token: x.token, headers: { origin: ORIGIN } })).status).toBe(403);
+    // Forged: 401.
+    const [h, p] = x.token.split('.');
+    expect((await api.get('/api/xel/modules', { token: `${h}.${p}.${'A'.repeat(342)}` })).status).toBe(401);
+  });
+
+  it('verifies, revokes (both forms) at once, rotates, and lists revocations for admins', async () => {
+    const a = await grant(cast.member, { scopes: ['quota:read'] });
+    const v = await api.post('/api/integration/verify', { token: a.token, tenantId: org.id }, { token: cast.member.accessToken });
+    expect(v.body).toMatchObject({ valid: true, revoked: false, reason: null, claims: { jti: a.jti, tenant_id: org.id, sub: cast.member.user.id, scopes: ['quota:read'] } });
+    // Another member cannot revoke it (not found); the grantor can, by the token itself.
+    expect((await api.post('/api/integration/revoke', { tenantId: org.id, jti: a.jti, reason: 'x' }, { token: cast.extra.accessToken })).status).toBe(404);
+    const r = await api.post('/api/integration/revoke', { integrationToken: a.token, reason: 'leaked' }, { token: cast.member.accessToken });
+    expect(r.body).toEqual({ revoked: true, jti: a.jti });
+    expect((await api.get('/api/live/quota', { token: a.token })).status).toBe(403);
+    const v2 = await api.post('/api/integration/verify', { token: a.token, tenantId: org.id }, { token: cast.member.accessToken });
+    expect(v2.body).toMatchObject({ valid: false, revoked: true, reason: 'revoked' });
+    // An admin revokes a member's token by tenant and jti.
+    const b = await grant(cast.member, { scopes: ['quota:read'] });
+    expect((await api.post('/api/integration/revoke', { tenantId: org.id, jti: b.jti, reason: 'offboarding' }, { token: cast.admin.accessToken })).status).toBe(200);
+    expect((await api.get('/api/live/quota', { token: b.token })).status).toBe(403);
+    // Rotation: the new token works, the old one is revoked.
+    const c = await grant(cast.member, { scopes: ['quota:read'] });
+    const rot = await api.post('/api/integration/rotate', { mode: 'server', scopes: ['quota:read'], ttlSeconds: 120, integrationToken: c.token }, { token: cast.member.accessToken });
+    expect(rot.status).toBe(201);
+    expect((await api.get('/api/live/quota', { token: rot.body.token })).status).toBe(200);
+    expect((await api.get('/api/live/quota', { token: c.token })).status).toBe(403);
+    // The revocation list: admins and owners only.
+    const list = await api.get(`/api/admin/integration-token-revocations?tenantId=${org.id}`, { token: cast.admin.accessToken });
+    expect(list.status).toBe(200);
+    expect(list.body.map((x: { jti: string }) => x.jti)).toEqual(expect.arrayContaining([a.jti, b.jti, c.jti]));
+    expect(list.body.find((x: { jti: string }) => x.jti === a.jti)).toMatchObject({ tenant_id: org.id, reason: 'leaked', revoked_by: cast.member.user.id });
+    expect((await api.get(`/api/admin/integration-token-revocations?tenantId=${org.id}`, { token: cast.member.accessToken })).status).toBe(403);
+    expect((await api.get(`/api/admin/integration-token-revocations?tenantId=${org.id}`, { token: cast.stranger.accessToken })).status).toBe(404);
+  });
+
+  it('lets an API key grant only what it holds, in its organization', async () => {
+    const key = await makeKey(api, cast.owner, org.id, ['integrations:write', 'xel:read']);
+    const ok = await api.post('/api/integration/grant', { mode: 'server', scopes: ['xel:read'] }, { apiKey: key.key });
+    expect(ok.status).toBe(201);
+    expect(ok.body.tenant_id).toBe(org.id);
+    expect((await api.post('/api/integration/grant', { mode: 'server', scopes: ['live:read'] }, { apiKey: key.key })).status).toBe(403);
+  });
+
+  it('rotates the tenant key with an overlap: the old key stays published while its tokens may be valid', async () => {
+    const tenant = await makeOrg(api, cast);
+    const old = await grant(cast.owner, { tenantId: tenant.id, scopes: ['quota:read'], ttlSeconds: 3600 });
+    const oldKid = decodeProtectedHeader(old.token).kid;
+    clock.advance(server.config.integrationTokens.keyRotationSeconds * 1000 + 1000);
+    const fresh = await grant(cast.owner, { tenantId: tenant.id, scopes: ['quota:read'], ttlSeconds: 60 });
+    const newKid = decodeProtectedHeader(fresh.token).kid;
+    expect(newKid).not.toBe(oldKid);
+    const kids = async () => ((await api.get(`/api/integration/jwks?tenantId=${tenant.id}`)).body.keys as { kid: string }[]).map((k) => k.kid);
+    expect(await kids()).toEqual([newKid, oldKid]);
+    expect((await api.get(`/api/integration/fingerprint?tenantId=${tenant.id}`)).body.kid).toBe(newKid);
+    // Both verify against the published set.
+    const jwks = createRemoteJWKSet(new URL(`${server.url}/api/integration/jwks?tenantId=${tenant.id}`));
+    for (const t of [old.token, fresh.token]) await jwtVerify(t, jwks, { currentDate: new Date(clock.now()) });
+    // Once no token the old key signed can be valid, it leaves the set.
+    clock.advance(server.config.integrationTokens.maxTtlSeconds * 1000 + 1000);
+    expect(await kids()).toEqual([newKid]);
+  });
+
+  it('has GraphQL counterparts', async () => {
+    const r = await gql<any>(
+      server.url,
+      'mutation($input: GrantIntegrationTokenInput!) { grantIntegrationToken(input: $input) { grant { token tokenType expiresIn jti tenantId } } }',
+      { input: { mode: 'SERVER', scopes: ['QUOTA_READ'], tenantId: org.id } },
+      cast.member.accessToken,
+    );
+    expect(r.errors).toBeUndefined();
+    const g = r.data.grantIntegrationToken.grant;
+    const v = await gql<any>(server.url, 'query($t: String!, $id: ID!) { integrationTokenVerification(token: $t, tenantId: $id) { valid reason claims { jti scopes } } }', { t: g.token, id: org.id }, cast.member.accessToken);
+    expect(v.data.integrationTokenVerification).toMatchObject({ valid: true, reason: null, claims: { jti: g.jti } });
+    const jwks = await gql<any>(server.url, 'query($id: ID!) { integrationJwks(tenantId: $id) { keys { kid alg } } }', { id: org.id });
+    expect(jwks.data.integrationJwks.keys[0].alg).toBe('RS256');
+    const rv = await gql<any>(server.url, 'mutation($input: RevokeIntegrationTokenInput!) { revokeIntegrationToken(input: $input) { revoked jti } }', { input: { tenantId: org.id, jti: g.jti, reason: 'done' } }, cast.member.accessToken);
+    expect(rv.data.revokeIntegrationToken).toEqual({ revoked: true, jti: g.jti });
+    const list = await gql<any>(server.url, 'query($id: ID) { integrationTokenRevocations(tenantId: $id, first: 100) { totalCount edges { node { jti reason } } } }', { id: org.id }, cast.owner.accessToken);
+    expect(list.data.integrationTokenRevocations.edges.map((e: any) => e.node.jti)).toContain(g.jti);
+  });
+});
+
+describe('integration token revocation across gateway processes', () => {
+  let a: TestServer;
+  let b: TestServer;
+  let drop: (() => Promise<void>) | undefined;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'xt-grants-'));
+    let url: string;
+    if (driver === 'postgresql') {
+      const scratch = await createScratchDatabase(PG_ADMIN_URL, 'xt_grants');
+      url = scratch.url;
+      drop = scratch.drop;
+    } else url = `sqlite:${join(dir, 'shared.sqlite3')}`;
+    const env = { DATABASE_URL: url, INTEGRATIONS_ENCRYPTION_KEYS: KEYS };
+    a = await startServer(env);
+    b = await startServer(env);
+  }, 60_000);
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await drop?.();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is refused by the other process at once', async () => {
+    const apiA = restClient(a.url);
+    const apiB = restClient(b.url);
+    const c = await makeCast(apiA);
+    const o = await makeOrg(apiA, c);
+    const g = await apiA.post('/api/integration/grant', { mode: 'server', scopes: ['quota:read'], tenantId: o.id }, { token: c.member.accessToken });
+    expect(g.status).toBe(201);
+    expect((await apiB.get('/api/live/quota', { token: g.body.token })).status).toBe(200);
+    expect((await apiA.post('/api/integration/revoke', { integrationToken: g.body.token, reason: 'gone' }, { token: c.member.accessToken })).status).toBe(200);
+    expect((await apiB.get('/api/live/quota', { token: g.body.token })).status).toBe(403);
+  });
+});
