@@ -171,9 +171,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Sessions that went silent while the server was down are settled at their last sign of life.
   const settled = await services.live.sweep(orm.em.fork());
   if (settled) log.info({ sessions: settled }, 'live sessions settled on start');
-  // Conversation learning sessions idle past the timeout end at their last activity (the same rule, on a timer of the app's clock).
+  // Conversation learning sessions idle past the timeout end at their last activity (then a recurring job sweeps).
   await services.conversationSessions.sweep(orm.em.fork());
-  services.conversationSessions.startSweeper(orm.em, log);
   await services.xel.init(orm.em, log);
   await jobs.prepare();
   jobs.start();
@@ -314,7 +313,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     close: () =>
       (closing ??= (async () => {
-        services.conversationSessions.stopSweeper();
         socketLimiter.stop();
         await server.close();
         // A turn whose listener left is still writing its partial reply: let it finish.

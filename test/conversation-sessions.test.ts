@@ -97,9 +97,10 @@ describe('conversation learning sessions', () => {
     const start = await api.post(`${base}/start`, undefined, t);
     clock.advance(42_000);
     await api.post(`${base}/activity`, undefined, t);
-    // Moving the clock past the timeout runs the sweeper's timer (every second here).
+    // Moving the clock past the timeout and the sweep interval makes the recurring sweep job due.
     clock.advance((IDLE + 2) * 1000);
-    await vi.waitFor(async () => expect((await rowOf(start.body.session_id as string)).status).toBe('ended'));
+    server.app.services.jobs.wake();
+    await vi.waitFor(async () => expect((await rowOf(start.body.session_id as string)).status).toBe('ended'), { timeout: 60_000, interval: 50 });
     expect(await rowOf(start.body.session_id as string)).toEqual({ status: 'ended', active_key: null, active_seconds: 42 });
     // Idempotent: nothing left to end.
     expect(await server.app.services.conversationSessions.sweep(server.app.orm.em.fork())).toBe(0);

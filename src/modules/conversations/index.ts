@@ -36,7 +36,7 @@ export const conversationsModule: ModuleManifest = {
   entities: [Conversation, Message, Note, ConversationSession],
   services: [
     service('notes', ['search'], ({ search }) => new NotesService(search)),
-    service('conversationSessions', ['config', 'clock'], ({ config, clock }) => new ConversationSessionsService(config, clock)),
+    service('conversationSessions', ['config', 'clock', 'jobs'], ({ config, clock, jobs }) => new ConversationSessionsService(config, clock, jobs)),
     service('conversations', ['ai', 'search', 'knowledge', 'config', 'events', 'rateLimits', 'clock', 'redis', 'log', 'conversationSessions'], ({ ai, search, knowledge, config, events, rateLimits, clock, redis, log, conversationSessions }) => {
       // Messages and notes are indexed by these services; a rebuild reads them from here.
       search.registerSource(conversationsSearchSource);

@@ -7,6 +7,7 @@ import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
 import { dbTime, epochMs } from '../../common/sql-time.js';
 import type { Config, DbDriver } from '../../config.js';
+import type { JobQueue } from '../../jobs/queue.js';
 import { User } from '../users/index.js';
 import { Conversation, ConversationSession } from './conversations.entities.js';
 
@@ -35,13 +36,19 @@ const keyOf = (userId: string, conversationId: string) => `${userId}:${conversat
  * activity, by the sweeper or by whichever call finds it first (the lazy rule): so the silence
  * is never counted, and the answer does not depend on when the sweeper last ran.
  */
+/** The recurring job that ends idle sessions. */
+export const SESSION_SWEEP_JOB = 'conversations.session-sweep';
+
 export class ConversationSessionsService {
-  private sweeper: (() => void) | null = null;
 
   constructor(
     private readonly config: Config,
     private readonly clock: Clock,
-  ) {}
+    jobs: JobQueue,
+  ) {
+    // The sweeper: a recurring job (src/jobs/), one process at a time, every CONVERSATION_SESSION_SWEEP_INTERVAL_MS.
+    jobs.recurring(SESSION_SWEEP_JOB, { everyMs: config.learning.sweepIntervalMs }, { run: async (_p, job) => void (await this.sweep(job.em)) });
+  }
 
   private get idleMs(): number {
     return this.config.learning.sessionIdleSeconds * 1000;
@@ -215,35 +222,6 @@ export class ConversationSessionsService {
       'run',
     );
     return Number(result.affectedRows ?? 0);
-  }
-
-  /**
-   * Runs the sweep every CONVERSATION_SESSION_SWEEP_INTERVAL_MS on the injected clock (a test's
-   * ManualClock runs it when moved past). Small on purpose: a recurring job of the queue can
-   * replace it by calling `sweep`.
-   */
-  startSweeper(em: EntityManager, log: { error(o: object, m: string): void }): void {
-    this.stopSweeper();
-    let stopped = false;
-    const arm = () => {
-      const cancel = this.clock.at(this.clock.now() + this.config.learning.sweepIntervalMs, () => {
-        this.sweep(em.fork())
-          .catch((err: unknown) => log.error({ err }, 'conversation session sweep failed'))
-          .finally(() => {
-            if (!stopped) arm();
-          });
-      });
-      this.sweeper = () => {
-        stopped = true;
-        cancel();
-      };
-    };
-    arm();
-  }
-
-  stopSweeper(): void {
-    this.sweeper?.();
-    this.sweeper = null;
   }
 }
 

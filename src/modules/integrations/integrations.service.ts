@@ -29,7 +29,6 @@ import {
 } from './integrations.types.js';
 import { OAuthState } from './integrations.entities.js';
 import { TokenCipher } from './token-cipher.js';
-import type { Clock } from '../../common/clock.js';
 import type { JobQueue } from '../../jobs/queue.js';
 
 const GOOGLE: Provider = 'google_calendar';
