@@ -420,6 +420,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/core/search/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The search index: entries by kind, the vector lane, pending jobs, the last reindex
+         * @description Platform administrators only (a user whose platform_role is admin, granted by the operator with `npm run admin -- grant EMAIL`); anyone else gets 404.
+         *
+         *     Authentication optional.
+         */
+        get: operations["searchStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/core/search/reindex": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rebuild the search index in the background (searchable throughout)
+         * @description Platform administrators only (a user whose platform_role is admin, granted by the operator with `npm run admin -- grant EMAIL`); anyone else gets 404. A reindex already queued or running is answered instead of a second one.
+         *
+         *     Authentication optional.
+         */
+        post: operations["reindexSearch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/core/conversations/{conversation_id}/session/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a learning session in a conversation
+         * @description Answers 201 with the new session, or 200 with the one already running (one per conversation). Timed by the server's clock: each activity (this route, a chat message in the conversation, the end) counts the time since the previous one; a session without activity for longer than CONVERSATION_SESSION_IDLE_SECONDS is over, ended at its last activity (the silence is not counted).
+         *
+         *     API keys need the scope `conversations:write`.
+         */
+        post: operations["startConversationSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/core/conversations/{conversation_id}/session/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record activity in the running learning session
+         * @description Timed by the server's clock: each activity (this route, a chat message in the conversation, the end) counts the time since the previous one; a session without activity for longer than CONVERSATION_SESSION_IDLE_SECONDS is over, ended at its last activity (the silence is not counted). Without a running session (none started, or it ended idle) answers 409 conflict: start another.
+         *
+         *     API keys need the scope `conversations:write`.
+         */
+        post: operations["recordConversationSessionActivity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/core/conversations/{conversation_id}/session/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End the running learning session (idempotent)
+         * @description Counts the time since the last activity when within the idle timeout. Ending again changes nothing. Answers the status after the end.
+         *
+         *     API keys need the scope `conversations:write`.
+         */
+        post: operations["endConversationSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/core/conversations/{conversation_id}/session/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The learning session of a conversation
+         * @description Whether a session runs, the running one (else the latest; null when none), and the seconds of all your sessions in the conversation.
+         *
+         *     API keys need the scope `conversations:read`.
+         */
+        get: operations["getConversationSessionStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/core/chat": {
         parameters: {
             query?: never;
@@ -1078,6 +1210,138 @@ export interface paths {
         patch: operations["updateXelPreferences"];
         trace?: never;
     };
+    "/api/xp/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * XP, level, streaks, the booster running, today's XP and your tokens
+         * @description `today_xp.quests` is the extra XP of boosters (completing all of a day's quests grants 2x XP for 15 minutes); `tasks` the rest.
+         *
+         *     API keys need the scope `xel:read`.
+         */
+        get: operations["getXpProfile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/xp/public-profile/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A learner's public XP profile (PublicXPProfileResponse)
+         * @description No authentication. 404 unless the learner turned `public_profile` on (PATCH /api/auth/me). No email, ids or tokens.
+         *
+         *     No authentication.
+         */
+        get: operations["getPublicXpProfile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/xp/streak-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your streak, streak freezes, last activity and whether the streak is at risk
+         * @description A day missed while a freeze is held spends it and keeps the streak. `streak_at_risk`: the streak is alive, today has no practice yet and no freeze is held.
+         *
+         *     API keys need the scope `xel:read`.
+         */
+        get: operations["getXpStreakStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/xp/weekly-activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This week, Sunday to Saturday in your time zone: XP per day and the days a streak freeze covered
+         * @description This week, Sunday to Saturday in your time zone: XP per day and the days a streak freeze covered.
+         *
+         *     API keys need the scope `xel:read`.
+         */
+        get: operations["getXpWeeklyActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/xp/quests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Today's three quests with your progress
+         * @description Drawn for you for the day (your time zone); each pays tokens once reached (paid on the way). Completing all three grants a 2x XP booster for 15 minutes.
+         *
+         *     API keys need the scope `xel:read`.
+         */
+        get: operations["listXpQuests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/xp/freezes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Buy a streak freeze for 20 tokens
+         * @description At most 2 held. 409 (`reason`: `inventory_full` or `insufficient_tokens`) otherwise; nothing is spent then.
+         *
+         *     API keys need the scope `xel:write`.
+         */
+        post: operations["buyStreakFreeze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/integrations": {
         parameters: {
             query?: never;
@@ -1210,6 +1474,226 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/xp/learning-time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your learning time over a range of days
+         * @description Seconds spent in conversation learning sessions, live sessions and timed XEL practice: the total, by source, and every day of the range. Dates are YYYY-MM-DD with UTC day boundaries: start_date included from 00:00:00Z, end_date included up to 00:00:00Z of the day after (exclusive). At most 366 days.
+         *
+         *     API keys need the scope `conversations:read`.
+         */
+        get: operations["getLearningTime"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/xp/learning-pulse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your last 365 days, for a heatmap
+         * @description 365 entries, oldest first, ending today in your time zone: XP, learning seconds, and an intensity 0-4 (one point per XP and per minute of learning: 1 up to 9 points, 2 up to 29, 3 up to 59, 4 from 60).
+         *
+         *     API keys need the scope `xel:read`.
+         */
+        get: operations["getLearningPulse"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integration/grant": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Grant a short-lived RS256 integration token for a tenant
+         * @description It acts for you, for its scopes only (profile:read, quota:read, xel:read, live:read), from its origin when a request carries an Origin header, until it expires or is revoked. tenantId defaults to an API key's organization, or your only one.
+         *
+         *     API keys need the scope `integrations:write`.
+         */
+        post: operations["grantIntegrationToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integration/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Whether an integration token is valid for a tenant
+         * @description Whether an integration token is valid for a tenant.
+         *
+         *     API keys need the scope `integrations:read`.
+         */
+        post: operations["verifyIntegrationToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integration/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke an integration token, at once
+         * @description {integrationToken, reason} or {tenantId, jti, reason}. Its grantor, or an admin or owner of its tenant.
+         *
+         *     API keys need the scope `integrations:write`.
+         */
+        post: operations["revokeIntegrationToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integration/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new integration token in place of one you granted
+         * @description The old one is revoked unless revokeOld is false.
+         *
+         *     API keys need the scope `integrations:write`.
+         */
+        post: operations["rotateIntegrationToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integration/jwks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A tenant's JWK Set
+         * @description Its signing key, and the previous one while tokens it signed may still be valid. An unknown tenant has an empty set.
+         *
+         *     No authentication.
+         */
+        get: operations["integrationJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integration/fingerprint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The fingerprint of a tenant's signing key
+         * @description The fingerprint of a tenant's signing key.
+         *
+         *     No authentication.
+         */
+        get: operations["integrationKeyFingerprint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integration/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's public profile (integration tokens with profile:read)
+         * @description The caller's public profile (integration tokens with profile:read).
+         *
+         *     Bearer token only: API keys are refused.
+         */
+        get: operations["integrationProfile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/integration-token-revocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Revoked integration tokens of the tenants you administer, newest first
+         * @description Revoked integration tokens of the tenants you administer, newest first.
+         *
+         *     Bearer token only: API keys are refused.
+         */
+        get: operations["listIntegrationTokenRevocations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1280,6 +1764,18 @@ export interface components {
             last_used_at: string | null;
             /** @description Addresses or CIDR ranges the key is accepted from; empty: anywhere. */
             allowed_ips: string[];
+        };
+        BuyStreakFreezeResponse: {
+            /** @description Days in a row with learning, up to today. */
+            current_streak: number;
+            /** @description The longest run of days in a row. */
+            longest_streak: number;
+            freezes_available: number;
+            freezes_used: number;
+            last_activity: string | null;
+            streak_at_risk: boolean;
+            freeze_price_tokens: number;
+            token_balance: number;
         };
         CalendarEventResponse: {
             /** @description The id of this object (a UUID unless said otherwise). */
@@ -1593,6 +2089,32 @@ export interface components {
             /** @description The organization to share it with (visibility organization). */
             organization_id?: string;
         };
+        EndConversationSessionResponse: {
+            active: boolean;
+            session: components["schemas"]["EndConversationSessionResponseSession"] | null;
+            total_active_seconds: number;
+        };
+        EndConversationSessionResponseSession: {
+            /** @description A live session's id. */
+            session_id: string;
+            /** @description A conversation's id. */
+            conversation_id: string | null;
+            /**
+             * @description Its state.
+             * @enum {string}
+             */
+            status: "active" | "ended";
+            /**
+             * Format: date-time
+             * @description When it started.
+             */
+            started_at: string;
+            /** Format: date-time */
+            last_activity_at: string;
+            /** @description When it ended; null while active. */
+            ended_at: string | null;
+            active_seconds: number;
+        };
         /**
          * @description The error envelope of every failed request.
          * @example {
@@ -1644,6 +2166,180 @@ export interface components {
             loc: (string | number)[];
             /** @description What is wrong with it. */
             message: string;
+        };
+        GetConversationSessionStatusResponse: {
+            active: boolean;
+            session: components["schemas"]["GetConversationSessionStatusResponseSession"] | null;
+            total_active_seconds: number;
+        };
+        GetConversationSessionStatusResponseSession: {
+            /** @description A live session's id. */
+            session_id: string;
+            /** @description A conversation's id. */
+            conversation_id: string | null;
+            /**
+             * @description Its state.
+             * @enum {string}
+             */
+            status: "active" | "ended";
+            /**
+             * Format: date-time
+             * @description When it started.
+             */
+            started_at: string;
+            /** Format: date-time */
+            last_activity_at: string;
+            /** @description When it ended; null while active. */
+            ended_at: string | null;
+            active_seconds: number;
+        };
+        GetLearningPulseResponseItem: {
+            /** @description The day (YYYY-MM-DD, in your time zone). */
+            date: string;
+            /** @description XP earned. */
+            xp: number;
+            active_seconds: number;
+            intensity: number;
+        };
+        GetLearningTimeResponse: {
+            total_seconds: number;
+            by_source: components["schemas"]["GetLearningTimeResponseBySource"];
+            by_day: components["schemas"]["GetLearningTimeResponseByDayItem"][];
+        };
+        GetLearningTimeResponseByDayItem: {
+            /** @description The day (YYYY-MM-DD, in your time zone). */
+            date: string;
+            seconds: number;
+        };
+        GetLearningTimeResponseBySource: {
+            conversation_sessions: number;
+            live: number;
+            xel: number;
+        };
+        GetPublicXpProfileResponse: {
+            /** @description The username (case-insensitively unique); login takes it or the email address. */
+            username: string;
+            display_name: string;
+            /** @description A CEFR level, A1 to C2. */
+            level: number;
+            /** @description All XP earned. */
+            xp_total: number;
+            /** @description Days in a row with learning, up to today. */
+            current_streak: number;
+            /** @description The longest run of days in a row. */
+            longest_streak: number;
+            /** @description Modules completed. */
+            modules_completed: number;
+            /** Format: date-time */
+            member_since: string;
+        };
+        GetXpProfileResponse: {
+            /** @description All XP earned. */
+            xp_total: number;
+            /** @description A CEFR level, A1 to C2. */
+            level: number;
+            /** @description XP earned since the current level started. */
+            xp_into_level: number;
+            /** @description XP the current level takes to complete. */
+            xp_for_next_level: number;
+            /** @description Days in a row with learning, up to today. */
+            current_streak: number;
+            /** @description The longest run of days in a row. */
+            longest_streak: number;
+            booster: components["schemas"]["GetXpProfileResponseBooster"] | null;
+            /** @description XP earned today (in your time zone). */
+            today_xp: components["schemas"]["GetXpProfileResponseTodayXp"];
+            token_balance: number;
+        };
+        GetXpProfileResponseBooster: {
+            multiplier: number;
+            /** Format: date-time */
+            ends_at: string;
+        };
+        GetXpProfileResponseTodayXp: {
+            /** @description The tasks, in order. */
+            tasks: number;
+            quests: number;
+            /** @description How many results there are in all. */
+            total: number;
+        };
+        GetXpStreakStatusResponse: {
+            /** @description Days in a row with learning, up to today. */
+            current_streak: number;
+            /** @description The longest run of days in a row. */
+            longest_streak: number;
+            freezes_available: number;
+            freezes_used: number;
+            last_activity: string | null;
+            streak_at_risk: boolean;
+            freeze_price_tokens: number;
+            token_balance: number;
+        };
+        GetXpWeeklyActivityResponse: {
+            week_start: string;
+            days: components["schemas"]["GetXpWeeklyActivityResponseDay"][];
+            total_xp: number;
+            freeze_covered_dates: string[];
+        };
+        GetXpWeeklyActivityResponseDay: {
+            /** @description The day (YYYY-MM-DD, in your time zone). */
+            date: string;
+            /** @description XP earned. */
+            xp: number;
+        };
+        GrantIntegrationTokenRequest: {
+            /**
+             * @description How the search ran: semantic (vectors), or keyword when embeddings are not available.
+             * @enum {string}
+             */
+            mode: "browser" | "server";
+            origin?: string | null;
+            /** @description The scopes granted (see the API key scope catalogue). */
+            scopes: ("profile:read" | "quota:read" | "xel:read" | "live:read")[];
+            ttlSeconds?: number | null;
+            tenantId?: string | null;
+        };
+        GrantIntegrationTokenResponse: {
+            /** @description The RS256 JWT, shown this once: send it as Authorization: Bearer <token>. */
+            token: string;
+            /**
+             * @description Always `bearer`.
+             * @constant
+             */
+            token_type: "Bearer";
+            /** @description Seconds until it expires. */
+            expires_in: number;
+            /** @description Its id, to revoke it by. */
+            jti: string;
+            /** @description The tenant (organization) whose key signed it. */
+            tenant_id: string;
+        };
+        IntegrationJwksResponse: {
+            keys: components["schemas"]["IntegrationJwksResponseKey"][];
+        };
+        IntegrationJwksResponseKey: {
+            kty: string;
+            kid: string;
+            alg: string;
+            use: string;
+            n: string;
+            e: string;
+        };
+        IntegrationKeyFingerprintResponse: {
+            tenant_id: string;
+            kid: string;
+            /** @constant */
+            algorithm: "sha256";
+            fingerprint: string;
+        };
+        IntegrationProfileResponse: {
+            /** @description The username (case-insensitively unique); login takes it or the email address. */
+            username: string;
+            display_name: string;
+            /** @description The URL of the user's picture, if any. */
+            avatar_url: string | null;
+            /** Format: date-time */
+            member_since: string;
         };
         IntegrationResponse: {
             /**
@@ -1712,6 +2408,32 @@ export interface components {
              * @enum {string}
              */
             visibility: "private" | "organization";
+        };
+        ListIntegrationTokenRevocationsItem: {
+            tenant_id: string;
+            jti: string;
+            /** @description Why the session ends (default user_ended). */
+            reason: string | null;
+            /** Format: date-time */
+            revoked_at: string;
+            revoked_by: string | null;
+        };
+        ListXpQuestsResponseItem: {
+            /** @description The id of this object (a UUID unless said otherwise). */
+            id: string;
+            /**
+             * @description What is evaluated: speaking or writing.
+             * @enum {string}
+             */
+            kind: "earn_xp" | "good_scores" | "learning_time";
+            /** @description The title. */
+            title: string;
+            goal: number;
+            progress: number;
+            /** @description Whether the caller completed it. */
+            completed: boolean;
+            reward_tokens: number;
+            day: string;
         };
         LiveEndSessionRequest: {
             /**
@@ -2157,6 +2879,27 @@ export interface components {
             /** @description An excerpt of the matching text, with the matched words highlighted. */
             snippet: string;
         };
+        RecordConversationSessionActivityResponse: {
+            /** @description A live session's id. */
+            session_id: string;
+            /** @description A conversation's id. */
+            conversation_id: string | null;
+            /**
+             * @description Its state.
+             * @enum {string}
+             */
+            status: "active" | "ended";
+            /**
+             * Format: date-time
+             * @description When it started.
+             */
+            started_at: string;
+            /** Format: date-time */
+            last_activity_at: string;
+            /** @description When it ended; null while active. */
+            ended_at: string | null;
+            active_seconds: number;
+        };
         RefreshRequest: {
             /** @description The refresh token: it works once, and presenting a used one revokes the whole login session. */
             refresh_token: string;
@@ -2176,6 +2919,55 @@ export interface components {
             password: string;
             /** @description The full name, if given. */
             full_name?: string | null;
+        };
+        ReindexSearchResponse: {
+            job_id: string;
+            /**
+             * @description Its state.
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed";
+        };
+        RevokeIntegrationTokenRequest: {
+            integrationToken?: string | null;
+            tenantId?: string | null;
+            jti?: string | null;
+            /** @description Why the session ends (default user_ended). */
+            reason?: string | null;
+        };
+        RevokeIntegrationTokenResponse: {
+            /** @constant */
+            revoked: true;
+            jti: string;
+        };
+        RotateIntegrationTokenRequest: {
+            /**
+             * @description How the search ran: semantic (vectors), or keyword when embeddings are not available.
+             * @enum {string}
+             */
+            mode: "browser" | "server";
+            origin?: string | null;
+            /** @description The scopes granted (see the API key scope catalogue). */
+            scopes: ("profile:read" | "quota:read" | "xel:read" | "live:read")[];
+            ttlSeconds?: number | null;
+            tenantId?: string | null;
+            integrationToken: string;
+            revokeOld?: boolean | null;
+        };
+        RotateIntegrationTokenResponse: {
+            /** @description The RS256 JWT, shown this once: send it as Authorization: Bearer <token>. */
+            token: string;
+            /**
+             * @description Always `bearer`.
+             * @constant
+             */
+            token_type: "Bearer";
+            /** @description Seconds until it expires. */
+            expires_in: number;
+            /** @description Its id, to revoke it by. */
+            jti: string;
+            /** @description The tenant (organization) whose key signed it. */
+            tenant_id: string;
         };
         /**
          * @description A live session's transcript, saved once it ended.
@@ -2242,9 +3034,62 @@ export interface components {
              */
             created_at: string;
         };
+        SearchStatusResponse: {
+            /** @description sqlite-fts5 or postgresql-tsvector. */
+            engine: string;
+            entries: components["schemas"]["SearchStatusResponseEntries"];
+            /** @description Knowledge passages also get embeddings when EMBEDDINGS_BASE_URL is set. */
+            vector_lane: components["schemas"]["SearchStatusResponseVectorLane"];
+            /** @description Background jobs still to run (pending or running), which may write to the index. */
+            pending_jobs: number;
+            last_reindex: components["schemas"]["SearchStatusResponseLastReindex"] | null;
+        };
+        SearchStatusResponseEntries: {
+            /** @description The user message to answer. */
+            message: number;
+            note: number;
+            transcript: number;
+            document: number;
+        };
+        SearchStatusResponseLastReindex: {
+            /** @description When it started. */
+            started_at: string | null;
+            finished_at: string | null;
+            /**
+             * @description Its state.
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed";
+        };
+        SearchStatusResponseVectorLane: {
+            enabled: boolean;
+            /** @description A model name, or null for the provider's default. */
+            model: string | null;
+        };
         SetLiveNicknameResponse: {
             /** @description The name Xentree Live calls the user by. */
             nickname: string;
+        };
+        StartConversationSessionResponse: {
+            /** @description A live session's id. */
+            session_id: string;
+            /** @description A conversation's id. */
+            conversation_id: string | null;
+            /**
+             * @description Its state.
+             * @enum {string}
+             */
+            status: "active" | "ended";
+            /**
+             * Format: date-time
+             * @description When it started.
+             */
+            started_at: string;
+            /** Format: date-time */
+            last_activity_at: string;
+            /** @description When it ended; null while active. */
+            ended_at: string | null;
+            active_seconds: number;
         };
         StudySessionRequest: {
             /** @description The title. */
@@ -2377,6 +3222,7 @@ export interface components {
             avatar_url: string | null;
             /** @description The user's plan, which sets entitlements such as the live quota. */
             plan: string;
+            public_profile: boolean;
             /**
              * Format: date-time
              * @description When it was created (ISO-8601 UTC).
@@ -2401,10 +3247,38 @@ export interface components {
             timezone?: string | null;
             /** @description The URL of the user's picture, if any. */
             avatar_url?: string | null;
+            public_profile?: boolean | null;
             /** @description The password in use, required to set a new one. */
             current_password?: string | null;
             /** @description The new password (checked against the password policy). */
             new_password?: string | null;
+        };
+        VerifyIntegrationTokenRequest: {
+            token: string;
+            /** Format: uuid */
+            tenantId: string;
+        };
+        VerifyIntegrationTokenResponse: {
+            valid: boolean;
+            revoked: boolean;
+            /** @description Why it is not valid: malformed, wrong_tenant, unknown_key, bad_signature, expired, revoked, unknown_token; null when it is. */
+            reason: string | null;
+            /** @description Its claims when the signature checked out (expired or revoked ones too). */
+            claims: components["schemas"]["VerifyIntegrationTokenResponseClaims"] | null;
+        };
+        VerifyIntegrationTokenResponseClaims: {
+            jti: string;
+            tenant_id: string;
+            sub: string;
+            /** @description The scopes granted (see the API key scope catalogue). */
+            scopes: string[];
+            /** @description How the search ran: semantic (vectors), or keyword when embeddings are not available. */
+            mode: string;
+            origin: string | null;
+            /** Format: date-time */
+            iat: string;
+            /** Format: date-time */
+            exp: string;
         };
         WordTiming: {
             /** @description The word. */
@@ -5816,6 +6690,622 @@ export interface operations {
              *     - `INSUFFICIENT_API_KEY_SCOPE`: The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which.
              */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    searchStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Status */
+            200: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchStatusResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `not_found`: Nothing with that id exists for this caller (someone else's objects are not found either).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reindexSearch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReindexSearchResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `not_found`: Nothing with that id exists for this caller (someone else's objects are not found either).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    startConversationSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A conversation's id. */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ConversationSessionResponse (200: the session already running) */
+            201: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StartConversationSessionResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             *     - `not_authenticated`: Credentials are required and none were sent.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `INSUFFICIENT_API_KEY_SCOPE`: The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `not_found`: Nothing with that id exists for this caller (someone else's objects are not found either).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `conflict`: The request conflicts with the current state (a name taken, a session already active...).
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    recordConversationSessionActivity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A conversation's id. */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ConversationSessionResponse */
+            200: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordConversationSessionActivityResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             *     - `not_authenticated`: Credentials are required and none were sent.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `INSUFFICIENT_API_KEY_SCOPE`: The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `not_found`: Nothing with that id exists for this caller (someone else's objects are not found either).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `conflict`: The request conflicts with the current state (a name taken, a session already active...).
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endConversationSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A conversation's id. */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {active, session, total_active_seconds} */
+            200: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndConversationSessionResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             *     - `not_authenticated`: Credentials are required and none were sent.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `INSUFFICIENT_API_KEY_SCOPE`: The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `not_found`: Nothing with that id exists for this caller (someone else's objects are not found either).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getConversationSessionStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A conversation's id. */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {active, session: ConversationSessionResponse | null, total_active_seconds} */
+            200: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetConversationSessionStatusResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             *     - `not_authenticated`: Credentials are required and none were sent.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `INSUFFICIENT_API_KEY_SCOPE`: The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `not_found`: Nothing with that id exists for this caller (someone else's objects are not found either).
+             */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10372,6 +11862,525 @@ export interface operations {
             };
         };
     };
+    getXpProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your XP profile */
+            200: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetXpProfileResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             *     - `not_authenticated`: Credentials are required and none were sent.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `INSUFFICIENT_API_KEY_SCOPE`: The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPublicXpProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The username (case-insensitively unique); login takes it or the email address. */
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PublicXPProfileResponse */
+            200: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetPublicXpProfileResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `not_found`: Nothing with that id exists for this caller (someone else's objects are not found either).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getXpStreakStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Streak status */
+            200: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetXpStreakStatusResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             *     - `not_authenticated`: Credentials are required and none were sent.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `INSUFFICIENT_API_KEY_SCOPE`: The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getXpWeeklyActivity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Weekly activity */
+            200: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetXpWeeklyActivityResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             *     - `not_authenticated`: Credentials are required and none were sent.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `INSUFFICIENT_API_KEY_SCOPE`: The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listXpQuests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Quests */
+            200: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListXpQuestsResponseItem"][];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             *     - `not_authenticated`: Credentials are required and none were sent.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `INSUFFICIENT_API_KEY_SCOPE`: The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    buyStreakFreeze: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your streak status with the freeze */
+            201: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BuyStreakFreezeResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             *     - `not_authenticated`: Credentials are required and none were sent.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `INSUFFICIENT_API_KEY_SCOPE`: The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `conflict`: The request conflicts with the current state (a name taken, a session already active...).
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listIntegrations: {
         parameters: {
             query?: {
@@ -11101,6 +13110,1095 @@ export interface operations {
              *     - `upstream_unavailable`: A provider the operation depends on (AI, speech, Google) failed or did not answer.
              */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getLearningTime: {
+        parameters: {
+            query?: {
+                /** @description The first day (YYYY-MM-DD, UTC), included from 00:00:00Z; default: 6 days before end_date. */
+                start_date?: string | null;
+                /** @description The last day (YYYY-MM-DD, UTC), included up to 00:00:00Z of the day after; default: today (UTC). */
+                end_date?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {total_seconds, by_source: {conversation_sessions, live, xel}, by_day: [{date, seconds}]} */
+            200: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetLearningTimeResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `validation_error`: The input broke a rule: `fields` lists each offending field (`loc` in REST, `path` in GraphQL) with a message.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             *     - `not_authenticated`: Credentials are required and none were sent.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `INSUFFICIENT_API_KEY_SCOPE`: The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getLearningPulse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description [{date, xp, active_seconds, intensity}] */
+            200: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetLearningPulseResponseItem"][];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             *     - `not_authenticated`: Credentials are required and none were sent.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `INSUFFICIENT_API_KEY_SCOPE`: The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    grantIntegrationToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description What grantIntegrationToken takes: Grant a short-lived RS256 integration token for a tenant. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GrantIntegrationTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description The token */
+            201: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantIntegrationTokenResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `validation_error`: The input broke a rule: `fields` lists each offending field (`loc` in REST, `path` in GraphQL) with a message.
+             *     - `bad_request`: The request cannot be understood as sent (malformed JSON, too many operations in a batch, a body nested too deep...).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             *     - `not_authenticated`: Credentials are required and none were sent.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `INSUFFICIENT_API_KEY_SCOPE`: The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `not_found`: Nothing with that id exists for this caller (someone else's objects are not found either).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `payload_too_large`: The body, an upload or a GraphQL document is larger than its limit.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `unsupported_media_type`: The body is sent in a media type this endpoint does not take.
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    verifyIntegrationToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description What verifyIntegrationToken takes: Whether an integration token is valid for a tenant. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyIntegrationTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description The verdict */
+            200: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerifyIntegrationTokenResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `validation_error`: The input broke a rule: `fields` lists each offending field (`loc` in REST, `path` in GraphQL) with a message.
+             *     - `bad_request`: The request cannot be understood as sent (malformed JSON, too many operations in a batch, a body nested too deep...).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             *     - `not_authenticated`: Credentials are required and none were sent.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `INSUFFICIENT_API_KEY_SCOPE`: The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `not_found`: Nothing with that id exists for this caller (someone else's objects are not found either).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `payload_too_large`: The body, an upload or a GraphQL document is larger than its limit.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `unsupported_media_type`: The body is sent in a media type this endpoint does not take.
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeIntegrationToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description What revokeIntegrationToken takes: Revoke an integration token, at once. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeIntegrationTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description Revoked */
+            200: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokeIntegrationTokenResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `validation_error`: The input broke a rule: `fields` lists each offending field (`loc` in REST, `path` in GraphQL) with a message.
+             *     - `bad_request`: The request cannot be understood as sent (malformed JSON, too many operations in a batch, a body nested too deep...).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             *     - `not_authenticated`: Credentials are required and none were sent.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `INSUFFICIENT_API_KEY_SCOPE`: The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `not_found`: Nothing with that id exists for this caller (someone else's objects are not found either).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `payload_too_large`: The body, an upload or a GraphQL document is larger than its limit.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `unsupported_media_type`: The body is sent in a media type this endpoint does not take.
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateIntegrationToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description What rotateIntegrationToken takes: A new integration token in place of one you granted. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateIntegrationTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description The new token */
+            201: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotateIntegrationTokenResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `validation_error`: The input broke a rule: `fields` lists each offending field (`loc` in REST, `path` in GraphQL) with a message.
+             *     - `bad_request`: The request cannot be understood as sent (malformed JSON, too many operations in a batch, a body nested too deep...).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             *     - `not_authenticated`: Credentials are required and none were sent.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `INSUFFICIENT_API_KEY_SCOPE`: The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `not_found`: Nothing with that id exists for this caller (someone else's objects are not found either).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `conflict`: The request conflicts with the current state (a name taken, a session already active...).
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `payload_too_large`: The body, an upload or a GraphQL document is larger than its limit.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `unsupported_media_type`: The body is sent in a media type this endpoint does not take.
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    integrationJwks: {
+        parameters: {
+            query: {
+                tenantId: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JWK Set */
+            200: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationJwksResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `validation_error`: The input broke a rule: `fields` lists each offending field (`loc` in REST, `path` in GraphQL) with a message.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    integrationKeyFingerprint: {
+        parameters: {
+            query: {
+                tenantId: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The RFC 7638 SHA-256 thumbprint, base64url */
+            200: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationKeyFingerprintResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `validation_error`: The input broke a rule: `fields` lists each offending field (`loc` in REST, `path` in GraphQL) with a message.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `not_found`: Nothing with that id exists for this caller (someone else's objects are not found either).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    integrationProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Nothing private */
+            200: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationProfileResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             *     - `not_authenticated`: Credentials are required and none were sent.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `forbidden`: The caller is known but may not do this (a role too low, an API key on a bearer-only operation...).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listIntegrationTokenRevocations: {
+        parameters: {
+            query?: {
+                tenantId?: string | null;
+                /** @description At most this many items (1–100, default 20). */
+                limit?: number;
+                /** @description Items to skip before the first one returned (default 0). */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revocations */
+            200: {
+                headers: {
+                    /** @description Size of the whole list */
+                    "X-Total-Count"?: number;
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListIntegrationTokenRevocationsItem"][];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `validation_error`: The input broke a rule: `fields` lists each offending field (`loc` in REST, `path` in GraphQL) with a message.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             *     - `not_authenticated`: Credentials are required and none were sent.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `forbidden`: The caller is known but may not do this (a role too low, an API key on a bearer-only operation...).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `not_found`: Nothing with that id exists for this caller (someone else's objects are not found either).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
