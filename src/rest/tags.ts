@@ -11,4 +11,7 @@ export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'API keys': 'Keys for server-to-server callers: each acts for its creator in one organization, within its scopes.',
   Integrations: 'Connected third-party accounts (Google Calendar): the OAuth flow, and study sessions written to the calendar.',
   'Xentree English': 'English learning modules by CEFR level and skill, task submissions with XP, AI evaluation of speaking and writing, and the learner dashboard.',
+  'XP and streaks': "XP, levels and daily streaks; streak freezes bought with tokens (at most 2 held; a missed day spends one and keeps the streak); the week's activity, daily quests paying tokens and the XP booster; and a learner's public profile when they turned `public_profile` on.",
+  Learning: 'Learning time over a range of days (conversation learning sessions, Xentree Live and XEL practice; YYYY-MM-DD dates with UTC day boundaries, end date inclusive as a day), and the 365-day learning pulse with an intensity 0–4 for a heatmap.',
+  'Integration tokens': "Short-lived RS256 JWTs signed by a tenant's (organization's) own key, for embedding Xentree in third-party apps: grant, verify, revoke and rotate them (camelCase bodies: `ttlSeconds`, `tenantId`, `integrationToken`), the tenant's JWK Set and key fingerprint, and the revocation list for tenant admins.",
 };

@@ -1765,18 +1765,6 @@ export interface components {
             /** @description Addresses or CIDR ranges the key is accepted from; empty: anywhere. */
             allowed_ips: string[];
         };
-        BuyStreakFreezeResponse: {
-            /** @description Days in a row with learning, up to today. */
-            current_streak: number;
-            /** @description The longest run of days in a row. */
-            longest_streak: number;
-            freezes_available: number;
-            freezes_used: number;
-            last_activity: string | null;
-            streak_at_risk: boolean;
-            freeze_price_tokens: number;
-            token_balance: number;
-        };
         CalendarEventResponse: {
             /** @description The id of this object (a UUID unless said otherwise). */
             id: string;
@@ -2005,6 +1993,40 @@ export interface components {
              */
             updated_at: string;
         };
+        /** @description A learning session in a conversation, timed by the server. */
+        ConversationSessionResponse: {
+            /** @description A live session's id. */
+            session_id: string;
+            /** @description A conversation's id. */
+            conversation_id: string | null;
+            /**
+             * @description Its state.
+             * @enum {string}
+             */
+            status: "active" | "ended";
+            /**
+             * Format: date-time
+             * @description When it started.
+             */
+            started_at: string;
+            /**
+             * Format: date-time
+             * @description When the session last had activity, by the server's clock (a chat message in the conversation counts).
+             */
+            last_activity_at: string;
+            /** @description When it ended; null while active. */
+            ended_at: string | null;
+            /** @description Seconds of learning counted so far; a gap without activity longer than the idle timeout is not counted. They feed the learning time analytics. */
+            active_seconds: number;
+        };
+        ConversationSessionStatusResponse: {
+            /** @description Whether a session is running in the conversation. */
+            active: boolean;
+            /** @description The running session, else the latest one; null when none was ever started. */
+            session: components["schemas"]["ConversationSessionResponse"] | null;
+            /** @description The active seconds of all your sessions in the conversation. */
+            total_active_seconds: number;
+        };
         ConversationTurn: {
             /**
              * @description The role.
@@ -2089,32 +2111,6 @@ export interface components {
             /** @description The organization to share it with (visibility organization). */
             organization_id?: string;
         };
-        EndConversationSessionResponse: {
-            active: boolean;
-            session: components["schemas"]["EndConversationSessionResponseSession"] | null;
-            total_active_seconds: number;
-        };
-        EndConversationSessionResponseSession: {
-            /** @description A live session's id. */
-            session_id: string;
-            /** @description A conversation's id. */
-            conversation_id: string | null;
-            /**
-             * @description Its state.
-             * @enum {string}
-             */
-            status: "active" | "ended";
-            /**
-             * Format: date-time
-             * @description When it started.
-             */
-            started_at: string;
-            /** Format: date-time */
-            last_activity_at: string;
-            /** @description When it ended; null while active. */
-            ended_at: string | null;
-            active_seconds: number;
-        };
         /**
          * @description The error envelope of every failed request.
          * @example {
@@ -2167,71 +2163,37 @@ export interface components {
             /** @description What is wrong with it. */
             message: string;
         };
-        GetConversationSessionStatusResponse: {
-            active: boolean;
-            session: components["schemas"]["GetConversationSessionStatusResponseSession"] | null;
-            total_active_seconds: number;
-        };
-        GetConversationSessionStatusResponseSession: {
-            /** @description A live session's id. */
-            session_id: string;
-            /** @description A conversation's id. */
-            conversation_id: string | null;
-            /**
-             * @description Its state.
-             * @enum {string}
-             */
-            status: "active" | "ended";
-            /**
-             * Format: date-time
-             * @description When it started.
-             */
-            started_at: string;
-            /** Format: date-time */
-            last_activity_at: string;
-            /** @description When it ended; null while active. */
-            ended_at: string | null;
-            active_seconds: number;
-        };
         GetLearningPulseResponseItem: {
             /** @description The day (YYYY-MM-DD, in your time zone). */
             date: string;
             /** @description XP earned. */
             xp: number;
+            /** @description Learning seconds that day (conversation sessions, live and XEL practice). */
             active_seconds: number;
+            /** @description Heatmap intensity 0–4, from one point per XP and per minute of learning: 0 none, 1 up to 9 points, 2 up to 29, 3 up to 59, 4 from 60. */
             intensity: number;
         };
         GetLearningTimeResponse: {
+            /** @description All learning seconds of the range (start_date inclusive, end_date inclusive as a day). */
             total_seconds: number;
+            /** @description The seconds of the range by source; they add up to `total_seconds`. */
             by_source: components["schemas"]["GetLearningTimeResponseBySource"];
+            /** @description Every day of the range, oldest first, days without learning included (0). */
             by_day: components["schemas"]["GetLearningTimeResponseByDayItem"][];
         };
         GetLearningTimeResponseByDayItem: {
-            /** @description The day (YYYY-MM-DD, in your time zone). */
+            /** @description The day (YYYY-MM-DD, a UTC day from 00:00:00Z to 00:00:00Z of the day after). */
             date: string;
+            /** @description Learning seconds of that UTC day, all sources together. */
             seconds: number;
         };
         GetLearningTimeResponseBySource: {
+            /** @description Seconds of conversation learning sessions (active time only). */
             conversation_sessions: number;
+            /** @description Seconds of Xentree Live voice and avatar sessions. */
             live: number;
+            /** @description Seconds of timed Xentree English practice. */
             xel: number;
-        };
-        GetPublicXpProfileResponse: {
-            /** @description The username (case-insensitively unique); login takes it or the email address. */
-            username: string;
-            display_name: string;
-            /** @description A CEFR level, A1 to C2. */
-            level: number;
-            /** @description All XP earned. */
-            xp_total: number;
-            /** @description Days in a row with learning, up to today. */
-            current_streak: number;
-            /** @description The longest run of days in a row. */
-            longest_streak: number;
-            /** @description Modules completed. */
-            modules_completed: number;
-            /** Format: date-time */
-            member_since: string;
         };
         GetXpProfileResponse: {
             /** @description All XP earned. */
@@ -2246,39 +2208,38 @@ export interface components {
             current_streak: number;
             /** @description The longest run of days in a row. */
             longest_streak: number;
+            /** @description The XP booster running (2x XP for 15 minutes after completing all of a day's quests); null when none runs. */
             booster: components["schemas"]["GetXpProfileResponseBooster"] | null;
             /** @description XP earned today (in your time zone). */
             today_xp: components["schemas"]["GetXpProfileResponseTodayXp"];
+            /** @description Your tokens, earned by completing quests and spent on streak freezes. */
             token_balance: number;
         };
         GetXpProfileResponseBooster: {
+            /** @description The factor XP is multiplied by while the booster runs (2). */
             multiplier: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the booster ends (ISO-8601 UTC).
+             */
             ends_at: string;
         };
         GetXpProfileResponseTodayXp: {
-            /** @description The tasks, in order. */
+            /** @description XP earned today from tasks, without boosters. */
             tasks: number;
+            /** @description Extra XP earned today from boosters. */
             quests: number;
-            /** @description How many results there are in all. */
+            /** @description All XP earned today (your time zone). */
             total: number;
         };
-        GetXpStreakStatusResponse: {
-            /** @description Days in a row with learning, up to today. */
-            current_streak: number;
-            /** @description The longest run of days in a row. */
-            longest_streak: number;
-            freezes_available: number;
-            freezes_used: number;
-            last_activity: string | null;
-            streak_at_risk: boolean;
-            freeze_price_tokens: number;
-            token_balance: number;
-        };
         GetXpWeeklyActivityResponse: {
+            /** @description The Sunday the week starts on (YYYY-MM-DD, your time zone). */
             week_start: string;
+            /** @description The seven days of the week, Sunday to Saturday, with the XP of each. */
             days: components["schemas"]["GetXpWeeklyActivityResponseDay"][];
+            /** @description XP earned over the week. */
             total_xp: number;
+            /** @description The days of the week a streak freeze covered (YYYY-MM-DD): missed, and the streak kept. */
             freeze_covered_dates: string[];
         };
         GetXpWeeklyActivityResponseDay: {
@@ -2293,52 +2254,57 @@ export interface components {
              * @enum {string}
              */
             mode: "browser" | "server";
+            /** @description The web origin (scheme, host, optional port; no path) the token is accepted from when a request carries an Origin header; required for a browser token. */
             origin?: string | null;
             /** @description The scopes granted (see the API key scope catalogue). */
             scopes: ("profile:read" | "quota:read" | "xel:read" | "live:read")[];
+            /** @description Lifetime in seconds, at least 30 and at most the server's maximum (86400 at most); absent: the server's default. */
             ttlSeconds?: number | null;
+            /** @description The tenant (an organization's id) whose key signs the token; absent: an API key's organization, or your only one. */
             tenantId?: string | null;
         };
-        GrantIntegrationTokenResponse: {
-            /** @description The RS256 JWT, shown this once: send it as Authorization: Bearer <token>. */
-            token: string;
-            /**
-             * @description Always `bearer`.
-             * @constant
-             */
-            token_type: "Bearer";
-            /** @description Seconds until it expires. */
-            expires_in: number;
-            /** @description Its id, to revoke it by. */
-            jti: string;
-            /** @description The tenant (organization) whose key signed it. */
-            tenant_id: string;
-        };
         IntegrationJwksResponse: {
+            /** @description The tenant's RS256 public keys: the active one, and the previous one while tokens it signed may still be valid. */
             keys: components["schemas"]["IntegrationJwksResponseKey"][];
         };
         IntegrationJwksResponseKey: {
+            /** @description Key type (JWK): `RSA`. */
             kty: string;
+            /** @description Key id: the `kid` in the header of the tokens it signs. */
             kid: string;
+            /** @description Algorithm (JWK): `RS256`. */
             alg: string;
+            /** @description Public key use (JWK): `sig`. */
             use: string;
+            /** @description RSA modulus (JWK, base64url). */
             n: string;
+            /** @description RSA public exponent (JWK, base64url). */
             e: string;
         };
         IntegrationKeyFingerprintResponse: {
+            /** @description The tenant: an organization's id. */
             tenant_id: string;
+            /** @description Key id: the `kid` in the header of the tokens it signs. */
             kid: string;
-            /** @constant */
+            /**
+             * @description The hash of the fingerprint: `sha256`.
+             * @constant
+             */
             algorithm: "sha256";
+            /** @description The RFC 7638 SHA-256 thumbprint of the active key, base64url. */
             fingerprint: string;
         };
         IntegrationProfileResponse: {
             /** @description The username (case-insensitively unique); login takes it or the email address. */
             username: string;
+            /** @description The name to show: the full name, else the username. */
             display_name: string;
             /** @description The URL of the user's picture, if any. */
             avatar_url: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the user joined Xentree (ISO-8601 UTC).
+             */
             member_since: string;
         };
         IntegrationResponse: {
@@ -2360,6 +2326,22 @@ export interface components {
             connected_at: string | null;
             /** @description When it stops working; null: never. */
             expires_at: string | null;
+        };
+        /** @description A granted (or rotated) integration token. */
+        IntegrationTokenResponse: {
+            /** @description The RS256 JWT, shown this once: send it as Authorization: Bearer <token>. */
+            token: string;
+            /**
+             * @description Always `bearer`.
+             * @constant
+             */
+            token_type: "Bearer";
+            /** @description Seconds until it expires. */
+            expires_in: number;
+            /** @description Its id, to revoke it by. */
+            jti: string;
+            /** @description The tenant (organization) whose key signed it. */
+            tenant_id: string;
         };
         /**
          * @description A semantic search over the documents the caller may read.
@@ -2410,29 +2392,39 @@ export interface components {
             visibility: "private" | "organization";
         };
         ListIntegrationTokenRevocationsItem: {
+            /** @description The tenant: an organization's id. */
             tenant_id: string;
+            /** @description The token's id (JWT `jti`). */
             jti: string;
-            /** @description Why the session ends (default user_ended). */
+            /** @description Why it was revoked, if given. */
             reason: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was revoked (ISO-8601 UTC).
+             */
             revoked_at: string;
+            /** @description The id of the user who revoked it; null when that user no longer exists. */
             revoked_by: string | null;
         };
         ListXpQuestsResponseItem: {
             /** @description The id of this object (a UUID unless said otherwise). */
             id: string;
             /**
-             * @description What is evaluated: speaking or writing.
+             * @description earn_xp, good_scores (tasks with a good score) or learning_time (minutes in a learning session).
              * @enum {string}
              */
             kind: "earn_xp" | "good_scores" | "learning_time";
             /** @description The title. */
             title: string;
+            /** @description What completing the quest takes (XP, tasks with a good score, or minutes of learning, by its kind). */
             goal: number;
+            /** @description How far you are towards the goal today. */
             progress: number;
             /** @description Whether the caller completed it. */
             completed: boolean;
+            /** @description The tokens the quest pays once its goal is reached. */
             reward_tokens: number;
+            /** @description The day the quest is for (YYYY-MM-DD, your time zone). */
             day: string;
         };
         LiveEndSessionRequest: {
@@ -2843,6 +2835,28 @@ export interface components {
             /** @description What it is, for people. */
             description: string;
         };
+        /** @description A learner's public XP profile: nothing private (no email, ids or tokens). */
+        PublicXPProfileResponse: {
+            /** @description The username (case-insensitively unique); login takes it or the email address. */
+            username: string;
+            /** @description The name to show: the full name, else the username. */
+            display_name: string;
+            /** @description A CEFR level, A1 to C2. */
+            level: number;
+            /** @description All XP earned. */
+            xp_total: number;
+            /** @description Days in a row with learning, up to today. */
+            current_streak: number;
+            /** @description The longest run of days in a row. */
+            longest_streak: number;
+            /** @description Modules completed. */
+            modules_completed: number;
+            /**
+             * Format: date-time
+             * @description When the user joined Xentree (ISO-8601 UTC).
+             */
+            member_since: string;
+        };
         RagQueryRequest: {
             /** @description The question to answer from the knowledge base. */
             question: string;
@@ -2879,27 +2893,6 @@ export interface components {
             /** @description An excerpt of the matching text, with the matched words highlighted. */
             snippet: string;
         };
-        RecordConversationSessionActivityResponse: {
-            /** @description A live session's id. */
-            session_id: string;
-            /** @description A conversation's id. */
-            conversation_id: string | null;
-            /**
-             * @description Its state.
-             * @enum {string}
-             */
-            status: "active" | "ended";
-            /**
-             * Format: date-time
-             * @description When it started.
-             */
-            started_at: string;
-            /** Format: date-time */
-            last_activity_at: string;
-            /** @description When it ended; null while active. */
-            ended_at: string | null;
-            active_seconds: number;
-        };
         RefreshRequest: {
             /** @description The refresh token: it works once, and presenting a used one revokes the whole login session. */
             refresh_token: string;
@@ -2921,23 +2914,31 @@ export interface components {
             full_name?: string | null;
         };
         ReindexSearchResponse: {
+            /** @description The background job's id (of the reindex already queued or running, when there is one). */
             job_id: string;
             /**
-             * @description Its state.
+             * @description The reindex job's state: queued, running, succeeded or failed.
              * @enum {string}
              */
             status: "queued" | "running" | "succeeded" | "failed";
         };
         RevokeIntegrationTokenRequest: {
+            /** @description The integration token itself (the JWT). */
             integrationToken?: string | null;
+            /** @description The token's tenant (an organization's id); required with `jti` when `integrationToken` is not given. */
             tenantId?: string | null;
+            /** @description The token's id (JWT `jti`); with `tenantId`, when `integrationToken` is not given. */
             jti?: string | null;
             /** @description Why the session ends (default user_ended). */
             reason?: string | null;
         };
         RevokeIntegrationTokenResponse: {
-            /** @constant */
+            /**
+             * @description Always true: the token is revoked from now on.
+             * @constant
+             */
             revoked: true;
+            /** @description The token's id (JWT `jti`). */
             jti: string;
         };
         RotateIntegrationTokenRequest: {
@@ -2946,28 +2947,18 @@ export interface components {
              * @enum {string}
              */
             mode: "browser" | "server";
+            /** @description The web origin (scheme, host, optional port; no path) the token is accepted from when a request carries an Origin header; required for a browser token. */
             origin?: string | null;
             /** @description The scopes granted (see the API key scope catalogue). */
             scopes: ("profile:read" | "quota:read" | "xel:read" | "live:read")[];
+            /** @description Lifetime in seconds, at least 30 and at most the server's maximum (86400 at most); absent: the server's default. */
             ttlSeconds?: number | null;
+            /** @description The tenant (an organization's id) whose key signs the new token; absent: an API key's organization, or your only one. */
             tenantId?: string | null;
+            /** @description The integration token itself (the JWT). */
             integrationToken: string;
+            /** @description Whether to revoke the old token at once (default true). */
             revokeOld?: boolean | null;
-        };
-        RotateIntegrationTokenResponse: {
-            /** @description The RS256 JWT, shown this once: send it as Authorization: Bearer <token>. */
-            token: string;
-            /**
-             * @description Always `bearer`.
-             * @constant
-             */
-            token_type: "Bearer";
-            /** @description Seconds until it expires. */
-            expires_in: number;
-            /** @description Its id, to revoke it by. */
-            jti: string;
-            /** @description The tenant (organization) whose key signed it. */
-            tenant_id: string;
         };
         /**
          * @description A live session's transcript, saved once it ended.
@@ -3037,59 +3028,64 @@ export interface components {
         SearchStatusResponse: {
             /** @description sqlite-fts5 or postgresql-tsvector. */
             engine: string;
+            /** @description Index entries by kind: message, note, transcript and document. */
             entries: components["schemas"]["SearchStatusResponseEntries"];
             /** @description Knowledge passages also get embeddings when EMBEDDINGS_BASE_URL is set. */
             vector_lane: components["schemas"]["SearchStatusResponseVectorLane"];
             /** @description Background jobs still to run (pending or running), which may write to the index. */
             pending_jobs: number;
+            /** @description The latest reindex (queued, running or finished); null: none ever ran. */
             last_reindex: components["schemas"]["SearchStatusResponseLastReindex"] | null;
         };
         SearchStatusResponseEntries: {
-            /** @description The user message to answer. */
+            /** @description Chat messages indexed. */
             message: number;
+            /** @description Notes indexed. */
             note: number;
+            /** @description Live transcripts indexed. */
             transcript: number;
+            /** @description Knowledge base documents indexed. */
             document: number;
         };
         SearchStatusResponseLastReindex: {
-            /** @description When it started. */
+            /** @description When it started; null while queued. */
             started_at: string | null;
+            /** @description When it finished; null while queued or running. */
             finished_at: string | null;
             /**
-             * @description Its state.
+             * @description queued, running, succeeded or failed.
              * @enum {string}
              */
             status: "queued" | "running" | "succeeded" | "failed";
         };
         SearchStatusResponseVectorLane: {
+            /** @description Whether knowledge passages get embeddings (EMBEDDINGS_BASE_URL is set). */
             enabled: boolean;
-            /** @description A model name, or null for the provider's default. */
+            /** @description The embedding model; null when the vector lane is off. */
             model: string | null;
         };
         SetLiveNicknameResponse: {
             /** @description The name Xentree Live calls the user by. */
             nickname: string;
         };
-        StartConversationSessionResponse: {
-            /** @description A live session's id. */
-            session_id: string;
-            /** @description A conversation's id. */
-            conversation_id: string | null;
-            /**
-             * @description Its state.
-             * @enum {string}
-             */
-            status: "active" | "ended";
-            /**
-             * Format: date-time
-             * @description When it started.
-             */
-            started_at: string;
-            /** Format: date-time */
-            last_activity_at: string;
-            /** @description When it ended; null while active. */
-            ended_at: string | null;
-            active_seconds: number;
+        /** @description Your streak and streak freezes (buying a freeze answers it too). */
+        StreakStatusResponse: {
+            /** @description Days in a row with learning, up to today. */
+            current_streak: number;
+            /** @description The longest run of days in a row. */
+            longest_streak: number;
+            /** @description Streak freezes held, ready to cover a missed day (at most 2 held). */
+            freezes_available: number;
+            /** @description Streak freezes spent so far, each on a missed day that kept the streak. */
+            freezes_used: number;
+            /** @description When you last earned XP or practised; null: never. */
+            last_activity: string | null;
+            /** @description True when the streak is alive, today has no practice yet and no freeze is held: practise today to keep it. */
+            streak_at_risk: boolean;
+            /** @description What one streak freeze costs, in tokens. */
+            freeze_price_tokens: number;
+            /** @description Your tokens, earned by completing quests and spent on streak freezes. */
+            token_balance: number;
         };
         StudySessionRequest: {
             /** @description The title. */
@@ -3199,6 +3195,7 @@ export interface components {
          *       "timezone": "Europe/London",
          *       "avatar_url": null,
          *       "plan": "free",
+         *       "public_profile": false,
          *       "created_at": "2026-03-02T09:15:00Z",
          *       "updated_at": "2026-03-02T09:15:00Z"
          *     }
@@ -3222,6 +3219,7 @@ export interface components {
             avatar_url: string | null;
             /** @description The user's plan, which sets entitlements such as the live quota. */
             plan: string;
+            /** @description Whether the XP profile is public: when true, anyone may read it at GET /api/xp/public-profile/{username} (no email, ids or tokens); otherwise that answers 404. */
             public_profile: boolean;
             /**
              * Format: date-time
@@ -3247,6 +3245,7 @@ export interface components {
             timezone?: string | null;
             /** @description The URL of the user's picture, if any. */
             avatar_url?: string | null;
+            /** @description Whether the XP profile is public: when true, anyone may read it at GET /api/xp/public-profile/{username} (no email, ids or tokens); otherwise that answers 404. */
             public_profile?: boolean | null;
             /** @description The password in use, required to set a new one. */
             current_password?: string | null;
@@ -3254,12 +3253,18 @@ export interface components {
             new_password?: string | null;
         };
         VerifyIntegrationTokenRequest: {
+            /** @description The integration token (the JWT) to check. */
             token: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The tenant (an organization's id) the token must belong to.
+             */
             tenantId: string;
         };
         VerifyIntegrationTokenResponse: {
+            /** @description Whether the token is valid now: well formed, signed by the tenant's key, unexpired and unrevoked. */
             valid: boolean;
+            /** @description Whether the token is revoked. */
             revoked: boolean;
             /** @description Why it is not valid: malformed, wrong_tenant, unknown_key, bad_signature, expired, revoked, unknown_token; null when it is. */
             reason: string | null;
@@ -3267,17 +3272,27 @@ export interface components {
             claims: components["schemas"]["VerifyIntegrationTokenResponseClaims"] | null;
         };
         VerifyIntegrationTokenResponseClaims: {
+            /** @description The token's id (JWT `jti`). */
             jti: string;
+            /** @description The tenant: an organization's id. */
             tenant_id: string;
+            /** @description The id of the user the token acts for (its grantor). */
             sub: string;
-            /** @description The scopes granted (see the API key scope catalogue). */
+            /** @description The integration scopes it carries. */
             scopes: string[];
-            /** @description How the search ran: semantic (vectors), or keyword when embeddings are not available. */
+            /** @description The token mode it was granted with. */
             mode: string;
+            /** @description The web origin it is bound to; null: none. */
             origin: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was issued (ISO-8601 UTC).
+             */
             iat: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it expires (ISO-8601 UTC).
+             */
             exp: string;
         };
         WordTiming: {
@@ -6937,7 +6952,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StartConversationSessionResponse"];
+                    "application/json": components["schemas"]["ConversationSessionResponse"];
                 };
             };
             /**
@@ -7053,7 +7068,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RecordConversationSessionActivityResponse"];
+                    "application/json": components["schemas"]["ConversationSessionResponse"];
                 };
             };
             /**
@@ -7169,7 +7184,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EndConversationSessionResponse"];
+                    "application/json": components["schemas"]["ConversationSessionStatusResponse"];
                 };
             };
             /**
@@ -7273,7 +7288,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["GetConversationSessionStatusResponse"];
+                    "application/json": components["schemas"]["ConversationSessionStatusResponse"];
                 };
             };
             /**
@@ -11971,7 +11986,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["GetPublicXpProfileResponse"];
+                    "application/json": components["schemas"]["PublicXPProfileResponse"];
                 };
             };
             /**
@@ -12030,7 +12045,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["GetXpStreakStatusResponse"];
+                    "application/json": components["schemas"]["StreakStatusResponse"];
                 };
             };
             /**
@@ -12297,7 +12312,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BuyStreakFreezeResponse"];
+                    "application/json": components["schemas"]["StreakStatusResponse"];
                 };
             };
             /**
@@ -13349,7 +13364,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["GrantIntegrationTokenResponse"];
+                    "application/json": components["schemas"]["IntegrationTokenResponse"];
                 };
             };
             /**
@@ -13778,7 +13793,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RotateIntegrationTokenResponse"];
+                    "application/json": components["schemas"]["IntegrationTokenResponse"];
                 };
             };
             /**
@@ -13914,6 +13929,7 @@ export interface operations {
     integrationJwks: {
         parameters: {
             query: {
+                /** @description The tenant: an organization's id. */
                 tenantId: string;
             };
             header?: never;
@@ -13975,6 +13991,7 @@ export interface operations {
     integrationKeyFingerprint: {
         parameters: {
             query: {
+                /** @description The tenant: an organization's id. */
                 tenantId: string;
             };
             header?: never;
@@ -14120,6 +14137,7 @@ export interface operations {
     listIntegrationTokenRevocations: {
         parameters: {
             query?: {
+                /** @description The tenant: an organization's id. */
                 tenantId?: string | null;
                 /** @description At most this many items (1–100, default 20). */
                 limit?: number;

@@ -163,10 +163,13 @@ export const conversationSessionSchema = z.object({
   conversation_id: z.string().nullable(),
   status: ConversationSessionStatus.schema,
   started_at: z.iso.datetime(),
-  last_activity_at: z.iso.datetime(),
+  last_activity_at: z.iso.datetime().describe("When the session last had activity, by the server's clock (a chat message in the conversation counts)."),
   ended_at: z.iso.datetime().nullable(),
-  active_seconds: z.number().int(),
-});
+  active_seconds: z
+    .number()
+    .int()
+    .describe('Seconds of learning counted so far; a gap without activity longer than the idle timeout is not counted. They feed the learning time analytics.'),
+}).meta({ id: 'ConversationSessionResponse', description: 'A learning session in a conversation, timed by the server.' });
 export const toConversationSession = (s: ConversationSession): z.infer<typeof conversationSessionSchema> => ({
   session_id: s.id,
   conversation_id: s.conversation?.id ?? null,
@@ -176,7 +179,11 @@ export const toConversationSession = (s: ConversationSession): z.infer<typeof co
   ended_at: iso(s.endedAt),
   active_seconds: s.activeSeconds,
 });
-const sessionStatusSchema = z.object({ active: z.boolean(), session: conversationSessionSchema.nullable(), total_active_seconds: z.number().int() });
+const sessionStatusSchema = z.object({
+  active: z.boolean().describe('Whether a session is running in the conversation.'),
+  session: conversationSessionSchema.nullable().describe('The running session, else the latest one; null when none was ever started.'),
+  total_active_seconds: z.number().int().describe('The active seconds of all your sessions in the conversation.'),
+}).meta({ id: 'ConversationSessionStatusResponse' });
 const toSessionStatus = (r: ConversationSessionStatusResult): z.infer<typeof sessionStatusSchema> => ({
   active: r.active,
   session: r.session ? toConversationSession(r.session) : null,

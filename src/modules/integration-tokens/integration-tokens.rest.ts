@@ -13,7 +13,7 @@ const grantResponse = z.object({
   expires_in: z.number().int().describe('Seconds until it expires.'),
   jti: z.string().describe('Its id, to revoke it by.'),
   tenant_id: z.string().describe('The tenant (organization) whose key signed it.'),
-});
+}).meta({ id: 'IntegrationTokenResponse', description: 'A granted (or rotated) integration token.' });
 const toGrant = (g: Grant): z.infer<typeof grantResponse> => ({ token: g.token, token_type: g.tokenType, expires_in: g.expiresIn, jti: g.jti, tenant_id: g.tenantId });
 
 const claimsSchema = z.object({

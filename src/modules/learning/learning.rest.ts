@@ -6,11 +6,25 @@ import { learningTimeSchema } from './learning.types.js';
 
 const DATE_RULES = 'Dates are YYYY-MM-DD with UTC day boundaries: start_date included from 00:00:00Z, end_date included up to 00:00:00Z of the day after (exclusive).';
 
-const bySourceSchema = z.object({ conversation_sessions: z.number().int(), live: z.number().int(), xel: z.number().int() });
+const seconds = (what: string) => z.number().int().describe(what);
+const bySourceSchema = z
+  .object({
+    conversation_sessions: seconds('Seconds of conversation learning sessions (active time only).'),
+    live: seconds('Seconds of Xentree Live voice and avatar sessions.'),
+    xel: seconds('Seconds of timed Xentree English practice.'),
+  })
+  .describe('The seconds of the range by source; they add up to `total_seconds`.');
 export const learningTimeResponseSchema = z.object({
-  total_seconds: z.number().int(),
+  total_seconds: seconds('All learning seconds of the range (start_date inclusive, end_date inclusive as a day).'),
   by_source: bySourceSchema,
-  by_day: z.array(z.object({ date: z.string(), seconds: z.number().int() })),
+  by_day: z
+    .array(
+      z.object({
+        date: z.string().describe('The day (YYYY-MM-DD, a UTC day from 00:00:00Z to 00:00:00Z of the day after).'),
+        seconds: seconds('Learning seconds of that UTC day, all sources together.'),
+      }),
+    )
+    .describe('Every day of the range, oldest first, days without learning included (0).'),
 });
 const toLearningTime = (t: LearningTime): z.infer<typeof learningTimeResponseSchema> => ({
   total_seconds: t.totalSeconds,
@@ -18,7 +32,17 @@ const toLearningTime = (t: LearningTime): z.infer<typeof learningTimeResponseSch
   by_day: t.byDay.map((d) => ({ date: d.date, seconds: d.seconds })),
 });
 
-const pulseSchema = z.object({ date: z.string(), xp: z.number().int(), active_seconds: z.number().int(), intensity: z.number().int().min(0).max(4) });
+const pulseSchema = z.object({
+  date: z.string(),
+  xp: z.number().int(),
+  active_seconds: seconds('Learning seconds that day (conversation sessions, live and XEL practice).'),
+  intensity: z
+    .number()
+    .int()
+    .min(0)
+    .max(4)
+    .describe('Heatmap intensity 0–4, from one point per XP and per minute of learning: 0 none, 1 up to 9 points, 2 up to 29, 3 up to 59, 4 from 60.'),
+});
 const toPulse = (days: PulseDay[]) => days.map((d) => ({ date: d.date, xp: d.xp, active_seconds: d.activeSeconds, intensity: d.intensity }));
 
 const tag = 'Learning';

@@ -18,7 +18,7 @@ export const userProfileSchema = z.object({
   public_profile: z.boolean(),
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
-}).meta({ id: 'UserProfile', description: 'The signed-in user\'s profile.', examples: [{ id: '5f0c8e9a-3b7d-4c1e-9a2f-1d6b7c8e9f01', email: 'ada@example.com', username: 'ada', full_name: 'Ada Lovelace', nickname: 'Ada', preferred_language: 'en', timezone: 'Europe/London', avatar_url: null, plan: 'free', created_at: '2026-03-02T09:15:00Z', updated_at: '2026-03-02T09:15:00Z' }] });
+}).meta({ id: 'UserProfile', description: 'The signed-in user\'s profile.', examples: [{ id: '5f0c8e9a-3b7d-4c1e-9a2f-1d6b7c8e9f01', email: 'ada@example.com', username: 'ada', full_name: 'Ada Lovelace', nickname: 'Ada', preferred_language: 'en', timezone: 'Europe/London', avatar_url: null, plan: 'free', public_profile: false, created_at: '2026-03-02T09:15:00Z', updated_at: '2026-03-02T09:15:00Z' }] });
 
 export const toUserProfile = (u: User): z.infer<typeof userProfileSchema> => ({
   id: u.id,

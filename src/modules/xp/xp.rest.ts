@@ -40,7 +40,7 @@ const publicProfileSchema = z.object({
   longest_streak: z.number().int(),
   modules_completed: z.number().int(),
   member_since: z.iso.datetime(),
-});
+}).meta({ id: 'PublicXPProfileResponse', description: "A learner's public XP profile: nothing private (no email, ids or tokens)." });
 const toPublicProfile = (v: PublicXpProfileView): z.infer<typeof publicProfileSchema> => ({
   username: v.username,
   display_name: v.displayName,
@@ -61,7 +61,7 @@ const streakSchema = z.object({
   streak_at_risk: z.boolean(),
   freeze_price_tokens: z.number().int(),
   token_balance: z.number().int(),
-});
+}).meta({ id: 'StreakStatusResponse', description: 'Your streak and streak freezes (buying a freeze answers it too).' });
 const toStreak = (v: StreakStatusView): z.infer<typeof streakSchema> => ({
   current_streak: v.currentStreak,
   longest_streak: v.longestStreak,
