@@ -571,7 +571,12 @@ export const restOperations: Record<string, RestEntry> = {
   // Accounts: public doors ignore credentials.
   register: { auth: 'public', access: 'public', call: async () => ({ body: { email: `m${fresh()}@example.com`, username: `m_${fresh()}`, password: 'correct horse battery' } }) },
   login: { auth: 'public', access: 'public', call: async (fx) => ({ body: { username: fx.user('member').input.username, password: fx.user('member').input.password }, form: true }) },
-  refresh: { auth: 'public', access: 'public', call: async (fx) => ({ body: { refresh_token: await fx.refreshToken() } }) },
+  refresh: {
+    auth: 'public',
+    access: 'public',
+    call: async (fx) => ({ body: { refresh_token: await fx.refreshToken() } }),
+    rejectionConsumes: 'a refresh token used twice revokes its session (reuse detection): the rejection of a spent token writes that revocation',
+  },
   // Without a refresh token, logout ends the bearer's own session: nothing else can.
   logout: {
     auth: 'optional',
