@@ -245,12 +245,19 @@ describe('bad input records nothing', () => {
 
 describe('XP, progress and concurrency', () => {
   it('earns XP only for an improvement, and completes the module when every task is passed', async () => {
+    // At noon (UTC, the learner's zone), so that the timed practice below lies within one day.
+    const noon = new Date(clock.now());
+    noon.setUTCHours(12, 0, 0, 0);
+    if (noon.getTime() < clock.now()) noon.setUTCDate(noon.getUTCDate() + 1);
+    clock.set(noon.getTime());
     const u = await signUp(api);
     const c = COURSE.find((m) => m.tasks.every((t) => t.type !== 'writing' && t.type !== 'speaking'))!;
     const mod = await moduleBySlug(u.accessToken, c.slug);
     const t = c.tasks[0]!;
     const id = mod.tasks.find((x) => x.key === t.key)!.id;
-    const first = await api.post('/api/xel/submissions', { task_id: id, response: rightAnswer(t, 0) }, { token: u.accessToken });
+    // Timed: 20 minutes of XEL practice, the day's learning-time quest (the learning module is
+    // wired into the xp module, so one of the three quests is learning time, whatever the draw).
+    const first = await api.post('/api/xel/submissions', { task_id: id, response: rightAnswer(t, 0), duration_seconds: 1200 }, { token: u.accessToken });
     const xp = { A1: 10, A2: 15, B1: 20, B2: 25, C1: 30, C2: 35 }[c.level];
     expect(first.body.xp_awarded).toBe(xp);
     const again = await api.post('/api/xel/submissions', { task_id: id, response: rightAnswer(t, 0) }, { token: u.accessToken });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { COURSE } from '../src/modules/xel/content/modules/index.js';
 import { TASK_XP } from '../src/modules/xel/rules.js';
 import type { LearningSeconds } from '../src/modules/xp/xp.service.js';
@@ -35,23 +35,43 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => server.close());
 
-/** Moves the app's clock forward to `iso` (never back). */
-function goTo(iso: string): void {
+type Learner = Awaited<ReturnType<typeof signUp>>;
+/** The learners of the running test: their access tokens expire by the app's clock. */
+const learners: Learner[] = [];
+beforeEach(() => {
+  learners.length = 0;
+});
+
+/**
+ * Moves the app's clock forward to `iso` (never back), then signs the running test's learners
+ * in again: access tokens (and login sessions) expire by that clock, and the scenarios here are
+ * about XP and streaks on the new day, not about tokens that outlived it.
+ */
+async function goTo(iso: string): Promise<void> {
   const delta = Date.parse(iso) - clock.now();
   if (delta < 0) throw new Error(`the clock is already past ${iso}`);
   clock.advance(delta);
+  for (const u of learners) {
+    const login = await api.post('/api/auth/login', { username: u.input.username, password: u.input.password }, { form: true });
+    expect(login.status).toBe(200);
+    u.accessToken = login.body.access_token as string;
+    u.refreshToken = login.body.refresh_token as string;
+  }
 }
 
 async function learner(timezone = 'UTC') {
   const u = await signUp(api);
   const r = await api.patch('/api/auth/me', { timezone }, { token: u.accessToken });
   expect(r.status).toBe(200);
+  learners.push(u);
   return u;
 }
 
-async function submit(token: string, i: number, right = true) {
+/** Answers task `i`; `durationSeconds` makes it timed XEL practice (learning time). */
+async function submit(token: string, i: number, right = true, durationSeconds?: number) {
   const t = tasks[i]!;
-  const r = await api.post('/api/xel/submissions', { task_id: t.id, response: right ? t.answer : t.answer === 'a' ? 'b' : 'a' }, { token });
+  const body = { task_id: t.id, response: right ? t.answer : t.answer === 'a' ? 'b' : 'a', ...(durationSeconds === undefined ? {} : { duration_seconds: durationSeconds }) };
+  const r = await api.post('/api/xel/submissions', body, { token });
   expect(r.status).toBe(201);
   return r.body as { xp_awarded: number; score: number };
 }
@@ -109,7 +129,7 @@ describe('rules', () => {
 
 describe('public profile', () => {
   it('answers 404 until the learner turns it on, then shows nothing private, through both doors', async () => {
-    goTo('2027-01-04T12:00:00Z');
+    await goTo('2027-01-04T12:00:00Z');
     const u = await learner();
     await submit(u.accessToken, 0);
     expect((await api.get(`/api/xp/public-profile/${u.user.username}`)).status).toBe(404);
@@ -139,7 +159,7 @@ describe('public profile', () => {
 
 describe('quests, tokens and the booster', () => {
   it('draws the same three quests all day, new ones the next day (the learner’s day)', async () => {
-    goTo('2027-01-05T12:00:00Z');
+    await goTo('2027-01-05T12:00:00Z');
     const u = await learner('Pacific/Kiritimati');
     const a = await get('/api/xp/quests', u.accessToken);
     expect(a).toHaveLength(3);
@@ -150,21 +170,23 @@ describe('quests, tokens and the booster', () => {
     const g = await gql(server.url, XpQuestsDocument, {}, u.accessToken);
     expect(g.data?.xpQuests.map((q) => q.id)).toEqual(a.map((q: { id: string }) => q.id));
     expect(a[0].day).toBe('2027-01-06'); // 12:00Z is 02:00 the next day in Kiritimati
-    goTo('2027-01-06T09:59:00Z'); // still 23:59 on the 6th there
+    await goTo('2027-01-06T09:59:00Z'); // still 23:59 on the 6th there
     expect((await get('/api/xp/quests', u.accessToken)).map((q: { id: string }) => q.id)).toEqual(a.map((q: { id: string }) => q.id));
-    goTo('2027-01-06T10:00:00Z');
+    await goTo('2027-01-06T10:00:00Z');
     const b = await get('/api/xp/quests', u.accessToken);
     expect(b[0].day).toBe('2027-01-07');
     expect(b.map((q: { id: string }) => q.id)).not.toEqual(a.map((q: { id: string }) => q.id));
   });
 
   it('pays every quest once and grants a 2x booster for 15 minutes, whatever races', async () => {
-    goTo('2027-01-08T12:00:00Z');
+    await goTo('2027-01-08T12:00:00Z');
     const u = await learner();
     const quests = await get('/api/xp/quests', u.accessToken);
     const reward = quests.reduce((t: number, q: { reward_tokens: number }) => t + q.reward_tokens, 0);
-    // Enough good scores and XP for any draw (the goals are at most 4 tasks and 50 XP), submitted at once.
-    const results = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => submit(u.accessToken, i)));
+    // Enough good scores, XP and learning time for any draw (the goals are at most 4 tasks, 50 XP
+    // and 20 minutes), submitted at once: each a timed practice of 20 minutes (the learning module
+    // is wired, so a learning-time quest is among the three, and timed XEL practice counts).
+    const results = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => submit(u.accessToken, i, true, 1200)));
     const plain = [0, 1, 2, 3, 4, 5].reduce((t, i) => t + tasks[i]!.xp, 0);
     expect(plain).toBeGreaterThanOrEqual(50);
     // The submissions that ran after the quests were done (the booster granted) earned double.
@@ -188,7 +210,7 @@ describe('quests, tokens and the booster', () => {
     expect(after.token_balance).toBe(reward);
 
     // Fifteen minutes later it is over.
-    goTo('2027-01-08T12:15:00Z');
+    await goTo('2027-01-08T12:15:00Z');
     expect((await get('/api/xp/profile', u.accessToken)).booster).toBeNull();
     expect((await submit(u.accessToken, 7)).xp_awarded).toBe(tasks[7]!.xp);
     const g = await gql(server.url, XpProfileDocument, {}, u.accessToken);
@@ -198,7 +220,7 @@ describe('quests, tokens and the booster', () => {
 
 describe('streak freezes', () => {
   it('buys atomically: at most two held, tokens spent once, 409 otherwise, through both doors', async () => {
-    goTo('2027-02-01T12:00:00Z');
+    await goTo('2027-02-01T12:00:00Z');
     const poor = await learner();
     const refused = await api.post('/api/xp/freezes', undefined, { token: poor.accessToken });
     expect(refused.status).toBe(409);
@@ -222,16 +244,16 @@ describe('streak freezes', () => {
 
   it('spends a freeze on a missed day, once however many ask, and keeps the streak (across a DST change)', async () => {
     // New York: Friday the 12th and Saturday the 13th practised; Sunday the 14th (clocks spring forward) missed.
-    goTo('2027-03-12T17:00:00Z');
+    await goTo('2027-03-12T17:00:00Z');
     const u = await learner('America/New_York');
     await submit(u.accessToken, 0);
-    goTo('2027-03-13T17:00:00Z');
+    await goTo('2027-03-13T17:00:00Z');
     await submit(u.accessToken, 1);
     await setWallet(u.user.id, FREEZE_PRICE_TOKENS);
     expect((await api.post('/api/xp/freezes', undefined, { token: u.accessToken })).status).toBe(201);
-    goTo('2027-03-14T23:00:00Z'); // 19:00 on Sunday: nothing yet, a freeze held, so not at risk
+    await goTo('2027-03-14T23:00:00Z'); // 19:00 on Sunday: nothing yet, a freeze held, so not at risk
     expect(await get('/api/xp/streak-status', u.accessToken)).toMatchObject({ current_streak: 2, freezes_available: 1, streak_at_risk: false });
-    goTo('2027-03-15T04:30:00Z'); // 00:30 on Monday (EDT): Sunday was missed
+    await goTo('2027-03-15T04:30:00Z'); // 00:30 on Monday (EDT): Sunday was missed
     const reads = await Promise.all(Array.from({ length: 8 }, () => get('/api/xp/streak-status', u.accessToken)));
     for (const r of reads) expect(r).toMatchObject({ current_streak: 2, longest_streak: 2, freezes_available: 0, freezes_used: 1, streak_at_risk: true });
     expect(reads[0].last_activity).toBe('2027-03-13T17:00:00.000Z');
@@ -246,11 +268,11 @@ describe('streak freezes', () => {
   });
 
   it('spends a freeze once when racing submissions are the first to see the missed day', async () => {
-    goTo('2027-04-01T12:00:00Z');
+    await goTo('2027-04-01T12:00:00Z');
     const u = await learner();
     await submit(u.accessToken, 0);
     await setWallet(u.user.id, 0, 2);
-    goTo('2027-04-03T12:00:00Z'); // the 2nd missed
+    await goTo('2027-04-03T12:00:00Z'); // the 2nd missed
     const results = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => submit(u.accessToken, i)));
     expect(results).toHaveLength(6);
     expect(await get('/api/xp/streak-status', u.accessToken)).toMatchObject({ current_streak: 2, freezes_available: 1, freezes_used: 1 });
@@ -259,11 +281,11 @@ describe('streak freezes', () => {
   });
 
   it('two missed days with one freeze: the first is covered, the streak ends on the second', async () => {
-    goTo('2027-05-03T12:00:00Z'); // a Monday
+    await goTo('2027-05-03T12:00:00Z'); // a Monday
     const u = await learner();
     await submit(u.accessToken, 0);
     await setWallet(u.user.id, 0, 1);
-    goTo('2027-05-06T12:00:00Z'); // the 4th and the 5th missed
+    await goTo('2027-05-06T12:00:00Z'); // the 4th and the 5th missed
     expect(await get('/api/xp/streak-status', u.accessToken)).toMatchObject({ current_streak: 0, longest_streak: 1, freezes_available: 0, freezes_used: 1, streak_at_risk: false });
     expect((await get('/api/xp/weekly-activity', u.accessToken)).freeze_covered_dates).toEqual(['2027-05-04']);
     await submit(u.accessToken, 1);
@@ -274,7 +296,7 @@ describe('streak freezes', () => {
 describe('weekly activity', () => {
   it('runs Sunday to Saturday in each learner’s time zone, across the date line', async () => {
     // 10:30Z on Saturday 5 June: 00:30 on Sunday the 6th in Kiritimati (UTC+14), 23:30 on Friday the 4th in Pago Pago (UTC−11).
-    goTo('2027-06-05T10:30:00Z');
+    await goTo('2027-06-05T10:30:00Z');
     const k = await learner('Pacific/Kiritimati');
     const p = await learner('Pacific/Pago_Pago');
     await submit(k.accessToken, 0);
@@ -293,13 +315,13 @@ describe('weekly activity', () => {
 
   it('puts an hour after a DST change on the right day', async () => {
     // New York falls back on Sunday 7 November 2027.
-    goTo('2027-11-08T04:30:00Z'); // 23:30 on Sunday the 7th (EST); on EDT it would be Monday
+    await goTo('2027-11-08T04:30:00Z'); // 23:30 on Sunday the 7th (EST); on EDT it would be Monday
     const u = await learner('America/New_York');
     await submit(u.accessToken, 0);
     const w = await get('/api/xp/weekly-activity', u.accessToken);
     expect(w.week_start).toBe('2027-11-07');
     expect(w.days[0]).toEqual({ date: '2027-11-07', xp: tasks[0]!.xp });
-    goTo('2027-11-08T05:30:00Z'); // 00:30 on Monday
+    await goTo('2027-11-08T05:30:00Z'); // 00:30 on Monday
     await submit(u.accessToken, 1);
     const w2 = await get('/api/xp/weekly-activity', u.accessToken);
     expect(w2.days[1]).toEqual({ date: '2027-11-08', xp: tasks[1]!.xp });
@@ -309,7 +331,7 @@ describe('weekly activity', () => {
 
 describe('the learning-time quest', () => {
   it('counts learning seconds of the learner’s own day when a learning-time service is wired', async () => {
-    goTo('2028-03-12T12:00:00Z'); // New York springs forward that night: its day is 23 hours long
+    await goTo('2028-03-12T12:00:00Z'); // New York springs forward that night: its day is 23 hours long
     const u = await learner('America/New_York');
     const calls: { start: string; end: string }[] = [];
     const fake: LearningSeconds = {
