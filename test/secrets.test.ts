@@ -223,6 +223,10 @@ describe('secrets', () => {
     'RefreshTokenPayload.accessToken',
     'RefreshTokenPayload.refreshToken',
     'CreateApiKeyPayload.key',
+    // An integration token, handed once to whoever grants or rotates it (like an API key's key).
+    'IntegrationTokenGrant.token',
+    // Its type ("Bearer"), not a secret.
+    'IntegrationTokenGrant.tokenType',
     // A task's name within its module.
     'XelTask.key',
   ];
