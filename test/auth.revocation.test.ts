@@ -220,9 +220,10 @@ describe('expiry closes a long-lived socket at the deadline', () => {
     const s2clock = new ManualClock();
     const short = await startServer({ REFRESH_TOKEN_TTL_SECONDS: '300' }, { clock: s2clock });
     try {
-      const before = Date.now();
+      // The app's clock stands still between these two reads: the login is at exactly this instant.
+      const before = s2clock.now();
       const u = await signUp(restClient(short.url));
-      const after = Date.now();
+      const after = s2clock.now();
       const { client, closes } = wsClient(short.wsUrl, { Authorization: `Bearer ${u.accessToken}` });
       const sub = subscribe(client, ME);
       await until(() => short.app.services.events.listeners('USER_UPDATED', u.user.id) > 0);
