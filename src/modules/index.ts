@@ -11,6 +11,7 @@ import { liveModule } from './live/index.js';
 import type { ModuleManifest } from './manifest.js';
 import { organizationsModule } from './organizations/index.js';
 import { searchModule } from './search/index.js';
+import { statsModule } from './stats/index.js';
 import { usersModule } from './users/index.js';
 import { xelModule } from './xel/index.js';
 import { xpModule } from './xp/index.js';
@@ -31,6 +32,7 @@ export const modules: readonly ModuleManifest[] = [
   integrationsModule,
   learningModule,
   integrationTokensModule,
+  statsModule,
 ];
 
 export const allEntities = modules.flatMap((m) => m.entities);

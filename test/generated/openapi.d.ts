@@ -1694,6 +1694,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/stats/engagement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An organization's engagement over a range of days
+         * @description Active members, learning seconds (and the live part), XP and tasks completed, in total and for every day of the range; with team_id, that team's members only. Dates are YYYY-MM-DD with UTC day boundaries: start_date included from 00:00:00Z, end_date included up to 00:00:00Z of the day after (exclusive); at most 366 days. For admins and owners of the organization: anyone else gets 404 (outsiders) or 403 (members).
+         *
+         *     API keys need the scope `organizations:read`.
+         */
+        get: operations["getEngagementStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/stats/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One member's figures over a range of days
+         * @description Learning seconds (and the live part), XP, tasks completed, active days and the last activity, in total and for every day of the range. 404 for a user who is not a member (of team_id's team, when given). Dates are YYYY-MM-DD with UTC day boundaries: start_date included from 00:00:00Z, end_date included up to 00:00:00Z of the day after (exclusive); at most 366 days. For admins and owners of the organization: anyone else gets 404 (outsiders) or 403 (members).
+         *
+         *     API keys need the scope `organizations:read`.
+         */
+        get: operations["getMemberStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/stats/progress/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's members with their progress
+         * @description XP, tasks completed, learning seconds and the last activity of each member over the range, with their organizations, teams and roles (in the organizations you belong to), sorted (sort, order), searched (q: username, full name or email), a page at a time. Dates are YYYY-MM-DD with UTC day boundaries: start_date included from 00:00:00Z, end_date included up to 00:00:00Z of the day after (exclusive); at most 366 days. For admins and owners of the organization: anyone else gets 404 (outsiders) or 403 (members).
+         *
+         *     API keys need the scope `organizations:read`.
+         */
+        get: operations["listMemberProgress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2110,6 +2176,70 @@ export interface components {
             visibility?: "private" | "organization";
             /** @description The organization to share it with (visibility organization). */
             organization_id?: string;
+        };
+        /** @description One UTC day of an organization's engagement. */
+        EngagementDay: {
+            /** @description The day (YYYY-MM-DD, a UTC day from 00:00:00Z to 00:00:00Z of the day after). */
+            date: string;
+            /** @description Learning seconds that day, all sources (conversation learning sessions, live sessions, timed XEL practice). */
+            learning_seconds: number;
+            /** @description The part of learning_seconds spent in live sessions. */
+            live_seconds: number;
+            /** @description Xentree English XP earned that day. */
+            xp: number;
+            /** @description Xentree English tasks first completed that day. */
+            tasks_completed: number;
+            /** @description Members with any learning second or XEL submission that day. */
+            active_members: number;
+        };
+        /**
+         * @description An organization's (or one team's) engagement over a range of UTC days.
+         * @example {
+         *       "organization_id": "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d",
+         *       "team_id": null,
+         *       "start_date": "2026-03-01",
+         *       "end_date": "2026-03-01",
+         *       "member_count": 12,
+         *       "active_members": 5,
+         *       "learning_seconds": 7200,
+         *       "xp_total": 340,
+         *       "tasks_completed": 9,
+         *       "live_seconds": 1800,
+         *       "by_day": [
+         *         {
+         *           "date": "2026-03-01",
+         *           "active_members": 5,
+         *           "learning_seconds": 7200,
+         *           "live_seconds": 1800,
+         *           "xp": 340,
+         *           "tasks_completed": 9
+         *         }
+         *       ]
+         *     }
+         */
+        EngagementStatsResponse: {
+            /** @description The organization. */
+            organization_id: string;
+            /** @description The team the figures are narrowed to, or null. */
+            team_id: string | null;
+            /** @description The first day of the range (UTC). */
+            start_date: string;
+            /** @description The last day of the range (UTC), included. */
+            end_date: string;
+            /** @description The members counted (of the team, with team_id), active or not. */
+            member_count: number;
+            /** @description Members with any learning second or XEL submission in the range. */
+            active_members: number;
+            /** @description Learning seconds of the range, all sources; the sum of by_day. */
+            learning_seconds: number;
+            /** @description Xentree English XP earned in the range. */
+            xp_total: number;
+            /** @description Xentree English tasks first completed in the range. */
+            tasks_completed: number;
+            /** @description The part of learning_seconds spent in live sessions. */
+            live_seconds: number;
+            /** @description Every day of the range, oldest first (days without activity: zeros). */
+            by_day: components["schemas"]["EngagementDay"][];
         };
         /**
          * @description The error envelope of every failed request.
@@ -2623,6 +2753,56 @@ export interface components {
             /** @description A team's id (of the same organization). */
             team_id?: string | null;
         };
+        /** @description A member's organization, team and role, in an organization the caller belongs to. */
+        MemberAffiliation: {
+            /** @description The organization. */
+            organization_id: string;
+            /** @description The organization's name. */
+            organization_name: string;
+            /** @description Their team in it, or null. */
+            team_id: string | null;
+            /** @description The team's name, or null. */
+            team_name: string | null;
+            /**
+             * @description Their role in it.
+             * @enum {string}
+             */
+            role: "owner" | "admin" | "member";
+        };
+        /** @description A member's progress over a range of UTC days. */
+        MemberProgressItem: {
+            /** @description The member's user id. */
+            user_id: string;
+            /** @description Their username. */
+            username: string;
+            /** @description Their full name, or null. */
+            full_name: string | null;
+            /** @description The names of their organizations that the caller belongs to too (this one included), by name. */
+            organizations: string[];
+            /** @description The names of their teams in those organizations. */
+            teams: string[];
+            /** @description Their organization, team and role in each of those organizations. */
+            affiliations: components["schemas"]["MemberAffiliation"][];
+            /** @description XP earned in the range. */
+            xp: number;
+            /** @description Tasks first completed in the range. */
+            tasks_completed: number;
+            /** @description Learning seconds of the range, all sources. */
+            learning_seconds: number;
+            /** @description Their last activity in the range, or null. */
+            last_active_at: string | null;
+        };
+        /** @description A page of an organization's members with their progress. */
+        MemberProgressResponse: {
+            /** @description The members of this page, in the order asked for. */
+            items: components["schemas"]["MemberProgressItem"][];
+            /** @description How many members the whole list holds (after q). */
+            total: number;
+            /** @description This page, from 1. */
+            page: number;
+            /** @description The page size asked for. */
+            limit: number;
+        };
         MemberReplaceRequest: {
             /**
              * @description The role in the organization (the destination one when moving).
@@ -2670,6 +2850,50 @@ export interface components {
              * @description When the user joined the organization.
              */
             joined_at: string;
+        };
+        /** @description One UTC day of a member's figures. */
+        MemberStatsDay: {
+            /** @description The day (YYYY-MM-DD, a UTC day from 00:00:00Z to 00:00:00Z of the day after). */
+            date: string;
+            /** @description Learning seconds that day, all sources (conversation learning sessions, live sessions, timed XEL practice). */
+            learning_seconds: number;
+            /** @description The part of learning_seconds spent in live sessions. */
+            live_seconds: number;
+            /** @description Xentree English XP earned that day. */
+            xp: number;
+            /** @description Xentree English tasks first completed that day. */
+            tasks_completed: number;
+        };
+        /** @description One member's figures over a range of UTC days. */
+        MemberStatsResponse: {
+            /** @description The member's user id. */
+            user_id: string;
+            /** @description Their username. */
+            username: string;
+            /** @description Their full name, or null. */
+            full_name: string | null;
+            /** @description The organization. */
+            organization_id: string;
+            /** @description The team asked about, or null. */
+            team_id: string | null;
+            /** @description The first day of the range (UTC). */
+            start_date: string;
+            /** @description The last day of the range (UTC), included. */
+            end_date: string;
+            /** @description Learning seconds of the range, all sources; the sum of by_day. */
+            learning_seconds: number;
+            /** @description XP earned in the range. */
+            xp_total: number;
+            /** @description Tasks first completed in the range. */
+            tasks_completed: number;
+            /** @description The part of learning_seconds spent in live sessions. */
+            live_seconds: number;
+            /** @description Days of the range with any learning second or XEL submission. */
+            active_days: number;
+            /** @description Their last activity in the range (the end of learning, a submission, a completion), or null. */
+            last_active_at: string | null;
+            /** @description Every day of the range, oldest first (days without activity: zeros). */
+            by_day: components["schemas"]["MemberStatsDay"][];
         };
         MemberUpdateRequest: {
             /** @description The new role: owner, admin or member (only an owner makes or unmakes owners). */
@@ -14206,6 +14430,359 @@ export interface operations {
              */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getEngagementStats: {
+        parameters: {
+            query: {
+                /** @description The organization (you must be one of its admins or owners). */
+                organization_id: string;
+                /** @description A team's id (of the same organization). */
+                team_id?: string | null;
+                /** @description The first day (YYYY-MM-DD, UTC), included from 00:00:00Z; default: 6 days before end_date. */
+                start_date?: string | null;
+                /** @description The last day (YYYY-MM-DD, UTC), included up to 00:00:00Z of the day after (exclusive); default: today (UTC). */
+                end_date?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {active_members, learning_seconds, xp_total, tasks_completed, live_seconds, by_day: [...]} */
+            200: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EngagementStatsResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `validation_error`: The input broke a rule: `fields` lists each offending field (`loc` in REST, `path` in GraphQL) with a message.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             *     - `not_authenticated`: Credentials are required and none were sent.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `INSUFFICIENT_API_KEY_SCOPE`: The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMemberStats: {
+        parameters: {
+            query: {
+                /** @description The organization (you must be one of its admins or owners). */
+                organization_id: string;
+                /** @description A team's id (of the same organization). */
+                team_id?: string | null;
+                /** @description The first day (YYYY-MM-DD, UTC), included from 00:00:00Z; default: 6 days before end_date. */
+                start_date?: string | null;
+                /** @description The last day (YYYY-MM-DD, UTC), included up to 00:00:00Z of the day after (exclusive); default: today (UTC). */
+                end_date?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description A user's id. */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The member's figures, with by_day. */
+            200: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberStatsResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `validation_error`: The input broke a rule: `fields` lists each offending field (`loc` in REST, `path` in GraphQL) with a message.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             *     - `not_authenticated`: Credentials are required and none were sent.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `INSUFFICIENT_API_KEY_SCOPE`: The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `not_found`: Nothing with that id exists for this caller (someone else's objects are not found either).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `internal_error`: Something failed on the server; the message names the request id to quote.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `service_unavailable`: The feature is not configured on this server, or a dependency is down.
+             */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMemberProgress: {
+        parameters: {
+            query: {
+                /** @description The first day (YYYY-MM-DD, UTC), included from 00:00:00Z; default: 6 days before end_date. */
+                start_date?: string | null;
+                /** @description The last day (YYYY-MM-DD, UTC), included up to 00:00:00Z of the day after (exclusive); default: today (UTC). */
+                end_date?: string | null;
+                /** @description What the list is sorted by: xp (default), tasks_completed, learning_seconds, last_active_at, username or full_name; ties by user id. */
+                sort?: "xp" | "tasks_completed" | "learning_seconds" | "last_active_at" | "username" | "full_name";
+                /** @description asc or desc (default). */
+                order?: "asc" | "desc";
+                /** @description Only members whose username, full name or email contains this (case-insensitive). */
+                q?: string | null;
+                /** @description The organization (you must be one of its admins or owners). */
+                org_id: string;
+                /** @description The page, from 1 (default 1). */
+                page?: number;
+                /** @description Members per page, 1 to 100 (default 20). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {items: [{user_id, username, full_name, organizations, teams, affiliations, xp, tasks_completed, learning_seconds, last_active_at}], total, page, limit} */
+            200: {
+                headers: {
+                    /** @description Per caller: not kept by caches */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberProgressResponse"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `validation_error`: The input broke a rule: `fields` lists each offending field (`loc` in REST, `path` in GraphQL) with a message.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `invalid_token`: The access token or refresh token is expired, forged, revoked, or was already used.
+             *     - `not_authenticated`: Credentials are required and none were sent.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `INSUFFICIENT_API_KEY_SCOPE`: The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -804,6 +804,18 @@ export const restOperations: Record<string, RestEntry> = {
   integrationKeyFingerprint: { auth: 'public', access: 'public', call: async (fx) => ({ query: { tenantId: (await fx.integrationToken()).tenantId } }) },
   integrationProfile: { auth: 'bearer', access: 'user', call: async () => ({}) },
   listIntegrationTokenRevocations: { auth: 'bearer', access: 'admin', call: async (fx) => ({ query: { tenantId: (await fx.org()).id } }) },
+  // Admin statistics: the fixture organization's admins and owners.
+  getEngagementStats: { auth: 'organizations:read', access: 'admin', call: async (fx) => ({ query: { organization_id: (await fx.org()).id, team_id: (await fx.org()).teamId, start_date: '2026-03-01', end_date: '2026-03-07' } }) },
+  getMemberStats: {
+    auth: 'organizations:read',
+    access: 'admin',
+    call: async (fx) => ({ params: { user_id: fx.user('member').user.id }, query: { organization_id: (await fx.org()).id, start_date: '2026-03-01', end_date: '2026-03-07' } }),
+  },
+  listMemberProgress: {
+    auth: 'organizations:read',
+    access: 'admin',
+    call: async (fx) => ({ query: { org_id: (await fx.org()).id, start_date: '2026-03-01', end_date: '2026-03-07', sort: 'learning_seconds', order: 'asc', page: '1', limit: '10', q: 'e' } }),
+  },
 };
 
 /** The same rule as a REST operation. */
@@ -1016,6 +1028,9 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
   'Query.integrationKeyFingerprint': { ...like('integrationKeyFingerprint'), vars: async (fx) => ({ tenantId: (await fx.integrationToken()).tenantId }) },
   'Query.integrationTokenVerification': { ...like('verifyIntegrationToken'), vars: async (fx) => ({ token: (await fx.integrationToken()).token, tenantId: (await fx.org()).id }) },
   'Query.integrationTokenRevocations': { ...like('listIntegrationTokenRevocations'), vars: async (fx) => ({ tenantId: (await fx.org()).id }) },
+  'Query.engagementStats': { ...like('getEngagementStats'), vars: async (fx) => ({ organizationId: (await fx.org()).id, teamId: (await fx.org()).teamId, startDate: '2026-03-01', endDate: '2026-03-07' }) },
+  'Query.memberStats': { ...like('getMemberStats'), vars: async (fx) => ({ organizationId: (await fx.org()).id, userId: fx.user('member').user.id, startDate: '2026-03-01', endDate: '2026-03-07' }) },
+  'Query.memberProgress': { ...like('listMemberProgress'), vars: async (fx) => ({ organizationId: (await fx.org()).id, startDate: '2026-03-01', endDate: '2026-03-07', sort: 'LEARNING_SECONDS', order: 'ASC', q: 'e', first: 10 }) },
   'Query.integrationProfile': { ...like('integrationProfile'), vars: async () => ({}) },
   'Mutation.grantIntegrationToken': { ...like('grantIntegrationToken'), vars: async (fx) => ({ input: { mode: 'SERVER', scopes: ['PROFILE_READ'], ttlSeconds: 120, tenantId: (await fx.org()).id } }) },
   'Mutation.revokeIntegrationToken': { ...like('revokeIntegrationToken'), vars: async (fx) => ({ input: { tenantId: (await fx.integrationToken()).tenantId, jti: (await fx.integrationToken()).jti, reason: 'matrix' } }) },

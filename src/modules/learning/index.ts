@@ -1,11 +1,12 @@
 import { resolver, service, type ModuleManifest } from '../manifest.js';
 import { LearningResolver } from './learning.resolver.js';
 import { learningRoutes } from './learning.rest.js';
-import { LearningTimeService } from './learning.service.js';
+import { LearningTimeService, learningCtes, overlapMs } from './learning.service.js';
 
-export { LearningTimeService };
-export type { DaySeconds, LearningSource, SecondsBySource } from './learning.service.js';
-export { dayWindows, zonedDay, zonedDayStart } from './dates.js';
+export { LearningTimeService, learningCtes, overlapMs };
+export type { DaySeconds, LearningSource, SecondsBySource, UserScope } from './learning.service.js';
+export { dateSchema, dayWindows, zonedDay, zonedDayStart } from './dates.js';
+export type { DateRange, DayWindow } from './dates.js';
 
 declare module '../manifest.js' {
   interface ServiceMap {

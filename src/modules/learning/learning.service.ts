@@ -68,21 +68,29 @@ const zero = (): SecondsBySource => ({ conversation_sessions: 0, live: 0, xel: 0
  * The CTEs every learning-time statement starts with: `learning_users(user_id)`,
  * `learning_bounds(lo_at, hi_at)`, `learning_days(day, lo, hi)` (ms) and
  * `learning_intervals(source, user_id, start_ms, end_ms)`, the union of the three sources'
- * intervals (each module's own select, from its index).
+ * intervals (each module's own select, from its index). `before` are CTEs of the caller's
+ * (`name(cols) as (...)`, with their parameters) written ahead of these, which `users` may read.
  */
-export function learningCtes(driver: DbDriver, users: UserScope, start: Date, end: Date, days: readonly DayWindow[]): { sql: string; params: unknown[] } {
+export function learningCtes(
+  driver: DbDriver,
+  users: UserScope,
+  start: Date,
+  end: Date,
+  days: readonly DayWindow[],
+  before?: { sql: string; params: unknown[] },
+): { sql: string; params: unknown[] } {
   const id = driver === 'postgresql' ? 'cast(? as uuid)' : 'cast(? as text)';
   const usersSql = 'ids' in users ? `values ${users.ids.map(() => `(${id})`).join(', ')}` : users.sql;
   const usersParams = 'ids' in users ? [...users.ids] : users.params;
   const sql =
-    `with learning_users(user_id) as (${usersSql}),` +
+    `with ${before ? `${before.sql}, ` : ''}learning_users(user_id) as (${usersSql}),` +
     ` learning_bounds(lo_at, hi_at) as (select ${timeParam(driver)}, ${timeParam(driver)}),` +
     ` learning_days(day, lo, hi) as (values ${days.map(() => '(cast(? as text), cast(? as bigint), cast(? as bigint))').join(', ')}),` +
     ' learning_intervals(source, user_id, start_ms, end_ms) as (' +
     `select 'conversation_sessions', user_id, start_ms, end_ms from (${conversationSessionIntervalsSql(driver)}) as c` +
     ` union all select 'live', user_id, start_ms, end_ms from (${liveSessionIntervalsSql(driver)}) as l` +
     ` union all select 'xel', user_id, start_ms, end_ms from (${xelPracticeIntervalsSql(driver)}) as x)`;
-  return { sql, params: [...usersParams, dbTime(driver, start), dbTime(driver, end), ...days.flatMap((d) => [d.date, d.lo, d.hi])] };
+  return { sql, params: [...(before?.params ?? []), ...usersParams, dbTime(driver, start), dbTime(driver, end), ...days.flatMap((d) => [d.date, d.lo, d.hi])] };
 }
 
 /** The milliseconds of an interval inside a day (the join keeps only overlapping pairs). */

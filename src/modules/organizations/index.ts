@@ -1,15 +1,16 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { resolver, service, type ModuleManifest } from '../manifest.js';
-import { Membership, OrgRole, ROLE_RANK } from './organizations.entities.js';
+import { Membership, OrganizationRole, OrgRole, ROLE_RANK } from './organizations.entities.js';
 import { Organization } from './organizations.entities.js';
 import { membershipLookup, organizationLoaders, type OrganizationLoaders } from './organizations.loaders.js';
 import { MemberResolver, OrganizationsResolver, TeamResolver, UserOrganizationsResolver } from './organizations.resolver.js';
 import { organizationsRoutes } from './organizations.rest.js';
-import { OrganizationsService } from './organizations.service.js';
+import { OrganizationsService, affiliationsOf, organizationMembersSql } from './organizations.service.js';
 import { Team } from './organizations.entities.js';
 
 export { membershipLookup } from './organizations.loaders.js';
-export { Membership, Organization, OrganizationsService, OrgRole, ROLE_RANK, Team };
+export { Membership, Organization, OrganizationRole, OrganizationsService, OrgRole, ROLE_RANK, Team, affiliationsOf, organizationMembersSql };
+export type { Affiliation } from './organizations.service.js';
 
 declare module '../manifest.js' {
   interface ServiceMap {

@@ -1,4 +1,5 @@
 import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import { authorize, requireMembership as requireAccess } from '../../common/access.js';
 import type { Requirement } from '../../common/scopes.js';
 import type { RequestContext } from '../../common/context.js';
@@ -573,4 +574,58 @@ export class OrganizationsService {
       ...e,
     });
   }
+}
+
+/** `%`, `_` and the escape character itself, escaped for `like ? escape '\'`. */
+const likeContains = (q: string): string => `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * For the admin statistics (src/modules/stats/): a select of `(user_id, username, full_name)`,
+ * the members of an organization, of one of its teams with `teamId`, one member with `userId`,
+ * and with `q` only those whose username, full name or email contains it (case-insensitive).
+ */
+export function organizationMembersSql(filter: { organizationId: string; teamId?: string | null; userId?: string | null; q?: string | null }): { sql: string; params: unknown[] } {
+  const params: unknown[] = [filter.organizationId];
+  let sql = 'select m.user_id, u.username, u.full_name from memberships as m inner join users as u on u.id = m.user_id where m.organization_id = ?';
+  if (filter.teamId) {
+    sql += ' and m.team_id = ?';
+    params.push(filter.teamId);
+  }
+  if (filter.userId) {
+    sql += ' and m.user_id = ?';
+    params.push(filter.userId);
+  }
+  if (filter.q) {
+    const like = likeContains(filter.q);
+    sql += " and (u.username_normalized like ? escape '\\' or lower(coalesce(u.full_name, '')) like ? escape '\\' or u.email_normalized like ? escape '\\')";
+    params.push(like, like, like);
+  }
+  return { sql, params };
+}
+
+/** One membership of a user, as the admin statistics list it. */
+export interface Affiliation {
+  userId: string;
+  organizationId: string;
+  organizationName: string;
+  teamId: string | null;
+  teamName: string | null;
+  role: OrgRole;
+}
+
+/**
+ * The memberships of `userIds` in the organizations the viewer belongs to (with
+ * `viewer.organizationId`, that one only: an API key's), by organization name: one statement,
+ * whatever the number of users.
+ */
+export async function affiliationsOf(em: EntityManager, userIds: readonly string[], viewer: { userId: string; organizationId?: string | null }): Promise<Affiliation[]> {
+  if (!userIds.length) return [];
+  const rows = await (em as SqlEntityManager).execute<{ user_id: string; organization_id: string; organization_name: string; team_id: string | null; team_name: string | null; role: OrgRole }[]>(
+    'select m.user_id, o.id as organization_id, o.name as organization_name, t.id as team_id, t.name as team_name, m.role from memberships as m' +
+      ' inner join organizations as o on o.id = m.organization_id left join teams as t on t.id = m.team_id' +
+      ` where m.user_id in (${userIds.map(() => '?').join(', ')}) and m.organization_id in (select v.organization_id from memberships as v where v.user_id = ?)` +
+      `${viewer.organizationId ? ' and m.organization_id = ?' : ''} order by o.name, o.id`,
+    [...userIds, viewer.userId, ...(viewer.organizationId ? [viewer.organizationId] : [])],
+  );
+  return rows.map((r) => ({ userId: String(r.user_id), organizationId: String(r.organization_id), organizationName: r.organization_name, teamId: r.team_id === null ? null : String(r.team_id), teamName: r.team_name, role: r.role }));
 }

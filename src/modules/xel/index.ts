@@ -2,9 +2,9 @@ import { resolver, service, type ModuleManifest } from '../manifest.js';
 import { XEL_ENTITIES } from './xel.entities.js';
 import { XelResolver, xelNodes } from './xel.resolver.js';
 import { xelRoutes } from './xel.rest.js';
-import { XelService, xelPracticeIntervalsSql, xelProgressSql } from './xel.service.js';
+import { XelService, xelPracticeIntervalsSql, xelProgressByDaySql } from './xel.service.js';
 
-export { XelService, xelPracticeIntervalsSql, xelProgressSql };
+export { XelService, xelPracticeIntervalsSql, xelProgressByDaySql };
 export type { XelStanding, XpAwardHooks } from './xel.service.js';
 export { addDays, levelOf, localDay, streakOn } from './rules.js';
 

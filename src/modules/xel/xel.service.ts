@@ -732,10 +732,17 @@ export const xelPracticeIntervalsSql = (driver: DbDriver): string =>
   ' where user_id in (select user_id from learning_users) and duration_seconds > 0 and created_at > (select lo_at from learning_bounds)';
 
 /**
- * For the admin statistics (src/modules/learning/): a select of `(user_id, xp, tasks_completed)`
- * per user of `learning_users(user_id)` over the submissions made within `learning_bounds`
- * (XP awarded, distinct tasks passed).
+ * For the admin statistics (src/modules/stats/): a select of `(user_id, day, xp, tasks_completed,
+ * submissions, last_ms)`, one row per user of `learning_users(user_id)` and day of
+ * `learning_days(day, lo, hi)` with XEL activity: the XP its submissions awarded (boosts
+ * included), the tasks first completed that day (`xel_task_progress.completed_at`, so a task
+ * counts once, on the day it was first passed), the submissions made, and the last of them (ms).
+ * Only instants within `learning_bounds` count.
  */
-export const xelProgressSql = (): string =>
-  'select user_id, sum(xp_awarded) as xp, count(distinct case when passed then task_id end) as tasks_completed from xel_submissions' +
-  ' where user_id in (select user_id from learning_users) and created_at >= (select lo_at from learning_bounds) and created_at < (select hi_at from learning_bounds) group by user_id';
+export const xelProgressByDaySql = (driver: DbDriver): string =>
+  'select a.user_id, d.day, sum(a.xp) as xp, sum(a.tasks) as tasks_completed, sum(a.submissions) as submissions, max(a.at_ms) as last_ms from (' +
+  `select user_id, ${epochMs(driver, 'created_at')} as at_ms, xp_awarded as xp, 0 as tasks, 1 as submissions from xel_submissions` +
+  ' where user_id in (select user_id from learning_users) and created_at >= (select lo_at from learning_bounds) and created_at < (select hi_at from learning_bounds)' +
+  ` union all select user_id, ${epochMs(driver, 'completed_at')} as at_ms, 0 as xp, 1 as tasks, 0 as submissions from xel_task_progress` +
+  ' where user_id in (select user_id from learning_users) and completed_at >= (select lo_at from learning_bounds) and completed_at < (select hi_at from learning_bounds)' +
+  ') as a inner join learning_days as d on a.at_ms >= d.lo and a.at_ms < d.hi group by a.user_id, d.day';

@@ -1,0 +1,62 @@
+import { GraphQLLocalDate } from 'graphql-scalars';
+import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
+import type { RequestContext } from '../../common/context.js';
+import { describeRequirement as need } from '../../common/scopes.js';
+import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
+import type { MemberProgress, StatsService } from './stats.service.js';
+import { EngagementStatsType, MemberProgressConnection, MemberProgressSort, MemberStatsType, SortOrder, type MemberProgressSortValue, type SortOrderValue } from './stats.types.js';
+
+const RULES =
+  'Over a range of at most 366 UTC days: the start day from 00:00:00Z, the end day up to 00:00:00Z of the day after (exclusive). For admins and owners of the organization: outsiders get not_found, members forbidden.';
+const READ = need('organizations:read');
+
+const start = { nullable: true, description: 'The first day (UTC); default: 6 days before `endDate`.' } as const;
+const end = { nullable: true, description: 'The last day (UTC), included; default: today.' } as const;
+
+/** The admin statistics through GraphQL: the same service methods as `/api/v1/admin/stats/...`. */
+@Resolver()
+export class StatsResolver {
+  constructor(readonly stats: StatsService) {}
+
+  @Query(() => EngagementStatsType, { description: `An organization's engagement (one team's with \`teamId\`): active members, learning and live seconds, XP and tasks completed, in total and per day. ${RULES} ${READ}` })
+  engagementStats(
+    @Ctx() ctx: RequestContext,
+    @Arg('organizationId', () => ID, { description: 'The organization.' }) organizationId: string,
+    @Arg('teamId', () => ID, { nullable: true, description: 'Only the members of this team of the organization.' }) teamId: string | null,
+    @Arg('startDate', () => GraphQLLocalDate, start) startDate: string | null,
+    @Arg('endDate', () => GraphQLLocalDate, end) endDate: string | null,
+  ): Promise<EngagementStatsType> {
+    return this.stats.engagement(ctx, { organizationId, teamId, startDate, endDate });
+  }
+
+  @Query(() => MemberStatsType, {
+    nullable: true,
+    description: `One member's figures: learning and live seconds, XP, tasks completed, active days, last activity, in total and per day; null for a user who is not a member (of \`teamId\`'s team, when given). ${RULES} ${READ}`,
+  })
+  async memberStats(
+    @Ctx() ctx: RequestContext,
+    @Arg('organizationId', () => ID, { description: 'The organization.' }) organizationId: string,
+    @Arg('userId', () => ID, { description: "The member's user id." }) userId: string,
+    @Arg('teamId', () => ID, { nullable: true, description: 'The member must belong to this team of the organization.' }) teamId: string | null,
+    @Arg('startDate', () => GraphQLLocalDate, start) startDate: string | null,
+    @Arg('endDate', () => GraphQLLocalDate, end) endDate: string | null,
+  ): Promise<MemberStatsType | null> {
+    return this.stats.member(ctx, { organizationId, userId, teamId, startDate, endDate });
+  }
+
+  @Query(() => MemberProgressConnection, {
+    description: `The organization's members with their XP, tasks completed, learning seconds and last activity over the range, their organizations, teams and roles (in the organizations you belong to), sorted, searched with \`q\`. ${RULES} ${READ}`,
+  })
+  memberProgress(
+    @Ctx() ctx: RequestContext,
+    @Arg('organizationId', () => ID, { description: 'The organization.' }) organizationId: string,
+    @Arg('startDate', () => GraphQLLocalDate, start) startDate: string | null,
+    @Arg('endDate', () => GraphQLLocalDate, end) endDate: string | null,
+    @Arg('sort', () => MemberProgressSort.graphql, { defaultValue: 'xp', description: 'What the list is sorted by; ties by user id.' }) sort: MemberProgressSortValue,
+    @Arg('order', () => SortOrder.graphql, { defaultValue: 'desc', description: 'The direction.' }) order: SortOrderValue,
+    @Arg('q', () => String, { nullable: true, description: 'Only members whose username, full name or email contains this (case-insensitive, at most 100 characters).' }) q: string | null,
+    @Args(() => ConnectionArgs) page: ConnectionArgs,
+  ): Promise<ConnectionPage<MemberProgress>> {
+    return this.stats.progressConnection(ctx, { organizationId, startDate, endDate, sort, order, q }, pageRequest(page));
+  }
+}
