@@ -11,7 +11,7 @@
  * password-hash capacity), loop-start / loop-stop (the event loop's delay in between),
  * cpu-start / cpu-stop (this process's CPU time and HTTP requests in between), profile-start /
  * profile-stop (a V8 CPU profile of the window, written to `file`), gc (collect,
- * then report resident memory), exit.
+ * then report resident memory, and the heap's and external memory in use (external includes array buffers)), exit.
  */
 import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -197,7 +197,8 @@ async function onCommand(m: Command): Promise<void> {
         (globalThis as { gc?: () => void }).gc?.();
         await new Promise((r) => setTimeout(r, 50));
       }
-      send({ rss: process.memoryUsage().rss });
+      const m = process.memoryUsage();
+      send({ rss: m.rss, heap: m.heapUsed + m.external });
     } else if (m.cmd === 'exit') {
       await app?.close();
       process.exit(0);
