@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { freePort } from '../test/helpers/process.js';
@@ -12,6 +13,7 @@ import { DB, gatewayEnv, percentile, removeDir, scratchDatabase, tempDir, userTo
  * (OTEL_TRACES_SAMPLER=parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG=0.1) and exporting
  * to a local OTLP/HTTP receiver in this process. Rounds alternate between the two so that
  * load from elsewhere falls on both alike; the ratio (traced ÷ off) is taken round by round.
+ * Beside it, each server's own CPU time per request (from /proc), steadier on a shared machine.
  * Target: ≥ 0.9 (tracing costs at most 10% of throughput).
  *
  *   npm run bench -- tracing     (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_ROUNDS as for the scale suite)
@@ -67,10 +69,19 @@ async function receiver(): Promise<{ url: string; spans: () => number; close(): 
   return { url: `http://127.0.0.1:${port}`, spans: () => spans, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-async function rate(opts: autocannon.Options, seconds: number): Promise<number> {
+/** A process's CPU time so far (user + system, µs), from /proc: steadier than req/s on a shared machine. */
+function cpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat (12 and 13 after the command name), in clock ticks (100 per second).
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/** Requests per second, and the server's CPU microseconds per request over the same window. */
+async function rate(opts: autocannon.Options, seconds: number, pid: number): Promise<{ rps: number; cpu: number }> {
+  const before = cpuUs(pid);
   const r = await autocannon({ connections: CONNECTIONS, duration: seconds, ...opts });
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${opts.url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return r.requests.average;
+  return { rps: r.requests.average, cpu: (cpuUs(pid) - before) / Math.max(1, r.requests.total) };
 }
 
 const spread = (xs: number[], digits = 0) => `${percentile(xs, 50).toFixed(digits)} [${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}]`;
@@ -93,25 +104,37 @@ export async function tracingBench(): Promise<void> {
         };
       }),
     );
+    const pids = [off.child.pid!, on.child.pid!];
     for (const door of ['rest', 'graphql'] as const) {
-      for (const t of targets) await rate(t[door], 1);
+      for (const [i, t] of targets.entries()) await rate(t[door], 1, pids[i]!);
       const offRates: number[] = [];
       const onRates: number[] = [];
       const ratios: number[] = [];
+      const offCpu: number[] = [];
+      const onCpu: number[] = [];
+      const cpuRatios: number[] = [];
       const spansBefore = otlp.spans();
       for (let round = 0; round < ROUNDS; round++) {
         // Which goes first alternates too.
         const order = round % 2 ? [1, 0] : [0, 1];
-        const r: number[] = [];
-        for (const i of order) r[i] = await rate(targets[i]![door], Math.max(2, Math.round(SECONDS / 2)));
-        offRates.push(r[0]!);
-        onRates.push(r[1]!);
-        ratios.push(r[1]! / r[0]!);
+        const r: { rps: number; cpu: number }[] = [];
+        for (const i of order) r[i] = await rate(targets[i]![door], Math.max(2, Math.round(SECONDS / 2)), pids[i]!);
+        offRates.push(r[0]!.rps);
+        onRates.push(r[1]!.rps);
+        ratios.push(r[1]!.rps / r[0]!.rps);
+        offCpu.push(r[0]!.cpu);
+        onCpu.push(r[1]!.cpu);
+        // Off ÷ traced: the share of throughput left when CPU is the limit.
+        cpuRatios.push(r[0]!.cpu / r[1]!.cpu);
       }
       const ratio = percentile(ratios, 50);
+      const cpuRatio = percentile(cpuRatios, 50);
       const name = door === 'rest' ? 'GET /api/auth/me' : 'GraphQL { me }';
       console.log(
         `  ${name}: traced ${spread(onRates)} req/s | off ${spread(offRates)} req/s | ratio ${ratio.toFixed(2)} [${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}] | target ≥ 0.90 ${ratio >= 0.9 ? 'met' : 'NOT met'} | spans received meanwhile: ${otlp.spans() - spansBefore}`,
+      );
+      console.log(
+        `  ${name}, server CPU per request: traced ${spread(onCpu)} µs | off ${spread(offCpu)} µs | ratio (off ÷ traced) ${cpuRatio.toFixed(2)} [${Math.min(...cpuRatios).toFixed(2)}–${Math.max(...cpuRatios).toFixed(2)}] | target ≥ 0.90 ${cpuRatio >= 0.9 ? 'met' : 'NOT met'}`,
       );
     }
   } finally {

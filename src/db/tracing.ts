@@ -1,7 +1,7 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { LogContext, MikroORM } from '@mikro-orm/core';
 import { ATTR_DB_COLLECTION_NAME, ATTR_DB_OPERATION_NAME, ATTR_DB_QUERY_SUMMARY, ATTR_DB_QUERY_TEXT, ATTR_DB_SYSTEM_NAME } from '@opentelemetry/semantic-conventions';
-import { pastSpan, tracingOn } from '../common/tracing.js';
+import { pastSpan, recordingSpan, tracingOn } from '../common/tracing.js';
 
 /**
  * A span per database statement, on both drivers. Every statement MikroORM sends (queries,
@@ -16,8 +16,9 @@ export function traceStatements(orm: MikroORM, system: 'sqlite' | 'postgresql'):
   const logger = orm.config.getLogger();
   const logQuery = logger.logQuery.bind(logger);
   logger.logQuery = (ctx: { query: string } & LogContext) => {
-    // The slow-query log (a namespace of its own) repeats a statement already logged.
-    if ((ctx.namespace ?? 'query') === 'query') {
+    // The slow-query log (a namespace of its own) repeats a statement already logged. Outside a
+    // recorded trace (an unsampled request, background work) nothing is worked out.
+    if ((ctx.namespace ?? 'query') === 'query' && recordingSpan()) {
       const text = withoutValues(ctx.query);
       const { operation, collection } = summaryOf(text);
       const summary = collection ? `${operation} ${collection}` : operation;
