@@ -16,7 +16,7 @@ import { DB, gatewayEnv, percentile, removeDir, scratchDatabase, tempDir, userTo
  * Beside it, each server's own CPU time per request (from /proc), steadier on a shared machine.
  * Target: ≥ 0.9 (tracing costs at most 10% of throughput).
  *
- *   npm run bench -- tracing     (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_ROUNDS as for the scale suite)
+ *   npm run bench -- tracing     (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_ROUNDS, BENCH_PROFILE as for the scale suite)
  */
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -33,7 +33,9 @@ interface Proc {
 /** dist/src/main.js with `env`, once /healthz answers. */
 async function startMain(env: Record<string, string>): Promise<Proc> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/src/main.js'], { env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  // BENCH_PROFILE=dir writes a CPU profile of each gateway there (when it exits).
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, 'dist/src/main.js'], { env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const deadline = Date.now() + 120_000;
