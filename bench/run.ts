@@ -5,7 +5,7 @@
  *
  *   npm run bench                        the scale-out suite (issue 9) and its table
  *   npm run bench -- fanout login        some of its scenarios: floor, graphql-overhead, doors, nested, fanout, login, memory
- *   npm run bench -- search              an earlier scenario: http, conversations, chat-resume, chat-stream, search, knowledge, live, live-audio, xel, profile
+ *   npm run bench -- search              an earlier scenario: http, conversations, chat-resume, chat-stream, search, knowledge, live, live-audio, xel, profile, tracing
  *   npm run bench -- hardening-soak      the hardening suites (run only when named): hardening-crash, jobs-crash,
  *                                        hardening-soak, hardening-slowloris, hardening-documents
  *   npm run bench -- all                 everything but the hardening suites
@@ -28,9 +28,10 @@ import { machine } from './lib.js';
 import { scaleBench, scaleScenarios } from './scale.js';
 import { profileBench } from './profile.js';
 import { searchBench } from './search.js';
+import { tracingBench } from './tracing.js';
 import { xelBench } from './xel.js';
 
-const earlier: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, 'chat-resume': chatResumeBench, 'chat-stream': chatStreamBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench, xel: xelBench, profile: profileBench };
+const earlier: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, 'chat-resume': chatResumeBench, 'chat-stream': chatStreamBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench, xel: xelBench, profile: profileBench, tracing: tracingBench };
 const hardening: Record<string, () => Promise<void>> = { 'hardening-crash': crashBench, 'hardening-soak': soakBench, 'hardening-slowloris': slowlorisBench, 'hardening-documents': documentsBench, 'jobs-crash': jobsCrashBench };
 
 async function main(): Promise<void> {

@@ -22,12 +22,15 @@ import { createEventBus } from './common/pubsub.js';
 import { hashedKey, RateLimits } from './common/rate-limits.js';
 import { RedisConnections } from './common/redis.js';
 import { redactLogLine, safeErrorSerializer, safeUrl } from './common/log-safety.js';
+import { recordingSpan, traceLogFields, tracingOn } from './common/tracing.js';
 import { createSocketLimiter } from './common/socket-limits.js';
 import { CORS_EXPOSED_HEADERS, type Config } from './config.js';
 import { openDatabase, poolStats } from './db/orm.js';
+import { traceStatements } from './db/tracing.js';
 import { registerGraphQL } from './graphql/apollo.js';
 import { IDE_CSP } from './graphql/ide.js';
 import { buildGatewaySchema } from './graphql/schema.js';
+import { traceResolvers } from './graphql/tracing.js';
 import { compose, ResolverContainer } from './modules/composition.js';
 import { allEntities, allResolvers, modules } from './modules/index.js';
 import { buildAsyncApi, LiveSession, registerLiveSocket } from './modules/live/index.js';
@@ -100,6 +103,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       // Every line of every logger (children of this one: plugins', requests', the ORM's, Apollo's,
       // graphql-ws's) at every level, credentials withheld by one list (src/common/log-safety.ts).
       hooks: { streamWrite: redactLogLine },
+      // With tracing on, each line written during a request carries its trace_id and span_id.
+      ...(tracingOn() ? { mixin: traceLogFields } : {}),
       serializers: {
         // Browsers put the access token in the live socket's URL (?token=), Google's redirect puts
         // the authorization code and state in the integration callback's, and GraphQL GET requests
@@ -138,6 +143,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // The list of common passwords, read now rather than on the first sign-up.
   preloadPasswordList();
   const orm = await openDatabase(config.db, allEntities, log);
+  traceStatements(orm, config.db.driver);
   const metrics = new Metrics(config.metrics.enabled, config.metrics.maxOperationNames);
   // With Redis, events reach every gateway process and rate limits count across them.
   const redis = config.redis ? new RedisConnections(config.redis.url, log) : null;
@@ -180,6 +186,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   server.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  // With tracing on, the HTTP span is named by its route (`GET /api/auth/me`), as the semantic conventions name server spans.
+  if (tracingOn()) {
+    server.addHook('onRequest', async (req) => {
+      const span = recordingSpan();
+      const route = req.routeOptions.url;
+      if (span && route) span.updateName(`${req.method} ${route}`).setAttribute('http.route', route);
+    });
+  }
   // While shutting down, responses of in-flight requests close their keep-alive
   // connection, so the server is not held open by clients that would send more.
   let draining = false;
@@ -286,6 +300,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
 
   const schema = await buildGatewaySchema({ events, resolvers: allResolvers, nodes: composition.nodes, container: new ResolverContainer(services, allResolvers) });
+  traceResolvers(schema);
   const graphql = await registerGraphQL(server, schema, root);
   if (config.webConsole) await registerConsole(server);
   await server.ready();

@@ -10,7 +10,7 @@ import { z } from 'zod';
  * its place in `Config`, whose type is inferred. `.env.example` and the README's
  * configuration table are generated from this file (`npm run config:docs`; a test fails
  * when either drifts). Sections that belong to one module (`db`, `auth`, `graphql`,
- * `rateLimits`, `metrics`, `live`, `knowledge`, `xel`, `integrations`, `ai`) are nested, so a
+ * `rateLimits`, `metrics`, `tracing`, `live`, `knowledge`, `xel`, `integrations`, `ai`) are nested, so a
  * module can be handed its own slice (`Config['live']`...).
  */
 
@@ -594,6 +594,29 @@ export const configSchema = z.object({
       }),
     )
     .describe('Metrics.'),
+  tracing: z
+    .object(
+      group(
+        'Tracing',
+        'OpenTelemetry traces (W3C Trace Context), exported over OTLP/HTTP (JSON). Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set: then no OpenTelemetry SDK is loaded and nothing is traced. The variables are the standard OpenTelemetry ones (README "Tracing").',
+        {
+          endpoint: v(
+            'OTEL_EXPORTER_OTLP_ENDPOINT',
+            baseUrl().optional(),
+            'The OTLP/HTTP collector\'s base URL (e.g. http://127.0.0.1:4318): spans are sent to <endpoint>/v1/traces. Set: every request is traced; unset: tracing is off.',
+            { defaultText: 'unset (tracing off)' },
+          ),
+          serviceName: v('OTEL_SERVICE_NAME', z.string().min(1).default('xentree-gateway'), 'The service.name the spans are reported under.'),
+          sampler: v(
+            'OTEL_TRACES_SAMPLER',
+            z.enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio']).default('parentbased_always_on'),
+            'Which traces are recorded: always_on, always_off, traceidratio (OTEL_TRACES_SAMPLER_ARG of them), or the parentbased_ variants, which follow the caller\'s sampled flag (traceparent) and apply the rule to traces that start here.',
+          ),
+          samplerArg: v('OTEL_TRACES_SAMPLER_ARG', z.coerce.number().min(0).max(1).default(1), 'The ratio of traces recorded by traceidratio and parentbased_traceidratio, from 0 to 1 (0.1: one trace in ten).'),
+        },
+      ),
+    )
+    .describe('Tracing.'),
 });
 
 /** The environment variable at each path of the configuration tree ("db.url" -> DATABASE_URL). */
@@ -646,6 +669,8 @@ function resolveConfig(e: Parsed) {
     integrations: integrationsConfig(e.integrations, production, e.dataDir),
     /** Where uploads are kept, content-addressed: an S3-compatible bucket when S3_BUCKET is set, else DATA_DIR/uploads. */
     storage: { dir: join(e.dataDir, 'uploads'), s3: s3Config(e.s3) },
+    /** On when an OTLP endpoint is set (src/tracing.ts). */
+    tracing: { ...e.tracing, endpoint: e.tracing.endpoint ?? null, enabled: e.tracing.endpoint !== undefined },
   };
 }
 

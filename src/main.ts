@@ -1,8 +1,11 @@
 import 'reflect-metadata';
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 
-/** Reads config, builds the app, listens, and shuts down cleanly on SIGTERM/SIGINT. */
+/**
+ * Reads config, builds the app, listens, and shuts down cleanly on SIGTERM/SIGINT. With
+ * OTEL_EXPORTER_OTLP_ENDPOINT set, tracing starts first (src/tracing.ts, loaded only then), and
+ * the app is imported after it, so that the modules it patches are loaded patched.
+ */
 async function main(): Promise<void> {
   let config;
   try {
@@ -14,6 +17,8 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  const tracing = config.tracing.enabled ? (await import('./tracing.js')).startTracing(config.tracing) : null;
+  const { buildApp } = await import('./app.js');
   const app = await buildApp(config);
   const log = app.server.log;
   await app.server.listen({ host: config.host, port: config.port });
@@ -29,16 +34,20 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs);
     timer.unref();
-    app.close().then(
-      () => {
-        log.info('shut down cleanly');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    app
+      .close()
+      // What is batched of the last requests' spans is sent before the process exits.
+      .then(() => tracing?.shutdown())
+      .then(
+        () => {
+          log.info('shut down cleanly');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

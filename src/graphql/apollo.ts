@@ -1,7 +1,7 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { GraphQLError, OperationTypeNode, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createAuthenticatedContext, type ContextRoot, type RequestContext } from '../common/context.js';
@@ -15,6 +15,8 @@ import { fastGraphQLHandler } from './http.js';
 import { checkHttpRequest, documentRules, operationLabel, subscriptionOverHttp } from './limits.js';
 import { makeGraphQLWsHandler, type GraphQLWsHandler } from './ws.js';
 import { ideHtml, registerIdeAssets } from './ide.js';
+import { graphqlSpan, nameOperation } from './tracing.js';
+import { tracingOn } from '../common/tracing.js';
 
 /**
  * Per operation over HTTP: subscriptions refused (graphql-ws serves them), the cost limit once the variables are known, metrics, an
@@ -32,6 +34,7 @@ function httpPlugin(schema: GraphQLSchema, root: ContextRoot): ApolloServerPlugi
       return {
         async didResolveOperation(rc) {
           label = operationLabel(rc.operation, metrics);
+          nameOperation(rc.operation);
           try {
             if (rc.operation?.operation === OperationTypeNode.SUBSCRIPTION) throw subscriptionOverHttp();
             checkCost(schema, rc.document, rc.request.operationName, rc.request.variables, maxCost);
@@ -99,21 +102,29 @@ export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchem
   app.route({
     method: 'GET',
     url: '/graphql',
-    handler: async function (req: FastifyRequest, reply: FastifyReply) {
+    handler: traced(async function (this: FastifyInstance, req: FastifyRequest, reply: FastifyReply) {
       const query = (req.query ?? {}) as Record<string, unknown>;
       if (ide && !query.query && (req.headers.accept ?? '').includes('text/html')) {
         return reply.type('text/html; charset=utf-8').send(ideHtml(req));
       }
       checkHttpRequest(undefined, query.query, limits);
       return httpHandler.call(this, req as never, reply as never);
-    },
+    }),
     wsHandler: ws.handler,
   });
   app.route({
     method: 'POST',
     url: '/graphql',
     preHandler: async (req) => checkHttpRequest(req.body, undefined, limits),
-    handler: fastGraphQLHandler(schema, root, httpHandler as never),
+    handler: traced(fastGraphQLHandler(schema, root, httpHandler as never)),
   });
   return { apollo, ws };
+}
+
+/** With tracing on, a GraphQL request over HTTP runs as the span of its operation (src/graphql/tracing.ts); off, the handler itself. */
+function traced(handler: RouteHandlerMethod): RouteHandlerMethod {
+  if (!tracingOn()) return handler;
+  return function (this: FastifyInstance, req, reply) {
+    return graphqlSpan(async () => handler.call(this, req, reply));
+  };
 }

@@ -3,6 +3,7 @@ import { GraphQLEnumType, GraphQLError, type GraphQLFormattedError } from 'graph
 import type { Logger } from 'pino';
 import { registerEnumType } from 'type-graphql';
 import { AppError, ERROR_CATALOGUE, ERROR_CODES, INTERNAL_MESSAGE, type ErrorCode, type FieldError } from '../common/errors.js';
+import { currentTraceId } from '../common/tracing.js';
 import { asKnownError } from '../common/unavailable.js';
 
 /**
@@ -86,9 +87,17 @@ export function httpStatusOf(errors: readonly unknown[]): { status: number; head
 /**
  * The GraphQL face of an error, shared by Apollo (HTTP), the fast path and graphql-ws: AppErrors
  * keep their code and details, GraphQL's own document errors get their lower-case code,
- * anything else is logged and masked as `internal_error`.
+ * anything else is logged and masked as `internal_error`. With tracing on, `extensions.trace_id`
+ * names the operation's trace.
  */
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown, log: Logger, requestId?: string): GraphQLFormattedError {
+  const out = formatError(formatted, error, log, requestId);
+  // With tracing on, the trace the operation belongs to (README "Tracing").
+  const traceId = currentTraceId();
+  return traceId ? { ...out, extensions: { ...out.extensions, trace_id: traceId } } : out;
+}
+
+function formatError(formatted: GraphQLFormattedError, error: unknown, log: Logger, requestId?: string): GraphQLFormattedError {
   const original = originalOf(error);
   const base = { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
   const known = asKnownError(original);

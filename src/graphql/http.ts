@@ -10,6 +10,7 @@ import { cachePolicy, NO_STORE } from './cache-control.js';
 import { checkCost, costKey, costVariables } from './cost.js';
 import { errorCode, formatGraphQLError, httpStatusOf, withoutSuggestions } from './errors.js';
 import { DocumentChecker, operationLabel, subscriptionOverHttp } from './limits.js';
+import { nameOperation } from './tracing.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -83,6 +84,7 @@ export function fastGraphQLHandler(schema: GraphQLSchema, root: ContextRoot, apo
     const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
     const op = getOperationAST(checked, operationName);
     if (!op) return apollo.call(this as never, req, reply);
+    nameOperation(op);
     if (op.operation === OperationTypeNode.SUBSCRIPTION) {
       const e = subscriptionOverHttp();
       metrics.observeOperation('http', operationLabel(op, metrics), e.code, (performance.now() - start) / 1000);

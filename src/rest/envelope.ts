@@ -1,5 +1,6 @@
 import { toSnake } from '../common/case.js';
 import { type AppError, describeFields } from '../common/errors.js';
+import { currentTraceId } from '../common/tracing.js';
 
 export interface Envelope {
   detail: { error: string; message: string; [key: string]: unknown };
@@ -7,7 +8,8 @@ export interface Envelope {
 
 /**
  * The documented REST error body. Field locations are translated to the REST naming:
- * prefixed with where the value was (`body`, `query`) and snake_cased.
+ * prefixed with where the value was (`body`, `query`) and snake_cased. With tracing on,
+ * `trace_id` names the request's trace.
  */
 export function toEnvelope(err: AppError, source: 'body' | 'query' = 'body'): Envelope {
   const { fields, ...rest } = err.details;
@@ -21,5 +23,8 @@ export function toEnvelope(err: AppError, source: 'body' | 'query' = 'body'): En
     detail.fields = restFields;
     if (err.code === 'validation_error') detail.message = describeFields(restFields.map((f) => ({ ...f, loc: f.loc.slice(1) })));
   }
+  // With tracing on, the trace the failed request belongs to (README "Tracing").
+  const traceId = currentTraceId();
+  if (traceId) detail.trace_id = traceId;
   return { detail };
 }

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, INTERNAL_MESSAGE, type ErrorCode } from '../common/errors.js';
 import { appErrorExtensions } from '../graphql/errors.js';
+import { currentTraceId } from '../common/tracing.js';
 import { asKnownError } from '../common/unavailable.js';
 import { toEnvelope } from './envelope.js';
 import { inputSourceOf } from './router.js';
@@ -29,7 +30,8 @@ export function sendError(req: FastifyRequest, reply: FastifyReply, err: AppErro
   for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
   reply.code(err.status);
   if (isGraphQLPath(req)) {
-    return reply.send({ errors: [{ message: err.message, extensions: appErrorExtensions(err) }] });
+    const traceId = currentTraceId();
+    return reply.send({ errors: [{ message: err.message, extensions: { ...appErrorExtensions(err), ...(traceId ? { trace_id: traceId } : {}) } }] });
   }
   return reply.send(toEnvelope(err, inputSourceOf(req)));
 }

@@ -214,6 +214,7 @@ const errorDetailSchema: JsonSchema = {
     granted_scopes: { type: 'array', items: { type: 'string' }, description: 'INSUFFICIENT_API_KEY_SCOPE: the scopes the key holds.' },
     retry_after_seconds: { type: 'integer', description: 'rate_limited, live_quota_exceeded: seconds until trying again may succeed (the Retry-After header says the same).' },
     request_id: { type: 'string', description: 'internal_error: the request id to quote when reporting it.' },
+    trace_id: { type: 'string', pattern: '^[0-9a-f]{32}$', description: 'Only when the server traces (OpenTelemetry, OTEL_EXPORTER_OTLP_ENDPOINT set): the W3C trace id of the failed request, to find its trace.' },
   },
   additionalProperties: true,
 };

@@ -5,6 +5,7 @@ import { createAuthenticatedContext, createContext, type ContextRoot, type Reque
 import { watchCredentials } from '../common/credential-watch.js';
 import type { Page } from '../common/pagination.js';
 import type { Credentials } from '../common/principal.js';
+import { inSpan, tracingOn } from '../common/tracing.js';
 import { AppError, INTERNAL_MESSAGE } from '../common/errors.js';
 import { asKnownError } from '../common/unavailable.js';
 import { parseInput } from '../common/validation.js';
@@ -156,7 +157,7 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
       config: { inputSource: route.query && !route.body ? 'query' : 'body' },
       ...(route.body?.maxBytes ? { bodyLimit: route.body.maxBytes(root.config) } : {}),
       ...(route.redirect?.onError ? { errorHandler: redirectingErrors(route.redirect.onError, root) } : {}),
-      handler: async (req: FastifyRequest, reply: FastifyReply) => {
+      handler: traced(route, async (req: FastifyRequest, reply: FastifyReply) => {
         // A multipart body is not parsed into req.body (it is streamed below), so it counts as sent too.
         if (route.body && (req.body !== undefined || req.isMultipart())) {
           const accepted = route.body.contentTypes ?? JSON_ONLY;
@@ -220,7 +221,21 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
         if (res.list) reply.header('x-total-count', String((result as Page<unknown>).total));
         if (route.publicCacheSeconds && route.method === 'GET') reply.header('cache-control', `public, max-age=${route.publicCacheSeconds}`);
         return reply.code(!res.list && 'statusOf' in res && res.statusOf ? res.statusOf(result) : res.status).send(body);
-      },
+      }),
     });
   }
+}
+
+type Handler = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+
+/**
+ * With tracing on, a route's handler runs as the span of its REST operation (`REST <operationId>`),
+ * inside the request's HTTP span: the services' statements and calls are its children. Off: the
+ * handler itself.
+ */
+function traced(route: RestRoute, handler: Handler): Handler {
+  if (!tracingOn()) return handler;
+  const name = `REST ${route.operationId}`;
+  const attributes = { 'xentree.rest.operation': route.operationId, 'http.route': route.path };
+  return (req, reply) => inSpan(name, attributes, () => handler(req, reply));
 }

@@ -2283,6 +2283,8 @@ export interface components {
             retry_after_seconds?: number;
             /** @description internal_error: the request id to quote when reporting it. */
             request_id?: string;
+            /** @description Only when the server traces (OpenTelemetry, OTEL_EXPORTER_OTLP_ENDPOINT set): the W3C trace id of the failed request, to find its trace. */
+            trace_id?: string;
         } & {
             [key: string]: unknown;
         };

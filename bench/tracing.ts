@@ -1,0 +1,149 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import autocannon from 'autocannon';
+import { freePort } from '../test/helpers/process.js';
+import { DB, gatewayEnv, percentile, removeDir, scratchDatabase, tempDir, userToken } from './lib.js';
+
+/**
+ * The cost of tracing (issue 22): an authenticated read (REST `GET /api/auth/me` and GraphQL
+ * `{ me }`) on two gateway processes started as `npm start` starts them (dist/src/main.js,
+ * each with a database of its own), one with tracing off and one tracing at 10%
+ * (OTEL_TRACES_SAMPLER=parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG=0.1) and exporting
+ * to a local OTLP/HTTP receiver in this process. Rounds alternate between the two so that
+ * load from elsewhere falls on both alike; the ratio (traced ÷ off) is taken round by round.
+ * Beside it, each server's own CPU time per request (from /proc), steadier on a shared machine.
+ * Target: ≥ 0.9 (tracing costs at most 10% of throughput).
+ *
+ *   npm run bench -- tracing     (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_ROUNDS, BENCH_PROFILE as for the scale suite)
+ */
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const RATIO = 0.1;
+
+interface Proc {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** dist/src/main.js with `env`, once /healthz answers. */
+async function startMain(env: Record<string, string>): Promise<Proc> {
+  const port = await freePort();
+  // BENCH_PROFILE=dir writes a CPU profile of each gateway there (when it exits).
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, 'dist/src/main.js'], { env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the gateway exited with ${child.exitCode}`);
+    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
+    if (Date.now() > deadline) throw new Error('the gateway did not start');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    url,
+    child,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** An OTLP/HTTP receiver that answers at once and counts what it was sent (spans, by counting span ids in the JSON). */
+async function receiver(): Promise<{ url: string; spans: () => number; close(): Promise<void> }> {
+  let spans = 0;
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      spans += Buffer.concat(chunks).toString('utf8').split('"spanId"').length - 1;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, spans: () => spans, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** A process's CPU time so far (user + system, µs), from /proc: steadier than req/s on a shared machine. */
+function cpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat (12 and 13 after the command name), in clock ticks (100 per second).
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/** Requests per second, and the server's CPU microseconds per request over the same window. */
+async function rate(opts: autocannon.Options, seconds: number, pid: number): Promise<{ rps: number; cpu: number }> {
+  const before = cpuUs(pid);
+  const r = await autocannon({ connections: CONNECTIONS, duration: seconds, ...opts });
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${opts.url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  return { rps: r.requests.average, cpu: (cpuUs(pid) - before) / Math.max(1, r.requests.total) };
+}
+
+const spread = (xs: number[], digits = 0) => `${percentile(xs, 50).toFixed(digits)} [${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}]`;
+
+export async function tracingBench(): Promise<void> {
+  console.log(`\nTracing cost: authenticated reads, tracing at ${RATIO * 100}% sampling (OTLP/HTTP to a local receiver) vs tracing off, ${DB}, ${ROUNDS} alternating rounds of ${Math.max(2, Math.round(SECONDS / 2))} s, ${CONNECTIONS} connections`);
+  const otlp = await receiver();
+  const dirs = [tempDir(), tempDir()];
+  const dbs = await Promise.all(dirs.map((d) => scratchDatabase(d)));
+  const env = (i: number) => ({ ...gatewayEnv(dbs[i]!.url, dirs[i]!), LOG_LEVEL: 'warn', XEL_GRAMMAR_PRELOAD: 'false' });
+  const off = await startMain(env(0));
+  const on = await startMain({ ...env(1), OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(RATIO) });
+  try {
+    const targets = await Promise.all(
+      [off, on].map(async (p) => {
+        const auth = { authorization: `Bearer ${await userToken(p.url)}` };
+        return {
+          rest: { url: `${p.url}/api/auth/me`, headers: auth },
+          graphql: { url: `${p.url}/graphql`, method: 'POST' as const, headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { id username } }' }) },
+        };
+      }),
+    );
+    const pids = [off.child.pid!, on.child.pid!];
+    for (const door of ['rest', 'graphql'] as const) {
+      for (const [i, t] of targets.entries()) await rate(t[door], 1, pids[i]!);
+      const offRates: number[] = [];
+      const onRates: number[] = [];
+      const ratios: number[] = [];
+      const offCpu: number[] = [];
+      const onCpu: number[] = [];
+      const cpuRatios: number[] = [];
+      const spansBefore = otlp.spans();
+      for (let round = 0; round < ROUNDS; round++) {
+        // Which goes first alternates too.
+        const order = round % 2 ? [1, 0] : [0, 1];
+        const r: { rps: number; cpu: number }[] = [];
+        for (const i of order) r[i] = await rate(targets[i]![door], Math.max(2, Math.round(SECONDS / 2)), pids[i]!);
+        offRates.push(r[0]!.rps);
+        onRates.push(r[1]!.rps);
+        ratios.push(r[1]!.rps / r[0]!.rps);
+        offCpu.push(r[0]!.cpu);
+        onCpu.push(r[1]!.cpu);
+        // Off ÷ traced: the share of throughput left when CPU is the limit.
+        cpuRatios.push(r[0]!.cpu / r[1]!.cpu);
+      }
+      const ratio = percentile(ratios, 50);
+      const cpuRatio = percentile(cpuRatios, 50);
+      const name = door === 'rest' ? 'GET /api/auth/me' : 'GraphQL { me }';
+      console.log(
+        `  ${name}: traced ${spread(onRates)} req/s | off ${spread(offRates)} req/s | ratio ${ratio.toFixed(2)} [${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}] | target ≥ 0.90 ${ratio >= 0.9 ? 'met' : 'NOT met'} | spans received meanwhile: ${otlp.spans() - spansBefore}`,
+      );
+      console.log(
+        `  ${name}, server CPU per request: traced ${spread(onCpu)} µs | off ${spread(offCpu)} µs | ratio (off ÷ traced) ${cpuRatio.toFixed(2)} [${Math.min(...cpuRatios).toFixed(2)}–${Math.max(...cpuRatios).toFixed(2)}] | target ≥ 0.90 ${cpuRatio >= 0.9 ? 'met' : 'NOT met'}`,
+      );
+    }
+  } finally {
+    await Promise.all([off.stop(), on.stop()]);
+    await otlp.close();
+    await Promise.all(dbs.map((d) => d.drop()));
+    for (const d of dirs) removeDir(d);
+  }
+  console.log(`  load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(', ')}`);
+}

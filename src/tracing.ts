@@ -1,0 +1,100 @@
+import type { IncomingMessage } from 'node:http';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider, type Sampler } from '@opentelemetry/sdk-trace';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { safeUrl } from './common/log-safety.js';
+import { tracingStarted } from './common/tracing.js';
+import type { Config } from './config.js';
+import { VERSION } from './version.js';
+
+/**
+ * The OpenTelemetry SDK, loaded only when OTEL_EXPORTER_OTLP_ENDPOINT is set: src/main.ts
+ * imports this module dynamically, and starts it before it loads the app, so that `http` is
+ * patched before Fastify creates its server. What is traced:
+ *
+ * - every HTTP request, as a server span (`@opentelemetry/instrumentation-http`), continuing
+ *   the caller's trace when it sends `traceparent`; Fastify's route names it (src/app.ts);
+ * - the GraphQL operation and the REST operation inside it, and each resolver that does I/O
+ *   (src/graphql/tracing.ts, src/rest/router.ts), whichever executor runs them;
+ * - every database statement (src/db/tracing.ts, from MikroORM's statement log, both drivers);
+ * - every outgoing call made with `fetch` (AI providers, speech, embeddings, Google), as a
+ *   client span whose context travels in the `traceparent` header
+ *   (`@opentelemetry/instrumentation-undici`), and every outgoing `node:http` call (S3).
+ *
+ * Spans are batched and sent as OTLP/HTTP JSON to <endpoint>/v1/traces. The gateway's
+ * sources are ES modules, but what is patched (`node:http`) is a built-in module and `fetch`
+ * is observed through diagnostics channels, so no loader hook (`--import`, `module.register`)
+ * is needed: starting this before the app is imported is enough.
+ */
+export interface Tracing {
+  /** Sends what is batched and stops. */
+  shutdown(): Promise<void>;
+}
+
+/** OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG as the specification defines them. */
+export function samplerOf(config: Config['tracing']): Sampler {
+  const ratio = new TraceIdRatioBasedSampler(config.samplerArg);
+  switch (config.sampler) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return ratio;
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: ratio });
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  }
+}
+
+/** Registers the tracer provider, the context manager, the W3C propagators and the instrumentations. */
+export function startTracing(config: Config['tracing']): Tracing {
+  if (!config.endpoint) throw new Error('tracing needs OTEL_EXPORTER_OTLP_ENDPOINT');
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.serviceName, [ATTR_SERVICE_VERSION]: VERSION }),
+    sampler: samplerOf(config),
+    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${config.endpoint}/v1/traces` }) })],
+  });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
+  trace.setGlobalTracerProvider(provider);
+  const unregister = registerInstrumentations({
+    tracerProvider: provider,
+    instrumentations: [
+      new HttpInstrumentation({
+        // Credentials in query strings (the live socket's ?token=, OAuth callbacks' code and state)
+        // and GraphQL GET documents stay out of spans as they stay out of the logs.
+        requestHook: (span, request) => {
+          // (Incoming requests have a url; outgoing ones do not.)
+          const url = (request as Partial<IncomingMessage>).url;
+          if (typeof url !== 'string') return;
+          const safe = safeUrl(url);
+          const q = safe.indexOf('?');
+          if (q >= 0) span.setAttribute('url.query', safe.slice(q + 1));
+        },
+        // Probes and scrapes are not requests anyone wants a trace of.
+        ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)(\?|$)/.test(req.url ?? ''),
+        // The gateway's own outgoing calls are traced only inside a trace (not the SDK's, not background jobs').
+        requireParentforOutgoingSpans: true,
+      }),
+      new UndiciInstrumentation({ requireParentforSpans: true }),
+    ],
+  });
+  tracingStarted();
+  return {
+    async shutdown() {
+      unregister();
+      await provider.shutdown();
+    },
+  };
+}
