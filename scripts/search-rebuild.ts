@@ -3,7 +3,8 @@
  * notes, transcripts and document passages, each from the module that owns it), then
  * regenerates the full-text index. Use it after a restore, or an import that wrote content
  * without entries.   npm run search:rebuild   (reads the same environment as the server)
- * With --enqueue, only a rebuild job is added to the queue (src/jobs/): a running server takes it.
+ * With --enqueue, only the rebuild job is added to the queue (src/jobs/), the same `search.reindex`
+ * job a platform administrator's reindex adds (one waits at a time): a running server takes it.
  */
 import 'reflect-metadata';
 import { pino } from 'pino';
@@ -24,13 +25,15 @@ async function main(): Promise<void> {
   const started = Date.now();
   try {
     await orm.migrator.up();
-    const { search } = composeServices(modules, { config, events: createEventBus(), clock: systemClock, rateLimits: new RateLimits(config, null), metrics: new Metrics(false), redis: null, log: pino({ level: 'warn' }), jobs: new TableQueue(orm.em, { driver: config.db.driver, ...config.jobs, concurrency: 0 }) });
+    const { search, searchMaintenance } = composeServices(modules, { config, events: createEventBus(), clock: systemClock, rateLimits: new RateLimits(config, null), metrics: new Metrics(false), redis: null, log: pino({ level: 'warn' }), jobs: new TableQueue(orm.em, { driver: config.db.driver, ...config.jobs, concurrency: 0 }) });
     if (process.argv.includes('--enqueue')) {
-      const id = await search.requestRebuild(orm.em.fork());
-      console.log(`search rebuild enqueued as job ${id} (${config.db.driver}): a running server with JOBS_CONCURRENCY > 0 runs it`);
+      const { jobId, status } = await searchMaintenance.requestReindex(orm.em.fork(), null);
+      console.log(`search rebuild job ${jobId} is ${status} (${config.db.driver}): a running server with JOBS_CONCURRENCY > 0 runs it`);
       return;
     }
-    const count = await search.rebuild(orm.em.fork());
+    const em = orm.em.fork();
+    const count = await search.rebuild(em);
+    await search.rebuildIndex(em);
     console.log(`search index rebuilt: ${count} entries in ${Date.now() - started} ms (${config.db.driver})`);
   } finally {
     await orm.close(true);

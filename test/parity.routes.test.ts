@@ -3,9 +3,10 @@ import { allRoutes } from '../src/modules/index.js';
 import type { RestRoute } from '../src/rest/route-table.js';
 import { dbState, type DbState } from './helpers/db-state.js';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.js';
-import { documentFor, postGraphQL, rootFields, type FieldKey } from './helpers/graphql-ops.js';
+import { documentFor, graphqlCjs, postGraphQL, rootFields, type FieldKey } from './helpers/graphql-ops.js';
 import { restClient, type RestClient } from './helpers/http.js';
-import { baseKey, Fixture, graphqlOperations, matrixEnv, restOperations, startMatrixServer, type Env, type RestCall, type Who } from './helpers/operations.js';
+import { baseKey, expected, Fixture, graphqlOperations, matrixEnv, restOperations, startMatrixServer, type Env, type RestCall, type Who } from './helpers/operations.js';
+import { ManualClock } from './helpers/clock.js';
 import type { TestServer } from './helpers/server.js';
 import { TWINS } from './helpers/twins.js';
 
@@ -14,27 +15,49 @@ import { TWINS } from './helpers/twins.js';
  * (test/helpers/twins.ts), each door is called on a fixture of its own with the input the
  * matrix uses for it (test/helpers/operations.ts), and
  *
- * - the valid call succeeds through both, and stores the same thing: the rows it added and
- *   removed (an update is one of each), every table compared, with what differs between two
- *   fixtures by construction (ids, times, tokens, numbered names) masked;
+ * - the valid call, by a caller the rule allows (the owner, else the first of member, admin,
+ *   stranger, platform administrator), succeeds through both, and stores the same thing: the
+ *   rows it added and removed (an update is one of each), every table compared, with what
+ *   differs between two fixtures by construction (ids, times, tokens, numbered names) masked;
  * - the same invalid input gives the same error code (and the same fields) through both: a
- *   NUL byte in the first text field both inputs have, else no credentials, else a stranger.
+ *   NUL byte in the first field that is text on both doors (a GraphQL `String`), else the
+ *   call from a caller who may not (no credentials, else a stranger).
+ * - a value GraphQL's own types refuse (an enum member that does not exist, a malformed
+ *   `Date` or `DateTime`) is refused by both doors, each the way its contract says: REST's
+ *   `validation_error` naming the field, GraphQL's `bad_user_input` (the request error
+ *   graphql-js raises while coercing the variables, before any resolver runs, as the GraphQL
+ *   spec has it and the README's error table documents). REST's JSON has no such types, so its
+ *   schema validation is where it refuses them; no door answers the other's code for them.
+ *
+ * Each door has a cast of its own (users, organization, keys), and both run the same cases in
+ * the same order: whatever a case leaves behind (a nickname set, a live session ended, a task
+ * attempted) it leaves on both sides, so each case starts from the same state through both
+ * doors, however the cases are picked or ordered.
  *
  * A route missing from the twins map fails the coverage test, so a new route cannot skip this.
  */
 
 let server: TestServer;
+/**
+ * The server's clock: caught up with the real time at the start of each case, then still while it
+ * runs, so what a case measures in time (a live session's seconds) is the same through both doors
+ * however loaded the machine is.
+ */
+const clock = new ManualClock();
+const catchUp = () => clock.advance(Math.max(0, Date.now() - clock.now()));
 let google: FakeGoogle;
 let api: RestClient;
-let env: Env;
+/** The REST door's cast and the GraphQL door's. */
+let envRest: Env;
+let envGql: Env;
 let state: DbState;
 const counted = { valid: 0, invalid: 0 };
 
 beforeAll(async () => {
   google = await startFakeGoogle();
-  server = await startMatrixServer(google);
+  server = await startMatrixServer(google, {}, { clock });
   api = restClient(server.url);
-  env = await matrixEnv(server, api, google);
+  [envRest, envGql] = await Promise.all([matrixEnv(server, api, google), matrixEnv(server, api, google)]);
   state = await dbState(server);
 });
 afterAll(async () => {
@@ -62,6 +85,12 @@ describe('coverage', () => {
     for (const r of allRoutes) expect(ops.some((k) => baseKey(k) === r.operationId), r.operationId).toBe(true);
   });
 });
+
+/** Waits for the work a call started in the background: document ingestion, chat turns, jobs (a search rebuild). */
+async function settle(): Promise<void> {
+  await server.app.services.knowledge.drain();
+  await server.app.services.conversations.drain();
+}
 
 /** What a call added and removed, row by row, with what differs between fixtures masked. */
 type Change = string[];
@@ -142,16 +171,11 @@ async function viaGraphQL(field: FieldKey, vars: Record<string, unknown>, auth: 
   return { code: String(e.extensions?.code), ...(fields ? { fields: fields.map((f) => f.path.join('.')).sort() } : {}) };
 }
 
-/** The first text leaf of a value, as a path (snake_case keys for REST, camelCase for GraphQL). */
-function firstText(v: unknown, path: string[] = []): string[] | null {
-  if (typeof v === 'string') return path;
-  if (v && typeof v === 'object' && !Array.isArray(v)) {
-    for (const [k, x] of Object.entries(v)) {
-      const p = firstText(x, [...path, k]);
-      if (p) return p;
-    }
-  }
-  return null;
+/** Every text leaf of a value, in order, as paths (snake_case keys for REST, camelCase for GraphQL); lists are left out. */
+function textLeaves(v: unknown, path: string[] = []): string[][] {
+  if (typeof v === 'string') return [path];
+  if (v && typeof v === 'object' && !Array.isArray(v)) return Object.entries(v).flatMap(([k, x]) => textLeaves(x, [...path, k]));
+  return [];
 }
 const setAt = (v: unknown, path: string[], value: unknown): unknown => {
   if (!path.length) return value;
@@ -162,43 +186,27 @@ const setAt = (v: unknown, path: string[], value: unknown): unknown => {
 };
 const getAt = (v: unknown, path: string[]): unknown => path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), v);
 
+/** The GraphQL type of the value at `path` in a root field's arguments (in its `input` when it takes one). */
+async function gqlTypeAt(field: FieldKey, inInput: boolean, path: string[]): Promise<string | undefined> {
+  const f = (await rootFields()).find((r) => r.key === baseKey(field))?.field;
+  const [argName, ...rest] = inInput ? ['input', ...path] : path;
+  let type = f?.args.find((a) => a.name === argName)?.type;
+  for (const key of rest) {
+    const named = type && graphqlCjs.getNamedType(type);
+    type = named && graphqlCjs.isInputObjectType(named) ? named.getFields()[key]?.type : undefined;
+  }
+  return type && graphqlCjs.getNamedType(type).name;
+}
+
+/** Callers the valid case tries, in order: the first the rule allows calls. */
+const VALID_CALLERS: readonly Who[] = ['owner', 'member', 'admin', 'stranger', 'platformAdmin'];
+
 /**
- * Cases that fail today, first found by this test (2026-12-02) and not yet looked into: either the
- * two doors' matrix fixtures give different inputs (operations.ts writes them separately) or the
- * doors drift. Each runs as `it.fails`, so it fails the suite the day it passes: then it leaves
- * this list. Nothing may be added to it without a reason.
+ * Cases that cannot be equal, each with its reason. Each runs as `it.fails`, so it fails the
+ * suite the day it passes: then it leaves this list. Nothing may be added to it without a reason.
  */
-const NOT_YET_EQUAL = new Set([
-  'replaceMember invalid',
-  'updateDocument#unshare valid',
-  'updateDocument#unshare invalid',
-  'setLiveNickname valid',
-  'startLiveSession valid',
-  'startLiveSession invalid',
-  'liveHeartbeat valid',
-  'endLiveSession valid',
-  'saveLiveTranscript invalid',
-  'listXelModules invalid',
-  'submitXelTask valid',
-  'evaluateXel invalid',
-  'updateXelPreferences valid',
-  'disconnectGoogleCalendar valid',
-  // Merged with the newer surface: an enum or date GraphQL's own types refuse before the service
-  // (bad_user_input) where REST's zod answers validation_error; platform-administrator routes,
-  // which the fixtures' users are not.
-  'getLearningTime invalid',
-  'grantIntegrationToken invalid',
-  'rotateIntegrationToken invalid',
-  'searchStatus valid',
-  'reindexSearch valid',
-]);
-/**
- * Cases whose stored rows depend on what else the shared database holds (the local retrieval
- * model cites whatever the user's earlier content is), so they pass or fail by order: skipped, not hidden.
- */
-const ORDER_DEPENDENT = new Set(['startChatTurn valid']);
-const test = (op: string, kind: 'valid' | 'invalid') =>
-  ORDER_DEPENDENT.has(`${op} ${kind}`) ? it.skip : NOT_YET_EQUAL.has(`${op} ${kind}`) ? it.fails : it;
+const NOT_YET_EQUAL = new Set<string>([]);
+const test = (op: string, kind: 'valid' | 'invalid') => (NOT_YET_EQUAL.has(`${op} ${kind}`) ? it.fails : it);
 
 describe('REST and its GraphQL twin, generated from the route table', () => {
   for (const [op, field] of twins) {
@@ -207,16 +215,20 @@ describe('REST and its GraphQL twin, generated from the route table', () => {
     const graph = graphqlOperations[field]!;
 
     test(op, 'valid')(`${op} ≡ ${field}: the same valid input stores the same rows`, async () => {
-      const who: Who = 'owner';
-      const fxRest = new Fixture(env);
-      const call = await rest.call(fxRest, who);
-      const restAuth = await fxRest.credentials(who, rest.auth);
-      const fxGql = new Fixture(env);
-      const vars = await graph.vars(fxGql, who);
-      const gqlAuth = await fxGql.credentials(who, graph.auth);
+      const who = VALID_CALLERS.find((w) => expected(rest, w) === 'ok');
+      expect(who, `a caller ${op}'s rule allows`).toBeDefined();
+      expect(expected(graph, who!), `${field} allows ${who} as ${op} does`).toBe('ok');
+      catchUp();
+      const fxRest = new Fixture(envRest);
+      const call = await rest.call(fxRest, who!);
+      const restAuth = await fxRest.credentials(who!, rest.auth);
+      const fxGql = new Fixture(envGql);
+      const vars = await graph.vars(fxGql, who!);
+      const gqlAuth = await fxGql.credentials(who!, graph.auth);
 
-      // Background work (document ingestion) finishes before each snapshot: what a call stores includes what it started.
-      const settled = async () => (await server.app.services.knowledge.drain(), await rowsNow());
+      // Background work (document ingestion, a chat turn's reply, a search rebuild) finishes before
+      // each snapshot: what a call stores includes what it started.
+      const settled = async () => (await settle(), await rowsNow());
       const b0 = await settled();
       const r = await viaRest(route, call, restAuth);
       const restChange = changeBetween(b0, await settled());
@@ -232,31 +244,57 @@ describe('REST and its GraphQL twin, generated from the route table', () => {
     });
 
     test(op, 'invalid')(`${op} ≡ ${field}: the same invalid input gives the same error`, async () => {
-      const fxRest = new Fixture(env);
-      const fxGql = new Fixture(env);
-      const call = await rest.call(fxRest, 'owner');
-      const vars = await graph.vars(fxGql, 'owner');
+      const owner = VALID_CALLERS.find((w) => expected(rest, w) === 'ok') ?? 'owner';
+      catchUp();
+      const fxRest = new Fixture(envRest);
+      const fxGql = new Fixture(envGql);
+      const call = await rest.call(fxRest, owner);
+      const vars = await graph.vars(fxGql, owner);
       // The GraphQL input object holding the REST body's fields (mutations take one `input`), or the arguments.
-      const gqlBody = (vars.input ?? vars) as Record<string, unknown>;
-      const restText = firstText(call.body ?? call.query);
-      const gqlPath = restText?.map(camel);
+      const inInput = vars.input !== undefined;
+      const gqlBody = (inInput ? vars.input : vars) as Record<string, unknown>;
+      const spoil = (restPath: string[], gqlPath: string[], value: string): [RestCall, Record<string, unknown>] => [
+        call.body !== undefined ? { ...call, body: setAt(call.body, restPath, value) } : { ...call, query: setAt(call.query, restPath, value) as Record<string, string> },
+        inInput ? { ...vars, input: setAt(vars.input, gqlPath, value) } : (setAt(vars, gqlPath, value) as Record<string, unknown>),
+      ];
+      // The REST input's text fields that GraphQL has as text (String) or as a type of its own (an enum, a date).
+      let text: [string[], string[]] | undefined;
+      let typed: [string[], string[], string] | undefined;
+      for (const restPath of textLeaves(call.body ?? call.query)) {
+        const gqlPath = restPath.map(camel);
+        if (typeof getAt(gqlBody, gqlPath) !== 'string') continue;
+        const type = await gqlTypeAt(field, inInput, gqlPath);
+        if (type === 'String') text ??= [restPath, gqlPath];
+        else if (type && type !== 'ID') typed ??= [restPath, gqlPath, type];
+      }
+      const nul = 'a\u0000b';
       let r: Result;
       let g: Result;
-      if (restText && gqlPath && typeof getAt(gqlBody, gqlPath) === 'string') {
-        const nul = 'a\u0000b';
-        const badCall: RestCall = call.body !== undefined ? { ...call, body: setAt(call.body, restText, nul) } : { ...call, query: setAt(call.query, restText, nul) as Record<string, string> };
-        const badVars = vars.input !== undefined ? { ...vars, input: setAt(vars.input, gqlPath, nul) } : (setAt(vars, gqlPath, nul) as Record<string, unknown>);
-        r = await viaRest(route, badCall, await fxRest.credentials('owner', rest.auth));
-        g = await viaGraphQL(field, badVars, await fxGql.credentials('owner', graph.auth));
-        expect(r.code, `REST ${op} with NUL in ${restText.join('.')}`).toBe('validation_error');
+      if (text) {
+        const [badCall, badVars] = spoil(text[0], text[1], nul);
+        r = await viaRest(route, badCall, await fxRest.credentials(owner, rest.auth));
+        g = await viaGraphQL(field, badVars, await fxGql.credentials(owner, graph.auth));
+        expect(r.code, `REST ${op} with NUL in ${text[0].join('.')}`).toBe('validation_error');
       } else {
-        // No text to spoil: the same input from a caller who may not (anonymous, or a stranger where anyone may call).
-        const who: Who = rest.auth === 'public' || rest.auth === 'optional' || rest.access === 'user' ? 'stranger' : 'anonymous';
+        // No text to spoil: the same input from a caller who may not (anonymous, else a stranger; anyone, where anyone may call).
+        const who = (['anonymous', 'stranger'] as const).find((w) => expected(rest, w) !== 'ok') ?? 'anonymous';
         r = await viaRest(route, call, await fxRest.credentials(who, rest.auth));
         g = await viaGraphQL(field, vars, await fxGql.credentials(who, graph.auth));
       }
       counted.invalid++;
       expect(g, `GraphQL ${field} against REST ${op}`).toEqual(r);
+      if (typed) {
+        // A value outside GraphQL's own type: refused before anything runs, each door in its contract's words.
+        const [restPath, gqlPath, type] = typed;
+        const [badCall, badVars] = spoil(restPath, gqlPath, nul);
+        const tr = await viaRest(route, badCall, await fxRest.credentials(owner, rest.auth));
+        expect(tr, `REST ${op} with NUL in ${restPath.join('.')}`).toEqual({ code: 'validation_error', fields: [gqlPath.join('.')] });
+        const tg = await postGraphQL(server.url, await documentFor(baseKey(field) as FieldKey, badVars), badVars, await fxGql.credentials(owner, graph.auth));
+        const e = tg.body?.errors?.[0];
+        expect([tg.status, e?.extensions?.code], `GraphQL ${field} with NUL in ${gqlPath.join('.')} (${type})`).toEqual([400, 'bad_user_input']);
+        expect(e?.message, 'the refusal names the field').toContain(gqlPath.at(-1));
+        expect(tg.body?.data, 'nothing ran').toBeUndefined();
+      }
     });
   }
 });

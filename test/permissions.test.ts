@@ -87,7 +87,7 @@ function forbiddenMarks(who: Who): string[] {
   const role = ACTS_AS[who];
   const out: string[] = [];
   if (role !== 'owner') out.push(env.marks.private);
-  if (role === 'stranger' || role === null) out.push(env.marks.org);
+  if (role === 'stranger' || role === 'platformAdmin' || role === null) out.push(env.marks.org);
   return out;
 }
 

@@ -59,11 +59,15 @@ describe('search maintenance', () => {
 
     // A probe among the sources: it runs inside the rebuild, after the real sources rewrote their
     // entries and before the stale ones are swept, searches, and writes a note meanwhile.
+    // It holds the rebuild until the test has asked again, so the job cannot finish in between.
     const during: number[] = [];
     let written: string | null = null;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
     server.app.services.search.registerSource({
       types: [],
       async *entries() {
+        await held;
         during.push(await found());
         written = (await api.post('/api/core/notes', { title: 'During', content: 'zebracorn written during the rebuild' }, { token: admin.accessToken })).body.id as string;
         yield [];
@@ -75,6 +79,9 @@ describe('search maintenance', () => {
     expect(r.body).toEqual({ job_id: expect.any(String), status: 'queued' });
     // A second request while it is queued answers the same job.
     expect((await api.post('/api/core/search/reindex', undefined, { token: admin.accessToken })).body.job_id).toBe(r.body.job_id);
+    // So does the operator's `npm run search:rebuild -- --enqueue`: the same job, whoever asks.
+    expect((await server.app.services.searchMaintenance.requestReindex(server.app.orm.em.fork(), null)).jobId).toBe(r.body.job_id);
+    release();
     await server.app.services.jobs.drain();
 
     expect(during).toEqual([expect.any(Number)]);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
@@ -69,10 +70,16 @@ describe('the S3-compatible upload store (AWS SDK v3 against a local S3 wire ser
   });
 
   it('is chosen by S3_BUCKET (keys both or neither); DATA_DIR stays the default', () => {
-    const dir = { DATA_DIR: join(process.cwd(), 'data-test-s3-config') };
-    expect(loadConfig(dir).storage.s3).toBeNull();
-    expect(loadConfig({ ...dir, ...s3.env('x/') }).storage.s3).toMatchObject({ bucket: s3.bucket, endpoint: s3.url, forcePathStyle: true, prefix: 'x/' });
-    expect(() => loadConfig({ ...dir, S3_BUCKET: 'b-ucket', S3_ACCESS_KEY_ID: 'only-the-id' })).toThrow(/set both, or neither/);
+    // A directory of the test's own, outside the working tree (loading the configuration makes it).
+    const tmp = mkdtempSync(join(tmpdir(), 'xentree-s3-config-'));
+    try {
+      const dir = { DATA_DIR: join(tmp, 'data') };
+      expect(loadConfig(dir).storage.s3).toBeNull();
+      expect(loadConfig({ ...dir, ...s3.env('x/') }).storage.s3).toMatchObject({ bucket: s3.bucket, endpoint: s3.url, forcePathStyle: true, prefix: 'x/' });
+      expect(() => loadConfig({ ...dir, S3_BUCKET: 'b-ucket', S3_ACCESS_KEY_ID: 'only-the-id' })).toThrow(/set both, or neither/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('keeps a gateway\'s uploads in the bucket: ingested from there, the original served back, nothing under DATA_DIR', async () => {

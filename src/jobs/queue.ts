@@ -24,7 +24,7 @@ export interface JobHandler<P = unknown> {
    * The job is dead (attempts spent, or a permanent error): runs in the transaction that marks
    * it so, to leave the domain row saying why (a document `failed` with the reason).
    */
-  onDead?(em: EntityManager, payload: P, reason: string): Promise<void>;
+  onDead?(em: EntityManager, payload: P, reason: string, job: { id: string }): Promise<void>;
   /** After that transaction committed (notifications). */
   afterDead?(em: EntityManager, payload: P, reason: string): Promise<void>;
 }

@@ -12,12 +12,15 @@ import { dashboardIdOf } from '../../src/modules/xel/xel.types.js';
 import { xpProfileIdOf } from '../../src/modules/xp/xp.types.js';
 import { Membership } from '../../src/modules/organizations/organizations.entities.js';
 import { User } from '../../src/modules/users/users.entities.js';
+import type { BuildOptions } from '../../src/app.js';
 import type { RouteAuth } from '../../src/rest/route-table.js';
 import type { FakeGoogle } from './fake-google.js';
 import type { FieldKey } from './graphql-ops.js';
 import type { RestClient } from './http.js';
 import { CookieJar, startGoogleGateway, startInBrowser } from './integrations.js';
-import { makeCast, type Cast } from './orgs.js';
+import { makeCast, type Cast, type SignedUp } from './orgs.js';
+import { signUp } from './factories.js';
+import { adminCommand } from '../../scripts/admin.js';
 import { TEST_JWT_SECRET, type TestServer } from './server.js';
 
 /**
@@ -34,7 +37,7 @@ import { TEST_JWT_SECRET, type TestServer } from './server.js';
  *   'Query.note': { auth: 'conversations:read', access: 'self', vars: async (fx) => ({ id: await fx.note() }) },
  */
 
-/** Who calls. Keys act for their creator: the owner's, a member's, or a stranger's (of the stranger's own organization). */
+/** Who calls (the permission matrix's callers). Keys act for their creator: the owner's, a member's, or a stranger's (of the stranger's own organization). */
 export const WHO = [
   'anonymous',
   'stranger',
@@ -51,7 +54,13 @@ export const WHO = [
   'expiredToken',
   'revokedToken',
 ] as const;
-export type Who = (typeof WHO)[number];
+/**
+ * A caller a fixture can make: the matrix's, and a platform administrator (made by the operator's
+ * `npm run admin -- grant`), who belongs to no organization of the fixture: a stranger everywhere but
+ * in search maintenance. The parity test calls search maintenance as them; the matrix has no column
+ * for them yet (see PLATFORM_ADMINS_ONLY).
+ */
+export type Who = (typeof WHO)[number] | 'platformAdmin';
 
 export type Outcome = 'ok' | keyof typeof ERROR_CODES;
 
@@ -107,13 +116,14 @@ export interface SocketEntry extends Rule {
   frames: (fx: Fixture, who: Who) => Promise<{ type: string; data?: unknown }[]>;
 }
 
-type CastRole = 'owner' | 'admin' | 'member' | 'stranger';
-const RANK: Record<CastRole, number> = { stranger: 0, member: 1, admin: 2, owner: 3 };
+type CastRole = 'owner' | 'admin' | 'member' | 'stranger' | 'platformAdmin';
+const RANK: Record<CastRole, number> = { stranger: 0, platformAdmin: 0, member: 1, admin: 2, owner: 3 };
 
 /** Whose rights a caller has. */
 export const ACTS_AS: Record<Who, CastRole | null> = {
   anonymous: null,
   stranger: 'stranger',
+  platformAdmin: 'platformAdmin',
   member: 'member',
   admin: 'admin',
   owner: 'owner',
@@ -157,7 +167,7 @@ export function expected(rule: Rule, who: Who): Outcome {
       return role === 'owner' ? 'ok' : 'not_found';
     default:
       if (RANK[role] >= RANK[rule.access]) return 'ok';
-      return role === 'stranger' ? 'not_found' : 'forbidden';
+      return RANK[role] === 0 ? 'not_found' : 'forbidden';
   }
 }
 
@@ -180,7 +190,7 @@ export interface Env {
   /** The fake Google the gateway's integrations talk to. */
   google: FakeGoogle;
   api: RestClient;
-  cast: Cast;
+  cast: MatrixCast;
   marks: Marks;
   strangerOrgId: string;
 }
@@ -189,11 +199,17 @@ export interface Env {
  * A gateway for the matrix and the fuzzer: integrations configured against the fake Google
  * (the OAuth callback answering JSON, so its outcomes read like every other route's).
  */
-export const startMatrixServer = (google: FakeGoogle, env: Record<string, string> = {}): Promise<TestServer> =>
-  startGoogleGateway(google, { INTEGRATIONS_RETURN_URL: '', LIVE_PLANS: 'free:1000000', LIVE_MIN_START_SECONDS: '1', ...env });
+export const startMatrixServer = (google: FakeGoogle, env: Record<string, string> = {}, options: BuildOptions = {}): Promise<TestServer> =>
+  startGoogleGateway(google, { INTEGRATIONS_RETURN_URL: '', LIVE_PLANS: 'free:1000000', LIVE_MIN_START_SECONDS: '1', ...env }, options);
+
+/** The organization's cast, and a platform administrator. */
+export type MatrixCast = Cast & { platformAdmin: SignedUp };
 
 export async function matrixEnv(server: TestServer, api: RestClient, google: FakeGoogle): Promise<Env> {
-  const cast = await makeCast(api);
+  const [orgCast, platformAdmin] = await Promise.all([makeCast(api), signUp(api)]);
+  // Made the way the operator makes one (scripts/admin.ts): never over the API.
+  await adminCommand(server.app.orm, ['grant', platformAdmin.user.email]);
+  const cast: MatrixCast = { ...orgCast, platformAdmin };
   const word = () => randomBytes(5).toString('hex').replace(/^\d+/, '');
   const marks = { private: `privmark${word()}`, org: `orgmark${word()}`, seek: `seekword${word()}` };
   const res = await api.post('/api/organizations', { name: `Stranger's own ${word()}` }, { token: cast.stranger.accessToken });
@@ -306,6 +322,7 @@ export class Fixture {
         case 'anonymous':
           return {};
         case 'stranger':
+        case 'platformAdmin':
         case 'member':
         case 'admin':
         case 'owner':
@@ -561,10 +578,15 @@ const now = () => Date.now();
 const iso = (ms: number) => new Date(ms).toISOString();
 const fresh = () => randomBytes(4).toString('hex');
 
-/** Platform administrators are made by the operator only: no caller of the matrix is one. */
-const PLATFORM_ADMINS_ONLY: Partial<Record<Who, Outcome>> = Object.fromEntries(
-  WHO.map((w) => [w, ['expiredKey', 'revokedKey', 'expiredToken', 'revokedToken'].includes(w) ? 'invalid_token' : w === 'disallowedIpKey' ? 'forbidden' : 'not_found']),
-);
+/**
+ * Platform administrators (made by the operator only) and nobody else, whatever their role or
+ * credentials: the matrix's callers are all refused (search-maintenance.test.ts and the parity test
+ * call as a platform administrator).
+ */
+const PLATFORM_ADMINS_ONLY: Partial<Record<Who, Outcome>> = {
+  ...Object.fromEntries(WHO.map((w) => [w, ['expiredKey', 'revokedKey', 'expiredToken', 'revokedToken'].includes(w) ? 'invalid_token' : w === 'disallowedIpKey' ? 'forbidden' : 'not_found'])),
+  platformAdmin: 'ok',
+};
 
 /** REST operations by operationId; `operationId#variant` adds a case for another kind of target. */
 export const restOperations: Record<string, RestEntry> = {
@@ -779,7 +801,7 @@ export const restOperations: Record<string, RestEntry> = {
     },
   },
 
-  // Search maintenance: platform administrators only (none in the cast): not_found for everyone else, whatever their credentials.
+  // Search maintenance: platform administrators only: not_found for everyone else, whatever their credentials.
   searchStatus: { auth: 'optional', access: 'user', expect: PLATFORM_ADMINS_ONLY, call: async () => ({}) },
   reindexSearch: { auth: 'optional', access: 'user', expect: PLATFORM_ADMINS_ONLY, call: async () => ({}) },
 

@@ -326,7 +326,7 @@ export class TableQueue implements JobQueue {
                 'run',
               );
         if (!Number((r as { affectedRows?: number }).affectedRows ?? 0)) return false;
-        await handler.onDead?.(tx, payload, reason);
+        await handler.onDead?.(tx, payload, reason, { id: job.id });
         return true;
       });
       this.options.observe?.(job.queue, 'dead', elapsed());

@@ -8,7 +8,11 @@ import { User } from '../users/index.js';
 import { SearchReindex, type ReindexStatus } from './search.entities.js';
 import type { SearchService, SearchType } from './search.service.js';
 
-/** The job kind of a reindex: self-contained (its payload names its SearchReindex row). */
+/**
+ * The job kind of a search rebuild, whoever asked for it (a platform administrator over either
+ * door, the operator's `npm run search:rebuild -- --enqueue`): keyed, so one waits or runs at a
+ * time; its SearchReindex row (found by the job's id) says who asked and how it went.
+ */
 export const REINDEX_JOB = 'search.reindex';
 
 export interface SearchStatus {
@@ -32,10 +36,13 @@ export class SearchMaintenance {
     private readonly clock: Clock,
     private readonly config: Config,
   ) {
-    jobs.register<{ reindexId: string }>(REINDEX_JOB, {
-      run: (payload, job) => this.run(job.em, payload.reindexId, job.signal),
-      onDead: async (em, payload, reason) => {
-        await em.nativeUpdate(SearchReindex, { id: payload.reindexId }, { status: 'failed', finishedAt: new Date(this.clock.now()), error: reason.slice(0, 1000) });
+    // Jobs enqueued before the rebuild paths were one name their row in the payload.
+    type Payload = { reindexId: string } | null;
+    const rowOf = (payload: Payload, jobId: string) => (payload?.reindexId ? { id: payload.reindexId } : { jobId });
+    jobs.register<Payload>(REINDEX_JOB, {
+      run: (payload, job) => this.run(job.em, rowOf(payload, job.id), job.signal),
+      onDead: async (em, payload, reason, job) => {
+        await em.nativeUpdate(SearchReindex, rowOf(payload, job.id), { status: 'failed', finishedAt: new Date(this.clock.now()), error: reason.slice(0, 1000) });
       },
     });
   }
@@ -80,26 +87,37 @@ export class SearchMaintenance {
    * @throws not_found (not a platform administrator)
    */
   async reindex(ctx: RequestContext): Promise<{ jobId: string; status: ReindexStatus }> {
-    const userId = await this.requireAdmin(ctx);
-    const result = await ctx.em.fork().transactional(async (tx) => {
-      const pending = await tx.findOne(SearchReindex, { status: { $in: ['queued', 'running'] } }, { orderBy: { requestedAt: 'desc' } });
-      if (pending) return { jobId: pending.jobId, status: pending.status, fresh: false };
-      const row = tx.create(SearchReindex, { jobId: '00000000-0000-0000-0000-000000000000', requestedBy: tx.getReference(User, userId), requestedAt: new Date(this.clock.now()) });
-      row.jobId = await this.jobs.enqueue(tx, REINDEX_JOB, { reindexId: row.id }, { ref: row.id, maxAttempts: 3 });
+    return this.requestReindex(ctx.em, await this.requireAdmin(ctx));
+  }
+
+  /**
+   * Enqueues a rebuild for whoever asks (a platform administrator's id, or null for the operator's
+   * `npm run search:rebuild -- --enqueue`), or answers the one already queued or running: the job
+   * is keyed, so requests at the same time through any door make one job and one row. A job left
+   * dead comes back with fresh attempts, and its row with it.
+   */
+  async requestReindex(em: EntityManager, requestedBy: string | null): Promise<{ jobId: string; status: ReindexStatus }> {
+    const result = await em.fork().transactional(async (tx) => {
+      const jobId = await this.jobs.enqueue(tx, REINDEX_JOB, null, { key: REINDEX_JOB, maxAttempts: 3 });
+      const row = await tx.findOne(SearchReindex, { jobId });
+      if (row && row.status !== 'failed' && row.status !== 'succeeded') return { jobId, status: row.status, fresh: false };
+      const fields = { status: 'queued' as const, requestedBy: requestedBy ? tx.getReference(User, requestedBy) : null, requestedAt: new Date(this.clock.now()), startedAt: null, finishedAt: null, entries: null, error: null };
+      if (row) tx.assign(row, fields);
+      else tx.create(SearchReindex, { jobId, ...fields });
       await tx.flush();
-      return { jobId: row.jobId, status: row.status, fresh: true };
+      return { jobId, status: 'queued' as const, fresh: true };
     });
     if (result.fresh) this.jobs.wake();
     return { jobId: result.jobId, status: result.status };
   }
 
   /** The job: marks the row running, rebuilds, marks it done (a retry starts over, which is harmless). */
-  private async run(em: EntityManager, reindexId: string, signal: AbortSignal): Promise<void> {
-    const row = await em.findOne(SearchReindex, { id: reindexId });
+  private async run(em: EntityManager, which: { id: string } | { jobId: string }, signal: AbortSignal): Promise<void> {
+    const row = await em.findOne(SearchReindex, which);
     if (!row || row.status === 'succeeded') return;
     const startedAt = new Date(this.clock.now());
-    await em.nativeUpdate(SearchReindex, { id: reindexId }, { status: 'running', startedAt });
-    const entries = await this.search.rebuildLive(em, startedAt, signal);
-    await em.nativeUpdate(SearchReindex, { id: reindexId }, { status: 'succeeded', finishedAt: new Date(this.clock.now()), entries, error: null });
+    await em.nativeUpdate(SearchReindex, { id: row.id }, { status: 'running', startedAt });
+    const entries = await this.search.rebuild(em, startedAt, signal);
+    await em.nativeUpdate(SearchReindex, { id: row.id }, { status: 'succeeded', finishedAt: new Date(this.clock.now()), entries, error: null });
   }
 }

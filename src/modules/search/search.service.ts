@@ -13,7 +13,6 @@ import { AppError } from '../../common/errors.js';
 import { connectionPage, decodeCursor, encodeCursor, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import type { Passage, SearchHit } from './search.types.js';
 import { SearchEntry } from './search.entities.js';
-import type { JobQueue } from '../../jobs/queue.js';
 import { ContentKind, type ContentKindValue } from './search.enums.js';
 
 export const SEARCH_TYPES = ContentKind.values;
@@ -129,12 +128,8 @@ export interface Filter {
  * with ts_rank_cd and ts_headline. The owner filter is part of the matching query itself,
  * so ranking only ever sees the caller's rows.
  */
-/** Rebuilds the whole index (`npm run search:rebuild -- --enqueue` asks the running servers for one). */
-export const REBUILD_JOB = 'search.rebuild';
-
 export class SearchService {
   private readonly sources: SearchSource[] = [];
-  private jobs: JobQueue | null = null;
 
   constructor(
     private readonly driver: 'sqlite' | 'postgresql',
@@ -144,27 +139,6 @@ export class SearchService {
   /** The full-text engine this database gives. */
   get engine(): 'sqlite-fts5' | 'postgresql-tsvector' {
     return this.driver === 'sqlite' ? 'sqlite-fts5' : 'postgresql-tsvector';
-  }
-
-  /**
-   * Runs rebuilds as jobs (src/jobs/): `requestRebuild` enqueues one, whichever process is free
-   * runs it, retried with backoff. Idempotent: a rebuild writes every entry again from the content.
-   */
-  useJobs(jobs: JobQueue): void {
-    this.jobs = jobs;
-    jobs.register(REBUILD_JOB, { run: async (_p, job) => void (await this.rebuild(job.em)) });
-  }
-
-  /**
-   * Enqueues a rebuild (one waiting at a time: asking again while one waits adds nothing). Answers the job's id.
-   * @throws when the service runs without a job queue
-   */
-  async requestRebuild(em: EntityManager): Promise<string> {
-    if (!this.jobs) throw new Error('search rebuild jobs need the job queue');
-    const jobs = this.jobs;
-    const id = await em.transactional((tx) => jobs.enqueue(tx, REBUILD_JOB, null, { key: REBUILD_JOB }));
-    jobs.wake();
-    return id;
   }
 
   /** Adds a module's content to what `rebuild` writes again. */
@@ -236,35 +210,15 @@ export class SearchService {
 
   /**
    * Writes every entry again from the content itself, every kind from the module that owns it,
-   * in one transaction, then regenerates the full-text index. Answers how many were written.
-   * @throws when a kind of content has no registered source (its entries would be lost)
+   * while the index stays searchable (the one rebuild: the `search.reindex` job runs it, and
+   * `npm run search:rebuild` in its own process): every item's entry is replaced by a fresh one
+   * in a short transaction of its batch (an item is never without its entry), then entries
+   * written before `since` and not again (their item is gone) are removed, then the full-text
+   * index is compacted. Writes by the content services meanwhile stand (they are newer than
+   * `since`). Answers how many entries were written.
+   * @throws when a kind of content has no registered source (its entries would be lost), or when `signal` aborts
    */
-  async rebuild(em: EntityManager): Promise<number> {
-    const missing = SEARCH_TYPES.filter((t) => !this.sources.some((s) => s.types.includes(t)));
-    if (missing.length) throw new Error(`no search source registered for ${missing.join(', ')}`);
-    let count = 0;
-    await em.transactional(async (tx) => {
-      await tx.nativeDelete(SearchEntry, {});
-      for (const source of this.sources) {
-        for await (const batch of source.entries(tx)) {
-          await this.addMany(tx, batch);
-          count += batch.length;
-        }
-      }
-    });
-    await this.rebuildIndex(em);
-    return count;
-  }
-
-  /**
-   * Rebuilds the index while it stays searchable (a background reindex): every item's entry is
-   * replaced by a fresh one in a short transaction of its batch (an item is never without its
-   * entry), then entries written before `since` and not again (their item is gone) are removed,
-   * then the full-text index is compacted. Writes by the content services meanwhile stand (they
-   * are newer than `since`). Answers how many entries were written.
-   * @throws when a kind of content has no registered source, or when `signal` aborts
-   */
-  async rebuildLive(em: EntityManager, since: Date, signal?: AbortSignal): Promise<number> {
+  async rebuild(em: EntityManager, since: Date = new Date(this.clock.now()), signal?: AbortSignal): Promise<number> {
     const missing = SEARCH_TYPES.filter((t) => !this.sources.some((s) => s.types.includes(t)));
     if (missing.length) throw new Error(`no search source registered for ${missing.join(', ')}`);
     let count = 0;
