@@ -153,6 +153,8 @@ export function gatewayEnv(databaseUrl: string, dataDir: string, env: Record<str
     PORT: '0',
     LIVE_SWEEP_INTERVAL_MS: '3600000',
     RATE_LIMITS_ENABLED: 'false',
+    // The grammar checker loads on first use: its start-up (seconds of CPU in the background) would fall on the first timed rounds.
+    XEL_GRAMMAR_PRELOAD: 'false',
     ...env,
   };
 }

@@ -34,7 +34,21 @@ function onFrame(data: WebSocket.RawData): void {
   latencies.push(now - parseFloat(text.slice(at + 2)));
 }
 
+/**
+ * One client, connected and subscribed. On a loaded machine a server may close a handshake it
+ * could not get to in time (graphql-ws's 4408, initialisation timeout): such a client tries again.
+ */
 async function open(url: string, m: Connect): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openOnce(url, m);
+    } catch (e) {
+      if (attempt >= 5 || !(e instanceof Error) || !e.message.startsWith('closed 4408')) throw e;
+    }
+  }
+}
+
+async function openOnce(url: string, m: Connect): Promise<void> {
   const ws = new WebSocket(url, m.protocol === 'graphql-ws' ? 'graphql-transport-ws' : undefined, { perMessageDeflate: false });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());

@@ -335,6 +335,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await jobs.stop();
         await services.documentReaders.close();
         await liveSockets.drain();
+        await services.auth.passwords.close();
         // The app's own grammar checker and voice go with it (nothing of them is shared by the process).
         services.live.close();
         await services.xel.close();

@@ -210,6 +210,11 @@ export const configSchema = z.object({
           'Password hashes computed at once (the rest queue); default: the number of cores less one (at least 1), so a login storm leaves a core for every other request.',
           { defaultText: 'cores − 1 (at least 1)' },
         ),
+        hashNice: v(
+          'PASSWORD_HASH_NICE',
+          z.coerce.number().int().min(0).max(19).default(10),
+          'Scheduling priority (nice, 0–19) of the threads that hash passwords (on Linux; elsewhere ignored): above 0, a core contended by hashing and requests runs the requests first, so a login storm barely moves other requests\' latency. Hashing then also yields to other busy processes of the machine: where the gateway shares its cores (a CI runner), 0, the process\'s own priority.',
+        ),
       }),
     )
     .describe('Authentication.'),

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority as osPriority } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { PasswordHasher } from '../src/modules/auth/passwords.js';
 
@@ -32,5 +34,32 @@ describe('password hashes (PHC strings)', () => {
     expect(hash).toMatch(/^\$argon2id\$v=19\$/);
     expect(hasher.needsRehash(hash)).toBe(false);
     expect(await hasher.verify(hash, 'a new password')).toBe(true);
+  });
+});
+
+/** The nice value of each thread of this process (Linux: /proc/self/task/<tid>/stat, field 19). */
+function threadNices(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+}
+
+describe('password hashing threads', () => {
+  it('hash and verify on threads of their own, as many at once as asked, at the priority asked for; closing fails later calls', async () => {
+    const before = threadNices().filter((n) => n === 7).length;
+    const hasher = new PasswordHasher(19456, 2, 2, 7);
+    const hashes = await Promise.all(['one', 'two', 'three', 'four'].map((p) => hasher.hash(p)));
+    expect(await Promise.all(hashes.map((h, i) => hasher.verify(h, ['one', 'two', 'three', 'four'][i]!)))).toEqual([true, true, true, true]);
+    expect(await hasher.verify(hashes[0]!, 'two')).toBe(false);
+    // Two hashing threads lowered their own priority; this one (and the rest of the process) did not.
+    if (process.platform === 'linux') {
+      expect(threadNices().filter((n) => n === 7).length - before).toBe(2);
+      expect(osPriority()).toBe(0);
+    }
+    await hasher.close();
+    await expect(hasher.hash('after')).rejects.toThrow(/closed/);
+    expect(await hasher.verify(hashes[0]!, 'one')).toBe(false);
+    if (process.platform === 'linux') expect(threadNices().filter((n) => n === 7).length).toBe(before);
   });
 });

@@ -50,7 +50,10 @@ function mapped<T, R>(source: AsyncIterator<T> & Partial<AsyncIterable<T>>, map:
   const it: AsyncGenerator<R> = {
     async next() {
       const r = await source.next();
-      return r.done ? { done: true, value: undefined } : { done: false, value: await map(r.value) };
+      if (r.done) return { done: true, value: undefined };
+      // A shared result is usually there already: awaiting it anyway would cost every subscriber a turn.
+      const value = map(r.value);
+      return { done: false, value: value instanceof Promise ? await value : value };
     },
     async return() {
       await source.return?.();

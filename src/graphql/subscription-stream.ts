@@ -49,7 +49,8 @@ export function lifecycle<T, R>(
     const r = await source.next();
     if (r.done) return { end: true };
     try {
-      return await step(r.value);
+      const s = step(r.value);
+      return s instanceof Promise ? await s : s;
     } catch (e) {
       // A refusal the step raised (a membership check) ends the subscription like any other.
       if (e instanceof AppError) return { refuse: e };

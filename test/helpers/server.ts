@@ -41,6 +41,8 @@ export async function startServer(env: Record<string, string> = {}, options: Bui
     XEL_GRAMMAR_PRELOAD: 'false',
     // Tests register and log in far more often than a person; the rate-limit tests turn them on.
     RATE_LIMITS_ENABLED: 'false',
+    // Hashing threads at a lower priority would crawl on a machine loaded by other test suites.
+    PASSWORD_HASH_NICE: '0',
     ...env,
   });
   const app = await buildApp(config, options);

@@ -68,7 +68,7 @@ export class AuthService {
     private readonly grants: BearerGrants | null = null,
   ) {
     const a = config.auth;
-    this.passwords = new PasswordHasher(a.argon2MemoryKib, a.argon2Iterations, a.hashConcurrency);
+    this.passwords = new PasswordHasher(a.argon2MemoryKib, a.argon2Iterations, a.hashConcurrency, a.hashNice);
     this.accessTokens = new AccessTokens(a.jwtSecret, a.issuer, a.audience, a.accessTokenTtlSeconds, clock);
     this.throttle = new LoginThrottle(rateLimits, config.rateLimits, clock);
   }
