@@ -7,7 +7,7 @@
  *   npm run bench -- fanout login        some of its scenarios: floor, graphql-overhead, doors, nested, fanout, login, memory
  *   npm run bench -- search              an earlier scenario: http, conversations, chat-resume, search, knowledge, live, live-audio, xel, profile
  *   npm run bench -- hardening-soak      the hardening suites (run only when named): hardening-crash, jobs-crash,
- *                                        hardening-soak, hardening-slowloris, hardening-documents
+ *                                        jobs-takeover, hardening-soak, hardening-slowloris, hardening-documents
  *   npm run bench -- all                 everything but the hardening suites
  *   BENCH_DB=postgresql npm run bench    the earlier scenarios on a scratch PostgreSQL database (the scale
  *                                        suite uses PostgreSQL whenever it answers, for nested reads and fan-out)
@@ -16,6 +16,7 @@ import { chatResumeBench } from './chat-resume.js';
 import { conversationsBench } from './conversations.js';
 import { crashBench } from './hardening-crash.js';
 import { jobsCrashBench } from './jobs-crash.js';
+import { jobsTakeoverBench } from './jobs-takeover.js';
 import { documentsBench } from './hardening-documents.js';
 import { slowlorisBench } from './hardening-slowloris.js';
 import { soakBench } from './hardening-soak.js';
@@ -30,7 +31,7 @@ import { searchBench } from './search.js';
 import { xelBench } from './xel.js';
 
 const earlier: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, 'chat-resume': chatResumeBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench, xel: xelBench, profile: profileBench };
-const hardening: Record<string, () => Promise<void>> = { 'hardening-crash': crashBench, 'hardening-soak': soakBench, 'hardening-slowloris': slowlorisBench, 'hardening-documents': documentsBench, 'jobs-crash': jobsCrashBench };
+const hardening: Record<string, () => Promise<void>> = { 'hardening-crash': crashBench, 'hardening-soak': soakBench, 'hardening-slowloris': slowlorisBench, 'hardening-documents': documentsBench, 'jobs-crash': jobsCrashBench, 'jobs-takeover': jobsTakeoverBench };
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
