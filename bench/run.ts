@@ -5,7 +5,8 @@
  *
  *   npm run bench                        the scale-out suite (issue 9) and its table
  *   npm run bench -- fanout login        some of its scenarios: floor, graphql-overhead, doors, nested, fanout, login, memory
- *   npm run bench -- search              an earlier scenario: http, conversations, chat-resume, search, knowledge, live, live-audio, xel, profile
+ *   npm run bench -- search              an earlier scenario: http, conversations, chat-resume, search, knowledge, live, live-audio, xel, profile,
+ *                                        jobs-throughput, jobs-latency
  *   npm run bench -- hardening-soak      the hardening suites (run only when named): hardening-crash, jobs-crash,
  *                                        jobs-takeover, hardening-soak, hardening-slowloris, hardening-documents
  *   npm run bench -- all                 everything but the hardening suites
@@ -16,6 +17,7 @@ import { chatResumeBench } from './chat-resume.js';
 import { conversationsBench } from './conversations.js';
 import { crashBench } from './hardening-crash.js';
 import { jobsCrashBench } from './jobs-crash.js';
+import { jobsLatencyBench, jobsThroughputBench } from './jobs-ingest.js';
 import { jobsTakeoverBench } from './jobs-takeover.js';
 import { documentsBench } from './hardening-documents.js';
 import { slowlorisBench } from './hardening-slowloris.js';
@@ -30,7 +32,7 @@ import { profileBench } from './profile.js';
 import { searchBench } from './search.js';
 import { xelBench } from './xel.js';
 
-const earlier: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, 'chat-resume': chatResumeBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench, xel: xelBench, profile: profileBench };
+const earlier: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, 'chat-resume': chatResumeBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench, xel: xelBench, profile: profileBench, 'jobs-throughput': jobsThroughputBench, 'jobs-latency': jobsLatencyBench };
 const hardening: Record<string, () => Promise<void>> = { 'hardening-crash': crashBench, 'hardening-soak': soakBench, 'hardening-slowloris': slowlorisBench, 'hardening-documents': documentsBench, 'jobs-crash': jobsCrashBench, 'jobs-takeover': jobsTakeoverBench };
 
 async function main(): Promise<void> {
