@@ -1,4 +1,5 @@
 import { createClient, type Client } from 'graphql-ws';
+import type * as PdfJs from 'pdfjs-dist/legacy/build/pdf.mjs';
 import WebSocket from 'ws';
 import { textPdf } from '../test/helpers/hostile-documents.js';
 import { DB, fork, gatewayEnv, percentile, printTable, removeDir, scratchDatabase, tempDir, userToken, type Child } from './lib.js';
@@ -48,8 +49,7 @@ export function samplePdf(seed: number): Buffer {
   return textPdf(Array.from({ length: PAGES }, (_, p) => [`Report ${seed}, page ${p + 1}`, ...Array.from({ length: 57 }, line)]));
 }
 
-type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
-let pdfjs: PdfJs | null = null;
+let pdfjs: typeof PdfJs | null = null;
 
 /** pdf.js alone: the text of every page, read as the gateway's worker reads it (same options, page by page), on this thread. */
 export async function extractPdf(data: Buffer): Promise<number> {

@@ -84,7 +84,7 @@ describe('document ingestion off the serving thread', () => {
     expect(found.body.results[0]?.title).toBe('basalt.txt — Basalt');
   });
 
-  it("reads a file once for the upload's check and its ingestion on one thread, and ingests two documents at once on that thread's one connection", async () => {
+  it("reads a file once for the upload's check and its ingestion on one thread, and again when the thread has no reading of it", async () => {
     const u = await signUp(api);
     const texts = [`# Granite\n\n${plainText(120_000)}`, `# Schist\n\n${plainText(90_000)}`];
     const ids: string[] = [];
@@ -114,7 +114,7 @@ describe('document ingestion off the serving thread', () => {
       expect(await readers.check('text', Buffer.from(texts[0]!), limits)).toBe(ready[0]!.chunkCount);
       expect(await ingest(0)).toEqual({ count: ready[0]!.chunkCount, reused: true });
       await reprocess();
-      // Two at once on the one thread: their transactions take turns on its connection.
+      // Nothing kept now (the reading was taken): both are read again, one after the other on the one thread.
       expect(await Promise.all([ingest(0), ingest(1)])).toEqual([
         { count: ready[0]!.chunkCount, reused: false },
         { count: ready[1]!.chunkCount, reused: false },

@@ -27,14 +27,6 @@ const TIMEOUT_MS = 60_000;
 const MAX_HEAP_MB = 512;
 /** Each worker's young generation (semispaces): V8's default lets a busy thread hold tens of MB of garbage. */
 const MAX_YOUNG_MB = 8;
-/**
- * Tasks a thread takes at once: while an ingestion waits for the database (on PostgreSQL, a
- * round trip per statement and the server's own indexing work), the thread reads the next file
- * rather than idling. The tasks share the thread's connection, one transaction at a time. Profiled
- * on PostgreSQL (issue 20's throughput bench): with one task per thread, the thread was idle,
- * waiting for the database, 44% of the time it held a task.
- */
-const TASKS_PER_THREAD = 2;
 
 /**
  * The pool's task, a CommonJS module written to a file when the pool starts (the same source
@@ -190,17 +182,10 @@ async function pdf(data, limits, modules) {
 
 /** The worker's own connection to the database, opened on first use and kept for the thread's life. */
 let database = null;
-let opening = null;
 
-/** The thread's connection; tasks running at once on the thread share it (one opening). */
-function open(db, modules) {
+async function open(db, modules) {
   const key = db.driver + ' ' + db.url;
-  if (database && database.key === key) return Promise.resolve(database);
-  opening ??= connect(db, modules, key).finally(() => { opening = null; });
-  return opening;
-}
-
-async function connect(db, modules, key) {
+  if (database && database.key === key) return database;
   if (db.driver === 'sqlite') {
     const Database = require(modules.betterSqlite3);
     const h = new Database(db.url, { timeout: db.busyTimeoutMs });
@@ -257,23 +242,16 @@ async function connect(db, modules, key) {
   return database;
 }
 
-/** The transaction running on the thread's connection: another task's waits for it (one connection, one transaction at a time). */
-let current = Promise.resolve();
-
-function transaction(d, work) {
-  const run = current.then(async () => {
-    await d.begin();
-    try {
-      const r = await work();
-      await d.commit();
-      return r;
-    } catch (e) {
-      try { await d.rollback(); } catch { /* the connection is gone: so is the transaction */ }
-      throw e;
-    }
-  });
-  current = run.catch(() => undefined);
-  return run;
+async function transaction(d, work) {
+  await d.begin();
+  try {
+    const r = await work();
+    await d.commit();
+    return r;
+  } catch (e) {
+    try { await d.rollback(); } catch { /* the connection is gone: so is the transaction */ }
+    throw e;
+  }
 }
 
 const CHUNK_COLUMNS = ['id', 'document_id', 'position', 'heading', 'text', 'embedding'];
@@ -452,7 +430,6 @@ export class DocumentReaders {
       // Idle threads go soon: each keeps its heap (pdf.js, the last document, its connection's page
       // cache) in the process's resident memory until it ends.
       idleTimeout: 1_000,
-      concurrentTasksPerWorker: TASKS_PER_THREAD,
       // A small young generation: a thread's garbage is collected often rather than held in large semispaces.
       resourceLimits: { maxOldGenerationSizeMb: MAX_HEAP_MB, maxYoungGenerationSizeMb: MAX_YOUNG_MB },
       // pdf.js warns about fonts on the console: not the server's log.
