@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import { toDate } from '../src/common/time.js';
@@ -61,14 +62,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startProcess(env: Record<string, string>): Promise<Server> {
+/** `onLine`: each line the server writes to stdout (its log), read until its end (also after a kill). */
+export async function startProcess(env: Record<string, string>, onLine?: (line: string) => void): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', onLine ? 'pipe' : 'ignore', 'pipe'] });
   let err = '';
-  child.stderr.on('data', (c: Buffer) => {
+  child.stderr!.on('data', (c: Buffer) => {
     err = (err + c.toString()).slice(-20_000);
   });
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  // With stdout read, exited waits for its last line too ('close' comes after both).
+  const exited = new Promise<void>((r) => child.on(onLine ? 'close' : 'exit', () => r()));
+  if (onLine) createInterface({ input: child.stdout! }).on('line', onLine);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {

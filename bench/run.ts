@@ -5,9 +5,10 @@
  *
  *   npm run bench                        the scale-out suite (issue 9) and its table
  *   npm run bench -- fanout login        some of its scenarios: floor, graphql-overhead, doors, nested, fanout, login, memory
- *   npm run bench -- search              an earlier scenario: http, conversations, chat-resume, chat-stream, search, knowledge, live, live-audio, xel, profile, tracing
+ *   npm run bench -- search              an earlier scenario: http, conversations, chat-resume, chat-stream, search, knowledge, live, live-audio, xel, profile,
+ *                                        tracing, jobs-throughput, jobs-latency
  *   npm run bench -- hardening-soak      the hardening suites (run only when named): hardening-crash, jobs-crash,
- *                                        hardening-soak, hardening-slowloris, hardening-documents
+ *                                        jobs-takeover, hardening-soak, hardening-slowloris, hardening-documents
  *   npm run bench -- all                 everything but the hardening suites
  *   BENCH_DB=postgresql npm run bench    the earlier scenarios on a scratch PostgreSQL database (the scale
  *                                        suite uses PostgreSQL whenever it answers, for nested reads and fan-out)
@@ -17,6 +18,8 @@ import { chatStreamBench } from './chat-stream.js';
 import { conversationsBench } from './conversations.js';
 import { crashBench } from './hardening-crash.js';
 import { jobsCrashBench } from './jobs-crash.js';
+import { jobsLatencyBench, jobsThroughputBench } from './jobs-ingest.js';
+import { jobsTakeoverBench } from './jobs-takeover.js';
 import { documentsBench } from './hardening-documents.js';
 import { slowlorisBench } from './hardening-slowloris.js';
 import { soakBench } from './hardening-soak.js';
@@ -31,8 +34,8 @@ import { searchBench } from './search.js';
 import { tracingBench } from './tracing.js';
 import { xelBench } from './xel.js';
 
-const earlier: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, 'chat-resume': chatResumeBench, 'chat-stream': chatStreamBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench, xel: xelBench, profile: profileBench, tracing: tracingBench };
-const hardening: Record<string, () => Promise<void>> = { 'hardening-crash': crashBench, 'hardening-soak': soakBench, 'hardening-slowloris': slowlorisBench, 'hardening-documents': documentsBench, 'jobs-crash': jobsCrashBench };
+const earlier: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, 'chat-resume': chatResumeBench, 'chat-stream': chatStreamBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench, xel: xelBench, profile: profileBench, tracing: tracingBench, 'jobs-throughput': jobsThroughputBench, 'jobs-latency': jobsLatencyBench };
+const hardening: Record<string, () => Promise<void>> = { 'hardening-crash': crashBench, 'hardening-soak': soakBench, 'hardening-slowloris': slowlorisBench, 'hardening-documents': documentsBench, 'jobs-crash': jobsCrashBench, 'jobs-takeover': jobsTakeoverBench };
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -135,16 +135,19 @@ describe('the table-backed job queue', () => {
     const clock = manualClock();
     // Process A claims the job and dies mid-way: its handler never ends and no heartbeat is sent
     // (the lease is far longer than the test; A's heartbeat interval never fires).
-    const a = queue(orms[0]!, { clock, leaseMs: 600_000 });
+    const outcomes: string[] = [];
+    const a = queue(orms[0]!, { clock, leaseMs: 600_000, worker: 'proc-a', observe: (_q, outcome) => void outcomes.push(`a ${outcome}`) });
     let startedOnA!: () => void;
     const aStarted = new Promise<void>((r) => (startedOnA = r));
-    a.register('test.work', { run: () => (startedOnA(), new Promise<void>(() => undefined)) });
+    let finishOnA!: () => void;
+    a.register('test.work', { run: () => (startedOnA(), new Promise<void>((r) => (finishOnA = r))) });
     await orms[0]!.em.fork().transactional((tx) => a.enqueue(tx, 'test.work', { doc: 1 }));
     a.start();
     await aStarted;
-    expect(await rows()).toMatchObject([{ state: 'running' }]);
+    // The claim names the process that holds the job.
+    expect(await rows()).toMatchObject([{ state: 'running', locked_by: expect.stringMatching(/^proc-a\/[0-9a-f]{32}$/) }]);
 
-    const b = queue(orms[1]!, { clock, leaseMs: 600_000 });
+    const b = queue(orms[1]!, { clock, leaseMs: 600_000, worker: 'proc-b', observe: (_q, outcome) => void outcomes.push(`b ${outcome}`) });
     const ranOnB: unknown[] = [];
     b.register('test.work', { run: async (p, job) => void ranOnB.push({ p, attempt: job.attempt }) });
     await b.drain();
@@ -153,8 +156,10 @@ describe('the table-backed job queue', () => {
     await b.drain();
     expect(ranOnB).toEqual([{ p: { doc: 1 }, attempt: 2 }]);
     expect(await rows()).toEqual([]);
-    // A's late answer cannot touch what B did (its claim's token no longer holds the row).
-    void a.stop();
+    // A's late answer cannot touch what B did (its claim's token no longer holds the row), nor count as a completion.
+    finishOnA();
+    await a.stop();
+    expect(outcomes).toEqual(['b completed']);
   });
 
   it('kills a job whose process keeps dying, once its attempts are spent', async () => {

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogContext } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DocumentReaders } from '../src/modules/knowledge/extract-worker.js';
+import { SEARCH_ENTRY_COLUMNS } from '../src/modules/search/search.service.js';
 import { signUp } from './helpers/factories.js';
 import { plainText } from './helpers/hostile-documents.js';
 import { restClient, type RestClient } from './helpers/http.js';
@@ -80,5 +82,48 @@ describe('document ingestion off the serving thread', () => {
     const found = await api.post('/api/knowledge/search', { query: 'columnar basalt' }, { token: u.accessToken });
     expect(found.status).toBe(200);
     expect(found.body.results[0]?.title).toBe('basalt.txt — Basalt');
+  });
+
+  it("reads a file once for the upload's check and its ingestion on one thread, and again when the thread has no reading of it", async () => {
+    const u = await signUp(api);
+    const texts = [`# Granite\n\n${plainText(120_000)}`, `# Schist\n\n${plainText(90_000)}`];
+    const ids: string[] = [];
+    for (const [i, text] of texts.entries()) {
+      const res = await api.post('/api/knowledge/documents', { title: `rock-${i}`, content: text }, { token: u.accessToken });
+      expect(res.status).toBe(201);
+      ids.push(res.body.id as string);
+    }
+    await server.app.services.knowledge.drain();
+    const conn = server.app.orm.em.fork().getConnection();
+    const counts = async (id: string) =>
+      (
+        (await conn.execute(
+          'select d.status, d.chunk_count, (select count(*) from document_chunks c where c.document_id = d.id) as chunks, (select count(*) from search_entries s where s.document_id = d.id) as entries from documents d where d.id = ?',
+          [id],
+        )) as { status: string; chunk_count: number; chunks: number; entries: number }[]
+      ).map((r) => ({ status: r.status, chunkCount: Number(r.chunk_count), chunks: Number(r.chunks), entries: Number(r.entries) }))[0]!;
+    const ready = await Promise.all(ids.map(counts));
+    // The documents ingested again by a pool of one thread of its own (as a job run twice would).
+    const reprocess = () => conn.execute(`update documents set status = 'processing' where id in (?, ?)`, ids);
+    const readers = new DocumentReaders(1, { driver, url: server.config.db.url, busyTimeoutMs: server.config.db.sqliteBusyTimeoutMs });
+    const limits = server.config.knowledge.limits;
+    const ingest = (i: number) => readers.ingest('text', Buffer.from(texts[i]!), limits, { documentId: ids[i]!, vectors: null, entryColumns: SEARCH_ENTRY_COLUMNS, signal: new AbortController().signal });
+    try {
+      await reprocess();
+      // Checked first, as an upload is: the ingestion takes that reading; without it, it reads the file.
+      expect(await readers.check('text', Buffer.from(texts[0]!), limits)).toBe(ready[0]!.chunkCount);
+      expect(await ingest(0)).toEqual({ count: ready[0]!.chunkCount, reused: true });
+      await reprocess();
+      // Nothing kept now (the reading was taken): both are read again, one after the other on the one thread.
+      expect(await Promise.all([ingest(0), ingest(1)])).toEqual([
+        { count: ready[0]!.chunkCount, reused: false },
+        { count: ready[1]!.chunkCount, reused: false },
+      ]);
+      // Each ends as before: ready, its passages once, each indexed once.
+      expect(await Promise.all(ids.map(counts))).toEqual(ready);
+      for (const r of ready) expect(r).toEqual({ status: 'ready', chunkCount: r.chunks, chunks: r.entries, entries: r.chunks });
+    } finally {
+      await readers.close();
+    }
   });
 });

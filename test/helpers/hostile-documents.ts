@@ -24,7 +24,20 @@ export function plainPdf(pages: number, text = 'A short page of ordinary text.')
   return buildPdf(pages, deflateSync(Buffer.from(`BT /F1 12 Tf 72 720 Td (${text}) Tj ET\n`, 'latin1')));
 }
 
-function buildPdf(pages: number, stream: Buffer): Buffer {
+/**
+ * An ordinary PDF: one page per entry of `pages`, each its own FlateDecode content stream of
+ * its lines (Helvetica 10 pt, top to bottom), as a text document exported to PDF would be.
+ */
+export function textPdf(pages: string[][]): Buffer {
+  const esc = (line: string) => line.replace(/[\\()]/g, (c) => `\\${c}`);
+  return buildPdf(
+    pages.length,
+    pages.map((lines) => deflateSync(Buffer.from(`BT /F1 10 Tf\n${lines.map((l, i) => `1 0 0 1 56 ${760 - i * 13} Tm (${esc(l)}) Tj\n`).join('')}ET\n`, 'latin1'))),
+  );
+}
+
+/** `stream`: one content stream all pages share, or one per page. */
+function buildPdf(pages: number, stream: Buffer | Buffer[]): Buffer {
   const chunks: Buffer[] = [];
   const offsets: number[] = [];
   let length = 0;
@@ -39,15 +52,17 @@ function buildPdf(pages: number, stream: Buffer): Buffer {
     for (const b of body) push(b);
     push('\nendobj\n');
   };
-  const firstPage = 5;
+  const streams = Array.isArray(stream) ? stream : [stream];
+  // Objects: 1 catalog, 2 page tree, 3 font, then the content streams, then the pages.
+  const firstPage = 4 + streams.length;
   const kids = Array.from({ length: pages }, (_, i) => `${firstPage + i} 0 R`).join(' ');
   push('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n');
   object(1, ['<< /Type /Catalog /Pages 2 0 R >>']);
   object(2, [`<< /Type /Pages /Kids [${kids}] /Count ${pages} >>`]);
   object(3, ['<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>']);
-  object(4, [`<< /Length ${stream.length} /Filter /FlateDecode >>\nstream\n`, stream, '\nendstream']);
+  streams.forEach((s, i) => object(4 + i, [`<< /Length ${s.length} /Filter /FlateDecode >>\nstream\n`, s, '\nendstream']));
   for (let i = 0; i < pages; i++) {
-    object(firstPage + i, ['<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>']);
+    object(firstPage + i, [`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${4 + (streams.length > 1 ? i : 0)} 0 R >>`]);
   }
   const count = firstPage + pages;
   const xref = length;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { EntityManager } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import type { Logger } from 'pino';
@@ -17,6 +18,11 @@ export interface TableQueueOptions {
   retryMaxMs: number;
   clock?: Clock;
   log?: Logger;
+  /**
+   * This process, as its claims name it (`locked_by` is `<worker>/<token of the claim>`), so
+   * the jobs table says which process holds a running job. Default: `<host>:<pid>`.
+   */
+  worker?: string;
   /** Each job's outcome and duration (metrics). */
   observe?: (queue: string, outcome: 'completed' | 'retried' | 'dead', seconds: number) => void;
 }
@@ -24,6 +30,7 @@ export interface TableQueueOptions {
 interface Claimed {
   id: string;
   queue: string;
+  ref: string | null;
   payload: string;
   attempts: number;
   max_attempts: number;
@@ -43,7 +50,8 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).sli
  * of this claim and a lease; on PostgreSQL the candidate row is locked with SKIP LOCKED, so
  * processes claiming at once take different jobs; SQLite's single writer serialises them. A
  * heartbeat extends the lease while the handler runs; every later write names the claim's token,
- * so a process whose lease was taken over can no longer complete, retry or kill the job.
+ * so a process whose lease was taken over can no longer complete, retry or kill the job. The token
+ * starts with the process's name (`<host>:<pid>/…`), so the table tells which process holds a job.
  */
 export class TableQueue implements JobQueue {
   private readonly handlers = new Map<string, JobHandler<unknown>>();
@@ -59,12 +67,15 @@ export class TableQueue implements JobQueue {
   private pumping: Promise<void> | null = null;
   private again = false;
   private stopped = true;
+  private readonly worker: string;
 
   constructor(
     private readonly em: EntityManager,
     private readonly options: TableQueueOptions,
   ) {
     this.clock = options.clock ?? systemClock;
+    // locked_by holds 64 characters: the worker's name, a slash and a 32-digit token.
+    this.worker = (options.worker ?? `${hostname().slice(0, 20)}:${process.pid}`).slice(0, 31);
   }
 
   register<P>(queue: string, handler: JobHandler<P>): void {
@@ -234,13 +245,13 @@ export class TableQueue implements JobQueue {
   private async claim(): Promise<Claimed | null> {
     if (!this.handlers.size) return null;
     const now = this.clock.now();
-    const token = randomUUID();
+    const token = `${this.worker}/${randomUUID().replaceAll('-', '')}`;
     const lock = this.options.driver === 'postgresql' ? ' for update skip locked' : '';
     const due = `((state = 'pending' and run_at <= ?) or (state = 'running' and locked_until < ?))`;
     const rows = await this.sql<Claimed>(
       `update jobs set state = 'running', attempts = attempts + 1, locked_by = ?, locked_until = ?, updated_at = ?
        where id = (select id from jobs where ${due} and queue in (${this.names()}) order by run_at, created_at limit 1${lock}) and ${due}
-       returning id, queue, payload, attempts, max_attempts, locked_by, every_ms`,
+       returning id, queue, ref, payload, attempts, max_attempts, locked_by, every_ms`,
       [token, now + this.options.leaseMs, now, now, now, ...this.handlers.keys(), now, now],
     );
     const row = rows[0];
@@ -271,12 +282,18 @@ export class TableQueue implements JobQueue {
     try {
       await handler.run(payload, { em: this.em.fork(), id: job.id, attempt: job.attempts, maxAttempts: job.max_attempts, signal: abort.signal });
       clearInterval(heartbeat);
-      if (job.every_ms === null) await this.sql(`delete from jobs where id = ? and locked_by = ?`, [job.id, job.locked_by], 'run');
-      else {
-        await this.reschedule(job, null);
-        this.later(job.every_ms);
+      const r = job.every_ms === null ? await this.sql(`delete from jobs where id = ? and locked_by = ?`, [job.id, job.locked_by], 'run') : await this.reschedule(job, null);
+      if (job.every_ms !== null) this.later(job.every_ms);
+      // Only the claim that holds the job completes it: one that lost its lease finds no row of its own.
+      if (Number((r as { affectedRows?: number }).affectedRows ?? 0) > 0) {
+        // One line per job done, naming the attempt (a job taken over from a killed process says 2); a recurring job's runs at debug.
+        const done = { job: job.id, queue: job.queue, ref: job.ref, attempt: job.attempts, worker: this.worker, ms: Math.round(elapsed() * 1000) };
+        if (job.every_ms === null) this.options.log?.info(done, 'job done');
+        else this.options.log?.debug(done, 'job done');
+        this.options.observe?.(job.queue, 'completed', elapsed());
+      } else {
+        this.options.log?.warn({ job: job.id, queue: job.queue, ref: job.ref, attempt: job.attempts }, 'job finished after its lease was taken over: the completion is the other claim\'s');
       }
-      this.options.observe?.(job.queue, 'completed', elapsed());
     } catch (e) {
       clearInterval(heartbeat);
       const reason = message(e);

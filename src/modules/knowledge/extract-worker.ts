@@ -70,11 +70,49 @@ function failure(kind, e) {
   return { error: kind === 'html' ? 'the HTML could not be read: ' + m : m };
 }
 
+/**
+ * What checking an upload read, kept on this thread for the upload's ingestion, whose task most
+ * often comes to the same thread soon after: the same bytes read under the same limits give the
+ * same passages, so the file is read once rather than twice. Keyed by a hash of the kind, the
+ * limits and the bytes; taken (and dropped) by the first reading of them; at most KEEP_CHARS of
+ * text in all, the oldest dropped first; gone with the thread (it ends after a second idle).
+ */
+const kept = new Map();
+let keptChars = 0;
+const KEEP_CHARS = 2000000;
+
+function keyOf(kind, data, limits) {
+  return require('node:crypto').createHash('sha256').update(kind + '\u0000' + JSON.stringify(limits) + '\u0000').update(data).digest('hex');
+}
+
+function keep(key, read) {
+  if (read.text.length > KEEP_CHARS || kept.has(key)) return;
+  kept.set(key, read);
+  keptChars += read.text.length;
+  while (keptChars > KEEP_CHARS) {
+    const [oldest, r] = kept.entries().next().value;
+    kept.delete(oldest);
+    keptChars -= r.text.length;
+  }
+}
+
+function take(key) {
+  const read = kept.get(key);
+  if (!read) return null;
+  kept.delete(key);
+  keptChars -= read.text.length;
+  return read;
+}
+
 /** Reads a file: its passages as two NUL-separated strings, or (check) only how many there are. */
 async function read({ kind, data, limits, modules, check }) {
   try {
-    const { text, list } = await readAll(kind, data, limits, modules);
-    if (check) return { count: list.length };
+    const key = keyOf(kind, data, limits);
+    const { text, list } = (!check && take(key)) || (await readAll(kind, data, limits, modules));
+    if (check) {
+      keep(key, { text, list });
+      return { count: list.length };
+    }
     const texts = list.map((c) => c.text);
     const headings = list.map((c) => (c.heading === null ? '\\u0001' : c.heading));
     return { text, texts: texts.join('\\u0000'), headings: headings.join('\\u0000'), count: list.length };
@@ -98,6 +136,7 @@ interface Answer {
   found?: number;
   error?: string;
   gone?: boolean;
+  reused?: boolean;
 }
 
 const BODY = `class Limit { constructor(limit, max, found) { this.limit = limit; this.max = max; this.found = found; } }
@@ -229,9 +268,10 @@ const ALIVE_EVERY_MS = 30000;
  * unsharing or a deletion made meanwhile is respected; then the text, and 'ready'.
  */
 async function ingest({ kind, data, limits, modules, db, documentId, vectors, batch, entryColumns }) {
-  let read;
+  let read = take(keyOf(kind, data, limits));
+  const reused = read !== null;
   try {
-    read = await readAll(kind, data, limits, modules);
+    read ??= await readAll(kind, data, limits, modules);
   } catch (e) {
     return failure(kind, e);
   }
@@ -288,7 +328,7 @@ async function ingest({ kind, data, limits, modules, db, documentId, vectors, ba
   const updated = await transaction(d, () =>
     d.query("update documents set text = ?, status = 'ready', chunk_count = ?, error = null, updated_at = ? where id = ? and status = 'processing'", [text, list.length, d.now(), documentId]),
   );
-  return { count: list.length, updated: updated.length };
+  return { count: list.length, updated: updated.length, reused };
 }
 
 /** The settings of this thread's connection (for tests). */
@@ -345,8 +385,8 @@ export interface IngestDatabase {
   busyTimeoutMs: number;
 }
 
-/** What ingesting a document in a worker thread came to. */
-export type Ingested = { count: number } | { gone: true };
+/** What ingesting a document in a worker thread came to; `reused`: the thread still had the file's reading from the upload's check. */
+export type Ingested = { count: number; reused: boolean } | { gone: true };
 
 /** Passages written per transaction by a worker thread: SQLite's one write lock is held only that long (a few milliseconds). */
 const INGEST_BATCH = 50;
@@ -463,7 +503,7 @@ export class DocumentReaders {
     );
     answered(m);
     if (m.gone) return { gone: true };
-    return { count: m.count ?? 0 };
+    return { count: m.count ?? 0, reused: m.reused === true };
   }
 
   /** The settings of a worker thread's database connection (SQLite: journal_mode, synchronous, busy_timeout). */

@@ -1,0 +1,205 @@
+import { createClient, type Client } from 'graphql-ws';
+import type * as PdfJs from 'pdfjs-dist/legacy/build/pdf.mjs';
+import WebSocket from 'ws';
+import { textPdf } from '../test/helpers/hostile-documents.js';
+import { DB, fork, gatewayEnv, percentile, printTable, removeDir, scratchDatabase, tempDir, userToken, type Child } from './lib.js';
+
+/**
+ * Ingestion through the job queue against pdf.js alone (issue 20, "Measure"), the gateway in a
+ * process of its own on a database file (SQLite) or PostgreSQL (BENCH_DB), so the worker threads
+ * write as in production:
+ *
+ *   npm run bench -- jobs-throughput   N PDFs of 10 pages (BENCH_PDFS, default 40) uploaded through
+ *                                      the API by 4 clients at once, from the first upload to the
+ *                                      last `ready`: documents/s, against pdf.js extracting the same
+ *                                      PDFs one after another in one process (this one), measured
+ *                                      before and after in the same run (target ≥ 0.8×)
+ *   npm run bench -- jobs-latency      one 10-page PDF uploaded again and again, one at a time
+ *                                      (BENCH_RUNS, default 30): upload to `ready`, p50 and p95,
+ *                                      against pdf.js extracting that PDF alone
+ *
+ * `ready` is seen as the documentStatusChanged event on a graphql-ws socket opened before the
+ * uploads (no polling). Gateway settings can be given in the environment: WORKER_THREADS,
+ * JOBS_CONCURRENCY.
+ */
+const PAGES = 10;
+const SETTINGS = ['WORKER_THREADS', 'JOBS_CONCURRENCY'] as const;
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const WORDS =
+  'the survey team walked ridge at dawn logged every cairn they passed along way river valley map north south measured stone old path water camp light morning report field notes elevation slope forest trail marker bridge season weather wind cloud record distance hour'.split(
+    ' ',
+  );
+
+/** A PDF of 10 pages of prose, about 60 lines of 90 characters each (some 5,000 characters a page), different for each seed. */
+export function samplePdf(seed: number): Buffer {
+  const rand = rng(seed);
+  const line = () => {
+    let l = '';
+    while (l.length < 85) l += `${WORDS[Math.floor(rand() * WORDS.length)]} `;
+    return l.trim();
+  };
+  return textPdf(Array.from({ length: PAGES }, (_, p) => [`Report ${seed}, page ${p + 1}`, ...Array.from({ length: 57 }, line)]));
+}
+
+let pdfjs: typeof PdfJs | null = null;
+
+/** pdf.js alone: the text of every page, read as the gateway's worker reads it (same options, page by page), on this thread. */
+export async function extractPdf(data: Buffer): Promise<number> {
+  pdfjs ??= await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const doc = await pdfjs.getDocument({ data: new Uint8Array(data), useSystemFonts: false, isEvalSupported: false, disableFontFace: true, verbosity: 0 }).promise;
+  let chars = 0;
+  for (let i = 1; i <= doc.numPages; i++) {
+    const page = await doc.getPage(i);
+    const content = await page.getTextContent();
+    for (const item of content.items) if ('str' in item) chars += item.str.length;
+    page.cleanup();
+  }
+  await doc.destroy();
+  return chars;
+}
+
+/** Seconds pdf.js takes for these PDFs one after another. */
+async function extractAll(pdfs: Buffer[]): Promise<number> {
+  const t = performance.now();
+  for (const pdf of pdfs) if (!(await extractPdf(pdf))) throw new Error('pdf.js found no text in a sample PDF');
+  return (performance.now() - t) / 1000;
+}
+
+/** The gateway in its own process, a user, and a socket that notes when each document becomes ready. */
+async function setUp(): Promise<{ gw: Child; token: string; ready: Map<string, { at: number; status: string }>; waitReady(id: string): Promise<number>; close(): Promise<void> }> {
+  const dataDir = tempDir();
+  const db = await scratchDatabase(dataDir);
+  const settings = Object.fromEntries(SETTINGS.filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
+  const gw = await fork('serve', ['gateway'], gatewayEnv(db.url, dataDir, { XEL_GRAMMAR_PRELOAD: 'false', ...settings }));
+  const token = await userToken(gw.url, 'ingest');
+  const ready = new Map<string, { at: number; status: string }>();
+  const waiting = new Map<string, () => void>();
+  const socket: Client = createClient({ url: `ws://127.0.0.1:${gw.port}/graphql`, webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${token}` }, retryAttempts: 0 });
+  await new Promise<void>((resolve, reject) => {
+    socket.on('connected', () => resolve());
+    socket.subscribe<{ documentStatusChanged: { id: string; status: string } }>(
+      { query: 'subscription { documentStatusChanged { id status } }' },
+      {
+        next: (r) => {
+          const d = r.data?.documentStatusChanged;
+          if (!d) return;
+          ready.set(d.id, { at: performance.now(), status: d.status });
+          waiting.get(d.id)?.();
+        },
+        error: reject,
+        complete: () => undefined,
+      },
+    );
+  });
+  // The subscription starts once acknowledged: an upload made now is not missed.
+  await new Promise((r) => setTimeout(r, 200));
+  return {
+    gw,
+    token,
+    ready,
+    waitReady: (id) =>
+      new Promise<number>((resolve, reject) => {
+        const settle = () => {
+          const r = ready.get(id)!;
+          if (r.status !== 'READY') reject(new Error(`document ${id} ended ${r.status}`));
+          else resolve(r.at);
+        };
+        if (ready.has(id)) settle();
+        else waiting.set(id, settle);
+      }),
+    async close() {
+      await socket.dispose();
+      await gw.stop();
+      await db.drop();
+      removeDir(dataDir);
+    },
+  };
+}
+
+async function upload(url: string, token: string, name: string, pdf: Buffer): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([pdf], { type: 'application/pdf' }), name);
+  const res = await fetch(`${url}/api/knowledge/documents`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  const body = (await res.json()) as { id?: string };
+  if (res.status !== 201 || !body.id) throw new Error(`upload ${name}: ${res.status} ${JSON.stringify(body)}`);
+  return body.id;
+}
+
+const settingsNote = () => SETTINGS.filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(', ') || 'default settings';
+
+export async function jobsThroughputBench(): Promise<void> {
+  const n = Number(process.env.BENCH_PDFS ?? 40);
+  const pdfs = Array.from({ length: n }, (_, i) => samplePdf(1000 + i));
+  const env = await setUp();
+  try {
+    const { gw, token } = env;
+    // Warm-up: pdf.js here, and the gateway's threads and statements, on other PDFs.
+    await extractAll([samplePdf(1), samplePdf(2)]);
+    for (const i of [1, 2]) await env.waitReady(await upload(gw.url, token, `warm-${i}.pdf`, samplePdf(i)));
+
+    const before = await extractAll(pdfs);
+    const t = performance.now();
+    let next = 0;
+    const ids: string[] = [];
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < n) {
+          const i = next++;
+          ids.push(await upload(gw.url, token, `report-${i}.pdf`, pdfs[i]!));
+        }
+      }),
+    );
+    const accepted = (performance.now() - t) / 1000;
+    const last = Math.max(...(await Promise.all(ids.map((id) => env.waitReady(id)))));
+    const queued = (last - t) / 1000;
+    const after = await extractAll(pdfs);
+    const alone = (before + after) / 2;
+    printTable(`Ingestion through the job queue (${DB}, ${settingsNote()}): ${n} PDFs of ${PAGES} pages (${(pdfs.reduce((s, p) => s + p.length, 0) / n / 1024).toFixed(0)} KB each), 4 clients uploading; reference: pdf.js alone, one PDF after another in one process (before ${(n / before).toFixed(1)}/s, after ${(n / after).toFixed(1)}/s)`, [
+      { scenario: 'upload to ready, documents/s', figure: (n / queued).toFixed(1), reference: `pdf.js alone ${(n / alone).toFixed(1)}/s`, ratio: alone / queued, target: '>= 0.8' },
+      { scenario: 'uploads answered, documents/s', figure: (n / accepted).toFixed(1), reference: `pdf.js alone ${(n / alone).toFixed(1)}/s`, ratio: alone / accepted },
+    ]);
+  } finally {
+    await env.close();
+  }
+}
+
+export async function jobsLatencyBench(): Promise<void> {
+  const runs = Number(process.env.BENCH_RUNS ?? 30);
+  const pdf = samplePdf(7);
+  const env = await setUp();
+  try {
+    const { gw, token } = env;
+    const total: number[] = [];
+    const answered: number[] = [];
+    const alone: number[] = [];
+    for (let i = 0; i < runs + 3; i++) {
+      let t = performance.now();
+      await extractPdf(pdf);
+      const extract = performance.now() - t;
+      t = performance.now();
+      const id = await upload(gw.url, token, `report-${i}.pdf`, pdf);
+      const answer = performance.now() - t;
+      const at = await env.waitReady(id);
+      // The first runs warm the JIT, the threads and the connections.
+      if (i < 3) continue;
+      alone.push(extract);
+      answered.push(answer);
+      total.push(at - t);
+    }
+    const rows = [50, 95].flatMap((p) => [
+      { scenario: `upload to ready p${p} (ms)`, figure: percentile(total, p).toFixed(1), reference: `pdf.js alone ${percentile(alone, p).toFixed(1)}`, ratio: percentile(total, p) / percentile(alone, p) },
+      { scenario: `upload answered p${p} (ms)`, figure: percentile(answered, p).toFixed(1), reference: `pdf.js alone ${percentile(alone, p).toFixed(1)}`, ratio: percentile(answered, p) / percentile(alone, p) },
+    ]);
+    printTable(`Upload to ready of a ${PAGES}-page PDF (${DB}, ${settingsNote()}), ${runs} uploads one after another; reference: pdf.js extracting that PDF alone in one process, in the same run`, rows);
+  } finally {
+    await env.close();
+  }
+}
