@@ -135,7 +135,8 @@ export async function documentsBench(): Promise<void> {
 
 /** Megabytes; '–' for a figure not taken (NaN, which crosses IPC as null). */
 const MB = (bytes: number | null) => (bytes === null || Number.isNaN(bytes) ? '–' : (bytes / 2 ** 20).toFixed(1));
-const maxOf = (a: Breakdown, b: Breakdown) => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v === null || b[k as keyof Breakdown] === null ? null : Math.max(v, b[k as keyof Breakdown])])) as unknown as Breakdown;
+const maxOf = (a: Breakdown, b: Breakdown) =>
+  Object.fromEntries((Object.entries(a) as [keyof Breakdown, number | null][]).map(([k, v]) => [k, v === null || b[k] === null ? null : Math.max(v, b[k])])) as unknown as Breakdown;
 
 /**
  * Where the gateway's resident memory is, sampled inside it every 50 ms: at idle, at its resident

@@ -327,7 +327,7 @@ async function onCommand(m: Command): Promise<void> {
 function sample(s: Sampler): void {
   const b = breakdown(s.threads);
   if (!s.atPeak || b.rss > s.atPeak.rss) s.atPeak = b;
-  s.max = s.max ? (Object.fromEntries(Object.entries(b).map(([k, v]) => [k, Math.max(v, s.max![k as keyof Breakdown])])) as unknown as Breakdown) : b;
+  s.max = s.max ? (Object.fromEntries((Object.entries(b) as [keyof Breakdown, number][]).map(([k, v]) => [k, Math.max(v, s.max![k])])) as unknown as Breakdown) : b;
   // A busy thread answers between its steps: ask again only once it has.
   if (!s.asking) {
     s.asking = true;
