@@ -1,4 +1,5 @@
 import { nestedHtml, pdfBomb, plainText } from '../test/helpers/hostile-documents.js';
+import type { Breakdown } from './serve.js';
 import { DB, fork, gatewayEnv, percentile, removeDir, rssOf, scratchDatabase, tempDir, userToken } from './lib.js';
 
 /**
@@ -10,14 +11,20 @@ import { DB, fork, gatewayEnv, percentile, removeDir, rssOf, scratchDatabase, te
  * 4 MB, about 5,400 passages) and a 3 MB flat HTML page. For each: the answer to the upload,
  * what became of the document, and /healthz's latency while it was read and indexed against
  * the same client at idle (p99 and ratio; target ≤ 2x idle and never above 250 ms). Resident
- * memory of the gateway is sampled throughout: its growth over idle (target ≤ 100 MB).
+ * memory of the gateway is sampled throughout: its growth over idle (target ≤ 100 MB), and inside
+ * it, where that memory is (the main thread's heap, Buffers, the worker threads' heaps, malloc's).
+ * The gateway runs with malloc's settings as `npm start` gives them (MALLOC_MMAP_THRESHOLD_).
  *
- *   npm run bench -- hardening-documents          (BENCH_DB=postgresql for PostgreSQL)
+ *   npm run bench -- hardening-documents          (BENCH_DB=postgresql for PostgreSQL;
+ *                                                  BENCH_MALLOC=glibc for glibc's defaults)
  */
 export async function documentsBench(): Promise<void> {
   const dataDir = tempDir();
   const db = await scratchDatabase(dataDir);
-  const gw = await fork('serve', ['gateway'], gatewayEnv(db.url, dataDir, { XEL_GRAMMAR_PRELOAD: 'false' }));
+  // glibc's malloc settings as `npm start` sets them, or those given (BENCH_MALLOC=glibc: glibc's defaults), to compare the gateway's memory.
+  const given = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => /^(MALLOC_|GLIBC_TUNABLES$)/.test(e[0]) && e[1] !== undefined));
+  const malloc = Object.keys(given).length || process.env.BENCH_MALLOC === 'glibc' ? given : { MALLOC_MMAP_THRESHOLD_: '131072' };
+  const gw = await fork('serve', ['gateway'], gatewayEnv(db.url, dataDir, { XEL_GRAMMAR_PRELOAD: 'false', ...malloc }));
   try {
     const token = await userToken(gw.url, 'documents');
     const auth = { authorization: `Bearer ${token}` };
@@ -55,7 +62,7 @@ export async function documentsBench(): Promise<void> {
     const idleStop = poll();
     await new Promise((r) => setTimeout(r, 3000));
     const idle = await idleStop();
-    const rssIdle = (await gw.ask<{ rss: number }>({ cmd: 'gc' })).rss;
+    const { rss: rssIdle, breakdown: idleMemory } = await gw.ask<{ rss: number; breakdown: Breakdown }>({ cmd: 'gc' });
     const idleP99 = percentile(idle.latencies, 99);
 
     const flatHtml = `<html><body>${plainText(1_000_000)
@@ -74,9 +81,13 @@ export async function documentsBench(): Promise<void> {
     const during: number[] = [];
     let rssPeak = 0;
     let loopMax = 0;
+    /** The gateway's own breakdown at its resident peak, and each part's maximum, over all documents. */
+    let atPeak: Breakdown | null = null;
+    let maxima: Breakdown | null = null;
     for (const [name, file, type, data] of documents) {
       const stop = poll();
       await gw.ask({ cmd: 'loop-start' });
+      await gw.ask({ cmd: 'memory-start' });
       const t = performance.now();
       const up = await upload(gw.url, auth, file, type, data);
       const answered = performance.now() - t;
@@ -84,6 +95,9 @@ export async function documentsBench(): Promise<void> {
       const settled = performance.now() - t;
       const { latencies, rssPeak: peak } = await stop();
       const loop = await gw.ask<{ maxMs: number; p99Ms: number }>({ cmd: 'loop-stop' });
+      const mem = await gw.ask<{ atPeak: Breakdown; max: Breakdown }>({ cmd: 'memory-stop' });
+      if (!atPeak || mem.atPeak.rss > atPeak.rss) atPeak = mem.atPeak;
+      maxima = maxima ? maxOf(maxima, mem.max) : mem.max;
       loopMax = Math.max(loopMax, loop.maxMs);
       during.push(...latencies);
       rssPeak = Math.max(rssPeak, peak);
@@ -96,10 +110,10 @@ export async function documentsBench(): Promise<void> {
         `| ${name} | ${(Buffer.byteLength(data) / 1024).toFixed(0)} KB | ${outcome} | ${answered.toFixed(0)} / ${settled.toFixed(0)} | ${latencies.length} | ${p99.toFixed(1)} | ${Math.max(...latencies).toFixed(1)} | ${(p99 / idleP99).toFixed(2)} | ${loop.maxMs.toFixed(0)} | ${((peak - rssIdle) / 2 ** 20).toFixed(0)} |`,
       );
     }
-    const rssAfter = (await gw.ask<{ rss: number }>({ cmd: 'gc' })).rss;
+    const { rss: rssAfter, breakdown: afterMemory } = await gw.ask<{ rss: number; breakdown: Breakdown }>({ cmd: 'gc' });
     const allP99 = percentile(during, 99);
 
-    console.log(`\nHostile documents (${DB}), one at a time, while a client polls GET /healthz; reference: the same client at idle (${idle.latencies.length} requests in 3 s)\n`);
+    console.log(`\nHostile documents (${DB}${Object.keys(malloc).length ? `, ${Object.entries(malloc).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}), one at a time, while a client polls GET /healthz; reference: the same client at idle (${idle.latencies.length} requests in 3 s)\n`);
     console.log('| document | size | outcome | upload answered / settled (ms) | /healthz requests | p99 (ms) | max (ms) | p99 / idle p99 | gateway event-loop delay, max (ms) | RSS peak over idle (MB) |');
     console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of rows) console.log(r);
@@ -111,11 +125,41 @@ export async function documentsBench(): Promise<void> {
     console.log(`| the gateway's event-loop delay, max (ms) | ${loopMax.toFixed(0)} | | | |`);
     console.log(`| resident memory, peak over idle (MB) | ${((rssPeak - rssIdle) / 2 ** 20).toFixed(0)} | ${(rssIdle / 2 ** 20).toFixed(0)} idle | | ≤ 100 MB |`);
     console.log(`| resident memory after, collected, over idle (MB) | ${((rssAfter - rssIdle) / 2 ** 20).toFixed(0)} | | | |`);
+    printBreakdown(idleMemory, atPeak!, maxima!, afterMemory);
   } finally {
     await gw.stop();
     await db.drop();
     removeDir(dataDir);
   }
+}
+
+/** Megabytes; '–' for a figure not taken (NaN, which crosses IPC as null). */
+const MB = (bytes: number | null) => (bytes === null || Number.isNaN(bytes) ? '–' : (bytes / 2 ** 20).toFixed(1));
+const maxOf = (a: Breakdown, b: Breakdown) =>
+  Object.fromEntries((Object.entries(a) as [keyof Breakdown, number | null][]).map(([k, v]) => [k, v === null || b[k] === null ? null : Math.max(v, b[k])])) as unknown as Breakdown;
+
+/**
+ * Where the gateway's resident memory is, sampled inside it every 50 ms: at idle, at its resident
+ * peak during ingestion (each part at that instant), each part's own peak, and after (collected).
+ * The worker threads are in the same process: their heaps count in its resident memory.
+ */
+function printBreakdown(idle: Breakdown, peak: Breakdown, max: Breakdown, after: Breakdown): void {
+  const rows: [string, (b: Breakdown) => string][] = [
+    ['resident (RSS)', (b) => MB(b.rss)],
+    ['of which anonymous / file-backed', (b) => `${MB(b.rssAnon)} / ${MB(b.rssFile)}`],
+    ['main thread: V8 heap used / reserved', (b) => `${MB(b.heapUsed)} / ${MB(b.heapTotal)}`],
+    ['main thread: external (of which ArrayBuffers, Buffers)', (b) => `${MB(b.external)} (${MB(b.arrayBuffers)})`],
+    ['main thread: V8 malloced', (b) => MB(b.malloced)],
+    ['worker threads: count', (b) => String(b.threads)],
+    ['worker threads: V8 heap used / reserved', (b) => `${MB(b.threadHeapUsed)} / ${MB(b.threadHeapTotal)}`],
+    ['worker threads: external', (b) => MB(b.threadExternal)],
+    ['the rest: code, stacks, native (SQLite, pg), malloc free lists', (b) => MB(b.other)],
+    ['malloc heaps (main arena and the threads\' arenas), resident', (b) => MB(b.mallocHeaps)],
+  ];
+  console.log(`\nThe gateway's memory (MB), sampled inside it every 50 ms\n`);
+  console.log('| part | idle | at the resident peak | each part\'s own peak | after, collected |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const [name, f] of rows) console.log(`| ${name} | ${f(idle)} | ${f(peak)} | ${f(max)} | ${f(after)} |`);
 }
 
 /** The fields of a knowledge document (and of an upload's refusal) this bench reads. */

@@ -11,7 +11,9 @@
  * password-hash capacity), loop-start / loop-stop (the event loop's delay in between),
  * cpu-start / cpu-stop (this process's CPU time and HTTP requests in between), profile-start /
  * profile-stop (a V8 CPU profile of the window, written to `file`), gc (collect,
- * then report resident memory, and the heap's and external memory in use (external includes array buffers)), exit.
+ * then report resident memory, the heap's and external memory in use (external includes array buffers),
+ * and its breakdown), memory-start / memory-stop (the breakdown
+ * sampled every 50 ms in between: at the resident peak, and each part's own peak), exit.
  */
 import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { parse } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -42,6 +45,16 @@ let requests = 0;
 let cpuFrom = process.cpuUsage();
 let requestsFrom = 0;
 let profiler: Session | null = null;
+/** The memory sampler between memory-start and memory-stop. */
+let memory: Sampler | null = null;
+interface Sampler {
+  timer: NodeJS.Timeout;
+  atPeak: Breakdown | null;
+  max: Breakdown | null;
+  /** The threads' heaps as last reported, and whether a report is awaited. */
+  threads: ThreadHeap[];
+  asking: boolean;
+}
 const countRequests = (server: ReturnType<typeof createServer>) => server.on('request', () => requests++);
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -116,13 +129,105 @@ async function main(): Promise<void> {
   send({ ready: true, port, pid: process.pid });
 }
 
+/** A worker thread's heap, as last reported (the thread answers between its tasks' steps). */
+interface ThreadHeap {
+  used: number;
+  total: number;
+  external: number;
+}
+
+/**
+ * Where this process's resident memory is (bytes): the main thread's V8 heap, the memory
+ * outside it that V8 knows of (Buffers and ArrayBuffers), the worker threads' heaps (the
+ * document readers: same process), and the rest (code, thread stacks, native allocations
+ * such as SQLite's page cache, and what malloc holds freed but has not returned).
+ */
+export interface Breakdown {
+  rss: number;
+  /** Anonymous (heaps, malloc) and file-backed (code, shared libraries) parts of `rss`, from /proc. */
+  rssAnon: number;
+  rssFile: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  /** V8's own malloc'd memory outside the heap (the main thread). */
+  malloced: number;
+  threads: number;
+  threadHeapUsed: number;
+  threadHeapTotal: number;
+  threadExternal: number;
+  /** rss − the main heap − external − the threads' heaps and external. */
+  other: number;
+  /**
+   * Resident in glibc malloc's heaps, from /proc/self/smaps: the main arena ([heap]) and the
+   * threads' arenas (64 MB-aligned mappings). Buffers, external strings and native libraries
+   * (SQLite, pg's parser) allocate there; what is freed stays resident until malloc trims it.
+   * Only in `gc`'s answer (NaN in samples).
+   */
+  mallocHeaps: number;
+}
+
+const ARENA = 64 * 2 ** 20;
+
+/** Resident bytes of malloc's heaps: [heap], and anonymous mappings on a 64 MB boundary followed by their reserved remainder (glibc's per-thread arenas). */
+function mallocHeaps(): number {
+  const maps: { start: number; end: number; perms: string; name: string; rss: number }[] = [];
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) maps.push({ start: parseInt(head[1]!, 16), end: parseInt(head[2]!, 16), perms: head[3]!, name: head[4]!, rss: 0 });
+    else if (line.startsWith('Rss:') && maps.length) maps[maps.length - 1]!.rss = Number(/(\d+)/.exec(line)![1]) * 1024;
+  }
+  let total = 0;
+  maps.forEach((m, i) => {
+    if (m.name === '[heap]') total += m.rss;
+    else if (!m.name && m.start % ARENA === 0 && m.end - m.start <= ARENA) {
+      const rest = maps[i + 1];
+      const whole = rest && rest.start === m.end && rest.perms.startsWith('---') && rest.end - m.start === ARENA;
+      if (whole || m.end - m.start === ARENA) total += m.rss;
+    }
+  });
+  return total;
+}
+
+/** The breakdown now; `smaps`: with malloc's heaps too (reading smaps takes milliseconds: not while sampling). */
+function breakdown(threads: ThreadHeap[], smaps = false): Breakdown {
+  const m = process.memoryUsage();
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) * 1024;
+  const threadHeapUsed = threads.reduce((a, t) => a + t.used, 0);
+  const threadHeapTotal = threads.reduce((a, t) => a + t.total, 0);
+  const threadExternal = threads.reduce((a, t) => a + t.external, 0);
+  return {
+    rss: m.rss,
+    rssAnon: kb('RssAnon'),
+    rssFile: kb('RssFile'),
+    heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+    malloced: getHeapStatistics().malloced_memory,
+    threads: threads.length,
+    threadHeapUsed,
+    threadHeapTotal,
+    threadExternal,
+    other: m.rss - m.heapTotal - m.external - threadHeapTotal - threadExternal,
+    mallocHeaps: smaps ? mallocHeaps() : NaN,
+  };
+}
+
+async function threadHeaps(): Promise<ThreadHeap[]> {
+  const stats = await app!.services.documentReaders.threadStats();
+  return stats.map((s) => ({ used: s.heap.used_heap_size, total: s.heap.total_heap_size, external: s.heap.external_memory }));
+}
+
 /** The commands the bench sends this child (see `Child.ask`). */
 type Command =
   | { cmd: 'publish'; count: number; sessionId: string; userId: string; intervalMs?: number }
   | { cmd: 'hash'; seconds: number; concurrency: number; unbounded?: boolean }
   | { cmd: 'profile-start' }
   | { cmd: 'profile-stop'; file: string }
-  | { cmd: 'count-start' | 'count-stop' | 'loop-start' | 'loop-stop' | 'cpu-start' | 'cpu-stop' | 'gc' | 'exit' };
+  | { cmd: 'count-start' | 'count-stop' | 'memory-start' | 'memory-stop' | 'loop-start' | 'loop-stop' | 'cpu-start' | 'cpu-stop' | 'gc' | 'exit' };
 
 async function onCommand(m: Command): Promise<void> {
   try {
@@ -200,14 +305,40 @@ async function onCommand(m: Command): Promise<void> {
         (globalThis as { gc?: () => void }).gc?.();
         await new Promise((r) => setTimeout(r, 50));
       }
-      const m = process.memoryUsage();
-      send({ rss: m.rss, heap: m.heapUsed + m.external });
+      const mu = process.memoryUsage();
+      send({ rss: mu.rss, heap: mu.heapUsed + mu.external, breakdown: breakdown(await threadHeaps(), true) });
+    } else if (m.cmd === 'memory-start') {
+      if (memory) clearInterval(memory.timer);
+      const sampler: Sampler = { timer: setInterval(() => sample(sampler), 50), atPeak: null, max: null, threads: [], asking: false };
+      memory = sampler;
+      send({ started: true });
+    } else if (m.cmd === 'memory-stop') {
+      if (memory) {
+        clearInterval(memory.timer);
+        sample(memory);
+      }
+      send({ atPeak: memory?.atPeak ?? null, max: memory?.max ?? null });
+      memory = null;
     } else if (m.cmd === 'exit') {
       await app?.close();
       process.exit(0);
     }
   } catch (e) {
     send({ error: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+/** One sample: the breakdown now (with the threads' heaps as last reported), kept if it is the resident peak; each part's maximum. */
+function sample(s: Sampler): void {
+  const b = breakdown(s.threads);
+  if (!s.atPeak || b.rss > s.atPeak.rss) s.atPeak = b;
+  s.max = s.max ? (Object.fromEntries((Object.entries(b) as [keyof Breakdown, number][]).map(([k, v]) => [k, Math.max(v, s.max![k])])) as unknown as Breakdown) : b;
+  // A busy thread answers between its steps: ask again only once it has.
+  if (!s.asking) {
+    s.asking = true;
+    void threadHeaps()
+      .then((t) => (s.threads = t))
+      .finally(() => (s.asking = false));
   }
 }
 

@@ -562,6 +562,11 @@ export const configSchema = z.object({
           'Worker threads for CPU-heavy steps (PDF and HTML extraction, chunking).',
           { defaultText: 'cores − 1, between 1 and 4' },
         ),
+        workerHeapMb: v(
+          'WORKER_HEAP_MB',
+          z.coerce.number().int().min(16).max(8192).default(512),
+          'Heap of each worker thread (MB; its old generation). The threads live in the gateway\'s process, so this bounds what reading one document can add to its memory; a document whose reading needs more is refused (413 document_too_large, limit memory) and the thread is replaced.',
+        ),
       }),
     )
     .describe('Background jobs.'),

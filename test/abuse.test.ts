@@ -228,6 +228,29 @@ describe('document bombs and event-loop stalls (finding 1)', () => {
     }
   });
 
+  it('refuses a document whose reading outgrows a worker thread\'s heap (WORKER_HEAP_MB) by name, stores nothing, and goes on reading others', async () => {
+    const small = await startServer({ WORKER_HEAP_MB: '16' });
+    try {
+      const sapi = restClient(small.url);
+      const u = await signUp(sapi);
+      // 2 MB of tiny paragraphs: within every other limit, but html-to-text's DOM of 260,000 elements needs far more than 16 MB.
+      const html = `<html><body>${'<p>a</p>'.repeat(260_000)}</body></html>`;
+      const res = await uploadFile(small.url, u.accessToken, 'many.html', 'text/html', html);
+      expect(res.status).toBe(413);
+      expect(res.body.detail).toMatchObject({ error: 'document_too_large', limit: 'memory', max: 16 });
+      expect(res.body.detail.message).toMatch(/WORKER_HEAP_MB/);
+      expect(await storedFor(small, u.user.id)).toEqual(NOTHING);
+      // The thread that ran out ended; the process and the pool go on.
+      expect((await fetch(`${small.url}/healthz`)).status).toBe(200);
+      const ok = await uploadFile(small.url, u.accessToken, 'fine.html', 'text/html', '<h1>Fine</h1><p>A page that fits.</p>');
+      expect(ok.status).toBe(201);
+      await small.app.services.knowledge.drain();
+      expect((await sapi.get(`/api/knowledge/documents/${ok.body.id}`, { token: u.accessToken })).body).toMatchObject({ status: 'ready', chunk_count: 1 });
+    } finally {
+      await small.close();
+    }
+  });
+
   it('refuses past the bytes one user keeps, on both doors; a failed document does not count', async () => {
     const small = await startServer({ KNOWLEDGE_MAX_USER_BYTES: '150000' });
     try {

@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogContext } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAppError } from '../src/common/errors.js';
 import { DocumentReaders } from '../src/modules/knowledge/extract-worker.js';
-import { SEARCH_ENTRY_COLUMNS } from '../src/modules/search/search.service.js';
+import { SEARCH_ENTRY_COLUMNS } from '../src/modules/search/index.js';
 import { signUp } from './helpers/factories.js';
 import { plainText } from './helpers/hostile-documents.js';
 import { restClient, type RestClient } from './helpers/http.js';
@@ -122,6 +124,24 @@ describe('document ingestion off the serving thread', () => {
       // Each ends as before: ready, its passages once, each indexed once.
       expect(await Promise.all(ids.map(counts))).toEqual(ready);
       for (const r of ready) expect(r).toEqual({ status: 'ready', chunkCount: r.chunks, chunks: r.entries, entries: r.chunks });
+    } finally {
+      await readers.close();
+    }
+  });
+
+  it('hands the bytes to the thread rather than copying them, and a document that outgrows the thread\'s heap fails as document_too_large (memory), so its job does not retry', async () => {
+    const { driver: d, url, sqliteBusyTimeoutMs } = server.config.db;
+    const readers = new DocumentReaders(1, { driver: d, url, busyTimeoutMs: sqliteBusyTimeoutMs }, 16);
+    try {
+      const job = { documentId: randomUUID(), vectors: null, entryColumns: SEARCH_ENTRY_COLUMNS, signal: new AbortController().signal };
+      const bytes = Buffer.from(`<html><body>${'<p>a</p>'.repeat(260_000)}</body></html>`);
+      const refused = await readers.ingest('html', bytes, server.config.knowledge.limits, job).catch((e: unknown) => e);
+      expect(isAppError(refused)).toBe(true);
+      expect(refused).toMatchObject({ code: 'document_too_large', details: { limit: 'memory', max: 16 } });
+      // Moved: the serving thread kept no copy while the thread read it.
+      expect(bytes.byteLength).toBe(0);
+      // The pool replaced the thread: the next document (gone: no such row) is read and answered.
+      expect(await readers.ingest('text', Buffer.from('Fine.'), server.config.knowledge.limits, job)).toEqual({ gone: true });
     } finally {
       await readers.close();
     }

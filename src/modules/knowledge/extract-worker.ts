@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { HeapInfo } from 'node:v8';
 import { Piscina } from 'piscina';
 import { CHUNKER_SOURCE, type Chunk } from './chunk.js';
 import type { DocumentKind } from './extract.js';
@@ -23,8 +24,6 @@ const MODULES = {
 
 /** A file that takes longer than this to read is given up (the document fails, nothing is indexed). */
 const TIMEOUT_MS = 60_000;
-/** Each worker's heap: an HTML page becomes a DOM many times its size, but not this. */
-const MAX_HEAP_MB = 512;
 /** Each worker's young generation (semispaces): V8's default lets a busy thread hold tens of MB of garbage. */
 const MAX_YOUNG_MB = 8;
 
@@ -44,10 +43,13 @@ const MAX_YOUNG_MB = 8;
 const WORKER_SOURCE = `'use strict';
 ${CHUNKER_SOURCE}
 /*BODY*/
+/** The bytes as text, read in place (Buffer.from(data) would copy them first). */
+const utf8 = (data) => Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8').replace(/^\\uFEFF/, '');
+
 async function extract(kind, data, limits, modules) {
   if (kind === 'pdf') return pdf(data, limits, modules);
   if (kind === 'html') return html(data, limits, modules);
-  const text = Buffer.from(data).toString('utf8').replace(/^\\uFEFF/, '');
+  const text = utf8(data);
   if (text.length > limits.maxChars) throw new Limit('characters', limits.maxChars);
   return text;
 }
@@ -337,7 +339,7 @@ async function settings({ db, modules }) {
 }
 
 function html(data, limits, modules) {
-  const source = Buffer.from(data).toString('utf8').replace(/^\\uFEFF/, '');
+  const source = utf8(data);
   const { Parser } = require(modules.htmlparser2);
   let depth = 0;
   const parser = new Parser({
@@ -409,6 +411,11 @@ export class DocumentReaders {
   constructor(
     private readonly size: number,
     private readonly db: IngestDatabase | null = null,
+    /**
+     * Each thread's heap (WORKER_HEAP_MB): an HTML page becomes a DOM many times its size. A thread
+     * that runs out ends (the process goes on) and its document is refused: document_too_large, `memory`.
+     */
+    private readonly heapMb = 512,
   ) {}
 
   /** Whether `ingest` can write in a worker thread (the database is not SQLite in memory). */
@@ -431,7 +438,7 @@ export class DocumentReaders {
       // cache) in the process's resident memory until it ends.
       idleTimeout: 1_000,
       // A small young generation: a thread's garbage is collected often rather than held in large semispaces.
-      resourceLimits: { maxOldGenerationSizeMb: MAX_HEAP_MB, maxYoungGenerationSizeMb: MAX_YOUNG_MB },
+      resourceLimits: { maxOldGenerationSizeMb: this.heapMb, maxYoungGenerationSizeMb: MAX_YOUNG_MB },
       // pdf.js warns about fonts on the console: not the server's log.
       stdout: true,
       stderr: true,
@@ -439,10 +446,18 @@ export class DocumentReaders {
     return this.pool;
   }
 
-  private async run(what: string, task: Record<string, unknown>, signal: AbortSignal, name?: string, limitMs = TIMEOUT_MS): Promise<Answer> {
+  /**
+   * Runs a task in a thread. `transfer`: the bytes it carries move to the thread rather than
+   * being copied (twice: into the message, then out of it), and the caller's Buffer is emptied.
+   */
+  private async run(what: string, task: Record<string, unknown> & { data?: Uint8Array }, signal: AbortSignal, name?: string, limitMs = TIMEOUT_MS, transfer = false): Promise<Answer> {
+    const moved = transfer && task.data && owns(task.data) ? [task.data.buffer as ArrayBuffer] : undefined;
     try {
-      return (await this.get().run({ ...task, modules: MODULES }, { signal, ...(name ? { name } : {}) })) as Answer;
+      return (await this.get().run({ ...task, modules: MODULES }, { signal, ...(name ? { name } : {}), ...(moved ? { transferList: moved } : {}) })) as Answer;
     } catch (e) {
+      // The thread ran out of heap: reading this document needs more than a thread may have (the
+      // thread ended; the pool starts another). The same bytes would need it again.
+      if ((e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') throw documentTooLarge('memory', this.heapMb);
       const n = (e as { name?: string }).name;
       if (n === 'AbortError' || n === 'TimeoutError') {
         if (signal.reason instanceof Error && signal.reason.name !== 'TimeoutError') throw signal.reason;
@@ -500,6 +515,7 @@ export class DocumentReaders {
       signal,
       'ingest',
       INGEST_TIMEOUT_MS,
+      true,
     );
     answered(m);
     if (m.gone) return { gone: true };
@@ -512,6 +528,25 @@ export class DocumentReaders {
     return (await this.get().run({ db: this.db, modules: MODULES }, { name: 'settings' })) as Record<string, unknown>;
   }
 
+  /**
+   * The heap of each live worker thread (V8's statistics, as `v8.getHeapStatistics()` in that
+   * thread) and the busy share of its event loop since it started: for the benchmarks' memory
+   * breakdown (the threads live in this process; their heaps count in its resident memory).
+   */
+  async threadStats(): Promise<{ heap: HeapInfo; busy: number }[]> {
+    const threads = this.pool?.threads ?? [];
+    const stats = await Promise.all(
+      threads.map(async (t) => {
+        try {
+          return { heap: await t.getHeapStatistics(), busy: t.performance.eventLoopUtilization().utilization };
+        } catch {
+          return null; // ended meanwhile
+        }
+      }),
+    );
+    return stats.filter((s) => s !== null);
+  }
+
   async close(): Promise<void> {
     const pool = this.pool;
     this.pool = null;
@@ -520,6 +555,9 @@ export class DocumentReaders {
 }
 
 const what = (kind: DocumentKind) => (kind === 'pdf' ? 'PDF' : kind === 'html' ? 'HTML' : 'document');
+
+/** Whether the view is the whole of its ArrayBuffer (a Buffer of Node's shared pool is not, and must never move). */
+const owns = (data: Uint8Array) => data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
 
 const task = (kind: DocumentKind, data: Buffer, limits: DocumentLimits) => ({
   kind,
