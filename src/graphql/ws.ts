@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { WebsocketHandler } from '@fastify/websocket';
-import { getOperationAST, GraphQLError, Kind, OperationTypeNode, type ExecutionArgs, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, Kind, OperationTypeNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { hashedKey } from '../common/rate-limits.js';
 import { createAuthenticatedContext, type ContextRoot } from '../common/context.js';
 import { AppError } from '../common/errors.js';
@@ -10,20 +10,8 @@ import { isDatabaseUnavailable } from '../common/unavailable.js';
 import { checkCost } from './cost.js';
 import { errorCode, formatGraphQLError, withoutSuggestions } from './errors.js';
 import { createFanOut } from './fanout.js';
-import { makeWsHandler, SerializedPayload } from './ws-adapter.js';
+import { makeWsHandler } from './ws-adapter.js';
 import { DocumentChecker, operationLabel } from './limits.js';
-
-/**
- * A result without errors as the JSON graphql-ws writes for it, serialized once per result
- * object: a shared fan-out result (see fanout.ts) is one object for all its subscribers, so
- * a thousand watchers of one session cost one serialization, and each frame its envelope.
- */
-const serializedResults = new WeakMap<object, SerializedPayload>();
-function serialized(result: object): SerializedPayload {
-  let s = serializedResults.get(result);
-  if (!s) serializedResults.set(result, (s = new SerializedPayload(JSON.stringify(result))));
-  return s;
-}
 
 /** Close code for a connection whose credentials were refused (graphql-ws's Forbidden). */
 export const WS_FORBIDDEN = 4403;
@@ -175,8 +163,7 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
       ),
     onError: (_ctx, _id, _payload, errors) => format(errors, 'ws'),
     onNext: (_ctx, _id, _payload, _args, result) => {
-      // (graphql-ws types the hook's answer as a result; a SerializedPayload is written as one.)
-      if (!('errors' in result) || !result.errors?.length) return serialized(result) as unknown as FormattedExecutionResult;
+      if (!('errors' in result) || !result.errors?.length) return result;
       return { ...result, errors: format(result.errors, 'ws') };
     },
     onClose: (ctx) => {
