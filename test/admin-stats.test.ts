@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConversationSession } from '../src/modules/conversations/conversations.entities.js';
-import { LiveSession } from '../src/modules/live/live.entities.js';
 import { Membership, Organization } from '../src/modules/organizations/organizations.entities.js';
 import { User } from '../src/modules/users/users.entities.js';
 import { XelSubmission, XelTask, XelTaskProgress } from '../src/modules/xel/xel.entities.js';
 import { EngagementStatsDocument, MemberProgressDocument, MemberStatsDocument } from './generated/graphql.js';
 import { ManualClock } from './helpers/clock.js';
+import { createSessions } from './helpers/learning-activity.js';
 import { signUp } from './helpers/factories.js';
 import { errorCode, gql } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
@@ -46,23 +46,7 @@ async function seed(userId: string, rows: Activity) {
   const em = server.app.orm.em.fork();
   const user = em.getReference(User, userId);
   const tasks = await em.find(XelTask, { id: { $ne: null } }, { populate: ['module'], orderBy: { id: 'asc' }, limit: 4 });
-  for (const [s, e] of rows.conversation ?? []) {
-    em.create(ConversationSession, { user, status: 'ended', startedAt: at(s), lastActivityAt: at(e), endedAt: at(e), activeSeconds: Math.floor((at(e).getTime() - at(s).getTime()) / 1000) });
-  }
-  for (const [s, e] of rows.live ?? []) {
-    const started = at(s);
-    em.create(LiveSession, {
-      user,
-      sessionType: 'voice',
-      status: 'ended',
-      startedAt: started,
-      lastSeenAt: at(e),
-      endedAt: at(e),
-      usedSeconds: Math.floor((at(e).getTime() - started.getTime()) / 1000),
-      periodStart: new Date(Date.UTC(started.getUTCFullYear(), started.getUTCMonth(), 1)),
-      endReason: 'client',
-    });
-  }
+  createSessions(em, user, rows);
   for (const [createdAt, xp, duration] of rows.submissions ?? []) {
     const task = tasks[0]!;
     em.create(XelSubmission, { user, task, module: task.module, skill: 'reading', response: 'x', durationSeconds: duration, score: 50, maxScore: 100, passed: false, feedback: 'ok', xpAwarded: xp, day: createdAt.slice(0, 10), createdAt: at(createdAt) });

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConversationSession } from '../src/modules/conversations/conversations.entities.js';
 import { dayWindows, zonedDay } from '../src/modules/learning/dates.js';
-import { LiveSession } from '../src/modules/live/live.entities.js';
 import { User } from '../src/modules/users/users.entities.js';
 import { XelActivityDay, XelSubmission, XelTask } from '../src/modules/xel/xel.entities.js';
 import { ManualClock } from './helpers/clock.js';
+import { createSessions } from './helpers/learning-activity.js';
 import { signUp } from './helpers/factories.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -30,23 +29,7 @@ const at = (iso: string) => new Date(iso);
 async function seed(userId: string, rows: { conversation?: [string, string][]; live?: [string, string][]; xel?: [string, number][]; xp?: [string, number][] }) {
   const em = server.app.orm.em.fork();
   const user = em.getReference(User, userId);
-  for (const [s, e] of rows.conversation ?? []) {
-    em.create(ConversationSession, { user, status: 'ended', startedAt: at(s), lastActivityAt: at(e), endedAt: at(e), activeSeconds: Math.floor((at(e).getTime() - at(s).getTime()) / 1000) });
-  }
-  for (const [s, e] of rows.live ?? []) {
-    const started = at(s);
-    em.create(LiveSession, {
-      user,
-      sessionType: 'voice',
-      status: 'ended',
-      startedAt: started,
-      lastSeenAt: at(e),
-      endedAt: at(e),
-      usedSeconds: Math.floor((at(e).getTime() - started.getTime()) / 1000),
-      periodStart: new Date(Date.UTC(started.getUTCFullYear(), started.getUTCMonth(), 1)),
-      endReason: 'client',
-    });
-  }
+  createSessions(em, user, rows);
   if (rows.xel?.length) {
     const task = (await em.find(XelTask, { id: { $ne: null } }, { populate: ['module'], orderBy: { id: 'asc' }, limit: 1 }))[0]!;
     for (const [createdAt, duration] of rows.xel) {
