@@ -122,6 +122,48 @@ export function decodeCursor(value: string, arity: number, arg = 'after'): unkno
   return values;
 }
 
+/** The position a positional cursor holds (see `offsetConnection`), or validation_error naming the argument. */
+export function positionOf(cursor: string, arg: string): number {
+  const [n] = decodeCursor(cursor, 1, arg);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw AppError.validation([{ loc: [arg], message: 'must be a cursor from this connection' }]);
+  return n;
+}
+
+/**
+ * One page of a list whose order is computed per request (a ranking, figures of the moment),
+ * with no stored key to page by: the cursor is the item's position in the list as ordered.
+ * `fetch(offset, limit)` reads that slice (and, when it can say so at no cost, the list's
+ * size); `count()` counts the list, asked at most once and only when needed (`last` without
+ * `before`, or a selected `totalCount` that no fetch told). Forward pages read one row more
+ * than they show, which says whether another follows.
+ */
+export async function offsetConnection<T>(
+  request: PageRequest,
+  fetch: (offset: number, limit: number) => Promise<{ items: T[]; total: number | null }>,
+  count: () => Promise<number>,
+): Promise<ConnectionPage<T>> {
+  let counted: Promise<number> | undefined;
+  const total = (): Promise<number> => (counted ??= count());
+  let start: number;
+  let size: number;
+  let hasNextPage: boolean | null = null;
+  if (request.last !== undefined) {
+    const end = request.before !== undefined ? positionOf(request.before, 'before') : await total();
+    start = Math.max(0, end - request.last);
+    size = end - start;
+    // The item at `before` is after this page; without `before` the page ends the list.
+    hasNextPage = request.before !== undefined;
+  } else {
+    start = request.after !== undefined ? positionOf(request.after, 'after') + 1 : 0;
+    size = request.first ?? DEFAULT_PAGE;
+  }
+  const res = size > 0 || hasNextPage === null ? await fetch(start, size + (hasNextPage === null ? 1 : 0)) : { items: [], total: null };
+  if (res.total !== null) counted ??= Promise.resolve(res.total);
+  if (hasNextPage === null) hasNextPage = res.items.length > size;
+  const edges = res.items.slice(0, size).map((node, i) => ({ cursor: encodeCursor([start + i]), node }));
+  return connectionPage(edges, { hasNextPage, hasPreviousPage: start > 0, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null }, total);
+}
+
 /**
  * One page of an entity list, keyset-paginated by MikroORM's `findByCursor`. `orderBy` must
  * end with a unique column (the id) so every row has its own cursor.

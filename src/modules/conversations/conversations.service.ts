@@ -5,7 +5,7 @@ import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
 import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
-import { connectionPage, decodeCursor, encodeCursor, findConnection, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
+import { connectionPage, encodeCursor, findConnection, positionOf, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import type { ChatTurnEntry, EventBus } from '../../common/pubsub.js';
 import type { RateLimits } from '../../common/rate-limits.js';
 import { parseInput } from '../../common/validation.js';
@@ -573,11 +573,6 @@ export class ConversationsService {
   async messageConnection(ctx: RequestContext, c: Conversation, request: PageRequest): Promise<ConnectionPage<Message>> {
     const p = authorize(ctx, 'conversations:read');
     if (c.user.id !== p.userId) throw AppError.notFound('Conversation');
-    const positionOf = (cursor: string, arg: string): number => {
-      const [n] = decodeCursor(cursor, 1, arg);
-      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw AppError.validation([{ loc: [arg], message: 'must be a cursor from this connection' }]);
-      return n;
-    };
     const forward = request.last === undefined;
     const cursor = forward ? request.after : request.before;
     const position = cursor === undefined ? null : positionOf(cursor, forward ? 'after' : 'before');

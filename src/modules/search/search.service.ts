@@ -9,8 +9,7 @@ import type { Requirement } from '../../common/scopes.js';
 import { excerpt, highlightHtml as highlight, MARK_END, MARK_START } from '../../common/text.js';
 import { toDate } from '../../common/time.js';
 import { parseInput, str } from '../../common/validation.js';
-import { AppError } from '../../common/errors.js';
-import { connectionPage, decodeCursor, encodeCursor, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
+import { offsetConnection, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import type { Passage, SearchHit } from './search.types.js';
 import { SearchEntry } from './search.entities.js';
 import { ContentKind, type ContentKindValue } from './search.enums.js';
@@ -279,34 +278,16 @@ export class SearchService {
     const input = parseInput(searchSchema, data);
     const words = terms(input.q);
     const filter: Filter = { userId: p.userId, types: input.types, conversationId: input.conversationId, from: input.from, to: input.to };
-    let counted: Promise<number> | undefined;
-    const total = (): Promise<number> => (counted ??= words.length ? this.count(ctx.em, words, 'all', filter) : Promise.resolve(0));
-    const offsetOf = (cursor: string, arg: string): number => {
-      const [n] = decodeCursor(cursor, 1, arg);
-      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw AppError.validation([{ loc: [arg], message: 'must be a cursor from this connection' }]);
-      return n;
-    };
-    let start: number;
-    let size: number;
-    let hasNextPage: boolean | null = null;
-    if (request.last !== undefined) {
-      const end = request.before !== undefined ? offsetOf(request.before, 'before') : await total();
-      start = Math.max(0, end - request.last);
-      size = end - start;
-      // The item at `before` is after this page; without `before` the page ends the list.
-      hasNextPage = request.before !== undefined;
-    } else {
-      start = request.after !== undefined ? offsetOf(request.after, 'after') + 1 : 0;
-      size = request.first ?? 20;
-    }
-    // One row more than the page says whether another page follows.
-    const rows = words.length && (size > 0 || hasNextPage === null) ? await this.query(ctx.em, words, 'all', filter, size + (hasNextPage === null ? 1 : 0), start, 16) : [];
-    if (hasNextPage === null) hasNextPage = rows.length > size;
-    const page = rows.slice(0, size);
-    const carried = rows[0]?.total;
-    if (carried !== null && carried !== undefined) counted ??= Promise.resolve(Number(carried));
-    const edges = page.map((r, i) => ({ cursor: encodeCursor([start + i]), node: this.hit(r, highlight) }));
-    return connectionPage(edges, { hasNextPage, hasPreviousPage: start > 0, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null }, total);
+    return offsetConnection(
+      request,
+      async (offset, limit) => {
+        if (!words.length) return { items: [], total: 0 };
+        const rows = await this.query(ctx.em, words, 'all', filter, limit, offset, 16);
+        const carried = rows[0]?.total;
+        return { items: rows.map((r) => this.hit(r, highlight)), total: carried === null || carried === undefined ? null : Number(carried) };
+      },
+      () => (words.length ? this.count(ctx.em, words, 'all', filter) : Promise.resolve(0)),
+    );
   }
 
   /**

@@ -7,7 +7,7 @@ import { isId } from '../../common/ids.js';
 import { least } from '../../common/sql-time.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config, DbDriver } from '../../config.js';
-import { connectionPage, decodeCursor, encodeCursor, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
+import { offsetConnection, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import { dayWindows, learningCtes, overlapMs, type DateRange, type LearningTimeService } from '../learning/index.js';
 import { affiliationsOf, organizationMembersSql, Team, type Affiliation } from '../organizations/index.js';
 import { xelProgressByDaySql } from '../xel/index.js';
@@ -309,30 +309,10 @@ export class StatsService {
     const input = parseInput(memberProgressSchema, data);
     await this.admit(ctx, input.organizationId);
     const r = this.learningTime.range(input.startDate, input.endDate);
-    const positionOf = (cursor: string, arg: string): number => {
-      const [n] = decodeCursor(cursor, 1, arg);
-      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw AppError.validation([{ loc: [arg], message: 'must be a cursor from this connection' }]);
-      return n;
-    };
-    let counted: number | null = null;
-    const total = async (): Promise<number> => (counted ??= await this.progressCount(ctx.em.fork(), input.organizationId, input.q));
-    let start: number;
-    let size: number;
-    let hasNextPage: boolean | null = null;
-    if (request.last !== undefined) {
-      const end = request.before !== undefined ? positionOf(request.before, 'before') : await total();
-      start = Math.max(0, end - request.last);
-      size = end - start;
-      hasNextPage = request.before !== undefined;
-    } else {
-      start = request.after !== undefined ? positionOf(request.after, 'after') + 1 : 0;
-      size = request.first ?? 20;
-    }
-    // One row more than the page says whether another page follows.
-    const res = size > 0 || hasNextPage === null ? await this.progressRows(ctx, input, r, start, size + (hasNextPage === null ? 1 : 0)) : { items: [], total: null };
-    if (res.total !== null) counted ??= res.total;
-    if (hasNextPage === null) hasNextPage = res.items.length > size;
-    const edges = res.items.slice(0, size).map((node, i) => ({ cursor: encodeCursor([start + i]), node }));
-    return connectionPage(edges, { hasNextPage, hasPreviousPage: start > 0, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null }, total);
+    return offsetConnection(
+      request,
+      (offset, limit) => this.progressRows(ctx, input, r, offset, limit),
+      () => this.progressCount(ctx.em.fork(), input.organizationId, input.q),
+    );
   }
 }
