@@ -5,7 +5,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { DB, fork, gatewayEnv, percentile, removeDir, scratchDatabase, tempDir, type Child } from './lib.js';
+import { DB, fork, gatewayEnv, percentile, removeDir, scratchDatabase, targetTable, tempDir, type Child } from './lib.js';
 import { MODEL, tokensOf } from './chat-reply.js';
 import { summarize } from './profile.js';
 
@@ -46,20 +46,8 @@ const json = { 'content-type': 'application/json' };
 const now = () => performance.now();
 const median = (xs: number[]) => percentile(xs, 50);
 
-interface Row {
-  figure: string;
-  value: string;
-  reference: string;
-  ratio: number | null;
-  target: string;
-  met: boolean | null;
-}
-const rows: Row[] = [];
-const row = (r: Row) => {
-  rows.push(r);
-  const met = r.met === null ? '' : r.met ? 'met' : 'NOT met';
-  console.log(`  ${r.figure}: ${r.value} | ref ${r.reference} | ratio ${r.ratio === null ? '-' : r.ratio.toFixed(2)} | ${r.target} ${met}`);
-};
+const table = targetTable(`Chat streams (${DB})`);
+const row = table.row;
 
 // Clients ---------------------------------------------------------------------------------
 
@@ -499,16 +487,5 @@ export async function chatStreamBench(): Promise<void> {
     await db.drop();
     removeDir(dir);
   }
-  printChatStreamTable();
-}
-
-function printChatStreamTable(): void {
-  console.log(`\nChat streams (${DB}): each figure, its reference measured in the same run, the ratio, the target (load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(', ')})\n`);
-  console.log('| figure | value | reference (same run) | ratio | target | |');
-  console.log('|---|---:|---:|---:|---|---|');
-  for (const r of rows) {
-    const met = r.met === null ? '' : r.met ? 'met' : '**not met**';
-    console.log(`| ${r.figure} | ${r.value} | ${r.reference} | ${r.ratio === null ? '' : r.ratio.toFixed(2)} | ${r.target} | ${met} |`);
-  }
-  rows.length = 0;
+  table.print();
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -173,4 +173,42 @@ export async function rssOf(pid: number): Promise<number> {
   const { readFileSync } = await import('node:fs');
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** A figure beside its reference measured in the same run, the ratio, and its target (`met` null: a report only). */
+export interface TargetRow {
+  /** The numbered target it belongs to, when the table numbers them. */
+  n?: number;
+  figure: string;
+  value: string;
+  reference: string;
+  ratio: number | null;
+  target: string;
+  met: boolean | null;
+}
+
+/**
+ * The rows of a suite's table of targets: `row` prints each as it is measured, `print` the
+ * table at the end (with a `#` column when the rows are numbered) and empties it.
+ */
+export function targetTable(title: string): { row: (r: TargetRow) => void; print: () => void } {
+  const rows: TargetRow[] = [];
+  return {
+    row: (r) => {
+      rows.push(r);
+      const met = r.met === null ? '' : r.met ? 'met' : 'NOT met';
+      console.log(`  ${r.figure}: ${r.value} | ref ${r.reference} | ratio ${r.ratio === null ? '-' : r.ratio.toFixed(2)} | ${r.target} ${met}`);
+    },
+    print: () => {
+      const numbered = rows.some((r) => r.n !== undefined);
+      console.log(`\n${title}: each figure, its reference measured in the same run, the ratio, the target (load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(', ')})\n`);
+      console.log(numbered ? '| # | figure | value | reference (same run) | ratio | target | |' : '| figure | value | reference (same run) | ratio | target | |');
+      console.log(numbered ? '|---|---|---:|---:|---:|---|---|' : '|---|---:|---:|---:|---|---|');
+      for (const r of rows) {
+        const met = r.met === null ? '' : r.met ? 'met' : '**not met**';
+        console.log(`| ${numbered ? `${r.n ?? ''} | ` : ''}${r.figure} | ${r.value} | ${r.reference} | ${r.ratio === null ? '' : r.ratio.toFixed(2)} | ${r.target} | ${met} |`);
+      }
+      rows.length = 0;
+    },
+  };
 }

@@ -3,7 +3,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { FANOUT_QUERY } from './frames.js';
-import { DB, fork, gatewayEnv, percentile, removeDir, rssOf, scratchDatabase, tempDir, type Child } from './lib.js';
+import { DB, fork, gatewayEnv, percentile, removeDir, rssOf, scratchDatabase, targetTable, tempDir, type Child } from './lib.js';
 import { summarize, type CpuProfile } from './profile.js';
 
 /**
@@ -18,33 +18,9 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-interface Row {
-  n: number;
-  figure: string;
-  value: string;
-  reference: string;
-  ratio: number | null;
-  target: string;
-  /** Whether the target is met; null when it is a report only. */
-  met: boolean | null;
-}
-
-const rows: Row[] = [];
-const row = (r: Row) => {
-  rows.push(r);
-  const met = r.met === null ? '' : r.met ? 'met' : 'NOT met';
-  console.log(`  ${r.figure}: ${r.value} | ref ${r.reference} | ratio ${r.ratio === null ? '-' : r.ratio.toFixed(2)} | ${r.target} ${met}`);
-};
-
-export function printScaleTable(): void {
-  console.log(`\nScale-out suite: each figure, its reference measured in the same run, the ratio, the target (load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(', ')})\n`);
-  console.log('| # | figure | value | reference (same run) | ratio | target | |');
-  console.log('|---|---|---:|---:|---:|---|---|');
-  for (const r of rows) {
-    const met = r.met === null ? '' : r.met ? 'met' : '**not met**';
-    console.log(`| ${r.n} | ${r.figure} | ${r.value} | ${r.reference} | ${r.ratio === null ? '' : r.ratio.toFixed(2)} | ${r.target} | ${met} |`);
-  }
-}
+const table = targetTable('Scale-out suite');
+const row = table.row;
+export const printScaleTable = table.print;
 
 async function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
   const r = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...opts });
