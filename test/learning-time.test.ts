@@ -148,6 +148,10 @@ describe('learning time', () => {
     await seed(u.user.id, { conversation: [[new Date(now.getTime() - 45 * 60_000).toISOString(), now.toISOString()]], xp: [[today, 12]] });
     const tenAgo = new Date(Date.parse(`${today}T00:00:00Z`) - 10 * 86_400_000).toISOString().slice(0, 10);
     await seed(u.user.id, { xp: [[tenAgo, 5]] });
+    // 30 seconds of learning 20 days ago (local noon): activity under a minute still shows.
+    const twentyAgo = new Date(Date.parse(`${today}T00:00:00Z`) - 20 * 86_400_000).toISOString().slice(0, 10);
+    const noon = Date.parse(`${twentyAgo}T12:00:00+14:00`);
+    await seed(u.user.id, { conversation: [[new Date(noon).toISOString(), new Date(noon + 30_000).toISOString()]] });
     const r = await api.get('/api/xp/learning-pulse', t);
     expect(r.status).toBe(200);
     expect(r.body).toHaveLength(365);
@@ -160,7 +164,11 @@ describe('learning time', () => {
     const ten = r.body.find((d: { date: string }) => d.date === tenAgo);
     expect(ten).toEqual({ date: tenAgo, xp: 5, active_seconds: 0, intensity: 1 });
     expect(r.body[0].date < r.body[1].date).toBe(true);
-    expect(r.body.filter((d: { intensity: number }) => d.intensity === 0)).toHaveLength(r.body.filter((d: { xp: number; active_seconds: number }) => !d.xp && !d.active_seconds).length);
+    expect(r.body.find((d: { date: string }) => d.date === twentyAgo)).toEqual({ date: twentyAgo, xp: 0, active_seconds: 30, intensity: 1 });
+    // 0 exactly on the days without any activity (the 45 minutes may leave yesterday a few seconds).
+    for (const d of r.body as { date: string; xp: number; active_seconds: number; intensity: number }[]) {
+      expect(d.intensity === 0, d.date).toBe(!d.xp && !d.active_seconds);
+    }
   });
 
   it('GraphQL: learningTime and learningPulse', async () => {

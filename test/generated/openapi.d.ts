@@ -1505,7 +1505,7 @@ export interface paths {
         };
         /**
          * Your last 365 days, for a heatmap
-         * @description 365 entries, oldest first, ending today in your time zone: XP, learning seconds, and an intensity 0-4 (one point per XP and per minute of learning: 1 up to 9 points, 2 up to 29, 3 up to 59, 4 from 60).
+         * @description 365 entries, oldest first, ending today in your time zone: XP, learning seconds, and an intensity 0-4 (one point per XP and per minute of learning: 0 no activity, 1 up to 9 points and any activity under a minute, 2 up to 29, 3 up to 59, 4 from 60).
          *
          *     API keys need the scope `xel:read`.
          */
@@ -2302,7 +2302,7 @@ export interface components {
             xp: number;
             /** @description Learning seconds that day (conversation sessions, live and XEL practice). */
             active_seconds: number;
-            /** @description Heatmap intensity 0–4, from one point per XP and per minute of learning: 0 none, 1 up to 9 points, 2 up to 29, 3 up to 59, 4 from 60. */
+            /** @description Heatmap intensity 0–4, from one point per XP and per minute of learning: 0 no activity, 1 up to 9 points (any activity, even under a minute), 2 up to 29, 3 up to 59, 4 from 60. */
             intensity: number;
         };
         GetLearningTimeResponse: {

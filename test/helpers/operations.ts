@@ -273,10 +273,13 @@ export class Fixture {
 
   /** A refresh token of the member's, fresh, made directly. */
   async refreshToken(): Promise<string> {
-    const em = this.env.server.app.orm.em.fork();
-    const s = em.create(LoginSession, { user: em.getReference(User, this.user('member').user.id), expiresAt: new Date(Date.now() + 3_600_000) });
+    const { app } = this.env.server;
+    const em = app.orm.em.fork();
+    // On the server's clock, as a login's session is: a refresh then moves last_used_at only when that clock has.
+    const now = app.root.clock.now();
+    const s = em.create(LoginSession, { user: em.getReference(User, this.user('member').user.id), createdAt: new Date(now), lastUsedAt: new Date(now), expiresAt: new Date(now + 3_600_000) });
     const value = newRefreshToken();
-    em.create(RefreshToken, { session: s, tokenHash: hashToken(value) });
+    em.create(RefreshToken, { session: s, tokenHash: hashToken(value), createdAt: new Date(now) });
     await em.flush();
     return value;
   }

@@ -182,14 +182,18 @@ export class AuthService {
     await this.throttle.succeeded(attempt);
     if (this.passwords.needsRehash(user.passwordHash)) user.passwordHash = await this.passwords.hash(input.password);
 
+    // The session's times come from the server's clock, as a refresh's do.
+    const now = this.clock.now();
     const session = ctx.em.create(LoginSession, {
       user,
-      expiresAt: new Date(this.clock.now() + this.config.auth.refreshTokenTtlSeconds * 1000),
+      createdAt: new Date(now),
+      lastUsedAt: new Date(now),
+      expiresAt: new Date(now + this.config.auth.refreshTokenTtlSeconds * 1000),
       userAgent: ctx.client.userAgent?.slice(0, 512) ?? null,
       ip: ctx.client.ip,
     });
     const refreshToken = newRefreshToken();
-    ctx.em.create(RefreshToken, { session, tokenHash: hashToken(refreshToken) });
+    ctx.em.create(RefreshToken, { session, tokenHash: hashToken(refreshToken), createdAt: new Date(now) });
     await ctx.em.flush();
     ctx.log.info({ userId: user.id, sessionId: session.id }, 'login');
     return this.pair(user, session, refreshToken);
@@ -212,7 +216,7 @@ export class AuthService {
       const claimed = token.usedAt ? 0 : await em.nativeUpdate(RefreshToken, { id: token.id, usedAt: null }, { usedAt: now });
       if (claimed !== 1) return { kind: 'reuse' as const, sessionId: session.id, userId: session.user.id };
       const value = newRefreshToken();
-      em.create(RefreshToken, { session, tokenHash: hashToken(value) });
+      em.create(RefreshToken, { session, tokenHash: hashToken(value), createdAt: now });
       session.lastUsedAt = now;
       return { kind: 'ok' as const, user: session.user, session, value };
     });

@@ -41,7 +41,7 @@ const pulseSchema = z.object({
     .int()
     .min(0)
     .max(4)
-    .describe('Heatmap intensity 0–4, from one point per XP and per minute of learning: 0 none, 1 up to 9 points, 2 up to 29, 3 up to 59, 4 from 60.'),
+    .describe('Heatmap intensity 0–4, from one point per XP and per minute of learning: 0 no activity, 1 up to 9 points (any activity, even under a minute), 2 up to 29, 3 up to 59, 4 from 60.'),
 });
 const toPulse = (days: PulseDay[]) => days.map((d) => ({ date: d.date, xp: d.xp, active_seconds: d.activeSeconds, intensity: d.intensity }));
 
@@ -65,7 +65,7 @@ export const learningRoutes = (s: Pick<ServiceMap, 'learningTime'>): RestRoute[]
     path: '/api/xp/learning-pulse',
     operationId: 'getLearningPulse',
     summary: 'Your last 365 days, for a heatmap',
-    description: '365 entries, oldest first, ending today in your time zone: XP, learning seconds, and an intensity 0-4 (one point per XP and per minute of learning: 1 up to 9 points, 2 up to 29, 3 up to 59, 4 from 60).',
+    description: '365 entries, oldest first, ending today in your time zone: XP, learning seconds, and an intensity 0-4 (one point per XP and per minute of learning: 0 no activity, 1 up to 9 points and any activity under a minute, 2 up to 29, 3 up to 59, 4 from 60).',
     tag,
     auth: 'xel:read',
     handler: (ctx) => s.learningTime.learningPulse(ctx),

@@ -51,11 +51,12 @@ export const PULSE_DAYS = 365;
 
 /**
  * A day's intensity for a heatmap, 0 to 4, from its activity points (one per XP, one per
- * minute of learning): 0 none, 1 up to 9, 2 up to 29, 3 up to 59, 4 from 60.
+ * minute of learning): 0 no activity at all, 1 up to 9 (any activity, even under a minute),
+ * 2 up to 29, 3 up to 59, 4 from 60.
  */
 export function intensityOf(xp: number, activeSeconds: number): number {
+  if (xp <= 0 && activeSeconds <= 0) return 0;
   const points = xp + Math.floor(activeSeconds / 60);
-  if (points <= 0) return 0;
   if (points < 10) return 1;
   if (points < 30) return 2;
   if (points < 60) return 3;

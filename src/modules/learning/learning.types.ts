@@ -60,6 +60,6 @@ export class LearningPulseDayType {
   @Field(() => Int, { description: 'Seconds of learning that day (conversation learning sessions, live sessions, timed XEL practice).' })
   activeSeconds!: number;
 
-  @Field(() => Int, { description: 'How active the day was, 0 (nothing) to 4, from one point per XP and per minute of learning: 1 up to 9 points, 2 up to 29, 3 up to 59, 4 from 60.' })
+  @Field(() => Int, { description: 'How active the day was, 0 (nothing) to 4, from one point per XP and per minute of learning: 1 up to 9 points (any activity, even under a minute), 2 up to 29, 3 up to 59, 4 from 60.' })
   intensity!: number;
 }
