@@ -567,6 +567,11 @@ export const configSchema = z.object({
           z.coerce.number().int().min(16).max(8192).default(512),
           'Heap of each worker thread (MB; its old generation). The threads live in the gateway\'s process, so this bounds what reading one document can add to its memory; a document whose reading needs more is refused (413 document_too_large, limit memory) and the thread is replaced.',
         ),
+        workerNice: v(
+          'WORKER_NICE',
+          z.coerce.number().int().min(0).max(19).default(10),
+          'Scheduling priority (nice, 0–19) of the worker threads that read and ingest documents (on Linux; elsewhere ignored): above 0, a core shared by ingestion and requests runs the requests first, so a large upload barely moves other requests\' latency; ingestion then also yields to other busy processes of the machine. 0: the process\'s own priority.',
+        ),
       }),
     )
     .describe('Background jobs.'),

@@ -27,7 +27,8 @@ let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'xt-ingest-'));
   // A file, not the tests' usual in-memory database, which no other connection can open.
-  server = await startServer(driver === 'sqlite' ? { DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite3')}` } : {});
+  // The reading threads at a priority below the serving thread's (the tests' default is 0).
+  server = await startServer({ ...(driver === 'sqlite' ? { DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite3')}` } : {}), WORKER_NICE: '7' });
   api = restClient(server.url);
 });
 afterAll(async () => {
@@ -36,7 +37,7 @@ afterAll(async () => {
 });
 
 describe('document ingestion off the serving thread', () => {
-  it('sets the pragmas: the serving connection syncs every commit, the ingesting one waits out the other writer', async () => {
+  it('sets the pragmas: the serving connection syncs every commit, the ingesting one waits out the other writer; the threads run at WORKER_NICE', async () => {
     const readers = server.app.services.documentReaders;
     expect(readers.writes).toBe(true);
     const settings = await readers.settings();
@@ -46,9 +47,9 @@ describe('document ingestion off the serving thread', () => {
       const [journal] = (await conn.execute('pragma journal_mode')) as { journal_mode: string }[];
       expect(sync!.synchronous).toBe(2); // FULL
       expect(journal!.journal_mode).toBe('wal');
-      expect(settings).toEqual({ journalMode: 'wal', synchronous: 1 /* NORMAL */, busyTimeoutMs: server.config.db.sqliteBusyTimeoutMs });
+      expect(settings).toEqual({ journalMode: 'wal', synchronous: 1 /* NORMAL */, busyTimeoutMs: server.config.db.sqliteBusyTimeoutMs, nice: 7 });
     } else {
-      expect(settings).toEqual({ synchronousCommit: 'on' });
+      expect(settings).toEqual({ synchronousCommit: 'on', nice: 7 });
     }
   });
 

@@ -43,6 +43,7 @@ export async function startServer(env: Record<string, string> = {}, options: Bui
     RATE_LIMITS_ENABLED: 'false',
     // Hashing threads at a lower priority would crawl on a machine loaded by other test suites.
     PASSWORD_HASH_NICE: '0',
+    WORKER_NICE: '0',
     ...env,
   });
   const app = await buildApp(config, options);
