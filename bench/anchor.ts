@@ -33,6 +33,8 @@ interface UserRow {
   timezone: string;
   avatar_url: string | null;
   plan: string;
+  /** SQLite: 0 or 1. */
+  public_profile: boolean | number;
   created_at: number | Date;
   updated_at: number | Date;
 }
@@ -43,7 +45,7 @@ interface Reads {
   user(userId: string): Promise<UserRow | undefined> | UserRow | undefined;
 }
 
-const USER_COLUMNS = 'id, email, username, full_name, nickname, preferred_language, timezone, avatar_url, plan, created_at, updated_at';
+const USER_COLUMNS = 'id, email, username, full_name, nickname, preferred_language, timezone, avatar_url, plan, public_profile, created_at, updated_at';
 
 function sqliteReads(file: string): Reads {
   const db = new Database(file, { readonly: true });
@@ -105,6 +107,7 @@ async function main(): Promise<void> {
       timezone: u.timezone,
       avatar_url: u.avatar_url,
       plan: u.plan,
+      public_profile: Boolean(u.public_profile),
       created_at: iso(u.created_at),
       updated_at: iso(u.updated_at),
     };

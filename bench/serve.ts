@@ -217,7 +217,9 @@ function breakdown(threads: ThreadHeap[], smaps = false): Breakdown {
 }
 
 async function threadHeaps(): Promise<ThreadHeap[]> {
-  const stats = await app!.services.documentReaders.threadStats();
+  // The servers without the app (the modules alone, the anchors) have no threads of their own.
+  if (!app) return [];
+  const stats = await app.services.documentReaders.threadStats();
   return stats.map((s) => ({ used: s.heap.used_heap_size, total: s.heap.total_heap_size, external: s.heap.external_memory }));
 }
 

@@ -1,4 +1,6 @@
+import DataLoader from 'dataloader';
 import { describe, expect, it } from 'vitest';
+import { composeLoaders, forgetReads, type Loaders } from '../src/common/loaders.js';
 import { serviceOrder } from '../src/modules/composition.js';
 import { modules } from '../src/modules/index.js';
 import type { ServiceDefinition, ServiceName } from '../src/modules/manifest.js';
@@ -29,5 +31,55 @@ describe('composition root', () => {
 
   it('lets the search index be rebuilt only when every kind of content has a source', async () => {
     await expect(new SearchService('sqlite').rebuild({} as never)).rejects.toThrow('no search source registered for message, note, transcript, document');
+  });
+
+  it("makes a module's loaders when a request first reads one of them, once, with that request's EntityManager", async () => {
+    const made: [string, unknown][] = [];
+    // (A factory may keep its EntityManager for later, but not read it while making its loaders.)
+    const a = (em: unknown) => {
+      made.push(['a', em]);
+      return { alpha: new DataLoader(async (ks: readonly string[]) => ks.map((k) => `${(em as { id: string }).id}:${k}`)), beta: { n: 1 } } as unknown as Partial<Loaders>;
+    };
+    const b = (em: unknown) => {
+      made.push(['b', em]);
+      return { gamma: new DataLoader(async (ks: readonly string[]) => ks) } as unknown as Partial<Loaders>;
+    };
+    // One that reads its EntityManager while making its loaders is made with the request.
+    const c = (em: { id: string }) => {
+      made.push(['c', em.id]);
+      return { delta: em.id } as unknown as Partial<Loaders>;
+    };
+    const factory = composeLoaders([a, b, c as never]);
+    made.length = 0;
+    const em1 = { id: 'one', clear: () => undefined };
+    const em2 = { id: 'two' };
+    const one = factory(em1 as never, true) as unknown as Record<string, unknown>;
+    const two = factory(em2 as never, true) as unknown as Record<string, unknown>;
+    expect(made).toEqual([['c', 'one'], ['c', 'two']]);
+    expect(await (one.alpha as DataLoader<string, string>).load('x')).toBe('one:x');
+    expect(one.beta).toEqual({ n: 1 });
+    expect(made.slice(2)).toEqual([['a', em1]]);
+    expect(one.alpha).toBe(one.alpha);
+    expect(await (two.alpha as DataLoader<string, string>).load('x')).toBe('two:x');
+    expect(made.slice(2)).toEqual([['a', em1], ['a', em2]]);
+    expect(one.delta).toBe('one');
+    // forgetReads clears what was made, and makes nothing.
+    const alpha = one.alpha as DataLoader<string, string>;
+    alpha.prime('y', 'primed');
+    expect(await alpha.load('y')).toBe('primed');
+    forgetReads(em1 as never, one as unknown as Loaders);
+    expect(await alpha.load('y')).toBe('one:y');
+    expect(made).toHaveLength(4);
+    expect(Object.keys(one).sort()).toEqual(['alpha', 'beta', 'delta']);
+  });
+
+  it("makes none of the app's loaders before a request reads one (no module's factory reads its EntityManager while making them)", () => {
+    const touched: string[] = [];
+    const em = new Proxy({}, { get: (_t, key) => (touched.push(String(key)), undefined) });
+    const loaders = composeLoaders(modules.flatMap((m) => (m.loaders ? [m.loaders] : [])))(em as never, true);
+    expect(touched).toEqual([]);
+    expect(Object.keys(loaders)).toEqual([]);
+    expect(loaders.memberships).toBeDefined();
+    expect(Object.keys(loaders).sort()).toEqual(['memberships', 'org']);
   });
 });
