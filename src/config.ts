@@ -570,7 +570,7 @@ export const configSchema = z.object({
         workerNice: v(
           'WORKER_NICE',
           z.coerce.number().int().min(0).max(19).default(10),
-          'Scheduling priority (nice, 0–19) of the worker threads that read and ingest documents (on Linux; elsewhere ignored): above 0, a core shared by ingestion and requests runs the requests first, so a large upload barely moves other requests\' latency; ingestion then also yields to other busy processes of the machine. 0: the process\'s own priority.',
+          'How much the worker threads that read and ingest documents lower their scheduling priority (a nice increment, 0–19, applied by each thread as it starts; on Linux): above 0, a core shared by ingestion and requests runs the requests first, so a large upload barely moves other requests\' latency; ingestion then also yields to other busy processes of the machine. 0: the process\'s own priority.',
         ),
       }),
     )

@@ -106,21 +106,8 @@ function take(key) {
   return read;
 }
 
-/**
- * Lowers this thread's scheduling priority once, to the pool's nice (on Linux, setpriority on the
- * calling thread changes that thread only): a core shared by reading documents and by requests
- * runs the requests first.
- */
-let niced = false;
-function yieldCores(nice) {
-  if (niced) return;
-  niced = true;
-  if (nice > 0) try { require('node:os').setPriority(nice); } catch {}
-}
-
 /** Reads a file: its passages as two NUL-separated strings, or (check) only how many there are. */
-async function read({ kind, data, limits, modules, check, nice }) {
-  yieldCores(nice);
+async function read({ kind, data, limits, modules, check }) {
   try {
     const key = keyOf(kind, data, limits);
     const { text, list } = (!check && take(key)) || (await readAll(kind, data, limits, modules));
@@ -282,8 +269,7 @@ const ALIVE_EVERY_MS = 30000;
  * that long), each of which locks the document's row and reads its sharing again, so a rename, an
  * unsharing or a deletion made meanwhile is respected; then the text, and 'ready'.
  */
-async function ingest({ kind, data, limits, modules, db, documentId, vectors, batch, entryColumns, nice }) {
-  yieldCores(nice);
+async function ingest({ kind, data, limits, modules, db, documentId, vectors, batch, entryColumns }) {
   let read = take(keyOf(kind, data, limits));
   const reused = read !== null;
   try {
@@ -348,8 +334,7 @@ async function ingest({ kind, data, limits, modules, db, documentId, vectors, ba
 }
 
 /** The settings of this thread's connection (for tests). */
-async function settings({ db, modules, nice }) {
-  yieldCores(nice);
+async function settings({ db, modules }) {
   return { ...(await (await open(db, modules)).settings()), nice: require('node:os').getPriority() };
 }
 
@@ -431,7 +416,7 @@ export class DocumentReaders {
      * that runs out ends (the process goes on) and its document is refused: document_too_large, `memory`.
      */
     private readonly heapMb = 512,
-    /** The threads' scheduling priority (WORKER_NICE, 0–19; Linux): above 0, requests run first on a shared core. */
+    /** How much the threads lower their scheduling priority (WORKER_NICE, 0–19): above 0, requests run first on a shared core. */
     private readonly nice = 0,
   ) {}
 
@@ -456,6 +441,9 @@ export class DocumentReaders {
       idleTimeout: 1_000,
       // A small young generation: a thread's garbage is collected often rather than held in large semispaces.
       resourceLimits: { maxOldGenerationSizeMb: this.heapMb, maxYoungGenerationSizeMb: MAX_YOUNG_MB },
+      // Each thread lowers its own priority as it starts (piscina, through @napi-rs/nice; on Linux
+      // a thread's nice is its own): a core shared by reading documents and by requests runs the requests first.
+      niceIncrement: this.nice,
       // pdf.js warns about fonts on the console: not the server's log.
       stdout: true,
       stderr: true,
@@ -470,7 +458,7 @@ export class DocumentReaders {
   private async run(what: string, task: Record<string, unknown> & { data?: Uint8Array }, signal: AbortSignal, name?: string, limitMs = TIMEOUT_MS, transfer = false): Promise<Answer> {
     const moved = transfer && task.data && owns(task.data) ? [task.data.buffer as ArrayBuffer] : undefined;
     try {
-      return (await this.get().run({ ...task, modules: MODULES, nice: this.nice }, { signal, ...(name ? { name } : {}), ...(moved ? { transferList: moved } : {}) })) as Answer;
+      return (await this.get().run({ ...task, modules: MODULES }, { signal, ...(name ? { name } : {}), ...(moved ? { transferList: moved } : {}) })) as Answer;
     } catch (e) {
       // The thread ran out of heap: reading this document needs more than a thread may have (the
       // thread ended; the pool starts another). The same bytes would need it again.
@@ -542,7 +530,7 @@ export class DocumentReaders {
   /** The settings of a worker thread's database connection (SQLite: journal_mode, synchronous, busy_timeout), and the thread's scheduling priority (`nice`). */
   async settings(): Promise<Record<string, unknown>> {
     if (!this.writes) throw new Error('no database for the worker threads');
-    return (await this.get().run({ db: this.db, modules: MODULES, nice: this.nice }, { name: 'settings' })) as Record<string, unknown>;
+    return (await this.get().run({ db: this.db, modules: MODULES }, { name: 'settings' })) as Record<string, unknown>;
   }
 
   /**
