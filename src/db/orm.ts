@@ -5,11 +5,11 @@ import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver, type PostgreSqlConnection } from '@mikro-orm/postgresql';
 import { CompiledQuery, type DatabaseConnection } from 'kysely';
-import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { Logger } from 'pino';
 import { postgresqlMigrations } from '../../migrations/postgresql/index.js';
 import { sqliteMigrations } from '../../migrations/sqlite/index.js';
 import type { Config } from '../config.js';
+import { FlushingSqliteDriver } from './durable-sqlite.js';
 import { Job } from './queue/job.entity.js';
 
 export const MIGRATION_PATHS = {
@@ -57,19 +57,20 @@ export function ormOptions(db: Config['db'], entities: Options['entities'], log?
     if (db.url !== ':memory:') mkdirSync(dirname(db.url), { recursive: true });
     return {
       ...common,
-      driver: SqliteDriver,
+      driver: FlushingSqliteDriver,
       dbName: db.url,
       // better-sqlite3's own options: `timeout` is SQLite's busy timeout, which waits out another
       // writer (another process holding the file) before failing, which then answers 503 service_unavailable.
       driverOptions: { timeout: db.sqliteBusyTimeoutMs },
       // WAL lets readers proceed during a write (and the worker threads that ingest documents write
       // on connections of their own, with synchronous = NORMAL: src/modules/knowledge/extract-worker.ts).
-      // This connection's commits stay FULL, synced before they return: an upload is acknowledged only
-      // once it is on disk, and each of them syncs the WAL with whatever was committed before it.
+      // NORMAL: SQLite does not sync the WAL at COMMIT on this thread (the event loop); the driver
+      // flushes it on the thread pool before the commit returns (src/db/durable-sqlite.ts), so a write
+      // is still acknowledged only once it is on disk, with whatever was committed before it.
       // (MikroORM turns foreign keys on itself.)
       onCreateConnection: async (connection) => {
         await (connection as DatabaseConnection).executeQuery(CompiledQuery.raw('pragma journal_mode = WAL'));
-        await (connection as DatabaseConnection).executeQuery(CompiledQuery.raw('pragma synchronous = FULL'));
+        await (connection as DatabaseConnection).executeQuery(CompiledQuery.raw('pragma synchronous = NORMAL'));
       },
       migrations: { ...migrations, path: MIGRATION_PATHS.sqlite, migrationsList: sqliteMigrations },
     };

@@ -192,8 +192,9 @@ async function open(db, modules) {
     const Database = require(modules.betterSqlite3);
     const h = new Database(db.url, { timeout: db.busyTimeoutMs });
     // WAL: the serving thread reads while this one writes. NORMAL: a commit here is not synced on
-    // its own; it survives a crash of the process, and the next synced commit (the serving
-    // thread's connection stays FULL, and the job is marked done there) makes it durable on disk.
+    // its own; it survives a crash of the process, and the next flushed commit (the serving
+    // thread's commits are flushed before they return, src/db/durable-sqlite.ts, and the job is
+    // marked done there) makes it durable on disk.
     h.pragma('journal_mode = WAL');
     h.pragma('synchronous = NORMAL');
     h.pragma('foreign_keys = ON');
