@@ -500,14 +500,16 @@ async function memory(): Promise<void> {
     const started = await fetch(`${gw.url}/api/live/session/start`, { method: 'POST', headers: { ...json, authorization: `Bearer ${owner.token}` }, body: JSON.stringify({ session_type: 'voice' }) });
     const sessionId = ((await started.json()) as { session_id: string }).session_id;
     for (let i = 0; i < 50; i++) await fetch(`${gw.url}/graphql`, { method: 'POST', headers: json, body: JSON.stringify({ query: MEMORY_QUERY }) });
-    const idle = (await gw.ask<{ rss: number }>({ cmd: 'gc' })).rss;
+    const idleGc = await gw.ask<{ rss: number; heap: number }>({ cmd: 'gc' });
+    const idle = idleGc.rss;
     const bareIdle = (await bare.ask<{ rss: number }>({ cmd: 'gc' })).rss;
 
     const clients = await fork('ws-clients');
     children.push(clients);
     await clients.ask({ cmd: 'connect', urls: [`${gw.url.replace('http', 'ws')}/graphql`], count: SUBSCRIBERS, protocol: 'graphql-ws', token: owner.token, query: FANOUT_QUERY, variables: { id: sessionId } });
     await new Promise((r) => setTimeout(r, 1000));
-    const busy = (await gw.ask<{ rss: number }>({ cmd: 'gc' })).rss;
+    const busyGc = await gw.ask<{ rss: number; heap: number }>({ cmd: 'gc' });
+    const busy = busyGc.rss;
     await clients.ask({ cmd: 'connect', urls: [`ws://127.0.0.1:${bare.port}`], count: SUBSCRIBERS, protocol: 'raw' });
     await new Promise((r) => setTimeout(r, 1000));
     const bareBusy = (await bare.ask<{ rss: number }>({ cmd: 'gc' })).rss;
@@ -516,6 +518,9 @@ async function memory(): Promise<void> {
     const per = (busy - idle) / SUBSCRIBERS;
     const perBare = (bareBusy - bareIdle) / SUBSCRIBERS;
     row({ n: 6, figure: `${SUBSCRIBERS} idle subscribers (MB; KB each)`, value: `${mb(busy - idle)} (${(per / 1024).toFixed(1)} KB)`, reference: `${mb(bareBusy - bareIdle)} (${(perBare / 1024).toFixed(1)} KB) raw ws`, ratio: null, target: '≤ 50 MB', met: (busy - idle) * (1000 / SUBSCRIBERS) <= 50 * 1024 * 1024 });
+    // The JavaScript heap and external memory (after a collection) per subscriber: the part the gateway's objects make, beside RSS's malloc arenas and pages.
+    console.log('  memory at idle, then busy:', JSON.stringify({ idle: { ...idleGc, breakdown: undefined }, busy: { ...busyGc, breakdown: undefined } }));
+    row({ n: 6, figure: `heap + external per idle subscriber (KB)`, value: ((busyGc.heap - idleGc.heap) / SUBSCRIBERS / 1024).toFixed(1), reference: '', ratio: null, target: 'report', met: null });
     await rssOf(gw.pid);
   } finally {
     for (const c of children) await c.stop();

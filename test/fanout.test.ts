@@ -60,3 +60,52 @@ describe('shared execution of subscription events', () => {
     }
   });
 });
+
+describe('a subscription at rest', () => {
+  it("lets go of what its subscribe read: the context's identity map is cleared once the source stream is made", async () => {
+    const { GraphQLObjectType, GraphQLSchema, GraphQLString, parse } = await import('graphql');
+    const { createFanOut } = await import('../src/graphql/fanout.js');
+    // An identity map as a list: the subscribe resolver "loads" the subject into it, as an access check does.
+    const em = {
+      identityMap: [] as string[],
+      clear() {
+        this.identityMap = [];
+      },
+    };
+    const events: string[] = [];
+    let wake: (() => void) | null = null;
+    const source: AsyncIterableIterator<string> = {
+      [Symbol.asyncIterator]: () => source,
+      next: async () => {
+        while (!events.length) await new Promise<void>((r) => (wake = r));
+        return { done: false, value: events.shift()! };
+      },
+      return: async () => ({ done: true, value: undefined }),
+    };
+    const schema = new GraphQLSchema({
+      query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
+      subscription: new GraphQLObjectType({
+        name: 'Subscription',
+        fields: {
+          ticks: {
+            type: GraphQLString,
+            subscribe: (_root: unknown, _args: unknown, ctx: { em: typeof em }) => {
+              ctx.em.identityMap.push('the subject', 'the caller');
+              return source;
+            },
+            resolve: (event: unknown) => event,
+          },
+        },
+      }),
+    });
+    const stream = await createFanOut()({ schema, document: parse('subscription { ticks }'), contextValue: { em } });
+    expect(Symbol.asyncIterator in stream).toBe(true);
+    expect(em.identityMap).toEqual([]);
+    // Events are still executed (on forks of their own in the app; here, the event alone).
+    const next = (stream as AsyncGenerator<unknown>).next();
+    events.push('tick 1');
+    (wake as (() => void) | null)?.();
+    expect(await next).toEqual({ done: false, value: { data: { ticks: 'tick 1' } } });
+    await (stream as AsyncGenerator<unknown>).return(undefined);
+  });
+});
