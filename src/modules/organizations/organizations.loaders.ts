@@ -84,22 +84,24 @@ async function keysetPages<T extends { id: string }>(
     }
     const ranked = sql
       .createQueryBuilder(spec.entity as typeof Membership, 'e')
-      .select(['e.id', raw(`e.${spec.parent.column}`), raw(`row_number() over (partition by e.${spec.parent.column} order by e.${column} ${dir}, e.id ${dir})`).as('rn')])
+      .select(['e.id', raw(`row_number() over (partition by e.${spec.parent.column} order by e.${column} ${dir}, e.id ${dir})`).as('rn')])
       .where(where as never);
-    // One row more than asked tells whether the page has a next (or previous) one.
-    const rows = await sql
-      .createQueryBuilder(ranked, 'ranked')
-      .select(raw('ranked.*'))
-      .where(raw('ranked.rn <= ?', [size + 1]))
-      .execute<Record<string, unknown>[]>('all', false);
-    const loaded = rows.length
-      ? ((await em.find(spec.entity as typeof Membership, { id: { $in: rows.map((r) => String(r.id)) } }, spec.populate ? { populate: spec.populate as never } : {})) as unknown as T[])
-      : [];
-    const byId = new Map(loaded.map((e) => [e.id, e]));
+    // One row more than asked tells whether the page has a next (or previous) one. The pages are
+    // cut by the window function in a subquery and loaded in the same statement, in page order.
+    const page = sql
+      .createQueryBuilder(ranked as unknown as QueryBuilder<Membership>, 'ranked')
+      .select(raw('ranked.id'))
+      .where(raw('ranked.rn <= ?', [size + 1]));
+    const loaded = (await em.find(
+      spec.entity as typeof Membership,
+      { id: { $in: page as never } },
+      { orderBy: { [key]: dir, id: dir } as never, ...(spec.populate ? { populate: spec.populate as never } : {}) },
+    )) as unknown as T[];
+    const parentOf = (e: T) => (e as unknown as Record<string, { id: string } | null | undefined>)[spec.parent.property]?.id;
     for (const k of group) {
-      const mine = rows.filter((r) => String(r[spec.parent.column]) === k.parent).sort((a, b) => Number(a.rn) - Number(b.rn));
+      const mine = loaded.filter((e) => parentOf(e) === k.parent);
       const more = mine.length > size;
-      const items = mine.slice(0, size).map((r) => byId.get(String(r.id))!).filter(Boolean);
+      const items = mine.slice(0, size);
       if (backward) items.reverse();
       const edges = items.map((node) => ({ cursor: encodeCursor([node[key], node.id]), node }));
       result.set(
