@@ -365,6 +365,10 @@ export async function runCrashCycles(opts: { driver: 'sqlite' | 'postgresql'; cy
     LIVE_PLANS: 'free:10000000',
     LIVE_IDLE_TIMEOUT_SECONDS: '2',
     LIVE_SWEEP_INTERVAL_MS: '300',
+    // The sweeper is a recurring job: a kill that lands while it runs leaves it claimed by the dead
+    // process until its lease lapses (60 s by default), and the sessions open at the crash wait as
+    // long. A short lease keeps their settling within the wait below.
+    JOBS_LEASE_MS: '2000',
     XEL_GRAMMAR_PRELOAD: 'false',
   };
   const report: CrashReport = { driver: opts.driver, cycles: 0, acknowledged: { chat: 0, transcripts: 0, xel: 0, heartbeats: 0 }, interrupted: 0, sessionsSettled: 0, restartMs: [], violations: [] };

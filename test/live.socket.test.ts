@@ -206,8 +206,8 @@ describe('a dropped connection', () => {
       return list.body[0]?.turn_count === 2 && ((await api.get(`/api/live/transcripts/${list.body[0].id}`, { token: u.accessToken })).body as { transcripts: { role: string }[] });
     });
     expect(transcript?.transcripts.map((t) => t.role)).toEqual(['user', 'ai']);
-    const q = await api.get('/api/live/quota', { token: u.accessToken });
-    expect(q.body.active_session_id).toBeNull();
+    // The session is settled once the turn in flight has been stored, a moment after it: wait for it.
+    await eventually(async () => (await api.get('/api/live/quota', { token: u.accessToken })).body.active_session_id === null, WAIT_MS, 'the session settled');
     const ended = await api.post('/api/live/session/end', { session_id: started.data.session_id }, { token: u.accessToken });
     expect(ended.body.end_reason).toBe('disconnected');
   });
