@@ -83,22 +83,66 @@ export interface ContextInput {
   http?: HttpExchange | null;
 }
 
-/** Builds a request context with a fresh EntityManager fork and fresh loaders. */
-export function createContext(root: ContextRoot, input: ContextInput): RequestContext {
-  const em = root.em.fork({ clear: true, useContext: false });
-  return {
-    requestId: input.requestId,
-    transport: input.transport,
-    principal: input.principal ?? null,
-    authError: input.authError ?? null,
-    em,
-    loaders: root.loaders(em, root.config.db.batching),
-    log: input.log ?? root.log.child({ reqId: input.requestId }),
-    config: root.config,
-    makeLoaders: root.loaders,
-    client: input.client ?? { ip: null, userAgent: null },
-    http: input.http ?? null,
-  };
+/** A fresh fork of the root EntityManager, for one request. */
+const forkOf = (em: EntityManager) => em.fork({ clear: true, useContext: false });
+
+/**
+ * A request context whose EntityManager fork, loaders and logger child are made when the
+ * request first reads them (a request answered from memory forks nothing). A class, so that
+ * the accessors are its prototype's, not defined again on every request's object.
+ */
+class LazyContext implements RequestContext {
+  readonly requestId: string;
+  readonly transport: Transport;
+  readonly principal: Principal | null;
+  readonly authError: AppError | null;
+  readonly config: Config;
+  readonly makeLoaders: LoaderFactory;
+  readonly client: { ip: string | null; userAgent: string | null };
+  readonly http: HttpExchange | null;
+  // Plain fields, not #private ones: Apollo copies a context's own fields onto an object of the
+  // same prototype for each operation, and the accessors must work on that copy too.
+  private fork: EntityManager | undefined;
+  private made: Loaders | undefined;
+  private logger: Logger | undefined;
+
+  constructor(
+    private readonly root: ContextRoot,
+    input: ContextInput,
+    em: EntityManager | undefined,
+  ) {
+    this.requestId = input.requestId;
+    this.transport = input.transport;
+    this.principal = input.principal ?? null;
+    this.authError = input.authError ?? null;
+    this.config = root.config;
+    this.makeLoaders = root.loaders;
+    this.client = input.client ?? { ip: null, userAgent: null };
+    this.http = input.http ?? null;
+    this.fork = em;
+    this.logger = input.log;
+  }
+
+  get em(): EntityManager {
+    return (this.fork ??= forkOf(this.root.em));
+  }
+
+  get loaders(): Loaders {
+    return (this.made ??= this.root.loaders(this.em, this.root.config.db.batching));
+  }
+
+  get log(): Logger {
+    return (this.logger ??= this.root.log.child({ reqId: this.requestId }));
+  }
+}
+
+/**
+ * Builds a request context with its own EntityManager fork and loaders, both made when the
+ * request first reads them, and its logger child likewise. `em`: a fork already made for
+ * this request (the one credentials were checked with).
+ */
+export function createContext(root: ContextRoot, input: ContextInput, em?: EntityManager): RequestContext {
+  return new LazyContext(root, input, em);
 }
 
 /**
@@ -106,29 +150,52 @@ export function createContext(root: ContextRoot, input: ContextInput): RequestCo
  * no identity map outlives the event it served.
  */
 export function forkContext(ctx: RequestContext): RequestContext {
-  const em = ctx.em.fork({ clear: true, useContext: false });
-  return { ...ctx, em, loaders: ctx.makeLoaders(em, ctx.config.db.batching) };
+  return withEntityManager(ctx, forkOf(ctx.em));
+}
+
+/** The same caller on the given EntityManager (a unit of work that outlives the request, such as a chat turn's), with loaders of its own. */
+export function withEntityManager(ctx: RequestContext, em: EntityManager): RequestContext {
+  let loaders: Loaders | undefined;
+  return {
+    requestId: ctx.requestId,
+    transport: ctx.transport,
+    principal: ctx.principal,
+    authError: ctx.authError,
+    em,
+    get loaders() {
+      return (loaders ??= ctx.makeLoaders(em, ctx.config.db.batching));
+    },
+    get log() {
+      return ctx.log;
+    },
+    config: ctx.config,
+    makeLoaders: ctx.makeLoaders,
+    client: ctx.client,
+    http: ctx.http,
+  };
 }
 
 /**
  * Builds a context and authenticates the credentials with its own fork. Bad credentials
  * do not fail the request here: public operations still work, and anything that needs a
- * user raises the precise reason (expired, revoked, forged...).
+ * user raises the precise reason (expired, revoked, forged...). No credentials at all: no
+ * principal, and nothing read (the fork is made only if the request reads something).
  */
 export async function createAuthenticatedContext(
   root: ContextRoot,
   input: Omit<ContextInput, 'principal' | 'authError'>,
   credentials: Credentials,
 ): Promise<RequestContext> {
-  const ctx = createContext(root, input);
+  if (!credentials.authorization && !credentials.apiKey) return createContext(root, input);
+  const em = forkOf(root.em);
   try {
-    const principal = await root.authenticate(ctx.em, credentials);
-    return { ...ctx, principal };
+    const principal = await root.authenticate(em, credentials);
+    return createContext(root, { ...input, principal }, em);
   } catch (e) {
     // A database outage while checking the credentials is this request's answer only if it
     // needs a user (a public operation may not need the database at all).
     const known = asKnownError(e);
-    if (known) return { ...ctx, authError: known };
+    if (known) return createContext(root, { ...input, authError: known }, em);
     throw e;
   }
 }

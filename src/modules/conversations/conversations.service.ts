@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import { authorize } from '../../common/access.js';
-import type { RequestContext } from '../../common/context.js';
+import { withEntityManager, type RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
 import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
@@ -289,7 +289,7 @@ export class ConversationsService {
     const provider = this.ai.all().find((x) => x.id === prep.providerId)!;
     // The turn outlives the request that started it (a client may leave): its own unit of work.
     const em = ctx.em.fork();
-    const retrieveCtx = { ...ctx, em };
+    const retrieveCtx = withEntityManager(ctx, em);
     // A resumable turn's events also go to its replay buffer, numbered.
     const writer = turnId ? this.turns.writer(turnId) : null;
     // Watchers of the conversation (conversationEvents) hear the turn through the event bus.
