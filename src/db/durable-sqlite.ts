@@ -8,8 +8,8 @@ import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult, T
  *
  * With `synchronous = FULL` every COMMIT syncs the WAL inside SQLite, on the thread that runs
  * it: better-sqlite3 runs on the event loop, so each write held every request and stream of
- * the process for the length of a disk flush (about 11 ms a commit on this machine's disk:
- * 200 chat turns ending together stalled each other's tokens for seconds).
+ * the process for the length of a disk flush (0.3 ms on a quiet disk here, 2 ms median and
+ * 21 ms p99 measured under load: 200 chat turns ending together stalled each other's tokens).
  *
  * Here the connection runs `synchronous = NORMAL` (in WAL mode a commit writes its frames to
  * the WAL file without syncing it) and every statement that leaves the connection outside a
