@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { clearLoaded, createContext } from '../src/common/context.js';
+import { User } from '../src/modules/users/index.js';
 import { signUp } from './helpers/factories.js';
 import { until, wsClient } from './helpers/graphql.js';
 import { restClient } from './helpers/http.js';
@@ -107,5 +109,27 @@ describe('a subscription at rest', () => {
     (wake as (() => void) | null)?.();
     expect(await next).toEqual({ done: false, value: { data: { ticks: 'tick 1' } } });
     await (stream as AsyncGenerator<unknown>).return(undefined);
+  });
+});
+
+describe("a request context's loaded entities", () => {
+  it('are let go of by clearLoaded, which makes no fork for a context that has not made one', async () => {
+    const api = restClient(server.url);
+    const u = await signUp(api);
+    const fork = vi.spyOn(server.app.root.em, 'fork');
+    try {
+      const anonymous = createContext(server.app.root, { requestId: 'anonymous', transport: 'internal' });
+      clearLoaded(anonymous);
+      expect(fork).not.toHaveBeenCalled();
+      const reader = createContext(server.app.root, { requestId: 'reader', transport: 'internal' });
+      await reader.em.findOneOrFail(User, { id: u.user.id });
+      expect(fork).toHaveBeenCalledTimes(1);
+      expect(reader.em.getUnitOfWork().getIdentityMap().values()).toHaveLength(1);
+      clearLoaded(reader);
+      expect(reader.em.getUnitOfWork().getIdentityMap().values()).toHaveLength(0);
+      expect(fork).toHaveBeenCalledTimes(1);
+    } finally {
+      fork.mockRestore();
+    }
   });
 });

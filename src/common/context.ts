@@ -134,6 +134,21 @@ class LazyContext implements RequestContext {
   get log(): Logger {
     return (this.logger ??= this.root.log.child({ reqId: this.requestId }));
   }
+
+  /** Empties the fork's identity map, if the fork was made (reading `em` would make one). */
+  clearLoaded(): void {
+    this.fork?.clear();
+  }
+}
+
+/**
+ * Lets go of what a context's unit of work has loaded (its identity map), without making a
+ * fork it has not made yet; a context of another shape is cleared through its `em`.
+ */
+export function clearLoaded(context: unknown): void {
+  if (context instanceof LazyContext) return context.clearLoaded();
+  const em = (context as { em?: { clear?: unknown } } | null | undefined)?.em;
+  if (em && typeof em.clear === 'function') (em as { clear(): void }).clear();
 }
 
 /**

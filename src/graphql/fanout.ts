@@ -1,4 +1,5 @@
 import { createSourceEventStream, execute, getOperationAST, GraphQLError, Kind, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { clearLoaded } from '../common/context.js';
 import { SubscriptionRefusal } from './subscription-stream.js';
 
 /**
@@ -81,12 +82,6 @@ function refusal(r: SubscriptionRefusal, responseKey: string): ExecutionResult {
   return { data: null, errors: [new GraphQLError(r.error.message, { path: [responseKey], originalError: r.error })] };
 }
 
-/** The EntityManager of a context, when it has one. */
-const emOf = (context: unknown): { clear(): void } | undefined => {
-  const em = (context as { em?: { clear?: unknown } } | null | undefined)?.em;
-  return em && typeof em.clear === 'function' ? (em as { clear(): void }) : undefined;
-};
-
 /**
  * graphql-ws's `subscribe` for one app: graphql-js's own (the source stream, each event
  * executed as the root value), with shared execution for the fields above, and a
@@ -108,7 +103,7 @@ async function fanOutSubscribe(results: SharedResults, args: ExecutionArgs): Pro
   // What the field's subscribe read to authorize (the subject, the caller's memberships) stays in
   // the context's identity map for as long as the subscription waits, a few KB of entities per
   // subscriber; each event is executed on a fork of its own (forkContext), so it is let go.
-  emOf(args.contextValue)?.clear();
+  clearLoaded(args.contextValue);
   const key = shared ? results.keyOf(args) : null;
   const responseKey = field ? (field.alias?.value ?? field.name.value) : '';
   // A source may be an iterable that is not its own iterator (chatStream's turn): take its iterator.
