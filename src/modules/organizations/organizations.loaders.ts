@@ -222,7 +222,7 @@ export function organizationLoaders(em: EntityManager, batch = true) {
       { batch, cacheKeyFn: connectionKey },
     ),
 
-    /** Pages cut per organization (or team) by a window function, then loaded in one query. */
+    /** Pages cut per organization (or team) by a window function, in the statement that loads them. */
     membersPage: new DataLoader<MembersPageKey, Membership[], string>(
       async (keys) => {
         const groups = new Map<string, MembersPageKey[]>();
@@ -240,14 +240,12 @@ export function organizationLoaders(em: EntityManager, batch = true) {
             .createQueryBuilder(Membership, 'm')
             .select(['m.id', raw(`row_number() over (partition by m.${partition} order by m.joined_at, m.id)`).as('rn')])
             .where({ [byTeam ? 'team' : 'organization']: { $in: ids } });
-          const rows = await (em as SqlEntityManager)
+          // The page's cut is a subquery of the statement that loads it.
+          const page = (em as SqlEntityManager)
             .createQueryBuilder(ranked as unknown as QueryBuilder<Membership>, 'ranked')
             .select(raw('ranked.id'))
-            .where(raw('ranked.rn > ? and ranked.rn <= ?', [offset, offset + limit]))
-            .execute<{ id: string }[]>('all', false);
-          const members = rows.length
-            ? await em.find(Membership, { id: { $in: rows.map((r) => r.id) } }, { populate: ['user', 'team'], orderBy: { joinedAt: 'asc', id: 'asc' } })
-            : [];
+            .where(raw('ranked.rn > ? and ranked.rn <= ?', [offset, offset + limit]));
+          const members = await em.find(Membership, { id: { $in: page as never } }, { populate: ['user', 'team'], orderBy: { joinedAt: 'asc', id: 'asc' } });
           for (const k of group) {
             result.set(k, members.filter((m) => (byTeam ? m.team?.id === k.teamId : m.organization.id === k.organizationId)));
           }
