@@ -308,7 +308,7 @@ async function onCommand(m: Command): Promise<void> {
         await new Promise((r) => setTimeout(r, 50));
       }
       const mu = process.memoryUsage();
-      send({ rss: mu.rss, heap: mu.heapUsed + mu.external, heapTotal: mu.heapTotal, external: mu.external, arrayBuffers: mu.arrayBuffers, breakdown: breakdown(await threadHeaps(), true) });
+      send({ rss: mu.rss, heap: mu.heapUsed + mu.external, breakdown: breakdown(await threadHeaps(), true) });
     } else if (m.cmd === 'memory-start') {
       if (memory) clearInterval(memory.timer);
       const sampler: Sampler = { timer: setInterval(() => sample(sampler), 50), atPeak: null, max: null, threads: [], asking: false };
