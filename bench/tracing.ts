@@ -22,7 +22,9 @@ import { DB, gatewayEnv, percentile, removeDir, scratchDatabase, tempDir, userTo
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const RATIO = 0.1;
+const RATIO = Number(process.env.BENCH_TRACING_RATIO ?? 0.1);
+// BENCH_TRACING_AA=1: both processes untraced, to see what the bench reads between two like processes.
+const AA = process.env.BENCH_TRACING_AA === '1';
 
 interface Proc {
   url: string;
@@ -79,9 +81,11 @@ function cpuUs(pid: number): number {
 }
 
 /** Requests per second, and the server's CPU microseconds per request over the same window. */
+const answered = new Map<number, number>();
 async function rate(opts: autocannon.Options, seconds: number, pid: number): Promise<{ rps: number; cpu: number }> {
   const before = cpuUs(pid);
   const r = await autocannon({ connections: CONNECTIONS, duration: seconds, ...opts });
+  answered.set(pid, (answered.get(pid) ?? 0) + r.requests.total);
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${opts.url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
   return { rps: r.requests.average, cpu: (cpuUs(pid) - before) / Math.max(1, r.requests.total) };
 }
@@ -89,13 +93,14 @@ async function rate(opts: autocannon.Options, seconds: number, pid: number): Pro
 const spread = (xs: number[], digits = 0) => `${percentile(xs, 50).toFixed(digits)} [${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}]`;
 
 export async function tracingBench(): Promise<void> {
+  if (AA) console.log('\nBENCH_TRACING_AA=1: the "traced" process is untraced too');
   console.log(`\nTracing cost: authenticated reads, tracing at ${RATIO * 100}% sampling (OTLP/HTTP to a local receiver) vs tracing off, ${DB}, ${ROUNDS} alternating rounds of ${Math.max(2, Math.round(SECONDS / 2))} s, ${CONNECTIONS} connections`);
   const otlp = await receiver();
   const dirs = [tempDir(), tempDir()];
   const dbs = await Promise.all(dirs.map((d) => scratchDatabase(d)));
   const env = (i: number) => ({ ...gatewayEnv(dbs[i]!.url, dirs[i]!), LOG_LEVEL: 'warn', XEL_GRAMMAR_PRELOAD: 'false' });
   const off = await startMain(env(0));
-  const on = await startMain({ ...env(1), OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(RATIO) });
+  const on = await startMain(AA ? env(1) : { ...env(1), OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(RATIO) });
   try {
     const targets = await Promise.all(
       [off, on].map(async (p) => {
@@ -139,6 +144,8 @@ export async function tracingBench(): Promise<void> {
         `  ${name}, server CPU per request: traced ${spread(onCpu)} µs | off ${spread(offCpu)} µs | ratio (off ÷ traced) ${cpuRatio.toFixed(2)} [${Math.min(...cpuRatios).toFixed(2)}–${Math.max(...cpuRatios).toFixed(2)}] | target ≥ 0.90 ${cpuRatio >= 0.9 ? 'met' : 'NOT met'}`,
       );
     }
+    // (To read a profile per request: BENCH_PROFILE writes each process's whole life.)
+    if (process.env.BENCH_PROFILE) console.log(`  requests answered: off (pid ${off.child.pid}) ${answered.get(off.child.pid!)}, traced (pid ${on.child.pid}) ${answered.get(on.child.pid!)}`);
   } finally {
     await Promise.all([off.stop(), on.stop()]);
     await otlp.close();

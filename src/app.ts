@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import cookie from '@fastify/cookie';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
 import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
 import helmet from 'helmet';
@@ -22,7 +23,7 @@ import { createEventBus } from './common/pubsub.js';
 import { hashedKey, RateLimits } from './common/rate-limits.js';
 import { RedisConnections } from './common/redis.js';
 import { redactLogLine, safeErrorSerializer, safeUrl } from './common/log-safety.js';
-import { recordingSpan, traceLogFields, tracingOn } from './common/tracing.js';
+import { recordingSpan, traceIncoming, traceLogFields, tracingOn } from './common/tracing.js';
 import { createSocketLimiter } from './common/socket-limits.js';
 import { CORS_EXPOSED_HEADERS, type Config } from './config.js';
 import { openDatabase, poolStats } from './db/orm.js';
@@ -137,6 +138,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // headers too large, a client too slow) answer the envelope too.
     frameworkErrors,
     clientErrorHandler,
+    // The server Fastify would make (its settings as Fastify sets them), with each request's
+    // trace started where Node hands it over while tracing is on (src/common/tracing.ts).
+    serverFactory: (handler, opts) => {
+      const o = opts as { http: object; keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket?: number };
+      const s = createServer(o.http, traceIncoming(handler));
+      s.keepAliveTimeout = o.keepAliveTimeout;
+      s.requestTimeout = o.requestTimeout;
+      s.setTimeout(o.connectionTimeout);
+      if (o.maxRequestsPerSocket && o.maxRequestsPerSocket > 0) s.maxRequestsPerSocket = o.maxRequestsPerSocket;
+      return s;
+    },
   });
   const log = server.log as unknown as Logger;
 
@@ -188,10 +200,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   // With tracing on, the HTTP span is named by its route (`GET /api/auth/me`), as the semantic conventions name server spans.
   if (tracingOn()) {
-    server.addHook('onRequest', async (req) => {
+    server.addHook('onRequest', (req, _reply, done) => {
       const span = recordingSpan();
-      const route = req.routeOptions.url;
-      if (span && route) span.updateName(`${req.method} ${route}`).setAttribute('http.route', route);
+      if (span) {
+        const route = req.routeOptions.url;
+        if (route) span.updateName(`${req.method} ${route}`).setAttribute('http.route', route);
+        // The client as TRUST_PROXY lets Fastify see it (X-Forwarded-For only from trusted proxies).
+        span.setAttribute('client.address', req.ip);
+      }
+      done();
     });
   }
   // While shutting down, responses of in-flight requests close their keep-alive

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -9,7 +8,6 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider, type Sampler } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { safeUrl } from './common/log-safety.js';
 import { tracingStarted } from './common/tracing.js';
 import type { Config } from './config.js';
 import { VERSION } from './version.js';
@@ -19,14 +17,16 @@ import { VERSION } from './version.js';
  * imports this module dynamically, and starts it before it loads the app, so that `http` is
  * patched before Fastify creates its server. What is traced:
  *
- * - every HTTP request, as a server span (`@opentelemetry/instrumentation-http`), continuing
- *   the caller's trace when it sends `traceparent`; Fastify's route names it (src/app.ts);
+ * - every HTTP request, as a server span made where Node hands it to Fastify (traceIncoming in
+ *   src/common/tracing.ts), continuing the caller's trace when it sends `traceparent`, the
+ *   sampling decided before anything else is worked out; Fastify's route names it (src/app.ts);
  * - the GraphQL operation and the REST operation inside it, and each resolver that does I/O
  *   (src/graphql/tracing.ts, src/rest/router.ts), whichever executor runs them;
  * - every database statement (src/db/tracing.ts, from MikroORM's statement log, both drivers);
  * - every outgoing call made with `fetch` (AI providers, speech, embeddings, Google), as a
  *   client span whose context travels in the `traceparent` header
- *   (`@opentelemetry/instrumentation-undici`), and every outgoing `node:http` call (S3).
+ *   (`@opentelemetry/instrumentation-undici`), and every outgoing `node:http` call (S3,
+ *   `@opentelemetry/instrumentation-http`, with its incoming side off).
  *
  * Spans are batched and sent as OTLP/HTTP JSON to <endpoint>/v1/traces. The gateway's
  * sources are ES modules, but what is patched (`node:http`) is a built-in module and `fetch`
@@ -71,22 +71,9 @@ export function startTracing(config: Config['tracing']): Tracing {
   const unregister = registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
-      new HttpInstrumentation({
-        // Credentials in query strings (the live socket's ?token=, OAuth callbacks' code and state)
-        // and GraphQL GET documents stay out of spans as they stay out of the logs.
-        requestHook: (span, request) => {
-          // (Incoming requests have a url; outgoing ones do not.)
-          const url = (request as Partial<IncomingMessage>).url;
-          if (typeof url !== 'string') return;
-          const safe = safeUrl(url);
-          const q = safe.indexOf('?');
-          if (q >= 0) span.setAttribute('url.query', safe.slice(q + 1));
-        },
-        // Probes and scrapes are not requests anyone wants a trace of.
-        ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)(\?|$)/.test(req.url ?? ''),
-        // The gateway's own outgoing calls are traced only inside a trace (not the SDK's, not background jobs').
-        requireParentforOutgoingSpans: true,
-      }),
+      // Outgoing `node:http` calls only (the S3 client's): incoming requests get their server span
+      // from src/common/tracing.ts (traceIncoming), which decides sampling before any other work.
+      new HttpInstrumentation({ disableIncomingRequestInstrumentation: true, requireParentforOutgoingSpans: true }),
       new UndiciInstrumentation({ requireParentforSpans: true }),
     ],
   });

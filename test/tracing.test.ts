@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { print } from 'graphql';
@@ -198,6 +198,60 @@ describe('tracing on', () => {
     const g = await fetch(`${gw.gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { id } }' }) });
     const body = (await g.json()) as { errors: { extensions: Record<string, unknown> }[] };
     expect(body.errors[0]!.extensions).toMatchObject({ code: 'not_authenticated', trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+  });
+
+  it('records the HTTP request as the semantic conventions name it, without the credentials of its query string', async () => {
+    const caller = '6bf92f3577b34da6a3ce929d0e0e4738';
+    await fetch(`${gw.gateway.url}/api/core/conversations/${UNKNOWN_CONVERSATION}/messages?token=s3cret-query-token&limit=5`, {
+      headers: { authorization: `Bearer ${token}`, traceparent: `00-${caller}-00f067aa0ba902b7-01`, 'user-agent': 'trace-test/1' },
+    });
+    const http = await eventually(() => receiver.spans.find((s) => s.traceId === caller && s.kind === SERVER), undefined, 'the HTTP span');
+    expect(attr(http, 'http.request.method')).toBe('GET');
+    expect(attr(http, 'url.path')).toBe(`/api/core/conversations/${UNKNOWN_CONVERSATION}/messages`);
+    expect(attr(http, 'url.scheme')).toBe('http');
+    expect(String(attr(http, 'url.query'))).toContain('limit=5');
+    expect(JSON.stringify(http)).not.toContain('s3cret-query-token');
+    expect(attr(http, 'http.route')).toBe('/api/core/conversations/:conversation_id/messages');
+    expect(attr(http, 'http.response.status_code')).toBe(404);
+    expect(attr(http, 'client.address')).toBe('127.0.0.1');
+    expect(attr(http, 'server.port')).toBe(Number(new URL(gw.gateway.url).port));
+    expect(attr(http, 'user_agent.original')).toBe('trace-test/1');
+  });
+
+  it('keeps a request\'s trace across a body that arrives after its headers, read or unreadable', async () => {
+    // Expect: 100-continue holds the body back until the gateway has taken the request: the
+    // body's events then come from the socket, outside the request's trace.
+    const post = (path: string, body: string, traceparent: string) =>
+      new Promise<{ status: number; body: { detail: Record<string, unknown> } }>((resolve, reject) => {
+        const u = new URL(path, gw.gateway.url);
+        const req = httpRequest(
+          { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue', traceparent } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as { detail: Record<string, unknown> } }));
+          },
+        );
+        req.on('error', reject);
+        req.on('continue', () => req.end(body));
+        req.flushHeaders();
+      });
+
+    const unreadable = '7bf92f3577b34da6a3ce929d0e0e4739';
+    const bad = await post('/api/auth/login', '{"username": ', `00-${unreadable}-00f067aa0ba902b7-01`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toMatchObject({ trace_id: unreadable });
+
+    const read = '8bf92f3577b34da6a3ce929d0e0e4730';
+    const refused = await post('/api/auth/login', JSON.stringify({ username: 'nobody-traced', password: 'not the password 1' }), `00-${read}-00f067aa0ba902b7-01`);
+    expect(refused.status).toBe(401);
+    expect(refused.body.detail).toMatchObject({ trace_id: read });
+    const http = await eventually(() => receiver.spans.find((s) => s.traceId === read && s.kind === SERVER), undefined, 'the HTTP span');
+    expect(attr(http, 'http.response.status_code')).toBe(401);
+    const rest = await eventually(() => receiver.spans.find((s) => s.traceId === read && s.name.startsWith('REST ')), undefined, 'the REST operation span');
+    expect(rest.parentSpanId).toBe(http.spanId);
+    const badHttp = await eventually(() => receiver.spans.find((s) => s.traceId === unreadable && s.kind === SERVER), undefined, 'the unreadable request\'s HTTP span');
+    expect(attr(badHttp, 'http.response.status_code')).toBe(400);
   });
 
   it('follows the caller\'s sampling decision: a trace it does not sample keeps its id but sends no spans', async () => {

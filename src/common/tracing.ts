@@ -1,5 +1,7 @@
-import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { context, isSpanContextValid, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { VERSION } from '../version.js';
+import { safeUrl } from './log-safety.js';
 
 /**
  * What the gateway's own code uses of OpenTelemetry: the API only (`@opentelemetry/api`, a
@@ -83,3 +85,65 @@ export function pastSpan(name: string, tookMs: number, attributes: Attributes, k
 
 /** The tracer, for code that needs a span of its own shape (GraphQL's resolvers). Null while tracing is off. */
 export const gatewayTracer = (): Tracer | null => tracer;
+
+/** Probes and scrapes: not requests anyone wants a trace of. */
+const UNTRACED = /^\/(?:healthz|readyz|metrics)(?:\?|$)/;
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
+
+/**
+ * The HTTP server span of every request (but probes), made where Node hands the request to
+ * Fastify: `handler` runs inside it. The sampling decision comes first, from the caller's
+ * `traceparent`: a request that is not sampled costs one span context, with its trace
+ * id (the caller's or a new one) passed on to providers with the sampled flag off, and
+ * nothing else (no attributes worked out, no listeners, no export). A sampled one gets the
+ * stable HTTP server attributes and ends when its response closes. Off: `handler` itself.
+ * What follows a request body stays in the trace although Node emits the body's events from
+ * the socket: Fastify reads bodies inside an AsyncResource of the request.
+ */
+export function traceIncoming<Req extends IncomingMessage, Res extends ServerResponse>(handler: (req: Req, res: Res) => void): (req: Req, res: Res) => void {
+  if (!on || !tracer) return handler;
+  const t = tracer;
+  return (req, res) => {
+    const url = req.url ?? '/';
+    if (UNTRACED.test(url)) return handler(req, res);
+    const q = url.indexOf('?');
+    const raw = req.method ?? 'GET';
+    const method = METHODS.has(raw) ? raw : '_OTHER';
+    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+    // (No attributes for the sampler: the samplers OTEL_TRACES_SAMPLER names read none, and
+    // the SDK would copy them for every request, sampled or not.)
+    const span = t.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER }, parent);
+    const ctx = trace.setSpan(parent, span);
+    if (span.isRecording()) {
+      const host = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(req.headers.host ?? '');
+      const safe = q < 0 ? '' : safeUrl(url);
+      const sq = safe.indexOf('?');
+      span.setAttributes({
+        'http.request.method': method,
+        'url.scheme': 'http',
+        'url.path': q < 0 ? url : url.slice(0, q),
+        'network.protocol.version': req.httpVersion,
+        'network.peer.address': req.socket.remoteAddress,
+        'network.peer.port': req.socket.remotePort,
+        ...(method !== raw ? { 'http.request.method_original': raw } : {}),
+        ...(host?.[1] ? { 'server.address': host[1] } : {}),
+        ...(host?.[2] ? { 'server.port': Number(host[2]) } : {}),
+        ...(req.headers['user-agent'] ? { 'user_agent.original': req.headers['user-agent'] } : {}),
+        // Credentials in query strings (the live socket's ?token=, OAuth callbacks' code and state)
+        // and GraphQL GET documents stay out of spans as they stay out of the logs.
+        ...(sq >= 0 ? { 'url.query': safe.slice(sq + 1) } : {}),
+      });
+      res.once('close', () => {
+        if (res.writableFinished) {
+          span.setAttribute('http.response.status_code', res.statusCode);
+          if (res.statusCode >= 500) span.setAttribute('error.type', String(res.statusCode)).setStatus({ code: SpanStatusCode.ERROR });
+        } else {
+          // The connection closed before the response was sent whole.
+          span.setAttribute('error.type', 'aborted').setStatus({ code: SpanStatusCode.ERROR });
+        }
+        span.end();
+      });
+    }
+    context.with(ctx, handler, undefined, req, res);
+  };
+}
