@@ -16,7 +16,8 @@ import { DB, gatewayEnv, percentile, removeDir, scratchDatabase, tempDir, userTo
  * Beside it, each server's own CPU time per request (from /proc), steadier on a shared machine.
  * Target: ≥ 0.9 (tracing costs at most 10% of throughput).
  *
- *   npm run bench -- tracing     (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_ROUNDS, BENCH_PROFILE as for the scale suite)
+ *   npm run bench -- tracing     (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_ROUNDS, BENCH_PROFILE as for the scale suite;
+ *                                 BENCH_TRACING_RATIO another sampling ratio; BENCH_TRACING_AA=1 both processes untraced)
  */
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
