@@ -143,6 +143,10 @@ describe('OpenAI-compatible adapter', () => {
     const res = await chat({ message: 'Count', provider: 'openai' }, { sse: true });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
+    // The stream carries what every answer carries.
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
     const events = sseEvents(res.body as string);
     expect(events.map((e) => e.event)).toEqual(['start', 'delta', 'delta', 'delta', 'done']);
     expect(events.filter((e) => e.event === 'delta').map((e) => e.data.content)).toEqual(['One', ' two', ' three']);

@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { camelizeKeys, TooDeepError } from '../common/case.js';
 import { authorize } from '../common/access.js';
@@ -39,7 +40,10 @@ async function streamEvents(reply: FastifyReply, sse: NonNullable<RestRoute['sse
   const requestId = ctx.requestId;
   reply.hijack();
   const res = reply.raw;
+  // What the hooks set on the reply (security headers, CORS) goes out with the stream too: a
+  // hijacked reply's own headers are not written by Fastify.
   res.writeHead(200, {
+    ...(reply.getHeaders() as OutgoingHttpHeaders),
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',
