@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import type { Configuration } from '@mikro-orm/core';
-import { SqliteConnection, SqliteDriver } from '@mikro-orm/sqlite';
-import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult, TransactionSettings } from 'kysely';
+import type { Configuration, LoggingOptions, Transaction } from '@mikro-orm/core';
+import { SqliteConnection, SqliteDriver, type NativeQueryBuilder, type RawQueryFragment } from '@mikro-orm/sqlite';
+import { CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryResult, type TransactionSettings } from 'kysely';
 
 /**
  * SQLite commits made durable off the event loop.
@@ -69,18 +69,40 @@ export class WalFlusher {
 }
 
 /** A Kysely connection on better-sqlite3 (Kysely's own, statement for statement) that answers a write leaving no transaction open only once it is flushed. */
+/** Prepared statements kept per connection, by their text: those of statements with bound values, and the transaction's own. */
+const STATEMENT_CACHE = 500;
+const TRANSACTION_STATEMENTS = new Set(['begin', 'commit', 'rollback']);
+
 class FlushingConnection implements DatabaseConnection {
   /** Something was written since the connection was last outside a transaction. */
   #dirty = false;
+  readonly #statements = new Map<string, SqliteStatement>();
 
   constructor(
     private readonly db: SqliteDatabase,
     private readonly inner: DatabaseConnection,
-    private readonly wal: WalFlusher,
+    private readonly wal: WalFlusher | null,
   ) {}
 
+  /**
+   * The statement for `sql`, prepared once while it is among the last STATEMENT_CACHE kept.
+   * Only texts that recur are kept: those with bound values (see bindable) and BEGIN/COMMIT/
+   * ROLLBACK; a text with its values written in is prepared for its one use. (SQLite prepares
+   * a kept statement again by itself after a schema change.)
+   */
+  #prepare(query: CompiledQuery): SqliteStatement {
+    if (query.parameters.length === 0 && !TRANSACTION_STATEMENTS.has(query.sql)) return this.db.prepare(query.sql);
+    let stmt = this.#statements.get(query.sql);
+    if (!stmt) {
+      stmt = this.db.prepare(query.sql);
+      if (this.#statements.size >= STATEMENT_CACHE) this.#statements.delete(this.#statements.keys().next().value!);
+      this.#statements.set(query.sql, stmt);
+    }
+    return stmt;
+  }
+
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const stmt = this.db.prepare(query.sql);
+    const stmt = this.#prepare(query);
     let result: QueryResult<R>;
     if (stmt.reader) result = { rows: stmt.all(query.parameters) as R[] };
     else {
@@ -90,7 +112,7 @@ class FlushingConnection implements DatabaseConnection {
     if (!stmt.readonly) this.#dirty = true;
     if (this.#dirty && !this.db.inTransaction) {
       this.#dirty = false;
-      await this.wal.flush();
+      await this.wal?.flush();
     }
     return result;
   }
@@ -102,7 +124,7 @@ class FlushingConnection implements DatabaseConnection {
 }
 
 /** Kysely's SQLite dialect with its one connection wrapped. */
-function flushingDialect(inner: Dialect, db: SqliteDatabase, wal: WalFlusher): Dialect {
+function flushingDialect(inner: Dialect, db: SqliteDatabase, wal: WalFlusher | null): Dialect {
   return {
     createAdapter: () => inner.createAdapter(),
     createQueryCompiler: () => inner.createQueryCompiler(),
@@ -128,7 +150,7 @@ function flushingDialect(inner: Dialect, db: SqliteDatabase, wal: WalFlusher): D
         ...(driver.releaseSavepoint ? { releaseSavepoint: driver.releaseSavepoint.bind(driver) } : {}),
         releaseConnection: (c: DatabaseConnection) => driver.releaseConnection(c),
         destroy: async () => {
-          wal.close();
+          wal?.close();
           await driver.destroy();
         },
       };
@@ -143,10 +165,99 @@ class FlushingSqliteConnection extends SqliteConnection {
   override createKyselyDialect(options: Record<string, unknown>): Dialect {
     const dialect = super.createKyselyDialect(options);
     const db = (this as unknown as { database: SqliteDatabase }).database;
-    if (db.memory) return dialect;
-    this.wal = new WalFlusher(`${db.name}-wal`);
-    return flushingDialect(dialect, db, this.wal);
+    // (A database in memory has nothing to flush.)
+    this.wal = db.memory ? undefined : new WalFlusher(`${db.name}-wal`);
+    return flushingDialect(dialect, db, this.wal ?? null);
   }
+
+  /**
+   * MikroORM's `execute`, with the statement's values bound rather than written into its text
+   * when they can be bound to the same effect (see bindable): the text then recurs, and its
+   * prepared statement is kept (FlushingConnection). MikroORM writes every value into the SQL
+   * (`formatQuery`) and sends the result as a statement of its own, which better-sqlite3
+   * prepared anew every time: as much CPU as running it, for the inserts of a chat turn. What
+   * is logged (and traced) is what MikroORM logs (getSql).
+   */
+  override async execute<T>(
+    query: string | NativeQueryBuilder | RawQueryFragment,
+    params: readonly unknown[] | Record<string, unknown> = [],
+    method: 'all' | 'get' | 'run' = 'all',
+    ctx?: Transaction,
+    loggerContext?: LoggingOptions,
+  ): Promise<T> {
+    const abortable = loggerContext as { signal?: unknown; inflightQueryAbortStrategy?: unknown } | undefined;
+    // (Queries that can be cancelled keep MikroORM's own path, which handles that.)
+    if (abortable?.signal != null || abortable?.inflightQueryAbortStrategy != null) return super.execute<T & object>(query, params, method, ctx, loggerContext);
+    await this.ensureConnection();
+    const q = (this as unknown as { prepareQuery(query: unknown, params: unknown): { query: string; params: readonly unknown[]; formatted: string } }).prepareQuery(query, params);
+    const sql = this.getSql(q.query, q.formatted, loggerContext);
+    const bound = bindable(q.query, q.params);
+    const compiled = bound ? CompiledQuery.raw(q.query, bound) : CompiledQuery.raw(q.formatted);
+    // (In a transaction, MikroORM's context is Kysely's transaction.)
+    const client = (ctx ?? this.getClient()) as unknown as { executeQuery(c: CompiledQuery): Promise<QueryResult<unknown>> };
+    return this.executeQuery(sql, async () => this.transformRawResult<T>(await client.executeQuery(compiled), method), { ...q, ...loggerContext });
+  }
+}
+
+const NOT_BINDABLE = Symbol('not bindable');
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+
+/** The value better-sqlite3 binds to the same effect as the literal SqlitePlatform.escape writes, or NOT_BINDABLE. */
+function bindValue(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  switch (typeof v) {
+    case 'string':
+      return v;
+    // The literals `true` and `false` are the integers 1 and 0.
+    case 'boolean':
+      return v ? 1n : 0n;
+    case 'bigint':
+      return v >= INT64_MIN && v <= INT64_MAX ? v : NOT_BINDABLE;
+    case 'number': {
+      if (!Number.isFinite(v)) return NOT_BINDABLE;
+      // An integral number is written as an integer literal (its shortest digits): bound as that integer, not as a REAL.
+      if (Number.isInteger(v)) {
+        const digits = String(v);
+        // (From 1e21 on, the literal is written with an exponent: a REAL.)
+        if (digits.includes('e')) return NOT_BINDABLE;
+        const n = BigInt(digits);
+        return n >= INT64_MIN && n <= INT64_MAX ? n : NOT_BINDABLE;
+      }
+      return v;
+    }
+    default:
+      // A date is written as its milliseconds; a buffer as a blob literal.
+      if (v instanceof Date) return Number.isFinite(v.getTime()) ? BigInt(v.getTime()) : NOT_BINDABLE;
+      if (Buffer.isBuffer(v)) return v;
+      // Arrays (written as lists), objects (as JSON), raw fragments: written in, as MikroORM does.
+      return NOT_BINDABLE;
+  }
+}
+
+/**
+ * The values of `params` to bind to `sql`, when binding them is the same statement as
+ * MikroORM's text with the values written in (Platform.formatQuery): as many plain `?` as
+ * values (none of MikroORM's `??` identifiers or `\?` escapes, no numbered `?1`), and every
+ * value one SqlitePlatform.escape writes as a single literal. Else null: the text with its
+ * values is sent, as before.
+ */
+export function bindable(sql: string, params: readonly unknown[]): unknown[] | null {
+  if (!Array.isArray(params) || params.length === 0) return null;
+  let count = 0;
+  for (let i = sql.indexOf('?'); i >= 0; i = sql.indexOf('?', i + 1)) {
+    const next = sql.charCodeAt(i + 1);
+    if (next === 63 /* ? */ || (next >= 48 && next <= 57) /* ?1 */ || sql.charCodeAt(i - 1) === 92 /* \? */) return null;
+    count++;
+  }
+  if (count !== params.length) return null;
+  const values = new Array<unknown>(params.length);
+  for (let i = 0; i < params.length; i++) {
+    const v = bindValue(params[i]);
+    if (v === NOT_BINDABLE) return null;
+    values[i] = v;
+  }
+  return values;
 }
 
 /** MikroORM's SQLite driver (better-sqlite3), its commits flushed off the event loop; the connection runs `synchronous = NORMAL` (src/db/orm.ts). */
