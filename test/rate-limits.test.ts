@@ -169,6 +169,10 @@ describe('rate limits (in memory)', () => {
     expect(rest.status).toBe(429);
     expect(rest.body.detail).toMatchObject({ error: 'rate_limited', limit: 'api_key' });
     expectLimited(rest.headers, 3, 60);
+    // Refused before any route runs, the answer still carries the security headers and its request id.
+    expect(rest.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(rest.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(rest.headers.get('x-request-id')).toBeTruthy();
     const gql = await fetch(`${busy.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query: '{ organizations { totalCount } }' }) });
     expect(gql.status).toBe(429);
     expect(((await gql.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('rate_limited');
