@@ -281,13 +281,18 @@ export function renderLive(main: HTMLElement): () => void {
   }
 
   async function beat(): Promise<void> {
-    if (!sessionId) return;
+    const id = sessionId;
+    if (!id) return;
     try {
-      const { liveHeartbeat: s } = await request(ConsoleLiveHeartbeatDocument, { input: { sessionId } });
+      const { liveHeartbeat: s } = await request(ConsoleLiveHeartbeatDocument, { input: { sessionId: id } });
+      // The session ended (its summary is shown) or another began while this heartbeat was out.
+      if (sessionId !== id) return;
       showQuota(Math.max(0, limit - s.remainingSeconds), s.remainingSeconds, true);
       if (s.warning) warning.textContent = s.warning;
       if (s.session.status === 'ENDED') finish(`Session ended: ${reasonText(s.session.endReason)}.`, 'warning');
     } catch (e) {
+      // (A heartbeat answered after the session ended says it has ended: the summary stays.)
+      if (sessionId !== id) return;
       if (e instanceof ApiError && e.code === 'live_quota_exceeded') {
         warning.textContent = `${e.message}; the session was ended.${renewal(e.details.retry_after_seconds as number | undefined)}`;
         finish('Session ended: the quota is used up.', 'warning');
