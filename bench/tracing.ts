@@ -81,8 +81,10 @@ function cpuUs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
-/** Requests per second, and the server's CPU microseconds per request over the same window. */
+/** Requests each server answered in the timed windows, by its pid (to read a profile per request). */
 const answered = new Map<number, number>();
+
+/** Requests per second, and the server's CPU microseconds per request over the same window. */
 async function rate(opts: autocannon.Options, seconds: number, pid: number): Promise<{ rps: number; cpu: number }> {
   const before = cpuUs(pid);
   const r = await autocannon({ connections: CONNECTIONS, duration: seconds, ...opts });

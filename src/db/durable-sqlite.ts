@@ -68,11 +68,15 @@ export class WalFlusher {
   }
 }
 
-/** A Kysely connection on better-sqlite3 (Kysely's own, statement for statement) that answers a write leaving no transaction open only once it is flushed. */
 /** Prepared statements kept per connection, by their text: those of statements with bound values, and the transaction's own. */
 const STATEMENT_CACHE = 500;
 const TRANSACTION_STATEMENTS = new Set(['begin', 'commit', 'rollback']);
 
+/**
+ * A Kysely connection on better-sqlite3 (Kysely's own, statement for statement, its recurring
+ * statements prepared once) that answers a write leaving no transaction open only once it is
+ * flushed (when the database has a WAL to flush).
+ */
 class FlushingConnection implements DatabaseConnection {
   /** Something was written since the connection was last outside a transaction. */
   #dirty = false;
