@@ -382,7 +382,7 @@ export class ConversationsService {
         position = conversation.messageCount + 2;
         const question = tx.create(Message, { conversation, position: position - 1, role: 'user', content: prep.message, createdAt: now });
         questionId = question.id;
-        await this.search.index(tx, { userId: prep.userId, type: 'message', sourceId: question.id, conversationId: conversation.id, role: 'user', title: conversation.title ?? deriveTitle(prep.message), body: prep.message, createdAt: now });
+        this.search.add(tx, { userId: prep.userId, type: 'message', sourceId: question.id, conversationId: conversation.id, role: 'user', title: conversation.title ?? deriveTitle(prep.message), body: prep.message, createdAt: now });
         conversation.messageCount += 2;
       }
       conversation.title ??= deriveTitle(prep.message);
@@ -402,7 +402,7 @@ export class ConversationsService {
         createdAt: new Date(now.getTime() + 1),
       });
       if (reply.text) {
-        await this.search.index(tx, { userId: prep.userId, type: 'message', sourceId: answer.id, conversationId: conversation.id, role: 'assistant', title: conversation.title, body: reply.text, createdAt: answer.createdAt });
+        this.search.add(tx, { userId: prep.userId, type: 'message', sourceId: answer.id, conversationId: conversation.id, role: 'assistant', title: conversation.title, body: reply.text, createdAt: answer.createdAt });
       }
       try {
         await tx.flush();

@@ -151,8 +151,11 @@ export class SearchService {
     this.add(em, entry);
   }
 
-  /** Adds or replaces the entry of one item, written at `em`'s next flush. */
-  private add(em: EntityManager, entry: IndexEntry): void {
+  /**
+   * Adds the entry of an item that has none yet (one just created), written at `em`'s next
+   * flush: no statement to remove an entry that cannot exist.
+   */
+  add(em: EntityManager, entry: IndexEntry): void {
     em.create(SearchEntry, this.row(entry));
   }
 
