@@ -234,6 +234,12 @@ describe('who may read what', () => {
     expect((await gql(server.url, DocumentDocument, { id: shared.body.id }, cast.stranger.accessToken)).data).toEqual({ document: null });
     const rag = await gql(server.url, RagQueryDocument, { question: 'pangolin sanctuary plan' }, cast.stranger.accessToken);
     expect(rag.data?.ragQuery.citations).toEqual([]);
+    // A chat turn grounds in what its caller may read: the admin has no document of their own here, only the one shared with them.
+    const documentCitations = (body: { citations: { type: string; title: string }[] }) => body.citations.filter((c) => c.type === 'document').map((c) => c.title);
+    const grounded = await api.post('/api/core/chat', { message: 'pangolin enclosure at dawn' }, { token: cast.admin.accessToken });
+    expect(documentCitations(grounded.body)).toEqual(['Handbook']);
+    const ungrounded = await api.post('/api/core/chat', { message: 'pangolin enclosure at dawn' }, { token: cast.stranger.accessToken });
+    expect(documentCitations(ungrounded.body)).toEqual([]);
     expect((await api.get(`/api/knowledge/documents/${priv.body.id}`, { token: cast.admin.accessToken })).status).toBe(404);
     expect((await api.get(`/api/knowledge/documents/${shared.body.id}`, { token: cast.stranger.accessToken })).status).toBe(404);
 

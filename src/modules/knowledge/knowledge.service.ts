@@ -53,6 +53,12 @@ const SEMANTIC_FLOOR = 0.25;
 const FUSION_DEPTH = 50;
 const RRF_K = 60;
 
+/** Whose documents the caller may read: their own, and those shared with these organizations. */
+interface Readers {
+  userId: string;
+  orgIds: string[];
+}
+
 export type SearchMode = KnowledgeSearchModeValue;
 
 
@@ -411,10 +417,22 @@ export class KnowledgeService {
   }
 
   /** The organizations whose shared documents the caller may read (an API key: only its own). */
-  private async readableOrgs(ctx: RequestContext, need: Requirement): Promise<{ userId: string; orgIds: string[] }> {
+  private async readableOrgs(ctx: RequestContext, need: Requirement): Promise<Readers> {
     const p = authorize(ctx, need);
     if (p.kind === 'apiKey') return { userId: p.userId, orgIds: [p.organizationId] };
     return { userId: p.userId, orgIds: await ctx.loaders.memberships.organizationIds(p.userId) };
+  }
+
+  /**
+   * Whether the caller may read any document at all (one indexed lookup). A chat turn grounds
+   * itself in the knowledge base unless told not to: for the many callers without a document,
+   * this spares a full-text query that scans every entry holding one of the question's words
+   * (messages and notes included) before its filter keeps only readable passages.
+   */
+  private async anyReadable(ctx: RequestContext, { userId, orgIds }: Readers): Promise<boolean> {
+    const shared = orgIds.length ? ` or (visibility = 'organization' and organization_id in (${orgIds.map(() => '?').join(', ')}))` : '';
+    const rows = await (ctx.em as SqlEntityManager).execute<unknown[]>(`select 1 as found from documents where owner_id = ?${shared} limit 1`, [userId, ...orgIds]);
+    return rows.length > 0;
   }
 
   /** A document the caller may read, or not_found. */
@@ -558,8 +576,9 @@ export class KnowledgeService {
   async searchChunks(ctx: RequestContext, data: KnowledgeSearchData): Promise<{ query: string; mode: SearchMode; results: KnowledgeHit[] }> {
     const input = parseInput(knowledgeSearchSchema, data);
     const scope = { organizationId: input.organizationId ?? undefined, documentIds: input.documentIds ?? undefined };
-    const lexical = await this.chunks(ctx, input.query, 'exact', this.embedder ? Math.max(input.limit, FUSION_DEPTH) : input.limit, scope.organizationId, scope.documentIds, 'rag:read');
-    const { mode, results } = await this.fuse(ctx, input.query, lexical, scope, 'rag:read');
+    const readers = await this.readableOrgs(ctx, 'rag:read');
+    const lexical = await this.chunks(ctx, input.query, 'exact', this.embedder ? Math.max(input.limit, FUSION_DEPTH) : input.limit, scope.organizationId, scope.documentIds, readers);
+    const { mode, results } = await this.fuse(ctx, input.query, lexical, scope, readers);
     return { query: input.query, mode, results: results.slice(0, input.limit) };
   }
 
@@ -573,12 +592,12 @@ export class KnowledgeService {
     query: string,
     lexical: KnowledgeHit[],
     scope: { organizationId?: string | undefined; documentIds?: readonly string[] | undefined },
-    need: Requirement,
+    readers: Readers,
   ): Promise<{ mode: SearchMode; results: KnowledgeHit[] }> {
     if (!this.embedder) return { mode: 'lexical', results: lexical };
     let semantic: KnowledgeHit[];
     try {
-      semantic = await this.semantic(ctx, query, scope, need);
+      semantic = await this.semantic(ctx, query, scope, readers);
     } catch (e) {
       ctx.log.warn({ err: e }, 'embeddings unavailable; lexical search only');
       return { mode: 'lexical (embeddings unavailable)', results: lexical };
@@ -600,8 +619,7 @@ export class KnowledgeService {
   }
 
   /** The readable chunks closest to the query's vector (brute force over their stored vectors). */
-  private async semantic(ctx: RequestContext, query: string, scope: { organizationId?: string | undefined; documentIds?: readonly string[] | undefined }, need: Requirement): Promise<KnowledgeHit[]> {
-    const { userId, orgIds } = await this.readableOrgs(ctx, need);
+  private async semantic(ctx: RequestContext, query: string, scope: { organizationId?: string | undefined; documentIds?: readonly string[] | undefined }, { userId, orgIds }: Readers): Promise<KnowledgeHit[]> {
     const [vector] = await this.embedder!.embed([query]);
     const params: unknown[] = [userId];
     let readable = 'd.owner_id = ?';
@@ -645,9 +663,8 @@ export class KnowledgeService {
     limit: number,
     organizationId: string | undefined,
     documentIds: readonly string[] | undefined,
-    need: Requirement,
+    { userId, orgIds }: Readers,
   ): Promise<KnowledgeHit[]> {
-    const { userId, orgIds } = await this.readableOrgs(ctx, need);
     const words = mode === 'exact' ? terms(query) : keywords(query);
     const found = await this.search.find(ctx.em, words, mode, { userId, orgIds, types: ['document'], organizationId, documentIds }, limit);
     return found.map(({ hit, text }) => ({
@@ -670,8 +687,10 @@ export class KnowledgeService {
   async retrieve(ctx: RequestContext, question: string, limit: number, scope?: { organizationId?: string; documentIds?: readonly string[] }, need: Requirement = 'rag:read'): Promise<KnowledgeHit[]> {
     const words = keywords(question);
     if (!words.length) return [];
-    const lexical = await this.chunks(ctx, question, 'any', this.embedder ? Math.max(limit * 4, FUSION_DEPTH) : limit * 4, scope?.organizationId, scope?.documentIds, need);
-    const { results } = await this.fuse(ctx, question, lexical, scope ?? {}, need);
+    const readers = await this.readableOrgs(ctx, need);
+    if (!(await this.anyReadable(ctx, readers))) return [];
+    const lexical = await this.chunks(ctx, question, 'any', this.embedder ? Math.max(limit * 4, FUSION_DEPTH) : limit * 4, scope?.organizationId, scope?.documentIds, readers);
+    const { results } = await this.fuse(ctx, question, lexical, scope ?? {}, readers);
     // Relevant: at least half of the question's words, or (semantic lane) close in meaning.
     return results
       .filter((c) => {
