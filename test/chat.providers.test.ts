@@ -227,6 +227,19 @@ describe('OpenAI-compatible adapter', () => {
     expect(stored[1]!.content).not.toContain('race');
   });
 
+  it('keeps its connection to the provider for the next turn once a reply is read to its end', async () => {
+    // (OpenAI ends a reply with [DONE]: the body was left there, and its connection closed when its end came apart.)
+    const before = openai.connections;
+    for (const word of ['one', 'two', 'three']) {
+      openai.enqueue({ kind: 'answer', tokens: [word], endApart: true });
+      const res = await chat({ message: `say ${word}`, provider: 'openai' });
+      expect(res.status).toBe(200);
+      expect(res.body.content).toBe(word);
+    }
+    // At most one new connection (none when an earlier test left one open).
+    expect(openai.connections - before).toBeLessThanOrEqual(1);
+  });
+
   it('never calls a base URL a caller supplies', async () => {
     const res = await chat({ message: 'hi', base_url: 'http://127.0.0.1:1/evil', provider: 'openai' });
     expect(res.status).toBe(200);

@@ -16,6 +16,8 @@ export type Step =
       usage?: { prompt: number; completion: number };
       /** Stop after this many tokens until `until` settles (a stream held open mid-reply). */
       hold?: { afterTokens: number; until: Promise<unknown> };
+      /** OpenAI: the end of the body comes in a later write than [DONE], as it can over a network. */
+      endApart?: boolean;
       /** Several holds (a reply paused twice). */
       holds?: { afterTokens: number; until: Promise<unknown> }[];
     }
@@ -35,6 +37,8 @@ export interface Recorded {
 export interface FakeAi {
   url: string;
   requests: Recorded[];
+  /** Connections accepted so far (a client that keeps its connections alive opens few). */
+  readonly connections: number;
   enqueue(...steps: Step[]): void;
   close(): Promise<void>;
 }
@@ -104,7 +108,11 @@ async function start(flavour: 'openai' | 'anthropic'): Promise<FakeAi> {
           const usage = step.usage ?? { prompt: 12, completion: step.tokens.length };
           if (flavour === 'openai') {
             res.write(`data: ${JSON.stringify({ id: 'c1', choices: [], usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion } })}\n\n`);
-            res.end('data: [DONE]\n\n');
+            if (step.endApart) {
+              res.write('data: [DONE]\n\n');
+              await sleep(20);
+              res.end();
+            } else res.end('data: [DONE]\n\n');
           } else {
             res.write(anthropicEvent('content_block_stop', { type: 'content_block_stop', index: 0 }));
             res.write(anthropicEvent('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: usage.completion } }));
@@ -137,7 +145,9 @@ async function start(flavour: 'openai' | 'anthropic'): Promise<FakeAi> {
       }
     })();
   });
+  let connections = 0;
   server.on('connection', (s) => {
+    connections++;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -147,6 +157,9 @@ async function start(flavour: 'openai' | 'anthropic'): Promise<FakeAi> {
   return {
     url: flavour === 'openai' ? `${base}/v1` : base,
     requests,
+    get connections() {
+      return connections;
+    },
     enqueue: (...steps) => queue.push(...steps),
     close: () =>
       new Promise<void>((resolve) => {

@@ -60,7 +60,7 @@ export class AnthropicProvider extends RemoteProvider<ProviderConfig & { maxToke
     let input = 0;
     let output = 0;
     let stopped = false;
-    for await (const event of postForEvents(this.name, `${this.cfg.baseUrl}/v1/messages`, this.headers(), body, this.policy, req.signal)) {
+    for await (const event of postForEvents(this.name, `${this.cfg.baseUrl}/v1/messages`, this.headers(), body, this.policy, req.signal, (e) => e.event === 'message_stop')) {
       let data: AnthropicStreamEvent;
       try {
         data = JSON.parse(event.data) as AnthropicStreamEvent;

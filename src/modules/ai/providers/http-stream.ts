@@ -1,4 +1,6 @@
+import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { request, type Dispatcher } from 'undici';
 import { scrubSecrets } from '../../../common/log-safety.js';
 import { UpstreamError, type CompletionEvent } from '../ai.types.js';
 
@@ -19,13 +21,20 @@ export function parseRetryAfter(value: string | null): number | null {
   return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
 }
 
+/** What errorFromResponse reads of an answer. */
+interface ErrorAnswer {
+  status: number;
+  header(name: string): string | null;
+  text(): Promise<string>;
+}
+
 /**
  * Maps an HTTP error status to an UpstreamError with the provider's own message when it gave
  * one. Providers quote the key they were sent ("Incorrect API key provided: sk-..."), and
  * this message reaches the caller and the logs: the credentials of the call are cut out of
  * it, and anything shaped like a key or token.
  */
-export async function errorFromResponse(provider: string, res: Response, credentials: readonly string[] = []): Promise<UpstreamError> {
+export async function errorFromResponse(provider: string, res: ErrorAnswer, credentials: readonly string[] = []): Promise<UpstreamError> {
   let detail = '';
   try {
     const body = (await res.text()).slice(0, 2000);
@@ -38,7 +47,7 @@ export async function errorFromResponse(provider: string, res: Response, credent
   detail = scrubSecrets(detail);
   const suffix = detail ? `: ${detail.slice(0, 300)}` : '';
   if (res.status === 429) {
-    return new UpstreamError(`${provider} is rate limiting requests (429)${suffix}`, true, parseRetryAfter(res.headers.get('retry-after')), 429);
+    return new UpstreamError(`${provider} is rate limiting requests (429)${suffix}`, true, parseRetryAfter(res.header('retry-after')), 429);
   }
   if (res.status >= 500) return new UpstreamError(`${provider} failed with ${res.status}${suffix}`, true, null, res.status);
   if (res.status === 401 || res.status === 403) {
@@ -53,9 +62,21 @@ const credentialsIn = (headers: Record<string, string>): string[] =>
     .filter(([k]) => /authorization|api-key|x-goog-api-key/i.test(k))
     .flatMap(([, v]) => [v, v.replace(/^\S+\s+/, '')]);
 
+/** What is read of a body after its reader had what it needed, to keep its connection. */
+const DRAIN_BYTES = 16 * 1024;
+const DRAIN_MS = 1000;
+
+/** An error body is read up to this many bytes (the message is cut to 2,000 characters anyway). */
+const ERROR_BODY_LIMIT = 64 * 1024;
+
 /**
  * POSTs JSON and yields the server-sent events of the answer. Enforces the time to the
  * first byte and the longest silence between chunks; aborting `signal` stops everything.
+ *
+ * Through undici's `request` (the client behind Node's `fetch`, on the same global
+ * dispatcher and its connection pools, traced the same way): its body is a Node stream
+ * rather than a web stream, which at a chunk a token was a good part of what a streamed turn
+ * cost the gateway.
  */
 export async function* postForEvents(
   provider: string,
@@ -64,24 +85,23 @@ export async function* postForEvents(
   body: unknown,
   policy: StreamPolicy,
   signal: AbortSignal,
+  /** The protocol's last event (OpenAI's `[DONE]`): a reader that stops after it leaves nothing unread but the body's end. */
+  isLast: (e: EventSourceMessage) => boolean,
 ): AsyncGenerator<EventSourceMessage> {
   const attempt = new AbortController();
   const onAbort = () => attempt.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
-  let timer: NodeJS.Timeout | null = null;
   let timedOut: string | null = null;
-  const arm = (ms: number, what: string) => {
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      timedOut = what;
-      attempt.abort(new Error(what));
-    }, ms);
+  const expire = (what: string) => () => {
+    timedOut = what;
+    attempt.abort(new Error(what));
   };
+  // The time to the answer, then the silence allowed before each chunk.
+  let timer = setTimeout(expire(`${provider} did not answer within ${policy.timeoutMs} ms`), policy.timeoutMs);
   try {
-    arm(policy.timeoutMs, `${provider} did not answer within ${policy.timeoutMs} ms`);
-    let res: Response;
+    let res: Dispatcher.ResponseData;
     try {
-      res = await fetch(url, {
+      res = await request(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
         body: JSON.stringify(body),
@@ -91,36 +111,87 @@ export async function* postForEvents(
       if (signal.aborted) throw e;
       throw new UpstreamError(timedOut ?? `${provider} could not be reached: ${(e as Error).message}`, true);
     }
-    if (!res.ok) throw await errorFromResponse(provider, res, credentialsIn(headers));
-    if (!res.body) throw new UpstreamError(`${provider} sent no body`, true);
+    const answer = res.body;
+    if (res.statusCode < 200 || res.statusCode > 299) {
+      throw await errorFromResponse(
+        provider,
+        {
+          status: res.statusCode,
+          header: (name) => {
+            const v = res.headers[name];
+            return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+          },
+          text: () => readCapped(answer, ERROR_BODY_LIMIT),
+        },
+        credentialsIn(headers),
+      );
+    }
 
     const queue: EventSourceMessage[] = [];
     const parser = createParser({ onEvent: (e) => queue.push(e) });
-    const decoder = new TextDecoder();
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    // (A character split between two chunks is held until its end arrives. The body ignores setEncoding.)
+    const decoder = new StringDecoder('utf8');
+    clearTimeout(timer);
+    timer = setTimeout(expire(`${provider} went silent for ${policy.idleTimeoutMs} ms mid-answer`), policy.idleTimeoutMs);
+    let ended = false;
+    let complete = false;
+    let bytes = 0;
     try {
+      const chunks = answer[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
       for (;;) {
-        arm(policy.idleTimeoutMs, `${provider} went silent for ${policy.idleTimeoutMs} ms mid-answer`);
-        let chunk: Awaited<ReturnType<typeof reader.read>>;
+        timer.refresh();
+        let chunk: IteratorResult<Buffer>;
         try {
-          chunk = await reader.read();
+          chunk = await chunks.next();
         } catch (e) {
           if (signal.aborted) throw e;
           throw new UpstreamError(timedOut ?? `${provider} dropped the connection mid-answer: ${(e as Error).message}`, true);
         }
-        if (chunk.done) break;
-        parser.feed(decoder.decode(chunk.value, { stream: true }));
-        while (queue.length) yield queue.shift()!;
+        if (chunk.done) {
+          ended = true;
+          break;
+        }
+        bytes += chunk.value.length;
+        parser.feed(decoder.write(chunk.value));
+        while (queue.length) {
+          const e = queue.shift()!;
+          complete ||= isLast(e);
+          yield e;
+        }
       }
-      parser.feed(decoder.decode());
+      parser.feed(decoder.end());
       while (queue.length) yield queue.shift()!;
     } finally {
-      reader.cancel().catch(() => undefined);
+      // Left before its end: on a cancel, a timeout or a failure the request is aborted (its
+      // connection closed, the provider stops generating). When the reader stopped after the
+      // protocol's last event, the little that is left is read first, so that the connection
+      // goes back to the pool for the next call instead of being opened anew (at most
+      // DRAIN_BYTES more, for DRAIN_MS, else aborted too).
+      if (!ended) {
+        if (!complete || signal.aborted || timedOut !== null) answer.destroy();
+        else await answer.dump({ limit: bytes + DRAIN_BYTES, signal: AbortSignal.timeout(DRAIN_MS) }).catch(() => undefined);
+      }
     }
   } finally {
-    if (timer) clearTimeout(timer);
+    clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
   }
+}
+
+/** A body as text, at most `max` bytes of it. */
+async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const part of body as AsyncIterable<Buffer>) {
+      parts.push(part);
+      size += part.length;
+      if (size >= max) break;
+    }
+  } finally {
+    body.destroy();
+  }
+  return Buffer.concat(parts).toString('utf8');
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>

@@ -37,7 +37,7 @@ export class OpenAIProvider extends RemoteProvider {
     };
     let done = false;
     let usage: TokenUsage | null = null;
-    for await (const event of postForEvents(this.name, `${this.cfg.baseUrl}/chat/completions`, this.headers(), body, this.policy, req.signal)) {
+    for await (const event of postForEvents(this.name, `${this.cfg.baseUrl}/chat/completions`, this.headers(), body, this.policy, req.signal, (e) => e.data === '[DONE]')) {
       if (event.data === '[DONE]') {
         done = true;
         break;
