@@ -85,10 +85,44 @@ interface Prepared {
   questionId: string | null;
 }
 
+/** What a turn stores of its reply. */
+interface Reply {
+  text: string;
+  usage: TokenUsage | null;
+  citations: Citation[];
+  status: MessageStatus;
+}
+
+/** A stored exchange: the reply's message and the question's id. */
+interface Stored {
+  answer: Message;
+  questionId: string;
+}
+
+type Outcome = { stored: Stored } | { error: unknown };
+
+const unwrap = (o: Outcome): Stored => {
+  if ('error' in o) throw o.error;
+  return o.stored;
+};
+
+interface PendingStore {
+  em: EntityManager;
+  prep: Prepared;
+  reply: Reply;
+  resolve(stored: Stored): void;
+  reject(error: unknown): void;
+}
+
+/** The most turns written in one transaction. */
+const STORE_GROUP_MAX = 100;
+
 /** Conversations, their messages, and chat turns with any provider. */
 export class ConversationsService {
   /** Turns still streaming or writing; shutdown waits for them before closing the database. */
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Ended turns waiting to be written, the first of them being written (see store). */
+  private readonly storing: PendingStore[] = [];
 
   constructor(
     private readonly ai: ProviderRegistry,
@@ -359,59 +393,116 @@ export class ConversationsService {
     await Promise.all([...this.inFlight]);
   }
 
-  /** Writes the exchange in one transaction, with its search entries. */
-  private async store(
-    em: EntityManager,
-    prep: Prepared,
-    reply: { text: string; usage: TokenUsage | null; citations: Citation[]; status: MessageStatus },
-  ): Promise<{ answer: Message; questionId: string }> {
-    return em.transactional(async (tx) => {
-      let conversation = prep.existing
-        ? await tx.findOne(Conversation, { id: prep.conversationId, user: prep.userId }, this.config.db.driver === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {})
-        : null;
-      if (prep.existing && !conversation) throw AppError.notFound('Conversation');
-      conversation ??= tx.create(Conversation, { id: prep.conversationId, user: tx.getReference(User, prep.userId), provider: prep.providerId, model: prep.model });
-      const now = new Date();
-      let position: number;
-      let questionId = prep.questionId;
-      if (prep.replaces) {
-        position = prep.replaces.position;
-        await tx.nativeDelete(Message, { id: prep.replaces.id });
-        await this.search.remove(tx, { type: 'message', sourceIds: [prep.replaces.id] });
-      } else {
-        position = conversation.messageCount + 2;
-        const question = tx.create(Message, { conversation, position: position - 1, role: 'user', content: prep.message, createdAt: now });
-        questionId = question.id;
-        this.search.add(tx, { userId: prep.userId, type: 'message', sourceId: question.id, conversationId: conversation.id, role: 'user', title: conversation.title ?? deriveTitle(prep.message), body: prep.message, createdAt: now });
-        conversation.messageCount += 2;
-      }
-      conversation.title ??= deriveTitle(prep.message);
-      conversation.lastMessageAt = now;
-      const answer = tx.create(Message, {
-        conversation,
-        position,
-        role: 'assistant',
-        content: reply.text,
-        provider: prep.providerId,
-        model: prep.model,
-        status: reply.status,
-        citations: reply.citations,
-        promptTokens: reply.usage?.promptTokens ?? null,
-        completionTokens: reply.usage?.completionTokens ?? null,
-        totalTokens: reply.usage?.totalTokens ?? null,
-        createdAt: new Date(now.getTime() + 1),
-      });
-      if (reply.text) {
-        this.search.add(tx, { userId: prep.userId, type: 'message', sourceId: answer.id, conversationId: conversation.id, role: 'assistant', title: conversation.title, body: reply.text, createdAt: answer.createdAt });
-      }
-      try {
-        await tx.flush();
-      } catch (e) {
-        if (e instanceof UniqueConstraintViolationException) throw new AppError('conflict', 'Another turn of this conversation finished first; reload and try again');
-        throw e;
-      }
-      return { answer, questionId: questionId! };
+  /**
+   * Writes the exchange with its search entries, durably, before answering. Turns that end
+   * while others are being written are written together, in one transaction (group commit):
+   * one commit and one flush for the group instead of one each, in turn, on the one database
+   * connection, which is what 200 turns ending together waited on. A turn alone is written
+   * at once, as before. When a group fails as a whole (a conflict), each of its turns is
+   * written again on its own, so that only the one at fault fails.
+   */
+  private store(em: EntityManager, prep: Prepared, reply: Reply): Promise<Stored> {
+    return new Promise<Stored>((resolve, reject) => {
+      this.storing.push({ em, prep, reply, resolve, reject });
+      if (this.storing.length === 1) void this.writeStored();
     });
+  }
+
+  /** Writes the turns waiting, a group at a time, until none is left. */
+  private async writeStored(): Promise<void> {
+    // The first waiting turn is being written while it is still in the queue: `store` starts the loop when the queue was empty.
+    while (this.storing.length) {
+      const group = this.storing.slice(0, STORE_GROUP_MAX);
+      const outcomes = group.length === 1 ? [await this.writeAlone(group[0]!)] : await this.writeGroup(group);
+      this.storing.splice(0, group.length);
+      group.forEach((item, i) => {
+        const o = outcomes[i]!;
+        if ('stored' in o) item.resolve(o.stored);
+        else item.reject(o.error);
+      });
+    }
+  }
+
+  private async writeAlone(item: PendingStore): Promise<Outcome> {
+    try {
+      return { stored: await item.em.transactional(async (tx) => this.commitAll(tx, [item]).then((o) => unwrap(o[0]!))) };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  private async writeGroup(group: PendingStore[]): Promise<Outcome[]> {
+    try {
+      return await group[0]!.em.fork().transactional(async (tx) => this.commitAll(tx, group));
+    } catch {
+      // (Nothing of the group was written.)
+      const outcomes: Outcome[] = [];
+      for (const item of group) outcomes.push(await this.writeAlone(item));
+      return outcomes;
+    }
+  }
+
+  /** The exchanges of `items` in `tx`, flushed once; a turn refused before anything of it was written (its conversation gone) fails alone. */
+  private async commitAll(tx: EntityManager, items: PendingStore[]): Promise<Outcome[]> {
+    const outcomes: (Outcome | null)[] = [];
+    for (const { prep, reply } of items) {
+      try {
+        outcomes.push({ stored: await this.stage(tx, prep, reply) });
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        outcomes.push({ error });
+      }
+    }
+    try {
+      await tx.flush();
+    } catch (e) {
+      if (e instanceof UniqueConstraintViolationException) throw new AppError('conflict', 'Another turn of this conversation finished first; reload and try again');
+      throw e;
+    }
+    return outcomes as Outcome[];
+  }
+
+  /** One exchange, staged in `tx` for its next flush (a regenerated reply's predecessor is deleted at once). */
+  private async stage(tx: EntityManager, prep: Prepared, reply: Reply): Promise<Stored> {
+    let conversation = prep.existing
+      ? await tx.findOne(Conversation, { id: prep.conversationId, user: prep.userId }, this.config.db.driver === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {})
+      : null;
+    if (prep.existing && !conversation) throw AppError.notFound('Conversation');
+    conversation ??= tx.create(Conversation, { id: prep.conversationId, user: tx.getReference(User, prep.userId), provider: prep.providerId, model: prep.model });
+    const now = new Date();
+    let position: number;
+    let questionId = prep.questionId;
+    if (prep.replaces) {
+      position = prep.replaces.position;
+      await tx.nativeDelete(Message, { id: prep.replaces.id });
+      await this.search.remove(tx, { type: 'message', sourceIds: [prep.replaces.id] });
+    } else {
+      position = conversation.messageCount + 2;
+      const question = tx.create(Message, { conversation, position: position - 1, role: 'user', content: prep.message, createdAt: now });
+      questionId = question.id;
+      this.search.add(tx, { userId: prep.userId, type: 'message', sourceId: question.id, conversationId: conversation.id, role: 'user', title: conversation.title ?? deriveTitle(prep.message), body: prep.message, createdAt: now });
+      conversation.messageCount += 2;
+    }
+    conversation.title ??= deriveTitle(prep.message);
+    conversation.lastMessageAt = now;
+    const answer = tx.create(Message, {
+      conversation,
+      position,
+      role: 'assistant',
+      content: reply.text,
+      provider: prep.providerId,
+      model: prep.model,
+      status: reply.status,
+      citations: reply.citations,
+      promptTokens: reply.usage?.promptTokens ?? null,
+      completionTokens: reply.usage?.completionTokens ?? null,
+      totalTokens: reply.usage?.totalTokens ?? null,
+      createdAt: new Date(now.getTime() + 1),
+    });
+    if (reply.text) {
+      this.search.add(tx, { userId: prep.userId, type: 'message', sourceId: answer.id, conversationId: conversation.id, role: 'assistant', title: conversation.title, body: reply.text, createdAt: answer.createdAt });
+    }
+    return { answer, questionId: questionId! };
   }
 
   /**
