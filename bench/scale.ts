@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { Pool } from 'undici';
 import { FANOUT_QUERY } from './frames.js';
 import { DB, fork, gatewayEnv, percentile, removeDir, rssOf, scratchDatabase, targetTable, tempDir, type Child } from './lib.js';
 import { summarize, type CpuProfile } from './profile.js';
@@ -29,6 +30,40 @@ async function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
 }
 
 const json = { 'content-type': 'application/json' };
+
+/**
+ * GET `url` at a steady `rate` a second for `seconds` over `connections` kept-alive
+ * connections; answers each request's latency in milliseconds, to the microsecond, from the
+ * moment it was due to its whole answer (a request waiting for a busy connection waits on the
+ * clock, as a client would). autocannon's latencies are whole milliseconds, which made a p99
+ * of 1 ms against 3 ms a ratio of 3.
+ */
+async function paced(url: string, headers: Record<string, string>, rate: number, seconds: number, connections: number): Promise<number[]> {
+  const { origin, pathname } = new URL(url);
+  const pool = new Pool(origin, { connections });
+  const latencies: number[] = [];
+  const pending: Promise<void>[] = [];
+  const start = performance.now();
+  try {
+    for (let i = 0; i < Math.round(rate * seconds); i++) {
+      const due = start + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      pending.push(
+        (async () => {
+          const res = await pool.request({ path: pathname, method: 'GET', headers });
+          await res.body.text();
+          if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode}`);
+          latencies.push(performance.now() - due);
+        })(),
+      );
+    }
+    await Promise.all(pending);
+  } finally {
+    await pool.close();
+  }
+  return latencies;
+}
 
 const median = (xs: number[]) => percentile(xs, 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -443,8 +478,9 @@ async function login(): Promise<void> {
       children.push(gw);
       const { token } = await account(gw.url, 'stormy');
       const loginReq = { url: `${gw.url}/api/auth/login`, method: 'POST' as const, headers: json, body: JSON.stringify({ username: 'stormy', password: 'bench password' }), connections: 8 };
-      const other = { url: `${gw.url}/api/auth/me`, headers: { authorization: `Bearer ${token}` }, connections: 2, overallRate: 100 };
-      await cannon({ ...other, duration: 1 });
+      // The other requests: GET /api/auth/me, 100 a second over 2 connections, timed to the microsecond.
+      const other = (secs: number) => paced(`${gw.url}/api/auth/me`, { authorization: `Bearer ${token}` }, 100, secs, 2);
+      await other(1);
       await cannon({ ...loginReq, duration: 1 });
       // Round by round, so load from elsewhere falls on all three alike: the raw hash capacity,
       // the reads alone, the reads during a login storm.
@@ -455,13 +491,13 @@ async function login(): Promise<void> {
         const raw = await gw.ask<{ perSecond: number; done: number }>({ cmd: 'hash', seconds, concurrency: 8 });
         m.raw.push(raw.perSecond);
         m.rawCpu.push((await windowStop(gw, `raw verifies, ${label}`)).cpuUs / raw.done);
-        m.idleP99.push((await cannon({ ...other, duration: seconds })).latency.p99);
+        m.idleP99.push(percentile(await other(seconds), 99));
         await windowStart(gw);
-        const [storm, during] = await Promise.all([cannon({ ...loginReq, duration: seconds }), cannon({ ...other, duration: seconds })]);
+        const [storm, during] = await Promise.all([cannon({ ...loginReq, duration: seconds }), other(seconds)]);
         // The storm window's CPU (the other reads' included: a few percent of it) per login.
         m.loginCpu.push((await windowStop(gw, `login storm, ${label}`)).cpuUs / Math.max(1, storm.requests.total));
         m.logins.push(storm.requests.total / seconds);
-        m.stormP99.push(during.latency.p99);
+        m.stormP99.push(percentile(during, 99));
       }
       printProfile(`login storm, ${label}`);
       await gw.stop();
@@ -474,7 +510,7 @@ async function login(): Promise<void> {
       const cpu = perRound(s.rawCpu, s.loginCpu);
       const name = all ? `same, hashing on all ${availableParallelism()} cores (PASSWORD_HASH_CONCURRENCY=${availableParallelism()})` : `hashing bounded to ${Math.max(1, availableParallelism() - 1)} at once, the default`;
       row({ n: 5, figure: `logins/s vs raw hash capacity of the process, ${name} (median of ${ROUNDS} rounds [range])`, value: spread(s.logins, 1), reference: `${spread(s.raw, 1)} verifies/s`, ratio: median(hashing), target: all ? 'report' : `≥ 0.9; range ${range(hashing)}`, met: all ? null : median(hashing) >= 0.9 });
-      row({ n: 5, figure: `GET /api/auth/me p99 during the storm vs idle, 100 req/s (ms), ${name}`, value: spread(s.stormP99), reference: `${spread(s.idleP99)} idle`, ratio: median(p99), target: all ? 'report' : `≤ 1.5; range ${range(p99)}`, met: all ? null : median(p99) <= 1.5 });
+      row({ n: 5, figure: `GET /api/auth/me p99 during the storm vs idle, 100 req/s (ms), ${name}`, value: spread(s.stormP99, 2), reference: `${spread(s.idleP99, 2)} idle`, ratio: median(p99), target: all ? 'report' : `≤ 1.5; range ${range(p99)}`, met: all ? null : median(p99) <= 1.5 });
       row({ n: 5, figure: `process CPU per login (all threads over the storm, the other reads included) vs per raw verify (ms), ${name}`, value: spread(s.loginCpu.map((x) => x / 1000), 1), reference: spread(s.rawCpu.map((x) => x / 1000), 1), ratio: median(cpu), target: 'report', met: null });
     };
     rows5(await measure(null), false);
