@@ -1,5 +1,5 @@
-import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
-import { buildSchema, type ContainerType, type NonEmptyArray } from 'type-graphql';
+import { GraphQLSchema, isInterfaceType, isUnionType, lexicographicSortSchema, printSchema, type GraphQLTypeResolver } from 'graphql';
+import { buildSchema, getMetadataStorage, type ContainerType, type NonEmptyArray } from 'type-graphql';
 import { createEventBus, type EventBus } from '../common/pubsub.js';
 import { withContainer } from './container.js';
 import { ErrorCodeEnum } from './errors.js';
@@ -47,11 +47,35 @@ export async function buildGatewaySchema({ resolvers, events = createEventBus(),
     pubSub: events.pubsub,
     emitSchemaFile: false,
   });
+  syncTypeResolvers(schema);
   const withRoot = withQueryRoot(schema);
   describeRoots(withRoot);
   if (withRoot.getType(ErrorCodeEnum.name)) return withContainer(withRoot, resolved);
   const config = withRoot.toConfig();
   return withContainer(new GraphQLSchema({ ...config, types: [...config.types, ErrorCodeEnum] }), resolved);
+}
+
+/**
+ * type-graphql wraps an abstract type's own `resolveType` in an async function (it awaits it,
+ * then maps a class to its type's name). graphql-js awaits that; graphql-jit, which runs the
+ * HTTP door's operations and every subscription event, needs an answer at once, and found
+ * none (`liveSessionEvents`). Each type's own resolver is put back, mapped the same way,
+ * answering at once when it does and with a promise only when it gives one.
+ */
+function syncTypeResolvers(schema: GraphQLSchema): void {
+  const storage = getMetadataStorage();
+  const names = new Map<unknown, string>(storage.objectTypes.map((o) => [o.target, o.name]));
+  const nameOf = (r: unknown): string | undefined => (typeof r === 'string' ? r : r ? names.get(r) : undefined);
+  for (const meta of [...storage.unions, ...storage.interfaceTypes]) {
+    const own = meta.resolveType;
+    const type = schema.getType(meta.name);
+    if (!own || !(isUnionType(type) || isInterfaceType(type))) continue;
+    const resolve: GraphQLTypeResolver<unknown, unknown> = (value, context, info, abstract) => {
+      const r: unknown = own(value, context, info, abstract);
+      return r instanceof Promise ? r.then(nameOf) : nameOf(r);
+    };
+    type.resolveType = resolve;
+  }
 }
 
 /** type-graphql makes the root types from the resolvers and leaves them undescribed. */
