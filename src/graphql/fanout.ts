@@ -1,4 +1,5 @@
-import { createSourceEventStream, execute, getOperationAST, GraphQLError, Kind, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { createSourceEventStream, execute, getOperationAST, GraphQLError, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { clearLoaded } from '../common/context.js';
 import { SubscriptionRefusal } from './subscription-stream.js';
 
@@ -25,6 +26,29 @@ class SharedResults {
   /** A key per parsed document (graphql-ws's document checker hands out one DocumentNode per query text). */
   private readonly documentIds = new WeakMap<object, number>();
   private nextDocumentId = 0;
+  /** Document -> operation name -> its events' execution compiled by graphql-jit (null: graphql-jit cannot; graphql-js executes them). */
+  private readonly compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
+
+  /**
+   * How one event of the subscription `args` is executed: graphql-jit's compiled function for
+   * the document (as it maps events itself, and as the HTTP door runs queries), compiled once
+   * per document; else graphql-js's `execute`. graphql-js coerced the variables and walked the
+   * document again for every event, which was most of what a chat token cost on graphql-ws.
+   */
+  executorOf(args: ExecutionArgs): (payload: unknown) => Result {
+    let byName = this.compiled.get(args.document);
+    if (!byName) this.compiled.set(args.document, (byName = new Map()));
+    const name = args.operationName ?? '';
+    let compiled = byName.get(name);
+    if (compiled === undefined) {
+      const out = compileQuery(args.schema, args.document, args.operationName ?? undefined, { disablingCapturingStackErrors: true });
+      byName.set(name, (compiled = isCompiledQuery(out) ? out : null));
+    }
+    if (!compiled) return (payload) => execute({ ...args, rootValue: payload });
+    const query = compiled;
+    const variables = args.variableValues ?? {};
+    return (payload) => query.query(payload, args.contextValue, variables) as Result;
+  }
 
   keyOf(args: ExecutionArgs): string {
     let id = this.documentIds.get(args.document);
@@ -32,12 +56,12 @@ class SharedResults {
     return `${id}|${args.operationName ?? ''}|${JSON.stringify(args.variableValues ?? {})}`;
   }
 
-  execute(args: ExecutionArgs, key: string, payload: unknown): Result {
-    if (payload === null || typeof payload !== 'object') return execute({ ...args, rootValue: payload });
+  execute(run: (payload: unknown) => Result, key: string, payload: unknown): Result {
+    if (payload === null || typeof payload !== 'object') return run(payload);
     let byKey = this.results.get(payload);
     if (!byKey) this.results.set(payload, (byKey = new Map<string, Result>()));
     let result = byKey.get(key);
-    if (!result) byKey.set(key, (result = execute({ ...args, rootValue: payload })));
+    if (!result) byKey.set(key, (result = run(payload)));
     return result;
   }
 }
@@ -83,9 +107,9 @@ function refusal(r: SubscriptionRefusal, responseKey: string): ExecutionResult {
 }
 
 /**
- * graphql-ws's `subscribe` for one app: graphql-js's own (the source stream, each event
- * executed as the root value), with shared execution for the fields above, and a
- * `SubscriptionRefusal` from a source answered as its error.
+ * graphql-ws's `subscribe` for one app: graphql-js's source stream, each event executed as
+ * the root value (by graphql-jit, see executorOf), with shared execution for the fields
+ * above, and a `SubscriptionRefusal` from a source answered as its error.
  */
 export function createFanOut(): (args: ExecutionArgs) => Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
   const shared = new SharedResults();
@@ -106,9 +130,10 @@ async function fanOutSubscribe(results: SharedResults, args: ExecutionArgs): Pro
   clearLoaded(args.contextValue);
   const key = shared ? results.keyOf(args) : null;
   const responseKey = field ? (field.alias?.value ?? field.name.value) : '';
+  const run = results.executorOf(args);
   // A source may be an iterable that is not its own iterator (chatStream's turn): take its iterator.
   return mapped((source)[Symbol.asyncIterator](), (payload) => {
     if (payload instanceof SubscriptionRefusal) return refusal(payload, responseKey);
-    return key !== null ? results.execute(args, key, payload) : execute({ ...args, rootValue: payload });
+    return key !== null ? results.execute(run, key, payload) : run(payload);
   });
 }
