@@ -37,7 +37,7 @@ class SharedResults {
    */
   executorOf(args: ExecutionArgs): (payload: unknown) => Result {
     let byName = this.compiled.get(args.document);
-    if (!byName) this.compiled.set(args.document, (byName = new Map()));
+    if (!byName) this.compiled.set(args.document, (byName = new Map<string, CompiledQuery | null>()));
     const name = args.operationName ?? '';
     let compiled = byName.get(name);
     if (compiled === undefined) {
@@ -47,7 +47,7 @@ class SharedResults {
     if (!compiled) return (payload) => execute({ ...args, rootValue: payload });
     const query = compiled;
     const variables = args.variableValues ?? {};
-    return (payload) => query.query(payload, args.contextValue, variables) as Result;
+    return (payload) => query.query(payload, args.contextValue, variables);
   }
 
   keyOf(args: ExecutionArgs): string {
