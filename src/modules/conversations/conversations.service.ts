@@ -444,7 +444,7 @@ export class ConversationsService {
 
   /** The exchanges of `items` in `tx`, flushed once; a turn refused before anything of it was written (its conversation gone) fails alone. */
   private async commitAll(tx: EntityManager, items: PendingStore[]): Promise<Outcome[]> {
-    const outcomes: (Outcome | null)[] = [];
+    const outcomes: Outcome[] = [];
     for (const { prep, reply } of items) {
       try {
         outcomes.push({ stored: await this.stage(tx, prep, reply) });
@@ -459,7 +459,7 @@ export class ConversationsService {
       if (e instanceof UniqueConstraintViolationException) throw new AppError('conflict', 'Another turn of this conversation finished first; reload and try again');
       throw e;
     }
-    return outcomes as Outcome[];
+    return outcomes;
   }
 
   /** One exchange, staged in `tx` for its next flush (a regenerated reply's predecessor is deleted at once). */

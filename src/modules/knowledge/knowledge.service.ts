@@ -59,6 +59,12 @@ interface Readers {
   orgIds: string[];
 }
 
+/** The documents (as `alias`) that `readers` may read, as SQL with its parameters. */
+function readableDocuments(alias: string, { userId, orgIds }: Readers): { sql: string; params: string[] } {
+  const shared = orgIds.length ? ` or (${alias}.visibility = 'organization' and ${alias}.organization_id in (${orgIds.map(() => '?').join(', ')}))` : '';
+  return { sql: `${alias}.owner_id = ?${shared}`, params: [userId, ...orgIds] };
+}
+
 export type SearchMode = KnowledgeSearchModeValue;
 
 
@@ -429,9 +435,9 @@ export class KnowledgeService {
    * this spares a full-text query that scans every entry holding one of the question's words
    * (messages and notes included) before its filter keeps only readable passages.
    */
-  private async anyReadable(ctx: RequestContext, { userId, orgIds }: Readers): Promise<boolean> {
-    const shared = orgIds.length ? ` or (visibility = 'organization' and organization_id in (${orgIds.map(() => '?').join(', ')}))` : '';
-    const rows = await (ctx.em as SqlEntityManager).execute<unknown[]>(`select 1 as found from documents where owner_id = ?${shared} limit 1`, [userId, ...orgIds]);
+  private async anyReadable(ctx: RequestContext, readers: Readers): Promise<boolean> {
+    const readable = readableDocuments('d', readers);
+    const rows = await (ctx.em as SqlEntityManager).execute<unknown[]>(`select 1 as found from documents as d where ${readable.sql} limit 1`, readable.params);
     return rows.length > 0;
   }
 
@@ -619,17 +625,13 @@ export class KnowledgeService {
   }
 
   /** The readable chunks closest to the query's vector (brute force over their stored vectors). */
-  private async semantic(ctx: RequestContext, query: string, scope: { organizationId?: string | undefined; documentIds?: readonly string[] | undefined }, { userId, orgIds }: Readers): Promise<KnowledgeHit[]> {
+  private async semantic(ctx: RequestContext, query: string, scope: { organizationId?: string | undefined; documentIds?: readonly string[] | undefined }, readers: Readers): Promise<KnowledgeHit[]> {
     const [vector] = await this.embedder!.embed([query]);
-    const params: unknown[] = [userId];
-    let readable = 'd.owner_id = ?';
-    if (orgIds.length) {
-      readable += ` or (d.visibility = 'organization' and d.organization_id in (${orgIds.map(() => '?').join(', ')}))`;
-      params.push(...orgIds);
-    }
+    const readable = readableDocuments('d', readers);
+    const params: unknown[] = [...readable.params];
     let sql =
       'select c.id, c.document_id, c.heading, c.text, c.embedding, d.title, d.visibility, d.organization_id' +
-      ` from document_chunks as c inner join documents as d on d.id = c.document_id where d.status = 'ready' and c.embedding is not null and (${readable})`;
+      ` from document_chunks as c inner join documents as d on d.id = c.document_id where d.status = 'ready' and c.embedding is not null and (${readable.sql})`;
     if (scope.organizationId) {
       sql += ' and d.organization_id = ?';
       params.push(scope.organizationId);
