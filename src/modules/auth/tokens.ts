@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type webcrypto } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { systemClock, type Clock } from '../../common/clock.js';
 import { AppError } from '../../common/errors.js';
@@ -32,7 +32,11 @@ const VERIFIED_CACHE_SIZE = 10_000;
  * property of the token and is checked on every request (AuthService.authenticate).
  */
 export class AccessTokens {
-  private readonly key: Uint8Array;
+  /**
+   * The HMAC key, imported into WebCrypto once: given as bytes, jose imports it again for every
+   * token it signs or verifies (an import is as costly as the signature itself).
+   */
+  private readonly key: Promise<webcrypto.CryptoKey>;
   private readonly verified = new Map<string, VerifiedClaims>();
 
   constructor(
@@ -43,11 +47,12 @@ export class AccessTokens {
     /** Issues and checks `iat`/`exp` by this clock (tests move a ManualClock past an expiry). */
     private readonly clock: Clock = systemClock,
   ) {
-    this.key = new TextEncoder().encode(secret);
+    this.key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
   }
 
-  sign(claims: AccessClaims): Promise<string> {
+  async sign(claims: AccessClaims): Promise<string> {
     const now = Math.floor(this.clock.now() / 1000);
+    const key = await this.key;
     return new SignJWT({ sid: claims.sessionId })
       .setProtectedHeader({ alg: ALGORITHM, typ: ACCESS_TYPE })
       .setSubject(claims.userId)
@@ -56,7 +61,7 @@ export class AccessTokens {
       .setIssuedAt(now)
       .setJti(randomBytes(12).toString('base64url'))
       .setExpirationTime(now + this.ttlSeconds)
-      .sign(this.key);
+      .sign(key);
   }
 
   async verify(token: string): Promise<VerifiedClaims> {
@@ -77,7 +82,7 @@ export class AccessTokens {
 
   private async verifyFully(token: string): Promise<VerifiedClaims> {
     try {
-      const { payload } = await jwtVerify(token, this.key, {
+      const { payload } = await jwtVerify(token, await this.key, {
         algorithms: [ALGORITHM],
         issuer: this.issuer,
         audience: this.audience,
