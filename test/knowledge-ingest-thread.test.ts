@@ -6,7 +6,7 @@ import type { LogContext } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../src/common/errors.js';
 import { walFlusherOf } from '../src/db/durable-sqlite.js';
-import { DocumentReaders } from '../src/modules/knowledge/extract-worker.js';
+import { DocumentReaders, type Ingested } from '../src/modules/knowledge/extract-worker.js';
 import { SEARCH_ENTRY_COLUMNS } from '../src/modules/search/index.js';
 import { signUp } from './helpers/factories.js';
 import { plainText } from './helpers/hostile-documents.js';
@@ -90,16 +90,29 @@ describe('document ingestion off the serving thread', () => {
     expect(found.body.results[0]?.title).toBe('basalt.txt — Basalt');
   });
 
-  it("reads a file once for the upload's check and its ingestion on one thread, and again when the thread has no reading of it", async () => {
+  it("reads a file once for the upload's check and its ingestion, whichever thread ingests it; again when no reading was kept", async () => {
     const u = await signUp(api);
     const texts = [`# Granite\n\n${plainText(120_000)}`, `# Schist\n\n${plainText(90_000)}`];
+    // The uploads' jobs, as they run: each takes the reading its upload's check kept.
+    const shared = server.app.services.documentReaders;
+    const outcomes: Ingested[] = [];
+    const ingestAsUsual = shared.ingest.bind(shared);
+    shared.ingest = async (...args) => {
+      const out = await ingestAsUsual(...args);
+      outcomes.push(out);
+      return out;
+    };
     const ids: string[] = [];
-    for (const [i, text] of texts.entries()) {
-      const res = await api.post('/api/knowledge/documents', { title: `rock-${i}`, content: text }, { token: u.accessToken });
-      expect(res.status).toBe(201);
-      ids.push(res.body.id as string);
+    try {
+      for (const [i, text] of texts.entries()) {
+        const res = await api.post('/api/knowledge/documents', { title: `rock-${i}`, content: text }, { token: u.accessToken });
+        expect(res.status).toBe(201);
+        ids.push(res.body.id as string);
+      }
+      await server.app.services.knowledge.drain();
+    } finally {
+      shared.ingest = ingestAsUsual;
     }
-    await server.app.services.knowledge.drain();
     const conn = server.app.orm.em.fork().getConnection();
     const counts = async (id: string) =>
       (
@@ -109,22 +122,32 @@ describe('document ingestion off the serving thread', () => {
         )) as { status: string; chunk_count: number; chunks: number; entries: number }[]
       ).map((r) => ({ status: r.status, chunkCount: Number(r.chunk_count), chunks: Number(r.chunks), entries: Number(r.entries) }))[0]!;
     const ready = await Promise.all(ids.map(counts));
-    // The documents ingested again by a pool of one thread of its own (as a job run twice would).
+    expect(outcomes).toEqual(ready.map((r) => ({ count: r.chunkCount, reused: true })));
+    // The documents ingested again by a pool of two threads of its own (as a job run twice would).
     const reprocess = () => conn.execute(`update documents set status = 'processing' where id in (?, ?)`, ids);
-    const readers = new DocumentReaders(1, { driver, url: server.config.db.url, busyTimeoutMs: server.config.db.sqliteBusyTimeoutMs });
+    const readers = new DocumentReaders(2, { driver, url: server.config.db.url, busyTimeoutMs: server.config.db.sqliteBusyTimeoutMs });
     const limits = server.config.knowledge.limits;
-    const ingest = (i: number) => readers.ingest('text', Buffer.from(texts[i]!), limits, { documentId: ids[i]!, vectors: null, entryColumns: SEARCH_ENTRY_COLUMNS, signal: new AbortController().signal });
+    const ingest = (i: number, reading: string | null = null) =>
+      readers.ingest('text', Buffer.from(texts[i]!), limits, { documentId: ids[i]!, vectors: null, entryColumns: SEARCH_ENTRY_COLUMNS, signal: new AbortController().signal, reading });
     try {
       await reprocess();
-      // Checked first, as an upload is: the ingestion takes that reading; without it, it reads the file.
-      expect(await readers.check('text', Buffer.from(texts[0]!), limits)).toBe(ready[0]!.chunkCount);
-      expect(await ingest(0)).toEqual({ count: ready[0]!.chunkCount, reused: true });
+      // Checked first, as an upload is, both at once (one on each thread): each ingestion takes its own reading, on either thread.
+      const checked = await Promise.all(texts.map((t) => readers.check('text', Buffer.from(t), limits)));
+      expect(checked.map((c) => c.count)).toEqual(ready.map((r) => r.chunkCount));
+      expect(await Promise.all([ingest(1, checked[1]!.reading), ingest(0, checked[0]!.reading)])).toEqual([
+        { count: ready[1]!.chunkCount, reused: true },
+        { count: ready[0]!.chunkCount, reused: true },
+      ]);
       await reprocess();
-      // Nothing kept now (the reading was taken): both are read again, one after the other on the one thread.
-      expect(await Promise.all([ingest(0), ingest(1)])).toEqual([
+      // A reading is taken by its first use; without one, the file is read again.
+      expect(await Promise.all([ingest(0, checked[0]!.reading), ingest(1)])).toEqual([
         { count: ready[0]!.chunkCount, reused: false },
         { count: ready[1]!.chunkCount, reused: false },
       ]);
+      // A text past KEEP_ONE_CHARS (500,000 characters) is checked, and its reading not kept.
+      const long = await readers.check('text', Buffer.from(plainText(600_000)), limits);
+      expect(long.count).toBeGreaterThan(0);
+      expect(long.reading).toBeNull();
       // Each ends as before: ready, its passages once, each indexed once.
       expect(await Promise.all(ids.map(counts))).toEqual(ready);
       for (const r of ready) expect(r).toEqual({ status: 'ready', chunkCount: r.chunks, chunks: r.entries, entries: r.chunks });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -72,52 +72,29 @@ function failure(kind, e) {
   return { error: kind === 'html' ? 'the HTML could not be read: ' + m : m };
 }
 
+/** A reading as it crosses threads: the passages as two NUL-separated strings (see above). */
+function packed(text, list) {
+  return { text, texts: list.map((c) => c.text).join('\\u0000'), headings: list.map((c) => (c.heading === null ? '\\u0001' : c.heading)).join('\\u0000'), count: list.length };
+}
+
+/** A reading handed to a task (what an upload's check read, kept by the serving thread): the passages as objects again. */
+function unpacked(r) {
+  if (!r.count) return { text: r.text, list: [] };
+  const texts = r.texts.split('\\u0000');
+  const headings = r.headings.split('\\u0000');
+  return { text: r.text, list: texts.map((t, i) => ({ text: t, heading: headings[i] === '\\u0001' ? null : headings[i] })) };
+}
+
 /**
- * What checking an upload read, kept on this thread for the upload's ingestion, whose task most
- * often comes to the same thread soon after: the same bytes read under the same limits give the
- * same passages, so the file is read once rather than twice. Keyed by a hash of the kind, the
- * limits and the bytes; taken (and dropped) by the first reading of them; at most KEEP_CHARS of
- * text in all, the oldest dropped first; gone with the thread (it ends after a second idle).
+ * Reads a file: its passages (two NUL-separated strings), or (check) how many there are and,
+ * when the text is at most keepChars, the reading itself, for the serving thread to keep for
+ * the upload's ingestion (which may run on any thread).
  */
-const kept = new Map();
-let keptChars = 0;
-const KEEP_CHARS = 2000000;
-
-function keyOf(kind, data, limits) {
-  return require('node:crypto').createHash('sha256').update(kind + '\u0000' + JSON.stringify(limits) + '\u0000').update(data).digest('hex');
-}
-
-function keep(key, read) {
-  if (read.text.length > KEEP_CHARS || kept.has(key)) return;
-  kept.set(key, read);
-  keptChars += read.text.length;
-  while (keptChars > KEEP_CHARS) {
-    const [oldest, r] = kept.entries().next().value;
-    kept.delete(oldest);
-    keptChars -= r.text.length;
-  }
-}
-
-function take(key) {
-  const read = kept.get(key);
-  if (!read) return null;
-  kept.delete(key);
-  keptChars -= read.text.length;
-  return read;
-}
-
-/** Reads a file: its passages as two NUL-separated strings, or (check) only how many there are. */
-async function read({ kind, data, limits, modules, check }) {
+async function read({ kind, data, limits, modules, check, keepChars }) {
   try {
-    const key = keyOf(kind, data, limits);
-    const { text, list } = (!check && take(key)) || (await readAll(kind, data, limits, modules));
-    if (check) {
-      keep(key, { text, list });
-      return { count: list.length };
-    }
-    const texts = list.map((c) => c.text);
-    const headings = list.map((c) => (c.heading === null ? '\\u0001' : c.heading));
-    return { text, texts: texts.join('\\u0000'), headings: headings.join('\\u0000'), count: list.length };
+    const { text, list } = await readAll(kind, data, limits, modules);
+    if (check) return text.length <= keepChars ? { count: list.length, reading: packed(text, list) } : { count: list.length };
+    return packed(text, list);
   } catch (e) {
     return failure(kind, e);
   }
@@ -128,11 +105,21 @@ module.exports.ingest = ingest;
 module.exports.settings = settings;
 `;
 
+/** A document's text and passages as they cross threads (the passages as two NUL-separated strings). */
+interface Reading {
+  text: string;
+  texts: string;
+  headings: string;
+  count: number;
+}
+
 interface Answer {
   text?: string;
   texts?: string;
   headings?: string;
   count?: number;
+  /** A check's reading, for the serving thread to keep. */
+  reading?: Reading;
   limit?: DocumentLimit;
   max?: number;
   found?: number;
@@ -270,9 +257,10 @@ const ALIVE_EVERY_MS = 30000;
  * that long), each of which locks the document's row and reads its sharing again, so a rename, an
  * unsharing or a deletion made meanwhile is respected; then the text, and 'ready'.
  */
-async function ingest({ kind, data, limits, modules, db, documentId, vectors, batch, entryColumns }) {
-  let read = take(keyOf(kind, data, limits));
+async function ingest({ kind, data, limits, modules, db, documentId, vectors, batch, entryColumns, reading }) {
+  let read = reading ? unpacked(reading) : null;
   const reused = read !== null;
+  reading = null;
   try {
     read ??= await readAll(kind, data, limits, modules);
   } catch (e) {
@@ -388,8 +376,19 @@ export interface IngestDatabase {
   busyTimeoutMs: number;
 }
 
-/** What ingesting a document in a worker thread came to; `reused`: the thread still had the file's reading from the upload's check. */
+/** What ingesting a document in a worker thread came to; `reused`: it took the reading of the upload's check rather than reading the file again. */
 export type Ingested = { count: number; reused: boolean } | { gone: true };
+
+/** What an upload's check read, kept for its ingestion: `reading` names it (null: not kept, the ingestion reads the file). */
+export interface Checked {
+  count: number;
+  reading: string | null;
+}
+
+/** The longest text whose reading an upload's check keeps for the ingestion (longer ones are read again). */
+const KEEP_ONE_CHARS = 500_000;
+/** The text of all readings kept at once (characters; the oldest are dropped first). */
+const KEEP_CHARS = 4_000_000;
 
 /** Passages written per transaction by a worker thread: SQLite's one write lock is held only that long (a few milliseconds). */
 const INGEST_BATCH = 50;
@@ -404,6 +403,15 @@ const INGEST_TIMEOUT_MS = 10 * 60_000;
  */
 export class DocumentReaders {
   private pool: Piscina | null = null;
+  /**
+   * What upload checks read, kept on this (the serving) thread for the uploads' ingestion, by a
+   * name the upload's job carries: any thread of the pool can then take it, where a reading kept
+   * by the thread that made it served only a job that happened to land on that thread (with two
+   * threads, half the files were read twice). Taken (dropped) by the first use; at most KEEP_CHARS
+   * of text in all, the oldest dropped first; gone with the process (a job then reads the file).
+   */
+  private readonly kept = new Map<string, Reading>();
+  private keptChars = 0;
 
   /**
    * @param db where ingestion writes; null when a worker thread cannot open it (SQLite in memory,
@@ -475,11 +483,12 @@ export class DocumentReaders {
 
   /**
    * The text and passages of a file, read in a worker thread within the limits (HTML: markup
-   * dropped, headings kept as `#` lines for the chunker).
+   * dropped, headings kept as `#` lines for the chunker); or the reading `check` kept under the
+   * name `reading` (taken: a second use reads the file).
    * @throws document_too_large (characters, pages, pdf_expansion, html_depth, chunks); any other error is the file's fault
    */
-  async read(kind: DocumentKind, data: Buffer, limits: DocumentLimits): Promise<DocumentRead> {
-    const m = await this.run(what(kind), task(kind, data, limits), AbortSignal.timeout(TIMEOUT_MS));
+  async read(kind: DocumentKind, data: Buffer, limits: DocumentLimits, reading?: string | null): Promise<DocumentRead> {
+    const m = (reading ? this.take(reading) : null) ?? (await this.run(what(kind), task(kind, data, limits), AbortSignal.timeout(TIMEOUT_MS)));
     answered(m);
     const text = m.text ?? '';
     if (!m.count) return { text, chunks: [] };
@@ -489,19 +498,40 @@ export class DocumentReaders {
   }
 
   /**
-   * How many passages a file makes, read in a worker thread within the limits; nothing of its text
-   * crosses to this thread.
+   * How many passages a file makes, read in a worker thread within the limits, and the name of
+   * its reading, kept here for the file's ingestion (`ingest`'s `reading`) when its text is at
+   * most KEEP_ONE_CHARS.
    * @throws document_too_large (as `read`); any other error is the file's fault
    */
-  async check(kind: DocumentKind, data: Buffer, limits: DocumentLimits): Promise<number> {
-    const m = await this.run(what(kind), { ...task(kind, data, limits), check: true }, AbortSignal.timeout(TIMEOUT_MS));
+  async check(kind: DocumentKind, data: Buffer, limits: DocumentLimits): Promise<Checked> {
+    const m = await this.run(what(kind), { ...task(kind, data, limits), check: true, keepChars: KEEP_ONE_CHARS }, AbortSignal.timeout(TIMEOUT_MS));
     answered(m);
-    return m.count ?? 0;
+    return { count: m.count ?? 0, reading: m.reading ? this.keep(m.reading) : null };
+  }
+
+  private keep(reading: Reading): string {
+    const name = randomUUID();
+    this.kept.set(name, reading);
+    this.keptChars += reading.text.length + reading.texts.length;
+    for (const [oldest, r] of this.kept) {
+      if (this.keptChars <= KEEP_CHARS) break;
+      this.kept.delete(oldest);
+      this.keptChars -= r.text.length + r.texts.length;
+    }
+    return name;
+  }
+
+  private take(name: string): Reading | null {
+    const r = this.kept.get(name);
+    if (!r) return null;
+    this.kept.delete(name);
+    this.keptChars -= r.text.length + r.texts.length;
+    return r;
   }
 
   /**
-   * Ingests a document in a worker thread, on that thread's own connection: reads the file within
-   * the limits, removes what an earlier run indexed, writes the passages and their search entries
+   * Ingests a document in a worker thread, on that thread's own connection: takes the reading
+   * `check` kept under the name `reading`, or reads the file within the limits, removes what an earlier run indexed, writes the passages and their search entries
    * in short transactions (each locks the document's row and reads its sharing again), then the
    * text, and `ready`. `{ gone }` when the document was deleted (or no longer processing) meanwhile.
    * `entryColumns`: the search module's columns of an entry (SEARCH_ENTRY_COLUMNS).
@@ -511,13 +541,14 @@ export class DocumentReaders {
     kind: DocumentKind,
     data: Buffer,
     limits: DocumentLimits,
-    job: { documentId: string; vectors: number[][] | null; entryColumns: readonly string[]; signal: AbortSignal },
+    job: { documentId: string; vectors: number[][] | null; entryColumns: readonly string[]; signal: AbortSignal; reading?: string | null },
   ): Promise<Ingested> {
     if (!this.writes) throw new Error('ingestion in a worker thread needs a database it can open (not SQLite in memory)');
     const signal = AbortSignal.any([job.signal, AbortSignal.timeout(INGEST_TIMEOUT_MS)]);
+    const reading = job.reading ? this.take(job.reading) : null;
     const m = await this.run(
       what(kind),
-      { ...task(kind, data, limits), db: this.db, documentId: job.documentId, vectors: job.vectors, batch: INGEST_BATCH, entryColumns: [...job.entryColumns] },
+      { ...task(kind, data, limits), db: this.db, documentId: job.documentId, vectors: job.vectors, batch: INGEST_BATCH, entryColumns: [...job.entryColumns], reading },
       signal,
       'ingest',
       INGEST_TIMEOUT_MS,

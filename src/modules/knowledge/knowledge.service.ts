@@ -95,6 +95,11 @@ const BACKFILL_BATCH = 64;
 
 /** The job that ingests a document (src/jobs/). */
 export const INGEST_JOB = 'knowledge.ingest';
+/** An ingestion job: its document, and the name of the reading its upload's check kept (see DocumentReaders.check). */
+interface IngestPayload {
+  documentId: string;
+  reading?: string;
+}
 const KIND_OF_MIME: Record<string, DocumentKind> = Object.fromEntries(Object.entries(MIME_OF).map(([k, m]) => [m, k as DocumentKind]));
 
 /** What ingestion runs on: the job queue, where uploads are kept, the worker threads that read them. */
@@ -122,8 +127,8 @@ export class KnowledgeService {
     private readonly background: KnowledgeBackground,
   ) {
     this.embedder = config.knowledge.embeddings ? new Embedder(config.knowledge.embeddings, config.ai.timeoutMs) : null;
-    background.jobs.register<{ documentId: string }>(INGEST_JOB, {
-      run: (payload, job) => this.ingest(payload.documentId, job),
+    background.jobs.register<IngestPayload>(INGEST_JOB, {
+      run: (payload, job) => this.ingest(payload.documentId, job, payload.reading ?? null),
       // The file's fault (unreadable, past a limit): trying again reads the same bytes.
       permanent: (e) => isAppError(e),
       onDead: (em, payload, reason) => this.markFailed(em, payload.documentId, reason),
@@ -187,8 +192,9 @@ export class KnowledgeService {
     validateFile(kind, bytes);
     if (input.organizationId) await requireMembership(ctx, input.organizationId, 'rag:write');
     await this.checkStorage(ctx, p.userId, bytes.length);
-    // Read in a worker thread to check the limits before answering; the job reads the stored bytes again.
-    await this.check(kind, bytes);
+    // Read in a worker thread to check the limits before answering; the job takes that reading
+    // when it runs in this process (else it reads the stored bytes again).
+    const reading = await this.check(kind, bytes);
     // The original bytes, on disk and synced, before anything refers to them.
     const { key } = await this.background.store.put(bytes);
     // The document and its job commit together: no document without its job, no job without its
@@ -205,7 +211,8 @@ export class KnowledgeService {
         fileKey: key,
       });
       await tx.flush();
-      await this.background.jobs.enqueue(tx, INGEST_JOB, { documentId: created.id }, { ref: created.id });
+      const payload: IngestPayload = reading ? { documentId: created.id, reading } : { documentId: created.id };
+      await this.background.jobs.enqueue(tx, INGEST_JOB, payload, { ref: created.id });
       return created;
     });
     this.background.jobs.wake();
@@ -221,15 +228,17 @@ export class KnowledgeService {
   }
 
   /**
-   * Reads the file in a worker thread within the limits, only to refuse it now if it passes one.
-   * A file that cannot be read (a corrupt PDF, no text) is accepted: its job fails with the reason.
+   * Reads the file in a worker thread within the limits, to refuse it now if it passes one; answers
+   * the name of the reading kept for the ingestion (null: none kept). A file that cannot be read (a
+   * corrupt PDF, no text) is accepted: its job fails with the reason.
    * @throws document_too_large
    */
-  private async check(kind: DocumentKind, bytes: Buffer): Promise<void> {
+  private async check(kind: DocumentKind, bytes: Buffer): Promise<string | null> {
     try {
-      await this.background.readers.check(kind, bytes, this.config.knowledge.limits);
+      return (await this.background.readers.check(kind, bytes, this.config.knowledge.limits)).reading;
     } catch (e) {
       if (isAppError(e)) throw e;
+      return null;
     }
   }
 
@@ -238,9 +247,9 @@ export class KnowledgeService {
    * the reason it fails with instead.
    * @throws document_too_large
    */
-  private async read(kind: DocumentKind, bytes: Buffer): Promise<Read> {
+  private async read(kind: DocumentKind, bytes: Buffer, reading: string | null = null): Promise<Read> {
     try {
-      const read = await this.background.readers.read(kind, bytes, this.config.knowledge.limits);
+      const read = await this.background.readers.read(kind, bytes, this.config.knowledge.limits, reading);
       if (!read.chunks.length) return { failure: 'no text was found in the document' };
       return read;
     } catch (e) {
@@ -264,7 +273,7 @@ export class KnowledgeService {
    * be read fails at once (the same bytes would fail again). The document is `failed`, with the
    * reason, only when its job is dead (`markFailed`).
    */
-  private async ingest(documentId: string, job: JobRun): Promise<void> {
+  private async ingest(documentId: string, job: JobRun, reading: string | null): Promise<void> {
     const em = job.em;
     const found = await em.fork().findOne(KnowledgeDocument, { id: documentId }, { fields: ['status', 'mimeType', 'fileKey'] });
     if (!found || found.status !== 'processing') return;
@@ -272,10 +281,10 @@ export class KnowledgeService {
     const kind = KIND_OF_MIME[found.mimeType] ?? 'text';
     const bytes = await this.background.store.get(found.fileKey);
     if (this.background.readers.writes) {
-      await this.ingestInWorker(documentId, kind, bytes, job);
+      await this.ingestInWorker(documentId, kind, bytes, job, reading);
       return;
     }
-    const read = await this.read(kind, bytes);
+    const read = await this.read(kind, bytes, reading);
     if ('failure' in read) throw new PermanentJobError(read.failure);
     const { text, chunks } = read;
     await this.unindex(em.fork(), [documentId]);
@@ -338,17 +347,18 @@ export class KnowledgeService {
    * writes are synchronous, every statement and commit of them would hold the event loop. With
    * embeddings, the vectors are fetched here first (the file is read once more for them).
    */
-  private async ingestInWorker(documentId: string, kind: DocumentKind, bytes: Buffer, job: JobRun): Promise<void> {
+  private async ingestInWorker(documentId: string, kind: DocumentKind, bytes: Buffer, job: JobRun, reading: string | null): Promise<void> {
     const limits = this.config.knowledge.limits;
     let vectors: number[][] | null = null;
     if (this.embedder) {
-      const read = await this.read(kind, bytes);
+      const read = await this.read(kind, bytes, reading);
+      reading = null;
       if ('failure' in read) throw new PermanentJobError(read.failure);
       vectors = await this.embedder.embed(read.chunks.map((c) => (c.heading ? `${c.heading}\n${c.text}` : c.text)));
     }
     let done: Ingested;
     try {
-      done = await this.background.readers.ingest(kind, bytes, limits, { documentId, vectors, entryColumns: SEARCH_ENTRY_COLUMNS, signal: job.signal });
+      done = await this.background.readers.ingest(kind, bytes, limits, { documentId, vectors, entryColumns: SEARCH_ENTRY_COLUMNS, signal: job.signal, reading });
     } catch (e) {
       // The file's fault fails at once; anything else (the database, the thread) is retried.
       if (e instanceof UnreadableDocument) throw new PermanentJobError(e.message);
