@@ -10,8 +10,7 @@ import { preparedRead } from '../../db/prepared.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import type { ApiKeysService } from '../api-keys/index.js';
-import { User } from '../users/index.js';
-import { normalizeEmail, normalizeUsername } from '../users/index.js';
+import { normalizeEmail, normalizeUsername, User, userForSignIn } from '../users/index.js';
 import {
   loginSchema,
   logoutSchema,
@@ -161,11 +160,7 @@ export class AuthService {
     if (ctx.client.ip) await this.rateLimits.consume('login_ip', ctx.client.ip);
     const input = parseInput(loginSchema, data);
     const id = input.username;
-    const user = await ctx.em.findOne(
-      User,
-      id.includes('@') ? { emailNormalized: normalizeEmail(id) } : { usernameNormalized: normalizeUsername(id) },
-      { populate: ['passwordHash'] },
-    );
+    const user = await userForSignIn(ctx.em, id.includes('@') ? { emailNormalized: normalizeEmail(id) } : { usernameNormalized: normalizeUsername(id) });
     // One count per account whether it is named by username or email; an unknown name counts on its own.
     const attempt = {
       account: user ? user.id : hashedKey(id.includes('@') ? normalizeEmail(id) : normalizeUsername(id)),
