@@ -10,7 +10,7 @@ import { DB, fork, gatewayEnv, percentile, printTable, removeDir, scratchDatabas
  * write as in production:
  *
  *   npm run bench -- jobs-throughput   N PDFs of 10 pages (BENCH_PDFS, default 40) uploaded through
- *                                      the API by 4 clients at once, from the first upload to the
+ *                                      the API by 4 clients at once (BENCH_UPLOADERS), from the first upload to the
  *                                      last `ready`: documents/s, against pdf.js extracting the same
  *                                      PDFs one after another in one process (this one), measured
  *                                      before and after in the same run (target ≥ 0.8×)
@@ -23,6 +23,8 @@ import { DB, fork, gatewayEnv, percentile, printTable, removeDir, scratchDatabas
  * JOBS_CONCURRENCY.
  */
 const PAGES = 10;
+/** Clients uploading at once in jobs-throughput (BENCH_UPLOADERS). */
+const UPLOADERS = Number(process.env.BENCH_UPLOADERS ?? 4);
 const SETTINGS = ['WORKER_THREADS', 'JOBS_CONCURRENCY'] as const;
 
 function rng(seed: number) {
@@ -150,7 +152,7 @@ export async function jobsThroughputBench(): Promise<void> {
     let next = 0;
     const ids: string[] = [];
     await Promise.all(
-      Array.from({ length: 4 }, async () => {
+      Array.from({ length: UPLOADERS }, async () => {
         while (next < n) {
           const i = next++;
           ids.push(await upload(gw.url, token, `report-${i}.pdf`, pdfs[i]!));
@@ -162,7 +164,7 @@ export async function jobsThroughputBench(): Promise<void> {
     const queued = (last - t) / 1000;
     const after = await extractAll(pdfs);
     const alone = (before + after) / 2;
-    printTable(`Ingestion through the job queue (${DB}, ${settingsNote()}): ${n} PDFs of ${PAGES} pages (${(pdfs.reduce((s, p) => s + p.length, 0) / n / 1024).toFixed(0)} KB each), 4 clients uploading; reference: pdf.js alone, one PDF after another in one process (before ${(n / before).toFixed(1)}/s, after ${(n / after).toFixed(1)}/s)`, [
+    printTable(`Ingestion through the job queue (${DB}, ${settingsNote()}): ${n} PDFs of ${PAGES} pages (${(pdfs.reduce((s, p) => s + p.length, 0) / n / 1024).toFixed(0)} KB each), ${UPLOADERS} clients uploading; reference: pdf.js alone, one PDF after another in one process (before ${(n / before).toFixed(1)}/s, after ${(n / after).toFixed(1)}/s)`, [
       { scenario: 'upload to ready, documents/s', figure: (n / queued).toFixed(1), reference: `pdf.js alone ${(n / alone).toFixed(1)}/s`, ratio: alone / queued, target: '>= 0.8' },
       { scenario: 'uploads answered, documents/s', figure: (n / accepted).toFixed(1), reference: `pdf.js alone ${(n / alone).toFixed(1)}/s`, ratio: alone / accepted },
     ]);

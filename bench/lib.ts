@@ -105,7 +105,7 @@ export async function fork(script: string, args: string[] = [], env: Record<stri
   const child = forkProcess(fileURLToPath(new URL(`./${script}.js`, import.meta.url)), args, {
     env: { PATH: process.env.PATH ?? '', ...env },
     // BENCH_PROFILE=dir writes a CPU profile of each child there.
-    execArgv: ['--expose-gc', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])],
+    execArgv: ['--expose-gc', ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const next = () =>

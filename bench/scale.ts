@@ -471,10 +471,10 @@ async function login(): Promise<void> {
   console.log(`\n5. Login storm (argon2id 19 MiB, 2 passes; ${availableParallelism()} cores)`);
   const children: Child[] = [];
   try {
-    const measure = async (concurrency: number | null) => {
-      const label = concurrency === null ? 'default concurrency' : `concurrency ${concurrency}`;
+    const measure = async (concurrency: number | null, mode: 'gateway' | 'login-floor' = 'gateway') => {
+      const label = `${concurrency === null ? 'default concurrency' : `concurrency ${concurrency}`}${mode === 'gateway' ? '' : ', login floor'}`;
       const env: Record<string, string> = concurrency === null ? {} : { PASSWORD_HASH_CONCURRENCY: String(concurrency) };
-      const gw = await fork('serve', ['gateway'], gatewayEnv('sqlite::memory:', dir, env));
+      const gw = await fork('serve', [mode], gatewayEnv('sqlite::memory:', dir, env));
       children.push(gw);
       const { token } = await account(gw.url, 'stormy');
       const loginReq = { url: `${gw.url}/api/auth/login`, method: 'POST' as const, headers: json, body: JSON.stringify({ username: 'stormy', password: 'bench password' }), connections: 8 };
@@ -514,6 +514,13 @@ async function login(): Promise<void> {
       row({ n: 5, figure: `process CPU per login (all threads over the storm, the other reads included) vs per raw verify (ms), ${name}`, value: spread(s.loginCpu.map((x) => x / 1000), 1), reference: spread(s.rawCpu.map((x) => x / 1000), 1), ratio: median(cpu), target: 'report', met: null });
     };
     rows5(await measure(null), false);
+    // The floor: the same storm and reads against a server that does only what a login must (the
+    // same hasher, a token) and answers reads from memory, on the same machine: what two cores allow.
+    const floor = await measure(null, 'login-floor');
+    const floorHashing = perRound(floor.logins, floor.raw);
+    const floorP99 = perRound(floor.stormP99, floor.idleP99);
+    row({ n: 5, figure: `login floor (node:http, the gateway's hasher, no database): logins/s vs its raw hash capacity (median of ${ROUNDS} rounds [range])`, value: spread(floor.logins, 1), reference: `${spread(floor.raw, 1)} verifies/s`, ratio: median(floorHashing), target: `report; range ${range(floorHashing)}`, met: null });
+    row({ n: 5, figure: `login floor: GET /api/auth/me p99 during its storm vs idle, 100 req/s (ms)`, value: spread(floor.stormP99, 2), reference: `${spread(floor.idleP99, 2)} idle`, ratio: median(floorP99), target: `report; range ${range(floorP99)}`, met: null });
     rows5(await measure(availableParallelism()), true);
   } finally {
     for (const c of children) await c.stop();

@@ -6,6 +6,7 @@
  *   raw-http   node:http answering every request with the bytes in BENCH_BODY_FILE
  *   jit-http   node:http executing the posted query with graphql-jit on the gateway's schema
  *   raw-ws     a `ws` server that broadcasts frames to every client
+ *   login-floor  node:http answering logins (the gateway's password hasher, a jose token) and `GET /api/auth/me` (a fixed profile)
  *
  * IPC commands: publish (events on the gateway's bus, or frames on raw-ws), hash (raw
  * password-hash capacity), loop-start / loop-stop (the event loop's delay in between),
@@ -16,6 +17,7 @@
  * sampled every 50 ms in between: at the resident peak, and each part's own peak), exit.
  */
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +29,8 @@ import { parse } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { buildApp, type App } from '../src/app.js';
 import { createContext } from '../src/common/context.js';
+import { PasswordHasher } from '../src/modules/auth/passwords.js';
+import { AccessTokens } from '../src/modules/auth/tokens.js';
 import { loadConfig } from '../src/config.js';
 import { onStatement } from '../test/helpers/statements.js';
 import { frameOf, stampedEvent } from './frames.js';
@@ -35,6 +39,8 @@ const mode = process.argv[2] ?? 'gateway';
 const send = (m: unknown) => process.send?.(m);
 
 let app: App | null = null;
+/** The login floor's password hasher (mode login-floor). */
+let floorHasher: PasswordHasher | null = null;
 let broadcast: ((frame: string) => void) | null = null;
 let counting = false;
 let hooked = false;
@@ -109,6 +115,32 @@ async function main(): Promise<void> {
         const body = c.stringify(result);
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
         res.end(body);
+      })();
+    });
+    port = await listen(server);
+  } else if (mode === 'login-floor') {
+    // The floor of a login storm: what any server must do for a login (the password checked with
+    // the gateway's own hasher, same cost, concurrency and priority; an access token signed by jose)
+    // and for a read (`GET /api/auth/me`: a token's presence checked, a fixed profile), on node:http,
+    // with nothing else: no database, no framework, no limits.
+    const a = loadConfig(process.env).auth;
+    floorHasher = new PasswordHasher(a.argon2MemoryKib, a.argon2Iterations, a.hashConcurrency, a.hashNice);
+    const stored = await floorHasher.hash('bench password');
+    const tokens = new AccessTokens(a.jwtSecret, a.issuer, a.audience, a.accessTokenTtlSeconds);
+    const profile = JSON.stringify({ id: randomUUID(), email: 'stormy@example.com', username: 'stormy', full_name: null, nickname: null, preferred_language: 'en', timezone: 'UTC', avatar_url: null, plan: 'free', public_profile: false, created_at: new Date().toISOString(), updated_at: new Date().toISOString() });
+    const answer = (res: ServerResponse, status: number, body: string) => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    };
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      void (async () => {
+        const body = await readBody(req);
+        if (req.url === '/api/auth/me') return answer(res, req.headers.authorization?.startsWith('Bearer ') ? 200 : 401, profile);
+        if (req.url === '/api/auth/register') return answer(res, 201, profile);
+        const { password } = JSON.parse(body) as { password: string };
+        if (!(await floorHasher!.verify(stored, password))) return answer(res, 401, '{"error":"invalid_credentials"}');
+        const accessToken = await tokens.sign({ userId: randomUUID(), sessionId: randomUUID() });
+        answer(res, 200, JSON.stringify({ access_token: accessToken, token_type: 'bearer', refresh_token: randomUUID(), expires_in: a.accessTokenTtlSeconds, user: JSON.parse(profile) as unknown }));
       })();
     });
     port = await listen(server);
@@ -245,7 +277,7 @@ async function onCommand(m: Command): Promise<void> {
     } else if (m.cmd === 'hash') {
       // Raw capacity: verifications through the gateway's own hasher (same cost and concurrency bound), or argon2 unbounded.
       const argon2 = await import('@node-rs/argon2');
-      const hasher = app!.services.auth.passwords;
+      const hasher = app ? app.services.auth.passwords : floorHasher!;
       const hash = await hasher.hash('bench password');
       const verify = m.unbounded ? () => argon2.verify(hash, 'bench password') : () => hasher.verify(hash, 'bench password');
       // Verifications still queued at the end finish after it: they count for the CPU per verify (done), not for the rate (inTime).
