@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 import type { Clock } from '../../common/clock.js';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
@@ -9,6 +9,7 @@ import { toDate } from '../../common/time.js';
 import { preparedRead } from '../../db/prepared.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
+import { flushOrConflict } from '../../db/flush.js';
 import type { ApiKeysService } from '../api-keys/index.js';
 import { normalizeEmail, normalizeUsername, User, userForSignIn } from '../users/index.js';
 import {
@@ -118,13 +119,8 @@ export class AuthService {
       passwordHash,
       fullName: input.fullName ?? null,
     });
-    try {
-      await ctx.em.flush();
-    } catch (e) {
-      // Two registrations raced past the check above; the unique index decided.
-      if (e instanceof UniqueConstraintViolationException) throw new AppError('conflict', 'Email or username is already registered');
-      throw e;
-    }
+    // Two registrations raced past the check above; the unique index decided.
+    await flushOrConflict(ctx.em, 'Email or username is already registered');
     ctx.log.info({ userId: user.id }, 'user registered');
     return user;
   }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import { LockMode, type EntityManager } from '@mikro-orm/core';
 import { authorize } from '../../common/access.js';
 import { withEntityManager, type RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
@@ -11,6 +11,7 @@ import type { RateLimits } from '../../common/rate-limits.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import { grants } from '../../common/scopes.js';
+import { flushOrConflict } from '../../db/flush.js';
 import type { AiProviderId } from '../ai/index.js';
 import { UpstreamError, type Citation, type Passage, type PromptMessage, type TokenUsage } from '../ai/index.js';
 import type { KnowledgeService } from '../knowledge/index.js';
@@ -453,12 +454,7 @@ export class ConversationsService {
         outcomes.push({ error });
       }
     }
-    try {
-      await tx.flush();
-    } catch (e) {
-      if (e instanceof UniqueConstraintViolationException) throw new AppError('conflict', 'Another turn of this conversation finished first; reload and try again');
-      throw e;
-    }
+    await flushOrConflict(tx, 'Another turn of this conversation finished first; reload and try again');
     return outcomes;
   }
 

@@ -1,4 +1,4 @@
-import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import { LockMode, type EntityManager } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import { authorize, requireMembership as requireAccess } from '../../common/access.js';
 import type { Requirement } from '../../common/scopes.js';
@@ -9,6 +9,7 @@ import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js
 import type { EventBus, OrganizationEvent } from '../../common/pubsub.js';
 import { parseInput } from '../../common/validation.js';
 import { findConnection, pageRequest, type ConnectionArgs, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
+import { flushOrConflict } from '../../db/flush.js';
 import { usersChanged } from '../users/index.js';
 import { User } from '../users/index.js';
 import { normalizeEmail } from '../users/index.js';
@@ -90,12 +91,7 @@ export class OrganizationsService {
       if (input.slug && (await em.count(Organization, { slug }))) throw new AppError('conflict', 'This slug is already taken', { field: 'slug' });
       const org = em.create(Organization, { name: input.name, slug, description: input.description ?? null });
       em.create(Membership, { organization: org, user: em.getReference(User, userId), role: OrgRole.owner });
-      try {
-        await em.flush();
-      } catch (e) {
-        if (e instanceof UniqueConstraintViolationException) throw new AppError('conflict', 'This slug is already taken', { field: 'slug' });
-        throw e;
-      }
+      await flushOrConflict(em, 'This slug is already taken', { field: 'slug' });
       return org;
     });
     ctx.log.info({ organizationId: org.id }, 'organization created');
@@ -229,12 +225,7 @@ export class OrganizationsService {
     if (input.name != null) org.name = input.name;
     if (input.slug != null) org.slug = input.slug;
     if (input.description !== undefined) org.description = input.description;
-    try {
-      await ctx.em.flush();
-    } catch (e) {
-      if (e instanceof UniqueConstraintViolationException) throw new AppError('conflict', 'This slug is already taken', { field: 'slug' });
-      throw e;
-    }
+    await flushOrConflict(ctx.em, 'This slug is already taken', { field: 'slug' });
     this.publish(ctx, { organizationId: org.id, type: 'organization_updated' });
     // Every member's `organizations` shows its name (and is ordered by it).
     usersChanged(this.events, await this.memberIds(ctx.em.fork(), org.id));
@@ -305,12 +296,7 @@ export class OrganizationsService {
     if (!user) throw new AppError('not_found', input.userId ? 'No user with this id' : 'No user with this email', { field: input.userId ? 'userId' : 'email' });
     const team = input.teamId ? await this.teamOf(ctx, organizationId, input.teamId) : null;
     const membership = ctx.em.create(Membership, { organization: actor.organization, user, role, team });
-    try {
-      await ctx.em.flush();
-    } catch (e) {
-      if (e instanceof UniqueConstraintViolationException) throw new AppError('conflict', 'This user is already a member');
-      throw e;
-    }
+    await flushOrConflict(ctx.em, 'This user is already a member');
     this.publish(ctx, { organizationId, type: 'member_added', userId: user.id });
     usersChanged(this.events, [user.id]);
     return membership;
@@ -534,12 +520,7 @@ export class OrganizationsService {
   }
 
   private async flushTeam(em: EntityManager): Promise<void> {
-    try {
-      await em.flush();
-    } catch (e) {
-      if (e instanceof UniqueConstraintViolationException) throw new AppError('conflict', 'A team with this name already exists', { field: 'name' });
-      throw e;
-    }
+    await flushOrConflict(em, 'A team with this name already exists', { field: 'name' });
   }
 
   /**

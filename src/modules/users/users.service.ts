@@ -4,11 +4,12 @@ import { requireUser } from '../../common/access.js';
 import type { CredentialsRevoked, EventBus } from '../../common/pubsub.js';
 import { passwordIsAccountName, SAME_AS_ACCOUNT } from '../../common/password-policy.js';
 import { parseInput } from '../../common/validation.js';
+import { flushOrConflict } from '../../db/flush.js';
 import { usersChanged } from './user-events.js';
 import { User } from './users.entities.js';
 import { normalizeEmail, normalizeUsername } from './users.normalize.js';
 import { updateMeSchema, type UpdateMeData } from './users.types.js';
-import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 
 /**
  * What changing a profile needs of the auth module, whose service provides it (the composition
@@ -82,12 +83,7 @@ export class UsersService {
       if (input.timezone != null) user.timezone = input.timezone;
       if (input.avatarUrl !== undefined) user.avatarUrl = input.avatarUrl;
       if (input.publicProfile != null) user.publicProfile = input.publicProfile;
-      try {
-        await em.flush();
-      } catch (e) {
-        if (e instanceof UniqueConstraintViolationException) throw new AppError('conflict', 'Email or username is already registered');
-        throw e;
-      }
+      await flushOrConflict(em, 'Email or username is already registered');
       return user;
     });
     // After commit: the other sessions' sockets close, and the profile's watchers hear of it.
