@@ -29,16 +29,20 @@ declare module '../../common/loaders.js' {
 const PREPARED_BATCH = 32;
 const byIdStatements = new Map<number, PreparedRead<Record<string, unknown>>>();
 
-/**
- * The statement that reads `n` users by id: every column MikroORM would load (the lazy password
- * hash left out), from the entity's metadata.
- */
+/** The columns of a user, from the entity's metadata: those MikroORM loads, and with `lazy` the lazy ones too (the password hash). */
+function userColumns(em: EntityManager, lazy: boolean): string {
+  const meta = em.getMetadata().get(User);
+  return meta.props
+    .filter((p) => p.persist !== false && p.fieldNames?.length && (lazy || !p.lazy))
+    .flatMap((p) => p.fieldNames)
+    .join(', ');
+}
+
+/** The statement that reads `n` users by id: every column MikroORM would load (the lazy password hash left out). */
 function usersByIds(em: EntityManager, n: number): PreparedRead<Record<string, unknown>> {
   let read = byIdStatements.get(n);
   if (!read) {
-    const meta = em.getMetadata().get(User);
-    const columns = meta.props.filter((p) => !p.lazy && p.fieldNames?.length).flatMap((p) => p.fieldNames);
-    read = preparedRead(`select ${columns.join(', ')} from users where id in (${Array.from({ length: n }, () => '?').join(', ')})`);
+    read = preparedRead(`select ${userColumns(em, false)} from users where id in (${Array.from({ length: n }, () => '?').join(', ')})`);
     byIdStatements.set(n, read);
   }
   return read;
@@ -56,9 +60,7 @@ export async function userForSignIn(em: EntityManager, by: { usernameNormalized:
   const column = 'usernameNormalized' in by ? 'username_normalized' : 'email_normalized';
   let read = signInStatements.get(column);
   if (!read) {
-    const meta = em.getMetadata().get(User);
-    const columns = meta.props.filter((p) => p.persist !== false && p.fieldNames?.length).flatMap((p) => p.fieldNames);
-    read = preparedRead(`select ${columns.join(', ')} from users where ${column} = ? limit 1`);
+    read = preparedRead(`select ${userColumns(em, true)} from users where ${column} = ? limit 1`);
     signInStatements.set(column, read);
   }
   const row = await read.first(em, ['usernameNormalized' in by ? by.usernameNormalized : by.emailNormalized]);
