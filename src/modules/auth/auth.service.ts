@@ -156,10 +156,12 @@ export class AuthService {
     if (ctx.client.ip) await this.rateLimits.consume('login_ip', ctx.client.ip);
     const input = parseInput(loginSchema, data);
     const id = input.username;
-    const user = await userForSignIn(ctx.em, id.includes('@') ? { emailNormalized: normalizeEmail(id) } : { usernameNormalized: normalizeUsername(id) });
+    const byEmail = id.includes('@');
+    const name = byEmail ? normalizeEmail(id) : normalizeUsername(id);
+    const user = await userForSignIn(ctx.em, byEmail ? { emailNormalized: name } : { usernameNormalized: name });
     // One count per account whether it is named by username or email; an unknown name counts on its own.
     const attempt = {
-      account: user ? user.id : hashedKey(id.includes('@') ? normalizeEmail(id) : normalizeUsername(id)),
+      account: user ? user.id : hashedKey(name),
       userId: user?.id ?? null,
       ip: ctx.client.ip,
     };
