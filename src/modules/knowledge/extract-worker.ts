@@ -389,6 +389,8 @@ export interface Checked {
 const KEEP_ONE_CHARS = 500_000;
 /** The text of all readings kept at once (characters; the oldest are dropped first). */
 const KEEP_CHARS = 4_000_000;
+/** What a kept reading counts against KEEP_CHARS: its text and its passages'. */
+const charsOf = (r: Reading) => r.text.length + r.texts.length;
 
 /** Passages written per transaction by a worker thread: SQLite's one write lock is held only that long (a few milliseconds). */
 const INGEST_BATCH = 50;
@@ -512,11 +514,10 @@ export class DocumentReaders {
   private keep(reading: Reading): string {
     const name = randomUUID();
     this.kept.set(name, reading);
-    this.keptChars += reading.text.length + reading.texts.length;
-    for (const [oldest, r] of this.kept) {
+    this.keptChars += charsOf(reading);
+    for (const oldest of this.kept.keys()) {
       if (this.keptChars <= KEEP_CHARS) break;
-      this.kept.delete(oldest);
-      this.keptChars -= r.text.length + r.texts.length;
+      this.take(oldest);
     }
     return name;
   }
@@ -525,7 +526,7 @@ export class DocumentReaders {
     const r = this.kept.get(name);
     if (!r) return null;
     this.kept.delete(name);
-    this.keptChars -= r.text.length + r.texts.length;
+    this.keptChars -= charsOf(r);
     return r;
   }
 
