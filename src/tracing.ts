@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -6,7 +7,7 @@ import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider, type Sampler } from '@opentelemetry/sdk-trace';
+import { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider, type IdGenerator, type Sampler } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { tracingStarted } from './common/tracing.js';
 import type { Config } from './config.js';
@@ -57,12 +58,53 @@ export function samplerOf(config: Config['tracing']): Sampler {
   }
 }
 
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_SPAN_ID = '0'.repeat(16);
+
+/**
+ * Trace and span ids cut from a pool of random bytes (node:crypto's CSPRNG), hex-encoded 4 KB
+ * at a time. Every request gets a trace id, sampled or not (it travels to providers in
+ * `traceparent`): the SDK's own generator writes Math.random() into a buffer and hex-encodes
+ * it in a native call per id, which a profile showed at 1.3 µs a request. An all-zero id is
+ * invalid (W3C Trace Context) and is never handed out.
+ */
+export class PooledIdGenerator implements IdGenerator {
+  private hex = '';
+  private at = 0;
+
+  constructor(
+    private readonly random: (bytes: number) => Buffer = randomBytes,
+    private readonly poolBytes = 4096,
+  ) {}
+
+  generateTraceId(): string {
+    let id = this.take(32);
+    while (id === ZERO_TRACE_ID) id = this.take(32);
+    return id;
+  }
+
+  generateSpanId(): string {
+    let id = this.take(16);
+    while (id === ZERO_SPAN_ID) id = this.take(16);
+    return id;
+  }
+
+  private take(chars: number): string {
+    if (this.at + chars > this.hex.length) {
+      this.hex = this.random(this.poolBytes).toString('hex');
+      this.at = 0;
+    }
+    return this.hex.slice(this.at, (this.at += chars));
+  }
+}
+
 /** Registers the tracer provider, the context manager, the W3C propagators and the instrumentations. */
 export function startTracing(config: Config['tracing']): Tracing {
   if (!config.endpoint) throw new Error('tracing needs OTEL_EXPORTER_OTLP_ENDPOINT');
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.serviceName, [ATTR_SERVICE_VERSION]: VERSION }),
     sampler: samplerOf(config),
+    idGenerator: new PooledIdGenerator(),
     spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${config.endpoint}/v1/traces` }) })],
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
