@@ -1,9 +1,10 @@
 import { Cursor, type EntityManager, type EntityName, type FilterQuery, type FindByCursorOptions, type OrderDefinition } from '@mikro-orm/core';
-import { ArgsType, Field, ID, Int, InterfaceType, ObjectType, type ClassType } from 'type-graphql';
+import { ArgsType, Extensions, Field, ID, Int, InterfaceType, ObjectType, type ClassType } from 'type-graphql';
 import { z } from 'zod';
 import { AppError } from '../common/errors.js';
 import { parseInput } from '../common/validation.js';
 import { ValidatedBy } from './inputs.js';
+import { WORKED_OUT_WHEN_READ } from './tracing.js';
 
 /**
  * Relay's object identification and cursor connections
@@ -250,6 +251,8 @@ export function connectionType<T>(name: string, node: () => unknown, order: stri
     pageInfo!: PageInfo;
 
     @Field(() => Int, { description: 'How many items the whole list holds (counted only when selected).' })
+    // A getter of the page (connectionPage), which counts when read: traced as a resolver doing I/O.
+    @Extensions({ [WORKED_OUT_WHEN_READ]: true })
     totalCount!: number;
   }
 

@@ -1,5 +1,6 @@
 import { context, trace, type Span } from '@opentelemetry/api';
-import { isObjectType, Kind, type GraphQLFieldResolver, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { isObjectType, Kind, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { getMetadataStorage } from 'type-graphql';
 import { gatewayTracer, inSpan, recordingSpan, spanFailed, tracingOn } from '../common/tracing.js';
 
 /**
@@ -35,11 +36,13 @@ const isPromise = (x: unknown): x is Promise<unknown> => typeof (x as { then?: u
 export function traceResolvers(schema: GraphQLSchema): void {
   const tracer = gatewayTracer();
   if (!tracingOn() || !tracer) return;
+  const plain = plainPropertyFields();
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    const reads = plain(type);
     for (const field of Object.values(type.getFields())) {
       const resolve = field.resolve;
-      if (!resolve) continue;
+      if (!resolve || (reads.has(field.name) && field.extensions[WORKED_OUT_WHEN_READ] !== true)) continue;
       const name = `resolve ${type.name}.${field.name}`;
       const attributes = { 'graphql.field.name': field.name, 'graphql.field.type': String(field.type), 'graphql.parent.type': type.name };
       const traced: GraphQLFieldResolver<unknown, unknown> = function (this: unknown, source, args, ctx, info) {
@@ -70,4 +73,53 @@ export function traceResolvers(schema: GraphQLSchema): void {
       field.resolve = traced;
     }
   }
+}
+
+/**
+ * A field extension: the property behind this field is a getter of the object its parent
+ * resolver made, which starts I/O when read (a connection's `totalCount`, counted only when
+ * selected). Such a field keeps its span, where the statement it runs belongs.
+ */
+export const WORKED_OUT_WHEN_READ = 'workedOutWhenRead';
+
+/**
+ * The fields of each object type that only read a plain property of their object: declared with
+ * `@Field` on a property (no resolver method anywhere in the class's chain or its interfaces, no
+ * middleware or roles, named as the property) and no getter behind the name. type-graphql still
+ * gives each a resolver, which returns the property at once; wrapping them only cost every field
+ * of every object a context lookup, and every sampled one a span started then dropped. Whatever
+ * such a property holds was made by the resolver of its parent, inside that one's span (but for a
+ * getter that does I/O, marked WORKED_OUT_WHEN_READ). Anything the metadata does not vouch for
+ * stays wrapped.
+ */
+function plainPropertyFields(): (type: GraphQLObjectType) => ReadonlySet<string> {
+  const storage = getMetadataStorage();
+  // (Classes as type-graphql's metadata holds them: its targets are typed `Function`.)
+  const classOf = new Map<string, unknown>([...storage.objectTypes, ...storage.interfaceTypes].map((m) => [m.name, m.target]));
+  const chain = (c: unknown): unknown[] => {
+    const out: unknown[] = [];
+    for (let k = c; typeof k === 'function' && k !== Function.prototype; k = Object.getPrototypeOf(k)) out.push(k);
+    return out;
+  };
+  return (type) => {
+    const own = classOf.get(type.name);
+    if (!own) return new Set();
+    const classes = new Set<unknown>([...chain(own), ...type.getInterfaces().flatMap((i) => chain(classOf.get(i.name)))]);
+    const resolved = new Set<string>();
+    for (const r of storage.fieldResolvers) {
+      const target = r.kind === 'internal' ? r.target : (r.getObjectType?.() ?? r.resolverClassMetadata?.getObjectType());
+      // A field resolver whose object type cannot be told is counted against every type.
+      if (typeof target !== 'function' || classes.has(target)) resolved.add(r.schemaName);
+    }
+    const plain = new Set<string>();
+    for (const f of storage.fields) {
+      if (!classes.has(f.target) || f.name !== f.schemaName || resolved.has(f.schemaName) || f.middlewares?.length || f.roles?.length || f.params?.length) continue;
+      const getter = [...classes].some((c) => {
+        const d = Object.getOwnPropertyDescriptor((c as { prototype?: object }).prototype ?? {}, f.name);
+        return d !== undefined && (d.get !== undefined || typeof d.value === 'function');
+      });
+      if (!getter) plain.add(f.schemaName);
+    }
+    return plain;
+  };
 }
