@@ -6,7 +6,7 @@ import { traceResolvers } from '../src/graphql/tracing.js';
 import { allResolvers } from '../src/modules/index.js';
 
 const resolversOf = (schema: GraphQLSchema) =>
-  new Map(
+  new Map<string, unknown>(
     Object.values(schema.getTypeMap())
       .filter(isObjectType)
       .flatMap((t) => Object.values(t.getFields()).map((f) => [`${t.name}.${f.name}`, f.resolve] as const)),
