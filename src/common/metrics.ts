@@ -205,7 +205,7 @@ export class CountedTimings {
 
   constructor(
     registry: Registry,
-    private readonly counter: { name: string; help: string },
+    counter: { name: string; help: string },
     private readonly histogram: { name: string; help: string },
     private readonly labelNames: readonly [string, string, string],
     private readonly bounds: readonly number[] = BUCKETS,
