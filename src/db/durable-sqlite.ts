@@ -22,6 +22,13 @@ import { CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type
  * SQLite still syncs the WAL itself before each checkpoint, and the database file after it.
  *
  * In-memory databases have no WAL, and nothing to flush.
+ *
+ * Nor does a statement wait for the write lock on the event loop. The document readers write on
+ * connections of their own (src/modules/knowledge/extract-worker.ts), and SQLite's busy handler
+ * waits out another connection's write by sleeping the thread that asked: a job's bookkeeping or an
+ * upload's insert held every request of the process 1 to 8 ms while a reading thread committed.
+ * This connection's own busy timeout is 0; a statement that finds the lock taken is tried again on
+ * timers (SQLite's own intervals), up to SQLITE_BUSY_TIMEOUT_MS in all, while the loop serves.
  */
 
 /** The little of better-sqlite3 used here (the package ships no types). */
@@ -36,7 +43,58 @@ interface SqliteDatabase {
   readonly memory: boolean;
   readonly inTransaction: boolean;
   prepare(sql: string): SqliteStatement;
+  pragma(source: string, options?: { simple: boolean }): unknown;
 }
+
+/** The intervals (ms) between tries for a lock, as SQLite's own busy handler waits them (sqliteDefaultBusyCallback). */
+const BUSY_DELAYS_MS = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
+
+/** Whether `e` is SQLite's "the lock is taken" (not SQLITE_BUSY_SNAPSHOT and its kin, which waiting does not cure). */
+export const isBusy = (e: unknown): boolean => (e as { code?: unknown } | null)?.code === 'SQLITE_BUSY';
+
+/**
+ * Tries `attempt` (one statement, on a connection whose busy timeout is 0) again after it found
+ * the lock it needs taken, waiting SQLite's intervals on timers rather than sleeping the thread,
+ * until it does not fail with SQLITE_BUSY or `timeoutMs` have passed since the first try (then
+ * SQLite's error, as its own busy handler gives up). A statement refused SQLITE_BUSY did nothing,
+ * so trying it again is what SQLite's busy handler does; a COMMIT refused leaves its transaction
+ * open, to be committed again.
+ */
+export async function retryWhileBusy<T>(attempt: () => T, timeoutMs: number, sleep: (ms: number) => Promise<unknown> = delay, now: () => number = () => performance.now()): Promise<T> {
+  const start = now();
+  for (let i = 0; ; i++) {
+    const waited = now() - start;
+    if (waited >= timeoutMs) break;
+    await sleep(Math.min(BUSY_DELAYS_MS[Math.min(i, BUSY_DELAYS_MS.length - 1)]!, timeoutMs - waited));
+    try {
+      return attempt();
+    } catch (e) {
+      if (!isBusy(e) || now() - start >= timeoutMs) throw e;
+    }
+  }
+  return attempt();
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `attempt` at once, and while it finds the lock taken, again on timers (retryWhileBusy):
+ * synchronous when the lock is free, as nearly every statement finds it.
+ */
+export function outwaitingBusy<T>(attempt: () => T, timeoutMs: number): T | Promise<T> {
+  try {
+    return attempt();
+  } catch (e) {
+    if (!isBusy(e) || timeoutMs <= 0) throw e;
+    return retryWhileBusy(attempt, timeoutMs);
+  }
+}
+
+/** The busy timeout of the connections opened through FlushingSqliteConnection, by database handle. */
+const busyTimeouts = new WeakMap<object, number>();
+
+/** How long a statement on `db` (this driver's connection) waits for a lock, in all (0: not at all). */
+export const busyTimeoutOf = (db: object): number => busyTimeouts.get(db) ?? 0;
 
 /** Flushes a WAL file on the thread pool. */
 export class WalFlusher {
@@ -107,12 +165,13 @@ class FlushingConnection implements DatabaseConnection {
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const stmt = this.#prepare(query);
-    let result: QueryResult<R>;
-    if (stmt.reader) result = { rows: stmt.all(query.parameters) as R[] };
-    else {
+    const run = (): QueryResult<R> => {
+      if (stmt.reader) return { rows: stmt.all(query.parameters) as R[] };
       const { changes, lastInsertRowid } = stmt.run(query.parameters);
-      result = { insertId: lastInsertRowid != null ? BigInt(lastInsertRowid) : undefined, numAffectedRows: changes != null ? BigInt(changes) : undefined, rows: [] };
-    }
+      return { insertId: lastInsertRowid != null ? BigInt(lastInsertRowid) : undefined, numAffectedRows: changes != null ? BigInt(changes) : undefined, rows: [] };
+    };
+    const attempt = outwaitingBusy(run, busyTimeoutOf(this.db));
+    const result = attempt instanceof Promise ? await attempt : attempt;
     if (!stmt.readonly) this.#dirty = true;
     if (this.#dirty && !this.db.inTransaction) {
       this.#dirty = false;
@@ -169,6 +228,12 @@ class FlushingSqliteConnection extends SqliteConnection {
   override createKyselyDialect(options: Record<string, unknown>): Dialect {
     const dialect = super.createKyselyDialect(options);
     const db = (this as unknown as { database: SqliteDatabase }).database;
+    // The busy timeout better-sqlite3 was opened with (SQLITE_BUSY_TIMEOUT_MS) is waited out on
+    // timers from now on (outwaitingBusy), not by SQLite sleeping the event loop.
+    if (!busyTimeouts.has(db)) {
+      busyTimeouts.set(db, Number(db.pragma('busy_timeout', { simple: true })) || 0);
+      db.pragma('busy_timeout = 0');
+    }
     // (A database in memory has nothing to flush.)
     this.wal = db.memory ? undefined : new WalFlusher(`${db.name}-wal`);
     return flushingDialect(dialect, db, this.wal ?? null);

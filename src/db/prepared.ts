@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { BaseSqliteConnection } from '@mikro-orm/sql';
 import { CompiledQuery, type Transaction } from 'kysely';
+import { busyTimeoutOf, outwaitingBusy } from './durable-sqlite.js';
 
 /**
  * Hot reads as statements prepared once (issue 22). MikroORM sends every statement with its
@@ -73,10 +74,14 @@ export function preparedRead<Row>(sql: string): PreparedRead<Row> {
       const db = (await connection.getNativeClient()) as SqliteDatabase;
       let stmt = statements.get(db);
       if (!stmt) statements.set(db, (stmt = db.prepare(sql)));
-      if (one) {
+      const read = (): unknown[] => {
+        if (!one) return stmt.all(...values);
         const row = stmt.get(...values);
-        rows = row === undefined ? [] : [row];
-      } else rows = stmt.all(...values);
+        return row === undefined ? [] : [row];
+      };
+      // (A read in WAL mode takes no lock but while a connection recovers the WAL: waited out as the ORM's statements wait, src/db/durable-sqlite.ts.)
+      const attempt = outwaitingBusy(read, busyTimeoutOf(db));
+      rows = attempt instanceof Promise ? await attempt : attempt;
     } else if (trx) {
       rows = (await trx.executeQuery(CompiledQuery.raw(pgSql, values))).rows;
     } else {

@@ -1,0 +1,173 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MikroORM } from '@mikro-orm/core';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { isDatabaseUnavailable } from '../src/common/unavailable.js';
+import { busyTimeoutOf, retryWhileBusy } from '../src/db/durable-sqlite.js';
+import { openDatabase } from '../src/db/orm.js';
+import { allEntities } from '../src/modules/index.js';
+import { driver } from './helpers/server.js';
+
+/**
+ * A statement that finds SQLite's write lock taken by another connection (a document reader's,
+ * another process's) waits for it on timers, not by sleeping the event loop
+ * (src/db/durable-sqlite.ts). The other connection here is in this very thread: had the wait
+ * slept the thread, nothing could release the lock until the busy timeout had passed, and the
+ * write would fail.
+ */
+
+/** better-sqlite3 (no type declarations in the tree): the little of it used here. */
+interface SqliteConnection {
+  exec(sql: string): void;
+  pragma(source: string, options?: { simple: boolean }): unknown;
+  close(): void;
+}
+const Database = createRequire(import.meta.url)('better-sqlite3') as new (file: string, options?: { timeout?: number }) => SqliteConnection;
+
+const busy = () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+
+describe('retryWhileBusy', () => {
+  /** A clock that moves only when slept on, and the sleeps asked for. */
+  const clock = () => {
+    let t = 0;
+    const slept: number[] = [];
+    return { slept, now: () => t, sleep: async (ms: number) => void (slept.push(ms), (t += ms)) };
+  };
+
+  it('tries again at SQLite’s intervals until the lock is free', async () => {
+    const c = clock();
+    let tries = 0;
+    const value = await retryWhileBusy(
+      () => {
+        if (++tries < 4) throw busy();
+        return 'done';
+      },
+      5000,
+      c.sleep,
+      c.now,
+    );
+    expect(value).toBe('done');
+    expect(tries).toBe(4);
+    expect(c.slept).toEqual([1, 2, 5, 10].slice(0, 4));
+  });
+
+  it('gives up with SQLite’s own error once the timeout has passed, never sleeping past it', async () => {
+    const c = clock();
+    let tries = 0;
+    const error = await retryWhileBusy(
+      () => {
+        tries++;
+        throw busy();
+      },
+      30,
+      c.sleep,
+      c.now,
+    ).catch((e: unknown) => e);
+    expect((error as { code?: string }).code).toBe('SQLITE_BUSY');
+    expect(c.slept.reduce((a, b) => a + b, 0)).toBe(30);
+    expect(c.slept).toEqual([1, 2, 5, 10, 12]);
+    expect(tries).toBe(5);
+  });
+
+  it('does not try again after any other failure (a stale snapshot is not cured by waiting)', async () => {
+    const c = clock();
+    let tries = 0;
+    const error = await retryWhileBusy(
+      () => {
+        tries++;
+        throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY_SNAPSHOT' });
+      },
+      5000,
+      c.sleep,
+      c.now,
+    ).catch((e: unknown) => e);
+    expect((error as { code?: string }).code).toBe('SQLITE_BUSY_SNAPSHOT');
+    expect(tries).toBe(1);
+  });
+});
+
+describe.skipIf(driver !== 'sqlite')('SQLite: waiting for another connection’s write lock', () => {
+  let dir: string;
+  let file: string;
+  let orm: MikroORM;
+  const fork = () => orm.em.fork() as unknown as SqlEntityManager;
+
+  const open = async (busyTimeoutMs: number) => {
+    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dir, JWT_SECRET: 'x'.repeat(40), LOG_LEVEL: 'silent', SQLITE_BUSY_TIMEOUT_MS: String(busyTimeoutMs) });
+    return openDatabase(config.db, allEntities);
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'xt-busy-'));
+    file = join(dir, 'xentree.sqlite3');
+    orm = await open(5000);
+    await fork().execute('create table busy_probe (id integer primary key, v text not null)');
+  });
+  afterAll(async () => {
+    await orm?.close(true);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps SQLITE_BUSY_TIMEOUT_MS for its own waits and leaves SQLite’s busy timeout at 0', async () => {
+    const native = (await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<SqliteConnection> }).getNativeClient()) as SqliteConnection & object;
+    expect(busyTimeoutOf(native)).toBe(5000);
+    expect(native.pragma('busy_timeout', { simple: true })).toBe(0);
+  });
+
+  it('serves the event loop while it waits, and writes once the other connection commits', async () => {
+    const other = new Database(file, { timeout: 0 });
+    try {
+      other.exec('begin immediate');
+      other.exec("insert into busy_probe (v) values ('other')");
+      let settled = false;
+      const write = fork()
+        .execute("insert into busy_probe (v) values ('ours')")
+        .finally(() => (settled = true));
+      // Timers run while the write waits: it has found the lock taken and not slept the thread.
+      for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 1));
+      expect(settled).toBe(false);
+      other.exec('commit');
+      await write;
+      expect(await fork().execute('select v from busy_probe order by id')).toEqual([{ v: 'other' }, { v: 'ours' }]);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('commits a transaction whose first write waited, with everything it wrote', async () => {
+    const other = new Database(file, { timeout: 0 });
+    try {
+      other.exec('begin immediate');
+      const tx = fork().transactional(async (em) => {
+        const t = em as unknown as SqlEntityManager;
+        await t.execute("insert into busy_probe (v) values ('tx 1')");
+        await t.execute("insert into busy_probe (v) values ('tx 2')");
+      });
+      for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 1));
+      other.exec('rollback');
+      await tx;
+      expect(await fork().execute("select v from busy_probe where v like 'tx %' order by id")).toEqual([{ v: 'tx 1' }, { v: 'tx 2' }]);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('fails as the database being unavailable once the timeout has passed, having written nothing', async () => {
+    const short = await open(50);
+    const other = new Database(file, { timeout: 0 });
+    try {
+      other.exec('begin immediate');
+      const error = await (short.em.fork() as unknown as SqlEntityManager).execute("insert into busy_probe (v) values ('late')").catch((e: unknown) => e);
+      expect(isDatabaseUnavailable(error)).toBe(true);
+      other.exec('rollback');
+      expect(await fork().execute("select count(*) as n from busy_probe where v = 'late'")).toEqual([{ n: 0 }]);
+    } finally {
+      other.close();
+      await short.close(true);
+    }
+  });
+});
