@@ -143,7 +143,7 @@ describe.skipIf(driver !== 'sqlite')('SQLite: waiting for another connection’s
     try {
       other.exec('begin immediate');
       const tx = fork().transactional(async (em) => {
-        const t = em as unknown as SqlEntityManager;
+        const t = em;
         await t.execute("insert into busy_probe (v) values ('tx 1')");
         await t.execute("insert into busy_probe (v) values ('tx 2')");
       });
