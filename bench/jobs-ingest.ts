@@ -1,6 +1,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import type * as PdfJs from 'pdfjs-dist/legacy/build/pdf.mjs';
 import WebSocket from 'ws';
+import { availableParallelism } from 'node:os';
 import { textPdf } from '../test/helpers/hostile-documents.js';
 import { DB, fork, gatewayEnv, percentile, printTable, removeDir, scratchDatabase, tempDir, userToken, type Child } from './lib.js';
 
@@ -69,11 +70,17 @@ export async function extractPdf(data: Buffer): Promise<number> {
 }
 
 /** Seconds pdf.js takes for these PDFs one after another. */
+/** pdf.js over `pdfs`, one after another: seconds taken, and this process's CPU seconds meanwhile. */
 async function extractAll(pdfs: Buffer[]): Promise<number> {
   const t = performance.now();
+  const cpu = process.cpuUsage();
   for (const pdf of pdfs) if (!(await extractPdf(pdf))) throw new Error('pdf.js found no text in a sample PDF');
+  const used = process.cpuUsage(cpu);
+  lastExtractCpu = (used.user + used.system) / 1e6;
   return (performance.now() - t) / 1000;
 }
+/** The CPU seconds of the last extractAll. */
+let lastExtractCpu = 0;
 
 /** The gateway in its own process, a user, and a socket that notes when each document becomes ready. */
 async function setUp(): Promise<{ gw: Child; token: string; ready: Map<string, { at: number; status: string }>; waitReady(id: string): Promise<number>; close(): Promise<void> }> {
@@ -148,6 +155,10 @@ export async function jobsThroughputBench(): Promise<void> {
     for (const i of [1, 2]) await env.waitReady(await upload(gw.url, token, `warm-${i}.pdf`, samplePdf(i)));
 
     const before = await extractAll(pdfs);
+    const cpuBefore = lastExtractCpu;
+    // The CPU of the gateway's process (all its threads) and of this one (the uploading clients and the socket) over the same window.
+    await gw.ask({ cmd: 'cpu-start' });
+    const clientsCpu = process.cpuUsage();
     const t = performance.now();
     let next = 0;
     const ids: string[] = [];
@@ -162,11 +173,26 @@ export async function jobsThroughputBench(): Promise<void> {
     const accepted = (performance.now() - t) / 1000;
     const last = Math.max(...(await Promise.all(ids.map((id) => env.waitReady(id)))));
     const queued = (last - t) / 1000;
+    const { cpuUs } = await gw.ask<{ cpuUs: number }>({ cmd: 'cpu-stop' });
+    const clients = process.cpuUsage(clientsCpu);
     const after = await extractAll(pdfs);
     const alone = (before + after) / 2;
+    // CPU milliseconds per document: pdf.js alone, the gateway (upload to ready, every thread), the clients.
+    const aloneCpu = ((cpuBefore + lastExtractCpu) / 2 / n) * 1000;
+    const gatewayCpu = cpuUs / 1000 / n;
+    const clientsCpuMs = (clients.user + clients.system) / 1000 / n;
+    const cores = availableParallelism();
     printTable(`Ingestion through the job queue (${DB}, ${settingsNote()}): ${n} PDFs of ${PAGES} pages (${(pdfs.reduce((s, p) => s + p.length, 0) / n / 1024).toFixed(0)} KB each), ${UPLOADERS} clients uploading; reference: pdf.js alone, one PDF after another in one process (before ${(n / before).toFixed(1)}/s, after ${(n / after).toFixed(1)}/s)`, [
       { scenario: 'upload to ready, documents/s', figure: (n / queued).toFixed(1), reference: `pdf.js alone ${(n / alone).toFixed(1)}/s`, ratio: alone / queued, target: '>= 0.8' },
       { scenario: 'uploads answered, documents/s', figure: (n / accepted).toFixed(1), reference: `pdf.js alone ${(n / alone).toFixed(1)}/s`, ratio: alone / accepted },
+      { scenario: 'CPU per document, the gateway (all threads, upload to ready), ms', figure: gatewayCpu.toFixed(1), reference: `pdf.js alone ${aloneCpu.toFixed(1)} ms`, ratio: aloneCpu / gatewayCpu },
+      { scenario: 'CPU per document, the uploading clients (this process), ms', figure: clientsCpuMs.toFixed(1), reference: `pdf.js alone ${aloneCpu.toFixed(1)} ms`, ratio: aloneCpu / clientsCpuMs },
+      {
+        scenario: `the most ${cores} cores allow at this CPU: documents/s (${cores} × 1000 ÷ the two above)`,
+        figure: ((cores * 1000) / (gatewayCpu + clientsCpuMs)).toFixed(1),
+        reference: `pdf.js alone ${(n / alone).toFixed(1)}/s`,
+        ratio: alone / ((n * (gatewayCpu + clientsCpuMs)) / (cores * 1000)),
+      },
     ]);
   } finally {
     await env.close();
