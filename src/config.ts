@@ -177,7 +177,7 @@ export const configSchema = z.object({
         sqliteBusyTimeoutMs: v(
           'SQLITE_BUSY_TIMEOUT_MS',
           z.coerce.number().int().min(0).max(600_000).default(5000),
-          "SQLite: how long a statement waits for another process's write lock before it fails (the request then answers 503 service_unavailable with Retry-After, as during any database outage).",
+          "SQLite: how long a statement waits in all for a write lock another connection holds (another process's, a document reader's) before it fails (the request then answers 503 service_unavailable with Retry-After, as during any database outage). The serving thread waits on timers, serving other requests meanwhile.",
         ),
         batching: v('DATALOADER_BATCHING', bool.default(true), 'Request-scoped query batching (DataLoader, MikroORM). Only turned off to measure what it buys.'),
       }),
