@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { freePort } from '../test/helpers/process.js';
-import { DB, gatewayEnv, percentile, removeDir, scratchDatabase, tempDir, userToken } from './lib.js';
+import { DB, fork, gatewayEnv, percentile, removeDir, scratchDatabase, tempDir, userToken } from './lib.js';
 
 /**
  * The cost of tracing (issue 22): an authenticated read (REST `GET /api/auth/me` and GraphQL
@@ -93,6 +93,34 @@ async function rate(opts: autocannon.Options, seconds: number, pid: number): Pro
   return { rps: r.requests.average, cpu: (cpuUs(pid) - before) / Math.max(1, r.requests.total) };
 }
 
+/**
+ * ROUNDS alternating rounds against two servers (untraced first, traced second), after a second
+ * of warm-up each: requests per second, CPU per request, and their ratios round by round.
+ */
+async function alternate(targets: [autocannon.Options, autocannon.Options], pids: number[]) {
+  for (const [i, t] of targets.entries()) await rate(t, 1, pids[i]!);
+  const offRates: number[] = [];
+  const onRates: number[] = [];
+  const ratios: number[] = [];
+  const offCpu: number[] = [];
+  const onCpu: number[] = [];
+  const cpuRatios: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    // Which goes first alternates too.
+    const order = round % 2 ? [1, 0] : [0, 1];
+    const r: { rps: number; cpu: number }[] = [];
+    for (const i of order) r[i] = await rate(targets[i]!, Math.max(2, Math.round(SECONDS / 2)), pids[i]!);
+    offRates.push(r[0]!.rps);
+    onRates.push(r[1]!.rps);
+    ratios.push(r[1]!.rps / r[0]!.rps);
+    offCpu.push(r[0]!.cpu);
+    onCpu.push(r[1]!.cpu);
+    // Off ÷ traced: the share of throughput left when CPU is the limit.
+    cpuRatios.push(r[0]!.cpu / r[1]!.cpu);
+  }
+  return { offRates, onRates, ratios, offCpu, onCpu, cpuRatios };
+}
+
 const spread = (xs: number[], digits = 0) => `${percentile(xs, 50).toFixed(digits)} [${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}]`;
 
 export async function tracingBench(): Promise<void> {
@@ -115,28 +143,12 @@ export async function tracingBench(): Promise<void> {
       }),
     );
     const pids = [off.child.pid!, on.child.pid!];
+    /** The gateway's added CPU a request, by door (traced − off, median of the rounds). */
+    const added: Record<string, number> = {};
     for (const door of ['rest', 'graphql'] as const) {
-      for (const [i, t] of targets.entries()) await rate(t[door], 1, pids[i]!);
-      const offRates: number[] = [];
-      const onRates: number[] = [];
-      const ratios: number[] = [];
-      const offCpu: number[] = [];
-      const onCpu: number[] = [];
-      const cpuRatios: number[] = [];
       const spansBefore = otlp.spans();
-      for (let round = 0; round < ROUNDS; round++) {
-        // Which goes first alternates too.
-        const order = round % 2 ? [1, 0] : [0, 1];
-        const r: { rps: number; cpu: number }[] = [];
-        for (const i of order) r[i] = await rate(targets[i]![door], Math.max(2, Math.round(SECONDS / 2)), pids[i]!);
-        offRates.push(r[0]!.rps);
-        onRates.push(r[1]!.rps);
-        ratios.push(r[1]!.rps / r[0]!.rps);
-        offCpu.push(r[0]!.cpu);
-        onCpu.push(r[1]!.cpu);
-        // Off ÷ traced: the share of throughput left when CPU is the limit.
-        cpuRatios.push(r[0]!.cpu / r[1]!.cpu);
-      }
+      const { offRates, onRates, ratios, offCpu, onCpu, cpuRatios } = await alternate([targets[0]![door], targets[1]![door]], pids);
+      added[door] = percentile(onCpu, 50) - percentile(offCpu, 50);
       const ratio = percentile(ratios, 50);
       const cpuRatio = percentile(cpuRatios, 50);
       const name = door === 'rest' ? 'GET /api/auth/me' : 'GraphQL { me }';
@@ -146,6 +158,32 @@ export async function tracingBench(): Promise<void> {
       console.log(
         `  ${name}, server CPU per request: traced ${spread(onCpu)} µs | off ${spread(offCpu)} µs | ratio (off ÷ traced) ${cpuRatio.toFixed(2)} [${Math.min(...cpuRatios).toFixed(2)}–${Math.max(...cpuRatios).toFixed(2)}] | target ≥ 0.90 ${cpuRatio >= 0.9 ? 'met' : 'NOT met'}`,
       );
+    }
+    // The floor of tracing the same read: the minimal server (bench/anchor.ts) answering the same
+    // bytes from the same databases, untraced and traced at the same ratio with the gateway's SDK
+    // set-up, its spans written by hand (HTTP server span, operation, one per statement).
+    if (!AA) {
+      const anchorEnv = (i: number) => ({ DATABASE_URL: dbs[i]!.url, JWT_SECRET: (env(i) as Record<string, string>).JWT_SECRET!, DB_POOL_MAX: '10' });
+      const anchors = [await fork('anchor', [DB === 'sqlite' ? 'sqlite' : 'pg'], anchorEnv(0)), await fork('anchor', [DB === 'sqlite' ? 'sqlite' : 'pg'], { ...anchorEnv(1), OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_TRACES_SAMPLER_ARG: String(RATIO) })];
+      try {
+        const spansBefore = otlp.spans();
+        const floor = await alternate(
+          anchors.map((a, i) => ({ url: `${a.url}/api/auth/me`, headers: targets[i]!.rest.headers })) as [autocannon.Options, autocannon.Options],
+          anchors.map((a) => a.pid),
+        );
+        const floorAdded = percentile(floor.onCpu, 50) - percentile(floor.offCpu, 50);
+        console.log(
+          `  the floor (bench/anchor.ts, the same spans: HTTP, operation, statements), GET /api/auth/me: traced ${spread(floor.onRates)} req/s | off ${spread(floor.offRates)} req/s | ratio ${percentile(floor.ratios, 50).toFixed(2)} [${Math.min(...floor.ratios).toFixed(2)}–${Math.max(...floor.ratios).toFixed(2)}] | spans received meanwhile: ${otlp.spans() - spansBefore}`,
+        );
+        console.log(
+          `  the floor, server CPU per request: traced ${spread(floor.onCpu)} µs | off ${spread(floor.offCpu)} µs | ratio (off ÷ traced) ${percentile(floor.cpuRatios, 50).toFixed(2)} [${Math.min(...floor.cpuRatios).toFixed(2)}–${Math.max(...floor.cpuRatios).toFixed(2)}] | tracing adds ${floorAdded.toFixed(1)} µs a request`,
+        );
+        console.log(
+          `  what tracing adds a request, µs of CPU: gateway REST ${added.rest!.toFixed(1)}, GraphQL ${added.graphql!.toFixed(1)} | the floor ${floorAdded.toFixed(1)} | gateway ÷ floor: REST ${(added.rest! / floorAdded).toFixed(2)}, GraphQL ${(added.graphql! / floorAdded).toFixed(2)}`,
+        );
+      } finally {
+        await Promise.all(anchors.map((a) => a.stop()));
+      }
     }
     // (To read a profile per request: BENCH_PROFILE writes each process's whole life.)
     if (process.env.BENCH_PROFILE) console.log(`  requests answered: off (pid ${off.child.pid}) ${answered.get(off.child.pid!)}, traced (pid ${on.child.pid}) ${answered.get(on.child.pid!)}`);
