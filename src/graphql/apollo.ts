@@ -125,6 +125,6 @@ export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchem
 function traced(handler: RouteHandlerMethod): RouteHandlerMethod {
   if (!tracingOn()) return handler;
   return function (this: FastifyInstance, req, reply) {
-    return graphqlSpan(async () => handler.call(this, req, reply));
+    return graphqlSpan(() => handler.call(this, req, reply) as Promise<unknown>);
   };
 }
