@@ -1,4 +1,4 @@
-import { SpanKind } from '@opentelemetry/api';
+import { SpanKind, type Attributes } from '@opentelemetry/api';
 import type { LogContext, MikroORM } from '@mikro-orm/core';
 import { ATTR_DB_COLLECTION_NAME, ATTR_DB_OPERATION_NAME, ATTR_DB_QUERY_SUMMARY, ATTR_DB_QUERY_TEXT, ATTR_DB_SYSTEM_NAME } from '@opentelemetry/semantic-conventions';
 import { pastSpan, recordingSpan, tracingOn } from '../common/tracing.js';
@@ -19,25 +19,36 @@ export function traceStatements(orm: MikroORM, system: 'sqlite' | 'postgresql'):
     // The slow-query log (a namespace of its own) repeats a statement already logged. Outside a
     // recorded trace (an unsampled request, background work) nothing is worked out.
     if ((ctx.namespace ?? 'query') === 'query' && recordingSpan()) {
-      const text = withoutValues(ctx.query);
-      const { operation, collection } = summaryOf(text);
-      const summary = collection ? `${operation} ${collection}` : operation;
-      pastSpan(
-        summary,
-        ctx.took ?? 0,
-        {
-          [ATTR_DB_SYSTEM_NAME]: system,
-          [ATTR_DB_OPERATION_NAME]: operation,
-          [ATTR_DB_QUERY_SUMMARY]: summary,
-          [ATTR_DB_QUERY_TEXT]: text,
-          ...(collection ? { [ATTR_DB_COLLECTION_NAME]: collection } : {}),
-        },
-        SpanKind.CLIENT,
-        ctx.level === 'error',
-      );
+      const { summary, attributes } = statementAttributes(ctx.query);
+      pastSpan(summary, ctx.took ?? 0, { [ATTR_DB_SYSTEM_NAME]: system, ...attributes }, SpanKind.CLIENT, ctx.level === 'error');
     }
     logQuery(ctx);
   };
+}
+
+/**
+ * Statements' span names and attributes, by their text: most texts recur (prepared reads, and
+ * MikroORM's with their values bound). Only texts without string literals are kept: one with
+ * values written in (users' data) is described for its one use and not held.
+ */
+const described = new Map<string, { summary: string; attributes: Attributes }>();
+const DESCRIBED_MAX = 1000;
+
+/** A statement's span name and attributes (but the system's), worked out once per text among the last DESCRIBED_MAX. */
+export function statementAttributes(sql: string): { summary: string; attributes: Attributes } {
+  let d = described.get(sql);
+  if (d) return d;
+  const text = withoutValues(sql);
+  const { operation, collection } = summaryOf(text);
+  const summary = collection ? `${operation} ${collection}` : operation;
+  d = {
+    summary,
+    attributes: { [ATTR_DB_OPERATION_NAME]: operation, [ATTR_DB_QUERY_SUMMARY]: summary, [ATTR_DB_QUERY_TEXT]: text, ...(collection ? { [ATTR_DB_COLLECTION_NAME]: collection } : {}) },
+  };
+  if (sql.includes("'")) return d;
+  if (described.size >= DESCRIBED_MAX) described.delete(described.keys().next().value!);
+  described.set(sql, d);
+  return d;
 }
 
 /** The statement with its literals (strings, numbers, blobs) as `?`. */
