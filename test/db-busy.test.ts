@@ -118,55 +118,62 @@ describe.skipIf(driver !== 'sqlite')('SQLite: waiting for another connection’s
     expect(native.pragma('busy_timeout', { simple: true })).toBe(0);
   });
 
-  it('serves the event loop while it waits, and writes once the other connection commits', async () => {
+  /** Runs `fn` while another connection on the file (in this thread) holds the write lock; `fn` ends it. */
+  const withLockHeld = async (fn: (other: SqliteConnection) => Promise<void>) => {
     const other = new Database(file, { timeout: 0 });
     try {
       other.exec('begin immediate');
-      other.exec("insert into busy_probe (v) values ('other')");
-      let settled = false;
-      const write = fork()
-        .execute("insert into busy_probe (v) values ('ours')")
-        .finally(() => (settled = true));
-      // Timers run while the write waits: it has found the lock taken and not slept the thread.
-      for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 1));
-      expect(settled).toBe(false);
-      other.exec('commit');
-      await write;
-      expect(await fork().execute('select v from busy_probe order by id')).toEqual([{ v: 'other' }, { v: 'ours' }]);
+      await fn(other);
     } finally {
       other.close();
     }
+  };
+  /** Lets `n` timer turns pass, and answers whether `p` settled meanwhile. */
+  const settledAfterTurns = async (p: Promise<unknown>, n: number) => {
+    let settled = false;
+    void p.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    for (let i = 0; i < n; i++) await new Promise((r) => setTimeout(r, 1));
+    return settled;
+  };
+
+  it('serves the event loop while it waits, and writes once the other connection commits', async () => {
+    await withLockHeld(async (other) => {
+      other.exec("insert into busy_probe (v) values ('other')");
+      const write = fork().execute("insert into busy_probe (v) values ('ours')");
+      // Timers run while the write waits: it has found the lock taken and not slept the thread.
+      expect(await settledAfterTurns(write, 5)).toBe(false);
+      other.exec('commit');
+      await write;
+    });
+    expect(await fork().execute('select v from busy_probe order by id')).toEqual([{ v: 'other' }, { v: 'ours' }]);
   });
 
   it('commits a transaction whose first write waited, with everything it wrote', async () => {
-    const other = new Database(file, { timeout: 0 });
-    try {
-      other.exec('begin immediate');
+    await withLockHeld(async (other) => {
       const tx = fork().transactional(async (em) => {
-        const t = em;
-        await t.execute("insert into busy_probe (v) values ('tx 1')");
-        await t.execute("insert into busy_probe (v) values ('tx 2')");
+        await em.execute("insert into busy_probe (v) values ('tx 1')");
+        await em.execute("insert into busy_probe (v) values ('tx 2')");
       });
-      for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 1));
+      expect(await settledAfterTurns(tx, 3)).toBe(false);
       other.exec('rollback');
       await tx;
-      expect(await fork().execute("select v from busy_probe where v like 'tx %' order by id")).toEqual([{ v: 'tx 1' }, { v: 'tx 2' }]);
-    } finally {
-      other.close();
-    }
+    });
+    expect(await fork().execute("select v from busy_probe where v like 'tx %' order by id")).toEqual([{ v: 'tx 1' }, { v: 'tx 2' }]);
   });
 
   it('fails as the database being unavailable once the timeout has passed, having written nothing', async () => {
     const short = await open(50);
-    const other = new Database(file, { timeout: 0 });
     try {
-      other.exec('begin immediate');
-      const error = await (short.em.fork() as unknown as SqlEntityManager).execute("insert into busy_probe (v) values ('late')").catch((e: unknown) => e);
-      expect(isDatabaseUnavailable(error)).toBe(true);
-      other.exec('rollback');
+      await withLockHeld(async (other) => {
+        const error = await (short.em.fork() as unknown as SqlEntityManager).execute("insert into busy_probe (v) values ('late')").catch((e: unknown) => e);
+        expect(isDatabaseUnavailable(error)).toBe(true);
+        other.exec('rollback');
+      });
       expect(await fork().execute("select count(*) as n from busy_probe where v = 'late'")).toEqual([{ n: 0 }]);
     } finally {
-      other.close();
       await short.close(true);
     }
   });
