@@ -88,7 +88,10 @@ export async function runTakeover(opts: { documents: number; pgAdminUrl?: string
     if (entry.msg === 'job done') done.push({ process: proc, job: entry.job!, ref: entry.ref!, attempt: Number(entry.attempt) });
     else if (entry.msg?.startsWith('job finished after its lease was taken over')) violations.push(`the ${proc} process finished job ${entry.job} after losing its lease`);
   };
-  const killed = await startProcess(env, logReader('killed'));
+  // The process to be killed names its database connections (node-postgres reads PGAPPNAME), so
+  // that once it is frozen the harness can see when none of its statements is still running.
+  const killedApp = `xt-takeover-killed-${randomBytes(4).toString('hex')}`;
+  const killed = await startProcess({ ...env, PGAPPNAME: killedApp }, logReader('killed'));
   let survivor: Awaited<ReturnType<typeof startProcess>> | null = null;
   const db = await openDb('postgresql', scratch.url);
   try {
@@ -124,7 +127,24 @@ export async function runTakeover(opts: { documents: number; pgAdminUrl?: string
         `select count(*) as n from jobs j where j.queue = 'knowledge.ingest' and j.state = 'running' and ${mine}
            and exists (select 1 from document_chunks c where c.document_id::text = j.ref)`,
       );
-    await until(async () => done.some((d) => d.process === 'killed') && Number((await midway())[0]!.n) > 0, 180_000, 'a job of the first process caught mid-way, after one it completed');
+    // Caught for certain: the process is frozen (SIGSTOP) once it has a job mid-way, its statements
+    // already sent are let finish (none of its connections active), and the job is asked about
+    // again; still held, it is killed, else the process goes on (SIGCONT) and the wait goes on.
+    // Killing on the first sight alone raced the job's end on a fast machine: a job finished in
+    // the milliseconds between, its "job done" line never written.
+    const quiet = async () => Number((await db.all<{ n: number }>(`select count(*) as n from pg_stat_activity where application_name = ? and state = 'active'`, [killedApp]))[0]!.n) === 0;
+    await until(
+      async () => {
+        if (!done.some((d) => d.process === 'killed') || Number((await midway())[0]!.n) === 0) return false;
+        killed.child.kill('SIGSTOP');
+        await until(quiet, 60_000, 'the frozen process\'s statements finished');
+        if (Number((await midway())[0]!.n) > 0) return true;
+        killed.child.kill('SIGCONT');
+        return false;
+      },
+      180_000,
+      'a job of the first process caught mid-way, after one it completed',
+    );
     killed.child.kill('SIGKILL');
     const killedAt = Date.now();
     await killed.exited;
