@@ -370,6 +370,10 @@ export async function runCrashCycles(opts: { driver: 'sqlite' | 'postgresql'; cy
     // long. A short lease keeps their settling within the wait below.
     JOBS_LEASE_MS: '2000',
     XEL_GRAMMAR_PRELOAD: 'false',
+    // The load sends each user's chat turns one after another as fast as they are answered: on a
+    // fast machine more than the default 30 a minute (a 429, counted as a violation). The limiter
+    // stays on, as deployed; its chat and evaluation budgets are out of the load's reach.
+    RATE_LIMITS: 'chat=1000000/60,evaluation=1000000/60',
   };
   const report: CrashReport = { driver: opts.driver, cycles: 0, acknowledged: { chat: 0, transcripts: 0, xel: 0, heartbeats: 0 }, interrupted: 0, sessionsSettled: 0, restartMs: [], violations: [] };
   const acks: Acks = { chat: [], transcripts: [], xel: [], heartbeats: new Map() };
