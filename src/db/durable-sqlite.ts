@@ -164,15 +164,18 @@ class FlushingConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const stmt = this.#prepare(query);
+    // (Preparing is inside the attempt: reading the schema may find the database locked too.)
+    let writes = false;
     const run = (): QueryResult<R> => {
+      const stmt = this.#prepare(query);
+      writes = !stmt.readonly;
       if (stmt.reader) return { rows: stmt.all(query.parameters) as R[] };
       const { changes, lastInsertRowid } = stmt.run(query.parameters);
       return { insertId: lastInsertRowid != null ? BigInt(lastInsertRowid) : undefined, numAffectedRows: changes != null ? BigInt(changes) : undefined, rows: [] };
     };
     const attempt = outwaitingBusy(run, busyTimeoutOf(this.db));
     const result = attempt instanceof Promise ? await attempt : attempt;
-    if (!stmt.readonly) this.#dirty = true;
+    if (writes) this.#dirty = true;
     if (this.#dirty && !this.db.inTransaction) {
       this.#dirty = false;
       await this.wal?.flush();

@@ -72,9 +72,9 @@ export function preparedRead<Row>(sql: string): PreparedRead<Row> {
     try {
     if (sqlite) {
       const db = (await connection.getNativeClient()) as SqliteDatabase;
-      let stmt = statements.get(db);
-      if (!stmt) statements.set(db, (stmt = db.prepare(sql)));
       const read = (): unknown[] => {
+        let stmt = statements.get(db);
+        if (!stmt) statements.set(db, (stmt = db.prepare(sql)));
         if (!one) return stmt.all(...values);
         const row = stmt.get(...values);
         return row === undefined ? [] : [row];
