@@ -153,10 +153,10 @@ export async function tracingBench(): Promise<void> {
       const cpuRatio = percentile(cpuRatios, 50);
       const name = door === 'rest' ? 'GET /api/auth/me' : 'GraphQL { me }';
       console.log(
-        `  ${name}: traced ${spread(onRates)} req/s | off ${spread(offRates)} req/s | ratio ${ratio.toFixed(2)} [${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}] | target ≥ 0.90 ${ratio >= 0.9 ? 'met' : 'NOT met'} | spans received meanwhile: ${otlp.spans() - spansBefore}`,
+        `  ${name}: traced ${spread(onRates)} req/s | off ${spread(offRates)} req/s | ratio ${spread(ratios, 2)} | target ≥ 0.90 ${ratio >= 0.9 ? 'met' : 'NOT met'} | spans received meanwhile: ${otlp.spans() - spansBefore}`,
       );
       console.log(
-        `  ${name}, server CPU per request: traced ${spread(onCpu)} µs | off ${spread(offCpu)} µs | ratio (off ÷ traced) ${cpuRatio.toFixed(2)} [${Math.min(...cpuRatios).toFixed(2)}–${Math.max(...cpuRatios).toFixed(2)}] | target ≥ 0.90 ${cpuRatio >= 0.9 ? 'met' : 'NOT met'}`,
+        `  ${name}, server CPU per request: traced ${spread(onCpu)} µs | off ${spread(offCpu)} µs | ratio (off ÷ traced) ${spread(cpuRatios, 2)} | target ≥ 0.90 ${cpuRatio >= 0.9 ? 'met' : 'NOT met'}`,
       );
     }
     // The floor of tracing the same read: the minimal server (bench/anchor.ts) answering the same
@@ -173,10 +173,10 @@ export async function tracingBench(): Promise<void> {
         );
         const floorAdded = percentile(floor.onCpu, 50) - percentile(floor.offCpu, 50);
         console.log(
-          `  the floor (bench/anchor.ts, the same spans: HTTP, operation, statements), GET /api/auth/me: traced ${spread(floor.onRates)} req/s | off ${spread(floor.offRates)} req/s | ratio ${percentile(floor.ratios, 50).toFixed(2)} [${Math.min(...floor.ratios).toFixed(2)}–${Math.max(...floor.ratios).toFixed(2)}] | spans received meanwhile: ${otlp.spans() - spansBefore}`,
+          `  the floor (bench/anchor.ts, the same spans: HTTP, operation, statements), GET /api/auth/me: traced ${spread(floor.onRates)} req/s | off ${spread(floor.offRates)} req/s | ratio ${spread(floor.ratios, 2)} | spans received meanwhile: ${otlp.spans() - spansBefore}`,
         );
         console.log(
-          `  the floor, server CPU per request: traced ${spread(floor.onCpu)} µs | off ${spread(floor.offCpu)} µs | ratio (off ÷ traced) ${percentile(floor.cpuRatios, 50).toFixed(2)} [${Math.min(...floor.cpuRatios).toFixed(2)}–${Math.max(...floor.cpuRatios).toFixed(2)}] | tracing adds ${floorAdded.toFixed(1)} µs a request`,
+          `  the floor, server CPU per request: traced ${spread(floor.onCpu)} µs | off ${spread(floor.offCpu)} µs | ratio (off ÷ traced) ${spread(floor.cpuRatios, 2)} | tracing adds ${floorAdded.toFixed(1)} µs a request`,
         );
         console.log(
           `  what tracing adds a request, µs of CPU: gateway REST ${added.rest!.toFixed(1)}, GraphQL ${added.graphql!.toFixed(1)} | the floor ${floorAdded.toFixed(1)} | gateway ÷ floor: REST ${(added.rest! / floorAdded).toFixed(2)}, GraphQL ${(added.graphql! / floorAdded).toFixed(2)}`,

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Configuration, LoggingOptions, Transaction } from '@mikro-orm/core';
 import { SqliteConnection, SqliteDriver, type NativeQueryBuilder, type RawQueryFragment } from '@mikro-orm/sqlite';
 import { CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryResult, type TransactionSettings } from 'kysely';
@@ -63,19 +64,14 @@ export const isBusy = (e: unknown): boolean => (e as { code?: unknown } | null)?
 export async function retryWhileBusy<T>(attempt: () => T, timeoutMs: number, sleep: (ms: number) => Promise<unknown> = delay, now: () => number = () => performance.now()): Promise<T> {
   const start = now();
   for (let i = 0; ; i++) {
-    const waited = now() - start;
-    if (waited >= timeoutMs) break;
-    await sleep(Math.min(BUSY_DELAYS_MS[Math.min(i, BUSY_DELAYS_MS.length - 1)]!, timeoutMs - waited));
+    await sleep(Math.max(0, Math.min(BUSY_DELAYS_MS[Math.min(i, BUSY_DELAYS_MS.length - 1)]!, timeoutMs - (now() - start))));
     try {
       return attempt();
     } catch (e) {
       if (!isBusy(e) || now() - start >= timeoutMs) throw e;
     }
   }
-  return attempt();
 }
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs `attempt` at once, and while it finds the lock taken, again on timers (retryWhileBusy):
