@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -278,6 +278,41 @@ describe('who may read what', () => {
     expect((await gql(server.url, DocumentDocument, { id: doc.body.id }, cast.extra.accessToken)).data).toEqual({ document: null });
     expect((await ask(cast.extra.accessToken)).body.citations).toHaveLength(0);
     expect((await api.post('/api/knowledge/search', { query: 'saffron' }, { token: cast.extra.accessToken })).body.results).toEqual([]);
+  });
+});
+
+describe('deleting an organization', () => {
+  it('removes its documents with their passages, search entries, jobs and files; others\' documents stay', async () => {
+    const org = await makeOrg(api, cast);
+    const keep = await makeOrg(api, cast);
+    const shared = await api.post('/api/knowledge/documents', { title: 'Okapi handbook', content: 'The okapi paddock opens at dawn.', visibility: 'organization', organization_id: org.id }, { token: cast.member.accessToken });
+    const kept = await api.post('/api/knowledge/documents', { title: 'Okapi diary', content: 'My okapi paddock sketches.' }, { token: cast.member.accessToken });
+    const elsewhere = await api.post('/api/knowledge/documents', { title: 'Okapi rota', content: 'Who feeds the okapi paddock.', visibility: 'organization', organization_id: keep.id }, { token: cast.member.accessToken });
+    await server.app.services.knowledge.drain();
+    // One still waiting for its job when the organization goes.
+    const waiting = await api.post('/api/knowledge/documents', { title: 'Okapi feeding', content: 'The okapi paddock gets fresh leaves.', visibility: 'organization', organization_id: org.id }, { token: cast.member.accessToken });
+    const titles = async () => (await api.post('/api/knowledge/search', { query: 'okapi paddock' }, { token: cast.member.accessToken })).body.results.map((r: { title: string }) => r.title).sort();
+    expect(await titles()).toEqual(expect.arrayContaining(['Okapi diary', 'Okapi handbook', 'Okapi rota']));
+    // Its file, stored more than a minute ago (a file stored within the last minute is kept: an upload of the same bytes may be about to use it).
+    const conn = server.app.orm.em.fork().getConnection();
+    const [row] = (await conn.execute('select file_key from documents where id = ?', [shared.body.id])) as { file_key: string }[];
+    const file = join(server.config.storage.dir, row!.file_key);
+    const old = new Date(Date.now() - 5 * 60_000);
+    utimesSync(file, old, old);
+
+    expect((await api.delete(`/api/organizations/${org.id}`, { token: cast.owner.accessToken })).status).toBe(204);
+    await server.app.services.knowledge.drain();
+    expect(await titles()).toEqual(['Okapi diary', 'Okapi rota']);
+    const g = await gql(server.url, KnowledgeSearchDocument, { query: 'okapi paddock' }, cast.member.accessToken);
+    expect(g.data?.knowledgeSearch.results.map((r) => r.title).sort()).toEqual(['Okapi diary', 'Okapi rota']);
+    const gone = [shared.body.id as string, waiting.body.id as string];
+    const count = async (sql: string) => Number(((await conn.execute(sql, gone)) as { n: number | string }[])[0]!.n);
+    expect(await count('select count(*) as n from documents where id in (?, ?)')).toBe(0);
+    expect(await count('select count(*) as n from document_chunks where document_id in (?, ?)')).toBe(0);
+    expect(await count('select count(*) as n from search_entries where document_id in (?, ?)')).toBe(0);
+    expect(await count('select count(*) as n from jobs where ref in (?, ?)')).toBe(0);
+    expect(existsSync(file)).toBe(false);
+    for (const id of [kept.body.id, elsewhere.body.id]) expect((await api.get(`/api/knowledge/documents/${id as string}`, { token: cast.member.accessToken })).body.status).toBe('ready');
   });
 });
 

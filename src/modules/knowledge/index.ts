@@ -28,9 +28,12 @@ export const knowledgeModule: ModuleManifest = {
     // An S3-compatible bucket when S3_BUCKET is set, else DATA_DIR/uploads.
     service('uploads', ['config', 'clock'], ({ config, clock }) => (config.storage.s3 ? new S3FileStore(config.storage.s3, { clock }) : new LocalFileStore(config.storage.dir))),
     service('documentReaders', ['config'], ({ config }) => new DocumentReaders(config.jobs.workerThreads, { driver: config.db.driver, url: config.db.url, busyTimeoutMs: config.db.sqliteBusyTimeoutMs }, config.jobs.workerHeapMb, config.jobs.workerNice)),
-    service('knowledge', ['search', 'ai', 'config', 'events', 'jobs', 'uploads', 'documentReaders'], ({ search, ai, config, events, jobs, uploads, documentReaders }) => {
+    service('knowledge', ['search', 'ai', 'config', 'events', 'jobs', 'uploads', 'documentReaders', 'organizations'], ({ search, ai, config, events, jobs, uploads, documentReaders, organizations }) => {
       search.registerSource(knowledgeSearchSource);
-      return new KnowledgeService(search, ai, config, events, { jobs, store: uploads, readers: documentReaders });
+      const knowledge = new KnowledgeService(search, ai, config, events, { jobs, store: uploads, readers: documentReaders });
+      // An organization's documents go with it.
+      organizations.onDelete((em, organizationId) => knowledge.removeOrganizationDocuments(em, organizationId));
+      return knowledge;
     }),
   ],
   resolvers: [resolver(KnowledgeResolver, (s) => new KnowledgeResolver(s.events, s.knowledge))],

@@ -577,11 +577,36 @@ export class KnowledgeService {
       await tx.nativeDelete(KnowledgeDocument, { id: doc.id });
       await this.background.jobs.cancel(tx, doc.id);
     });
-    // The bytes go too unless another document holds the same ones.
-    if (doc.fileKey) {
-      const [row] = await (ctx.em as SqlEntityManager).execute<{ n: number | string }[]>('select count(*) as n from documents where file_key = ?', [doc.fileKey]);
-      if (!Number(row?.n ?? 0)) await this.background.store.remove(doc.fileKey).catch((err: unknown) => ctx.log.warn({ err }, 'could not remove a deleted document\'s file'));
-    }
+    if (doc.fileKey) await this.removeFile(ctx.em, doc.fileKey).catch((err: unknown) => ctx.log.warn({ err }, 'could not remove a deleted document\'s file'));
+  }
+
+  /**
+   * An organization's documents, removed with it (OrganizationsService.onDelete, in the
+   * deletion's transaction): their passages, search entries and pending jobs, as `delete` removes
+   * one document's; their files once the deletion committed. Without this the database dropped the
+   * documents by itself (a cascading foreign key) and left their search entries, which still found
+   * the passages for their uploaders, and their files.
+   */
+  async removeOrganizationDocuments(em: EntityManager, organizationId: string): Promise<((em: EntityManager) => Promise<void>) | void> {
+    // After a batch of indexing in progress (which locks its document's row too), so its passages go as well.
+    const lockMode = this.config.db.driver === 'postgresql' ? LockMode.PESSIMISTIC_WRITE : LockMode.NONE;
+    const docs = await em.find(KnowledgeDocument, { organization: organizationId }, { fields: ['id', 'fileKey'], lockMode });
+    if (!docs.length) return;
+    const ids = docs.map((d) => d.id);
+    await this.search.remove(em, { documentIds: ids });
+    await em.nativeDelete(DocumentChunk, { document: { $in: ids } });
+    await em.nativeDelete(KnowledgeDocument, { id: { $in: ids } });
+    for (const id of ids) await this.background.jobs.cancel(em, id);
+    const keys = [...new Set(docs.flatMap((d) => (d.fileKey ? [d.fileKey] : [])))];
+    return async (after) => {
+      for (const key of keys) await this.removeFile(after, key);
+    };
+  }
+
+  /** A deleted document's bytes, unless another document holds the same ones (or an upload of them is under way: BlobStore.remove). */
+  private async removeFile(em: EntityManager, key: string): Promise<void> {
+    const [row] = await (em as SqlEntityManager).execute<{ n: number | string }[]>('select count(*) as n from documents where file_key = ?', [key]);
+    if (!Number(row?.n ?? 0)) await this.background.store.remove(key);
   }
 
   /**

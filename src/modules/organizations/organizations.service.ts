@@ -70,12 +70,31 @@ export interface OrganizationKeys {
 const requireMembership = (ctx: RequestContext, organizationId: string, need: Requirement, minRole?: OrgRole): Promise<Membership> =>
   requireAccess(ctx, organizationId, need, minRole) as Promise<Membership>;
 
+/**
+ * What another module removes with an organization: its rows that belong to it, inside the
+ * deletion's transaction (before the organization's row goes, with the organization locked);
+ * it may answer work for after the commit (files), given an entity manager outside it.
+ */
+export type OrganizationRemoval = (em: EntityManager, organizationId: string) => Promise<((em: EntityManager) => Promise<void>) | void>;
+
 export class OrganizationsService {
+  private readonly removals: OrganizationRemoval[] = [];
+
   constructor(
     private readonly events: EventBus,
     private readonly driver: 'sqlite' | 'postgresql',
     private readonly apiKeys: OrganizationKeys,
   ) {}
+
+  /**
+   * Registers what a module removes with an organization (src/modules/knowledge: its documents,
+   * with their passages, search entries, jobs and files). The database would drop some rows by
+   * itself (foreign keys that cascade), but not what only names the organization (search
+   * entries) nor what is outside it (files).
+   */
+  onDelete(removal: OrganizationRemoval): void {
+    this.removals.push(removal);
+  }
 
   /**
    * Creates an organization; the caller becomes its owner. Through an API key holding
@@ -233,15 +252,21 @@ export class OrganizationsService {
   }
 
   /**
-   * Deletes an organization with its memberships, teams and API keys, in one transaction. Owners only.
+   * Deletes an organization with its memberships, teams, API keys and what other modules keep of
+   * it (its documents: onDelete), in one transaction; then the files no other document holds. Owners only.
    * @throws not_found, forbidden
    */
   async delete(ctx: RequestContext, organizationId: string): Promise<void> {
     await requireMembership(ctx, organizationId, 'organizations:write', OrgRole.owner);
     let members: string[] = [];
+    const afterCommit: ((em: EntityManager) => Promise<void>)[] = [];
     const keys = await ctx.em.transactional(async (em) => {
       await this.lockOrganization(em, organizationId, null);
       members = await this.memberIds(em, organizationId);
+      for (const removal of this.removals) {
+        const after = await removal(em, organizationId);
+        if (after) afterCommit.push(after);
+      }
       const keys = await this.apiKeys.deleteForOrganization(em, organizationId);
       await em.nativeDelete(Membership, { organization: organizationId });
       await em.nativeDelete(Team, { organization: organizationId });
@@ -249,6 +274,7 @@ export class OrganizationsService {
       return keys;
     });
     ctx.log.info({ organizationId }, 'organization deleted');
+    for (const after of afterCommit) await after(ctx.em.fork()).catch((err: unknown) => ctx.log.warn({ err, organizationId }, 'a deleted organization\'s files could not all be removed'));
     this.apiKeys.announceRevoked(keys);
     this.publish(ctx, { organizationId, type: 'organization_deleted' });
     usersChanged(this.events, members);
