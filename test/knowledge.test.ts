@@ -316,6 +316,50 @@ describe('deleting an organization', () => {
   });
 });
 
+describe("a deleted document's file", () => {
+  it('is removed after the grace when the document went within it, by a job, unless a document holds the same bytes by then', async () => {
+    const u = await signUp(api);
+    const conn = server.app.orm.em.fork().getConnection();
+    const keyOf = async (id: string) => ((await conn.execute('select file_key from documents where id = ?', [id])) as { file_key: string }[])[0]!.file_key;
+    // This file's removal job (other tests' deletions have theirs), and making it due now (run_at: epoch milliseconds on both drivers).
+    const removal = async (key: string) => (await conn.execute("select run_at from jobs where queue = 'knowledge.remove-file' and key = ?", [`remove-file:${key}`])) as { run_at: number | string }[];
+    const due = (key: string) => conn.execute("update jobs set run_at = ? where queue = 'knowledge.remove-file' and key = ?", [Date.now(), `remove-file:${key}`]);
+    const past = (file: string) => utimesSync(file, new Date(Date.now() - 5 * 60_000), new Date(Date.now() - 5 * 60_000));
+
+    // Uploaded and deleted at once: the file stays for the grace, and a job will remove it.
+    const content = `Tapir enclosure notes ${Math.random()}`;
+    const doc = await api.post('/api/knowledge/documents', { title: 'Tapirs', content }, { token: u.accessToken });
+    await server.app.services.knowledge.drain();
+    const key = await keyOf(doc.body.id as string);
+    const file = join(server.config.storage.dir, key);
+    const deletedAt = Date.now();
+    expect((await api.delete(`/api/knowledge/documents/${doc.body.id as string}`, { token: u.accessToken })).status).toBe(204);
+    expect(existsSync(file)).toBe(true);
+    const [job] = await removal(key);
+    expect(Number(job!.run_at)).toBeGreaterThanOrEqual(deletedAt + 60_000);
+    // The grace over (the file's time moved back, the job made due): the job removes it.
+    past(file);
+    await due(key);
+    await server.app.services.knowledge.drain();
+    expect(existsSync(file)).toBe(false);
+    expect(await removal(key)).toEqual([]);
+
+    // The same bytes uploaded again before the job runs: the new document holds them, the job leaves them.
+    const again = await api.post('/api/knowledge/documents', { title: 'Tapirs', content }, { token: u.accessToken });
+    await server.app.services.knowledge.drain();
+    expect((await api.delete(`/api/knowledge/documents/${again.body.id as string}`, { token: u.accessToken })).status).toBe(204);
+    expect(await removal(key)).toHaveLength(1);
+    const third = await api.post('/api/knowledge/documents', { title: 'Tapirs, again', content }, { token: u.accessToken });
+    await server.app.services.knowledge.drain();
+    past(file);
+    await due(key);
+    await server.app.services.knowledge.drain();
+    expect(existsSync(file)).toBe(true);
+    expect(await removal(key)).toEqual([]);
+    expect((await api.get(`/api/knowledge/documents/${third.body.id as string}/file`, { token: u.accessToken })).status).toBe(200);
+  });
+});
+
 describe('search index rebuild', () => {
   it('writes documents\' passages again, with their organization and titles, from the knowledge module\'s own tables', async () => {
     const org = await makeOrg(api, cast);

@@ -47,13 +47,13 @@ describe('the S3-compatible upload store (AWS SDK v3 against a local S3 wire ser
     let now = Date.now();
     const st = store({}, () => now);
     const { key } = await st.put(Buffer.from(`removable ${Math.random()}`));
-    await st.remove(key);
+    expect(await st.remove(key)).toBe(false);
     expect(s3.objects.has(`uploads/${key}`)).toBe(true);
     now += 120_000;
-    await st.remove(key);
+    expect(await st.remove(key)).toBe(true);
     expect(s3.objects.has(`uploads/${key}`)).toBe(false);
-    // Removing what is gone is fine; reading it is ENOENT, as on disk.
-    await st.remove(key);
+    // Removing what is gone is fine (and says it is gone); reading it is ENOENT, as on disk.
+    expect(await st.remove(key)).toBe(true);
     await expect(st.get(key)).rejects.toMatchObject({ code: 'ENOENT' });
     await expect(st.get('../etc/passwd')).rejects.toThrow('invalid storage key');
     st.close();

@@ -8,12 +8,18 @@ export interface BlobStore {
   /** Stores the bytes durably (on disk, synced) before answering; the same bytes give the same key. */
   put(bytes: Buffer): Promise<{ key: string; sha256: string }>;
   get(key: string): Promise<Buffer>;
-  /** Removes the bytes unless stored or touched within `graceMs` (an upload of the same bytes may be about to use them). */
-  remove(key: string, graceMs?: number): Promise<void>;
+  /**
+   * Removes the bytes unless stored or touched within `graceMs` (UPLOAD_GRACE_MS: an upload of the
+   * same bytes may be about to use them). Answers whether they are gone (removed, or not there).
+   */
+  remove(key: string, graceMs?: number): Promise<boolean>;
   ready(): Promise<boolean>;
 }
 
 const KEY = /^sha256\/[0-9a-f]{2}\/[0-9a-f]{64}$/;
+
+/** How long stored bytes are kept after they were stored or stored again, whatever refers to them (BlobStore.remove). */
+export const UPLOAD_GRACE_MS = 60_000;
 
 /**
  * Content-addressed files under a directory: `sha256/ab/abcd…`. A file is written to a temporary
@@ -64,16 +70,17 @@ export class LocalFileStore implements BlobStore {
     return readFile(this.path(key));
   }
 
-  async remove(key: string, graceMs = 60_000): Promise<void> {
+  async remove(key: string, graceMs = UPLOAD_GRACE_MS): Promise<boolean> {
     const path = this.path(key);
     try {
       const s = await stat(path);
-      if (Date.now() - s.mtimeMs < graceMs) return;
+      if (Date.now() - s.mtimeMs < graceMs) return false;
       await unlink(path);
       await syncDir(dirname(path));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
+    return true;
   }
 
   async ready(): Promise<boolean> {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { Clock } from '../common/clock.js';
 import { systemClock } from '../common/clock.js';
-import type { BlobStore } from './file-store.js';
+import { UPLOAD_GRACE_MS, type BlobStore } from './file-store.js';
 
 export interface S3StoreConfig {
   bucket: string;
@@ -84,14 +84,15 @@ export class S3FileStore implements BlobStore {
     }
   }
 
-  async remove(key: string, graceMs = 60_000): Promise<void> {
+  async remove(key: string, graceMs = UPLOAD_GRACE_MS): Promise<boolean> {
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.cfg.bucket, Key: this.object(key) }));
-      if (head.LastModified && this.clock.now() - head.LastModified.getTime() < graceMs) return;
+      if (head.LastModified && this.clock.now() - head.LastModified.getTime() < graceMs) return false;
       await this.client.send(new DeleteObjectCommand({ Bucket: this.cfg.bucket, Key: this.object(key) }));
     } catch (e) {
       if (!missing(e)) throw e;
     }
+    return true;
   }
 
   async ready(): Promise<boolean> {

@@ -26,7 +26,7 @@ import type { Chunk } from './chunk.js';
 import { DocumentChunk } from './knowledge.entities.js';
 import { KnowledgeDocument } from './knowledge.entities.js';
 import { detectKind, MIME_OF, validateFile, type DocumentKind } from './extract.js';
-import type { BlobStore } from '../../storage/file-store.js';
+import { UPLOAD_GRACE_MS, type BlobStore } from '../../storage/file-store.js';
 import { PermanentJobError, type JobQueue, type JobRun } from '../../jobs/queue.js';
 import { UnreadableDocument, type DocumentReaders, type Ingested } from './extract-worker.js';
 import { dot, Embedder } from './embeddings.js';
@@ -100,6 +100,15 @@ interface IngestPayload {
   documentId: string;
   reading?: string;
 }
+/**
+ * The job that removes a deleted document's file once it may: one deleted within UPLOAD_GRACE_MS
+ * of its bytes being stored (or stored again) is kept that long, in case an upload of the same
+ * bytes is about to refer to it, and this removes it after, unless a document holds it by then.
+ */
+export const REMOVE_FILE_JOB = 'knowledge.remove-file';
+interface RemoveFilePayload {
+  key: string;
+}
 const KIND_OF_MIME: Record<string, DocumentKind> = Object.fromEntries(Object.entries(MIME_OF).map(([k, m]) => [m, k as DocumentKind]));
 
 /** What ingestion runs on: the job queue, where uploads are kept, the worker threads that read them. */
@@ -135,6 +144,12 @@ export class KnowledgeService {
       afterDead: async (em, payload) => {
         const doc = await em.findOne(KnowledgeDocument, { id: payload.documentId }, { fields: ['owner', 'organization', 'visibility'] });
         if (doc) this.announce(payload.documentId, 'failed', readersOf(doc));
+      },
+    });
+    background.jobs.register<RemoveFilePayload>(REMOVE_FILE_JOB, {
+      run: async ({ key }, job) => {
+        // Kept again (stored again within the grace, by an upload that did not commit): tried again later, with backoff.
+        if (!(await this.removeFile(job.em, key, false))) throw new Error('the file was stored again within the grace period; removing it later');
       },
     });
     if (this.embedder && config.knowledge.embeddings) {
@@ -200,21 +215,28 @@ export class KnowledgeService {
     // The document and its job commit together: no document without its job, no job without its
     // document. (In a fork: the answer is the document as accepted, `processing`, even when the
     // job already finished by the time the request's own reads, such as a payload's list, run.)
-    const doc = await ctx.em.fork().transactional(async (tx) => {
-      const created = tx.create(KnowledgeDocument, {
-        owner: tx.getReference(User, p.userId),
-        organization: input.organizationId ? tx.getReference(Organization, input.organizationId) : null,
-        visibility: input.visibility,
-        title: (input.title || input.filename || 'Untitled').slice(0, 300),
-        mimeType: MIME_OF[kind],
-        sizeBytes: bytes.length,
-        fileKey: key,
+    let doc: KnowledgeDocument;
+    try {
+      doc = await ctx.em.fork().transactional(async (tx) => {
+        const created = tx.create(KnowledgeDocument, {
+          owner: tx.getReference(User, p.userId),
+          organization: input.organizationId ? tx.getReference(Organization, input.organizationId) : null,
+          visibility: input.visibility,
+          title: (input.title || input.filename || 'Untitled').slice(0, 300),
+          mimeType: MIME_OF[kind],
+          sizeBytes: bytes.length,
+          fileKey: key,
+        });
+        await tx.flush();
+        const payload: IngestPayload = reading ? { documentId: created.id, reading } : { documentId: created.id };
+        await this.background.jobs.enqueue(tx, INGEST_JOB, payload, { ref: created.id });
+        return created;
       });
-      await tx.flush();
-      const payload: IngestPayload = reading ? { documentId: created.id, reading } : { documentId: created.id };
-      await this.background.jobs.enqueue(tx, INGEST_JOB, payload, { ref: created.id });
-      return created;
-    });
+    } catch (e) {
+      // Nothing refers to the bytes just stored: they go (after the grace), unless the database is what failed.
+      await this.removeFile(ctx.em.fork(), key).catch(() => undefined);
+      throw e;
+    }
     this.background.jobs.wake();
     return doc;
   }
@@ -603,10 +625,19 @@ export class KnowledgeService {
     };
   }
 
-  /** A deleted document's bytes, unless another document holds the same ones (or an upload of them is under way: BlobStore.remove). */
-  private async removeFile(em: EntityManager, key: string): Promise<void> {
+  /**
+   * A deleted document's bytes, unless another document holds the same ones. Bytes stored (or
+   * stored again) within UPLOAD_GRACE_MS are kept that long, as an upload of them may be about to
+   * refer to them (BlobStore.remove): then, with `later`, a job removes them after (REMOVE_FILE_JOB,
+   * one per file), so a document deleted just after its upload does not leave its file behind.
+   * Answers whether nothing is left to remove.
+   */
+  private async removeFile(em: EntityManager, key: string, later = true): Promise<boolean> {
     const [row] = await (em as SqlEntityManager).execute<{ n: number | string }[]>('select count(*) as n from documents where file_key = ?', [key]);
-    if (!Number(row?.n ?? 0)) await this.background.store.remove(key);
+    if (Number(row?.n ?? 0)) return true;
+    if (await this.background.store.remove(key)) return true;
+    if (later) await this.background.jobs.enqueue(em, REMOVE_FILE_JOB, { key }, { key: `remove-file:${key}`, runAt: Date.now() + UPLOAD_GRACE_MS + 1000 });
+    return false;
   }
 
   /**
