@@ -370,6 +370,33 @@ describe.each(['memory', 'redis'] as const)('resumable chat turns, one process (
     const last = (await stored(start.body.turn_id, login.body.access_token)).at(-1)!;
     expect(last.data).toMatchObject({ content: reply.join(''), status: 'complete' });
   });
+
+  it("forgets a deleted conversation's turns: their replay answers not_found, on both doors, instead of the reply", async () => {
+    const turnIn = async (conversationId?: string) => {
+      openai.enqueue({ kind: 'answer', tokens: reply });
+      const start = await api.post('/api/core/chat/turns', { message: 'Remember this', provider: 'openai', ...(conversationId ? { conversation_id: conversationId } : {}) }, { token: owner.accessToken });
+      expect(start.status).toBe(202);
+      await expect.poll(async () => (await stored(start.body.turn_id as string)).at(-1)?.type, { timeout: WAIT_MS }).toBe('done');
+      return { turnId: start.body.turn_id as string, conversationId: start.body.conversation_id as string };
+    };
+    // The turn that made the conversation, and one in it once it existed.
+    const first = await turnIn();
+    const second = await turnIn(first.conversationId);
+    expect((await api.delete(`/api/core/conversations/${first.conversationId}`, { token: owner.accessToken })).status).toBe(204);
+    for (const { turnId } of [first, second]) {
+      const r = await api.get(`/api/core/chat/turns/${turnId}/events`, { token: owner.accessToken });
+      expect(r.status).toBe(404);
+      expect(JSON.stringify(r.body)).not.toContain(reply.join(''));
+      const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${owner.accessToken}` });
+      try {
+        const sub = subscribe(client, ChatTurnEventsDocument, { turnId });
+        await until(() => sub.completed);
+        expect(sub.received.flatMap((r) => r.errors ?? []).map((e) => e.extensions?.code)).toEqual(['not_found']);
+      } finally {
+        await client.dispose();
+      }
+    }
+  });
 });
 
 describe('resumable chat turns across two processes sharing Redis', () => {

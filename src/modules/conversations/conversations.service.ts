@@ -181,7 +181,7 @@ export class ConversationsService {
     }
     const conversation = input.conversationId ? await this.owned(ctx, input.conversationId, 'conversations:write') : null;
     const conversationId = conversation?.id ?? crypto.randomUUID();
-    const first = await this.turns.reserve(turnId, { userId: p.userId, conversationId });
+    const first = await this.turns.reserve(turnId, { userId: p.userId, conversationId, existing: conversation !== null });
     if (first) return joined(first);
     let prep: Prepared;
     try {
@@ -221,6 +221,13 @@ export class ConversationsService {
     if (after != null && (!Number.isSafeInteger(after) || after < 0)) throw AppError.validation([{ loc: ['after'], message: 'must be a sequence number (0 or more)' }]);
     const meta = isId(turnId) ? await this.turns.meta(turnId) : null;
     if (!meta || meta.userId !== p.userId) throw AppError.notFound('Chat turn');
+    // A turn of a deleted conversation is gone with it (its buffer would still replay the reply
+    // until it expires). Its conversation is missing also while a new conversation's first turn
+    // runs, and after one that failed before its reply was stored: those stay readable.
+    if (!(await ctx.em.count(Conversation, { id: meta.conversationId }))) {
+      const made = meta.existing === true || (await this.turns.range(turnId, 0)).some((e) => e.type === 'done');
+      if (made) throw AppError.notFound('Chat turn');
+    }
     return meta;
   }
 

@@ -8,6 +8,8 @@ import type { ChatTurnEntry, EventBus } from '../../common/pubsub.js';
 export interface TurnMeta {
   userId: string;
   conversationId: string;
+  /** The turn is in a conversation that existed when it started (else its reply makes the conversation). */
+  existing?: boolean;
 }
 
 /**
