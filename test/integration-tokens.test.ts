@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import { ManualClock } from './helpers/clock.js';
+import { subscribe, until, wsClient } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { makeCast, makeKey, makeOrg, type Cast } from './helpers/orgs.js';
 import { driver, PG_ADMIN_URL, startServer, type TestServer } from './helpers/server.js';
@@ -127,6 +130,48 @@ describe('integration tokens', () => {
     expect(list.body.find((x: { jti: string }) => x.jti === a.jti)).toMatchObject({ tenant_id: org.id, reason: 'leaked', revoked_by: cast.member.user.id });
     expect((await api.get(`/api/admin/integration-token-revocations?tenantId=${org.id}`, { token: cast.member.accessToken })).status).toBe(403);
     expect((await api.get(`/api/admin/integration-token-revocations?tenantId=${org.id}`, { token: cast.stranger.accessToken })).status).toBe(404);
+  });
+
+  it("ends a member's grants with the membership, for good, and an organization's with it: their sockets close, adding the member back revives nothing", async () => {
+    const LIVE = parse('subscription { myLiveSessionEvents { __typename } }') as TypedDocumentNode<any, any>;
+    const tenant = await makeOrg(api, cast);
+    const mine = (body: Record<string, unknown>) => grant(cast.member, { tenantId: tenant.id, scopes: ['live:read', 'profile:read'], ...body });
+    const watch = async (token: string) => {
+      const ws = wsClient(server.wsUrl, { Authorization: `Bearer ${token}` });
+      subscribe(ws.client, LIVE, {});
+      await until(() => server.app.services.events.listeners('CREDENTIALS_REVOKED', cast.member.user.id) > 0);
+      return ws;
+    };
+    const verify = async (token: string, tenantId = tenant.id) => (await api.post('/api/integration/verify', { token, tenantId }, { token: cast.owner.accessToken })).body;
+
+    // Removed: the grant is revoked (listed, with its reason), its socket closes, and adding the member back does not bring it back.
+    const a = await mine({});
+    expect((await api.get('/api/integration/profile', { token: a.token })).status).toBe(200);
+    const ws = await watch(a.token);
+    try {
+      expect((await api.delete(`/api/organizations/${tenant.id}/members/${cast.member.user.id}`, { token: cast.owner.accessToken })).status).toBe(204);
+      await until(() => ws.closes.length > 0);
+      expect(ws.closes[0]).toEqual({ code: 4401, reason: 'invalid_token: integration_token_revoked' });
+    } finally {
+      await ws.client.dispose();
+    }
+    const listed = await api.get(`/api/admin/integration-token-revocations?tenantId=${tenant.id}`, { token: cast.owner.accessToken });
+    expect(listed.body.find((x: { jti: string }) => x.jti === a.jti)).toMatchObject({ reason: 'membership ended' });
+    expect((await api.post(`/api/organizations/${tenant.id}/members`, { user_id: cast.member.user.id, role: 'member' }, { token: cast.owner.accessToken })).status).toBe(201);
+    expect((await api.get('/api/integration/profile', { token: a.token })).status).toBe(403);
+    expect(await verify(a.token)).toMatchObject({ valid: false, revoked: true, reason: 'revoked' });
+
+    // The organization deleted: a grant's socket closes.
+    const b = await mine({});
+    const ws2 = await watch(b.token);
+    try {
+      expect((await api.delete(`/api/organizations/${tenant.id}`, { token: cast.owner.accessToken })).status).toBe(204);
+      await until(() => ws2.closes.length > 0);
+      expect(ws2.closes[0]).toEqual({ code: 4401, reason: 'invalid_token: integration_token_revoked' });
+    } finally {
+      await ws2.client.dispose();
+    }
+    expect((await api.get('/api/integration/profile', { token: b.token })).status).toBe(403);
   });
 
   it('lets an API key grant only what it holds, in its organization', async () => {

@@ -17,7 +17,15 @@ declare module '../manifest.js' {
 export const integrationTokensModule: ModuleManifest = {
   name: 'integration-tokens',
   entities: [IntegrationSigningKey, IntegrationToken],
-  services: [service('integrationTokens', ['config', 'clock', 'events'], ({ config, clock, events }) => new IntegrationTokensService(config, clock, events))],
+  services: [
+    service('integrationTokens', ['config', 'clock', 'events', 'organizations'], ({ config, clock, events, organizations }) => {
+      const tokens = new IntegrationTokensService(config, clock, events);
+      // A member's grants end with their membership, an organization's with it.
+      organizations.onMembershipEnd((em, organizationId, userId) => tokens.revokeForMembershipEnd(em, organizationId, userId));
+      organizations.onDelete((em, organizationId) => tokens.revokeForOrganizationDelete(em, organizationId));
+      return tokens;
+    }),
+  ],
   resolvers: [resolver(IntegrationTokensResolver, (s) => new IntegrationTokensResolver(s.integrationTokens))],
   routes: integrationTokensRoutes,
 };

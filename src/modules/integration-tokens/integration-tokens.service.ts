@@ -137,6 +137,34 @@ export class IntegrationTokensService {
     return new Date(this.clock.now());
   }
 
+  /**
+   * A member's grants in an organization end with the membership (OrganizationsService.onMembershipEnd):
+   * revoked in its transaction (reason `membership ended`), so adding the member back does not
+   * bring them back, and they are listed among the revocations; after the commit, sockets opened
+   * with them close, as they do when a grant is revoked by hand.
+   */
+  async revokeForMembershipEnd(em: EntityManager, organizationId: string, userId: string): Promise<(() => void) | void> {
+    const live = await em.find(IntegrationToken, { organization: organizationId, user: userId, revokedAt: null }, { fields: ['id'] });
+    if (!live.length) return;
+    const ids = live.map((t) => t.id);
+    await em.nativeUpdate(IntegrationToken, { id: { $in: ids }, revokedAt: null }, { revokedAt: this.now(), revokedReason: 'membership ended' });
+    return () => this.events.publish('CREDENTIALS_REVOKED', { userId, reason: 'integration_token_revoked', integrationTokenIds: ids });
+  }
+
+  /**
+   * An organization's grants go with it (OrganizationsService.onDelete; the database deletes the
+   * rows): after the commit, sockets opened with them close.
+   */
+  async revokeForOrganizationDelete(em: EntityManager, organizationId: string): Promise<(() => Promise<void>) | void> {
+    const live = await em.find(IntegrationToken, { organization: organizationId, revokedAt: null }, { fields: ['id', 'user'] });
+    if (!live.length) return;
+    const byUser = new Map<string, string[]>();
+    for (const t of live) byUser.set(t.user.id, [...(byUser.get(t.user.id) ?? []), t.id]);
+    return async () => {
+      for (const [userId, ids] of byUser) this.events.publish('CREDENTIALS_REVOKED', { userId, reason: 'integration_token_revoked', integrationTokenIds: ids });
+    };
+  }
+
   private ensureConfigured(): void {
     if (!this.cipher.configured) throw new AppError('service_unavailable', 'Integration tokens need INTEGRATIONS_ENCRYPTION_KEYS on this server');
   }

@@ -77,8 +77,15 @@ const requireMembership = (ctx: RequestContext, organizationId: string, need: Re
  */
 export type OrganizationRemoval = (em: EntityManager, organizationId: string) => Promise<((em: EntityManager) => Promise<void>) | void>;
 
+/**
+ * What another module ends with a membership (a member removed, leaving, or moved to another
+ * organization), inside that transaction; it may answer work for after the commit (announcements).
+ */
+export type MembershipEnd = (em: EntityManager, organizationId: string, userId: string) => Promise<(() => void) | void>;
+
 export class OrganizationsService {
   private readonly removals: OrganizationRemoval[] = [];
+  private readonly membershipEnds: MembershipEnd[] = [];
 
   constructor(
     private readonly events: EventBus,
@@ -94,6 +101,21 @@ export class OrganizationsService {
    */
   onDelete(removal: OrganizationRemoval): void {
     this.removals.push(removal);
+  }
+
+  /** Registers what a module ends with a membership (src/modules/integration-tokens: the member's grants there). */
+  onMembershipEnd(end: MembershipEnd): void {
+    this.membershipEnds.push(end);
+  }
+
+  /** The registered MembershipEnd steps, in the caller's transaction; answers what to run after its commit. */
+  private async endMembership(em: EntityManager, organizationId: string, userId: string): Promise<(() => void)[]> {
+    const after: (() => void)[] = [];
+    for (const end of this.membershipEnds) {
+      const then = await end(em, organizationId, userId);
+      if (then) after.push(then);
+    }
+    return after;
   }
 
   /**
@@ -406,12 +428,13 @@ export class OrganizationsService {
       }
       if (await em.count(Membership, { organization: to, user: targetUserId })) throw new AppError('conflict', 'This user is already a member of the destination organization');
       const keys = await this.apiKeys.revokeForMember(em, organizationId, targetUserId);
+      const ended = await this.endMembership(em, organizationId, targetUserId);
       await em.nativeDelete(Membership, { id: source.id });
       const member = em.create(Membership, { organization: em.getReference(Organization, to), user: em.getReference(User, targetUserId), role: input.role, team: team ? em.getReference(Team, team.id) : null });
       await em.flush();
-      return { member, keys, membershipId: source.id, previousTeamId: source.team?.id ?? null };
+      return { member, keys, ended, membershipId: source.id, previousTeamId: source.team?.id ?? null };
     });
-    await this.membershipEnded(ctx, organizationId, targetUserId, moved.keys);
+    await this.membershipEnded(ctx, organizationId, targetUserId, moved.keys, moved.ended);
     this.publish(ctx, { organizationId: to, type: 'member_added', userId: targetUserId });
     const member = await ctx.em.findOneOrFail(Membership, { id: moved.member.id }, { populate: ['user', 'team'], refresh: true });
     return { member, previousTeamId: moved.previousTeamId, moved: { from: organizationId, membershipId: moved.membershipId } };
@@ -438,16 +461,18 @@ export class OrganizationsService {
         await this.assertAnotherOwner(em, organizationId, self ? 'leave' : 'removed');
       }
       const keys = await this.apiKeys.revokeForMember(em, organizationId, targetUserId);
+      const ended = await this.endMembership(em, organizationId, targetUserId);
       await em.nativeDelete(Membership, { id: target.id });
-      return { membershipId: target.id, teamId: target.team?.id ?? null, keys };
+      return { membershipId: target.id, teamId: target.team?.id ?? null, keys, ended };
     });
-    await this.membershipEnded(ctx, organizationId, targetUserId, removed.keys);
+    await this.membershipEnded(ctx, organizationId, targetUserId, removed.keys, removed.ended);
     return { membershipId: removed.membershipId, teamId: removed.teamId };
   }
 
   /** After the commit that ended a membership (a removal, or a move elsewhere): who must hear of it. */
-  private async membershipEnded(ctx: RequestContext, organizationId: string, userId: string, keys: RevokedKeys): Promise<void> {
+  private async membershipEnded(ctx: RequestContext, organizationId: string, userId: string, keys: RevokedKeys, ended: (() => void)[]): Promise<void> {
     this.apiKeys.announceRevoked(keys);
+    for (const then of ended) then();
     usersChanged(this.events, [userId]);
     // Their keys were revoked with them: the admins who saw them see them no more.
     if (keys.length) await this.apiKeys.keyListChanged(ctx.em.fork(), organizationId, []);
