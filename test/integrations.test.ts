@@ -1,3 +1,5 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -882,5 +884,94 @@ describe('secrets', () => {
     }
     expect(fake.clientSecret.length).toBeGreaterThan(10);
     expect(logs).not.toContain(fake.clientSecret);
+  });
+});
+
+describe('a refresh that meets a change of the connection', () => {
+  /** A local HTTP server: `handle` answers each request (the body read first). */
+  async function httpServer(handle: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<{ url: string; close(): Promise<void> }> {
+    const s = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => handle(req, body, res));
+    });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => s.close(() => r())) };
+  }
+
+  it('a grant that still refreshes but whose tokens the calendar refuses is revoked at Google before its tokens are dropped', async () => {
+    // A calendar that refuses every token, as Google does for a grant it no longer honours there.
+    const calendar = await httpServer((_req, _body, res) => {
+      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer error="invalid_token"' });
+      res.end(JSON.stringify({ error: { code: 401, message: 'Invalid Credentials', status: 'UNAUTHENTICATED' } }));
+    });
+    const gw = await startGoogleGateway(fake, { GOOGLE_CALENDAR_API_URL: `${calendar.url}/calendar/v3` });
+    try {
+      const a = restClient(gw.url);
+      const u = await signUp(a);
+      const account = fake.newAccount();
+      fake.consent({ account });
+      await connectThroughRest(a, { token: u.accessToken });
+      const r = await a.get('/api/integrations/google-calendar/events', { token: u.accessToken });
+      expect(r.status).toBe(409);
+      expect(r.body.detail).toMatchObject({ reason: 'needs_reconnection' });
+      expect((await rows(gw, 'integrations', u.user.id))[0]).toMatchObject({ status: 'needs_reconnection', last_error: 'invalid_token', token_ciphertext: null });
+      // Nothing is left here to disconnect it with: the grant is revoked at Google.
+      expect(fake.grantsOf(account.email)).toEqual([expect.objectContaining({ revoked: true })]);
+    } finally {
+      await gw.close();
+      await calendar.close();
+    }
+  });
+
+  it('a refresh answered after the user connected another account leaves the new connection as it is', async () => {
+    // Google's token endpoint behind a gate that can hold a refresh while the user reconnects.
+    let hold: { release(): void; held: boolean } | null = null;
+    const token = await httpServer((req, body, res) => {
+      const forward = () =>
+        void fetch(`${fake.url}/token`, { method: 'POST', headers: { 'content-type': String(req.headers['content-type']), authorization: String(req.headers.authorization ?? '') }, body }).then(async (r) => {
+          res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
+          res.end(await r.text());
+        });
+      if (hold && new URLSearchParams(body).get('grant_type') === 'refresh_token') {
+        hold.held = true;
+        const h = hold;
+        hold = null;
+        h.release = forward;
+        return;
+      }
+      forward();
+    });
+    const gw = await startGoogleGateway(fake, { GOOGLE_TOKEN_URL: `${token.url}/token` });
+    try {
+      const a = restClient(gw.url);
+      const u = await signUp(a);
+      const [first, second] = [fake.newAccount(), fake.newAccount()];
+      fake.consent({ account: first }, { account: second });
+      fake.accessTokenTtlSeconds = 30;
+      try {
+        await connectThroughRest(a, { token: u.accessToken });
+      } finally {
+        fake.accessTokenTtlSeconds = 3599;
+      }
+      // The first account's token is about to expire: a calendar call refreshes it, and the refresh is held.
+      const gate = { release: () => undefined, held: false };
+      hold = gate;
+      const call = a.get('/api/integrations/google-calendar/events', { token: u.accessToken });
+      await until(() => gate.held);
+      // Meanwhile the user connects the second account (the first one's grant is revoked), then Google answers the refresh.
+      await connectThroughRest(a, { token: u.accessToken });
+      gate.release();
+      const r = await call;
+      // The call goes on with the connection as it now is; the second account's connection is untouched.
+      expect(r.status).toBe(200);
+      const list = (await a.get('/api/integrations', { token: u.accessToken })).body as { status: string; account_email: string }[];
+      expect(list).toEqual([expect.objectContaining({ status: 'connected', account_email: second.email })]);
+      expect(fake.grantsOf(second.email)).toEqual([expect.objectContaining({ revoked: false })]);
+      expect((await a.get('/api/integrations/google-calendar/events', { token: u.accessToken })).status).toBe(200);
+    } finally {
+      await gw.close();
+      await token.close();
+    }
   });
 });

@@ -115,12 +115,17 @@ export const REFRESH_JOB = 'integrations.refresh';
 
 /** Where the background work of a job logs and writes: what the refresh needs of a request context. */
 type Worker = Pick<RequestContext, 'em' | 'log'>;
+/** A connection's tokens as this process holds them, and the ciphertext they were stored as (what a later write is conditional on). */
+interface Held {
+  tokens: StoredTokens;
+  ciphertext: string | null;
+}
 
 export class IntegrationsService {
   private readonly google: GoogleClient | null;
   private readonly cipher: TokenCipher;
   /** One refresh at a time per connection in this process; concurrent callers share it. */
-  private readonly refreshing = new Map<string, Promise<StoredTokens>>();
+  private readonly refreshing = new Map<string, Promise<Held>>();
 
   constructor(
     private readonly config: Config,
@@ -177,7 +182,7 @@ export class IntegrationsService {
     const stored = this.openTokens(row, worker.log);
     if (!stored) return;
     try {
-      await this.refresh(worker, google, row, stored);
+      await this.refresh(worker, google, row, { tokens: stored, ciphertext: row.tokenCiphertext });
     } catch (e) {
       const now = await worker.em.fork().findOne(Integration, { id: integrationId });
       if (now?.status === 'needs_reconnection') return;
@@ -584,45 +589,55 @@ export class IntegrationsService {
 
     const marginMs = this.config.integrations.refreshMarginSeconds * 1000;
     const expiring = !row.accessTokenExpiresAt || row.accessTokenExpiresAt.getTime() - this.clock.now() <= marginMs;
-    let tokens = expiring ? await this.refresh(ctx, google, row, stored) : stored;
+    let current: Held = { tokens: stored, ciphertext: row.tokenCiphertext };
+    if (expiring) current = await this.refresh(ctx, google, row, current);
     try {
-      return await call(google, tokens.accessToken);
+      return await call(google, current.tokens.accessToken);
     } catch (e) {
       if (!(e instanceof GoogleError) || e.kind !== 'unauthorized') throw this.upstream(ctx, e);
     }
     // Refused before its time: revoked access token, or a clock disagreement. One refresh, one retry.
-    tokens = await this.refresh(ctx, google, row, tokens);
+    current = await this.refresh(ctx, google, row, current);
     try {
-      return await call(google, tokens.accessToken);
+      return await call(google, current.tokens.accessToken);
     } catch (e) {
       if (e instanceof GoogleError && e.kind === 'unauthorized') {
-        await this.markNeedsReconnection(ctx, row.id, 'invalid_token');
+        // The grant still refreshes but its tokens are refused: it is revoked at Google before its
+        // tokens are dropped here (else it would stay live there, with nothing left to disconnect).
+        if (await this.markNeedsReconnection(ctx, row.id, 'invalid_token', current.ciphertext)) await this.revokeQuietly(ctx, google, current.tokens.refreshToken ?? current.tokens.accessToken);
         throw needsReconnection();
       }
       throw this.upstream(ctx, e);
     }
   }
 
-  private refresh(ctx: Worker, google: GoogleClient, row: Integration, stored: StoredTokens): Promise<StoredTokens> {
+  private refresh(ctx: Worker, google: GoogleClient, row: Integration, from: Held): Promise<Held> {
     const running = this.refreshing.get(row.id);
     if (running) return running;
-    const job = this.doRefresh(ctx, google, row, stored).finally(() => this.refreshing.delete(row.id));
+    const job = this.doRefresh(ctx, google, row, from).finally(() => this.refreshing.delete(row.id));
     this.refreshing.set(row.id, job);
     return job;
   }
 
-  private async doRefresh(ctx: Worker, google: GoogleClient, row: Integration, stored: StoredTokens): Promise<StoredTokens> {
+  /**
+   * New tokens for the grant of `from` (the tokens as stored, and their ciphertext). Every write
+   * here is conditional on that ciphertext: a connection replaced meanwhile (the user reconnected
+   * while Google answered) is left as it is, neither overwritten by the old grant's tokens nor
+   * marked as needing reconnection because the old grant was refused; its own tokens are answered.
+   */
+  private async doRefresh(ctx: Worker, google: GoogleClient, row: Integration, from: Held): Promise<Held> {
+    const stored = from.tokens;
     if (!stored.refreshToken) {
-      await this.markNeedsReconnection(ctx, row.id, 'no_refresh_token');
-      throw needsReconnection();
+      if (await this.markNeedsReconnection(ctx, row.id, 'no_refresh_token', from.ciphertext)) throw needsReconnection();
+      return this.held(ctx, row.id);
     }
     let fresh: GoogleTokens;
     try {
       fresh = await google.refresh(stored.refreshToken);
     } catch (e) {
       if (e instanceof GoogleError && e.kind === 'invalid_grant') {
+        if (!(await this.markNeedsReconnection(ctx, row.id, 'invalid_grant', from.ciphertext))) return this.held(ctx, row.id);
         ctx.log.warn({ provider: GOOGLE, integrationId: row.id, google: e.toLog() }, 'refresh refused: integration needs reconnection');
-        await this.markNeedsReconnection(ctx, row.id, 'invalid_grant');
         throw needsReconnection();
       }
       throw this.upstream(ctx, e);
@@ -631,9 +646,9 @@ export class IntegrationsService {
     const tokens: StoredTokens = { accessToken: fresh.accessToken, refreshToken: fresh.refreshToken ?? stored.refreshToken };
     const sealed = this.cipher.seal(JSON.stringify({ access_token: tokens.accessToken, refresh_token: tokens.refreshToken }), tokensAad(row.user.id, row.provider));
     const now = new Date(this.clock.now());
-    await ctx.em.fork().nativeUpdate(
+    const written = await ctx.em.fork().nativeUpdate(
       Integration,
-      { id: row.id },
+      { id: row.id, tokenCiphertext: from.ciphertext },
       {
         keyId: sealed.keyId,
         tokenCiphertext: sealed.ciphertext,
@@ -643,17 +658,33 @@ export class IntegrationsService {
         ...(fresh.scopes.length ? { scopes: fresh.scopes } : {}),
       },
     );
+    if (!written) {
+      ctx.log.info({ provider: GOOGLE, integrationId: row.id }, 'refresh outdated: the connection was replaced meanwhile, its own tokens kept');
+      return this.held(ctx, row.id);
+    }
     ctx.log.info({ provider: GOOGLE, integrationId: row.id }, 'access token refreshed');
-    return tokens;
+    return { tokens, ciphertext: sealed.ciphertext };
   }
 
-  /** The grant is gone: keep the row (so the user sees why), drop the useless tokens. */
-  private async markNeedsReconnection(ctx: Worker, id: string, why: string): Promise<void> {
-    await ctx.em.fork().nativeUpdate(
+  /** The connection's tokens as stored now (after a refresh found them replaced), or needs_reconnection. */
+  private async held(ctx: Worker, id: string): Promise<Held> {
+    const now = await ctx.em.fork().findOne(Integration, { id });
+    const tokens = now && now.status === 'connected' ? this.openTokens(now, ctx.log) : null;
+    if (!now || !tokens) throw needsReconnection();
+    return { tokens, ciphertext: now.tokenCiphertext };
+  }
+
+  /**
+   * The grant is gone: keep the row (so the user sees why), drop the useless tokens; only while it
+   * holds the tokens of `ciphertext` (a connection replaced meanwhile stays). Answers whether it did.
+   */
+  private async markNeedsReconnection(ctx: Worker, id: string, why: string, ciphertext: string | null): Promise<boolean> {
+    const n = await ctx.em.fork().nativeUpdate(
       Integration,
-      { id },
+      { id, tokenCiphertext: ciphertext },
       { status: 'needs_reconnection', lastError: why, keyId: null, tokenCiphertext: null, accessTokenExpiresAt: null, updatedAt: new Date(this.clock.now()) },
     );
+    return n > 0;
   }
 
   /**
