@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCommand } from '../scripts/admin.js';
+import { conversationsSearchSource } from '../src/modules/conversations/conversations.search.js';
 import { signUp } from './helpers/factories.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { makeKey, type SignedUp } from './helpers/orgs.js';
@@ -72,6 +73,7 @@ describe('search maintenance', () => {
         written = (await api.post('/api/core/notes', { title: 'During', content: 'zebracorn written during the rebuild' }, { token: admin.accessToken })).body.id as string;
         yield [];
       },
+      existing: async () => new Set<string>(),
     });
 
     const r = await api.post('/api/core/search/reindex', undefined, { token: admin.accessToken });
@@ -100,6 +102,32 @@ describe('search maintenance', () => {
     const m = await gql('mutation { reindexSearch { jobId status } }', admin.accessToken);
     expect(m.data.reindexSearch.status).toBe('QUEUED');
     await server.app.services.jobs.drain();
+  });
+
+  it('keeps what changed between a batch\'s read and its write: a note deleted meanwhile is not brought back, one edited keeps its new text', async () => {
+    const u = await signUp(api);
+    const note = async (content: string) => (await api.post('/api/core/notes', { title: 'Okapi', content }, { token: u.accessToken })).body.id as string;
+    const [gone, edited, kept] = [await note('quagga gone'), await note('quagga old text'), await note('quagga kept')];
+    const ids = async (q: string) => ((await api.get(`/api/core/search?q=${q}&limit=100`, { token: u.accessToken })).body.results as { id: string }[]).map((h) => h.id).sort();
+    expect(await ids('quagga')).toEqual([gone, edited, kept].sort());
+    // The notes' batch is read, then (before the rebuild writes it) one note is deleted and another edited.
+    const original = conversationsSearchSource.entries.bind(conversationsSearchSource);
+    conversationsSearchSource.entries = async function* (em) {
+      for await (const batch of original(em)) {
+        if (batch.some((e) => e.sourceId === gone)) {
+          expect((await api.delete(`/api/core/notes/${gone}`, { token: u.accessToken })).status).toBe(204);
+          expect((await api.request('PUT', `/api/core/notes/${edited}`, { title: 'Okapi', content: 'zorilla new text' }, { token: u.accessToken })).status).toBe(200);
+        }
+        yield batch;
+      }
+    };
+    try {
+      await server.app.services.search.rebuild(server.app.orm.em.fork());
+    } finally {
+      conversationsSearchSource.entries = original;
+    }
+    expect(await ids('quagga')).toEqual([kept]);
+    expect(await ids('zorilla')).toEqual([edited]);
   });
 
   it('is granted and revoked by the operator command only', async () => {

@@ -18,4 +18,8 @@ export const conversationsSearchSource: SearchSource = {
     const notes = await em.find(Note, {});
     yield notes.map((n) => ({ userId: n.user.id, type: 'note', sourceId: n.id, title: n.title, body: noteSearchText(n), createdAt: n.createdAt }));
   },
+  async existing(em: EntityManager, type, ids): Promise<ReadonlySet<string>> {
+    const rows = type === 'note' ? await em.find(Note, { id: { $in: [...ids] } }, { fields: ['id'] }) : await em.find(Message, { id: { $in: [...ids] } }, { fields: ['id'] });
+    return new Set(rows.map((r) => r.id));
+  },
 };

@@ -16,4 +16,7 @@ export const knowledgeSearchSource: SearchSource = {
       yield chunks.map((c) => ({ userId: d.owner.id, type: 'document', sourceId: c.id, documentId: d.id, organizationId, title: passageTitle(d.title, c.heading), body: c.text, createdAt: d.createdAt }));
     }
   },
+  async existing(em: EntityManager, _type, ids): Promise<ReadonlySet<string>> {
+    return new Set((await em.find(DocumentChunk, { id: { $in: [...ids] } }, { fields: ['id'] })).map((c) => c.id));
+  },
 };

@@ -17,4 +17,7 @@ export const liveSearchSource: SearchSource = {
     const transcripts = await em.find(LiveTranscript, {});
     yield transcripts.flatMap((t) => transcriptEntry(t.user.id, t) ?? []);
   },
+  async existing(em: EntityManager, _type, ids): Promise<ReadonlySet<string>> {
+    return new Set((await em.find(LiveTranscript, { id: { $in: [...ids] } }, { fields: ['id'] })).map((t) => t.id));
+  },
 };

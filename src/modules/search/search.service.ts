@@ -70,6 +70,8 @@ export interface IndexEntry {
 export interface SearchSource {
   readonly types: readonly SearchType[];
   entries(em: EntityManager): AsyncIterable<readonly IndexEntry[]>;
+  /** Which of these items of `type` still exist (the rebuild asks inside each batch's transaction, after reading the batch). */
+  existing(em: EntityManager, type: SearchType, sourceIds: readonly string[]): Promise<ReadonlySet<string>>;
 }
 
 export interface SearchResult {
@@ -216,8 +218,10 @@ export class SearchService {
    * `npm run search:rebuild` in its own process): every item's entry is replaced by a fresh one
    * in a short transaction of its batch (an item is never without its entry), then entries
    * written before `since` and not again (their item is gone) are removed, then the full-text
-   * index is compacted. Writes by the content services meanwhile stand (they are newer than
-   * `since`). Answers how many entries were written.
+   * index is compacted. Writes by the content services meanwhile stand: in each batch's
+   * transaction an item deleted since the batch was read is left out (its source says it no
+   * longer exists), and one whose entry a service wrote since then keeps that entry (it is newer
+   * than what the batch read). Answers how many entries were written.
    * @throws when a kind of content has no registered source (its entries would be lost), or when `signal` aborts
    */
   async rebuild(em: EntityManager, since: Date = new Date(this.clock.now()), signal?: AbortSignal): Promise<number> {
@@ -225,16 +229,31 @@ export class SearchService {
     if (missing.length) throw new Error(`no search source registered for ${missing.join(', ')}`);
     let count = 0;
     for (const source of this.sources) {
-      for await (const batch of source.entries(em)) {
+      const batches = source.entries(em)[Symbol.asyncIterator]();
+      for (;;) {
+        // (An entry written at or after this instant was written after the batch's read began.)
+        const readAt = new Date(this.clock.now());
+        const next = await batches.next();
+        if (next.done) break;
+        const batch = next.value;
         signal?.throwIfAborted();
         if (!batch.length) continue;
-        await em.transactional(async (tx) => {
+        count += await em.transactional(async (tx) => {
           const byType = new Map<SearchType, string[]>();
           for (const e of batch) byType.set(e.type, [...(byType.get(e.type) ?? []), e.sourceId]);
-          for (const [type, ids] of byType) await tx.nativeDelete(SearchEntry, { type, sourceId: { $in: ids } });
-          await this.addMany(tx, batch);
+          const keep = new Set<string>();
+          for (const [type, ids] of byType) {
+            const existing = await source.existing(tx, type, ids);
+            const fresher = new Set((await tx.find(SearchEntry, { type, sourceId: { $in: ids }, indexedAt: { $gte: readAt } }, { fields: ['sourceId'] })).map((x) => x.sourceId));
+            const write = ids.filter((id) => existing.has(id) && !fresher.has(id));
+            if (!write.length) continue;
+            await tx.nativeDelete(SearchEntry, { type, sourceId: { $in: write } });
+            for (const id of write) keep.add(`${type}:${id}`);
+          }
+          const written = batch.filter((e) => keep.has(`${e.type}:${e.sourceId}`));
+          await this.addMany(tx, written);
+          return written.length;
         });
-        count += batch.length;
       }
     }
     await em.nativeDelete(SearchEntry, { $or: [{ indexedAt: null }, { indexedAt: { $lt: since } }] });
