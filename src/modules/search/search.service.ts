@@ -231,7 +231,9 @@ export class SearchService {
     for (const source of this.sources) {
       const batches = source.entries(em)[Symbol.asyncIterator]();
       for (;;) {
-        // (An entry written at or after this instant was written after the batch's read began.)
+        // (An entry written after this instant was written after the batch's read began. One written
+        // within the same millisecond counts as before it: a clock that stands still, as tests' do,
+        // must not keep a rebuild from writing.)
         const readAt = new Date(this.clock.now());
         const next = await batches.next();
         if (next.done) break;
@@ -244,7 +246,7 @@ export class SearchService {
           const keep = new Set<string>();
           for (const [type, ids] of byType) {
             const existing = await source.existing(tx, type, ids);
-            const fresher = new Set((await tx.find(SearchEntry, { type, sourceId: { $in: ids }, indexedAt: { $gte: readAt } }, { fields: ['sourceId'] })).map((x) => x.sourceId));
+            const fresher = new Set((await tx.find(SearchEntry, { type, sourceId: { $in: ids }, indexedAt: { $gt: readAt } }, { fields: ['sourceId'] })).map((x) => x.sourceId));
             const write = ids.filter((id) => existing.has(id) && !fresher.has(id));
             if (!write.length) continue;
             await tx.nativeDelete(SearchEntry, { type, sourceId: { $in: write } });
