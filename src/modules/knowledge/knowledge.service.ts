@@ -594,10 +594,7 @@ export class KnowledgeService {
     await ctx.em.transactional(async (tx) => {
       // After a batch of indexing in progress (which locks the row too), so its passages go as well.
       if (this.config.db.driver === 'postgresql') await tx.findOne(KnowledgeDocument, { id: doc.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      await this.search.remove(tx, { documentIds: [doc.id] });
-      await tx.nativeDelete(DocumentChunk, { document: doc.id });
-      await tx.nativeDelete(KnowledgeDocument, { id: doc.id });
-      await this.background.jobs.cancel(tx, doc.id);
+      await this.removeDocuments(tx, [doc.id]);
     });
     if (doc.fileKey) await this.removeFile(ctx.em, doc.fileKey).catch((err: unknown) => ctx.log.warn({ err }, 'could not remove a deleted document\'s file'));
   }
@@ -614,15 +611,19 @@ export class KnowledgeService {
     const lockMode = this.config.db.driver === 'postgresql' ? LockMode.PESSIMISTIC_WRITE : LockMode.NONE;
     const docs = await em.find(KnowledgeDocument, { organization: organizationId }, { fields: ['id', 'fileKey'], lockMode });
     if (!docs.length) return;
-    const ids = docs.map((d) => d.id);
-    await this.search.remove(em, { documentIds: ids });
-    await em.nativeDelete(DocumentChunk, { document: { $in: ids } });
-    await em.nativeDelete(KnowledgeDocument, { id: { $in: ids } });
-    for (const id of ids) await this.background.jobs.cancel(em, id);
+    await this.removeDocuments(em, docs.map((d) => d.id));
     const keys = [...new Set(docs.flatMap((d) => (d.fileKey ? [d.fileKey] : [])))];
     return async (after) => {
       for (const key of keys) await this.removeFile(after, key);
     };
+  }
+
+  /** Documents with their passages, search entries and waiting jobs, in `em`'s transaction (their files are the caller's). */
+  private async removeDocuments(em: EntityManager, ids: string[]): Promise<void> {
+    await this.search.remove(em, { documentIds: ids });
+    await em.nativeDelete(DocumentChunk, { document: { $in: ids } });
+    await em.nativeDelete(KnowledgeDocument, { id: { $in: ids } });
+    for (const id of ids) await this.background.jobs.cancel(em, id);
   }
 
   /**

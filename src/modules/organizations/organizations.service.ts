@@ -275,7 +275,7 @@ export class OrganizationsService {
 
   /**
    * Deletes an organization with its memberships, teams, API keys and what other modules keep of
-   * it (its documents: onDelete), in one transaction; then the files no other document holds. Owners only.
+   * it (onDelete), in one transaction; then what those modules do once it committed (files). Owners only.
    * @throws not_found, forbidden
    */
   async delete(ctx: RequestContext, organizationId: string): Promise<void> {
@@ -296,7 +296,7 @@ export class OrganizationsService {
       return keys;
     });
     ctx.log.info({ organizationId }, 'organization deleted');
-    for (const after of afterCommit) await after(ctx.em.fork()).catch((err: unknown) => ctx.log.warn({ err, organizationId }, 'a deleted organization\'s files could not all be removed'));
+    for (const after of afterCommit) await after(ctx.em.fork()).catch((err: unknown) => ctx.log.warn({ err, organizationId }, 'a step after an organization\'s deletion failed (its rows are gone)'));
     this.apiKeys.announceRevoked(keys);
     this.publish(ctx, { organizationId, type: 'organization_deleted' });
     usersChanged(this.events, members);
