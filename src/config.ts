@@ -360,6 +360,18 @@ export const configSchema = z.object({
             ),
           })
           .transform((e) => (e.baseUrl ? { baseUrl: e.baseUrl, apiKey: e.apiKey ?? null, model: e.model, backfillIntervalSeconds: e.backfillIntervalSeconds } : null)),
+        fileSweep: z.object({
+          intervalMs: v(
+            'UPLOAD_SWEEP_INTERVAL_MS',
+            z.coerce.number().int().min(60_000).max(7 * 86_400_000).default(6 * 3_600_000),
+            'How often a background job walks the upload store (DATA_DIR/uploads or the bucket) and removes files no document refers to: what a crash between storing an upload and committing its document, or between deleting a document and removing its file, left behind. One process at a time.',
+          ),
+          minAgeMs: v(
+            'UPLOAD_SWEEP_MIN_AGE_MS',
+            z.coerce.number().int().min(60_000).max(30 * 86_400_000).default(3_600_000),
+            'A file no document refers to is removed by that job only once neither stored nor stored again for this long (an upload in progress stores its file before its document commits).',
+          ),
+        }),
       }),
     )
     .describe('Knowledge base.'),

@@ -104,6 +104,16 @@ describe('the S3-compatible upload store (AWS SDK v3 against a local S3 wire ser
       const uploads = join(server.config.dataDir, 'uploads');
       expect(existsSync(uploads) ? readdirSync(uploads) : []).toEqual([]);
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+
+      // The store's upkeep walks the bucket: an object no document refers to goes once old; the document's stays.
+      const orphan = Buffer.from(`an upload whose document never committed ${Math.random()}`);
+      const orphanKey = `gw/sha256/${createHash('sha256').update(orphan).digest('hex').slice(0, 2)}/${createHash('sha256').update(orphan).digest('hex')}`;
+      const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+      s3.objects.set(orphanKey, { body: orphan, lastModified: twoHoursAgo });
+      s3.objects.get(`gw/sha256/${sha.slice(0, 2)}/${sha}`)!.lastModified = twoHoursAgo;
+      expect(await server.app.services.knowledge.sweepFiles(server.app.orm.em.fork())).toEqual({ files: 1, unfinished: 0 });
+      expect(s3.objects.has(orphanKey)).toBe(false);
+      expect(s3.objects.has(`gw/sha256/${sha.slice(0, 2)}/${sha}`)).toBe(true);
     } finally {
       await server.close();
     }

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /** Where the original bytes of uploads are kept. Keys are opaque to callers. */
@@ -13,10 +13,30 @@ export interface BlobStore {
    * same bytes may be about to use them). Answers whether they are gone (removed, or not there).
    */
   remove(key: string, graceMs?: number): Promise<boolean>;
+  /**
+   * Up to `limit` stored keys after the cursor `after` (in key order; null: from the first) and,
+   * of those, the ones neither stored nor touched within `olderThanMs`. `next` is the cursor for
+   * the next page, null once every key was listed. The store's upkeep (UPLOAD_SWEEP_*) walks it.
+   */
+  list(after: string | null, limit: number, olderThanMs: number): Promise<BlobPage>;
+  /** Removes what writes cut short left behind (a crash mid-write), untouched for `olderThanMs`; answers how many. */
+  removeUnfinished(olderThanMs: number): Promise<number>;
   ready(): Promise<boolean>;
 }
 
+/** A page of a store's keys (BlobStore.list). */
+export interface BlobPage {
+  /** The listed keys not stored nor touched within the age asked for. */
+  old: string[];
+  /** Where the next page starts (after the last key listed); null: nothing is left to list. */
+  next: string | null;
+}
+
 const KEY = /^sha256\/[0-9a-f]{2}\/[0-9a-f]{64}$/;
+const FAN = /^[0-9a-f]{2}$/;
+const NAME = /^[0-9a-f]{64}$/;
+/** A write in progress, or one a crash cut short (`put`'s temporary name). */
+const UNFINISHED = /^\.[0-9a-f]{64}\.[0-9a-f-]{36}\.tmp$/;
 
 /** How long stored bytes are kept after they were stored or stored again, whatever refers to them (BlobStore.remove). */
 export const UPLOAD_GRACE_MS = 60_000;
@@ -83,6 +103,50 @@ export class LocalFileStore implements BlobStore {
     return true;
   }
 
+  async list(after: string | null, limit: number, olderThanMs: number): Promise<BlobPage> {
+    if (after !== null && !KEY.test(after)) throw new Error('invalid storage key');
+    const from = after?.slice(7, 9) ?? '';
+    const fans = (await entries(join(this.root, 'sha256'))).filter((d) => FAN.test(d) && d >= from).sort();
+    const keys: string[] = [];
+    let complete = true;
+    for (const fan of fans) {
+      const names = (await entries(join(this.root, 'sha256', fan))).filter((n) => NAME.test(n)).sort();
+      for (const name of names) {
+        const key = `sha256/${fan}/${name}`;
+        if (after !== null && key <= after) continue;
+        if (keys.length === limit) {
+          complete = false;
+          break;
+        }
+        keys.push(key);
+      }
+      if (!complete) break;
+    }
+    const now = Date.now();
+    const old: string[] = [];
+    for (const key of keys) {
+      const s = await stat(this.path(key)).catch(() => null);
+      if (s && now - s.mtimeMs >= olderThanMs) old.push(key);
+    }
+    return { old, next: complete || !keys.length ? null : keys[keys.length - 1]! };
+  }
+
+  async removeUnfinished(olderThanMs: number): Promise<number> {
+    let removed = 0;
+    const now = Date.now();
+    for (const fan of (await entries(join(this.root, 'sha256'))).filter((d) => FAN.test(d))) {
+      const dir = join(this.root, 'sha256', fan);
+      for (const name of (await entries(dir)).filter((n) => UNFINISHED.test(n))) {
+        const path = join(dir, name);
+        const s = await stat(path).catch(() => null);
+        if (!s || now - s.mtimeMs < olderThanMs) continue;
+        await rm(path, { force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+
   async ready(): Promise<boolean> {
     try {
       await mkdir(this.root, { recursive: true });
@@ -90,6 +154,16 @@ export class LocalFileStore implements BlobStore {
     } catch {
       return false;
     }
+  }
+}
+
+/** The names in `dir`; none when it does not exist (nothing stored there yet). */
+async function entries(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
   }
 }
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { Clock } from '../common/clock.js';
 import { systemClock } from '../common/clock.js';
-import { UPLOAD_GRACE_MS, type BlobStore } from './file-store.js';
+import { UPLOAD_GRACE_MS, type BlobPage, type BlobStore } from './file-store.js';
 
 export interface S3StoreConfig {
   bucket: string;
@@ -93,6 +93,24 @@ export class S3FileStore implements BlobStore {
       if (!missing(e)) throw e;
     }
     return true;
+  }
+
+  async list(after: string | null, limit: number, olderThanMs: number): Promise<BlobPage> {
+    const prefix = `${this.cfg.prefix}sha256/`;
+    const r = await this.client.send(
+      new ListObjectsV2Command({ Bucket: this.cfg.bucket, Prefix: prefix, MaxKeys: limit, ...(after !== null ? { StartAfter: `${this.cfg.prefix}${after}` } : {}) }),
+    );
+    const listed = (r.Contents ?? []).flatMap((o) => (o.Key?.startsWith(this.cfg.prefix) ? [{ key: o.Key.slice(this.cfg.prefix.length), at: o.LastModified?.getTime() }] : []));
+    const now = this.clock.now();
+    // Only the store's own keys (anything else under the prefix is not ours to remove).
+    const old = listed.filter((o) => KEY.test(o.key) && o.at !== undefined && now - o.at >= olderThanMs).map((o) => o.key);
+    const last = r.Contents?.at(-1)?.Key;
+    return { old, next: r.IsTruncated && last ? last.slice(this.cfg.prefix.length) : null };
+  }
+
+  /** A PutObject stores the whole object or none: nothing is left half-written. */
+  async removeUnfinished(): Promise<number> {
+    return 0;
   }
 
   async ready(): Promise<boolean> {

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 /**
  * A local server speaking the S3 REST wire protocol on loopback, path-style addressing, enough
  * for the upload store: PutObject (checking x-amz-checksum-sha256 when sent), GetObject,
- * HeadObject, DeleteObject and HeadBucket. Requests must carry a Signature V4 Authorization
+ * HeadObject, DeleteObject, HeadBucket and ListObjectsV2. Requests must carry a Signature V4 Authorization
  * header for the configured access key, with x-amz-date and x-amz-content-sha256 (the signature
  * itself is not recomputed); others get S3's AccessDenied. Errors are S3's XML.
  */
@@ -45,7 +45,8 @@ export async function startFakeS3(bucket = 'xentree-test'): Promise<FakeS3> {
     const key = decodeURIComponent(rest.join('/'));
     if (!key) {
       if (req.method === 'HEAD') return (res.writeHead(200), res.end());
-      return xmlError(res, 501, 'NotImplemented', 'Only HeadBucket is implemented on the bucket');
+      if (req.method === 'GET' && url.searchParams.get('list-type') === '2') return listObjectsV2(res, url.searchParams);
+      return xmlError(res, 501, 'NotImplemented', 'Only HeadBucket and ListObjectsV2 are implemented on the bucket');
     }
     const found = objects.get(key);
     const etag = (o: Buffer) => `"${createHash('md5').update(o).digest('hex')}"`;
@@ -72,6 +73,29 @@ export async function startFakeS3(bucket = 'xentree-test'): Promise<FakeS3> {
       default:
         return xmlError(res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
     }
+  };
+  /** ListObjectsV2: keys in UTF-8 byte order (S3's), after start-after or the continuation token, at most max-keys (1,000). */
+  const listObjectsV2 = (res: ServerResponse, q: URLSearchParams) => {
+    const prefix = q.get('prefix') ?? '';
+    const token = q.get('continuation-token');
+    const after = token !== null ? Buffer.from(token, 'base64url').toString('utf8') : (q.get('start-after') ?? '');
+    const max = Math.min(1000, Number(q.get('max-keys') ?? 1000));
+    const keys = [...objects.keys()].filter((k) => k.startsWith(prefix) && Buffer.compare(Buffer.from(k), Buffer.from(after)) > 0).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const page = keys.slice(0, max);
+    const truncated = keys.length > page.length;
+    const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const contents = page
+      .map((k) => {
+        const o = objects.get(k)!;
+        return `<Contents><Key>${esc(k)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>&quot;${createHash('md5').update(o.body).digest('hex')}&quot;</ETag><Size>${o.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+      })
+      .join('');
+    res.writeHead(200, { 'content-type': 'application/xml' });
+    res.end(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${bucket}</Name><Prefix>${esc(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${max}</MaxKeys><IsTruncated>${truncated}</IsTruncated>` +
+        (truncated ? `<NextContinuationToken>${Buffer.from(page.at(-1)!).toString('base64url')}</NextContinuationToken>` : '') +
+        `${contents}</ListBucketResult>`,
+    );
   };
   const server = createServer((req, res) => {
     handle(req, res).catch(() => xmlError(res, 500, 'InternalError', 'We encountered an internal error. Please try again.'));

@@ -26,7 +26,8 @@ import type { Chunk } from './chunk.js';
 import { DocumentChunk } from './knowledge.entities.js';
 import { KnowledgeDocument } from './knowledge.entities.js';
 import { detectKind, MIME_OF, validateFile, type DocumentKind } from './extract.js';
-import { UPLOAD_GRACE_MS, type BlobStore } from '../../storage/file-store.js';
+import { UPLOAD_GRACE_MS, type BlobPage, type BlobStore } from '../../storage/file-store.js';
+import type { Logger } from 'pino';
 import { PermanentJobError, type JobQueue, type JobRun } from '../../jobs/queue.js';
 import { UnreadableDocument, type DocumentReaders, type Ingested } from './extract-worker.js';
 import { dot, Embedder } from './embeddings.js';
@@ -109,6 +110,13 @@ export const REMOVE_FILE_JOB = 'knowledge.remove-file';
 interface RemoveFilePayload {
   key: string;
 }
+/**
+ * The upload store's upkeep, a recurring job (UPLOAD_SWEEP_INTERVAL_MS): files no document
+ * refers to, untouched for UPLOAD_SWEEP_MIN_AGE_MS, are removed (`sweepFiles`).
+ */
+export const SWEEP_FILES_JOB = 'knowledge.sweep-files';
+/** Keys the sweep lists, and looks up in `documents`, at a time. */
+const SWEEP_PAGE = 500;
 const KIND_OF_MIME: Record<string, DocumentKind> = Object.fromEntries(Object.entries(MIME_OF).map(([k, m]) => [m, k as DocumentKind]));
 
 /** What ingestion runs on: the job queue, where uploads are kept, the worker threads that read them. */
@@ -116,6 +124,8 @@ export interface KnowledgeBackground {
   jobs: JobQueue;
   store: BlobStore;
   readers: DocumentReaders;
+  /** Where background work that has nobody to answer says what it did. */
+  log?: Logger;
 }
 
 /** A page of documents, optionally of one organization (its id is checked before it reaches a query). */
@@ -152,6 +162,7 @@ export class KnowledgeService {
         if (!(await this.removeFile(job.em, key, false))) throw new Error('the file was stored again within the grace period; removing it later');
       },
     });
+    background.jobs.recurring(SWEEP_FILES_JOB, { everyMs: config.knowledge.fileSweep.intervalMs }, { run: async (_p, job) => void (await this.sweepFiles(job.em, job.signal)) });
     if (this.embedder && config.knowledge.embeddings) {
       background.jobs.recurring(
         EMBEDDINGS_BACKFILL_JOB,
@@ -639,6 +650,34 @@ export class KnowledgeService {
     if (await this.background.store.remove(key)) return true;
     if (later) await this.background.jobs.enqueue(em, REMOVE_FILE_JOB, { key }, { key: `remove-file:${key}`, runAt: Date.now() + UPLOAD_GRACE_MS + 1000 });
     return false;
+  }
+
+  /**
+   * Removes the stored files no document refers to, and what writes cut short left, once
+   * untouched for UPLOAD_SWEEP_MIN_AGE_MS: an upload whose process died between storing its bytes
+   * and committing its document, a deletion whose process died before its file's removal was
+   * asked for, files left by deletions before such removals existed. The store is walked a page
+   * of keys at a time, each page looked up in `documents` in one statement. A file stored again
+   * meanwhile (an upload of the same bytes, which may commit after the lookup) is kept by the
+   * store's own check of its time (BlobStore.remove). Answers what it removed.
+   */
+  async sweepFiles(em: EntityManager, signal?: AbortSignal): Promise<{ files: number; unfinished: number }> {
+    const { store } = this.background;
+    const minAge = this.config.knowledge.fileSweep.minAgeMs;
+    let files = 0;
+    let after: string | null = null;
+    do {
+      signal?.throwIfAborted();
+      const page: BlobPage = await store.list(after, SWEEP_PAGE, minAge);
+      after = page.next;
+      if (!page.old.length) continue;
+      const held = await em.find(KnowledgeDocument, { fileKey: { $in: page.old } }, { fields: ['fileKey'] });
+      const kept = new Set(held.map((d) => d.fileKey));
+      for (const key of page.old) if (!kept.has(key) && (await store.remove(key, minAge))) files++;
+    } while (after !== null);
+    const unfinished = await store.removeUnfinished(minAge);
+    if (files || unfinished) this.background.log?.info({ files, unfinished }, 'removed stored uploads that no document refers to');
+    return { files, unfinished };
   }
 
   /**
