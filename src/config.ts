@@ -571,7 +571,7 @@ export const configSchema = z.object({
             .max(64)
             .optional()
             .transform((n) => n ?? Math.max(1, Math.min(4, availableParallelism() - 1))),
-          'Worker threads for CPU-heavy steps (PDF and HTML extraction, chunking).',
+          'Worker threads for CPU-heavy steps (PDF and HTML extraction, chunking). One more thread writes ingested documents\' passages to the database (those read at upload), so these only read.',
           { defaultText: 'cores − 1, between 1 and 4' },
         ),
         workerHeapMb: v(

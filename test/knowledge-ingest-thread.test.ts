@@ -138,12 +138,16 @@ describe('document ingestion off the serving thread', () => {
         { count: ready[1]!.chunkCount, reused: true },
         { count: ready[0]!.chunkCount, reused: true },
       ]);
+      // The reading threads read (the two checks); the writing thread wrote both: a write does not wait behind the next reading.
+      expect(readers.tasksDone()).toEqual({ reading: 2, writing: 2 });
       await reprocess();
       // A reading is taken by its first use; without one, the file is read again.
       expect(await Promise.all([ingest(0, checked[0]!.reading), ingest(1)])).toEqual([
         { count: ready[0]!.chunkCount, reused: false },
         { count: ready[1]!.chunkCount, reused: false },
       ]);
+      // Those read the files, on the reading threads.
+      expect(readers.tasksDone()).toEqual({ reading: 4, writing: 2 });
       // A text past KEEP_ONE_CHARS (500,000 characters) is checked, and its reading not kept.
       const long = await readers.check('text', Buffer.from(plainText(600_000)), limits);
       expect(long.count).toBeGreaterThan(0);

@@ -394,6 +394,8 @@ const charsOf = (r: Reading) => r.text.length + r.texts.length;
 
 /** Passages written per transaction by a worker thread: SQLite's one write lock is held only that long (a few milliseconds). */
 const INGEST_BATCH = 50;
+/** How long the writing thread waits for the next document before it ends. */
+const WRITER_IDLE_MS = 30_000;
 /** An ingestion (reading included) that takes longer than this is stopped (the thread ends; its transaction rolls back) and retried. */
 const INGEST_TIMEOUT_MS = 10 * 60_000;
 
@@ -401,10 +403,12 @@ const INGEST_TIMEOUT_MS = 10 * 60_000;
  * A pool of worker threads (piscina) that read documents: extraction and chunking, within the
  * limits, and the ingestion of a document into the database on a connection of each thread's own.
  * Its size comes from WORKER_THREADS; documents beyond it wait their turn in the pool's queue, off
- * the event loop.
+ * the event loop. Beside it one writing thread ingests the documents whose reading an upload's
+ * check kept (most uploads), so the reading threads go on reading meanwhile.
  */
 export class DocumentReaders {
   private pool: Piscina | null = null;
+  private writerPool: Piscina | null = null;
   /**
    * What upload checks read, kept on this (the serving) thread for the uploads' ingestion, by a
    * name the upload's job carries: any thread of the pool can then take it, where a reading kept
@@ -436,20 +440,33 @@ export class DocumentReaders {
     return this.db !== null && this.db.url !== ':memory:';
   }
 
-  private get(): Piscina {
-    if (this.pool) return this.pool;
+  /**
+   * The reading threads' pool (WORKER_THREADS), or (`writer`) the writing thread's: one thread
+   * that writes documents whose reading an upload's check kept, so the reading threads, the
+   * limit of ingestion's throughput, only read (pdf.js took 60% of a reading thread's time
+   * per document; the writes, 10 to 15%, now run beside the next reading). The same source runs
+   * in both; the writing thread never loads pdf.js.
+   */
+  private get(writer = false): Piscina {
+    // The writing thread stays longer: it holds no pdf.js and no document (a few MB), and an
+    // upload that comes now and then should not wait for a thread to start twice.
+    if (writer) return (this.writerPool ??= this.newPool(1, WRITER_IDLE_MS));
+    return (this.pool ??= this.newPool(this.size, 1_000));
+  }
+
+  private newPool(threads: number, idleTimeout: number): Piscina {
     const source = WORKER_SOURCE.replace('/*BODY*/', () => BODY);
     const dir = join(tmpdir(), 'xentree-workers');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `document-reader-${createHash('sha256').update(source).digest('hex').slice(0, 16)}.cjs`);
     writeFileSync(file, source);
-    this.pool = new Piscina({
+    return new Piscina({
       filename: file,
       minThreads: 0,
-      maxThreads: this.size,
-      // Idle threads go soon: each keeps its heap (pdf.js, the last document, its connection's page
-      // cache) in the process's resident memory until it ends.
-      idleTimeout: 1_000,
+      maxThreads: threads,
+      // Idle reading threads go after a second: each keeps its heap (pdf.js, the last document, its
+      // connection's page cache) in the process's resident memory until it ends.
+      idleTimeout,
       // A small young generation: a thread's garbage is collected often rather than held in large semispaces.
       resourceLimits: { maxOldGenerationSizeMb: this.heapMb, maxYoungGenerationSizeMb: MAX_YOUNG_MB },
       // Each thread lowers its own priority as it starts (piscina, through @napi-rs/nice; on Linux
@@ -459,17 +476,16 @@ export class DocumentReaders {
       stdout: true,
       stderr: true,
     } as ConstructorParameters<typeof Piscina>[0]);
-    return this.pool;
   }
 
   /**
    * Runs a task in a thread. `transfer`: the bytes it carries move to the thread rather than
    * being copied (twice: into the message, then out of it), and the caller's Buffer is emptied.
    */
-  private async run(what: string, task: Record<string, unknown> & { data?: Uint8Array }, signal: AbortSignal, name?: string, limitMs = TIMEOUT_MS, transfer = false): Promise<Answer> {
+  private async run(what: string, task: Record<string, unknown> & { data?: Uint8Array }, signal: AbortSignal, name?: string, limitMs = TIMEOUT_MS, transfer = false, writer = false): Promise<Answer> {
     const moved = transfer && task.data && owns(task.data) ? [task.data.buffer as ArrayBuffer] : undefined;
     try {
-      return (await this.get().run({ ...task, modules: MODULES }, { signal, ...(name ? { name } : {}), ...(moved ? { transferList: moved } : {}) })) as Answer;
+      return (await this.get(writer).run({ ...task, modules: MODULES }, { signal, ...(name ? { name } : {}), ...(moved ? { transferList: moved } : {}) })) as Answer;
     } catch (e) {
       // The thread ran out of heap: reading this document needs more than a thread may have (the
       // thread ended; the pool starts another). The same bytes would need it again.
@@ -554,10 +570,16 @@ export class DocumentReaders {
       'ingest',
       INGEST_TIMEOUT_MS,
       true,
+      reading !== null,
     );
     answered(m);
     if (m.gone) return { gone: true };
     return { count: m.count ?? 0, reused: m.reused === true };
+  }
+
+  /** Tasks each pool has finished since it started (for tests and benchmarks: which threads did the work). */
+  tasksDone(): { reading: number; writing: number } {
+    return { reading: this.pool?.completed ?? 0, writing: this.writerPool?.completed ?? 0 };
   }
 
   /** The settings of a worker thread's database connection (SQLite: journal_mode, synchronous, busy_timeout), and the thread's scheduling priority (`nice`). */
@@ -567,12 +589,12 @@ export class DocumentReaders {
   }
 
   /**
-   * The heap of each live worker thread (V8's statistics, as `v8.getHeapStatistics()` in that
+   * The heap of each live worker thread, reading and writing (V8's statistics, as `v8.getHeapStatistics()` in that
    * thread) and the busy share of its event loop since it started: for the benchmarks' memory
    * breakdown (the threads live in this process; their heaps count in its resident memory).
    */
   async threadStats(): Promise<{ heap: HeapInfo; busy: number }[]> {
-    const threads = this.pool?.threads ?? [];
+    const threads = [...(this.pool?.threads ?? []), ...(this.writerPool?.threads ?? [])];
     const stats = await Promise.all(
       threads.map(async (t) => {
         try {
@@ -586,9 +608,10 @@ export class DocumentReaders {
   }
 
   async close(): Promise<void> {
-    const pool = this.pool;
+    const pools = [this.pool, this.writerPool];
     this.pool = null;
-    await pool?.destroy();
+    this.writerPool = null;
+    await Promise.all(pools.map((p) => p?.destroy()));
   }
 }
 
