@@ -611,7 +611,7 @@ export class DocumentReaders {
     const pools = [this.pool, this.writerPool];
     this.pool = null;
     this.writerPool = null;
-    await Promise.all(pools.map((p) => p?.destroy()));
+    await Promise.all(pools.flatMap((p) => (p ? [p.destroy()] : [])));
   }
 }
 
