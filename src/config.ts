@@ -361,6 +361,11 @@ export const configSchema = z.object({
           })
           .transform((e) => (e.baseUrl ? { baseUrl: e.baseUrl, apiKey: e.apiKey ?? null, model: e.model, backfillIntervalSeconds: e.backfillIntervalSeconds } : null)),
         fileSweep: z.object({
+          enabled: v(
+            'UPLOAD_SWEEP_ENABLED',
+            bool.default(true),
+            'Run the upload store\'s upkeep (below). Turn it off where the store is not this database\'s alone (an S3 bucket and prefix shared by the gateways of several databases): the job removes what this database does not refer to. A database with no document at all never removes anything.',
+          ),
           intervalMs: v(
             'UPLOAD_SWEEP_INTERVAL_MS',
             z.coerce.number().int().min(60_000).max(7 * 86_400_000).default(6 * 3_600_000),

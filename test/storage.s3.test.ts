@@ -111,7 +111,7 @@ describe('the S3-compatible upload store (AWS SDK v3 against a local S3 wire ser
       const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
       s3.objects.set(orphanKey, { body: orphan, lastModified: twoHoursAgo });
       s3.objects.get(`gw/sha256/${sha.slice(0, 2)}/${sha}`)!.lastModified = twoHoursAgo;
-      expect(await server.app.services.knowledge.sweepFiles(server.app.orm.em.fork())).toEqual({ files: 1, unfinished: 0 });
+      expect(await server.app.services.knowledge.sweepFiles(server.app.orm.em.fork())).toEqual({ files: 1, unfinished: 0, failed: 0 });
       expect(s3.objects.has(orphanKey)).toBe(false);
       expect(s3.objects.has(`gw/sha256/${sha.slice(0, 2)}/${sha}`)).toBe(true);
     } finally {

@@ -3,7 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KnowledgeDocument } from '../src/modules/knowledge/knowledge.entities.js';
 import { SWEEP_FILES_JOB } from '../src/modules/knowledge/knowledge.service.js';
+import { User } from '../src/modules/users/index.js';
 import { LocalFileStore } from '../src/storage/file-store.js';
 import { S3FileStore } from '../src/storage/s3-store.js';
 import { signUp } from './helpers/factories.js';
@@ -60,6 +62,33 @@ describe('the local upload store, listed', () => {
     await expect(store.list('../../etc', 10, 0)).rejects.toThrow('invalid storage key');
   });
 
+  it('pages within one directory and across the next without skipping or repeating a key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xentree-store-pages-'));
+    try {
+      const store = new LocalFileStore(dir);
+      // Names chosen so that pages end inside a directory: three under ab/, two under ac/, one under f0/.
+      const names = ['ab'.padEnd(64, '1'), 'ab'.padEnd(64, '2'), 'ab'.padEnd(64, '3'), 'ac'.padEnd(64, '1'), 'ac'.padEnd(64, '2'), 'f0'.padEnd(64, '0')];
+      for (const n of names) {
+        mkdirSync(join(dir, 'sha256', n.slice(0, 2)), { recursive: true });
+        writeFileSync(join(dir, 'sha256', n.slice(0, 2), n), n);
+      }
+      const keys = names.map((n) => `sha256/${n.slice(0, 2)}/${n}`);
+      for (const limit of [1, 2, 4, 6, 7]) {
+        const pages: string[][] = [];
+        let after: string | null = null;
+        do {
+          const page = await store.list(after, limit, 0);
+          pages.push(page.old);
+          after = page.next;
+        } while (after !== null && pages.length < 20);
+        expect(pages.flat()).toEqual(keys);
+        expect(pages.every((p) => p.length <= limit)).toBe(true);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('removes what a write cut short, once it is old, and nothing else', async () => {
     const store = new LocalFileStore(root);
     const { key } = await store.put(Buffer.from(`kept ${randomUUID()}`));
@@ -96,13 +125,14 @@ describe('the S3 upload store, listed (ListObjectsV2 against a local S3 wire ser
     // Objects that are not the store's: another prefix, and a stranger under this one.
     s3.objects.set(`other/${keyOf('elsewhere')}`, { body: Buffer.from('elsewhere'), lastModified: new Date(0) });
     s3.objects.set('listed/sha256/zz/readme', { body: Buffer.from('not a key'), lastModified: new Date(0) });
+    s3.objects.set('listed/sha256/80/notes.txt', { body: Buffer.from('not a key either'), lastModified: new Date(0) });
     now += 2 * HOUR;
     const late = (await Promise.all([4, 5].map((i) => store.put(Buffer.from(`late ${i} ${randomUUID()}`))))).map((r) => r.key);
     for (const k of late) s3.objects.get(`listed/${k}`)!.lastModified = new Date(now);
 
     const all = await walk(store, 2, 0);
     expect(all.old.sort()).toEqual([...early, ...late].sort());
-    expect(all.pages).toBe(3);
+    expect(all.pages).toBe(4);
     expect((await walk(store, 2, HOUR)).old.sort()).toEqual([...early].sort());
     expect(await store.removeUnfinished()).toBe(0);
     store.close();
@@ -135,7 +165,7 @@ describe('the upload store\'s upkeep (knowledge.sweep-files)', () => {
     for (const path of [join(dir, keyOf(content)), join(dir, orphan), unfinished]) age(path, 2 * HOUR);
 
     const swept = await server.app.services.knowledge.sweepFiles(server.app.orm.em.fork());
-    expect(swept).toEqual({ files: 1, unfinished: 1 });
+    expect(swept).toEqual({ files: 1, unfinished: 1, failed: 0 });
     expect(existsSync(join(dir, orphan))).toBe(false);
     expect(existsSync(unfinished)).toBe(false);
     // The document's file, old as it is, stays and is served; the fresh one waits for its document.
@@ -144,7 +174,7 @@ describe('the upload store\'s upkeep (knowledge.sweep-files)', () => {
     const file = await fetch(`${server.url}/api/knowledge/documents/${doc.body.id as string}/file`, { headers: { authorization: `Bearer ${u.accessToken}` } });
     expect(await file.text()).toBe(content);
     // Nothing left to remove: a second run removes nothing.
-    expect(await server.app.services.knowledge.sweepFiles(server.app.orm.em.fork())).toEqual({ files: 0, unfinished: 0 });
+    expect(await server.app.services.knowledge.sweepFiles(server.app.orm.em.fork())).toEqual({ files: 0, unfinished: 0, failed: 0 });
 
     // The job is scheduled (one row, every UPLOAD_SWEEP_INTERVAL_MS), and made due, it sweeps.
     const conn = server.app.orm.em.fork().getConnection();
@@ -158,17 +188,103 @@ describe('the upload store\'s upkeep (knowledge.sweep-files)', () => {
     expect(readdirSync(join(dir, keyOf(content).slice(0, 9)))).toContain(sha(content));
   });
 
-  it('keeps a file an upload stores again while the sweep runs (the same bytes, its document not yet committed)', async () => {
+  it('stores the bytes again when an upload of them commits while the sweep removes them', async () => {
     const store = server.app.services.uploads;
     const dir = server.config.storage.dir;
-    const bytes = Buffer.from(`uploaded twice ${randomUUID()}`);
+    const u = await signUp(restClient(server.url));
+    const bytes = Buffer.from(`uploaded again while swept ${randomUUID()}`);
     const { key } = await store.put(bytes);
     age(join(dir, key), 2 * HOUR);
-    // The sweep has listed it as old and found no document; then an upload of the same bytes stores them again.
-    const page = await store.list(null, 100_000, HOUR);
-    expect(page.old).toContain(key);
-    await store.put(bytes);
-    expect(await store.remove(key, HOUR)).toBe(false);
-    expect(existsSync(join(dir, key))).toBe(true);
+    // The race: the sweep found no document and the file old; then an upload of the same bytes
+    // committed its document, and the sweep removed the file. Played here by committing such a
+    // document the moment the store removes the file.
+    const remove = store.remove.bind(store);
+    store.remove = async (k, grace) => {
+      const gone = await remove(k, grace);
+      if (k === key && gone) {
+        const em = server.app.orm.em.fork();
+        em.create(KnowledgeDocument, { owner: em.getReference(User, u.user.id), title: 'raced', mimeType: 'text/plain', sizeBytes: bytes.length, fileKey: key, status: 'ready' });
+        await em.flush();
+      }
+      return gone;
+    };
+    try {
+      const swept = await server.app.services.knowledge.sweepFiles(server.app.orm.em.fork());
+      expect(swept.failed).toBe(0);
+    } finally {
+      store.remove = remove;
+    }
+    expect((await store.get(key)).equals(bytes)).toBe(true);
+  });
+
+  it("stores an upload's bytes again when they were removed between storing them and its commit", async () => {
+    const api = restClient(server.url);
+    const u = await signUp(api);
+    const store = server.app.services.uploads;
+    const content = `Axolotls regrow limbs ${randomUUID()}`;
+    // Another document's file removal (or the sweep) removing the same bytes just after this upload stored them.
+    const put = store.put.bind(store);
+    store.put = async (b) => {
+      const stored = await put(b);
+      store.put = put;
+      rmSync(join(server.config.storage.dir, stored.key));
+      return stored;
+    };
+    try {
+      const doc = await api.post('/api/knowledge/documents', { title: 'Axolotls', content }, { token: u.accessToken });
+      expect(doc.status).toBe(201);
+      expect(existsSync(join(server.config.storage.dir, keyOf(content)))).toBe(true);
+      await server.app.services.knowledge.drain();
+      expect((await api.get(`/api/knowledge/documents/${doc.body.id as string}`, { token: u.accessToken })).body.status).toBe('ready');
+    } finally {
+      store.put = put;
+    }
+  });
+
+  it('logs and skips a file it cannot remove, and removes the others', async () => {
+    const store = server.app.services.uploads;
+    const dir = server.config.storage.dir;
+    const stuck = (await store.put(Buffer.from(`cannot be removed ${randomUUID()}`))).key;
+    const other = (await store.put(Buffer.from(`removable ${randomUUID()}`))).key;
+    for (const k of [stuck, other]) age(join(dir, k), 2 * HOUR);
+    const remove = store.remove.bind(store);
+    store.remove = async (k, grace) => {
+      if (k === stuck) throw Object.assign(new Error('permission denied'), { code: 'EACCES' });
+      return remove(k, grace);
+    };
+    try {
+      const swept = await server.app.services.knowledge.sweepFiles(server.app.orm.em.fork());
+      expect(swept).toMatchObject({ failed: 1 });
+      expect(swept.files).toBeGreaterThanOrEqual(1);
+    } finally {
+      store.remove = remove;
+    }
+    expect(existsSync(join(dir, other))).toBe(false);
+    expect(existsSync(join(dir, stuck))).toBe(true);
+  });
+});
+
+describe("the upload store's upkeep on a database with no document", () => {
+  it('removes nothing but what writes cut short (a store beside an empty, or the wrong, database)', async () => {
+    const server = await startServer();
+    try {
+      const store = server.app.services.uploads;
+      const dir = server.config.storage.dir;
+      const { key } = await store.put(Buffer.from(`someone else's upload ${randomUUID()}`));
+      age(join(dir, key), 2 * HOUR);
+      expect(await server.app.services.knowledge.sweepFiles(server.app.orm.em.fork())).toEqual({ files: 0, unfinished: 0, failed: 0 });
+      expect(existsSync(join(dir, key))).toBe(true);
+      // Scheduled by default; UPLOAD_SWEEP_ENABLED=false: not at all.
+      const conn = server.app.orm.em.fork().getConnection();
+      expect(await conn.execute('select key from jobs where queue = ?', [SWEEP_FILES_JOB])).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+    const off = await startServer({ UPLOAD_SWEEP_ENABLED: 'false' });
+    try {
+      expect(await off.app.orm.em.fork().getConnection().execute('select key from jobs where queue = ?', [SWEEP_FILES_JOB])).toEqual([]);
+    } finally {
+      await off.close();
+    }
   });
 });

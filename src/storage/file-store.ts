@@ -8,6 +8,8 @@ export interface BlobStore {
   /** Stores the bytes durably (on disk, synced) before answering; the same bytes give the same key. */
   put(bytes: Buffer): Promise<{ key: string; sha256: string }>;
   get(key: string): Promise<Buffer>;
+  /** Whether the bytes are stored. */
+  exists(key: string): Promise<boolean>;
   /**
    * Removes the bytes unless stored or touched within `graceMs` (UPLOAD_GRACE_MS: an upload of the
    * same bytes may be about to use them). Answers whether they are gone (removed, or not there).
@@ -16,7 +18,8 @@ export interface BlobStore {
   /**
    * Up to `limit` stored keys after the cursor `after` (in key order; null: from the first) and,
    * of those, the ones neither stored nor touched within `olderThanMs`. `next` is the cursor for
-   * the next page, null once every key was listed. The store's upkeep (UPLOAD_SWEEP_*) walks it.
+   * the next page, null once every key was listed (`olderThanMs` 0: every key, however recent; a
+   * file's time can be a moment ahead of the process's clock). The store's upkeep (UPLOAD_SWEEP_*) walks it.
    */
   list(after: string | null, limit: number, olderThanMs: number): Promise<BlobPage>;
   /** Removes what writes cut short left behind (a crash mid-write), untouched for `olderThanMs`; answers how many. */
@@ -90,6 +93,16 @@ export class LocalFileStore implements BlobStore {
     return readFile(this.path(key));
   }
 
+  async exists(key: string): Promise<boolean> {
+    try {
+      await stat(this.path(key));
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw e;
+    }
+  }
+
   async remove(key: string, graceMs = UPLOAD_GRACE_MS): Promise<boolean> {
     const path = this.path(key);
     try {
@@ -126,7 +139,7 @@ export class LocalFileStore implements BlobStore {
     const old: string[] = [];
     for (const key of keys) {
       const s = await stat(this.path(key)).catch(() => null);
-      if (s && now - s.mtimeMs >= olderThanMs) old.push(key);
+      if (s && (olderThanMs <= 0 || now - s.mtimeMs >= olderThanMs)) old.push(key);
     }
     return { old, next: complete || !keys.length ? null : keys[keys.length - 1]! };
   }

@@ -84,6 +84,16 @@ export class S3FileStore implements BlobStore {
     }
   }
 
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.cfg.bucket, Key: this.object(key) }));
+      return true;
+    } catch (e) {
+      if (missing(e)) return false;
+      throw e;
+    }
+  }
+
   async remove(key: string, graceMs = UPLOAD_GRACE_MS): Promise<boolean> {
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.cfg.bucket, Key: this.object(key) }));
@@ -103,9 +113,14 @@ export class S3FileStore implements BlobStore {
     const listed = (r.Contents ?? []).flatMap((o) => (o.Key?.startsWith(this.cfg.prefix) ? [{ key: o.Key.slice(this.cfg.prefix.length), at: o.LastModified?.getTime() }] : []));
     const now = this.clock.now();
     // Only the store's own keys (anything else under the prefix is not ours to remove).
-    const old = listed.filter((o) => KEY.test(o.key) && o.at !== undefined && now - o.at >= olderThanMs).map((o) => o.key);
+    const old = listed.filter((o) => KEY.test(o.key) && o.at !== undefined && (olderThanMs <= 0 || now - o.at >= olderThanMs)).map((o) => o.key);
     const last = r.Contents?.at(-1)?.Key;
-    return { old, next: r.IsTruncated && last ? last.slice(this.cfg.prefix.length) : null };
+    if (!r.IsTruncated) return { old, next: null };
+    // A server that ignores StartAfter would hand the same page back for ever, one that says it
+    // left keys out but sent none would end the walk early: either is an error, not a result.
+    const next = last?.slice(this.cfg.prefix.length);
+    if (next === undefined || (after !== null && next <= after)) throw new Error('the bucket listing did not move past its cursor (StartAfter unsupported?)');
+    return { old, next };
   }
 
   /** A PutObject stores the whole object or none: nothing is left half-written. */

@@ -19,6 +19,8 @@ export type DocumentVisibility = DocumentVisibilityValue;
 @Entity({ tableName: 'documents' })
 @Index({ name: 'documents_owner_index', properties: ['owner', 'createdAt'] })
 @Index({ name: 'documents_organization_index', properties: ['organization'] })
+// Which documents hold some stored bytes: a deletion's file removal and the upload store's upkeep ask.
+@Index({ name: 'documents_file_key_index', properties: ['fileKey'] })
 export class KnowledgeDocument {
   [OptionalProps]?: 'createdAt' | 'updatedAt' | 'status' | 'error' | 'chunkCount' | 'organization' | 'visibility' | 'text' | 'fileKey';
 

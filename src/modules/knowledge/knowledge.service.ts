@@ -162,7 +162,9 @@ export class KnowledgeService {
         if (!(await this.removeFile(job.em, key, false))) throw new Error('the file was stored again within the grace period; removing it later');
       },
     });
-    background.jobs.recurring(SWEEP_FILES_JOB, { everyMs: config.knowledge.fileSweep.intervalMs }, { run: async (_p, job) => void (await this.sweepFiles(job.em, job.signal)) });
+    if (config.knowledge.fileSweep.enabled) {
+      background.jobs.recurring(SWEEP_FILES_JOB, { everyMs: config.knowledge.fileSweep.intervalMs }, { run: async (_p, job) => void (await this.sweepFiles(job.em, job.signal)) });
+    }
     if (this.embedder && config.knowledge.embeddings) {
       background.jobs.recurring(
         EMBEDDINGS_BACKFILL_JOB,
@@ -248,6 +250,10 @@ export class KnowledgeService {
       await this.removeFile(ctx.em.fork(), key).catch(() => undefined);
       throw e;
     }
+    // The same bytes may have been removed between `put` and the commit, by the removal of
+    // another document's file or the store's upkeep, which had found no document holding them
+    // (see `removeUnreferenced`): stored again, so the document never refers to missing bytes.
+    if (!(await this.background.store.exists(key))) await this.background.store.put(bytes);
     this.background.jobs.wake();
     return doc;
   }
@@ -645,11 +651,38 @@ export class KnowledgeService {
    * Answers whether nothing is left to remove.
    */
   private async removeFile(em: EntityManager, key: string, later = true): Promise<boolean> {
-    const [row] = await (em as SqlEntityManager).execute<{ n: number | string }[]>('select count(*) as n from documents where file_key = ?', [key]);
-    if (Number(row?.n ?? 0)) return true;
-    if (await this.background.store.remove(key)) return true;
+    if ((await this.removeUnreferenced(em, key, UPLOAD_GRACE_MS)) !== 'fresh') return true;
     if (later) await this.background.jobs.enqueue(em, REMOVE_FILE_JOB, { key }, { key: `remove-file:${key}`, runAt: Date.now() + UPLOAD_GRACE_MS + 1000 });
     return false;
+  }
+
+  /** Whether a document refers to the stored bytes `key`. */
+  private async referenced(em: EntityManager, key: string): Promise<boolean> {
+    const [row] = await (em as SqlEntityManager).execute<{ n: number | string }[]>('select count(*) as n from documents where file_key = ?', [key]);
+    return Number(row?.n ?? 0) > 0;
+  }
+
+  /**
+   * Removes the bytes `key` unless a document refers to them or they were stored (or stored
+   * again) within `graceMs`. An upload of the same bytes can store them again just after the
+   * store checked their age and commit its document before they are gone: so the bytes are read
+   * first, and once removed the documents are asked again; one that refers to them by then gets
+   * them stored again. (An upload whose commit comes after that second look finds its bytes
+   * missing and stores them again itself, see `upload`.) Answers `held` (a document refers to
+   * them, or they were held again), `fresh` (kept for the grace), or `removed` (or already gone).
+   */
+  private async removeUnreferenced(em: EntityManager, key: string, graceMs: number): Promise<'held' | 'fresh' | 'removed'> {
+    const { store } = this.background;
+    if (await this.referenced(em, key)) return 'held';
+    const bytes = await store.get(key).catch((e: unknown) => {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    });
+    if (!bytes) return 'removed';
+    if (!(await store.remove(key, graceMs))) return 'fresh';
+    if (!(await this.referenced(em, key))) return 'removed';
+    await store.put(bytes);
+    return 'held';
   }
 
   /**
@@ -657,27 +690,47 @@ export class KnowledgeService {
    * untouched for UPLOAD_SWEEP_MIN_AGE_MS: an upload whose process died between storing its bytes
    * and committing its document, a deletion whose process died before its file's removal was
    * asked for, files left by deletions before such removals existed. The store is walked a page
-   * of keys at a time, each page looked up in `documents` in one statement. A file stored again
-   * meanwhile (an upload of the same bytes, which may commit after the lookup) is kept by the
-   * store's own check of its time (BlobStore.remove). Answers what it removed.
+   * of keys at a time, each page looked up in `documents` in one statement (on a fork of its own,
+   * so a large store does not pile up entities); each candidate is removed as a deleted
+   * document's file is (`removeUnreferenced`: an upload of the same bytes meanwhile keeps them).
+   * A file that cannot be removed is logged and skipped, not retried with the whole sweep.
+   *
+   * A database with no document at all removes nothing: that is more likely a gateway started on
+   * an empty or wrong database beside a store that is not its own than a store of orphans (an
+   * S3 bucket shared by the gateways of several databases must not be swept: UPLOAD_SWEEP_ENABLED).
    */
-  async sweepFiles(em: EntityManager, signal?: AbortSignal): Promise<{ files: number; unfinished: number }> {
-    const { store } = this.background;
+  async sweepFiles(em: EntityManager, signal?: AbortSignal): Promise<{ files: number; unfinished: number; failed: number }> {
+    const { store, log } = this.background;
     const minAge = this.config.knowledge.fileSweep.minAgeMs;
+    const unfinished = await store.removeUnfinished(minAge);
     let files = 0;
+    let failed = 0;
+    const [any] = await (em as SqlEntityManager).execute<{ id: string }[]>('select id from documents limit 1');
+    if (!any) {
+      if (unfinished) log?.info({ unfinished }, 'removed uploads cut short by a crash');
+      return { files, unfinished, failed };
+    }
     let after: string | null = null;
     do {
       signal?.throwIfAborted();
       const page: BlobPage = await store.list(after, SWEEP_PAGE, minAge);
       after = page.next;
       if (!page.old.length) continue;
-      const held = await em.find(KnowledgeDocument, { fileKey: { $in: page.old } }, { fields: ['fileKey'] });
+      const held = await em.fork().find(KnowledgeDocument, { fileKey: { $in: page.old } }, { fields: ['fileKey'] });
       const kept = new Set(held.map((d) => d.fileKey));
-      for (const key of page.old) if (!kept.has(key) && (await store.remove(key, minAge))) files++;
+      for (const key of page.old) {
+        if (kept.has(key)) continue;
+        signal?.throwIfAborted();
+        try {
+          if ((await this.removeUnreferenced(em, key, minAge)) === 'removed') files++;
+        } catch (err) {
+          failed++;
+          log?.warn({ err, key }, 'could not remove a stored upload that no document refers to');
+        }
+      }
     } while (after !== null);
-    const unfinished = await store.removeUnfinished(minAge);
-    if (files || unfinished) this.background.log?.info({ files, unfinished }, 'removed stored uploads that no document refers to');
-    return { files, unfinished };
+    if (files || unfinished || failed) log?.info({ files, unfinished, failed }, 'removed stored uploads that no document refers to');
+    return { files, unfinished, failed };
   }
 
   /**
