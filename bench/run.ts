@@ -6,7 +6,7 @@
  *   npm run bench                        the scale-out suite (issue 9) and its table
  *   npm run bench -- fanout login        some of its scenarios: floor, graphql-overhead, doors, nested, fanout, login, memory
  *   npm run bench -- search              an earlier scenario: http, conversations, chat-resume, chat-stream, search, knowledge, live, live-audio, xel, profile,
- *                                        tracing, jobs-throughput, jobs-latency
+ *                                        tracing, jobs-throughput, jobs-latency, jobs-load
  *   npm run bench -- hardening-soak      the hardening suites (run only when named): hardening-crash, jobs-crash,
  *                                        jobs-takeover, hardening-soak, hardening-slowloris, hardening-documents
  *   npm run bench -- all                 everything but the hardening suites
@@ -18,7 +18,7 @@ import { chatStreamBench } from './chat-stream.js';
 import { conversationsBench } from './conversations.js';
 import { crashBench } from './hardening-crash.js';
 import { jobsCrashBench } from './jobs-crash.js';
-import { jobsLatencyBench, jobsThroughputBench } from './jobs-ingest.js';
+import { jobsLatencyBench, jobsLoadBench, jobsThroughputBench } from './jobs-ingest.js';
 import { jobsTakeoverBench } from './jobs-takeover.js';
 import { documentsBench } from './hardening-documents.js';
 import { slowlorisBench } from './hardening-slowloris.js';
@@ -34,7 +34,7 @@ import { searchBench } from './search.js';
 import { tracingBench } from './tracing.js';
 import { xelBench } from './xel.js';
 
-const earlier: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, 'chat-resume': chatResumeBench, 'chat-stream': chatStreamBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench, xel: xelBench, profile: profileBench, tracing: tracingBench, 'jobs-throughput': jobsThroughputBench, 'jobs-latency': jobsLatencyBench };
+const earlier: Record<string, () => Promise<void>> = { http: httpBench, conversations: conversationsBench, 'chat-resume': chatResumeBench, 'chat-stream': chatStreamBench, search: searchBench, knowledge: knowledgeBench, live: liveBench, 'live-audio': liveAudioBench, xel: xelBench, profile: profileBench, tracing: tracingBench, 'jobs-throughput': jobsThroughputBench, 'jobs-latency': jobsLatencyBench, 'jobs-load': jobsLoadBench };
 const hardening: Record<string, () => Promise<void>> = { 'hardening-crash': crashBench, 'hardening-soak': soakBench, 'hardening-slowloris': slowlorisBench, 'hardening-documents': documentsBench, 'jobs-crash': jobsCrashBench, 'jobs-takeover': jobsTakeoverBench };
 
 async function main(): Promise<void> {
