@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { textPdf } from '../test/helpers/hostile-documents.js';
+import { pdfFile, textPdf } from '../test/helpers/hostile-documents.js';
 import { DB, fork, gatewayEnv, percentile, printTable, removeDir, scratchDatabase, tempDir, userToken, type Child } from './lib.js';
 
 /**
@@ -249,40 +249,23 @@ export function illustratedPdf(seed: number, pages: number, imageBytes: number):
   };
   const width = 240;
   const height = Math.max(1, Math.floor(imageBytes / width));
-  const chunks: Buffer[] = [];
-  const offsets: number[] = [];
-  let length = 0;
-  const push = (b: Buffer | string) => {
-    const buf = typeof b === 'string' ? Buffer.from(b, 'latin1') : b;
-    chunks.push(buf);
-    length += buf.length;
-  };
-  const object = (n: number, body: (Buffer | string)[]) => {
-    offsets[n] = length;
-    push(`${n} 0 obj\n`);
-    for (const b of body) push(b);
-    push('\nendobj\n');
-  };
   // Objects: 1 catalog, 2 page tree, 3 font, then per page its content stream, its image, the page.
-  const pageObject = (i: number) => 6 + 3 * i;
-  push('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n');
-  object(1, ['<< /Type /Catalog /Pages 2 0 R >>']);
-  object(2, [`<< /Type /Pages /Kids [${Array.from({ length: pages }, (_, i) => `${pageObject(i)} 0 R`).join(' ')}] /Count ${pages} >>`]);
-  object(3, ['<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>']);
+  const objects: (Buffer | string)[][] = [
+    ['<< /Type /Catalog /Pages 2 0 R >>'],
+    [`<< /Type /Pages /Kids [${Array.from({ length: pages }, (_, i) => `${6 + 3 * i} 0 R`).join(' ')}] /Count ${pages} >>`],
+    ['<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>'],
+  ];
   for (let i = 0; i < pages; i++) {
     const lines = [`Report ${seed}, page ${i + 1}`, ...Array.from({ length: 57 }, line)].map((l) => l.replace(/[\\()]/g, (c) => `\\${c}`));
     const content = deflateSync(Buffer.from(`q ${width} 0 0 ${height} 300 40 cm /Im0 Do Q\nBT /F1 10 Tf\n${lines.map((l, k) => `1 0 0 1 56 ${760 - k * 13} Tm (${l}) Tj\n`).join('')}ET\n`, 'latin1'));
-    object(4 + 3 * i, [`<< /Length ${content.length} /Filter /FlateDecode >>\nstream\n`, content, '\nendstream']);
     const pixels = randomBytes(width * height);
-    object(5 + 3 * i, [`<< /Type /XObject /Subtype /Image /Width ${width} /Height ${height} /ColorSpace /DeviceGray /BitsPerComponent 8 /Length ${pixels.length} >>\nstream\n`, pixels, '\nendstream']);
-    object(pageObject(i), [`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> /XObject << /Im0 ${5 + 3 * i} 0 R >> >> /Contents ${4 + 3 * i} 0 R >>`]);
+    objects.push(
+      [`<< /Length ${content.length} /Filter /FlateDecode >>\nstream\n`, content, '\nendstream'],
+      [`<< /Type /XObject /Subtype /Image /Width ${width} /Height ${height} /ColorSpace /DeviceGray /BitsPerComponent 8 /Length ${pixels.length} >>\nstream\n`, pixels, '\nendstream'],
+      [`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> /XObject << /Im0 ${5 + 3 * i} 0 R >> >> /Contents ${4 + 3 * i} 0 R >>`],
+    );
   }
-  const count = 4 + 3 * pages;
-  const xref = length;
-  push(`xref\n0 ${count}\n0000000000 65535 f \n`);
-  for (let n = 1; n < count; n++) push(`${String(offsets[n]).padStart(10, '0')} 00000 n \n`);
-  push(`trailer\n<< /Size ${count} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
-  return Buffer.concat(chunks);
+  return pdfFile(objects);
 }
 
 /** GET /healthz one request after another until stopped: each answer's latency (ms). */

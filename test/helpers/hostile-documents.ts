@@ -38,6 +38,24 @@ export function textPdf(pages: string[][]): Buffer {
 
 /** `stream`: one content stream all pages share, or one per page. */
 function buildPdf(pages: number, stream: Buffer | Buffer[]): Buffer {
+  const streams = Array.isArray(stream) ? stream : [stream];
+  // Objects: 1 catalog, 2 page tree, 3 font, then the content streams, then the pages.
+  const firstPage = 4 + streams.length;
+  const kids = Array.from({ length: pages }, (_, i) => `${firstPage + i} 0 R`).join(' ');
+  return pdfFile([
+    ['<< /Type /Catalog /Pages 2 0 R >>'],
+    [`<< /Type /Pages /Kids [${kids}] /Count ${pages} >>`],
+    ['<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>'],
+    ...streams.map((s) => [`<< /Length ${s.length} /Filter /FlateDecode >>\nstream\n`, s, '\nendstream']),
+    ...Array.from({ length: pages }, (_, i) => [`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${4 + (streams.length > 1 ? i : 0)} 0 R >>`]),
+  ]);
+}
+
+/**
+ * A PDF file of `objects` (object n is `objects[n - 1]`, its parts written one after another;
+ * object 1 the catalog), with its cross-reference table and trailer.
+ */
+export function pdfFile(objects: (Buffer | string)[][]): Buffer {
   const chunks: Buffer[] = [];
   const offsets: number[] = [];
   let length = 0;
@@ -46,25 +64,14 @@ function buildPdf(pages: number, stream: Buffer | Buffer[]): Buffer {
     chunks.push(buf);
     length += buf.length;
   };
-  const object = (n: number, body: (Buffer | string)[]) => {
-    offsets[n] = length;
-    push(`${n} 0 obj\n`);
+  push('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n');
+  objects.forEach((body, i) => {
+    offsets[i + 1] = length;
+    push(`${i + 1} 0 obj\n`);
     for (const b of body) push(b);
     push('\nendobj\n');
-  };
-  const streams = Array.isArray(stream) ? stream : [stream];
-  // Objects: 1 catalog, 2 page tree, 3 font, then the content streams, then the pages.
-  const firstPage = 4 + streams.length;
-  const kids = Array.from({ length: pages }, (_, i) => `${firstPage + i} 0 R`).join(' ');
-  push('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n');
-  object(1, ['<< /Type /Catalog /Pages 2 0 R >>']);
-  object(2, [`<< /Type /Pages /Kids [${kids}] /Count ${pages} >>`]);
-  object(3, ['<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>']);
-  streams.forEach((s, i) => object(4 + i, [`<< /Length ${s.length} /Filter /FlateDecode >>\nstream\n`, s, '\nendstream']));
-  for (let i = 0; i < pages; i++) {
-    object(firstPage + i, [`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${4 + (streams.length > 1 ? i : 0)} 0 R >>`]);
-  }
-  const count = firstPage + pages;
+  });
+  const count = objects.length + 1;
   const xref = length;
   push(`xref\n0 ${count}\n0000000000 65535 f \n`);
   for (let n = 1; n < count; n++) push(`${String(offsets[n]).padStart(10, '0')} 00000 n \n`);
