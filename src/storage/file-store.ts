@@ -119,7 +119,7 @@ export class LocalFileStore implements BlobStore {
   async list(after: string | null, limit: number, olderThanMs: number): Promise<BlobPage> {
     if (after !== null && !KEY.test(after)) throw new Error('invalid storage key');
     const from = after?.slice(7, 9) ?? '';
-    const fans = (await entries(join(this.root, 'sha256'))).filter((d) => FAN.test(d) && d >= from).sort();
+    const fans = (await this.fans()).filter((d) => d >= from).sort();
     const keys: string[] = [];
     let complete = true;
     for (const fan of fans) {
@@ -147,7 +147,7 @@ export class LocalFileStore implements BlobStore {
   async removeUnfinished(olderThanMs: number): Promise<number> {
     let removed = 0;
     const now = Date.now();
-    for (const fan of (await entries(join(this.root, 'sha256'))).filter((d) => FAN.test(d))) {
+    for (const fan of await this.fans()) {
       const dir = join(this.root, 'sha256', fan);
       for (const name of (await entries(dir)).filter((n) => UNFINISHED.test(n))) {
         const path = join(dir, name);
@@ -158,6 +158,11 @@ export class LocalFileStore implements BlobStore {
       }
     }
     return removed;
+  }
+
+  /** The two-hex-digit directories under sha256/ (none before the first upload). */
+  private async fans(): Promise<string[]> {
+    return (await entries(join(this.root, 'sha256'))).filter((d) => FAN.test(d));
   }
 
   async ready(): Promise<boolean> {

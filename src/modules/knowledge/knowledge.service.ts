@@ -656,10 +656,15 @@ export class KnowledgeService {
     return false;
   }
 
+  /** Which of the stored bytes `keys` a document refers to (one statement, on the file_key index). */
+  private async referencedKeys(em: EntityManager, keys: readonly string[]): Promise<ReadonlySet<string>> {
+    const rows = await (em as SqlEntityManager).execute<{ file_key: string }[]>(`select distinct file_key from documents where file_key in (${keys.map(() => '?').join(', ')})`, [...keys]);
+    return new Set(rows.map((r) => r.file_key));
+  }
+
   /** Whether a document refers to the stored bytes `key`. */
   private async referenced(em: EntityManager, key: string): Promise<boolean> {
-    const [row] = await (em as SqlEntityManager).execute<{ n: number | string }[]>('select count(*) as n from documents where file_key = ?', [key]);
-    return Number(row?.n ?? 0) > 0;
+    return (await this.referencedKeys(em, [key])).size > 0;
   }
 
   /**
@@ -690,8 +695,8 @@ export class KnowledgeService {
    * untouched for UPLOAD_SWEEP_MIN_AGE_MS: an upload whose process died between storing its bytes
    * and committing its document, a deletion whose process died before its file's removal was
    * asked for, files left by deletions before such removals existed. The store is walked a page
-   * of keys at a time, each page looked up in `documents` in one statement (on a fork of its own,
-   * so a large store does not pile up entities); each candidate is removed as a deleted
+   * of keys at a time, each page looked up in `documents` in one statement (no entities: a large
+   * store does not pile them up); each candidate is removed as a deleted
    * document's file is (`removeUnreferenced`: an upload of the same bytes meanwhile keeps them).
    * A file that cannot be removed is logged and skipped, not retried with the whole sweep.
    *
@@ -716,8 +721,7 @@ export class KnowledgeService {
       const page: BlobPage = await store.list(after, SWEEP_PAGE, minAge);
       after = page.next;
       if (!page.old.length) continue;
-      const held = await em.fork().find(KnowledgeDocument, { fileKey: { $in: page.old } }, { fields: ['fileKey'] });
-      const kept = new Set(held.map((d) => d.fileKey));
+      const kept = await this.referencedKeys(em, page.old);
       for (const key of page.old) {
         if (kept.has(key)) continue;
         signal?.throwIfAborted();
