@@ -1,6 +1,6 @@
 import { nestedHtml, pdfBomb, plainText } from '../test/helpers/hostile-documents.js';
 import type { Breakdown } from './serve.js';
-import { DB, fork, gatewayEnv, percentile, removeDir, rssOf, scratchDatabase, tempDir, userToken } from './lib.js';
+import { DB, fork, gatewayEnv, percentile, pollHealth, removeDir, rssOf, scratchDatabase, tempDir, userToken } from './lib.js';
 
 /**
  * Hostile documents against a gateway in a process of its own, while a client polls
@@ -31,17 +31,9 @@ export async function documentsBench(): Promise<void> {
 
     /** /healthz, one request after another, until stopped; memory sampled beside it. */
     const poll = () => {
-      const latencies: number[] = [];
       let rssPeak = 0;
       let running = true;
-      const client = (async () => {
-        while (running) {
-          const t = performance.now();
-          const r = await fetch(`${gw.url}/healthz`);
-          await r.arrayBuffer();
-          latencies.push(performance.now() - t);
-        }
-      })();
+      const client = pollHealth(gw.url);
       const memory = (async () => {
         while (running) {
           rssPeak = Math.max(rssPeak, await rssOf(gw.pid));
@@ -50,7 +42,7 @@ export async function documentsBench(): Promise<void> {
       })();
       return async () => {
         running = false;
-        await Promise.all([client, memory]);
+        const [latencies] = await Promise.all([client(), memory]);
         return { latencies, rssPeak };
       };
     };

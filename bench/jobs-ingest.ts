@@ -6,7 +6,7 @@ import { deflateSync } from 'node:zlib';
 import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pdfFile, textPdf } from '../test/helpers/hostile-documents.js';
-import { DB, fork, gatewayEnv, percentile, printTable, removeDir, scratchDatabase, tempDir, userToken, type Child } from './lib.js';
+import { DB, fork, gatewayEnv, percentile, pollHealth, printTable, removeDir, scratchDatabase, tempDir, userToken, type Child } from './lib.js';
 
 /**
  * Ingestion through the job queue against pdf.js alone (issue 20, "Measure"), the gateway in a
@@ -266,25 +266,6 @@ export function illustratedPdf(seed: number, pages: number, imageBytes: number):
     );
   }
   return pdfFile(objects);
-}
-
-/** GET /healthz one request after another until stopped: each answer's latency (ms). */
-function pollHealth(url: string): () => Promise<number[]> {
-  const latencies: number[] = [];
-  let running = true;
-  const client = (async () => {
-    while (running) {
-      const t = performance.now();
-      const r = await fetch(`${url}/healthz`);
-      await r.arrayBuffer();
-      latencies.push(performance.now() - t);
-    }
-  })();
-  return async () => {
-    running = false;
-    await client;
-    return latencies;
-  };
 }
 
 const median = (values: number[]) => percentile(values, 50);

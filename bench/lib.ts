@@ -57,6 +57,25 @@ export async function userToken(url: string, name = 'bench'): Promise<string> {
 
 export const machine = () => `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}, ${DB}`;
 
+/** GET /healthz one request after another until stopped: each answer's latency (ms). */
+export function pollHealth(url: string): () => Promise<number[]> {
+  const latencies: number[] = [];
+  let running = true;
+  const client = (async () => {
+    while (running) {
+      const t = performance.now();
+      const r = await fetch(`${url}/healthz`);
+      await r.arrayBuffer();
+      latencies.push(performance.now() - t);
+    }
+  })();
+  return async () => {
+    running = false;
+    await client;
+    return latencies;
+  };
+}
+
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
