@@ -241,6 +241,21 @@ describe('the upload store\'s upkeep (knowledge.sweep-files)', () => {
     }
   });
 
+  it('answers a committed upload as created even when the store fails the check that follows the commit', async () => {
+    const api = restClient(server.url);
+    const u = await signUp(api);
+    const store = server.app.services.uploads;
+    const exists = store.exists.bind(store);
+    store.exists = () => Promise.reject(Object.assign(new Error('the store is unreachable'), { code: 'ECONNRESET' }));
+    try {
+      const doc = await api.post('/api/knowledge/documents', { title: 'Quokkas', content: `Quokkas climb trees ${randomUUID()}` }, { token: u.accessToken });
+      expect(doc.status).toBe(201);
+      expect((await api.get(`/api/knowledge/documents/${doc.body.id as string}`, { token: u.accessToken })).status).toBe(200);
+    } finally {
+      store.exists = exists;
+    }
+  });
+
   it('logs and skips a file it cannot remove, and removes the others', async () => {
     const store = server.app.services.uploads;
     const dir = server.config.storage.dir;

@@ -253,7 +253,13 @@ export class KnowledgeService {
     // The same bytes may have been removed between `put` and the commit, by the removal of
     // another document's file or the store's upkeep, which had found no document holding them
     // (see `removeUnreferenced`): stored again, so the document never refers to missing bytes.
-    if (!(await this.background.store.exists(key))) await this.background.store.put(bytes);
+    // The document is committed: a store failing here is logged, not answered as a failed upload
+    // (the client would upload it again, and keep two).
+    try {
+      if (!(await this.background.store.exists(key))) await this.background.store.put(bytes);
+    } catch (err) {
+      ctx.log.warn({ err, documentId: doc.id }, 'could not check that an upload\'s stored bytes are still there');
+    }
     this.background.jobs.wake();
     return doc;
   }
