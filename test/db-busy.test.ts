@@ -164,6 +164,22 @@ describe.skipIf(driver !== 'sqlite')('SQLite: waiting for another connection’s
     expect(await fork().execute("select v from busy_probe where v like 'tx %' order by id")).toEqual([{ v: 'tx 1' }, { v: 'tx 2' }]);
   });
 
+  it('commits a transaction that reads before it writes while another connection writes, seeing what that one committed', async () => {
+    await withLockHeld(async (other) => {
+      other.exec("insert into busy_probe (v) values ('other meanwhile')");
+      const tx = fork().transactional(async (em) => {
+        const seen = await em.execute<{ n: number }[]>("select count(*) as n from busy_probe where v = 'other meanwhile'");
+        await em.execute(`insert into busy_probe (v) values ('read ${seen[0]?.n} first')`);
+      });
+      expect(await settledAfterTurns(tx, 3)).toBe(false);
+      // Begun deferred, the transaction read a snapshot from before this commit, and its write then
+      // failed SQLITE_BUSY_SNAPSHOT (waiting does not cure it). Begun immediate, it waited to begin.
+      other.exec('commit');
+      await tx;
+    });
+    expect(await fork().execute("select v from busy_probe where v like 'read %'")).toEqual([{ v: 'read 1 first' }]);
+  });
+
   it('fails as the database being unavailable once the timeout has passed, having written nothing', async () => {
     const short = await open(50);
     try {
@@ -173,6 +189,29 @@ describe.skipIf(driver !== 'sqlite')('SQLite: waiting for another connection’s
         other.exec('rollback');
       });
       expect(await fork().execute("select count(*) as n from busy_probe where v = 'late'")).toEqual([{ n: 0 }]);
+    } finally {
+      await short.close(true);
+    }
+  });
+
+  it('fails a transaction that cannot take the lock as the database being unavailable, and the connection serves what comes next', async () => {
+    const short = await open(50);
+    try {
+      const em = () => short.em.fork() as unknown as SqlEntityManager;
+      await withLockHeld(async (other) => {
+        const error = await em()
+          .transactional(async (tx) => {
+            await tx.execute("insert into busy_probe (v) values ('never')");
+          })
+          .catch((e: unknown) => e);
+        expect(isDatabaseUnavailable(error)).toBe(true);
+        other.exec('rollback');
+      });
+      // (Kysely keeps its connection when BEGIN throws: had it, this would wait for ever.)
+      await em().transactional(async (tx) => {
+        await tx.execute("insert into busy_probe (v) values ('next')");
+      });
+      expect(await fork().execute("select v from busy_probe where v in ('never', 'next')")).toEqual([{ v: 'next' }]);
     } finally {
       await short.close(true);
     }

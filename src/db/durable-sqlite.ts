@@ -1,8 +1,9 @@
 import fs from 'node:fs';
+import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Configuration, LoggingOptions, Transaction } from '@mikro-orm/core';
 import { SqliteConnection, SqliteDriver, type NativeQueryBuilder, type RawQueryFragment } from '@mikro-orm/sqlite';
-import { CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryResult, type TransactionSettings } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryResult } from 'kysely';
 
 /**
  * SQLite commits made durable off the event loop.
@@ -30,6 +31,9 @@ import { CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type
  * upload's insert held every request of the process 1 to 8 ms while a reading thread committed.
  * This connection's own busy timeout is 0; a statement that finds the lock taken is tried again on
  * timers (SQLite's own intervals), up to SQLITE_BUSY_TIMEOUT_MS in all, while the loop serves.
+ * And it is served before those threads' next transaction (WriteTurns, below): SQLite's lock is
+ * not fair, and a thread committing one short transaction after another takes it again before a
+ * waiter polling on timers ever finds it free.
  */
 
 /** The little of better-sqlite3 used here (the package ships no types). */
@@ -54,43 +58,124 @@ const BUSY_DELAYS_MS = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
 export const isBusy = (e: unknown): boolean => (e as { code?: unknown } | null)?.code === 'SQLITE_BUSY';
 
 /**
+ * The serving thread's turn at SQLite's write lock, before the worker threads of this process
+ * that write the same file (the document writers, src/modules/knowledge/extract-worker.ts).
+ * SQLite's lock is not fair: a thread that ends one short transaction and begins the next at
+ * once takes the lock again within microseconds, so a statement of the serving thread, trying
+ * again on timers, found it free only by chance. While a writing thread ingested documents back
+ * to back, uploads and the job queue's bookkeeping waited out their whole busy timeout and failed
+ * (503 service_unavailable; `jobs-throughput` with two reading threads at nice 0 did).
+ *
+ * Two counters shared with the threads (an Int32Array on a SharedArrayBuffer, one per database
+ * file and process): [0] the serving thread's statements waiting for the lock, [1] the
+ * transactions the threads have ended. A waiting statement counts itself in [0] and is tried
+ * again as soon as a thread's transaction ends (Atomics.waitAsync on [1], or SQLite's interval,
+ * whichever comes first); a thread begins no transaction while [0] is above 0 (serveFirst), at
+ * most SERVE_FIRST_MAX_MS at a time, since the lock may be another process's, for which its
+ * waiting changes nothing.
+ */
+export type WriteTurns = Int32Array;
+
+const turnsByFile = new Map<string, WriteTurns>();
+
+/** The turns of the database file `file` in this process (the same array for every connection to it). */
+export function writeTurnsOf(file: string): WriteTurns {
+  const key = resolve(file);
+  let turns = turnsByFile.get(key);
+  if (!turns) turnsByFile.set(key, (turns = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT))));
+  return turns;
+}
+
+/** The longest a thread holds back its next transaction for the serving thread (ms). */
+export const SERVE_FIRST_MAX_MS = 200;
+
+/**
+ * A writing thread, before it begins a transaction: waits while the serving thread waits for the
+ * lock (at most `maxMs`). Runs in the worker threads as its source reads (no closures, no imports).
+ */
+export function serveFirst(turns: Int32Array | null | undefined, maxMs: number): void {
+  if (!turns) return;
+  const deadline = Date.now() + maxMs;
+  for (let waiting = Atomics.load(turns, 0); waiting > 0; waiting = Atomics.load(turns, 0)) {
+    const left = deadline - Date.now();
+    if (left <= 0) return;
+    Atomics.wait(turns, 0, waiting, left);
+  }
+}
+
+/** A writing thread, once its transaction has ended (committed or rolled back): a waiting statement of the serving thread tries again now. */
+export function turnEnded(turns: Int32Array | null | undefined): void {
+  if (!turns) return;
+  Atomics.add(turns, 1, 1);
+  Atomics.notify(turns, 1);
+}
+
+/** Resolves when a thread's transaction ends after it had ended `seen` of them, or after `ms`. */
+function nextTurn(turns: WriteTurns, seen: number, ms: number): Promise<unknown> | undefined {
+  // (Atomics.waitAsync is in ES2024; Node has had it since 16.)
+  const wait = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, ms: number): { async: boolean; value: Promise<unknown> | string } }).waitAsync(turns, 1, seen, ms);
+  return wait.async ? (wait.value as Promise<unknown>) : undefined;
+}
+
+/**
  * Tries `attempt` (one statement, on a connection whose busy timeout is 0) again after it found
  * the lock it needs taken, waiting SQLite's intervals on timers rather than sleeping the thread,
- * until it does not fail with SQLITE_BUSY or `timeoutMs` have passed since the first try (then
- * SQLite's error, as its own busy handler gives up). A statement refused SQLITE_BUSY did nothing,
- * so trying it again is what SQLite's busy handler does; a COMMIT refused leaves its transaction
- * open, to be committed again.
+ * up to `timeoutMs` in all (then it throws what the last attempt threw: SQLITE_BUSY, as SQLite's
+ * own busy handler gives up). A statement refused SQLITE_BUSY did nothing, so trying it again is
+ * what SQLite's busy handler does; a COMMIT refused leaves its transaction open, to be committed
+ * again. With `turns` (the file's WriteTurns), the worker threads writing the file hold back
+ * their next transaction meanwhile, and the statement is tried again as soon as theirs ends.
  */
-export async function retryWhileBusy<T>(attempt: () => T, timeoutMs: number, sleep: (ms: number) => Promise<unknown> = delay, now: () => number = () => performance.now()): Promise<T> {
+export async function retryWhileBusy<T>(attempt: () => T, timeoutMs: number, sleep: (ms: number) => Promise<unknown> = delay, now: () => number = () => performance.now(), turns?: WriteTurns): Promise<T> {
   const start = now();
-  for (let i = 0; ; i++) {
-    await sleep(Math.max(0, Math.min(BUSY_DELAYS_MS[Math.min(i, BUSY_DELAYS_MS.length - 1)]!, timeoutMs - (now() - start))));
-    try {
-      return attempt();
-    } catch (e) {
-      if (!isBusy(e) || now() - start >= timeoutMs) throw e;
+  if (turns) Atomics.add(turns, 0, 1);
+  try {
+    for (let i = 0, seen = turns ? Atomics.load(turns, 1) : 0; ; i++) {
+      const ms = Math.max(0, Math.min(BUSY_DELAYS_MS[Math.min(i, BUSY_DELAYS_MS.length - 1)]!, timeoutMs - (now() - start)));
+      if (turns) await nextTurn(turns, seen, ms);
+      else await sleep(ms);
+      if (turns) seen = Atomics.load(turns, 1);
+      try {
+        return attempt();
+      } catch (e) {
+        if (!isBusy(e) || now() - start >= timeoutMs) throw e;
+      }
+    }
+  } finally {
+    if (turns) {
+      Atomics.sub(turns, 0, 1);
+      Atomics.notify(turns, 0);
     }
   }
+}
+
+/** How a statement on a connection waits for the lock: up to `timeoutMs` in all (0: not at all), the file's `turns` held meanwhile. */
+export interface BusyWait {
+  timeoutMs: number;
+  turns: WriteTurns | undefined;
 }
 
 /**
  * Runs `attempt` at once, and while it finds the lock taken, again on timers (retryWhileBusy):
  * synchronous when the lock is free, as nearly every statement finds it.
  */
-export function outwaitingBusy<T>(attempt: () => T, timeoutMs: number): T | Promise<T> {
+export function outwaitingBusy<T>(attempt: () => T, wait: BusyWait | undefined): T | Promise<T> {
   try {
     return attempt();
   } catch (e) {
-    if (!isBusy(e) || timeoutMs <= 0) throw e;
-    return retryWhileBusy(attempt, timeoutMs);
+    if (!isBusy(e) || !wait || wait.timeoutMs <= 0) throw e;
+    return retryWhileBusy(attempt, wait.timeoutMs, delay, () => performance.now(), wait.turns);
   }
 }
 
-/** The busy timeout of the connections opened through FlushingSqliteConnection, by database handle. */
-const busyTimeouts = new WeakMap<object, number>();
+/** How statements on the connections opened through FlushingSqliteConnection wait, by database handle. */
+const busyWaits = new WeakMap<object, BusyWait>();
 
 /** How long a statement on `db` (this driver's connection) waits for a lock, in all (0: not at all). */
-export const busyTimeoutOf = (db: object): number => busyTimeouts.get(db) ?? 0;
+export const busyTimeoutOf = (db: object): number => busyWaits.get(db)?.timeoutMs ?? 0;
+
+/** How a statement on `db` (this driver's connection) waits for a lock (undefined: it does not). */
+export const busyWaitOf = (db: object): BusyWait | undefined => busyWaits.get(db);
 
 /** Flushes a WAL file on the thread pool. */
 export class WalFlusher {
@@ -124,7 +209,7 @@ export class WalFlusher {
 
 /** Prepared statements kept per connection, by their text: those of statements with bound values, and the transaction's own. */
 const STATEMENT_CACHE = 500;
-const TRANSACTION_STATEMENTS = new Set(['begin', 'commit', 'rollback']);
+const TRANSACTION_STATEMENTS = new Set(['begin', 'begin immediate', 'commit', 'rollback']);
 
 /**
  * A Kysely connection on better-sqlite3 (Kysely's own, statement for statement, its recurring
@@ -135,6 +220,8 @@ class FlushingConnection implements DatabaseConnection {
   /** Something was written since the connection was last outside a transaction. */
   #dirty = false;
   readonly #statements = new Map<string, SqliteStatement>();
+  /** Why the transaction just begun could not take the write lock (see begin): its first statement fails with it. */
+  #refused: Error | undefined = undefined;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -159,17 +246,39 @@ class FlushingConnection implements DatabaseConnection {
     return stmt;
   }
 
+  /**
+   * Begins a transaction that holds the write lock (BEGIN IMMEDIATE, waited for as any statement
+   * waits). Kysely keeps the connection for good when beginning a transaction throws (its
+   * controlled transactions release it only on COMMIT or ROLLBACK): a BEGIN IMMEDIATE that waited
+   * out its timeout begins the transaction deferred instead, and the transaction's first statement
+   * fails with what BEGIN IMMEDIATE failed with, so the caller rolls back and the connection is released.
+   */
+  async begin(): Promise<void> {
+    try {
+      await this.executeQuery(CompiledQuery.raw('begin immediate'));
+    } catch (e) {
+      await this.executeQuery(CompiledQuery.raw('begin'));
+      this.#refused = e instanceof Error ? e : new Error(String(e));
+    }
+  }
+
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.#refused !== undefined) {
+      const refused = this.#refused;
+      this.#refused = undefined;
+      if (query.sql !== 'rollback' && query.sql !== 'commit') throw refused;
+    }
     // (Preparing is inside the attempt: reading the schema may find the database locked too.)
     let writes = false;
     const run = (): QueryResult<R> => {
       const stmt = this.#prepare(query);
-      writes = !stmt.readonly;
+      // (BEGIN IMMEDIATE is not read-only to SQLite, since it takes the lock, but writes nothing.)
+      writes = !stmt.readonly && !TRANSACTION_STATEMENTS.has(query.sql);
       if (stmt.reader) return { rows: stmt.all(query.parameters) as R[] };
       const { changes, lastInsertRowid } = stmt.run(query.parameters);
       return { insertId: lastInsertRowid != null ? BigInt(lastInsertRowid) : undefined, numAffectedRows: changes != null ? BigInt(changes) : undefined, rows: [] };
     };
-    const attempt = outwaitingBusy(run, busyTimeoutOf(this.db));
+    const attempt = outwaitingBusy(run, busyWaitOf(this.db));
     const result = attempt instanceof Promise ? await attempt : attempt;
     if (writes) this.#dirty = true;
     if (this.#dirty && !this.db.inTransaction) {
@@ -204,7 +313,12 @@ function flushingDialect(inner: Dialect, db: SqliteDatabase, wal: WalFlusher | n
         acquireConnection: async () => wrap(await driver.acquireConnection()),
         // Kysely's SQLite driver runs BEGIN/COMMIT/ROLLBACK and savepoints through the connection
         // it is handed, the wrapped one: a COMMIT after writes waits for its flush.
-        beginTransaction: (c: DatabaseConnection, s: TransactionSettings) => driver.beginTransaction(c, s),
+        // A transaction takes the write lock as it begins (BEGIN IMMEDIATE, waited for as any
+        // statement waits: outwaitingBusy). Begun deferred, a transaction that read before it wrote
+        // held a snapshot, and when another connection (a document writer) committed before its first
+        // write got the lock, that write failed SQLITE_BUSY_SNAPSHOT, which no waiting cures: an upload
+        // answered 503. (This connection is the serving thread's one: its transactions run one at a time anyway.)
+        beginTransaction: (c: DatabaseConnection) => (c as FlushingConnection).begin(),
         commitTransaction: (c: DatabaseConnection) => driver.commitTransaction(c),
         rollbackTransaction: (c: DatabaseConnection) => driver.rollbackTransaction(c),
         ...(driver.savepoint ? { savepoint: driver.savepoint.bind(driver) } : {}),
@@ -229,8 +343,8 @@ class FlushingSqliteConnection extends SqliteConnection {
     const db = (this as unknown as { database: SqliteDatabase }).database;
     // The busy timeout better-sqlite3 was opened with (SQLITE_BUSY_TIMEOUT_MS) is waited out on
     // timers from now on (outwaitingBusy), not by SQLite sleeping the event loop.
-    if (!busyTimeouts.has(db)) {
-      busyTimeouts.set(db, Number(db.pragma('busy_timeout', { simple: true })) || 0);
+    if (!busyWaits.has(db)) {
+      busyWaits.set(db, { timeoutMs: Number(db.pragma('busy_timeout', { simple: true })) || 0, turns: db.memory ? undefined : writeTurnsOf(db.name) });
       db.pragma('busy_timeout = 0');
     }
     // (A database in memory has nothing to flush.)

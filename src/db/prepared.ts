@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { BaseSqliteConnection } from '@mikro-orm/sql';
 import { CompiledQuery, type Transaction } from 'kysely';
-import { busyTimeoutOf, outwaitingBusy } from './durable-sqlite.js';
+import { busyWaitOf, outwaitingBusy } from './durable-sqlite.js';
 
 /**
  * Hot reads as statements prepared once (issue 22). MikroORM sends every statement with its
@@ -80,7 +80,7 @@ export function preparedRead<Row>(sql: string): PreparedRead<Row> {
         return row === undefined ? [] : [row];
       };
       // (A read in WAL mode takes no lock but while a connection recovers the WAL: waited out as the ORM's statements wait, src/db/durable-sqlite.ts.)
-      const attempt = outwaitingBusy(read, busyTimeoutOf(db));
+      const attempt = outwaitingBusy(read, busyWaitOf(db));
       rows = attempt instanceof Promise ? await attempt : attempt;
     } else if (trx) {
       rows = (await trx.executeQuery(CompiledQuery.raw(pgSql, values))).rows;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { HeapInfo } from 'node:v8';
 import { Piscina } from 'piscina';
+import { SERVE_FIRST_MAX_MS, serveFirst, turnEnded, writeTurnsOf, type WriteTurns } from '../../db/durable-sqlite.js';
 import { CHUNKER_SOURCE, type Chunk } from './chunk.js';
 import type { DocumentKind } from './extract.js';
 import { documentTooLarge, EXPANSION_FLOOR_CHARS, type DocumentLimit, type DocumentLimits } from './limits.js';
@@ -42,6 +43,9 @@ const MAX_YOUNG_MB = 8;
  */
 const WORKER_SOURCE = `'use strict';
 ${CHUNKER_SOURCE}
+const SERVE_FIRST_MAX_MS = ${SERVE_FIRST_MAX_MS};
+${String(serveFirst)}
+${String(turnEnded)}
 /*BODY*/
 /** The bytes as text, read in place (Buffer.from(data) would copy them first). */
 const utf8 = (data) => Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8').replace(/^\\uFEFF/, '');
@@ -185,6 +189,9 @@ async function open(db, modules) {
     h.pragma('journal_mode = WAL');
     h.pragma('synchronous = NORMAL');
     h.pragma('foreign_keys = ON');
+    // The serving thread's statements go first (src/db/durable-sqlite.ts, WriteTurns): this thread
+    // begins no transaction while one of them waits for the lock, and says when each of its own ends.
+    const turns = db.turns;
     const statements = new Map();
     const prepare = (q) => {
       let st = statements.get(q);
@@ -195,9 +202,9 @@ async function open(db, modules) {
       key,
       driver: 'sqlite',
       async query(q, params) { const st = prepare(q); if (st.reader) return st.all(params); st.run(params); return []; },
-      async begin() { h.exec('begin immediate'); },
-      async commit() { h.exec('commit'); },
-      async rollback() { if (h.inTransaction) h.exec('rollback'); },
+      async begin() { serveFirst(turns, SERVE_FIRST_MAX_MS); h.exec('begin immediate'); },
+      async commit() { try { h.exec('commit'); } finally { if (!h.inTransaction) turnEnded(turns); } },
+      async rollback() { if (h.inTransaction) { h.exec('rollback'); turnEnded(turns); } },
       async settings() {
         return { journalMode: h.pragma('journal_mode', { simple: true }), synchronous: h.pragma('synchronous', { simple: true }), busyTimeoutMs: h.pragma('busy_timeout', { simple: true }) };
       },
@@ -435,6 +442,13 @@ export class DocumentReaders {
     private readonly nice = 0,
   ) {}
 
+  /** The database as the threads are told of it: with SQLite, the file's WriteTurns (shared memory), so the serving thread's statements go first. */
+  private get dbTask(): (IngestDatabase & { turns?: WriteTurns }) | null {
+    if (!this.db || this.db.driver !== 'sqlite' || !this.writes) return this.db;
+    return (this.#dbTask ??= { ...this.db, turns: writeTurnsOf(this.db.url) });
+  }
+  #dbTask: (IngestDatabase & { turns?: WriteTurns }) | null = null;
+
   /** Whether `ingest` can write in a worker thread (the database is not SQLite in memory). */
   get writes(): boolean {
     return this.db !== null && this.db.url !== ':memory:';
@@ -565,7 +579,7 @@ export class DocumentReaders {
     const reading = job.reading ? this.take(job.reading) : null;
     const m = await this.run(
       what(kind),
-      { ...task(kind, data, limits), db: this.db, documentId: job.documentId, vectors: job.vectors, batch: INGEST_BATCH, entryColumns: [...job.entryColumns], reading },
+      { ...task(kind, data, limits), db: this.dbTask, documentId: job.documentId, vectors: job.vectors, batch: INGEST_BATCH, entryColumns: [...job.entryColumns], reading },
       signal,
       'ingest',
       INGEST_TIMEOUT_MS,
@@ -585,7 +599,7 @@ export class DocumentReaders {
   /** The settings of a worker thread's database connection (SQLite: journal_mode, synchronous, busy_timeout), and the thread's scheduling priority (`nice`). */
   async settings(): Promise<Record<string, unknown>> {
     if (!this.writes) throw new Error('no database for the worker threads');
-    return (await this.get().run({ db: this.db, modules: MODULES }, { name: 'settings' })) as Record<string, unknown>;
+    return (await this.get().run({ db: this.dbTask, modules: MODULES }, { name: 'settings' })) as Record<string, unknown>;
   }
 
   /**
