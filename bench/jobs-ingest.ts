@@ -34,7 +34,7 @@ import { DB, fork, gatewayEnv, percentile, pollHealth, printTable, removeDir, sc
 const PAGES = 10;
 /** Clients uploading at once in jobs-throughput (BENCH_UPLOADERS). */
 const UPLOADERS = Number(process.env.BENCH_UPLOADERS ?? 4);
-const SETTINGS = ['WORKER_THREADS', 'JOBS_CONCURRENCY'] as const;
+const SETTINGS = ['WORKER_THREADS', 'JOBS_CONCURRENCY', 'WORKER_NICE'] as const;
 
 function rng(seed: number) {
   let s = seed >>> 0;
