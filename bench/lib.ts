@@ -25,7 +25,8 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ga
     JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256',
     DATA_DIR: dataDir,
     DATABASE_URL: scratch?.url ?? 'sqlite::memory:',
-    LOG_LEVEL: 'silent',
+    // BENCH_GATEWAY_LOG_LEVEL=warn: the gateway's warnings and errors, to see why a request failed.
+    LOG_LEVEL: process.env.BENCH_GATEWAY_LOG_LEVEL ?? 'silent',
     PORT: '0',
     // Background sweeps would add statements to the counted ones; the live benchmark sets its own.
     LIVE_SWEEP_INTERVAL_MS: '3600000',
@@ -168,7 +169,8 @@ export function gatewayEnv(databaseUrl: string, dataDir: string, env: Record<str
     JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256',
     DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl,
-    LOG_LEVEL: 'silent',
+    // BENCH_GATEWAY_LOG_LEVEL=warn: the gateway's warnings and errors, to see why a request failed.
+    LOG_LEVEL: process.env.BENCH_GATEWAY_LOG_LEVEL ?? 'silent',
     PORT: '0',
     LIVE_SWEEP_INTERVAL_MS: '3600000',
     RATE_LIMITS_ENABLED: 'false',
