@@ -180,6 +180,16 @@ describe.skipIf(driver !== 'sqlite')('SQLite: waiting for another connection’s
     expect(await fork().execute("select v from busy_probe where v like 'read %'")).toEqual([{ v: 'read 1 first' }]);
   });
 
+  it('begins a read-only transaction without waiting for the write lock', async () => {
+    await withLockHeld(async (other) => {
+      other.exec("insert into busy_probe (v) values ('not yet')");
+      // Begun IMMEDIATE, this would wait for the other connection (and fail after 5 s): it never lets go here.
+      const rows = await fork().transactional((em) => em.execute("select count(*) as n from busy_probe where v = 'not yet'"), { readOnly: true });
+      expect(rows).toEqual([{ n: 0 }]);
+      other.exec('rollback');
+    });
+  });
+
   it('fails as the database being unavailable once the timeout has passed, having written nothing', async () => {
     const short = await open(50);
     try {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Configuration, LoggingOptions, Transaction } from '@mikro-orm/core';
 import { SqliteConnection, SqliteDriver, type NativeQueryBuilder, type RawQueryFragment } from '@mikro-orm/sqlite';
-import { CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryResult } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryResult, type TransactionSettings } from 'kysely';
 
 /**
  * SQLite commits made durable off the event loop.
@@ -110,12 +110,9 @@ export function turnEnded(turns: Int32Array | null | undefined): void {
   Atomics.notify(turns, 1);
 }
 
-/** Resolves when a thread's transaction ends after it had ended `seen` of them, or after `ms`. */
-function nextTurn(turns: WriteTurns, seen: number, ms: number): Promise<unknown> | undefined {
-  // (Atomics.waitAsync is in ES2024; Node has had it since 16.)
-  const wait = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, ms: number): { async: boolean; value: Promise<unknown> | string } }).waitAsync(turns, 1, seen, ms);
-  return wait.async ? (wait.value as Promise<unknown>) : undefined;
-}
+/** Atomics.waitAsync (ES2024; in Node since 16): resolves when [i] of `a` is no longer `v`, or after `ms`. */
+const waitAsync = (a: Int32Array, i: number, v: number, ms: number): { async: boolean; value: Promise<unknown> | string } =>
+  (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, ms: number): { async: boolean; value: Promise<unknown> | string } }).waitAsync(a, i, v, ms);
 
 /**
  * Tries `attempt` (one statement, on a connection whose busy timeout is 0) again after it found
@@ -132,9 +129,14 @@ export async function retryWhileBusy<T>(attempt: () => T, timeoutMs: number, sle
   try {
     for (let i = 0, seen = turns ? Atomics.load(turns, 1) : 0; ; i++) {
       const ms = Math.max(0, Math.min(BUSY_DELAYS_MS[Math.min(i, BUSY_DELAYS_MS.length - 1)]!, timeoutMs - (now() - start)));
-      if (turns) await nextTurn(turns, seen, ms);
-      else await sleep(ms);
-      if (turns) seen = Atomics.load(turns, 1);
+      if (turns) {
+        // The end of a thread's transaction, or the interval, whichever comes first: the interval on
+        // a timer too, since a pending waitAsync does not keep Node's process alive, and a CLI whose
+        // one pending work was this retry exited with its write undone.
+        const wait = waitAsync(turns, 1, seen, ms);
+        if (wait.async) await Promise.race([wait.value, sleep(ms)]);
+        seen = Atomics.load(turns, 1);
+      } else await sleep(ms);
       try {
         return attempt();
       } catch (e) {
@@ -220,8 +222,8 @@ class FlushingConnection implements DatabaseConnection {
   /** Something was written since the connection was last outside a transaction. */
   #dirty = false;
   readonly #statements = new Map<string, SqliteStatement>();
-  /** Why the transaction just begun could not take the write lock (see begin): its first statement fails with it. */
-  #refused: Error | undefined = undefined;
+  /** Why the transaction just begun could not take the write lock, and whether it was begun deferred instead (see begin). */
+  #refused: { error: Error; begun: boolean } | undefined = undefined;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -248,25 +250,38 @@ class FlushingConnection implements DatabaseConnection {
 
   /**
    * Begins a transaction that holds the write lock (BEGIN IMMEDIATE, waited for as any statement
-   * waits). Kysely keeps the connection for good when beginning a transaction throws (its
-   * controlled transactions release it only on COMMIT or ROLLBACK): a BEGIN IMMEDIATE that waited
-   * out its timeout begins the transaction deferred instead, and the transaction's first statement
-   * fails with what BEGIN IMMEDIATE failed with, so the caller rolls back and the connection is released.
+   * waits); one that only reads (`accessMode: 'read only'`, MikroORM's `readOnly`) begins deferred.
+   * Never throws: Kysely keeps the connection for good when beginning a transaction throws (its
+   * controlled transactions release it only on COMMIT or ROLLBACK), and every later statement of
+   * the process would wait for ever. A BEGIN IMMEDIATE that fails (it waited out its timeout) begins
+   * the transaction deferred instead, and its first statement fails with what BEGIN IMMEDIATE failed
+   * with, so the caller rolls back; if that BEGIN fails too, no transaction is open, every statement
+   * fails with the first error, and the COMMIT or ROLLBACK that ends it runs nothing.
    */
-  async begin(): Promise<void> {
+  async begin(settings?: TransactionSettings): Promise<void> {
+    const sql = settings?.accessMode === 'read only' ? 'begin' : 'begin immediate';
     try {
-      await this.executeQuery(CompiledQuery.raw('begin immediate'));
+      await this.executeQuery(CompiledQuery.raw(sql));
     } catch (e) {
-      await this.executeQuery(CompiledQuery.raw('begin'));
-      this.#refused = e instanceof Error ? e : new Error(String(e));
+      const refused = e instanceof Error ? e : new Error(String(e));
+      try {
+        if (sql !== 'begin') await this.executeQuery(CompiledQuery.raw('begin'));
+        this.#refused = { error: refused, begun: sql !== 'begin' };
+      } catch {
+        this.#refused = { error: refused, begun: false };
+      }
     }
   }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     if (this.#refused !== undefined) {
-      const refused = this.#refused;
-      this.#refused = undefined;
-      if (query.sql !== 'rollback' && query.sql !== 'commit') throw refused;
+      const { error, begun } = this.#refused;
+      const ends = query.sql === 'rollback' || query.sql === 'commit';
+      // Begun deferred: the first statement fails, and the transaction goes on as the caller sees fit.
+      // Not begun: nothing runs outside the transaction the caller believes open, and its end runs nothing.
+      if (ends || begun) this.#refused = undefined;
+      if (ends && !begun) return { rows: [] };
+      if (!ends) throw error;
     }
     // (Preparing is inside the attempt: reading the schema may find the database locked too.)
     let writes = false;
@@ -318,7 +333,7 @@ function flushingDialect(inner: Dialect, db: SqliteDatabase, wal: WalFlusher | n
         // held a snapshot, and when another connection (a document writer) committed before its first
         // write got the lock, that write failed SQLITE_BUSY_SNAPSHOT, which no waiting cures: an upload
         // answered 503. (This connection is the serving thread's one: its transactions run one at a time anyway.)
-        beginTransaction: (c: DatabaseConnection) => (c as FlushingConnection).begin(),
+        beginTransaction: (c: DatabaseConnection, settings: TransactionSettings) => (c as FlushingConnection).begin(settings),
         commitTransaction: (c: DatabaseConnection) => driver.commitTransaction(c),
         rollbackTransaction: (c: DatabaseConnection) => driver.rollbackTransaction(c),
         ...(driver.savepoint ? { savepoint: driver.savepoint.bind(driver) } : {}),

@@ -204,7 +204,8 @@ async function open(db, modules) {
       async query(q, params) { const st = prepare(q); if (st.reader) return st.all(params); st.run(params); return []; },
       async begin() { serveFirst(turns, SERVE_FIRST_MAX_MS); h.exec('begin immediate'); },
       async commit() { try { h.exec('commit'); } finally { if (!h.inTransaction) turnEnded(turns); } },
-      async rollback() { if (h.inTransaction) { h.exec('rollback'); turnEnded(turns); } },
+      // (turnEnded whatever happens: SQLite may have rolled back by itself, or ROLLBACK may throw.)
+      async rollback() { try { if (h.inTransaction) h.exec('rollback'); } finally { turnEnded(turns); } },
       async settings() {
         return { journalMode: h.pragma('journal_mode', { simple: true }), synchronous: h.pragma('synchronous', { simple: true }), busyTimeoutMs: h.pragma('busy_timeout', { simple: true }) };
       },

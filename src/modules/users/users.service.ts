@@ -62,12 +62,15 @@ export class UsersService {
       await this.auth.reauthenticate(ctx, current, principal.sessionId, input.currentPassword ?? undefined, why);
     }
     let revoked: CredentialsRevoked | null = null;
+    // Hashed before the transaction: on SQLite a transaction holds the write lock (and the serving
+    // thread's one connection) from its start, and a hash takes tens of milliseconds.
+    const newHash = input.newPassword != null ? await this.auth.passwords.hash(input.newPassword) : null;
     const user = await ctx.em.transactional(async (em) => {
       const user = await em.findOne(User, { id: principal.userId }, { populate: ['passwordHash'] });
       if (!user) throw new AppError('invalid_token', 'The account of this token no longer exists');
 
-      if (input.newPassword != null) {
-        user.passwordHash = await this.auth.passwords.hash(input.newPassword);
+      if (newHash != null) {
+        user.passwordHash = newHash;
         revoked = await this.auth.revokeSessions(em, { user: user.id, idNot: principal.sessionId }, 'password_changed');
       }
 
