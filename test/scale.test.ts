@@ -79,15 +79,24 @@ describe.runIf(scaleOut)('two gateway processes on one PostgreSQL database and R
     const { client } = wsClient(b.wsUrl, { Authorization: `Bearer ${u.accessToken}` });
     const sub = subscribe(client, ConversationEventsDocument, { conversationId });
     try {
-      // The watcher is subscribed once a turn on B itself reaches it.
-      await restClient(b.url).post('/api/core/chat', { message: 'Warm up', conversation_id: conversationId }, { token: u.accessToken });
-      await until(() => sub.received.some((r) => r.data?.conversationEvents.type === 'DONE'));
-      sub.received.length = 0;
+      // The watcher is subscribed once a turn on B itself reaches it: turns on B until one does (a
+      // turn run before the subscription was in place reached nobody, and waiting for it hung).
+      await until(async () => {
+        if (sub.received.some((r) => r.data?.conversationEvents.type === 'DONE')) return true;
+        await restClient(b.url).post('/api/core/chat', { message: 'Warm up', conversation_id: conversationId }, { token: u.accessToken });
+        return false;
+      });
 
       const turn = await restClient(a.url).post('/api/core/chat', { message: 'What did I say first?', conversation_id: conversationId }, { token: u.accessToken });
       expect(turn.status).toBe(200);
-      await until(() => sub.received.some((r) => r.data?.conversationEvents.type === 'DONE'));
-      const events = sub.received.map((r) => r.data!.conversationEvents);
+      const isTurnDone = (e: { type: string; response?: { messageId: string } | null }) => e.type === 'DONE' && e.response?.messageId === turn.body.message_id;
+      await until(() => sub.received.some((r) => r.data && isTurnDone(r.data.conversationEvents)));
+      // This turn's events: from its START to its DONE (a warm-up's may still have arrived before them).
+      const all = sub.received.map((r) => r.data!.conversationEvents);
+      const end = all.findIndex(isTurnDone);
+      const start = all.slice(0, end).map((e) => e.type).lastIndexOf('START');
+      expect(start).toBeGreaterThanOrEqual(0);
+      const events = all.slice(start, end + 1);
       expect(events[0]!.type).toBe('START');
       expect(events.every((e) => e.conversationId === conversationId)).toBe(true);
       const deltas = events.filter((e) => e.type === 'DELTA').map((e) => e.delta).join('');
