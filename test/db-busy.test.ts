@@ -180,6 +180,24 @@ describe.skipIf(driver !== 'sqlite')('SQLite: waiting for another connection’s
     expect(await fork().execute("select v from busy_probe where v like 'read %'")).toEqual([{ v: 'read 1 first' }]);
   });
 
+  it('refuses a transaction it could not begin at all, rolls back what was left open, and serves what comes next', async () => {
+    // A transaction left open on the connection's handle (nothing in the gateway does this): BEGIN fails either way.
+    const native = (await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<SqliteConnection> }).getNativeClient());
+    native.exec('begin');
+    native.exec("insert into busy_probe (v) values ('left open')");
+    const error = await fork()
+      .transactional(async (em) => {
+        await em.execute("insert into busy_probe (v) values ('refused')");
+      })
+      .catch((e: unknown) => e);
+    expect(String((error as Error).message)).toMatch(/within a transaction/);
+    // Neither ran in a transaction nobody commits, and the connection was not kept by Kysely.
+    await fork().transactional(async (em) => {
+      await em.execute("insert into busy_probe (v) values ('afterwards')");
+    });
+    expect(await fork().execute("select v from busy_probe where v in ('left open', 'refused', 'afterwards')")).toEqual([{ v: 'afterwards' }]);
+  });
+
   it('begins a read-only transaction without waiting for the write lock', async () => {
     await withLockHeld(async (other) => {
       other.exec("insert into busy_probe (v) values ('not yet')");

@@ -134,7 +134,11 @@ export async function retryWhileBusy<T>(attempt: () => T, timeoutMs: number, sle
         // a timer too, since a pending waitAsync does not keep Node's process alive, and a CLI whose
         // one pending work was this retry exited with its write undone.
         const wait = waitAsync(turns, 1, seen, ms);
-        if (wait.async) await Promise.race([wait.value, sleep(ms)]);
+        if (wait.async) {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([wait.value, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+          clearTimeout(timer);
+        }
         seen = Atomics.load(turns, 1);
       } else await sleep(ms);
       try {
@@ -250,13 +254,16 @@ class FlushingConnection implements DatabaseConnection {
 
   /**
    * Begins a transaction that holds the write lock (BEGIN IMMEDIATE, waited for as any statement
-   * waits); one that only reads (`accessMode: 'read only'`, MikroORM's `readOnly`) begins deferred.
+   * waits); one declared read-only (`accessMode: 'read only'`, MikroORM's `readOnly`) begins
+   * deferred (SQLite does not hold it to that: one that writes anyway meets what a deferred
+   * transaction meets, SQLITE_BUSY_SNAPSHOT if a writer committed after it read).
    * Never throws: Kysely keeps the connection for good when beginning a transaction throws (its
    * controlled transactions release it only on COMMIT or ROLLBACK), and every later statement of
    * the process would wait for ever. A BEGIN IMMEDIATE that fails (it waited out its timeout) begins
    * the transaction deferred instead, and its first statement fails with what BEGIN IMMEDIATE failed
-   * with, so the caller rolls back; if that BEGIN fails too, no transaction is open, every statement
-   * fails with the first error, and the COMMIT or ROLLBACK that ends it runs nothing.
+   * with, so the caller rolls back. If that BEGIN fails too (a transaction was somehow left open on
+   * the handle), every statement fails with the first error, COMMIT too, and the ROLLBACK that ends
+   * it rolls back whatever is open, so nothing runs in a transaction nobody will commit.
    */
   async begin(settings?: TransactionSettings): Promise<void> {
     const sql = settings?.accessMode === 'read only' ? 'begin' : 'begin immediate';
@@ -273,16 +280,26 @@ class FlushingConnection implements DatabaseConnection {
     }
   }
 
-  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    if (this.#refused !== undefined) {
-      const { error, begun } = this.#refused;
-      const ends = query.sql === 'rollback' || query.sql === 'commit';
-      // Begun deferred: the first statement fails, and the transaction goes on as the caller sees fit.
-      // Not begun: nothing runs outside the transaction the caller believes open, and its end runs nothing.
-      if (ends || begun) this.#refused = undefined;
-      if (ends && !begun) return { rows: [] };
-      if (!ends) throw error;
+  /** What a transaction begin() could not begin properly does with `sql`: throws, answers (nothing was run), or lets it run. */
+  #refusal(sql: string): QueryResult<never> | undefined {
+    if (this.#refused === undefined) return undefined;
+    const { error, begun } = this.#refused;
+    if (begun) {
+      // Begun deferred: the first statement fails; then the transaction goes on as the caller sees fit.
+      this.#refused = undefined;
+      if (sql === 'rollback' || sql === 'commit') return undefined;
+      throw error;
     }
+    // Not begun: every statement fails, COMMIT too; the ROLLBACK ends it, rolling back what is open.
+    if (sql !== 'rollback') throw error;
+    this.#refused = undefined;
+    if (this.db.inTransaction) this.db.prepare('rollback').run([]);
+    return { rows: [] };
+  }
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const refused = this.#refusal(query.sql);
+    if (refused) return refused;
     // (Preparing is inside the attempt: reading the schema may find the database locked too.)
     let writes = false;
     const run = (): QueryResult<R> => {
@@ -304,6 +321,7 @@ class FlushingConnection implements DatabaseConnection {
   }
 
   streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    this.#refusal(query.sql);
     // Kysely streams selects only.
     return this.inner.streamQuery<R>(query, chunkSize ?? 100);
   }
