@@ -113,6 +113,37 @@ describe.skipIf(driver !== 'sqlite')('SQLite: durable commits, flushed off the e
     expect(await fork().execute("select count(*) as n from durable_probe where v in ('b', 'c')")).toEqual([{ n: 2 }]);
   });
 
+  it('flushes nothing for a write that changed no row, and flushes one that did, and a schema change', async () => {
+    const wal = walFlusherOf(orm.em.getConnection())!;
+    const flushes = async (run: () => Promise<unknown>) => {
+      const before = wal.flushes;
+      await run();
+      return wal.flushes - before;
+    };
+    // Matching no row (a job queue's claim when nothing is due is such an update, with RETURNING).
+    expect(await flushes(() => fork().execute("update durable_probe set v = 'x' where id = -1"))).toBe(0);
+    expect(await flushes(() => fork().execute("update durable_probe set v = 'x' where id = -1 returning id"))).toBe(0);
+    expect(await flushes(() => fork().execute('delete from durable_probe where id = -1'))).toBe(0);
+    expect(
+      await flushes(() =>
+        fork().transactional(async (em: SqlEntityManager) => {
+          await em.execute('delete from durable_probe where id = -1');
+        }),
+      ),
+    ).toBe(0);
+    // Changing a row, in autocommit or at the COMMIT of its transaction, and a schema change, are flushed.
+    expect(await flushes(() => fork().execute("insert into durable_probe (v) values ('changed') returning id"))).toBe(1);
+    expect(
+      await flushes(() =>
+        fork().transactional(async (em: SqlEntityManager) => {
+          await em.execute('delete from durable_probe where id = -1');
+          await em.execute("update durable_probe set v = 'changed too' where v = 'changed'");
+        }),
+      ),
+    ).toBe(1);
+    expect(await flushes(() => fork().execute('create table durable_probe_2 (id integer primary key)'))).toBe(1);
+  });
+
   it('flushes nothing for reads, nor for a transaction that wrote nothing', async () => {
     const wal = walFlusherOf(orm.em.getConnection())!;
     const before = wal.flushes;

@@ -216,6 +216,8 @@ export class WalFlusher {
 /** Prepared statements kept per connection, by their text: those of statements with bound values, and the transaction's own. */
 const STATEMENT_CACHE = 500;
 const TRANSACTION_STATEMENTS = new Set(['begin', 'begin immediate', 'commit', 'rollback']);
+/** Statements whose changes SQLite counts (with RETURNING, one row each): a count of 0 means nothing was written. */
+const DML = /^\s*(?:insert|update|delete|replace)\b/i;
 
 /**
  * A Kysely connection on better-sqlite3 (Kysely's own, statement for statement, its recurring
@@ -305,9 +307,19 @@ class FlushingConnection implements DatabaseConnection {
     const run = (): QueryResult<R> => {
       const stmt = this.#prepare(query);
       // (BEGIN IMMEDIATE is not read-only to SQLite, since it takes the lock, but writes nothing.)
-      writes = !stmt.readonly && !TRANSACTION_STATEMENTS.has(query.sql);
-      if (stmt.reader) return { rows: stmt.all(query.parameters) as R[] };
+      const writer = !stmt.readonly && !TRANSACTION_STATEMENTS.has(query.sql);
+      // An insert, update or delete that changed no row wrote nothing (SQLite dirtied no page), and
+      // needs no flush: the job queue's claim that found nothing due (two of every three claims
+      // while documents are ingested), a conditional update that lost its race. Anything else that
+      // is not read-only (a schema change) counts as a write.
+      const dml = writer && DML.test(query.sql);
+      if (stmt.reader) {
+        const rows = stmt.all(query.parameters) as R[];
+        writes = writer && (!dml || rows.length > 0);
+        return { rows };
+      }
       const { changes, lastInsertRowid } = stmt.run(query.parameters);
+      writes = writer && (!dml || changes > 0);
       return { insertId: lastInsertRowid != null ? BigInt(lastInsertRowid) : undefined, numAffectedRows: changes != null ? BigInt(changes) : undefined, rows: [] };
     };
     const attempt = outwaitingBusy(run, busyWaitOf(this.db));
