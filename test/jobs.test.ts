@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/core';
@@ -74,6 +75,26 @@ describe('the table-backed job queue', () => {
     expect(seen).toEqual([{ n: 2 }]);
     // A finished job is gone.
     expect(await rows()).toEqual([]);
+  });
+
+  it.runIf(driver === 'sqlite')('finds nothing due without waiting for SQLite’s write lock', async () => {
+    const q = queue(orms[0]!);
+    q.register('test.echo', { run: async () => undefined });
+    const Database = createRequire(import.meta.url)('better-sqlite3') as new (file: string, options: { timeout: number }) => { exec(sql: string): void; close(): void };
+    const other = new Database(orms[0]!.config.get('dbName'), { timeout: 0 });
+    try {
+      // Another connection (a document writer, another process) holds the write lock, and nothing is due.
+      other.exec('begin immediate');
+      let settled = false;
+      const drained = q.drain().then(() => (settled = true));
+      // An UPDATE would wait for the lock (on timers, up to the 5 s busy timeout); the read that comes first does not.
+      for (let i = 0; i < 50 && !settled; i++) await new Promise((r) => setTimeout(r, 1));
+      expect(settled).toBe(true);
+      await drained;
+    } finally {
+      other.exec('rollback');
+      other.close();
+    }
   });
 
   it('retries with exponential backoff, then leaves the job dead with the last error, recorded in the same transaction', async () => {
