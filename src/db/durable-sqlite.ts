@@ -272,13 +272,16 @@ class FlushingConnection implements DatabaseConnection {
     try {
       await this.executeQuery(CompiledQuery.raw(sql));
     } catch (e) {
-      const refused = e instanceof Error ? e : new Error(String(e));
-      try {
-        if (sql !== 'begin') await this.executeQuery(CompiledQuery.raw('begin'));
-        this.#refused = { error: refused, begun: sql !== 'begin' };
-      } catch {
-        this.#refused = { error: refused, begun: false };
+      let begun = false;
+      if (sql !== 'begin') {
+        try {
+          await this.executeQuery(CompiledQuery.raw('begin'));
+          begun = true;
+        } catch {
+          // Nothing begun: see #refusal.
+        }
       }
+      this.#refused = { error: e instanceof Error ? e : new Error(String(e)), begun };
     }
   }
 

@@ -248,16 +248,17 @@ export class TableQueue implements JobQueue {
     const token = `${this.worker}/${randomUUID().replaceAll('-', '')}`;
     const lock = this.options.driver === 'postgresql' ? ' for update skip locked' : '';
     const due = `((state = 'pending' and run_at <= ?) or (state = 'running' and locked_until < ?))`;
+    const names = this.names();
     if (this.options.driver === 'sqlite') {
       // A read first: on SQLite the UPDATE takes the database's one write lock even when it changes
       // nothing, and two of every three claims find nothing due (the last of each pass), each waiting
       // for a document writer's transaction and holding the next one back (src/db/durable-sqlite.ts).
-      const any = await this.sql(`select 1 from jobs where ${due} and queue in (${this.names()}) limit 1`, [now, now, ...this.handlers.keys()]);
+      const any = await this.sql(`select 1 from jobs where ${due} and queue in (${names}) limit 1`, [now, now, ...this.handlers.keys()]);
       if (!any.length) return null;
     }
     const rows = await this.sql<Claimed>(
       `update jobs set state = 'running', attempts = attempts + 1, locked_by = ?, locked_until = ?, updated_at = ?
-       where id = (select id from jobs where ${due} and queue in (${this.names()}) order by run_at, created_at limit 1${lock}) and ${due}
+       where id = (select id from jobs where ${due} and queue in (${names}) order by run_at, created_at limit 1${lock}) and ${due}
        returning id, queue, ref, payload, attempts, max_attempts, locked_by, every_ms`,
       [token, now + this.options.leaseMs, now, now, now, ...this.handlers.keys(), now, now],
     );

@@ -441,14 +441,12 @@ export class DocumentReaders {
     private readonly heapMb = 512,
     /** How much the threads lower their scheduling priority (WORKER_NICE, 0–19): above 0, requests run first on a shared core. */
     private readonly nice = 0,
-  ) {}
+  ) {
+    this.dbTask = db && db.driver === 'sqlite' && this.writes ? { ...db, turns: writeTurnsOf(db.url) } : db;
+  }
 
   /** The database as the threads are told of it: with SQLite, the file's WriteTurns (shared memory), so the serving thread's statements go first. */
-  private get dbTask(): (IngestDatabase & { turns?: WriteTurns }) | null {
-    if (!this.db || this.db.driver !== 'sqlite' || !this.writes) return this.db;
-    return (this.#dbTask ??= { ...this.db, turns: writeTurnsOf(this.db.url) });
-  }
-  #dbTask: (IngestDatabase & { turns?: WriteTurns }) | null = null;
+  private readonly dbTask: (IngestDatabase & { turns?: WriteTurns }) | null;
 
   /** Whether `ingest` can write in a worker thread (the database is not SQLite in memory). */
   get writes(): boolean {
