@@ -198,6 +198,21 @@ describe.skipIf(driver !== 'sqlite')('SQLite: waiting for another connection’s
     expect(await fork().execute("select v from busy_probe where v in ('left open', 'refused', 'afterwards')")).toEqual([{ v: 'afterwards' }]);
   });
 
+  it('runs nothing of a transaction it could not begin at all, even when its caller carries on past the first error', async () => {
+    const native = (await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<SqliteConnection> }).getNativeClient());
+    native.exec('begin');
+    native.exec("insert into busy_probe (v) values ('left open again')");
+    const error = await fork()
+      .transactional(async (em) => {
+        await em.execute("insert into busy_probe (v) values ('swallowed')").catch(() => undefined);
+        // Run, this would write inside the transaction left open, and the COMMIT would commit both.
+        await em.execute("insert into busy_probe (v) values ('carried on')");
+      })
+      .catch((e: unknown) => e);
+    expect(String((error as Error).message)).toMatch(/within a transaction/);
+    expect(await fork().execute("select v from busy_probe where v in ('left open again', 'swallowed', 'carried on')")).toEqual([]);
+  });
+
   it('begins a read-only transaction without waiting for the write lock', async () => {
     await withLockHeld(async (other) => {
       other.exec("insert into busy_probe (v) values ('not yet')");
