@@ -180,11 +180,15 @@ describe.skipIf(driver !== 'sqlite')('SQLite: waiting for another connection’s
     expect(await fork().execute("select v from busy_probe where v like 'read %'")).toEqual([{ v: 'read 1 first' }]);
   });
 
-  it('refuses a transaction it could not begin at all, rolls back what was left open, and serves what comes next', async () => {
-    // A transaction left open on the connection's handle (nothing in the gateway does this): BEGIN fails either way.
-    const native = (await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<SqliteConnection> }).getNativeClient());
+  /** A transaction left open on the connection's handle, `v` written in it (nothing in the gateway does this): BEGIN then fails either way. */
+  const leaveOpen = async (v: string) => {
+    const native = await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<SqliteConnection> }).getNativeClient();
     native.exec('begin');
-    native.exec("insert into busy_probe (v) values ('left open')");
+    native.exec(`insert into busy_probe (v) values ('${v}')`);
+  };
+
+  it('refuses a transaction it could not begin at all, rolls back what was left open, and serves what comes next', async () => {
+    await leaveOpen('left open');
     const error = await fork()
       .transactional(async (em) => {
         await em.execute("insert into busy_probe (v) values ('refused')");
@@ -199,9 +203,7 @@ describe.skipIf(driver !== 'sqlite')('SQLite: waiting for another connection’s
   });
 
   it('runs nothing of a transaction it could not begin at all, even when its caller carries on past the first error', async () => {
-    const native = (await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<SqliteConnection> }).getNativeClient());
-    native.exec('begin');
-    native.exec("insert into busy_probe (v) values ('left open again')");
+    await leaveOpen('left open again');
     const error = await fork()
       .transactional(async (em) => {
         await em.execute("insert into busy_probe (v) values ('swallowed')").catch(() => undefined);
