@@ -10,7 +10,7 @@
  *
  * IPC commands: publish (events on the gateway's bus, or frames on raw-ws), hash (raw
  * password-hash capacity), loop-start / loop-stop (the event loop's delay in between),
- * cpu-start / cpu-stop (this process's CPU time and HTTP requests in between), profile-start /
+ * cpu-start / cpu-stop (this process's CPU time, its serving thread's own, and HTTP requests in between), profile-start /
  * profile-stop (a V8 CPU profile of the window, written to `file`), gc (collect,
  * then report resident memory, the heap's and external memory in use (external includes array buffers),
  * and its breakdown), memory-start / memory-stop (the breakdown
@@ -49,6 +49,8 @@ let loopDelay: ReturnType<typeof monitorEventLoopDelay> | null = null;
 /** HTTP requests this process received, and the CPU time and count at cpu-start. */
 let requests = 0;
 let cpuFrom = process.cpuUsage();
+/** This (the serving) thread's own CPU time at cpu-start. */
+let threadCpuFrom = process.threadCpuUsage();
 let requestsFrom = 0;
 let profiler: Session | null = null;
 /** The memory sampler between memory-start and memory-stop. */
@@ -319,6 +321,7 @@ async function onCommand(m: Command): Promise<void> {
       await profiler.post('Profiler.setSamplingInterval', { interval: 100 });
       await profiler.post('Profiler.start');
       cpuFrom = process.cpuUsage();
+      threadCpuFrom = process.threadCpuUsage();
       requestsFrom = requests;
       send({ started: true });
     } else if (m.cmd === 'profile-stop') {
@@ -329,11 +332,13 @@ async function onCommand(m: Command): Promise<void> {
       send({ cpuUs: d.user + d.system, requests: requests - requestsFrom });
     } else if (m.cmd === 'cpu-start') {
       cpuFrom = process.cpuUsage();
+      threadCpuFrom = process.threadCpuUsage();
       requestsFrom = requests;
       send({ started: true });
     } else if (m.cmd === 'cpu-stop') {
       const d = process.cpuUsage(cpuFrom);
-      send({ cpuUs: d.user + d.system, requests: requests - requestsFrom });
+      const t = process.threadCpuUsage(threadCpuFrom);
+      send({ cpuUs: d.user + d.system, servingCpuUs: t.user + t.system, requests: requests - requestsFrom });
     } else if (m.cmd === 'gc') {
       for (let i = 0; i < 3; i++) {
         (globalThis as { gc?: () => void }).gc?.();

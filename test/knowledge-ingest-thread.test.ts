@@ -160,6 +160,34 @@ describe('document ingestion off the serving thread', () => {
     }
   });
 
+  it("fetches an upload's stored bytes for its ingestion only when no reading of its check was kept", async () => {
+    const u = await signUp(api);
+    const store = server.app.services.uploads;
+    const getAsUsual = store.get.bind(store);
+    const fetched: string[] = [];
+    store.get = async (key) => {
+      fetched.push(key);
+      return getAsUsual(key);
+    };
+    const upload = async (title: string, content: string) => {
+      const res = await api.post('/api/knowledge/documents', { title, content }, { token: u.accessToken });
+      expect(res.status).toBe(201);
+      await server.app.services.knowledge.drain();
+      const doc = await api.get(`/api/knowledge/documents/${res.body.id as string}`, { token: u.accessToken });
+      expect(doc.body.status).toBe('ready');
+    };
+    try {
+      // Kept (at most KEEP_ONE_CHARS, 500,000 characters): the job takes the reading, and the bytes stay where they are.
+      await upload('kept', `# Gneiss\n\n${plainText(40_000)}`);
+      expect(fetched).toEqual([]);
+      // Not kept: the job reads the stored file.
+      await upload('not kept', `# Marble\n\n${plainText(600_000)}`);
+      expect(fetched).toHaveLength(1);
+    } finally {
+      store.get = getAsUsual;
+    }
+  });
+
   it('hands the bytes to the thread rather than copying them, and a document that outgrows the thread\'s heap fails as document_too_large (memory), so its job does not retry', async () => {
     const { driver: d, url, sqliteBusyTimeoutMs } = server.config.db;
     const readers = new DocumentReaders(1, { driver: d, url, busyTimeoutMs: sqliteBusyTimeoutMs }, 16);

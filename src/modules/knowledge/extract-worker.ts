@@ -110,6 +110,9 @@ module.exports.settings = settings;
 `;
 
 /** A document's text and passages as they cross threads (the passages as two NUL-separated strings). */
+/** What an upload's check read, as the serving thread keeps it (taken out of the keeping by `claim`). */
+export type KeptReading = Reading;
+
 interface Reading {
   text: string;
   texts: string;
@@ -514,12 +517,13 @@ export class DocumentReaders {
 
   /**
    * The text and passages of a file, read in a worker thread within the limits (HTML: markup
-   * dropped, headings kept as `#` lines for the chunker); or the reading `check` kept under the
-   * name `reading` (taken: a second use reads the file).
+   * dropped, headings kept as `#` lines for the chunker); or the reading `check` kept, by its name
+   * (taken: a second use reads the file) or as `claim` took it. `data` may be null only with a
+   * reading that is there (one claimed).
    * @throws document_too_large (characters, pages, pdf_expansion, html_depth, chunks); any other error is the file's fault
    */
-  async read(kind: DocumentKind, data: Buffer, limits: DocumentLimits, reading?: string | null): Promise<DocumentRead> {
-    const m = (reading ? this.take(reading) : null) ?? (await this.run(what(kind), task(kind, data, limits), AbortSignal.timeout(TIMEOUT_MS)));
+  async read(kind: DocumentKind, data: Buffer | null, limits: DocumentLimits, reading?: string | KeptReading | null): Promise<DocumentRead> {
+    const m = this.reading(reading) ?? (await this.run(what(kind), task(kind, fileOf(data), limits), AbortSignal.timeout(TIMEOUT_MS)));
     answered(m);
     const text = m.text ?? '';
     if (!m.count) return { text, chunks: [] };
@@ -551,6 +555,21 @@ export class DocumentReaders {
     return name;
   }
 
+  /**
+   * Takes the reading kept under `name` out of the keeping (null: none, or no longer: dropped,
+   * taken, or kept by another process), so that a caller that has it need not fetch the file's
+   * bytes at all; hand it to `read` or `ingest`.
+   */
+  claim(name: string): KeptReading | null {
+    return this.take(name);
+  }
+
+  /** A task's reading: taken by name, or as claimed. */
+  private reading(reading: string | KeptReading | null | undefined): Reading | null {
+    if (!reading) return null;
+    return typeof reading === 'string' ? this.take(reading) : reading;
+  }
+
   private take(name: string): Reading | null {
     const r = this.kept.get(name);
     if (!r) return null;
@@ -561,7 +580,8 @@ export class DocumentReaders {
 
   /**
    * Ingests a document in a worker thread, on that thread's own connection: takes the reading
-   * `check` kept under the name `reading`, or reads the file within the limits, removes what an earlier run indexed, writes the passages and their search entries
+   * `check` kept (by its name `reading`, or as `claim` took it), or reads the file within the
+   * limits (`data`, which may be null only with a reading that is there), removes what an earlier run indexed, writes the passages and their search entries
    * in short transactions (each locks the document's row and reads its sharing again), then the
    * text, and `ready`. `{ gone }` when the document was deleted (or no longer processing) meanwhile.
    * `entryColumns`: the search module's columns of an entry (SEARCH_ENTRY_COLUMNS).
@@ -569,16 +589,17 @@ export class DocumentReaders {
    */
   async ingest(
     kind: DocumentKind,
-    data: Buffer,
+    data: Buffer | null,
     limits: DocumentLimits,
-    job: { documentId: string; vectors: number[][] | null; entryColumns: readonly string[]; signal: AbortSignal; reading?: string | null },
+    job: { documentId: string; vectors: number[][] | null; entryColumns: readonly string[]; signal: AbortSignal; reading?: string | KeptReading | null },
   ): Promise<Ingested> {
     if (!this.writes) throw new Error('ingestion in a worker thread needs a database it can open (not SQLite in memory)');
     const signal = AbortSignal.any([job.signal, AbortSignal.timeout(INGEST_TIMEOUT_MS)]);
-    const reading = job.reading ? this.take(job.reading) : null;
+    const reading = this.reading(job.reading);
     const m = await this.run(
       what(kind),
-      { ...task(kind, data, limits), db: this.dbTask, documentId: job.documentId, vectors: job.vectors, batch: INGEST_BATCH, entryColumns: [...job.entryColumns], reading },
+      // With the reading, the thread does not read the file: no bytes go.
+      { ...task(kind, reading ? noBytes() : fileOf(data), limits), db: this.dbTask, documentId: job.documentId, vectors: job.vectors, batch: INGEST_BATCH, entryColumns: [...job.entryColumns], reading },
       signal,
       'ingest',
       INGEST_TIMEOUT_MS,
@@ -632,6 +653,14 @@ const what = (kind: DocumentKind) => (kind === 'pdf' ? 'PDF' : kind === 'html' ?
 
 /** Whether the view is the whole of its ArrayBuffer (a Buffer of Node's shared pool is not, and must never move). */
 const owns = (data: Uint8Array) => data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+
+/** The bytes of a task that goes without them (it has the reading): new each time, since a task's bytes move to the thread. */
+const noBytes = () => Buffer.alloc(0);
+/** The file's bytes, which a task without a reading needs. */
+const fileOf = (data: Buffer | null): Buffer => {
+  if (!data) throw new Error('a document without its reading needs its bytes');
+  return data;
+};
 
 const task = (kind: DocumentKind, data: Buffer, limits: DocumentLimits) => ({
   kind,

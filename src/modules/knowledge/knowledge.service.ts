@@ -29,7 +29,8 @@ import { detectKind, MIME_OF, validateFile, type DocumentKind } from './extract.
 import { UPLOAD_GRACE_MS, type BlobPage, type BlobStore } from '../../storage/file-store.js';
 import type { Logger } from 'pino';
 import { PermanentJobError, type JobQueue, type JobRun } from '../../jobs/queue.js';
-import { UnreadableDocument, type DocumentReaders, type Ingested } from './extract-worker.js';
+import { UnreadableDocument, type DocumentReaders, type Ingested, type KeptReading } from './extract-worker.js';
+import { preparedRead } from '../../db/prepared.js';
 import { dot, Embedder } from './embeddings.js';
 import { documentTooLarge } from './limits.js';
 import type { KnowledgeSearchModeValue } from './knowledge.enums.js';
@@ -71,6 +72,19 @@ export type SearchMode = KnowledgeSearchModeValue;
 
 /** Who may read a document besides its uploader: the organization it is shared with. */
 const readersOf = (doc: Pick<KnowledgeDocument, 'owner' | 'organization' | 'visibility'>) => ({ ownerId: doc.owner.id, organizationId: doc.visibility === 'organization' ? (doc.organization?.id ?? null) : null });
+
+/**
+ * Statements every document's ingestion runs on the serving thread, prepared once (src/db/prepared.ts)
+ * rather than built by the ORM for each document: what its job reads first, and who may read it
+ * now, for its status event (as `readersOf`), with its status.
+ */
+const TO_INGEST = preparedRead<{ status: string; mime_type: string; file_key: string | null }>('select status, mime_type, file_key from documents where id = ?');
+const READERS = preparedRead<{ owner_id: string; organization_id: string | null; visibility: string; status: string }>('select owner_id, organization_id, visibility, status from documents where id = ?');
+/** Who may read a document (as `readersOf`), and its status; undefined: it is gone. */
+async function readersNow(em: EntityManager, documentId: string): Promise<{ readers: { ownerId: string; organizationId: string | null }; status: string } | undefined> {
+  const row = await READERS.first(em, [documentId]);
+  return row && { readers: { ownerId: row.owner_id, organizationId: row.visibility === 'organization' ? row.organization_id : null }, status: row.status };
+}
 
 const NOTHING_FOUND = 'I found nothing in the knowledge base that answers this.';
 
@@ -152,8 +166,8 @@ export class KnowledgeService {
       permanent: (e) => isAppError(e),
       onDead: (em, payload, reason) => this.markFailed(em, payload.documentId, reason),
       afterDead: async (em, payload) => {
-        const doc = await em.findOne(KnowledgeDocument, { id: payload.documentId }, { fields: ['owner', 'organization', 'visibility'] });
-        if (doc) this.announce(payload.documentId, 'failed', readersOf(doc));
+        const doc = await readersNow(em, payload.documentId);
+        if (doc) this.announce(payload.documentId, 'failed', doc.readers);
       },
     });
     background.jobs.register<RemoveFilePayload>(REMOVE_FILE_JOB, {
@@ -292,7 +306,7 @@ export class KnowledgeService {
    * the reason it fails with instead.
    * @throws document_too_large
    */
-  private async read(kind: DocumentKind, bytes: Buffer, reading: string | null = null): Promise<Read> {
+  private async read(kind: DocumentKind, bytes: Buffer | null, reading: KeptReading | null = null): Promise<Read> {
     try {
       const read = await this.background.readers.read(kind, bytes, this.config.knowledge.limits, reading);
       if (!read.chunks.length) return { failure: 'no text was found in the document' };
@@ -320,16 +334,19 @@ export class KnowledgeService {
    */
   private async ingest(documentId: string, job: JobRun, reading: string | null): Promise<void> {
     const em = job.em;
-    const found = await em.fork().findOne(KnowledgeDocument, { id: documentId }, { fields: ['status', 'mimeType', 'fileKey'] });
+    const found = await TO_INGEST.first(em, [documentId]);
     if (!found || found.status !== 'processing') return;
-    if (!found.fileKey) throw new PermanentJobError('the original file was not kept; upload the document again');
-    const kind = KIND_OF_MIME[found.mimeType] ?? 'text';
-    const bytes = await this.background.store.get(found.fileKey);
+    const fileKey = found.file_key;
+    if (!fileKey) throw new PermanentJobError('the original file was not kept; upload the document again');
+    const kind = KIND_OF_MIME[found.mime_type] ?? 'text';
+    // The upload's reading, when this process still keeps it: then the file is not read again, and its bytes are not fetched.
+    const kept = reading ? this.background.readers.claim(reading) : null;
+    const bytes = kept ? null : await this.background.store.get(fileKey);
     if (this.background.readers.writes) {
-      await this.ingestInWorker(documentId, kind, bytes, job, reading);
+      await this.ingestInWorker(documentId, kind, bytes, () => this.background.store.get(fileKey), job, kept);
       return;
     }
-    const read = await this.read(kind, bytes, reading);
+    const read = await this.read(kind, bytes, kept);
     if ('failure' in read) throw new PermanentJobError(read.failure);
     const { text, chunks } = read;
     await this.unindex(em.fork(), [documentId]);
@@ -381,8 +398,8 @@ export class KnowledgeService {
     // copying them on the event loop (a 4 MB text held it 250 ms on PostgreSQL, mostly in GC).
     await sql`update documents set text = ${text} where id = ${documentId}`.execute((em.getConnection() as AbstractSqlConnection).getClient());
     await em.fork().nativeUpdate(KnowledgeDocument, { id: documentId, status: 'processing' }, { status: 'ready', chunkCount: chunks.length, error: null, updatedAt: new Date() });
-    const indexed = await em.fork().findOne(KnowledgeDocument, { id: documentId }, { fields: ['owner', 'organization', 'visibility'] });
-    if (indexed) this.announce(documentId, 'ready', readersOf(indexed));
+    const indexed = await readersNow(em, documentId);
+    if (indexed) this.announce(documentId, 'ready', indexed.readers);
   }
 
   /**
@@ -392,12 +409,14 @@ export class KnowledgeService {
    * writes are synchronous, every statement and commit of them would hold the event loop. With
    * embeddings, the vectors are fetched here first (the file is read once more for them).
    */
-  private async ingestInWorker(documentId: string, kind: DocumentKind, bytes: Buffer, job: JobRun, reading: string | null): Promise<void> {
+  private async ingestInWorker(documentId: string, kind: DocumentKind, bytes: Buffer | null, load: () => Promise<Buffer>, job: JobRun, reading: KeptReading | null): Promise<void> {
     const limits = this.config.knowledge.limits;
     let vectors: number[][] | null = null;
     if (this.embedder) {
       const read = await this.read(kind, bytes, reading);
       reading = null;
+      // The thread reads the file again (the vectors came from this reading).
+      bytes ??= await load();
       if ('failure' in read) throw new PermanentJobError(read.failure);
       vectors = await this.embedder.embed(read.chunks.map((c) => (c.heading ? `${c.heading}\n${c.text}` : c.text)));
     }
@@ -410,8 +429,8 @@ export class KnowledgeService {
       throw e;
     }
     if ('gone' in done) return;
-    const indexed = await job.em.fork().findOne(KnowledgeDocument, { id: documentId }, { fields: ['owner', 'organization', 'visibility', 'status'] });
-    if (indexed?.status === 'ready') this.announce(documentId, 'ready', readersOf(indexed));
+    const indexed = await readersNow(job.em, documentId);
+    if (indexed?.status === 'ready') this.announce(documentId, 'ready', indexed.readers);
   }
 
   /** The document's job is dead: it is `failed` with the reason, and nothing of it stays indexed (in the job's transaction). */
