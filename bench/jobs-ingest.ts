@@ -316,7 +316,7 @@ export async function jobsLoadBench(): Promise<void> {
       const busy = await stop();
       own.disable();
       const loop = await gw.ask<{ maxMs: number; p99Ms: number }>({ cmd: 'loop-stop' });
-      const { cpuUs, servingCpuUs } = await gw.ask<{ cpuUs: number; servingCpuUs: number }>({ cmd: 'cpu-stop' });
+      const { cpuUs } = await gw.ask<{ cpuUs: number }>({ cmd: 'cpu-stop' });
       gatewayLoop.push(loop.maxMs);
       gatewayLoopP99.push(loop.p99Ms);
       clientLoop.push(own.max / 1e6);

@@ -70,17 +70,14 @@ function readableDocuments(alias: string, { userId, orgIds }: Readers): { sql: s
 export type SearchMode = KnowledgeSearchModeValue;
 
 
-/** Who may read a document besides its uploader: the organization it is shared with. */
-const readersOf = (doc: Pick<KnowledgeDocument, 'owner' | 'organization' | 'visibility'>) => ({ ownerId: doc.owner.id, organizationId: doc.visibility === 'organization' ? (doc.organization?.id ?? null) : null });
-
 /**
  * Statements every document's ingestion runs on the serving thread, prepared once (src/db/prepared.ts)
  * rather than built by the ORM for each document: what its job reads first, and who may read it
- * now, for its status event (as `readersOf`), with its status.
+ * now, for its status event, with its status.
  */
 const TO_INGEST = preparedRead<{ status: string; mime_type: string; file_key: string | null }>('select status, mime_type, file_key from documents where id = ?');
 const READERS = preparedRead<{ owner_id: string; organization_id: string | null; visibility: string; status: string }>('select owner_id, organization_id, visibility, status from documents where id = ?');
-/** Who may read a document (as `readersOf`), and its status; undefined: it is gone. */
+/** Who may read a document besides its uploader (the organization it is shared with), and its status; undefined: it is gone. */
 async function readersNow(em: EntityManager, documentId: string): Promise<{ readers: { ownerId: string; organizationId: string | null }; status: string } | undefined> {
   const row = await READERS.first(em, [documentId]);
   return row && { readers: { ownerId: row.owner_id, organizationId: row.visibility === 'organization' ? row.organization_id : null }, status: row.status };
