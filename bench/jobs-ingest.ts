@@ -6,7 +6,8 @@ import { deflateSync } from 'node:zlib';
 import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pdfFile, textPdf } from '../test/helpers/hostile-documents.js';
-import { DB, fork, gatewayEnv, percentile, pollHealth, printTable, removeDir, scratchDatabase, tempDir, userToken, type Child } from './lib.js';
+import { THREAD_NAMES } from '../src/common/threads.js';
+import { DB, fork, gatewayEnv, percentile, pollHealth, printTable, removeDir, scratchDatabase, tempDir, userToken, type Child, type Row } from './lib.js';
 
 /**
  * Ingestion through the job queue against pdf.js alone (issue 20, "Measure"), the gateway in a
@@ -148,6 +149,29 @@ async function upload(url: string, token: string, name: string, pdf: Buffer): Pr
 
 const settingsNote = () => SETTINGS.filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(', ') || 'default settings';
 
+/** What the threads' names stand for, in the order shown. */
+const THREAD_GROUPS: [string, (name: string) => boolean][] = [
+  ['the reading threads', (n) => n === THREAD_NAMES.reading],
+  ['the writing thread', (n) => n === THREAD_NAMES.writing],
+  ["V8's helper threads (garbage collection, compiling)", (n) => n === 'V8Worker'],
+  ["libuv's pool (file system, WAL flushes)", (n) => n.startsWith('libuv-worker')],
+];
+
+/** Rows of the gateway's CPU per document by thread (besides the serving thread's), from cpu-stop's `threadsCpuUs`; none without /proc. */
+function threadRows(byName: Record<string, number> | undefined, n: number, aloneCpu: number): Row[] {
+  const names = Object.keys(byName ?? {});
+  if (!byName || !names.length) return [];
+  const grouped = THREAD_GROUPS.map(([label, is]) => [label, names.filter(is).reduce((t, k) => t + byName[k]!, 0)] as const);
+  const known = new Set(names.filter((k) => k === 'MainThread' || THREAD_GROUPS.some(([, is]) => is(k))));
+  const other = names.filter((k) => !known.has(k)).reduce((t, k) => t + byName[k]!, 0);
+  return [...grouped, ['other threads', other] as const].map(([label, us]) => ({
+    scenario: `of which ${label}, ms`,
+    figure: (us / 1000 / n).toFixed(1),
+    reference: `pdf.js alone ${aloneCpu.toFixed(1)} ms`,
+    ratio: us > 0 ? aloneCpu / (us / 1000 / n) : null,
+  }));
+}
+
 export async function jobsThroughputBench(): Promise<void> {
   const n = Number(process.env.BENCH_PDFS ?? 40);
   const pdfs = Array.from({ length: n }, (_, i) => samplePdf(1000 + i));
@@ -176,7 +200,7 @@ export async function jobsThroughputBench(): Promise<void> {
     const accepted = (performance.now() - t) / 1000;
     const last = Math.max(...(await Promise.all(ids.map((id) => env.waitReady(id)))));
     const queued = (last - t) / 1000;
-    const { cpuUs, servingCpuUs } = await gw.ask<{ cpuUs: number; servingCpuUs: number }>({ cmd: 'cpu-stop' });
+    const { cpuUs, servingCpuUs, threadsCpuUs } = await gw.ask<{ cpuUs: number; servingCpuUs: number; threadsCpuUs: Record<string, number> }>({ cmd: 'cpu-stop' });
     const clients = process.cpuUsage(clientsCpu);
     const after = await extractAll(pdfs);
     const alone = (before.seconds + after.seconds) / 2;
@@ -192,6 +216,8 @@ export async function jobsThroughputBench(): Promise<void> {
       { scenario: 'CPU per document, the gateway (all threads, upload to ready), ms', figure: gatewayCpu.toFixed(1), reference: `pdf.js alone ${aloneCpu.toFixed(1)} ms`, ratio: aloneCpu / gatewayCpu },
       // The part of it on the serving thread (requests, the queue, the database's serving connection): what leaves the reading thread less of the cores.
       { scenario: 'of which the serving thread, ms', figure: servingCpu.toFixed(1), reference: `pdf.js alone ${aloneCpu.toFixed(1)} ms`, ratio: aloneCpu / servingCpu },
+      // The rest by thread (Linux: each thread's run time, by its name; see src/common/threads.ts).
+      ...threadRows(threadsCpuUs, n, aloneCpu),
       { scenario: 'CPU per document, the uploading clients (this process), ms', figure: clientsCpuMs.toFixed(1), reference: `pdf.js alone ${aloneCpu.toFixed(1)} ms`, ratio: aloneCpu / clientsCpuMs },
       {
         scenario: `the most ${cores} cores allow at this CPU: documents/s (${cores} × 1000 ÷ the gateway's and the clients' CPU per document)`,

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import * as argon2 from '@node-rs/argon2';
+import { THREAD_NAMES } from '../../common/threads.js';
 
 // The package declares these as const enums, which have no values at run time (and code not
 // compiled by tsc, such as the tests', cannot inline them): their numbers, from its typings.
@@ -75,6 +76,7 @@ class HashThreads {
   private start(): Thread {
     const worker = new Worker(THREAD, {
       eval: true,
+      name: THREAD_NAMES.passwords,
       workerData: { argon2: createRequire(import.meta.url).resolve('@node-rs/argon2'), options: this.options, nice: this.nice },
       // A hash needs its memory cost in native memory, not the JS heap: a small heap will do.
       resourceLimits: { maxOldGenerationSizeMb: 16 },

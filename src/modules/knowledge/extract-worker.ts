@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { HeapInfo } from 'node:v8';
 import { Piscina } from 'piscina';
+import { NAME_THIS_THREAD, THREAD_NAMES } from '../../common/threads.js';
 import { SERVE_FIRST_MAX_MS, serveFirst, turnEnded, writeTurnsOf, type WriteTurns } from '../../db/durable-sqlite.js';
 import { CHUNKER_SOURCE, type Chunk } from './chunk.js';
 import type { DocumentKind } from './extract.js';
@@ -42,6 +43,7 @@ const MAX_YOUNG_MB = 8;
  * where thousands of small objects would be rebuilt one by one on the event loop.
  */
 const WORKER_SOURCE = `'use strict';
+${NAME_THIS_THREAD}
 ${CHUNKER_SOURCE}
 const SERVE_FIRST_MAX_MS = ${SERVE_FIRST_MAX_MS};
 ${String(serveFirst)}
@@ -466,11 +468,11 @@ export class DocumentReaders {
   private get(writer = false): Piscina {
     // The writing thread stays longer: it holds no pdf.js and no document (a few MB), and an
     // upload that comes now and then should not wait for a thread to start twice.
-    if (writer) return (this.writerPool ??= this.newPool(1, WRITER_IDLE_MS));
-    return (this.pool ??= this.newPool(this.size, 1_000));
+    if (writer) return (this.writerPool ??= this.newPool(1, WRITER_IDLE_MS, true));
+    return (this.pool ??= this.newPool(this.size, 1_000, false));
   }
 
-  private newPool(threads: number, idleTimeout: number): Piscina {
+  private newPool(threads: number, idleTimeout: number, writer: boolean): Piscina {
     const source = WORKER_SOURCE.replace('/*BODY*/', () => BODY);
     const dir = join(tmpdir(), 'xentree-workers');
     mkdirSync(dir, { recursive: true });
@@ -480,6 +482,7 @@ export class DocumentReaders {
       filename: file,
       minThreads: 0,
       maxThreads: threads,
+      workerData: { threadName: writer ? THREAD_NAMES.writing : THREAD_NAMES.reading },
       // Idle reading threads go after a second: each keeps its heap (pdf.js, the last document, its
       // connection's page cache) in the process's resident memory until it ends.
       idleTimeout,
