@@ -200,7 +200,7 @@ export async function jobsThroughputBench(): Promise<void> {
     const accepted = (performance.now() - t) / 1000;
     const last = Math.max(...(await Promise.all(ids.map((id) => env.waitReady(id)))));
     const queued = (last - t) / 1000;
-    const { cpuUs, servingCpuUs, threadsCpuUs } = await gw.ask<{ cpuUs: number; servingCpuUs: number; threadsCpuUs: Record<string, number> }>({ cmd: 'cpu-stop' });
+    const { cpuUs, servingCpuUs, threadsCpuUs, threadsWaitUs } = await gw.ask<{ cpuUs: number; servingCpuUs: number; threadsCpuUs?: Record<string, number>; threadsWaitUs?: Record<string, number> }>({ cmd: 'cpu-stop' });
     const clients = process.cpuUsage(clientsCpu);
     const after = await extractAll(pdfs);
     const alone = (before.seconds + after.seconds) / 2;
@@ -218,6 +218,10 @@ export async function jobsThroughputBench(): Promise<void> {
       { scenario: 'of which the serving thread, ms', figure: servingCpu.toFixed(1), reference: `pdf.js alone ${aloneCpu.toFixed(1)} ms`, ratio: aloneCpu / servingCpu },
       // The rest by thread (Linux: each thread's run time, by its name; see src/common/threads.ts).
       ...threadRows(threadsCpuUs, n, aloneCpu),
+      // Runnable but not running: what the reading threads lost to the other threads (and processes) on the cores.
+      ...(threadsWaitUs?.[THREAD_NAMES.reading] !== undefined
+        ? [{ scenario: 'the reading threads waited for a core (runnable, not running), ms per document', figure: (threadsWaitUs[THREAD_NAMES.reading]! / 1000 / n).toFixed(1), reference: `pdf.js alone ${aloneCpu.toFixed(1)} ms`, ratio: null }]
+        : []),
       { scenario: 'CPU per document, the uploading clients (this process), ms', figure: clientsCpuMs.toFixed(1), reference: `pdf.js alone ${aloneCpu.toFixed(1)} ms`, ratio: aloneCpu / clientsCpuMs },
       {
         scenario: `the most ${cores} cores allow at this CPU: documents/s (${cores} × 1000 ÷ the gateway's and the clients' CPU per document)`,

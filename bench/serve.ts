@@ -10,7 +10,7 @@
  *
  * IPC commands: publish (events on the gateway's bus, or frames on raw-ws), hash (raw
  * password-hash capacity), loop-start / loop-stop (the event loop's delay in between),
- * cpu-start / cpu-stop (this process's CPU time, its serving thread's own, each thread's by name, and HTTP requests in between), profile-start /
+ * cpu-start / cpu-stop (this process's CPU time, its serving thread's own, each thread's by name and its waits for a core, and HTTP requests in between), profile-start /
  * profile-stop (a V8 CPU profile of the window, written to `file`), gc (collect,
  * then report resident memory, the heap's and external memory in use (external includes array buffers),
  * and its breakdown), memory-start / memory-stop (the breakdown
@@ -52,21 +52,21 @@ let cpuFrom = process.cpuUsage();
 /** This (the serving) thread's own CPU time at cpu-start. */
 let threadCpuFrom = process.threadCpuUsage();
 let requestsFrom = 0;
-/** Each thread's run time at cpu-start (ns, by thread id), with its name. */
+/** Each thread's run and run-queue times at cpu-start (ns, by thread id), with its name. */
 let threadsFrom = threadTimes();
 
 /**
- * The run time of each of this process's threads (ns, from /proc/self/task/<tid>/schedstat) and its
- * name (comm: MainThread, the gateway's named threads, V8Worker, libuv-worker…); empty where
- * /proc is not there.
+ * The run time of each of this process's threads and the time it waited, runnable, for a core (ns,
+ * from /proc/self/task/<tid>/schedstat), and its name (comm: MainThread, the gateway's named
+ * threads, V8Worker, libuv-worker…); empty where /proc is not there.
  */
-function threadTimes(): Map<string, { name: string; ns: number }> {
-  const out = new Map<string, { name: string; ns: number }>();
+function threadTimes(): Map<string, { name: string; ns: number; waitNs: number }> {
+  const out = new Map<string, { name: string; ns: number; waitNs: number }>();
   try {
     for (const tid of readdirSync('/proc/self/task')) {
       try {
-        const ns = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-        out.set(tid, { name: readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(), ns });
+        const [ns, waitNs] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+        out.set(tid, { name: readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(), ns: ns!, waitNs: waitNs! });
       } catch {
         // ended meanwhile
       }
@@ -77,11 +77,18 @@ function threadTimes(): Map<string, { name: string; ns: number }> {
   return out;
 }
 
-/** CPU µs by thread name since `from` (a thread that ended meanwhile is not counted; one started meanwhile counts whole). */
-function threadCpuSince(from: Map<string, { name: string; ns: number }>): Record<string, number> {
-  const by: Record<string, number> = {};
-  for (const [tid, t] of threadTimes()) by[t.name] = (by[t.name] ?? 0) + (t.ns - (from.get(tid)?.ns ?? 0)) / 1000;
-  return by;
+/**
+ * CPU µs by thread name since `from`, and µs waited for a core (a thread that ended meanwhile is
+ * not counted; one started meanwhile counts whole).
+ */
+function threadCpuSince(from: Map<string, { name: string; ns: number; waitNs: number }>): { cpu: Record<string, number>; wait: Record<string, number> } {
+  const cpu: Record<string, number> = {};
+  const wait: Record<string, number> = {};
+  for (const [tid, t] of threadTimes()) {
+    cpu[t.name] = (cpu[t.name] ?? 0) + (t.ns - (from.get(tid)?.ns ?? 0)) / 1000;
+    wait[t.name] = (wait[t.name] ?? 0) + (t.waitNs - (from.get(tid)?.waitNs ?? 0)) / 1000;
+  }
+  return { cpu, wait };
 }
 let profiler: Session | null = null;
 /** The memory sampler between memory-start and memory-stop. */
@@ -371,7 +378,7 @@ async function onCommand(m: Command): Promise<void> {
     } else if (m.cmd === 'cpu-stop') {
       const d = process.cpuUsage(cpuFrom);
       const t = process.threadCpuUsage(threadCpuFrom);
-      send({ cpuUs: d.user + d.system, servingCpuUs: t.user + t.system, threadsCpuUs: threadCpuSince(threadsFrom), requests: requests - requestsFrom });
+      send({ cpuUs: d.user + d.system, servingCpuUs: t.user + t.system, ...(({ cpu, wait }) => ({ threadsCpuUs: cpu, threadsWaitUs: wait }))(threadCpuSince(threadsFrom)), requests: requests - requestsFrom });
     } else if (m.cmd === 'gc') {
       for (let i = 0; i < 3; i++) {
         (globalThis as { gc?: () => void }).gc?.();
