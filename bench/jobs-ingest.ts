@@ -7,7 +7,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pdfFile, textPdf } from '../test/helpers/hostile-documents.js';
 import { THREAD_NAMES } from '../src/common/threads.js';
-import { DB, fork, gatewayEnv, percentile, pollHealth, printTable, removeDir, scratchDatabase, tempDir, userToken, type Child, type Row } from './lib.js';
+import { DB, fork, gatewayEnv, percentile, pollHealth, printTable, removeDir, scratchDatabase, tempDir, threadGroups, userToken, type Child, type Row } from './lib.js';
 
 /**
  * Ingestion through the job queue against pdf.js alone (issue 20, "Measure"), the gateway in a
@@ -149,22 +149,9 @@ async function upload(url: string, token: string, name: string, pdf: Buffer): Pr
 
 const settingsNote = () => SETTINGS.filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(', ') || 'default settings';
 
-/** What the threads' names stand for, in the order shown. */
-const THREAD_GROUPS: [string, (name: string) => boolean][] = [
-  ['the reading threads', (n) => n === THREAD_NAMES.reading],
-  ['the writing thread', (n) => n === THREAD_NAMES.writing],
-  ["V8's helper threads (garbage collection, compiling)", (n) => n === 'V8Worker'],
-  ["libuv's pool (file system, WAL flushes)", (n) => n.startsWith('libuv-worker')],
-];
-
 /** Rows of the gateway's CPU per document by thread (besides the serving thread's), from cpu-stop's `threadsCpuUs`; none without /proc. */
 function threadRows(byName: Record<string, number> | undefined, n: number, aloneCpu: number): Row[] {
-  const names = Object.keys(byName ?? {});
-  if (!byName || !names.length) return [];
-  const grouped = THREAD_GROUPS.map(([label, is]) => [label, names.filter(is).reduce((t, k) => t + byName[k]!, 0)] as const);
-  const known = new Set(names.filter((k) => k === 'MainThread' || THREAD_GROUPS.some(([, is]) => is(k))));
-  const other = names.filter((k) => !known.has(k)).reduce((t, k) => t + byName[k]!, 0);
-  return [...grouped, ['other threads', other] as const].map(([label, us]) => ({
+  return threadGroups(byName, ['reading', 'writing', 'v8', 'libuv', 'other']).map(({ label, us }) => ({
     scenario: `of which ${label}, ms`,
     figure: (us / 1000 / n).toFixed(1),
     reference: `pdf.js alone ${aloneCpu.toFixed(1)} ms`,

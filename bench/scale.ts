@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { FANOUT_QUERY } from './frames.js';
-import { DB, fork, gatewayEnv, percentile, removeDir, rssOf, scratchDatabase, targetTable, tempDir, type Child } from './lib.js';
+import { DB, fork, gatewayEnv, percentile, removeDir, rssOf, scratchDatabase, targetTable, tempDir, threadGroups, type Child } from './lib.js';
 import { summarize, type CpuProfile } from './profile.js';
 
 /**
@@ -115,8 +115,8 @@ async function windowStart(server: Child): Promise<void> {
   await server.ask({ cmd: PROFILE_DIR ? 'profile-start' : 'cpu-start' });
 }
 
-/** Ends it: the server's CPU time (µs, all its threads) and the HTTP requests it received. */
-async function windowStop(server: Child, name: string): Promise<{ cpuUs: number; requests: number }> {
+/** Ends it: the server's CPU time (µs, all its threads; without a profile, by thread name too where /proc is) and the HTTP requests it received. */
+async function windowStop(server: Child, name: string): Promise<{ cpuUs: number; requests: number; threadsCpuUs?: Record<string, number> }> {
   if (!PROFILE_DIR) return server.ask({ cmd: 'cpu-stop' });
   mkdirSync(PROFILE_DIR, { recursive: true });
   const file = join(PROFILE_DIR, `${name.replace(/\W+/g, '_')}.cpuprofile`);
@@ -484,7 +484,7 @@ async function login(): Promise<void> {
       await cannon({ ...loginReq, duration: 1 });
       // Round by round, so load from elsewhere falls on all three alike: the raw hash capacity,
       // the reads alone, the reads during a login storm.
-      const m = { raw: [] as number[], rawCpu: [] as number[], logins: [] as number[], loginCpu: [] as number[], idleP99: [] as number[], stormP99: [] as number[] };
+      const m = { raw: [] as number[], rawCpu: [] as number[], logins: [] as number[], loginCpu: [] as number[], idleP99: [] as number[], stormP99: [] as number[], loginThreads: [] as Record<string, number>[] };
       const seconds = Math.max(2, Math.round(SECONDS / 2));
       for (let round = 0; round < ROUNDS; round++) {
         await windowStart(gw);
@@ -494,8 +494,10 @@ async function login(): Promise<void> {
         m.idleP99.push(percentile(await other(seconds), 99));
         await windowStart(gw);
         const [storm, during] = await Promise.all([cannon({ ...loginReq, duration: seconds }), other(seconds)]);
-        // The storm window's CPU (the other reads' included: a few percent of it) per login.
-        m.loginCpu.push((await windowStop(gw, `login storm, ${label}`)).cpuUs / Math.max(1, storm.requests.total));
+        // The storm window's CPU (the other reads' included: a few percent of it) per login, all threads and by thread.
+        const stormCpu = await windowStop(gw, `login storm, ${label}`);
+        m.loginCpu.push(stormCpu.cpuUs / Math.max(1, storm.requests.total));
+        if (stormCpu.threadsCpuUs) m.loginThreads.push(Object.fromEntries(Object.entries(stormCpu.threadsCpuUs).map(([k, us]) => [k, us / Math.max(1, storm.requests.total)])));
         m.logins.push(storm.requests.total / seconds);
         m.stormP99.push(percentile(during, 99));
       }
@@ -512,6 +514,14 @@ async function login(): Promise<void> {
       row({ n: 5, figure: `logins/s vs raw hash capacity of the process, ${name} (median of ${ROUNDS} rounds [range])`, value: spread(s.logins, 1), reference: `${spread(s.raw, 1)} verifies/s`, ratio: median(hashing), target: all ? 'report' : `≥ 0.9; range ${range(hashing)}`, met: all ? null : median(hashing) >= 0.9 });
       row({ n: 5, figure: `GET /api/auth/me p99 during the storm vs idle, 100 req/s (ms), ${name}`, value: spread(s.stormP99, 2), reference: `${spread(s.idleP99, 2)} idle`, ratio: median(p99), target: all ? 'report' : `≤ 1.5; range ${range(p99)}`, met: all ? null : median(p99) <= 1.5 });
       row({ n: 5, figure: `process CPU per login (all threads over the storm, the other reads included) vs per raw verify (ms), ${name}`, value: spread(s.loginCpu.map((x) => x / 1000), 1), reference: spread(s.rawCpu.map((x) => x / 1000), 1), ratio: median(cpu), target: 'report', met: null });
+      threadRows(s, name);
+    };
+    /** The storm's CPU per login by thread (median of the rounds), where the server reported it. */
+    const threadRows = (s: Storm, name: string) => {
+      if (!s.loginThreads.length) return;
+      const rounds = s.loginThreads.map((t) => threadGroups(t, ['serving', 'passwords', 'v8', 'libuv', 'other']));
+      const parts = rounds[0]!.map((g, i) => `${g.label} ${spread(rounds.map((r) => r[i]!.us / 1000), 2)}`);
+      row({ n: 5, figure: `same, by thread (ms per login), ${name}`, value: parts.join('; '), reference: '', ratio: null, target: 'report', met: null });
     };
     rows5(await measure(null), false);
     // The floor: the same storm and reads against a server that does only what a login must (the
@@ -521,6 +531,7 @@ async function login(): Promise<void> {
     const floorP99 = perRound(floor.stormP99, floor.idleP99);
     row({ n: 5, figure: `login floor (node:http, the gateway's hasher, no database): logins/s vs its raw hash capacity (median of ${ROUNDS} rounds [range])`, value: spread(floor.logins, 1), reference: `${spread(floor.raw, 1)} verifies/s`, ratio: median(floorHashing), target: `report; range ${range(floorHashing)}`, met: null });
     row({ n: 5, figure: `login floor: GET /api/auth/me p99 during its storm vs idle, 100 req/s (ms)`, value: spread(floor.stormP99, 2), reference: `${spread(floor.idleP99, 2)} idle`, ratio: median(floorP99), target: `report; range ${range(floorP99)}`, met: null });
+    threadRows(floor, 'login floor');
     rows5(await measure(availableParallelism()), true);
   } finally {
     for (const c of children) await c.stop();
