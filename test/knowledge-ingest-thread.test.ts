@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogContext } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../src/common/errors.js';
+import { THREAD_NAMES } from '../src/common/threads.js';
 import { walFlusherOf } from '../src/db/durable-sqlite.js';
 import { DocumentReaders, type Ingested } from '../src/modules/knowledge/extract-worker.js';
 import { SEARCH_ENTRY_COLUMNS } from '../src/modules/search/index.js';
@@ -21,6 +22,16 @@ import { driver, startServer, type TestServer } from './helpers/server.js';
  * the ingesting connection's do not (NORMAL, durable against a crash of the process; the job is
  * marked done on the serving connection, whose synced commit makes them durable on disk).
  */
+/** The names of this process's threads (Linux: /proc/self/task/<tid>/comm). */
+const threadNames = () =>
+  readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      return [readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim()];
+    } catch {
+      return []; // ended meanwhile
+    }
+  });
+
 let server: TestServer;
 let api: RestClient;
 let dir: string;
@@ -140,6 +151,8 @@ describe('document ingestion off the serving thread', () => {
       ]);
       // The reading threads read (the two checks); the writing thread wrote both: a write does not wait behind the next reading.
       expect(readers.tasksDone()).toEqual({ reading: 2, writing: 2 });
+      // Each pool's threads carry its name where the system shows threads (top -H, ps -L, /proc).
+      if (process.platform === 'linux') expect(threadNames()).toEqual(expect.arrayContaining([THREAD_NAMES.reading, THREAD_NAMES.writing]));
       await reprocess();
       // A reading is taken by its first use; without one, the file is read again.
       expect(await Promise.all([ingest(0, checked[0]!.reading), ingest(1)])).toEqual([

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { getPriority as osPriority } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { THREAD_NAMES } from '../src/common/threads.js';
 import { PasswordHasher } from '../src/modules/auth/passwords.js';
 
 /**
@@ -45,6 +46,19 @@ function threadNices(): number[] {
   });
 }
 
+/** The nice values of this process's threads named `name` (Linux: /proc/self/task/<tid>/comm). */
+function nicesOfThreadsNamed(name: string): number[] {
+  return readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() !== name) return [];
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
+    } catch {
+      return []; // ended meanwhile
+    }
+  });
+}
+
 describe('password hashing threads', () => {
   it('hash and verify on threads of their own, as many at once as asked, at the priority asked for; closing fails later calls', async () => {
     const before = threadNices().filter((n) => n === 7).length;
@@ -56,6 +70,8 @@ describe('password hashing threads', () => {
     if (process.platform === 'linux') {
       expect(threadNices().filter((n) => n === 7).length - before).toBe(2);
       expect(osPriority()).toBe(0);
+      // Named, where `top -H` and `ps -L` show them: the two at nice 7 are the hashing threads.
+      expect(nicesOfThreadsNamed(THREAD_NAMES.passwords).filter((n) => n === 7)).toHaveLength(2);
     }
     await hasher.close();
     await expect(hasher.hash('after')).rejects.toThrow(/closed/);
