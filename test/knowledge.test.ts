@@ -136,6 +136,38 @@ describe('documents', () => {
     expect(errorCode(gqlBad)).toBe('validation_error');
   });
 
+  it('keeps a multipart upload byte for byte whether or not the request says its length (a chunked body), and refuses one past the limit either way', async () => {
+    const u = await signUp(api);
+    // Text of 150 KB, in pieces: without Content-Length the server's buffer starts at 64 KB and grows.
+    const text = Array.from({ length: 3000 }, (_, i) => `Line ${i}: lava cools into columns of basalt near the vent.`).join('\n');
+    const boundary = 'xt-chunked-boundary';
+    const body = (data: string) =>
+      Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nchunked\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="lava.txt"\r\nContent-Type: text/plain\r\n\r\n`),
+        Buffer.from(data),
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+    const send = (bytes: Buffer, chunked: boolean) =>
+      fetch(`${server.url}/api/knowledge/documents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${u.accessToken}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+        // A stream has no length: fetch sends it chunked, in the pieces given.
+        body: chunked ? new ReadableStream({ start: (c) => { for (let at = 0; at < bytes.length; at += 10_000) c.enqueue(bytes.subarray(at, at + 10_000)); c.close(); } }) : bytes,
+        duplex: 'half',
+      });
+    for (const chunked of [true, false]) {
+      const res = await send(body(text), chunked);
+      expect(res.status, `chunked: ${chunked}`).toBe(201);
+      const id = ((await res.json()) as { id: string }).id;
+      const file = await fetch(`${server.url}/api/knowledge/documents/${id}/file`, { headers: { authorization: `Bearer ${u.accessToken}` } });
+      expect(Buffer.from(await file.arrayBuffer()).equals(Buffer.from(text)), `chunked: ${chunked}`).toBe(true);
+      // Past KNOWLEDGE_MAX_BYTES (200 KB here): 413, as for any other upload.
+      const big = await send(body('x'.repeat(300 * 1024)), chunked);
+      expect(big.status, `chunked: ${chunked}`).toBe(413);
+      expect(((await big.json()) as any).detail.error).toBe('payload_too_large');
+    }
+  });
+
   it('marks a PDF that cannot be parsed as failed with the reason, indexing nothing', async () => {
     const u = await signUp(api);
     const corrupt = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.from('garbage '.repeat(50)), Buffer.from('\n%%EOF\n')]);
