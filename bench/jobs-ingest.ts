@@ -193,14 +193,14 @@ export async function jobsThroughputBench(): Promise<void> {
     const accepted = (performance.now() - t) / 1000;
     const last = Math.max(...(await Promise.all(ids.map((id) => env.waitReady(id)))));
     const queued = (last - t) / 1000;
-    const { cpuUs, servingCpuUs, threadsCpuUs, threadsWaitUs } = await gw.ask<{ cpuUs: number; servingCpuUs: number; threadsCpuUs?: Record<string, number>; threadsWaitUs?: Record<string, number> }>({ cmd: 'cpu-stop' });
+    const { cpuUs, servingCpuUs, threadsCpuUs, threadsWaitUs } = await gw.ask<{ cpuUs: number; servingCpuUs?: number; threadsCpuUs?: Record<string, number>; threadsWaitUs?: Record<string, number> }>({ cmd: 'cpu-stop' });
     const clients = process.cpuUsage(clientsCpu);
     const after = await extractAll(pdfs);
     const alone = (before.seconds + after.seconds) / 2;
     // CPU milliseconds per document: pdf.js alone, the gateway (upload to ready, every thread), the clients.
     const aloneCpu = ((before.cpu + after.cpu) / 2 / n) * 1000;
     const gatewayCpu = cpuUs / 1000 / n;
-    const servingCpu = servingCpuUs / 1000 / n;
+    const servingCpu = servingCpuUs === undefined ? null : servingCpuUs / 1000 / n;
     const clientsCpuMs = (clients.user + clients.system) / 1000 / n;
     const cores = availableParallelism();
     printTable(`Ingestion through the job queue (${DB}, ${settingsNote()}): ${n} PDFs of ${PAGES} pages (${(pdfs.reduce((s, p) => s + p.length, 0) / n / 1024).toFixed(0)} KB each), ${UPLOADERS} clients uploading; reference: pdf.js alone, one PDF after another in one process (before ${(n / before.seconds).toFixed(1)}/s, after ${(n / after.seconds).toFixed(1)}/s)`, [
@@ -208,7 +208,7 @@ export async function jobsThroughputBench(): Promise<void> {
       { scenario: 'uploads answered, documents/s', figure: (n / accepted).toFixed(1), reference: `pdf.js alone ${(n / alone).toFixed(1)}/s`, ratio: alone / accepted },
       { scenario: 'CPU per document, the gateway (all threads, upload to ready), ms', figure: gatewayCpu.toFixed(1), reference: `pdf.js alone ${aloneCpu.toFixed(1)} ms`, ratio: aloneCpu / gatewayCpu },
       // The part of it on the serving thread (requests, the queue, the database's serving connection): what leaves the reading thread less of the cores.
-      { scenario: 'of which the serving thread, ms', figure: servingCpu.toFixed(1), reference: `pdf.js alone ${aloneCpu.toFixed(1)} ms`, ratio: aloneCpu / servingCpu },
+      ...(servingCpu === null ? [] : [{ scenario: 'of which the serving thread, ms', figure: servingCpu.toFixed(1), reference: `pdf.js alone ${aloneCpu.toFixed(1)} ms`, ratio: aloneCpu / servingCpu }]),
       // The rest by thread (Linux: each thread's run time, by its name; see src/common/threads.ts).
       ...threadRows(threadsCpuUs, n, aloneCpu),
       // Runnable but not running: what the reading threads lost to the other threads (and processes) on the cores.

@@ -518,7 +518,7 @@ async function login(): Promise<void> {
     };
     /** The storm's CPU per login by thread (median of the rounds), where the server reported it. */
     const threadRows = (s: Storm, name: string) => {
-      if (!s.loginThreads.length) return;
+      if (!s.loginThreads.length || !Object.keys(s.loginThreads[0]!).length) return;
       const rounds = s.loginThreads.map((t) => threadGroups(t, ['serving', 'passwords', 'v8', 'libuv', 'other']));
       const parts = rounds[0]!.map((g, i) => `${g.label} ${spread(rounds.map((r) => r[i]!.us / 1000), 2)}`);
       row({ n: 5, figure: `same, by thread (ms per login), ${name}`, value: parts.join('; '), reference: '', ratio: null, target: 'report', met: null });

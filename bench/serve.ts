@@ -49,8 +49,10 @@ let loopDelay: ReturnType<typeof monitorEventLoopDelay> | null = null;
 /** HTTP requests this process received, and the CPU time and count at cpu-start. */
 let requests = 0;
 let cpuFrom = process.cpuUsage();
-/** This (the serving) thread's own CPU time at cpu-start. */
-let threadCpuFrom = process.threadCpuUsage();
+/** This (the serving) thread's own CPU time (Node 23.9 and later; undefined before). */
+const threadCpu = (process as { threadCpuUsage?: (previous?: NodeJS.CpuUsage) => NodeJS.CpuUsage }).threadCpuUsage?.bind(process);
+/** It at cpu-start. */
+let threadCpuFrom = threadCpu?.();
 let requestsFrom = 0;
 /** Each thread's run and run-queue times at cpu-start (ns, by thread id), with its name. */
 let threadsFrom = threadTimes();
@@ -359,7 +361,7 @@ async function onCommand(m: Command): Promise<void> {
       await profiler.post('Profiler.setSamplingInterval', { interval: 100 });
       await profiler.post('Profiler.start');
       cpuFrom = process.cpuUsage();
-      threadCpuFrom = process.threadCpuUsage();
+      threadCpuFrom = threadCpu?.();
       threadsFrom = threadTimes();
       requestsFrom = requests;
       send({ started: true });
@@ -371,14 +373,14 @@ async function onCommand(m: Command): Promise<void> {
       send({ cpuUs: d.user + d.system, requests: requests - requestsFrom });
     } else if (m.cmd === 'cpu-start') {
       cpuFrom = process.cpuUsage();
-      threadCpuFrom = process.threadCpuUsage();
+      threadCpuFrom = threadCpu?.();
       threadsFrom = threadTimes();
       requestsFrom = requests;
       send({ started: true });
     } else if (m.cmd === 'cpu-stop') {
       const d = process.cpuUsage(cpuFrom);
-      const t = process.threadCpuUsage(threadCpuFrom);
-      send({ cpuUs: d.user + d.system, servingCpuUs: t.user + t.system, ...(({ cpu, wait }) => ({ threadsCpuUs: cpu, threadsWaitUs: wait }))(threadCpuSince(threadsFrom)), requests: requests - requestsFrom });
+      const t = threadCpu?.(threadCpuFrom);
+      send({ cpuUs: d.user + d.system, servingCpuUs: t ? t.user + t.system : undefined, ...(({ cpu, wait }) => ({ threadsCpuUs: cpu, threadsWaitUs: wait }))(threadCpuSince(threadsFrom)), requests: requests - requestsFrom });
     } else if (m.cmd === 'gc') {
       for (let i = 0; i < 3; i++) {
         (globalThis as { gc?: () => void }).gc?.();

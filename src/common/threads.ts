@@ -14,8 +14,9 @@ export const THREAD_NAMES = {
 } as const;
 
 /**
- * Source run first in a pool's worker thread (piscina starts its threads without a name): the
- * thread names itself `workerData.threadName`. On Linux a thread may rename itself through
- * /proc; elsewhere nothing happens.
+ * Source run first in a worker thread of the gateway's (piscina starts its threads without a
+ * name, and Node 22 does not pass a Worker's `name` on to the system): the thread names itself
+ * `workerData.threadName`. On Linux a thread may rename itself through /proc; elsewhere nothing
+ * happens.
  */
 export const NAME_THIS_THREAD = `try { const n = require('node:worker_threads').workerData?.threadName; if (n) require('node:fs').writeFileSync('/proc/thread-self/comm', String(n).slice(0, 15)); } catch {}`;

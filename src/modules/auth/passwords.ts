@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import * as argon2 from '@node-rs/argon2';
-import { THREAD_NAMES } from '../../common/threads.js';
+import { NAME_THIS_THREAD, THREAD_NAMES } from '../../common/threads.js';
 
 // The package declares these as const enums, which have no values at run time (and code not
 // compiled by tsc, such as the tests', cannot inline them): their numbers, from its typings.
@@ -15,6 +15,7 @@ const V0x13: argon2.Version = 1;
  * affects that thread only): when a core is contended, requests win over hashing.
  */
 const THREAD = `
+${NAME_THIS_THREAD}
 const { parentPort, workerData } = require('node:worker_threads');
 const argon2 = require(workerData.argon2);
 try { if (workerData.nice > 0) require('node:os').setPriority(workerData.nice); } catch {}
@@ -76,8 +77,9 @@ class HashThreads {
   private start(): Thread {
     const worker = new Worker(THREAD, {
       eval: true,
+      // (Node 24 gives the system thread this name too; 22 does not, hence the thread's own renaming.)
       name: THREAD_NAMES.passwords,
-      workerData: { argon2: createRequire(import.meta.url).resolve('@node-rs/argon2'), options: this.options, nice: this.nice },
+      workerData: { argon2: createRequire(import.meta.url).resolve('@node-rs/argon2'), options: this.options, nice: this.nice, threadName: THREAD_NAMES.passwords },
       // A hash needs its memory cost in native memory, not the JS heap: a small heap will do.
       resourceLimits: { maxOldGenerationSizeMb: 16 },
     });

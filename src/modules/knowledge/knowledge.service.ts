@@ -412,9 +412,9 @@ export class KnowledgeService {
     if (this.embedder) {
       const read = await this.read(kind, bytes, reading);
       reading = null;
+      if ('failure' in read) throw new PermanentJobError(read.failure);
       // The thread reads the file again (the vectors came from this reading).
       bytes ??= await load();
-      if ('failure' in read) throw new PermanentJobError(read.failure);
       vectors = await this.embedder.embed(read.chunks.map((c) => (c.heading ? `${c.heading}\n${c.text}` : c.text)));
     }
     let done: Ingested;
