@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, type App } from '../src/app.js';
@@ -189,6 +189,38 @@ export async function scratchDatabase(dataDir: string): Promise<{ url: string; d
 
 export const tempDir = () => mkdtempSync(join(tmpdir(), 'xt-bench-'));
 export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true });
+
+/** Each thread's run time and time waited, runnable, for a core (ns), with its name, by thread id. */
+export type ThreadTimes = Map<string, { name: string; ns: number; waitNs: number }>;
+
+/**
+ * The run time of each thread of a process (this one by default) and the time it waited,
+ * runnable, for a core (ns, from /proc/<pid>/task/<tid>/schedstat), and its name (comm:
+ * MainThread, the gateway's named threads, V8Worker, libuv-worker…); empty where /proc is not there.
+ */
+export function threadTimes(pid: number | 'self' = 'self'): ThreadTimes {
+  const out: ThreadTimes = new Map();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const [ns, waitNs] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+        out.set(tid, { name: readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim(), ns: ns!, waitNs: waitNs! });
+      } catch {
+        // ended meanwhile
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return out;
+}
+
+/** CPU µs by thread name between two readings of threadTimes (a thread that ended in between is not counted; one started in between counts whole). */
+export function threadCpuBetween(from: ThreadTimes, to: ThreadTimes): Record<string, number> {
+  const cpu: Record<string, number> = {};
+  for (const [tid, t] of to) cpu[t.name] = (cpu[t.name] ?? 0) + (t.ns - (from.get(tid)?.ns ?? 0)) / 1000;
+  return cpu;
+}
 
 /** The groups of a server's threads, by their names (src/common/threads.ts; Node's and V8's own names). */
 const THREAD_GROUPS = {

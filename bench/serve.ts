@@ -18,7 +18,7 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Session } from 'node:inspector/promises';
@@ -34,6 +34,7 @@ import { AccessTokens } from '../src/modules/auth/tokens.js';
 import { loadConfig } from '../src/config.js';
 import { onStatement } from '../test/helpers/statements.js';
 import { frameOf, stampedEvent } from './frames.js';
+import { threadTimes, type ThreadTimes } from './lib.js';
 
 const mode = process.argv[2] ?? 'gateway';
 const send = (m: unknown) => process.send?.(m);
@@ -58,32 +59,10 @@ let requestsFrom = 0;
 let threadsFrom = threadTimes();
 
 /**
- * The run time of each of this process's threads and the time it waited, runnable, for a core (ns,
- * from /proc/self/task/<tid>/schedstat), and its name (comm: MainThread, the gateway's named
- * threads, V8Worker, libuv-worker…); empty where /proc is not there.
- */
-function threadTimes(): Map<string, { name: string; ns: number; waitNs: number }> {
-  const out = new Map<string, { name: string; ns: number; waitNs: number }>();
-  try {
-    for (const tid of readdirSync('/proc/self/task')) {
-      try {
-        const [ns, waitNs] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
-        out.set(tid, { name: readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(), ns: ns!, waitNs: waitNs! });
-      } catch {
-        // ended meanwhile
-      }
-    }
-  } catch {
-    // no /proc
-  }
-  return out;
-}
-
-/**
  * CPU µs by thread name since `from`, and µs waited for a core (a thread that ended meanwhile is
  * not counted; one started meanwhile counts whole).
  */
-function threadCpuSince(from: Map<string, { name: string; ns: number; waitNs: number }>): { cpu: Record<string, number>; wait: Record<string, number> } {
+function threadCpuSince(from: ThreadTimes): { cpu: Record<string, number>; wait: Record<string, number> } {
   const cpu: Record<string, number> = {};
   const wait: Record<string, number> = {};
   for (const [tid, t] of threadTimes()) {

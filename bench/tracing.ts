@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { freePort } from '../test/helpers/process.js';
-import { DB, fork, gatewayEnv, percentile, removeDir, scratchDatabase, tempDir, userToken } from './lib.js';
+import { DB, fork, gatewayEnv, percentile, removeDir, scratchDatabase, tempDir, threadCpuBetween, threadGroups, threadTimes, userToken } from './lib.js';
 
 /**
  * The cost of tracing (issue 22): an authenticated read (REST `GET /api/auth/me` and GraphQL
@@ -84,13 +84,26 @@ function cpuUs(pid: number): number {
 /** Requests each server answered in the timed windows, by its pid (to read a profile per request). */
 const answered = new Map<number, number>();
 
-/** Requests per second, and the server's CPU microseconds per request over the same window. */
-async function rate(opts: autocannon.Options, seconds: number, pid: number): Promise<{ rps: number; cpu: number }> {
+/** Requests per second, and the server's CPU microseconds per request over the same window, all threads and by thread (where /proc says). */
+async function rate(opts: autocannon.Options, seconds: number, pid: number): Promise<{ rps: number; cpu: number; threads: Record<string, number> }> {
   const before = cpuUs(pid);
+  const threadsBefore = threadTimes(pid);
   const r = await autocannon({ connections: CONNECTIONS, duration: seconds, ...opts });
+  const threads = threadCpuBetween(threadsBefore, threadTimes(pid));
   answered.set(pid, (answered.get(pid) ?? 0) + r.requests.total);
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${opts.url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return { rps: r.requests.average, cpu: (cpuUs(pid) - before) / Math.max(1, r.requests.total) };
+  const n = Math.max(1, r.requests.total);
+  return { rps: r.requests.average, cpu: (cpuUs(pid) - before) / n, threads: Object.fromEntries(Object.entries(threads).map(([k, us]) => [k, us / n])) };
+}
+
+/** What tracing adds a request by thread group (µs, traced − off, medians of the rounds), as one line; empty without /proc. */
+function addedByThread(off: Record<string, number>[], on: Record<string, number>[]): string {
+  const groups = ['serving', 'v8', 'libuv', 'other'] as const;
+  const med = (rounds: Record<string, number>[]) => groups.map((_, i) => percentile(rounds.map((t) => threadGroups(t, [...groups])[i]?.us ?? 0), 50));
+  if (!off.length || !Object.keys(off[0]!).length) return '';
+  const a = med(off);
+  const b = med(on);
+  return groups.map((g, i) => `${threadGroups(off[0], [g])[0]!.label} ${(b[i]! - a[i]!).toFixed(1)} (${b[i]!.toFixed(1)} against ${a[i]!.toFixed(1)})`).join('; ');
 }
 
 /**
@@ -105,20 +118,24 @@ async function alternate(targets: [autocannon.Options, autocannon.Options], pids
   const offCpu: number[] = [];
   const onCpu: number[] = [];
   const cpuRatios: number[] = [];
+  const offThreads: Record<string, number>[] = [];
+  const onThreads: Record<string, number>[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     // Which goes first alternates too.
     const order = round % 2 ? [1, 0] : [0, 1];
-    const r: { rps: number; cpu: number }[] = [];
+    const r: { rps: number; cpu: number; threads: Record<string, number> }[] = [];
     for (const i of order) r[i] = await rate(targets[i]!, Math.max(2, Math.round(SECONDS / 2)), pids[i]!);
     offRates.push(r[0]!.rps);
     onRates.push(r[1]!.rps);
     ratios.push(r[1]!.rps / r[0]!.rps);
     offCpu.push(r[0]!.cpu);
     onCpu.push(r[1]!.cpu);
+    offThreads.push(r[0]!.threads);
+    onThreads.push(r[1]!.threads);
     // Off ÷ traced: the share of throughput left when CPU is the limit.
     cpuRatios.push(r[0]!.cpu / r[1]!.cpu);
   }
-  return { offRates, onRates, ratios, offCpu, onCpu, cpuRatios };
+  return { offRates, onRates, ratios, offCpu, onCpu, cpuRatios, offThreads, onThreads };
 }
 
 const spread = (xs: number[], digits = 0) => `${percentile(xs, 50).toFixed(digits)} [${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}]`;
@@ -147,7 +164,7 @@ export async function tracingBench(): Promise<void> {
     const added: Record<string, number> = {};
     for (const door of ['rest', 'graphql'] as const) {
       const spansBefore = otlp.spans();
-      const { offRates, onRates, ratios, offCpu, onCpu, cpuRatios } = await alternate([targets[0]![door], targets[1]![door]], pids);
+      const { offRates, onRates, ratios, offCpu, onCpu, cpuRatios, offThreads, onThreads } = await alternate([targets[0]![door], targets[1]![door]], pids);
       added[door] = percentile(onCpu, 50) - percentile(offCpu, 50);
       const ratio = percentile(ratios, 50);
       const cpuRatio = percentile(cpuRatios, 50);
@@ -158,6 +175,8 @@ export async function tracingBench(): Promise<void> {
       console.log(
         `  ${name}, server CPU per request: traced ${spread(onCpu)} µs | off ${spread(offCpu)} µs | ratio (off ÷ traced) ${spread(cpuRatios, 2)} | target ≥ 0.90 ${cpuRatio >= 0.9 ? 'met' : 'NOT met'}`,
       );
+      const byThread = addedByThread(offThreads, onThreads);
+      if (byThread) console.log(`  ${name}, what tracing adds a request by thread, µs of CPU (traced against off): ${byThread}`);
     }
     // The floor of tracing the same read: the minimal server (bench/anchor.ts) answering the same
     // bytes from the same databases, untraced and traced at the same ratio with the gateway's SDK
@@ -178,6 +197,8 @@ export async function tracingBench(): Promise<void> {
         console.log(
           `  the floor, server CPU per request: traced ${spread(floor.onCpu)} µs | off ${spread(floor.offCpu)} µs | ratio (off ÷ traced) ${spread(floor.cpuRatios, 2)} | tracing adds ${floorAdded.toFixed(1)} µs a request`,
         );
+        const floorByThread = addedByThread(floor.offThreads, floor.onThreads);
+        if (floorByThread) console.log(`  the floor, what tracing adds a request by thread, µs of CPU: ${floorByThread}`);
         console.log(
           `  what tracing adds a request, µs of CPU: gateway REST ${added.rest!.toFixed(1)}, GraphQL ${added.graphql!.toFixed(1)} | the floor ${floorAdded.toFixed(1)} | gateway ÷ floor: REST ${(added.rest! / floorAdded).toFixed(2)}, GraphQL ${(added.graphql! / floorAdded).toFixed(2)}`,
         );
