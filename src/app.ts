@@ -204,6 +204,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     observe: (queue, outcome, seconds) => metrics.observeJob(queue, outcome, seconds),
   });
   metrics.watchJobs(() => jobs.counts());
+  const stopThreadWatch = config.metrics.enabled ? metrics.watchThreads() : () => undefined;
   // The composition root: every module's services in dependency order, then what the doors need of them.
   const composition = compose(modules, { config, events, rateLimits, metrics, clock: options.clock ?? systemClock, redis: redis?.commands ?? null, log, jobs });
   const { services } = composition;
@@ -381,6 +382,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     close: () =>
       (closing ??= (async () => {
         socketLimiter.stop();
+        stopThreadWatch();
         await server.close();
         // A turn whose listener left is still writing its partial reply: let it finish.
         await services.conversations.drain();

@@ -52,6 +52,20 @@ describe('/metrics', () => {
     expect(metric(m.text, 'xentree_db_pool_connections', { state: 'max' })).toBeGreaterThan(0);
   });
 
+  it('says where the process\'s CPU goes, by thread role: the event loop, the hashing threads', async () => {
+    if (process.platform !== 'linux') return;
+    const before = (await scrape()).text;
+    // A registration hashes a password on a hashing thread; the requests run on the serving thread.
+    const u = await signUp(api);
+    await api.get('/api/auth/me', { token: u.accessToken });
+    const after = (await scrape()).text;
+    const seconds = (text: string, thread: string) => metric(text, 'xentree_thread_cpu_seconds_total', { thread });
+    expect(seconds(after, 'serving')).toBeGreaterThan(seconds(before, 'serving'));
+    expect(seconds(after, 'passwords')).toBeGreaterThan(0);
+    // Every role's total only grows.
+    for (const thread of ['serving', 'passwords', 'v8', 'libuv', 'other']) expect(seconds(after, thread), thread).toBeGreaterThanOrEqual(seconds(before, thread) || 0);
+  });
+
   it('labels named operations by name, up to a cap past which they are "other"; anonymous ones by their root fields', async () => {
     const capped = await startServer({ METRICS_MAX_OPERATION_NAMES: '2' });
     try {

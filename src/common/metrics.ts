@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric, type MetricValue } from 'prom-client';
+import { ThreadCpuTotals } from './threads.js';
 
 /** Latency buckets in seconds: sub-millisecond reads up to slow AI turns. */
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -133,6 +134,30 @@ export class Metrics {
     if (name.length > 100 || this.operationNames.size >= this.maxOperationNames) return `${kind} other`;
     this.operationNames.add(label);
     return label;
+  }
+
+  /**
+   * CPU time by thread role (`xentree_thread_cpu_seconds_total{thread}`: serving, reading,
+   * writing, passwords, v8, libuv, other; src/common/threads.ts): beside the process's own total,
+   * where its CPU goes. The threads are read every `everyMs` as well as when scraped, so a thread
+   * that lives between two scrapes (a reading thread ends after a second idle) is counted up to
+   * its last second. Linux only (from /proc); elsewhere the series is absent. Answers the function
+   * that stops the readings.
+   */
+  watchThreads(totals: ThreadCpuTotals = new ThreadCpuTotals(), everyMs = 1000): () => void {
+    const timer = setInterval(() => totals.sample(), everyMs);
+    timer.unref();
+    const c: Counter<'thread'> = new Counter({
+      name: 'xentree_thread_cpu_seconds_total',
+      help: 'CPU time of this process by thread role: serving (the event loop), reading and writing (documents), passwords (hashing), v8 (garbage collection, compiling), libuv (file system), other',
+      labelNames: ['thread'] as const,
+      registers: [this.registry],
+      collect() {
+        c.reset();
+        for (const [thread, seconds] of totals.sample()) c.inc({ thread }, seconds);
+      },
+    });
+    return () => clearInterval(timer);
   }
 
   /** Records one attempt of a background job. */

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
 /**
  * The names the gateway's own threads carry where the system shows them (`top -H`, `ps -L`,
  * `/proc/<pid>/task/<tid>/comm`; at most 15 characters): which work a thread's CPU goes to. The
@@ -12,6 +14,78 @@ export const THREAD_NAMES = {
   /** The password hashing threads (PASSWORD_HASH_CONCURRENCY). */
   passwords: 'xt-password',
 } as const;
+
+/** What a thread of the process does, by its name: the label of its CPU time in the metrics (and the benches' groups). */
+export type ThreadRole = 'serving' | 'reading' | 'writing' | 'passwords' | 'v8' | 'libuv' | 'other';
+
+export function roleOfThread(name: string): ThreadRole {
+  if (name === 'MainThread') return 'serving';
+  if (name === THREAD_NAMES.reading) return 'reading';
+  if (name === THREAD_NAMES.writing) return 'writing';
+  if (name === THREAD_NAMES.passwords) return 'passwords';
+  if (name === 'V8Worker') return 'v8';
+  if (name.startsWith('libuv-worker')) return 'libuv';
+  return 'other';
+}
+
+/** One reading of a thread: its id, its name, its CPU time so far (seconds). */
+export interface ThreadCpu {
+  tid: string;
+  name: string;
+  seconds: number;
+}
+
+/**
+ * This process's threads and the CPU time of each (Linux: /proc/self/task/<tid>/schedstat, run time
+ * in nanoseconds, and comm); empty where /proc is not there.
+ */
+export function readThreadCpu(): ThreadCpu[] {
+  const out: ThreadCpu[] = [];
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const ns = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      if (Number.isFinite(ns)) out.push({ tid, name: readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(), seconds: ns / 1e9 });
+    } catch {
+      // Ended meanwhile.
+    }
+  }
+  return out;
+}
+
+/**
+ * The process's CPU time by thread role since it started, for a counter: each reading adds what
+ * the threads it sees ran since the last one, and a thread that has ended keeps what it ran up to
+ * the last reading that saw it (reading threads end after a second idle), so the totals never go
+ * down.
+ */
+export class ThreadCpuTotals {
+  private readonly last = new Map<string, number>();
+  private readonly totals = new Map<ThreadRole, number>();
+
+  constructor(private readonly read: () => ThreadCpu[] = readThreadCpu) {}
+
+  /** Seconds of CPU by role so far (roles never seen are absent). */
+  sample(): Map<ThreadRole, number> {
+    const seen = new Map<string, number>();
+    for (const t of this.read()) {
+      // A thread id the system reused for a new thread starts again from its own zero.
+      const before = this.last.get(t.tid) ?? 0;
+      const ran = t.seconds >= before ? t.seconds - before : t.seconds;
+      const role = roleOfThread(t.name);
+      this.totals.set(role, (this.totals.get(role) ?? 0) + ran);
+      seen.set(t.tid, t.seconds);
+    }
+    this.last.clear();
+    for (const [tid, s] of seen) this.last.set(tid, s);
+    return new Map(this.totals);
+  }
+}
 
 /**
  * Source run first in a worker thread of the gateway's (piscina starts its threads without a
