@@ -4,7 +4,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { THREAD_NAMES } from '../src/common/threads.js';
+import { roleOfThread, type ThreadRole } from '../src/common/threads.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import { countStatements as countSql } from '../test/helpers/statements.js';
 
@@ -222,29 +222,26 @@ export function threadCpuBetween(from: ThreadTimes, to: ThreadTimes): Record<str
   return cpu;
 }
 
-/** The groups of a server's threads, by their names (src/common/threads.ts; Node's and V8's own names). */
-const THREAD_GROUPS = {
-  serving: { label: 'the serving thread', is: (n: string) => n === 'MainThread' },
-  reading: { label: 'the reading threads', is: (n: string) => n === THREAD_NAMES.reading },
-  writing: { label: 'the writing thread', is: (n: string) => n === THREAD_NAMES.writing },
-  passwords: { label: 'the password hashing threads', is: (n: string) => n === THREAD_NAMES.passwords },
-  v8: { label: "V8's helper threads (garbage collection, compiling)", is: (n: string) => n === 'V8Worker' },
-  libuv: { label: "libuv's pool (file system, WAL flushes)", is: (n: string) => n.startsWith('libuv-worker') },
-} as const;
-export type ThreadGroup = keyof typeof THREAD_GROUPS | 'other';
+/** What each thread role (src/common/threads.ts) is called in the benches' tables. */
+const ROLE_LABELS: Record<ThreadRole, string> = {
+  serving: 'the serving thread',
+  reading: 'the reading threads',
+  writing: 'the writing thread',
+  passwords: 'the password hashing threads',
+  v8: "V8's helper threads (garbage collection, compiling)",
+  libuv: "libuv's pool (file system, WAL flushes)",
+  other: 'other threads',
+};
+export type ThreadGroup = ThreadRole;
 
 /**
- * A server's CPU time by thread name (serve.ts cpu-stop's `threadsCpuUs`) summed into `groups`, in
- * that order; 'other' is every thread no group names. Empty without the figures (no /proc).
+ * A server's CPU time by thread name (serve.ts cpu-stop's `threadsCpuUs`) summed by role into
+ * `groups`, in that order. Empty without the figures (no /proc).
  */
 export function threadGroups(byName: Record<string, number> | undefined, groups: ThreadGroup[]): { group: ThreadGroup; label: string; us: number }[] {
   const names = Object.keys(byName ?? {});
   if (!byName || !names.length) return [];
-  const named = (n: string) => Object.values(THREAD_GROUPS).some((g) => g.is(n));
-  return groups.map((group) => {
-    const is = group === 'other' ? (n: string) => !named(n) : THREAD_GROUPS[group].is;
-    return { group, label: group === 'other' ? 'other threads' : THREAD_GROUPS[group].label, us: names.filter(is).reduce((t, k) => t + byName[k]!, 0) };
-  });
+  return groups.map((group) => ({ group, label: ROLE_LABELS[group], us: names.filter((n) => roleOfThread(n) === group).reduce((t, k) => t + byName[k]!, 0) }));
 }
 
 /** Resident memory of a process, from /proc (bytes). */
