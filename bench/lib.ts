@@ -228,6 +228,7 @@ const ROLE_LABELS: Record<ThreadRole, string> = {
   reading: 'the reading threads',
   writing: 'the writing thread',
   passwords: 'the password hashing threads',
+  grammar: "XEL's grammar checker thread",
   v8: "V8's helper threads (garbage collection, compiling)",
   libuv: "libuv's pool (file system, WAL flushes)",
   other: 'other threads',

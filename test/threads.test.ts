@@ -34,11 +34,12 @@ describe('ThreadCpuTotals: CPU time by thread role, for a counter', () => {
   });
 
   it('names roles from the threads\' names', () => {
-    expect(['MainThread', THREAD_NAMES.reading, THREAD_NAMES.writing, THREAD_NAMES.passwords, 'V8Worker', 'libuv-worker', 'DelayedTaskSche'].map(roleOfThread)).toEqual([
+    expect(['MainThread', THREAD_NAMES.reading, THREAD_NAMES.writing, THREAD_NAMES.passwords, THREAD_NAMES.grammar, 'V8Worker', 'libuv-worker', 'DelayedTaskSche'].map(roleOfThread)).toEqual([
       'serving',
       'reading',
       'writing',
       'passwords',
+      'grammar',
       'v8',
       'libuv',
       'other',

@@ -138,7 +138,7 @@ export class Metrics {
 
   /**
    * CPU time by thread role (`xentree_thread_cpu_seconds_total{thread}`: serving, reading,
-   * writing, passwords, v8, libuv, other; src/common/threads.ts): beside the process's own total,
+   * writing, passwords, grammar, v8, libuv, other; src/common/threads.ts): beside the process's own total,
    * where its CPU goes. The threads are read every `everyMs` as well as when scraped, so a thread
    * that lives between two scrapes (a reading thread ends after a second idle) is counted up to
    * its last second. Linux only (from /proc); elsewhere the series is absent. Answers the function
@@ -149,7 +149,7 @@ export class Metrics {
     timer.unref();
     const c: Counter<'thread'> = new Counter({
       name: 'xentree_thread_cpu_seconds_total',
-      help: 'CPU time of this process by thread role: serving (the event loop), reading and writing (documents), passwords (hashing), v8 (garbage collection, compiling), libuv (file system), other',
+      help: 'CPU time of this process by thread role: serving (the event loop), reading and writing (documents), passwords (hashing), grammar (XEL essays), v8 (garbage collection, compiling), libuv (file system), other',
       labelNames: ['thread'] as const,
       registers: [this.registry],
       collect() {

@@ -13,16 +13,19 @@ export const THREAD_NAMES = {
   writing: 'xt-doc-write',
   /** The password hashing threads (PASSWORD_HASH_CONCURRENCY). */
   passwords: 'xt-password',
+  /** The XEL grammar checker's thread (essays' grammar, harper.js). */
+  grammar: 'xt-grammar',
 } as const;
 
 /** What a thread of the process does, by its name: the label of its CPU time in the metrics (and the benches' groups). */
-export type ThreadRole = 'serving' | 'reading' | 'writing' | 'passwords' | 'v8' | 'libuv' | 'other';
+export type ThreadRole = 'serving' | 'reading' | 'writing' | 'passwords' | 'grammar' | 'v8' | 'libuv' | 'other';
 
 export function roleOfThread(name: string): ThreadRole {
   if (name === 'MainThread') return 'serving';
   if (name === THREAD_NAMES.reading) return 'reading';
   if (name === THREAD_NAMES.writing) return 'writing';
   if (name === THREAD_NAMES.passwords) return 'passwords';
+  if (name === THREAD_NAMES.grammar) return 'grammar';
   if (name === 'V8Worker') return 'v8';
   if (name.startsWith('libuv-worker')) return 'libuv';
   return 'other';

@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../../../common/errors.js';
+import { NAME_THIS_THREAD, THREAD_NAMES } from '../../../common/threads.js';
 import learnerRules from './harper-rules.json' with { type: 'json' };
 
 export interface GrammarIssue {
@@ -38,6 +39,7 @@ export const LEARNER_RULES_OFF: readonly string[] = learnerRules.off;
 export const ruleSetKey = (rules: RuleSet): string => (rules === 'full' ? 'full' : `learner-${createHash('sha256').update(LEARNER_RULES_OFF.join(',')).digest('hex').slice(0, 8)}`);
 
 const WORKER_SOURCE = `
+${NAME_THIS_THREAD}
 const { parentPort, workerData } = require('node:worker_threads');
 (async () => {
   const { LocalLinter, Dialect } = await import(workerData.index);
@@ -104,7 +106,8 @@ export class GrammarChecker {
     const dir = harperDir();
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { index: pathToFileURL(join(dir, 'index.js')).href, binary: pathToFileURL(join(dir, 'binary.js')).href, dialect: this.dialect, off: this.rules === 'full' ? [] : LEARNER_RULES_OFF },
+      name: THREAD_NAMES.grammar,
+      workerData: { threadName: THREAD_NAMES.grammar, index: pathToFileURL(join(dir, 'index.js')).href, binary: pathToFileURL(join(dir, 'binary.js')).href, dialect: this.dialect, off: this.rules === 'full' ? [] : LEARNER_RULES_OFF },
     });
     worker.unref();
     this.worker = worker;
