@@ -111,10 +111,10 @@ module.exports.ingest = ingest;
 module.exports.settings = settings;
 `;
 
-/** A document's text and passages as they cross threads (the passages as two NUL-separated strings). */
 /** What an upload's check read, as the serving thread keeps it (taken out of the keeping by `claim`). */
 export type KeptReading = Reading;
 
+/** A document's text and passages as they cross threads (the passages as two NUL-separated strings). */
 interface Reading {
   text: string;
   texts: string;
@@ -553,7 +553,7 @@ export class DocumentReaders {
     this.keptChars += charsOf(reading);
     for (const oldest of this.kept.keys()) {
       if (this.keptChars <= KEEP_CHARS) break;
-      this.take(oldest);
+      this.claim(oldest);
     }
     return name;
   }
@@ -564,21 +564,17 @@ export class DocumentReaders {
    * bytes at all; hand it to `read` or `ingest`.
    */
   claim(name: string): KeptReading | null {
-    return this.take(name);
-  }
-
-  /** A task's reading: taken by name, or as claimed. */
-  private reading(reading: string | KeptReading | null | undefined): Reading | null {
-    if (!reading) return null;
-    return typeof reading === 'string' ? this.take(reading) : reading;
-  }
-
-  private take(name: string): Reading | null {
     const r = this.kept.get(name);
     if (!r) return null;
     this.kept.delete(name);
     this.keptChars -= charsOf(r);
     return r;
+  }
+
+  /** A task's reading: taken by name, or as claimed. */
+  private reading(reading: string | KeptReading | null | undefined): Reading | null {
+    if (!reading) return null;
+    return typeof reading === 'string' ? this.claim(reading) : reading;
   }
 
   /**
