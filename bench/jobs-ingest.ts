@@ -149,9 +149,9 @@ async function upload(url: string, token: string, name: string, pdf: Buffer): Pr
 
 const settingsNote = () => SETTINGS.filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(', ') || 'default settings';
 
-/** Rows of the gateway's CPU per document by thread (besides the serving thread's), from cpu-stop's `threadsCpuUs`; none without /proc. */
+/** Rows of the gateway's CPU per document by thread, from cpu-stop's `threadsCpuUs`; none without /proc. */
 function threadRows(byName: Record<string, number> | undefined, n: number, aloneCpu: number): Row[] {
-  return threadGroups(byName, ['reading', 'writing', 'v8', 'libuv', 'other']).map(({ label, us }) => ({
+  return threadGroups(byName, ['serving', 'reading', 'writing', 'v8', 'libuv', 'other']).map(({ label, us }) => ({
     scenario: `of which ${label}, ms`,
     figure: (us / 1000 / n).toFixed(1),
     reference: `pdf.js alone ${aloneCpu.toFixed(1)} ms`,
@@ -193,23 +193,21 @@ export async function jobsThroughputBench(): Promise<void> {
     const accepted = (performance.now() - t) / 1000;
     const last = Math.max(...(await Promise.all(ids.map((id) => env.waitReady(id)))));
     const queued = (last - t) / 1000;
-    const { cpuUs, servingCpuUs, threadsCpuUs, threadsWaitUs } = await gw.ask<{ cpuUs: number; servingCpuUs?: number; threadsCpuUs?: Record<string, number>; threadsWaitUs?: Record<string, number> }>({ cmd: 'cpu-stop' });
+    const { cpuUs, threadsCpuUs, threadsWaitUs } = await gw.ask<{ cpuUs: number; threadsCpuUs?: Record<string, number>; threadsWaitUs?: Record<string, number> }>({ cmd: 'cpu-stop' });
     const clients = process.cpuUsage(clientsCpu);
     const after = await extractAll(pdfs);
     const alone = (before.seconds + after.seconds) / 2;
     // CPU milliseconds per document: pdf.js alone, the gateway (upload to ready, every thread), the clients.
     const aloneCpu = ((before.cpu + after.cpu) / 2 / n) * 1000;
     const gatewayCpu = cpuUs / 1000 / n;
-    const servingCpu = servingCpuUs === undefined ? null : servingCpuUs / 1000 / n;
     const clientsCpuMs = (clients.user + clients.system) / 1000 / n;
     const cores = availableParallelism();
     printTable(`Ingestion through the job queue (${DB}, ${settingsNote()}): ${n} PDFs of ${PAGES} pages (${(pdfs.reduce((s, p) => s + p.length, 0) / n / 1024).toFixed(0)} KB each), ${UPLOADERS} clients uploading; reference: pdf.js alone, one PDF after another in one process (before ${(n / before.seconds).toFixed(1)}/s, after ${(n / after.seconds).toFixed(1)}/s)`, [
       { scenario: 'upload to ready, documents/s', figure: (n / queued).toFixed(1), reference: `pdf.js alone ${(n / alone).toFixed(1)}/s`, ratio: alone / queued, target: '>= 0.8' },
       { scenario: 'uploads answered, documents/s', figure: (n / accepted).toFixed(1), reference: `pdf.js alone ${(n / alone).toFixed(1)}/s`, ratio: alone / accepted },
       { scenario: 'CPU per document, the gateway (all threads, upload to ready), ms', figure: gatewayCpu.toFixed(1), reference: `pdf.js alone ${aloneCpu.toFixed(1)} ms`, ratio: aloneCpu / gatewayCpu },
-      // The part of it on the serving thread (requests, the queue, the database's serving connection): what leaves the reading thread less of the cores.
-      ...(servingCpu === null ? [] : [{ scenario: 'of which the serving thread, ms', figure: servingCpu.toFixed(1), reference: `pdf.js alone ${aloneCpu.toFixed(1)} ms`, ratio: aloneCpu / servingCpu }]),
-      // The rest by thread (Linux: each thread's run time, by its name; see src/common/threads.ts).
+      // By thread (Linux: each thread's run time, by its name; see src/common/threads.ts): the serving
+      // thread's (requests, the queue, the serving connection) and the rest leave the reading thread less of the cores.
       ...threadRows(threadsCpuUs, n, aloneCpu),
       // Runnable but not running: what the reading threads lost to the other threads (and processes) on the cores.
       ...(threadsWaitUs?.[THREAD_NAMES.reading] !== undefined

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { roleOfThread, type ThreadRole } from '../src/common/threads.js';
+import { readThreads, roleOfThread, type ThreadReading, type ThreadRole } from '../src/common/threads.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import { countStatements as countSql } from '../test/helpers/statements.js';
 
@@ -190,36 +190,21 @@ export async function scratchDatabase(dataDir: string): Promise<{ url: string; d
 export const tempDir = () => mkdtempSync(join(tmpdir(), 'xt-bench-'));
 export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true });
 
-/** Each thread's run time and time waited, runnable, for a core (ns), with its name, by thread id. */
-export type ThreadTimes = Map<string, { name: string; ns: number; waitNs: number }>;
+/** A process's threads as src/common/threads.ts reads them (readThreads), by thread id. */
+export type ThreadTimes = Map<string, ThreadReading>;
+
+/** The threads of a process (this one by default), by thread id; empty where /proc is not there. */
+export const threadTimes = (pid: number | 'self' = 'self'): ThreadTimes => new Map(readThreads(pid).map((t) => [t.tid, t]));
 
 /**
- * The run time of each thread of a process (this one by default) and the time it waited,
- * runnable, for a core (ns, from /proc/<pid>/task/<tid>/schedstat), and its name (comm:
- * MainThread, the gateway's named threads, V8Worker, libuv-worker…); empty where /proc is not there.
+ * µs by thread name between two readings of threadTimes: run time (`ns`, the default) or time
+ * waited, runnable, for a core (`waitNs`). A thread that ended in between is not counted; one
+ * started in between counts whole.
  */
-export function threadTimes(pid: number | 'self' = 'self'): ThreadTimes {
-  const out: ThreadTimes = new Map();
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        const [ns, waitNs] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
-        out.set(tid, { name: readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim(), ns: ns!, waitNs: waitNs! });
-      } catch {
-        // ended meanwhile
-      }
-    }
-  } catch {
-    // no /proc
-  }
-  return out;
-}
-
-/** CPU µs by thread name between two readings of threadTimes (a thread that ended in between is not counted; one started in between counts whole). */
-export function threadCpuBetween(from: ThreadTimes, to: ThreadTimes): Record<string, number> {
-  const cpu: Record<string, number> = {};
-  for (const [tid, t] of to) cpu[t.name] = (cpu[t.name] ?? 0) + (t.ns - (from.get(tid)?.ns ?? 0)) / 1000;
-  return cpu;
+export function threadCpuBetween(from: ThreadTimes, to: ThreadTimes, field: 'ns' | 'waitNs' = 'ns'): Record<string, number> {
+  const by: Record<string, number> = {};
+  for (const [tid, t] of to) by[t.name] = (by[t.name] ?? 0) + (t[field] - (from.get(tid)?.[field] ?? 0)) / 1000;
+  return by;
 }
 
 /** What each thread role (src/common/threads.ts) is called in the benches' tables. */

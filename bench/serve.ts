@@ -10,7 +10,7 @@
  *
  * IPC commands: publish (events on the gateway's bus, or frames on raw-ws), hash (raw
  * password-hash capacity), loop-start / loop-stop (the event loop's delay in between),
- * cpu-start / cpu-stop (this process's CPU time, its serving thread's own, each thread's by name and its waits for a core, and HTTP requests in between), profile-start /
+ * cpu-start / cpu-stop (this process's CPU time, each thread's by name and its waits for a core, and HTTP requests in between), profile-start /
  * profile-stop (a V8 CPU profile of the window, written to `file`), gc (collect,
  * then report resident memory, the heap's and external memory in use (external includes array buffers),
  * and its breakdown), memory-start / memory-stop (the breakdown
@@ -34,7 +34,7 @@ import { AccessTokens } from '../src/modules/auth/tokens.js';
 import { loadConfig } from '../src/config.js';
 import { onStatement } from '../test/helpers/statements.js';
 import { frameOf, stampedEvent } from './frames.js';
-import { threadTimes, type ThreadTimes } from './lib.js';
+import { threadCpuBetween, threadTimes } from './lib.js';
 
 const mode = process.argv[2] ?? 'gateway';
 const send = (m: unknown) => process.send?.(m);
@@ -50,27 +50,9 @@ let loopDelay: ReturnType<typeof monitorEventLoopDelay> | null = null;
 /** HTTP requests this process received, and the CPU time and count at cpu-start. */
 let requests = 0;
 let cpuFrom = process.cpuUsage();
-/** This (the serving) thread's own CPU time (Node 23.9 and later; undefined before). */
-const threadCpu = (process as { threadCpuUsage?: (previous?: NodeJS.CpuUsage) => NodeJS.CpuUsage }).threadCpuUsage?.bind(process);
-/** It at cpu-start. */
-let threadCpuFrom = threadCpu?.();
 let requestsFrom = 0;
 /** Each thread's run and run-queue times at cpu-start (ns, by thread id), with its name. */
 let threadsFrom = threadTimes();
-
-/**
- * CPU µs by thread name since `from`, and µs waited for a core (a thread that ended meanwhile is
- * not counted; one started meanwhile counts whole).
- */
-function threadCpuSince(from: ThreadTimes): { cpu: Record<string, number>; wait: Record<string, number> } {
-  const cpu: Record<string, number> = {};
-  const wait: Record<string, number> = {};
-  for (const [tid, t] of threadTimes()) {
-    cpu[t.name] = (cpu[t.name] ?? 0) + (t.ns - (from.get(tid)?.ns ?? 0)) / 1000;
-    wait[t.name] = (wait[t.name] ?? 0) + (t.waitNs - (from.get(tid)?.waitNs ?? 0)) / 1000;
-  }
-  return { cpu, wait };
-}
 let profiler: Session | null = null;
 /** The memory sampler between memory-start and memory-stop. */
 let memory: Sampler | null = null;
@@ -340,7 +322,6 @@ async function onCommand(m: Command): Promise<void> {
       await profiler.post('Profiler.setSamplingInterval', { interval: 100 });
       await profiler.post('Profiler.start');
       cpuFrom = process.cpuUsage();
-      threadCpuFrom = threadCpu?.();
       threadsFrom = threadTimes();
       requestsFrom = requests;
       send({ started: true });
@@ -352,14 +333,13 @@ async function onCommand(m: Command): Promise<void> {
       send({ cpuUs: d.user + d.system, requests: requests - requestsFrom });
     } else if (m.cmd === 'cpu-start') {
       cpuFrom = process.cpuUsage();
-      threadCpuFrom = threadCpu?.();
       threadsFrom = threadTimes();
       requestsFrom = requests;
       send({ started: true });
     } else if (m.cmd === 'cpu-stop') {
       const d = process.cpuUsage(cpuFrom);
-      const t = threadCpu?.(threadCpuFrom);
-      send({ cpuUs: d.user + d.system, servingCpuUs: t ? t.user + t.system : undefined, ...(({ cpu, wait }) => ({ threadsCpuUs: cpu, threadsWaitUs: wait }))(threadCpuSince(threadsFrom)), requests: requests - requestsFrom });
+      const now = threadTimes();
+      send({ cpuUs: d.user + d.system, threadsCpuUs: threadCpuBetween(threadsFrom, now), threadsWaitUs: threadCpuBetween(threadsFrom, now, 'waitNs'), requests: requests - requestsFrom });
     } else if (m.cmd === 'gc') {
       for (let i = 0; i < 3; i++) {
         (globalThis as { gc?: () => void }).gc?.();

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { freePort } from '../test/helpers/process.js';
-import { DB, fork, gatewayEnv, percentile, removeDir, scratchDatabase, tempDir, threadCpuBetween, threadGroups, threadTimes, userToken } from './lib.js';
+import { DB, fork, gatewayEnv, percentile, removeDir, scratchDatabase, tempDir, threadCpuBetween, threadGroups, threadTimes, userToken, type ThreadGroup } from './lib.js';
 
 /**
  * The cost of tracing (issue 22): an authenticated read (REST `GET /api/auth/me` and GraphQL
@@ -98,12 +98,15 @@ async function rate(opts: autocannon.Options, seconds: number, pid: number): Pro
 
 /** What tracing adds a request by thread group (µs, traced − off, medians of the rounds), as one line; empty without /proc. */
 function addedByThread(off: Record<string, number>[], on: Record<string, number>[]): string {
-  const groups = ['serving', 'v8', 'libuv', 'other'] as const;
-  const med = (rounds: Record<string, number>[]) => groups.map((_, i) => percentile(rounds.map((t) => threadGroups(t, [...groups])[i]?.us ?? 0), 50));
-  if (!off.length || !Object.keys(off[0]!).length) return '';
-  const a = med(off);
-  const b = med(on);
-  return groups.map((g, i) => `${threadGroups(off[0], [g])[0]!.label} ${(b[i]! - a[i]!).toFixed(1)} (${b[i]!.toFixed(1)} against ${a[i]!.toFixed(1)})`).join('; ');
+  const groups: ThreadGroup[] = ['serving', 'v8', 'libuv', 'other'];
+  const [offRounds, onRounds] = [off, on].map((rounds) => rounds.map((t) => threadGroups(t, groups)));
+  const median = (rounds: { us: number }[][], i: number) => percentile(rounds.map((r) => r[i]?.us ?? 0), 50);
+  return (offRounds![0] ?? [])
+    .map(({ label }, i) => {
+      const [a, b] = [median(offRounds!, i), median(onRounds!, i)];
+      return `${label} ${(b - a).toFixed(1)} (${b.toFixed(1)} against ${a.toFixed(1)})`;
+    })
+    .join('; ');
 }
 
 /**

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogContext } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../src/common/errors.js';
-import { THREAD_NAMES } from '../src/common/threads.js';
+import { readThreads, THREAD_NAMES } from '../src/common/threads.js';
 import { walFlusherOf } from '../src/db/durable-sqlite.js';
 import { DocumentReaders, type Ingested } from '../src/modules/knowledge/extract-worker.js';
 import { SEARCH_ENTRY_COLUMNS } from '../src/modules/search/index.js';
@@ -23,14 +23,7 @@ import { driver, startServer, type TestServer } from './helpers/server.js';
  * marked done on the serving connection, whose synced commit makes them durable on disk).
  */
 /** The names of this process's threads (Linux: /proc/self/task/<tid>/comm). */
-const threadNames = () =>
-  readdirSync('/proc/self/task').flatMap((tid) => {
-    try {
-      return [readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim()];
-    } catch {
-      return []; // ended meanwhile
-    }
-  });
+const threadNames = () => readThreads().map((t) => t.name);
 
 let server: TestServer;
 let api: RestClient;

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { roleOfThread, THREAD_NAMES, ThreadCpuTotals, type ThreadCpu } from '../src/common/threads.js';
+import { roleOfThread, THREAD_NAMES, ThreadCpuTotals, type ThreadReading } from '../src/common/threads.js';
 
 describe('ThreadCpuTotals: CPU time by thread role, for a counter', () => {
   it('adds what each thread ran since the last reading, keeps what ended threads ran, and never goes down', () => {
-    let now: ThreadCpu[] = [];
-    const totals = new ThreadCpuTotals(() => now);
+    let now: { tid: string; name: string; seconds: number }[] = [];
+    // The readings in seconds, as /proc gives them (nanoseconds).
+    const totals = new ThreadCpuTotals((): ThreadReading[] => now.map(({ seconds, ...t }) => ({ ...t, ns: seconds * 1e9, waitNs: 0 })));
     now = [
       { tid: '1', name: 'MainThread', seconds: 2 },
       { tid: '2', name: THREAD_NAMES.reading, seconds: 1 },

@@ -31,29 +31,30 @@ export function roleOfThread(name: string): ThreadRole {
   return 'other';
 }
 
-/** One reading of a thread: its id, its name, its CPU time so far (seconds). */
-export interface ThreadCpu {
+/** One reading of a thread: its id, its name, its run time so far and the time it waited, runnable, for a core (ns). */
+export interface ThreadReading {
   tid: string;
   name: string;
-  seconds: number;
+  ns: number;
+  waitNs: number;
 }
 
 /**
- * This process's threads and the CPU time of each (Linux: /proc/self/task/<tid>/schedstat, run time
- * in nanoseconds, and comm); empty where /proc is not there.
+ * The threads of a process (this one by default) as /proc shows them: each one's name (comm) and
+ * its run and run-queue times (/proc/<pid>/task/<tid>/schedstat). Empty where /proc is not there.
  */
-export function readThreadCpu(): ThreadCpu[] {
-  const out: ThreadCpu[] = [];
+export function readThreads(pid: number | 'self' = 'self'): ThreadReading[] {
+  const out: ThreadReading[] = [];
   let tids: string[];
   try {
-    tids = readdirSync('/proc/self/task');
+    tids = readdirSync(`/proc/${pid}/task`);
   } catch {
     return out;
   }
   for (const tid of tids) {
     try {
-      const ns = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      if (Number.isFinite(ns)) out.push({ tid, name: readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(), seconds: ns / 1e9 });
+      const [ns, waitNs] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+      if (Number.isFinite(ns) && Number.isFinite(waitNs)) out.push({ tid, name: readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim(), ns: ns!, waitNs: waitNs! });
     } catch {
       // Ended meanwhile.
     }
@@ -68,10 +69,11 @@ export function readThreadCpu(): ThreadCpu[] {
  * down.
  */
 export class ThreadCpuTotals {
-  private readonly last = new Map<string, number>();
-  private readonly totals = new Map<ThreadRole, number>();
+  /** Each thread's run time (ns) at the last reading, by id. */
+  private last = new Map<string, number>();
+  private readonly totalNs = new Map<ThreadRole, number>();
 
-  constructor(private readonly read: () => ThreadCpu[] = readThreadCpu) {}
+  constructor(private readonly read: () => ThreadReading[] = readThreads) {}
 
   /** Seconds of CPU by role so far (roles never seen are absent). */
   sample(): Map<ThreadRole, number> {
@@ -79,14 +81,13 @@ export class ThreadCpuTotals {
     for (const t of this.read()) {
       // A thread id the system reused for a new thread starts again from its own zero.
       const before = this.last.get(t.tid) ?? 0;
-      const ran = t.seconds >= before ? t.seconds - before : t.seconds;
+      const ran = t.ns >= before ? t.ns - before : t.ns;
       const role = roleOfThread(t.name);
-      this.totals.set(role, (this.totals.get(role) ?? 0) + ran);
-      seen.set(t.tid, t.seconds);
+      this.totalNs.set(role, (this.totalNs.get(role) ?? 0) + ran);
+      seen.set(t.tid, t.ns);
     }
-    this.last.clear();
-    for (const [tid, s] of seen) this.last.set(tid, s);
-    return new Map(this.totals);
+    this.last = seen;
+    return new Map([...this.totalNs].map(([role, ns]) => [role, ns / 1e9]));
   }
 }
 
