@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import { toDate } from '../src/common/time.js';
-import { printTable } from './lib.js';
+import { GATEWAY_NODE_FLAGS, printTable } from './lib.js';
 
 /**
  * Crash safety: the built server (dist/src/main.js, as `npm start` runs it) under a write
@@ -65,7 +65,7 @@ export function freePort(): Promise<number> {
 /** `onLine`: each line the server writes to stdout (its log), read until its end (also after a kill). */
 export async function startProcess(env: Record<string, string>, onLine?: (line: string) => void): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', onLine ? 'pipe' : 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, MAIN], { env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', onLine ? 'pipe' : 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (c: Buffer) => {
     err = (err + c.toString()).slice(-20_000);

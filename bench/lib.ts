@@ -119,6 +119,13 @@ export type RawTables = Record<string, Record<string, unknown>>;
 /** What a bench child sends over IPC: its readiness (url, port, pid) first, then the answers to `ask`. */
 export type ChildMessage = { port?: number; pid?: number; error?: unknown; [key: string]: unknown };
 
+/**
+ * The Node flags `npm start` gives the gateway (package.json): V8's helper threads, one unless
+ * V8_POOL_SIZE says otherwise. The benches start every gateway with them (BENCH_NODE_FLAGS, after
+ * them, overrides); the floors and clients they measure against run with Node's defaults.
+ */
+export const GATEWAY_NODE_FLAGS: readonly string[] = [`--v8-pool-size=${process.env.V8_POOL_SIZE ?? '1'}`];
+
 /** Forks a compiled bench script (dist/bench/NAME.js) and waits for its first message. */
 export async function fork(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<Child & { first: ChildMessage }> {
   const { fork: forkProcess } = await import('node:child_process');
@@ -126,7 +133,7 @@ export async function fork(script: string, args: string[] = [], env: Record<stri
   const child = forkProcess(fileURLToPath(new URL(`./${script}.js`, import.meta.url)), args, {
     env: { PATH: process.env.PATH ?? '', ...env },
     // BENCH_PROFILE=dir writes a CPU profile of each child there.
-    execArgv: ['--expose-gc', ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])],
+    execArgv: ['--expose-gc', ...(script === 'serve' && (args[0] ?? 'gateway') === 'gateway' ? GATEWAY_NODE_FLAGS : []), ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const next = () =>

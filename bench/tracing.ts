@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { freePort } from '../test/helpers/process.js';
-import { DB, fork, gatewayEnv, percentile, removeDir, scratchDatabase, tempDir, threadCpuBetween, threadGroups, threadTimes, userToken, type ThreadGroup } from './lib.js';
+import { DB, fork, GATEWAY_NODE_FLAGS, gatewayEnv, percentile, removeDir, scratchDatabase, tempDir, threadCpuBetween, threadGroups, threadTimes, userToken, type ThreadGroup } from './lib.js';
 
 /**
  * The cost of tracing (issue 22): an authenticated read (REST `GET /api/auth/me` and GraphQL
@@ -38,7 +38,7 @@ async function startMain(env: Record<string, string>): Promise<Proc> {
   const port = await freePort();
   // BENCH_PROFILE=dir writes a CPU profile of each gateway there (when it exits).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, 'dist/src/main.js'], { env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...profile, 'dist/src/main.js'], { env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const deadline = Date.now() + 120_000;

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeUpdatedDocument } from './generated/graphql.js';
+import { GATEWAY_NODE_FLAGS } from '../bench/lib.js';
+import { readThreads } from '../src/common/threads.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import { signUp } from './helpers/factories.js';
 import { subscribe, until, wsClient } from './helpers/graphql.js';
@@ -24,8 +26,8 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-function start(env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, [MAIN], {
+function start(env: Record<string, string>, nodeFlags: readonly string[] = []): Promise<Running> {
+  const child = spawn(process.execPath, [...nodeFlags, MAIN], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -100,6 +102,23 @@ describe('the server process', () => {
     } finally {
       second.child.kill('SIGINT');
       expect(await second.exited).toBe(0);
+    }
+  });
+
+  it('runs with the Node flags npm start gives it (one V8 helper thread), which the benches give it too', async () => {
+    // The flags between `node` and the server in package.json's start script, with their shell defaults.
+    const script = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
+    const flags = /\bnode ((?:--\S+ )*)dist\/src\/main\.js/.exec(script)?.[1]?.trim().split(' ').map((f) => f.replace(/\$\{\w+:-([^}]*)\}/g, '$1'));
+    expect(flags).toEqual(['--v8-pool-size=1']);
+    if (!process.env.V8_POOL_SIZE) expect([...GATEWAY_NODE_FLAGS]).toEqual(flags);
+    const running = await start({ DATA_DIR: join(dataDir, 'flags'), ...dbEnv }, flags);
+    try {
+      const threads = readThreads(running.child.pid);
+      // (Where /proc is not there, nothing to count.)
+      if (threads.length) expect(threads.filter((t) => t.name === 'V8Worker')).toHaveLength(1);
+    } finally {
+      running.child.kill('SIGTERM');
+      expect(await running.exited).toBe(0);
     }
   });
 
