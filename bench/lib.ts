@@ -6,6 +6,7 @@ import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { readThreads, roleOfThread, type ThreadReading, type ThreadRole } from '../src/common/threads.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
+import { GATEWAY_NODE_FLAGS } from '../test/helpers/process.js';
 import { countStatements as countSql } from '../test/helpers/statements.js';
 
 export const DB = process.env.BENCH_DB === 'postgresql' ? 'postgresql' : 'sqlite';
@@ -120,11 +121,11 @@ export type RawTables = Record<string, Record<string, unknown>>;
 export type ChildMessage = { port?: number; pid?: number; error?: unknown; [key: string]: unknown };
 
 /**
- * The Node flags `npm start` gives the gateway (package.json): V8's helper threads, one unless
- * V8_POOL_SIZE says otherwise. The benches start every gateway with them (BENCH_NODE_FLAGS, after
- * them, overrides); the floors and clients they measure against run with Node's defaults.
+ * The Node flags `npm start` gives the gateway (test/helpers/process.ts): the benches start every
+ * gateway with them (BENCH_NODE_FLAGS, after them, overrides); the floors and clients they measure
+ * against run with Node's defaults.
  */
-export const GATEWAY_NODE_FLAGS: readonly string[] = [`--v8-pool-size=${process.env.V8_POOL_SIZE ?? '1'}`];
+export { GATEWAY_NODE_FLAGS };
 
 /** Forks a compiled bench script (dist/bench/NAME.js) and waits for its first message. */
 export async function fork(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<Child & { first: ChildMessage }> {

@@ -4,13 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeUpdatedDocument } from './generated/graphql.js';
-import { GATEWAY_NODE_FLAGS } from '../bench/lib.js';
 import { readThreads } from '../src/common/threads.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import { signUp } from './helpers/factories.js';
 import { subscribe, until, wsClient } from './helpers/graphql.js';
 import { restClient } from './helpers/http.js';
-import { metric } from './helpers/process.js';
+import { GATEWAY_NODE_FLAGS, metric } from './helpers/process.js';
 import { driver, PG_ADMIN_URL } from './helpers/server.js';
 
 /**
@@ -26,7 +25,7 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-function start(env: Record<string, string>, nodeFlags: readonly string[] = []): Promise<Running> {
+function start(env: Record<string, string>, nodeFlags: readonly string[] = GATEWAY_NODE_FLAGS): Promise<Running> {
   const child = spawn(process.execPath, [...nodeFlags, MAIN], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -105,7 +104,7 @@ describe('the server process', () => {
     }
   });
 
-  it('runs with the Node flags npm start gives it (one V8 helper thread), which the benches give it too', async () => {
+  it('runs with the Node flags npm start gives it (one V8 helper thread), which the tests\' processes and the benches give it too', async () => {
     // The flags between `node` and the server in package.json's start script, with their shell defaults.
     const script = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
     const flags = /\bnode ((?:--\S+ )*)dist\/src\/main\.js/.exec(script)?.[1]?.trim().split(' ').map((f) => f.replace(/\$\{\w+:-([^}]*)\}/g, '$1'));

@@ -6,6 +6,12 @@ import { createServer } from 'node:net';
 /** The built server, as `npm start` runs it. `npm test` builds dist/ first. */
 export const MAIN = 'dist/src/main.js';
 
+/**
+ * The Node flags `npm start` gives the server (package.json): V8's helper threads, one unless
+ * V8_POOL_SIZE says otherwise. The processes started here and the benches' gateways get them too.
+ */
+export const GATEWAY_NODE_FLAGS: readonly string[] = [`--v8-pool-size=${process.env.V8_POOL_SIZE ?? '1'}`];
+
 /** Redis for tests (CI starts one on 127.0.0.1:6379); each test run uses its own key prefix. */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const redisPrefix = () => `xt-test-${randomBytes(6).toString('hex')}:`;
@@ -23,7 +29,7 @@ export interface GatewayProcess {
 /** Starts dist/src/main.js with only `env` (and PATH); resolves once it listens. */
 export function startProcess(env: Record<string, string>): Promise<GatewayProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run the tests with npm test, which builds first`);
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, MAIN], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
