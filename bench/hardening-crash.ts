@@ -2,14 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import { toDate } from '../src/common/time.js';
-import { GATEWAY_NODE_FLAGS, printTable } from './lib.js';
+import { freePort, GATEWAY_NODE_FLAGS, MAIN } from '../test/helpers/process.js';
+import { printTable } from './lib.js';
 
 /**
  * Crash safety: the built server (dist/src/main.js, as `npm start` runs it) under a write
@@ -40,7 +40,6 @@ export interface CrashReport {
   violations: string[];
 }
 
-const MAIN = 'dist/src/main.js';
 const USERS = 3;
 const PASSWORD = 'crash test password';
 
@@ -49,17 +48,6 @@ interface Server {
   url: string;
   exited: Promise<void>;
   stderr: () => string;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 }
 
 /** `onLine`: each line the server writes to stdout (its log), read until its end (also after a kill). */
