@@ -17,8 +17,10 @@ import { DB, fork, gatewayEnv, percentile, printTable, removeDir, scratchDatabas
  *   npm run bench -- jobs-throughput   N PDFs of 10 pages (BENCH_PDFS, default 40) uploaded through
  *                                      the API by 4 clients at once (BENCH_UPLOADERS), from the first upload to the
  *                                      last `ready`: documents/s, against pdf.js extracting the same
- *                                      PDFs one after another in one process (this one), measured
- *                                      before and after in the same run (target ≥ 0.8×)
+ *                                      PDFs one after another in one process (this one), next to
+ *                                      each of BENCH_ROUNDS rounds (5; each round new PDFs, pdf.js
+ *                                      first and last in turn): the median of the rounds' ratios
+ *                                      (target ≥ 0.8×)
  *   npm run bench -- jobs-latency      one 10-page PDF uploaded again and again, one at a time
  *                                      (BENCH_RUNS, default 30): upload to `ready`, p50 and p95,
  *                                      against pdf.js extracting that PDF alone
@@ -149,78 +151,110 @@ async function upload(url: string, token: string, name: string, pdf: Buffer): Pr
 
 const settingsNote = () => SETTINGS.filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(', ') || 'default settings';
 
-/** Rows of the gateway's CPU per document by thread, from cpu-stop's `threadsCpuUs`; none without /proc. */
-function threadRows(byName: Record<string, number> | undefined, n: number, aloneCpu: number): Row[] {
-  return threadGroups(byName, ['serving', 'reading', 'writing', 'v8', 'libuv', 'other']).map(({ label, us }) => ({
-    scenario: `of which ${label}, ms`,
-    figure: (us / 1000 / n).toFixed(1),
-    reference: `pdf.js alone ${aloneCpu.toFixed(1)} ms`,
-    ratio: us > 0 ? aloneCpu / (us / 1000 / n) : null,
-  }));
-}
-
 /** PDFs read before the timed ones, by pdf.js alone and by the gateway alike (BENCH_WARM_UP). */
 const WARM_UP = Number(process.env.BENCH_WARM_UP ?? 2);
 
+/** One round of jobs-throughput: the gateway's window and pdf.js alone on the same PDFs, next to each other. */
+interface ThroughputRound {
+  /** Seconds from the first upload to the last `ready`, and to the last upload answered. */
+  queued: number;
+  accepted: number;
+  /** pdf.js alone over the same PDFs: seconds, and CPU ms a document. */
+  alone: number;
+  aloneCpu: number;
+  /** CPU ms a document: the gateway (all threads), by thread group, the reading threads' waits for a core, the uploading clients. */
+  gatewayCpu: number;
+  threads: { label: string; ms: number }[];
+  readingWait: number | null;
+  clientsCpu: number;
+}
+
+const median = (values: number[]) => percentile(values, 50);
+const range = (values: number[], digits = 2) => `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
+/** A median with its range over the rounds. */
+const spread = (values: number[], digits = 1) => `${median(values).toFixed(digits)} [${range(values, digits)}]`;
+
 export async function jobsThroughputBench(): Promise<void> {
   const n = Number(process.env.BENCH_PDFS ?? 40);
-  const pdfs = Array.from({ length: n }, (_, i) => samplePdf(1000 + i));
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+  // Each round's documents are new bytes (a store keeps equal bytes once); pdf.js alone reads the same ones.
+  const batch = (round: number) => Array.from({ length: n }, (_, i) => samplePdf(1000 + round * n + i));
   const env = await setUp();
   try {
     const { gw, token } = env;
     // Warm-up: pdf.js here, and the gateway's threads and statements, on other PDFs.
     const warm = Array.from({ length: WARM_UP }, (_, i) => samplePdf(i + 1));
     await extractAll(warm);
-    const before = await extractAll(pdfs);
-    // The gateway's last, just before the timed uploads: a reading thread that has been idle for a
-    // second ends (WORKER_THREADS), and starting one (pdf.js loaded and compiled again) would fall
-    // inside the window, which measures documents streaming through running threads.
-    for (const [i, pdf] of warm.entries()) await env.waitReady(await upload(gw.url, token, `warm-${i}.pdf`, pdf));
-    // The CPU of the gateway's process (all its threads) and of this one (the uploading clients and the socket) over the same window.
-    await gw.ask({ cmd: 'cpu-start' });
-    const clientsCpu = process.cpuUsage();
-    const t = performance.now();
-    let next = 0;
-    const ids: string[] = [];
-    await Promise.all(
-      Array.from({ length: UPLOADERS }, async () => {
-        while (next < n) {
-          const i = next++;
-          ids.push(await upload(gw.url, token, `report-${i}.pdf`, pdfs[i]!));
-        }
-      }),
-    );
-    const accepted = (performance.now() - t) / 1000;
-    const last = Math.max(...(await Promise.all(ids.map((id) => env.waitReady(id)))));
-    const queued = (last - t) / 1000;
-    const { cpuUs, threadsCpuUs, threadsWaitUs } = await gw.ask<{ cpuUs: number; threadsCpuUs?: Record<string, number>; threadsWaitUs?: Record<string, number> }>({ cmd: 'cpu-stop' });
-    const clients = process.cpuUsage(clientsCpu);
-    const after = await extractAll(pdfs);
-    const alone = (before.seconds + after.seconds) / 2;
-    // CPU milliseconds per document: pdf.js alone, the gateway (upload to ready, every thread), the clients.
-    const aloneCpu = ((before.cpu + after.cpu) / 2 / n) * 1000;
-    const gatewayCpu = cpuUs / 1000 / n;
-    const clientsCpuMs = (clients.user + clients.system) / 1000 / n;
+    const timed: ThroughputRound[] = [];
+    let size = 0;
+    for (let r = 0; r < rounds; r++) {
+      const pdfs = batch(r);
+      size = pdfs.reduce((s, p) => s + p.length, 0) / n;
+      // Which goes first alternates, so that a host speeding up or slowing down falls on both alike.
+      const aloneFirst = r % 2 === 0;
+      const alone = aloneFirst ? await extractAll(pdfs) : null;
+      // The gateway's warm-up uploads just before its timed ones: a reading thread that has been idle
+      // for a second ends (WORKER_THREADS), and starting one (pdf.js loaded and compiled again) would
+      // fall inside the window, which measures documents streaming through running threads.
+      for (const [i, pdf] of (r === 0 ? warm : warm.slice(0, 1)).entries()) await env.waitReady(await upload(gw.url, token, `warm-${r}-${i}.pdf`, pdf));
+      // The CPU of the gateway's process (all its threads) and of this one (the uploading clients and the socket) over the same window.
+      await gw.ask({ cmd: 'cpu-start' });
+      const clientsCpu = process.cpuUsage();
+      const t = performance.now();
+      let next = 0;
+      const ids: string[] = [];
+      await Promise.all(
+        Array.from({ length: UPLOADERS }, async () => {
+          while (next < n) {
+            const i = next++;
+            ids.push(await upload(gw.url, token, `report-${r}-${i}.pdf`, pdfs[i]!));
+          }
+        }),
+      );
+      const accepted = (performance.now() - t) / 1000;
+      const last = Math.max(...(await Promise.all(ids.map((id) => env.waitReady(id)))));
+      const { cpuUs, threadsCpuUs, threadsWaitUs } = await gw.ask<{ cpuUs: number; threadsCpuUs?: Record<string, number>; threadsWaitUs?: Record<string, number> }>({ cmd: 'cpu-stop' });
+      const clients = process.cpuUsage(clientsCpu);
+      const reference = alone ?? (await extractAll(pdfs));
+      const wait = threadsWaitUs?.[THREAD_NAMES.reading];
+      timed.push({
+        queued: (last - t) / 1000,
+        accepted,
+        alone: reference.seconds,
+        aloneCpu: (reference.cpu / n) * 1000,
+        gatewayCpu: cpuUs / 1000 / n,
+        threads: threadGroups(threadsCpuUs, ['serving', 'reading', 'writing', 'v8', 'libuv', 'other']).map(({ label, us }) => ({ label, ms: us / 1000 / n })),
+        readingWait: wait === undefined ? null : wait / 1000 / n,
+        clientsCpu: (clients.user + clients.system) / 1000 / n,
+      });
+    }
+    const of = (f: (x: ThroughputRound) => number) => timed.map(f);
+    const ratios = of((x) => x.alone / x.queued);
+    const aloneRate = of((x) => n / x.alone);
+    const aloneCpu = of((x) => x.aloneCpu);
     const cores = availableParallelism();
-    printTable(`Ingestion through the job queue (${DB}, ${settingsNote()}): ${n} PDFs of ${PAGES} pages (${(pdfs.reduce((s, p) => s + p.length, 0) / n / 1024).toFixed(0)} KB each), ${UPLOADERS} clients uploading; reference: pdf.js alone, one PDF after another in one process (before ${(n / before.seconds).toFixed(1)}/s, after ${(n / after.seconds).toFixed(1)}/s)`, [
-      { scenario: 'upload to ready, documents/s', figure: (n / queued).toFixed(1), reference: `pdf.js alone ${(n / alone).toFixed(1)}/s`, ratio: alone / queued, target: '>= 0.8' },
-      { scenario: 'uploads answered, documents/s', figure: (n / accepted).toFixed(1), reference: `pdf.js alone ${(n / alone).toFixed(1)}/s`, ratio: alone / accepted },
-      { scenario: 'CPU per document, the gateway (all threads, upload to ready), ms', figure: gatewayCpu.toFixed(1), reference: `pdf.js alone ${aloneCpu.toFixed(1)} ms`, ratio: aloneCpu / gatewayCpu },
-      // By thread (Linux: each thread's run time, by its name; see src/common/threads.ts): the serving
-      // thread's (requests, the queue, the serving connection) and the rest leave the reading thread less of the cores.
-      ...threadRows(threadsCpuUs, n, aloneCpu),
-      // Runnable but not running: what the reading threads lost to the other threads (and processes) on the cores.
-      ...(threadsWaitUs?.[THREAD_NAMES.reading] !== undefined
-        ? [{ scenario: 'the reading threads waited for a core (runnable, not running), ms per document', figure: (threadsWaitUs[THREAD_NAMES.reading]! / 1000 / n).toFixed(1), reference: `pdf.js alone ${aloneCpu.toFixed(1)} ms`, ratio: null }]
-        : []),
-      { scenario: 'CPU per document, the uploading clients (this process), ms', figure: clientsCpuMs.toFixed(1), reference: `pdf.js alone ${aloneCpu.toFixed(1)} ms`, ratio: aloneCpu / clientsCpuMs },
-      {
-        scenario: `the most ${cores} cores allow at this CPU: documents/s (${cores} × 1000 ÷ the gateway's and the clients' CPU per document)`,
-        figure: ((cores * 1000) / (gatewayCpu + clientsCpuMs)).toFixed(1),
-        reference: `pdf.js alone ${(n / alone).toFixed(1)}/s`,
-        ratio: alone / ((n * (gatewayCpu + clientsCpuMs)) / (cores * 1000)),
-      },
-    ]);
+    const bound = of((x) => (cores * 1000) / (x.gatewayCpu + x.clientsCpu));
+    const versus = `pdf.js alone ${spread(aloneCpu)} ms`;
+    printTable(
+      `Ingestion through the job queue (${DB}, ${settingsNote()}): ${n} PDFs of ${PAGES} pages (${(size / 1024).toFixed(0)} KB each), ${UPLOADERS} clients uploading; reference: pdf.js alone, one PDF after another in one process, on the same PDFs next to each round (first and last in turn); median of ${rounds} rounds [range], ratios round by round (load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(', ')})`,
+      [
+        { scenario: `upload to ready, documents/s, ratio [${range(ratios)}]`, figure: spread(of((x) => n / x.queued)), reference: `pdf.js alone ${spread(aloneRate)}/s`, ratio: median(ratios), target: '>= 0.8' },
+        { scenario: 'uploads answered, documents/s', figure: spread(of((x) => n / x.accepted)), reference: `pdf.js alone ${spread(aloneRate)}/s`, ratio: median(of((x) => x.alone / x.accepted)) },
+        { scenario: 'CPU per document, the gateway (all threads, upload to ready), ms', figure: spread(of((x) => x.gatewayCpu)), reference: versus, ratio: median(of((x) => x.aloneCpu / x.gatewayCpu)) },
+        // By thread (Linux: each thread's run time, by its name; see src/common/threads.ts): the serving
+        // thread's (requests, the queue, the serving connection) and the rest leave the reading thread less of the cores.
+        ...(timed[0]!.threads.map(({ label }, i) => ({ scenario: `of which ${label}, ms`, figure: spread(of((x) => x.threads[i]!.ms)), reference: versus, ratio: null })) as Row[]),
+        // Runnable but not running: what the reading threads lost to the other threads (and processes) on the cores.
+        ...(timed.every((x) => x.readingWait !== null) ? [{ scenario: 'the reading threads waited for a core (runnable, not running), ms per document', figure: spread(of((x) => x.readingWait!)), reference: '', ratio: null }] : []),
+        { scenario: 'CPU per document, the uploading clients (this process), ms', figure: spread(of((x) => x.clientsCpu)), reference: versus, ratio: null },
+        {
+          scenario: `the most ${cores} cores allow at this CPU: documents/s (${cores} × 1000 ÷ the gateway's and the clients' CPU per document)`,
+          figure: spread(bound),
+          reference: `pdf.js alone ${spread(aloneRate)}/s`,
+          ratio: median(timed.map((x, i) => bound[i]! / (n / x.alone))),
+        },
+      ],
+    );
   } finally {
     await env.close();
   }
@@ -291,9 +325,6 @@ export function illustratedPdf(seed: number, pages: number, imageBytes: number):
   }
   return pdfFile(objects);
 }
-
-const median = (values: number[]) => percentile(values, 50);
-const range = (values: number[], digits = 2) => `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
 
 export async function jobsLoadBench(): Promise<void> {
   const n = Number(process.env.BENCH_LOAD_PDFS ?? 20);
