@@ -102,6 +102,25 @@ describe('integration tokens', () => {
     expect((await api.get('/api/xel/modules', { token: `${h}.${p}.${'A'.repeat(342)}` })).status).toBe(401);
   });
 
+  it("knows an integration token by its header whatever tokens came before, in the shapes jose reads (three or five parts)", async () => {
+    const g = await grant(cast.member, { scopes: ['quota:read'] });
+    const [h, p, s] = g.token.split('.');
+    // Twice: the second round meets the header's answer as kept from the first.
+    for (let round = 0; round < 2; round++) {
+      expect((await api.get('/api/live/quota', { token: g.token })).status).toBe(200);
+      // The same header in four parts is no JWS or JWE: read as an access token, and malformed.
+      const four = await api.get('/api/live/quota', { token: `${h}.${p}.${s}.x` });
+      expect(four.status).toBe(401);
+      expect(four.body.detail).toMatchObject({ error: 'invalid_token', message: 'Access token is malformed' });
+      // Five parts is a JWE's shape: an integration token by its header, and not a valid one.
+      const five = await api.get('/api/live/quota', { token: `${h}.${p}.${s}.x.y` });
+      expect(five.status).toBe(401);
+      expect(five.body.detail.message).toMatch(/^The integration token is not valid/);
+      // An access token is still one.
+      expect((await api.get('/api/auth/me', { token: cast.member.accessToken })).status).toBe(200);
+    }
+  });
+
   it('verifies, revokes (both forms) at once, rotates, and lists revocations for admins', async () => {
     const a = await grant(cast.member, { scopes: ['quota:read'] });
     const v = await api.post('/api/integration/verify', { token: a.token, tenantId: org.id }, { token: cast.member.accessToken });

@@ -50,6 +50,9 @@ import {
 const ALG = 'RS256';
 /** The JWT `typ` of integration tokens: neither an access token nor any other JWT passes for one. */
 export const INTEGRATION_TOKEN_TYPE = 'xentree-integration+jwt';
+/** `claims` keeps at most this many header segments' answers, each at most this long. */
+const HEADER_KINDS_KEPT = 256;
+const HEADER_SEGMENT_KEPT_CHARS = 512;
 /** The `aud` of every integration token; the tenant is the `tenant_id` claim (and the key that signed it). */
 export const INTEGRATION_AUDIENCE = 'xentree-integration';
 
@@ -124,6 +127,8 @@ export class IntegrationTokensService {
   private readonly verifyKeys = new Map<string, { organizationId: string; key: CryptoKey }>();
   /** Opened private keys by kid. */
   private readonly signKeys = new Map<string, CryptoKey>();
+  /** `claims`' answers by a token's header segment. */
+  private readonly headerKinds = new Map<string, boolean>();
 
   constructor(
     private readonly config: Config,
@@ -457,13 +462,32 @@ export class IntegrationTokensService {
 
   /* ---------------------------------------------------------------- the credential */
 
-  /** Whether a bearer token is an integration token (its header's typ; nothing is verified). */
+  /**
+   * Whether a bearer token is an integration token (its header's typ; nothing is verified). Every
+   * authenticated request asks, and decoding the header (base64url, UTF-8, JSON) cost more than
+   * the rest of a cached access token's check. Past the token's shape (three or five parts, as
+   * jose's `decodeProtectedHeader` asks), the answer depends on the header's segment alone (the
+   * text before the first dot), which tokens of one kind and key share, so it is kept per
+   * segment. Bounded in count and length: a caller sending odd headers gets them decoded each
+   * time, not kept.
+   */
   claims(token: string): boolean {
+    const dot = token.indexOf('.');
+    if (dot <= 0) return false;
+    let parts = 2;
+    for (let i = token.indexOf('.', dot + 1); i >= 0; i = token.indexOf('.', i + 1)) parts++;
+    if (parts !== 3 && parts !== 5) return false;
+    const segment = token.slice(0, dot);
+    const known = this.headerKinds.get(segment);
+    if (known !== undefined) return known;
+    let integration: boolean;
     try {
-      return decodeProtectedHeader(token).typ === INTEGRATION_TOKEN_TYPE;
+      integration = decodeProtectedHeader(token).typ === INTEGRATION_TOKEN_TYPE;
     } catch {
-      return false;
+      integration = false;
     }
+    if (this.headerKinds.size < HEADER_KINDS_KEPT && segment.length <= HEADER_SEGMENT_KEPT_CHARS) this.headerKinds.set(segment, integration);
+    return integration;
   }
 
   /**
