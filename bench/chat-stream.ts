@@ -5,7 +5,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { DB, fork, gatewayEnv, percentile, removeDir, scratchDatabase, targetTable, tempDir, type Child } from './lib.js';
+import { DB, fork, gatewayEnv, median, percentile, removeDir, scratchDatabase, targetTable, tempDir, type Child } from './lib.js';
 import { MODEL, tokensOf } from './chat-reply.js';
 import { summarize } from './profile.js';
 
@@ -44,7 +44,6 @@ const PROFILE = process.env.BENCH_CHAT_PROFILE;
 const EXPECTED = tokensOf(TOKENS).join('');
 const json = { 'content-type': 'application/json' };
 const now = () => performance.now();
-const median = (xs: number[]) => percentile(xs, 50);
 
 const table = targetTable(`Chat streams (${DB})`);
 const row = table.row;

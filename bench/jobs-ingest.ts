@@ -7,7 +7,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pdfFile, textPdf } from '../test/helpers/hostile-documents.js';
 import { THREAD_NAMES } from '../src/common/threads.js';
-import { DB, fork, gatewayEnv, percentile, printTable, removeDir, scratchDatabase, tempDir, threadGroups, userToken, type Child, type Row } from './lib.js';
+import { DB, fork, gatewayEnv, median, percentile, printTable, range, removeDir, scratchDatabase, spread, tempDir, threadGroups, userToken, type Child, type Row } from './lib.js';
 
 /**
  * Ingestion through the job queue against pdf.js alone (issue 20, "Measure"), the gateway in a
@@ -169,10 +169,6 @@ interface ThroughputRound {
   clientsCpu: number;
 }
 
-const median = (values: number[]) => percentile(values, 50);
-const range = (values: number[], digits = 2) => `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
-/** A median with its range over the rounds. */
-const spread = (values: number[], digits = 1) => `${median(values).toFixed(digits)} [${range(values, digits)}]`;
 
 export async function jobsThroughputBench(): Promise<void> {
   const n = Number(process.env.BENCH_PDFS ?? 40);
@@ -234,23 +230,23 @@ export async function jobsThroughputBench(): Promise<void> {
     const aloneCpu = of((x) => x.aloneCpu);
     const cores = availableParallelism();
     const bound = of((x) => (cores * 1000) / (x.gatewayCpu + x.clientsCpu));
-    const versus = `pdf.js alone ${spread(aloneCpu)} ms`;
+    const versus = `pdf.js alone ${spread(aloneCpu, 1)} ms`;
     printTable(
       `Ingestion through the job queue (${DB}, ${settingsNote()}): ${n} PDFs of ${PAGES} pages (${(size / 1024).toFixed(0)} KB each), ${UPLOADERS} clients uploading; reference: pdf.js alone, one PDF after another in one process, on the same PDFs next to each round (first and last in turn); median of ${rounds} rounds [range], ratios round by round (load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(', ')})`,
       [
-        { scenario: `upload to ready, documents/s, ratio [${range(ratios)}]`, figure: spread(of((x) => n / x.queued)), reference: `pdf.js alone ${spread(aloneRate)}/s`, ratio: median(ratios), target: '>= 0.8' },
-        { scenario: 'uploads answered, documents/s', figure: spread(of((x) => n / x.accepted)), reference: `pdf.js alone ${spread(aloneRate)}/s`, ratio: median(of((x) => x.alone / x.accepted)) },
-        { scenario: 'CPU per document, the gateway (all threads, upload to ready), ms', figure: spread(of((x) => x.gatewayCpu)), reference: versus, ratio: median(of((x) => x.aloneCpu / x.gatewayCpu)) },
+        { scenario: `upload to ready, documents/s, ratio [${range(ratios)}]`, figure: spread(of((x) => n / x.queued), 1), reference: `pdf.js alone ${spread(aloneRate, 1)}/s`, ratio: median(ratios), target: '>= 0.8' },
+        { scenario: 'uploads answered, documents/s', figure: spread(of((x) => n / x.accepted), 1), reference: `pdf.js alone ${spread(aloneRate, 1)}/s`, ratio: median(of((x) => x.alone / x.accepted)) },
+        { scenario: 'CPU per document, the gateway (all threads, upload to ready), ms', figure: spread(of((x) => x.gatewayCpu), 1), reference: versus, ratio: median(of((x) => x.aloneCpu / x.gatewayCpu)) },
         // By thread (Linux: each thread's run time, by its name; see src/common/threads.ts): the serving
         // thread's (requests, the queue, the serving connection) and the rest leave the reading thread less of the cores.
-        ...(timed[0]!.threads.map(({ label }, i) => ({ scenario: `of which ${label}, ms`, figure: spread(of((x) => x.threads[i]!.ms)), reference: versus, ratio: null })) as Row[]),
+        ...(timed[0]!.threads.map(({ label }, i) => ({ scenario: `of which ${label}, ms`, figure: spread(of((x) => x.threads[i]!.ms), 1), reference: versus, ratio: null })) as Row[]),
         // Runnable but not running: what the reading threads lost to the other threads (and processes) on the cores.
-        ...(timed.every((x) => x.readingWait !== null) ? [{ scenario: 'the reading threads waited for a core (runnable, not running), ms per document', figure: spread(of((x) => x.readingWait!)), reference: '', ratio: null }] : []),
-        { scenario: 'CPU per document, the uploading clients (this process), ms', figure: spread(of((x) => x.clientsCpu)), reference: versus, ratio: null },
+        ...(timed.every((x) => x.readingWait !== null) ? [{ scenario: 'the reading threads waited for a core (runnable, not running), ms per document', figure: spread(of((x) => x.readingWait!), 1), reference: '', ratio: null }] : []),
+        { scenario: 'CPU per document, the uploading clients (this process), ms', figure: spread(of((x) => x.clientsCpu), 1), reference: versus, ratio: null },
         {
           scenario: `the most ${cores} cores allow at this CPU: documents/s (${cores} × 1000 ÷ the gateway's and the clients' CPU per document)`,
-          figure: spread(bound),
-          reference: `pdf.js alone ${spread(aloneRate)}/s`,
+          figure: spread(bound, 1),
+          reference: `pdf.js alone ${spread(aloneRate, 1)}/s`,
           ratio: median(timed.map((x, i) => bound[i]! / (n / x.alone))),
         },
       ],
@@ -394,14 +390,14 @@ export async function jobsLoadBench(): Promise<void> {
     printTable(
       `GET /healthz during the ingestion of ${n} PDFs uploaded at once (${DB}, ${settingsNote()}): ${pages} pages each, ${(size / 1024 / 1024).toFixed(1)} MB; one client polling one request after another (in a process of its own); reference: the same client at idle for ${idleMs / 1000} s before each round; median of ${rounds} rounds [range] (load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(', ')})`,
       [
-        { scenario: `/healthz p99 during ingestion (ms), ratio [${range(ratios)}]`, figure: `${median(during).toFixed(1)} [${range(during, 1)}]`, reference: `idle ${median(idle).toFixed(1)} [${range(idle, 1)}]`, ratio: median(ratios), target: '<= 2x idle' },
+        { scenario: `/healthz p99 during ingestion (ms), ratio [${range(ratios)}]`, figure: spread(during, 1), reference: `idle ${spread(idle, 1)}`, ratio: median(ratios), target: '<= 2x idle' },
         { scenario: `/healthz p50 during ingestion vs idle, ratio [${range(p50s)}]`, figure: '', reference: '', ratio: median(p50s) },
-        { scenario: '/healthz slowest answer during ingestion (ms)', figure: `${median(worst).toFixed(1)} [${range(worst, 1)}]`, reference: '', ratio: null },
-        { scenario: "the gateway's event-loop delay during ingestion, p99 / max (ms)", figure: `${median(gatewayLoopP99).toFixed(1)} [${range(gatewayLoopP99, 1)}] / ${median(gatewayLoop).toFixed(1)} [${range(gatewayLoop, 1)}]`, reference: '', ratio: null },
-        { scenario: "the polling process's own event-loop delay, max (ms)", figure: `${median(pollerLoop).toFixed(1)} [${range(pollerLoop, 1)}]`, reference: '', ratio: null },
-        { scenario: "the uploading process's own event-loop delay, max (ms)", figure: `${median(clientLoop).toFixed(1)} [${range(clientLoop, 1)}]`, reference: '', ratio: null },
-        { scenario: `first upload to last ready (s), ${n} documents`, figure: `${median(seconds).toFixed(1)} [${range(seconds, 1)}]`, reference: '', ratio: null },
-        { scenario: 'the gateway\'s CPU a document, all threads (ms)', figure: `${median(cpu).toFixed(0)} [${range(cpu, 0)}]`, reference: '', ratio: null },
+        { scenario: '/healthz slowest answer during ingestion (ms)', figure: spread(worst, 1), reference: '', ratio: null },
+        { scenario: "the gateway's event-loop delay during ingestion, p99 / max (ms)", figure: `${spread(gatewayLoopP99, 1)} / ${spread(gatewayLoop, 1)}`, reference: '', ratio: null },
+        { scenario: "the polling process's own event-loop delay, max (ms)", figure: spread(pollerLoop, 1), reference: '', ratio: null },
+        { scenario: "the uploading process's own event-loop delay, max (ms)", figure: spread(clientLoop, 1), reference: '', ratio: null },
+        { scenario: `first upload to last ready (s), ${n} documents`, figure: spread(seconds, 1), reference: '', ratio: null },
+        { scenario: 'the gateway\'s CPU a document, all threads (ms)', figure: spread(cpu, 0), reference: '', ratio: null },
       ],
     );
   } finally {

@@ -84,6 +84,13 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
+/** The median of figures taken round by round. */
+export const median = (xs: number[]): number => percentile(xs, 50);
+/** `min–max` of figures taken round by round. */
+export const range = (xs: number[], digits = 2): string => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
+/** `median [min–max]` of figures taken round by round. */
+export const spread = (xs: number[], digits = 0): string => `${median(xs).toFixed(digits)} [${range(xs, digits)}]`;
+
 export interface Row {
   scenario: string;
   figure: string;

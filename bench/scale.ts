@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { FANOUT_QUERY } from './frames.js';
-import { DB, fork, gatewayEnv, percentile, removeDir, rssOf, scratchDatabase, targetTable, tempDir, threadGroups, type Child } from './lib.js';
+import { DB, fork, gatewayEnv, median, percentile, range, removeDir, rssOf, scratchDatabase, spread, targetTable, tempDir, threadGroups, type Child } from './lib.js';
 import { summarize, type CpuProfile } from './profile.js';
 
 /**
@@ -65,7 +65,6 @@ async function paced(url: string, headers: Record<string, string>, rate: number,
   return latencies;
 }
 
-const median = (xs: number[]) => percentile(xs, 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 /** Throughputs taken round by round (each target in turn, ROUNDS times over, so that load from elsewhere falls on all alike), and their median. */
@@ -157,10 +156,7 @@ async function alternateCpu(targets: { opts: autocannon.Options; server: Child; 
   return out.map((o) => ({ ...o, rate: median(o.rates), cpu: median(o.cpus) }));
 }
 
-/** `median [min–max]` of figures taken round by round. */
-export const spread = (xs: number[], digits = 0) => `${median(xs).toFixed(digits)} [${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}]`;
 const perRound = (a: number[], b: number[]) => a.map((x, i) => x / b[i]!);
-const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
 /** A server's req/s and CPU per request, each as `median [min–max]` over the rounds. */
 const fig = (m: Measured) => `${spread(m.rates)} req/s, ${spread(m.cpus)} µs CPU/req`;
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { freePort } from '../test/helpers/process.js';
-import { DB, fork, GATEWAY_NODE_FLAGS, gatewayEnv, percentile, removeDir, scratchDatabase, tempDir, threadCpuBetween, threadGroups, threadTimes, userToken, type ThreadGroup } from './lib.js';
+import { DB, fork, GATEWAY_NODE_FLAGS, gatewayEnv, percentile, removeDir, scratchDatabase, spread, tempDir, threadCpuBetween, threadGroups, threadTimes, userToken, type ThreadGroup } from './lib.js';
 
 /**
  * The cost of tracing (issue 22): an authenticated read (REST `GET /api/auth/me` and GraphQL
@@ -141,7 +141,6 @@ async function alternate(targets: [autocannon.Options, autocannon.Options], pids
   return { offRates, onRates, ratios, offCpu, onCpu, cpuRatios, offThreads, onThreads };
 }
 
-const spread = (xs: number[], digits = 0) => `${percentile(xs, 50).toFixed(digits)} [${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}]`;
 
 export async function tracingBench(): Promise<void> {
   if (AA) console.log('\nBENCH_TRACING_AA=1: the "traced" process is untraced too');

@@ -9,14 +9,8 @@ import { createScratchDatabase } from '../src/db/scratch.js';
 import { signUp } from './helpers/factories.js';
 import { subscribe, until, wsClient } from './helpers/graphql.js';
 import { restClient } from './helpers/http.js';
-import { GATEWAY_NODE_FLAGS, metric } from './helpers/process.js';
+import { GATEWAY_NODE_FLAGS, MAIN, metric } from './helpers/process.js';
 import { driver, PG_ADMIN_URL } from './helpers/server.js';
-
-/**
- * The built server as `npm start` runs it: a real process, configured only by its
- * environment, stopped by signals. `npm test` builds dist/ first.
- */
-const MAIN = 'dist/src/main.js';
 
 interface Running {
   child: ChildProcess;
