@@ -133,3 +133,92 @@ describe("a request context's loaded entities", () => {
     }
   });
 });
+
+describe('frames written by the fan-out itself (a Delivery on the arguments)', () => {
+  /** A subscription `ticks(fail)` over a source we feed: an event "fail" resolves to an error. */
+  async function setup() {
+    const { GraphQLObjectType, GraphQLSchema, GraphQLString, GraphQLError, parse } = await import('graphql');
+    const { createFanOut, DELIVERY } = await import('../src/graphql/fanout.js');
+    const events: string[] = [];
+    let wake: (() => void) | null = null;
+    let returned = false;
+    const source: AsyncIterableIterator<string> = {
+      [Symbol.asyncIterator]: () => source,
+      next: async () => {
+        while (!events.length && !returned) await new Promise<void>((r) => (wake = r));
+        if (returned) return { done: true, value: undefined };
+        const value = events.shift()!;
+        return value === 'end' ? { done: true, value: undefined } : { done: false, value };
+      },
+      return: async () => {
+        returned = true;
+        wake?.();
+        return { done: true, value: undefined };
+      },
+    };
+    const schema = new GraphQLSchema({
+      query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
+      subscription: new GraphQLObjectType({
+        name: 'Subscription',
+        fields: {
+          ticks: {
+            type: GraphQLString,
+            subscribe: () => source,
+            resolve: (event: unknown) => {
+              if (event === 'fail') throw new GraphQLError('no tick');
+              return event;
+            },
+          },
+        },
+      }),
+    });
+    const frames: string[] = [];
+    const stream = (await createFanOut()({ schema, document: parse('subscription { ticks }'), contextValue: {}, [DELIVERY]: { id: 'op "1"', send: (f: string) => void frames.push(f) } })) as AsyncGenerator<{ data?: unknown; errors?: readonly unknown[] }>;
+    const push = (e: string) => {
+      events.push(e);
+      wake?.();
+    };
+    return { stream, frames, push, returned: () => returned };
+  }
+  /** graphql-ws's own frame for a result (its emit.next: id, type, payload). */
+  const frame = (id: string, payload: unknown) => JSON.stringify({ id, type: 'next', payload });
+
+  it("writes each result as graphql-ws's next frame, hands a result with errors to graphql-ws in order, and ends with the source", async () => {
+    const { stream, frames, push } = await setup();
+    // Nothing is read from the source before graphql-ws asks for the first result.
+    push('tick 1');
+    await new Promise((r) => setImmediate(r));
+    expect(frames).toEqual([]);
+    const first = stream.next();
+    push('tick 2');
+    await until(() => frames.length === 2);
+    expect(frames).toEqual([frame('op "1"', { data: { ticks: 'tick 1' } }), frame('op "1"', { data: { ticks: 'tick 2' } })]);
+    // An error goes through graphql-ws (its onNext formats errors); what follows waits for graphql-ws to ask again.
+    push('fail');
+    push('tick 3');
+    const handed = await first;
+    expect(handed.done).toBe(false);
+    expect(handed.value!.errors).toHaveLength(1);
+    await new Promise((r) => setImmediate(r));
+    expect(frames).toHaveLength(2);
+    const last = stream.next();
+    await until(() => frames.length === 3);
+    expect(frames[2]).toBe(frame('op "1"', { data: { ticks: 'tick 3' } }));
+    push('end');
+    expect(await last).toEqual({ done: true, value: undefined });
+  });
+
+  it('stops writing at once when graphql-ws returns it (the client completed the operation)', async () => {
+    const { stream, frames, push, returned } = await setup();
+    const pending = stream.next();
+    push('tick 1');
+    await until(() => frames.length === 1);
+    await stream.return(undefined);
+    expect(await pending).toEqual({ done: true, value: undefined });
+    expect(returned()).toBe(true);
+    push('tick 2');
+    await new Promise((r) => setImmediate(r));
+    expect(frames).toHaveLength(1);
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
+  });
+});

@@ -254,3 +254,23 @@ describe('InputTypes and the zod schemas of their services', () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe('subscription events', () => {
+  it('resolves an EVENT_FIELDS event to itself only where its resolver method returns its root, and every other field through its method', async () => {
+    const { EVENT_FIELDS } = await import('../src/graphql/schema.js');
+    const storage = getMetadataStorage();
+    const fields = schema.getSubscriptionType()!.getFields();
+    const probe = { an: 'event' };
+    for (const name of EVENT_FIELDS) {
+      const meta = storage.subscriptions.find((s) => s.schemaName === name);
+      expect(meta, name).toBeDefined();
+      const method = (meta!.target.prototype as Record<string, (...args: unknown[]) => unknown>)[meta!.methodName]!;
+      // The method, as the class has it, with its root and arguments: it must answer the root as it is.
+      expect(method.call(Object.create(meta!.target.prototype as object), probe, 'an argument', null), name).toBe(probe);
+      expect(fields[name]!.resolve!(probe, {}, {}, {} as never), name).toBe(probe);
+    }
+    // A field that works out its value per event keeps type-graphql's resolver.
+    expect(EVENT_FIELDS.has('meUpdated')).toBe(false);
+    expect(fields.meUpdated!.resolve!.length).toBeGreaterThan(1);
+  });
+});

@@ -28,6 +28,8 @@ class SharedResults {
   private nextDocumentId = 0;
   /** Document -> operation name -> its events' execution compiled by graphql-jit (null: graphql-jit cannot; graphql-js executes them). */
   private readonly compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
+  /** Shared result -> its JSON. */
+  private readonly texts = new WeakMap<ExecutionResult, string>();
 
   /**
    * How one event of the subscription `args` is executed: graphql-jit's compiled function for
@@ -56,6 +58,13 @@ class SharedResults {
     return `${id}|${args.operationName ?? ''}|${JSON.stringify(args.variableValues ?? {})}`;
   }
 
+  /** A shared result's JSON, made once for all its subscribers' frames. */
+  json(result: ExecutionResult): string {
+    let text = this.texts.get(result);
+    if (text === undefined) this.texts.set(result, (text = JSON.stringify(result)));
+    return text;
+  }
+
   execute(run: (payload: unknown) => Result, key: string, payload: unknown): Result {
     if (payload === null || typeof payload !== 'object') return run(payload);
     let byKey = this.results.get(payload);
@@ -67,22 +76,39 @@ class SharedResults {
 }
 
 /**
+ * Where a subscription's frames go when the fan-out writes them itself: graphql-ws's
+ * operation id and the socket's send (ws-adapter's Extra.send). Set by the WebSocket door on
+ * the execution arguments (under DELIVERY); without it, results go back through graphql-ws.
+ */
+export interface Delivery {
+  readonly id: string;
+  readonly send: (frame: string) => void | Promise<void>;
+}
+
+/** The key under which the execution arguments carry their Delivery. */
+export const DELIVERY = Symbol('graphql-ws delivery');
+
+export type FanOutArgs = ExecutionArgs & { [DELIVERY]?: Delivery };
+
+const DONE = { done: true, value: undefined } as const;
+
+/**
  * The source stream mapped through `map`, as an iterator whose `return()` reaches the
  * source at once (an async generator would queue it behind a pending `next()`, and a
  * subscriber who leaves would stay subscribed until the next event).
  */
-function mapped<T, R>(source: AsyncIterator<T> & Partial<AsyncIterable<T>>, map: (value: T) => R | Promise<R>): AsyncGenerator<R> {
+function mapped<T, R>(source: AsyncIterator<T>, map: (value: T) => R | Promise<R>): AsyncGenerator<R> {
   const it: AsyncGenerator<R> = {
     async next() {
       const r = await source.next();
-      if (r.done) return { done: true, value: undefined };
+      if (r.done) return DONE;
       // A shared result is usually there already: awaiting it anyway would cost every subscriber a turn.
       const value = map(r.value);
       return { done: false, value: value instanceof Promise ? await value : value };
     },
     async return() {
       await source.return?.();
-      return { done: true, value: undefined };
+      return DONE;
     },
     async throw(e: unknown) {
       if (source.throw) await source.throw(e);
@@ -90,6 +116,97 @@ function mapped<T, R>(source: AsyncIterator<T> & Partial<AsyncIterable<T>>, map:
     },
     async [Symbol.asyncDispose]() {
       await source.return?.();
+    },
+    [Symbol.asyncIterator]() {
+      return it;
+    },
+  };
+  return it;
+}
+
+/**
+ * The source stream mapped through `map`, its results written by this iterator itself as
+ * graphql-ws's `next` frames, through `delivery`. graphql-ws iterates a subscription with
+ * `for await`, then per result awaits its onNext hook and its send and stringifies the whole
+ * message: four turns of the microtask queue and a serialization per subscriber and event.
+ * Here graphql-ws's `next()` waits until the subscription ends (then it sends `complete`, as
+ * for any iterator), and a result is written as soon as it is made, its JSON made once per
+ * shared result (`json`). A result that carries errors is handed to graphql-ws instead (its
+ * onNext formats errors), and the stream waits until graphql-ws asks for the next one, so
+ * frames keep their order. A send past the socket's high-water mark is awaited, as
+ * graphql-ws awaits it: a slow client holds back only itself.
+ */
+function delivered(source: AsyncIterator<unknown>, map: (value: unknown) => Result, delivery: Delivery, json: (result: ExecutionResult) => string): AsyncGenerator<ExecutionResult> {
+  const head = `{"id":${JSON.stringify(delivery.id)},"type":"next","payload":`;
+  let started = false;
+  let stopped = false;
+  /** graphql-ws's pending next(). */
+  let waiter: { resolve: (r: IteratorResult<ExecutionResult>) => void; reject: (e: unknown) => void } | null = null;
+  /** The stream, waiting for graphql-ws to have sent a result handed to it. */
+  let handedOff: (() => void) | null = null;
+  const settle = (r: IteratorResult<ExecutionResult>) => {
+    const w = waiter;
+    waiter = null;
+    w?.resolve(r);
+  };
+  const pump = async () => {
+    try {
+      for (;;) {
+        const r = await source.next();
+        if (stopped) return;
+        if (r.done) return settle(DONE);
+        const made = map(r.value);
+        const result = made instanceof Promise ? await made : made;
+        if (stopped) return;
+        if (result.errors !== undefined) {
+          await new Promise<void>((resume) => {
+            handedOff = resume;
+            settle({ done: false, value: result });
+          });
+          if (stopped) return;
+          continue;
+        }
+        const sent = delivery.send(head + json(result) + '}');
+        if (sent) await sent;
+      }
+    } catch (e) {
+      const w = waiter;
+      waiter = null;
+      w?.reject(e);
+    }
+  };
+  const stop = async () => {
+    stopped = true;
+    settle(DONE);
+    const resume = handedOff;
+    handedOff = null;
+    resume?.();
+    await source.return?.();
+  };
+  const it: AsyncGenerator<ExecutionResult> = {
+    next() {
+      if (stopped) return Promise.resolve(DONE);
+      const next = new Promise<IteratorResult<ExecutionResult>>((resolve, reject) => (waiter = { resolve, reject }));
+      const resume = handedOff;
+      handedOff = null;
+      resume?.();
+      // Started by graphql-ws's first next(): no frame goes out before graphql-ws holds the operation.
+      if (!started) {
+        started = true;
+        void pump();
+      }
+      return next;
+    },
+    async return() {
+      await stop();
+      return DONE;
+    },
+    async throw(e: unknown) {
+      await stop();
+      throw e;
+    },
+    async [Symbol.asyncDispose]() {
+      await stop();
     },
     [Symbol.asyncIterator]() {
       return it;
@@ -111,12 +228,12 @@ function refusal(r: SubscriptionRefusal, responseKey: string): ExecutionResult {
  * the root value (by graphql-jit, see executorOf), with shared execution for the fields
  * above, and a `SubscriptionRefusal` from a source answered as its error.
  */
-export function createFanOut(): (args: ExecutionArgs) => Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+export function createFanOut(): (args: FanOutArgs) => Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
   const shared = new SharedResults();
   return (args) => fanOutSubscribe(shared, args);
 }
 
-async function fanOutSubscribe(results: SharedResults, args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+async function fanOutSubscribe(results: SharedResults, args: FanOutArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
   const op = getOperationAST(args.document, args.operationName);
   const first = op?.selectionSet.selections[0];
   const field = first?.kind === Kind.FIELD ? first : null;
@@ -131,9 +248,13 @@ async function fanOutSubscribe(results: SharedResults, args: ExecutionArgs): Pro
   const key = shared ? results.keyOf(args) : null;
   const responseKey = field ? (field.alias?.value ?? field.name.value) : '';
   const run = results.executorOf(args);
-  // A source may be an iterable that is not its own iterator (chatStream's turn): take its iterator.
-  return mapped((source)[Symbol.asyncIterator](), (payload) => {
+  const map = (payload: unknown): Result => {
     if (payload instanceof SubscriptionRefusal) return refusal(payload, responseKey);
     return key !== null ? results.execute(run, key, payload) : run(payload);
-  });
+  };
+  // A source may be an iterable that is not its own iterator (chatStream's turn): take its iterator.
+  const events = source[Symbol.asyncIterator]();
+  const delivery = args[DELIVERY];
+  if (!delivery) return mapped(events, map);
+  return delivered(events, map, delivery, key !== null ? (result) => results.json(result) : (result) => JSON.stringify(result));
 }

@@ -48,6 +48,7 @@ export async function buildGatewaySchema({ resolvers, events = createEventBus(),
     emitSchemaFile: false,
   });
   syncTypeResolvers(schema);
+  resolveEventsToThemselves(schema);
   const withRoot = withQueryRoot(schema);
   describeRoots(withRoot);
   if (withRoot.getType(ErrorCodeEnum.name)) return withContainer(withRoot, resolved);
@@ -75,6 +76,24 @@ function syncTypeResolvers(schema: GraphQLSchema): void {
       return r instanceof Promise ? r.then(nameOf) : nameOf(r);
     };
     type.resolveType = resolve;
+  }
+}
+
+/**
+ * Subscription fields whose value is their event as the field's source gives it: each one's
+ * resolver method returns its root (test/schema-contract.test.ts calls each to check). Their
+ * events resolve to themselves here; type-graphql's resolver converted and checked the
+ * field's arguments again for every event (the field's subscribe read them once), a few µs
+ * of every chat token. (meUpdated is not one: it reads the user anew for each event.)
+ */
+export const EVENT_FIELDS: ReadonlySet<string> = new Set(['chatStream', 'chatTurnEvents', 'conversationEvents', 'documentStatusChanged', 'liveSessionEvents', 'myLiveSessionEvents', 'organizationEvents']);
+
+function resolveEventsToThemselves(schema: GraphQLSchema): void {
+  const fields = schema.getSubscriptionType()?.getFields() ?? {};
+  for (const name of EVENT_FIELDS) {
+    const field = fields[name];
+    if (!field) throw new Error(`EVENT_FIELDS names ${name}, which is not a subscription field`);
+    field.resolve = (event: unknown) => event;
   }
 }
 

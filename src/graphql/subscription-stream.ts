@@ -45,23 +45,30 @@ export function lifecycle<T, R>(
     queue.length = 0;
     await source.return?.();
   };
-  const pull = async (): Promise<Step<R>> => {
-    const r = await source.next();
+  /** The step of the source's next event (inline in next(): a subscriber's every event pays each await). */
+  const stepOf = (r: IteratorResult<T>): Step<R> | Promise<Step<R>> => {
     if (r.done) return { end: true };
     try {
-      const s = step(r.value);
-      return s instanceof Promise ? await s : s;
+      return step(r.value);
     } catch (e) {
       // A refusal the step raised (a membership check) ends the subscription like any other.
       if (e instanceof AppError) return { refuse: e };
       throw e;
     }
   };
+  const refused = (e: unknown): Step<R> => {
+    if (e instanceof AppError) return { refuse: e };
+    throw e;
+  };
   const it: AsyncIterableIterator<R | SubscriptionRefusal> = {
     async next(): Promise<IteratorResult<R | SubscriptionRefusal>> {
       for (;;) {
         if (finished) return DONE;
-        const s = queue.shift() ?? (await pull());
+        let s = queue.shift();
+        if (!s) {
+          const made = stepOf(await source.next());
+          s = made instanceof Promise ? await made.catch(refused) : made;
+        }
         if (finished) return DONE;
         if ('skip' in s) continue;
         if ('send' in s) return { done: false, value: s.send };

@@ -9,6 +9,11 @@ const HIGH_WATER = 512 * 1024;
 export interface Extra {
   readonly socket: WebSocket;
   readonly request: FastifyRequest;
+  /**
+   * Sends a frame as graphql-ws's own sends do (queued on the socket; a promise only past
+   * HIGH_WATER). The fan-out writes a subscription's frames through it (see fanout.ts's Delivery).
+   */
+  readonly send: (data: string) => void | Promise<void>;
 }
 
 /** A message's text: ws hands a Buffer (the default binaryType), the other shapes are for completeness. */
@@ -51,17 +56,18 @@ export function makeWsHandler(options: ServerOptions<Record<string, unknown> | u
             socket.ping();
           }, keepAliveMs)
         : null;
+    const send = (data: string): void | Promise<void> => {
+      if (socket.readyState !== socket.OPEN) return;
+      if (socket.bufferedAmount < HIGH_WATER) {
+        socket.send(data);
+        return;
+      }
+      return new Promise<void>((resolve) => socket.send(data, () => resolve()));
+    };
     const closed = server.opened(
       {
         protocol: socket.protocol,
-        send: (data) => {
-          if (socket.readyState !== socket.OPEN) return;
-          if (socket.bufferedAmount < HIGH_WATER) {
-            socket.send(data);
-            return;
-          }
-          return new Promise<void>((resolve) => socket.send(data, () => resolve()));
-        },
+        send,
         close: (code, reason) => socket.close(code, reason),
         onMessage: (cb) =>
           socket.on('message', (event) => {
@@ -71,7 +77,7 @@ export function makeWsHandler(options: ServerOptions<Record<string, unknown> | u
             });
           }),
       },
-      { socket, request },
+      { socket, request, send },
     );
     socket.once('close', (code, reason) => {
       if (pongWait) clearTimeout(pongWait);

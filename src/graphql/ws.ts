@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { WebsocketHandler } from '@fastify/websocket';
-import { getOperationAST, GraphQLError, Kind, OperationTypeNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, Kind, OperationTypeNode, type GraphQLSchema } from 'graphql';
 import { hashedKey } from '../common/rate-limits.js';
 import { createAuthenticatedContext, type ContextRoot } from '../common/context.js';
 import { AppError } from '../common/errors.js';
@@ -9,7 +9,7 @@ import type { Credentials } from '../common/principal.js';
 import { isDatabaseUnavailable } from '../common/unavailable.js';
 import { checkCost } from './cost.js';
 import { errorCode, formatGraphQLError, withoutSuggestions } from './errors.js';
-import { createFanOut } from './fanout.js';
+import { createFanOut, DELIVERY, type FanOutArgs } from './fanout.js';
 import { makeWsHandler } from './ws-adapter.js';
 import { DocumentChecker, operationLabel } from './limits.js';
 
@@ -70,7 +70,7 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
     schema,
     // This app's fan-out: its shared results are its own.
     subscribe: createFanOut(),
-    onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+    onSubscribe: async (ctx, id, payload): Promise<FanOutArgs | readonly GraphQLError[]> => {
       // A connection carries a bounded number of operations: past it, new ones are refused, the others go on.
       const max = root.config.limits.wsMaxSubscriptions;
       if (Object.keys(ctx.subscriptions).length > max) {
@@ -103,7 +103,8 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
       }
       const first = op?.selectionSet.selections[0];
       opsOf(ctx).set(id, { start, label, field: op?.operation === OperationTypeNode.SUBSCRIPTION && first?.kind === Kind.FIELD ? first.name.value : null });
-      return { schema, document: checked, operationName: payload.operationName, variableValues: payload.variables };
+      // A subscription's frames are written by the fan-out itself, on this socket, under this id.
+      return { schema, document: checked, operationName: payload.operationName, variableValues: payload.variables, [DELIVERY]: { id, send: ctx.extra.send } };
     },
     onOperation: (ctx, id, _payload, _args, result) => {
       const op = opsOf(ctx).get(id);
