@@ -20,6 +20,11 @@ interface Tracked {
   socket: WebSocket;
   /** When each send still waiting to reach the connection started, oldest first. */
   pending: number[];
+  /**
+   * When a send made with nothing waiting before it (so without a callback: most sends reach
+   * the connection at once) was left partly unwritten; it is written before any later send.
+   */
+  since: number | null;
 }
 
 export interface SocketLimiter {
@@ -27,6 +32,8 @@ export interface SocketLimiter {
   attach(socket: WebSocket): void;
   /** What the limits did so far. */
   stats(): { floodsClosed: number; slowConsumersDropped: number; tracked: number };
+  /** Cuts off now the sockets whose oldest send has waited past the limit (the timer does this every so often). */
+  sweep(): void;
   stop(): void;
 }
 
@@ -45,7 +52,7 @@ export interface SocketLimiter {
  *
  * The limits are per socket: other clients are untouched.
  */
-export function createSocketLimiter(limits: SocketLimits, log: Logger): SocketLimiter {
+export function createSocketLimiter(limits: SocketLimits, log: Logger, now: () => number = Date.now): SocketLimiter {
   const tracked = new Set<Tracked>();
   const counts = { floodsClosed: 0, slowConsumersDropped: 0 };
 
@@ -56,24 +63,28 @@ export function createSocketLimiter(limits: SocketLimits, log: Logger): SocketLi
     t.socket.terminate();
   };
 
-  // One timer for every socket: a send stuck behind a client that stopped reading.
-  const timer = setInterval(() => {
-    const now = Date.now();
+  const sweep = () => {
+    const at = now();
     for (const t of tracked) {
-      const oldest = t.pending[0];
-      if (oldest !== undefined && now - oldest > limits.sendTimeoutMs) drop(t, 'send timeout', { waitedMs: now - oldest, limitMs: limits.sendTimeoutMs });
+      // Nothing left unwritten: the send without a callback reached the connection.
+      if (t.since !== null && t.socket.bufferedAmount === 0) t.since = null;
+      const oldest = t.since ?? t.pending[0];
+      if (oldest !== undefined && at - oldest > limits.sendTimeoutMs) drop(t, 'send timeout', { waitedMs: at - oldest, limitMs: limits.sendTimeoutMs });
     }
-  }, Math.min(1000, Math.max(50, Math.floor(limits.sendTimeoutMs / 4))));
+  };
+  // One timer for every socket: a send stuck behind a client that stopped reading.
+  const timer = setInterval(sweep, Math.min(1000, Math.max(50, Math.floor(limits.sendTimeoutMs / 4))));
   timer.unref();
 
   return {
     stats: () => ({ ...counts, tracked: tracked.size }),
+    sweep,
     stop: () => clearInterval(timer),
     attach(socket: WebSocket): void {
-      const t: Tracked = { socket, pending: [] };
+      const t: Tracked = { socket, pending: [], since: null };
       tracked.add(t);
       socket.once('close', () => tracked.delete(t));
-      let windowStart = Date.now();
+      let windowStart = now();
       let count = 0;
       let refused = false;
 
@@ -89,9 +100,9 @@ export function createSocketLimiter(limits: SocketLimits, log: Logger): SocketLi
         }
         if (event !== 'message') return emit(event, ...args);
         if (refused) return false;
-        const now = Date.now();
-        if (now - windowStart >= 1000) {
-          windowStart = now;
+        const at = now();
+        if (at - windowStart >= 1000) {
+          windowStart = at;
           count = 0;
         }
         if (++count > limits.maxMessagesPerSecond) {
@@ -110,11 +121,20 @@ export function createSocketLimiter(limits: SocketLimits, log: Logger): SocketLi
         const callback = (typeof optionsOrCb === 'function' ? optionsOrCb : cb) as ((err?: Error) => void) | undefined;
         const options = typeof optionsOrCb === 'object' && optionsOrCb ? optionsOrCb : {};
         if (socket.readyState !== socket.OPEN) return send(data, options, callback);
-        t.pending.push(Date.now());
-        send(data, options, (err?: Error) => {
-          t.pending.shift();
-          callback?.(err);
-        });
+        if (t.since === null && t.pending.length === 0 && socket.bufferedAmount === 0) {
+          // Nothing waits: the send most likely reaches the connection at once, and needs no
+          // callback to time it (a callback per send cost every subscriber's every frame).
+          send(data, options, callback);
+          if (socket.bufferedAmount > 0) t.since = now();
+        } else {
+          t.pending.push(now());
+          send(data, options, (err?: Error) => {
+            t.pending.shift();
+            // Sends reach the connection in order: the one without a callback is there too.
+            t.since = null;
+            callback?.(err);
+          });
+        }
         if (socket.bufferedAmount > limits.maxBufferedBytes && tracked.has(t)) drop(t, 'unread bytes', { buffered: socket.bufferedAmount, limit: limits.maxBufferedBytes });
       }) as typeof socket.send;
     },
