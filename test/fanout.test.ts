@@ -136,7 +136,7 @@ describe("a request context's loaded entities", () => {
 
 describe('frames written by the fan-out itself (a Delivery on the arguments)', () => {
   /** A subscription `ticks(fail)` over a source we feed: an event "fail" resolves to an error. */
-  async function setup() {
+  async function setup(send?: (frame: string) => void) {
     const { GraphQLObjectType, GraphQLSchema, GraphQLString, GraphQLError, parse } = await import('graphql');
     const { createFanOut, DELIVERY } = await import('../src/graphql/fanout.js');
     const events: string[] = [];
@@ -173,7 +173,7 @@ describe('frames written by the fan-out itself (a Delivery on the arguments)', (
       }),
     });
     const frames: string[] = [];
-    const stream = (await createFanOut()({ schema, document: parse('subscription { ticks }'), contextValue: {}, [DELIVERY]: { id: 'op "1"', send: (f: string) => void frames.push(f) } })) as AsyncGenerator<{ data?: unknown; errors?: readonly unknown[] }>;
+    const stream = (await createFanOut()({ schema, document: parse('subscription { ticks }'), contextValue: {}, [DELIVERY]: { id: 'op "1"', send: send ?? ((f: string) => void frames.push(f)) } })) as AsyncGenerator<{ data?: unknown; errors?: readonly unknown[] }>;
     const push = (e: string) => {
       events.push(e);
       wake?.();
@@ -219,6 +219,18 @@ describe('frames written by the fan-out itself (a Delivery on the arguments)', (
     push('tick 2');
     await new Promise((r) => setImmediate(r));
     expect(frames).toHaveLength(1);
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('lets go of its source when a frame cannot be written, and answers the error to graphql-ws', async () => {
+    const { stream, push, returned } = await setup(() => {
+      throw new Error('the socket refused the frame');
+    });
+    const pending = stream.next();
+    push('tick 1');
+    await expect(pending).rejects.toThrow('the socket refused the frame');
+    // graphql-ws answers the error and forgets the operation without calling return(): the source is returned here.
+    await until(() => returned());
     expect(await stream.next()).toEqual({ done: true, value: undefined });
   });
 });

@@ -268,6 +268,12 @@ describe('subscription events', () => {
       // The method, as the class has it, with its root and arguments: it must answer the root as it is.
       expect(method.call(Object.create(meta!.target.prototype as object), probe, 'an argument', null), name).toBe(probe);
       expect(fields[name]!.resolve!(probe, {}, {}, {} as never), name).toBe(probe);
+      // Nor would type-graphql's resolver have done more: no middleware, no roles, on the method or its class.
+      const target = meta!.target;
+      expect(storage.middlewares.filter((m) => m.target === target && m.fieldName === meta!.methodName), name).toEqual([]);
+      expect(storage.resolverMiddlewares.filter((m) => m.target === target), name).toEqual([]);
+      expect(storage.authorizedFields.filter((a) => a.target === target && a.fieldName === meta!.methodName), name).toEqual([]);
+      expect(storage.authorizedResolver.filter((a) => a.target === target), name).toEqual([]);
     }
     // A field that works out its value per event keeps type-graphql's resolver.
     expect(EVENT_FIELDS.has('meUpdated')).toBe(false);

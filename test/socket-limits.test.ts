@@ -68,6 +68,28 @@ describe('the send timeout', () => {
     expect(limiter.stats().slowConsumersDropped).toBe(1);
   });
 
+  it('times a send from its own start when what an earlier send left was written meanwhile', async () => {
+    const { limiter, server, client, advance } = await pair();
+    const socket = (client as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    let received = 0;
+    client.on('message', () => received++);
+    socket.pause();
+    server.send(Buffer.alloc(16 * 1024 * 1024));
+    await until(() => server.bufferedAmount > 0);
+    // The client reads again, slowly: by the limit, the first send has left.
+    socket.resume();
+    await until(() => received === 1 && server.bufferedAmount === 0);
+    advance(TIMEOUT_MS - 10);
+    // Then it stops again, and another send waits: only for 20 ms when the sweep comes.
+    socket.pause();
+    server.send(Buffer.alloc(16 * 1024 * 1024));
+    await until(() => server.bufferedAmount > 0);
+    advance(20);
+    limiter.sweep();
+    expect(server.readyState).toBe(WebSocket.OPEN);
+    expect(limiter.stats().slowConsumersDropped).toBe(0);
+  });
+
   it('keeps a client that reads, however long after its sends, large ones included', async () => {
     const { limiter, server, client, advance } = await pair();
     let received = 0;

@@ -121,6 +121,8 @@ export function createSocketLimiter(limits: SocketLimits, log: Logger, now: () =
         const callback = (typeof optionsOrCb === 'function' ? optionsOrCb : cb) as ((err?: Error) => void) | undefined;
         const options = typeof optionsOrCb === 'object' && optionsOrCb ? optionsOrCb : {};
         if (socket.readyState !== socket.OPEN) return send(data, options, callback);
+        // What the last untimed send left has been written since: this send is timed from its own start.
+        if (t.since !== null && socket.bufferedAmount === 0) t.since = null;
         if (t.since === null && t.pending.length === 0 && socket.bufferedAmount === 0) {
           // Nothing waits: the send most likely reaches the connection at once, and needs no
           // callback to time it (a callback per send cost every subscriber's every frame).
