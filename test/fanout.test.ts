@@ -63,9 +63,18 @@ describe('shared execution of subscription events', () => {
   });
 });
 
+/** A schema whose one subscription field, `ticks` (a string), takes its source from `subscribe` and each event's value from `resolve`. */
+async function ticksSchema(subscribe: (root: unknown, args: unknown, ctx: unknown) => AsyncIterable<unknown>, resolve: (event: unknown) => unknown) {
+  const { GraphQLObjectType, GraphQLSchema, GraphQLString } = await import('graphql');
+  return new GraphQLSchema({
+    query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
+    subscription: new GraphQLObjectType({ name: 'Subscription', fields: { ticks: { type: GraphQLString, subscribe, resolve } } }),
+  });
+}
+
 describe('a subscription at rest', () => {
   it("lets go of what its subscribe read: the context's identity map is cleared once the source stream is made", async () => {
-    const { GraphQLObjectType, GraphQLSchema, GraphQLString, parse } = await import('graphql');
+    const { parse } = await import('graphql');
     const { createFanOut } = await import('../src/graphql/fanout.js');
     // An identity map as a list: the subscribe resolver "loads" the subject into it, as an access check does.
     const em = {
@@ -84,22 +93,13 @@ describe('a subscription at rest', () => {
       },
       return: async () => ({ done: true, value: undefined }),
     };
-    const schema = new GraphQLSchema({
-      query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
-      subscription: new GraphQLObjectType({
-        name: 'Subscription',
-        fields: {
-          ticks: {
-            type: GraphQLString,
-            subscribe: (_root: unknown, _args: unknown, ctx: { em: typeof em }) => {
-              ctx.em.identityMap.push('the subject', 'the caller');
-              return source;
-            },
-            resolve: (event: unknown) => event,
-          },
-        },
-      }),
-    });
+    const schema = await ticksSchema(
+      (_root, _args, ctx) => {
+        (ctx as { em: typeof em }).em.identityMap.push('the subject', 'the caller');
+        return source;
+      },
+      (event) => event,
+    );
     const stream = await createFanOut()({ schema, document: parse('subscription { ticks }'), contextValue: { em } });
     expect(Symbol.asyncIterator in stream).toBe(true);
     expect(em.identityMap).toEqual([]);
@@ -137,7 +137,7 @@ describe("a request context's loaded entities", () => {
 describe('frames written by the fan-out itself (a Delivery on the arguments)', () => {
   /** A subscription `ticks(fail)` over a source we feed: an event "fail" resolves to an error. */
   async function setup(send?: (frame: string) => void) {
-    const { GraphQLObjectType, GraphQLSchema, GraphQLString, GraphQLError, parse } = await import('graphql');
+    const { GraphQLError, parse } = await import('graphql');
     const { createFanOut, DELIVERY } = await import('../src/graphql/fanout.js');
     const events: string[] = [];
     let wake: (() => void) | null = null;
@@ -156,22 +156,13 @@ describe('frames written by the fan-out itself (a Delivery on the arguments)', (
         return { done: true, value: undefined };
       },
     };
-    const schema = new GraphQLSchema({
-      query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
-      subscription: new GraphQLObjectType({
-        name: 'Subscription',
-        fields: {
-          ticks: {
-            type: GraphQLString,
-            subscribe: () => source,
-            resolve: (event: unknown) => {
-              if (event === 'fail') throw new GraphQLError('no tick');
-              return event;
-            },
-          },
-        },
-      }),
-    });
+    const schema = await ticksSchema(
+      () => source,
+      (event) => {
+        if (event === 'fail') throw new GraphQLError('no tick');
+        return event;
+      },
+    );
     const frames: string[] = [];
     const stream = (await createFanOut()({ schema, document: parse('subscription { ticks }'), contextValue: {}, [DELIVERY]: { id: 'op "1"', send: send ?? ((f: string) => void frames.push(f)) } })) as AsyncGenerator<{ data?: unknown; errors?: readonly unknown[] }>;
     const push = (e: string) => {
