@@ -63,11 +63,14 @@ export function createSocketLimiter(limits: SocketLimits, log: Logger, now: () =
     t.socket.terminate();
   };
 
+  /** Nothing left unwritten: the send made without a callback has reached the connection. */
+  const written = (t: Tracked) => {
+    if (t.since !== null && t.socket.bufferedAmount === 0) t.since = null;
+  };
   const sweep = () => {
     const at = now();
     for (const t of tracked) {
-      // Nothing left unwritten: the send without a callback reached the connection.
-      if (t.since !== null && t.socket.bufferedAmount === 0) t.since = null;
+      written(t);
       const oldest = t.since ?? t.pending[0];
       if (oldest !== undefined && at - oldest > limits.sendTimeoutMs) drop(t, 'send timeout', { waitedMs: at - oldest, limitMs: limits.sendTimeoutMs });
     }
@@ -121,8 +124,8 @@ export function createSocketLimiter(limits: SocketLimits, log: Logger, now: () =
         const callback = (typeof optionsOrCb === 'function' ? optionsOrCb : cb) as ((err?: Error) => void) | undefined;
         const options = typeof optionsOrCb === 'object' && optionsOrCb ? optionsOrCb : {};
         if (socket.readyState !== socket.OPEN) return send(data, options, callback);
-        // What the last untimed send left has been written since: this send is timed from its own start.
-        if (t.since !== null && socket.bufferedAmount === 0) t.since = null;
+        // What the last untimed send left may have been written since: then this send is timed from its own start.
+        written(t);
         if (t.since === null && t.pending.length === 0 && socket.bufferedAmount === 0) {
           // Nothing waits: the send most likely reaches the connection at once, and needs no
           // callback to time it (a callback per send cost every subscriber's every frame).

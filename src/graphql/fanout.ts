@@ -170,12 +170,11 @@ function delivered(source: AsyncIterator<unknown>, map: (value: unknown) => Resu
         if (sent) await sent;
       }
     } catch (e) {
-      // graphql-ws answers the error and forgets the operation without returning its iterator
-      // (a rejected next() ends a for-await without return()): the source is let go of here.
-      stopped = true;
-      void Promise.resolve(source.return?.()).catch(() => undefined);
       const w = waiter;
       waiter = null;
+      // graphql-ws answers the error and forgets the operation without returning its iterator
+      // (a rejected next() ends a for-await without return()): the source is let go of here.
+      void stop().catch(() => undefined);
       w?.reject(e);
     }
   };

@@ -45,20 +45,19 @@ export function lifecycle<T, R>(
     queue.length = 0;
     await source.return?.();
   };
+  /** A refusal the step raised (a membership check) ends the subscription like any other. */
+  const refused = (e: unknown): Step<R> => {
+    if (e instanceof AppError) return { refuse: e };
+    throw e;
+  };
   /** The step of the source's next event (inline in next(): a subscriber's every event pays each await). */
   const stepOf = (r: IteratorResult<T>): Step<R> | Promise<Step<R>> => {
     if (r.done) return { end: true };
     try {
       return step(r.value);
     } catch (e) {
-      // A refusal the step raised (a membership check) ends the subscription like any other.
-      if (e instanceof AppError) return { refuse: e };
-      throw e;
+      return refused(e);
     }
-  };
-  const refused = (e: unknown): Step<R> => {
-    if (e instanceof AppError) return { refuse: e };
-    throw e;
   };
   const it: AsyncIterableIterator<R | SubscriptionRefusal> = {
     async next(): Promise<IteratorResult<R | SubscriptionRefusal>> {
