@@ -1,17 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { MikroORM } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import { afterEach, expect, it } from 'vitest';
-import { postgresqlMigrations } from '../migrations/postgresql/index.js';
-import { sqliteMigrations } from '../migrations/sqlite/index.js';
-import { loadConfig } from '../src/config.js';
-import { ormOptions } from '../src/db/orm.js';
-import { createScratchDatabase } from '../src/db/scratch.js';
-import { allEntities } from '../src/modules/index.js';
-import { driver, PG_ADMIN_URL } from './helpers/server.js';
+import { driver } from './helpers/server.js';
+import { ormBefore } from './helpers/migrations.js';
 
 /**
  * Migration20261206010000: the search entries an organization's deletion left behind (its
@@ -24,21 +15,7 @@ afterEach(async () => {
 });
 
 it('removes the search entries of documents that no longer exist, and nothing else', async () => {
-  const list = driver === 'sqlite' ? sqliteMigrations : postgresqlMigrations;
-  const before = list[list.findIndex((m) => m.name === MIGRATION) - 1]!.name;
-  const dir = mkdtempSync(join(tmpdir(), 'xt-migration-'));
-  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-  let url = `sqlite:${join(dir, 'x.sqlite3')}`;
-  if (driver === 'postgresql') {
-    const scratch = await createScratchDatabase(PG_ADMIN_URL, 'xt_migration');
-    cleanups.push(scratch.drop);
-    url = scratch.url;
-  }
-  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dir, DATABASE_URL: url, JWT_SECRET: 'x'.repeat(40), LOG_LEVEL: 'silent' });
-  const orm = await MikroORM.init(ormOptions(config.db, allEntities));
-  cleanups.push(() => orm.close(true));
-  await orm.migrator.up({ to: before });
-
+  const orm = await ormBefore(MIGRATION, cleanups);
   const em = orm.em.fork() as unknown as SqlEntityManager;
   const now = driver === 'sqlite' ? Date.now() : new Date();
   const user = randomUUID();

@@ -1,15 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { MikroORM } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import { afterEach, expect, it } from 'vitest';
-import { sqliteMigrations } from '../migrations/sqlite/index.js';
-import { loadConfig } from '../src/config.js';
-import { ormOptions } from '../src/db/orm.js';
-import { allEntities } from '../src/modules/index.js';
 import { driver } from './helpers/server.js';
+import { ormBefore } from './helpers/migrations.js';
 
 /**
  * Migration20261206190000 (SQLite): the full-text index is made again without its
@@ -24,14 +17,7 @@ afterEach(async () => {
 });
 
 it.skipIf(driver !== 'sqlite')('remakes the full-text index without two-character prefixes, keeping what it found and its triggers', async () => {
-  const before = sqliteMigrations[sqliteMigrations.findIndex((m) => m.name === MIGRATION) - 1]!.name;
-  const dir = mkdtempSync(join(tmpdir(), 'xt-migration-'));
-  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dir, DATABASE_URL: `sqlite:${join(dir, 'x.sqlite3')}`, JWT_SECRET: 'x'.repeat(40), LOG_LEVEL: 'silent' });
-  const orm = await MikroORM.init(ormOptions(config.db, allEntities));
-  cleanups.push(() => orm.close(true));
-  await orm.migrator.up({ to: before });
-
+  const orm = await ormBefore(MIGRATION, cleanups);
   const em = orm.em.fork() as unknown as SqlEntityManager;
   const now = Date.now();
   const user = randomUUID();
