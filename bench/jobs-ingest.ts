@@ -4,10 +4,12 @@ import WebSocket from 'ws';
 import { randomBytes } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pdfFile, textPdf } from '../test/helpers/hostile-documents.js';
 import { THREAD_NAMES } from '../src/common/threads.js';
-import { DB, fork, gatewayEnv, median, percentile, printTable, range, removeDir, scratchDatabase, spread, tempDir, threadGroups, userToken, type Child, type Row } from './lib.js';
+import { DB, fork, gatewayEnv, median, percentile, printTable, PROFILER, range, removeDir, scratchDatabase, spread, tempDir, threadGroups, userToken, type Child, type Row } from './lib.js';
+import { printPerf, readPerfSamples, startPerf, summarizeSamples, type PerfSample } from './perf.js';
 
 /**
  * Ingestion through the job queue against pdf.js alone (issue 20, "Measure"), the gateway in a
@@ -32,7 +34,8 @@ import { DB, fork, gatewayEnv, median, percentile, printTable, range, removeDir,
  *
  * `ready` is seen as the documentStatusChanged event on a graphql-ws socket opened before the
  * uploads (no polling). Gateway settings can be given in the environment: WORKER_THREADS,
- * JOBS_CONCURRENCY.
+ * JOBS_CONCURRENCY. BENCH_PROFILER=perf: jobs-throughput also records the gateway's timed windows
+ * with Linux perf (bench/perf.ts) and prints its CPU a document by thread and component.
  */
 const PAGES = 10;
 /** Clients uploading at once in jobs-throughput (BENCH_UPLOADERS). */
@@ -90,7 +93,7 @@ async function extractAll(pdfs: Buffer[]): Promise<{ seconds: number; cpu: numbe
 }
 
 /** The gateway in its own process, a user, and a socket that notes when each document becomes ready. */
-async function setUp(extra: Record<string, string> = {}): Promise<{ gw: Child; token: string; ready: Map<string, { at: number; status: string }>; waitReady(id: string): Promise<number>; close(): Promise<void> }> {
+async function setUp(extra: Record<string, string> = {}): Promise<{ gw: Child; token: string; dataDir: string; ready: Map<string, { at: number; status: string }>; waitReady(id: string): Promise<number>; close(): Promise<void> }> {
   const dataDir = tempDir();
   const db = await scratchDatabase(dataDir);
   const settings = Object.fromEntries(SETTINGS.filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
@@ -120,6 +123,7 @@ async function setUp(extra: Record<string, string> = {}): Promise<{ gw: Child; t
   return {
     gw,
     token,
+    dataDir,
     ready,
     waitReady: (id) =>
       new Promise<number>((resolve, reject) => {
@@ -182,6 +186,7 @@ export async function jobsThroughputBench(): Promise<void> {
     const warm = Array.from({ length: WARM_UP }, (_, i) => samplePdf(i + 1));
     await extractAll(warm);
     const timed: ThroughputRound[] = [];
+    const perfSamples: PerfSample[] = [];
     let size = 0;
     for (let r = 0; r < rounds; r++) {
       const pdfs = batch(r);
@@ -195,6 +200,9 @@ export async function jobsThroughputBench(): Promise<void> {
       for (const [i, pdf] of (r === 0 ? warm : warm.slice(0, 1)).entries()) await env.waitReady(await upload(gw.url, token, `warm-${r}-${i}.pdf`, pdf));
       // The CPU of the gateway's process (all its threads) and of this one (the uploading clients and the socket) over the same window.
       await gw.ask({ cmd: 'cpu-start' });
+      const perfFile = join(env.dataDir, `round-${r}.perf.data`);
+      const recording = PROFILER === 'perf' ? await startPerf(gw.pid, perfFile) : null;
+      if (PROFILER === 'perf' && !recording) throw new Error('BENCH_PROFILER=perf: perf cannot record here (not installed, or not allowed: kernel.perf_event_paranoid)');
       const clientsCpu = process.cpuUsage();
       const t = performance.now();
       let next = 0;
@@ -209,6 +217,10 @@ export async function jobsThroughputBench(): Promise<void> {
       );
       const accepted = (performance.now() - t) / 1000;
       const last = Math.max(...(await Promise.all(ids.map((id) => env.waitReady(id)))));
+      if (recording) {
+        await recording.stop();
+        perfSamples.push(...readPerfSamples(perfFile));
+      }
       const { cpuUs, threadsCpuUs, threadsWaitUs } = await gw.ask<{ cpuUs: number; threadsCpuUs?: Record<string, number>; threadsWaitUs?: Record<string, number> }>({ cmd: 'cpu-stop' });
       const clients = process.cpuUsage(clientsCpu);
       const reference = alone ?? (await extractAll(pdfs));
@@ -251,6 +263,10 @@ export async function jobsThroughputBench(): Promise<void> {
         },
       ],
     );
+    if (perfSamples.length) {
+      // All the timed rounds' samples, per document: the serving thread's components, then the reading threads' (pdf.js and the rest).
+      for (const role of ['serving', 'reading', 'writing'] as const) printPerf(`The gateway's CPU a document, ${rounds} rounds of ${n}`, summarizeSamples(perfSamples, n * rounds, role), 16, role);
+    }
   } finally {
     await env.close();
   }

@@ -134,6 +134,15 @@ export type ChildMessage = { port?: number; pid?: number; error?: unknown; [key:
  */
 export { GATEWAY_NODE_FLAGS };
 
+/**
+ * BENCH_PROFILER=perf: the benches that profile (profile, tracing, jobs-throughput) record their
+ * servers with Linux `perf` (bench/perf.ts: CPU time, every thread) instead of V8's profiler, and
+ * their children name JavaScript frames for it.
+ */
+export const PROFILER: 'perf' | 'v8' = process.env.BENCH_PROFILER === 'perf' ? 'perf' : 'v8';
+/** The Node flags a process recorded by perf needs: its JavaScript frames named (`/tmp/perf-<pid>.map`). */
+export const PERF_NODE_FLAGS: readonly string[] = PROFILER === 'perf' ? ['--perf-basic-prof'] : [];
+
 /** Forks a compiled bench script (dist/bench/NAME.js) and waits for its first message. */
 export async function fork(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<Child & { first: ChildMessage }> {
   const { fork: forkProcess } = await import('node:child_process');
@@ -141,7 +150,7 @@ export async function fork(script: string, args: string[] = [], env: Record<stri
   const child = forkProcess(fileURLToPath(new URL(`./${script}.js`, import.meta.url)), args, {
     env: { PATH: process.env.PATH ?? '', ...env },
     // BENCH_PROFILE=dir writes a CPU profile of each child there.
-    execArgv: ['--expose-gc', ...(script === 'serve' && (args[0] ?? 'gateway') === 'gateway' ? GATEWAY_NODE_FLAGS : []), ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])],
+    execArgv: ['--expose-gc', ...(script === 'serve' && (args[0] ?? 'gateway') === 'gateway' ? GATEWAY_NODE_FLAGS : []), ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), ...PERF_NODE_FLAGS, ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const next = () =>

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { fork, gatewayEnv, removeDir, tempDir } from './lib.js';
+import { fork, gatewayEnv, PROFILER, removeDir, tempDir } from './lib.js';
+import { printPerf, startPerf, summarizePerf } from './perf.js';
 
 /**
  * Where an authenticated read's CPU time goes (issue 22): the gateway in a child process,
@@ -11,6 +12,7 @@ import { fork, gatewayEnv, removeDir, tempDir } from './lib.js';
  *
  *   npm run bench -- profile                     SQLite; BENCH_FLOOR_DRIVERS=sqlite,postgresql for both
  *   BENCH_PROFILE_KEEP=dir npm run bench -- profile   keeps the .cpuprofile files there
+ *   BENCH_PROFILER=perf npm run bench -- profile       CPU time from Linux perf instead (bench/perf.ts), every thread
  */
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -85,6 +87,18 @@ export async function profileBench(): Promise<void> {
       ];
       for (const t of targets) {
         await autocannon({ ...t.opts, connections: CONNECTIONS, duration: 1 });
+        if (PROFILER === 'perf') {
+          const file = join(dir, `${driver}-${t.name.replace(/\W+/g, '_')}.perf.data`);
+          await gw.ask({ cmd: 'cpu-start' });
+          const recording = await startPerf(gw.pid, file);
+          if (!recording) throw new Error('BENCH_PROFILER=perf: perf cannot record here (not installed, or not allowed: kernel.perf_event_paranoid)');
+          const r = await autocannon({ ...t.opts, connections: CONNECTIONS, duration: SECONDS });
+          await recording.stop();
+          const { cpuUs, requests } = await gw.ask<{ cpuUs: number; requests: number }>({ cmd: 'cpu-stop' });
+          if (r.non2xx || r.errors) throw new Error(`${t.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+          printPerf(`Where ${t.name} spends its CPU on ${driver}: ${requests} requests, ${(cpuUs / requests).toFixed(0)} µs of CPU a request (process.cpuUsage)`, summarizePerf(file, requests), TOP);
+          continue;
+        }
         const file = join(dir, `${driver}-${t.name.replace(/\W+/g, '_')}.cpuprofile`);
         await gw.ask({ cmd: 'profile-start' });
         const r = await autocannon({ ...t.opts, connections: CONNECTIONS, duration: SECONDS });

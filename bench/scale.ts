@@ -1,10 +1,11 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { FANOUT_QUERY } from './frames.js';
-import { DB, fork, gatewayEnv, median, percentile, range, removeDir, rssOf, scratchDatabase, spread, targetTable, tempDir, threadGroups, type Child } from './lib.js';
+import { DB, fork, gatewayEnv, median, percentile, PROFILER, range, removeDir, rssOf, scratchDatabase, spread, targetTable, tempDir, threadGroups, type Child } from './lib.js';
+import { printPerf, startPerf, summarizePerf, type PerfRecording } from './perf.js';
 import { summarize, type CpuProfile } from './profile.js';
 
 /**
@@ -107,15 +108,35 @@ interface Measured extends Rates {
  * Profiling costs CPU: the figures of such a run are for reading shares, not for the table.
  */
 const PROFILE_DIR = process.env.BENCH_PROFILE_SCALE;
-const profiled = new Map<string, { file: string; ops: number }>();
+const profiled = new Map<string, { file: string; ops: number; perf?: boolean }>();
+/** BENCH_PROFILER=perf: each window is recorded with Linux perf instead (bench/perf.ts), the last one of each target printed. */
+const perfWindows = new Map<Child, { recording: PerfRecording; file: string }>();
 
 /** Starts a timed window on a server: its CPU time (and, with BENCH_PROFILE_SCALE, a profile). */
 async function windowStart(server: Child): Promise<void> {
+  if (PROFILER === 'perf') {
+    await server.ask({ cmd: 'cpu-start' });
+    const file = join(tmpdir(), `xt-scale-${server.pid}-${Date.now()}.perf.data`);
+    const recording = await startPerf(server.pid, file);
+    if (!recording) throw new Error('BENCH_PROFILER=perf: perf cannot record here (not installed, or not allowed: kernel.perf_event_paranoid)');
+    perfWindows.set(server, { recording, file });
+    return;
+  }
   await server.ask({ cmd: PROFILE_DIR ? 'profile-start' : 'cpu-start' });
 }
 
 /** Ends it: the server's CPU time (µs, all its threads; without a profile, by thread name too where /proc is) and the HTTP requests it received. */
 async function windowStop(server: Child, name: string): Promise<{ cpuUs: number; requests: number; threadsCpuUs?: Record<string, number> }> {
+  const window = perfWindows.get(server);
+  if (window) {
+    perfWindows.delete(server);
+    await window.recording.stop();
+    const r = await server.ask<{ cpuUs: number; requests: number; threadsCpuUs?: Record<string, number> }>({ cmd: 'cpu-stop' });
+    const before = profiled.get(name);
+    if (before?.perf) rmSync(before.file, { force: true });
+    profiled.set(name, { file: window.file, ops: r.requests, perf: true });
+    return r;
+  }
   if (!PROFILE_DIR) return server.ask({ cmd: 'cpu-stop' });
   mkdirSync(PROFILE_DIR, { recursive: true });
   const file = join(PROFILE_DIR, `${name.replace(/\W+/g, '_')}.cpuprofile`);
@@ -129,6 +150,12 @@ function printProfile(name: string, ops?: number, top = 14): void {
   const p = profiled.get(name);
   if (!p) return;
   const n = ops ?? p.ops;
+  if (p.perf) {
+    printPerf(`profile of ${name}, over ${n} operations`, summarizePerf(p.file, n), top);
+    rmSync(p.file, { force: true });
+    profiled.delete(name);
+    return;
+  }
   const rows = summarize(JSON.parse(readFileSync(p.file, 'utf8')) as CpuProfile, n);
   console.log(`\n  profile of ${name} (main thread, self time per operation over ${n} operations; ${p.file})\n`);
   console.log('  | component | µs per op (self) | share |');
@@ -482,6 +509,8 @@ async function login(): Promise<void> {
       // the reads alone, the reads during a login storm.
       const m = { raw: [] as number[], rawCpu: [] as number[], logins: [] as number[], loginCpu: [] as number[], idleP99: [] as number[], stormP99: [] as number[], loginThreads: [] as Record<string, number>[] };
       const seconds = Math.max(2, Math.round(SECONDS / 2));
+      // The logins of the last storm: its profile is printed per login (the reads during it included).
+      let lastLogins = 0;
       for (let round = 0; round < ROUNDS; round++) {
         await windowStart(gw);
         const raw = await gw.ask<{ perSecond: number; done: number }>({ cmd: 'hash', seconds, concurrency: 8 });
@@ -496,8 +525,9 @@ async function login(): Promise<void> {
         if (stormCpu.threadsCpuUs) m.loginThreads.push(Object.fromEntries(Object.entries(stormCpu.threadsCpuUs).map(([k, us]) => [k, us / Math.max(1, storm.requests.total)])));
         m.logins.push(storm.requests.total / seconds);
         m.stormP99.push(percentile(during, 99));
+        lastLogins = storm.requests.total;
       }
-      printProfile(`login storm, ${label}`);
+      printProfile(`login storm, ${label}`, lastLogins);
       await gw.stop();
       return m;
     };

@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { freePort } from '../test/helpers/process.js';
-import { DB, fork, GATEWAY_NODE_FLAGS, gatewayEnv, percentile, removeDir, scratchDatabase, spread, tempDir, threadCpuBetween, threadGroups, threadTimes, userToken, type ThreadGroup } from './lib.js';
+import { printPerfDifference, startPerf, summarizePerf } from './perf.js';
+import { DB, fork, GATEWAY_NODE_FLAGS, gatewayEnv, PERF_NODE_FLAGS, percentile, PROFILER, removeDir, scratchDatabase, spread, tempDir, threadCpuBetween, threadGroups, threadTimes, userToken, type ThreadGroup } from './lib.js';
 
 /**
  * The cost of tracing (issue 22): an authenticated read (REST `GET /api/auth/me` and GraphQL
@@ -17,7 +19,8 @@ import { DB, fork, GATEWAY_NODE_FLAGS, gatewayEnv, percentile, removeDir, scratc
  * Target: ≥ 0.9 (tracing costs at most 10% of throughput).
  *
  *   npm run bench -- tracing     (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_ROUNDS, BENCH_PROFILE as for the scale suite;
- *                                 BENCH_TRACING_RATIO another sampling ratio; BENCH_TRACING_AA=1 both processes untraced)
+ *                                 BENCH_TRACING_RATIO another sampling ratio; BENCH_TRACING_AA=1 both processes untraced;
+ *                                 BENCH_PROFILER=perf what tracing adds by component, from Linux perf: bench/perf.ts)
  */
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -38,7 +41,7 @@ async function startMain(env: Record<string, string>): Promise<Proc> {
   const port = await freePort();
   // BENCH_PROFILE=dir writes a CPU profile of each gateway there (when it exits).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...profile, 'dist/src/main.js'], { env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...PERF_NODE_FLAGS, ...profile, 'dist/src/main.js'], { env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const deadline = Date.now() + 120_000;
@@ -166,7 +169,18 @@ export async function tracingBench(): Promise<void> {
     const added: Record<string, number> = {};
     for (const door of ['rest', 'graphql'] as const) {
       const spansBefore = otlp.spans();
+      // BENCH_PROFILER=perf: both processes recorded over the door's rounds (warm-up included), for what tracing adds by component.
+      const answeredBefore = pids.map((p) => answered.get(p) ?? 0);
+      const perfFiles = pids.map((p) => join(tmpdir(), `xt-tracing-${door}-${p}.perf.data`));
+      const recordings = PROFILER === 'perf' ? await Promise.all(pids.map((p, i) => startPerf(p, perfFiles[i]!))) : [];
       const { offRates, onRates, ratios, offCpu, onCpu, cpuRatios, offThreads, onThreads } = await alternate([targets[0]![door], targets[1]![door]], pids);
+      let perf: ReturnType<typeof summarizePerf>[] | null = null;
+      if (recordings.length) {
+        if (recordings.some((r) => !r)) throw new Error('BENCH_PROFILER=perf: perf cannot record here (not installed, or not allowed: kernel.perf_event_paranoid)');
+        await Promise.all(recordings.map((r) => r!.stop()));
+        perf = pids.map((p, i) => summarizePerf(perfFiles[i]!, (answered.get(p) ?? 0) - answeredBefore[i]!));
+        for (const f of perfFiles) rmSync(f, { force: true });
+      }
       added[door] = percentile(onCpu, 50) - percentile(offCpu, 50);
       const ratio = percentile(ratios, 50);
       const cpuRatio = percentile(cpuRatios, 50);
@@ -179,6 +193,7 @@ export async function tracingBench(): Promise<void> {
       );
       const byThread = addedByThread(offThreads, onThreads);
       if (byThread) console.log(`  ${name}, what tracing adds a request by thread, µs of CPU (traced against off): ${byThread}`);
+      if (perf) printPerfDifference(`${name}, what tracing adds a request by component, off → traced`, perf[0]!, perf[1]!);
     }
     // The floor of tracing the same read: the minimal server (bench/anchor.ts) answering the same
     // bytes from the same databases, untraced and traced at the same ratio with the gateway's SDK
