@@ -183,8 +183,14 @@ export async function fork(script: string, args: string[] = [], env: Record<stri
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);
+      removePerfMap(child.pid);
     },
   };
+}
+
+/** With BENCH_PROFILER=perf, the map of a process's JavaScript names (`/tmp/perf-<pid>.map`, megabytes) once it has exited: Node leaves it. */
+export function removePerfMap(pid: number | undefined): void {
+  if (PROFILER === 'perf' && pid) rmSync(`/tmp/perf-${pid}.map`, { force: true });
 }
 
 /** The environment of a gateway child process (bench/serve.js gateway): production, silent, limits off. */

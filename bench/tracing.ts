@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { freePort } from '../test/helpers/process.js';
 import { printPerfDifference, startPerf, summarizePerf } from './perf.js';
-import { DB, fork, GATEWAY_NODE_FLAGS, gatewayEnv, PERF_NODE_FLAGS, percentile, PROFILER, removeDir, scratchDatabase, spread, tempDir, threadCpuBetween, threadGroups, threadTimes, userToken, type ThreadGroup } from './lib.js';
+import { DB, fork, GATEWAY_NODE_FLAGS, gatewayEnv, PERF_NODE_FLAGS, percentile, PROFILER, removeDir, removePerfMap, scratchDatabase, spread, tempDir, threadCpuBetween, threadGroups, threadTimes, userToken, type ThreadGroup } from './lib.js';
 
 /**
  * The cost of tracing (issue 22): an authenticated read (REST `GET /api/auth/me` and GraphQL
@@ -57,6 +57,7 @@ async function startMain(env: Record<string, string>): Promise<Proc> {
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
+      removePerfMap(child.pid);
     },
   };
 }
