@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, open, read, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdtempSync, open, openSync, read, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { roleOfThread, type ThreadRole } from '../src/common/threads.js';
@@ -16,16 +16,18 @@ import { componentOf } from './profile.js';
  * (the serving thread preempted by the pool thread it woke), 20 µs of CPU measured alone.
  * `perf record` samples CPU time only (a thread is sampled while it runs), every thread of the
  * process at once, kernel included, at 999 Hz (under 1% of a core); the process is started with
- * `--perf-basic-prof` (PERF_NODE_FLAGS in bench/lib.ts) so that JavaScript frames carry their function and file. Each sample is
- * given to one component:
+ * `--perf-basic-prof` (PERF_NODE_FLAGS in bench/lib.ts) so that JavaScript frames carry their
+ * function and file. Each sample is given to one component:
  *
+ * - the kernel, by the system call that entered it and who made it (`kernel: write, for node:
+ *   streams and sockets` is a socket write's own cost, TCP on loopback and waking the reader
+ *   included; `kernel: fcntl (file locks), for better-sqlite3` SQLite's locks), or page faults
+ *   and interrupts when it was entered from anywhere but a system call;
  * - garbage collection, when V8's collector is running (whatever JavaScript caused it);
- * - the kernel, by the system call that entered it (`kernel: write` is a socket write's own
- *   cost, TCP on loopback and waking the reader included), when the sample is in the kernel;
- * - a native add-on (`native: better_sqlite3.node`), when its code is running;
+ * - a native add-on by its package (`native: better-sqlite3`), when its code is running;
  * - otherwise the nearest JavaScript frame's component, as for V8's profiles (an npm package, a
- *   directory of the gateway, Node's internals): V8's builtins and runtime count for the
- *   function that called them;
+ *   directory of the gateway), Node's internals by area (`node: HTTP`): V8's builtins and runtime
+ *   count for the function that called them;
  * - a frame without JavaScript above it: `native: <symbol>` (libuv's loop, Node's C++).
  *
  * Recording needs `perf` on the PATH and permission to trace the process (root, or
@@ -67,13 +69,34 @@ export async function startPerf(pid: number, file: string): Promise<PerfRecordin
   let stderr = '';
   perf.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => perf.once('exit', (code) => resolve(code)));
-  // Opening a FIFO blocks until the other side opens it: perf opens both as it starts.
-  const [ctlFd, ackFd] = await Promise.all([openFifo(ctl, 'w'), openFifo(ack, 'r')]);
+  // Opening a FIFO blocks until the other side opens it: perf opens both as it starts. If perf
+  // ends first (no such process, not allowed), the two opens are released from this side.
+  const opening = Promise.all([openFifo(ctl, 'w'), openFifo(ack, 'r')]);
+  let ctlFd: number;
+  let ackFd: number;
+  try {
+    [ctlFd, ackFd] = await Promise.race([opening, exited.then((code) => Promise.reject(new Error(`perf record could not begin (it ended with ${code}): ${stderr.trim()}`)))]);
+  } catch (e) {
+    const counterparts = [openSync(ctl, constants.O_RDONLY | constants.O_NONBLOCK), openSync(ack, constants.O_WRONLY | constants.O_NONBLOCK)];
+    for (const fd of [...(await opening), ...counterparts]) closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   const command = async (c: string) => {
     writeSync(ctlFd, `${c}\n`);
     await readAck(ackFd);
   };
-  await command('enable');
+  try {
+    await command('enable');
+  } catch (e) {
+    // perf opened its FIFOs and ended (the process is gone, or cannot be traced): the FIFO's end.
+    closeSync(ctlFd);
+    closeSync(ackFd);
+    perf.kill('SIGKILL');
+    const code = await exited;
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`perf record could not begin (it ended with ${code}): ${stderr.trim() || (e as Error).message}`, { cause: e });
+  }
   return {
     async stop() {
       await command('disable');

@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,5 +113,12 @@ let rounds = 0; process.on('message', () => process.send(rounds));
     } finally {
       child.kill();
     }
+  });
+
+  it('fails, without waiting forever, when perf cannot attach to the process', async () => {
+    // A process that has exited: perf record ends at once, before it opens its control FIFOs.
+    const gone = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+    await new Promise((resolve) => gone.once('exit', resolve));
+    await expect(startPerf(gone.pid!, join(dir, 'gone.perf.data'))).rejects.toThrow(/perf record could not begin/);
   });
 });
