@@ -89,7 +89,7 @@ export async function startPerf(pid: number, file: string): Promise<PerfRecordin
   try {
     await command('enable');
   } catch (e) {
-    // perf opened its FIFOs and ended (the process is gone, or cannot be traced): the FIFO's end.
+    // perf opened its FIFOs, then ended (the process is gone, or cannot be traced) without acknowledging.
     closeSync(ctlFd);
     closeSync(ackFd);
     perf.kill('SIGKILL');
