@@ -52,12 +52,13 @@ describe('the local provider', () => {
 
   it('says plainly when nothing matches, and never quotes someone else\'s content', async () => {
     const other = await signUp(api);
-    await api.post('/api/core/notes', { title: 'Secret', content: 'The vault combination is 4242 zebra.' }, { token: other.accessToken });
+    // (The secret's own word: a number could turn up in an id or a timestamp of the answer.)
+    await api.post('/api/core/notes', { title: 'Secret', content: 'The vault combination is 4242 quokka zebra.' }, { token: other.accessToken });
     const u = await signUp(api);
     const res = await api.post('/api/core/chat', { message: 'What is the vault combination zebra?' }, { token: u.accessToken });
     expect(res.body.content).toBe(`${INTRO}\n\nI found nothing in your notes, messages or transcripts that matches "What is the vault combination zebra?".`);
     expect(res.body.citations).toEqual([]);
-    expect(JSON.stringify(res.body)).not.toContain('4242');
+    expect(JSON.stringify(res.body)).not.toContain('quokka');
   });
 });
 
