@@ -202,7 +202,6 @@ export async function jobsThroughputBench(): Promise<void> {
       await gw.ask({ cmd: 'cpu-start' });
       const perfFile = join(env.dataDir, `round-${r}.perf.data`);
       const recording = PROFILER === 'perf' ? await startPerf(gw.pid, perfFile) : null;
-      if (PROFILER === 'perf' && !recording) throw new Error('BENCH_PROFILER=perf: perf cannot record here (not installed, or not allowed: kernel.perf_event_paranoid)');
       const clientsCpu = process.cpuUsage();
       const t = performance.now();
       let next = 0;

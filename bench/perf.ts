@@ -31,7 +31,7 @@ import { componentOf } from './profile.js';
  * - a frame without JavaScript above it: `native: <symbol>` (libuv's loop, Node's C++).
  *
  * Recording needs `perf` on the PATH and permission to trace the process (root, or
- * kernel.perf_event_paranoid ≤ 1); without them `startPerf` answers null and the bench says so.
+ * kernel.perf_event_paranoid ≤ 1); without them `startPerf` fails and says so.
  */
 
 /** How often perf samples each thread (Hz). */
@@ -56,10 +56,10 @@ export function perfAvailable(): boolean {
 
 /**
  * Starts sampling every thread of `pid` into `file`, call stacks included, and resolves once
- * perf has begun (its control FIFO acknowledged `enable`); null when perf cannot be used here.
+ * perf has begun (its control FIFO acknowledged `enable`); fails when perf cannot be used here.
  */
-export async function startPerf(pid: number, file: string): Promise<PerfRecording | null> {
-  if (!perfAvailable()) return null;
+export async function startPerf(pid: number, file: string): Promise<PerfRecording> {
+  if (!perfAvailable()) throw new Error('BENCH_PROFILER=perf: perf cannot record here (not installed, or not allowed: kernel.perf_event_paranoid)');
   const dir = mkdtempSync(join(tmpdir(), 'xt-perf-'));
   const ctl = join(dir, 'ctl');
   const ack = join(dir, 'ack');

@@ -117,9 +117,7 @@ async function windowStart(server: Child): Promise<void> {
   if (PROFILER === 'perf') {
     await server.ask({ cmd: 'cpu-start' });
     const file = join(tmpdir(), `xt-scale-${server.pid}-${Date.now()}.perf.data`);
-    const recording = await startPerf(server.pid, file);
-    if (!recording) throw new Error('BENCH_PROFILER=perf: perf cannot record here (not installed, or not allowed: kernel.perf_event_paranoid)');
-    perfWindows.set(server, { recording, file });
+    perfWindows.set(server, { recording: await startPerf(server.pid, file), file });
     return;
   }
   await server.ask({ cmd: PROFILE_DIR ? 'profile-start' : 'cpu-start' });
