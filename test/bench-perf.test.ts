@@ -106,12 +106,16 @@ let rounds = 0; process.on('message', () => process.send(rounds));
       const recording = await startPerf(child.pid!, file);
       const from = await rounds();
       while ((await rounds()) < from + 20);
-      await recording!.stop();
+      await recording.stop();
       const s = summarizePerf(file, 1);
       expect(s.byRole.find((r) => r.role === 'serving')!.us).toBeGreaterThan(0);
       expect(s.components[0]!.component).toBe(script);
     } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill();
+      await exited;
+      // Node leaves the map of the child's JavaScript names behind.
+      rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
     }
   });
 
