@@ -346,6 +346,12 @@ describe('using the calendar', () => {
     const r = await api.get('/api/integrations/google-calendar/events', { token: u.accessToken });
     expect(r.status).toBe(404);
     expect(errorCode(await gql(server.url, CalendarEventsDocument, {}, u.accessToken))).toBe('not_found');
+    // What could be connected: Google Calendar, not connected, through both doors.
+    expect((await api.get('/api/integrations', { token: u.accessToken })).body).toEqual([]);
+    const available = await api.get('/api/integrations?include=available', { token: u.accessToken });
+    expect(available.status).toBe(200);
+    expect(available.body).toEqual([{ provider: 'google_calendar', status: 'not_connected', account_email: null, scopes: [], connected_at: null, expires_at: null }]);
+    expect(keep(await gql(server.url, IntegrationsDocument, {}, u.accessToken)).data!.integrations).toMatchObject([{ provider: 'GOOGLE_CALENDAR', status: 'NOT_CONNECTED' }]);
   });
 });
 
@@ -484,6 +490,7 @@ describe('disconnecting', () => {
     expect(fake.grantsOf(email)).toEqual([expect.objectContaining({ revoked: true })]);
     expect(await rows(server, 'integrations', u.user.id)).toHaveLength(0);
     expect((await api.get('/api/integrations', { token: u.accessToken })).body).toEqual([]);
+    expect((await api.get('/api/integrations?include=available', { token: u.accessToken })).body).toMatchObject([{ provider: 'google_calendar', status: 'not_connected', account_email: null }]);
     expect((await api.delete('/api/integrations/google-calendar', { token: u.accessToken })).status).toBe(404);
   });
 

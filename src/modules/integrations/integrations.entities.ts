@@ -15,7 +15,7 @@ export type Provider = ValueOf<typeof IntegrationProvider>;
 export const IntegrationStatus = defineEnum('IntegrationStatus', "Where a user's integration stands.", {
   connected: 'Connected and usable.',
   needs_reconnection: 'Google refused the grant (revoked or expired): connect again.',
-  not_connected: 'Not connected (GraphQL only: REST lists connections that exist).',
+  not_connected: 'Not connected: it can be connected (listed by REST only with `include=available`).',
   unavailable: 'This server has no configuration for the provider: it cannot be connected here.',
 });
 export type IntegrationStatusValue = ValueOf<typeof IntegrationStatus>;

@@ -7,7 +7,7 @@ import type { CalendarEventView, IntegrationView } from './integrations.types.js
 import { CalendarEventStatus, callbackFields, listEventsFields, scheduleStudySessionFields } from './integrations.types.js';
 import type { ServiceMap } from '../manifest.js';
 
-/** One integration, as the contract lists it (REST lists the connections that exist: never `not_connected`). */
+/** One integration, as the contract lists it: the connections that exist, and with `include=available` the providers not connected too. */
 export const integrationSchema = z.object({
   provider: IntegrationProvider.schema,
   status: IntegrationStatus.schema,
@@ -17,15 +17,9 @@ export const integrationSchema = z.object({
   expires_at: z.iso.datetime().nullable(),
 }).meta({ id: 'IntegrationResponse' });
 
-/** REST lists connections that exist (and `unavailable`): `not_connected` is GraphQL's entry for the others and never reaches here. */
-function restStatus(status: IntegrationView['status']): Exclude<IntegrationView['status'], 'not_connected'> {
-  if (status === 'not_connected') throw new Error('an integration that is not connected has no REST representation');
-  return status;
-}
-
 export const toIntegration = (i: IntegrationView): z.infer<typeof integrationSchema> => ({
   provider: i.provider,
-  status: restStatus(i.status),
+  status: i.status,
   account_email: i.accountEmail,
   scopes: i.scopes,
   connected_at: i.connectedAt?.toISOString() ?? null,
