@@ -60,6 +60,35 @@ describe('connections over entities (findConnection)', () => {
     expect(() => pageRequest({ first: 2, last: 2 })).toThrow(/not both/);
     expect(() => pageRequest({ first: 101 })).toThrow(/at most 100/);
   });
+
+  it('refuses a cursor of the other direction rather than dropping it: first with before, last with after', async () => {
+    const p1 = await list({ first: 3 });
+    const cursor = p1.pageInfo.endCursor!;
+    const refused = (req: Parameters<typeof pageRequest>[0]) => {
+      try {
+        pageRequest(req);
+      } catch (e) {
+        return e;
+      }
+      return null;
+    };
+    expect(refused({ first: 2, before: cursor })).toMatchObject({ code: 'validation_error', details: { fields: [{ loc: ['before'] }] } });
+    expect(refused({ last: 2, after: cursor })).toMatchObject({ code: 'validation_error', details: { fields: [{ loc: ['after'] }] } });
+    // before alone pages backward, after alone forward
+    const all = titles(await list({ first: 20 }));
+    expect(titles(await list({ before: cursor }))).toEqual(all.slice(0, 2));
+    expect(titles(await list({ after: cursor }))).toEqual(all.slice(3));
+  });
+
+  it('refuses the cursor of another connection, whose values are not of its sort keys types, before any SQL', async () => {
+    // notes by (createdAt, id): a teams cursor (name, id), an offset cursor, a number for the date
+    for (const foreign of [encodeCursor(['red', '00000000-0000-4000-8000-000000000000']), encodeCursor([0]), encodeCursor([12, 'x']), encodeCursor([null, 'x'])]) {
+      await expect(list({ first: 2, after: foreign })).rejects.toMatchObject({ code: 'validation_error', details: { fields: [{ loc: ['after'] }] } });
+      await expect(list({ last: 2, before: foreign })).rejects.toMatchObject({ code: 'validation_error', details: { fields: [{ loc: ['before'] }] } });
+    }
+    // one of its own shape still pages
+    expect(titles(await list({ first: 1, after: encodeCursor([new Date(Date.UTC(2026, 0, 1, 0, 0, 3)), 'ffffffff-ffff-4fff-bfff-ffffffffffff']) }))).toEqual(['n3']);
+  });
 });
 
 describe('connections over lists in memory (arrayConnection)', () => {

@@ -52,6 +52,9 @@ export const connectionArgsSchema = z
   .superRefine((v, ctx) => {
     if (v.first != null && v.last != null) ctx.addIssue({ code: 'custom', path: ['last'], message: 'give first (forward) or last (backward), not both' });
     if (v.after != null && v.before != null) ctx.addIssue({ code: 'custom', path: ['before'], message: 'give after (forward) or before (backward), not both' });
+    // A cursor of the other direction would be dropped without a word: refused instead.
+    else if (v.first != null && v.before != null) ctx.addIssue({ code: 'custom', path: ['before'], message: 'first pages forward, from after; give last with before to page backward' });
+    else if (v.last != null && v.after != null) ctx.addIssue({ code: 'custom', path: ['after'], message: 'last pages backward, from before; give first with after to page forward' });
   });
 
 @ValidatedBy(connectionArgsSchema)
@@ -165,6 +168,23 @@ export async function offsetConnection<T>(
   return connectionPage(edges, { hasNextPage, hasPreviousPage: start > 0, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null }, total);
 }
 
+/** Whether a cursor's value can be a sort key's (a property of that runtime type). */
+function fitsKey(prop: { runtimeType?: string; nullable?: boolean } | undefined, v: unknown): boolean {
+  if (v === null) return prop?.nullable === true;
+  switch (prop?.runtimeType) {
+    case 'Date':
+      return v instanceof Date || (typeof v === 'string' && Number.isFinite(Date.parse(v)));
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v);
+    case 'string':
+      return typeof v === 'string';
+    case 'boolean':
+      return typeof v === 'boolean';
+    default:
+      return true;
+  }
+}
+
 /**
  * One page of an entity list, keyset-paginated by MikroORM's `findByCursor`. `orderBy` must
  * end with a unique column (the id) so every row has its own cursor.
@@ -177,10 +197,16 @@ export async function findConnection<T extends object>(
   orderBy: OrderDefinition<T>,
   options: Omit<FindByCursorOptions<T, never, '*', never, false>, 'where' | 'orderBy' | 'first' | 'last' | 'before' | 'after' | 'includeCount'> = {},
 ): Promise<ConnectionPage<T>> {
-  // A cursor is checked before it reaches SQL: base64url JSON holding one plain value per sort key.
-  const arity = (Array.isArray(orderBy) ? (orderBy as object[]) : [orderBy as object]).reduce((n: number, o) => n + Object.keys(o).length, 0);
-  if (request.after !== undefined) decodeCursor(request.after, arity, 'after');
-  if (request.before !== undefined) decodeCursor(request.before, arity, 'before');
+  // A cursor is checked before it reaches SQL: base64url JSON holding one value per sort key, each
+  // of its key's type (a cursor of another connection, of another shape, is refused here).
+  const keys = (Array.isArray(orderBy) ? (orderBy as object[]) : [orderBy as object]).flatMap((o) => Object.keys(o));
+  const properties = em.getMetadata().get(entity).properties as Record<string, { runtimeType?: string; nullable?: boolean } | undefined>;
+  for (const arg of ['after', 'before'] as const) {
+    const value = request[arg];
+    if (value === undefined) continue;
+    const values = decodeCursor(value, keys.length, arg);
+    if (!values.every((v, i) => fitsKey(properties[keys[i]!], v))) throw AppError.validation([{ loc: [arg], message: 'must be a cursor from this connection' }]);
+  }
   const page = await em.findByCursor(entity, { ...options, ...request, where, orderBy, includeCount: false } as never);
   const items = page.items as T[];
   const edges = items.map((node) => ({ cursor: page.from(node), node }));
