@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { signUp } from './helpers/factories.js';
 import { until } from './helpers/graphql.js';
 import { eventually, WAIT_MS } from './helpers/wait.js';
+import { ManualClock } from './helpers/clock.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { makeCast, makeKey, makeOrg } from './helpers/orgs.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -22,8 +23,8 @@ interface Frame {
 }
 
 /** A raw `ws` client that records frames and lets a test wait for one. */
-async function connect(query: string, headers: Record<string, string> = {}) {
-  const ws = new WebSocket(`${server.wsUrl}/api/live/ws${query}`, { headers });
+async function connect(query: string, headers: Record<string, string> = {}, wsUrl = server.wsUrl) {
+  const ws = new WebSocket(`${wsUrl}/api/live/ws${query}`, { headers });
   const frames: Frame[] = [];
   let closeCode: number | null = null;
   ws.on('message', (d) => frames.push(JSON.parse((d as Buffer).toString()) as Frame));
@@ -210,5 +211,61 @@ describe('a dropped connection', () => {
     await eventually(async () => (await api.get('/api/live/quota', { token: u.accessToken })).body.active_session_id === null, WAIT_MS, 'the session settled');
     const ended = await api.post('/api/live/session/end', { session_id: started.data.session_id }, { token: u.accessToken });
     expect(ended.body.end_reason).toBe('disconnected');
+  });
+});
+
+describe('a session that ends or lives on elsewhere', () => {
+  it('closing the socket meters the session to its last sign of life, heartbeats over REST included', async () => {
+    const own = new ManualClock();
+    const s = await startServer({}, { clock: own });
+    try {
+      const c2 = restClient(s.url);
+      const u = await signUp(c2);
+      const t = { token: u.accessToken };
+      const c = await connect(`?token=${u.accessToken}`, {}, s.wsUrl);
+      c.send('start-session', { session_type: 'voice' });
+      const started = await c.waitFor((f) => f.type === 'session-started');
+      const id = started.data.session_id as string;
+      // Kept alive over REST (the socket itself silent): 5 s, then 4 s of silence, then the socket closes.
+      own.advance(5000);
+      expect((await c2.post('/api/live/session/heartbeat', { session_id: id }, t)).status).toBe(200);
+      own.advance(4000);
+      c.ws.close();
+      await eventually(async () => (await c2.get('/api/live/quota', t)).body.active_session_id === null, WAIT_MS, 'the session settled');
+      const ended = await c2.post('/api/live/session/end', { session_id: id }, t);
+      expect(ended.body).toMatchObject({ end_reason: 'disconnected', used_seconds: 5 });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('an end through REST, or by the sweeper, is announced on the socket, which closes and can be opened again', async () => {
+    const own = new ManualClock();
+    const s = await startServer({ LIVE_IDLE_TIMEOUT_SECONDS: '2' }, { clock: own });
+    try {
+      const c2 = restClient(s.url);
+      const u = await signUp(c2);
+      const t = { token: u.accessToken };
+      const c = await connect(`?token=${u.accessToken}`, {}, s.wsUrl);
+      c.send('start-session', { session_type: 'voice' });
+      const started = await c.waitFor((f) => f.type === 'session-started');
+      own.advance(3000);
+      expect((await c2.post('/api/live/session/end', { session_id: started.data.session_id }, t)).status).toBe(200);
+      const ended = await c.waitFor((f) => f.type === 'session-ended');
+      expect(ended.data).toMatchObject({ reason: 'client', used_seconds: 3 });
+      await eventually(async () => c.closeCode() === 1000, WAIT_MS, 'the socket closed');
+
+      // A silent session swept as idle: the same.
+      const d = await connect(`?token=${u.accessToken}`, {}, s.wsUrl);
+      d.send('start-session', { session_type: 'voice' });
+      await d.waitFor((f) => f.type === 'session-started');
+      own.advance(2600);
+      expect(await s.app.services.live.sweep(s.app.orm.em.fork())).toBe(1);
+      expect((await d.waitFor((f) => f.type === 'session-ended')).data).toMatchObject({ reason: 'idle' });
+      await eventually(async () => d.closeCode() === 1000, WAIT_MS, 'the socket closed');
+      expect(d.frames.filter((f) => f.type === 'session-ended')).toHaveLength(1);
+    } finally {
+      await s.close();
+    }
   });
 });

@@ -86,6 +86,11 @@ describe('live sessions', () => {
       expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
       const ended = await c.post('/api/live/session/end', { session_id: start.body.session_id }, t);
       expect(ended.body).toMatchObject({ status: 'ended', end_reason: 'quota_exceeded', used_seconds: 2 });
+      // A heartbeat after the session ended for its quota (most often the sweeper ends it first) says so too.
+      const late = await c.post('/api/live/session/heartbeat', { session_id: start.body.session_id }, t);
+      expect(late.status).toBe(429);
+      expect(late.body.detail.error).toBe('live_quota_exceeded');
+      expect(Number(late.headers.get('retry-after'))).toBeGreaterThan(0);
       const refused = await c.post('/api/live/session/start', { session_type: 'voice' }, t);
       expect(refused.status).toBe(429);
       expect(refused.headers.get('retry-after')).toBeTruthy();

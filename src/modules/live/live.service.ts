@@ -271,6 +271,9 @@ export class LiveService {
     const { sessionId } = parseInput(heartbeatSchema, data);
     const s = await this.owned(ctx, sessionId, 'live:write');
     const now = new Date(this.clock.now());
+    // Ended because the month's minutes ran out (by the sweeper, usually before this heartbeat):
+    // the documented quota error, with when they come back, rather than a bare conflict.
+    if (s.status === 'ended' && s.endReason === 'quota_exceeded') throw this.quotaExceeded(now);
     if (s.status === 'ended') throw new AppError('conflict', `This session has ended (${s.endReason})`, { end_reason: s.endReason });
     await ctx.em.nativeUpdate(LiveSession, { id: s.id, status: 'active' }, { lastSeenAt: now });
     const q = await this.quotaOf(ctx.em, s.user.id, now);
@@ -379,6 +382,9 @@ export class LiveService {
       if (s.status === 'ended') return s;
       const user = await tx.findOneOrFail(User, { id: s.user.id });
       const left = Math.max(0, this.limitFor(user.plan) - (await this.settledUsage(tx, s.user.id, s.periodStart)));
+      // Never metered to before its last sign of life: a socket that closes knows only its own frames,
+      // while heartbeats and turns through REST or GraphQL moved lastSeenAt on.
+      if (s.lastSeenAt && s.lastSeenAt.getTime() > endAt.getTime()) endAt = s.lastSeenAt;
       const raw = Math.max(0, Math.floor((endAt.getTime() - s.startedAt.getTime()) / 1000));
       const metered = Math.min(raw, left, this.config.live.maxSessionSeconds);
       const claimed = await tx.nativeUpdate(

@@ -10,7 +10,7 @@ import { asKnownError } from '../../common/unavailable.js';
 import { parseInput, str } from '../../common/validation.js';
 import { toEnvelope } from '../../rest/envelope.js';
 import { credentialsOf } from '../../rest/router.js';
-import type { LiveSession } from './live.entities.js';
+import { LiveSession } from './live.entities.js';
 import type { SessionView } from './live.service.js';
 import { LiveSessionType, type LiveEndReason } from './live.enums.js';
 import type { ServiceMap } from '../manifest.js';
@@ -26,7 +26,10 @@ const startFrame = z.union([z.object({ session_id: str().uuid('must be an id') }
  * user turn (its text, or its audio through speech-to-text), run by the LiveEngine that the
  * GraphQL door shares: transcript, spoken reply in `audio-response` chunks, avatar
  * expressions. Any frame is a sign of life; the quota and the length limit are enforced on the socket
- * itself; a closed socket ends its session, metered to the last activity.
+ * itself; a closed socket ends its session, metered to the last sign of life (its own frames,
+ * and heartbeats or turns through REST and GraphQL). A session ended elsewhere (ended through
+ * REST or GraphQL, swept as idle, by any gateway process) is announced on the socket with
+ * `session-ended`, which then closes, as when it ends here.
  */
 export function registerLiveSocket(app: FastifyInstance, root: ContextRoot, services: Pick<ServiceMap, 'live'>): { drain(): Promise<void>; size(): number } {
   const open = new Set<LiveConnection>();
@@ -54,6 +57,8 @@ class LiveConnection {
   private ending = false;
   /** Stops watching the socket's credentials (expiry, revocation). */
   private stopWatch: (() => void) | null = null;
+  /** Stops watching the session's events (an end made elsewhere). */
+  private stopSessionWatch: (() => void) | null = null;
   private markSettled!: () => void;
   /** Resolves once the socket closed and its session was settled. */
   readonly settled = new Promise<void>((resolve) => (this.markSettled = resolve));
@@ -87,6 +92,7 @@ class LiveConnection {
     this.socket.on('close', () => {
       this.closed = true;
       this.stopWatch?.();
+      this.stopSessionWatch?.();
       void this.turns
         .catch(() => undefined)
         .then(() => this.finish('disconnected', this.lastActivity))
@@ -205,6 +211,7 @@ class LiveConnection {
         ? await live.summary(this.ctx!.em, await live.bind(this.ctx!, input.session_id))
         : await live.start(this.ctx!, { sessionType: input.session_type, language: input.language ?? null });
     this.session = view.session;
+    this.watchSession(view.session.id);
     this.send('session-started', {
       session_id: view.session.id,
       session_type: view.session.sessionType,
@@ -223,6 +230,45 @@ class LiveConnection {
         this.socket.close(1000, reason);
       });
     });
+  }
+
+  /**
+   * Listens for the end of this socket's session made elsewhere: through REST or GraphQL, by the
+   * sweeper (idle, quota), on any process (the event bus, through Redis when configured). The
+   * socket then says `session-ended` with the reason and the metered seconds, and closes, as for
+   * an end made here; a later `start-session` would otherwise find the socket still holding a
+   * dead session. Ends made here have already let go of the session when the event arrives, and
+   * send their own frame.
+   */
+  private watchSession(id: string): void {
+    this.stopSessionWatch?.();
+    const events = this.root.events.subscribe('LIVE_EVENT', id);
+    let stopped = false;
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      void events.return?.();
+    };
+    this.stopSessionWatch = stop;
+    void (async () => {
+      for (;;) {
+        const r = await events.next();
+        if (r.done || stopped) return;
+        if (r.value.type !== 'session_ended') continue;
+        stop();
+        // In line with the frames: a turn under way finishes first.
+        this.turns = this.turns.then(async () => {
+          if (this.session?.id !== id) return;
+          this.deadline?.();
+          this.session = null;
+          const em = this.root.em.fork();
+          const view = await this.services.live.summary(em, await em.findOneOrFail(LiveSession, { id }));
+          this.send('session-ended', { reason: view.session.endReason, used_seconds: view.session.usedSeconds ?? 0, remaining_seconds: view.remainingSeconds });
+          this.socket.close(1000, 'session ended');
+        }).catch((err: unknown) => this.root.log.error({ err }, 'announcing a live session ended elsewhere failed'));
+        return;
+      }
+    })();
   }
 
   /** audio-input: LiveService.sendAudio, as sendLiveAudio (same validation, same errors), its turn spoken on this socket. */
