@@ -526,6 +526,40 @@ describe('semantic lane', () => {
   });
 });
 
+describe('the general search and API key scopes', () => {
+  it('gives an API key only the kinds its scopes cover: document passages need rag:read, through both doors', async () => {
+    const org = await makeOrg(api, cast);
+    const owner = cast.owner;
+    const t = { token: owner.accessToken };
+    await api.post('/api/knowledge/documents', { title: 'Vault', content: 'The word is quokkasecret in the vault.' }, t);
+    await api.post('/api/core/notes', { title: 'Memo', content: 'A quokkasecret memo.' }, t);
+    await server.app.services.knowledge.drain();
+    const kinds = (r: { body: { results: { type: string }[] } }) => r.body.results.map((x) => x.type).sort();
+    // The owner's bearer token finds both.
+    const both = await api.get('/api/core/search?q=quokkasecret', t);
+    expect(kinds(both)).toEqual(['document', 'note']);
+    // A passage's hit names its document, which opens it.
+    const passage = both.body.results.find((r: { type: string }) => r.type === 'document');
+    expect((await api.get(`/api/knowledge/documents/${passage.document_id}`, t)).body.title).toBe('Vault');
+    expect(both.body.results.find((r: { type: string }) => r.type === 'note').document_id).toBeNull();
+    const narrow = await makeKey(api, owner, org.id, ['conversations:read']);
+    expect(kinds(await api.get('/api/core/search?q=quokkasecret', { apiKey: narrow.key }))).toEqual(['note']);
+    const refused = await api.get('/api/core/search?q=quokkasecret&types=document', { apiKey: narrow.key });
+    expect(refused.status).toBe(403);
+    expect(refused.body.detail).toMatchObject({ error: 'INSUFFICIENT_API_KEY_SCOPE', required_scope: 'rag:read' });
+    const q = 'query ($types: [ContentKind!]) { search(q: "quokkasecret", types: $types) { edges { node { type } } } }';
+    const viaKey = async (key: string, types?: string[]) => {
+      const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query: q, variables: { types } }) });
+      return (await res.json()) as { data?: { search: { edges: { node: { type: string } }[] } }; errors?: { extensions: { code: string } }[] };
+    };
+    expect((await viaKey(narrow.key)).data!.search.edges.map((e) => e.node.type)).toEqual(['NOTE']);
+    expect((await viaKey(narrow.key, ['DOCUMENT'])).errors?.[0]?.extensions.code).toBe('INSUFFICIENT_API_KEY_SCOPE');
+    const wide = await makeKey(api, owner, org.id, ['conversations:read', 'rag:read']);
+    expect(kinds(await api.get('/api/core/search?q=quokkasecret', { apiKey: wide.key }))).toEqual(['document', 'note']);
+    expect((await viaKey(wide.key)).data!.search.edges.map((e) => e.node.type).sort()).toEqual(['DOCUMENT', 'NOTE']);
+  });
+});
+
 describe('knowledge search filters', () => {
   it('narrow to one organization or to named documents', async () => {
     const org = await makeOrg(api, cast);

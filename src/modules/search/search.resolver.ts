@@ -19,7 +19,7 @@ export class SearchResolver {
   ) {}
 
   @Query(() => SearchHitConnection, {
-    description: `Full-text search over your own content (messages, notes, transcripts, documents you uploaded), best match first: every word must match, the last one also as a prefix. ${READ}`,
+    description: `Full-text search over your own content (messages, notes, transcripts, documents you uploaded), best match first: every word must match, the last one also as a prefix. An API key finds only the kinds its scopes cover: document passages need \`rag:read\`, transcripts \`live:read\` (asking for a kind it lacks is refused). ${READ}`,
   })
   search(
     @Ctx() ctx: RequestContext,
@@ -44,7 +44,7 @@ const ADMINS = 'Platform administrators only (granted by the operator with `npm 
 export class SearchMaintenanceResolver {
   constructor(readonly maintenance: ServiceMap['searchMaintenance']) {}
 
-  @Query(() => SearchStatusType, { description: `The search index: entries by kind, the vector lane, pending jobs, the last reindex. ${ADMINS}` })
+  @Query(() => SearchStatusType, { nullable: true, description: `The search index: entries by kind, the vector lane, pending jobs, the last reindex; null, with the error, when refused or when the index cannot be read, so the rest of the answer stands. ${ADMINS}` })
   searchStatus(@Ctx() ctx: RequestContext): Promise<SearchStatus> {
     return this.maintenance.status(ctx);
   }

@@ -16,6 +16,7 @@ const searchResponseSchema = z.object({
       snippet: z.string(),
       score: z.number(),
       conversation_id: z.string().nullable(),
+      document_id: z.string().nullable().describe('For a document passage (whose `id` is the passage\'s): the document, as `/api/knowledge/documents/{id}` knows it; null otherwise.'),
       created_at: z.iso.datetime(),
     }),
   ),
@@ -23,7 +24,7 @@ const searchResponseSchema = z.object({
 const toSearch = (r: SearchResult): z.infer<typeof searchResponseSchema> => ({
   query: r.query,
   total: r.total,
-  results: r.results.map((h) => ({ type: h.type, id: h.id, title: h.title, snippet: h.snippet, score: h.score, conversation_id: h.conversationId, created_at: h.createdAt.toISOString() })),
+  results: r.results.map((h) => ({ type: h.type, id: h.id, title: h.title, snippet: h.snippet, score: h.score, conversation_id: h.conversationId, document_id: h.documentId, created_at: h.createdAt.toISOString() })),
 });
 const tag = 'Conversations';
 
@@ -49,7 +50,7 @@ export const searchRoutes = (s: Pick<ServiceMap, 'search' | 'searchMaintenance'>
     path: '/api/core/search',
     operationId: 'search',
     summary: 'Full-text search over your messages and notes (transcripts and documents as they arrive)',
-    description: 'q: words to find (all of them; the last may be a prefix). types: comma list of message, note, transcript, document.',
+    description: 'q: words to find (all of them; the last may be a prefix). types: comma list of message, note, transcript, document. An API key finds only the kinds its scopes cover: document passages need rag:read, transcripts live:read (asking for a kind it lacks answers 403).',
     tag,
     auth: 'conversations:read',
     query: searchSchema,

@@ -15,6 +15,34 @@ import { SearchEntry } from './search.entities.js';
 import { ContentKind, type ContentKindValue } from './search.enums.js';
 
 export const SEARCH_TYPES = ContentKind.values;
+
+/**
+ * What reading each kind of entry needs beyond the search itself (`conversations:read`): a
+ * document's passages are the knowledge base's (`rag:read`, as `POST /api/knowledge/search`), a
+ * transcript is a live session's (`live:read`). A bearer token reads every kind.
+ */
+const KIND_SCOPES: Record<ContentKindValue, Requirement> = { message: 'conversations:read', note: 'conversations:read', transcript: 'live:read', document: 'rag:read' };
+
+/**
+ * The kinds a search may return to this caller: the ones asked for, each of which the caller's
+ * credentials must cover (INSUFFICIENT_API_KEY_SCOPE otherwise), or when none is asked for,
+ * every kind they cover (an API key without `rag:read` finds no document passage).
+ */
+function readableKinds(ctx: RequestContext, asked: readonly ContentKindValue[] | undefined): readonly ContentKindValue[] | undefined {
+  if (asked?.length) {
+    for (const kind of asked) authorize(ctx, KIND_SCOPES[kind]);
+    return asked;
+  }
+  if (ctx.principal?.kind === 'user') return asked;
+  return SEARCH_TYPES.filter((kind) => {
+    try {
+      authorize(ctx, KIND_SCOPES[kind]);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
 export type SearchType = ContentKindValue;
 
 const MAX_TERMS = 32;
@@ -279,9 +307,10 @@ export class SearchService {
   async search(ctx: RequestContext, data: SearchData, need: Requirement = 'conversations:read'): Promise<SearchResult> {
     const p = authorize(ctx, need);
     const input = parseInput(searchSchema, data);
+    const types = readableKinds(ctx, input.types);
     const words = terms(input.q);
     if (!words.length) return { query: input.q, total: 0, results: [] };
-    const filter: Filter = { userId: p.userId, types: input.types, conversationId: input.conversationId, from: input.from, to: input.to };
+    const filter: Filter = { userId: p.userId, types, conversationId: input.conversationId, from: input.from, to: input.to };
     const rows = await this.query(ctx.em, words, 'all', filter, input.limit, input.offset, 16);
     const carried = rows[0]?.total;
     // Past the last page no row carries the total, and SQLite never does: count apart then.
@@ -300,8 +329,9 @@ export class SearchService {
   async searchConnection(ctx: RequestContext, data: SearchFilters, request: PageRequest): Promise<ConnectionPage<SearchHit>> {
     const p = authorize(ctx, 'conversations:read');
     const input = parseInput(searchSchema, data);
+    const types = readableKinds(ctx, input.types);
     const words = terms(input.q);
-    const filter: Filter = { userId: p.userId, types: input.types, conversationId: input.conversationId, from: input.from, to: input.to };
+    const filter: Filter = { userId: p.userId, types, conversationId: input.conversationId, from: input.from, to: input.to };
     return offsetConnection(
       request,
       async (offset, limit) => {
