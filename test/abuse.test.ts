@@ -275,6 +275,21 @@ describe('document bombs and event-loop stalls (finding 1)', () => {
     }
   });
 
+  it('keeps the limit under parallel uploads: those that fit are taken, the rest refused, none stored', async () => {
+    const small = await startServer({ KNOWLEDGE_MAX_USER_BYTES: '100000' });
+    try {
+      const u = await signUp(restClient(small.url));
+      // Ten of 30,000 bytes at once: three fit.
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => uploadFile(small.url, u.accessToken, `part-${i}.txt`, 'text/plain', plainText(30_000))));
+      const statuses = answers.map((a) => a.status).sort();
+      expect(statuses).toEqual([201, 201, 201, 413, 413, 413, 413, 413, 413, 413]);
+      for (const a of answers.filter((x) => x.status === 413)) expect(a.body.detail).toMatchObject({ error: 'document_too_large', limit: 'stored_bytes', max: 100000 });
+      expect((await storedFor(small, u.user.id)).documents).toBe(3);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('indexes a long document in batches that give way to the event loop: /healthz answers between them', async () => {
     const u = await signUp(api);
     const text = plainText(1_500_000);

@@ -230,7 +230,8 @@ export class KnowledgeService {
     const kind: DocumentKind = input.data ? detectKind(input.filename ?? null, input.mimeType ?? null, bytes) : detectKind(input.filename ?? null, input.mimeType ?? 'text/plain', bytes);
     validateFile(kind, bytes);
     if (input.organizationId) await requireMembership(ctx, input.organizationId, 'rag:write');
-    await this.checkStorage(ctx, p.userId, bytes.length);
+    // Checked first before the file is read (a refusal costs nothing), and again in the transaction.
+    await this.checkStorage(ctx.em, p.userId, bytes.length);
     // Read in a worker thread to check the limits before answering; the job takes that reading
     // when it runs in this process (else it reads the stored bytes again).
     const reading = await this.check(kind, bytes);
@@ -242,6 +243,11 @@ export class KnowledgeService {
     let doc: KnowledgeDocument;
     try {
       doc = await ctx.em.fork().transactional(async (tx) => {
+        // The limit again, where uploads of one user take turns: parallel uploads each checked
+        // before any was written would all fit. On PostgreSQL the owner's row is locked until
+        // the commit; SQLite runs one write transaction at a time.
+        if (this.config.db.driver === 'postgresql') await tx.findOne(User, { id: p.userId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        await this.checkStorage(tx, p.userId, bytes.length);
         const created = tx.create(KnowledgeDocument, {
           owner: tx.getReference(User, p.userId),
           organization: input.organizationId ? tx.getReference(Organization, input.organizationId) : null,
@@ -276,9 +282,9 @@ export class KnowledgeService {
   }
 
   /** The user's documents (all but failed ones) and this upload must fit in `maxUserBytes`. */
-  private async checkStorage(ctx: RequestContext, userId: string, adding: number): Promise<void> {
+  private async checkStorage(em: EntityManager, userId: string, adding: number): Promise<void> {
     const max = this.config.knowledge.limits.maxUserBytes;
-    const [row] = await (ctx.em as SqlEntityManager).execute<{ total: number | string | null }[]>("select sum(size_bytes) as total from documents where owner_id = ? and status <> 'failed'", [userId]);
+    const [row] = await (em as SqlEntityManager).execute<{ total: number | string | null }[]>("select sum(size_bytes) as total from documents where owner_id = ? and status <> 'failed'", [userId]);
     const kept = Number(row?.total ?? 0);
     if (kept + adding > max) throw documentTooLarge('stored_bytes', max, kept + adding);
   }
