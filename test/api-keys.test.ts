@@ -51,6 +51,28 @@ describe('API keys', () => {
     expect(other.key).not.toBe(res.body.key);
   });
 
+  it('are listed a page at a time over REST (limit, offset, X-Total-Count), like every list, and so are teams', async () => {
+    const u = (await makeCast(api)).owner;
+    const org = await makeOrg(api, { ...cast, owner: u });
+    for (let i = 0; i < 5; i++) await makeKey(api, u, org.id, ['organizations:read']);
+    const t = { token: u.accessToken };
+    const all = await api.get('/api/api-keys', t);
+    expect(all.body).toHaveLength(5);
+    expect(all.headers.get('x-total-count')).toBe('5');
+    const page = await api.get('/api/api-keys?limit=2&offset=1', t);
+    expect(page.body.map((k: { id: string }) => k.id)).toEqual(all.body.slice(1, 3).map((k: { id: string }) => k.id));
+    expect(page.headers.get('x-total-count')).toBe('5');
+    expect((await api.get('/api/api-keys?limit=1000', t)).status).toBe(400);
+
+    for (const name of ['Alpha', 'Beta', 'Gamma']) expect((await api.post(`/api/organizations/${org.id}/teams`, { name }, t)).status).toBe(201);
+    const teams = await api.get(`/api/organizations/${org.id}/teams`, t);
+    expect(teams.body.map((x: { name: string }) => x.name)).toEqual(['Alpha', 'Beta', 'Core', 'Gamma']);
+    const second = await api.get(`/api/organizations/${org.id}/teams?limit=2&offset=2`, t);
+    expect(second.body.map((x: { name: string }) => x.name)).toEqual(['Core', 'Gamma']);
+    expect(second.headers.get('x-total-count')).toBe('4');
+    expect((await api.get(`/api/organizations/${org.id}/teams?limit=0`, t)).status).toBe(400);
+  });
+
   it('validates scopes, expiry and address lists', async () => {
     const org = await makeOrg(api, cast);
     const res = await api.post(

@@ -6,6 +6,7 @@ import type { Clock } from '../../common/clock.js';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
+import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
 import type { Principal } from '../../common/principal.js';
 import type { EventBus } from '../../common/pubsub.js';
 import { parseInput } from '../../common/validation.js';
@@ -124,11 +125,12 @@ export class ApiKeysService {
    * Bearer only.
    * @throws forbidden (API key caller), validation_error, not_found (organization filter)
    */
-  async list(ctx: RequestContext, data: { organizationId?: string | null } = {}): Promise<ApiKey[]> {
+  async list(ctx: RequestContext, data: { organizationId?: string | null } & PageArgs = {}): Promise<Page<ApiKey>> {
     const { userId } = requireUser(ctx);
-    const { organizationId } = parseInput(listApiKeysSchema, data ?? {});
+    const { organizationId, limit, offset } = parseInput(listApiKeysSchema.extend(pageSchema.shape), data ?? {});
     if (organizationId) await requireMembership(ctx, organizationId, 'bearer');
-    return ctx.em.find(ApiKey, await this.visibleWhere(ctx, userId, organizationId), { orderBy: { createdAt: 'desc', id: 'asc' } });
+    const [items, total] = await ctx.em.findAndCount(ApiKey, await this.visibleWhere(ctx, userId, organizationId), { orderBy: { createdAt: 'desc', id: 'asc' }, limit, offset });
+    return { items, total };
   }
 
   /**

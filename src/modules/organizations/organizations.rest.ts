@@ -77,7 +77,8 @@ export const toTeam = async (t: Team, ctx: RequestContext): Promise<z.infer<type
   created_at: t.createdAt.toISOString(),
 });
 
-const listOf = <T>(items: T[]): Page<T> => ({ items, total: items.length });
+/** One page of a list read whole (an organization's teams, batched per organization), as `limit`/`offset` ask. */
+const pageOf = <T>(items: T[], { limit, offset }: { limit: number; offset: number }): Page<T> => ({ items: items.slice(offset, offset + limit), total: items.length });
 const tag = 'Organizations';
 
 export const organizationsRoutes = (s: Pick<ServiceMap, 'organizations'>): RestRoute[] => [
@@ -211,7 +212,8 @@ export const organizationsRoutes = (s: Pick<ServiceMap, 'organizations'>): RestR
     summary: 'Teams, by name',
     tag,
     auth: 'organizations:read',
-    handler: async (ctx, { params }) => listOf(await s.organizations.listTeams(ctx, params.org_id!)),
+    query: pageSchema,
+    handler: async (ctx, { params, query }) => pageOf(await s.organizations.listTeams(ctx, params.org_id!), query),
     response: { status: 200, description: 'TeamResponse[]', schema: teamResponseSchema, serialize: toTeam },
     errors: ['not_found'],
   }),
