@@ -185,6 +185,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   });
   const log = server.log as unknown as Logger;
+  // A JSON content type with an empty body is no body (many HTTP clients send the header on every
+  // request, DELETE and logout included), not Fastify's 400 "Body cannot be empty": a route that
+  // needs a body still says which fields are missing. Any other body is parsed as Fastify parses
+  // it, prototype poisoning refused.
+  const json = server.getDefaultJsonParser('error', 'error');
+  server.removeContentTypeParser('application/json');
+  server.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, undefined) : json(req, body as string, done)));
 
   // The list of common passwords, read now rather than on the first sign-up.
   preloadPasswordList();

@@ -49,6 +49,20 @@ describe('the error envelope at the edges', () => {
     envelope(res.body, 'validation_error');
   });
 
+  it('takes a JSON content type with an empty body as no body: routes without one answer, routes that need one name the fields', async () => {
+    const u = await signUp(api);
+    const json = { 'content-type': 'application/json' };
+    const note = await api.post('/api/core/notes', { title: 'Empty body', content: 'x' }, { token: u.accessToken });
+    const deleted = await api.request('DELETE', `/api/core/notes/${note.body.id}`, undefined, { token: u.accessToken, raw: '', headers: json });
+    expect(deleted.status).toBe(204);
+    const missing = await api.post('/api/core/notes', undefined, { token: u.accessToken, raw: '', headers: json });
+    expect(missing.status).toBe(400);
+    envelope(missing.body, 'validation_error');
+    const out = await api.post('/api/auth/logout', undefined, { token: u.accessToken, raw: '', headers: json });
+    expect(out.status).toBeLessThan(300);
+    expect((await api.get('/api/auth/me', { token: u.accessToken })).status).toBe(401);
+  });
+
   it('refuses prototype-pollution keys', async () => {
     const res = await api.post('/api/auth/register', undefined, {
       raw: '{"__proto__": {"admin": true}, "email": "p@example.com"}',
