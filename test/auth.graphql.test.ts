@@ -48,6 +48,8 @@ describe('account lifecycle over GraphQL', () => {
     const out = await gql(url, LogoutDocument, { input: {} }, token);
     expect(out.data?.logout).toEqual({ loggedOut: true });
     expect(errorCode(await gql(url, MeDocument, {}, token))).toBe('invalid_token');
+    // Logging out again with the dead token says why it is refused.
+    expect(errorCode(await gql(url, LogoutDocument, { input: {} }, token))).toBe('invalid_token');
   });
 
   it('reports validation errors with the field paths', async () => {

@@ -80,10 +80,18 @@ describe('account lifecycle over REST', () => {
     expect((await api.get('/api/auth/me', { token: u.accessToken })).status).toBe(401);
   });
 
-  it('refuses logout with no credentials at all', async () => {
+  it('refuses logout with no credentials at all, and says so of an access token that is no good', async () => {
     const res = await api.post('/api/auth/logout');
     expect(res.status).toBe(401);
     expect(res.body.detail.error).toBe('not_authenticated');
+    // Already logged out, or not a token: invalid_token, as every other route answers it.
+    const u = await signUp(api);
+    expect((await api.post('/api/auth/logout', undefined, { token: u.accessToken })).status).toBe(204);
+    for (const token of [u.accessToken, 'not-a-token']) {
+      const again = await api.post('/api/auth/logout', undefined, { token });
+      expect(again.status).toBe(401);
+      expect(again.body.detail.error).toBe('invalid_token');
+    }
   });
 
   it('does not let a bearer end somebody else\'s session with their refresh token', async () => {

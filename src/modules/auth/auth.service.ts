@@ -241,6 +241,9 @@ export class AuthService {
       this.announce(await this.revokeSessions(ctx.em, { id: sessionId }, 'logout'));
       return;
     }
+    // An access token that was sent but is no good (expired, revoked, forged) is answered as
+    // everywhere else (invalid_token, with its reason), not as if none had been sent.
+    if (!ctx.principal && ctx.authError) throw ctx.authError;
     if (ctx.principal?.kind !== 'user') throw new AppError('not_authenticated', 'Send the refresh token, or an access token, to log out');
     this.announce(await this.revokeSessions(ctx.em, { id: ctx.principal.sessionId }, 'logout'));
   }
