@@ -17,11 +17,22 @@ export const snippetHtml = (raw: string): string => escapeHtml(raw.replaceAll(MA
 /** `snippetHtml` for text the search engine marked up: its marks become `<mark>` elements. */
 export const highlightHtml = (marked: string): string => escapeHtml(marked).replaceAll(MARK_START, '<mark>').replaceAll(MARK_END, '</mark>');
 
+/**
+ * At most the first `max` UTF-16 units of `text`, never half a character: a cut that would
+ * separate a surrogate pair (an emoji, most of the supplementary planes) ends before it, so
+ * what is stored or answered stays valid Unicode.
+ */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
 /** The first `max` characters of `text`, ended at a word, with an ellipsis when cut. */
 export function excerpt(text: string, max: number): string {
   const t = text.trim();
   if (t.length <= max) return t;
-  const cut = t.slice(0, max);
+  const cut = clip(t, max);
   const space = cut.lastIndexOf(' ');
   return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }

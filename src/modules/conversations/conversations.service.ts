@@ -4,6 +4,7 @@ import { authorize } from '../../common/access.js';
 import { withEntityManager, type RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
+import { clip } from '../../common/text.js';
 import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
 import { connectionPage, encodeCursor, findConnection, positionOf, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import type { ChatTurnEntry, EventBus } from '../../common/pubsub.js';
@@ -65,7 +66,7 @@ export interface TurnOutcome {
 export function deriveTitle(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim();
   if (line.length <= 60) return line || 'New conversation';
-  const cut = line.slice(0, 60);
+  const cut = clip(line, 60);
   const space = cut.lastIndexOf(' ');
   return `${(space > 30 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }

@@ -9,6 +9,13 @@ export interface Chunk {
 const TARGET = 900;
 const OVERLAP = 150;
 
+/** A heading's first 300 UTF-16 units, never half a surrogate pair (self-contained: it runs in the worker threads too). */
+function clipHeading(heading: string): string {
+  if (heading.length <= 300) return heading;
+  const code = heading.charCodeAt(299);
+  return heading.slice(0, code >= 0xd800 && code <= 0xdbff ? 299 : 300);
+}
+
 /** The last sentence (or words) of a chunk, at most OVERLAP characters, to open the next one. */
 function tail(text: string): string {
   const slice = text.slice(-OVERLAP);
@@ -80,7 +87,7 @@ function* chunks(text: string): Generator<Chunk | null> {
           bodyLines = [];
         }
         yield flush();
-        heading = h[2]!.trim().slice(0, 300);
+        heading = clipHeading(h[2]!.trim());
       } else if (line.trim()) bodyLines.push(line.trim());
     }
     if (bodyLines.length) yield* add(bodyLines.join(' '));
@@ -122,4 +129,4 @@ export async function chunkTextGently(text: string, maxChunks: number, slicer = 
  * The chunker's own source (`chunks(text)` and what it calls), for the worker threads that read
  * documents (./extract-worker.ts): the same code splits text there as here.
  */
-export const CHUNKER_SOURCE = [`const TARGET = ${TARGET};`, `const OVERLAP = ${OVERLAP};`, tail, split, blocks, chunks].map(String).join('\n');
+export const CHUNKER_SOURCE = [`const TARGET = ${TARGET};`, `const OVERLAP = ${OVERLAP};`, clipHeading, tail, split, blocks, chunks].map(String).join('\n');

@@ -257,6 +257,13 @@ async function transaction(d, work) {
   }
 }
 
+/** A title's first 300 UTF-16 units, never half a surrogate pair. */
+function clipTitle(t) {
+  if (t.length <= 300) return t;
+  const code = t.charCodeAt(299);
+  return t.slice(0, code >= 0xd800 && code <= 0xdbff ? 299 : 300);
+}
+
 const CHUNK_COLUMNS = ['id', 'document_id', 'position', 'heading', 'text', 'embedding'];
 const insert = (table, columns, rows) => 'insert into ' + table + ' (' + columns.join(', ') + ') values ' + new Array(rows).fill('(' + columns.map(() => '?').join(', ') + ')').join(', ');
 /** How often a document being indexed is marked alive (updated_at), so a restarting process does not take it for dead. */
@@ -317,7 +324,7 @@ async function ingest({ kind, data, limits, modules, db, documentId, vectors, ba
           role: null,
           document_id: documentId,
           organization_id: organizationId,
-          title: (c.heading ? doc.title + ' \u2014 ' + c.heading : doc.title).slice(0, 300),
+          title: clipTitle(c.heading ? doc.title + ' \u2014 ' + c.heading : doc.title),
           body: c.text,
           created_at: doc.created_at,
         };

@@ -10,7 +10,8 @@ import { isId } from '../../common/ids.js';
 import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
 import type { EventBus } from '../../common/pubsub.js';
 import type { Requirement } from '../../common/scopes.js';
-import { excerpt, snippetHtml } from '../../common/text.js';
+import { clip, excerpt, snippetHtml } from '../../common/text.js';
+import { toDate } from '../../common/time.js';
 import { yieldToEventLoop } from '../../common/yielding.js';
 import { parseInput, str } from '../../common/validation.js';
 import { findConnection, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
@@ -252,7 +253,7 @@ export class KnowledgeService {
           owner: tx.getReference(User, p.userId),
           organization: input.organizationId ? tx.getReference(Organization, input.organizationId) : null,
           visibility: input.visibility,
-          title: (input.title || input.filename || 'Untitled').slice(0, 300),
+          title: clip(input.title || input.filename || 'Untitled', 300),
           mimeType: MIME_OF[kind],
           sizeBytes: bytes.length,
           fileKey: key,
@@ -821,7 +822,7 @@ export class KnowledgeService {
     const readable = readableDocuments('d', readers);
     const params: unknown[] = [...readable.params];
     let sql =
-      'select c.id, c.document_id, c.heading, c.text, c.embedding, d.title, d.visibility, d.organization_id' +
+      'select c.id, c.document_id, c.heading, c.text, c.embedding, d.title, d.visibility, d.organization_id, d.created_at' +
       ` from document_chunks as c inner join documents as d on d.id = c.document_id where d.status = 'ready' and c.embedding is not null and (${readable.sql})`;
     if (scope.organizationId) {
       sql += ' and d.organization_id = ?';
@@ -831,7 +832,7 @@ export class KnowledgeService {
       sql += ` and d.id in (${scope.documentIds.map(() => '?').join(', ')})`;
       params.push(...scope.documentIds);
     }
-    const rows = await (ctx.em as SqlEntityManager).execute<{ id: string; document_id: string; heading: string | null; text: string; embedding: string | number[]; title: string; visibility: string; organization_id: string | null }[]>(sql, params);
+    const rows = await (ctx.em as SqlEntityManager).execute<{ id: string; document_id: string; heading: string | null; text: string; embedding: string | number[]; title: string; visibility: string; organization_id: string | null; created_at: Date | number | string }[]>(sql, params);
     return rows
       .map((r) => ({ r, similarity: dot(vector!, typeof r.embedding === 'string' ? (JSON.parse(r.embedding) as number[]) : r.embedding) }))
       .sort((a, b) => b.similarity - a.similarity)
@@ -846,6 +847,7 @@ export class KnowledgeService {
         visibility: r.visibility === 'organization' && r.organization_id ? 'organization' : 'private',
         organizationId: r.visibility === 'organization' ? r.organization_id : null,
         text: r.text,
+        createdAt: toDate(r.created_at),
       }));
   }
 
@@ -870,6 +872,7 @@ export class KnowledgeService {
       visibility: hit.organizationId ? 'organization' : 'private',
       organizationId: hit.organizationId,
       text,
+      createdAt: hit.createdAt,
     }));
   }
 
@@ -896,7 +899,7 @@ export class KnowledgeService {
 
   /** Chunks as passages, for the local provider and for chat grounding. */
   toPassages(hits: KnowledgeHit[]): Passage[] {
-    return hits.map((h) => ({ type: 'document', id: h.documentId, title: h.title, snippet: h.snippet, text: excerpt(h.text, 400), conversationId: null, createdAt: new Date(0) }));
+    return hits.map((h) => ({ type: 'document', id: h.documentId, title: h.title, snippet: h.snippet, text: excerpt(h.text, 400), conversationId: null, createdAt: h.createdAt }));
   }
 
   /** The system message that hands retrieved chunks to a model, numbered for citation. */

@@ -88,6 +88,8 @@ export interface KnowledgeHit {
   organizationId: string | null;
   /** The chunk's whole text, for grounding. */
   text: string;
+  /** When the document was uploaded (what a citation dates it by). */
+  createdAt: Date;
   /** Cosine similarity to the query, when the semantic lane ranked it. */
   similarity?: number | null;
 }

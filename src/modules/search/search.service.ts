@@ -6,7 +6,7 @@ import { systemClock, type Clock } from '../../common/clock.js';
 import type { RequestContext } from '../../common/context.js';
 import { pageSchema } from '../../common/pagination.js';
 import type { Requirement } from '../../common/scopes.js';
-import { excerpt, highlightHtml as highlight, MARK_END, MARK_START } from '../../common/text.js';
+import { clip, excerpt, highlightHtml as highlight, MARK_END, MARK_START } from '../../common/text.js';
 import { toDate } from '../../common/time.js';
 import { parseInput, str } from '../../common/validation.js';
 import { offsetConnection, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
@@ -207,7 +207,7 @@ export class SearchService {
       role: entry.role ?? null,
       documentId: entry.documentId ?? null,
       organizationId: entry.organizationId ?? null,
-      title: entry.title.slice(0, 300),
+      title: clip(entry.title, 300),
       body: entry.body,
       createdAt: entry.createdAt ?? new Date(this.clock.now()),
       indexedAt: new Date(this.clock.now()),
@@ -227,12 +227,12 @@ export class SearchService {
 
   /** A conversation was renamed: its messages' entries take the new title, in `em`'s transaction. */
   async retitleConversation(em: EntityManager, conversationId: string, title: string): Promise<void> {
-    await em.nativeUpdate(SearchEntry, { conversationId }, { title: title.slice(0, 300) });
+    await em.nativeUpdate(SearchEntry, { conversationId }, { title: clip(title, 300) });
   }
 
   /** Items were renamed: their entries take the new titles, in `em`'s transaction. */
   async retitle(em: EntityManager, items: readonly { type: SearchType; sourceId: string; title: string }[]): Promise<void> {
-    for (const item of items) await em.nativeUpdate(SearchEntry, { type: item.type, sourceId: item.sourceId }, { title: item.title.slice(0, 300) });
+    for (const item of items) await em.nativeUpdate(SearchEntry, { type: item.type, sourceId: item.sourceId }, { title: clip(item.title, 300) });
   }
 
   /** A document's passages are shared with an organization (null: private again), in `em`'s transaction. */

@@ -1,3 +1,4 @@
+import { clip } from '../../../common/text.js';
 import type { ChatProvider, Citation, CompletionEvent, CompletionRequest, Passage } from '../ai.types.js';
 
 export const LOCAL_MODEL = 'local-retrieval-v1';
@@ -34,7 +35,7 @@ export class LocalProvider implements ChatProvider {
     const passages = question ? (await req.retrieve(question)).slice(0, 3) : [];
     let answer: string;
     if (!passages.length) {
-      answer = `${INTRO}\n\nI found nothing in your notes, messages or transcripts that matches "${question.slice(0, 200)}".`;
+      answer = `${INTRO}\n\nI found nothing in your notes, messages or transcripts that matches "${clip(question, 200)}".`;
     } else {
       const lines = passages.map((p, i) => `[${i + 1}] From ${describe(p)}: "${p.text}"`);
       answer = `${INTRO}\n\nThe most relevant passages I found:\n\n${lines.join('\n\n')}`;
