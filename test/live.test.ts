@@ -155,9 +155,12 @@ describe('nickname', () => {
     const ok = await api.patch('/api/live/nickname', { nickname: '  Zoë M.  ' }, { token: u.accessToken });
     expect(ok.body).toEqual({ nickname: 'Zoë M.' });
     expect((await api.get('/api/auth/me', { token: u.accessToken })).body.nickname).toBe('Zoë M.');
-    for (const bad of ['', '<script>', 'x'.repeat(51)]) {
+    for (const bad of ['', '<script>', 'x'.repeat(51), '\u0301x']) {
       expect((await api.patch('/api/live/nickname', { nickname: bad }, { token: u.accessToken })).status, bad).toBe(400);
     }
+    // Names written with combining marks: Hindi's vowel signs, a decomposed Vietnamese name (kept composed).
+    expect((await api.patch('/api/live/nickname', { nickname: 'प्रिया' }, { token: u.accessToken })).body).toEqual({ nickname: 'प्रिया' });
+    expect((await api.patch('/api/live/nickname', { nickname: 'Nguye\u0302\u0303n' }, { token: u.accessToken })).body).toEqual({ nickname: 'Nguyễn' });
   });
 });
 
@@ -188,6 +191,20 @@ describe('transcripts', () => {
     expect(found.body.total).toBe(2);
     const other = await signUp(api);
     expect((await api.get(`/api/live/transcripts/${older.body.id}`, { token: other.accessToken })).status).toBe(404);
+  });
+
+  it('refuse a day that does not exist rather than moving it (2026-02-30 is not 2 March)', async () => {
+    const u = await signUp(api);
+    const bad = { ...payload(new Date('2026-02-27T10:00:00Z')), session_started_at: '2026-02-30T10:00:00Z' };
+    const res = await api.post('/api/live/transcripts', bad, { token: u.accessToken });
+    expect(res.status).toBe(400);
+    expect(res.body.detail.fields).toMatchObject([{ loc: ['body', 'session_started_at'] }]);
+    for (const when of ['2026-04-31T10:00:00Z', '2025-02-29T10:00:00Z', '2026-01-01T25:00:00Z']) {
+      expect((await api.post('/api/live/transcripts', { ...bad, session_started_at: when }, { token: u.accessToken })).status, when).toBe(400);
+    }
+    // 29 February of a leap year exists.
+    const leap = payload(new Date('2024-02-29T10:00:00Z'));
+    expect((await api.post('/api/live/transcripts', leap, { token: u.accessToken })).status).toBe(201);
   });
 
   it('refuse turns outside the session window, unknown roles, and API keys', async () => {

@@ -44,7 +44,16 @@ function badTextFields(value: unknown, path: (string | number)[] = [], out: Fiel
 /** A string field that says "is required" when absent and "must be a string" when it is something else. */
 export const str = () => z.string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a string') });
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** An ISO instant whose calendar day exists: `Date.parse` takes 2026-02-30 for 2 March. */
+function isRealInstant(v: string): boolean {
+  const m = ISO_INSTANT.exec(v);
+  if (!m || Number.isNaN(Date.parse(v))) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d;
+}
 
 /** Shared field rules, so every door and every domain says the same thing. */
 export const fields = {
@@ -55,7 +64,7 @@ export const fields = {
    */
   instant: (message = 'must be an ISO-8601 date-time with a time zone, e.g. 2026-03-01T09:00:00Z') =>
     z
-      .custom<Date | string>((v) => (v instanceof Date ? !Number.isNaN(v.getTime()) : typeof v === 'string' && v.length <= 64 && ISO_INSTANT.test(v) && !Number.isNaN(Date.parse(v))), {
+      .custom<Date | string>((v) => (v instanceof Date ? !Number.isNaN(v.getTime()) : typeof v === 'string' && v.length <= 64 && isRealInstant(v)), {
         error: (iss) => (iss.input === undefined ? 'is required' : message),
       })
       .transform((v) => (v instanceof Date ? v : new Date(v)))

@@ -36,9 +36,13 @@ export const heartbeatSchema = sessionRefSchema.pick({ sessionId: true }).meta({
 export const nicknameSchema = z.object({
   nickname: str()
     .trim()
+    // Composed (NFC), so that a name typed with combining accents and one typed precomposed are one name.
+    .transform((v) => v.normalize('NFC'))
+    .pipe(str()
     .min(1, 'must not be empty')
     .max(50, 'must be at most 50 characters')
-    .regex(/^[\p{L}\p{N}][\p{L}\p{N} .'_-]*$/u, 'may contain letters, digits, spaces and . \' _ -'),
+    // Letters with their marks (Devanagari's vowel signs, a decomposed Vietnamese ệ), digits.
+    .regex(/^[\p{L}\p{N}][\p{L}\p{M}\p{N} .'_-]*$/u, 'may contain letters, digits, spaces and . \' _ -')),
 }).meta({ id: 'LiveNicknameRequest' });
 export const MAX_TURNS = 2000;
 export const turnSchema = z.object({
