@@ -94,6 +94,8 @@ export interface FakeGoogle {
   grantsOf(email: string): { scopes: string[]; revoked: boolean }[];
   /** The next Calendar API calls answer this status (503 backendError, 429 rateLimitExceeded...) in Google's shape. */
   failCalendar(status: 429 | 500 | 503, times?: number): void;
+  /** The next events list answers these items as they are (what a broken or changed Google might send). */
+  answerCalendarWith(items: unknown[]): void;
   events(email: string): FakeEvent[];
   addEvent(email: string, event: Partial<FakeEvent> & Pick<FakeEvent, 'start' | 'end'>): FakeEvent;
   close(): Promise<void>;
@@ -140,6 +142,7 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
 
   const queue: Consent[] = [];
   const calendarFailures: number[] = [];
+  const rawAnswers: unknown[][] = [];
   const requests: Recorded[] = [];
   const codes = new Map<string, Code>();
   const grants = new Map<string, Grant>();
@@ -291,6 +294,8 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
       list.push(ev);
       return send(res, 200, { kind: 'calendar#event', etag: `"${Date.now()}"`, ...ev });
     }
+    const raw = rawAnswers.shift();
+    if (raw) return send(res, 200, { kind: 'calendar#events', summary: grant.account.email, timeZone: 'UTC', items: raw });
     const min = q.timeMin ? Date.parse(q.timeMin) : -Infinity;
     const max = q.timeMax ? Date.parse(q.timeMax) : Infinity;
     const max_results = Math.min(Number(q.maxResults ?? 250), 2500);
@@ -398,6 +403,7 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
       for (const g of grants.values()) if (g.account.email === email) g.revoked = true;
     },
     failCalendar: (status, times = 1) => void calendarFailures.push(...Array.from({ length: times }, () => status)),
+    answerCalendarWith: (items) => void rawAnswers.push(items),
     grantsOf: (email) => [...grants.values()].filter((g) => g.account.email === email).map((g) => ({ scopes: g.scopes, revoked: g.revoked })),
     events: (email) => events.get(email) ?? [],
     addEvent(email, partial) {

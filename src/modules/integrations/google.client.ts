@@ -93,6 +93,35 @@ export interface GoogleEvent {
   extendedProperties?: { private?: Record<string, string> };
 }
 
+const when = (t: unknown): boolean => {
+  if (t === undefined) return true;
+  if (!t || typeof t !== 'object') return false;
+  const { dateTime, date } = t as { dateTime?: unknown; date?: unknown };
+  if (dateTime !== undefined) return typeof dateTime === 'string' && !Number.isNaN(Date.parse(dateTime));
+  return date === undefined || (typeof date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(date) && !Number.isNaN(Date.parse(date)));
+};
+const text = (v: unknown): boolean => v === undefined || v === null || typeof v === 'string';
+
+/**
+ * `value` as a Calendar event this gateway can read (an id, instants or days that parse, text
+ * where text goes), or GoogleError `unavailable`: an answer that does not conform is Google's
+ * failure, answered `upstream_unavailable`, never a crash of ours.
+ */
+export function conformingEvent(value: unknown): GoogleEvent {
+  const e = value as Record<string, unknown> | null;
+  const ok = !!e && typeof e === 'object' && typeof e.id === 'string' && e.id.length > 0 && when(e.start) && when(e.end) && ['status', 'htmlLink', 'summary', 'description', 'location'].every((k) => text(e[k]));
+  if (!ok) throw new GoogleError('unavailable', 'Google Calendar answered an event that does not conform', null, null);
+  return value as GoogleEvent;
+}
+
+/** The events of a Calendar list answer, each conforming (see `conformingEvent`). */
+export function conformingEvents(value: unknown): GoogleEvent[] {
+  const items = (value as { items?: unknown } | null)?.items;
+  if (items === undefined) return [];
+  if (!Array.isArray(items)) throw new GoogleError('unavailable', 'Google Calendar answered a list that does not conform', null, null);
+  return items.map(conformingEvent);
+}
+
 /**
  * Google's OAuth 2.0 endpoints and the Calendar API, through openid-client (PKCE, token
  * requests and their validation, revocation, userinfo, bearer requests). Every endpoint

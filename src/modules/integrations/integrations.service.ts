@@ -11,7 +11,7 @@ import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import { connectionPage, decodeCursor, DEFAULT_PAGE, encodeCursor, pageRequest, type ConnectionArgs, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import { User } from '../users/index.js';
-import { GoogleClient, GoogleError, type GoogleEvent, type GoogleTokens } from './google.client.js';
+import { conformingEvent, conformingEvents, GoogleClient, GoogleError, type GoogleEvent, type GoogleTokens } from './google.client.js';
 import { Integration, PROVIDERS, type Provider } from './integrations.entities.js';
 import {
   AuthorizationStart,
@@ -510,15 +510,17 @@ export class IntegrationsService {
   /** Every event of the window, in the lists' order. */
   private async eventsIn(ctx: RequestContext, userId: string, from: Date, to: Date): Promise<CalendarEventView[]> {
     const page = await this.withAccessToken(ctx, userId, (google, token) =>
-      google.calendar<{ items?: GoogleEvent[] }>(token, 'GET', '/calendars/primary/events', {
-        timeMin: from.toISOString(),
-        timeMax: to.toISOString(),
-        singleEvents: 'true',
-        orderBy: 'startTime',
-        maxResults: String(MAX_EVENTS),
-      }),
+      google
+        .calendar<unknown>(token, 'GET', '/calendars/primary/events', {
+          timeMin: from.toISOString(),
+          timeMax: to.toISOString(),
+          singleEvents: 'true',
+          orderBy: 'startTime',
+          maxResults: String(MAX_EVENTS),
+        })
+        .then(conformingEvents),
     );
-    return (page.items ?? [])
+    return page
       .filter((e) => e.status !== 'cancelled')
       .map(toEventView)
       .sort((a, b) => compareKeys(eventKey(a), eventKey(b)));
@@ -538,7 +540,7 @@ export class IntegrationsService {
     const found = await Promise.all(
       wanted.map(async (id) => {
         try {
-          const e = await this.withAccessToken(ctx, userId, (google, token) => google.calendar<GoogleEvent>(token, 'GET', `/calendars/primary/events/${encodeURIComponent(id)}`));
+          const e = await this.withAccessToken(ctx, userId, (google, token) => google.calendar<unknown>(token, 'GET', `/calendars/primary/events/${encodeURIComponent(id)}`).then(conformingEvent));
           return e.status === 'cancelled' ? null : toEventView(e);
         } catch (e) {
           // An id Google does not know in this calendar is simply not one of the caller's events.
@@ -570,7 +572,7 @@ export class IntegrationsService {
       reminders: { useDefault: true },
       extendedProperties: { private: { [KIND_PROPERTY]: STUDY_SESSION, ...(studied ? { xelModuleId: studied.id } : {}) } },
     };
-    const created = await this.withAccessToken(ctx, userId, (google, token) => google.calendar<GoogleEvent>(token, 'POST', '/calendars/primary/events', {}, event));
+    const created = await this.withAccessToken(ctx, userId, (google, token) => google.calendar<unknown>(token, 'POST', '/calendars/primary/events', {}, event).then(conformingEvent));
     ctx.log.info({ provider: GOOGLE }, 'study session scheduled');
     return toEventView(created);
   }
