@@ -129,7 +129,7 @@ describe('learning time', () => {
     expect((await api.get('/api/xp/learning-time?start_date=03/01/2026', t)).status).toBe(400);
     const reversed = await api.get('/api/xp/learning-time?start_date=2026-03-02&end_date=2026-03-01', t);
     expect(reversed.status).toBe(400);
-    expect(reversed.body.detail.fields).toEqual([{ loc: ['query', 'end_date'], message: 'must be on or after start_date' }]);
+    expect(reversed.body.detail.fields).toEqual([{ loc: ['query', 'end_date'], message: 'must be on or after the start date' }]);
     expect((await api.get('/api/xp/learning-time?start_date=2025-01-01&end_date=2026-03-01', t)).status).toBe(400);
     // Without dates: the last 7 UTC days, today included.
     const def = await api.get('/api/xp/learning-time', t);

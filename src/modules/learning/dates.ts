@@ -47,10 +47,13 @@ export function dateRange(nowMs: number, startDate?: string | null, endDate?: st
   return { startDate: start, endDate: end, start: new Date(dayStartUtc(start)), end: new Date(dayStartUtc(end) + DAY_MS) };
 }
 
-/** What is wrong with a range's order or span, as validation fields (empty: nothing). */
+/**
+ * What is wrong with a range's order or span, as validation fields (empty: nothing). The field is
+ * named as the services name inputs (`endDate`): REST answers it `end_date`, GraphQL `endDate`.
+ */
 export function rangeIssues(r: DateRange): { loc: string[]; message: string }[] {
-  if (r.end.getTime() <= r.start.getTime()) return [{ loc: ['end_date'], message: 'must be on or after start_date' }];
-  if ((r.end.getTime() - r.start.getTime()) / DAY_MS > MAX_RANGE_DAYS) return [{ loc: ['end_date'], message: `must be at most ${MAX_RANGE_DAYS} days after start_date` }];
+  if (r.end.getTime() <= r.start.getTime()) return [{ loc: ['endDate'], message: 'must be on or after the start date' }];
+  if ((r.end.getTime() - r.start.getTime()) / DAY_MS > MAX_RANGE_DAYS) return [{ loc: ['endDate'], message: `must be at most ${MAX_RANGE_DAYS} days after the start date` }];
   return [];
 }
 
