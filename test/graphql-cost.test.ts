@@ -24,6 +24,7 @@ const SDL = /* GraphQL */ `
     item(id: ID!): Item
     search: [Result!]!
     heavy: Int
+    year: [Part!]!
   }
   type ItemConnection {
     edges: [ItemEdge!]!
@@ -59,6 +60,8 @@ beforeAll(() => {
   small = buildSchema(SDL);
   // A field declaring its own cost, as `@Extensions({ cost: 50 })` does on a resolver.
   (small.getQueryType()!.getFields().heavy as { extensions: object }).extensions = { cost: 50 };
+  // A plain list declaring how many items it can hold, as `@Extensions({ listSize: 366 })` does.
+  (small.getQueryType()!.getFields().year as { extensions: object }).extensions = { listSize: 366 };
 });
 
 const cost = (query: string, variables?: Record<string, unknown>) => operationCost(small, parse(query), undefined, variables).cost;
@@ -92,6 +95,10 @@ describe('the cost model', () => {
 
   it('multiplies nested lists', () => {
     expect(cost('{ items(first: 10) { edges { node { children(first: 5) { edges { node { id } } } } } } }')).toBe(1 + 10 * (1 + (1 + 5)));
+  });
+
+  it('counts a plain list that declares its size (a year of days) as that many items', () => {
+    expect(cost('{ year { id } }')).toBe(366);
   });
 
   it('counts a list that takes no page size as LIST_SIZE items, and nodes(ids) as the ids asked for', () => {
@@ -228,6 +235,13 @@ describe('the default limits admit the product\'s own documents', () => {
       expect(cost, `${where}: ${name} costs ${cost} (${JSON.stringify(breakdown.slice(0, 4))})`).toBeLessThanOrEqual(limits.maxCost);
     }
   }
+
+  it('prices the year-long plain lists by their days', () => {
+    const priced = (q: string) => operationCost(schema, parse(q)).cost;
+    expect(priced('{ learningPulse { date } }')).toBe(365);
+    expect(priced('{ learningTime { byDay { date } } }')).toBe(1 + 366);
+    expect(priced('{ xelDashboard { activityHistory { date } } }')).toBe(1 + 365);
+  });
 
   it('every operation of the console (console/documents/*.graphql)', () => {
     const files = readdirSync('console/documents').filter((f) => f.endsWith('.graphql')).sort();

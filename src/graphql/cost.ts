@@ -40,7 +40,8 @@ import { DEFAULT_PAGE } from './relay.js';
  *   page size; any other list of objects counts as LIST_SIZE items. Nested lists multiply;
  * - a union or interface costs its costliest possible type; `@skip`/`@include` are honoured;
  * - a field may declare its own cost in its extensions (`@Extensions({ cost: n })`): n replaces
- *   the 1 (or 0) above and still multiplies like the rest.
+ *   the 1 (or 0) above and still multiplies like the rest; a plain list that can hold more than
+ *   LIST_SIZE items declares how many (`@Extensions({ listSize: n })`: a year of days is 366).
  */
 
 /** Items assumed in a list of objects that takes no page size (a message's citations, a module's tasks). */
@@ -121,7 +122,8 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
     let multiplier = 1;
     if (listOf(field.type) && !isLeafType(named)) {
       const parent = frames[frames.length - 1];
-      multiplier = pageSize(field, args) ?? (parent?.field && parent.page !== null ? parent.page : LIST_SIZE);
+      const listSize: unknown = field.extensions?.listSize;
+      multiplier = pageSize(field, args) ?? (typeof listSize === 'number' ? listSize : parent?.field && parent.page !== null ? parent.page : LIST_SIZE);
     }
     const cost = multiplier * (own + childComplexity);
     if (multiplier !== 1 || !frames.some((f) => f.field)) {

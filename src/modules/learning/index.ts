@@ -5,7 +5,7 @@ import { LearningTimeService, learningCtes, overlapMs } from './learning.service
 
 export { LearningTimeService, learningCtes, overlapMs };
 export type { DaySeconds, LearningSource, SecondsBySource, UserScope } from './learning.service.js';
-export { dateSchema, dayWindows, zonedDay, zonedDayStart } from './dates.js';
+export { dateSchema, dayWindows, MAX_RANGE_DAYS, zonedDay, zonedDayStart } from './dates.js';
 export type { DateRange, DayWindow } from './dates.js';
 
 declare module '../manifest.js' {

@@ -1,8 +1,8 @@
 import { GraphQLLocalDate } from 'graphql-scalars';
-import { Arg, Ctx, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Extensions, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../common/context.js';
 import { describeRequirement as need } from '../../common/scopes.js';
-import type { LearningTimeService } from './learning.service.js';
+import { PULSE_DAYS, type LearningTimeService } from './learning.service.js';
 import { LearningPulseDayType, LearningTimeType } from './learning.types.js';
 
 const DATE_RULES = 'UTC day boundaries: the start day from 00:00:00Z, the end day up to 00:00:00Z of the day after (exclusive).';
@@ -24,6 +24,7 @@ export class LearningResolver {
     return { ...t, bySource: { conversationSessions: t.bySource.conversation_sessions, live: t.bySource.live, xel: t.bySource.xel } };
   }
 
+  @Extensions({ listSize: PULSE_DAYS })
   @Query(() => [LearningPulseDayType], { description: `Your last 365 days, oldest first, ending today in your time zone: XP, learning seconds and an intensity 0-4, for a heatmap. ${need('xel:read')}` })
   learningPulse(@Ctx() ctx: RequestContext): Promise<LearningPulseDayType[]> {
     return this.learning.learningPulse(ctx);

@@ -1,7 +1,7 @@
 import { GraphQLLocalDate } from 'graphql-scalars';
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Extensions, Field, Int, ObjectType } from 'type-graphql';
 import { z } from 'zod';
-import { dateSchema } from './dates.js';
+import { dateSchema, MAX_RANGE_DAYS } from './dates.js';
 
 /** `GET /api/xp/learning-time` and `learningTime`: the date rules' range. */
 export const learningTimeSchema = z.object({
@@ -46,6 +46,7 @@ export class LearningTimeType {
   bySource!: LearningSecondsType;
 
   @Field(() => [LearningDayType], { description: 'Every day of the range, oldest first (days without learning: 0).' })
+  @Extensions({ listSize: MAX_RANGE_DAYS })
   byDay!: LearningDayType[];
 }
 

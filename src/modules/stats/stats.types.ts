@@ -1,9 +1,9 @@
 import { GraphQLDateTime, GraphQLLocalDate } from 'graphql-scalars';
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Extensions, Field, ID, Int, ObjectType } from 'type-graphql';
 import { z } from 'zod';
 import { defineEnum, type ValueOf } from '../../graphql/enums.js';
 import { connectionType } from '../../graphql/relay.js';
-import { dateSchema } from '../learning/index.js';
+import { dateSchema, MAX_RANGE_DAYS } from '../learning/index.js';
 import { OrganizationRole, type OrgRole } from '../organizations/index.js';
 
 /** How the progress list of members may be sorted. */
@@ -106,6 +106,7 @@ export class EngagementStatsType {
   liveSeconds!: number;
 
   @Field(() => [EngagementDayType], { description: 'Every day of the range, oldest first (days without activity: zeros).' })
+  @Extensions({ listSize: MAX_RANGE_DAYS })
   byDay!: EngagementDayType[];
 }
 
@@ -169,6 +170,7 @@ export class MemberStatsType {
   lastActiveAt!: Date | null;
 
   @Field(() => [MemberStatsDayType], { description: 'Every day of the range, oldest first (days without activity: zeros).' })
+  @Extensions({ listSize: MAX_RANGE_DAYS })
   byDay!: MemberStatsDayType[];
 }
 

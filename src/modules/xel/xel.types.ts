@@ -1,5 +1,5 @@
 import { GraphQLLocalDate } from 'graphql-scalars';
-import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Extensions, Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { z } from 'zod';
 import { derivedId } from '../../common/ids.js';
 import { str } from '../../common/validation.js';
@@ -364,6 +364,7 @@ export class XelDashboardType {
   weeklyActivity!: XelActivityDayType[];
 
   @Field(() => [XelActivityDayType], { description: 'The last 365 days, oldest first.' })
+  @Extensions({ listSize: 365 })
   activityHistory!: XelActivityDayType[];
 
   @Field(() => XelModuleType, { nullable: true, description: 'The module to do next: the one in progress touched last, else the first not started at your level; null when all are done.' })
