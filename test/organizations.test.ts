@@ -166,6 +166,24 @@ describe('organizations', () => {
     expect(g.data!.setMember.member.role).toBe('MEMBER');
   });
 
+  it("lets only an owner change an owner's team, by PATCH or PUT", async () => {
+    const org = await makeOrg(api, cast);
+    const owner = { token: cast.owner.accessToken };
+    const admin = { token: cast.admin.accessToken };
+    const path = `/api/organizations/${org.id}/members/${cast.owner.user.id}`;
+    const teamOf = async () => (await api.get(`/api/organizations/${org.id}/members`, owner)).body.find((m: { user_id: string }) => m.user_id === cast.owner.user.id).team_id;
+    expect((await api.patch(path, { team_id: org.teamId }, owner)).status).toBe(200);
+    const refused = await api.patch(path, { team_id: null }, admin);
+    expect(refused.status).toBe(403);
+    expect(refused.body.detail.error).toBe('forbidden');
+    // PUT leaves no team when none is given: the same change, the same answer.
+    expect((await api.request('PUT', path, { role: 'owner' }, admin)).status).toBe(403);
+    expect(await teamOf()).toBe(org.teamId);
+    // The same team again changes nothing, and an admin still moves members.
+    expect((await api.patch(path, { team_id: org.teamId }, admin)).status).toBe(200);
+    expect((await api.patch(`/api/organizations/${org.id}/members/${cast.member.user.id}`, { team_id: null }, admin)).status).toBe(200);
+  });
+
   it('keeps at least one owner', async () => {
     const org = await makeOrg(api, cast);
     const owner = { token: cast.owner.accessToken };

@@ -369,6 +369,10 @@ export class OrganizationsService {
       const target = await em.findOne(Membership, { organization: organizationId, user: targetUserId }, { populate: ['user', 'team'] });
       if (!target) throw AppError.notFound('Member');
       previousTeamId = target.team?.id ?? null;
+      // Admins change members, not owners: an owner's team too is for an owner to change.
+      if (target.role === OrgRole.owner && actorRole !== OrgRole.owner && team !== undefined && (team?.id ?? null) !== previousTeamId) {
+        throw new AppError('forbidden', "Only an owner can change an owner's membership");
+      }
       const role = input.role ?? undefined;
       if (role !== undefined && role !== target.role) {
         if ((role === OrgRole.owner || target.role === OrgRole.owner) && actorRole !== OrgRole.owner) {
