@@ -602,11 +602,12 @@ export const restOperations: Record<string, RestEntry> = {
     call: async (fx) => ({ body: { refresh_token: await fx.refreshToken() } }),
     rejectionConsumes: 'a refresh token used twice revokes its session (reuse detection): the rejection of a spent token writes that revocation',
   },
-  // Without a refresh token, logout ends the bearer's own session: nothing else can.
+  // Without a refresh token, logout ends the bearer's own session: nothing else can. Credentials
+  // that are no good are answered as everywhere (invalid_token, or forbidden from a disallowed address).
   logout: {
     auth: 'optional',
     access: 'user',
-    expect: { ownerKey: 'not_authenticated', ownerKeyWithoutScope: 'not_authenticated', memberKey: 'not_authenticated', strangerKey: 'not_authenticated', expiredKey: 'not_authenticated', revokedKey: 'not_authenticated', disallowedIpKey: 'not_authenticated', expiredToken: 'not_authenticated', revokedToken: 'not_authenticated' },
+    expect: { ownerKey: 'not_authenticated', ownerKeyWithoutScope: 'not_authenticated', memberKey: 'not_authenticated', strangerKey: 'not_authenticated' },
     call: async () => ({ body: {} }),
   },
   getMe: { auth: 'bearer', access: 'user', call: async () => ({}) },
