@@ -116,7 +116,7 @@ describe('admin statistics, figures computed by hand', () => {
     const g = await gql(server.url, EngagementStatsDocument, { organizationId: org.id, startDate: '2026-03-01', endDate: '2026-03-02' }, cast.admin.accessToken);
     expect(g.errors).toBeUndefined();
     expect(g.data!.engagementStats).toMatchObject({ memberCount: 4, activeMembers: 4, learningSeconds: 5520, liveSeconds: 60, xpTotal: 25, tasksCompleted: 2 });
-    expect(g.data!.engagementStats.byDay.map((d) => [d.date, d.activeMembers, d.learningSeconds])).toEqual([
+    expect(g.data!.engagementStats!.byDay.map((d) => [d.date, d.activeMembers, d.learningSeconds])).toEqual([
       ['2026-03-01', 2, 1860],
       ['2026-03-02', 2, 3660],
     ]);
@@ -215,18 +215,18 @@ describe('admin statistics, figures computed by hand', () => {
     // GraphQL: the same list as a connection, paged forward and backward.
     const page1 = await gql(server.url, MemberProgressDocument, { organizationId: org.id, startDate: '2026-03-01', endDate: '2026-03-02', sort: 'LEARNING_SECONDS' as never, order: 'DESC' as never, first: 3 }, cast.owner.accessToken);
     expect(page1.errors).toBeUndefined();
-    const c = page1.data!.memberProgress;
+    const c = page1.data!.memberProgress!;
     expect(c.totalCount).toBe(4);
     expect(c.edges.map((e) => e.node.userId)).toEqual(byId('owner', 'admin', 'member'));
     expect(c.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
     const page2 = await gql(server.url, MemberProgressDocument, { organizationId: org.id, startDate: '2026-03-01', endDate: '2026-03-02', sort: 'LEARNING_SECONDS' as never, order: 'DESC' as never, first: 3, after: c.pageInfo.endCursor }, cast.owner.accessToken);
-    expect(page2.data!.memberProgress.edges.map((e) => e.node.userId)).toEqual(byId('extra'));
-    expect(page2.data!.memberProgress.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
-    const back = await gql(server.url, MemberProgressDocument, { organizationId: org.id, startDate: '2026-03-01', endDate: '2026-03-02', sort: 'LEARNING_SECONDS' as never, order: 'DESC' as never, last: 2, before: page2.data!.memberProgress.pageInfo.startCursor }, cast.owner.accessToken);
-    expect(back.data!.memberProgress.edges.map((e) => e.node.userId)).toEqual(byId('admin', 'member'));
+    expect(page2.data!.memberProgress!.edges.map((e) => e.node.userId)).toEqual(byId('extra'));
+    expect(page2.data!.memberProgress!.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    const back = await gql(server.url, MemberProgressDocument, { organizationId: org.id, startDate: '2026-03-01', endDate: '2026-03-02', sort: 'LEARNING_SECONDS' as never, order: 'DESC' as never, last: 2, before: page2.data!.memberProgress!.pageInfo.startCursor }, cast.owner.accessToken);
+    expect(back.data!.memberProgress!.edges.map((e) => e.node.userId)).toEqual(byId('admin', 'member'));
   });
 
-  it('refuses outsiders (404), members (403) and bad dates (validation_error, both doors)', async () => {
+  it('refuses outsiders (404; GraphQL null, without an error), members (403) and bad dates (validation_error, both doors)', async () => {
     const q = `organization_id=${org.id}&${range}`;
     expect((await api.get(`/api/v1/admin/stats/engagement?${q}`, { token: cast.member.accessToken })).status).toBe(403);
     expect((await api.get(`/api/v1/admin/stats/engagement?${q}`, { token: cast.stranger.accessToken })).status).toBe(404);
@@ -258,8 +258,18 @@ describe('admin statistics, figures computed by hand', () => {
     }
     const g = await gql(server.url, EngagementStatsDocument, { organizationId: org.id, startDate: '2026-03-02', endDate: '2026-03-01' }, cast.admin.accessToken);
     expect(errorCode(g)).toBe('validation_error');
+    // Each door names the field its own way.
+    expect(g.errors?.[0]?.extensions?.fields).toEqual([{ path: ['endDate'], message: 'must be on or after the start date' }]);
+    const r = await api.get(`/api/v1/admin/stats/engagement?organization_id=${org.id}&start_date=2026-03-02&end_date=2026-03-01`, { token: cast.admin.accessToken });
+    expect(r.body.detail.fields).toEqual([{ loc: ['query', 'end_date'], message: 'must be on or after the start date' }]);
     expect(errorCode(await gql(server.url, EngagementStatsDocument, { organizationId: org.id }, cast.member.accessToken))).toBe('forbidden');
-    expect(errorCode(await gql(server.url, MemberProgressDocument, { organizationId: org.id }, cast.stranger.accessToken))).toBe('not_found');
+    // An outsider gets null, without an error, as organization(id) answers (REST keeps its 404).
+    const progress = await gql(server.url, MemberProgressDocument, { organizationId: org.id }, cast.stranger.accessToken);
+    expect(progress.errors).toBeUndefined();
+    expect(progress.data).toEqual({ memberProgress: null });
+    const engagement = await gql(server.url, EngagementStatsDocument, { organizationId: org.id }, cast.stranger.accessToken);
+    expect(engagement.errors).toBeUndefined();
+    expect(engagement.data).toEqual({ engagementStats: null });
   });
 
   it('defaults to the last 7 days ending today (UTC, by the server clock)', async () => {

@@ -1,8 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE, ERROR_CODES } from '../src/common/errors.js';
 import { APOLLO_CODES } from '../src/graphql/errors.js';
+import { COURSE } from '../src/modules/xel/content/modules/index.js';
 import { signUp } from './helpers/factories.js';
+import { startFakeOpenAI, type FakeAi } from './helpers/fake-ai.js';
 import { wsClient } from './helpers/graphql.js';
 import { gatewaySchema, graphqlCjs } from './helpers/graphql-ops.js';
 import { restClient } from './helpers/http.js';
@@ -222,5 +224,125 @@ describe('field suggestions (issue 19, finding 10)', () => {
     } finally {
       await prod.close();
     }
+  });
+});
+
+describe('nullability (graphql-conventions.md): lookups by id answer null, a field that fails on its own keeps the rest', () => {
+  let s: TestServer;
+  let openai: FakeAi;
+  beforeAll(async () => {
+    openai = await startFakeOpenAI();
+    s = await startServer({ OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: 'sk-test', OPENAI_MODELS: 'gpt-test', AI_MAX_RETRIES: '0', AI_RETRY_BASE_MS: '10' });
+  });
+  afterAll(async () => {
+    await s?.close();
+    await openai?.close();
+  });
+
+  /** The answer through both paths (the fast path on POST, Apollo on GET), which must agree. */
+  async function ask(query: string, variables: Record<string, unknown>, bearer: string | null): Promise<any> {
+    const auth: Record<string, string> = bearer ? { authorization: `Bearer ${bearer}` } : {};
+    const fast = await fetch(`${s.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ query, variables }) });
+    const apollo = await fetch(`${s.url}/graphql?${new URLSearchParams({ query, variables: JSON.stringify(variables) }).toString()}`, { headers: { ...auth, 'apollo-require-preflight': 'true' } });
+    const body = await fast.json();
+    expect(fast.status, query).toBe(200);
+    expect(await apollo.json(), query).toEqual(body);
+    return body;
+  }
+
+  /** A mutation (POST only: GET runs queries alone). */
+  async function mutate(query: string, variables: Record<string, unknown>, bearer: string): Promise<any> {
+    const res = await fetch(`${s.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` }, body: JSON.stringify({ query, variables }) });
+    const body = (await res.json()) as { errors?: unknown };
+    expect(body.errors, query).toBeUndefined();
+    return body;
+  }
+
+  it("answers null, without an error, for an unknown, malformed or someone else's id: organization, team, liveSession, liveTranscript, xelModule, the organization's figures, a tenant's key", async () => {
+    const rest = restClient(s.url);
+    const [owner, other] = await Promise.all([signUp(rest), signUp(rest)]);
+    const t = { token: owner.accessToken };
+    const org = await rest.post('/api/organizations', { name: `Nulls ${process.pid}` }, t);
+    const team = await rest.post(`/api/organizations/${org.body.id}/teams`, { name: 'Core' }, t);
+    expect([org.status, team.status]).toEqual([201, 201]);
+    const started = await mutate('mutation { startLiveSession(input: { sessionType: VOICE }) { session { id } } }', {}, owner.accessToken);
+    const sessionId: string = started.data.startLiveSession.session.id;
+    const now = Date.now();
+    const saved = await mutate(
+      'mutation ($input: SaveLiveTranscriptInput!) { saveLiveTranscript(input: $input) { transcript { id } } }',
+      { input: { sessionStartedAt: new Date(now - 60_000).toISOString(), sessionEndedAt: new Date(now).toISOString(), transcripts: [{ role: 'USER', text: 'Hello', timestamp: new Date(now - 30_000).toISOString() }] } },
+      owner.accessToken,
+    );
+    const transcriptId: string = saved.data.saveLiveTranscript.transcript.id;
+
+    const lookups: { field: string; query: string; mine: string | null }[] = [
+      { field: 'organization', query: 'query ($id: ID!) { organization(id: $id) { id } }', mine: org.body.id },
+      { field: 'team', query: 'query ($id: ID!) { team(id: $id) { id } }', mine: team.body.id },
+      { field: 'liveSession', query: 'query ($id: ID!) { liveSession(id: $id) { id } }', mine: sessionId },
+      { field: 'liveTranscript', query: 'query ($id: ID!) { liveTranscript(id: $id) { id } }', mine: transcriptId },
+      // The course is everyone's: no module is someone else's, so only unknown and malformed ids (and slugs) apply.
+      { field: 'xelModule', query: 'query ($id: ID!) { xelModule(id: $id) { id } }', mine: null },
+    ];
+    for (const { field, query, mine } of lookups) {
+      if (mine) {
+        expect((await ask(query, { id: mine }, owner.accessToken)).data[field], field).toEqual({ id: mine });
+        // Someone else's: null, nothing that tells it exists.
+        expect(await ask(query, { id: mine }, other.accessToken), `${field}, someone else's`).toEqual({ data: { [field]: null } });
+      }
+      for (const id of [randomUUID(), 'not-an-id', 'x'.repeat(200)]) {
+        expect(await ask(query, { id }, owner.accessToken), `${field}(${id.slice(0, 40)})`).toEqual({ data: { [field]: null } });
+      }
+      // The caller's own errors stay errors: no credentials is not_authenticated, not null.
+      const anonymous = await ask(query, { id: mine ?? COURSE[0]!.slug }, null);
+      expect(anonymous.errors?.[0]?.extensions?.code, `${field}, anonymous`).toBe('not_authenticated');
+    }
+    const everyones = await ask('query ($id: ID!) { xelModule(id: $id) { slug } }', { id: COURSE[0]!.slug }, other.accessToken);
+    expect(everyones).toEqual({ data: { xelModule: { slug: COURSE[0]!.slug } } });
+
+    // An organization's figures, by its id: null as organization(id) for an outsider or an unknown or malformed organization.
+    const figures = [
+      { field: 'engagementStats', query: 'query ($id: ID!) { engagementStats(organizationId: $id) { memberCount } }' },
+      { field: 'memberProgress', query: 'query ($id: ID!) { memberProgress(organizationId: $id) { totalCount } }' },
+    ];
+    for (const { field, query } of figures) {
+      expect((await ask(query, { id: org.body.id }, owner.accessToken)).data[field], field).not.toBeNull();
+      for (const [id, who] of [[org.body.id, other], [randomUUID(), owner], ['not-an-id', owner], ['x'.repeat(200), owner]] as const) {
+        expect(await ask(query, { id }, who.accessToken), `${field}(${id.slice(0, 40)})`).toEqual({ data: { [field]: null } });
+      }
+    }
+    // An unknown team of the organization, too; a bad date stays a validation error.
+    expect(await ask('query ($id: ID!, $team: ID) { engagementStats(organizationId: $id, teamId: $team) { memberCount } }', { id: org.body.id, team: randomUUID() }, owner.accessToken)).toEqual({
+      data: { engagementStats: null },
+    });
+    const badDate = await ask('query ($id: ID!) { engagementStats(organizationId: $id, startDate: "2026-03-02", endDate: "2026-03-01") { memberCount } }', { id: org.body.id }, owner.accessToken);
+    expect(badDate.errors?.[0]?.extensions?.code).toBe('validation_error');
+    // A tenant's key (public): null for an unknown or malformed tenant, or one without a key yet.
+    for (const id of [randomUUID(), 'not-an-id', org.body.id]) {
+      expect(await ask('query ($id: ID!) { integrationKeyFingerprint(tenantId: $id) { kid } }', { id }, null), id).toEqual({ data: { integrationKeyFingerprint: null } });
+    }
+  });
+
+  it('keeps the sibling fields when ragQuery fails (its provider) or searchStatus is refused: the field is null, its error top-level', async () => {
+    const rest = restClient(s.url);
+    const u = await signUp(rest);
+    const doc = await rest.post('/api/knowledge/documents', { title: 'Harbour', content: 'High tide at the harbour is at six in the morning.' }, { token: u.accessToken });
+    expect(doc.status).toBe(201);
+    await s.app.services.knowledge.drain();
+    const query = 'query ($q: String!) { me { id } ragQuery(question: $q, provider: OPENAI) { answer } }';
+    // One failure per path (POST, then GET): the provider answers 500 and no retry is allowed.
+    openai.enqueue({ kind: 'status', status: 500 }, { kind: 'status', status: 500 });
+    const failed = await ask(query, { q: 'When is high tide at the harbour?' }, u.accessToken);
+    expect(failed.data).toEqual({ me: { id: u.user.id }, ragQuery: null });
+    expect(failed.errors).toHaveLength(1);
+    expect(failed.errors[0]).toMatchObject({ path: ['ragQuery'], extensions: { code: 'upstream_unavailable' } });
+    // The provider back: the same document answers.
+    const answered = await ask(query, { q: 'When is high tide at the harbour?' }, u.accessToken);
+    expect(answered.errors).toBeUndefined();
+    expect(answered.data.me).toEqual({ id: u.user.id });
+    expect(answered.data.ragQuery.answer).toEqual(expect.any(String));
+
+    const status = await ask('{ me { id } searchStatus { engine } }', {}, u.accessToken);
+    expect(status.data).toEqual({ me: { id: u.user.id }, searchStatus: null });
+    expect(status.errors).toMatchObject([{ path: ['searchStatus'], extensions: { code: 'not_found' } }]);
   });
 });

@@ -184,7 +184,12 @@ describe('the rest of the live schema', () => {
       expect(foreign.errors).toBeUndefined();
       expect(foreign.data!.node).toBeNull();
     }
-    expect(errorCode(await gql(server.url, LiveSessionDocument, { id: session.id }, other.accessToken))).toBe('not_found');
+    const foreignSession = await gql(server.url, LiveSessionDocument, { id: session.id }, other.accessToken);
+    expect(foreignSession.errors).toBeUndefined();
+    expect(foreignSession.data).toEqual({ liveSession: null });
+    const foreignTranscript = await gql(server.url, LiveTranscriptDocument, { id: t.id }, other.accessToken);
+    expect(foreignTranscript.errors).toBeUndefined();
+    expect(foreignTranscript.data).toEqual({ liveTranscript: null });
     expect((await gql(server.url, LiveQuotaDocument, {}, other.accessToken)).data!.liveQuota.id).not.toBe(quota.id);
   });
 

@@ -147,3 +147,14 @@ export function errorCode(e: GraphQLError): string {
   if (typeof code === 'string') return APOLLO_CODES[code] ?? code;
   return original ? 'internal_error' : 'graphql_validation_failed';
 }
+
+/**
+ * A lookup by id as GraphQL answers it (the schema's conventions: a foreign or unknown id is
+ * null, never an error that reveals it): the service's not_found becomes null; any other error
+ * (credentials, an API key's scope) stays. REST answers the same not_found as 404.
+ */
+export const nullWhenNotFound = <T>(lookup: Promise<T>): Promise<T | null> =>
+  lookup.catch((e: unknown) => {
+    if (e instanceof AppError && e.code === 'not_found') return null;
+    throw e;
+  });

@@ -286,7 +286,7 @@ export type IntegrationStatus =
   | 'CONNECTED'
   /** Google refused the grant (revoked or expired): connect again. */
   | 'NEEDS_RECONNECTION'
-  /** Not connected (GraphQL only: REST lists connections that exist). */
+  /** Not connected: it can be connected (listed by REST only with `include=available`). */
   | 'NOT_CONNECTED'
   /** This server has no configuration for the provider: it cannot be connected here. */
   | 'UNAVAILABLE';
@@ -1246,7 +1246,7 @@ export type RagQueryQueryVariables = Exact<{
 }>;
 
 
-export type RagQueryQuery = { ragQuery: { answer: string, provider: AiProvider, model: string, citations: Array<{ documentId: string, title: string, snippet: string }> } };
+export type RagQueryQuery = { ragQuery: { answer: string, provider: AiProvider, model: string, citations: Array<{ documentId: string, title: string, snippet: string }> } | null };
 
 export type LiveSessionEventsSubscriptionVariables = Exact<{
   sessionId: string | number;
@@ -1568,7 +1568,7 @@ export type EngagementStatsQueryVariables = Exact<{
 }>;
 
 
-export type EngagementStatsQuery = { engagementStats: { organizationId: string, teamId: string | null, startDate: string, endDate: string, memberCount: number, activeMembers: number, learningSeconds: number, liveSeconds: number, xpTotal: number, tasksCompleted: number, byDay: Array<{ date: string, activeMembers: number, learningSeconds: number, liveSeconds: number, xp: number, tasksCompleted: number }> } };
+export type EngagementStatsQuery = { engagementStats: { organizationId: string, teamId: string | null, startDate: string, endDate: string, memberCount: number, activeMembers: number, learningSeconds: number, liveSeconds: number, xpTotal: number, tasksCompleted: number, byDay: Array<{ date: string, activeMembers: number, learningSeconds: number, liveSeconds: number, xp: number, tasksCompleted: number }> } | null };
 
 export type MemberStatsQueryVariables = Exact<{
   organizationId: string | number;
@@ -1595,7 +1595,7 @@ export type MemberProgressQueryVariables = Exact<{
 }>;
 
 
-export type MemberProgressQuery = { memberProgress: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, edges: Array<{ cursor: string, node: { userId: string, username: string, fullName: string | null, organizations: Array<string>, teams: Array<string>, xp: number, tasksCompleted: number, learningSeconds: number, lastActiveAt: string | null, affiliations: Array<{ organizationId: string, organizationName: string, teamId: string | null, teamName: string | null, role: OrganizationRole }> } }> } };
+export type MemberProgressQuery = { memberProgress: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, edges: Array<{ cursor: string, node: { userId: string, username: string, fullName: string | null, organizations: Array<string>, teams: Array<string>, xp: number, tasksCompleted: number, learningSeconds: number, lastActiveAt: string | null, affiliations: Array<{ organizationId: string, organizationName: string, teamId: string | null, teamName: string | null, role: OrganizationRole }> } }> } | null };
 
 export type XelModuleFieldsFragment = { id: string, slug: string, title: string, level: CefrLevel, skill: XelSkill, taskCount: number, completedTasks: number, progressPercent: number, status: XelModuleStatus, xpEarned: number };
 

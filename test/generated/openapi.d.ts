@@ -407,7 +407,7 @@ export interface paths {
         };
         /**
          * Full-text search over your messages and notes (transcripts and documents as they arrive)
-         * @description q: words to find (all of them; the last may be a prefix). types: comma list of message, note, transcript, document.
+         * @description q: words to find (all of them; the last may be a prefix). types: comma list of message, note, transcript, document. An API key finds only the kinds its scopes cover: document passages need rag:read, transcripts live:read (asking for a kind it lacks answers 403).
          *
          *     API keys need the scope `conversations:read`.
          */
@@ -3245,6 +3245,8 @@ export interface components {
             score: number;
             /** @description A conversation's id. */
             conversation_id: string | null;
+            /** @description For a document passage (whose `id` is the passage's): the document, as `/api/knowledge/documents/{id}` knows it; null otherwise. */
+            document_id: string | null;
             /**
              * Format: date-time
              * @description When it was created (ISO-8601 UTC).
@@ -5869,7 +5871,12 @@ export interface operations {
     };
     listTeams: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description At most this many items (1–100, default 20). */
+                limit?: number;
+                /** @description Items to skip before the first one returned (default 0). */
+                offset?: number;
+            };
             header?: never;
             path: {
                 /** @description The organization's id. */
@@ -5890,6 +5897,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TeamResponse"][];
+                };
+            };
+            /**
+             * @description Error codes:
+             *     - `validation_error`: The input broke a rule: `fields` lists each offending field (`loc` in REST, `path` in GraphQL) with a message.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /**
@@ -6526,6 +6545,10 @@ export interface operations {
             query?: {
                 /** @description An organization's id. */
                 organization_id?: string | null;
+                /** @description At most this many items (1–100, default 20). */
+                limit?: number;
+                /** @description Items to skip before the first one returned (default 0). */
+                offset?: number;
             };
             header?: never;
             path?: never;

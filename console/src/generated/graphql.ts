@@ -515,7 +515,7 @@ export type ConsoleRagQueryQueryVariables = Exact<{
 }>;
 
 
-export type ConsoleRagQueryQuery = { ragQuery: { answer: string, provider: AiProvider, model: string, citations: Array<{ documentId: string, title: string, snippet: string }> } };
+export type ConsoleRagQueryQuery = { ragQuery: { answer: string, provider: AiProvider, model: string, citations: Array<{ documentId: string, title: string, snippet: string }> } | null };
 
 export type ConsoleLiveQuotaFragment = { id: string, plan: string, limitSeconds: number, usedSeconds: number, remainingSeconds: number, periodEnd: string, activeSession: { id: string, sessionType: LiveSessionType, status: LiveSessionStatus, startedAt: string } | null };
 

@@ -155,6 +155,11 @@ export function renderKnowledge(main: HTMLElement): () => void {
       setStatus(askStatus, 'Looking through your documents…');
       try {
         const { ragQuery: r } = await request(ConsoleRagQueryDocument, { question: question.value });
+        // Nullable so a failure keeps the rest of a document's answer; `request` throws on its error, so null here is only defensive.
+        if (!r) {
+          setStatus(askStatus, 'No answer came back; try again.', 'error');
+          return;
+        }
         setStatus(askStatus, `Answered by ${r.provider.toLowerCase()} (${r.model}).`);
         replace(
           answer,

@@ -58,7 +58,10 @@ export class KnowledgeResolver {
     return this.knowledge.searchChunks(ctx, { query, limit, organizationId, documentIds });
   }
 
-  @Query(() => RagAnswerType, { description: `A grounded answer from the documents you may read, with citations; says so when nothing relevant is found (and then asks no provider). ${READ}` })
+  @Query(() => RagAnswerType, {
+    nullable: true,
+    description: `A grounded answer from the documents you may read, with citations; says so when nothing relevant is found (and then asks no provider). Null with the error when it fails (the provider, an invalid question...), so the rest of the answer stands. ${READ}`,
+  })
   ragQuery(
     @Ctx() ctx: RequestContext,
     @Arg('question', () => String, { description: 'The question (at most 4,000 characters).' }) question: string,
@@ -66,7 +69,7 @@ export class KnowledgeResolver {
     @Arg('provider', () => AiProvider.graphql, { nullable: true, description: "Who answers: the server's default (AUTO) when absent." }) provider: AiProviderId | null,
     @Arg('organizationId', () => ID, { nullable: true, description: 'Only the documents shared with this organization.' }) organizationId: string | null,
     @Arg('documentIds', () => [ID], { nullable: true, description: 'Only these documents (at most 100).' }) documentIds: string[] | null,
-  ): Promise<RagAnswerType> {
+  ): Promise<RagAnswerType | null> {
     return this.knowledge.ask(ctx, { question, limit, provider, organizationId, documentIds });
   }
 

@@ -2,6 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Sub
 import type { RequestContext } from '../../common/context.js';
 import type { LiveEvent } from '../../common/pubsub.js';
 import { describeRequirement as need } from '../../common/scopes.js';
+import { nullWhenNotFound } from '../../graphql/errors.js';
 import { ConnectionArgs, connectionPage, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
 import type { NodeSource } from '../../graphql/node.resolver.js';
 import { queryRoot } from '../../graphql/query-root.js';
@@ -96,9 +97,9 @@ export class LiveResolver {
     return LiveQuotaType.from(ctx.principal!.userId, q);
   }
 
-  @Query(() => LiveSession, { nullable: true, description: `One of your live sessions (not_found for anyone else's). ${READ}` })
-  liveSession(@Arg('id', () => ID, { description: 'The session id.' }) id: string, @Ctx() ctx: RequestContext): Promise<LiveSession> {
-    return this.live.session(ctx, id);
+  @Query(() => LiveSession, { nullable: true, description: `One of your live sessions; null when unknown or not yours. ${READ}` })
+  liveSession(@Arg('id', () => ID, { description: 'The session id.' }) id: string, @Ctx() ctx: RequestContext): Promise<LiveSession | null> {
+    return nullWhenNotFound(this.live.session(ctx, id));
   }
 
   @Mutation(() => StartLiveSessionPayload, { description: `Starts a voice or avatar session: one at a time (conflict with \`active_session_id\`), within the quota (live_quota_exceeded). ${WRITE}` })
@@ -153,9 +154,10 @@ export class LiveResolver {
     return connectionPage(page.edges.map((e) => ({ cursor: e.cursor, node: LiveTranscriptType.from(e.node) })), page.pageInfo, () => page.totalCount);
   }
 
-  @Query(() => LiveTranscriptType, { nullable: true, description: `One of your transcripts (not_found for anyone else's). ${READ}` })
-  async liveTranscript(@Arg('id', () => ID, { description: 'The transcript id.' }) id: string, @Ctx() ctx: RequestContext): Promise<LiveTranscriptType> {
-    return LiveTranscriptType.from(await this.live.transcript(ctx, id));
+  @Query(() => LiveTranscriptType, { nullable: true, description: `One of your transcripts; null when unknown or not yours. ${READ}` })
+  async liveTranscript(@Arg('id', () => ID, { description: 'The transcript id.' }) id: string, @Ctx() ctx: RequestContext): Promise<LiveTranscriptType | null> {
+    const t = await nullWhenNotFound(this.live.transcript(ctx, id));
+    return t && LiveTranscriptType.from(t);
   }
 }
 

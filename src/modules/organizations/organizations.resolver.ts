@@ -6,6 +6,7 @@ import { forgetReads } from '../../common/loaders.js';
 import type { OrganizationEvent } from '../../common/pubsub.js';
 import { describeRequirement as need } from '../../common/scopes.js';
 import { AppError } from '../../common/errors.js';
+import { nullWhenNotFound } from '../../graphql/errors.js';
 import { ConnectionArgs, type ConnectionPage } from '../../graphql/relay.js';
 import { lifecycle } from '../../graphql/subscription-stream.js';
 import { User } from '../users/index.js';
@@ -66,18 +67,18 @@ export class OrganizationsResolver {
 
   @Query(() => Organization, {
     nullable: true,
-    description: `One organization the caller belongs to; null with a not_found error for any other id (an API key: any but its own). ${READ}`,
+    description: `One organization the caller belongs to; null when unknown or not yours (an API key: any but its own). ${READ}`,
   })
-  organization(@Arg('id', () => ID, { description: 'The organization id.' }) id: string, @Ctx() ctx: RequestContext): Promise<Organization> {
-    return this.organizationsService.get(ctx, id);
+  organization(@Arg('id', () => ID, { description: 'The organization id.' }) id: string, @Ctx() ctx: RequestContext): Promise<Organization | null> {
+    return nullWhenNotFound(this.organizationsService.get(ctx, id));
   }
 
   @Query(() => Team, {
     nullable: true,
-    description: `One team of an organization the caller belongs to; null with a not_found error for any other id. ${READ}`,
+    description: `One team of an organization the caller belongs to; null when unknown or not yours. ${READ}`,
   })
-  team(@Arg('id', () => ID, { description: 'The team id.' }) id: string, @Ctx() ctx: RequestContext): Promise<Team> {
-    return this.organizationsService.getTeam(ctx, id);
+  team(@Arg('id', () => ID, { description: 'The team id.' }) id: string, @Ctx() ctx: RequestContext): Promise<Team | null> {
+    return nullWhenNotFound(this.organizationsService.getTeam(ctx, id));
   }
 
   @Mutation(() => CreateOrganizationPayload, { description: `Creates an organization; the caller (through an API key, the key's creator) becomes its owner. ${need('organizations:write')}` })

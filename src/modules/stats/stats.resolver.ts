@@ -1,14 +1,38 @@
 import { GraphQLLocalDate } from 'graphql-scalars';
 import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { authorize } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
+import { AppError } from '../../common/errors.js';
 import { describeRequirement as need } from '../../common/scopes.js';
 import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
 import type { MemberProgress, StatsService } from './stats.service.js';
 import { EngagementStatsType, MemberProgressConnection, MemberProgressSort, MemberStatsType, SortOrder, type MemberProgressSortValue, type SortOrderValue } from './stats.types.js';
 
 const RULES =
-  'Over a range of at most 366 UTC days: the start day from 00:00:00Z, the end day up to 00:00:00Z of the day after (exclusive). For admins and owners of the organization: outsiders get not_found, members forbidden.';
+  'Over a range of at most 366 UTC days: the start day from 00:00:00Z, the end day up to 00:00:00Z of the day after (exclusive). For admins and owners of the organization: null when the organization (or the team) is unknown or not yours, forbidden for members.';
 const READ = need('organizations:read');
+
+/** The arguments that name something: a malformed one names nothing, as an unknown one. */
+const ID_ARGS = new Set(['organizationId', 'teamId', 'userId']);
+
+/**
+ * The figures, or null when the organization or team is unknown, malformed or not the caller's,
+ * as `organization(id)` answers (REST keeps its 404). The caller's own errors (credentials, an
+ * API key's scope), forbidden for a member below admin, and invalid dates or `q` stay errors.
+ */
+async function orNull<T>(ctx: RequestContext, figures: () => Promise<T>): Promise<T | null> {
+  try {
+    return await figures();
+  } catch (e) {
+    if (!(e instanceof AppError)) throw e;
+    if (e.code === 'not_found') return null;
+    if (e.code === 'validation_error' && e.details.fields?.length && e.details.fields.every((f) => ID_ARGS.has(String(f.loc[0])))) {
+      authorize(ctx, 'organizations:read');
+      return null;
+    }
+    throw e;
+  }
+}
 
 const start = { nullable: true, description: 'The first day (UTC); default: 6 days before `endDate`.' } as const;
 const end = { nullable: true, description: 'The last day (UTC), included; default: today.' } as const;
@@ -18,15 +42,15 @@ const end = { nullable: true, description: 'The last day (UTC), included; defaul
 export class StatsResolver {
   constructor(readonly stats: StatsService) {}
 
-  @Query(() => EngagementStatsType, { description: `An organization's engagement (one team's with \`teamId\`): active members, learning and live seconds, XP and tasks completed, in total and per day. ${RULES} ${READ}` })
+  @Query(() => EngagementStatsType, { nullable: true, description: `An organization's engagement (one team's with \`teamId\`): active members, learning and live seconds, XP and tasks completed, in total and per day. ${RULES} ${READ}` })
   engagementStats(
     @Ctx() ctx: RequestContext,
     @Arg('organizationId', () => ID, { description: 'The organization.' }) organizationId: string,
     @Arg('teamId', () => ID, { nullable: true, description: 'Only the members of this team of the organization.' }) teamId: string | null,
     @Arg('startDate', () => GraphQLLocalDate, start) startDate: string | null,
     @Arg('endDate', () => GraphQLLocalDate, end) endDate: string | null,
-  ): Promise<EngagementStatsType> {
-    return this.stats.engagement(ctx, { organizationId, teamId, startDate, endDate });
+  ): Promise<EngagementStatsType | null> {
+    return orNull(ctx, () => this.stats.engagement(ctx, { organizationId, teamId, startDate, endDate }));
   }
 
   @Query(() => MemberStatsType, {
@@ -41,10 +65,11 @@ export class StatsResolver {
     @Arg('startDate', () => GraphQLLocalDate, start) startDate: string | null,
     @Arg('endDate', () => GraphQLLocalDate, end) endDate: string | null,
   ): Promise<MemberStatsType | null> {
-    return this.stats.member(ctx, { organizationId, userId, teamId, startDate, endDate });
+    return orNull(ctx, () => this.stats.member(ctx, { organizationId, userId, teamId, startDate, endDate }));
   }
 
   @Query(() => MemberProgressConnection, {
+    nullable: true,
     description: `The organization's members with their XP, tasks completed, learning seconds and last activity over the range, their organizations, teams and roles (in the organizations you belong to), sorted, searched with \`q\`. ${RULES} ${READ}`,
   })
   memberProgress(
@@ -56,7 +81,7 @@ export class StatsResolver {
     @Arg('order', () => SortOrder.graphql, { defaultValue: 'desc', description: 'The direction.' }) order: SortOrderValue,
     @Arg('q', () => String, { nullable: true, description: 'Only members whose username, full name or email contains this (case-insensitive, at most 100 characters).' }) q: string | null,
     @Args(() => ConnectionArgs) page: ConnectionArgs,
-  ): Promise<ConnectionPage<MemberProgress>> {
-    return this.stats.progressConnection(ctx, { organizationId, startDate, endDate, sort, order, q }, pageRequest(page));
+  ): Promise<ConnectionPage<MemberProgress> | null> {
+    return orNull(ctx, () => this.stats.progressConnection(ctx, { organizationId, startDate, endDate, sort, order, q }, pageRequest(page)));
   }
 }

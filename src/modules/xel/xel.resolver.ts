@@ -3,6 +3,7 @@ import { authorize } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
 import { describeRequirement } from '../../common/scopes.js';
 import type { NodeSource } from '../../graphql/node.resolver.js';
+import { nullWhenNotFound } from '../../graphql/errors.js';
 import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
 import { User } from '../users/index.js';
 import { CefrLevel, Skill } from './content/types.js';
@@ -41,9 +42,9 @@ export class XelResolver {
     return this.xel.moduleConnection(ctx, { level, skill }, pageRequest(args));
   }
 
-  @Query(() => XelModuleType, { nullable: true, description: `One module (by id or slug) with its tasks and your progress; not_found for an unknown one. ${QUIZ_READ}` })
-  xelModule(@Arg('id', () => ID, { description: 'The module id, or its slug.' }) id: string, @Ctx() ctx: RequestContext): Promise<XelModuleType> {
-    return this.xel.getModule(ctx, id);
+  @Query(() => XelModuleType, { nullable: true, description: `One module (by id or slug) with its tasks and your progress; null when unknown. ${QUIZ_READ}` })
+  xelModule(@Arg('id', () => ID, { description: 'The module id, or its slug.' }) id: string, @Ctx() ctx: RequestContext): Promise<XelModuleType | null> {
+    return nullWhenNotFound(this.xel.getModule(ctx, id));
   }
 
   @Query(() => XelDashboardType, { description: `XP, level, streaks, progress, skill scores, activity and what to do next. ${READ}` })
