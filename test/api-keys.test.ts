@@ -247,6 +247,8 @@ describe('API keys', () => {
     );
     expect(created.errors).toBeUndefined();
     const { apiKey, key: secret } = created.data!.createApiKey;
+    const listed = (await gql(server.url, ApiKeysDocument, {}, owner)).data!.apiKeys.totalCount;
+    expect(created.data!.createApiKey.query.apiKeys.totalCount).toBe(listed);
     expect(secret).toMatch(/^xntr-[A-Za-z0-9_-]{86}$/);
     expect(apiKey).toMatchObject({ name: 'graph', organizationId: org.id, scopes: ['ORGANIZATIONS_READ', 'XEL_READ'], createdById: cast.owner.user.id, expiresAt: '2999-01-01T00:00:00.000Z' });
     // REST shows the same key with the documented scope strings.
@@ -266,8 +268,9 @@ describe('API keys', () => {
 
     expect((await gql(server.url, ApiKeyNodeDocument, { id: apiKey.id }, owner)).data?.node).toMatchObject({ __typename: 'ApiKey', id: apiKey.id });
     expect((await gql(server.url, ApiKeyNodeDocument, { id: apiKey.id }, cast.member.accessToken)).data).toEqual({ node: null });
+    const before = (await gql(server.url, ApiKeysDocument, {}, owner)).data!.apiKeys.totalCount;
     const revoked = await gql(server.url, RevokeApiKeyDocument, { input: { id: apiKey.id } }, owner);
-    expect(revoked.data?.revokeApiKey).toEqual({ deletedId: apiKey.id });
+    expect(revoked.data?.revokeApiKey).toEqual({ deletedId: apiKey.id, query: { apiKeys: { totalCount: before - 1 } } });
     expect((await gql(server.url, ApiKeyNodeDocument, { id: apiKey.id }, owner)).data).toEqual({ node: null });
     expect((await api.get(`/api/organizations/${org.id}`, { apiKey: secret })).status).toBe(401);
   });

@@ -237,7 +237,7 @@ describe('the default limits admit the product\'s own documents', () => {
   }
 
   it('prices the year-long plain lists by their days', () => {
-    const priced = (q: string) => operationCost(schema, parse(q)).cost;
+    const priced = (q: string) => operationCost(schema, parse(q), undefined, {}).cost;
     expect(priced('{ learningPulse { date } }')).toBe(365);
     expect(priced('{ learningTime { byDay { date } } }')).toBe(1 + 366);
     expect(priced('{ xelDashboard { activityHistory { date } } }')).toBe(1 + 365);

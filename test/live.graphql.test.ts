@@ -76,6 +76,7 @@ describe('live sessions through GraphQL (graphql-ws)', () => {
         const ended = await gql(server.url, EndLiveSessionDocument, { input: { sessionId: id } }, u.accessToken);
         expect(ended.data!.endLiveSession.session).toMatchObject({ id, status: 'ENDED', endReason: 'CLIENT' });
         expect(ended.data!.endLiveSession.quota.activeSession).toBeNull();
+        expect(ended.data!.endLiveSession.query.liveQuota.usedSeconds).toBe(ended.data!.endLiveSession.quota.usedSeconds);
         const stored = await api.get('/api/live/transcripts', { token: u.accessToken });
         expect(stored.body[0]).toMatchObject({ session_id: id, turn_count: 2 });
       } finally {

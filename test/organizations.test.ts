@@ -258,6 +258,8 @@ describe('organizations', () => {
     const u = await signUp(api);
     const created = await gql(server.url, CreateOrganizationDocument, { input: { name: 'Graph Org' } }, u.accessToken);
     expect(created.data?.createOrganization.organization).toMatchObject({ name: 'Graph Org', viewerRole: 'OWNER', memberCount: 1 });
+    // The payload's query root holds the root list it changed, for a normalized cache.
+    expect(created.data?.createOrganization.query.organizations.totalCount).toBe(1);
     const id = created.data!.createOrganization.organization.id;
     const members = await gql(server.url, OrganizationMembersDocument, { id }, u.accessToken);
     expect(members.data?.organization?.members.edges[0]?.node.user.id).toBe(u.user.id);

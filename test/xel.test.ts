@@ -620,6 +620,7 @@ describe('the GraphQL door', () => {
     expect(sub.errors).toBeUndefined();
     // The payload carries what the submission changed: the task, its module and the dashboard.
     expect(sub.data!.submitXelTask).toMatchObject({ score: 100, passed: true, xpAwarded: 10, evaluation: null });
+    expect(sub.data!.submitXelTask.query.xpProfile.xpTotal).toBe(10);
     expect(sub.data!.submitXelTask.task).toMatchObject({ id: task.id, attempts: 1, completed: true, bestScore: 100 });
     expect(sub.data!.submitXelTask.module).toMatchObject({ id: mod.data!.xelModule!.id, status: 'IN_PROGRESS', completedTasks: 1, xpEarned: 10 });
     expect(sub.data!.submitXelTask.dashboard).toMatchObject({ xpTotal: 10, tasksCompleted: 1, currentStreak: 1, recommendedModule: { id: mod.data!.xelModule!.id, status: 'IN_PROGRESS' } });

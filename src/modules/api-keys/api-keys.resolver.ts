@@ -1,4 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { queryRoot } from '../../graphql/query-root.js';
 import type { RequestContext } from '../../common/context.js';
 import { forgetReads } from '../../common/loaders.js';
 import { describeRequirement } from '../../common/scopes.js';
@@ -32,14 +33,14 @@ export class ApiKeysResolver {
   async createApiKey(@Arg('input', () => CreateApiKeyInput, { description: 'The key.' }) input: CreateApiKeyInput, @Ctx() ctx: RequestContext): Promise<CreateApiKeyPayload> {
     const { apiKey, key } = await this.apiKeysService.create(ctx, input);
     forgetReads(ctx.em, ctx.loaders);
-    return { apiKey, key, viewer: await this.users.me(ctx) };
+    return { apiKey, key, viewer: await this.users.me(ctx), query: queryRoot() };
   }
 
   @Mutation(() => RevokeApiKeyPayload, { description: `Revokes an API key, effective immediately. Its creator, or an admin or owner of its organization. ${BEARER}` })
   async revokeApiKey(@Arg('input', () => RevokeApiKeyInput, { description: 'The key.' }) input: RevokeApiKeyInput, @Ctx() ctx: RequestContext): Promise<RevokeApiKeyPayload> {
     await this.apiKeysService.revoke(ctx, input.id);
     forgetReads(ctx.em, ctx.loaders);
-    return { deletedId: input.id, viewer: await this.users.me(ctx) };
+    return { deletedId: input.id, viewer: await this.users.me(ctx), query: queryRoot() };
   }
 
   @FieldResolver(() => ID, { description: 'The organization it acts in.' })

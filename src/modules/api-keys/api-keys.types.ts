@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { QUERY_ROOT_DESCRIPTION, QueryRoot } from '../../graphql/query-root.js';
 import { z } from 'zod';
 import { ApiKeyScope, SCOPES, type Scope } from '../../common/scopes.js';
 import { fields, str } from '../../common/validation.js';
@@ -71,6 +72,9 @@ export class CreateApiKeyPayload {
 
   @Field(() => User, { description: 'You: your `apiKeys` now include it.' })
   viewer!: User;
+
+  @Field(() => QueryRoot, { description: `${QUERY_ROOT_DESCRIPTION} The root's \`apiKeys\` now include it.` })
+  query!: QueryRoot;
 }
 
 @ObjectType({ description: 'What revokeApiKey changed.' })
@@ -80,4 +84,7 @@ export class RevokeApiKeyPayload {
 
   @Field(() => User, { description: 'You: your `apiKeys` no longer include it.' })
   viewer!: User;
+
+  @Field(() => QueryRoot, { description: `${QUERY_ROOT_DESCRIPTION} The root's \`apiKeys\` no longer include it.` })
+  query!: QueryRoot;
 }

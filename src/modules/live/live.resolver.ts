@@ -117,7 +117,7 @@ export class LiveResolver {
   @Mutation(() => EndLiveSessionPayload, { description: `Ends a session and settles its seconds; ending an ended session answers it again (idempotent). ${WRITE}` })
   async endLiveSession(@Arg('input', () => EndLiveSessionInput, { description: 'Which session, and why.' }) input: EndLiveSessionInput, @Ctx() ctx: RequestContext): Promise<EndLiveSessionPayload> {
     const v = await this.live.end(ctx, input);
-    return meterOf(v, v.quota, ctx.config.live.heartbeatIntervalSeconds);
+    return { ...meterOf(v, v.quota, ctx.config.live.heartbeatIntervalSeconds), query: queryRoot() };
   }
 
   @Mutation(() => SendLiveTextPayload, {

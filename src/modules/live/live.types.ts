@@ -246,7 +246,10 @@ export class StartLiveSessionPayload extends LiveSessionMeter {}
 export class LiveHeartbeatPayload extends LiveSessionMeter {}
 
 @ObjectType('EndLiveSessionPayload', { description: 'The ended session with its metered seconds, and your quota with them settled.' })
-export class EndLiveSessionPayload extends LiveSessionMeter {}
+export class EndLiveSessionPayload extends LiveSessionMeter {
+  @Field(() => QueryRoot, { description: `${QUERY_ROOT_DESCRIPTION} The end settles the session's seconds, which move your quests (\`query { xpQuests { ... } }\`) and learning time.` })
+  query!: QueryRoot;
+}
 
 @ObjectType('SetLiveNicknamePayload', { description: 'The nickname set.' })
 export class SetLiveNicknamePayload {

@@ -1,5 +1,6 @@
 import { wrap } from '@mikro-orm/core';
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { queryRoot } from '../../graphql/query-root.js';
 import { requireMembership } from '../../common/access.js';
 import { forkContext, type RequestContext } from '../../common/context.js';
 import { forgetReads } from '../../common/loaders.js';
@@ -85,7 +86,7 @@ export class OrganizationsResolver {
   async createOrganization(@Arg('input', () => CreateOrganizationInput, { description: 'The organization.' }) input: CreateOrganizationInput, @Ctx() ctx: RequestContext): Promise<CreateOrganizationPayload> {
     const organization = await this.organizationsService.create(ctx, input);
     forgetReads(ctx.em, ctx.loaders);
-    return { organization, viewer: await viewer(ctx, this.users) };
+    return { organization, viewer: await viewer(ctx, this.users), query: queryRoot() };
   }
 
   @Mutation(() => UpdateOrganizationPayload, { description: `Changes the name, slug or description. Admins and owners. ${WRITE}` })
@@ -98,7 +99,7 @@ export class OrganizationsResolver {
   async deleteOrganization(@Arg('input', () => DeleteOrganizationInput, { description: 'The organization.' }) input: DeleteOrganizationInput, @Ctx() ctx: RequestContext): Promise<DeleteOrganizationPayload> {
     await this.organizationsService.delete(ctx, input.id);
     forgetReads(ctx.em, ctx.loaders);
-    return { deletedId: input.id, viewer: await viewer(ctx, this.users) };
+    return { deletedId: input.id, viewer: await viewer(ctx, this.users), query: queryRoot() };
   }
 
   @Mutation(() => AddMemberPayload, { description: `Adds a user by email or id. Admins and owners; owners add owners. ${WRITE}` })

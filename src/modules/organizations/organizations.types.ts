@@ -1,5 +1,6 @@
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { QUERY_ROOT_DESCRIPTION, QueryRoot } from '../../graphql/query-root.js';
 import { z } from 'zod';
 import type { OrganizationEvent } from '../../common/pubsub.js';
 import { fields, str } from '../../common/validation.js';
@@ -234,6 +235,9 @@ export class CreateOrganizationPayload {
 
   @Field(() => User, { nullable: true, description: "You: your `organizations` now include it (null for an API key, which has no `me`: its creator owns the organization)." })
   viewer!: User | null;
+
+  @Field(() => QueryRoot, { description: `${QUERY_ROOT_DESCRIPTION} The root's \`organizations\` now include it.` })
+  query!: QueryRoot;
 }
 
 @ObjectType({ description: 'What updateOrganization changed.' })
@@ -255,6 +259,9 @@ export class DeleteOrganizationPayload {
 
   @Field(() => User, { nullable: true, description: 'You: your `organizations` no longer include it (null for an API key, which has no `me`).' })
   viewer!: User | null;
+
+  @Field(() => QueryRoot, { description: `${QUERY_ROOT_DESCRIPTION} The root's \`organizations\` no longer include it.` })
+  query!: QueryRoot;
 }
 
 @ObjectType({ description: 'What addMember changed.' })

@@ -1,5 +1,6 @@
 import { GraphQLLocalDate } from 'graphql-scalars';
 import { Extensions, Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { QUERY_ROOT_DESCRIPTION, QueryRoot, queryRoot } from '../../graphql/query-root.js';
 import { z } from 'zod';
 import { derivedId } from '../../common/ids.js';
 import { str } from '../../common/validation.js';
@@ -472,6 +473,9 @@ export class SubmitXelTaskPayload {
   @Field(() => XelModuleType, { description: 'Its module, with your progress in it now.' })
   module!: XelModuleType;
 
+  @Field(() => QueryRoot, { description: `${QUERY_ROOT_DESCRIPTION} XP earned here moves your XP profile, quests and streak (\`query { xpProfile { ... } xpQuests { ... } }\`).` })
+  query!: QueryRoot;
+
   private loadDashboard!: () => Promise<XelDashboardType>;
 
   @Field(() => XelDashboardType, { description: 'Your dashboard now (XP, streak, progress, skill scores).' })
@@ -479,8 +483,8 @@ export class SubmitXelTaskPayload {
     return this.loadDashboard();
   }
 
-  static of(fields: Omit<SubmitXelTaskPayload, 'dashboard' | 'loadDashboard'>, dashboard: LazyDashboard): SubmitXelTaskPayload {
-    return Object.assign(new SubmitXelTaskPayload(), fields, { loadDashboard: lazily(dashboard) });
+  static of(fields: Omit<SubmitXelTaskPayload, 'dashboard' | 'loadDashboard' | 'query'>, dashboard: LazyDashboard): SubmitXelTaskPayload {
+    return Object.assign(new SubmitXelTaskPayload(), fields, { query: queryRoot(), loadDashboard: lazily(dashboard) });
   }
 }
 
