@@ -27,7 +27,10 @@ export function camelizeKeys(value: unknown, depth = 0): unknown {
   for (const [k, v] of Object.entries(value)) {
     // A key that would reach the prototype chain is dropped, not renamed.
     if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue;
-    out[toCamel(k)] = camelizeKeys(v, depth + 1);
+    const name = toCamel(k);
+    // Sent both ways (`session_type` and `sessionType`), the contract's snake_case spelling wins, in any order.
+    if (name === k && Object.hasOwn(out, name)) continue;
+    out[name] = camelizeKeys(v, depth + 1);
   }
   return out;
 }
