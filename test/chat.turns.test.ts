@@ -229,6 +229,10 @@ describe.each(['memory', 'redis'] as const)('resumable chat turns, one process (
       ['9', 'delta'],
       ['10', 'done'],
     ]);
+    // A Last-Event-ID that is no sequence number is named as the header it is.
+    const badId = await api.get(`/api/core/chat/turns/${turnId}/events`, { token: owner.accessToken, headers: { 'last-event-id': 'abc' } });
+    expect(badId.status).toBe(400);
+    expect(badId.body.detail.fields).toEqual([{ loc: ['header', 'Last-Event-ID'], message: 'must be the id of an event of this stream (a sequence number)' }]);
     const snapshot = await api.get(`/api/core/chat/turns/${turnId}/events?after=9`, { token: owner.accessToken });
     expect(snapshot.body).toMatchObject({ turn_id: turnId, finished: true, events: [{ seq: 10, type: 'done' }] });
     // Past the last event of a finished turn: nothing, and the stream ends at once.

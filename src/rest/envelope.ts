@@ -17,7 +17,8 @@ export function toEnvelope(err: AppError, source: 'body' | 'query' = 'body'): En
   if (typeof rest.field === 'string') detail.field = toSnake(rest.field);
   if (fields) {
     const restFields = fields.map((f) => ({
-      loc: [source, ...f.loc.map((p) => (typeof p === 'string' ? toSnake(p) : p))],
+      // A header keeps its own name (`['header', 'Last-Event-ID']`): it is neither in the body nor the query.
+      loc: f.loc[0] === 'header' ? [...f.loc] : [source, ...f.loc.map((p) => (typeof p === 'string' ? toSnake(p) : p))],
       message: f.message,
     }));
     detail.fields = restFields;
