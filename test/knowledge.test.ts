@@ -134,6 +134,21 @@ describe('documents', () => {
     expect((await api.get('/api/knowledge/documents', { token: u.accessToken })).headers.get('x-total-count')).toBe(before);
     const gqlBad = await gql(server.url, UploadDocumentDocument, { input: { filename: 'x.pdf', contentBase64: Buffer.from('%PDF-1.7 no end').toString('base64') } }, u.accessToken);
     expect(errorCode(gqlBad)).toBe('validation_error');
+    // Each error names the field the bytes were sent in: content (REST's JSON, GraphQL), contentBase64 (GraphQL), file (multipart).
+    const empty = await api.post('/api/knowledge/documents', { title: 't', content: '' }, { token: u.accessToken });
+    expect(empty.status).toBe(400);
+    expect(empty.body.detail.fields.map((f: { loc: unknown[] }) => f.loc)).toEqual([['body', 'content']]);
+    const fieldsOf = (r: { errors?: readonly { extensions?: Record<string, unknown> }[] }) => (r.errors?.[0]?.extensions?.fields as { path: unknown[] }[] | undefined)?.map((f) => f.path);
+    const notBase64 = await gql(server.url, UploadDocumentDocument, { input: { filename: 'a.txt', contentBase64: '!!!notbase64' } }, u.accessToken);
+    expect(notBase64.errors?.[0]?.extensions).toMatchObject({ code: 'validation_error', fields: [{ path: ['contentBase64'], message: 'must be base64' }] });
+    const both = await gql(server.url, UploadDocumentDocument, { input: { filename: 'a.txt', content: 'x', contentBase64: Buffer.from('y').toString('base64') } }, u.accessToken);
+    expect(fieldsOf(both)).toEqual([['contentBase64']]);
+    const latin1 = await gql(server.url, UploadDocumentDocument, { input: { filename: 'a.txt', contentBase64: Buffer.from([0x63, 0x61, 0x66, 0xe9]).toString('base64') } }, u.accessToken);
+    expect(latin1.errors?.[0]?.extensions).toMatchObject({ code: 'validation_error', fields: [{ path: ['contentBase64'], message: 'is not valid UTF-8 text' }] });
+    // URL-safe base64 without padding is base64 too.
+    const urlSafe = await gql(server.url, UploadDocumentDocument, { input: { title: 'Safe', filename: 'b.txt', contentBase64: Buffer.from('Ferns and mosses?>').toString('base64url') } }, u.accessToken);
+    expect(urlSafe.errors).toBeUndefined();
+    expect((await api.get('/api/knowledge/documents', { token: u.accessToken })).headers.get('x-total-count')).toBe(String(Number(before) + 1));
   });
 
   it('keeps a multipart upload byte for byte whether or not the request says its length (a chunked body), and refuses one past the limit either way', async () => {

@@ -86,7 +86,7 @@ export class KnowledgeResolver {
   })
   async uploadDocument(@Arg('input', () => UploadDocumentInput, { description: 'The document.' }) input: UploadDocumentInput, @Ctx() ctx: RequestContext): Promise<UploadDocumentPayload> {
     const { contentBase64, visibility, ...rest } = input;
-    const document = await this.knowledge.upload(ctx, { ...rest, visibility: visibility ?? 'private', data: contentBase64 ? Buffer.from(contentBase64, 'base64') : undefined });
+    const document = await this.knowledge.upload(ctx, { ...rest, visibility: visibility ?? 'private', data: contentBase64 ? Buffer.from(contentBase64, 'base64') : undefined }, 'contentBase64');
     return { document, query: queryRoot() };
   }
 

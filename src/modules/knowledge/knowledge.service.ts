@@ -78,6 +78,17 @@ export type SearchMode = KnowledgeSearchModeValue;
  */
 const TO_INGEST = preparedRead<{ status: string; mime_type: string; file_key: string | null }>('select status, mime_type, file_key from documents where id = ?');
 const READERS = preparedRead<{ owner_id: string; organization_id: string | null; visibility: string; status: string }>('select owner_id, organization_id, visibility, status from documents where id = ?');
+/** Runs `check`, its validation errors about the file named by the field the bytes came in (`content`, `contentBase64`). */
+function namingField<T>(field: string, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (field === 'file' || !isAppError(e) || e.code !== 'validation_error' || !e.details.fields) throw e;
+    const fields = e.details.fields.map((f) => (f.loc[0] === 'file' ? { ...f, loc: [field, ...f.loc.slice(1)] } : f));
+    throw AppError.validation(fields, e.message.replace(/^Invalid file/, `Invalid ${field}`));
+  }
+}
+
 /** Who may read a document besides its uploader (the organization it is shared with), and its status; undefined: it is gone. */
 async function readersNow(em: EntityManager, documentId: string): Promise<{ readers: { ownerId: string; organizationId: string | null }; status: string } | undefined> {
   const row = await READERS.first(em, [documentId]);
@@ -221,15 +232,20 @@ export class KnowledgeService {
    * too; one that cannot be read (a corrupt PDF, no text) is stored and fails with the reason.
    * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (rag:write), validation_error, payload_too_large, document_too_large, not_found (organization)
    */
-  async upload(ctx: RequestContext, data: UploadData): Promise<KnowledgeDocument> {
+  async upload(ctx: RequestContext, data: UploadData, fileField = 'file'): Promise<KnowledgeDocument> {
     const p = authorize(ctx, 'rag:write');
     const input = parseInput(uploadSchema, data);
+    // What the caller sent the bytes as, for the errors about them: a file (multipart `file`, GraphQL's `contentBase64`) or `content` text.
+    const field = input.data ? fileField : 'content';
     const bytes = input.data ?? Buffer.from(input.content ?? '', 'utf8');
     if (bytes.length > this.config.knowledge.maxBytes) {
       throw new AppError('payload_too_large', `The document is ${bytes.length} bytes; the limit is ${this.config.knowledge.maxBytes}`);
     }
-    const kind: DocumentKind = input.data ? detectKind(input.filename ?? null, input.mimeType ?? null, bytes) : detectKind(input.filename ?? null, input.mimeType ?? 'text/plain', bytes);
-    validateFile(kind, bytes);
+    const kind = namingField(field, () => {
+      const k: DocumentKind = input.data ? detectKind(input.filename ?? null, input.mimeType ?? null, bytes) : detectKind(input.filename ?? null, input.mimeType ?? 'text/plain', bytes);
+      validateFile(k, bytes);
+      return k;
+    });
     if (input.organizationId) await requireMembership(ctx, input.organizationId, 'rag:write');
     // Checked first before the file is read (a refusal costs nothing), and again in the transaction.
     await this.checkStorage(ctx.em, p.userId, bytes.length);

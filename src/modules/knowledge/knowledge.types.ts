@@ -44,6 +44,10 @@ export const uploadDocumentInputSchema = z
   .object({ ...uploadFields, visibility: visibility.nullish(), contentBase64: z.string({ error: 'must be a base64 string' }).nullish() })
   .superRefine((v, ctx) => {
     if (!v.contentBase64 && (v.content === undefined || v.content === null)) ctx.addIssue({ code: 'custom', path: ['content'], message: 'send content as text, or a file as contentBase64' });
+    if (v.contentBase64 && v.content !== undefined && v.content !== null) ctx.addIssue({ code: 'custom', path: ['contentBase64'], message: 'send content as text or a file as contentBase64, not both' });
+    // Standard or URL-safe base64, padded or not (whitespace ignored), as Buffer decodes it: anything else would decode to other bytes silently.
+    const b64 = v.contentBase64?.replace(/\s+/g, '');
+    if (b64 && (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(b64) || b64.replace(/=+$/, '').length % 4 === 1)) ctx.addIssue({ code: 'custom', path: ['contentBase64'], message: 'must be base64' });
     uploadRules(v, ctx);
   });
 
