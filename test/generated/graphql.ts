@@ -251,6 +251,69 @@ export type EndLiveSessionInput = {
   sessionId: string | number;
 };
 
+/** What went wrong, as `extensions.code` of a GraphQL error (over HTTP and graphql-ws) and `detail.error` of a REST error carry it: the same list for both doors. Values are lower snake_case like the REST codes (`INSUFFICIENT_API_KEY_SCOPE` keeps its documented spelling). Codes marked "GraphQL only" concern documents and are never answered by REST. */
+export type ErrorCode =
+  /** The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which. */
+  | 'INSUFFICIENT_API_KEY_SCOPE'
+  /** The request cannot be understood as sent (malformed JSON, too many operations in a batch, a body nested too deep...). */
+  | 'bad_request'
+  /** GraphQL only. A variable's value does not fit its declared type. */
+  | 'bad_user_input'
+  /** The request conflicts with the current state (a name taken, a session already active...). */
+  | 'conflict'
+  /** A document would become more than the knowledge base takes (extracted characters, pages, passages, HTML nesting, a PDF's text per byte), or more than the user may store: `limit` names which, `max` gives it. Nothing was stored. */
+  | 'document_too_large'
+  /** The caller is known but may not do this (a role too low, an API key on a bearer-only operation...). */
+  | 'forbidden'
+  /** GraphQL only. The document is not valid GraphQL syntax, or has more tokens than the server parses. */
+  | 'graphql_parse_failed'
+  /** GraphQL only. The document does not fit the schema (an unknown field, a wrong argument...), or uses introspection where it is off. */
+  | 'graphql_validation_failed'
+  /** The request's headers are larger than the server accepts. */
+  | 'headers_too_large'
+  /** Something failed on the server; the message names the request id to quote. */
+  | 'internal_error'
+  /** The username, email or password is wrong. */
+  | 'invalid_credentials'
+  /** The access token or refresh token is expired, forged, revoked, or was already used. */
+  | 'invalid_token'
+  /** The month's live entitlement is used up; the message gives the renewal date. */
+  | 'live_quota_exceeded'
+  /** The path exists but not with this HTTP method. */
+  | 'method_not_allowed'
+  /** Credentials are required and none were sent. */
+  | 'not_authenticated'
+  /** Nothing with that id exists for this caller (someone else's objects are not found either). */
+  | 'not_found'
+  /** GraphQL only. `operationName` names no operation of the document, or the document holds several and none is named. */
+  | 'operation_resolution_failure'
+  /** The body, an upload or a GraphQL document is larger than its limit. */
+  | 'payload_too_large'
+  /** GraphQL only. The persisted query's hash is unknown; send the query with its hash once (Apollo's automatic persisted queries). */
+  | 'persisted_query_not_found'
+  /** GraphQL only. Persisted queries are not accepted here. */
+  | 'persisted_query_not_supported'
+  /** GraphQL only. The operation, with its variables, costs more than the limit: `cost`, `max_cost` and a `breakdown` of the costliest fields. */
+  | 'query_too_costly'
+  /** GraphQL only. The document nests deeper than the limit: `depth` and `max_depth`. */
+  | 'query_too_deep'
+  /** Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. */
+  | 'rate_limited'
+  /** The request took longer than the server waits for it. */
+  | 'request_timeout'
+  /** The feature is not configured on this server, or a dependency is down. */
+  | 'service_unavailable'
+  /** GraphQL only. The document uses more aliases than the limit: `aliases` and `max_aliases`. */
+  | 'too_many_aliases'
+  /** GraphQL only. The document uses more directives than the limit: `directives` and `max_directives`. */
+  | 'too_many_directives'
+  /** The body is sent in a media type this endpoint does not take. */
+  | 'unsupported_media_type'
+  /** A provider the operation depends on (AI, speech, Google) failed or did not answer. */
+  | 'upstream_unavailable'
+  /** The input broke a rule: `fields` lists each offending field (`loc` in REST, `path` in GraphQL) with a message. */
+  | 'validation_error';
+
 /** A piece of writing or a speaking transcript to evaluate, outside any task. */
 export type EvaluateXelInput = {
   /** Speaking: how long it lasted in seconds (0 to 4 hours), for the pace. */
@@ -961,7 +1024,7 @@ export type ChatStreamSubscriptionVariables = Exact<{
 }>;
 
 
-export type ChatStreamSubscription = { chatStream: { type: ChatStreamEventType, conversationId: string, delta: string | null, error: { code: string, message: string } | null, response: { content: string, status: MessageStatus, messageId: string, conversationId: string } | null } };
+export type ChatStreamSubscription = { chatStream: { type: ChatStreamEventType, conversationId: string, delta: string | null, error: { code: ErrorCode, message: string } | null, response: { content: string, status: MessageStatus, messageId: string, conversationId: string } | null } };
 
 export type ConversationsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -1117,7 +1180,7 @@ export type ChatTurnEventsSubscriptionVariables = Exact<{
 }>;
 
 
-export type ChatTurnEventsSubscription = { chatTurnEvents: { turnId: string, seq: number, type: ChatStreamEventType, conversationId: string, delta: string | null, error: { code: string, message: string } | null, response: { content: string, status: MessageStatus, messageId: string, conversationId: string } | null } };
+export type ChatTurnEventsSubscription = { chatTurnEvents: { turnId: string, seq: number, type: ChatStreamEventType, conversationId: string, delta: string | null, error: { code: ErrorCode, message: string } | null, response: { content: string, status: MessageStatus, messageId: string, conversationId: string } | null } };
 
 export type IntegrationFieldsFragment = { id: string, provider: IntegrationProvider, status: IntegrationStatus, accountEmail: string | null, scopes: Array<string>, connectedAt: string | null, expiresAt: string | null };
 
@@ -1558,7 +1621,7 @@ export type ConversationEventsSubscriptionVariables = Exact<{
 }>;
 
 
-export type ConversationEventsSubscription = { conversationEvents: { type: ChatStreamEventType, conversationId: string, delta: string | null, error: { code: string, message: string } | null, response: { content: string, status: MessageStatus, messageId: string } | null } };
+export type ConversationEventsSubscription = { conversationEvents: { type: ChatStreamEventType, conversationId: string, delta: string | null, error: { code: ErrorCode, message: string } | null, response: { content: string, status: MessageStatus, messageId: string } | null } };
 
 export type EngagementStatsQueryVariables = Exact<{
   organizationId: string | number;

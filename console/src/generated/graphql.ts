@@ -162,6 +162,69 @@ export type EndLiveSessionInput = {
   sessionId: string | number;
 };
 
+/** What went wrong, as `extensions.code` of a GraphQL error (over HTTP and graphql-ws) and `detail.error` of a REST error carry it: the same list for both doors. Values are lower snake_case like the REST codes (`INSUFFICIENT_API_KEY_SCOPE` keeps its documented spelling). Codes marked "GraphQL only" concern documents and are never answered by REST. */
+export type ErrorCode =
+  /** The API key lacks the scope the operation needs: `required_scope` and `granted_scopes` say which. */
+  | 'INSUFFICIENT_API_KEY_SCOPE'
+  /** The request cannot be understood as sent (malformed JSON, too many operations in a batch, a body nested too deep...). */
+  | 'bad_request'
+  /** GraphQL only. A variable's value does not fit its declared type. */
+  | 'bad_user_input'
+  /** The request conflicts with the current state (a name taken, a session already active...). */
+  | 'conflict'
+  /** A document would become more than the knowledge base takes (extracted characters, pages, passages, HTML nesting, a PDF's text per byte), or more than the user may store: `limit` names which, `max` gives it. Nothing was stored. */
+  | 'document_too_large'
+  /** The caller is known but may not do this (a role too low, an API key on a bearer-only operation...). */
+  | 'forbidden'
+  /** GraphQL only. The document is not valid GraphQL syntax, or has more tokens than the server parses. */
+  | 'graphql_parse_failed'
+  /** GraphQL only. The document does not fit the schema (an unknown field, a wrong argument...), or uses introspection where it is off. */
+  | 'graphql_validation_failed'
+  /** The request's headers are larger than the server accepts. */
+  | 'headers_too_large'
+  /** Something failed on the server; the message names the request id to quote. */
+  | 'internal_error'
+  /** The username, email or password is wrong. */
+  | 'invalid_credentials'
+  /** The access token or refresh token is expired, forged, revoked, or was already used. */
+  | 'invalid_token'
+  /** The month's live entitlement is used up; the message gives the renewal date. */
+  | 'live_quota_exceeded'
+  /** The path exists but not with this HTTP method. */
+  | 'method_not_allowed'
+  /** Credentials are required and none were sent. */
+  | 'not_authenticated'
+  /** Nothing with that id exists for this caller (someone else's objects are not found either). */
+  | 'not_found'
+  /** GraphQL only. `operationName` names no operation of the document, or the document holds several and none is named. */
+  | 'operation_resolution_failure'
+  /** The body, an upload or a GraphQL document is larger than its limit. */
+  | 'payload_too_large'
+  /** GraphQL only. The persisted query's hash is unknown; send the query with its hash once (Apollo's automatic persisted queries). */
+  | 'persisted_query_not_found'
+  /** GraphQL only. Persisted queries are not accepted here. */
+  | 'persisted_query_not_supported'
+  /** GraphQL only. The operation, with its variables, costs more than the limit: `cost`, `max_cost` and a `breakdown` of the costliest fields. */
+  | 'query_too_costly'
+  /** GraphQL only. The document nests deeper than the limit: `depth` and `max_depth`. */
+  | 'query_too_deep'
+  /** Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. */
+  | 'rate_limited'
+  /** The request took longer than the server waits for it. */
+  | 'request_timeout'
+  /** The feature is not configured on this server, or a dependency is down. */
+  | 'service_unavailable'
+  /** GraphQL only. The document uses more aliases than the limit: `aliases` and `max_aliases`. */
+  | 'too_many_aliases'
+  /** GraphQL only. The document uses more directives than the limit: `directives` and `max_directives`. */
+  | 'too_many_directives'
+  /** The body is sent in a media type this endpoint does not take. */
+  | 'unsupported_media_type'
+  /** A provider the operation depends on (AI, speech, Google) failed or did not answer. */
+  | 'upstream_unavailable'
+  /** The input broke a rule: `fields` lists each offending field (`loc` in REST, `path` in GraphQL) with a message. */
+  | 'validation_error';
+
 /** An earlier turn, for callers that keep the conversation themselves. */
 export type HistoryTurnInput = {
   /** What was written (at most 32,000 characters). */
@@ -461,7 +524,7 @@ export type ConsoleChatTurnEventsSubscriptionVariables = Exact<{
 }>;
 
 
-export type ConsoleChatTurnEventsSubscription = { chatTurnEvents: { seq: number, type: ChatStreamEventType, conversationId: string, delta: string | null, error: { code: string, message: string } | null, response: { content: string, status: MessageStatus, provider: AiProvider, model: string, messageId: string, conversationId: string, citations: Array<{ documentId: string, type: ContentKind, title: string, snippet: string }> } | null } };
+export type ConsoleChatTurnEventsSubscription = { chatTurnEvents: { seq: number, type: ChatStreamEventType, conversationId: string, delta: string | null, error: { code: ErrorCode, message: string } | null, response: { content: string, status: MessageStatus, provider: AiProvider, model: string, messageId: string, conversationId: string, citations: Array<{ documentId: string, type: ContentKind, title: string, snippet: string }> } | null } };
 
 export type ConsoleDeleteConversationMutationVariables = Exact<{
   input: DeleteConversationInput;

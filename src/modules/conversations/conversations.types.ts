@@ -1,7 +1,9 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { z } from 'zod';
+import type { ErrorCode } from '../../common/errors.js';
 import { pageSchema } from '../../common/pagination.js';
 import { fields, str } from '../../common/validation.js';
+import { ErrorCodes } from '../../graphql/errors.js';
 import { ValidatedBy } from '../../graphql/inputs.js';
 import { QUERY_ROOT_DESCRIPTION, QueryRoot } from '../../graphql/query-root.js';
 import { connectionType } from '../../graphql/relay.js';
@@ -304,8 +306,8 @@ export interface TurnResult extends ChatResult {
 
 @ObjectType('ChatStreamError', { description: 'Why a streamed turn failed.' })
 export class ChatStreamError {
-  @Field(() => String, { description: 'The error code, as REST\'s envelope and `extensions.code` carry it (upstream_unavailable, rate_limited…).' })
-  code!: string;
+  @Field(() => ErrorCodes, { description: 'The error code, as REST\'s envelope and `extensions.code` carry it (upstream_unavailable, rate_limited…).' })
+  code!: ErrorCode;
 
   @Field(() => String, { description: 'What happened, for people.' })
   message!: string;
