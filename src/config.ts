@@ -229,7 +229,7 @@ export const configSchema = z.object({
           maxCost: v(
             'GRAPHQL_MAX_COST',
             positive(5000),
-            "An operation's cost, computed with its variables: 1 per object, lists multiplied by their first/last/limit (20 when not given), other lists of objects by 10 (see GraphQL API).",
+            "An operation's cost, computed with its variables: 1 per object, lists multiplied by their first/last/limit (20 when not given), other lists of objects by the size they declare (a year of days: 366), else 10 (see GraphQL API).",
           ),
           maxTokens: v('GRAPHQL_MAX_TOKENS', positive(2000), 'Lexical tokens of a document.'),
           maxDirectives: v('GRAPHQL_MAX_DIRECTIVES', z.coerce.number().int().min(0).default(50), 'Directives in a document.'),
