@@ -120,6 +120,31 @@ describe('learning time', () => {
     ]);
   });
 
+  it('counts practice time once: timed submissions that overlap (a double submit, parallel requests, a retry) add only what they do not share', async () => {
+    const u = await signUp(api);
+    const t = { token: u.accessToken };
+    const modules = await api.get('/api/xel/modules', t);
+    const mod = await api.get(`/api/xel/modules/${modules.body[0].id}`, t);
+    const task = mod.body.tasks[0];
+    const submit = (seconds: number) => api.post('/api/xel/submissions', { task_id: task.id, response: task.options?.[0]?.id ?? 'an answer', duration_seconds: seconds }, t);
+    const xelSeconds = async () => {
+      const day = new Date(clock.now()).toISOString().slice(0, 10);
+      return (await api.get(`/api/xp/learning-time?start_date=${day}&end_date=${day}`, t)).body.by_source.xel as number;
+    };
+    // Five of 60 s at the same moment: 60 s of practice.
+    const five = await Promise.all(Array.from({ length: 5 }, () => submit(60)));
+    expect(five.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(await xelSeconds()).toBe(60);
+    // 30 s later, another 60 s claimed: the 30 s not already counted.
+    clock.advance(30_000);
+    expect((await submit(60)).status).toBe(201);
+    expect(await xelSeconds()).toBe(90);
+    // After a pause longer than the practice, all of it.
+    clock.advance(120_000);
+    expect((await submit(45)).status).toBe(201);
+    expect(await xelSeconds()).toBe(135);
+  });
+
   it('validates the dates', async () => {
     const u = await signUp(api);
     const t = { token: u.accessToken };

@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/core';
+import { LockMode, type EntityManager } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import type { Logger } from 'pino';
 import { authorize } from '../../common/access.js';
@@ -260,13 +260,14 @@ export class XelService {
       const progress = await this.recordAttempt(tx, p.userId, task, module, score, passed, at);
       const bonusXp = progress.xpAwarded * Math.max(0, multiplier - 1);
       const xpAwarded = progress.xpAwarded + bonusXp;
+      const durationSeconds = input.durationSeconds ? await this.countedSeconds(tx, p.userId, at, input.durationSeconds) : null;
       const submission = tx.create(XelSubmission, {
         user: tx.getReference(User, p.userId),
         task: task.id,
         module: module.id,
         skill: module.skill,
         response: input.response,
-        durationSeconds: input.durationSeconds ?? null,
+        durationSeconds,
         score,
         maxScore: task.maxScore,
         passed,
@@ -582,6 +583,24 @@ export class XelService {
   }
 
   /** The learner's profile with their user (for the time zone), created on first use (racing creators: one row). */
+  /**
+   * The practice seconds a timed submission counts (its `duration_seconds`, which learning time
+   * adds up): time counts once, so a submission whose practice overlaps the caller's previous
+   * timed one (a retry, a double submit, parallel requests) counts only from where that one
+   * ended. A user's submissions take turns here: the profile's row is locked on PostgreSQL
+   * (SQLite runs one write transaction at a time).
+   */
+  private async countedSeconds(tx: EntityManager, userId: string, at: Date, seconds: number): Promise<number> {
+    if (this.config.db.driver === 'postgresql') await tx.findOne(XelProfile, { user: userId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const rows = (await tx
+      .getConnection()
+      .execute('select max(created_at) as last from xel_submissions where user_id = ? and duration_seconds > 0', [userId], 'all', tx.getTransactionContext())) as { last: Date | number | string | null }[];
+    const row = rows[0];
+    if (row?.last === null || row?.last === undefined) return seconds;
+    const since = Math.floor((at.getTime() - toDate(row.last).getTime()) / 1000);
+    return Math.max(0, Math.min(seconds, since));
+  }
+
   private async profileFor(tx: EntityManager, userId: string): Promise<XelProfile> {
     await tx
       .getConnection()
