@@ -201,6 +201,7 @@ describe('bad input records nothing', () => {
       ['task id not an id', { task_id: 'nope', response: 'a' }, 400, 'task_id'],
       ['unknown task', { task_id: '00000000-0000-4000-8000-000000000000', response: 'a' }, 404, ''],
       ['word timing ending before it starts', { task_id: writingId, response: 'Hello there.', words: [{ word: 'Hello', start: 2, end: 1 }] }, 400, 'words'],
+      ['a writing task answered in Japanese', { task_id: writingId, response: '日本語のテキストです。'.repeat(20) }, 400, 'response'],
     ];
     for (const [name, body, status, field] of cases) {
       const r = await api.post('/api/xel/submissions', body, { token: u.accessToken });
@@ -210,6 +211,13 @@ describe('bad input records nothing', () => {
     }
     const ev = await api.post('/api/xel/evaluate', { kind: 'writing', text: '' }, { token: u.accessToken });
     expect(ev.status).toBe(400);
+    // The rubric grades English: text mostly in another script is refused, not scored as fluent English.
+    for (const text of ['日本語のテキスト。'.repeat(50), 'Это текст на русском языке, и он довольно длинный.'.repeat(5), 'यह हिंदी में लिखा गया एक लंबा पाठ है।'.repeat(5)]) {
+      const foreign = await api.post('/api/xel/evaluate', { kind: 'writing', text }, { token: u.accessToken });
+      expect(foreign.status, text.slice(0, 10)).toBe(400);
+      expect(foreign.body.detail.fields).toEqual([{ loc: ['body', 'text'], message: 'must be written in English (most of its letters are of another script)' }]);
+    }
+
     expect((await api.post('/api/xel/evaluate', { kind: 'singing', text: 'la la' }, { token: u.accessToken })).status).toBe(400);
     expect((await api.post('/api/xel/evaluate', { kind: 'speaking', text: 'Hello.', duration_seconds: -1 }, { token: u.accessToken })).status).toBe(400);
 
@@ -219,6 +227,9 @@ describe('bad input records nothing', () => {
     expect(dash.body).toMatchObject({ xp_total: 0, tasks_completed: 0, current_streak: 0, today_xp: 0 });
     expect(dash.body.activity_history.every((d: { tasks: number }) => d.tasks === 0)).toBe(true);
     expect(dash.body.skill_scores.every((s: { samples: number }) => s.samples === 0)).toBe(true);
+    // English with a few foreign words and names is English (graded, so after the checks above).
+    const mixed = await api.post('/api/xel/evaluate', { kind: 'writing', text: 'My friend Yuki taught me to say 東京 and ありがとう when we visited Tokyo last spring with her family.' }, { token: u.accessToken });
+    expect(mixed.status).toBe(200);
   });
 
   it('stores a duration to the millisecond, so a denormal such as 3e-323 is not a database error', async () => {

@@ -71,6 +71,19 @@ export interface XpAwardHooks {
   afterCommit(em: EntityManager, userId: string, at: Date): Promise<void>;
 }
 
+/**
+ * The rubric grades English: a text whose letters are mostly of another script (Japanese, Hindi,
+ * Cyrillic…) would be scored as fluent English without a single error found, so it is refused
+ * (validation_error on `field`) before any grading, and counts against no limit. A few foreign
+ * words or names in English text, and short answers, pass.
+ */
+function requireEnglish(text: string, field: string): void {
+  const letters = text.match(/\p{L}/gu)?.length ?? 0;
+  if (letters < 20) return;
+  const latin = text.match(/\p{Script=Latin}/gu)?.length ?? 0;
+  if (latin / letters < 0.5) throw AppError.validation([{ loc: [field], message: 'must be written in English (most of its letters are of another script)' }]);
+}
+
 /** A learner's totals and streak as stored (the streak as it stands today: `streakOn`). */
 export interface XelStanding {
   userId: string;
@@ -238,6 +251,7 @@ export class XelService {
         break;
       case 'writing':
       case 'speaking': {
+        requireEnglish(input.response, 'response');
         await this.rateLimits.consume('evaluation', p.userId);
         evaluation = await this.evaluator.evaluate(this.requestFor(c, module.level, input.response, input.durationSeconds ?? null, input.words ?? null));
         score = Math.min(MAX_SCORE, scoreFromBand(evaluation.overallScore, module.level));
@@ -332,6 +346,7 @@ export class XelService {
       targetSeconds: null,
       keywords: [],
     };
+    requireEnglish(input.text, 'text');
     const evaluation = await this.evaluator.evaluate(req);
     const em = ctx.em.fork();
     em.create(XelEvaluationRecord, {
