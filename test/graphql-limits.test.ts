@@ -79,7 +79,7 @@ describe('GraphQL document limits', () => {
       extensions: { code: 'query_too_costly', cost: 41, max_cost: 40, breakdown: [{ path: 'conversations', cost: 41, multiplier: 1 }, { path: 'conversations.edges', cost: 40, multiplier: 40 }] },
       message: /costs 41; the limit is 40/,
     },
-    { name: 'tokens', query: `{ me { ${'id '.repeat(250)}} }`, status: 400, extensions: { code: 'graphql_parse_failed' }, message: /200 tokens/ },
+    { name: 'tokens', query: `{ me { ${'id '.repeat(250)}} }`, status: 400, extensions: { code: 'graphql_parse_failed', max_tokens: 200 }, message: /more than 200 lexical tokens, the limit/ },
     { name: 'size', query: `# ${'x'.repeat(2100)}\n{ me { id } }`, status: 413, extensions: { code: 'payload_too_large', limit_bytes: 2000 }, message: /2000/ },
   ];
 

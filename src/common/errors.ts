@@ -26,7 +26,7 @@ export const ERROR_CATALOGUE = {
   internal_error: { status: 500, description: 'Something failed on the server; the message names the request id to quote.' },
   upstream_unavailable: { status: 502, description: 'A provider the operation depends on (AI, speech, Google) failed or did not answer.' },
   service_unavailable: { status: 503, description: 'The feature is not configured on this server, or a dependency is down.' },
-  graphql_parse_failed: { status: 400, graphqlOnly: true, description: 'The document is not valid GraphQL syntax, or has more tokens than the server parses.' },
+  graphql_parse_failed: { status: 400, graphqlOnly: true, description: 'The document is not valid GraphQL syntax, or has more lexical tokens than the server parses (`max_tokens`).' },
   graphql_validation_failed: { status: 400, graphqlOnly: true, description: 'The document does not fit the schema (an unknown field, a wrong argument...), or uses introspection where it is off.' },
   bad_user_input: { status: 400, graphqlOnly: true, description: 'A variable\'s value does not fit its declared type.' },
   operation_resolution_failure: { status: 400, graphqlOnly: true, description: '`operationName` names no operation of the document, or the document holds several and none is named.' },

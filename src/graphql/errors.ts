@@ -97,9 +97,18 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   return traceId ? { ...out, extensions: { ...out.extensions, trace_id: traceId } } : out;
 }
 
+/** graphql-js's refusal of a document past `maxTokens` ("Document contains more that 2000 tokens. Parsing aborted."). */
+const TOO_MANY_TOKENS = /^Syntax Error: Document contains more that (\d+) tokens\. Parsing aborted\.$|^Document contains more that (\d+) tokens\. Parsing aborted\.$/;
+
 function formatError(formatted: GraphQLFormattedError, error: unknown, log: Logger, requestId?: string): GraphQLFormattedError {
   const original = originalOf(error);
   const base = { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
+  // Past the token limit: said as the other limits say it, with the limit (GRAPHQL_MAX_TOKENS).
+  const tokens = TOO_MANY_TOKENS.exec(formatted.message);
+  if (tokens) {
+    const max = Number(tokens[1] ?? tokens[2]);
+    return { message: `The document has more than ${max} lexical tokens, the limit; send a smaller document.`, extensions: { code: 'graphql_parse_failed', max_tokens: max } };
+  }
   const known = asKnownError(original);
   if (known) {
     if (known.code === 'service_unavailable' && !(original instanceof AppError)) log.warn({ err: original, reqId: requestId }, known.message);

@@ -176,7 +176,7 @@ export type ErrorCode =
   | 'document_too_large'
   /** The caller is known but may not do this (a role too low, an API key on a bearer-only operation...). */
   | 'forbidden'
-  /** GraphQL only. The document is not valid GraphQL syntax, or has more tokens than the server parses. */
+  /** GraphQL only. The document is not valid GraphQL syntax, or has more lexical tokens than the server parses (`max_tokens`). */
   | 'graphql_parse_failed'
   /** GraphQL only. The document does not fit the schema (an unknown field, a wrong argument...), or uses introspection where it is off. */
   | 'graphql_validation_failed'
