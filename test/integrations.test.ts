@@ -470,16 +470,6 @@ describe('tokens', () => {
     await connectThroughRest(api, { token: u.accessToken });
     expect((await api.get('/api/integrations', { token: u.accessToken })).body[0].status).toBe('connected');
     expect((await api.get('/api/integrations/google-calendar/events', { token: u.accessToken })).status).toBe(200);
-    // An answer that does not conform is Google's failure too, on both doors: not a crash of ours.
-    for (const items of [[{ id: 'e1', status: 'confirmed', start: { dateTime: 'not a date' }, end: { dateTime: 'not a date' } }], [null], [{ summary: 'no id' }]]) {
-      fake.answerCalendarWith(items);
-      const odd = await api.get('/api/integrations/google-calendar/events', { token: u.accessToken });
-      expect(odd.status, JSON.stringify(items)).toBe(502);
-      expect(odd.body.detail).toMatchObject({ error: 'upstream_unavailable', reason: 'google_unavailable' });
-      fake.answerCalendarWith(items);
-      expect(errorCode(await gql(server.url, CalendarEventsDocument, {}, u.accessToken))).toBe('upstream_unavailable');
-    }
-    expect((await api.get('/api/integrations', { token: u.accessToken })).body[0].status).toBe('connected');
   });
 
   it('an expiring token whose refresh is refused also needs reconnection', async () => {

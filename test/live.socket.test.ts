@@ -215,24 +215,28 @@ describe('a dropped connection', () => {
 });
 
 describe('a session that ends or lives on elsewhere', () => {
-  it('closing the socket meters the session to its last sign of life, heartbeats over REST included', async () => {
+  /** A gateway on a clock of the test's, a user, and a socket carrying a voice session of theirs. */
+  async function sessionOnSocket(env: Record<string, string> = {}) {
     const own = new ManualClock();
-    const s = await startServer({}, { clock: own });
+    const s = await startServer(env, { clock: own });
+    const rest = restClient(s.url);
+    const u = await signUp(rest);
+    const c = await connect(`?token=${u.accessToken}`, {}, s.wsUrl);
+    c.send('start-session', { session_type: 'voice' });
+    const started = await c.waitFor((f) => f.type === 'session-started');
+    return { own, s, rest, u, t: { token: u.accessToken }, c, id: started.data.session_id as string };
+  }
+
+  it('closing the socket meters the session to its last sign of life, heartbeats over REST included', async () => {
+    const { own, s, rest, t, c, id } = await sessionOnSocket();
     try {
-      const c2 = restClient(s.url);
-      const u = await signUp(c2);
-      const t = { token: u.accessToken };
-      const c = await connect(`?token=${u.accessToken}`, {}, s.wsUrl);
-      c.send('start-session', { session_type: 'voice' });
-      const started = await c.waitFor((f) => f.type === 'session-started');
-      const id = started.data.session_id as string;
       // Kept alive over REST (the socket itself silent): 5 s, then 4 s of silence, then the socket closes.
       own.advance(5000);
-      expect((await c2.post('/api/live/session/heartbeat', { session_id: id }, t)).status).toBe(200);
+      expect((await rest.post('/api/live/session/heartbeat', { session_id: id }, t)).status).toBe(200);
       own.advance(4000);
       c.ws.close();
-      await eventually(async () => (await c2.get('/api/live/quota', t)).body.active_session_id === null, WAIT_MS, 'the session settled');
-      const ended = await c2.post('/api/live/session/end', { session_id: id }, t);
+      await eventually(async () => (await rest.get('/api/live/quota', t)).body.active_session_id === null, WAIT_MS, 'the session settled');
+      const ended = await rest.post('/api/live/session/end', { session_id: id }, t);
       expect(ended.body).toMatchObject({ end_reason: 'disconnected', used_seconds: 5 });
     } finally {
       await s.close();
@@ -240,17 +244,10 @@ describe('a session that ends or lives on elsewhere', () => {
   });
 
   it('an end through REST, or by the sweeper, is announced on the socket, which closes and can be opened again', async () => {
-    const own = new ManualClock();
-    const s = await startServer({ LIVE_IDLE_TIMEOUT_SECONDS: '2' }, { clock: own });
+    const { own, s, rest, u, t, c, id } = await sessionOnSocket({ LIVE_IDLE_TIMEOUT_SECONDS: '2' });
     try {
-      const c2 = restClient(s.url);
-      const u = await signUp(c2);
-      const t = { token: u.accessToken };
-      const c = await connect(`?token=${u.accessToken}`, {}, s.wsUrl);
-      c.send('start-session', { session_type: 'voice' });
-      const started = await c.waitFor((f) => f.type === 'session-started');
       own.advance(3000);
-      expect((await c2.post('/api/live/session/end', { session_id: started.data.session_id }, t)).status).toBe(200);
+      expect((await rest.post('/api/live/session/end', { session_id: id }, t)).status).toBe(200);
       const ended = await c.waitFor((f) => f.type === 'session-ended');
       expect(ended.data).toMatchObject({ reason: 'client', used_seconds: 3 });
       await eventually(async () => c.closeCode() === 1000, WAIT_MS, 'the socket closed');
