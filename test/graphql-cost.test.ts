@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DocumentNode, GraphQLInputType, GraphQLSchema, OperationDefinitionNode } from 'graphql';
@@ -214,11 +214,14 @@ describe('the default limits admit the product\'s own documents', () => {
   let schema: GraphQLSchema;
   let limits: ReturnType<typeof loadConfig>['graphql']['limits'];
   const figures: string[] = [];
+  let dataDir = '';
   beforeAll(async () => {
     schema = await gatewaySchema();
-    limits = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'xentree-cost-')) }).graphql.limits;
+    dataDir = mkdtempSync(join(tmpdir(), 'xentree-cost-'));
+    limits = loadConfig({ DATA_DIR: dataDir }).graphql.limits;
   });
   afterAll(() => {
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     if (figures.length) console.log(`cost under the default limit (${limits.maxCost}), page sizes at ${MAX_PAGE} where variables:\n${figures.join('\n')}`);
   });
 
