@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -93,8 +93,12 @@ describe('the schema-evolution check', () => {
 
   it('takes the newest release as the baseline, by version number', () => {
     const dir = mkdtempSync(join(tmpdir(), 'xentree-releases-'));
-    expect(latestRelease(dir)).toBeNull();
-    for (const v of ['0.9.0', '0.10.0', '0.2.1']) writeFileSync(join(dir, `${v}.graphql`), 'type Query { a: Int }');
-    expect(latestRelease(dir)).toEqual({ version: '0.10.0', file: join(dir, '0.10.0.graphql') });
+    try {
+      expect(latestRelease(dir)).toBeNull();
+      for (const v of ['0.9.0', '0.10.0', '0.2.1']) writeFileSync(join(dir, `${v}.graphql`), 'type Query { a: Int }');
+      expect(latestRelease(dir)).toEqual({ version: '0.10.0', file: join(dir, '0.10.0.graphql') });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
