@@ -9,11 +9,15 @@ export interface Chunk {
 const TARGET = 900;
 const OVERLAP = 150;
 
-/** A heading's first 300 UTF-16 units, never half a surrogate pair (self-contained: it runs in the worker threads too). */
-function clipHeading(heading: string): string {
-  if (heading.length <= 300) return heading;
-  const code = heading.charCodeAt(299);
-  return heading.slice(0, code >= 0xd800 && code <= 0xdbff ? 299 : 300);
+/**
+ * A heading's or a search title's first 300 UTF-16 units, never half a surrogate pair: `clip` of
+ * src/common/text.ts, written here again because this source runs in the worker threads too
+ * (CHUNKER_SOURCE), where nothing is imported; the ingestion's search titles use it there.
+ */
+function clipTitle(title: string): string {
+  if (title.length <= 300) return title;
+  const code = title.charCodeAt(299);
+  return title.slice(0, code >= 0xd800 && code <= 0xdbff ? 299 : 300);
 }
 
 /** The last sentence (or words) of a chunk, at most OVERLAP characters, to open the next one. */
@@ -87,7 +91,7 @@ function* chunks(text: string): Generator<Chunk | null> {
           bodyLines = [];
         }
         yield flush();
-        heading = clipHeading(h[2]!.trim());
+        heading = clipTitle(h[2]!.trim());
       } else if (line.trim()) bodyLines.push(line.trim());
     }
     if (bodyLines.length) yield* add(bodyLines.join(' '));
@@ -129,4 +133,4 @@ export async function chunkTextGently(text: string, maxChunks: number, slicer = 
  * The chunker's own source (`chunks(text)` and what it calls), for the worker threads that read
  * documents (./extract-worker.ts): the same code splits text there as here.
  */
-export const CHUNKER_SOURCE = [`const TARGET = ${TARGET};`, `const OVERLAP = ${OVERLAP};`, clipHeading, tail, split, blocks, chunks].map(String).join('\n');
+export const CHUNKER_SOURCE = [`const TARGET = ${TARGET};`, `const OVERLAP = ${OVERLAP};`, clipTitle, tail, split, blocks, chunks].map(String).join('\n');

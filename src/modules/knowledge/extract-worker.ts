@@ -257,13 +257,6 @@ async function transaction(d, work) {
   }
 }
 
-/** A title's first 300 UTF-16 units, never half a surrogate pair. */
-function clipTitle(t) {
-  if (t.length <= 300) return t;
-  const code = t.charCodeAt(299);
-  return t.slice(0, code >= 0xd800 && code <= 0xdbff ? 299 : 300);
-}
-
 const CHUNK_COLUMNS = ['id', 'document_id', 'position', 'heading', 'text', 'embedding'];
 const insert = (table, columns, rows) => 'insert into ' + table + ' (' + columns.join(', ') + ') values ' + new Array(rows).fill('(' + columns.map(() => '?').join(', ') + ')').join(', ');
 /** How often a document being indexed is marked alive (updated_at), so a restarting process does not take it for dead. */
