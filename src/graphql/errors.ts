@@ -98,7 +98,7 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
 }
 
 /** graphql-js's refusal of a document past `maxTokens` ("Document contains more that 2000 tokens. Parsing aborted."). */
-const TOO_MANY_TOKENS = /^Syntax Error: Document contains more that (\d+) tokens\. Parsing aborted\.$|^Document contains more that (\d+) tokens\. Parsing aborted\.$/;
+const TOO_MANY_TOKENS = /^(?:Syntax Error: )?Document contains more that (\d+) tokens\. Parsing aborted\.$/;
 
 function formatError(formatted: GraphQLFormattedError, error: unknown, log: Logger, requestId?: string): GraphQLFormattedError {
   const original = originalOf(error);
@@ -106,7 +106,7 @@ function formatError(formatted: GraphQLFormattedError, error: unknown, log: Logg
   // Past the token limit: said as the other limits say it, with the limit (GRAPHQL_MAX_TOKENS).
   const tokens = TOO_MANY_TOKENS.exec(formatted.message);
   if (tokens) {
-    const max = Number(tokens[1] ?? tokens[2]);
+    const max = Number(tokens[1]);
     return { message: `The document has more than ${max} lexical tokens, the limit; send a smaller document.`, extensions: { code: 'graphql_parse_failed', max_tokens: max } };
   }
   const known = asKnownError(original);
@@ -159,11 +159,15 @@ export function errorCode(e: GraphQLError): string {
 
 /**
  * A lookup by id as GraphQL answers it (the schema's conventions: a foreign or unknown id is
- * null, never an error that reveals it): the service's not_found becomes null; any other error
- * (credentials, an API key's scope) stays. REST answers the same not_found as 404.
+ * null, never an error that reveals it): the service's not_found becomes null, and so does a
+ * validation_error about nothing but the `idArgs` (a malformed id names nothing, as an unknown
+ * one); any other error (credentials, an API key's scope, other arguments) stays. REST answers
+ * the same not_found as 404.
  */
-export const nullWhenNotFound = <T>(lookup: Promise<T>): Promise<T | null> =>
+export const nullWhenNotFound = <T>(lookup: Promise<T>, idArgs: readonly string[] = []): Promise<T | null> =>
   lookup.catch((e: unknown) => {
-    if (e instanceof AppError && e.code === 'not_found') return null;
+    if (!(e instanceof AppError)) throw e;
+    if (e.code === 'not_found') return null;
+    if (e.code === 'validation_error' && e.details.fields?.length && e.details.fields.every((f) => idArgs.includes(String(f.loc[0])))) return null;
     throw e;
   });

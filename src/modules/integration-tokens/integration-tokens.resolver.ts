@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../common/context.js';
-import { AppError } from '../../common/errors.js';
 import { describeRequirement as need } from '../../common/scopes.js';
+import { nullWhenNotFound } from '../../graphql/errors.js';
 import { queryRoot } from '../../graphql/query-root.js';
 import { ConnectionArgs, type ConnectionPage } from '../../graphql/relay.js';
 import type { ServiceMap } from '../manifest.js';
@@ -33,14 +33,9 @@ export class IntegrationTokensResolver {
     nullable: true,
     description: "The fingerprint of a tenant's signing key; null when the tenant is unknown or has no key yet (none is made before its first grant), so ids cannot be probed. Public: no authentication.",
   })
-  async integrationKeyFingerprint(@Arg('tenantId', () => ID, { description: 'The tenant (organization).' }) tenantId: string, @Ctx() ctx: RequestContext): Promise<IntegrationKeyFingerprint | null> {
-    try {
-      return await this.integrationTokens.fingerprint(ctx, { tenantId });
-    } catch (e) {
-      // Unknown, keyless or malformed (a tenant id that is no id names no tenant): null, as every lookup by id. REST keeps its 404 and 400.
-      if (e instanceof AppError && (e.code === 'not_found' || (e.code === 'validation_error' && e.details.fields?.every((f) => f.loc[0] === 'tenantId')))) return null;
-      throw e;
-    }
+  integrationKeyFingerprint(@Arg('tenantId', () => ID, { description: 'The tenant (organization).' }) tenantId: string, @Ctx() ctx: RequestContext): Promise<IntegrationKeyFingerprint | null> {
+    // Unknown, keyless or malformed (a tenant id that is no id names no tenant): null, as every lookup by id. REST keeps its 404 and 400.
+    return nullWhenNotFound(this.integrationTokens.fingerprint(ctx, { tenantId }), ['tenantId']);
   }
 
   @Query(() => IntegrationTokenVerification, { description: `Whether an integration token is valid for a tenant you belong to, and why not. ${need('integrations:read')}` })

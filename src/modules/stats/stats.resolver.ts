@@ -2,8 +2,8 @@ import { GraphQLLocalDate } from 'graphql-scalars';
 import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { authorize } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
-import { AppError } from '../../common/errors.js';
 import { describeRequirement as need } from '../../common/scopes.js';
+import { nullWhenNotFound } from '../../graphql/errors.js';
 import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
 import type { MemberProgress, StatsService } from './stats.service.js';
 import { EngagementStatsType, MemberProgressConnection, MemberProgressSort, MemberStatsType, SortOrder, type MemberProgressSortValue, type SortOrderValue } from './stats.types.js';
@@ -13,25 +13,19 @@ const RULES =
 const READ = need('organizations:read');
 
 /** The arguments that name something: a malformed one names nothing, as an unknown one. */
-const ID_ARGS = new Set(['organizationId', 'teamId', 'userId']);
+const ID_ARGS = ['organizationId', 'teamId', 'userId'];
 
 /**
  * The figures, or null when the organization or team is unknown, malformed or not the caller's,
  * as `organization(id)` answers (REST keeps its 404). The caller's own errors (credentials, an
- * API key's scope), forbidden for a member below admin, and invalid dates or `q` stay errors.
+ * API key's scope), forbidden for a member below admin, and invalid dates or `q` stay errors: the
+ * service checks the arguments before the credentials, so a null is answered only to a caller
+ * whose credentials would have read the figures.
  */
 async function orNull<T>(ctx: RequestContext, figures: () => Promise<T>): Promise<T | null> {
-  try {
-    return await figures();
-  } catch (e) {
-    if (!(e instanceof AppError)) throw e;
-    if (e.code === 'not_found') return null;
-    if (e.code === 'validation_error' && e.details.fields?.length && e.details.fields.every((f) => ID_ARGS.has(String(f.loc[0])))) {
-      authorize(ctx, 'organizations:read');
-      return null;
-    }
-    throw e;
-  }
+  const r = await nullWhenNotFound(figures(), ID_ARGS);
+  if (r === null) authorize(ctx, 'organizations:read');
+  return r;
 }
 
 const start = { nullable: true, description: 'The first day (UTC); default: 6 days before `endDate`.' } as const;
