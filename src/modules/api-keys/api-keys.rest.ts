@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
 import type { ApiKey } from './api-keys.entities.js';
-import { pageSchema } from '../../common/pagination.js';
 import { ApiKeyScope } from '../../common/scopes.js';
-import { createApiKeySchema, listApiKeysSchema } from './api-keys.types.js';
+import { createApiKeySchema, listApiKeysPageSchema } from './api-keys.types.js';
 import type { ServiceMap } from '../manifest.js';
 
 /** `APIKeyResponse` of the contract. */
@@ -57,7 +56,7 @@ export const apiKeysRoutes = (s: Pick<ServiceMap, 'apiKeys'>): RestRoute[] => [
     summary: 'Live API keys: your own, and all keys of organizations you administer',
     tag,
     auth: 'bearer',
-    query: listApiKeysSchema.extend(pageSchema.shape),
+    query: listApiKeysPageSchema,
     handler: (ctx, { query }) => s.apiKeys.list(ctx, query),
     response: { status: 200, description: 'APIKeyResponse[]', schema: apiKeySchema, serialize: toApiKey },
   }),

@@ -6,7 +6,7 @@ import type { Clock } from '../../common/clock.js';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
-import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
+import type { Page, PageArgs } from '../../common/pagination.js';
 import type { Principal } from '../../common/principal.js';
 import type { EventBus } from '../../common/pubsub.js';
 import { parseInput } from '../../common/validation.js';
@@ -16,7 +16,7 @@ import { User } from '../users/index.js';
 import { Organization } from '../organizations/index.js';
 import { ApiKey } from './api-keys.entities.js';
 import { usersChanged } from '../users/index.js';
-import { createApiKeySchema, listApiKeysSchema, type CreateApiKeyData } from './api-keys.types.js';
+import { createApiKeySchema, listApiKeysPageSchema, listApiKeysSchema, type CreateApiKeyData } from './api-keys.types.js';
 
 type KeyFilter = FilterQuery<ApiKey>;
 
@@ -127,7 +127,7 @@ export class ApiKeysService {
    */
   async list(ctx: RequestContext, data: { organizationId?: string | null } & PageArgs = {}): Promise<Page<ApiKey>> {
     const { userId } = requireUser(ctx);
-    const { organizationId, limit, offset } = parseInput(listApiKeysSchema.extend(pageSchema.shape), data ?? {});
+    const { organizationId, limit, offset } = parseInput(listApiKeysPageSchema, data ?? {});
     if (organizationId) await requireMembership(ctx, organizationId, 'bearer');
     const [items, total] = await ctx.em.findAndCount(ApiKey, await this.visibleWhere(ctx, userId, organizationId), { orderBy: { createdAt: 'desc', id: 'asc' }, limit, offset });
     return { items, total };

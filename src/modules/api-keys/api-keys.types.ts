@@ -1,11 +1,12 @@
 import ipaddr from 'ipaddr.js';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
-import { QUERY_ROOT_DESCRIPTION, QueryRoot } from '../../graphql/query-root.js';
 import { z } from 'zod';
+import { pageSchema } from '../../common/pagination.js';
 import { ApiKeyScope, SCOPES, type Scope } from '../../common/scopes.js';
 import { fields, str } from '../../common/validation.js';
 import { ValidatedBy } from '../../graphql/inputs.js';
+import { QUERY_ROOT_DESCRIPTION, QueryRoot } from '../../graphql/query-root.js';
 import { connectionType } from '../../graphql/relay.js';
 import { User } from '../users/index.js';
 import { ApiKey } from './api-keys.entities.js';
@@ -30,6 +31,8 @@ export const createApiKeySchema = z.object({
 export type CreateApiKeyData = z.input<typeof createApiKeySchema>;
 
 export const listApiKeysSchema = z.object({ organizationId: str().uuid('must be an id').nullish() });
+/** REST's list of keys: the same filter, a page at a time (`limit`, `offset`). */
+export const listApiKeysPageSchema = listApiKeysSchema.extend(pageSchema.shape);
 
 /** The key to revoke: any string, so that an unknown one is not_found, as REST's path answers. */
 const revokeApiKeySchema = z.object({ id: str() });
