@@ -12,3 +12,6 @@ export interface Page<T> {
   items: T[];
   total: number;
 }
+
+/** The page `limit`/`offset` ask for of a list read whole (an organization's teams, a range of calendar events). */
+export const pageOf = <T>(items: T[], { limit, offset }: { limit: number; offset: number }): Page<T> => ({ items: items.slice(offset, offset + limit), total: items.length });

@@ -5,7 +5,7 @@ import { authorize } from '../../common/access.js';
 import { systemClock, type Clock } from '../../common/clock.js';
 import type { CookieOptions, RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
-import type { Page } from '../../common/pagination.js';
+import { pageOf, type Page } from '../../common/pagination.js';
 import type { Principal } from '../../common/principal.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
@@ -465,7 +465,7 @@ export class IntegrationsService {
     const { userId } = authorize(ctx, 'integrations:read');
     const input = parseInput(listEventsSchema, data ?? {});
     const all = await this.eventsIn(ctx, userId, input.from, input.to);
-    return { items: all.slice(input.offset, input.offset + input.limit), total: all.length };
+    return pageOf(all, input);
   }
 
   /**

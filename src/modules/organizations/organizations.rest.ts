@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RequestContext } from '../../common/context.js';
-import { pageSchema, type Page } from '../../common/pagination.js';
+import { pageOf, pageSchema } from '../../common/pagination.js';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
 import type { Membership } from './organizations.entities.js';
 import type { Organization } from './organizations.entities.js';
@@ -77,8 +77,6 @@ export const toTeam = async (t: Team, ctx: RequestContext): Promise<z.infer<type
   created_at: t.createdAt.toISOString(),
 });
 
-/** One page of a list read whole (an organization's teams, batched per organization), as `limit`/`offset` ask. */
-const pageOf = <T>(items: T[], { limit, offset }: { limit: number; offset: number }): Page<T> => ({ items: items.slice(offset, offset + limit), total: items.length });
 const tag = 'Organizations';
 
 export const organizationsRoutes = (s: Pick<ServiceMap, 'organizations'>): RestRoute[] => [
