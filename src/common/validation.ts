@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError, type FieldError } from './errors.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblem } from './password-policy.js';
+import { isCalendarDay } from './time.js';
 
 /**
  * Parses `input` with `schema`, or throws one `validation_error` listing every bad field.
@@ -44,15 +45,12 @@ function badTextFields(value: unknown, path: (string | number)[] = [], out: Fiel
 /** A string field that says "is required" when absent and "must be a string" when it is something else. */
 export const str = () => z.string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a string') });
 
-const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
+const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
 
-/** An ISO instant whose calendar day exists: `Date.parse` takes 2026-02-30 for 2 March. */
+/** An ISO instant whose calendar day exists (2026-02-30 is refused, not moved to 2 March). */
 function isRealInstant(v: string): boolean {
   const m = ISO_INSTANT.exec(v);
-  if (!m || Number.isNaN(Date.parse(v))) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const day = new Date(Date.UTC(y, mo - 1, d));
-  return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d;
+  return !!m && !Number.isNaN(Date.parse(v)) && isCalendarDay(m[1]!);
 }
 
 /** Shared field rules, so every door and every domain says the same thing. */

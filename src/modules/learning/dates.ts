@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCalendarDay } from '../../common/time.js';
 
 /**
  * The documented date rules of the statistics: `YYYY-MM-DD`, UTC day boundaries, the start
@@ -14,10 +15,7 @@ export const MAX_RANGE_DAYS = 366;
 export const dateSchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
-  .refine((d) => {
-    const t = Date.parse(`${d}T00:00:00Z`);
-    return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === d;
-  }, 'must be a real calendar date (YYYY-MM-DD)');
+  .refine(isCalendarDay, 'must be a real calendar date (YYYY-MM-DD)');
 
 /** `YYYY-MM-DD` of an instant, in UTC. */
 export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
