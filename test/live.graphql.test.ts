@@ -8,6 +8,7 @@ import {
   LiveSessionEventsDocument,
   LiveTranscriptDocument,
   LiveTranscriptsDocument,
+  LiveTranscriptTurnsDocument,
   SaveLiveTranscriptDocument,
   SendLiveAudioDocument,
   SendLiveTextDocument,
@@ -192,6 +193,49 @@ describe('the rest of the live schema', () => {
     expect(foreignTranscript.errors).toBeUndefined();
     expect(foreignTranscript.data).toEqual({ liveTranscript: null });
     expect((await gql(server.url, LiveQuotaDocument, {}, other.accessToken)).data!.liveQuota.id).not.toBe(quota.id);
+  });
+
+  it('pages a transcript\'s turns as a connection, oldest first, forward and backward', async () => {
+    const u = await signUp(api);
+    const now = Date.now();
+    const turns = ['one', 'two', 'three', 'four', 'five'].map((text, i) => ({ role: i % 2 ? 'AI' : 'USER', text, timestamp: new Date(now - 50_000 + i * 1000).toISOString() }) as const);
+    const saved = await gql(
+      server.url,
+      SaveLiveTranscriptDocument,
+      { input: { sessionStartedAt: new Date(now - 60_000).toISOString(), sessionEndedAt: new Date(now).toISOString(), transcripts: turns } },
+      u.accessToken,
+    );
+    expect(saved.errors).toBeUndefined();
+    const id = saved.data!.saveLiveTranscript.transcript.id;
+    const page = async (vars: { first?: number; after?: string; last?: number; before?: string }, token = u.accessToken) => gql(server.url, LiveTranscriptTurnsDocument, { id, ...vars }, token);
+    const texts = (r: Awaited<ReturnType<typeof page>>) => r.data!.liveTranscript!.turns.edges.map((e) => e.node.text);
+
+    const first = await page({ first: 2 });
+    expect(first.errors).toBeUndefined();
+    expect(texts(first)).toEqual(['one', 'two']);
+    expect(first.data!.liveTranscript!.turns).toMatchObject({ totalCount: 5, pageInfo: { hasNextPage: true, hasPreviousPage: false } });
+    const second = await page({ first: 2, after: first.data!.liveTranscript!.turns.pageInfo.endCursor! });
+    expect(texts(second)).toEqual(['three', 'four']);
+    const third = await page({ first: 2, after: second.data!.liveTranscript!.turns.pageInfo.endCursor! });
+    expect(texts(third)).toEqual(['five']);
+    expect(third.data!.liveTranscript!.turns.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+
+    const latest = await page({ last: 2 });
+    expect(texts(latest)).toEqual(['four', 'five']);
+    expect(latest.data!.liveTranscript!.turns.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    const before = await page({ last: 2, before: latest.data!.liveTranscript!.turns.pageInfo.startCursor! });
+    expect(texts(before)).toEqual(['two', 'three']);
+    expect((await page({})).data!.liveTranscript!.turns.edges).toHaveLength(5);
+
+    // The same arguments' rules as every connection.
+    for (const [vars, path] of [
+      [{ first: 101 }, 'first'],
+      [{ first: 2, after: 'not-a-cursor' }, 'after'],
+      [{ first: 2, before: first.data!.liveTranscript!.turns.pageInfo.endCursor! }, 'before'],
+    ] as const) {
+      const bad = await page(vars);
+      expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'validation_error', fields: [{ path: [path] }] });
+    }
   });
 
   it('sets the nickname and answers the user to a bearer token, the nickname alone to an API key', async () => {

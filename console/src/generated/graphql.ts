@@ -607,7 +607,7 @@ export type ConsoleLiveTranscriptsQueryVariables = Exact<{
 }>;
 
 
-export type ConsoleLiveTranscriptsQuery = { liveTranscripts: { totalCount: number, edges: Array<{ node: { id: string, sessionId: string | null, sessionStartedAt: string, sessionEndedAt: string, turnCount: number, transcripts: Array<{ role: LiveTranscriptRole, text: string }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type ConsoleLiveTranscriptsQuery = { liveTranscripts: { totalCount: number, edges: Array<{ node: { id: string, sessionId: string | null, sessionStartedAt: string, sessionEndedAt: string, turnCount: number, turns: { edges: Array<{ node: { role: LiveTranscriptRole, text: string } }> } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type ConsoleOrganizationFragment = { id: string, name: string, slug: string, description: string | null, viewerRole: OrganizationRole, memberCount: number };
 
@@ -1196,9 +1196,13 @@ export const ConsoleLiveTranscriptsDocument = new TypedDocumentString(`
         sessionStartedAt
         sessionEndedAt
         turnCount
-        transcripts {
-          role
-          text
+        turns(first: 3) {
+          edges {
+            node {
+              role
+              text
+            }
+          }
         }
       }
     }

@@ -3,12 +3,12 @@ import type { RequestContext } from '../../common/context.js';
 import type { LiveEvent } from '../../common/pubsub.js';
 import { describeRequirement as need } from '../../common/scopes.js';
 import { nullWhenNotFound } from '../../graphql/errors.js';
-import { ConnectionArgs, connectionPage, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
+import { ConnectionArgs, connectionPage, offsetConnection, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
 import type { NodeSource } from '../../graphql/node.resolver.js';
 import { queryRoot } from '../../graphql/query-root.js';
 import { authorize } from '../../common/access.js';
 import { empty, lifecycle } from '../../graphql/subscription-stream.js';
-import { LiveSession } from './live.entities.js';
+import { LiveSession, type TranscriptTurn } from './live.entities.js';
 import { endedEvent } from './live.service.js';
 import {
   EndLiveSessionInput,
@@ -20,6 +20,7 @@ import {
   LiveTranscriptConnection,
   LiveTranscriptType,
   meterOf,
+  TranscriptTurnConnection,
   quotaIdOf,
   SaveLiveTranscriptInput,
   SaveLiveTranscriptPayload,
@@ -168,6 +169,20 @@ export class LiveTranscriptResolver {
     if (!t.sessionId) return null;
     const s = await ctx.loaders.live.sessionById.load(t.sessionId);
     return s && s.user.id === t.userId ? s : null;
+  }
+
+  @FieldResolver(() => TranscriptTurnConnection, {
+    description:
+      'The turns, oldest first: `first`/`after` reads on from the beginning, `last` gives the latest. A cursor is a position in the transcript: ' +
+      'a transcript full at its limit drops its oldest turn for each new one, which moves the turns after a cursor held meanwhile by one.',
+  })
+  turns(@Root() t: LiveTranscriptType, @Args(() => ConnectionArgs) args: ConnectionArgs): Promise<ConnectionPage<TranscriptTurn>> {
+    const all = t.transcripts;
+    return offsetConnection(
+      pageRequest(args),
+      (offset, limit) => Promise.resolve({ items: all.slice(offset, offset + limit), total: all.length }),
+      () => Promise.resolve(all.length),
+    );
   }
 }
 

@@ -84,7 +84,10 @@ export class LiveTranscriptType {
   @Field(() => String, { description: 'The beginning of the first turn (at most 120 characters), for lists.' })
   preview!: string;
 
-  @Field(() => [TranscriptTurnType], { description: `The turns, oldest first (at most ${MAX_TURNS}).` })
+  @Field(() => [TranscriptTurnType], {
+    description: `The turns, oldest first (at most ${MAX_TURNS}), all in one list, as REST's \`transcripts\`.`,
+    deprecationReason: 'Use turns, a connection: this list answers every turn at once, up to 2000.',
+  })
   transcripts!: TranscriptTurn[];
 
   /** Whose it is: the session it names must be theirs too. */
@@ -106,6 +109,8 @@ export class LiveTranscriptType {
 }
 
 export const LiveTranscriptConnection = connectionType<LiveTranscriptType>('LiveTranscript', () => LiveTranscriptType, 'newest conversation first (by when it started)');
+
+export const TranscriptTurnConnection = connectionType<TranscriptTurn>('TranscriptTurn', () => TranscriptTurnType, 'oldest first');
 
 /* ---------------------------------------------------------------------------------------- */
 /* Inputs: each bound to the schema its service method parses.                               */
