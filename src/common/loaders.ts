@@ -99,9 +99,28 @@ export function composeLoaders(factories: readonly PartialFactory[]): LoaderFact
  */
 export function forgetReads(em: EntityManager, loaders: Loaders): void {
   em.clear();
+  for (const l of contextLoaders.get(loaders)?.values() ?? []) l.clearAll();
   const visit = (value: unknown): void => {
     if (value instanceof DataLoader) value.clearAll();
     else if (value && typeof value === 'object') Object.values(value).forEach(visit);
   };
   visit(loaders);
+}
+
+const contextLoaders = new WeakMap<Loaders, Map<string, DataLoader<unknown, unknown>>>();
+
+/**
+ * A batch loader made once per request under `key`, beside the modules' loaders (and forgotten
+ * with them by `forgetReads`): for loads whose rules need the request's context (what the
+ * caller may read), which the modules' loaders, made from the EntityManager alone, cannot apply.
+ */
+export function requestLoader<K, V>(loaders: Loaders, key: string, make: () => DataLoader<K, V>): DataLoader<K, V> {
+  let mine = contextLoaders.get(loaders);
+  if (!mine) contextLoaders.set(loaders, (mine = new Map<string, DataLoader<unknown, unknown>>()));
+  let loader = mine.get(key) as DataLoader<K, V> | undefined;
+  if (!loader) {
+    loader = make();
+    mine.set(key, loader);
+  }
+  return loader;
 }

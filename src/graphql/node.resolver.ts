@@ -1,5 +1,7 @@
+import DataLoader from 'dataloader';
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../common/context.js';
+import { requestLoader } from '../common/loaders.js';
 import { AppError } from '../common/errors.js';
 import { parseInput } from '../common/validation.js';
 import { z } from 'zod';
@@ -20,6 +22,31 @@ export interface NodeSource {
 const MAX_IDS = 100;
 const idsSchema = z.array(z.string(), { error: 'must be a list of ids' }).max(MAX_IDS, `must hold at most ${MAX_IDS} ids`);
 
+/** A node source's answer, where a refusal (a scope the key lacks, a rule of the type's own) means "not visible". */
+const visibleOnly = <T>(answer: Promise<readonly T[]>): Promise<readonly T[]> =>
+  answer.catch((e: unknown) => {
+    if (e instanceof AppError && e.code !== 'internal_error' && e.code !== 'service_unavailable') return [];
+    throw e;
+  });
+
+/**
+ * The object a reference names (`document` beside `documentId`), if the caller may read it by
+ * the rules of `node(id:)` for its type (`load` is that type's node source), else null. One
+ * statement per type and request, however many references ask.
+ */
+export function visibleRef<T extends { id: string }>(ctx: RequestContext, typename: string, load: NodeSource['load'], id: string): Promise<T | null> {
+  const loader = requestLoader(ctx.loaders, `ref:${typename}`, () =>
+    new DataLoader<string, T | null>(
+      async (ids) => {
+        const byId = new Map((await visibleOnly(load(ctx, ids))).map((o) => [o.id, o as T]));
+        return ids.map((i) => byId.get(i) ?? null);
+      },
+      { batch: ctx.config.db.batching },
+    ),
+  );
+  return loader.load(id);
+}
+
 /** Every object the caller may read among `ids`, by id. */
 async function resolveNodes(ctx: RequestContext, sources: readonly NodeSource[], ids: readonly string[]): Promise<Map<string, object>> {
   if (ctx.authError) throw ctx.authError;
@@ -27,15 +54,7 @@ async function resolveNodes(ctx: RequestContext, sources: readonly NodeSource[],
   const wanted = [...new Set(ids)];
   const found = new Map<string, object>();
   if (!wanted.length) return found;
-  const answers = await Promise.all(
-    sources.map((s) =>
-      s.load(ctx, wanted).catch((e: unknown) => {
-        // A scope the key lacks, or a rule of the type's own: for node() that is "not visible".
-        if (e instanceof AppError && e.code !== 'internal_error' && e.code !== 'service_unavailable') return [];
-        throw e;
-      }),
-    ),
-  );
+  const answers = await Promise.all(sources.map((s) => visibleOnly(s.load(ctx, wanted))));
   for (const objects of answers) for (const o of objects) if (!found.has(o.id)) found.set(o.id, o);
   return found;
 }

@@ -42,6 +42,8 @@ import { Message } from './conversations.entities.js';
 import { Note } from './conversations.entities.js';
 import type { ServiceMap } from '../manifest.js';
 import { SearchHitType, type SearchHit } from '../search/index.js';
+import { KnowledgeDocument } from '../knowledge/index.js';
+import { visibleRef } from '../../graphql/node.resolver.js';
 import { resolverOf } from '../../graphql/container.js';
 
 const READ = need('conversations:read');
@@ -254,9 +256,19 @@ export class MessageResolver {
  */
 @Resolver(() => CitationType)
 export class CitationResolver {
+  constructor(readonly knowledge: ServiceMap['knowledge']) {}
+
   @FieldResolver(() => String, { description: CITATION_SNIPPET })
   snippet(@Root() c: Citation): string {
     return snippetHtml(c.snippet);
+  }
+
+  @FieldResolver(() => KnowledgeDocument, {
+    nullable: true,
+    description: 'For a DOCUMENT citation: the document, when you may still read it (as `document(id:)`); null once it is deleted or no longer shared with you, and for other kinds.',
+  })
+  document(@Root() c: Citation, @Ctx() ctx: RequestContext): Promise<KnowledgeDocument | null> | null {
+    return c.type === 'document' ? visibleRef(ctx, 'Document', (cx, ids) => this.knowledge.visible(cx, ids), c.documentId) : null;
   }
 }
 

@@ -49,9 +49,9 @@ export const conversationsModule: ModuleManifest = {
   resolvers: [
     resolver(ConversationsResolver, (s) => new ConversationsResolver(s.conversations, s.events, s.notes)),
     resolver(ConversationSessionsResolver, (s) => new ConversationSessionsResolver(s.conversationSessions)),
-    resolver(ConversationSessionResolver, () => new ConversationSessionResolver()),
+    resolver(ConversationSessionResolver, (s) => new ConversationSessionResolver(s.conversations)),
     resolver(MessageResolver, () => new MessageResolver()),
-    resolver(CitationResolver, () => new CitationResolver()),
+    resolver(CitationResolver, (s) => new CitationResolver(s.knowledge)),
     resolver(SearchHitConversationResolver, () => new SearchHitConversationResolver()),
   ],
   routes: conversationsRoutes,

@@ -2,7 +2,9 @@ import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'ty
 import type { RequestContext } from '../../common/context.js';
 import { describeRequirement as need } from '../../common/scopes.js';
 import { queryRoot } from '../../graphql/query-root.js';
-import { ConversationSession } from './conversations.entities.js';
+import { Conversation, ConversationSession } from './conversations.entities.js';
+import { visibleRef } from '../../graphql/node.resolver.js';
+import type { ServiceMap } from '../manifest.js';
 import type { ConversationSessionsService } from './sessions.service.js';
 import {
   ConversationSessionStatusType,
@@ -60,8 +62,18 @@ export class ConversationSessionsResolver {
 /** The fields of a session that are not columns. */
 @Resolver(() => ConversationSession)
 export class ConversationSessionResolver {
+  constructor(readonly conversations: ServiceMap['conversations']) {}
+
   @FieldResolver(() => ID, { nullable: true, description: 'The conversation it was in; null once that conversation was deleted (its time stays counted).' })
   conversationId(@Root() s: ConversationSession): string | null {
     return s.conversation?.id ?? null;
+  }
+
+  @FieldResolver(() => Conversation, {
+    nullable: true,
+    description: 'The conversation it was in, as `conversation(id:)` answers it (an API key needs `conversations:read`); null once that conversation was deleted (its time stays counted).',
+  })
+  conversation(@Root() s: ConversationSession, @Ctx() ctx: RequestContext): Promise<Conversation | null> | null {
+    return s.conversation ? visibleRef(ctx, 'Conversation', (c, ids) => this.conversations.visible(c, ids), s.conversation.id) : null;
   }
 }

@@ -1,7 +1,7 @@
 import { resolver, service, type ModuleManifest } from '../manifest.js';
 import { DocumentChunk } from './knowledge.entities.js';
 import { KnowledgeDocument } from './knowledge.entities.js';
-import { KnowledgeResolver } from './knowledge.resolver.js';
+import { KnowledgeHitResolver, KnowledgeResolver, RagCitationResolver, SearchHitDocumentResolver } from './knowledge.resolver.js';
 import { knowledgeRoutes } from './knowledge.rest.js';
 import { knowledgeSearchSource } from './knowledge.search.js';
 import { KnowledgeService } from './knowledge.service.js';
@@ -9,7 +9,7 @@ import { DocumentReaders } from './extract-worker.js';
 import { LocalFileStore, type BlobStore } from '../../storage/file-store.js';
 import { S3FileStore } from '../../storage/s3-store.js';
 
-export { KnowledgeService };
+export { KnowledgeDocument, KnowledgeService };
 
 declare module '../manifest.js' {
   interface ServiceMap {
@@ -36,7 +36,12 @@ export const knowledgeModule: ModuleManifest = {
       return knowledge;
     }),
   ],
-  resolvers: [resolver(KnowledgeResolver, (s) => new KnowledgeResolver(s.events, s.knowledge))],
+  resolvers: [
+    resolver(KnowledgeResolver, (s) => new KnowledgeResolver(s.events, s.knowledge, s.organizations)),
+    resolver(KnowledgeHitResolver, (s) => new KnowledgeHitResolver(s.knowledge)),
+    resolver(RagCitationResolver, (s) => new RagCitationResolver(s.knowledge)),
+    resolver(SearchHitDocumentResolver, (s) => new SearchHitDocumentResolver(s.knowledge)),
+  ],
   routes: knowledgeRoutes,
   // `node(id:)` for documents: those the caller may read, as `document(id:)`.
   nodes: ({ knowledge }) => [{ typename: 'Document', load: (ctx, ids) => knowledge.visible(ctx, ids) }],

@@ -8,13 +8,18 @@ import { describeRequirement as need } from '../../common/scopes.js';
 import { queryRoot } from '../../graphql/query-root.js';
 import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
 import { AiProvider, type AiProviderId } from '../ai/index.js';
+import { Organization } from '../organizations/index.js';
+import { SearchHitType, type SearchHit } from '../search/index.js';
+import { visibleRef } from '../../graphql/node.resolver.js';
 import { KnowledgeDocument } from './knowledge.entities.js';
 import {
   DeleteDocumentInput,
   DeleteDocumentPayload,
   DocumentConnection,
+  KnowledgeHitType,
   KnowledgeSearchResultType,
   RagAnswerType,
+  RagCitationType,
   UpdateDocumentInput,
   UpdateDocumentPayload,
   UploadDocumentInput,
@@ -31,6 +36,7 @@ export class KnowledgeResolver {
   constructor(
     readonly events: ServiceMap['events'],
     readonly knowledge: ServiceMap['knowledge'],
+    readonly organizations: ServiceMap['organizations'],
   ) {}
 
   @Query(() => DocumentConnection, { description: `The documents you may read (yours, and those shared with your organizations), newest first. ${READ}` })
@@ -152,5 +158,49 @@ export class KnowledgeResolver {
   @FieldResolver(() => ID, { nullable: true, description: 'The organization it is shared with; null for a private document.' })
   organizationId(@Root() d: KnowledgeDocument): string | null {
     return d.organization?.id ?? null;
+  }
+
+  @FieldResolver(() => Organization, {
+    nullable: true,
+    description: 'The organization it is shared with, when you may read it (as `organization(id:)`: a member; an API key of that organization with `organizations:read`); null for a private document.',
+  })
+  organization(@Root() d: KnowledgeDocument, @Ctx() ctx: RequestContext): Promise<Organization | null> | null {
+    return d.organization ? visibleRef(ctx, 'Organization', (c, ids) => this.organizations.visibleOrganizations(c, ids), d.organization.id) : null;
+  }
+}
+
+const DOCUMENT_REF = 'The document, when you may still read it (as `document(id:)`); null once it is deleted or no longer shared with you.';
+/** The document a passage names, by the rules of `document(id:)`. */
+const documentRef = (knowledge: ServiceMap['knowledge'], ctx: RequestContext, id: string | null): Promise<KnowledgeDocument | null> | null =>
+  id ? visibleRef(ctx, 'Document', (c, ids) => knowledge.visible(c, ids), id) : null;
+
+@Resolver(() => KnowledgeHitType)
+export class KnowledgeHitResolver {
+  constructor(readonly knowledge: ServiceMap['knowledge']) {}
+
+  @FieldResolver(() => KnowledgeDocument, { nullable: true, description: DOCUMENT_REF })
+  document(@Root() hit: KnowledgeHitType, @Ctx() ctx: RequestContext): Promise<KnowledgeDocument | null> | null {
+    return documentRef(this.knowledge, ctx, hit.documentId);
+  }
+}
+
+@Resolver(() => RagCitationType)
+export class RagCitationResolver {
+  constructor(readonly knowledge: ServiceMap['knowledge']) {}
+
+  @FieldResolver(() => KnowledgeDocument, { nullable: true, description: DOCUMENT_REF })
+  document(@Root() c: RagCitationType, @Ctx() ctx: RequestContext): Promise<KnowledgeDocument | null> | null {
+    return documentRef(this.knowledge, ctx, c.documentId);
+  }
+}
+
+/** `SearchHit.document`: the knowledge module adds the field to the search module's hit. */
+@Resolver(() => SearchHitType)
+export class SearchHitDocumentResolver {
+  constructor(readonly knowledge: ServiceMap['knowledge']) {}
+
+  @FieldResolver(() => KnowledgeDocument, { nullable: true, description: `For a DOCUMENT passage: ${DOCUMENT_REF.charAt(0).toLowerCase()}${DOCUMENT_REF.slice(1)}` })
+  document(@Root() hit: SearchHit, @Ctx() ctx: RequestContext): Promise<KnowledgeDocument | null> | null {
+    return documentRef(this.knowledge, ctx, hit.documentId);
   }
 }

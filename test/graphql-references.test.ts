@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUp } from './helpers/factories.js';
+import { authHeaders, type Caller } from './helpers/graphql.js';
+import { restClient, type RestClient } from './helpers/http.js';
+import { makeCast, makeKey, makeOrg, type Cast } from './helpers/orgs.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+/**
+ * The conventions' rule for references: a field that points at another entity answers the
+ * object beside its id, by the rules of that object's own query (null when the caller may not
+ * read it, never an error that reveals it).
+ */
+
+let server: TestServer;
+let api: RestClient;
+let cast: Cast;
+
+beforeAll(async () => {
+  server = await startServer();
+  api = restClient(server.url);
+  cast = await makeCast(api);
+});
+afterAll(() => server.close());
+
+async function gql(caller: Caller, query: string, variables: Record<string, unknown> = {}): Promise<{ data: any; errors?: { message: string; extensions?: Record<string, unknown> }[] }> {
+  const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...authHeaders(caller) }, body: JSON.stringify({ query, variables }) });
+  return (await res.json()) as never;
+}
+
+const DOC = 'query($id: ID!) { document(id: $id) { id organizationId organization { id name } } }';
+
+describe('references answer their objects', () => {
+  it("a document's organization, for those who may read it", async () => {
+    const org = await makeOrg(api, cast);
+    const doc = await api.post('/api/knowledge/documents', { title: 'Atlas', content: 'The okapi lives in the Ituri rainforest.', visibility: 'organization', organization_id: org.id }, { token: cast.extra.accessToken });
+    expect(doc.status).toBe(201);
+    const name = (await api.get(`/api/organizations/${org.id}`, { token: cast.owner.accessToken })).body.name as string;
+
+    const member = await gql(cast.member.accessToken, DOC, { id: doc.body.id });
+    expect(member.errors).toBeUndefined();
+    expect(member.data.document).toEqual({ id: doc.body.id, organizationId: org.id, organization: { id: org.id, name } });
+
+    // A key that may read documents but not organizations sees the id, and null for the object.
+    const ragOnly = await makeKey(api, cast.admin, org.id, ['rag:read']);
+    const narrow = await gql({ apiKey: ragOnly.key }, DOC, { id: doc.body.id });
+    expect(narrow.errors).toBeUndefined();
+    expect(narrow.data.document).toEqual({ id: doc.body.id, organizationId: org.id, organization: null });
+    const both = await makeKey(api, cast.admin, org.id, ['rag:read', 'organizations:read']);
+    expect((await gql({ apiKey: both.key }, DOC, { id: doc.body.id })).data.document.organization).toEqual({ id: org.id, name });
+
+    // The uploader, once removed from the organization, still reads their document but not the organization.
+    expect((await api.delete(`/api/organizations/${org.id}/members/${cast.extra.user.id}`, { token: cast.owner.accessToken })).status).toBe(204);
+    const left = await gql(cast.extra.accessToken, DOC, { id: doc.body.id });
+    expect(left.errors).toBeUndefined();
+    expect(left.data.document).toEqual({ id: doc.body.id, organizationId: org.id, organization: null });
+    // A private document has none.
+    const mine = await api.post('/api/knowledge/documents', { title: 'Diary', content: 'Nothing to see.' }, { token: cast.member.accessToken });
+    expect((await gql(cast.member.accessToken, DOC, { id: mine.body.id })).data.document).toEqual({ id: mine.body.id, organizationId: null, organization: null });
+  });
+
+  it('search hits, knowledge hits, grounded answers and chat citations answer their document while it is readable', async () => {
+    const u = await signUp(api);
+    const other = await signUp(api);
+    const doc = await api.post('/api/knowledge/documents', { title: 'Volcanoes', content: 'Always carry a gas mask near fumaroles: sulfur dioxide pools in hollows.' }, { token: u.accessToken });
+    await server.app.services.knowledge.drain();
+    const q = `query {
+      search(q: "fumaroles", types: [DOCUMENT]) { edges { node { documentId document { id title status } } } }
+      knowledgeSearch(query: "fumaroles") { results { documentId document { id title } } }
+      ragQuery(question: "What do I carry near fumaroles?") { citations { documentId document { id } } }
+    }`;
+    const found = await gql(u.accessToken, q);
+    expect(found.errors).toBeUndefined();
+    expect(found.data.search.edges).toEqual([{ node: { documentId: doc.body.id, document: { id: doc.body.id, title: 'Volcanoes', status: 'READY' } } }]);
+    expect(found.data.knowledgeSearch.results).toEqual([{ documentId: doc.body.id, document: { id: doc.body.id, title: 'Volcanoes' } }]);
+    expect(found.data.ragQuery.citations).toEqual([{ documentId: doc.body.id, document: { id: doc.body.id } }]);
+
+    const chat = await api.post('/api/core/chat', { message: 'sulfur dioxide fumaroles' }, { token: u.accessToken });
+    expect(chat.status).toBe(200);
+    const CITES = 'query($id: ID!) { conversation(id: $id) { messages(last: 1) { edges { node { citations { type documentId document { id title } } } } } } }';
+    const cited = async () => (await gql(u.accessToken, CITES, { id: chat.body.conversation_id })).data.conversation.messages.edges[0].node.citations as { type: string; documentId: string; document: unknown }[];
+    const before = await cited();
+    expect(before.filter((c) => c.type === 'DOCUMENT')).toEqual([{ type: 'DOCUMENT', documentId: doc.body.id, document: { id: doc.body.id, title: 'Volcanoes' } }]);
+    // Other kinds of citation name no document.
+    for (const c of before.filter((x) => x.type !== 'DOCUMENT')) expect(c.document).toBeNull();
+
+    // Someone else's document is not revealed through a reference; once deleted, the citation keeps its id and loses the object.
+    expect((await gql(other.accessToken, DOC, { id: doc.body.id })).data.document).toBeNull();
+    expect((await api.delete(`/api/knowledge/documents/${doc.body.id}`, { token: u.accessToken })).status).toBe(204);
+    const after = await cited();
+    expect(after.filter((c) => c.type === 'DOCUMENT')).toEqual([{ type: 'DOCUMENT', documentId: doc.body.id, document: null }]);
+  });
+
+  it("a learning session's conversation, until the conversation is deleted", async () => {
+    const u = await signUp(api);
+    const conv = await api.post('/api/core/conversations', { title: 'Ordering food' }, { token: u.accessToken });
+    expect(conv.status).toBe(201);
+    const start = await gql(u.accessToken, 'mutation($id: ID!) { startConversationSession(input: { conversationId: $id }) { session { id conversationId conversation { id title } } } }', { id: conv.body.id });
+    expect(start.errors).toBeUndefined();
+    const session = start.data.startConversationSession.session;
+    expect(session).toMatchObject({ conversationId: conv.body.id, conversation: { id: conv.body.id, title: 'Ordering food' } });
+    expect((await api.delete(`/api/core/conversations/${conv.body.id}`, { token: u.accessToken })).status).toBe(204);
+    const node = await gql(u.accessToken, 'query($id: ID!) { node(id: $id) { ... on ConversationSession { conversationId conversation { id } } } }', { id: session.id });
+    expect(node.errors).toBeUndefined();
+    expect(node.data.node).toEqual({ conversationId: null, conversation: null });
+  });
+});
