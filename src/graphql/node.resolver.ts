@@ -32,16 +32,18 @@ const visibleOnly = <T>(answer: Promise<readonly T[]>): Promise<readonly T[]> =>
 /**
  * The object a reference names (`document` beside `documentId`), if the caller may read it by
  * the rules of `node(id:)` for its type (`load` is that type's node source), else null. One
- * statement per type and request, however many references ask.
+ * statement per type for the references resolved together, however many ask. Nothing is kept
+ * between loads: a subscription's context serves each of its events, which must see the
+ * object as it is then.
  */
 export function visibleRef<T extends { id: string }>(ctx: RequestContext, typename: string, load: NodeSource['load'], id: string): Promise<T | null> {
   const loader = requestLoader(ctx.loaders, `ref:${typename}`, () =>
     new DataLoader<string, T | null>(
       async (ids) => {
-        const byId = new Map((await visibleOnly(load(ctx, ids))).map((o) => [o.id, o as T]));
+        const byId = new Map((await visibleOnly(load(ctx, [...new Set(ids)]))).map((o) => [o.id, o as T]));
         return ids.map((i) => byId.get(i) ?? null);
       },
-      { batch: ctx.config.db.batching },
+      { batch: ctx.config.db.batching, cache: false },
     ),
   );
   return loader.load(id);
