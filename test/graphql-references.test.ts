@@ -90,6 +90,35 @@ describe('references answer their objects', () => {
     expect(after.filter((c) => c.type === 'DOCUMENT')).toEqual([{ type: 'DOCUMENT', documentId: doc.body.id, document: null }]);
   });
 
+  it("the admins' statistics answer their organization, team and member", async () => {
+    const org = await makeOrg(api, cast);
+    const vars = { org: org.id, team: org.teamId, user: cast.member.user.id };
+    const q = `query($org: ID!, $team: ID, $user: ID!) {
+      engagementStats(organizationId: $org, teamId: $team) { organizationId organization { id } teamId team { id name } }
+      whole: engagementStats(organizationId: $org) { team { id } }
+      memberStats(organizationId: $org, userId: $user, teamId: $team) { userId user { id username } organization { id } team { id } }
+      memberProgress(organizationId: $org, first: 10) { edges { node { userId user { id } affiliations { organizationId organization { id } teamId team { id } } } } }
+    }`;
+    const res = await gql(cast.admin.accessToken, q, vars);
+    expect(res.errors).toBeUndefined();
+    expect(res.data.engagementStats).toEqual({ organizationId: org.id, organization: { id: org.id }, teamId: org.teamId, team: { id: org.teamId, name: 'Core' } });
+    expect(res.data.whole).toEqual({ team: null });
+    expect(res.data.memberStats).toEqual({ userId: cast.member.user.id, user: { id: cast.member.user.id, username: cast.member.user.username }, organization: { id: org.id }, team: { id: org.teamId } });
+    const rows = res.data.memberProgress.edges.map((e: { node: any }) => e.node) as { userId: string; user: { id: string }; affiliations: { organizationId: string; organization: unknown; teamId: string | null; team: unknown }[] }[];
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    for (const row of rows) {
+      expect(row.user).toEqual({ id: row.userId });
+      const here = row.affiliations.find((a) => a.organizationId === org.id)!;
+      expect(here.organization).toEqual({ id: org.id });
+      expect(here.team).toEqual(here.teamId ? { id: here.teamId } : null);
+    }
+    // An API key of the organization with organizations:read (what the statistics need) reads the same objects.
+    const key = await makeKey(api, cast.admin, org.id, ['organizations:read']);
+    const byKey = await gql({ apiKey: key.key }, q, vars);
+    expect(byKey.errors).toBeUndefined();
+    expect(byKey.data.memberStats.user).toEqual({ id: cast.member.user.id, username: cast.member.user.username });
+  });
+
   it("a learning session's conversation, until the conversation is deleted", async () => {
     const u = await signUp(api);
     const conv = await api.post('/api/core/conversations', { title: 'Ordering food' }, { token: u.accessToken });

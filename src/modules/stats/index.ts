@@ -1,5 +1,5 @@
 import { resolver, service, type ModuleManifest } from '../manifest.js';
-import { StatsResolver } from './stats.resolver.js';
+import { EngagementStatsRefs, MemberAffiliationRefs, MemberProgressRefs, MemberStatsRefs, StatsResolver } from './stats.resolver.js';
 import { statsRoutes } from './stats.rest.js';
 import { StatsService } from './stats.service.js';
 
@@ -17,6 +17,12 @@ export const statsModule: ModuleManifest = {
   name: 'stats',
   entities: [],
   services: [service('stats', ['config', 'learningTime'], ({ config, learningTime }) => new StatsService(config, learningTime))],
-  resolvers: [resolver(StatsResolver, (s) => new StatsResolver(s.stats))],
+  resolvers: [
+    resolver(StatsResolver, (s) => new StatsResolver(s.stats)),
+    resolver(EngagementStatsRefs, (s) => new EngagementStatsRefs(s.organizations)),
+    resolver(MemberStatsRefs, (s) => new MemberStatsRefs(s.organizations)),
+    resolver(MemberAffiliationRefs, (s) => new MemberAffiliationRefs(s.organizations)),
+    resolver(MemberProgressRefs, (s) => new MemberProgressRefs(s.organizations)),
+  ],
   routes: statsRoutes,
 };

@@ -1,12 +1,16 @@
 import { GraphQLLocalDate } from 'graphql-scalars';
-import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { authorize } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
 import { describeRequirement as need } from '../../common/scopes.js';
 import { nullWhenNotFound } from '../../graphql/errors.js';
 import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
 import type { MemberProgress, StatsService } from './stats.service.js';
-import { EngagementStatsType, MemberProgressConnection, MemberProgressSort, MemberStatsType, SortOrder, type MemberProgressSortValue, type SortOrderValue } from './stats.types.js';
+import { EngagementStatsType, MemberAffiliationType, MemberProgressConnection, MemberProgressSort, MemberProgressType, MemberStatsType, SortOrder, type MemberProgressSortValue, type SortOrderValue } from './stats.types.js';
+import { visibleRef } from '../../graphql/node.resolver.js';
+import { Organization, Team } from '../organizations/index.js';
+import { User } from '../users/index.js';
+import type { ServiceMap } from '../manifest.js';
 
 const RULES =
   'Over a range of at most 366 UTC days: the start day from 00:00:00Z, the end day up to 00:00:00Z of the day after (exclusive). For admins and owners of the organization: null when the organization (or the team) is unknown or not yours, forbidden for members.';
@@ -77,5 +81,78 @@ export class StatsResolver {
     @Args(() => ConnectionArgs) page: ConnectionArgs,
   ): Promise<ConnectionPage<MemberProgress> | null> {
     return orNull(ctx, () => this.stats.progressConnection(ctx, { organizationId, startDate, endDate, sort, order, q }, pageRequest(page)));
+  }
+}
+
+/* The objects the figures' ids name, each by its own read rules (null when not readable). */
+
+const organizationRef = (orgs: ServiceMap['organizations'], ctx: RequestContext, id: string): Promise<Organization | null> =>
+  visibleRef(ctx, 'Organization', (c, ids) => orgs.visibleOrganizations(c, ids), id);
+const teamRef = (orgs: ServiceMap['organizations'], ctx: RequestContext, id: string | null): Promise<Team | null> | null =>
+  id ? visibleRef(ctx, 'Team', (c, ids) => orgs.visibleTeams(c, ids), id) : null;
+const userRef = (orgs: ServiceMap['organizations'], ctx: RequestContext, id: string): Promise<User | null> =>
+  visibleRef(ctx, 'User', (c, ids) => orgs.visibleUsers(c, ids), id);
+
+const ORGANIZATION = 'The organization, as `organization(id:)` answers it.';
+const TEAM = 'The team, as `team(id:)` answers it; null for the whole organization.';
+const MEMBER = 'The member, as `node(id:)` answers their user (someone who shares an organization with you).';
+
+@Resolver(() => EngagementStatsType)
+export class EngagementStatsRefs {
+  constructor(readonly organizations: ServiceMap['organizations']) {}
+
+  @FieldResolver(() => Organization, { nullable: true, description: ORGANIZATION })
+  organization(@Root() s: EngagementStatsType, @Ctx() ctx: RequestContext): Promise<Organization | null> {
+    return organizationRef(this.organizations, ctx, s.organizationId);
+  }
+
+  @FieldResolver(() => Team, { nullable: true, description: TEAM })
+  team(@Root() s: EngagementStatsType, @Ctx() ctx: RequestContext): Promise<Team | null> | null {
+    return teamRef(this.organizations, ctx, s.teamId);
+  }
+}
+
+@Resolver(() => MemberStatsType)
+export class MemberStatsRefs {
+  constructor(readonly organizations: ServiceMap['organizations']) {}
+
+  @FieldResolver(() => User, { nullable: true, description: MEMBER })
+  user(@Root() s: MemberStatsType, @Ctx() ctx: RequestContext): Promise<User | null> {
+    return userRef(this.organizations, ctx, s.userId);
+  }
+
+  @FieldResolver(() => Organization, { nullable: true, description: ORGANIZATION })
+  organization(@Root() s: MemberStatsType, @Ctx() ctx: RequestContext): Promise<Organization | null> {
+    return organizationRef(this.organizations, ctx, s.organizationId);
+  }
+
+  @FieldResolver(() => Team, { nullable: true, description: 'The team asked about, as `team(id:)` answers it; null when none was.' })
+  team(@Root() s: MemberStatsType, @Ctx() ctx: RequestContext): Promise<Team | null> | null {
+    return teamRef(this.organizations, ctx, s.teamId);
+  }
+}
+
+@Resolver(() => MemberAffiliationType)
+export class MemberAffiliationRefs {
+  constructor(readonly organizations: ServiceMap['organizations']) {}
+
+  @FieldResolver(() => Organization, { nullable: true, description: ORGANIZATION })
+  organization(@Root() a: MemberAffiliationType, @Ctx() ctx: RequestContext): Promise<Organization | null> {
+    return organizationRef(this.organizations, ctx, a.organizationId);
+  }
+
+  @FieldResolver(() => Team, { nullable: true, description: 'Their team in it, as `team(id:)` answers it; null when they have none.' })
+  team(@Root() a: MemberAffiliationType, @Ctx() ctx: RequestContext): Promise<Team | null> | null {
+    return teamRef(this.organizations, ctx, a.teamId);
+  }
+}
+
+@Resolver(() => MemberProgressType)
+export class MemberProgressRefs {
+  constructor(readonly organizations: ServiceMap['organizations']) {}
+
+  @FieldResolver(() => User, { nullable: true, description: MEMBER })
+  user(@Root() p: MemberProgressType, @Ctx() ctx: RequestContext): Promise<User | null> {
+    return userRef(this.organizations, ctx, p.userId);
   }
 }
