@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EndLiveSessionDocument, MyLiveSessionEventsDocument, StartLiveSessionDocument } from './generated/graphql.js';
+import { EndLiveSessionDocument, MyLiveSessionEventsDocument, MyLiveSessionEventsWithSessionDocument, StartLiveSessionDocument } from './generated/graphql.js';
 import { signUp } from './helpers/factories.js';
 import { gql, subscribe, until, wsClient } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
@@ -56,6 +56,27 @@ describe('myLiveSessionEvents', () => {
     } finally {
       await mine.client.dispose();
       await theirs.client.dispose();
+    }
+  });
+
+  it('answers the session itself with each lifecycle event, as it is at that event, so a client cache follows it', async () => {
+    const u = await signUp(api);
+    const mine = wsClient(server.wsUrl, { Authorization: `Bearer ${u.accessToken}` });
+    try {
+      const sub = subscribe(mine.client, MyLiveSessionEventsWithSessionDocument);
+      await until(() => server.app.services.events.listeners('USER_LIVE_EVENT', u.user.id) === 1);
+      const started = await gql(server.url, StartLiveSessionDocument, { input: { sessionType: 'VOICE' } }, u.accessToken);
+      const sessionId = started.data!.startLiveSession.session.id;
+      await sub.waitFor(1);
+      expect(sub.received[0]!.data!.myLiveSessionEvents).toEqual({ __typename: 'LiveSessionStarted', sessionId, session: { id: sessionId, status: 'ACTIVE', endReason: null } });
+      // The same subscription reads the session again for its end: not the ACTIVE one it read first.
+      await gql(server.url, EndLiveSessionDocument, { input: { sessionId, reason: 'IDLE' } }, u.accessToken);
+      await sub.waitFor(2);
+      const ended = sub.received[1]!.data!.myLiveSessionEvents;
+      expect(ended).toMatchObject({ __typename: 'LiveSessionEnded', sessionId, session: { id: sessionId, status: 'ENDED', endReason: 'IDLE' } });
+      expect(ended.__typename === 'LiveSessionEnded' && ended.session?.usedSeconds).toBe(ended.__typename === 'LiveSessionEnded' && ended.usedSeconds);
+    } finally {
+      await mine.client.dispose();
     }
   });
 

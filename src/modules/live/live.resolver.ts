@@ -4,7 +4,7 @@ import type { LiveEvent } from '../../common/pubsub.js';
 import { describeRequirement as need } from '../../common/scopes.js';
 import { nullWhenNotFound } from '../../graphql/errors.js';
 import { ConnectionArgs, connectionPage, offsetConnection, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
-import type { NodeSource } from '../../graphql/node.resolver.js';
+import { visibleRef, type NodeSource } from '../../graphql/node.resolver.js';
 import { queryRoot } from '../../graphql/query-root.js';
 import { authorize } from '../../common/access.js';
 import { empty, lifecycle } from '../../graphql/subscription-stream.js';
@@ -16,7 +16,10 @@ import {
   LiveHeartbeatInput,
   LiveHeartbeatPayload,
   LiveQuotaType,
+  LiveQuotaWarning,
+  LiveSessionEnded,
   LiveSessionEvent,
+  LiveSessionStarted,
   LiveTranscriptConnection,
   LiveTranscriptType,
   meterOf,
@@ -183,6 +186,40 @@ export class LiveTranscriptResolver {
       (offset, limit) => Promise.resolve({ items: all.slice(offset, offset + limit), total: all.length }),
       () => Promise.resolve(all.length),
     );
+  }
+}
+
+/** The session a lifecycle event is about, as `liveSession(id:)` answers it, read again for each event (visibleRef keeps nothing). */
+const SESSION_NOW = 'The session as it is at this event (read again for it), so a normalized cache updates it: after LiveSessionEnded, ENDED with its reason and seconds. Null if it is no longer yours to read.';
+const sessionNow = (live: ServiceMap['live'], ctx: RequestContext, id: string): Promise<LiveSession | null> => visibleRef(ctx, 'LiveSession', (c, ids) => live.sessionsByIds(c, ids), id);
+
+@Resolver(() => LiveSessionStarted)
+export class LiveSessionStartedResolver {
+  constructor(readonly live: ServiceMap['live']) {}
+
+  @FieldResolver(() => LiveSession, { nullable: true, description: SESSION_NOW })
+  session(@Root() e: LiveSessionStarted, @Ctx() ctx: RequestContext): Promise<LiveSession | null> {
+    return sessionNow(this.live, ctx, e.sessionId);
+  }
+}
+
+@Resolver(() => LiveQuotaWarning)
+export class LiveQuotaWarningResolver {
+  constructor(readonly live: ServiceMap['live']) {}
+
+  @FieldResolver(() => LiveSession, { nullable: true, description: SESSION_NOW })
+  session(@Root() e: LiveQuotaWarning, @Ctx() ctx: RequestContext): Promise<LiveSession | null> {
+    return sessionNow(this.live, ctx, e.sessionId);
+  }
+}
+
+@Resolver(() => LiveSessionEnded)
+export class LiveSessionEndedResolver {
+  constructor(readonly live: ServiceMap['live']) {}
+
+  @FieldResolver(() => LiveSession, { nullable: true, description: SESSION_NOW })
+  session(@Root() e: LiveSessionEnded, @Ctx() ctx: RequestContext): Promise<LiveSession | null> {
+    return sessionNow(this.live, ctx, e.sessionId);
   }
 }
 

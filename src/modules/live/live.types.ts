@@ -305,7 +305,7 @@ export class SendLiveAudioPayload {
 /* The events of liveSessionEvents.                                                            */
 
 @ObjectType('LiveSessionStarted', { description: 'The session began.' })
-class LiveSessionStarted {
+export class LiveSessionStarted {
   @Field(() => ID, { description: 'The session.' })
   sessionId!: string;
 
@@ -317,7 +317,7 @@ class LiveSessionStarted {
 }
 
 @ObjectType('LiveQuotaWarning', { description: 'Less than a minute of live time is left.' })
-class LiveQuotaWarning {
+export class LiveQuotaWarning {
   @Field(() => ID, { description: 'The session.' })
   sessionId!: string;
 
@@ -332,7 +332,7 @@ class LiveQuotaWarning {
 }
 
 @ObjectType('LiveSessionEnded', { description: 'The session ended: by the client, the sweeper, the quota or the length limit.' })
-class LiveSessionEnded {
+export class LiveSessionEnded {
   @Field(() => ID, { description: 'The session.' })
   sessionId!: string;
 
