@@ -245,7 +245,7 @@ describe('admin statistics, figures computed by hand', () => {
     const memberKey = await makeKey(api, cast.member, org.id, ['organizations:read']);
     expect((await api.get(`/api/v1/admin/stats/engagement?${q}`, { apiKey: memberKey.key })).status).toBe(403);
 
-    for (const bad of ['start_date=2026-3-1', 'start_date=2026-02-30', 'start_date=2026-03-02&end_date=2026-03-01', 'start_date=2025-01-01&end_date=2026-03-01']) {
+    for (const bad of ['start_date=2026-3-1', 'start_date=2026-02-30', 'start_date=2026-03-02&end_date=2026-03-01', 'start_date=2025-01-01&end_date=2026-03-01', 'end_date=0000-01-03']) {
       for (const path of [`/api/v1/admin/stats/engagement?organization_id=${org.id}`, `/api/v1/admin/stats/users/${cast.member.user.id}?organization_id=${org.id}`, `/api/v1/admin/stats/progress/members?org_id=${org.id}`]) {
         const res = await api.get(`${path}&${bad}`, { token: cast.admin.accessToken });
         expect(res.status, `${path} ${bad}`).toBe(400);

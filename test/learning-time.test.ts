@@ -156,6 +156,16 @@ describe('learning time', () => {
     expect(reversed.status).toBe(400);
     expect(reversed.body.detail.fields).toEqual([{ loc: ['query', 'end_date'], message: 'must be on or after the start date' }]);
     expect((await api.get('/api/xp/learning-time?start_date=2025-01-01&end_date=2026-03-01', t)).status).toBe(400);
+    // A day before the epoch is refused (year 0000 once defaulted its start into year -1, whose days never advanced: the process ran out of memory).
+    for (const q of ['end_date=0000-01-03', 'start_date=1969-12-31&end_date=1970-01-02']) {
+      const early = await api.get(`/api/xp/learning-time?${q}`, t);
+      expect(early.status, q).toBe(400);
+      expect(early.body.detail.fields[0].message).toBe('must be 1970-01-01 or later');
+    }
+    expect((await api.get('/api/xp/learning-time?start_date=1970-01-01&end_date=1970-01-02', t)).body.by_day).toHaveLength(2);
+    // Days of expanded years still follow one another.
+    expect(dayWindows(at('-000001-12-30T00:00:00Z'), at('0000-01-02T00:00:00Z')).map((w) => w.date)).toEqual(['-000001-12-30', '-000001-12-31', '0000-01-01']);
+    expect(dayWindows(at('9999-12-31T00:00:00Z'), at('+010000-01-02T00:00:00Z')).map((w) => w.date)).toEqual(['9999-12-31', '+010000-01-01']);
     // Without dates: the last 7 UTC days, today included.
     const def = await api.get('/api/xp/learning-time', t);
     expect(def.body.by_day).toHaveLength(7);

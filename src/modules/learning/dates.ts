@@ -11,14 +11,22 @@ export const DAY_MS = 86_400_000;
 /** The longest range a query may ask for, in days. */
 export const MAX_RANGE_DAYS = 366;
 
+/** The earliest day a range may name. */
+export const FIRST_DAY = '1970-01-01';
+
 /** A calendar date as the date rules write it. */
 export const dateSchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
-  .refine(isCalendarDay, 'must be a real calendar date (YYYY-MM-DD)');
+  .refine(isCalendarDay, 'must be a real calendar date (YYYY-MM-DD)')
+  // Nothing here is older than the epoch; a year-0000 end would default its start into year -1.
+  .refine((d) => d >= FIRST_DAY, `must be ${FIRST_DAY} or later`);
 
-/** `YYYY-MM-DD` of an instant, in UTC. */
-export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+/**
+ * `YYYY-MM-DD` of an instant, in UTC: the whole date part, so an expanded year (`-000001-12-28`,
+ * `+010000-01-01`) stays a day `dayStartUtc` reads back and `addDays` always moves on.
+ */
+export const utcDay = (ms: number): string => new Date(ms).toISOString().split('T')[0]!;
 
 /** The UTC instant a date starts (00:00:00Z). */
 export const dayStartUtc = (day: string): number => Date.parse(`${day}T00:00:00Z`);
