@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
+import { asKnownError } from '../src/common/unavailable.js';
 import { ManualClock } from './helpers/clock.js';
 import { signUp } from './helpers/factories.js';
 import { restClient, type RestClient } from './helpers/http.js';
@@ -38,6 +40,26 @@ const rowOf = async (id: string) =>
   (await server.app.orm.em.fork().getConnection().execute('select status, active_key, active_seconds from conversation_sessions where id = ?', [id]))[0] as { status: string; active_key: string | null; active_seconds: number };
 
 describe('conversation learning sessions', () => {
+  it('a start racing the deletion of its conversation answers not_found, not a database error', async () => {
+    const { t, conversationId, base } = await learner();
+    const sessions = server.app.services.conversationSessions as unknown as { running: (...args: unknown[]) => Promise<unknown> };
+    const running = sessions.running.bind(sessions);
+    // The conversation goes after the start checked it, before the start writes its session.
+    const spy = vi.spyOn(sessions, 'running').mockImplementationOnce(async (...args: unknown[]) => {
+      expect((await api.delete(`/api/core/conversations/${conversationId}`, t)).status).toBe(204);
+      return running(...args);
+    });
+    try {
+      const start = await api.post(`${base}/start`, undefined, t);
+      expect(start.status).toBe(404);
+      expect(start.body.detail.error).toBe('not_found');
+    } finally {
+      spy.mockRestore();
+    }
+    // Any other write whose row went meanwhile answers conflict (409), never internal_error.
+    expect(asKnownError(new ForeignKeyConstraintViolationException(new Error('FOREIGN KEY constraint failed')))).toMatchObject({ code: 'conflict' });
+  });
+
   it('start, activity, status and end: counted by the server, one running session, end idempotent', async () => {
     const { t, conversationId, base } = await learner();
     const before = await api.get(`${base}/status`, t);

@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import { authorize } from '../../common/access.js';
 import type { Clock } from '../../common/clock.js';
@@ -111,6 +111,8 @@ export class ConversationSessionsService {
       await em.flush();
       return { session: s, created: true };
     } catch (e) {
+      // The conversation was deleted after it was checked: no session starts in it.
+      if (e instanceof ForeignKeyConstraintViolationException) throw AppError.notFound('Conversation');
       if (!(e instanceof UniqueConstraintViolationException)) throw e;
       const winner = await ctx.em.fork().findOne(ConversationSession, { activeKey: keyOf(userId, conversation.id) });
       if (!winner) throw new AppError('conflict', 'Another start of this session was under way; try again');
