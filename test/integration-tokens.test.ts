@@ -193,6 +193,22 @@ describe('integration tokens', () => {
     expect((await api.get('/api/integration/profile', { token: b.token })).status).toBe(403);
   });
 
+  it('names invalid fields as its camelCase bodies and parameters do', async () => {
+    const t = { token: cast.member.accessToken };
+    const short = await api.post('/api/integration/grant', { tenantId: org.id, mode: 'server', scopes: ['xel:read'], ttlSeconds: 5 }, t);
+    expect(short.status).toBe(400);
+    expect(short.body.detail.fields).toEqual([{ loc: ['body', 'ttlSeconds'], message: expect.stringContaining('at least') }]);
+    expect(short.body.detail.message).toMatch(/^Invalid input: ttlSeconds /);
+    const revoke = await api.post('/api/integration/revoke', {}, t);
+    expect(revoke.status).toBe(400);
+    expect(revoke.body.detail.fields.map((f: { loc: string[] }) => f.loc)).toContainEqual(['body', 'tenantId']);
+    const jwks = await api.get('/api/integration/jwks', t);
+    expect(jwks.status).toBe(400);
+    expect(jwks.body.detail.fields[0].loc).toEqual(['query', 'tenantId']);
+    // Other routes keep snake_case.
+    expect((await api.post('/api/api-keys', { name: 'k', scopes: ['xel:read'] }, t)).body.detail.fields[0].loc).toEqual(['body', 'organization_id']);
+  });
+
   it('lets an API key grant only what it holds, in its organization', async () => {
     const key = await makeKey(api, cast.owner, org.id, ['integrations:write', 'xel:read']);
     const ok = await api.post('/api/integration/grant', { mode: 'server', scopes: ['xel:read'] }, { apiKey: key.key });

@@ -33,7 +33,8 @@ export function sendError(req: FastifyRequest, reply: FastifyReply, err: AppErro
     const traceId = currentTraceId();
     return reply.send({ errors: [{ message: err.message, extensions: { ...appErrorExtensions(err), ...(traceId ? { trace_id: traceId } : {}) } }] });
   }
-  return reply.send(toEnvelope(err, inputSourceOf(req)));
+  const input = inputSourceOf(req);
+  return reply.send(toEnvelope(err, input.source, input.camelCase));
 }
 
 /** Every error leaves as the envelope; unknown ones are logged with the request id and masked. */

@@ -18,6 +18,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Where a route reads its input from, for error locations. */
     inputSource?: 'body' | 'query';
+    /** The route documents its input's names in camelCase (error locations keep them so). */
+    camelCase?: boolean;
   }
 }
 
@@ -146,8 +148,11 @@ function malformedMultipart(e: unknown): unknown {
   return e;
 }
 
-/** Where the input of a route comes from, for error locations. */
-export const inputSourceOf = (req: FastifyRequest): 'body' | 'query' => req.routeOptions.config?.inputSource ?? 'body';
+/** Where the input of a route comes from, and how it names its fields, for error locations. */
+export const inputSourceOf = (req: FastifyRequest): { source: 'body' | 'query'; camelCase: boolean } => ({
+  source: req.routeOptions.config?.inputSource ?? 'body',
+  camelCase: req.routeOptions.config?.camelCase === true,
+});
 
 /**
  * Mounts the route table. Each handler only authenticates, reads input and shapes
@@ -158,7 +163,7 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
     app.route({
       method: route.method,
       url: toFastifyPath(route.path),
-      config: { inputSource: route.query && !route.body ? 'query' : 'body' },
+      config: { inputSource: route.query && !route.body ? 'query' : 'body', camelCase: route.camelCase === true },
       ...(route.body?.maxBytes ? { bodyLimit: route.body.maxBytes(root.config) } : {}),
       ...(route.redirect?.onError ? { errorHandler: redirectingErrors(route.redirect.onError, root) } : {}),
       handler: traced(route, async (req: FastifyRequest, reply: FastifyReply) => {
