@@ -300,6 +300,31 @@ describe('who may read what', () => {
     expect((await api.post('/api/knowledge/search', { query: 'pangolin' }, { apiKey: noScope.key })).body.detail.error).toBe('INSUFFICIENT_API_KEY_SCOPE');
   });
 
+  it("confines an API key to its organization: its creator's documents shared with another organization are not its to read, find, fetch or delete", async () => {
+    const [o1, o2] = [await makeOrg(api, cast), await makeOrg(api, cast)];
+    const owner = { token: cast.owner.accessToken };
+    const elsewhere = await api.post('/api/knowledge/documents', { title: 'Elsewhere', content: 'The quokka budget for the second office.', visibility: 'organization', organization_id: o2.id }, owner);
+    const here = await api.post('/api/knowledge/documents', { title: 'Here', content: 'The quokka budget for the first office.', visibility: 'organization', organization_id: o1.id }, owner);
+    const own = await api.post('/api/knowledge/documents', { title: 'Own', content: 'The quokka budget in my own notes.' }, owner);
+    await server.app.services.knowledge.drain();
+    const key = { apiKey: (await makeKey(api, cast.owner, o1.id, ['rag:read', 'rag:write', 'conversations:read'])).key };
+
+    expect((await api.get(`/api/knowledge/documents/${elsewhere.body.id}`, key)).status).toBe(404);
+    expect((await api.get(`/api/knowledge/documents/${elsewhere.body.id}/file`, key)).status).toBe(404);
+    const listed = (await api.get('/api/knowledge/documents', key)).body.map((d: { title: string }) => d.title).sort();
+    expect(listed).toEqual(['Here', 'Own']);
+    const found = (await api.post('/api/knowledge/search', { query: 'quokka budget' }, key)).body.results.map((r: { document_id: string }) => r.document_id).sort();
+    expect(found).toEqual([here.body.id, own.body.id].sort());
+    const general = (await api.get('/api/core/search?q=quokka&types=document', key)).body.results.map((r: { document_id: string }) => r.document_id).sort();
+    expect(general).toEqual([here.body.id, own.body.id].sort());
+    expect((await gql(server.url, DocumentDocument, { id: elsewhere.body.id }, key)).data).toEqual({ document: null });
+    expect((await api.delete(`/api/knowledge/documents/${elsewhere.body.id}`, key)).status).toBe(404);
+    // Its creator, signed in, still reads it, and a key of that organization too.
+    expect((await api.get(`/api/knowledge/documents/${elsewhere.body.id}`, owner)).status).toBe(200);
+    const o2Key = { apiKey: (await makeKey(api, cast.owner, o2.id, ['rag:read'])).key };
+    expect((await api.get(`/api/knowledge/documents/${elsewhere.body.id}`, o2Key)).status).toBe(200);
+  });
+
   it('removes a document from search and answers at once when unshared or deleted; only uploader or admins may', async () => {
     const org = await makeOrg(api, cast);
     const doc = await api.post('/api/knowledge/documents', { title: 'Recipes', content: 'The saffron risotto needs twenty minutes of stirring.', visibility: 'organization', organization_id: org.id }, { token: cast.extra.accessToken });

@@ -60,12 +60,25 @@ const RRF_K = 60;
 interface Readers {
   userId: string;
   orgIds: string[];
+  /**
+   * The caller is an API key of this organization: acting inside it, it reads the user's own
+   * documents when private or shared with it, not those shared with another organization.
+   */
+  keyOrganizationId: string | null;
 }
 
 /** The documents (as `alias`) that `readers` may read, as SQL with its parameters. */
-function readableDocuments(alias: string, { userId, orgIds }: Readers): { sql: string; params: string[] } {
+function readableDocuments(alias: string, { userId, orgIds, keyOrganizationId }: Readers): { sql: string; params: string[] } {
   const shared = orgIds.length ? ` or (${alias}.visibility = 'organization' and ${alias}.organization_id in (${orgIds.map(() => '?').join(', ')}))` : '';
-  return { sql: `${alias}.owner_id = ?${shared}`, params: [userId, ...orgIds] };
+  const own = keyOrganizationId ? `(${alias}.owner_id = ? and (${alias}.organization_id is null or ${alias}.organization_id = ?))` : `${alias}.owner_id = ?`;
+  return { sql: `${own}${shared}`, params: [userId, ...(keyOrganizationId ? [keyOrganizationId] : []), ...orgIds] };
+}
+
+/** Whether `readers` may read `doc` (the rule `readableDocuments` writes in SQL). */
+function mayRead(doc: KnowledgeDocument, { userId, orgIds, keyOrganizationId }: Readers): boolean {
+  const org = doc.organization?.id ?? null;
+  if (doc.owner.id === userId && (!keyOrganizationId || org === null || org === keyOrganizationId)) return true;
+  return doc.visibility === 'organization' && org !== null && orgIds.includes(org);
 }
 
 export type SearchMode = KnowledgeSearchModeValue;
@@ -519,8 +532,8 @@ export class KnowledgeService {
   /** The organizations whose shared documents the caller may read (an API key: only its own). */
   private async readableOrgs(ctx: RequestContext, need: Requirement): Promise<Readers> {
     const p = authorize(ctx, need);
-    if (p.kind === 'apiKey') return { userId: p.userId, orgIds: [p.organizationId] };
-    return { userId: p.userId, orgIds: await ctx.loaders.memberships.organizationIds(p.userId) };
+    if (p.kind === 'apiKey') return { userId: p.userId, orgIds: [p.organizationId], keyOrganizationId: p.organizationId };
+    return { userId: p.userId, orgIds: await ctx.loaders.memberships.organizationIds(p.userId), keyOrganizationId: null };
   }
 
   /**
@@ -537,10 +550,9 @@ export class KnowledgeService {
 
   /** A document the caller may read, or not_found. */
   private async readable(ctx: RequestContext, id: string, need: Requirement): Promise<KnowledgeDocument> {
-    const { userId, orgIds } = await this.readableOrgs(ctx, need);
+    const readers = await this.readableOrgs(ctx, need);
     const doc = isId(id) ? await ctx.em.findOne(KnowledgeDocument, { id }) : null;
-    const visible = doc && (doc.owner.id === userId || (doc.visibility === 'organization' && doc.organization && orgIds.includes(doc.organization.id)));
-    if (!doc || !visible) throw AppError.notFound('Document');
+    if (!doc || !mayRead(doc, readers)) throw AppError.notFound('Document');
     return doc;
   }
 
@@ -561,8 +573,9 @@ export class KnowledgeService {
   }
 
   /** What the caller may read: their own documents and those shared with their organizations. */
-  private readableWhere(userId: string, orgIds: readonly string[]): FilterQuery<KnowledgeDocument> {
-    return { $or: [{ owner: userId }, ...(orgIds.length ? [{ visibility: 'organization' as const, organization: { $in: [...orgIds] } }] : [])] };
+  private readableWhere({ userId, orgIds, keyOrganizationId }: Readers): FilterQuery<KnowledgeDocument> {
+    const own: FilterQuery<KnowledgeDocument> = keyOrganizationId ? { owner: userId, $or: [{ organization: null }, { organization: keyOrganizationId }] } : { owner: userId };
+    return { $or: [own, ...(orgIds.length ? [{ visibility: 'organization' as const, organization: { $in: [...orgIds] } }] : [])] };
   }
 
   /**
@@ -570,9 +583,9 @@ export class KnowledgeService {
    * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (rag:read), validation_error
    */
   async list(ctx: RequestContext, args: PageArgs & { organizationId?: string | null } = {}): Promise<Page<KnowledgeDocument>> {
-    const { userId, orgIds } = await this.readableOrgs(ctx, 'rag:read');
+    const readers = await this.readableOrgs(ctx, 'rag:read');
     const { limit, offset, organizationId } = parseInput(listDocumentsSchema, args);
-    const where: FilterQuery<KnowledgeDocument> = { $and: [this.readableWhere(userId, orgIds), organizationId ? { organization: organizationId } : {}] };
+    const where: FilterQuery<KnowledgeDocument> = { $and: [this.readableWhere(readers), organizationId ? { organization: organizationId } : {}] };
     const [items, total] = await ctx.em.findAndCount(KnowledgeDocument, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit, offset });
     return { items, total };
   }
@@ -583,9 +596,9 @@ export class KnowledgeService {
    * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (rag:read), validation_error
    */
   async connection(ctx: RequestContext, filter: { organizationId?: string | null }, request: PageRequest): Promise<ConnectionPage<KnowledgeDocument>> {
-    const { userId, orgIds } = await this.readableOrgs(ctx, 'rag:read');
+    const readers = await this.readableOrgs(ctx, 'rag:read');
     const { organizationId } = parseInput(listDocumentsSchema.pick({ organizationId: true }), filter);
-    const where: FilterQuery<KnowledgeDocument> = { $and: [this.readableWhere(userId, orgIds), organizationId ? { organization: organizationId } : {}] };
+    const where: FilterQuery<KnowledgeDocument> = { $and: [this.readableWhere(readers), organizationId ? { organization: organizationId } : {}] };
     return findConnection(ctx.em, KnowledgeDocument, where, request, { createdAt: 'desc', id: 'desc' });
   }
 
@@ -599,8 +612,8 @@ export class KnowledgeService {
       authorize(ctx, 'rag:read');
       return [];
     }
-    const { userId, orgIds } = await this.readableOrgs(ctx, 'rag:read');
-    return ctx.em.find(KnowledgeDocument, { $and: [{ id: { $in: wanted } }, this.readableWhere(userId, orgIds)] });
+    const readers = await this.readableOrgs(ctx, 'rag:read');
+    return ctx.em.find(KnowledgeDocument, { $and: [{ id: { $in: wanted } }, this.readableWhere(readers)] });
   }
 
   /**
@@ -874,10 +887,10 @@ export class KnowledgeService {
     limit: number,
     organizationId: string | undefined,
     documentIds: readonly string[] | undefined,
-    { userId, orgIds }: Readers,
+    { userId, orgIds, keyOrganizationId }: Readers,
   ): Promise<KnowledgeHit[]> {
     const words = mode === 'exact' ? terms(query) : keywords(query);
-    const found = await this.search.find(ctx.em, words, mode, { userId, orgIds, types: ['document'], organizationId, documentIds }, limit);
+    const found = await this.search.find(ctx.em, words, mode, { userId, orgIds, keyOrganizationId: keyOrganizationId ?? undefined, types: ['document'], organizationId, documentIds }, limit);
     return found.map(({ hit, text }) => ({
       similarity: null,
       documentId: hit.documentId!,

@@ -141,6 +141,11 @@ export interface Filter {
   userId: string;
   /** Also what is shared with these organizations (documents). */
   orgIds?: readonly string[] | undefined;
+  /**
+   * The caller is an API key of this organization: acting inside it, it finds the user's own
+   * documents only when private or shared with it, not those shared with another organization.
+   */
+  keyOrganizationId?: string | undefined;
   documentIds?: readonly string[] | undefined;
   organizationId?: string | undefined;
   /** Leave out assistant replies. */
@@ -310,7 +315,7 @@ export class SearchService {
     const types = readableKinds(ctx, input.types);
     const words = terms(input.q);
     if (!words.length) return { query: input.q, total: 0, results: [] };
-    const filter: Filter = { userId: p.userId, types, conversationId: input.conversationId, from: input.from, to: input.to };
+    const filter: Filter = { userId: p.userId, keyOrganizationId: p.kind === 'apiKey' ? p.organizationId : undefined, types, conversationId: input.conversationId, from: input.from, to: input.to };
     const rows = await this.query(ctx.em, words, 'all', filter, input.limit, input.offset, 16);
     const carried = rows[0]?.total;
     // Past the last page no row carries the total, and SQLite never does: count apart then.
@@ -331,7 +336,7 @@ export class SearchService {
     const input = parseInput(searchSchema, data);
     const types = readableKinds(ctx, input.types);
     const words = terms(input.q);
-    const filter: Filter = { userId: p.userId, types, conversationId: input.conversationId, from: input.from, to: input.to };
+    const filter: Filter = { userId: p.userId, keyOrganizationId: p.kind === 'apiKey' ? p.organizationId : undefined, types, conversationId: input.conversationId, from: input.from, to: input.to };
     return offsetConnection(
       request,
       async (offset, limit) => {
@@ -352,7 +357,8 @@ export class SearchService {
     if (!ctx.principal) return [];
     const words = keywords(question);
     if (!words.length) return [];
-    const rows = await this.query(ctx.em, words, 'any', { userId: ctx.principal.userId, orgIds, types, excludeReplies: true }, limit, 0, 40);
+    const p = ctx.principal;
+    const rows = await this.query(ctx.em, words, 'any', { userId: p.userId, keyOrganizationId: p.kind === 'apiKey' ? p.organizationId : undefined, orgIds, types, excludeReplies: true }, limit, 0, 40);
     return rows.map((r) => {
       const hit = this.hit(r, plain);
       // The quoted text is the item itself (cut at a word), the same on both databases.
@@ -393,12 +399,17 @@ export class SearchService {
   private where(filter: Filter, alias: string): { sql: string; params: unknown[] } {
     const parts: string[] = [];
     const params: unknown[] = [];
+    let own = `${alias}.user_id = ?`;
+    params.push(filter.userId);
+    if (filter.keyOrganizationId) {
+      own = `(${own} and (${alias}.type <> 'document' or ${alias}.organization_id is null or ${alias}.organization_id = ?))`;
+      params.push(filter.keyOrganizationId);
+    }
     if (filter.orgIds?.length) {
-      parts.push(`(${alias}.user_id = ? or (${alias}.type = 'document' and ${alias}.organization_id in (${filter.orgIds.map(() => '?').join(', ')})))`);
-      params.push(filter.userId, ...filter.orgIds);
+      parts.push(`(${own} or (${alias}.type = 'document' and ${alias}.organization_id in (${filter.orgIds.map(() => '?').join(', ')})))`);
+      params.push(...filter.orgIds);
     } else {
-      parts.push(`${alias}.user_id = ?`);
-      params.push(filter.userId);
+      parts.push(own);
     }
     if (filter.documentIds?.length) {
       parts.push(`${alias}.document_id in (${filter.documentIds.map(() => '?').join(', ')})`);
