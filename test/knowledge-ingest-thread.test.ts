@@ -11,6 +11,7 @@ import { DocumentReaders, type Ingested } from '../src/modules/knowledge/extract
 import { SEARCH_ENTRY_COLUMNS } from '../src/modules/search/index.js';
 import { signUp } from './helpers/factories.js';
 import { plainText } from './helpers/hostile-documents.js';
+import { expectStaleRunWritesNothing, heldClaim } from './helpers/claims.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { driver, startServer, type TestServer } from './helpers/server.js';
 
@@ -131,8 +132,9 @@ describe('document ingestion off the serving thread', () => {
     const reprocess = () => conn.execute(`update documents set status = 'processing' where id in (?, ?)`, ids);
     const readers = new DocumentReaders(2, { driver, url: server.config.db.url, busyTimeoutMs: server.config.db.sqliteBusyTimeoutMs });
     const limits = server.config.knowledge.limits;
+    const claim = await heldClaim(server);
     const ingest = (i: number, reading: string | null = null) =>
-      readers.ingest('text', Buffer.from(texts[i]!), limits, { documentId: ids[i]!, vectors: null, entryColumns: SEARCH_ENTRY_COLUMNS, signal: new AbortController().signal, reading });
+      readers.ingest('text', Buffer.from(texts[i]!), limits, { documentId: ids[i]!, vectors: null, entryColumns: SEARCH_ENTRY_COLUMNS, signal: new AbortController().signal, reading, claim });
     try {
       await reprocess();
       // Checked first, as an upload is, both at once (one on each thread): each ingestion takes its own reading, on either thread.
@@ -168,6 +170,15 @@ describe('document ingestion off the serving thread', () => {
     }
   });
 
+  it('writes nothing more from a run whose job another process took over: neither clears nor completes the document', async () => {
+    const u = await signUp(api);
+    const res = await api.post('/api/knowledge/documents', { title: 'claims', content: `# Basalt\n\n${plainText(20_000)}` }, { token: u.accessToken });
+    expect(res.status).toBe(201);
+    await server.app.services.knowledge.drain();
+    expect(server.app.services.documentReaders.writes).toBe(true);
+    await expectStaleRunWritesNothing(server, res.body.id as string);
+  });
+
   it("fetches an upload's stored bytes for its ingestion only when no reading of its check was kept", async () => {
     const u = await signUp(api);
     const store = server.app.services.uploads;
@@ -200,7 +211,7 @@ describe('document ingestion off the serving thread', () => {
     const { driver: d, url, sqliteBusyTimeoutMs } = server.config.db;
     const readers = new DocumentReaders(1, { driver: d, url, busyTimeoutMs: sqliteBusyTimeoutMs }, 16);
     try {
-      const job = { documentId: randomUUID(), vectors: null, entryColumns: SEARCH_ENTRY_COLUMNS, signal: new AbortController().signal };
+      const job = { documentId: randomUUID(), vectors: null, entryColumns: SEARCH_ENTRY_COLUMNS, signal: new AbortController().signal, claim: await heldClaim(server) };
       const bytes = Buffer.from(`<html><body>${'<p>a</p>'.repeat(260_000)}</body></html>`);
       const refused = await readers.ingest('html', bytes, server.config.knowledge.limits, job).catch((e: unknown) => e);
       expect(isAppError(refused)).toBe(true);

@@ -17,6 +17,7 @@ import { startFakeOpenAI, type FakeAi } from './helpers/fake-ai.js';
 import { errorCode, gql } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { makeCast, makeKey, makeOrg, type Cast } from './helpers/orgs.js';
+import { expectStaleRunWritesNothing } from './helpers/claims.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 let server: TestServer;
@@ -194,6 +195,15 @@ describe('documents', () => {
     expect(doc.chunk_count).toBe(0);
     const rows = await server.app.orm.em.fork().getConnection().execute('select count(*) as n from search_entries where document_id = ?', [up.body.id]);
     expect(Number((rows[0] as { n: number }).n)).toBe(0);
+  });
+});
+
+describe('a job taken over', () => {
+  it('writes nothing more from the run that lost it: neither clears nor completes the document', async () => {
+    const u = await signUp(api);
+    const res = await api.post('/api/knowledge/documents', { title: 'Guide', content: GUIDE }, { token: u.accessToken });
+    await server.app.services.knowledge.drain();
+    await expectStaleRunWritesNothing(server, res.body.id as string);
   });
 });
 

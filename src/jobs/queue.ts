@@ -10,6 +10,12 @@ export interface JobRun {
   em: EntityManager;
   /** Aborted when this process lost the job's lease (another took it over) or is stopping. */
   signal: AbortSignal;
+  /**
+   * This run's claim on the job (`jobs.locked_by` while it holds the lease): a handler whose
+   * writes must not outlive its lease checks it in their transactions (`claimHolds`), since an
+   * aborted signal only says so after the fact.
+   */
+  claim: string;
 }
 
 /**

@@ -288,7 +288,7 @@ export class TableQueue implements JobQueue {
     }, Math.max(250, Math.floor(this.options.leaseMs / 3)));
     heartbeat.unref();
     try {
-      await handler.run(payload, { em: this.em.fork(), id: job.id, attempt: job.attempts, maxAttempts: job.max_attempts, signal: abort.signal });
+      await handler.run(payload, { em: this.em.fork(), id: job.id, attempt: job.attempts, maxAttempts: job.max_attempts, signal: abort.signal, claim: job.locked_by });
       clearInterval(heartbeat);
       const r = job.every_ms === null ? await this.sql(`delete from jobs where id = ? and locked_by = ?`, [job.id, job.locked_by], 'run') : await this.reschedule(job, null);
       if (job.every_ms !== null) this.later(job.every_ms);

@@ -8,6 +8,7 @@ import type { HeapInfo } from 'node:v8';
 import { Piscina } from 'piscina';
 import { NAME_THIS_THREAD, THREAD_NAMES } from '../../common/threads.js';
 import { SERVE_FIRST_MAX_MS, serveFirst, turnEnded, writeTurnsOf, type WriteTurns } from '../../db/durable-sqlite.js';
+import { CLAIM_LOST, claimHoldsSql } from '../../db/queue/claim.js';
 import { CHUNKER_SOURCE, type Chunk } from './chunk.js';
 import type { DocumentKind } from './extract.js';
 import { documentTooLarge, EXPANSION_FLOOR_CHARS, type DocumentLimit, type DocumentLimits } from './limits.js';
@@ -270,7 +271,7 @@ const ALIVE_EVERY_MS = 30000;
  * that long), each of which locks the document's row and reads its sharing again, so a rename, an
  * unsharing or a deletion made meanwhile is respected; then the text, and 'ready'.
  */
-async function ingest({ kind, data, limits, modules, db, documentId, vectors, batch, entryColumns, reading }) {
+async function ingest({ kind, data, limits, modules, db, documentId, vectors, batch, entryColumns, reading, claim }) {
   let read = reading ? unpacked(reading) : null;
   const reused = read !== null;
   reading = null;
@@ -287,15 +288,28 @@ async function ingest({ kind, data, limits, modules, db, documentId, vectors, ba
   const { randomUUID } = require('node:crypto');
   const d = await open(db, modules);
   const lock = d.driver === 'postgresql' ? ' for update' : '';
-  await transaction(d, async () => {
+  // Every transaction checks, after locking the document's row, that this run still holds its
+  // job: one whose lease was taken over (a stalled process) writes nothing more, and never
+  // deletes or completes what the run that took it over indexes.
+  const holds = async () => {
+    if ((await d.query(claim.sql, [claim.jobId, claim.lockedBy])).length === 0) throw new Error(claim.lost);
+  };
+  const started = await transaction(d, async () => {
+    const [doc] = await d.query('select status from documents where id = ?' + lock, [documentId]);
+    if (!doc || doc.status !== 'processing') return false; // deleted, or made ready by an earlier run, meanwhile
+    await holds();
+    // What an earlier, interrupted run indexed goes first.
     await d.query('delete from search_entries where document_id = ?', [documentId]);
     await d.query('delete from document_chunks where document_id = ?', [documentId]);
+    return true;
   });
+  if (!started) return { gone: true };
   let alive = Date.now();
   for (let start = 0; start < list.length; start += batch) {
     const present = await transaction(d, async () => {
       const [doc] = await d.query('select owner_id, organization_id, visibility, title, created_at, status from documents where id = ?' + lock, [documentId]);
       if (!doc || doc.status !== 'processing') return false; // deleted meanwhile: its deletion took whatever was indexed
+      await holds();
       if (Date.now() - alive > ALIVE_EVERY_MS) {
         await d.query('update documents set updated_at = ? where id = ?', [d.now(), documentId]);
         alive = Date.now();
@@ -329,9 +343,12 @@ async function ingest({ kind, data, limits, modules, db, documentId, vectors, ba
     });
     if (!present) return { gone: true };
   }
-  const updated = await transaction(d, () =>
-    d.query("update documents set text = ?, status = 'ready', chunk_count = ?, error = null, updated_at = ? where id = ? and status = 'processing'", [text, list.length, d.now(), documentId]),
-  );
+  const updated = await transaction(d, async () => {
+    const [doc] = await d.query('select status from documents where id = ?' + lock, [documentId]);
+    if (!doc || doc.status !== 'processing') return [];
+    await holds();
+    return d.query("update documents set text = ?, status = 'ready', chunk_count = ?, error = null, updated_at = ? where id = ? and status = 'processing'", [text, list.length, d.now(), documentId]);
+  });
   return { count: list.length, updated: updated.length, reused };
 }
 
@@ -590,7 +607,7 @@ export class DocumentReaders {
     kind: DocumentKind,
     data: Buffer | null,
     limits: DocumentLimits,
-    job: { documentId: string; vectors: number[][] | null; entryColumns: readonly string[]; signal: AbortSignal; reading?: string | KeptReading | null },
+    job: { documentId: string; vectors: number[][] | null; entryColumns: readonly string[]; signal: AbortSignal; reading?: string | KeptReading | null; claim: { jobId: string; lockedBy: string } },
   ): Promise<Ingested> {
     if (!this.writes) throw new Error('ingestion in a worker thread needs a database it can open (not SQLite in memory)');
     const signal = AbortSignal.any([job.signal, AbortSignal.timeout(INGEST_TIMEOUT_MS)]);
@@ -598,7 +615,16 @@ export class DocumentReaders {
     const m = await this.run(
       what(kind),
       // With the reading, the thread does not read the file: no bytes go.
-      { ...task(kind, reading ? noBytes() : fileOf(data), limits), db: this.dbTask, documentId: job.documentId, vectors: job.vectors, batch: INGEST_BATCH, entryColumns: [...job.entryColumns], reading },
+      {
+        ...task(kind, reading ? noBytes() : fileOf(data), limits),
+        db: this.dbTask,
+        documentId: job.documentId,
+        vectors: job.vectors,
+        batch: INGEST_BATCH,
+        entryColumns: [...job.entryColumns],
+        reading,
+        claim: { jobId: job.claim.jobId, lockedBy: job.claim.lockedBy, sql: claimHoldsSql(this.dbTask!.driver), lost: CLAIM_LOST },
+      },
       signal,
       'ingest',
       INGEST_TIMEOUT_MS,

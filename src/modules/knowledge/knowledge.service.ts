@@ -30,6 +30,7 @@ import { detectKind, MIME_OF, validateFile, type DocumentKind } from './extract.
 import { UPLOAD_GRACE_MS, type BlobPage, type BlobStore } from '../../storage/file-store.js';
 import type { Logger } from 'pino';
 import { PermanentJobError, type JobQueue, type JobRun } from '../../jobs/queue.js';
+import { assertClaim } from '../../db/queue/claim.js';
 import { UnreadableDocument, type DocumentReaders, type Ingested, type KeptReading } from './extract-worker.js';
 import { preparedRead } from '../../db/prepared.js';
 import { dot, Embedder } from './embeddings.js';
@@ -382,10 +383,26 @@ export class KnowledgeService {
     const read = await this.read(kind, bytes, kept);
     if ('failure' in read) throw new PermanentJobError(read.failure);
     const { text, chunks } = read;
-    await this.unindex(em.fork(), [documentId]);
     // Vectors first: if the endpoint fails, nothing is indexed and the job is tried again.
     const vectors = this.embedder ? await this.embedder.embed(chunks.map((c) => (c.heading ? `${c.heading}\n${c.text}` : c.text))) : null;
     const lock = this.config.db.driver === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {};
+    // Every transaction checks, after locking the document's row, that this run still holds its
+    // job (as the worker thread's do): one whose lease was taken over writes nothing more.
+    const driver = this.config.db.driver;
+    const processing = async (tx: EntityManager): Promise<boolean> => {
+      const doc = await tx.findOne(KnowledgeDocument, { id: documentId }, { ...lock, fields: ['status'] });
+      if (!doc || doc.status !== 'processing') return false;
+      await assertClaim(tx, driver, job);
+      return true;
+    };
+    // What an earlier, interrupted run indexed goes first.
+    const started = await em.fork().transactional(async (tx) => {
+      if (!(await processing(tx))) return false;
+      await this.search.remove(tx, { documentIds: [documentId] });
+      await tx.nativeDelete(DocumentChunk, { document: documentId });
+      return true;
+    });
+    if (!started) return;
     let alive = Date.now();
     let size = INDEX_BATCH;
     for (let start = 0; start < chunks.length; ) {
@@ -396,6 +413,7 @@ export class KnowledgeService {
       const present = await em.fork().transactional(async (tx) => {
         const doc = await tx.findOne(KnowledgeDocument, { id: documentId }, { ...lock, fields: ['owner', 'organization', 'visibility', 'title', 'createdAt', 'updatedAt', 'status'] });
         if (!doc || doc.status !== 'processing') return false; // deleted meanwhile: its deletion took whatever was indexed
+        await assertClaim(tx, driver, job);
         if (Date.now() - alive > ALIVE_EVERY_MS) {
           doc.updatedAt = new Date();
           alive = Date.now();
@@ -430,7 +448,8 @@ export class KnowledgeService {
     // MikroORM 7's `execute` also formats its values into the SQL for the log, escaping and
     // copying them on the event loop (a 4 MB text held it 250 ms on PostgreSQL, mostly in GC).
     await sql`update documents set text = ${text} where id = ${documentId}`.execute((em.getConnection() as AbstractSqlConnection).getClient());
-    await em.fork().nativeUpdate(KnowledgeDocument, { id: documentId, status: 'processing' }, { status: 'ready', chunkCount: chunks.length, error: null, updatedAt: new Date() });
+    const ready = await em.fork().transactional(async (tx) => (await processing(tx)) && (await tx.nativeUpdate(KnowledgeDocument, { id: documentId, status: 'processing' }, { status: 'ready', chunkCount: chunks.length, error: null, updatedAt: new Date() })) > 0);
+    if (!ready) return;
     const indexed = await readersNow(em, documentId);
     if (indexed) this.announce(documentId, 'ready', indexed.readers);
   }
@@ -455,7 +474,7 @@ export class KnowledgeService {
     }
     let done: Ingested;
     try {
-      done = await this.background.readers.ingest(kind, bytes, limits, { documentId, vectors, entryColumns: SEARCH_ENTRY_COLUMNS, signal: job.signal, reading });
+      done = await this.background.readers.ingest(kind, bytes, limits, { documentId, vectors, entryColumns: SEARCH_ENTRY_COLUMNS, signal: job.signal, reading, claim: { jobId: job.id, lockedBy: job.claim } });
     } catch (e) {
       // The file's fault fails at once; anything else (the database, the thread) is retried.
       if (e instanceof UnreadableDocument) throw new PermanentJobError(e.message);
