@@ -392,6 +392,16 @@ describe('the embedded evaluator', () => {
     expect(readThreads().map((t) => t.name)).toContain(THREAD_NAMES.grammar);
   });
 
+  it('replaces the grammar checker after a failure of its own, so one text cannot break it for everyone', async () => {
+    const u = await signUp(api);
+    // A 7,000-letter word traps Harper's WebAssembly; every later lint on that instance failed.
+    const broken = await api.post('/api/xel/evaluate', { kind: 'writing', text: `I wrote ${'a'.repeat(7000)} today.` }, { token: u.accessToken });
+    expect(broken.status).toBe(503);
+    expect(broken.body.detail.error).toBe('service_unavailable');
+    const next = await evaluate(u.accessToken, { kind: 'writing', text: 'I has a apple. She go to school every day and we was happy.' });
+    expect(next.corrections.length).toBeGreaterThan(0);
+  });
+
   async function evaluate(token: string, body: Record<string, unknown>) {
     const r = await api.post('/api/xel/evaluate', body, { token });
     expect(r.status, JSON.stringify(r.body)).toBe(200);

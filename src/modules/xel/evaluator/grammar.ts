@@ -119,15 +119,26 @@ export class GrammarChecker {
           const p = this.pending.get(m.id);
           if (!p) return;
           this.pending.delete(m.id);
-          if (m.error) p.reject(new Error(m.error));
-          else p.resolve((m.issues ?? []).map((i) => toUtf16(p.text, i)));
+          if (!m.error) {
+            p.resolve((m.issues ?? []).map((i) => toUtf16(p.text, i)));
+            return;
+          }
+          p.reject(new Error(m.error));
+          // A failed lint may leave Harper's WebAssembly instance broken (a trap: every later
+          // lint on it fails): this thread is replaced, and the next check starts a fresh one.
+          if (this.worker === worker) {
+            this.fail(new Error('the grammar checker was restarted after a failure; try again'));
+            void worker.terminate();
+          }
         }
       });
       worker.on('error', (e: Error) => {
         reject(e);
         this.fail(e);
       });
-      worker.on('exit', () => this.fail(new Error('grammar checker stopped')));
+      worker.on('exit', () => {
+        if (this.worker === worker) this.fail(new Error('grammar checker stopped'));
+      });
     });
     // A load failure is reported to whoever checks; don't crash on an unobserved rejection.
     this.ready.catch(() => undefined);
