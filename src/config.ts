@@ -330,7 +330,7 @@ export const configSchema = z.object({
     .describe('AI providers.'),
   knowledge: z
     .object(
-      group('Knowledge base', 'What one document may become once read, and what one user may keep. Past any of these limits the upload answers 413 document_too_large naming the limit, and nothing is stored.', {
+      group('Knowledge base', 'What one document may become once read, and what one user may keep. Past any of these limits the upload answers 413 document_too_large naming the limit, and nothing is stored; so does a document whose reading takes longer than 60 s (limit reading_time: a PDF slow to parse), and its job fails without retrying past 10 minutes.', {
         maxBytes: v('KNOWLEDGE_MAX_BYTES', z.coerce.number().int().positive().max(200 * 1024 * 1024).default(10 * 1024 * 1024), 'Largest document accepted (bytes), as a file upload or as JSON text.'),
         limits: z.object({
           maxChars: v('KNOWLEDGE_MAX_CHARS', positive(5_000_000), 'Characters of extracted text per document (about 2,500 pages of prose).'),

@@ -18,6 +18,7 @@ import { errorCode, gql } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { makeCast, makeKey, makeOrg, type Cast } from './helpers/orgs.js';
 import { expectStaleRunWritesNothing } from './helpers/claims.js';
+import { chunkText } from '../src/modules/knowledge/chunk.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 let server: TestServer;
@@ -195,6 +196,15 @@ describe('documents', () => {
     expect(doc.chunk_count).toBe(0);
     const rows = await server.app.orm.em.fork().getConnection().execute('select count(*) as n from search_entries where document_id = ?', [up.body.id]);
     expect(Number((rows[0] as { n: number }).n)).toBe(0);
+  });
+});
+
+describe('the chunker', () => {
+  it('reads Markdown headings in linear time: a heading line of spaces no longer takes the reading thread for minutes', () => {
+    // The old pattern, /^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$/, took about 50 s on this line.
+    const chunks = chunkText(`# a${' '.repeat(6000)}b\n\nBasalt is an igneous rock.`);
+    expect(chunks.map((c) => c.heading)).toEqual(['a b']);
+    expect(chunkText('## Safety ##\n\nKeep back.\n\n#   #\n\nLast.').map((c) => c.heading)).toEqual(['Safety', '#']);
   });
 });
 

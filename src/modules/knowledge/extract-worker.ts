@@ -529,7 +529,9 @@ export class DocumentReaders {
       const n = (e as { name?: string }).name;
       if (n === 'AbortError' || n === 'TimeoutError') {
         if (signal.reason instanceof Error && signal.reason.name !== 'TimeoutError') throw signal.reason;
-        throw new Error(`the ${what} could not be ${name === 'ingest' ? 'ingested' : 'read'} within ${limitMs / 1000} s`, { cause: e });
+        // The file's own cost (a PDF slow to parse, text that makes the chunker work hard): reading
+        // it again would take as long, so the upload is refused, or its job fails without retrying.
+        throw documentTooLarge('reading_time', limitMs / 1000);
       }
       throw new Error(`the ${what} reader stopped: ${(e as Error).message}`, { cause: e });
     }
