@@ -342,7 +342,7 @@ export const configSchema = z.object({
             z.coerce.number().positive().default(20),
             'Characters a PDF may yield per byte of file. Ordinary PDFs yield a few; a decompression bomb (pages sharing one huge compressed content stream) yields thousands, and is refused as soon as it passes this ratio (checked once the text is over 100,000 characters).',
           ),
-          maxUserBytes: v('KNOWLEDGE_MAX_USER_BYTES', positive(100 * 1024 * 1024), 'Bytes of uploads one user keeps (all their documents that did not fail), 100 MiB by default.'),
+          maxUserBytes: v('KNOWLEDGE_MAX_USER_BYTES', positive(100 * 1024 * 1024), 'Bytes of uploads one user keeps (all their documents, failed ones too: their files are kept and served until deleted), 100 MiB by default.'),
         }),
         embeddings: z
           .object({

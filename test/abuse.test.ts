@@ -251,7 +251,7 @@ describe('document bombs and event-loop stalls (finding 1)', () => {
     }
   });
 
-  it('refuses past the bytes one user keeps, on both doors; a failed document does not count', async () => {
+  it('refuses past the bytes one user keeps, on both doors; a failed document counts too (its file is kept and served)', async () => {
     const small = await startServer({ KNOWLEDGE_MAX_USER_BYTES: '150000' });
     try {
       const sapi = restClient(small.url);
@@ -263,7 +263,9 @@ describe('document bombs and event-loop stalls (finding 1)', () => {
       await small.app.services.knowledge.drain();
       const second = await uploadFile(small.url, u.accessToken, 'second.txt', 'text/plain', plainText(60_000));
       expect(second.status).toBe(413);
-      expect(second.body.detail).toMatchObject({ error: 'document_too_large', limit: 'stored_bytes', max: 150000, found: 160_000 });
+      expect(second.body.detail).toMatchObject({ error: 'document_too_large', limit: 'stored_bytes', max: 150000, found: 160_000 + corrupt.length });
+      // Failed, its file is still kept (and served), so it takes room until deleted: 100,000 + 8,016 + 41,984 would pass without it.
+      expect((await uploadFile(small.url, u.accessToken, 'fits.txt', 'text/plain', plainText(150_000 - 100_000 - corrupt.length + 1))).status).toBe(413);
       const g = await gql(small.url, UploadDocumentDocument, { input: { title: 'Third', content: plainText(60_000) } }, u.accessToken);
       expect(g.errors?.[0]?.extensions).toMatchObject({ code: 'document_too_large', limit: 'stored_bytes' });
       expect((await storedFor(small, u.user.id)).documents).toBe(2);

@@ -315,7 +315,7 @@ export class KnowledgeService {
   /** The user's documents (all but failed ones) and this upload must fit in `maxUserBytes`. */
   private async checkStorage(em: EntityManager, userId: string, adding: number): Promise<void> {
     const max = this.config.knowledge.limits.maxUserBytes;
-    const [row] = await (em as SqlEntityManager).execute<{ total: number | string | null }[]>("select sum(size_bytes) as total from documents where owner_id = ? and status <> 'failed'", [userId]);
+    const [row] = await (em as SqlEntityManager).execute<{ total: number | string | null }[]>('select sum(size_bytes) as total from documents where owner_id = ?', [userId]);
     const kept = Number(row?.total ?? 0);
     if (kept + adding > max) throw documentTooLarge('stored_bytes', max, kept + adding);
   }
