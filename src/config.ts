@@ -546,7 +546,7 @@ export const configSchema = z.object({
               }
               return r;
             }),
-          'Overrides of the defaults, name=points/seconds: login_ip=30/60 (attempts per address), login_account=10/900 (failed sign-ins per account from anywhere before growing delays start for addresses the account never signed in from), login_account_ip=5/900 (failed sign-ins per account from one address, reset by a success there), reauth_session=5/900 (wrong current passwords per login session), register_ip=10/3600, register_account=5/3600 (per email and per username asked for), chat=30/60 and evaluation=20/60 (per user), api_key=600/60 (per API key).',
+          'Overrides of the defaults, name=points/seconds: login_ip=30/60 (attempts per address), login_account=10/900 (failed sign-ins per account from anywhere before growing delays start for addresses the account never signed in from), login_account_ip=5/900 (failed sign-ins per account from one address, reset by a success there), reauth_session=5/900 (wrong current passwords per login session), register_ip=10/3600, register_account=5/3600 (per email and per username asked for), chat=30/60 (per user: chat turns, grounded answers and live turns, each a turn of a provider) and evaluation=20/60 (per user), api_key=600/60 (per API key).',
           { defaultText: 'the defaults in the meaning' },
         ),
         loginMaxDelaySeconds: v(

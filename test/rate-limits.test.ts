@@ -28,6 +28,11 @@ async function graphql(url: string, document: Parameters<typeof print>[0], varia
 
 const LIMITS = 'login_ip=10/60,login_account=2/60,login_account_ip=2/60,register_ip=4/60,register_account=2/60,chat=2/60,api_key=3/60';
 
+async function gqlPost(url: string, query: string, token: string): Promise<{ data?: unknown; errors?: { extensions?: { code?: string } }[] }> {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
+  return (await res.json()) as never;
+}
+
 describe('rate limits (in memory)', () => {
   let server: TestServer;
   let api: RestClient;
@@ -115,6 +120,29 @@ describe('rate limits (in memory)', () => {
     // Another user is not affected.
     const other = await signUp(busyApi);
     expect((await busyApi.post('/api/core/chat', { message: 'mine' }, { token: other.accessToken })).status).toBe(200);
+  });
+
+  it("counts every provider's turn against chat: grounded answers (REST and GraphQL) and live turns", async () => {
+    const u = await signUp(busyApi);
+    const t = { token: u.accessToken };
+    await busyApi.post('/api/knowledge/documents', { title: 'Tides', content: 'High tide at the harbour is at six in the morning.' }, t);
+    await busy.app.services.knowledge.drain();
+    const ask = () => busyApi.post('/api/rag/query', { question: 'When is high tide at the harbour?' }, t);
+    expect((await ask()).status).toBe(200);
+    expect((await ask()).status).toBe(200);
+    const refused = await ask();
+    expect(refused.status).toBe(429);
+    expect(refused.body.detail).toMatchObject({ error: 'rate_limited' });
+    const graphql = await gqlPost(busy.url, 'query { ragQuery(question: "When is high tide at the harbour?") { answer } }', u.accessToken);
+    expect(graphql.errors?.[0]?.extensions?.code).toBe('rate_limited');
+
+    const v = await signUp(busyApi);
+    const started = await busyApi.post('/api/live/session/start', { session_type: 'voice' }, { token: v.accessToken });
+    expect(started.status).toBe(201);
+    const send = () => gqlPost(busy.url, `mutation { sendLiveText(input: { sessionId: "${started.body.session_id as string}", text: "Hello there" }) { turnId } }`, v.accessToken);
+    expect((await send()).errors).toBeUndefined();
+    expect((await send()).errors).toBeUndefined();
+    expect((await send()).errors?.[0]?.extensions?.code).toBe('rate_limited');
   });
 
   it('counts a resumable chat turn once: a retry with the same turn id is free, and a refused start keeps nothing', async () => {

@@ -906,6 +906,8 @@ export interface paths {
          * @description When nothing relevant is found the answer says so instead of inventing one.
          *
          *     API keys need the scope `rag:read`.
+         *
+         *     Rate limited: `chat` (429 with Retry-After and RateLimit-*).
          */
         post: operations["ragQuery"];
         delete?: never;
@@ -10361,7 +10363,7 @@ export interface operations {
             };
             /**
              * @description Error codes:
-             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `api_key` (requests per API key, by default 600 per 60 s).
+             *     - `rate_limited`: Too many requests: `retry_after_seconds` (and the Retry-After header) say when to try again. Limits: `chat` (chat turns per user, by default 30 per 60 s); `api_key` (requests per API key, by default 600 per 60 s).
              */
             429: {
                 headers: {

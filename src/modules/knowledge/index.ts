@@ -28,9 +28,9 @@ export const knowledgeModule: ModuleManifest = {
     // An S3-compatible bucket when S3_BUCKET is set, else DATA_DIR/uploads.
     service('uploads', ['config', 'clock'], ({ config, clock }) => (config.storage.s3 ? new S3FileStore(config.storage.s3, { clock }) : new LocalFileStore(config.storage.dir))),
     service('documentReaders', ['config'], ({ config }) => new DocumentReaders(config.jobs.workerThreads, { driver: config.db.driver, url: config.db.url, busyTimeoutMs: config.db.sqliteBusyTimeoutMs }, config.jobs.workerHeapMb, config.jobs.workerNice)),
-    service('knowledge', ['search', 'ai', 'config', 'events', 'jobs', 'uploads', 'documentReaders', 'organizations', 'log'], ({ search, ai, config, events, jobs, uploads, documentReaders, organizations, log }) => {
+    service('knowledge', ['search', 'ai', 'config', 'events', 'jobs', 'uploads', 'documentReaders', 'organizations', 'log', 'rateLimits'], ({ search, ai, config, events, jobs, uploads, documentReaders, organizations, log, rateLimits }) => {
       search.registerSource(knowledgeSearchSource);
-      const knowledge = new KnowledgeService(search, ai, config, events, { jobs, store: uploads, readers: documentReaders, log });
+      const knowledge = new KnowledgeService(search, ai, config, events, { jobs, store: uploads, readers: documentReaders, log, rateLimits });
       // An organization's documents go with it.
       organizations.onDelete((em, organizationId) => knowledge.removeOrganizationDocuments(em, organizationId));
       return knowledge;

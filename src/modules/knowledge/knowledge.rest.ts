@@ -174,6 +174,7 @@ export const knowledgeRoutes = (s: Pick<ServiceMap, 'knowledge'>): RestRoute[] =
     description: 'When nothing relevant is found the answer says so instead of inventing one.',
     tag,
     auth: 'rag:read',
+    rateLimits: ['chat'],
     body: { schema: ragSchema, required: true },
     handler: (ctx, { body }) => s.knowledge.ask(ctx, body),
     response: {

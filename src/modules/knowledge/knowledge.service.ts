@@ -31,6 +31,7 @@ import { UPLOAD_GRACE_MS, type BlobPage, type BlobStore } from '../../storage/fi
 import type { Logger } from 'pino';
 import { PermanentJobError, type JobQueue, type JobRun } from '../../jobs/queue.js';
 import { assertClaim } from '../../db/queue/claim.js';
+import type { RateLimits } from '../../common/rate-limits.js';
 import { UnreadableDocument, type DocumentReaders, type Ingested, type KeptReading } from './extract-worker.js';
 import { preparedRead } from '../../db/prepared.js';
 import { dot, Embedder } from './embeddings.js';
@@ -163,6 +164,8 @@ export interface KnowledgeBackground {
   readers: DocumentReaders;
   /** Where background work that has nobody to answer says what it did. */
   log?: Logger;
+  /** A grounded answer is a provider's turn: it counts against the caller's `chat` limit. */
+  rateLimits?: RateLimits;
 }
 
 /** A page of documents, optionally of one organization (its id is checked before it reaches a query). */
@@ -975,6 +978,8 @@ export class KnowledgeService {
     // Citations follow the snippet rule (escaped text): an uploaded `<script>` is text, not markup.
     const citations = hits.map((h) => ({ documentId: h.documentId, title: h.title, snippet: snippetHtml(excerpt(h.text, 300)) }));
     if (!hits.length) return { answer: NOTHING_FOUND, citations: [], provider: provider.id, model };
+    // A provider's turn, as a chat turn is (nothing found above asked none).
+    await this.background.rateLimits?.consume('chat', ctx.principal!.userId);
     const passages = this.toPassages(hits);
     let answer = '';
     try {

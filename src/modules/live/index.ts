@@ -31,9 +31,9 @@ export const liveModule: ModuleManifest = {
   services: [
     // The service runs turns through its own LiveEngine: one API (send text, send audio, end) for every door.
     // The sweeper and transcript indexing are jobs (src/jobs/): one process sweeps at a time.
-    service('live', ['config', 'search', 'events', 'metrics', 'ai', 'clock', 'jobs'], ({ config, search, events, metrics, ai, clock, jobs }) => {
+    service('live', ['config', 'search', 'events', 'metrics', 'ai', 'clock', 'jobs', 'rateLimits'], ({ config, search, events, metrics, ai, clock, jobs, rateLimits }) => {
       search.registerSource(liveSearchSource);
-      return new LiveService(config, search, events, metrics, ai, clock, jobs);
+      return new LiveService(config, search, events, metrics, ai, clock, jobs, rateLimits);
     }),
   ],
   resolvers: [

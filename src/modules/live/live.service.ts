@@ -24,6 +24,7 @@ import { LiveEndReason, LiveSessionType, LiveTranscriptRole } from './live.enums
 import { LiveUsage } from './live.entities.js';
 import { LiveTranscript, type TranscriptTurn } from './live.entities.js';
 import { transcriptEntry } from './live.search.js';
+import type { RateLimits } from '../../common/rate-limits.js';
 import type { JobQueue } from '../../jobs/queue.js';
 
 export const startSchema = z.object({
@@ -139,6 +140,8 @@ export class LiveService {
     ai: ProviderRegistry,
     private readonly clock: Clock,
     private readonly jobs: JobQueue,
+    /** Each turn is a provider's turn: it counts against the user's `chat` limit, as a chat turn does. */
+    private readonly rateLimits: RateLimits,
   ) {
     this.engine = new LiveEngine(config, ai, search, this, events, clock);
     jobs.recurring(LIVE_SWEEP_JOB, { everyMs: config.live.sweepIntervalMs }, { run: async (_p, job) => void (await this.sweep(job.em)) });
@@ -172,7 +175,8 @@ export class LiveService {
     return { session: await this.reload(ctx.em, session), turn };
   }
 
-  private runTurn(ctx: RequestContext, session: LiveSession, text: string, listener?: TurnListener): Promise<TurnResult> {
+  private async runTurn(ctx: RequestContext, session: LiveSession, text: string, listener?: TurnListener): Promise<TurnResult> {
+    await this.rateLimits.consume('chat', session.user.id);
     return this.engine.turn(ctx, session, text, listener?.emit ?? (() => undefined), listener?.stopped, listener?.cancelled);
   }
 
