@@ -157,7 +157,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     genReqId,
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    // A number of hops as proxy-addr counts them: the first n hops from this server are proxies.
+    trustProxy: typeof config.trustProxy === 'number' ? (_address: string, hop: number) => hop < (config.trustProxy as number) : config.trustProxy === false ? false : [...config.trustProxy],
     // Slow clients: all headers within headersTimeout, the whole request within requestTimeout
     // (both checked every timeoutCheckMs, and answered 408), and no socket idle much longer. The
     // idle timeout comes a little after the request timeout: when both were equal, a body that

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -72,6 +73,21 @@ export function defaultOf(s: z.ZodType): unknown {
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
   .transform((x) => ['true', '1', 'yes', 'on'].includes(x));
+
+/** TRUST_PROXY as Fastify takes it: false, a number of proxy hops (true is one), or proxy addresses and CIDRs. */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((x, ctx): false | number | string[] => {
+    const v = x.toLowerCase();
+    if (['false', '0', 'no', 'off', ''].includes(v)) return false;
+    if (['true', 'yes', 'on'].includes(v)) return 1;
+    if (/^\d{1,2}$/.test(v)) return Number(v);
+    const list = v.split(',').map((a) => a.trim()).filter(Boolean);
+    if (list.every((a) => /^[0-9a-f:.]+(\/\d{1,3})?$/.test(a) && isIP(a.split('/')[0]!) !== 0)) return list;
+    ctx.addIssue({ code: 'custom', message: 'must be false, true, a number of proxies, or a comma list of proxy addresses/CIDRs' });
+    return z.NEVER;
+  });
 
 /** An origin as browsers send it: scheme, host, optional port, nothing else. */
 const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
@@ -269,7 +285,11 @@ export const configSchema = z.object({
       bool.default(true),
       "Security headers (helmet): Content-Security-Policy, Strict-Transport-Security, X-Content-Type-Options, frame-ancestors 'none'... The GraphQL IDE and /docs get a policy that lets them run from the gateway (see Hardening).",
     ),
-    trustProxy: v('TRUST_PROXY', bool.default(false), 'Trust X-Forwarded-* headers (behind a load balancer).'),
+    trustProxy: v(
+      'TRUST_PROXY',
+      trustProxy.default(false),
+      'Which proxies in front of the gateway to believe about the client (X-Forwarded-For, -Proto, -Host). false: none, the peer is the client. true (or 1): one proxy, the one that connects (a load balancer): the client is the address it appended, the last of X-Forwarded-For; a number n: that many proxies in a row; a list (10.0.0.0/8,192.168.1.5): the proxies at those addresses or CIDRs. Only the entries the trusted proxies appended count, so a client cannot choose its address (the per-address limits, API-key allow-lists) by sending its own X-Forwarded-For.',
+    ),
     shutdownTimeoutMs: v('SHUTDOWN_TIMEOUT_MS', positive(10_000), 'How long shutdown may take before the process exits anyway.'),
     requestTimeoutMs: v('REQUEST_TIMEOUT_MS', positive(30_000), 'A request (or a connection sending headers) slower than this is cut off.'),
   }),

@@ -97,6 +97,22 @@ describe('sign-in throttling (finding 4)', () => {
     expect(gNew.body.errors?.[0]?.extensions).toMatchObject({ code: 'rate_limited', limit: 'login_account' });
   });
 
+  it('believes only the entry the trusted proxy appended: an address the client wrote itself into X-Forwarded-For changes nothing', async () => {
+    const input = newUserInput();
+    expect((await api.post('/api/auth/register', input, from('192.0.2.10'))).status).toBe(201);
+    const signedIn = await login(input.username, input.password, '192.0.2.10');
+    const t = { token: signedIn.body.access_token as string, ...from('192.0.2.10') };
+    const org = await api.post('/api/organizations', { name: `Proxy ${Date.now()}` }, t);
+    const key = await api.post('/api/api-keys', { name: 'office', organization_id: org.body.id, scopes: ['organizations:read'], allowed_ips: ['10.1.2.3'] }, t);
+    expect(key.status).toBe(201);
+    const read = (xff: string) => api.get(`/api/organizations/${org.body.id as string}`, { apiKey: key.body.key as string, headers: { 'x-forwarded-for': xff } });
+    // The proxy (this test's connection, TRUST_PROXY=true: one) appended the client's address last.
+    expect((await read('10.1.2.3')).status).toBe(200);
+    expect((await read('198.51.100.20, 10.1.2.3')).status).toBe(200);
+    // A client claiming the allowed address before the proxy's entry is still the address the proxy saw.
+    expect((await read('10.1.2.3, 198.51.100.20')).status).toBe(403);
+  });
+
   it('treats a name that has no account the same way (no telling which exist)', async () => {
     const { refusal, failures } = await guessUntilRefused(`nobody_${Date.now()}`, 50);
     expect(failures).toBeGreaterThanOrEqual(4);
