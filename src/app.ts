@@ -389,12 +389,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     close: () =>
       (closing ??= (async () => {
+        // Running jobs are told to stop now; what has not finished within half the shutdown's time is
+        // given back (due at once, for another process or the restart) rather than held until its lease lapses.
+        const jobsStopped = jobs.stop(config.shutdownTimeoutMs / 2);
         socketLimiter.stop();
         stopThreadWatch();
         await server.close();
         // A turn whose listener left is still writing its partial reply: let it finish.
         await services.conversations.drain();
-        await jobs.stop();
+        await jobsStopped;
         await services.documentReaders.close();
         await liveSockets.drain();
         await services.auth.passwords.close();

@@ -12,6 +12,7 @@ import { backoff, TableQueue, type TableQueueOptions } from '../src/db/queue/tab
 import { createScratchDatabase } from '../src/db/scratch.js';
 import { PermanentJobError, type JobHandler } from '../src/jobs/queue.js';
 import { driver, PG_ADMIN_URL } from './helpers/server.js';
+import { until } from './helpers/wait.js';
 
 /** A clock the test moves: retries come due when it says so. */
 const manualClock = (start = 1_800_000_000_000) => {
@@ -181,6 +182,55 @@ describe('the table-backed job queue', () => {
     finishOnA();
     await a.stop();
     expect(outcomes).toEqual(['b completed']);
+  });
+
+  it('gives its running jobs back when it stops: another process takes them at once, their attempt not counted', async () => {
+    const clock = manualClock();
+    const outcomes: string[] = [];
+    // Leases far longer than the test: only giving the jobs back lets B take them.
+    const a = queue(orms[0]!, { clock, leaseMs: 600_000, worker: 'proc-a', observe: (_q, outcome) => void outcomes.push(`a ${outcome}`) });
+    const b = queue(orms[1]!, { clock, leaseMs: 600_000, worker: 'proc-b', observe: (_q, outcome) => void outcomes.push(`b ${outcome}`) });
+    const started: number[] = [];
+    let finishIgnoring!: () => void;
+    // Job 1 stops on its signal, as ingestion does; job 2 ignores it.
+    a.register<{ n: number }>('test.long', {
+      run: ({ n }, job) =>
+        new Promise<void>((resolve, reject) => {
+          started.push(n);
+          if (n === 1) job.signal.addEventListener('abort', () => reject(job.signal.reason as Error));
+          else finishIgnoring = resolve;
+        }),
+    });
+    const ranOnB: unknown[] = [];
+    b.register<{ n: number }>('test.long', { run: async ({ n }, job) => void ranOnB.push({ n, attempt: job.attempt }) });
+    const state = async (n: number) =>
+      (await orms[0]!.em.getConnection().execute<{ state: string; attempts: number | string; run_at: number | string; locked_by: string | null }[]>(`select state, attempts, run_at, locked_by from jobs where payload = ?`, [JSON.stringify({ n })]))[0];
+
+    await orms[0]!.em.fork().transactional((tx) => a.enqueue(tx, 'test.long', { n: 1 }));
+    a.start();
+    await until(() => started.length === 1, undefined, 'job 1 started');
+    // Stopping aborts the handler, which stops; its job is pending again, due now, its attempt given back.
+    const stopped = a.stop();
+    await until(async () => (await state(1))?.state === 'pending', undefined, 'job 1 given back');
+    await stopped;
+    expect(await state(1)).toMatchObject({ locked_by: null });
+    expect(Number((await state(1))!.attempts)).toBe(0);
+    expect(Number((await state(1))!.run_at)).toBe(clock.now());
+    await b.drain();
+    expect(ranOnB).toEqual([{ n: 1, attempt: 1 }]);
+
+    // A handler that does not stop is given back at the end of the grace, and what it does later is not recorded.
+    await orms[0]!.em.fork().transactional((tx) => a.enqueue(tx, 'test.long', { n: 2 }));
+    a.start();
+    await until(() => started.length === 2, undefined, 'job 2 started');
+    await a.stop(0);
+    expect(await state(2)).toMatchObject({ state: 'pending', locked_by: null });
+    await b.drain();
+    expect(ranOnB).toEqual([{ n: 1, attempt: 1 }, { n: 2, attempt: 1 }]);
+    finishIgnoring();
+    await a.stop();
+    expect(await rows()).toEqual([]);
+    expect(outcomes).toEqual(['b completed', 'b completed']);
   });
 
   it('kills a job whose process keeps dying, once its attempts are spent', async () => {

@@ -90,8 +90,13 @@ export interface JobQueue {
   /** Writes the recurring jobs' schedules (once; before `start`, so a request never waits behind it). */
   prepare(): Promise<void>;
   start(): void;
-  /** Stops taking jobs and waits for those running (their leases are released). */
-  stop(): Promise<void>;
+  /**
+   * Stops taking jobs and aborts the signal of those running; waits for them to settle, up to
+   * `graceMs` (default: however long they take). A job that did not finish (its handler stopped
+   * by the signal, or still running at the end of the grace) is given back: pending, due now,
+   * its attempt not counted, its lease released, so another process or a restart takes it at once.
+   */
+  stop(graceMs?: number): Promise<void>;
   /** For tests and shutdown: runs until no job is due now (retries later in time are not waited for). */
   drain(): Promise<void>;
   counts(): Promise<QueueCount[]>;

@@ -38,6 +38,17 @@ interface Claimed {
   every_ms: number | null;
 }
 
+/** A job this process runs now. */
+interface Running {
+  job: Claimed;
+  abort: AbortController;
+  heartbeat?: NodeJS.Timeout;
+  /** Aborted by `stop`: a failure now is the stop's doing, not the job's. */
+  stopping: boolean;
+  /** Its lease given back by `stop`: the job is no longer this process's. */
+  released: boolean;
+}
+
 /** Retry n (n ≥ 1) waits min(max, base × 2^(n−1)). */
 export const backoff = (attempt: number, baseMs: number, maxMs: number): number => Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
 
@@ -59,7 +70,7 @@ export class TableQueue implements JobQueue {
   /** The recurring jobs' rows, written once per start. */
   private scheduled: Promise<void> | null = null;
   private readonly active = new Set<Promise<void>>();
-  private readonly aborts = new Set<AbortController>();
+  private readonly running = new Set<Running>();
   private readonly clock: Clock;
   private timer: NodeJS.Timeout | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -159,13 +170,45 @@ export class TableQueue implements JobQueue {
     this.timers.add(t);
   }
 
-  async stop(): Promise<void> {
+  async stop(graceMs = Infinity): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    while (this.active.size) await Promise.allSettled([...this.active]);
+    for (const r of this.running) {
+      r.stopping = true;
+      r.abort.abort(new Error('the process is stopping'));
+    }
+    // A claim under way when stopping starts its job, which then gives it back (run()).
+    const settled = (async () => {
+      while (this.active.size || this.pumping) await Promise.allSettled([...this.active, this.pumping]);
+    })();
+    if (graceMs === Infinity) return settled;
+    let timer: NodeJS.Timeout | undefined;
+    const late = await Promise.race([settled.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs)))]);
+    clearTimeout(timer);
+    // Handlers that did not stop in time: their jobs are given back, for another process or the restart to take at once.
+    if (late) await Promise.all([...this.running].map((r) => this.release(r)));
+  }
+
+  /**
+   * Gives a running job back: due now, its attempt not counted, its lease lifted; a no-op when
+   * the lease is no longer this claim's. The handler may still be running: nothing it does
+   * afterwards is recorded.
+   */
+  private async release(r: Running): Promise<void> {
+    if (r.released) return;
+    r.released = true;
+    clearInterval(r.heartbeat);
+    const { job } = r;
+    const now = this.clock.now();
+    try {
+      const res = await this.sql(`update jobs set state = 'pending', attempts = attempts - 1, run_at = ?, locked_by = null, locked_until = null, updated_at = ? where id = ? and locked_by = ?`, [now, now, job.id, job.locked_by], 'run');
+      if (Number((res as { affectedRows?: number }).affectedRows ?? 0)) this.options.log?.info({ job: job.id, queue: job.queue, ref: job.ref, attempt: job.attempts }, 'job released: this process is stopping');
+    } catch (err) {
+      this.options.log?.warn({ err, job: job.id }, 'job queue: could not release the job; its lease will lapse');
+    }
   }
 
   async drain(): Promise<void> {
@@ -277,7 +320,14 @@ export class TableQueue implements JobQueue {
       return;
     }
     const abort = new AbortController();
-    this.aborts.add(abort);
+    const running: Running = { job, abort, stopping: false, released: false };
+    this.running.add(running);
+    // Claimed while the queue was stopping: given back at once.
+    if (this.stopped) {
+      await this.release(running);
+      this.running.delete(running);
+      return;
+    }
     const heartbeat = setInterval(() => {
       this.sql(`update jobs set locked_until = ? where id = ? and locked_by = ?`, [this.clock.now() + this.options.leaseMs, job.id, job.locked_by], 'run').then(
         (r) => {
@@ -287,9 +337,12 @@ export class TableQueue implements JobQueue {
       );
     }, Math.max(250, Math.floor(this.options.leaseMs / 3)));
     heartbeat.unref();
+    running.heartbeat = heartbeat;
     try {
       await handler.run(payload, { em: this.em.fork(), id: job.id, attempt: job.attempts, maxAttempts: job.max_attempts, signal: abort.signal, claim: job.locked_by });
       clearInterval(heartbeat);
+      // Given back by stop() before the handler finished: the job is no longer this process's to complete.
+      if (running.released) return;
       const r = job.every_ms === null ? await this.sql(`delete from jobs where id = ? and locked_by = ?`, [job.id, job.locked_by], 'run') : await this.reschedule(job, null);
       if (job.every_ms !== null) this.later(job.every_ms);
       // Only the claim that holds the job completes it: one that lost its lease finds no row of its own.
@@ -304,6 +357,11 @@ export class TableQueue implements JobQueue {
       }
     } catch (e) {
       clearInterval(heartbeat);
+      // Stopped by stop(), not failed: the job is given back, neither retried nor dead.
+      if (running.stopping || running.released) {
+        await this.release(running);
+        return;
+      }
       const reason = message(e);
       const permanent = e instanceof PermanentJobError || (handler.permanent?.(e) ?? false);
       if (!permanent && job.attempts < job.max_attempts) {
@@ -320,7 +378,7 @@ export class TableQueue implements JobQueue {
       }
     } finally {
       clearInterval(heartbeat);
-      this.aborts.delete(abort);
+      this.running.delete(running);
     }
   }
 
