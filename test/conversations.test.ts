@@ -359,6 +359,6 @@ describe('search index rebuild', () => {
     const text = await (await fetch(`${server.url}/metrics`)).text();
     expect(text).toMatch(/xentree_jobs_total\{queue="search\.reindex",outcome="completed"\} [1-9]/);
     expect(text).toMatch(/xentree_job_duration_seconds_count\{queue="search\.reindex",outcome="completed"\} [1-9]/);
-    expect(text).toMatch(/xentree_jobs\{queue="live\.sweep",state="pending"\} 1/);
+    expect(text).toMatch(/xentree_job_queue_depth\{queue="live\.sweep",state="pending"\} 1/);
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
+import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../src/common/clock.js';
 import { openDatabase } from '../src/db/orm.js';
@@ -134,7 +135,11 @@ describe('the table-backed job queue', () => {
     [job] = await rows();
     expect(job).toMatchObject({ state: 'dead', last_error: 'boom 3', locked_by: null });
     expect(dead).toEqual(['a: boom 3']);
-    expect(await q.counts()).toEqual([{ queue: 'test.flaky', state: 'dead', count: 1 }]);
+    expect(await q.counts()).toEqual([
+      { queue: 'test.flaky', state: 'pending', count: 0 },
+      { queue: 'test.flaky', state: 'running', count: 0 },
+      { queue: 'test.flaky', state: 'dead', count: 1 },
+    ]);
     expect([backoff(1, 1000, 8000), backoff(2, 1000, 8000), backoff(3, 1000, 8000), backoff(5, 1000, 8000)]).toEqual([1000, 2000, 4000, 8000]);
   });
 
@@ -231,6 +236,58 @@ describe('the table-backed job queue', () => {
     await a.stop();
     expect(await rows()).toEqual([]);
     expect(outcomes).toEqual(['b completed', 'b completed']);
+  });
+
+  it('counts and logs only what its own claim recorded: a claim that lost its lease neither retried nor killed the job', async () => {
+    const clock = manualClock();
+    const outcomes: string[] = [];
+    const logged: { msg: string }[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line) as { msg: string }) });
+    const a = queue(orms[0]!, { clock, leaseMs: 600_000, worker: 'proc-a', log, observe: (_q, outcome) => void outcomes.push(`a ${outcome}`) });
+    const b = queue(orms[1]!, { clock, leaseMs: 600_000, worker: 'proc-b', observe: (_q, outcome) => void outcomes.push(`b ${outcome}`) });
+    const failOnA = new Map<number, (e: Error) => void>();
+    // On A, job 1 fails (a retry would follow), job 2 fails permanently (it would die): both after B took them over.
+    a.register<{ n: number }>('test.late', { run: ({ n }) => new Promise<void>((_resolve, reject) => void failOnA.set(n, reject)) });
+    b.register<{ n: number }>('test.late', { run: async () => undefined });
+    await orms[0]!.em.fork().transactional(async (tx) => {
+      await a.enqueue(tx, 'test.late', { n: 1 });
+      await a.enqueue(tx, 'test.late', { n: 2 });
+    });
+    a.start();
+    await until(() => failOnA.size === 2, undefined, 'both jobs running on A');
+    clock.advance(600_001);
+    await b.drain();
+    expect(await rows()).toEqual([]);
+    failOnA.get(1)!(new Error('late failure'));
+    failOnA.get(2)!(new PermanentJobError('late permanent failure'));
+    // A has seen both failures (whatever it made of them) before it stops.
+    await until(() => logged.filter((l) => /lease was taken over|job failed|job dead/.test(l.msg)).length === 2, undefined, 'both failures seen on A');
+    await a.stop();
+    expect(outcomes).toEqual(['b completed', 'b completed']);
+    const messages = logged.map((l) => l.msg);
+    expect(messages.filter((m) => /lease was taken over/.test(m))).toHaveLength(2);
+    expect(messages).not.toContain('job failed; retrying');
+    expect(messages).not.toContain('job dead');
+  });
+
+  it('counts every registered queue in every state, and a running job whose lease lapsed as pending', async () => {
+    const clock = manualClock();
+    const now = clock.now();
+    const q = queue(orms[0]!, { clock });
+    q.register('test.idle', { run: async () => undefined });
+    q.register('test.held', { run: async () => undefined });
+    const insert = `insert into jobs (id, queue, payload, state, attempts, max_attempts, run_at, locked_by, locked_until, created_at, updated_at) values (?, 'test.held', '{}', 'running', 1, 3, ?, 'gone', ?, ?, ?)`;
+    // One held under a live lease, one whose process died and whose lease lapsed.
+    await orms[0]!.em.getConnection().execute(insert, ['5b0c1c4e-8d1c-4d1a-9f77-000000000002', now, now + 1000, now, now]);
+    await orms[0]!.em.getConnection().execute(insert, ['5b0c1c4e-8d1c-4d1a-9f77-000000000003', now, now - 1, now, now]);
+    expect(await q.counts()).toEqual([
+      { queue: 'test.idle', state: 'pending', count: 0 },
+      { queue: 'test.idle', state: 'running', count: 0 },
+      { queue: 'test.idle', state: 'dead', count: 0 },
+      { queue: 'test.held', state: 'pending', count: 1 },
+      { queue: 'test.held', state: 'running', count: 1 },
+      { queue: 'test.held', state: 'dead', count: 0 },
+    ]);
   });
 
   it('kills a job whose process keeps dying, once its attempts are spent', async () => {

@@ -270,7 +270,7 @@ describe('ingestion jobs in operations', () => {
     const completed = Number(/xentree_jobs_total\{queue="knowledge\.ingest",outcome="completed"\} (\d+)/.exec(text)?.[1] ?? 0);
     expect(completed).toBeGreaterThanOrEqual(1);
     expect(text).toMatch(/xentree_job_duration_seconds_count\{queue="knowledge\.ingest",outcome="completed"\} \d+/);
-    expect(text).toMatch(/# TYPE xentree_jobs gauge/);
+    expect(text).toMatch(/# TYPE xentree_job_queue_depth gauge/);
     const ready = await api.get('/readyz');
     expect(ready.body).toMatchObject({ status: 'ready', jobs: 'ok' });
   });

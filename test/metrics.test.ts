@@ -136,6 +136,15 @@ describe('/metrics', () => {
     expect(metric(after, 'xentree_live_sessions_ended_total', { reason: 'client' }) - metric(before, 'xentree_live_sessions_ended_total', { reason: 'client' })).toBe(1);
   });
 
+  it('shows every job queue in every state, 0 when empty, under a gauge whose name is not the job counter\'s family', async () => {
+    const text = (await scrape()).text;
+    // A queue with no job reads 0 rather than vanishing from the scrape.
+    for (const state of ['pending', 'running', 'dead']) expect(text).toMatch(new RegExp(`^xentree_job_queue_depth\\{queue="knowledge\\.remove-file",state="${state}"\\} 0$`, 'm'));
+    expect(text).toMatch(/^# TYPE xentree_job_queue_depth gauge$/m);
+    // In OpenMetrics, `xentree_jobs` is the family of the counter xentree_jobs_total.
+    expect(text).not.toMatch(/^# TYPE xentree_jobs gauge$/m);
+  });
+
   it('asks for the token when one is configured, and is absent when turned off', async () => {
     const token = 'a-metrics-token-of-some-length';
     const guarded = await startServer({ METRICS_TOKEN: token });

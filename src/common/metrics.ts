@@ -166,9 +166,13 @@ export class Metrics {
     this.jobDuration.observe({ queue, outcome }, seconds);
   }
 
-  /** Queue depth when scraped: jobs by queue and state (pending, running, dead). */
+  /**
+   * Queue depth when scraped: jobs by queue and state (pending, running, dead), every pair `read`
+   * answers (0 included, so a series reads 0 rather than vanishing). Not `xentree_jobs`: that is
+   * the OpenMetrics family of the counter `xentree_jobs_total`.
+   */
   watchJobs(read: () => Promise<{ queue: string; state: string; count: number }[]>): void {
-    this.gauge('xentree_jobs', 'Background jobs in the queue by queue and state: pending (waiting, or waiting to be retried), running, dead (kept with their last error)', ['queue', 'state'], async (set) => {
+    this.gauge('xentree_job_queue_depth', 'Background jobs in the queue by queue and state: pending (waiting, waiting to be retried, or held by a process whose lease lapsed), running, dead (kept with their last error)', ['queue', 'state'], async (set) => {
       for (const c of await read()) set({ queue: c.queue, state: c.state }, c.count);
     });
   }

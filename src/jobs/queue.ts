@@ -58,7 +58,7 @@ export interface RecurringJob {
 
 export type JobState = 'pending' | 'running' | 'dead';
 
-/** Jobs by queue and state, for /metrics. */
+/** Jobs by queue and state, for /metrics (a running job whose lease lapsed counts as pending). */
 export interface QueueCount {
   queue: string;
   state: JobState;
@@ -99,6 +99,7 @@ export interface JobQueue {
   stop(graceMs?: number): Promise<void>;
   /** For tests and shutdown: runs until no job is due now (retries later in time are not waited for). */
   drain(): Promise<void>;
+  /** Every registered queue in every state, 0 included, and any other queue the table holds. */
   counts(): Promise<QueueCount[]>;
   /** The backend answers. */
   ready(): Promise<boolean>;

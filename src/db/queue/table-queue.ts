@@ -52,6 +52,8 @@ interface Running {
 /** Retry n (n ≥ 1) waits min(max, base × 2^(n−1)). */
 export const backoff = (attempt: number, baseMs: number, maxMs: number): number => Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
 
+const STATES: readonly JobState[] = ['pending', 'running', 'dead'];
+
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 1000);
 
 /**
@@ -229,9 +231,24 @@ export class TableQueue implements JobQueue {
     }
   }
 
+  /**
+   * Every registered queue in every state (0 when empty), and any other queue the table holds. A
+   * running job whose lease lapsed counts as pending: its process is gone, and it waits to be taken over.
+   */
   async counts(): Promise<QueueCount[]> {
-    const rows = await this.sql<{ queue: string; state: JobState; n: number | string }>(`select queue, state, count(*) as n from jobs group by queue, state`, []);
-    return rows.map((r) => ({ queue: r.queue, state: r.state, count: Number(r.n) }));
+    const rows = await this.sql<{ queue: string; state: JobState; n: number | string }>(
+      `select queue, case when state = 'running' and locked_until < ? then 'pending' else state end as state, count(*) as n from jobs group by 1, 2`,
+      [this.clock.now()],
+    );
+    const byQueue = new Map<string, Record<JobState, number>>();
+    const of = (queue: string) => {
+      let c = byQueue.get(queue);
+      if (!c) byQueue.set(queue, (c = { pending: 0, running: 0, dead: 0 }));
+      return c;
+    };
+    for (const queue of this.handlers.keys()) of(queue);
+    for (const r of rows) if (STATES.includes(r.state)) of(r.queue)[r.state] += Number(r.n);
+    return [...byQueue].flatMap(([queue, c]) => STATES.map((state) => ({ queue, state, count: c[state] })));
   }
 
   async ready(): Promise<boolean> {
@@ -366,13 +383,20 @@ export class TableQueue implements JobQueue {
       const permanent = e instanceof PermanentJobError || (handler.permanent?.(e) ?? false);
       if (!permanent && job.attempts < job.max_attempts) {
         const wait = backoff(job.attempts, this.options.retryBaseMs, this.options.retryMaxMs);
-        this.options.log?.warn({ job: job.id, queue: job.queue, attempt: job.attempts, retryInMs: wait, reason }, 'job failed; retrying');
-        await this.sql(
-          `update jobs set state = 'pending', run_at = ?, locked_by = null, locked_until = null, last_error = ?, updated_at = ? where id = ? and locked_by = ?`,
-          [this.clock.now() + wait, reason, this.clock.now(), job.id, job.locked_by],
-          'run',
-        ).catch((err: unknown) => this.options.log?.warn({ err, job: job.id }, 'job queue: could not schedule the retry; the lease will lapse'));
-        this.options.observe?.(job.queue, 'retried', elapsed());
+        try {
+          const r = await this.sql(
+            `update jobs set state = 'pending', run_at = ?, locked_by = null, locked_until = null, last_error = ?, updated_at = ? where id = ? and locked_by = ?`,
+            [this.clock.now() + wait, reason, this.clock.now(), job.id, job.locked_by],
+            'run',
+          );
+          // Counted and logged only when this claim scheduled the retry: one that lost its lease retried nothing.
+          if (Number((r as { affectedRows?: number }).affectedRows ?? 0) > 0) {
+            this.options.log?.warn({ job: job.id, queue: job.queue, attempt: job.attempts, retryInMs: wait, reason }, 'job failed; retrying');
+            this.options.observe?.(job.queue, 'retried', elapsed());
+          } else this.lostLease(job, reason);
+        } catch (err) {
+          this.options.log?.warn({ err, job: job.id, reason }, 'job queue: could not schedule the retry; the lease will lapse');
+        }
       } else {
         await this.kill(job, handler, payload, reason, elapsed);
       }
@@ -380,6 +404,11 @@ export class TableQueue implements JobQueue {
       clearInterval(heartbeat);
       this.running.delete(running);
     }
+  }
+
+  /** A claim whose lease another took over failed: its outcome is the other claim's to record. */
+  private lostLease(job: Claimed, reason: string): void {
+    this.options.log?.warn({ job: job.id, queue: job.queue, ref: job.ref, attempt: job.attempts, reason }, 'job failed after its lease was taken over: the outcome is the other claim\'s');
   }
 
   /** A recurring job's next run, `every_ms` from now, with fresh attempts (and the last error, when it died). */
@@ -396,7 +425,6 @@ export class TableQueue implements JobQueue {
 
   /** Marks the job dead with the reason, and lets its handler record it, in one transaction. */
   private async kill(job: Claimed, handler: JobHandler<unknown>, payload: unknown, reason: string, elapsed: () => number): Promise<void> {
-    this.options.log?.warn({ job: job.id, queue: job.queue, attempts: job.attempts, reason }, 'job dead');
     try {
       const marked = await this.em.fork().transactional(async (tx) => {
         // A recurring job is not left dead: its schedule goes on, the failure counted and its reason kept.
@@ -412,8 +440,11 @@ export class TableQueue implements JobQueue {
         await handler.onDead?.(tx, payload, reason, { id: job.id });
         return true;
       });
+      // Counted and logged only when this claim marked it: one that lost its lease marked nothing.
+      if (!marked) return this.lostLease(job, reason);
+      this.options.log?.warn({ job: job.id, queue: job.queue, attempts: job.attempts, reason }, 'job dead');
       this.options.observe?.(job.queue, 'dead', elapsed());
-      if (marked) await handler.afterDead?.(this.em.fork(), payload, reason);
+      await handler.afterDead?.(this.em.fork(), payload, reason);
     } catch (err) {
       this.options.log?.error({ err, job: job.id }, 'job queue: could not mark the job dead; the lease will lapse and it is tried again');
     }
