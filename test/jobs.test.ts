@@ -376,6 +376,46 @@ describe('the table-backed job queue', () => {
     expect(Number(all[0]!.run_at)).toBe(t0 + 180_000);
   });
 
+  it('moves a recurring job\'s next run when its period changes (a running one when it ends); the last process started sets the period', async () => {
+    const clock = manualClock();
+    const t0 = clock.now();
+    const HOURS_6 = 6 * 3_600_000;
+    let started = 0;
+    let finish: () => void = () => undefined;
+    const make = (orm: MikroORM, everyMs: number) => {
+      const q = queue(orm, { clock });
+      q.recurring('test.period', { everyMs }, { run: () => (started++, new Promise<void>((r) => (finish = r))) });
+      return q;
+    };
+    const row = async () => {
+      const [r] = await orms[0]!.em.getConnection().execute<{ state: string; run_at: number | string; every_ms: number | string }[]>(`select state, run_at, every_ms from jobs where key = 'every:test.period'`);
+      return { state: r!.state, runAt: Number(r!.run_at) - t0, everyMs: Number(r!.every_ms) };
+    };
+    await make(orms[0]!, HOURS_6).prepare();
+    expect(await row()).toEqual({ state: 'pending', runAt: HOURS_6, everyMs: HOURS_6 });
+    // Restarted with a minute: due within the minute, not six hours away.
+    clock.advance(1000);
+    await make(orms[1]!, 60_000).prepare();
+    expect(await row()).toEqual({ state: 'pending', runAt: 61_000, everyMs: 60_000 });
+    // The same period again keeps the time; a longer one keeps the sooner time.
+    clock.advance(1000);
+    await make(orms[0]!, 60_000).prepare();
+    expect(await row()).toMatchObject({ runAt: 61_000 });
+    await make(orms[0]!, 120_000).prepare();
+    expect(await row()).toEqual({ state: 'pending', runAt: 61_000, everyMs: 120_000 });
+
+    // While it runs, a change of period leaves it alone; its next run is one new period after it ends.
+    clock.advance(59_000);
+    const running = make(orms[0]!, 120_000);
+    const drained = running.drain();
+    await until(() => started === 1, undefined, 'the recurring job started');
+    await make(orms[1]!, 30_000).prepare();
+    expect(await row()).toEqual({ state: 'running', runAt: 61_000, everyMs: 30_000 });
+    finish();
+    await drained;
+    expect(await row()).toEqual({ state: 'pending', runAt: clock.now() - t0 + 30_000, everyMs: 30_000 });
+  });
+
   it('retries a failing recurring job with backoff, then counts it dead and keeps its schedule with the last error', async () => {
     const clock = manualClock();
     const outcomes: string[] = [];

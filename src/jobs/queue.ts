@@ -78,7 +78,9 @@ export interface JobQueue {
    * (key `every:<queue>`, created once by whichever process starts first) that is claimed,
    * leased and retried like any job, and when done, or dead after its retries (counted and
    * logged as dead, its last error kept), is due again `everyMs` later instead of deleted. The
-   * schedule is the row, so it survives restarts; changing `everyMs` takes effect at the next start.
+   * schedule is the row, so it survives restarts; changing `everyMs` takes effect at the next start
+   * (the next run is then due within one new period at most; a running one's, one new period after
+   * it ends). Processes started with different periods share the row: the last started sets it.
    */
   recurring(queue: string, schedule: RecurringJob, handler: JobHandler<null>): void;
   /** Adds a job within `em`'s transaction; call `wake()` once it committed. */

@@ -124,7 +124,9 @@ export class TableQueue implements JobQueue {
 
   /**
    * Writes the recurring jobs' rows unless they exist (the first run one period from now); an
-   * existing one keeps its time and takes the current period, and one left dead comes back.
+   * existing one takes the current period and keeps its time, unless the period changed: then it
+   * is due within one new period at most (a running one is left alone: its next run is one new
+   * period after it ends). One left dead comes back.
    */
   prepare(): Promise<void> {
     return (this.scheduled ??= (async () => {
@@ -132,7 +134,8 @@ export class TableQueue implements JobQueue {
       for (const [queue, { everyMs }] of this.schedules) {
         await this.sql(
           `insert into jobs (id, queue, payload, key, every_ms, state, attempts, max_attempts, run_at, created_at, updated_at) values (?, ?, 'null', ?, ?, 'pending', 0, ?, ?, ?, ?)
-           on conflict (key) do update set every_ms = excluded.every_ms, state = case when jobs.state = 'dead' then 'pending' else jobs.state end, attempts = case when jobs.state = 'dead' then 0 else jobs.attempts end`,
+           on conflict (key) do update set every_ms = excluded.every_ms, state = case when jobs.state = 'dead' then 'pending' else jobs.state end, attempts = case when jobs.state = 'dead' then 0 else jobs.attempts end,
+             run_at = case when jobs.state <> 'running' and coalesce(jobs.every_ms, 0) <> excluded.every_ms and excluded.run_at < jobs.run_at then excluded.run_at else jobs.run_at end`,
           [randomUUID(), queue, `every:${queue}`, everyMs, this.options.maxAttempts, now + everyMs, now, now],
           'run',
         );
@@ -411,11 +414,14 @@ export class TableQueue implements JobQueue {
     this.options.log?.warn({ job: job.id, queue: job.queue, ref: job.ref, attempt: job.attempts, reason }, 'job failed after its lease was taken over: the outcome is the other claim\'s');
   }
 
-  /** A recurring job's next run, `every_ms` from now, with fresh attempts (and the last error, when it died). */
+  /**
+   * A recurring job's next run, `every_ms` from now, with fresh attempts (and the last error, when
+   * it died). The row's period, not the claim's: a process started meanwhile may have changed it.
+   */
   private async reschedule(job: Claimed, lastError: string | null, sql: (q: string, p: unknown[]) => Promise<unknown> = (q, p) => this.sql(q, p, 'run')): Promise<unknown> {
     const now = this.clock.now();
-    return sql(`update jobs set state = 'pending', attempts = 0, run_at = ?, locked_by = null, locked_until = null, last_error = ?, updated_at = ? where id = ? and locked_by = ?`, [
-      now + job.every_ms!,
+    return sql(`update jobs set state = 'pending', attempts = 0, run_at = ? + every_ms, locked_by = null, locked_until = null, last_error = ?, updated_at = ? where id = ? and locked_by = ?`, [
+      now,
       lastError,
       now,
       job.id,
