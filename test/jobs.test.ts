@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,8 @@ import { openDatabase } from '../src/db/orm.js';
 import { allEntities } from '../src/modules/index.js';
 import { backoff, TableQueue, type TableQueueOptions } from '../src/db/queue/table-queue.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
-import { PermanentJobError, type JobHandler } from '../src/jobs/queue.js';
+import { AppError } from '../src/common/errors.js';
+import { JobError, PermanentJobError, type JobHandler } from '../src/jobs/queue.js';
 import { driver, PG_ADMIN_URL } from './helpers/server.js';
 import { until } from './helpers/wait.js';
 
@@ -134,7 +136,8 @@ describe('the table-backed job queue', () => {
     expect(calls).toBe(3);
     [job] = await rows();
     expect(job).toMatchObject({ state: 'dead', last_error: 'boom 3', locked_by: null });
-    expect(dead).toEqual(['a: boom 3']);
+    // The reason a user may read: not the message of an error written for nobody in particular.
+    expect(dead).toEqual([`a: internal error (see the server log, job ${job!.id})`]);
     expect(await q.counts()).toEqual([
       { queue: 'test.flaky', state: 'pending', count: 0 },
       { queue: 'test.flaky', state: 'running', count: 0 },
@@ -156,6 +159,46 @@ describe('the table-backed job queue', () => {
     await q.drain();
     expect(calls).toBe(1);
     expect(await rows()).toMatchObject([{ state: 'dead', last_error: 'the file cannot be read' }]);
+  });
+
+  it('tells a dead job\'s handler only reasons written for users; any other error is logged and named by the job', async () => {
+    const logged: { msg: string; job?: string; err?: { message: string } }[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line) as (typeof logged)[number]) });
+    const q = queue(orms[0]!, { log, maxAttempts: 1 });
+    const missing = join(tmpdir(), 'xt-jobs-missing', 'uploads', 'sha256', '95', '952e0000');
+    const errors: Record<string, () => Promise<unknown>> = {
+      // A file the job needs is gone: Node's message names the server's path.
+      system: () => readFile(missing),
+      plain: async () => {
+        throw new Error('select * from documents where secret = 1 - SQLITE_ERROR');
+      },
+      permanent: async () => {
+        throw new PermanentJobError('the PDF has no text layer');
+      },
+      retryable: async () => {
+        throw new JobError('the embeddings endpoint answered 503');
+      },
+      app: async () => {
+        throw new AppError('document_too_large', 'the document is larger than 10 MB');
+      },
+    };
+    const told = new Map<string, string>();
+    q.register<{ kind: string }>('test.reasons', { run: async ({ kind }) => void (await errors[kind]!()), onDead: async (_em, { kind }, reason) => void told.set(kind, reason) });
+    const ids = new Map<string, string>();
+    for (const kind of Object.keys(errors)) ids.set(kind, await orms[0]!.em.fork().transactional((tx) => q.enqueue(tx, 'test.reasons', { kind })));
+    await q.drain();
+    expect(Object.fromEntries(told)).toEqual({
+      system: `internal error (see the server log, job ${ids.get('system')})`,
+      plain: `internal error (see the server log, job ${ids.get('plain')})`,
+      permanent: 'the PDF has no text layer',
+      retryable: 'the embeddings endpoint answered 503',
+      app: 'the document is larger than 10 MB',
+    });
+    // The server keeps the whole error: in the log, with the job, and on the job's row.
+    const dead = logged.find((l) => l.msg === 'job dead' && l.job === ids.get('system'));
+    expect(dead?.err?.message).toContain(missing);
+    const [row] = await orms[0]!.em.getConnection().execute<{ last_error: string }[]>('select last_error from jobs where id = ?', [ids.get('system')]);
+    expect(row!.last_error).toContain('ENOENT');
   });
 
   it('takes over the job of a process that died once its lease lapsed, and not before', async () => {

@@ -28,7 +28,9 @@ export interface JobHandler<P = unknown> {
   permanent?(error: unknown): boolean;
   /**
    * The job is dead (attempts spent, or a permanent error): runs in the transaction that marks
-   * it so, to leave the domain row saying why (a document `failed` with the reason).
+   * it so, to leave the domain row saying why (a document `failed` with the reason). The reason
+   * is for users: the message of a JobError or AppError, otherwise "internal error (see the
+   * server log, job <id>)".
    */
   onDead?(em: EntityManager, payload: P, reason: string, job: { id: string }): Promise<void>;
   /** After that transaction committed (notifications). */
@@ -107,5 +109,13 @@ export interface JobQueue {
   ready(): Promise<boolean>;
 }
 
-/** Thrown by a handler for an error that retrying cannot mend. */
-export class PermanentJobError extends Error {}
+/**
+ * Thrown by a handler for a failure whose message is meant for the job's users: a dead job's
+ * reason (`onDead`, `afterDead`) is the message of such an error or of an AppError; any other
+ * error's is a generic one naming the job, since its message may hold a server path or a query
+ * (the error itself is logged).
+ */
+export class JobError extends Error {}
+
+/** Thrown by a handler for an error that retrying cannot mend (its message is meant for users). */
+export class PermanentJobError extends JobError {}

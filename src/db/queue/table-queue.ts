@@ -5,7 +5,8 @@ import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../common/clock.js';
 import type { DbDriver } from '../../config.js';
-import { PermanentJobError, type EnqueueOptions, type JobHandler, type JobQueue, type JobState, type QueueCount, type RecurringJob } from '../../jobs/queue.js';
+import { isAppError } from '../../common/errors.js';
+import { JobError, PermanentJobError, type EnqueueOptions, type JobHandler, type JobQueue, type JobState, type QueueCount, type RecurringJob } from '../../jobs/queue.js';
 
 export interface TableQueueOptions {
   driver: DbDriver;
@@ -55,6 +56,9 @@ export const backoff = (attempt: number, baseMs: number, maxMs: number): number 
 const STATES: readonly JobState[] = ['pending', 'running', 'dead'];
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 1000);
+
+/** A dead job's reason as its users see it (a document's error): only messages written for them, never a server path or a query. */
+const toldOf = (e: unknown, jobId: string) => (e instanceof JobError || isAppError(e) ? message(e) : `internal error (see the server log, job ${jobId})`);
 
 /**
  * A durable job queue in the application's own database (the `jobs` table of the migrations),
@@ -336,7 +340,8 @@ export class TableQueue implements JobQueue {
     const elapsed = () => (this.clock.now() - started) / 1000;
     if (job.attempts > job.max_attempts) {
       // Claimed again after its lease lapsed, once too often: the process running it kept dying.
-      await this.kill(job, handler, payload, `stopped ${job.max_attempts} times without finishing (the process running it ended)`, elapsed);
+      const reason = `stopped ${job.max_attempts} times without finishing (the process running it ended)`;
+      await this.kill(job, handler, payload, { reason, told: reason }, elapsed);
       return;
     }
     const abort = new AbortController();
@@ -401,7 +406,7 @@ export class TableQueue implements JobQueue {
           this.options.log?.warn({ err, job: job.id, reason }, 'job queue: could not schedule the retry; the lease will lapse');
         }
       } else {
-        await this.kill(job, handler, payload, reason, elapsed);
+        await this.kill(job, handler, payload, { reason, told: toldOf(e, job.id), err: e }, elapsed);
       }
     } finally {
       clearInterval(heartbeat);
@@ -429,8 +434,12 @@ export class TableQueue implements JobQueue {
     ]);
   }
 
-  /** Marks the job dead with the reason, and lets its handler record it, in one transaction. */
-  private async kill(job: Claimed, handler: JobHandler<unknown>, payload: unknown, reason: string, elapsed: () => number): Promise<void> {
+  /**
+   * Marks the job dead with the reason (kept on the row), and lets its handler record it, in one
+   * transaction; the handler is `told` the reason its users may read, and the error is logged.
+   */
+  private async kill(job: Claimed, handler: JobHandler<unknown>, payload: unknown, why: { reason: string; told: string; err?: unknown }, elapsed: () => number): Promise<void> {
+    const { reason, told } = why;
     try {
       const marked = await this.em.fork().transactional(async (tx) => {
         // A recurring job is not left dead: its schedule goes on, the failure counted and its reason kept.
@@ -443,14 +452,14 @@ export class TableQueue implements JobQueue {
                 'run',
               );
         if (!Number((r as { affectedRows?: number }).affectedRows ?? 0)) return false;
-        await handler.onDead?.(tx, payload, reason, { id: job.id });
+        await handler.onDead?.(tx, payload, told, { id: job.id });
         return true;
       });
       // Counted and logged only when this claim marked it: one that lost its lease marked nothing.
       if (!marked) return this.lostLease(job, reason);
-      this.options.log?.warn({ job: job.id, queue: job.queue, attempts: job.attempts, reason }, 'job dead');
+      this.options.log?.warn({ job: job.id, queue: job.queue, ref: job.ref, attempts: job.attempts, reason, err: why.err }, 'job dead');
       this.options.observe?.(job.queue, 'dead', elapsed());
-      await handler.afterDead?.(this.em.fork(), payload, reason);
+      await handler.afterDead?.(this.em.fork(), payload, told);
     } catch (err) {
       this.options.log?.error({ err, job: job.id }, 'job queue: could not mark the job dead; the lease will lapse and it is tried again');
     }
