@@ -38,7 +38,7 @@ import { buildAsyncApi, LiveSession, registerLiveSocket } from './modules/live/i
 import type { ServiceMap } from './modules/manifest.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandlers, sendError } from './rest/errors.js';
 import { buildOpenApi } from './rest/openapi.js';
-import { registerRestRoutes } from './rest/router.js';
+import { connectionIdleMs, registerRestRoutes } from './rest/router.js';
 import { VERSION } from './version.js';
 import { TableQueue } from './db/queue/table-queue.js';
 
@@ -131,6 +131,8 @@ export interface BuildOptions {
 /** Builds the whole gateway from a config. No global state: tests build several. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
   const limits = config.limits;
+  // How long a connection may stay idle while a request arrives or its answer leaves (see the hooks below).
+  const idleMs = connectionIdleMs(config);
   const server = Fastify({
     logger: {
       level: config.logLevel,
@@ -164,7 +166,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // idle timeout comes a little after the request timeout: when both were equal, a body that
     // stopped midway was destroyed by the idle timer, unanswered, before the 408 could be sent.
     requestTimeout: config.requestTimeoutMs,
-    connectionTimeout: config.requestTimeoutMs + 2 * limits.timeoutCheckMs + 1000,
+    connectionTimeout: idleMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: limits.timeoutCheckMs },
     return503OnClosing: true,
@@ -186,6 +188,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   });
   const log = server.log as unknown as Logger;
+  // The idle timeout guards a request's arrival and its answer's delivery (a client that stops
+  // reading), not the time its handler works: a provider may take longer to answer than the
+  // socket may stay idle, and a request cut then would leave its work done and its client
+  // unanswered (retrying into duplicates). So it is off from the handler's start until the
+  // answer is sent; requestTimeout (the body) and keepAliveTimeout (between requests) are Node's own.
+  server.addHook('preHandler', (req, _reply, done) => {
+    req.raw.socket?.setTimeout(0);
+    done();
+  });
+  server.addHook('onSend', (req, _reply, payload, done) => {
+    req.raw.socket?.setTimeout(idleMs);
+    done(null, payload);
+  });
   // A JSON content type with an empty body is no body (many HTTP clients send the header on every
   // request, DELETE and logout included), not Fastify's 400 "Body cannot be empty": a route that
   // needs a body still says which fields are missing. Any other body is parsed as Fastify parses

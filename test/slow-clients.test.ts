@@ -4,6 +4,7 @@ import { WAIT_MS } from './helpers/wait.js';
 import { signUp } from './helpers/factories.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
+import { startFakeOpenAI } from './helpers/fake-ai.js';
 
 /**
  * Slow and hostile clients, fast variant, on a server with short limits: headers sent a
@@ -76,6 +77,34 @@ describe('slow HTTP clients', () => {
     expect(c.received()).toMatch(/^HTTP\/1\.1 408/);
     expect(envelopeOf(c.received()).detail.error).toBe('request_timeout');
     await wellBehaved();
+  });
+
+  it('answers a request whose handler works longer than a connection may stay idle (a slow provider), once', async () => {
+    const ai = await startFakeOpenAI();
+    // Idle limit: REQUEST_TIMEOUT_MS + 2 × HTTP_TIMEOUT_CHECK_MS + 1 s = 2.2 s; the provider answers after 3.5 s.
+    const slow = await startServer({ REQUEST_TIMEOUT_MS: '1000', HTTP_TIMEOUT_CHECK_MS: '100', OPENAI_BASE_URL: ai.url, OPENAI_MODELS: 'gpt-test' });
+    try {
+      const c = restClient(slow.url);
+      const u = await signUp(c);
+      ai.enqueue({ kind: 'answer', tokens: ['Here', ' at', ' last.'], hold: { afterTokens: 0, until: sleep(3500) } });
+      const res = await c.post('/api/core/chat', { message: 'Take your time', provider: 'openai' }, { token: u.accessToken });
+      expect(res.status).toBe(200);
+      expect(res.body.content).toBe('Here at last.');
+      // Streamed: comments keep the connection alive through the silence, then the reply comes.
+      ai.enqueue({ kind: 'answer', tokens: ['Streamed', ' late.'], hold: { afterTokens: 0, until: sleep(3500) } });
+      const sse = await fetch(`${slow.url}/api/core/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${u.accessToken}` },
+        body: JSON.stringify({ message: 'Stream it slowly', provider: 'openai' }),
+      });
+      expect(sse.status).toBe(200);
+      const text = await sse.text();
+      expect(text).toContain(': keep-alive\n\n');
+      expect(text).toMatch(/event: done\n/);
+    } finally {
+      await slow.close();
+      await ai.close();
+    }
   });
 
   it('closes an idle keep-alive connection', async () => {

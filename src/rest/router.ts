@@ -1,4 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http';
+import type { Config } from '../config.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { camelizeKeys, TooDeepError } from '../common/case.js';
 import { authorize } from '../common/access.js';
@@ -35,10 +36,20 @@ export function credentialsOf(req: FastifyRequest): Credentials {
 }
 
 /**
+ * How long a connection may stay idle while a request arrives or its answer leaves (a client
+ * that stops reading): a little past the request timeout, so a body that stopped midway is
+ * answered 408 before the idle timer destroys it. Off while a handler works (src/app.ts).
+ */
+export const connectionIdleMs = (config: Pick<Config, 'requestTimeoutMs' | 'limits'>): number => config.requestTimeoutMs + 2 * config.limits.timeoutCheckMs + 1000;
+
+/**
  * Writes a stream as server-sent events. A client that disconnects cancels the stream;
  * an error after the stream started is sent as an `error` event in the envelope's shape.
+ * The connection's idle timeout guards the stream (a client that stops reading is cut once
+ * nothing moves), and a comment every third of it keeps a reading client's connection alive
+ * through a long silence (a provider slow to its first token), past proxies' idle timeouts too.
  */
-async function streamEvents(reply: FastifyReply, sse: NonNullable<RestRoute['sse']>, stream: EventStream, ctx: RequestContext, root: Pick<ContextRoot, 'events' | 'clock'>): Promise<void> {
+async function streamEvents(reply: FastifyReply, sse: NonNullable<RestRoute['sse']>, stream: EventStream, ctx: RequestContext, root: Pick<ContextRoot, 'events' | 'clock' | 'config'>): Promise<void> {
   const requestId = ctx.requestId;
   reply.hijack();
   const res = reply.raw;
@@ -56,6 +67,12 @@ async function streamEvents(reply: FastifyReply, sse: NonNullable<RestRoute['sse
   const write = (type: string, data: unknown, id?: string) => {
     if (open) res.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
   };
+  const idleMs = connectionIdleMs(root.config);
+  res.socket?.setTimeout(idleMs);
+  const keepAlive = setInterval(() => {
+    if (open) res.write(': keep-alive\n\n');
+  }, Math.max(1000, Math.floor(idleMs / 3)));
+  keepAlive.unref();
   // Credentials that end while the stream is open (logout, revocation, expiry) end it, as they close sockets.
   const stopWatching = ctx.principal
     ? watchCredentials(root.events, root.clock, ctx.principal, (end) => {
@@ -81,6 +98,7 @@ async function streamEvents(reply: FastifyReply, sse: NonNullable<RestRoute['sse
     if (!known) reply.log.error({ err: e }, 'stream failed');
     write('error', toEnvelope(err).detail);
   } finally {
+    clearInterval(keepAlive);
     stopWatching();
     open = false;
     res.end();
