@@ -173,7 +173,14 @@ describe('the rest of the live schema', () => {
     const one = await gql(server.url, LiveTranscriptDocument, { id: t.id }, u.accessToken);
     expect(one.data!.liveTranscript).toMatchObject({ id: t.id, session: { id: session.id, endReason: 'IDLE' } });
     const list = await gql(server.url, LiveTranscriptsDocument, { first: 10 }, u.accessToken);
-    expect(list.data!.liveTranscripts).toMatchObject({ totalCount: 1, edges: [{ node: { id: t.id } }], pageInfo: { hasNextPage: false, hasPreviousPage: false } });
+    expect(list.data!.liveTranscripts).toMatchObject({ totalCount: 1, edges: [{ node: { id: t.id, turns: { edges: [{ node: { role: 'USER' } }, { node: { role: 'AI' } }] } } }], pageInfo: { hasNextPage: false, hasPreviousPage: false } });
+    // The deprecated one-list field costs what it can hold (2,000 turns): ten transcripts of it pass the limit.
+    const costly = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${u.accessToken}` },
+      body: JSON.stringify({ query: '{ liveTranscripts(first: 10) { edges { node { transcripts { text } } } } }' }),
+    });
+    expect(((await costly.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('query_too_costly');
 
     // Nodes: the owner's objects resolve, with the same rights as their own queries; anyone else's are null.
     for (const [id, typename] of [

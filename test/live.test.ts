@@ -4,6 +4,7 @@ import { restClient, type RestClient } from './helpers/http.js';
 import { makeCast, makeKey, makeOrg } from './helpers/orgs.js';
 import { startServer, type TestServer } from './helpers/server.js';
 import { LiveSession } from '../src/modules/live/index.js';
+import { withinTranscriptLimits } from '../src/modules/live/live.service.js';
 import { ManualClock } from './helpers/clock.js';
 
 let server: TestServer;
@@ -187,10 +188,27 @@ describe('transcripts', () => {
     expect(list.body.map((x: { id: string }) => x.id)).toEqual([newer.body.id, older.body.id]);
     expect(list.body[0].transcripts).toBeUndefined();
     expect((await api.get(`/api/live/transcripts/${older.body.id}`, t)).body.transcripts).toHaveLength(2);
+    // Indexed by a job enqueued with each, off the request.
+    await server.app.services.jobs.drain();
     const found = await api.get('/api/core/search?q=stromboli&types=transcript', t);
     expect(found.body.total).toBe(2);
     const other = await signUp(api);
     expect((await api.get(`/api/live/transcripts/${older.body.id}`, { token: other.accessToken })).status).toBe(404);
+  });
+
+  it('hold at most a million characters: a larger one is refused, and a live one drops its oldest turns', async () => {
+    const u = await signUp(api);
+    const started = new Date(Date.now() - 600_000);
+    const turn = (i: number, text: string) => ({ role: i % 2 ? 'ai' : 'user', text, timestamp: new Date(started.getTime() + 1000 + i).toISOString() });
+    const big = { ...payload(started), session_ended_at: new Date(started.getTime() + 300_000).toISOString(), transcripts: Array.from({ length: 101 }, (_, i) => turn(i, 'w'.repeat(10_000))) };
+    const refused = await api.post('/api/live/transcripts', big, { token: u.accessToken });
+    expect(refused.status).toBe(400);
+    expect(refused.body.detail.fields).toEqual([{ loc: ['body', 'transcripts'], message: 'the turns hold 1010000 characters; at most 1000000 in all' }]);
+    expect((await api.get('/api/live/transcripts', { token: u.accessToken })).headers.get('x-total-count')).toBe('0');
+    // A live transcript keeps its latest turns within the limit.
+    const kept = withinTranscriptLimits(Array.from({ length: 150 }, (_, i) => ({ role: 'user' as const, text: `${i}`.padEnd(10_000, '.'), timestamp: new Date(started.getTime() + i).toISOString() })));
+    expect(kept).toHaveLength(100);
+    expect(kept[0]!.text.startsWith('50.')).toBe(true);
   });
 
   it('refuse a day that does not exist rather than moving it (2026-02-30 is not 2 March)', async () => {

@@ -46,6 +46,17 @@ export const nicknameSchema = z.object({
     .regex(/^[\p{L}\p{N}][\p{L}\p{M}\p{N} .'_-]*$/u, 'may contain letters, digits, spaces and . \' _ -')),
 }).meta({ id: 'LiveNicknameRequest' });
 export const MAX_TURNS = 2000;
+/** The characters a transcript's turns hold in all (a saved one is refused past it; a live one drops its oldest turns). */
+export const MAX_TRANSCRIPT_CHARS = 1_000_000;
+/** A transcript's turns within both limits: the latest ones, oldest dropped first. */
+export function withinTranscriptLimits(turns: TranscriptTurn[]): TranscriptTurn[] {
+  let kept = turns.slice(-MAX_TURNS);
+  let chars = kept.reduce((n, t) => n + t.text.length, 0);
+  let drop = 0;
+  while (chars > MAX_TRANSCRIPT_CHARS && drop < kept.length - 1) chars -= kept[drop++]!.text.length;
+  if (drop) kept = kept.slice(drop);
+  return kept;
+}
 export const turnSchema = z.object({
   role: LiveTranscriptRole.schema,
   text: str().max(10_000, 'must be at most 10000 characters').refine((t) => !t.includes('\u0000'), 'must not contain NUL characters'),
@@ -60,6 +71,10 @@ export const transcriptSchema = z
   })
   .superRefine((v, ctx) => {
     // Zod runs this even when a field above failed: only whole values are compared.
+    if (Array.isArray(v.transcripts)) {
+      const chars = v.transcripts.reduce((n, t) => n + (typeof t?.text === 'string' ? t.text.length : 0), 0);
+      if (chars > MAX_TRANSCRIPT_CHARS) ctx.addIssue({ code: 'custom', path: ['transcripts'], message: `the turns hold ${chars} characters; at most ${MAX_TRANSCRIPT_CHARS} in all` });
+    }
     if (!(v.sessionStartedAt instanceof Date) || !(v.sessionEndedAt instanceof Date) || !Array.isArray(v.transcripts)) return;
     if (v.sessionEndedAt < v.sessionStartedAt) ctx.addIssue({ code: 'custom', path: ['sessionEndedAt'], message: 'must not be before session_started_at' });
     if (v.sessionEndedAt.getTime() - v.sessionStartedAt.getTime() > 24 * 3600_000) ctx.addIssue({ code: 'custom', path: ['sessionEndedAt'], message: 'a session lasts at most 24 hours' });
@@ -349,7 +364,7 @@ export class LiveService {
       if (!t) {
         t = tx.create(LiveTranscript, { user: tx.getReference(User, session.user.id), sessionId: session.id, sessionStartedAt: session.startedAt, sessionEndedAt: now, turns: [] });
       }
-      t.turns = [...t.turns, turn].slice(-MAX_TURNS);
+      t.turns = withinTranscriptLimits([...t.turns, turn]);
       t.sessionEndedAt = now;
       await this.jobs.enqueue(tx, TRANSCRIPT_INDEX_JOB, { transcriptId: t.id }, { key: `${TRANSCRIPT_INDEX_JOB}:${t.id}`, ref: t.id });
       return t;
@@ -489,11 +504,16 @@ export class LiveService {
     const turns: TranscriptTurn[] = [...input.transcripts]
       .map((t) => ({ role: t.role, text: t.text, timestamp: t.timestamp.toISOString() }))
       .sort((a, b) => a.timestamp.localeCompare(b.timestamp));
-    return ctx.em.transactional(async (tx) => {
+    // Indexed for search by a job enqueued with it, off the request: a large transcript's
+    // full-text entry (SQLite writes on the serving thread) held the event loop for seconds.
+    const saved = await ctx.em.transactional(async (tx) => {
       const t = tx.create(LiveTranscript, { user: tx.getReference(User, userId), sessionId: input.sessionId ?? null, sessionStartedAt: input.sessionStartedAt, sessionEndedAt: input.sessionEndedAt, turns });
-      await this.indexTranscript(tx, userId, t);
+      await tx.flush();
+      await this.jobs.enqueue(tx, TRANSCRIPT_INDEX_JOB, { transcriptId: t.id }, { key: `${TRANSCRIPT_INDEX_JOB}:${t.id}`, ref: t.id });
       return t;
     });
+    this.jobs.wake();
+    return saved;
   }
 
   /**

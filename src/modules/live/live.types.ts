@@ -1,5 +1,5 @@
 import { GraphQLDateTime } from 'graphql-scalars';
-import { createUnionType, Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { createUnionType, Extensions, Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { LiveEvent } from '../../common/pubsub.js';
 import { derivedId } from '../../common/ids.js';
 import { ValidatedBy } from '../../graphql/inputs.js';
@@ -85,9 +85,10 @@ export class LiveTranscriptType {
   preview!: string;
 
   @Field(() => [TranscriptTurnType], {
-    description: `The turns, oldest first (at most ${MAX_TURNS}), all in one list, as REST's \`transcripts\`.`,
+    description: `The turns, oldest first (at most ${MAX_TURNS}), all in one list, as REST's \`transcripts\`. Costed as ${MAX_TURNS} turns: in a list of transcripts, select \`turns\` with a page size instead.`,
     deprecationReason: 'Use turns, a connection: this list answers every turn at once, up to 2000.',
   })
+  @Extensions({ listSize: MAX_TURNS })
   transcripts!: TranscriptTurn[];
 
   /** Whose it is: the session it names must be theirs too. */
