@@ -68,6 +68,20 @@ describe('ChatTurnLog.follow', () => {
     expect((await next).done).toBe(true);
     expect(events.listeners('CHAT_TURN', 'u')).toBe(0);
   });
+
+  it('completes at the last event of a running turn when asked past it, sending nothing', async () => {
+    const { events, store, log } = setup();
+    await store.reserve('t', meta);
+    await store.append(entry(1, 'start'));
+    const it = log.follow('t', 50);
+    const next = it.next();
+    await expect.poll(() => events.listeners('CHAT_TURN', 't')).toBe(1);
+    // Published only (as if its store had failed): the reader cannot learn from the store that the turn ended.
+    events.publish('CHAT_TURN', entry(2));
+    events.publish('CHAT_TURN', entry(3, 'done'));
+    expect(await next).toEqual({ done: true, value: undefined });
+    expect(events.listeners('CHAT_TURN', 't')).toBe(0);
+  });
 });
 
 describe('ChatTurnLog.writer', () => {

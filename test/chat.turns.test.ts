@@ -235,10 +235,51 @@ describe.each(['memory', 'redis'] as const)('resumable chat turns, one process (
     expect(badId.body.detail.fields).toEqual([{ loc: ['header', 'Last-Event-ID'], message: 'must be the id of an event of this stream (a sequence number)' }]);
     const snapshot = await api.get(`/api/core/chat/turns/${turnId}/events?after=9`, { token: owner.accessToken });
     expect(snapshot.body).toMatchObject({ turn_id: turnId, finished: true, events: [{ seq: 10, type: 'done' }] });
-    // Past the last event of a finished turn: nothing, and the stream ends at once.
+    // Past the last event of a finished turn: 204, nothing (what stops an EventSource reconnecting).
     const past = await openSse(url, owner.accessToken, { 'last-event-id': '10' });
     await past.finished();
+    expect(past.res.status).toBe(204);
     expect(past.events).toEqual([]);
+  });
+
+  it('completes a reader asked past the last event: at the end of a running turn, at once (SSE: 204) for a finished one, whose snapshot says it finished', async () => {
+    const held = gate();
+    openai.enqueue({ kind: 'answer', tokens: reply, hold: { afterTokens: 2, until: held.promise } });
+    const start = await api.post('/api/core/chat/turns', { message: 'Past the end', provider: 'openai' }, { token: owner.accessToken });
+    const turnId = start.body.turn_id as string;
+    const url = `${server.url}/api/core/chat/turns/${turnId}/events`;
+    await expect.poll(async () => (await stored(turnId)).length, { timeout: WAIT_MS }).toBe(3);
+    const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${owner.accessToken}` });
+    try {
+      const sub = subscribe(client, ChatTurnEventsDocument, { turnId, after: 50 });
+      // (Its headers come with its first bytes: here, its end.)
+      const opening = openSse(url, owner.accessToken, { 'last-event-id': '50' });
+      await until(() => server.app.services.events.listeners('CHAT_TURN', turnId) === 2);
+      held.open();
+      await until(() => sub.completed);
+      const sse = await opening;
+      await sse.finished();
+      expect(sse.res.status).toBe(200);
+      expect(sub.received).toEqual([]);
+      expect(sse.events).toEqual([]);
+
+      const ended = reply.length + 2;
+      const snapshot = await api.get(`/api/core/chat/turns/${turnId}/events?after=${ended}`, { token: owner.accessToken });
+      expect(snapshot.body).toEqual({ turn_id: turnId, conversation_id: start.body.conversation_id, finished: true, events: [] });
+      for (const headers of [{ 'last-event-id': String(ended) }, { 'last-event-id': '50' }]) {
+        const past = await openSse(url, owner.accessToken, headers);
+        await past.finished();
+        expect(past.res.status).toBe(204);
+      }
+      const pastByQuery = await openSse(`${url}?after=${ended}`, owner.accessToken);
+      await pastByQuery.finished();
+      expect(pastByQuery.res.status).toBe(204);
+      const late = subscribe(client, ChatTurnEventsDocument, { turnId, after: 50 });
+      await until(() => late.completed);
+      expect(late.received).toEqual([]);
+    } finally {
+      await client.dispose();
+    }
   });
 
   it('stores one turn when the start is retried and the turn watched twice at once (a React StrictMode double mount)', async () => {

@@ -141,6 +141,8 @@ export interface RestRoute<R = unknown> {
 export interface EventStream {
   events(): AsyncIterable<{ type: string }>;
   cancel(): void;
+  /** Nothing will ever follow (resumed past the end of a stream that ended): answered 204, which stops an EventSource reconnecting. */
+  ended?: boolean;
 }
 
 type SingleResponse<R> = Exclude<RestRoute<R>['response'], { list: true }>;

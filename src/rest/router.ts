@@ -222,7 +222,12 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
         if (route.body) input.body = parseInput(route.body.schema, input.body) as Record<string, unknown>;
         if (route.query) input.query = parseInput(route.query, input.query) as Record<string, unknown>;
         if (route.sse && (req.headers.accept ?? '').includes('text/event-stream')) {
-          return streamEvents(reply, route.sse, await route.sse.start(ctx, input), ctx, root);
+          const stream = await route.sse.start(ctx, input);
+          if (stream.ended) {
+            stream.cancel();
+            return reply.code(204).send();
+          }
+          return streamEvents(reply, route.sse, stream, ctx, root);
         }
         const result = await route.handler(ctx, input);
         const location = route.redirect?.location(result, input, ctx);

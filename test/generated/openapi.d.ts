@@ -609,7 +609,7 @@ export interface paths {
         };
         /**
          * The events of one of your chat turns: server-sent events that resume with Last-Event-ID
-         * @description With Accept: text/event-stream: the events after Last-Event-ID (else after ?after=, else all of them) at once, then the rest as they come, each with `id: <seq>`; the stream ends after done or error. A client that reconnects with Last-Event-ID (as EventSource does) gets the rest, nothing missed or repeated. Leaving does not cancel the turn. Without it: the events stored so far, as JSON. An unknown, expired (CHAT_TURN_TTL_SECONDS after its last event) or someone else's turn answers 404 not_found.
+         * @description With Accept: text/event-stream: the events after Last-Event-ID (else after ?after=, else all of them) at once, then the rest as they come, each with `id: <seq>`; the stream ends after done or error (also when asked past the last event of a turn still running). A client that reconnects with Last-Event-ID (as EventSource does) gets the rest, nothing missed or repeated; past the last event of a finished turn it gets 204 No Content, which stops an EventSource reconnecting. Leaving does not cancel the turn. Without it: the events stored so far, as JSON (`finished`: whether the turn has ended, whatever `after`). An unknown, expired (CHAT_TURN_TTL_SECONDS after its last event) or someone else's turn answers 404 not_found.
          *
          *     API keys need the scope `conversations:read`.
          */

@@ -148,7 +148,7 @@ export class ConversationsResolver {
       `else's turn answers one not_found error at once. ${READ}`,
     subscribe: async ({ args, context, info }) => {
       const ctx = context as RequestContext;
-      return resolverOf(info, ConversationsResolver).conversationsService.followTurn(ctx, String((args as { turnId: unknown }).turnId), (args as { after?: number | null }).after);
+      return (await resolverOf(info, ConversationsResolver).conversationsService.followTurn(ctx, String((args as { turnId: unknown }).turnId), (args as { after?: number | null }).after)).events;
     },
   })
   chatTurnEvents(

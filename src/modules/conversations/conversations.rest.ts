@@ -299,8 +299,10 @@ export const conversationsRoutes = (s: Pick<ServiceMap, 'conversations' | 'notes
     summary: 'The events of one of your chat turns: server-sent events that resume with Last-Event-ID',
     description:
       'With Accept: text/event-stream: the events after Last-Event-ID (else after ?after=, else all of them) at once, then the rest as they come, ' +
-      'each with `id: <seq>`; the stream ends after done or error. A client that reconnects with Last-Event-ID (as EventSource does) gets the rest, ' +
-      'nothing missed or repeated. Leaving does not cancel the turn. Without it: the events stored so far, as JSON. An unknown, expired ' +
+      'each with `id: <seq>`; the stream ends after done or error (also when asked past the last event of a turn still running). A client that ' +
+      'reconnects with Last-Event-ID (as EventSource does) gets the rest, nothing missed or repeated; past the last event of a finished turn it gets ' +
+      '204 No Content, which stops an EventSource reconnecting. Leaving does not cancel the turn. Without it: the events stored so far, as JSON ' +
+      '(`finished`: whether the turn has ended, whatever `after`). An unknown, expired ' +
       '(CHAT_TURN_TTL_SECONDS after its last event) or someone else\'s turn answers 404 not_found.',
     tag,
     auth: 'conversations:read',
@@ -311,8 +313,8 @@ export const conversationsRoutes = (s: Pick<ServiceMap, 'conversations' | 'notes
     },
     sse: {
       start: async (ctx, input) => {
-        const events = await s.conversations.followTurn(ctx, input.params.turn_id!, afterOf(input));
-        return { events: () => events, cancel: () => void events.return?.() };
+        const { events, ended } = await s.conversations.followTurn(ctx, input.params.turn_id!, afterOf(input));
+        return { events: () => events, cancel: () => void events.return?.(), ended };
       },
       serialize: turnEvent,
       id: (e) => String((e as ChatTurnEntry).seq),
@@ -325,7 +327,7 @@ export const conversationsRoutes = (s: Pick<ServiceMap, 'conversations' | 'notes
       serialize: (r) => ({
         turn_id: r.turnId,
         conversation_id: r.conversationId,
-        finished: r.events.some((e) => e.type === 'done' || e.type === 'error'),
+        finished: r.finished,
         events: r.events.map((e) => ({ turn_id: e.turnId, seq: e.seq, type: e.type, data: turnEvent(e) })),
       }),
     },

@@ -53,6 +53,16 @@ export interface TurnHandle {
   started: boolean;
 }
 
+/** A reader of a resumable turn (`followTurn`). */
+export interface TurnFollower {
+  events: AsyncIterableIterator<ChatTurnEntry>;
+  /** The turn had ended by `after`: the events complete at once, and nothing will ever follow. */
+  ended: boolean;
+}
+
+/** No events (a reader past the end of a finished turn). */
+async function* nothing(): AsyncGenerator<ChatTurnEntry> {}
+
 /** A finished turn, read back for a GraphQL payload: the conversation as it is now and both messages. */
 export interface TurnOutcome {
   conversation: Conversation;
@@ -199,22 +209,26 @@ export class ConversationsService {
 
   /**
    * The events of one of the caller's resumable turns after sequence number `after` (0: from
-   * the start), then the live rest, completing after DONE or ERROR.
+   * the start), then the live rest, completing after DONE or ERROR (at once when `after` is
+   * past the end of a finished turn: `ended`).
    * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE (conversations:read), validation_error (after), not_found (unknown, expired or someone else's turn)
    */
-  async followTurn(ctx: RequestContext, turnId: string, after: number | null | undefined): Promise<AsyncIterableIterator<ChatTurnEntry>> {
+  async followTurn(ctx: RequestContext, turnId: string, after: number | null | undefined): Promise<TurnFollower> {
     await this.ownedTurn(ctx, turnId, after);
-    return this.turns.follow(turnId, after ?? 0);
+    if (await this.turns.ended(turnId, after ?? 0)) return { events: nothing(), ended: true };
+    return { events: this.turns.follow(turnId, after ?? 0), ended: false };
   }
 
   /**
    * The events of one of the caller's turns stored so far after `after` (REST without
-   * `Accept: text/event-stream`).
+   * `Accept: text/event-stream`), and whether the turn has finished.
    * @throws as `followTurn`
    */
-  async turnSnapshot(ctx: RequestContext, turnId: string, after: number | null | undefined): Promise<{ turnId: string; conversationId: string; events: ChatTurnEntry[] }> {
+  async turnSnapshot(ctx: RequestContext, turnId: string, after: number | null | undefined): Promise<{ turnId: string; conversationId: string; finished: boolean; events: ChatTurnEntry[] }> {
     const meta = await this.ownedTurn(ctx, turnId, after);
-    return { turnId, conversationId: meta.conversationId, events: await this.turns.range(turnId, after ?? 0) };
+    // Read before the events: a turn that ends in between is answered unfinished, never finished without its last event.
+    const finished = await this.turns.ended(turnId);
+    return { turnId, conversationId: meta.conversationId, finished, events: await this.turns.range(turnId, after ?? 0) };
   }
 
   private async ownedTurn(ctx: RequestContext, turnId: string, after: number | null | undefined): Promise<TurnMeta> {

@@ -197,6 +197,12 @@ export class ChatTurnLog {
     return this.store.range(turnId, after);
   }
 
+  /** Whether the turn has ended: its last event (DONE or ERROR) is stored; with `after`, at or before it (nothing follows). */
+  async ended(turnId: string, after = Number.MAX_SAFE_INTEGER): Promise<boolean> {
+    const last = await this.store.last(turnId);
+    return last !== null && isLast(last) && last.seq <= after;
+  }
+
   /**
    * The writer of one turn: `emit` numbers an event and stores it, then publishes it, in
    * order; `flushed` resolves once everything emitted is written. After the last event
@@ -262,7 +268,11 @@ export class ChatTurnLog {
         const r = await live.next();
         if (r.done) return;
         const e = r.value;
-        if (e.seq <= sent) continue;
+        // Already sent, or before `after`; the last event ends the reader even then (asked past it, nothing follows).
+        if (e.seq <= sent) {
+          if (isLast(e)) return;
+          continue;
+        }
         // Something published before this process listened, or lost on the way: read it back.
         if (e.seq > sent + 1) {
           for await (const f of fill(e.seq - 1)) {
