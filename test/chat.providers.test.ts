@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ChatDocument, ChatStreamDocument, ConversationMessagesDocument, ProvidersDocument } from './generated/graphql.js';
+import { ChatDocument, ChatStreamDocument, ConversationEventsDocument, ConversationMessagesDocument, ProvidersDocument } from './generated/graphql.js';
 import { signUp } from './helpers/factories.js';
 import { startFakeAnthropic, startFakeOpenAI, type FakeAi, type Step } from './helpers/fake-ai.js';
-import { errorCode, gql, subscribe, wsClient } from './helpers/graphql.js';
+import { errorCode, gql, subscribe, until, wsClient } from './helpers/graphql.js';
 import { eventually } from './helpers/wait.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -225,6 +225,44 @@ describe('OpenAI-compatible adapter', () => {
     expect(stored[1]!.status).toBe('partial');
     expect(stored[1]!.content.startsWith('Slow and')).toBe(true);
     expect(stored[1]!.content).not.toContain('race');
+  });
+
+  it("keeps the old reply when a regeneration's stream is left before its end: nothing of it is stored, and the conversation's watchers get DONE with the old reply", async () => {
+    openai.enqueue({ kind: 'answer', tokens: ['The', ' first', ' answer'] });
+    const first = await chat({ message: 'answer me twice', provider: 'openai' });
+    const conversationId = first.body.conversation_id as string;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${token}` });
+    try {
+      const watch = subscribe(client, ConversationEventsDocument, { conversationId });
+      await until(() => server.app.services.events.listeners('CHAT_EVENT', conversationId) === 1);
+      openai.enqueue({ kind: 'answer', tokens: ['A', ' second', ' try'], hold: { afterTokens: 2, until: held } });
+      const controller = new AbortController();
+      const res = await fetch(`${server.url}/api/core/conversations/${conversationId}/regenerate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ provider: 'openai' }),
+        signal: controller.signal,
+      });
+      const reader = res.body!.getReader();
+      let text = '';
+      while (!text.includes(' second')) text += new TextDecoder().decode((await reader.read()).value);
+      controller.abort();
+      await until(() => watch.received.some((r) => r.data?.conversationEvents.type === 'DONE'));
+      const events = watch.received.map((r) => r.data!.conversationEvents);
+      expect(events.map((e) => e.type)).toEqual(['START', 'DELTA', 'DELTA', 'DONE']);
+      expect(events.at(-1)!.response).toEqual({ content: 'The first answer', status: 'COMPLETE', messageId: first.body.message_id });
+    } finally {
+      release();
+      await client.dispose();
+    }
+    const stored = await messagesOf(conversationId);
+    expect(stored.map((m) => [m.role, m.content, m.status])).toEqual([
+      ['user', 'answer me twice', 'complete'],
+      ['assistant', 'The first answer', 'complete'],
+    ]);
+    expect((stored[1] as unknown as { id: string }).id).toBe(first.body.message_id);
   });
 
   it('keeps its connection to the provider for the next turn once a reply is read to its end', async () => {

@@ -414,7 +414,7 @@ export const conversationsRoutes = (s: Pick<ServiceMap, 'conversations' | 'notes
     sse: {
       start: (ctx, { params, body }) => s.conversations.regenerate(ctx, params.conversation_id!, body),
       serialize: streamEvent,
-      description: 'as POST /api/core/chat',
+      description: 'as POST /api/core/chat, except that leaving before done stores nothing of the new reply: the old one stays',
     },
     response: { status: 200, description: 'ChatResponse', schema: chatResponseSchema, serialize: toChatResponse },
     errors: ['not_found', 'conflict', 'upstream_unavailable'],

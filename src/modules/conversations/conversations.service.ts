@@ -276,7 +276,9 @@ export class ConversationsService {
   }
 
   /**
-   * Asks again for the last reply of a conversation and replaces it when the new one is complete.
+   * Asks again for the last reply of a conversation and replaces it when the new one is complete;
+   * a client that leaves before then keeps the old one (nothing of the new one is stored, and the
+   * turn ends with DONE carrying the old reply).
    * @throws not_authenticated, INSUFFICIENT_API_KEY_SCOPE, not_found, conflict (no reply to regenerate), validation_error, rate_limited
    */
   async regenerate(ctx: RequestContext, conversationId: string, data: RegenerateData = {}): Promise<ChatTurn> {
@@ -355,6 +357,21 @@ export class ConversationsService {
       writer?.emit({ type: event.type, conversationId: event.conversationId, delta: event.delta ?? null, response: event.response ?? null, error: null });
       this.events.publish('CHAT_EVENT', { ...event, userId: prep.userId });
     };
+    /** The turn ends on the reply it was to replace, as stored (DONE for whoever watches the conversation). */
+    const kept = (turn: ChatTurn, old: Message): TurnResult => {
+      const response: ChatResult = {
+        content: old.content,
+        provider: old.provider ?? prep.providerId,
+        model: old.model ?? prep.model,
+        usage: old.totalTokens === null ? null : { promptTokens: old.promptTokens ?? 0, completionTokens: old.completionTokens ?? 0, totalTokens: old.totalTokens },
+        conversationId: prep.conversationId,
+        messageId: old.id,
+        citations: old.citations,
+        status: old.status,
+      };
+      emit(turn, { type: 'done', conversationId: prep.conversationId, response });
+      return { ...response, userMessageId: prep.questionId!, replacedMessageId: null };
+    };
     const turn = new Turn<ChatStreamEvent, TurnResult>(async (turn, signal) => {
       emit(turn, { type: 'start', conversationId: prep.conversationId });
       let text = '';
@@ -383,7 +400,11 @@ export class ConversationsService {
           throw err;
         }
       }
-      if (turn.cancelled) status = 'partial';
+      if (turn.cancelled) {
+        // A regeneration replaces the old reply only when complete: left before its end, it stores nothing and the old reply stays.
+        if (prep.replaces) return kept(turn, prep.replaces);
+        status = 'partial';
+      }
       const { answer: reply, questionId } = await this.store(em, prep, { text, usage, citations, status });
       const response: ChatResult = {
         content: reply.content,
