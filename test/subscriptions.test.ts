@@ -1,3 +1,4 @@
+import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeUpdatedDocument, UpdateMeDocument } from './generated/graphql.js';
 import { signUp } from './helpers/factories.js';
@@ -35,6 +36,35 @@ describe('subscriptions over graphql-ws', () => {
         { id: me.user.id, fullName: 'Via REST', timezone: 'UTC' },
         { id: me.user.id, fullName: 'Via REST', timezone: 'America/Sao_Paulo' },
       ]);
+    } finally {
+      sub.unsubscribe();
+      await client.dispose();
+    }
+  });
+
+  it('refuses @skip or @include on the top level of a subscription as a validation error of that operation; the socket and its other subscriptions go on', async () => {
+    const me = await signUp(api);
+    const { client, closes } = wsClient(server.wsUrl, { Authorization: `Bearer ${me.accessToken}` });
+    const sub = subscribe(client, MeUpdatedDocument);
+    try {
+      await until(() => server.app.services.events.listeners('USER_UPDATED', me.user.id) > 0);
+      for (const [query, variables] of [
+        ['subscription { meUpdated @skip(if: true) { id } }', undefined],
+        ['subscription { meUpdated @include(if: false) { id } }', undefined],
+        ['subscription S($s: Boolean!) { meUpdated @include(if: $s) { id } }', { s: true }],
+        ['subscription { ... @skip(if: false) { meUpdated { id } } }', undefined],
+        ['subscription S($s: Boolean!) { ...F } fragment F on Subscription { meUpdated @skip(if: $s) { id } }', { s: false }],
+      ] as const) {
+        const refused = subscribe(client, parse(query), variables);
+        await refused.settled();
+        expect(refused.errorCode, query).toBe('graphql_validation_failed');
+        expect((refused.error as { message: string }[])[0]!.message).toMatch(/^(Anonymous Subscription|Subscription "S") must not use @skip or @include in its top level selection/);
+        expect(refused.received.every((r) => !r.data)).toBe(true);
+      }
+      expect(closes).toEqual([]);
+      expect((await api.patch('/api/auth/me', { full_name: 'Still Here' }, { token: me.accessToken })).status).toBe(200);
+      await sub.waitFor(1);
+      expect(sub.received[0]!.data?.meUpdated).toMatchObject({ fullName: 'Still Here' });
     } finally {
       sub.unsubscribe();
       await client.dispose();

@@ -2,15 +2,20 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import {
+  getEnterLeaveForKind,
   GraphQLError,
   Kind,
   NoSchemaIntrospectionCustomRule,
+  OperationTypeNode,
   parse,
+  SingleFieldSubscriptionsRule,
   specifiedRules,
   validate,
   type DocumentNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionNode,
+  type SelectionSetNode,
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
@@ -50,6 +55,48 @@ export function documentRules(limits: Limits, introspection: boolean): Validatio
     ...(introspection ? [] : [NoSchemaIntrospectionCustomRule]),
   ] as ValidationRule[];
 }
+
+/** The selections of a subscription's top level (through its fragments) that carry @skip or @include. */
+function conditionalRootSelections(context: ValidationContext, set: SelectionSetNode, seen = new Set<string>()): SelectionNode[] {
+  const found: SelectionNode[] = [];
+  for (const selection of set.selections) {
+    if (selection.directives?.some((d) => d.name.value === 'skip' || d.name.value === 'include')) found.push(selection);
+    if (selection.kind === Kind.INLINE_FRAGMENT) found.push(...conditionalRootSelections(context, selection.selectionSet, seen));
+    if (selection.kind === Kind.FRAGMENT_SPREAD && !seen.has(selection.name.value)) {
+      seen.add(selection.name.value);
+      const fragment = context.getFragment(selection.name.value);
+      if (fragment) found.push(...conditionalRootSelections(context, fragment.selectionSet, seen));
+    }
+  }
+  return found;
+}
+
+/**
+ * graphql-js's SingleFieldSubscriptionsRule, after the rule of the current GraphQL spec draft
+ * that a subscription's top level takes no @skip or @include (its one field is always there).
+ * graphql-js 16 evaluates those directives without the operation's variables: `@include(if: $s)`
+ * threw out of validation ("not provided a runtime value"), and `@skip(if: true)` left no field,
+ * on which graphql-js's subscribe failed with a TypeError (the socket closed with 4500).
+ */
+export const SingleRootFieldRule: ValidationRule = (context) => {
+  const graphqlJs = getEnterLeaveForKind(SingleFieldSubscriptionsRule(context), Kind.OPERATION_DEFINITION).enter;
+  return {
+    OperationDefinition(node, ...rest) {
+      if (node.operation === OperationTypeNode.SUBSCRIPTION) {
+        const conditional = conditionalRootSelections(context, node.selectionSet);
+        if (conditional.length) {
+          const name = node.name ? `Subscription "${node.name.value}"` : 'Anonymous Subscription';
+          context.reportError(new GraphQLError(`${name} must not use @skip or @include in its top level selection: it always selects its one field.`, { nodes: conditional }));
+          return;
+        }
+      }
+      graphqlJs?.(node, ...rest);
+    },
+  };
+};
+
+/** graphql-js's specified rules, with SingleRootFieldRule in place of its SingleFieldSubscriptionsRule. */
+export const validationRules: readonly ValidationRule[] = specifiedRules.map((rule) => (rule === SingleFieldSubscriptionsRule ? SingleRootFieldRule : rule));
 
 /** A document larger than the limit, in UTF-8 bytes. */
 export function oversized(query: unknown, limits: Limits): AppError | null {
@@ -115,7 +162,7 @@ export class DocumentChecker {
     introspection: boolean,
     private readonly capacity = 500,
   ) {
-    this.rules = [...specifiedRules, ...documentRules(limits, introspection)];
+    this.rules = [...validationRules, ...documentRules(limits, introspection)];
   }
 
   /** The parsed document, or the errors to answer. */

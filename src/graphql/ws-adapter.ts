@@ -2,6 +2,7 @@ import type { WebsocketHandler } from '@fastify/websocket';
 import type { FastifyRequest } from 'fastify';
 import { CloseCode, DEPRECATED_GRAPHQL_WS_PROTOCOL, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { RawData, WebSocket } from 'ws';
+import { AppError } from '../common/errors.js';
 
 /** Bytes a socket may have queued before a send waits for them to leave. */
 const HIGH_WATER = 512 * 1024;
@@ -18,7 +19,8 @@ export interface Extra {
 
 /** A message's text: ws hands a Buffer (the default binaryType), the other shapes are for completeness. */
 const textOf = (data: RawData): string => (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString();
-const reasonOf = (err: unknown): string => (err instanceof Error ? err.message : String(err)).slice(0, 120) || 'Internal server error';
+/** The close reason of a failure: an AppError says what it is, anything else is masked (it is logged). */
+const reasonOf = (err: unknown): string => (err instanceof AppError ? `${err.code}: ${err.message}`.slice(0, 120) : 'Internal server error');
 
 /**
  * graphql-ws on @fastify/websocket: graphql-ws's own adapter (`graphql-ws/use/@fastify/websocket`)
