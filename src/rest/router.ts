@@ -63,6 +63,8 @@ async function streamEvents(reply: FastifyReply, sse: NonNullable<RestRoute['sse
     'x-accel-buffering': 'no',
     'x-request-id': requestId,
   });
+  // The headers now, not with the first event: a client learns the stream is open while it waits.
+  res.flushHeaders();
   let open = true;
   const write = (type: string, data: unknown, id?: string) => {
     if (open) res.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
