@@ -107,7 +107,7 @@ export async function registerGraphQL(app: FastifyInstance, schema: GraphQLSchem
       if (ide && !query.query && (req.headers.accept ?? '').includes('text/html')) {
         return reply.type('text/html; charset=utf-8').send(ideHtml(req));
       }
-      checkHttpRequest(undefined, query.query, limits);
+      checkHttpRequest(undefined, { query: query.query, operationName: query.operationName }, limits);
       return httpHandler.call(this, req as never, reply as never);
     }),
     wsHandler: ws.handler,

@@ -112,18 +112,43 @@ export function oversized(query: unknown, limits: Limits): AppError | null {
  * batch, and each document's size.
  * @throws bad_request (too many operations), payload_too_large
  */
-export function checkHttpRequest(body: unknown, query: unknown, limits: Limits): void {
+export function checkHttpRequest(body: unknown, query: HttpOperation | undefined, limits: Limits): void {
   if (Array.isArray(body)) {
     if (limits.maxBatch === 0) throw new AppError('bad_request', 'Batched operations are not accepted; send one operation per request');
     if (body.length > limits.maxBatch) throw new AppError('bad_request', `At most ${limits.maxBatch} operations in one request; this one has ${body.length}`, { max_batch: limits.maxBatch });
-    for (const op of body) {
-      const err = oversized((op as { query?: unknown } | null)?.query, limits);
-      if (err) throw err;
-    }
+    for (const op of body) check(op as HttpOperation | null, limits);
     return;
   }
-  const err = oversized((body as { query?: unknown } | null)?.query ?? query, limits);
+  check((body as HttpOperation | null)?.query !== undefined ? (body as HttpOperation) : (query ?? null), limits);
+}
+
+/** One operation of an HTTP request, as sent (nothing checked yet). */
+export interface HttpOperation {
+  query?: unknown;
+  operationName?: unknown;
+}
+
+function check(op: HttpOperation | null, limits: Limits): void {
+  const err = oversized(op?.query, limits);
   if (err) throw err;
+  // Refused before Apollo validates it: graphql-js's rule for subscriptions, which Apollo always
+  // runs, evaluates @skip/@include without the variables and throws (an internal error).
+  if (isSubscription(op)) throw subscriptionOverHttp();
+}
+
+/** Whether the operation an HTTP request selects is a subscription (a document that does not parse is left to Apollo). */
+function isSubscription(op: HttpOperation | null): boolean {
+  const q = op?.query;
+  if (typeof q !== 'string' || !q.includes('subscription')) return false;
+  let operations: OperationDefinitionNode[];
+  try {
+    operations = parse(q, { noLocation: true }).definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  } catch {
+    return false;
+  }
+  const name = typeof op?.operationName === 'string' && op.operationName ? op.operationName : null;
+  const chosen = name ? operations.find((o) => o.name?.value === name) : operations.length === 1 ? operations[0] : undefined;
+  return chosen?.operation === OperationTypeNode.SUBSCRIPTION;
 }
 
 /**
