@@ -67,9 +67,14 @@ beforeAll(() => {
 const cost = (query: string, variables?: Record<string, unknown>) => operationCost(small, parse(query), undefined, variables).cost;
 
 describe('the cost model', () => {
-  it('counts 1 per object and nothing for scalars, scalar lists, edges, pageInfo, __typename and introspection', () => {
+  it('counts 1 per object and nothing for scalars, scalar lists, edges, pageInfo and __typename; introspection by its root', () => {
     expect(cost('{ item(id: "1") { id name tags __typename } }')).toBe(1);
-    expect(cost('{ __typename __schema { types { name fields { name type { name } } } } }')).toBe(0);
+    // The whole schema once, whatever it selects below; a type by name.
+    expect(cost('{ __typename __schema { types { name fields { name type { name } } } } }')).toBe(1000);
+    expect(cost('{ __schema { queryType { name } } }')).toBe(1000);
+    expect(cost('{ __type(name: "Item") { fields { name } } }')).toBe(50);
+    // Aliased copies of the whole schema (megabytes each) pass the limit of 5,000.
+    expect(cost(`{ ${Array.from({ length: 6 }, (_, i) => `s${i}: __schema { types { name } }`).join(' ')} }`)).toBe(6000);
   });
 
   it('multiplies a connection\'s edges by first or last, and by the default page size when neither is given', () => {

@@ -103,6 +103,9 @@ function pageSize(field: GraphQLField<unknown, unknown>, args: Record<string, un
   return declared ? DEFAULT_PAGE : null;
 }
 
+/** What introspection's root fields cost: the whole schema (a few hundred types and their fields), or one type. */
+export const INTROSPECTION_COST: Readonly<Record<string, number>> = { __schema: 1000, __type: 50 };
+
 /**
  * The cost of the operation `operationName` of `document` with `variables`, and its breakdown.
  * Variables that do not fit the operation make no cost (0): execution refuses them itself.
@@ -115,7 +118,9 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
   const pathOf = (node: FieldNode) => [...frames.flatMap((f) => (f.field ? [(f.field.alias ?? f.field.name).value] : [])), (node.alias ?? node.name).value].join('.');
 
   const estimate = ({ field, node, args, childComplexity }: ComplexityEstimatorArgs): number => {
-    if (field.name.startsWith('__')) return 0;
+    // Introspection is priced by what it answers at its root, whatever it selects below: the
+    // whole schema once (an IDE's query) fits the limit, fifteen aliased copies of it do not.
+    if (field.name.startsWith('__')) return INTROSPECTION_COST[field.name] ?? 0;
     const named = getNamedType(field.type);
     const declared: unknown = field.extensions?.cost;
     const own = typeof declared === 'number' ? declared : isLeafType(named) || isWrapper(named) ? 0 : 1;
