@@ -237,6 +237,9 @@ describe('original files', () => {
       expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="report _\.pdf"; filename\*=UTF-8''report%20%C3%A9\.pdf$/);
       expect(Buffer.from(await res.arrayBuffer()).equals(pdf)).toBe(true);
     }
+    // RFC 8187's attr-chars exclude ' ( ) *, which encodeURIComponent leaves: they are percent-encoded too.
+    const odd = await api.post('/api/knowledge/documents', { title: "it's (draft)*.txt", content: 'x' }, { token: cast.member.accessToken });
+    expect((await get(cast.member.accessToken, odd.body.id)).headers.get('content-disposition')).toBe(`attachment; filename="it's (draft)*.txt"; filename*=UTF-8''it%27s%20%28draft%29%2A.txt`);
     // Outsiders get 404, as for the document itself; no credentials, 401.
     const stranger = await signUp(api);
     const refused = await get(stranger.accessToken);

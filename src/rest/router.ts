@@ -107,6 +107,13 @@ async function streamEvents(reply: FastifyReply, sse: NonNullable<RestRoute['sse
   }
 }
 
+/**
+ * A header parameter's value as RFC 8187 writes it (`filename*`): percent-encoded UTF-8 except its
+ * attr-chars, which encodeURIComponent also leaves `'`, `(`, `)` and `*` among (strict parsers then
+ * drop the parameter).
+ */
+export const rfc8187 = (value: string): string => encodeURIComponent(value).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
 /** A browser flow's 302: no body, not cached, no referrer passed on. */
 const redirectTo = (reply: FastifyReply, location: string) =>
   reply.code(302).header('location', location).header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send();
@@ -244,7 +251,7 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
           return reply
             .code(200)
             .header('content-type', f.mimeType)
-            .header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(f.filename)}`)
+            .header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${rfc8187(f.filename)}`)
             .header('content-security-policy', "default-src 'none'; sandbox")
             .header('x-content-type-options', 'nosniff')
             .send(f.bytes);
