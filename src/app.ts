@@ -338,7 +338,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   server.get('/healthz', async () => ({ status: 'ok' }));
   server.get('/readyz', async (_req, reply) => {
-    const [database, redisOk, queueOk] = await Promise.all([
+    const [database, redisOk, queueOk, uploadsOk] = await Promise.all([
       orm.em
         .getConnection()
         .execute('select 1')
@@ -350,14 +350,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           },
         ),
       redis ? redis.ready() : Promise.resolve(true),
-      // The job queue's table answers, and uploads can be stored.
-      Promise.all([jobs.ready(), services.uploads.ready()]).then(([q, s]) => q && s),
+      // The job queue's table answers.
+      jobs.ready(),
+      // Uploads can be stored (a file made in DATA_DIR/uploads, or the bucket answers).
+      services.uploads.ready(),
     ]);
-    const ok = database && redisOk && queueOk;
+    const ok = database && redisOk && queueOk && uploadsOk;
     const body = {
       status: ok ? 'ready' : 'unavailable',
       database: database ? 'ok' : 'unreachable',
       jobs: queueOk ? 'ok' : 'unavailable',
+      uploads: uploadsOk ? 'ok' : 'unavailable',
       ...(redis ? { redis: redisOk ? 'ok' : 'unreachable' } : {}),
     };
     return reply.code(ok ? 200 : 503).send(body);

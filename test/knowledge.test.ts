@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, utimesSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -276,6 +276,43 @@ describe('ingestion jobs in operations', () => {
     expect(text).toMatch(/# TYPE xentree_job_queue_depth gauge/);
     const ready = await api.get('/readyz');
     expect(ready.body).toMatchObject({ status: 'ready', jobs: 'ok' });
+  });
+});
+
+describe('the upload store failing', () => {
+  it('says so in /readyz, answers uploads 503 storing nothing, and a missing stored file 404', async () => {
+    const s = await startServer();
+    const uploads = join(s.config.dataDir, 'uploads');
+    try {
+      const c = restClient(s.url);
+      const u = await signUp(c);
+      const t = { token: u.accessToken };
+      const kept = await c.post('/api/knowledge/documents', { title: 'Kept', content: 'Stored before the store broke.' }, t);
+      await s.app.services.knowledge.drain();
+      expect((await c.get('/readyz')).body).toMatchObject({ status: 'ready', uploads: 'ok' });
+      // The store's directory replaced by a file: nothing can be made in it (as a read-only or full disk).
+      renameSync(uploads, `${uploads}.aside`);
+      writeFileSync(uploads, 'not a directory');
+      const ready = await c.get('/readyz', { unchecked: true });
+      expect(ready.status).toBe(503);
+      expect(ready.body).toMatchObject({ status: 'unavailable', uploads: 'unavailable', jobs: 'ok' });
+      const refused = await c.post('/api/knowledge/documents', { title: 'Refused', content: 'Nowhere to keep this.' }, t);
+      expect(refused.status).toBe(503);
+      expect(refused.body.detail).toMatchObject({ error: 'service_unavailable', retry_after_seconds: 30 });
+      expect(refused.headers.get('retry-after')).toBe('30');
+      expect((await c.get('/api/knowledge/documents', t)).headers.get('x-total-count')).toBe('1');
+      // A stored file gone (the store back, without it): not found, nothing internal said.
+      rmSync(uploads);
+      renameSync(`${uploads}.aside`, uploads);
+      const sha = createHash('sha256').update('Stored before the store broke.').digest('hex');
+      rmSync(join(uploads, 'sha256', sha.slice(0, 2), sha));
+      const missing = await c.get(`/api/knowledge/documents/${kept.body.id as string}/file`, t);
+      expect(missing.status).toBe(404);
+      expect(missing.body.detail.error).toBe('not_found');
+      expect((await c.get('/readyz')).body).toMatchObject({ status: 'ready', uploads: 'ok' });
+    } finally {
+      await s.close();
+    }
   });
 });
 

@@ -61,7 +61,7 @@ const ready = async () => restClient(server.url).get('/readyz');
 describe('a Redis outage', () => {
   it('is reported by /readyz, keeps the gateway serving, and heals when Redis returns', async () => {
     const api = restClient(server.url);
-    expect((await ready()).body).toEqual({ status: 'ready', database: 'ok', jobs: 'ok', redis: 'ok' });
+    expect((await ready()).body).toEqual({ status: 'ready', database: 'ok', jobs: 'ok', uploads: 'ok', redis: 'ok' });
 
     const u = await signUp(api);
     const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${u.accessToken}` });
@@ -79,7 +79,7 @@ describe('a Redis outage', () => {
         return r.status === 503 && r;
       });
       expect(down.status).toBe(503);
-      expect(down.body).toEqual({ status: 'unavailable', database: 'ok', jobs: 'ok', redis: 'unreachable' });
+      expect(down.body).toEqual({ status: 'unavailable', database: 'ok', jobs: 'ok', uploads: 'ok', redis: 'unreachable' });
 
       // Meanwhile: logins (rate limits fall back to memory), reads, and writes that publish.
       const login = await api.post('/api/auth/login', { username: u.input.username, password: u.input.password }, { form: true });
@@ -93,7 +93,7 @@ describe('a Redis outage', () => {
         const r = await ready();
         return r.status === 200 && r;
       });
-      expect(up.body).toEqual({ status: 'ready', database: 'ok', jobs: 'ok', redis: 'ok' });
+      expect(up.body).toEqual({ status: 'ready', database: 'ok', jobs: 'ok', uploads: 'ok', redis: 'ok' });
 
       // The subscription made before the outage hears events again (ioredis subscribes anew).
       const before = sub.received.length;

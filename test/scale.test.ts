@@ -66,7 +66,7 @@ describe.runIf(scaleOut)('two gateway processes on one PostgreSQL database and R
     for (const p of [a, b]) {
       const r = await restClient(p.url).get('/readyz');
       expect(r.status).toBe(200);
-      expect(r.body).toEqual({ status: 'ready', database: 'ok', jobs: 'ok', redis: 'ok' });
+      expect(r.body).toEqual({ status: 'ready', database: 'ok', jobs: 'ok', uploads: 'ok', redis: 'ok' });
     }
   });
 

@@ -96,7 +96,7 @@ describe('health', () => {
     expect((await api.get('/healthz')).body).toEqual({ status: 'ok' });
     const ready = await api.get('/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ready', database: 'ok', jobs: 'ok' });
+    expect(ready.body).toEqual({ status: 'ready', database: 'ok', jobs: 'ok', uploads: 'ok' });
   });
 });
 

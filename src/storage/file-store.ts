@@ -165,9 +165,13 @@ export class LocalFileStore implements BlobStore {
     return (await entries(join(this.root, 'sha256'))).filter((d) => FAN.test(d));
   }
 
+  /** Whether an upload can be kept now: the directory exists and a file can be made in it (not a read-only or full disk). */
   async ready(): Promise<boolean> {
     try {
       await mkdir(this.root, { recursive: true });
+      const probe = join(this.root, `.ready.${randomUUID()}.tmp`);
+      await (await open(probe, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600)).close();
+      await unlink(probe);
       return true;
     } catch {
       return false;

@@ -93,6 +93,9 @@ export type SearchMode = KnowledgeSearchModeValue;
  */
 const TO_INGEST = preparedRead<{ status: string; mime_type: string; file_key: string | null }>('select status, mime_type, file_key from documents where id = ?');
 const READERS = preparedRead<{ owner_id: string; organization_id: string | null; visibility: string; status: string }>('select owner_id, organization_id, visibility, status from documents where id = ?');
+/** The upload store (DATA_DIR/uploads, or the bucket) failed: the request may succeed later, and nothing was written. */
+const storeUnavailable = (): AppError => new AppError('service_unavailable', 'The file store cannot be used right now; try again shortly', { retry_after_seconds: 30 }, { 'retry-after': '30' });
+
 /** Runs `check`, its validation errors about the file named by the field the bytes came in (`content`, `contentBase64`). */
 function namingField<T>(field: string, check: () => T): T {
   try {
@@ -270,7 +273,10 @@ export class KnowledgeService {
     // when it runs in this process (else it reads the stored bytes again).
     const reading = await this.check(kind, bytes);
     // The original bytes, on disk and synced, before anything refers to them.
-    const { key } = await this.background.store.put(bytes);
+    const { key } = await this.background.store.put(bytes).catch((e: unknown) => {
+      ctx.log.error({ err: e }, 'an upload could not be stored');
+      throw storeUnavailable();
+    });
     // The document and its job commit together: no document without its job, no job without its
     // document. (In a fork: the answer is the document as accepted, `processing`, even when the
     // job already finished by the time the request's own reads, such as a payload's list, run.)
@@ -548,7 +554,12 @@ export class KnowledgeService {
   async file(ctx: RequestContext, id: string): Promise<{ bytes: Buffer; mimeType: string; title: string }> {
     const doc = await this.readable(ctx, id, 'rag:read');
     if (!doc.fileKey) throw AppError.notFound('Document file');
-    return { bytes: await this.background.store.get(doc.fileKey), mimeType: doc.mimeType, title: doc.title };
+    const bytes = await this.background.store.get(doc.fileKey).catch((e: unknown) => {
+      const gone = (e as NodeJS.ErrnoException).code === 'ENOENT';
+      ctx.log[gone ? 'warn' : 'error']({ err: e, documentId: doc.id }, gone ? "a document's stored file is missing" : "a document's stored file could not be read");
+      throw gone ? AppError.notFound('Document file') : storeUnavailable();
+    });
+    return { bytes, mimeType: doc.mimeType, title: doc.title };
   }
 
   /** The organizations whose shared documents the caller may read (an API key: only its own). */
