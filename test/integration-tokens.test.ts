@@ -142,6 +142,15 @@ describe('integration tokens', () => {
     expect(rot.status).toBe(201);
     expect((await api.get('/api/live/quota', { token: rot.body.token })).status).toBe(200);
     expect((await api.get('/api/live/quota', { token: c.token })).status).toBe(403);
+    // Rotations of one token at once: one successor, the others conflict.
+    const d = await grant(cast.member, { scopes: ['quota:read'] });
+    const rotations = await Promise.all(
+      Array.from({ length: 4 }, () => api.post('/api/integration/rotate', { mode: 'server', scopes: ['quota:read'], integrationToken: d.token }, { token: cast.member.accessToken })),
+    );
+    expect(rotations.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+    const successor = rotations.find((r) => r.status === 201)!.body.jti as string;
+    const [row] = (await server.app.orm.em.fork().getConnection().execute('select revoked_reason from integration_tokens where id = ?', [d.jti])) as { revoked_reason: string }[];
+    expect(row!.revoked_reason).toBe(`rotated: replaced by ${successor}`);
     // The revocation list: admins and owners only.
     const list = await api.get(`/api/admin/integration-token-revocations?tenantId=${org.id}`, { token: cast.admin.accessToken });
     expect(list.status).toBe(200);

@@ -16,7 +16,7 @@ import {
 } from 'jose';
 import { authorize, requireMembership, requireUser } from '../../common/access.js';
 import type { Clock } from '../../common/clock.js';
-import type { RequestContext } from '../../common/context.js';
+import { withEntityManager, type RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
 import type { IntegrationScope } from '../../common/integration-scopes.js';
@@ -454,10 +454,20 @@ export class IntegrationTokensService {
     const state = await this.grantState(ctx.em, claims.jti);
     if (!state || !state.member || claims.subjectId !== p.userId) throw AppError.notFound('Integration token');
     if (state.revokedAt || checked.expired) throw new AppError('conflict', `The integration token is ${state.revokedAt ? 'revoked' : 'expired'}: grant a new one`);
-    const grant = await this.issue(ctx, p, claims.tenantId, input);
     const revokeOld = input.revokeOld ?? true;
-    if (revokeOld) await this.revokeOne(ctx, p, claims.tenantId, claims.jti, `rotated: replaced by ${grant.jti}`);
-    return { ...grant, revokedJti: revokeOld ? claims.jti : null };
+    if (!revokeOld) return { ...(await this.issue(ctx, p, claims.tenantId, input)), revokedJti: null };
+    // The old token is claimed (revoked) and its successor issued in one transaction: of rotations
+    // at once, one claims it and the others find it revoked (one successor, never two).
+    const grant = await ctx.em.transactional(async (tx) => {
+      const claimed = await tx.nativeUpdate(IntegrationToken, { id: claims.jti, revokedAt: null }, { revokedAt: this.now(), revokedBy: p.userId, revokedReason: 'rotated' });
+      if (!claimed) throw new AppError('conflict', 'The integration token is revoked (rotated meanwhile?): grant a new one');
+      const g = await this.issue(withEntityManager(ctx, tx), p, claims.tenantId, input);
+      await tx.nativeUpdate(IntegrationToken, { id: claims.jti }, { revokedReason: `rotated: replaced by ${g.jti}` });
+      return g;
+    });
+    // Open sockets it authenticated close (every process hears it through the event bus).
+    this.events.publish('CREDENTIALS_REVOKED', { userId: p.userId, reason: 'integration_token_revoked', integrationTokenIds: [claims.jti] });
+    return { ...grant, revokedJti: claims.jti };
   }
 
   /* ---------------------------------------------------------------- the credential */
