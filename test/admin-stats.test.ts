@@ -272,6 +272,19 @@ describe('admin statistics, figures computed by hand', () => {
     expect(engagement.data).toEqual({ engagementStats: null });
   });
 
+  it('finds a member by a name with accents and other non-ASCII capitals, in any case, on both databases', async () => {
+    const named = await signUp(api, { full_name: 'Élodie Ünal' });
+    expect((await api.post(`/api/organizations/${org.id}/members`, { user_id: named.user.id, role: 'member' }, { token: cast.owner.accessToken })).status).toBe(201);
+    try {
+      for (const q of ['Élodie', 'élodie', 'ÉLODIE', 'ünal', 'ÜNAL']) {
+        const res = await api.get(`/api/v1/admin/stats/progress/members?org_id=${org.id}&${range}&q=${encodeURIComponent(q)}`, { token: cast.admin.accessToken });
+        expect(res.body.items.map((i: { user_id: string }) => i.user_id), q).toEqual([named.user.id]);
+      }
+    } finally {
+      await api.delete(`/api/organizations/${org.id}/members/${named.user.id}`, { token: cast.owner.accessToken });
+    }
+  });
+
   it('defaults to the last 7 days ending today (UTC, by the server clock)', async () => {
     const r = await api.get(`/api/v1/admin/stats/engagement?organization_id=${org.id}`, { token: cast.admin.accessToken });
     expect(r.body).toMatchObject({ start_date: '2026-03-04', end_date: '2026-03-10' });

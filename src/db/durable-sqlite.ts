@@ -49,6 +49,7 @@ interface SqliteDatabase {
   readonly inTransaction: boolean;
   prepare(sql: string): SqliteStatement;
   pragma(source: string, options?: { simple: boolean }): unknown;
+  function(name: string, options: { deterministic: boolean }, fn: (value: unknown) => unknown): unknown;
 }
 
 /** The intervals (ms) between tries for a lock, as SQLite's own busy handler waits them (sqliteDefaultBusyCallback). */
@@ -394,6 +395,9 @@ class FlushingSqliteConnection extends SqliteConnection {
     if (!busyWaits.has(db)) {
       busyWaits.set(db, { timeoutMs: Number(db.pragma('busy_timeout', { simple: true })) || 0, turns: db.memory ? undefined : writeTurnsOf(db.name) });
       db.pragma('busy_timeout = 0');
+      // SQLite's lower() folds ASCII letters only ('É' stays): Unicode's, as PostgreSQL's does,
+      // so a case-insensitive match of a name ('élodie' in 'Élodie') is one on both databases.
+      db.function('lower', { deterministic: true }, (v) => (typeof v === 'string' ? v.toLowerCase() : v));
     }
     // (A database in memory has nothing to flush.)
     this.wal = db.memory ? undefined : new WalFlusher(`${db.name}-wal`);
