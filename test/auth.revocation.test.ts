@@ -2,6 +2,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { LogoutDocument } from './generated/graphql.js';
 import { signUp } from './helpers/factories.js';
 import { ManualClock } from './helpers/clock.js';
 import { gql, subscribe, until, wsClient } from './helpers/graphql.js';
@@ -180,6 +181,22 @@ describe('revocation closes every socket the credentials authenticate, at once',
     await until(() => keptSub.error !== null);
     await client.dispose();
     await kept.client.dispose();
+  });
+});
+
+describe('a revocation made over the socket it closes', () => {
+  it('logout over graphql-ws: the client gets the mutation\'s result, then the socket closes with 4401', async () => {
+    const u = await signUp(api);
+    const { client, closes } = wsClient(server.wsUrl, { Authorization: `Bearer ${u.accessToken}` });
+    const logout = subscribe(client, LogoutDocument, { input: {} });
+    await until(() => closes.length > 0);
+    expect(logout.received).toEqual([{ data: { logout: { loggedOut: true } } }]);
+    expect(logout.completed).toBe(true);
+    expect(logout.error).toBeNull();
+    expect(closes[0]).toEqual({ code: 4401, reason: 'invalid_token: logout' });
+    // It did log out.
+    expect((await api.get('/api/auth/me', { token: u.accessToken })).status).toBe(401);
+    await client.dispose();
   });
 });
 

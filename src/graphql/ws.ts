@@ -65,6 +65,23 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
   const open = new Set<{ subscriptions: Record<string, unknown> }>();
   /** Per connection: what stops watching its credentials. */
   const watches = new WeakMap<object, () => void>();
+  /** Per connection: the operations that answer once (queries, mutations) running now, and a close waiting for them. */
+  const answers = new WeakMap<object, { running: Set<string>; closing: { code: number; reason: string } | null }>();
+  const answersOf = (ctx: object) => {
+    let a = answers.get(ctx);
+    if (!a) answers.set(ctx, (a = { running: new Set(), closing: null }));
+    return a;
+  };
+  /**
+   * Closes a connection once the operations that answer once have answered: a logout sent over
+   * this very socket revokes its credentials while its mutation runs, and its client must still
+   * get the result. Operations sent meanwhile are refused.
+   */
+  const closeAfterAnswers = (ctx: { extra: { socket: { close(code: number, reason: string): void } } }, code: number, reason: string) => {
+    const a = answersOf(ctx);
+    if (a.running.size) a.closing ??= { code, reason };
+    else ctx.extra.socket.close(code, reason);
+  };
 
   const handler = makeWsHandler({
     schema,
@@ -72,6 +89,7 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
     subscribe: createFanOut(),
     onSubscribe: async (ctx, id, payload): Promise<FanOutArgs | readonly GraphQLError[]> => {
       // A connection carries a bounded number of operations: past it, new ones are refused, the others go on.
+      if (answersOf(ctx).closing) return [new GraphQLError('The credentials of this connection ended; reconnect with fresh ones', { extensions: { code: 'invalid_token' } })];
       const max = root.config.limits.wsMaxSubscriptions;
       if (Object.keys(ctx.subscriptions).length > max) {
         return [new GraphQLError(`At most ${max} subscriptions run on one connection; complete one first`, { extensions: { code: 'rate_limited' } })];
@@ -103,6 +121,7 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
       }
       const first = op?.selectionSet.selections[0];
       opsOf(ctx).set(id, { start, label, field: op?.operation === OperationTypeNode.SUBSCRIPTION && first?.kind === Kind.FIELD ? first.name.value : null });
+      if (op?.operation !== OperationTypeNode.SUBSCRIPTION) answersOf(ctx).running.add(id);
       // A subscription's frames are written by the fan-out itself, on this socket, under this id.
       return { schema, document: checked, operationName: payload.operationName, variableValues: payload.variables, [DELIVERY]: { id, send: ctx.extra.send } };
     },
@@ -120,6 +139,11 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
       const op = ops.get(id);
       if (op?.field) metrics.subscriptions.dec({ field: op.field });
       ops.delete(id);
+      const a = answersOf(ctx);
+      a.running.delete(id);
+      const closing = a.closing;
+      // graphql-ws sends the operation's `complete` right after this hook: the close goes after it.
+      if (closing && !a.running.size) setImmediate(() => ctx.extra.socket.close(closing.code, closing.reason));
     },
     onConnect: async (ctx) => {
       open.add(ctx);
@@ -136,7 +160,7 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
             ctx,
             watchCredentials(root.events, root.clock, principal, (end) => {
               log.info({ userId: principal.userId, reason: end.reason }, 'graphql-ws connection closed: its credentials ended');
-              socket.close(CREDENTIALS_ENDED, closeReasonOf(end));
+              closeAfterAnswers(ctx, CREDENTIALS_ENDED, closeReasonOf(end));
             }),
           );
         }
