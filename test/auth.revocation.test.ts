@@ -8,7 +8,7 @@ import { ManualClock } from './helpers/clock.js';
 import { gql, subscribe, until, wsClient } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { makeCast, makeKey, makeOrg } from './helpers/orgs.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { afterCredentialCheck, startServer, type TestServer } from './helpers/server.js';
 
 /**
  * Credentials that end while sockets hold them open close those sockets: revoked (logout,
@@ -197,6 +197,30 @@ describe('a revocation made over the socket it closes', () => {
     // It did log out.
     expect((await api.get('/api/auth/me', { token: u.accessToken })).status).toBe(401);
     await client.dispose();
+  });
+});
+
+describe('a revocation between the check of a socket\'s credentials and its watch', () => {
+  it('closes the graphql-ws socket all the same (its event was published before the socket listened)', async () => {
+    const u = await signUp(api);
+    afterCredentialCheck(server, u.accessToken, () => api.post('/api/auth/logout', undefined, { token: u.accessToken }));
+    const { client, closes } = wsClient(server.wsUrl, { Authorization: `Bearer ${u.accessToken}` });
+    const sub = subscribe(client, ME);
+    await until(() => closes.length > 0);
+    expect(closes[0]).toEqual({ code: 4401, reason: 'invalid_token: logout' });
+    expect(sub.received).toEqual([]);
+    await client.dispose();
+  });
+
+  it('closes the live socket all the same, before it starts a session', async () => {
+    const u = await signUp(api);
+    afterCredentialCheck(server, u.accessToken, () => api.post('/api/auth/logout', undefined, { token: u.accessToken }));
+    const live = await liveSocket(`?token=${u.accessToken}`);
+    live.send('start-session', { session_type: 'voice' });
+    await until(() => live.closed() !== null);
+    expect(live.closed()).toEqual({ code: 4401, reason: 'invalid_token: logout' });
+    expect(live.frames.map((f) => f.type)).toEqual(['error']);
+    expect(live.frames[0]!.data).toMatchObject({ error: 'invalid_token', reason: 'logout' });
   });
 });
 

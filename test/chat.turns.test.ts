@@ -11,7 +11,7 @@ import { errorCode, gql, subscribe, until, wsClient } from './helpers/graphql.js
 import { WAIT_MS } from './helpers/wait.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { redisPrefix, TEST_REDIS_URL } from './helpers/process.js';
-import { driver, PG_ADMIN_URL, startServer, type TestServer } from './helpers/server.js';
+import { afterCredentialCheck, driver, PG_ADMIN_URL, startServer, type TestServer } from './helpers/server.js';
 
 /**
  * Resumable chat turns (issue 18, item 3): a mutation starts a turn, its numbered events are
@@ -414,6 +414,21 @@ describe.each(['memory', 'redis'] as const)('resumable chat turns, one process (
     await expect.poll(async () => (await stored(start.body.turn_id, login.body.access_token)).at(-1)?.type, { timeout: WAIT_MS }).toBe('done');
     const last = (await stored(start.body.turn_id, login.body.access_token)).at(-1)!;
     expect(last.data).toMatchObject({ content: reply.join(''), status: 'complete' });
+  });
+
+  it('refuses an event stream whose credentials were revoked just after they were checked, before anything of it listened', async () => {
+    const u = await signUp(api);
+    const held = gate();
+    openai.enqueue({ kind: 'answer', tokens: reply, hold: { afterTokens: 2, until: held.promise } });
+    const start = await api.post('/api/core/chat/turns', { message: 'Logged out meanwhile', provider: 'openai' }, { token: u.accessToken });
+    expect(start.status).toBe(202);
+    afterCredentialCheck(server, u.accessToken, () => api.post('/api/auth/logout', {}, { token: u.accessToken }));
+    const stream = await openSse(`${server.url}/api/core/chat/turns/${start.body.turn_id}/events`, u.accessToken);
+    expect(stream.res.status).toBe(401);
+    expect(await stream.res.json()).toMatchObject({ detail: { error: 'invalid_token', reason: 'logout' } });
+    held.open();
+    const login = await api.post('/api/auth/login', { username: u.input.username, password: u.input.password }, { form: true });
+    await expect.poll(async () => (await stored(start.body.turn_id, login.body.access_token)).at(-1)?.type, { timeout: WAIT_MS }).toBe('done');
   });
 
   it("forgets a deleted conversation's turns: their replay answers not_found, on both doors, instead of the reply", async () => {

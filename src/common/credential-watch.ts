@@ -1,4 +1,5 @@
-import type { Clock } from './clock.js';
+import type { EntityManager } from '@mikro-orm/core';
+import type { ContextRoot } from './context.js';
 import type { Principal } from './principal.js';
 import type { CredentialsRevoked, EventBus, RevocationReason } from './pubsub.js';
 
@@ -41,14 +42,135 @@ export function concerns(p: Principal, e: CredentialsRevoked): boolean {
   return (e.sessionIds?.includes(p.sessionId) ?? false) || (e.exceptSessionId !== undefined && e.exceptSessionId !== p.sessionId);
 }
 
+/** What watching credentials needs of the app. */
+export type WatchRoot = Pick<ContextRoot, 'em' | 'events' | 'clock' | 'log'>;
+
+export interface CredentialWatch {
+  /**
+   * Resolves once a revocation published from now on reaches this watch (with Redis: once its
+   * subscription is confirmed) and the credentials were then checked again against the
+   * database: with how they ended if they already have, else null. Credentials checked before
+   * the watch began may have been revoked in between, their event published to nobody; a door
+   * that waits for this before it serves misses no revocation.
+   */
+  readonly ready: Promise<CredentialsEnd | null>;
+  /** Runs `fn` once, when the credentials end (at once if they already have). */
+  readonly onEnd: (fn: (end: CredentialsEnd) => void) => void;
+  readonly stop: () => void;
+}
+
+/** A watch as the database checks see it. */
+interface Watched {
+  principal: Principal;
+  revoked(reason: RevocationReason): void;
+}
+
+const SESSION_REASONS = new Set<string>(['logout', 'password_changed', 'reuse_detected']);
+
+/** Ids per statement: well below both drivers' limits on parameters. */
+const CHUNK = 500;
+
+async function rowsFor<Row>(em: EntityManager, ids: readonly string[], sql: (marks: string) => string): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const chunk = ids.slice(i, i + CHUNK);
+    rows.push(...((await em.getConnection().execute(sql(chunk.map(() => '?').join(', ')), chunk)) as Row[]));
+  }
+  return rows;
+}
+
 /**
- * Watches the credentials a socket was opened with, for as long as it is open: `onEnd` runs
- * once, when they expire (by `clock`) or when a revocation naming them arrives on the event
- * bus (from any gateway process, through Redis when configured). Returns what stops watching.
+ * Which of these credentials were revoked (or are gone: an organization deleted takes its keys
+ * with it), and why: one statement per kind of credential, whatever the number of sockets.
+ * Expiry is not looked at: each watch keeps its own deadline.
  */
-export function watchCredentials(events: EventBus, clock: Clock, principal: Principal, onEnd: (end: CredentialsEnd) => void): () => void {
+async function revokedAmong(em: EntityManager, principals: readonly Principal[]): Promise<Map<Principal, RevocationReason>> {
+  const ids = (kind: Principal['kind']) => [...new Set(principals.flatMap((p) => (p.kind !== kind ? [] : [p.kind === 'user' ? p.sessionId : p.kind === 'apiKey' ? p.apiKeyId : p.tokenId])))];
+  const [sessions, keys, tokens] = [ids('user'), ids('apiKey'), ids('integration')];
+  const sessionEnds = new Map<string, RevocationReason | null>();
+  for (const r of await rowsFor<{ id: string; revoked_at: unknown; revoked_reason: string | null }>(em, sessions, (m) => `select id, revoked_at, revoked_reason from login_sessions where id in (${m})`)) {
+    sessionEnds.set(r.id, r.revoked_at === null ? null : r.revoked_reason && SESSION_REASONS.has(r.revoked_reason) ? (r.revoked_reason as RevocationReason) : 'logout');
+  }
+  const liveKeys = new Set((await rowsFor<{ id: string }>(em, keys, (m) => `select id from api_keys where revoked_at is null and id in (${m})`)).map((r) => r.id));
+  // A grant ends with its grantor's membership of the tenant, as authenticating it says.
+  const liveTokens = new Set(
+    (
+      await rowsFor<{ id: string }>(
+        em,
+        tokens,
+        (m) => `select t.id from integration_tokens t join memberships m on m.organization_id = t.organization_id and m.user_id = t.user_id where t.revoked_at is null and t.id in (${m})`,
+      )
+    ).map((r) => r.id),
+  );
+  const revoked = new Map<Principal, RevocationReason>();
+  for (const p of principals) {
+    if (p.kind === 'user') {
+      // A session that is gone went with its account.
+      const reason = sessionEnds.has(p.sessionId) ? sessionEnds.get(p.sessionId) : 'logout';
+      if (reason) revoked.set(p, reason);
+    } else if (p.kind === 'apiKey') {
+      if (!liveKeys.has(p.apiKeyId)) revoked.set(p, 'api_key_revoked');
+    } else if (!liveTokens.has(p.tokenId)) revoked.set(p, 'integration_token_revoked');
+  }
+  return revoked;
+}
+
+/** The database checks of one app's watches: those asked for in one turn of the event loop go together. */
+class CredentialChecks {
+  private queued = new Map<Watched, () => void>();
+
+  constructor(private readonly root: WatchRoot) {}
+
+  /** Checks `w` with the others asked for now; resolves when done (a failed check is logged, and ends nothing). */
+  soon(w: Watched): Promise<void> {
+    return new Promise((resolve) => {
+      this.queued.set(w, resolve);
+      if (this.queued.size === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queued;
+    this.queued = new Map();
+    await this.check([...batch.keys()]);
+    for (const done of batch.values()) done();
+  }
+
+  private async check(watched: readonly Watched[]): Promise<void> {
+    try {
+      const revoked = await revokedAmong(this.root.em.fork(), watched.map((w) => w.principal));
+      for (const w of watched) {
+        const reason = revoked.get(w.principal);
+        if (reason) w.revoked(reason);
+      }
+    } catch (err) {
+      this.root.log.warn({ err }, 'the credentials of open sockets could not be checked against the database');
+    }
+  }
+}
+
+/** Per app (its event bus is its own): the checks of its watches. */
+const checksOf = (() => {
+  const byBus = new WeakMap<EventBus, CredentialChecks>();
+  return (root: WatchRoot) => {
+    let checks = byBus.get(root.events);
+    if (!checks) byBus.set(root.events, (checks = new CredentialChecks(root)));
+    return checks;
+  };
+})();
+
+/**
+ * Watches the credentials a socket or stream was opened with, for as long as it is open: they
+ * end once, when they expire (by the app's clock) or when a revocation naming them arrives on
+ * the event bus (from any gateway process, through Redis when configured). Doors wait for
+ * `ready` before they serve (see CredentialWatch).
+ */
+export function watchCredentials(root: WatchRoot, principal: Principal): CredentialWatch {
+  const checks = checksOf(root);
   let stopped = false;
-  const revocations = events.subscribe('CREDENTIALS_REVOKED', principal.userId);
+  let ended: CredentialsEnd | null = null;
+  let listener: ((end: CredentialsEnd) => void) | null = null;
+  const revocations = root.events.subscribe('CREDENTIALS_REVOKED', principal.userId);
   let cancelTimer: (() => void) | null = null;
   const stop = () => {
     if (stopped) return;
@@ -59,10 +181,12 @@ export function watchCredentials(events: EventBus, clock: Clock, principal: Prin
   const end = (reason: CredentialsEndReason, kind: CredentialsEnd['kind']) => {
     if (stopped) return;
     stop();
-    onEnd({ kind, reason, message: MESSAGES[reason] });
+    ended = { kind, reason, message: MESSAGES[reason] };
+    listener?.(ended);
   };
+  const watched: Watched = { principal, revoked: (reason) => end(reason, 'revoked') };
   if (principal.expiresAt) {
-    cancelTimer = clock.at(principal.expiresAt.getTime(), () => end(principal.kind === 'apiKey' ? 'api_key_expired' : 'token_expired', 'expired'));
+    cancelTimer = root.clock.at(principal.expiresAt.getTime(), () => end(principal.kind === 'apiKey' ? 'api_key_expired' : 'token_expired', 'expired'));
   }
   void (async () => {
     for (;;) {
@@ -71,5 +195,17 @@ export function watchCredentials(events: EventBus, clock: Clock, principal: Prin
       if (concerns(principal, r.value)) return end(r.value.reason, 'revoked');
     }
   })();
-  return stop;
+  const ready = (async () => {
+    await root.events.ready('CREDENTIALS_REVOKED', principal.userId);
+    if (!stopped) await checks.soon(watched);
+    return ended;
+  })();
+  return {
+    ready,
+    onEnd: (fn) => {
+      if (ended) fn(ended);
+      else listener = fn;
+    },
+    stop,
+  };
 }

@@ -190,6 +190,9 @@ function redisTarget(redis: RedisConnections, prefix: string, log?: Logger): Pub
   return createRedisEventTarget({ publishClient: publishClient as unknown as Redis, subscribeClient: subscribeClient as unknown as Redis });
 }
 
+/** ioredis's states of a connection that lost Redis (it retries on its own). */
+const AWAY = new Set(['reconnecting', 'close', 'end']);
+
 /** Events a subscriber may fall behind by before it loses the oldest. */
 const MAX_BEHIND = 1024;
 
@@ -303,11 +306,13 @@ export function createEventBus(options: EventBusOptions = {}) {
     /**
      * Resolves once events of this scope published from now on reach this process's
      * subscribers (with Redis: once Redis confirmed the channel's subscription; in memory at
-     * once). At most `timeoutMs`: while Redis is away the subscription waits for it.
+     * once). At most `timeoutMs` while Redis connects; false at once while it is away (the
+     * subscription is made when it is back).
      */
     async ready(topic: Topic, scopeId: string, timeoutMs = 2000): Promise<boolean> {
       const redis = options.redis;
       if (!redis) return true;
+      if (AWAY.has(redis.subscriber.status)) return false;
       let timer: NodeJS.Timeout | undefined;
       try {
         // Redis answers a connection's commands in order: this SUBSCRIBE's confirmation comes after the first one's.

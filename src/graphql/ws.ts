@@ -156,13 +156,15 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
         const socket = ctx.extra.socket;
         // (A socket that closed while its credentials were checked has had its onClose already.)
         if (principal && socket.readyState === socket.OPEN) {
-          watches.set(
-            ctx,
-            watchCredentials(root.events, root.clock, principal, (end) => {
-              log.info({ userId: principal.userId, reason: end.reason }, 'graphql-ws connection closed: its credentials ended');
-              closeAfterAnswers(ctx, CREDENTIALS_ENDED, closeReasonOf(end));
-            }),
-          );
+          const watch = watchCredentials(root, principal);
+          watches.set(ctx, watch.stop);
+          watch.onEnd((end) => {
+            log.info({ userId: principal.userId, reason: end.reason }, 'graphql-ws connection closed: its credentials ended');
+            closeAfterAnswers(ctx, CREDENTIALS_ENDED, closeReasonOf(end));
+          });
+          // Acknowledged once revocations reach the watch and the credentials were checked again:
+          // one revoked just after the check above, its event published to nobody, closes the socket now.
+          await watch.ready;
         }
         return true;
       } catch (e) {

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { camelizeKeys, TooDeepError } from '../common/case.js';
 import { authorize } from '../common/access.js';
 import { createAuthenticatedContext, createContext, type ContextRoot, type RequestContext } from '../common/context.js';
-import { watchCredentials } from '../common/credential-watch.js';
+import { watchCredentials, type CredentialWatch } from '../common/credential-watch.js';
 import type { Page } from '../common/pagination.js';
 import type { Credentials } from '../common/principal.js';
 import { inSpan, tracingOn } from '../common/tracing.js';
@@ -49,7 +49,7 @@ export const connectionIdleMs = (config: Pick<Config, 'requestTimeoutMs' | 'limi
  * nothing moves), and a comment every third of it keeps a reading client's connection alive
  * through a long silence (a provider slow to its first token), past proxies' idle timeouts too.
  */
-async function streamEvents(reply: FastifyReply, sse: NonNullable<RestRoute['sse']>, stream: EventStream, ctx: RequestContext, root: Pick<ContextRoot, 'events' | 'clock' | 'config'>): Promise<void> {
+async function streamEvents(reply: FastifyReply, sse: NonNullable<RestRoute['sse']>, stream: EventStream, ctx: RequestContext, watch: CredentialWatch | null, config: Config): Promise<void> {
   const requestId = ctx.requestId;
   reply.hijack();
   const res = reply.raw;
@@ -69,22 +69,20 @@ async function streamEvents(reply: FastifyReply, sse: NonNullable<RestRoute['sse
   const write = (type: string, data: unknown, id?: string) => {
     if (open) res.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
   };
-  const idleMs = connectionIdleMs(root.config);
+  const idleMs = connectionIdleMs(config);
   res.socket?.setTimeout(idleMs);
   const keepAlive = setInterval(() => {
     if (open) res.write(': keep-alive\n\n');
   }, Math.max(1000, Math.floor(idleMs / 3)));
   keepAlive.unref();
   // Credentials that end while the stream is open (logout, revocation, expiry) end it, as they close sockets.
-  const stopWatching = ctx.principal
-    ? watchCredentials(root.events, root.clock, ctx.principal, (end) => {
-        if (!open) return;
-        write('error', { error: 'invalid_token', message: end.message, reason: end.reason });
-        open = false;
-        stream.cancel();
-        res.end();
-      })
-    : () => undefined;
+  watch?.onEnd((end) => {
+    if (!open) return;
+    write('error', { error: 'invalid_token', message: end.message, reason: end.reason });
+    open = false;
+    stream.cancel();
+    res.end();
+  });
   res.on('close', () => {
     if (open) stream.cancel();
     open = false;
@@ -101,7 +99,7 @@ async function streamEvents(reply: FastifyReply, sse: NonNullable<RestRoute['sse
     write('error', toEnvelope(err).detail);
   } finally {
     clearInterval(keepAlive);
-    stopWatching();
+    watch?.stop();
     open = false;
     res.end();
   }
@@ -231,12 +229,21 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
         if (route.body) input.body = parseInput(route.body.schema, input.body) as Record<string, unknown>;
         if (route.query) input.query = parseInput(route.query, input.query) as Record<string, unknown>;
         if (route.sse && (req.headers.accept ?? '').includes('text/event-stream')) {
-          const stream = await route.sse.start(ctx, input);
-          if (stream.ended) {
-            stream.cancel();
-            return reply.code(204).send();
+          // Revocations are listened for before the stream starts, and the credentials checked again
+          // once they reach the watch: one revoked just after the check above is refused here.
+          const watch = ctx.principal ? watchCredentials(root, ctx.principal) : null;
+          try {
+            const ended = await watch?.ready;
+            if (ended) throw new AppError('invalid_token', ended.message, { reason: ended.reason });
+            const stream = await route.sse.start(ctx, input);
+            if (stream.ended) {
+              stream.cancel();
+              return reply.code(204).send();
+            }
+            return await streamEvents(reply, route.sse, stream, ctx, watch, root.config);
+          } finally {
+            watch?.stop();
           }
-          return streamEvents(reply, route.sse, stream, ctx, root);
         }
         const result = await route.handler(ctx, input);
         const location = route.redirect?.location(result, input, ctx);

@@ -66,3 +66,21 @@ export async function startServer(env: Record<string, string> = {}, options: Bui
     },
   };
 }
+
+/**
+ * Runs `between` right after the next successful check of these credentials (a bearer token),
+ * before the door that asked goes on: a revocation that lands in that window, its event
+ * published before anything of the door listens, deterministically. Once only.
+ */
+export function afterCredentialCheck(server: TestServer, token: string, between: () => Promise<unknown>): void {
+  const root = server.app.root as { authenticate: App['root']['authenticate'] };
+  const authenticate = root.authenticate;
+  root.authenticate = async (em, credentials) => {
+    const principal = await authenticate(em, credentials);
+    if (credentials.authorization === `Bearer ${token}`) {
+      root.authenticate = authenticate;
+      await between();
+    }
+    return principal;
+  };
+}

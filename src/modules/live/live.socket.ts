@@ -116,7 +116,12 @@ class LiveConnection {
     }
     this.ctx = ctx;
     if (ctx.principal && !this.closed) {
-      this.stopWatch = watchCredentials(this.root.events, this.root.clock, ctx.principal, (end) => void this.credentialsEnded(end));
+      const watch = watchCredentials(this.root, ctx.principal);
+      this.stopWatch = watch.stop;
+      watch.onEnd((end) => void this.credentialsEnded(end));
+      // Frames wait until revocations reach the watch and the credentials were checked again: one
+      // revoked just after the check above, its event published to nobody, ends the socket first.
+      await watch.ready;
     }
   }
 
