@@ -212,6 +212,11 @@ export const configSchema = z.object({
         audience: v('JWT_AUDIENCE', z.string().min(1).default('xentree'), 'The aud claim of access tokens (checked on the way in).'),
         accessTokenTtlSeconds: v('ACCESS_TOKEN_TTL_SECONDS', seconds(900), 'Access tokens live this many seconds.'),
         refreshTokenTtlSeconds: v('REFRESH_TOKEN_TTL_SECONDS', seconds(30 * 24 * 3600), 'A refresh-token family (a login) lives this many seconds.'),
+        credentialRecheckIntervalMs: v(
+          'CREDENTIAL_RECHECK_INTERVAL_MS',
+          positive(60_000),
+          "How often the credentials of open sockets and event streams are checked against the database again (one query per kind of credential for all of them): a revocation whose event was lost (Redis away) closes them within this.",
+        ),
         argon2MemoryKib: v('ARGON2_MEMORY_KIB', z.coerce.number().int().min(19456, 'must be at least 19456 (OWASP minimum)').default(19456), 'argon2id memory cost in KiB (the OWASP minimum, 19456, is enforced).'),
         argon2Iterations: v('ARGON2_ITERATIONS', z.coerce.number().int().min(2, 'must be at least 2 (OWASP minimum)').default(2), 'argon2id iterations (the OWASP minimum, 2, is enforced).'),
         hashConcurrency: v(

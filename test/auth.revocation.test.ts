@@ -2,6 +2,9 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { credentialRechecks } from '../src/common/credential-watch.js';
+import { ApiKey } from '../src/modules/api-keys/api-keys.entities.js';
+import { LoginSession } from '../src/modules/auth/auth.entities.js';
 import { LogoutDocument } from './generated/graphql.js';
 import { signUp } from './helpers/factories.js';
 import { ManualClock } from './helpers/clock.js';
@@ -181,6 +184,54 @@ describe('revocation closes every socket the credentials authenticate, at once',
     await until(() => keptSub.error !== null);
     await client.dispose();
     await kept.client.dispose();
+  });
+});
+
+describe('a revocation whose event was lost (Redis away, on another process)', () => {
+  /** Revokes in the database only, as another process does while Redis is away: no event reaches this one. */
+  const revokeUnannounced = async (kind: 'session' | 'apiKey', id: string) => {
+    const em = server.app.orm.em.fork();
+    const at = new Date(clock.now());
+    const n = kind === 'session' ? await em.nativeUpdate(LoginSession, { id }, { revokedAt: at, revokedReason: 'logout' }) : await em.nativeUpdate(ApiKey, { id }, { revokedAt: at });
+    expect(n).toBe(1);
+  };
+  /** Moves the clock one recheck interval on, and waits for that recheck to be done. */
+  const recheck = async () => {
+    const before = credentialRechecks(server.app.services.events);
+    clock.advance(server.config.auth.credentialRecheckIntervalMs);
+    await until(() => credentialRechecks(server.app.services.events) > before);
+  };
+  const sessionOf = (token: string): string => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
+
+  it('closes the sockets at the next recheck of their credentials against the database, and not before they were revoked', async () => {
+    const u = await signUp(api);
+    const s = await meSocket({ Authorization: `Bearer ${u.accessToken}` }, u.user.id);
+    const live = await liveSession(`?token=${u.accessToken}`);
+    const cast = await makeCast(api);
+    const org = await makeOrg(api, cast);
+    const key = await makeKey(api, cast.member, org.id, ['organizations:read']);
+    const byKey = wsClient(server.wsUrl, { 'X-API-Key': key.key });
+    const keySub = subscribe(byKey.client, ORGANIZATION, { id: org.id });
+    await until(() => server.app.services.events.listeners('ORGANIZATION_EVENT', org.id) > 0);
+    await watching(u.user.id, 2);
+
+    // A recheck while the credentials hold closes nothing.
+    await recheck();
+    expect(s.closes).toEqual([]);
+    expect(byKey.closes).toEqual([]);
+    expect(live.closed()).toBeNull();
+
+    await revokeUnannounced('session', sessionOf(u.accessToken));
+    await revokeUnannounced('apiKey', key.id);
+    await recheck();
+    await until(() => s.closes.length > 0 && byKey.closes.length > 0 && live.closed() !== null);
+    expect(s.closes[0]).toEqual({ code: 4401, reason: 'invalid_token: logout' });
+    expect(byKey.closes[0]).toEqual({ code: 4401, reason: 'invalid_token: api_key_revoked' });
+    expect(live.closed()).toEqual({ code: 4401, reason: 'invalid_token: logout' });
+    expect(live.frames.find((f) => f.type === 'session-ended')!.data).toMatchObject({ reason: 'revoked' });
+    await until(() => s.sub.error !== null && keySub.error !== null);
+    await s.client.dispose();
+    await byKey.client.dispose();
   });
 });
 

@@ -105,4 +105,28 @@ describe('a Redis outage', () => {
       await client.dispose();
     }
   });
+
+  it("delivers what a process publishes meanwhile to that process's own subscribers: a logout closes its sockets there", async () => {
+    const api = restClient(server.url);
+    const u = await signUp(api);
+    const { client, closes } = wsClient(server.wsUrl, { Authorization: `Bearer ${u.accessToken}` });
+    const sub = subscribe(client, MeUpdatedDocument);
+    try {
+      await until(() => server.app.services.events.listeners('USER_UPDATED', u.user.id) > 0);
+      expect(await server.app.services.events.ready('CREDENTIALS_REVOKED', u.user.id, 10_000)).toBe(true);
+
+      await stopRedis();
+      await eventually(async () => (await ready()).status === 503);
+      const during = await api.request('PATCH', '/api/auth/me', { full_name: 'During' }, { token: u.accessToken });
+      expect(during.status).toBe(200);
+      await sub.waitFor(1);
+      expect(sub.received[0]!.data?.meUpdated.fullName).toBe('During');
+      expect((await api.post('/api/auth/logout', undefined, { token: u.accessToken })).status).toBe(204);
+      await until(() => closes.length > 0);
+      expect(closes[0]).toEqual({ code: 4401, reason: 'invalid_token: logout' });
+    } finally {
+      await client.dispose();
+      await startRedis();
+    }
+  });
 });

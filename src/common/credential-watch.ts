@@ -43,7 +43,7 @@ export function concerns(p: Principal, e: CredentialsRevoked): boolean {
 }
 
 /** What watching credentials needs of the app. */
-export type WatchRoot = Pick<ContextRoot, 'em' | 'events' | 'clock' | 'log'>;
+export type WatchRoot = Pick<ContextRoot, 'em' | 'events' | 'clock' | 'config' | 'log'>;
 
 export interface CredentialWatch {
   /**
@@ -115,11 +115,48 @@ async function revokedAmong(em: EntityManager, principals: readonly Principal[])
   return revoked;
 }
 
-/** The database checks of one app's watches: those asked for in one turn of the event loop go together. */
+/**
+ * The database checks of one app's watches: those asked for in one turn of the event loop go
+ * together, and every CREDENTIAL_RECHECK_INTERVAL_MS all open watches are checked again (by
+ * the app's clock, while there are any), so a revocation whose event was lost (published while
+ * Redis was away, to other processes) ends them within one interval.
+ */
 class CredentialChecks {
   private queued = new Map<Watched, () => void>();
+  private readonly open = new Set<Watched>();
+  private cancelTurn: (() => void) | null = null;
+  private checking = false;
+  /** Rechecks of all open watches done (for tests). */
+  rechecks = 0;
 
   constructor(private readonly root: WatchRoot) {}
+
+  add(w: Watched): void {
+    this.open.add(w);
+    this.arm();
+  }
+
+  remove(w: Watched): void {
+    this.open.delete(w);
+    if (this.open.size) return;
+    this.cancelTurn?.();
+    this.cancelTurn = null;
+  }
+
+  /** The next recheck, one interval after the last one finished (never two at once). */
+  private arm(): void {
+    if (this.cancelTurn || this.checking || !this.open.size) return;
+    const clock = this.root.clock;
+    this.cancelTurn = clock.at(clock.now() + this.root.config.auth.credentialRecheckIntervalMs, () => {
+      this.cancelTurn = null;
+      this.checking = true;
+      void this.check([...this.open]).finally(() => {
+        this.checking = false;
+        this.rechecks++;
+        this.arm();
+      });
+    });
+  }
 
   /** Checks `w` with the others asked for now; resolves when done (a failed check is logged, and ends nothing). */
   soon(w: Watched): Promise<void> {
@@ -150,20 +187,21 @@ class CredentialChecks {
 }
 
 /** Per app (its event bus is its own): the checks of its watches. */
-const checksOf = (() => {
-  const byBus = new WeakMap<EventBus, CredentialChecks>();
-  return (root: WatchRoot) => {
-    let checks = byBus.get(root.events);
-    if (!checks) byBus.set(root.events, (checks = new CredentialChecks(root)));
-    return checks;
-  };
-})();
+const checksByBus = new WeakMap<EventBus, CredentialChecks>();
+const checksOf = (root: WatchRoot) => {
+  let checks = checksByBus.get(root.events);
+  if (!checks) checksByBus.set(root.events, (checks = new CredentialChecks(root)));
+  return checks;
+};
+
+/** How many periodic rechecks of its open watches an app (by its event bus) has finished: tests wait on it. */
+export const credentialRechecks = (events: EventBus): number => checksByBus.get(events)?.rechecks ?? 0;
 
 /**
  * Watches the credentials a socket or stream was opened with, for as long as it is open: they
- * end once, when they expire (by the app's clock) or when a revocation naming them arrives on
- * the event bus (from any gateway process, through Redis when configured). Doors wait for
- * `ready` before they serve (see CredentialWatch).
+ * end once, when they expire (by the app's clock), when a revocation naming them arrives on
+ * the event bus (from any gateway process, through Redis when configured), or when a recheck
+ * finds them revoked. Doors wait for `ready` before they serve (see CredentialWatch).
  */
 export function watchCredentials(root: WatchRoot, principal: Principal): CredentialWatch {
   const checks = checksOf(root);
@@ -176,6 +214,7 @@ export function watchCredentials(root: WatchRoot, principal: Principal): Credent
     if (stopped) return;
     stopped = true;
     cancelTimer?.();
+    checks.remove(watched);
     void revocations.return?.();
   };
   const end = (reason: CredentialsEndReason, kind: CredentialsEnd['kind']) => {
@@ -185,6 +224,7 @@ export function watchCredentials(root: WatchRoot, principal: Principal): Credent
     listener?.(ended);
   };
   const watched: Watched = { principal, revoked: (reason) => end(reason, 'revoked') };
+  checks.add(watched);
   if (principal.expiresAt) {
     cancelTimer = root.clock.at(principal.expiresAt.getTime(), () => end(principal.kind === 'apiKey' ? 'api_key_expired' : 'token_expired', 'expired'));
   }

@@ -171,19 +171,30 @@ function guarded<T extends PubSubEventTarget<Channels>>(target: T, log?: Logger)
 
 /**
  * @graphql-yoga/redis-event-target over the gateway's connections, with the channel prefix
- * and errors handled: a publish while Redis is away is logged and dropped (events are
- * notifications; the state they announce is in the database), never an unhandled rejection.
+ * and errors handled: a publish while Redis is away is logged and reaches this process's own
+ * subscribers only (events are notifications; the state they announce is in the database, and
+ * what must not be missed elsewhere is read again from there: see CredentialWatch), never an
+ * unhandled rejection.
  */
 function redisTarget(redis: RedisConnections, prefix: string, log?: Logger): PubSubEventTarget<Channels> {
   const failed = (what: string) => (err: Error) => log?.warn({ err: err.message }, `redis ${what} failed`);
+  // How the target hands a message from Redis to this process's subscribers.
+  let deliver: ((channel: string, message: string) => void) | null = null;
   const publishClient = {
-    publish: (channel: string, message: string) => redis.commands.publish(prefix + channel, message).catch(failed('publish')),
+    publish: (channel: string, message: string) =>
+      redis.commands.publish(prefix + channel, message).catch((err: Error) => {
+        failed('publish')(err);
+        // Refused, so Redis will not bring it back: this process's subscribers hear it from here.
+        deliver?.(channel, message);
+      }),
   };
   const subscribeClient = {
-    on: (_event: 'message', handler: (channel: string, message: string) => void) =>
-      redis.subscriber.on('message', (channel: string, message: string) => {
+    on: (_event: 'message', handler: (channel: string, message: string) => void) => {
+      deliver = handler;
+      return redis.subscriber.on('message', (channel: string, message: string) => {
         if (channel.startsWith(prefix)) handler(channel.slice(prefix.length), message);
-      }),
+      });
+    },
     subscribe: (channel: string) => redis.subscriber.subscribe(prefix + channel).catch(failed('subscribe')),
     unsubscribe: (channel: string) => redis.subscriber.unsubscribe(prefix + channel).catch(failed('unsubscribe')),
   };
