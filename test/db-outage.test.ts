@@ -3,13 +3,14 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { print } from 'graphql';
+import { parse, print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createScratchDatabase } from '../src/db/scratch.js';
 import { CreateNoteDocument, MeDocument, RegisterDocument } from './generated/graphql.js';
 import { newUserInput, signUp } from './helpers/factories.js';
+import { until } from './helpers/wait.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { driver, PG_ADMIN_URL, startServer, type TestServer } from './helpers/server.js';
 
@@ -226,6 +227,44 @@ describe('a database outage', () => {
       expect((await api.get('/readyz', { unchecked: true })).status).toBe(200);
     } finally {
       await late.dispose();
+    }
+  });
+
+  it('watches the credentials of a connection opened during the outage from its first operation after it: revoking them closes it', async () => {
+    const org = await api.post('/api/organizations', { name: `Outage ${Date.now()}` }, { token: user.accessToken });
+    expect(org.status).toBe(201);
+    const key = await api.post('/api/api-keys', { name: 'outage key', organization_id: org.body.id, scopes: ['organizations:read'] }, { token: user.accessToken });
+    expect(key.status).toBe(201);
+
+    await outage.start();
+    // Opened now, its key cannot be checked (its first use is recorded, a write): let in unchecked.
+    const closes: { code: number; reason: string }[] = [];
+    let connected = false;
+    const during = createClient({
+      url: `${server.wsUrl}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { 'X-API-Key': key.body.key },
+      retryAttempts: 0,
+      lazy: false,
+      // The close this test waits for is recorded below, not printed.
+      onNonLazyError: () => undefined,
+      on: {
+        connected: () => (connected = true),
+        closed: (e) => void closes.push({ code: (e as { code: number }).code, reason: String((e as { reason: unknown }).reason) }),
+      },
+    });
+    try {
+      await until(() => connected);
+      await outage.end();
+
+      const read = await overSocket(during, parse('query ($id: ID!) { organization(id: $id) { id } }'), { id: org.body.id });
+      expect(read.data?.organization).toEqual({ id: org.body.id });
+      expect(closes).toEqual([]);
+      expect((await api.delete(`/api/api-keys/${key.body.id}`, { token: user.accessToken })).status).toBe(204);
+      await until(() => closes.length > 0);
+      expect(closes[0]).toEqual({ code: 4401, reason: 'invalid_token: api_key_revoked' });
+    } finally {
+      await during.dispose();
     }
   });
 });

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { WebsocketHandler } from '@fastify/websocket';
 import { getOperationAST, GraphQLError, Kind, OperationTypeNode, type GraphQLSchema } from 'graphql';
 import { hashedKey } from '../common/rate-limits.js';
-import { createAuthenticatedContext, type ContextRoot } from '../common/context.js';
+import { createAuthenticatedContext, type ContextRoot, type RequestContext } from '../common/context.js';
 import { AppError } from '../common/errors.js';
 import { closeReasonOf, CREDENTIALS_ENDED, watchCredentials } from '../common/credential-watch.js';
-import type { Credentials } from '../common/principal.js';
+import type { Credentials, Principal } from '../common/principal.js';
 import { isDatabaseUnavailable } from '../common/unavailable.js';
 import { checkCost } from './cost.js';
 import { errorCode, formatGraphQLError, withoutSuggestions } from './errors.js';
@@ -82,6 +82,40 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
     if (a.running.size) a.closing ??= { code, reason };
     else ctx.extra.socket.close(code, reason);
   };
+  type Connection = Parameters<typeof closeAfterAnswers>[0] & { extra: { socket: { readyState: number; OPEN: number } } };
+  /**
+   * Watches a connection's credentials: their expiry or revocation closes the socket (with its
+   * subscriptions). Resolves once revocations reach the watch and the credentials were checked
+   * again: one revoked just after they were checked, its event published to nobody, has closed it.
+   */
+  const watch = async (ctx: Connection, principal: Principal) => {
+    // (A socket that closed while its credentials were checked has had its onClose already.)
+    if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return;
+    const w = watchCredentials(root, principal);
+    watches.set(ctx, w.stop);
+    w.onEnd((end) => {
+      log.info({ userId: principal.userId, reason: end.reason }, 'graphql-ws connection closed: its credentials ended');
+      closeAfterAnswers(ctx, CREDENTIALS_ENDED, closeReasonOf(end));
+    });
+    await w.ready;
+  };
+  /** Connections let in while the database was away, their credentials not checked yet. */
+  const unchecked = new WeakSet<object>();
+  /**
+   * The first operation of an unchecked connection whose credentials can be checked settles
+   * them as the connection's: watched from then on (expiry, revocation), or, refused, the
+   * connection closes as it would have at connect, once the operation has its answer.
+   */
+  const checkLate = async (ctx: Connection, context: RequestContext) => {
+    if (!unchecked.has(ctx)) return;
+    if (context.principal) {
+      unchecked.delete(ctx);
+      await watch(ctx, context.principal);
+    } else if (context.authError && !isDatabaseUnavailable(context.authError)) {
+      unchecked.delete(ctx);
+      closeAfterAnswers(ctx, WS_FORBIDDEN, `${context.authError.code}: ${context.authError.message}`.slice(0, 120));
+    }
+  };
 
   const handler = makeWsHandler({
     schema,
@@ -152,33 +186,24 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
       const em = root.em.fork();
       try {
         const principal = await root.authenticate(em, credentials);
-        // Expiry or revocation of these credentials closes the socket (with its subscriptions) at once.
-        const socket = ctx.extra.socket;
-        // (A socket that closed while its credentials were checked has had its onClose already.)
-        if (principal && socket.readyState === socket.OPEN) {
-          const watch = watchCredentials(root, principal);
-          watches.set(ctx, watch.stop);
-          watch.onEnd((end) => {
-            log.info({ userId: principal.userId, reason: end.reason }, 'graphql-ws connection closed: its credentials ended');
-            closeAfterAnswers(ctx, CREDENTIALS_ENDED, closeReasonOf(end));
-          });
-          // Acknowledged once revocations reach the watch and the credentials were checked again:
-          // one revoked just after the check above, its event published to nobody, closes the socket now.
-          await watch.ready;
-        }
+        // Acknowledged once the credentials are watched.
+        if (principal) await watch(ctx, principal);
         return true;
       } catch (e) {
         // The database is away: credentials cannot be checked now. The connection is kept, and
         // each operation (authenticated again in its own context) answers service_unavailable
-        // until the database is back.
-        if (isDatabaseUnavailable(e)) return true;
+        // until the database is back; the first one that authenticates has them watched.
+        if (isDatabaseUnavailable(e)) {
+          unchecked.add(ctx);
+          return true;
+        }
         if (!(e instanceof AppError)) throw e;
         ctx.extra.socket.close(WS_FORBIDDEN, `${e.code}: ${e.message}`.slice(0, 120));
         return false;
       }
     },
-    context: async (ctx) =>
-      createAuthenticatedContext(
+    context: async (ctx) => {
+      const context = await createAuthenticatedContext(
         root,
         {
           requestId: randomUUID(),
@@ -187,7 +212,10 @@ export function makeGraphQLWsHandler(schema: GraphQLSchema, root: ContextRoot): 
           client: { ip: ctx.extra.request.ip ?? null, userAgent: ctx.extra.request.headers['user-agent'] ?? null },
         },
         credentialsFrom(ctx.connectionParams, ctx.extra.request.ip, ctx.extra.request.headers.origin),
-      ),
+      );
+      await checkLate(ctx, context);
+      return context;
+    },
     onError: (_ctx, _id, _payload, errors) => format(errors, 'ws'),
     onNext: (_ctx, _id, _payload, _args, result) => {
       if (!('errors' in result) || !result.errors?.length) return result;
