@@ -251,20 +251,22 @@ describe('integration tokens', () => {
     const org = await makeOrg(api, cast);
     const r = await gql<any>(
       server.url,
-      'mutation($input: GrantIntegrationTokenInput!) { grantIntegrationToken(input: $input) { grant { token tokenType expiresIn jti tenantId } } }',
+      'mutation($input: GrantIntegrationTokenInput!) { grantIntegrationToken(input: $input) { grant { token tokenType expiresIn jti tenantId tenant { id } } } }',
       { input: { mode: 'SERVER', scopes: ['QUOTA_READ'], tenantId: org.id } },
       cast.member.accessToken,
     );
     expect(r.errors).toBeUndefined();
     const g = r.data.grantIntegrationToken.grant;
-    const v = await gql<any>(server.url, 'query($t: String!, $id: ID!) { integrationTokenVerification(token: $t, tenantId: $id) { valid reason claims { jti scopes } } }', { t: g.token, id: org.id }, cast.member.accessToken);
-    expect(v.data.integrationTokenVerification).toMatchObject({ valid: true, reason: null, claims: { jti: g.jti } });
+    // References answer their objects: the tenant, and the user who granted it.
+    expect(g.tenant).toEqual({ id: org.id });
+    const v = await gql<any>(server.url, 'query($t: String!, $id: ID!) { integrationTokenVerification(token: $t, tenantId: $id) { valid reason claims { jti scopes tenant { id } subject { id } } } }', { t: g.token, id: org.id }, cast.member.accessToken);
+    expect(v.data.integrationTokenVerification).toMatchObject({ valid: true, reason: null, claims: { jti: g.jti, tenant: { id: org.id }, subject: { id: cast.member.user.id } } });
     const jwks = await gql<any>(server.url, 'query($id: ID!) { integrationJwks(tenantId: $id) { keys { kid alg } } }', { id: org.id });
     expect(jwks.data.integrationJwks.keys[0].alg).toBe('RS256');
     const rv = await gql<any>(server.url, 'mutation($input: RevokeIntegrationTokenInput!) { revokeIntegrationToken(input: $input) { revoked jti } }', { input: { tenantId: org.id, jti: g.jti, reason: 'done' } }, cast.member.accessToken);
     expect(rv.data.revokeIntegrationToken).toEqual({ revoked: true, jti: g.jti });
-    const list = await gql<any>(server.url, 'query($id: ID) { integrationTokenRevocations(tenantId: $id, first: 100) { totalCount edges { node { jti reason } } } }', { id: org.id }, cast.owner.accessToken);
-    expect(list.data.integrationTokenRevocations.edges.map((e: any) => e.node.jti)).toContain(g.jti);
+    const list = await gql<any>(server.url, 'query($id: ID) { integrationTokenRevocations(tenantId: $id, first: 100) { totalCount edges { node { jti reason tenant { id } revokedBy { id } } } } }', { id: org.id }, cast.owner.accessToken);
+    expect(list.data.integrationTokenRevocations.edges.map((e: any) => e.node)).toContainEqual({ jti: g.jti, reason: 'done', tenant: { id: org.id }, revokedBy: { id: cast.member.user.id } });
   });
 });
 

@@ -1,6 +1,6 @@
 import { resolver, service, type ModuleManifest } from '../manifest.js';
 import { IntegrationSigningKey, IntegrationToken } from './integration-tokens.entities.js';
-import { IntegrationTokensResolver } from './integration-tokens.resolver.js';
+import { IntegrationKeyFingerprintRefs, IntegrationTokenClaimsRefs, IntegrationTokenGrantRefs, IntegrationTokenRevocationRefs, IntegrationTokensResolver } from './integration-tokens.resolver.js';
 import { integrationTokensRoutes } from './integration-tokens.rest.js';
 import { IntegrationTokensService } from './integration-tokens.service.js';
 
@@ -26,6 +26,12 @@ export const integrationTokensModule: ModuleManifest = {
       return tokens;
     }),
   ],
-  resolvers: [resolver(IntegrationTokensResolver, (s) => new IntegrationTokensResolver(s.integrationTokens))],
+  resolvers: [
+    resolver(IntegrationTokensResolver, (s) => new IntegrationTokensResolver(s.integrationTokens)),
+    resolver(IntegrationTokenGrantRefs, (s) => new IntegrationTokenGrantRefs(s.organizations)),
+    resolver(IntegrationTokenClaimsRefs, (s) => new IntegrationTokenClaimsRefs(s.organizations)),
+    resolver(IntegrationKeyFingerprintRefs, (s) => new IntegrationKeyFingerprintRefs(s.organizations)),
+    resolver(IntegrationTokenRevocationRefs, (s) => new IntegrationTokenRevocationRefs(s.organizations)),
+  ],
   routes: integrationTokensRoutes,
 };

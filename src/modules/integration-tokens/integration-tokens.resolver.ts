@@ -1,10 +1,13 @@
-import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../common/context.js';
 import { describeRequirement as need } from '../../common/scopes.js';
 import { nullWhenNotFound } from '../../graphql/errors.js';
 import { queryRoot } from '../../graphql/query-root.js';
 import { ConnectionArgs, type ConnectionPage } from '../../graphql/relay.js';
 import type { ServiceMap } from '../manifest.js';
+import { visibleRef } from '../../graphql/node.resolver.js';
+import { Organization } from '../organizations/index.js';
+import { User } from '../users/index.js';
 import type { Revocation } from './integration-tokens.service.js';
 import {
   GrantIntegrationTokenInput,
@@ -12,6 +15,9 @@ import {
   IntegrationJwks,
   IntegrationKeyFingerprint,
   IntegrationProfile,
+  IntegrationTokenClaims,
+  IntegrationTokenGrant,
+  IntegrationTokenRevocation,
   IntegrationTokenRevocationConnection,
   IntegrationTokenVerification,
   RevokeIntegrationTokenInput,
@@ -75,5 +81,63 @@ export class IntegrationTokensResolver {
   @Mutation(() => RevokeIntegrationTokenPayload, { description: `Revokes an integration token at once, on every gateway process: its grantor, or an admin or owner of its tenant. ${need('integrations:write')}` })
   async revokeIntegrationToken(@Arg('input', () => RevokeIntegrationTokenInput, { description: 'The token, or its tenant and jti.' }) input: RevokeIntegrationTokenInput, @Ctx() ctx: RequestContext): Promise<RevokeIntegrationTokenPayload> {
     return { ...(await this.integrationTokens.revoke(ctx, input)), query: queryRoot() };
+  }
+}
+
+/* The objects the ids of integration tokens name, each by its own read rules (null when not readable). */
+
+const TENANT = 'The tenant (organization), as `organization(id:)` answers it: null unless you are a member of it (an API key: of it, with `organizations:read`).';
+const tenantRef = (orgs: ServiceMap['organizations'], ctx: RequestContext, id: string): Promise<Organization | null> =>
+  visibleRef(ctx, 'Organization', (c, ids) => orgs.visibleOrganizations(c, ids), id);
+const userRef = (orgs: ServiceMap['organizations'], ctx: RequestContext, id: string | null): Promise<User | null> | null =>
+  id ? visibleRef(ctx, 'User', (c, ids) => orgs.visibleUsers(c, ids), id) : null;
+
+@Resolver(() => IntegrationTokenGrant)
+export class IntegrationTokenGrantRefs {
+  constructor(readonly organizations: ServiceMap['organizations']) {}
+
+  @FieldResolver(() => Organization, { nullable: true, description: TENANT })
+  tenant(@Root() g: IntegrationTokenGrant, @Ctx() ctx: RequestContext): Promise<Organization | null> {
+    return tenantRef(this.organizations, ctx, g.tenantId);
+  }
+}
+
+@Resolver(() => IntegrationTokenClaims)
+export class IntegrationTokenClaimsRefs {
+  constructor(readonly organizations: ServiceMap['organizations']) {}
+
+  @FieldResolver(() => Organization, { nullable: true, description: TENANT })
+  tenant(@Root() c: IntegrationTokenClaims, @Ctx() ctx: RequestContext): Promise<Organization | null> {
+    return tenantRef(this.organizations, ctx, c.tenantId);
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: 'The user who granted it (`sub`), when you may see them (yourself, or someone sharing an organization with you).' })
+  subject(@Root() c: IntegrationTokenClaims, @Ctx() ctx: RequestContext): Promise<User | null> | null {
+    return userRef(this.organizations, ctx, c.subjectId);
+  }
+}
+
+@Resolver(() => IntegrationKeyFingerprint)
+export class IntegrationKeyFingerprintRefs {
+  constructor(readonly organizations: ServiceMap['organizations']) {}
+
+  @FieldResolver(() => Organization, { nullable: true, description: TENANT })
+  tenant(@Root() f: IntegrationKeyFingerprint, @Ctx() ctx: RequestContext): Promise<Organization | null> {
+    return tenantRef(this.organizations, ctx, f.tenantId);
+  }
+}
+
+@Resolver(() => IntegrationTokenRevocation)
+export class IntegrationTokenRevocationRefs {
+  constructor(readonly organizations: ServiceMap['organizations']) {}
+
+  @FieldResolver(() => Organization, { nullable: true, description: TENANT })
+  tenant(@Root() r: IntegrationTokenRevocation, @Ctx() ctx: RequestContext): Promise<Organization | null> {
+    return tenantRef(this.organizations, ctx, r.tenantId);
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: 'Who revoked it, when you may see them; null when that account is gone.' })
+  revokedBy(@Root() r: IntegrationTokenRevocation, @Ctx() ctx: RequestContext): Promise<User | null> | null {
+    return userRef(this.organizations, ctx, r.revokedById);
   }
 }
