@@ -51,6 +51,8 @@ export function selectionOf(type: GraphQLOutputType, depth = 0): string {
   const parts: string[] = [];
   for (const f of Object.values(named.getFields())) {
     if (f.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined)) continue;
+    // A deprecated field is for clients written before its replacement (selected here instead).
+    if (f.deprecationReason) continue;
     // A payload's `query` field is the query root again: every other operation, not what this one answers.
     if (getNamedType(f.type).name === 'Query') continue;
     if (isLeafType(getNamedType(f.type))) parts.push(f.name);
