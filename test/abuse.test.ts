@@ -138,6 +138,18 @@ describe('malformed multipart bodies (finding 6) and bodies of the wrong type (f
     });
   }
 
+  it('refuses a request without credentials before reading its body, where the route needs them', async () => {
+    // Not JSON at all: read, it would be 400; unread, the missing credentials answer first.
+    const post = (path: string, headers: Record<string, string>) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{"title": "x", "content": ' });
+    const anonymous = await post('/api/knowledge/documents', {});
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as { detail: { error: string } }).detail.error).toBe('not_authenticated');
+    const u = await signUp(api);
+    expect((await post('/api/knowledge/documents', { authorization: `Bearer ${u.accessToken}` })).status).toBe(400);
+    // A public route reads its body as before.
+    expect((await post('/api/auth/register', {})).status).toBe(400);
+  });
+
   it('answers 415 when a JSON-only route is sent a multipart body', async () => {
     const body = part('username', 'someone') + part('password', 'not a password') + `--${BOUNDARY}--\r\n`;
     for (const path of ['/api/auth/login', '/api/auth/register', '/api/core/notes']) {

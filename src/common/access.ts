@@ -6,6 +6,9 @@ import type { Principal } from './principal.js';
 import { API_SCOPE_LIKE, type IntegrationScope } from './integration-scopes.js';
 import { grants, type Requirement } from './scopes.js';
 
+/** A caller without credentials where an operation needs some. */
+export const notAuthenticated = (): AppError => new AppError('not_authenticated', 'Authentication required: send Authorization: Bearer <access_token> or X-API-Key');
+
 /**
  * The first line of every service method that needs a caller: authenticated, and for an
  * API key, holding the operation's scope (or refused outright for bearer-only operations).
@@ -18,7 +21,7 @@ import { grants, type Requirement } from './scopes.js';
 export function authorize(ctx: RequestContext, need: Requirement, integration?: IntegrationScope): Principal {
   if (ctx.authError) throw ctx.authError;
   const p = ctx.principal;
-  if (!p) throw new AppError('not_authenticated', 'Authentication required: send Authorization: Bearer <access_token> or X-API-Key');
+  if (!p) throw notAuthenticated();
   if (p.kind === 'integration') {
     const named = integration !== undefined && p.scopes.includes(integration);
     const likeKey = need !== 'bearer' && p.scopes.some((s) => API_SCOPE_LIKE.has(s as IntegrationScope) && grants([s], need));

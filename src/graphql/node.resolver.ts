@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../common/context.js';
 import { requestLoader } from '../common/loaders.js';
+import { notAuthenticated } from '../common/access.js';
 import { AppError } from '../common/errors.js';
 import { parseInput } from '../common/validation.js';
 import { z } from 'zod';
@@ -52,7 +53,7 @@ export function visibleRef<T extends { id: string }>(ctx: RequestContext, typena
 /** Every object the caller may read among `ids`, by id. */
 async function resolveNodes(ctx: RequestContext, sources: readonly NodeSource[], ids: readonly string[]): Promise<Map<string, object>> {
   if (ctx.authError) throw ctx.authError;
-  if (!ctx.principal) throw new AppError('not_authenticated', 'Authentication required: send Authorization: Bearer <access_token> or X-API-Key');
+  if (!ctx.principal) throw notAuthenticated();
   const wanted = [...new Set(ids)];
   const found = new Map<string, object>();
   if (!wanted.length) return found;
