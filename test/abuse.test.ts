@@ -146,8 +146,10 @@ describe('malformed multipart bodies (finding 6) and bodies of the wrong type (f
     expect(((await anonymous.json()) as { detail: { error: string } }).detail.error).toBe('not_authenticated');
     const u = await signUp(api);
     expect((await post('/api/knowledge/documents', { authorization: `Bearer ${u.accessToken}` })).status).toBe(400);
-    // A public route reads its body as before.
+    // A public route reads its body as before, within a few kilobytes: a sign-in's fields fit in 16 KB.
     expect((await post('/api/auth/register', {})).status).toBe(400);
+    const big = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'x', password: 'y', padding: 'z'.repeat(20_000) }) });
+    expect(big.status).toBe(413);
   });
 
   it('answers 415 when a JSON-only route is sent a multipart body', async () => {
