@@ -5,8 +5,7 @@ import { nullWhenNotFound } from '../../graphql/errors.js';
 import { queryRoot } from '../../graphql/query-root.js';
 import { ConnectionArgs, type ConnectionPage } from '../../graphql/relay.js';
 import type { ServiceMap } from '../manifest.js';
-import { visibleRef } from '../../graphql/node.resolver.js';
-import { Organization } from '../organizations/index.js';
+import { Organization, organizationRef, userRef } from '../organizations/index.js';
 import { User } from '../users/index.js';
 import type { Revocation } from './integration-tokens.service.js';
 import {
@@ -87,18 +86,13 @@ export class IntegrationTokensResolver {
 /* The objects the ids of integration tokens name, each by its own read rules (null when not readable). */
 
 const TENANT = 'The tenant (organization), as `organization(id:)` answers it: null unless you are a member of it (an API key: of it, with `organizations:read`).';
-const tenantRef = (orgs: ServiceMap['organizations'], ctx: RequestContext, id: string): Promise<Organization | null> =>
-  visibleRef(ctx, 'Organization', (c, ids) => orgs.visibleOrganizations(c, ids), id);
-const userRef = (orgs: ServiceMap['organizations'], ctx: RequestContext, id: string | null): Promise<User | null> | null =>
-  id ? visibleRef(ctx, 'User', (c, ids) => orgs.visibleUsers(c, ids), id) : null;
-
 @Resolver(() => IntegrationTokenGrant)
 export class IntegrationTokenGrantRefs {
   constructor(readonly organizations: ServiceMap['organizations']) {}
 
   @FieldResolver(() => Organization, { nullable: true, description: TENANT })
   tenant(@Root() g: IntegrationTokenGrant, @Ctx() ctx: RequestContext): Promise<Organization | null> {
-    return tenantRef(this.organizations, ctx, g.tenantId);
+    return organizationRef(this.organizations, ctx, g.tenantId);
   }
 }
 
@@ -108,7 +102,7 @@ export class IntegrationTokenClaimsRefs {
 
   @FieldResolver(() => Organization, { nullable: true, description: TENANT })
   tenant(@Root() c: IntegrationTokenClaims, @Ctx() ctx: RequestContext): Promise<Organization | null> {
-    return tenantRef(this.organizations, ctx, c.tenantId);
+    return organizationRef(this.organizations, ctx, c.tenantId);
   }
 
   @FieldResolver(() => User, { nullable: true, description: 'The user who granted it (`sub`), when you may see them (yourself, or someone sharing an organization with you).' })
@@ -123,7 +117,7 @@ export class IntegrationKeyFingerprintRefs {
 
   @FieldResolver(() => Organization, { nullable: true, description: TENANT })
   tenant(@Root() f: IntegrationKeyFingerprint, @Ctx() ctx: RequestContext): Promise<Organization | null> {
-    return tenantRef(this.organizations, ctx, f.tenantId);
+    return organizationRef(this.organizations, ctx, f.tenantId);
   }
 }
 
@@ -133,7 +127,7 @@ export class IntegrationTokenRevocationRefs {
 
   @FieldResolver(() => Organization, { nullable: true, description: TENANT })
   tenant(@Root() r: IntegrationTokenRevocation, @Ctx() ctx: RequestContext): Promise<Organization | null> {
-    return tenantRef(this.organizations, ctx, r.tenantId);
+    return organizationRef(this.organizations, ctx, r.tenantId);
   }
 
   @FieldResolver(() => User, { nullable: true, description: 'Who revoked it, when you may see them; null when that account is gone.' })

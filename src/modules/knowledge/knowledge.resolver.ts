@@ -8,7 +8,7 @@ import { describeRequirement as need } from '../../common/scopes.js';
 import { queryRoot } from '../../graphql/query-root.js';
 import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
 import { AiProvider, type AiProviderId } from '../ai/index.js';
-import { Organization } from '../organizations/index.js';
+import { Organization, organizationRef } from '../organizations/index.js';
 import { SearchHitType, type SearchHit } from '../search/index.js';
 import { visibleRef } from '../../graphql/node.resolver.js';
 import { KnowledgeDocument } from './knowledge.entities.js';
@@ -165,7 +165,7 @@ export class KnowledgeResolver {
     description: 'The organization it is shared with, when you may read it (as `organization(id:)`: a member; an API key of that organization with `organizations:read`); null for a private document.',
   })
   organization(@Root() d: KnowledgeDocument, @Ctx() ctx: RequestContext): Promise<Organization | null> | null {
-    return d.organization ? visibleRef(ctx, 'Organization', (c, ids) => this.organizations.visibleOrganizations(c, ids), d.organization.id) : null;
+    return d.organization ? organizationRef(this.organizations, ctx, d.organization.id) : null;
   }
 }
 

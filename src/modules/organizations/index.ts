@@ -10,6 +10,7 @@ import { Team } from './organizations.entities.js';
 
 export { membershipLookup } from './organizations.loaders.js';
 export { Membership, Organization, OrganizationRole, OrganizationsService, OrgRole, ROLE_RANK, Team, affiliationsOf, organizationMembersSql };
+export { organizationRef, teamRef, userRef } from './organizations.refs.js';
 export type { Affiliation } from './organizations.service.js';
 
 declare module '../manifest.js' {

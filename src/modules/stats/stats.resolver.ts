@@ -7,8 +7,7 @@ import { nullWhenNotFound } from '../../graphql/errors.js';
 import { ConnectionArgs, pageRequest, type ConnectionPage } from '../../graphql/relay.js';
 import type { MemberProgress, StatsService } from './stats.service.js';
 import { EngagementStatsType, MemberAffiliationType, MemberProgressConnection, MemberProgressSort, MemberProgressType, MemberStatsType, SortOrder, type MemberProgressSortValue, type SortOrderValue } from './stats.types.js';
-import { visibleRef } from '../../graphql/node.resolver.js';
-import { Organization, Team } from '../organizations/index.js';
+import { Organization, organizationRef, Team, teamRef, userRef } from '../organizations/index.js';
 import { User } from '../users/index.js';
 import type { ServiceMap } from '../manifest.js';
 
@@ -86,13 +85,6 @@ export class StatsResolver {
 
 /* The objects the figures' ids name, each by its own read rules (null when not readable). */
 
-const organizationRef = (orgs: ServiceMap['organizations'], ctx: RequestContext, id: string): Promise<Organization | null> =>
-  visibleRef(ctx, 'Organization', (c, ids) => orgs.visibleOrganizations(c, ids), id);
-const teamRef = (orgs: ServiceMap['organizations'], ctx: RequestContext, id: string | null): Promise<Team | null> | null =>
-  id ? visibleRef(ctx, 'Team', (c, ids) => orgs.visibleTeams(c, ids), id) : null;
-const userRef = (orgs: ServiceMap['organizations'], ctx: RequestContext, id: string): Promise<User | null> =>
-  visibleRef(ctx, 'User', (c, ids) => orgs.visibleUsers(c, ids), id);
-
 const ORGANIZATION = 'The organization, as `organization(id:)` answers it.';
 const TEAM = 'The team, as `team(id:)` answers it; null for the whole organization.';
 const MEMBER = 'The member, as `node(id:)` answers their user (someone who shares an organization with you).';
@@ -117,7 +109,7 @@ export class MemberStatsRefs {
   constructor(readonly organizations: ServiceMap['organizations']) {}
 
   @FieldResolver(() => User, { nullable: true, description: MEMBER })
-  user(@Root() s: MemberStatsType, @Ctx() ctx: RequestContext): Promise<User | null> {
+  user(@Root() s: MemberStatsType, @Ctx() ctx: RequestContext): Promise<User | null> | null {
     return userRef(this.organizations, ctx, s.userId);
   }
 
@@ -152,7 +144,7 @@ export class MemberProgressRefs {
   constructor(readonly organizations: ServiceMap['organizations']) {}
 
   @FieldResolver(() => User, { nullable: true, description: MEMBER })
-  user(@Root() p: MemberProgressType, @Ctx() ctx: RequestContext): Promise<User | null> {
+  user(@Root() p: MemberProgressType, @Ctx() ctx: RequestContext): Promise<User | null> | null {
     return userRef(this.organizations, ctx, p.userId);
   }
 }
