@@ -38,4 +38,44 @@ export const connections: ConnectionCases = [
     `,
     path: ['liveTranscripts'],
   },
+  {
+    field: 'LiveTranscript.turns',
+    as: 'extra',
+    // One transcript of seven turns, oldest first; a turn has no id: its text tells it apart.
+    setup: async (env) => {
+      const start = Date.now() - 600_000;
+      const transcripts = Array.from({ length: 7 }, (_, i) => ({ role: i % 2 ? 'ai' : 'user', text: `turn ${i}`, timestamp: new Date(start + (i + 1) * 1000).toISOString() }));
+      const r = await env.api.post(
+        '/api/live/transcripts',
+        { session_started_at: new Date(start).toISOString(), session_ended_at: new Date(start + 60_000).toISOString(), transcripts },
+        { token: env.cast.extra.accessToken },
+      );
+      if (r.status !== 201) throw new Error(`transcript: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body.id as string;
+    },
+    query: gql`
+      query PageTranscriptTurns($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
+        liveTranscript(id: $id) {
+          id
+          turns(first: $first, after: $after, last: $last, before: $before) {
+            edges {
+              cursor
+              node {
+                text
+              }
+            }
+            pageInfo {
+              hasNextPage
+              hasPreviousPage
+              startCursor
+              endCursor
+            }
+          }
+        }
+      }
+    `,
+    variables: (id: string) => ({ id }),
+    path: ['liveTranscript', 'turns'],
+    keyOf: (n) => String(n.text),
+  },
 ];
