@@ -57,6 +57,9 @@ const STATES: readonly JobState[] = ['pending', 'running', 'dead'];
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 1000);
 
+/** The rows a write changed, as the drivers report it (`otherwise` when they do not say). */
+const affected = (r: unknown, otherwise = 0): number => Number((r as { affectedRows?: number }).affectedRows ?? otherwise);
+
 /** A dead job's reason as its users see it (a document's error): only messages written for them, never a server path or a query. */
 const toldOf = (e: unknown, jobId: string) => (e instanceof JobError || isAppError(e) ? message(e) : `internal error (see the server log, job ${jobId})`);
 
@@ -152,7 +155,7 @@ export class TableQueue implements JobQueue {
 
   async cancel(em: EntityManager, ref: string): Promise<number> {
     const r = await (em as SqlEntityManager).execute(`delete from jobs where ref = ? and state <> 'running'`, [ref], 'run');
-    return Number((r as { affectedRows?: number }).affectedRows ?? 0);
+    return affected(r);
   }
 
   wake(): void {
@@ -214,7 +217,7 @@ export class TableQueue implements JobQueue {
     const now = this.clock.now();
     try {
       const res = await this.sql(`update jobs set state = 'pending', attempts = attempts - 1, run_at = ?, locked_by = null, locked_until = null, updated_at = ? where id = ? and locked_by = ?`, [now, now, job.id, job.locked_by], 'run');
-      if (Number((res as { affectedRows?: number }).affectedRows ?? 0)) this.options.log?.info({ job: job.id, queue: job.queue, ref: job.ref, attempt: job.attempts }, 'job released: this process is stopping');
+      if (affected(res)) this.options.log?.info({ job: job.id, queue: job.queue, ref: job.ref, attempt: job.attempts }, 'job released: this process is stopping');
     } catch (err) {
       this.options.log?.warn({ err, job: job.id }, 'job queue: could not release the job; its lease will lapse');
     }
@@ -356,7 +359,7 @@ export class TableQueue implements JobQueue {
     const heartbeat = setInterval(() => {
       this.sql(`update jobs set locked_until = ? where id = ? and locked_by = ?`, [this.clock.now() + this.options.leaseMs, job.id, job.locked_by], 'run').then(
         (r) => {
-          if (!Number((r as unknown as { affectedRows?: number }).affectedRows ?? 1)) abort.abort(new Error('the job\'s lease was taken over'));
+          if (!affected(r, 1)) abort.abort(new Error('the job\'s lease was taken over'));
         },
         (err: unknown) => this.options.log?.warn({ err, job: job.id }, 'job queue: heartbeat failed'),
       );
@@ -371,7 +374,7 @@ export class TableQueue implements JobQueue {
       const r = job.every_ms === null ? await this.sql(`delete from jobs where id = ? and locked_by = ?`, [job.id, job.locked_by], 'run') : await this.reschedule(job, null);
       if (job.every_ms !== null) this.later(job.every_ms);
       // Only the claim that holds the job completes it: one that lost its lease finds no row of its own.
-      if (Number((r as { affectedRows?: number }).affectedRows ?? 0) > 0) {
+      if (affected(r) > 0) {
         // One line per job done, naming the attempt (a job taken over from a killed process says 2); a recurring job's runs at debug.
         const done = { job: job.id, queue: job.queue, ref: job.ref, attempt: job.attempts, worker: this.worker, ms: Math.round(elapsed() * 1000) };
         if (job.every_ms === null) this.options.log?.info(done, 'job done');
@@ -398,7 +401,7 @@ export class TableQueue implements JobQueue {
             'run',
           );
           // Counted and logged only when this claim scheduled the retry: one that lost its lease retried nothing.
-          if (Number((r as { affectedRows?: number }).affectedRows ?? 0) > 0) {
+          if (affected(r) > 0) {
             this.options.log?.warn({ job: job.id, queue: job.queue, attempt: job.attempts, retryInMs: wait, reason }, 'job failed; retrying');
             this.options.observe?.(job.queue, 'retried', elapsed());
           } else this.lostLease(job, reason);
@@ -451,7 +454,7 @@ export class TableQueue implements JobQueue {
                 [reason, this.clock.now(), job.id, job.locked_by],
                 'run',
               );
-        if (!Number((r as { affectedRows?: number }).affectedRows ?? 0)) return false;
+        if (!affected(r)) return false;
         await handler.onDead?.(tx, payload, told, { id: job.id });
         return true;
       });
