@@ -4,7 +4,7 @@ import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-o
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Node } from '../../graphql/relay.js';
-import { AiProvider, type AiProviderId, type Citation } from '../ai/index.js';
+import { AiProvider, type AiProviderId, type Citation, type TokenUsage } from '../ai/index.js';
 import { User } from '../users/index.js';
 import {
   ConversationSessionStatus,
@@ -119,6 +119,10 @@ export class Message {
   @Property({ type: DateTimeType })
   createdAt: Date = new Date();
 }
+
+/** The tokens a stored reply cost, when its provider reported them. */
+export const usageOf = (m: Message): TokenUsage | null =>
+  m.totalTokens === null ? null : { promptTokens: m.promptTokens ?? 0, completionTokens: m.completionTokens ?? 0, totalTokens: m.totalTokens };
 
 /** A user's own note: searchable, and quoted by the local provider. */
 @ObjectType('Note', { implements: Node, description: 'One of your notes: found by `search`, and quoted by the local provider. Only its owner ever sees it.' })

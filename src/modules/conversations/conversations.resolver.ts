@@ -38,12 +38,11 @@ import {
   UpdateNoteInput,
   UpdateNotePayload,
 } from './conversations.types.js';
-import { Message } from './conversations.entities.js';
+import { Message, usageOf } from './conversations.entities.js';
 import { Note } from './conversations.entities.js';
 import type { ServiceMap } from '../manifest.js';
 import { SearchHitType, type SearchHit } from '../search/index.js';
-import { KnowledgeDocument } from '../knowledge/index.js';
-import { visibleRef } from '../../graphql/node.resolver.js';
+import { documentRef, KnowledgeDocument } from '../knowledge/index.js';
 import { resolverOf } from '../../graphql/container.js';
 
 const READ = need('conversations:read');
@@ -246,7 +245,7 @@ export class MessageResolver {
 
   @FieldResolver(() => TokenUsageType, { nullable: true, description: 'For a reply: the tokens it cost, when the provider reports them.' })
   usage(@Root() m: Message): TokenUsageType | null {
-    return m.totalTokens === null ? null : { promptTokens: m.promptTokens ?? 0, completionTokens: m.completionTokens ?? 0, totalTokens: m.totalTokens };
+    return usageOf(m);
   }
 }
 
@@ -268,7 +267,7 @@ export class CitationResolver {
     description: 'For a DOCUMENT citation: the document, when you may still read it (as `document(id:)`); null once it is deleted or no longer shared with you, and for other kinds.',
   })
   document(@Root() c: Citation, @Ctx() ctx: RequestContext): Promise<KnowledgeDocument | null> | null {
-    return c.type === 'document' ? visibleRef(ctx, 'Document', (cx, ids) => this.knowledge.visible(cx, ids), c.documentId) : null;
+    return c.type === 'document' ? documentRef(this.knowledge, ctx, c.documentId) : null;
   }
 }
 

@@ -23,7 +23,7 @@ import {
   type ChatResult,
   type ChatStreamEvent,
 } from './conversations.types.js';
-import type { Message } from './conversations.entities.js';
+import { usageOf, type Message } from './conversations.entities.js';
 import type { Note } from './conversations.entities.js';
 import type { ServiceMap } from '../manifest.js';
 
@@ -102,7 +102,7 @@ export const toMessage = (m: Message): z.infer<typeof messageSchema> => ({
   model: m.model,
   citations: m.citations.map(toCitation),
   status: m.status,
-  usage: m.totalTokens === null ? null : { prompt_tokens: m.promptTokens ?? 0, completion_tokens: m.completionTokens ?? 0, total_tokens: m.totalTokens },
+  usage: toUsage(usageOf(m)),
   created_at: m.createdAt.toISOString(),
 });
 

@@ -37,7 +37,7 @@ import {
   type TurnResult,
   type UpdateConversationData,
 } from './conversations.types.js';
-import { Message, type MessageStatus } from './conversations.entities.js';
+import { Message, usageOf, type MessageStatus } from './conversations.entities.js';
 import { Turn } from './turn.js';
 import type { ChatTurnLog, TurnMeta } from './turn-log.js';
 import type { ConversationSessionsService } from './sessions.service.js';
@@ -363,7 +363,7 @@ export class ConversationsService {
         content: old.content,
         provider: old.provider ?? prep.providerId,
         model: old.model ?? prep.model,
-        usage: old.totalTokens === null ? null : { promptTokens: old.promptTokens ?? 0, completionTokens: old.completionTokens ?? 0, totalTokens: old.totalTokens },
+        usage: usageOf(old),
         conversationId: prep.conversationId,
         messageId: old.id,
         citations: old.citations,

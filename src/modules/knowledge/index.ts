@@ -10,6 +10,7 @@ import { LocalFileStore, type BlobStore } from '../../storage/file-store.js';
 import { S3FileStore } from '../../storage/s3-store.js';
 
 export { KnowledgeDocument, KnowledgeService };
+export { documentRef } from './knowledge.resolver.js';
 
 declare module '../manifest.js' {
   interface ServiceMap {

@@ -170,8 +170,8 @@ export class KnowledgeResolver {
 }
 
 const DOCUMENT_REF = 'The document, when you may still read it (as `document(id:)`); null once it is deleted or no longer shared with you.';
-/** The document a passage names, by the rules of `document(id:)`. */
-const documentRef = (knowledge: ServiceMap['knowledge'], ctx: RequestContext, id: string | null): Promise<KnowledgeDocument | null> | null =>
+/** The document a passage or citation names, by the rules of `document(id:)` (batched per request; null when not readable). */
+export const documentRef = (knowledge: ServiceMap['knowledge'], ctx: RequestContext, id: string | null): Promise<KnowledgeDocument | null> | null =>
   id ? visibleRef(ctx, 'Document', (c, ids) => knowledge.visible(c, ids), id) : null;
 
 @Resolver(() => KnowledgeHitType)
