@@ -34,6 +34,9 @@ export type Principal =
       expiresAt: Date;
     };
 
+/** The organization an API key acts inside (its creator's content elsewhere is not the key's to reach); null for any other caller. */
+export const keyOrganizationOf = (p: Principal): string | null => (p.kind === 'apiKey' ? p.organizationId : null);
+
 /** Credentials as they arrived, before anyone checked them. */
 export interface Credentials {
   authorization?: string | undefined;

@@ -5,6 +5,7 @@ import type { AbstractSqlConnection } from '@mikro-orm/sql';
 import { sql } from 'kysely';
 import { authorize, requireMembership } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
+import { keyOrganizationOf } from '../../common/principal.js';
 import { AppError, isAppError } from '../../common/errors.js';
 import { isId } from '../../common/ids.js';
 import { pageSchema, type Page, type PageArgs } from '../../common/pagination.js';
@@ -565,8 +566,8 @@ export class KnowledgeService {
   /** The organizations whose shared documents the caller may read (an API key: only its own). */
   private async readableOrgs(ctx: RequestContext, need: Requirement): Promise<Readers> {
     const p = authorize(ctx, need);
-    if (p.kind === 'apiKey') return { userId: p.userId, orgIds: [p.organizationId], keyOrganizationId: p.organizationId };
-    return { userId: p.userId, orgIds: await ctx.loaders.memberships.organizationIds(p.userId), keyOrganizationId: null };
+    const keyOrganizationId = keyOrganizationOf(p);
+    return { userId: p.userId, orgIds: keyOrganizationId ? [keyOrganizationId] : await ctx.loaders.memberships.organizationIds(p.userId), keyOrganizationId };
   }
 
   /**
@@ -923,7 +924,7 @@ export class KnowledgeService {
     { userId, orgIds, keyOrganizationId }: Readers,
   ): Promise<KnowledgeHit[]> {
     const words = mode === 'exact' ? terms(query) : keywords(query);
-    const found = await this.search.find(ctx.em, words, mode, { userId, orgIds, keyOrganizationId: keyOrganizationId ?? undefined, types: ['document'], organizationId, documentIds }, limit);
+    const found = await this.search.find(ctx.em, words, mode, { userId, orgIds, keyOrganizationId, types: ['document'], organizationId, documentIds }, limit);
     return found.map(({ hit, text }) => ({
       similarity: null,
       documentId: hit.documentId!,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { authorize } from '../../common/access.js';
 import { systemClock, type Clock } from '../../common/clock.js';
 import type { RequestContext } from '../../common/context.js';
+import { keyOrganizationOf } from '../../common/principal.js';
 import { pageSchema } from '../../common/pagination.js';
 import type { Requirement } from '../../common/scopes.js';
 import { clip, excerpt, highlightHtml as highlight, MARK_END, MARK_START } from '../../common/text.js';
@@ -145,7 +146,7 @@ export interface Filter {
    * The caller is an API key of this organization: acting inside it, it finds the user's own
    * documents only when private or shared with it, not those shared with another organization.
    */
-  keyOrganizationId?: string | undefined;
+  keyOrganizationId?: string | null | undefined;
   documentIds?: readonly string[] | undefined;
   organizationId?: string | undefined;
   /** Leave out assistant replies. */
@@ -315,7 +316,7 @@ export class SearchService {
     const types = readableKinds(ctx, input.types);
     const words = terms(input.q);
     if (!words.length) return { query: input.q, total: 0, results: [] };
-    const filter: Filter = { userId: p.userId, keyOrganizationId: p.kind === 'apiKey' ? p.organizationId : undefined, types, conversationId: input.conversationId, from: input.from, to: input.to };
+    const filter: Filter = { userId: p.userId, keyOrganizationId: keyOrganizationOf(p), types, conversationId: input.conversationId, from: input.from, to: input.to };
     const rows = await this.query(ctx.em, words, 'all', filter, input.limit, input.offset, 16);
     const carried = rows[0]?.total;
     // Past the last page no row carries the total, and SQLite never does: count apart then.
@@ -336,7 +337,7 @@ export class SearchService {
     const input = parseInput(searchSchema, data);
     const types = readableKinds(ctx, input.types);
     const words = terms(input.q);
-    const filter: Filter = { userId: p.userId, keyOrganizationId: p.kind === 'apiKey' ? p.organizationId : undefined, types, conversationId: input.conversationId, from: input.from, to: input.to };
+    const filter: Filter = { userId: p.userId, keyOrganizationId: keyOrganizationOf(p), types, conversationId: input.conversationId, from: input.from, to: input.to };
     return offsetConnection(
       request,
       async (offset, limit) => {
@@ -358,7 +359,7 @@ export class SearchService {
     const words = keywords(question);
     if (!words.length) return [];
     const p = ctx.principal;
-    const rows = await this.query(ctx.em, words, 'any', { userId: p.userId, keyOrganizationId: p.kind === 'apiKey' ? p.organizationId : undefined, orgIds, types, excludeReplies: true }, limit, 0, 40);
+    const rows = await this.query(ctx.em, words, 'any', { userId: p.userId, keyOrganizationId: keyOrganizationOf(p), orgIds, types, excludeReplies: true }, limit, 0, 40);
     return rows.map((r) => {
       const hit = this.hit(r, plain);
       // The quoted text is the item itself (cut at a word), the same on both databases.
