@@ -99,7 +99,6 @@ export function composeLoaders(factories: readonly PartialFactory[]): LoaderFact
  */
 export function forgetReads(em: EntityManager, loaders: Loaders): void {
   em.clear();
-  for (const l of contextLoaders.get(loaders)?.values() ?? []) l.clearAll();
   const visit = (value: unknown): void => {
     if (value instanceof DataLoader) value.clearAll();
     else if (value && typeof value === 'object') Object.values(value).forEach(visit);
@@ -110,9 +109,10 @@ export function forgetReads(em: EntityManager, loaders: Loaders): void {
 const contextLoaders = new WeakMap<Loaders, Map<string, DataLoader<unknown, unknown>>>();
 
 /**
- * A batch loader made once per request under `key`, beside the modules' loaders (and forgotten
- * with them by `forgetReads`): for loads whose rules need the request's context (what the
- * caller may read), which the modules' loaders, made from the EntityManager alone, cannot apply.
+ * A batch loader made once per request under `key`, beside the modules' loaders: for loads whose
+ * rules need the request's context (what the caller may read), which the modules' loaders, made
+ * from the EntityManager alone, cannot apply. Not walked by `forgetReads`: such a loader batches
+ * and keeps nothing (`cache: false`, see visibleRef), since a subscription's context outlives its events.
  */
 export function requestLoader<K, V>(loaders: Loaders, key: string, make: () => DataLoader<K, V>): DataLoader<K, V> {
   let mine = contextLoaders.get(loaders);

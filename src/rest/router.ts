@@ -99,7 +99,6 @@ async function streamEvents(reply: FastifyReply, sse: NonNullable<RestRoute['sse
     write('error', toEnvelope(err).detail);
   } finally {
     clearInterval(keepAlive);
-    watch?.stop();
     open = false;
     res.end();
   }
