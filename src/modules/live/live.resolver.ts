@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription, type ClassType } from 'type-graphql';
 import type { RequestContext } from '../../common/context.js';
 import type { LiveEvent } from '../../common/pubsub.js';
 import { describeRequirement as need } from '../../common/scopes.js';
@@ -189,39 +189,29 @@ export class LiveTranscriptResolver {
   }
 }
 
-/** The session a lifecycle event is about, as `liveSession(id:)` answers it, read again for each event (visibleRef keeps nothing). */
-const SESSION_NOW = 'The session as it is at this event (read again for it), so a normalized cache updates it: after LiveSessionEnded, ENDED with its reason and seconds. Null if it is no longer yours to read.';
-const sessionNow = (live: ServiceMap['live'], ctx: RequestContext, id: string): Promise<LiveSession | null> => visibleRef(ctx, 'LiveSession', (c, ids) => live.sessionsByIds(c, ids), id);
+/**
+ * The `session` of a lifecycle event (LiveSessionStarted, LiveQuotaWarning, LiveSessionEnded):
+ * the session as `liveSession(id:)` answers it, read again for each event (visibleRef keeps nothing).
+ */
+function sessionOfEvent(event: ClassType<{ sessionId: string }>) {
+  @Resolver(() => event)
+  class EventSessionResolver {
+    constructor(readonly live: ServiceMap['live']) {}
 
-@Resolver(() => LiveSessionStarted)
-export class LiveSessionStartedResolver {
-  constructor(readonly live: ServiceMap['live']) {}
-
-  @FieldResolver(() => LiveSession, { nullable: true, description: SESSION_NOW })
-  session(@Root() e: LiveSessionStarted, @Ctx() ctx: RequestContext): Promise<LiveSession | null> {
-    return sessionNow(this.live, ctx, e.sessionId);
+    @FieldResolver(() => LiveSession, {
+      nullable: true,
+      description: 'The session as it is at this event (read again for it), so a normalized cache updates it: after LiveSessionEnded, ENDED with its reason and seconds. Null if it is no longer yours to read.',
+    })
+    session(@Root() e: { sessionId: string }, @Ctx() ctx: RequestContext): Promise<LiveSession | null> {
+      return visibleRef(ctx, 'LiveSession', (c, ids) => this.live.sessionsByIds(c, ids), e.sessionId);
+    }
   }
+  return EventSessionResolver;
 }
 
-@Resolver(() => LiveQuotaWarning)
-export class LiveQuotaWarningResolver {
-  constructor(readonly live: ServiceMap['live']) {}
-
-  @FieldResolver(() => LiveSession, { nullable: true, description: SESSION_NOW })
-  session(@Root() e: LiveQuotaWarning, @Ctx() ctx: RequestContext): Promise<LiveSession | null> {
-    return sessionNow(this.live, ctx, e.sessionId);
-  }
-}
-
-@Resolver(() => LiveSessionEnded)
-export class LiveSessionEndedResolver {
-  constructor(readonly live: ServiceMap['live']) {}
-
-  @FieldResolver(() => LiveSession, { nullable: true, description: SESSION_NOW })
-  session(@Root() e: LiveSessionEnded, @Ctx() ctx: RequestContext): Promise<LiveSession | null> {
-    return sessionNow(this.live, ctx, e.sessionId);
-  }
-}
+export const LiveSessionStartedResolver = sessionOfEvent(LiveSessionStarted);
+export const LiveQuotaWarningResolver = sessionOfEvent(LiveQuotaWarning);
+export const LiveSessionEndedResolver = sessionOfEvent(LiveSessionEnded);
 
 /** Where `node(id:)` finds live objects: the same rules as `liveSession`, `liveTranscript` and `liveQuota`. */
 export const liveNodes = (s: Pick<ServiceMap, 'live'>): NodeSource[] => [
