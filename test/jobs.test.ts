@@ -400,7 +400,11 @@ describe('the table-backed job queue', () => {
     expect(Number(all[0]!.run_at)).toBe(t0 + 60_000);
     await Promise.all([a.drain(), b.drain()]);
     expect(runs).toHaveLength(0);
+    // Waiting for its period, it is not work to do (the queue depth, the search status's pending_jobs); due, it is.
+    const pending = async () => (await a.counts()).find((c) => c.queue === 'test.tick' && c.state === 'pending')!.count;
+    expect(await pending()).toBe(0);
     clock.advance(60_000);
+    expect(await pending()).toBe(1);
     await Promise.all([a.drain(), b.drain()]);
     expect(runs).toHaveLength(1);
     all = await schedule();

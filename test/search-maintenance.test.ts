@@ -96,6 +96,8 @@ describe('search maintenance', () => {
 
     const after = await api.get('/api/core/search/status', { token: admin.accessToken });
     expect(after.body.last_reindex).toMatchObject({ status: 'succeeded', started_at: expect.any(String), finished_at: expect.any(String) });
+    // Nothing left to run: the recurring jobs (sweepers, token refresh) waiting for their period are not pending work.
+    expect(after.body.pending_jobs).toBe(0);
     const g = await gql('{ searchStatus { engine pendingJobs entries { note } lastReindex { status } } }', admin.accessToken);
     expect(g.errors).toBeUndefined();
     expect(g.data.searchStatus.lastReindex.status).toBe('SUCCEEDED');

@@ -172,7 +172,7 @@ export class Metrics {
    * the OpenMetrics family of the counter `xentree_jobs_total`.
    */
   watchJobs(read: () => Promise<{ queue: string; state: string; count: number }[]>): void {
-    this.gauge('xentree_job_queue_depth', 'Background jobs in the queue by queue and state: pending (waiting, waiting to be retried, or held by a process whose lease lapsed), running, dead (kept with their last error)', ['queue', 'state'], async (set) => {
+    this.gauge('xentree_job_queue_depth', 'Background jobs in the queue by queue and state: pending (waiting, waiting to be retried, or held by a process whose lease lapsed; a recurring job waiting for its next period is not counted), running, dead (kept with their last error)', ['queue', 'state'], async (set) => {
       for (const c of await read()) set({ queue: c.queue, state: c.state }, c.count);
     });
   }

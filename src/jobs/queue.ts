@@ -60,7 +60,11 @@ export interface RecurringJob {
 
 export type JobState = 'pending' | 'running' | 'dead';
 
-/** Jobs by queue and state, for /metrics (a running job whose lease lapsed counts as pending). */
+/**
+ * Jobs by queue and state, for /metrics and the search status (a running job whose lease lapsed
+ * counts as pending; a recurring job waiting for its next period is not counted, one due or
+ * retrying is).
+ */
 export interface QueueCount {
   queue: string;
   state: JobState;
