@@ -60,6 +60,28 @@ describe('conversation learning sessions', () => {
     expect(asKnownError(new ForeignKeyConstraintViolationException(new Error('FOREIGN KEY constraint failed')))).toMatchObject({ code: 'conflict' });
   });
 
+  it('activity racing the end of its session answers conflict, not the ended session', async () => {
+    const { t, base } = await learner();
+    expect((await api.post(`${base}/start`, undefined, t)).status).toBe(201);
+    const sessions = server.app.services.conversationSessions as unknown as { running: (...args: unknown[]) => Promise<unknown> };
+    const running = sessions.running.bind(sessions);
+    // The activity has read the running session; the end lands before its write.
+    const spy = vi.spyOn(sessions, 'running').mockImplementationOnce(async (...args: unknown[]) => {
+      const found = await running(...args);
+      expect((await api.post(`${base}/end`, undefined, t)).body.active).toBe(false);
+      return found;
+    });
+    try {
+      clock.advance(5_000);
+      const act = await api.post(`${base}/activity`, undefined, t);
+      expect(act.status).toBe(409);
+      expect(act.body.detail.error).toBe('conflict');
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await api.get(`${base}/status`, t)).body).toMatchObject({ active: false, session: { status: 'ended' } });
+  });
+
   it('start, activity, status and end: counted by the server, one running session, end idempotent', async () => {
     const { t, conversationId, base } = await learner();
     const before = await api.get(`${base}/status`, t);

@@ -134,7 +134,8 @@ export class ConversationSessionsService {
   /**
    * Activity of a learner in a conversation (a chat message): counted in the running session, if
    * any. Concurrent activity keeps the latest instant (the time counted only grows).
-   * Answers the running session as it is now, or null when none runs.
+   * Answers the running session as it is now, or null when none runs (one ended between the
+   * read and the write included).
    */
   async touch(em: EntityManager, userId: string, conversationId: string): Promise<ConversationSession | null> {
     const now = this.now();
@@ -142,7 +143,8 @@ export class ConversationSessionsService {
     if (!s) return null;
     const activeSeconds = Math.max(0, Math.floor((now.getTime() - s.startedAt.getTime()) / 1000));
     await em.nativeUpdate(ConversationSession, { id: s.id, status: 'active', lastActivityAt: { $lt: now } }, { lastActivityAt: now, activeSeconds });
-    return em.findOneOrFail(ConversationSession, { id: s.id }, { refresh: true });
+    const after = await em.findOneOrFail(ConversationSession, { id: s.id }, { refresh: true });
+    return after.status === 'active' ? after : null;
   }
 
   /**
