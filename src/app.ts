@@ -237,6 +237,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     log,
     loaders: composition.loaders,
     authenticate: (em, credentials) => services.auth.authenticate(em, credentials),
+    revokedAmong: (em, principals) => services.auth.revokedAmong(em, principals),
     events,
     clock: services.clock,
     metrics,

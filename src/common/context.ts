@@ -5,7 +5,7 @@ import type { Clock } from './clock.js';
 import { type AppError } from './errors.js';
 import type { LoaderFactory, Loaders } from './loaders.js';
 import type { Metrics } from './metrics.js';
-import type { EventBus } from './pubsub.js';
+import type { EventBus, RevocationReason } from './pubsub.js';
 import type { RateLimits } from './rate-limits.js';
 import { asKnownError } from './unavailable.js';
 import type { Credentials, Principal } from './principal.js';
@@ -67,6 +67,8 @@ export interface ContextRoot {
   readonly loaders: LoaderFactory;
   /** The principal the credentials name (the auth service's), or null when none were sent. */
   readonly authenticate: (em: EntityManager, credentials: Credentials) => Promise<Principal | null>;
+  /** Which of these principals' credentials were revoked since, and why (the auth service's; expiry aside). */
+  readonly revokedAmong: (em: EntityManager, principals: readonly Principal[]) => Promise<Map<Principal, RevocationReason>>;
   readonly events: EventBus;
   readonly clock: Clock;
   readonly metrics: Metrics;

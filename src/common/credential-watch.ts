@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/core';
 import type { ContextRoot } from './context.js';
 import type { Principal } from './principal.js';
 import type { CredentialsRevoked, EventBus, RevocationReason } from './pubsub.js';
@@ -43,7 +42,7 @@ export function concerns(p: Principal, e: CredentialsRevoked): boolean {
 }
 
 /** What watching credentials needs of the app. */
-export type WatchRoot = Pick<ContextRoot, 'em' | 'events' | 'clock' | 'config' | 'log'>;
+export type WatchRoot = Pick<ContextRoot, 'em' | 'events' | 'clock' | 'config' | 'log' | 'revokedAmong'>;
 
 export interface CredentialWatch {
   /**
@@ -63,56 +62,6 @@ export interface CredentialWatch {
 interface Watched {
   principal: Principal;
   revoked(reason: RevocationReason): void;
-}
-
-const SESSION_REASONS = new Set<string>(['logout', 'password_changed', 'reuse_detected']);
-
-/** Ids per statement: well below both drivers' limits on parameters. */
-const CHUNK = 500;
-
-async function rowsFor<Row>(em: EntityManager, ids: readonly string[], sql: (marks: string) => string): Promise<Row[]> {
-  const rows: Row[] = [];
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const chunk = ids.slice(i, i + CHUNK);
-    rows.push(...((await em.getConnection().execute(sql(chunk.map(() => '?').join(', ')), chunk)) as Row[]));
-  }
-  return rows;
-}
-
-/**
- * Which of these credentials were revoked (or are gone: an organization deleted takes its keys
- * with it), and why: one statement per kind of credential, whatever the number of sockets.
- * Expiry is not looked at: each watch keeps its own deadline.
- */
-async function revokedAmong(em: EntityManager, principals: readonly Principal[]): Promise<Map<Principal, RevocationReason>> {
-  const ids = (kind: Principal['kind']) => [...new Set(principals.flatMap((p) => (p.kind !== kind ? [] : [p.kind === 'user' ? p.sessionId : p.kind === 'apiKey' ? p.apiKeyId : p.tokenId])))];
-  const [sessions, keys, tokens] = [ids('user'), ids('apiKey'), ids('integration')];
-  const sessionEnds = new Map<string, RevocationReason | null>();
-  for (const r of await rowsFor<{ id: string; revoked_at: unknown; revoked_reason: string | null }>(em, sessions, (m) => `select id, revoked_at, revoked_reason from login_sessions where id in (${m})`)) {
-    sessionEnds.set(r.id, r.revoked_at === null ? null : r.revoked_reason && SESSION_REASONS.has(r.revoked_reason) ? (r.revoked_reason as RevocationReason) : 'logout');
-  }
-  const liveKeys = new Set((await rowsFor<{ id: string }>(em, keys, (m) => `select id from api_keys where revoked_at is null and id in (${m})`)).map((r) => r.id));
-  // A grant ends with its grantor's membership of the tenant, as authenticating it says.
-  const liveTokens = new Set(
-    (
-      await rowsFor<{ id: string }>(
-        em,
-        tokens,
-        (m) => `select t.id from integration_tokens t join memberships m on m.organization_id = t.organization_id and m.user_id = t.user_id where t.revoked_at is null and t.id in (${m})`,
-      )
-    ).map((r) => r.id),
-  );
-  const revoked = new Map<Principal, RevocationReason>();
-  for (const p of principals) {
-    if (p.kind === 'user') {
-      // A session that is gone went with its account.
-      const reason = sessionEnds.has(p.sessionId) ? sessionEnds.get(p.sessionId) : 'logout';
-      if (reason) revoked.set(p, reason);
-    } else if (p.kind === 'apiKey') {
-      if (!liveKeys.has(p.apiKeyId)) revoked.set(p, 'api_key_revoked');
-    } else if (!liveTokens.has(p.tokenId)) revoked.set(p, 'integration_token_revoked');
-  }
-  return revoked;
 }
 
 /**
@@ -175,7 +124,7 @@ class CredentialChecks {
 
   private async check(watched: readonly Watched[]): Promise<void> {
     try {
-      const revoked = await revokedAmong(this.root.em.fork(), watched.map((w) => w.principal));
+      const revoked = await this.root.revokedAmong(this.root.em.fork(), watched.map((w) => w.principal));
       for (const w of watched) {
         const reason = revoked.get(w.principal);
         if (reason) w.revoked(reason);

@@ -10,6 +10,7 @@ import type { Page, PageArgs } from '../../common/pagination.js';
 import type { Principal } from '../../common/principal.js';
 import type { EventBus } from '../../common/pubsub.js';
 import { parseInput } from '../../common/validation.js';
+import { rowsIn } from '../../db/rows-in.js';
 import { findConnection, pageRequest, type ConnectionArgs, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import { membershipLookup, OrgRole } from '../organizations/index.js';
 import { User } from '../users/index.js';
@@ -176,6 +177,15 @@ export class ApiKeysService {
     ctx.log.info({ apiKeyId: key.id }, 'api key revoked');
     this.announceRevoked([key]);
     await this.keyListChanged(ctx.em.fork(), key.organization.id, [key.createdBy.id]);
+  }
+
+  /**
+   * Which of these keys are not revoked (a key whose organization was deleted went with it).
+   * One statement per 500 ids; expiry is not looked at (each holder keeps its own deadline).
+   */
+  async liveAmong(em: EntityManager, ids: readonly string[]): Promise<Set<string>> {
+    const rows = await rowsIn<{ id: string }>(em, ids.filter(isId), (m) => `select id from api_keys where revoked_at is null and id in (${m})`);
+    return new Set(rows.map((r) => r.id));
   }
 
   /**

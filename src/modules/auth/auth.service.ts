@@ -3,13 +3,15 @@ import type { Clock } from '../../common/clock.js';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
 import type { Credentials, Principal } from '../../common/principal.js';
-import type { CredentialsRevoked, EventBus } from '../../common/pubsub.js';
+import type { CredentialsRevoked, EventBus, RevocationReason } from '../../common/pubsub.js';
 import { hashedKey, type RateLimits } from '../../common/rate-limits.js';
 import { toDate } from '../../common/time.js';
 import { preparedRead } from '../../db/prepared.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
 import { flushOrConflict } from '../../db/flush.js';
+import { rowsIn } from '../../db/rows-in.js';
+import { isId } from '../../common/ids.js';
 import type { ApiKeysService } from '../api-keys/index.js';
 import { normalizeEmail, normalizeUsername, User, userForSignIn } from '../users/index.js';
 import {
@@ -50,7 +52,12 @@ export interface BearerGrants {
   claims(token: string): boolean;
   /** @throws invalid_token (forged, expired, revoked, unknown), forbidden (from another origin) */
   authenticate(em: EntityManager, token: string, origin: string | undefined): Promise<Principal>;
+  /** Which of these token ids are still granted (expiry aside). */
+  liveAmong(em: EntityManager, ids: readonly string[]): Promise<Set<string>>;
 }
+
+/** A revoked login session's reason, as its sockets and streams are told (any other: logout). */
+const SESSION_REASONS = new Set<string>(['logout', 'password_changed', 'reuse_detected']);
 
 /** Registration, login, token rotation and logout. */
 export class AuthService {
@@ -283,6 +290,35 @@ export class AuthService {
    * @throws invalid_token for a malformed, expired, forged or revoked credential; forbidden
    *   for an API key used from an address it does not allow
    */
+  /**
+   * Which of these credentials were revoked (or are gone: a session with its account, a key with
+   * its organization, a grant with its grantor's membership), and why: one statement per kind of
+   * credential and 500 ids, whatever the number of sockets that hold them. Expiry is not looked
+   * at: each holder keeps its own deadline. For the rechecks of open sockets and streams
+   * (src/common/credential-watch.ts).
+   */
+  async revokedAmong(em: EntityManager, principals: readonly Principal[]): Promise<Map<Principal, RevocationReason>> {
+    const ids = (kind: Principal['kind']) => [...new Set(principals.flatMap((p) => (p.kind !== kind ? [] : [p.kind === 'user' ? p.sessionId : p.kind === 'apiKey' ? p.apiKeyId : p.tokenId])))];
+    const [sessions, keys, tokens] = [ids('user'), ids('apiKey'), ids('integration')];
+    const sessionEnds = new Map<string, RevocationReason | null>();
+    for (const r of await rowsIn<{ id: string; revoked_at: unknown; revoked_reason: string | null }>(em, sessions.filter(isId), (m) => `select id, revoked_at, revoked_reason from login_sessions where id in (${m})`)) {
+      sessionEnds.set(r.id, r.revoked_at === null ? null : r.revoked_reason && SESSION_REASONS.has(r.revoked_reason) ? (r.revoked_reason as RevocationReason) : 'logout');
+    }
+    const liveKeys = keys.length ? await this.apiKeys.liveAmong(em, keys) : new Set<string>();
+    const liveTokens = tokens.length && this.grants ? await this.grants.liveAmong(em, tokens) : new Set<string>();
+    const revoked = new Map<Principal, RevocationReason>();
+    for (const p of principals) {
+      if (p.kind === 'user') {
+        // A session that is gone went with its account.
+        const reason = sessionEnds.has(p.sessionId) ? sessionEnds.get(p.sessionId) : 'logout';
+        if (reason) revoked.set(p, reason);
+      } else if (p.kind === 'apiKey') {
+        if (!liveKeys.has(p.apiKeyId)) revoked.set(p, 'api_key_revoked');
+      } else if (!liveTokens.has(p.tokenId)) revoked.set(p, 'integration_token_revoked');
+    }
+    return revoked;
+  }
+
   async authenticate(em: EntityManager, credentials: Credentials): Promise<Principal | null> {
     const header = credentials.authorization?.trim();
     if (!header) {

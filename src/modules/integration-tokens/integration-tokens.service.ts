@@ -27,6 +27,7 @@ import { grants } from '../../common/scopes.js';
 import { toDate } from '../../common/time.js';
 import { parseInput } from '../../common/validation.js';
 import type { Config } from '../../config.js';
+import { rowsIn } from '../../db/rows-in.js';
 import { connectionPage, findConnection, pageRequest, type ConnectionArgs, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import { TokenCipher } from '../integrations/index.js';
 import { Membership, Organization } from '../organizations/index.js';
@@ -516,6 +517,20 @@ export class IntegrationTokensService {
     if (state.revokedAt) throw new AppError('forbidden', 'The integration token was revoked');
     if (origin !== undefined && origin !== claims.origin) throw new AppError('forbidden', 'The integration token may not be used from this origin');
     return { kind: 'integration', userId: claims.subjectId, tokenId: claims.jti, organizationId: claims.tenantId, scopes: claims.scopes, expiresAt: claims.expiresAt };
+  }
+
+  /**
+   * Which of these tokens are still granted: not revoked, and their grantor still a member of
+   * their tenant (a grant ends with the membership, as authenticating it says). One statement
+   * per 500 ids; expiry is not looked at (each holder keeps its own deadline).
+   */
+  async liveAmong(em: EntityManager, ids: readonly string[]): Promise<Set<string>> {
+    const rows = await rowsIn<{ id: string }>(
+      em,
+      ids.filter(isId),
+      (m) => `select t.id from integration_tokens t join memberships m on m.organization_id = t.organization_id and m.user_id = t.user_id where t.revoked_at is null and t.id in (${m})`,
+    );
+    return new Set(rows.map((r) => r.id));
   }
 
   /* ---------------------------------------------------------------- reads */
