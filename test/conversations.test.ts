@@ -20,6 +20,7 @@ import { errorCode, gql } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { makeCast, makeKey, makeOrg } from './helpers/orgs.js';
 import { startServer, type TestServer } from './helpers/server.js';
+import { until, WAIT_MS } from './helpers/wait.js';
 
 let server: TestServer;
 let api: RestClient;
@@ -59,6 +60,38 @@ describe('the local provider', () => {
     expect(res.body.content).toBe(`${INTRO}\n\nI found nothing in your notes, messages or transcripts that matches "What is the vault combination zebra?".`);
     expect(res.body.citations).toEqual([]);
     expect(JSON.stringify(res.body)).not.toContain('quokka');
+  });
+
+  it('quotes to an API key only the kinds its scopes read, as search finds them', async () => {
+    const cast = await makeCast(api);
+    const org = await makeOrg(api, cast);
+    const t = { token: cast.member.accessToken };
+    await api.post('/api/core/notes', { title: 'Vault', content: 'The wombat vault opens with 7311.' }, t);
+    await api.post('/api/core/chat', { message: 'Remember the wombat password is kiwi', use_knowledge_base: false }, t);
+    const at = new Date(Date.now() - 60_000).toISOString();
+    const saved = await api.post('/api/live/transcripts', { session_started_at: at, session_ended_at: new Date().toISOString(), transcripts: [{ role: 'user', text: 'The wombat safe is behind the painting', timestamp: at }] }, t);
+    expect(saved.status).toBe(201);
+    // A transcript is indexed by a job: wait until the owner finds it.
+    await until(async () => (await api.get('/api/core/search?q=painting&types=transcript', t)).body.total === 1, WAIT_MS, 'the transcript indexed');
+    const kinds = async (scopes: string[]) => {
+      const key = await makeKey(api, cast.member, org.id, scopes);
+      const res = await api.post('/api/core/chat', { message: 'wombat', use_knowledge_base: false }, { apiKey: key.key });
+      expect(res.status, scopes.join()).toBe(200);
+      // Its question would be quoted to the next one: gone with its conversation.
+      expect((await api.delete(`/api/core/conversations/${res.body.conversation_id}`, t)).status).toBe(204);
+      return { kinds: [...new Set(res.body.citations.map((c: { type: string }) => c.type))].sort(), body: JSON.stringify(res.body) };
+    };
+    // conversations:write chats, but reads nothing: no note, message or transcript is quoted to it.
+    const writer = await kinds(['conversations:write']);
+    expect(writer.kinds).toEqual([]);
+    for (const secret of ['7311', 'kiwi', 'painting']) expect(writer.body).not.toContain(secret);
+    // conversations:read reads notes and messages; a transcript needs live:read besides, as in search.
+    expect((await kinds(['conversations:write', 'conversations:read'])).kinds).toEqual(['message', 'note']);
+    expect((await kinds(['conversations:write', 'live:read'])).kinds).toEqual([]);
+    expect((await kinds(['conversations:write', 'conversations:read', 'live:read'])).kinds).toEqual(['message', 'note', 'transcript']);
+    // The owner's bearer token reads every kind.
+    const own = await api.post('/api/core/chat', { message: 'wombat', use_knowledge_base: false }, t);
+    expect([...new Set(own.body.citations.map((c: { type: string }) => c.type))].sort()).toEqual(['message', 'note', 'transcript']);
   });
 });
 

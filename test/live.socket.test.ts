@@ -143,6 +143,25 @@ describe('the realtime socket', () => {
     await ok.waitFor((f) => f.type === 'session-ended');
   });
 
+  it('answers a live:write key without quoting notes or messages, which need conversations:read', async () => {
+    const cast = await makeCast(api);
+    const org = await makeOrg(api, cast);
+    await api.post('/api/core/notes', { title: 'Vault', content: 'The heron vault opens with 5813.' }, { token: cast.member.accessToken });
+    const reply = async (scopes: string[]) => {
+      const key = await makeKey(api, cast.member, org.id, scopes);
+      const c = await connect('', { 'x-api-key': key.key });
+      c.send('start-session', { session_type: 'voice' });
+      await c.waitFor((f) => f.type === 'session-started');
+      c.send('audio-input', { text: 'heron vault', final: true });
+      const ai = await c.waitFor((f) => f.type === 'transcript' && f.data.role === 'ai');
+      c.send('end-session', {});
+      await c.waitFor((f) => f.type === 'session-ended');
+      return ai.data.text as string;
+    };
+    expect(await reply(['live:write'])).not.toContain('5813');
+    expect(await reply(['live:write', 'conversations:read'])).toContain('5813');
+  });
+
   it('ends the session on the socket when the quota runs out', async () => {
     const s = await startServer({ LIVE_PLANS: 'free:2', LIVE_MIN_START_SECONDS: '1' });
     try {

@@ -35,15 +35,21 @@ function readableKinds(ctx: RequestContext, asked: readonly ContentKindValue[] |
     return asked;
   }
   if (ctx.principal?.kind === 'user') return asked;
-  return SEARCH_TYPES.filter((kind) => {
-    try {
-      authorize(ctx, KIND_SCOPES[kind]);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return coveredKinds(ctx, SEARCH_TYPES);
 }
+
+/** Whether the caller's credentials cover `need` (a refusal is an answer here, not an error). */
+function covers(ctx: RequestContext, need: Requirement): boolean {
+  try {
+    authorize(ctx, need);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Of `kinds`, those the caller's credentials let it read. */
+const coveredKinds = (ctx: RequestContext, kinds: readonly ContentKindValue[]): ContentKindValue[] => kinds.filter((kind) => covers(ctx, KIND_SCOPES[kind]));
 export type SearchType = ContentKindValue;
 
 const MAX_TERMS = 32;
@@ -359,7 +365,11 @@ export class SearchService {
     const words = keywords(question);
     if (!words.length) return [];
     const p = ctx.principal;
-    const rows = await this.query(ctx.em, words, 'any', { userId: p.userId, keyOrganizationId: keyOrganizationOf(p), orgIds, types, excludeReplies: true }, limit, 0, 40);
+    // What is quoted is read: an API key (a chat turn needs only conversations:write, the live
+    // socket live:write) gets the passages a search would find for it, and no others.
+    const kinds = p.kind === 'user' ? types : covers(ctx, 'conversations:read') ? coveredKinds(ctx, types ?? SEARCH_TYPES) : [];
+    if (p.kind !== 'user' && !kinds?.length) return [];
+    const rows = await this.query(ctx.em, words, 'any', { userId: p.userId, keyOrganizationId: keyOrganizationOf(p), orgIds, types: kinds, excludeReplies: true }, limit, 0, 40);
     return rows.map((r) => {
       const hit = this.hit(r, plain);
       // The quoted text is the item itself (cut at a word), the same on both databases.
