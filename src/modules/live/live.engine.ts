@@ -6,7 +6,7 @@ import { AppError } from '../../common/errors.js';
 import { str } from '../../common/validation.js';
 import type { EventBus } from '../../common/pubsub.js';
 import type { Config } from '../../config.js';
-import type { PromptMessage } from '../ai/index.js';
+import { UpstreamError, type PromptMessage } from '../ai/index.js';
 import type { ProviderRegistry } from '../ai/index.js';
 import type { SearchService } from '../search/index.js';
 import { User } from '../users/index.js';
@@ -173,13 +173,21 @@ export class LiveEngine {
         (session.language ? ` Speak the language with the tag "${session.language}".` : ''),
     };
     let reply = '';
-    for await (const e of provider.complete({
-      model,
-      messages: [system, { role: 'user', content: text }],
-      retrieve: (q) => this.search.retrieve(ctx, q, 3, ['message', 'note', 'transcript']),
-      signal: AbortSignal.timeout(this.config.ai.timeoutMs),
-    })) {
-      if (e.type === 'delta') reply += e.text;
+    const signal = AbortSignal.timeout(this.config.ai.timeoutMs);
+    try {
+      for await (const e of provider.complete({
+        model,
+        messages: [system, { role: 'user', content: text }],
+        retrieve: (q) => this.search.retrieve(ctx, q, 3, ['message', 'note', 'transcript']),
+        signal,
+      })) {
+        if (e.type === 'delta') reply += e.text;
+      }
+    } catch (e) {
+      // The provider's failure (or its silence past the turn's time) is the documented upstream_unavailable, not a crash of ours.
+      if (!(e instanceof UpstreamError) && !signal.aborted) throw e;
+      const why = e instanceof UpstreamError ? e.message : `${provider.name} did not answer within ${this.config.ai.timeoutMs} ms`;
+      throw new AppError('upstream_unavailable', `The AI provider failed: ${why}. Your words are in the transcript; try again.`, { provider: provider.id });
     }
     reply = reply.trim() || '…';
 
@@ -189,7 +197,7 @@ export class LiveEngine {
     let offset = 0;
     for (const [i, sentence] of parts.entries()) {
       if (stopped()) break;
-      const speech = await this.tts.synthesize(sentence, { language: session.language });
+      const speech = await this.speak(sentence, session.language);
       if (session.sessionType === 'avatar') {
         out('avatar-expression', { turn_id: turnId, ...expressionOf(sentence), visemes: visemes(speech).map((v) => ({ ...v, offset_ms: v.offset_ms + offset })) });
       }
@@ -206,6 +214,16 @@ export class LiveEngine {
     const transcript = await this.live.appendTurn(ctx.em, session, aiTurn);
     out('transcript', aiTurn);
     return { turnId, transcript };
+  }
+
+  /** A sentence through the voice; a remote text-to-speech endpoint's failure is upstream_unavailable, as speech to text's is. */
+  private async speak(sentence: string, language: string | null): Promise<Synthesis> {
+    try {
+      return await this.tts.synthesize(sentence, { language });
+    } catch (e) {
+      if (!(this.tts instanceof OpenAITextToSpeech)) throw e;
+      throw new AppError('upstream_unavailable', `Text to speech failed: ${(e as Error).message}`);
+    }
   }
 
   private publish(session: LiveSession, type: Parameters<TurnEmit>[0], d: Record<string, unknown>): void {

@@ -1,0 +1,95 @@
+import { createServer } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUp } from './helpers/factories.js';
+import { startFakeOpenAI, type FakeAi } from './helpers/fake-ai.js';
+import { restClient, type RestClient } from './helpers/http.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+/** A text-to-speech endpoint that fails while `failing` is set, else answers 0.1 s of silence. */
+async function startFakeTts() {
+  const state = { failing: false };
+  const server = createServer((req, res) => {
+    void (async () => {
+      for await (const _ of req) void _;
+      if (state.failing) {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: 'voice overloaded' } }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'audio/pcm' });
+      res.end(Buffer.alloc(4800));
+    })();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`,
+    state,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+let openai: FakeAi;
+let tts: Awaited<ReturnType<typeof startFakeTts>>;
+let server: TestServer;
+let api: RestClient;
+
+beforeAll(async () => {
+  openai = await startFakeOpenAI();
+  tts = await startFakeTts();
+  server = await startServer({
+    OPENAI_BASE_URL: openai.url,
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_MODELS: 'gpt-test',
+    AI_MAX_RETRIES: '1',
+    AI_RETRY_BASE_MS: '1',
+    TTS_BASE_URL: tts.url,
+  });
+  api = restClient(server.url);
+});
+afterAll(async () => {
+  await server.close();
+  await openai.close();
+  await tts.close();
+});
+
+async function sendLiveText(token: string, sessionId: string, text: string) {
+  const res = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: 'mutation($s: ID!, $t: String!) { sendLiveText(input: { sessionId: $s, text: $t }) { turnId } }', variables: { s: sessionId, t: text } }),
+  });
+  return (await res.json()) as { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+}
+
+describe('a live turn whose upstream fails', () => {
+  it('answers upstream_unavailable when the AI provider fails, and the session takes the next turn', async () => {
+    const u = await signUp(api);
+    const started = await api.post('/api/live/session/start', { session_type: 'voice' }, { token: u.accessToken });
+    expect(started.status).toBe(201);
+    const sessionId = started.body.session_id as string;
+
+    openai.enqueue({ kind: 'status', status: 503 }, { kind: 'status', status: 503 });
+    const failed = await sendLiveText(u.accessToken, sessionId, 'Hello there');
+    expect(failed.errors?.[0]?.extensions).toMatchObject({ code: 'upstream_unavailable', provider: 'openai' });
+    expect(failed.errors?.[0]?.message).toMatch(/OpenAI-compatible failed with 503/);
+
+    const next = await sendLiveText(u.accessToken, sessionId, 'Hello again');
+    expect(next.errors).toBeUndefined();
+  });
+
+  it('answers upstream_unavailable when the text-to-speech endpoint fails', async () => {
+    const u = await signUp(api);
+    const started = await api.post('/api/live/session/start', { session_type: 'voice' }, { token: u.accessToken });
+    const sessionId = started.body.session_id as string;
+
+    tts.state.failing = true;
+    try {
+      const failed = await sendLiveText(u.accessToken, sessionId, 'Hello there');
+      expect(failed.errors?.[0]?.extensions?.code).toBe('upstream_unavailable');
+      expect(failed.errors?.[0]?.message).toMatch(/^Text to speech failed: the text-to-speech endpoint answered 503: voice overloaded/);
+    } finally {
+      tts.state.failing = false;
+    }
+    expect((await sendLiveText(u.accessToken, sessionId, 'Hello again')).errors).toBeUndefined();
+  });
+});
