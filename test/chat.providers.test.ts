@@ -153,6 +153,22 @@ describe('OpenAI-compatible adapter', () => {
     expect(events.at(-1)!.data).toMatchObject({ content: 'One two three', status: 'complete', conversation_id: events[0]!.data.conversation_id });
   });
 
+  it('drops the NUL characters a provider sends, which the database cannot store, from the stream and the stored reply', async () => {
+    openai.enqueue({ kind: 'answer', tokens: ['Nul\u0000', 'ls', '\u0000', ' gone'] });
+    const streamed = await chat({ message: 'Send me a NUL', provider: 'openai' }, { sse: true });
+    const events = sseEvents(streamed.body as string);
+    expect(events.filter((e) => e.event === 'delta').map((e) => e.data.content)).toEqual(['Nul', 'ls', ' gone']);
+    const done = events.at(-1)!;
+    expect(done.event).toBe('done');
+    expect(done.data).toMatchObject({ content: 'Nulls gone', status: 'complete' });
+    expect((await messagesOf(done.data.conversation_id as string)).map((m) => m.content)).toEqual(['Send me a NUL', 'Nulls gone']);
+
+    anthropic.enqueue({ kind: 'answer', tokens: ['Also\u0000', ' here'] });
+    const answered = await chat({ message: 'And Claude?', provider: 'anthropic' });
+    expect(answered.status).toBe(200);
+    expect(answered.body.content).toBe('Also here');
+  });
+
   it('retries 429 (honouring Retry-After), 5xx, dropped connections and timeouts before the first token', async () => {
     openai.enqueue({ kind: 'status', status: 429, headers: { 'retry-after': '0' } }, { kind: 'status', status: 503 });
     expect((await chat({ message: 'retry me' })).body.content).toBe('Hello there!');

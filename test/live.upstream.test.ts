@@ -5,12 +5,20 @@ import { startFakeOpenAI, type FakeAi } from './helpers/fake-ai.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
-/** A text-to-speech endpoint that fails while `failing` is set, else answers 0.1 s of silence. */
-async function startFakeTts() {
-  const state = { failing: false };
+/**
+ * Speech endpoints: speech to text answers `state.transcript`; text to speech fails while
+ * `failing` is set, else answers 0.1 s of silence.
+ */
+async function startFakeSpeech() {
+  const state = { failing: false, transcript: 'Hello there' };
   const server = createServer((req, res) => {
     void (async () => {
       for await (const _ of req) void _;
+      if (req.url === '/v1/audio/transcriptions') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ text: state.transcript }));
+        return;
+      }
       if (state.failing) {
         res.writeHead(503, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: 'voice overloaded' } }));
@@ -29,13 +37,13 @@ async function startFakeTts() {
 }
 
 let openai: FakeAi;
-let tts: Awaited<ReturnType<typeof startFakeTts>>;
+let tts: Awaited<ReturnType<typeof startFakeSpeech>>;
 let server: TestServer;
 let api: RestClient;
 
 beforeAll(async () => {
   openai = await startFakeOpenAI();
-  tts = await startFakeTts();
+  tts = await startFakeSpeech();
   server = await startServer({
     OPENAI_BASE_URL: openai.url,
     OPENAI_API_KEY: 'sk-test',
@@ -43,6 +51,7 @@ beforeAll(async () => {
     AI_MAX_RETRIES: '1',
     AI_RETRY_BASE_MS: '1',
     TTS_BASE_URL: tts.url,
+    STT_BASE_URL: tts.url,
   });
   api = restClient(server.url);
 });
@@ -61,7 +70,7 @@ async function sendLiveText(token: string, sessionId: string, text: string) {
   return (await res.json()) as { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] };
 }
 
-describe('a live turn whose upstream fails', () => {
+describe('a live turn whose upstream fails or misbehaves', () => {
   it('answers upstream_unavailable when the AI provider fails, and the session takes the next turn', async () => {
     const u = await signUp(api);
     const started = await api.post('/api/live/session/start', { session_type: 'voice' }, { token: u.accessToken });
@@ -91,5 +100,27 @@ describe('a live turn whose upstream fails', () => {
       tts.state.failing = false;
     }
     expect((await sendLiveText(u.accessToken, sessionId, 'Hello again')).errors).toBeUndefined();
+  });
+
+  it('drops the NUL characters speech to text sends, which the stored transcript cannot hold', async () => {
+    const u = await signUp(api);
+    const started = await api.post('/api/live/session/start', { session_type: 'voice' }, { token: u.accessToken });
+    const sessionId = started.body.session_id as string;
+    tts.state.transcript = 'Good\u0000 morning\u0000';
+    try {
+      const res = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${u.accessToken}` },
+        body: JSON.stringify({
+          query: 'mutation($s: ID!, $a: String!) { sendLiveAudio(input: { sessionId: $s, audio: $a, final: true }) { turnId transcript { turns { edges { node { role text } } } } } }',
+          variables: { s: sessionId, a: Buffer.alloc(4800, 1).toString('base64') },
+        }),
+      });
+      const body = (await res.json()) as { data?: any; errors?: unknown[] };
+      expect(body.errors).toBeUndefined();
+      expect(body.data.sendLiveAudio.transcript.turns.edges[0].node).toEqual({ role: 'USER', text: 'Good morning' });
+    } finally {
+      tts.state.transcript = 'Hello there';
+    }
   });
 });

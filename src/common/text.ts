@@ -36,3 +36,6 @@ export function excerpt(text: string, max: number): string {
   const space = cut.lastIndexOf(' ');
   return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
+
+/** Text without NUL characters, which PostgreSQL refuses in text and JSON: what an upstream (a model, speech to text) sends is stored. */
+export const withoutNul = (text: string): string => text.replaceAll('\u0000', '');

@@ -1,3 +1,4 @@
+import { withoutNul } from '../../../common/text.js';
 import type { ProviderConfig } from '../../../config.js';
 import { UpstreamError, type CompletionEvent, type CompletionRequest, type PromptMessage } from '../ai.types.js';
 import { postForEvents } from './http-stream.js';
@@ -77,8 +78,9 @@ export class AnthropicProvider extends RemoteProvider<ProviderConfig & { maxToke
       if (type === 'message_start') {
         input = data.message?.usage?.input_tokens ?? 0;
         output = data.message?.usage?.output_tokens ?? 0;
-      } else if (type === 'content_block_delta' && data.delta?.type === 'text_delta' && data.delta.text) {
-        yield { type: 'delta', text: data.delta.text };
+      } else if (type === 'content_block_delta' && data.delta?.type === 'text_delta') {
+        const text = typeof data.delta.text === 'string' ? withoutNul(data.delta.text) : '';
+        if (text) yield { type: 'delta', text };
       } else if (type === 'message_delta' && data.usage) {
         output = data.usage.output_tokens ?? output;
         if (typeof data.usage.input_tokens === 'number') input = data.usage.input_tokens;

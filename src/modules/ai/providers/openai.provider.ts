@@ -1,3 +1,4 @@
+import { withoutNul } from '../../../common/text.js';
 import { UpstreamError, type CompletionEvent, type CompletionRequest, type TokenUsage } from '../ai.types.js';
 import { postForEvents } from './http-stream.js';
 import { RemoteProvider } from './remote.provider.js';
@@ -52,7 +53,8 @@ export class OpenAIProvider extends RemoteProvider {
         const msg = typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? 'unknown error');
         throw new UpstreamError(`${this.name} reported an error mid-answer: ${msg}`, true);
       }
-      const text = chunk.choices?.[0]?.delta?.content;
+      const content = chunk.choices?.[0]?.delta?.content;
+      const text = typeof content === 'string' ? withoutNul(content) : '';
       if (text) yield { type: 'delta', text };
       if (chunk.usage) {
         const prompt = chunk.usage.prompt_tokens ?? 0;

@@ -1,4 +1,5 @@
 import { scrubSecrets } from '../../../common/log-safety.js';
+import { withoutNul } from '../../../common/text.js';
 import { wav } from './pcm.js';
 import type { Synthesis, TextToSpeech, WordTiming } from './speech.types.js';
 
@@ -43,7 +44,7 @@ export class OpenAISpeechToText {
     if (!res.ok) throw await failure('the speech-to-text endpoint', res, this.endpoint.apiKey);
     const body = (await res.json()) as { text?: unknown };
     if (typeof body.text !== 'string') throw new Error('the speech-to-text endpoint answered without text');
-    return body.text;
+    return withoutNul(body.text);
   }
 }
 
