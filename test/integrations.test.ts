@@ -391,6 +391,34 @@ describe('tokens', () => {
     expect(fake.requests.slice(again).map((c) => c.path)).toEqual(['/calendar/v3/calendars/primary/events']);
   });
 
+  it('take an expiry longer than a day (up to one no date can hold) as a day, connecting and refreshing alike', async () => {
+    const u = await signUp(api);
+    fake.accessTokenTtlSeconds = 1e300;
+    try {
+      const { returned } = await connectThroughRest(api, { token: u.accessToken });
+      expect(returned.searchParams.get('status')).toBe('connected');
+    } finally {
+      fake.accessTokenTtlSeconds = 3599;
+    }
+    const listed = await api.get('/api/integrations', { token: u.accessToken });
+    const expiresAt = Date.parse(listed.body[0].expires_at);
+    expect(expiresAt).toBeGreaterThan(Date.now() + 23 * 3600 * 1000);
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 24 * 3600 * 1000);
+
+    const v = await signUp(api);
+    fake.accessTokenTtlSeconds = 60; // within the 300 s margin: the first use refreshes
+    try {
+      await connectThroughRest(api, { token: v.accessToken });
+      fake.accessTokenTtlSeconds = 1e300;
+      const events = await api.get('/api/integrations/google-calendar/events', { token: v.accessToken });
+      expect(events.status).toBe(200);
+    } finally {
+      fake.accessTokenTtlSeconds = 3599;
+    }
+    const [stored] = await rows(server, 'integrations', v.user.id);
+    expect(stored!.last_refreshed_at).not.toBeNull();
+  });
+
   it('are refreshed ahead of expiry by a background job, once however often the scan runs, and a revoked grant there needs reconnection', async () => {
     const u = await signUp(api);
     fake.accessTokenTtlSeconds = 400; // past the 300 s margin (no call refreshes it) but within margin + scan period

@@ -260,12 +260,19 @@ export class GoogleClient {
   }
 }
 
+/**
+ * The longest an access token is taken to live, in seconds. Google's live an hour; a longer
+ * expires_in (up to one no date can hold, which the database refuses) is read as this, so the
+ * token is refreshed early rather than never.
+ */
+const MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
+
 function toTokens(res: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, now: number): GoogleTokens {
   const expiresIn = res.expiresIn();
   return {
     accessToken: res.access_token,
     refreshToken: res.refresh_token ?? null,
-    expiresAt: expiresIn === undefined ? null : new Date(now + expiresIn * 1000),
+    expiresAt: expiresIn === undefined ? null : new Date(now + Math.min(expiresIn, MAX_TOKEN_LIFETIME_SECONDS) * 1000),
     scopes: typeof res.scope === 'string' ? res.scope.split(' ').filter(Boolean) : [],
     subject: res.claims()?.sub ?? null,
   };
