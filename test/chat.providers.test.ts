@@ -169,6 +169,17 @@ describe('OpenAI-compatible adapter', () => {
     expect(answered.body.content).toBe('Also here');
   });
 
+  it('cuts off a reply longer than any model gives, storing nothing, and takes the next turn', async () => {
+    const before = (await api.get('/api/core/conversations', { token })).headers.get('x-total-count');
+    openai.enqueue({ kind: 'answer', tokens: Array.from({ length: 500 }, () => 'endless '.repeat(100)) });
+    const res = await chat({ message: 'Talk forever', provider: 'openai' });
+    expect(res.status).toBe(502);
+    expect(res.body.detail).toMatchObject({ error: 'upstream_unavailable', provider: 'openai' });
+    expect(res.body.detail.message).toMatch(/sent a reply longer than 200000 characters.*Nothing was stored/);
+    expect((await api.get('/api/core/conversations', { token })).headers.get('x-total-count')).toBe(before);
+    expect((await chat({ message: 'Short, please', provider: 'openai' })).status).toBe(200);
+  });
+
   it('retries 429 (honouring Retry-After), 5xx, dropped connections and timeouts before the first token', async () => {
     openai.enqueue({ kind: 'status', status: 429, headers: { 'retry-after': '0' } }, { kind: 'status', status: 503 });
     expect((await chat({ message: 'retry me' })).body.content).toBe('Hello there!');

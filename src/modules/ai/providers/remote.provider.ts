@@ -1,8 +1,24 @@
 import type { ProviderConfig } from '../../../config.js';
 import type { AiProviderId, ProviderCapabilityValue } from '../ai.enums.js';
-import type { ChatProvider, CompletionEvent, CompletionRequest } from '../ai.types.js';
+import { UpstreamError, type ChatProvider, type CompletionEvent, type CompletionRequest } from '../ai.types.js';
 import { withRetries, type StreamPolicy } from './http-stream.js';
 import { Reachability } from './reachability.js';
+
+/**
+ * The longest reply taken from a provider, in characters: about 50,000 tokens, past the longest
+ * answer of any model. A provider that streams on and on is cut off there rather than held in
+ * memory and stored.
+ */
+export const MAX_REPLY_CHARS = 200_000;
+
+/** The events of a reply, failing it (its request closed) once its text passes MAX_REPLY_CHARS. */
+async function* capped(provider: string, events: AsyncGenerator<CompletionEvent>): AsyncGenerator<CompletionEvent> {
+  let chars = 0;
+  for await (const e of events) {
+    if (e.type === 'delta' && (chars += e.text.length) > MAX_REPLY_CHARS) throw new UpstreamError(`${provider} sent a reply longer than ${MAX_REPLY_CHARS} characters`, false);
+    yield e;
+  }
+}
 
 /**
  * What the HTTP adapters share: operator configuration, a cached reachability probe
@@ -37,7 +53,7 @@ export abstract class RemoteProvider<C extends ProviderConfig = ProviderConfig> 
   }
 
   complete(req: CompletionRequest): AsyncGenerator<CompletionEvent> {
-    return withRetries(this.policy, req.signal, () => this.attempt(req));
+    return capped(this.name, withRetries(this.policy, req.signal, () => this.attempt(req)));
   }
 
   protected abstract headers(): Record<string, string>;
