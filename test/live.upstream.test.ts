@@ -123,4 +123,36 @@ describe('a live turn whose upstream fails or misbehaves', () => {
       tts.state.transcript = 'Hello there';
     }
   });
+
+  it('refuses a speech-to-text transcript longer than a turn may be, storing nothing of it', async () => {
+    const u = await signUp(api);
+    const started = await api.post('/api/live/session/start', { session_type: 'voice' }, { token: u.accessToken });
+    const sessionId = started.body.session_id as string;
+    const audio = Buffer.alloc(4800, 1).toString('base64');
+    const send = async () => {
+      const res = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${u.accessToken}` },
+        body: JSON.stringify({
+          query: 'mutation($s: ID!, $a: String!) { sendLiveAudio(input: { sessionId: $s, audio: $a, final: true }) { transcript { turns { edges { node { role text } } } } } }',
+          variables: { s: sessionId, a: audio },
+        }),
+      });
+      return (await res.json()) as { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+    };
+    tts.state.transcript = 'word '.repeat(1000);
+    try {
+      const refused = await send();
+      expect(refused.errors?.[0]?.extensions?.code).toBe('upstream_unavailable');
+      expect(refused.errors?.[0]?.message).toMatch(/^Speech to text failed: the speech-to-text endpoint answered 4999 characters, more than a turn's 4000/);
+    } finally {
+      tts.state.transcript = 'Hello there';
+    }
+    const next = await send();
+    expect(next.errors).toBeUndefined();
+    expect(next.data.sendLiveAudio.transcript.turns.edges.map((e: any) => e.node)).toEqual([
+      { role: 'USER', text: 'Hello there' },
+      { role: 'AI', text: expect.any(String) },
+    ]);
+  });
 });

@@ -24,6 +24,9 @@ export const MAX_AUDIO_BYTES = SAMPLE_RATE * 2 * 2;
 /** The audio of one turn: 60 s at most. */
 const MAX_TURN_AUDIO_BYTES = SAMPLE_RATE * 2 * 60;
 
+/** The longest a turn's text may be, in characters. */
+const MAX_TURN_CHARS = 4000;
+
 /**
  * What a turn's text may be, whichever door it came through (sendLiveText, sendLiveAudio, the
  * socket's audio-input): 1 to 4000 characters once trimmed, without NUL characters (which a
@@ -33,7 +36,7 @@ export const turnText = () =>
   str()
     .trim()
     .min(1, 'must not be empty')
-    .max(4000, 'must be at most 4000 characters')
+    .max(MAX_TURN_CHARS, `must be at most ${MAX_TURN_CHARS} characters`)
     .refine((t) => !t.includes('\u0000'), 'must not contain NUL characters');
 /** Base64 of at most MAX_AUDIO_BYTES. */
 const audioChunk = () => str().max(Math.ceil((MAX_AUDIO_BYTES * 4) / 3) + 4, `must be at most ${MAX_AUDIO_BYTES} bytes of audio`);
@@ -140,6 +143,8 @@ export class LiveEngine {
         throw new AppError('upstream_unavailable', `Speech to text failed: ${(e as Error).message}`);
       }
       if (!text) throw new AppError('validation_error', 'No speech was recognised in the audio', { fields: [{ loc: ['data', 'audio'], message: 'holds no recognisable speech' }] });
+      // A minute of speech is far shorter than a turn may be: an endpoint that answers more misbehaved, and its words are not a turn.
+      if (text.length > MAX_TURN_CHARS) throw new AppError('upstream_unavailable', `Speech to text failed: the speech-to-text endpoint answered ${text.length} characters, more than a turn's ${MAX_TURN_CHARS}`);
     }
     if (!text) {
       throw new AppError('validation_error', 'No speech-to-text provider is configured: send your transcript as data.text with the final audio-input', {
