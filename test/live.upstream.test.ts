@@ -7,10 +7,10 @@ import { startServer, type TestServer } from './helpers/server.js';
 
 /**
  * Speech endpoints: speech to text answers `state.transcript`; text to speech fails while
- * `failing` is set, else answers 0.1 s of silence.
+ * `failing` is set, else answers `speechBytes` of silence (0.1 s).
  */
 async function startFakeSpeech() {
-  const state = { failing: false, transcript: 'Hello there' };
+  const state = { failing: false, transcript: 'Hello there', speechBytes: 4800 };
   const server = createServer((req, res) => {
     void (async () => {
       for await (const _ of req) void _;
@@ -25,7 +25,11 @@ async function startFakeSpeech() {
         return;
       }
       res.writeHead(200, { 'content-type': 'audio/pcm' });
-      res.end(Buffer.alloc(4800));
+      const chunk = Buffer.alloc(Math.min(state.speechBytes, 1024 * 1024));
+      for (let sent = 0; sent < state.speechBytes && !res.destroyed; sent += chunk.length) {
+        if (!res.write(chunk)) await new Promise((r) => (res.once('drain', r), res.once('close', r)));
+      }
+      res.end();
     })();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -98,6 +102,22 @@ describe('a live turn whose upstream fails or misbehaves', () => {
       expect(failed.errors?.[0]?.message).toMatch(/^Text to speech failed: the text-to-speech endpoint answered 503: voice overloaded/);
     } finally {
       tts.state.failing = false;
+    }
+    expect((await sendLiveText(u.accessToken, sessionId, 'Hello again')).errors).toBeUndefined();
+  });
+
+  it('answers upstream_unavailable when the text-to-speech endpoint sends more audio than a sentence can take, reading no further', async () => {
+    const u = await signUp(api);
+    const started = await api.post('/api/live/session/start', { session_type: 'voice' }, { token: u.accessToken });
+    const sessionId = started.body.session_id as string;
+
+    tts.state.speechBytes = 40 * 1024 * 1024;
+    try {
+      const failed = await sendLiveText(u.accessToken, sessionId, 'Hello there');
+      expect(failed.errors?.[0]?.extensions?.code).toBe('upstream_unavailable');
+      expect(failed.errors?.[0]?.message).toBe('Text to speech failed: the text-to-speech endpoint answered more than 28800000 bytes');
+    } finally {
+      tts.state.speechBytes = 4800;
     }
     expect((await sendLiveText(u.accessToken, sessionId, 'Hello again')).errors).toBeUndefined();
   });

@@ -1,6 +1,6 @@
 import { scrubSecrets } from '../../../common/log-safety.js';
 import { withoutNul } from '../../../common/text.js';
-import { wav } from './pcm.js';
+import { SAMPLE_RATE, wav } from './pcm.js';
 import type { Synthesis, TextToSpeech, WordTiming } from './speech.types.js';
 
 export interface SpeechEndpoint {
@@ -25,6 +25,24 @@ async function failure(what: string, res: Response, apiKey: string | null): Prom
   return new Error(`${what} answered ${res.status}${detail ? `: ${detail.slice(0, 200)}` : ''}`);
 }
 
+/** The longest answer read of the speech-to-text endpoint: a turn's words are a few KB of JSON. */
+const MAX_TRANSCRIPTION_BYTES = 1024 * 1024;
+/** The longest audio read of the text-to-speech endpoint for one sentence: ten minutes of the contract's PCM. */
+const MAX_SPEECH_BYTES = SAMPLE_RATE * 2 * 600;
+
+/** An answer's body, failing (and closing it) past `max` bytes: an endpoint that sends on and on is not held in memory. */
+async function readCapped(what: string, res: Response, max: number): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  // (Node's web streams are async iterable; the DOM typings of fetch do not say so.)
+  for await (const part of (res.body ?? []) as AsyncIterable<Uint8Array>) {
+    size += part.length;
+    if (size > max) throw new Error(`${what} answered more than ${max} bytes`);
+    parts.push(part);
+  }
+  return Buffer.concat(parts);
+}
+
 /** Speech to text through an OpenAI-compatible /audio/transcriptions endpoint (a WAV upload). */
 export class OpenAISpeechToText {
   readonly id = 'openai-stt';
@@ -42,8 +60,8 @@ export class OpenAISpeechToText {
     if (language) form.append('language', language.split('-')[0]!);
     const res = await fetch(`${this.endpoint.baseUrl}/audio/transcriptions`, { method: 'POST', headers: auth(this.endpoint), body: form, signal: AbortSignal.timeout(this.timeoutMs) });
     if (!res.ok) throw await failure('the speech-to-text endpoint', res, this.endpoint.apiKey);
-    const body = (await res.json()) as { text?: unknown };
-    if (typeof body.text !== 'string') throw new Error('the speech-to-text endpoint answered without text');
+    const body = JSON.parse((await readCapped('the speech-to-text endpoint', res, MAX_TRANSCRIPTION_BYTES)).toString('utf8')) as { text?: unknown } | null;
+    if (typeof body?.text !== 'string') throw new Error('the speech-to-text endpoint answered without text');
     return withoutNul(body.text);
   }
 }
@@ -69,7 +87,7 @@ export class OpenAITextToSpeech implements TextToSpeech {
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     if (!res.ok) throw await failure('the text-to-speech endpoint', res, this.endpoint.apiKey);
-    let pcm = Buffer.from(await res.arrayBuffer());
+    let pcm = await readCapped('the text-to-speech endpoint', res, MAX_SPEECH_BYTES);
     if (pcm.length % 2) pcm = pcm.subarray(0, pcm.length - 1);
     const durationMs = Math.round((pcm.length / 2 / 24_000) * 1000);
     const words = text.match(/\S+/g) ?? [];
