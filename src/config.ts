@@ -339,7 +339,7 @@ export const configSchema = z.object({
           })
           .transform((a) => ({ ...providerConfig(a.apiKey ? a.baseUrl : null, a.apiKey, a.models, a.defaultModel), maxTokens: a.maxTokens })),
         timeoutMs: v('AI_TIMEOUT_MS', positive(30_000), 'Time to the first byte of an upstream reply.'),
-        idleTimeoutMs: v('AI_IDLE_TIMEOUT_MS', positive(30_000), 'The longest silence inside a streamed reply.'),
+        idleTimeoutMs: v('AI_IDLE_TIMEOUT_MS', positive(30_000), 'The longest silence inside a streamed reply, counted from its last whole event: keep-alive comments, or an event sent a byte at a time, do not count as an answer.'),
         maxRetries: v('AI_MAX_RETRIES', z.coerce.number().int().min(0).max(10).default(2), 'Retries before the first token (connection errors, timeouts, 429, 5xx), with exponential backoff.'),
         retryBaseMs: v('AI_RETRY_BASE_MS', z.coerce.number().int().min(0).default(250), 'The first backoff of those retries.'),
         maxRetryAfterMs: v('AI_MAX_RETRY_AFTER_MS', z.coerce.number().int().min(0).default(10_000), 'A Retry-After longer than this is not waited for.'),

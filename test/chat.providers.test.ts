@@ -190,6 +190,16 @@ describe('OpenAI-compatible adapter', () => {
     expect(openai.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(6);
   });
 
+  it('counts the silence from the last event: a provider that only sends keep-alive comments times out', async () => {
+    // Comments every 200 ms for 6 s: each attempt waits the 1 s idle timeout, not the whole 6 s.
+    const pinging: Step = { kind: 'keepAlive', everyMs: 200, times: 30 };
+    openai.enqueue(pinging, pinging, pinging);
+    const res = await chat({ message: 'Say something', provider: 'openai' });
+    expect(res.status).toBe(502);
+    expect(res.body.detail).toMatchObject({ error: 'upstream_unavailable', provider: 'openai' });
+    expect(res.body.detail.message).toMatch(/went silent for 1000 ms mid-answer/);
+  });
+
   it('answers upstream_unavailable, storing nothing, when retries run out or the failure is final', async () => {
     const before = (await api.get('/api/core/conversations', { token })).headers.get('x-total-count');
     openai.enqueue({ kind: 'status', status: 500 }, { kind: 'status', status: 502 }, { kind: 'status', status: 503 });

@@ -26,7 +26,9 @@ export type Step =
   | { kind: 'cutoff'; tokens: string[] }
   | { kind: 'malformed'; afterTokens?: string[] }
   | { kind: 'midStreamError'; afterTokens: string[]; errorType?: string }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** Keep-alive comments every `everyMs`, `times` of them, then the end of the body: never a token. */
+  | { kind: 'keepAlive'; everyMs: number; times: number };
 
 export interface Recorded {
   path: string;
@@ -98,6 +100,14 @@ async function start(flavour: 'openai' | 'anthropic'): Promise<FakeAi> {
           return;
         case 'hang':
           return; // never answers; the gateway's timeout must fire
+        case 'keepAlive':
+          head(res);
+          for (let i = 0; i < step.times && !res.destroyed; i++) {
+            res.write(': keep-alive\n\n');
+            await sleep(step.everyMs);
+          }
+          res.end();
+          return;
         case 'answer': {
           head(res);
           for (const [i, t] of step.tokens.entries()) {

@@ -139,7 +139,6 @@ export async function* postForEvents(
     try {
       const chunks = answer[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
       for (;;) {
-        timer.refresh();
         let chunk: IteratorResult<Buffer>;
         try {
           chunk = await chunks.next();
@@ -153,11 +152,15 @@ export async function* postForEvents(
         }
         bytes += chunk.value.length;
         parser.feed(decoder.write(chunk.value));
+        // The silence is counted from the last whole event: keep-alive comments, or an event
+        // dripped a byte at a time, do not keep a reply that never comes waiting.
+        const moved = queue.length > 0;
         while (queue.length) {
           const e = queue.shift()!;
           complete ||= isLast(e);
           yield e;
         }
+        if (moved) timer.refresh();
       }
       parser.feed(decoder.end());
       while (queue.length) yield queue.shift()!;
