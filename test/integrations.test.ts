@@ -351,6 +351,18 @@ describe('using the calendar', () => {
     expect((await api.get('/api/integrations', { token: u.accessToken })).body[0].status).toBe('connected');
   });
 
+  it("does not read an answer of Google's past 32 MB: upstream_unavailable, keeping the connection", async () => {
+    const u = await signUp(api);
+    await connectThroughRest(api, { token: u.accessToken });
+    const huge = { id: 'e1', status: 'confirmed', description: 'x'.repeat(33 * 1024 * 1024), start: { dateTime: '2030-01-01T10:00:00Z' }, end: { dateTime: '2030-01-01T11:00:00Z' } };
+    fake.answerCalendarWith([huge]);
+    const res = await api.get('/api/integrations/google-calendar/events', { token: u.accessToken });
+    expect(res.status).toBe(502);
+    expect(res.body.detail).toMatchObject({ error: 'upstream_unavailable', reason: 'google_unavailable' });
+    expect((await api.get('/api/integrations', { token: u.accessToken })).body[0].status).toBe('connected');
+    expect((await api.get('/api/integrations/google-calendar/events', { token: u.accessToken })).status).toBe(200);
+  });
+
   it('says so when nothing is connected', async () => {
     const u = await signUp(api);
     const r = await api.get('/api/integrations/google-calendar/events', { token: u.accessToken });

@@ -240,7 +240,7 @@ export class GoogleClient {
     } catch (err) {
       throw translate(err, 'Calling Google Calendar');
     }
-    const text = await res.text().catch(() => '');
+    const text = await answerText(res);
     let json: GoogleAnswer | null;
     try {
       json = text ? (JSON.parse(text) as GoogleAnswer | null) : null;
@@ -266,6 +266,30 @@ export class GoogleClient {
  * token is refreshed early rather than never.
  */
 const MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
+
+/**
+ * The most of a Calendar answer read, in bytes: a window's 2,500 events are a few MB. Past it
+ * Google's answer is not used (an answer that does not conform), and not held in memory.
+ */
+const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+
+/** A Calendar answer's body as text ('' when it cannot be read), or GoogleError `unavailable` past MAX_ANSWER_BYTES. */
+async function answerText(res: Response): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    // (Node's web streams are async iterable; the DOM typings of fetch do not say so.)
+    for await (const part of (res.body ?? []) as AsyncIterable<Uint8Array>) {
+      size += part.length;
+      if (size > MAX_ANSWER_BYTES) throw new GoogleError('unavailable', `Calling Google Calendar: the answer was larger than ${MAX_ANSWER_BYTES} bytes`, null, res.status);
+      parts.push(Buffer.from(part));
+    }
+  } catch (e) {
+    if (e instanceof GoogleError) throw e;
+    return '';
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
 
 function toTokens(res: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, now: number): GoogleTokens {
   const expiresIn = res.expiresIn();
