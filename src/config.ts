@@ -339,7 +339,9 @@ export const configSchema = z.object({
           })
           .transform((a) => ({ ...providerConfig(a.apiKey ? a.baseUrl : null, a.apiKey, a.models, a.defaultModel), maxTokens: a.maxTokens })),
         timeoutMs: v('AI_TIMEOUT_MS', positive(30_000), 'Time to the first byte of an upstream reply.'),
-        idleTimeoutMs: v('AI_IDLE_TIMEOUT_MS', positive(30_000), 'The longest silence inside a streamed reply, counted from its last whole event: keep-alive comments, or an event sent a byte at a time, do not count as an answer.'),
+        idleTimeoutMs: v('AI_IDLE_TIMEOUT_MS', positive(30_000), 'The longest silence inside a streamed reply, counted from its last whole event or keep-alive comment (a part of an event, however slowly it comes, does not count).'),
+        maxReplyMs: v('AI_MAX_REPLY_MS', positive(600_000), 'The longest a streamed reply may take, from its request to its end, whatever arrives meanwhile (keep-alive comments included): past it the reply fails and nothing is stored.'),
+        maxReplyChars: v('AI_MAX_REPLY_CHARS', positive(500_000), 'The longest reply taken from a provider, in characters (about 125,000 tokens): a longer one is cut off, fails and is not stored. Raise it with ANTHROPIC_MAX_TOKENS past 125,000.'),
         maxRetries: v('AI_MAX_RETRIES', z.coerce.number().int().min(0).max(10).default(2), 'Retries before the first token (connection errors, timeouts, 429, 5xx), with exponential backoff.'),
         retryBaseMs: v('AI_RETRY_BASE_MS', z.coerce.number().int().min(0).default(250), 'The first backoff of those retries.'),
         maxRetryAfterMs: v('AI_MAX_RETRY_AFTER_MS', z.coerce.number().int().min(0).default(10_000), 'A Retry-After longer than this is not waited for.'),

@@ -25,6 +25,7 @@ beforeAll(async () => {
     ANTHROPIC_MODELS: 'claude-test',
     AI_TIMEOUT_MS: '1500',
     AI_IDLE_TIMEOUT_MS: '1000',
+    AI_MAX_REPLY_CHARS: '200000',
     AI_MAX_RETRIES: '2',
     AI_RETRY_BASE_MS: '20',
     AI_MAX_RETRY_AFTER_MS: '2000',
@@ -190,14 +191,20 @@ describe('OpenAI-compatible adapter', () => {
     expect(openai.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(6);
   });
 
-  it('counts the silence from the last event: a provider that only sends keep-alive comments times out', async () => {
-    // Comments every 200 ms for 6 s: each attempt waits the 1 s idle timeout, not the whole 6 s.
-    const pinging: Step = { kind: 'keepAlive', everyMs: 200, times: 30 };
-    openai.enqueue(pinging, pinging, pinging);
-    const res = await chat({ message: 'Say something', provider: 'openai' });
-    expect(res.status).toBe(502);
-    expect(res.body.detail).toMatchObject({ error: 'upstream_unavailable', provider: 'openai' });
-    expect(res.body.detail.message).toMatch(/went silent for 1000 ms mid-answer/);
+  it('keep-alive comments keep a reply waiting past the idle timeout, but not past the whole reply\'s limit', async () => {
+    const s = await startServer({ OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: 'sk-test', OPENAI_MODELS: 'gpt-test', AI_IDLE_TIMEOUT_MS: '2000', AI_MAX_REPLY_MS: '5000', AI_MAX_RETRIES: '0' });
+    try {
+      const a = restClient(s.url);
+      const t = (await signUp(a)).accessToken;
+      // Comments every 100 ms for 60 s: never silent for the 2 s idle timeout, ended at 5 s.
+      openai.enqueue({ kind: 'keepAlive', everyMs: 100, times: 600 });
+      const res = await a.post('/api/core/chat', { message: 'Think hard', provider: 'openai' }, { token: t });
+      expect(res.status).toBe(502);
+      expect(res.body.detail).toMatchObject({ error: 'upstream_unavailable', provider: 'openai' });
+      expect(res.body.detail.message).toMatch(/took longer than 5000 ms to reply/);
+    } finally {
+      await s.close();
+    }
   });
 
   it('answers upstream_unavailable, storing nothing, when retries run out or the failure is final', async () => {

@@ -7,6 +7,10 @@ import { UpstreamError, type CompletionEvent } from '../ai.types.js';
 export interface StreamPolicy {
   timeoutMs: number;
   idleTimeoutMs: number;
+  /** The whole reply's time, whatever arrives meanwhile. */
+  maxReplyMs: number;
+  /** The whole reply's text, in characters. */
+  maxReplyChars: number;
   maxRetries: number;
   retryBaseMs: number;
   maxRetryAfterMs: number;
@@ -71,7 +75,9 @@ const ERROR_BODY_LIMIT = 64 * 1024;
 
 /**
  * POSTs JSON and yields the server-sent events of the answer. Enforces the time to the
- * first byte and the longest silence between chunks; aborting `signal` stops everything.
+ * first byte, the longest silence between whole events (or keep-alive comments: OpenRouter and
+ * others send them while a model thinks) and the whole answer's time; aborting `signal` stops
+ * everything.
  *
  * Through undici's `request` (the client behind Node's `fetch`, on the same global
  * dispatcher and its connection pools, traced the same way): its body is a Node stream
@@ -96,8 +102,9 @@ export async function* postForEvents(
     timedOut = what;
     attempt.abort(new Error(what));
   };
-  // The time to the answer, then the silence allowed before each chunk.
+  // The time to the answer, then the silence allowed before each event; and the whole answer's time.
   let timer = setTimeout(expire(`${provider} did not answer within ${policy.timeoutMs} ms`), policy.timeoutMs);
+  const whole = setTimeout(expire(`${provider} took longer than ${policy.maxReplyMs} ms to reply`), policy.maxReplyMs);
   try {
     let res: Dispatcher.ResponseData;
     try {
@@ -128,7 +135,8 @@ export async function* postForEvents(
     }
 
     const queue: EventSourceMessage[] = [];
-    const parser = createParser({ onEvent: (e) => queue.push(e) });
+    let comments = 0;
+    const parser = createParser({ onEvent: (e) => queue.push(e), onComment: () => void comments++ });
     // (A character split between two chunks is held until its end arrives. The body ignores setEncoding.)
     const decoder = new StringDecoder('utf8');
     clearTimeout(timer);
@@ -152,9 +160,11 @@ export async function* postForEvents(
         }
         bytes += chunk.value.length;
         parser.feed(decoder.write(chunk.value));
-        // The silence is counted from the last whole event: keep-alive comments, or an event
-        // dripped a byte at a time, do not keep a reply that never comes waiting.
-        const moved = queue.length > 0;
+        // The silence is counted from the last whole event or comment: an event dripped a byte
+        // at a time does not keep a reply that never comes waiting (and comments that never end
+        // are ended by the whole answer's limit).
+        const moved = queue.length > 0 || comments > 0;
+        comments = 0;
         while (queue.length) {
           const e = queue.shift()!;
           complete ||= isLast(e);
@@ -177,6 +187,7 @@ export async function* postForEvents(
     }
   } finally {
     clearTimeout(timer);
+    clearTimeout(whole);
     signal.removeEventListener('abort', onAbort);
   }
 }

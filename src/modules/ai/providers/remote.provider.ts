@@ -5,17 +5,14 @@ import { withRetries, type StreamPolicy } from './http-stream.js';
 import { Reachability } from './reachability.js';
 
 /**
- * The longest reply taken from a provider, in characters: about 50,000 tokens, past the longest
- * answer of any model. A provider that streams on and on is cut off there rather than held in
+ * The events of a reply, failing it (its request closed) once its text passes `max` characters
+ * (AI_MAX_REPLY_CHARS): a provider that streams on and on is cut off there rather than held in
  * memory and stored.
  */
-export const MAX_REPLY_CHARS = 200_000;
-
-/** The events of a reply, failing it (its request closed) once its text passes MAX_REPLY_CHARS. */
-async function* capped(provider: string, events: AsyncGenerator<CompletionEvent>): AsyncGenerator<CompletionEvent> {
+async function* capped(provider: string, max: number, events: AsyncGenerator<CompletionEvent>): AsyncGenerator<CompletionEvent> {
   let chars = 0;
   for await (const e of events) {
-    if (e.type === 'delta' && (chars += e.text.length) > MAX_REPLY_CHARS) throw new UpstreamError(`${provider} sent a reply longer than ${MAX_REPLY_CHARS} characters`, false);
+    if (e.type === 'delta' && (chars += e.text.length) > max) throw new UpstreamError(`${provider} sent a reply longer than ${max} characters`, false);
     yield e;
   }
 }
@@ -53,7 +50,7 @@ export abstract class RemoteProvider<C extends ProviderConfig = ProviderConfig> 
   }
 
   complete(req: CompletionRequest): AsyncGenerator<CompletionEvent> {
-    return capped(this.name, withRetries(this.policy, req.signal, () => this.attempt(req)));
+    return capped(this.name, this.policy.maxReplyChars, withRetries(this.policy, req.signal, () => this.attempt(req)));
   }
 
   protected abstract headers(): Record<string, string>;
