@@ -120,6 +120,24 @@ describe('learning time', () => {
     ]);
   });
 
+  it('starts a day where the clocks jump when midnight is skipped (Santiago, Havana): no hour of the day before lands on it', async () => {
+    // Santiago springs forward at 00:00 on 2026-09-06 (-04 to -03): the 6th starts at 01:00, 04:00Z; 23:00 to 24:00 on the 5th is 03:00Z to 04:00Z.
+    expect(dayWindows(at('2026-09-05T04:00:00Z'), at('2026-09-07T03:00:00Z'), 'America/Santiago').map((w) => [w.date, new Date(w.lo).toISOString(), (w.hi - w.lo) / 3_600_000])).toEqual([
+      ['2026-09-05', '2026-09-05T04:00:00.000Z', 24],
+      ['2026-09-06', '2026-09-06T04:00:00.000Z', 23],
+    ]);
+    // Havana springs forward at 00:00 on 2026-03-08 (-05 to -04).
+    expect(dayWindows(at('2026-03-07T05:00:00Z'), at('2026-03-09T04:00:00Z'), 'America/Havana').map((w) => [w.date, (w.hi - w.lo) / 3_600_000])).toEqual([
+      ['2026-03-07', 24],
+      ['2026-03-08', 23],
+    ]);
+    // A learner in Santiago practising from 23:30 to 23:40 on the 5th: those 10 minutes are the 5th's.
+    const u = await signUp(api);
+    await seed(u.user.id, { conversation: [['2026-09-06T03:30:00Z', '2026-09-06T03:40:00Z']] });
+    const days = await server.app.services.learningTime.secondsByDay(server.app.orm.em.fork(), [u.user.id], at('2026-09-01T04:00:00Z'), at('2026-09-10T03:00:00Z'), 'America/Santiago');
+    expect(days.map((d) => [d.date, d.seconds])).toEqual([['2026-09-05', 600]]);
+  });
+
   it('counts practice time once: timed submissions that overlap (a double submit, parallel requests, a retry) add only what they do not share', async () => {
     const u = await signUp(api);
     const t = { token: u.accessToken };

@@ -93,7 +93,17 @@ export function zonedDayStart(day: string, timeZone: string): number {
   const wall = dayStartUtc(day);
   let t = wall - offsetMs(timeZone, wall);
   t = wall - offsetMs(timeZone, t);
-  return t;
+  if (zonedDay(t, timeZone) >= day) return t;
+  // Midnight is skipped (clocks spring forward at 00:00, as in Santiago or Havana): `t` is still
+  // on the day before; the day starts where the clocks jump, within the next day at most.
+  let lo = t;
+  let hi = t + DAY_MS;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (zonedDay(mid, timeZone) >= day) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 /** `YYYY-MM-DD` of an instant in a time zone. */
