@@ -382,6 +382,14 @@ describe('streaks and days in the learner’s time zone', () => {
     ]);
     expect(d.current_streak).toBe(1);
     expect((await api.patch('/api/xel/preferences', { timezone: 'Mars/Olympus' }, { token: u.accessToken })).status).toBe(400);
+    // UTC offsets are not time zones (Intl takes them, up to ±23:59, past the offsets days are counted in): refused on both paths that set it.
+    for (const timezone of ['+05:30', '-23:59', '+14', ' -1400']) {
+      const prefs = await api.patch('/api/xel/preferences', { timezone }, { token: u.accessToken });
+      expect(prefs.status, timezone).toBe(400);
+      expect(prefs.body.detail.fields[0].loc).toEqual(['body', 'timezone']);
+      expect((await api.patch('/api/auth/me', { timezone }, { token: u.accessToken })).status, timezone).toBe(400);
+    }
+    expect((await dashboardAt(u.accessToken, '2027-05-21T01:00:00Z')).timezone).toBe('Asia/Tokyo');
   });
 });
 

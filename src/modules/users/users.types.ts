@@ -4,7 +4,13 @@ import { fields, str } from '../../common/validation.js';
 import { ValidatedBy } from '../../graphql/inputs.js';
 import { User } from './users.entities.js';
 
+/**
+ * Whether `tz` is an IANA time zone this runtime knows (one check for every door that sets one).
+ * Intl also takes UTC offsets (`+05:30`, `-23:59`): they name no zone (days and DST follow none)
+ * and reach past the −12h…+14h that local days are counted in, so they are refused.
+ */
 export const isTimeZone = (tz: string): boolean => {
+  if (/^[+-]/.test(tz.trim())) return false;
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;

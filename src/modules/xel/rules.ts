@@ -35,16 +35,6 @@ export function levelOf(xp: number): { level: number; xpIntoLevel: number; xpFor
   return { level, xpIntoLevel: xp - start, xpForNextLevel: next - start };
 }
 
-/** Whether `tz` is an IANA time zone this runtime knows. */
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-CA', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** The calendar day (YYYY-MM-DD) that instant falls on in `tz`. */

@@ -7,10 +7,9 @@ import { str } from '../../common/validation.js';
 import { defineEnum, type ValueOf } from '../../graphql/enums.js';
 import { ValidatedBy } from '../../graphql/inputs.js';
 import { connectionType, Node } from '../../graphql/relay.js';
-import { User } from '../users/index.js';
+import { isTimeZone, User } from '../users/index.js';
 import { CefrLevel, Skill, TaskType, type SameSet } from './content/types.js';
 import type { Correction, Criterion, Evaluation, EvaluationKind, Measure, Span } from './evaluator/types.js';
-import { isTimeZone } from './rules.js';
 
 export const ModuleStatus = defineEnum('XelModuleStatus', "Where you are in a module.", {
   not_started: 'No task attempted yet.',
