@@ -3,6 +3,8 @@ import { readThreads, THREAD_NAMES } from '../src/common/threads.js';
 import { COURSE } from '../src/modules/xel/content/modules/index.js';
 import type { ModuleContent, TaskContent } from '../src/modules/xel/content/types.js';
 import { seedCourse, loadCatalog } from '../src/modules/xel/catalog.js';
+import { XelSubmission } from '../src/modules/xel/xel.entities.js';
+import { User } from '../src/modules/users/users.entities.js';
 import { countStatements } from './helpers/statements.js';
 import { EvaluateXelDocument, SubmitXelTaskDocument, UpdateXelPreferencesDocument, XelDashboardDocument, XelModuleDocument, XelModulesDocument, XelNodeDocument } from './generated/graphql.js';
 import { CEFR_LEVELS as CEFR } from '../src/modules/xel/content/types.js';
@@ -295,6 +297,25 @@ describe('XP, progress and concurrency', () => {
     expect(dash.body.average_score).toBe(100);
     expect(dash.body.skill_scores.find((s: { skill: string }) => s.skill === c.skill).samples).toBe(10);
     expect(dash.body.recommended_module.slug).not.toBe(c.slug);
+  });
+
+  it('scores a skill from its last 10 samples, graded attempts and free evaluations together, newest first', async () => {
+    const u = await signUp(api);
+    const c = COURSE.find((m) => m.skill === 'writing')!;
+    const mod = await moduleBySlug(u.accessToken, c.slug);
+    const writing = mod.tasks.find((x) => x.type === 'writing')!;
+    // Ten writing attempts scored 0 an hour ago, then a free writing evaluation now.
+    const em = server.app.orm.em.fork();
+    for (let i = 0; i < 10; i++) {
+      const createdAt = new Date(clock.now() - 3_600_000 + i * 1000);
+      em.create(XelSubmission, { user: em.getReference(User, u.user.id), task: writing.id, module: mod.id, skill: 'writing', response: 'x', durationSeconds: null, score: 0, maxScore: 100, passed: false, feedback: 'x', xpAwarded: 0, evaluation: null, day: createdAt.toISOString().slice(0, 10), createdAt });
+    }
+    await em.flush();
+    const ev = await api.post('/api/xel/evaluate', { kind: 'writing', text: GOOD_ESSAY }, { token: u.accessToken });
+    expect(ev.status).toBe(200);
+    const dash = await api.get('/api/xel/dashboard', { token: u.accessToken });
+    // The evaluation is the newest sample: it and the nine latest attempts make the score.
+    expect(dash.body.skill_scores.find((s: { skill: string }) => s.skill === 'writing')).toEqual({ skill: 'writing', samples: 10, score: Math.round(((ev.body.overall_score / 9) * 100) / 10) });
   });
 
   it('does not double XP for concurrent submissions of the same task', async () => {

@@ -405,18 +405,18 @@ export class XelService {
       em.find(XelActivityDay, { user: p.userId, day: { $gte: from } }, { orderBy: { day: 'asc' } }),
       (em as SqlEntityManager)
         .createQueryBuilder(XelSubmission, 's')
-        .select(['s.skill', 's.score', 's.maxScore'])
+        .select(['s.skill', 's.score', 's.maxScore', 's.createdAt'])
         .where({ user: p.userId })
         .orderBy({ createdAt: 'desc' })
         .limit(200)
-        .execute<{ skill: string; score: number; maxScore: number }[]>('all', true),
+        .execute<{ skill: string; score: number; maxScore: number; createdAt: Date | number | string }[]>('all', true),
       (em as SqlEntityManager)
         .createQueryBuilder(XelEvaluationRecord, 'e')
-        .select(['e.kind', 'e.overallScore'])
+        .select(['e.kind', 'e.overallScore', 'e.createdAt'])
         .where({ user: p.userId })
         .orderBy({ createdAt: 'desc' })
         .limit(20)
-        .execute<{ kind: string; overallScore: number }[]>('all', true),
+        .execute<{ kind: string; overallScore: number; createdAt: Date | number | string }[]>('all', true),
     ]);
 
     const views = this.course.modules.map((m) => this.view(m, progress));
@@ -427,11 +427,15 @@ export class XelService {
       return { date, xp: d?.xp ?? 0, tasks: d?.tasks ?? 0 };
     });
 
+    // The last 10 of each skill, graded attempts and free evaluations together, newest first.
     const skillScores = SKILLS.map((skill) => {
       const samples = [
-        ...recent.filter((r) => r.skill === skill).map((r) => (r.score / Math.max(1, r.maxScore)) * 100),
-        ...evaluations.filter((e) => e.kind === skill).map((e) => (Number(e.overallScore) / 9) * 100),
-      ].slice(0, 10);
+        ...recent.filter((r) => r.skill === skill).map((r) => ({ at: toDate(r.createdAt).getTime(), score: (r.score / Math.max(1, r.maxScore)) * 100 })),
+        ...evaluations.filter((e) => e.kind === skill).map((e) => ({ at: toDate(e.createdAt).getTime(), score: (Number(e.overallScore) / 9) * 100 })),
+      ]
+        .sort((a, b) => b.at - a.at)
+        .slice(0, 10)
+        .map((x) => x.score);
       return { skill, score: samples.length ? Math.round(samples.reduce((a, b) => a + b, 0) / samples.length) : null, samples: samples.length };
     });
 
