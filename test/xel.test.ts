@@ -850,6 +850,11 @@ describe('evaluation rate limit', () => {
       const u = await signUp(client);
       const other = await signUp(client);
       const body = { kind: 'writing', text: 'A short text about my day at school.' };
+      // A text refused before any grading (another script) counts against no limit, on either door.
+      for (let i = 0; i < 2; i++) {
+        expect((await client.post('/api/xel/evaluate', { kind: 'writing', text: '日本語のテキスト。'.repeat(10) }, { token: u.accessToken })).status).toBe(400);
+        expect(errorCode(await gql(s.url, EvaluateXelDocument, { input: { kind: 'WRITING', text: 'Это текст на русском языке.'.repeat(3) } }, u.accessToken))).toBe('validation_error');
+      }
       expect((await client.post('/api/xel/evaluate', body, { token: u.accessToken })).status).toBe(200);
       const c = COURSE.find((m) => m.skill === 'writing')!;
       const mod = (await client.get(`/api/xel/modules/${c.slug}`, { token: u.accessToken })).body;

@@ -333,6 +333,7 @@ export class XelService {
   async evaluate(ctx: RequestContext, data: EvaluateData): Promise<Evaluation> {
     const p = authorize(ctx, 'xel:write');
     const input = parseInput(evaluateSchema, data);
+    requireEnglish(input.text, 'text');
     await this.rateLimits.consume('evaluation', p.userId);
     const req: EvaluationRequest = {
       kind: input.kind,
@@ -346,7 +347,6 @@ export class XelService {
       targetSeconds: null,
       keywords: [],
     };
-    requireEnglish(input.text, 'text');
     const evaluation = await this.evaluator.evaluate(req);
     const em = ctx.em.fork();
     em.create(XelEvaluationRecord, {
