@@ -355,3 +355,24 @@ describe('the learning-time quest', () => {
     }
   });
 });
+
+describe('a time zone change to the west', () => {
+  it('keeps the streak alive while the day it reached is still ahead, and counts it on', async () => {
+    // 11:00Z on 1 August: 01:00 on the 2nd in Kiritimati (UTC+14), 00:00 on the 1st in Pago Pago (UTC-11).
+    await goTo('2029-08-01T11:00:00Z');
+    const u = await learner('Pacific/Kiritimati');
+    await submit(u.accessToken, 0);
+    expect((await api.patch('/api/xel/preferences', { timezone: 'Pacific/Pago_Pago' }, { token: u.accessToken })).status).toBe(200);
+    // The streak reached the 2nd; it is the 1st here: alive, and not at risk (today's practice is not what keeps it).
+    expect(await get('/api/xp/streak-status', u.accessToken)).toMatchObject({ current_streak: 1, longest_streak: 1, streak_at_risk: false });
+    expect((await get('/api/xel/dashboard', u.accessToken)).current_streak).toBe(1);
+    expect((await get('/api/xp/profile', u.accessToken)).current_streak).toBe(1);
+    await submit(u.accessToken, 1); // on the 1st: an earlier day does not rewrite the streak
+    expect((await get('/api/xp/streak-status', u.accessToken)).current_streak).toBe(1);
+    // 11:00Z on the 3rd: the 3rd in Pago Pago, the day after the streak's last: practice extends it.
+    await goTo('2029-08-03T11:00:00Z');
+    expect(await get('/api/xp/streak-status', u.accessToken)).toMatchObject({ current_streak: 1, streak_at_risk: true });
+    await submit(u.accessToken, 2);
+    expect(await get('/api/xp/streak-status', u.accessToken)).toMatchObject({ current_streak: 2, longest_streak: 2, streak_at_risk: false });
+  });
+});

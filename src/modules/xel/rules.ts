@@ -71,10 +71,13 @@ export function advanceStreak(s: StreakState, day: string): StreakState {
   return { currentStreak: current, longestStreak: Math.max(s.longestStreak, current), lastActiveDay: day };
 }
 
-/** The streak as it stands on `today`: alive if the last active day is today or yesterday. */
+/**
+ * The streak as it stands on `today`: alive if the last active day is today or yesterday, or
+ * later than today (a time zone change to the west: the day the streak reached is still ahead).
+ */
 export function streakOn(s: StreakState, today: string): number {
   if (s.lastActiveDay === null) return 0;
-  return s.lastActiveDay === today || addDays(s.lastActiveDay, 1) === today ? s.currentStreak : 0;
+  return s.lastActiveDay >= today || addDays(s.lastActiveDay, 1) === today ? s.currentStreak : 0;
 }
 
 /** The band (0–9) a module's level expects for a passing writing or speaking task. */

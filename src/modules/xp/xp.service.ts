@@ -299,8 +299,8 @@ export class XpService implements XpAwardHooks {
       freezesAvailable: wallet.freezesHeld,
       freezesUsed: wallet.freezesUsed,
       lastActivity,
-      // Alive, today not practised yet, and no freeze to cover today: it ends at midnight.
-      streakAtRisk: current > 0 && s.lastActiveDay !== today && wallet.freezesHeld === 0,
+      // Alive, today not practised yet (nor a later day, after a time zone change), and no freeze to cover today: it ends at midnight.
+      streakAtRisk: current > 0 && s.lastActiveDay !== null && s.lastActiveDay < today && wallet.freezesHeld === 0,
       freezePriceTokens: FREEZE_PRICE_TOKENS,
       tokenBalance: wallet.tokenBalance,
     };
