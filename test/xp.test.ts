@@ -5,7 +5,7 @@ import type { LearningSeconds } from '../src/modules/xp/xp.service.js';
 import { drawQuests, FREEZE_PRICE_TOKENS, QUEST_TEMPLATES, startOfDay, weekStart } from '../src/modules/xp/xp.rules.js';
 import { ManualClock } from './helpers/clock.js';
 import { signUp } from './helpers/factories.js';
-import { BuyStreakFreezeDocument, MakeXpProfilePublicDocument, PublicXpProfileDocument, XpProfileDocument, XpQuestsDocument, XpStreakStatusDocument, XpWeeklyActivityDocument } from './generated/graphql.js';
+import { BuyStreakFreezeDocument, MakeXpProfilePublicDocument, XelDashboardDocument, PublicXpProfileDocument, XpProfileDocument, XpQuestsDocument, XpStreakStatusDocument, XpWeeklyActivityDocument } from './generated/graphql.js';
 import { errorCode, gql } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -273,6 +273,9 @@ describe('streak freezes', () => {
     await submit(u.accessToken, 0);
     await setWallet(u.user.id, 0, 2);
     await goTo('2027-04-03T12:00:00Z'); // the 2nd missed
+    // Read before anything settles the missed day, the dashboard counts the streak a held freeze keeps, as the XP doors do (both doors).
+    expect((await get('/api/xel/dashboard', u.accessToken)).current_streak).toBe(1);
+    expect((await gql(server.url, XelDashboardDocument, {}, u.accessToken)).data?.xelDashboard.currentStreak).toBe(1);
     const results = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => submit(u.accessToken, i)));
     expect(results).toHaveLength(6);
     expect(await get('/api/xp/streak-status', u.accessToken)).toMatchObject({ current_streak: 2, freezes_available: 1, freezes_used: 1 });
@@ -286,6 +289,8 @@ describe('streak freezes', () => {
     await submit(u.accessToken, 0);
     await setWallet(u.user.id, 0, 1);
     await goTo('2027-05-06T12:00:00Z'); // the 4th and the 5th missed
+    // Read before anything settles the missed days, the dashboard already counts what the held freeze keeps: the streak is over.
+    expect((await get('/api/xel/dashboard', u.accessToken)).current_streak).toBe(0);
     expect(await get('/api/xp/streak-status', u.accessToken)).toMatchObject({ current_streak: 0, longest_streak: 1, freezes_available: 0, freezes_used: 1, streak_at_risk: false });
     expect((await get('/api/xp/weekly-activity', u.accessToken)).freeze_covered_dates).toEqual(['2027-05-04']);
     await submit(u.accessToken, 1);

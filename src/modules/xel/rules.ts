@@ -80,6 +80,16 @@ export function streakOn(s: StreakState, today: string): number {
   return s.lastActiveDay >= today || addDays(s.lastActiveDay, 1) === today ? s.currentStreak : 0;
 }
 
+/**
+ * The streak as it stands on `today` with `freezesHeld` streak freezes not spent yet: the missed
+ * days they would cover (they are spent lazily, by the gamification's next read or award) keep it.
+ */
+export function streakWithFreezes(s: StreakState, today: string, freezesHeld: number): number {
+  const alive = streakOn(s, today);
+  if (alive > 0 || s.lastActiveDay === null || freezesHeld <= 0) return alive;
+  return addDays(s.lastActiveDay, freezesHeld + 1) >= today ? s.currentStreak : 0;
+}
+
 /** The band (0–9) a module's level expects for a passing writing or speaking task. */
 export const PASS_BAND: Record<CefrLevel, number> = { A1: 3, A2: 3.5, B1: 4, B2: 5.5, C1: 7, C2: 8.5 };
 

@@ -23,7 +23,7 @@ import { GrammarChecker } from './evaluator/grammar.js';
 import { warmLanguage } from './evaluator/language.js';
 import type { Evaluation, EvaluationRequest, Evaluator } from './evaluator/types.js';
 import { gradeFillBlank, gradeMultipleChoice, gradeOrdering, orderingOptions } from './grading.js';
-import { addDays, advanceStreak, levelOf, localDay, MAX_SCORE, PASS_BAND, PASS_SCORE, scoreFromBand, streakOn, xpAward } from './rules.js';
+import { addDays, advanceStreak, levelOf, localDay, MAX_SCORE, PASS_BAND, PASS_SCORE, scoreFromBand, streakWithFreezes, xpAward } from './rules.js';
 import { XelActivityDay, XelEvaluationRecord, XelProfile, XelSubmission, XelTaskProgress } from './xel.entities.js';
 import {
   dashboardIdOf,
@@ -69,6 +69,8 @@ export interface XpAwardHooks {
   awarded(tx: EntityManager, userId: string, day: string, baseXp: number, bonusXp: number): Promise<void>;
   /** After the transaction committed: quest progress and rewards. A failure here never fails the submission. */
   afterCommit(em: EntityManager, userId: string, at: Date): Promise<void>;
+  /** The streak freezes the learner holds (not spent yet): the dashboard counts the missed days they would cover. One statement. */
+  freezesHeld(em: EntityManager, userId: string): Promise<number>;
 }
 
 /**
@@ -400,7 +402,7 @@ export class XelService {
     const tz = row?.timezone ?? 'UTC';
     const today = localDay(now, tz);
     const from = addDays(today, -364);
-    const [progress, days, recent, evaluations] = await Promise.all([
+    const [progress, days, recent, evaluations, freezesHeld] = await Promise.all([
       this.progressOf(em, p.userId, null),
       em.find(XelActivityDay, { user: p.userId, day: { $gte: from } }, { orderBy: { day: 'asc' } }),
       (em as SqlEntityManager)
@@ -417,6 +419,8 @@ export class XelService {
         .orderBy({ createdAt: 'desc' })
         .limit(20)
         .execute<{ kind: string; overallScore: number; createdAt: Date | number | string }[]>('all', true),
+      // Freezes matter only to a streak that has missed days: asked only then.
+      this.hooks && profile && profile.currentStreak > 0 && profile.lastActiveDay !== null && addDays(profile.lastActiveDay, 1) < today ? this.hooks.freezesHeld(em, p.userId) : 0,
     ]);
 
     const views = this.course.modules.map((m) => this.view(m, progress));
@@ -451,7 +455,8 @@ export class XelService {
       level: lv.level,
       xpIntoLevel: lv.xpIntoLevel,
       xpForNextLevel: lv.xpForNextLevel,
-      currentStreak: streakOn(streak, today),
+      // As the XP profile reads it: missed days a held freeze will cover keep the streak.
+      currentStreak: streakWithFreezes(streak, today, freezesHeld),
       longestStreak: streak.longestStreak,
       timezone: tz,
       dailyGoalXp,

@@ -138,6 +138,10 @@ export class XpService implements XpAwardHooks {
     await this.settleQuests(em, userId, at);
   }
 
+  async freezesHeld(em: EntityManager, userId: string): Promise<number> {
+    return (await this.walletOf(em, userId)).freezesHeld;
+  }
+
   // ---- the operations ----
 
   /**
