@@ -222,6 +222,10 @@ describe('bad input records nothing', () => {
 
     expect((await api.post('/api/xel/evaluate', { kind: 'singing', text: 'la la' }, { token: u.accessToken })).status).toBe(400);
     expect((await api.post('/api/xel/evaluate', { kind: 'speaking', text: 'Hello.', duration_seconds: -1 }, { token: u.accessToken })).status).toBe(400);
+    // Word timings are bounded like duration_seconds (4 hours): 1e308 s once gave a pace of 0 words a minute and a duration shown as null.
+    const far = await api.post('/api/xel/evaluate', { kind: 'speaking', text: 'Hello there, my friend.', words: [{ word: 'Hello', start: 0, end: 1e308 }] }, { token: u.accessToken });
+    expect(far.status).toBe(400);
+    expect(far.body.detail.fields[0].loc).toEqual(['body', 'words', 0, 'end']);
 
     const after = await moduleBySlug(u.accessToken, a.slug);
     expect(after.tasks.every((t) => t.attempts === 0)).toBe(true);

@@ -49,8 +49,8 @@ const duration = z
 export const wordTimingSchema = z
   .object({
     word: str().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
-    start: z.number({ error: 'must be seconds' }).finite().min(0, 'must not be negative'),
-    end: z.number({ error: 'must be seconds' }).finite().min(0, 'must not be negative'),
+    start: z.number({ error: 'must be seconds' }).finite().min(0, 'must not be negative').max(4 * 3600, 'must be at most 4 hours'),
+    end: z.number({ error: 'must be seconds' }).finite().min(0, 'must not be negative').max(4 * 3600, 'must be at most 4 hours'),
   })
   .refine((w) => w.end >= w.start, { message: 'end must not be before start', path: ['end'] }).meta({ id: 'WordTiming' });
 
