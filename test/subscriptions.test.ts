@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeUpdatedDocument, UpdateMeDocument } from './generated/graphql.js';
@@ -126,6 +127,41 @@ describe('subscriptions over graphql-ws', () => {
     expect(closes[1]!.code).toBe(4403);
     expect(closes[1]!.reason).toMatch(/^invalid_token: /);
     await client.dispose();
+  });
+});
+
+describe('the objects a chat turn stored, on its DONE event', () => {
+  const MESSAGE = 'id role content position conversationId';
+  const CONVERSATION = 'id title messageCount lastMessageAt';
+
+  it('are the reply and its conversation as queries answer them, so a normalized cache needs no refetch', async () => {
+    const me = await signUp(api);
+    const turnId = randomUUID();
+    const started = await gql(server.url, parse('mutation($t: ID!) { startChatTurn(input: { turnId: $t, message: "Hello there" }) { turn { conversationId } } }'), { t: turnId }, me.accessToken);
+    expect(started.errors).toBeUndefined();
+    const conversationId = (started.data as { startChatTurn: { turn: { conversationId: string } } }).startChatTurn.turn.conversationId;
+    const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${me.accessToken}` });
+    const sub = subscribe(client, parse(`subscription($t: ID!) { chatTurnEvents(turnId: $t) { type response { messageId message { ${MESSAGE} } conversation { ${CONVERSATION} } } } }`), { t: turnId });
+    try {
+      await sub.settled();
+      expect(sub.error).toBeNull();
+      const events = sub.received.map((r) => (r.data as { chatTurnEvents: { type: string; response: any } }).chatTurnEvents);
+      const done = events.find((e) => e.type === 'DONE')!.response;
+      const read = await gql(
+        server.url,
+        parse(`query($c: ID!) { conversation(id: $c) { ${CONVERSATION} messages(last: 1) { edges { node { ${MESSAGE} } } } } }`),
+        { c: conversationId },
+        me.accessToken,
+      );
+      const { messages, ...conversation } = (read.data as { conversation: any }).conversation;
+      expect(conversation.messageCount).toBe(2);
+      expect(done.message).toEqual(messages.edges[0].node);
+      expect(done.message.id).toBe(done.messageId);
+      expect(done.conversation).toEqual(conversation);
+    } finally {
+      sub.unsubscribe();
+      await client.dispose();
+    }
   });
 });
 

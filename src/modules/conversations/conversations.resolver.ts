@@ -16,6 +16,7 @@ import {
   ChatStreamEvent,
   ChatTurnEvent,
   CITATION_SNIPPET,
+  ChatResult,
   CitationType,
   ConversationConnection,
   CreateConversationInput,
@@ -44,6 +45,7 @@ import type { ServiceMap } from '../manifest.js';
 import { SearchHitType, type SearchHit } from '../search/index.js';
 import { documentRef, KnowledgeDocument } from '../knowledge/index.js';
 import { resolverOf } from '../../graphql/container.js';
+import { visibleRef } from '../../graphql/node.resolver.js';
 
 const READ = need('conversations:read');
 const WRITE = need('conversations:write');
@@ -246,6 +248,32 @@ export class MessageResolver {
   @FieldResolver(() => TokenUsageType, { nullable: true, description: 'For a reply: the tokens it cost, when the provider reports them.' })
   usage(@Root() m: Message): TokenUsageType | null {
     return usageOf(m);
+  }
+}
+
+/**
+ * The objects a finished turn stored, on its DONE event (chatTurnEvents, conversationEvents,
+ * chatStream): read when the event is sent, by the rules of `node(id:)`, so a normalized cache
+ * gets the reply and the conversation's new counts without refetching.
+ */
+@Resolver(() => ChatResult)
+export class ChatResponseResolver {
+  constructor(readonly conversations: ServiceMap['conversations']) {}
+
+  @FieldResolver(() => Message, {
+    nullable: true,
+    description: 'The stored reply, as `message(id:)` answers it (the same id as `messageId`); null once it is deleted (its conversation deleted, or the reply regenerated).',
+  })
+  message(@Root() r: ChatResult, @Ctx() ctx: RequestContext): Promise<Message | null> {
+    return visibleRef(ctx, 'Message', (c, ids) => this.conversations.visibleMessages(c, ids), r.messageId);
+  }
+
+  @FieldResolver(() => Conversation, {
+    nullable: true,
+    description: 'The conversation the turn was stored in, as `conversation(id:)` answers it now: with its new `messageCount`, `lastMessageAt` and messages. Null once it is deleted.',
+  })
+  conversation(@Root() r: ChatResult, @Ctx() ctx: RequestContext): Promise<Conversation | null> {
+    return visibleRef(ctx, 'Conversation', (c, ids) => this.conversations.visible(c, ids), r.conversationId);
   }
 }
 

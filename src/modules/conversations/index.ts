@@ -1,7 +1,7 @@
 import { resolver, service, type ModuleManifest } from '../manifest.js';
 import { Conversation } from './conversations.entities.js';
 import { conversationLoaders, type ConversationLoaders } from './conversations.loaders.js';
-import { CitationResolver, ConversationsResolver, MessageResolver, SearchHitConversationResolver } from './conversations.resolver.js';
+import { ChatResponseResolver, CitationResolver, ConversationsResolver, MessageResolver, SearchHitConversationResolver } from './conversations.resolver.js';
 import { conversationsRoutes } from './conversations.rest.js';
 import { ConversationSessionResolver, ConversationSessionsResolver } from './sessions.resolver.js';
 import { conversationsSearchSource } from './conversations.search.js';
@@ -52,6 +52,7 @@ export const conversationsModule: ModuleManifest = {
     resolver(ConversationSessionResolver, (s) => new ConversationSessionResolver(s.conversations)),
     resolver(MessageResolver, () => new MessageResolver()),
     resolver(CitationResolver, (s) => new CitationResolver(s.knowledge)),
+    resolver(ChatResponseResolver, (s) => new ChatResponseResolver(s.conversations)),
     resolver(SearchHitConversationResolver, () => new SearchHitConversationResolver()),
   ],
   routes: conversationsRoutes,
