@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp } from './helpers/factories.js';
 import { subscribe, until, wsClient } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
+import { makeCast, makeOrg } from './helpers/orgs.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -229,4 +230,29 @@ describe('meUpdated', () => {
       }
     });
   }
+});
+
+describe('each event of a meUpdated subscription', () => {
+  it('answers the User as it is at that event, not as an earlier event of the same subscription read it', async () => {
+    const cast = await makeCast(api);
+    const org = await makeOrg(api, cast);
+    const me = cast.member;
+    const { client } = wsClient(server.wsUrl, { Authorization: `Bearer ${me.accessToken}` });
+    const sub = subscribe(client, parse('subscription { meUpdated { organizations { edges { node { id memberCount viewerRole } } } } }') as TypedDocumentNode<any, any>);
+    const mine = (i: number) => (sub.received[i]!.data!.meUpdated.organizations.edges as { node: { id: string } }[]).find((e) => e.node.id === org.id)!.node;
+    try {
+      await until(() => server.app.services.events.listeners('USER_UPDATED', me.user.id) > 0);
+      expect((await api.patch('/api/auth/me', { full_name: 'First' }, { token: me.accessToken })).status).toBe(200);
+      await sub.waitFor(1);
+      expect(mine(0)).toEqual({ id: org.id, memberCount: 4, viewerRole: 'MEMBER' });
+      // Someone else joins (no event of hers), then her role changes: one event, which must show both.
+      await graphql('mutation($i: AddMemberInput!) { addMember(input: $i) { member { id } } }', { i: { organizationId: org.id, userId: cast.newcomer.user.id } }, cast.owner.accessToken);
+      await graphql('mutation($i: UpdateMemberInput!) { updateMember(input: $i) { member { id } } }', { i: { organizationId: org.id, userId: me.user.id, role: 'ADMIN' } }, cast.owner.accessToken);
+      await sub.waitFor(2);
+      expect(mine(1)).toEqual({ id: org.id, memberCount: 5, viewerRole: 'ADMIN' });
+    } finally {
+      sub.unsubscribe();
+      await client.dispose();
+    }
+  });
 });

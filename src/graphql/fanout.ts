@@ -1,6 +1,6 @@
 import { createSourceEventStream, execute, getOperationAST, GraphQLError, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
-import { clearLoaded } from '../common/context.js';
+import { clearLoaded, forkContext, type RequestContext } from '../common/context.js';
 import { SubscriptionRefusal } from './subscription-stream.js';
 
 /**
@@ -37,7 +37,7 @@ class SharedResults {
    * per document; else graphql-js's `execute`. graphql-js coerced the variables and walked the
    * document again for every event, which was most of what a chat token cost on graphql-ws.
    */
-  executorOf(args: ExecutionArgs): (payload: unknown) => Result {
+  executorOf(args: ExecutionArgs): (payload: unknown, context: unknown) => Result {
     let byName = this.compiled.get(args.document);
     if (!byName) this.compiled.set(args.document, (byName = new Map<string, CompiledQuery | null>()));
     const name = args.operationName ?? '';
@@ -46,10 +46,10 @@ class SharedResults {
       const out = compileQuery(args.schema, args.document, args.operationName ?? undefined, { disablingCapturingStackErrors: true });
       byName.set(name, (compiled = isCompiledQuery(out) ? out : null));
     }
-    if (!compiled) return (payload) => execute({ ...args, rootValue: payload });
+    if (!compiled) return (payload, context) => execute({ ...args, rootValue: payload, contextValue: context });
     const query = compiled;
     const variables = args.variableValues ?? {};
-    return (payload) => query.query(payload, args.contextValue, variables);
+    return (payload, context) => query.query(payload, context, variables);
   }
 
   keyOf(args: ExecutionArgs): string {
@@ -222,6 +222,10 @@ function delivered(source: AsyncIterator<unknown>, map: (value: unknown) => Resu
  * A lost right to watch: one result carrying the error at the field's path (the shape
  * graphql-js gives an error raised when subscribing), after which the source completes.
  */
+/** A subscription's context for one event: the same caller on a fresh fork, with loaders of its own (another context as it is). */
+const eventContext = (context: unknown): unknown =>
+  context !== null && typeof context === 'object' && 'makeLoaders' in context && 'em' in context ? forkContext(context as RequestContext) : context;
+
 function refusal(r: SubscriptionRefusal, responseKey: string): ExecutionResult {
   return { data: null, errors: [new GraphQLError(r.error.message, { path: [responseKey], originalError: r.error })] };
 }
@@ -250,7 +254,10 @@ async function fanOutSubscribe(results: SharedResults, args: FanOutArgs): Promis
   clearLoaded(args.contextValue);
   const key = shared ? results.keyOf(args) : null;
   const responseKey = field ? (field.alias?.value ?? field.name.value) : '';
-  const run = results.executorOf(args);
+  const execute = results.executorOf(args);
+  // Each event on a unit of work of its own: what one event's resolvers loaded (the loaders'
+  // caches, the identity map) would otherwise answer the next events of the subscription.
+  const run = (payload: unknown): Result => execute(payload, eventContext(args.contextValue));
   const map = (payload: unknown): Result => {
     if (payload instanceof SubscriptionRefusal) return refusal(payload, responseKey);
     return key !== null ? results.execute(run, key, payload) : run(payload);
