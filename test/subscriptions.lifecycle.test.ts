@@ -149,6 +149,37 @@ describe('organizationEvents', () => {
     }
   });
 
+  it('carries the objects it names as their queries answer them at that event, for a normalized cache', async () => {
+    const cast = await makeCast(api);
+    const org = await makeOrg(api, cast);
+    const s = socket(cast.member.accessToken);
+    const OBJECTS = doc(
+      'subscription ($id: ID!) { organizationEvents(organizationId: $id) { type organization { id name memberCount } team { id name } member { id role user { id } } actor { id } } }',
+    );
+    try {
+      const sub = subscribe(s.client, OBJECTS, { id: org.id });
+      await listening('ORGANIZATION_EVENT', org.id);
+      const owner = { token: cast.owner.accessToken };
+      expect((await api.patch(`/api/organizations/${org.id}`, { name: 'Renamed' }, owner)).status).toBe(200);
+      await sub.waitFor(1);
+      expect((await api.patch(`/api/organizations/${org.id}/teams/${org.teamId}`, { name: 'Platform' }, owner)).status).toBe(200);
+      await sub.waitFor(2);
+      expect((await api.patch(`/api/organizations/${org.id}/members/${cast.extra.user.id}`, { role: 'admin' }, owner)).status).toBe(200);
+      await sub.waitFor(3);
+      expect((await api.delete(`/api/organizations/${org.id}/members/${cast.extra.user.id}`, owner)).status).toBe(204);
+      await sub.waitFor(4);
+      const events = sub.received.map((r) => r.data?.organizationEvents);
+      const organization = (memberCount: number) => ({ id: org.id, name: 'Renamed', memberCount });
+      const actor = { id: cast.owner.user.id };
+      expect(events[0]).toEqual({ type: 'ORGANIZATION_UPDATED', organization: organization(4), team: null, member: null, actor });
+      expect(events[1]).toEqual({ type: 'TEAM_UPDATED', organization: organization(4), team: { id: org.teamId, name: 'Platform' }, member: null, actor });
+      expect(events[2]).toEqual({ type: 'MEMBER_UPDATED', organization: organization(4), team: null, member: { id: expect.any(String), role: 'ADMIN', user: { id: cast.extra.user.id } }, actor });
+      expect(events[3]).toEqual({ type: 'MEMBER_REMOVED', organization: organization(3), team: null, member: null, actor });
+    } finally {
+      await s.close();
+    }
+  });
+
   it('answers a member who leaves one not_found error, then completes', async () => {
     const cast = await makeCast(api);
     const org = await makeOrg(api, cast);

@@ -3,7 +3,7 @@ import { resolver, service, type ModuleManifest } from '../manifest.js';
 import { Membership, OrganizationRole, OrgRole, ROLE_RANK } from './organizations.entities.js';
 import { Organization } from './organizations.entities.js';
 import { membershipLookup, organizationLoaders, type OrganizationLoaders } from './organizations.loaders.js';
-import { MemberResolver, OrganizationsResolver, TeamResolver, UserOrganizationsResolver } from './organizations.resolver.js';
+import { MemberResolver, OrganizationEventResolver, OrganizationsResolver, TeamResolver, UserOrganizationsResolver } from './organizations.resolver.js';
 import { organizationsRoutes } from './organizations.rest.js';
 import { OrganizationsService, affiliationsOf, organizationMembersSql } from './organizations.service.js';
 import { Team } from './organizations.entities.js';
@@ -39,6 +39,7 @@ export const organizationsModule: ModuleManifest = {
     resolver(OrganizationsResolver, (s) => new OrganizationsResolver(s.events, s.organizations, s.users)),
     resolver(MemberResolver, (s) => new MemberResolver(s.organizations)),
     resolver(TeamResolver, (s) => new TeamResolver(s.organizations)),
+    resolver(OrganizationEventResolver, (s) => new OrganizationEventResolver(s.organizations)),
     resolver(UserOrganizationsResolver, (s) => new UserOrganizationsResolver(s.organizations)),
   ],
   routes: organizationsRoutes,

@@ -14,6 +14,8 @@ import { User } from '../users/index.js';
 import { Membership, OrganizationRole, type OrgRole } from './organizations.entities.js';
 import { Organization } from './organizations.entities.js';
 import { membershipKey } from './organizations.loaders.js';
+import { organizationRef, teamRef, userRef } from './organizations.refs.js';
+import { visibleRef } from '../../graphql/node.resolver.js';
 import {
   AddMemberInput,
   AddMemberPayload,
@@ -253,6 +255,43 @@ export class MemberResolver {
   async organization(@Root() m: Membership, @Ctx() ctx: RequestContext): Promise<Organization> {
     if (wrap(m.organization).isInitialized()) return m.organization;
     return this.organizationsService.get(ctx, m.organization.id);
+  }
+}
+
+/**
+ * The objects an organization event names, read when the event is sent by the rules of
+ * `node(id:)`, so a normalized cache updates them from the event instead of refetching.
+ */
+@Resolver(() => OrganizationEventView)
+export class OrganizationEventResolver {
+  constructor(readonly organizationsService: ServiceMap['organizations']) {}
+
+  @FieldResolver(() => Organization, {
+    nullable: true,
+    description: 'The organization as `organization(id:)` answers it at this event (its new name, `memberCount`, teams…); null after ORGANIZATION_DELETED.',
+  })
+  organization(@Root() e: OrganizationEvent, @Ctx() ctx: RequestContext): Promise<Organization | null> {
+    return organizationRef(this.organizationsService, ctx, e.organizationId);
+  }
+
+  @FieldResolver(() => Team, { nullable: true, description: 'For team events: the team as `team(id:)` answers it at this event; null after TEAM_DELETED, and for other events.' })
+  team(@Root() e: OrganizationEvent, @Ctx() ctx: RequestContext): Promise<Team | null> | null {
+    return teamRef(this.organizationsService, ctx, e.teamId);
+  }
+
+  @FieldResolver(() => Membership, {
+    nullable: true,
+    description: 'For member events: their membership as it is at this event (role, team); null after MEMBER_REMOVED, and for other events.',
+  })
+  async member(@Root() e: OrganizationEvent, @Ctx() ctx: RequestContext): Promise<Membership | null> {
+    if (!e.userId) return null;
+    const m = await ctx.loaders.org.membership.load(membershipKey(e.organizationId, e.userId));
+    return m ? visibleRef(ctx, 'Member', (c, ids) => this.organizationsService.visibleMembers(c, ids), m.id) : null;
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: 'Who made the change, as `node(id:)` answers them; null when you may not read them (they left).' })
+  actor(@Root() e: OrganizationEvent, @Ctx() ctx: RequestContext): Promise<User | null> | null {
+    return userRef(this.organizationsService, ctx, e.actorId || null);
   }
 }
 
