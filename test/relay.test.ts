@@ -47,6 +47,17 @@ describe('connections over entities (findConnection)', () => {
     expect(await p1.totalCount).toBe(7);
   });
 
+  it('answers last: 0 as an empty backward page, saying whether edges precede it (MikroORM pages forward for a last of 0)', async () => {
+    const none = await list({ last: 0 });
+    expect(none.edges).toEqual([]);
+    expect(none.pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: true, startCursor: null, endCursor: null });
+    const first = await list({ first: 1 });
+    expect((await list({ last: 0, before: first.pageInfo.endCursor })).pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+    const second = await list({ first: 1, after: first.pageInfo.endCursor });
+    expect((await list({ last: 0, before: second.pageInfo.endCursor })).pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
+    expect(await none.totalCount).toBe(await first.totalCount);
+  });
+
   it('keeps a cursor valid when rows are inserted before it', async () => {
     const p1 = await list({ first: 2 });
     const em = server.app.orm.em.fork();

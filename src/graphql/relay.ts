@@ -207,6 +207,12 @@ export async function findConnection<T extends object>(
     const values = decodeCursor(value, keys.length, arg);
     if (!values.every((v, i) => fitsKey(properties[keys[i]!], v))) throw AppError.validation([{ loc: [arg], message: 'must be a cursor from this connection' }]);
   }
+  if (request.last === 0) {
+    // MikroORM takes a `last` of 0 for a forward page (no edges, and the forward page's flags):
+    // an empty backward page is asked as one edge, which says whether any precede it.
+    const probe = await findConnection(em, entity, where, { ...request, last: 1 }, orderBy, options);
+    return connectionPage([], { hasNextPage: probe.pageInfo.hasNextPage, hasPreviousPage: probe.edges.length > 0, startCursor: null, endCursor: null }, () => probe.totalCount);
+  }
   const page = await em.findByCursor(entity, { ...options, ...request, where, orderBy, includeCount: false } as never);
   const items = page.items as T[];
   const edges = items.map((node) => ({ cursor: page.from(node), node }));
