@@ -1,3 +1,4 @@
+import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EndLiveSessionDocument, MyLiveSessionEventsDocument, MyLiveSessionEventsWithSessionDocument, StartLiveSessionDocument } from './generated/graphql.js';
 import { signUp } from './helpers/factories.js';
@@ -56,6 +57,31 @@ describe('myLiveSessionEvents', () => {
     } finally {
       await mine.client.dispose();
       await theirs.client.dispose();
+    }
+  });
+
+  it('answers the live quota with each lifecycle event, as liveQuota answers it at that event', async () => {
+    const u = await signUp(api);
+    const mine = wsClient(server.wsUrl, { Authorization: `Bearer ${u.accessToken}` });
+    const QUOTA = 'id usedSeconds remainingSeconds activeSession { id }';
+    const readQuota = async () => ((await gql(server.url, parse(`{ liveQuota { ${QUOTA} } }`), {}, u.accessToken)).data as { liveQuota: unknown }).liveQuota;
+    try {
+      const sub = subscribe(mine.client, parse(`subscription { myLiveSessionEvents { __typename ... on LiveSessionStarted { quota { ${QUOTA} } } ... on LiveSessionEnded { quota { ${QUOTA} } } } }`));
+      await until(() => server.app.services.events.listeners('USER_LIVE_EVENT', u.user.id) === 1);
+      const started = await api.post('/api/live/session/start', { session_type: 'voice' }, { token: u.accessToken });
+      expect(started.status).toBe(201);
+      await sub.waitFor(1);
+      // While it runs, the seconds move with the clock: the quota's identity and its active session are compared.
+      const { id, activeSession } = (await readQuota()) as { id: string; activeSession: unknown };
+      expect(activeSession).toEqual({ id: started.body.session_id });
+      expect((sub.received[0]!.data as any).myLiveSessionEvents).toEqual({ __typename: 'LiveSessionStarted', quota: expect.objectContaining({ id, activeSession }) });
+      await api.post('/api/live/session/end', { session_id: started.body.session_id }, { token: u.accessToken });
+      await sub.waitFor(2);
+      const atEnd = await readQuota();
+      expect(atEnd).toMatchObject({ activeSession: null });
+      expect((sub.received[1]!.data as any).myLiveSessionEvents).toEqual({ __typename: 'LiveSessionEnded', quota: atEnd });
+    } finally {
+      await mine.client.dispose();
     }
   });
 

@@ -190,8 +190,8 @@ export class LiveTranscriptResolver {
 }
 
 /**
- * The `session` of a lifecycle event (LiveSessionStarted, LiveQuotaWarning, LiveSessionEnded):
- * the session as `liveSession(id:)` answers it, read again for each event (visibleRef keeps nothing).
+ * The `session` and `quota` of a lifecycle event (LiveSessionStarted, LiveQuotaWarning, LiveSessionEnded):
+ * as `liveSession(id:)` and `liveQuota` answer them, read again for each event (visibleRef keeps nothing).
  */
 function sessionOfEvent(event: ClassType<{ sessionId: string }>) {
   @Resolver(() => event)
@@ -204,6 +204,15 @@ function sessionOfEvent(event: ClassType<{ sessionId: string }>) {
     })
     session(@Root() e: { sessionId: string }, @Ctx() ctx: RequestContext): Promise<LiveSession | null> {
       return visibleRef(ctx, 'LiveSession', (c, ids) => this.live.sessionsByIds(c, ids), e.sessionId);
+    }
+
+    @FieldResolver(() => LiveQuotaType, {
+      nullable: true,
+      description:
+        'Your live quota as `liveQuota` answers it at this event (used and remaining seconds, the active session), so a normalized cache updates it: after LiveSessionEnded, without that session. Null, with the error, when it cannot be read.',
+    })
+    async quota(@Ctx() ctx: RequestContext): Promise<LiveQuotaType> {
+      return LiveQuotaType.from(ctx.principal!.userId, await this.live.quota(ctx));
     }
   }
   return EventSessionResolver;
