@@ -169,6 +169,14 @@ describe('the rest of the live schema', () => {
       u.accessToken,
     );
     expect(outside.errors?.[0]?.extensions).toMatchObject({ code: 'validation_error', fields: [{ path: ['transcripts', 0, 'timestamp'], message: 'is outside the session window' }] });
+    // A window that ends before it starts: the message names no field in the other door's spelling.
+    const reversed = await gql(
+      server.url,
+      SaveLiveTranscriptDocument,
+      { input: { sessionStartedAt: new Date(now).toISOString(), sessionEndedAt: new Date(now - 60_000).toISOString(), transcripts: [] } },
+      u.accessToken,
+    );
+    expect(reversed.errors?.[0]?.extensions).toMatchObject({ code: 'validation_error', fields: [{ path: ['sessionEndedAt'], message: 'must not be before the session\'s start' }] });
 
     const one = await gql(server.url, LiveTranscriptDocument, { id: t.id }, u.accessToken);
     expect(one.data!.liveTranscript).toMatchObject({ id: t.id, session: { id: session.id, endReason: 'IDLE' } });

@@ -76,7 +76,7 @@ export const transcriptSchema = z
       if (chars > MAX_TRANSCRIPT_CHARS) ctx.addIssue({ code: 'custom', path: ['transcripts'], message: `the turns hold ${chars} characters; at most ${MAX_TRANSCRIPT_CHARS} in all` });
     }
     if (!(v.sessionStartedAt instanceof Date) || !(v.sessionEndedAt instanceof Date) || !Array.isArray(v.transcripts)) return;
-    if (v.sessionEndedAt < v.sessionStartedAt) ctx.addIssue({ code: 'custom', path: ['sessionEndedAt'], message: 'must not be before session_started_at' });
+    if (v.sessionEndedAt < v.sessionStartedAt) ctx.addIssue({ code: 'custom', path: ['sessionEndedAt'], message: 'must not be before the session\'s start' });
     if (v.sessionEndedAt.getTime() - v.sessionStartedAt.getTime() > 24 * 3600_000) ctx.addIssue({ code: 'custom', path: ['sessionEndedAt'], message: 'a session lasts at most 24 hours' });
     // A little clock skew between client and server is tolerated at both ends.
     const from = v.sessionStartedAt.getTime() - 5000;
