@@ -90,6 +90,38 @@ describe('references answer their objects', () => {
     expect(after.filter((c) => c.type === 'DOCUMENT')).toEqual([{ type: 'DOCUMENT', documentId: doc.body.id, document: null }]);
   });
 
+  it('search hits answer the message, note or transcript they found, as their own queries do', async () => {
+    const u = await signUp(api);
+    const made = await gql(
+      u.accessToken,
+      `mutation($start: DateTime!, $end: DateTime!, $at: DateTime!) {
+        createNote(input: { title: "Marsupials", content: "A quokka smiles." }) { note { id } }
+        chat(input: { message: "Tell me about the quokka" }) { userMessage { id } }
+        saveLiveTranscript(input: { sessionStartedAt: $start, sessionEndedAt: $end, transcripts: [{ role: USER, text: "I met a quokka", timestamp: $at }] }) { transcript { id } }
+      }`,
+      { start: new Date(Date.now() - 60_000).toISOString(), end: new Date().toISOString(), at: new Date(Date.now() - 30_000).toISOString() },
+    );
+    expect(made.errors).toBeUndefined();
+    // A saved transcript is indexed by a background job.
+    await server.app.services.jobs.drain();
+    const found = await gql(
+      u.accessToken,
+      `{ search(q: "quokka", types: [MESSAGE, NOTE, TRANSCRIPT], first: 20) { edges { node { type sourceId message { id content } note { id title } transcript { id turnCount } } } } }`,
+    );
+    expect(found.errors).toBeUndefined();
+    const hits = found.data.search.edges.map((e: { node: any }) => e.node) as { type: string; sourceId: string; message: unknown; note: unknown; transcript: unknown }[];
+    const byType = (type: string) => hits.find((h) => h.type === type)!;
+    const node = async (id: string, fields: string) => (await gql(u.accessToken, `query($id: ID!) { node(id: $id) { ... on ${fields} } }`, { id })).data.node;
+    // The question (the reply, which quotes the note, may match too and rank either way).
+    const question = hits.find((h) => h.type === 'MESSAGE' && h.sourceId === made.data.chat.userMessage.id)!;
+    expect(question).toMatchObject({ message: await node(made.data.chat.userMessage.id, 'Message { id content }'), note: null, transcript: null });
+    expect(byType('NOTE')).toMatchObject({ note: await node(made.data.createNote.note.id, 'Note { id title }'), message: null, transcript: null });
+    expect(byType('TRANSCRIPT')).toMatchObject({ transcript: await node(made.data.saveLiveTranscript.transcript.id, 'LiveTranscript { id turnCount }'), message: null, note: null });
+    expect(byType('NOTE').note).toEqual({ id: made.data.createNote.note.id, title: 'Marsupials' });
+    expect(question.message).toEqual({ id: made.data.chat.userMessage.id, content: 'Tell me about the quokka' });
+    expect(byType('TRANSCRIPT').transcript).toEqual({ id: made.data.saveLiveTranscript.transcript.id, turnCount: 1 });
+  });
+
   it("the admins' statistics answer their organization, team and member", async () => {
     const org = await makeOrg(api, cast);
     const vars = { org: org.id, team: org.teamId, user: cast.member.user.id };

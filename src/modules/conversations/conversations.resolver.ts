@@ -302,7 +302,22 @@ export class CitationResolver {
 /** `SearchHit.conversation`: the conversations module adds the field to the search module's hit. */
 @Resolver(() => SearchHitType)
 export class SearchHitConversationResolver {
+  constructor(
+    readonly conversations: ServiceMap['conversations'],
+    readonly notes: ServiceMap['notes'],
+  ) {}
+
   @FieldResolver(() => Conversation, { nullable: true, description: 'For a MESSAGE: its conversation.' })
   conversation(@Root() hit: SearchHit, @Ctx() ctx: RequestContext): Promise<Conversation | null> | null {
     return hit.conversationId ? ctx.loaders.conversations.byId.load(hit.conversationId) : null;
+  }
+
+  @FieldResolver(() => Message, { nullable: true, description: 'For a MESSAGE: the message (its `sourceId`), as `message(id:)` answers it; null for other kinds.' })
+  message(@Root() hit: SearchHit, @Ctx() ctx: RequestContext): Promise<Message | null> | null {
+    return hit.type === 'message' ? visibleRef(ctx, 'Message', (c, ids) => this.conversations.visibleMessages(c, ids), hit.id) : null;
+  }
+
+  @FieldResolver(() => Note, { nullable: true, description: 'For a NOTE: the note (its `sourceId`), as `note(id:)` answers it; null for other kinds.' })
+  note(@Root() hit: SearchHit, @Ctx() ctx: RequestContext): Promise<Note | null> | null {
+    return hit.type === 'note' ? visibleRef(ctx, 'Note', (c, ids) => this.notes.visible(c, ids), hit.id) : null;
   }}

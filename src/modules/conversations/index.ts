@@ -53,7 +53,7 @@ export const conversationsModule: ModuleManifest = {
     resolver(MessageResolver, () => new MessageResolver()),
     resolver(CitationResolver, (s) => new CitationResolver(s.knowledge)),
     resolver(ChatResponseResolver, (s) => new ChatResponseResolver(s.conversations)),
-    resolver(SearchHitConversationResolver, () => new SearchHitConversationResolver()),
+    resolver(SearchHitConversationResolver, (s) => new SearchHitConversationResolver(s.conversations, s.notes)),
   ],
   routes: conversationsRoutes,
   loaders: (em, batch) => ({ conversations: conversationLoaders(em, batch) }),

@@ -3,7 +3,7 @@ import { LiveSession } from './live.entities.js';
 import { LiveUsage } from './live.entities.js';
 import { LiveEngine } from './live.engine.js';
 import { liveLoaders, type LiveLoaders } from './live.loaders.js';
-import { liveNodes, LiveQuotaWarningResolver, LiveResolver, LiveSessionEndedResolver, LiveSessionStartedResolver, LiveTranscriptResolver } from './live.resolver.js';
+import { liveNodes, LiveQuotaWarningResolver, LiveResolver, LiveSessionEndedResolver, LiveSessionStartedResolver, LiveTranscriptResolver, SearchHitTranscriptResolver } from './live.resolver.js';
 import { liveRoutes } from './live.rest.js';
 import { liveSearchSource } from './live.search.js';
 import { LiveService, liveSessionIntervalsSql } from './live.service.js';
@@ -39,6 +39,7 @@ export const liveModule: ModuleManifest = {
   resolvers: [
     resolver(LiveResolver, (s) => new LiveResolver(s.events, s.live)),
     resolver(LiveTranscriptResolver, () => new LiveTranscriptResolver()),
+    resolver(SearchHitTranscriptResolver, (s) => new SearchHitTranscriptResolver(s.live)),
     resolver(LiveSessionStartedResolver, (s) => new LiveSessionStartedResolver(s.live)),
     resolver(LiveQuotaWarningResolver, (s) => new LiveQuotaWarningResolver(s.live)),
     resolver(LiveSessionEndedResolver, (s) => new LiveSessionEndedResolver(s.live)),

@@ -38,6 +38,7 @@ import {
 } from './live.types.js';
 import type { ServiceMap } from '../manifest.js';
 import { resolverOf } from '../../graphql/container.js';
+import { SearchHitType, type SearchHit } from '../search/index.js';
 
 const READ = need('live:read');
 const WRITE = need('live:write');
@@ -186,6 +187,18 @@ export class LiveTranscriptResolver {
       (offset, limit) => Promise.resolve({ items: all.slice(offset, offset + limit), total: all.length }),
       () => Promise.resolve(all.length),
     );
+  }
+}
+
+/** `SearchHit.transcript`: the live module adds the field to the search module's hit. */
+@Resolver(() => SearchHitType)
+export class SearchHitTranscriptResolver {
+  constructor(readonly live: ServiceMap['live']) {}
+
+  @FieldResolver(() => LiveTranscriptType, { nullable: true, description: 'For a TRANSCRIPT: the transcript (its `sourceId`), as `liveTranscript(id:)` answers it; null for other kinds.' })
+  transcript(@Root() hit: SearchHit, @Ctx() ctx: RequestContext): Promise<LiveTranscriptType | null> | null {
+    if (hit.type !== 'transcript') return null;
+    return visibleRef(ctx, 'LiveTranscript', async (c, ids) => (await this.live.transcriptsByIds(c, ids)).map((t) => LiveTranscriptType.from(t)), hit.id);
   }
 }
 
