@@ -218,14 +218,14 @@ function delivered(source: AsyncIterator<unknown>, map: (value: unknown) => Resu
   return it;
 }
 
-/**
- * A lost right to watch: one result carrying the error at the field's path (the shape
- * graphql-js gives an error raised when subscribing), after which the source completes.
- */
 /** A subscription's context for one event: the same caller on a fresh fork, with loaders of its own (another context as it is). */
 const eventContext = (context: unknown): unknown =>
   context !== null && typeof context === 'object' && 'makeLoaders' in context && 'em' in context ? forkContext(context as RequestContext) : context;
 
+/**
+ * A lost right to watch: one result carrying the error at the field's path (the shape
+ * graphql-js gives an error raised when subscribing), after which the source completes.
+ */
 function refusal(r: SubscriptionRefusal, responseKey: string): ExecutionResult {
   return { data: null, errors: [new GraphQLError(r.error.message, { path: [responseKey], originalError: r.error })] };
 }
