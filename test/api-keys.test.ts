@@ -3,7 +3,7 @@ import { ApiKeyNodeDocument, ApiKeysDocument, CreateApiKeyDocument, Organization
 import { errorCode, gql, subscribe, until, wsClient } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { makeCast, makeKey, makeOrg, type Cast } from './helpers/orgs.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { afterMembershipCheck, startServer, type TestServer } from './helpers/server.js';
 
 let server: TestServer;
 let api: RestClient;
@@ -203,6 +203,20 @@ describe('API keys', () => {
       expect(res.status).toBe(401);
       expect(res.body.detail.error).toBe('invalid_token');
     }
+  });
+
+  it('made while their creator is being removed: refused, never left live for a non-member', async () => {
+    const org = await makeOrg(api, cast);
+    // The removal commits after the request found the creator a member, before it writes the key.
+    let removed = 0;
+    afterMembershipCheck(server, org.id, cast.extra.user.id, async () => {
+      removed = (await api.delete(`/api/organizations/${org.id}/members/${cast.extra.user.id}`, { token: cast.owner.accessToken })).status;
+    });
+    const res = await api.post('/api/api-keys', { name: 'late', organization_id: org.id, scopes: ['conversations:read'] }, { token: cast.extra.accessToken });
+    expect(removed).toBe(204);
+    expect(res.status).toBe(404);
+    const rows = await server.app.orm.em.fork().getConnection().execute('select count(*) as n from api_keys where organization_id = ? and created_by_id = ? and revoked_at is null', [org.id, cast.extra.user.id]);
+    expect(Number((rows[0] as { n: number | string }).n)).toBe(0);
   });
 
   it('honour their address allow-list', async () => {

@@ -84,3 +84,27 @@ export function afterCredentialCheck(server: TestServer, token: string, between:
     return principal;
   };
 }
+
+/**
+ * Runs `between` right after the next request's membership lookup finds `userId` a member of the
+ * organization, before that request goes on to write what stands on it (an API key, a grant): a
+ * removal that lands between the check and the write, deterministically. Once only.
+ */
+export function afterMembershipCheck(server: TestServer, organizationId: string, userId: string, between: () => Promise<unknown>): void {
+  const root = server.app.root as { loaders: App['root']['loaders'] };
+  const loaders = root.loaders;
+  root.loaders = (em, batch) => {
+    const made = loaders(em, batch);
+    const lookup = made.memberships;
+    const find = lookup.find.bind(lookup);
+    lookup.find = async (org, user) => {
+      const found = await find(org, user);
+      if (found && org === organizationId && user === userId && root.loaders !== loaders) {
+        root.loaders = loaders;
+        await between();
+      }
+      return found;
+    };
+    return made;
+  };
+}

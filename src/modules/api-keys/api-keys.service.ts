@@ -12,7 +12,7 @@ import type { EventBus } from '../../common/pubsub.js';
 import { parseInput } from '../../common/validation.js';
 import { rowsIn } from '../../db/rows-in.js';
 import { findConnection, pageRequest, type ConnectionArgs, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
-import { membershipLookup, OrgRole } from '../organizations/index.js';
+import { heldMembership, membershipLookup, OrgRole } from '../organizations/index.js';
 import { User } from '../users/index.js';
 import { Organization } from '../organizations/index.js';
 import { ApiKey } from './api-keys.entities.js';
@@ -95,17 +95,21 @@ export class ApiKeysService {
     if (input.expiresAt && input.expiresAt.getTime() <= this.clock.now()) throw AppError.validation([{ loc: ['expiresAt'], message: 'must be in the future' }]);
     await requireMembership(ctx, input.organizationId, 'bearer');
     const key = newApiKey();
-    const apiKey = ctx.em.create(ApiKey, {
-      name: input.name,
-      organization: ctx.em.getReference(Organization, input.organizationId),
-      createdBy: ctx.em.getReference(User, userId),
-      scopes: input.scopes,
-      prefix: key.slice(0, PREFIX_LENGTH),
-      keyHash: hashKey(key),
-      expiresAt: input.expiresAt ?? null,
-      allowedIps: input.allowedIps ?? [],
+    const apiKey = await ctx.em.transactional(async (tx) => {
+      // Again under the organization's lock: a key written after its creator's removal revoked
+      // their keys would stay live (the removal's revocation never saw it).
+      if (!(await heldMembership(tx, ctx.config.db.driver, input.organizationId, userId))) throw AppError.notFound('Organization');
+      return tx.create(ApiKey, {
+        name: input.name,
+        organization: tx.getReference(Organization, input.organizationId),
+        createdBy: tx.getReference(User, userId),
+        scopes: input.scopes,
+        prefix: key.slice(0, PREFIX_LENGTH),
+        keyHash: hashKey(key),
+        expiresAt: input.expiresAt ?? null,
+        allowedIps: input.allowedIps ?? [],
+      });
     });
-    await ctx.em.flush();
     ctx.log.info({ apiKeyId: apiKey.id, organizationId: input.organizationId }, 'api key created');
     await this.keyListChanged(ctx.em.fork(), input.organizationId, [userId]);
     return { apiKey, key };

@@ -5,11 +5,11 @@ import { Organization } from './organizations.entities.js';
 import { membershipLookup, organizationLoaders, type OrganizationLoaders } from './organizations.loaders.js';
 import { MemberResolver, OrganizationEventResolver, OrganizationsResolver, TeamResolver, UserOrganizationsResolver } from './organizations.resolver.js';
 import { organizationsRoutes } from './organizations.rest.js';
-import { OrganizationsService, affiliationsOf, organizationMembersSql } from './organizations.service.js';
+import { OrganizationsService, affiliationsOf, heldMembership, organizationMembersSql } from './organizations.service.js';
 import { Team } from './organizations.entities.js';
 
 export { membershipLookup } from './organizations.loaders.js';
-export { Membership, Organization, OrganizationRole, OrganizationsService, OrgRole, ROLE_RANK, Team, affiliationsOf, organizationMembersSql };
+export { Membership, Organization, OrganizationRole, OrganizationsService, OrgRole, ROLE_RANK, Team, affiliationsOf, heldMembership, organizationMembersSql };
 export { organizationRef, teamRef, userRef } from './organizations.refs.js';
 export type { Affiliation } from './organizations.service.js';
 

@@ -612,6 +612,19 @@ export class OrganizationsService {
   }
 }
 
+/**
+ * For a write that stands on a membership (an API key, an integration grant): in the caller's
+ * transaction, the membership of `userId` as it is once no change of the organization's
+ * memberships is under way. PostgreSQL locks the organization's row in share mode until the
+ * commit: a removal, a move or a deletion (which lock it for update) that committed meanwhile is
+ * seen, and one that comes after waits for this write, and then ends what it made. SQLite runs
+ * one write transaction at a time. Null when the membership is gone.
+ */
+export async function heldMembership(em: EntityManager, driver: 'sqlite' | 'postgresql', organizationId: string, userId: string): Promise<Membership | null> {
+  if (driver === 'postgresql') await em.findOne(Organization, { id: organizationId }, { lockMode: LockMode.PESSIMISTIC_READ });
+  return em.findOne(Membership, { organization: organizationId, user: userId }, { refresh: true });
+}
+
 /** `%`, `_` and the escape character itself, escaped for `like ? escape '\'`. */
 const likeContains = (q: string): string => `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
