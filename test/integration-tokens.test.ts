@@ -10,7 +10,7 @@ import { ManualClock } from './helpers/clock.js';
 import { subscribe, until, wsClient } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { makeCast, makeKey, makeOrg, type Cast } from './helpers/orgs.js';
-import { driver, PG_ADMIN_URL, startServer, type TestServer } from './helpers/server.js';
+import { afterMembershipCheck, driver, PG_ADMIN_URL, startServer, type TestServer } from './helpers/server.js';
 
 const KEYS = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
 const ORIGIN = 'https://app.example.com';
@@ -200,6 +200,20 @@ describe('integration tokens', () => {
       await ws2.client.dispose();
     }
     expect((await api.get('/api/integration/profile', { token: b.token })).status).toBe(403);
+  });
+
+  it('refuses a grant whose grantor is removed while it is made: nothing unrevoked is left to revive when they are added back', async () => {
+    const tenant = await makeOrg(api, cast);
+    // The removal commits after the request found the grantor a member, before it writes the grant.
+    let removed = 0;
+    afterMembershipCheck(server, tenant.id, cast.extra.user.id, async () => {
+      removed = (await api.delete(`/api/organizations/${tenant.id}/members/${cast.extra.user.id}`, { token: cast.owner.accessToken })).status;
+    });
+    const late = await api.post('/api/integration/grant', { tenantId: tenant.id, mode: 'server', ttlSeconds: 600, scopes: ['profile:read'] }, { token: cast.extra.accessToken });
+    expect(removed).toBe(204);
+    expect(late.status).toBe(404);
+    const rows = await server.app.orm.em.fork().getConnection().execute('select count(*) as n from integration_tokens where organization_id = ? and user_id = ? and revoked_at is null', [tenant.id, cast.extra.user.id]);
+    expect(Number((rows[0] as { n: number | string }).n)).toBe(0);
   });
 
   it('names invalid fields as its camelCase bodies and parameters do', async () => {

@@ -30,7 +30,7 @@ import type { Config } from '../../config.js';
 import { rowsIn } from '../../db/rows-in.js';
 import { connectionPage, findConnection, pageRequest, type ConnectionArgs, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import { TokenCipher } from '../integrations/index.js';
-import { Membership, Organization } from '../organizations/index.js';
+import { heldMembership, Membership, Organization } from '../organizations/index.js';
 import { User } from '../users/index.js';
 import { IntegrationSigningKey, IntegrationToken } from './integration-tokens.entities.js';
 import {
@@ -311,17 +311,21 @@ export class IntegrationTokensService {
     // Whole seconds, as the JWT carries them.
     const iat = Math.floor(issuedAt.getTime() / 1000);
     const expiresAt = new Date((iat + ttl) * 1000);
-    const row = ctx.em.create(IntegrationToken, {
-      organization: ctx.em.getReference(Organization, tenantId),
-      user: ctx.em.getReference(User, p.userId),
-      kid: key.kid,
-      mode: input.mode,
-      origin: input.origin ?? null,
-      scopes: input.scopes,
-      issuedAt: new Date(iat * 1000),
-      expiresAt,
+    const row = await ctx.em.transactional(async (tx) => {
+      // Again under the organization's lock: a grant written after the end of its grantor's
+      // membership revoked their grants would stay unrevoked, and work again once they are back.
+      if (!(await heldMembership(tx, this.config.db.driver, tenantId, p.userId))) throw AppError.notFound('Organization');
+      return tx.create(IntegrationToken, {
+        organization: tx.getReference(Organization, tenantId),
+        user: tx.getReference(User, p.userId),
+        kid: key.kid,
+        mode: input.mode,
+        origin: input.origin ?? null,
+        scopes: input.scopes,
+        issuedAt: new Date(iat * 1000),
+        expiresAt,
+      });
     });
-    await ctx.em.flush();
     const token = await new SignJWT({ tenant_id: tenantId, scope: input.scopes.join(' '), mode: input.mode, ...(input.origin ? { origin: input.origin } : {}) })
       .setProtectedHeader({ alg: ALG, kid: key.kid, typ: INTEGRATION_TOKEN_TYPE })
       .setIssuer(this.config.auth.issuer)
