@@ -19,7 +19,7 @@ import { signUp } from './helpers/factories.js';
 import { errorCode, gql } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { makeCast, makeKey, makeOrg } from './helpers/orgs.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { driver, startServer, type TestServer } from './helpers/server.js';
 import { until, WAIT_MS } from './helpers/wait.js';
 
 let server: TestServer;
@@ -281,6 +281,25 @@ describe('notes', () => {
     const gone = await gql(server.url, DeleteNoteDocument, { input: { id: noteId } }, u.accessToken);
     expect(gone.data?.deleteNote).toEqual({ deletedId: noteId, query: { notes: { totalCount: 0 } } });
     expect((await gql(server.url, NoteDocument, { id: noteId }, u.accessToken)).data).toEqual({ note: null });
+  });
+
+  it(`edited several times at once, or while deleted: each answered, one search entry or none (${driver})`, async () => {
+    const u = await signUp(api);
+    const t = { token: u.accessToken };
+    const entries = async (id: string) =>
+      Number(((await server.app.orm.em.fork().getConnection().execute("select count(*) as n from search_entries where type = 'note' and source_id = ?", [id]))[0] as { n: number | string }).n);
+    for (let round = 0; round < 5; round++) {
+      const note = (await api.post('/api/core/notes', { title: 'Harp', content: 'walrus' }, t)).body.id as string;
+      const edits = await Promise.all([1, 2, 3, 4].map((i) => api.request('PUT', `/api/core/notes/${note}`, { content: `walrus ${i}` }, t)));
+      expect(edits.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      expect(await entries(note)).toBe(1);
+      const raced = await Promise.all([...[5, 6, 7].map((i) => api.request('PUT', `/api/core/notes/${note}`, { content: `walrus ${i}` }, t)), api.delete(`/api/core/notes/${note}`, t)]);
+      // An edit that came after the deletion finds no note: 404, never 500.
+      for (const r of raced.slice(0, 3)) expect([200, 404]).toContain(r.status);
+      expect(raced[3]!.status).toBe(204);
+      expect(await entries(note)).toBe(0);
+    }
+    expect((await api.get('/api/core/search?q=walrus', t)).body.total).toBe(0);
   });
 });
 

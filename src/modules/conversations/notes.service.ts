@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import { authorize } from '../../common/access.js';
 import type { RequestContext } from '../../common/context.js';
 import { AppError } from '../../common/errors.js';
@@ -67,7 +68,11 @@ export class NotesService {
     const p = authorize(ctx, 'conversations:write');
     const input = parseInput(updateNoteSchema, data ?? {});
     return ctx.em.transactional(async (tx) => {
-      const note = isId(id) ? await tx.findOne(Note, { id, user: p.userId }) : null;
+      // Locked (PostgreSQL; SQLite runs one write transaction at a time): two edits at once each
+      // replaced the search entry (the second's insert refused, answered 500), and an edit beside
+      // a deletion wrote the entry of a note that was gone (still found by search).
+      const lock = ctx.config.db.driver === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true } : {};
+      const note = isId(id) ? await tx.findOne(Note, { id, user: p.userId }, lock) : null;
       if (!note) throw AppError.notFound('Note');
       if (input.title != null) note.title = input.title;
       if (input.content != null) note.content = input.content;
