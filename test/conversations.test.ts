@@ -248,6 +248,22 @@ describe('conversations', () => {
     expect(denied.status).toBe(403);
     expect(denied.body.detail).toMatchObject({ error: 'INSUFFICIENT_API_KEY_SCOPE', required_scope: 'conversations:write' });
   });
+
+  it(`deleted while turns are being stored: nothing of it is left to search (${driver})`, async () => {
+    const u = await signUp(api);
+    const t = { token: u.accessToken };
+    for (let round = 0; round < 8; round++) {
+      const id = (await api.post('/api/core/conversations', { title: 'Race' }, t)).body.id as string;
+      const turns = [1, 2, 3].map((i) => api.post('/api/core/chat', { message: `quagga ${round} ${i}`, provider: 'local', conversation_id: id }, t));
+      // Each turn either lands before the deletion (and goes with it) or finds the conversation gone.
+      const deleted = await api.delete(`/api/core/conversations/${id}`, t);
+      expect(deleted.status).toBe(204);
+      for (const r of await Promise.all(turns)) expect([200, 404]).toContain(r.status);
+      const rows = await server.app.orm.em.fork().getConnection().execute('select count(*) as n from search_entries where conversation_id = ?', [id]);
+      expect(Number((rows[0] as { n: number | string }).n)).toBe(0);
+    }
+    expect((await api.get('/api/core/search?q=quagga', t)).body.total).toBe(0);
+  });
 });
 
 describe('notes', () => {

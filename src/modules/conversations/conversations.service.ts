@@ -665,6 +665,9 @@ export class ConversationsService {
     authorize(ctx, 'conversations:write');
     const c = await this.owned(ctx, id, 'conversations:write');
     await ctx.em.transactional(async (tx) => {
+      // After a turn being stored (which locks the row too), so its messages' search entries go as
+      // well: the database would drop the messages by itself, and leave their entries found by search.
+      if (this.config.db.driver === 'postgresql') await tx.findOne(Conversation, { id: c.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       // Its running learning sessions end; their time stays the learner's (the sessions outlive the conversation).
       await this.sessions.endAllIn(tx, c.id);
       await this.search.remove(tx, { conversationId: c.id });
