@@ -264,6 +264,17 @@ describe('conversations', () => {
     }
     expect((await api.get('/api/core/search?q=quagga', t)).body.total).toBe(0);
   });
+
+  it(`renamed while deleted: not_found, never an internal error (${driver})`, async () => {
+    const u = await signUp(api);
+    const t = { token: u.accessToken };
+    for (let round = 0; round < 10; round++) {
+      const id = (await api.post('/api/core/conversations', { title: 'Race' }, t)).body.id as string;
+      const renames = [1, 2, 3].map((i) => api.patch(`/api/core/conversations/${id}`, { title: `Renamed ${i}` }, t));
+      expect((await api.delete(`/api/core/conversations/${id}`, t)).status).toBe(204);
+      for (const r of await Promise.all(renames)) expect([200, 404], JSON.stringify(r.body)).toContain(r.status);
+    }
+  });
 });
 
 describe('notes', () => {

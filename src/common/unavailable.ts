@@ -1,4 +1,4 @@
-import { ConnectionException, ForeignKeyConstraintViolationException } from '@mikro-orm/core';
+import { ConnectionException, ForeignKeyConstraintViolationException, NotFoundError } from '@mikro-orm/core';
 import { AppError } from './errors.js';
 
 /** How long a client is asked to wait before trying again while the database is away. */
@@ -70,10 +70,13 @@ export function databaseUnavailable(): AppError {
 /**
  * `err` as the client should be told it: an AppError as it is, a database outage as
  * `service_unavailable`, a row that a concurrent request removed between this one's checks and
- * its write (a foreign key the database refused) as `conflict`; null for anything else.
+ * its write (a foreign key the database refused) as `conflict`, or before it was read again
+ * (MikroORM's NotFoundError) as `not_found`; null for anything else.
  */
 export function asKnownError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
   if (err instanceof ForeignKeyConstraintViolationException) return new AppError('conflict', 'Something this change refers to was removed by another request meanwhile; read it again before retrying');
+  // A row read again after the checks (findOneOrFail) that a concurrent request deleted meanwhile.
+  if (err instanceof NotFoundError) return new AppError('not_found', 'It was removed by another request meanwhile');
   return isDatabaseUnavailable(err) ? databaseUnavailable() : null;
 }
