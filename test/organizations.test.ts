@@ -217,6 +217,24 @@ describe('organizations', () => {
     }
   });
 
+  it(`moves a member into an organization while they are added there directly: one wins, the other conflicts (${driver})`, async () => {
+    const from = await makeOrg(api, cast);
+    const to = await makeOrg(api, cast);
+    const owner = { token: cast.owner.accessToken };
+    for (let round = 0; round < 6; round++) {
+      const u = await signUp(api);
+      expect((await api.post(`/api/organizations/${from.id}/members`, { user_id: u.user.id, role: 'member' }, owner)).status).toBe(201);
+      const [moved, added] = await Promise.all([
+        api.request('PUT', `/api/organizations/${from.id}/members/${u.user.id}`, { role: 'member', team_id: null, organization_id: to.id }, owner),
+        api.post(`/api/organizations/${to.id}/members`, { user_id: u.user.id, role: 'admin' }, owner),
+      ]);
+      // Never a deadlock answered 500: each waits for the other's lock on the destination.
+      expect([moved.status, added.status].sort(), JSON.stringify([moved.body, added.body])).toEqual(moved.status === 200 ? [200, 409] : [201, 409]);
+      const rows = await server.app.orm.em.fork().getConnection().execute('select count(*) as n from memberships where organization_id = ? and user_id = ?', [to.id, u.user.id]);
+      expect(Number((rows[0] as { n: number | string }).n)).toBe(1);
+    }
+  });
+
   it('manages teams: create, rename, list with counts, members per team, delete', async () => {
     const org = await makeOrg(api, cast);
     const owner = { token: cast.owner.accessToken };

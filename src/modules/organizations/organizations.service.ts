@@ -343,11 +343,20 @@ export class OrganizationsService {
     const user = await ctx.em.findOne(User, input.userId ? { id: input.userId } : { emailNormalized: normalizeEmail(input.email!) });
     if (!user) throw new AppError('not_found', input.userId ? 'No user with this id' : 'No user with this email', { field: input.userId ? 'userId' : 'email' });
     const team = input.teamId ? await this.teamOf(ctx, organizationId, input.teamId) : null;
-    const membership = ctx.em.create(Membership, { organization: actor.organization, user, role, team });
-    await flushOrConflict(ctx.em, 'This user is already a member');
+    // Under the organization's lock, as every other change of its memberships: a move of the same
+    // user into it (which holds that lock while it inserts) and this insert each waited for the
+    // other on PostgreSQL, and one of them failed as a deadlock (500).
+    const membership = await ctx.em.transactional(async (em) => {
+      const actorRole = await this.lockOrganization(em, organizationId, actor.user.id, OrgRole.admin);
+      if (role === OrgRole.owner && actorRole !== OrgRole.owner) throw new AppError('forbidden', 'Only an owner can make an owner');
+      const added = em.create(Membership, { organization: em.getReference(Organization, organizationId), user: em.getReference(User, user.id), role, team: team ? em.getReference(Team, team.id) : null });
+      await flushOrConflict(em, 'This user is already a member');
+      return added;
+    });
+    const member = await ctx.em.findOneOrFail(Membership, { id: membership.id }, { populate: ['user', 'team'], refresh: true });
     this.publish(ctx, { organizationId, type: 'member_added', userId: user.id });
     usersChanged(this.events, [user.id]);
-    return membership;
+    return member;
   }
 
   /**
