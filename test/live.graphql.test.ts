@@ -99,6 +99,21 @@ describe('live sessions through GraphQL (graphql-ws)', () => {
   });
 });
 
+describe('turns sent at once', () => {
+  it('keep every turn, in one transcript of the session', async () => {
+    const u = await signUp(api);
+    const started = await gql(server.url, StartLiveSessionDocument, { input: { sessionType: 'VOICE' } }, u.accessToken);
+    const id = started.data!.startLiveSession.session.id;
+    const sent = await Promise.all([1, 2, 3, 4].map((i) => gql(server.url, SendLiveTextDocument, { input: { sessionId: id, text: `Turn number ${i}` } }, u.accessToken)));
+    for (const r of sent) expect(r.errors).toBeUndefined();
+    const rows = await server.app.orm.em.fork().getConnection().execute('select turns from live_transcripts where session_id = ?', [id]);
+    expect(rows).toHaveLength(1);
+    const turns = (typeof rows[0]!.turns === 'string' ? JSON.parse(rows[0]!.turns) : rows[0]!.turns) as { role: string; text: string }[];
+    expect(turns).toHaveLength(8);
+    expect(turns.filter((t) => t.role === 'user').map((t) => t.text).sort()).toEqual(['Turn number 1', 'Turn number 2', 'Turn number 3', 'Turn number 4']);
+  });
+});
+
 describe('audio through GraphQL', () => {
   it('buffers chunks until final and needs words without speech-to-text', async () => {
     const u = await signUp(api);

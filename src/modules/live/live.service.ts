@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/sql';
 import { z } from 'zod';
 import { authorize, requireUser } from '../../common/access.js';
@@ -359,7 +359,11 @@ export class LiveService {
    */
   async appendTurn(em: EntityManager, session: LiveSession, turn: TranscriptTurn): Promise<LiveTranscript> {
     const saved = await em.fork().transactional(async (tx) => {
-      let t = await tx.findOne(LiveTranscript, { sessionId: session.id });
+      // One turn at a time per session (PostgreSQL locks the session's row; SQLite runs one write
+      // transaction at a time): turns sent at once each read the transcript, and the last write
+      // kept only its own turns, or each made a transcript of its own for the session.
+      if (this.config.db.driver === 'postgresql') await tx.findOne(LiveSession, { id: session.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      let t = await tx.findOne(LiveTranscript, { sessionId: session.id }, { refresh: true });
       const now = new Date(turn.timestamp);
       if (!t) {
         t = tx.create(LiveTranscript, { user: tx.getReference(User, session.user.id), sessionId: session.id, sessionStartedAt: session.startedAt, sessionEndedAt: now, turns: [] });
