@@ -65,7 +65,7 @@ describe('learning time', () => {
       // 90 seconds of practice before a submission on the last day; one after the range.
       xel: [
         ['2026-03-02T12:00:00Z', 90],
-        ['2026-03-03T00:00:30Z', 20],
+        ['2026-03-03T00:02:30Z', 20],
       ],
     });
     const t = { token: u.accessToken };
@@ -161,6 +161,27 @@ describe('learning time', () => {
     clock.advance(120_000);
     expect((await submit(45)).status).toBe(201);
     expect(await xelSeconds()).toBe(135);
+  });
+
+  it('counts a learner\'s time once across sources: what two intervals share goes to the one that started first', async () => {
+    const u = await signUp(api);
+    await seed(u.user.id, {
+      // Three conversation sessions open at once (three tabs): 10 minutes, not 25.
+      // A live session inside the first and past it, then practice inside that live session.
+      conversation: [
+        ['2026-05-10T10:00:00Z', '2026-05-10T10:10:00Z'],
+        ['2026-05-10T10:00:00Z', '2026-05-10T10:05:00Z'],
+        ['2026-05-10T10:02:00Z', '2026-05-10T10:08:00Z'],
+      ],
+      live: [['2026-05-10T10:05:00Z', '2026-05-10T10:20:00Z']],
+      xel: [['2026-05-10T10:15:00Z', 120]],
+    });
+    const r = await api.get('/api/xp/learning-time?start_date=2026-05-10&end_date=2026-05-10', { token: u.accessToken });
+    expect(r.status).toBe(200);
+    // 10:00 to 10:20 is 20 minutes: the first conversation session's 10, then the live session's 10.
+    expect(r.body).toEqual({ total_seconds: 1200, by_source: { conversation_sessions: 600, live: 600, xel: 0 }, by_day: [{ date: '2026-05-10', seconds: 1200 }] });
+    const svc = server.app.services.learningTime;
+    expect(await svc.secondsBetween(server.app.orm.em.fork(), u.user.id, at('2026-05-10T10:04:00Z'), at('2026-05-10T10:06:00Z'))).toBe(120);
   });
 
   it('validates the dates', async () => {

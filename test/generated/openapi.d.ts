@@ -2310,7 +2310,7 @@ export interface components {
         GetLearningTimeResponse: {
             /** @description All learning seconds of the range (start_date inclusive, end_date inclusive as a day). */
             total_seconds: number;
-            /** @description The seconds of the range by source; they add up to `total_seconds`. */
+            /** @description The seconds of the range by source; they add up to `total_seconds`. Time counts once: sources at the same moment (two sessions open at once, practice during a live session) give it to the one that started first. */
             by_source: components["schemas"]["GetLearningTimeResponseBySource"];
             /** @description Every day of the range, oldest first, days without learning included (0). */
             by_day: components["schemas"]["GetLearningTimeResponseByDayItem"][];

@@ -13,7 +13,7 @@ const bySourceSchema = z
     live: seconds('Seconds of Xentree Live voice and avatar sessions.'),
     xel: seconds('Seconds of timed Xentree English practice.'),
   })
-  .describe('The seconds of the range by source; they add up to `total_seconds`.');
+  .describe('The seconds of the range by source; they add up to `total_seconds`. Time counts once: sources at the same moment (two sessions open at once, practice during a live session) give it to the one that started first.');
 export const learningTimeResponseSchema = z.object({
   total_seconds: seconds('All learning seconds of the range (start_date inclusive, end_date inclusive as a day).'),
   by_source: bySourceSchema,

@@ -68,8 +68,12 @@ const zero = (): SecondsBySource => ({ conversation_sessions: 0, live: 0, xel: 0
 /**
  * The CTEs every learning-time statement starts with: `learning_users(user_id)`,
  * `learning_bounds(lo_at, hi_at)`, `learning_days(day, lo, hi)` (ms) and
- * `learning_intervals(source, user_id, start_ms, end_ms)`, the union of the three sources'
- * intervals (each module's own select, from its index). `before` are CTEs of the caller's
+ * `learning_intervals(source, user_id, start_ms, end_ms)`: the three sources' intervals (each
+ * module's own select, from its index), each user's time counted once. Time two intervals share
+ * (two conversation sessions open at once, a live session during one, practice meanwhile) goes
+ * to the one that started first (the longer one on a tie): each interval is cut to begin where
+ * every interval of the user that started before it has ended, and dropped when nothing is left,
+ * so the intervals no longer overlap and their union is the same. `before` are CTEs of the caller's
  * (`name(cols) as (...)`, with their parameters) written ahead of these, which `users` may read.
  */
 export function learningCtes(
@@ -87,10 +91,15 @@ export function learningCtes(
     `with ${before ? `${before.sql}, ` : ''}learning_users(user_id) as (${usersSql}),` +
     ` learning_bounds(lo_at, hi_at) as (select ${timeParam(driver)}, ${timeParam(driver)}),` +
     ` learning_days(day, lo, hi) as (values ${days.map(() => '(cast(? as text), cast(? as bigint), cast(? as bigint))').join(', ')}),` +
-    ' learning_intervals(source, user_id, start_ms, end_ms) as (' +
+    ' learning_sources(source, user_id, start_ms, end_ms) as (' +
     `select 'conversation_sessions', user_id, start_ms, end_ms from (${conversationSessionIntervalsSql(driver)}) as c` +
     ` union all select 'live', user_id, start_ms, end_ms from (${liveSessionIntervalsSql(driver)}) as l` +
-    ` union all select 'xel', user_id, start_ms, end_ms from (${xelPracticeIntervalsSql(driver)}) as x)`;
+    ` union all select 'xel', user_id, start_ms, end_ms from (${xelPracticeIntervalsSql(driver)}) as x),` +
+    // How far the user's earlier intervals reach: the end of the furthest of those before it.
+    ' learning_reach(source, user_id, start_ms, end_ms, reach_ms) as (select source, user_id, start_ms, end_ms,' +
+    ' max(end_ms) over (partition by user_id order by start_ms, end_ms desc, source rows between unbounded preceding and 1 preceding) from learning_sources),' +
+    ` learning_intervals(source, user_id, start_ms, end_ms) as (select source, user_id, ${greatest(driver, 'start_ms', 'coalesce(reach_ms, start_ms)')}, end_ms from learning_reach` +
+    ' where end_ms > coalesce(reach_ms, start_ms))';
   return { sql, params: [...(before?.params ?? []), ...usersParams, dbTime(driver, start), dbTime(driver, end), ...days.flatMap((d) => [d.date, d.lo, d.hi])] };
 }
 

@@ -42,7 +42,7 @@ export class LearningTimeType {
   @Field(() => Int, { description: 'All the seconds of the range.' })
   totalSeconds!: number;
 
-  @Field(() => LearningSecondsType, { description: 'The seconds by source.' })
+  @Field(() => LearningSecondsType, { description: 'The seconds by source; they add up to `totalSeconds`. Time counts once: sources at the same moment (two sessions open at once, practice during a live session) give it to the one that started first.' })
   bySource!: LearningSecondsType;
 
   @Field(() => [LearningDayType], { description: 'Every day of the range, oldest first (days without learning: 0).' })
