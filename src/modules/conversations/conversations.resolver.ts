@@ -46,6 +46,7 @@ import { SearchHitType, type SearchHit } from '../search/index.js';
 import { documentRef, KnowledgeDocument } from '../knowledge/index.js';
 import { resolverOf } from '../../graphql/container.js';
 import { visibleRef } from '../../graphql/node.resolver.js';
+import { conversationRef, messageRef } from './conversations.refs.js';
 
 const READ = need('conversations:read');
 const WRITE = need('conversations:write');
@@ -265,7 +266,7 @@ export class ChatResponseResolver {
     description: 'The stored reply, as `message(id:)` answers it (the same id as `messageId`); null once it is deleted (its conversation deleted, or the reply regenerated).',
   })
   message(@Root() r: ChatResult, @Ctx() ctx: RequestContext): Promise<Message | null> {
-    return visibleRef(ctx, 'Message', (c, ids) => this.conversations.visibleMessages(c, ids), r.messageId);
+    return messageRef(this.conversations, ctx, r.messageId);
   }
 
   @FieldResolver(() => Conversation, {
@@ -273,7 +274,7 @@ export class ChatResponseResolver {
     description: 'The conversation the turn was stored in, as `conversation(id:)` answers it now: with its new `messageCount`, `lastMessageAt` and messages. Null once it is deleted.',
   })
   conversation(@Root() r: ChatResult, @Ctx() ctx: RequestContext): Promise<Conversation | null> {
-    return visibleRef(ctx, 'Conversation', (c, ids) => this.conversations.visible(c, ids), r.conversationId);
+    return conversationRef(this.conversations, ctx, r.conversationId);
   }
 }
 
@@ -314,7 +315,7 @@ export class SearchHitConversationResolver {
 
   @FieldResolver(() => Message, { nullable: true, description: 'For a MESSAGE: the message (its `sourceId`), as `message(id:)` answers it; null for other kinds.' })
   message(@Root() hit: SearchHit, @Ctx() ctx: RequestContext): Promise<Message | null> | null {
-    return hit.type === 'message' ? visibleRef(ctx, 'Message', (c, ids) => this.conversations.visibleMessages(c, ids), hit.id) : null;
+    return hit.type === 'message' ? messageRef(this.conversations, ctx, hit.id) : null;
   }
 
   @FieldResolver(() => Note, { nullable: true, description: 'For a NOTE: the note (its `sourceId`), as `note(id:)` answers it; null for other kinds.' })

@@ -3,7 +3,7 @@ import type { RequestContext } from '../../common/context.js';
 import { describeRequirement as need } from '../../common/scopes.js';
 import { queryRoot } from '../../graphql/query-root.js';
 import { Conversation, ConversationSession } from './conversations.entities.js';
-import { visibleRef } from '../../graphql/node.resolver.js';
+import { conversationRef } from './conversations.refs.js';
 import type { ServiceMap } from '../manifest.js';
 import type { ConversationSessionsService } from './sessions.service.js';
 import {
@@ -74,6 +74,6 @@ export class ConversationSessionResolver {
     description: 'The conversation it was in, as `conversation(id:)` answers it (an API key needs `conversations:read`); null once that conversation was deleted (its time stays counted).',
   })
   conversation(@Root() s: ConversationSession, @Ctx() ctx: RequestContext): Promise<Conversation | null> | null {
-    return s.conversation ? visibleRef(ctx, 'Conversation', (c, ids) => this.conversations.visible(c, ids), s.conversation.id) : null;
+    return s.conversation ? conversationRef(this.conversations, ctx, s.conversation.id) : null;
   }
 }
