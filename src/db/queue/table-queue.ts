@@ -246,10 +246,11 @@ export class TableQueue implements JobQueue {
    * running job whose lease lapsed counts as pending: its process is gone, and it waits to be taken over.
    */
   async counts(): Promise<QueueCount[]> {
+    const now = this.clock.now();
     const rows = await this.sql<{ queue: string; state: JobState; n: number | string }>(
       `select queue, case when state = 'running' and locked_until < ? then 'pending' else state end as state, count(*) as n from jobs
        where not (every_ms is not null and state = 'pending' and attempts = 0 and run_at > ?) group by 1, 2`,
-      [this.clock.now(), this.clock.now()],
+      [now, now],
     );
     const byQueue = new Map<string, Record<JobState, number>>();
     const of = (queue: string) => {

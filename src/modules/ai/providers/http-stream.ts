@@ -135,8 +135,8 @@ export async function* postForEvents(
     }
 
     const queue: EventSourceMessage[] = [];
-    let comments = 0;
-    const parser = createParser({ onEvent: (e) => queue.push(e), onComment: () => void comments++ });
+    let commented = false;
+    const parser = createParser({ onEvent: (e) => queue.push(e), onComment: () => void (commented = true) });
     // (A character split between two chunks is held until its end arrives. The body ignores setEncoding.)
     const decoder = new StringDecoder('utf8');
     clearTimeout(timer);
@@ -163,8 +163,8 @@ export async function* postForEvents(
         // The silence is counted from the last whole event or comment: an event dripped a byte
         // at a time does not keep a reply that never comes waiting (and comments that never end
         // are ended by the whole answer's limit).
-        const moved = queue.length > 0 || comments > 0;
-        comments = 0;
+        const moved = queue.length > 0 || commented;
+        commented = false;
         while (queue.length) {
           const e = queue.shift()!;
           complete ||= isLast(e);
