@@ -284,13 +284,6 @@ export class AuthService {
   }
 
   /**
-   * Resolves credentials to a principal: null when none were sent. A bearer token wins
-   * over an API key; an integration token is checked by the integration-token service. Runs on every authenticated request, so the session check is one
-   * narrow query with no hydration.
-   * @throws invalid_token for a malformed, expired, forged or revoked credential; forbidden
-   *   for an API key used from an address it does not allow
-   */
-  /**
    * Which of these credentials were revoked (or are gone: a session with its account, a key with
    * its organization, a grant with its grantor's membership), and why: one statement per kind of
    * credential and 500 ids, whatever the number of sockets that hold them. Expiry is not looked
@@ -319,6 +312,13 @@ export class AuthService {
     return revoked;
   }
 
+  /**
+   * Resolves credentials to a principal: null when none were sent. A bearer token wins
+   * over an API key; an integration token is checked by the integration-token service. Runs on
+   * every authenticated request, so the session check is one narrow query with no hydration.
+   * @throws invalid_token for a malformed, expired, forged or revoked credential; forbidden
+   *   for an API key used from an address it does not allow
+   */
   async authenticate(em: EntityManager, credentials: Credentials): Promise<Principal | null> {
     const header = credentials.authorization?.trim();
     if (!header) {
