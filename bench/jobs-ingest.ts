@@ -32,7 +32,7 @@ import { printPerf, readPerfSamples, startPerf, summarizeSamples, type PerfSampl
  *                                      20, "Off the event loop": p99 ≤ 2x idle); BENCH_LOAD_PDFS,
  *                                      BENCH_ROUNDS (3)
  *
- * `ready` is seen as the documentStatusChanged event on a graphql-ws socket opened before the
+ * `ready` is seen as the documentEvents event on a graphql-ws socket opened before the
  * uploads (no polling). Gateway settings can be given in the environment: WORKER_THREADS,
  * JOBS_CONCURRENCY. BENCH_PROFILER=perf: jobs-throughput also records the gateway's timed windows
  * with Linux perf (bench/perf.ts) and prints its CPU a document by thread and component.
@@ -104,11 +104,11 @@ async function setUp(extra: Record<string, string> = {}): Promise<{ gw: Child; t
   const socket: Client = createClient({ url: `ws://127.0.0.1:${gw.port}/graphql`, webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${token}` }, retryAttempts: 0 });
   await new Promise<void>((resolve, reject) => {
     socket.on('connected', () => resolve());
-    socket.subscribe<{ documentStatusChanged: { id: string; status: string } }>(
-      { query: 'subscription { documentStatusChanged { id status } }' },
+    socket.subscribe<{ documentEvents: { id: string; status: string } }>(
+      { query: 'subscription { documentEvents { id status } }' },
       {
         next: (r) => {
-          const d = r.data?.documentStatusChanged;
+          const d = r.data?.documentEvents;
           if (!d) return;
           ready.set(d.id, { at: performance.now(), status: d.status });
           waiting.get(d.id)?.();

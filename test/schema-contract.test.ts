@@ -114,6 +114,46 @@ describe('names and types', () => {
     expect(bad).toEqual([]);
   });
 
+  /** Root fields whose names depart from the conventions, each with its reason (README, "Where the schema departs from the conventions"). */
+  const NAMED_OTHERWISE: Record<string, string> = {
+    'Mutation.login': 'the name every authentication client knows, released in 0.1.0',
+    'Mutation.logout': 'the name every authentication client knows, released in 0.1.0',
+    'Mutation.register': 'the name every authentication client knows, released in 0.1.0',
+    'Mutation.chat': "the REST door's verb (POST /api/core/chat), released in 0.1.0",
+    'Mutation.liveHeartbeat': 'the documented POST /api/live/session/heartbeat, released in 0.1.0',
+  };
+  /** The verbs mutations begin with. A new verb is added here when it reads as one. */
+  const VERBS = ['add', 'buy', 'complete', 'connect', 'create', 'delete', 'disconnect', 'end', 'evaluate', 'grant', 'record', 'refresh', 'regenerate', 'reindex', 'remove', 'rename', 'revoke', 'rotate', 'save', 'schedule', 'send', 'set', 'start', 'submit', 'update', 'upload'];
+
+  it('names mutations verbNoun, with one `input: VerbNounInput!` (or none) and a `VerbNounPayload!`', () => {
+    const bad: string[] = [];
+    for (const f of Object.values(schema.getMutationType()!.getFields())) {
+      const where = `Mutation.${f.name}`;
+      const Name = f.name[0]!.toUpperCase() + f.name.slice(1);
+      if (!(where in NAMED_OTHERWISE) && !new RegExp(`^(${VERBS.join('|')})[A-Z]\\w+$`).test(f.name)) bad.push(`${where}: not verbNoun`);
+      // A mutation with nothing to say (connectGoogleCalendar, buyStreakFreeze) takes no input at all.
+      if (f.args.length > 1 || (f.args[0] && (f.args[0].name !== 'input' || String(f.args[0].type) !== `${Name}Input!`))) bad.push(`${where}: arguments ${f.args.map((a) => `${a.name}: ${String(a.type)}`).join(', ')}`);
+      if (String(f.type) !== `${Name}Payload!`) bad.push(`${where}: returns ${String(f.type)}`);
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('names subscriptions nounEvents or nounUpdated (deprecated ones aside)', () => {
+    const bad = Object.values(schema.getSubscriptionType()!.getFields())
+      .filter((f) => !f.deprecationReason && !/^[a-z]\w*(Events|Updated)$/.test(f.name) && !(`Subscription.${f.name}` in NAMED_OTHERWISE))
+      .map((f) => f.name);
+    expect(bad).toEqual([]);
+  });
+
+  it('keeps the list of departures true: each names a root field that departs', () => {
+    const stale = Object.keys(NAMED_OTHERWISE).filter((where) => {
+      const [root, name] = where.split('.') as [string, string];
+      const field = (root === 'Mutation' ? schema.getMutationType() : schema.getSubscriptionType())?.getFields()[name];
+      return !field || (root === 'Mutation' && new RegExp(`^(${VERBS.join('|')})[A-Z]`).test(name));
+    });
+    expect(stale).toEqual([]);
+  });
+
   it('makes every type with an id a Node', () => {
     const bad = types
       .filter((t) => isObjectType(t) && 'id' in t.getFields() && !t.getInterfaces().some((i) => i.name === 'Node'))

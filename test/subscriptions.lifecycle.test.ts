@@ -27,7 +27,7 @@ const doc = (query: string) => parse(query) as TypedDocumentNode<any, any>;
 const LIVE = doc('subscription ($id: ID!) { liveSessionEvents(sessionId: $id) { __typename ... on LiveSessionEnded { sessionId endReason usedSeconds } } }');
 const CONVERSATION = doc('subscription ($id: ID!) { conversationEvents(conversationId: $id) { type conversationId } }');
 const ORGANIZATION = doc('subscription ($id: ID!) { organizationEvents(organizationId: $id) { type userId } }');
-const DOCUMENTS = doc('subscription ($org: ID) { documentStatusChanged(organizationId: $org) { id title status error chunkCount organizationId } }');
+const DOCUMENTS = doc('subscription ($org: ID) { documentEvents(organizationId: $org) { id title status error chunkCount organizationId } }');
 
 /** A graphql-ws client signed in as `token`, disposed by `close`. */
 function socket(token: string) {
@@ -219,7 +219,7 @@ describe('organizationEvents', () => {
   });
 });
 
-describe('documentStatusChanged', () => {
+describe('documentEvents', () => {
   it('tells the uploader when a document is READY or FAILED, with the Document as it is then', async () => {
     const u = await signUp(api);
     const other = await signUp(api);
@@ -233,16 +233,16 @@ describe('documentStatusChanged', () => {
       const good = await api.post('/api/knowledge/documents', { title: 'Volcanoes', content: '# Volcanoes\n\nStromboli erupts every few minutes.' }, { token: u.accessToken });
       expect(good.body.status).toBe('processing');
       await mine.waitFor(1);
-      expect(mine.received[0]!.data?.documentStatusChanged).toEqual({ id: good.body.id, title: 'Volcanoes', status: 'READY', error: null, chunkCount: 1, organizationId: null });
+      expect(mine.received[0]!.data?.documentEvents).toEqual({ id: good.body.id, title: 'Volcanoes', status: 'READY', error: null, chunkCount: 1, organizationId: null });
       // HTML without any text is accepted, then fails in the background.
       const bad = await api.post('/api/knowledge/documents', { title: 'Empty', filename: 'empty.html', content: '<html><body><p> </p></body></html>', mime_type: 'text/html' }, { token: u.accessToken });
       expect(bad.status).toBe(201);
       await mine.waitFor(2);
-      expect(mine.received[1]!.data?.documentStatusChanged).toMatchObject({ id: bad.body.id, status: 'FAILED', error: expect.stringMatching(/no text/), chunkCount: 0 });
+      expect(mine.received[1]!.data?.documentEvents).toMatchObject({ id: bad.body.id, status: 'FAILED', error: expect.stringMatching(/no text/), chunkCount: 0 });
       // Someone else's documents are not theirs to hear of: the next thing they hear is their own.
       const own = await api.post('/api/knowledge/documents', { title: 'Theirs', content: 'Their own words.' }, { token: other.accessToken });
       await theirs.waitFor(1);
-      expect(theirs.received.map((r) => r.data?.documentStatusChanged.id)).toEqual([own.body.id]);
+      expect(theirs.received.map((r) => r.data?.documentEvents.id)).toEqual([own.body.id]);
     } finally {
       await s.close();
       await o.close();
@@ -270,7 +270,7 @@ describe('documentStatusChanged', () => {
         { token: cast.owner.accessToken },
       );
       await sub.waitFor(1);
-      expect(sub.received.map((r) => r.data?.documentStatusChanged)).toEqual([{ id: shared.body.id, title: 'Handbook', status: 'READY', error: null, chunkCount: 1, organizationId: org.id }]);
+      expect(sub.received.map((r) => r.data?.documentEvents)).toEqual([{ id: shared.body.id, title: 'Handbook', status: 'READY', error: null, chunkCount: 1, organizationId: org.id }]);
       await leaving.waitFor(1);
 
       expect((await api.delete(`/api/organizations/${org.id}/members/${cast.extra.user.id}`, { token: cast.owner.accessToken })).status).toBe(204);

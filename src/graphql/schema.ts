@@ -86,7 +86,7 @@ function syncTypeResolvers(schema: GraphQLSchema): void {
  * field's arguments again for every event (the field's subscribe read them once), a few µs
  * of every chat token. (meUpdated is not one: it reads the user anew for each event.)
  */
-export const EVENT_FIELDS: ReadonlySet<string> = new Set(['chatStream', 'chatTurnEvents', 'conversationEvents', 'documentStatusChanged', 'liveSessionEvents', 'myLiveSessionEvents', 'organizationEvents']);
+export const EVENT_FIELDS: ReadonlySet<string> = new Set(['chatStream', 'chatTurnEvents', 'conversationEvents', 'documentEvents', 'liveSessionEvents', 'myLiveSessionEvents', 'organizationEvents']);
 
 function resolveEventsToThemselves(schema: GraphQLSchema): void {
   const fields = schema.getSubscriptionType()?.getFields() ?? {};

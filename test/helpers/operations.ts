@@ -1104,7 +1104,7 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
       fx.publish('ORGANIZATION_EVENT', { organizationId: org.id, type: 'organization_updated', userId: null, teamId: null, actorId: fx.user('owner').user.id, at: new Date().toISOString() });
     },
   },
-  'Subscription.documentStatusChanged': {
+  'Subscription.documentEvents': {
     ...like('listDocuments'),
     writes: true,
     vars: async () => ({}),
@@ -1113,7 +1113,7 @@ export const graphqlOperations: Record<FieldKey, GraphQLEntry> = {
       if (userId) fx.publish('DOCUMENT_STATUS', { scope: `user:${userId}`, documentId: await fx.ownDocument(fx.actingRole(who)), status: 'ready' });
     },
   },
-  'Subscription.documentStatusChanged#shared': {
+  'Subscription.documentEvents#shared': {
     ...like('getDocument#shared'),
     writes: true,
     vars: async (fx) => ({ organizationId: (await fx.org()).id }),

@@ -148,7 +148,7 @@ export class KnowledgeResolver {
       });
     },
   })
-  documentStatusChanged(
+  documentEvents(
     @Root() document: KnowledgeDocument,
     @Arg('organizationId', () => ID, { nullable: true, description: 'Only the documents shared with this organization (you must be a member); absent: the documents you uploaded.' }) _organizationId: string | null,
   ): KnowledgeDocument {

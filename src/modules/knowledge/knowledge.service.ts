@@ -512,7 +512,7 @@ export class KnowledgeService {
   }
 
   /**
-   * A document's ingestion ended: its uploader's documentStatusChanged fires, and, when it is
+   * A document's ingestion ended: its uploader's documentEvents fires, and, when it is
    * shared, that of the organization's members (each reloads it with their own rights).
    */
   private announce(documentId: string, status: 'ready' | 'failed', readers: { ownerId: string; organizationId: string | null } | null): void {
