@@ -101,6 +101,7 @@ describe('search maintenance', () => {
     const g = await gql('{ searchStatus { engine pendingJobs entries { note } lastReindex { status } } }', admin.accessToken);
     expect(g.errors).toBeUndefined();
     expect(g.data.searchStatus.lastReindex.status).toBe('SUCCEEDED');
+    expect(g.data.searchStatus.engine).toBe(server.config.db.driver === 'sqlite' ? 'SQLITE_FTS5' : 'POSTGRESQL_TSVECTOR');
     const m = await gql('mutation { reindexSearch { jobId status } }', admin.accessToken);
     expect(m.data.reindexSearch.status).toBe('QUEUED');
     await server.app.services.jobs.drain();

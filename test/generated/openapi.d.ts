@@ -3256,8 +3256,11 @@ export interface components {
             created_at: string;
         };
         SearchStatusResponse: {
-            /** @description sqlite-fts5 or postgresql-tsvector. */
-            engine: string;
+            /**
+             * @description The full-text engine: the database's own.
+             * @enum {string}
+             */
+            engine: "sqlite-fts5" | "postgresql-tsvector";
             /** @description Index entries by kind: message, note, transcript and document. */
             entries: components["schemas"]["SearchStatusResponseEntries"];
             /** @description Knowledge passages also get embeddings when EMBEDDINGS_BASE_URL is set. */

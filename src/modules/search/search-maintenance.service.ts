@@ -7,6 +7,7 @@ import type { JobQueue } from '../../jobs/queue.js';
 import { User } from '../users/index.js';
 import { SearchReindex, type ReindexStatus } from './search.entities.js';
 import type { SearchService, SearchType } from './search.service.js';
+import type { SearchEngineValue } from './search.enums.js';
 
 /**
  * The job kind of a search rebuild, whoever asked for it (a platform administrator over either
@@ -16,7 +17,7 @@ import type { SearchService, SearchType } from './search.service.js';
 export const REINDEX_JOB = 'search.reindex';
 
 export interface SearchStatus {
-  engine: string;
+  engine: SearchEngineValue;
   entries: Record<SearchType, number>;
   vectorLane: { enabled: boolean; model: string | null };
   pendingJobs: number;

@@ -16,3 +16,17 @@ export const ContentKind = defineEnum(
   { message: 'must be among message, note, transcript, document' },
 );
 export type ContentKindValue = ValueOf<typeof ContentKind>;
+
+/** The full-text engine behind search: the database's own. */
+export const SearchEngine = defineEnum('SearchEngine', "The full-text engine behind search: the database's own.", {
+  'sqlite-fts5': "SQLite's FTS5, on the embedded default.",
+  'postgresql-tsvector': "PostgreSQL's tsvector and GIN index.",
+});
+export type SearchEngineValue = ValueOf<typeof SearchEngine>;
+
+export const SearchReindexStatus = defineEnum('SearchReindexStatus', 'Where a rebuild of the search index stands.', {
+  queued: 'Waiting for the job queue.',
+  running: 'Rebuilding; the index stays searchable.',
+  succeeded: 'Done.',
+  failed: 'Failed after its attempts (the index is as the last successful writes left it, still searchable).',
+});

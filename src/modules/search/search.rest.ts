@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineRoute, type RestRoute } from '../../rest/route-table.js';
 import type { ServiceMap } from '../manifest.js';
 import type { SearchStatus } from './search-maintenance.service.js';
-import { ContentKind } from './search.enums.js';
+import { ContentKind, SearchEngine, SearchReindexStatus } from './search.enums.js';
 import { searchSchema, type SearchResult } from './search.service.js';
 
 const searchResponseSchema = z.object({
@@ -29,11 +29,11 @@ const toSearch = (r: SearchResult): z.infer<typeof searchResponseSchema> => ({
 const tag = 'Conversations';
 
 const statusSchema = z.object({
-  engine: z.string().describe('sqlite-fts5 or postgresql-tsvector.'),
+  engine: SearchEngine.schema.describe("The full-text engine: the database's own."),
   entries: z.object({ message: z.number().int(), note: z.number().int(), transcript: z.number().int(), document: z.number().int() }),
   vector_lane: z.object({ enabled: z.boolean(), model: z.string().nullable() }).describe('Knowledge passages also get embeddings when EMBEDDINGS_BASE_URL is set.'),
   pending_jobs: z.number().int().describe('Background jobs still to run (pending or running), which may write to the index.'),
-  last_reindex: z.object({ started_at: z.iso.datetime().nullable(), finished_at: z.iso.datetime().nullable(), status: z.enum(['queued', 'running', 'succeeded', 'failed']) }).nullable(),
+  last_reindex: z.object({ started_at: z.iso.datetime().nullable(), finished_at: z.iso.datetime().nullable(), status: SearchReindexStatus.schema }).nullable(),
 });
 const toStatus = (r: SearchStatus): z.infer<typeof statusSchema> => ({
   engine: r.engine,

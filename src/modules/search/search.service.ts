@@ -13,7 +13,7 @@ import { parseInput, str } from '../../common/validation.js';
 import { offsetConnection, type ConnectionPage, type PageRequest } from '../../graphql/relay.js';
 import type { Passage, SearchHit } from './search.types.js';
 import { SearchEntry } from './search.entities.js';
-import { ContentKind, type ContentKindValue } from './search.enums.js';
+import { ContentKind, type ContentKindValue, type SearchEngineValue } from './search.enums.js';
 
 export const SEARCH_TYPES = ContentKind.values;
 
@@ -178,7 +178,7 @@ export class SearchService {
   ) {}
 
   /** The full-text engine this database gives. */
-  get engine(): 'sqlite-fts5' | 'postgresql-tsvector' {
+  get engine(): SearchEngineValue {
     return this.driver === 'sqlite' ? 'sqlite-fts5' : 'postgresql-tsvector';
   }
 

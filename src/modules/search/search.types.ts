@@ -1,9 +1,8 @@
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import { defineEnum } from '../../graphql/enums.js';
 import { QUERY_ROOT_DESCRIPTION, QueryRoot } from '../../graphql/query-root.js';
 import { connectionType } from '../../graphql/relay.js';
-import { ContentKind, type ContentKindValue } from './search.enums.js';
+import { ContentKind, SearchEngine, SearchReindexStatus, type ContentKindValue, type SearchEngineValue } from './search.enums.js';
 
 /** One item matching a search. */
 export interface SearchHit {
@@ -62,13 +61,6 @@ export class SearchHitType {
 
 export const SearchHitConnection = connectionType<SearchHit>('SearchHit', () => SearchHitType, 'best match first');
 
-export const SearchReindexStatus = defineEnum('SearchReindexStatus', 'Where a rebuild of the search index stands.', {
-  queued: 'Waiting for the job queue.',
-  running: 'Rebuilding; the index stays searchable.',
-  succeeded: 'Done.',
-  failed: 'Failed after its attempts (the index is as the last successful writes left it, still searchable).',
-});
-
 @ObjectType('SearchEntryCounts', { description: 'Index entries by kind of content.' })
 export class SearchEntryCounts {
   @Field(() => Int, { description: 'Chat messages.' })
@@ -107,8 +99,8 @@ export class SearchReindexRun {
 
 @ObjectType('SearchStatus', { description: 'The search index, for platform administrators.' })
 export class SearchStatusType {
-  @Field(() => String, { description: 'sqlite-fts5 or postgresql-tsvector.' })
-  engine!: string;
+  @Field(() => SearchEngine.graphql, { description: "The full-text engine: the database's own." })
+  engine!: SearchEngineValue;
 
   @Field(() => SearchEntryCounts, { description: 'Entries by kind.' })
   entries!: SearchEntryCounts;
