@@ -154,7 +154,7 @@ describe('organizationEvents', () => {
     const org = await makeOrg(api, cast);
     const s = socket(cast.member.accessToken);
     const OBJECTS = doc(
-      'subscription ($id: ID!) { organizationEvents(organizationId: $id) { type organization { id name memberCount } team { id name } member { id role user { id } } actor { id } } }',
+      'subscription ($id: ID!) { organizationEvents(organizationId: $id) { type organization { id name memberCount } team { id name } member { id role user { id } } memberId actor { id } } }',
     );
     try {
       const sub = subscribe(s.client, OBJECTS, { id: org.id });
@@ -168,13 +168,20 @@ describe('organizationEvents', () => {
       await sub.waitFor(3);
       expect((await api.delete(`/api/organizations/${org.id}/members/${cast.extra.user.id}`, owner)).status).toBe(204);
       await sub.waitFor(4);
+      expect((await api.post(`/api/organizations/${org.id}/members`, { user_id: cast.extra.user.id, role: 'member' }, owner)).status).toBe(201);
+      await sub.waitFor(5);
       const events = sub.received.map((r) => r.data?.organizationEvents);
       const organization = (memberCount: number) => ({ id: org.id, name: 'Renamed', memberCount });
       const actor = { id: cast.owner.user.id };
-      expect(events[0]).toEqual({ type: 'ORGANIZATION_UPDATED', organization: organization(4), team: null, member: null, actor });
-      expect(events[1]).toEqual({ type: 'TEAM_UPDATED', organization: organization(4), team: { id: org.teamId, name: 'Platform' }, member: null, actor });
-      expect(events[2]).toEqual({ type: 'MEMBER_UPDATED', organization: organization(4), team: null, member: { id: expect.any(String), role: 'ADMIN', user: { id: cast.extra.user.id } }, actor });
-      expect(events[3]).toEqual({ type: 'MEMBER_REMOVED', organization: organization(3), team: null, member: null, actor });
+      expect(events[0]).toEqual({ type: 'ORGANIZATION_UPDATED', organization: organization(4), team: null, member: null, memberId: null, actor });
+      expect(events[1]).toEqual({ type: 'TEAM_UPDATED', organization: organization(4), team: { id: org.teamId, name: 'Platform' }, member: null, memberId: null, actor });
+      const membershipId = events[2]!.member.id as string;
+      expect(events[2]).toEqual({ type: 'MEMBER_UPDATED', organization: organization(4), team: null, member: { id: membershipId, role: 'ADMIN', user: { id: cast.extra.user.id } }, memberId: membershipId, actor });
+      // The membership is gone, but its id stays, so a normalized cache can evict it.
+      expect(events[3]).toEqual({ type: 'MEMBER_REMOVED', organization: organization(3), team: null, member: null, memberId: membershipId, actor });
+      // Back in: a new membership, named by both.
+      expect(events[4]).toEqual({ type: 'MEMBER_ADDED', organization: organization(4), team: null, member: { id: expect.any(String), role: 'MEMBER', user: { id: cast.extra.user.id } }, memberId: events[4]!.member.id, actor });
+      expect(events[4]!.member.id).not.toBe(membershipId);
     } finally {
       await s.close();
     }

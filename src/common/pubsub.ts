@@ -92,7 +92,7 @@ export type LiveEvent =
       at: string;
     };
 
-/** Something changed in an organization; `userId` is the member concerned, when one is. */
+/** Something changed in an organization; `userId` and `memberId` are the member and membership concerned, when one is. */
 export interface OrganizationEvent {
   organizationId: string;
   type:
@@ -105,6 +105,8 @@ export interface OrganizationEvent {
     | 'team_updated'
     | 'team_deleted';
   userId: string | null;
+  /** The membership concerned, for member events (absent from a process of an earlier release: read as null). */
+  memberId?: string | null;
   teamId: string | null;
   actorId: string;
   at: string;

@@ -289,6 +289,14 @@ export class OrganizationEventResolver {
     return m ? visibleRef(ctx, 'Member', (c, ids) => this.organizationsService.visibleMembers(c, ids), m.id) : null;
   }
 
+  @FieldResolver(() => ID, {
+    nullable: true,
+    description: "For member events: the membership's id (`Member.id`), after MEMBER_REMOVED too, so a normalized cache can evict the membership that is gone; null for other events.",
+  })
+  memberId(@Root() e: OrganizationEvent): string | null {
+    return e.memberId ?? null;
+  }
+
   @FieldResolver(() => User, { nullable: true, description: 'Who made the change, as `node(id:)` answers them; null when you may not read them (they left).' })
   actor(@Root() e: OrganizationEvent, @Ctx() ctx: RequestContext): Promise<User | null> | null {
     return userRef(this.organizationsService, ctx, e.actorId || null);

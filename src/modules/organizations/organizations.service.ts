@@ -354,7 +354,7 @@ export class OrganizationsService {
       return added;
     });
     const member = await ctx.em.findOneOrFail(Membership, { id: membership.id }, { populate: ['user', 'team'], refresh: true });
-    this.publish(ctx, { organizationId, type: 'member_added', userId: user.id });
+    this.publish(ctx, { organizationId, type: 'member_added', userId: user.id, memberId: member.id });
     usersChanged(this.events, [user.id]);
     return member;
   }
@@ -395,7 +395,7 @@ export class OrganizationsService {
       await em.flush();
       return target;
     });
-    this.publish(ctx, { organizationId, type: 'member_updated', userId: targetUserId });
+    this.publish(ctx, { organizationId, type: 'member_updated', userId: targetUserId, memberId: updated.id });
     // Their role shows in their `organizations` (viewerRole), and decides which API keys they see.
     if (roleChanged) usersChanged(this.events, [targetUserId]);
     const member = await ctx.em.findOneOrFail(Membership, { id: updated.id }, { populate: ['user', 'team'], refresh: true });
@@ -447,8 +447,8 @@ export class OrganizationsService {
       await em.flush();
       return { member, keys, ended, membershipId: source.id, previousTeamId: source.team?.id ?? null };
     });
-    await this.membershipEnded(ctx, organizationId, targetUserId, moved.keys, moved.ended);
-    this.publish(ctx, { organizationId: to, type: 'member_added', userId: targetUserId });
+    await this.membershipEnded(ctx, organizationId, targetUserId, moved.membershipId, moved.keys, moved.ended);
+    this.publish(ctx, { organizationId: to, type: 'member_added', userId: targetUserId, memberId: moved.member.id });
     const member = await ctx.em.findOneOrFail(Membership, { id: moved.member.id }, { populate: ['user', 'team'], refresh: true });
     return { member, previousTeamId: moved.previousTeamId, moved: { from: organizationId, membershipId: moved.membershipId } };
   }
@@ -478,12 +478,12 @@ export class OrganizationsService {
       await em.nativeDelete(Membership, { id: target.id });
       return { membershipId: target.id, teamId: target.team?.id ?? null, keys, ended };
     });
-    await this.membershipEnded(ctx, organizationId, targetUserId, removed.keys, removed.ended);
+    await this.membershipEnded(ctx, organizationId, targetUserId, removed.membershipId, removed.keys, removed.ended);
     return { membershipId: removed.membershipId, teamId: removed.teamId };
   }
 
   /** After the commit that ended a membership (a removal, or a move elsewhere): who must hear of it. */
-  private async membershipEnded(ctx: RequestContext, organizationId: string, userId: string, keys: RevokedKeys, ended: (() => void)[]): Promise<void> {
+  private async membershipEnded(ctx: RequestContext, organizationId: string, userId: string, membershipId: string, keys: RevokedKeys, ended: (() => void)[]): Promise<void> {
     this.apiKeys.announceRevoked(keys);
     for (const then of ended) then();
     usersChanged(this.events, [userId]);
@@ -491,7 +491,7 @@ export class OrganizationsService {
     if (keys.length) await this.apiKeys.keyListChanged(ctx.em.fork(), organizationId, []);
     // The caller's own view of this request: the membership is gone.
     ctx.loaders.org.membership.clear(membershipKey(organizationId, userId));
-    this.publish(ctx, { organizationId, type: 'member_removed', userId });
+    this.publish(ctx, { organizationId, type: 'member_removed', userId, memberId: membershipId });
   }
 
   /**
@@ -613,6 +613,7 @@ export class OrganizationsService {
   private publish(ctx: RequestContext, e: Pick<OrganizationEvent, 'organizationId' | 'type'> & Partial<OrganizationEvent>): void {
     this.events.publish('ORGANIZATION_EVENT', {
       userId: null,
+      memberId: null,
       teamId: null,
       actorId: ctx.principal?.userId ?? '',
       at: new Date().toISOString(),

@@ -363,6 +363,9 @@ export class OrganizationEventView implements OrganizationEvent {
   @Field(() => ID, { nullable: true, description: 'The member concerned, for member events.' })
   userId!: string | null;
 
+  /** Resolved by OrganizationEventResolver.memberId: null where the publisher sent none. */
+  memberId?: string | null;
+
   @Field(() => ID, { nullable: true, description: 'The team concerned, for team events.' })
   teamId!: string | null;
 
