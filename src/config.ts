@@ -471,6 +471,11 @@ export const configSchema = z.object({
         grammarPreload: v('XEL_GRAMMAR_PRELOAD', bool.default(true), 'The grammar checker takes several seconds to load: at start (true) or on first use (false).'),
         grammarTimeoutMs: v('XEL_GRAMMAR_TIMEOUT_MS', positive(90_000), 'How long an evaluation waits for the grammar checker (loading included) before answering service_unavailable.'),
         defaultDailyGoalXp: v('XEL_DEFAULT_DAILY_GOAL_XP', z.coerce.number().int().min(1).max(1000).default(30), "A learner's daily goal until they set their own."),
+        questSettleDays: v(
+          'XEL_QUEST_SETTLE_DAYS',
+          z.coerce.number().int().min(1).max(366).default(366),
+          "How far back a learner's next read (or submission) looks for ended days whose quests were reached after their last read (a learning session late in the evening): those days' quests are paid then. Days further back than this are not looked at (each day is one row of a learning-time statement; at most 366).",
+        ),
       }),
     )
     .describe('Xentree English.'),

@@ -3,7 +3,9 @@ import { COURSE } from '../src/modules/xel/content/modules/index.js';
 import { TASK_XP } from '../src/modules/xel/rules.js';
 import type { LearningSeconds } from '../src/modules/xp/xp.service.js';
 import { drawQuests, FREEZE_PRICE_TOKENS, QUEST_TEMPLATES, startOfDay, weekStart } from '../src/modules/xp/xp.rules.js';
+import { User } from '../src/modules/users/users.entities.js';
 import { ManualClock } from './helpers/clock.js';
+import { createSessions } from './helpers/learning-activity.js';
 import { signUp } from './helpers/factories.js';
 import { BuyStreakFreezeDocument, MakeXpProfilePublicDocument, XelDashboardDocument, PublicXpProfileDocument, XpProfileDocument, XpQuestsDocument, XpStreakStatusDocument, XpWeeklyActivityDocument } from './generated/graphql.js';
 import { errorCode, gql } from './helpers/graphql.js';
@@ -344,6 +346,7 @@ describe('the learning-time quest', () => {
         if (userId === u.user.id) calls.push({ start: start.toISOString(), end: end.toISOString() });
         return userId === u.user.id ? 1200 : 0;
       },
+      secondsByDay: async () => [],
     };
     const xp = server.app.services.xp as unknown as { learning: LearningSeconds | null };
     const wired = xp.learning;
@@ -379,5 +382,44 @@ describe('a time zone change to the west', () => {
     expect(await get('/api/xp/streak-status', u.accessToken)).toMatchObject({ current_streak: 1, streak_at_risk: true });
     await submit(u.accessToken, 2);
     expect(await get('/api/xp/streak-status', u.accessToken)).toMatchObject({ current_streak: 2, longest_streak: 2, streak_at_risk: false });
+  });
+});
+
+describe('quests settled after their day', () => {
+  /** A learning-time quest's reward for a learner's day (the draw is deterministic). */
+  const learningReward = (userId: string, day: string) => drawQuests(userId, day, ['earn_xp', 'good_scores', 'learning_time']).find((t) => t.kind === 'learning_time')!.rewardTokens;
+
+  /** An ended conversation learning session of the learner over `[start, end]`. */
+  async function learnedDuring(userId: string, start: string, end: string) {
+    const em = server.app.orm.em.fork();
+    createSessions(em, em.getReference(User, userId), { conversation: [[start, end]] });
+    await em.flush();
+  }
+
+  it('pays a learning-time quest reached after the last read, once, when read after the day ended', async () => {
+    await goTo('2030-01-10T08:00:00Z');
+    const u = await learner('Europe/Berlin');
+    const early = await get('/api/xp/quests', u.accessToken);
+    const quest = early.find((q: { kind: string }) => q.kind === 'learning_time');
+    expect(quest).toMatchObject({ day: '2030-01-10', progress: 0, completed: false });
+    // 21 minutes late in the learner's evening (23:30–23:51 in Berlin); nobody reads the quests before midnight.
+    await learnedDuring(u.user.id, '2030-01-10T22:30:00Z', '2030-01-10T22:51:00Z');
+    await goTo('2030-01-11T09:00:00Z');
+    expect((await get('/api/xp/profile', u.accessToken)).token_balance).toBe(quest.reward_tokens);
+    // Read again, through both doors: paid once.
+    expect((await get('/api/xp/quests', u.accessToken))[0].day).toBe('2030-01-11');
+    expect((await gql(server.url, XpProfileDocument, {}, u.accessToken)).data?.xpProfile.tokenBalance).toBe(quest.reward_tokens);
+    expect((await get('/api/xp/profile', u.accessToken)).token_balance).toBe(quest.reward_tokens);
+  });
+
+  it('pays it when the learner never read that day’s quests, on the day the learning happened', async () => {
+    await goTo('2030-01-12T08:00:00Z');
+    const u = await learner('America/Los_Angeles');
+    // 20 minutes on the 12th in Los Angeles (23:30–23:50 local, 07:30–07:50Z on the 13th); the quests were never drawn.
+    await learnedDuring(u.user.id, '2030-01-13T07:30:00Z', '2030-01-13T07:50:00Z');
+    await goTo('2030-01-14T20:00:00Z'); // the 14th there: a day without reading in between
+    const quests = await get('/api/xp/quests', u.accessToken);
+    expect(quests[0].day).toBe('2030-01-14');
+    expect((await get('/api/xp/profile', u.accessToken)).token_balance).toBe(learningReward(u.user.id, '2030-01-12'));
   });
 });

@@ -29,6 +29,8 @@ import {
  */
 export interface LearningSeconds {
   secondsBetween(em: EntityManager, userId: string, start: Date, end: Date): Promise<number>;
+  /** Seconds per calendar day of `timeZone` in [start, end), days without learning absent: one statement. */
+  secondsByDay(em: EntityManager, userIds: string[], start: Date, end: Date, timeZone?: string): Promise<{ date: string; seconds: number }[]>;
 }
 
 export interface XpProfileView {
@@ -434,12 +436,51 @@ export class XpService implements XpAwardHooks {
    * conditional update: once, whoever races), then grants the booster when all are done.
    * Measured after the caller's own transaction committed, so of racing submissions the last
    * to settle sees them all.
+   *
+   * The days from the latest whose quests were drawn up to today ended since their quests were
+   * last settled (or were never drawn): learning time (a session ending late in the evening) may
+   * have reached a quest after its last read, so each of them with recorded activity is settled
+   * first, once and for all, whether or not the learner looked.
    */
   private async settleQuests(em: EntityManager, userId: string, now: Date): Promise<QuestView[]> {
     const s = await this.standingOf(em, userId);
+    const latest = await this.latestQuestDay(em, userId);
     const day = localDay(now, s.timezone);
+    if (latest === null || latest < day) {
+      const from = latest ?? localDay(s.memberSince, s.timezone);
+      for (const ended of await this.activeDays(em, userId, s.timezone, from, addDays(day, -1))) await this.settleDay(em, userId, ended, s.timezone, now);
+    }
+    return this.settleDay(em, userId, day, s.timezone, now);
+  }
+
+  /** The latest day whose quests were drawn, or null. */
+  private async latestQuestDay(em: EntityManager, userId: string): Promise<string | null> {
+    const [row] = (await em
+      .getConnection()
+      .execute('select max(day) as day from xp_quests where user_id = ?', [userId], 'all', em.getTransactionContext())) as { day: string | null }[];
+    return row?.day ?? null;
+  }
+
+  /**
+   * The days from `from` to `to` (both included, at most QUEST_SETTLE_DAYS ending on `to`) with
+   * XP or learning time recorded, oldest first: the only ones whose quests can have been reached.
+   */
+  private async activeDays(em: EntityManager, userId: string, tz: string, from: string, to: string): Promise<string[]> {
+    const first = dayDiff(from, to) >= this.config.xel.questSettleDays ? addDays(to, 1 - this.config.xel.questSettleDays) : from;
+    if (first > to) return [];
+    const [xp, learned] = await Promise.all([
+      this.xel.dailyActivity(em, userId, first, to),
+      this.learning ? this.learning.secondsByDay(em, [userId], startOfDay(first, tz), startOfDay(addDays(to, 1), tz), tz) : [],
+    ]);
+    return [...new Set([...[...xp.entries()].filter(([, a]) => a.xp > 0 || a.tasks > 0).map(([d]) => d), ...learned.filter((d) => d.seconds > 0).map((d) => d.date)])]
+      .filter((d) => d >= first && d <= to)
+      .sort();
+  }
+
+  /** One day's quests with their progress, paying those reached and granting the booster when all are done. */
+  private async settleDay(em: EntityManager, userId: string, day: string, tz: string, now: Date): Promise<QuestView[]> {
     const quests = await this.questsOf(em, userId, day);
-    const progress = await this.measure(em, userId, day, s.timezone, now, quests);
+    const progress = await this.measure(em, userId, day, tz, now, quests);
     let paid = false;
     for (const [i, q] of quests.entries()) {
       if (q.completedAt || progress[i]! < q.goal) continue;
