@@ -423,3 +423,30 @@ describe('quests settled after their day', () => {
     expect((await get('/api/xp/profile', u.accessToken)).token_balance).toBe(learningReward(u.user.id, '2030-01-12'));
   });
 });
+
+describe('a time zone change does not reopen a day', () => {
+  it('pays a local date’s quests once: switching west keeps the day already reached until the new zone reaches it', async () => {
+    // 11:00Z on 1 February: 01:00 on the 2nd in Kiritimati (UTC+14), 00:00 on the 1st in Pago Pago (UTC-11).
+    await goTo('2030-02-01T11:00:00Z');
+    const u = await learner('Pacific/Kiritimati');
+    for (const i of [0, 1, 2, 3, 4, 5]) await submit(u.accessToken, i, true, 1200);
+    const done = await get('/api/xp/quests', u.accessToken);
+    expect(done.every((q: { day: string; completed: boolean }) => q.day === '2030-02-02' && q.completed)).toBe(true);
+    const paid = done.reduce((t: number, q: { reward_tokens: number }) => t + q.reward_tokens, 0);
+    expect((await get('/api/xp/profile', u.accessToken)).token_balance).toBe(paid);
+
+    expect((await api.patch('/api/xel/preferences', { timezone: 'Pacific/Pago_Pago' }, { token: u.accessToken })).status).toBe(200);
+    // The 1st in Pago Pago: the learner's day stays the 2nd, its quests done; practice now earns XP but no second day of quests.
+    expect((await get('/api/xp/quests', u.accessToken)).map((q: { id: string }) => q.id)).toEqual(done.map((q: { id: string }) => q.id));
+    for (const i of [6, 7, 8, 9, 10, 11]) await submit(u.accessToken, i, true, 1200);
+    expect((await get('/api/xp/profile', u.accessToken)).token_balance).toBe(paid);
+    expect((await get('/api/xp/quests', u.accessToken))[0].day).toBe('2030-02-02');
+
+    // The 2nd in Pago Pago: the same day, the same quests; the 3rd: new ones.
+    await goTo('2030-02-02T12:00:00Z');
+    expect((await get('/api/xp/quests', u.accessToken)).map((q: { id: string }) => q.id)).toEqual(done.map((q: { id: string }) => q.id));
+    await goTo('2030-02-03T11:00:00Z');
+    expect((await get('/api/xp/quests', u.accessToken))[0].day).toBe('2030-02-03');
+    expect((await get('/api/xp/profile', u.accessToken)).token_balance).toBe(paid);
+  });
+});

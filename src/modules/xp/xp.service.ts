@@ -437,15 +437,20 @@ export class XpService implements XpAwardHooks {
    * Measured after the caller's own transaction committed, so of racing submissions the last
    * to settle sees them all.
    *
-   * The days from the latest whose quests were drawn up to today ended since their quests were
-   * last settled (or were never drawn): learning time (a session ending late in the evening) may
-   * have reached a quest after its last read, so each of them with recorded activity is settled
-   * first, once and for all, whether or not the learner looked.
+   * "Today" is the learner's local day, but never a day before the latest whose quests were
+   * drawn: after a time zone change to the west the learner stays on the day already reached
+   * until the new zone's calendar reaches it, so no date's quests are paid twice and the dates
+   * behind it (which the learner lived already, in the old zone) do not open again. The days from
+   * that latest day up to today ended since their quests were last settled (or were never drawn):
+   * learning time (a session ending late in the evening) may have reached a quest after its last
+   * read, so each of them with recorded activity is settled first, once and for all, whether or
+   * not the learner looked.
    */
   private async settleQuests(em: EntityManager, userId: string, now: Date): Promise<QuestView[]> {
     const s = await this.standingOf(em, userId);
     const latest = await this.latestQuestDay(em, userId);
-    const day = localDay(now, s.timezone);
+    const local = localDay(now, s.timezone);
+    const day = latest !== null && latest > local ? latest : local;
     if (latest === null || latest < day) {
       const from = latest ?? localDay(s.memberSince, s.timezone);
       for (const ended of await this.activeDays(em, userId, s.timezone, from, addDays(day, -1))) await this.settleDay(em, userId, ended, s.timezone, now);
