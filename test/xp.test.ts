@@ -450,3 +450,33 @@ describe('a time zone change does not reopen a day', () => {
     expect((await get('/api/xp/profile', u.accessToken)).token_balance).toBe(paid);
   });
 });
+
+describe('a streak already broken', () => {
+  it('stays broken: a freeze bought after the missed day does not cover it, through any door', async () => {
+    await goTo('2030-03-04T12:00:00Z');
+    const u = await learner();
+    await submit(u.accessToken, 0);
+    await goTo('2030-03-06T12:00:00Z'); // the 5th missed, no freeze held
+    expect(await get('/api/xp/streak-status', u.accessToken)).toMatchObject({ current_streak: 0, longest_streak: 1, freezes_available: 0 });
+    await setWallet(u.user.id, FREEZE_PRICE_TOKENS);
+    expect((await api.post('/api/xp/freezes', undefined, { token: u.accessToken })).status).toBe(201);
+    expect(await get('/api/xp/streak-status', u.accessToken)).toMatchObject({ current_streak: 0, freezes_available: 1, freezes_used: 0 });
+    expect((await get('/api/xel/dashboard', u.accessToken)).current_streak).toBe(0);
+    expect((await get('/api/xp/profile', u.accessToken)).current_streak).toBe(0);
+    expect((await get('/api/xp/weekly-activity', u.accessToken)).freeze_covered_dates).toEqual([]);
+    await submit(u.accessToken, 1);
+    expect(await get('/api/xp/streak-status', u.accessToken)).toMatchObject({ current_streak: 1, freezes_available: 1, freezes_used: 0 });
+  });
+
+  it('stays broken after a freeze covered what it could: one bought later does not cover the second missed day', async () => {
+    await goTo('2030-03-09T12:00:00Z');
+    const u = await learner();
+    await submit(u.accessToken, 0);
+    await setWallet(u.user.id, FREEZE_PRICE_TOKENS, 1);
+    await goTo('2030-03-12T12:00:00Z'); // the 10th and the 11th missed, one freeze held
+    expect(await get('/api/xp/streak-status', u.accessToken)).toMatchObject({ current_streak: 0, freezes_available: 0, freezes_used: 1 });
+    expect((await api.post('/api/xp/freezes', undefined, { token: u.accessToken })).status).toBe(201);
+    expect(await get('/api/xp/streak-status', u.accessToken)).toMatchObject({ current_streak: 0, freezes_available: 1, freezes_used: 1 });
+    expect((await get('/api/xp/weekly-activity', u.accessToken)).freeze_covered_dates).toEqual(['2030-03-10']);
+  });
+});

@@ -528,6 +528,18 @@ export class XelService {
     return res.affectedRows === 1;
   }
 
+  /**
+   * A missed day no streak freeze covered ends the streak whose last day is `last`: stored as
+   * ended (0 days), so that a freeze bought afterwards finds nothing to cover (a conditional
+   * update: of two racing settlements one ends it). The longest streak and the last day stay.
+   */
+  async endStreak(tx: EntityManager, userId: string, last: string): Promise<boolean> {
+    const res = (await tx
+      .getConnection()
+      .execute('update xel_profiles set current_streak = 0 where user_id = ? and last_active_day = ? and current_streak > 0', [userId, last], 'run', tx.getTransactionContext())) as { affectedRows: number };
+    return res.affectedRows === 1;
+  }
+
   /** XP and task submissions per day from `from` to `to` (inclusive, the learner's days). */
   async dailyActivity(em: EntityManager, userId: string, from: string, to: string): Promise<Map<string, { xp: number; tasks: number }>> {
     const days = await em.find(XelActivityDay, { user: userId, day: { $gte: from, $lte: to } });

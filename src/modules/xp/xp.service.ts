@@ -327,30 +327,41 @@ export class XpService implements XpAwardHooks {
   /**
    * Spends streak freezes on the days missed since the streak's last day, oldest first, while
    * freezes are held: each covered day keeps the streak (it does not extend it) and is
-   * recorded. A missed day without a freeze ends the streak; the freezes left are kept.
+   * recorded. A missed day without a freeze ends the streak, stored as ended (a freeze bought
+   * later never covers a day already missed); the freezes left are kept.
    * Inside `tx`, under the wallet's lock; answers the standing after.
    */
   private async settleFreezes(tx: EntityManager, userId: string, now: Date): Promise<XelStanding> {
     const wallet = await this.lockWallet(tx, userId, now);
     const s = await this.standingOf(tx, userId);
-    if (s.currentStreak <= 0 || s.lastActiveDay === null || wallet.freezesHeld <= 0) return s;
+    if (s.currentStreak <= 0 || s.lastActiveDay === null) return s;
     const today = localDay(now, s.timezone);
     const missed = dayDiff(s.lastActiveDay, today) - 1;
     if (missed <= 0) return s;
     const cover = Math.min(missed, wallet.freezesHeld);
     const to = addDays(s.lastActiveDay, cover);
-    if (!(await this.xel.coverStreak(tx, userId, s.lastActiveDay, to))) throw new AppError('conflict', 'Your streak changed meanwhile; try again');
+    if (cover > 0) await this.spendFreezes(tx, userId, s.lastActiveDay, cover, now);
+    if (missed > cover) {
+      if (!(await this.xel.endStreak(tx, userId, to))) throw new AppError('conflict', 'Your streak changed meanwhile; try again');
+      return { ...s, currentStreak: 0, lastActiveDay: to };
+    }
+    return { ...s, lastActiveDay: to };
+  }
+
+  /** Covers the `cover` days after `from` with held freezes (inside settleFreezes' transaction). */
+  private async spendFreezes(tx: EntityManager, userId: string, from: string, cover: number, now: Date): Promise<void> {
+    const to = addDays(from, cover);
+    if (!(await this.xel.coverStreak(tx, userId, from, to))) throw new AppError('conflict', 'Your streak changed meanwhile; try again');
     const spent = await this.exec(tx, 'update xp_wallets set freezes_held = freezes_held - ?, freezes_used = freezes_used + ? where user_id = ? and freezes_held >= ?', [cover, cover, userId, cover]);
     if (spent.affectedRows !== 1) throw new AppError('conflict', 'Your streak freezes changed meanwhile; try again');
     for (let i = 1; i <= cover; i++) {
       await this.exec(tx, 'insert into xp_freeze_days (id, user_id, day, created_at) values (?, ?, ?, ?) on conflict (user_id, day) do nothing', [
         crypto.randomUUID(),
         userId,
-        addDays(s.lastActiveDay, i),
+        addDays(from, i),
         this.dbDate(now),
       ]);
     }
-    return { ...s, lastActiveDay: to };
   }
 
   /** The streak as it stands today, counting the missed days the freezes held would cover (no writes). */
