@@ -166,6 +166,21 @@ describe('registration and login rules', () => {
     expect(hash).not.toContain(PASSWORD);
   });
 
+  it('replaces a weaker stored hash with the current parameters at a successful login', async () => {
+    const u = await signUp(api);
+    const em = () => server.app.orm.em.fork().getConnection();
+    // argon2i with weaker parameters (password "legacy password"), as an older deployment might hold.
+    const weak = '$argon2i$v=19$m=4096,p=1,t=3$01h1dr8x1QAK9fUH64Jbog$BLowplR6t2t9SF7ot4e9HEHdRdkqbNMkc5hr8j4yobU';
+    await em().execute(`update users set password_hash = '${weak}' where id = '${u.user.id}'`);
+    const login = await api.post('/api/auth/login', { username: u.input.username, password: 'legacy password' }, { form: true });
+    expect(login.status).toBe(200);
+    const [row] = (await em().execute(`select password_hash from users where id = '${u.user.id}'`)) as { password_hash: string }[];
+    expect(row!.password_hash.startsWith('$argon2id$v=19$')).toBe(true);
+    // The new hash is of the same password, and the session the login opened works.
+    expect((await api.post('/api/auth/login', { username: u.input.username, password: 'legacy password' }, { form: true })).status).toBe(200);
+    expect((await api.get('/api/auth/me', { token: login.body.access_token })).status).toBe(200);
+  });
+
   it('stores refresh tokens only as hashes', async () => {
     const u = await signUp(api);
     const rows = await server.app.orm.em.fork().getConnection().execute(`select token_hash from refresh_tokens`);

@@ -180,21 +180,39 @@ export class AuthService {
       throw new AppError('invalid_credentials', 'Incorrect username or password');
     }
     await this.throttle.succeeded(attempt);
-    if (this.passwords.needsRehash(user.passwordHash)) user.passwordHash = await this.passwords.hash(input.password);
+    if (this.passwords.needsRehash(user.passwordHash)) {
+      user.passwordHash = await this.passwords.hash(input.password);
+      await ctx.em.flush();
+    }
 
     // The session's times come from the server's clock, as a refresh's do.
     const now = this.clock.now();
-    const session = ctx.em.create(LoginSession, {
-      user,
-      createdAt: new Date(now),
-      lastUsedAt: new Date(now),
-      expiresAt: new Date(now + this.config.auth.refreshTokenTtlSeconds * 1000),
-      userAgent: ctx.client.userAgent?.slice(0, 512) ?? null,
-      ip: ctx.client.ip,
-    });
+    const session = ctx.em.create(
+      LoginSession,
+      {
+        user,
+        createdAt: new Date(now),
+        lastUsedAt: new Date(now),
+        expiresAt: new Date(now + this.config.auth.refreshTokenTtlSeconds * 1000),
+        userAgent: ctx.client.userAgent?.slice(0, 512) ?? null,
+        ip: ctx.client.ip,
+      },
+      { persist: false },
+    );
     const refreshToken = newRefreshToken();
-    ctx.em.create(RefreshToken, { session, tokenHash: hashToken(refreshToken), createdAt: new Date(now) });
-    await ctx.em.flush();
+    const token = ctx.em.create(RefreshToken, { session, tokenHash: hashToken(refreshToken), createdAt: new Date(now) }, { persist: false });
+    // Two inserts in one transaction, as entities never registered with the unit of work: a flush
+    // of the same two (change sets computed for every managed entity, the user's included) cost
+    // the serving thread about a millisecond more a login (issue 22: a login storm's reads wait
+    // behind that thread; `npm run bench -- login`, "the serving thread", 3.5 against 2.5 ms).
+    // (`clear`: the transaction's fork starts empty, with nothing of the request's to check and merge back.)
+    await ctx.em.transactional(
+      async (tx) => {
+        await tx.insert(session);
+        await tx.insert(token);
+      },
+      { clear: true },
+    );
     ctx.log.info({ userId: user.id, sessionId: session.id }, 'login');
     return this.pair(user, session, refreshToken);
   }
