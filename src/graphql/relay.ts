@@ -19,10 +19,10 @@ export abstract class Node {
 
 @ObjectType('PageInfo', { description: 'Where a page of a connection sits in the whole list (Relay cursor connections).' })
 export class PageInfo {
-  @Field(() => Boolean, { description: 'More edges exist after `endCursor` (always exact when paging forward with `first`).' })
+  @Field(() => Boolean, { description: 'More edges exist after `endCursor` (after `before` on an empty backward page); exact both ways, false past the end.' })
   hasNextPage!: boolean;
 
-  @Field(() => Boolean, { description: 'More edges exist before `startCursor` (always exact when paging backward with `last`).' })
+  @Field(() => Boolean, { description: 'More edges exist before `startCursor` (before `after` on an empty forward page); exact both ways, false before the start.' })
   hasPreviousPage!: boolean;
 
   @Field(() => String, { nullable: true, description: 'The cursor of the first edge of the page; null for an empty page.' })
@@ -138,8 +138,8 @@ export function positionOf(cursor: string, arg: string): number {
  * with no stored key to page by: the cursor is the item's position in the list as ordered.
  * `fetch(offset, limit)` reads that slice (and, when it can say so at no cost, the list's
  * size); `count()` counts the list, asked at most once and only when needed (`last` without
- * `before`, or a selected `totalCount` that no fetch told). Forward pages read one row more
- * than they show, which says whether another follows.
+ * `before`, or a selected `totalCount` that no fetch told). Pages read one row more than they
+ * show (but a last page, which ends the list), which says whether another follows.
  */
 export async function offsetConnection<T>(
   request: PageRequest,
@@ -155,8 +155,9 @@ export async function offsetConnection<T>(
     const end = request.before !== undefined ? positionOf(request.before, 'before') : await total();
     start = Math.max(0, end - request.last);
     size = end - start;
-    // The item at `before` is after this page; without `before` the page ends the list.
-    hasNextPage = request.before !== undefined;
+    // Without `before` the page ends the list. With it, the row read past the page says whether
+    // anything follows: nothing does when `before` is past the end (the list has since shrunk).
+    if (request.before === undefined) hasNextPage = false;
   } else {
     start = request.after !== undefined ? positionOf(request.after, 'after') + 1 : 0;
     size = request.first ?? DEFAULT_PAGE;
@@ -216,9 +217,25 @@ export async function findConnection<T extends object>(
   const page = await em.findByCursor(entity, { ...options, ...request, where, orderBy, includeCount: false } as never);
   const items = page.items as T[];
   const edges = items.map((node) => ({ cursor: page.from(node), node }));
+  // MikroORM answers the flag of the direction not paged with "a cursor was given": true even when
+  // nothing lies beyond it (a cursor past an end, or of a row since deleted), which Relay forbids.
+  // One row read past the page's far edge (the whole list when the page is empty) says it exactly.
+  const backward = request.last !== undefined;
+  let beyond = false;
+  if ((backward ? request.before : request.after) !== undefined) {
+    const edge = backward ? edges.at(-1) : edges[0];
+    const side = backward ? { first: 1, ...(edge ? { after: edge.cursor } : {}) } : { last: 1, ...(edge ? { before: edge.cursor } : {}) };
+    const probe = await em.findByCursor(entity, { ...options, ...side, where, orderBy, includeCount: false } as never);
+    beyond = probe.items.length > 0;
+  }
   return connectionPage(
     edges,
-    { hasNextPage: page.hasNextPage, hasPreviousPage: page.hasPrevPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    {
+      hasNextPage: backward ? beyond : page.hasNextPage,
+      hasPreviousPage: backward ? page.hasPrevPage : beyond,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
     () => em.count(entity, where as FilterQuery<NoInfer<T>>),
   );
 }

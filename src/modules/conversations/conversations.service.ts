@@ -715,9 +715,11 @@ export class ConversationsService {
     return connectionPage(
       edges,
       {
-        // As MikroORM's cursors say it: the page's own direction exactly, the other one by the cursor given.
-        hasNextPage: forward ? page.hasMore : position !== null,
-        hasPreviousPage: forward ? position !== null : page.hasMore,
+        // The page's own direction by the row read past it; the other one by the cursor, as positions
+        // run 1 to messageCount with no gaps: the cursor's message (or one beyond it) exists only when
+        // the position is in that range (not for a cursor past either end).
+        hasNextPage: forward ? page.hasMore : position !== null && position <= c.messageCount,
+        hasPreviousPage: forward ? position !== null && position >= 1 && c.messageCount > 0 : page.hasMore,
         startCursor: edges[0]?.cursor ?? null,
         endCursor: edges.at(-1)?.cursor ?? null,
       },

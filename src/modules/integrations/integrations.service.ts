@@ -498,8 +498,9 @@ export class IntegrationsService {
     return connectionPage(
       edges,
       {
-        hasNextPage: backward ? before !== null : inside.length > size,
-        hasPreviousPage: backward ? inside.length > size : after !== null,
+        // The direction not paged by what lies beyond the cursor in the window (nothing, past an end).
+        hasNextPage: backward ? before !== null && all.some((e) => compareKeys(eventKey(e), before) >= 0) : inside.length > size,
+        hasPreviousPage: backward ? inside.length > size : after !== null && all.some((e) => compareKeys(eventKey(e), after) <= 0),
         startCursor: edges[0]?.cursor ?? null,
         endCursor: edges.at(-1)?.cursor ?? null,
       },

@@ -54,7 +54,8 @@ function keysetValues(spec: KeysetSpec<{ id: string }>, cursor: string, arg: str
  * Pages of a nested connection for many parents at once: keys asking for the same page
  * (same first/after/last/before) are one statement, the rows cut per parent by a window
  * function over the keyset (sort key, id), then one statement loads the rows. A cursor is a
- * position in the order, not a row: it stays valid when rows are added or removed.
+ * position in the order, not a row: it stays valid when rows are added or removed. A page
+ * from a cursor costs one statement more, saying which parents have rows on its other side.
  */
 async function keysetPages<T extends { id: string }>(
   em: EntityManager,
@@ -76,11 +77,22 @@ async function keysetPages<T extends { id: string }>(
     const size = (backward ? request.last : request.first) ?? 0;
     const cursor = backward ? request.before : request.after;
     const dir = backward ? 'desc' : 'asc';
-    let where: Record<string, unknown> = { [spec.parent.property]: { $in: [...new Set(group.map((k) => k.parent))] } };
+    const parents = { [spec.parent.property]: { $in: [...new Set(group.map((k) => k.parent))] } };
+    let where: Record<string, unknown> = parents;
+    // The parents with rows at or beyond the cursor, on the side not paged: the flag of that side.
+    let beyond = new Set<string>();
     if (cursor !== undefined) {
       const [value, id] = keysetValues(spec as KeysetSpec<{ id: string }>, cursor, backward ? 'before' : 'after');
       const op = backward ? '$lt' : '$gt';
       where = { ...where, $or: [{ [key]: { [op]: value } }, { [key]: value, id: { [op]: id } }] };
+      // Not "a cursor was given": nothing lies beyond one past an end, or of a row since deleted.
+      const [strict, or] = backward ? ['$gt', '$gte'] : ['$lt', '$lte'];
+      const rows = await sql
+        .createQueryBuilder(spec.entity as typeof Membership, 'e')
+        .select(raw(`distinct e.${spec.parent.column} as parent`))
+        .where({ ...parents, $or: [{ [key]: { [strict]: value } }, { [key]: value, id: { [or]: id } }] } as never)
+        .execute<{ parent: string }[]>('all', false);
+      beyond = new Set(rows.map((r) => String(r.parent)));
     }
     const ranked = sql
       .createQueryBuilder(spec.entity as typeof Membership, 'e')
@@ -109,9 +121,9 @@ async function keysetPages<T extends { id: string }>(
         connectionPage(
           edges,
           {
-            // As MikroORM's cursors answer: exact in the direction of paging, "there was a cursor" in the other.
-            hasNextPage: backward ? request.before !== undefined : more,
-            hasPreviousPage: backward ? more : request.after !== undefined,
+            // Exact both ways: the direction of paging by the row read past the page, the other by `beyond`.
+            hasNextPage: backward ? beyond.has(k.parent) : more,
+            hasPreviousPage: backward ? more : beyond.has(k.parent),
             startCursor: edges[0]?.cursor ?? null,
             endCursor: edges.at(-1)?.cursor ?? null,
           },
