@@ -163,6 +163,11 @@ describe(`a database made by release 0.2.0 (${driver})`, () => {
     expect(orgs.data?.organizations.edges.map((e) => e.node)).toMatchObject([{ id: made.organizationId, name: 'Acme', viewerRole: 'OWNER', memberCount: 2 }]);
     const teams = await gql(server.url, OrganizationTeamsDocument, { id: made.organizationId }, token);
     expect(teams.data?.organization?.teams.edges.map((e) => [e.node.name, e.node.memberCount])).toEqual([['Core', 1]]);
+    // The release's organization sorts by its name whatever its case among new ones (the column was filled for it).
+    expect(await copy.query(`select name_normalized from ${table('organizations')} where id = '${made.organizationId}'`)).toEqual([{ name_normalized: 'acme' }]);
+    for (const name of ['Bravo', 'apple', 'Aardvark']) expect((await api.post('/api/organizations', { name }, { token })).status).toBe(201);
+    const sorted = await gql(server.url, OrganizationsDocument, { first: 10 }, token);
+    expect(sorted.data?.organizations.edges.map((e) => e.node.name)).toEqual(['Aardvark', 'Acme', 'apple', 'Bravo']);
     const members = await api.get(`/api/organizations/${made.organizationId}/members`, { token });
     expect(members.body).toMatchObject([
       { email: 'ann@example.com', role: 'owner', team_name: null },

@@ -61,13 +61,22 @@ describe('organizations', () => {
     expect(rest.body).toHaveLength(1);
     const g = await gql(server.url, OrganizationsDocument, { first: 10 }, u.accessToken);
     expect(g.data?.organizations.totalCount).toBe(3);
-    // By name, as REST orders them (the database's collation decides where "alpha" goes).
+    // By name whatever its case, as REST orders them, on both databases.
     const byName = (await api.get('/api/organizations', { token: u.accessToken })).body.map((o: { name: string }) => o.name);
+    expect(byName).toEqual(['alpha', 'Bravo', 'Charlie']);
     expect(g.data?.organizations.edges.map((e) => e.node.name)).toEqual(byName);
     expect(g.data?.organizations.edges.map((e) => e.node.viewerRole)).toEqual(['OWNER', 'OWNER', 'OWNER']);
     const next = await gql(server.url, OrganizationsDocument, { first: 2, after: g.data!.organizations.edges[0]!.cursor }, u.accessToken);
     expect(next.data?.organizations.edges.map((e) => e.node.name)).toEqual(byName.slice(1));
     expect(next.data?.organizations.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    const back = await gql(server.url, OrganizationsDocument, { last: 2, before: g.data!.organizations.edges[2]!.cursor }, u.accessToken);
+    expect(back.data?.organizations.edges.map((e) => e.node.name)).toEqual(['alpha', 'Bravo']);
+    // A renamed organization moves to where its new name sorts.
+    const alpha = g.data!.organizations.edges[0]!.node.id;
+    expect((await api.patch(`/api/organizations/${alpha}`, { name: 'delta' }, { token: u.accessToken })).status).toBe(200);
+    expect((await api.get('/api/organizations', { token: u.accessToken })).body.map((o: { name: string }) => o.name)).toEqual(['Bravo', 'Charlie', 'delta']);
+    const renamed = await gql(server.url, OrganizationsDocument, { first: 10 }, u.accessToken);
+    expect(renamed.data?.organizations.edges.map((e) => e.node.name)).toEqual(['Bravo', 'Charlie', 'delta']);
     const forged = await gql(server.url, OrganizationsDocument, { first: 2, after: 'not a cursor' }, u.accessToken);
     expect(errorCode(forged)).toBe('validation_error');
     const invalid = await api.get('/api/organizations?limit=500', { token: u.accessToken });

@@ -7,11 +7,18 @@ import { Node } from '../../graphql/relay.js';
 import { defineEnum, type ValueOf } from '../../graphql/enums.js';
 import { User } from '../users/index.js';
 
+/**
+ * A name as it sorts and compares: trimmed, NFKC, lower case, so "apple" comes between "Acme" and
+ * "Bravo" on both databases (a plain `name` column sorts by case on SQLite and on PostgreSQL's C
+ * collations, and by the locale on others), as team names sort.
+ */
+export const normalizeName = (name: string): string => name.trim().normalize('NFKC').toLowerCase();
+
 /** A group of users with roles, teams and shared resources. */
 @ObjectType('Organization', { implements: Node, description: 'A group of users with roles, teams, shared documents and API keys. Only its members can see it.' })
 @Entity({ tableName: 'organizations' })
 export class Organization {
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'description';
+  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'description' | 'nameNormalized';
 
   @Field(() => ID, { description: 'The organization id, as REST uses it (`/api/organizations/{org_id}`).' })
   @PrimaryKey({ type: 'uuid' })
@@ -20,6 +27,14 @@ export class Organization {
   @Field(() => String, { description: 'The display name (1 to 100 characters).' })
   @Property({ type: 'string', length: 100 })
   name!: string;
+
+  /**
+   * The name as lists order organizations (normalizeName), set by every write of the row. Its
+   * default is the one the column was added with (SQLite cannot drop a column's default short of
+   * rebuilding the table, whose drop would cascade to every row referencing an organization).
+   */
+  @Property({ type: 'string', length: 100, hidden: true, default: '', onCreate: (o: Organization) => normalizeName(o.name), onUpdate: (o: Organization) => normalizeName(o.name) })
+  nameNormalized!: string;
 
   @Field(() => String, { description: 'Unique, lower-case letters, digits and hyphens.' })
   @Unique({ name: 'organizations_slug_unique' })

@@ -155,7 +155,7 @@ export class OrganizationsService {
     const p = authorize(ctx, 'organizations:read');
     const { limit, offset } = parseInput(pageSchema, args);
     const where = { user: p.userId, ...(p.kind === 'apiKey' ? { organization: p.organizationId } : {}) };
-    const options = { populate: ['organization'] as const, orderBy: { organization: { name: 'asc', id: 'asc' } } as const, limit, offset };
+    const options = { populate: ['organization'] as const, orderBy: { organization: { nameNormalized: 'asc', id: 'asc' } } as const, limit, offset };
     // Without a total (GraphQL did not ask for it), no count statement; NaN fails loudly if read.
     const [rows, total] = opts.total === false ? [await ctx.em.find(Membership, where, options), Number.NaN] : await ctx.em.findAndCount(Membership, where, options);
     for (const m of rows) ctx.loaders.org.membership.prime(`${m.organization.id}:${p.userId}`, m);
@@ -170,7 +170,7 @@ export class OrganizationsService {
     const p = authorize(ctx, 'organizations:read');
     const request = pageRequest(args);
     const where = { memberships: { user: p.userId }, ...(p.kind === 'apiKey' ? { id: p.organizationId } : {}) };
-    return findConnection(ctx.em, Organization, where, request, [{ name: 'asc' }, { id: 'asc' }]);
+    return findConnection(ctx.em, Organization, where, request, [{ nameNormalized: 'asc' }, { id: 'asc' }]);
   }
 
   /**
@@ -683,7 +683,7 @@ export async function affiliationsOf(em: EntityManager, userIds: readonly string
     'select m.user_id, o.id as organization_id, o.name as organization_name, t.id as team_id, t.name as team_name, m.role from memberships as m' +
       ' inner join organizations as o on o.id = m.organization_id left join teams as t on t.id = m.team_id' +
       ` where m.user_id in (${userIds.map(() => '?').join(', ')}) and m.organization_id in (select v.organization_id from memberships as v where v.user_id = ?)` +
-      `${viewer.organizationId ? ' and m.organization_id = ?' : ''} order by o.name, o.id`,
+      `${viewer.organizationId ? ' and m.organization_id = ?' : ''} order by o.name_normalized, o.id`,
     [...userIds, viewer.userId, ...(viewer.organizationId ? [viewer.organizationId] : [])],
   );
   return rows.map((r) => ({ userId: String(r.user_id), organizationId: String(r.organization_id), organizationName: r.organization_name, teamId: r.team_id === null ? null : String(r.team_id), teamName: r.team_name, role: r.role }));
