@@ -11,8 +11,9 @@ import type { TestServer } from './helpers/server.js';
 
 /**
  * Pages walked forward and backward, compared with a model of the ordered list, on each of the
- * paging code paths (findConnection in relay.ts, the messages of conversations.service, the
- * nested keyset pages of organizations.loaders, the calendar events of integrations.service),
+ * paging code paths (findConnection in relay.ts, for notes and organizations; the messages of
+ * conversations.service; the nested keyset pages of organizations.loaders; the calendar events
+ * of integrations.service),
  * with rows inserted anywhere in the order and deleted (the cursor's own row too) between pages.
  * Every page must be exactly what the model holds beyond the cursor at that moment, with exact
  * flags and totalCount; the walk must give every row that existed throughout exactly once, in order.
@@ -226,6 +227,34 @@ describe('paging walks against a model of the list, rows inserted and deleted be
         await ok(api.delete(`/api/organizations/${org}/teams/${row.id}`, { token: me.token }), 'delete team');
       },
       page: (req) => query(`query Teams($id: ID!, ${ARGS}) { organization(id: $id) { teams(${PASS}) { ${PAGE} } } }`, { id: org, ...req }, ['organization', 'teams']),
+    };
+    await fc.assert(fc.asyncProperty(walkArb, (w) => walk(subject, w)), params);
+  });
+
+  it('Query.organizations (findConnection: name whatever its case, then id)', async () => {
+    // A user of its own: the teams' walks make organizations of the main one.
+    const owner = (await signUp(api)).accessToken;
+    let made = 0;
+    const mine = async () => (await ok(api.get('/api/organizations?limit=100', { token: owner }), 'list')) as { id: string }[];
+    const subject: Subject = {
+      compare: asc,
+      reset: async () => {
+        for (const o of await mine()) await ok(api.delete(`/api/organizations/${o.id}`, { token: owner }), 'delete organization');
+      },
+      insert: async (seed, upper) => {
+        const lower = `${letters(seed)}${letters(++made)}`;
+        const name = upper ? lower[0]!.toUpperCase() + lower.slice(1) : lower;
+        const o = await ok(api.post('/api/organizations', { name }, { token: owner }), 'organization');
+        return [{ id: o.id as string, key: [lower, o.id as string], gone: false }];
+      },
+      remove: async (row) => {
+        await ok(api.delete(`/api/organizations/${row.id}`, { token: owner }), 'delete organization');
+      },
+      page: async (req) => {
+        const r = await postGraphQL(server.url, `query Orgs(${ARGS}) { organizations(${PASS}) { ${PAGE} } }`, req, { token: owner });
+        if (r.body?.errors || !r.body?.data) throw new Error(r.text);
+        return (r.body.data as { organizations: Conn }).organizations;
+      },
     };
     await fc.assert(fc.asyncProperty(walkArb, (w) => walk(subject, w)), params);
   });
