@@ -128,7 +128,7 @@ describe('pageInfo in the direction not paged', () => {
     expect(head.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: false });
   });
 
-  it('Query.search (positional cursors, offsetConnection): a cursor past the end has nothing after it', async () => {
+  it('Query.search (positional cursors, offsetConnection): a cursor past the end has nothing after it, and a backward page from it ends the list', async () => {
     for (let i = 0; i < 3; i++) await ok(api.post('/api/core/notes', { title: `Zebrafinch ${i}`, content: 'zebrafinch' }, { token }), 'note');
     const q = `query Search(${ARGS}) { search(q: "zebrafinch", ${PASS}) { edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
     const at = (v: Record<string, unknown>) => page(q, v, ['search']);
@@ -138,6 +138,19 @@ describe('pageInfo in the direction not paged', () => {
     expect(pastEnd.edges).toHaveLength(1);
     expect(pastEnd.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
     expect((await at({ last: 1, before: encodeCursor([2]) })).pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
+    // Further past the end (a list that shrank below the cursor): the edges before it are the whole
+    // list, so the page is its last items, as Relay cuts it.
+    const far = await at({ last: 2, before: encodeCursor([10]) });
+    expect(far.edges.map((e) => e.cursor)).toEqual(all.edges.slice(1).map((e) => e.cursor));
+    expect(far.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    expect((await at({ last: 5, before: encodeCursor([10]) })).edges.map((e) => e.cursor)).toEqual(all.edges.map((e) => e.cursor));
+    // Past the end going forward: nothing after, the whole list before.
+    expect((await at({ first: 2, after: encodeCursor([10]) })).pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    // An empty list has nothing on either side of any cursor.
+    const none = `query None(${ARGS}) { search(q: "nosuchwordanywhere", ${PASS}) { edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+    for (const v of [{ first: 2, after: encodeCursor([4]) }, { last: 2, before: encodeCursor([4]) }]) {
+      expect((await page(none, v, ['search'])).pageInfo, JSON.stringify(v)).toEqual({ hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null });
+    }
   });
 
   it('Query.calendarEvents (cut in memory): cursors past either end of the window', async () => {

@@ -162,11 +162,23 @@ export async function offsetConnection<T>(
     start = request.after !== undefined ? positionOf(request.after, 'after') + 1 : 0;
     size = request.first ?? DEFAULT_PAGE;
   }
-  const res = size > 0 || hasNextPage === null ? await fetch(start, size + (hasNextPage === null ? 1 : 0)) : { items: [], total: null };
+  let res = size > 0 || hasNextPage === null ? await fetch(start, size + (hasNextPage === null ? 1 : 0)) : { items: [], total: null };
   if (res.total !== null) counted ??= Promise.resolve(res.total);
   if (hasNextPage === null) hasNextPage = res.items.length > size;
+  if (request.last !== undefined && request.before !== undefined && res.items.length < size) {
+    // `before` is past the end (the list has shrunk below it since): the edges before it are the
+    // whole list, so the page is its last `last` items. The short read says where the list ends
+    // (positions have no gaps), or, when it read nothing, a count does.
+    const end = res.items.length > 0 ? start + res.items.length : Math.min(start, await total());
+    const from = Math.max(0, end - request.last);
+    if (from !== start || end - from !== res.items.length) res = await fetch(from, end - from);
+    start = from;
+    size = end - from;
+  }
   const edges = res.items.slice(0, size).map((node, i) => ({ cursor: encodeCursor([start + i]), node }));
-  return connectionPage(edges, { hasNextPage, hasPreviousPage: start > 0, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null }, total);
+  // Items precede the page when it starts past position 0, unless a cursor past the end of an empty list put it there.
+  const hasPreviousPage = start > 0 && (edges.length > 0 || (await total()) > 0);
+  return connectionPage(edges, { hasNextPage, hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null }, total);
 }
 
 /** Whether a cursor's value can be a sort key's (a property of that runtime type). */
