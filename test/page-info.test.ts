@@ -6,6 +6,7 @@ import { postGraphQL } from './helpers/graphql-ops.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { connectThroughRest, startGoogleGateway } from './helpers/integrations.js';
 import type { TestServer } from './helpers/server.js';
+import { countStatements } from './helpers/statements.js';
 
 /**
  * The flags of the direction not paged (Relay cursor connections: `hasNextPage` under
@@ -105,6 +106,16 @@ describe('pageInfo in the direction not paged', () => {
     // An empty page past an end still says what lies on its other side.
     expect((await at({ first: 1, after: oldest!.cursor })).pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
     expect((await at({ last: 1, before: newest!.cursor })).pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+  });
+
+  it('Query.notes: the flag of the direction not paged is read only when a query selects it ("load more" stays one statement)', async () => {
+    for (let i = 0; i < 3; i++) await ok(api.post('/api/core/notes', { title: `Counted ${i}`, content: 'x' }, { token }), 'note');
+    const first = await page(`query { notes(first: 1) { ${PAGE} } }`, {}, ['notes']);
+    const after = first.pageInfo.endCursor;
+    const cost = (fields: string) => countStatements(server.app.orm, () => page(`query N($after: String) { notes(first: 1, after: $after) { edges { node { id } } pageInfo { ${fields} } } }`, { after }, ['notes']));
+    const without = await countStatements(server.app.orm, () => page('query { notes(first: 1) { edges { node { id } } pageInfo { hasNextPage endCursor } } }', {}, ['notes']));
+    expect(await cost('hasNextPage endCursor')).toBe(without);
+    expect(await cost('hasNextPage hasPreviousPage endCursor')).toBe(without + 1);
   });
 
   it('Organization.teams (keyset pages batched by the loaders): the cursor of a team since deleted at either end', async () => {

@@ -19,11 +19,12 @@ export abstract class Node {
 
 @ObjectType('PageInfo', { description: 'Where a page of a connection sits in the whole list (Relay cursor connections).' })
 export class PageInfo {
+  /** A promise where finding out costs a statement, made only when a query selects the flag (see `findConnection`). */
   @Field(() => Boolean, { description: 'More edges exist after `endCursor` (after `before` on an empty backward page); exact both ways, false past the end.' })
-  hasNextPage!: boolean;
+  hasNextPage!: boolean | Promise<boolean>;
 
   @Field(() => Boolean, { description: 'More edges exist before `startCursor` (before `after` on an empty forward page); exact both ways, false before the start.' })
-  hasPreviousPage!: boolean;
+  hasPreviousPage!: boolean | Promise<boolean>;
 
   @Field(() => String, { nullable: true, description: 'The cursor of the first edge of the page; null for an empty page.' })
   startCursor!: string | null;
@@ -231,25 +232,28 @@ export async function findConnection<T extends object>(
   const edges = items.map((node) => ({ cursor: page.from(node), node }));
   // MikroORM answers the flag of the direction not paged with "a cursor was given": true even when
   // nothing lies beyond it (a cursor past an end, or of a row since deleted), which Relay forbids.
-  // One row read past the page's far edge (the whole list when the page is empty) says it exactly.
+  // One row read past the page's far edge (the whole list when the page is empty) says it exactly:
+  // read only when a query selects that flag (a getter, as `totalCount`), so the usual "load more"
+  // (`pageInfo { hasNextPage endCursor }` after `after`) stays one statement.
   const backward = request.last !== undefined;
-  let beyond = false;
-  if ((backward ? request.before : request.after) !== undefined) {
+  let beyond: Promise<boolean> | undefined;
+  const beyondCursor = (): Promise<boolean> | boolean => {
+    if ((backward ? request.before : request.after) === undefined) return false;
     const edge = backward ? edges.at(-1) : edges[0];
     const side = backward ? { first: 1, ...(edge ? { after: edge.cursor } : {}) } : { last: 1, ...(edge ? { before: edge.cursor } : {}) };
-    const probe = await em.findByCursor(entity, { ...options, ...side, where, orderBy, includeCount: false } as never);
-    beyond = probe.items.length > 0;
-  }
-  return connectionPage(
-    edges,
-    {
-      hasNextPage: backward ? beyond : page.hasNextPage,
-      hasPreviousPage: backward ? page.hasPrevPage : beyond,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+    return (beyond ??= em.findByCursor(entity, { ...options, ...side, where, orderBy, includeCount: false } as never).then((probe) => probe.items.length > 0));
+  };
+  const pageInfo: PageInfo = {
+    get hasNextPage() {
+      return backward ? beyondCursor() : page.hasNextPage;
     },
-    () => em.count(entity, where as FilterQuery<NoInfer<T>>),
-  );
+    get hasPreviousPage() {
+      return backward ? page.hasPrevPage : beyondCursor();
+    },
+    startCursor: edges[0]?.cursor ?? null,
+    endCursor: edges.at(-1)?.cursor ?? null,
+  };
+  return connectionPage(edges, pageInfo, () => em.count(entity, where as FilterQuery<NoInfer<T>>));
 }
 
 /**
