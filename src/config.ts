@@ -119,6 +119,8 @@ export const DEFAULT_CORS_ALLOWED_HEADERS: readonly string[] = [
   'Content-Type',
   'Accept',
   'X-Request-Id',
+  // A retry-safe request (REST study sessions) carries its key in it.
+  'Idempotency-Key',
   'Apollo-Require-Preflight',
   'apollographql-client-name',
   'apollographql-client-version',
@@ -282,7 +284,7 @@ export const configSchema = z.object({
         .optional()
         // Empty (as .env.example leaves it) means the defaults, not "no headers at all".
         .transform((x): readonly string[] => (x?.trim() ? list(x) : DEFAULT_CORS_ALLOWED_HEADERS)),
-      'Request headers those origins may send (Access-Control-Allow-Headers), comma-separated; setting it replaces the default list, which is: Authorization, X-API-Key, Content-Type, Accept, X-Request-Id, Apollo-Require-Preflight, apollographql-client-name, apollographql-client-version, x-apollo-operation-name, traceparent, tracestate, baggage, sentry-trace. (They may always read X-Request-Id, X-Total-Count, Retry-After and the RateLimit-* headers.)',
+      'Request headers those origins may send (Access-Control-Allow-Headers), comma-separated; setting it replaces the default list, which is: Authorization, X-API-Key, Content-Type, Accept, X-Request-Id, Idempotency-Key, Apollo-Require-Preflight, apollographql-client-name, apollographql-client-version, x-apollo-operation-name, traceparent, tracestate, baggage, sentry-trace. (They may always read X-Request-Id, X-Total-Count, Retry-After and the RateLimit-* headers.)',
       { defaultText: 'the list in the meaning' },
     ),
     securityHeaders: v(

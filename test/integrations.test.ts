@@ -235,7 +235,10 @@ describe('using the calendar', () => {
     // What reached Google: the event in the user's time zone, marked as ours.
     const inserted = fake.events(email).find((e) => e.summary === 'XEL: past tenses')!;
     expect(inserted.start).toEqual({ dateTime: new Date(t0 + hour).toISOString(), timeZone: 'Europe/Paris' });
-    expect(inserted.extendedProperties).toEqual({ private: { xentreeKind: 'study_session' } });
+    // (and the fingerprint of the request, which tells a retry from another session under the same key)
+    expect(inserted.extendedProperties).toEqual({ private: { xentreeKind: 'study_session', xentreeRequest: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    // Its id is ours, derived from the request (base32hex, as Google takes ids): a retry finds it.
+    expect(inserted.id).toMatch(/^[a-v0-9]{52}$/);
 
     const listed = keep(await api.get(`/api/integrations/google-calendar/events?from=${new Date(t0).toISOString()}&to=${new Date(t0 + 7 * 24 * hour).toISOString()}`, { token: u.accessToken }));
     expect(listed.status).toBe(200);

@@ -26,6 +26,8 @@ export interface RouteInput<B = Record<string, unknown>, Q = Record<string, unkn
   query: Q;
   /** The `Last-Event-ID` header, for a stream that resumes (a browser's EventSource sends it when it reconnects). */
   lastEventId?: string;
+  /** The `Idempotency-Key` header, for a route that makes a retry with it safe. */
+  idempotencyKey?: string;
 }
 
 /** The parsed type of an optional schema. */

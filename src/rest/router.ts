@@ -219,13 +219,14 @@ export function registerRestRoutes(app: FastifyInstance, routes: readonly RestRo
             : await createAuthenticatedContext(root, base, credentialsOf(req));
         if (route.auth !== 'public' && route.auth !== 'optional') authorize(ctx, route.auth, route.integration);
 
-        let input: { body: Record<string, unknown>; params: Record<string, string>; query: Record<string, unknown>; lastEventId?: string };
+        let input: { body: Record<string, unknown>; params: Record<string, string>; query: Record<string, unknown>; lastEventId?: string; idempotencyKey?: string };
         try {
           input = {
             body: route.body?.multipart && req.isMultipart() ? await readMultipart(req) : ((camelizeKeys(req.body ?? {}) as Record<string, unknown>) ?? {}),
             params: req.params as Record<string, string>,
             query: camelizeKeys(req.query ?? {}) as Record<string, unknown>,
             ...(typeof req.headers['last-event-id'] === 'string' ? { lastEventId: req.headers['last-event-id'] } : {}),
+            ...(typeof req.headers['idempotency-key'] === 'string' ? { idempotencyKey: req.headers['idempotency-key'] } : {}),
           };
         } catch (e) {
           if (e instanceof TooDeepError) throw new AppError('bad_request', e.message);

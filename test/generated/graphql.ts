@@ -607,6 +607,8 @@ export type ScheduleStudySessionInput = {
   durationMinutes?: number | null | undefined;
   /** When it ends, at most 12 hours after start; give this or durationMinutes. */
   end?: string | null | undefined;
+  /** Makes a retry safe: sending the mutation again with the same key (after an error or a lost answer) answers the session scheduled the first time instead of scheduling another; the same key with a different session is a conflict (reason idempotency_key_reused). 1 to 255 printable ASCII characters, unique per session you mean to schedule. Without it, the same session (same title, times, time zone, description and module) is scheduled once. */
+  idempotencyKey?: string | null | undefined;
   /** When it starts. */
   start: string;
   /** IANA time zone for the event; default: the user's profile time zone. */

@@ -1465,7 +1465,7 @@ export interface paths {
         put?: never;
         /**
          * Schedule a study session as an event in the connected Google Calendar
-         * @description Give `end` or `duration_minutes`. The time zone defaults to the profile's.
+         * @description Give `end` or `duration_minutes`. The time zone defaults to the profile's. Safe to retry: with an `Idempotency-Key` header (1 to 255 printable ASCII characters), sending the request again with the same key answers the session scheduled the first time (the same key with another session: 409 `idempotency_key_reused`); without one, the same session (title, times, time zone, description, module) is scheduled once.
          *
          *     API keys need the scope `integrations:write`.
          */

@@ -13,8 +13,11 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
  *        redirect_uri, PKCE verifier) and refresh_token grants; Google's error JSON
  * - POST /revoke             revokes the whole grant of an access or refresh token
  * - GET  /v1/userinfo        sub and email for a live access token
- * - GET/POST /calendar/v3/calendars/primary/events   list (time range, expanded, ordered) and insert;
- *        GET .../events/{id} one event (404 when unknown);
+ * - GET/POST /calendar/v3/calendars/primary/events   list (time range, expanded, ordered) and insert
+ *        (a client-supplied `id`: base32hex, 5-1024 characters, 409 duplicate when the calendar
+ *        has it already, deleted events included, as Google keeps their ids);
+ *        GET .../events/{id} one event (404 when unknown; a deleted one reads as cancelled);
+ *        PUT .../events/{id} replaces one (events.update);
  *        401 in Google's error shape once a token is expired or revoked
  *
  * Consent is scripted: each authorization request takes the next queued decision, or
@@ -96,6 +99,12 @@ export interface FakeGoogle {
   failCalendar(status: 429 | 500 | 503, times?: number): void;
   /** The next events list answers these items as they are (what a broken or changed Google might send). */
   answerCalendarWith(items: unknown[]): void;
+  /** The next Calendar API calls are carried out, but their answers are lost (the connection drops before any byte). */
+  loseCalendarAnswers(times?: number): void;
+  /** The next authorization-code token answer is passed through `change` before it is sent (an answer of an unexpected shape). */
+  alterNextCodeAnswer(change: (answer: Record<string, unknown>) => Record<string, unknown>): void;
+  /** The user deletes an event in Google Calendar: it stays, cancelled, under its id. */
+  deleteEvent(email: string, id: string): void;
   events(email: string): FakeEvent[];
   addEvent(email: string, event: Partial<FakeEvent> & Pick<FakeEvent, 'start' | 'end'>): FakeEvent;
   close(): Promise<void>;
@@ -143,6 +152,8 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
   const queue: Consent[] = [];
   const calendarFailures: number[] = [];
   const rawAnswers: unknown[][] = [];
+  let lostAnswers = 0;
+  const codeAnswerChanges: ((answer: Record<string, unknown>) => Record<string, unknown>)[] = [];
   const requests: Recorded[] = [];
   const codes = new Map<string, Code>();
   const grants = new Map<string, Grant>();
@@ -237,14 +248,16 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
       if (s256(form.code_verifier) !== code.challenge) return send(res, 400, { error: 'invalid_grant', error_description: 'Invalid code verifier.' });
       code.used = true;
       const grant = grants.get(code.grantId)!;
-      return send(res, 200, {
+      const answer = {
         access_token: issueAccess(grant),
         expires_in: fake.accessTokenTtlSeconds,
         ...(grant.refreshToken ? { refresh_token: grant.refreshToken } : {}),
         scope: grantedScopeString(grant.scopes),
         token_type: 'Bearer',
         ...(grant.scopes.includes('openid') ? { id_token: await idToken(grant) } : {}),
-      });
+      };
+      const change = codeAnswerChanges.shift();
+      return send(res, 200, change ? change(answer) : answer);
     }
     if (form.grant_type === 'refresh_token') {
       const grantId = form.refresh_token ? refreshTokens.get(form.refresh_token) : undefined;
@@ -290,6 +303,8 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
       const start = Date.parse(json.start.dateTime ?? json.start.date);
       const end = Date.parse(json.end.dateTime ?? json.end.date);
       if (!(end > start)) return apiError(res, 400, 'The specified time range is empty.', 'timeRangeEmpty', 'INVALID_ARGUMENT');
+      if (json.id !== undefined && !(typeof json.id === 'string' && /^[a-v0-9]{5,1024}$/.test(json.id))) return apiError(res, 400, 'Invalid resource id value.', 'invalid', 'INVALID_ARGUMENT');
+      if (json.id !== undefined && list.some((e) => e.id === json.id)) return apiError(res, 409, 'The requested identifier already exists.', 'duplicate', 'ALREADY_EXISTS');
       const ev = makeEvent(json);
       list.push(ev);
       return send(res, 200, { kind: 'calendar#event', etag: `"${Date.now()}"`, ...ev });
@@ -322,8 +337,22 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
     return send(res, 200, { kind: 'calendar#event', ...ev });
   };
 
+  /** events.update: the event replaced by the body (its id, link and creation kept). */
+  const updateEvent = (req: IncomingMessage, res: ServerResponse, id: string, json: any) => {
+    const grant = liveAccess(req);
+    if (!grant) return unauthenticated(res);
+    const list = events.get(grant.account.email) ?? [];
+    const i = list.findIndex((e) => e.id === id);
+    if (i < 0) return apiError(res, 404, 'Not Found', 'notFound', 'NOT_FOUND');
+    if (!json?.start || !json?.end) return apiError(res, 400, 'Missing time.', 'required', 'INVALID_ARGUMENT');
+    const old = list[i]!;
+    const ev: FakeEvent = { ...makeEvent(json), id, htmlLink: old.htmlLink, created: old.created, status: typeof json.status === 'string' ? json.status : old.status };
+    list[i] = ev;
+    return send(res, 200, { kind: 'calendar#event', ...ev });
+  };
+
   const makeEvent = (body: any): FakeEvent => {
-    const id = randomBytes(13).toString('hex');
+    const id = typeof body.id === 'string' ? body.id : randomBytes(13).toString('hex');
     const now = new Date().toISOString();
     return {
       id,
@@ -346,6 +375,15 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
       const query = Object.fromEntries(url.searchParams);
       const { form, json } = await readForm(req);
       requests.push({ method: req.method ?? 'GET', path: url.pathname, query, form, headers: req.headers });
+      if (lostAnswers > 0 && url.pathname.startsWith('/calendar/v3/')) {
+        // Google does the work; its answer never arrives.
+        lostAnswers--;
+        res.writeHead = () => res;
+        res.end = (() => {
+          req.socket.destroy();
+          return res;
+        }) as never;
+      }
       try {
         if (req.method === 'GET' && url.pathname === '/o/oauth2/v2/auth') return authorize(res, query);
         if (req.method === 'POST' && url.pathname === '/token') return await tokenEndpoint(req, res, form);
@@ -359,6 +397,7 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
         if (url.pathname === '/calendar/v3/calendars/primary/events' && (req.method === 'GET' || req.method === 'POST')) return calendar(req, res, query, json);
         const one = /^\/calendar\/v3\/calendars\/primary\/events\/([^/]+)$/.exec(url.pathname);
         if (one && req.method === 'GET') return calendarEvent(req, res, decodeURIComponent(one[1]!));
+        if (one && req.method === 'PUT') return updateEvent(req, res, decodeURIComponent(one[1]!), json);
         return apiError(res, 404, 'Not Found', 'notFound', 'NOT_FOUND');
       } catch (e) {
         return apiError(res, 500, String(e), 'backendError', 'INTERNAL');
@@ -404,6 +443,12 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
     },
     failCalendar: (status, times = 1) => void calendarFailures.push(...Array.from({ length: times }, () => status)),
     answerCalendarWith: (items) => void rawAnswers.push(items),
+    loseCalendarAnswers: (times = 1) => void (lostAnswers += times),
+    alterNextCodeAnswer: (change) => void codeAnswerChanges.push(change),
+    deleteEvent(email, id) {
+      const ev = (events.get(email) ?? []).find((e) => e.id === id);
+      if (ev) ev.status = 'cancelled';
+    },
     grantsOf: (email) => [...grants.values()].filter((g) => g.account.email === email).map((g) => ({ scopes: g.scopes, revoked: g.revoked })),
     events: (email) => events.get(email) ?? [],
     addEvent(email, partial) {

@@ -229,7 +229,7 @@ export class GoogleClient {
   }
 
   /** One Calendar API v3 call with the user's access token; Google's error JSON becomes a GoogleError. */
-  async calendar<T>(accessToken: string, method: 'GET' | 'POST', path: string, query: Record<string, string> = {}, body?: unknown): Promise<T> {
+  async calendar<T>(accessToken: string, method: 'GET' | 'POST' | 'PUT', path: string, query: Record<string, string> = {}, body?: unknown): Promise<T> {
     const url = new URL(this.config.calendarApiUrl + path);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     const headers = new Headers({ accept: 'application/json' });

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { AppError } from '../../common/errors.js';
+import { AppError } from '../../common/errors.js';
 import type { Config } from '../../config.js';
 import { defineListRoute, defineRoute, type RestRoute } from '../../rest/route-table.js';
 import { IntegrationProvider, IntegrationStatus } from './integrations.entities.js';
 import type { CalendarEventView, IntegrationView } from './integrations.types.js';
-import { CalendarEventStatus, callbackFields, listEventsFields, scheduleStudySessionFields } from './integrations.types.js';
+import { CalendarEventStatus, callbackFields, idempotencyKeyField, listEventsFields, scheduleStudySessionFields } from './integrations.types.js';
 import type { ServiceMap } from '../manifest.js';
 
 /** One integration, as the contract lists it: the connections that exist, and with `include=available` the providers not connected too. */
@@ -178,11 +178,18 @@ export const integrationsRoutes = (s: Pick<ServiceMap, 'integrations'>): RestRou
     path: '/api/integrations/google-calendar/study-sessions',
     operationId: 'scheduleStudySession',
     summary: 'Schedule a study session as an event in the connected Google Calendar',
-    description: 'Give `end` or `duration_minutes`. The time zone defaults to the profile\'s.',
+    description:
+      'Give `end` or `duration_minutes`. The time zone defaults to the profile\'s. ' +
+      'Safe to retry: with an `Idempotency-Key` header (1 to 255 printable ASCII characters), sending the request again with the same key answers the session scheduled the first time ' +
+      '(the same key with another session: 409 `idempotency_key_reused`); without one, the same session (title, times, time zone, description, module) is scheduled once.',
     tag,
     auth: 'integrations:write',
     body: { schema: scheduleStudySessionFields, required: true },
-    handler: (ctx, { body }) => s.integrations.scheduleStudySession(ctx, body),
+    handler: (ctx, { body, idempotencyKey }) => {
+      const key = idempotencyKey === undefined ? null : idempotencyKeyField.safeParse(idempotencyKey);
+      if (key && !key.success) throw AppError.validation([{ loc: ['header', 'Idempotency-Key'], message: key.error.issues[0]!.message }]);
+      return s.integrations.scheduleStudySession(ctx, { ...body, idempotencyKey: key?.data ?? null });
+    },
     response: { status: 201, description: 'CalendarEvent', schema: calendarEventSchema, serialize: toCalendarEvent },
     errors: ['not_found', 'conflict', 'upstream_unavailable', 'rate_limited'],
   }),

@@ -39,6 +39,8 @@ const MAX_EVENTS = 2500;
 /** Marks events this gateway created, in the event's private extended properties. */
 const KIND_PROPERTY = 'xentreeKind';
 const STUDY_SESSION = 'study_session';
+/** The fingerprint of the request that scheduled a study session, in its private extended properties. */
+const REQUEST_PROPERTY = 'xentreeRequest';
 
 interface StoredTokens {
   accessToken: string;
@@ -46,6 +48,24 @@ interface StoredTokens {
 }
 
 const sha256 = (v: string): string => createHash('sha256').update(v).digest('hex');
+
+/** Bytes as base32hex (RFC 4648 §7, lowercase, no padding): the alphabet of Google's event ids. */
+function base32hex(bytes: Buffer): string {
+  const ALPHABET = '0123456789abcdefghijklmnopqrstuv';
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += ALPHABET[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    value &= (1 << bits) - 1;
+  }
+  return bits > 0 ? out + ALPHABET[(value << (5 - bits)) & 31] : out;
+}
 const tokensAad = (userId: string, provider: Provider): string => `integration:${userId}:${provider}`;
 const stateAad = (stateHash: string): string => `oauth-state:${stateHash}`;
 /**
@@ -555,8 +575,9 @@ export class IntegrationsService {
 
   /**
    * Puts a study session in the caller's primary calendar, in their time zone (the one
-   * given, else their profile's), marked as a Xentree study session.
-   * @throws not_found (not connected), conflict reason needs_reconnection, upstream_unavailable, rate_limited, validation_error
+   * given, else their profile's), marked as a Xentree study session. Safe to retry: the same
+   * idempotency key (else the same session) answers the event scheduled the first time.
+   * @throws not_found (not connected), conflict reason needs_reconnection or idempotency_key_reused, upstream_unavailable, rate_limited, validation_error
    */
   async scheduleStudySession(ctx: RequestContext, data: ScheduleStudySessionData): Promise<CalendarEventView> {
     const { userId } = authorize(ctx, 'integrations:write');
@@ -565,7 +586,7 @@ export class IntegrationsService {
     if (input.xelModuleId && !studied) throw AppError.notFound('XEL module');
     const timeZone = input.timezone ?? (await ctx.em.findOne(User, { id: userId }, { fields: ['timezone'] }))?.timezone ?? 'UTC';
     const description = input.description ?? (studied ? `${studied.description}\n\nXentree English · ${studied.level} · ${studied.skill} · about ${studied.estimatedMinutes} minutes` : null);
-    const event = {
+    const session = {
       summary: input.title ?? `Xentree English: ${studied?.title ?? ''}`,
       ...(description ? { description } : {}),
       start: { dateTime: input.start.toISOString(), timeZone },
@@ -573,9 +594,30 @@ export class IntegrationsService {
       reminders: { useDefault: true },
       extendedProperties: { private: { [KIND_PROPERTY]: STUDY_SESSION, ...(studied ? { xelModuleId: studied.id } : {}) } },
     };
-    const created = await this.withAccessToken(ctx, userId, (google, token) => google.calendar<unknown>(token, 'POST', '/calendars/primary/events', {}, event).then(conformingEvent));
+    // Idempotent: Google takes the event's id from us, and answers 409 for an id its calendar
+    // has already (deleted events included). The id is derived from the caller's idempotency key,
+    // else from the session itself, so a retry after a lost answer (Google created the event, the
+    // answer timed out) finds the event instead of creating a second one.
+    const fingerprint = sha256(JSON.stringify(session));
+    const id = base32hex(createHash('sha256').update(`study-session:${userId}:${input.idempotencyKey !== null ? `key:${input.idempotencyKey}` : `request:${fingerprint}`}`).digest());
+    const event = { id, ...session, extendedProperties: { private: { ...session.extendedProperties.private, [REQUEST_PROPERTY]: fingerprint } } };
+    const path = `/calendars/primary/events/${id}`;
+    const scheduled = await this.withAccessToken(ctx, userId, async (google, token) => {
+      try {
+        return conformingEvent(await google.calendar<unknown>(token, 'POST', '/calendars/primary/events', {}, event));
+      } catch (e) {
+        if (!(e instanceof GoogleError && e.kind === 'refused' && e.status === 409)) throw e;
+      }
+      const existing = conformingEvent(await google.calendar<unknown>(token, 'GET', path));
+      if (existing.extendedProperties?.private?.[REQUEST_PROPERTY] !== fingerprint) {
+        throw new AppError('conflict', 'This idempotency key was already used to schedule another study session: use a new key for a new session', { reason: 'idempotency_key_reused' });
+      }
+      if (existing.status !== 'cancelled') return existing;
+      // Deleted in the calendar since: scheduling it again puts it back (its id stays taken).
+      return conformingEvent(await google.calendar<unknown>(token, 'PUT', path, {}, { ...event, status: 'confirmed' }));
+    });
     ctx.log.info({ provider: GOOGLE }, 'study session scheduled');
-    return toEventView(created);
+    return toEventView(scheduled);
   }
 
   /**

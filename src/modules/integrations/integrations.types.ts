@@ -162,18 +162,27 @@ export const scheduleStudySessionFields = z.object({
   timezone: str().max(64).refine(isTimeZone, 'must be an IANA time zone such as "Europe/Paris"').nullish(),
 }).meta({ id: 'StudySessionRequest' });
 
-export const scheduleStudySessionSchema = scheduleStudySessionFields.transform((v, ctx) => {
+/**
+ * What a client sends again, unchanged, when it retries a request whose answer it did not get
+ * (REST: the Idempotency-Key header; GraphQL: the input's idempotencyKey).
+ */
+export const idempotencyKeyField = str().min(1, 'must not be empty').max(255, 'must be at most 255 characters').regex(/^[\x20-\x7e]+$/, 'must be printable ASCII');
+
+/** A study session with the key that makes scheduling it again the same scheduling (see scheduleStudySession). */
+const scheduleStudySessionKeyed = scheduleStudySessionFields.extend({ idempotencyKey: idempotencyKeyField.nullish() });
+
+export const scheduleStudySessionSchema = scheduleStudySessionKeyed.transform((v, ctx) => {
   if (v.end && v.durationMinutes != null) ctx.addIssue({ code: 'custom', path: ['durationMinutes'], message: 'give either end or a duration, not both' });
   if (!v.end && v.durationMinutes == null) ctx.addIssue({ code: 'custom', path: ['end'], message: 'give end or a duration' });
   const end = v.end ?? new Date(v.start.getTime() + (v.durationMinutes ?? 0) * 60_000);
   if (v.end && end <= v.start) ctx.addIssue({ code: 'custom', path: ['end'], message: 'must be after start' });
   else if (v.end && end.getTime() - v.start.getTime() > MAX_SESSION_MINUTES * 60_000) ctx.addIssue({ code: 'custom', path: ['end'], message: `must be at most ${MAX_SESSION_MINUTES / 60} hours after start` });
   if (!v.title && !v.xelModuleId) ctx.addIssue({ code: 'custom', path: ['title'], message: 'is required unless xel_module_id is given' });
-  return { title: v.title ?? null, xelModuleId: v.xelModuleId ?? null, start: v.start, end, description: v.description ?? null, timezone: v.timezone ?? null };
+  return { title: v.title ?? null, xelModuleId: v.xelModuleId ?? null, start: v.start, end, description: v.description ?? null, timezone: v.timezone ?? null, idempotencyKey: v.idempotencyKey ?? null };
 });
 export type ScheduleStudySessionData = z.input<typeof scheduleStudySessionSchema>;
 
-@ValidatedBy(scheduleStudySessionFields)
+@ValidatedBy(scheduleStudySessionKeyed)
 @InputType({ description: 'A study session to put in your Google Calendar: give end or durationMinutes.' })
 export class ScheduleStudySessionInput {
   @Field(() => String, { nullable: true, description: 'Required unless xelModuleId is given (then: "Xentree English: <module title>").' })
@@ -196,6 +205,15 @@ export class ScheduleStudySessionInput {
 
   @Field(() => String, { nullable: true, description: "IANA time zone for the event; default: the user's profile time zone." })
   timezone?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Makes a retry safe: sending the mutation again with the same key (after an error or a lost answer) answers the session scheduled the first time instead of scheduling another; ' +
+      'the same key with a different session is a conflict (reason idempotency_key_reused). 1 to 255 printable ASCII characters, unique per session you mean to schedule. ' +
+      'Without it, the same session (same title, times, time zone, description and module) is scheduled once.',
+  })
+  idempotencyKey?: string | null;
 }
 
 const completeConnectionSchema = callbackFields.omit({ errorDescription: true });

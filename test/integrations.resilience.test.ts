@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScheduleStudySessionDocument } from './generated/graphql.js';
+import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.js';
+import { signUp } from './helpers/factories.js';
+import { errorCode, gql } from './helpers/graphql.js';
+import { restClient, type RestClient } from './helpers/http.js';
+import { connectThroughRest, startGoogleGateway } from './helpers/integrations.js';
+import type { TestServer } from './helpers/server.js';
+
+/**
+ * The Google Calendar integration when things go wrong between us and Google: answers lost
+ * after Google acted, retries, and failures after Google issued tokens.
+ */
+
+let fake: FakeGoogle;
+let server: TestServer;
+let api: RestClient;
+
+beforeAll(async () => {
+  fake = await startFakeGoogle();
+  server = await startGoogleGateway(fake);
+  api = restClient(server.url);
+});
+afterAll(async () => {
+  await server?.close();
+  await fake?.close();
+});
+
+/** A user with Google Calendar connected, and the Google account's email. */
+async function connected(): Promise<{ token: string; email: string }> {
+  const u = await signUp(api);
+  const account = fake.newAccount();
+  fake.consent({ account });
+  await connectThroughRest(api, { token: u.accessToken });
+  return { token: u.accessToken, email: account.email };
+}
+
+const SESSIONS = '/api/integrations/google-calendar/study-sessions';
+
+describe('scheduling a study session is safe to retry', () => {
+  it('REST: a retry after Google created the event but its answer was lost answers that event, not a second one', async () => {
+    const { token, email } = await connected();
+    const session = { title: 'Past tenses', start: '2031-03-01T18:00:00Z', duration_minutes: 30 };
+    fake.loseCalendarAnswers(1);
+    const lost = await api.post(SESSIONS, session, { token, headers: { 'idempotency-key': 'retry-1' } });
+    expect(lost.status).toBe(502);
+    expect(fake.events(email)).toHaveLength(1); // Google did create it
+    const retried = await api.post(SESSIONS, session, { token, headers: { 'idempotency-key': 'retry-1' } });
+    expect(retried.status).toBe(201);
+    expect(fake.events(email)).toHaveLength(1);
+    expect(retried.body).toMatchObject({ id: fake.events(email)[0]!.id, title: 'Past tenses', study_session: true });
+    // Once more, answered this time: still the same event.
+    const again = await api.post(SESSIONS, session, { token, headers: { 'idempotency-key': 'retry-1' } });
+    expect(again.body.id).toBe(retried.body.id);
+    expect(fake.events(email)).toHaveLength(1);
+    // Another key is another session, even with the same content.
+    const other = await api.post(SESSIONS, session, { token, headers: { 'idempotency-key': 'retry-2' } });
+    expect(other.status).toBe(201);
+    expect(other.body.id).not.toBe(retried.body.id);
+    expect(fake.events(email)).toHaveLength(2);
+  });
+
+  it('REST: the same key with another session is a conflict; a malformed key is named', async () => {
+    const { token, email } = await connected();
+    const first = await api.post(SESSIONS, { title: 'Reading', start: '2031-03-02T18:00:00Z', duration_minutes: 30 }, { token, headers: { 'idempotency-key': 'k-1' } });
+    expect(first.status).toBe(201);
+    const reused = await api.post(SESSIONS, { title: 'Writing', start: '2031-03-03T18:00:00Z', duration_minutes: 30 }, { token, headers: { 'idempotency-key': 'k-1' } });
+    expect(reused.status).toBe(409);
+    expect(reused.body.detail).toMatchObject({ error: 'conflict', reason: 'idempotency_key_reused' });
+    expect(fake.events(email).map((e) => e.summary)).toEqual(['Reading']);
+    const bad = await api.post(SESSIONS, { title: 'Writing', start: '2031-03-03T18:00:00Z', duration_minutes: 30 }, { token, headers: { 'idempotency-key': 'x'.repeat(256) } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail.fields).toEqual([{ loc: ['header', 'Idempotency-Key'], message: 'must be at most 255 characters' }]);
+  });
+
+  it('without a key, the same session sent twice is scheduled once; deleted in the calendar since, it is put back', async () => {
+    const { token, email } = await connected();
+    const session = { title: 'Listening', start: '2031-03-04T18:00:00Z', duration_minutes: 45 };
+    fake.loseCalendarAnswers(1);
+    expect((await api.post(SESSIONS, session, { token })).status).toBe(502);
+    const retried = await api.post(SESSIONS, session, { token });
+    expect(retried.status).toBe(201);
+    expect(fake.events(email)).toHaveLength(1);
+    fake.deleteEvent(email, retried.body.id);
+    const back = await api.post(SESSIONS, session, { token });
+    expect(back.status).toBe(201);
+    expect(back.body).toMatchObject({ id: retried.body.id, status: 'confirmed' });
+    expect(fake.events(email).map((e) => e.status)).toEqual(['confirmed']);
+    // A different session is another event.
+    expect((await api.post(SESSIONS, { ...session, duration_minutes: 60 }, { token })).status).toBe(201);
+    expect(fake.events(email)).toHaveLength(2);
+  });
+
+  it('GraphQL: the same, with the input\'s idempotencyKey', async () => {
+    const { token, email } = await connected();
+    const input = { title: 'Speaking', start: '2031-03-05T18:00:00Z', durationMinutes: 30, idempotencyKey: 'g-1' };
+    fake.loseCalendarAnswers(1);
+    expect(errorCode(await gql(server.url, ScheduleStudySessionDocument, { input }, token))).toBe('upstream_unavailable');
+    const retried = await gql(server.url, ScheduleStudySessionDocument, { input }, token);
+    expect(retried.errors).toBeUndefined();
+    expect(fake.events(email)).toHaveLength(1);
+    expect(retried.data!.scheduleStudySession.event.id).toBe(fake.events(email)[0]!.id);
+    const reused = await gql(server.url, ScheduleStudySessionDocument, { input: { ...input, title: 'Other' } }, token);
+    expect(reused.errors![0]!.extensions).toMatchObject({ code: 'conflict', reason: 'idempotency_key_reused' });
+    const bad = await gql(server.url, ScheduleStudySessionDocument, { input: { ...input, idempotencyKey: '' } }, token);
+    expect(bad.errors![0]!.extensions).toMatchObject({ code: 'validation_error', fields: [{ path: ['idempotencyKey'], message: 'must not be empty' }] });
+    expect(fake.events(email)).toHaveLength(1);
+  });
+});
