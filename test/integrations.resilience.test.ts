@@ -4,7 +4,7 @@ import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.js';
 import { signUp } from './helpers/factories.js';
 import { errorCode, gql } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
-import { connectThroughRest, startGoogleGateway } from './helpers/integrations.js';
+import { browse, connectThroughRest, CookieJar, startGoogleGateway, startInBrowser } from './helpers/integrations.js';
 import type { TestServer } from './helpers/server.js';
 
 /**
@@ -105,5 +105,41 @@ describe('scheduling a study session is safe to retry', () => {
     const bad = await gql(server.url, ScheduleStudySessionDocument, { input: { ...input, idempotencyKey: '' } }, token);
     expect(bad.errors![0]!.extensions).toMatchObject({ code: 'validation_error', fields: [{ path: ['idempotencyKey'], message: 'must not be empty' }] });
     expect(fake.events(email)).toHaveLength(1);
+  });
+});
+
+describe('a connection that fails after Google issued its tokens leaves no grant alive at Google', () => {
+  /** Starts a flow as a new Google account and follows Google's redirect back: where the gateway sent the browser. */
+  async function connectAs(token: string, account = fake.newAccount()): Promise<{ query: Record<string, string>; email: string }> {
+    fake.consent({ account });
+    const jar = new CookieJar();
+    const { callback } = await startInBrowser(api, { token }, jar);
+    const back = await browse(callback.toString(), {}, jar);
+    expect(back.status, back.body).toBe(302);
+    return { query: Object.fromEntries(back.location!.searchParams), email: account.email };
+  }
+
+  const integrationsOf = async (token: string) => (await api.get('/api/integrations?include=available', { token })).body as { status: string }[];
+
+  it('the database refusing the connection: revoked, an error, nothing stored', async () => {
+    const u = await signUp(api);
+    const db = server.app.orm.em.fork().getConnection();
+    const pg = server.config.db.driver === 'postgresql';
+    if (pg) {
+      await db.execute(`create or replace function refuse_integration() returns trigger as $$ begin raise exception 'refused by the test'; end $$ language plpgsql`);
+      await db.execute('create trigger refuse_integration before insert on integrations for each row execute function refuse_integration()');
+    } else {
+      await db.execute(`create trigger refuse_integration before insert on integrations begin select raise(abort, 'refused by the test'); end`);
+    }
+    let outcome: Awaited<ReturnType<typeof connectAs>>;
+    try {
+      outcome = await connectAs(u.accessToken);
+    } finally {
+      await db.execute(pg ? 'drop trigger refuse_integration on integrations' : 'drop trigger refuse_integration');
+    }
+    expect(outcome.query).toMatchObject({ integration: 'google_calendar', status: 'error', error: 'internal_error' });
+    expect(fake.grantsOf(outcome.email)).toEqual([expect.objectContaining({ revoked: true })]);
+    expect(await integrationsOf(u.accessToken)).toMatchObject([{ status: 'not_connected' }]);
+    expect((await connectAs(u.accessToken)).query.status).toBe('connected');
   });
 });

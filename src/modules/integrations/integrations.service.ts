@@ -415,7 +415,15 @@ export class IntegrationsService {
       throw this.upstream(ctx, e);
     }
 
-    const row = await this.store(ctx, userId, tokens, account);
+    let row: Integration;
+    try {
+      row = await this.store(ctx, userId, tokens, account);
+    } catch (e) {
+      // Nothing was stored (the database failed, the user is gone): the grant would stay alive at
+      // Google with nobody holding it, so it is revoked.
+      await this.revokeQuietly(ctx, google, tokens.refreshToken);
+      throw e;
+    }
     ctx.log.info({ provider: GOOGLE, integrationId: row.id }, 'integration connected');
     return this.view(row);
   }
