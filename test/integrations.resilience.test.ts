@@ -121,6 +121,17 @@ describe('a connection that fails after Google issued its tokens leaves no grant
 
   const integrationsOf = async (token: string) => (await api.get('/api/integrations?include=available', { token })).body as { status: string }[];
 
+  it('a token answer that does not verify (an ID token for another client): revoked, upstream_unavailable, nothing stored', async () => {
+    const u = await signUp(api);
+    fake.alterNextCodeAnswer((answer) => ({ ...answer, id_token: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln' }));
+    const { query, email } = await connectAs(u.accessToken);
+    expect(query).toMatchObject({ integration: 'google_calendar', status: 'error', error: 'google_unavailable' });
+    expect(fake.grantsOf(email)).toEqual([expect.objectContaining({ revoked: true })]);
+    expect(await integrationsOf(u.accessToken)).toMatchObject([{ status: 'not_connected' }]);
+    // The next attempt, answered as Google should, connects.
+    expect((await connectAs(u.accessToken)).query.status).toBe('connected');
+  });
+
   it('the database refusing the connection: revoked, an error, nothing stored', async () => {
     const u = await signUp(api);
     const db = server.app.orm.em.fork().getConnection();

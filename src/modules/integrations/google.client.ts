@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as oidc from 'openid-client';
 import type { GoogleConfig } from '../../config.js';
 import { systemClock, type Clock } from '../../common/clock.js';
@@ -130,6 +131,8 @@ export function conformingEvents(value: unknown): GoogleEvent[] {
  */
 export class GoogleClient {
   private readonly oauth: oidc.Configuration;
+  /** Where the token endpoint's answer to the code exchange under way is kept (see exchangeCode). */
+  private readonly exchangeAnswer = new AsyncLocalStorage<{ body: string | null }>();
 
   constructor(
     private readonly config: GoogleConfig,
@@ -153,6 +156,16 @@ export class GoogleClient {
     const endpoints = [config.authorizationUrl, config.tokenUrl, config.revocationUrl, config.userinfoUrl, config.calendarApiUrl];
      
     if (endpoints.some((u) => u.startsWith('http:'))) oidc.allowInsecureRequests(this.oauth);
+    // The token endpoint's successful answer to a code exchange is kept aside (it is small), so
+    // that tokens Google issued in an answer refused afterwards can still be revoked.
+    const tokenUrl = new URL(config.tokenUrl).href;
+    this.oauth[oidc.customFetch] = async (url, options) => {
+      const res = await fetch(url, options);
+      const kept = this.exchangeAnswer.getStore();
+      if (!kept || !res.ok || new URL(url).href !== tokenUrl) return res;
+      kept.body = await res.text();
+      return new Response(kept.body, { status: res.status, statusText: res.statusText, headers: res.headers });
+    };
   }
 
   get scopes(): string[] {
@@ -194,12 +207,29 @@ export class GoogleClient {
     callback.searchParams.set('code', params.code);
     callback.searchParams.set('state', params.state);
     if (params.iss) callback.searchParams.set('iss', params.iss);
+    const answer: { body: string | null } = { body: null };
     try {
-      const res = await oidc.authorizationCodeGrant(this.oauth, callback, { pkceCodeVerifier: verifier, expectedState: params.state });
+      const res = await this.exchangeAnswer.run(answer, () => oidc.authorizationCodeGrant(this.oauth, callback, { pkceCodeVerifier: verifier, expectedState: params.state }));
       return toTokens(res, this.clock.now());
     } catch (err) {
+      // Google issued tokens, but its answer is refused here (an ID token that does not verify,
+      // a field of the wrong type...): the grant is revoked, else it stays alive at Google with
+      // nobody holding it. The refusal is what the caller hears, whatever the revocation does.
+      await this.revokeIssued(answer.body);
       throw translate(err, 'Exchanging the authorization code');
     }
+  }
+
+  /** Revokes the grant of the tokens in a token endpoint answer, if it holds any; never throws. */
+  private async revokeIssued(body: string | null): Promise<void> {
+    let issued: { refresh_token?: unknown; access_token?: unknown } | null;
+    try {
+      issued = body ? (JSON.parse(body) as { refresh_token?: unknown; access_token?: unknown } | null) : null;
+    } catch {
+      return;
+    }
+    const token = [issued?.refresh_token, issued?.access_token].find((t): t is string => typeof t === 'string' && t.length > 0);
+    if (token) await this.revoke(token).catch(() => undefined);
   }
 
   async refresh(refreshToken: string): Promise<GoogleTokens> {
