@@ -132,25 +132,42 @@ describe('a connection that fails after Google issued its tokens leaves no grant
     expect((await connectAs(u.accessToken)).query.status).toBe('connected');
   });
 
-  it('the database refusing the connection: revoked, an error, nothing stored', async () => {
-    const u = await signUp(api);
+  /** Runs `fn` while the database refuses to write connections (a trigger, on both drivers). */
+  async function refusingWrites<T>(fn: () => Promise<T>): Promise<T> {
     const db = server.app.orm.em.fork().getConnection();
     const pg = server.config.db.driver === 'postgresql';
     if (pg) {
       await db.execute(`create or replace function refuse_integration() returns trigger as $$ begin raise exception 'refused by the test'; end $$ language plpgsql`);
-      await db.execute('create trigger refuse_integration before insert on integrations for each row execute function refuse_integration()');
+      await db.execute('create trigger refuse_integration before insert or update on integrations for each row execute function refuse_integration()');
     } else {
-      await db.execute(`create trigger refuse_integration before insert on integrations begin select raise(abort, 'refused by the test'); end`);
+      await db.execute(`create trigger refuse_integration_insert before insert on integrations begin select raise(abort, 'refused by the test'); end`);
+      await db.execute(`create trigger refuse_integration_update before update on integrations begin select raise(abort, 'refused by the test'); end`);
     }
-    let outcome: Awaited<ReturnType<typeof connectAs>>;
     try {
-      outcome = await connectAs(u.accessToken);
+      return await fn();
     } finally {
-      await db.execute(pg ? 'drop trigger refuse_integration on integrations' : 'drop trigger refuse_integration');
+      if (pg) await db.execute('drop trigger refuse_integration on integrations');
+      else for (const t of ['refuse_integration_insert', 'refuse_integration_update']) await db.execute(`drop trigger ${t}`);
     }
+  }
+
+  it('the database refusing the connection: revoked, an error, nothing stored', async () => {
+    const u = await signUp(api);
+    const outcome = await refusingWrites(() => connectAs(u.accessToken));
     expect(outcome.query).toMatchObject({ integration: 'google_calendar', status: 'error', error: 'internal_error' });
     expect(fake.grantsOf(outcome.email)).toEqual([expect.objectContaining({ revoked: true })]);
     expect(await integrationsOf(u.accessToken)).toMatchObject([{ status: 'not_connected' }]);
     expect((await connectAs(u.accessToken)).query.status).toBe('connected');
   });
+
+  it('reconnecting the same account refused by the database leaves the stored connection working (Google revokes an account\'s access whole)', async () => {
+    const u = await signUp(api);
+    const account = fake.newAccount();
+    expect((await connectAs(u.accessToken, account)).query.status).toBe('connected');
+    const again = await refusingWrites(() => connectAs(u.accessToken, account));
+    expect(again.query).toMatchObject({ status: 'error', error: 'internal_error' });
+    expect(await integrationsOf(u.accessToken)).toMatchObject([{ status: 'connected' }]);
+    expect((await api.get('/api/integrations/google-calendar/events', { token: u.accessToken })).status).toBe(200);
+  });
 });
+

@@ -11,7 +11,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
  *        challenge, then redirects back with code+state (or error=access_denied)
  * - POST /token              authorization_code (client auth, single-use code, exact
  *        redirect_uri, PKCE verifier) and refresh_token grants; Google's error JSON
- * - POST /revoke             revokes the whole grant of an access or refresh token
+ * - POST /revoke             revokes the app's access to the token's account (every grant of it)
  * - GET  /v1/userinfo        sub and email for a live access token
  * - GET/POST /calendar/v3/calendars/primary/events   list (time range, expanded, ordered) and insert
  *        (a client-supplied `id`: base32hex, 5-1024 characters, 409 duplicate when the calendar
@@ -279,7 +279,8 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
     const grantId = refreshTokens.get(t) ?? accessTokens.get(t)?.grantId;
     const grant = grantId ? grants.get(grantId) : undefined;
     if (!grant || grant.revoked) return send(res, 400, { error: 'invalid_token', error_description: 'Token expired or revoked' });
-    grant.revoked = true;
+    // Google revokes the app's access to the account: every token it holds there, whichever consent issued it.
+    for (const g of grants.values()) if (g.account.sub === grant.account.sub) g.revoked = true;
     send(res, 200, {});
   };
 

@@ -419,9 +419,14 @@ export class IntegrationsService {
     try {
       row = await this.store(ctx, userId, tokens, account);
     } catch (e) {
-      // Nothing was stored (the database failed, the user is gone): the grant would stay alive at
-      // Google with nobody holding it, so it is revoked.
-      await this.revokeQuietly(ctx, google, tokens.refreshToken);
+      // Nothing was stored (the database failed, the user is gone): the
+      // grant would stay alive at Google with nobody holding it, so it is revoked. Unless a stored
+      // connection holds this very account: Google revokes a grant whole, its tokens too.
+      const holder = await ctx.em
+        .fork()
+        .findOne(Integration, { user: userId, provider: GOOGLE, status: 'connected', accountSubject: account.subject }, { fields: ['id'] })
+        .catch(() => null);
+      if (!holder) await this.revokeQuietly(ctx, google, tokens.refreshToken);
       throw e;
     }
     ctx.log.info({ provider: GOOGLE, integrationId: row.id }, 'integration connected');
