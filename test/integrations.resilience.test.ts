@@ -1,3 +1,5 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScheduleStudySessionDocument } from './generated/graphql.js';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.js';
@@ -6,6 +8,7 @@ import { errorCode, gql } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { browse, connectThroughRest, CookieJar, startGoogleGateway, startInBrowser } from './helpers/integrations.js';
 import type { TestServer } from './helpers/server.js';
+import { until } from './helpers/wait.js';
 
 /**
  * The Google Calendar integration when things go wrong between us and Google: answers lost
@@ -171,3 +174,62 @@ describe('a connection that fails after Google issued its tokens leaves no grant
   });
 });
 
+describe('disconnecting while a connection is being completed', () => {
+  /** A local HTTP server: `handle` answers each request (the body read first). */
+  async function httpServer(handle: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<{ url: string; close(): Promise<void> }> {
+    const srv = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => handle(req, body, res));
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => srv.close(() => r())) };
+  }
+
+  it('wins: the flow ends with reason disconnected, its grant revoked, nothing connected', async () => {
+    // Google's token endpoint behind a gate that holds the next code exchange.
+    let hold: { release(): void; held: boolean } | null = null;
+    const token = await httpServer((req, body, res) => {
+      const forward = () =>
+        void fetch(`${fake.url}/token`, { method: 'POST', headers: { 'content-type': String(req.headers['content-type']), authorization: String(req.headers.authorization ?? '') }, body }).then(async (r) => {
+          res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
+          res.end(await r.text());
+        });
+      if (hold && new URLSearchParams(body).get('grant_type') === 'authorization_code') {
+        const h = hold;
+        hold = null;
+        h.release = forward;
+        h.held = true;
+        return;
+      }
+      forward();
+    });
+    const gw = await startGoogleGateway(fake, { GOOGLE_TOKEN_URL: `${token.url}/token` });
+    try {
+      const a = restClient(gw.url);
+      const u = await signUp(a);
+      const [first, second] = [fake.newAccount(), fake.newAccount()];
+      fake.consent({ account: first }, { account: second });
+      await connectThroughRest(a, { token: u.accessToken });
+      // The user starts connecting another account; Google's answer to the exchange is held...
+      const jar = new CookieJar();
+      const { callback } = await startInBrowser(a, { token: u.accessToken }, jar);
+      const gate = { release: () => undefined, held: false };
+      hold = gate;
+      const back = browse(callback.toString(), {}, jar);
+      await until(() => gate.held);
+      // ...while they disconnect, in another tab.
+      expect((await a.delete('/api/integrations/google-calendar', { token: u.accessToken })).status).toBe(204);
+      gate.release();
+      const r = await back;
+      expect(r.status, r.body).toBe(302);
+      expect(Object.fromEntries(r.location!.searchParams)).toMatchObject({ integration: 'google_calendar', status: 'error', error: 'disconnected' });
+      expect((await a.get('/api/integrations?include=available', { token: u.accessToken })).body).toMatchObject([{ status: 'not_connected' }]);
+      expect(fake.grantsOf(first.email)).toEqual([expect.objectContaining({ revoked: true })]);
+      expect(fake.grantsOf(second.email)).toEqual([expect.objectContaining({ revoked: true })]);
+    } finally {
+      await gw.close();
+      await token.close();
+    }
+  });
+});

@@ -132,7 +132,7 @@ export const integrationsRoutes = (s: Pick<ServiceMap, 'integrations'>): RestRou
       'proving this is the browser that started it; credentials, when sent, must be those of the user who started the flow and then stand in for the cookie). ' +
       'The binding cookie is cleared. ' +
       'With INTEGRATIONS_RETURN_URL set, always answers 302 there with `integration=google_calendar&status=connected`, or `status=error&error=<reason>&error_description=...` ' +
-      '(reasons: missing_state, invalid_state, state_expired, state_user_mismatch, browser_mismatch, access_denied, missing_code, invalid_grant, insufficient_scope, no_refresh_token, ...). ' +
+      '(reasons: missing_state, invalid_state, state_expired, state_user_mismatch, browser_mismatch, access_denied, missing_code, invalid_grant, insufficient_scope, no_refresh_token, disconnected, ...). ' +
       'Without it, answers the integration, or the error envelope with `reason`. A failure stores nothing.',
     tag,
     auth: 'optional',

@@ -352,7 +352,7 @@ export class IntegrationsService {
    * Every other call must be authenticated. The flow's cookie, when the browser brings it,
    * is cleared whatever the outcome.
    * @throws bad_request with `reason` (missing_state, invalid_state, state_expired, access_denied
-   *   or Google's error, missing_code, invalid_grant, insufficient_scope, no_refresh_token),
+   *   or Google's error, missing_code, invalid_grant, insufficient_scope, no_refresh_token, disconnected),
    *   forbidden (state_user_mismatch, browser_mismatch), upstream_unavailable, service_unavailable
    */
   async finishGoogleCalendar(ctx: RequestContext, data: CallbackData, opts: { anonymous?: boolean } = {}): Promise<IntegrationView> {
@@ -390,6 +390,9 @@ export class IntegrationsService {
     if (!input.code) throw oauthFailure('missing_code', 'The callback carries no authorization code');
 
     const verifier = this.cipher.open({ keyId: pending.keyId, ciphertext: pending.verifierCiphertext }, stateAad(stateHash));
+    // The connection as it is before Google is asked: one the user disconnects while this flow
+    // waits for Google must not come back when the flow ends (see store).
+    const before = await ctx.em.findOne(Integration, { user: userId, provider: GOOGLE }, { fields: ['id'] });
     let tokens: GoogleTokens;
     try {
       tokens = await google.exchangeCode({ code: input.code, state: input.state, iss: input.iss ?? null }, verifier);
@@ -417,9 +420,9 @@ export class IntegrationsService {
 
     let row: Integration;
     try {
-      row = await this.store(ctx, userId, tokens, account);
+      row = await this.store(ctx, userId, tokens, account, before?.id ?? null);
     } catch (e) {
-      // Nothing was stored (the database failed, the user is gone): the
+      // Nothing was stored (the database failed, the user is gone, or disconnected meanwhile): the
       // grant would stay alive at Google with nobody holding it, so it is revoked. Unless a stored
       // connection holds this very account: Google revokes a grant whole, its tokens too.
       const holder = await ctx.em
@@ -433,10 +436,17 @@ export class IntegrationsService {
     return this.view(row);
   }
 
-  /** Writes the connection, replacing an earlier one; another Google account's grant is revoked. */
-  private async store(ctx: RequestContext, userId: string, tokens: GoogleTokens, account: { subject: string; email: string | null }): Promise<Integration> {
+  /**
+   * Writes the connection, replacing an earlier one; another Google account's grant is revoked.
+   * `before` is the id of the connection there was when the flow asked Google: if it is gone
+   * now, the user disconnected meanwhile, and disconnecting wins (reason `disconnected`).
+   */
+  private async store(ctx: RequestContext, userId: string, tokens: GoogleTokens, account: { subject: string; email: string | null }, before: string | null): Promise<Integration> {
     const write = async (em: EntityManager): Promise<{ row: Integration; replaced: StoredTokens | null }> => {
       const existing = await em.findOne(Integration, { user: userId, provider: GOOGLE });
+      if (before && existing?.id !== before) {
+        throw oauthFailure('disconnected', 'Google Calendar was disconnected while this connection was being completed: connect again if you want it');
+      }
       const replaced = existing && existing.accountSubject !== account.subject ? this.openTokens(existing, ctx.log) : null;
       const row = existing ?? em.create(Integration, { user: em.getReference(User, userId), provider: GOOGLE });
       const sealed = this.cipher.seal(JSON.stringify({ access_token: tokens.accessToken, refresh_token: tokens.refreshToken }), tokensAad(userId, GOOGLE));
