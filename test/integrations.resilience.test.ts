@@ -172,6 +172,25 @@ describe('a connection that fails after Google issued its tokens leaves no grant
     expect(await integrationsOf(u.accessToken)).toMatchObject([{ status: 'connected' }]);
     expect((await api.get('/api/integrations/google-calendar/events', { token: u.accessToken })).status).toBe(200);
   });
+
+  it('reconnecting the same account with calendar access unticked is refused, and leaves the stored connection working', async () => {
+    const u = await signUp(api);
+    const account = fake.newAccount();
+    expect((await connectAs(u.accessToken, account)).query.status).toBe('connected');
+    fake.consent({ account, grantScopes: ['openid', 'email'] });
+    const jar = new CookieJar();
+    const { callback } = await startInBrowser(api, { token: u.accessToken }, jar);
+    const back = await browse(callback.toString(), {}, jar);
+    expect(Object.fromEntries(back.location!.searchParams)).toMatchObject({ status: 'error', error: 'insufficient_scope' });
+    expect(await integrationsOf(u.accessToken)).toMatchObject([{ status: 'connected' }]);
+    expect((await api.get('/api/integrations/google-calendar/events', { token: u.accessToken })).status).toBe(200);
+    // Another account unticking it is revoked, as before.
+    const other = fake.newAccount();
+    fake.consent({ account: other, grantScopes: ['openid', 'email'] });
+    const second = await startInBrowser(api, { token: u.accessToken }, jar);
+    expect(Object.fromEntries((await browse(second.callback.toString(), {}, jar)).location!.searchParams)).toMatchObject({ error: 'insufficient_scope' });
+    expect(fake.grantsOf(other.email)).toEqual([expect.objectContaining({ revoked: true })]);
+  });
 });
 
 describe('disconnecting while a connection is being completed', () => {

@@ -404,7 +404,7 @@ export class IntegrationsService {
       throw this.upstream(ctx, e);
     }
     const discard = async (reason: string, message: string) => {
-      await this.revokeQuietly(ctx, google, tokens.refreshToken ?? tokens.accessToken);
+      await this.revokeUnlessHeld(ctx, google, userId, tokens.subject, tokens.refreshToken ?? tokens.accessToken);
       return oauthFailure(reason, message);
     };
     if (!tokens.scopes.includes(google.calendarScope)) throw await discard('insufficient_scope', 'Calendar access was not granted: connect again and allow access to your calendar');
@@ -414,7 +414,7 @@ export class IntegrationsService {
     try {
       account = await google.userinfo(tokens.accessToken, tokens.subject);
     } catch (e) {
-      await this.revokeQuietly(ctx, google, tokens.refreshToken);
+      await this.revokeUnlessHeld(ctx, google, userId, tokens.subject, tokens.refreshToken);
       throw this.upstream(ctx, e);
     }
 
@@ -423,13 +423,8 @@ export class IntegrationsService {
       row = await this.store(ctx, userId, tokens, account, before?.id ?? null);
     } catch (e) {
       // Nothing was stored (the database failed, the user is gone, or disconnected meanwhile): the
-      // grant would stay alive at Google with nobody holding it, so it is revoked. Unless a stored
-      // connection holds this very account: Google revokes a grant whole, its tokens too.
-      const holder = await ctx.em
-        .fork()
-        .findOne(Integration, { user: userId, provider: GOOGLE, status: 'connected', accountSubject: account.subject }, { fields: ['id'] })
-        .catch(() => null);
-      if (!holder) await this.revokeQuietly(ctx, google, tokens.refreshToken);
+      // grant would stay alive at Google with nobody holding it, so it is revoked.
+      await this.revokeUnlessHeld(ctx, google, userId, account.subject, tokens.refreshToken);
       throw e;
     }
     ctx.log.info({ provider: GOOGLE, integrationId: row.id }, 'integration connected');
@@ -772,6 +767,21 @@ export class IntegrationsService {
       log?.error({ integrationId: row.id, keyId: row.keyId, reason: e instanceof Error ? e.message : 'unknown' }, 'integration tokens cannot be decrypted');
       return null;
     }
+  }
+
+  /**
+   * Revokes tokens of a flow that ends without storing them, unless a stored, connected connection
+   * of the user holds the same Google account (`subject`; unknown: revoked): Google revokes an
+   * app's access to an account whole, so that connection's tokens would die too.
+   */
+  private async revokeUnlessHeld(ctx: RequestContext, google: GoogleClient, userId: string, subject: string | null, token: string): Promise<void> {
+    const holder = subject
+      ? await ctx.em
+          .fork()
+          .findOne(Integration, { user: userId, provider: GOOGLE, status: 'connected', accountSubject: subject }, { fields: ['id'] })
+          .catch(() => null)
+      : null;
+    if (!holder) await this.revokeQuietly(ctx, google, token);
   }
 
   /** Revocation that must not stop what the user asked for; a token Google no longer knows is already revoked. */
