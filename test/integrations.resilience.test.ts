@@ -8,7 +8,7 @@ import { errorCode, gql } from './helpers/graphql.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { browse, connectThroughRest, CookieJar, startGoogleGateway, startInBrowser } from './helpers/integrations.js';
 import type { TestServer } from './helpers/server.js';
-import { until } from './helpers/wait.js';
+import { until, WAIT_MS } from './helpers/wait.js';
 
 /**
  * The Google Calendar integration when things go wrong between us and Google: answers lost
@@ -250,5 +250,20 @@ describe('disconnecting while a connection is being completed', () => {
       await gw.close();
       await token.close();
     }
+  });
+});
+
+describe('a revocation Google does not answer', () => {
+  it('is retried in the background: disconnecting while Google is down leaves no grant alive once it is back', async () => {
+    const { token, email } = await connected();
+    fake.failRevocations(1);
+    expect((await api.delete('/api/integrations/google-calendar', { token })).status).toBe(204);
+    expect((await api.get('/api/integrations?include=available', { token })).body).toMatchObject([{ status: 'not_connected' }]);
+    // Google is back: the revocation is done by a job, not forgotten.
+    await server.app.services.jobs.drain();
+    await until(() => fake.grantsOf(email).every((g) => g.revoked), WAIT_MS, 'the grant revoked in the background');
+    // Nothing of the token was left in the clear in the job table.
+    const jobs = await server.app.orm.em.fork().getConnection().execute<Record<string, unknown>[]>(`select * from jobs where queue = 'integrations.revoke'`);
+    for (const secret of fake.secrets()) expect(JSON.stringify(jobs)).not.toContain(secret);
   });
 });

@@ -103,6 +103,8 @@ export interface FakeGoogle {
   loseCalendarAnswers(times?: number): void;
   /** The next authorization-code token answer is passed through `change` before it is sent (an answer of an unexpected shape). */
   alterNextCodeAnswer(change: (answer: Record<string, unknown>) => Record<string, unknown>): void;
+  /** The next revocation requests answer 503, revoking nothing (Google down). */
+  failRevocations(times?: number): void;
   /** The user deletes an event in Google Calendar: it stays, cancelled, under its id. */
   deleteEvent(email: string, id: string): void;
   events(email: string): FakeEvent[];
@@ -153,6 +155,7 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
   const calendarFailures: number[] = [];
   const rawAnswers: unknown[][] = [];
   let lostAnswers = 0;
+  let revocationFailures = 0;
   const codeAnswerChanges: ((answer: Record<string, unknown>) => Record<string, unknown>)[] = [];
   const requests: Recorded[] = [];
   const codes = new Map<string, Code>();
@@ -275,6 +278,10 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
   };
 
   const revoke = (res: ServerResponse, form: Record<string, string>) => {
+    if (revocationFailures > 0) {
+      revocationFailures--;
+      return send(res, 503, { error: 'temporarily_unavailable', error_description: 'Service unavailable' });
+    }
     const t = form.token ?? '';
     const grantId = refreshTokens.get(t) ?? accessTokens.get(t)?.grantId;
     const grant = grantId ? grants.get(grantId) : undefined;
@@ -445,6 +452,7 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
     failCalendar: (status, times = 1) => void calendarFailures.push(...Array.from({ length: times }, () => status)),
     answerCalendarWith: (items) => void rawAnswers.push(items),
     loseCalendarAnswers: (times = 1) => void (lostAnswers += times),
+    failRevocations: (times = 1) => void (revocationFailures += times),
     alterNextCodeAnswer: (change) => void codeAnswerChanges.push(change),
     deleteEvent(email, id) {
       const ev = (events.get(email) ?? []).find((e) => e.id === id);

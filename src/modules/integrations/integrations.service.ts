@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import { authorize } from '../../common/access.js';
@@ -68,6 +68,7 @@ function base32hex(bytes: Buffer): string {
 }
 const tokensAad = (userId: string, provider: Provider): string => `integration:${userId}:${provider}`;
 const stateAad = (stateHash: string): string => `oauth-state:${stateHash}`;
+const revocationAad = (id: string): string => `revocation:${id}`;
 /**
  * The browser-binding cookie of one flow, named after its state's hash so that flows
  * started side by side (several tabs) each keep their own.
@@ -132,6 +133,15 @@ export interface IntegrationsBackground {
 export const REFRESH_SCAN_JOB = 'integrations.refresh-scan';
 /** Refreshes one connection's access token ahead of its expiry (one job per connection while it waits). */
 export const REFRESH_JOB = 'integrations.refresh';
+/** Revokes a grant at Google that could not be revoked when asked (Google unreachable), retried with backoff. */
+export const REVOKE_JOB = 'integrations.revoke';
+
+/** A token to revoke, sealed (the job table holds no token in the clear), associated data `revocation:<id>`. */
+interface RevokePayload {
+  id: string;
+  keyId: string;
+  ciphertext: string;
+}
 
 /** Where the background work of a job logs and writes: what the refresh needs of a request context. */
 type Worker = Pick<RequestContext, 'em' | 'log'>;
@@ -160,6 +170,7 @@ export class IntegrationsService {
       const everyMs = config.integrations.refreshScanSeconds * 1000;
       background.jobs.recurring(REFRESH_SCAN_JOB, { everyMs }, { run: async (_p, job) => void (await this.enqueueDueRefreshes(job.em)) });
       background.jobs.register<{ integrationId: string }>(REFRESH_JOB, { run: (p, job) => this.refreshAhead({ em: job.em, log: background.log }, p.integrationId) });
+      background.jobs.register<RevokePayload>(REVOKE_JOB, { run: (p) => this.revokeDeferred(p) });
     }
   }
 
@@ -784,15 +795,53 @@ export class IntegrationsService {
     if (!holder) await this.revokeQuietly(ctx, google, token);
   }
 
-  /** Revocation that must not stop what the user asked for; a token Google no longer knows is already revoked. */
+  /**
+   * Revocation that must not stop what the user asked for; a token Google no longer knows is
+   * already revoked. When Google does not answer, the revocation is left to a job that retries it
+   * (else the grant would stay alive at Google with nothing here to end it).
+   */
   private async revokeQuietly(ctx: RequestContext, google: GoogleClient, token: string): Promise<void> {
     try {
       await google.revoke(token);
     } catch (e) {
       const g = e instanceof GoogleError ? e : null;
       if (g?.kind === 'refused' || g?.kind === 'invalid_grant') return;
-      ctx.log.warn({ provider: GOOGLE, google: g?.toLog() }, 'revocation at Google failed');
+      ctx.log.warn({ provider: GOOGLE, google: g?.toLog() }, 'revocation at Google failed: retried in the background');
+      try {
+        await this.revokeLater(ctx.em, token);
+      } catch (later) {
+        ctx.log.error({ provider: GOOGLE, reason: later instanceof Error ? later.message : 'unknown' }, 'revocation could not be left to a job: the grant may stay alive at Google');
+      }
     }
+  }
+
+  /** Enqueues the revocation of `token`, sealed. */
+  private async revokeLater(em: EntityManager, token: string): Promise<void> {
+    if (!this.background) throw new Error('no job queue');
+    const { jobs } = this.background;
+    const id = randomUUID();
+    const sealed = this.cipher.seal(token, revocationAad(id));
+    await em.fork().transactional((tx) => jobs.enqueue(tx, REVOKE_JOB, { id, keyId: sealed.keyId, ciphertext: sealed.ciphertext } satisfies RevokePayload));
+    jobs.wake();
+  }
+
+  /** The revocation job: done when Google revoked the grant or no longer knows it; Google failing throws, and the queue retries. */
+  private async revokeDeferred(p: RevokePayload): Promise<void> {
+    const { log } = this.background!;
+    let token: string;
+    try {
+      token = this.cipher.open({ keyId: p.keyId, ciphertext: p.ciphertext }, revocationAad(p.id));
+    } catch (e) {
+      log.error({ provider: GOOGLE, keyId: p.keyId, reason: e instanceof Error ? e.message : 'unknown' }, 'a revocation left to a job cannot be decrypted: dropped');
+      return;
+    }
+    try {
+      await this.google!.revoke(token);
+    } catch (e) {
+      if (e instanceof GoogleError && (e.kind === 'refused' || e.kind === 'invalid_grant')) return;
+      throw e;
+    }
+    log.info({ provider: GOOGLE }, 'revocation left to a job done');
   }
 
   /** Google failures other than a refused grant, as the API's codes. Unknown errors pass on. */
