@@ -267,3 +267,25 @@ describe('a revocation Google does not answer', () => {
     for (const secret of fake.secrets()) expect(JSON.stringify(jobs)).not.toContain(secret);
   });
 });
+
+describe('a refresh that answers narrower scopes', () => {
+  it('without calendar access: the connection needs reconnection (reason insufficient_scope), its grant revoked', async () => {
+    const u = await signUp(api);
+    const account = fake.newAccount();
+    fake.consent({ account });
+    fake.accessTokenTtlSeconds = 60; // within the refresh margin: the next calendar call refreshes first
+    try {
+      await connectThroughRest(api, { token: u.accessToken });
+    } finally {
+      fake.accessTokenTtlSeconds = 3599;
+    }
+    fake.narrowGrants(account.email, ['openid', 'email']);
+    const r = await api.get('/api/integrations/google-calendar/events', { token: u.accessToken });
+    expect(r.status).toBe(409);
+    expect(r.body.detail).toMatchObject({ error: 'conflict', reason: 'needs_reconnection', provider: 'google_calendar' });
+    expect((await api.get('/api/integrations?include=available', { token: u.accessToken })).body).toMatchObject([{ status: 'needs_reconnection' }]);
+    const [row] = await server.app.orm.em.fork().getConnection().execute<Record<string, unknown>[]>('select * from integrations where user_id = ?', [u.user.id]);
+    expect(row).toMatchObject({ status: 'needs_reconnection', last_error: 'insufficient_scope', token_ciphertext: null });
+    expect(fake.grantsOf(account.email)).toEqual([expect.objectContaining({ revoked: true })]);
+  });
+});

@@ -95,6 +95,8 @@ export interface FakeGoogle {
   /** The user removes the app's access in their Google account: every token of theirs stops working. */
   revokeUserAccess(email: string): void;
   grantsOf(email: string): { scopes: string[]; revoked: boolean }[];
+  /** The account's grants keep only these scopes from now on (a Workspace admin restricting an API, say): refreshes answer them. */
+  narrowGrants(email: string, scopes: string[]): void;
   /** The next Calendar API calls answer this status (503 backendError, 429 rateLimitExceeded...) in Google's shape. */
   failCalendar(status: 429 | 500 | 503, times?: number): void;
   /** The next events list answers these items as they are (what a broken or changed Google might send). */
@@ -457,6 +459,9 @@ export async function startFakeGoogle(opts: { clientId?: string; clientSecret?: 
     deleteEvent(email, id) {
       const ev = (events.get(email) ?? []).find((e) => e.id === id);
       if (ev) ev.status = 'cancelled';
+    },
+    narrowGrants(email, scopes) {
+      for (const g of grants.values()) if (g.account.email === email) g.scopes = g.scopes.filter((s) => scopes.includes(s));
     },
     grantsOf: (email) => [...grants.values()].filter((g) => g.account.email === email).map((g) => ({ scopes: g.scopes, revoked: g.revoked })),
     events: (email) => events.get(email) ?? [],

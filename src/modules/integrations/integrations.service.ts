@@ -716,6 +716,15 @@ export class IntegrationsService {
       }
       throw this.upstream(ctx, e);
     }
+    // The grant lost calendar access (a Workspace admin restricted the API, say): its tokens can do
+    // nothing here. As a refused grant, the connection needs reconnection, which asks for it again;
+    // the grant is revoked before its tokens are dropped (else nothing here could end it).
+    if (fresh.scopes.length && !fresh.scopes.includes(google.calendarScope)) {
+      if (!(await this.markNeedsReconnection(ctx, row.id, 'insufficient_scope', from.ciphertext))) return this.held(ctx, row.id);
+      ctx.log.warn({ provider: GOOGLE, integrationId: row.id }, 'refresh answered without calendar access: integration needs reconnection');
+      await this.revokeQuietly(ctx, google, stored.refreshToken);
+      throw needsReconnection();
+    }
     // Google keeps the refresh token unless it sends a new one. Re-sealing also moves the row to the current key.
     const tokens: StoredTokens = { accessToken: fresh.accessToken, refreshToken: fresh.refreshToken ?? stored.refreshToken };
     const sealed = this.cipher.seal(JSON.stringify({ access_token: tokens.accessToken, refresh_token: tokens.refreshToken }), tokensAad(row.user.id, row.provider));
@@ -800,7 +809,7 @@ export class IntegrationsService {
    * already revoked. When Google does not answer, the revocation is left to a job that retries it
    * (else the grant would stay alive at Google with nothing here to end it).
    */
-  private async revokeQuietly(ctx: RequestContext, google: GoogleClient, token: string): Promise<void> {
+  private async revokeQuietly(ctx: Worker, google: GoogleClient, token: string): Promise<void> {
     try {
       await google.revoke(token);
     } catch (e) {
