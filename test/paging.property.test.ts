@@ -285,6 +285,8 @@ describe('paging walks against a model of the list, rows inserted and deleted be
     const HOUR = 3_600_000;
     let day = 0;
     let t0 = 0;
+    // Each insert is a new session: scheduling is idempotent, so the same title and time twice would be one event.
+    let made = 0;
     const subject: Subject = {
       compare: asc,
       // Each walk its own day of the calendar.
@@ -293,7 +295,7 @@ describe('paging walks against a model of the list, rows inserted and deleted be
       },
       insert: async (seed) => {
         const start = new Date(t0 + seed * HOUR).toISOString();
-        const e = await ok(api.post('/api/integrations/google-calendar/study-sessions', { title: `At ${seed}`, start, duration_minutes: 30 }, { token: me.token }), 'session');
+        const e = await ok(api.post('/api/integrations/google-calendar/study-sessions', { title: `At ${seed} (${++made})`, start, duration_minutes: 30 }, { token: me.token }), 'session');
         return [{ id: e.id as string, key: [start, e.id as string], gone: false }];
       },
       remove: null,
