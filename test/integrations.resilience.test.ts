@@ -1,10 +1,9 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScheduleStudySessionDocument } from './generated/graphql.js';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.js';
 import { signUp } from './helpers/factories.js';
 import { errorCode, gql } from './helpers/graphql.js';
+import { httpServer } from './helpers/http-server.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { browse, connectThroughRest, CookieJar, startGoogleGateway, startInBrowser } from './helpers/integrations.js';
 import type { TestServer } from './helpers/server.js';
@@ -194,17 +193,6 @@ describe('a connection that fails after Google issued its tokens leaves no grant
 });
 
 describe('disconnecting while a connection is being completed', () => {
-  /** A local HTTP server: `handle` answers each request (the body read first). */
-  async function httpServer(handle: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<{ url: string; close(): Promise<void> }> {
-    const srv = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => handle(req, body, res));
-    });
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => srv.close(() => r())) };
-  }
-
   it('wins: the flow ends with reason disconnected, its grant revoked, nothing connected', async () => {
     // Google's token endpoint behind a gate that holds the next code exchange.
     let hold: { release(): void; held: boolean } | null = null;

@@ -1,5 +1,3 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -14,6 +12,7 @@ import {
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.js';
 import { signUp } from './helpers/factories.js';
 import { errorCode, gql } from './helpers/graphql.js';
+import { httpServer } from './helpers/http-server.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { createHash } from 'node:crypto';
 import { browse, CALLBACK_PATH, connectThroughRest, consentAtGoogle, CookieJar, RETURN_URL, startGoogleGateway, startInBrowser } from './helpers/integrations.js';
@@ -948,17 +947,6 @@ describe('secrets', () => {
 });
 
 describe('a refresh that meets a change of the connection', () => {
-  /** A local HTTP server: `handle` answers each request (the body read first). */
-  async function httpServer(handle: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<{ url: string; close(): Promise<void> }> {
-    const s = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => handle(req, body, res));
-    });
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => s.close(() => r())) };
-  }
-
   it('a grant that still refreshes but whose tokens the calendar refuses is revoked at Google before its tokens are dropped', async () => {
     // A calendar that refuses every token, as Google does for a grant it no longer honours there.
     const calendar = await httpServer((_req, _body, res) => {
