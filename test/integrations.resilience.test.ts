@@ -3,9 +3,8 @@ import { ScheduleStudySessionDocument } from './generated/graphql.js';
 import { startFakeGoogle, type FakeGoogle } from './helpers/fake-google.js';
 import { signUp } from './helpers/factories.js';
 import { errorCode, gql } from './helpers/graphql.js';
-import { httpServer } from './helpers/http-server.js';
 import { restClient, type RestClient } from './helpers/http.js';
-import { browse, connectThroughRest, CookieJar, startGoogleGateway, startInBrowser } from './helpers/integrations.js';
+import { browse, connectThroughRest, CookieJar, gatedTokenEndpoint, startGoogleGateway, startInBrowser } from './helpers/integrations.js';
 import type { TestServer } from './helpers/server.js';
 import { until, WAIT_MS } from './helpers/wait.js';
 
@@ -194,23 +193,8 @@ describe('a connection that fails after Google issued its tokens leaves no grant
 
 describe('disconnecting while a connection is being completed', () => {
   it('wins: the flow ends with reason disconnected, its grant revoked, nothing connected', async () => {
-    // Google's token endpoint behind a gate that holds the next code exchange.
-    let hold: { release(): void; held: boolean } | null = null;
-    const token = await httpServer((req, body, res) => {
-      const forward = () =>
-        void fetch(`${fake.url}/token`, { method: 'POST', headers: { 'content-type': String(req.headers['content-type']), authorization: String(req.headers.authorization ?? '') }, body }).then(async (r) => {
-          res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
-          res.end(await r.text());
-        });
-      if (hold && new URLSearchParams(body).get('grant_type') === 'authorization_code') {
-        const h = hold;
-        hold = null;
-        h.release = forward;
-        h.held = true;
-        return;
-      }
-      forward();
-    });
+    // Google's token endpoint behind a gate that can hold a code exchange.
+    const token = await gatedTokenEndpoint(fake, 'authorization_code');
     const gw = await startGoogleGateway(fake, { GOOGLE_TOKEN_URL: `${token.url}/token` });
     try {
       const a = restClient(gw.url);
@@ -221,8 +205,7 @@ describe('disconnecting while a connection is being completed', () => {
       // The user starts connecting another account; Google's answer to the exchange is held...
       const jar = new CookieJar();
       const { callback } = await startInBrowser(a, { token: u.accessToken }, jar);
-      const gate = { release: () => undefined, held: false };
-      hold = gate;
+      const gate = token.holdNext();
       const back = browse(callback.toString(), {}, jar);
       await until(() => gate.held);
       // ...while they disconnect, in another tab.

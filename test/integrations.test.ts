@@ -15,7 +15,7 @@ import { errorCode, gql } from './helpers/graphql.js';
 import { httpServer } from './helpers/http-server.js';
 import { restClient, type RestClient } from './helpers/http.js';
 import { createHash } from 'node:crypto';
-import { browse, CALLBACK_PATH, connectThroughRest, consentAtGoogle, CookieJar, RETURN_URL, startGoogleGateway, startInBrowser } from './helpers/integrations.js';
+import { browse, CALLBACK_PATH, connectThroughRest, consentAtGoogle, CookieJar, gatedTokenEndpoint, RETURN_URL, startGoogleGateway, startInBrowser } from './helpers/integrations.js';
 import { startServer, type TestServer } from './helpers/server.js';
 import { until, WAIT_MS } from './helpers/wait.js';
 
@@ -974,22 +974,7 @@ describe('a refresh that meets a change of the connection', () => {
 
   it('a refresh answered after the user connected another account leaves the new connection as it is', async () => {
     // Google's token endpoint behind a gate that can hold a refresh while the user reconnects.
-    let hold: { release(): void; held: boolean } | null = null;
-    const token = await httpServer((req, body, res) => {
-      const forward = () =>
-        void fetch(`${fake.url}/token`, { method: 'POST', headers: { 'content-type': String(req.headers['content-type']), authorization: String(req.headers.authorization ?? '') }, body }).then(async (r) => {
-          res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
-          res.end(await r.text());
-        });
-      if (hold && new URLSearchParams(body).get('grant_type') === 'refresh_token') {
-        hold.held = true;
-        const h = hold;
-        hold = null;
-        h.release = forward;
-        return;
-      }
-      forward();
-    });
+    const token = await gatedTokenEndpoint(fake, 'refresh_token');
     const gw = await startGoogleGateway(fake, { GOOGLE_TOKEN_URL: `${token.url}/token` });
     try {
       const a = restClient(gw.url);
@@ -1003,8 +988,7 @@ describe('a refresh that meets a change of the connection', () => {
         fake.accessTokenTtlSeconds = 3599;
       }
       // The first account's token is about to expire: a calendar call refreshes it, and the refresh is held.
-      const gate = { release: () => undefined, held: false };
-      hold = gate;
+      const gate = token.holdNext();
       const call = a.get('/api/integrations/google-calendar/events', { token: u.accessToken });
       await until(() => gate.held);
       // Meanwhile the user connects the second account (the first one's grant is revoked), then Google answers the refresh.

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { FakeGoogle } from './fake-google.js';
+import { httpServer } from './http-server.js';
 import type { RestClient } from './http.js';
 import type { BuildOptions } from '../../src/app.js';
 import { startServer, type TestServer } from './server.js';
@@ -141,4 +142,38 @@ export async function connectThroughRest(
   const back = await browse(callback.toString(), {}, jar);
   if (back.status !== 302 || !back.location) throw new Error(`the callback did not redirect: ${back.status} ${back.body}`);
   return { returned: back.location, state, callback, jar };
+}
+
+/** A request held at a gate: `held` once it arrived, `release` lets it through to Google. */
+export interface TokenGate {
+  held: boolean;
+  release(): void;
+}
+
+/**
+ * The fake Google's token endpoint behind a gate (GOOGLE_TOKEN_URL=`${url}/token`): every request
+ * goes through to it, but the next one of `grantType` after `holdNext()` waits until its gate is
+ * released, so a test can act while the gateway waits for Google's answer.
+ */
+export async function gatedTokenEndpoint(fake: FakeGoogle, grantType: 'authorization_code' | 'refresh_token'): Promise<{ url: string; close(): Promise<void>; holdNext(): TokenGate }> {
+  let next: TokenGate | null = null;
+  const server = await httpServer((req, body, res) => {
+    const forward = () =>
+      void fetch(`${fake.url}/token`, { method: 'POST', headers: { 'content-type': String(req.headers['content-type']), authorization: String(req.headers.authorization ?? '') }, body }).then(async (r) => {
+        res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
+        res.end(await r.text());
+      });
+    if (next && new URLSearchParams(body).get('grant_type') === grantType) {
+      const gate = next;
+      next = null;
+      gate.release = forward;
+      gate.held = true;
+      return;
+    }
+    forward();
+  });
+  return {
+    ...server,
+    holdNext: () => (next = { held: false, release: () => undefined }),
+  };
 }
