@@ -69,6 +69,16 @@ function base32hex(bytes: Buffer): string {
 const tokensAad = (userId: string, provider: Provider): string => `integration:${userId}:${provider}`;
 const stateAad = (stateHash: string): string => `oauth-state:${stateHash}`;
 const revocationAad = (id: string): string => `revocation:${id}`;
+
+/** Revokes a grant at Google by one of its tokens; a token Google refuses or no longer knows is revoked already. Google failing throws. */
+async function revokeAt(google: GoogleClient, token: string): Promise<void> {
+  try {
+    await google.revoke(token);
+  } catch (e) {
+    if (e instanceof GoogleError && (e.kind === 'refused' || e.kind === 'invalid_grant')) return;
+    throw e;
+  }
+}
 /**
  * The browser-binding cookie of one flow, named after its state's hash so that flows
  * started side by side (several tabs) each keep their own.
@@ -811,10 +821,9 @@ export class IntegrationsService {
    */
   private async revokeQuietly(ctx: Worker, google: GoogleClient, token: string): Promise<void> {
     try {
-      await google.revoke(token);
+      await revokeAt(google, token);
     } catch (e) {
       const g = e instanceof GoogleError ? e : null;
-      if (g?.kind === 'refused' || g?.kind === 'invalid_grant') return;
       ctx.log.warn({ provider: GOOGLE, google: g?.toLog() }, 'revocation at Google failed: retried in the background');
       try {
         await this.revokeLater(ctx.em, token);
@@ -844,12 +853,7 @@ export class IntegrationsService {
       log.error({ provider: GOOGLE, keyId: p.keyId, reason: e instanceof Error ? e.message : 'unknown' }, 'a revocation left to a job cannot be decrypted: dropped');
       return;
     }
-    try {
-      await this.google!.revoke(token);
-    } catch (e) {
-      if (e instanceof GoogleError && (e.kind === 'refused' || e.kind === 'invalid_grant')) return;
-      throw e;
-    }
+    await revokeAt(this.google!, token);
     log.info({ provider: GOOGLE }, 'revocation left to a job done');
   }
 
