@@ -203,8 +203,9 @@ export class AuthService {
     const token = ctx.em.create(RefreshToken, { session, tokenHash: hashToken(refreshToken), createdAt: new Date(now) }, { persist: false });
     // Two inserts in one transaction, as entities never registered with the unit of work: a flush
     // of the same two (change sets computed for every managed entity, the user's included) cost
-    // the serving thread about a millisecond more a login (issue 22: a login storm's reads wait
-    // behind that thread; `npm run bench -- login`, "the serving thread", 3.5 against 2.5 ms).
+    // the serving thread more a login (issue 22: a login storm's reads wait behind that thread;
+    // `npm run bench -- login`, "the serving thread": 1.83-1.93 against 1.69-1.75 ms on a quiet
+    // host, 3.5 against 2.2-2.5 where the thread is short of a core).
     // (`clear`: the transaction's fork starts empty, with nothing of the request's to check and merge back.)
     await ctx.em.transactional(
       async (tx) => {
