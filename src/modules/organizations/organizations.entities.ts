@@ -8,9 +8,10 @@ import { defineEnum, type ValueOf } from '../../graphql/enums.js';
 import { User } from '../users/index.js';
 
 /**
- * A name as it sorts and compares: trimmed, NFKC, lower case, so "apple" comes between "Acme" and
- * "Bravo" on both databases (a plain `name` column sorts by case on SQLite and on PostgreSQL's C
- * collations, and by the locale on others), as team names sort.
+ * A name as it sorts and compares, an organization's or a team's: trimmed, NFKC, lower case, so
+ * "apple" comes between "Acme" and "Bravo" on both databases (a plain `name` column sorts by case
+ * on SQLite and on PostgreSQL's C collations, and by the locale on others); two teams of one
+ * organization cannot share it.
  */
 export const normalizeName = (name: string): string => name.trim().normalize('NFKC').toLowerCase();
 

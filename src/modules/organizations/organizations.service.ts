@@ -30,7 +30,7 @@ import {
   type UpdateMemberData,
   type UpdateOrganizationData,
 } from './organizations.types.js';
-import { Team } from './organizations.entities.js';
+import { normalizeName, Team } from './organizations.entities.js';
 
 /** "Acme Learning, Inc." -> "acme-learning-inc" */
 export function slugify(name: string): string {
@@ -45,9 +45,6 @@ export function slugify(name: string): string {
   return base || 'organization';
 }
 
-const normalizeTeamName = (name: string): string => name.trim().normalize('NFKC').toLowerCase();
-
-/** Organizations, their members and teams. Every method checks the caller's role itself. */
 /** API keys that were revoked, to announce once the transaction commits. */
 export type RevokedKeys = readonly { id: string; createdBy: { id: string } }[];
 
@@ -83,6 +80,7 @@ export type OrganizationRemoval = (em: EntityManager, organizationId: string) =>
  */
 export type MembershipEnd = (em: EntityManager, organizationId: string, userId: string) => Promise<(() => void) | void>;
 
+/** Organizations, their members and teams. Every method checks the caller's role itself. */
 export class OrganizationsService {
   private readonly removals: OrganizationRemoval[] = [];
   private readonly membershipEnds: MembershipEnd[] = [];
@@ -536,7 +534,7 @@ export class OrganizationsService {
   async createTeam(ctx: RequestContext, organizationId: string, data: TeamData): Promise<Team> {
     const actor = await requireMembership(ctx, organizationId, 'organizations:write', OrgRole.admin);
     const { name } = parseInput(teamSchema, data);
-    const team = ctx.em.create(Team, { organization: actor.organization, name, nameNormalized: normalizeTeamName(name) });
+    const team = ctx.em.create(Team, { organization: actor.organization, name, nameNormalized: normalizeName(name) });
     await this.flushTeam(ctx.em);
     this.publish(ctx, { organizationId, type: 'team_created', teamId: team.id });
     return team;
@@ -551,7 +549,7 @@ export class OrganizationsService {
     const { name } = parseInput(teamSchema, data);
     const team = await this.teamOf(ctx, organizationId, teamId);
     team.name = name;
-    team.nameNormalized = normalizeTeamName(name);
+    team.nameNormalized = normalizeName(name);
     await this.flushTeam(ctx.em);
     this.publish(ctx, { organizationId, type: 'team_updated', teamId });
     return team;
